@@ -1,0 +1,210 @@
+"""Account use cases: create people, sign them in and out, issue and check API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from evergreen.accounts.errors import AccountError, InvalidCredentials, SignInLocked
+from evergreen.accounts.models import ApiToken, LoginFailure, User, WebSession
+from evergreen.accounts.rules import Role, locked_until, password_problem
+from evergreen.db import utcnow
+
+__all__ = [
+    "SignIn",
+    "ThrottlePolicy",
+    "authenticate",
+    "create_token",
+    "create_user",
+    "end_session",
+    "list_tokens",
+    "list_users",
+    "normalize_email",
+    "owner_exists",
+    "revoke_token",
+    "start_session",
+    "user_for_session",
+    "user_for_token",
+]
+
+TOKEN_PREFIX = "evg_"  # noqa: S105 (a public prefix, not a secret)
+_hasher = PasswordHasher()
+# Verifying against a throwaway hash keeps unknown emails as slow as wrong passwords.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A sign-in's outcome; returned, not raised, so the failure it records is committed."""
+
+    user: User | None
+    error: AccountError | None = None
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    """How many failed sign-ins lock an account (and, four times as many, a client) and how long."""
+
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+
+def _digest(raw: str) -> str:
+    """Tokens are long and random, so a fast hash is enough to make a stolen table useless."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def normalize_email(email: str) -> str:
+    """Validate an email address and return it in the form it is stored (lower case)."""
+    try:
+        result = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise AccountError(f"Not a valid email address: {exc}", field="email") from None
+    return result.normalized.lower()
+
+
+def owner_exists(session: Session) -> bool:
+    """Whether first-run setup is done."""
+    return session.scalar(select(func.count()).where(User.role == Role.OWNER.value)) != 0
+
+
+def create_user(session: Session, email: str, password: str, role: Role) -> User:
+    """Add a person; refuses a weak password, a duplicate email and a second owner."""
+    address = normalize_email(email)
+    problem = password_problem(password, address)
+    if problem:
+        raise AccountError(f"Password {problem}.", field="password")
+    if session.scalar(select(User.id).where(User.email == address)) is not None:
+        raise AccountError(f"A user with email {address} already exists.", field="email")
+    if role is Role.OWNER and owner_exists(session):
+        raise AccountError("This installation already has an owner.", field="role")
+    user = User(email=address, password_hash=_hasher.hash(password), role=role.value)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Everyone who can sign in, owner first."""
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def _failure_times(session: Session, key: str, since: datetime) -> list[datetime]:
+    query = select(LoginFailure.at).where(LoginFailure.key == key, LoginFailure.at > since)
+    return list(session.scalars(query))
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client: str,
+    policy: ThrottlePolicy,
+    now: datetime | None = None,
+) -> SignIn:
+    """Check a sign-in, counting failures per account and per client."""
+    now = now or utcnow()
+    address = email.strip().lower()
+    keys = {f"email:{address}": policy.max_failures, f"client:{client}": policy.max_failures * 4}
+    for key, limit in keys.items():
+        times = _failure_times(session, key, now - policy.window)
+        until = locked_until(times, now, limit, policy.window)
+        if until is not None:
+            return SignIn(None, SignInLocked(until, now))
+    user = session.scalar(select(User).where(User.email == address))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        verified = user is not None and user.is_active
+    except (VerificationError, InvalidHashError):
+        verified = False
+    if not verified or user is None:
+        session.add_all(LoginFailure(key=key, at=now) for key in keys)
+        session.execute(delete(LoginFailure).where(LoginFailure.at < now - 4 * policy.window))
+        return SignIn(None, InvalidCredentials())
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    session.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{address}"))
+    user.last_login_at = now
+    return SignIn(user)
+
+
+def start_session(session: Session, user: User, *, days: int, user_agent: str = "") -> str:
+    """Open a browser session and return the raw token for the cookie (never stored)."""
+    raw = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=days)
+    session.add(
+        WebSession(
+            token_hash=_digest(raw),
+            user_id=user.id,
+            expires_at=expires,
+            user_agent=user_agent[:255],
+        )
+    )
+    return raw
+
+
+def user_for_session(session: Session, raw: str) -> User | None:
+    """The active person behind a session cookie, or None when it is unknown or expired."""
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == _digest(raw)))
+    if row is None or row.expires_at <= utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def end_session(session: Session, raw: str) -> None:
+    """Sign out: the cookie's session stops working at once."""
+    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(raw)))
+
+
+def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
+    """Issue an API token; the raw value is returned once and only its hash is kept."""
+    label = name.strip()
+    if not label or len(label) > 100:
+        raise AccountError("Token name must be 1 to 100 characters.", field="name")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=label,
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        token_hash=_digest(raw),
+    )
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def user_for_token(session: Session, raw: str) -> User | None:
+    """The active person behind an API token, or None when it is unknown or revoked."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    if token is None or token.revoked_at is not None or not token.user.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL:
+        token.last_used_at = now
+    return token.user
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    """A person's tokens, newest first, revoked ones included for the record."""
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """Stop a token from working; a person can revoke only their own."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise AccountError(f"No API token with id {token_id}.", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

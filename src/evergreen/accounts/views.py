@@ -1,0 +1,227 @@
+"""Sign-in, first-run setup, sign-out, API tokens and people pages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from evergreen.accounts import service as accounts
+from evergreen.accounts.errors import AccountError, SignInLocked
+from evergreen.accounts.rules import Role
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import (
+    SESSION_COOKIE,
+    DashboardUser,
+    OptionalUser,
+    OwnerUser,
+    SessionDep,
+    SettingsDep,
+)
+from evergreen.web.templates import render
+
+__all__ = ["router", "safe_next", "setup_token"]
+
+router = APIRouter(include_in_schema=False)
+FormStr = Annotated[str, Form()]
+
+
+def setup_token(secret: str) -> str:
+    """The one-time secret in the first-run setup link; only whoever sees the console has it."""
+    return hmac.new(secret.encode(), b"first-run-setup", hashlib.sha256).hexdigest()[:32]
+
+
+def safe_next(target: str) -> str:
+    """Only same-site paths are followed after sign-in, so the form is no open redirect."""
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _signed_in(request: Request, raw: str, target: str) -> Response:
+    response = RedirectResponse(safe_next(target), status_code=303)
+    settings = request.app.state.settings
+    response.set_cookie(
+        SESSION_COOKIE,
+        raw,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    return response
+
+
+@router.get("/login")
+def login_page(
+    request: Request, user: OptionalUser, session: SessionDep, next: str = "/"
+) -> Response:
+    """The sign-in form (or straight on, for someone already signed in)."""
+    if user is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    context: dict[str, Any] = {"title": "Sign in", "next": safe_next(next)}
+    context["needs_setup"] = not accounts.owner_exists(session)
+    return render(request, "accounts/login.html", context)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _csrf: CsrfProtected,
+    email: FormStr = "",
+    password: FormStr = "",
+    next: FormStr = "/",
+) -> Response:
+    """Check the credentials, throttled per account and per client, then open a session."""
+    context: dict[str, Any] = {"title": "Sign in", "next": safe_next(next), "email": email}
+    if not email.strip() or not password:
+        context["error"] = "Enter your email address and your password."
+        return render(request, "accounts/login.html", context, status_code=400)
+    policy = accounts.ThrottlePolicy(
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_lock_minutes),
+    )
+    outcome = accounts.authenticate(
+        session, email, password, client=_client(request), policy=policy
+    )
+    user = outcome.user
+    if user is None:
+        assert outcome.error is not None
+        context["error"] = outcome.error.message
+        status = 429 if isinstance(outcome.error, SignInLocked) else 401
+        return render(request, "accounts/login.html", context, status_code=status)
+    raw = accounts.start_session(
+        session, user, days=settings.session_days, user_agent=request.headers.get("user-agent", "")
+    )
+    target = "/portal" if user.role == Role.PARTNER.value and next == "/" else next
+    return _signed_in(request, raw, target)
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, _csrf: CsrfProtected) -> Response:
+    """End this browser's session on the server, not just in the cookie."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        accounts.end_session(session, raw)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/setup")
+def setup_page(request: Request, session: SessionDep, token: str = "") -> Response:
+    """First run: create the owner, with the token printed by `evergreen serve`."""
+    if accounts.owner_exists(session):
+        return RedirectResponse("/login", status_code=303)
+    valid = hmac.compare_digest(token, setup_token(request.app.state.secret))
+    context = {"title": "Set up Evergreen", "token": token, "token_valid": valid}
+    return render(request, "accounts/setup.html", context, status_code=200 if valid else 403)
+
+
+@router.post("/setup")
+def setup(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _csrf: CsrfProtected,
+    token: FormStr = "",
+    email: FormStr = "",
+    password: FormStr = "",
+    password_again: FormStr = "",
+) -> Response:
+    """Create the owner account and sign them in."""
+    if accounts.owner_exists(session):
+        return RedirectResponse("/login", status_code=303)
+    valid = hmac.compare_digest(token, setup_token(request.app.state.secret))
+    context: dict[str, Any] = {"title": "Set up Evergreen", "token": token, "token_valid": valid}
+    context["email"] = email
+    if not valid:
+        return render(request, "accounts/setup.html", context, status_code=403)
+    if password != password_again:
+        context["error"] = "The two passwords differ; type the same password twice."
+        return render(request, "accounts/setup.html", context, status_code=400)
+    try:
+        user = accounts.create_user(session, email, password, Role.OWNER)
+    except AccountError as exc:
+        context["error"] = exc.message
+        return render(request, "accounts/setup.html", context, status_code=400)
+    raw = accounts.start_session(session, user, days=settings.session_days)
+    return _signed_in(request, raw, "/")
+
+
+@router.get("/account/tokens")
+def tokens_page(request: Request, session: SessionDep, user: DashboardUser) -> Response:
+    """The signed-in person's API tokens."""
+    tokens = accounts.list_tokens(session, user)
+    return render(request, "accounts/tokens.html", {"title": "API tokens", "tokens": tokens})
+
+
+@router.post("/account/tokens")
+def create_token(
+    request: Request,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    name: FormStr = "",
+) -> Response:
+    """Issue a token and show it this once."""
+    context: dict[str, Any] = {"title": "API tokens"}
+    status = 200
+    try:
+        _token, raw = accounts.create_token(session, user, name)
+        context["new_token"] = raw
+    except AccountError as exc:
+        context["error"] = exc.message
+        status = 400
+    context["tokens"] = accounts.list_tokens(session, user)
+    return render(request, "accounts/tokens.html", context, status_code=status)
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_token(
+    token_id: int, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
+) -> Response:
+    """Revoke one of the signed-in person's tokens."""
+    accounts.revoke_token(session, user, token_id)
+    return RedirectResponse("/account/tokens", status_code=303)
+
+
+@router.get("/settings")
+def settings_page(request: Request, session: SessionDep, user: OwnerUser) -> Response:
+    """Owner-only: people who can sign in, and how this installation is configured."""
+    context = {"title": "Settings", "users": accounts.list_users(session), "roles": list(Role)}
+    return render(request, "accounts/settings.html", context)
+
+
+@router.post("/settings/users")
+def add_user(
+    request: Request,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    email: FormStr = "",
+    password: FormStr = "",
+    role: FormStr = "staff",
+) -> Response:
+    """Owner-only: add a staff member or a partner."""
+    context: dict[str, Any] = {"title": "Settings", "roles": list(Role), "email": email}
+    if role not in (Role.STAFF.value, Role.PARTNER.value):
+        context["error"] = "Role must be staff or partner."
+    else:
+        try:
+            accounts.create_user(session, email, password, Role(role))
+            return RedirectResponse("/settings", status_code=303)
+        except AccountError as exc:
+            context["error"] = exc.message
+    context["users"] = accounts.list_users(session)
+    return render(request, "accounts/settings.html", context, status_code=400)

@@ -1,0 +1,120 @@
+"""The `evergreen` command: setup, server, worker, database, people and tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from evergreen import __version__
+from evergreen.accounts import cli as accounts_cli
+from evergreen.config import SettingsError, get_settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Evergreen: passive and residual income, tracked and valued.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(accounts_cli.user_app, name="user")
+app.add_typer(accounts_cli.token_app, name="token")
+app.command("init")(accounts_cli.init)
+console = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    """Print a one-line error for a person and exit non-zero, no traceback."""
+    console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(__version__)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (the server also does this when it starts)."""
+    from evergreen import migrate
+
+    settings = get_settings()
+    migrate.upgrade(settings.sqlalchemy_url, revision)
+    now = migrate.current_revision(settings.sqlalchemy_url)
+    typer.echo(f"Database at revision {now}: {_redact(settings.sqlalchemy_url)}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from evergreen import migrate
+
+    typer.echo(migrate.current_revision(get_settings().sqlalchemy_url) or "empty")
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    worker: Annotated[
+        bool, typer.Option(help="Run the queue consumer in this process (default without Redis).")
+    ] = True,
+) -> None:
+    """Migrate, then serve the web app with the queue consumer inside (Ctrl+C stops cleanly)."""
+    from evergreen.server import run_server
+
+    run_server(get_settings(), host=host, port=port, embedded_worker=worker)
+
+
+@app.command("worker")
+def worker_command(
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker threads.")] = 4,
+) -> None:
+    """Run a queue consumer (for EVERGREEN_REDIS_URL setups; stops cleanly on SIGTERM/SIGINT)."""
+    from evergreen.server import run_worker
+
+    settings = get_settings()
+    if settings.redis_url is None:
+        fail(
+            "`evergreen worker` needs EVERGREEN_REDIS_URL. With the embedded SQLite queue, "
+            "`evergreen serve` runs the worker inside the server process."
+        )
+    run_worker(settings, workers=workers)
+
+
+def main() -> None:
+    """Entry point: turn setting problems and user mistakes into messages, not tracebacks."""
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        app(standalone_mode=True)
+    except SettingsError as exc:
+        console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except OperationalError as exc:
+        reason = " ".join(str(exc.orig or exc).split())
+        url = _redact(get_settings().sqlalchemy_url)
+        console.print(
+            f"[bold red]Error:[/] cannot use the database at {url}: {reason}", soft_wrap=True
+        )
+        console.print("Check EVERGREEN_DATABASE_URL and that the database server is running.")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Typed settings, read once from EVERGREEN_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import platformdirs
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = [
+    "Settings",
+    "SettingsError",
+    "get_settings",
+    "is_weak_secret",
+    "load_settings",
+    "resolve_secret_key",
+]
+
+_MIN_SECRET_LENGTH = 32
+_SECRET_FILE = "secret_key"  # noqa: S105 (a file name)
+
+
+class SettingsError(Exception):
+    """A setting that cannot work, explained in words an operator can act on."""
+
+
+def _default_data_dir() -> Path:
+    """Per-user data folder (XDG on Linux), so a bare `evergreen serve` needs no flags."""
+    return Path(platformdirs.user_data_dir("evergreen", appauthor=False))
+
+
+def is_weak_secret(value: str) -> str | None:
+    """Say why a secret key is too weak to sign sessions and links, or None if it is fine."""
+    if len(value) < _MIN_SECRET_LENGTH:
+        return f"it is {len(value)} characters; use at least {_MIN_SECRET_LENGTH}"
+    if len(set(value)) < 10:
+        return "it repeats too few distinct characters"
+    lowered = value.lower()
+    for word in ("changeme", "secret", "password", "evergreen", "example"):
+        if word in lowered:
+            return f"it contains the guessable word {word!r}"
+    return None
+
+
+class Settings(BaseSettings):
+    """Everything Evergreen reads from its environment, validated at start."""
+
+    model_config = SettingsConfigDict(env_prefix="EVERGREEN_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    secret_key: SecretStr | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    trusted_proxies: str = "127.0.0.1"
+    queue_workers: int = Field(default=2, ge=1, le=64)
+    session_days: int = Field(default=14, ge=1, le=365)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    mail_from: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// URL such as https://money.example.com")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        scheme = value.split("://", 1)[0]
+        if scheme in ("postgres", "postgresql"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        if scheme in ("sqlite", "postgresql+psycopg"):
+            return value
+        raise ValueError(
+            "must start with sqlite:/// or postgresql:// (for example postgresql://user@host/db)"
+        )
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix:// (redis://host:6379/0)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.secret_key is None:
+            raise ValueError(
+                "EVERGREEN_SECRET_KEY is required when EVERGREEN_ENV=production; "
+                'generate one with: python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
+            )
+        reason = is_weak_secret(self.secret_key.get_secret_value())
+        if reason:
+            raise ValueError(f"EVERGREEN_SECRET_KEY is too weak for production: {reason}")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to the embedded SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'evergreen.db'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        """True on the single-machine default: SQLite and the in-process queue."""
+        return self.redis_url is None
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Mark cookies Secure whenever the site is served over https."""
+        return self.base_url.startswith("https://")
+
+
+def resolve_secret_key(settings: Settings) -> str:
+    """Return the configured secret, or generate and keep one in the data folder on first run."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    path = settings.data_dir / _SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not write different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment, turning validation errors into one readable message."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            name = f"EVERGREEN_{field.upper()}" if field else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(lines)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return load_settings()

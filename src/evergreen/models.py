@@ -1,0 +1,10 @@
+"""Every area's tables on one metadata, for migrations and the model/migration check."""
+
+from __future__ import annotations
+
+from evergreen.accounts import models as accounts_models
+from evergreen.db import Base
+
+__all__ = ["accounts_models", "metadata"]
+
+metadata = Base.metadata

@@ -1,0 +1,5 @@
+"""The web layer: app factory, authentication, CSRF, layout and shared dependencies."""
+
+from evergreen.web.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,90 @@
+"""The application factory: one FastAPI app serving the API, the dashboard and public pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from evergreen import __version__
+from evergreen.accounts import api as accounts_api
+from evergreen.accounts import views as accounts_views
+from evergreen.config import Settings, get_settings, resolve_secret_key
+from evergreen.db import Database
+from evergreen.web import pages
+from evergreen.web.errors import install_error_handlers
+from evergreen.web.templates import build_templates
+
+__all__ = ["create_app"]
+
+_STATIC = Path(__file__).parent / "static"
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Adds headers every response should carry, without buffering the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _api_router() -> APIRouter:
+    """Every JSON route lives under /api/v1 and needs an API token."""
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(accounts_api.router)
+    api.include_router(pages.api_fallback)
+    return api
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the app; the caller owns migrations and the queue consumer."""
+    settings = settings or get_settings()
+    db = database or Database(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="Evergreen",
+        version=__version__,
+        summary="Passive and residual income, tracked and valued.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.secret = resolve_secret_key(settings)
+    app.state.db = db
+    app.state.templates = build_templates()
+    install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    app.include_router(pages.public)
+    app.include_router(accounts_views.router)
+    app.include_router(pages.dashboard)
+    app.include_router(_api_router())
+    return app

@@ -1,0 +1,58 @@
+"""CSRF protection for form posts: a random cookie and a form token derived from it by HMAC."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Request
+
+from evergreen.web.errors import CsrfFailed
+
+__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CsrfProtected", "csrf_token_for", "new_csrf_cookie"]
+
+CSRF_COOKIE = "evergreen_csrf"
+CSRF_FIELD = "csrf_token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def new_csrf_cookie() -> str:
+    """A fresh random value for the CSRF cookie."""
+    return secrets.token_urlsafe(24)
+
+
+def csrf_token_for(secret: str, cookie_value: str) -> str:
+    """The form token that proves a post came from a page this site rendered."""
+    mac = hmac.new(secret.encode(), b"csrf:" + cookie_value.encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _same_origin(request: Request, base_url: str) -> bool:
+    """A browser's Origin header, when sent, must be this site (base URL or the Host asked for)."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    allowed = {base_url.rstrip("/"), f"{request.url.scheme}://{request.headers.get('host', '')}"}
+    parts = urlsplit(origin)
+    return f"{parts.scheme}://{parts.netloc}" in allowed
+
+
+async def verify_csrf(request: Request) -> None:
+    """Refuse a state-changing form post whose token does not match its cookie."""
+    if request.method in _SAFE_METHODS:
+        return
+    settings = request.app.state.settings
+    if not _same_origin(request, settings.base_url):
+        raise CsrfFailed("The form was posted from another site.")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    form = await request.form()
+    sent = form.get(CSRF_FIELD)
+    expected = csrf_token_for(request.app.state.secret, cookie) if cookie else ""
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
+        raise CsrfFailed("The form had expired or was not sent from this site.")
+
+
+CsrfProtected = Annotated[None, Depends(verify_csrf)]

@@ -1,0 +1,113 @@
+"""Errors raised by routes, and the handlers that turn them into pages or JSON for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = ["CsrfFailed", "Forbidden", "LoginRequired", "install_error_handlers"]
+
+log = logging.getLogger(__name__)
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in person; the browser is sent to the sign-in page."""
+
+
+class Forbidden(Exception):
+    """Signed in, but this person's role may not do this."""
+
+    def __init__(self, message: str = "Your account does not have access to this page.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CsrfFailed(Exception):
+    """A form post without a valid CSRF token."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    from evergreen.web.templates import render
+
+    context: dict[str, Any] = {"title": title, "message": message, "status": status}
+    return render(request, "error.html", context, status_code=status)
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    from urllib.parse import quote
+
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    message = exc.message if isinstance(exc, Forbidden) else "Forbidden."
+    return _error_page(request, 403, "Not allowed", message)
+
+
+async def _csrf_failed(request: Request, exc: Exception) -> Response:
+    message = exc.message if isinstance(exc, CsrfFailed) else "Invalid form."
+    return _error_page(request, 403, "Form refused", message + " Reload the page and try again.")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request):
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+    titles = {404: "Not found", 405: "Not allowed", 401: "Sign in needed"}
+    detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
+    if exc.status_code == 404:
+        detail = "There is nothing at this address."
+    return _error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
+            "message": err["msg"],
+            "loc": list(err["loc"]),
+        }
+        for err in exc.errors()
+    ]
+    if _wants_json(request):
+        return JSONResponse({"detail": errors}, status_code=422)
+    message = "; ".join(f"{e['field'] or 'input'}: {e['message']}" for e in errors)
+    return _error_page(request, 400, "Please check the form", message)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _error_page(
+        request, 500, "Something went wrong", "The error was logged; please try again."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every failure becomes a clear page or JSON body, never a traceback."""
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(CsrfFailed, _csrf_failed)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,72 @@
+"""Health check, the dashboard home and placeholders for areas still to come."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from evergreen import __version__
+from evergreen.accounts import service as accounts
+from evergreen.web.deps import ApiUser, DashboardUser, OptionalUser, SessionDep
+from evergreen.web.nav import AREAS
+from evergreen.web.templates import render
+
+__all__ = ["api_fallback", "dashboard", "public"]
+
+public = APIRouter(include_in_schema=False)
+dashboard = APIRouter(include_in_schema=False)
+api_fallback = APIRouter(include_in_schema=False)
+
+
+@public.get("/healthz")
+def healthz(request: Request) -> JSONResponse:
+    """Liveness and database reachability, for load balancers and monitors."""
+    db_ok = request.app.state.db.ping()
+    body: dict[str, Any] = {
+        "status": "ok" if db_ok else "error",
+        "version": __version__,
+        "database": "ok" if db_ok else "unreachable",
+    }
+    return JSONResponse(body, status_code=200 if db_ok else 503)
+
+
+@public.get("/")
+def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
+    """Signed in: the dashboard; otherwise sign-in, or setup on a new installation."""
+    if user is None:
+        target = "/login" if accounts.owner_exists(session) else "/setup"
+        return RedirectResponse(target, status_code=303)
+    if user.role == "partner":
+        return RedirectResponse("/portal", status_code=303)
+    return render(request, "dashboard.html", {"title": "Dashboard"})
+
+
+@public.get("/portal")
+def portal(request: Request, user: OptionalUser) -> Response:
+    """The partner portal's front door (its pages arrive with the partners area)."""
+    if user is None:
+        return RedirectResponse("/login?next=/portal", status_code=303)
+    return render(request, "coming.html", {"title": "Partner portal", "area": None})
+
+
+def _area_page(slug: str) -> Any:
+    area = next(a for a in AREAS if a.slug == slug)
+
+    def page(request: Request, user: DashboardUser) -> Response:
+        return render(request, "coming.html", {"title": area.title, "area": area})
+
+    page.__doc__ = f"Placeholder for {area.title} until the area ships."
+    return page
+
+
+for _area in AREAS:
+    if not _area.ready:
+        dashboard.add_api_route(f"/{_area.slug}", _area_page(_area.slug), methods=["GET"])
+
+
+@api_fallback.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def api_not_found(path: str, user: ApiUser) -> None:
+    """Unknown API paths: 401 without a token (nothing is revealed), 404 with one."""
+    raise HTTPException(404, f"No API endpoint at /api/v1/{path}.")

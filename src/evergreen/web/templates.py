@@ -1,0 +1,62 @@
+"""Jinja2 environment over the layout and each area's templates, and the one render helper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from starlette.responses import Response
+
+from evergreen import __version__
+from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for, new_csrf_cookie
+from evergreen.web.nav import AREAS
+
+__all__ = ["build_templates", "render"]
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+_AREA_TEMPLATES = ("accounts", "finance", "links", "partners")
+
+
+def build_templates() -> Jinja2Templates:
+    """Layout templates by plain name, area templates as 'area/name.html'; HTML autoescaped."""
+    areas = {
+        name: FileSystemLoader(_PACKAGE / name / "templates")
+        for name in _AREA_TEMPLATES
+        if (_PACKAGE / name / "templates").is_dir()
+    }
+    loader = ChoiceLoader([FileSystemLoader(_PACKAGE / "web" / "templates"), PrefixLoader(areas)])
+    env = Environment(loader=loader, autoescape=select_autoescape(default=True))
+    return Jinja2Templates(env=env)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> Response:
+    """Render a page with the layout's needs (user, navigation, CSRF token) filled in."""
+    app = request.app
+    cookie = request.cookies.get(CSRF_COOKIE)
+    fresh = cookie is None
+    if cookie is None:
+        cookie = new_csrf_cookie()
+    full: dict[str, Any] = {
+        "user": getattr(request.state, "user", None),
+        "areas": AREAS,
+        "csrf_token": csrf_token_for(app.state.secret, cookie),
+        "version": __version__,
+        "path": request.url.path,
+    }
+    full.update(context or {})
+    templates: Jinja2Templates = app.state.templates
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    if fresh:
+        response.set_cookie(
+            CSRF_COOKIE,
+            cookie,
+            httponly=True,
+            samesite="lax",
+            secure=app.state.settings.secure_cookies,
+        )
+    return response

@@ -1,0 +1,140 @@
+"""Shared fixtures: every storage test runs on SQLite and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+# Isolate the whole run from the developer's own data before evergreen is imported.
+_RUN_DIR = Path(tempfile.mkdtemp(prefix="evergreen-tests-"))
+os.environ["EVERGREEN_DATA_DIR"] = str(_RUN_DIR / "default-data")
+os.environ["EVERGREEN_ENV"] = "test"
+for _name in ("EVERGREEN_DATABASE_URL", "EVERGREEN_REDIS_URL", "EVERGREEN_SECRET_KEY"):
+    os.environ.pop(_name, None)
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from evergreen import migrate
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.jobs import huey
+from evergreen.models import metadata
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_SECRET = "test-key-" + "x7Qp2Lm9Rt4Vz8Kc1Nb6Hd3Fs5Gj0Wy"
+
+# Service tests run queued work inline; queue tests build their own consumer.
+huey.immediate = True
+
+
+def require_service(variable: str) -> str:
+    """The URL of a real local service; skipped on a laptop without it, a failure under CI."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if IN_CI:
+        pytest.fail(f"{variable} must be set under CI: PostgreSQL and Redis tests may not skip")
+    pytest.skip(f"{variable} is not set")
+
+
+def _admin_engine(server_url: str):  # type: ignore[no-untyped-def]
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def create_postgres_database(server_url: str) -> str:
+    """Create a uniquely named database on the test server and return its URL."""
+    name = f"evergreen_test_{uuid.uuid4().hex[:12]}"
+    engine = _admin_engine(server_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = make_url(server_url).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def drop_postgres_database(server_url: str, url: str) -> None:
+    """Drop a database made by create_postgres_database, closing stray connections first."""
+    name = make_url(url).database
+    engine = _admin_engine(server_url)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def run_dir() -> Iterator[Path]:
+    """A folder for this test run, removed at the end."""
+    yield _RUN_DIR
+    shutil.rmtree(_RUN_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(run_dir: Path) -> Path:
+    """A migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = run_dir / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server given by EVERGREEN_TEST_POSTGRES_URL."""
+    return require_service("EVERGREEN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """One migrated database for the run; tests empty its tables after use."""
+    url = create_postgres_database(postgres_server)
+    migrate.upgrade(url)
+    yield url
+    drop_postgres_database(postgres_server, url)
+
+
+def _truncate_all(url: str) -> None:
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A migrated, empty database: a fresh SQLite file, or the shared PostgreSQL one emptied."""
+    if request.param == "sqlite":
+        path = tmp_path / "evergreen.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("postgres_database")
+    yield url
+    _truncate_all(url)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The database the services under test write to."""
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for one test: its own data folder and database."""
+    return Settings(
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,116 @@
+"""First-run setup, API tokens and people pages over HTTP."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from evergreen.accounts.views import setup_token
+from evergreen.db import Database
+from tests.conftest import TEST_SECRET
+from tests.web.conftest import PASSWORD, csrf_from, sign_in, token_for
+
+
+def test_setup_creates_the_owner_once(client: TestClient) -> None:
+    token = setup_token(TEST_SECRET)
+    page = client.get(f"/setup?token={token}")
+    assert page.status_code == 200
+    form = {
+        "token": token,
+        "email": "me@example.com",
+        "password": PASSWORD,
+        "password_again": PASSWORD,
+        "csrf_token": csrf_from(page.text),
+    }
+    mismatch = client.post("/setup", data={**form, "password_again": "different value!"})
+    assert mismatch.status_code == 400
+    assert "The two passwords differ" in mismatch.text
+    weak = client.post("/setup", data={**form, "password": "short", "password_again": "short"})
+    assert weak.status_code == 400
+    assert "at least 10 characters" in weak.text
+    wrong_token = client.post("/setup", data={**form, "token": "guess"})
+    assert wrong_token.status_code == 403
+    done = client.post("/setup", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    assert "<h1>Dashboard</h1>" in client.get("/").text
+    # Setup is closed for good once an owner exists.
+    assert (
+        client.get(f"/setup?token={token}", follow_redirects=False).headers["location"] == "/login"
+    )
+
+
+def test_token_page_shows_a_new_token_once_and_it_works(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    sign_in(client, people["staff"])
+    page = client.get("/account/tokens")
+    created = client.post(
+        "/account/tokens", data={"name": "report script", "csrf_token": csrf_from(page.text)}
+    )
+    assert created.status_code == 200
+    raw = created.text.split('id="new-token">', 1)[1].split("<", 1)[0]
+    assert raw.startswith("evg_")
+    again = client.get("/account/tokens")
+    assert raw not in again.text
+    assert "report script" in again.text
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+    assert me.json()["email"] == people["staff"]
+
+
+def test_token_api_create_list_revoke(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    headers = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    invalid = client.post("/api/v1/tokens", json={"name": ""}, headers=headers)
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["field"] == "name"
+    created = client.post("/api/v1/tokens", json={"name": "ci"}, headers=headers)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["token"].startswith("evg_")
+    listed = client.get("/api/v1/tokens", headers=headers).json()
+    assert "token" not in listed[0]
+    assert {t["name"] for t in listed} == {"test", "ci"}
+    revoked = client.delete(f"/api/v1/tokens/{body['id']}", headers=headers)
+    assert revoked.json()["revoked_at"] is not None
+    new_headers = {"Authorization": f"Bearer {body['token']}"}
+    assert client.get("/api/v1/me", headers=new_headers).status_code == 401
+    assert client.delete("/api/v1/tokens/99999", headers=headers).status_code == 404
+
+
+def test_owner_adds_staff_from_settings(client: TestClient, people: dict[str, str]) -> None:
+    sign_in(client, people["owner"])
+    page = client.get("/settings")
+    token = csrf_from(page.text)
+    bad = client.post(
+        "/settings/users",
+        data={
+            "email": "new@example.com",
+            "password": "short",
+            "role": "staff",
+            "csrf_token": token,
+        },
+    )
+    assert bad.status_code == 400
+    assert "at least 10 characters" in bad.text
+    owner_role = client.post(
+        "/settings/users",
+        data={"email": "x@example.com", "password": PASSWORD, "role": "owner", "csrf_token": token},
+    )
+    assert "Role must be staff or partner." in owner_role.text
+    ok = client.post(
+        "/settings/users",
+        data={
+            "email": "new@example.com",
+            "password": PASSWORD,
+            "role": "staff",
+            "csrf_token": token,
+        },
+    )
+    assert ok.status_code == 200
+    assert "new@example.com" in ok.text
+
+
+def test_openapi_document_is_served(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/v1/me" in spec["paths"]
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
