@@ -138,3 +138,25 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
     )
+
+
+_REAL_SERVICES = {"postgres": "PostgreSQL", "redis": "Redis", "browser": "Chromium"}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran against each real service, so a skipped service cannot hide."""
+    counts = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in _REAL_SERVICES}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            keywords = getattr(report, "keywords", {})
+            for marker in _REAL_SERVICES:
+                if marker in keywords and report.when in ("call", "setup"):
+                    if outcome == "passed" and report.when != "call":
+                        continue
+                    counts[marker][outcome] += 1
+    parts = [
+        f"{label}: {counts[m]['passed']} passed, {counts[m]['failed']} failed, "
+        f"{counts[m]['skipped']} skipped"
+        for m, label in _REAL_SERVICES.items()
+    ]
+    terminalreporter.write_line("real services -- " + "; ".join(parts))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 
 import uvicorn
 
@@ -60,12 +62,20 @@ def run_server(settings: Settings, *, host: str, port: int, embedded_worker: boo
     )
     server = uvicorn.Server(config)
     _announce(settings, host, port)
+    # Uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
+    # place that re-raise is a no-op, so the queue consumer is stopped too and we exit 0.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _ignore_after_shutdown)
     try:
         server.run()
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
         print("Evergreen stopped.", flush=True)
+
+
+def _ignore_after_shutdown(signum: int, frame: FrameType | None) -> None:
+    """Swallow the stop signal uvicorn re-raises once it has already shut down."""
 
 
 def run_worker(settings: Settings, *, workers: int) -> None:
