@@ -103,7 +103,12 @@ def test_staff_and_token_commands(tmp_path: Path, database_url: str) -> None:
     assert created.returncode == 0, created.stderr
     assert "Staff helper@example.com created." in created.stdout
     token = evergreen(
-        "token", "create", "--email", "helper@example.com", data_dir=tmp_path, database_url=database_url
+        "token",
+        "create",
+        "--email",
+        "helper@example.com",
+        data_dir=tmp_path,
+        database_url=database_url,
     )
     assert token.returncode == 0, token.stderr
     raw = token.stdout.strip()

@@ -86,7 +86,16 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
     full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
     full_env.pop("EVERGREEN_DATABASE_URL", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "evergreen.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "evergreen.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -131,7 +140,9 @@ def chromium_path() -> str:
     if found:
         return found
     if IN_CI:
-        pytest.fail("Chromium is not installed: CI must run the browser tests (apt install chromium)")
+        pytest.fail(
+            "Chromium is not installed: CI must run the browser tests (apt install chromium)"
+        )
     pytest.skip("Chromium is not installed (apt install chromium)")
 
 

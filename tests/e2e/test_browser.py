@@ -61,7 +61,15 @@ def test_owner_from_init_signs_in_and_creates_an_api_token(server: Server, page:
 
     assert isinstance(page, Page)
     created = subprocess.run(
-        [sys.executable, "-m", "evergreen.cli", "init", "--email", "me@example.com", "--password-stdin"],
+        [
+            sys.executable,
+            "-m",
+            "evergreen.cli",
+            "init",
+            "--email",
+            "me@example.com",
+            "--password-stdin",
+        ],
         input=PASSWORD + "\n",
         capture_output=True,
         text=True,
@@ -83,7 +91,9 @@ def test_owner_from_init_signs_in_and_creates_an_api_token(server: Server, page:
     expect(page.get_by_role("cell", name="reporting")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "tokens.png"), full_page=True)
 
-    response = page.request.get(server.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    response = page.request.get(
+        server.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status == 200
     assert response.json()["email"] == "me@example.com"
     assert server.stop() == 0
