@@ -17,6 +17,7 @@ for _name in ("EVERGREEN_DATABASE_URL", "EVERGREEN_REDIS_URL", "EVERGREEN_SECRET
     os.environ.pop(_name, None)
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -127,6 +128,33 @@ def db(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def people(db: Database) -> dict[str, str]:
+    """An owner, a staff member and a partner, by role."""
+    from evergreen.accounts import service as accounts
+    from evergreen.accounts.rules import Role
+    from tests.http_helpers import PASSWORD
+
+    emails = {
+        Role.OWNER: "owner@example.com",
+        Role.STAFF: "staff@example.com",
+        Role.PARTNER: "partner@example.com",
+    }
+    with db.session() as session:
+        for role, email in emails.items():
+            accounts.create_user(session, email, PASSWORD, role)
+    return {role.value: email for role, email in emails.items()}
+
+
+@pytest.fixture
+def client(settings: Settings, db: Database) -> Iterator[TestClient]:
+    """A client of the real app, sharing the test's database."""
+    from evergreen.web import create_app
+
+    with TestClient(create_app(settings, database=db)) as test_client:
+        yield test_client
 
 
 @pytest.fixture

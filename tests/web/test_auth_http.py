@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from tests.web.conftest import PASSWORD, csrf_from, sign_in, token_for
+from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 
 def test_health_reports_ok_with_the_database(client: TestClient) -> None:

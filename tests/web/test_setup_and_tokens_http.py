@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from evergreen.accounts.views import setup_token
 from evergreen.db import Database
 from tests.conftest import TEST_SECRET
-from tests.web.conftest import PASSWORD, csrf_from, sign_in, token_for
+from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 
 def test_setup_creates_the_owner_once(client: TestClient) -> None:
