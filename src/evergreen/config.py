@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -64,6 +66,12 @@ class Settings(BaseSettings):
     session_days: int = Field(default=14, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
+    link_prefix: str = "/go"
+    link_domain: str | None = None
+    click_unique_minutes: int = Field(default=60, ge=1, le=1440)
+    click_flood_per_minute: int = Field(default=30, ge=30, le=10000)
+    internal_ips: str = ""
+    click_sync_ms: int = Field(default=200, ge=0, le=10000)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
@@ -78,6 +86,26 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http:// or https:// URL such as https://money.example.com")
         return value.rstrip("/")
+
+    @field_validator("link_prefix")
+    @classmethod
+    def _check_link_prefix(cls, value: str) -> str:
+        cleaned = "/" + value.strip("/")
+        if not re.fullmatch(r"/[a-z0-9_-]{1,32}", cleaned) or cleaned in ("/api", "/static"):
+            raise ValueError("must be one path segment such as /go (not /api or /static)")
+        return cleaned
+
+    @field_validator("internal_ips")
+    @classmethod
+    def _check_internal_ips(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network like 203.0.113.0/24"
+                ) from None
+        return value
 
     @field_validator("database_url")
     @classmethod

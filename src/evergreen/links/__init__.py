@@ -1,0 +1,1 @@
+"""Links: tracking links, the redirect that never loses a click, and click analytics."""

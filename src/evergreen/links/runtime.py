@@ -1,0 +1,236 @@
+"""Per-process link state: the slug cache, the visitor-hash salt, the spool and its ingester."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.links.drafts import targets_of
+from evergreen.links.ingest import ClickPolicy, ingest_pending
+from evergreen.links.models import Link, VisitorSalt
+from evergreen.links.rules import Targets
+from evergreen.links.spool import ClickSpool, SpoolReader
+
+__all__ = ["CachedLink", "LinkRuntime", "country_of"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CachedLink:
+    """What the redirect needs of a link, immutable so requests can share it without locks."""
+
+    id: int
+    slug: str
+    destination: str
+    utm: dict[str, str]
+    targets: Targets
+    forward_query: bool
+    forward_tracking: bool
+    append_click_id: bool
+    click_id_param: str
+    set_cookie: bool
+    redirect_status: int
+    expires_at: datetime | None
+    disabled: bool
+
+    @classmethod
+    def of(cls, link: Link) -> CachedLink:
+        """Copy a row into the cache form."""
+        return cls(
+            id=link.id,
+            slug=link.slug,
+            destination=link.destination,
+            utm=dict(link.utm or {}),
+            targets=targets_of(link.targets or {}),
+            forward_query=link.forward_query,
+            forward_tracking=link.forward_tracking,
+            append_click_id=link.append_click_id,
+            click_id_param=link.click_id_param,
+            set_cookie=link.set_cookie,
+            redirect_status=link.redirect_status,
+            expires_at=link.expires_at,
+            disabled=link.disabled,
+        )
+
+
+@lru_cache(maxsize=1)
+def _geo() -> Any:
+    from geoip2fast import GeoIP2Fast
+
+    return GeoIP2Fast()
+
+
+def country_of(ip: str) -> str:
+    """Two-letter country of an IP from the offline database ('' when unknown or private)."""
+    try:
+        code = str(_geo().lookup(ip).country_code or "")
+    except Exception:  # a malformed address must never break a redirect
+        return ""
+    return code if len(code) == 2 and code.isalpha() else ""
+
+
+class _SlugCache:
+    """Every link by slug, reloaded when the links table changes (checked about once a second)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.links: dict[str, CachedLink] = {}
+        self.stamp: tuple[Any, ...] | None = None
+
+    def refresh(self) -> None:
+        with self.db.session() as session:
+            stamp = tuple(
+                session.execute(
+                    select(func.count(), func.max(Link.id), func.max(Link.updated_at))
+                ).one()
+            )
+            if stamp == self.stamp:
+                return
+            loaded = {link.slug: CachedLink.of(link) for link in session.scalars(select(Link))}
+        self.links, self.stamp = loaded, stamp
+
+    def load(self, slug: str) -> CachedLink | None:
+        with self.db.session() as session:
+            link = session.scalar(select(Link).where(Link.slug == slug))
+            cached = CachedLink.of(link) if link else None
+        if cached is not None:
+            self.links = {**self.links, slug: cached}
+        return cached
+
+
+class _Salt:
+    """Today's random salt, shared through the database; old salts are deleted."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.day: date | None = None
+        self.key = secrets.token_bytes(32)  # until the database answers
+
+    def refresh(self) -> None:
+        today = datetime.now(UTC).date()
+        if today == self.day:
+            return
+        for _attempt in range(3):
+            try:
+                with self.db.session() as session:
+                    row = session.get(VisitorSalt, today)
+                    if row is None:
+                        row = VisitorSalt(day=today, salt=secrets.token_hex(32))
+                        session.add(row)
+                    session.execute(
+                        delete(VisitorSalt).where(VisitorSalt.day < today - timedelta(days=1))
+                    )
+                    salt = row.salt
+            except IntegrityError:
+                continue  # another process created today's salt first: read theirs
+            self.key, self.day = bytes.fromhex(salt), today
+            return
+
+
+class LinkRuntime:
+    """Owns the redirect's in-memory state and the background loop that keeps it current."""
+
+    def __init__(self, settings: Settings, db: Database, secret: str) -> None:
+        self.settings = settings
+        self.db = db
+        self.secret = secret
+        folder = Path(settings.data_dir) / "spool"
+        self.spool = ClickSpool(folder, sync_interval=settings.click_sync_ms / 1000)
+        self.reader = SpoolReader(folder)
+        self.policy = ClickPolicy(
+            unique_window=timedelta(minutes=settings.click_unique_minutes),
+            flood_per_minute=settings.click_flood_per_minute,
+        )
+        self.cache = _SlugCache(db)
+        self.salt = _Salt(db)
+        self.internal_networks = [
+            ipaddress.ip_network(item.strip(), strict=False)
+            for item in settings.internal_ips.split(",")
+            if item.strip()
+        ]
+        self.unspooled: deque[dict[str, Any]] = deque(maxlen=1_000_000)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def record(self, click: dict[str, Any]) -> None:
+        """Spool a click; if the local disk refuses it, hold it in memory and retry."""
+        try:
+            self.spool.append(click)
+        except OSError:
+            log.exception("click spool write failed; holding the click in memory")
+            self.unspooled.append(click)
+
+    def _respool(self) -> None:
+        while self.unspooled:
+            self.spool.append(self.unspooled[0])
+            self.unspooled.popleft()
+
+    def visitor(self, ip: str, user_agent: str) -> str:
+        """A salted hash standing for one visitor today; the IP itself is never stored."""
+        message = f"{ip}|{user_agent}".encode("utf-8", "replace")
+        return hmac.new(self.salt.key, message, hashlib.sha256).hexdigest()[:32]
+
+    def is_internal_ip(self, ip: str) -> bool:
+        """Whether the request comes from one of the owner's networks."""
+        if not self.internal_networks:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in network for network in self.internal_networks)
+
+    def internal_cookie(self) -> str:
+        """The value of the cookie that marks the owner's and staff's own browsers."""
+        return hmac.new(self.secret.encode(), b"internal-traffic", hashlib.sha256).hexdigest()[:32]
+
+    def flush(self) -> int:
+        """Ingest whatever is spooled now (stats readers call this to be exact)."""
+        return ingest_pending(self.db, self.reader, self.policy)
+
+    def _step(self, name: str, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except Exception:  # the database may be away; clicks wait in the spool
+            log.warning("links background %s failed; will retry", name, exc_info=True)
+
+    def _loop(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            self._step("cache refresh", self.cache.refresh)
+            self._step("salt refresh", self.salt.refresh)
+            self._step("respool", self._respool)
+            self._step("click ingestion", self.flush)
+
+    def start(self, interval: float = 0.5) -> None:
+        """Warm the cache and start the background loop (at app start)."""
+        self._step("cache refresh", self.cache.refresh)
+        self._step("salt refresh", self.salt.refresh)
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="links", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the loop, close the spool and ingest what is left (at app shutdown)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.spool.close()
+        self._step("final ingestion", self.flush)

@@ -1,0 +1,213 @@
+"""The click spool: every accepted click is appended to a local file before its redirect is sent.
+
+A write() that returned is in the operating system's page cache, so it survives the process
+being killed (kill -9); the writer also fdatasync()s at most `sync_interval` after a write, which
+bounds what a power loss can take. Each process appends to its own segment and holds an
+exclusive flock on it while open; a segment whose lock can be taken belongs to no live writer.
+The ingester reads complete lines from every segment, records how far it got in the same
+database transaction as the clicks (so a replay never double-counts), and deletes finished ones.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ClickSpool", "Segment", "SpoolReader"]
+
+_SUFFIX = ".clicks"
+_MAX_SEGMENT_BYTES = 8 * 1024 * 1024
+_MAX_SEGMENT_AGE = 5.0
+_HOST = "".join(ch for ch in socket.gethostname() if ch.isalnum())[:32] or "host"
+
+
+class ClickSpool:
+    """Appends click records to this process's current segment; thread-safe, no buffering."""
+
+    def __init__(self, folder: Path, sync_interval: float = 0.2) -> None:
+        self.folder = folder
+        self.sync_interval = sync_interval
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        self._path: Path | None = None
+        self._opened = 0.0
+        self._size = 0
+        self._seq = 0
+        self._dirty = False
+        self._closed = False
+        self._syncer = threading.Thread(
+            target=self._sync_loop, name="click-spool-sync", daemon=True
+        )
+        self._syncer.start()
+
+    def _open_segment(self) -> int:
+        self._seq += 1
+        name = f"{_HOST}.{os.getpid()}-{time.time_ns()}-{self._seq}{_SUFFIX}"
+        path = self.folder / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._fd, self._path, self._opened, self._size = fd, path, time.monotonic(), 0
+        return fd
+
+    def _close_segment(self) -> None:
+        if self._fd is not None:
+            os.fdatasync(self._fd)
+            os.close(self._fd)  # releases the flock: the ingester may now finish the segment
+            self._fd = None
+            self._dirty = False
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Write one click; when this returns the click survives a crash of this process."""
+        line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("click spool is closed")
+            fd = self._fd
+            rotate = fd is not None and (
+                self._size + len(line) > _MAX_SEGMENT_BYTES
+                or time.monotonic() - self._opened > _MAX_SEGMENT_AGE
+            )
+            if rotate:
+                self._close_segment()
+                fd = None
+            if fd is None:
+                fd = self._open_segment()
+            written = os.write(fd, line)
+            if written != len(line):  # a full disk: never leave half a record behind silently
+                raise OSError(f"short write to click spool ({written} of {len(line)} bytes)")
+            self._size += written
+            self._dirty = True
+
+    def _sync_loop(self) -> None:
+        while not self._closed:
+            time.sleep(self.sync_interval)
+            with self._lock:
+                if self._dirty and self._fd is not None:
+                    os.fdatasync(self._fd)
+                    self._dirty = False
+                if self._fd is not None and time.monotonic() - self._opened > _MAX_SEGMENT_AGE:
+                    self._close_segment()
+
+    def close(self) -> None:
+        """Sync and release the current segment (at shutdown)."""
+        with self._lock:
+            self._closed = True
+            self._close_segment()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Complete lines read from one segment, from `start` up to `end` bytes."""
+
+    name: str
+    start: int
+    end: int
+    records: list[dict[str, Any]]
+    finished: bool
+
+
+class SpoolReader:
+    """Reads what writers have appended; the caller stores offsets with the clicks it ingests."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._lock_path = folder / ".ingest.lock"
+
+    def exclusive(self) -> _IngestLock:
+        """One ingester at a time per spool folder (across processes)."""
+        return _IngestLock(self._lock_path)
+
+    def segments(self, offsets: dict[str, int], max_records: int) -> Iterator[Segment]:
+        """Unread complete lines of each segment, oldest first, up to `max_records` each."""
+        for path in sorted(self.folder.glob("*" + _SUFFIX), key=_segment_order):
+            start = offsets.get(path.name, 0)
+            finished = _writer_gone(path)
+            try:
+                with path.open("rb") as handle:
+                    handle.seek(start)
+                    data = handle.read()  # segments are bounded (8 MiB), read the rest
+            except FileNotFoundError:
+                continue
+            cut = data.rfind(b"\n") + 1
+            records: list[dict[str, Any]] = []
+            for raw in data[:cut].splitlines():
+                if len(records) == max_records:
+                    break
+                records.append(_decode(raw))
+            consumed = start + (
+                cut if len(records) < max_records else _offset_after(data, len(records))
+            )
+            complete = finished and consumed == path.stat().st_size
+            yield Segment(path.name, start, consumed, records, complete)
+
+    def remove(self, name: str) -> None:
+        """Delete a segment whose every line is in the database."""
+        (self.folder / name).unlink(missing_ok=True)
+
+    def pending_bytes(self) -> int:
+        """Bytes in segments on disk (an upper bound on what is not yet ingested)."""
+        return sum(p.stat().st_size for p in self.folder.glob("*" + _SUFFIX))
+
+
+def _decode(raw: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {"_corrupt": raw.decode("utf-8", "replace")[:200]}
+    return value if isinstance(value, dict) else {"_corrupt": str(value)[:200]}
+
+
+def _offset_after(data: bytes, lines: int) -> int:
+    position = 0
+    for _ in range(lines):
+        position = data.index(b"\n", position) + 1
+    return position
+
+
+def _segment_order(path: Path) -> tuple[int, str]:
+    parts = path.name.split("-")
+    try:
+        return int(parts[1]), path.name
+    except (IndexError, ValueError):
+        return 0, path.name
+
+
+def _writer_gone(path: Path) -> bool:
+    """True when no process holds the segment's lock, i.e. nothing more will be appended."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+class _IngestLock:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> _IngestLock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
