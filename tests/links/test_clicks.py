@@ -80,7 +80,7 @@ def test_clicks_are_classified_counted_and_rolled_up(db: Database, tmp_path: Pat
     assert _ingest(db, tmp_path / "spool", records) == 8
     with db.session() as session:
         stats = link_stats(session, link_id)
-        classes = dict(session.execute(select(Click.visitor, Click.klass)))
+        classes = dict(session.execute(select(Click.visitor, Click.klass)).all())
     assert (stats.total_clicks, stats.clicks, stats.unique_clicks, stats.non_human_clicks) == (
         8, 3, 2, 5
     )  # fmt: skip

@@ -223,7 +223,7 @@ def ingest_pending(
     with reader.exclusive():
         present = {path.name for path in reader.folder.glob("*.clicks")}
         with db.session() as session:
-            offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)))
+            offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)).all())
             gone = [name for name in offsets if name not in present]
             if gone:
                 session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
