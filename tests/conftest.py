@@ -99,7 +99,7 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
     drop_postgres_database(postgres_server, url)
 
 
-def _truncate_all(url: str) -> None:
+def truncate_all(url: str) -> None:
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -119,7 +119,7 @@ def database_url(
         return
     url: str = request.getfixturevalue("postgres_database")
     yield url
-    _truncate_all(url)
+    truncate_all(url)
 
 
 @pytest.fixture

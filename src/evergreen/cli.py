@@ -11,6 +11,8 @@ from rich.console import Console
 from evergreen import __version__
 from evergreen.accounts import cli as accounts_cli
 from evergreen.config import SettingsError, get_settings
+from evergreen.finance import cli as finance_cli
+from evergreen.links import cli as links_cli
 
 __all__ = ["app", "main"]
 
@@ -23,6 +25,8 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(accounts_cli.user_app, name="user")
 app.add_typer(accounts_cli.token_app, name="token")
+app.add_typer(links_cli.app, name="links")
+app.add_typer(finance_cli.app, name="finance")
 app.command("init")(accounts_cli.init)
 console = Console(stderr=True)
 
@@ -74,11 +78,14 @@ def serve(
     worker: Annotated[
         bool, typer.Option(help="Run the queue consumer in this process (default without Redis).")
     ] = True,
+    ingest: Annotated[
+        bool, typer.Option(help="Run the click ingester beside the server (a child process).")
+    ] = True,
 ) -> None:
     """Migrate, then serve the web app with the queue consumer inside (Ctrl+C stops cleanly)."""
     from evergreen.server import run_server
 
-    run_server(get_settings(), host=host, port=port, embedded_worker=worker)
+    run_server(get_settings(), host=host, port=port, embedded_worker=worker, ingest=ingest)
 
 
 @app.command("worker")

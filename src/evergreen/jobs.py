@@ -34,7 +34,9 @@ def consumer_for(queue: Huey, workers: int, **options: Any) -> EmbeddedConsumer:
 
 def load_tasks() -> None:
     """Import every area's task module so the consumer knows each task by name."""
-    # Areas register here as they gain background work.
+    from evergreen.links import tasks as links_tasks
+
+    del links_tasks
 
 
 # The process-wide queue; areas decorate their tasks with @huey.task().

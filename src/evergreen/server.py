@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import signal
+import subprocess
+import sys
+import threading
 from types import FrameType
 
 import uvicorn
@@ -38,14 +41,55 @@ def _announce(settings: Settings, host: str, port: int) -> None:
     print("Press Ctrl+C to stop.", flush=True)
 
 
-def run_server(settings: Settings, *, host: str, port: int, embedded_worker: bool) -> None:
-    """Migrate, start the queue consumer (embedded default), serve until SIGTERM/SIGINT."""
+class ClickIngester:
+    """`evergreen links ingest --follow` as a child process: its own interpreter and GIL, so
+    moving clicks into the database never slows the redirects; restarted if it dies."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.watcher = threading.Thread(target=self._watch, name="ingester-watch", daemon=True)
+
+    def _spawn(self) -> None:
+        command = [sys.executable, "-m", "evergreen.cli", "links", "ingest", "--follow"]
+        self.process = subprocess.Popen(command)  # noqa: S603 (our own interpreter and CLI)
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(2):
+            if self.process is not None and self.process.poll() is not None:
+                log.warning("click ingester exited with %s; restarting", self.process.returncode)
+                self._spawn()
+
+    def start(self) -> None:
+        """Start the child and its watchdog."""
+        self._spawn()
+        self.watcher.start()
+
+    def stop(self) -> None:
+        """Ask the child to finish (it ingests what is left) and wait for it."""
+        self.stopping.set()
+        self.watcher.join(5)
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def run_server(
+    settings: Settings, *, host: str, port: int, embedded_worker: bool, ingest: bool = True
+) -> None:
+    """Migrate, start the queue consumer and click ingester, serve until SIGTERM/SIGINT."""
     from evergreen.jobs import consumer_for, huey, load_tasks
     from evergreen.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     migrate.upgrade(settings.sqlalchemy_url)
-    app = create_app(settings)
+    app = create_app(settings, ingest_clicks=False)
+    ingester = ClickIngester() if ingest else None
+    if ingester is not None:
+        ingester.start()
     consumer = None
     if embedded_worker and settings.redis_url is None:
         load_tasks()
@@ -71,6 +115,8 @@ def run_server(settings: Settings, *, host: str, port: int, embedded_worker: boo
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
+        if ingester is not None:
+            ingester.stop()
         print("Evergreen stopped.", flush=True)
 
 

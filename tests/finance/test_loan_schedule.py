@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
+from dataclasses import fields, replace
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evergreen.finance.cashflows import irr, xnpv
+from evergreen.finance.daycount import DayCount
 from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.loan_schedule import (
     LoanTerms,
@@ -262,3 +265,123 @@ def test_bad_payoff_requests_are_refused() -> None:
     with pytest.raises(FinanceInputError) as caught:
         payoff_quote(terms, date(2024, 3, 20), payments_made=3)
     assert caught.value.field == "payments_made"
+
+
+@pytest.mark.parametrize(("rate", "level"), [(0.12, 1028.61), (0.06, 599.55)])
+def test_month_end_amortising_loan_is_repaid_exactly(rate: float, level: float) -> None:
+    """100k over 360 months from Jan 31, 30/360: 30-day periods, level to the end, balance 0."""
+    terms = LoanTerms(100_000, rate, 360, date(2024, 1, 31), amortization_months=360)
+    rows = schedule(terms).rows
+    assert {row.days for row in rows} == {30}
+    assert [row.date for row in rows[:3]] == [
+        date(2024, 2, 29),
+        date(2024, 3, 31),
+        date(2024, 4, 30),
+    ]
+    assert {round(row.payment, 2) for row in rows} == {level}
+    assert all(row.payment >= 0 and row.interest >= 0 and row.balance >= 0 for row in rows)
+    assert rows[-1].balance == 0.0
+    assert round(math.fsum(row.principal for row in rows), 2) == 100_000.00
+
+
+def test_30_360_payment_dates_count_as_the_payment_day() -> None:
+    """From Jan 31: Feb 29 counts as the 30th; a payoff on Mar 15 accrues 15 days, not 16."""
+    terms = LoanTerms(100_000, 0.12, 6, date(2024, 1, 31))
+    assert [row.days for row in schedule(terms).rows] == [30] * 6
+    quote = payoff_quote(terms, date(2024, 3, 15))
+    assert (quote.payments_made, quote.accrual_days) == (1, 15)
+    assert quote.accrued_interest == pytest.approx(500.0, rel=1e-12)
+
+
+def test_interest_above_the_level_payment_is_paid_not_capitalised() -> None:
+    """100% actual/365: a 31-day month's interest beats the level payment; principal stays >= 0."""
+    terms = LoanTerms(
+        100_000, 1.0, 360, date(2024, 1, 31), amortization_months=360, day_count="actual/365"
+    )
+    rows = schedule(terms).rows
+    march = rows[1]  # Feb 29 to Mar 31: 31 days at 100% is more than the level 8,333.33
+    assert march.principal == 0.0
+    assert march.payment == march.interest == pytest.approx(rows[0].balance * 31 / 365)
+    assert all(row.principal >= 0 and row.balance >= 0 for row in rows)
+    assert math.isfinite(lender_xirr(terms))
+
+
+def test_a_loan_repaid_early_has_no_late_payments_after() -> None:
+    """Once repaid, the remaining rows are zero and a payoff quote charges no late fees."""
+    terms = LoanTerms(100_000, 1.0, 360, date(2024, 1, 31), 360, late_fee_flat=25.0)
+    terms = replace(terms, day_count="actual/365")
+    rows = schedule(terms).rows
+    repaid = next(row for row in rows if row.balance == 0.0)
+    assert repaid.period < 360
+    quote = payoff_quote(terms, rows[-1].date, payments_made=repaid.period)
+    assert (quote.total, quote.missed_payments) == (0.0, 0)
+
+
+def _late_in_month(year: int, month: int, day: int) -> date:
+    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+START_DATES = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31)) | st.builds(
+    _late_in_month, st.integers(2000, 2040), st.integers(1, 12), st.integers(28, 31)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    START_DATES,
+    st.sampled_from(["30/360", "actual/360", "actual/365"]),
+    st.floats(min_value=0.0, max_value=0.30),
+    st.integers(min_value=1, max_value=360),
+    st.data(),
+)
+def test_amortising_loans_never_overpay_and_end_at_zero(
+    start: date, convention: DayCount, rate: float, term: int, data: st.DataObject
+) -> None:
+    """Property: balances, interest and payments stay >= 0 and principal repaid is the loan."""
+    amortization = data.draw(st.integers(min_value=term, max_value=360))
+    terms = LoanTerms(250_000, rate, term, start, amortization, day_count=convention)
+    rows = schedule(terms).rows
+    assert all(row.balance >= 0 and row.interest >= 0 and row.principal >= 0 for row in rows)
+    assert all(row.payment >= 0 and row.balloon >= 0 for row in rows)
+    assert rows[-1].balance == 0.0
+    assert math.fsum(row.principal for row in rows) == pytest.approx(250_000, abs=0.005)
+    if convention == "30/360":
+        assert {row.days for row in rows} == {30}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    START_DATES,
+    st.sampled_from(["30/360", "actual/360", "actual/365"]),
+    st.floats(min_value=0.0, max_value=1.0),
+    st.integers(min_value=1, max_value=360),
+    st.floats(min_value=0.0, max_value=99.99),
+    st.data(),
+)
+def test_lender_xirr_is_a_yield_or_names_a_term(
+    start: date, convention: DayCount, rate: float, term: int, points: float, data: st.DataObject
+) -> None:
+    """Property: at any rate the yield is finite, or the error names a LoanTerms field."""
+    amortization = data.draw(st.none() | st.integers(min_value=term, max_value=360))
+    terms = LoanTerms(1e6, rate, term, start, amortization, points, day_count=convention)
+    try:
+        outcome: float | str = lender_xirr(terms)
+    except FinanceInputError as error:
+        outcome = error.field
+    if isinstance(outcome, str):
+        assert outcome in {spec.name for spec in fields(LoanTerms)}
+    else:
+        assert math.isfinite(outcome)
+
+
+def test_lender_xirr_without_a_yield_says_so_and_names_the_input() -> None:
+    """99.99 points for a month, or a payoff before anything is lent: no yield, named input."""
+    with pytest.raises(FinanceInputError) as caught:
+        lender_xirr(LoanTerms(100_000, 1.0, 1, date(2024, 1, 31), points=99.99))
+    assert caught.value.field == "points"
+    assert "no yield" in caught.value.message
+    all_drawn = rehab(draws=[(date(2024, 2, 5), 200_000.0)])
+    with pytest.raises(FinanceInputError) as caught:
+        lender_xirr(all_drawn, payoff_on=START)
+    assert caught.value.field == "payoff_on"
+    assert "no yield" in caught.value.message

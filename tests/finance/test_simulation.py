@@ -12,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evergreen.finance.errors import FinanceInputError
-from evergreen.finance.simulation import PassiveVsActive, draw_paths, path_outcomes, simulate
+from evergreen.finance.simulation import (
+    PassiveVsActive,
+    SimulationResult,
+    draw_paths,
+    path_outcomes,
+    simulate,
+)
 
 # Small enough to work by hand: 2 build months of 10 hours at $50, peak $1,000 for sure.
 HAND = PassiveVsActive(
@@ -176,6 +182,17 @@ def test_lifetimes_follow_the_churn() -> None:
         ({"peak_revenue_median": 0.0}, "peak_revenue_median"),
         ({"discount_rate": float("nan")}, "discount_rate"),
         ({"horizon_months": 0}, "horizon_months"),
+        ({"horizon_months": 1201}, "horizon_months"),
+        ({"ramp_months": 1201}, "ramp_months"),
+        ({"peak_revenue_sigma": 5.01}, "peak_revenue_sigma"),
+        ({"peak_revenue_sigma": 1000.0}, "peak_revenue_sigma"),
+        ({"discount_rate": 0.51}, "discount_rate"),
+        ({"discount_rate": -0.01}, "discount_rate"),
+        ({"hours_per_month": 745.0}, "hours_per_month"),
+        ({"maintenance_hours": 745.0}, "maintenance_hours"),
+        ({"freelance_rate": 1.1e6}, "freelance_rate"),
+        ({"peak_revenue_median": 1.1e12}, "peak_revenue_median"),
+        ({"monthly_costs": 1.1e12}, "monthly_costs"),
     ],
 )
 def test_bad_inputs_name_the_field(changes: dict[str, object], field: str) -> None:
@@ -193,3 +210,125 @@ def test_bad_run_settings_are_refused() -> None:
     with pytest.raises(FinanceInputError) as caught:
         simulate(PassiveVsActive(), seed=-1)
     assert caught.value.field == "seed"
+
+
+# The largest scenario the bounds allow: every figure must still be a finite number.
+EXTREME = PassiveVsActive(
+    build_months=1200,
+    hours_per_month=744,
+    freelance_rate=1e6,
+    success_probability=1.0,
+    ramp_months=0,
+    peak_revenue_median=1e12,
+    peak_revenue_sigma=5.0,
+    persistence=1.0,
+    churn=0.0,
+    monthly_costs=1e12,
+    maintenance_hours=744,
+    discount_rate=0.5,
+    horizon_months=1200,
+)
+
+
+def _assert_finite(result: SimulationResult) -> None:
+    numbers = [value for value in _leaves(result.to_dict()) if isinstance(value, float)]
+    assert all(math.isfinite(value) for value in numbers)
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    return [value]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"build_months": 600, "ramp_months": 1200},
+        {"build_months": 0, "discount_rate": 0.0, "persistence": 1.0},
+        {"build_months": 1199, "churn": 0.999999},
+    ],
+)
+def test_the_bounds_keep_every_figure_finite(changes: dict[str, object]) -> None:
+    """At sigma 5, a 50% monthly rate, 1,200 months and 1e12 amounts nothing overflows."""
+    _assert_finite(simulate(replace(EXTREME, **changes), paths=200, seed=1))  # type: ignore[arg-type]
+
+
+def _unchecked(**changes: float) -> PassiveVsActive:
+    """Inputs past the bounds, skipping validation, to reach the overflow guards behind it."""
+    inputs = PassiveVsActive()
+    for name, value in changes.items():
+        object.__setattr__(inputs, name, value)
+    return inputs
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"peak_revenue_sigma": 1000.0}, "peak_revenue_sigma"),
+        ({"peak_revenue_sigma": 40.0}, "peak_revenue_sigma"),
+        ({"discount_rate": 1e6, "build_months": 100}, "discount_rate"),
+    ],
+)
+def test_an_overflow_past_the_checks_is_a_named_input_error(
+    changes: dict[str, float], field: str
+) -> None:
+    """No bare OverflowError, numpy warning or inf NPV: the overflowing input is named."""
+    with pytest.raises(FinanceInputError) as caught:
+        simulate(_unchecked(**changes), paths=50, seed=0)
+    assert caught.value.field == field
+
+
+def test_path_outcomes_refuse_infinite_draws() -> None:
+    """Hand-made draws with an infinite peak give an input error, not an inf NPV."""
+    draws = draw_paths(PassiveVsActive(success_probability=1.0), 5, seed=0)
+    draws.peak_revenue[2] = math.inf
+    with pytest.raises(FinanceInputError) as caught:
+        path_outcomes(PassiveVsActive(), draws)
+    assert caught.value.field == "peak_revenue_sigma"
+
+
+IN_BOUNDS = {
+    "build_months": st.integers(0, 1200),
+    "hours_per_month": st.floats(0, 744),
+    "freelance_rate": st.floats(0, 1e6),
+    "success_probability": st.floats(0, 1),
+    "ramp_months": st.integers(0, 1200),
+    "peak_revenue_median": st.floats(1e-3, 1e12),
+    "peak_revenue_sigma": st.floats(0, 5),
+    "persistence": st.floats(0, 1),
+    "churn": st.floats(0, 0.999999),
+    "monthly_costs": st.floats(0, 1e12),
+    "maintenance_hours": st.floats(0, 744),
+    "discount_rate": st.floats(0, 0.5),
+    "horizon_months": st.integers(1, 1200),
+}
+WILD = st.floats(-1e300, 1e300) | st.sampled_from([1e3, 37.7, 0.51, 5.01, 1201.0, 1.1e12])
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.fixed_dictionaries(IN_BOUNDS),
+    st.none() | st.tuples(st.sampled_from(sorted(IN_BOUNDS)), WILD),
+    st.integers(0, 2**32),
+)
+def test_outputs_are_finite_or_an_input_error(
+    values: dict[str, float], wild: tuple[str, float] | None, seed: int
+) -> None:
+    """Property: any numbers give a result of finite figures or an error naming an input."""
+    if wild is not None:
+        name, value = wild
+        values[name] = int(value) if name.endswith("_months") and abs(value) < 1e18 else value
+    try:
+        outcome: SimulationResult | str = simulate(
+            PassiveVsActive(**values),  # type: ignore[arg-type]
+            paths=20,
+            seed=seed,
+        )
+    except FinanceInputError as error:
+        outcome = error.field
+    if isinstance(outcome, str):
+        assert outcome in IN_BOUNDS
+    else:
+        _assert_finite(outcome)

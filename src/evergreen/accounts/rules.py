@@ -8,6 +8,7 @@ from enum import StrEnum
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "SESSION_COOKIE",
     "Role",
     "can_manage_settings",
     "can_use_dashboard",
@@ -16,6 +17,8 @@ __all__ = [
 ]
 
 MIN_PASSWORD_LENGTH = 10
+# The cookie that carries a browser's sign-in (its value is a random session token).
+SESSION_COOKIE = "evergreen_session"
 _COMMON = frozenset(
     {
         "password",

@@ -9,7 +9,12 @@ Model, stated once:
 - Payments are due monthly on the start date's day (clamped to month end). Interest for a
   period is simple interest by the day count: the opening balance for the whole period plus
   each draw from its date. With ``dutch_interest`` it is charged on the whole commitment
-  (plus financed points) from closing, drawn or not. The last payment repays the balance.
+  (plus financed points) from closing, drawn or not. Under 30/360 a payment date counts as
+  the note's payment day (capped at 30), so every period is 30 days even when the note starts
+  on the 31st or a due date is clamped to the end of February.
+- An amortising payment is the level payment at ``annual_rate / 12``, but never less than the
+  period's interest (unpaid interest does not compound) and never more than the balance plus
+  interest; the last payment repays whatever is left as a balloon, so the loan ends at zero.
 - A payment not made is late once ``grace_days`` have passed after its due date; each late
   payment costs ``late_fee_rate`` of its regular amount (balloon excluded) plus
   ``late_fee_flat``. The loan is in default from the due date of the first payment that is
@@ -20,6 +25,7 @@ Model, stated once:
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -28,7 +34,6 @@ from typing import Any, NamedTuple
 
 from evergreen.finance.cashflows import xirr
 from evergreen.finance.daycount import DayCount, add_months, check_day_count, day_count
-from evergreen.finance.daycount import year_fraction as _yf
 from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.loans import _annual_rate, _money, _months, payment
 
@@ -249,13 +254,45 @@ def _drawn(terms: LoanTerms, after: dt.date, through: dt.date) -> list[tuple[dt.
     return [(day, amount) for day, amount in terms.draws if after < day <= through]
 
 
+def _last_of_february(day: dt.date) -> bool:
+    return day.month == 2 and day.day == calendar.monthrange(day.year, 2)[1]
+
+
+def _payment_day(terms: LoanTerms, day: dt.date) -> int | None:
+    """The note's payment day if ``day`` is on its payment calendar (clamped dates included)."""
+    anchor = terms.start_date.day
+    month_end = calendar.monthrange(day.year, day.month)[1]
+    return (
+        min(anchor, 30) if day >= terms.start_date and day.day == min(anchor, month_end) else None
+    )
+
+
+def _days(terms: LoanTerms, start: dt.date, end: dt.date) -> int:
+    """Days of interest; on 30/360 a payment date counts as the payment day, so months are 30."""
+    days = day_count(start, end, terms.day_count)  # also refuses an end before the start
+    on_start, on_end = _payment_day(terms, start), _payment_day(terms, end)
+    if terms.day_count != "30/360" or (on_start is None and on_end is None):
+        return days
+    # 30/360 US with the payment calendar's dates read as its day; other dates as daycount does.
+    d1 = on_start if on_start is not None else 30 if _last_of_february(start) else start.day
+    d2 = on_end if on_end is not None else end.day
+    if d2 == 31 and d1 >= 30:
+        d2 = 30
+    d1 = min(d1, 30)
+    return 360 * (end.year - start.year) + 30 * (end.month - start.month) + d2 - d1
+
+
+def _yf(terms: LoanTerms, start: dt.date, end: dt.date) -> float:
+    return _days(terms, start, end) / (365 if terms.day_count == "actual/365" else 360)
+
+
 def _accrue(terms: LoanTerms, balance: float, start: dt.date, end: dt.date, rate: float) -> float:
     """Simple interest from ``start`` to ``end`` on ``balance`` plus draws from their dates."""
     if terms.dutch_interest:
-        return terms.note_amount * rate * _yf(start, end, terms.day_count)
-    interest = balance * rate * _yf(start, end, terms.day_count)
+        return terms.note_amount * rate * _yf(terms, start, end)
+    interest = balance * rate * _yf(terms, start, end)
     for day, amount in _drawn(terms, start, end):
-        interest += amount * rate * _yf(day, end, terms.day_count)
+        interest += amount * rate * _yf(terms, day, end)
     return interest
 
 
@@ -273,13 +310,15 @@ def schedule(terms: LoanTerms) -> LoanSchedule:
         drawn = math.fsum(amount for _, amount in _drawn(terms, previous, due))
         interest = _accrue(terms, owed, previous, due, terms.annual_rate)
         owed += drawn
-        regular = 0.0 if level is None else level - interest
+        # Level payment at rate / 12, but interest runs by day count: at least the interest,
+        # at most the balance, and the last payment clears what is left.
+        regular = 0.0 if level is None else min(max(level - interest, 0.0), owed)
         repaid = owed if period == terms.term_months else regular
         rows.append(
             ScheduleRow(
                 period=period,
                 date=due,
-                days=day_count(previous, due, terms.day_count),
+                days=_days(terms, previous, due),
                 interest=interest,
                 principal=repaid,
                 balloon=repaid - regular,
@@ -317,7 +356,7 @@ def payoff_quote(
         return PayoffQuote(on_date, made, 0, 0.0, 0.0, 0, 0.0, None, 0.0)
     paid_through = rows[made - 1].date if made else terms.start_date
     owed = rows[made - 1].balance if made else terms.opening_balance
-    missed = due[made:]
+    missed = [row for row in due[made:] if row.payment > 0]  # nothing due once repaid early
     late = [row for row in missed if (on_date - row.date).days > terms.grace_days]
     fee_items = [
         (
@@ -344,7 +383,7 @@ def payoff_quote(
         missed_payments=len(missed),
         principal=owed + sum(amount for _, amount in _drawn(terms, paid_through, on_date)),
         accrued_interest=_accrue(terms, owed, paid_through, on_date, terms.annual_rate),
-        accrual_days=day_count(paid_through, on_date, terms.day_count),
+        accrual_days=_days(terms, paid_through, on_date),
         default_interest=premium,
         default_from=default_from,
         late_fees=math.fsum(fee for _, fee in fee_items),
@@ -371,4 +410,18 @@ def lender_cash_flows(
 
 def lender_xirr(terms: LoanTerms, payoff_on: dt.date | None = None) -> float:
     """Effective annual yield on the lender's dated flows, points and draws included."""
-    return xirr(lender_cash_flows(terms, payoff_on))
+    try:
+        return xirr(lender_cash_flows(terms, payoff_on))
+    except FinanceInputError:
+        # The flows change sign and earn at least nothing, so no root means a yield beyond the
+        # solver's range: points leave the lender almost nothing at risk, or nothing is lent yet.
+        field, fix = (
+            ("points", f"{terms.points:g} points leave the lender too little at risk; lower them")
+            if terms.points > 0
+            else ("payoff_on", "nothing is lent for any time before it; choose a later payoff")
+        )
+        raise FinanceInputError(
+            field,
+            "the loan's cash flows have no yield (no rate between -99.99% and 100,000,000% a "
+            f"year makes their value zero): {fix}",
+        ) from None

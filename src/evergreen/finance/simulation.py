@@ -51,25 +51,41 @@ __all__ = [
 ]
 
 _CHUNK = 8192  # paths per block in the break-even search: bounds memory at ~8 MB per array
+_MAX_AMOUNT = 1e12  # dollars: larger figures are typos, and they would overflow the sums
+# Upper bounds beyond the amount cap: each keeps every figure finite (exp(sigma**2 / 2), a peak
+# of exp(5 * z) and 1.5**1200 all fit a float) and anything larger is not a real scenario.
+_LIMITS: dict[str, tuple[float, str]] = {
+    "hours_per_month": (744, "a month has 744 hours"),
+    "maintenance_hours": (744, "a month has 744 hours"),
+    "freelance_rate": (1e6, "dollars an hour"),
+    "ramp_months": (1200, "a hundred years"),
+    "horizon_months": (1200, "a hundred years"),
+    "build_months": (1200, "a hundred years"),
+    "peak_revenue_sigma": (
+        5.0,
+        "5 already spreads the middle 90% of peaks over 7 orders of magnitude",
+    ),
+    "discount_rate": (0.5, "it is a monthly rate, 0.008 for about 10% a year"),
+}
 
 
 @dataclass(frozen=True)
 class PassiveVsActive:
     """The bet, in plain numbers; defaults describe a modest online course built part time."""
 
-    build_months: int = 6  # months of unpaid building before launch
-    hours_per_month: float = 60.0  # build hours a month that could have been sold
-    freelance_rate: float = 60.0  # dollars an hour forgone, also the price of maintenance time
-    success_probability: float = 0.35  # chance the launch finds buyers at all
-    ramp_months: int = 6  # months after launch to reach peak revenue (0: peak at once)
-    peak_revenue_median: float = 2500.0  # median peak monthly revenue of a success, dollars
-    peak_revenue_sigma: float = 0.9  # lognormal log-sd of the peak; 0 makes it certain
-    persistence: float = 0.98  # share of last month's revenue kept each month after peak
-    churn: float = 0.01  # monthly chance a live product dies outright
-    monthly_costs: float = 50.0  # hosting and tools, dollars a month while the product exists
-    maintenance_hours: float = 6.0  # unpaid hours a live month, charged at freelance_rate
-    discount_rate: float = 0.008  # monthly discount rate (about 10% a year)
-    horizon_months: int = 120  # months compared, build included
+    build_months: int = 6  # months of unpaid building before launch, up to horizon_months
+    hours_per_month: float = 60.0  # build hours a month that could have been sold, up to 744
+    freelance_rate: float = 60.0  # dollars an hour forgone (and for maintenance), up to 1e6
+    success_probability: float = 0.35  # chance the launch finds buyers at all, 0 to 1
+    ramp_months: int = 6  # months after launch to reach peak revenue (0: peak at once), to 1200
+    peak_revenue_median: float = 2500.0  # median peak monthly revenue of a success, to 1e12
+    peak_revenue_sigma: float = 0.9  # lognormal log-sd of the peak, 0 (certain) to 5
+    persistence: float = 0.98  # share of last month's revenue kept each month after peak, 0-1
+    churn: float = 0.01  # monthly chance a live product dies outright, 0 to below 1
+    monthly_costs: float = 50.0  # hosting and tools, dollars a month while it exists, to 1e12
+    maintenance_hours: float = 6.0  # unpaid hours a live month, at freelance_rate, up to 744
+    discount_rate: float = 0.008  # monthly discount rate (about 10% a year), 0 to 0.5
+    horizon_months: int = 120  # months compared, build included, 1 to 1200
 
     def __post_init__(self) -> None:
         for spec in fields(self):
@@ -80,11 +96,14 @@ class PassiveVsActive:
                 raise FinanceInputError(
                     spec.name, f"must be a finite number, 0 or more (got {value})"
                 )
-            if value > 1e12:
-                raise FinanceInputError(spec.name, f"must be at most 1e12 (got {value:g})")
             if spec.type == "int" and not isinstance(value, int):
                 raise FinanceInputError(
                     spec.name, f"must be a whole number of months (got {value})"
+                )
+            limit, why = _LIMITS.get(spec.name, (_MAX_AMOUNT, "dollars; larger figures are typos"))
+            if value > limit:
+                raise FinanceInputError(
+                    spec.name, f"must be at most {limit:g} ({why}; got {value:g})"
                 )
         for name in ("success_probability", "persistence"):
             if getattr(self, name) > 1:
@@ -95,7 +114,7 @@ class PassiveVsActive:
             raise FinanceInputError("churn", f"must be below 1 (got {self.churn})")
         if self.peak_revenue_median <= 0:
             raise FinanceInputError("peak_revenue_median", "must be above 0")
-        if not 1 <= self.horizon_months <= 1200:
+        if self.horizon_months < 1:
             raise FinanceInputError(
                 "horizon_months", f"must be 1 to 1200 months (got {self.horizon_months})"
             )
@@ -174,6 +193,27 @@ class SimulationResult:
         return asdict(self)
 
 
+def _finite(field: str, value: float) -> float:
+    """Refuse an overflowed figure by the input that drove it, so no inf or NaN is reported."""
+    if not math.isfinite(value):
+        raise FinanceInputError(
+            field, "this scenario overflows a float; use a smaller value (or smaller amounts)"
+        )
+    return value
+
+
+def _exp(field: str, exponent: float) -> float:
+    try:
+        return _finite(field, math.exp(exponent))
+    except OverflowError:
+        return _finite(field, math.inf)
+
+
+def _all_finite(field: str, values: NDArray[np.float64]) -> None:
+    if not np.all(np.isfinite(values)):
+        _finite(field, math.inf)
+
+
 def _check_run(paths: int, seed: int) -> None:
     if isinstance(paths, bool) or not isinstance(paths, int) or not 1 <= paths <= 10_000_000:
         raise FinanceInputError("paths", f"must be a whole number, 1 to 10,000,000 (got {paths!r})")
@@ -186,9 +226,11 @@ def draw_paths(inputs: PassiveVsActive, paths: int, seed: int) -> PathDraws:
     _check_run(paths, seed)
     rng = np.random.default_rng(seed)
     launched = rng.random(paths) < inputs.success_probability
-    peak = inputs.peak_revenue_median * np.exp(
-        inputs.peak_revenue_sigma * rng.standard_normal(paths)
-    )
+    with np.errstate(over="ignore", invalid="ignore"):
+        peak = inputs.peak_revenue_median * np.exp(
+            inputs.peak_revenue_sigma * rng.standard_normal(paths)
+        )
+    _all_finite("peak_revenue_sigma", peak)
     survive = 1.0 - rng.random(paths)  # uniform on (0, 1]
     window = inputs.horizon_months - inputs.build_months
     if inputs.churn > 0:
@@ -213,6 +255,13 @@ def _shape(inputs: PassiveVsActive, months: int) -> NDArray[np.float64]:
 
 def path_outcomes(inputs: PassiveVsActive, draws: PathDraws) -> PathOutcomes:
     """NPV and break-even month of every path at once, from cumulative sums over months."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        outcome = _path_outcomes(inputs, draws)
+    _all_finite("peak_revenue_sigma", outcome.npv)
+    return outcome
+
+
+def _path_outcomes(inputs: PassiveVsActive, draws: PathDraws) -> PathOutcomes:
     build, window = inputs.build_months, inputs.horizon_months - inputs.build_months
     build_cost = inputs.freelance_rate * inputs.hours_per_month + inputs.monthly_costs
     live_cost = inputs.monthly_costs + inputs.freelance_rate * inputs.maintenance_hours
@@ -243,8 +292,11 @@ def path_outcomes(inputs: PassiveVsActive, draws: PathDraws) -> PathOutcomes:
 def _residual_income_view(inputs: PassiveVsActive) -> tuple[float, float, float, float]:
     rate, build = inputs.discount_rate, inputs.build_months
     build_cost = inputs.freelance_rate * inputs.hours_per_month + inputs.monthly_costs
-    capital = build_cost * math.fsum((1 + rate) ** (build - t) for t in range(1, build + 1))
-    expected_peak = inputs.peak_revenue_median * math.exp(inputs.peak_revenue_sigma**2 / 2)
+    growth = math.log1p(rate)
+    compounded = math.fsum(_exp("discount_rate", (build - t) * growth) for t in range(1, build + 1))
+    capital = _finite("discount_rate", build_cost * compounded)
+    sigma = inputs.peak_revenue_sigma
+    expected_peak = inputs.peak_revenue_median * _exp("peak_revenue_sigma", sigma * sigma / 2)
     live_cost = inputs.monthly_costs + inputs.freelance_rate * inputs.maintenance_hours
     monthly = inputs.success_probability * (expected_peak - live_cost) - rate * capital
     omega = inputs.persistence * (1 - inputs.churn)
@@ -252,7 +304,8 @@ def _residual_income_view(inputs: PassiveVsActive) -> tuple[float, float, float,
     ratio = omega * v
     # Sum over s = 1..window of omega**(s-1) * v**s: a fading annuity from launch.
     annuity = window * v if ratio == 1 else v * (1 - ratio**window) / (1 - ratio)
-    return capital, monthly, omega, monthly * annuity * v**build
+    pv = monthly * annuity * v**build
+    return capital, _finite("peak_revenue_sigma", monthly), omega, _finite("discount_rate", pv)
 
 
 def simulate(inputs: PassiveVsActive, paths: int = 100_000, seed: int = 0) -> SimulationResult:

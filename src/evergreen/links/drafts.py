@@ -81,6 +81,13 @@ def _utm(values: Mapping[str, str]) -> dict[str, str]:
     return utm
 
 
+def _target_url(label: str, url: str) -> str:
+    try:
+        return validate_destination(url)
+    except LinkRuleError as exc:
+        raise LinkRuleError("targets", f"{label}: {exc.message}") from None
+
+
 def _targets(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     unknown = set(values) - {"devices", "countries"}
     if unknown:
@@ -91,13 +98,13 @@ def _targets(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str
             raise LinkRuleError(
                 "targets", f"device must be one of {', '.join(Targets.DEVICE_KEYS)}"
             )
-        devices[key] = validate_destination(url)
+        devices[key] = _target_url(key, url)
     countries: dict[str, str] = {}
     for key, url in values.get("countries", {}).items():
         code = key.strip().upper()
         if len(code) != 2 or not code.isalpha():
             raise LinkRuleError("targets", f"{key!r} is not a two-letter country code like US")
-        countries[code] = validate_destination(url)
+        countries[code] = _target_url(code, url)
     result: dict[str, dict[str, str]] = {}
     if devices:
         result["devices"] = devices

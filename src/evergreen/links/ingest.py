@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from crawlerdetect import CrawlerDetect
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
 from evergreen.db import Database
-from evergreen.links.models import Click, ClickRollup, HumanAgent, Link, SpoolOffset
+from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
 from evergreen.links.rules import (
     SUB_PARAMS,
     ClickClass,
@@ -34,7 +35,7 @@ __all__ = [
     "agent_of",
     "ingest_pending",
     "ingest_records",
-    "rollup_rows",
+    "rollup_pairs",
 ]
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ ROLLUP_DIMENSIONS = (
     *SUB_PARAMS, "utm_source", "utm_medium", "utm_campaign",
 )  # fmt: skip
 _crawlers = CrawlerDetect()
+_SUB_DIMENSIONS = (*SUB_PARAMS, "utm_source", "utm_medium", "utm_campaign")
 
 
 @dataclass(frozen=True)
@@ -70,153 +72,224 @@ def agent_of(user_agent: str) -> tuple[str, str, str]:
     return device_type(os_family, device_family), os_family[:40], browser[:40]
 
 
-def _when(record: dict[str, Any]) -> datetime:
-    return datetime.fromtimestamp(float(record["t"]), UTC)
+class _Visitors:
+    """What the ingester knows of each (link, visitor): the last click and the last minute's.
+
+    Loaded from the database once per key and then kept current in memory for the whole pass,
+    so uniqueness and flooding cost two small queries per batch, not one per click.
+    """
+
+    def __init__(self, policy: ClickPolicy) -> None:
+        self.window = policy.unique_window.total_seconds()
+        self.keep = policy.flood_per_minute
+        self.last: dict[tuple[int, str], float] = {}
+        self.recent: dict[tuple[int, str], deque[float]] = {}
+
+    def load(self, session: Session, keys: set[tuple[int, str]], since: float) -> None:
+        """Fetch the history of keys not seen yet in this pass."""
+        missing = sorted(k for k in keys if k not in self.last)
+        for key in missing:
+            self.last[key] = -1.0
+            self.recent[key] = deque(maxlen=self.keep)
+        visitors = sorted({visitor for _link, visitor in missing})
+        horizon = datetime.fromtimestamp(since - max(self.window, 60.0), UTC)
+        minute = since - 60.0
+        for start in range(0, len(visitors), 500):
+            chunk = visitors[start : start + 500]
+            rows = session.execute(
+                select(Click.link_id, Click.visitor, Click.at)
+                .where(Click.visitor.in_(chunk), Click.at >= horizon)
+                .order_by(Click.at)
+            )
+            for link_id, visitor, at in rows:
+                key = (link_id, visitor)
+                if key not in self.recent:
+                    continue
+                moment = at.timestamp()
+                self.last[key] = max(self.last[key], moment)
+                if moment > minute:
+                    self.recent[key].append(moment)
+
+    def see(self, key: tuple[int, str], now: float) -> tuple[bool, bool]:
+        """(unique, flood) for a click now, then remember it."""
+        last = self.last[key]
+        recent = self.recent[key]
+        flood = is_flood(recent, now, self.keep)
+        unique = is_unique(last if last >= 0 else None, now, self.window)
+        self.last[key] = now
+        recent.append(now)
+        return unique, flood
 
 
-def _history(
-    session: Session, records: Sequence[dict[str, Any]], since: datetime
-) -> dict[tuple[int, str], list[datetime]]:
-    """Earlier clicks of the batch's visitors on the same links, oldest first."""
-    visitors = sorted({r["v"] for r in records if r.get("v")})
-    history: dict[tuple[int, str], list[datetime]] = defaultdict(list)
-    for start in range(0, len(visitors), 500):
-        chunk = visitors[start : start + 500]
-        rows = session.execute(
-            select(Click.link_id, Click.visitor, Click.at)
-            .where(Click.visitor.in_(chunk), Click.at >= since)
-            .order_by(Click.at)
-        )
-        for link_id, visitor, at in rows:
-            history[(link_id, visitor)].append(at)
-    return history
-
-
-def rollup_rows(click: dict[str, Any]) -> list[tuple[str, str]]:
+def rollup_pairs(
+    klass: str, country: str, referrer: str, device: str, os: str, browser: str,
+    sub: dict[str, str],
+) -> list[tuple[str, str]]:  # fmt: skip
     """The (dimension, value) pairs one click is counted under."""
-    sub = click["sub"]
     pairs = [
         ("all", ""),
-        ("class", click["klass"]),
-        ("country", click["country"] or "unknown"),
-        ("referrer", click["referrer_host"] or "direct"),
-        ("device", click["device"] or "unknown"),
-        ("os", click["os"] or "unknown"),
-        ("browser", click["browser"] or "unknown"),
+        ("class", klass),
+        ("country", country or "unknown"),
+        ("referrer", referrer or "direct"),
+        ("device", device or "unknown"),
+        ("os", os or "unknown"),
+        ("browser", browser or "unknown"),
     ]
-    for name in (*SUB_PARAMS, "utm_source", "utm_medium", "utm_campaign"):
-        if sub.get(name):
-            pairs.append((name, sub[name][:255]))
+    for name in _SUB_DIMENSIONS:
+        value = sub.get(name)
+        if value:
+            pairs.append((name, value[:255]))
     return pairs
 
 
-def ingest_records(session: Session, records: Sequence[dict[str, Any]], policy: ClickPolicy) -> int:
-    """Store a batch of spooled clicks once each (replays are absorbed by click ID)."""
+def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     good: list[dict[str, Any]] = []
     for record in records:
         if "_corrupt" in record or not record.get("id") or not record.get("l"):
             log.error("skipping unreadable spool record: %s", str(record)[:200])
         else:
             good.append(record)
-    if not good:
-        return 0
-    ids = [r["id"] for r in good]
+    return good
+
+
+def _new_only(session: Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop clicks already stored (a replayed spool) and clicks of links deleted since."""
+    ids = [r["id"] for r in records]
     seen: set[str] = set()
-    for start in range(0, len(ids), 500):
-        seen.update(
-            session.scalars(
-                select(Click.click_id).where(Click.click_id.in_(ids[start : start + 500]))
-            )
-        )
-    links = set(session.scalars(select(Link.id).where(Link.id.in_({r["l"] for r in good}))))
-    fresh = [r for r in good if r["id"] not in seen and r["l"] in links]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        seen.update(session.scalars(select(Click.click_id).where(Click.click_id.in_(chunk))))
+    wanted = {r["l"] for r in records}
+    links = set(session.scalars(select(Link.id).where(Link.id.in_(wanted))))
+    fresh = [r for r in records if r["id"] not in seen and r["l"] in links]
     fresh.sort(key=lambda r: float(r["t"]))
+    return fresh
+
+
+_COLUMNS = (
+    "click_id", "link_id", "at", "method", "visitor", "user_agent", "referrer", "referrer_host",
+    "country", "device", "os", "browser", "sub", "class", "reason", "is_unique", "destination",
+)  # fmt: skip
+
+
+def _insert_clicks(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert through the driver's executemany: this is the ingester's hot loop, and rows are
+    already in the driver's types (ISO text times on SQLite, aware datetimes on PostgreSQL)."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    columns = ", ".join(f'"{name}"' for name in _COLUMNS)  # constants, not input
+    marks = ", ".join([mark] * len(_COLUMNS))
+    sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"  # noqa: S608
+    connection.exec_driver_sql(sql, rows)
+
+
+@lru_cache(maxsize=4096)
+def _second(epoch: int) -> tuple[str, date]:
+    """Text and day of a whole UTC second (clicks arrive many to a second)."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S"), moment.date()
+
+
+def _sqlite_time(epoch: float) -> tuple[str, date]:
+    """The text form SQLAlchemy gives a UTC datetime on SQLite (so the ORM reads it back)."""
+    whole = int(epoch)
+    text, day = _second(whole)
+    micro = min(round((epoch - whole) * 1_000_000), 999_999)
+    return f"{text}.{micro:06d}", day
+
+
+def ingest_records(
+    session: Session,
+    records: Sequence[dict[str, Any]],
+    policy: ClickPolicy,
+    visitors: _Visitors | None = None,
+) -> int:
+    """Store a batch of spooled clicks once each (replays are absorbed by click ID)."""
+    fresh = _new_only(session, _readable(records))
     if not fresh:
         return 0
+    memory = visitors or _Visitors(policy)
+    memory.load(session, {(r["l"], str(r.get("v", ""))) for r in fresh}, float(fresh[0]["t"]))
     humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
-    history = _history(
-        session, fresh, _when(fresh[0]) - max(policy.unique_window, timedelta(minutes=1))
-    )
-    rows: list[dict[str, Any]] = []
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    rows: list[tuple[Any, ...]] = []
     counts: dict[tuple[int, date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for record in fresh:
-        at = _when(record)
+        now = float(record["t"])
+        at: str | datetime
+        if sqlite:
+            at, day = _sqlite_time(now)
+        else:
+            moment = datetime.fromtimestamp(now, UTC)
+            at, day = moment, moment.date()
         user_agent = str(record.get("ua", ""))[:512]
-        key = (record["l"], str(record.get("v", "")))
-        earlier = history[key]
+        visitor = str(record.get("v", ""))[:32]
+        link_id = record["l"]
+        unique, flood = memory.see((link_id, visitor), now)
+        method = str(record.get("m", "GET"))[:8]
         klass, reason = classify(
-            method=str(record.get("m", "GET")),
+            method=method,
             user_agent=user_agent,
             purpose=str(record.get("p", "")),
             internal=bool(record.get("i")),
             crawler=_is_crawler(user_agent),
-            flood=is_flood(earlier, at, policy.flood_per_minute),
+            flood=flood,
             human_agents=humans,
         )
-        unique = is_unique(earlier[-1] if earlier else None, at, policy.unique_window)
-        earlier.append(at)
         device, os_family, browser = agent_of(user_agent)
         referrer = str(record.get("r", ""))[:512]
-        click = {
-            "click_id": record["id"],
-            "link_id": record["l"],
-            "at": at,
-            "method": str(record.get("m", "GET"))[:8],
-            "visitor": key[1][:32],
-            "user_agent": user_agent,
-            "referrer": referrer,
-            "referrer_host": referrer_host(referrer),
-            "country": str(record.get("c", ""))[:2],
-            "device": device,
-            "os": os_family,
-            "browser": browser,
-            "sub": {k: str(v)[:255] for k, v in dict(record.get("q", {})).items()},
-            "klass": klass.value,
-            "reason": reason[:120],
-            "is_unique": unique,
-            "destination": str(record.get("d", ""))[:2048],
-        }
-        rows.append(click)
+        host = referrer_host(referrer)
+        country = str(record.get("c", ""))[:2]
+        sub = {k: str(v)[:255] for k, v in (record.get("q") or {}).items()}
+        rows.append(
+            (
+                record["id"], link_id, at, method, visitor,
+                user_agent, referrer, host, country, device, os_family, browser,
+                orjson.dumps(sub).decode(), klass.value, reason[:120], unique,
+                str(record.get("d", ""))[:2048],
+            )
+        )  # fmt: skip
         human = klass is ClickClass.HUMAN
-        for dimension, value in rollup_rows(click):
-            bucket = counts[(record["l"], at.date(), dimension, value)]
+        for dimension, value in rollup_pairs(
+            klass.value, country, host, device, os_family, browser, sub
+        ):
+            bucket = counts[(link_id, day, dimension, value)]
             bucket[0] += 1
-            bucket[1] += human
-            bucket[2] += human and unique
-    session.execute(insert(Click), rows)
+            if human:
+                bucket[1] += 1
+                if unique:
+                    bucket[2] += 1
+    _insert_clicks(session, rows)
     add_rollups(session, counts)
     return len(rows)
 
 
 def add_rollups(session: Session, counts: dict[tuple[int, date, str, str], list[int]]) -> None:
-    """Increment rollup rows, creating them as needed (an upsert on both dialects)."""
+    """Increment rollup rows, creating them as needed: one upsert statement, run by the driver
+    with executemany (the same SQL on SQLite and PostgreSQL)."""
     if not counts:
         return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-    values = [
-        {"link_id": k[0], "day": k[1], "dimension": k[2], "value": k[3],
-         "total": v[0], "human": v[1], "unique": v[2]}
-        for k, v in counts.items()
-    ]  # fmt: skip
-    statement = upsert(ClickRollup)
-    statement = statement.on_conflict_do_update(
-        index_elements=["link_id", "day", "dimension", "value"],
-        set_={
-            "total": ClickRollup.total + statement.excluded.total,
-            "human": ClickRollup.human + statement.excluded.human,
-            "unique": ClickRollup.unique + statement.excluded.unique,
-        },
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    marks = ", ".join(["?" if sqlite else "%s"] * 7)
+    sql = (
+        'INSERT INTO click_rollups (link_id, day, dimension, value, total, human, "unique") '
+        "VALUES (" + marks + ") "
+        "ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET "
+        "total = click_rollups.total + excluded.total, "
+        "human = click_rollups.human + excluded.human, "
+        '"unique" = click_rollups."unique" + excluded."unique"'
     )
-    for start in range(0, len(values), 1000):
-        session.execute(statement, values[start : start + 1000])
+    rows = [
+        (link_id, day.isoformat() if sqlite else day, dimension, value, *numbers)
+        for (link_id, day, dimension, value), numbers in counts.items()
+    ]
+    for start in range(0, len(rows), 20_000):
+        connection.exec_driver_sql(sql, rows[start : start + 20_000])
 
 
 def ingest_pending(
-    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int = 5000
+    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int = 20_000
 ) -> int:
     """Ingest everything spooled so far; safe to call from several processes at once."""
     total = 0
@@ -227,6 +300,7 @@ def ingest_pending(
             gone = [name for name in offsets if name not in present]
             if gone:
                 session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
+        memory = _Visitors(policy)
         while True:
             progressed = False
             finished: list[str] = []
@@ -234,7 +308,7 @@ def ingest_pending(
                 if segment.end == segment.start and not segment.finished:
                     continue
                 with db.session() as session:
-                    total += ingest_records(session, segment.records, policy)
+                    total += ingest_records(session, segment.records, policy, memory)
                     row = session.get(SpoolOffset, segment.name)
                     if row is None:
                         session.add(SpoolOffset(name=segment.name, offset=segment.end))

@@ -50,7 +50,7 @@ class Click(Base):
     __tablename__ = "clicks"
     __table_args__ = (
         Index("ix_clicks_link_id_at", "link_id", "at"),
-        Index("ix_clicks_link_id_visitor_at", "link_id", "visitor", "at"),
+        Index("ix_clicks_visitor_at", "visitor", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -78,11 +78,12 @@ class ClickRollup(Base):
 
     __tablename__ = "click_rollups"
     __table_args__ = (
-        UniqueConstraint("link_id", "day", "dimension", "value", name="uq_click_rollups_key"),
+        # link_id and dimension first: every stats query filters on both.
+        UniqueConstraint("link_id", "dimension", "day", "value", name="uq_click_rollups_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"), index=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("links.id", ondelete="CASCADE"))
     day: Mapped[date]
     dimension: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(255))

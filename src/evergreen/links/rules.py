@@ -6,9 +6,10 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 __all__ = [
     "RESERVED_SLUGS",
@@ -35,7 +36,7 @@ RESERVED_SLUGS = frozenset(
         "api", "static", "go", "login", "logout", "setup", "settings", "account", "portal",
         "healthz", "docs", "admin", "links", "partners", "audience", "mail", "sequences",
         "webinars", "commerce", "ledger", "lending", "household", "finance", "favicon.ico",
-        "robots.txt", "qr",
+        "robots.txt", "qr", "stats", "bulk", "export", "import", "new", "reclassify",
     }
 )  # fmt: skip
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
@@ -143,9 +144,11 @@ def build_destination(
     click_id: str | None,
     click_id_param: str,
 ) -> str:
-    """The URL to redirect to: the link's UTM values, forwarded parameters, and the click ID."""
-    parts = urlsplit(base)
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    """The URL to redirect to: the link's UTM values, forwarded parameters, and the click ID.
+
+    Parameters already in the destination keep their original encoding unless overridden; this
+    runs on every redirect, so it edits the string instead of parsing and rebuilding the URL.
+    """
     overrides: dict[str, str] = {k: v for k, v in utm.items() if v}
     for key, value in incoming:
         tracking = key in TRACKING_PARAMS
@@ -155,9 +158,15 @@ def build_destination(
         overrides[click_id_param] = click_id
     if not overrides:
         return base
-    kept = [(k, v) for k, v in query if k not in overrides]
-    merged = kept + list(overrides.items())
-    return urlunsplit(parts._replace(query=urlencode(merged)))
+    without_fragment, hashmark, fragment = base.partition("#")
+    head, _mark, query = without_fragment.partition("?")
+    kept = [
+        pair
+        for pair in query.split("&")
+        if pair and unquote_plus(pair.partition("=")[0]) not in overrides
+    ]
+    added = [f"{quote_plus(k)}={quote_plus(v)}" for k, v in overrides.items()]
+    return f"{head}?{'&'.join(kept + added)}{hashmark}{fragment}"
 
 
 class ClickClass(StrEnum):
@@ -200,6 +209,7 @@ _PREVIEW_AGENTS: tuple[tuple[str, str], ...] = (
 )
 
 
+@lru_cache(maxsize=20_000)
 def preview_fetcher(user_agent: str) -> str | None:
     """Which service's link-preview fetcher this user agent is, if any."""
     lowered = user_agent.lower()
@@ -239,15 +249,21 @@ def classify(
     return ClickClass.HUMAN, "counted"
 
 
-def is_unique(previous: datetime | None, now: datetime, window: timedelta) -> bool:
-    """A click is unique unless the same visitor clicked the same link within the window."""
+def is_unique(previous: float | None, now: float, window: float) -> bool:
+    """A click is unique unless the same visitor clicked the same link within the window.
+
+    Times are epoch seconds: this runs for every ingested click.
+    """
     return previous is None or now - previous >= window
 
 
-def is_flood(recent: Sequence[datetime], now: datetime, per_minute: int) -> bool:
-    """Beyond `per_minute` clicks from one visitor on one link in the last minute is a flood."""
-    minute_ago = now - timedelta(minutes=1)
-    return sum(1 for at in recent if minute_ago < at <= now) >= per_minute
+def is_flood(recent: Sequence[float], now: float, per_minute: int) -> bool:
+    """Beyond `per_minute` clicks from one visitor on one link in the last minute is a flood.
+
+    `recent` is in time order (oldest first) and all at or before `now`: only the
+    `per_minute`-th latest click needs looking at.
+    """
+    return len(recent) >= per_minute and recent[-per_minute] > now - 60.0
 
 
 def device_type(os_family: str, device_family: str) -> str:
@@ -276,6 +292,14 @@ def referrer_host(referrer: str) -> str:
     except ValueError:
         return ""
     return host.removeprefix("www.")[:255]
+
+
+def short_url(base_url: str, prefix: str, link_domain: str | None, slug: str) -> str:
+    """The address people share: the dedicated link domain's root, else <base URL><prefix>/."""
+    if link_domain:
+        scheme = "https" if base_url.startswith("https://") else "http"
+        return f"{scheme}://{link_domain}/{slug}"
+    return f"{base_url}{prefix}/{slug}"
 
 
 def is_expired(expires_at: datetime | None, now: datetime) -> bool:

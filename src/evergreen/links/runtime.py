@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import ipaddress
 import logging
 import secrets
@@ -147,8 +146,11 @@ class _Salt:
 class LinkRuntime:
     """Owns the redirect's in-memory state and the background loop that keeps it current."""
 
-    def __init__(self, settings: Settings, db: Database, secret: str) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, secret: str, *, ingest: bool = True
+    ) -> None:
         self.settings = settings
+        self.ingest = ingest
         self.db = db
         self.secret = secret
         folder = Path(settings.data_dir) / "spool"
@@ -185,7 +187,7 @@ class LinkRuntime:
     def visitor(self, ip: str, user_agent: str) -> str:
         """A salted hash standing for one visitor today; the IP itself is never stored."""
         message = f"{ip}|{user_agent}".encode("utf-8", "replace")
-        return hmac.new(self.salt.key, message, hashlib.sha256).hexdigest()[:32]
+        return hashlib.blake2b(message, key=self.salt.key, digest_size=16).hexdigest()
 
     def is_internal_ip(self, ip: str) -> bool:
         """Whether the request comes from one of the owner's networks."""
@@ -196,10 +198,6 @@ class LinkRuntime:
         except ValueError:
             return False
         return any(address in network for network in self.internal_networks)
-
-    def internal_cookie(self) -> str:
-        """The value of the cookie that marks the owner's and staff's own browsers."""
-        return hmac.new(self.secret.encode(), b"internal-traffic", hashlib.sha256).hexdigest()[:32]
 
     def flush(self) -> int:
         """Ingest whatever is spooled now (stats readers call this to be exact)."""
@@ -216,7 +214,8 @@ class LinkRuntime:
             self._step("cache refresh", self.cache.refresh)
             self._step("salt refresh", self.salt.refresh)
             self._step("respool", self._respool)
-            self._step("click ingestion", self.flush)
+            if self.ingest:
+                self._step("click ingestion", self.flush)
 
     def start(self, interval: float = 0.5) -> None:
         """Warm the cache and start the background loop (at app start)."""

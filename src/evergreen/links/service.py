@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
@@ -67,8 +68,12 @@ def create_link(session: Session, draft: LinkDraft) -> Saved:
         while _slug_taken(session, values["slug"]):
             values["slug"] = generate_slug()
     link = Link(**values)
-    session.add(link)
-    session.flush()
+    try:
+        with session.begin_nested():  # two people saving the same slug at the same moment
+            session.add(link)
+            session.flush()
+    except IntegrityError:
+        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link") from None
     return Saved(link, warnings)
 
 
@@ -83,7 +88,7 @@ def get_link(session: Session, slug: str) -> Link:
 def update_link(session: Session, slug: str, draft: LinkDraft) -> Saved:
     """Replace a link's settings; its clicks and statistics stay."""
     link = get_link(session, slug)
-    values, warnings = check_draft(draft if draft.slug else _keep_slug(draft, link.slug))
+    values, warnings = check_draft(draft if draft.slug else replace(draft, slug=link.slug))
     if _slug_taken(session, values["slug"], except_id=link.id):
         raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
     for name, value in values.items():
@@ -91,11 +96,6 @@ def update_link(session: Session, slug: str, draft: LinkDraft) -> Saved:
     link.updated_at = utcnow()
     session.flush()
     return Saved(link, warnings)
-
-
-def _keep_slug(draft: LinkDraft, slug: str) -> LinkDraft:
-    draft.slug = slug
-    return draft
 
 
 def delete_link(session: Session, slug: str) -> None:
@@ -116,12 +116,15 @@ def list_links(
     """Links matching the filters, newest first, with the total count for paging."""
     query = select(Link)
     if search.strip():
-        pattern = f"%{search.strip().lower()}%"
+        needle = (
+            search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        )
+        pattern = f"%{needle}%"
         query = query.where(
             or_(
-                Link.slug.like(pattern),
-                func.lower(Link.title).like(pattern),
-                func.lower(Link.destination).like(pattern),
+                Link.slug.like(pattern, escape="\\"),
+                func.lower(Link.title).like(pattern, escape="\\"),
+                func.lower(Link.destination).like(pattern, escape="\\"),
             )
         )
     if channel:

@@ -11,7 +11,6 @@ database transaction as the clicks (so a replay never double-counts), and delete
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import socket
 import threading
@@ -20,6 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 __all__ = ["ClickSpool", "Segment", "SpoolReader"]
 
@@ -50,6 +51,9 @@ class ClickSpool:
         self._syncer.start()
 
     def _open_segment(self) -> int:
+        if self._syncer is None:  # started with the first click, not at construction
+            self._syncer = threading.Thread(target=self._sync_loop, name="click-sync", daemon=True)
+            self._syncer.start()
         self._seq += 1
         name = f"{_HOST}.{os.getpid()}-{time.time_ns()}-{self._seq}{_SUFFIX}"
         path = self.folder / name
@@ -67,7 +71,7 @@ class ClickSpool:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one click; when this returns the click survives a crash of this process."""
-        line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        line = orjson.dumps(record) + b"\n"
         with self._lock:
             if self._closed:
                 raise RuntimeError("click spool is closed")
@@ -85,23 +89,35 @@ class ClickSpool:
             if written != len(line):  # a full disk: never leave half a record behind silently
                 raise OSError(f"short write to click spool ({written} of {len(line)} bytes)")
             self._size += written
-            self._dirty = True
+            if self.sync_interval == 0:  # power-loss safe per click, at the cost of one sync each
+                os.fdatasync(fd)
+            else:
+                self._dirty = True
 
     def _sync_loop(self) -> None:
         while not self._closed:
-            time.sleep(self.sync_interval)
+            time.sleep(max(self.sync_interval, 0.05))
             with self._lock:
-                if self._dirty and self._fd is not None:
-                    os.fdatasync(self._fd)
-                    self._dirty = False
                 if self._fd is not None and time.monotonic() - self._opened > _MAX_SEGMENT_AGE:
                     self._close_segment()
+                    continue
+                if not self._dirty or self._fd is None:
+                    continue
+                # Sync a duplicate outside the lock: appends must not wait for the disk.
+                fd = os.dup(self._fd)
+                self._dirty = False
+            try:
+                os.fdatasync(fd)
+            finally:
+                os.close(fd)
 
     def close(self) -> None:
         """Sync and release the current segment (at shutdown)."""
         with self._lock:
             self._closed = True
             self._close_segment()
+        if self._syncer is not None:
+            self._syncer.join(timeout=5)
 
 
 @dataclass(frozen=True)
@@ -161,8 +177,8 @@ class SpoolReader:
 
 def _decode(raw: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         return {"_corrupt": raw.decode("utf-8", "replace")[:200]}
     return value if isinstance(value, dict) else {"_corrupt": str(value)[:200]}
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from evergreen.links.ingest import add_rollups, rollup_rows
+from evergreen.links.ingest import add_rollups, rollup_pairs
 from evergreen.links.models import Click, ClickRollup, HumanAgent, Link
 from evergreen.links.rules import ClickClass
 
@@ -154,17 +154,12 @@ def rebuild_rollups(session: Session, link_id: int) -> None:
     counts: dict[tuple[int, date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     query = select(Click).where(Click.link_id == link_id).execution_options(yield_per=5000)
     for click in session.scalars(query):
-        values = {
-            "klass": click.klass,
-            "country": click.country,
-            "referrer_host": click.referrer_host,
-            "device": click.device,
-            "os": click.os,
-            "browser": click.browser,
-            "sub": click.sub or {},
-        }
+        pairs = rollup_pairs(
+            click.klass, click.country, click.referrer_host, click.device, click.os,
+            click.browser, click.sub or {},
+        )  # fmt: skip
         human = click.klass == ClickClass.HUMAN.value
-        for dimension, value in rollup_rows(values):
+        for dimension, value in pairs:
             bucket = counts[(link_id, click.at.date(), dimension, value)]
             bucket[0] += 1
             bucket[1] += human

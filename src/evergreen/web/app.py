@@ -15,6 +15,11 @@ from evergreen.accounts import api as accounts_api
 from evergreen.accounts import views as accounts_views
 from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
+from evergreen.finance import api as finance_api
+from evergreen.links import api as links_api
+from evergreen.links import views as links_views
+from evergreen.links.redirect import LinkRedirects
+from evergreen.links.runtime import LinkRuntime
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -48,26 +53,52 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class EvergreenApp(FastAPI):
+    """FastAPI, with short links answered before any middleware or routing (the hot path)."""
+
+    redirects: LinkRedirects | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        redirects = self.redirects
+        if redirects is not None and scope["type"] == "http":
+            slug = redirects.match(scope)
+            if slug is not None:
+                await redirects.answer(scope, send, slug)
+                return
+        await super().__call__(scope, receive, send)
+
+
 def _api_router() -> APIRouter:
     """Every JSON route lives under /api/v1 and needs an API token."""
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_api.router)
+    api.include_router(links_api.router)
+    api.include_router(finance_api.router)
     api.include_router(pages.api_fallback)
     return api
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    """Build the app; the caller owns migrations and the queue consumer."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    ingest_clicks: bool = True,
+) -> EvergreenApp:
+    """Build the app; the caller owns migrations, the queue consumer and (if not here) ingestion."""
     settings = settings or get_settings()
     db = database or Database(settings.sqlalchemy_url)
+    secret = resolve_secret_key(settings)
+    links = LinkRuntime(settings, db, secret, ingest=ingest_clicks)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        links.start()
         yield
+        links.stop()
         if database is None:
             db.dispose()
 
-    app = FastAPI(
+    app = EvergreenApp(
         title="Evergreen",
         version=__version__,
         summary="Passive and residual income, tracked and valued.",
@@ -77,14 +108,17 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.secret = resolve_secret_key(settings)
+    app.state.secret = secret
     app.state.db = db
+    app.state.links = links
     app.state.templates = build_templates()
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.redirects = LinkRedirects(links)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(pages.public)
     app.include_router(accounts_views.router)
+    app.include_router(links_views.router)
     app.include_router(pages.dashboard)
     app.include_router(_api_router())
     return app

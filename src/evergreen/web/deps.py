@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
-from evergreen.accounts.rules import Role, can_manage_settings, can_use_dashboard
+from evergreen.accounts.rules import SESSION_COOKIE, Role, can_manage_settings, can_use_dashboard
 from evergreen.config import Settings
 from evergreen.web.errors import Forbidden, LoginRequired
 
@@ -29,7 +29,6 @@ __all__ = [
     "Viewer",
 ]
 
-SESSION_COOKIE = "evergreen_session"
 # Declared for the OpenAPI document; the header itself is checked below with clearer errors.
 _bearer_scheme = HTTPBearer(auto_error=False, description="An API token: `Bearer evg_...`")
 

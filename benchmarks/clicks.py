@@ -1,0 +1,202 @@
+"""Click ingestion (spool → database) and stats for a link with 10 million clicks.
+
+    .venv/bin/python benchmarks/clicks.py [--clicks 200000] [--postgres URL]
+
+1. Spools N clicks (1,000 links, 50,000 visitors, a mix of browsers, phones and bots), then
+   times `ingest_pending` — classification, uniqueness, flood checks, inserts and rollups.
+   Reference in the same run: a bare executemany of the same rows into a table of the same
+   shape (what the database alone costs).
+2. Builds the rollups of a link with 10,000,000 clicks over a year and times `link_stats`
+   (stats read rollups only, never the clicks table). Never asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import text
+
+from evergreen import migrate
+from evergreen.db import Database
+from evergreen.links import service
+from evergreen.links.drafts import LinkDraft
+from evergreen.links.ingest import ClickPolicy, add_rollups, ingest_pending
+from evergreen.links.spool import ClickSpool, SpoolReader
+from evergreen.links.stats import link_stats
+
+AGENTS = [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/130.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+]
+COUNTRIES = ["US", "GB", "DE", "FR", "CA", "AU", "IN", "BR", "NL", "ES"]
+
+
+def fresh_database(postgres: str | None, folder: Path) -> Database:
+    """A migrated, empty database: SQLite in the temp folder, or a new PostgreSQL database."""
+    if postgres is None:
+        url = f"sqlite:///{folder / 'bench.db'}"
+    else:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        name = f"evergreen_bench_{int(time.time())}"
+        admin = create_engine(
+            make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = (
+            make_url(postgres)
+            .set(drivername="postgresql+psycopg", database=name)
+            .render_as_string(False)
+        )
+    migrate.upgrade(url)
+    return Database(url)
+
+
+def spool_clicks(folder: Path, link_ids: list[int], count: int) -> None:
+    rng = random.Random(7)
+    spool = ClickSpool(folder)
+    start = time.time() - count / 2000
+    for i in range(count):
+        spool.append(
+            {
+                "id": f"{i:032x}",
+                "l": rng.choice(link_ids),
+                "t": start + i / 2000,
+                "m": "GET",
+                "v": f"visitor{rng.randrange(50_000)}",
+                "ua": rng.choice(AGENTS),
+                "r": rng.choice(["", "https://www.blog.example/post", "https://news.example/"]),
+                "c": rng.choice(COUNTRIES),
+                "p": "",
+                "i": False,
+                "q": {"sub1": f"post{rng.randrange(50)}", "utm_source": "newsletter"},
+                "d": "https://shop.example/item?sub1=x",
+            }
+        )
+    spool.close()
+
+
+def bare_insert(db: Database, count: int) -> float:
+    """Reference: executemany of rows of the same shape into a plain table; rows per second."""
+    columns = (
+        "click_id, link_id, at, method, visitor, user_agent, referrer, referrer_host, country, "
+        "device, os, browser, sub, klass, reason, is_unique, destination"
+    )
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TABLE bare_clicks ({', '.join(c + ' TEXT' for c in columns.split(', '))})"
+            )
+        )
+    mark = "?" if db.engine.dialect.name == "sqlite" else "%s"
+    rows = [
+        (f"{i:032x}", "1", "2026-11-24 12:00:00.000000", "GET", f"visitor{i % 50000}",
+         AGENTS[i % 6], "", "",
+         "US", "desktop", "Windows", "Chrome", '{"sub1":"post1"}', "human", "counted", "1", "https://shop.example/")
+        for i in range(count)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with db.engine.begin() as conn:
+        for offset in range(0, count, 20_000):
+            conn.exec_driver_sql(
+                f"INSERT INTO bare_clicks VALUES ({', '.join([mark] * 17)})",
+                rows[offset : offset + 20_000],
+            )
+    return count / (time.perf_counter() - started)
+
+
+def ten_million_rollups(db: Database) -> int:
+    """Rollups equal to 10,000,000 clicks spread over 365 days, as the ingester would write."""
+    with db.session() as session:
+        link_id = service.create_link(
+            session, LinkDraft(destination="https://shop.example/", slug="popular")
+        ).link.id
+    per_day = 10_000_000 // 365
+    rng = random.Random(3)
+    counts: dict[tuple[int, date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    dimensions = {
+        "country": [f"C{i}" for i in range(60)],
+        "referrer": [f"site{i}.example" for i in range(150)],
+        "device": ["desktop", "mobile", "tablet", "bot"], "os": [f"OS{i}" for i in range(12)],
+        "browser": [f"B{i}" for i in range(15)], "sub1": [f"post{i}" for i in range(100)],
+        "utm_source": ["newsletter", "youtube", "x", "blog"],
+    }  # fmt: skip
+    first = date.today() - timedelta(days=364)
+    for d in range(365):
+        day = first + timedelta(days=d)
+        counts[(link_id, day, "all", "")] = [per_day, per_day * 9 // 10, per_day * 6 // 10]
+        counts[(link_id, day, "class", "human")] = [per_day * 9 // 10, per_day * 9 // 10, 0]
+        counts[(link_id, day, "class", "bot")] = [per_day // 10, 0, 0]
+        for dimension, values in dimensions.items():
+            for value in values:
+                share = rng.randrange(1, 2 * per_day // len(values))
+                counts[(link_id, day, dimension, value)] = [share, share * 9 // 10, share // 2]
+    with db.session() as session:
+        add_rollups(session, counts)
+    return len(counts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=200_000)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL to measure there too")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="evergreen-clicks-"))
+    try:
+        db = fresh_database(args.postgres, folder)
+        print(f"database: {db.engine.dialect.name}")
+        with db.session() as session:
+            links = [
+                service.create_link(
+                    session, LinkDraft(destination=f"https://shop.example/{i}", slug=f"l{i}")
+                ).link.id
+                for i in range(1000)
+            ]
+        spool_clicks(folder / "spool", links, args.clicks)
+        started = time.perf_counter()
+        ingested = ingest_pending(db, SpoolReader(folder / "spool"), ClickPolicy())
+        elapsed = time.perf_counter() - started
+        rate = ingested / elapsed
+        print(
+            f"ingestion: {ingested:,} clicks in {elapsed:.2f} s = {rate:,.0f} clicks/s "
+            "(goal >= 50,000)"
+        )
+        bare = bare_insert(db, args.clicks)
+        print(
+            f"reference, bare executemany of the same rows: {bare:,.0f} rows/s  "
+            f"(ingestion = {rate / bare:.0%} of it)"
+        )
+        rows = ten_million_rollups(db)
+        with db.session() as session:
+            link_id = service.get_link(session, "popular").id
+            timings = []
+            for _ in range(20):
+                t0 = time.perf_counter()
+                result = link_stats(session, link_id)
+                timings.append((time.perf_counter() - t0) * 1000)
+        print(
+            f"stats of a link with {result.total_clicks:,} clicks ({rows:,} rollup rows): "
+            f"median {statistics.median(timings):.1f} ms, max {max(timings):.1f} ms (goal < 200 ms)"
+        )
+        db.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,230 @@
+"""Redirect throughput with every click durably captured, against two references in the same run.
+
+    .venv/bin/python benchmarks/redirect.py [--seconds 5] [--connections 64]
+
+Needs `wrk` and `nginx` (Debian: apt-get install wrk nginx-light). Starts, on loopback only:
+1. `evergreen serve` on a fresh embedded default (SQLite, spool on), 100 links;
+2. nginx answering `return 302` (the practical ceiling of this machine);
+3. a bare ASGI app (dict lookup + 302, records nothing) on the same server stack (uvicorn).
+Each is driven by wrk for a few seconds; prints requests/s, p50/p99 and the ratios, then checks
+that the clicks stored equal the redirects wrk completed. Never asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def wrk(url: str, seconds: int, connections: int, script: Path) -> dict[str, float]:
+    """Run wrk and parse requests/s, latency percentiles and completed requests."""
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": rps,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "requests": done,
+        "bad": int(errors.group(1)) if errors else 0,
+    }
+
+
+def lua_script(folder: Path, slugs: list[str]) -> Path:
+    """wrk script: rotate over slugs, send a browser user agent, keep connections alive."""
+    path = folder / "rotate.lua"
+    names = ", ".join(f'"{s}"' for s in slugs)
+    path.write_text(
+        f"local slugs = {{{names}}}\nlocal i = 0\n"
+        "request = function()\n  i = i + 1\n"
+        "  local path = '/go/' .. slugs[(i % #slugs) + 1] .. '?sub1=bench'\n"
+        f"  return wrk.format('GET', path, {{['User-Agent'] = '{UA}'}})\nend\n"
+    )
+    return path
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    handle = log.open("wb")
+    return subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def nginx(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/nginx.err;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{ access_log off; client_body_temp_path {folder}; proxy_temp_path {folder};\n"
+        f"  fastcgi_temp_path {folder}; uwsgi_temp_path {folder}; scgi_temp_path {folder};\n"
+        f"  server {{ listen 127.0.0.1:{port};\n"
+        "    location / { return 302 https://shop.example/; } } }\n"
+    )
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    return subprocess.Popen(
+        [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+
+def stored_clicks(python: str, env: dict[str, str]) -> int:
+    """Every click stored so far, via the CLI (which ingests what is still spooled)."""
+    out = subprocess.run(
+        [python, "-m", "evergreen.cli", "links", "stats", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return int(json.loads(out)["total_clicks"])
+
+
+def report(name: str, result: dict[str, float]) -> None:
+    print(
+        f"{name:<34} {result['rps']:>10,.0f} req/s   p50 {result['p50_ms']:6.2f} ms   "
+        f"p99 {result['p99_ms']:6.2f} ms   "
+        f"({result['requests']:,} requests, {result['bad']} non-3xx)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
+            raise SystemExit(f"{tool} is missing: apt-get install wrk nginx-light")
+    folder = Path(tempfile.mkdtemp(prefix="evergreen-bench-"))
+    env = {**os.environ, "EVERGREEN_DATA_DIR": str(folder / "data"), "EVERGREEN_ENV": "development"}
+    env.pop("EVERGREEN_DATABASE_URL", None)
+    python = sys.executable
+    slugs = [f"s{i}" for i in range(100)]
+    create = (
+        "from evergreen.config import get_settings; from evergreen.db import Database;"
+        "from evergreen import migrate; from evergreen.links import service;"
+        "from evergreen.links.drafts import LinkDraft; s=get_settings();"
+        "migrate.upgrade(s.sqlalchemy_url); db=Database(s.sqlalchemy_url);\n"
+        "with db.session() as x:\n"
+        f"    for n in {slugs!r}:\n"
+        "        d = LinkDraft(destination='https://shop.example/item/' + n, slug=n)\n"
+        "        service.create_link(x, d)"
+    )
+    subprocess.run([python, "-c", create], env=env, check=True)
+    script = lua_script(folder, slugs)
+    results: dict[str, dict[str, float]] = {}
+    print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s each; loopback only\n")
+
+    port = free_port()
+    server = start(
+        [python, "-m", "evergreen.cli", "serve", "--port", str(port)], env, folder / "serve.log"
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        wrk(f"http://127.0.0.1:{port}", 1, args.connections, script)  # warm-up, also captured
+        results["evergreen"] = wrk(
+            f"http://127.0.0.1:{port}", args.seconds, args.connections, script
+        )
+    finally:
+        stop(server)
+    report("Evergreen /go (clicks captured)", results["evergreen"])
+
+    port = free_port()
+    bare = start(
+        [python, "-m", "uvicorn", "benchmarks.bare_asgi:app", "--port", str(port),
+         "--log-level", "warning", "--no-access-log", "--no-server-header"],
+        env, folder / "bare.log",
+    )  # fmt: skip
+    try:
+        wait_http(f"http://127.0.0.1:{port}/nothing-here")  # 404: answers without redirecting
+        wrk(f"http://127.0.0.1:{port}", 1, args.connections, script)
+        results["bare"] = wrk(f"http://127.0.0.1:{port}", args.seconds, args.connections, script)
+    finally:
+        stop(bare)
+    report("bare ASGI on uvicorn (no capture)", results["bare"])
+
+    port = free_port()
+    web = nginx(folder, port)
+    try:
+        time.sleep(0.5)
+        results["nginx"] = wrk(f"http://127.0.0.1:{port}", args.seconds, args.connections, script)
+    finally:
+        web.terminate()
+        web.wait(10)
+    report("nginx return 302", results["nginx"])
+
+    ours, bare_rps, nginx_rps = (
+        results["evergreen"]["rps"],
+        results["bare"]["rps"],
+        results["nginx"]["rps"],
+    )
+    print(f"\nEvergreen / bare ASGI: {ours / bare_rps:.0%}   (goal >= 50%)")
+    print(f"Evergreen / nginx:     {ours / nginx_rps:.0%}   (goal >= 25%)")
+    print(
+        f"Evergreen p99 at {args.connections} connections: "
+        f"{results['evergreen']['p99_ms']:.2f} ms (goal < 10 ms)"
+    )
+
+    stats = subprocess.run(
+        [python, "-m", "evergreen.cli", "links", "stats", "--json"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    stored = json.loads(stats.stdout)["total_clicks"]
+    sent = int(results["evergreen"]["requests"])
+    print(
+        f"\nclicks stored {stored:,}; redirects completed by wrk in the measured run {sent:,} "
+        f"(plus the 1 s warm-up and any requests cut off when wrk stopped)"
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""JSON routes for the finance models: parse → model → result, for the owner and staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from evergreen.finance import schemas as s
+from evergreen.finance.errors import FinanceInputError
+from evergreen.web.deps import ApiStaff
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/finance", tags=["finance"])
+Json = dict[str, Any]
+
+
+def _unprocessable(field: str, message: str) -> HTTPException:
+    """422 in the same shape as the app's request validation errors."""
+    return HTTPException(422, [{"field": field, "message": message, "loc": ["body", field]}])
+
+
+def _answer(run: Callable[[], Any]) -> Json:
+    """Run one model; its input errors (and arithmetic it could not do) are the caller's 422."""
+    try:
+        result: Mapping[str, object] = s.to_json(run())
+    except FinanceInputError as exc:
+        raise _unprocessable(exc.field, exc.message) from None
+    except ArithmeticError:
+        raise _unprocessable("input", "the numbers overflow; check units and magnitudes") from None
+    return dict(result)
+
+
+@router.post("/residual-income")
+def residual_income(body: s.ResidualIncomeRequest, _staff: ApiStaff) -> Json:
+    """Multistage RI value per share: book value, per-year residual income and the bridge."""
+    return _answer(body.run)
+
+
+@router.post("/single-stage")
+def single_stage(body: s.SingleStageRequest, _staff: ApiStaff) -> Json:
+    """Value when ROE and growth hold forever: B0 + (ROE - r)·B0/(r - g)."""
+    return _answer(body.run)
+
+
+@router.post("/justified-price-to-book")
+def justified_price_to_book(body: s.JustifiedPriceToBookRequest, _staff: ApiStaff) -> Json:
+    """The P/B single-stage RI justifies: (ROE - g)/(r - g)."""
+    return _answer(body.run)
+
+
+@router.post("/implied-growth")
+def implied_growth(body: s.ImpliedGrowthRequest, _staff: ApiStaff) -> Json:
+    """The perpetual growth a market price bakes in."""
+    return _answer(body.run)
+
+
+@router.post("/implied-cost-of-equity")
+def implied_cost_of_equity(body: s.ImpliedCostOfEquityRequest, _staff: ApiStaff) -> Json:
+    """The return a market price offers, given ROE and growth."""
+    return _answer(body.run)
+
+
+@router.post("/eva")
+def eva(body: s.EvaRequest, _staff: ApiStaff) -> Json:
+    """EVA on all capital (WACC given or built from weights), and equity residual income."""
+    return _answer(body.run)
+
+
+@router.post("/household/va")
+def household_va(body: s.VaTestRequest, _staff: ApiStaff) -> Json:
+    """The VA home-loan residual income test, with the reasons a loan officer would write."""
+    return _answer(body.run)
+
+
+@router.post("/household/residual-income")
+def household_residual_income(body: s.HouseholdResidualIncomeRequest, _staff: ApiStaff) -> Json:
+    """What a household keeps each month after taxes, debts and living costs."""
+    return _answer(body.run)
+
+
+@router.post("/loans/schedule")
+def loan_schedule(body: s.LoanScheduleRequest, _staff: ApiStaff) -> Json:
+    """A note's dated payment schedule and the lender's XIRR (effective annual)."""
+    return _answer(body.run)
+
+
+@router.post("/loans/yield")
+def loan_yield(body: s.LoanYieldRequest, _staff: ApiStaff) -> Json:
+    """Nominal annual yield (monthly IRR x 12) once points cut the cash lent."""
+    return _answer(body.run)
+
+
+@router.post("/loans/payoff")
+def loan_payoff(body: s.LoanPayoffRequest, _staff: ApiStaff) -> Json:
+    """What closes the loan on a date: principal, interest, default interest, late fees."""
+    return _answer(body.run)
+
+
+@router.post("/simulate")
+def simulate(body: s.SimulateRequest, _staff: ApiStaff) -> Json:
+    """Passive versus active income, Monte Carlo (at most 200,000 paths here)."""
+    return _answer(body.run)

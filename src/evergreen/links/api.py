@@ -1,0 +1,214 @@
+"""JSON routes for links: CRUD, bulk create, statistics, exports, QR codes, reclassification."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from evergreen.links import csvio, qr, service
+from evergreen.links.rules import LinkRuleError
+from evergreen.links.schemas import LinkIn, LinkOut, link_out
+from evergreen.links.stats import link_stats, mark_agent_human
+from evergreen.web.deps import ApiStaff, SessionDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/links", tags=["links"])
+
+
+def _invalid(exc: LinkRuleError) -> HTTPException:
+    return HTTPException(
+        422, [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
+    )
+
+
+def _out(request: Request, link: Any, warnings: list[str] | None = None) -> LinkOut:
+    settings = request.app.state.settings
+    return link_out(link, settings, warnings)
+
+
+def _found(session: SessionDep, slug: str) -> Any:
+    try:
+        return service.get_link(session, slug)
+    except service.LinkNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _flush(request: Request) -> None:
+    """Stats include every click already answered: ingest what is still spooled first."""
+    request.app.state.links.flush()
+
+
+class LinkPage(BaseModel):
+    """One page of links and the total that match."""
+
+    items: list[LinkOut]
+    total: int
+
+
+@router.get("")
+def list_links(
+    request: Request,
+    session: SessionDep,
+    user: ApiStaff,
+    search: str = "",
+    tag: str = "",
+    channel: str = "",
+    kind: str = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> LinkPage:
+    """Links, newest first, filtered by text, tag, channel or kind."""
+    links, total = service.list_links(
+        session, search=search, tag=tag, channel=channel, kind=kind, limit=limit, offset=offset
+    )
+    return LinkPage(items=[_out(request, link) for link in links], total=total)
+
+
+@router.post("", status_code=201)
+def create_link(request: Request, body: LinkIn, session: SessionDep, user: ApiStaff) -> LinkOut:
+    """Create a link; 422 names the field when a rule is broken (bad URL, slug taken…)."""
+    try:
+        saved = service.create_link(session, body.draft())
+    except LinkRuleError as exc:
+        raise _invalid(exc) from None
+    return _out(request, saved.link, saved.warnings)
+
+
+class BulkIn(BaseModel):
+    """Up to 1,000 links at once."""
+
+    links: list[LinkIn] = Field(min_length=1, max_length=1000)
+
+
+class BulkOut(BaseModel):
+    """What was created, and each refused item with its index, field and reason."""
+
+    created: list[LinkOut]
+    errors: list[dict[str, Any]]
+
+
+@router.post("/bulk", status_code=201)
+def bulk_create(request: Request, body: BulkIn, session: SessionDep, user: ApiStaff) -> BulkOut:
+    """Create many links; bad items are reported and the others still land."""
+    result = service.bulk_create(session, ((i, item.draft()) for i, item in enumerate(body.links)))
+    return BulkOut(
+        created=[_out(request, link) for link in result.created],
+        errors=[{"index": i, "field": f, "message": m} for i, f, m in result.errors],
+    )
+
+
+@router.get("/stats")
+def overall_stats(
+    request: Request,
+    session: SessionDep,
+    user: ApiStaff,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
+    """Clicks across all links, with the split by channel."""
+    _flush(request)
+    return link_stats(session, None, start=start, end=end).to_dict()
+
+
+class Reclassify(BaseModel):
+    """A user agent to count as human from now on (and for its past clicks)."""
+
+    user_agent: str = Field(min_length=1, max_length=512)
+
+
+@router.post("/reclassify")
+def reclassify(
+    body: Reclassify, request: Request, session: SessionDep, user: ApiStaff
+) -> dict[str, int]:
+    """Mark a user agent as human and recount the links it clicked."""
+    _flush(request)
+    return {"changed": mark_agent_human(session, body.user_agent)}
+
+
+@router.get("/export.csv")
+def export_links(session: SessionDep, user: ApiStaff) -> Response:
+    """Every link in the documented CSV format (the import format)."""
+    out = io.StringIO()
+    links, _total = service.list_links(session, limit=1_000_000)
+    csvio.export_links(links, out)
+    return _csv(out.getvalue(), "links.csv")
+
+
+def _csv(text: str, name: str) -> Response:
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/{slug}")
+def get_link(request: Request, slug: str, session: SessionDep, user: ApiStaff) -> LinkOut:
+    """One link."""
+    return _out(request, _found(session, slug))
+
+
+@router.put("/{slug}")
+def update_link(
+    request: Request, slug: str, body: LinkIn, session: SessionDep, user: ApiStaff
+) -> LinkOut:
+    """Replace a link's settings; its clicks stay."""
+    try:
+        saved = service.update_link(session, slug, body.draft())
+    except service.LinkNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except LinkRuleError as exc:
+        raise _invalid(exc) from None
+    return _out(request, saved.link, saved.warnings)
+
+
+@router.delete("/{slug}", status_code=204)
+def delete_link(slug: str, session: SessionDep, user: ApiStaff) -> Response:
+    """Delete a link with its clicks."""
+    try:
+        service.delete_link(session, slug)
+    except service.LinkNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
+
+
+@router.get("/{slug}/stats")
+def stats(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    user: ApiStaff,
+    start: date | None = None,
+    end: date | None = None,
+) -> dict[str, Any]:
+    """A link's clicks: totals, by day, by reason, by country, referrer, device, sub-ID…"""
+    _flush(request)
+    link = _found(session, slug)
+    return {"slug": link.slug, **link_stats(session, link.id, start=start, end=end).to_dict()}
+
+
+@router.get("/{slug}/clicks.csv")
+def export_clicks(slug: str, session: SessionDep, user: ApiStaff) -> Response:
+    """Every stored click of a link, whatever its class."""
+    link = _found(session, slug)
+    out = io.StringIO()
+    csvio.export_clicks(session, link.id, out)
+    return _csv(out.getvalue(), f"{link.slug}-clicks.csv")
+
+
+@router.get("/{slug}/qr")
+def qr_code(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    user: ApiStaff,
+    format: Annotated[str, Query(pattern="^(svg|png)$")] = "svg",
+) -> Response:
+    """A QR code of the short URL, as SVG or PNG."""
+    link = _found(session, slug)
+    url = _out(request, link).short_url
+    if format == "png":
+        return Response(qr.qr_png(url), media_type="image/png")
+    return Response(qr.qr_svg(url), media_type="image/svg+xml")

@@ -1,0 +1,288 @@
+"""`evergreen links …`: create, list, stats, import, export, reclassify, QR codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from evergreen.config import get_settings
+from evergreen.db import Database
+from evergreen.links import csvio, qr, service
+from evergreen.links.drafts import LinkDraft
+from evergreen.links.ingest import ClickPolicy, ingest_pending
+from evergreen.links.rules import LinkRuleError
+from evergreen.links.schemas import link_out
+from evergreen.links.spool import SpoolReader
+from evergreen.links.stats import link_stats, mark_agent_human
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
+_err = Console(stderr=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def _database() -> Database:
+    from evergreen import migrate
+
+    settings = get_settings()
+    migrate.upgrade(settings.sqlalchemy_url)
+    return Database(settings.sqlalchemy_url)
+
+
+def _flush(db: Database) -> int:
+    """Ingest clicks still in this machine's spool so figures include every answered click."""
+    from datetime import timedelta
+
+    settings = get_settings()
+    policy = ClickPolicy(
+        unique_window=timedelta(minutes=settings.click_unique_minutes),
+        flood_per_minute=settings.click_flood_per_minute,
+    )
+    return ingest_pending(db, SpoolReader(Path(settings.data_dir) / "spool"), policy)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, default=str, indent=2))
+
+
+@app.command("create")
+def create(
+    destination: Annotated[str, typer.Argument(help="Where the link sends people.")],
+    slug: Annotated[str | None, typer.Option(help="Custom slug (generated if omitted).")] = None,
+    title: Annotated[str, typer.Option()] = "",
+    kind: Annotated[str, typer.Option(help="own or affiliate.")] = "own",
+    channel: Annotated[str, typer.Option(help="blog, email, youtube…")] = "",
+    campaign: Annotated[str, typer.Option()] = "",
+    tag: Annotated[list[str] | None, typer.Option(help="Repeat for several tags.")] = None,
+    utm_source: Annotated[str, typer.Option()] = "",
+    utm_medium: Annotated[str, typer.Option()] = "",
+    utm_campaign: Annotated[str, typer.Option()] = "",
+    redirect_status: Annotated[int, typer.Option(help="302 (default), 307 or 301.")] = 302,
+    append_click_id: Annotated[bool, typer.Option(help="Add the click ID to the URL.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a link and print its short URL."""
+    settings = get_settings()
+    draft = LinkDraft(
+        destination=destination,
+        slug=slug,
+        title=title,
+        kind=kind,
+        channel=channel,
+        campaign=campaign,
+        tags=list(tag or []),
+        utm={"utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": utm_campaign},
+        redirect_status=redirect_status,
+        append_click_id=append_click_id,
+    )
+    db = _database()
+    try:
+        with db.session() as session:
+            saved = service.create_link(session, draft)
+            out = link_out(saved.link, settings, saved.warnings)
+    except LinkRuleError as exc:
+        raise _fail(f"{exc.field}: {exc.message}") from None
+    finally:
+        db.dispose()
+    if as_json:
+        _print_json(out.model_dump(mode="json"))
+        return
+    typer.echo(out.short_url)
+    for warning in out.warnings:
+        _err.print(f"[yellow]Warning:[/] {warning}", soft_wrap=True)
+
+
+@app.command("list")
+def list_links(
+    search: Annotated[str, typer.Option(help="Text in slug, title or destination.")] = "",
+    tag: Annotated[str, typer.Option()] = "",
+    channel: Annotated[str, typer.Option()] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List links, newest first."""
+    settings = get_settings()
+    db = _database()
+    try:
+        with db.session() as session:
+            links, _total = service.list_links(
+                session, search=search, tag=tag, channel=channel, limit=100_000
+            )
+            rows = [link_out(x, settings) for x in links]
+    finally:
+        db.dispose()
+    if as_json:
+        _print_json([row.model_dump(mode="json") for row in rows])
+        return
+    table = Table("slug", "destination", "channel", "tags", "health")
+    for row in rows:
+        table.add_row(row.slug, row.destination, row.channel, ", ".join(row.tags), row.health)
+    Console().print(table)
+
+
+@app.command("stats")
+def stats(
+    slug: Annotated[
+        str | None, typer.Argument(help="A link's slug; all links when omitted.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Clicks of one link or of all links (pending clicks are ingested first)."""
+    db = _database()
+    try:
+        _flush(db)
+        with db.session() as session:
+            link_id = None
+            if slug is not None:
+                try:
+                    link_id = service.get_link(session, slug).id
+                except service.LinkNotFound as exc:
+                    raise _fail(str(exc)) from None
+            result = link_stats(session, link_id).to_dict()
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps({"slug": slug, **result}))
+        return
+    table = Table("measure", "value")
+    for name in ("total_clicks", "clicks", "unique_clicks", "non_human_clicks"):
+        table.add_row(name.replace("_", " "), str(result[name]))
+    for klass, count in sorted(result["non_human_by_class"].items()):
+        table.add_row(f"  of which {klass}", str(count))
+    Console().print(table)
+
+
+@app.command("import")
+def import_links(
+    file: Annotated[
+        Path, typer.Argument(help="CSV: Evergreen, Pretty Links or ThirstyAffiliates.")
+    ],
+) -> None:
+    """Create links from a CSV file; bad rows are listed by line and the others are created."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {file}: {exc}") from None
+    parsed = csvio.read_links_csv(text)
+    db = _database()
+    try:
+        with db.session() as session:
+            result = service.bulk_create(session, parsed.rows)
+            created = len(result.created)
+    finally:
+        db.dispose()
+    typer.echo(f"Created {created} link{'s' if created != 1 else ''}.")
+    for note in parsed.notes:
+        _err.print(f"Note: {note}", soft_wrap=True, highlight=False)
+    failures = csvio.error_lines([*parsed.errors, *result.errors])
+    for failure in failures:
+        _err.print(f"[yellow]Skipped[/] {failure}", soft_wrap=True, highlight=False)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    clicks: Annotated[str | None, typer.Option(help="Export this link's clicks instead.")] = None,
+) -> None:
+    """Write links (or one link's clicks) as CSV to standard output."""
+    db = _database()
+    try:
+        with db.session() as session:
+            if clicks is None:
+                links, _total = service.list_links(session, limit=1_000_000)
+                csvio.export_links(links, sys.stdout)
+                return
+            _flush(db)
+            try:
+                link = service.get_link(session, clicks)
+            except service.LinkNotFound as exc:
+                raise _fail(str(exc)) from None
+            csvio.export_clicks(session, link.id, sys.stdout)
+    finally:
+        db.dispose()
+
+
+@app.command("mark-human")
+def mark_human(user_agent: Annotated[str, typer.Argument(help="The exact user agent.")]) -> None:
+    """Count a user agent as human, now and for its past clicks."""
+    db = _database()
+    try:
+        with db.session() as session:
+            changed = mark_agent_human(session, user_agent)
+    finally:
+        db.dispose()
+    typer.echo(f"{changed} past click{'s' if changed != 1 else ''} now count as human.")
+
+
+@app.command("qr")
+def qr_code(
+    slug: Annotated[str, typer.Argument()],
+    out: Annotated[Path, typer.Option(help="A .svg or .png file to write.")],
+) -> None:
+    """Write a QR code of a link's short URL."""
+    if out.suffix.lower() not in (".svg", ".png"):
+        raise _fail("--out must end in .svg or .png")
+    settings = get_settings()
+    db = _database()
+    try:
+        with db.session() as session:
+            try:
+                link = service.get_link(session, slug)
+            except service.LinkNotFound as exc:
+                raise _fail(str(exc)) from None
+            url = link_out(link, settings).short_url
+    finally:
+        db.dispose()
+    data = qr.qr_png(url) if out.suffix.lower() == ".png" else qr.qr_svg(url)
+    out.write_bytes(data)
+    typer.echo(f"Wrote {out} for {url}")
+
+
+@app.command("ingest")
+def ingest(
+    follow: Annotated[
+        bool, typer.Option(help="Keep ingesting until SIGTERM/SIGINT (what `serve` runs).")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.05, max=60, help="Seconds between passes.")
+    ] = 0.5,
+) -> None:
+    """Move spooled clicks into the database (once, or continuously with --follow)."""
+    import signal
+    import threading
+
+    db = _database()
+    stop = threading.Event()
+    parent = os.getppid()
+    if follow:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    total = 0
+    try:
+        while True:
+            try:
+                total += _flush(db)
+            except Exception as exc:  # the database may be away: clicks wait in the spool
+                _err.print(f"ingestion failed, retrying: {exc}", soft_wrap=True, highlight=False)
+                if not follow:
+                    raise typer.Exit(1) from None
+            # Started by `serve`: when the server dies (even by kill -9), finish and exit.
+            if not follow or stop.wait(interval) or os.getppid() != parent:
+                break
+        total += _flush(db)  # whatever arrived while stopping
+    finally:
+        db.dispose()
+    if not follow:
+        typer.echo(f"Ingested {total} click{'s' if total != 1 else ''}.")

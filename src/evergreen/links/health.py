@@ -1,0 +1,176 @@
+"""Is a link's destination still there? A pure verdict on what a check saw, and the checks."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from http import HTTPStatus
+from http.client import HTTPMessage
+from typing import IO
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from evergreen.links.models import Link
+
+__all__ = ["MAX_CONCURRENT", "MAX_REDIRECTS", "USER_AGENT", "check_links", "check_url", "verdict"]
+
+USER_AGENT = "EvergreenLinkCheck/1.0"
+MAX_REDIRECTS = 10
+MAX_CONCURRENT = 8
+_DEFAULT_PORTS = (80, 443)  # http → https on the same host is not a move
+# Second-level labels under which a country code's sites register (shop.example.co.uk).
+_SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gov", "go", "ne", "net", "or", "org"})
+_DETAIL_LIMIT = 300  # Link.health_detail
+
+
+def _registrable(host: str) -> str:
+    """The name a site registers, approximately, without the Public Suffix List."""
+    host = host.lower().rstrip(".")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        labels = host.split(".")
+        short_tld = len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL
+        return ".".join(labels[-3:] if short_tld else labels[-2:])
+    return host
+
+
+def _site(url: str) -> str:
+    """Registrable host plus any non-default port: what "the same site" means for a verdict."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    site = _registrable(parts.hostname or "")
+    return f"{site}:{port}" if port and port not in _DEFAULT_PORTS else site
+
+
+def _is_home(url: str) -> bool:
+    return urlsplit(url).path in ("", "/")
+
+
+def verdict(
+    original_url: str, final_url: str, status: int | None, error: str | None
+) -> tuple[str, str]:
+    """Say whether a destination still works, so dead or hijacked offers surface early."""
+    if error:
+        return "broken", f"no answer: {error}"
+    if status is None:
+        return "broken", "no answer from the server"
+    if status >= 400:
+        try:
+            reason = f" {HTTPStatus(status).phrase}"
+        except ValueError:
+            reason = ""
+        return "broken", f"HTTP {status}{reason} from {_site(final_url)}"
+    before, after = _site(original_url), _site(final_url)
+    if before != after:
+        return "redirected", f"now lands on {after} instead of {before}: is the offer still there?"
+    if _is_home(final_url) and not _is_home(original_url):
+        return "redirected", f"now lands on the home page of {after}: the page may be gone"
+    return "ok", f"HTTP {status}"
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow at most MAX_REDIRECTS redirects, to web addresses only, keeping HEAD a HEAD."""
+
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            fp.close()
+            raise urllib.error.URLError(f"redirects to {newurl[:80]!r}, which is not a web page")
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None:
+            new.method = req.get_method()  # the standard handler turns a HEAD into a GET
+        return new
+
+
+def _fetch(url: str, method: str, timeout: float) -> tuple[str, int]:
+    opener = urllib.request.build_opener(_Redirects())
+    # The scheme was checked to be http(s) and redirects are limited to http(s).
+    request = urllib.request.Request(  # noqa: S310
+        url, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
+    )
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.geturl(), int(response.status)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code < 400:  # a 3xx the redirect handler gave up on
+            if exc.msg.startswith(urllib.request.HTTPRedirectHandler.inf_msg):
+                raise urllib.error.URLError(
+                    f"more than {MAX_REDIRECTS} redirects, or a redirect loop"
+                ) from None
+            raise urllib.error.URLError(f"HTTP {exc.code} without a place to go") from None
+        return exc.geturl() or url, exc.code
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """A short sentence for a failed request, without a traceback."""
+    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, socket.gaierror):
+        return "host name not found"
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"TLS certificate not accepted ({reason.verify_message})"
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS failed ({reason.reason})"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason) or type(reason).__name__
+
+
+def check_url(url: str, timeout: float = 10.0) -> tuple[str, int | None, str | None]:
+    """Request a destination as a visitor would (HEAD, else GET) and report, never raising."""
+    try:
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            return url, None, "not an http:// or https:// address"
+        final, status = _fetch(url, "HEAD", timeout)
+        if status in (405, 501):  # HEAD refused: ask again the way a browser does
+            final, status = _fetch(url, "GET", timeout)
+    except Exception as exc:  # any failure is a finding about the link, not a crash
+        return url, None, _describe(exc, timeout)
+    return final, status, None
+
+
+def check_links(
+    session: Session, links: Sequence[Link], now: datetime, *, timeout: float = 10.0
+) -> list[tuple[str, str, str]]:
+    """Check destinations a few at a time and store each verdict, so dead offers show up."""
+    urls = list(dict.fromkeys(link.destination for link in links))
+    if not urls:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT, len(urls))) as pool:
+        found = dict(zip(urls, pool.map(lambda u: check_url(u, timeout), urls), strict=True))
+    results: list[tuple[str, str, str]] = []
+    for link in links:
+        state, detail = verdict(link.destination, *found[link.destination])
+        detail = detail[:_DETAIL_LIMIT]
+        link.health, link.health_detail, link.health_checked_at = state, detail, now
+        # A check is not an edit: write updated_at back unchanged so its onupdate does not fire.
+        link.updated_at = link.updated_at
+        flag_modified(link, "updated_at")
+        results.append((link.slug, state, detail))
+    session.flush()
+    return results

@@ -1,0 +1,78 @@
+"""Request and response shapes of the links API, shared with the CLI's JSON output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from evergreen.config import Settings
+from evergreen.links.drafts import LinkDraft
+from evergreen.links.models import Link
+from evergreen.links.rules import short_url
+
+__all__ = ["LinkIn", "LinkOut", "link_out"]
+
+
+class LinkIn(BaseModel):
+    """A link to create or the full new settings of one to change."""
+
+    destination: str = Field(description="Where the link sends people (http or https).")
+    slug: str | None = Field(None, description="Custom slug; generated when omitted.")
+    title: str = ""
+    kind: Literal["own", "affiliate"] = "own"
+    channel: str = Field("", description="Where the link is used: blog, email, youtube…")
+    campaign: str = ""
+    tags: list[str] = Field(default_factory=list)
+    utm: dict[str, str] = Field(default_factory=dict, description="utm_source, utm_medium…")
+    targets: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='{"devices": {"ios": url, "android": url, "mobile": url, "desktop": url}, '
+        '"countries": {"DE": url}}',
+    )
+    forward_query: bool = True
+    forward_tracking: bool = Field(True, description="Forward sub1-sub5 and utm_* of the click.")
+    append_click_id: bool = Field(False, description="Add the click ID to the destination.")
+    click_id_param: str = "evg_id"
+    set_cookie: bool = Field(False, description="Set a first-party evg_click cookie.")
+    redirect_status: Literal[301, 302, 307] = 302
+    expires_at: AwareDatetime | None = None
+    disabled: bool = False
+
+    def draft(self) -> LinkDraft:
+        """The service's input."""
+        return LinkDraft(**self.model_dump())
+
+
+class LinkOut(LinkIn):
+    """A stored link with its public short URL and health."""
+
+    id: int
+    slug: str
+    short_url: str
+    health: str
+    health_detail: str
+    created_at: datetime
+    updated_at: datetime
+    warnings: list[str] = Field(default_factory=list)
+
+
+def link_out(link: Link, settings: Settings, warnings: list[str] | None = None) -> LinkOut:
+    """Project a row, with the short URL people share."""
+    fields: dict[str, Any] = {
+        name: getattr(link, name) for name in LinkIn.model_fields if name not in ("slug",)
+    }
+    return LinkOut(
+        **fields,
+        id=link.id,
+        slug=link.slug,
+        short_url=short_url(
+            settings.base_url, settings.link_prefix, settings.link_domain, link.slug
+        ),
+        health=link.health,
+        health_detail=link.health_detail,
+        created_at=link.created_at,
+        updated_at=link.updated_at,
+        warnings=warnings or [],
+    )

@@ -1,0 +1,39 @@
+"""Queued link jobs: the nightly health check of every destination."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from sqlalchemy import select
+
+from evergreen.config import get_settings
+from evergreen.db import Database, utcnow
+from evergreen.jobs import huey
+from evergreen.links.health import check_links
+from evergreen.links.models import Link
+
+__all__ = ["check_link_health", "run_health_check"]
+
+log = logging.getLogger(__name__)
+
+
+def run_health_check(db: Database) -> dict[str, int]:
+    """Check every enabled link's destination; returns how many links are in each state."""
+    with db.session() as session:
+        links = list(session.scalars(select(Link).where(Link.disabled.is_(False))))
+        results = check_links(session, links, utcnow())
+    tally: dict[str, int] = {}
+    for _slug, state, _detail in results:
+        tally[state] = tally.get(state, 0) + 1
+    return tally
+
+
+@huey.periodic_task(crontab(hour="4", minute="17"))  # type: ignore[untyped-decorator]
+def check_link_health() -> None:
+    """Nightly: flag broken or redirected-away destinations before readers find them."""
+    db = Database(get_settings().sqlalchemy_url)
+    try:
+        log.info("link health: %s", run_health_check(db))
+    finally:
+        db.dispose()

@@ -1,0 +1,277 @@
+"""Pages for one link: create, detail with its clicks, edit, delete, QR code, clicks CSV."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, TextIO
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.links import rules, service
+from evergreen.links.drafts import KINDS
+from evergreen.links.models import Link
+from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets
+from evergreen.links.stats import LinkStats, link_stats, mark_agent_human
+from evergreen.links.views_chart import day_chart
+from evergreen.links.views_forms import (
+    LinkForm,
+    blank_form,
+    draft_of_form,
+    form_of_link,
+    link_warnings,
+)
+from evergreen.links.views_queries import suspect_agents
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["csv_download", "router", "short_url", "stats_context"]
+
+router = APIRouter(prefix="/links", include_in_schema=False)
+FormStr = Annotated[str, Form()]
+LinkFormDep = Annotated[LinkForm, Form()]
+ChartDays = Annotated[int, Query(ge=7, le=366)]
+
+BREAKDOWN_LABELS = {
+    "country": "Country", "referrer": "Referrer", "device": "Device", "browser": "Browser",
+    "os": "Operating system", "sub1": "sub1", "sub2": "sub2", "sub3": "sub3", "sub4": "sub4",
+    "sub5": "sub5", "utm_source": "UTM source", "utm_medium": "UTM medium",
+    "utm_campaign": "UTM campaign",
+}  # fmt: skip
+CLASS_LABELS = {
+    "bot": ("Bots", "known crawlers, or no user agent at all"),
+    "preview": ("Link previews", "chat and social apps unfurling the link (Slack, X, WhatsApp…)"),
+    "prefetch": ("Prefetches", "the browser loaded the link ahead of a possible click"),
+    "head": ("HEAD requests", "link checkers; nothing was followed"),
+    "internal": ("Your own traffic", "internal IPs, or a browser signed in to this dashboard"),
+    "flood": ("Floods", "too many clicks from one visitor on this link within a minute"),
+}
+_STATUS_NOTES = {
+    302: "302 (temporary, recommended)",
+    307: "307 (temporary, keeps the method)",
+    301: "301 (permanent) — browsers cache it: repeat visits skip Evergreen and are not counted",
+}
+
+
+def short_url(request: Request, slug: str) -> str:
+    """The address people share (the same as the API's short_url)."""
+    settings = request.app.state.settings
+    return rules.short_url(settings.base_url, settings.link_prefix, settings.link_domain, slug)
+
+
+def csv_download(name: str, write: Callable[[TextIO], object]) -> Response:
+    """Write a CSV to a temporary file, then stream it: big exports never sit in memory."""
+    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
+    try:
+        write(spool)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while block := spool.read(65536):
+                yield block.encode()
+
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def stats_context(stats: LinkStats, days: int) -> dict[str, Any]:
+    """What the shared stats blocks of the detail and overview pages draw."""
+    return {
+        "stats": stats,
+        "chart": day_chart(stats.by_day, days=days, today=utcnow().date()),
+        "breakdown_labels": BREAKDOWN_LABELS,
+        "class_labels": CLASS_LABELS,
+    }
+
+
+def _found(session: Session, slug: str) -> Link:
+    try:
+        return service.get_link(session, slug)
+    except service.LinkNotFound:
+        raise HTTPException(404, f"No link with slug {slug!r}.") from None
+
+
+def _form_page(
+    request: Request,
+    form: LinkForm,
+    *,
+    link: Link | None = None,
+    error: LinkRuleError | None = None,
+) -> Response:
+    context: dict[str, Any] = {
+        "title": f"Edit {link.slug}" if link else "New link",
+        "form": form,
+        "link": link,
+        "error": error,
+        "kinds": KINDS,
+        "statuses": _STATUS_NOTES,
+        "device_keys": Targets.DEVICE_KEYS,
+        "utm_params": UTM_PARAMS,
+        "link_base": short_url(request, ""),
+    }
+    return render(request, "links/form.html", context, status_code=400 if error else 200)
+
+
+def _qr_svg(url: str) -> Markup:
+    """The QR code as inline SVG; segno draws only paths, nothing of the URL as markup."""
+    from evergreen.links import qr
+
+    svg = qr.qr_svg(url).decode("utf-8")
+    return Markup(svg[svg.find("<svg") :])  # noqa: S704 - generated, no user text; prolog dropped
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    link: Link,
+    *,
+    days: int = 30,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    request.app.state.links.flush()  # count every click already answered
+    url = short_url(request, link.slug)
+    context: dict[str, Any] = {
+        "title": link.title or link.slug,
+        "link": link,
+        "short_url": url,
+        "qr_svg": _qr_svg(url),
+        "warnings": link_warnings(link),
+        "agents": suspect_agents(session, link.id),
+        "statuses": _STATUS_NOTES,
+        "now": utcnow(),
+        **stats_context(link_stats(session, link.id), days),
+        **(extra or {}),
+    }
+    return render(request, "links/detail.html", context, status_code=status)
+
+
+@router.get("/new")
+def new_link_page(request: Request, user: DashboardUser) -> Response:
+    """The form for a new link."""
+    return _form_page(request, blank_form())
+
+
+@router.post("/new")
+def create_link(
+    request: Request,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    form: LinkFormDep,
+) -> Response:
+    """Create the link and show it, or show the form again with what to fix."""
+    try:
+        saved = service.create_link(session, draft_of_form(form))
+    except LinkRuleError as exc:
+        return _form_page(request, form, error=exc)
+    return RedirectResponse(f"/links/{saved.link.slug}?saved=created", status_code=303)
+
+
+@router.post("/reclassify")
+def reclassify(
+    request: Request,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    user_agent: FormStr = "",
+    slug: FormStr = "",
+) -> Response:
+    """Count a user agent as human from now on, and recount its past bot and preview clicks."""
+    link = _found(session, slug) if slug else None
+    if not user_agent.strip():
+        message = "Enter the user agent to count as human."
+        if link is None:
+            raise HTTPException(400, message)
+        return _detail_page(request, session, link, extra={"agent_error": message}, status=400)
+    request.app.state.links.flush()
+    changed = mark_agent_human(session, user_agent)
+    target = f"/links/{link.slug}" if link else "/links/stats"
+    return RedirectResponse(f"{target}?marked={changed}", status_code=303)
+
+
+@router.get("/{slug}")
+def link_detail(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    user: DashboardUser,
+    days: ChartDays = 30,
+    saved: str = "",
+    marked: int | None = None,
+) -> Response:
+    """A link's settings, QR code and clicks."""
+    link = _found(session, slug)
+    extra = {"saved": saved, "marked": marked, "days": days}
+    return _detail_page(request, session, link, days=days, extra=extra)
+
+
+@router.get("/{slug}/edit")
+def edit_link_page(
+    request: Request, slug: str, session: SessionDep, user: DashboardUser
+) -> Response:
+    """The form with the link's current settings."""
+    link = _found(session, slug)
+    return _form_page(request, form_of_link(link), link=link)
+
+
+@router.post("/{slug}/edit")
+def edit_link(
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    form: LinkFormDep,
+) -> Response:
+    """Replace the link's settings; its clicks stay."""
+    link = _found(session, slug)
+    try:
+        saved = service.update_link(session, link.slug, draft_of_form(form))
+    except LinkRuleError as exc:
+        return _form_page(request, form, link=link, error=exc)
+    return RedirectResponse(f"/links/{saved.link.slug}?saved=updated", status_code=303)
+
+
+@router.post("/{slug}/delete")
+def delete_link(
+    slug: str, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
+) -> Response:
+    """Delete the link with its clicks (the page asks for confirmation first)."""
+    try:
+        service.delete_link(session, slug)
+    except service.LinkNotFound:
+        raise HTTPException(404, f"No link with slug {slug!r}.") from None
+    return RedirectResponse("/links?deleted=1", status_code=303)
+
+
+@router.get("/{slug}/qr.png")
+def qr_png(request: Request, slug: str, session: SessionDep, user: DashboardUser) -> Response:
+    """The QR code as a PNG file to print."""
+    link = _found(session, slug)
+    from evergreen.links import qr
+
+    headers = {"content-disposition": f'attachment; filename="{link.slug}-qr.png"'}
+    png = qr.qr_png(short_url(request, link.slug))
+    return Response(png, media_type="image/png", headers=headers)
+
+
+@router.get("/{slug}/clicks.csv")
+def clicks_csv(request: Request, slug: str, session: SessionDep, user: DashboardUser) -> Response:
+    """Every stored click of the link, whatever its class."""
+    link = _found(session, slug)
+    request.app.state.links.flush()
+    from evergreen.links import csvio
+
+    return csv_download(
+        f"{link.slug}-clicks.csv", lambda out: csvio.export_clicks(session, link.id, out)
+    )

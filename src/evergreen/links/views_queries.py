@@ -1,0 +1,78 @@
+"""Read-only queries the link pages need beyond stats.link_stats: per-row counts and agents."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.links.models import Click, ClickRollup, Link
+from evergreen.links.rules import ClickClass
+
+__all__ = ["Counts", "SuspectAgent", "channel_names", "counts_by_link", "suspect_agents"]
+
+_AGENT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One link's clicks from its rollups: all requests, human clicks, unique human clicks."""
+
+    total: int = 0
+    human: int = 0
+    unique: int = 0
+
+
+@dataclass(frozen=True)
+class SuspectAgent:
+    """A user agent whose clicks were not counted as human, and how many it made."""
+
+    user_agent: str
+    klass: str
+    clicks: int
+
+
+def counts_by_link(session: Session, link_ids: Sequence[int]) -> dict[int, Counts]:
+    """Click counts of the given links, one grouped query over the "all" rollup rows."""
+    if not link_ids:
+        return {}
+    rows = session.execute(
+        select(
+            ClickRollup.link_id,
+            func.sum(ClickRollup.total),
+            func.sum(ClickRollup.human),
+            func.sum(ClickRollup.unique),
+        )
+        .where(ClickRollup.dimension == "all", ClickRollup.link_id.in_(link_ids))
+        .group_by(ClickRollup.link_id)
+    )
+    return {link_id: Counts(int(t), int(h), int(u)) for link_id, t, h, u in rows}
+
+
+def suspect_agents(session: Session, link_id: int, limit: int = 10) -> list[SuspectAgent]:
+    """Recent bot and preview user agents of a link, most clicks first: candidates to mark human."""
+    since = utcnow() - timedelta(days=_AGENT_DAYS)
+    clicks = func.count().label("clicks")
+    rows = session.execute(
+        select(Click.user_agent, Click.klass, clicks)
+        .where(
+            Click.link_id == link_id,
+            Click.at >= since,
+            Click.klass.in_([ClickClass.BOT.value, ClickClass.PREVIEW.value]),
+            Click.user_agent != "",
+        )
+        .group_by(Click.user_agent, Click.klass)
+        .order_by(clicks.desc(), Click.user_agent)
+        .limit(limit)
+    )
+    return [SuspectAgent(agent, klass, int(n)) for agent, klass, n in rows]
+
+
+def channel_names(session: Session) -> list[str]:
+    """Channels in use, for the list filter."""
+    query = select(Link.channel).where(Link.channel != "").distinct().order_by(Link.channel)
+    return list(session.scalars(query))

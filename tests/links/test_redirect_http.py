@@ -1,0 +1,162 @@
+"""The redirect over HTTP: destinations, headers, forwarding, targeting, refusals, and counting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.links import service
+from evergreen.links.drafts import LinkDraft
+from evergreen.web import create_app
+from tests.http_helpers import sign_in
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
+
+
+def _make(db: Database, **fields: object) -> str:
+    draft = LinkDraft(**{"destination": "https://shop.example/book", **fields})  # type: ignore[arg-type]
+    with db.session() as session:
+        return service.create_link(session, draft).link.slug
+
+
+def _stats(client: TestClient, slug: str) -> dict[str, object]:
+    client.app.state.links.flush()  # type: ignore[attr-defined]
+    from evergreen.links.stats import link_stats
+
+    db: Database = client.app.state.db  # type: ignore[attr-defined]
+    with db.session() as session:
+        link = service.get_link(session, slug)
+        return link_stats(session, link.id).to_dict()
+
+
+def test_redirects_with_no_caching(client: TestClient, db: Database) -> None:
+    slug = _make(db, slug="Book")
+    response = client.get("/go/BOOK", headers={"User-Agent": CHROME}, follow_redirects=False)
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://shop.example/book"
+    assert "no-store" in response.headers["cache-control"]
+    assert response.headers["x-robots-tag"] == "noindex"
+    assert _stats(client, slug)["clicks"] == 1
+
+
+def test_forwarding_utm_click_id_and_cookie(client: TestClient, db: Database) -> None:
+    _make(
+        db,
+        slug="deal",
+        utm={"utm_source": "blog"},
+        append_click_id=True,
+        set_cookie=True,
+        redirect_status=307,
+    )
+    response = client.get(
+        "/go/deal?sub1=sidebar&color=red", headers={"User-Agent": CHROME}, follow_redirects=False
+    )
+    assert response.status_code == 307
+    query = dict(parse_qsl(urlsplit(response.headers["location"]).query))
+    assert query["utm_source"] == "blog"
+    assert query["sub1"] == "sidebar"
+    assert query["color"] == "red"
+    assert len(query["evg_id"]) == 32
+    assert f"evg_click={query['evg_id']}" in response.headers["set-cookie"]
+    assert "HttpOnly" in response.headers["set-cookie"]
+
+
+def test_device_targeting(client: TestClient, db: Database) -> None:
+    _make(db, slug="app", targets={"devices": {"ios": "https://apps.apple.com/app/id1"}})
+    iphone = client.get("/go/app", headers={"User-Agent": IPHONE}, follow_redirects=False)
+    desktop = client.get("/go/app", headers={"User-Agent": CHROME}, follow_redirects=False)
+    assert iphone.headers["location"] == "https://apps.apple.com/app/id1"
+    assert desktop.headers["location"] == "https://shop.example/book"
+
+
+def test_unknown_disabled_and_expired_links_are_404(client: TestClient, db: Database) -> None:
+    _make(db, slug="off", disabled=True)
+    _make(db, slug="old", expires_at=datetime.now(UTC) - timedelta(minutes=1))
+    for path in ("/go/nope", "/go/off", "/go/old"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 404, path
+        assert "does not exist" in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/go/%FF%FE", "/go/a..b", "/go/" + "x" * 500, "/go/-x", "/go/a/b/c", "/go/%00"]
+)
+def test_malformed_slugs_are_404_never_500(client: TestClient, path: str) -> None:
+    assert client.get(path, follow_redirects=False).status_code == 404
+
+
+def test_huge_query_is_refused_and_hostile_headers_still_redirect(
+    client: TestClient, db: Database
+) -> None:
+    slug = _make(db, slug="safe")
+    assert client.get("/go/safe?q=" + "a" * 9000, follow_redirects=False).status_code == 400
+    hostile = {
+        "User-Agent": "x" * 10_000,
+        "Referer": "\u00ff\u00fe not a url",
+        "Cookie": "evergreen_session; ;;=;",
+        "Sec-Purpose": "",
+    }
+    headers = {k: v.encode("latin-1") for k, v in hostile.items()}
+    response = client.get(
+        "/go/safe?%FF=%FE&sub2=%E2%9C%93", headers=headers, follow_redirects=False
+    )
+    assert response.status_code == 302
+    assert _stats(client, slug)["total_clicks"] == 1
+
+
+def test_head_prefetch_and_preview_are_kept_but_not_counted(
+    client: TestClient, db: Database
+) -> None:
+    slug = _make(db, slug="count")
+    assert client.head("/go/count", follow_redirects=False).status_code == 302
+    client.get(
+        "/go/count",
+        headers={"Sec-Purpose": "prefetch", "User-Agent": CHROME},
+        follow_redirects=False,
+    )
+    client.get("/go/count", headers={"User-Agent": "Twitterbot/1.0"}, follow_redirects=False)
+    client.get("/go/count", headers={"User-Agent": CHROME}, follow_redirects=False)
+    stats = _stats(client, slug)
+    assert (stats["total_clicks"], stats["clicks"], stats["non_human_clicks"]) == (4, 1, 3)
+    assert stats["non_human_by_class"] == {"head": 1, "prefetch": 1, "preview": 1}
+    assert client.post("/go/count").status_code == 405
+
+
+def test_signed_in_team_clicks_are_internal(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    slug = _make(db, slug="mine")
+    sign_in(client, people["owner"])
+    client.get("/go/mine", headers={"User-Agent": CHROME}, follow_redirects=False)
+    assert _stats(client, slug)["non_human_by_class"] == {"internal": 1}
+
+
+@pytest.fixture
+def link_domain_client(settings: Settings, db: Database) -> Iterator[TestClient]:
+    """An app that also answers on a dedicated link domain."""
+    custom = settings.model_copy(update={"link_domain": "go.example"})
+    with TestClient(create_app(custom, database=db)) as test_client:
+        yield test_client
+
+
+def test_dedicated_link_domain_serves_slugs_at_the_root(
+    link_domain_client: TestClient, db: Database
+) -> None:
+    _make(db, slug="root")
+    response = link_domain_client.get(
+        "/root", headers={"Host": "go.example"}, follow_redirects=False
+    )
+    assert response.status_code == 302
+    assert response.headers["location"] == "https://shop.example/book"
+    # The app itself still answers on its own host.
+    assert link_domain_client.get("/healthz").status_code == 200
