@@ -139,6 +139,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--serve-arg", action="append", default=[], help="extra `evergreen serve` argument"
+    )
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
@@ -165,7 +168,9 @@ def main() -> None:
 
     port = free_port()
     server = start(
-        [python, "-m", "evergreen.cli", "serve", "--port", str(port)], env, folder / "serve.log"
+        [python, "-m", "evergreen.cli", "serve", "--port", str(port), *args.serve_arg],
+        env,
+        folder / "serve.log",
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import subprocess
@@ -106,6 +107,8 @@ def run_server(
     )
     server = uvicorn.Server(config)
     _announce(settings, host, port)
+    # Everything loaded so far lives for the whole process: keep it out of every GC pass.
+    gc.freeze()
     # Uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
     # place that re-raise is a no-op, so the queue consumer is stopped too and we exit 0.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):

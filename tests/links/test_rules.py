@@ -231,3 +231,27 @@ def test_draft_checks_every_field() -> None:
         with pytest.raises(LinkRuleError) as info:
             check_draft(draft)
         assert info.value.field == field
+
+
+def test_destination_keeps_fragment_and_existing_encoding() -> None:
+    url = build_destination(
+        "https://shop.example/p?q=a%20b&ref=x#reviews",
+        utm={},
+        incoming=[("ref", "y z")],
+        forward_query=True,
+        forward_tracking=True,
+        click_id=None,
+        click_id_param="evg_id",
+    )
+    assert url == "https://shop.example/p?q=a%20b&ref=y+z#reviews"
+
+
+def test_short_url_uses_the_link_domain_when_set() -> None:
+    from evergreen.links.rules import short_url
+
+    assert short_url("https://money.example", "/go", None, "book") == (
+        "https://money.example/go/book"
+    )
+    assert short_url("https://money.example", "/go", "go.example", "book") == (
+        "https://go.example/book"
+    )

@@ -267,6 +267,9 @@ def ingest(
     stop = threading.Event()
     parent = os.getppid()
     if follow:
+        # Background work: when the CPU is short, redirects come first; the clicks wait safely
+        # in the spool and are ingested as soon as there is room.
+        os.nice(10)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     total = 0

@@ -92,21 +92,24 @@ class _Visitors:
             self.last[key] = -1.0
             self.recent[key] = deque(maxlen=self.keep)
         visitors = sorted({visitor for _link, visitor in missing})
-        horizon = datetime.fromtimestamp(since - max(self.window, 60.0), UTC)
+        horizon = since - max(self.window, 60.0)
         minute = since - 60.0
-        for start in range(0, len(visitors), 500):
-            chunk = visitors[start : start + 500]
-            rows = session.execute(
-                select(Click.link_id, Click.visitor, Click.at)
-                .where(Click.visitor.in_(chunk), Click.at >= horizon)
-                .order_by(Click.at)
-            )
-            for link_id, visitor, at in rows:
+        connection = session.connection()
+        sqlite = connection.dialect.name == "sqlite"
+        # Plain driver rows: this runs for every batch and can return many thousands of times.
+        cutoff: Any = _sqlite_time(horizon)[0] if sqlite else datetime.fromtimestamp(horizon, UTC)
+        for start in range(0, len(visitors), 900):
+            chunk = visitors[start : start + 900]
+            mark = "?" if sqlite else "%s"
+            marks = ", ".join([mark] * len(chunk))  # placeholders only; values are bound
+            sql = f"SELECT link_id, visitor, at FROM clicks WHERE at >= {mark} AND visitor IN ({marks}) ORDER BY at"  # noqa: E501, S608
+            for link_id, visitor, at in connection.exec_driver_sql(sql, (cutoff, *chunk)):
                 key = (link_id, visitor)
                 if key not in self.recent:
                     continue
-                moment = at.timestamp()
-                self.last[key] = max(self.last[key], moment)
+                moment = _epoch(at)
+                if moment > self.last[key]:
+                    self.last[key] = moment
                 if moment > minute:
                     self.recent[key].append(moment)
 
@@ -181,6 +184,13 @@ def _insert_clicks(session: Session, rows: list[tuple[Any, ...]]) -> None:
     marks = ", ".join([mark] * len(_COLUMNS))
     sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"  # noqa: S608
     connection.exec_driver_sql(sql, rows)
+
+
+def _epoch(value: Any) -> float:
+    """Epoch seconds from a driver's time value: text on SQLite, a datetime on PostgreSQL."""
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC).timestamp()
 
 
 @lru_cache(maxsize=4096)
@@ -289,7 +299,7 @@ def add_rollups(session: Session, counts: dict[tuple[int, date, str, str], list[
 
 
 def ingest_pending(
-    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int = 20_000
+    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int = 100_000
 ) -> int:
     """Ingest everything spooled so far; safe to call from several processes at once."""
     total = 0

@@ -283,6 +283,7 @@ def device_os_key(os_family: str) -> str | None:
     return {"iOS": "ios", "Android": "android"}.get(os_family)
 
 
+@lru_cache(maxsize=20_000)
 def referrer_host(referrer: str) -> str:
     """The host a click came from ('' for direct traffic or an unreadable referrer)."""
     if not referrer:
