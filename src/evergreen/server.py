@@ -103,6 +103,7 @@ def run_server(
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         log_level="warning",
+        access_log=False,  # a log line per request would cost the redirect path dearly
         server_header=False,
     )
     server = uvicorn.Server(config)

@@ -250,6 +250,14 @@ def qr_code(
     typer.echo(f"Wrote {out} for {url}")
 
 
+def _background_priority() -> None:
+    """Run only on CPU time nobody else wants (SCHED_IDLE where Linux offers it, else nice 19)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(19)
+
+
 @app.command("ingest")
 def ingest(
     follow: Annotated[
@@ -269,7 +277,7 @@ def ingest(
     if follow:
         # Background work: when the CPU is short, redirects come first; the clicks wait safely
         # in the spool and are ingested as soon as there is room.
-        os.nice(10)
+        _background_priority()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     total = 0

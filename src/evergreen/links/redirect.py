@@ -49,9 +49,31 @@ def _country(ip: str) -> str:
     return country_of(ip) if ip else ""
 
 
-def _click_id() -> str:
+class _Entropy:
+    """Random bytes from the OS in 64 KiB draws, not one system call per click ID."""
+
+    def __init__(self) -> None:
+        self.pool = b""
+        self.at = 0
+
+    def take(self, size: int) -> bytes:
+        """The next `size` unpredictable bytes (the event loop is the only caller)."""
+        if self.at + size > len(self.pool):
+            self.pool, self.at = secrets.token_bytes(65536), 0
+        chunk = self.pool[self.at : self.at + size]
+        self.at += size
+        return chunk
+
+
+_entropy = _Entropy()
+
+
+def _click_id(now: float) -> str:
     """Time-ordered (milliseconds first) and random: sortable, unguessable, 32 hex digits."""
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
+    return f"{int(now * 1000):012x}{_entropy.take(10).hex()}"
+
+
+_Response = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 def _location(destination: str) -> bytes:
@@ -87,53 +109,52 @@ class LinkRedirects:
     async def answer(self, scope: Scope, send: Send, slug: str) -> None:
         """Redirect (or refuse) one request; a failure here is logged and answered, not raised."""
         try:
-            await self._answer(scope, send, slug)
+            response = self._decide(scope, slug, self.runtime.cache.links.get(slug), False)
+            if response is None:  # not cached: one database lookup, off the event loop
+                try:
+                    link = await run_in_threadpool(self.runtime.cache.load, slug)
+                except Exception:
+                    log.warning("link lookup failed for %r", slug, exc_info=True)
+                    response = (503, [_HTML, _NO_STORE], b"Temporarily unavailable; retry.")
+                else:
+                    response = self._decide(scope, slug, link, True)
         except Exception:
             log.exception("redirect failed for %r", slug)
-            await _respond(send, 500, [_HTML, _NO_STORE], b"Something went wrong; please retry.")
+            response = (500, [_HTML, _NO_STORE], b"Something went wrong; please retry.")
+        assert response is not None
+        status, headers, body = response
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
-    async def _answer(self, scope: Scope, send: Send, slug: str) -> None:
+    def _decide(
+        self, scope: Scope, slug: str, link: CachedLink | None, looked_up: bool
+    ) -> _Response | None:
+        """The response for a request, or None when the link must be looked up first."""
         method = scope["method"]
         if method not in ("GET", "HEAD"):
-            await _respond(send, 405, [(b"allow", b"GET, HEAD"), _NO_STORE, _EMPTY], b"")
-            return
+            return 405, [(b"allow", b"GET, HEAD"), _NO_STORE, _EMPTY], b""
         if not _SLUG.match(slug):
-            await _respond(send, 404, [_HTML, _NO_STORE], _NOT_FOUND)
-            return
-        link = self.runtime.cache.links.get(slug)
+            return 404, [_HTML, _NO_STORE], _NOT_FOUND
         if link is None:
-            try:
-                link = await run_in_threadpool(self.runtime.cache.load, slug)
-            except Exception:
-                log.warning("link lookup failed for %r", slug, exc_info=True)
-                await _respond(send, 503, [_HTML, _NO_STORE], b"Temporarily unavailable; retry.")
-                return
+            return (404, [_HTML, _NO_STORE], _NOT_FOUND) if looked_up else None
         now = time.time()
-        if (
-            link is None
-            or link.disabled
-            or (link.expires_at and is_expired(link.expires_at, datetime.fromtimestamp(now, UTC)))
+        if link.disabled or (
+            link.expires_at and is_expired(link.expires_at, datetime.fromtimestamp(now, UTC))
         ):
-            await _respond(send, 404, [_HTML, _NO_STORE], _NOT_FOUND)
-            return
+            return 404, [_HTML, _NO_STORE], _NOT_FOUND
         raw_query: bytes = scope["query_string"]
         if len(raw_query) > _MAX_QUERY:
-            await _respond(send, 400, [_HTML, _NO_STORE], b"The query string is too long.")
-            return
-        await self._redirect(scope, send, link, method, now, raw_query)
+            return 400, [_HTML, _NO_STORE], b"The query string is too long."
+        return self._redirect(scope, link, method, now, raw_query)
 
-    async def _redirect(
-        self, scope: Scope, send: Send, link: CachedLink, method: str, now: float, raw_query: bytes
-    ) -> None:
+    def _redirect(
+        self, scope: Scope, link: CachedLink, method: str, now: float, raw_query: bytes
+    ) -> _Response:
         headers = dict(scope["headers"])
         user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:512]
         client = scope.get("client")
         ip = client[0] if client else ""
-        incoming = (
-            parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True, errors="replace")
-            if raw_query
-            else []
-        )
+        incoming = _parse_query(raw_query) if raw_query else []
         country = _country(ip)
         target = link.destination
         if link.targets.devices or link.targets.countries:
@@ -144,7 +165,7 @@ class LinkRedirects:
             target = choose_destination(
                 target, link.targets, device_os=device_os, device_type=device_type, country=country
             )
-        click_id = _click_id()
+        click_id = _click_id(now)
         destination = build_destination(
             target,
             utm=link.utm,
@@ -183,11 +204,14 @@ class LinkRedirects:
         if link.set_cookie:
             value = f"{CLICK_COOKIE}={click_id}; Max-Age=2592000; Path=/; SameSite=Lax; HttpOnly"
             response.append((b"set-cookie", (value + ("; Secure" if self.secure else "")).encode()))
-        await _respond(send, link.redirect_status, response, b"")
+        return link.redirect_status, response, b""
 
 
-async def _respond(
-    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
-) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+def _parse_query(raw: bytes) -> list[tuple[str, str]]:
+    """Query parameters; plain ones (no escapes) are split directly, the rest by the stdlib."""
+    text = raw.decode("latin-1")
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True, errors="replace")
+    return [
+        (key, value) for key, _, value in (part.partition("=") for part in text.split("&") if part)
+    ]

@@ -134,6 +134,11 @@ def choose_destination(
     return default
 
 
+def _quoted(value: str) -> str:
+    """Form-encode a query value; plain letters and digits (the usual case) need nothing."""
+    return value if value.isascii() and value.isalnum() else quote_plus(value)
+
+
 def build_destination(
     base: str,
     *,
@@ -165,7 +170,7 @@ def build_destination(
         for pair in query.split("&")
         if pair and unquote_plus(pair.partition("=")[0]) not in overrides
     ]
-    added = [f"{quote_plus(k)}={quote_plus(v)}" for k, v in overrides.items()]
+    added = [f"{_quoted(k)}={_quoted(v)}" for k, v in overrides.items()]
     return f"{head}?{'&'.join(kept + added)}{hashmark}{fragment}"
 
 
