@@ -292,7 +292,10 @@ def ingest(
             # Started by `serve`: when the server dies (even by kill -9), finish and exit.
             if not follow or stop.wait(interval) or os.getppid() != parent:
                 break
-        total += _flush(db)  # whatever arrived while stopping
+        try:
+            total += _flush(db)  # whatever arrived while stopping
+        except Exception as exc:  # left in the spool for the next ingester
+            _err.print(f"final ingestion failed: {exc}", soft_wrap=True, highlight=False)
     finally:
         db.dispose()
     if not follow:
