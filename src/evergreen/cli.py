@@ -11,6 +11,7 @@ from rich.console import Console
 from evergreen import __version__
 from evergreen.accounts import cli as accounts_cli
 from evergreen.config import SettingsError, get_settings
+from evergreen.console import failure
 from evergreen.finance import cli as finance_cli
 from evergreen.links import cli as links_cli
 
@@ -33,8 +34,7 @@ console = Console(stderr=True)
 
 def fail(message: str) -> NoReturn:
     """Print a one-line error for a person and exit non-zero, no traceback."""
-    console.print(f"[bold red]Error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
+    raise failure(message)
 
 
 @app.command()

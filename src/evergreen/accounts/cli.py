@@ -12,35 +12,19 @@ from rich.table import Table
 from evergreen.accounts import service as accounts
 from evergreen.accounts.errors import AccountError
 from evergreen.accounts.rules import Role
-from evergreen.config import get_settings
-from evergreen.db import Database
+from evergreen.console import err, failure, migrated_database
 
 __all__ = ["init", "token_app", "user_app"]
 
 user_app = typer.Typer(help="People who can sign in.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-_err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    _err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _database() -> Database:
-    """The configured database, migrated, since these commands may be the very first run."""
-    from evergreen import migrate
-
-    settings = get_settings()
-    migrate.upgrade(settings.sqlalchemy_url)
-    return Database(settings.sqlalchemy_url)
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise _fail("--password-stdin was given but standard input was empty.")
+            raise failure("--password-stdin was given but standard input was empty.")
         return line.rstrip("\r\n")
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
@@ -49,16 +33,16 @@ def _read_password(from_stdin: bool) -> str:
 def _create(email: str | None, password_stdin: bool, role: Role) -> str:
     if email is None:
         if password_stdin:
-            raise _fail("--email is required with --password-stdin.")
+            raise failure("--email is required with --password-stdin.")
         email = typer.prompt("Email")
     password = _read_password(password_stdin)
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             user = accounts.create_user(session, email, password, role)
             address = user.email
     except AccountError as exc:
-        raise _fail(exc.message) from None
+        raise failure(exc.message) from None
     finally:
         db.dispose()
     return address
@@ -84,7 +68,7 @@ def user_create(
 ) -> None:
     """Add a staff member or partner."""
     if role is Role.OWNER:
-        raise _fail("Use `evergreen init` for the owner; there is only one.")
+        raise failure("Use `evergreen init` for the owner; there is only one.")
     address = _create(email, password_stdin, role)
     typer.echo(f"{role.value.capitalize()} {address} created.")
 
@@ -92,7 +76,7 @@ def user_create(
 @user_app.command("list")
 def user_list() -> None:
     """List everyone who can sign in."""
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             table = Table("id", "email", "role", "active")
@@ -111,16 +95,16 @@ def token_create(
     name: Annotated[str, typer.Option(help="A label to recognise it by.")] = "cli",
 ) -> None:
     """Issue an API token and print it once; only its hash is stored."""
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             user = next((u for u in accounts.list_users(session) if u.email == email.lower()), None)
             if user is None:
-                raise _fail(f"No user with email {email}; see `evergreen user list`.")
+                raise failure(f"No user with email {email}; see `evergreen user list`.")
             _token, raw = accounts.create_token(session, user, name)
     except AccountError as exc:
-        raise _fail(exc.message) from None
+        raise failure(exc.message) from None
     finally:
         db.dispose()
     typer.echo(raw)
-    _err.print("Store this token now; it will not be shown again.")
+    err.print("Store this token now; it will not be shown again.")

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.config import get_settings
+from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
 from evergreen.links import csvio, qr, service
 from evergreen.links.drafts import LinkDraft
@@ -25,20 +26,6 @@ from evergreen.links.stats import link_stats, mark_agent_human
 __all__ = ["app"]
 
 app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
-_err = Console(stderr=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    _err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _database() -> Database:
-    from evergreen import migrate
-
-    settings = get_settings()
-    migrate.upgrade(settings.sqlalchemy_url)
-    return Database(settings.sqlalchemy_url)
 
 
 def _flush(db: Database) -> int:
@@ -87,13 +74,13 @@ def create(
         redirect_status=redirect_status,
         append_click_id=append_click_id,
     )
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             saved = service.create_link(session, draft)
             out = link_out(saved.link, settings, saved.warnings)
     except LinkRuleError as exc:
-        raise _fail(f"{exc.field}: {exc.message}") from None
+        raise failure(f"{exc.field}: {exc.message}") from None
     finally:
         db.dispose()
     if as_json:
@@ -101,7 +88,7 @@ def create(
         return
     typer.echo(out.short_url)
     for warning in out.warnings:
-        _err.print(f"[yellow]Warning:[/] {warning}", soft_wrap=True)
+        err.print(f"[yellow]Warning:[/] {warning}", soft_wrap=True)
 
 
 @app.command("list")
@@ -113,7 +100,7 @@ def list_links(
 ) -> None:
     """List links, newest first."""
     settings = get_settings()
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             links, _total = service.list_links(
@@ -139,7 +126,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Clicks of one link or of all links (pending clicks are ingested first)."""
-    db = _database()
+    db = migrated_database()
     try:
         _flush(db)
         with db.session() as session:
@@ -148,7 +135,7 @@ def stats(
                 try:
                     link_id = service.get_link(session, slug).id
                 except service.LinkNotFound as exc:
-                    raise _fail(str(exc)) from None
+                    raise failure(str(exc)) from None
             result = link_stats(session, link_id).to_dict()
     finally:
         db.dispose()
@@ -173,9 +160,9 @@ def import_links(
     try:
         text = file.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"cannot read {file}: {exc}") from None
+        raise failure(f"cannot read {file}: {exc}") from None
     parsed = csvio.read_links_csv(text)
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             result = service.bulk_create(session, parsed.rows)
@@ -184,10 +171,10 @@ def import_links(
         db.dispose()
     typer.echo(f"Created {created} link{'s' if created != 1 else ''}.")
     for note in parsed.notes:
-        _err.print(f"Note: {note}", soft_wrap=True, highlight=False)
+        err.print(f"Note: {note}", soft_wrap=True, highlight=False)
     failures = csvio.error_lines([*parsed.errors, *result.errors])
-    for failure in failures:
-        _err.print(f"[yellow]Skipped[/] {failure}", soft_wrap=True, highlight=False)
+    for problem in failures:
+        err.print(f"[yellow]Skipped[/] {problem}", soft_wrap=True, highlight=False)
     if failures:
         raise typer.Exit(1)
 
@@ -197,7 +184,7 @@ def export(
     clicks: Annotated[str | None, typer.Option(help="Export this link's clicks instead.")] = None,
 ) -> None:
     """Write links (or one link's clicks) as CSV to standard output."""
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             if clicks is None:
@@ -208,7 +195,7 @@ def export(
             try:
                 link = service.get_link(session, clicks)
             except service.LinkNotFound as exc:
-                raise _fail(str(exc)) from None
+                raise failure(str(exc)) from None
             csvio.export_clicks(session, link.id, sys.stdout)
     finally:
         db.dispose()
@@ -217,7 +204,7 @@ def export(
 @app.command("mark-human")
 def mark_human(user_agent: Annotated[str, typer.Argument(help="The exact user agent.")]) -> None:
     """Count a user agent as human, now and for its past clicks."""
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             changed = mark_agent_human(session, user_agent)
@@ -233,15 +220,15 @@ def qr_code(
 ) -> None:
     """Write a QR code of a link's short URL."""
     if out.suffix.lower() not in (".svg", ".png"):
-        raise _fail("--out must end in .svg or .png")
+        raise failure("--out must end in .svg or .png")
     settings = get_settings()
-    db = _database()
+    db = migrated_database()
     try:
         with db.session() as session:
             try:
                 link = service.get_link(session, slug)
             except service.LinkNotFound as exc:
-                raise _fail(str(exc)) from None
+                raise failure(str(exc)) from None
             url = link_out(link, settings).short_url
     finally:
         db.dispose()
@@ -271,7 +258,7 @@ def ingest(
     import signal
     import threading
 
-    db = _database()
+    db = migrated_database()
     stop = threading.Event()
     parent = os.getppid()
     if follow:
@@ -286,7 +273,7 @@ def ingest(
             try:
                 total += _flush(db)
             except Exception as exc:  # the database may be away: clicks wait in the spool
-                _err.print(f"ingestion failed, retrying: {exc}", soft_wrap=True, highlight=False)
+                err.print(f"ingestion failed, retrying: {exc}", soft_wrap=True, highlight=False)
                 if not follow:
                     raise typer.Exit(1) from None
             # Started by `serve`: when the server dies (even by kill -9), finish and exit.
@@ -295,7 +282,7 @@ def ingest(
         try:
             total += _flush(db)  # whatever arrived while stopping
         except Exception as exc:  # left in the spool for the next ingester
-            _err.print(f"final ingestion failed: {exc}", soft_wrap=True, highlight=False)
+            err.print(f"final ingestion failed: {exc}", soft_wrap=True, highlight=False)
     finally:
         db.dispose()
     if not follow:

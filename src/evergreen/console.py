@@ -1,0 +1,28 @@
+"""What every command shares: one way to report a person's mistake, and a migrated database."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from evergreen.config import get_settings
+from evergreen.db import Database
+
+__all__ = ["err", "failure", "migrated_database"]
+
+err = Console(stderr=True)
+
+
+def failure(message: str) -> typer.Exit:
+    """Print `Error: message` on stderr and return the exit (status 2) for the caller to raise."""
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def migrated_database() -> Database:
+    """The configured database, migrated first: a command may be the very first thing run."""
+    from evergreen import migrate
+
+    settings = get_settings()
+    migrate.upgrade(settings.sqlalchemy_url)
+    return Database(settings.sqlalchemy_url)
