@@ -35,7 +35,8 @@ from typing import Any, NamedTuple
 from evergreen.finance.cashflows import xirr
 from evergreen.finance.daycount import DayCount, add_months, check_day_count, day_count
 from evergreen.finance.errors import FinanceInputError
-from evergreen.finance.loans import _annual_rate, _money, _months, payment
+from evergreen.finance.inputs import checked_amount, checked_annual_rate, checked_months
+from evergreen.finance.loans import payment
 
 __all__ = [
     "Draw",
@@ -77,26 +78,26 @@ class LoanTerms:
     grace_days: int = 10
 
     def __post_init__(self) -> None:
-        _money("principal", self.principal)
-        rate = _annual_rate(self.annual_rate)
-        term = _months("term_months", self.term_months)
+        checked_amount("principal", self.principal)
+        rate = checked_annual_rate(self.annual_rate)
+        term = checked_months("term_months", self.term_months)
         if not isinstance(self.start_date, dt.date):
             raise FinanceInputError("start_date", "must be a date")
         if self.amortization_months is not None:
-            amortization = _months("amortization_months", self.amortization_months)
+            amortization = checked_months("amortization_months", self.amortization_months)
             if amortization < term:
                 raise FinanceInputError(
                     "amortization_months",
                     f"must be at least term_months ({amortization} < {term}); "
                     "use None for interest-only",
                 )
-        if not 0 <= _money("points", self.points, positive=False) < 100:
+        if not 0 <= checked_amount("points", self.points, positive=False) < 100:
             raise FinanceInputError("points", f"must be below 100 (got {self.points})")
         check_day_count(self.day_count)
         draws = tuple(sorted(Draw(day, amount) for day, amount in self.draws))
         maturity = add_months(self.start_date, term)
         for day, amount in draws:
-            _money("draws", amount)
+            checked_amount("draws", amount)
             if not self.start_date < day <= maturity:
                 raise FinanceInputError(
                     "draws",
@@ -111,17 +112,20 @@ class LoanTerms:
         if sum(amount for _, amount in draws) > self.principal:
             raise FinanceInputError("draws", "draws must not add up to more than the principal")
         object.__setattr__(self, "draws", draws)
-        if self.default_rate is not None and _annual_rate(self.default_rate, "default_rate") < rate:
+        if (
+            self.default_rate is not None
+            and checked_annual_rate(self.default_rate, "default_rate") < rate
+        ):
             raise FinanceInputError(
                 "default_rate", f"must be at least annual_rate ({self.default_rate} < {rate})"
             )
-        if not 0 <= _money("late_fee_rate", self.late_fee_rate, positive=False) <= 1:
+        if not 0 <= checked_amount("late_fee_rate", self.late_fee_rate, positive=False) <= 1:
             raise FinanceInputError(
                 "late_fee_rate",
                 f"is a fraction of the payment, 0.05 for 5% (got {self.late_fee_rate})",
             )
-        _money("late_fee_flat", self.late_fee_flat, positive=False)
-        _months("grace_days", self.grace_days, minimum=0, maximum=36_500)
+        checked_amount("late_fee_flat", self.late_fee_flat, positive=False)
+        checked_months("grace_days", self.grace_days, minimum=0, maximum=36_500)
 
     @property
     def points_fee(self) -> float:
@@ -346,7 +350,11 @@ def payoff_quote(
         )
     rows = schedule(terms).rows
     due = [row for row in rows if row.date <= on_date]
-    made = len(due) if payments_made is None else _months("payments_made", payments_made, minimum=0)
+    made = (
+        len(due)
+        if payments_made is None
+        else checked_months("payments_made", payments_made, minimum=0)
+    )
     if made > len(due):
         raise FinanceInputError(
             "payments_made",

@@ -6,14 +6,16 @@ import math
 from collections.abc import Sequence
 
 from evergreen.finance.discounting import (
-    _finite_result,
-    _growth_below,
-    _number,
-    _numbers,
-    _rate,
     discount_factors,
 )
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.inputs import (
+    checked_number,
+    checked_numbers,
+    checked_rate,
+    finite_result,
+    growth_below,
+)
 
 __all__ = [
     "after_tax_cost_of_debt",
@@ -28,7 +30,7 @@ __all__ = [
 
 def _tax_rate(value: object) -> float:
     """A tax rate from 0 to just under 1; 0.30 means 30%."""
-    rate = _number("tax_rate", value)
+    rate = checked_number("tax_rate", value)
     if not 0.0 <= rate < 1.0:
         raise FinanceInputError(
             "tax_rate", f"must be at least 0 and below 1 (got {rate:g}); 0.30 means 30%"
@@ -38,7 +40,7 @@ def _tax_rate(value: object) -> float:
 
 def _not_negative(field: str, value: object) -> float:
     """An amount of capital, which can be zero but not negative."""
-    amount = _number(field, value)
+    amount = checked_number(field, value)
     if amount < 0:
         raise FinanceInputError(
             field, f"must be zero or more (got {amount:g}); a capital charge on it makes no sense"
@@ -48,12 +50,12 @@ def _not_negative(field: str, value: object) -> float:
 
 def nopat(ebit: float, tax_rate: float) -> float:
     """EBIT·(1 - t): operating profit after tax, before any financing cost."""
-    return _number("ebit", ebit) * (1.0 - _tax_rate(tax_rate))
+    return checked_number("ebit", ebit) * (1.0 - _tax_rate(tax_rate))
 
 
 def after_tax_cost_of_debt(pre_tax_cost_of_debt: float, tax_rate: float) -> float:
     """r_d·(1 - t): interest is tax deductible, so debt costs less than its coupon."""
-    return _rate("pre_tax_cost_of_debt", pre_tax_cost_of_debt) * (1.0 - _tax_rate(tax_rate))
+    return checked_rate("pre_tax_cost_of_debt", pre_tax_cost_of_debt) * (1.0 - _tax_rate(tax_rate))
 
 
 def wacc(
@@ -71,9 +73,9 @@ def wacc(
     Keyword-only so equity and debt figures can't be swapped by position.
     """
     weights = {
-        "equity_weight": _number("equity_weight", equity_weight),
-        "debt_weight": _number("debt_weight", debt_weight),
-        "preferred_weight": _number("preferred_weight", preferred_weight),
+        "equity_weight": checked_number("equity_weight", equity_weight),
+        "debt_weight": checked_number("debt_weight", debt_weight),
+        "preferred_weight": checked_number("preferred_weight", preferred_weight),
     }
     for field, weight in weights.items():
         if not 0.0 <= weight <= 1.0:
@@ -85,27 +87,27 @@ def wacc(
             f"capital weights add up to {total:g}, not 1; give shares of total capital",
         )
     return (
-        weights["equity_weight"] * _rate("cost_of_equity", cost_of_equity)
+        weights["equity_weight"] * checked_rate("cost_of_equity", cost_of_equity)
         + weights["debt_weight"] * after_tax_cost_of_debt(pre_tax_cost_of_debt, tax_rate)
-        + weights["preferred_weight"] * _rate("cost_of_preferred", cost_of_preferred)
+        + weights["preferred_weight"] * checked_rate("cost_of_preferred", cost_of_preferred)
     )
 
 
 def economic_value_added(nopat: float, capital: float, wacc: float) -> float:
     """NOPAT - WACC·capital: operating profit left after paying for all capital used."""
-    profit = _number("nopat", nopat)
+    profit = checked_number("nopat", nopat)
     invested = _not_negative("capital", capital)
-    result = profit - _rate("wacc", wacc) * invested
-    _finite_result("capital", result)
+    result = profit - checked_rate("wacc", wacc) * invested
+    finite_result("capital", result)
     return result
 
 
 def equity_residual_income(net_income: float, equity: float, cost_of_equity: float) -> float:
     """NI - r_e·equity: net income left after the shareholders' required return."""
-    income = _number("net_income", net_income)
+    income = checked_number("net_income", net_income)
     book = _not_negative("equity", equity)
-    result = income - _rate("cost_of_equity", cost_of_equity) * book
-    _finite_result("equity", result)
+    result = income - checked_rate("cost_of_equity", cost_of_equity) * book
+    finite_result("equity", result)
     return result
 
 
@@ -120,12 +122,12 @@ def market_value_added_from_eva(
     eva: Sequence[float], wacc: float, *, terminal_growth: float | None = None
 ) -> float:
     """MVA as the PV of future EVA at WACC, optionally growing forever after the forecast."""
-    flows = _numbers("eva", eva)
-    rate = _rate("wacc", wacc)
+    flows = checked_numbers("eva", eva)
+    rate = checked_rate("wacc", wacc)
     factors = discount_factors(rate, len(flows), "wacc")
     total = math.fsum(e * f for e, f in zip(flows, factors, strict=True))
     if terminal_growth is not None:
-        g = _growth_below("terminal_growth", terminal_growth, rate, "wacc")
+        g = growth_below("terminal_growth", terminal_growth, rate, "wacc")
         total += flows[-1] * (1.0 + g) / (rate - g) * factors[-1]
-    _finite_result("eva", total)
+    finite_result("eva", total)
     return total

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evergreen.finance.discounting import (
-    _finite_result,
-    _growth_below,
-    _number,
-    _numbers,
-    _plain,
-    _rate,
     discount_factors,
 )
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.inputs import (
+    checked_number,
+    checked_numbers,
+    checked_rate,
+    finite_result,
+    growth_below,
+    plain,
+)
 from evergreen.finance.residual_income_grid import value_grid
 from evergreen.finance.residual_income_single_stage import (
     _positive_book,
@@ -112,14 +114,14 @@ class ResidualIncomeValuation:
 
 def _per_year(field: str, value: object, horizon: int) -> list[float]:
     """A scalar applied to every year, or one value per year."""
-    value = _plain(value)
+    value = plain(value)
     if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-        return _numbers(field, value, horizon, "the horizon")
+        return checked_numbers(field, value, horizon, "the horizon")
     if isinstance(value, str):
         raise FinanceInputError(
             field, f"must be one number for every year or a list of one per year (got {value!r})"
         )
-    return [_number(field, value)] * horizon
+    return [checked_number(field, value)] * horizon
 
 
 def _horizon(value: object) -> int:
@@ -146,8 +148,8 @@ def _from_earnings(
             "dividends",
             "needed with earnings to roll book value forward (clean surplus); give one per year",
         )
-    e = _numbers("earnings", earnings)
-    d = _numbers("dividends", dividends, len(e), "earnings")
+    e = checked_numbers("earnings", earnings)
+    d = checked_numbers("dividends", dividends, len(e), "earnings")
     if horizon is not None and _horizon(horizon) != len(e):
         raise FinanceInputError(
             "horizon", f"is {horizon} but earnings cover {len(e)} years; drop horizon or match it"
@@ -217,11 +219,11 @@ def _continuing(
             "terminal_price_to_book", "only applies with continuing='price_to_book'"
         )
     if continuing == "perpetuity":
-        _growth_below("continuing_growth", 0.0, r, "cost_of_equity")
+        growth_below("continuing_growth", 0.0, r, "cost_of_equity")
     if continuing == "persistence":
         if persistence is None:
             raise FinanceInputError("persistence", "needed with continuing='persistence', 0 to 1")
-        omega = _number("persistence", persistence)
+        omega = checked_number("persistence", persistence)
         if not 0.0 <= omega <= 1.0:
             raise FinanceInputError(
                 "persistence",
@@ -239,7 +241,7 @@ def _continuing(
             raise FinanceInputError(
                 "terminal_price_to_book", "needed with continuing='price_to_book' (e.g. 1.5)"
             )
-        multiple = _number("terminal_price_to_book", price_to_book)
+        multiple = checked_number("terminal_price_to_book", price_to_book)
         if multiple < 0:
             raise FinanceInputError(
                 "terminal_price_to_book", f"must be 0 or more (got {multiple:g})"
@@ -264,7 +266,7 @@ def value(
 ) -> ResidualIncomeValuation:
     """Multistage RI value per share: B0 + PV of forecast RI + PV of continuing RI."""
     b0 = _positive_book(book_value)
-    r = _rate("cost_of_equity", cost_of_equity)
+    r = checked_rate("cost_of_equity", cost_of_equity)
     if earnings is not None and roe is not None:
         raise FinanceInputError(
             "roe", "give either earnings (with dividends) or roe (with payout), not both"
@@ -283,13 +285,15 @@ def value(
         e, d = _from_earnings(earnings, dividends, payout, horizon)
         oci = None
         if other_comprehensive_income is not None:
-            oci = _numbers(oci_field, other_comprehensive_income, len(e), "earnings")
+            oci = checked_numbers(oci_field, other_comprehensive_income, len(e), "earnings")
     else:
         if dividends is not None:
             raise FinanceInputError("dividends", "come from payout with roe; give payout instead")
         oci = None
         if other_comprehensive_income is not None:
-            oci = _numbers(oci_field, other_comprehensive_income, _horizon(horizon), "the horizon")
+            oci = checked_numbers(
+                oci_field, other_comprehensive_income, _horizon(horizon), "the horizon"
+            )
         e, d = _from_roe(b0, roe, payout, horizon, oci)
     return _valuation(b0, r, e, d, oci, continuing, omega, multiple)
 
@@ -332,7 +336,7 @@ def _valuation(
         terminal = (multiple - 1.0) * books[-1]
     pv_terminal = terminal * (factors[terminal_year - 1] if terminal_year else 1.0)
     total = b0 + math.fsum(pvs[:explicit]) + pv_terminal
-    _finite_result("earnings", total, terminal, *books, *ri, *pvs)
+    finite_result("earnings", total, terminal, *books, *ri, *pvs)
     return ResidualIncomeValuation(
         value=total,
         cost_of_equity=r,

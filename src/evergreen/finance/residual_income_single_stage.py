@@ -6,8 +6,8 @@ function here is that one equation solved for a different unknown.
 
 from __future__ import annotations
 
-from evergreen.finance.discounting import _finite_result, _growth_below, _number, _rate
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.inputs import checked_number, checked_rate, finite_result, growth_below
 
 __all__ = [
     "implied_cost_of_equity",
@@ -19,7 +19,7 @@ __all__ = [
 
 def _positive_book(value: object) -> float:
     """Starting book value: RI charges r on it and ROE applies to it, so it must be positive."""
-    b0 = _number("book_value", value)
+    b0 = checked_number("book_value", value)
     if b0 <= 0:
         raise FinanceInputError(
             "book_value",
@@ -30,7 +30,7 @@ def _positive_book(value: object) -> float:
 
 def _roe(value: object) -> float:
     """A long-run ROE above -100%."""
-    result = _number("roe", value)
+    result = checked_number("roe", value)
     if result <= -1.0:
         raise FinanceInputError("roe", f"must be greater than -1 (got {result:g}); 0.12 means 12%")
     return result
@@ -40,31 +40,31 @@ def single_stage(book_value: float, roe: float, cost_of_equity: float, growth: f
     """B0 + (ROE - r)·B0/(r - g): value when ROE and growth hold forever."""
     b0 = _positive_book(book_value)
     rate = _roe(roe)
-    r = _rate("cost_of_equity", cost_of_equity)
-    g = _growth_below("growth", growth, r, "cost_of_equity")
+    r = checked_rate("cost_of_equity", cost_of_equity)
+    g = growth_below("growth", growth, r, "cost_of_equity")
     result = b0 + (rate - r) * b0 / (r - g)
-    _finite_result("book_value", result)
+    finite_result("book_value", result)
     return result
 
 
 def justified_price_to_book(roe: float, cost_of_equity: float, growth: float) -> float:
     """(ROE - g)/(r - g): the P/B that single-stage RI justifies."""
     rate = _roe(roe)
-    r = _rate("cost_of_equity", cost_of_equity)
-    g = _growth_below("growth", growth, r, "cost_of_equity")
+    r = checked_rate("cost_of_equity", cost_of_equity)
+    g = growth_below("growth", growth, r, "cost_of_equity")
     result = (rate - g) / (r - g)
-    _finite_result("roe", result)
+    finite_result("roe", result)
     return result
 
 
 def implied_growth(price: float, book_value: float, roe: float, cost_of_equity: float) -> float:
     """g = r - (ROE - r)·B0/(P - B0): the growth the market price bakes in, single-stage."""
-    p = _number("price", price)
+    p = checked_number("price", price)
     if p <= 0:
         raise FinanceInputError("price", f"must be greater than 0 (got {p:g})")
     b0 = _positive_book(book_value)
     rate = _roe(roe)
-    r = _rate("cost_of_equity", cost_of_equity)
+    r = checked_rate("cost_of_equity", cost_of_equity)
     if p == b0:
         raise FinanceInputError(
             "price", "equals book value, which implies ROE = r and fits any growth rate"
@@ -88,12 +88,12 @@ def implied_cost_of_equity(price: float, book_value: float, roe: float, growth: 
 
     The single-stage model is linear in 1/(r - g), so the root is exact; no solver is needed.
     """
-    p = _number("price", price)
+    p = checked_number("price", price)
     if p <= 0:
         raise FinanceInputError("price", f"must be greater than 0 (got {p:g})")
     b0 = _positive_book(book_value)
     rate = _roe(roe)
-    g = _rate("growth", growth)
+    g = checked_rate("growth", growth)
     if rate <= g:
         raise FinanceInputError(
             "roe",
@@ -101,5 +101,5 @@ def implied_cost_of_equity(price: float, book_value: float, roe: float, growth: 
             "equity above growth gives a positive price",
         )
     result = g + (rate - g) * b0 / p
-    _finite_result("price", result)
+    finite_result("price", result)
     return result
