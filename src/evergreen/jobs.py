@@ -35,8 +35,9 @@ def consumer_for(queue: Huey, workers: int, **options: Any) -> EmbeddedConsumer:
 def load_tasks() -> None:
     """Import every area's task module so the consumer knows each task by name."""
     from evergreen.links import tasks as links_tasks
+    from evergreen.partners import tasks as partners_tasks
 
-    del links_tasks
+    del links_tasks, partners_tasks
 
 
 # The process-wide queue; areas decorate their tasks with @huey.task().

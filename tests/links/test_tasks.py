@@ -59,3 +59,5 @@ def test_health_job_is_scheduled_nightly() -> None:
     due_at_noon = {task.name for task in huey.read_periodic(datetime(2026, 11, 25, 12, 0))}
     assert "check_link_health" in due_at_night
     assert "check_link_health" not in due_at_noon
+    hourly = {task.name for task in huey.read_periodic(datetime(2026, 11, 25, 12, 7))}
+    assert "approve_held_commissions" in hourly

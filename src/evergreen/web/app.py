@@ -20,6 +20,7 @@ from evergreen.links import api as links_api
 from evergreen.links import views as links_views
 from evergreen.links.redirect import LinkRedirects
 from evergreen.links.runtime import LinkRuntime
+from evergreen.partners import api as partners_api
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -73,6 +74,7 @@ def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_api.router)
     api.include_router(links_api.router)
+    api.include_router(partners_api.router)
     api.include_router(finance_api.router)
     api.include_router(pages.api_fallback)
     return api

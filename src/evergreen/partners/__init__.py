@@ -1,0 +1,1 @@
+"""Partners: the owner's affiliate program (partners, terms, conversions, commissions, payouts)."""

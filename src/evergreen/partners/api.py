@@ -1,0 +1,289 @@
+"""JSON routes of the affiliate program: partners, terms, conversions and commissions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import select
+
+from evergreen.db import utcnow
+from evergreen.partners import service
+from evergreen.partners.conversions import ConversionIn, record_conversion
+from evergreen.partners.lifecycle import approve_due, change_status
+from evergreen.partners.models import Commission, Conversion, Partner
+from evergreen.partners.rules import EventType, PartnerRuleError
+from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/partners", tags=["partners"])
+Money = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4)]
+
+
+def _invalid(exc: PartnerRuleError) -> HTTPException:
+    return HTTPException(
+        422, [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
+    )
+
+
+class PartnerIn(BaseModel):
+    """A partner to add."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    group: str = Field("", max_length=50)
+    status: Literal["pending", "active", "suspended"] = "pending"
+    recruited_by_id: int | None = None
+
+
+class PartnerOut(BaseModel):
+    """A partner as shown to the owner and staff."""
+
+    id: int
+    name: str
+    email: str
+    group: str
+    status: str
+    recruited_by_id: int | None
+
+    @classmethod
+    def of(cls, row: Partner) -> PartnerOut:
+        """Project the row."""
+        return cls(
+            id=row.id, name=row.name, email=row.email, group=row.group, status=row.status,
+            recruited_by_id=row.recruited_by_id,
+        )  # fmt: skip
+
+
+@router.get("")
+def list_partners(session: SessionDep, user: ApiStaff) -> list[PartnerOut]:
+    """Every partner of the program."""
+    program = service.default_program(session)
+    rows = session.scalars(select(Partner).where(Partner.program_id == program.id))
+    return [PartnerOut.of(row) for row in rows]
+
+
+@router.post("", status_code=201)
+def create_partner(body: PartnerIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
+    """Invite a partner (pending until approved, unless created active)."""
+    program = service.default_program(session)
+    try:
+        return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
+    except PartnerRuleError as exc:
+        raise _invalid(exc) from None
+
+
+class StatusIn(BaseModel):
+    """A partner's new status."""
+
+    status: Literal["pending", "active", "suspended"]
+
+
+@router.post("/{partner_id}/status")
+def set_status(partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
+    """Approve, suspend or reinstate a partner."""
+    program = service.default_program(session)
+    try:
+        partner = service.get_partner(session, program, partner_id)
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    return PartnerOut.of(service.set_status(session, partner, body.status))
+
+
+class SlugIn(BaseModel):
+    """A tracking link to give to a partner."""
+
+    slug: str = Field(min_length=1, max_length=64)
+
+
+class CodeIn(BaseModel):
+    """A coupon code for a partner."""
+
+    code: str = Field(min_length=1, max_length=50)
+
+
+@router.post("/{partner_id}/links", status_code=201)
+def assign_link(
+    partner_id: int, body: SlugIn, session: SessionDep, user: ApiStaff
+) -> dict[str, Any]:
+    """Give a tracking link to a partner."""
+    program = service.default_program(session)
+    try:
+        partner = service.get_partner(session, program, partner_id)
+        row = service.assign_link(session, partner, body.slug)
+    except PartnerRuleError as exc:
+        raise _invalid(exc) from None
+    return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
+
+
+@router.post("/{partner_id}/coupons", status_code=201)
+def add_coupon(
+    partner_id: int, body: CodeIn, session: SessionDep, user: ApiStaff
+) -> dict[str, Any]:
+    """Give a coupon code to a partner."""
+    program = service.default_program(session)
+    try:
+        partner = service.get_partner(session, program, partner_id)
+        coupon = service.add_coupon(session, partner, body.code)
+    except PartnerRuleError as exc:
+        raise _invalid(exc) from None
+    return {"partner_id": partner.id, "code": coupon.code}
+
+
+class TermsIn(BaseModel):
+    """The next version of a group's commission terms."""
+
+    kind: Literal["flat", "percent"]
+    rate: Money
+    duration: Literal["one_time", "months", "payments", "lifetime"] = "one_time"
+    duration_count: int | None = Field(None, ge=1, le=1200)
+    lead_amount: Money = Decimal(0)
+    recruiter_rate: Decimal = Field(Decimal(0), ge=0, le=100)
+    group: str = Field("", max_length=50)
+    effective_from: AwareDatetime | None = None
+
+
+@router.post("/terms", status_code=201)
+def add_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: add terms; customers attributed earlier keep the version they got."""
+    program = service.default_program(session)
+    try:
+        row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
+    except PartnerRuleError as exc:
+        raise _invalid(exc) from None
+    return {"id": row.id, "group": row.group, "version": row.version}
+
+
+class ConversionBody(BaseModel):
+    """A lead, sale, renewal, refund or chargeback; replays with the same key change nothing."""
+
+    idempotency_key: str = Field(min_length=1, max_length=200)
+    event: Literal["lead", "sale", "renewal", "refund", "chargeback"]
+    amount: Money
+    currency: str = Field(min_length=3, max_length=3)
+    customer_id: str = Field(min_length=1, max_length=200)
+    customer_email: str = Field("", max_length=254)
+    order_id: str = Field("", max_length=200)
+    click_id: str = Field("", max_length=64)
+    coupon: str = Field("", max_length=50)
+    occurred_at: AwareDatetime | None = None
+
+
+class CommissionOut(BaseModel):
+    """A commission with the rule that earned it."""
+
+    id: int
+    partner_id: int
+    kind: str
+    amount: Decimal
+    currency: str
+    status: str
+    reason: str
+    attribution_rule: str
+    hold_reasons: list[str]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Commission) -> CommissionOut:
+        """Project the row."""
+        return cls(
+            id=row.id, partner_id=row.partner_id, kind=row.kind, amount=row.amount,
+            currency=row.currency, status=row.status, reason=row.reason,
+            attribution_rule=row.attribution_rule, hold_reasons=list(row.hold_reasons or []),
+            created_at=row.created_at,
+        )  # fmt: skip
+
+
+class ConversionOut(BaseModel):
+    """What the conversion did."""
+
+    id: int
+    status: str
+    note: str
+    partner_id: int | None
+    duplicate: bool
+    commissions: list[CommissionOut]
+
+
+@router.post("/conversions", status_code=201)
+def record(
+    body: ConversionBody, response: Response, session: SessionDep, user: ApiStaff
+) -> ConversionOut:
+    """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
+    program = service.default_program(session)
+    data = ConversionIn(
+        **body.model_dump(exclude={"event", "occurred_at"}),
+        event=EventType(body.event),
+        occurred_at=body.occurred_at or utcnow(),
+    )
+    try:
+        result = record_conversion(session, program, data, actor=user.email)
+    except PartnerRuleError as exc:
+        raise _invalid(exc) from None
+    if result.duplicate:
+        response.status_code = 200
+    conversion: Conversion = result.conversion
+    return ConversionOut(
+        id=conversion.id,
+        status=conversion.status,
+        note=conversion.note,
+        partner_id=conversion.partner_id,
+        duplicate=result.duplicate,
+        commissions=[CommissionOut.of(c) for c in result.commissions],
+    )
+
+
+@router.get("/commissions")
+def list_commissions(
+    session: SessionDep,
+    user: ApiStaff,
+    partner_id: int | None = None,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[CommissionOut]:
+    """Commissions, newest first."""
+    program = service.default_program(session)
+    query = select(Commission).where(Commission.program_id == program.id)
+    if partner_id is not None:
+        query = query.where(Commission.partner_id == partner_id)
+    if status is not None:
+        query = query.where(Commission.status == status)
+    rows = session.scalars(query.order_by(Commission.id.desc()).limit(limit))
+    return [CommissionOut.of(row) for row in rows]
+
+
+@router.post("/commissions/approve-due")
+def approve(session: SessionDep, user: ApiStaff) -> dict[str, int]:
+    """Approve every commission whose holding period has passed."""
+    program = service.default_program(session)
+    return {"approved": approve_due(session, program, utcnow(), actor=user.email)}
+
+
+class ActionIn(BaseModel):
+    """A manual status change with a note."""
+
+    note: str = Field("", max_length=300)
+
+
+@router.post("/commissions/{commission_id}/{action}")
+def act(
+    commission_id: int,
+    action: Literal["hold", "release", "reject", "approve"],
+    body: ActionIn,
+    session: SessionDep,
+    user: ApiStaff,
+) -> CommissionOut:
+    """Hold, release, reject or approve one commission."""
+    program = service.default_program(session)
+    try:
+        row = change_status(
+            session, program, commission_id, action, actor=user.email, note=body.note
+        )
+    except PartnerRuleError as exc:
+        status = 404 if exc.field == "commission_id" else 409
+        raise HTTPException(status, exc.message) from None
+    return CommissionOut.of(row)

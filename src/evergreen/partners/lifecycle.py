@@ -1,0 +1,55 @@
+"""Commission lifecycle use cases: approval after the holding period, holds and releases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evergreen.partners.conversions import log_event
+from evergreen.partners.models import Commission, Program
+from evergreen.partners.rules import PartnerRuleError, Status, approval_due, transition
+
+__all__ = ["approve_due", "change_status"]
+
+
+def approve_due(session: Session, program: Program, now: datetime, *, actor: str = "system") -> int:
+    """Approve every pending commission whose holding period has passed; returns how many."""
+    count = 0
+    pending = session.scalars(
+        select(Commission).where(
+            Commission.program_id == program.id, Commission.status == Status.PENDING.value
+        )
+    )
+    for commission in list(pending):
+        if approval_due(commission.created_at, program.holding_days, now):
+            before = commission.status
+            commission.status = transition(Status(before), "approve").value
+            commission.approved_at = now
+            log_event(
+                session, commission, "approve", actor, before=before, note="holding period passed"
+            )
+            count += 1
+    return count
+
+
+def change_status(
+    session: Session,
+    program: Program,
+    commission_id: int,
+    action: str,
+    *,
+    actor: str,
+    note: str = "",
+) -> Commission:
+    """Hold, release, reject or approve one commission by hand, recording who and why."""
+    if action not in ("hold", "release", "reject", "approve"):
+        raise PartnerRuleError("action", "must be hold, release, reject or approve")
+    commission = session.get(Commission, commission_id)
+    if commission is None or commission.program_id != program.id:
+        raise PartnerRuleError("commission_id", f"no commission with id {commission_id}")
+    before = commission.status
+    commission.status = transition(Status(before), action).value  # type: ignore[arg-type]
+    log_event(session, commission, action, actor, before=before, note=note)
+    return commission

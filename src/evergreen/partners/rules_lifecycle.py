@@ -1,0 +1,164 @@
+"""Pure commission lifecycle: legal status moves, the holding period, refunds and clawbacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal, get_args
+
+from evergreen.partners.rules_common import (
+    PartnerRuleError,
+    cents,
+    check_money,
+    check_utc,
+    show_money,
+)
+
+__all__ = [
+    "ACTIONS",
+    "Action",
+    "RefundEffect",
+    "Status",
+    "approval_due",
+    "refund_effect",
+    "transition",
+]
+
+
+class Status(StrEnum):
+    """Where a commission stands; reversed and rejected ones are kept, never deleted."""
+
+    PENDING = "pending"
+    ON_HOLD = "on_hold"
+    APPROVED = "approved"
+    PAYABLE = "payable"
+    PAID = "paid"
+    REVERSED = "reversed"
+    REJECTED = "rejected"
+
+
+Action = Literal[
+    "approve", "hold", "release", "reject", "include_in_payout", "mark_paid", "reverse"
+]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+_MOVES: dict[tuple[Status, str], Status] = {
+    (Status.PENDING, "approve"): Status.APPROVED,
+    (Status.PENDING, "hold"): Status.ON_HOLD,
+    (Status.APPROVED, "hold"): Status.ON_HOLD,
+    (Status.ON_HOLD, "release"): Status.PENDING,
+    (Status.PENDING, "reject"): Status.REJECTED,
+    (Status.ON_HOLD, "reject"): Status.REJECTED,
+    (Status.APPROVED, "include_in_payout"): Status.PAYABLE,
+    (Status.PAYABLE, "mark_paid"): Status.PAID,
+    (Status.PENDING, "reverse"): Status.REVERSED,
+    (Status.APPROVED, "reverse"): Status.REVERSED,
+    (Status.ON_HOLD, "reverse"): Status.REVERSED,
+    # A full refund before payment reverses even a commission already in an unpaid batch.
+    (Status.PAYABLE, "reverse"): Status.REVERSED,
+}
+
+
+def _status(value: Status | str) -> Status:
+    """Statuses come back from storage as strings; an unknown one is a bug worth naming."""
+    try:
+        return Status(value)
+    except ValueError:
+        raise PartnerRuleError("status", f"unknown commission status {value!r}") from None
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def transition(status: Status, action: Action) -> Status:
+    """The status after an action, or an error saying why the move is not allowed."""
+    current = _status(status)
+    if action not in ACTIONS:
+        raise PartnerRuleError(
+            "action", f"unknown action {action!r}; use one of {', '.join(ACTIONS)}"
+        )
+    after = _MOVES.get((current, action))
+    if after is None:
+        allowed = [_words(act) for (state, act) in _MOVES if state is current]
+        article = "an" if current.value[0] in "aeiou" else "a"
+        hint = f"from {_words(current)}: {', '.join(allowed)}" if allowed else "it is final"
+        raise PartnerRuleError(
+            "status", f"cannot {_words(action)} {article} {_words(current)} commission ({hint})"
+        )
+    return after
+
+
+def approval_due(created_at: datetime, holding_days: int, now: datetime) -> bool:
+    """A commission is approved once its holding period, counted from creation, has passed."""
+    if isinstance(holding_days, bool) or not isinstance(holding_days, int) or holding_days < 0:
+        raise PartnerRuleError(
+            "holding_days", f"must be a whole number of days, 0 or more ({holding_days!r})"
+        )
+    created = check_utc("created_at", created_at)
+    return check_utc("now", now) >= created + timedelta(days=holding_days)
+
+
+@dataclass(frozen=True)
+class RefundEffect:
+    """What a refund does to one commission: reverse part of it, claw it back, or nothing."""
+
+    action: Literal["reverse", "clawback", "none"]
+    amount: Decimal
+    reason: str
+
+
+_UNPAID = frozenset({Status.PENDING, Status.ON_HOLD, Status.APPROVED, Status.PAYABLE})
+_NOTHING = Decimal("0.00")
+
+
+def refund_effect(
+    status: Status,
+    commission: Decimal,
+    sale_amount: Decimal,
+    refunded: Decimal,
+    *,
+    cause: Literal["refund", "chargeback"] = "refund",
+) -> RefundEffect:
+    """A refund takes back the same share of the commission as of the sale.
+
+    `commission` is what the partner still keeps from the sale and `sale_amount` what of the
+    sale is still unrefunded; passing both as they stand after earlier partial refunds means
+    the steps add up to at most the commission, and exactly to it once the sale is all refunded.
+    Before payment the share is reversed (a positive amount to take off); after payment it is
+    a clawback (a negative amount netted from the next payout). A refund larger than the sale
+    counts as a full refund.
+    """
+    state = _status(status)
+    kept = check_money("commission", commission)
+    sale = check_money("sale_amount", sale_amount)
+    back = check_money("refunded", refunded)
+    if sale == 0:
+        raise PartnerRuleError("sale_amount", "must be positive: nothing of the sale is left")
+    if back == 0:
+        raise PartnerRuleError("refunded", f"a {cause} must have a positive amount")
+    if state in (Status.REJECTED, Status.REVERSED):
+        return RefundEffect("none", _NOTHING, f"the commission is {state}; nothing to take back")
+    full = back >= sale
+    part = kept if full else min(kept, cents(kept * back / sale))
+    if full:
+        what = f"full {cause} of {show_money(sale)}"
+    else:
+        what = f"partial {cause} of {show_money(back)} of {show_money(sale)}"
+    if part == 0:
+        return RefundEffect(
+            "none", _NOTHING, f"{what} leaves the {show_money(kept)} commission unchanged"
+        )
+    if state in _UNPAID:
+        share = "the whole" if full else f"{show_money(part)} of the"
+        return RefundEffect(
+            "reverse", part, f"{what} reverses {share} {show_money(kept)} commission"
+        )
+    return RefundEffect(
+        "clawback",
+        -part,
+        f"{what} after payout: {show_money(part)} of the paid {show_money(kept)} commission "
+        "is clawed back from the next payout",
+    )

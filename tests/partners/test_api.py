@@ -1,0 +1,75 @@
+"""The partners API over HTTP: who may call it, idempotent conversions, errors by field."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from evergreen.db import Database
+from tests.http_helpers import token_for
+
+
+def test_conversions_api_is_idempotent_and_guarded(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    partner = {"Authorization": f"Bearer {token_for(db, people['partner'])}"}
+    terms = {"kind": "percent", "rate": "25", "effective_from": "2025-01-01T00:00:00Z"}
+    assert client.post("/api/v1/partners/terms", json=terms, headers=staff).status_code == 403
+    assert client.post("/api/v1/partners/terms", json=terms, headers=owner).status_code == 201
+    created = client.post(
+        "/api/v1/partners",
+        json={"name": "Ana", "email": "ana@blog.example", "status": "active"},
+        headers=staff,
+    )
+    assert created.status_code == 201
+    partner_id = created.json()["id"]
+    coupon = client.post(
+        f"/api/v1/partners/{partner_id}/coupons", json={"code": "ana10"}, headers=staff
+    )
+    assert coupon.json()["code"] == "ANA10"
+    sale = {
+        "idempotency_key": "order-1",
+        "event": "sale",
+        "amount": "100.00",
+        "currency": "USD",
+        "customer_id": "cus_1",
+        "order_id": "order-1",
+        "coupon": "ANA10",
+        "occurred_at": "2026-03-01T10:00:00Z",
+    }
+    assert client.post("/api/v1/partners/conversions", json=sale).status_code == 401
+    assert (
+        client.post("/api/v1/partners/conversions", json=sale, headers=partner).status_code == 403
+    )
+    first = client.post("/api/v1/partners/conversions", json=sale, headers=staff)
+    assert first.status_code == 201
+    assert first.json()["commissions"][0]["amount"] == "25.00"
+    replay = client.post("/api/v1/partners/conversions", json=sale, headers=staff)
+    assert replay.status_code == 200
+    assert replay.json()["duplicate"] is True
+    listed = client.get("/api/v1/partners/commissions", headers=staff).json()
+    assert len(listed) == 1
+    negative = client.post(
+        "/api/v1/partners/conversions", json={**sale, "idempotency_key": "x", "amount": "-5"},
+        headers=staff,
+    )  # fmt: skip
+    assert negative.status_code == 422
+    assert negative.json()["detail"][0]["field"] == "amount"
+    wrong_currency = client.post(
+        "/api/v1/partners/conversions", json={**sale, "idempotency_key": "y", "currency": "EUR"},
+        headers=staff,
+    )  # fmt: skip
+    assert wrong_currency.status_code == 422
+    assert wrong_currency.json()["detail"][0]["field"] == "currency"
+    held = client.post(
+        f"/api/v1/partners/commissions/{listed[0]['id']}/hold",
+        json={"note": "checking the order"}, headers=staff,
+    )  # fmt: skip
+    assert held.json()["status"] == "on_hold"
+    assert (
+        client.post(
+            f"/api/v1/partners/commissions/{listed[0]['id']}/approve", json={}, headers=staff
+        ).status_code
+        == 409
+    )
