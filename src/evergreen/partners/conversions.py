@@ -346,6 +346,15 @@ def _refund(
     return changed
 
 
+def _by_key(session: Session, program: Program, key: str) -> Conversion | None:
+    """The conversion already stored under an idempotency key, if any."""
+    return session.scalar(
+        select(Conversion).where(
+            Conversion.program_id == program.id, Conversion.idempotency_key == key
+        )
+    )
+
+
 def record_conversion(
     session: Session,
     program: Program,
@@ -361,12 +370,7 @@ def record_conversion(
         raise PartnerRuleError(
             "currency", f"this program is in {program.currency}; got {data.currency.upper()}"
         )
-    existing = session.scalar(
-        select(Conversion).where(
-            Conversion.program_id == program.id,
-            Conversion.idempotency_key == data.idempotency_key,
-        )
-    )
+    existing = _by_key(session, program, data.idempotency_key)
     if existing is not None:
         return Recorded(existing, [], duplicate=True)
     conversion = Conversion(
@@ -387,12 +391,7 @@ def record_conversion(
             session.add(conversion)
             session.flush()
     except IntegrityError:
-        again = session.scalar(
-            select(Conversion).where(
-                Conversion.program_id == program.id,
-                Conversion.idempotency_key == data.idempotency_key,
-            )
-        )
+        again = _by_key(session, program, data.idempotency_key)
         assert again is not None
         return Recorded(again, [], duplicate=True)
     if data.event in (EventType.REFUND, EventType.CHARGEBACK):
