@@ -73,3 +73,25 @@ def test_conversions_api_is_idempotent_and_guarded(
         ).status_code
         == 409
     )
+
+
+def test_payouts_are_the_owners_alone(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    assert client.post("/api/v1/partners/payouts", headers=staff).status_code == 403
+    assert client.get("/api/v1/partners/payouts/1/export.csv", headers=staff).status_code == 403
+    nothing = client.post("/api/v1/partners/payouts", headers=owner)
+    assert nothing.status_code == 200
+    assert nothing.json()["payout"] is None
+    assert client.get("/api/v1/partners/payouts/999/export.csv", headers=owner).status_code == 404
+    created = client.post(
+        "/api/v1/partners",
+        json={"name": "Ana", "email": "ana@blog.example", "status": "active"},
+        headers=staff,
+    ).json()
+    statement = client.get(f"/api/v1/partners/{created['id']}/statement.csv", headers=staff)
+    assert statement.status_code == 200
+    assert statement.text.startswith("date,commission,kind,amount")
+    assert client.get("/api/v1/partners/999/statement.csv", headers=staff).status_code == 404

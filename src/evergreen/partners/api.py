@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -11,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from evergreen.db import utcnow
-from evergreen.partners import service
+from evergreen.partners import payouts, service
 from evergreen.partners.conversions import ConversionIn, record_conversion
 from evergreen.partners.lifecycle import approve_due, change_status
 from evergreen.partners.models import Commission, Conversion, Partner
@@ -287,3 +288,58 @@ def act(
         status = 404 if exc.field == "commission_id" else 409
         raise HTTPException(status, exc.message) from None
     return CommissionOut.of(row)
+
+
+@router.post("/payouts", status_code=201)
+def create(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
+    """Owner only: batch every approved commission of partners above the threshold."""
+    program = service.default_program(session)
+    payout = payouts.create_payout(session, program, actor=user.email, now=utcnow())
+    if payout is None:
+        response.status_code = 200
+        return {"payout": None, "message": "nothing is due: no partner is above the threshold"}
+    return {"payout": payout.id, "status": payout.status}
+
+
+@router.post("/payouts/{payout_id}/paid")
+def paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: record that the payout was sent."""
+    program = service.default_program(session)
+    try:
+        payout = payouts.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    return {"payout": payout.id, "status": payout.status}
+
+
+@router.get("/payouts/{payout_id}/export.csv")
+def export(
+    payout_id: int,
+    session: SessionDep,
+    user: ApiOwner,
+    format: Annotated[str, Query(pattern="^(paypal|wise)$")] = "paypal",
+) -> Response:
+    """Owner only: the payout as a PayPal Payouts or Wise batch CSV."""
+    program = service.default_program(session)
+    out = io.StringIO()
+    try:
+        payouts.export_payout(session, program, payout_id, format, out)
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    name = f"payout-{payout_id}-{format}.csv"
+    headers = {"content-disposition": f'attachment; filename="{name}"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+@router.get("/{partner_id}/statement.csv")
+def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
+    """A partner's commissions, for the owner or staff."""
+    program = service.default_program(session)
+    try:
+        partner = service.get_partner(session, program, partner_id)
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    out = io.StringIO()
+    payouts.statement(session, program, partner.id, out)
+    headers = {"content-disposition": f'attachment; filename="statement-{partner.id}.csv"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)

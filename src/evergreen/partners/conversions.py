@@ -335,7 +335,7 @@ def _refund(
                 parent_id=commission.id,
                 amount=effect.amount,
                 currency=commission.currency,
-                status=Status.PAYABLE.value,
+                status=Status.APPROVED.value,  # owed back: netted in the next payout
                 reason=effect.reason,
                 attribution_rule=commission.attribution_rule,
             )

@@ -178,6 +178,34 @@ class Commission(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(default=None)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
+    payout_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payouts.id", ondelete="SET NULL"), default=None, index=True
+    )
+
+
+class Payout(Base):
+    """A payout batch: the exact commissions it settles, per partner and currency."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(254))
+    paid_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PayoutLine(Base):
+    """One partner's net amount in one currency within a payout."""
+
+    __tablename__ = "payout_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"))
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal]
 
 
 class CommissionEvent(Base):

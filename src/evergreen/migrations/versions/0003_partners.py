@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-24 21:49:34.142217
+Create Date: 2026-11-24 21:59:52.306625
 """
 
 from __future__ import annotations
@@ -92,6 +92,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("program_id", "email", name="uq_partners_program_email"),
     )
     op.create_table(
+        "payouts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("created_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=254), nullable=False),
+        sa.Column("paid_at", evergreen.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["programs.id"],
+            name=op.f("fk_payouts_program_id_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payouts")),
+    )
+    op.create_table(
         "coupons",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
@@ -159,6 +175,30 @@ def upgrade() -> None:
         sa.UniqueConstraint("link_id", name=op.f("uq_partner_links_link_id")),
     )
     op.create_table(
+        "payout_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("payout_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("total", sa.Numeric(precision=19, scale=4), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+            name=op.f("fk_payout_lines_partner_id_partners"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["payout_id"],
+            ["payouts.id"],
+            name=op.f("fk_payout_lines_payout_id_payouts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payout_lines")),
+    )
+    with op.batch_alter_table("payout_lines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_payout_lines_payout_id"), ["payout_id"], unique=False)
+
+    op.create_table(
         "conversions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("program_id", sa.Integer(), nullable=False),
@@ -220,6 +260,7 @@ def upgrade() -> None:
         sa.Column("created_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("approved_at", evergreen.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("paid_at", evergreen.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("payout_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["conversion_id"],
             ["conversions.id"],
@@ -245,6 +286,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
+            ["payout_id"],
+            ["payouts.id"],
+            name=op.f("fk_commissions_payout_id_payouts"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
             ["program_id"],
             ["programs.id"],
             name=op.f("fk_commissions_program_id_programs"),
@@ -260,6 +307,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("commissions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_commissions_partner_id"), ["partner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_commissions_payout_id"), ["payout_id"], unique=False)
 
     op.create_table(
         "commission_events",
@@ -295,6 +343,7 @@ def downgrade() -> None:
 
     op.drop_table("commission_events")
     with op.batch_alter_table("commissions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_commissions_payout_id"))
         batch_op.drop_index(batch_op.f("ix_commissions_partner_id"))
 
     op.drop_table("commissions")
@@ -302,9 +351,14 @@ def downgrade() -> None:
         batch_op.drop_index("ix_conversions_program_order")
 
     op.drop_table("conversions")
+    with op.batch_alter_table("payout_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_payout_lines_payout_id"))
+
+    op.drop_table("payout_lines")
     op.drop_table("partner_links")
     op.drop_table("customers")
     op.drop_table("coupons")
+    op.drop_table("payouts")
     op.drop_table("partners")
     op.drop_table("commission_terms")
     op.drop_table("programs")
