@@ -24,6 +24,7 @@ __all__ = [
     "create_partner",
     "default_program",
     "get_partner",
+    "partner_for_user",
     "set_status",
     "terms_of",
 ]
@@ -82,6 +83,13 @@ def get_partner(session: Session, program: Program, partner_id: int) -> Partner:
     if partner is None or partner.program_id != program.id:
         raise PartnerRuleError("partner_id", f"no partner with id {partner_id}")
     return partner
+
+
+def partner_for_user(session: Session, user_email: str) -> Partner | None:
+    """The partner record a signed-in partner account stands for (matched by email), if active."""
+    return session.scalar(
+        select(Partner).where(Partner.email == user_email.lower(), Partner.status == "active")
+    )
 
 
 def set_status(session: Session, partner: Partner, status: str) -> Partner:

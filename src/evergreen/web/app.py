@@ -21,6 +21,7 @@ from evergreen.links import views as links_views
 from evergreen.links.redirect import LinkRedirects
 from evergreen.links.runtime import LinkRuntime
 from evergreen.partners import api as partners_api
+from evergreen.partners import portal as partners_portal
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(pages.public)
     app.include_router(accounts_views.router)
     app.include_router(links_views.router)
+    app.include_router(partners_portal.router)
     app.include_router(pages.dashboard)
     app.include_router(_api_router())
     return app

@@ -43,14 +43,6 @@ def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
     return render(request, "dashboard.html", {"title": "Dashboard"})
 
 
-@public.get("/portal")
-def portal(request: Request, user: OptionalUser) -> Response:
-    """The partner portal's front door (its pages arrive with the partners area)."""
-    if user is None:
-        return RedirectResponse("/login?next=/portal", status_code=303)
-    return render(request, "coming.html", {"title": "Partner portal", "area": None})
-
-
 def _area_page(slug: str) -> Any:
     area = next(a for a in AREAS if a.slug == slug)
 
