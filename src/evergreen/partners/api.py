@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from evergreen.db import utcnow
-from evergreen.partners import payouts, service
+from evergreen.partners import payouts, service, webhooks
 from evergreen.partners.conversions import ConversionIn, record_conversion
 from evergreen.partners.lifecycle import approve_due, change_status
 from evergreen.partners.models import Commission, Conversion, Partner
@@ -343,3 +343,27 @@ def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> R
     payouts.statement(session, program, partner.id, out)
     headers = {"content-disposition": f'attachment; filename="statement-{partner.id}.csv"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+class WebhookIn(BaseModel):
+    """A URL to notify, and which commission events it wants."""
+
+    url: str = Field(min_length=8, max_length=2048)
+    events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), min_length=1)
+
+
+@router.post("/webhooks", status_code=201)
+def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: subscribe a URL; the signing secret is shown this once."""
+    program = service.default_program(session)
+    try:
+        endpoint = webhooks.add_endpoint(session, program, body.url, body.events)
+    except PartnerRuleError as exc:
+        raise _invalid(exc) from None
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "secret": endpoint.secret,
+        "signature_header": "Evergreen-Signature: t=<unix time>,v1=<HMAC-SHA256(secret, t.body)>",
+    }

@@ -39,6 +39,7 @@ from evergreen.partners.rules import (
     refund_effect,
 )
 from evergreen.partners.service import terms_of
+from evergreen.partners.webhooks import commission_event, emit
 
 __all__ = ["ConversionIn", "Recorded", "log_event", "record_conversion"]
 
@@ -91,6 +92,14 @@ def log_event(
             note=note[:300],
         )
     )
+
+
+def _announce(session: Session, commission: Commission) -> None:
+    """Tell subscribed webhooks a commission exists (once per commission)."""
+    emit(
+        session, commission.program_id, "commission.created",
+        f"commission.created:{commission.id}", commission_event(commission),
+    )  # fmt: skip
 
 
 def _touches(session: Session, data: ConversionIn) -> tuple[list[Touch], Click | None]:
@@ -245,6 +254,7 @@ def _earn(
     session.add(earned)
     session.flush()
     log_event(session, earned, "created", actor, amount=due.amount, note="; ".join(reasons))
+    _announce(session, earned)
     created = [earned]
     bonus = recruiter_bonus(terms_of(terms_row), due.amount)
     if bonus and partner.recruited_by_id is not None:
@@ -266,6 +276,7 @@ def _earn(
         session.add(extra)
         session.flush()
         log_event(session, extra, "created", actor, amount=bonus)
+        _announce(session, extra)
         created.append(extra)
     return created
 

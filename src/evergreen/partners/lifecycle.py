@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from evergreen.partners.conversions import log_event
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import PartnerRuleError, Status, approval_due, transition
+from evergreen.partners.webhooks import commission_event, emit
 
 __all__ = ["approve_due", "change_status"]
 
@@ -52,4 +53,14 @@ def change_status(
     before = commission.status
     commission.status = transition(Status(before), action).value  # type: ignore[arg-type]
     log_event(session, commission, action, actor, before=before, note=note)
+    if commission.status == Status.APPROVED.value:
+        announce_approved(session, commission)
     return commission
+
+
+def announce_approved(session: Session, commission: Commission) -> None:
+    """Tell subscribed webhooks a commission was approved (once per commission)."""
+    emit(
+        session, commission.program_id, "commission.approved",
+        f"commission.approved:{commission.id}", commission_event(commission),
+    )  # fmt: skip

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from evergreen.partners.conversions import log_event
 from evergreen.partners.models import Commission, Partner, Payout, PayoutLine, Program
 from evergreen.partners.rules import PartnerRuleError, Payable, Status, plan_payouts, transition
+from evergreen.partners.webhooks import commission_event, emit
 
 __all__ = ["FORMATS", "create_payout", "export_payout", "mark_paid", "statement"]
 
@@ -86,6 +87,10 @@ def mark_paid(
         log_event(
             session, commission, "mark_paid", actor, before=before, note=f"payout {payout.id}"
         )
+        emit(
+            session, program.id, "commission.paid",
+            f"commission.paid:{commission.id}", commission_event(commission),
+        )  # fmt: skip
     payout.status, payout.paid_at = "paid", now
     return payout
 

@@ -11,8 +11,9 @@ from evergreen.db import Database, utcnow
 from evergreen.jobs import huey
 from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.service import default_program
+from evergreen.partners.webhooks import deliver_due
 
-__all__ = ["approve_held_commissions", "run_approvals"]
+__all__ = ["approve_held_commissions", "deliver_webhooks", "run_approvals"]
 
 log = logging.getLogger(__name__)
 
@@ -29,5 +30,18 @@ def approve_held_commissions() -> None:
     db = Database(get_settings().sqlalchemy_url)
     try:
         log.info("commissions approved: %s", run_approvals(db))
+    finally:
+        db.dispose()
+
+
+@huey.periodic_task(crontab())  # type: ignore[untyped-decorator]
+def deliver_webhooks() -> None:
+    """Every minute: deliver due webhook events, retrying failures with backoff."""
+    db = Database(get_settings().sqlalchemy_url)
+    try:
+        with db.session() as session:
+            delivered, failed = deliver_due(session, utcnow())
+        if delivered or failed:
+            log.info("webhooks: %s delivered, %s failed attempts", delivered, failed)
     finally:
         db.dispose()

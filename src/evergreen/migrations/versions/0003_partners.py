@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-24 21:59:52.306625
+Create Date: 2026-11-24 22:02:23.813252
 """
 
 from __future__ import annotations
@@ -108,6 +108,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payouts")),
     )
     op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("program_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("secret", sa.String(length=64), nullable=False),
+        sa.Column("events", sa.JSON(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["program_id"],
+            ["programs.id"],
+            name=op.f("fk_webhook_endpoints_program_id_programs"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    op.create_table(
         "coupons",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
@@ -197,6 +214,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("payout_lines", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payout_lines_payout_id"), ["payout_id"], unique=False)
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=100), nullable=False),
+        sa.Column("event_type", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=300), nullable=False),
+        sa.Column("next_attempt_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", evergreen.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["endpoint_id"],
+            ["webhook_endpoints.id"],
+            name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_event"),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_deliveries_due", ["status", "next_attempt_at"], unique=False
+        )
 
     op.create_table(
         "conversions",
@@ -351,6 +396,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_conversions_program_order")
 
     op.drop_table("conversions")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_due")
+
+    op.drop_table("webhook_deliveries")
     with op.batch_alter_table("payout_lines", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payout_lines_payout_id"))
 
@@ -358,6 +407,7 @@ def downgrade() -> None:
     op.drop_table("partner_links")
     op.drop_table("customers")
     op.drop_table("coupons")
+    op.drop_table("webhook_endpoints")
     op.drop_table("payouts")
     op.drop_table("partners")
     op.drop_table("commission_terms")

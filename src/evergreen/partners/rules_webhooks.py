@@ -1,0 +1,39 @@
+"""Pure rules of outgoing webhooks: how a payload is signed and verified, when to retry."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+__all__ = ["MAX_ATTEMPTS", "SIGNATURE_HEADER", "retry_delay", "sign", "verify"]
+
+SIGNATURE_HEADER = "Evergreen-Signature"
+MAX_ATTEMPTS = 8
+_DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)  # seconds after attempt 1, 2, …
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The signature header value: t=<unix time>,v1=<HMAC-SHA256 of "t.body">, as Stripe does."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def verify(secret: str, header: str, body: bytes, now: datetime, tolerance: int = 300) -> bool:
+    """What a receiver checks: the MAC matches and the timestamp is recent (no replays)."""
+    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+    try:
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(now.timestamp() - timestamp) > tolerance:
+        return False
+    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def retry_delay(attempts: int) -> timedelta | None:
+    """How long to wait after `attempts` failed tries, or None to give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return timedelta(seconds=_DELAYS[min(attempts, len(_DELAYS)) - 1])

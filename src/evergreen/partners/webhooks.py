@@ -1,0 +1,147 @@
+"""Outgoing webhooks: queue an event for each subscribed endpoint once, deliver signed, retry."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.links.rules import LinkRuleError, validate_destination
+from evergreen.partners.models import Commission, Program, WebhookDelivery, WebhookEndpoint
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules_webhooks import SIGNATURE_HEADER, retry_delay, sign
+
+__all__ = [
+    "EVENTS",
+    "Sender",
+    "add_endpoint",
+    "commission_event",
+    "deliver_due",
+    "emit",
+    "http_send",
+]
+
+EVENTS = ("commission.created", "commission.approved", "commission.paid")
+# A sender posts (url, body, headers) and returns the HTTP status; tests use the real one
+# against a local server.
+Sender = Callable[[str, bytes, dict[str, str]], int]
+
+
+def add_endpoint(
+    session: Session, program: Program, url: str, events: list[str]
+) -> WebhookEndpoint:
+    """Subscribe a URL; its signing secret is returned in the row (show it once)."""
+    try:
+        target = validate_destination(url)
+    except LinkRuleError as exc:
+        raise PartnerRuleError("url", exc.message) from None
+    unknown = [e for e in events if e not in EVENTS]
+    if unknown or not events:
+        raise PartnerRuleError("events", f"choose from {', '.join(EVENTS)}")
+    endpoint = WebhookEndpoint(
+        program_id=program.id, url=target, secret=secrets.token_hex(24), events=list(events)
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def commission_event(commission: Commission) -> dict[str, Any]:
+    """The JSON body describing a commission."""
+    return {
+        "id": commission.id,
+        "partner_id": commission.partner_id,
+        "kind": commission.kind,
+        "amount": f"{commission.amount:.2f}",
+        "currency": commission.currency,
+        "status": commission.status,
+        "reason": commission.reason,
+    }
+
+
+def emit(
+    session: Session, program_id: int, event_type: str, event_id: str, data: dict[str, Any]
+) -> int:
+    """Queue an event for every subscribed endpoint; the same event ID is queued only once."""
+    endpoints = session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.program_id == program_id, WebhookEndpoint.active.is_(True)
+        )
+    )
+    queued = 0
+    for endpoint in endpoints:
+        if event_type not in endpoint.events:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(
+                    WebhookDelivery(
+                        endpoint_id=endpoint.id,
+                        event_id=event_id,
+                        event_type=event_type,
+                        payload={"id": event_id, "type": event_type, "data": data},
+                    )
+                )
+                session.flush()
+            queued += 1
+        except IntegrityError:
+            continue  # already queued: event IDs deduplicate
+    return queued
+
+
+def http_send(url: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST with a 10 s timeout; the status code, or 0 when nothing answered."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except (urllib.error.URLError, OSError, ValueError):
+        return 0
+
+
+def deliver_due(session: Session, now: datetime, send: Sender = http_send) -> tuple[int, int]:
+    """Try every delivery that is due; returns (delivered, failed attempts)."""
+    due = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.id)
+        .limit(500)
+    )
+    delivered = failed = 0
+    for delivery in list(due):
+        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
+        if endpoint is None or not endpoint.active:
+            delivery.status = "cancelled"
+            continue
+        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Evergreen-Webhooks/1.0",
+            "Evergreen-Event-Id": delivery.event_id,
+            SIGNATURE_HEADER: sign(endpoint.secret, int(now.timestamp()), body),
+        }
+        status = send(endpoint.url, body, headers)
+        delivery.attempts += 1
+        delivery.last_status = status or None
+        if 200 <= status < 300:
+            delivery.status, delivery.delivered_at = "delivered", now
+            delivered += 1
+            continue
+        failed += 1
+        delivery.last_error = f"HTTP {status}" if status else "no answer"
+        wait = retry_delay(delivery.attempts)
+        if wait is None:
+            delivery.status = "failed"
+        else:
+            delivery.next_attempt_at = now + wait
+    return delivered, failed
