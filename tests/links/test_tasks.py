@@ -61,3 +61,4 @@ def test_health_job_is_scheduled_nightly() -> None:
     assert "check_link_health" not in due_at_noon
     hourly = {task.name for task in huey.read_periodic(datetime(2026, 11, 25, 12, 7))}
     assert "approve_held_commissions" in hourly
+    assert "deliver_webhooks" in hourly
