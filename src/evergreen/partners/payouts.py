@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 
 from evergreen.partners.conversions import log_event
 from evergreen.partners.models import Commission, Partner, Payout, PayoutLine, Program
-from evergreen.partners.rules import PartnerRuleError, Payable, Status, plan_payouts, transition
+from evergreen.partners.rules import (
+    OWED,
+    PartnerRuleError,
+    Payable,
+    Status,
+    plan_payouts,
+    transition,
+)
 from evergreen.partners.webhooks import commission_event, emit
 
 __all__ = ["FORMATS", "create_payout", "export_payout", "mark_paid", "statement"]
@@ -156,6 +163,6 @@ def statement(
             [row.created_at.date().isoformat(), row.id, row.kind, f"{row.amount:.2f}", row.currency,
              row.status, row.reason, row.payout_id or ""]
         )  # fmt: skip
-        if row.status in (Status.APPROVED.value, Status.PAYABLE.value, Status.PENDING.value):
+        if row.status in OWED:
             unpaid += row.amount
     return unpaid

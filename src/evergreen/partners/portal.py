@@ -1,21 +1,195 @@
-"""The partner portal (being built)."""
+"""The partner portal: a partner's own links, clicks, commissions, payouts and statement.
+
+Every query is narrowed to the partner found from the signed-in user's email; no route reads a
+partner, link or commission id from the request.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+import math
+import re
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from evergreen.web.deps import OptionalUser
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.links.views_chart import day_chart
+from evergreen.links.views_link import csv_download, short_url
+from evergreen.partners import payouts, portal_queries, service
+from evergreen.partners.models import Partner, Program
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import OptionalUser, SessionDep
+from evergreen.web.errors import Forbidden, LoginRequired
 from evergreen.web.templates import render
 
-__all__ = ["router"]
+__all__ = ["PAGE_SIZE", "SUB_ID", "router"]
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(prefix="/portal", include_in_schema=False)
+PAGE_SIZE = 50
+CHART_DAYS = 30
+SUB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+FormStr = Annotated[str, Form()]
 
 
-@router.get("/portal")
-def portal(request: Request, user: OptionalUser) -> Response:
-    """The partner portal's front door."""
+def _portal_partner(user: OptionalUser, session: SessionDep) -> Partner | None:
+    """The active partner the signed-in partner account stands for; None when not linked yet."""
     if user is None:
-        return RedirectResponse("/login?next=/portal", status_code=303)
-    return render(request, "coming.html", {"title": "Partner portal", "area": None})
+        raise LoginRequired
+    if user.role != "partner":
+        raise Forbidden(
+            f"The partner portal is for partners, and {user.email} ({user.role}) is not a "
+            "partner account. Manage the program from the dashboard instead."
+        )
+    return service.partner_for_user(session, user.email)
+
+
+PortalPartner = Annotated[Partner | None, Depends(_portal_partner)]
+
+
+def _unlinked(request: Request) -> Response:
+    context = {"title": "Not linked yet", "nav": None}
+    return render(request, "partners/portal_unlinked.html", context, status_code=403)
+
+
+def _page(request: Request, name: str, nav: str, context: dict[str, Any]) -> Response:
+    return render(request, f"partners/{name}.html", {"nav": nav, **context})
+
+
+@router.get("")
+def overview(request: Request, session: SessionDep, partner: PortalPartner) -> Response:
+    """Totals: clicks, conversions, commissions by status, unpaid balance, clicks by day."""
+    if partner is None:
+        return _unlinked(request)
+    request.app.state.links.flush()  # the counts include every click already answered
+    links = portal_queries.partner_links(session, partner)
+    today = utcnow().date()
+    since = today - timedelta(days=CHART_DAYS - 1)
+    by_day = portal_queries.clicks_by_day(session, [link.id for link, _c in links], since)
+    # Only human clicks are drawn: bots and previews are the owner's concern, not the partner's.
+    human_only = [{**row, "total": row["clicks"]} for row in by_day]
+    sums = portal_queries.commission_sums(session, partner)
+    unpaid: dict[str, Decimal] = defaultdict(Decimal)
+    for row in sums:
+        if row.status in portal_queries.UNPAID:
+            unpaid[row.currency] += row.amount
+    context: dict[str, Any] = {
+        "title": "Overview",
+        "partner": partner,
+        "links": links,
+        "human": sum(counts.human for _link, counts in links),
+        "unique": sum(counts.unique for _link, counts in links),
+        "conversions": portal_queries.conversion_count(session, partner),
+        "sums": sums,
+        "unpaid": dict(sorted(unpaid.items())),
+        "chart": day_chart(human_only, days=CHART_DAYS, today=today),
+    }
+    return _page(request, "portal_overview", "overview", context)
+
+
+def _links_page(
+    request: Request,
+    session: Session,
+    partner: Partner,
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    request.app.state.links.flush()
+    links = portal_queries.partner_links(session, partner)
+    context: dict[str, Any] = {
+        "title": "Your links",
+        "nav": "links",
+        "links": links,
+        "short_urls": {link.id: short_url(request, link.slug) for link, _c in links},
+        "chosen": "",
+        "sub1": "",
+        **(extra or {}),
+    }
+    return render(request, "partners/portal_links.html", context, status_code=status_code)
+
+
+@router.get("/links")
+def links_page(request: Request, session: SessionDep, partner: PortalPartner) -> Response:
+    """The partner's links with their clicks, and the sub-ID link form."""
+    if partner is None:
+        return _unlinked(request)
+    return _links_page(request, session, partner)
+
+
+@router.post("/links")
+def sub_id_link(
+    request: Request,
+    session: SessionDep,
+    partner: PortalPartner,
+    _csrf: CsrfProtected,
+    slug: FormStr = "",
+    sub1: FormStr = "",
+) -> Response:
+    """A partner's link with ?sub1=<value> appended; nothing is stored."""
+    if partner is None:
+        return _unlinked(request)
+    mine = {link.slug: link for link, _c in portal_queries.partner_links(session, partner)}
+    link = mine.get(slug.strip().lower())
+    if link is None:
+        # The slug is not echoed: it may be another partner's, and this page says nothing of it.
+        error = "Choose one of your links from the list."
+        return _links_page(request, session, partner, {"error": error}, 400)
+    value = sub1.strip()
+    if not SUB_ID.fullmatch(value):
+        error = "The sub-ID must be 1 to 64 letters, digits, '-' or '_' (for example youtube)."
+        return _links_page(request, session, partner, {"error": error, "chosen": link.slug}, 400)
+    url = short_url(request, link.slug) + "?" + urlencode({"sub1": value})
+    extra = {"sub_url": url, "chosen": link.slug, "sub1": value}
+    return _links_page(request, session, partner, extra)
+
+
+@router.get("/commissions")
+def commissions_page(
+    request: Request,
+    session: SessionDep,
+    partner: PortalPartner,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """The partner's commissions, newest first, with the rule that earned each."""
+    if partner is None:
+        return _unlinked(request)
+    rows, total = portal_queries.commission_page(
+        session, partner, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    context: dict[str, Any] = {
+        "title": "Commissions",
+        "commissions": rows,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "previous_url": f"/portal/commissions?page={page - 1}" if page > 1 else None,
+        "next_url": f"/portal/commissions?page={page + 1}" if page < pages else None,
+    }
+    return _page(request, "portal_commissions", "commissions", context)
+
+
+@router.get("/payouts")
+def payouts_page(request: Request, session: SessionDep, partner: PortalPartner) -> Response:
+    """The partner's lines in each payout, and whether it was paid."""
+    if partner is None:
+        return _unlinked(request)
+    context = {"title": "Payouts", "rows": portal_queries.payout_rows(session, partner)}
+    return _page(request, "portal_payouts", "payouts", context)
+
+
+@router.get("/statement.csv")
+def statement_csv(request: Request, session: SessionDep, partner: PortalPartner) -> Response:
+    """The partner's own statement: every commission of theirs as CSV."""
+    if partner is None:
+        return _unlinked(request)
+    program = session.get(Program, partner.program_id)
+    assert program is not None  # the foreign key cascades: a partner always has its program
+    return csv_download(
+        "statement.csv", lambda out: payouts.statement(session, program, partner.id, out)
+    )

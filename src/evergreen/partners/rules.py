@@ -35,6 +35,7 @@ from evergreen.partners.rules_common import (
 from evergreen.partners.rules_fraud import DEFAULT_DISPOSABLE, FraudRules, Signals, fraud_reasons
 from evergreen.partners.rules_lifecycle import (
     ACTIONS,
+    OWED,
     Action,
     RefundEffect,
     Status,
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_DISPOSABLE",
     "MAX_WINDOW_DAYS",
     "MIN_WINDOW_DAYS",
+    "OWED",
     "Action",
     "Attribution",
     "Due",

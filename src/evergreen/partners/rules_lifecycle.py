@@ -18,6 +18,7 @@ from evergreen.partners.rules_common import (
 
 __all__ = [
     "ACTIONS",
+    "OWED",
     "Action",
     "RefundEffect",
     "Status",
@@ -111,6 +112,8 @@ class RefundEffect:
 
 
 _UNPAID = frozenset({Status.PENDING, Status.ON_HOLD, Status.APPROVED, Status.PAYABLE})
+# What counts toward a partner's unpaid balance; held commissions count once released.
+OWED = frozenset({Status.PENDING, Status.APPROVED, Status.PAYABLE})
 _NOTHING = Decimal("0.00")
 
 
