@@ -187,3 +187,18 @@ def test_bad_events_are_refused_by_field(db: Database) -> None:
                 session, program, _sale("o2", occurred_at=datetime(2026, 1, 1)), actor="api"
             )
         assert naive.value.field == "occurred_at"
+
+
+def test_terms_and_partners_are_checked_before_they_are_stored(db: Database) -> None:
+    with db.session() as session:
+        program = service.default_program(session)
+        bad_terms = service.TermsDraft(
+            kind="percent", rate=Decimal("10"), recruiter_rate=Decimal("150")
+        )
+        with pytest.raises(PartnerRuleError):
+            service.add_terms(session, program, bad_terms)
+        with pytest.raises(PartnerRuleError) as info:
+            service.create_partner(
+                session, program, name="X", email="x@example.com", group="g" * 51
+            )
+        assert info.value.field == "group"

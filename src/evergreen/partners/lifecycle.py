@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.partners.conversions import log_event
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import PartnerRuleError, Status, approval_due, transition
@@ -54,6 +55,7 @@ def change_status(
     commission.status = transition(Status(before), action).value  # type: ignore[arg-type]
     log_event(session, commission, action, actor, before=before, note=note)
     if commission.status == Status.APPROVED.value:
+        commission.approved_at = utcnow()
         announce_approved(session, commission)
     return commission
 

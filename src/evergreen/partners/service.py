@@ -57,6 +57,8 @@ def create_partner(
         raise PartnerRuleError("name", "must be 1 to 200 characters")
     if status not in _STATUSES:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
+    if len(group.strip()) > 50:
+        raise PartnerRuleError("group", "must be at most 50 characters")
     try:
         address = normalize_email(email)
     except Exception as exc:  # AccountError carries the reason
@@ -158,6 +160,19 @@ def add_terms(session: Session, program: Program, draft: TermsDraft) -> TermsVer
     needs_count = duration in (Duration.MONTHS, Duration.PAYMENTS)
     if needs_count and (draft.duration_count is None or draft.duration_count < 1):
         raise PartnerRuleError("duration_count", f"is required (1 or more) for {duration.value}")
+    # The pure rules check every value (lead amount, tiers, recruiter rate) before it is stored.
+    Terms(
+        id=0,
+        version=1,
+        kind=draft.kind,  # type: ignore[arg-type]
+        rate=draft.rate,
+        currency=program.currency,
+        lead_amount=draft.lead_amount,
+        duration=duration,
+        duration_count=draft.duration_count if needs_count else None,
+        tiers=tuple(Tier(min_sales=n, rate=r) for n, r in draft.tiers),
+        recruiter_rate=draft.recruiter_rate,
+    )
     latest = session.scalar(
         select(func.max(TermsVersion.version)).where(
             TermsVersion.program_id == program.id, TermsVersion.group == draft.group

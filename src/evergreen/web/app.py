@@ -21,7 +21,9 @@ from evergreen.links import views as links_views
 from evergreen.links.redirect import LinkRedirects
 from evergreen.links.runtime import LinkRuntime
 from evergreen.partners import api as partners_api
+from evergreen.partners import networks_api
 from evergreen.partners import portal as partners_portal
+from evergreen.partners import views as partners_views
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -76,6 +78,7 @@ def _api_router() -> APIRouter:
     api.include_router(accounts_api.router)
     api.include_router(links_api.router)
     api.include_router(partners_api.router)
+    api.include_router(networks_api.router)
     api.include_router(finance_api.router)
     api.include_router(pages.api_fallback)
     return api
@@ -123,6 +126,7 @@ def create_app(
     app.include_router(accounts_views.router)
     app.include_router(links_views.router)
     app.include_router(partners_portal.router)
+    app.include_router(partners_views.router)
     app.include_router(pages.dashboard)
     app.include_router(_api_router())
     return app

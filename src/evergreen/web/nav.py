@@ -19,7 +19,9 @@ class Area:
 
 AREAS: tuple[Area, ...] = (
     Area("links", "Links", "Tracking links, redirects, clicks and QR codes.", ready=True),
-    Area("partners", "Partners", "Your affiliate program and your network commissions."),
+    Area(
+        "partners", "Partners", "Your affiliate program and your network commissions.", ready=True
+    ),
     Area("audience", "Audience", "Forms, double opt-in, tags, segments and consent."),
     Area("mail", "Mail", "Compliant delivery, unsubscribes, bounces and quotas."),
     Area("sequences", "Sequences", "Autoresponders timed to each subscriber."),

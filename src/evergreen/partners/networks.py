@@ -1,0 +1,335 @@
+"""The owner's own affiliate income: networks, their links, postbacks and report imports."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.links.models import Click, Link
+from evergreen.partners.models import Earning, EarningEvent, Network, NetworkLink
+from evergreen.partners.networks_rules import (
+    DEFAULT_POSTBACK_MAPPING,
+    DEFAULT_REPORT_MAPPING,
+    DEFAULT_STATUS_VALUES,
+    FIELDS,
+    KINDS,
+    REPORT_FIELDS,
+    NetworkRuleError,
+    Reported,
+    check_mapping,
+    check_status_values,
+    decide,
+    hash_secret,
+    parse_reported,
+)
+
+__all__ = [
+    "ImportResult",
+    "NetworkNotFound",
+    "Received",
+    "assign_link",
+    "create_network",
+    "get_network",
+    "import_report",
+    "list_earnings",
+    "list_networks",
+    "receive_postback",
+    "save_report_mapping",
+]
+
+_RAW_LIMIT = 50
+
+
+class NetworkNotFound(LookupError):
+    """No network with that ID."""
+
+    def __init__(self, network_id: int) -> None:
+        super().__init__(f"No network with ID {network_id}.")
+
+
+@dataclass(frozen=True)
+class Received:
+    """What a postback did: the earning it is stored as, and whether it matched a click."""
+
+    earning: Earning | None
+    stored: bool
+    matched: bool
+    note: str = ""
+
+
+@dataclass
+class ImportResult:
+    """Per-row outcome of a report import; errors carry the file's line number and the field."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def create_network(
+    session: Session,
+    name: str,
+    *,
+    kind: str = "network",
+    postback_mapping: Mapping[str, str] | None = None,
+    status_values: Mapping[str, str] | None = None,
+    report_mapping: Mapping[str, str] | None = None,
+) -> tuple[Network, str]:
+    """Add a network; returns it with its postback secret, which is never shown again."""
+    clean = name.strip()
+    if not clean or len(clean) > 100:
+        raise NetworkRuleError("name", "must be 1 to 100 characters")
+    if kind not in KINDS:
+        raise NetworkRuleError("kind", f"must be one of {', '.join(KINDS)}")
+    if session.scalar(select(Network.id).where(Network.name == clean)) is not None:
+        raise NetworkRuleError("name", f"a network named {clean!r} already exists")
+    secret = secrets.token_hex(24)
+    network = Network(
+        name=clean,
+        kind=kind,
+        postback_secret=hash_secret(secret),
+        postback_mapping=check_mapping(postback_mapping or DEFAULT_POSTBACK_MAPPING, FIELDS),
+        status_values=check_status_values(status_values or DEFAULT_STATUS_VALUES),
+        report_mapping=check_mapping(report_mapping or DEFAULT_REPORT_MAPPING, REPORT_FIELDS),
+    )
+    try:
+        with session.begin_nested():
+            session.add(network)
+            session.flush()
+    except IntegrityError:
+        raise NetworkRuleError("name", f"a network named {clean!r} already exists") from None
+    return network, secret
+
+
+def get_network(session: Session, network_id: int) -> Network:
+    """One network, or NetworkNotFound."""
+    network = session.get(Network, network_id)
+    if network is None:
+        raise NetworkNotFound(network_id)
+    return network
+
+
+def list_networks(session: Session) -> list[Network]:
+    """Every network, by name."""
+    return list(session.scalars(select(Network).order_by(Network.name)))
+
+
+def list_earnings(
+    session: Session, *, matched: bool | None = None, limit: int = 100
+) -> list[Earning]:
+    """The latest earnings first; matched=False gives the ones to review."""
+    query = select(Earning).order_by(Earning.occurred_at.desc(), Earning.id.desc()).limit(limit)
+    if matched is not None:
+        query = query.where(Earning.matched.is_(matched))
+    return list(session.scalars(query))
+
+
+def assign_link(session: Session, network: Network, slug: str) -> NetworkLink:
+    """Make an outbound affiliate link earn for this network (moving it from another one)."""
+    link = session.scalar(select(Link).where(Link.slug == slug.strip()))
+    if link is None:
+        raise NetworkRuleError("slug", f"no link with slug {slug!r}")
+    if link.kind != "affiliate":
+        raise NetworkRuleError(
+            "slug", f"link {slug!r} points to your own pages; set its kind to 'affiliate' first"
+        )
+    row = session.scalar(select(NetworkLink).where(NetworkLink.link_id == link.id))
+    if row is None:
+        row = NetworkLink(link_id=link.id, network_id=network.id)
+        session.add(row)
+    else:
+        row.network_id = network.id
+    session.flush()
+    return row
+
+
+def save_report_mapping(session: Session, network: Network, mapping: Mapping[str, str]) -> Network:
+    """Replace the CSV column names this network's reports use."""
+    network.report_mapping = check_mapping(mapping, REPORT_FIELDS)
+    session.flush()
+    return network
+
+
+def _raw(params: Mapping[str, str]) -> dict[str, Any]:
+    """The received fields, minus the secret, bounded so a hostile postback cannot bloat a row."""
+    items = [(k, v) for k, v in params.items() if k != "secret"][:_RAW_LIMIT]
+    return {str(k)[:100]: str(v)[:500] for k, v in items}
+
+
+def _match(session: Session, click_id: str) -> tuple[Click | None, str]:
+    if not click_id:
+        return None, "no click ID in the report"
+    click = session.scalar(select(Click).where(Click.click_id == click_id[:32]))
+    if click is None:
+        return None, f"click ID {click_id!r} matches no click"
+    return click, ""
+
+
+def _event(session: Session, earning: Earning, before: str, source: str, now: datetime) -> None:
+    session.add(
+        EarningEvent(
+            earning_id=earning.id, at=now, from_status=before, to_status=earning.status,
+            commission=earning.commission, source=source,
+        )
+    )  # fmt: skip
+
+
+def _fill(session: Session, earning: Earning, reported: Reported, now: datetime) -> None:
+    """Copy a good report onto an earning and match its click."""
+    click, why = _match(session, reported.click_id)
+    earning.click_id = reported.click_id
+    earning.amount = reported.amount
+    earning.commission = reported.commission
+    earning.currency = reported.currency
+    earning.status = reported.status.value
+    earning.occurred_at = reported.occurred_at or now
+    earning.valid = True
+    earning.matched = click is not None
+    earning.link_id = click.link_id if click is not None else None
+    earning.sub = dict(click.sub or {}) if click is not None else {}
+    earning.note = why
+
+
+def _store(
+    session: Session,
+    network: Network,
+    reported: Reported,
+    raw: dict[str, Any],
+    source: str,
+    now: datetime,
+) -> tuple[Earning, str]:
+    """Create or move the earning for one order; returns it and what happened."""
+    query = select(Earning).where(
+        Earning.network_id == network.id, Earning.order_id == reported.order_id
+    )
+    earning = session.scalar(query)
+    if earning is None:
+        earning = Earning(
+            network_id=network.id, order_id=reported.order_id, source=source, raw=raw,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        _fill(session, earning, reported, now)
+        try:
+            with session.begin_nested():  # the same postback twice at the same moment
+                session.add(earning)
+                session.flush()
+        except IntegrityError:
+            earning = session.scalar(query)
+            assert earning is not None
+        else:
+            _event(session, earning, "", source, now)
+            return earning, "created"
+    if not earning.valid:
+        before = earning.status
+        earning.source, earning.raw = source, raw
+        _fill(session, earning, reported, now)
+        _event(session, earning, before, source, now)
+        return earning, "updated"
+    decision = decide(earning.status, reported.status)
+    if decision.action == "update":
+        before = earning.status
+        earning.status = reported.status.value
+        if reported.commission > 0:
+            earning.commission = reported.commission
+        if reported.amount is not None:
+            earning.amount = reported.amount
+        earning.raw, earning.source, earning.updated_at = raw, source, now
+        if not earning.matched and reported.click_id and not earning.click_id:
+            click, _why = _match(session, reported.click_id)
+            if click is not None:
+                earning.click_id, earning.link_id = reported.click_id, click.link_id
+                earning.sub, earning.matched, earning.note = dict(click.sub or {}), True, ""
+        _event(session, earning, before, source, now)
+        return earning, "updated"
+    if decision.action == "ignore":
+        earning.note = decision.note[:300]
+    return earning, "unchanged"
+
+
+def _unreadable(
+    session: Session, network: Network, raw: dict[str, Any], error: NetworkRuleError, now: datetime
+) -> Earning | None:
+    """Keep a postback that could not be read, for review; figures leave it out."""
+    mapping = network.postback_mapping or DEFAULT_POSTBACK_MAPPING
+    order_id = str(raw.get(mapping.get("order_id", ""), "")).strip()[:200]
+    if not order_id:
+        digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:24]
+        order_id = f"unread-{digest}"  # a replay of the same bad postback lands on the same row
+    query = select(Earning).where(Earning.network_id == network.id, Earning.order_id == order_id)
+    earning = session.scalar(query)
+    if earning is not None:
+        return earning if not earning.valid else None
+    click_id = str(raw.get(mapping.get("click_id", ""), "")).strip()[:64]
+    earning = Earning(
+        network_id=network.id, order_id=order_id, click_id=click_id, commission=0,
+        status="pending", occurred_at=now, source="postback", matched=False, valid=False,
+        note=f"unreadable: {error}"[:300], raw=raw, created_at=now, updated_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(earning)
+            session.flush()
+    except IntegrityError:
+        return session.scalar(query)
+    return earning
+
+
+def receive_postback(
+    session: Session, network: Network, params: Mapping[str, str], now: datetime
+) -> Received:
+    """Store a network's postback once per order; unmatched or unreadable ones are kept too."""
+    raw = _raw(params)
+    if not raw:
+        return Received(None, False, False, "the postback carried no parameters")
+    try:
+        reported = parse_reported(raw, network.postback_mapping, network.status_values)
+    except NetworkRuleError as exc:
+        kept = _unreadable(session, network, raw, exc, now)
+        if kept is None:  # a bad update for an order that is already stored
+            return Received(None, False, False, str(exc))
+        return Received(kept, True, False, kept.note)
+    earning, _what = _store(session, network, reported, raw, "postback", now)
+    return Received(earning, True, earning.matched, earning.note)
+
+
+def import_report(session: Session, network: Network, csv_text: str, now: datetime) -> ImportResult:
+    """Apply a network's CSV report with its saved column mapping; safe to import again."""
+    result = ImportResult()
+    mapping = network.report_mapping or DEFAULT_REPORT_MAPPING
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    columns = set(reader.fieldnames or [])
+    missing = [f for f in ("order_id", "commission") if mapping.get(f) not in columns]
+    if missing:
+        for name in missing:
+            result.errors.append(
+                (1, name, f"column {mapping.get(name)!r} is not in the header; save a mapping")
+            )
+        return result
+    for row in reader:
+        line = reader.line_num
+        values = {str(k): (v or "") for k, v in row.items() if k is not None}
+        try:
+            reported = parse_reported(values, mapping, network.status_values)
+        except NetworkRuleError as exc:
+            result.errors.append((line, exc.field, exc.message))
+            continue
+        _earning, what = _store(session, network, reported, _raw(values), "report", now)
+        if what == "created":
+            result.created += 1
+        elif what == "updated":
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    return result

@@ -1,0 +1,111 @@
+"""Dashboard pages of the affiliate program: the partners list, adding and approving partners."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from evergreen.partners import service, views_partner, views_program
+from evergreen.partners.models import Partner
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.views_partner import found_partner, page_helpers
+from evergreen.partners.views_queries import figures_by_partner
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+FormStr = Annotated[str, Form()]
+STATUSES = ("pending", "active", "suspended")
+_DONE = {
+    "created": "Partner added.",
+    "active": "Partner approved: their links and coupons now earn commissions.",
+    "suspended": "Partner suspended: new sales no longer earn them commissions.",
+    "pending": "Partner set back to pending.",
+}
+
+
+def _list_page(
+    request: Request,
+    session: SessionDep,
+    *,
+    form: dict[str, str] | None = None,
+    error: PartnerRuleError | None = None,
+    done: str = "",
+) -> Response:
+    program = service.default_program(session)
+    partners = list(
+        session.scalars(
+            select(Partner).where(Partner.program_id == program.id).order_by(Partner.name)
+        )
+    )
+    context: dict[str, Any] = {
+        "title": "Partners",
+        "partners": partners,
+        "figures": figures_by_partner(session, [partner.id for partner in partners]),
+        "statuses": STATUSES,
+        "form": form or {"name": "", "email": "", "group": "", "status": "pending"},
+        "error": error,
+        "done": _DONE.get(done, ""),
+        **page_helpers(),
+    }
+    return render(request, "partners/admin_list.html", context, status_code=400 if error else 200)
+
+
+@router.get("/partners")
+def list_page(
+    request: Request, session: SessionDep, user: DashboardUser, done: str = ""
+) -> Response:
+    """Every partner with their clicks and money, and the form to add one."""
+    return _list_page(request, session, done=done)
+
+
+@router.post("/partners")
+def create_partner(
+    request: Request,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    name: FormStr = "",
+    email: FormStr = "",
+    group: FormStr = "",
+    status: FormStr = "pending",
+) -> Response:
+    """Add a partner, or show the form again with what to fix."""
+    program = service.default_program(session)
+    form = {"name": name, "email": email, "group": group, "status": status}
+    try:
+        if len(group.strip()) > 50:
+            raise PartnerRuleError("group", "must be at most 50 characters")
+        service.create_partner(session, program, name=name, email=email, group=group, status=status)
+    except PartnerRuleError as exc:
+        return _list_page(request, session, form=form, error=exc)
+    return RedirectResponse("/partners?done=created", status_code=303)
+
+
+@router.post("/partners/{partner_id:int}/status")
+def set_status(
+    request: Request,
+    partner_id: int,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    status: FormStr = "",
+) -> Response:
+    """Approve, suspend or reinstate a partner, then go back to the list."""
+    program = service.default_program(session)
+    partner = found_partner(session, program, partner_id)
+    try:
+        service.set_status(session, partner, status)
+    except PartnerRuleError as exc:
+        return _list_page(request, session, error=exc)
+    return RedirectResponse(f"/partners?done={partner.status}", status_code=303)
+
+
+router.include_router(views_program.router)  # /partners/terms, payouts, conversions first:
+router.include_router(views_partner.router)  # then /partners/{id}, which would shadow them

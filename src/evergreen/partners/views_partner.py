@@ -1,0 +1,184 @@
+"""Pages for one partner: links, coupons, commissions with their buttons, statement CSV."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evergreen.links.views_link import csv_download
+from evergreen.partners import payouts, service
+from evergreen.partners.lifecycle import change_status
+from evergreen.partners.models import Commission, Partner, Program
+from evergreen.partners.rules import PartnerRuleError, Status, transition
+from evergreen.partners.rules_common import show_money, show_number
+from evergreen.partners.views_queries import coupons_of, figures_by_partner, links_of
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["found_partner", "page_helpers", "router"]
+
+router = APIRouter(prefix="/partners", include_in_schema=False)
+FormStr = Annotated[str, Form()]
+BUTTONS = ("approve", "hold", "release", "reject")
+_DONE = {
+    "link": "Link assigned: its clicks now attribute sales to this partner.",
+    "coupon": "Coupon added.",
+    "approve": "Commission approved.",
+    "hold": "Commission put on hold.",
+    "release": "Commission released: it waits for the holding period again.",
+    "reject": "Commission rejected.",
+}
+
+
+def amounts(by_currency: Mapping[str, Decimal]) -> str:
+    """Totals per currency as one line: '30.00 USD, 5.00 EUR', or '0.00' when there is none."""
+    shown = [f"{show_money(total)} {code}" for code, total in sorted(by_currency.items())]
+    return ", ".join(shown) or "0.00"
+
+
+def _actions(status: str) -> list[str]:
+    """The buttons a commission in this status can take."""
+    allowed = []
+    for action in BUTTONS:
+        try:
+            transition(Status(status), action)  # type: ignore[arg-type]
+        except PartnerRuleError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def page_helpers() -> dict[str, Callable[..., Any]]:
+    """Formatting functions every page of the program uses."""
+    return {"amounts": amounts, "money": show_money, "number": show_number, "actions_for": _actions}
+
+
+def found_partner(session: Session, program: Program, partner_id: int) -> Partner:
+    """The partner, or a 404 page."""
+    try:
+        return service.get_partner(session, program, partner_id)
+    except PartnerRuleError:
+        raise HTTPException(404, f"No partner with id {partner_id}.") from None
+
+
+def _detail_page(
+    request: Request,
+    session: Session,
+    partner: Partner,
+    *,
+    error: PartnerRuleError | None = None,
+    form: dict[str, str] | None = None,
+    done: str = "",
+) -> Response:
+    commissions = list(
+        session.scalars(
+            select(Commission)
+            .where(Commission.partner_id == partner.id)
+            .order_by(Commission.created_at.desc(), Commission.id.desc())
+            .limit(500)
+        )
+    )
+    context: dict[str, Any] = {
+        "title": partner.name,
+        "partner": partner,
+        "figures": figures_by_partner(session, [partner.id])[partner.id],
+        "links": links_of(session, partner.id),
+        "coupons": coupons_of(session, partner.id),
+        "commissions": commissions,
+        "error": error,
+        "form": form or {},
+        "done": _DONE.get(done, ""),
+        **page_helpers(),
+    }
+    status = 400 if error else 200
+    return render(request, "partners/admin_partner.html", context, status_code=status)
+
+
+@router.post("/commissions/{commission_id:int}/{action}")
+def commission_action(
+    request: Request,
+    commission_id: int,
+    action: str,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    note: FormStr = "",
+) -> Response:
+    """Hold, release, reject or approve one commission by hand; the change is logged."""
+    program = service.default_program(session)
+    commission = session.get(Commission, commission_id)
+    if commission is None or commission.program_id != program.id:
+        raise HTTPException(404, f"No commission with id {commission_id}.")
+    partner = found_partner(session, program, commission.partner_id)
+    try:
+        change_status(session, program, commission_id, action, actor=user.email, note=note)
+    except PartnerRuleError as exc:
+        return _detail_page(request, session, partner, error=exc)
+    return RedirectResponse(
+        f"/partners/{partner.id}?done={action}#commission-{commission_id}", status_code=303
+    )
+
+
+@router.get("/{partner_id:int}")
+def partner_page(
+    request: Request, partner_id: int, session: SessionDep, user: DashboardUser, done: str = ""
+) -> Response:
+    """One partner: links, coupons, commissions and their statement."""
+    partner = found_partner(session, service.default_program(session), partner_id)
+    return _detail_page(request, session, partner, done=done)
+
+
+@router.post("/{partner_id:int}/links")
+def assign_link(
+    request: Request,
+    partner_id: int,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    slug: FormStr = "",
+) -> Response:
+    """Give an existing tracking link to the partner."""
+    partner = found_partner(session, service.default_program(session), partner_id)
+    try:
+        if not slug.strip():
+            raise PartnerRuleError("slug", "enter the slug of an existing link, e.g. spring")
+        service.assign_link(session, partner, slug.strip())
+    except PartnerRuleError as exc:
+        return _detail_page(request, session, partner, error=exc, form={"slug": slug})
+    return RedirectResponse(f"/partners/{partner.id}?done=link", status_code=303)
+
+
+@router.post("/{partner_id:int}/coupons")
+def add_coupon(
+    request: Request,
+    partner_id: int,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    code: FormStr = "",
+) -> Response:
+    """Add a coupon code that credits the partner."""
+    partner = found_partner(session, service.default_program(session), partner_id)
+    try:
+        service.add_coupon(session, partner, code)
+    except PartnerRuleError as exc:
+        return _detail_page(request, session, partner, error=exc, form={"code": code})
+    return RedirectResponse(f"/partners/{partner.id}?done=coupon", status_code=303)
+
+
+@router.get("/{partner_id:int}/statement.csv")
+def statement_csv(partner_id: int, session: SessionDep, user: DashboardUser) -> Response:
+    """The partner's commissions as CSV, as the portal gives it to them."""
+    program = service.default_program(session)
+    partner = found_partner(session, program, partner_id)
+    return csv_download(
+        f"statement-partner-{partner.id}.csv",
+        lambda out: payouts.statement(session, program, partner.id, out),
+    )

@@ -1,0 +1,238 @@
+"""Program-wide pages: commission terms and payouts (owner), conversions to review."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.links.views_link import csv_download
+from evergreen.partners import payouts, service
+from evergreen.partners.models import Commission, Program
+from evergreen.partners.rules import Duration, PartnerRuleError, Status, Terms
+from evergreen.partners.rules_common import show_money
+from evergreen.partners.views_partner import page_helpers
+from evergreen.partners.views_queries import conversions, current_terms
+from evergreen.partners.views_queries import payouts as payout_rows
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/partners", include_in_schema=False)
+FormStr = Annotated[str, Form()]
+CONVERSION_STATUSES = ("attributed", "unattributed", "applied")
+_BLANK_TERMS = {
+    "group": "", "kind": "percent", "rate": "", "duration": "one_time", "duration_count": "",
+    "lead_amount": "0", "recruiter_rate": "0",
+}  # fmt: skip
+_PAYOUT_DONE = {
+    "created": "Payout created: export it for PayPal or Wise, send it, then mark it paid.",
+    "paid": "Payout marked paid: its commissions are now paid.",
+}
+
+
+def _decimal(field: str, text: str, *, blank: Decimal | None = None) -> Decimal:
+    """A number typed in a box; a blank box is `blank` when allowed."""
+    value = text.strip().replace(",", ".")
+    if not value and blank is not None:
+        return blank
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise PartnerRuleError(field, "must be a number like 30 or 12.50") from None
+    if not number.is_finite():
+        raise PartnerRuleError(field, "must be a number like 30 or 12.50")
+    return number
+
+
+def _terms_draft(program: Program, form: dict[str, str]) -> service.TermsDraft:
+    """The form's terms, checked by the same rules commissions are computed with."""
+    if len(form["group"].strip()) > 50:
+        raise PartnerRuleError("group", "must be at most 50 characters")
+    recurring = form["duration"] in (Duration.MONTHS.value, Duration.PAYMENTS.value)
+    count: int | None = None
+    if recurring:
+        try:
+            count = int(form["duration_count"].strip())
+        except ValueError:
+            raise PartnerRuleError(
+                "duration_count", f"enter how many {form['duration']} (1 or more)"
+            ) from None
+    draft = service.TermsDraft(
+        kind=form["kind"],
+        rate=_decimal("rate", form["rate"]),
+        duration=form["duration"],
+        duration_count=count,
+        lead_amount=_decimal("lead_amount", form["lead_amount"], blank=Decimal(0)),
+        recruiter_rate=_decimal("recruiter_rate", form["recruiter_rate"], blank=Decimal(0)),
+        group=form["group"].strip(),
+    )
+    Terms(
+        id=0, version=0, kind=draft.kind, rate=draft.rate,  # type: ignore[arg-type]
+        currency=program.currency, lead_amount=draft.lead_amount,
+        duration=draft.duration,  # type: ignore[arg-type]
+        duration_count=count, recruiter_rate=draft.recruiter_rate,
+    )  # fmt: skip
+    return draft
+
+
+def _terms_page(
+    request: Request,
+    session: Session,
+    *,
+    form: dict[str, str] | None = None,
+    error: PartnerRuleError | None = None,
+    done: str = "",
+) -> Response:
+    program = service.default_program(session)
+    context: dict[str, Any] = {
+        "title": "Commission terms",
+        "program": program,
+        "terms": current_terms(session, program),
+        "durations": [duration.value for duration in Duration],
+        "form": form or _BLANK_TERMS,
+        "error": error,
+        "done": done,
+        **page_helpers(),
+    }
+    status = 400 if error else 200
+    return render(request, "partners/admin_terms.html", context, status_code=status)
+
+
+@router.get("/terms")
+def terms_page(request: Request, session: SessionDep, user: OwnerUser, done: str = "") -> Response:
+    """The terms in force per group, and the form for the next version."""
+    return _terms_page(request, session, done=done)
+
+
+@router.post("/terms")
+def add_terms(
+    request: Request,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    group: FormStr = "",
+    kind: FormStr = "percent",
+    rate: FormStr = "",
+    duration: FormStr = "one_time",
+    duration_count: FormStr = "",
+    lead_amount: FormStr = "0",
+    recruiter_rate: FormStr = "0",
+) -> Response:
+    """Add the next version of a group's terms; customers already attributed keep theirs."""
+    form = {
+        "group": group, "kind": kind, "rate": rate, "duration": duration,
+        "duration_count": duration_count, "lead_amount": lead_amount,
+        "recruiter_rate": recruiter_rate,
+    }  # fmt: skip
+    program = service.default_program(session)
+    try:
+        row = service.add_terms(session, program, _terms_draft(program, form))
+    except PartnerRuleError as exc:
+        return _terms_page(request, session, form=form, error=exc)
+    return RedirectResponse(f"/partners/terms?done={row.version}", status_code=303)
+
+
+def _waiting(session: Session, program: Program) -> dict[str, Decimal]:
+    """Approved commissions not yet in a payout, per currency."""
+    rows = session.execute(
+        select(Commission.currency, func.sum(Commission.amount))
+        .where(
+            Commission.program_id == program.id,
+            Commission.status == Status.APPROVED.value,
+            Commission.payout_id.is_(None),
+        )
+        .group_by(Commission.currency)
+    )
+    return {currency: Decimal(total or 0) for currency, total in rows}
+
+
+def _payouts_page(request: Request, session: Session, *, done: str = "") -> Response:
+    program = service.default_program(session)
+    notice = _PAYOUT_DONE.get(done, "")
+    if done == "none":
+        notice = (
+            f"Nothing is due yet: no partner's approved commissions reach the threshold of "
+            f"{show_money(program.payout_threshold)} {program.currency}."
+        )
+    context: dict[str, Any] = {
+        "title": "Payouts",
+        "program": program,
+        "payouts": payout_rows(session, program),
+        "waiting": _waiting(session, program),
+        "formats": payouts.FORMATS,
+        "done": notice,
+        **page_helpers(),
+    }
+    return render(request, "partners/admin_payouts.html", context)
+
+
+@router.get("/payouts")
+def payouts_page(
+    request: Request, session: SessionDep, user: OwnerUser, done: str = ""
+) -> Response:
+    """The program's payouts, what waits for the next one, and the button to create it."""
+    return _payouts_page(request, session, done=done)
+
+
+@router.post("/payouts")
+def create_payout(session: SessionDep, user: OwnerUser, _csrf: CsrfProtected) -> Response:
+    """Batch every approved commission of partners above the threshold."""
+    program = service.default_program(session)
+    payout = payouts.create_payout(session, program, actor=user.email, now=utcnow())
+    done = "created" if payout is not None else "none"
+    return RedirectResponse(f"/partners/payouts?done={done}", status_code=303)
+
+
+@router.post("/payouts/{payout_id:int}/paid")
+def mark_paid(
+    payout_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+) -> Response:
+    """Record that the payout was sent: its commissions become paid."""
+    program = service.default_program(session)
+    try:
+        payouts.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
+    except PartnerRuleError:
+        raise HTTPException(404, f"No payout with id {payout_id}.") from None
+    return RedirectResponse("/partners/payouts?done=paid", status_code=303)
+
+
+@router.get("/payouts/{payout_id:int}/export.csv")
+def export_payout(
+    payout_id: int, session: SessionDep, user: OwnerUser, format: str = "paypal"
+) -> Response:
+    """The payout as a PayPal Payouts or Wise batch file."""
+    program = service.default_program(session)
+    if format not in payouts.FORMATS:
+        raise HTTPException(400, f"Choose format={' or format='.join(payouts.FORMATS)}.")
+    try:  # the file is written before the response starts, so a wrong ID is still a 404
+        return csv_download(
+            f"payout-{payout_id}-{format}.csv",
+            lambda out: payouts.export_payout(session, program, payout_id, format, out),
+        )
+    except PartnerRuleError:
+        raise HTTPException(404, f"No payout with id {payout_id}.") from None
+
+
+@router.get("/conversions")
+def conversions_page(
+    request: Request, session: SessionDep, user: DashboardUser, status: str = ""
+) -> Response:
+    """Recent conversions, so unmatched events can be reviewed."""
+    program = service.default_program(session)
+    chosen = status if status in CONVERSION_STATUSES else ""
+    context: dict[str, Any] = {
+        "title": "Conversions",
+        "rows": conversions(session, program, chosen),
+        "statuses": CONVERSION_STATUSES,
+        "status": chosen,
+        **page_helpers(),
+    }
+    return render(request, "partners/admin_conversions.html", context)

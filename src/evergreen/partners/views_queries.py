@@ -1,0 +1,167 @@
+"""Read-only queries the program's dashboard pages need: per-partner figures and listings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evergreen.links.models import ClickRollup, Link
+from evergreen.partners.models import (
+    Commission,
+    Conversion,
+    Coupon,
+    Partner,
+    PartnerLink,
+    Payout,
+    PayoutLine,
+    Program,
+    TermsVersion,
+)
+from evergreen.partners.rules import OWED, Status
+
+__all__ = [
+    "Figures",
+    "PayoutRow",
+    "conversions",
+    "coupons_of",
+    "current_terms",
+    "figures_by_partner",
+    "links_of",
+    "payouts",
+]
+
+_OWED = tuple(status.value for status in OWED)
+
+
+@dataclass
+class Figures:
+    """One partner's human clicks and money: owed (pending to payable) and paid, per currency."""
+
+    clicks: int = 0
+    owed: dict[str, Decimal] = field(default_factory=dict)
+    paid: dict[str, Decimal] = field(default_factory=dict)
+
+
+def figures_by_partner(session: Session, partner_ids: Sequence[int]) -> dict[int, Figures]:
+    """Figures of the given partners: two grouped queries, whatever the number of partners."""
+    figures: dict[int, Figures] = defaultdict(Figures)
+    if not partner_ids:
+        return figures
+    clicks = session.execute(
+        select(PartnerLink.partner_id, func.sum(ClickRollup.human))
+        .join(ClickRollup, ClickRollup.link_id == PartnerLink.link_id)
+        .where(ClickRollup.dimension == "all", PartnerLink.partner_id.in_(partner_ids))
+        .group_by(PartnerLink.partner_id)
+    )
+    for partner_id, human in clicks:
+        figures[partner_id].clicks = int(human or 0)
+    money = session.execute(
+        select(
+            Commission.partner_id,
+            Commission.status,
+            Commission.currency,
+            func.sum(Commission.amount),
+        )
+        .where(
+            Commission.partner_id.in_(partner_ids),
+            Commission.status.in_([*_OWED, Status.PAID.value]),
+        )
+        .group_by(Commission.partner_id, Commission.status, Commission.currency)
+    )
+    for partner_id, status, currency, total in money:
+        into = figures[partner_id].paid if status == Status.PAID.value else figures[partner_id].owed
+        into[currency] = into.get(currency, Decimal(0)) + Decimal(total or 0)
+    return figures
+
+
+def links_of(session: Session, partner_id: int) -> list[Link]:
+    """The tracking links a partner owns, by slug."""
+    return list(
+        session.scalars(
+            select(Link)
+            .join(PartnerLink, PartnerLink.link_id == Link.id)
+            .where(PartnerLink.partner_id == partner_id)
+            .order_by(Link.slug)
+        )
+    )
+
+
+def coupons_of(session: Session, partner_id: int) -> list[str]:
+    """A partner's coupon codes."""
+    query = select(Coupon.code).where(Coupon.partner_id == partner_id).order_by(Coupon.code)
+    return list(session.scalars(query))
+
+
+def current_terms(session: Session, program: Program) -> list[TermsVersion]:
+    """The latest version of each group's terms, groups in name order."""
+    latest = (
+        select(TermsVersion.group, func.max(TermsVersion.version).label("version"))
+        .where(TermsVersion.program_id == program.id)
+        .group_by(TermsVersion.group)
+        .subquery()
+    )
+    return list(
+        session.scalars(
+            select(TermsVersion)
+            .join(
+                latest,
+                (latest.c.group == TermsVersion.group) & (latest.c.version == TermsVersion.version),
+            )
+            .where(TermsVersion.program_id == program.id)
+            .order_by(TermsVersion.group)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PayoutRow:
+    """A payout with its totals per currency and how many partner lines it pays."""
+
+    payout: Payout
+    totals: dict[str, Decimal]
+    lines: int
+
+
+def payouts(session: Session, program: Program, limit: int = 100) -> list[PayoutRow]:
+    """The program's payouts, newest first."""
+    rows = list(
+        session.scalars(
+            select(Payout)
+            .where(Payout.program_id == program.id)
+            .order_by(Payout.id.desc())
+            .limit(limit)
+        )
+    )
+    totals: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    counts: dict[int, int] = defaultdict(int)
+    if rows:
+        lines = session.execute(
+            select(PayoutLine.payout_id, PayoutLine.currency, PayoutLine.total).where(
+                PayoutLine.payout_id.in_([row.id for row in rows])
+            )
+        )
+        for payout_id, currency, total in lines:
+            totals[payout_id][currency] = totals[payout_id].get(currency, Decimal(0)) + total
+            counts[payout_id] += 1
+    return [PayoutRow(row, totals[row.id], counts[row.id]) for row in rows]
+
+
+def conversions(
+    session: Session, program: Program, status: str = "", limit: int = 200
+) -> list[tuple[Conversion, str]]:
+    """Recent conversions with the name of the partner they were attributed to (or '')."""
+    query = (
+        select(Conversion, Partner.name)
+        .outerjoin(Partner, Partner.id == Conversion.partner_id)
+        .where(Conversion.program_id == program.id)
+        .order_by(Conversion.received_at.desc(), Conversion.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(Conversion.status == status)
+    return [(row, name or "") for row, name in session.execute(query)]

@@ -1,0 +1,75 @@
+"""The networks API over HTTP: staff routes need a token, the postback needs the secret."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from evergreen.db import Database
+from evergreen.links import service as links
+from evergreen.links.drafts import LinkDraft
+from tests.http_helpers import token_for
+
+
+def test_postbacks_reports_and_earnings_over_http(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    partner = {"Authorization": f"Bearer {token_for(db, people['partner'])}"}
+    with db.session() as session:
+        links.create_link(
+            session, LinkDraft(destination="https://shop.example/", slug="amz", kind="affiliate")
+        )
+    body = {"name": "Awin", "kind": "network"}
+    assert client.post("/api/v1/networks", json=body).status_code == 401
+    assert client.post("/api/v1/networks", json=body, headers=partner).status_code == 403
+    assert client.get("/api/v1/networks/earnings", headers=partner).status_code == 403
+    created = client.post("/api/v1/networks", json=body, headers=staff)
+    assert created.status_code == 201
+    network_id, secret = created.json()["id"], created.json()["postback_secret"]
+    listed = client.get("/api/v1/networks", headers=staff).json()
+    assert "postback_secret" not in listed[0]
+    assigned = client.post(
+        f"/api/v1/networks/{network_id}/links", json={"slug": "amz"}, headers=staff
+    )
+    assert assigned.status_code == 201
+    url = f"/api/v1/networks/{network_id}/postback"
+    sale = {"oid": "o1", "subid": "unknown", "payout": "4.20", "status": "approved"}
+    assert client.get(url, params=sale).status_code == 401
+    assert client.get(url, params={**sale, "secret": "wrong"}).status_code == 401
+    assert client.get("/api/v1/networks/999/postback", params=sale).status_code == 404
+    good = client.get(url, params={**sale, "secret": secret})
+    assert good.status_code == 200, good.text
+    assert good.json()["stored"] is True
+    assert good.json()["matched"] is False
+    posted = client.post(url, params={"secret": secret}, data={**sale, "oid": "o2"})
+    assert posted.status_code == 200
+    assert posted.json()["earning_id"] != good.json()["earning_id"]
+    unreadable = client.get(url, params={"secret": secret, "oid": "o3", "payout": "-1"})
+    assert unreadable.status_code == 200
+    assert unreadable.json()["matched"] is False
+    empty = client.post(url, params={"secret": secret})
+    assert empty.status_code == 422
+    mapping = {"order_id": "id", "commission": "fee", "status": "state"}
+    saved = client.put(f"/api/v1/networks/{network_id}/report-mapping", json=mapping, headers=staff)
+    assert saved.status_code == 200
+    report = "id,fee,state\no1,4.20,reversed\no4,1.00,pending\no5,x,pending\n"
+    imported = client.post(
+        f"/api/v1/networks/{network_id}/reports", content=report,
+        headers={**staff, "Content-Type": "text/csv"},
+    )  # fmt: skip
+    assert imported.json()["created"] == 1
+    assert imported.json()["updated"] == 1
+    assert imported.json()["errors"][0]["line"] == 4
+    again = client.post(
+        f"/api/v1/networks/{network_id}/reports", json={"csv": report}, headers=staff
+    )
+    assert again.json()["created"] == 0
+    assert again.json()["unchanged"] == 2
+    review = client.get("/api/v1/networks/earnings?matched=false", headers=staff).json()
+    assert {e["order_id"] for e in review} == {"o1", "o2", "o3", "o4"}
+    figures = client.get("/api/v1/networks/earnings/report?by=month", headers=staff)
+    assert figures.status_code == 200
+    (month,) = figures.json()
+    assert month["approved"] == "4.20"
+    assert month["pending"] == "1.00"
+    assert client.get("/api/v1/networks/earnings/report?by=x", headers=staff).status_code == 422
