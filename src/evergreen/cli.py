@@ -14,6 +14,7 @@ from evergreen.config import SettingsError, get_settings
 from evergreen.console import failure
 from evergreen.finance import cli as finance_cli
 from evergreen.links import cli as links_cli
+from evergreen.partners import cli as partners_cli
 
 __all__ = ["app", "main"]
 
@@ -27,6 +28,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(accounts_cli.user_app, name="user")
 app.add_typer(accounts_cli.token_app, name="token")
 app.add_typer(links_cli.app, name="links")
+app.add_typer(partners_cli.app, name="partners")
+app.add_typer(partners_cli.networks_app, name="networks")
 app.add_typer(finance_cli.app, name="finance")
 app.command("init")(accounts_cli.init)
 console = Console(stderr=True)

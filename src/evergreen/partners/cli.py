@@ -1,0 +1,177 @@
+"""`evergreen partners …` and `evergreen networks …`: payouts, statements, approvals, imports."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from evergreen.console import err, failure, migrated_database
+from evergreen.db import utcnow
+from evergreen.partners import networks, payouts, service
+from evergreen.partners.lifecycle import approve_due
+from evergreen.partners.models import Partner
+from evergreen.partners.rules import PartnerRuleError
+
+__all__ = ["app", "networks_app"]
+
+app = typer.Typer(
+    help="Your affiliate program: partners, approvals, payouts, statements.", no_args_is_help=True
+)
+payout_app = typer.Typer(help="Payout batches.", no_args_is_help=True)
+app.add_typer(payout_app, name="payout")
+networks_app = typer.Typer(help="Your own affiliate income from networks.", no_args_is_help=True)
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")]
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {out}", highlight=False)
+
+
+@app.command("list")
+def list_partners(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Every partner of the program."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            program = service.default_program(session)
+            rows = [
+                {"id": p.id, "name": p.name, "email": p.email, "group": p.group, "status": p.status}
+                for p in session.scalars(select(Partner).where(Partner.program_id == program.id))
+            ]
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("id", "name", "email", "group", "status")
+    for row in rows:
+        table.add_row(*(str(row[k]) for k in ("id", "name", "email", "group", "status")))
+    Console().print(table)
+
+
+@app.command("approve-due")
+def approve() -> None:
+    """Approve every commission whose holding period has passed (the hourly job does this too)."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            count = approve_due(session, service.default_program(session), utcnow(), actor="cli")
+    finally:
+        db.dispose()
+    typer.echo(f"Approved {count} commission{'s' if count != 1 else ''}.")
+
+
+@app.command("statement")
+def statement(
+    partner_id: Annotated[int, typer.Argument(help="The partner's id (see `partners list`).")],
+    out: OutOpt = None,
+) -> None:
+    """A partner's statement as CSV."""
+    db = migrated_database()
+    buffer = io.StringIO()
+    try:
+        with db.session() as session:
+            program = service.default_program(session)
+            try:
+                partner = service.get_partner(session, program, partner_id)
+            except PartnerRuleError as exc:
+                raise failure(exc.message) from None
+            payouts.statement(session, program, partner.id, buffer)
+    finally:
+        db.dispose()
+    _write(buffer.getvalue(), out)
+
+
+@payout_app.command("create")
+def payout_create() -> None:
+    """Batch every approved commission of partners above the threshold."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            program = service.default_program(session)
+            payout = payouts.create_payout(session, program, actor="cli", now=utcnow())
+            number = payout.id if payout is not None else None
+    finally:
+        db.dispose()
+    if number is None:
+        typer.echo("Nothing is due: no partner is above the payout threshold.")
+        return
+    typer.echo(
+        f"Payout {number} created. Export it with: evergreen partners payout export {number}"
+    )
+
+
+@payout_app.command("export")
+def payout_export(
+    payout_id: Annotated[int, typer.Argument()],
+    format: Annotated[str, typer.Option(help="paypal or wise.")] = "paypal",
+    out: OutOpt = None,
+) -> None:
+    """A payout as a PayPal Payouts or Wise batch CSV."""
+    db = migrated_database()
+    buffer = io.StringIO()
+    try:
+        with db.session() as session:
+            program = service.default_program(session)
+            try:
+                payouts.export_payout(session, program, payout_id, format, buffer)
+            except PartnerRuleError as exc:
+                raise failure(f"{exc.field}: {exc.message}") from None
+    finally:
+        db.dispose()
+    _write(buffer.getvalue(), out)
+
+
+@payout_app.command("paid")
+def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
+    """Record that a payout was sent: its commissions become paid."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            program = service.default_program(session)
+            try:
+                payouts.mark_paid(session, program, payout_id, actor="cli", now=utcnow())
+            except PartnerRuleError as exc:
+                raise failure(exc.message) from None
+    finally:
+        db.dispose()
+    typer.echo(f"Payout {payout_id} marked paid.")
+
+
+@networks_app.command("import")
+def import_report(
+    network_id: Annotated[int, typer.Argument(help="The network's id.")],
+    file: Annotated[Path, typer.Argument(help="The network's commission report (CSV).")],
+) -> None:
+    """Import a commission report with the network's saved column mapping (re-importable)."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise failure(f"cannot read {file}: {exc}") from None
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            try:
+                network = networks.get_network(session, network_id)
+            except networks.NetworkNotFound as exc:
+                raise failure(str(exc)) from None
+            result = networks.import_report(session, network, text, utcnow())
+    finally:
+        db.dispose()
+    typer.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
+    for line, field, message in result.errors:
+        err.print(f"[yellow]Skipped[/] line {line}: {field}: {message}", soft_wrap=True)
+    if result.errors:
+        raise typer.Exit(1)
