@@ -23,6 +23,7 @@ from evergreen.links.runtime import LinkRuntime
 from evergreen.partners import api as partners_api
 from evergreen.partners import networks_api
 from evergreen.partners import portal as partners_portal
+from evergreen.partners import signup as partners_signup
 from evergreen.partners import views as partners_views
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
@@ -126,6 +127,7 @@ def create_app(
     app.include_router(accounts_views.router)
     app.include_router(links_views.router)
     app.include_router(partners_portal.router)
+    app.include_router(partners_signup.router)
     app.include_router(partners_views.router)
     app.include_router(pages.dashboard)
     app.include_router(_api_router())
