@@ -25,6 +25,7 @@ from evergreen.partners import networks_api
 from evergreen.partners import portal as partners_portal
 from evergreen.partners import signup as partners_signup
 from evergreen.partners import views as partners_views
+from evergreen.partners import views_earnings as partners_earnings
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(links_views.router)
     app.include_router(partners_portal.router)
     app.include_router(partners_signup.router)
+    app.include_router(partners_earnings.router)
     app.include_router(partners_views.router)
     app.include_router(pages.dashboard)
     app.include_router(_api_router())

@@ -1,0 +1,76 @@
+"""Dashboard page of the owner's own affiliate income: networks, earnings and what to review."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from evergreen.partners import networks
+from evergreen.partners.networks_earnings import earnings
+from evergreen.partners.networks_rules import NetworkRuleError
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+_BREAKDOWNS = ("link", "channel", "sub1", "network")
+
+
+def _month_bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Monthly earnings as bar heights (0 to 100) for the chart, the residual stream at a glance."""
+    top = max((Decimal(r["earnings"]) for r in rows), default=Decimal(0))
+    return [
+        {**r, "height": int(Decimal(r["earnings"]) * 100 / top) if top > 0 else 0}
+        for r in sorted(rows, key=lambda r: r["key"])
+    ]
+
+
+def _context(session: SessionDep, by: str) -> dict[str, Any]:
+    breakdown = by if by in _BREAKDOWNS else "link"
+    months = [row.to_dict() for row in earnings(session, "month")]
+    return {
+        "title": "Affiliate income",
+        "networks": networks.list_networks(session),
+        "months": _month_bars(months),
+        "by": breakdown,
+        "breakdowns": _BREAKDOWNS,
+        "rows": [row.to_dict() for row in earnings(session, breakdown)],
+        "unmatched": networks.list_earnings(session, matched=False, limit=50),
+    }
+
+
+@router.get("/partners/earnings")
+def earnings_page(
+    request: Request, session: SessionDep, user: DashboardUser, by: str = "link"
+) -> Response:
+    """Earnings by month (chart) and by link, channel, sub-ID or network, with EPC."""
+    return render(request, "partners/admin_earnings.html", _context(session, by))
+
+
+@router.post("/partners/earnings/networks")
+def add_network(
+    request: Request,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    name: Annotated[str, Form()] = "",
+    kind: Annotated[str, Form()] = "network",
+) -> Response:
+    """Owner only: add a network and show its postback URL with the secret, this once."""
+    try:
+        network, secret = networks.create_network(session, name, kind=kind)
+    except NetworkRuleError as exc:
+        context = {**_context(session, "link"), "error": f"{exc.field}: {exc.message}"}
+        return render(request, "partners/admin_earnings.html", context, status_code=400)
+    base = request.app.state.settings.base_url
+    context = _context(session, "link")
+    context["created"] = {
+        "name": network.name,
+        "postback_url": f"{base}/api/v1/networks/{network.id}/postback?secret={secret}",
+    }
+    return render(request, "partners/admin_earnings.html", context)

@@ -1,0 +1,61 @@
+"""The affiliate-income page: networks added by the owner, postbacks shown by month and link."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from evergreen.db import Database
+from tests.http_helpers import csrf_from, sign_in
+
+
+def test_owner_adds_a_network_and_sees_postbacks(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    sign_in(client, people["owner"])
+    page = client.get("/partners/earnings")
+    assert page.status_code == 200
+    assert "No earnings yet." in page.text
+    bad = client.post(
+        "/partners/earnings/networks", data={"name": "", "csrf_token": csrf_from(page.text)}
+    )
+    assert bad.status_code == 400
+    assert "name:" in bad.text
+    added = client.post(
+        "/partners/earnings/networks",
+        data={"name": "ShareSale <b>", "kind": "network", "csrf_token": csrf_from(page.text)},
+    )
+    assert added.status_code == 200
+    assert "ShareSale &lt;b&gt;" in added.text
+    match = re.search(
+        r'id="postback-url">[^<]*?(/api/v1/networks/\d+/postback\?secret=\w+)', added.text
+    )
+    assert match
+    postback = client.get(
+        match.group(1) + "&subid=nope&oid=A-1&amount=100&payout=12.50&currency=USD&status=approved"
+    )
+    assert postback.status_code == 200
+    assert postback.json()["matched"] is False
+    again = client.get("/partners/earnings")
+    assert "A-1" in again.text  # kept for review, never dropped
+    assert "12.50" in again.text
+    assert "<svg" in again.text
+
+
+def test_staff_see_income_but_only_the_owner_adds_networks(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    sign_in(client, people["staff"])
+    page = client.get("/partners/earnings")
+    assert page.status_code == 200
+    assert "Add network" not in page.text
+    refused = client.post(
+        "/partners/earnings/networks", data={"name": "X", "csrf_token": csrf_from(page.text)}
+    )
+    assert refused.status_code == 403
+
+
+def test_partners_cannot_open_the_income_page(client: TestClient, people: dict[str, str]) -> None:
+    sign_in(client, people["partner"])
+    assert client.get("/partners/earnings").status_code == 403
