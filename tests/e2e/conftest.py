@@ -61,6 +61,20 @@ class Server:
             time.sleep(0.05)
         raise AssertionError(f"server never printed {pattern!r}; output:\n" + "".join(self.lines))
 
+    def cli(self, *args: str, password: str | None = None) -> str:
+        """Run `evergreen ARGS` on this server's data folder (password on stdin); its stdout."""
+        done = subprocess.run(
+            [sys.executable, "-m", "evergreen.cli", *args],
+            input="" if password is None else password + "\n",
+            capture_output=True,
+            text=True,
+            env={"EVERGREEN_DATA_DIR": str(self.data_dir), "PATH": "/usr/bin:/bin"},
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
     def stop(self) -> int:
         """SIGTERM, as a service manager would, and return the exit code."""
         if self.process.poll() is None:

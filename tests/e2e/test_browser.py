@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
@@ -60,24 +58,7 @@ def test_owner_from_init_signs_in_and_creates_an_api_token(server: Server, page:
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "evergreen.cli",
-            "init",
-            "--email",
-            "me@example.com",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env={"EVERGREEN_DATA_DIR": str(server.data_dir), "PATH": "/usr/bin:/bin"},
-        timeout=60,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
+    server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
 
     page.goto(server.url + "/account/tokens")
     page.get_by_label("Email").fill("me@example.com")

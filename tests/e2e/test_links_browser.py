@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,24 +49,7 @@ def landing() -> Iterator[str]:
 
 
 def _init_owner(server: Server) -> None:
-    created = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "evergreen.cli",
-            "init",
-            "--email",
-            "me@example.com",
-            "--password-stdin",
-        ],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env={"EVERGREEN_DATA_DIR": str(server.data_dir), "PATH": "/usr/bin:/bin"},
-        timeout=60,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
+    server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
 
 
 def test_create_link_follow_it_and_see_the_click(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, Server
@@ -14,17 +11,7 @@ PASSWORD = "a long enough passphrase"
 
 
 def _init_owner(server: Server) -> None:
-    created = subprocess.run(
-        [sys.executable, "-m", "evergreen.cli", "init", "--email", "me@example.com",
-         "--password-stdin"],
-        input=PASSWORD + "\n",
-        capture_output=True,
-        text=True,
-        env={"EVERGREEN_DATA_DIR": str(server.data_dir), "PATH": "/usr/bin:/bin"},
-        timeout=60,
-        check=False,
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
 
 
 def test_add_and_approve_a_partner_then_set_terms(server: Server, page: object) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import urllib.request
 from typing import Any
 
@@ -17,20 +15,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
 OWNER = "owner@example.com"
 PARTNER = "pat@partner.example"
-
-
-def _cli(server: Server, *args: str, password: bool = False) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "evergreen.cli", *args],
-        input=PASSWORD + "\n" if password else "",
-        capture_output=True,
-        text=True,
-        env={"EVERGREEN_DATA_DIR": str(server.data_dir), "PATH": "/usr/bin:/bin"},
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _post(server: Server, token: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -48,10 +32,12 @@ def _post(server: Server, token: str, path: str, body: dict[str, Any]) -> dict[s
 
 def _program(server: Server) -> None:
     """The owner, a partner account, and through the API: terms, partner, link, coupon, sale."""
-    _cli(server, "init", "--email", OWNER, "--password-stdin", password=True)
-    _cli(server, "user", "create", "--role", "partner", "--email", PARTNER, "--password-stdin",
-         password=True)  # fmt: skip
-    found = re.search(r"evg_\S+", _cli(server, "token", "create", "--email", OWNER))
+    server.cli("init", "--email", OWNER, "--password-stdin", password=PASSWORD)
+    server.cli(
+        "user", "create", "--role", "partner", "--email", PARTNER, "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    found = re.search(r"evg_\S+", server.cli("token", "create", "--email", OWNER))
     assert found, "no token printed"
     token = found.group(0)
     _post(server, token, "/partners/terms", {"kind": "percent", "rate": "25"})
