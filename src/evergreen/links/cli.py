@@ -17,7 +17,7 @@ from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
 from evergreen.links import csvio, qr, service
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_pending
+from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.rules import LinkRuleError
 from evergreen.links.schemas import link_out
 from evergreen.links.spool import SpoolReader
@@ -30,14 +30,8 @@ app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
 
 def _flush(db: Database) -> int:
     """Ingest clicks still in this machine's spool so figures include every answered click."""
-    from datetime import timedelta
-
     settings = get_settings()
-    policy = ClickPolicy(
-        unique_window=timedelta(minutes=settings.click_unique_minutes),
-        flood_per_minute=settings.click_flood_per_minute,
-    )
-    return ingest_pending(db, SpoolReader(Path(settings.data_dir) / "spool"), policy)
+    return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
 
 
 def _print_json(value: Any) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
+from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
 from evergreen.links.rules import (
@@ -33,9 +35,11 @@ __all__ = [
     "ClickPolicy",
     "add_rollups",
     "agent_of",
+    "count_click",
     "ingest_pending",
     "ingest_records",
     "rollup_pairs",
+    "spool_folder",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,38 @@ class ClickPolicy:
 
     unique_window: timedelta = timedelta(hours=1)
     flood_per_minute: int = 30
+
+    @classmethod
+    def of(cls, settings: Settings) -> ClickPolicy:
+        """The policy the owner configured (EVERGREEN_CLICK_* settings)."""
+        return cls(
+            unique_window=timedelta(minutes=settings.click_unique_minutes),
+            flood_per_minute=settings.click_flood_per_minute,
+        )
+
+
+def spool_folder(settings: Settings) -> Path:
+    """Where this machine's redirects spool their clicks."""
+    return Path(settings.data_dir) / "spool"
+
+
+def count_click(
+    counts: dict[tuple[int, date, str, str], list[int]],
+    link_id: int,
+    day: date,
+    pairs: list[tuple[str, str]],
+    *,
+    human: bool,
+    unique: bool,
+) -> None:
+    """Add one click to the rollup counters (total, human, unique) of each of its dimensions."""
+    for dimension, value in pairs:
+        bucket = counts[(link_id, day, dimension, value)]
+        bucket[0] += 1
+        if human:
+            bucket[1] += 1
+            if unique:
+                bucket[2] += 1
 
 
 @lru_cache(maxsize=20_000)
@@ -259,16 +295,8 @@ def ingest_records(
                 str(record.get("d", ""))[:2048],
             )
         )  # fmt: skip
-        human = klass is ClickClass.HUMAN
-        for dimension, value in rollup_pairs(
-            klass.value, country, host, device, os_family, browser, sub
-        ):
-            bucket = counts[(link_id, day, dimension, value)]
-            bucket[0] += 1
-            if human:
-                bucket[1] += 1
-                if unique:
-                    bucket[2] += 1
+        pairs = rollup_pairs(klass.value, country, host, device, os_family, browser, sub)
+        count_click(counts, link_id, day, pairs, human=klass is ClickClass.HUMAN, unique=unique)
     _insert_clicks(session, rows)
     add_rollups(session, counts)
     return len(rows)

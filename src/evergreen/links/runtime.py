@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -21,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.drafts import targets_of
-from evergreen.links.ingest import ClickPolicy, ingest_pending
+from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.models import Link, VisitorSalt
 from evergreen.links.rules import Targets
 from evergreen.links.spool import ClickSpool, SpoolReader
@@ -153,13 +152,10 @@ class LinkRuntime:
         self.ingest = ingest
         self.db = db
         self.secret = secret
-        folder = Path(settings.data_dir) / "spool"
+        folder = spool_folder(settings)
         self.spool = ClickSpool(folder, sync_interval=settings.click_sync_ms / 1000)
         self.reader = SpoolReader(folder)
-        self.policy = ClickPolicy(
-            unique_window=timedelta(minutes=settings.click_unique_minutes),
-            flood_per_minute=settings.click_flood_per_minute,
-        )
+        self.policy = ClickPolicy.of(settings)
         self.cache = _SlugCache(db)
         self.salt = _Salt(db)
         self.internal_networks = [

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from evergreen.links.ingest import add_rollups, rollup_pairs
+from evergreen.links.ingest import add_rollups, count_click, rollup_pairs
 from evergreen.links.models import Click, ClickRollup, HumanAgent, Link
 from evergreen.links.rules import ClickClass
 
@@ -159,11 +159,7 @@ def rebuild_rollups(session: Session, link_id: int) -> None:
             click.browser, click.sub or {},
         )  # fmt: skip
         human = click.klass == ClickClass.HUMAN.value
-        for dimension, value in pairs:
-            bucket = counts[(link_id, click.at.date(), dimension, value)]
-            bucket[0] += 1
-            bucket[1] += human
-            bucket[2] += human and click.is_unique
+        count_click(counts, link_id, click.at.date(), pairs, human=human, unique=click.is_unique)
     add_rollups(session, counts)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evergreen.accounts.errors import AccountError
 from evergreen.accounts.service import normalize_email
 from evergreen.db import utcnow
 from evergreen.links import service as links
@@ -61,8 +62,8 @@ def create_partner(
         raise PartnerRuleError("group", "must be at most 50 characters")
     try:
         address = normalize_email(email)
-    except Exception as exc:  # AccountError carries the reason
-        raise PartnerRuleError("email", str(exc)) from None
+    except AccountError as exc:
+        raise PartnerRuleError("email", exc.message) from None
     taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
     if session.scalar(taken) is not None:
         raise PartnerRuleError("email", f"{address} is already a partner")
