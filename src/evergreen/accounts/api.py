@@ -11,6 +11,7 @@ from evergreen.accounts import service as accounts
 from evergreen.accounts.errors import AccountError
 from evergreen.accounts.models import ApiToken, User
 from evergreen.web.deps import ApiOwner, ApiUser, SessionDep
+from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -84,7 +85,7 @@ def create_token(body: TokenCreate, user: ApiUser, session: SessionDep) -> Token
     try:
         token, raw = accounts.create_token(session, user, body.name)
     except AccountError as exc:
-        raise HTTPException(422, [{"field": exc.field, "message": exc.message}]) from None
+        raise field_error(exc.field or "name", exc.message) from None
     return TokenCreated(**TokenOut.of(token).model_dump(), token=raw)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 
 from evergreen.finance import schemas as s
 from evergreen.finance.errors import FinanceInputError
 from evergreen.web.deps import ApiStaff
+from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -17,19 +18,14 @@ router = APIRouter(prefix="/finance", tags=["finance"])
 Json = dict[str, Any]
 
 
-def _unprocessable(field: str, message: str) -> HTTPException:
-    """422 in the same shape as the app's request validation errors."""
-    return HTTPException(422, [{"field": field, "message": message, "loc": ["body", field]}])
-
-
 def _answer(run: Callable[[], Any]) -> Json:
     """Run one model; its input errors (and arithmetic it could not do) are the caller's 422."""
     try:
         result: Mapping[str, object] = s.to_json(run())
     except FinanceInputError as exc:
-        raise _unprocessable(exc.field, exc.message) from None
+        raise field_error(exc.field, exc.message) from None
     except ArithmeticError:
-        raise _unprocessable("input", "the numbers overflow; check units and magnitudes") from None
+        raise field_error("input", "the numbers overflow; check units and magnitudes") from None
     return dict(result)
 
 

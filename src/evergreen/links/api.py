@@ -14,16 +14,11 @@ from evergreen.links.rules import LinkRuleError
 from evergreen.links.schemas import LinkIn, LinkOut, link_out
 from evergreen.links.stats import link_stats, mark_agent_human
 from evergreen.web.deps import ApiStaff, SessionDep
+from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/links", tags=["links"])
-
-
-def _invalid(exc: LinkRuleError) -> HTTPException:
-    return HTTPException(
-        422, [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
-    )
 
 
 def _out(request: Request, link: Any, warnings: list[str] | None = None) -> LinkOut:
@@ -75,7 +70,7 @@ def create_link(request: Request, body: LinkIn, session: SessionDep, user: ApiSt
     try:
         saved = service.create_link(session, body.draft())
     except LinkRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return _out(request, saved.link, saved.warnings)
 
 
@@ -160,7 +155,7 @@ def update_link(
     except service.LinkNotFound as exc:
         raise HTTPException(404, str(exc)) from None
     except LinkRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return _out(request, saved.link, saved.warnings)
 
 

@@ -18,17 +18,12 @@ from evergreen.partners.lifecycle import approve_due, change_status
 from evergreen.partners.models import Commission, Conversion, Partner
 from evergreen.partners.rules import EventType, PartnerRuleError
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/partners", tags=["partners"])
 Money = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4)]
-
-
-def _invalid(exc: PartnerRuleError) -> HTTPException:
-    return HTTPException(
-        422, [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
-    )
 
 
 class PartnerIn(BaseModel):
@@ -75,7 +70,7 @@ def create_partner(body: PartnerIn, session: SessionDep, user: ApiStaff) -> Part
     try:
         return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
     except PartnerRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
 
 
 class StatusIn(BaseModel):
@@ -117,7 +112,7 @@ def assign_link(
         partner = service.get_partner(session, program, partner_id)
         row = service.assign_link(session, partner, body.slug)
     except PartnerRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
 
 
@@ -131,7 +126,7 @@ def add_coupon(
         partner = service.get_partner(session, program, partner_id)
         coupon = service.add_coupon(session, partner, body.code)
     except PartnerRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return {"partner_id": partner.id, "code": coupon.code}
 
 
@@ -155,7 +150,7 @@ def add_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, A
     try:
         row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
     except PartnerRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return {"id": row.id, "group": row.group, "version": row.version}
 
 
@@ -224,7 +219,7 @@ def record(
     try:
         result = record_conversion(session, program, data, actor=user.email)
     except PartnerRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     if result.duplicate:
         response.status_code = 200
     conversion: Conversion = result.conversion
@@ -359,7 +354,7 @@ def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[st
     try:
         endpoint = webhooks.add_endpoint(session, program, body.url, body.events)
     except PartnerRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return {
         "id": endpoint.id,
         "url": endpoint.url,

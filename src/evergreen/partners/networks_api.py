@@ -17,18 +17,13 @@ from evergreen.partners.models import Earning, Network
 from evergreen.partners.networks_earnings import earnings
 from evergreen.partners.networks_rules import NetworkRuleError, secret_matches
 from evergreen.web.deps import ApiStaff, SessionDep
+from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 _BODY_LIMIT = 64 * 1024
 _REPORT_LIMIT = 20 * 1024 * 1024
-
-
-def _invalid(exc: NetworkRuleError) -> HTTPException:
-    return HTTPException(
-        422, [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
-    )
 
 
 def _network(session: SessionDep, network_id: int) -> Network:
@@ -69,7 +64,7 @@ def create_network(body: NetworkIn, session: SessionDep, user: ApiStaff) -> dict
     try:
         row, secret = networks.create_network(session, **body.model_dump())
     except NetworkRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     out = _out(row)
     out["postback_secret"] = secret
     out["postback_url"] = f"/api/v1/networks/{row.id}/postback?secret={secret}"
@@ -91,7 +86,7 @@ def assign_link(
     try:
         row = networks.assign_link(session, network, body.slug)
     except NetworkRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
 
 
@@ -104,7 +99,7 @@ def save_report_mapping(
     try:
         return _out(networks.save_report_mapping(session, network, body))
     except NetworkRuleError as exc:
-        raise _invalid(exc) from None
+        raise field_error(exc.field, exc.message) from None
 
 
 async def _report_text(request: Request) -> str:
