@@ -28,7 +28,8 @@ from evergreen import migrate
 from evergreen.db import Database
 from evergreen.links import service
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, add_rollups, ingest_pending
+from evergreen.links.ingest import ClickPolicy, ingest_pending
+from evergreen.links.rollups import add_rollups
 from evergreen.links.spool import ClickSpool, SpoolReader
 from evergreen.links.stats import link_stats
 

@@ -166,9 +166,72 @@ def test_clicks_for_deleted_links_and_corrupt_lines_are_skipped(
     spool = ClickSpool(folder)
     spool.append(click(link_id, v="ok"))
     spool.append(click(999_999, v="gone"))
+    spool.append(click(link_id, v="long id", id="f" * 40))  # would not fit the column
+    spool.append(click(str(link_id), v="text link id"))
     spool.close()
     segment = next(folder.glob("*.clicks"))
     with segment.open("ab") as handle:
         handle.write(b"{not json\n")
     assert ingest_pending(db, SpoolReader(folder), POLICY) == 1
     assert list(folder.glob("*.clicks")) == []
+
+
+def test_a_long_running_ingester_remembers_visitors_across_passes(
+    db: Database, tmp_path: Path
+) -> None:
+    link_id = _link(db)
+    folder = tmp_path / "spool"
+    memory = POLICY.memory()
+    t0 = time.time() - 7200
+    for at in (t0, t0 + 10, t0 + 3700):  # repeat within the hour, then a new visit
+        spool = ClickSpool(folder)
+        spool.append(click(link_id, t=at, v="alice"))
+        spool.close()
+        assert ingest_pending(db, SpoolReader(folder), POLICY, memory=memory) == 1
+    with db.session() as session:
+        stats = link_stats(session, link_id)
+        uniques = list(session.scalars(select(Click.is_unique).order_by(Click.at)))
+    assert (stats.clicks, stats.unique_clicks) == (3, 2)
+    assert uniques == [True, False, True]
+
+
+def test_the_memory_reloads_when_another_ingester_stored_clicks(
+    db: Database, tmp_path: Path
+) -> None:
+    link_id = _link(db)
+    t0 = time.time()
+    memory = POLICY.memory()
+    # This ingester has seen the link (bob only) ...
+    _spool(tmp_path / "a", [click(link_id, t=t0, v="bob")])
+    ingest_pending(db, SpoolReader(tmp_path / "a"), POLICY, memory=memory)
+    # ... another one (another machine's spool) stores alice's click ...
+    _ingest(db, tmp_path / "b", [click(link_id, t=t0 + 5, v="alice")])
+    # ... so alice's second click within the hour is a repeat, not a unique one.
+    _spool(tmp_path / "a", [click(link_id, t=t0 + 10, v="alice")])
+    ingest_pending(db, SpoolReader(tmp_path / "a"), POLICY, memory=memory)
+    with db.session() as session:
+        stats = link_stats(session, link_id)
+    assert (stats.clicks, stats.unique_clicks) == (3, 2)
+
+
+def test_segments_of_several_writers_are_ingested_in_time_order(
+    db: Database, tmp_path: Path
+) -> None:
+    link_id = _link(db)
+    t0 = time.time()
+    folder = tmp_path / "spool"
+    # Two web processes, each with its own segment; the later click was spooled first.
+    _spool(folder, [click(link_id, t=t0 + 30, v="alice", id=f"{2:031x}a")])
+    _spool(folder, [click(link_id, t=t0, v="alice", id=f"{1:031x}a")])
+    assert ingest_pending(db, SpoolReader(folder), POLICY) == 2
+    with db.session() as session:
+        rows = session.execute(select(Click.at, Click.is_unique).order_by(Click.at)).all()
+    assert [unique for _at, unique in rows] == [True, False]
+    assert list(folder.glob("*.clicks")) == []
+
+
+def _spool(folder: Path, records: list[dict[str, Any]]) -> None:
+    spool = ClickSpool(folder)
+    for record in records:
+        spool.append(record)
+    spool.close()

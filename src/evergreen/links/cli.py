@@ -22,16 +22,18 @@ from evergreen.links.rules import LinkRuleError
 from evergreen.links.schemas import link_out
 from evergreen.links.spool import SpoolReader
 from evergreen.links.stats import link_stats, mark_agent_human
+from evergreen.links.visitors import VisitorMemory
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
 
 
-def _flush(db: Database) -> int:
+def _flush(db: Database, memory: VisitorMemory | None = None) -> int:
     """Ingest clicks still in this machine's spool so figures include every answered click."""
     settings = get_settings()
-    return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
+    reader = SpoolReader(spool_folder(settings))
+    return ingest_pending(db, reader, ClickPolicy.of(settings), memory=memory)
 
 
 def _print_json(value: Any) -> None:
@@ -262,10 +264,11 @@ def ingest(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     total = 0
+    memory = ClickPolicy.of(get_settings()).memory()  # kept across passes
     try:
         while True:
             try:
-                total += _flush(db)
+                total += _flush(db, memory)
             except Exception as exc:  # the database may be away: clicks wait in the spool
                 err.print(f"ingestion failed, retrying: {exc}", soft_wrap=True, highlight=False)
                 if not follow:
@@ -274,7 +277,7 @@ def ingest(
             if not follow or stop.wait(interval) or os.getppid() != parent:
                 break
         try:
-            total += _flush(db)  # whatever arrived while stopping
+            total += _flush(db, memory)  # whatever arrived while stopping
         except Exception as exc:  # left in the spool for the next ingester
             err.print(f"final ingestion failed: {exc}", soft_wrap=True, highlight=False)
     finally:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -20,35 +21,21 @@ from ua_parser import parse as parse_user_agent
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
-from evergreen.links.rules import (
-    SUB_PARAMS,
-    ClickClass,
-    classify,
-    device_type,
-    is_flood,
-    is_unique,
-    referrer_host,
-)
-from evergreen.links.spool import SpoolReader
+from evergreen.links.rollups import ClickColumns, add_rollups, tally
+from evergreen.links.rules import classify, device_type, referrer_host
+from evergreen.links.spool import Segment, SpoolReader
+from evergreen.links.visitors import VisitorMemory
 
 __all__ = [
     "ClickPolicy",
-    "add_rollups",
     "agent_of",
-    "count_click",
     "ingest_pending",
     "ingest_records",
-    "rollup_pairs",
     "spool_folder",
 ]
 
 log = logging.getLogger(__name__)
-ROLLUP_DIMENSIONS = (
-    "all", "class", "country", "referrer", "device", "os", "browser",
-    *SUB_PARAMS, "utm_source", "utm_medium", "utm_campaign",
-)  # fmt: skip
 _crawlers = CrawlerDetect()
-_SUB_DIMENSIONS = (*SUB_PARAMS, "utm_source", "utm_medium", "utm_campaign")
 
 
 @dataclass(frozen=True)
@@ -66,29 +53,14 @@ class ClickPolicy:
             flood_per_minute=settings.click_flood_per_minute,
         )
 
+    def memory(self) -> VisitorMemory:
+        """An empty memory of recent clicks under this policy."""
+        return VisitorMemory(self.unique_window.total_seconds(), self.flood_per_minute)
+
 
 def spool_folder(settings: Settings) -> Path:
     """Where this machine's redirects spool their clicks."""
     return Path(settings.data_dir) / "spool"
-
-
-def count_click(
-    counts: dict[tuple[int, date, str, str], list[int]],
-    link_id: int,
-    day: date,
-    pairs: list[tuple[str, str]],
-    *,
-    human: bool,
-    unique: bool,
-) -> None:
-    """Add one click to the rollup counters (total, human, unique) of each of its dimensions."""
-    for dimension, value in pairs:
-        bucket = counts[(link_id, day, dimension, value)]
-        bucket[0] += 1
-        if human:
-            bucket[1] += 1
-            if unique:
-                bucket[2] += 1
 
 
 @lru_cache(maxsize=20_000)
@@ -108,83 +80,12 @@ def agent_of(user_agent: str) -> tuple[str, str, str]:
     return device_type(os_family, device_family), os_family[:40], browser[:40]
 
 
-class _Visitors:
-    """What the ingester knows of each (link, visitor): the last click and the last minute's.
-
-    Loaded from the database once per key and then kept current in memory for the whole pass,
-    so uniqueness and flooding cost two small queries per batch, not one per click.
-    """
-
-    def __init__(self, policy: ClickPolicy) -> None:
-        self.window = policy.unique_window.total_seconds()
-        self.keep = policy.flood_per_minute
-        self.last: dict[tuple[int, str], float] = {}
-        self.recent: dict[tuple[int, str], deque[float]] = {}
-
-    def load(self, session: Session, keys: set[tuple[int, str]], since: float) -> None:
-        """Fetch the history of keys not seen yet in this pass."""
-        missing = sorted(k for k in keys if k not in self.last)
-        for key in missing:
-            self.last[key] = -1.0
-            self.recent[key] = deque(maxlen=self.keep)
-        visitors = sorted({visitor for _link, visitor in missing})
-        horizon = since - max(self.window, 60.0)
-        minute = since - 60.0
-        connection = session.connection()
-        sqlite = connection.dialect.name == "sqlite"
-        # Plain driver rows: this runs for every batch and can return many thousands of times.
-        cutoff: Any = _sqlite_time(horizon)[0] if sqlite else datetime.fromtimestamp(horizon, UTC)
-        for start in range(0, len(visitors), 900):
-            chunk = visitors[start : start + 900]
-            mark = "?" if sqlite else "%s"
-            marks = ", ".join([mark] * len(chunk))  # placeholders only; values are bound
-            sql = f"SELECT link_id, visitor, at FROM clicks WHERE at >= {mark} AND visitor IN ({marks}) ORDER BY at"  # noqa: E501, S608
-            for link_id, visitor, at in connection.exec_driver_sql(sql, (cutoff, *chunk)):
-                key = (link_id, visitor)
-                if key not in self.recent:
-                    continue
-                moment = _epoch(at)
-                if moment > self.last[key]:
-                    self.last[key] = moment
-                if moment > minute:
-                    self.recent[key].append(moment)
-
-    def see(self, key: tuple[int, str], now: float) -> tuple[bool, bool]:
-        """(unique, flood) for a click now, then remember it."""
-        last = self.last[key]
-        recent = self.recent[key]
-        flood = is_flood(recent, now, self.keep)
-        unique = is_unique(last if last >= 0 else None, now, self.window)
-        self.last[key] = now
-        recent.append(now)
-        return unique, flood
-
-
-def rollup_pairs(
-    klass: str, country: str, referrer: str, device: str, os: str, browser: str,
-    sub: dict[str, str],
-) -> list[tuple[str, str]]:  # fmt: skip
-    """The (dimension, value) pairs one click is counted under."""
-    pairs = [
-        ("all", ""),
-        ("class", klass),
-        ("country", country or "unknown"),
-        ("referrer", referrer or "direct"),
-        ("device", device or "unknown"),
-        ("os", os or "unknown"),
-        ("browser", browser or "unknown"),
-    ]
-    for name in _SUB_DIMENSIONS:
-        value = sub.get(name)
-        if value:
-            pairs.append((name, value[:255]))
-    return pairs
-
-
 def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records the redirect could have written (one bad line must not block its batch)."""
     good: list[dict[str, Any]] = []
     for record in records:
-        if "_corrupt" in record or not record.get("id") or not record.get("l"):
+        click_id, link_id = record.get("id"), record.get("l")
+        if not (isinstance(click_id, str) and 0 < len(click_id) <= 32 and type(link_id) is int):
             log.error("skipping unreadable spool record: %s", str(record)[:200])
         else:
             good.append(record)
@@ -192,15 +93,20 @@ def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _new_only(session: Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop clicks already stored (a replayed spool) and clicks of links deleted since."""
-    ids = [r["id"] for r in records]
-    seen: set[str] = set()
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        seen.update(session.scalars(select(Click.click_id).where(Click.click_id.in_(chunk))))
+    """Drop clicks already stored (a replayed spool) and clicks of links deleted since.
+
+    Click IDs start with their time, so one range scan of the click ID index finds every
+    stored click of the batch's time span (usually none) instead of a lookup per click.
+    """
+    if not records:
+        return []
+    ids = [str(r["id"]) for r in records]
+    seen = set(
+        session.scalars(select(Click.click_id).where(Click.click_id.between(min(ids), max(ids))))
+    )
     wanted = {r["l"] for r in records}
     links = set(session.scalars(select(Link.id).where(Link.id.in_(wanted))))
-    fresh = [r for r in records if r["id"] not in seen and r["l"] in links]
+    fresh = [r for r in records if r["l"] in links and r["id"] not in seen]
     fresh.sort(key=lambda r: float(r["t"]))
     return fresh
 
@@ -219,14 +125,8 @@ def _insert_clicks(session: Session, rows: list[tuple[Any, ...]]) -> None:
     columns = ", ".join(f'"{name}"' for name in _COLUMNS)  # constants, not input
     marks = ", ".join([mark] * len(_COLUMNS))
     sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"  # noqa: S608
-    connection.exec_driver_sql(sql, rows)
-
-
-def _epoch(value: Any) -> float:
-    """Epoch seconds from a driver's time value: text on SQLite, a datetime on PostgreSQL."""
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC).timestamp()
+    for start in range(0, len(rows), 20_000):
+        connection.exec_driver_sql(sql, rows[start : start + 20_000])
 
 
 @lru_cache(maxsize=4096)
@@ -244,119 +144,161 @@ def _sqlite_time(epoch: float) -> tuple[str, date]:
     return f"{text}.{micro:06d}", day
 
 
+def _pg_time(epoch: float) -> tuple[datetime, date]:
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment, moment.date()
+
+
 def ingest_records(
     session: Session,
     records: Sequence[dict[str, Any]],
     policy: ClickPolicy,
-    visitors: _Visitors | None = None,
+    memory: VisitorMemory | None = None,
 ) -> int:
     """Store a batch of spooled clicks once each (replays are absorbed by click ID)."""
     fresh = _new_only(session, _readable(records))
     if not fresh:
         return 0
-    memory = visitors or _Visitors(policy)
-    memory.load(session, {(r["l"], str(r.get("v", ""))) for r in fresh}, float(fresh[0]["t"]))
+    memory = memory or policy.memory()
+    memory.prepare(session, {r["l"] for r in fresh}, float(fresh[0]["t"]))
     humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    timed = _sqlite_time if session.get_bind().dialect.name == "sqlite" else _pg_time
+    decided: dict[tuple[str, str, str, bool, bool], tuple[str, str]] = {}
     rows: list[tuple[Any, ...]] = []
-    counts: dict[tuple[int, date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    days: list[date] = []
+    subs: list[dict[str, Any]] = []
     for record in fresh:
         now = float(record["t"])
-        at: str | datetime
-        if sqlite:
-            at, day = _sqlite_time(now)
-        else:
-            moment = datetime.fromtimestamp(now, UTC)
-            at, day = moment, moment.date()
+        at, day = timed(now)
         user_agent = str(record.get("ua", ""))[:512]
         visitor = str(record.get("v", ""))[:32]
         link_id = record["l"]
         unique, flood = memory.see((link_id, visitor), now)
         method = str(record.get("m", "GET"))[:8]
-        klass, reason = classify(
-            method=method,
-            user_agent=user_agent,
-            purpose=str(record.get("p", "")),
-            internal=bool(record.get("i")),
-            crawler=_is_crawler(user_agent),
-            flood=flood,
-            human_agents=humans,
-        )
+        purpose = str(record.get("p", ""))
+        internal = bool(record.get("i"))
+        facts = (method, user_agent, purpose, internal, flood)
+        verdict = decided.get(facts)
+        if verdict is None:
+            klass, reason = classify(
+                method=method, user_agent=user_agent, purpose=purpose, internal=internal,
+                crawler=_is_crawler(user_agent), flood=flood, human_agents=humans,
+            )  # fmt: skip
+            verdict = decided[facts] = (klass.value, reason[:120])
         device, os_family, browser = agent_of(user_agent)
         referrer = str(record.get("r", ""))[:512]
-        host = referrer_host(referrer)
-        country = str(record.get("c", ""))[:2]
-        sub = {k: str(v)[:255] for k, v in (record.get("q") or {}).items()}
+        sub = record.get("q")
+        if not isinstance(sub, dict):
+            sub = {}
         rows.append(
             (
                 record["id"], link_id, at, method, visitor,
-                user_agent, referrer, host, country, device, os_family, browser,
-                orjson.dumps(sub).decode(), klass.value, reason[:120], unique,
-                str(record.get("d", ""))[:2048],
+                user_agent, referrer, referrer_host(referrer), str(record.get("c", ""))[:2],
+                device, os_family, browser, orjson.dumps(sub).decode(), verdict[0], verdict[1],
+                unique, str(record.get("d", ""))[:2048],
             )
         )  # fmt: skip
-        pairs = rollup_pairs(klass.value, country, host, device, os_family, browser, sub)
-        count_click(counts, link_id, day, pairs, human=klass is ClickClass.HUMAN, unique=unique)
+        days.append(day)
+        subs.append(sub)
     _insert_clicks(session, rows)
-    add_rollups(session, counts)
+    # Columns 1, 13, 15, 8, 7, 9, 10, 11 of the rows: link, class, unique, country, referrer
+    # host, device, OS, browser.
+    columns = list(zip(*rows, strict=True))
+    clicks = ClickColumns(
+        link_id=columns[1], day=days, klass=columns[13], unique=columns[15],
+        country=columns[8], referrer_host=columns[7], device=columns[9], os=columns[10],
+        browser=columns[11], sub=subs,
+    )  # fmt: skip
+    add_rollups(session, tally(clicks))
+    memory.settle(session, float(fresh[-1]["t"]))
     return len(rows)
 
 
-def add_rollups(session: Session, counts: dict[tuple[int, date, str, str], list[int]]) -> None:
-    """Increment rollup rows, creating them as needed: one upsert statement, run by the driver
-    with executemany (the same SQL on SQLite and PostgreSQL)."""
-    if not counts:
-        return
-    connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    marks = ", ".join(["?" if sqlite else "%s"] * 7)
-    sql = (
-        'INSERT INTO click_rollups (link_id, day, dimension, value, total, human, "unique") '
-        "VALUES (" + marks + ") "
-        "ON CONFLICT (link_id, dimension, day, value) DO UPDATE SET "
-        "total = click_rollups.total + excluded.total, "
-        "human = click_rollups.human + excluded.human, "
-        '"unique" = click_rollups."unique" + excluded."unique"'
-    )
-    rows = [
-        (link_id, day.isoformat() if sqlite else day, dimension, value, *numbers)
-        for (link_id, day, dimension, value), numbers in counts.items()
-    ]
-    for start in range(0, len(rows), 20_000):
-        connection.exec_driver_sql(sql, rows[start : start + 20_000])
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Batches allocate hundreds of thousands of short-lived, acyclic objects: the cyclic
+    garbage collector would walk them again and again for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def ingest_pending(
-    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int = 100_000
+    db: Database,
+    reader: SpoolReader,
+    policy: ClickPolicy,
+    batch: int = 100_000,
+    memory: VisitorMemory | None = None,
 ) -> int:
-    """Ingest everything spooled so far; safe to call from several processes at once."""
+    """Ingest everything spooled so far; safe to call from several processes at once.
+
+    A long-running ingester passes the same `memory` to every call.
+    """
+    memory = memory or policy.memory()
+    try:
+        with reader.exclusive(), _collector_paused():
+            return _ingest_segments(db, reader, policy, batch, memory)
+    except BaseException:
+        memory.forget()  # it may hold clicks of a batch that was rolled back
+        raise
+
+
+def _ingest_segments(
+    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int, memory: VisitorMemory
+) -> int:
     total = 0
-    with reader.exclusive():
-        present = {path.name for path in reader.folder.glob("*.clicks")}
-        with db.session() as session:
-            offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)).all())
-            gone = [name for name in offsets if name not in present]
-            if gone:
-                session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
-        memory = _Visitors(policy)
-        while True:
-            progressed = False
-            finished: list[str] = []
-            for segment in reader.segments(offsets, batch):
-                if segment.end == segment.start and not segment.finished:
-                    continue
-                with db.session() as session:
-                    total += ingest_records(session, segment.records, policy, memory)
-                    row = session.get(SpoolOffset, segment.name)
-                    if row is None:
-                        session.add(SpoolOffset(name=segment.name, offset=segment.end))
-                    else:
-                        row.offset = segment.end
-                offsets[segment.name] = segment.end
-                progressed = progressed or segment.end > segment.start
-                if segment.finished:
-                    finished.append(segment.name)
-            for name in finished:
-                reader.remove(name)
-            if not progressed:
-                return total
+    present = {path.name for path in reader.folder.glob("*.clicks")}
+    with db.session() as session:
+        offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)).all())
+        gone = [name for name in offsets if name not in present]
+        if gone:
+            session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
+    while True:
+        progressed = False
+        finished: list[str] = []
+        group: list[Segment] = []
+        done: list[Segment] = []
+        for segment in reader.segments(offsets, batch):
+            if segment.end == segment.start and not segment.finished:
+                continue
+            group.append(segment)
+            if sum(len(s.records) for s in group) >= batch:
+                total += _ingest_group(db, group, policy, memory)
+                done += group
+                group = []
+        if group:
+            total += _ingest_group(db, group, policy, memory)
+            done += group
+        for segment in done:
+            offsets[segment.name] = segment.end
+            progressed = progressed or segment.end > segment.start
+            if segment.finished:
+                finished.append(segment.name)
+        for name in finished:
+            reader.remove(name)
+        if not progressed:
+            return total
+
+
+def _ingest_group(
+    db: Database, group: list[Segment], policy: ClickPolicy, memory: VisitorMemory
+) -> int:
+    """Several segments' clicks in one transaction, with the offsets they were read to: one
+    sort by time across writers, and rollups counted over the whole batch."""
+    records = [record for segment in group for record in segment.records]
+    with db.session() as session:
+        stored = ingest_records(session, records, policy, memory)
+        rows = {row.name: row for row in session.scalars(
+            select(SpoolOffset).where(SpoolOffset.name.in_([s.name for s in group]))
+        )}  # fmt: skip
+        for segment in group:
+            row = rows.get(segment.name)
+            if row is None:
+                session.add(SpoolOffset(name=segment.name, offset=segment.end))
+            else:
+                row.offset = segment.end
+    return stored

@@ -48,10 +48,9 @@ class Click(Base):
     """One request to a link, whatever its class; kept even when it does not count."""
 
     __tablename__ = "clicks"
-    __table_args__ = (
-        Index("ix_clicks_link_id_at", "link_id", "at"),
-        Index("ix_clicks_visitor_at", "visitor", "at"),
-    )
+    # Recent clicks are looked up per link (the ingester's memory, the dashboard), never per
+    # visitor; click_id is unique and starts with the time, so its index doubles as a time index.
+    __table_args__ = (Index("ix_clicks_link_id_at", "link_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     click_id: Mapped[str] = mapped_column(String(32), unique=True)

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from evergreen.links.ingest import add_rollups, count_click, rollup_pairs
 from evergreen.links.models import Click, ClickRollup, HumanAgent, Link
+from evergreen.links.rollups import ClickColumns, Counts, add_rollups, tally
 from evergreen.links.rules import ClickClass
 
 __all__ = ["BREAKDOWNS", "LinkStats", "link_stats", "mark_agent_human", "rebuild_rollups"]
@@ -151,15 +151,30 @@ def link_stats(
 def rebuild_rollups(session: Session, link_id: int) -> None:
     """Recompute a link's rollups from its clicks (after reclassification)."""
     session.execute(delete(ClickRollup).where(ClickRollup.link_id == link_id))
-    counts: dict[tuple[int, date, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    query = select(Click).where(Click.link_id == link_id).execution_options(yield_per=5000)
-    for click in session.scalars(query):
-        pairs = rollup_pairs(
-            click.klass, click.country, click.referrer_host, click.device, click.os,
-            click.browser, click.sub or {},
+    query = (
+        select(
+            Click.at,
+            Click.klass,
+            Click.is_unique,
+            Click.country,
+            Click.referrer_host,
+            Click.device,
+            Click.os,
+            Click.browser,
+            Click.sub,
+        )
+        .where(Click.link_id == link_id)
+        .execution_options(yield_per=20_000)
+    )
+    counts: Counts = defaultdict(lambda: [0, 0, 0])
+    for part in session.execute(query).partitions():
+        at, klass, unique, country, host, device, os, browser, sub = zip(*part, strict=True)
+        clicks = ClickColumns(
+            link_id=[link_id] * len(at), day=[moment.date() for moment in at], klass=klass,
+            unique=unique, country=country, referrer_host=host, device=device, os=os,
+            browser=browser, sub=[value or {} for value in sub],
         )  # fmt: skip
-        human = click.klass == ClickClass.HUMAN.value
-        count_click(counts, link_id, click.at.date(), pairs, human=human, unique=click.is_unique)
+        tally(clicks, counts)
     add_rollups(session, counts)
 
 
