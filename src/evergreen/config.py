@@ -72,6 +72,7 @@ class Settings(BaseSettings):
     click_flood_per_minute: int = Field(default=30, ge=30, le=10000)
     internal_ips: str = ""
     click_sync_ms: int = Field(default=200, ge=0, le=10000)
+    click_ingest_delay_s: int = Field(default=10, ge=0, le=300)
     partner_signup: bool = False
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

@@ -17,23 +17,22 @@ from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
 from evergreen.links import csvio, qr, service
 from evergreen.links.drafts import LinkDraft
+from evergreen.links.follower import follow as follow_clicks
 from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.rules import LinkRuleError
 from evergreen.links.schemas import link_out
 from evergreen.links.spool import SpoolReader
 from evergreen.links.stats import link_stats, mark_agent_human
-from evergreen.links.visitors import VisitorMemory
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
 
 
-def _flush(db: Database, memory: VisitorMemory | None = None) -> int:
+def _flush(db: Database) -> int:
     """Ingest clicks still in this machine's spool so figures include every answered click."""
     settings = get_settings()
-    reader = SpoolReader(spool_folder(settings))
-    return ingest_pending(db, reader, ClickPolicy.of(settings), memory=memory)
+    return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
 
 
 def _print_json(value: Any) -> None:
@@ -263,24 +262,16 @@ def ingest(
         _background_priority()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-    total = 0
-    memory = ClickPolicy.of(get_settings()).memory()  # kept across passes
     try:
-        while True:
-            try:
-                total += _flush(db, memory)
-            except Exception as exc:  # the database may be away: clicks wait in the spool
-                err.print(f"ingestion failed, retrying: {exc}", soft_wrap=True, highlight=False)
-                if not follow:
-                    raise typer.Exit(1) from None
-            # Started by `serve`: when the server dies (even by kill -9), finish and exit.
-            if not follow or stop.wait(interval) or os.getppid() != parent:
-                break
+        if follow:
+            follow_clicks(db, get_settings(), stop, interval=interval,
+                          alive=lambda: os.getppid() == parent)  # fmt: skip
+            return
         try:
-            total += _flush(db, memory)  # whatever arrived while stopping
-        except Exception as exc:  # left in the spool for the next ingester
-            err.print(f"final ingestion failed: {exc}", soft_wrap=True, highlight=False)
+            total = _flush(db)
+        except Exception as exc:  # the database may be away: clicks wait in the spool
+            err.print(f"ingestion failed: {exc}", soft_wrap=True, highlight=False)
+            raise typer.Exit(1) from None
     finally:
         db.dispose()
-    if not follow:
-        typer.echo(f"Ingested {total} click{'s' if total != 1 else ''}.")
+    typer.echo(f"Ingested {total} click{'s' if total != 1 else ''}.")

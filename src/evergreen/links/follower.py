@@ -1,0 +1,124 @@
+"""When the background ingester runs: at once while the machine has CPU to spare, otherwise after
+a bounded delay. Under a burst, redirects come first and clicks wait safely in the spool; stats
+readers ingest what is pending before they answer, so no figure is ever short."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.spool import SpoolReader
+
+__all__ = ["CpuMeter", "follow", "ingest_now"]
+
+log = logging.getLogger(__name__)
+
+_PROC_STAT = Path("/proc/stat")
+
+
+def ingest_now(
+    *,
+    waiting: float | None,
+    spare_cores: float | None,
+    max_delay: float,
+    min_spare: float = 0.5,
+) -> bool:
+    """Whether to ingest now.
+
+    `waiting` is how long new clicks have been waiting (None: nothing new); `spare_cores` is the
+    idle CPU since the last look, in cores (None: unknown, so never hold back).
+    """
+    if waiting is None:
+        return False
+    if spare_cores is None or spare_cores >= min_spare:
+        return True
+    return waiting >= max_delay
+
+
+class CpuMeter:
+    """Idle CPU of the machine between two readings, counting this process's own use as idle
+    (its work is what would be deferred). Linux only; elsewhere the reading is None."""
+
+    def __init__(self, stat: Path = _PROC_STAT) -> None:
+        self.stat = stat
+        self.cores = os.cpu_count() or 1
+        self.last = self._sample()
+
+    def _sample(self) -> tuple[float, float, float] | None:
+        """(idle jiffies, all jiffies, own CPU seconds), or None when /proc/stat is unreadable."""
+        try:
+            fields = self.stat.read_text().split("\n", 1)[0].split()
+        except OSError:
+            return None
+        if len(fields) < 5 or fields[0] != "cpu":
+            return None
+        numbers = [float(value) for value in fields[1:9]]
+        idle = numbers[3] + (numbers[4] if len(numbers) > 4 else 0.0)  # idle + iowait
+        times = os.times()
+        return idle, sum(numbers), times.user + times.system
+
+    def spare_cores(self) -> float | None:
+        """Idle cores (0 … cpu count) since the previous call."""
+        now = self._sample()
+        before, self.last = self.last, now
+        if now is None or before is None or now[1] <= before[1]:
+            return None
+        share = (now[0] - before[0]) / (now[1] - before[1])
+        ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        elapsed = (now[1] - before[1]) / ticks / self.cores
+        own = (now[2] - before[2]) / elapsed if elapsed > 0 else 0.0
+        return min(self.cores, share * self.cores + own)
+
+
+def _spool_bytes(folder: Path) -> int:
+    """Bytes in spool segments now: a change means new clicks (or a finished segment)."""
+    total = 0
+    for path in folder.glob("*.clicks"):
+        with contextlib.suppress(FileNotFoundError):
+            total += path.stat().st_size
+    return total
+
+
+def follow(
+    db: Database,
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    interval: float = 0.5,
+    alive: Callable[[], bool] = lambda: True,
+) -> int:
+    """Ingest until `stop` is set or `alive()` turns false, then once more; returns the count."""
+    policy = ClickPolicy.of(settings)
+    memory = policy.memory()  # kept across passes: no history queries in steady state
+    folder = spool_folder(settings)
+    reader = SpoolReader(folder)
+    meter = CpuMeter()
+    total, seen, since = 0, -1, time.monotonic()  # spool size at the last pass; new since when
+    while True:
+        size = _spool_bytes(folder)
+        if size != seen and since < 0:
+            since = time.monotonic()
+        waiting = time.monotonic() - since if since >= 0 else None
+        spare = meter.spare_cores()
+        if ingest_now(waiting=waiting, spare_cores=spare, max_delay=settings.click_ingest_delay_s):
+            seen, since = size, -1.0
+            try:
+                total += ingest_pending(db, reader, policy, memory=memory)
+            except Exception as exc:  # the database may be away: clicks wait in the spool
+                log.warning("ingestion failed, retrying: %s", exc)
+                since = time.monotonic()
+        if stop.wait(interval) or not alive():
+            break
+    try:
+        total += ingest_pending(db, reader, policy, memory=memory)  # what came while stopping
+    except Exception as exc:  # left in the spool for the next ingester
+        log.warning("final ingestion failed: %s", exc)
+    return total
