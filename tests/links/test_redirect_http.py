@@ -8,11 +8,13 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links import service
 from evergreen.links.drafts import LinkDraft
+from evergreen.links.models import Click
 from evergreen.web import create_app
 from tests.http_helpers import sign_in
 
@@ -69,6 +71,20 @@ def test_forwarding_utm_click_id_and_cookie(client: TestClient, db: Database) ->
     assert len(query["evg_id"]) == 32
     assert f"evg_click={query['evg_id']}" in response.headers["set-cookie"]
     assert "HttpOnly" in response.headers["set-cookie"]
+    # The same query again (its destination is memoised): a new click ID, stored with the click.
+    again = client.get(
+        "/go/deal?sub1=sidebar&color=red", headers={"User-Agent": CHROME}, follow_redirects=False
+    )
+    second = dict(parse_qsl(urlsplit(again.headers["location"]).query))
+    assert second["evg_id"] != query["evg_id"]
+    assert {k: v for k, v in second.items() if k != "evg_id"} == {
+        k: v for k, v in query.items() if k != "evg_id"
+    }
+    client.app.state.links.flush()  # type: ignore[attr-defined]
+    with db.session() as session:
+        stored = dict(session.execute(select(Click.click_id, Click.destination)).all())
+    assert stored[second["evg_id"]] == again.headers["location"]
+    assert stored[query["evg_id"]] == response.headers["location"]
 
 
 def test_device_targeting(client: TestClient, db: Database) -> None:

@@ -74,6 +74,34 @@ def _click_id(now: float) -> str:
 
 
 _Response = tuple[int, list[tuple[bytes, bytes]], bytes]
+# Stands for the click ID in a memoised destination; replaced by the real one per click.
+_CLICK_ID_SLOT = secrets.token_hex(16)
+_CLICK_ID_SLOT_BYTES = _CLICK_ID_SLOT.encode()
+_MEMO_SIZE = 512  # destinations memoised per link
+
+
+def _build(link: CachedLink, target: str, raw_query: bytes) -> tuple[dict[str, str], str, bytes]:
+    """(tracking values to record, destination, Location header) for a target and a query.
+
+    Pure in its inputs, so it is memoised on the cached link: most clicks on a link repeat the
+    same query string (a post's sub-ID, a newsletter's UTM values).
+    """
+    incoming = _parse_query(raw_query) if raw_query else []
+    destination = build_destination(
+        target,
+        utm=link.utm,
+        incoming=incoming,
+        forward_query=link.forward_query,
+        forward_tracking=link.forward_tracking,
+        click_id=_CLICK_ID_SLOT if link.append_click_id else None,
+        click_id_param=link.click_id_param,
+    )
+    tracking = {k: v[:255] for k, v in incoming if k in TRACKING_PARAMS}
+    built = (tracking, destination, _location(destination))
+    if len(link.built) >= _MEMO_SIZE:
+        link.built.clear()
+    link.built[(target, raw_query)] = built
+    return built
 
 
 def _location(destination: str) -> bytes:
@@ -154,7 +182,6 @@ class LinkRedirects:
         user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:512]
         client = scope.get("client")
         ip = client[0] if client else ""
-        incoming = _parse_query(raw_query) if raw_query else []
         country = _country(ip)
         target = link.destination
         if link.targets.devices or link.targets.countries:
@@ -166,15 +193,13 @@ class LinkRedirects:
                 target, link.targets, device_os=device_os, device_type=device_type, country=country
             )
         click_id = _click_id(now)
-        destination = build_destination(
-            target,
-            utm=link.utm,
-            incoming=incoming,
-            forward_query=link.forward_query,
-            forward_tracking=link.forward_tracking,
-            click_id=click_id if link.append_click_id else None,
-            click_id_param=link.click_id_param,
-        )
+        built = link.built.get((target, raw_query))
+        if built is None:
+            built = _build(link, target, raw_query)
+        tracking, destination, location = built
+        if link.append_click_id:
+            destination = destination.replace(_CLICK_ID_SLOT, click_id)
+            location = location.replace(_CLICK_ID_SLOT_BYTES, click_id.encode())
         purpose = b""
         for name in _PURPOSE_HEADERS:
             purpose = headers.get(name, b"")
@@ -196,11 +221,11 @@ class LinkRedirects:
                 "c": country,
                 "p": purpose.decode("latin-1")[:40],
                 "i": internal,
-                "q": {k: v[:255] for k, v in incoming if k in TRACKING_PARAMS},
+                "q": tracking,
                 "d": destination[:2048],
             }
         )
-        response = [(b"location", _location(destination)), _NO_STORE, _NO_INDEX, _EMPTY]
+        response = [(b"location", location), _NO_STORE, _NO_INDEX, _EMPTY]
         if link.set_cookie:
             value = f"{CLICK_COOKIE}={click_id}; Max-Age=2592000; Path=/; SameSite=Lax; HttpOnly"
             response.append((b"set-cookie", (value + ("; Secure" if self.secure else "")).encode()))

@@ -9,7 +9,7 @@ import secrets
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -47,6 +47,9 @@ class CachedLink:
     redirect_status: int
     expires_at: datetime | None
     disabled: bool
+    # (target, raw query) → what the redirect derives from them; see redirect.Built. Dropped
+    # with the link whenever the link changes.
+    built: dict[tuple[str, bytes], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, link: Link) -> CachedLink:
