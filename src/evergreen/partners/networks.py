@@ -44,7 +44,11 @@ __all__ = [
     "import_report",
     "list_earnings",
     "list_networks",
+    "network_earnings",
+    "network_links",
+    "new_postback_secret",
     "receive_postback",
+    "save_postback_mapping",
     "save_report_mapping",
 ]
 
@@ -75,6 +79,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    unmatched: int = 0  # rows stored (whatever the outcome) whose earning matches no click
     errors: list[tuple[int, str, str]] = field(default_factory=list)
 
 
@@ -160,6 +165,53 @@ def save_report_mapping(session: Session, network: Network, mapping: Mapping[str
     network.report_mapping = check_mapping(mapping, REPORT_FIELDS)
     session.flush()
     return network
+
+
+def save_postback_mapping(
+    session: Session,
+    network: Network,
+    mapping: Mapping[str, str],
+    status_values: Mapping[str, str],
+) -> Network:
+    """Replace the postback's parameter names and what the network's status words mean."""
+    clean_mapping = check_mapping(mapping, FIELDS)
+    clean_values = check_status_values(status_values)  # both checked before either is saved
+    network.postback_mapping, network.status_values = clean_mapping, clean_values
+    session.flush()
+    return network
+
+
+def new_postback_secret(session: Session, network: Network) -> str:
+    """Replace a lost postback secret (only its digest is kept); the old URL stops working."""
+    secret = secrets.token_hex(24)
+    network.postback_secret = hash_secret(secret)
+    session.flush()
+    return secret
+
+
+def network_links(session: Session, network: Network) -> list[Link]:
+    """The outbound affiliate links that earn for this network, by slug."""
+    query = (
+        select(Link)
+        .join(NetworkLink, NetworkLink.link_id == Link.id)
+        .where(NetworkLink.network_id == network.id)
+        .order_by(Link.slug)
+    )
+    return list(session.scalars(query))
+
+
+def network_earnings(
+    session: Session, network: Network, limit: int = 50
+) -> list[tuple[Earning, str | None]]:
+    """This network's latest earnings, each with the slug of the link its click came through."""
+    query = (
+        select(Earning, Link.slug)
+        .outerjoin(Link, Link.id == Earning.link_id)
+        .where(Earning.network_id == network.id)
+        .order_by(Earning.occurred_at.desc(), Earning.id.desc())
+        .limit(limit)
+    )
+    return [(earning, slug) for earning, slug in session.execute(query)]
 
 
 def _raw(params: Mapping[str, str]) -> dict[str, Any]:
@@ -325,7 +377,8 @@ def import_report(session: Session, network: Network, csv_text: str, now: dateti
         except NetworkRuleError as exc:
             result.errors.append((line, exc.field, exc.message))
             continue
-        _earning, what = _store(session, network, reported, _raw(values), "report", now)
+        earning, what = _store(session, network, reported, _raw(values), "report", now)
+        result.unmatched += 0 if earning.matched else 1
         if what == "created":
             result.created += 1
         elif what == "updated":

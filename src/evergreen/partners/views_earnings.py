@@ -70,6 +70,7 @@ def add_network(
     base = request.app.state.settings.base_url
     context = _context(session, "link")
     context["created"] = {
+        "id": network.id,
         "name": network.name,
         "postback_url": f"{base}/api/v1/networks/{network.id}/postback?secret={secret}",
     }

@@ -24,9 +24,14 @@ __all__ = [
     "Sender",
     "add_endpoint",
     "commission_event",
+    "delete_endpoint",
     "deliver_due",
     "emit",
+    "get_endpoint",
     "http_send",
+    "list_endpoints",
+    "recent_deliveries",
+    "set_active",
 ]
 
 EVENTS = ("commission.created", "commission.approved", "commission.paid")
@@ -52,6 +57,57 @@ def add_endpoint(
     session.add(endpoint)
     session.flush()
     return endpoint
+
+
+def list_endpoints(session: Session, program: Program) -> list[WebhookEndpoint]:
+    """The program's endpoints, newest first."""
+    query = (
+        select(WebhookEndpoint)
+        .where(WebhookEndpoint.program_id == program.id)
+        .order_by(WebhookEndpoint.id.desc())
+    )
+    return list(session.scalars(query))
+
+
+def get_endpoint(session: Session, program: Program, endpoint_id: int) -> WebhookEndpoint:
+    """One of the program's endpoints; PartnerRuleError when there is no such endpoint."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None or endpoint.program_id != program.id:
+        raise PartnerRuleError("endpoint", f"no webhook endpoint with ID {endpoint_id}")
+    return endpoint
+
+
+def set_active(
+    session: Session, program: Program, endpoint_id: int, active: bool
+) -> WebhookEndpoint:
+    """Pause or resume an endpoint: while paused nothing is queued and nothing is sent to it."""
+    endpoint = get_endpoint(session, program, endpoint_id)
+    endpoint.active = active
+    session.flush()
+    return endpoint
+
+
+def delete_endpoint(session: Session, program: Program, endpoint_id: int) -> None:
+    """Remove an endpoint; its delivery history goes with it (the foreign key cascades)."""
+    session.delete(get_endpoint(session, program, endpoint_id))
+    session.flush()
+
+
+def recent_deliveries(
+    session: Session, endpoints: list[WebhookEndpoint], limit: int = 5
+) -> dict[int, list[WebhookDelivery]]:
+    """Each endpoint's latest deliveries, so a failing receiver is seen at a glance."""
+    return {
+        endpoint.id: list(
+            session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.endpoint_id == endpoint.id)
+                .order_by(WebhookDelivery.id.desc())
+                .limit(limit)
+            )
+        )
+        for endpoint in endpoints
+    }
 
 
 def commission_event(commission: Commission) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from evergreen.partners import portal as partners_portal
 from evergreen.partners import signup as partners_signup
 from evergreen.partners import views as partners_views
 from evergreen.partners import views_earnings as partners_earnings
+from evergreen.partners import views_networks as partners_networks
+from evergreen.partners import views_webhooks as partners_webhooks
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -130,6 +132,8 @@ def create_app(
     app.include_router(partners_portal.router)
     app.include_router(partners_signup.router)
     app.include_router(partners_earnings.router)
+    app.include_router(partners_networks.router)
+    app.include_router(partners_webhooks.router)
     app.include_router(partners_views.router)
     app.include_router(pages.dashboard)
     app.include_router(_api_router())

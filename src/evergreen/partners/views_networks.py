@@ -1,0 +1,257 @@
+"""Dashboard page of one network: its postback URL, mappings, report upload, links and earnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.partners import networks
+from evergreen.partners.models import Network
+from evergreen.partners.networks_rules import (
+    DEFAULT_POSTBACK_MAPPING,
+    FIELDS,
+    REPORT_FIELDS,
+    EarningStatus,
+    NetworkRuleError,
+)
+from evergreen.partners.rules_common import show_money
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/partners/earnings/networks", include_in_schema=False)
+MAX_REPORT_BYTES = 20 * 1024 * 1024  # as the JSON API accepts
+_SECRET_PLACEHOLDER = "YOUR_SECRET"  # noqa: S105 (shown in place of the real one)
+_LABELS = {
+    "click_id": "Click ID (sub-ID)", "order_id": "Order ID", "amount": "Sale amount",
+    "commission": "Commission", "currency": "Currency", "status": "Status", "date": "Date",
+}  # fmt: skip
+_DONE = {
+    "postback": "Postback mapping saved: the next postback is read with it.",
+    "report": "Report columns saved: the next import reads them.",
+    "link": "Link attached: its sales now count for this network.",
+}
+
+
+async def _text_fields(request: Request) -> dict[str, str]:
+    """A posted form's text fields by name; the mapping forms name them after the rules' fields."""
+    form = await request.form()
+    return {name: value for name, value in form.items() if isinstance(value, str)}
+
+
+TextFields = Annotated[dict[str, str], Depends(_text_fields)]
+
+
+def _network(session: Session, network_id: int) -> Network:
+    try:
+        return networks.get_network(session, network_id)
+    except networks.NetworkNotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+def _mapping(form: Mapping[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """The boxes that name a parameter or column; a blank box means the field is not sent."""
+    return {field: form[field] for field in fields if form.get(field, "").strip()}
+
+
+def _status_words(form: Mapping[str, str]) -> dict[str, str]:
+    """The status boxes (the network's words for each status, comma-separated) as {word: status}."""
+    values: dict[str, str] = {}
+    for status in EarningStatus:
+        for word in form.get(f"words_{status.value}", "").split(","):
+            clean = word.strip().lower()
+            if not clean:
+                continue
+            if len(clean) > 50:
+                raise NetworkRuleError("status_values", f"{clean[:20]!r}… is over 50 characters")
+            if values.get(clean, status.value) != status.value:
+                raise NetworkRuleError(
+                    "status_values",
+                    f"{clean!r} is listed under both {values[clean]} and {status.value}; "
+                    "keep it under one",
+                )
+            values[clean] = status.value
+    if not values:
+        raise NetworkRuleError(
+            "status_values", "list at least one word the network sends, e.g. approved"
+        )
+    return values
+
+
+def _word_boxes(status_values: Mapping[str, str]) -> dict[str, str]:
+    """The saved {word: status} as the form's boxes, one per status."""
+    words: dict[str, list[str]] = {status.value: [] for status in EarningStatus}
+    for word, status in sorted(status_values.items()):
+        words.setdefault(status, []).append(word)
+    return {f"words_{status}": ", ".join(found) for status, found in words.items()}
+
+
+def _postback_url(request: Request, network: Network, secret: str) -> str:
+    base = str(request.app.state.settings.base_url).rstrip("/")
+    return f"{base}/api/v1/networks/{network.id}/postback?secret={quote(secret, safe='')}"
+
+
+def _example(request: Request, network: Network) -> str:
+    """The postback URL with a placeholder macro in each mapped parameter."""
+    mapping = network.postback_mapping or DEFAULT_POSTBACK_MAPPING
+    macros = "".join(
+        f"&{quote(mapping[field], safe='')}={{{field}}}" for field in FIELDS if field in mapping
+    )
+    return _postback_url(request, network, _SECRET_PLACEHOLDER) + macros
+
+
+def _page(
+    request: Request,
+    session: Session,
+    network: Network,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    """The network page; `extra` carries a form's posted values, its error or an import result."""
+    context: dict[str, Any] = {
+        "title": network.name,
+        "network": network,
+        "postback_url": _postback_url(request, network, _SECRET_PLACEHOLDER),
+        "example": _example(request, network),
+        "fields": FIELDS,
+        "report_fields": REPORT_FIELDS,
+        "labels": _LABELS,
+        "statuses": [status.value for status in EarningStatus],
+        "postback_form": {**network.postback_mapping, **_word_boxes(network.status_values)},
+        "report_form": dict(network.report_mapping),
+        "links": networks.network_links(session, network),
+        "earnings": networks.network_earnings(session, network),
+        "errors": {},
+        "max_mb": MAX_REPORT_BYTES // (1024 * 1024),
+        "money": show_money,
+        **extra,
+    }
+    return render(request, "partners/admin_network.html", context, status_code=status_code)
+
+
+@router.get("/{network_id:int}")
+def network_page(
+    request: Request, network_id: int, session: SessionDep, user: DashboardUser, done: str = ""
+) -> Response:
+    """One network: how it reports to us, the links that earn for it, and what it reported."""
+    return _page(request, session, _network(session, network_id), done=_DONE.get(done, ""))
+
+
+@router.post("/{network_id:int}/postback-mapping")
+def save_postback_mapping(
+    request: Request,
+    network_id: int,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: TextFields,
+) -> Response:
+    """Owner only: which query parameter carries each field, and what status words mean."""
+    network = _network(session, network_id)
+    try:
+        networks.save_postback_mapping(
+            session, network, _mapping(form, FIELDS), _status_words(form)
+        )
+    except NetworkRuleError as exc:
+        return _page(
+            request, session, network, status_code=400,
+            postback_form=form, errors={"postback": exc},
+        )  # fmt: skip
+    return RedirectResponse(f"{router.prefix}/{network.id}?done=postback", status_code=303)
+
+
+@router.post("/{network_id:int}/report-mapping")
+def save_report_mapping(
+    request: Request,
+    network_id: int,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: TextFields,
+) -> Response:
+    """Owner only: the column names of this network's CSV reports."""
+    network = _network(session, network_id)
+    try:
+        networks.save_report_mapping(session, network, _mapping(form, REPORT_FIELDS))
+    except NetworkRuleError as exc:
+        return _page(
+            request, session, network, status_code=400, report_form=form, errors={"report": exc}
+        )
+    return RedirectResponse(f"{router.prefix}/{network.id}?done=report", status_code=303)
+
+
+def _report_text(file: UploadFile | None) -> str:
+    """The uploaded report as text; NetworkRuleError says what is wrong with the file."""
+    if file is None or not file.filename:
+        raise NetworkRuleError("file", "choose the network's CSV report, then press Import")
+    data = file.file.read(MAX_REPORT_BYTES + 1)
+    if len(data) > MAX_REPORT_BYTES:
+        raise NetworkRuleError(
+            "file", f"is larger than {MAX_REPORT_BYTES // (1024 * 1024)} MB; split it"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise NetworkRuleError(
+            "file", "is not UTF-8 text; save it as “CSV UTF-8” and upload it again"
+        ) from None
+
+
+@router.post("/{network_id:int}/reports")
+def import_report(
+    request: Request,
+    network_id: int,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """Owner only: import a CSV report with the saved columns; importing it twice is safe."""
+    network = _network(session, network_id)
+    try:
+        text = _report_text(file)
+    except NetworkRuleError as exc:
+        return _page(request, session, network, status_code=400, errors={"upload": exc})
+    result = networks.import_report(session, network, text, utcnow())
+    stored = result.created + result.updated + result.unchanged
+    return _page(
+        request, session, network, status_code=200 if stored else 400,
+        result=result, filename=file.filename if file else "",
+    )  # fmt: skip
+
+
+@router.post("/{network_id:int}/links")
+def attach_link(
+    request: Request,
+    network_id: int,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    slug: Annotated[str, Form()] = "",
+) -> Response:
+    """Owner only: make an outbound affiliate link earn for this network."""
+    network = _network(session, network_id)
+    try:
+        networks.assign_link(session, network, slug)
+    except NetworkRuleError as exc:
+        return _page(request, session, network, status_code=400, slug=slug, errors={"link": exc})
+    return RedirectResponse(f"{router.prefix}/{network.id}?done=link", status_code=303)
+
+
+@router.post("/{network_id:int}/secret")
+def new_secret(
+    request: Request, network_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+) -> Response:
+    """Owner only: replace a lost postback secret and show the new URL, this once."""
+    network = _network(session, network_id)
+    secret = networks.new_postback_secret(session, network)
+    return _page(request, session, network, secret_url=_postback_url(request, network, secret))

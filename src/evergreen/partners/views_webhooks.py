@@ -1,0 +1,108 @@
+"""Owner's page of outgoing webhooks: endpoints, their recent deliveries, add, pause, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from evergreen.partners import service, webhooks
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules_webhooks import SIGNATURE_HEADER
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import OwnerUser, SessionDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/partners/webhooks", include_in_schema=False)
+_DONE = {
+    "disabled": "Endpoint disabled: no events are queued or sent to it until you enable it.",
+    "enabled": "Endpoint enabled: new events are queued for it again.",
+    "deleted": "Endpoint deleted, with its delivery history.",
+}
+
+
+def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
+    """The list of endpoints; `extra` carries the add form's values, its error or a new secret."""
+    program = service.default_program(session)
+    endpoints = webhooks.list_endpoints(session, program)
+    context: dict[str, Any] = {
+        "title": "Webhooks",
+        "endpoints": endpoints,
+        "deliveries": webhooks.recent_deliveries(session, endpoints),
+        "events": webhooks.EVENTS,
+        "signature_header": SIGNATURE_HEADER,
+        "form": {"url": "", "events": list(webhooks.EVENTS)},
+        "error": None,
+        **extra,
+    }
+    return render(request, "partners/admin_webhooks.html", context, status_code=status_code)
+
+
+@router.get("")
+def webhooks_page(
+    request: Request, session: SessionDep, user: OwnerUser, done: str = ""
+) -> Response:
+    """Every endpoint with its latest deliveries, and the form to add one."""
+    return _page(request, session, done=_DONE.get(done, ""))
+
+
+@router.post("")
+def add_endpoint(
+    request: Request,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    url: Annotated[str, Form()] = "",
+    events: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """Subscribe a URL and show its signing secret, this once."""
+    chosen = events or []
+    program = service.default_program(session)
+    try:
+        endpoint = webhooks.add_endpoint(session, program, url.strip(), chosen)
+    except PartnerRuleError as exc:
+        form = {"url": url, "events": chosen}
+        return _page(request, session, status_code=400, form=form, error=exc)
+    created = {"url": endpoint.url, "secret": endpoint.secret}
+    return _page(request, session, created=created)
+
+
+def _change(session: Session, endpoint_id: int, action: str) -> Response:
+    """Disable, enable or delete one endpoint, then go back to the list."""
+    program = service.default_program(session)
+    try:
+        if action == "deleted":
+            webhooks.delete_endpoint(session, program, endpoint_id)
+        else:
+            webhooks.set_active(session, program, endpoint_id, active=action == "enabled")
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    return RedirectResponse(f"{router.prefix}?done={action}", status_code=303)
+
+
+@router.post("/{endpoint_id:int}/disable")
+def disable_endpoint(
+    endpoint_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+) -> Response:
+    """Stop queueing and sending events to an endpoint, keeping it and its history."""
+    return _change(session, endpoint_id, "disabled")
+
+
+@router.post("/{endpoint_id:int}/enable")
+def enable_endpoint(
+    endpoint_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+) -> Response:
+    """Queue new events for a disabled endpoint again."""
+    return _change(session, endpoint_id, "enabled")
+
+
+@router.post("/{endpoint_id:int}/delete")
+def delete_endpoint(
+    endpoint_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+) -> Response:
+    """Remove an endpoint and its delivery history."""
+    return _change(session, endpoint_id, "deleted")
