@@ -1,11 +1,13 @@
 """Redirect throughput with every click durably captured, against two references in the same run.
 
-    .venv/bin/python benchmarks/redirect.py [--seconds 5] [--connections 64]
+    .venv/bin/python benchmarks/redirect.py [--seconds 5] [--connections 64] [--workers N]
 
-Needs `wrk` and `nginx` (Debian: apt-get install wrk nginx-light). Starts, on loopback only:
-1. `evergreen serve` on a fresh embedded default (SQLite, spool on), 100 links;
-2. nginx answering `return 302` (the practical ceiling of this machine);
-3. a bare ASGI app (dict lookup + 302, records nothing) on the same server stack (uvicorn).
+Needs `wrk` and `nginx` (Debian: apt-get install wrk nginx-light). Starts, on loopback only,
+each with the same number of processes (`--workers`, default: one per CPU core):
+1. `evergreen serve --workers N` on a fresh embedded default (SQLite, spool on), 100 links;
+2. nginx answering `return 302` with N worker processes (the practical ceiling);
+3. a bare ASGI app (dict lookup + 302, records nothing) on the same server stack (uvicorn
+   with N workers).
 Each is driven by wrk for a few seconds; prints requests/s, p50/p99 and the ratios, then checks
 that the clicks stored equal the redirects wrk completed. Never asserts on time.
 """
@@ -102,10 +104,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.kill()
 
 
-def nginx(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def nginx(folder: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     conf = folder / "nginx.conf"
     conf.write_text(
-        f"daemon off; worker_processes 1; pid {folder}/nginx.pid; error_log {folder}/nginx.err;\n"
+        f"daemon off; worker_processes {workers}; pid {folder}/nginx.pid;\n"
+        f"error_log {folder}/nginx.err;\n"
         "events { worker_connections 1024; }\n"
         f"http {{ access_log off; client_body_temp_path {folder}; proxy_temp_path {folder};\n"
         f"  fastcgi_temp_path {folder}; uwsgi_temp_path {folder}; scgi_temp_path {folder};\n"
@@ -140,6 +143,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes for each target"
+    )
+    parser.add_argument(
         "--serve-arg", action="append", default=[], help="extra `evergreen serve` argument"
     )
     args = parser.parse_args()
@@ -164,11 +170,24 @@ def main() -> None:
     subprocess.run([python, "-c", create], env=env, check=True)
     script = lua_script(folder, slugs)
     results: dict[str, dict[str, float]] = {}
-    print(f"wrk: 2 threads, {args.connections} connections, {args.seconds} s each; loopback only\n")
+    print(
+        f"wrk: 2 threads, {args.connections} connections, {args.seconds} s each; loopback only; "
+        f"{args.workers} process(es) per target\n"
+    )
 
     port = free_port()
     server = start(
-        [python, "-m", "evergreen.cli", "serve", "--port", str(port), *args.serve_arg],
+        [
+            python,
+            "-m",
+            "evergreen.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            *args.serve_arg,
+        ],
         env,
         folder / "serve.log",
     )
@@ -188,7 +207,8 @@ def main() -> None:
     port = free_port()
     bare = start(
         [python, "-m", "uvicorn", "benchmarks.bare_asgi:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log", "--no-server-header"],
+         "--log-level", "warning", "--no-access-log", "--no-server-header",
+         "--workers", str(args.workers)],
         env, folder / "bare.log",
     )  # fmt: skip
     try:
@@ -200,7 +220,7 @@ def main() -> None:
     report("bare ASGI on uvicorn (no capture)", results["bare"])
 
     port = free_port()
-    web = nginx(folder, port)
+    web = nginx(folder, port, args.workers)
     try:
         time.sleep(0.5)
         results["nginx"] = wrk(f"http://127.0.0.1:{port}", args.seconds, args.connections, script)

@@ -84,11 +84,21 @@ def serve(
     ingest: Annotated[
         bool, typer.Option(help="Run the click ingester beside the server (a child process).")
     ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Web processes sharing the port (default EVERGREEN_WEB_WORKERS, 1)."
+        ),
+    ] = None,
 ) -> None:
     """Migrate, then serve the web app with the queue consumer inside (Ctrl+C stops cleanly)."""
     from evergreen.server import run_server
 
-    run_server(get_settings(), host=host, port=port, embedded_worker=worker, ingest=ingest)
+    settings = get_settings()
+    run_server(
+        settings, host=host, port=port, embedded_worker=worker, ingest=ingest,
+        workers=workers or settings.web_workers,
+    )  # fmt: skip
 
 
 @app.command("worker")

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     trusted_proxies: str = "127.0.0.1"
     queue_workers: int = Field(default=2, ge=1, le=64)
+    web_workers: int = Field(default=1, ge=1, le=64)
     session_days: int = Field(default=14, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)

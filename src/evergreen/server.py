@@ -14,6 +14,7 @@ import uvicorn
 
 from evergreen import migrate
 from evergreen.config import Settings, resolve_secret_key
+from evergreen.webworkers import WebWorkers, server_config
 
 __all__ = ["run_server", "run_worker"]
 
@@ -79,7 +80,13 @@ class ClickIngester:
 
 
 def run_server(
-    settings: Settings, *, host: str, port: int, embedded_worker: bool, ingest: bool = True
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    embedded_worker: bool,
+    ingest: bool = True,
+    workers: int = 1,
 ) -> None:
     """Migrate, start the queue consumer and click ingester, serve until SIGTERM/SIGINT."""
     from evergreen.jobs import consumer_for, huey, load_tasks
@@ -87,7 +94,11 @@ def run_server(
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     migrate.upgrade(settings.sqlalchemy_url)
-    app = create_app(settings, ingest_clicks=False)
+    group = WebWorkers(host, port, workers) if workers > 1 else None  # bind before anything
+    server = None
+    if group is None:
+        app = create_app(settings, ingest_clicks=False)
+        server = uvicorn.Server(server_config(app, settings, host, port))
     ingester = ClickIngester() if ingest else None
     if ingester is not None:
         ingester.start()
@@ -96,32 +107,37 @@ def run_server(
         load_tasks()
         consumer = consumer_for(huey, settings.queue_workers)
         consumer.start()
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
-        log_level="warning",
-        access_log=False,  # a log line per request would cost the redirect path dearly
-        server_header=False,
-    )
-    server = uvicorn.Server(config)
     _announce(settings, host, port)
-    # Everything loaded so far lives for the whole process: keep it out of every GC pass.
-    gc.freeze()
-    # Uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
-    # place that re-raise is a no-op, so the queue consumer is stopped too and we exit 0.
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, _ignore_after_shutdown)
     try:
-        server.run()
+        if group is not None:
+            _supervise(group)
+        else:
+            assert server is not None
+            # Everything loaded so far lives for the whole process: keep it out of GC passes.
+            gc.freeze()
+            # Uvicorn re-raises the stop signal after its graceful shutdown; with these handlers
+            # in place that re-raise is a no-op, so the consumer is stopped too and we exit 0.
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop_signal, _ignore_after_shutdown)
+            server.run()
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
         if ingester is not None:
             ingester.stop()
         print("Evergreen stopped.", flush=True)
+
+
+def _supervise(group: WebWorkers) -> None:
+    """Run the web workers until SIGTERM/SIGINT, then stop them gracefully."""
+    stop = threading.Event()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stop.set())
+    group.start()
+    try:
+        group.supervise(stop)
+    finally:
+        group.stop()
 
 
 def _ignore_after_shutdown(signum: int, frame: FrameType | None) -> None:

@@ -47,9 +47,28 @@ def _load(port: int, deadline: float, received: list[int], index: int) -> None:
         connection.close()
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM])
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("stop_signal", "workers"),
+    [(signal.SIGKILL, 1), (signal.SIGTERM, 1), (signal.SIGKILL, 2), (signal.SIGTERM, 2)],
+)
 def test_no_answered_click_is_lost_when_the_server_stops(
-    tmp_path: Path, stop_signal: signal.Signals
+    tmp_path: Path, stop_signal: signal.Signals, workers: int
 ) -> None:
     data_dir = tmp_path / "data"
     assert (
@@ -57,7 +76,8 @@ def test_no_answered_click_is_lost_when_the_server_stops(
         .strip()
         .endswith("/go/crash")
     )
-    server = start_server(data_dir)
+    server = start_server(data_dir, env={"EVERGREEN_WEB_WORKERS": str(workers)})
+    children = _children(server.process.pid)
     try:
         port = int(server.url.rsplit(":", 1)[1])
         received = [0] * THREADS
@@ -73,8 +93,11 @@ def test_no_answered_click_is_lost_when_the_server_stops(
         for thread in threads:
             thread.join(15)
         server.process.wait(30)
+        # Web workers and the ingester stop by themselves, even when the parent was killed.
+        assert all(_gone(child, 30) for child in children), children
     finally:
         server.close()
+    assert len(children) == workers + 1 if workers > 1 else 1  # the web workers, the ingester
     answered = sum(received)
     assert answered > 100, "the load generator barely ran"
     stats = json.loads(_cli(data_dir, "stats", "crash", "--json"))
