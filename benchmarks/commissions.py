@@ -1,12 +1,15 @@
-"""Attribution + commission for conversions against many clicks, and duplicate replays.
+"""Attribution + commission for conversions against many clicks, in batches, and duplicate replays.
 
-    .venv/bin/python benchmarks/commissions.py [--clicks 10000000] [--conversions 20000]
+    .venv/bin/python benchmarks/commissions.py [--clicks 10000000] [--conversions 100000]
+        [--replays 1000000] [--single 2000]
 
 Loads N clicks (1,000 links owned by 100 partners) with the driver's executemany, then records
-conversions that each carry one of those click IDs through `record_conversion` (attribution,
-locked terms, commission, fraud checks, webhook queueing), then replays them as duplicates.
-Prints events per second; the reference is a bare primary-key lookup of the same click IDs in
-the same run. Never asserts on time.
+conversions that each carry one of those click IDs through `record_conversions` in batches of
+1,000, one transaction each (attribution, locked terms, commission, fraud checks, history,
+webhook queueing), then replays them as duplicates through the same path. The references are
+measured in the same run: the single-event path (`record_conversion`, one transaction per
+event, as the single API route does) on a smaller sample, and a bare lookup of the same click
+IDs. Prints events per second; never asserts on time.
 """
 
 from __future__ import annotations
@@ -20,16 +23,20 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from evergreen import migrate
 from evergreen.db import Database
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.partners import service
 from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.models import Program
+from evergreen.partners.conversions_batch import record_conversions
+from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import EventType
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0"
+BATCH = 1_000
 
 
 def setup(db: Database) -> list[int]:
@@ -68,19 +75,35 @@ def load_clicks(db: Database, link_ids: list[int], count: int) -> None:
         "VALUES (?, ?, ?, 'GET', ?, ?, '', '', 'US', 'desktop', 'Linux', 'Chrome', '{}', 'human', "
         "'counted', 1, '')"
     )
+    links = len(link_ids)
     with db.engine.begin() as conn:
         for start in range(0, count, 100_000):
             rows = [
-                (f"{i:032x}", link_ids[i % len(link_ids)], text, f"v{i % 500_000}", UA)
+                (f"{i:032x}", link_ids[i % links], text, f"v{i % 500_000}", UA)
                 for i in range(start, min(start + 100_000, count))
             ]
             conn.exec_driver_sql(sql, rows)
 
 
+def sales(picks: list[int], prefix: str) -> list[ConversionIn]:
+    """One sale per pick, each by a new customer, carrying the picked click's ID."""
+    occurred = datetime.now(UTC)
+    return [
+        ConversionIn(
+            idempotency_key=f"{prefix}-{n}", event=EventType.SALE, amount=Decimal("49.00"),
+            currency="USD", customer_id=f"{prefix}-cus-{n}", occurred_at=occurred,
+            order_id=f"{prefix}-{n}", click_id=f"{pick:032x}",
+        )
+        for n, pick in enumerate(picks)
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=10_000_000)
-    parser.add_argument("--conversions", type=int, default=20_000)
+    parser.add_argument("--conversions", type=int, default=100_000)
+    parser.add_argument("--replays", type=int, default=1_000_000)
+    parser.add_argument("--single", type=int, default=2_000, help="events for the reference")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="evergreen-commissions-"))
     try:
@@ -93,30 +116,39 @@ def main() -> None:
         print(f"loaded {args.clicks:,} clicks in {time.perf_counter() - started:.1f} s")
         rng = random.Random(5)
         picks = [rng.randrange(args.clicks) for _ in range(args.conversions)]
-        occurred = datetime.now(UTC)
-        events = [
-            ConversionIn(
-                idempotency_key=f"order-{n}", event=EventType.SALE, amount=Decimal("49.00"),
-                currency="USD", customer_id=f"cus-{n}", occurred_at=occurred,
-                order_id=f"order-{n}", click_id=f"{pick:032x}",
-            )
-            for n, pick in enumerate(picks)
-        ]  # fmt: skip
+        events = sales(picks, "order")
         with db.session() as session:
             program_id = service.default_program(session).id
 
-        def run(batch: list[ConversionIn]) -> float:
-            """One unit of work per event, as the API does (a request, a transaction)."""
+        def batched(events: list[ConversionIn]) -> float:
+            """One transaction per batch of 1,000, as the batch API route does."""
             t0 = time.perf_counter()
-            for event in batch:
+            for start in range(0, len(events), BATCH):
                 with db.session() as session:
-                    program = session.get(Program, program_id)
-                    assert program is not None
+                    program = session.get_one(Program, program_id)
+                    record_conversions(
+                        session, program, events[start : start + BATCH], actor="bench"
+                    )
+            return time.perf_counter() - t0
+
+        def one_by_one(events: list[ConversionIn]) -> float:
+            """One transaction per event, as the single API route does."""
+            t0 = time.perf_counter()
+            for event in events:
+                with db.session() as session:
+                    program = session.get_one(Program, program_id)
                     record_conversion(session, program, event, actor="bench")
             return time.perf_counter() - t0
 
-        fresh = run(events)
-        replay = run(events)
+        fresh = batched(events)
+        with db.session() as session:
+            commissions = session.scalar(select(func.count()).select_from(Commission))
+        passes, rest = divmod(args.replays, len(events))
+        replay = sum(batched(events) for _ in range(passes)) + batched(events[:rest])
+        with db.session() as session:
+            unchanged = session.scalar(select(func.count()).select_from(Commission))
+        sample = [rng.randrange(args.clicks) for _ in range(args.single)]
+        single = one_by_one(sales(sample, "single"))
         with db.engine.connect() as conn:
             t0 = time.perf_counter()
             for pick in picks:
@@ -125,9 +157,15 @@ def main() -> None:
                 ).fetchone()
             lookup = time.perf_counter() - t0
         n = args.conversions
-        print(f"conversions attributed + commissioned: {n / fresh:,.0f}/s (goal >= 5,000)")
-        print(f"duplicate replays absorbed:            {n / replay:,.0f}/s (goal >= the above)")
-        print(f"reference, bare click-ID lookups:      {n / lookup:,.0f}/s")
+        print(f"commissions created: {commissions:,} (after the replays: {unchanged:,})")
+        for label, rate, goal in (
+            (f"conversions attributed + commissioned, batches of {BATCH:,}", n / fresh, "5,000"),
+            (f"duplicate replays absorbed, {args.replays:,} in batches", args.replays / replay,
+             "the above"),
+            (f"reference, single-event path, {args.single:,} one by one", args.single / single, ""),
+            ("reference, bare click-ID lookups", n / lookup, ""),
+        ):  # fmt: skip
+            print(f"{label + ':':<58}{rate:>8,.0f}/s" + (f"  (goal >= {goal})" if goal else ""))
         db.dispose()
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from evergreen.db import utcnow
 from evergreen.partners import payouts, service, webhooks
 from evergreen.partners.conversions import ConversionIn, record_conversion
+from evergreen.partners.conversions_batch import record_conversions
 from evergreen.partners.lifecycle import approve_due, change_status
 from evergreen.partners.models import Commission, Conversion, Partner
 from evergreen.partners.rules import EventType, PartnerRuleError
@@ -205,19 +206,23 @@ class ConversionOut(BaseModel):
     commissions: list[CommissionOut]
 
 
+def _event(body: ConversionBody, now: datetime) -> ConversionIn:
+    """The service's value of a posted event (received now unless it says when it happened)."""
+    return ConversionIn(
+        **body.model_dump(exclude={"event", "occurred_at"}),
+        event=EventType(body.event),
+        occurred_at=body.occurred_at or now,
+    )
+
+
 @router.post("/conversions", status_code=201)
 def record(
     body: ConversionBody, response: Response, session: SessionDep, user: ApiStaff
 ) -> ConversionOut:
     """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
     program = service.default_program(session)
-    data = ConversionIn(
-        **body.model_dump(exclude={"event", "occurred_at"}),
-        event=EventType(body.event),
-        occurred_at=body.occurred_at or utcnow(),
-    )
     try:
-        result = record_conversion(session, program, data, actor=user.email)
+        result = record_conversion(session, program, _event(body, utcnow()), actor=user.email)
     except PartnerRuleError as exc:
         raise field_error(exc.field, exc.message) from None
     if result.duplicate:
@@ -231,6 +236,57 @@ def record(
         duplicate=result.duplicate,
         commissions=[CommissionOut.of(c) for c in result.commissions],
     )
+
+
+class BatchBody(BaseModel):
+    """Up to 1,000 events, recorded in one transaction and in this order."""
+
+    events: list[ConversionBody] = Field(min_length=1, max_length=1000)
+
+
+class RecordedOut(BaseModel):
+    """What one event of a batch did."""
+
+    id: int
+    status: str
+    note: str
+    partner_id: int | None
+    duplicate: bool
+    commission_ids: list[int]
+
+
+class BatchOut(BaseModel):
+    """Each event's result, in the order the events were sent."""
+
+    recorded: int
+    duplicates: int
+    results: list[RecordedOut]
+
+
+@router.post("/conversions/batch", status_code=201)
+def record_batch(
+    body: BatchBody, response: Response, session: SessionDep, user: ApiStaff
+) -> BatchOut:
+    """Record a batch (201), or acknowledge one that only replays recorded events (200)."""
+    program = service.default_program(session)
+    now = utcnow()
+    events = [_event(item, now) for item in body.events]
+    try:
+        results = record_conversions(session, program, events, actor=user.email)
+    except PartnerRuleError as exc:
+        raise field_error(exc.field, exc.message) from None
+    out = [
+        RecordedOut(
+            id=r.conversion.id, status=r.conversion.status, note=r.conversion.note,
+            partner_id=r.conversion.partner_id, duplicate=r.duplicate,
+            commission_ids=[c.id for c in r.commissions],
+        )
+        for r in results
+    ]  # fmt: skip
+    duplicates = sum(r.duplicate for r in out)
+    if duplicates == len(out):
+        response.status_code = 200
+    return BatchOut(recorded=len(out) - duplicates, duplicates=duplicates, results=out)
 
 
 @router.get("/commissions")

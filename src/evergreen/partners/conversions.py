@@ -1,10 +1,17 @@
-"""Conversion use cases: record an event once, attribute it, owe the commission, handle refunds."""
+"""Conversion use cases: record an event once, attribute it, owe the commission, handle refunds.
+
+The decision for a lead, sale or renewal (`decide_earning`) reads clicks, coupons, partners and
+terms through `Sources`, so the batch path (conversions_batch.py) makes the same decision from
+maps it loaded up front.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,11 +31,13 @@ from evergreen.partners.models import (
     TermsVersion,
 )
 from evergreen.partners.rules import (
+    Due,
     EventType,
     FraudRules,
     PartnerRuleError,
     Signals,
     Status,
+    Terms,
     Touch,
     TouchKind,
     attribute,
@@ -41,7 +50,23 @@ from evergreen.partners.rules import (
 from evergreen.partners.service import terms_of
 from evergreen.partners.webhooks import commission_event, emit
 
-__all__ = ["ConversionIn", "Recorded", "log_event", "record_conversion"]
+__all__ = [
+    "Bound",
+    "ClickSeen",
+    "ConversionIn",
+    "Earning",
+    "Recorded",
+    "Sources",
+    "bonus_fields",
+    "check_event",
+    "commission_fields",
+    "conversion_fields",
+    "decide_earning",
+    "event_fields",
+    "log_event",
+    "newest_terms",
+    "record_conversion",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,105 @@ class Recorded:
     duplicate: bool
 
 
+@dataclass(frozen=True)
+class ClickSeen:
+    """The click behind a click ID, as attribution and the fraud checks see it."""
+
+    click_id: str
+    at: datetime
+    visitor: str
+    klass: str
+    owner: int | None  # the partner whose link was clicked, if any
+
+
+class Bound(Protocol):
+    """What a decision reads and changes of a customer: payments, and its partner and terms."""
+
+    partner_id: int | None
+    terms_id: int | None
+    attributed_at: datetime | None
+    attribution_rule: str
+    payments: int
+
+
+class Sources(Protocol):
+    """Where a decision looks things up: the database one query at a time, or a batch's maps."""
+
+    def click(self, click_id: str) -> ClickSeen | None: ...
+    def coupon_owner(self, code: str) -> int | None: ...
+    def partner(self, partner_id: int) -> Partner | None: ...
+    def terms_in_force(self, group: str, at: datetime) -> int | None: ...
+    def terms(self, terms_id: int) -> Terms | None: ...
+
+
+@dataclass(frozen=True)
+class Earning:
+    """What a lead, sale or renewal earns, decided before anything about it is written."""
+
+    status: str
+    note: str
+    partner: Partner | None = None
+    terms: Terms | None = None
+    due: Due | None = None
+    rule: str = ""
+    hold_reasons: list[str] = field(default_factory=list)
+    bonus: Decimal | None = None  # the recruiter's share, paid only if the partner has one
+
+
+def check_event(program: Program, data: ConversionIn, where: str = "") -> None:
+    """Refuse an event the program cannot take, naming the field (after `where` in a batch)."""
+    if data.occurred_at.tzinfo is None:
+        raise PartnerRuleError(
+            f"{where}occurred_at", "needs a time zone, e.g. 2026-11-24T10:00:00Z"
+        )
+    if data.currency.upper() != program.currency:
+        raise PartnerRuleError(
+            f"{where}currency",
+            f"this program is in {program.currency}; got {data.currency.upper()}",
+        )
+
+
+def conversion_fields(
+    program: Program, data: ConversionIn, received_at: datetime
+) -> dict[str, Any]:
+    """The conversion row of an event, before it is applied."""
+    return {
+        "program_id": program.id,
+        "idempotency_key": data.idempotency_key,
+        "event": data.event.value,
+        "amount": data.amount,
+        "currency": data.currency.upper(),
+        "order_id": data.order_id,
+        "click_id": data.click_id,
+        "coupon": data.coupon.strip().upper(),
+        "status": "received",
+        "occurred_at": data.occurred_at,
+        "received_at": received_at,
+    }
+
+
+def event_fields(
+    commission_id: int,
+    to_status: str,
+    action: str,
+    actor: str,
+    *,
+    before: str = "",
+    amount: Decimal | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """One line of a commission's history, as column values."""
+    return {
+        "commission_id": commission_id,
+        "actor": actor,
+        "action": action,
+        "from_status": before,
+        "to_status": to_status,
+        "amount": amount,
+        "note": note[:300],
+    }
+
+
 def log_event(
     session: Session,
     commission: Commission,
@@ -83,15 +207,12 @@ def log_event(
     """Record a change of a commission, so its history can always be shown."""
     session.add(
         CommissionEvent(
-            commission_id=commission.id,
-            actor=actor,
-            action=action,
-            from_status=before,
-            to_status=commission.status,
-            amount=amount,
-            note=note[:300],
+            **event_fields(
+                commission.id, commission.status, action, actor,
+                before=before, amount=amount, note=note,
+            )
         )
-    )
+    )  # fmt: skip
 
 
 def _announce(session: Session, commission: Commission) -> None:
@@ -102,49 +223,55 @@ def _announce(session: Session, commission: Commission) -> None:
     )  # fmt: skip
 
 
-def _touches(session: Session, data: ConversionIn) -> tuple[list[Touch], Click | None]:
-    """Candidate sources: the click behind the click ID and the coupon, with their partners."""
-    touches: list[Touch] = []
-    click = None
-    if data.click_id:
-        click = session.scalar(select(Click).where(Click.click_id == data.click_id))
-        if click is not None:
-            owner = session.scalar(
-                select(PartnerLink.partner_id).where(PartnerLink.link_id == click.link_id)
-            )
-            if owner is not None:
-                touches.append(
-                    Touch(
-                        partner_id=owner, at=click.at, kind=TouchKind.CLICK, click_id=click.click_id
-                    )
-                )
-    if data.coupon:
-        code = data.coupon.strip().upper()
-        owner = session.scalar(select(Coupon.partner_id).where(Coupon.code == code))
-        if owner is not None:
-            touches.append(
-                Touch(partner_id=owner, at=data.occurred_at, kind=TouchKind.COUPON, coupon=code)
-            )
-    return touches, click
-
-
-def _current_terms(
-    session: Session, program: Program, group: str, at: datetime
-) -> TermsVersion | None:
-    """The newest terms version in force at `at` for the group (falling back to the default)."""
+def newest_terms(rows: Sequence[TermsVersion], group: str, at: datetime) -> TermsVersion | None:
+    """The newest version in force at `at` for the group, falling back to the default group."""
     for name in dict.fromkeys((group, "")):
-        row = session.scalar(
-            select(TermsVersion)
-            .where(
-                TermsVersion.program_id == program.id,
-                TermsVersion.group == name,
+        live = [row for row in rows if row.group == name and row.effective_from <= at]
+        if live:
+            return max(live, key=lambda row: row.version)
+    return None
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """Sources read from the database one query at a time (the single-event path)."""
+
+    session: Session
+    program: Program
+
+    def click(self, click_id: str) -> ClickSeen | None:
+        row = self.session.execute(
+            select(Click.link_id, Click.at, Click.visitor, Click.klass).where(
+                Click.click_id == click_id
+            )
+        ).first()
+        if row is None:
+            return None
+        owner = self.session.scalar(
+            select(PartnerLink.partner_id).where(PartnerLink.link_id == row.link_id)
+        )
+        return ClickSeen(click_id, row.at, row.visitor, row.klass, owner)
+
+    def coupon_owner(self, code: str) -> int | None:
+        return self.session.scalar(select(Coupon.partner_id).where(Coupon.code == code))
+
+    def partner(self, partner_id: int) -> Partner | None:
+        return self.session.get(Partner, partner_id)
+
+    def terms_in_force(self, group: str, at: datetime) -> int | None:
+        rows = self.session.scalars(
+            select(TermsVersion).where(
+                TermsVersion.program_id == self.program.id,
+                TermsVersion.group.in_(dict.fromkeys((group, ""))),
                 TermsVersion.effective_from <= at,
             )
-            .order_by(TermsVersion.version.desc())
-        )
-        if row is not None:
-            return row
-    return None
+        ).all()
+        row = newest_terms(rows, group, at)
+        return row.id if row is not None else None
+
+    def terms(self, terms_id: int) -> Terms | None:
+        row = self.session.get(TermsVersion, terms_id)
+        return terms_of(row) if row is not None else None
 
 
 def _customer(session: Session, program: Program, data: ConversionIn) -> Customer:
@@ -167,50 +294,54 @@ def _months_between(start: datetime, end: datetime) -> int:
     return months - 1 if end.day < start.day else months
 
 
-def _earn(
-    session: Session,
-    program: Program,
-    data: ConversionIn,
-    conversion: Conversion,
-    actor: str,
-    rules: FraudRules,
-) -> list[Commission]:
-    """Attribute a lead/sale/renewal and create the commission it earns (held if suspicious)."""
-    customer = _customer(session, program, data)
-    touches, click = _touches(session, data)
+def _touches(data: ConversionIn, click: ClickSeen | None, coupon_owner: int | None) -> list[Touch]:
+    """Candidate sources: the partner's clicked link, then the partner's coupon."""
+    touches: list[Touch] = []
+    if click is not None and click.owner is not None:
+        touches.append(
+            Touch(
+                partner_id=click.owner, at=click.at, kind=TouchKind.CLICK, click_id=click.click_id
+            )
+        )
+    if coupon_owner is not None:
+        code = data.coupon.strip().upper()
+        touches.append(
+            Touch(partner_id=coupon_owner, at=data.occurred_at, kind=TouchKind.COUPON, coupon=code)
+        )
+    return touches
+
+
+def decide_earning(
+    program: Program, data: ConversionIn, customer: Bound, sources: Sources, rules: FraudRules
+) -> Earning:
+    """Attribute a lead/sale/renewal, bind a new customer to its partner and terms, price it and
+    check it for fraud; the customer is the only thing changed (payments and binding)."""
+    click = sources.click(data.click_id) if data.click_id else None
+    coupon_owner = sources.coupon_owner(data.coupon.strip().upper()) if data.coupon else None
     found = attribute(
-        touches,
+        _touches(data, click, coupon_owner),
         at=data.occurred_at,
         model="first" if program.attribution_model == "first" else "last",
         window=timedelta(days=program.window_days),
     )
     partner_id = bound_partner(customer.partner_id, found)
-    conversion.customer_id = customer.id
     if data.event is not EventType.LEAD:
         customer.payments += 1
     if partner_id is None:
-        conversion.status = "unattributed"
-        conversion.note = "no partner click or coupon matched; kept for review"
-        return []
-    partner = session.get(Partner, partner_id)
+        return Earning("unattributed", "no partner click or coupon matched; kept for review")
+    partner = sources.partner(partner_id)
     if partner is None or partner.status != "active":
-        conversion.status = "unattributed"
-        conversion.note = f"partner {partner_id} is not active"
-        return []
+        return Earning("unattributed", f"partner {partner_id} is not active")
     if customer.partner_id is None:
         customer.partner_id = partner.id
         customer.attributed_at = data.occurred_at
         customer.attribution_rule = found.rule if found else ""
-        locked = _current_terms(session, program, partner.group, data.occurred_at)
-        customer.terms_id = locked.id if locked else None
-    conversion.partner_id = partner.id
-    conversion.status = "attributed"
-    terms_row = session.get(TermsVersion, customer.terms_id) if customer.terms_id else None
-    if terms_row is None:
-        conversion.note = "the partner's group has no commission terms"
-        return []
+        customer.terms_id = sources.terms_in_force(partner.group, data.occurred_at)
+    terms = sources.terms(customer.terms_id) if customer.terms_id else None
+    if terms is None:
+        return Earning("attributed", "the partner's group has no commission terms", partner)
     due = commission_for(
-        terms_of(terms_row),
+        terms,
         event=data.event,
         amount=data.amount,
         currency=data.currency,
@@ -220,8 +351,9 @@ def _earn(
         ),
     )
     if due is None:
-        conversion.note = "outside the commission duration of the customer's terms"
-        return []
+        return Earning(
+            "attributed", "outside the commission duration of the customer's terms", partner
+        )
     reasons = fraud_reasons(
         Signals(
             partner_email=partner.email,
@@ -236,46 +368,80 @@ def _earn(
         ),
         rules,
     )
-    status = Status.ON_HOLD if reasons else Status.PENDING
     rule = customer.attribution_rule or (found.rule if found else "")
-    earned = Commission(
-        program_id=program.id,
-        partner_id=partner.id,
-        conversion_id=conversion.id,
-        customer_id=customer.id,
-        terms_id=terms_row.id,
-        amount=due.amount,
-        currency=due.currency,
-        status=status.value,
-        reason=due.reason,
-        attribution_rule=rule,
-        hold_reasons=reasons,
-    )
+    bonus = recruiter_bonus(terms, due.amount)
+    return Earning("attributed", "", partner, terms, due, rule, reasons, bonus)
+
+
+def commission_fields(
+    program_id: int, conversion_id: int, customer_id: int, earning: Earning
+) -> dict[str, Any]:
+    """The commission an earning creates, as column values (held when a fraud signal fired)."""
+    assert earning.partner is not None
+    assert earning.terms is not None
+    assert earning.due is not None
+    return {
+        "program_id": program_id,
+        "partner_id": earning.partner.id,
+        "conversion_id": conversion_id,
+        "customer_id": customer_id,
+        "terms_id": earning.terms.id,
+        "kind": "commission",
+        "parent_id": None,
+        "amount": earning.due.amount,
+        "currency": earning.due.currency,
+        "status": (Status.ON_HOLD if earning.hold_reasons else Status.PENDING).value,
+        "reason": earning.due.reason,
+        "attribution_rule": earning.rule,
+        "hold_reasons": earning.hold_reasons,
+    }
+
+
+def bonus_fields(earning: Earning, earned: dict[str, Any], parent_id: int) -> dict[str, Any] | None:
+    """The recruiter's bonus on the commission `earned` (stored as `parent_id`), if any."""
+    assert earning.partner is not None
+    if not earning.bonus or earning.partner.recruited_by_id is None:
+        return None
+    return {
+        **earned,
+        "partner_id": earning.partner.recruited_by_id,
+        "kind": "recruiter_bonus",
+        "parent_id": parent_id,
+        "amount": earning.bonus,
+        "reason": f"recruiter bonus on commission {parent_id}",
+    }
+
+
+def _earn(
+    session: Session,
+    program: Program,
+    data: ConversionIn,
+    conversion: Conversion,
+    actor: str,
+    rules: FraudRules,
+) -> list[Commission]:
+    """Attribute a lead/sale/renewal and create the commission it earns (held if suspicious)."""
+    customer = _customer(session, program, data)
+    earning = decide_earning(program, data, customer, _Queries(session, program), rules)
+    conversion.customer_id = customer.id
+    conversion.status, conversion.note = earning.status, earning.note
+    conversion.partner_id = earning.partner.id if earning.partner is not None else None
+    if earning.due is None:
+        return []
+    fields = commission_fields(program.id, conversion.id, customer.id, earning)
+    earned = Commission(**fields)
     session.add(earned)
     session.flush()
-    log_event(session, earned, "created", actor, amount=due.amount, note="; ".join(reasons))
+    note = "; ".join(earning.hold_reasons)
+    log_event(session, earned, "created", actor, amount=earning.due.amount, note=note)
     _announce(session, earned)
     created = [earned]
-    bonus = recruiter_bonus(terms_of(terms_row), due.amount)
-    if bonus and partner.recruited_by_id is not None:
-        extra = Commission(
-            program_id=program.id,
-            partner_id=partner.recruited_by_id,
-            conversion_id=conversion.id,
-            customer_id=customer.id,
-            terms_id=terms_row.id,
-            kind="recruiter_bonus",
-            parent_id=earned.id,
-            amount=bonus,
-            currency=due.currency,
-            status=status.value,
-            reason=f"recruiter bonus on commission {earned.id}",
-            attribution_rule=rule,
-            hold_reasons=reasons,
-        )
+    extra_fields = bonus_fields(earning, fields, earned.id)
+    if extra_fields is not None:
+        extra = Commission(**extra_fields)
         session.add(extra)
         session.flush()
-        log_event(session, extra, "created", actor, amount=bonus)
+        log_event(session, extra, "created", actor, amount=earning.bonus)
         _announce(session, extra)
         created.append(extra)
     return created
@@ -375,28 +541,11 @@ def record_conversion(
     rules: FraudRules | None = None,
 ) -> Recorded:
     """Store a conversion once per idempotency key and apply it; a replay changes nothing."""
-    if data.occurred_at.tzinfo is None:
-        raise PartnerRuleError("occurred_at", "needs a time zone, e.g. 2026-11-24T10:00:00Z")
-    if data.currency.upper() != program.currency:
-        raise PartnerRuleError(
-            "currency", f"this program is in {program.currency}; got {data.currency.upper()}"
-        )
+    check_event(program, data)
     existing = _by_key(session, program, data.idempotency_key)
     if existing is not None:
         return Recorded(existing, [], duplicate=True)
-    conversion = Conversion(
-        program_id=program.id,
-        idempotency_key=data.idempotency_key,
-        event=data.event.value,
-        amount=data.amount,
-        currency=data.currency.upper(),
-        order_id=data.order_id,
-        click_id=data.click_id,
-        coupon=data.coupon.strip().upper(),
-        status="received",
-        occurred_at=data.occurred_at,
-        received_at=utcnow(),
-    )
+    conversion = Conversion(**conversion_fields(program, data, utcnow()))
     try:
         with session.begin_nested():  # the same key arriving twice at once: one wins
             session.add(conversion)

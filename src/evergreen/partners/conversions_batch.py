@@ -1,0 +1,477 @@
+"""Record many conversions in one transaction, exactly as recording them one by one would.
+
+Events of different customers are independent: what a lead, sale or renewal earns depends only
+on its own customer's payments and binding, and on clicks, coupons, partners and terms that no
+conversion changes. So, once duplicates are set aside, an event goes through the single path
+(`record_conversion`, in batch order) only when it can see another event of the batch: a refund
+or chargeback, an event of a customer who appears more than once, or a sale of an order that a
+refund in the batch points at. Every other event is looked up, decided and inserted in bulk.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from evergreen.db import utcnow
+from evergreen.links.models import Click
+from evergreen.partners.conversions import (
+    ClickSeen,
+    ConversionIn,
+    Earning,
+    Recorded,
+    bonus_fields,
+    check_event,
+    commission_fields,
+    conversion_fields,
+    decide_earning,
+    event_fields,
+    newest_terms,
+    record_conversion,
+)
+from evergreen.partners.models import (
+    Commission,
+    CommissionEvent,
+    Conversion,
+    Coupon,
+    Customer,
+    Partner,
+    PartnerLink,
+    Program,
+    TermsVersion,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from evergreen.partners.rules import EventType, FraudRules, PartnerRuleError, Terms
+from evergreen.partners.service import terms_of
+from evergreen.partners.webhooks import commission_event
+
+__all__ = ["record_conversions"]
+
+_CHUNK = 900  # values per IN (...) list: under SQLite's oldest limit of 999 bound parameters
+_UNDO = (EventType.REFUND, EventType.CHARGEBACK)
+_CREATED = "commission.created"
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """A batch allocates tens of thousands of short-lived, acyclic objects: the cyclic garbage
+    collector would walk them again and again for nothing (as the click ingester does)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@dataclass
+class _Plan:
+    """Which events are replays, which go one by one, and which are decided in bulk."""
+
+    stored: dict[int, Conversion] = field(default_factory=dict)  # replays of stored events
+    repeats: dict[int, int] = field(default_factory=dict)  # repeat -> first index in the batch
+    one_by_one: list[int] = field(default_factory=list)
+    bulk: list[int] = field(default_factory=list)
+
+
+def _plan(events: Sequence[ConversionIn], stored: dict[str, Conversion]) -> _Plan:
+    """Set replays aside and split the new events into independent ones and the rest."""
+    plan = _Plan()
+    first: dict[str, int] = {}
+    for index, data in enumerate(events):
+        key = data.idempotency_key
+        if key in stored:
+            plan.stored[index] = stored[key]
+        elif key in first:
+            plan.repeats[index] = first[key]
+        else:
+            first[key] = index
+    new = sorted(first.values())
+    refunded = {events[i].order_id for i in new if events[i].event in _UNDO and events[i].order_id}
+    customers = Counter(events[i].customer_id for i in new if events[i].event not in _UNDO)
+    for index in new:
+        data = events[index]
+        shared = data.event in _UNDO or customers[data.customer_id] > 1
+        (plan.one_by_one if shared or data.order_id in refunded else plan.bulk).append(index)
+    return plan
+
+
+class _Loaded:
+    """Clicks, coupons, partners and terms of a batch, each loaded with one query per chunk."""
+
+    def __init__(self, session: Session, program: Program, events: list[ConversionIn]) -> None:
+        self.session = session
+        self.clicks = _clicks(session, (e.click_id for e in events if e.click_id))
+        codes = (e.coupon.strip().upper() for e in events if e.coupon)
+        self.coupons: dict[str, int] = dict(
+            _pairs(session, Coupon.code, Coupon.partner_id, Coupon.code, codes)
+        )
+        self.rows = list(
+            session.scalars(select(TermsVersion).where(TermsVersion.program_id == program.id))
+        )
+        self._terms: dict[int, Terms | None] = {}
+        self.partners: dict[int, Partner] = {}
+
+    def load_partners(self, session: Session, bound: Iterable[int | None]) -> None:
+        """Every partner an event may earn for: link and coupon owners, and bound partners."""
+        ids = {c.owner for c in self.clicks.values()} | set(self.coupons.values()) | set(bound)
+        for chunk in _chunks(i for i in ids if i is not None):
+            for partner in session.scalars(select(Partner).where(Partner.id.in_(chunk))):
+                self.partners[partner.id] = partner
+
+    def click(self, click_id: str) -> ClickSeen | None:
+        return self.clicks.get(click_id)
+
+    def coupon_owner(self, code: str) -> int | None:
+        return self.coupons.get(code)
+
+    def partner(self, partner_id: int) -> Partner | None:
+        return self.partners.get(partner_id) or self.session.get(Partner, partner_id)
+
+    def terms_in_force(self, group: str, at: datetime) -> int | None:
+        row = newest_terms(self.rows, group, at)
+        return row.id if row is not None else None
+
+    def terms(self, terms_id: int) -> Terms | None:
+        if terms_id not in self._terms:
+            row = self.session.get(TermsVersion, terms_id)  # the identity map has them all
+            self._terms[terms_id] = terms_of(row) if row is not None else None
+        return self._terms[terms_id]
+
+
+def _pairs(
+    session: Session,
+    key: QueryableAttribute[Any],
+    value: QueryableAttribute[Any],
+    column: QueryableAttribute[Any],
+    wanted: Iterable[Any],
+    *where: ColumnElement[bool],
+) -> Iterator[tuple[Any, Any]]:
+    """(key, value) of every row whose `column` is one of `wanted`, a chunk per query."""
+    for chunk in _chunks(wanted):
+        yield from session.execute(select(key, value).where(column.in_(chunk), *where))
+
+
+def _clicks(session: Session, click_ids: Iterable[str]) -> dict[str, ClickSeen]:
+    """The clicks behind the batch's click IDs, with the partner who owns each one's link."""
+    found: dict[str, tuple[int, datetime, str, str]] = {}
+    for chunk in _chunks(click_ids):
+        query = select(Click.click_id, Click.link_id, Click.at, Click.visitor, Click.klass)
+        for click_id, link_id, at, visitor, klass in session.execute(
+            query.where(Click.click_id.in_(chunk))
+        ):
+            found[click_id] = (link_id, at, visitor, klass)
+    owners: dict[int, int] = dict(
+        _pairs(
+            session, PartnerLink.link_id, PartnerLink.partner_id, PartnerLink.link_id,
+            (link_id for link_id, *_ in found.values()),
+        )
+    )  # fmt: skip
+    return {
+        click_id: ClickSeen(click_id, at, visitor, klass, owners.get(link_id))
+        for click_id, (link_id, at, visitor, klass) in found.items()
+    }
+
+
+def _stored(session: Session, program: Program, keys: Iterable[str]) -> dict[str, Conversion]:
+    """Conversions already stored under any of the keys."""
+    stored: dict[str, Conversion] = {}
+    for chunk in _chunks(keys):
+        query = select(Conversion).where(
+            Conversion.program_id == program.id, Conversion.idempotency_key.in_(chunk)
+        )
+        stored.update((row.idempotency_key, row) for row in session.scalars(query))
+    return stored
+
+
+@dataclass(slots=True)
+class _NewCustomer:
+    """A customer first seen in this batch: decided on first, inserted with the result."""
+
+    external_id: str
+    email: str
+    id: int = 0
+    partner_id: int | None = None
+    terms_id: int | None = None
+    attributed_at: datetime | None = None
+    attribution_rule: str = ""
+    payments: int = 0
+
+
+def _customers(
+    session: Session, program: Program, events: list[ConversionIn]
+) -> tuple[dict[str, Customer | _NewCustomer], list[_NewCustomer]]:
+    """Each event's customer by external ID, and which of them are new (not inserted yet)."""
+    found: dict[str, Customer | _NewCustomer] = {}
+    for chunk in _chunks(e.customer_id for e in events):
+        query = select(Customer).where(
+            Customer.program_id == program.id, Customer.external_id.in_(chunk)
+        )
+        found.update((row.external_id, row) for row in session.scalars(query))
+    new = []
+    for data in events:
+        if data.customer_id not in found:
+            customer = _NewCustomer(data.customer_id, data.customer_email.lower())
+            found[data.customer_id] = customer
+            new.append(customer)
+    return found, new
+
+
+def _insert_customers(
+    session: Session, program: Program, new: list[_NewCustomer], now: datetime
+) -> None:
+    """Insert the new customers (their ids are filled in); stored ones are flushed as updates."""
+    if new:
+        rows = [
+            {
+                "program_id": program.id, "external_id": c.external_id, "email": c.email,
+                "partner_id": c.partner_id, "terms_id": c.terms_id,
+                "attributed_at": c.attributed_at, "attribution_rule": c.attribution_rule,
+                "payments": c.payments, "created_at": now,
+            }
+            for c in new
+        ]  # fmt: skip
+        # RETURNING rows come in no promised order (SQLite batches only then): match by key.
+        statement = insert(Customer).returning(Customer.external_id, Customer.id)
+        ids: dict[str, int] = dict(session.execute(statement, rows).all())
+        for customer in new:
+            customer.id = ids[customer.external_id]
+    session.flush()
+
+
+def _announce(session: Session, program: Program, commissions: list[Commission]) -> None:
+    """Queue commission.created for each subscribed endpoint, once per event ID, like `emit`."""
+    endpoints = [
+        e.id
+        for e in session.scalars(
+            select(WebhookEndpoint).where(
+                WebhookEndpoint.program_id == program.id, WebhookEndpoint.active.is_(True)
+            )
+        )
+        if _CREATED in e.events
+    ]
+    if not endpoints or not commissions:
+        return
+    ids = {f"{_CREATED}:{c.id}": c for c in commissions}
+    queued = set(
+        _pairs(
+            session, WebhookDelivery.endpoint_id, WebhookDelivery.event_id,
+            WebhookDelivery.event_id, ids, WebhookDelivery.endpoint_id.in_(endpoints),
+        )
+    )  # fmt: skip
+    rows = [
+        {
+            "endpoint_id": endpoint, "event_id": event_id, "event_type": _CREATED,
+            "payload": {"id": event_id, "type": _CREATED, "data": commission_event(commission)},
+        }
+        for event_id, commission in ids.items()
+        for endpoint in endpoints
+        if (endpoint, event_id) not in queued
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
+
+
+def _insert_commissions(
+    session: Session, rows: list[dict[str, Any]], key: str
+) -> dict[int, Commission]:
+    """Insert commissions in one statement, by the value of `key` (unique among the rows)."""
+    if not rows:
+        return {}
+    statement = insert(Commission).returning(Commission)
+    return {getattr(row, key): row for row in session.scalars(statement, rows)}
+
+
+def _store(
+    session: Session,
+    program: Program,
+    decided: list[tuple[ConversionIn, Earning]],
+    customers: dict[str, Customer | _NewCustomer],
+    new: list[_NewCustomer],
+    actor: str,
+) -> list[Recorded]:
+    """Insert the decided events' conversions, commissions, history and webhook deliveries."""
+    if not decided:
+        return []
+    now = utcnow()
+    _insert_customers(session, program, new, now)
+    rows = []
+    for data, earning in decided:
+        row = conversion_fields(program, data, now)
+        row.update(
+            customer_id=customers[data.customer_id].id, status=earning.status, note=earning.note,
+            partner_id=earning.partner.id if earning.partner is not None else None,
+        )  # fmt: skip
+        rows.append(row)
+    stored = {
+        c.idempotency_key: c
+        for c in session.scalars(insert(Conversion).returning(Conversion), rows)
+    }
+    conversions = [stored[data.idempotency_key] for data, _ in decided]
+    owed: list[tuple[Conversion, Earning, dict[str, Any]]] = []
+    for (data, earning), conversion in zip(decided, conversions, strict=True):
+        if earning.due is not None:
+            customer_id = customers[data.customer_id].id
+            fields = commission_fields(program.id, conversion.id, customer_id, earning)
+            owed.append((conversion, earning, fields))
+    earned = _insert_commissions(session, [fields for *_, fields in owed], "conversion_id")
+    created: dict[int, list[Commission]] = {}
+    history: list[dict[str, Any]] = []
+    bonuses: list[dict[str, Any]] = []
+    for conversion, earning, fields in owed:
+        commission = earned[conversion.id]
+        created[conversion.id] = [commission]
+        history.append(
+            event_fields(
+                commission.id, commission.status, "created", actor,
+                amount=fields["amount"], note="; ".join(earning.hold_reasons),
+            )
+        )  # fmt: skip
+        bonus = bonus_fields(earning, fields, commission.id)
+        if bonus is not None:
+            bonuses.append(bonus)
+    extras = _insert_commissions(session, bonuses, "parent_id")
+    for bonus in bonuses:
+        extra = extras[bonus["parent_id"]]
+        created[extra.conversion_id].append(extra)
+        history.append(
+            event_fields(extra.id, extra.status, "created", actor, amount=bonus["amount"])
+        )
+    if history:
+        session.execute(insert(CommissionEvent), [{**row, "at": now} for row in history])
+    made = [created.get(conversion.id, []) for conversion in conversions]
+    _announce(session, program, [c for commissions in made for c in commissions])
+    return [
+        Recorded(conversion, commissions, duplicate=False)
+        for conversion, commissions in zip(conversions, made, strict=True)
+    ]
+
+
+def _named(index: int, error: PartnerRuleError) -> PartnerRuleError:
+    return PartnerRuleError(f"events.{index}.{error.field}", error.message)
+
+
+def _first_invalid(
+    program: Program, events: Sequence[ConversionIn]
+) -> tuple[int, PartnerRuleError] | None:
+    """The first event the program refuses whatever was stored before (time zone, currency)."""
+    for index, data in enumerate(events):
+        try:
+            check_event(program, data)
+        except PartnerRuleError as exc:
+            return index, exc
+    return None
+
+
+def _record(
+    session: Session,
+    program: Program,
+    events: Sequence[ConversionIn],
+    actor: str,
+    rules: FraudRules,
+) -> list[Recorded]:
+    """Decide the independent events, record the others one by one, then insert in bulk."""
+    failed = _first_invalid(program, events)
+    if failed is not None:  # an event before it may still fail first, so those are tried
+        events = events[: failed[0]]
+    plan = _plan(events, _stored(session, program, (e.idempotency_key for e in events)))
+    bulk = [events[i] for i in plan.bulk]
+    sources = _Loaded(session, program, bulk)
+    customers, new = _customers(session, program, bulk)
+    sources.load_partners(session, (c.partner_id for c in customers.values()))
+    decided: list[tuple[ConversionIn, Earning]] = []
+    for index, data in zip(plan.bulk, bulk, strict=True):
+        try:
+            customer = customers[data.customer_id]
+            decided.append((data, decide_earning(program, data, customer, sources, rules)))
+        except PartnerRuleError as exc:
+            failed = (index, exc)
+            break
+    results: dict[int, Recorded] = {}
+    for index in plan.one_by_one:
+        if failed is not None and index > failed[0]:
+            break
+        try:
+            results[index] = record_conversion(
+                session, program, events[index], actor=actor, rules=rules
+            )
+        except PartnerRuleError as exc:
+            failed = (index, exc)
+    if failed is not None:
+        raise _named(*failed)  # the first event, in order, that cannot be recorded
+    results.update(
+        zip(plan.bulk, _store(session, program, decided, customers, new, actor), strict=True)
+    )
+    results.update((i, Recorded(row, [], duplicate=True)) for i, row in plan.stored.items())
+    for index, first in plan.repeats.items():
+        results[index] = Recorded(results[first].conversion, [], duplicate=True)
+    return [results[index] for index in range(len(events))]
+
+
+def _lock_for_writing(session: Session) -> None:
+    """On SQLite, take the write lock before the batch reads anything. A writer (the click
+    ingester, another request) committing between the batch's reads and its first insert would
+    otherwise fail it with "database is locked": a stale WAL snapshot cannot be upgraded, and
+    no busy timeout helps. And pysqlite begins a transaction only before DML, so without this
+    the batch's savepoint would be the transaction itself, committed when it is released."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL reads the latest committed rows and locks the rows it writes
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def record_conversions(
+    session: Session,
+    program: Program,
+    events: Sequence[ConversionIn],
+    *,
+    actor: str,
+    rules: FraudRules | None = None,
+) -> list[Recorded]:
+    """Record a batch of events in one transaction, as `record_conversion` would one by one.
+
+    A bad event refuses the whole batch, naming it (`events.<index>.<field>`); nothing is kept.
+    """
+    rules = rules or FraudRules()
+    _lock_for_writing(session)
+    with _collector_paused():
+        try:
+            with session.begin_nested():
+                return _record(session, program, events, actor, rules)
+        except IntegrityError:
+            pass  # another writer stored one of these keys or customers meanwhile
+        with session.begin_nested():  # the single path settles such races event by event
+            return [_one(session, program, i, data, actor, rules) for i, data in enumerate(events)]
+
+
+def _one(
+    session: Session,
+    program: Program,
+    index: int,
+    data: ConversionIn,
+    actor: str,
+    rules: FraudRules,
+) -> Recorded:
+    try:
+        return record_conversion(session, program, data, actor=actor, rules=rules)
+    except PartnerRuleError as exc:
+        raise _named(index, exc) from None
