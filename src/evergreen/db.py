@@ -19,6 +19,7 @@ __all__ = [
     "Database",
     "Money",
     "UTCDateTime",
+    "lock_for_writing",
     "utcnow",
 ]
 
@@ -127,3 +128,18 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections (at shutdown and between tests)."""
         self.engine.dispose()
+
+
+def lock_for_writing(session: Session) -> None:
+    """On SQLite, take the write lock before a read-then-write unit of work reads anything.
+
+    A writer (the click ingester, another request) committing between the reads and the first
+    write would otherwise fail it with "database is locked": a stale WAL snapshot cannot be
+    upgraded, and no busy timeout helps. And pysqlite begins a transaction only before DML, so
+    without this a savepoint would be the transaction itself, committed when it is released.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL reads the latest committed rows and locks the rows it writes
+    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -107,6 +107,35 @@ def test_renewals_follow_the_bound_partner_on_the_locked_terms(db: Database) -> 
         assert "payment 2" in renewal.commissions[0].reason
 
 
+def test_a_repeat_purchase_earns_and_is_held_for_review(db: Database) -> None:
+    with db.session() as session:
+        program = _setup(session, duration="lifetime", count=None)
+        _click(session, "f" * 32, T0 - timedelta(days=1))
+        record_conversion(session, program, _sale("o1", click_id="f" * 32), actor="api")
+        again = record_conversion(
+            session, program, _sale("o2", occurred_at=T0 + timedelta(days=3)), actor="api"
+        )
+        (commission,) = again.commissions
+        assert commission.amount == Decimal("14.70")
+        assert commission.status == Status.ON_HOLD.value  # "duplicate customer" fraud rule
+        assert any("before" in reason for reason in commission.hold_reasons)
+
+
+def test_a_refused_event_leaves_nothing_stored(db: Database) -> None:
+    with db.session() as session:
+        program_id = _setup(session).id
+        _click(session, "9" * 32, T0 - timedelta(days=1))
+    # A renewal as a new customer's first payment is refused (report the sale first).
+    renewal = _sale("r1", event=EventType.RENEWAL, customer_id="cus_new", click_id="9" * 32)
+    with pytest.raises(PartnerRuleError) as refused, db.session() as session:
+        program = session.get(Program, program_id)
+        assert program is not None
+        record_conversion(session, program, renewal, actor="api")
+    assert refused.value.field == "payment_number"
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Conversion)) == 0
+
+
 def test_coupon_wins_and_unmatched_events_are_kept_for_review(db: Database) -> None:
     with db.session() as session:
         program = _setup(session)

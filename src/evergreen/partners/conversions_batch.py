@@ -23,22 +23,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from evergreen.db import utcnow
+from evergreen.db import lock_for_writing, utcnow
 from evergreen.links.models import Click
-from evergreen.partners.conversions import (
+from evergreen.partners.conversions import Recorded, record_conversion
+from evergreen.partners.earning import (
     ClickSeen,
     ConversionIn,
     Earning,
-    Recorded,
     bonus_fields,
     check_event,
     commission_fields,
     conversion_fields,
     decide_earning,
-    event_fields,
     newest_terms,
-    record_conversion,
 )
+from evergreen.partners.history import event_fields
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,
@@ -426,19 +425,6 @@ def _record(
     return [results[index] for index in range(len(events))]
 
 
-def _lock_for_writing(session: Session) -> None:
-    """On SQLite, take the write lock before the batch reads anything. A writer (the click
-    ingester, another request) committing between the batch's reads and its first insert would
-    otherwise fail it with "database is locked": a stale WAL snapshot cannot be upgraded, and
-    no busy timeout helps. And pysqlite begins a transaction only before DML, so without this
-    the batch's savepoint would be the transaction itself, committed when it is released."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return  # PostgreSQL reads the latest committed rows and locks the rows it writes
-    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def record_conversions(
     session: Session,
     program: Program,
@@ -452,7 +438,7 @@ def record_conversions(
     A bad event refuses the whole batch, naming it (`events.<index>.<field>`); nothing is kept.
     """
     rules = rules or FraudRules()
-    _lock_for_writing(session)
+    lock_for_writing(session)
     with _collector_paused():
         try:
             with session.begin_nested():

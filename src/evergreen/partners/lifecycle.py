@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.partners.conversions import log_event
+from evergreen.partners.history import log_event
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import PartnerRuleError, Status, approval_due, transition
 from evergreen.partners.webhooks import commission_event, emit

@@ -11,7 +11,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.partners.conversions import log_event
+from evergreen.partners.history import log_event
 from evergreen.partners.models import Commission, Partner, Payout, PayoutLine, Program
 from evergreen.partners.rules import (
     OWED,

@@ -244,11 +244,9 @@ def commission_for(
             f"the {kind} is in {sale_currency} but the terms pay in {cur}; "
             f"convert the amount to {cur} first",
         )
+    # A sale after the first (a repeat purchase by a bound customer) counts like any payment:
+    # one-time terms pay only the first, recurring and lifetime terms pay it within their span.
     payment = _count("payment_number", payment_number, 1)
-    if kind is EventType.SALE and payment != 1:
-        raise PartnerRuleError(
-            "payment_number", "a sale is payment 1; report later ones as renewals"
-        )
     if kind is EventType.RENEWAL and payment < 2:
         raise PartnerRuleError("payment_number", "a renewal is payment 2 or later")
     months = _count("months_since_attribution", months_since_attribution, 0)
