@@ -127,10 +127,15 @@ def test_a_refused_event_leaves_nothing_stored(db: Database) -> None:
         _click(session, "9" * 32, T0 - timedelta(days=1))
     # A renewal as a new customer's first payment is refused (report the sale first).
     renewal = _sale("r1", event=EventType.RENEWAL, customer_id="cus_new", click_id="9" * 32)
-    with pytest.raises(PartnerRuleError) as refused, db.session() as session:
-        program = session.get(Program, program_id)
-        assert program is not None
-        record_conversion(session, program, renewal, actor="api")
+
+    def record() -> None:
+        with db.session() as session:  # rolled back when the event is refused
+            program = session.get(Program, program_id)
+            assert program is not None
+            record_conversion(session, program, renewal, actor="api")
+
+    with pytest.raises(PartnerRuleError) as refused:
+        record()
     assert refused.value.field == "payment_number"
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(Conversion)) == 0
