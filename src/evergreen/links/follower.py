@@ -108,7 +108,14 @@ def follow(
             since = time.monotonic()
         waiting = time.monotonic() - since if since >= 0 else None
         spare = meter.spare_cores()
-        if ingest_now(waiting=waiting, spare_cores=spare, max_delay=settings.click_ingest_delay_s):
+        # Half the machine idle: the redirects are not short of CPU, ingesting costs them nothing.
+        busy_below = meter.cores / 2
+        if ingest_now(
+            waiting=waiting,
+            spare_cores=spare,
+            max_delay=settings.click_ingest_delay_s,
+            min_spare=busy_below,
+        ):
             seen, since = size, -1.0
             try:
                 total += ingest_pending(db, reader, policy, memory=memory)
