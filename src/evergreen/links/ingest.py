@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -80,12 +81,20 @@ def agent_of(user_agent: str) -> tuple[str, str, str]:
     return device_type(os_family, device_family), os_family[:40], browser[:40]
 
 
+_host = lru_cache(maxsize=20_000)(referrer_host)  # pages that send clicks repeat a lot
+
+
 def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Records the redirect could have written (one bad line must not block its batch)."""
     good: list[dict[str, Any]] = []
     for record in records:
-        click_id, link_id = record.get("id"), record.get("l")
-        if not (isinstance(click_id, str) and 0 < len(click_id) <= 32 and type(link_id) is int):
+        click_id, link_id, at = record.get("id"), record.get("l"), record.get("t")
+        if not (
+            isinstance(click_id, str)
+            and 0 < len(click_id) <= 32
+            and type(link_id) is int
+            and type(at) in (float, int)
+        ):
             log.error("skipping unreadable spool record: %s", str(record)[:200])
         else:
             good.append(record)
@@ -107,7 +116,7 @@ def _new_only(session: Session, records: list[dict[str, Any]]) -> list[dict[str,
     wanted = {r["l"] for r in records}
     links = set(session.scalars(select(Link.id).where(Link.id.in_(wanted))))
     fresh = [r for r in records if r["l"] in links and r["id"] not in seen]
-    fresh.sort(key=lambda r: float(r["t"]))
+    fresh.sort(key=itemgetter("t"))
     return fresh
 
 
@@ -193,7 +202,7 @@ def ingest_records(
         rows.append(
             (
                 record["id"], link_id, at, method, visitor,
-                user_agent, referrer, referrer_host(referrer), str(record.get("c", ""))[:2],
+                user_agent, referrer, _host(referrer), str(record.get("c", ""))[:2],
                 device, os_family, browser, orjson.dumps(sub).decode(), verdict[0], verdict[1],
                 unique, str(record.get("d", ""))[:2048],
             )

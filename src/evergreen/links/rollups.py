@@ -107,8 +107,14 @@ def add_rollups(session: Session, counts: Counts) -> None:
     )
     # Sorted keys put each link's rows together, as the (link, dimension, day, value) index
     # wants them: the index is then written page by page rather than at random.
-    days = {key[1] for key in counts}
-    day_values: dict[date, Any] = {day: day.isoformat() if sqlite else day for day in days}
-    rows = [(key[0], day_values[key[1]], key[2], key[3], *counts[key]) for key in sorted(counts)]
+    day_values: dict[date, Any] = {}
+    rows = []
+    for key in sorted(counts):
+        link_id, day, dimension, value = key
+        shown = day_values.get(day)
+        if shown is None:
+            shown = day_values[day] = day.isoformat() if sqlite else day
+        total, human, unique = counts[key]
+        rows.append((link_id, shown, dimension, value, total, human, unique))
     for start in range(0, len(rows), 20_000):
         connection.exec_driver_sql(sql, rows[start : start + 20_000])
