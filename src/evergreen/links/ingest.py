@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -19,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
+from evergreen.batches import collector_paused
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
@@ -223,19 +222,6 @@ def ingest_records(
     return len(rows)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Batches allocate hundreds of thousands of short-lived, acyclic objects: the cyclic
-    garbage collector would walk them again and again for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def ingest_pending(
     db: Database,
     reader: SpoolReader,
@@ -249,7 +235,7 @@ def ingest_pending(
     """
     memory = memory or policy.memory()
     try:
-        with reader.exclusive(), _collector_paused():
+        with reader.exclusive(), collector_paused():
             return _ingest_segments(db, reader, policy, batch, memory)
     except BaseException:
         memory.forget()  # it may hold clicks of a batch that was rolled back

@@ -10,10 +10,8 @@ refund in the batch points at. Every other event is looked up, decided and inser
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from evergreen.batches import collector_paused
 from evergreen.db import lock_for_writing, utcnow
 from evergreen.links.models import Click
 from evergreen.partners.conversions import Recorded, record_conversion
@@ -66,19 +65,6 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
     items = list(dict.fromkeys(values))
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A batch allocates tens of thousands of short-lived, acyclic objects: the cyclic garbage
-    collector would walk them again and again for nothing (as the click ingester does)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass
@@ -439,7 +425,7 @@ def record_conversions(
     """
     rules = rules or FraudRules()
     lock_for_writing(session)
-    with _collector_paused():
+    with collector_paused():
         try:
             with session.begin_nested():
                 return _record(session, program, events, actor, rules)
