@@ -17,9 +17,10 @@ from evergreen.partners.lifecycle import change_status
 from evergreen.partners.models import Commission, Partner, Program
 from evergreen.partners.rules import PartnerRuleError, Status, transition
 from evergreen.partners.rules_common import show_money, show_number
+from evergreen.partners.views_invite import account_exists, issue_invite
 from evergreen.partners.views_queries import coupons_of, figures_by_partner, links_of
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.templates import render
 
 __all__ = ["found_partner", "page_helpers", "router"]
@@ -76,6 +77,8 @@ def _detail_page(
     error: PartnerRuleError | None = None,
     form: dict[str, str] | None = None,
     done: str = "",
+    invite: dict[str, Any] | None = None,
+    refused: str = "Not saved:",
 ) -> Response:
     commissions = list(
         session.scalars(
@@ -93,8 +96,11 @@ def _detail_page(
         "coupons": coupons_of(session, partner.id),
         "commissions": commissions,
         "error": error,
+        "refused": refused,
         "form": form or {},
         "done": _DONE.get(done, ""),
+        "has_account": account_exists(session, partner.email),
+        "invite": invite,
         **page_helpers(),
     }
     status = 400 if error else 200
@@ -171,6 +177,27 @@ def add_coupon(
     except PartnerRuleError as exc:
         return _detail_page(request, session, partner, error=exc, form={"code": code})
     return RedirectResponse(f"/partners/{partner.id}?done=coupon", status_code=303)
+
+
+@router.post("/{partner_id:int}/invite")
+def invite_partner(
+    request: Request,
+    partner_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+) -> Response:
+    """Owner-only: a signed link that lets the partner set their own portal password."""
+    partner = found_partner(session, service.default_program(session), partner_id)
+    try:
+        url, expires_at = issue_invite(
+            session, request.app.state.secret, settings.base_url, partner
+        )
+    except PartnerRuleError as exc:
+        return _detail_page(request, session, partner, error=exc, refused="No invitation made:")
+    invite = {"url": url, "expires_at": expires_at}
+    return _detail_page(request, session, partner, invite=invite)
 
 
 @router.get("/{partner_id:int}/statement.csv")

@@ -26,6 +26,7 @@ from evergreen.partners import portal as partners_portal
 from evergreen.partners import signup as partners_signup
 from evergreen.partners import views as partners_views
 from evergreen.partners import views_earnings as partners_earnings
+from evergreen.partners import views_invite as partners_invite
 from evergreen.partners import views_networks as partners_networks
 from evergreen.partners import views_webhooks as partners_webhooks
 from evergreen.web import pages
@@ -131,6 +132,7 @@ def create_app(
     app.include_router(links_views.router)
     app.include_router(partners_portal.router)
     app.include_router(partners_signup.router)
+    app.include_router(partners_invite.router)
     app.include_router(partners_earnings.router)
     app.include_router(partners_networks.router)
     app.include_router(partners_webhooks.router)

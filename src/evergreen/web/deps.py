@@ -85,7 +85,7 @@ DashboardUser = Annotated[User, Depends(_dashboard_user)]
 
 def _owner_user(user: DashboardUser) -> User:
     if not can_manage_settings(Role(user.role)):
-        raise Forbidden("Only the owner can open settings.")
+        raise Forbidden("Only the owner can open this page or do this.")
     return user
 
 
