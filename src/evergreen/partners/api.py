@@ -7,18 +7,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from evergreen.db import utcnow
-from evergreen.partners import payouts, service, webhooks
+from evergreen.partners import payouts, service
 from evergreen.partners.conversions import ConversionIn, record_conversion
 from evergreen.partners.conversions_batch import record_conversions
+from evergreen.partners.invitations import issue_invite
 from evergreen.partners.lifecycle import approve_due, change_status
 from evergreen.partners.models import Commission, Conversion, Partner
 from evergreen.partners.rules import EventType, PartnerRuleError
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
 from evergreen.web.errors import field_error
 
 __all__ = ["router"]
@@ -396,25 +397,20 @@ def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> R
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-class WebhookIn(BaseModel):
-    """A URL to notify, and which commission events it wants."""
-
-    url: str = Field(min_length=8, max_length=2048)
-    events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), min_length=1)
-
-
-@router.post("/webhooks", status_code=201)
-def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
-    """Owner only: subscribe a URL; the signing secret is shown this once."""
+@router.post("/{partner_id}/invite", status_code=201)
+def invite(
+    partner_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: a signed link (7 days, usable once) where the partner sets a password."""
     program = service.default_program(session)
     try:
-        endpoint = webhooks.add_endpoint(session, program, body.url, body.events)
+        partner = service.get_partner(session, program, partner_id)
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    try:
+        url, expires_at = issue_invite(
+            session, request.app.state.secret, settings.base_url, partner
+        )
     except PartnerRuleError as exc:
         raise field_error(exc.field, exc.message) from None
-    return {
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "events": endpoint.events,
-        "secret": endpoint.secret,
-        "signature_header": "Evergreen-Signature: t=<unix time>,v1=<HMAC-SHA256(secret, t.body)>",
-    }
+    return {"partner_id": partner.id, "url": url, "expires_at": expires_at}

@@ -16,7 +16,7 @@ from evergreen.partners import networks
 from evergreen.partners.models import Earning, Network
 from evergreen.partners.networks_earnings import earnings
 from evergreen.partners.networks_rules import NetworkRuleError, secret_matches
-from evergreen.web.deps import ApiStaff, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
 from evergreen.web.errors import field_error
 
 __all__ = ["router"]
@@ -88,6 +88,39 @@ def assign_link(
     except NetworkRuleError as exc:
         raise field_error(exc.field, exc.message) from None
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
+
+
+class PostbackMappingIn(BaseModel):
+    """Which query parameter carries each field, and what the network's status words mean."""
+
+    postback_mapping: dict[str, str]
+    status_values: dict[str, str]
+
+
+@router.put("/{network_id}/postback-mapping")
+def save_postback_mapping(
+    network_id: int, body: PostbackMappingIn, session: SessionDep, user: ApiStaff
+) -> dict[str, Any]:
+    """Replace how this network's postbacks are read (both parts checked before either is saved)."""
+    network = _network(session, network_id)
+    try:
+        saved = networks.save_postback_mapping(
+            session, network, body.postback_mapping, body.status_values
+        )
+    except NetworkRuleError as exc:
+        raise field_error(exc.field, exc.message) from None
+    return _out(saved)
+
+
+@router.post("/{network_id}/secret")
+def new_postback_secret(network_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: replace the postback secret; the new URL is shown this once."""
+    network = _network(session, network_id)
+    secret = networks.new_postback_secret(session, network)
+    return {
+        **_out(network),
+        "postback_url": f"/api/v1/networks/{network.id}/postback?secret={secret}",
+    }
 
 
 @router.put("/{network_id}/report-mapping")

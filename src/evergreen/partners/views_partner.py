@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 
 from evergreen.links.views_link import csv_download
 from evergreen.partners import payouts, service
+from evergreen.partners.invitations import account_exists, issue_invite
 from evergreen.partners.lifecycle import change_status
 from evergreen.partners.models import Commission, Partner, Program
 from evergreen.partners.rules import PartnerRuleError, Status, transition
 from evergreen.partners.rules_common import show_money, show_number
-from evergreen.partners.views_invite import account_exists, issue_invite
 from evergreen.partners.views_queries import coupons_of, figures_by_partner, links_of
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep

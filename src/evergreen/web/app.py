@@ -29,6 +29,7 @@ from evergreen.partners import views_earnings as partners_earnings
 from evergreen.partners import views_invite as partners_invite
 from evergreen.partners import views_networks as partners_networks
 from evergreen.partners import views_webhooks as partners_webhooks
+from evergreen.partners import webhooks_api as partners_webhooks_api
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -82,6 +83,7 @@ def _api_router() -> APIRouter:
     api = APIRouter(prefix="/api/v1")
     api.include_router(accounts_api.router)
     api.include_router(links_api.router)
+    api.include_router(partners_webhooks_api.router)
     api.include_router(partners_api.router)
     api.include_router(networks_api.router)
     api.include_router(finance_api.router)

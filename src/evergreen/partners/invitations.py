@@ -1,0 +1,62 @@
+"""Portal invitations (service): issue a signed link for a partner, check one being used."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evergreen.accounts.models import User
+from evergreen.db import utcnow
+from evergreen.partners import service
+from evergreen.partners.invites import (
+    Invite,
+    InviteError,
+    invite_expiry,
+    invite_token,
+    invite_url,
+    read_invite,
+)
+from evergreen.partners.models import Partner
+from evergreen.partners.rules import PartnerRuleError
+
+__all__ = ["account_exists", "already_signed_up", "issue_invite", "usable_invitation"]
+
+
+def account_exists(session: Session, email: str) -> bool:
+    """Whether someone already signs in with this email (then an invitation has no use)."""
+    return session.scalar(select(User.id).where(User.email == email.lower())) is not None
+
+
+def already_signed_up(email: str) -> PartnerRuleError:
+    return PartnerRuleError("email", f"an account already exists for {email}; sign in instead")
+
+
+def issue_invite(
+    session: Session, secret: str, base_url: str, partner: Partner
+) -> tuple[str, datetime]:
+    """The invitation URL for a partner without a sign-in, and when it stops working."""
+    if account_exists(session, partner.email):
+        raise PartnerRuleError(
+            "email", f"{partner.email} already has an account; they sign in at /login"
+        )
+    if partner.status == "suspended":
+        raise PartnerRuleError("status", "the partner is suspended; reinstate them first")
+    expires_at = invite_expiry(utcnow())
+    token = invite_token(secret, partner.id, partner.email, expires_at)
+    return invite_url(base_url, token), expires_at
+
+
+def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite, Partner]:
+    """A usable invitation and its partner, or the reason it cannot be used."""
+    invite = read_invite(secret, token, utcnow())
+    program = service.default_program(session)
+    partner = session.get(Partner, invite.partner_id)
+    if partner is None or partner.program_id != program.id or partner.email != invite.email:
+        raise InviteError("this invitation no longer matches a partner; ask for a new one")
+    if partner.status == "suspended":
+        raise InviteError("this partnership is suspended; contact the program owner")
+    if account_exists(session, invite.email):
+        raise already_signed_up(invite.email)
+    return invite, partner

@@ -1,0 +1,98 @@
+"""JSON routes for the owner's outgoing webhooks: subscribe, list with deliveries, pause, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel, Field
+
+from evergreen.partners import service, webhooks
+from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.web.deps import ApiOwner, SessionDep
+from evergreen.web.errors import field_error
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/partners/webhooks", tags=["partners"])
+
+
+class WebhookIn(BaseModel):
+    """A URL to notify, and which commission events it wants."""
+
+    url: str = Field(min_length=8, max_length=2048)
+    events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), min_length=1)
+
+
+@router.post("", status_code=201)
+def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: subscribe a URL; the signing secret is shown this once."""
+    program = service.default_program(session)
+    try:
+        endpoint = webhooks.add_endpoint(session, program, body.url, body.events)
+    except PartnerRuleError as exc:
+        raise field_error(exc.field, exc.message) from None
+    return {
+        "id": endpoint.id,
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "secret": endpoint.secret,
+        "signature_header": "Evergreen-Signature: t=<unix time>,v1=<HMAC-SHA256(secret, t.body)>",
+    }
+
+
+def _out(endpoint: WebhookEndpoint, deliveries: list[WebhookDelivery]) -> dict[str, Any]:
+    return {
+        "id": endpoint.id, "url": endpoint.url, "events": endpoint.events,
+        "active": endpoint.active,
+        "recent_deliveries": [
+            {
+                "event": d.event_type, "event_id": d.event_id, "status": d.status,
+                "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
+                "next_attempt_at": d.next_attempt_at, "delivered_at": d.delivered_at,
+            }
+            for d in deliveries
+        ],
+    }  # fmt: skip
+
+
+@router.get("")
+def list_webhooks(session: SessionDep, user: ApiOwner) -> list[dict[str, Any]]:
+    """Owner only: every endpoint (never its secret) with its latest deliveries."""
+    program = service.default_program(session)
+    endpoints = webhooks.list_endpoints(session, program)
+    recent = webhooks.recent_deliveries(session, endpoints)
+    return [_out(endpoint, recent.get(endpoint.id, [])) for endpoint in endpoints]
+
+
+def _switch(session: SessionDep, endpoint_id: int, active: bool) -> dict[str, Any]:
+    program = service.default_program(session)
+    try:
+        endpoint = webhooks.set_active(session, program, endpoint_id, active)
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    return _out(endpoint, [])
+
+
+@router.post("/{endpoint_id}/disable")
+def disable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: stop queueing and sending to this endpoint."""
+    return _switch(session, endpoint_id, False)
+
+
+@router.post("/{endpoint_id}/enable")
+def enable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: queue and send to this endpoint again."""
+    return _switch(session, endpoint_id, True)
+
+
+@router.delete("/{endpoint_id}", status_code=204)
+def delete_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> Response:
+    """Owner only: remove the endpoint and its delivery history."""
+    program = service.default_program(session)
+    try:
+        webhooks.delete_endpoint(session, program, endpoint_id)
+    except PartnerRuleError as exc:
+        raise HTTPException(404, exc.message) from None
+    return Response(status_code=204)

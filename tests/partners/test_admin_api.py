@@ -1,0 +1,116 @@
+"""Owner operations the pages offer, over the JSON API too: webhook endpoints, a network's
+postback mapping and secret, and portal invitations."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from evergreen.db import Database
+from evergreen.partners import service
+from tests.http_helpers import token_for
+
+
+def _headers(db: Database, people: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {
+        role: {"Authorization": f"Bearer {token_for(db, email)}"} for role, email in people.items()
+    }
+
+
+def test_webhook_endpoints_are_listed_paused_and_removed(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    who = _headers(db, people)
+    body = {"url": "https://hooks.example/evergreen", "events": ["commission.created"]}
+    assert (
+        client.post("/api/v1/partners/webhooks", json=body, headers=who["staff"]).status_code == 403
+    )
+    created = client.post("/api/v1/partners/webhooks", json=body, headers=who["owner"])
+    assert created.status_code == 201
+    endpoint_id, secret = created.json()["id"], created.json()["secret"]
+    assert len(secret) >= 32
+    listed = client.get("/api/v1/partners/webhooks", headers=who["owner"]).json()
+    assert [(e["id"], e["active"], e["recent_deliveries"]) for e in listed] == [
+        (endpoint_id, True, [])
+    ]
+    assert "secret" not in listed[0]
+    assert client.get("/api/v1/partners/webhooks", headers=who["staff"]).status_code == 403
+    paused = client.post(f"/api/v1/partners/webhooks/{endpoint_id}/disable", headers=who["owner"])
+    assert paused.json()["active"] is False
+    resumed = client.post(f"/api/v1/partners/webhooks/{endpoint_id}/enable", headers=who["owner"])
+    assert resumed.json()["active"] is True
+    bad = client.post("/api/v1/partners/webhooks", json={**body, "url": "ftp://x.example/h"},
+                      headers=who["owner"])  # fmt: skip
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["field"] == "url"
+    gone = client.delete(f"/api/v1/partners/webhooks/{endpoint_id}", headers=who["owner"])
+    assert gone.status_code == 204
+    again = client.delete(f"/api/v1/partners/webhooks/{endpoint_id}", headers=who["owner"])
+    assert again.status_code == 404
+    assert client.get("/api/v1/partners/webhooks", headers=who["owner"]).json() == []
+
+
+def test_a_networks_postback_mapping_and_secret_over_the_api(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    who = _headers(db, people)
+    created = client.post("/api/v1/networks", json={"name": "Impact"}, headers=who["staff"])
+    network_id, old_secret = created.json()["id"], created.json()["postback_secret"]
+    mapping = {
+        "postback_mapping": {"click_id": "clickref", "order_id": "order", "commission": "earn",
+                             "status": "state"},
+        "status_values": {"ok": "approved", "wait": "pending", "void": "reversed"},
+    }  # fmt: skip
+    url = f"/api/v1/networks/{network_id}/postback-mapping"
+    saved = client.put(url, json=mapping, headers=who["staff"])
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["postback_mapping"]["click_id"] == "clickref"
+    wrong = {**mapping, "status_values": {"ok": "paid"}}
+    refused = client.put(url, json=wrong, headers=who["staff"])
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["field"] == "status_values"
+    assert (
+        client.post(f"/api/v1/networks/{network_id}/secret", headers=who["staff"]).status_code
+        == 403
+    )
+    rotated = client.post(f"/api/v1/networks/{network_id}/secret", headers=who["owner"])
+    new_secret = rotated.json()["postback_url"].split("secret=")[1]
+    postback = f"/api/v1/networks/{network_id}/postback"
+    sale = {"order": "o-1", "clickref": "nobody", "earn": "3.10", "state": "ok"}
+    assert client.get(postback, params={**sale, "secret": old_secret}).status_code == 401
+    read = client.get(postback, params={**sale, "secret": new_secret})
+    assert read.status_code == 200, read.text
+    assert read.json()["stored"] is True
+    earnings = client.get("/api/v1/networks/earnings", headers=who["staff"]).json()
+    # Read with the saved parameter names and status words.
+    assert [(e["order_id"], e["commission"], e["status"]) for e in earnings] == [
+        ("o-1", "3.1000", "approved")
+    ]
+
+
+def test_the_owner_invites_a_partner_to_the_portal_over_the_api(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    who = _headers(db, people)
+    partner = client.post(
+        "/api/v1/partners", json={"name": "Bo", "email": "bo@blog.example"}, headers=who["staff"]
+    ).json()
+    url = f"/api/v1/partners/{partner['id']}/invite"
+    assert client.post(url, headers=who["staff"]).status_code == 403
+    invited = client.post(url, headers=who["owner"])
+    assert invited.status_code == 201
+    link = invited.json()["url"]
+    assert "/portal/invite?token=" in link
+    page = client.get(link.split("://", 1)[1].split("/", 1)[1].join(["/", ""]))
+    assert page.status_code == 200
+    assert "bo@blog.example" in page.text
+    assert client.post("/api/v1/partners/9999/invite", headers=who["owner"]).status_code == 404
+    # The partner account of the fixtures already signs in: nothing to invite.
+    with db.session() as session:
+        program = service.default_program(session)
+        existing = service.create_partner(
+            session, program, name="Has", email=people["partner"], status="active"
+        )
+        existing_id = existing.id
+    refused = client.post(f"/api/v1/partners/{existing_id}/invite", headers=who["owner"])
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["field"] == "email"
