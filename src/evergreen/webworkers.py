@@ -35,8 +35,9 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn
         app,
         host=host,
         port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.trusted_proxies,
+        # The app applies X-Forwarded-* itself (create_app): pages through uvicorn's middleware,
+        # the redirect path reading the one header it needs, so a redirect skips that layer.
+        proxy_headers=False,
         log_level="warning",
         access_log=False,  # a log line per request would cost the redirect path dearly
         server_header=False,

@@ -23,6 +23,7 @@ from evergreen.links.rules import (
     is_expired,
 )
 from evergreen.links.runtime import CachedLink, LinkRuntime, country_of
+from evergreen.web.proxies import TrustedProxies
 
 __all__ = ["CLICK_COOKIE", "LinkRedirects"]
 
@@ -120,6 +121,7 @@ class LinkRedirects:
         self.prefix = settings.link_prefix + "/"
         self.domain = settings.link_domain.lower().encode() if settings.link_domain else None
         self.secure = settings.secure_cookies
+        self.proxies = TrustedProxies(settings.trusted_proxies)
 
     def match(self, scope: Scope) -> str | None:
         """The slug this request asks for, or None when it is not a link request."""
@@ -182,6 +184,9 @@ class LinkRedirects:
         user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:512]
         client = scope.get("client")
         ip = client[0] if client else ""
+        forwarded = headers.get(b"x-forwarded-for")
+        if forwarded is not None:
+            ip = self.proxies.client(ip, forwarded.decode("latin-1"))
         country = _country(ip)
         target = link.destination
         if link.targets.devices or link.targets.countries:

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from evergreen import __version__
 from evergreen.accounts import api as accounts_api
@@ -127,6 +128,8 @@ def create_app(
     app.state.templates = build_templates()
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    # Outermost: every page sees the client and scheme behind a trusted reverse proxy.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.redirects = LinkRedirects(links)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(pages.public)
