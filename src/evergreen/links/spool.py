@@ -27,6 +27,7 @@ __all__ = ["ClickSpool", "Segment", "SpoolReader"]
 _SUFFIX = ".clicks"
 _MAX_SEGMENT_BYTES = 8 * 1024 * 1024
 _MAX_SEGMENT_AGE = 5.0
+_RETIRE_GRACE = 1.0  # seconds a retired segment stays open for a write already under way
 _HOST = "".join(ch for ch in socket.gethostname() if ch.isalnum())[:32] or "host"
 
 
@@ -45,6 +46,7 @@ class ClickSpool:
         self._seq = 0
         self._dirty = False
         self._closed = False
+        self._retired: list[tuple[int, float]] = []  # (fd, when) of segments being let go
         self._syncer = threading.Thread(
             target=self._sync_loop, name="click-spool-sync", daemon=True
         )
@@ -62,48 +64,64 @@ class ClickSpool:
         self._fd, self._path, self._opened, self._size = fd, path, time.monotonic(), 0
         return fd
 
-    def _close_segment(self) -> None:
+    def _retire(self) -> None:
+        """Stop appending to the current segment. Appends take no lock, so one may still be
+        writing to it: it is synced and closed (releasing its flock) a little later."""
         if self._fd is not None:
-            os.fdatasync(self._fd)
-            os.close(self._fd)  # releases the flock: the ingester may now finish the segment
+            self._retired.append((self._fd, time.monotonic()))
             self._fd = None
-            self._dirty = False
+
+    def _close_retired(self, older_than: float) -> None:
+        keep: list[tuple[int, float]] = []
+        for fd, retired_at in self._retired:
+            if retired_at <= older_than:
+                os.fdatasync(fd)
+                os.close(fd)  # releases the flock: the ingester may now finish the segment
+            else:
+                keep.append((fd, retired_at))
+        self._retired = keep
 
     def append(self, record: dict[str, Any]) -> None:
-        """Write one click; when this returns the click survives a crash of this process."""
+        """Write one click; when this returns the click survives a crash of this process.
+
+        The hot path takes no lock: a `write()` to an O_APPEND file is atomic, and the file it
+        writes to is never closed under it (segments are retired, then closed a second later).
+        """
         line = orjson.dumps(record) + b"\n"
+        fd = self._fd
+        if fd is None or self._size + len(line) > _MAX_SEGMENT_BYTES:
+            fd = self._segment_for(len(line))
+        written = os.write(fd, line)
+        if written != len(line):  # a full disk: never leave half a record behind silently
+            raise OSError(f"short write to click spool ({written} of {len(line)} bytes)")
+        self._size += written
+        if self.sync_interval == 0:  # power-loss safe per click, at the cost of one sync each
+            os.fdatasync(fd)
+        else:
+            self._dirty = True
+
+    def _segment_for(self, size: int) -> int:
+        """The segment to append `size` bytes to: a new one when the current one is full."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("click spool is closed")
             fd = self._fd
-            rotate = fd is not None and (
-                self._size + len(line) > _MAX_SEGMENT_BYTES
-                or time.monotonic() - self._opened > _MAX_SEGMENT_AGE
-            )
-            if rotate:
-                self._close_segment()
-                fd = None
-            if fd is None:
-                fd = self._open_segment()
-            written = os.write(fd, line)
-            if written != len(line):  # a full disk: never leave half a record behind silently
-                raise OSError(f"short write to click spool ({written} of {len(line)} bytes)")
-            self._size += written
-            if self.sync_interval == 0:  # power-loss safe per click, at the cost of one sync each
-                os.fdatasync(fd)
-            else:
-                self._dirty = True
+            if fd is not None and self._size + size <= _MAX_SEGMENT_BYTES:
+                return fd  # another thread rotated first
+            self._retire()
+            return self._open_segment()
 
     def _sync_loop(self) -> None:
         while not self._closed:
             time.sleep(max(self.sync_interval, 0.05))
             with self._lock:
-                if self._fd is not None and time.monotonic() - self._opened > _MAX_SEGMENT_AGE:
-                    self._close_segment()
-                    continue
+                now = time.monotonic()
+                if self._fd is not None and now - self._opened > _MAX_SEGMENT_AGE:
+                    self._retire()
+                self._close_retired(now - _RETIRE_GRACE)
                 if not self._dirty or self._fd is None:
                     continue
-                # Sync a duplicate outside the lock: appends must not wait for the disk.
+                # Sync a duplicate outside the lock: rotations must not wait for the disk.
                 fd = os.dup(self._fd)
                 self._dirty = False
             try:
@@ -112,10 +130,14 @@ class ClickSpool:
                 os.close(fd)
 
     def close(self) -> None:
-        """Sync and release the current segment (at shutdown)."""
+        """Sync and release every segment (at shutdown, once nothing appends any more)."""
         with self._lock:
             self._closed = True
-            self._close_segment()
+            self._retire()
+        time.sleep(0.01)  # an append that read the old segment a moment ago finishes its write
+        with self._lock:
+            self._close_retired(time.monotonic())
+            self._dirty = False
         if self._syncer is not None:
             self._syncer.join(timeout=5)
 
