@@ -51,18 +51,18 @@ def _country(ip: str) -> str:
 
 
 class _Entropy:
-    """Random bytes from the OS in 64 KiB draws, not one system call per click ID."""
+    """Random hex digits from the OS in 64 KiB draws, not one system call per click ID."""
 
     def __init__(self) -> None:
-        self.pool = b""
+        self.pool = ""
         self.at = 0
 
-    def take(self, size: int) -> bytes:
-        """The next `size` unpredictable bytes (the event loop is the only caller)."""
-        if self.at + size > len(self.pool):
-            self.pool, self.at = secrets.token_bytes(65536), 0
-        chunk = self.pool[self.at : self.at + size]
-        self.at += size
+    def take(self, digits: int) -> str:
+        """The next `digits` unpredictable hex digits (the event loop is the only caller)."""
+        if self.at + digits > len(self.pool):
+            self.pool, self.at = secrets.token_hex(32768), 0
+        chunk = self.pool[self.at : self.at + digits]
+        self.at += digits
         return chunk
 
 
@@ -71,7 +71,7 @@ _entropy = _Entropy()
 
 def _click_id(now: float) -> str:
     """Time-ordered (milliseconds first) and random: sortable, unguessable, 32 hex digits."""
-    return f"{int(now * 1000):012x}{_entropy.take(10).hex()}"
+    return f"{int(now * 1000):012x}{_entropy.take(20)}"
 
 
 _Response = tuple[int, list[tuple[bytes, bytes]], bytes]
@@ -122,6 +122,7 @@ class LinkRedirects:
         self.domain = settings.link_domain.lower().encode() if settings.link_domain else None
         self.secure = settings.secure_cookies
         self.proxies = TrustedProxies(settings.trusted_proxies)
+        self.internal_ips = bool(runtime.internal_networks)
 
     def match(self, scope: Scope) -> str | None:
         """The slug this request asks for, or None when it is not a link request."""
@@ -163,10 +164,10 @@ class LinkRedirects:
         method = scope["method"]
         if method not in ("GET", "HEAD"):
             return 405, [(b"allow", b"GET, HEAD"), _NO_STORE, _EMPTY], b""
-        if not _SLUG.match(slug):
-            return 404, [_HTML, _NO_STORE], _NOT_FOUND
-        if link is None:
-            return (404, [_HTML, _NO_STORE], _NOT_FOUND) if looked_up else None
+        if link is None:  # a cached link's slug is valid by construction; check the others
+            if looked_up or not _SLUG.match(slug):
+                return 404, [_HTML, _NO_STORE], _NOT_FOUND
+            return None
         now = time.time()
         if link.disabled or (
             link.expires_at and is_expired(link.expires_at, datetime.fromtimestamp(now, UTC))
@@ -211,8 +212,8 @@ class LinkRedirects:
             if purpose:
                 break
         cookie = headers.get(b"cookie")
-        internal = self.runtime.is_internal_ip(ip) or (
-            cookie is not None and _SESSION_MARK in cookie
+        internal = (cookie is not None and _SESSION_MARK in cookie) or (
+            self.internal_ips and self.runtime.is_internal_ip(ip)
         )
         self.runtime.record(
             {
