@@ -169,6 +169,7 @@ def test_clicks_for_deleted_links_and_corrupt_lines_are_skipped(
     spool.append(click(link_id, v="long id", id="f" * 40))  # would not fit the column
     spool.append(click(str(link_id), v="text link id"))
     spool.append(click(link_id, v="text time", t="yesterday"))
+    spool.append(click(link_id, v="list agent", ua=["not", "text"]))
     spool.close()
     segment = next(folder.glob("*.clicks"))
     with segment.open("ab") as handle:

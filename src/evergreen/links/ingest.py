@@ -80,7 +80,14 @@ def agent_of(user_agent: str) -> tuple[str, str, str]:
     return device_type(os_family, device_family), os_family[:40], browser[:40]
 
 
-_host = lru_cache(maxsize=20_000)(referrer_host)  # pages that send clicks repeat a lot
+_host = lru_cache(maxsize=20_000)(referrer_host)
+
+
+def _agent(known: dict[Any, tuple[str, str, str, str]], raw: Any) -> tuple[str, str, str, str]:
+    """(user agent as stored, device, OS, browser) for a spooled user agent, once per batch."""
+    user_agent = str(raw)[:512]
+    known[raw] = (user_agent, *agent_of(user_agent))
+    return known[raw]  # pages that send clicks repeat a lot
 
 
 def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,6 +100,7 @@ def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             and 0 < len(click_id) <= 32
             and type(link_id) is int
             and type(at) in (float, int)
+            and type(record.get("ua", "")) is str
         ):
             log.error("skipping unreadable spool record: %s", str(record)[:200])
         else:
@@ -172,16 +180,19 @@ def ingest_records(
     humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
     timed = _sqlite_time if session.get_bind().dialect.name == "sqlite" else _pg_time
     decided: dict[tuple[str, str, str, bool, bool], tuple[str, str]] = {}
+    agents: dict[Any, tuple[str, str, str, str]] = {}
     rows: list[tuple[Any, ...]] = []
     days: list[date] = []
     subs: list[dict[str, Any]] = []
+    see = memory.see
     for record in fresh:
-        now = float(record["t"])
+        now = record["t"]
         at, day = timed(now)
-        user_agent = str(record.get("ua", ""))[:512]
+        raw_agent = record.get("ua", "")
+        user_agent, device, os_family, browser = agents.get(raw_agent) or _agent(agents, raw_agent)
         visitor = str(record.get("v", ""))[:32]
         link_id = record["l"]
-        unique, flood = memory.see((link_id, visitor), now)
+        unique, flood = see((link_id, visitor), now)
         method = str(record.get("m", "GET"))[:8]
         purpose = str(record.get("p", ""))
         internal = bool(record.get("i"))
@@ -193,7 +204,6 @@ def ingest_records(
                 crawler=_is_crawler(user_agent), flood=flood, human_agents=humans,
             )  # fmt: skip
             verdict = decided[facts] = (klass.value, reason[:120])
-        device, os_family, browser = agent_of(user_agent)
         referrer = str(record.get("r", ""))[:512]
         sub = record.get("q")
         if not isinstance(sub, dict):
