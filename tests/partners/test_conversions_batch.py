@@ -413,7 +413,7 @@ def test_a_writer_racing_the_batch_cannot_break_it(
         _world(session)
     events = [_sale(i) for i in range(5)]
     lead = replace(events[2], event=EventType.LEAD)
-    lookup = conversions_batch._stored
+    lookup = conversions_batch.stored_conversions
     raced: list[str] = []
 
     def racing(session: Session, program: Program, keys: Any) -> dict[str, Conversion]:
@@ -432,7 +432,7 @@ def test_a_writer_racing_the_batch_cannot_break_it(
             raced.append("stored o2")
         return found
 
-    monkeypatch.setattr(conversions_batch, "_stored", racing)
+    monkeypatch.setattr(conversions_batch, "stored_conversions", racing)
     with db.session() as session:
         results = _batched(session, events)
     assert raced

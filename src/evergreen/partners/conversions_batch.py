@@ -11,22 +11,20 @@ refund in the batch points at. Every other event is looked up, decided and inser
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import QueryableAttribute, Session
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.orm import Session
 
 from evergreen.batches import collector_paused
 from evergreen.db import lock_for_writing, utcnow
-from evergreen.links.models import Click
 from evergreen.partners.conversions import Recorded, record_conversion
+from evergreen.partners.conversions_lookup import Loaded, chunks, pairs, stored_conversions
 from evergreen.partners.earning import (
-    ClickSeen,
     ConversionIn,
     Earning,
     bonus_fields,
@@ -34,37 +32,24 @@ from evergreen.partners.earning import (
     commission_fields,
     conversion_fields,
     decide_earning,
-    newest_terms,
 )
 from evergreen.partners.history import event_fields
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,
     Conversion,
-    Coupon,
     Customer,
-    Partner,
-    PartnerLink,
     Program,
-    TermsVersion,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from evergreen.partners.rules import EventType, FraudRules, PartnerRuleError, Terms
-from evergreen.partners.service import terms_of
+from evergreen.partners.rules import EventType, FraudRules, PartnerRuleError
 from evergreen.partners.webhooks import commission_event
 
 __all__ = ["record_conversions"]
 
-_CHUNK = 900  # values per IN (...) list: under SQLite's oldest limit of 999 bound parameters
 _UNDO = (EventType.REFUND, EventType.CHARGEBACK)
 _CREATED = "commission.created"
-
-
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    items = list(dict.fromkeys(values))
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 @dataclass
@@ -99,94 +84,6 @@ def _plan(events: Sequence[ConversionIn], stored: dict[str, Conversion]) -> _Pla
     return plan
 
 
-class _Loaded:
-    """Clicks, coupons, partners and terms of a batch, each loaded with one query per chunk."""
-
-    def __init__(self, session: Session, program: Program, events: list[ConversionIn]) -> None:
-        self.session = session
-        self.clicks = _clicks(session, (e.click_id for e in events if e.click_id))
-        codes = (e.coupon.strip().upper() for e in events if e.coupon)
-        self.coupons: dict[str, int] = dict(
-            _pairs(session, Coupon.code, Coupon.partner_id, Coupon.code, codes)
-        )
-        self.rows = list(
-            session.scalars(select(TermsVersion).where(TermsVersion.program_id == program.id))
-        )
-        self._terms: dict[int, Terms | None] = {}
-        self.partners: dict[int, Partner] = {}
-
-    def load_partners(self, session: Session, bound: Iterable[int | None]) -> None:
-        """Every partner an event may earn for: link and coupon owners, and bound partners."""
-        ids = {c.owner for c in self.clicks.values()} | set(self.coupons.values()) | set(bound)
-        for chunk in _chunks(i for i in ids if i is not None):
-            for partner in session.scalars(select(Partner).where(Partner.id.in_(chunk))):
-                self.partners[partner.id] = partner
-
-    def click(self, click_id: str) -> ClickSeen | None:
-        return self.clicks.get(click_id)
-
-    def coupon_owner(self, code: str) -> int | None:
-        return self.coupons.get(code)
-
-    def partner(self, partner_id: int) -> Partner | None:
-        return self.partners.get(partner_id) or self.session.get(Partner, partner_id)
-
-    def terms_in_force(self, group: str, at: datetime) -> int | None:
-        row = newest_terms(self.rows, group, at)
-        return row.id if row is not None else None
-
-    def terms(self, terms_id: int) -> Terms | None:
-        if terms_id not in self._terms:
-            row = self.session.get(TermsVersion, terms_id)  # the identity map has them all
-            self._terms[terms_id] = terms_of(row) if row is not None else None
-        return self._terms[terms_id]
-
-
-def _pairs(
-    session: Session,
-    key: QueryableAttribute[Any],
-    value: QueryableAttribute[Any],
-    column: QueryableAttribute[Any],
-    wanted: Iterable[Any],
-    *where: ColumnElement[bool],
-) -> Iterator[tuple[Any, Any]]:
-    """(key, value) of every row whose `column` is one of `wanted`, a chunk per query."""
-    for chunk in _chunks(wanted):
-        yield from session.execute(select(key, value).where(column.in_(chunk), *where))
-
-
-def _clicks(session: Session, click_ids: Iterable[str]) -> dict[str, ClickSeen]:
-    """The clicks behind the batch's click IDs, with the partner who owns each one's link."""
-    found: dict[str, tuple[int, datetime, str, str]] = {}
-    for chunk in _chunks(click_ids):
-        query = select(Click.click_id, Click.link_id, Click.at, Click.visitor, Click.klass)
-        for click_id, link_id, at, visitor, klass in session.execute(
-            query.where(Click.click_id.in_(chunk))
-        ):
-            found[click_id] = (link_id, at, visitor, klass)
-    owners: dict[int, int] = dict(
-        _pairs(
-            session, PartnerLink.link_id, PartnerLink.partner_id, PartnerLink.link_id,
-            (link_id for link_id, *_ in found.values()),
-        )
-    )  # fmt: skip
-    return {
-        click_id: ClickSeen(click_id, at, visitor, klass, owners.get(link_id))
-        for click_id, (link_id, at, visitor, klass) in found.items()
-    }
-
-
-def _stored(session: Session, program: Program, keys: Iterable[str]) -> dict[str, Conversion]:
-    """Conversions already stored under any of the keys."""
-    stored: dict[str, Conversion] = {}
-    for chunk in _chunks(keys):
-        query = select(Conversion).where(
-            Conversion.program_id == program.id, Conversion.idempotency_key.in_(chunk)
-        )
-        stored.update((row.idempotency_key, row) for row in session.scalars(query))
-    return stored
-
-
 @dataclass(slots=True)
 class _NewCustomer:
     """A customer first seen in this batch: decided on first, inserted with the result."""
@@ -206,7 +103,7 @@ def _customers(
 ) -> tuple[dict[str, Customer | _NewCustomer], list[_NewCustomer]]:
     """Each event's customer by external ID, and which of them are new (not inserted yet)."""
     found: dict[str, Customer | _NewCustomer] = {}
-    for chunk in _chunks(e.customer_id for e in events):
+    for chunk in chunks(e.customer_id for e in events):
         query = select(Customer).where(
             Customer.program_id == program.id, Customer.external_id.in_(chunk)
         )
@@ -257,7 +154,7 @@ def _announce(session: Session, program: Program, commissions: list[Commission])
         return
     ids = {f"{_CREATED}:{c.id}": c for c in commissions}
     queued = set(
-        _pairs(
+        pairs(
             session, WebhookDelivery.endpoint_id, WebhookDelivery.event_id,
             WebhookDelivery.event_id, ids, WebhookDelivery.endpoint_id.in_(endpoints),
         )
@@ -377,9 +274,9 @@ def _record(
     failed = _first_invalid(program, events)
     if failed is not None:  # an event before it may still fail first, so those are tried
         events = events[: failed[0]]
-    plan = _plan(events, _stored(session, program, (e.idempotency_key for e in events)))
+    plan = _plan(events, stored_conversions(session, program, (e.idempotency_key for e in events)))
     bulk = [events[i] for i in plan.bulk]
-    sources = _Loaded(session, program, bulk)
+    sources = Loaded(session, program, bulk)
     customers, new = _customers(session, program, bulk)
     sources.load_partners(session, (c.partner_id for c in customers.values()))
     decided: list[tuple[ConversionIn, Earning]] = []
