@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope, Send
 
 from evergreen.accounts.rules import SESSION_COOKIE
+from evergreen.addresses import TrustedProxies
 from evergreen.links.ingest import agent_of
 from evergreen.links.rules import (
     TRACKING_PARAMS,
@@ -23,7 +24,6 @@ from evergreen.links.rules import (
     is_expired,
 )
 from evergreen.links.runtime import CachedLink, LinkRuntime, country_of
-from evergreen.web.proxies import TrustedProxies
 
 __all__ = ["CLICK_COOKIE", "LinkRedirects"]
 
@@ -122,7 +122,7 @@ class LinkRedirects:
         self.domain = settings.link_domain.lower().encode() if settings.link_domain else None
         self.secure = settings.secure_cookies
         self.proxies = TrustedProxies(settings.trusted_proxies)
-        self.internal_ips = bool(runtime.internal_networks)
+        self.internal_ips = bool(runtime.internal_ips)
 
     def match(self, scope: Scope) -> str | None:
         """The slug this request asks for, or None when it is not a link request."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import secrets
 import threading
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.drafts import targets_of
@@ -161,11 +161,7 @@ class LinkRuntime:
         self.policy = ClickPolicy.of(settings)
         self.cache = _SlugCache(db)
         self.salt = _Salt(db)
-        self.internal_networks = [
-            ipaddress.ip_network(item.strip(), strict=False)
-            for item in settings.internal_ips.split(",")
-            if item.strip()
-        ]
+        self.internal_ips = Addresses(settings.internal_ips)
         self.unspooled: deque[dict[str, Any]] = deque(maxlen=1_000_000)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -190,13 +186,7 @@ class LinkRuntime:
 
     def is_internal_ip(self, ip: str) -> bool:
         """Whether the request comes from one of the owner's networks."""
-        if not self.internal_networks:
-            return False
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(address in network for network in self.internal_networks)
+        return bool(self.internal_ips) and ip in self.internal_ips
 
     def flush(self) -> int:
         """Ingest whatever is spooled now (stats readers call this to be exact)."""

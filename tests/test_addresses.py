@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from evergreen.web.proxies import TrustedProxies
+import pytest
+
+from evergreen.addresses import Addresses, TrustedProxies
 
 
 def test_an_untrusted_peer_is_the_client_whatever_it_claims() -> None:
@@ -32,3 +34,13 @@ def test_membership_by_address_network_or_name() -> None:
     assert "unix:" in proxies
     assert "192.0.2.2" not in proxies
     assert "not an address" not in proxies
+
+
+def test_address_lists_for_the_owners_own_traffic_take_addresses_only() -> None:
+    internal = Addresses("203.0.113.0/24, 2001:db8::1")
+    assert "203.0.113.77" in internal
+    assert "2001:0db8:0:0:0:0:0:1" in internal  # the same address, written longer
+    assert "198.51.100.1" not in internal
+    assert not Addresses("")
+    with pytest.raises(ValueError, match="office-router"):
+        Addresses("office-router")

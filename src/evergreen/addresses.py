@@ -1,4 +1,4 @@
-"""Which address a request comes from, behind the reverse proxies the owner trusts.
+"""Address lists from settings, and which address a request comes from behind trusted proxies.
 
 The pages get this from uvicorn's proxy-headers middleware; the redirect hot path, which runs
 before any middleware, reads the one header it needs itself, with the same rule.
@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["TrustedProxies"]
+__all__ = ["Addresses", "TrustedProxies"]
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class TrustedProxies:
-    """EVERGREEN_TRUSTED_PROXIES: addresses or networks, comma-separated, or * for any."""
+class Addresses:
+    """Addresses and networks from a comma-separated setting ("192.0.2.1, 10.0.0.0/8"; * for any).
 
-    def __init__(self, spec: str) -> None:
+    Proxies may also be named (uvicorn accepts e.g. "unix:"); other lists take addresses only.
+    """
+
+    def __init__(self, spec: str, *, names: bool = False) -> None:
         items = [item.strip() for item in spec.split(",") if item.strip()]
         self.anyone = "*" in items
         self.literals: set[str] = set()
@@ -30,18 +33,28 @@ class TrustedProxies:
                 else:
                     self.literals.add(str(ipaddress.ip_address(item)))
             except ValueError:
-                self.literals.add(item)  # a name such as "unix:" or a host name: matched as is
+                if not names:
+                    raise
+                self.literals.add(item)  # a name such as "unix:": matched as is
+
+    def __bool__(self) -> bool:
+        return self.anyone or bool(self.literals) or bool(self.networks)
 
     def __contains__(self, host: str) -> bool:
         if self.anyone or host in self.literals:
             return True
-        if not self.networks:
-            return False
         try:
             address = ipaddress.ip_address(host)
         except ValueError:
             return False
-        return any(address in network for network in self.networks)
+        return str(address) in self.literals or any(address in net for net in self.networks)
+
+
+class TrustedProxies(Addresses):
+    """EVERGREEN_TRUSTED_PROXIES, and the client address they vouch for."""
+
+    def __init__(self, spec: str) -> None:
+        super().__init__(spec, names=True)
 
     def client(self, peer: str, forwarded_for: str | None) -> str:
         """The client: the peer itself, or — when the peer is a trusted proxy — the nearest
