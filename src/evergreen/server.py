@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
 import subprocess
 import sys
 import threading
-from types import FrameType
 
 import uvicorn
 
 from evergreen import migrate
 from evergreen.config import Settings, resolve_secret_key
-from evergreen.webworkers import WebWorkers, server_config
+from evergreen.webworkers import WebWorkers, serve_until_stopped, server_config
 
 __all__ = ["run_server", "run_worker"]
 
@@ -113,13 +111,7 @@ def run_server(
             _supervise(group)
         else:
             assert server is not None
-            # Everything loaded so far lives for the whole process: keep it out of GC passes.
-            gc.freeze()
-            # Uvicorn re-raises the stop signal after its graceful shutdown; with these handlers
-            # in place that re-raise is a no-op, so the consumer is stopped too and we exit 0.
-            for stop_signal in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(stop_signal, _ignore_after_shutdown)
-            server.run()
+            serve_until_stopped(server)
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
@@ -138,10 +130,6 @@ def _supervise(group: WebWorkers) -> None:
         group.supervise(stop)
     finally:
         group.stop()
-
-
-def _ignore_after_shutdown(signum: int, frame: FrameType | None) -> None:
-    """Swallow the stop signal uvicorn re-raises once it has already shut down."""
 
 
 def run_worker(settings: Settings, *, workers: int) -> None:

@@ -24,7 +24,7 @@ import uvicorn
 
 from evergreen.config import Settings, get_settings
 
-__all__ = ["WebWorkers", "server_config"]
+__all__ = ["WebWorkers", "serve_until_stopped", "server_config"]
 
 log = logging.getLogger("evergreen")
 
@@ -100,6 +100,16 @@ def _ignore(signum: int, frame: object) -> None:
     """Swallow the stop signal uvicorn re-raises once it has already shut down."""
 
 
+def serve_until_stopped(server: uvicorn.Server, sockets: list[socket.socket] | None = None) -> None:
+    """Run uvicorn until SIGTERM/SIGINT and return normally (exit code 0) afterwards."""
+    gc.freeze()  # everything loaded so far lives as long as the process: keep it out of GC passes
+    # Uvicorn re-raises the stop signal after its graceful shutdown; with these handlers in
+    # place that re-raise is a no-op, so the caller's own clean-up runs too.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _ignore)
+    server.run(sockets=sockets)
+
+
 def run_worker_process(fd: int, parent: int) -> None:
     """One worker: the app on the inherited socket, until SIGTERM/SIGINT or the parent dies."""
     from evergreen.web import create_app
@@ -110,10 +120,7 @@ def run_worker_process(fd: int, parent: int) -> None:
     host, port = sock.getsockname()[:2]
     server = uvicorn.Server(server_config(app, settings, host, port))
     threading.Thread(target=_watch_parent, args=(server, parent), daemon=True).start()
-    gc.freeze()  # everything loaded so far lives as long as the process
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, _ignore)
-    server.run(sockets=[sock])
+    serve_until_stopped(server, [sock])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ readers ingest what is pending before they answer, so no figure is ever short.""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -78,15 +77,6 @@ class CpuMeter:
         return min(self.cores, share * self.cores + own)
 
 
-def _spool_bytes(folder: Path) -> int:
-    """Bytes in spool segments now: a change means new clicks (or a finished segment)."""
-    total = 0
-    for path in folder.glob("*.clicks"):
-        with contextlib.suppress(FileNotFoundError):
-            total += path.stat().st_size
-    return total
-
-
 def follow(
     db: Database,
     settings: Settings,
@@ -98,12 +88,11 @@ def follow(
     """Ingest until `stop` is set or `alive()` turns false, then once more; returns the count."""
     policy = ClickPolicy.of(settings)
     memory = policy.memory()  # kept across passes: no history queries in steady state
-    folder = spool_folder(settings)
-    reader = SpoolReader(folder)
+    reader = SpoolReader(spool_folder(settings))
     meter = CpuMeter()
     total, seen, since = 0, -1, time.monotonic()  # spool size at the last pass; new since when
     while True:
-        size = _spool_bytes(folder)
+        size = reader.pending_bytes()
         if size != seen and since < 0:
             since = time.monotonic()
         waiting = time.monotonic() - since if since >= 0 else None

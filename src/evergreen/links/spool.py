@@ -193,8 +193,15 @@ class SpoolReader:
         (self.folder / name).unlink(missing_ok=True)
 
     def pending_bytes(self) -> int:
-        """Bytes in segments on disk (an upper bound on what is not yet ingested)."""
-        return sum(p.stat().st_size for p in self.folder.glob("*" + _SUFFIX))
+        """Bytes in segments on disk (an upper bound on what is not yet ingested); a change
+        means new clicks or a finished segment."""
+        total = 0
+        for path in self.folder.glob("*" + _SUFFIX):
+            try:
+                total += path.stat().st_size
+            except FileNotFoundError:  # ingested and removed while we looked
+                continue
+        return total
 
 
 def _decode(raw: bytes) -> dict[str, Any]:
