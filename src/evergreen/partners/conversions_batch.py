@@ -41,10 +41,9 @@ from evergreen.partners.models import (
     Customer,
     Program,
     WebhookDelivery,
-    WebhookEndpoint,
 )
 from evergreen.partners.rules import EventType, FraudRules, PartnerRuleError
-from evergreen.partners.webhooks import commission_event
+from evergreen.partners.webhooks import commission_event, delivery_payload, subscribed
 
 __all__ = ["record_conversions"]
 
@@ -141,15 +140,7 @@ def _insert_customers(
 
 def _announce(session: Session, program: Program, commissions: list[Commission]) -> None:
     """Queue commission.created for each subscribed endpoint, once per event ID, like `emit`."""
-    endpoints = [
-        e.id
-        for e in session.scalars(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.program_id == program.id, WebhookEndpoint.active.is_(True)
-            )
-        )
-        if _CREATED in e.events
-    ]
+    endpoints = [e.id for e in subscribed(session, program.id, _CREATED)]
     if not endpoints or not commissions:
         return
     ids = {f"{_CREATED}:{c.id}": c for c in commissions}
@@ -162,7 +153,7 @@ def _announce(session: Session, program: Program, commissions: list[Commission])
     rows = [
         {
             "endpoint_id": endpoint, "event_id": event_id, "event_type": _CREATED,
-            "payload": {"id": event_id, "type": _CREATED, "data": commission_event(commission)},
+            "payload": delivery_payload(_CREATED, event_id, commission_event(commission)),
         }
         for event_id, commission in ids.items()
         for endpoint in endpoints

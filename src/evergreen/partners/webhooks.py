@@ -26,12 +26,14 @@ __all__ = [
     "commission_event",
     "delete_endpoint",
     "deliver_due",
+    "delivery_payload",
     "emit",
     "get_endpoint",
     "http_send",
     "list_endpoints",
     "recent_deliveries",
     "set_active",
+    "subscribed",
 ]
 
 EVENTS = ("commission.created", "commission.approved", "commission.paid")
@@ -123,19 +125,27 @@ def commission_event(commission: Commission) -> dict[str, Any]:
     }
 
 
-def emit(
-    session: Session, program_id: int, event_type: str, event_id: str, data: dict[str, Any]
-) -> int:
-    """Queue an event for every subscribed endpoint; the same event ID is queued only once."""
+def subscribed(session: Session, program_id: int, event_type: str) -> list[WebhookEndpoint]:
+    """The program's active endpoints that asked for this event type."""
     endpoints = session.scalars(
         select(WebhookEndpoint).where(
             WebhookEndpoint.program_id == program_id, WebhookEndpoint.active.is_(True)
         )
     )
+    return [endpoint for endpoint in endpoints if event_type in endpoint.events]
+
+
+def delivery_payload(event_type: str, event_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body every delivery of an event carries."""
+    return {"id": event_id, "type": event_type, "data": data}
+
+
+def emit(
+    session: Session, program_id: int, event_type: str, event_id: str, data: dict[str, Any]
+) -> int:
+    """Queue an event for every subscribed endpoint; the same event ID is queued only once."""
     queued = 0
-    for endpoint in endpoints:
-        if event_type not in endpoint.events:
-            continue
+    for endpoint in subscribed(session, program_id, event_type):
         try:
             with session.begin_nested():
                 session.add(
@@ -143,7 +153,7 @@ def emit(
                         endpoint_id=endpoint.id,
                         event_id=event_id,
                         event_type=event_type,
-                        payload={"id": event_id, "type": event_type, "data": data},
+                        payload=delivery_payload(event_type, event_id, data),
                     )
                 )
                 session.flush()
