@@ -24,14 +24,10 @@ from sqlalchemy.engine import make_url
 from evergreen import migrate
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.jobs import huey
 from evergreen.models import metadata
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 TEST_SECRET = "test-key-" + "x7Qp2Lm9Rt4Vz8Kc1Nb6Hd3Fs5Gj0Wy"
-
-# Service tests run queued work inline; queue tests build their own consumer.
-huey.immediate = True
 
 
 def require_service(variable: str) -> str:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from evergreen import __version__
-from evergreen.accounts import cli as accounts_cli
+from evergreen.areas import all_areas
 from evergreen.config import SettingsError, get_settings
-from evergreen.console import failure
-from evergreen.finance import cli as finance_cli
-from evergreen.links import cli as links_cli
-from evergreen.partners import cli as partners_cli
+from evergreen.console import err, failure
+from evergreen.errors import InputError, NotFound
 
 __all__ = ["app", "main"]
 
@@ -25,19 +22,12 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(accounts_cli.user_app, name="user")
-app.add_typer(accounts_cli.token_app, name="token")
-app.add_typer(links_cli.app, name="links")
-app.add_typer(partners_cli.app, name="partners")
-app.add_typer(partners_cli.networks_app, name="networks")
-app.add_typer(finance_cli.app, name="finance")
-app.command("init")(accounts_cli.init)
-console = Console(stderr=True)
-
-
-def fail(message: str) -> NoReturn:
-    """Print a one-line error for a person and exit non-zero, no traceback."""
-    raise failure(message)
+for _area in all_areas():
+    for _name, _command in _area.commands() if _area.commands else ():
+        if isinstance(_command, typer.Typer):
+            app.add_typer(_command, name=_name)
+        else:
+            app.command(_name)(_command)
 
 
 @app.command()
@@ -110,7 +100,7 @@ def worker_command(
 
     settings = get_settings()
     if settings.redis_url is None:
-        fail(
+        raise failure(
             "`evergreen worker` needs EVERGREEN_REDIS_URL. With the embedded SQLite queue, "
             "`evergreen serve` runs the worker inside the server process."
         )
@@ -123,16 +113,19 @@ def main() -> None:
 
     try:
         app(standalone_mode=True)
+    except InputError as exc:
+        # An area refused the input: one line saying what to fix, never a traceback.
+        shown = exc.message if isinstance(exc, NotFound) or not exc.field else str(exc)
+        err.print(f"[bold red]Error:[/] {shown}", highlight=False, soft_wrap=True)
+        sys.exit(2)
     except SettingsError as exc:
-        console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig or exc).split())
         url = _redact(get_settings().sqlalchemy_url)
-        console.print(
-            f"[bold red]Error:[/] cannot use the database at {url}: {reason}", soft_wrap=True
-        )
-        console.print("Check EVERGREEN_DATABASE_URL and that the database server is running.")
+        err.print(f"[bold red]Error:[/] cannot use the database at {url}: {reason}", soft_wrap=True)
+        err.print("Check EVERGREEN_DATABASE_URL and that the database server is running.")
         sys.exit(2)
 
 

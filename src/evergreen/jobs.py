@@ -7,9 +7,10 @@ from typing import Any
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
 
-from evergreen.config import Settings, get_settings
+from evergreen.areas import all_areas
+from evergreen.config import Settings
 
-__all__ = ["EmbeddedConsumer", "huey", "load_tasks", "make_huey"]
+__all__ = ["EmbeddedConsumer", "build_queue", "consumer_for", "make_huey"]
 
 
 def make_huey(settings: Settings, name: str = "evergreen") -> Huey:
@@ -32,13 +33,10 @@ def consumer_for(queue: Huey, workers: int, **options: Any) -> EmbeddedConsumer:
     return EmbeddedConsumer(queue, workers=workers, worker_type="thread", **options)
 
 
-def load_tasks() -> None:
-    """Import every area's task module so the consumer knows each task by name."""
-    from evergreen.links import tasks as links_tasks
-    from evergreen.partners import tasks as partners_tasks
-
-    del links_tasks, partners_tasks
-
-
-# The process-wide queue; areas decorate their tasks with @huey.task().
-huey: Huey = make_huey(get_settings())
+def build_queue(settings: Settings) -> Huey:
+    """The process's queue with every area's tasks registered (the composition root calls it)."""
+    queue = make_huey(settings)
+    for area in all_areas():
+        if area.tasks is not None:
+            area.tasks(queue, settings)
+    return queue

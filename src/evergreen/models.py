@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from evergreen.accounts import models as accounts_models
+from evergreen.areas import all_areas
 from evergreen.db import Base
-from evergreen.links import models as links_models
-from evergreen.partners import models as partners_models
 
-__all__ = ["accounts_models", "links_models", "metadata", "partners_models"]
+__all__ = ["metadata"]
+
+for _area in all_areas():
+    if _area.models is not None:
+        _area.models()
 
 metadata = Base.metadata

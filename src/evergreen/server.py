@@ -87,7 +87,7 @@ def run_server(
     workers: int = 1,
 ) -> None:
     """Migrate, start the queue consumer and click ingester, serve until SIGTERM/SIGINT."""
-    from evergreen.jobs import consumer_for, huey, load_tasks
+    from evergreen.jobs import build_queue, consumer_for
     from evergreen.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -95,15 +95,14 @@ def run_server(
     group = WebWorkers(host, port, workers) if workers > 1 else None  # bind before anything
     server = None
     if group is None:
-        app = create_app(settings, ingest_clicks=False)
+        app = create_app(settings, background=False)
         server = uvicorn.Server(server_config(app, settings, host, port))
     ingester = ClickIngester() if ingest else None
     if ingester is not None:
         ingester.start()
     consumer = None
     if embedded_worker and settings.redis_url is None:
-        load_tasks()
-        consumer = consumer_for(huey, settings.queue_workers)
+        consumer = consumer_for(build_queue(settings), settings.queue_workers)
         consumer.start()
     _announce(settings, host, port)
     try:
@@ -136,9 +135,8 @@ def run_worker(settings: Settings, *, workers: int) -> None:
     """A standalone consumer for Redis-backed queues; Huey handles SIGTERM/SIGINT itself."""
     from huey.consumer import Consumer
 
-    from evergreen.jobs import huey, load_tasks
+    from evergreen.jobs import build_queue
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     migrate.upgrade(settings.sqlalchemy_url)
-    load_tasks()
-    Consumer(huey, workers=workers, worker_type="thread").run()
+    Consumer(build_queue(settings), workers=workers, worker_type="thread").run()

@@ -115,7 +115,7 @@ def run_worker_process(fd: int, parent: int) -> None:
     from evergreen.web import create_app
 
     settings = get_settings()
-    app = create_app(settings, ingest_clicks=False)
+    app = create_app(settings, background=False)
     sock = socket.socket(fileno=fd)
     host, port = sock.getsockname()[:2]
     server = uvicorn.Server(server_config(app, settings, host, port))

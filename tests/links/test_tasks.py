@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.jobs import huey, load_tasks
+from evergreen.jobs import build_queue
 from evergreen.links import service
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.tasks import run_health_check
@@ -51,10 +53,10 @@ def test_health_job_flags_broken_destinations(db: Database, origin: str) -> None
         assert service.get_link(session, "off").health == "unchecked"
 
 
-def test_health_job_is_scheduled_nightly() -> None:
+def test_health_job_is_scheduled_nightly(tmp_path: Path) -> None:
     from datetime import datetime
 
-    load_tasks()
+    huey = build_queue(Settings(data_dir=tmp_path))
     due_at_night = {task.name for task in huey.read_periodic(datetime(2026, 11, 25, 4, 17))}
     due_at_noon = {task.name for task in huey.read_periodic(datetime(2026, 11, 25, 12, 0))}
     assert "check_link_health" in due_at_night

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from evergreen.errors import InputError
 from evergreen.partners.networks_rules import (
     DEFAULT_POSTBACK_MAPPING as PB,
 )
@@ -15,7 +16,6 @@ from evergreen.partners.networks_rules import (
     DEFAULT_STATUS_VALUES,
     FIELDS,
     EarningStatus,
-    NetworkRuleError,
     check_mapping,
     conversion_rate,
     decide,
@@ -68,7 +68,7 @@ def test_defaults_and_number_shapes() -> None:
     ],
 )
 def test_bad_values_name_the_field(values: dict[str, str], field: str) -> None:
-    with pytest.raises(NetworkRuleError) as caught:
+    with pytest.raises(InputError) as caught:
         parse_reported(values, PB, S)
     assert caught.value.field == field
 
@@ -77,7 +77,7 @@ def test_report_dates_are_utc() -> None:
     row = {"order_id": "1", "commission": "2", "date": "2026-03-01"}
     got = parse_reported(row, DEFAULT_REPORT_MAPPING, S)
     assert got.occurred_at == datetime(2026, 3, 1, tzinfo=UTC)
-    with pytest.raises(NetworkRuleError) as caught:
+    with pytest.raises(InputError) as caught:
         parse_reported({**row, "date": "yesterday"}, DEFAULT_REPORT_MAPPING, S)
     assert caught.value.field == "date"
 
@@ -99,10 +99,10 @@ def test_statuses_only_move_forward() -> None:
 
 def test_mappings_are_checked() -> None:
     assert check_mapping(PB, FIELDS) == PB
-    with pytest.raises(NetworkRuleError) as caught:
+    with pytest.raises(InputError) as caught:
         check_mapping({"order": "x"}, FIELDS)
     assert caught.value.field == "order"
-    with pytest.raises(NetworkRuleError):
+    with pytest.raises(InputError):
         check_mapping({"commission": "c"}, FIELDS)
 
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evergreen.errors import InputError
 from evergreen.partners.rules import (
     Attribution,
-    PartnerRuleError,
     Touch,
     TouchKind,
     attribute,
@@ -126,7 +126,7 @@ def test_window_bounds_are_allowed(days: int) -> None:
     "window", [timedelta(0), timedelta(days=366), timedelta(hours=12), timedelta(days=-30)]
 )
 def test_bad_windows_are_refused(window: timedelta) -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         attribute([LATE], at=AT, window=window)
     assert info.value.field == "window"
 
@@ -134,20 +134,20 @@ def test_bad_windows_are_refused(window: timedelta) -> None:
 def test_naive_times_are_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="naive") as info:
         attribute([LATE], at=datetime(2026, 11, 24, 12, 0))
-    assert isinstance(info.value, PartnerRuleError)
+    assert isinstance(info.value, InputError)
     assert info.value.field == "at"
-    with pytest.raises(PartnerRuleError, match="naive"):
+    with pytest.raises(InputError, match="naive"):
         attribute([click(1, datetime(2026, 11, 20))], at=AT)
 
 
 def test_bad_model_kind_and_coupon_are_refused() -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         attribute([LATE], at=AT, model="middle")  # type: ignore[arg-type]
     assert info.value.field == "model"
     bogus = Touch(partner_id=1, at=AT, kind="view")  # type: ignore[arg-type]
-    with pytest.raises(PartnerRuleError, match="unknown touch kind"):
+    with pytest.raises(InputError, match="unknown touch kind"):
         attribute([bogus], at=AT)
-    with pytest.raises(PartnerRuleError, match="coupon code"):
+    with pytest.raises(InputError, match="coupon code"):
         attribute([Touch(partner_id=1, at=AT, kind=TouchKind.COUPON)], at=AT)
 
 

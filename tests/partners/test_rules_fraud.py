@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from evergreen.errors import InputError
 from evergreen.partners.rules import (
     DEFAULT_DISPOSABLE,
     FraudRules,
-    PartnerRuleError,
     Signals,
     fraud_reasons,
 )
@@ -157,11 +157,11 @@ def test_every_rule_can_be_switched_off() -> None:
 
 
 def test_bad_rules_and_naive_times_are_refused() -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         FraudRules(min_seconds_click_to_conversion=-1)
     assert info.value.field == "min_seconds_click_to_conversion"
-    with pytest.raises(PartnerRuleError, match="naive") as info:
+    with pytest.raises(InputError, match="naive") as info:
         fraud_reasons(replace(CLEAN, conversion_at=datetime(2026, 11, 24)), RULES)
     assert info.value.field == "conversion_at"
-    with pytest.raises(PartnerRuleError, match="naive"):
+    with pytest.raises(InputError, match="naive"):
         fraud_reasons(replace(CLEAN, click_at=datetime(2026, 11, 24)), RULES)

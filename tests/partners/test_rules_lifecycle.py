@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evergreen.errors import InputError
 from evergreen.partners.rules import (
     ACTIONS,
     Action,
@@ -45,14 +46,14 @@ def test_legal_moves(status: Status, action: Action) -> None:
 
 @pytest.mark.parametrize(("status", "action"), ILLEGAL)
 def test_illegal_moves_are_refused(status: Status, action: Action) -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         transition(status, action)
     assert info.value.field == "status"
     assert info.value.message.startswith("cannot ")
 
 
 def test_illegal_move_messages_read_as_sentences() -> None:
-    with pytest.raises(PartnerRuleError, match=r"^status: cannot approve a paid commission"):
+    with pytest.raises(InputError, match=r"^status: cannot approve a paid commission"):
         transition(Status.PAID, "approve")
     with pytest.raises(
         PartnerRuleError, match=r"cannot include in payout an on hold commission \(from on hold: "
@@ -69,10 +70,10 @@ def test_the_usual_journey_and_string_statuses() -> None:
 
 
 def test_unknown_actions_and_statuses_are_named() -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         transition(Status.PENDING, "pay")  # type: ignore[arg-type]
     assert info.value.field == "action"
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         transition("lost", "approve")  # type: ignore[arg-type]
     assert info.value.field == "status"
 
@@ -89,13 +90,13 @@ def test_approval_is_due_exactly_at_the_end_of_the_holding_period() -> None:
 
 
 def test_approval_due_refuses_bad_input() -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         approval_due(CREATED, -1, CREATED)
     assert info.value.field == "holding_days"
-    with pytest.raises(PartnerRuleError, match="naive") as info:
+    with pytest.raises(InputError, match="naive") as info:
         approval_due(datetime(2026, 11, 1), 30, CREATED)
     assert info.value.field == "created_at"
-    with pytest.raises(PartnerRuleError, match="naive"):
+    with pytest.raises(InputError, match="naive"):
         approval_due(CREATED, 30, datetime(2026, 12, 1))
 
 
@@ -186,7 +187,7 @@ def test_partial_refunds_in_steps_add_up_to_the_commission() -> None:
 def test_refund_effect_refuses_bad_amounts(
     args: tuple[Decimal, Decimal, Decimal], field: str
 ) -> None:
-    with pytest.raises(PartnerRuleError) as info:
+    with pytest.raises(InputError) as info:
         refund_effect(Status.PENDING, *args)
     assert info.value.field == field
 

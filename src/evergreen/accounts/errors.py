@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from evergreen.errors import InputError
+
 __all__ = ["AccountError", "InvalidCredentials", "SignInLocked"]
 
 
-class AccountError(Exception):
+class AccountError(InputError):
     """A request about accounts that cannot be carried out as asked."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(field or "", message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class InvalidCredentials(AccountError):

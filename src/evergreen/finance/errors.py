@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from evergreen.errors import InputError
 
-class FinanceInputError(ValueError):
+
+class FinanceInputError(InputError):
     """Bad input named by field, so the CLI, API and pages can say exactly what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message

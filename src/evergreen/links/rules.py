@@ -11,6 +11,8 @@ from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import quote_plus, unquote_plus, urlsplit
 
+from evergreen.errors import InputError
+
 __all__ = [
     "RESERVED_SLUGS",
     "TRACKING_PARAMS",
@@ -44,13 +46,8 @@ _SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: easy to read
 MAX_DESTINATION = 2048
 
 
-class LinkRuleError(ValueError):
+class LinkRuleError(InputError):
     """A link field that breaks a rule, named so the caller can point at it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def normalize_slug(slug: str) -> str:

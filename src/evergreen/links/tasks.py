@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from huey import crontab
+from huey import Huey, crontab
 from sqlalchemy import select
 
-from evergreen.config import get_settings
+from evergreen.config import Settings
 from evergreen.db import Database, utcnow
-from evergreen.jobs import huey
 from evergreen.links.health import check_links
 from evergreen.links.models import Link
 
-__all__ = ["check_link_health", "run_health_check"]
+__all__ = ["register", "run_health_check"]
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +28,14 @@ def run_health_check(db: Database) -> dict[str, int]:
     return tally
 
 
-@huey.periodic_task(crontab(hour="4", minute="17"))  # type: ignore[untyped-decorator]
-def check_link_health() -> None:
-    """Nightly: flag broken or redirected-away destinations before readers find them."""
-    db = Database(get_settings().sqlalchemy_url)
-    try:
-        log.info("link health: %s", run_health_check(db))
-    finally:
-        db.dispose()
+def register(queue: Huey, settings: Settings) -> None:
+    """Add this area's periodic jobs to the queue."""
+
+    @queue.periodic_task(crontab(hour="4", minute="17"))  # type: ignore[untyped-decorator]
+    def check_link_health() -> None:
+        """Nightly: flag broken or redirected-away destinations before readers find them."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            log.info("link health: %s", run_health_check(db))
+        finally:
+            db.dispose()

@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from evergreen.links import service, views_link
 from evergreen.links.drafts import KINDS
 from evergreen.links.stats import link_stats
-from evergreen.links.views_link import csv_download, short_url, stats_context
+from evergreen.links.views_link import short_url, stats_context
 from evergreen.links.views_queries import channel_names, counts_by_link
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
 __all__ = ["MAX_IMPORT_BYTES", "PAGE_SIZE", "router"]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -17,7 +15,6 @@ from evergreen.links.drafts import KINDS
 from evergreen.links.models import Link
 from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets
 from evergreen.links.stats import LinkStats, link_stats, mark_agent_human
-from evergreen.links.views_chart import day_chart
 from evergreen.links.views_forms import (
     LinkForm,
     blank_form,
@@ -26,8 +23,10 @@ from evergreen.links.views_forms import (
     link_warnings,
 )
 from evergreen.links.views_queries import suspect_agents
+from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
 __all__ = ["csv_download", "router", "short_url", "stats_context"]
@@ -62,25 +61,6 @@ def short_url(request: Request, slug: str) -> str:
     """The address people share (the same as the API's short_url)."""
     settings = request.app.state.settings
     return rules.short_url(settings.base_url, settings.link_prefix, settings.link_domain, slug)
-
-
-def csv_download(name: str, write: Callable[[TextIO], object]) -> Response:
-    """Write a CSV to a temporary file, then stream it: big exports never sit in memory."""
-    spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="")  # noqa: SIM115
-    try:
-        write(spool)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-
-    def chunks() -> Iterator[bytes]:
-        with spool:
-            while block := spool.read(65536):
-                yield block.encode()
-
-    headers = {"content-disposition": f'attachment; filename="{name}"'}
-    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
 def stats_context(stats: LinkStats, days: int) -> dict[str, Any]:

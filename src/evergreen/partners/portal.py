@@ -19,12 +19,13 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.links.views_chart import day_chart
-from evergreen.links.views_link import csv_download, short_url
+from evergreen.links import queries as link_queries
 from evergreen.partners import payouts, portal_queries, service
 from evergreen.partners.models import Partner, Program
+from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OptionalUser, SessionDep
+from evergreen.web.downloads import csv_download
 from evergreen.web.errors import Forbidden, LoginRequired
 from evergreen.web.templates import render
 
@@ -66,7 +67,8 @@ def overview(request: Request, session: SessionDep, partner: PortalPartner) -> R
     """Totals: clicks, conversions, commissions by status, unpaid balance, clicks by day."""
     if partner is None:
         return _unlinked(request)
-    request.app.state.links.flush()  # the counts include every click already answered
+    # The counts include every click already answered.
+    link_queries.include_answered(request.app.state.links)
     links = portal_queries.partner_links(session, partner)
     today = utcnow().date()
     since = today - timedelta(days=CHART_DAYS - 1)
@@ -99,13 +101,16 @@ def _links_page(
     extra: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    request.app.state.links.flush()
+    link_queries.include_answered(request.app.state.links)
     links = portal_queries.partner_links(session, partner)
     context: dict[str, Any] = {
         "title": "Your links",
         "nav": "links",
         "links": links,
-        "short_urls": {link.id: short_url(request, link.slug) for link, _c in links},
+        "short_urls": {
+            link.id: link_queries.short_url(request.app.state.settings, link.slug)
+            for link, _c in links
+        },
         "chosen": "",
         "sub1": "",
         **(extra or {}),
@@ -143,7 +148,11 @@ def sub_id_link(
     if not SUB_ID.fullmatch(value):
         error = "The sub-ID must be 1 to 64 letters, digits, '-' or '_' (for example youtube)."
         return _links_page(request, session, partner, {"error": error, "chosen": link.slug}, 400)
-    url = short_url(request, link.slug) + "?" + urlencode({"sub1": value})
+    url = (
+        link_queries.short_url(request.app.state.settings, link.slug)
+        + "?"
+        + urlencode({"sub1": value})
+    )
     extra = {"sub_url": url, "chosen": link.slug, "sub1": value}
     return _links_page(request, session, partner, extra)
 

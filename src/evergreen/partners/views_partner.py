@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.links.views_link import csv_download
 from evergreen.partners import payouts, service
 from evergreen.partners.invitations import account_exists, issue_invite
 from evergreen.partners.lifecycle import change_status
@@ -21,6 +20,7 @@ from evergreen.partners.rules_common import show_money, show_number
 from evergreen.partners.views_queries import coupons_of, figures_by_partner, links_of
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
+from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
 __all__ = ["found_partner", "page_helpers", "router"]

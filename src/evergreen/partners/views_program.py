@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.links.views_link import csv_download
 from evergreen.partners import payouts, service
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import Duration, PartnerRuleError, Status, Terms
@@ -21,6 +20,7 @@ from evergreen.partners.views_queries import conversions, current_terms
 from evergreen.partners.views_queries import payouts as payout_rows
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
 __all__ = ["router"]

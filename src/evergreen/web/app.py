@@ -12,25 +12,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from evergreen import __version__
-from evergreen.accounts import api as accounts_api
-from evergreen.accounts import views as accounts_views
+from evergreen.areas import AppParts, FrontDoor, all_areas
 from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
-from evergreen.finance import api as finance_api
-from evergreen.links import api as links_api
-from evergreen.links import views as links_views
-from evergreen.links.redirect import LinkRedirects
-from evergreen.links.runtime import LinkRuntime
-from evergreen.partners import api as partners_api
-from evergreen.partners import networks_api
-from evergreen.partners import portal as partners_portal
-from evergreen.partners import signup as partners_signup
-from evergreen.partners import views as partners_views
-from evergreen.partners import views_earnings as partners_earnings
-from evergreen.partners import views_invite as partners_invite
-from evergreen.partners import views_networks as partners_networks
-from evergreen.partners import views_webhooks as partners_webhooks
-from evergreen.partners import webhooks_api as partners_webhooks_api
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.templates import build_templates
@@ -65,50 +49,61 @@ class SecurityHeaders:
 
 
 class EvergreenApp(FastAPI):
-    """FastAPI, with short links answered before any middleware or routing (the hot path)."""
+    """FastAPI, with areas' hot paths (short links) answered before middleware or routing."""
 
-    redirects: LinkRedirects | None = None
+    front_doors: tuple[FrontDoor, ...] = ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        redirects = self.redirects
-        if redirects is not None and scope["type"] == "http":
-            slug = redirects.match(scope)
-            if slug is not None:
-                await redirects.answer(scope, send, slug)
-                return
+        if scope["type"] == "http":
+            for door in self.front_doors:
+                key = door.match(scope)
+                if key is not None:
+                    await door.answer(scope, send, key)
+                    return
         await super().__call__(scope, receive, send)
 
 
 def _api_router() -> APIRouter:
     """Every JSON route lives under /api/v1 and needs an API token."""
     api = APIRouter(prefix="/api/v1")
-    api.include_router(accounts_api.router)
-    api.include_router(links_api.router)
-    api.include_router(partners_webhooks_api.router)
-    api.include_router(partners_api.router)
-    api.include_router(networks_api.router)
-    api.include_router(finance_api.router)
+    for area in all_areas():
+        for router in area.api() if area.api else ():
+            api.include_router(router)
     api.include_router(pages.api_fallback)
     return api
+
+
+def _page_router() -> APIRouter:
+    """Every area's pages, then a "coming" page for each area still to be built."""
+    routes = APIRouter()
+    for area in all_areas():
+        for router in area.pages() if area.pages else ():
+            routes.include_router(router)
+    pages.add_placeholders(routes)
+    return routes
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     database: Database | None = None,
-    ingest_clicks: bool = True,
+    background: bool = True,
 ) -> EvergreenApp:
-    """Build the app; the caller owns migrations, the queue consumer and (if not here) ingestion."""
+    """Build the app; the caller owns migrations, the queue consumer and (when `background` is
+    False) the areas' background work, such as click ingestion, in another process."""
     settings = settings or get_settings()
     db = database or Database(settings.sqlalchemy_url)
     secret = resolve_secret_key(settings)
-    links = LinkRuntime(settings, db, secret, ingest=ingest_clicks)
+    parts = AppParts(settings=settings, db=db, secret=secret, background=background)
+    runtimes = {area.name: area.runtime(parts) for area in all_areas() if area.runtime}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        links.start()
+        for runtime, _door in runtimes.values():
+            runtime.start()
         yield
-        links.stop()
+        for runtime, _door in runtimes.values():
+            runtime.stop()
         if database is None:
             db.dispose()
 
@@ -124,24 +119,16 @@ def create_app(
     app.state.settings = settings
     app.state.secret = secret
     app.state.db = db
-    app.state.links = links
+    for name, (runtime, _door) in runtimes.items():
+        setattr(app.state, name, runtime)
     app.state.templates = build_templates()
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     # Outermost: every page sees the client and scheme behind a trusted reverse proxy.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    app.redirects = LinkRedirects(links)
+    app.front_doors = tuple(door for _runtime, door in runtimes.values() if door is not None)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(pages.public)
-    app.include_router(accounts_views.router)
-    app.include_router(links_views.router)
-    app.include_router(partners_portal.router)
-    app.include_router(partners_signup.router)
-    app.include_router(partners_invite.router)
-    app.include_router(partners_earnings.router)
-    app.include_router(partners_networks.router)
-    app.include_router(partners_webhooks.router)
-    app.include_router(partners_views.router)
-    app.include_router(pages.dashboard)
+    app.include_router(_page_router())
     app.include_router(_api_router())
     return app

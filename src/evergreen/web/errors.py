@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-__all__ = ["CsrfFailed", "Forbidden", "LoginRequired", "field_error", "install_error_handlers"]
+from evergreen.errors import InputError
+
+__all__ = [
+    "CsrfFailed",
+    "Forbidden",
+    "LoginRequired",
+    "PageAnswer",
+    "field_error",
+    "install_error_handlers",
+]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +42,14 @@ class CsrfFailed(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class PageAnswer(Exception):
+    """A finished page (a form shown again with its error) raised past the route's session."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("page answer")
+        self.response = response
 
 
 def field_error(field: str, message: str) -> HTTPException:
@@ -101,6 +118,27 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, 400, "Please check the form", message)
 
 
+_PAGE_TITLES = {404: "Not found", 409: "Not possible", 422: "Please check the form"}
+
+
+async def _input_error(request: Request, exc: Exception) -> Response:
+    """The one mapping of an area's refusal: 422/404/409 JSON, or a page that says what to fix."""
+    assert isinstance(exc, InputError)
+    if _wants_json(request):
+        if exc.status == 422:
+            body: Any = [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
+            return JSONResponse({"detail": body}, status_code=422)
+        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+    status = 400 if exc.status == 422 else exc.status
+    message = exc.message if exc.status == 404 or not exc.field else f"{exc.field}: {exc.message}"
+    return _error_page(request, status, _PAGE_TITLES.get(exc.status, "Error"), message)
+
+
+async def _page_answer(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageAnswer)
+    return exc.response
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _error_page(
@@ -114,5 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfFailed, _csrf_failed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(PageAnswer, _page_answer)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)

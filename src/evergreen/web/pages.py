@@ -10,13 +10,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from evergreen import __version__
 from evergreen.accounts import service as accounts
 from evergreen.web.deps import ApiUser, DashboardUser, OptionalUser, SessionDep
-from evergreen.web.nav import AREAS
+from evergreen.web.nav import NavEntry, navigation
 from evergreen.web.templates import render
 
-__all__ = ["api_fallback", "dashboard", "public"]
+__all__ = ["add_placeholders", "api_fallback", "public"]
 
 public = APIRouter(include_in_schema=False)
-dashboard = APIRouter(include_in_schema=False)
 api_fallback = APIRouter(include_in_schema=False)
 
 
@@ -43,8 +42,7 @@ def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
     return render(request, "dashboard.html", {"title": "Dashboard"})
 
 
-def _area_page(slug: str) -> Any:
-    area = next(a for a in AREAS if a.slug == slug)
+def _area_page(area: NavEntry) -> Any:
 
     def page(request: Request, user: DashboardUser) -> Response:
         return render(request, "coming.html", {"title": area.title, "area": area})
@@ -53,9 +51,11 @@ def _area_page(slug: str) -> Any:
     return page
 
 
-for _area in AREAS:
-    if not _area.ready:
-        dashboard.add_api_route(f"/{_area.slug}", _area_page(_area.slug), methods=["GET"])
+def add_placeholders(router: APIRouter) -> None:
+    """A "coming" page at the address of every area not built yet."""
+    for area in navigation():
+        if not area.ready:
+            router.add_api_route(f"/{area.slug}", _area_page(area), methods=["GET"])
 
 
 @api_fallback.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -11,23 +11,23 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, se
 from starlette.responses import Response
 
 from evergreen import __version__
+from evergreen.areas import all_areas
 from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for, new_csrf_cookie
-from evergreen.web.nav import AREAS
+from evergreen.web.nav import navigation
 
 __all__ = ["build_templates", "render"]
 
-_PACKAGE = Path(__file__).resolve().parent.parent
-_AREA_TEMPLATES = ("accounts", "finance", "links", "partners")
+_LAYOUT = Path(__file__).resolve().parent / "templates"
 
 
 def build_templates() -> Jinja2Templates:
     """Layout templates by plain name, area templates as 'area/name.html'; HTML autoescaped."""
     areas = {
-        name: FileSystemLoader(_PACKAGE / name / "templates")
-        for name in _AREA_TEMPLATES
-        if (_PACKAGE / name / "templates").is_dir()
+        area.name: FileSystemLoader(area.templates)
+        for area in all_areas()
+        if area.templates is not None
     }
-    loader = ChoiceLoader([FileSystemLoader(_PACKAGE / "web" / "templates"), PrefixLoader(areas)])
+    loader = ChoiceLoader([FileSystemLoader(_LAYOUT), PrefixLoader(areas)])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True))
     return Jinja2Templates(env=env)
 
@@ -43,7 +43,7 @@ def render(
         cookie = new_csrf_cookie()
     full: dict[str, Any] = {
         "user": getattr(request.state, "user", None),
-        "areas": AREAS,
+        "areas": navigation(),
         "csrf_token": csrf_token_for(app.state.secret, cookie),
         "version": __version__,
         "path": request.url.path,

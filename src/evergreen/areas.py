@@ -1,0 +1,127 @@
+"""The one list of areas: infrastructure loops over it and names none of them.
+
+Each area is a package with an `area.py` whose `AREA` says what it adds (page routers, API
+routers, commands, periodic tasks, a navigation entry, templates, tables). Adding an area is a
+package and one line in `_PACKAGES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from huey import Huey
+    from starlette.types import Scope, Send
+
+    from evergreen.config import Settings
+    from evergreen.db import Database
+
+__all__ = [
+    "PLANNED",
+    "AppParts",
+    "Area",
+    "FrontDoor",
+    "NavEntry",
+    "Runtime",
+    "all_areas",
+    "navigation",
+]
+
+# Installed areas, in the order their routes are matched and their entries appear.
+_PACKAGES = ("accounts", "links", "partners", "finance")
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A dashboard card and navigation link; `ready` is False until the area has its pages."""
+
+    slug: str
+    title: str
+    summary: str
+    ready: bool = True
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class AppParts:
+    """What the composition root hands an area that keeps state for the app's life."""
+
+    settings: Settings
+    db: Database
+    secret: str
+    background: bool  # False when another process does the area's background work
+
+
+class Runtime(Protocol):
+    """Process state of an area (caches, a background thread), kept on `app.state.<name>`."""
+
+    def start(self) -> None:
+        """Begin background work when the app starts."""
+
+    def stop(self) -> None:
+        """Finish it when the app stops."""
+
+
+class FrontDoor(Protocol):
+    """A hot path answered before any middleware or routing (the short-link redirect)."""
+
+    def match(self, scope: Scope) -> str | None:
+        """The key this request asks for, or None when the door is not for it."""
+
+    async def answer(self, scope: Scope, send: Send, key: str) -> None:
+        """Send the whole response."""
+
+
+@dataclass(frozen=True)
+class Area:
+    """What one area adds to the program; loaders are functions so that importing is lazy.
+
+    `commands` gives (name, Typer app or function) pairs: a Typer app becomes a command
+    group, a function a top-level command.
+    """
+
+    name: str
+    nav: NavEntry | None = None
+    models: Callable[[], object] | None = None
+    pages: Callable[[], Sequence[APIRouter]] | None = None
+    api: Callable[[], Sequence[APIRouter]] | None = None
+    commands: Callable[[], Sequence[tuple[str, Any]]] | None = None
+    tasks: Callable[[Huey, Settings], None] | None = None
+    runtime: Callable[[AppParts], tuple[Runtime, FrontDoor | None]] | None = None
+    templates: Path | None = None
+
+
+# Areas still to come: shown as "coming" so the map of the product is visible from day one.
+_COMING = (
+    ("audience", "Audience", "Forms, double opt-in, tags, segments and consent."),
+    ("mail", "Mail", "Compliant delivery, unsubscribes, bounces and quotas."),
+    ("sequences", "Sequences", "Autoresponders timed to each subscriber."),
+    ("webinars", "Webinars", "Evergreen webinars, sessions, reminders and replays."),
+    ("commerce", "Commerce", "Products, offers, checkout, orders and fulfilment."),
+    ("ledger", "Ledger", "Income, costs and hours per stream; residual income."),
+    ("lending", "Lending", "Private loans, draws, payments and payoff quotes."),
+    ("household", "Household", "Personal residual income and financial independence."),
+)
+PLANNED: tuple[NavEntry, ...] = tuple(
+    NavEntry(slug, title, summary, ready=False, order=30 + 10 * index)
+    for index, (slug, title, summary) in enumerate(_COMING)
+)
+
+
+@cache
+def all_areas() -> tuple[Area, ...]:
+    """Every installed area, loaded once."""
+    return tuple(import_module(f"evergreen.{name}.area").AREA for name in _PACKAGES)
+
+
+@cache
+def navigation() -> tuple[NavEntry, ...]:
+    """The dashboard's map: installed and planned areas, in the order money flows."""
+    entries = [area.nav for area in all_areas() if area.nav is not None] + list(PLANNED)
+    return tuple(sorted(entries, key=lambda entry: entry.order))

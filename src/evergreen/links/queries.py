@@ -1,0 +1,169 @@
+"""What other areas and pages may read of links: click facts, links by id, click counts.
+
+Other areas use this module and `links.service` only; the tables behind them stay private.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evergreen.config import Settings
+from evergreen.links import rules
+from evergreen.links.models import Click, ClickRollup, Link
+from evergreen.links.views_queries import Counts, counts_by_link
+
+__all__ = [
+    "ClickFact",
+    "Counts",
+    "LinkLabel",
+    "RollupRow",
+    "click_fact",
+    "click_facts",
+    "clicks_by_day",
+    "counts_by_link",
+    "human_clicks_by_link",
+    "include_answered",
+    "link_labels",
+    "links_by_ids",
+    "rollup_rows",
+    "short_url",
+]
+
+_CHUNK = 500  # ids per IN (...) list: well under every database's parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class ClickFact:
+    """One stored click as attribution sees it."""
+
+    click_id: str
+    link_id: int
+    at: datetime
+    visitor: str
+    klass: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkLabel:
+    """How a link is named in reports."""
+
+    slug: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class RollupRow:
+    """Human clicks of one link on one day for one value of a dimension (sub1, utm_source…)."""
+
+    link_id: int
+    day: date
+    value: str
+    human: int
+
+
+def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
+    iterator = iter(values)
+    while chunk := list(islice(iterator, _CHUNK)):
+        yield chunk
+
+
+def click_facts(session: Session, click_ids: Iterable[str]) -> dict[str, ClickFact]:
+    """The stored clicks behind these click IDs (missing ones are simply absent)."""
+    found: dict[str, ClickFact] = {}
+    query = select(Click.click_id, Click.link_id, Click.at, Click.visitor, Click.klass)
+    for chunk in _chunks(dict.fromkeys(click_ids)):
+        for click_id, link_id, at, visitor, klass in session.execute(
+            query.where(Click.click_id.in_(chunk))
+        ):
+            found[click_id] = ClickFact(click_id, link_id, at, visitor, klass)
+    return found
+
+
+def click_fact(session: Session, click_id: str) -> ClickFact | None:
+    """One stored click by its ID, or None."""
+    return click_facts(session, [click_id]).get(click_id)
+
+
+def links_by_ids(session: Session, link_ids: Iterable[int]) -> list[Link]:
+    """The links with these ids, by slug (read-only rows for pages)."""
+    rows: list[Link] = []
+    for chunk in _chunks(set(link_ids)):
+        rows.extend(session.scalars(select(Link).where(Link.id.in_(chunk))))
+    return sorted(rows, key=lambda link: link.slug)
+
+
+def link_labels(session: Session, link_ids: Iterable[int]) -> dict[int, LinkLabel]:
+    """Slug and channel of each link, for reports grouped by link or channel."""
+    labels: dict[int, LinkLabel] = {}
+    for chunk in _chunks(set(link_ids)):
+        for link_id, slug, channel in session.execute(
+            select(Link.id, Link.slug, Link.channel).where(Link.id.in_(chunk))
+        ):
+            labels[link_id] = LinkLabel(slug, channel or "")
+    return labels
+
+
+def human_clicks_by_link(session: Session, link_ids: Sequence[int]) -> dict[int, int]:
+    """Human clicks of each link, all time."""
+    return {link_id: counts.human for link_id, counts in counts_by_link(session, link_ids).items()}
+
+
+def clicks_by_day(session: Session, link_ids: Sequence[int], since: date) -> list[dict[str, Any]]:
+    """Daily clicks of the given links together since a day, in the shape charts read."""
+    if not link_ids:
+        return []
+    rows = session.execute(
+        select(ClickRollup.day, func.sum(ClickRollup.total), func.sum(ClickRollup.human))
+        .where(
+            ClickRollup.dimension == "all",
+            ClickRollup.link_id.in_(link_ids),
+            ClickRollup.day >= since,
+        )
+        .group_by(ClickRollup.day)
+    )
+    return [{"day": d.isoformat(), "total": int(t), "clicks": int(h)} for d, t, h in rows]
+
+
+def rollup_rows(
+    session: Session,
+    link_ids: Sequence[int],
+    dimension: str,
+    start: date | None = None,
+    end: date | None = None,
+) -> list[RollupRow]:
+    """Human clicks per link, day and value of one dimension ("all" for plain totals)."""
+    if not link_ids:
+        return []
+    query = (
+        select(ClickRollup.link_id, ClickRollup.day, ClickRollup.value, func.sum(ClickRollup.human))
+        .where(ClickRollup.dimension == dimension, ClickRollup.link_id.in_(link_ids))
+        .group_by(ClickRollup.link_id, ClickRollup.day, ClickRollup.value)
+    )
+    if start is not None:
+        query = query.where(ClickRollup.day >= start)
+    if end is not None:
+        query = query.where(ClickRollup.day <= end)
+    return [
+        RollupRow(link_id, day, value or "", int(human or 0))
+        for link_id, day, value, human in session.execute(query)
+    ]
+
+
+def short_url(settings: Settings, slug: str) -> str:
+    """The address people share for a link (the same as the API's short_url)."""
+    return rules.short_url(settings.base_url, settings.link_prefix, settings.link_domain, slug)
+
+
+def include_answered(runtime: Any) -> None:
+    """Ingest clicks already answered but still spooled, so the figures read next are exact.
+
+    `runtime` is the links runtime the app keeps on `app.state.links`.
+    """
+    runtime.flush()

@@ -1,0 +1,77 @@
+"""Partners: the owner's affiliate program (partners, terms, conversions, commissions, payouts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evergreen.areas import Area, NavEntry
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+    from huey import Huey
+
+    from evergreen.config import Settings
+
+__all__ = ["AREA"]
+
+
+def _models() -> object:
+    from evergreen.partners import models
+
+    return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.partners import (
+        portal,
+        signup,
+        views,
+        views_earnings,
+        views_invite,
+        views_networks,
+        views_webhooks,
+    )
+
+    return [
+        portal.router,
+        signup.router,
+        views_invite.router,
+        views_earnings.router,
+        views_networks.router,
+        views_webhooks.router,
+        views.router,
+    ]
+
+
+def _api() -> Sequence[APIRouter]:
+    from evergreen.partners import api, networks_api, webhooks_api
+
+    return [webhooks_api.router, api.router, networks_api.router]
+
+
+def _commands() -> Sequence[tuple[str, Any]]:
+    from evergreen.partners import cli
+
+    return [("partners", cli.app), ("networks", cli.networks_app)]
+
+
+def _tasks(queue: Huey, settings: Settings) -> None:
+    from evergreen.partners import tasks
+
+    tasks.register(queue, settings)
+
+
+AREA = Area(
+    name="partners",
+    nav=NavEntry(
+        "partners", "Partners", "Your affiliate program and your network commissions.", order=20
+    ),
+    models=_models,
+    pages=_pages,
+    api=_api,
+    commands=_commands,
+    tasks=_tasks,
+    templates=Path(__file__).parent / "templates",
+)
