@@ -49,7 +49,7 @@ class SecurityHeaders:
 
 
 class EvergreenApp(FastAPI):
-    """FastAPI, with areas' hot paths (short links) answered before middleware or routing."""
+    """FastAPI, with the areas' front doors (hot paths) answered before middleware or routing."""
 
     front_doors: tuple[FrontDoor, ...] = ()
 
