@@ -55,7 +55,9 @@ def add_placeholders(router: APIRouter) -> None:
     """A "coming" page at the address of every area not built yet."""
     for area in navigation():
         if not area.ready:
-            router.add_api_route(f"/{area.slug}", _area_page(area), methods=["GET"])
+            router.add_api_route(
+                f"/{area.slug}", _area_page(area), methods=["GET"], include_in_schema=False
+            )
 
 
 @api_fallback.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
