@@ -20,7 +20,7 @@ from rich.table import Table
 from evergreen.finance.errors import FinanceInputError
 
 if TYPE_CHECKING:
-    from evergreen.finance.schemas import ToDict
+    from evergreen.finance.interfaces.schemas import ToDict
 
 __all__ = [
     "InputOpt",
@@ -122,7 +122,7 @@ def compute(run: Callable[[], R]) -> R:
 
 def emit_json(result: ToDict | Mapping[str, object]) -> None:
     """The result as one JSON object on stdout, as the API would answer."""
-    from evergreen.finance.schemas import to_json
+    from evergreen.finance.interfaces.schemas import to_json
 
     typer.echo(json.dumps(compute(lambda: to_json(result)), allow_nan=False))
 
@@ -151,10 +151,10 @@ def plot_path(path: Path | None) -> Path | None:
 
 
 def save_plot(name: str, result: object, path: Path | None) -> None:
-    """Draw one of evergreen.finance.plots to ``path``, and say where on stderr."""
+    """Draw one of evergreen.finance.interfaces.plots to ``path``, and say where on stderr."""
     if path is None:
         return
-    from evergreen.finance import plots
+    from evergreen.finance.interfaces import plots
 
     draw: Callable[[Any, Path], Path] = getattr(plots, name)
     try:

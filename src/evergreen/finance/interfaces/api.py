@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from evergreen.finance import schemas as s
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.interfaces import schemas as s
 from evergreen.web.deps import ApiStaff
 from evergreen.web.errors import field_error
 
