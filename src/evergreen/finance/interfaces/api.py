@@ -7,10 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.interfaces import schemas as s
 from evergreen.web.deps import ApiStaff
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -19,13 +17,8 @@ Json = dict[str, Any]
 
 
 def _answer(run: Callable[[], Any]) -> Json:
-    """Run one model; its input errors (and arithmetic it could not do) are the caller's 422."""
-    try:
-        result: Mapping[str, object] = s.to_json(run())
-    except FinanceInputError as exc:
-        raise field_error(exc.field, exc.message) from None
-    except ArithmeticError:
-        raise field_error("input", "the numbers overflow; check units and magnitudes") from None
+    """Run one model; its input errors (overflow included) answer 422 through the app's mapping."""
+    result: Mapping[str, object] = s.run_model(lambda: s.to_json(run()))
     return dict(result)
 
 
