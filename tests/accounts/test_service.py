@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.errors import AccountError, InvalidCredentials, SignInLocked
+from evergreen.accounts.errors import (
+    AccountError,
+    InvalidCredentials,
+    SignInLocked,
+    TokenNotFound,
+    UserNotFound,
+)
 from evergreen.accounts.models import ApiToken, User, WebSession
 from evergreen.accounts.rules import Role
 from evergreen.db import Database, utcnow
@@ -154,5 +160,60 @@ def test_nobody_revokes_another_persons_token(db: Database) -> None:
         staff = accounts.create_user(session, "staff@example.com", PASSWORD, Role.STAFF)
         token, _raw = accounts.create_token(session, owner, "mine")
         token_id = token.id
-    with pytest.raises(AccountError), db.session() as session:
+    with pytest.raises(TokenNotFound) as info, db.session() as session:
         accounts.revoke_token(session, session.merge(staff), token_id)
+    assert info.value.status == 404
+    assert info.value.message == f"No API token with id {token_id}."
+
+
+def _sign_in(db: Database, email: str, password: str) -> str:
+    with db.session() as session:
+        user, raw = accounts.sign_in(session, email, password, client="c", policy=POLICY, days=1)
+        assert accounts.user_for_session(session, raw) is user
+        return raw
+
+
+def test_sign_in_opens_a_session_and_a_refusal_still_counts(db: Database) -> None:
+    _owner(db)
+    with pytest.raises(AccountError, match="Enter your email"):
+        _sign_in(db, " ", PASSWORD)
+    for _ in range(POLICY.max_failures):
+        with pytest.raises(InvalidCredentials):
+            _sign_in(db, "owner@example.com", "wrong!")
+    # The failures were stored although each refusal rolled its unit of work back.
+    with pytest.raises(SignInLocked):
+        _sign_in(db, "owner@example.com", PASSWORD)
+    with db.session() as session:
+        accounts.add_person(session, "staff@example.com", PASSWORD, "staff")
+    assert _sign_in(db, "staff@example.com", PASSWORD)
+
+
+def test_add_person_adds_staff_or_partners_only(db: Database) -> None:
+    _owner(db)
+    with pytest.raises(AccountError) as info, db.session() as session:
+        accounts.add_person(session, "x@example.com", PASSWORD, "owner")
+    assert (info.value.field, info.value.message) == ("role", "Role must be staff or partner.")
+    with db.session() as session:
+        assert accounts.add_person(session, "p@example.com", PASSWORD, "partner").role == "partner"
+
+
+def test_set_up_owner_and_other_areas_queries(db: Database) -> None:
+    with db.session() as session:
+        raw = accounts.set_up_owner(session, "Boss@Example.com", PASSWORD, days=1)
+        owner = accounts.user_for_session(session, raw)
+        assert owner is not None
+        assert owner.role == accounts.Role.OWNER
+    with db.session() as session:
+        assert accounts.account_exists(session, "BOSS@example.com")
+        assert not accounts.account_exists(session, "nobody@example.com")
+
+
+def test_issue_token_names_a_missing_person(db: Database) -> None:
+    _owner(db)
+    with pytest.raises(UserNotFound) as info, db.session() as session:
+        accounts.issue_token(session, "ghost@example.com", "cli")
+    assert info.value.status == 404
+    assert "No user with email ghost@example.com" in info.value.message
+    with db.session() as session:
+        raw = accounts.issue_token(session, "OWNER@example.com", "cli")
+        assert accounts.user_for_token(session, raw) is not None

@@ -114,3 +114,37 @@ def test_openapi_document_is_served(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert "/api/v1/me" in spec["paths"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_revoking_an_unknown_token_on_the_page_is_a_404(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    sign_in(client, people["staff"])
+    token = csrf_from(client.get("/account/tokens").text)
+    missing = client.post("/account/tokens/99999/revoke", data={"csrf_token": token})
+    assert missing.status_code == 404
+    assert "No API token with id 99999." in missing.text
+
+
+def test_token_page_refuses_an_empty_name_beside_the_form(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    sign_in(client, people["staff"])
+    token = csrf_from(client.get("/account/tokens").text)
+    refused = client.post("/account/tokens", data={"name": "  ", "csrf_token": token})
+    assert refused.status_code == 400
+    assert "Token name must be 1 to 100 characters." in refused.text
+    assert 'id="new-token"' not in refused.text
+
+
+def test_account_operation_ids_are_explicit(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    ids = {
+        (path, method): operation["operationId"]
+        for path, methods in spec["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert ids[("/api/v1/me", "get")] == "get_current_user"
+    assert ids[("/api/v1/tokens", "post")] == "create_token"
+    assert ids[("/api/v1/tokens/{token_id}", "delete")] == "revoke_token"
+    assert len(set(ids.values())) == len(ids)

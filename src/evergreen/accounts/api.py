@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.errors import AccountError
 from evergreen.accounts.models import ApiToken, User
 from evergreen.web.deps import ApiOwner, ApiUser, SessionDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -67,38 +65,32 @@ class TokenCreated(TokenOut):
     token: str
 
 
-@router.get("/me")
+@router.get("/me", operation_id="get_current_user")
 def me(user: ApiUser) -> UserOut:
     """Who this token belongs to."""
     return UserOut.of(user)
 
 
-@router.get("/tokens")
+@router.get("/tokens", operation_id="list_tokens")
 def list_tokens(user: ApiUser, session: SessionDep) -> list[TokenOut]:
     """The caller's tokens, revoked ones included."""
     return [TokenOut.of(t) for t in accounts.list_tokens(session, user)]
 
 
-@router.post("/tokens", status_code=201)
+@router.post("/tokens", status_code=201, operation_id="create_token")
 def create_token(body: TokenCreate, user: ApiUser, session: SessionDep) -> TokenCreated:
     """Issue another token for the caller; store the secret now, it is not shown again."""
-    try:
-        token, raw = accounts.create_token(session, user, body.name)
-    except AccountError as exc:
-        raise field_error(exc.field or "name", exc.message) from None
+    token, raw = accounts.create_token(session, user, body.name)
     return TokenCreated(**TokenOut.of(token).model_dump(), token=raw)
 
 
-@router.delete("/tokens/{token_id}")
+@router.delete("/tokens/{token_id}", operation_id="revoke_token")
 def revoke_token(token_id: int, user: ApiUser, session: SessionDep) -> TokenOut:
     """Revoke one of the caller's tokens (revoking the one in use is allowed)."""
-    try:
-        return TokenOut.of(accounts.revoke_token(session, user, token_id))
-    except AccountError as exc:
-        raise HTTPException(404, exc.message) from None
+    return TokenOut.of(accounts.revoke_token(session, user, token_id))
 
 
-@router.get("/users")
+@router.get("/users", operation_id="list_users")
 def list_users(user: ApiOwner, session: SessionDep) -> list[UserOut]:
     """Owner only: everyone who can sign in."""
     return [UserOut.of(u) for u in accounts.list_users(session)]

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.errors import AccountError
 from evergreen.accounts.rules import Role
 from evergreen.console import err, failure, migrated_database
 
@@ -39,10 +38,7 @@ def _create(email: str | None, password_stdin: bool, role: Role) -> str:
     db = migrated_database()
     try:
         with db.session() as session:
-            user = accounts.create_user(session, email, password, role)
-            address = user.email
-    except AccountError as exc:
-        raise failure(exc.message) from None
+            address = accounts.create_user(session, email, password, role).email
     finally:
         db.dispose()
     return address
@@ -98,12 +94,7 @@ def token_create(
     db = migrated_database()
     try:
         with db.session() as session:
-            user = next((u for u in accounts.list_users(session) if u.email == email.lower()), None)
-            if user is None:
-                raise failure(f"No user with email {email}; see `evergreen user list`.")
-            _token, raw = accounts.create_token(session, user, name)
-    except AccountError as exc:
-        raise failure(exc.message) from None
+            raw = accounts.issue_token(session, email, name)
     finally:
         db.dispose()
     typer.echo(raw)

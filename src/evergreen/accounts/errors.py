@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from evergreen.errors import InputError
+from evergreen.errors import InputError, NotFound
 
-__all__ = ["AccountError", "InvalidCredentials", "SignInLocked"]
+__all__ = ["AccountError", "InvalidCredentials", "SignInLocked", "TokenNotFound", "UserNotFound"]
 
 
 class AccountError(InputError):
@@ -36,3 +36,11 @@ class SignInLocked(AccountError):
             f"{'s' if minutes != 1 else ''}."
         )
         self.until = until
+
+
+class TokenNotFound(NotFound, AccountError):
+    """No such API token among the asker's own: 404."""
+
+
+class UserNotFound(NotFound, AccountError):
+    """No one signs in with that email: 404."""

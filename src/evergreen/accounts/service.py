@@ -13,23 +13,36 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from evergreen.accounts.errors import AccountError, InvalidCredentials, SignInLocked
+from evergreen.accounts.errors import (
+    AccountError,
+    InvalidCredentials,
+    SignInLocked,
+    TokenNotFound,
+    UserNotFound,
+)
 from evergreen.accounts.models import ApiToken, LoginFailure, User, WebSession
-from evergreen.accounts.rules import Role, locked_until, password_problem
+from evergreen.accounts.rules import SESSION_COOKIE, Role, locked_until, password_problem
 from evergreen.db import utcnow
 
 __all__ = [
+    "SESSION_COOKIE",
+    "Role",
     "SignIn",
     "ThrottlePolicy",
+    "account_exists",
+    "add_person",
     "authenticate",
     "create_token",
     "create_user",
     "end_session",
+    "issue_token",
     "list_tokens",
     "list_users",
     "normalize_email",
     "owner_exists",
     "revoke_token",
+    "set_up_owner",
+    "sign_in",
     "start_session",
     "user_for_session",
     "user_for_token",
@@ -77,6 +90,11 @@ def owner_exists(session: Session) -> bool:
     return session.scalar(select(func.count()).where(User.role == Role.OWNER.value)) != 0
 
 
+def account_exists(session: Session, email: str) -> bool:
+    """Whether someone already signs in with this email (other areas ask before inviting)."""
+    return session.scalar(select(User.id).where(User.email == email.lower())) is not None
+
+
 def create_user(session: Session, email: str, password: str, role: Role) -> User:
     """Add a person; refuses a weak password, a duplicate email and a second owner."""
     address = normalize_email(email)
@@ -91,6 +109,19 @@ def create_user(session: Session, email: str, password: str, role: Role) -> User
     session.add(user)
     session.flush()
     return user
+
+
+def set_up_owner(session: Session, email: str, password: str, *, days: int) -> str:
+    """First-run setup: create the owner and open their browser session (its raw token)."""
+    owner = create_user(session, email, password, Role.OWNER)
+    return start_session(session, owner, days=days)
+
+
+def add_person(session: Session, email: str, password: str, role: str) -> User:
+    """The owner adds staff or a partner; a second owner is never added this way."""
+    if role not in (Role.STAFF.value, Role.PARTNER.value):
+        raise AccountError("Role must be staff or partner.", field="role")
+    return create_user(session, email, password, Role(role))
 
 
 def list_users(session: Session) -> list[User]:
@@ -138,6 +169,28 @@ def authenticate(
     return SignIn(user)
 
 
+def sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    client: str,
+    policy: ThrottlePolicy,
+    days: int,
+    user_agent: str = "",
+) -> tuple[User, str]:
+    """Check a sign-in and open a session (its raw token); a refusal is raised once counted."""
+    if not email.strip() or not password:
+        raise AccountError("Enter your email address and your password.")
+    outcome = authenticate(session, email, password, client=client, policy=policy)
+    if outcome.error is not None:
+        # The refusal rolls the unit of work back; the failure it counts must outlive that.
+        session.commit()
+        raise outcome.error
+    assert outcome.user is not None
+    return outcome.user, start_session(session, outcome.user, days=days, user_agent=user_agent)
+
+
 def start_session(session: Session, user: User, *, days: int, user_agent: str = "") -> str:
     """Open a browser session and return the raw token for the cookie (never stored)."""
     raw = secrets.token_urlsafe(32)
@@ -183,6 +236,14 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     return token, raw
 
 
+def issue_token(session: Session, email: str, name: str) -> str:
+    """An API token for the person with this email (from the command line), shown once."""
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise UserNotFound(f"No user with email {email}; see `evergreen user list`.", "email")
+    return create_token(session, user, name)[1]
+
+
 def user_for_token(session: Session, raw: str) -> User | None:
     """The active person behind an API token, or None when it is unknown or revoked."""
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
@@ -204,7 +265,7 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     """Stop a token from working; a person can revoke only their own."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise AccountError(f"No API token with id {token_id}.", field="token_id")
+        raise TokenNotFound(f"No API token with id {token_id}.", field="token_id")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token

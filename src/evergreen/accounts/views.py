@@ -9,10 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.errors import AccountError, SignInLocked
+from evergreen.accounts.errors import InvalidCredentials, SignInLocked
+from evergreen.accounts.models import User
 from evergreen.accounts.rules import Role
+from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import (
     SESSION_COOKIE,
@@ -22,6 +25,7 @@ from evergreen.web.deps import (
     SessionDep,
     SettingsDep,
 )
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router", "safe_next", "setup_token"]
@@ -60,6 +64,14 @@ def _signed_in(request: Request, raw: str, target: str) -> Response:
     return response
 
 
+def _form_again(
+    request: Request, template: str, context: dict[str, Any], error: InputError
+) -> Response:
+    """A form again with the refusal as its page message: 401 for credentials, 429 when locked."""
+    status = {InvalidCredentials: 401, SignInLocked: 429}.get(type(error), 400)
+    return render(request, template, {**context, "error": error.message}, status_code=status)
+
+
 @router.get("/login")
 def login_page(
     request: Request, user: OptionalUser, session: SessionDep, next: str = "/"
@@ -77,6 +89,7 @@ def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    form: FormPageDep,
     _csrf: CsrfProtected,
     email: FormStr = "",
     password: FormStr = "",
@@ -84,24 +97,19 @@ def login(
 ) -> Response:
     """Check the credentials, throttled per account and per client, then open a session."""
     context: dict[str, Any] = {"title": "Sign in", "next": safe_next(next), "email": email}
-    if not email.strip() or not password:
-        context["error"] = "Enter your email address and your password."
-        return render(request, "accounts/login.html", context, status_code=400)
+    form.on_error(lambda error: _form_again(request, "accounts/login.html", context, error))
     policy = accounts.ThrottlePolicy(
         max_failures=settings.login_max_failures,
         window=timedelta(minutes=settings.login_lock_minutes),
     )
-    outcome = accounts.authenticate(
-        session, email, password, client=_client(request), policy=policy
-    )
-    user = outcome.user
-    if user is None:
-        assert outcome.error is not None
-        context["error"] = outcome.error.message
-        status = 429 if isinstance(outcome.error, SignInLocked) else 401
-        return render(request, "accounts/login.html", context, status_code=status)
-    raw = accounts.start_session(
-        session, user, days=settings.session_days, user_agent=request.headers.get("user-agent", "")
+    user, raw = accounts.sign_in(
+        session,
+        email,
+        password,
+        client=_client(request),
+        policy=policy,
+        days=settings.session_days,
+        user_agent=request.headers.get("user-agent", ""),
     )
     target = "/portal" if user.role == Role.PARTNER.value and next == "/" else next
     return _signed_in(request, raw, target)
@@ -133,6 +141,7 @@ def setup(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    form: FormPageDep,
     _csrf: CsrfProtected,
     token: FormStr = "",
     email: FormStr = "",
@@ -150,20 +159,22 @@ def setup(
     if password != password_again:
         context["error"] = "The two passwords differ; type the same password twice."
         return render(request, "accounts/setup.html", context, status_code=400)
-    try:
-        user = accounts.create_user(session, email, password, Role.OWNER)
-    except AccountError as exc:
-        context["error"] = exc.message
-        return render(request, "accounts/setup.html", context, status_code=400)
-    raw = accounts.start_session(session, user, days=settings.session_days)
+    form.on_error(lambda error: _form_again(request, "accounts/setup.html", context, error))
+    raw = accounts.set_up_owner(session, email, password, days=settings.session_days)
     return _signed_in(request, raw, "/")
+
+
+def _tokens(
+    request: Request, session: Session, user: User, status: int = 200, **extra: Any
+) -> Response:
+    context = {"title": "API tokens", "tokens": accounts.list_tokens(session, user), **extra}
+    return render(request, "accounts/tokens.html", context, status_code=status)
 
 
 @router.get("/account/tokens")
 def tokens_page(request: Request, session: SessionDep, user: DashboardUser) -> Response:
     """The signed-in person's API tokens."""
-    tokens = accounts.list_tokens(session, user)
-    return render(request, "accounts/tokens.html", {"title": "API tokens", "tokens": tokens})
+    return _tokens(request, session, user)
 
 
 @router.post("/account/tokens")
@@ -171,20 +182,14 @@ def create_token(
     request: Request,
     session: SessionDep,
     user: DashboardUser,
+    form: FormPageDep,
     _csrf: CsrfProtected,
     name: FormStr = "",
 ) -> Response:
     """Issue a token and show it this once."""
-    context: dict[str, Any] = {"title": "API tokens"}
-    status = 200
-    try:
-        _token, raw = accounts.create_token(session, user, name)
-        context["new_token"] = raw
-    except AccountError as exc:
-        context["error"] = exc.message
-        status = 400
-    context["tokens"] = accounts.list_tokens(session, user)
-    return render(request, "accounts/tokens.html", context, status_code=status)
+    form.on_error(lambda error: _tokens(request, session, user, 400, error=error.message))
+    _token, raw = accounts.create_token(session, user, name)
+    return _tokens(request, session, user, new_token=raw)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -196,11 +201,15 @@ def revoke_token(
     return RedirectResponse("/account/tokens", status_code=303)
 
 
+def _settings(request: Request, session: Session, status: int = 200, **extra: Any) -> Response:
+    context = {"title": "Settings", "users": accounts.list_users(session), "roles": list(Role)}
+    return render(request, "accounts/settings.html", {**context, **extra}, status_code=status)
+
+
 @router.get("/settings")
 def settings_page(request: Request, session: SessionDep, user: OwnerUser) -> Response:
     """Owner-only: people who can sign in, and how this installation is configured."""
-    context = {"title": "Settings", "users": accounts.list_users(session), "roles": list(Role)}
-    return render(request, "accounts/settings.html", context)
+    return _settings(request, session)
 
 
 @router.post("/settings/users")
@@ -208,20 +217,13 @@ def add_user(
     request: Request,
     session: SessionDep,
     user: OwnerUser,
+    form: FormPageDep,
     _csrf: CsrfProtected,
     email: FormStr = "",
     password: FormStr = "",
     role: FormStr = "staff",
 ) -> Response:
     """Owner-only: add a staff member or a partner."""
-    context: dict[str, Any] = {"title": "Settings", "roles": list(Role), "email": email}
-    if role not in (Role.STAFF.value, Role.PARTNER.value):
-        context["error"] = "Role must be staff or partner."
-    else:
-        try:
-            accounts.create_user(session, email, password, Role(role))
-            return RedirectResponse("/settings", status_code=303)
-        except AccountError as exc:
-            context["error"] = exc.message
-    context["users"] = accounts.list_users(session)
-    return render(request, "accounts/settings.html", context, status_code=400)
+    form.on_error(lambda error: _settings(request, session, 400, email=email, error=error.message))
+    accounts.add_person(session, email, password, role)
+    return RedirectResponse("/settings", status_code=303)

@@ -14,15 +14,15 @@ __all__ = ["AREA"]
 
 
 def _api() -> Sequence[APIRouter]:
-    from evergreen.finance import api
+    from evergreen.finance.interfaces import api
 
     return [api.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
-    from evergreen.finance import cli
+    from evergreen.finance.interfaces.cli import app
 
-    return [("finance", cli.app)]
+    return [("finance", app)]
 
 
 AREA = Area(

@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 
 from evergreen.db import Database
 from evergreen.finance import residual_income as ri
+from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.interfaces.schemas import run_model
 from tests.http_helpers import token_for
 
 BUGG = {
@@ -187,3 +189,24 @@ def test_simulate(client: TestClient, staff: dict[str, str]) -> None:
     assert 0 <= result["never_breakeven_share"] <= 1
     npv = result["npv"]
     assert npv["p5"] <= npv["p25"] <= npv["p50"] <= npv["p75"] <= npv["p95"]
+
+
+def test_every_finance_route_names_its_operation(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    finance = {
+        path: operation["operationId"]
+        for path, methods in spec["paths"].items()
+        if path.startswith("/api/v1/finance/")
+        for operation in methods.values()
+    }
+    assert len(finance) == 12
+    assert finance["/api/v1/finance/residual-income"] == "value_residual_income"
+    assert finance["/api/v1/finance/loans/payoff"] == "quote_loan_payoff"
+    assert all("_api_v1_" not in operation for operation in finance.values()), finance
+
+
+def test_arithmetic_a_model_cannot_do_is_an_input_error() -> None:
+    with pytest.raises(FinanceInputError) as info:
+        run_model(lambda: 10.0**400)
+    assert (info.value.field, info.value.status) == ("input", 422)
+    assert "overflow" in info.value.message

@@ -8,9 +8,9 @@ from pathlib import Path
 from matplotlib import image
 
 from evergreen.finance import loan_schedule as ls
-from evergreen.finance import plots
 from evergreen.finance import residual_income as ri
 from evergreen.finance import simulation as sim
+from evergreen.finance.interfaces import plots
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -17,10 +17,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from evergreen.finance.errors import FinanceInputError
+from evergreen.console import err, failure
 
 if TYPE_CHECKING:
-    from evergreen.finance.schemas import ToDict
+    from evergreen.finance.interfaces.schemas import ToDict
 
 __all__ = [
     "InputOpt",
@@ -56,13 +56,11 @@ PlotOpt = Annotated[
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
-_err = Console(stderr=True)
 
 
 def fail(field: str, message: str) -> NoReturn:
     """One line a person can act on, on stderr, and exit status 2: never a traceback."""
-    _err.print(f"[bold red]Error:[/] {escape(field)}: {escape(message)}", soft_wrap=True)
-    raise typer.Exit(2)
+    raise failure(f"{escape(field)}: {escape(message)}")
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -111,18 +109,15 @@ def load(model: type[M], input_file: Path | None, flags: Mapping[str, object]) -
 
 
 def compute(run: Callable[[], R]) -> R:
-    """Run one model, turning its input errors into one line and exit 2."""
-    try:
-        return run()
-    except FinanceInputError as exc:
-        fail(exc.field, exc.message)
-    except ArithmeticError:
-        fail("input", "the numbers overflow; check units and magnitudes")
+    """Run one model; `evergreen` prints its input errors as one line and exits 2."""
+    from evergreen.finance.interfaces.schemas import run_model
+
+    return run_model(run)
 
 
 def emit_json(result: ToDict | Mapping[str, object]) -> None:
     """The result as one JSON object on stdout, as the API would answer."""
-    from evergreen.finance.schemas import to_json
+    from evergreen.finance.interfaces.schemas import to_json
 
     typer.echo(json.dumps(compute(lambda: to_json(result)), allow_nan=False))
 
@@ -151,17 +146,17 @@ def plot_path(path: Path | None) -> Path | None:
 
 
 def save_plot(name: str, result: object, path: Path | None) -> None:
-    """Draw one of evergreen.finance.plots to ``path``, and say where on stderr."""
+    """Draw one of evergreen.finance.interfaces.plots to ``path``, and say where on stderr."""
     if path is None:
         return
-    from evergreen.finance import plots
+    from evergreen.finance.interfaces import plots
 
     draw: Callable[[Any, Path], Path] = getattr(plots, name)
     try:
         draw(result, path)
     except OSError as exc:
         fail("plot", f"cannot write {path}: {exc.strerror or exc}")
-    _err.print(f"Chart written to {escape(str(path))}", highlight=False, soft_wrap=True)
+    err.print(f"Chart written to {escape(str(path))}", highlight=False, soft_wrap=True)
 
 
 def money(value: float | None) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from evergreen.finance.cli_io import (
+from evergreen.finance.interfaces.cli.io import (
     InputOpt,
     JsonOpt,
     PlotOpt,
@@ -72,7 +72,7 @@ def loan_schedule(
     plot: PlotOpt = None,
 ) -> None:
     """Every payment of a private note, with the lender's yield (XIRR) after points."""
-    from evergreen.finance.schemas import LoanScheduleRequest
+    from evergreen.finance.interfaces.schemas import LoanScheduleRequest
 
     plot_path(plot)
     flags = {
@@ -132,7 +132,7 @@ def loan_yield(
     as_json: JsonOpt = False,
 ) -> None:
     """Lender's nominal annual yield (monthly IRR x 12) once points cut the cash lent."""
-    from evergreen.finance.schemas import LoanYieldRequest
+    from evergreen.finance.interfaces.schemas import LoanYieldRequest
 
     flags = {
         "principal": principal,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from evergreen.finance import residual_income as ri
-from tests.finance.test_plots import assert_png
+from tests.finance.interfaces.test_plots import assert_png
 
 EARNINGS, DIVIDENDS = [2.0, 2.5, 4.0], [1.0, 1.25, 12.25]
 BUGG = ["--book-value", "6", "--cost-of-equity", "0.10", "--earnings", "2,2.5,4"]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from evergreen.finance.cli_io import (
+from evergreen.finance.interfaces.cli.io import (
     InputOpt,
     JsonOpt,
     PlotOpt,
@@ -44,7 +44,7 @@ def va_test(
     as_json: JsonOpt = False,
 ) -> None:
     """The VA home-loan residual income test, with the 41% ratio rule."""
-    from evergreen.finance.schemas import VaTestRequest
+    from evergreen.finance.interfaces.schemas import VaTestRequest
 
     flags = {
         "gross_monthly_income": gross_monthly_income,
@@ -107,7 +107,7 @@ def simulate(
     plot: PlotOpt = None,
 ) -> None:
     """Build a product unpaid or sell the same hours? Monte Carlo odds, NPV and break-even."""
-    from evergreen.finance.schemas import LocalSimulateRequest
+    from evergreen.finance.interfaces.schemas import LocalSimulateRequest
 
     plot_path(plot)
     flags = {

@@ -7,10 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from evergreen.finance import schemas as s
-from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.interfaces import schemas as s
 from evergreen.web.deps import ApiStaff
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -19,83 +17,78 @@ Json = dict[str, Any]
 
 
 def _answer(run: Callable[[], Any]) -> Json:
-    """Run one model; its input errors (and arithmetic it could not do) are the caller's 422."""
-    try:
-        result: Mapping[str, object] = s.to_json(run())
-    except FinanceInputError as exc:
-        raise field_error(exc.field, exc.message) from None
-    except ArithmeticError:
-        raise field_error("input", "the numbers overflow; check units and magnitudes") from None
+    """Run one model; its input errors (overflow included) answer 422 through the app's mapping."""
+    result: Mapping[str, object] = s.run_model(lambda: s.to_json(run()))
     return dict(result)
 
 
-@router.post("/residual-income")
+@router.post("/residual-income", operation_id="value_residual_income")
 def residual_income(body: s.ResidualIncomeRequest, _staff: ApiStaff) -> Json:
     """Multistage RI value per share: book value, per-year residual income and the bridge."""
     return _answer(body.run)
 
 
-@router.post("/single-stage")
+@router.post("/single-stage", operation_id="value_single_stage")
 def single_stage(body: s.SingleStageRequest, _staff: ApiStaff) -> Json:
     """Value when ROE and growth hold forever: B0 + (ROE - r)·B0/(r - g)."""
     return _answer(body.run)
 
 
-@router.post("/justified-price-to-book")
+@router.post("/justified-price-to-book", operation_id="find_justified_price_to_book")
 def justified_price_to_book(body: s.JustifiedPriceToBookRequest, _staff: ApiStaff) -> Json:
     """The P/B single-stage RI justifies: (ROE - g)/(r - g)."""
     return _answer(body.run)
 
 
-@router.post("/implied-growth")
+@router.post("/implied-growth", operation_id="find_implied_growth")
 def implied_growth(body: s.ImpliedGrowthRequest, _staff: ApiStaff) -> Json:
     """The perpetual growth a market price bakes in."""
     return _answer(body.run)
 
 
-@router.post("/implied-cost-of-equity")
+@router.post("/implied-cost-of-equity", operation_id="find_implied_cost_of_equity")
 def implied_cost_of_equity(body: s.ImpliedCostOfEquityRequest, _staff: ApiStaff) -> Json:
     """The return a market price offers, given ROE and growth."""
     return _answer(body.run)
 
 
-@router.post("/eva")
+@router.post("/eva", operation_id="compute_eva")
 def eva(body: s.EvaRequest, _staff: ApiStaff) -> Json:
     """EVA on all capital (WACC given or built from weights), and equity residual income."""
     return _answer(body.run)
 
 
-@router.post("/household/va")
+@router.post("/household/va", operation_id="check_va_residual_income")
 def household_va(body: s.VaTestRequest, _staff: ApiStaff) -> Json:
     """The VA home-loan residual income test, with the reasons a loan officer would write."""
     return _answer(body.run)
 
 
-@router.post("/household/residual-income")
+@router.post("/household/residual-income", operation_id="compute_household_residual_income")
 def household_residual_income(body: s.HouseholdResidualIncomeRequest, _staff: ApiStaff) -> Json:
     """What a household keeps each month after taxes, debts and living costs."""
     return _answer(body.run)
 
 
-@router.post("/loans/schedule")
+@router.post("/loans/schedule", operation_id="schedule_loan")
 def loan_schedule(body: s.LoanScheduleRequest, _staff: ApiStaff) -> Json:
     """A note's dated payment schedule and the lender's XIRR (effective annual)."""
     return _answer(body.run)
 
 
-@router.post("/loans/yield")
+@router.post("/loans/yield", operation_id="compute_loan_yield")
 def loan_yield(body: s.LoanYieldRequest, _staff: ApiStaff) -> Json:
     """Nominal annual yield (monthly IRR x 12) once points cut the cash lent."""
     return _answer(body.run)
 
 
-@router.post("/loans/payoff")
+@router.post("/loans/payoff", operation_id="quote_loan_payoff")
 def loan_payoff(body: s.LoanPayoffRequest, _staff: ApiStaff) -> Json:
     """What closes the loan on a date: principal, interest, default interest, late fees."""
     return _answer(body.run)
 
 
-@router.post("/simulate")
+@router.post("/simulate", operation_id="simulate_passive_vs_active")
 def simulate(body: s.SimulateRequest, _staff: ApiStaff) -> Json:
     """Passive versus active income, Monte Carlo (at most 200,000 paths here)."""
     return _answer(body.run)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from evergreen.finance import cli_loans, cli_personal
-from evergreen.finance.cli_io import (
+from evergreen.finance.interfaces.cli import loans, personal
+from evergreen.finance.interfaces.cli.io import (
     InputOpt,
     JsonOpt,
     PlotOpt,
@@ -63,7 +63,7 @@ def value(
     plot: PlotOpt = None,
 ) -> None:
     """Residual income value per share: B0 + PV of residual income + PV of continuing RI."""
-    from evergreen.finance.schemas import ResidualIncomeRequest
+    from evergreen.finance.interfaces.schemas import ResidualIncomeRequest
 
     plot_path(plot)
     flags = {
@@ -116,7 +116,7 @@ def single_stage(
     as_json: JsonOpt = False,
 ) -> None:
     """Value when ROE and growth hold forever: B0 + (ROE - r)·B0/(r - g)."""
-    from evergreen.finance.schemas import SingleStageRequest
+    from evergreen.finance.interfaces.schemas import SingleStageRequest
 
     flags = {"book_value": book_value, "roe": roe, "cost_of_equity": cost_of_equity}
     result = compute(load(SingleStageRequest, input_file, {**flags, "growth": growth}).run)
@@ -138,7 +138,7 @@ def justified_pb(
     as_json: JsonOpt = False,
 ) -> None:
     """The price-to-book that single-stage residual income justifies: (ROE - g)/(r - g)."""
-    from evergreen.finance.schemas import JustifiedPriceToBookRequest
+    from evergreen.finance.interfaces.schemas import JustifiedPriceToBookRequest
 
     flags = {"roe": roe, "cost_of_equity": cost_of_equity, "growth": growth}
     result = compute(load(JustifiedPriceToBookRequest, input_file, flags).run)
@@ -158,7 +158,7 @@ def implied_growth(
     as_json: JsonOpt = False,
 ) -> None:
     """The growth forever that a market price implies, single-stage."""
-    from evergreen.finance.schemas import ImpliedGrowthRequest
+    from evergreen.finance.interfaces.schemas import ImpliedGrowthRequest
 
     flags = {"price": price, "book_value": book_value, "roe": roe, "cost_of_equity": cost_of_equity}
     result = compute(load(ImpliedGrowthRequest, input_file, flags).run)
@@ -187,7 +187,7 @@ def eva(
     as_json: JsonOpt = False,
 ) -> None:
     """Economic value added (NOPAT - WACC x capital) and, optionally, equity residual income."""
-    from evergreen.finance.schemas import EvaRequest
+    from evergreen.finance.interfaces.schemas import EvaRequest
 
     flags = {
         "capital": capital,
@@ -221,7 +221,7 @@ def eva(
 
 
 # After the valuation commands, so --help lists them first.
-app.command("va-test")(cli_personal.va_test)
-app.command("loan-schedule")(cli_loans.loan_schedule)
-app.command("loan-yield")(cli_loans.loan_yield)
-app.command("simulate")(cli_personal.simulate)
+app.command("va-test")(personal.va_test)
+app.command("loan-schedule")(loans.loan_schedule)
+app.command("loan-yield")(loans.loan_yield)
+app.command("simulate")(personal.simulate)

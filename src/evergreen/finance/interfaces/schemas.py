@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -42,12 +42,14 @@ __all__ = [
     "SingleStageRequest",
     "ToDict",
     "VaTestRequest",
+    "run_model",
     "to_json",
 ]
 
 MAX_API_PATHS = 200_000
 MAX_DOLLARS = 1e12
 MAX_MONTHS = 1200  # evergreen.finance.MAX_MONTHS (a test keeps them equal)
+R = TypeVar("R")
 
 
 class ToDict(Protocol):
@@ -65,6 +67,16 @@ def _check_finite(value: object) -> None:
     elif isinstance(value, list | tuple):
         for item in value:
             _check_finite(item)
+
+
+def run_model(run: Callable[[], R]) -> R:
+    """Run one model; arithmetic it cannot do (an overflow) is the input's fault, said so."""
+    try:
+        return run()
+    except ArithmeticError:
+        raise FinanceInputError(
+            "input", "the numbers overflow; check units and magnitudes"
+        ) from None
 
 
 def to_json(result: ToDict | Mapping[str, object]) -> dict[str, Any]:

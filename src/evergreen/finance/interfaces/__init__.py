@@ -1,0 +1,1 @@
+"""Finance's interfaces: the JSON API, the command line, request schemas and charts."""
