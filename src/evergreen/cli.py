@@ -116,10 +116,10 @@ def main() -> None:
     except InputError as exc:
         # An area refused the input: one line saying what to fix, never a traceback.
         shown = exc.message if isinstance(exc, NotFound) or not exc.field else str(exc)
-        err.print(f"[bold red]Error:[/] {shown}", highlight=False, soft_wrap=True)
+        failure(shown)
         sys.exit(2)
     except SettingsError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        failure(str(exc))
         sys.exit(2)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig or exc).split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from evergreen.config import get_settings
 from evergreen.db import Database
@@ -14,8 +15,11 @@ err = Console(stderr=True)
 
 
 def failure(message: str) -> typer.Exit:
-    """Print `Error: message` on stderr and return the exit (status 2) for the caller to raise."""
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print `Error: message` on stderr and return the exit (status 2) for the caller to raise.
+
+    The message is plain text: brackets in a name or value are shown, never read as markup.
+    """
+    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 

@@ -60,7 +60,7 @@ R = TypeVar("R")
 
 def fail(field: str, message: str) -> NoReturn:
     """One line a person can act on, on stderr, and exit status 2: never a traceback."""
-    raise failure(f"{escape(field)}: {escape(message)}")
+    raise failure(f"{field}: {message}")
 
 
 def _read(path: Path) -> dict[str, Any]:
