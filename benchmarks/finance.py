@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from evergreen.finance import residual_income as ri
+from evergreen.finance.residual_income import multistage as ri
 
 YEARS = 5
 TOLERANCE = 1e-9

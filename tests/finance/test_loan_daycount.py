@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from evergreen.finance.daycount import add_months, day_count, year_fraction
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.loans.daycount import add_months, day_count, year_fraction
 
 
 @pytest.mark.parametrize(

@@ -13,16 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evergreen.finance.cashflows import irr, xnpv
-from evergreen.finance.daycount import DayCount
 from evergreen.finance.errors import FinanceInputError
-from evergreen.finance.loan_schedule import (
+from evergreen.finance.loans import balance, lender_yield, payment
+from evergreen.finance.loans.daycount import DayCount
+from evergreen.finance.loans.schedule import (
     LoanTerms,
     lender_cash_flows,
     lender_xirr,
     payoff_quote,
     schedule,
 )
-from evergreen.finance.loans import balance, lender_yield, payment
 
 START = date(2024, 1, 1)
 REHAB_DRAWS = [(date(2024, 2, 16), 30_000.0), (date(2024, 4, 1), 20_000.0)]

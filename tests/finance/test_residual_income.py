@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from evergreen.finance import residual_income as ri
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.residual_income import multistage as ri
 
 BUGG = {"earnings": [2.00, 2.50, 4.00], "dividends": [1.00, 1.25, 12.25]}
 TANTECHI = {"earnings": [7.82, 8.17, 8.54], "dividends": [1.46, 1.53, 1.59]}

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from evergreen.finance import residual_income as ri
-from evergreen.finance import residual_income_grid as grid
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.residual_income import grid
+from evergreen.finance.residual_income import multistage as ri
 
 
 def _scalar(b0: float, r: float, roe: np.ndarray, payout: object, omega: float) -> float:

@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from evergreen.finance import discounting as dcf
-from evergreen.finance import residual_income as ri
+from evergreen.finance.residual_income import multistage as ri
 
 rates = st.floats(0.01, 0.30)
 books = st.floats(1.0, 200.0)

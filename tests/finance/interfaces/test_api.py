@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.db import Database
-from evergreen.finance import residual_income as ri
 from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.interfaces.schemas import run_model
+from evergreen.finance.residual_income import multistage as ri
 from tests.http_helpers import token_for
 
 BUGG = {

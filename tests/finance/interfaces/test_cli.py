@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from evergreen.finance import residual_income as ri
+from evergreen.finance.residual_income import multistage as ri
 from tests.finance.interfaces.test_plots import assert_png
 
 EARNINGS, DIVIDENDS = [2.0, 2.5, 4.0], [1.0, 1.25, 12.25]

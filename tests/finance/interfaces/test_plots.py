@@ -7,10 +7,10 @@ from pathlib import Path
 
 from matplotlib import image
 
-from evergreen.finance import loan_schedule as ls
-from evergreen.finance import residual_income as ri
 from evergreen.finance import simulation as sim
 from evergreen.finance.interfaces import plots
+from evergreen.finance.loans import schedule as ls
+from evergreen.finance.residual_income import multistage as ri
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from evergreen.finance.loan_schedule import LoanSchedule
+from evergreen.finance.loans.schedule import LoanSchedule
 from evergreen.finance.residual_income import ResidualIncomeValuation
 from evergreen.finance.simulation import SimulationResult, draw_paths, path_outcomes
 

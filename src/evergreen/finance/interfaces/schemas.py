@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from evergreen.finance import household, performance
-from evergreen.finance import residual_income as ri
+from evergreen.finance import performance
 from evergreen.finance import simulation as sim
 from evergreen.finance.errors import FinanceInputError
+from evergreen.finance.household import personal as household
+from evergreen.finance.residual_income import multistage as ri
 
 if TYPE_CHECKING:  # the loan models pull in scipy; imported when a loan request runs
-    from evergreen.finance import loan_schedule
+    from evergreen.finance.loans import schedule as loan_schedule
 
 __all__ = [
     "MAX_API_PATHS",
@@ -327,7 +328,7 @@ class LoanTermsRequest(_Request):
 
     def terms(self) -> loan_schedule.LoanTerms:
         """The library's checked terms."""
-        from evergreen.finance import loan_schedule
+        from evergreen.finance.loans import schedule as loan_schedule
 
         fields = self.model_dump(exclude={"draws", "on_date", "payments_made"})
         draws = [(d.date, d.amount) for d in self.draws]
@@ -339,7 +340,7 @@ class LoanScheduleRequest(LoanTermsRequest):
 
     def run(self) -> ScheduleWithYield:
         """Every payment, and the lender's XIRR with points and draws."""
-        from evergreen.finance import loan_schedule
+        from evergreen.finance.loans import schedule as loan_schedule
 
         terms = self.terms()
         return ScheduleWithYield(loan_schedule.schedule(terms), loan_schedule.lender_xirr(terms))
@@ -365,7 +366,7 @@ class LoanPayoffRequest(LoanTermsRequest):
 
     def run(self) -> loan_schedule.PayoffQuote:
         """Principal, accrued and default interest, and late fees on the date."""
-        from evergreen.finance import loan_schedule
+        from evergreen.finance.loans import schedule as loan_schedule
 
         return loan_schedule.payoff_quote(self.terms(), self.on_date, self.payments_made)
 

@@ -25,8 +25,8 @@ from evergreen.finance.inputs import (
     growth_below,
     plain,
 )
-from evergreen.finance.residual_income_grid import value_grid
-from evergreen.finance.residual_income_single_stage import (
+from evergreen.finance.residual_income.grid import value_grid
+from evergreen.finance.residual_income.single_stage import (
     _positive_book,
     implied_cost_of_equity,
     implied_growth,

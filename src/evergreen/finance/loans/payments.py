@@ -2,7 +2,7 @@
 
 Rates are annual fractions (0.12 is 12%) paid monthly at ``annual_rate / 12`` per month; money
 is float and unrounded (round at the edge that shows it). The dated model with draws, day
-counts, late fees and payoff quotes lives in :mod:`evergreen.finance.loan_schedule`.
+counts, late fees and payoff quotes lives in :mod:`evergreen.finance.loans.schedule`.
 """
 
 from __future__ import annotations

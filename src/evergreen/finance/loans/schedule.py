@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from evergreen.finance.cashflows import xirr
-from evergreen.finance.daycount import DayCount, add_months, check_day_count, day_count
 from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.inputs import checked_amount, checked_annual_rate, checked_months
 from evergreen.finance.loans import payment
+from evergreen.finance.loans.daycount import DayCount, add_months, check_day_count, day_count
 
 __all__ = [
     "Draw",

@@ -1,6 +1,6 @@
 """Household money: what is left each month, the VA test on it, and the road to independence.
 
-The VA residual income test lives in :mod:`evergreen.finance.household_va` and is re-exported
+The VA residual income test lives in :mod:`evergreen.finance.household.va` and is re-exported
 here, so ``evergreen.finance.household.va_guideline`` is the one name callers need.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from evergreen.finance.errors import FinanceInputError
-from evergreen.finance.household_va import (
+from evergreen.finance.household.va import (
     MAINTENANCE_PER_SQUARE_FOOT,
     REGIONS,
     STATE_REGIONS,
