@@ -12,13 +12,14 @@ from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from evergreen.db import utcnow
-from evergreen.partners import payouts, service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.conversions_batch import record_conversions
-from evergreen.partners.invitations import issue_invite
-from evergreen.partners.lifecycle import approve_due, change_status
+from evergreen.partners import service
 from evergreen.partners.models import Commission, Conversion, Partner
 from evergreen.partners.rules import EventType, PartnerRuleError
+from evergreen.partners.service import payouts
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.conversions_batch import record_conversions
+from evergreen.partners.service.invitations import issue_invite
+from evergreen.partners.service.lifecycle import approve_due, change_status
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
 from evergreen.web.errors import field_error
 

@@ -15,10 +15,11 @@ from sqlalchemy import select
 
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import utcnow
-from evergreen.partners import networks, payouts, service
-from evergreen.partners.lifecycle import approve_due
+from evergreen.partners import networks, service
 from evergreen.partners.models import Partner
 from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.service import payouts
+from evergreen.partners.service.lifecycle import approve_due
 
 __all__ = ["app", "networks_app"]
 

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel, Field
 
-from evergreen.partners import service, webhooks
+from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
 from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.service import webhooks
 from evergreen.web.deps import ApiOwner, SessionDep
 from evergreen.web.errors import field_error
 

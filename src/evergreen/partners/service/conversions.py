@@ -12,17 +12,6 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import lock_for_writing, utcnow
 from evergreen.links.models import Click
-from evergreen.partners.earning import (
-    ClickSeen,
-    ConversionIn,
-    bonus_fields,
-    check_event,
-    commission_fields,
-    conversion_fields,
-    decide_earning,
-    newest_terms,
-)
-from evergreen.partners.history import log_event
 from evergreen.partners.models import (
     Commission,
     Conversion,
@@ -33,14 +22,25 @@ from evergreen.partners.models import (
     Program,
     TermsVersion,
 )
-from evergreen.partners.refunds import apply_refund
 from evergreen.partners.rules import (
     EventType,
     FraudRules,
     Terms,
 )
-from evergreen.partners.service import terms_of
-from evergreen.partners.webhooks import commission_event, emit
+from evergreen.partners.service.earning import (
+    ClickSeen,
+    ConversionIn,
+    bonus_fields,
+    check_event,
+    commission_fields,
+    conversion_fields,
+    decide_earning,
+    newest_terms,
+)
+from evergreen.partners.service.history import log_event
+from evergreen.partners.service.refunds import apply_refund
+from evergreen.partners.service.terms import terms_of
+from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["ConversionIn", "Recorded", "log_event", "record_conversion"]
 

@@ -8,13 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, get_args
 
-from evergreen.partners.rules_common import (
-    PartnerRuleError,
-    cents,
-    check_money,
-    check_utc,
-    show_money,
-)
+from evergreen.money import cents, check_money, check_utc, show_money
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
     "ACTIONS",

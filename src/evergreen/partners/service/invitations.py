@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from evergreen.accounts.models import User
 from evergreen.db import utcnow
-from evergreen.partners import service
-from evergreen.partners.invites import (
+from evergreen.partners.models import Partner
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules.invite_token import (
     Invite,
     InviteError,
     invite_expiry,
@@ -18,8 +19,7 @@ from evergreen.partners.invites import (
     invite_url,
     read_invite,
 )
-from evergreen.partners.models import Partner
-from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.service.partners import default_program
 
 __all__ = ["account_exists", "already_signed_up", "issue_invite", "usable_invitation"]
 
@@ -51,7 +51,7 @@ def issue_invite(
 def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite, Partner]:
     """A usable invitation and its partner, or the reason it cannot be used."""
     invite = read_invite(secret, token, utcnow())
-    program = service.default_program(session)
+    program = default_program(session)
     partner = session.get(Partner, invite.partner_id)
     if partner is None or partner.program_id != program.id or partner.email != invite.email:
         raise InviteError("this invitation no longer matches a partner; ask for a new one")

@@ -11,13 +11,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.partners import payouts, service
-from evergreen.partners.invitations import account_exists, issue_invite
-from evergreen.partners.lifecycle import change_status
+from evergreen.money import show_money, show_number
+from evergreen.partners import service
 from evergreen.partners.models import Commission, Partner, Program
+from evergreen.partners.queries import coupons_of, figures_by_partner, links_of
 from evergreen.partners.rules import PartnerRuleError, Status, transition
-from evergreen.partners.rules_common import show_money, show_number
-from evergreen.partners.views_queries import coupons_of, figures_by_partner, links_of
+from evergreen.partners.service import payouts
+from evergreen.partners.service.invitations import account_exists, issue_invite
+from evergreen.partners.service.lifecycle import change_status
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from evergreen.partners import service, views_partner, views_program
+from evergreen.partners import service
 from evergreen.partners.models import Partner
+from evergreen.partners.queries import figures_by_partner
 from evergreen.partners.rules import PartnerRuleError
-from evergreen.partners.views_partner import found_partner, page_helpers
-from evergreen.partners.views_queries import figures_by_partner
+from evergreen.partners.views import partner as views_partner
+from evergreen.partners.views import program as views_program
+from evergreen.partners.views.partner import found_partner, page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
 from evergreen.web.templates import render

@@ -11,7 +11,6 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.partners.history import log_event
 from evergreen.partners.models import Commission, Partner, Payout, PayoutLine, Program
 from evergreen.partners.rules import (
     OWED,
@@ -21,7 +20,8 @@ from evergreen.partners.rules import (
     plan_payouts,
     transition,
 )
-from evergreen.partners.webhooks import commission_event, emit
+from evergreen.partners.service.history import log_event
+from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["FORMATS", "create_payout", "export_payout", "mark_paid", "statement"]
 

@@ -7,8 +7,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evergreen.partners.earning import ConversionIn
-from evergreen.partners.history import log_event
 from evergreen.partners.models import (
     Commission,
     Conversion,
@@ -19,6 +17,8 @@ from evergreen.partners.rules import (
     Status,
     refund_effect,
 )
+from evergreen.partners.service.earning import ConversionIn
+from evergreen.partners.service.history import log_event
 
 __all__ = ["apply_refund"]
 

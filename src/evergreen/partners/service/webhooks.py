@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from evergreen.links.rules import LinkRuleError, validate_destination
 from evergreen.partners.models import Commission, Program, WebhookDelivery, WebhookEndpoint
 from evergreen.partners.rules import PartnerRuleError
-from evergreen.partners.rules_webhooks import SIGNATURE_HEADER, retry_delay, sign
+from evergreen.partners.rules.webhooks import SIGNATURE_HEADER, retry_delay, sign
 
 __all__ = [
     "EVENTS",

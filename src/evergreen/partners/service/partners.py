@@ -1,33 +1,24 @@
-"""Program set-up use cases: the program, partners, their links and coupons, versioned terms."""
+"""Program set-up use cases: the program, its partners, their links and coupons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.accounts.errors import AccountError
 from evergreen.accounts.service import normalize_email
-from evergreen.db import utcnow
 from evergreen.links import service as links
-from evergreen.partners.models import Coupon, Partner, PartnerLink, Program, TermsVersion
-from evergreen.partners.rules import Duration, PartnerRuleError, Terms, Tier
+from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
+from evergreen.partners.rules import PartnerRuleError
 
 __all__ = [
-    "TermsDraft",
     "add_coupon",
-    "add_terms",
     "assign_link",
     "create_partner",
     "default_program",
     "get_partner",
     "partner_for_user",
     "set_status",
-    "terms_of",
 ]
 
 _STATUSES = ("pending", "active", "suspended")
@@ -131,87 +122,3 @@ def add_coupon(session: Session, partner: Partner, code: str) -> Coupon:
     session.add(coupon)
     session.flush()
     return coupon
-
-
-@dataclass(frozen=True)
-class TermsDraft:
-    """New commission terms for a group, as entered."""
-
-    kind: str
-    rate: Decimal
-    duration: str = "one_time"
-    duration_count: int | None = None
-    lead_amount: Decimal = Decimal(0)
-    tiers: tuple[tuple[int, Decimal], ...] = ()
-    recruiter_rate: Decimal = Decimal(0)
-    group: str = ""
-    effective_from: datetime | None = None
-
-
-def add_terms(session: Session, program: Program, draft: TermsDraft) -> TermsVersion:
-    """Add the next version of a group's terms; earlier customers keep the version they got."""
-    if draft.kind not in ("flat", "percent"):
-        raise PartnerRuleError("kind", "must be 'flat' or 'percent'")
-    if draft.rate < 0 or (draft.kind == "percent" and draft.rate > 100):
-        raise PartnerRuleError("rate", "must be 0-100 for percent terms, 0 or more for flat")
-    try:
-        duration = Duration(draft.duration)
-    except ValueError:
-        raise PartnerRuleError("duration", "one of one_time, months, payments, lifetime") from None
-    needs_count = duration in (Duration.MONTHS, Duration.PAYMENTS)
-    if needs_count and (draft.duration_count is None or draft.duration_count < 1):
-        raise PartnerRuleError("duration_count", f"is required (1 or more) for {duration.value}")
-    # The pure rules check every value (lead amount, tiers, recruiter rate) before it is stored.
-    Terms(
-        id=0,
-        version=1,
-        kind=draft.kind,  # type: ignore[arg-type]
-        rate=draft.rate,
-        currency=program.currency,
-        lead_amount=draft.lead_amount,
-        duration=duration,
-        duration_count=draft.duration_count if needs_count else None,
-        tiers=tuple(Tier(min_sales=n, rate=r) for n, r in draft.tiers),
-        recruiter_rate=draft.recruiter_rate,
-    )
-    latest = session.scalar(
-        select(func.max(TermsVersion.version)).where(
-            TermsVersion.program_id == program.id, TermsVersion.group == draft.group
-        )
-    )
-    row = TermsVersion(
-        program_id=program.id,
-        group=draft.group,
-        version=(latest or 0) + 1,
-        kind=draft.kind,
-        rate=draft.rate,
-        currency=program.currency,
-        lead_amount=draft.lead_amount,
-        duration=duration.value,
-        duration_count=draft.duration_count if needs_count else None,
-        tiers=[{"min_sales": str(n), "rate": str(r)} for n, r in draft.tiers],
-        recruiter_rate=draft.recruiter_rate,
-        effective_from=draft.effective_from or utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def terms_of(row: TermsVersion) -> Terms:
-    """The stored version as the pure rules' value."""
-    tiers: Any = tuple(
-        Tier(min_sales=int(t["min_sales"]), rate=Decimal(t["rate"])) for t in row.tiers or []
-    )
-    return Terms(
-        id=row.id,
-        version=row.version,
-        kind=row.kind,  # type: ignore[arg-type]
-        rate=row.rate,
-        currency=row.currency,
-        lead_amount=row.lead_amount,
-        duration=Duration(row.duration),
-        duration_count=row.duration_count,
-        tiers=tiers,
-        recruiter_rate=row.recruiter_rate,
-    )

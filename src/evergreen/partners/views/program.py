@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.partners import payouts, service
+from evergreen.money import show_money
+from evergreen.partners import service
 from evergreen.partners.models import Commission, Program
+from evergreen.partners.queries import conversions, current_terms
+from evergreen.partners.queries import payouts as payout_rows
 from evergreen.partners.rules import Duration, PartnerRuleError, Status, Terms
-from evergreen.partners.rules_common import show_money
-from evergreen.partners.views_partner import page_helpers
-from evergreen.partners.views_queries import conversions, current_terms
-from evergreen.partners.views_queries import payouts as payout_rows
+from evergreen.partners.service import payouts
+from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download

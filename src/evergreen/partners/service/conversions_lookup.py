@@ -12,11 +12,6 @@ from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from evergreen.links.models import Click
-from evergreen.partners.earning import (
-    ClickSeen,
-    ConversionIn,
-    newest_terms,
-)
 from evergreen.partners.models import (
     Conversion,
     Coupon,
@@ -26,7 +21,12 @@ from evergreen.partners.models import (
     TermsVersion,
 )
 from evergreen.partners.rules import Terms
-from evergreen.partners.service import terms_of
+from evergreen.partners.service.earning import (
+    ClickSeen,
+    ConversionIn,
+    newest_terms,
+)
+from evergreen.partners.service.terms import terms_of
 
 __all__ = ["Loaded", "chunks", "pairs", "stored_conversions"]
 

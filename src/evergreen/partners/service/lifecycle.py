@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.partners.history import log_event
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import PartnerRuleError, Status, approval_due, transition
-from evergreen.partners.webhooks import commission_event, emit
+from evergreen.partners.service.history import log_event
+from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["approve_due", "change_status"]
 

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from evergreen.partners import service, webhooks
+from evergreen.partners import service
 from evergreen.partners.rules import PartnerRuleError
-from evergreen.partners.rules_webhooks import SIGNATURE_HEADER
+from evergreen.partners.rules.webhooks import SIGNATURE_HEADER
+from evergreen.partners.service import webhooks
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OwnerUser, SessionDep
 from evergreen.web.templates import render

@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from evergreen.accounts import service as accounts
 from evergreen.accounts.errors import AccountError
 from evergreen.accounts.rules import Role
-from evergreen.partners.invitations import already_signed_up, usable_invitation
 from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.service.invitations import already_signed_up, usable_invitation
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import SessionDep
 from evergreen.web.templates import render

@@ -22,18 +22,6 @@ from sqlalchemy.orm import Session
 
 from evergreen.batches import collector_paused
 from evergreen.db import lock_for_writing, utcnow
-from evergreen.partners.conversions import Recorded, record_conversion
-from evergreen.partners.conversions_lookup import Loaded, chunks, pairs, stored_conversions
-from evergreen.partners.earning import (
-    ConversionIn,
-    Earning,
-    bonus_fields,
-    check_event,
-    commission_fields,
-    conversion_fields,
-    decide_earning,
-)
-from evergreen.partners.history import event_fields
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,
@@ -43,7 +31,19 @@ from evergreen.partners.models import (
     WebhookDelivery,
 )
 from evergreen.partners.rules import EventType, FraudRules, PartnerRuleError
-from evergreen.partners.webhooks import commission_event, delivery_payload, subscribed
+from evergreen.partners.service.conversions import Recorded, record_conversion
+from evergreen.partners.service.conversions_lookup import Loaded, chunks, pairs, stored_conversions
+from evergreen.partners.service.earning import (
+    ConversionIn,
+    Earning,
+    bonus_fields,
+    check_event,
+    commission_fields,
+    conversion_fields,
+    decide_earning,
+)
+from evergreen.partners.service.history import event_fields
+from evergreen.partners.service.webhooks import commission_event, delivery_payload, subscribed
 
 __all__ = ["record_conversions"]
 
