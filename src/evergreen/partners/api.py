@@ -7,21 +7,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
 from evergreen.db import utcnow
 from evergreen.partners import service
 from evergreen.partners.models import Commission, Conversion, Partner
-from evergreen.partners.rules import EventType, PartnerRuleError
-from evergreen.partners.service import payouts
-from evergreen.partners.service.conversions import ConversionIn, record_conversion
-from evergreen.partners.service.conversions_batch import record_conversions
-from evergreen.partners.service.invitations import issue_invite
-from evergreen.partners.service.lifecycle import approve_due, change_status
+from evergreen.partners.rules import EventType
+from evergreen.partners.service import ConversionIn
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -70,10 +65,7 @@ def list_partners(session: SessionDep, user: ApiStaff) -> list[PartnerOut]:
 def create_partner(body: PartnerIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
     """Invite a partner (pending until approved, unless created active)."""
     program = service.default_program(session)
-    try:
-        return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
 
 
 class StatusIn(BaseModel):
@@ -86,10 +78,7 @@ class StatusIn(BaseModel):
 def set_status(partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
     """Approve, suspend or reinstate a partner."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
     return PartnerOut.of(service.set_status(session, partner, body.status))
 
 
@@ -111,11 +100,8 @@ def assign_link(
 ) -> dict[str, Any]:
     """Give a tracking link to a partner."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-        row = service.assign_link(session, partner, body.slug)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
+    row = service.assign_link(session, partner, body.slug)
     return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
 
 
@@ -125,11 +111,8 @@ def add_coupon(
 ) -> dict[str, Any]:
     """Give a coupon code to a partner."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-        coupon = service.add_coupon(session, partner, body.code)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
+    coupon = service.add_coupon(session, partner, body.code)
     return {"partner_id": partner.id, "code": coupon.code}
 
 
@@ -150,10 +133,7 @@ class TermsIn(BaseModel):
 def add_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: add terms; customers attributed earlier keep the version they got."""
     program = service.default_program(session)
-    try:
-        row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
     return {"id": row.id, "group": row.group, "version": row.version}
 
 
@@ -223,10 +203,7 @@ def record(
 ) -> ConversionOut:
     """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
     program = service.default_program(session)
-    try:
-        result = record_conversion(session, program, _event(body, utcnow()), actor=user.email)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    result = service.record_conversion(session, program, _event(body, utcnow()), actor=user.email)
     if result.duplicate:
         response.status_code = 200
     conversion: Conversion = result.conversion
@@ -273,10 +250,7 @@ def record_batch(
     program = service.default_program(session)
     now = utcnow()
     events = [_event(item, now) for item in body.events]
-    try:
-        results = record_conversions(session, program, events, actor=user.email)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    results = service.record_conversions(session, program, events, actor=user.email)
     out = [
         RecordedOut(
             id=r.conversion.id, status=r.conversion.status, note=r.conversion.note,
@@ -314,7 +288,7 @@ def list_commissions(
 def approve(session: SessionDep, user: ApiStaff) -> dict[str, int]:
     """Approve every commission whose holding period has passed."""
     program = service.default_program(session)
-    return {"approved": approve_due(session, program, utcnow(), actor=user.email)}
+    return {"approved": service.approve_due(session, program, utcnow(), actor=user.email)}
 
 
 class ActionIn(BaseModel):
@@ -333,13 +307,9 @@ def act(
 ) -> CommissionOut:
     """Hold, release, reject or approve one commission."""
     program = service.default_program(session)
-    try:
-        row = change_status(
-            session, program, commission_id, action, actor=user.email, note=body.note
-        )
-    except PartnerRuleError as exc:
-        status = 404 if exc.field == "commission_id" else 409
-        raise HTTPException(status, exc.message) from None
+    row = service.change_status(
+        session, program, commission_id, action, actor=user.email, note=body.note
+    )
     return CommissionOut.of(row)
 
 
@@ -347,7 +317,7 @@ def act(
 def create(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
     """Owner only: batch every approved commission of partners above the threshold."""
     program = service.default_program(session)
-    payout = payouts.create_payout(session, program, actor=user.email, now=utcnow())
+    payout = service.create_payout(session, program, actor=user.email, now=utcnow())
     if payout is None:
         response.status_code = 200
         return {"payout": None, "message": "nothing is due: no partner is above the threshold"}
@@ -358,10 +328,7 @@ def create(session: SessionDep, user: ApiOwner, response: Response) -> dict[str,
 def paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: record that the payout was sent."""
     program = service.default_program(session)
-    try:
-        payout = payouts.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    payout = service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return {"payout": payout.id, "status": payout.status}
 
 
@@ -375,10 +342,7 @@ def export(
     """Owner only: the payout as a PayPal Payouts or Wise batch CSV."""
     program = service.default_program(session)
     out = io.StringIO()
-    try:
-        payouts.export_payout(session, program, payout_id, format, out)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    service.export_payout(session, program, payout_id, format, out)
     name = f"payout-{payout_id}-{format}.csv"
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
@@ -388,12 +352,9 @@ def export(
 def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
     """A partner's commissions, for the owner or staff."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
     out = io.StringIO()
-    payouts.statement(session, program, partner.id, out)
+    service.statement(session, program, partner.id, out)
     headers = {"content-disposition": f'attachment; filename="statement-{partner.id}.csv"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
@@ -404,14 +365,8 @@ def invite(
 ) -> dict[str, Any]:
     """Owner only: a signed link (7 days, usable once) where the partner sets a password."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
-    try:
-        url, expires_at = issue_invite(
-            session, request.app.state.secret, settings.base_url, partner
-        )
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
+    url, expires_at = service.issue_invite(
+        session, request.app.state.secret, settings.base_url, partner
+    )
     return {"partner_id": partner.id, "url": url, "expires_at": expires_at}

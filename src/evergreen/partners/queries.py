@@ -39,6 +39,7 @@ __all__ = [
     "clicks_by_day",
     "commission_page",
     "commission_sums",
+    "commissions_of",
     "conversion_count",
     "conversions",
     "coupons_of",
@@ -48,6 +49,7 @@ __all__ = [
     "partner_links",
     "payout_rows",
     "payouts",
+    "waiting_for_payout",
 ]
 
 _OWED = tuple(status.value for status in OWED)
@@ -102,6 +104,18 @@ def links_of(session: Session, partner_id: int) -> list[Link]:
             .join(PartnerLink, PartnerLink.link_id == Link.id)
             .where(PartnerLink.partner_id == partner_id)
             .order_by(Link.slug)
+        )
+    )
+
+
+def commissions_of(session: Session, partner_id: int, *, limit: int) -> list[Commission]:
+    """A partner's latest commissions, newest first."""
+    return list(
+        session.scalars(
+            select(Commission)
+            .where(Commission.partner_id == partner_id)
+            .order_by(Commission.created_at.desc(), Commission.id.desc())
+            .limit(limit)
         )
     )
 
@@ -283,3 +297,17 @@ def payout_rows(session: Session, partner: Partner) -> list[PartnerPayoutRow]:
         PartnerPayoutRow(p.id, p.created_at, p.paid_at, p.status, line.currency, line.total)
         for line, p in rows
     ]
+
+
+def waiting_for_payout(session: Session, program: Program) -> dict[str, Decimal]:
+    """Approved commissions not yet in a payout, per currency."""
+    rows = session.execute(
+        select(Commission.currency, func.sum(Commission.amount))
+        .where(
+            Commission.program_id == program.id,
+            Commission.status == Status.APPROVED.value,
+            Commission.payout_id.is_(None),
+        )
+        .group_by(Commission.currency)
+    )
+    return {currency: Decimal(total or 0) for currency, total in rows}

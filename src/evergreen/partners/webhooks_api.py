@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
-from evergreen.partners.rules import PartnerRuleError
 from evergreen.partners.service import webhooks
 from evergreen.web.deps import ApiOwner, SessionDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -30,10 +28,7 @@ class WebhookIn(BaseModel):
 def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: subscribe a URL; the signing secret is shown this once."""
     program = service.default_program(session)
-    try:
-        endpoint = webhooks.add_endpoint(session, program, body.url, body.events)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    endpoint = service.add_endpoint(session, program, body.url, body.events)
     return {
         "id": endpoint.id,
         "url": endpoint.url,
@@ -62,17 +57,14 @@ def _out(endpoint: WebhookEndpoint, deliveries: list[WebhookDelivery]) -> dict[s
 def list_webhooks(session: SessionDep, user: ApiOwner) -> list[dict[str, Any]]:
     """Owner only: every endpoint (never its secret) with its latest deliveries."""
     program = service.default_program(session)
-    endpoints = webhooks.list_endpoints(session, program)
-    recent = webhooks.recent_deliveries(session, endpoints)
+    endpoints = service.list_endpoints(session, program)
+    recent = service.recent_deliveries(session, endpoints)
     return [_out(endpoint, recent.get(endpoint.id, [])) for endpoint in endpoints]
 
 
 def _switch(session: SessionDep, endpoint_id: int, active: bool) -> dict[str, Any]:
     program = service.default_program(session)
-    try:
-        endpoint = webhooks.set_active(session, program, endpoint_id, active)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    endpoint = service.set_active(session, program, endpoint_id, active)
     return _out(endpoint, [])
 
 
@@ -92,8 +84,5 @@ def enable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dic
 def delete_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> Response:
     """Owner only: remove the endpoint and its delivery history."""
     program = service.default_program(session)
-    try:
-        webhooks.delete_endpoint(session, program, endpoint_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    service.delete_endpoint(session, program, endpoint_id)
     return Response(status_code=204)

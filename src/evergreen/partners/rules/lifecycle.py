@@ -17,6 +17,7 @@ __all__ = [
     "Action",
     "RefundEffect",
     "Status",
+    "allowed_actions",
     "approval_due",
     "refund_effect",
     "transition",
@@ -85,6 +86,12 @@ def transition(status: Status, action: Action) -> Status:
             "status", f"cannot {_words(action)} {article} {_words(current)} commission ({hint})"
         )
     return after
+
+
+def allowed_actions(status: Status | str, among: tuple[Action, ...] = ACTIONS) -> list[Action]:
+    """The actions (of `among`, in its order) a commission in this status can take."""
+    current = _status(status)
+    return [action for action in among if (current, action) in _MOVES]
 
 
 def approval_due(created_at: datetime, holding_days: int, now: datetime) -> bool:

@@ -5,19 +5,22 @@ from __future__ import annotations
 from evergreen.partners.service.conversions import ConversionIn, Recorded, record_conversion
 from evergreen.partners.service.conversions_batch import record_conversions
 from evergreen.partners.service.invitations import (
+    accept_invitation,
     account_exists,
     issue_invite,
     usable_invitation,
 )
-from evergreen.partners.service.lifecycle import approve_due, change_status
+from evergreen.partners.service.lifecycle import approve_due, change_status, get_commission
 from evergreen.partners.service.partners import (
     add_coupon,
     assign_link,
     create_partner,
     default_program,
     get_partner,
+    list_partners,
     partner_for_user,
     set_status,
+    sign_up,
 )
 from evergreen.partners.service.payouts import (
     create_payout,
@@ -39,6 +42,7 @@ __all__ = [
     "ConversionIn",
     "Recorded",
     "TermsDraft",
+    "accept_invitation",
     "account_exists",
     "add_coupon",
     "add_endpoint",
@@ -52,9 +56,11 @@ __all__ = [
     "delete_endpoint",
     "deliver_due",
     "export_payout",
+    "get_commission",
     "get_partner",
     "issue_invite",
     "list_endpoints",
+    "list_partners",
     "mark_paid",
     "partner_for_user",
     "recent_deliveries",
@@ -62,6 +68,7 @@ __all__ = [
     "record_conversions",
     "set_active",
     "set_status",
+    "sign_up",
     "statement",
     "terms_of",
     "usable_invitation",

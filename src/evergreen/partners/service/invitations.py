@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
+from evergreen.accounts.rules import Role
 from evergreen.db import utcnow
 from evergreen.partners.models import Partner
 from evergreen.partners.rules import PartnerRuleError
@@ -21,7 +24,13 @@ from evergreen.partners.rules.invite_token import (
 )
 from evergreen.partners.service.partners import default_program
 
-__all__ = ["account_exists", "already_signed_up", "issue_invite", "usable_invitation"]
+__all__ = [
+    "accept_invitation",
+    "account_exists",
+    "already_signed_up",
+    "issue_invite",
+    "usable_invitation",
+]
 
 
 def account_exists(session: Session, email: str) -> bool:
@@ -30,6 +39,7 @@ def account_exists(session: Session, email: str) -> bool:
 
 
 def already_signed_up(email: str) -> PartnerRuleError:
+    """The refusal of an invitation whose partner already signs in."""
     return PartnerRuleError("email", f"an account already exists for {email}; sign in instead")
 
 
@@ -60,3 +70,12 @@ def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite
     if account_exists(session, invite.email):
         raise already_signed_up(invite.email)
     return invite, partner
+
+
+def accept_invitation(session: Session, invite: Invite, password: str) -> None:
+    """Create the invited partner's sign-in with the password they chose, once."""
+    try:
+        with session.begin_nested():
+            accounts.create_user(session, invite.email, password, Role.PARTNER)
+    except IntegrityError:  # the same link accepted twice at the same moment
+        raise already_signed_up(invite.email) from None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.accounts import service as accounts
 from evergreen.accounts.errors import AccountError
-from evergreen.accounts.service import normalize_email
+from evergreen.accounts.rules import Role
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
-from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules import PartnerNotFound, PartnerRuleError
 
 __all__ = [
     "add_coupon",
@@ -17,8 +20,10 @@ __all__ = [
     "create_partner",
     "default_program",
     "get_partner",
+    "list_partners",
     "partner_for_user",
     "set_status",
+    "sign_up",
 ]
 
 _STATUSES = ("pending", "active", "suspended")
@@ -52,7 +57,7 @@ def create_partner(
     if len(group.strip()) > 50:
         raise PartnerRuleError("group", "must be at most 50 characters")
     try:
-        address = normalize_email(email)
+        address = accounts.normalize_email(email)
     except AccountError as exc:
         raise PartnerRuleError("email", exc.message) from None
     taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
@@ -75,7 +80,24 @@ def get_partner(session: Session, program: Program, partner_id: int) -> Partner:
     """A partner of this program (anything else is 'not found', never another program's)."""
     partner = session.get(Partner, partner_id)
     if partner is None or partner.program_id != program.id:
-        raise PartnerRuleError("partner_id", f"no partner with id {partner_id}")
+        raise PartnerNotFound("partner_id", f"no partner with id {partner_id}")
+    return partner
+
+
+def list_partners(
+    session: Session, program: Program, *, order: Literal["id", "name"] = "id"
+) -> list[Partner]:
+    """Every partner of the program, oldest first or by name."""
+    by = (Partner.name, Partner.id) if order == "name" else (Partner.id,)
+    query = select(Partner).where(Partner.program_id == program.id).order_by(*by)
+    return list(session.scalars(query))
+
+
+def sign_up(session: Session, program: Program, *, name: str, email: str, password: str) -> Partner:
+    """A public application: a pending partner and its portal sign-in, both or neither."""
+    with session.begin_nested():
+        partner = create_partner(session, program, name=name, email=email, status="pending")
+        accounts.create_user(session, email, password, Role.PARTNER)
     return partner
 
 
@@ -96,6 +118,8 @@ def set_status(session: Session, partner: Partner, status: str) -> Partner:
 
 def assign_link(session: Session, partner: Partner, slug: str) -> PartnerLink:
     """Give a tracking link to a partner; its clicks then attribute sales to them."""
+    if not slug.strip():
+        raise PartnerRuleError("slug", "enter the slug of an existing link, e.g. spring")
     try:
         link = links.get_link(session, slug)
     except links.LinkNotFound as exc:

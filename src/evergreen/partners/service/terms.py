@@ -34,30 +34,23 @@ class TermsDraft:
 
 def add_terms(session: Session, program: Program, draft: TermsDraft) -> TermsVersion:
     """Add the next version of a group's terms; earlier customers keep the version they got."""
-    if draft.kind not in ("flat", "percent"):
-        raise PartnerRuleError("kind", "must be 'flat' or 'percent'")
-    if draft.rate < 0 or (draft.kind == "percent" and draft.rate > 100):
-        raise PartnerRuleError("rate", "must be 0-100 for percent terms, 0 or more for flat")
-    try:
-        duration = Duration(draft.duration)
-    except ValueError:
-        raise PartnerRuleError("duration", "one of one_time, months, payments, lifetime") from None
-    needs_count = duration in (Duration.MONTHS, Duration.PAYMENTS)
-    if needs_count and (draft.duration_count is None or draft.duration_count < 1):
-        raise PartnerRuleError("duration_count", f"is required (1 or more) for {duration.value}")
-    # The pure rules check every value (lead amount, tiers, recruiter rate) before it is stored.
-    Terms(
+    if len(draft.group.strip()) > 50:
+        raise PartnerRuleError("group", "must be at most 50 characters")
+    needs_count = draft.duration in (Duration.MONTHS.value, Duration.PAYMENTS.value)
+    # The pure rules check every value (rate, duration, lead amount, tiers, recruiter rate).
+    terms = Terms(
         id=0,
         version=1,
         kind=draft.kind,  # type: ignore[arg-type]
         rate=draft.rate,
         currency=program.currency,
         lead_amount=draft.lead_amount,
-        duration=duration,
+        duration=draft.duration,  # type: ignore[arg-type]
         duration_count=draft.duration_count if needs_count else None,
         tiers=tuple(Tier(min_sales=n, rate=r) for n, r in draft.tiers),
         recruiter_rate=draft.recruiter_rate,
     )
+    duration = terms.duration
     latest = session.scalar(
         select(func.max(TermsVersion.version)).where(
             TermsVersion.program_id == program.id, TermsVersion.group == draft.group

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.links.rules import LinkRuleError, validate_destination
 from evergreen.partners.models import Commission, Program, WebhookDelivery, WebhookEndpoint
-from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules import EndpointNotFound, PartnerRuleError
 from evergreen.partners.rules.webhooks import SIGNATURE_HEADER, retry_delay, sign
 
 __all__ = [
@@ -72,10 +72,10 @@ def list_endpoints(session: Session, program: Program) -> list[WebhookEndpoint]:
 
 
 def get_endpoint(session: Session, program: Program, endpoint_id: int) -> WebhookEndpoint:
-    """One of the program's endpoints; PartnerRuleError when there is no such endpoint."""
+    """One of the program's endpoints; EndpointNotFound when there is no such endpoint."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.program_id != program.id:
-        raise PartnerRuleError("endpoint", f"no webhook endpoint with ID {endpoint_id}")
+        raise EndpointNotFound("endpoint", f"no webhook endpoint with ID {endpoint_id}")
     return endpoint
 
 

@@ -22,7 +22,6 @@ from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
 from evergreen.partners.models import Partner, Program
-from evergreen.partners.service import payouts
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OptionalUser, SessionDep
@@ -201,5 +200,5 @@ def statement_csv(request: Request, session: SessionDep, partner: PortalPartner)
     program = session.get(Program, partner.program_id)
     assert program is not None  # the foreign key cascades: a partner always has its program
     return csv_download(
-        "statement.csv", lambda out: payouts.statement(session, program, partner.id, out)
+        "statement.csv", lambda out: service.statement(session, program, partner.id, out)
     )
