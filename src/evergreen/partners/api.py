@@ -9,10 +9,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
 
 from evergreen.db import utcnow
-from evergreen.partners import service
+from evergreen.partners import queries, service
 from evergreen.partners.models import Commission, Conversion, Partner
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
@@ -57,8 +56,7 @@ class PartnerOut(BaseModel):
 def list_partners(session: SessionDep, user: ApiStaff) -> list[PartnerOut]:
     """Every partner of the program."""
     program = service.default_program(session)
-    rows = session.scalars(select(Partner).where(Partner.program_id == program.id))
-    return [PartnerOut.of(row) for row in rows]
+    return [PartnerOut.of(row) for row in service.list_partners(session, program)]
 
 
 @router.post("", status_code=201)
@@ -275,12 +273,7 @@ def list_commissions(
 ) -> list[CommissionOut]:
     """Commissions, newest first."""
     program = service.default_program(session)
-    query = select(Commission).where(Commission.program_id == program.id)
-    if partner_id is not None:
-        query = query.where(Commission.partner_id == partner_id)
-    if status is not None:
-        query = query.where(Commission.status == status)
-    rows = session.scalars(query.order_by(Commission.id.desc()).limit(limit))
+    rows = queries.commissions(session, program, partner_id=partner_id, status=status, limit=limit)
     return [CommissionOut.of(row) for row in rows]
 
 

@@ -11,12 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import utcnow
 from evergreen.partners import networks, service
-from evergreen.partners.models import Partner
 
 __all__ = ["app", "networks_app"]
 
@@ -46,7 +44,7 @@ def list_partners(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
             program = service.default_program(session)
             rows = [
                 {"id": p.id, "name": p.name, "email": p.email, "group": p.group, "status": p.status}
-                for p in session.scalars(select(Partner).where(Partner.program_id == program.id))
+                for p in service.list_partners(session, program)
             ]
     finally:
         db.dispose()

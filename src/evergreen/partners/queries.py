@@ -8,15 +8,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evergreen.links.models import ClickRollup, Link
-from evergreen.links.views_queries import Counts, counts_by_link
+from evergreen.links import queries as link_queries
+from evergreen.links.queries import Counts
 from evergreen.partners.models import (
     Commission,
     Conversion,
@@ -34,11 +34,12 @@ __all__ = [
     "UNPAID",
     "CommissionSums",
     "Figures",
+    "LinkRow",
     "PartnerPayoutRow",
     "PayoutRow",
-    "clicks_by_day",
     "commission_page",
     "commission_sums",
+    "commissions",
     "commissions_of",
     "conversion_count",
     "conversions",
@@ -55,6 +56,16 @@ __all__ = [
 _OWED = tuple(status.value for status in OWED)
 
 
+class LinkRow(Protocol):
+    """What the program's pages read of a tracking link (a read-only row of the links area)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
+
+
 @dataclass
 class Figures:
     """One partner's human clicks and money: owed (pending to payable) and paid, per currency."""
@@ -65,18 +76,14 @@ class Figures:
 
 
 def figures_by_partner(session: Session, partner_ids: Sequence[int]) -> dict[int, Figures]:
-    """Figures of the given partners: two grouped queries, whatever the number of partners."""
+    """Figures of the given partners: a few grouped queries, whatever the number of partners."""
     figures: dict[int, Figures] = defaultdict(Figures)
     if not partner_ids:
         return figures
-    clicks = session.execute(
-        select(PartnerLink.partner_id, func.sum(ClickRollup.human))
-        .join(ClickRollup, ClickRollup.link_id == PartnerLink.link_id)
-        .where(ClickRollup.dimension == "all", PartnerLink.partner_id.in_(partner_ids))
-        .group_by(PartnerLink.partner_id)
-    )
-    for partner_id, human in clicks:
-        figures[partner_id].clicks = int(human or 0)
+    owners = _link_owners(session, partner_ids)
+    human = link_queries.human_clicks_by_link(session, list(owners))
+    for link_id, clicks in human.items():
+        figures[owners[link_id]].clicks += clicks
     money = session.execute(
         select(
             Commission.partner_id,
@@ -96,16 +103,33 @@ def figures_by_partner(session: Session, partner_ids: Sequence[int]) -> dict[int
     return figures
 
 
-def links_of(session: Session, partner_id: int) -> list[Link]:
-    """The tracking links a partner owns, by slug."""
-    return list(
-        session.scalars(
-            select(Link)
-            .join(PartnerLink, PartnerLink.link_id == Link.id)
-            .where(PartnerLink.partner_id == partner_id)
-            .order_by(Link.slug)
-        )
-    )
+def _link_owners(session: Session, partner_ids: Sequence[int]) -> dict[int, int]:
+    """The partner owning each of these partners' links, by link id."""
+    query = select(PartnerLink.link_id, PartnerLink.partner_id)
+    rows = session.execute(query.where(PartnerLink.partner_id.in_(partner_ids)))
+    return {row.link_id: row.partner_id for row in rows}
+
+
+def links_of(session: Session, partner_id: int) -> list[LinkRow]:
+    """The tracking links a partner owns, by slug (read-only rows of the links area)."""
+    return list(link_queries.links_by_ids(session, _link_owners(session, [partner_id])))
+
+
+def commissions(
+    session: Session,
+    program: Program,
+    *,
+    partner_id: int | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[Commission]:
+    """The program's commissions, newest first, of one partner or status when asked."""
+    query = select(Commission).where(Commission.program_id == program.id)
+    if partner_id is not None:
+        query = query.where(Commission.partner_id == partner_id)
+    if status is not None:
+        query = query.where(Commission.status == status)
+    return list(session.scalars(query.order_by(Commission.id.desc()).limit(limit)))
 
 
 def commissions_of(session: Session, partner_id: int, *, limit: int) -> list[Commission]:
@@ -222,34 +246,11 @@ class PartnerPayoutRow:
     total: Decimal
 
 
-def partner_links(session: Session, partner: Partner) -> list[tuple[Link, Counts]]:
+def partner_links(session: Session, partner: Partner) -> list[tuple[LinkRow, Counts]]:
     """The partner's tracking links, by slug, each with its click counts."""
-    links = list(
-        session.scalars(
-            select(Link)
-            .join(PartnerLink, PartnerLink.link_id == Link.id)
-            .where(PartnerLink.partner_id == partner.id)
-            .order_by(Link.slug)
-        )
-    )
-    counts = counts_by_link(session, [link.id for link in links])
+    links = links_of(session, partner.id)
+    counts = link_queries.counts_by_link(session, [link.id for link in links])
     return [(link, counts.get(link.id, Counts())) for link in links]
-
-
-def clicks_by_day(session: Session, link_ids: list[int], since: date) -> list[dict[str, Any]]:
-    """Daily clicks of the given links since a day, in the shape views_chart.day_chart reads."""
-    if not link_ids:
-        return []
-    rows = session.execute(
-        select(ClickRollup.day, func.sum(ClickRollup.total), func.sum(ClickRollup.human))
-        .where(
-            ClickRollup.dimension == "all",
-            ClickRollup.link_id.in_(link_ids),
-            ClickRollup.day >= since,
-        )
-        .group_by(ClickRollup.day)
-    )
-    return [{"day": d.isoformat(), "total": int(t), "clicks": int(h)} for d, t, h in rows]
 
 
 def conversion_count(session: Session, partner: Partner) -> int:

@@ -19,6 +19,7 @@ from evergreen.partners.service.partners import (
     get_partner,
     list_partners,
     partner_for_user,
+    program_of,
     set_status,
     sign_up,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "list_partners",
     "mark_paid",
     "partner_for_user",
+    "program_of",
     "recent_deliveries",
     "record_conversion",
     "record_conversions",

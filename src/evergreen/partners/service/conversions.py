@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.db import lock_for_writing, utcnow
-from evergreen.links.models import Click
+from evergreen.links import queries as link_queries
 from evergreen.partners.models import (
     Commission,
     Conversion,
@@ -70,11 +70,7 @@ class _Queries:
     program: Program
 
     def click(self, click_id: str) -> ClickSeen | None:
-        row = self.session.execute(
-            select(Click.link_id, Click.at, Click.visitor, Click.klass).where(
-                Click.click_id == click_id
-            )
-        ).first()
+        row = link_queries.click_fact(self.session, click_id)
         if row is None:
             return None
         owner = self.session.scalar(

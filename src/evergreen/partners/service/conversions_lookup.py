@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from evergreen.links.models import Click
+from evergreen.links import queries as link_queries
 from evergreen.partners.models import (
     Conversion,
     Coupon,
@@ -98,22 +98,16 @@ def pairs(
 
 def _clicks(session: Session, click_ids: Iterable[str]) -> dict[str, ClickSeen]:
     """The clicks behind the batch's click IDs, with the partner who owns each one's link."""
-    found: dict[str, tuple[int, datetime, str, str]] = {}
-    for chunk in chunks(click_ids):
-        query = select(Click.click_id, Click.link_id, Click.at, Click.visitor, Click.klass)
-        for click_id, link_id, at, visitor, klass in session.execute(
-            query.where(Click.click_id.in_(chunk))
-        ):
-            found[click_id] = (link_id, at, visitor, klass)
+    found = link_queries.click_facts(session, click_ids)
     owners: dict[int, int] = dict(
         pairs(
             session, PartnerLink.link_id, PartnerLink.partner_id, PartnerLink.link_id,
-            (link_id for link_id, *_ in found.values()),
+            (fact.link_id for fact in found.values()),
         )
     )  # fmt: skip
     return {
-        click_id: ClickSeen(click_id, at, visitor, klass, owners.get(link_id))
-        for click_id, (link_id, at, visitor, klass) in found.items()
+        click_id: ClickSeen(click_id, fact.at, fact.visitor, fact.klass, owners.get(fact.link_id))
+        for click_id, fact in found.items()
     }
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.errors import AccountError
 from evergreen.accounts.rules import Role
+from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
 from evergreen.partners.rules import PartnerNotFound, PartnerRuleError
@@ -22,6 +22,7 @@ __all__ = [
     "get_partner",
     "list_partners",
     "partner_for_user",
+    "program_of",
     "set_status",
     "sign_up",
 ]
@@ -36,6 +37,13 @@ def default_program(session: Session, currency: str = "USD") -> Program:
         program = Program(name="Affiliate program", currency=currency)
         session.add(program)
         session.flush()
+    return program
+
+
+def program_of(session: Session, partner: Partner) -> Program:
+    """The program a partner belongs to."""
+    program = session.get(Program, partner.program_id)
+    assert program is not None  # the foreign key cascades: a partner always has its program
     return program
 
 
@@ -58,7 +66,7 @@ def create_partner(
         raise PartnerRuleError("group", "must be at most 50 characters")
     try:
         address = accounts.normalize_email(email)
-    except AccountError as exc:
+    except InputError as exc:  # the accounts area refused the address
         raise PartnerRuleError("email", exc.message) from None
     taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
     if session.scalar(taken) is not None:

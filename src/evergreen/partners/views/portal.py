@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
-from evergreen.partners.models import Partner, Program
+from evergreen.partners.models import Partner
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OptionalUser, SessionDep
@@ -72,7 +72,7 @@ def overview(request: Request, session: SessionDep, partner: PortalPartner) -> R
     links = queries.partner_links(session, partner)
     today = utcnow().date()
     since = today - timedelta(days=CHART_DAYS - 1)
-    by_day = queries.clicks_by_day(session, [link.id for link, _c in links], since)
+    by_day = link_queries.clicks_by_day(session, [link.id for link, _c in links], since)
     # Only human clicks are drawn: bots and previews are the owner's concern, not the partner's.
     human_only = [{**row, "total": row["clicks"]} for row in by_day]
     sums = queries.commission_sums(session, partner)
@@ -197,8 +197,7 @@ def statement_csv(request: Request, session: SessionDep, partner: PortalPartner)
     """The partner's own statement: every commission of theirs as CSV."""
     if partner is None:
         return _unlinked(request)
-    program = session.get(Program, partner.program_id)
-    assert program is not None  # the foreign key cascades: a partner always has its program
+    program = service.program_of(session, partner)
     return csv_download(
         "statement.csv", lambda out: service.statement(session, program, partner.id, out)
     )
