@@ -52,14 +52,14 @@ class PartnerOut(BaseModel):
         )  # fmt: skip
 
 
-@router.get("")
+@router.get("", operation_id="list_partners")
 def list_partners(session: SessionDep, user: ApiStaff) -> list[PartnerOut]:
     """Every partner of the program."""
     program = service.default_program(session)
     return [PartnerOut.of(row) for row in service.list_partners(session, program)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, operation_id="create_partner")
 def create_partner(body: PartnerIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
     """Invite a partner (pending until approved, unless created active)."""
     program = service.default_program(session)
@@ -72,8 +72,10 @@ class StatusIn(BaseModel):
     status: Literal["pending", "active", "suspended"]
 
 
-@router.post("/{partner_id}/status")
-def set_status(partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
+@router.post("/{partner_id}/status", operation_id="set_partner_status")
+def set_partner_status(
+    partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff
+) -> PartnerOut:
     """Approve, suspend or reinstate a partner."""
     program = service.default_program(session)
     partner = service.get_partner(session, program, partner_id)
@@ -92,8 +94,8 @@ class CodeIn(BaseModel):
     code: str = Field(min_length=1, max_length=50)
 
 
-@router.post("/{partner_id}/links", status_code=201)
-def assign_link(
+@router.post("/{partner_id}/links", status_code=201, operation_id="assign_partner_link")
+def assign_partner_link(
     partner_id: int, body: SlugIn, session: SessionDep, user: ApiStaff
 ) -> dict[str, Any]:
     """Give a tracking link to a partner."""
@@ -103,8 +105,8 @@ def assign_link(
     return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
 
 
-@router.post("/{partner_id}/coupons", status_code=201)
-def add_coupon(
+@router.post("/{partner_id}/coupons", status_code=201, operation_id="add_partner_coupon")
+def add_partner_coupon(
     partner_id: int, body: CodeIn, session: SessionDep, user: ApiStaff
 ) -> dict[str, Any]:
     """Give a coupon code to a partner."""
@@ -127,8 +129,8 @@ class TermsIn(BaseModel):
     effective_from: AwareDatetime | None = None
 
 
-@router.post("/terms", status_code=201)
-def add_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+@router.post("/terms", status_code=201, operation_id="add_commission_terms")
+def add_commission_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: add terms; customers attributed earlier keep the version they got."""
     program = service.default_program(session)
     row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
@@ -195,8 +197,8 @@ def _event(body: ConversionBody, now: datetime) -> ConversionIn:
     )
 
 
-@router.post("/conversions", status_code=201)
-def record(
+@router.post("/conversions", status_code=201, operation_id="record_conversion")
+def record_conversion(
     body: ConversionBody, response: Response, session: SessionDep, user: ApiStaff
 ) -> ConversionOut:
     """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
@@ -240,8 +242,8 @@ class BatchOut(BaseModel):
     results: list[RecordedOut]
 
 
-@router.post("/conversions/batch", status_code=201)
-def record_batch(
+@router.post("/conversions/batch", status_code=201, operation_id="record_conversions_batch")
+def record_conversions_batch(
     body: BatchBody, response: Response, session: SessionDep, user: ApiStaff
 ) -> BatchOut:
     """Record a batch (201), or acknowledge one that only replays recorded events (200)."""
@@ -263,7 +265,7 @@ def record_batch(
     return BatchOut(recorded=len(out) - duplicates, duplicates=duplicates, results=out)
 
 
-@router.get("/commissions")
+@router.get("/commissions", operation_id="list_commissions")
 def list_commissions(
     session: SessionDep,
     user: ApiStaff,
@@ -277,8 +279,8 @@ def list_commissions(
     return [CommissionOut.of(row) for row in rows]
 
 
-@router.post("/commissions/approve-due")
-def approve(session: SessionDep, user: ApiStaff) -> dict[str, int]:
+@router.post("/commissions/approve-due", operation_id="approve_due_commissions")
+def approve_due_commissions(session: SessionDep, user: ApiStaff) -> dict[str, int]:
     """Approve every commission whose holding period has passed."""
     program = service.default_program(session)
     return {"approved": service.approve_due(session, program, utcnow(), actor=user.email)}
@@ -290,8 +292,8 @@ class ActionIn(BaseModel):
     note: str = Field("", max_length=300)
 
 
-@router.post("/commissions/{commission_id}/{action}")
-def act(
+@router.post("/commissions/{commission_id}/{action}", operation_id="change_commission_status")
+def change_commission_status(
     commission_id: int,
     action: Literal["hold", "release", "reject", "approve"],
     body: ActionIn,
@@ -306,8 +308,8 @@ def act(
     return CommissionOut.of(row)
 
 
-@router.post("/payouts", status_code=201)
-def create(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
+@router.post("/payouts", status_code=201, operation_id="create_payout")
+def create_payout(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
     """Owner only: batch every approved commission of partners above the threshold."""
     program = service.default_program(session)
     payout = service.create_payout(session, program, actor=user.email, now=utcnow())
@@ -317,16 +319,16 @@ def create(session: SessionDep, user: ApiOwner, response: Response) -> dict[str,
     return {"payout": payout.id, "status": payout.status}
 
 
-@router.post("/payouts/{payout_id}/paid")
-def paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+@router.post("/payouts/{payout_id}/paid", operation_id="mark_payout_paid")
+def mark_payout_paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: record that the payout was sent."""
     program = service.default_program(session)
     payout = service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return {"payout": payout.id, "status": payout.status}
 
 
-@router.get("/payouts/{payout_id}/export.csv")
-def export(
+@router.get("/payouts/{payout_id}/export.csv", operation_id="export_payouts")
+def export_payouts(
     payout_id: int,
     session: SessionDep,
     user: ApiOwner,
@@ -341,8 +343,8 @@ def export(
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/{partner_id}/statement.csv")
-def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
+@router.get("/{partner_id}/statement.csv", operation_id="get_partner_statement")
+def get_partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
     """A partner's commissions, for the owner or staff."""
     program = service.default_program(session)
     partner = service.get_partner(session, program, partner_id)
@@ -352,8 +354,8 @@ def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> R
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.post("/{partner_id}/invite", status_code=201)
-def invite(
+@router.post("/{partner_id}/invite", status_code=201, operation_id="invite_partner")
+def invite_partner(
     partner_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: ApiOwner
 ) -> dict[str, Any]:
     """Owner only: a signed link (7 days, usable once) where the partner sets a password."""

@@ -24,7 +24,7 @@ class WebhookIn(BaseModel):
     events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), min_length=1)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, operation_id="add_webhook")
 def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: subscribe a URL; the signing secret is shown this once."""
     program = service.default_program(session)
@@ -53,7 +53,7 @@ def _out(endpoint: WebhookEndpoint, deliveries: list[WebhookDelivery]) -> dict[s
     }  # fmt: skip
 
 
-@router.get("")
+@router.get("", operation_id="list_webhooks")
 def list_webhooks(session: SessionDep, user: ApiOwner) -> list[dict[str, Any]]:
     """Owner only: every endpoint (never its secret) with its latest deliveries."""
     program = service.default_program(session)
@@ -68,19 +68,19 @@ def _switch(session: SessionDep, endpoint_id: int, active: bool) -> dict[str, An
     return _out(endpoint, [])
 
 
-@router.post("/{endpoint_id}/disable")
+@router.post("/{endpoint_id}/disable", operation_id="disable_webhook")
 def disable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: stop queueing and sending to this endpoint."""
     return _switch(session, endpoint_id, False)
 
 
-@router.post("/{endpoint_id}/enable")
+@router.post("/{endpoint_id}/enable", operation_id="enable_webhook")
 def enable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: queue and send to this endpoint again."""
     return _switch(session, endpoint_id, True)
 
 
-@router.delete("/{endpoint_id}", status_code=204)
+@router.delete("/{endpoint_id}", status_code=204, operation_id="delete_webhook")
 def delete_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> Response:
     """Owner only: remove the endpoint and its delivery history."""
     program = service.default_program(session)
