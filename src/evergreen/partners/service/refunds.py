@@ -13,11 +13,11 @@ from evergreen.partners.models import (
     Program,
 )
 from evergreen.partners.rules import (
+    ConversionIn,
     EventType,
     Status,
     refund_effect,
 )
-from evergreen.partners.service.earning import ConversionIn
 from evergreen.partners.service.history import log_event
 
 __all__ = ["apply_refund"]
