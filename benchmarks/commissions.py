@@ -30,10 +30,10 @@ from evergreen.db import Database
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.conversions_batch import record_conversions
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import EventType
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.conversions_batch import record_conversions
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0"
 BATCH = 1_000

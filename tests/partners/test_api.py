@@ -95,3 +95,18 @@ def test_payouts_are_the_owners_alone(
     assert statement.status_code == 200
     assert statement.text.startswith("date,commission,kind,amount")
     assert client.get("/api/v1/partners/999/statement.csv", headers=staff).status_code == 404
+
+
+def test_every_api_route_names_its_operation() -> None:
+    from fastapi.routing import APIRoute
+
+    from evergreen.partners.area import AREA
+
+    assert AREA.api is not None
+    routes = [r for router in AREA.api() for r in router.routes if isinstance(r, APIRoute)]
+    ours = [r for r in routes if r.path.startswith("/partners")]
+    assert ours
+    names = [route.operation_id for route in ours]
+    assert None not in names, [r.path for r in ours if r.operation_id is None]
+    assert len(set(names)) == len(names)
+    assert {"record_conversion", "create_payout", "mark_payout_paid"} <= set(names)

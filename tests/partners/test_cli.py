@@ -8,8 +8,8 @@ from pathlib import Path
 
 from evergreen.db import Database
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
 from evergreen.partners.rules import EventType
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
 from tests.test_cli import evergreen
 
 

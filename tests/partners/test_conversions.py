@@ -15,10 +15,10 @@ from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.ingest import ClickPolicy, ingest_records
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.models import Commission, Conversion, Program
 from evergreen.partners.rules import EventType, PartnerRuleError, Status, transition
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.lifecycle import approve_due
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

@@ -24,9 +24,7 @@ from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.models import Click
 from evergreen.models import metadata
-from evergreen.partners import conversions_batch, service
-from evergreen.partners.conversions import ConversionIn, Recorded, record_conversion
-from evergreen.partners.conversions_batch import record_conversions
+from evergreen.partners import service
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,
@@ -39,7 +37,10 @@ from evergreen.partners.models import (
     WebhookEndpoint,
 )
 from evergreen.partners.rules import EventType, PartnerRuleError
-from evergreen.partners.webhooks import add_endpoint
+from evergreen.partners.service import conversions_batch
+from evergreen.partners.service.conversions import ConversionIn, Recorded, record_conversion
+from evergreen.partners.service.conversions_batch import record_conversions
+from evergreen.partners.service.webhooks import add_endpoint
 from tests.http_helpers import token_for
 
 T0 = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

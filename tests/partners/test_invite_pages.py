@@ -13,7 +13,7 @@ from sqlalchemy import select
 from evergreen.accounts.models import User
 from evergreen.db import Database
 from evergreen.partners import service
-from evergreen.partners.invites import invite_token
+from evergreen.partners.rules.invite_token import invite_token
 from tests.conftest import TEST_SECRET
 from tests.http_helpers import PASSWORD, csrf_from, sign_in
 

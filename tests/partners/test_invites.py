@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from evergreen.errors import InputError
-from evergreen.partners.invites import (
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules.invite_token import (
     INVITE_DAYS,
     Invite,
     InviteError,
@@ -17,7 +18,6 @@ from evergreen.partners.invites import (
     invite_url,
     read_invite,
 )
-from evergreen.partners.rules import PartnerRuleError
 
 SECRET = "invite-test-secret-Qm4Zt8Rk2Lp6"
 NOW = datetime(2025, 3, 1, 12, 0, 0, 500, tzinfo=UTC)

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import Database
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.models import Commission, Program
-from evergreen.partners.payouts import create_payout, export_payout, mark_paid, statement
 from evergreen.partners.rules import EventType
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.lifecycle import approve_due
+from evergreen.partners.service.payouts import create_payout, export_payout, mark_paid, statement
 
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 

@@ -19,11 +19,11 @@ from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.ingest import ClickPolicy, ingest_records
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.models import Commission, Partner, Program
-from evergreen.partners.payouts import create_payout, mark_paid
 from evergreen.partners.rules import EventType
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.lifecycle import approve_due
+from evergreen.partners.service.payouts import create_payout, mark_paid
 from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"

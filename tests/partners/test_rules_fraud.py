@@ -14,7 +14,7 @@ from evergreen.partners.rules import (
     Signals,
     fraud_reasons,
 )
-from evergreen.partners.rules_fraud import normalize_email
+from evergreen.partners.rules.fraud import fraud_email_key
 
 CONVERTED = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 CLEAN = Signals(
@@ -57,7 +57,7 @@ def test_dots_matter_outside_gmail() -> None:
         CLEAN, partner_email="john.smith@example.com", customer_email="johnsmith@example.com"
     )
     assert fraud_reasons(signals, RULES) == []
-    assert normalize_email("John.Smith+news@Example.com") == "john.smith@example.com"
+    assert fraud_email_key("John.Smith+news@Example.com") == "john.smith@example.com"
 
 
 def test_self_referral_by_visitor_and_by_both() -> None:

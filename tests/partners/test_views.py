@@ -15,10 +15,10 @@ from evergreen.db import Database
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.models import Commission, Partner, Payout
 from evergreen.partners.rules import EventType
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.lifecycle import approve_due
 from tests.http_helpers import csrf_from, sign_in
 
 

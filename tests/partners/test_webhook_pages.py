@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from evergreen.db import Database
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
-from evergreen.partners.webhooks import deliver_due, emit
+from evergreen.partners.service.webhooks import deliver_due, emit
 from tests.http_helpers import csrf_from, sign_in
 
 URL = "https://hooks.example/evergreen"

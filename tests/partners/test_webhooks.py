@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from evergreen.db import Database
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
 from evergreen.partners.models import WebhookDelivery
 from evergreen.partners.rules import EventType, PartnerRuleError
-from evergreen.partners.rules_webhooks import SIGNATURE_HEADER, retry_delay, sign, verify
-from evergreen.partners.webhooks import add_endpoint, deliver_due, emit
+from evergreen.partners.rules.webhooks import SIGNATURE_HEADER, retry_delay, sign, verify
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.webhooks import add_endpoint, deliver_due, emit
 
 T0 = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 

@@ -24,11 +24,11 @@ from evergreen.links.drafts import LinkDraft
 from evergreen.links.ingest import ClickPolicy, ingest_pending
 from evergreen.links.spool import ClickSpool, SpoolReader
 from evergreen.partners import service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.models import Commission, PayoutLine
-from evergreen.partners.payouts import create_payout, mark_paid, statement
 from evergreen.partners.rules import OWED, EventType
+from evergreen.partners.service.conversions import ConversionIn, record_conversion
+from evergreen.partners.service.lifecycle import approve_due
+from evergreen.partners.service.payouts import create_payout, mark_paid, statement
 
 CENT = Decimal("0.01")
 START = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)

@@ -7,20 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
 
 from evergreen.db import utcnow
-from evergreen.partners import payouts, service
-from evergreen.partners.conversions import ConversionIn, record_conversion
-from evergreen.partners.conversions_batch import record_conversions
-from evergreen.partners.invitations import issue_invite
-from evergreen.partners.lifecycle import approve_due, change_status
+from evergreen.partners import queries, service
 from evergreen.partners.models import Commission, Conversion, Partner
-from evergreen.partners.rules import EventType, PartnerRuleError
+from evergreen.partners.rules import EventType
+from evergreen.partners.service import ConversionIn
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -57,22 +52,18 @@ class PartnerOut(BaseModel):
         )  # fmt: skip
 
 
-@router.get("")
+@router.get("", operation_id="list_partners")
 def list_partners(session: SessionDep, user: ApiStaff) -> list[PartnerOut]:
     """Every partner of the program."""
     program = service.default_program(session)
-    rows = session.scalars(select(Partner).where(Partner.program_id == program.id))
-    return [PartnerOut.of(row) for row in rows]
+    return [PartnerOut.of(row) for row in service.list_partners(session, program)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, operation_id="create_partner")
 def create_partner(body: PartnerIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
     """Invite a partner (pending until approved, unless created active)."""
     program = service.default_program(session)
-    try:
-        return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
 
 
 class StatusIn(BaseModel):
@@ -81,14 +72,13 @@ class StatusIn(BaseModel):
     status: Literal["pending", "active", "suspended"]
 
 
-@router.post("/{partner_id}/status")
-def set_status(partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
+@router.post("/{partner_id}/status", operation_id="set_partner_status")
+def set_partner_status(
+    partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff
+) -> PartnerOut:
     """Approve, suspend or reinstate a partner."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
     return PartnerOut.of(service.set_status(session, partner, body.status))
 
 
@@ -104,31 +94,25 @@ class CodeIn(BaseModel):
     code: str = Field(min_length=1, max_length=50)
 
 
-@router.post("/{partner_id}/links", status_code=201)
-def assign_link(
+@router.post("/{partner_id}/links", status_code=201, operation_id="assign_partner_link")
+def assign_partner_link(
     partner_id: int, body: SlugIn, session: SessionDep, user: ApiStaff
 ) -> dict[str, Any]:
     """Give a tracking link to a partner."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-        row = service.assign_link(session, partner, body.slug)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
+    row = service.assign_link(session, partner, body.slug)
     return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
 
 
-@router.post("/{partner_id}/coupons", status_code=201)
-def add_coupon(
+@router.post("/{partner_id}/coupons", status_code=201, operation_id="add_partner_coupon")
+def add_partner_coupon(
     partner_id: int, body: CodeIn, session: SessionDep, user: ApiStaff
 ) -> dict[str, Any]:
     """Give a coupon code to a partner."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-        coupon = service.add_coupon(session, partner, body.code)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
+    coupon = service.add_coupon(session, partner, body.code)
     return {"partner_id": partner.id, "code": coupon.code}
 
 
@@ -145,14 +129,11 @@ class TermsIn(BaseModel):
     effective_from: AwareDatetime | None = None
 
 
-@router.post("/terms", status_code=201)
-def add_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+@router.post("/terms", status_code=201, operation_id="add_commission_terms")
+def add_commission_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: add terms; customers attributed earlier keep the version they got."""
     program = service.default_program(session)
-    try:
-        row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
     return {"id": row.id, "group": row.group, "version": row.version}
 
 
@@ -216,16 +197,13 @@ def _event(body: ConversionBody, now: datetime) -> ConversionIn:
     )
 
 
-@router.post("/conversions", status_code=201)
-def record(
+@router.post("/conversions", status_code=201, operation_id="record_conversion")
+def record_conversion(
     body: ConversionBody, response: Response, session: SessionDep, user: ApiStaff
 ) -> ConversionOut:
     """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
     program = service.default_program(session)
-    try:
-        result = record_conversion(session, program, _event(body, utcnow()), actor=user.email)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    result = service.record_conversion(session, program, _event(body, utcnow()), actor=user.email)
     if result.duplicate:
         response.status_code = 200
     conversion: Conversion = result.conversion
@@ -264,18 +242,15 @@ class BatchOut(BaseModel):
     results: list[RecordedOut]
 
 
-@router.post("/conversions/batch", status_code=201)
-def record_batch(
+@router.post("/conversions/batch", status_code=201, operation_id="record_conversions_batch")
+def record_conversions_batch(
     body: BatchBody, response: Response, session: SessionDep, user: ApiStaff
 ) -> BatchOut:
     """Record a batch (201), or acknowledge one that only replays recorded events (200)."""
     program = service.default_program(session)
     now = utcnow()
     events = [_event(item, now) for item in body.events]
-    try:
-        results = record_conversions(session, program, events, actor=user.email)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    results = service.record_conversions(session, program, events, actor=user.email)
     out = [
         RecordedOut(
             id=r.conversion.id, status=r.conversion.status, note=r.conversion.note,
@@ -290,7 +265,7 @@ def record_batch(
     return BatchOut(recorded=len(out) - duplicates, duplicates=duplicates, results=out)
 
 
-@router.get("/commissions")
+@router.get("/commissions", operation_id="list_commissions")
 def list_commissions(
     session: SessionDep,
     user: ApiStaff,
@@ -300,20 +275,15 @@ def list_commissions(
 ) -> list[CommissionOut]:
     """Commissions, newest first."""
     program = service.default_program(session)
-    query = select(Commission).where(Commission.program_id == program.id)
-    if partner_id is not None:
-        query = query.where(Commission.partner_id == partner_id)
-    if status is not None:
-        query = query.where(Commission.status == status)
-    rows = session.scalars(query.order_by(Commission.id.desc()).limit(limit))
+    rows = queries.commissions(session, program, partner_id=partner_id, status=status, limit=limit)
     return [CommissionOut.of(row) for row in rows]
 
 
-@router.post("/commissions/approve-due")
-def approve(session: SessionDep, user: ApiStaff) -> dict[str, int]:
+@router.post("/commissions/approve-due", operation_id="approve_due_commissions")
+def approve_due_commissions(session: SessionDep, user: ApiStaff) -> dict[str, int]:
     """Approve every commission whose holding period has passed."""
     program = service.default_program(session)
-    return {"approved": approve_due(session, program, utcnow(), actor=user.email)}
+    return {"approved": service.approve_due(session, program, utcnow(), actor=user.email)}
 
 
 class ActionIn(BaseModel):
@@ -322,8 +292,8 @@ class ActionIn(BaseModel):
     note: str = Field("", max_length=300)
 
 
-@router.post("/commissions/{commission_id}/{action}")
-def act(
+@router.post("/commissions/{commission_id}/{action}", operation_id="change_commission_status")
+def change_commission_status(
     commission_id: int,
     action: Literal["hold", "release", "reject", "approve"],
     body: ActionIn,
@@ -332,40 +302,33 @@ def act(
 ) -> CommissionOut:
     """Hold, release, reject or approve one commission."""
     program = service.default_program(session)
-    try:
-        row = change_status(
-            session, program, commission_id, action, actor=user.email, note=body.note
-        )
-    except PartnerRuleError as exc:
-        status = 404 if exc.field == "commission_id" else 409
-        raise HTTPException(status, exc.message) from None
+    row = service.change_status(
+        session, program, commission_id, action, actor=user.email, note=body.note
+    )
     return CommissionOut.of(row)
 
 
-@router.post("/payouts", status_code=201)
-def create(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
+@router.post("/payouts", status_code=201, operation_id="create_payout")
+def create_payout(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
     """Owner only: batch every approved commission of partners above the threshold."""
     program = service.default_program(session)
-    payout = payouts.create_payout(session, program, actor=user.email, now=utcnow())
+    payout = service.create_payout(session, program, actor=user.email, now=utcnow())
     if payout is None:
         response.status_code = 200
         return {"payout": None, "message": "nothing is due: no partner is above the threshold"}
     return {"payout": payout.id, "status": payout.status}
 
 
-@router.post("/payouts/{payout_id}/paid")
-def paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+@router.post("/payouts/{payout_id}/paid", operation_id="mark_payout_paid")
+def mark_payout_paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: record that the payout was sent."""
     program = service.default_program(session)
-    try:
-        payout = payouts.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    payout = service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return {"payout": payout.id, "status": payout.status}
 
 
-@router.get("/payouts/{payout_id}/export.csv")
-def export(
+@router.get("/payouts/{payout_id}/export.csv", operation_id="export_payouts")
+def export_payouts(
     payout_id: int,
     session: SessionDep,
     user: ApiOwner,
@@ -374,43 +337,31 @@ def export(
     """Owner only: the payout as a PayPal Payouts or Wise batch CSV."""
     program = service.default_program(session)
     out = io.StringIO()
-    try:
-        payouts.export_payout(session, program, payout_id, format, out)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    service.export_payout(session, program, payout_id, format, out)
     name = f"payout-{payout_id}-{format}.csv"
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/{partner_id}/statement.csv")
-def partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
+@router.get("/{partner_id}/statement.csv", operation_id="get_partner_statement")
+def get_partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
     """A partner's commissions, for the owner or staff."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
     out = io.StringIO()
-    payouts.statement(session, program, partner.id, out)
+    service.statement(session, program, partner.id, out)
     headers = {"content-disposition": f'attachment; filename="statement-{partner.id}.csv"'}
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.post("/{partner_id}/invite", status_code=201)
-def invite(
+@router.post("/{partner_id}/invite", status_code=201, operation_id="invite_partner")
+def invite_partner(
     partner_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: ApiOwner
 ) -> dict[str, Any]:
     """Owner only: a signed link (7 days, usable once) where the partner sets a password."""
     program = service.default_program(session)
-    try:
-        partner = service.get_partner(session, program, partner_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
-    try:
-        url, expires_at = issue_invite(
-            session, request.app.state.secret, settings.base_url, partner
-        )
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    partner = service.get_partner(session, program, partner_id)
+    url, expires_at = service.issue_invite(
+        session, request.app.state.secret, settings.base_url, partner
+    )
     return {"partner_id": partner.id, "url": url, "expires_at": expires_at}

@@ -24,24 +24,17 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.partners import (
-        portal,
-        signup,
-        views,
-        views_earnings,
-        views_invite,
-        views_networks,
-        views_webhooks,
-    )
+    from evergreen.partners import views_earnings, views_networks
+    from evergreen.partners.views import invite, partners, portal, signup, webhooks
 
     return [
         portal.router,
         signup.router,
-        views_invite.router,
+        invite.router,
         views_earnings.router,
         views_networks.router,
-        views_webhooks.router,
-        views.router,
+        webhooks.router,
+        partners.router,
     ]
 
 

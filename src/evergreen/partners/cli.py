@@ -11,14 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import utcnow
-from evergreen.partners import networks, payouts, service
-from evergreen.partners.lifecycle import approve_due
-from evergreen.partners.models import Partner
-from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners import networks, service
 
 __all__ = ["app", "networks_app"]
 
@@ -48,7 +44,7 @@ def list_partners(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
             program = service.default_program(session)
             rows = [
                 {"id": p.id, "name": p.name, "email": p.email, "group": p.group, "status": p.status}
-                for p in session.scalars(select(Partner).where(Partner.program_id == program.id))
+                for p in service.list_partners(session, program)
             ]
     finally:
         db.dispose()
@@ -67,7 +63,9 @@ def approve() -> None:
     db = migrated_database()
     try:
         with db.session() as session:
-            count = approve_due(session, service.default_program(session), utcnow(), actor="cli")
+            count = service.approve_due(
+                session, service.default_program(session), utcnow(), actor="cli"
+            )
     finally:
         db.dispose()
     typer.echo(f"Approved {count} commission{'s' if count != 1 else ''}.")
@@ -84,11 +82,8 @@ def statement(
     try:
         with db.session() as session:
             program = service.default_program(session)
-            try:
-                partner = service.get_partner(session, program, partner_id)
-            except PartnerRuleError as exc:
-                raise failure(exc.message) from None
-            payouts.statement(session, program, partner.id, buffer)
+            partner = service.get_partner(session, program, partner_id)
+            service.statement(session, program, partner.id, buffer)
     finally:
         db.dispose()
     _write(buffer.getvalue(), out)
@@ -101,7 +96,7 @@ def payout_create() -> None:
     try:
         with db.session() as session:
             program = service.default_program(session)
-            payout = payouts.create_payout(session, program, actor="cli", now=utcnow())
+            payout = service.create_payout(session, program, actor="cli", now=utcnow())
             number = payout.id if payout is not None else None
     finally:
         db.dispose()
@@ -125,10 +120,7 @@ def payout_export(
     try:
         with db.session() as session:
             program = service.default_program(session)
-            try:
-                payouts.export_payout(session, program, payout_id, format, buffer)
-            except PartnerRuleError as exc:
-                raise failure(f"{exc.field}: {exc.message}") from None
+            service.export_payout(session, program, payout_id, format, buffer)
     finally:
         db.dispose()
     _write(buffer.getvalue(), out)
@@ -141,10 +133,7 @@ def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
     try:
         with db.session() as session:
             program = service.default_program(session)
-            try:
-                payouts.mark_paid(session, program, payout_id, actor="cli", now=utcnow())
-            except PartnerRuleError as exc:
-                raise failure(exc.message) from None
+            service.mark_paid(session, program, payout_id, actor="cli", now=utcnow())
     finally:
         db.dispose()
     typer.echo(f"Payout {payout_id} marked paid.")

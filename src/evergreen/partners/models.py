@@ -97,9 +97,9 @@ class TermsVersion(Base):
 class Customer(Base):
     """A buyer, bound to the partner who referred them and to the terms in force then."""
 
-    __tablename__ = "customers"
+    __tablename__ = "partner_customers"  # commerce will have customers of its own
     __table_args__ = (
-        UniqueConstraint("program_id", "external_id", name="uq_customers_program_external"),
+        UniqueConstraint("program_id", "external_id", name="uq_partner_customers_program_external"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -134,7 +134,7 @@ class Conversion(Base):
     amount: Mapped[Decimal]
     currency: Mapped[str] = mapped_column(String(3))
     customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="SET NULL"), default=None
+        ForeignKey("partner_customers.id", ondelete="SET NULL"), default=None
     )
     order_id: Mapped[str] = mapped_column(String(200), default="")
     click_id: Mapped[str] = mapped_column(String(64), default="")
@@ -160,7 +160,7 @@ class Commission(Base):
     )
     conversion_id: Mapped[int] = mapped_column(ForeignKey("conversions.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(
-        ForeignKey("customers.id", ondelete="SET NULL"), default=None
+        ForeignKey("partner_customers.id", ondelete="SET NULL"), default=None
     )
     terms_id: Mapped[int | None] = mapped_column(
         ForeignKey("commission_terms.id", ondelete="SET NULL"), default=None

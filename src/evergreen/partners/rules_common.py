@@ -1,8 +1,10 @@
-"""The partner program's input error; money helpers live in evergreen.money for every area."""
+"""Old import path kept only for the networks modules still in this folder (being moved out).
+
+Money helpers live in `evergreen.money`, the error in `evergreen.partners.rules`.
+"""
 
 from __future__ import annotations
 
-from evergreen.errors import InputError
 from evergreen.money import (
     CENT,
     cents,
@@ -12,6 +14,7 @@ from evergreen.money import (
     show_money,
     show_number,
 )
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
     "CENT",
@@ -23,7 +26,3 @@ __all__ = [
     "show_money",
     "show_number",
 ]
-
-
-class PartnerRuleError(InputError):
-    """A partner-program value that breaks a rule, named so the caller can point at it."""

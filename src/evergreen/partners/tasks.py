@@ -8,9 +8,9 @@ from huey import Huey, crontab
 
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
-from evergreen.partners.lifecycle import approve_due
 from evergreen.partners.service import default_program
-from evergreen.partners.webhooks import deliver_due
+from evergreen.partners.service.lifecycle import approve_due
+from evergreen.partners.service.webhooks import deliver_due
 
 __all__ = ["register", "run_approvals", "run_deliveries"]
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from evergreen.partners import service, webhooks
+from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
-from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.service import webhooks
 from evergreen.web.deps import ApiOwner, SessionDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -25,14 +24,11 @@ class WebhookIn(BaseModel):
     events: list[str] = Field(default_factory=lambda: list(webhooks.EVENTS), min_length=1)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, operation_id="add_webhook")
 def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: subscribe a URL; the signing secret is shown this once."""
     program = service.default_program(session)
-    try:
-        endpoint = webhooks.add_endpoint(session, program, body.url, body.events)
-    except PartnerRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    endpoint = service.add_endpoint(session, program, body.url, body.events)
     return {
         "id": endpoint.id,
         "url": endpoint.url,
@@ -57,42 +53,36 @@ def _out(endpoint: WebhookEndpoint, deliveries: list[WebhookDelivery]) -> dict[s
     }  # fmt: skip
 
 
-@router.get("")
+@router.get("", operation_id="list_webhooks")
 def list_webhooks(session: SessionDep, user: ApiOwner) -> list[dict[str, Any]]:
     """Owner only: every endpoint (never its secret) with its latest deliveries."""
     program = service.default_program(session)
-    endpoints = webhooks.list_endpoints(session, program)
-    recent = webhooks.recent_deliveries(session, endpoints)
+    endpoints = service.list_endpoints(session, program)
+    recent = service.recent_deliveries(session, endpoints)
     return [_out(endpoint, recent.get(endpoint.id, [])) for endpoint in endpoints]
 
 
 def _switch(session: SessionDep, endpoint_id: int, active: bool) -> dict[str, Any]:
     program = service.default_program(session)
-    try:
-        endpoint = webhooks.set_active(session, program, endpoint_id, active)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    endpoint = service.set_active(session, program, endpoint_id, active)
     return _out(endpoint, [])
 
 
-@router.post("/{endpoint_id}/disable")
+@router.post("/{endpoint_id}/disable", operation_id="disable_webhook")
 def disable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: stop queueing and sending to this endpoint."""
     return _switch(session, endpoint_id, False)
 
 
-@router.post("/{endpoint_id}/enable")
+@router.post("/{endpoint_id}/enable", operation_id="enable_webhook")
 def enable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: queue and send to this endpoint again."""
     return _switch(session, endpoint_id, True)
 
 
-@router.delete("/{endpoint_id}", status_code=204)
+@router.delete("/{endpoint_id}", status_code=204, operation_id="delete_webhook")
 def delete_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> Response:
     """Owner only: remove the endpoint and its delivery history."""
     program = service.default_program(session)
-    try:
-        webhooks.delete_endpoint(session, program, endpoint_id)
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    service.delete_endpoint(session, program, endpoint_id)
     return Response(status_code=204)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from evergreen.partners import service, webhooks
-from evergreen.partners.rules import PartnerRuleError
-from evergreen.partners.rules_webhooks import SIGNATURE_HEADER
+from evergreen.partners import service
+from evergreen.partners.rules.webhooks import SIGNATURE_HEADER
+from evergreen.partners.service import webhooks
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OwnerUser, SessionDep
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -28,11 +29,11 @@ _DONE = {
 def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
     """The list of endpoints; `extra` carries the add form's values, its error or a new secret."""
     program = service.default_program(session)
-    endpoints = webhooks.list_endpoints(session, program)
+    endpoints = service.list_endpoints(session, program)
     context: dict[str, Any] = {
         "title": "Webhooks",
         "endpoints": endpoints,
-        "deliveries": webhooks.recent_deliveries(session, endpoints),
+        "deliveries": service.recent_deliveries(session, endpoints),
         "events": webhooks.EVENTS,
         "signature_header": SIGNATURE_HEADER,
         "form": {"url": "", "events": list(webhooks.EVENTS)},
@@ -56,17 +57,16 @@ def add_endpoint(
     session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     url: Annotated[str, Form()] = "",
     events: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Subscribe a URL and show its signing secret, this once."""
     chosen = events or []
     program = service.default_program(session)
-    try:
-        endpoint = webhooks.add_endpoint(session, program, url.strip(), chosen)
-    except PartnerRuleError as exc:
-        form = {"url": url, "events": chosen}
-        return _page(request, session, status_code=400, form=form, error=exc)
+    entered = {"url": url, "events": chosen}
+    form.on_error(lambda error: _page(request, session, status_code=400, form=entered, error=error))
+    endpoint = service.add_endpoint(session, program, url.strip(), chosen)
     created = {"url": endpoint.url, "secret": endpoint.secret}
     return _page(request, session, created=created)
 
@@ -74,13 +74,10 @@ def add_endpoint(
 def _change(session: Session, endpoint_id: int, action: str) -> Response:
     """Disable, enable or delete one endpoint, then go back to the list."""
     program = service.default_program(session)
-    try:
-        if action == "deleted":
-            webhooks.delete_endpoint(session, program, endpoint_id)
-        else:
-            webhooks.set_active(session, program, endpoint_id, active=action == "enabled")
-    except PartnerRuleError as exc:
-        raise HTTPException(404, exc.message) from None
+    if action == "deleted":
+        service.delete_endpoint(session, program, endpoint_id)
+    else:
+        service.set_active(session, program, endpoint_id, active=action == "enabled")
     return RedirectResponse(f"{router.prefix}?done={action}", status_code=303)
 
 

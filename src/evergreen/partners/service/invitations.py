@@ -5,12 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
+from evergreen.accounts.rules import Role
 from evergreen.db import utcnow
-from evergreen.partners import service
-from evergreen.partners.invites import (
+from evergreen.partners.models import Partner
+from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.rules.invite_token import (
     Invite,
     InviteError,
     invite_expiry,
@@ -18,10 +22,15 @@ from evergreen.partners.invites import (
     invite_url,
     read_invite,
 )
-from evergreen.partners.models import Partner
-from evergreen.partners.rules import PartnerRuleError
+from evergreen.partners.service.partners import default_program
 
-__all__ = ["account_exists", "already_signed_up", "issue_invite", "usable_invitation"]
+__all__ = [
+    "accept_invitation",
+    "account_exists",
+    "already_signed_up",
+    "issue_invite",
+    "usable_invitation",
+]
 
 
 def account_exists(session: Session, email: str) -> bool:
@@ -30,6 +39,7 @@ def account_exists(session: Session, email: str) -> bool:
 
 
 def already_signed_up(email: str) -> PartnerRuleError:
+    """The refusal of an invitation whose partner already signs in."""
     return PartnerRuleError("email", f"an account already exists for {email}; sign in instead")
 
 
@@ -51,7 +61,7 @@ def issue_invite(
 def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite, Partner]:
     """A usable invitation and its partner, or the reason it cannot be used."""
     invite = read_invite(secret, token, utcnow())
-    program = service.default_program(session)
+    program = default_program(session)
     partner = session.get(Partner, invite.partner_id)
     if partner is None or partner.program_id != program.id or partner.email != invite.email:
         raise InviteError("this invitation no longer matches a partner; ask for a new one")
@@ -60,3 +70,12 @@ def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite
     if account_exists(session, invite.email):
         raise already_signed_up(invite.email)
     return invite, partner
+
+
+def accept_invitation(session: Session, invite: Invite, password: str) -> None:
+    """Create the invited partner's sign-in with the password they chose, once."""
+    try:
+        with session.begin_nested():
+            accounts.create_user(session, invite.email, password, Role.PARTNER)
+    except IntegrityError:  # the same link accepted twice at the same moment
+        raise already_signed_up(invite.email) from None

@@ -14,10 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.links.rules import LinkRuleError, validate_destination
 from evergreen.partners.models import Commission, Program, WebhookDelivery, WebhookEndpoint
-from evergreen.partners.rules import PartnerRuleError
-from evergreen.partners.rules_webhooks import SIGNATURE_HEADER, retry_delay, sign
+from evergreen.partners.rules import EndpointNotFound, PartnerRuleError
+from evergreen.partners.rules.webhooks import SIGNATURE_HEADER, check_url, retry_delay, sign
 
 __all__ = [
     "EVENTS",
@@ -46,10 +45,7 @@ def add_endpoint(
     session: Session, program: Program, url: str, events: list[str]
 ) -> WebhookEndpoint:
     """Subscribe a URL; its signing secret is returned in the row (show it once)."""
-    try:
-        target = validate_destination(url)
-    except LinkRuleError as exc:
-        raise PartnerRuleError("url", exc.message) from None
+    target = check_url(url)
     unknown = [e for e in events if e not in EVENTS]
     if unknown or not events:
         raise PartnerRuleError("events", f"choose from {', '.join(EVENTS)}")
@@ -72,10 +68,10 @@ def list_endpoints(session: Session, program: Program) -> list[WebhookEndpoint]:
 
 
 def get_endpoint(session: Session, program: Program, endpoint_id: int) -> WebhookEndpoint:
-    """One of the program's endpoints; PartnerRuleError when there is no such endpoint."""
+    """One of the program's endpoints; EndpointNotFound when there is no such endpoint."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None or endpoint.program_id != program.id:
-        raise PartnerRuleError("endpoint", f"no webhook endpoint with ID {endpoint_id}")
+        raise EndpointNotFound("endpoint", f"no webhook endpoint with ID {endpoint_id}")
     return endpoint
 
 

@@ -1,33 +1,30 @@
-"""Program set-up use cases: the program, partners, their links and coupons, versioned terms."""
+"""Program set-up use cases: the program, its partners, their links and coupons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.accounts.errors import AccountError
-from evergreen.accounts.service import normalize_email
-from evergreen.db import utcnow
+from evergreen.accounts import service as accounts
+from evergreen.accounts.rules import Role
+from evergreen.errors import InputError
 from evergreen.links import service as links
-from evergreen.partners.models import Coupon, Partner, PartnerLink, Program, TermsVersion
-from evergreen.partners.rules import Duration, PartnerRuleError, Terms, Tier
+from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
+from evergreen.partners.rules import PartnerNotFound, PartnerRuleError
 
 __all__ = [
-    "TermsDraft",
     "add_coupon",
-    "add_terms",
     "assign_link",
     "create_partner",
     "default_program",
     "get_partner",
+    "list_partners",
     "partner_for_user",
+    "program_of",
     "set_status",
-    "terms_of",
+    "sign_up",
 ]
 
 _STATUSES = ("pending", "active", "suspended")
@@ -40,6 +37,13 @@ def default_program(session: Session, currency: str = "USD") -> Program:
         program = Program(name="Affiliate program", currency=currency)
         session.add(program)
         session.flush()
+    return program
+
+
+def program_of(session: Session, partner: Partner) -> Program:
+    """The program a partner belongs to."""
+    program = session.get(Program, partner.program_id)
+    assert program is not None  # the foreign key cascades: a partner always has its program
     return program
 
 
@@ -61,8 +65,8 @@ def create_partner(
     if len(group.strip()) > 50:
         raise PartnerRuleError("group", "must be at most 50 characters")
     try:
-        address = normalize_email(email)
-    except AccountError as exc:
+        address = accounts.normalize_email(email)
+    except InputError as exc:  # the accounts area refused the address
         raise PartnerRuleError("email", exc.message) from None
     taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
     if session.scalar(taken) is not None:
@@ -84,7 +88,24 @@ def get_partner(session: Session, program: Program, partner_id: int) -> Partner:
     """A partner of this program (anything else is 'not found', never another program's)."""
     partner = session.get(Partner, partner_id)
     if partner is None or partner.program_id != program.id:
-        raise PartnerRuleError("partner_id", f"no partner with id {partner_id}")
+        raise PartnerNotFound("partner_id", f"no partner with id {partner_id}")
+    return partner
+
+
+def list_partners(
+    session: Session, program: Program, *, order: Literal["id", "name"] = "id"
+) -> list[Partner]:
+    """Every partner of the program, oldest first or by name."""
+    by = (Partner.name, Partner.id) if order == "name" else (Partner.id,)
+    query = select(Partner).where(Partner.program_id == program.id).order_by(*by)
+    return list(session.scalars(query))
+
+
+def sign_up(session: Session, program: Program, *, name: str, email: str, password: str) -> Partner:
+    """A public application: a pending partner and its portal sign-in, both or neither."""
+    with session.begin_nested():
+        partner = create_partner(session, program, name=name, email=email, status="pending")
+        accounts.create_user(session, email, password, Role.PARTNER)
     return partner
 
 
@@ -105,6 +126,8 @@ def set_status(session: Session, partner: Partner, status: str) -> Partner:
 
 def assign_link(session: Session, partner: Partner, slug: str) -> PartnerLink:
     """Give a tracking link to a partner; its clicks then attribute sales to them."""
+    if not slug.strip():
+        raise PartnerRuleError("slug", "enter the slug of an existing link, e.g. spring")
     try:
         link = links.get_link(session, slug)
     except links.LinkNotFound as exc:
@@ -131,87 +154,3 @@ def add_coupon(session: Session, partner: Partner, code: str) -> Coupon:
     session.add(coupon)
     session.flush()
     return coupon
-
-
-@dataclass(frozen=True)
-class TermsDraft:
-    """New commission terms for a group, as entered."""
-
-    kind: str
-    rate: Decimal
-    duration: str = "one_time"
-    duration_count: int | None = None
-    lead_amount: Decimal = Decimal(0)
-    tiers: tuple[tuple[int, Decimal], ...] = ()
-    recruiter_rate: Decimal = Decimal(0)
-    group: str = ""
-    effective_from: datetime | None = None
-
-
-def add_terms(session: Session, program: Program, draft: TermsDraft) -> TermsVersion:
-    """Add the next version of a group's terms; earlier customers keep the version they got."""
-    if draft.kind not in ("flat", "percent"):
-        raise PartnerRuleError("kind", "must be 'flat' or 'percent'")
-    if draft.rate < 0 or (draft.kind == "percent" and draft.rate > 100):
-        raise PartnerRuleError("rate", "must be 0-100 for percent terms, 0 or more for flat")
-    try:
-        duration = Duration(draft.duration)
-    except ValueError:
-        raise PartnerRuleError("duration", "one of one_time, months, payments, lifetime") from None
-    needs_count = duration in (Duration.MONTHS, Duration.PAYMENTS)
-    if needs_count and (draft.duration_count is None or draft.duration_count < 1):
-        raise PartnerRuleError("duration_count", f"is required (1 or more) for {duration.value}")
-    # The pure rules check every value (lead amount, tiers, recruiter rate) before it is stored.
-    Terms(
-        id=0,
-        version=1,
-        kind=draft.kind,  # type: ignore[arg-type]
-        rate=draft.rate,
-        currency=program.currency,
-        lead_amount=draft.lead_amount,
-        duration=duration,
-        duration_count=draft.duration_count if needs_count else None,
-        tiers=tuple(Tier(min_sales=n, rate=r) for n, r in draft.tiers),
-        recruiter_rate=draft.recruiter_rate,
-    )
-    latest = session.scalar(
-        select(func.max(TermsVersion.version)).where(
-            TermsVersion.program_id == program.id, TermsVersion.group == draft.group
-        )
-    )
-    row = TermsVersion(
-        program_id=program.id,
-        group=draft.group,
-        version=(latest or 0) + 1,
-        kind=draft.kind,
-        rate=draft.rate,
-        currency=program.currency,
-        lead_amount=draft.lead_amount,
-        duration=duration.value,
-        duration_count=draft.duration_count if needs_count else None,
-        tiers=[{"min_sales": str(n), "rate": str(r)} for n, r in draft.tiers],
-        recruiter_rate=draft.recruiter_rate,
-        effective_from=draft.effective_from or utcnow(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def terms_of(row: TermsVersion) -> Terms:
-    """The stored version as the pure rules' value."""
-    tiers: Any = tuple(
-        Tier(min_sales=int(t["min_sales"]), rate=Decimal(t["rate"])) for t in row.tiers or []
-    )
-    return Terms(
-        id=row.id,
-        version=row.version,
-        kind=row.kind,  # type: ignore[arg-type]
-        rate=row.rate,
-        currency=row.currency,
-        lead_amount=row.lead_amount,
-        duration=Duration(row.duration),
-        duration_count=row.duration_count,
-        tiers=tiers,
-        recruiter_rate=row.recruiter_rate,
-    )

@@ -6,28 +6,27 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.partners import payouts, service
-from evergreen.partners.invitations import account_exists, issue_invite
-from evergreen.partners.lifecycle import change_status
-from evergreen.partners.models import Commission, Partner, Program
-from evergreen.partners.rules import PartnerRuleError, Status, transition
-from evergreen.partners.rules_common import show_money, show_number
-from evergreen.partners.views_queries import coupons_of, figures_by_partner, links_of
+from evergreen.errors import InputError
+from evergreen.money import show_money, show_number
+from evergreen.partners import service
+from evergreen.partners.models import Partner
+from evergreen.partners.queries import commissions_of, coupons_of, figures_by_partner, links_of
+from evergreen.partners.rules import Action, allowed_actions
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
-__all__ = ["found_partner", "page_helpers", "router"]
+__all__ = ["page_helpers", "router"]
 
 router = APIRouter(prefix="/partners", include_in_schema=False)
 FormStr = Annotated[str, Form()]
-BUTTONS = ("approve", "hold", "release", "reject")
+BUTTONS: tuple[Action, ...] = ("approve", "hold", "release", "reject")
 _DONE = {
     "link": "Link assigned: its clicks now attribute sales to this partner.",
     "coupon": "Coupon added.",
@@ -44,16 +43,9 @@ def amounts(by_currency: Mapping[str, Decimal]) -> str:
     return ", ".join(shown) or "0.00"
 
 
-def _actions(status: str) -> list[str]:
+def _actions(status: str) -> list[Action]:
     """The buttons a commission in this status can take."""
-    allowed = []
-    for action in BUTTONS:
-        try:
-            transition(Status(status), action)  # type: ignore[arg-type]
-        except PartnerRuleError:
-            continue
-        allowed.append(action)
-    return allowed
+    return allowed_actions(status, BUTTONS)
 
 
 def page_helpers() -> dict[str, Callable[..., Any]]:
@@ -61,33 +53,18 @@ def page_helpers() -> dict[str, Callable[..., Any]]:
     return {"amounts": amounts, "money": show_money, "number": show_number, "actions_for": _actions}
 
 
-def found_partner(session: Session, program: Program, partner_id: int) -> Partner:
-    """The partner, or a 404 page."""
-    try:
-        return service.get_partner(session, program, partner_id)
-    except PartnerRuleError:
-        raise HTTPException(404, f"No partner with id {partner_id}.") from None
-
-
 def _detail_page(
     request: Request,
     session: Session,
     partner: Partner,
     *,
-    error: PartnerRuleError | None = None,
+    error: InputError | None = None,
     form: dict[str, str] | None = None,
     done: str = "",
     invite: dict[str, Any] | None = None,
     refused: str = "Not saved:",
 ) -> Response:
-    commissions = list(
-        session.scalars(
-            select(Commission)
-            .where(Commission.partner_id == partner.id)
-            .order_by(Commission.created_at.desc(), Commission.id.desc())
-            .limit(500)
-        )
-    )
+    commissions = commissions_of(session, partner.id, limit=500)
     context: dict[str, Any] = {
         "title": partner.name,
         "partner": partner,
@@ -99,7 +76,7 @@ def _detail_page(
         "refused": refused,
         "form": form or {},
         "done": _DONE.get(done, ""),
-        "has_account": account_exists(session, partner.email),
+        "has_account": service.account_exists(session, partner.email),
         "invite": invite,
         **page_helpers(),
     }
@@ -115,18 +92,15 @@ def commission_action(
     session: SessionDep,
     user: DashboardUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     note: FormStr = "",
 ) -> Response:
     """Hold, release, reject or approve one commission by hand; the change is logged."""
     program = service.default_program(session)
-    commission = session.get(Commission, commission_id)
-    if commission is None or commission.program_id != program.id:
-        raise HTTPException(404, f"No commission with id {commission_id}.")
-    partner = found_partner(session, program, commission.partner_id)
-    try:
-        change_status(session, program, commission_id, action, actor=user.email, note=note)
-    except PartnerRuleError as exc:
-        return _detail_page(request, session, partner, error=exc)
+    commission = service.get_commission(session, program, commission_id)
+    partner = service.get_partner(session, program, commission.partner_id)
+    form.on_error(lambda error: _detail_page(request, session, partner, error=error))
+    service.change_status(session, program, commission_id, action, actor=user.email, note=note)
     return RedirectResponse(
         f"/partners/{partner.id}?done={action}#commission-{commission_id}", status_code=303
     )
@@ -137,7 +111,7 @@ def partner_page(
     request: Request, partner_id: int, session: SessionDep, user: DashboardUser, done: str = ""
 ) -> Response:
     """One partner: links, coupons, commissions and their statement."""
-    partner = found_partner(session, service.default_program(session), partner_id)
+    partner = service.get_partner(session, service.default_program(session), partner_id)
     return _detail_page(request, session, partner, done=done)
 
 
@@ -148,16 +122,15 @@ def assign_link(
     session: SessionDep,
     user: DashboardUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     slug: FormStr = "",
 ) -> Response:
     """Give an existing tracking link to the partner."""
-    partner = found_partner(session, service.default_program(session), partner_id)
-    try:
-        if not slug.strip():
-            raise PartnerRuleError("slug", "enter the slug of an existing link, e.g. spring")
-        service.assign_link(session, partner, slug.strip())
-    except PartnerRuleError as exc:
-        return _detail_page(request, session, partner, error=exc, form={"slug": slug})
+    partner = service.get_partner(session, service.default_program(session), partner_id)
+    form.on_error(
+        lambda error: _detail_page(request, session, partner, error=error, form={"slug": slug})
+    )
+    service.assign_link(session, partner, slug.strip())
     return RedirectResponse(f"/partners/{partner.id}?done=link", status_code=303)
 
 
@@ -168,14 +141,15 @@ def add_coupon(
     session: SessionDep,
     user: DashboardUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     code: FormStr = "",
 ) -> Response:
     """Add a coupon code that credits the partner."""
-    partner = found_partner(session, service.default_program(session), partner_id)
-    try:
-        service.add_coupon(session, partner, code)
-    except PartnerRuleError as exc:
-        return _detail_page(request, session, partner, error=exc, form={"code": code})
+    partner = service.get_partner(session, service.default_program(session), partner_id)
+    form.on_error(
+        lambda error: _detail_page(request, session, partner, error=error, form={"code": code})
+    )
+    service.add_coupon(session, partner, code)
     return RedirectResponse(f"/partners/{partner.id}?done=coupon", status_code=303)
 
 
@@ -187,15 +161,18 @@ def invite_partner(
     settings: SettingsDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
 ) -> Response:
     """Owner-only: a signed link that lets the partner set their own portal password."""
-    partner = found_partner(session, service.default_program(session), partner_id)
-    try:
-        url, expires_at = issue_invite(
-            session, request.app.state.secret, settings.base_url, partner
+    partner = service.get_partner(session, service.default_program(session), partner_id)
+    form.on_error(
+        lambda error: _detail_page(
+            request, session, partner, error=error, refused="No invitation made:"
         )
-    except PartnerRuleError as exc:
-        return _detail_page(request, session, partner, error=exc, refused="No invitation made:")
+    )
+    url, expires_at = service.issue_invite(
+        session, request.app.state.secret, settings.base_url, partner
+    )
     invite = {"url": url, "expires_at": expires_at}
     return _detail_page(request, session, partner, invite=invite)
 
@@ -204,8 +181,8 @@ def invite_partner(
 def statement_csv(partner_id: int, session: SessionDep, user: DashboardUser) -> Response:
     """The partner's commissions as CSV, as the portal gives it to them."""
     program = service.default_program(session)
-    partner = found_partner(session, program, partner_id)
+    partner = service.get_partner(session, program, partner_id)
     return csv_download(
         f"statement-partner-{partner.id}.csv",
-        lambda out: payouts.statement(session, program, partner.id, out),
+        lambda out: service.statement(session, program, partner.id, out),
     )

@@ -7,18 +7,18 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evergreen.partners.earning import ConversionIn
-from evergreen.partners.history import log_event
 from evergreen.partners.models import (
     Commission,
     Conversion,
     Program,
 )
 from evergreen.partners.rules import (
+    ConversionIn,
     EventType,
     Status,
     refund_effect,
 )
+from evergreen.partners.service.history import log_event
 
 __all__ = ["apply_refund"]
 

@@ -7,20 +7,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.partners import payouts, service
-from evergreen.partners.models import Commission, Program
-from evergreen.partners.rules import Duration, PartnerRuleError, Status, Terms
-from evergreen.partners.rules_common import show_money
-from evergreen.partners.views_partner import page_helpers
-from evergreen.partners.views_queries import conversions, current_terms
-from evergreen.partners.views_queries import payouts as payout_rows
+from evergreen.errors import InputError
+from evergreen.money import show_money
+from evergreen.partners import service
+from evergreen.partners.queries import conversions, current_terms, waiting_for_payout
+from evergreen.partners.queries import payouts as payout_rows
+from evergreen.partners.rules import Duration, PartnerRuleError
+from evergreen.partners.service.payouts import FORMATS
+from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -52,10 +53,8 @@ def _decimal(field: str, text: str, *, blank: Decimal | None = None) -> Decimal:
     return number
 
 
-def _terms_draft(program: Program, form: dict[str, str]) -> service.TermsDraft:
-    """The form's terms, checked by the same rules commissions are computed with."""
-    if len(form["group"].strip()) > 50:
-        raise PartnerRuleError("group", "must be at most 50 characters")
+def _terms_draft(form: dict[str, str]) -> service.TermsDraft:
+    """The form's terms as typed; the service checks them with the rules commissions use."""
     recurring = form["duration"] in (Duration.MONTHS.value, Duration.PAYMENTS.value)
     count: int | None = None
     if recurring:
@@ -65,7 +64,7 @@ def _terms_draft(program: Program, form: dict[str, str]) -> service.TermsDraft:
             raise PartnerRuleError(
                 "duration_count", f"enter how many {form['duration']} (1 or more)"
             ) from None
-    draft = service.TermsDraft(
+    return service.TermsDraft(
         kind=form["kind"],
         rate=_decimal("rate", form["rate"]),
         duration=form["duration"],
@@ -74,13 +73,6 @@ def _terms_draft(program: Program, form: dict[str, str]) -> service.TermsDraft:
         recruiter_rate=_decimal("recruiter_rate", form["recruiter_rate"], blank=Decimal(0)),
         group=form["group"].strip(),
     )
-    Terms(
-        id=0, version=0, kind=draft.kind, rate=draft.rate,  # type: ignore[arg-type]
-        currency=program.currency, lead_amount=draft.lead_amount,
-        duration=draft.duration,  # type: ignore[arg-type]
-        duration_count=count, recruiter_rate=draft.recruiter_rate,
-    )  # fmt: skip
-    return draft
 
 
 def _terms_page(
@@ -88,7 +80,7 @@ def _terms_page(
     session: Session,
     *,
     form: dict[str, str] | None = None,
-    error: PartnerRuleError | None = None,
+    error: InputError | None = None,
     done: str = "",
 ) -> Response:
     program = service.default_program(session)
@@ -118,6 +110,7 @@ def add_terms(
     session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     group: FormStr = "",
     kind: FormStr = "percent",
     rate: FormStr = "",
@@ -127,31 +120,15 @@ def add_terms(
     recruiter_rate: FormStr = "0",
 ) -> Response:
     """Add the next version of a group's terms; customers already attributed keep theirs."""
-    form = {
+    entered = {
         "group": group, "kind": kind, "rate": rate, "duration": duration,
         "duration_count": duration_count, "lead_amount": lead_amount,
         "recruiter_rate": recruiter_rate,
     }  # fmt: skip
+    form.on_error(lambda error: _terms_page(request, session, form=entered, error=error))
     program = service.default_program(session)
-    try:
-        row = service.add_terms(session, program, _terms_draft(program, form))
-    except PartnerRuleError as exc:
-        return _terms_page(request, session, form=form, error=exc)
+    row = service.add_terms(session, program, _terms_draft(entered))
     return RedirectResponse(f"/partners/terms?done={row.version}", status_code=303)
-
-
-def _waiting(session: Session, program: Program) -> dict[str, Decimal]:
-    """Approved commissions not yet in a payout, per currency."""
-    rows = session.execute(
-        select(Commission.currency, func.sum(Commission.amount))
-        .where(
-            Commission.program_id == program.id,
-            Commission.status == Status.APPROVED.value,
-            Commission.payout_id.is_(None),
-        )
-        .group_by(Commission.currency)
-    )
-    return {currency: Decimal(total or 0) for currency, total in rows}
 
 
 def _payouts_page(request: Request, session: Session, *, done: str = "") -> Response:
@@ -166,8 +143,8 @@ def _payouts_page(request: Request, session: Session, *, done: str = "") -> Resp
         "title": "Payouts",
         "program": program,
         "payouts": payout_rows(session, program),
-        "waiting": _waiting(session, program),
-        "formats": payouts.FORMATS,
+        "waiting": waiting_for_payout(session, program),
+        "formats": FORMATS,
         "done": notice,
         **page_helpers(),
     }
@@ -186,7 +163,7 @@ def payouts_page(
 def create_payout(session: SessionDep, user: OwnerUser, _csrf: CsrfProtected) -> Response:
     """Batch every approved commission of partners above the threshold."""
     program = service.default_program(session)
-    payout = payouts.create_payout(session, program, actor=user.email, now=utcnow())
+    payout = service.create_payout(session, program, actor=user.email, now=utcnow())
     done = "created" if payout is not None else "none"
     return RedirectResponse(f"/partners/payouts?done={done}", status_code=303)
 
@@ -197,10 +174,7 @@ def mark_paid(
 ) -> Response:
     """Record that the payout was sent: its commissions become paid."""
     program = service.default_program(session)
-    try:
-        payouts.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
-    except PartnerRuleError:
-        raise HTTPException(404, f"No payout with id {payout_id}.") from None
+    service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return RedirectResponse("/partners/payouts?done=paid", status_code=303)
 
 
@@ -210,15 +184,13 @@ def export_payout(
 ) -> Response:
     """The payout as a PayPal Payouts or Wise batch file."""
     program = service.default_program(session)
-    if format not in payouts.FORMATS:
-        raise HTTPException(400, f"Choose format={' or format='.join(payouts.FORMATS)}.")
-    try:  # the file is written before the response starts, so a wrong ID is still a 404
-        return csv_download(
-            f"payout-{payout_id}-{format}.csv",
-            lambda out: payouts.export_payout(session, program, payout_id, format, out),
-        )
-    except PartnerRuleError:
-        raise HTTPException(404, f"No payout with id {payout_id}.") from None
+    if format not in FORMATS:
+        raise HTTPException(400, f"Choose format={' or format='.join(FORMATS)}.")
+    # The file is written before the response starts, so a wrong ID is still a 404.
+    return csv_download(
+        f"payout-{payout_id}-{format}.csv",
+        lambda out: service.export_payout(session, program, payout_id, format, out),
+    )
 
 
 @router.get("/conversions")

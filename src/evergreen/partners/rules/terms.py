@@ -1,8 +1,4 @@
-"""Pure partner-program decisions: commission terms and what an event earns.
-
-Attribution, lifecycle, fraud and payout rules live in the rules_*.py modules beside this one
-and are re-exported here, so callers import every partner rule from this module.
-"""
+"""Pure commission terms: versions, durations, tiers, and what one event earns under them."""
 
 from __future__ import annotations
 
@@ -14,70 +10,18 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Literal
 
-from evergreen.partners.rules_attribution import (
-    MAX_WINDOW_DAYS,
-    MIN_WINDOW_DAYS,
-    Attribution,
-    Touch,
-    TouchKind,
-    attribute,
-    bound_partner,
-)
-from evergreen.partners.rules_common import (
-    PartnerRuleError,
-    cents,
-    check_currency,
-    check_money,
-    check_utc,
-    show_money,
-    show_number,
-)
-from evergreen.partners.rules_fraud import DEFAULT_DISPOSABLE, FraudRules, Signals, fraud_reasons
-from evergreen.partners.rules_lifecycle import (
-    ACTIONS,
-    OWED,
-    Action,
-    RefundEffect,
-    Status,
-    approval_due,
-    refund_effect,
-    transition,
-)
-from evergreen.partners.rules_payouts import Payable, PayoutLine, period_of, plan_payouts
+from evergreen.money import cents, check_currency, check_money, check_utc, show_money, show_number
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
-    "ACTIONS",
-    "DEFAULT_DISPOSABLE",
-    "MAX_WINDOW_DAYS",
-    "MIN_WINDOW_DAYS",
-    "OWED",
-    "Action",
-    "Attribution",
     "Due",
     "Duration",
     "EventType",
-    "FraudRules",
-    "PartnerRuleError",
-    "Payable",
-    "PayoutLine",
-    "RefundEffect",
-    "Signals",
-    "Status",
     "Terms",
     "Tier",
-    "Touch",
-    "TouchKind",
-    "approval_due",
-    "attribute",
-    "bound_partner",
     "commission_for",
-    "fraud_reasons",
-    "period_of",
-    "plan_payouts",
     "recruiter_bonus",
-    "refund_effect",
     "terms_in_force",
-    "transition",
 ]
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
-from evergreen.partners import payouts, portal_queries, service
-from evergreen.partners.models import Partner, Program
+from evergreen.partners import queries, service
+from evergreen.partners.models import Partner
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OptionalUser, SessionDep
@@ -69,16 +69,16 @@ def overview(request: Request, session: SessionDep, partner: PortalPartner) -> R
         return _unlinked(request)
     # The counts include every click already answered.
     link_queries.include_answered(request.app.state.links)
-    links = portal_queries.partner_links(session, partner)
+    links = queries.partner_links(session, partner)
     today = utcnow().date()
     since = today - timedelta(days=CHART_DAYS - 1)
-    by_day = portal_queries.clicks_by_day(session, [link.id for link, _c in links], since)
+    by_day = link_queries.clicks_by_day(session, [link.id for link, _c in links], since)
     # Only human clicks are drawn: bots and previews are the owner's concern, not the partner's.
     human_only = [{**row, "total": row["clicks"]} for row in by_day]
-    sums = portal_queries.commission_sums(session, partner)
+    sums = queries.commission_sums(session, partner)
     unpaid: dict[str, Decimal] = defaultdict(Decimal)
     for row in sums:
-        if row.status in portal_queries.UNPAID:
+        if row.status in queries.UNPAID:
             unpaid[row.currency] += row.amount
     context: dict[str, Any] = {
         "title": "Overview",
@@ -86,7 +86,7 @@ def overview(request: Request, session: SessionDep, partner: PortalPartner) -> R
         "links": links,
         "human": sum(counts.human for _link, counts in links),
         "unique": sum(counts.unique for _link, counts in links),
-        "conversions": portal_queries.conversion_count(session, partner),
+        "conversions": queries.conversion_count(session, partner),
         "sums": sums,
         "unpaid": dict(sorted(unpaid.items())),
         "chart": day_chart(human_only, days=CHART_DAYS, today=today),
@@ -102,7 +102,7 @@ def _links_page(
     status_code: int = 200,
 ) -> Response:
     link_queries.include_answered(request.app.state.links)
-    links = portal_queries.partner_links(session, partner)
+    links = queries.partner_links(session, partner)
     context: dict[str, Any] = {
         "title": "Your links",
         "nav": "links",
@@ -138,7 +138,7 @@ def sub_id_link(
     """A partner's link with ?sub1=<value> appended; nothing is stored."""
     if partner is None:
         return _unlinked(request)
-    mine = {link.slug: link for link, _c in portal_queries.partner_links(session, partner)}
+    mine = {link.slug: link for link, _c in queries.partner_links(session, partner)}
     link = mine.get(slug.strip().lower())
     if link is None:
         # The slug is not echoed: it may be another partner's, and this page says nothing of it.
@@ -167,7 +167,7 @@ def commissions_page(
     """The partner's commissions, newest first, with the rule that earned each."""
     if partner is None:
         return _unlinked(request)
-    rows, total = portal_queries.commission_page(
+    rows, total = queries.commission_page(
         session, partner, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -188,7 +188,7 @@ def payouts_page(request: Request, session: SessionDep, partner: PortalPartner) 
     """The partner's lines in each payout, and whether it was paid."""
     if partner is None:
         return _unlinked(request)
-    context = {"title": "Payouts", "rows": portal_queries.payout_rows(session, partner)}
+    context = {"title": "Payouts", "rows": queries.payout_rows(session, partner)}
     return _page(request, "portal_payouts", "payouts", context)
 
 
@@ -197,8 +197,7 @@ def statement_csv(request: Request, session: SessionDep, partner: PortalPartner)
     """The partner's own statement: every commission of theirs as CSV."""
     if partner is None:
         return _unlinked(request)
-    program = session.get(Program, partner.program_id)
-    assert program is not None  # the foreign key cascades: a partner always has its program
+    program = service.program_of(session, partner)
     return csv_download(
-        "statement.csv", lambda out: payouts.statement(session, program, partner.id, out)
+        "statement.csv", lambda out: service.statement(session, program, partner.id, out)
     )

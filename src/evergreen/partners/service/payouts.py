@@ -11,17 +11,18 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.partners.history import log_event
 from evergreen.partners.models import Commission, Partner, Payout, PayoutLine, Program
 from evergreen.partners.rules import (
     OWED,
     PartnerRuleError,
     Payable,
+    PayoutNotFound,
     Status,
     plan_payouts,
     transition,
 )
-from evergreen.partners.webhooks import commission_event, emit
+from evergreen.partners.service.history import log_event
+from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["FORMATS", "create_payout", "export_payout", "mark_paid", "statement"]
 
@@ -84,7 +85,7 @@ def mark_paid(
     """Record that a payout was sent: every commission in it becomes paid."""
     payout = session.get(Payout, payout_id)
     if payout is None or payout.program_id != program.id:
-        raise PartnerRuleError("payout_id", f"no payout with id {payout_id}")
+        raise PayoutNotFound("payout_id", f"no payout with id {payout_id}")
     if payout.status == "paid":
         return payout
     for commission in session.scalars(select(Commission).where(Commission.payout_id == payout.id)):
@@ -108,7 +109,7 @@ def export_payout(session: Session, program: Program, payout_id: int, fmt: str, 
         raise PartnerRuleError("format", f"must be one of {', '.join(FORMATS)}")
     payout = session.get(Payout, payout_id)
     if payout is None or payout.program_id != program.id:
-        raise PartnerRuleError("payout_id", f"no payout with id {payout_id}")
+        raise PayoutNotFound("payout_id", f"no payout with id {payout_id}")
     lines = session.execute(
         select(PayoutLine, Partner)
         .join(Partner, Partner.id == PayoutLine.partner_id)

@@ -22,18 +22,6 @@ from sqlalchemy.orm import Session
 
 from evergreen.batches import collector_paused
 from evergreen.db import lock_for_writing, utcnow
-from evergreen.partners.conversions import Recorded, record_conversion
-from evergreen.partners.conversions_lookup import Loaded, chunks, pairs, stored_conversions
-from evergreen.partners.earning import (
-    ConversionIn,
-    Earning,
-    bonus_fields,
-    check_event,
-    commission_fields,
-    conversion_fields,
-    decide_earning,
-)
-from evergreen.partners.history import event_fields
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,
@@ -42,8 +30,28 @@ from evergreen.partners.models import (
     Program,
     WebhookDelivery,
 )
-from evergreen.partners.rules import EventType, FraudRules, PartnerRuleError
-from evergreen.partners.webhooks import commission_event, delivery_payload, subscribed
+from evergreen.partners.rules import (
+    CommissionDecision,
+    ConversionIn,
+    CustomerState,
+    EventType,
+    FraudRules,
+    PartnerRuleError,
+    check_event,
+    decide_commission,
+)
+from evergreen.partners.service.commissioning import (
+    attribution_of,
+    bind,
+    bonus_fields,
+    commission_fields,
+    conversion_fields,
+    customer_state,
+)
+from evergreen.partners.service.conversions import Recorded, record_conversion
+from evergreen.partners.service.conversions_lookup import Loaded, chunks, pairs, stored_conversions
+from evergreen.partners.service.history import event_fields
+from evergreen.partners.service.webhooks import commission_event, delivery_payload, subscribed
 
 __all__ = ["record_conversions"]
 
@@ -90,11 +98,7 @@ class _NewCustomer:
     external_id: str
     email: str
     id: int = 0
-    partner_id: int | None = None
-    terms_id: int | None = None
-    attributed_at: datetime | None = None
-    attribution_rule: str = ""
-    payments: int = 0
+    state: CustomerState = field(default_factory=CustomerState)
 
 
 def _customers(
@@ -116,6 +120,10 @@ def _customers(
     return found, new
 
 
+def _state(customer: Customer | _NewCustomer) -> CustomerState:
+    return customer.state if isinstance(customer, _NewCustomer) else customer_state(customer)
+
+
 def _insert_customers(
     session: Session, program: Program, new: list[_NewCustomer], now: datetime
 ) -> None:
@@ -124,9 +132,10 @@ def _insert_customers(
         rows = [
             {
                 "program_id": program.id, "external_id": c.external_id, "email": c.email,
-                "partner_id": c.partner_id, "terms_id": c.terms_id,
-                "attributed_at": c.attributed_at, "attribution_rule": c.attribution_rule,
-                "payments": c.payments, "created_at": now,
+                "partner_id": c.state.partner_id, "terms_id": c.state.terms_id,
+                "attributed_at": c.state.attributed_at,
+                "attribution_rule": c.state.attribution_rule, "payments": c.state.payments,
+                "created_at": now,
             }
             for c in new
         ]  # fmt: skip
@@ -176,7 +185,7 @@ def _insert_commissions(
 def _store(
     session: Session,
     program: Program,
-    decided: list[tuple[ConversionIn, Earning]],
+    decided: list[tuple[ConversionIn, CommissionDecision]],
     customers: dict[str, Customer | _NewCustomer],
     new: list[_NewCustomer],
     actor: str,
@@ -187,11 +196,12 @@ def _store(
     now = utcnow()
     _insert_customers(session, program, new, now)
     rows = []
-    for data, earning in decided:
+    for data, decision in decided:
         row = conversion_fields(program, data, now)
         row.update(
-            customer_id=customers[data.customer_id].id, status=earning.status, note=earning.note,
-            partner_id=earning.partner.id if earning.partner is not None else None,
+            customer_id=customers[data.customer_id].id, status=decision.status,
+            note=decision.note,
+            partner_id=decision.partner.id if decision.partner is not None else None,
         )  # fmt: skip
         rows.append(row)
     stored = {
@@ -199,26 +209,26 @@ def _store(
         for c in session.scalars(insert(Conversion).returning(Conversion), rows)
     }
     conversions = [stored[data.idempotency_key] for data, _ in decided]
-    owed: list[tuple[Conversion, Earning, dict[str, Any]]] = []
-    for (data, earning), conversion in zip(decided, conversions, strict=True):
-        if earning.due is not None:
+    owed: list[tuple[Conversion, CommissionDecision, dict[str, Any]]] = []
+    for (data, decision), conversion in zip(decided, conversions, strict=True):
+        if decision.due is not None:
             customer_id = customers[data.customer_id].id
-            fields = commission_fields(program.id, conversion.id, customer_id, earning)
-            owed.append((conversion, earning, fields))
+            fields = commission_fields(program.id, conversion.id, customer_id, decision)
+            owed.append((conversion, decision, fields))
     earned = _insert_commissions(session, [fields for *_, fields in owed], "conversion_id")
     created: dict[int, list[Commission]] = {}
     history: list[dict[str, Any]] = []
     bonuses: list[dict[str, Any]] = []
-    for conversion, earning, fields in owed:
+    for conversion, decision, fields in owed:
         commission = earned[conversion.id]
         created[conversion.id] = [commission]
         history.append(
             event_fields(
                 commission.id, commission.status, "created", actor,
-                amount=fields["amount"], note="; ".join(earning.hold_reasons),
+                amount=fields["amount"], note="; ".join(decision.hold_reasons),
             )
         )  # fmt: skip
-        bonus = bonus_fields(earning, fields, commission.id)
+        bonus = bonus_fields(decision, fields, commission.id)
         if bonus is not None:
             bonuses.append(bonus)
     extras = _insert_commissions(session, bonuses, "parent_id")
@@ -248,7 +258,7 @@ def _first_invalid(
     """The first event the program refuses whatever was stored before (time zone, currency)."""
     for index, data in enumerate(events):
         try:
-            check_event(program, data)
+            check_event(data, program.currency)
         except PartnerRuleError as exc:
             return index, exc
     return None
@@ -269,15 +279,23 @@ def _record(
     bulk = [events[i] for i in plan.bulk]
     sources = Loaded(session, program, bulk)
     customers, new = _customers(session, program, bulk)
-    sources.load_partners(session, (c.partner_id for c in customers.values()))
-    decided: list[tuple[ConversionIn, Earning]] = []
+    sources.load_partners(session, (_state(c).partner_id for c in customers.values()))
+    attribution = attribution_of(program)
+    decided: list[tuple[ConversionIn, CommissionDecision]] = []
     for index, data in zip(plan.bulk, bulk, strict=True):
+        customer = customers[data.customer_id]
         try:
-            customer = customers[data.customer_id]
-            decided.append((data, decide_earning(program, data, customer, sources, rules)))
+            decision = decide_commission(
+                data, _state(customer), sources.facts(data), attribution, rules
+            )
         except PartnerRuleError as exc:
             failed = (index, exc)
             break
+        if isinstance(customer, _NewCustomer):
+            customer.state = decision.customer
+        else:
+            bind(customer, decision.customer)
+        decided.append((data, decision))
     results: dict[int, Recorded] = {}
     for index in plan.one_by_one:
         if failed is not None and index > failed[0]:

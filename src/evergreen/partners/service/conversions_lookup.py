@@ -4,29 +4,16 @@ partners and terms, each with one query per chunk of values."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import QueryableAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from evergreen.links.models import Click
-from evergreen.partners.earning import (
-    ClickSeen,
-    ConversionIn,
-    newest_terms,
-)
-from evergreen.partners.models import (
-    Conversion,
-    Coupon,
-    Partner,
-    PartnerLink,
-    Program,
-    TermsVersion,
-)
-from evergreen.partners.rules import Terms
-from evergreen.partners.service import terms_of
+from evergreen.links import queries as link_queries
+from evergreen.partners.models import Conversion, Coupon, Partner, PartnerLink, Program
+from evergreen.partners.rules import ClickSeen, ConversionIn, Facts, PartnerFacts
+from evergreen.partners.service.commissioning import partner_facts, terms_offers
 
 __all__ = ["Loaded", "chunks", "pairs", "stored_conversions"]
 
@@ -44,43 +31,27 @@ class Loaded:
     """Clicks, coupons, partners and terms of a batch, each loaded with one query per chunk."""
 
     def __init__(self, session: Session, program: Program, events: list[ConversionIn]) -> None:
-        self.session = session
         self.clicks = _clicks(session, (e.click_id for e in events if e.click_id))
         codes = (e.coupon.strip().upper() for e in events if e.coupon)
         self.coupons: dict[str, int] = dict(
             pairs(session, Coupon.code, Coupon.partner_id, Coupon.code, codes)
         )
-        self.rows = list(
-            session.scalars(select(TermsVersion).where(TermsVersion.program_id == program.id))
-        )
-        self._terms: dict[int, Terms | None] = {}
-        self.partners: dict[int, Partner] = {}
+        self.offers = terms_offers(session, program)
+        self.partners: dict[int, PartnerFacts] = {}
 
     def load_partners(self, session: Session, bound: Iterable[int | None]) -> None:
         """Every partner an event may earn for: link and coupon owners, and bound partners."""
         ids = {c.owner for c in self.clicks.values()} | set(self.coupons.values()) | set(bound)
         for chunk in chunks(i for i in ids if i is not None):
-            for partner in session.scalars(select(Partner).where(Partner.id.in_(chunk))):
-                self.partners[partner.id] = partner
+            rows = session.scalars(select(Partner).where(Partner.id.in_(chunk)))
+            self.partners.update(partner_facts(rows))
 
-    def click(self, click_id: str) -> ClickSeen | None:
-        return self.clicks.get(click_id)
-
-    def coupon_owner(self, code: str) -> int | None:
-        return self.coupons.get(code)
-
-    def partner(self, partner_id: int) -> Partner | None:
-        return self.partners.get(partner_id) or self.session.get(Partner, partner_id)
-
-    def terms_in_force(self, group: str, at: datetime) -> int | None:
-        row = newest_terms(self.rows, group, at)
-        return row.id if row is not None else None
-
-    def terms(self, terms_id: int) -> Terms | None:
-        if terms_id not in self._terms:
-            row = self.session.get(TermsVersion, terms_id)  # the identity map has them all
-            self._terms[terms_id] = terms_of(row) if row is not None else None
-        return self._terms[terms_id]
+    def facts(self, data: ConversionIn) -> Facts:
+        """What one event of the batch may be decided on."""
+        click = self.clicks.get(data.click_id) if data.click_id else None
+        code = data.coupon.strip().upper()
+        coupon_owner = self.coupons.get(code) if code else None
+        return Facts(click, coupon_owner, self.partners, self.offers)
 
 
 def pairs(
@@ -98,22 +69,16 @@ def pairs(
 
 def _clicks(session: Session, click_ids: Iterable[str]) -> dict[str, ClickSeen]:
     """The clicks behind the batch's click IDs, with the partner who owns each one's link."""
-    found: dict[str, tuple[int, datetime, str, str]] = {}
-    for chunk in chunks(click_ids):
-        query = select(Click.click_id, Click.link_id, Click.at, Click.visitor, Click.klass)
-        for click_id, link_id, at, visitor, klass in session.execute(
-            query.where(Click.click_id.in_(chunk))
-        ):
-            found[click_id] = (link_id, at, visitor, klass)
+    found = link_queries.click_facts(session, click_ids)
     owners: dict[int, int] = dict(
         pairs(
             session, PartnerLink.link_id, PartnerLink.partner_id, PartnerLink.link_id,
-            (link_id for link_id, *_ in found.values()),
+            (fact.link_id for fact in found.values()),
         )
     )  # fmt: skip
     return {
-        click_id: ClickSeen(click_id, at, visitor, klass, owners.get(link_id))
-        for click_id, (link_id, at, visitor, klass) in found.items()
+        click_id: ClickSeen(click_id, fact.at, fact.visitor, fact.klass, owners.get(fact.link_id))
+        for click_id, fact in found.items()
     }
 
 

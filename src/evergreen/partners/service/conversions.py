@@ -1,28 +1,17 @@
-"""Conversion use cases: record an event once, apply it (earning.py decides what a lead, sale
-or renewal earns; refunds.py reverses or claws back), and log every commission change."""
+"""Conversion use cases: record an event once and apply it. A lead, sale or renewal: load the
+facts, let `rules.decide_commission` decide, store the commissions; a refund or chargeback:
+refunds.py reverses or claws back. Every commission change is logged."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.db import lock_for_writing, utcnow
-from evergreen.links.models import Click
-from evergreen.partners.earning import (
-    ClickSeen,
-    ConversionIn,
-    bonus_fields,
-    check_event,
-    commission_fields,
-    conversion_fields,
-    decide_earning,
-    newest_terms,
-)
-from evergreen.partners.history import log_event
+from evergreen.links import queries as link_queries
 from evergreen.partners.models import (
     Commission,
     Conversion,
@@ -31,16 +20,29 @@ from evergreen.partners.models import (
     Partner,
     PartnerLink,
     Program,
-    TermsVersion,
 )
-from evergreen.partners.refunds import apply_refund
 from evergreen.partners.rules import (
+    ClickSeen,
+    ConversionIn,
     EventType,
+    Facts,
     FraudRules,
-    Terms,
+    check_event,
+    decide_commission,
 )
-from evergreen.partners.service import terms_of
-from evergreen.partners.webhooks import commission_event, emit
+from evergreen.partners.service.commissioning import (
+    attribution_of,
+    bind,
+    bonus_fields,
+    commission_fields,
+    conversion_fields,
+    customer_state,
+    partner_facts,
+    terms_offers,
+)
+from evergreen.partners.service.history import log_event
+from evergreen.partners.service.refunds import apply_refund
+from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["ConversionIn", "Recorded", "log_event", "record_conversion"]
 
@@ -62,46 +64,29 @@ def _announce(session: Session, commission: Commission) -> None:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Queries:
-    """Sources read from the database one query at a time (the single-event path)."""
+def _click(session: Session, click_id: str) -> ClickSeen | None:
+    """The click behind a click ID, with the partner who owns its link (if any)."""
+    fact = link_queries.click_fact(session, click_id)
+    if fact is None:
+        return None
+    owner = session.scalar(
+        select(PartnerLink.partner_id).where(PartnerLink.link_id == fact.link_id)
+    )
+    return ClickSeen(click_id, fact.at, fact.visitor, fact.klass, owner)
 
-    session: Session
-    program: Program
 
-    def click(self, click_id: str) -> ClickSeen | None:
-        row = self.session.execute(
-            select(Click.link_id, Click.at, Click.visitor, Click.klass).where(
-                Click.click_id == click_id
-            )
-        ).first()
-        if row is None:
-            return None
-        owner = self.session.scalar(
-            select(PartnerLink.partner_id).where(PartnerLink.link_id == row.link_id)
-        )
-        return ClickSeen(click_id, row.at, row.visitor, row.klass, owner)
-
-    def coupon_owner(self, code: str) -> int | None:
-        return self.session.scalar(select(Coupon.partner_id).where(Coupon.code == code))
-
-    def partner(self, partner_id: int) -> Partner | None:
-        return self.session.get(Partner, partner_id)
-
-    def terms_in_force(self, group: str, at: datetime) -> int | None:
-        rows = self.session.scalars(
-            select(TermsVersion).where(
-                TermsVersion.program_id == self.program.id,
-                TermsVersion.group.in_(dict.fromkeys((group, ""))),
-                TermsVersion.effective_from <= at,
-            )
-        ).all()
-        row = newest_terms(rows, group, at)
-        return row.id if row is not None else None
-
-    def terms(self, terms_id: int) -> Terms | None:
-        row = self.session.get(TermsVersion, terms_id)
-        return terms_of(row) if row is not None else None
+def _facts(session: Session, program: Program, data: ConversionIn, bound: int | None) -> Facts:
+    """What the event may be decided on: its click, its coupon's owner, the partners either
+    leads to (and the customer's own), and the program's terms."""
+    click = _click(session, data.click_id) if data.click_id else None
+    code = data.coupon.strip().upper()
+    coupon_owner = (
+        session.scalar(select(Coupon.partner_id).where(Coupon.code == code)) if code else None
+    )
+    owner = click.owner if click is not None else None
+    ids = {i for i in (bound, owner, coupon_owner) if i is not None}
+    partners = [p for i in sorted(ids) if (p := session.get(Partner, i)) is not None]
+    return Facts(click, coupon_owner, partner_facts(partners), terms_offers(session, program))
 
 
 def _customer(session: Session, program: Program, data: ConversionIn) -> Customer:
@@ -129,26 +114,30 @@ def _earn(
 ) -> list[Commission]:
     """Attribute a lead/sale/renewal and create the commission it earns (held if suspicious)."""
     customer = _customer(session, program, data)
-    earning = decide_earning(program, data, customer, _Queries(session, program), rules)
+    facts = _facts(session, program, data, customer.partner_id)
+    decision = decide_commission(
+        data, customer_state(customer), facts, attribution_of(program), rules
+    )
+    bind(customer, decision.customer)
     conversion.customer_id = customer.id
-    conversion.status, conversion.note = earning.status, earning.note
-    conversion.partner_id = earning.partner.id if earning.partner is not None else None
-    if earning.due is None:
+    conversion.status, conversion.note = decision.status, decision.note
+    conversion.partner_id = decision.partner.id if decision.partner is not None else None
+    if decision.due is None:
         return []
-    fields = commission_fields(program.id, conversion.id, customer.id, earning)
+    fields = commission_fields(program.id, conversion.id, customer.id, decision)
     earned = Commission(**fields)
     session.add(earned)
     session.flush()
-    note = "; ".join(earning.hold_reasons)
-    log_event(session, earned, "created", actor, amount=earning.due.amount, note=note)
+    note = "; ".join(decision.hold_reasons)
+    log_event(session, earned, "created", actor, amount=decision.due.amount, note=note)
     _announce(session, earned)
     created = [earned]
-    extra_fields = bonus_fields(earning, fields, earned.id)
+    extra_fields = bonus_fields(decision, fields, earned.id)
     if extra_fields is not None:
         extra = Commission(**extra_fields)
         session.add(extra)
         session.flush()
-        log_event(session, extra, "created", actor, amount=earning.bonus)
+        log_event(session, extra, "created", actor, amount=decision.bonus)
         _announce(session, extra)
         created.append(extra)
     return created
@@ -172,7 +161,7 @@ def record_conversion(
     rules: FraudRules | None = None,
 ) -> Recorded:
     """Store a conversion once per idempotency key and apply it; a replay changes nothing."""
-    check_event(program, data)
+    check_event(data, program.currency)
     lock_for_writing(session)  # a refused event must leave nothing behind (see there)
     existing = _by_key(session, program, data.idempotency_key)
     if existing is not None:

@@ -7,13 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import Response
 
-from evergreen.accounts import service as accounts
-from evergreen.accounts.errors import AccountError
-from evergreen.accounts.rules import Role
 from evergreen.partners import service
-from evergreen.partners.rules import PartnerRuleError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import SessionDep, SettingsDep
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -40,6 +37,7 @@ def join(
     session: SessionDep,
     settings: SettingsDep,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     name: FormStr = "",
     email: FormStr = "",
     password: FormStr = "",
@@ -50,13 +48,14 @@ def join(
     context: dict[str, Any] = {"title": "Become a partner", "name": name, "email": email}
     if website:  # a field people never see: only form-filling bots send it
         return render(request, "partners/signup.html", {**context, "done": True})
+    form.on_error(
+        lambda error: render(
+            request,
+            "partners/signup.html",
+            {**context, "error": f"{error.field or 'form'}: {error.message}"},
+            status_code=400,
+        )
+    )
     program = service.default_program(session)
-    try:
-        with session.begin_nested():
-            service.create_partner(session, program, name=name, email=email, status="pending")
-            accounts.create_user(session, email, password, Role.PARTNER)
-    except (PartnerRuleError, AccountError) as exc:
-        field = getattr(exc, "field", None) or "form"
-        context["error"] = f"{field}: {exc.message}"
-        return render(request, "partners/signup.html", context, status_code=400)
+    service.sign_up(session, program, name=name, email=email, password=password)
     return render(request, "partners/signup.html", {**context, "done": True})

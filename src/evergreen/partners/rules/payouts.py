@@ -8,14 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from evergreen.partners.rules_common import (
-    CENT,
-    PartnerRuleError,
-    cents,
-    check_currency,
-    check_money,
-    check_utc,
-)
+from evergreen.money import CENT, cents, check_currency, check_money, check_utc
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = ["Payable", "PayoutLine", "period_of", "plan_payouts"]
 

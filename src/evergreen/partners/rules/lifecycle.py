@@ -8,13 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal, get_args
 
-from evergreen.partners.rules_common import (
-    PartnerRuleError,
-    cents,
-    check_money,
-    check_utc,
-    show_money,
-)
+from evergreen.money import cents, check_money, check_utc, show_money
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
     "ACTIONS",
@@ -22,6 +17,7 @@ __all__ = [
     "Action",
     "RefundEffect",
     "Status",
+    "allowed_actions",
     "approval_due",
     "refund_effect",
     "transition",
@@ -90,6 +86,12 @@ def transition(status: Status, action: Action) -> Status:
             "status", f"cannot {_words(action)} {article} {_words(current)} commission ({hint})"
         )
     return after
+
+
+def allowed_actions(status: Status | str, among: tuple[Action, ...] = ACTIONS) -> list[Action]:
+    """The actions (of `among`, in its order) a commission in this status can take."""
+    current = _status(status)
+    return [action for action in among if (current, action) in _MOVES]
 
 
 def approval_due(created_at: datetime, holding_days: int, now: datetime) -> bool:

@@ -6,15 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from evergreen.partners import service, views_partner, views_program
-from evergreen.partners.models import Partner
-from evergreen.partners.rules import PartnerRuleError
-from evergreen.partners.views_partner import found_partner, page_helpers
-from evergreen.partners.views_queries import figures_by_partner
+from evergreen.errors import InputError
+from evergreen.partners import service
+from evergreen.partners.queries import figures_by_partner
+from evergreen.partners.views import partner as views_partner
+from evergreen.partners.views import program as views_program
+from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -35,15 +36,11 @@ def _list_page(
     session: SessionDep,
     *,
     form: dict[str, str] | None = None,
-    error: PartnerRuleError | None = None,
+    error: InputError | None = None,
     done: str = "",
 ) -> Response:
     program = service.default_program(session)
-    partners = list(
-        session.scalars(
-            select(Partner).where(Partner.program_id == program.id).order_by(Partner.name)
-        )
-    )
+    partners = service.list_partners(session, program, order="name")
     context: dict[str, Any] = {
         "title": "Partners",
         "partners": partners,
@@ -71,6 +68,7 @@ def create_partner(
     session: SessionDep,
     user: DashboardUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     name: FormStr = "",
     email: FormStr = "",
     group: FormStr = "",
@@ -78,13 +76,9 @@ def create_partner(
 ) -> Response:
     """Add a partner, or show the form again with what to fix."""
     program = service.default_program(session)
-    form = {"name": name, "email": email, "group": group, "status": status}
-    try:
-        if len(group.strip()) > 50:
-            raise PartnerRuleError("group", "must be at most 50 characters")
-        service.create_partner(session, program, name=name, email=email, group=group, status=status)
-    except PartnerRuleError as exc:
-        return _list_page(request, session, form=form, error=exc)
+    entered = {"name": name, "email": email, "group": group, "status": status}
+    form.on_error(lambda error: _list_page(request, session, form=entered, error=error))
+    service.create_partner(session, program, name=name, email=email, group=group, status=status)
     return RedirectResponse("/partners?done=created", status_code=303)
 
 
@@ -95,15 +89,14 @@ def set_status(
     session: SessionDep,
     user: DashboardUser,
     _csrf: CsrfProtected,
+    form: FormPageDep,
     status: FormStr = "",
 ) -> Response:
     """Approve, suspend or reinstate a partner, then go back to the list."""
     program = service.default_program(session)
-    partner = found_partner(session, program, partner_id)
-    try:
-        service.set_status(session, partner, status)
-    except PartnerRuleError as exc:
-        return _list_page(request, session, error=exc)
+    partner = service.get_partner(session, program, partner_id)
+    form.on_error(lambda error: _list_page(request, session, error=error))
+    service.set_status(session, partner, status)
     return RedirectResponse(f"/partners?done={partner.status}", status_code=303)
 
 

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from evergreen.partners.rules_common import PartnerRuleError, check_utc
+from evergreen.money import check_utc
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
     "MAX_WINDOW_DAYS",

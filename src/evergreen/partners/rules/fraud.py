@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from evergreen.partners.rules_common import PartnerRuleError, check_utc
+from evergreen.money import check_utc
+from evergreen.partners.rules.errors import PartnerRuleError
 
-__all__ = ["DEFAULT_DISPOSABLE", "FraudRules", "Signals", "fraud_reasons", "normalize_email"]
+__all__ = ["DEFAULT_DISPOSABLE", "FraudRules", "Signals", "fraud_email_key", "fraud_reasons"]
 
 DEFAULT_DISPOSABLE = frozenset(
     {
@@ -56,8 +57,8 @@ class Signals:
     conversion_at: datetime
 
 
-def normalize_email(email: str) -> str:
-    """One mailbox, one spelling: lower case, no +tag, and no dots in a Gmail local part."""
+def fraud_email_key(email: str) -> str:
+    """One mailbox, one key for the self-referral check: no case, no +tag, no Gmail dots."""
     local, at, domain = email.strip().lower().rpartition("@")
     if not at or not local or not domain:
         return email.strip().lower()
@@ -84,7 +85,7 @@ def fraud_reasons(signals: Signals, rules: FraudRules) -> list[str]:
     reasons: list[str] = []
     email = (signals.customer_email or "").strip()
     if rules.self_referral:
-        same_email = bool(email) and normalize_email(email) == normalize_email(
+        same_email = bool(email) and fraud_email_key(email) == fraud_email_key(
             signals.partner_email
         )
         same_visitor = bool(signals.customer_visitor) and (

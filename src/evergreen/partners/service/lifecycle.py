@@ -8,12 +8,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.partners.history import log_event
 from evergreen.partners.models import Commission, Program
-from evergreen.partners.rules import PartnerRuleError, Status, approval_due, transition
-from evergreen.partners.webhooks import commission_event, emit
+from evergreen.partners.rules import (
+    CommissionNotFound,
+    PartnerConflict,
+    PartnerRuleError,
+    Status,
+    approval_due,
+    transition,
+)
+from evergreen.partners.service.history import log_event
+from evergreen.partners.service.webhooks import commission_event, emit
 
-__all__ = ["approve_due", "change_status"]
+__all__ = ["announce_approved", "approve_due", "change_status", "get_commission"]
 
 
 def approve_due(session: Session, program: Program, now: datetime, *, actor: str = "system") -> int:
@@ -36,6 +43,14 @@ def approve_due(session: Session, program: Program, now: datetime, *, actor: str
     return count
 
 
+def get_commission(session: Session, program: Program, commission_id: int) -> Commission:
+    """One of the program's commissions (another program's is not found either)."""
+    commission = session.get(Commission, commission_id)
+    if commission is None or commission.program_id != program.id:
+        raise CommissionNotFound("commission_id", f"no commission with id {commission_id}")
+    return commission
+
+
 def change_status(
     session: Session,
     program: Program,
@@ -48,11 +63,13 @@ def change_status(
     """Hold, release, reject or approve one commission by hand, recording who and why."""
     if action not in ("hold", "release", "reject", "approve"):
         raise PartnerRuleError("action", "must be hold, release, reject or approve")
-    commission = session.get(Commission, commission_id)
-    if commission is None or commission.program_id != program.id:
-        raise PartnerRuleError("commission_id", f"no commission with id {commission_id}")
+    commission = get_commission(session, program, commission_id)
     before = commission.status
-    commission.status = transition(Status(before), action).value  # type: ignore[arg-type]
+    try:
+        after = transition(Status(before), action)  # type: ignore[arg-type]
+    except PartnerRuleError as exc:  # the request is fine; the commission's state forbids it
+        raise PartnerConflict(exc.field, exc.message) from None
+    commission.status = after.value
     log_event(session, commission, action, actor, before=before, note=note)
     if commission.status == Status.APPROVED.value:
         commission.approved_at = utcnow()

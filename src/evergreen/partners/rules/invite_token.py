@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from evergreen.partners.rules_common import PartnerRuleError, check_utc
+from evergreen.money import check_utc
+from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
     "INVITE_DAYS",

@@ -1,0 +1,77 @@
+"""The partner program's use cases: load, decide with the rules, store, announce."""
+
+from __future__ import annotations
+
+from evergreen.partners.service.conversions import ConversionIn, Recorded, record_conversion
+from evergreen.partners.service.conversions_batch import record_conversions
+from evergreen.partners.service.invitations import (
+    accept_invitation,
+    account_exists,
+    issue_invite,
+    usable_invitation,
+)
+from evergreen.partners.service.lifecycle import approve_due, change_status, get_commission
+from evergreen.partners.service.partners import (
+    add_coupon,
+    assign_link,
+    create_partner,
+    default_program,
+    get_partner,
+    list_partners,
+    partner_for_user,
+    program_of,
+    set_status,
+    sign_up,
+)
+from evergreen.partners.service.payouts import (
+    create_payout,
+    export_payout,
+    mark_paid,
+    statement,
+)
+from evergreen.partners.service.terms import TermsDraft, add_terms, terms_of
+from evergreen.partners.service.webhooks import (
+    add_endpoint,
+    delete_endpoint,
+    deliver_due,
+    list_endpoints,
+    recent_deliveries,
+    set_active,
+)
+
+__all__ = [
+    "ConversionIn",
+    "Recorded",
+    "TermsDraft",
+    "accept_invitation",
+    "account_exists",
+    "add_coupon",
+    "add_endpoint",
+    "add_terms",
+    "approve_due",
+    "assign_link",
+    "change_status",
+    "create_partner",
+    "create_payout",
+    "default_program",
+    "delete_endpoint",
+    "deliver_due",
+    "export_payout",
+    "get_commission",
+    "get_partner",
+    "issue_invite",
+    "list_endpoints",
+    "list_partners",
+    "mark_paid",
+    "partner_for_user",
+    "program_of",
+    "recent_deliveries",
+    "record_conversion",
+    "record_conversions",
+    "set_active",
+    "set_status",
+    "sign_up",
+    "statement",
+    "terms_of",
+    "usable_invitation",
+]
