@@ -24,37 +24,27 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.partners import (
-        portal,
-        signup,
-        views,
-        views_earnings,
-        views_invite,
-        views_networks,
-        views_webhooks,
-    )
+    from evergreen.partners import portal, signup, views, views_invite, views_webhooks
 
     return [
         portal.router,
         signup.router,
         views_invite.router,
-        views_earnings.router,
-        views_networks.router,
         views_webhooks.router,
         views.router,
     ]
 
 
 def _api() -> Sequence[APIRouter]:
-    from evergreen.partners import api, networks_api, webhooks_api
+    from evergreen.partners import api, webhooks_api
 
-    return [webhooks_api.router, api.router, networks_api.router]
+    return [webhooks_api.router, api.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.partners import cli
 
-    return [("partners", cli.app), ("networks", cli.networks_app)]
+    return [("partners", cli.app)]
 
 
 def _tasks(queue: Huey, settings: Settings) -> None:
@@ -66,7 +56,7 @@ def _tasks(queue: Huey, settings: Settings) -> None:
 AREA = Area(
     name="partners",
     nav=NavEntry(
-        "partners", "Partners", "Your affiliate program and your network commissions.", order=20
+        "partners", "Partners", "Your affiliate program: partners, commissions, payouts.", order=20
     ),
     models=_models,
     pages=_pages,
