@@ -24,30 +24,27 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.partners import views_earnings, views_networks
     from evergreen.partners.views import invite, partners, portal, signup, webhooks
 
     return [
         portal.router,
         signup.router,
         invite.router,
-        views_earnings.router,
-        views_networks.router,
         webhooks.router,
         partners.router,
     ]
 
 
 def _api() -> Sequence[APIRouter]:
-    from evergreen.partners import api, networks_api, webhooks_api
+    from evergreen.partners import api, webhooks_api
 
-    return [webhooks_api.router, api.router, networks_api.router]
+    return [webhooks_api.router, api.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.partners import cli
 
-    return [("partners", cli.app), ("networks", cli.networks_app)]
+    return [("partners", cli.app)]
 
 
 def _tasks(queue: Huey, settings: Settings) -> None:
@@ -59,7 +56,7 @@ def _tasks(queue: Huey, settings: Settings) -> None:
 AREA = Area(
     name="partners",
     nav=NavEntry(
-        "partners", "Partners", "Your affiliate program and your network commissions.", order=20
+        "partners", "Partners", "Your affiliate program: partners, commissions, payouts.", order=20
     ),
     models=_models,
     pages=_pages,

@@ -1,4 +1,4 @@
-"""`evergreen partners …` and `evergreen networks …`: payouts, statements, approvals, imports."""
+"""`evergreen partners …`: payouts, statements, approvals."""
 
 from __future__ import annotations
 
@@ -12,18 +12,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evergreen.console import err, failure, migrated_database
+from evergreen.console import err, migrated_database
 from evergreen.db import utcnow
-from evergreen.partners import networks, service
+from evergreen.partners import service
 
-__all__ = ["app", "networks_app"]
+__all__ = ["app"]
 
 app = typer.Typer(
     help="Your affiliate program: partners, approvals, payouts, statements.", no_args_is_help=True
 )
 payout_app = typer.Typer(help="Payout batches.", no_args_is_help=True)
 app.add_typer(payout_app, name="payout")
-networks_app = typer.Typer(help="Your own affiliate income from networks.", no_args_is_help=True)
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file (default: stdout).")]
 
 
@@ -137,30 +136,3 @@ def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
     finally:
         db.dispose()
     typer.echo(f"Payout {payout_id} marked paid.")
-
-
-@networks_app.command("import")
-def import_report(
-    network_id: Annotated[int, typer.Argument(help="The network's id.")],
-    file: Annotated[Path, typer.Argument(help="The network's commission report (CSV).")],
-) -> None:
-    """Import a commission report with the network's saved column mapping (re-importable)."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise failure(f"cannot read {file}: {exc}") from None
-    db = migrated_database()
-    try:
-        with db.session() as session:
-            try:
-                network = networks.get_network(session, network_id)
-            except networks.NetworkNotFound as exc:
-                raise failure(str(exc)) from None
-            result = networks.import_report(session, network, text, utcnow())
-    finally:
-        db.dispose()
-    typer.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
-    for line, field, message in result.errors:
-        err.print(f"[yellow]Skipped[/] line {line}: {field}: {message}", soft_wrap=True)
-    if result.errors:
-        raise typer.Exit(1)

@@ -14,10 +14,10 @@ from evergreen.db import Database
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.ingest import ClickPolicy, ingest_records
-from evergreen.partners import networks
-from evergreen.partners.models import Earning, EarningEvent, Network
-from evergreen.partners.networks_earnings import earnings
-from evergreen.partners.networks_rules import NetworkRuleError
+from evergreen.networks import service as networks
+from evergreen.networks.models import EarningEvent, Network, NetworkEarning
+from evergreen.networks.queries import earnings
+from evergreen.networks.rules import NetworkRuleError
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -55,7 +55,7 @@ def test_a_replayed_postback_is_one_earning(db: Database) -> None:
         ids = {networks.receive_postback(session, network, _pb("o1"), T0).earning.id  # type: ignore[union-attr]
                for _ in range(100)}  # fmt: skip
         assert len(ids) == 1
-        assert session.scalar(select(func.count()).select_from(Earning)) == 1
+        assert session.scalar(select(func.count()).select_from(NetworkEarning)) == 1
         assert session.scalar(select(func.count()).select_from(EarningEvent)) == 1
 
 
@@ -64,7 +64,7 @@ def test_statuses_move_by_postback_and_reversed_is_final(db: Database) -> None:
         network = _network(session)
         for status in ("pending", "approved", "pending", "reversed", "approved"):
             networks.receive_postback(session, network, _pb("o1", status), T0)
-        earning = session.scalars(select(Earning)).one()
+        earning = session.scalars(select(NetworkEarning)).one()
         assert earning.status == "reversed"
         assert "final" in earning.note
         moves = session.scalars(select(EarningEvent.to_status).order_by(EarningEvent.id)).all()
@@ -151,7 +151,7 @@ def test_report_import_is_idempotent_and_names_bad_lines(db: Database) -> None:
         approved = report.replace("r1,5.00,pending", "r1,5.00,approved")
         second = networks.import_report(session, network, approved, T0)
         assert (second.created, second.updated, second.unchanged) == (0, 1, 1)
-        assert session.scalar(select(func.count()).select_from(Earning)) == 2
+        assert session.scalar(select(func.count()).select_from(NetworkEarning)) == 2
         months = {r.key: r for r in earnings(session, "month")}
         assert months["2026-03"].approved == Decimal("5.00")
         assert months["2026-03"].clicks == 1
@@ -164,7 +164,7 @@ def test_report_import_is_idempotent_and_names_bad_lines(db: Database) -> None:
 def test_networks_and_links_are_checked(db: Database) -> None:
     with db.session() as session:
         network = _network(session)
-        with pytest.raises(NetworkRuleError, match="already exists"):
+        with pytest.raises(networks.NetworkNameTaken, match="already exists"):
             networks.create_network(session, "Impact")
         links.create_link(session, LinkDraft(destination="https://me.example/", slug="mine"))
         with pytest.raises(NetworkRuleError, match="affiliate"):

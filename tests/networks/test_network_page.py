@@ -14,8 +14,8 @@ from evergreen.db import Database
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.ingest import ClickPolicy, ingest_records
-from evergreen.partners import networks
-from evergreen.partners.models import Earning, Network, NetworkLink
+from evergreen.networks import service as networks
+from evergreen.networks.models import Network, NetworkEarning, NetworkLink
 from tests.http_helpers import csrf_from, sign_in
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
@@ -134,7 +134,7 @@ def test_a_saved_postback_mapping_reads_the_next_postback(
     assert postback.status_code == 200, postback.text
     assert postback.json()["matched"] is True
     with db.session() as session:
-        earning = session.scalars(select(Earning)).one()
+        earning = session.scalars(select(NetworkEarning)).one()
         assert (earning.order_id, earning.status) == ("T-1", "approved")
         assert earning.commission == Decimal("4.20")
     page = client.get(f"/partners/earnings/networks/{network_id}")
@@ -208,7 +208,7 @@ def test_an_uploaded_report_imports_with_the_saved_columns_and_again_changes_not
         in _upload(client, network_id, token, moved.encode()).text
     )
     with db.session() as session:
-        rows = {e.order_id: e for e in session.scalars(select(Earning))}
+        rows = {e.order_id: e for e in session.scalars(select(NetworkEarning))}
     assert set(rows) == {"R-1", "R-2"}
     assert rows["R-1"].matched
     assert rows["R-1"].link_id is not None
@@ -246,7 +246,7 @@ def test_bad_reports_and_report_columns_say_what_to_fix(
     assert no_file.status_code == 400
     assert "choose the network" in no_file.text
     with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(Earning)) == 0
+        assert session.scalar(select(func.count()).select_from(NetworkEarning)) == 0
 
 
 def test_the_owner_attaches_affiliate_links_by_slug(

@@ -6,13 +6,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
-from evergreen.partners import networks
-from evergreen.partners.networks_earnings import earnings
-from evergreen.partners.networks_rules import NetworkRuleError
+from evergreen.networks import queries, service
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -32,16 +31,22 @@ def _month_bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _context(session: SessionDep, by: str) -> dict[str, Any]:
     breakdown = by if by in _BREAKDOWNS else "link"
-    months = [row.to_dict() for row in earnings(session, "month")]
+    months = [row.to_dict() for row in queries.earnings(session, "month")]
     return {
         "title": "Affiliate income",
-        "networks": networks.list_networks(session),
+        "networks": queries.list_networks(session),
         "months": _month_bars(months),
         "by": breakdown,
         "breakdowns": _BREAKDOWNS,
-        "rows": [row.to_dict() for row in earnings(session, breakdown)],
-        "unmatched": networks.list_earnings(session, matched=False, limit=50),
+        "rows": [row.to_dict() for row in queries.earnings(session, breakdown)],
+        "unmatched": queries.list_earnings(session, matched=False, limit=50),
     }
+
+
+@router.get("/networks")
+def area_home(user: DashboardUser) -> Response:
+    """The area's address in the navigation: its pages live under the income page."""
+    return RedirectResponse("/partners/earnings", status_code=303)
 
 
 @router.get("/partners/earnings")
@@ -49,7 +54,7 @@ def earnings_page(
     request: Request, session: SessionDep, user: DashboardUser, by: str = "link"
 ) -> Response:
     """Earnings by month (chart) and by link, channel, sub-ID or network, with EPC."""
-    return render(request, "partners/admin_earnings.html", _context(session, by))
+    return render(request, "networks/earnings.html", _context(session, by))
 
 
 @router.post("/partners/earnings/networks")
@@ -58,15 +63,20 @@ def add_network(
     session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    page: FormPageDep,
     name: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "network",
 ) -> Response:
     """Owner only: add a network and show its postback URL with the secret, this once."""
-    try:
-        network, secret = networks.create_network(session, name, kind=kind)
-    except NetworkRuleError as exc:
-        context = {**_context(session, "link"), "error": f"{exc.field}: {exc.message}"}
-        return render(request, "partners/admin_earnings.html", context, status_code=400)
+    page.on_error(
+        lambda error: render(
+            request,
+            "networks/earnings.html",
+            {**_context(session, "link"), "error": f"{error.field}: {error.message}"},
+            status_code=400,
+        )
+    )
+    network, secret = service.create_network(session, name, kind=kind)
     base = request.app.state.settings.base_url
     context = _context(session, "link")
     context["created"] = {
@@ -74,4 +84,4 @@ def add_network(
         "name": network.name,
         "postback_url": f"{base}/api/v1/networks/{network.id}/postback?secret={secret}",
     }
-    return render(request, "partners/admin_earnings.html", context)
+    return render(request, "networks/earnings.html", context)

@@ -26,6 +26,12 @@ def test_postbacks_reports_and_earnings_over_http(
     created = client.post("/api/v1/networks", json=body, headers=staff)
     assert created.status_code == 201
     network_id, secret = created.json()["id"], created.json()["postback_secret"]
+    taken = client.post("/api/v1/networks", json=body, headers=staff)
+    assert taken.status_code == 409
+    assert taken.json() == {"detail": "a network named 'Awin' already exists"}
+    missing = client.post("/api/v1/networks/999/links", json={"slug": "amz"}, headers=staff)
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": "No network with ID 999."}
     listed = client.get("/api/v1/networks", headers=staff).json()
     assert "postback_secret" not in listed[0]
     assigned = client.post(

@@ -16,9 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.links.models import Click, Link
-from evergreen.partners.models import Earning, EarningEvent, Network, NetworkLink
-from evergreen.partners.networks_rules import (
+from evergreen.errors import Conflict, NotFound
+from evergreen.links import queries as links_queries
+from evergreen.links import service as links_service
+from evergreen.networks.models import EarningEvent, Network, NetworkEarning, NetworkLink
+from evergreen.networks.queries import click_sub
+from evergreen.networks.rules import (
     DEFAULT_POSTBACK_MAPPING,
     DEFAULT_REPORT_MAPPING,
     DEFAULT_STATUS_VALUES,
@@ -36,16 +39,13 @@ from evergreen.partners.networks_rules import (
 
 __all__ = [
     "ImportResult",
+    "NetworkNameTaken",
     "NetworkNotFound",
     "Received",
     "assign_link",
     "create_network",
     "get_network",
     "import_report",
-    "list_earnings",
-    "list_networks",
-    "network_earnings",
-    "network_links",
     "new_postback_secret",
     "receive_postback",
     "save_postback_mapping",
@@ -55,18 +55,25 @@ __all__ = [
 _RAW_LIMIT = 50
 
 
-class NetworkNotFound(LookupError):
+class NetworkNotFound(NotFound):
     """No network with that ID."""
 
     def __init__(self, network_id: int) -> None:
-        super().__init__(f"No network with ID {network_id}.")
+        super().__init__("network_id", f"No network with ID {network_id}.")
+
+
+class NetworkNameTaken(Conflict):
+    """Names are unique: pages and reports tell networks apart by them."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("name", f"a network named {name!r} already exists")
 
 
 @dataclass(frozen=True)
 class Received:
     """What a postback did: the earning it is stored as, and whether it matched a click."""
 
-    earning: Earning | None
+    earning: NetworkEarning | None
     stored: bool
     matched: bool
     note: str = ""
@@ -99,7 +106,7 @@ def create_network(
     if kind not in KINDS:
         raise NetworkRuleError("kind", f"must be one of {', '.join(KINDS)}")
     if session.scalar(select(Network.id).where(Network.name == clean)) is not None:
-        raise NetworkRuleError("name", f"a network named {clean!r} already exists")
+        raise NetworkNameTaken(clean)
     secret = secrets.token_hex(24)
     network = Network(
         name=clean,
@@ -114,7 +121,7 @@ def create_network(
             session.add(network)
             session.flush()
     except IntegrityError:
-        raise NetworkRuleError("name", f"a network named {clean!r} already exists") from None
+        raise NetworkNameTaken(clean) from None
     return network, secret
 
 
@@ -126,26 +133,12 @@ def get_network(session: Session, network_id: int) -> Network:
     return network
 
 
-def list_networks(session: Session) -> list[Network]:
-    """Every network, by name."""
-    return list(session.scalars(select(Network).order_by(Network.name)))
-
-
-def list_earnings(
-    session: Session, *, matched: bool | None = None, limit: int = 100
-) -> list[Earning]:
-    """The latest earnings first; matched=False gives the ones to review."""
-    query = select(Earning).order_by(Earning.occurred_at.desc(), Earning.id.desc()).limit(limit)
-    if matched is not None:
-        query = query.where(Earning.matched.is_(matched))
-    return list(session.scalars(query))
-
-
 def assign_link(session: Session, network: Network, slug: str) -> NetworkLink:
     """Make an outbound affiliate link earn for this network (moving it from another one)."""
-    link = session.scalar(select(Link).where(Link.slug == slug.strip()))
-    if link is None:
-        raise NetworkRuleError("slug", f"no link with slug {slug!r}")
+    try:
+        link = links_service.get_link(session, slug)
+    except links_service.LinkNotFound:
+        raise NetworkRuleError("slug", f"no link with slug {slug!r}") from None
     if link.kind != "affiliate":
         raise NetworkRuleError(
             "slug", f"link {slug!r} points to your own pages; set its kind to 'affiliate' first"
@@ -189,47 +182,24 @@ def new_postback_secret(session: Session, network: Network) -> str:
     return secret
 
 
-def network_links(session: Session, network: Network) -> list[Link]:
-    """The outbound affiliate links that earn for this network, by slug."""
-    query = (
-        select(Link)
-        .join(NetworkLink, NetworkLink.link_id == Link.id)
-        .where(NetworkLink.network_id == network.id)
-        .order_by(Link.slug)
-    )
-    return list(session.scalars(query))
-
-
-def network_earnings(
-    session: Session, network: Network, limit: int = 50
-) -> list[tuple[Earning, str | None]]:
-    """This network's latest earnings, each with the slug of the link its click came through."""
-    query = (
-        select(Earning, Link.slug)
-        .outerjoin(Link, Link.id == Earning.link_id)
-        .where(Earning.network_id == network.id)
-        .order_by(Earning.occurred_at.desc(), Earning.id.desc())
-        .limit(limit)
-    )
-    return [(earning, slug) for earning, slug in session.execute(query)]
-
-
 def _raw(params: Mapping[str, str]) -> dict[str, Any]:
     """The received fields, minus the secret, bounded so a hostile postback cannot bloat a row."""
     items = [(k, v) for k, v in params.items() if k != "secret"][:_RAW_LIMIT]
     return {str(k)[:100]: str(v)[:500] for k, v in items}
 
 
-def _match(session: Session, click_id: str) -> tuple[Click | None, str]:
+def _match(session: Session, click_id: str) -> tuple[links_queries.ClickFact | None, str]:
     if not click_id:
         return None, "no click ID in the report"
-    click = session.scalar(select(Click).where(Click.click_id == click_id[:32]))
+    click = links_queries.click_fact(session, click_id[:32])
     if click is None:
         return None, f"click ID {click_id!r} matches no click"
     return click, ""
 
 
-def _event(session: Session, earning: Earning, before: str, source: str, now: datetime) -> None:
+def _event(
+    session: Session, earning: NetworkEarning, before: str, source: str, now: datetime
+) -> None:
     session.add(
         EarningEvent(
             earning_id=earning.id, at=now, from_status=before, to_status=earning.status,
@@ -238,7 +208,7 @@ def _event(session: Session, earning: Earning, before: str, source: str, now: da
     )  # fmt: skip
 
 
-def _fill(session: Session, earning: Earning, reported: Reported, now: datetime) -> None:
+def _fill(session: Session, earning: NetworkEarning, reported: Reported, now: datetime) -> None:
     """Copy a good report onto an earning and match its click."""
     click, why = _match(session, reported.click_id)
     earning.click_id = reported.click_id
@@ -250,7 +220,7 @@ def _fill(session: Session, earning: Earning, reported: Reported, now: datetime)
     earning.valid = True
     earning.matched = click is not None
     earning.link_id = click.link_id if click is not None else None
-    earning.sub = dict(click.sub or {}) if click is not None else {}
+    earning.sub = click_sub(session, click.click_id) if click is not None else {}
     earning.note = why
 
 
@@ -261,14 +231,14 @@ def _store(
     raw: dict[str, Any],
     source: str,
     now: datetime,
-) -> tuple[Earning, str]:
+) -> tuple[NetworkEarning, str]:
     """Create or move the earning for one order; returns it and what happened."""
-    query = select(Earning).where(
-        Earning.network_id == network.id, Earning.order_id == reported.order_id
+    query = select(NetworkEarning).where(
+        NetworkEarning.network_id == network.id, NetworkEarning.order_id == reported.order_id
     )
     earning = session.scalar(query)
     if earning is None:
-        earning = Earning(
+        earning = NetworkEarning(
             network_id=network.id, order_id=reported.order_id, source=source, raw=raw,
             created_at=now, updated_at=now,
         )  # fmt: skip
@@ -302,7 +272,8 @@ def _store(
             click, _why = _match(session, reported.click_id)
             if click is not None:
                 earning.click_id, earning.link_id = reported.click_id, click.link_id
-                earning.sub, earning.matched, earning.note = dict(click.sub or {}), True, ""
+                earning.sub = click_sub(session, click.click_id)
+                earning.matched, earning.note = True, ""
         _event(session, earning, before, source, now)
         return earning, "updated"
     if decision.action == "ignore":
@@ -312,19 +283,21 @@ def _store(
 
 def _unreadable(
     session: Session, network: Network, raw: dict[str, Any], error: NetworkRuleError, now: datetime
-) -> Earning | None:
+) -> NetworkEarning | None:
     """Keep a postback that could not be read, for review; figures leave it out."""
     mapping = network.postback_mapping or DEFAULT_POSTBACK_MAPPING
     order_id = str(raw.get(mapping.get("order_id", ""), "")).strip()[:200]
     if not order_id:
         digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:24]
         order_id = f"unread-{digest}"  # a replay of the same bad postback lands on the same row
-    query = select(Earning).where(Earning.network_id == network.id, Earning.order_id == order_id)
+    query = select(NetworkEarning).where(
+        NetworkEarning.network_id == network.id, NetworkEarning.order_id == order_id
+    )
     earning = session.scalar(query)
     if earning is not None:
         return earning if not earning.valid else None
     click_id = str(raw.get(mapping.get("click_id", ""), "")).strip()[:64]
-    earning = Earning(
+    earning = NetworkEarning(
         network_id=network.id, order_id=order_id, click_id=click_id, commission=0,
         status="pending", occurred_at=now, source="postback", matched=False, valid=False,
         note=f"unreadable: {error}"[:300], raw=raw, created_at=now, updated_at=now,

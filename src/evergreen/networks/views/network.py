@@ -6,23 +6,24 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.partners import networks
-from evergreen.partners.models import Network
-from evergreen.partners.networks_rules import (
+from evergreen.money import show_money
+from evergreen.networks import queries, service
+from evergreen.networks.models import Network
+from evergreen.networks.rules import (
     DEFAULT_POSTBACK_MAPPING,
     FIELDS,
     REPORT_FIELDS,
     EarningStatus,
     NetworkRuleError,
 )
-from evergreen.partners.rules_common import show_money
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -50,11 +51,11 @@ async def _text_fields(request: Request) -> dict[str, str]:
 TextFields = Annotated[dict[str, str], Depends(_text_fields)]
 
 
-def _network(session: Session, network_id: int) -> Network:
-    try:
-        return networks.get_network(session, network_id)
-    except networks.NetworkNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+def _network(session: SessionDep, network_id: int) -> Network:
+    return service.get_network(session, network_id)
+
+
+NetworkDep = Annotated[Network, Depends(_network)]
 
 
 def _mapping(form: Mapping[str, str], fields: tuple[str, ...]) -> dict[str, str]:
@@ -128,64 +129,66 @@ def _page(
         "statuses": [status.value for status in EarningStatus],
         "postback_form": {**network.postback_mapping, **_word_boxes(network.status_values)},
         "report_form": dict(network.report_mapping),
-        "links": networks.network_links(session, network),
-        "earnings": networks.network_earnings(session, network),
+        "links": queries.network_links(session, network),
+        "earnings": queries.network_earnings(session, network),
         "errors": {},
         "max_mb": MAX_REPORT_BYTES // (1024 * 1024),
         "money": show_money,
         **extra,
     }
-    return render(request, "partners/admin_network.html", context, status_code=status_code)
+    return render(request, "networks/network.html", context, status_code=status_code)
 
 
 @router.get("/{network_id:int}")
 def network_page(
-    request: Request, network_id: int, session: SessionDep, user: DashboardUser, done: str = ""
+    request: Request, user: DashboardUser, network: NetworkDep, session: SessionDep, done: str = ""
 ) -> Response:
     """One network: how it reports to us, the links that earn for it, and what it reported."""
-    return _page(request, session, _network(session, network_id), done=_DONE.get(done, ""))
+    return _page(request, session, network, done=_DONE.get(done, ""))
 
 
 @router.post("/{network_id:int}/postback-mapping")
 def save_postback_mapping(
     request: Request,
-    network_id: int,
-    session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    network: NetworkDep,
+    session: SessionDep,
     form: TextFields,
+    page: FormPageDep,
 ) -> Response:
     """Owner only: which query parameter carries each field, and what status words mean."""
-    network = _network(session, network_id)
-    try:
-        networks.save_postback_mapping(
-            session, network, _mapping(form, FIELDS), _status_words(form)
+    page.on_error(
+        lambda error: _page(
+            request,
+            session,
+            network,
+            status_code=400,
+            postback_form=form,
+            errors={"postback": error},
         )
-    except NetworkRuleError as exc:
-        return _page(
-            request, session, network, status_code=400,
-            postback_form=form, errors={"postback": exc},
-        )  # fmt: skip
+    )
+    service.save_postback_mapping(session, network, _mapping(form, FIELDS), _status_words(form))
     return RedirectResponse(f"{router.prefix}/{network.id}?done=postback", status_code=303)
 
 
 @router.post("/{network_id:int}/report-mapping")
 def save_report_mapping(
     request: Request,
-    network_id: int,
-    session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    network: NetworkDep,
+    session: SessionDep,
     form: TextFields,
+    page: FormPageDep,
 ) -> Response:
     """Owner only: the column names of this network's CSV reports."""
-    network = _network(session, network_id)
-    try:
-        networks.save_report_mapping(session, network, _mapping(form, REPORT_FIELDS))
-    except NetworkRuleError as exc:
-        return _page(
-            request, session, network, status_code=400, report_form=form, errors={"report": exc}
+    page.on_error(
+        lambda error: _page(
+            request, session, network, status_code=400, report_form=form, errors={"report": error}
         )
+    )
+    service.save_report_mapping(session, network, _mapping(form, REPORT_FIELDS))
     return RedirectResponse(f"{router.prefix}/{network.id}?done=report", status_code=303)
 
 
@@ -209,19 +212,18 @@ def _report_text(file: UploadFile | None) -> str:
 @router.post("/{network_id:int}/reports")
 def import_report(
     request: Request,
-    network_id: int,
-    session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    network: NetworkDep,
+    session: SessionDep,
+    page: FormPageDep,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Owner only: import a CSV report with the saved columns; importing it twice is safe."""
-    network = _network(session, network_id)
-    try:
-        text = _report_text(file)
-    except NetworkRuleError as exc:
-        return _page(request, session, network, status_code=400, errors={"upload": exc})
-    result = networks.import_report(session, network, text, utcnow())
+    page.on_error(
+        lambda error: _page(request, session, network, status_code=400, errors={"upload": error})
+    )
+    result = service.import_report(session, network, _report_text(file), utcnow())
     stored = result.created + result.updated + result.unchanged
     return _page(
         request, session, network, status_code=200 if stored else 400,
@@ -232,26 +234,31 @@ def import_report(
 @router.post("/{network_id:int}/links")
 def attach_link(
     request: Request,
-    network_id: int,
-    session: SessionDep,
     user: OwnerUser,
     _csrf: CsrfProtected,
+    network: NetworkDep,
+    session: SessionDep,
+    page: FormPageDep,
     slug: Annotated[str, Form()] = "",
 ) -> Response:
     """Owner only: make an outbound affiliate link earn for this network."""
-    network = _network(session, network_id)
-    try:
-        networks.assign_link(session, network, slug)
-    except NetworkRuleError as exc:
-        return _page(request, session, network, status_code=400, slug=slug, errors={"link": exc})
+    page.on_error(
+        lambda error: _page(
+            request, session, network, status_code=400, slug=slug, errors={"link": error}
+        )
+    )
+    service.assign_link(session, network, slug)
     return RedirectResponse(f"{router.prefix}/{network.id}?done=link", status_code=303)
 
 
 @router.post("/{network_id:int}/secret")
 def new_secret(
-    request: Request, network_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+    request: Request,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    network: NetworkDep,
+    session: SessionDep,
 ) -> Response:
     """Owner only: replace a lost postback secret and show the new URL, this once."""
-    network = _network(session, network_id)
-    secret = networks.new_postback_secret(session, network)
+    secret = service.new_postback_secret(session, network)
     return _page(request, session, network, secret_url=_postback_url(request, network, secret))

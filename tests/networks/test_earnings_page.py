@@ -43,6 +43,16 @@ def test_owner_adds_a_network_and_sees_postbacks(
     assert "<svg" in again.text
 
 
+def test_the_areas_navigation_entry_leads_to_the_income_page(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    sign_in(client, people["staff"])
+    assert 'href="/networks"' in client.get("/").text
+    moved = client.get("/networks", follow_redirects=False)
+    assert moved.status_code == 303
+    assert moved.headers["location"] == "/partners/earnings"
+
+
 def test_staff_see_income_but_only_the_owner_adds_networks(
     client: TestClient, people: dict[str, str]
 ) -> None:

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from evergreen.errors import InputError
-from evergreen.partners.networks_rules import (
+from evergreen.networks.rules import (
     DEFAULT_POSTBACK_MAPPING as PB,
 )
-from evergreen.partners.networks_rules import (
+from evergreen.networks.rules import (
     DEFAULT_REPORT_MAPPING,
     DEFAULT_STATUS_VALUES,
     FIELDS,

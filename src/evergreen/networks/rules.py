@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 
-from evergreen.partners.rules_common import PartnerRuleError, cents, check_currency
+from evergreen.errors import InputError
+from evergreen.money import cents, check_currency
 
 __all__ = [
     "DEFAULT_POSTBACK_MAPPING",
@@ -55,7 +56,7 @@ _PERCENT = Decimal("0.01")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
-class NetworkRuleError(PartnerRuleError):
+class NetworkRuleError(InputError):
     """A network's value that breaks a rule; `field` names what to fix."""
 
 
@@ -182,7 +183,7 @@ def parse_reported(
     currency_text = _text(values, mapping, "currency") or default_currency
     try:
         currency = check_currency("currency", currency_text)
-    except PartnerRuleError as exc:
+    except InputError as exc:
         raise NetworkRuleError("currency", exc.message) from None
     word = _text(values, mapping, "status").lower() or "pending"
     words = {k.lower(): v for k, v in status_values.items()}

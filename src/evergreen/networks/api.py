@@ -12,12 +12,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
-from evergreen.partners import networks
-from evergreen.partners.models import Earning, Network
-from evergreen.partners.networks_earnings import earnings
-from evergreen.partners.networks_rules import NetworkRuleError, secret_matches
+from evergreen.networks import queries, service
+from evergreen.networks.models import Network, NetworkEarning
+from evergreen.networks.rules import secret_matches
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -27,10 +25,10 @@ _REPORT_LIMIT = 20 * 1024 * 1024
 
 
 def _network(session: SessionDep, network_id: int) -> Network:
-    try:
-        return networks.get_network(session, network_id)
-    except networks.NetworkNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    return service.get_network(session, network_id)
+
+
+NetworkDep = Annotated[Network, Depends(_network)]
 
 
 class NetworkIn(BaseModel):
@@ -52,19 +50,16 @@ def _out(row: Network) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("")
+@router.get("", operation_id="list_networks")
 def list_networks(session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
     """Every network (secrets are never shown again)."""
-    return [_out(row) for row in networks.list_networks(session)]
+    return [_out(row) for row in queries.list_networks(session)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, operation_id="create_network")
 def create_network(body: NetworkIn, session: SessionDep, user: ApiStaff) -> dict[str, Any]:
     """Add a network; the response carries its postback secret, shown this once only."""
-    try:
-        row, secret = networks.create_network(session, **body.model_dump())
-    except NetworkRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    row, secret = service.create_network(session, **body.model_dump())
     out = _out(row)
     out["postback_secret"] = secret
     out["postback_url"] = f"/api/v1/networks/{row.id}/postback?secret={secret}"
@@ -77,16 +72,12 @@ class SlugIn(BaseModel):
     slug: str = Field(min_length=1, max_length=64)
 
 
-@router.post("/{network_id}/links", status_code=201)
+@router.post("/{network_id}/links", status_code=201, operation_id="assign_network_link")
 def assign_link(
-    network_id: int, body: SlugIn, session: SessionDep, user: ApiStaff
+    user: ApiStaff, network: NetworkDep, body: SlugIn, session: SessionDep
 ) -> dict[str, Any]:
     """Make an affiliate link earn for this network."""
-    network = _network(session, network_id)
-    try:
-        row = networks.assign_link(session, network, body.slug)
-    except NetworkRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    row = service.assign_link(session, network, body.slug)
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
 
 
@@ -97,42 +88,33 @@ class PostbackMappingIn(BaseModel):
     status_values: dict[str, str]
 
 
-@router.put("/{network_id}/postback-mapping")
+@router.put("/{network_id}/postback-mapping", operation_id="save_network_postback_mapping")
 def save_postback_mapping(
-    network_id: int, body: PostbackMappingIn, session: SessionDep, user: ApiStaff
+    user: ApiStaff, network: NetworkDep, body: PostbackMappingIn, session: SessionDep
 ) -> dict[str, Any]:
     """Replace how this network's postbacks are read (both parts checked before either is saved)."""
-    network = _network(session, network_id)
-    try:
-        saved = networks.save_postback_mapping(
-            session, network, body.postback_mapping, body.status_values
-        )
-    except NetworkRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    saved = service.save_postback_mapping(
+        session, network, body.postback_mapping, body.status_values
+    )
     return _out(saved)
 
 
-@router.post("/{network_id}/secret")
-def new_postback_secret(network_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+@router.post("/{network_id}/secret", operation_id="renew_network_postback_secret")
+def new_postback_secret(user: ApiOwner, network: NetworkDep, session: SessionDep) -> dict[str, Any]:
     """Owner only: replace the postback secret; the new URL is shown this once."""
-    network = _network(session, network_id)
-    secret = networks.new_postback_secret(session, network)
+    secret = service.new_postback_secret(session, network)
     return {
         **_out(network),
         "postback_url": f"/api/v1/networks/{network.id}/postback?secret={secret}",
     }
 
 
-@router.put("/{network_id}/report-mapping")
+@router.put("/{network_id}/report-mapping", operation_id="save_network_report_mapping")
 def save_report_mapping(
-    network_id: int, body: dict[str, str], session: SessionDep, user: ApiStaff
+    user: ApiStaff, network: NetworkDep, body: dict[str, str], session: SessionDep
 ) -> dict[str, Any]:
     """Replace the CSV column names of this network's reports."""
-    network = _network(session, network_id)
-    try:
-        return _out(networks.save_report_mapping(session, network, body))
-    except NetworkRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    return _out(service.save_report_mapping(session, network, body))
 
 
 async def _report_text(request: Request) -> str:
@@ -151,23 +133,22 @@ async def _report_text(request: Request) -> str:
     return text
 
 
-@router.post("/{network_id}/reports")
+@router.post("/{network_id}/reports", operation_id="import_network_report")
 def import_report(
-    network_id: int,
+    user: ApiStaff,
+    network: NetworkDep,
     text: Annotated[str, Depends(_report_text)],
     session: SessionDep,
-    user: ApiStaff,
 ) -> dict[str, Any]:
     """Import a CSV report: a text/csv body, or JSON {"csv": "..."}; safe to send again."""
-    network = _network(session, network_id)
-    result = networks.import_report(session, network, text, utcnow())
+    result = service.import_report(session, network, text, utcnow())
     return {
         "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
         "errors": [{"line": n, "field": f, "message": m} for n, f, m in result.errors],
     }  # fmt: skip
 
 
-def _earning(row: Earning) -> dict[str, Any]:
+def _earning(row: NetworkEarning) -> dict[str, Any]:
     return {
         "id": row.id, "network_id": row.network_id, "order_id": row.order_id,
         "click_id": row.click_id, "link_id": row.link_id, "sub": row.sub,
@@ -178,7 +159,7 @@ def _earning(row: Earning) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/earnings")
+@router.get("/earnings", operation_id="list_network_earnings")
 def list_earnings(
     session: SessionDep,
     user: ApiStaff,
@@ -186,11 +167,11 @@ def list_earnings(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
     """The latest earnings; ?matched=false lists the ones to review."""
-    rows = networks.list_earnings(session, matched=matched, limit=limit)
+    rows = queries.list_earnings(session, matched=matched, limit=limit)
     return [_earning(row) for row in rows]
 
 
-@router.get("/earnings/report")
+@router.get("/earnings/report", operation_id="network_earnings")
 def earnings_report(
     session: SessionDep,
     user: ApiStaff,
@@ -199,12 +180,7 @@ def earnings_report(
     end: date | None = None,
 ) -> list[dict[str, Any]]:
     """Earnings, clicks, EPC and conversion rate by link, channel, network, sub-ID or month."""
-    try:
-        return [row.to_dict() for row in earnings(session, by, start, end)]
-    except NetworkRuleError as exc:
-        raise HTTPException(
-            422, [{"field": exc.field, "message": exc.message, "loc": ["query", exc.field]}]
-        ) from None
+    return [row.to_dict() for row in queries.earnings(session, by, start, end)]
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -232,12 +208,11 @@ async def _params(request: Request) -> dict[str, str]:
 Params = Annotated[dict[str, str], Depends(_params)]
 
 
-def _receive(network_id: int, params: dict[str, str], session: SessionDep) -> JSONResponse:
+def _receive(network: Network, params: dict[str, str], session: SessionDep) -> JSONResponse:
     """A network reports a sale: no token, the network's secret instead; always stored."""
-    network = _network(session, network_id)
     if not secret_matches(network.postback_secret, params.get("secret")):
         return JSONResponse({"detail": "Missing or wrong postback secret."}, status_code=401)
-    received = networks.receive_postback(session, network, params, utcnow())
+    received = service.receive_postback(session, network, params, utcnow())
     if not received.stored or received.earning is None:
         return JSONResponse(
             {"stored": False, "detail": received.note or "nothing could be stored"},
@@ -249,13 +224,13 @@ def _receive(network_id: int, params: dict[str, str], session: SessionDep) -> JS
     )  # fmt: skip
 
 
-@router.get("/{network_id}/postback")
-def postback_get(network_id: int, params: Params, session: SessionDep) -> JSONResponse:
+@router.get("/{network_id}/postback", operation_id="record_postback_by_get")
+def postback_get(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
     """A network's postback as a GET with query macros (no token: the network's secret)."""
-    return _receive(network_id, params, session)
+    return _receive(network, params, session)
 
 
-@router.post("/{network_id}/postback")
-def postback_post(network_id: int, params: Params, session: SessionDep) -> JSONResponse:
+@router.post("/{network_id}/postback", operation_id="record_postback")
+def postback_post(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
     """A network's postback as a POST: query, form or JSON fields (no token: the secret)."""
-    return _receive(network_id, params, session)
+    return _receive(network, params, session)

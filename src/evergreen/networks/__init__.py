@@ -1,0 +1,1 @@
+"""The owner as an affiliate of others: networks, postbacks, report imports and earnings."""

@@ -1,0 +1,51 @@
+"""Networks: the owner's own income as an affiliate of networks and merchants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evergreen.areas import Area, NavEntry
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+__all__ = ["AREA"]
+
+
+def _models() -> object:
+    from evergreen.networks import models
+
+    return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.networks.views import earnings, network
+
+    return [earnings.router, network.router]
+
+
+def _api() -> Sequence[APIRouter]:
+    from evergreen.networks import api
+
+    return [api.router]
+
+
+def _commands() -> Sequence[tuple[str, Any]]:
+    from evergreen.networks import cli
+
+    return [("networks", cli.app)]
+
+
+AREA = Area(
+    name="networks",
+    nav=NavEntry(
+        "networks", "Networks", "Your commissions from affiliate networks and merchants.", order=25
+    ),
+    models=_models,
+    pages=_pages,
+    api=_api,
+    commands=_commands,
+    templates=Path(__file__).parent / "templates",
+)

@@ -1,0 +1,40 @@
+"""`evergreen networks …`: import a network's commission report from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evergreen.console import err, failure, migrated_database
+from evergreen.db import utcnow
+from evergreen.networks import service
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Your own affiliate income from networks.", no_args_is_help=True)
+
+
+@app.command("import")
+def import_report(
+    network_id: Annotated[int, typer.Argument(help="The network's id.")],
+    file: Annotated[Path, typer.Argument(help="The network's commission report (CSV).")],
+) -> None:
+    """Import a commission report with the network's saved column mapping (re-importable)."""
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise failure(f"cannot read {file}: {exc}") from None
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            network = service.get_network(session, network_id)
+            result = service.import_report(session, network, text, utcnow())
+    finally:
+        db.dispose()
+    typer.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
+    for line, field, message in result.errors:
+        err.print(f"[yellow]Skipped[/] line {line}: {field}: {message}", soft_wrap=True)
+    if result.errors:
+        raise typer.Exit(1)
