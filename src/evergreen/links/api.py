@@ -9,10 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from evergreen.links import csvio, qr, service
+from evergreen.links import service
+from evergreen.links.clicks.stats import link_stats, mark_agent_human
+from evergreen.links.formats import csvio, qr
+from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
 from evergreen.links.rules import LinkRuleError
-from evergreen.links.schemas import LinkIn, LinkOut, link_out
-from evergreen.links.stats import link_stats, mark_agent_human
 from evergreen.web.deps import ApiStaff, SessionDep
 from evergreen.web.errors import field_error
 

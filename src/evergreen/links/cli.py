@@ -15,14 +15,15 @@ from rich.table import Table
 from evergreen.config import get_settings
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
-from evergreen.links import csvio, qr, service
+from evergreen.links import service
+from evergreen.links.clicks.follower import follow as follow_clicks
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.clicks.spool import SpoolReader
+from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.follower import follow as follow_clicks
-from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.formats import csvio, qr
+from evergreen.links.formats.schemas import link_out
 from evergreen.links.rules import LinkRuleError
-from evergreen.links.schemas import link_out
-from evergreen.links.spool import SpoolReader
-from evergreen.links.stats import link_stats, mark_agent_human
 
 __all__ = ["app"]
 

@@ -33,7 +33,7 @@ def _make(db: Database, **fields: object) -> str:
 
 def _stats(client: TestClient, slug: str) -> dict[str, object]:
     client.app.state.links.flush()  # type: ignore[attr-defined]
-    from evergreen.links.stats import link_stats
+    from evergreen.links.clicks.stats import link_stats
 
     db: Database = client.app.state.db  # type: ignore[attr-defined]
     with db.session() as session:

@@ -11,18 +11,18 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
 from evergreen.links import rules, service
+from evergreen.links.clicks.stats import LinkStats, link_stats, mark_agent_human
 from evergreen.links.drafts import KINDS
 from evergreen.links.models import Link
 from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets
-from evergreen.links.stats import LinkStats, link_stats, mark_agent_human
-from evergreen.links.views_forms import (
+from evergreen.links.views.forms import (
     LinkForm,
     blank_form,
     draft_of_form,
     form_of_link,
     link_warnings,
 )
-from evergreen.links.views_queries import suspect_agents
+from evergreen.links.views.queries import suspect_agents
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
@@ -103,7 +103,7 @@ def _form_page(
 
 def _qr_svg(url: str) -> Markup:
     """The QR code as inline SVG; segno draws only paths, nothing of the URL as markup."""
-    from evergreen.links import qr
+    from evergreen.links.formats import qr
 
     svg = qr.qr_svg(url).decode("utf-8")
     return Markup(svg[svg.find("<svg") :])  # noqa: S704 - generated, no user text; prolog dropped
@@ -238,7 +238,7 @@ def delete_link(
 def qr_png(request: Request, slug: str, session: SessionDep, user: DashboardUser) -> Response:
     """The QR code as a PNG file to print."""
     link = _found(session, slug)
-    from evergreen.links import qr
+    from evergreen.links.formats import qr
 
     headers = {"content-disposition": f'attachment; filename="{link.slug}-qr.png"'}
     png = qr.qr_png(short_url(request, link.slug))
@@ -250,7 +250,7 @@ def clicks_csv(request: Request, slug: str, session: SessionDep, user: Dashboard
     """Every stored click of the link, whatever its class."""
     link = _found(session, slug)
     request.app.state.links.flush()
-    from evergreen.links import csvio
+    from evergreen.links.formats import csvio
 
     return csv_download(
         f"{link.slug}-clicks.csv", lambda out: csvio.export_clicks(session, link.id, out)

@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links import service
+from evergreen.links.clicks.stats import link_stats
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.stats import link_stats
 from evergreen.web import create_app
 from tests.conftest import TEST_SECRET, truncate_all
 

@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.drafts import targets_of
-from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.models import Link, VisitorSalt
 from evergreen.links.rules import Targets
-from evergreen.links.spool import ClickSpool, SpoolReader
 
 __all__ = ["CachedLink", "LinkRuntime", "country_of"]
 
