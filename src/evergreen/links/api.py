@@ -34,9 +34,9 @@ def _found(session: SessionDep, slug: str) -> Any:
         raise HTTPException(404, str(exc)) from None
 
 
-def _flush(request: Request) -> None:
+def _ingest_spooled(request: Request) -> None:
     """Stats include every click already answered: ingest what is still spooled first."""
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
 
 
 class LinkPage(BaseModel):
@@ -107,7 +107,7 @@ def overall_stats(
     end: date | None = None,
 ) -> dict[str, Any]:
     """Clicks across all links, with the split by channel."""
-    _flush(request)
+    _ingest_spooled(request)
     return link_stats(session, None, start=start, end=end).to_dict()
 
 
@@ -122,7 +122,7 @@ def reclassify(
     body: Reclassify, request: Request, session: SessionDep, user: ApiStaff
 ) -> dict[str, int]:
     """Mark a user agent as human and recount the links it clicked."""
-    _flush(request)
+    _ingest_spooled(request)
     return {"changed": mark_agent_human(session, body.user_agent)}
 
 
@@ -180,7 +180,7 @@ def stats(
     end: date | None = None,
 ) -> dict[str, Any]:
     """A link's clicks: totals, by day, by reason, by country, referrer, device, sub-ID…"""
-    _flush(request)
+    _ingest_spooled(request)
     link = _found(session, slug)
     return {"slug": link.slug, **link_stats(session, link.id, start=start, end=end).to_dict()}
 

@@ -30,7 +30,7 @@ __all__ = ["app"]
 app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
 
 
-def _flush(db: Database) -> int:
+def _ingest_spooled(db: Database) -> int:
     """Ingest clicks still in this machine's spool so figures include every answered click."""
     settings = get_settings()
     return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
@@ -124,7 +124,7 @@ def stats(
     """Clicks of one link or of all links (pending clicks are ingested first)."""
     db = migrated_database()
     try:
-        _flush(db)
+        _ingest_spooled(db)
         with db.session() as session:
             link_id = None
             if slug is not None:
@@ -187,7 +187,7 @@ def export(
                 links, _total = service.list_links(session, limit=1_000_000)
                 csvio.export_links(links, sys.stdout)
                 return
-            _flush(db)
+            _ingest_spooled(db)
             try:
                 link = service.get_link(session, clicks)
             except service.LinkNotFound as exc:
@@ -269,7 +269,7 @@ def ingest(
                           alive=lambda: os.getppid() == parent)  # fmt: skip
             return
         try:
-            total = _flush(db)
+            total = _ingest_spooled(db)
         except Exception as exc:  # the database may be away: clicks wait in the spool
             err.print(f"ingestion failed: {exc}", soft_wrap=True, highlight=False)
             raise typer.Exit(1) from None

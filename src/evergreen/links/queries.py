@@ -191,4 +191,4 @@ def include_answered(runtime: Any) -> None:
 
     `runtime` is the links runtime the app keeps on `app.state.links`.
     """
-    runtime.flush()
+    runtime.ingest_spooled()

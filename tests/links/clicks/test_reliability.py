@@ -160,6 +160,6 @@ def test_sqlite_locked_by_another_writer_does_not_block_redirects(
         finally:
             blocker.rollback()
             blocker.close()
-        client.app.state.links.flush()  # type: ignore[attr-defined]
+        client.app.state.links.ingest_spooled()  # type: ignore[attr-defined]
     assert _count(db, "busy") == 10
     db.dispose()

@@ -118,7 +118,7 @@ def _detail_page(
     extra: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    request.app.state.links.flush()  # count every click already answered
+    request.app.state.links.ingest_spooled()  # count every click already answered
     url = short_url(request, link.slug)
     context: dict[str, Any] = {
         "title": link.title or link.slug,
@@ -173,7 +173,7 @@ def reclassify(
         if link is None:
             raise HTTPException(400, message)
         return _detail_page(request, session, link, extra={"agent_error": message}, status=400)
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
     changed = mark_agent_human(session, user_agent)
     target = f"/links/{link.slug}" if link else "/links/stats"
     return RedirectResponse(f"{target}?marked={changed}", status_code=303)
@@ -249,7 +249,7 @@ def qr_png(request: Request, slug: str, session: SessionDep, user: DashboardUser
 def clicks_csv(request: Request, slug: str, session: SessionDep, user: DashboardUser) -> Response:
     """Every stored click of the link, whatever its class."""
     link = _found(session, slug)
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
     from evergreen.links.formats import csvio
 
     return csv_download(

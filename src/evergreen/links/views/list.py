@@ -47,7 +47,7 @@ def list_page(
     deleted: bool = False,
 ) -> Response:
     """Links, newest first: search, filters, paging, and each link's clicks."""
-    request.app.state.links.flush()  # the counts include every click already answered
+    request.app.state.links.ingest_spooled()  # the counts include every click already answered
     links, total = service.list_links(
         session,
         search=q,
@@ -91,7 +91,7 @@ def overview_page(
     marked: int | None = None,
 ) -> Response:
     """Clicks across all links: totals, by day, by channel and the top values of each field."""
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
     context: dict[str, Any] = {
         "title": "Link overview",
         "days": days,
