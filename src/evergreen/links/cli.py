@@ -23,7 +23,6 @@ from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import link_out
-from evergreen.links.rules import LinkRuleError
 
 __all__ = ["app"]
 
@@ -75,8 +74,6 @@ def create(
         with db.session() as session:
             saved = service.create_link(session, draft)
             out = link_out(saved.link, settings, saved.warnings)
-    except LinkRuleError as exc:
-        raise failure(f"{exc.field}: {exc.message}") from None
     finally:
         db.dispose()
     if as_json:
@@ -126,12 +123,7 @@ def stats(
     try:
         _ingest_spooled(db)
         with db.session() as session:
-            link_id = None
-            if slug is not None:
-                try:
-                    link_id = service.get_link(session, slug).id
-                except service.LinkNotFound as exc:
-                    raise failure(str(exc)) from None
+            link_id = None if slug is None else service.get_link(session, slug).id
             result = link_stats(session, link_id).to_dict()
     finally:
         db.dispose()
@@ -188,10 +180,7 @@ def export(
                 csvio.export_links(links, sys.stdout)
                 return
             _ingest_spooled(db)
-            try:
-                link = service.get_link(session, clicks)
-            except service.LinkNotFound as exc:
-                raise failure(str(exc)) from None
+            link = service.get_link(session, clicks)
             csvio.export_clicks(session, link.id, sys.stdout)
     finally:
         db.dispose()
@@ -221,10 +210,7 @@ def qr_code(
     db = migrated_database()
     try:
         with db.session() as session:
-            try:
-                link = service.get_link(session, slug)
-            except service.LinkNotFound as exc:
-                raise failure(str(exc)) from None
+            link = service.get_link(session, slug)
             url = link_out(link, settings).short_url
     finally:
         db.dispose()
