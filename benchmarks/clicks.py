@@ -28,11 +28,11 @@ from sqlalchemy import text
 from evergreen import migrate
 from evergreen.db import Database
 from evergreen.links import service
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
+from evergreen.links.clicks.rollups import add_rollups
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
+from evergreen.links.clicks.stats import link_stats
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_pending
-from evergreen.links.rollups import add_rollups
-from evergreen.links.spool import ClickSpool, SpoolReader
-from evergreen.links.stats import link_stats
 
 AGENTS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0",

@@ -6,15 +6,14 @@ import io
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from evergreen.links import csvio, qr, service
-from evergreen.links.rules import LinkRuleError
-from evergreen.links.schemas import LinkIn, LinkOut, link_out
-from evergreen.links.stats import link_stats, mark_agent_human
+from evergreen.links import service
+from evergreen.links.clicks.stats import link_stats, mark_agent_human
+from evergreen.links.formats import csvio, qr
+from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
 from evergreen.web.deps import ApiStaff, SessionDep
-from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -26,16 +25,9 @@ def _out(request: Request, link: Any, warnings: list[str] | None = None) -> Link
     return link_out(link, settings, warnings)
 
 
-def _found(session: SessionDep, slug: str) -> Any:
-    try:
-        return service.get_link(session, slug)
-    except service.LinkNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-
-
-def _flush(request: Request) -> None:
+def _ingest_spooled(request: Request) -> None:
     """Stats include every click already answered: ingest what is still spooled first."""
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
 
 
 class LinkPage(BaseModel):
@@ -45,7 +37,7 @@ class LinkPage(BaseModel):
     total: int
 
 
-@router.get("")
+@router.get("", operation_id="list_links")
 def list_links(
     request: Request,
     session: SessionDep,
@@ -64,13 +56,10 @@ def list_links(
     return LinkPage(items=[_out(request, link) for link in links], total=total)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, operation_id="create_link")
 def create_link(request: Request, body: LinkIn, session: SessionDep, user: ApiStaff) -> LinkOut:
     """Create a link; 422 names the field when a rule is broken (bad URL, slug taken…)."""
-    try:
-        saved = service.create_link(session, body.draft())
-    except LinkRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    saved = service.create_link(session, body.draft())
     return _out(request, saved.link, saved.warnings)
 
 
@@ -87,7 +76,7 @@ class BulkOut(BaseModel):
     errors: list[dict[str, Any]]
 
 
-@router.post("/bulk", status_code=201)
+@router.post("/bulk", status_code=201, operation_id="create_links_bulk")
 def bulk_create(request: Request, body: BulkIn, session: SessionDep, user: ApiStaff) -> BulkOut:
     """Create many links; bad items are reported and the others still land."""
     result = service.bulk_create(session, ((i, item.draft()) for i, item in enumerate(body.links)))
@@ -97,7 +86,7 @@ def bulk_create(request: Request, body: BulkIn, session: SessionDep, user: ApiSt
     )
 
 
-@router.get("/stats")
+@router.get("/stats", operation_id="all_links_stats")
 def overall_stats(
     request: Request,
     session: SessionDep,
@@ -106,7 +95,7 @@ def overall_stats(
     end: date | None = None,
 ) -> dict[str, Any]:
     """Clicks across all links, with the split by channel."""
-    _flush(request)
+    _ingest_spooled(request)
     return link_stats(session, None, start=start, end=end).to_dict()
 
 
@@ -116,16 +105,16 @@ class Reclassify(BaseModel):
     user_agent: str = Field(min_length=1, max_length=512)
 
 
-@router.post("/reclassify")
+@router.post("/reclassify", operation_id="mark_agent_human")
 def reclassify(
     body: Reclassify, request: Request, session: SessionDep, user: ApiStaff
 ) -> dict[str, int]:
     """Mark a user agent as human and recount the links it clicked."""
-    _flush(request)
+    _ingest_spooled(request)
     return {"changed": mark_agent_human(session, body.user_agent)}
 
 
-@router.get("/export.csv")
+@router.get("/export.csv", operation_id="export_links")
 def export_links(session: SessionDep, user: ApiStaff) -> Response:
     """Every link in the documented CSV format (the import format)."""
     out = io.StringIO()
@@ -139,37 +128,29 @@ def _csv(text: str, name: str) -> Response:
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/{slug}")
+@router.get("/{slug}", operation_id="get_link")
 def get_link(request: Request, slug: str, session: SessionDep, user: ApiStaff) -> LinkOut:
     """One link."""
-    return _out(request, _found(session, slug))
+    return _out(request, service.get_link(session, slug))
 
 
-@router.put("/{slug}")
+@router.put("/{slug}", operation_id="update_link")
 def update_link(
     request: Request, slug: str, body: LinkIn, session: SessionDep, user: ApiStaff
 ) -> LinkOut:
     """Replace a link's settings; its clicks stay."""
-    try:
-        saved = service.update_link(session, slug, body.draft())
-    except service.LinkNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except LinkRuleError as exc:
-        raise field_error(exc.field, exc.message) from None
+    saved = service.update_link(session, slug, body.draft())
     return _out(request, saved.link, saved.warnings)
 
 
-@router.delete("/{slug}", status_code=204)
+@router.delete("/{slug}", status_code=204, operation_id="delete_link")
 def delete_link(slug: str, session: SessionDep, user: ApiStaff) -> Response:
     """Delete a link with its clicks."""
-    try:
-        service.delete_link(session, slug)
-    except service.LinkNotFound as exc:
-        raise HTTPException(404, str(exc)) from None
+    service.delete_link(session, slug)
     return Response(status_code=204)
 
 
-@router.get("/{slug}/stats")
+@router.get("/{slug}/stats", operation_id="link_stats")
 def stats(
     request: Request,
     slug: str,
@@ -179,21 +160,21 @@ def stats(
     end: date | None = None,
 ) -> dict[str, Any]:
     """A link's clicks: totals, by day, by reason, by country, referrer, device, sub-ID…"""
-    _flush(request)
-    link = _found(session, slug)
+    _ingest_spooled(request)
+    link = service.get_link(session, slug)
     return {"slug": link.slug, **link_stats(session, link.id, start=start, end=end).to_dict()}
 
 
-@router.get("/{slug}/clicks.csv")
+@router.get("/{slug}/clicks.csv", operation_id="export_clicks")
 def export_clicks(slug: str, session: SessionDep, user: ApiStaff) -> Response:
     """Every stored click of a link, whatever its class."""
-    link = _found(session, slug)
+    link = service.get_link(session, slug)
     out = io.StringIO()
     csvio.export_clicks(session, link.id, out)
     return _csv(out.getvalue(), f"{link.slug}-clicks.csv")
 
 
-@router.get("/{slug}/qr")
+@router.get("/{slug}/qr", operation_id="link_qr_code")
 def qr_code(
     request: Request,
     slug: str,
@@ -202,7 +183,7 @@ def qr_code(
     format: Annotated[str, Query(pattern="^(svg|png)$")] = "svg",
 ) -> Response:
     """A QR code of the short URL, as SVG or PNG."""
-    link = _found(session, slug)
+    link = service.get_link(session, slug)
     url = _out(request, link).short_url
     if format == "png":
         return Response(qr.qr_png(url), media_type="image/png")

@@ -48,8 +48,8 @@ def _tasks(queue: Huey, settings: Settings) -> None:
 
 
 def _runtime(parts: AppParts) -> tuple[Runtime, FrontDoor | None]:
-    from evergreen.links.redirect import LinkRedirects
-    from evergreen.links.runtime import LinkRuntime
+    from evergreen.links.clicks.redirect import LinkRedirects
+    from evergreen.links.clicks.runtime import LinkRuntime
 
     runtime = LinkRuntime(parts.settings, parts.db, parts.secret, ingest=parts.background)
     return runtime, LinkRedirects(runtime)

@@ -15,21 +15,21 @@ from rich.table import Table
 from evergreen.config import get_settings
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
-from evergreen.links import csvio, qr, service
+from evergreen.links import service
+from evergreen.links.clicks.follower import follow as follow_clicks
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.clicks.spool import SpoolReader
+from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.follower import follow as follow_clicks
-from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
-from evergreen.links.rules import LinkRuleError
-from evergreen.links.schemas import link_out
-from evergreen.links.spool import SpoolReader
-from evergreen.links.stats import link_stats, mark_agent_human
+from evergreen.links.formats import csvio, qr
+from evergreen.links.formats.schemas import link_out
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Tracking links and their clicks.", no_args_is_help=True)
 
 
-def _flush(db: Database) -> int:
+def _ingest_spooled(db: Database) -> int:
     """Ingest clicks still in this machine's spool so figures include every answered click."""
     settings = get_settings()
     return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
@@ -74,8 +74,6 @@ def create(
         with db.session() as session:
             saved = service.create_link(session, draft)
             out = link_out(saved.link, settings, saved.warnings)
-    except LinkRuleError as exc:
-        raise failure(f"{exc.field}: {exc.message}") from None
     finally:
         db.dispose()
     if as_json:
@@ -123,14 +121,9 @@ def stats(
     """Clicks of one link or of all links (pending clicks are ingested first)."""
     db = migrated_database()
     try:
-        _flush(db)
+        _ingest_spooled(db)
         with db.session() as session:
-            link_id = None
-            if slug is not None:
-                try:
-                    link_id = service.get_link(session, slug).id
-                except service.LinkNotFound as exc:
-                    raise failure(str(exc)) from None
+            link_id = None if slug is None else service.get_link(session, slug).id
             result = link_stats(session, link_id).to_dict()
     finally:
         db.dispose()
@@ -186,11 +179,8 @@ def export(
                 links, _total = service.list_links(session, limit=1_000_000)
                 csvio.export_links(links, sys.stdout)
                 return
-            _flush(db)
-            try:
-                link = service.get_link(session, clicks)
-            except service.LinkNotFound as exc:
-                raise failure(str(exc)) from None
+            _ingest_spooled(db)
+            link = service.get_link(session, clicks)
             csvio.export_clicks(session, link.id, sys.stdout)
     finally:
         db.dispose()
@@ -220,10 +210,7 @@ def qr_code(
     db = migrated_database()
     try:
         with db.session() as session:
-            try:
-                link = service.get_link(session, slug)
-            except service.LinkNotFound as exc:
-                raise failure(str(exc)) from None
+            link = service.get_link(session, slug)
             url = link_out(link, settings).short_url
     finally:
         db.dispose()
@@ -268,7 +255,7 @@ def ingest(
                           alive=lambda: os.getppid() == parent)  # fmt: skip
             return
         try:
-            total = _flush(db)
+            total = _ingest_spooled(db)
         except Exception as exc:  # the database may be away: clicks wait in the spool
             err.print(f"ingestion failed: {exc}", soft_wrap=True, highlight=False)
             raise typer.Exit(1) from None

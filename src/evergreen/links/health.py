@@ -15,12 +15,21 @@ from http.client import HTTPMessage
 from typing import IO
 from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from evergreen.links.models import Link
 
-__all__ = ["MAX_CONCURRENT", "MAX_REDIRECTS", "USER_AGENT", "check_links", "check_url", "verdict"]
+__all__ = [
+    "MAX_CONCURRENT",
+    "MAX_REDIRECTS",
+    "USER_AGENT",
+    "check_enabled_links",
+    "check_links",
+    "check_url",
+    "verdict",
+]
 
 USER_AGENT = "EvergreenLinkCheck/1.0"
 MAX_REDIRECTS = 10
@@ -174,3 +183,9 @@ def check_links(
         results.append((link.slug, state, detail))
     session.flush()
     return results
+
+
+def check_enabled_links(session: Session, now: datetime) -> list[tuple[str, str, str]]:
+    """Check every enabled link's destination (the nightly job); disabled links send nobody."""
+    links = list(session.scalars(select(Link).where(Link.disabled.is_(False))))
+    return check_links(session, links, now)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from evergreen.config import Settings
 from evergreen.links import rules
 from evergreen.links.models import Click, ClickRollup, Link
-from evergreen.links.views_queries import Counts, counts_by_link
 
 __all__ = [
     "ClickFact",
@@ -72,6 +71,32 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
     iterator = iter(values)
     while chunk := list(islice(iterator, _CHUNK)):
         yield chunk
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One link's clicks from its rollups: all requests, human clicks, unique human clicks."""
+
+    total: int = 0
+    human: int = 0
+    unique: int = 0
+
+
+def counts_by_link(session: Session, link_ids: Sequence[int]) -> dict[int, Counts]:
+    """Click counts of the given links, one grouped query over the "all" rollup rows."""
+    if not link_ids:
+        return {}
+    rows = session.execute(
+        select(
+            ClickRollup.link_id,
+            func.sum(ClickRollup.total),
+            func.sum(ClickRollup.human),
+            func.sum(ClickRollup.unique),
+        )
+        .where(ClickRollup.dimension == "all", ClickRollup.link_id.in_(link_ids))
+        .group_by(ClickRollup.link_id)
+    )
+    return {link_id: Counts(int(t), int(h), int(u)) for link_id, t, h, u in rows}
 
 
 def click_facts(session: Session, click_ids: Iterable[str]) -> dict[str, ClickFact]:
@@ -166,4 +191,4 @@ def include_answered(runtime: Any) -> None:
 
     `runtime` is the links runtime the app keeps on `app.state.links`.
     """
-    runtime.flush()
+    runtime.ingest_spooled()

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
+from evergreen.errors import NotFound
 from evergreen.links.drafts import LinkDraft, check_draft
 from evergreen.links.models import Link
 from evergreen.links.rules import LinkRuleError, generate_slug
@@ -27,12 +28,15 @@ __all__ = [
 ]
 
 
-class LinkNotFound(LookupError):
-    """No link with that slug."""
+class LinkNotFound(NotFound):
+    """No link with that slug: 404 in the API and on pages, one line at the CLI."""
 
     def __init__(self, slug: str) -> None:
-        super().__init__(f"No link with slug {slug!r}.")
+        super().__init__("slug", f"No link with slug {slug!r}.")
         self.slug = slug
+
+    def __str__(self) -> str:
+        return self.message  # the sentence it always read as, for callers that show str(exc)
 
 
 @dataclass(frozen=True)

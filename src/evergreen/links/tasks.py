@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 
 from huey import Huey, crontab
-from sqlalchemy import select
 
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
-from evergreen.links.health import check_links
-from evergreen.links.models import Link
+from evergreen.links.health import check_enabled_links
 
 __all__ = ["register", "run_health_check"]
 
@@ -20,8 +18,7 @@ log = logging.getLogger(__name__)
 def run_health_check(db: Database) -> dict[str, int]:
     """Check every enabled link's destination; returns how many links are in each state."""
     with db.session() as session:
-        links = list(session.scalars(select(Link).where(Link.disabled.is_(False))))
-        results = check_links(session, links, utcnow())
+        results = check_enabled_links(session, utcnow())
     tally: dict[str, int] = {}
     for _slug, state, _detail in results:
         tally[state] = tally.get(state, 0) + 1

@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.drafts import targets_of
-from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.models import Link, VisitorSalt
 from evergreen.links.rules import Targets
-from evergreen.links.spool import ClickSpool, SpoolReader
 
 __all__ = ["CachedLink", "LinkRuntime", "country_of"]
 
@@ -188,7 +188,7 @@ class LinkRuntime:
         """Whether the request comes from one of the owner's networks."""
         return bool(self.internal_ips) and ip in self.internal_ips
 
-    def flush(self) -> int:
+    def ingest_spooled(self) -> int:
         """Ingest whatever is spooled now (stats readers call this to be exact)."""
         return ingest_pending(self.db, self.reader, self.policy)
 
@@ -204,7 +204,7 @@ class LinkRuntime:
             self._step("salt refresh", self.salt.refresh)
             self._step("respool", self._respool)
             if self.ingest:
-                self._step("click ingestion", self.flush)
+                self._step("click ingestion", self.ingest_spooled)
 
     def start(self, interval: float = 0.5) -> None:
         """Warm the cache and start the background loop (at app start)."""
@@ -221,4 +221,4 @@ class LinkRuntime:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.spool.close()
-        self._step("final ingestion", self.flush)
+        self._step("final ingestion", self.ingest_spooled)

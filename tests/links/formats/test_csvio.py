@@ -12,7 +12,8 @@ import pytest
 
 from evergreen.db import Database
 from evergreen.links import service
-from evergreen.links.csvio import (
+from evergreen.links.drafts import LinkDraft, check_draft
+from evergreen.links.formats.csvio import (
     CLICK_COLUMNS,
     LINK_COLUMNS,
     error_lines,
@@ -20,10 +21,9 @@ from evergreen.links.csvio import (
     export_links,
     read_links_csv,
 )
-from evergreen.links.drafts import LinkDraft, check_draft
 from evergreen.links.models import Click, Link
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "links-import.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "links-import.md"
 HEADER = (
     "slug,destination,title,kind,channel,campaign,tags,utm_source,utm_medium,utm_campaign,"
     "utm_term,utm_content,redirect_status,forward_query,forward_tracking,append_click_id,"

@@ -10,23 +10,25 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
+from evergreen.errors import InputError
 from evergreen.links import rules, service
+from evergreen.links.clicks.stats import LinkStats, link_stats, mark_agent_human
 from evergreen.links.drafts import KINDS
 from evergreen.links.models import Link
-from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets
-from evergreen.links.stats import LinkStats, link_stats, mark_agent_human
-from evergreen.links.views_forms import (
+from evergreen.links.rules import UTM_PARAMS, Targets
+from evergreen.links.views.forms import (
     LinkForm,
     blank_form,
     draft_of_form,
     form_of_link,
     link_warnings,
 )
-from evergreen.links.views_queries import suspect_agents
+from evergreen.links.views.queries import suspect_agents
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
 from evergreen.web.downloads import csv_download
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["csv_download", "router", "short_url", "stats_context"]
@@ -73,19 +75,12 @@ def stats_context(stats: LinkStats, days: int) -> dict[str, Any]:
     }
 
 
-def _found(session: Session, slug: str) -> Link:
-    try:
-        return service.get_link(session, slug)
-    except service.LinkNotFound:
-        raise HTTPException(404, f"No link with slug {slug!r}.") from None
-
-
 def _form_page(
     request: Request,
     form: LinkForm,
     *,
     link: Link | None = None,
-    error: LinkRuleError | None = None,
+    error: InputError | None = None,
 ) -> Response:
     context: dict[str, Any] = {
         "title": f"Edit {link.slug}" if link else "New link",
@@ -103,7 +98,7 @@ def _form_page(
 
 def _qr_svg(url: str) -> Markup:
     """The QR code as inline SVG; segno draws only paths, nothing of the URL as markup."""
-    from evergreen.links import qr
+    from evergreen.links.formats import qr
 
     svg = qr.qr_svg(url).decode("utf-8")
     return Markup(svg[svg.find("<svg") :])  # noqa: S704 - generated, no user text; prolog dropped
@@ -118,7 +113,7 @@ def _detail_page(
     extra: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    request.app.state.links.flush()  # count every click already answered
+    request.app.state.links.ingest_spooled()  # count every click already answered
     url = short_url(request, link.slug)
     context: dict[str, Any] = {
         "title": link.title or link.slug,
@@ -148,12 +143,11 @@ def create_link(
     user: DashboardUser,
     _csrf: CsrfProtected,
     form: LinkFormDep,
+    page: FormPageDep,
 ) -> Response:
     """Create the link and show it, or show the form again with what to fix."""
-    try:
-        saved = service.create_link(session, draft_of_form(form))
-    except LinkRuleError as exc:
-        return _form_page(request, form, error=exc)
+    page.on_error(lambda error: _form_page(request, form, error=error))
+    saved = service.create_link(session, draft_of_form(form))
     return RedirectResponse(f"/links/{saved.link.slug}?saved=created", status_code=303)
 
 
@@ -167,13 +161,13 @@ def reclassify(
     slug: FormStr = "",
 ) -> Response:
     """Count a user agent as human from now on, and recount its past bot and preview clicks."""
-    link = _found(session, slug) if slug else None
+    link = service.get_link(session, slug) if slug else None
     if not user_agent.strip():
         message = "Enter the user agent to count as human."
         if link is None:
             raise HTTPException(400, message)
         return _detail_page(request, session, link, extra={"agent_error": message}, status=400)
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
     changed = mark_agent_human(session, user_agent)
     target = f"/links/{link.slug}" if link else "/links/stats"
     return RedirectResponse(f"{target}?marked={changed}", status_code=303)
@@ -190,7 +184,7 @@ def link_detail(
     marked: int | None = None,
 ) -> Response:
     """A link's settings, QR code and clicks."""
-    link = _found(session, slug)
+    link = service.get_link(session, slug)
     extra = {"saved": saved, "marked": marked, "days": days}
     return _detail_page(request, session, link, days=days, extra=extra)
 
@@ -200,7 +194,7 @@ def edit_link_page(
     request: Request, slug: str, session: SessionDep, user: DashboardUser
 ) -> Response:
     """The form with the link's current settings."""
-    link = _found(session, slug)
+    link = service.get_link(session, slug)
     return _form_page(request, form_of_link(link), link=link)
 
 
@@ -212,13 +206,12 @@ def edit_link(
     user: DashboardUser,
     _csrf: CsrfProtected,
     form: LinkFormDep,
+    page: FormPageDep,
 ) -> Response:
     """Replace the link's settings; its clicks stay."""
-    link = _found(session, slug)
-    try:
-        saved = service.update_link(session, link.slug, draft_of_form(form))
-    except LinkRuleError as exc:
-        return _form_page(request, form, link=link, error=exc)
+    link = service.get_link(session, slug)
+    page.on_error(lambda error: _form_page(request, form, link=link, error=error))
+    saved = service.update_link(session, link.slug, draft_of_form(form))
     return RedirectResponse(f"/links/{saved.link.slug}?saved=updated", status_code=303)
 
 
@@ -227,18 +220,15 @@ def delete_link(
     slug: str, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
 ) -> Response:
     """Delete the link with its clicks (the page asks for confirmation first)."""
-    try:
-        service.delete_link(session, slug)
-    except service.LinkNotFound:
-        raise HTTPException(404, f"No link with slug {slug!r}.") from None
+    service.delete_link(session, slug)
     return RedirectResponse("/links?deleted=1", status_code=303)
 
 
 @router.get("/{slug}/qr.png")
 def qr_png(request: Request, slug: str, session: SessionDep, user: DashboardUser) -> Response:
     """The QR code as a PNG file to print."""
-    link = _found(session, slug)
-    from evergreen.links import qr
+    link = service.get_link(session, slug)
+    from evergreen.links.formats import qr
 
     headers = {"content-disposition": f'attachment; filename="{link.slug}-qr.png"'}
     png = qr.qr_png(short_url(request, link.slug))
@@ -248,9 +238,9 @@ def qr_png(request: Request, slug: str, session: SessionDep, user: DashboardUser
 @router.get("/{slug}/clicks.csv")
 def clicks_csv(request: Request, slug: str, session: SessionDep, user: DashboardUser) -> Response:
     """Every stored click of the link, whatever its class."""
-    link = _found(session, slug)
-    request.app.state.links.flush()
-    from evergreen.links import csvio
+    link = service.get_link(session, slug)
+    request.app.state.links.ingest_spooled()
+    from evergreen.links.formats import csvio
 
     return csv_download(
         f"{link.slug}-clicks.csv", lambda out: csvio.export_clicks(session, link.id, out)

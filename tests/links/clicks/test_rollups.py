@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from evergreen.links.rollups import ClickColumns, tally
-from evergreen.links.visitors import VisitorMemory
+from evergreen.links.clicks.rollups import ClickColumns, tally
+from evergreen.links.clicks.visitors import VisitorMemory
 
 DAY = date(2026, 11, 24)
 

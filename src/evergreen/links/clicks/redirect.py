@@ -15,7 +15,8 @@ from starlette.types import Scope, Send
 
 from evergreen.accounts.rules import SESSION_COOKIE
 from evergreen.addresses import TrustedProxies
-from evergreen.links.ingest import agent_of
+from evergreen.links.clicks.ingest import agent_of
+from evergreen.links.clicks.runtime import CachedLink, LinkRuntime, country_of
 from evergreen.links.rules import (
     TRACKING_PARAMS,
     build_destination,
@@ -23,7 +24,6 @@ from evergreen.links.rules import (
     device_os_key,
     is_expired,
 )
-from evergreen.links.runtime import CachedLink, LinkRuntime, country_of
 
 __all__ = ["CLICK_COOKIE", "LinkRedirects"]
 

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.links.follower import CpuMeter, follow, ingest_now
-from evergreen.links.ingest import spool_folder
+from evergreen.links.clicks.follower import CpuMeter, follow, ingest_now
+from evergreen.links.clicks.ingest import spool_folder
+from evergreen.links.clicks.spool import ClickSpool
 from evergreen.links.models import Click
-from evergreen.links.spool import ClickSpool
-from tests.links.test_clicks import _link, click
+from tests.links.clicks.test_clicks import _link, click
 
 
 def test_nothing_new_means_no_pass() -> None:

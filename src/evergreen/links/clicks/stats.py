@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
 from evergreen.links.models import Click, ClickRollup, HumanAgent, Link
-from evergreen.links.rollups import ClickColumns, Counts, add_rollups, tally
 from evergreen.links.rules import ClickClass
 
 __all__ = ["BREAKDOWNS", "LinkStats", "link_stats", "mark_agent_human", "rebuild_rollups"]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evergreen.links import spool as spool_module
-from evergreen.links.spool import ClickSpool, SpoolReader
+from evergreen.links.clicks import spool as spool_module
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 
 
 def _read_all(folder: Path) -> list[dict[str, object]]:

@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from evergreen.db import Database
 from evergreen.links import service
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
+from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_pending
 from evergreen.links.models import Click
-from evergreen.links.spool import ClickSpool, SpoolReader
-from evergreen.links.stats import link_stats, mark_agent_human
 
 CHROME = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -9,11 +9,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from evergreen.links import service, views_link
+from evergreen.links import service
+from evergreen.links.clicks.stats import link_stats
 from evergreen.links.drafts import KINDS
-from evergreen.links.stats import link_stats
-from evergreen.links.views_link import short_url, stats_context
-from evergreen.links.views_queries import channel_names, counts_by_link
+from evergreen.links.queries import counts_by_link
+from evergreen.links.views.link import ChartDays, short_url, stats_context
+from evergreen.links.views.queries import channel_names
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
 from evergreen.web.downloads import csv_download
@@ -46,7 +47,7 @@ def list_page(
     deleted: bool = False,
 ) -> Response:
     """Links, newest first: search, filters, paging, and each link's clicks."""
-    request.app.state.links.flush()  # the counts include every click already answered
+    request.app.state.links.ingest_spooled()  # the counts include every click already answered
     links, total = service.list_links(
         session,
         search=q,
@@ -86,11 +87,11 @@ def overview_page(
     request: Request,
     session: SessionDep,
     user: DashboardUser,
-    days: views_link.ChartDays = 30,
+    days: ChartDays = 30,
     marked: int | None = None,
 ) -> Response:
     """Clicks across all links: totals, by day, by channel and the top values of each field."""
-    request.app.state.links.flush()
+    request.app.state.links.ingest_spooled()
     context: dict[str, Any] = {
         "title": "Link overview",
         "days": days,
@@ -113,7 +114,7 @@ def export_csv(
     links, _total = service.list_links(
         session, search=q, tag=tag, channel=channel, kind=kind, limit=10**9
     )
-    from evergreen.links import csvio
+    from evergreen.links.formats import csvio
 
     return csv_download("links.csv", lambda out: csvio.export_links(links, out))
 
@@ -164,7 +165,7 @@ def import_links(
         csv_text = _uploaded_text(file, text)
     except ValueError as exc:
         return _import_page(request, {"error": str(exc), "text": text}, status=400)
-    from evergreen.links import csvio
+    from evergreen.links.formats import csvio
 
     parsed = csvio.read_links_csv(csv_text)
     result = service.bulk_create(session, parsed.rows)
@@ -178,6 +179,3 @@ def import_links(
     }
     failed = not result.created and bool(problems)
     return _import_page(request, context, status=400 if failed else 200)
-
-
-router.include_router(views_link.router)  # last: its /links/{slug} would shadow the pages above

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import segno
 
-from evergreen.links.qr import BORDER, qr_png, qr_svg
+from evergreen.links.formats.qr import BORDER, qr_png, qr_svg
 
 URL = "https://go.example.com/spring-deal"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -167,7 +167,11 @@ def test_edit_changes_where_the_link_goes_then_delete(
     assert deleted.status_code == 200
     assert "The link was deleted" in deleted.text
     assert _slugs(db) == []
-    assert client.get("/links/book").status_code == 404
+    missing = client.get("/links/book")
+    assert missing.status_code == 404
+    assert "No link with slug &#39;book&#39;." in missing.text
+    again = client.post("/links/book/delete", data={"csrf_token": token})
+    assert again.status_code == 404
 
 
 def test_import_reports_created_and_refused_rows(

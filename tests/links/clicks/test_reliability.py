@@ -18,8 +18,8 @@ from sqlalchemy.engine import make_url
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links import service
+from evergreen.links.clicks.stats import link_stats
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.stats import link_stats
 from evergreen.web import create_app
 from tests.conftest import TEST_SECRET, truncate_all
 
@@ -160,6 +160,6 @@ def test_sqlite_locked_by_another_writer_does_not_block_redirects(
         finally:
             blocker.rollback()
             blocker.close()
-        client.app.state.links.flush()  # type: ignore[attr-defined]
+        client.app.state.links.ingest_spooled()  # type: ignore[attr-defined]
     assert _count(db, "busy") == 10
     db.dispose()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.links.ingest import ClickPolicy, ingest_pending, spool_folder
-from evergreen.links.spool import SpoolReader
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
+from evergreen.links.clicks.spool import SpoolReader
 
 __all__ = ["CpuMeter", "follow", "ingest_now"]
 

@@ -32,8 +32,8 @@ def _make(db: Database, **fields: object) -> str:
 
 
 def _stats(client: TestClient, slug: str) -> dict[str, object]:
-    client.app.state.links.flush()  # type: ignore[attr-defined]
-    from evergreen.links.stats import link_stats
+    client.app.state.links.ingest_spooled()  # type: ignore[attr-defined]
+    from evergreen.links.clicks.stats import link_stats
 
     db: Database = client.app.state.db  # type: ignore[attr-defined]
     with db.session() as session:
@@ -80,7 +80,7 @@ def test_forwarding_utm_click_id_and_cookie(client: TestClient, db: Database) ->
     assert {k: v for k, v in second.items() if k != "evg_id"} == {
         k: v for k, v in query.items() if k != "evg_id"
     }
-    client.app.state.links.flush()  # type: ignore[attr-defined]
+    client.app.state.links.ingest_spooled()  # type: ignore[attr-defined]
     with db.session() as session:
         stored = dict(session.execute(select(Click.click_id, Click.destination)).all())
     assert stored[second["evg_id"]] == again.headers["location"]

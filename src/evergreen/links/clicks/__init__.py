@@ -1,0 +1,1 @@
+"""The click pipeline: redirect, spool, ingestion, visitor memory, rollups and statistics."""

@@ -1,0 +1,309 @@
+"""Move clicks from the spool into the database: classify, count uniques, roll up, in batches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import orjson
+from crawlerdetect import CrawlerDetect
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from ua_parser import parse as parse_user_agent
+
+from evergreen.batches import collector_paused
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
+from evergreen.links.clicks.spool import Segment, SpoolReader
+from evergreen.links.clicks.visitors import VisitorMemory
+from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
+from evergreen.links.rules import classify, device_type, referrer_host
+
+__all__ = [
+    "ClickPolicy",
+    "agent_of",
+    "ingest_pending",
+    "ingest_records",
+    "spool_folder",
+]
+
+log = logging.getLogger(__name__)
+_crawlers = CrawlerDetect()
+
+
+@dataclass(frozen=True)
+class ClickPolicy:
+    """Owner-tunable thresholds for uniqueness and flooding."""
+
+    unique_window: timedelta = timedelta(hours=1)
+    flood_per_minute: int = 30
+
+    @classmethod
+    def of(cls, settings: Settings) -> ClickPolicy:
+        """The policy the owner configured (EVERGREEN_CLICK_* settings)."""
+        return cls(
+            unique_window=timedelta(minutes=settings.click_unique_minutes),
+            flood_per_minute=settings.click_flood_per_minute,
+        )
+
+    def memory(self) -> VisitorMemory:
+        """An empty memory of recent clicks under this policy."""
+        return VisitorMemory(self.unique_window.total_seconds(), self.flood_per_minute)
+
+
+def spool_folder(settings: Settings) -> Path:
+    """Where this machine's redirects spool their clicks."""
+    return Path(settings.data_dir) / "spool"
+
+
+@lru_cache(maxsize=20_000)
+def _is_crawler(user_agent: str) -> bool:
+    return bool(user_agent) and bool(_crawlers.isCrawler(user_agent))
+
+
+@lru_cache(maxsize=20_000)
+def agent_of(user_agent: str) -> tuple[str, str, str]:
+    """(device type, OS family, browser family) for a user agent; cached, agents repeat a lot."""
+    if not user_agent:
+        return "", "", ""
+    parsed = parse_user_agent(user_agent)
+    os_family = parsed.os.family if parsed.os else "Other"
+    device_family = parsed.device.family if parsed.device else "Other"
+    browser = parsed.user_agent.family if parsed.user_agent else "Other"
+    return device_type(os_family, device_family), os_family[:40], browser[:40]
+
+
+_host = lru_cache(maxsize=20_000)(referrer_host)
+
+
+def _agent(known: dict[Any, tuple[str, str, str, str]], raw: Any) -> tuple[str, str, str, str]:
+    """(user agent as stored, device, OS, browser) for a spooled user agent, once per batch."""
+    user_agent = str(raw)[:512]
+    known[raw] = (user_agent, *agent_of(user_agent))
+    return known[raw]  # pages that send clicks repeat a lot
+
+
+def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records the redirect could have written (one bad line must not block its batch)."""
+    good: list[dict[str, Any]] = []
+    for record in records:
+        click_id, link_id, at = record.get("id"), record.get("l"), record.get("t")
+        if not (
+            isinstance(click_id, str)
+            and 0 < len(click_id) <= 32
+            and type(link_id) is int
+            and type(at) in (float, int)
+            and type(record.get("ua", "")) is str
+        ):
+            log.error("skipping unreadable spool record: %s", str(record)[:200])
+        else:
+            good.append(record)
+    return good
+
+
+def _new_only(session: Session, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop clicks already stored (a replayed spool) and clicks of links deleted since.
+
+    Click IDs start with their time, so one range scan of the click ID index finds every
+    stored click of the batch's time span (usually none) instead of a lookup per click.
+    """
+    if not records:
+        return []
+    ids = [str(r["id"]) for r in records]
+    seen = set(
+        session.scalars(select(Click.click_id).where(Click.click_id.between(min(ids), max(ids))))
+    )
+    wanted = {r["l"] for r in records}
+    links = set(session.scalars(select(Link.id).where(Link.id.in_(wanted))))
+    fresh = [r for r in records if r["l"] in links and r["id"] not in seen]
+    fresh.sort(key=itemgetter("t"))
+    return fresh
+
+
+_COLUMNS = (
+    "click_id", "link_id", "at", "method", "visitor", "user_agent", "referrer", "referrer_host",
+    "country", "device", "os", "browser", "sub", "class", "reason", "is_unique", "destination",
+)  # fmt: skip
+
+
+def _insert_clicks(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert through the driver's executemany: this is the ingester's hot loop, and rows are
+    already in the driver's types (ISO text times on SQLite, aware datetimes on PostgreSQL)."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    columns = ", ".join(f'"{name}"' for name in _COLUMNS)  # constants, not input
+    marks = ", ".join([mark] * len(_COLUMNS))
+    sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"  # noqa: S608
+    for start in range(0, len(rows), 20_000):
+        connection.exec_driver_sql(sql, rows[start : start + 20_000])
+
+
+@lru_cache(maxsize=4096)
+def _second(epoch: int) -> tuple[str, date]:
+    """Text and day of a whole UTC second (clicks arrive many to a second)."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S"), moment.date()
+
+
+def _sqlite_time(epoch: float) -> tuple[str, date]:
+    """The text form SQLAlchemy gives a UTC datetime on SQLite (so the ORM reads it back)."""
+    whole = int(epoch)
+    text, day = _second(whole)
+    micro = min(round((epoch - whole) * 1_000_000), 999_999)
+    return f"{text}.{micro:06d}", day
+
+
+def _pg_time(epoch: float) -> tuple[datetime, date]:
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment, moment.date()
+
+
+def ingest_records(
+    session: Session,
+    records: Sequence[dict[str, Any]],
+    policy: ClickPolicy,
+    memory: VisitorMemory | None = None,
+) -> int:
+    """Store a batch of spooled clicks once each (replays are absorbed by click ID)."""
+    fresh = _new_only(session, _readable(records))
+    if not fresh:
+        return 0
+    memory = memory or policy.memory()
+    memory.prepare(session, {r["l"] for r in fresh}, float(fresh[0]["t"]))
+    humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
+    timed = _sqlite_time if session.get_bind().dialect.name == "sqlite" else _pg_time
+    decided: dict[tuple[str, str, str, bool, bool], tuple[str, str]] = {}
+    agents: dict[Any, tuple[str, str, str, str]] = {}
+    rows: list[tuple[Any, ...]] = []
+    days: list[date] = []
+    subs: list[dict[str, Any]] = []
+    see = memory.see
+    for record in fresh:
+        now = record["t"]
+        at, day = timed(now)
+        raw_agent = record.get("ua", "")
+        user_agent, device, os_family, browser = agents.get(raw_agent) or _agent(agents, raw_agent)
+        visitor = str(record.get("v", ""))[:32]
+        link_id = record["l"]
+        unique, flood = see((link_id, visitor), now)
+        method = str(record.get("m", "GET"))[:8]
+        purpose = str(record.get("p", ""))
+        internal = bool(record.get("i"))
+        facts = (method, user_agent, purpose, internal, flood)
+        verdict = decided.get(facts)
+        if verdict is None:
+            klass, reason = classify(
+                method=method, user_agent=user_agent, purpose=purpose, internal=internal,
+                crawler=_is_crawler(user_agent), flood=flood, human_agents=humans,
+            )  # fmt: skip
+            verdict = decided[facts] = (klass.value, reason[:120])
+        referrer = str(record.get("r", ""))[:512]
+        sub = record.get("q")
+        if not isinstance(sub, dict):
+            sub = {}
+        rows.append(
+            (
+                record["id"], link_id, at, method, visitor,
+                user_agent, referrer, _host(referrer), str(record.get("c", ""))[:2],
+                device, os_family, browser, orjson.dumps(sub).decode(), verdict[0], verdict[1],
+                unique, str(record.get("d", ""))[:2048],
+            )
+        )  # fmt: skip
+        days.append(day)
+        subs.append(sub)
+    _insert_clicks(session, rows)
+    # Columns 1, 13, 15, 8, 7, 9, 10, 11 of the rows: link, class, unique, country, referrer
+    # host, device, OS, browser.
+    columns = list(zip(*rows, strict=True))
+    clicks = ClickColumns(
+        link_id=columns[1], day=days, klass=columns[13], unique=columns[15],
+        country=columns[8], referrer_host=columns[7], device=columns[9], os=columns[10],
+        browser=columns[11], sub=subs,
+    )  # fmt: skip
+    add_rollups(session, tally(clicks))
+    memory.settle(session, float(fresh[-1]["t"]))
+    return len(rows)
+
+
+def ingest_pending(
+    db: Database,
+    reader: SpoolReader,
+    policy: ClickPolicy,
+    batch: int = 100_000,
+    memory: VisitorMemory | None = None,
+) -> int:
+    """Ingest everything spooled so far; safe to call from several processes at once.
+
+    A long-running ingester passes the same `memory` to every call.
+    """
+    memory = memory or policy.memory()
+    try:
+        with reader.exclusive(), collector_paused():
+            return _ingest_segments(db, reader, policy, batch, memory)
+    except BaseException:
+        memory.forget()  # it may hold clicks of a batch that was rolled back
+        raise
+
+
+def _ingest_segments(
+    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int, memory: VisitorMemory
+) -> int:
+    total = 0
+    present = {path.name for path in reader.folder.glob("*.clicks")}
+    with db.session() as session:
+        offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)).all())
+        gone = [name for name in offsets if name not in present]
+        if gone:
+            session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
+    while True:
+        progressed = False
+        finished: list[str] = []
+        group: list[Segment] = []
+        done: list[Segment] = []
+        for segment in reader.segments(offsets, batch):
+            if segment.end == segment.start and not segment.finished:
+                continue
+            group.append(segment)
+            if sum(len(s.records) for s in group) >= batch:
+                total += _ingest_group(db, group, policy, memory)
+                done += group
+                group = []
+        if group:
+            total += _ingest_group(db, group, policy, memory)
+            done += group
+        for segment in done:
+            offsets[segment.name] = segment.end
+            progressed = progressed or segment.end > segment.start
+            if segment.finished:
+                finished.append(segment.name)
+        for name in finished:
+            reader.remove(name)
+        if not progressed:
+            return total
+
+
+def _ingest_group(
+    db: Database, group: list[Segment], policy: ClickPolicy, memory: VisitorMemory
+) -> int:
+    """Several segments' clicks in one transaction, with the offsets they were read to: one
+    sort by time across writers, and rollups counted over the whole batch."""
+    records = [record for segment in group for record in segment.records]
+    with db.session() as session:
+        stored = ingest_records(session, records, policy, memory)
+        rows = {row.name: row for row in session.scalars(
+            select(SpoolOffset).where(SpoolOffset.name.in_([s.name for s in group]))
+        )}  # fmt: skip
+        for segment in group:
+            row = rows.get(segment.name)
+            if row is None:
+                session.add(SpoolOffset(name=segment.name, offset=segment.end))
+            else:
+                row.offset = segment.end
+    return stored

@@ -1,0 +1,32 @@
+"""`evergreen links …` as a person runs it: a refused input or a missing link is one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _links(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EVERGREEN_DATA_DIR": str(tmp_path / "data")}
+    env.pop("EVERGREEN_DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "evergreen.cli", "links", *args],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_a_refused_link_and_a_missing_one_are_one_line_each(tmp_path: Path) -> None:
+    bad = _links(tmp_path, "create", "ftp://shop.example/")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error: destination: ")
+    assert "Traceback" not in bad.stderr
+    for args in (
+        ("stats", "nope"),
+        ("export", "--clicks", "nope"),
+        ("qr", "nope", "--out", "x.svg"),
+    ):
+        missing = _links(tmp_path, *args)
+        assert missing.returncode == 2, args
+        assert missing.stderr.strip() == "Error: No link with slug 'nope'.", args
