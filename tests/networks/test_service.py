@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import Database
 from evergreen.links import service as links
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_records
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_records
 from evergreen.networks import service as networks
 from evergreen.networks.models import EarningEvent, Network, NetworkEarning
 from evergreen.networks.queries import earnings

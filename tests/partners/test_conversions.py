@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import Database
 from evergreen.links import service as links
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_records
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_records
 from evergreen.partners import service
 from evergreen.partners.models import Commission, Conversion, Program
 from evergreen.partners.rules import EventType, PartnerRuleError, Status, transition

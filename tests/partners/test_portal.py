@@ -16,8 +16,8 @@ from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import Role
 from evergreen.db import Database
 from evergreen.links import service as links
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_records
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_records
 from evergreen.partners import service
 from evergreen.partners.models import Commission, Partner, Program
 from evergreen.partners.rules import EventType

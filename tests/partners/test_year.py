@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from evergreen.db import Database
 from evergreen.links import service as links
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.drafts import LinkDraft
-from evergreen.links.ingest import ClickPolicy, ingest_pending
-from evergreen.links.spool import ClickSpool, SpoolReader
 from evergreen.partners import service
 from evergreen.partners.models import Commission, PayoutLine
 from evergreen.partners.rules import OWED, EventType

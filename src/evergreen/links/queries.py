@@ -25,6 +25,7 @@ __all__ = [
     "RollupRow",
     "click_fact",
     "click_facts",
+    "click_tracking",
     "clicks_by_day",
     "counts_by_link",
     "human_clicks_by_link",
@@ -114,6 +115,12 @@ def click_facts(session: Session, click_ids: Iterable[str]) -> dict[str, ClickFa
 def click_fact(session: Session, click_id: str) -> ClickFact | None:
     """One stored click by its ID, or None."""
     return click_facts(session, [click_id]).get(click_id)
+
+
+def click_tracking(session: Session, click_id: str) -> dict[str, str]:
+    """The sub-IDs and UTM values one stored click carried (empty when there is no such click)."""
+    sub = session.scalar(select(Click.sub).where(Click.click_id == click_id))
+    return dict(sub or {})
 
 
 def links_by_ids(session: Session, link_ids: Iterable[int]) -> list[Link]:

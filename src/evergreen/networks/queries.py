@@ -13,10 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.links import queries as links_queries
-
-# links.queries' ClickFact has no sub-IDs yet; until it does, click_sub() below is the one
-# place this area reads a table of links itself.
-from evergreen.links.models import Click
 from evergreen.money import show_money
 from evergreen.networks.models import Network, NetworkEarning, NetworkLink
 from evergreen.networks.rules import (
@@ -30,7 +26,6 @@ from evergreen.networks.rules import (
 __all__ = [
     "BY",
     "EarningsRow",
-    "click_sub",
     "earnings",
     "list_earnings",
     "list_networks",
@@ -179,9 +174,3 @@ def network_earnings(
     rows = list(session.scalars(query))
     labels = links_queries.link_labels(session, {r.link_id for r in rows if r.link_id})
     return [(row, labels[row.link_id].slug if row.link_id in labels else None) for row in rows]
-
-
-def click_sub(session: Session, click_id: str) -> dict[str, str]:
-    """The sub-IDs and UTM values a matched click carried, copied onto its earning."""
-    sub = session.scalar(select(Click.sub).where(Click.click_id == click_id))
-    return dict(sub or {})

@@ -20,7 +20,6 @@ from evergreen.errors import Conflict, NotFound
 from evergreen.links import queries as links_queries
 from evergreen.links import service as links_service
 from evergreen.networks.models import EarningEvent, Network, NetworkEarning, NetworkLink
-from evergreen.networks.queries import click_sub
 from evergreen.networks.rules import (
     DEFAULT_POSTBACK_MAPPING,
     DEFAULT_REPORT_MAPPING,
@@ -220,7 +219,7 @@ def _fill(session: Session, earning: NetworkEarning, reported: Reported, now: da
     earning.valid = True
     earning.matched = click is not None
     earning.link_id = click.link_id if click is not None else None
-    earning.sub = click_sub(session, click.click_id) if click is not None else {}
+    earning.sub = links_queries.click_tracking(session, click.click_id) if click is not None else {}
     earning.note = why
 
 
@@ -272,7 +271,7 @@ def _store(
             click, _why = _match(session, reported.click_id)
             if click is not None:
                 earning.click_id, earning.link_id = reported.click_id, click.link_id
-                earning.sub = click_sub(session, click.click_id)
+                earning.sub = links_queries.click_tracking(session, click.click_id)
                 earning.matched, earning.note = True, ""
         _event(session, earning, before, source, now)
         return earning, "updated"

@@ -17,9 +17,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
-from evergreen.batches import collector_paused
 from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.gc_pause import collector_paused
 from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
 from evergreen.links.clicks.spool import Segment, SpoolReader
 from evergreen.links.clicks.visitors import VisitorMemory

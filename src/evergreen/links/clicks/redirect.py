@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, quote
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope, Send
 
-from evergreen.accounts.rules import SESSION_COOKIE
+from evergreen.accounts.service import SESSION_COOKIE
 from evergreen.addresses import TrustedProxies
 from evergreen.links.clicks.ingest import agent_of
 from evergreen.links.clicks.runtime import CachedLink, LinkRuntime, country_of

@@ -20,8 +20,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.batches import collector_paused
 from evergreen.db import lock_for_writing, utcnow
+from evergreen.gc_pause import collector_paused
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.models import User
-from evergreen.accounts.rules import Role
 from evergreen.db import utcnow
 from evergreen.partners.models import Partner
 from evergreen.partners.rules import PartnerRuleError
@@ -35,7 +32,7 @@ __all__ = [
 
 def account_exists(session: Session, email: str) -> bool:
     """Whether someone already signs in with this email (then an invitation has no use)."""
-    return session.scalar(select(User.id).where(User.email == email.lower())) is not None
+    return accounts.account_exists(session, email)
 
 
 def already_signed_up(email: str) -> PartnerRuleError:
@@ -76,6 +73,6 @@ def accept_invitation(session: Session, invite: Invite, password: str) -> None:
     """Create the invited partner's sign-in with the password they chose, once."""
     try:
         with session.begin_nested():
-            accounts.create_user(session, invite.email, password, Role.PARTNER)
+            accounts.create_user(session, invite.email, password, accounts.Role.PARTNER)
     except IntegrityError:  # the same link accepted twice at the same moment
         raise already_signed_up(invite.email) from None

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
-from evergreen.accounts.rules import Role
 from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
@@ -105,7 +104,7 @@ def sign_up(session: Session, program: Program, *, name: str, email: str, passwo
     """A public application: a pending partner and its portal sign-in, both or neither."""
     with session.begin_nested():
         partner = create_partner(session, program, name=name, email=email, status="pending")
-        accounts.create_user(session, email, password, Role.PARTNER)
+        accounts.create_user(session, email, password, accounts.Role.PARTNER)
     return partner
 
 

@@ -1,4 +1,4 @@
-"""Helpers for the few places that work through hundreds of thousands of rows at once."""
+"""A pause of the cyclic garbage collector for the few places that work through huge batches."""
 
 from __future__ import annotations
 
