@@ -13,6 +13,7 @@ from evergreen.links.rules import (
     Targets,
     generate_slug,
     normalize_slug,
+    target_url,
     validate_destination,
 )
 
@@ -81,13 +82,6 @@ def _utm(values: Mapping[str, str]) -> dict[str, str]:
     return utm
 
 
-def _target_url(label: str, url: str) -> str:
-    try:
-        return validate_destination(url)
-    except LinkRuleError as exc:
-        raise LinkRuleError("targets", f"{label}: {exc.message}") from None
-
-
 def _targets(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str]]:
     unknown = set(values) - {"devices", "countries"}
     if unknown:
@@ -98,13 +92,13 @@ def _targets(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str
             raise LinkRuleError(
                 "targets", f"device must be one of {', '.join(Targets.DEVICE_KEYS)}"
             )
-        devices[key] = _target_url(key, url)
+        devices[key] = target_url(url, field="targets", label=f"{key}: ")
     countries: dict[str, str] = {}
     for key, url in values.get("countries", {}).items():
         code = key.strip().upper()
         if len(code) != 2 or not code.isalpha():
             raise LinkRuleError("targets", f"{key!r} is not a two-letter country code like US")
-        countries[code] = _target_url(code, url)
+        countries[code] = target_url(url, field="targets", label=f"{code}: ")
     result: dict[str, dict[str, str]] = {}
     if devices:
         result["devices"] = devices

@@ -27,6 +27,7 @@ __all__ = [
     "is_unique",
     "normalize_slug",
     "preview_fetcher",
+    "target_url",
     "validate_destination",
 ]
 
@@ -90,6 +91,14 @@ def validate_destination(url: str) -> str:
         raise LinkRuleError("destination", "must not contain a user name or password")
     del port
     return value
+
+
+def target_url(url: str, *, field: str, label: str) -> str:
+    """A device or country target is a destination too; its error names the target's own box."""
+    try:
+        return validate_destination(url)
+    except LinkRuleError as exc:
+        raise LinkRuleError(field, f"{label}{exc.message}") from None
 
 
 @dataclass(frozen=True)

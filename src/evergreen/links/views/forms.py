@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from evergreen.links.drafts import LinkDraft, check_draft
 from evergreen.links.models import Link
-from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets, validate_destination
+from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets, target_url
 
 __all__ = ["LinkForm", "blank_form", "draft_of_form", "form_of_link", "link_warnings"]
 
@@ -55,14 +55,6 @@ def blank_form() -> LinkForm:
     return LinkForm(forward_query=draft.forward_query, forward_tracking=draft.forward_tracking)
 
 
-def _target_url(field: str, label: str, url: str) -> str:
-    """Check a target URL here so its error is shown at its own box, not at the destination."""
-    try:
-        return validate_destination(url)
-    except LinkRuleError as exc:
-        raise LinkRuleError(field, f"{label} URL {exc.message}") from None
-
-
 def _countries(text: str) -> dict[str, str]:
     countries: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -76,13 +68,15 @@ def _countries(text: str) -> dict[str, str]:
                 f"line {number}: write a country code, a space and a URL, "
                 "e.g. DE https://example.de/",
             )
-        countries[code] = _target_url("countries", f"line {number}: the {code}", url.strip())
+        countries[code] = target_url(
+            url.strip(), field="countries", label=f"line {number}: the {code} URL "
+        )
     return countries
 
 
 def _targets(form: LinkForm) -> dict[str, dict[str, str]]:
     devices = {
-        key: _target_url(f"target_{key}", key, url)
+        key: target_url(url, field=f"target_{key}", label=f"{key} URL ")
         for key in Targets.DEVICE_KEYS
         if (url := getattr(form, f"target_{key}").strip())
     }
