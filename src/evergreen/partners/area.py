@@ -36,9 +36,9 @@ def _pages() -> Sequence[APIRouter]:
 
 
 def _api() -> Sequence[APIRouter]:
-    from evergreen.partners import api, webhooks_api
+    from evergreen.partners.api import program, webhooks
 
-    return [webhooks_api.router, api.router]
+    return [webhooks.router, program.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
