@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -51,7 +52,8 @@ class ClickIngester:
         self.watcher = threading.Thread(target=self._watch, name="ingester-watch", daemon=True)
 
     def _spawn(self) -> None:
-        command = [sys.executable, "-m", "evergreen.cli", "links", "ingest", "--follow"]
+        command = [sys.executable, "-m", "evergreen.cli", "links", "ingest", "--follow",
+                   "--parent-pid", str(os.getpid())]  # fmt: skip
         self.process = subprocess.Popen(command)  # noqa: S603 (our own interpreter and CLI)
 
     def _watch(self) -> None:

@@ -227,6 +227,18 @@ def _background_priority() -> None:
         os.nice(19)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the parent dies (elsewhere the parent check suffices)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+
+
 @app.command("ingest")
 def ingest(
     follow: Annotated[
@@ -235,14 +247,24 @@ def ingest(
     interval: Annotated[
         float, typer.Option(min=0.05, max=60, help="Seconds between passes.")
     ] = 0.5,
+    parent_pid: Annotated[
+        int | None,
+        typer.Option(hidden=True, help="The `serve` process this ingester lives and dies with."),
+    ] = None,
 ) -> None:
     """Move spooled clicks into the database (once, or continuously with --follow)."""
     import signal
     import threading
 
+    # First, before anything slow: a child of `serve` must never outlive it, even when `serve`
+    # was killed while this process was still starting.
+    parent = os.getppid() if parent_pid is None else parent_pid
+    if follow:
+        _die_with_parent()
+        if os.getppid() != parent:
+            return
     db = migrated_database()
     stop = threading.Event()
-    parent = os.getppid()
     if follow:
         # Background work: when the CPU is short, redirects come first; the clicks wait safely
         # in the spool and are ingested as soon as there is room.
