@@ -12,6 +12,7 @@ from functools import lru_cache
 from urllib.parse import quote_plus, unquote_plus, urlsplit
 
 from evergreen.errors import InputError
+from evergreen.urls import MAX_URL, check_http_url
 
 __all__ = [
     "RESERVED_SLUGS",
@@ -44,7 +45,7 @@ RESERVED_SLUGS = frozenset(
 )  # fmt: skip
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
 _SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: easy to read aloud
-MAX_DESTINATION = 2048
+MAX_DESTINATION = MAX_URL
 
 
 class LinkRuleError(InputError):
@@ -71,26 +72,7 @@ def generate_slug(length: int = 7) -> str:
 
 def validate_destination(url: str) -> str:
     """Only absolute http(s) URLs with a host; no credentials, no whitespace, bounded length."""
-    value = url.strip()
-    if not value:
-        raise LinkRuleError("destination", "is required")
-    if len(value) > MAX_DESTINATION:
-        raise LinkRuleError("destination", f"must be at most {MAX_DESTINATION} characters")
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise LinkRuleError("destination", "must not contain spaces or control characters")
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError:
-        raise LinkRuleError("destination", "is not a valid URL") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise LinkRuleError("destination", "must start with http:// or https://")
-    if not parts.hostname:
-        raise LinkRuleError("destination", "must include a host name, e.g. https://example.com/")
-    if parts.username or parts.password:
-        raise LinkRuleError("destination", "must not contain a user name or password")
-    del port
-    return value
+    return check_http_url("destination", url, LinkRuleError)
 
 
 def target_url(url: str, *, field: str, label: str) -> str:

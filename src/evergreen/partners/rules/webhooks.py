@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from evergreen.partners.rules.errors import PartnerRuleError
+from evergreen.urls import MAX_URL, check_http_url
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -22,30 +22,11 @@ __all__ = [
 SIGNATURE_HEADER = "Evergreen-Signature"
 MAX_ATTEMPTS = 8
 _DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)  # seconds after attempt 1, 2, …
-MAX_URL = 2048
 
 
 def check_url(url: str) -> str:
     """A receiver is an absolute http(s) URL with a host, no credentials and no whitespace."""
-    value = url.strip()
-    if not value:
-        raise PartnerRuleError("url", "is required")
-    if len(value) > MAX_URL:
-        raise PartnerRuleError("url", f"must be at most {MAX_URL} characters")
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise PartnerRuleError("url", "must not contain spaces or control characters")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 (reading the port validates it)
-    except ValueError:
-        raise PartnerRuleError("url", "is not a valid URL") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        raise PartnerRuleError("url", "must start with http:// or https://")
-    if not parts.hostname:
-        raise PartnerRuleError("url", "must include a host name, e.g. https://example.com/")
-    if parts.username or parts.password:
-        raise PartnerRuleError("url", "must not contain a user name or password")
-    return value
+    return check_http_url("url", url, PartnerRuleError)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
