@@ -7,12 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.db import utcnow
 from evergreen.partners import queries, service
-from evergreen.partners.models import Commission, Conversion, Partner
+from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
@@ -20,6 +20,22 @@ from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
 __all__ = ["router"]
 
 router = APIRouter(prefix="/partners", tags=["partners"])
+
+
+def _program(session: SessionDep, _caller: ApiStaff) -> Program:
+    """The program the caller works on (the caller is checked first: 401/403 before 404)."""
+    return service.default_program(session)
+
+
+ProgramDep = Annotated[Program, Depends(_program)]
+
+
+def _partner(partner_id: int, session: SessionDep, program: ProgramDep) -> Partner:
+    """The partner named in the path, or 404."""
+    return service.get_partner(session, program, partner_id)
+
+
+PartnerDep = Annotated[Partner, Depends(_partner)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4)]
 
 
@@ -53,16 +69,16 @@ class PartnerOut(BaseModel):
 
 
 @router.get("", operation_id="list_partners")
-def list_partners(session: SessionDep, user: ApiStaff) -> list[PartnerOut]:
+def list_partners(session: SessionDep, user: ApiStaff, program: ProgramDep) -> list[PartnerOut]:
     """Every partner of the program."""
-    program = service.default_program(session)
     return [PartnerOut.of(row) for row in service.list_partners(session, program)]
 
 
 @router.post("", status_code=201, operation_id="create_partner")
-def create_partner(body: PartnerIn, session: SessionDep, user: ApiStaff) -> PartnerOut:
+def create_partner(
+    body: PartnerIn, session: SessionDep, user: ApiStaff, program: ProgramDep
+) -> PartnerOut:
     """Invite a partner (pending until approved, unless created active)."""
-    program = service.default_program(session)
     return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
 
 
@@ -74,11 +90,9 @@ class StatusIn(BaseModel):
 
 @router.post("/{partner_id}/status", operation_id="set_partner_status")
 def set_partner_status(
-    partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff
+    partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> PartnerOut:
     """Approve, suspend or reinstate a partner."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     return PartnerOut.of(service.set_status(session, partner, body.status))
 
 
@@ -96,22 +110,18 @@ class CodeIn(BaseModel):
 
 @router.post("/{partner_id}/links", status_code=201, operation_id="assign_partner_link")
 def assign_partner_link(
-    partner_id: int, body: SlugIn, session: SessionDep, user: ApiStaff
+    partner_id: int, body: SlugIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> dict[str, Any]:
     """Give a tracking link to a partner."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     row = service.assign_link(session, partner, body.slug)
     return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
 
 
 @router.post("/{partner_id}/coupons", status_code=201, operation_id="add_partner_coupon")
 def add_partner_coupon(
-    partner_id: int, body: CodeIn, session: SessionDep, user: ApiStaff
+    partner_id: int, body: CodeIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> dict[str, Any]:
     """Give a coupon code to a partner."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     coupon = service.add_coupon(session, partner, body.code)
     return {"partner_id": partner.id, "code": coupon.code}
 
@@ -130,9 +140,10 @@ class TermsIn(BaseModel):
 
 
 @router.post("/terms", status_code=201, operation_id="add_commission_terms")
-def add_commission_terms(body: TermsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+def add_commission_terms(
+    body: TermsIn, session: SessionDep, user: ApiOwner, program: ProgramDep
+) -> dict[str, Any]:
     """Owner only: add terms; customers attributed earlier keep the version they got."""
-    program = service.default_program(session)
     row = service.add_terms(session, program, service.TermsDraft(**body.model_dump()))
     return {"id": row.id, "group": row.group, "version": row.version}
 
@@ -199,10 +210,13 @@ def _event(body: ConversionBody, now: datetime) -> ConversionIn:
 
 @router.post("/conversions", status_code=201, operation_id="record_conversion")
 def record_conversion(
-    body: ConversionBody, response: Response, session: SessionDep, user: ApiStaff
+    body: ConversionBody,
+    response: Response,
+    session: SessionDep,
+    user: ApiStaff,
+    program: ProgramDep,
 ) -> ConversionOut:
     """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
-    program = service.default_program(session)
     result = service.record_conversion(session, program, _event(body, utcnow()), actor=user.email)
     if result.duplicate:
         response.status_code = 200
@@ -244,10 +258,9 @@ class BatchOut(BaseModel):
 
 @router.post("/conversions/batch", status_code=201, operation_id="record_conversions_batch")
 def record_conversions_batch(
-    body: BatchBody, response: Response, session: SessionDep, user: ApiStaff
+    body: BatchBody, response: Response, session: SessionDep, user: ApiStaff, program: ProgramDep
 ) -> BatchOut:
     """Record a batch (201), or acknowledge one that only replays recorded events (200)."""
-    program = service.default_program(session)
     now = utcnow()
     events = [_event(item, now) for item in body.events]
     results = service.record_conversions(session, program, events, actor=user.email)
@@ -269,20 +282,21 @@ def record_conversions_batch(
 def list_commissions(
     session: SessionDep,
     user: ApiStaff,
+    program: ProgramDep,
     partner_id: int | None = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[CommissionOut]:
     """Commissions, newest first."""
-    program = service.default_program(session)
     rows = queries.commissions(session, program, partner_id=partner_id, status=status, limit=limit)
     return [CommissionOut.of(row) for row in rows]
 
 
 @router.post("/commissions/approve-due", operation_id="approve_due_commissions")
-def approve_due_commissions(session: SessionDep, user: ApiStaff) -> dict[str, int]:
+def approve_due_commissions(
+    session: SessionDep, user: ApiStaff, program: ProgramDep
+) -> dict[str, int]:
     """Approve every commission whose holding period has passed."""
-    program = service.default_program(session)
     return {"approved": service.approve_due(session, program, utcnow(), actor=user.email)}
 
 
@@ -299,9 +313,9 @@ def change_commission_status(
     body: ActionIn,
     session: SessionDep,
     user: ApiStaff,
+    program: ProgramDep,
 ) -> CommissionOut:
     """Hold, release, reject or approve one commission."""
-    program = service.default_program(session)
     row = service.change_status(
         session, program, commission_id, action, actor=user.email, note=body.note
     )
@@ -309,9 +323,10 @@ def change_commission_status(
 
 
 @router.post("/payouts", status_code=201, operation_id="create_payout")
-def create_payout(session: SessionDep, user: ApiOwner, response: Response) -> dict[str, Any]:
+def create_payout(
+    session: SessionDep, user: ApiOwner, response: Response, program: ProgramDep
+) -> dict[str, Any]:
     """Owner only: batch every approved commission of partners above the threshold."""
-    program = service.default_program(session)
     payout = service.create_payout(session, program, actor=user.email, now=utcnow())
     if payout is None:
         response.status_code = 200
@@ -320,9 +335,10 @@ def create_payout(session: SessionDep, user: ApiOwner, response: Response) -> di
 
 
 @router.post("/payouts/{payout_id}/paid", operation_id="mark_payout_paid")
-def mark_payout_paid(payout_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+def mark_payout_paid(
+    payout_id: int, session: SessionDep, user: ApiOwner, program: ProgramDep
+) -> dict[str, Any]:
     """Owner only: record that the payout was sent."""
-    program = service.default_program(session)
     payout = service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return {"payout": payout.id, "status": payout.status}
 
@@ -332,10 +348,10 @@ def export_payouts(
     payout_id: int,
     session: SessionDep,
     user: ApiOwner,
+    program: ProgramDep,
     format: Annotated[str, Query(pattern="^(paypal|wise)$")] = "paypal",
 ) -> Response:
     """Owner only: the payout as a PayPal Payouts or Wise batch CSV."""
-    program = service.default_program(session)
     out = io.StringIO()
     service.export_payout(session, program, payout_id, format, out)
     name = f"payout-{payout_id}-{format}.csv"
@@ -344,10 +360,10 @@ def export_payouts(
 
 
 @router.get("/{partner_id}/statement.csv", operation_id="get_partner_statement")
-def get_partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) -> Response:
+def get_partner_statement(
+    partner_id: int, session: SessionDep, user: ApiStaff, program: ProgramDep, partner: PartnerDep
+) -> Response:
     """A partner's commissions, for the owner or staff."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     out = io.StringIO()
     service.statement(session, program, partner.id, out)
     headers = {"content-disposition": f'attachment; filename="statement-{partner.id}.csv"'}
@@ -356,11 +372,14 @@ def get_partner_statement(partner_id: int, session: SessionDep, user: ApiStaff) 
 
 @router.post("/{partner_id}/invite", status_code=201, operation_id="invite_partner")
 def invite_partner(
-    partner_id: int, request: Request, session: SessionDep, settings: SettingsDep, user: ApiOwner
+    partner_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ApiOwner,
+    partner: PartnerDep,
 ) -> dict[str, Any]:
     """Owner only: a signed link (7 days, usable once) where the partner sets a password."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     url, expires_at = service.issue_invite(
         session, request.app.state.secret, settings.base_url, partner
     )
