@@ -16,6 +16,7 @@ from evergreen.partners import service
 from evergreen.partners.models import Partner
 from evergreen.partners.queries import commissions_of, coupons_of, figures_by_partner, links_of
 from evergreen.partners.rules import Action, allowed_actions
+from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download
@@ -91,12 +92,12 @@ def commission_action(
     action: str,
     session: SessionDep,
     user: DashboardUser,
+    program: ProgramDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     note: FormStr = "",
 ) -> Response:
     """Hold, release, reject or approve one commission by hand; the change is logged."""
-    program = service.default_program(session)
     commission = service.get_commission(session, program, commission_id)
     partner = service.get_partner(session, program, commission.partner_id)
     form.on_error(lambda error: _detail_page(request, session, partner, error=error))
@@ -108,25 +109,23 @@ def commission_action(
 
 @router.get("/{partner_id:int}")
 def partner_page(
-    request: Request, partner_id: int, session: SessionDep, user: DashboardUser, done: str = ""
+    request: Request, session: SessionDep, user: DashboardUser, partner: PartnerDep, done: str = ""
 ) -> Response:
     """One partner: links, coupons, commissions and their statement."""
-    partner = service.get_partner(session, service.default_program(session), partner_id)
     return _detail_page(request, session, partner, done=done)
 
 
 @router.post("/{partner_id:int}/links")
 def assign_link(
     request: Request,
-    partner_id: int,
     session: SessionDep,
     user: DashboardUser,
+    partner: PartnerDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     slug: FormStr = "",
 ) -> Response:
     """Give an existing tracking link to the partner."""
-    partner = service.get_partner(session, service.default_program(session), partner_id)
     form.on_error(
         lambda error: _detail_page(request, session, partner, error=error, form={"slug": slug})
     )
@@ -137,15 +136,14 @@ def assign_link(
 @router.post("/{partner_id:int}/coupons")
 def add_coupon(
     request: Request,
-    partner_id: int,
     session: SessionDep,
     user: DashboardUser,
+    partner: PartnerDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     code: FormStr = "",
 ) -> Response:
     """Add a coupon code that credits the partner."""
-    partner = service.get_partner(session, service.default_program(session), partner_id)
     form.on_error(
         lambda error: _detail_page(request, session, partner, error=error, form={"code": code})
     )
@@ -156,15 +154,14 @@ def add_coupon(
 @router.post("/{partner_id:int}/invite")
 def invite_partner(
     request: Request,
-    partner_id: int,
     session: SessionDep,
     settings: SettingsDep,
     user: OwnerUser,
+    partner: PartnerDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
 ) -> Response:
     """Owner-only: a signed link that lets the partner set their own portal password."""
-    partner = service.get_partner(session, service.default_program(session), partner_id)
     form.on_error(
         lambda error: _detail_page(
             request, session, partner, error=error, refused="No invitation made:"
@@ -178,10 +175,13 @@ def invite_partner(
 
 
 @router.get("/{partner_id:int}/statement.csv")
-def statement_csv(partner_id: int, session: SessionDep, user: DashboardUser) -> Response:
+def statement_csv(
+    session: SessionDep,
+    user: DashboardUser,
+    program: ProgramDep,
+    partner: PartnerDep,
+) -> Response:
     """The partner's commissions as CSV, as the portal gives it to them."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     return csv_download(
         f"statement-partner-{partner.id}.csv",
         lambda out: service.statement(session, program, partner.id, out),

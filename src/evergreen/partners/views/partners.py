@@ -12,6 +12,7 @@ from evergreen.partners import service
 from evergreen.partners.queries import figures_by_partner
 from evergreen.partners.views import partner as views_partner
 from evergreen.partners.views import program as views_program
+from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
@@ -67,6 +68,7 @@ def create_partner(
     request: Request,
     session: SessionDep,
     user: DashboardUser,
+    program: ProgramDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     name: FormStr = "",
@@ -75,7 +77,6 @@ def create_partner(
     status: FormStr = "pending",
 ) -> Response:
     """Add a partner, or show the form again with what to fix."""
-    program = service.default_program(session)
     entered = {"name": name, "email": email, "group": group, "status": status}
     form.on_error(lambda error: _list_page(request, session, form=entered, error=error))
     service.create_partner(session, program, name=name, email=email, group=group, status=status)
@@ -85,16 +86,15 @@ def create_partner(
 @router.post("/partners/{partner_id:int}/status")
 def set_status(
     request: Request,
-    partner_id: int,
     session: SessionDep,
     user: DashboardUser,
+    program: ProgramDep,
+    partner: PartnerDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     status: FormStr = "",
 ) -> Response:
     """Approve, suspend or reinstate a partner, then go back to the list."""
-    program = service.default_program(session)
-    partner = service.get_partner(session, program, partner_id)
     form.on_error(lambda error: _list_page(request, session, error=error))
     service.set_status(session, partner, status)
     return RedirectResponse(f"/partners?done={partner.status}", status_code=303)

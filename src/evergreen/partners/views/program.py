@@ -17,6 +17,7 @@ from evergreen.partners.queries import conversions, current_terms, waiting_for_p
 from evergreen.partners.queries import payouts as payout_rows
 from evergreen.partners.rules import Duration, PartnerRuleError
 from evergreen.partners.service.payouts import FORMATS
+from evergreen.partners.views.deps import ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
@@ -109,6 +110,7 @@ def add_terms(
     request: Request,
     session: SessionDep,
     user: OwnerUser,
+    program: ProgramDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     group: FormStr = "",
@@ -126,7 +128,6 @@ def add_terms(
         "recruiter_rate": recruiter_rate,
     }  # fmt: skip
     form.on_error(lambda error: _terms_page(request, session, form=entered, error=error))
-    program = service.default_program(session)
     row = service.add_terms(session, program, _terms_draft(entered))
     return RedirectResponse(f"/partners/terms?done={row.version}", status_code=303)
 
@@ -160,9 +161,10 @@ def payouts_page(
 
 
 @router.post("/payouts")
-def create_payout(session: SessionDep, user: OwnerUser, _csrf: CsrfProtected) -> Response:
+def create_payout(
+    session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
+) -> Response:
     """Batch every approved commission of partners above the threshold."""
-    program = service.default_program(session)
     payout = service.create_payout(session, program, actor=user.email, now=utcnow())
     done = "created" if payout is not None else "none"
     return RedirectResponse(f"/partners/payouts?done={done}", status_code=303)
@@ -170,20 +172,22 @@ def create_payout(session: SessionDep, user: OwnerUser, _csrf: CsrfProtected) ->
 
 @router.post("/payouts/{payout_id:int}/paid")
 def mark_paid(
-    payout_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+    payout_id: int, session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
 ) -> Response:
     """Record that the payout was sent: its commissions become paid."""
-    program = service.default_program(session)
     service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return RedirectResponse("/partners/payouts?done=paid", status_code=303)
 
 
 @router.get("/payouts/{payout_id:int}/export.csv")
 def export_payout(
-    payout_id: int, session: SessionDep, user: OwnerUser, format: str = "paypal"
+    payout_id: int,
+    session: SessionDep,
+    user: OwnerUser,
+    program: ProgramDep,
+    format: str = "paypal",
 ) -> Response:
     """The payout as a PayPal Payouts or Wise batch file."""
-    program = service.default_program(session)
     if format not in FORMATS:
         raise HTTPException(400, f"Choose format={' or format='.join(FORMATS)}.")
     # The file is written before the response starts, so a wrong ID is still a 404.
@@ -195,10 +199,13 @@ def export_payout(
 
 @router.get("/conversions")
 def conversions_page(
-    request: Request, session: SessionDep, user: DashboardUser, status: str = ""
+    request: Request,
+    session: SessionDep,
+    user: DashboardUser,
+    program: ProgramDep,
+    status: str = "",
 ) -> Response:
     """Recent conversions, so unmatched events can be reviewed."""
-    program = service.default_program(session)
     chosen = status if status in CONVERSION_STATUSES else ""
     context: dict[str, Any] = {
         "title": "Conversions",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from evergreen.partners import service
 from evergreen.partners.rules.webhooks import SIGNATURE_HEADER
 from evergreen.partners.service import webhooks
+from evergreen.partners.views.deps import ProgramDep
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
@@ -56,6 +57,7 @@ def add_endpoint(
     request: Request,
     session: SessionDep,
     user: OwnerUser,
+    program: ProgramDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     url: Annotated[str, Form()] = "",
@@ -63,7 +65,6 @@ def add_endpoint(
 ) -> Response:
     """Subscribe a URL and show its signing secret, this once."""
     chosen = events or []
-    program = service.default_program(session)
     entered = {"url": url, "events": chosen}
     form.on_error(lambda error: _page(request, session, status_code=400, form=entered, error=error))
     endpoint = service.add_endpoint(session, program, url.strip(), chosen)
