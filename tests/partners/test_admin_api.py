@@ -1,5 +1,5 @@
-"""Owner operations the pages offer, over the JSON API too: webhook endpoints, a network's
-postback mapping and secret, and portal invitations."""
+"""Owner operations the pages offer, over the JSON API too: webhook endpoints and portal
+invitations."""
 
 from __future__ import annotations
 
@@ -47,44 +47,6 @@ def test_webhook_endpoints_are_listed_paused_and_removed(
     again = client.delete(f"/api/v1/partners/webhooks/{endpoint_id}", headers=who["owner"])
     assert again.status_code == 404
     assert client.get("/api/v1/partners/webhooks", headers=who["owner"]).json() == []
-
-
-def test_a_networks_postback_mapping_and_secret_over_the_api(
-    client: TestClient, db: Database, people: dict[str, str]
-) -> None:
-    who = _headers(db, people)
-    created = client.post("/api/v1/networks", json={"name": "Impact"}, headers=who["staff"])
-    network_id, old_secret = created.json()["id"], created.json()["postback_secret"]
-    mapping = {
-        "postback_mapping": {"click_id": "clickref", "order_id": "order", "commission": "earn",
-                             "status": "state"},
-        "status_values": {"ok": "approved", "wait": "pending", "void": "reversed"},
-    }  # fmt: skip
-    url = f"/api/v1/networks/{network_id}/postback-mapping"
-    saved = client.put(url, json=mapping, headers=who["staff"])
-    assert saved.status_code == 200, saved.text
-    assert saved.json()["postback_mapping"]["click_id"] == "clickref"
-    wrong = {**mapping, "status_values": {"ok": "paid"}}
-    refused = client.put(url, json=wrong, headers=who["staff"])
-    assert refused.status_code == 422
-    assert refused.json()["detail"][0]["field"] == "status_values"
-    assert (
-        client.post(f"/api/v1/networks/{network_id}/secret", headers=who["staff"]).status_code
-        == 403
-    )
-    rotated = client.post(f"/api/v1/networks/{network_id}/secret", headers=who["owner"])
-    new_secret = rotated.json()["postback_url"].split("secret=")[1]
-    postback = f"/api/v1/networks/{network_id}/postback"
-    sale = {"order": "o-1", "clickref": "nobody", "earn": "3.10", "state": "ok"}
-    assert client.get(postback, params={**sale, "secret": old_secret}).status_code == 401
-    read = client.get(postback, params={**sale, "secret": new_secret})
-    assert read.status_code == 200, read.text
-    assert read.json()["stored"] is True
-    earnings = client.get("/api/v1/networks/earnings", headers=who["staff"]).json()
-    # Read with the saved parameter names and status words.
-    assert [(e["order_id"], e["commission"], e["status"]) for e in earnings] == [
-        ("o-1", "3.1000", "approved")
-    ]
 
 
 def test_the_owner_invites_a_partner_to_the_portal_over_the_api(
