@@ -97,7 +97,7 @@ def test_no_answered_click_is_lost_when_the_server_stops(
         assert all(_gone(child, 30) for child in children), children
     finally:
         server.close()
-    assert len(children) == workers + 1 if workers > 1 else 1  # the web workers, the ingester
+    assert len(children) == (workers + 1 if workers > 1 else 1)  # the web workers, the ingester
     answered = sum(received)
     assert answered > 100, "the load generator barely ran"
     stats = json.loads(_cli(data_dir, "stats", "crash", "--json"))

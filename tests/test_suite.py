@@ -1,0 +1,25 @@
+"""The suite itself: no test may wait without a bound."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def test_every_test_runs_under_a_time_limit(request: pytest.FixtureRequest) -> None:
+    assert request.config.pluginmanager.hasplugin("timeout")
+    assert float(request.config.getini("timeout")) > 0
+
+
+def test_a_test_that_hangs_fails_instead_of_stalling_the_run(tmp_path: Path) -> None:
+    (tmp_path / "test_hang.py").write_text("import time\n\ndef test_hang():\n    time.sleep(60)\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--timeout=1",
+         str(tmp_path / "test_hang.py")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=50, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout
+    assert "Timeout" in run.stdout + run.stderr
