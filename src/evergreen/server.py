@@ -13,6 +13,7 @@ import uvicorn
 
 from evergreen import migrate
 from evergreen.config import Settings, resolve_secret_key
+from evergreen.signals import set_on_signals
 from evergreen.webworkers import WebWorkers, serve_until_stopped, server_config
 
 __all__ = ["run_server", "run_worker"]
@@ -124,8 +125,7 @@ def run_server(
 def _supervise(group: WebWorkers) -> None:
     """Run the web workers until SIGTERM/SIGINT, then stop them gracefully."""
     stop = threading.Event()
-    for stop_signal in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop_signal, lambda *_: stop.set())
+    set_on_signals(stop)
     group.start()
     try:
         group.supervise(stop)

@@ -23,6 +23,7 @@ from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import link_out
+from evergreen.signals import set_on_signals
 
 __all__ = ["app"]
 
@@ -253,7 +254,6 @@ def ingest(
     ] = None,
 ) -> None:
     """Move spooled clicks into the database (once, or continuously with --follow)."""
-    import signal
     import threading
 
     # First, before anything slow: a child of `serve` must never outlive it, even when `serve`
@@ -269,8 +269,7 @@ def ingest(
         # Background work: when the CPU is short, redirects come first; the clicks wait safely
         # in the spool and are ingested as soon as there is room.
         _background_priority()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+        set_on_signals(stop)
     try:
         if follow:
             follow_clicks(db, get_settings(), stop, interval=interval,
