@@ -68,7 +68,12 @@ class Server:
             input="" if password is None else password + "\n",
             capture_output=True,
             text=True,
-            env={"EVERGREEN_DATA_DIR": str(self.data_dir), "PATH": "/usr/bin:/bin"},
+            env={
+                "EVERGREEN_DATA_DIR": str(self.data_dir),
+                "PATH": "/usr/bin:/bin",
+                # A worktree's tests run its own source, not the installed checkout's.
+                **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+            },
             timeout=60,
             check=False,
         )
