@@ -16,6 +16,7 @@ from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.errors import field_error
 
 __all__ = ["router"]
 
@@ -127,9 +128,7 @@ async def _report_text(request: Request) -> str:
         try:
             text = str(json.loads(text)["csv"])
         except (ValueError, KeyError, TypeError):
-            raise HTTPException(
-                422, [{"field": "csv", "message": 'send {"csv": "<the CSV text>"}'}]
-            ) from None
+            raise field_error("csv", 'send {"csv": "<the CSV text>"}') from None
     return text
 
 

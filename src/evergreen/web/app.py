@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,6 +18,7 @@ from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
+from evergreen.web.openapi import describe_errors
 from evergreen.web.templates import build_templates
 
 __all__ = ["create_app"]
@@ -52,6 +54,12 @@ class EvergreenApp(FastAPI):
     """FastAPI, with the areas' front doors (hot paths) answered before middleware or routing."""
 
     front_doors: tuple[FrontDoor, ...] = ()
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document, with the error answers every route really gives."""
+        if self.openapi_schema is None:
+            self.openapi_schema = describe_errors(super().openapi())
+        return self.openapi_schema
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -89,8 +89,18 @@ async def _csrf_failed(request: Request, exc: Exception) -> Response:
     return _error_page(request, 403, "Form refused", message + " Reload the page and try again.")
 
 
+# FastAPI's answer to a body it cannot decode at all (bytes that are not UTF-8, say).
+_UNPARSED_BODY = "There was an error parsing the body"
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNPARSED_BODY:
+        message = "The body could not be read: send JSON encoded as UTF-8."
+        if _wants_json(request):
+            body = [{"field": "", "message": message, "loc": ["body"]}]
+            return JSONResponse({"detail": body}, status_code=422)
+        return _error_page(request, 400, "Please check the form", message)
     if _wants_json(request):
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import compile_path
 
 from evergreen import __version__
 from evergreen.accounts import service as accounts
@@ -60,7 +61,31 @@ def add_placeholders(router: APIRouter) -> None:
             )
 
 
-@api_fallback.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def api_not_found(path: str, user: ApiUser) -> None:
-    """Unknown API paths: 401 without a token (nothing is revealed), 404 with one."""
+_ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the API document lists at this path (Starlette names only the first route's);
+    a literal path such as /links/bulk wins over a template such as /links/{slug}."""
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        regex, _format, _convertors = compile_path(template)
+        if regex.match(request.url.path):
+            found = {method.upper() for method in item if method.upper() in _ANY_METHOD}
+            (templated if "{" in template else literal).update(found)
+    return sorted(literal or templated)
+
+
+@api_fallback.api_route("/{path:path}", methods=_ANY_METHOD)
+def api_not_found(request: Request, path: str, user: ApiUser) -> None:
+    """Unknown API paths: 401 without a token (nothing is revealed); with one, 405 naming the
+    methods the path has, or 404."""
+    allowed = _allowed_methods(request)
+    if allowed:
+        raise HTTPException(
+            405,
+            f"{request.method} is not used at /api/v1/{path}; use {', '.join(allowed)}.",
+            headers={"Allow": ", ".join(allowed)},
+        )
     raise HTTPException(404, f"No API endpoint at /api/v1/{path}.")
