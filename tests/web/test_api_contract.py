@@ -23,7 +23,7 @@ from evergreen.db import Database
 from tests.conftest import TEST_SECRET
 from tests.http_helpers import token_for
 
-# Bounded: every operation × role gets this many generated requests (about three minutes in all).
+# Bounded: each operation gets this many generated requests, each sent as every role.
 EXAMPLES = 8
 ROLES = ("owner", "staff", "partner")
 
