@@ -21,7 +21,15 @@ from evergreen.accounts.errors import (
     UserNotFound,
 )
 from evergreen.accounts.models import ApiToken, LoginFailure, User, WebSession
-from evergreen.accounts.rules import SESSION_COOKIE, Role, locked_until, password_problem
+from evergreen.accounts.rules import (
+    SESSION_COOKIE,
+    Role,
+    locked_until,
+    password_problem,
+    session_claim,
+    session_cookie_value,
+    session_token,
+)
 from evergreen.db import utcnow
 
 __all__ = [
@@ -41,6 +49,8 @@ __all__ = [
     "normalize_email",
     "owner_exists",
     "revoke_token",
+    "session_claim",
+    "session_cookie",
     "set_up_owner",
     "sign_in",
     "start_session",
@@ -206,17 +216,25 @@ def start_session(session: Session, user: User, *, days: int, user_agent: str = 
     return raw
 
 
-def user_for_session(session: Session, raw: str) -> User | None:
+def session_cookie(secret: str, role: str, raw: str, *, days: int) -> str:
+    """The value of the session cookie for a session just started (its token and role claim)."""
+    expires = utcnow() + timedelta(days=days)
+    return session_cookie_value(secret, raw, Role(role), expires)
+
+
+def user_for_session(session: Session, cookie: str) -> User | None:
     """The active person behind a session cookie, or None when it is unknown or expired."""
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == _digest(raw)))
+    digest = _digest(session_token(cookie))
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == digest))
     if row is None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user
 
 
-def end_session(session: Session, raw: str) -> None:
+def end_session(session: Session, cookie: str) -> None:
     """Sign out: the cookie's session stops working at once."""
-    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(raw)))
+    digest = _digest(session_token(cookie))
+    session.execute(delete(WebSession).where(WebSession.token_hash == digest))
 
 
 def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:
