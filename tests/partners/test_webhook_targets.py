@@ -1,7 +1,8 @@
-"""Webhooks reach public addresses only (after DNS, at save and at delivery) and follow no redirect."""
+"""Webhooks reach public addresses only (after DNS: at save, at delivery); no redirect followed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,9 +18,20 @@ from evergreen.partners.rules import PartnerRuleError
 from evergreen.partners.rules.webhooks import address_refusal
 from evergreen.partners.service.webhooks import add_endpoint, deliver_due, emit, http_sender
 from tests.http_helpers import token_for
-from tests.partners.test_webhooks import LOCAL, Receiver, receiver  # noqa: F401 (fixture)
+from tests.partners.test_webhooks import LOCAL, Receiver
 
 NOBODY = Addresses("")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A running local webhook receiver."""
+    running = Receiver()
+    yield running
+    running.server.shutdown()
+    running.server.server_close()
+
+
 EVENTS = ["commission.created"]
 
 
@@ -35,7 +47,7 @@ EVENTS = ["commission.created"]
         ("fd00::1", "private"),
         ("169.254.169.254", "link-local"),  # cloud metadata
         ("fe80::1", "link-local"),
-        ("0.0.0.0", "unspecified"),  # noqa: S104 (an address under test)
+        ("0.0.0.0", "unspecified"),
         ("100.64.0.1", "reserved"),  # carrier-grade NAT
         ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped
         ("2002:7f00:1::1", "loopback"),  # 6to4 around 127.0.0.1
@@ -51,7 +63,9 @@ def test_addresses_that_are_not_public_are_refused(address: str, kind: str) -> N
 
 def test_public_addresses_pass_and_the_owner_can_allow_hosts_and_networks() -> None:
     assert address_refusal("hooks.example", "93.184.215.14", NOBODY) is None
-    assert address_refusal("hooks.example", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", NOBODY) is None
+    assert (
+        address_refusal("hooks.example", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", NOBODY) is None
+    )
     allow = Addresses("hooks.internal, 10.0.0.0/8, 127.0.0.1", names=True)
     assert address_refusal("hooks.internal", "192.168.7.7", allow) is None  # by name
     assert address_refusal("a.example", "10.9.9.9", allow) is None  # by network

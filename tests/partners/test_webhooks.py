@@ -93,9 +93,7 @@ def test_commission_events_are_delivered_signed_once_and_retried(
         program = service.default_program(session)
         with pytest.raises(PartnerRuleError):
             add_endpoint(session, program, "ftp://example.com/x", ["commission.created"])
-        endpoint = add_endpoint(
-            session, program, receiver.url, ["commission.created"], allow=LOCAL
-        )
+        endpoint = add_endpoint(session, program, receiver.url, ["commission.created"], allow=LOCAL)
         secret = endpoint.secret
         terms = service.TermsDraft(
             kind="flat", rate=Decimal("10"), effective_from=T0 - timedelta(days=1)

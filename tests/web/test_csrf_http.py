@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from evergreen.db import Database
 from evergreen.accounts.rules import SESSION_COOKIE
+from evergreen.db import Database
 from evergreen.web.csrf import CSRF_COOKIE
 from tests.http_helpers import PASSWORD, csrf_from, sign_in
 
@@ -32,9 +32,14 @@ def test_the_token_and_its_cookie_change_at_sign_in_and_out(
     stale = client.post("/account/tokens", data={"name": "x", "csrf_token": before})
     assert stale.status_code == 403
     assert "Form refused" in stale.text
-    assert client.post("/account/tokens", data={"name": "x", "csrf_token": after}).status_code == 200
+    assert (
+        client.post("/account/tokens", data={"name": "x", "csrf_token": after}).status_code == 200
+    )
     cookie_signed_in = client.cookies[CSRF_COOKIE]
-    assert client.post("/logout", data={"csrf_token": after}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": after}, follow_redirects=False).status_code
+        == 303
+    )
     assert client.cookies[CSRF_COOKIE] != cookie_signed_in
     assert csrf_from(client.get("/login").text) not in (before, after)
 

@@ -52,7 +52,7 @@ def request_csrf_token(request: Request, cookie_value: str) -> str:
 
 
 def set_csrf_cookie(response: Response, value: str, *, secure: bool) -> None:
-    """Give the browser a CSRF cookie (on its first page, and a new one when its session changes)."""
+    """Give the browser a CSRF cookie: on its first page, and a new one when its session changes."""
     response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=secure)
 
 

@@ -136,9 +136,10 @@ class RequestGate:
                 rule = self._rule(scope)
                 limit = rule.limit
                 length = _content_length(scope)
-                if rule.declared is not None and rule.declared.access is not Access.PUBLIC:
-                    if length is None or length > CHECK_BEFORE_READ:
-                        await anyio.to_thread.run_sync(self._check, scope, rule.declared)
+                declared = rule.declared
+                large = length is None or length > CHECK_BEFORE_READ
+                if large and declared is not None and declared.access is not Access.PUBLIC:
+                    await anyio.to_thread.run_sync(self._check, scope, declared)
                 if length is not None and length > limit:
                     raise BodyTooLarge(limit)
             message = await receive()
