@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     click_sync_ms: int = Field(default=200, ge=0, le=10000)
     click_ingest_delay_s: int = Field(default=10, ge=0, le=300)
     partner_signup: bool = False
+    webhook_allow: str = ""
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
@@ -108,6 +109,20 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{item!r} is not an IP address or network like 203.0.113.0/24"
                 ) from None
+        return value
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _check_webhook_allow(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,252})", item):
+                    raise ValueError(
+                        f"{item!r} is not a host name, IP address or network "
+                        "(e.g. hooks.internal, 127.0.0.1, 10.0.0.0/8)"
+                    ) from None
         return value
 
     @field_validator("database_url")

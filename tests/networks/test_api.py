@@ -1,4 +1,4 @@
-"""The networks API over HTTP: staff routes need a token, the postback needs the secret."""
+"""The networks API over HTTP: writes are the owner's, reads staff's; postbacks need the secret."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ def test_postbacks_reports_and_earnings_over_http(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
     staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     partner = {"Authorization": f"Bearer {token_for(db, people['partner'])}"}
     with db.session() as session:
         links.create_link(
@@ -23,20 +24,22 @@ def test_postbacks_reports_and_earnings_over_http(
     assert client.post("/api/v1/networks", json=body).status_code == 401
     assert client.post("/api/v1/networks", json=body, headers=partner).status_code == 403
     assert client.get("/api/v1/networks/earnings", headers=partner).status_code == 403
-    created = client.post("/api/v1/networks", json=body, headers=staff)
+    # Adding a network is the owner's, as the dashboard says.
+    assert client.post("/api/v1/networks", json=body, headers=staff).status_code == 403
+    created = client.post("/api/v1/networks", json=body, headers=owner)
     assert created.status_code == 201
     network_id, secret = created.json()["id"], created.json()["postback_secret"]
-    taken = client.post("/api/v1/networks", json=body, headers=staff)
+    taken = client.post("/api/v1/networks", json=body, headers=owner)
     assert taken.status_code == 409
     assert taken.json() == {"detail": "a network named 'Awin' already exists"}
-    missing = client.post("/api/v1/networks/999/links", json={"slug": "amz"}, headers=staff)
+    missing = client.post("/api/v1/networks/999/links", json={"slug": "amz"}, headers=owner)
     assert missing.status_code == 404
     assert missing.json() == {"detail": "No network with ID 999."}
     listed = client.get("/api/v1/networks", headers=staff).json()
     assert "postback_secret" not in listed[0]
-    assigned = client.post(
-        f"/api/v1/networks/{network_id}/links", json={"slug": "amz"}, headers=staff
-    )
+    link_path = f"/api/v1/networks/{network_id}/links"
+    assert client.post(link_path, json={"slug": "amz"}, headers=staff).status_code == 403
+    assigned = client.post(link_path, json={"slug": "amz"}, headers=owner)
     assert assigned.status_code == 201
     url = f"/api/v1/networks/{network_id}/postback"
     sale = {"oid": "o1", "subid": "unknown", "payout": "4.20", "status": "approved"}
@@ -56,18 +59,20 @@ def test_postbacks_reports_and_earnings_over_http(
     empty = client.post(url, params={"secret": secret})
     assert empty.status_code == 422
     mapping = {"order_id": "id", "commission": "fee", "status": "state"}
-    saved = client.put(f"/api/v1/networks/{network_id}/report-mapping", json=mapping, headers=staff)
+    mapping_path = f"/api/v1/networks/{network_id}/report-mapping"
+    assert client.put(mapping_path, json=mapping, headers=staff).status_code == 403
+    saved = client.put(mapping_path, json=mapping, headers=owner)
     assert saved.status_code == 200
     report = "id,fee,state\no1,4.20,reversed\no4,1.00,pending\no5,x,pending\n"
     imported = client.post(
         f"/api/v1/networks/{network_id}/reports", content=report,
-        headers={**staff, "Content-Type": "text/csv"},
+        headers={**owner, "Content-Type": "text/csv"},
     )  # fmt: skip
     assert imported.json()["created"] == 1
     assert imported.json()["updated"] == 1
     assert imported.json()["errors"][0]["line"] == 4
     again = client.post(
-        f"/api/v1/networks/{network_id}/reports", json={"csv": report}, headers=staff
+        f"/api/v1/networks/{network_id}/reports", json={"csv": report}, headers=owner
     )
     assert again.json()["created"] == 0
     assert again.json()["unchanged"] == 2
@@ -87,7 +92,7 @@ def test_a_networks_postback_mapping_and_secret_over_the_api(
     who = {
         role: {"Authorization": f"Bearer {token_for(db, email)}"} for role, email in people.items()
     }
-    created = client.post("/api/v1/networks", json={"name": "Impact"}, headers=who["staff"])
+    created = client.post("/api/v1/networks", json={"name": "Impact"}, headers=who["owner"])
     network_id, old_secret = created.json()["id"], created.json()["postback_secret"]
     mapping = {
         "postback_mapping": {"click_id": "clickref", "order_id": "order", "commission": "earn",
@@ -95,11 +100,12 @@ def test_a_networks_postback_mapping_and_secret_over_the_api(
         "status_values": {"ok": "approved", "wait": "pending", "void": "reversed"},
     }  # fmt: skip
     url = f"/api/v1/networks/{network_id}/postback-mapping"
-    saved = client.put(url, json=mapping, headers=who["staff"])
+    assert client.put(url, json=mapping, headers=who["staff"]).status_code == 403
+    saved = client.put(url, json=mapping, headers=who["owner"])
     assert saved.status_code == 200, saved.text
     assert saved.json()["postback_mapping"]["click_id"] == "clickref"
     wrong = {**mapping, "status_values": {"ok": "paid"}}
-    refused = client.put(url, json=wrong, headers=who["staff"])
+    refused = client.put(url, json=wrong, headers=who["owner"])
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["field"] == "status_values"
     assert (

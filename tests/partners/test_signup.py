@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -63,10 +64,31 @@ def test_bad_applications_say_why_and_store_nothing(open_client: TestClient, db:
     assert _apply(open_client, email="not-an-email").startswith("400")
     assert _partners(db) == []
     assert _apply(open_client).startswith("200")
-    again = _apply(open_client)
-    assert again.startswith("400")
-    assert "already a partner" in again
     assert _partners(db) == [("ana@blog.example", "pending")]
+
+
+def _answer(client: TestClient, **fields: str) -> tuple[int, str]:
+    """The status and the page of an application, less its per-session form token."""
+    page = client.get("/partners/join")
+    form = {"name": "Ana", "email": "ana@blog.example", "password": PASSWORD, **fields}
+    response = client.post("/partners/join", data={**form, "csrf_token": csrf_from(page.text)})
+    return response.status_code, re.sub(r'value="[0-9a-f]{64}"', "", response.text)
+
+
+def test_the_answer_does_not_say_whether_an_email_has_an_account(
+    open_client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    new = _answer(open_client, email="new@blog.example")
+    again = _answer(open_client, email="new@blog.example")  # already a partner and an account
+    staff = _answer(open_client, email=people["staff"], password="another passphrase 2")
+    owner = _answer(open_client, email=people["owner"].upper())
+    assert new[0] == 200
+    assert "already" not in new[1]
+    assert again == new
+    assert staff == new
+    assert owner == new
+    assert _partners(db) == [("new@blog.example", "pending")]
+    sign_in(open_client, people["staff"])  # the existing account is untouched
 
 
 def test_the_bot_trap_stores_nothing(open_client: TestClient, db: Database) -> None:

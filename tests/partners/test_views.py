@@ -147,7 +147,8 @@ def test_commissions_show_and_are_held_then_released(
     assert "pending" in page.text
     with db.session() as session:
         cid = session.scalars(select(Commission.id)).one()
-    sign_in(client, people["staff"])  # terms are the owner's; the buttons are staff's too
+    # Terms are the owner's; the buttons are staff's too (a new session: a new form token).
+    token = _owner(client, people, "staff")
     held = _post(client, f"/partners/commissions/{cid}/hold", token)
     assert held.status_code == 303
     assert "on hold" in client.get(f"/partners/{ana}?done=hold").text

@@ -12,32 +12,49 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from evergreen.addresses import Addresses
 from evergreen.db import Database
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery
 from evergreen.partners.rules import EventType, PartnerRuleError
 from evergreen.partners.rules.webhooks import SIGNATURE_HEADER, retry_delay, sign, verify
 from evergreen.partners.service.conversions import ConversionIn, record_conversion
-from evergreen.partners.service.webhooks import add_endpoint, deliver_due, emit
+from evergreen.partners.service.webhooks import add_endpoint, deliver_due, emit, http_sender
 
 T0 = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+# The receiver runs on this machine: loopback is refused unless the owner allows it.
+LOCAL = Addresses("127.0.0.1", names=True)
 
 
 class Receiver:
-    """A local endpoint that records what it receives and can be told to fail."""
+    """A local endpoint that records what it receives and can be told to fail or redirect."""
 
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
+        self.gets: list[str] = []
         self.failures_left = 0
+        self.redirect_to: str | None = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append((dict(self.headers), body))
+                if outer.redirect_to is not None:
+                    self.send_response(302)
+                    self.send_header("Location", outer.redirect_to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 failing = outer.failures_left > 0
                 outer.failures_left -= 1 if failing else 0
                 self.send_response(500 if failing else 204)
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                outer.gets.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:
@@ -76,7 +93,7 @@ def test_commission_events_are_delivered_signed_once_and_retried(
         program = service.default_program(session)
         with pytest.raises(PartnerRuleError):
             add_endpoint(session, program, "ftp://example.com/x", ["commission.created"])
-        endpoint = add_endpoint(session, program, receiver.url, ["commission.created"])
+        endpoint = add_endpoint(session, program, receiver.url, ["commission.created"], allow=LOCAL)
         secret = endpoint.secret
         terms = service.TermsDraft(
             kind="flat", rate=Decimal("10"), effective_from=T0 - timedelta(days=1)
@@ -100,10 +117,11 @@ def test_commission_events_are_delivered_signed_once_and_retried(
         )
     receiver.failures_left = 1
     now = datetime.now(UTC) + timedelta(seconds=1)
+    send = http_sender(LOCAL)
     with db.session() as session:
-        assert deliver_due(session, now) == (0, 1)
-        assert deliver_due(session, now + timedelta(seconds=30)) == (0, 0)  # not due yet
-        assert deliver_due(session, now + timedelta(minutes=1)) == (1, 0)
+        assert deliver_due(session, now, send) == (0, 1)
+        assert deliver_due(session, now + timedelta(seconds=30), send) == (0, 0)  # not due yet
+        assert deliver_due(session, now + timedelta(minutes=1), send) == (1, 0)
         delivery = session.scalars(select(WebhookDelivery)).one()
         assert (delivery.status, delivery.attempts) == ("delivered", 2)
     headers, body = receiver.received[-1]

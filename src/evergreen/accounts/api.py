@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.models import ApiToken, User
-from evergreen.web.deps import ApiOwner, ApiUser, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, ApiUser, SessionDep
 
 __all__ = ["router"]
 
@@ -72,20 +72,20 @@ def me(user: ApiUser) -> UserOut:
 
 
 @router.get("/tokens", operation_id="list_tokens")
-def list_tokens(user: ApiUser, session: SessionDep) -> list[TokenOut]:
+def list_tokens(user: ApiStaff, session: SessionDep) -> list[TokenOut]:
     """The caller's tokens, revoked ones included."""
     return [TokenOut.of(t) for t in accounts.list_tokens(session, user)]
 
 
 @router.post("/tokens", status_code=201, operation_id="create_token")
-def create_token(body: TokenCreate, user: ApiUser, session: SessionDep) -> TokenCreated:
+def create_token(body: TokenCreate, user: ApiStaff, session: SessionDep) -> TokenCreated:
     """Issue another token for the caller; store the secret now, it is not shown again."""
     token, raw = accounts.create_token(session, user, body.name)
     return TokenCreated(**TokenOut.of(token).model_dump(), token=raw)
 
 
 @router.delete("/tokens/{token_id}", operation_id="revoke_token")
-def revoke_token(token_id: int, user: ApiUser, session: SessionDep) -> TokenOut:
+def revoke_token(token_id: int, user: ApiStaff, session: SessionDep) -> TokenOut:
     """Revoke one of the caller's tokens (revoking the one in use is allowed)."""
     return TokenOut.of(accounts.revoke_token(session, user, token_id))
 

@@ -1,7 +1,10 @@
-"""Pure account decisions: roles, password policy, sign-in throttling."""
+"""Pure account decisions: roles and who may use what, password policy, sign-in throttling,
+and the signed role claim a session cookie carries."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -9,11 +12,16 @@ from enum import StrEnum
 __all__ = [
     "MIN_PASSWORD_LENGTH",
     "SESSION_COOKIE",
+    "Access",
     "Role",
+    "allows",
     "can_manage_settings",
     "can_use_dashboard",
     "locked_until",
     "password_problem",
+    "session_claim",
+    "session_cookie_value",
+    "session_token",
 ]
 
 MIN_PASSWORD_LENGTH = 10
@@ -45,14 +53,69 @@ class Role(StrEnum):
     PARTNER = "partner"
 
 
+class Access(StrEnum):
+    """Who may use a route: each page and API route declares one, and both answer by `allows`."""
+
+    PUBLIC = "public"  # anyone, signed in or not (sign-in, sign-up, postbacks with their secret)
+    SIGNED_IN = "signed_in"  # any account (who am I)
+    PARTNER = "partner"  # the partner portal
+    STAFF = "staff"  # the dashboard's day-to-day work: owner and staff
+    OWNER = "owner"  # settings, people, money out, integrations and their secrets
+
+
+def allows(access: Access, role: Role | None) -> bool:
+    """The one role rule: whether someone with `role` (None: not signed in) may use a route."""
+    if access is Access.PUBLIC:
+        return True
+    if role is None:
+        return False
+    if access is Access.SIGNED_IN:
+        return True
+    if access is Access.PARTNER:
+        return role is Role.PARTNER
+    if access is Access.STAFF:
+        return role in (Role.OWNER, Role.STAFF)
+    return role is Role.OWNER
+
+
 def can_use_dashboard(role: Role) -> bool:
     """Owners and staff work in the dashboard; partners have their own portal."""
-    return role in (Role.OWNER, Role.STAFF)
+    return allows(Access.STAFF, role)
 
 
 def can_manage_settings(role: Role) -> bool:
     """Settings, people and payouts are the owner's alone."""
-    return role is Role.OWNER
+    return allows(Access.OWNER, role)
+
+
+def _claim_mac(secret: str, token: str, role: str, expires: int) -> str:
+    message = f"session-role:{token}.{role}.{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def session_cookie_value(secret: str, token: str, role: Role, expires: datetime) -> str:
+    """The session cookie: the random token, then the role and its expiry signed with the
+    secret, so the redirect hot path can tell the team's browsers without reading the database."""
+    stamp = int(expires.timestamp())
+    return f"{token}.{role.value}.{stamp}.{_claim_mac(secret, token, role.value, stamp)}"
+
+
+def session_token(cookie: str) -> str:
+    """The random session token inside a session cookie (what the database knows)."""
+    return cookie.split(".", 1)[0]
+
+
+def session_claim(secret: str, cookie: str, now: datetime) -> Role | None:
+    """The role a session cookie claims, when its signature holds and it has not expired."""
+    parts = cookie.split(".")
+    if len(parts) != 4 or not parts[2].isdigit() or len(parts[2]) > 12:
+        return None
+    token, role, stamp, mac = parts
+    if not hmac.compare_digest(mac, _claim_mac(secret, token, role, int(stamp))):
+        return None
+    if int(stamp) <= now.timestamp() or role not in Role._value2member_map_:
+        return None
+    return Role(role)
 
 
 def password_problem(password: str, email: str) -> str | None:

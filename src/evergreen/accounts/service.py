@@ -21,7 +21,16 @@ from evergreen.accounts.errors import (
     UserNotFound,
 )
 from evergreen.accounts.models import ApiToken, LoginFailure, User, WebSession
-from evergreen.accounts.rules import SESSION_COOKIE, Role, locked_until, password_problem
+from evergreen.accounts.rules import (
+    SESSION_COOKIE,
+    Role,
+    can_use_dashboard,
+    locked_until,
+    password_problem,
+    session_claim,
+    session_cookie_value,
+    session_token,
+)
 from evergreen.db import utcnow
 
 __all__ = [
@@ -32,18 +41,23 @@ __all__ = [
     "account_exists",
     "add_person",
     "authenticate",
+    "check_password",
     "create_token",
     "create_user",
     "end_session",
+    "hash_in_vain",
     "issue_token",
     "list_tokens",
     "list_users",
     "normalize_email",
     "owner_exists",
     "revoke_token",
+    "session_claim",
+    "session_cookie",
     "set_up_owner",
     "sign_in",
     "start_session",
+    "team_session",
     "user_for_session",
     "user_for_token",
 ]
@@ -95,12 +109,22 @@ def account_exists(session: Session, email: str) -> bool:
     return session.scalar(select(User.id).where(User.email == email.lower())) is not None
 
 
-def create_user(session: Session, email: str, password: str, role: Role) -> User:
-    """Add a person; refuses a weak password, a duplicate email and a second owner."""
-    address = normalize_email(email)
+def check_password(address: str, password: str) -> None:
+    """Refuse a new password that is too weak, saying why (AccountError on `password`)."""
     problem = password_problem(password, address)
     if problem:
         raise AccountError(f"Password {problem}.", field="password")
+
+
+def hash_in_vain(password: str) -> None:
+    """Spend the time creating an account takes, so an answer that creates none is not faster."""
+    _hasher.hash(password)
+
+
+def create_user(session: Session, email: str, password: str, role: Role) -> User:
+    """Add a person; refuses a weak password, a duplicate email and a second owner."""
+    address = normalize_email(email)
+    check_password(address, password)
     if session.scalar(select(User.id).where(User.email == address)) is not None:
         raise AccountError(f"A user with email {address} already exists.", field="email")
     if role is Role.OWNER and owner_exists(session):
@@ -206,17 +230,32 @@ def start_session(session: Session, user: User, *, days: int, user_agent: str = 
     return raw
 
 
-def user_for_session(session: Session, raw: str) -> User | None:
+def session_cookie(secret: str, role: str, raw: str, *, days: int) -> str:
+    """The value of the session cookie for a session just started (its token and role claim)."""
+    expires = utcnow() + timedelta(days=days)
+    return session_cookie_value(secret, raw, Role(role), expires)
+
+
+def team_session(secret: str, cookie: str, now: datetime) -> bool:
+    """Whether a session cookie is an owner's or staff member's, by its signed role claim alone
+    (no database read: the redirect asks this for every click that carries one)."""
+    role = session_claim(secret, cookie, now)
+    return role is not None and can_use_dashboard(role)
+
+
+def user_for_session(session: Session, cookie: str) -> User | None:
     """The active person behind a session cookie, or None when it is unknown or expired."""
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == _digest(raw)))
+    digest = _digest(session_token(cookie))
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == digest))
     if row is None or row.expires_at <= utcnow() or not row.user.is_active:
         return None
     return row.user
 
 
-def end_session(session: Session, raw: str) -> None:
+def end_session(session: Session, cookie: str) -> None:
     """Sign out: the cookie's session stops working at once."""
-    session.execute(delete(WebSession).where(WebSession.token_hash == _digest(raw)))
+    digest = _digest(session_token(cookie))
+    session.execute(delete(WebSession).where(WebSession.token_hash == digest))
 
 
 def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str]:

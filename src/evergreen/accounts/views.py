@@ -16,12 +16,13 @@ from evergreen.accounts.errors import InvalidCredentials, SignInLocked
 from evergreen.accounts.models import User
 from evergreen.accounts.rules import Role
 from evergreen.errors import InputError
-from evergreen.web.csrf import CsrfProtected
+from evergreen.web.csrf import CsrfProtected, new_csrf_cookie, set_csrf_cookie
 from evergreen.web.deps import (
     SESSION_COOKIE,
     DashboardUser,
     OptionalUser,
     OwnerUser,
+    Public,
     SessionDep,
     SettingsDep,
 )
@@ -50,17 +51,21 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _signed_in(request: Request, raw: str, target: str) -> Response:
+def _signed_in(request: Request, role: str, raw: str, target: str) -> Response:
+    """Sign the browser in: the session cookie (with its signed role) and a new CSRF cookie, so
+    no form token from before sign-in is good afterwards."""
     response = RedirectResponse(safe_next(target), status_code=303)
     settings = request.app.state.settings
+    days = settings.session_days
     response.set_cookie(
         SESSION_COOKIE,
-        raw,
-        max_age=settings.session_days * 86400,
+        accounts.session_cookie(request.app.state.secret, role, raw, days=days),
+        max_age=days * 86400,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
     )
+    set_csrf_cookie(response, new_csrf_cookie(), secure=settings.secure_cookies)
     return response
 
 
@@ -84,7 +89,7 @@ def login_page(
     return render(request, "accounts/login.html", context)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Public])
 def login(
     request: Request,
     session: SessionDep,
@@ -112,10 +117,10 @@ def login(
         user_agent=request.headers.get("user-agent", ""),
     )
     target = "/portal" if user.role == Role.PARTNER.value and next == "/" else next
-    return _signed_in(request, raw, target)
+    return _signed_in(request, user.role, raw, target)
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[Public])
 def logout(request: Request, session: SessionDep, _csrf: CsrfProtected) -> Response:
     """End this browser's session on the server, not just in the cookie."""
     raw = request.cookies.get(SESSION_COOKIE)
@@ -123,10 +128,12 @@ def logout(request: Request, session: SessionDep, _csrf: CsrfProtected) -> Respo
         accounts.end_session(session, raw)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    secure = request.app.state.settings.secure_cookies
+    set_csrf_cookie(response, new_csrf_cookie(), secure=secure)
     return response
 
 
-@router.get("/setup")
+@router.get("/setup", dependencies=[Public])
 def setup_page(request: Request, session: SessionDep, token: str = "") -> Response:
     """First run: create the owner, with the token printed by `evergreen serve`."""
     if accounts.owner_exists(session):
@@ -136,7 +143,7 @@ def setup_page(request: Request, session: SessionDep, token: str = "") -> Respon
     return render(request, "accounts/setup.html", context, status_code=200 if valid else 403)
 
 
-@router.post("/setup")
+@router.post("/setup", dependencies=[Public])
 def setup(
     request: Request,
     session: SessionDep,
@@ -161,7 +168,7 @@ def setup(
         return render(request, "accounts/setup.html", context, status_code=400)
     form.on_error(lambda error: _form_again(request, "accounts/setup.html", context, error))
     raw = accounts.set_up_owner(session, email, password, days=settings.session_days)
-    return _signed_in(request, raw, "/")
+    return _signed_in(request, Role.OWNER.value, raw, "/")
 
 
 def _tokens(

@@ -14,6 +14,7 @@ from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
 from evergreen.web.deps import ApiStaff, SessionDep
+from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["router"]
 
@@ -76,7 +77,12 @@ class BulkOut(BaseModel):
     errors: list[dict[str, Any]]
 
 
-@router.post("/bulk", status_code=201, operation_id="create_links_bulk")
+@router.post(
+    "/bulk",
+    status_code=201,
+    operation_id="create_links_bulk",
+    dependencies=[body_limit(8 * MIB)],  # up to 1,000 links
+)
 def bulk_create(request: Request, body: BulkIn, session: SessionDep, user: ApiStaff) -> BulkOut:
     """Create many links; bad items are reported and the others still land."""
     result = service.bulk_create(session, ((i, item.draft()) for i, item in enumerate(body.links)))

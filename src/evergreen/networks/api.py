@@ -15,8 +15,9 @@ from evergreen.db import utcnow
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, Public, SessionDep
 from evergreen.web.errors import field_error
+from evergreen.web.gate import body_limit
 
 __all__ = ["router"]
 
@@ -58,8 +59,8 @@ def list_networks(session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=201, operation_id="create_network")
-def create_network(body: NetworkIn, session: SessionDep, user: ApiStaff) -> dict[str, Any]:
-    """Add a network; the response carries its postback secret, shown this once only."""
+def create_network(body: NetworkIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: add a network; the response carries its postback secret, shown once."""
     row, secret = service.create_network(session, **body.model_dump())
     out = _out(row)
     out["postback_secret"] = secret
@@ -75,9 +76,9 @@ class SlugIn(BaseModel):
 
 @router.post("/{network_id}/links", status_code=201, operation_id="assign_network_link")
 def assign_link(
-    user: ApiStaff, network: NetworkDep, body: SlugIn, session: SessionDep
+    user: ApiOwner, network: NetworkDep, body: SlugIn, session: SessionDep
 ) -> dict[str, Any]:
-    """Make an affiliate link earn for this network."""
+    """Owner only: make an affiliate link earn for this network."""
     row = service.assign_link(session, network, body.slug)
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
 
@@ -91,9 +92,9 @@ class PostbackMappingIn(BaseModel):
 
 @router.put("/{network_id}/postback-mapping", operation_id="save_network_postback_mapping")
 def save_postback_mapping(
-    user: ApiStaff, network: NetworkDep, body: PostbackMappingIn, session: SessionDep
+    user: ApiOwner, network: NetworkDep, body: PostbackMappingIn, session: SessionDep
 ) -> dict[str, Any]:
-    """Replace how this network's postbacks are read (both parts checked before either is saved)."""
+    """Owner only: replace how this network's postbacks are read (both parts checked first)."""
     saved = service.save_postback_mapping(
         session, network, body.postback_mapping, body.status_values
     )
@@ -112,9 +113,9 @@ def new_postback_secret(user: ApiOwner, network: NetworkDep, session: SessionDep
 
 @router.put("/{network_id}/report-mapping", operation_id="save_network_report_mapping")
 def save_report_mapping(
-    user: ApiStaff, network: NetworkDep, body: dict[str, str], session: SessionDep
+    user: ApiOwner, network: NetworkDep, body: dict[str, str], session: SessionDep
 ) -> dict[str, Any]:
-    """Replace the CSV column names of this network's reports."""
+    """Owner only: replace the CSV column names of this network's reports."""
     return _out(service.save_report_mapping(session, network, body))
 
 
@@ -132,14 +133,18 @@ async def _report_text(request: Request) -> str:
     return text
 
 
-@router.post("/{network_id}/reports", operation_id="import_network_report")
+@router.post(
+    "/{network_id}/reports",
+    operation_id="import_network_report",
+    dependencies=[body_limit(_REPORT_LIMIT + 64 * 1024)],  # room for a JSON wrapping
+)
 def import_report(
-    user: ApiStaff,
+    user: ApiOwner,
     network: NetworkDep,
     text: Annotated[str, Depends(_report_text)],
     session: SessionDep,
 ) -> dict[str, Any]:
-    """Import a CSV report: a text/csv body, or JSON {"csv": "..."}; safe to send again."""
+    """Owner only: import a CSV report (text/csv, or JSON {"csv": "..."}); safe to resend."""
     result = service.import_report(session, network, text, utcnow())
     return {
         "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
@@ -223,13 +228,13 @@ def _receive(network: Network, params: dict[str, str], session: SessionDep) -> J
     )  # fmt: skip
 
 
-@router.get("/{network_id}/postback", operation_id="record_postback_by_get")
+@router.get("/{network_id}/postback", operation_id="record_postback_by_get", dependencies=[Public])
 def postback_get(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
     """A network's postback as a GET with query macros (no token: the network's secret)."""
     return _receive(network, params, session)
 
 
-@router.post("/{network_id}/postback", operation_id="record_postback")
+@router.post("/{network_id}/postback", operation_id="record_postback", dependencies=[Public])
 def postback_post(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
     """A network's postback as a POST: query, form or JSON fields (no token: the secret)."""
     return _receive(network, params, session)

@@ -6,11 +6,12 @@ import logging
 
 from huey import Huey, crontab
 
+from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.partners.service import default_program
 from evergreen.partners.service.lifecycle import approve_due
-from evergreen.partners.service.webhooks import deliver_due
+from evergreen.partners.service.webhooks import deliver_due, http_sender
 
 __all__ = ["register", "run_approvals", "run_deliveries"]
 
@@ -23,10 +24,12 @@ def run_approvals(db: Database) -> int:
         return approve_due(session, default_program(session), utcnow())
 
 
-def run_deliveries(db: Database) -> tuple[int, int]:
-    """Deliver due webhook events; returns (delivered, failed attempts)."""
+def run_deliveries(db: Database, allow: str = "") -> tuple[int, int]:
+    """Deliver due webhook events (to public addresses, and those the owner allows); returns
+    (delivered, failed attempts)."""
+    send = http_sender(Addresses(allow, names=True))
     with db.session() as session:
-        return deliver_due(session, utcnow())
+        return deliver_due(session, utcnow(), send)
 
 
 def register(queue: Huey, settings: Settings) -> None:
@@ -46,7 +49,7 @@ def register(queue: Huey, settings: Settings) -> None:
         """Every minute: deliver due webhook events, retrying failures with backoff."""
         db = Database(settings.sqlalchemy_url)
         try:
-            delivered, failed = run_deliveries(db)
+            delivered, failed = run_deliveries(db, settings.webhook_allow)
             if delivered or failed:
                 log.info("webhooks: %s delivered, %s failed attempts", delivered, failed)
         finally:

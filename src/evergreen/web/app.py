@@ -18,6 +18,7 @@ from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
+from evergreen.web.gate import RequestGate
 from evergreen.web.openapi import describe_errors
 from evergreen.web.templates import build_templates
 
@@ -131,6 +132,8 @@ def create_app(
         setattr(app.state, name, runtime)
     app.state.templates = build_templates()
     install_error_handlers(app)
+    # Innermost: the route is known when the body is first read; no body before the caller.
+    app.add_middleware(RequestGate)
     app.add_middleware(SecurityHeaders)
     # Outermost: every page sees the client and scheme behind a trusted reverse proxy.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)

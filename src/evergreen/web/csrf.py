@@ -1,4 +1,9 @@
-"""CSRF protection for form posts: a random cookie and a form token derived from it by HMAC."""
+"""CSRF protection for form posts: a random cookie, and a form token derived by HMAC from it and
+from the browser's session, so a token is good for one session only.
+
+Before sign-in the CSRF cookie itself is the anonymous pre-session the sign-in form is bound to;
+signing in (and out) sets a new one, so no token from before survives the change of session.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,20 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from starlette.responses import Response
 
+from evergreen.accounts.rules import SESSION_COOKIE
 from evergreen.web.errors import CsrfFailed
 
-__all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CsrfProtected", "csrf_token_for", "new_csrf_cookie"]
+__all__ = [
+    "CSRF_COOKIE",
+    "CSRF_FIELD",
+    "CsrfProtected",
+    "csrf_token_for",
+    "new_csrf_cookie",
+    "request_csrf_token",
+    "set_csrf_cookie",
+]
 
 CSRF_COOKIE = "evergreen_csrf"
 CSRF_FIELD = "csrf_token"
@@ -24,10 +39,21 @@ def new_csrf_cookie() -> str:
     return secrets.token_urlsafe(24)
 
 
-def csrf_token_for(secret: str, cookie_value: str) -> str:
-    """The form token that proves a post came from a page this site rendered."""
-    mac = hmac.new(secret.encode(), b"csrf:" + cookie_value.encode(), hashlib.sha256)
-    return mac.hexdigest()
+def csrf_token_for(secret: str, cookie_value: str, session_cookie: str = "") -> str:
+    """The form token that proves a post came from a page this site rendered for this session."""
+    message = b"csrf:" + cookie_value.encode() + b"\x00" + session_cookie.encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def request_csrf_token(request: Request, cookie_value: str) -> str:
+    """The token for forms on a page answered to this request's session."""
+    session_cookie = request.cookies.get(SESSION_COOKIE, "")
+    return csrf_token_for(request.app.state.secret, cookie_value, session_cookie)
+
+
+def set_csrf_cookie(response: Response, value: str, *, secure: bool) -> None:
+    """Give the browser a CSRF cookie: on its first page, and a new one when its session changes."""
+    response.set_cookie(CSRF_COOKIE, value, httponly=True, samesite="lax", secure=secure)
 
 
 def _same_origin(request: Request, base_url: str) -> bool:
@@ -41,7 +67,7 @@ def _same_origin(request: Request, base_url: str) -> bool:
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing form post whose token does not match its cookie."""
+    """Refuse a state-changing form post whose token does not match its cookie and session."""
     if request.method in _SAFE_METHODS:
         return
     settings = request.app.state.settings
@@ -50,7 +76,7 @@ async def verify_csrf(request: Request) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    expected = csrf_token_for(request.app.state.secret, cookie) if cookie else ""
+    expected = request_csrf_token(request, cookie) if cookie else ""
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
         raise CsrfFailed("The form had expired or was not sent from this site.")
 

@@ -1,18 +1,26 @@
-"""Shared route dependencies: a database session per request and who is asking."""
+"""Shared route dependencies: a database session per request and who is asking.
+
+Every route declares who may use it by depending on one of the access types below (or on
+`Public`); each carries an `accounts.rules.Access`, and `allows` is the one rule that pages and
+the API answer by. The request gate (web/gate.py) reads the same declaration to check the
+caller before a request body is read.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
-from evergreen.accounts.rules import SESSION_COOKIE, Role, can_manage_settings, can_use_dashboard
+from evergreen.accounts.rules import SESSION_COOKIE, Access, Role, allows
 from evergreen.config import Settings
 from evergreen.web.errors import Forbidden, LoginRequired
 
@@ -22,11 +30,15 @@ __all__ = [
     "ApiStaff",
     "ApiUser",
     "DashboardUser",
+    "Declared",
     "OptionalUser",
     "OwnerUser",
+    "PartnerUser",
+    "Public",
     "SessionDep",
     "SettingsDep",
     "Viewer",
+    "declared_access",
 ]
 
 # Declared for the OpenAPI document; the header itself is checked below with clearer errors.
@@ -62,44 +74,19 @@ SessionDep = Annotated[Session, Depends(_db_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _optional_user(request: Request, session: SessionDep) -> User | None:
-    raw = request.cookies.get(SESSION_COOKIE)
-    user = accounts.user_for_session(session, raw) if raw else None
-    request.state.user = Viewer.of(user) if user else None
-    return user
-
-
-OptionalUser = Annotated[User | None, Depends(_optional_user)]
-
-
-def _dashboard_user(user: OptionalUser) -> User:
-    if user is None:
-        raise LoginRequired
-    if not can_use_dashboard(Role(user.role)):
-        raise Forbidden("The dashboard is for the owner and staff; partners use the portal.")
-    return user
-
-
-DashboardUser = Annotated[User, Depends(_dashboard_user)]
-
-
-def _owner_user(user: DashboardUser) -> User:
-    if not can_manage_settings(Role(user.role)):
-        raise Forbidden("Only the owner can open this page or do this.")
-    return user
-
-
-OwnerUser = Annotated[User, Depends(_owner_user)]
+def page_identity(connection: HTTPConnection, session: Session) -> User | None:
+    """The person a browser's session cookie stands for, or None."""
+    raw = connection.cookies.get(SESSION_COOKIE)
+    return accounts.user_for_session(session, raw) if raw else None
 
 
 def _unauthorized(message: str) -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def _api_user(
-    request: Request, session: SessionDep, _doc: Annotated[object, Depends(_bearer_scheme)]
-) -> User:
-    header = request.headers.get("authorization")
+def api_identity(connection: HTTPConnection, session: Session) -> User:
+    """The person an API token stands for; 401 saying what is wrong with the header otherwise."""
+    header = connection.headers.get("authorization")
     if not header:
         raise _unauthorized(
             "Missing API token: send the header 'Authorization: Bearer <token>'. "
@@ -116,26 +103,137 @@ def _api_user(
     user = accounts.user_for_token(session, value)
     if user is None:
         raise _unauthorized("API token not recognised, or it was revoked.")
+    return user
+
+
+def _page_user(request: Request, session: SessionDep) -> User | None:
+    user = page_identity(request, session)
+    request.state.user = Viewer.of(user) if user else None
+    return user
+
+
+def _api_user(
+    request: Request, session: SessionDep, _doc: Annotated[object, Depends(_bearer_scheme)]
+) -> User:
+    user = api_identity(request, session)
     request.state.user = Viewer.of(user)
     return user
 
 
-ApiUser = Annotated[User, Depends(_api_user)]
+class Declared:
+    """A route's declared access; the dependency checks it, the request gate reads it."""
+
+    api = False
+
+    def __init__(self, access: Access) -> None:
+        self.access = access
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.access.value})"
+
+    def refusal(self, user: User | None) -> Exception | None:
+        """Why this person may not use the route (the exception to raise), or None."""
+        role = Role(user.role) if user is not None else None
+        if allows(self.access, role):
+            return None
+        if user is None:
+            return LoginRequired()
+        if self.access is Access.PARTNER:
+            return Forbidden(
+                f"The partner portal is for partners, and {user.email} ({user.role}) is not a "
+                "partner account. Manage the program from the dashboard instead."
+            )
+        if self.access is Access.STAFF or role is Role.PARTNER:
+            return Forbidden("The dashboard is for the owner and staff; partners use the portal.")
+        return Forbidden("Only the owner can open this page or do this.")
+
+    def check_connection(self, connection: HTTPConnection, session: Session) -> None:
+        """Raise the refusal for this request from its headers alone (before its body)."""
+        if self.access is not Access.PUBLIC:
+            refusal = self.refusal(page_identity(connection, session))
+            if refusal is not None:
+                raise refusal
 
 
-def _api_staff(user: ApiUser) -> User:
-    if not can_use_dashboard(Role(user.role)):
-        raise HTTPException(403, "This endpoint is for the owner and staff.")
-    return user
+class _PageAccess(Declared):
+    """A page route's access: a browser session, else the sign-in page or 403."""
+
+    def __call__(self, user: Annotated[User | None, Depends(_page_user)]) -> User | None:
+        refusal = self.refusal(user)
+        if refusal is not None:
+            raise refusal
+        return user
 
 
-ApiStaff = Annotated[User, Depends(_api_staff)]
+class _ApiAccess(Declared):
+    """An API route's access: a bearer token, else 401, or 403 for a role that may not."""
+
+    api = True
+
+    def refusal(self, user: User | None) -> Exception | None:
+        """The API's answers: 403 with a sentence naming who may call the route."""
+        role = Role(user.role) if user is not None else None
+        if allows(self.access, role):
+            return None
+        if self.access is Access.OWNER and role is not Role.PARTNER:
+            return HTTPException(403, "Only the owner may call this endpoint.")
+        return HTTPException(403, "This endpoint is for the owner and staff.")
+
+    def check_connection(self, connection: HTTPConnection, session: Session) -> None:
+        """Raise 401 or 403 for this request from its headers alone (before its body)."""
+        refusal = self.refusal(api_identity(connection, session))
+        if refusal is not None:
+            raise refusal
+
+    def __call__(self, user: Annotated[User, Depends(_api_user)]) -> User:
+        refusal = self.refusal(user)
+        if refusal is not None:
+            raise refusal
+        return user
 
 
-def _api_owner(user: ApiUser) -> User:
-    if not can_manage_settings(Role(user.role)):
-        raise HTTPException(403, "Only the owner may call this endpoint.")
-    return user
+class _PublicAccess(Declared):
+    """Anyone: sign-in and sign-up pages, postbacks (checked by their own secret)."""
+
+    def __call__(self) -> None:
+        return None
 
 
-ApiOwner = Annotated[User, Depends(_api_owner)]
+# Routes that name no person depend on Public (`dependencies=[Public]`) to say so on purpose.
+Public: Any = Depends(_PublicAccess(Access.PUBLIC))
+OptionalUser = Annotated[User | None, Depends(_PageAccess(Access.PUBLIC))]
+PartnerUser = Annotated[User, Depends(_PageAccess(Access.PARTNER))]
+DashboardUser = Annotated[User, Depends(_PageAccess(Access.STAFF))]
+OwnerUser = Annotated[User, Depends(_PageAccess(Access.OWNER))]
+ApiUser = Annotated[User, Depends(_ApiAccess(Access.SIGNED_IN))]
+ApiStaff = Annotated[User, Depends(_ApiAccess(Access.STAFF))]
+ApiOwner = Annotated[User, Depends(_ApiAccess(Access.OWNER))]
+
+_RANK = {
+    Access.PUBLIC: 0,
+    Access.SIGNED_IN: 1,
+    Access.PARTNER: 2,
+    Access.STAFF: 2,
+    Access.OWNER: 3,
+}
+
+
+def _declarations(dependant: Dependant) -> Iterator[Declared]:
+    if isinstance(dependant.call, Declared):
+        yield dependant.call
+    for sub in dependant.dependencies:
+        yield from _declarations(sub)
+
+
+def declared_access(dependant: Dependant) -> Declared | None:
+    """The strictest access a route declares (through any of its dependencies), or None when
+    it declares none; two that cannot be ordered (portal and dashboard) are a mistake."""
+    found = sorted(set(_declarations(dependant)), key=lambda d: _RANK[d.access])
+    if not found:
+        return None
+    strictest = found[-1]
+    for other in found:
+        same_rank = _RANK[other.access] == _RANK[strictest.access]
+        if same_rank and (other.access, other.api) != (strictest.access, strictest.api):
+            raise ValueError(f"a route declares both {other!r} and {strictest!r}")
+    return strictest

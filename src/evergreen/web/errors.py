@@ -24,15 +24,20 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class LoginRequired(Exception):
+# Both are HTTP exceptions so that they pass through FastAPI's body reading unchanged when the
+# request gate raises them before a body is read (web/gate.py).
+class LoginRequired(StarletteHTTPException):
     """A page needs a signed-in person; the browser is sent to the sign-in page."""
 
+    def __init__(self) -> None:
+        super().__init__(401, "Sign in to continue.")
 
-class Forbidden(Exception):
+
+class Forbidden(StarletteHTTPException):
     """Signed in, but this person's role may not do this."""
 
     def __init__(self, message: str = "Your account does not have access to this page.") -> None:
-        super().__init__(message)
+        super().__init__(403, message)
         self.message = message
 
 
@@ -105,7 +110,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
-    titles = {404: "Not found", 405: "Not allowed", 401: "Sign in needed"}
+    titles = {404: "Not found", 405: "Not allowed", 401: "Sign in needed", 413: "Too large"}
     detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
     if exc.status_code == 404:
         detail = "There is nothing at this address."

@@ -10,7 +10,7 @@ from starlette.routing import compile_path
 
 from evergreen import __version__
 from evergreen.accounts import service as accounts
-from evergreen.web.deps import ApiUser, DashboardUser, OptionalUser, SessionDep
+from evergreen.web.deps import ApiUser, DashboardUser, OptionalUser, Public, SessionDep
 from evergreen.web.nav import NavEntry, navigation
 from evergreen.web.templates import render
 
@@ -20,7 +20,7 @@ public = APIRouter(include_in_schema=False)
 api_fallback = APIRouter(include_in_schema=False)
 
 
-@public.get("/healthz")
+@public.get("/healthz", dependencies=[Public])
 def healthz(request: Request) -> JSONResponse:
     """Liveness and database reachability, for load balancers and monitors."""
     db_ok = request.app.state.db.ping()

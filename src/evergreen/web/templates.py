@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from evergreen import __version__
 from evergreen.areas import all_areas
-from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for, new_csrf_cookie
+from evergreen.web.csrf import CSRF_COOKIE, new_csrf_cookie, request_csrf_token, set_csrf_cookie
 from evergreen.web.nav import navigation
 
 __all__ = ["build_templates", "render"]
@@ -44,7 +44,7 @@ def render(
     full: dict[str, Any] = {
         "user": getattr(request.state, "user", None),
         "areas": navigation(),
-        "csrf_token": csrf_token_for(app.state.secret, cookie),
+        "csrf_token": request_csrf_token(request, cookie),
         "version": __version__,
         "path": request.url.path,
     }
@@ -52,11 +52,5 @@ def render(
     templates: Jinja2Templates = app.state.templates
     response = templates.TemplateResponse(request, name, full, status_code=status_code)
     if fresh:
-        response.set_cookie(
-            CSRF_COOKIE,
-            cookie,
-            httponly=True,
-            samesite="lax",
-            secure=app.state.settings.secure_cookies,
-        )
+        set_csrf_cookie(response, cookie, secure=app.state.settings.secure_cookies)
     return response

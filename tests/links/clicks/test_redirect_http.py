@@ -157,6 +157,38 @@ def test_signed_in_team_clicks_are_internal(
     assert _stats(client, slug)["non_human_by_class"] == {"internal": 1}
 
 
+def _click_with(client: TestClient, slug: str, cookie: str) -> None:
+    client.cookies.clear()
+    headers = {"User-Agent": CHROME, "Cookie": cookie}
+    assert client.get(f"/go/{slug}", headers=headers, follow_redirects=False).status_code == 302
+
+
+def test_only_a_valid_owner_or_staff_session_makes_a_click_internal(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    slug = _make(db, slug="theirs")
+    cookies: dict[str, str] = {}
+    for role in ("owner", "staff", "partner"):
+        client.cookies.clear()
+        sign_in(client, people[role])
+        cookies[role] = client.cookies["evergreen_session"]
+    token, _role, stamp, mac = cookies["partner"].split(".")
+    counted = [
+        f"evergreen_session={cookies['partner']}",  # a partner signed in to the portal
+        f"x_evergreen_session={cookies['owner']}",  # another cookie's name only contains it
+        f"evergreen_session_old={cookies['owner']}",
+        "evergreen_session=anything",
+        f"evergreen_session={token}.owner.{stamp}.{mac}",  # the role changed: the MAC fails
+    ]
+    for cookie in counted:
+        _click_with(client, slug, cookie)
+    stats = _stats(client, slug)
+    assert (stats["total_clicks"], stats["non_human_clicks"]) == (5, 0)
+    _click_with(client, slug, f"theme=dark; evergreen_session={cookies['owner']}")
+    _click_with(client, slug, f"evergreen_session={cookies['staff']}")
+    assert _stats(client, slug)["non_human_by_class"] == {"internal": 2}
+
+
 @pytest.fixture
 def link_domain_client(settings: Settings, db: Database) -> Iterator[TestClient]:
     """An app that also answers on a dedicated link domain."""

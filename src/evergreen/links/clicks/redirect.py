@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, quote
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope, Send
 
-from evergreen.accounts.service import SESSION_COOKIE
+from evergreen.accounts.service import SESSION_COOKIE, team_session
 from evergreen.addresses import TrustedProxies
 from evergreen.links.clicks.ingest import agent_of
 from evergreen.links.clicks.runtime import CachedLink, LinkRuntime, country_of
@@ -29,7 +29,8 @@ __all__ = ["CLICK_COOKIE", "LinkRedirects"]
 
 log = logging.getLogger(__name__)
 CLICK_COOKIE = "evg_click"
-_SESSION_MARK = SESSION_COOKIE.encode() + b"="
+_SESSION_NAME = SESSION_COOKIE.encode()
+_SESSION_MARK = _SESSION_NAME + b"="
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")
 _MAX_QUERY = 8192
 _SAFE_URL = ":/?#[]@!$&'()*+,;=%~"
@@ -124,6 +125,16 @@ class LinkRedirects:
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.internal_ips = bool(runtime.internal_ips)
 
+    def _team_browser(self, cookie: bytes, now: float) -> bool:
+        """Whether the Cookie header holds a valid owner's or staff member's session cookie
+        (its signed role claim: partners signed in to the portal are visitors like any other)."""
+        for part in cookie.split(b";"):
+            name, _, value = part.strip().partition(b"=")
+            if name == _SESSION_NAME:
+                when = datetime.fromtimestamp(now, UTC)
+                return team_session(self.runtime.secret, value.decode("latin-1"), when)
+        return False
+
     def match(self, scope: Scope) -> str | None:
         """The slug this request asks for, or None when it is not a link request."""
         path: str = scope["path"]
@@ -212,9 +223,9 @@ class LinkRedirects:
             if purpose:
                 break
         cookie = headers.get(b"cookie")
-        internal = (cookie is not None and _SESSION_MARK in cookie) or (
-            self.internal_ips and self.runtime.is_internal_ip(ip)
-        )
+        internal = (
+            cookie is not None and _SESSION_MARK in cookie and self._team_browser(cookie, now)
+        ) or (self.internal_ips and self.runtime.is_internal_ip(ip))
         self.runtime.record(
             {
                 "id": click_id,

@@ -18,6 +18,7 @@ from evergreen.links.views.queries import channel_names
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
 from evergreen.web.downloads import csv_download
+from evergreen.web.gate import MIB, body_limit
 from evergreen.web.templates import render
 
 __all__ = ["MAX_IMPORT_BYTES", "PAGE_SIZE", "router"]
@@ -151,7 +152,7 @@ def _uploaded_text(file: UploadFile | None, pasted: str) -> str:
     raise ValueError("Choose a CSV file or paste CSV text, then press Import.")
 
 
-@router.post("/links/import")
+@router.post("/links/import", dependencies=[body_limit(MAX_IMPORT_BYTES + MIB)])
 def import_links(
     request: Request,
     session: SessionDep,

@@ -24,6 +24,7 @@ from evergreen.networks.rules import (
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
+from evergreen.web.gate import MIB, body_limit
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -209,7 +210,7 @@ def _report_text(file: UploadFile | None) -> str:
         ) from None
 
 
-@router.post("/{network_id:int}/reports")
+@router.post("/{network_id:int}/reports", dependencies=[body_limit(MAX_REPORT_BYTES + MIB)])
 def import_report(
     request: Request,
     user: OwnerUser,

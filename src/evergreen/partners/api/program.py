@@ -16,6 +16,7 @@ from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
+from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["router"]
 
@@ -256,7 +257,12 @@ class BatchOut(BaseModel):
     results: list[RecordedOut]
 
 
-@router.post("/conversions/batch", status_code=201, operation_id="record_conversions_batch")
+@router.post(
+    "/conversions/batch",
+    status_code=201,
+    operation_id="record_conversions_batch",
+    dependencies=[body_limit(4 * MIB)],  # up to 1,000 events
+)
 def record_conversions_batch(
     body: BatchBody, response: Response, session: SessionDep, user: ApiStaff, program: ProgramDep
 ) -> BatchOut:

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from evergreen.addresses import Addresses
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
 from evergreen.partners.service import webhooks
-from evergreen.web.deps import ApiOwner, SessionDep
+from evergreen.web.deps import ApiOwner, SessionDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -25,10 +26,13 @@ class WebhookIn(BaseModel):
 
 
 @router.post("", status_code=201, operation_id="add_webhook")
-def add_webhook(body: WebhookIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
-    """Owner only: subscribe a URL; the signing secret is shown this once."""
+def add_webhook(
+    body: WebhookIn, session: SessionDep, settings: SettingsDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: subscribe a URL (public addresses only); the signing secret is shown once."""
     program = service.default_program(session)
-    endpoint = service.add_endpoint(session, program, body.url, body.events)
+    allow = Addresses(settings.webhook_allow, names=True)
+    endpoint = service.add_endpoint(session, program, body.url, body.events, allow=allow)
     return {
         "id": endpoint.id,
         "url": endpoint.url,

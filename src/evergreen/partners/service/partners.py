@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
@@ -57,16 +58,12 @@ def create_partner(
     recruited_by_id: int | None = None,
 ) -> Partner:
     """Add a partner (invited or signed up; pending until approved)."""
-    if not name.strip() or len(name) > 200:
-        raise PartnerRuleError("name", "must be 1 to 200 characters")
+    _check_name(name)
     if status not in _STATUSES:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
     if len(group.strip()) > 50:
         raise PartnerRuleError("group", "must be at most 50 characters")
-    try:
-        address = accounts.normalize_email(email)
-    except InputError as exc:  # the accounts area refused the address
-        raise PartnerRuleError("email", exc.message) from None
+    address = _address(email)
     taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
     if session.scalar(taken) is not None:
         raise PartnerRuleError("email", f"{address} is already a partner")
@@ -81,6 +78,18 @@ def create_partner(
     session.add(partner)
     session.flush()
     return partner
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise PartnerRuleError("name", "must be 1 to 200 characters")
+
+
+def _address(email: str) -> str:
+    try:
+        return accounts.normalize_email(email)
+    except InputError as exc:  # the accounts area refused the address
+        raise PartnerRuleError("email", exc.message) from None
 
 
 def get_partner(session: Session, program: Program, partner_id: int) -> Partner:
@@ -100,11 +109,30 @@ def list_partners(
     return list(session.scalars(query))
 
 
-def sign_up(session: Session, program: Program, *, name: str, email: str, password: str) -> Partner:
-    """A public application: a pending partner and its portal sign-in, both or neither."""
-    with session.begin_nested():
-        partner = create_partner(session, program, name=name, email=email, status="pending")
-        accounts.create_user(session, email, password, accounts.Role.PARTNER)
+def sign_up(
+    session: Session, program: Program, *, name: str, email: str, password: str
+) -> Partner | None:
+    """A public application: a pending partner and its portal sign-in, both or neither.
+
+    An email that is already a partner or an account gets None and nothing is stored, in the
+    time a new application takes: the page answers the same either way, so the public form
+    tells no one which addresses have an account. Bad input is refused for everyone alike.
+    """
+    _check_name(name)
+    address = _address(email)
+    accounts.check_password(address, password)
+    partner_taken = select(Partner.id).where(
+        Partner.program_id == program.id, Partner.email == address
+    )
+    if session.scalar(partner_taken) is not None or accounts.account_exists(session, address):
+        accounts.hash_in_vain(password)
+        return None
+    try:
+        with session.begin_nested():
+            partner = create_partner(session, program, name=name, email=address, status="pending")
+            accounts.create_user(session, address, password, accounts.Role.PARTNER)
+    except IntegrityError:  # the same address applied twice at once: the first one stands
+        return None
     return partner
 
 

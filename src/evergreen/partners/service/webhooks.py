@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -14,9 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.addresses import Addresses
 from evergreen.partners.models import Commission, Program, WebhookDelivery, WebhookEndpoint
 from evergreen.partners.rules import EndpointNotFound, PartnerRuleError
 from evergreen.partners.rules.webhooks import SIGNATURE_HEADER, check_url, retry_delay, sign
+from evergreen.partners.service.delivery import (
+    DeliveryRefused,
+    Sender,
+    check_target,
+    http_sender,
+)
 
 __all__ = [
     "EVENTS",
@@ -29,6 +33,7 @@ __all__ = [
     "emit",
     "get_endpoint",
     "http_send",
+    "http_sender",
     "list_endpoints",
     "recent_deliveries",
     "set_active",
@@ -36,16 +41,23 @@ __all__ = [
 ]
 
 EVENTS = ("commission.created", "commission.approved", "commission.paid")
-# A sender posts (url, body, headers) and returns the HTTP status; tests use the real one
-# against a local server.
-Sender = Callable[[str, bytes, dict[str, str]], int]
+_NOBODY = Addresses("")
+# Public addresses only; the app's deliveries use http_sender(EVERGREEN_WEBHOOK_ALLOW).
+http_send: Sender = http_sender(_NOBODY)
 
 
 def add_endpoint(
-    session: Session, program: Program, url: str, events: list[str]
+    session: Session,
+    program: Program,
+    url: str,
+    events: list[str],
+    *,
+    allow: Addresses = _NOBODY,
 ) -> WebhookEndpoint:
-    """Subscribe a URL; its signing secret is returned in the row (show it once)."""
+    """Subscribe a URL; its signing secret is returned in the row (show it once). A host that
+    resolves to an address that is not public is refused unless `allow` names it."""
     target = check_url(url)
+    check_target(target, allow)
     unknown = [e for e in events if e not in EVENTS]
     if unknown or not events:
         raise PartnerRuleError("events", f"choose from {', '.join(EVENTS)}")
@@ -159,16 +171,13 @@ def emit(
     return queued
 
 
-def http_send(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST with a 10 s timeout; the status code, or 0 when nothing answered."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
-    except (urllib.error.URLError, OSError, ValueError):
-        return 0
+def _failure(status: int) -> str:
+    """What went wrong with an answered (or unanswered) delivery, for the owner's list."""
+    if not status:
+        return "no answer"
+    if 300 <= status < 400:
+        return f"HTTP {status}: redirects are not followed; use the receiver's final URL"
+    return f"HTTP {status}"
 
 
 def deliver_due(session: Session, now: datetime, send: Sender = http_send) -> tuple[int, int]:
@@ -192,7 +201,10 @@ def deliver_due(session: Session, now: datetime, send: Sender = http_send) -> tu
             "Evergreen-Event-Id": delivery.event_id,
             SIGNATURE_HEADER: sign(endpoint.secret, int(now.timestamp()), body),
         }
-        status = send(endpoint.url, body, headers)
+        try:
+            status, refused = send(endpoint.url, body, headers), None
+        except DeliveryRefused as exc:
+            status, refused = 0, exc.reason
         delivery.attempts += 1
         delivery.last_status = status or None
         if 200 <= status < 300:
@@ -200,7 +212,7 @@ def deliver_due(session: Session, now: datetime, send: Sender = http_send) -> tu
             delivered += 1
             continue
         failed += 1
-        delivery.last_error = f"HTTP {status}" if status else "no answer"
+        delivery.last_error = refused or _failure(status)
         wait = retry_delay(delivery.attempts)
         if wait is None:
             delivery.status = "failed"

@@ -11,7 +11,7 @@ from evergreen.errors import InputError
 from evergreen.partners import service
 from evergreen.partners.rules import PartnerRuleError
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import SessionDep
+from evergreen.web.deps import Public, SessionDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -27,7 +27,7 @@ def _refused(request: Request, error: InputError) -> Response:
     return render(request, "partners/invite.html", context, status_code=400)
 
 
-@router.get("/portal/invite")
+@router.get("/portal/invite", dependencies=[Public])
 def invite_page(
     request: Request, session: SessionDep, form: FormPageDep, token: str = ""
 ) -> Response:
@@ -38,7 +38,7 @@ def invite_page(
     return render(request, "partners/invite.html", context)
 
 
-@router.post("/portal/invite")
+@router.post("/portal/invite", dependencies=[Public])
 def accept_invite(
     request: Request,
     session: SessionDep,

@@ -24,9 +24,8 @@ from evergreen.partners import queries, service
 from evergreen.partners.models import Partner
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import OptionalUser, SessionDep
+from evergreen.web.deps import PartnerUser, SessionDep
 from evergreen.web.downloads import csv_download
-from evergreen.web.errors import Forbidden, LoginRequired
 from evergreen.web.templates import render
 
 __all__ = ["PAGE_SIZE", "SUB_ID", "router"]
@@ -38,15 +37,8 @@ SUB_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 FormStr = Annotated[str, Form()]
 
 
-def _portal_partner(user: OptionalUser, session: SessionDep) -> Partner | None:
+def _portal_partner(user: PartnerUser, session: SessionDep) -> Partner | None:
     """The active partner the signed-in partner account stands for; None when not linked yet."""
-    if user is None:
-        raise LoginRequired
-    if user.role != "partner":
-        raise Forbidden(
-            f"The partner portal is for partners, and {user.email} ({user.role}) is not a "
-            "partner account. Manage the program from the dashboard instead."
-        )
     return service.partner_for_user(session, user.email)
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from evergreen.partners import service
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import SessionDep, SettingsDep
+from evergreen.web.deps import Public, SessionDep, SettingsDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -24,14 +24,14 @@ def _open(settings: Any) -> None:
         raise HTTPException(404, "Partner sign-up is not open.")
 
 
-@router.get("/partners/join")
+@router.get("/partners/join", dependencies=[Public])
 def join_page(request: Request, settings: SettingsDep) -> Response:
     """The application form (404 unless EVERGREEN_PARTNER_SIGNUP is on)."""
     _open(settings)
     return render(request, "partners/signup.html", {"title": "Become a partner"})
 
 
-@router.post("/partners/join")
+@router.post("/partners/join", dependencies=[Public])
 def join(
     request: Request,
     session: SessionDep,

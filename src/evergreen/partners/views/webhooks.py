@@ -8,12 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.addresses import Addresses
 from evergreen.partners import service
 from evergreen.partners.rules.webhooks import SIGNATURE_HEADER
 from evergreen.partners.service import webhooks
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import OwnerUser, SessionDep
+from evergreen.web.deps import OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -58,6 +59,7 @@ def add_endpoint(
     session: SessionDep,
     user: OwnerUser,
     program: ProgramDep,
+    settings: SettingsDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
     url: Annotated[str, Form()] = "",
@@ -67,7 +69,8 @@ def add_endpoint(
     chosen = events or []
     entered = {"url": url, "events": chosen}
     form.on_error(lambda error: _page(request, session, status_code=400, form=entered, error=error))
-    endpoint = service.add_endpoint(session, program, url.strip(), chosen)
+    allow = Addresses(settings.webhook_allow, names=True)
+    endpoint = service.add_endpoint(session, program, url.strip(), chosen, allow=allow)
     created = {"url": endpoint.url, "secret": endpoint.secret}
     return _page(request, session, created=created)
 

@@ -1,0 +1,268 @@
+"""Every route, as every role: the answer is the one its declared access gives (web/deps.py), and
+the pages and the API declare the same access for the same action."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from evergreen.accounts import service as accounts
+from evergreen.accounts.rules import SESSION_COOKIE, Access, Role, allows
+from evergreen.db import Database
+from evergreen.partners import service as partners
+from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for
+from evergreen.web.deps import declared_access
+from tests.conftest import TEST_SECRET
+from tests.http_helpers import token_for
+
+ROLES: tuple[Role | None, ...] = (None, Role.PARTNER, Role.STAFF, Role.OWNER)
+_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
+# Path values that name nothing: the answer is about who asks, not about a row.
+_VALUES = {"int": "999999", "path": "nothing/here", "action": "approve", "slug": "no-such-link"}
+
+
+def _fill(path: str) -> str:
+    def value(match: re.Match[str]) -> str:
+        name, kind = match.group(1), match.group(2) or ""
+        return _VALUES.get(kind) or _VALUES.get(name) or ("999999" if name.endswith("_id") else "x")
+
+    return _PARAM.sub(value, path)
+
+
+def _routes(app: Any) -> list[tuple[str, str, Access]]:
+    """(method, path, declared access) for every route; one that declares none fails here."""
+    found: list[tuple[str, str, Access]] = []
+    undeclared: list[str] = []
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            declared = declared_access(context.dependant)
+            if declared is None:
+                undeclared.append(f"{sorted(context.methods)} {context.path}")
+                continue
+            for method in sorted(context.methods - {"HEAD"}):
+                found.append((method, context.path, declared.access))
+        elif isinstance(route, Mount):
+            found.append(("GET", "/static/evergreen.css", Access.PUBLIC))
+        else:  # the OpenAPI document and its pages
+            found.append(("GET", getattr(route, "path", "/"), Access.PUBLIC))
+    assert not undeclared, f"routes that declare no access: {undeclared}"
+    return found
+
+
+class Caller:
+    """Requests as one role: a bearer token for the API, a fresh browser session for pages."""
+
+    def __init__(self, client: TestClient, db: Database, role: Role | None, email: str) -> None:
+        self.client, self.db, self.role = client, db, role
+        self.token = token_for(db, email) if role is not None else None
+        self.email = email
+
+    def _cookies(self) -> dict[str, str]:
+        csrf = "walk-csrf-cookie"
+        cookies = {CSRF_COOKIE: csrf}
+        session = ""
+        if self.role is not None:  # a new session each time: /logout ends the one it gets
+            with self.db.session() as db_session:
+                user = next(u for u in accounts.list_users(db_session) if u.email == self.email)
+                raw = accounts.start_session(db_session, user, days=1)
+            session = accounts.session_cookie(TEST_SECRET, self.role.value, raw, days=1)
+            cookies[SESSION_COOKIE] = session
+        cookies["csrf_token"] = csrf_token_for(TEST_SECRET, csrf, session)
+        return cookies
+
+    def call(self, method: str, path: str) -> Any:
+        url = _fill(path)
+        if (
+            path.startswith("/api/")
+            and not path.startswith("/api/docs")
+            and path != "/api/openapi.json"
+        ):
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+            body = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
+            return self.client.request(method, url, headers=headers, follow_redirects=False, **body)
+        cookies = self._cookies()
+        token = cookies.pop("csrf_token")
+        header = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        data = {"data": {"csrf_token": token}} if method == "POST" else {}
+        return self.client.request(
+            method, url, headers={"Cookie": header}, follow_redirects=False, **data
+        )
+
+
+def _refused(response: Any, path: str) -> str | None:
+    """How the answer refuses the caller (the access check's own answers), or None."""
+    if path.startswith("/api/v1/"):
+        if response.status_code in (401, 403):
+            return str(response.status_code)
+        return None
+    if response.status_code == 303 and response.headers["location"].startswith("/login?next="):
+        return "sign in"
+    if response.status_code == 403 and "<title>Not allowed" in response.text:
+        return "403"
+    return None
+
+
+@pytest.fixture
+def callers(client: TestClient, db: Database, people: dict[str, str]) -> dict[Role | None, Caller]:
+    """One caller per role; the partner account stands for an active partner (its portal opens)."""
+    with db.session() as session:
+        program = partners.default_program(session)
+        partners.create_partner(
+            session, program, name="Pat", email=people["partner"], status="active"
+        )
+    emails = {None: "", **{Role(role): email for role, email in people.items()}}
+    return {role: Caller(client, db, role, emails[role]) for role in ROLES}
+
+
+def test_every_route_answers_every_role_as_it_declares(
+    client: TestClient, callers: dict[Role | None, Caller]
+) -> None:
+    routes = _routes(client.app)
+    assert len(routes) > 100
+    wrong: list[str] = []
+    for method, path, access in routes:
+        for role, caller in callers.items():
+            response = caller.call(method, path)
+            refused = _refused(response, path)
+            expected = allows(access, role)
+            if expected and refused is not None:
+                wrong.append(f"{method} {path} ({access}) refused {role}: {refused}")
+            if not expected and refused is None:
+                wrong.append(f"{method} {path} ({access}) let {role} in: {response.status_code}")
+            if not expected and role is None and path.startswith("/api/v1/") and refused != "401":
+                wrong.append(f"{method} {path} answered anonymous {refused}, not 401")
+            if (
+                not expected
+                and role is None
+                and not path.startswith("/api/")
+                and refused != "sign in"
+            ):
+                wrong.append(f"{method} {path} did not send anonymous to sign in: {refused}")
+    assert not wrong, "\n".join(wrong)
+
+
+# The same action on a page and in the API: both declare the same access (the dashboard's word).
+SAME_ACTION = [
+    (("GET", "/settings"), ("GET", "/api/v1/users")),
+    (("GET", "/account/tokens"), ("GET", "/api/v1/tokens")),
+    (("POST", "/account/tokens"), ("POST", "/api/v1/tokens")),
+    (("POST", "/account/tokens/{token_id}/revoke"), ("DELETE", "/api/v1/tokens/{token_id}")),
+    (("GET", "/links"), ("GET", "/api/v1/links")),
+    (("POST", "/links/new"), ("POST", "/api/v1/links")),
+    (("POST", "/links/import"), ("POST", "/api/v1/links/bulk")),
+    (("POST", "/links/{slug}/edit"), ("PUT", "/api/v1/links/{slug}")),
+    (("POST", "/links/{slug}/delete"), ("DELETE", "/api/v1/links/{slug}")),
+    (("POST", "/links/reclassify"), ("POST", "/api/v1/links/reclassify")),
+    (("GET", "/partners/earnings"), ("GET", "/api/v1/networks/earnings")),
+    (("POST", "/partners/earnings/networks"), ("POST", "/api/v1/networks")),
+    (
+        ("POST", "/partners/earnings/networks/{network_id:int}/postback-mapping"),
+        ("PUT", "/api/v1/networks/{network_id}/postback-mapping"),
+    ),
+    (
+        ("POST", "/partners/earnings/networks/{network_id:int}/report-mapping"),
+        ("PUT", "/api/v1/networks/{network_id}/report-mapping"),
+    ),
+    (
+        ("POST", "/partners/earnings/networks/{network_id:int}/reports"),
+        ("POST", "/api/v1/networks/{network_id}/reports"),
+    ),
+    (
+        ("POST", "/partners/earnings/networks/{network_id:int}/links"),
+        ("POST", "/api/v1/networks/{network_id}/links"),
+    ),
+    (
+        ("POST", "/partners/earnings/networks/{network_id:int}/secret"),
+        ("POST", "/api/v1/networks/{network_id}/secret"),
+    ),
+    (("GET", "/partners/webhooks"), ("GET", "/api/v1/partners/webhooks")),
+    (("POST", "/partners/webhooks"), ("POST", "/api/v1/partners/webhooks")),
+    (
+        ("POST", "/partners/webhooks/{endpoint_id:int}/disable"),
+        ("POST", "/api/v1/partners/webhooks/{endpoint_id}/disable"),
+    ),
+    (
+        ("POST", "/partners/webhooks/{endpoint_id:int}/delete"),
+        ("DELETE", "/api/v1/partners/webhooks/{endpoint_id}"),
+    ),
+    (("GET", "/partners"), ("GET", "/api/v1/partners")),
+    (("POST", "/partners"), ("POST", "/api/v1/partners")),
+    (
+        ("POST", "/partners/{partner_id:int}/status"),
+        ("POST", "/api/v1/partners/{partner_id}/status"),
+    ),
+    (("POST", "/partners/{partner_id:int}/links"), ("POST", "/api/v1/partners/{partner_id}/links")),
+    (
+        ("POST", "/partners/{partner_id:int}/coupons"),
+        ("POST", "/api/v1/partners/{partner_id}/coupons"),
+    ),
+    (
+        ("POST", "/partners/{partner_id:int}/invite"),
+        ("POST", "/api/v1/partners/{partner_id}/invite"),
+    ),
+    (
+        ("GET", "/partners/{partner_id:int}/statement.csv"),
+        ("GET", "/api/v1/partners/{partner_id}/statement.csv"),
+    ),
+    (
+        ("POST", "/partners/commissions/{commission_id:int}/{action}"),
+        ("POST", "/api/v1/partners/commissions/{commission_id}/{action}"),
+    ),
+    (("POST", "/partners/terms"), ("POST", "/api/v1/partners/terms")),
+    (("POST", "/partners/payouts"), ("POST", "/api/v1/partners/payouts")),
+    (
+        ("POST", "/partners/payouts/{payout_id:int}/paid"),
+        ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),
+    ),
+    (
+        ("GET", "/partners/payouts/{payout_id:int}/export.csv"),
+        ("GET", "/api/v1/partners/payouts/{payout_id}/export.csv"),
+    ),
+]
+
+OWNER_ONLY = {
+    ("POST", "/api/v1/networks"),
+    ("PUT", "/api/v1/networks/{network_id}/postback-mapping"),
+    ("PUT", "/api/v1/networks/{network_id}/report-mapping"),
+    ("POST", "/api/v1/networks/{network_id}/reports"),
+    ("POST", "/api/v1/networks/{network_id}/links"),
+    ("POST", "/api/v1/networks/{network_id}/secret"),
+    ("POST", "/api/v1/partners/webhooks"),
+    ("POST", "/api/v1/partners/terms"),
+    ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),
+    ("GET", "/api/v1/users"),
+}
+
+
+def test_pages_and_the_api_declare_the_same_access_for_the_same_action(
+    client: TestClient,
+) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for page, api in SAME_ACTION:
+        assert declared[page] == declared[api], (
+            f"{page} is {declared[page]}, {api} is {declared[api]}"
+        )
+    for action in OWNER_ONLY:
+        assert declared[action] is Access.OWNER, f"{action} must be the owner's"
+
+
+def test_staff_cannot_add_networks_or_change_their_mapping_through_the_api(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    refused = client.post("/api/v1/networks", json={"name": "Awin"}, headers=staff)
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "Only the owner may call this endpoint."}
+    created = client.post("/api/v1/networks", json={"name": "Awin"}, headers=owner)
+    assert created.status_code == 201
+    mapping = {"postback_mapping": {"order_id": "oid"}, "status_values": {}}
+    path = f"/api/v1/networks/{created.json()['id']}/postback-mapping"
+    assert client.put(path, json=mapping, headers=staff).status_code == 403
+    assert client.get("/api/v1/networks", headers=staff).status_code == 200
