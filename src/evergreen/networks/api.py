@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
+from evergreen.money import show_amount
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
@@ -152,8 +153,8 @@ def _earning(row: NetworkEarning) -> dict[str, Any]:
     return {
         "id": row.id, "network_id": row.network_id, "order_id": row.order_id,
         "click_id": row.click_id, "link_id": row.link_id, "sub": row.sub,
-        "amount": None if row.amount is None else f"{row.amount:f}",
-        "commission": f"{row.commission:f}", "currency": row.currency, "status": row.status,
+        "amount": None if row.amount is None else show_amount(row.amount),
+        "commission": show_amount(row.commission), "currency": row.currency, "status": row.status,
         "occurred_at": row.occurred_at.isoformat(), "source": row.source,
         "matched": row.matched, "valid": row.valid, "note": row.note,
     }  # fmt: skip
