@@ -17,6 +17,7 @@ from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.jsonbody import check_json
 
 __all__ = ["router"]
 
@@ -126,11 +127,14 @@ async def _report_text(request: Request) -> str:
     text = body.decode("utf-8", errors="replace")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
-            text = str(json.loads(text)["csv"])
+            data = json.loads(text)
+            text = data["csv"]
         except (ValueError, KeyError, TypeError):
             raise HTTPException(
                 422, [{"field": "csv", "message": 'send {"csv": "<the CSV text>"}'}]
             ) from None
+        check_json(text, ("body", "csv"))
+        text = str(text)
     return text
 
 
@@ -199,6 +203,7 @@ async def _params(request: Request) -> dict[str, str]:
             data = json.loads(text)
         except ValueError:
             return params
+        check_json(data)
         if isinstance(data, dict):
             params.update({str(k): "" if v is None else str(v) for k, v in data.items()})
     else:

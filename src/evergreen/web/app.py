@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -17,6 +17,7 @@ from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
+from evergreen.web.jsonbody import refuse_lone_surrogates
 from evergreen.web.templates import build_templates
 
 __all__ = ["create_app"]
@@ -115,6 +116,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_lone_surrogates)],
     )
     app.state.settings = settings
     app.state.secret = secret
