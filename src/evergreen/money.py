@@ -105,7 +105,9 @@ def read_amount(field: str, text: str, *, decimal_mark: str | None = None) -> De
     integer = _whole(field, text, whole) or "0"
     fraction = fraction.rstrip("0")
     if len(integer.lstrip("0")) > MAX_INTEGER_DIGITS:
-        raise InputError(field, f"{text!r} has more than {MAX_INTEGER_DIGITS} digits before the point")
+        raise InputError(
+            field, f"{text!r} has more than {MAX_INTEGER_DIGITS} digits before the point"
+        )
     if len(fraction) > MAX_PLACES:
         raise InputError(field, f"{text!r} has more than {MAX_PLACES} decimal places")
     return Decimal(f"{integer}.{fraction or '0'}")

@@ -16,7 +16,8 @@ from evergreen.money import show_amount
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
+from evergreen.web.errors import field_error
 from evergreen.web.jsonbody import check_json
 
 __all__ = ["router"]
@@ -26,7 +27,7 @@ _BODY_LIMIT = 64 * 1024
 _REPORT_LIMIT = 20 * 1024 * 1024
 
 
-def _network(session: SessionDep, network_id: int) -> Network:
+def _network(session: SessionDep, network_id: DbId) -> Network:
     return service.get_network(session, network_id)
 
 
@@ -119,8 +120,9 @@ def save_report_mapping(
     return _out(service.save_report_mapping(session, network, body))
 
 
-async def _report_text(request: Request) -> str:
-    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body."""
+async def _report_text(request: Request, _network: NetworkDep) -> str:
+    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body (read
+    only once the network in the path exists)."""
     body = await request.body()
     if len(body) > _REPORT_LIMIT:
         raise HTTPException(413, "The report is larger than 20 MB; split it.")
@@ -130,9 +132,7 @@ async def _report_text(request: Request) -> str:
             data = json.loads(text)
             text = data["csv"]
         except (ValueError, KeyError, TypeError):
-            raise HTTPException(
-                422, [{"field": "csv", "message": 'send {"csv": "<the CSV text>"}'}]
-            ) from None
+            raise field_error("csv", 'send {"csv": "<the CSV text>"}') from None
         check_json(text, ("body", "csv"))
         text = str(text)
     return text

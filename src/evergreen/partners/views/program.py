@@ -20,7 +20,7 @@ from evergreen.partners.service.payouts import FORMATS
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
@@ -171,7 +171,7 @@ def create_payout(
 
 @router.post("/payouts/{payout_id:int}/paid")
 def mark_paid(
-    payout_id: int, session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
+    payout_id: DbId, session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
 ) -> Response:
     """Record that the payout was sent: its commissions become paid."""
     service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
@@ -180,7 +180,7 @@ def mark_paid(
 
 @router.get("/payouts/{payout_id:int}/export.csv")
 def export_payout(
-    payout_id: int,
+    payout_id: DbId,
     session: SessionDep,
     user: OwnerUser,
     program: ProgramDep,
