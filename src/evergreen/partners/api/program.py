@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.db import utcnow
+from evergreen.money import show_money
 from evergreen.partners import queries, service
 from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
@@ -177,7 +178,7 @@ class CommissionOut(BaseModel):
     id: int
     partner_id: int
     kind: str
-    amount: Decimal
+    amount: str = Field(description="Money as a string with two decimals: 12.50.")
     currency: str
     status: str
     reason: str
@@ -189,7 +190,7 @@ class CommissionOut(BaseModel):
     def of(cls, row: Commission) -> CommissionOut:
         """Project the row."""
         return cls(
-            id=row.id, partner_id=row.partner_id, kind=row.kind, amount=row.amount,
+            id=row.id, partner_id=row.partner_id, kind=row.kind, amount=show_money(row.amount),
             currency=row.currency, status=row.status, reason=row.reason,
             attribution_rule=row.attribution_rule, hold_reasons=list(row.hold_reasons or []),
             created_at=row.created_at,
