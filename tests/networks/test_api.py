@@ -134,7 +134,9 @@ def test_a_postback_amount_that_is_ambiguous_is_kept_for_review(
     assert "ambiguous" in ambiguous.json()["note"]
     exact = client.get(url, params={"secret": secret, "oid": "o2", "payout": "1.234,50"})
     assert exact.status_code == 200
-    listed = {e["order_id"]: e for e in client.get("/api/v1/networks/earnings", headers=staff).json()}
+    listed = {
+        e["order_id"]: e for e in client.get("/api/v1/networks/earnings", headers=staff).json()
+    }
     assert listed["o1"]["valid"] is False
     assert listed["o2"]["valid"] is True
     assert listed["o2"]["commission"] == "1234.50"

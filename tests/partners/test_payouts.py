@@ -115,7 +115,7 @@ def test_every_payout_export_and_the_statement_neutralise_formulas(db: Database)
         assert paypal_row["Email"] == "'=1+1@example.com"
         assert paypal_row["Amount"] == "30.00"
         (wise_row,) = list(csv.DictReader(io.StringIO(wise.getvalue())))
-        assert wise_row["name"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
+        assert wise_row["name"] == '\'=HYPERLINK("http://evil.example","x")'
         assert wise_row["recipientEmail"] == "'=1+1@example.com"
         commission = session.scalars(select(Commission)).one()
         commission.reason = "@SUM(A1:A9)"  # whatever a statement carries goes through the writer

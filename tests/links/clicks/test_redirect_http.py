@@ -178,7 +178,6 @@ def test_dedicated_link_domain_serves_slugs_at_the_root(
     assert link_domain_client.get("/healthz").status_code == 200
 
 
-
 def _visible_ascii(value: bytes) -> bool:
     return all(0x21 <= byte <= 0x7E for byte in value)
 
@@ -209,7 +208,11 @@ def test_a_destination_stored_before_the_check_still_gets_a_valid_location(
 def test_every_location_is_visible_ascii_whatever_the_destination() -> None:
     from evergreen.links.clicks.redirect import _location
 
-    for destination in ["https://a.example/\ud800", "https://a.example/\x00\x7f\x85", "https://a.example/ok"]:
+    for destination in [
+        "https://a.example/\ud800",
+        "https://a.example/\x00\x7f\x85",
+        "https://a.example/ok",
+    ]:
         assert _visible_ascii(_location(destination))
 
 

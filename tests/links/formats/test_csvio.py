@@ -238,4 +238,3 @@ def test_clicks_export_streams_raw_clicks_safely(db: Database) -> None:
     assert first["referrer"] == "'=cmd|' /C calc'!A0"
     assert (first["sub1"], first["utm_source"], first["sub2"]) == ("header", "'@news", "")
     assert (rows[1]["class"], rows[1]["unique"]) == ("bot", "false")
-

@@ -27,9 +27,9 @@ if TYPE_CHECKING:  # the loan models pull in scipy; imported when a loan request
 
 __all__ = [
     "MAX_API_PATHS",
+    "MAX_MONTHS",
     "MONEY_PLACES",
     "OTHER_PLACES",
-    "MAX_MONTHS",
     "EvaRequest",
     "HouseholdResidualIncomeRequest",
     "ImpliedCostOfEquityRequest",
