@@ -56,6 +56,12 @@ def test_generated_slugs_are_valid_and_varied() -> None:
         ("https://", "host name"),
         ("https://user:pw@example.com/", "user name or password"),
         ("https://exa mple.com/", "spaces"),
+        # Nothing a Location header cannot carry: DEL, C0 and C1 controls, lone surrogates.
+        ("https://example.com/a\x7fb", "U+007F"),
+        ("https://example.com/a\x00b", "U+0000"),
+        ("https://example.com/a\x9bb", "U+009B"),
+        ("https://example.com/a\ud800b", "U+D800"),
+        ("https://example.com/a\u2028b", "spaces"),
         ("https://example.com/" + "a" * 2100, "at most 2048"),
         ("https://example.com:99999/", "not a valid URL"),
         ("", "required"),

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from evergreen.db import Database
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
-from tests.http_helpers import token_for
+from tests.http_helpers import sign_in, token_for
 
 
 def test_postbacks_reports_and_earnings_over_http(
@@ -123,5 +123,31 @@ def test_a_networks_postback_mapping_and_secret_over_the_api(
     earnings = client.get("/api/v1/networks/earnings", headers=who["staff"]).json()
     # Read with the saved parameter names and status words.
     assert [(e["order_id"], e["commission"], e["status"]) for e in earnings] == [
-        ("o-1", "3.1000", "approved")
+        ("o-1", "3.10", "approved")
     ]
+
+
+def test_a_postback_amount_that_is_ambiguous_is_kept_for_review(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    staff = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    created = client.post("/api/v1/networks", json={"name": "Awin"}, headers=staff).json()
+    url = f"/api/v1/networks/{created['id']}/postback"
+    secret = created["postback_secret"]
+    ambiguous = client.get(url, params={"secret": secret, "oid": "o1", "payout": "1,234"})
+    assert ambiguous.status_code == 200, ambiguous.text
+    assert ambiguous.json()["stored"] is True
+    assert "ambiguous" in ambiguous.json()["note"]
+    exact = client.get(url, params={"secret": secret, "oid": "o2", "payout": "1.234,50"})
+    assert exact.status_code == 200
+    listed = {
+        e["order_id"]: e for e in client.get("/api/v1/networks/earnings", headers=staff).json()
+    }
+    assert listed["o1"]["valid"] is False
+    assert listed["o2"]["valid"] is True
+    assert listed["o2"]["commission"] == "1234.50"
+    sign_in(client, people["staff"])
+    page = client.get(f"/partners/earnings/networks/{created['id']}")
+    assert page.status_code == 200
+    assert "unreadable" in page.text
+    assert "ambiguous" in page.text

@@ -116,3 +116,37 @@ def test_epc_rate_month_and_secret() -> None:
     assert secret_matches(digest, "abc")
     assert not secret_matches(digest, "abd")
     assert not secret_matches(digest, None)
+
+
+@pytest.mark.parametrize(
+    ("payout", "expected"),
+    [("1.234,50", "1234.50"), ("1,234.50", "1234.50"), ("12,50", "12.50"), ("4.2", "4.20")],
+)
+def test_postback_amounts_with_separators_are_read_exactly(payout: str, expected: str) -> None:
+    got = parse_reported({"oid": "A", "payout": payout, "amount": payout}, PB, S)
+    assert got.commission == Decimal(expected)
+    assert got.amount == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("payout", "why"),
+    [
+        ("1,234", "ambiguous"),  # 1.234 or 1234: never guessed
+        ("12.34567", "4 decimal places"),  # not rounded to fit Numeric(19, 4)
+        ("1234567890123456", "15 digits"),
+    ],
+)
+def test_postback_amounts_that_cannot_be_read_exactly_are_refused(payout: str, why: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_reported({"oid": "A", "payout": payout}, PB, S)
+    assert caught.value.field == "commission"
+    assert why in caught.value.message
+
+
+def test_a_network_decimal_mark_reads_the_ambiguous_shape() -> None:
+    assert parse_reported({"oid": "A", "payout": "1,234"}, PB, S, decimal_mark=",").commission == (
+        Decimal("1.234")
+    )
+    assert parse_reported({"oid": "A", "payout": "1,234"}, PB, S, decimal_mark=".").commission == (
+        Decimal("1234")
+    )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.db import Database
+from evergreen.errors import InputError
+from evergreen.partners import service
 from tests.http_helpers import token_for
 
 
@@ -110,3 +115,33 @@ def test_every_api_route_names_its_operation() -> None:
     assert None not in names, [r.path for r in ours if r.operation_id is None]
     assert len(set(names)) == len(names)
     assert {"record_conversion", "create_payout", "mark_payout_paid"} <= set(names)
+
+
+def test_terms_that_are_not_finite_or_do_not_fit_are_refused_by_the_api_and_the_service(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    for field, value in [
+        ("rate", "1e999"), ("rate", "NaN"), ("rate", "Infinity"), ("rate", "1" * 16),
+        ("lead_amount", "NaN"), ("recruiter_rate", "NaN"), ("recruiter_rate", "1e999"),
+    ]:  # fmt: skip
+        body = {"kind": "flat", "rate": "5", field: value}
+        refused = client.post("/api/v1/partners/terms", json=body, headers=owner)
+        assert refused.status_code == 422, (field, value, refused.text)
+        assert refused.json()["detail"][0]["field"] == field
+    # The service refuses them too, whoever calls it (the page and the CLI build the same Terms).
+    with db.session() as session:
+        program = service.default_program(session)
+        for draft in [
+            service.TermsDraft(kind="flat", rate=Decimal("1e999")),
+            service.TermsDraft(kind="flat", rate=Decimal("NaN")),
+            service.TermsDraft(kind="flat", rate=Decimal("0.00001")),
+            service.TermsDraft(kind="flat", rate=Decimal(5), lead_amount=Decimal("Infinity")),
+        ]:
+            with pytest.raises(InputError):
+                service.add_terms(session, program, draft)
+    flat = {"kind": "flat", "rate": "5", "effective_from": "2025-01-01T00:00:00Z"}
+    assert client.post("/api/v1/partners/terms", json=flat, headers=owner).status_code == 201
+    sale = {"idempotency_key": "k1", "event": "sale", "amount": "10", "currency": "USD",
+            "customer_id": "c1"}  # fmt: skip
+    assert client.post("/api/v1/partners/conversions", json=sale, headers=owner).status_code == 201

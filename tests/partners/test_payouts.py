@@ -94,3 +94,33 @@ def test_nothing_due_creates_no_payout(db: Database) -> None:
         _event(session, program, "s1", EventType.SALE, "20", "BEN", "cus_b", "o1")
         _approve_all(session, program)
         assert create_payout(session, program, actor="owner", now=T0) is None
+
+
+def test_every_payout_export_and_the_statement_neutralise_formulas(db: Database) -> None:
+    with db.session() as session:
+        program = _program(session)
+        evil = service.create_partner(
+            session, program, name='=HYPERLINK("http://evil.example","x")',
+            email="=1+1@example.com", status="active",
+        )  # fmt: skip
+        service.add_coupon(session, evil, "EVIL")
+        _event(session, program, "s1", EventType.SALE, "100", "EVIL", "cus_e", "o1")
+        _approve_all(session, program)
+        payout = create_payout(session, program, actor="owner", now=T0 + timedelta(days=40))
+        assert payout is not None
+        paypal, wise = io.StringIO(), io.StringIO()
+        export_payout(session, program, payout.id, "paypal", paypal)
+        export_payout(session, program, payout.id, "wise", wise)
+        (paypal_row,) = list(csv.DictReader(io.StringIO(paypal.getvalue())))
+        assert paypal_row["Email"] == "'=1+1@example.com"
+        assert paypal_row["Amount"] == "30.00"
+        (wise_row,) = list(csv.DictReader(io.StringIO(wise.getvalue())))
+        assert wise_row["name"] == '\'=HYPERLINK("http://evil.example","x")'
+        assert wise_row["recipientEmail"] == "'=1+1@example.com"
+        commission = session.scalars(select(Commission)).one()
+        commission.reason = "@SUM(A1:A9)"  # whatever a statement carries goes through the writer
+        commission.kind = "-2+3"
+        text = io.StringIO()
+        statement(session, program, evil.id, text)
+        (line,) = list(csv.DictReader(io.StringIO(text.getvalue())))
+        assert (line["reason"], line["kind"], line["amount"]) == ("'@SUM(A1:A9)", "'-2+3", "30.00")

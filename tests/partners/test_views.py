@@ -112,7 +112,14 @@ def test_owner_adds_and_equips_a_partner_and_versions_terms(
 _BAD_INPUTS = [
     ("/partners", {"name": " ", "email": "a@example.com"}, "name: must be 1 to 200"),
     ("/partners", {"name": "Ana", "email": "not-an-email"}, "Not a valid email address"),
-    ("/partners/terms", {"kind": "percent", "rate": "abc"}, "must be a number like 30"),
+    ("/partners/terms", {"kind": "percent", "rate": "abc"}, "is not a number like 12.50"),
+    # Not finite, or more than Numeric(19, 4) holds: refused, never stored as infinity.
+    ("/partners/terms", {"kind": "flat", "rate": "1e999"}, "rate: &#39;1e999&#39; is not a number"),
+    ("/partners/terms", {"kind": "flat", "rate": "NaN"}, "rate: &#39;NaN&#39; is not a number"),
+    ("/partners/terms", {"kind": "flat", "rate": "Infinity"}, "is not a number"),
+    ("/partners/terms", {"kind": "flat", "rate": "1" * 16}, "15 digits before the point"),
+    ("/partners/terms", {"kind": "flat", "rate": "5", "lead_amount": "inf"}, "lead_amount"),
+    ("/partners/terms", {"kind": "flat", "rate": "1,234"}, "ambiguous"),
     ("/partners/terms", {"kind": "percent", "rate": "130"}, "a percentage must be from 0 to 100"),
     ("/partners/terms", {"kind": "flat", "rate": "5", "duration": "months"}, "how many months"),
     ("/partners/terms", {"kind": "percent", "rate": "5", "recruiter_rate": "-1"}, "recruiter"),

@@ -148,3 +148,24 @@ def test_account_operation_ids_are_explicit(client: TestClient) -> None:
     assert ids[("/api/v1/tokens", "post")] == "create_token"
     assert ids[("/api/v1/tokens/{token_id}", "delete")] == "revoke_token"
     assert len(set(ids.values())) == len(ids)
+
+
+def test_nobody_revokes_someone_elses_token_and_asking_is_a_clear_404(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner_token = token_for(db, people["owner"])
+    owner = {"Authorization": f"Bearer {owner_token}"}
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    owner_token_id = client.get("/api/v1/tokens", headers=owner).json()[0]["id"]
+    # Tokens are personal (accounts.revoke_token): not even the owner revokes another's.
+    refused = client.delete(f"/api/v1/tokens/{owner_token_id}", headers=staff)
+    assert refused.status_code == 404
+    assert refused.json() == {"detail": f"No API token with id {owner_token_id}."}
+    sign_in(client, people["staff"])
+    page = client.get("/account/tokens")
+    posted = client.post(
+        f"/account/tokens/{owner_token_id}/revoke", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert posted.status_code == 404
+    assert f"No API token with id {owner_token_id}." in posted.text
+    assert client.get("/api/v1/me", headers=owner).status_code == 200  # still works

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.models import ApiToken, User
-from evergreen.web.deps import ApiOwner, ApiStaff, ApiUser, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, ApiUser, DbId, SessionDep
 
 __all__ = ["router"]
 
@@ -85,7 +85,7 @@ def create_token(body: TokenCreate, user: ApiStaff, session: SessionDep) -> Toke
 
 
 @router.delete("/tokens/{token_id}", operation_id="revoke_token")
-def revoke_token(token_id: int, user: ApiStaff, session: SessionDep) -> TokenOut:
+def revoke_token(token_id: DbId, user: ApiStaff, session: SessionDep) -> TokenOut:
     """Revoke one of the caller's tokens (revoking the one in use is allowed)."""
     return TokenOut.of(accounts.revoke_token(session, user, token_id))
 

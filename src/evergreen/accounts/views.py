@@ -20,6 +20,7 @@ from evergreen.web.csrf import CsrfProtected, new_csrf_cookie, set_csrf_cookie
 from evergreen.web.deps import (
     SESSION_COOKIE,
     DashboardUser,
+    DbId,
     OptionalUser,
     OwnerUser,
     Public,
@@ -201,7 +202,7 @@ def create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
+    token_id: DbId, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
 ) -> Response:
     """Revoke one of the signed-in person's tokens."""
     accounts.revoke_token(session, user, token_id)

@@ -13,7 +13,7 @@ from evergreen.links import service
 from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
-from evergreen.web.deps import ApiStaff, SessionDep
+from evergreen.web.deps import ApiStaff, Offset, SessionDep
 from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["router"]
@@ -48,7 +48,7 @@ def list_links(
     channel: str = "",
     kind: str = "",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> LinkPage:
     """Links, newest first, filtered by text, tag, channel or kind."""
     links, total = service.list_links(

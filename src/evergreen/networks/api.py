@@ -12,12 +12,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
+from evergreen.money import show_amount
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
-from evergreen.web.deps import ApiOwner, ApiStaff, Public, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep
 from evergreen.web.errors import field_error
 from evergreen.web.gate import body_limit
+from evergreen.web.jsonbody import check_json
 
 __all__ = ["router"]
 
@@ -26,7 +28,7 @@ _BODY_LIMIT = 64 * 1024
 _REPORT_LIMIT = 20 * 1024 * 1024
 
 
-def _network(session: SessionDep, network_id: int) -> Network:
+def _network(session: SessionDep, network_id: DbId) -> Network:
     return service.get_network(session, network_id)
 
 
@@ -119,17 +121,21 @@ def save_report_mapping(
     return _out(service.save_report_mapping(session, network, body))
 
 
-async def _report_text(request: Request) -> str:
-    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body."""
+async def _report_text(request: Request, _network: NetworkDep) -> str:
+    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body (read
+    only once the network in the path exists)."""
     body = await request.body()
     if len(body) > _REPORT_LIMIT:
         raise HTTPException(413, "The report is larger than 20 MB; split it.")
     text = body.decode("utf-8", errors="replace")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
-            text = str(json.loads(text)["csv"])
+            data = json.loads(text)
+            text = data["csv"]
         except (ValueError, KeyError, TypeError):
             raise field_error("csv", 'send {"csv": "<the CSV text>"}') from None
+        check_json(text, ("body", "csv"))
+        text = str(text)
     return text
 
 
@@ -156,8 +162,8 @@ def _earning(row: NetworkEarning) -> dict[str, Any]:
     return {
         "id": row.id, "network_id": row.network_id, "order_id": row.order_id,
         "click_id": row.click_id, "link_id": row.link_id, "sub": row.sub,
-        "amount": None if row.amount is None else f"{row.amount:f}",
-        "commission": f"{row.commission:f}", "currency": row.currency, "status": row.status,
+        "amount": None if row.amount is None else show_amount(row.amount),
+        "commission": show_amount(row.commission), "currency": row.currency, "status": row.status,
         "occurred_at": row.occurred_at.isoformat(), "source": row.source,
         "matched": row.matched, "valid": row.valid, "note": row.note,
     }  # fmt: skip
@@ -202,6 +208,7 @@ async def _params(request: Request) -> dict[str, str]:
             data = json.loads(text)
         except ValueError:
             return params
+        check_json(data)
         if isinstance(data, dict):
             params.update({str(k): "" if v is None else str(v) for k, v in data.items()})
     else:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from evergreen.errors import InputError
-from evergreen.money import cents, check_currency
+from evergreen.money import cents, check_currency, read_amount
 
 __all__ = [
     "DEFAULT_POSTBACK_MAPPING",
@@ -53,7 +52,6 @@ DEFAULT_STATUS_VALUES = {
 }  # fmt: skip
 _PLACES = Decimal("0.0001")
 _PERCENT = Decimal("0.01")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 class NetworkRuleError(InputError):
@@ -133,21 +131,17 @@ def _text(values: Mapping[str, str], mapping: Mapping[str, str], field: str) -> 
     return "" if value is None else str(value).strip()
 
 
-def _number(field: str, text: str) -> Decimal:
-    plain = text.replace(" ", "")
-    if "," in plain and "." in plain:
-        plain = plain.replace(",", "")  # 1,234.50
-    elif plain.count(",") == 1:
-        plain = plain.replace(",", ".")  # 12,50
-    if not _NUMBER.match(plain):
-        raise NetworkRuleError(field, f"{text!r} is not a number like 12.50")
+def _number(field: str, text: str, decimal_mark: str | None) -> Decimal:
+    """A reported amount read exactly (money.read_amount), or refused so the report is reviewed.
+
+    "1,234" is refused unless the network's decimal mark is known: a network that writes 1.234
+    for one euro and a quarter and one that writes 1,234 for a thousand send the same text, and
+    storing either guess would silently shrink or inflate a commission.
+    """
     try:
-        value = Decimal(plain)
-    except InvalidOperation:
-        raise NetworkRuleError(field, f"{text!r} is not a number like 12.50") from None
-    if value < 0:
-        raise NetworkRuleError(field, f"must not be negative (got {text})")
-    return value.quantize(_PLACES, rounding=ROUND_HALF_UP)
+        return read_amount(field, text, decimal_mark=decimal_mark).quantize(_PLACES)
+    except InputError as exc:
+        raise NetworkRuleError(field, exc.message) from None
 
 
 def _when(text: str) -> datetime:
@@ -166,6 +160,7 @@ def parse_reported(
     status_values: Mapping[str, str],
     *,
     default_currency: str = "USD",
+    decimal_mark: str | None = None,
 ) -> Reported:
     """Read one postback or report row through the network's mapping; errors name the field."""
     order_id = _text(values, mapping, "order_id")
@@ -177,9 +172,9 @@ def parse_reported(
     commission_text = _text(values, mapping, "commission")
     if not commission_text:
         raise NetworkRuleError("commission", f"missing (expected in {mapping.get('commission')!r})")
-    commission = _number("commission", commission_text)
+    commission = _number("commission", commission_text, decimal_mark)
     amount_text = _text(values, mapping, "amount")
-    amount = _number("amount", amount_text) if amount_text else None
+    amount = _number("amount", amount_text, decimal_mark) if amount_text else None
     currency_text = _text(values, mapping, "currency") or default_currency
     try:
         currency = check_currency("currency", currency_text)

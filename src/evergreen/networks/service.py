@@ -294,7 +294,10 @@ def _unreadable(
     )
     earning = session.scalar(query)
     if earning is not None:
-        return earning if not earning.valid else None
+        if earning.valid:  # a stored sale keeps its figures; the unread update is shown on it
+            earning.note = f"an update could not be read: {error}"[:300]
+            return None
+        return earning
     click_id = str(raw.get(mapping.get("click_id", ""), "")).strip()[:64]
     earning = NetworkEarning(
         network_id=network.id, order_id=order_id, click_id=click_id, commission=0,

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -19,6 +19,7 @@ from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.gate import RequestGate
+from evergreen.web.jsonbody import refuse_lone_surrogates
 from evergreen.web.openapi import describe_errors
 from evergreen.web.templates import build_templates
 
@@ -124,6 +125,7 @@ def create_app(
         docs_url="/api/docs",
         redoc_url=None,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_lone_surrogates)],
     )
     app.state.settings = settings
     app.state.secret = secret

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from evergreen.finance.interfaces.schemas import to_json
 from evergreen.finance.residual_income import multistage as ri
 from tests.finance.interfaces.test_plots import assert_png
 
@@ -79,7 +80,8 @@ def _library(**options: Any) -> ri.ResidualIncomeValuation:
 def test_value_json_is_the_library_result(runs: Runs) -> None:
     result = runs["json"]
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == json.loads(json.dumps(_library().to_dict()))
+    assert json.loads(result.stdout) == json.loads(json.dumps(to_json(_library())))
+    assert json.loads(result.stdout)["residual_income"] == [1.4, 1.8, 3.18]  # as the API answers
 
 
 def test_input_file_prints_tables_and_draws_the_bridge(runs: Runs) -> None:

@@ -208,3 +208,60 @@ def test_dedicated_link_domain_serves_slugs_at_the_root(
     assert response.headers["location"] == "https://shop.example/book"
     # The app itself still answers on its own host.
     assert link_domain_client.get("/healthz").status_code == 200
+
+
+def _visible_ascii(value: bytes) -> bool:
+    return all(0x21 <= byte <= 0x7E for byte in value)
+
+
+@pytest.mark.parametrize(
+    ("stored", "location"),
+    [
+        ("https://shop.example/a\x7fb", b"https://shop.example/a%7Fb"),
+        ("https://shop.example/a b", b"https://shop.example/a%20b"),
+        ("https://shop.example/caf\u00e9?q=\u20ac", b"https://shop.example/caf%C3%A9?q=%E2%82%AC"),
+    ],
+)
+def test_a_destination_stored_before_the_check_still_gets_a_valid_location(
+    client: TestClient, db: Database, stored: str, location: bytes
+) -> None:
+    from evergreen.links.models import Link
+
+    slug = _make(db, slug="old")
+    with db.session() as session:  # as an older version (or a hand edit) may have stored it
+        session.execute(Link.__table__.update().values(destination=stored))
+    response = client.get(f"/go/{slug}", headers={"User-Agent": CHROME}, follow_redirects=False)
+    assert response.status_code == 302
+    assert dict(response.headers.raw)[b"location"] == location
+    assert _visible_ascii(location)
+    assert _stats(client, slug)["clicks"] == 1
+
+
+def test_every_location_is_visible_ascii_whatever_the_destination() -> None:
+    from evergreen.links.clicks.redirect import _location
+
+    for destination in [
+        "https://a.example/\ud800",
+        "https://a.example/\x00\x7f\x85",
+        "https://a.example/ok",
+    ]:
+        assert _visible_ascii(_location(destination))
+
+
+def test_a_destination_a_header_cannot_carry_is_refused_by_the_api(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    from tests.http_helpers import token_for
+
+    headers = {
+        "Authorization": f"Bearer {token_for(db, people['owner'])}",
+        "Content-Type": "application/json",
+    }
+    for body in [
+        b'{"destination": "https://shop.example/a\\u007fb"}',
+        b'{"destination": "https://shop.example/a\\u0085b"}',
+        b'{"destination": "https://shop.example/\\ud800"}',
+    ]:
+        response = client.post("/api/v1/links", content=body, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"][0]["field"] == "destination"

@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
@@ -27,6 +28,8 @@ if TYPE_CHECKING:  # the loan models pull in scipy; imported when a loan request
 __all__ = [
     "MAX_API_PATHS",
     "MAX_MONTHS",
+    "MONEY_PLACES",
+    "OTHER_PLACES",
     "EvaRequest",
     "HouseholdResidualIncomeRequest",
     "ImpliedCostOfEquityRequest",
@@ -80,11 +83,60 @@ def run_model(run: Callable[[], R]) -> R:
         ) from None
 
 
+# Figures in dollars, rounded to cents in answers; every other figure (rates, ratios, factors,
+# months, hours) keeps 6 decimal places. A key not listed here takes its parent's kind, so the
+# percentiles under "npv" are money and those under "breakeven_month" are months.
+MONEY_PLACES = 2
+OTHER_PLACES = 6
+_MONEY_KEYS = frozenset(
+    {
+        "value", "beginning_book_value", "earnings", "dividends", "other_comprehensive_income",
+        "book_value", "residual_income", "pv_residual_income", "terminal_value",
+        "pv_terminal_value", "bridge", "cash_flows", "present_values", "nopat", "capital",
+        "capital_charge", "eva", "equity_residual_income", "margin", "maintenance_utilities",
+        "taxes", "gross_income", "debt_payments", "living_expenses", "net_income", "residual",
+        "gross_monthly_income", "housing_payment", "other_debts", "child_care", "job_expenses",
+        "federal_income_tax", "state_income_tax", "social_security", "medicare", "total_taxes",
+        "loan_amount", "guideline", "principal", "interest", "balloon", "payment", "balance",
+        "draws", "total_interest", "total_paid", "accrued_interest", "default_interest",
+        "late_fees", "total", "late_fee_flat", "amount", "freelance_rate",
+        "peak_revenue_median", "monthly_costs", "npv", "pv_forgone_build_income",
+        "invested_capital", "residual_income_monthly", "residual_income_pv",
+    }
+)  # fmt: skip
+_NOT_MONEY_KEYS = frozenset({"breakeven_month", "inputs", "rows", "schedule"})
+
+
+def _rounded(value: object, money: bool) -> object:
+    """Round floats as documented: dollars to cents, everything else to 6 places."""
+    if isinstance(value, float):
+        if abs(value) >= 1e15:  # no digits after the point left to round
+            return value
+        # Half up on the shortest decimal form (3.175 -> 3.18), as money.cents rounds.
+        step = Decimal(1).scaleb(-(MONEY_PLACES if money else OTHER_PLACES))
+        return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP)) + 0.0
+    if isinstance(value, Mapping):
+        return {
+            key: _rounded(
+                item,
+                True if key in _MONEY_KEYS else False if key in _NOT_MONEY_KEYS else money,
+            )
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_rounded(item, money) for item in value]
+    return value
+
+
 def to_json(result: ToDict | Mapping[str, object]) -> dict[str, Any]:
-    """A result as plain JSON-safe values; refuses NaN and infinity rather than emit them."""
+    """A result as plain JSON-safe values, rounded as the README documents (dollars to cents,
+    rates and other figures to 6 decimal places); refuses NaN and infinity rather than emit
+    them."""
     data = dict(result) if isinstance(result, Mapping) else dict(result.to_dict())
     _check_finite(data)
-    return data
+    rounded = _rounded(data, False)
+    assert isinstance(rounded, dict)
+    return rounded
 
 
 def _per_year(value: object) -> float | list[float]:

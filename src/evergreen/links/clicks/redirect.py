@@ -107,10 +107,14 @@ def _build(link: CachedLink, target: str, raw_query: bytes) -> tuple[dict[str, s
 
 
 def _location(destination: str) -> bytes:
-    """Header-safe URL: non-ASCII characters (an IRI) are percent-encoded, the rest kept."""
-    if destination.isascii():
+    """Header-safe URL: non-ASCII characters (an IRI) are percent-encoded, the rest kept.
+
+    Destinations are checked when stored, but a row stored before that check (a DEL, a space, a
+    lone surrogate) is percent-encoded here too, so every answered click has a valid Location.
+    """
+    if destination.isascii() and destination.isprintable() and " " not in destination:
         return destination.encode("ascii")
-    return quote(destination, safe=_SAFE_URL).encode("ascii")
+    return quote(destination, safe=_SAFE_URL, errors="surrogatepass").encode("ascii")
 
 
 class LinkRedirects:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.csvfile import CsvWriter, restore_cell
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.models import Click, Link
 from evergreen.links.rules import SUB_PARAMS, UTM_PARAMS
@@ -63,8 +64,6 @@ _TRUE = frozenset({"true", "yes", "y", "on", "1", "enabled"})
 _FALSE = frozenset({"false", "no", "n", "off", "0", "disabled"})
 _DEFAULT = frozenset({"", "default", "global"})  # ThirstyAffiliates: "use the global setting"
 _NAMED_STATUS = {"temporary": 302, "temp": 302, "found": 302, "permanent": 301}
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-_FORMULA_START = frozenset("=+-@\t\r")
 
 
 class ParsedLinks(NamedTuple):
@@ -82,16 +81,6 @@ class _CellError(ValueError):
         self.message = message
 
 
-def _safe(value: str) -> str:
-    """Prefix an apostrophe so a spreadsheet shows the cell as text instead of running it."""
-    return "'" + value if value.lstrip("'")[:1] in _FORMULA_START else value
-
-
-def _unsafe(value: str) -> str:
-    """Undo _safe, so an exported file imports back unchanged."""
-    return value[1:] if value[:1] == "'" and value.lstrip("'")[:1] in _FORMULA_START else value
-
-
 def _iso(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -105,7 +94,7 @@ def _flag(value: bool) -> str:
 
 def export_links(links: Iterable[Link], out: TextIO) -> int:
     """Write links in the Evergreen CSV format, which read_links_csv reads back unchanged."""
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(LINK_COLUMNS)
     count = 0
     for link in links:
@@ -117,7 +106,7 @@ def export_links(links: Iterable[Link], out: TextIO) -> int:
             _flag(link.append_click_id), link.click_id_param, _flag(link.set_cookie),
             _iso(link.expires_at), _flag(link.disabled),
         ]  # fmt: skip
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow(row)
         count += 1
     return count
 
@@ -132,14 +121,14 @@ def export_clicks(session: Session, link_id: int | None, out: TextIO) -> int:
     )
     if link_id is not None:
         query = query.where(Click.link_id == link_id)
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(CLICK_COLUMNS)
     count = 0
     for at, slug, click_id, klass, reason, unique, *dims, sub in session.execute(query):
         params = sub or {}
         row = [_iso(at), slug, click_id, klass, reason, _flag(unique), *dims]
         row += [str(params.get(name, "")) for name in (*SUB_PARAMS, *UTM_PARAMS)]
-        writer.writerow([_safe(cell) for cell in row])
+        writer.writerow(row)
         count += 1
     return count
 
@@ -257,7 +246,7 @@ def read_links_csv(text: str) -> ParsedLinks:
             cells: dict[str, list[str]] = {}
             for field, value in zip(fields, record, strict=False):
                 if field:
-                    cells.setdefault(field, []).append(_unsafe(value.strip()))
+                    cells.setdefault(field, []).append(restore_cell(value.strip()))
             if not any(value.strip() for value in record):
                 continue  # blank line
             try:

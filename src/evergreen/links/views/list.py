@@ -6,7 +6,7 @@ import math
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from evergreen.links import service
@@ -16,7 +16,7 @@ from evergreen.links.queries import counts_by_link
 from evergreen.links.views.link import ChartDays, short_url, stats_context
 from evergreen.links.views.queries import channel_names
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.deps import DashboardUser, PageNumber, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.templates import render
@@ -26,7 +26,6 @@ __all__ = ["MAX_IMPORT_BYTES", "PAGE_SIZE", "router"]
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-PageNumber = Annotated[int, Query(ge=1)]
 
 
 def _filters(q: str, tag: str, channel: str, kind: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from evergreen.networks.rules import (
     NetworkRuleError,
 )
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.templates import render
@@ -52,7 +52,7 @@ async def _text_fields(request: Request) -> dict[str, str]:
 TextFields = Annotated[dict[str, str], Depends(_text_fields)]
 
 
-def _network(session: SessionDep, network_id: int) -> Network:
+def _network(session: SessionDep, network_id: DbId) -> Network:
     return service.get_network(session, network_id)
 
 

@@ -11,11 +11,20 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.db import utcnow
+from evergreen.money import show_money
 from evergreen.partners import queries, service
 from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
+from evergreen.web.deps import (
+    MAX_DB_INT,
+    ApiOwner,
+    ApiStaff,
+    DbId,
+    DbIdQuery,
+    SessionDep,
+    SettingsDep,
+)
 from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["router"]
@@ -31,7 +40,7 @@ def _program(session: SessionDep, _caller: ApiStaff) -> Program:
 ProgramDep = Annotated[Program, Depends(_program)]
 
 
-def _partner(partner_id: int, session: SessionDep, program: ProgramDep) -> Partner:
+def _partner(partner_id: DbId, session: SessionDep, program: ProgramDep) -> Partner:
     """The partner named in the path, or 404."""
     return service.get_partner(session, program, partner_id)
 
@@ -47,7 +56,7 @@ class PartnerIn(BaseModel):
     email: str = Field(min_length=3, max_length=254)
     group: str = Field("", max_length=50)
     status: Literal["pending", "active", "suspended"] = "pending"
-    recruited_by_id: int | None = None
+    recruited_by_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
 
 
 class PartnerOut(BaseModel):
@@ -91,7 +100,7 @@ class StatusIn(BaseModel):
 
 @router.post("/{partner_id}/status", operation_id="set_partner_status")
 def set_partner_status(
-    partner_id: int, body: StatusIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
+    partner_id: DbId, body: StatusIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> PartnerOut:
     """Approve, suspend or reinstate a partner."""
     return PartnerOut.of(service.set_status(session, partner, body.status))
@@ -111,7 +120,7 @@ class CodeIn(BaseModel):
 
 @router.post("/{partner_id}/links", status_code=201, operation_id="assign_partner_link")
 def assign_partner_link(
-    partner_id: int, body: SlugIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
+    partner_id: DbId, body: SlugIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> dict[str, Any]:
     """Give a tracking link to a partner."""
     row = service.assign_link(session, partner, body.slug)
@@ -120,7 +129,7 @@ def assign_partner_link(
 
 @router.post("/{partner_id}/coupons", status_code=201, operation_id="add_partner_coupon")
 def add_partner_coupon(
-    partner_id: int, body: CodeIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
+    partner_id: DbId, body: CodeIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> dict[str, Any]:
     """Give a coupon code to a partner."""
     coupon = service.add_coupon(session, partner, body.code)
@@ -170,7 +179,7 @@ class CommissionOut(BaseModel):
     id: int
     partner_id: int
     kind: str
-    amount: Decimal
+    amount: str = Field(description="Money as a string with two decimals: 12.50.")
     currency: str
     status: str
     reason: str
@@ -182,7 +191,7 @@ class CommissionOut(BaseModel):
     def of(cls, row: Commission) -> CommissionOut:
         """Project the row."""
         return cls(
-            id=row.id, partner_id=row.partner_id, kind=row.kind, amount=row.amount,
+            id=row.id, partner_id=row.partner_id, kind=row.kind, amount=show_money(row.amount),
             currency=row.currency, status=row.status, reason=row.reason,
             attribution_rule=row.attribution_rule, hold_reasons=list(row.hold_reasons or []),
             created_at=row.created_at,
@@ -289,7 +298,7 @@ def list_commissions(
     session: SessionDep,
     user: ApiStaff,
     program: ProgramDep,
-    partner_id: int | None = None,
+    partner_id: DbIdQuery = None,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[CommissionOut]:
@@ -314,7 +323,7 @@ class ActionIn(BaseModel):
 
 @router.post("/commissions/{commission_id}/{action}", operation_id="change_commission_status")
 def change_commission_status(
-    commission_id: int,
+    commission_id: DbId,
     action: Literal["hold", "release", "reject", "approve"],
     body: ActionIn,
     session: SessionDep,
@@ -342,7 +351,7 @@ def create_payout(
 
 @router.post("/payouts/{payout_id}/paid", operation_id="mark_payout_paid")
 def mark_payout_paid(
-    payout_id: int, session: SessionDep, user: ApiOwner, program: ProgramDep
+    payout_id: DbId, session: SessionDep, user: ApiOwner, program: ProgramDep
 ) -> dict[str, Any]:
     """Owner only: record that the payout was sent."""
     payout = service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
@@ -351,7 +360,7 @@ def mark_payout_paid(
 
 @router.get("/payouts/{payout_id}/export.csv", operation_id="export_payouts")
 def export_payouts(
-    payout_id: int,
+    payout_id: DbId,
     session: SessionDep,
     user: ApiOwner,
     program: ProgramDep,
@@ -367,7 +376,7 @@ def export_payouts(
 
 @router.get("/{partner_id}/statement.csv", operation_id="get_partner_statement")
 def get_partner_statement(
-    partner_id: int, session: SessionDep, user: ApiStaff, program: ProgramDep, partner: PartnerDep
+    partner_id: DbId, session: SessionDep, user: ApiStaff, program: ProgramDep, partner: PartnerDep
 ) -> Response:
     """A partner's commissions, for the owner or staff."""
     out = io.StringIO()
@@ -378,7 +387,7 @@ def get_partner_statement(
 
 @router.post("/{partner_id}/invite", status_code=201, operation_id="invite_partner")
 def invite_partner(
-    partner_id: int,
+    partner_id: DbId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,

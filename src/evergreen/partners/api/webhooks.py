@@ -11,7 +11,7 @@ from evergreen.addresses import Addresses
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
 from evergreen.partners.service import webhooks
-from evergreen.web.deps import ApiOwner, SessionDep, SettingsDep
+from evergreen.web.deps import ApiOwner, DbId, SessionDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -73,19 +73,19 @@ def _switch(session: SessionDep, endpoint_id: int, active: bool) -> dict[str, An
 
 
 @router.post("/{endpoint_id}/disable", operation_id="disable_webhook")
-def disable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+def disable_webhook(endpoint_id: DbId, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: stop queueing and sending to this endpoint."""
     return _switch(session, endpoint_id, False)
 
 
 @router.post("/{endpoint_id}/enable", operation_id="enable_webhook")
-def enable_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+def enable_webhook(endpoint_id: DbId, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: queue and send to this endpoint again."""
     return _switch(session, endpoint_id, True)
 
 
 @router.delete("/{endpoint_id}", status_code=204, operation_id="delete_webhook")
-def delete_webhook(endpoint_id: int, session: SessionDep, user: ApiOwner) -> Response:
+def delete_webhook(endpoint_id: DbId, session: SessionDep, user: ApiOwner) -> Response:
     """Owner only: remove the endpoint and its delivery history."""
     program = service.default_program(session)
     service.delete_endpoint(session, program, endpoint_id)

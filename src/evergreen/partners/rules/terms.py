@@ -10,7 +10,15 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Literal
 
-from evergreen.money import cents, check_currency, check_money, check_utc, show_money, show_number
+from evergreen.money import (
+    cents,
+    check_currency,
+    check_money,
+    check_storable,
+    check_utc,
+    show_money,
+    show_number,
+)
 from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
@@ -81,7 +89,7 @@ class Terms:
             raise PartnerRuleError("kind", f"must be 'flat' or 'percent' (got {self.kind!r})")
         _percent_or_amount("rate", self.rate, percent=self.kind == "percent")
         object.__setattr__(self, "currency", check_currency("currency", self.currency))
-        check_money("lead_amount", self.lead_amount)
+        check_storable("lead_amount", self.lead_amount)
         try:
             duration = Duration(self.duration)
         except ValueError:
@@ -109,8 +117,9 @@ class Terms:
 
 
 def _percent_or_amount(field: str, value: Decimal, *, percent: bool) -> None:
-    """A rate is a non-negative amount, and no more than 100 when it is a percentage."""
-    if check_money(field, value) > 100 and percent:
+    """A rate is a non-negative amount that can be stored, and no more than 100 when it is a
+    percentage; pages, the API and the CLI all build Terms, so all refuse the same values."""
+    if check_storable(field, value) > 100 and percent:
         raise PartnerRuleError(field, f"a percentage must be from 0 to 100 (got {value})")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -11,6 +10,7 @@ from typing import TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.csvfile import CsvWriter
 from evergreen.partners.models import Commission, Partner, Payout, PayoutLine, Program
 from evergreen.partners.rules import (
     OWED,
@@ -116,7 +116,7 @@ def export_payout(session: Session, program: Program, payout_id: int, fmt: str, 
         .where(PayoutLine.payout_id == payout.id)
         .order_by(Partner.id)
     ).all()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     if fmt == "paypal":
         writer.writerow(["Email", "Amount", "Currency code", "Reference ID", "Note to recipient"])
     else:
@@ -152,7 +152,7 @@ def statement(
         .where(Commission.program_id == program.id, Commission.partner_id == partner_id)
         .order_by(Commission.created_at, Commission.id)
     )
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(
         ["date", "commission", "kind", "amount", "currency", "status", "reason", "payout"]
     )

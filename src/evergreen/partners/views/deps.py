@@ -8,7 +8,7 @@ from fastapi import Depends
 
 from evergreen.partners import service
 from evergreen.partners.models import Partner, Program
-from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, SessionDep
 
 __all__ = ["PartnerDep", "ProgramDep"]
 
@@ -21,7 +21,7 @@ def _program(session: SessionDep, _viewer: DashboardUser) -> Program:
 ProgramDep = Annotated[Program, Depends(_program)]
 
 
-def _partner(partner_id: int, session: SessionDep, program: ProgramDep) -> Partner:
+def _partner(partner_id: DbId, session: SessionDep, program: ProgramDep) -> Partner:
     """The partner named in the path, or the 404 page."""
     return service.get_partner(session, program, partner_id)
 

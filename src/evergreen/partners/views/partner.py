@@ -18,7 +18,7 @@ from evergreen.partners.queries import commissions_of, coupons_of, figures_by_pa
 from evergreen.partners.rules import Action, allowed_actions
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
@@ -88,7 +88,7 @@ def _detail_page(
 @router.post("/commissions/{commission_id:int}/{action}")
 def commission_action(
     request: Request,
-    commission_id: int,
+    commission_id: DbId,
     action: str,
     session: SessionDep,
     user: DashboardUser,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from evergreen.partners import queries, service
 from evergreen.partners.models import Partner
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import PartnerUser, SessionDep
+from evergreen.web.deps import PageNumber, PartnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
@@ -154,7 +154,7 @@ def commissions_page(
     request: Request,
     session: SessionDep,
     partner: PortalPartner,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNumber = 1,
 ) -> Response:
     """The partner's commissions, newest first, with the rule that earned each."""
     if partner is None:

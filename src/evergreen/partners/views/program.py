@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
 from evergreen.errors import InputError
-from evergreen.money import show_money
+from evergreen.money import read_amount, show_money
 from evergreen.partners import service
 from evergreen.partners.queries import conversions, current_terms, waiting_for_payout
 from evergreen.partners.queries import payouts as payout_rows
@@ -20,7 +20,7 @@ from evergreen.partners.service.payouts import FORMATS
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
@@ -41,17 +41,16 @@ _PAYOUT_DONE = {
 
 
 def _decimal(field: str, text: str, *, blank: Decimal | None = None) -> Decimal:
-    """A number typed in a box; a blank box is `blank` when allowed."""
-    value = text.strip().replace(",", ".")
+    """A number typed in a box, read as money.read_amount reads it; a blank box is `blank`."""
+    value = text.strip()
     if not value and blank is not None:
         return blank
+    if not value:
+        raise PartnerRuleError(field, "enter a number like 30 or 12.50")
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise PartnerRuleError(field, "must be a number like 30 or 12.50") from None
-    if not number.is_finite():
-        raise PartnerRuleError(field, "must be a number like 30 or 12.50")
-    return number
+        return read_amount(field, value)
+    except InputError as exc:
+        raise PartnerRuleError(field, exc.message) from None
 
 
 def _terms_draft(form: dict[str, str]) -> service.TermsDraft:
@@ -172,7 +171,7 @@ def create_payout(
 
 @router.post("/payouts/{payout_id:int}/paid")
 def mark_paid(
-    payout_id: int, session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
+    payout_id: DbId, session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
 ) -> Response:
     """Record that the payout was sent: its commissions become paid."""
     service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
@@ -181,7 +180,7 @@ def mark_paid(
 
 @router.get("/payouts/{payout_id:int}/export.csv")
 def export_payout(
-    payout_id: int,
+    payout_id: DbId,
     session: SessionDep,
     user: OwnerUser,
     program: ProgramDep,

@@ -14,7 +14,7 @@ from evergreen.partners.rules.webhooks import SIGNATURE_HEADER
 from evergreen.partners.service import webhooks
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import OwnerUser, SessionDep, SettingsDep
+from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -87,7 +87,7 @@ def _change(session: Session, endpoint_id: int, action: str) -> Response:
 
 @router.post("/{endpoint_id:int}/disable")
 def disable_endpoint(
-    endpoint_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+    endpoint_id: DbId, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
 ) -> Response:
     """Stop queueing and sending events to an endpoint, keeping it and its history."""
     return _change(session, endpoint_id, "disabled")
@@ -95,7 +95,7 @@ def disable_endpoint(
 
 @router.post("/{endpoint_id:int}/enable")
 def enable_endpoint(
-    endpoint_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+    endpoint_id: DbId, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
 ) -> Response:
     """Queue new events for a disabled endpoint again."""
     return _change(session, endpoint_id, "enabled")
@@ -103,7 +103,7 @@ def enable_endpoint(
 
 @router.post("/{endpoint_id:int}/delete")
 def delete_endpoint(
-    endpoint_id: int, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+    endpoint_id: DbId, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
 ) -> Response:
     """Remove an endpoint and its delivery history."""
     return _change(session, endpoint_id, "deleted")

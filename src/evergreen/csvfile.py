@@ -1,0 +1,44 @@
+"""The one CSV writer of every export: cells a spreadsheet would run as formulas are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from typing import TextIO
+
+__all__ = ["CsvWriter", "restore_cell", "safe_cell"]
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
+_FORMULA_START = frozenset("=+-@\t\r")
+# A plain number cannot run, and a clawback of -5.00 must stay a number in the spreadsheet.
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?$")
+
+
+def _risky(value: str) -> bool:
+    """Whether a cell (ignoring apostrophes already in front) would start a formula."""
+    bare = value.lstrip("'")
+    return bare[:1] in _FORMULA_START and not _PLAIN_NUMBER.match(bare)
+
+
+def safe_cell(value: object) -> str:
+    """The cell as text, with an apostrophe in front when a spreadsheet would run it."""
+    text = "" if value is None else str(value)
+    return "'" + text if _risky(text) else text
+
+
+def restore_cell(value: str) -> str:
+    """Undo safe_cell, so a file Evergreen exported imports back unchanged."""
+    return value[1:] if value[:1] == "'" and _risky(value[1:]) else value
+
+
+class CsvWriter:
+    """csv.writer with every cell passed through safe_cell: names, emails and notes come from
+    partners and visitors, and an export is opened in a spreadsheet."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, cells: Iterable[object]) -> None:
+        """Write one row of neutralised cells."""
+        self._writer.writerow([safe_cell(cell) for cell in cells])
