@@ -23,7 +23,7 @@ from evergreen.partners.rules.commissioning import (
     check_event,
     decide_commission,
     hold_status,
-    newest_terms,
+    terms_for,
 )
 from evergreen.partners.rules.errors import (
     CommissionNotFound,
@@ -108,11 +108,11 @@ __all__ = [
     "fraud_email_key",
     "fraud_reasons",
     "hold_status",
-    "newest_terms",
     "period_of",
     "plan_payouts",
     "recruiter_bonus",
     "refund_effect",
+    "terms_for",
     "terms_in_force",
     "transition",
 ]

@@ -89,6 +89,7 @@ def _terms_page(
         "title": "Commission terms",
         "program": program,
         "terms": current_terms(session, program),
+        "now": utcnow(),
         "durations": [duration.value for duration in Duration],
         "form": form or _BLANK_TERMS,
         "error": error,
