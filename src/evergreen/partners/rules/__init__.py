@@ -27,6 +27,7 @@ from evergreen.partners.rules.commissioning import (
 )
 from evergreen.partners.rules.errors import (
     CommissionNotFound,
+    ConversionNotFound,
     EndpointNotFound,
     PartnerConflict,
     PartnerNotFound,
@@ -76,6 +77,7 @@ __all__ = [
     "CommissionDecision",
     "CommissionNotFound",
     "ConversionIn",
+    "ConversionNotFound",
     "CustomerState",
     "Due",
     "Duration",

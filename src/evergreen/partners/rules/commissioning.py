@@ -118,6 +118,7 @@ class Facts:
     coupon_owner: int | None
     partners: Mapping[int, PartnerFacts]  # at least the click's, the coupon's and the bound one
     offers: Sequence[TermsOffer]  # the program's terms versions, any order
+    assigned: int | None = None  # the partner the owner chose by hand, if any
 
 
 @dataclass(frozen=True)
@@ -171,8 +172,9 @@ def _months_between(start: datetime, end: datetime) -> int:
     return months - 1 if end.day < start.day else months
 
 
-def _touches(data: ConversionIn, click: ClickSeen | None, coupon_owner: int | None) -> list[Touch]:
-    """Candidate sources: the partner's clicked link, then the partner's coupon."""
+def _touches(data: ConversionIn, facts: Facts) -> list[Touch]:
+    """Candidate sources: the partner's clicked link, the partner's coupon, the owner's choice."""
+    click, coupon_owner = facts.click, facts.coupon_owner
     touches: list[Touch] = []
     if click is not None and click.owner is not None:
         touches.append(
@@ -185,6 +187,8 @@ def _touches(data: ConversionIn, click: ClickSeen | None, coupon_owner: int | No
         touches.append(
             Touch(partner_id=coupon_owner, at=data.occurred_at, kind=TouchKind.COUPON, coupon=code)
         )
+    if facts.assigned is not None:
+        touches.append(Touch(facts.assigned, at=data.occurred_at, kind=TouchKind.MANUAL))
     return touches
 
 
@@ -203,7 +207,7 @@ def decide_commission(
     and check it for fraud; the new customer state is part of the decision."""
     click = facts.click
     found = attribute(
-        _touches(data, click, facts.coupon_owner),
+        _touches(data, facts),
         at=data.occurred_at,
         model=attribution.model,
         window=timedelta(days=attribution.window_days),
