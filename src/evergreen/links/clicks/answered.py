@@ -23,10 +23,14 @@ from evergreen.links.rules import classify
 
 __all__ = ["SpooledClick", "find_spooled", "spooled_clicks"]
 
-# Every spooled line starts with its click ID (the redirect writes it first); the ingester
-# refuses IDs longer than 32 characters, so no longer one can be waiting.
-_LINE_ID = re.compile(rb'^\{"id":"([^"\\]{1,32})"', re.MULTILINE)
-_MAX_ID = 32
+# Every spooled line starts with its click ID (the redirect writes it first).
+_LINE_ID = re.compile(rb'^\{"id":"([0-9a-f]{32})"', re.MULTILINE)
+# The redirect's click IDs: 12 hex digits of Unix milliseconds, then 20 random ones.
+_CLICK_ID = re.compile(r"[0-9a-f]{32}")
+# A segment takes appends from its opening for at most a few seconds (5 s, then retired with a
+# second of grace); the margins allow a slow sync thread and the click's time being read just
+# before the segment it lands in was opened.
+_BEFORE_OPEN, _AFTER_OPEN = 2.0, 120.0
 
 
 class SpooledClick(NamedTuple):
@@ -40,19 +44,40 @@ class SpooledClick(NamedTuple):
     sub: dict[str, str]
 
 
+def _opened(path: Path) -> float | None:
+    """When a segment was opened, from its name (`host.pid-<ns>-seq.clicks`), if readable."""
+    parts = path.name.split("-")
+    try:
+        return int(parts[1]) / 1e9
+    except (IndexError, ValueError):
+        return None
+
+
+def _may_hold(path: Path, moments: list[float]) -> bool:
+    """Whether a segment may hold a click answered at one of these times."""
+    opened = _opened(path)
+    if opened is None:
+        return True
+    return any(opened - _BEFORE_OPEN <= moment <= opened + _AFTER_OPEN for moment in moments)
+
+
 def find_spooled(folder: Path, click_ids: Collection[str]) -> dict[str, dict[str, Any]]:
-    """The spooled records of these click IDs, from every segment on disk (complete lines only)."""
-    wanted = {i for i in click_ids if 0 < len(i) <= _MAX_ID and '"' not in i and "\\" not in i}
+    """The spooled records of these click IDs, from the segments on disk that were open when
+    each click was answered (complete lines only); other IDs cannot be in the spool."""
+    wanted = {i for i in click_ids if _CLICK_ID.fullmatch(i)}
     found: dict[str, dict[str, Any]] = {}
     if not wanted:
         return found
+    moments = sorted(int(i[:12], 16) / 1000 for i in wanted)
     for path in sorted(folder.glob("*.clicks")):
+        if not _may_hold(path, moments):
+            continue
         try:
             data = path.read_bytes()  # segments are bounded (8 MiB)
         except FileNotFoundError:
             continue  # ingested and removed meanwhile: the database has it
         for match in _LINE_ID.finditer(data):
-            click_id = match.group(1).decode("utf-8", "replace")
+            click_id = match.group(1).decode("ascii")
             if click_id not in wanted or click_id in found:
                 continue
             end = data.find(b"\n", match.start())

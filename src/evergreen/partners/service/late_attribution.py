@@ -101,7 +101,8 @@ def _decide(
 
 def _waiting(session: Session, program: Program, conversion_id: int) -> Conversion:
     """A conversion of the program that is still unattributed and could earn."""
-    conversion = session.get(Conversion, conversion_id)
+    # Locked on PostgreSQL: a second attempt (or the task) waits, then sees it attributed.
+    conversion = session.get(Conversion, conversion_id, with_for_update=True)
     if conversion is None or conversion.program_id != program.id:
         raise ConversionNotFound("conversion_id", f"no conversion with id {conversion_id}")
     if conversion.event not in _EARNING:
