@@ -1,6 +1,8 @@
 """What other areas and pages may read of links: click facts, links by id, click counts.
 
 Other areas use this module and `links.service` only; the tables behind them stay private.
+Click facts include clicks answered but not yet ingested when given this machine's spool
+(`SpooledClicks.of(settings)`), so a sale reported right after its click is attributed.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,11 +21,15 @@ from evergreen.config import Settings
 from evergreen.links import rules
 from evergreen.links.models import Click, ClickRollup, Link
 
+if TYPE_CHECKING:
+    from evergreen.links.clicks.answered import SpooledClick
+
 __all__ = [
     "ClickFact",
     "Counts",
     "LinkLabel",
     "RollupRow",
+    "SpooledClicks",
     "click_fact",
     "click_facts",
     "click_tracking",
@@ -100,8 +107,21 @@ def counts_by_link(session: Session, link_ids: Sequence[int]) -> dict[int, Count
     return {link_id: Counts(int(t), int(h), int(u)) for link_id, t, h, u in rows}
 
 
-def click_facts(session: Session, click_ids: Iterable[str]) -> dict[str, ClickFact]:
-    """The stored clicks behind these click IDs (missing ones are simply absent)."""
+@dataclass(frozen=True, slots=True)
+class SpooledClicks:
+    """This machine's spool: clicks already answered that ingestion has not stored yet."""
+
+    folder: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> SpooledClicks:
+        """The spool the redirects of these settings write to."""
+        from evergreen.links.clicks.ingest import spool_folder
+
+        return cls(spool_folder(settings))
+
+
+def _stored_facts(session: Session, click_ids: Iterable[str]) -> dict[str, ClickFact]:
     found: dict[str, ClickFact] = {}
     query = select(Click.click_id, Click.link_id, Click.at, Click.visitor, Click.klass)
     for chunk in _chunks(dict.fromkeys(click_ids)):
@@ -112,14 +132,46 @@ def click_facts(session: Session, click_ids: Iterable[str]) -> dict[str, ClickFa
     return found
 
 
-def click_fact(session: Session, click_id: str) -> ClickFact | None:
-    """One stored click by its ID, or None."""
-    return click_facts(session, [click_id]).get(click_id)
+def _fact(click: SpooledClick) -> ClickFact:
+    return ClickFact(click.click_id, click.link_id, click.at, click.visitor, click.klass)
 
 
-def click_tracking(session: Session, click_id: str) -> dict[str, str]:
-    """The sub-IDs and UTM values one stored click carried (empty when there is no such click)."""
+def click_facts(
+    session: Session, click_ids: Iterable[str], spooled: SpooledClicks | None = None
+) -> dict[str, ClickFact]:
+    """The clicks behind these click IDs (missing ones are simply absent): stored ones, then,
+    given the spool, those answered but not ingested yet."""
+    wanted = list(dict.fromkeys(click_ids))
+    found = _stored_facts(session, wanted)
+    missing = [click_id for click_id in wanted if click_id not in found]
+    if spooled is None or not missing:
+        return found
+    from evergreen.links.clicks.answered import spooled_clicks  # the classifier loads on use
+
+    waiting = spooled_clicks(session, spooled.folder, missing)
+    found.update((click_id, _fact(click)) for click_id, click in waiting.items())
+    # One that left the spool between the two reads was stored before it was removed.
+    found.update(_stored_facts(session, [i for i in missing if i not in waiting]))
+    return found
+
+
+def click_fact(
+    session: Session, click_id: str, spooled: SpooledClicks | None = None
+) -> ClickFact | None:
+    """One click by its ID (stored, or still in the given spool), or None."""
+    return click_facts(session, [click_id], spooled).get(click_id)
+
+
+def click_tracking(
+    session: Session, click_id: str, spooled: SpooledClicks | None = None
+) -> dict[str, str]:
+    """The sub-IDs and UTM values one click carried (empty when there is no such click)."""
     sub = session.scalar(select(Click.sub).where(Click.click_id == click_id))
+    if sub is None and spooled is not None:
+        from evergreen.links.clicks.answered import spooled_clicks
+
+        waiting = spooled_clicks(session, spooled.folder, [click_id]).get(click_id)
+        return dict(waiting.sub) if waiting is not None else {}
     return dict(sub or {})
 
 

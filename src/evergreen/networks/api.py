@@ -12,11 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
+from evergreen.links.queries import SpooledClicks
 from evergreen.money import show_amount
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep
 from evergreen.web.errors import field_error
 from evergreen.web.gate import body_limit
 from evergreen.web.jsonbody import check_json
@@ -219,11 +220,14 @@ async def _params(request: Request) -> dict[str, str]:
 Params = Annotated[dict[str, str], Depends(_params)]
 
 
-def _receive(network: Network, params: dict[str, str], session: SessionDep) -> JSONResponse:
+def _receive(
+    network: Network, params: dict[str, str], session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
     """A network reports a sale: no token, the network's secret instead; always stored."""
     if not secret_matches(network.postback_secret, params.get("secret")):
         return JSONResponse({"detail": "Missing or wrong postback secret."}, status_code=401)
-    received = service.receive_postback(session, network, params, utcnow())
+    spooled = SpooledClicks.of(settings)  # a click answered a moment ago matches too
+    received = service.receive_postback(session, network, params, utcnow(), spooled=spooled)
     if not received.stored or received.earning is None:
         return JSONResponse(
             {"stored": False, "detail": received.note or "nothing could be stored"},
@@ -236,12 +240,16 @@ def _receive(network: Network, params: dict[str, str], session: SessionDep) -> J
 
 
 @router.get("/{network_id}/postback", operation_id="record_postback_by_get", dependencies=[Public])
-def postback_get(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
+def postback_get(
+    network: NetworkDep, params: Params, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
     """A network's postback as a GET with query macros (no token: the network's secret)."""
-    return _receive(network, params, session)
+    return _receive(network, params, session, settings)
 
 
 @router.post("/{network_id}/postback", operation_id="record_postback", dependencies=[Public])
-def postback_post(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
+def postback_post(
+    network: NetworkDep, params: Params, session: SessionDep, settings: SettingsDep
+) -> JSONResponse:
     """A network's postback as a POST: query, form or JSON fields (no token: the secret)."""
-    return _receive(network, params, session)
+    return _receive(network, params, session, settings)

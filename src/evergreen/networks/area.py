@@ -10,6 +10,9 @@ from evergreen.areas import Area, NavEntry
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from huey import Huey
+
+    from evergreen.config import Settings
 
 __all__ = ["AREA"]
 
@@ -38,6 +41,12 @@ def _commands() -> Sequence[tuple[str, Any]]:
     return [("networks", cli.app)]
 
 
+def _tasks(queue: Huey, settings: Settings) -> None:
+    from evergreen.networks import tasks
+
+    tasks.register(queue, settings)
+
+
 AREA = Area(
     name="networks",
     nav=NavEntry(
@@ -47,5 +56,6 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    tasks=_tasks,
     templates=Path(__file__).parent / "templates",
 )

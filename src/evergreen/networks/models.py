@@ -48,6 +48,8 @@ class NetworkEarning(Base):
     __table_args__ = (
         UniqueConstraint("network_id", "order_id", name="uq_earnings_network_order"),
         Index("ix_earnings_occurred_at", "occurred_at"),
+        # Unmatched earnings of the last days: matched when their click lands.
+        Index("ix_earnings_matched_created", "matched", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

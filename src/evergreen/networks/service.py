@@ -9,13 +9,14 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.db import lock_for_writing
 from evergreen.errors import Conflict, NotFound
 from evergreen.links import queries as links_queries
 from evergreen.links import service as links_service
@@ -45,6 +46,7 @@ __all__ = [
     "create_network",
     "get_network",
     "import_report",
+    "match_late_clicks",
     "new_postback_secret",
     "receive_postback",
     "save_postback_mapping",
@@ -187,10 +189,15 @@ def _raw(params: Mapping[str, str]) -> dict[str, Any]:
     return {str(k)[:100]: str(v)[:500] for k, v in items}
 
 
-def _match(session: Session, click_id: str) -> tuple[links_queries.ClickFact | None, str]:
+_Spool = links_queries.SpooledClicks | None
+
+
+def _match(
+    session: Session, click_id: str, spooled: _Spool = None
+) -> tuple[links_queries.ClickFact | None, str]:
     if not click_id:
         return None, "no click ID in the report"
-    click = links_queries.click_fact(session, click_id[:32])
+    click = links_queries.click_fact(session, click_id[:32], spooled)
     if click is None:
         return None, f"click ID {click_id!r} matches no click"
     return click, ""
@@ -207,9 +214,11 @@ def _event(
     )  # fmt: skip
 
 
-def _fill(session: Session, earning: NetworkEarning, reported: Reported, now: datetime) -> None:
-    """Copy a good report onto an earning and match its click."""
-    click, why = _match(session, reported.click_id)
+def _fill(
+    session: Session, earning: NetworkEarning, reported: Reported, now: datetime, spooled: _Spool
+) -> None:
+    """Copy a good report onto an earning and match its click (stored or still spooled)."""
+    click, why = _match(session, reported.click_id, spooled)
     earning.click_id = reported.click_id
     earning.amount = reported.amount
     earning.commission = reported.commission
@@ -219,7 +228,9 @@ def _fill(session: Session, earning: NetworkEarning, reported: Reported, now: da
     earning.valid = True
     earning.matched = click is not None
     earning.link_id = click.link_id if click is not None else None
-    earning.sub = links_queries.click_tracking(session, click.click_id) if click is not None else {}
+    earning.sub = (
+        links_queries.click_tracking(session, click.click_id, spooled) if click is not None else {}
+    )
     earning.note = why
 
 
@@ -230,6 +241,7 @@ def _store(
     raw: dict[str, Any],
     source: str,
     now: datetime,
+    spooled: _Spool = None,
 ) -> tuple[NetworkEarning, str]:
     """Create or move the earning for one order; returns it and what happened."""
     query = select(NetworkEarning).where(
@@ -241,7 +253,7 @@ def _store(
             network_id=network.id, order_id=reported.order_id, source=source, raw=raw,
             created_at=now, updated_at=now,
         )  # fmt: skip
-        _fill(session, earning, reported, now)
+        _fill(session, earning, reported, now, spooled)
         try:
             with session.begin_nested():  # the same postback twice at the same moment
                 session.add(earning)
@@ -255,7 +267,7 @@ def _store(
     if not earning.valid:
         before = earning.status
         earning.source, earning.raw = source, raw
-        _fill(session, earning, reported, now)
+        _fill(session, earning, reported, now, spooled)
         _event(session, earning, before, source, now)
         return earning, "updated"
     decision = decide(earning.status, reported.status)
@@ -268,10 +280,10 @@ def _store(
             earning.amount = reported.amount
         earning.raw, earning.source, earning.updated_at = raw, source, now
         if not earning.matched and reported.click_id and not earning.click_id:
-            click, _why = _match(session, reported.click_id)
+            click, _why = _match(session, reported.click_id, spooled)
             if click is not None:
                 earning.click_id, earning.link_id = reported.click_id, click.link_id
-                earning.sub = links_queries.click_tracking(session, click.click_id)
+                earning.sub = links_queries.click_tracking(session, click.click_id, spooled)
                 earning.matched, earning.note = True, ""
         _event(session, earning, before, source, now)
         return earning, "updated"
@@ -314,9 +326,17 @@ def _unreadable(
 
 
 def receive_postback(
-    session: Session, network: Network, params: Mapping[str, str], now: datetime
+    session: Session,
+    network: Network,
+    params: Mapping[str, str],
+    now: datetime,
+    *,
+    spooled: _Spool = None,
 ) -> Received:
-    """Store a network's postback once per order; unmatched or unreadable ones are kept too."""
+    """Store a network's postback once per order; unmatched or unreadable ones are kept too.
+
+    Given this machine's click spool, a click answered but not ingested yet matches too.
+    """
     raw = _raw(params)
     if not raw:
         return Received(None, False, False, "the postback carried no parameters")
@@ -327,8 +347,42 @@ def receive_postback(
         if kept is None:  # a bad update for an order that is already stored
             return Received(None, False, False, str(exc))
         return Received(kept, True, False, kept.note)
-    earning, _what = _store(session, network, reported, raw, "postback", now)
+    earning, _what = _store(session, network, reported, raw, "postback", now, spooled)
     return Received(earning, True, earning.matched, earning.note)
+
+
+MATCH_WAIT = timedelta(days=7)  # how long an unmatched earning waits for its click to land
+
+
+def match_late_clicks(session: Session, now: datetime, *, spooled: _Spool = None) -> int:
+    """Match earnings reported before their click landed (a periodic task, as partners' late
+    attribution: idempotent, whichever process or machine ingested the click); returns how many."""
+    lock_for_writing(session)
+    waiting = list(
+        session.scalars(
+            select(NetworkEarning)
+            .where(
+                NetworkEarning.matched.is_(False),
+                NetworkEarning.valid.is_(True),
+                NetworkEarning.created_at >= now - MATCH_WAIT,
+                NetworkEarning.click_id != "",
+            )
+            .order_by(NetworkEarning.id)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not waiting:
+        return 0
+    landed = links_queries.click_facts(session, (e.click_id[:32] for e in waiting), spooled)
+    done = 0
+    for earning in waiting:
+        click = landed.get(earning.click_id[:32])
+        if click is None:
+            continue
+        earning.link_id, earning.matched, earning.note = click.link_id, True, ""
+        earning.sub = links_queries.click_tracking(session, click.click_id, spooled)
+        done += 1
+    return done
 
 
 def import_report(session: Session, network: Network, csv_text: str, now: datetime) -> ImportResult:

@@ -125,6 +125,8 @@ class Conversion(Base):
     __table_args__ = (
         UniqueConstraint("program_id", "idempotency_key", name="uq_conversions_program_key"),
         Index("ix_conversions_program_order", "program_id", "order_id"),
+        # Unattributed conversions of the last days: retried when their click lands.
+        Index("ix_conversions_status_received", "status", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -146,6 +148,9 @@ class Conversion(Base):
     note: Mapped[str] = mapped_column(String(300), default="")
     occurred_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when attributed after it was recorded: by hand (the person), or when its click landed.
+    attributed_by: Mapped[str] = mapped_column(String(254), default="")
+    attributed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Commission(Base):

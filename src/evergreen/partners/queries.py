@@ -15,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.links.queries import Counts
 from evergreen.partners.models import (
@@ -28,7 +29,8 @@ from evergreen.partners.models import (
     Program,
     TermsVersion,
 )
-from evergreen.partners.rules import OWED, Status
+from evergreen.partners.rules import OWED, Status, terms_in_force
+from evergreen.partners.service.terms import terms_of
 
 __all__ = [
     "UNPAID",
@@ -150,25 +152,27 @@ def coupons_of(session: Session, partner_id: int) -> list[str]:
     return list(session.scalars(query))
 
 
-def current_terms(session: Session, program: Program) -> list[TermsVersion]:
-    """The latest version of each group's terms, groups in name order."""
-    latest = (
-        select(TermsVersion.group, func.max(TermsVersion.version).label("version"))
+def current_terms(
+    session: Session, program: Program, now: datetime | None = None
+) -> list[TermsVersion]:
+    """Each group's terms in force now (the rule commissions use), then those scheduled later."""
+    moment = now or utcnow()
+    rows = session.scalars(
+        select(TermsVersion)
         .where(TermsVersion.program_id == program.id)
-        .group_by(TermsVersion.group)
-        .subquery()
+        .order_by(TermsVersion.group, TermsVersion.effective_from, TermsVersion.version)
     )
-    return list(
-        session.scalars(
-            select(TermsVersion)
-            .join(
-                latest,
-                (latest.c.group == TermsVersion.group) & (latest.c.version == TermsVersion.version),
-            )
-            .where(TermsVersion.program_id == program.id)
-            .order_by(TermsVersion.group)
-        )
-    )
+    groups: dict[str, list[TermsVersion]] = defaultdict(list)
+    for row in rows:
+        groups[row.group].append(row)
+    shown: list[TermsVersion] = []
+    for versions in groups.values():
+        if versions[0].effective_from <= moment:
+            starts = [row.effective_from for row in versions]
+            live = terms_in_force([terms_of(row) for row in versions], starts, moment)
+            shown.append(next(row for row in versions if row.id == live.id))
+        shown.extend(row for row in versions if row.effective_from > moment)
+    return shown
 
 
 @dataclass(frozen=True)

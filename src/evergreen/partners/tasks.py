@@ -1,4 +1,5 @@
-"""Queued partner jobs: approving commissions whose holding period has passed."""
+"""Queued partner jobs: approvals after the holding period, conversions whose click landed
+late, webhook deliveries."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from huey import Huey, crontab
 from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
-from evergreen.partners.service import default_program
+from evergreen.links.queries import SpooledClicks
+from evergreen.partners.service import attribute_late_clicks, default_program
 from evergreen.partners.service.lifecycle import approve_due
 from evergreen.partners.service.webhooks import deliver_due, http_sender
 
-__all__ = ["register", "run_approvals", "run_deliveries"]
+__all__ = ["register", "run_approvals", "run_deliveries", "run_late_attribution"]
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,13 @@ def run_approvals(db: Database) -> int:
     """Approve every commission past its holding period; returns how many."""
     with db.session() as session:
         return approve_due(session, default_program(session), utcnow())
+
+
+def run_late_attribution(db: Database, settings: Settings) -> int:
+    """Attribute conversions whose click landed after them; returns how many."""
+    with db.session() as session:
+        program = default_program(session)
+        return attribute_late_clicks(session, program, utcnow(), spooled=SpooledClicks.of(settings))
 
 
 def run_deliveries(db: Database, allow: str = "") -> tuple[int, int]:
@@ -41,6 +50,17 @@ def register(queue: Huey, settings: Settings) -> None:
         db = Database(settings.sqlalchemy_url)
         try:
             log.info("commissions approved: %s", run_approvals(db))
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab())  # type: ignore[untyped-decorator]
+    def attribute_late_conversions() -> None:
+        """Every minute: conversions that arrived before their click earn once it lands."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            done = run_late_attribution(db, settings)
+            if done:
+                log.info("conversions attributed after their click landed: %s", done)
         finally:
             db.dispose()
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.db import utcnow
+from evergreen.links.queries import SpooledClicks
 from evergreen.money import show_money
 from evergreen.partners import queries, service
 from evergreen.partners.models import Commission, Conversion, Partner, Program
@@ -207,6 +208,19 @@ class ConversionOut(BaseModel):
     partner_id: int | None
     duplicate: bool
     commissions: list[CommissionOut]
+    attributed_by: str = ""
+    attributed_at: datetime | None = None
+
+    @classmethod
+    def of(cls, result: service.Recorded) -> ConversionOut:
+        """Project what recording (or attributing) did."""
+        conversion: Conversion = result.conversion
+        return cls(
+            id=conversion.id, status=conversion.status, note=conversion.note,
+            partner_id=conversion.partner_id, duplicate=result.duplicate,
+            commissions=[CommissionOut.of(c) for c in result.commissions],
+            attributed_by=conversion.attributed_by, attributed_at=conversion.attributed_at,
+        )  # fmt: skip
 
 
 def _event(body: ConversionBody, now: datetime) -> ConversionIn:
@@ -223,22 +237,40 @@ def record_conversion(
     body: ConversionBody,
     response: Response,
     session: SessionDep,
+    settings: SettingsDep,
     user: ApiStaff,
     program: ProgramDep,
 ) -> ConversionOut:
     """Record a conversion (201), or acknowledge a replay of one already recorded (200)."""
-    result = service.record_conversion(session, program, _event(body, utcnow()), actor=user.email)
+    result = service.record_conversion(
+        session, program, _event(body, utcnow()), actor=user.email,
+        spooled=SpooledClicks.of(settings),  # a click answered a moment ago counts too
+    )  # fmt: skip
     if result.duplicate:
         response.status_code = 200
-    conversion: Conversion = result.conversion
-    return ConversionOut(
-        id=conversion.id,
-        status=conversion.status,
-        note=conversion.note,
-        partner_id=conversion.partner_id,
-        duplicate=result.duplicate,
-        commissions=[CommissionOut.of(c) for c in result.commissions],
+    return ConversionOut.of(result)
+
+
+class AttributeIn(BaseModel):
+    """The partner an unattributed conversion goes to, and why."""
+
+    partner_id: int = Field(ge=1, le=2**63 - 1)
+    note: str = Field("", max_length=200)
+
+
+@router.post("/conversions/{conversion_id}/attribute", operation_id="attribute_conversion")
+def attribute_conversion(
+    conversion_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: AttributeIn,
+    session: SessionDep,
+    user: ApiOwner,
+    program: ProgramDep,
+) -> ConversionOut:
+    """Owner only: attribute an unattributed conversion to a partner by hand (logged)."""
+    result = service.attribute_by_hand(
+        session, program, conversion_id, body.partner_id, actor=user.email, note=body.note
     )
+    return ConversionOut.of(result)
 
 
 class BatchBody(BaseModel):
@@ -273,12 +305,19 @@ class BatchOut(BaseModel):
     dependencies=[body_limit(4 * MIB)],  # up to 1,000 events
 )
 def record_conversions_batch(
-    body: BatchBody, response: Response, session: SessionDep, user: ApiStaff, program: ProgramDep
+    body: BatchBody,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ApiStaff,
+    program: ProgramDep,
 ) -> BatchOut:
     """Record a batch (201), or acknowledge one that only replays recorded events (200)."""
     now = utcnow()
     events = [_event(item, now) for item in body.events]
-    results = service.record_conversions(session, program, events, actor=user.email)
+    results = service.record_conversions(
+        session, program, events, actor=user.email, spooled=SpooledClicks.of(settings)
+    )
     out = [
         RecordedOut(
             id=r.conversion.id, status=r.conversion.status, note=r.conversion.note,

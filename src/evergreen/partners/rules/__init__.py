@@ -23,10 +23,11 @@ from evergreen.partners.rules.commissioning import (
     check_event,
     decide_commission,
     hold_status,
-    newest_terms,
+    terms_for,
 )
 from evergreen.partners.rules.errors import (
     CommissionNotFound,
+    ConversionNotFound,
     EndpointNotFound,
     PartnerConflict,
     PartnerNotFound,
@@ -76,6 +77,7 @@ __all__ = [
     "CommissionDecision",
     "CommissionNotFound",
     "ConversionIn",
+    "ConversionNotFound",
     "CustomerState",
     "Due",
     "Duration",
@@ -108,11 +110,11 @@ __all__ = [
     "fraud_email_key",
     "fraud_reasons",
     "hold_status",
-    "newest_terms",
     "period_of",
     "plan_payouts",
     "recruiter_bonus",
     "refund_effect",
+    "terms_for",
     "terms_in_force",
     "transition",
 ]

@@ -27,10 +27,12 @@ _DAY = timedelta(days=1)
 
 
 class TouchKind(StrEnum):
-    """How a customer reached a partner: a tracked click, or the partner's coupon at checkout."""
+    """How a customer reached a partner: a tracked click, the partner's coupon at checkout, or
+    the owner's word (a conversion attributed by hand)."""
 
     CLICK = "click"
     COUPON = "coupon"
+    MANUAL = "manual"
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,8 @@ def attribute(
     model: Literal["last", "first"] = "last",
     window: timedelta = timedelta(days=30),
 ) -> Attribution | None:
-    """A coupon used at checkout wins; otherwise the last (or first) click in the window wins.
+    """The owner's choice by hand wins, then a coupon used at checkout, then the last (or
+    first) click in the window.
 
     Only touches from `at - window` to `at`, both included, count; a coupon is only honoured
     inside the window too. Ties go to the later-listed touch for "last" and for coupons, to
@@ -84,6 +87,7 @@ def attribute(
     if model not in ("last", "first"):
         raise PartnerRuleError("model", f"must be 'last' or 'first' (got {model!r})")
     start = moment - window
+    manual: Touch | None = None
     coupon: tuple[Touch, datetime] | None = None
     click: tuple[Touch, datetime] | None = None
     for touch in touches:
@@ -96,6 +100,9 @@ def attribute(
         when = check_utc("touches", touch.at)
         if kind is TouchKind.COUPON and not (touch.coupon or "").strip():
             raise PartnerRuleError("touches", "a coupon touch needs its coupon code")
+        if kind is TouchKind.MANUAL:
+            manual = touch  # the owner decided, whatever the window says
+            continue
         if not start <= when <= moment:
             continue
         if kind is TouchKind.COUPON:
@@ -103,6 +110,8 @@ def attribute(
                 coupon = (touch, when)
         elif click is None or (when >= click[1] if model == "last" else when < click[1]):
             click = (touch, when)
+    if manual is not None:
+        return Attribution(manual.partner_id, TouchKind.MANUAL, moment, "attributed by hand")
     if coupon is not None:
         touch, when = coupon
         code = (touch.coupon or "").strip()

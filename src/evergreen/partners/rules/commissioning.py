@@ -23,6 +23,7 @@ from evergreen.partners.rules.terms import (
     Terms,
     commission_for,
     recruiter_bonus,
+    terms_in_force,
 )
 
 __all__ = [
@@ -37,7 +38,7 @@ __all__ = [
     "check_event",
     "decide_commission",
     "hold_status",
-    "newest_terms",
+    "terms_for",
 ]
 
 
@@ -117,6 +118,7 @@ class Facts:
     coupon_owner: int | None
     partners: Mapping[int, PartnerFacts]  # at least the click's, the coupon's and the bound one
     offers: Sequence[TermsOffer]  # the program's terms versions, any order
+    assigned: int | None = None  # the partner the owner chose by hand, if any
 
 
 @dataclass(frozen=True)
@@ -151,12 +153,17 @@ def hold_status(decision: CommissionDecision) -> Status:
     return Status.ON_HOLD if decision.hold_reasons else Status.PENDING
 
 
-def newest_terms(offers: Sequence[TermsOffer], group: str, at: datetime) -> Terms | None:
-    """The newest version in force at `at` for the group, falling back to the default group."""
+def terms_for(offers: Sequence[TermsOffer], group: str, at: datetime) -> Terms | None:
+    """The group's terms in force at `at` (`terms_in_force`: the latest started, not the highest
+    version), falling back to the default group's when the group has none in force yet."""
     for name in dict.fromkeys((group, "")):
-        live = [offer for offer in offers if offer.group == name and offer.effective_from <= at]
-        if live:
-            return max(live, key=lambda offer: offer.terms.version).terms
+        mine = sorted(
+            (offer for offer in offers if offer.group == name),
+            key=lambda offer: (offer.effective_from, offer.terms.version),
+        )
+        if mine and mine[0].effective_from <= at:
+            starts = [offer.effective_from for offer in mine]
+            return terms_in_force([offer.terms for offer in mine], starts, at)
     return None
 
 
@@ -165,8 +172,9 @@ def _months_between(start: datetime, end: datetime) -> int:
     return months - 1 if end.day < start.day else months
 
 
-def _touches(data: ConversionIn, click: ClickSeen | None, coupon_owner: int | None) -> list[Touch]:
-    """Candidate sources: the partner's clicked link, then the partner's coupon."""
+def _touches(data: ConversionIn, facts: Facts) -> list[Touch]:
+    """Candidate sources: the partner's clicked link, the partner's coupon, the owner's choice."""
+    click, coupon_owner = facts.click, facts.coupon_owner
     touches: list[Touch] = []
     if click is not None and click.owner is not None:
         touches.append(
@@ -179,6 +187,8 @@ def _touches(data: ConversionIn, click: ClickSeen | None, coupon_owner: int | No
         touches.append(
             Touch(partner_id=coupon_owner, at=data.occurred_at, kind=TouchKind.COUPON, coupon=code)
         )
+    if facts.assigned is not None:
+        touches.append(Touch(facts.assigned, at=data.occurred_at, kind=TouchKind.MANUAL))
     return touches
 
 
@@ -197,7 +207,7 @@ def decide_commission(
     and check it for fraud; the new customer state is part of the decision."""
     click = facts.click
     found = attribute(
-        _touches(data, click, facts.coupon_owner),
+        _touches(data, facts),
         at=data.occurred_at,
         model=attribution.model,
         window=timedelta(days=attribution.window_days),
@@ -212,13 +222,13 @@ def decide_commission(
     if partner is None or partner.status != "active":
         return CommissionDecision("unattributed", f"partner {partner_id} is not active", customer)
     if customer.partner_id is None:
-        terms_in_force = newest_terms(facts.offers, partner.group, data.occurred_at)
+        offered = terms_for(facts.offers, partner.group, data.occurred_at)
         customer = replace(
             customer,
             partner_id=partner.id,
             attributed_at=data.occurred_at,
             attribution_rule=found.rule if found else "",
-            terms_id=terms_in_force.id if terms_in_force is not None else None,
+            terms_id=offered.id if offered is not None else None,
         )
     terms = _terms(facts.offers, customer.terms_id) if customer.terms_id else None
     if terms is None:

@@ -6,6 +6,7 @@ from evergreen.errors import Conflict, InputError, NotFound
 
 __all__ = [
     "CommissionNotFound",
+    "ConversionNotFound",
     "EndpointNotFound",
     "PartnerConflict",
     "PartnerNotFound",
@@ -24,6 +25,10 @@ class PartnerNotFound(PartnerRuleError, NotFound):
 
 class CommissionNotFound(PartnerRuleError, NotFound):
     """No commission with this id in the program."""
+
+
+class ConversionNotFound(PartnerRuleError, NotFound):
+    """No conversion with this id in the program."""
 
 
 class PayoutNotFound(PartnerRuleError, NotFound):

@@ -10,6 +10,7 @@ from evergreen.partners.service.invitations import (
     issue_invite,
     usable_invitation,
 )
+from evergreen.partners.service.late_attribution import attribute_by_hand, attribute_late_clicks
 from evergreen.partners.service.lifecycle import approve_due, change_status, get_commission
 from evergreen.partners.service.partners import (
     add_coupon,
@@ -50,6 +51,8 @@ __all__ = [
     "add_terms",
     "approve_due",
     "assign_link",
+    "attribute_by_hand",
+    "attribute_late_clicks",
     "change_status",
     "create_partner",
     "create_payout",

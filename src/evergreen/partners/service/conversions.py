@@ -23,6 +23,7 @@ from evergreen.partners.models import (
 )
 from evergreen.partners.rules import (
     ClickSeen,
+    CommissionDecision,
     ConversionIn,
     EventType,
     Facts,
@@ -44,7 +45,7 @@ from evergreen.partners.service.history import log_event
 from evergreen.partners.service.refunds import apply_refund
 from evergreen.partners.service.webhooks import commission_event, emit
 
-__all__ = ["ConversionIn", "Recorded", "log_event", "record_conversion"]
+__all__ = ["ConversionIn", "Recorded", "facts_of", "log_event", "record_conversion", "settle"]
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,12 @@ def _announce(session: Session, commission: Commission) -> None:
     )  # fmt: skip
 
 
-def _click(session: Session, click_id: str) -> ClickSeen | None:
-    """The click behind a click ID, with the partner who owns its link (if any)."""
-    fact = link_queries.click_fact(session, click_id)
+def _click(
+    session: Session, click_id: str, spooled: link_queries.SpooledClicks | None
+) -> ClickSeen | None:
+    """The click behind a click ID (stored, or answered and still spooled), with the partner
+    who owns its link (if any)."""
+    fact = link_queries.click_fact(session, click_id, spooled)
     if fact is None:
         return None
     owner = session.scalar(
@@ -75,18 +79,27 @@ def _click(session: Session, click_id: str) -> ClickSeen | None:
     return ClickSeen(click_id, fact.at, fact.visitor, fact.klass, owner)
 
 
-def _facts(session: Session, program: Program, data: ConversionIn, bound: int | None) -> Facts:
-    """What the event may be decided on: its click, its coupon's owner, the partners either
-    leads to (and the customer's own), and the program's terms."""
-    click = _click(session, data.click_id) if data.click_id else None
+def facts_of(
+    session: Session,
+    program: Program,
+    data: ConversionIn,
+    bound: int | None,
+    *,
+    spooled: link_queries.SpooledClicks | None = None,
+    assigned: int | None = None,
+) -> Facts:
+    """What the event may be decided on: its click, its coupon's owner, the partner chosen by
+    hand, the partners any of them leads to (and the customer's own), and the program's terms."""
+    click = _click(session, data.click_id, spooled) if data.click_id else None
     code = data.coupon.strip().upper()
     coupon_owner = (
         session.scalar(select(Coupon.partner_id).where(Coupon.code == code)) if code else None
     )
     owner = click.owner if click is not None else None
-    ids = {i for i in (bound, owner, coupon_owner) if i is not None}
+    ids = {i for i in (bound, owner, coupon_owner, assigned) if i is not None}
     partners = [p for i in sorted(ids) if (p := session.get(Partner, i)) is not None]
-    return Facts(click, coupon_owner, partner_facts(partners), terms_offers(session, program))
+    offers = terms_offers(session, program)
+    return Facts(click, coupon_owner, partner_facts(partners), offers, assigned)
 
 
 def _customer(session: Session, program: Program, data: ConversionIn) -> Customer:
@@ -104,23 +117,21 @@ def _customer(session: Session, program: Program, data: ConversionIn) -> Custome
     return customer
 
 
-def _earn(
+def settle(
     session: Session,
     program: Program,
-    data: ConversionIn,
     conversion: Conversion,
+    customer: Customer,
+    decision: CommissionDecision,
     actor: str,
-    rules: FraudRules,
+    note: str = "",
 ) -> list[Commission]:
-    """Attribute a lead/sale/renewal and create the commission it earns (held if suspicious)."""
-    customer = _customer(session, program, data)
-    facts = _facts(session, program, data, customer.partner_id)
-    decision = decide_commission(
-        data, customer_state(customer), facts, attribution_of(program), rules
-    )
+    """Store a decision on a lead/sale/renewal: the customer's binding, the conversion's
+    outcome, and the commissions it earns, each logged and announced (`note` says how)."""
     bind(customer, decision.customer)
     conversion.customer_id = customer.id
-    conversion.status, conversion.note = decision.status, decision.note
+    conversion.status = decision.status
+    conversion.note = "; ".join(part for part in (note, decision.note) if part)[:300]
     conversion.partner_id = decision.partner.id if decision.partner is not None else None
     if decision.due is None:
         return []
@@ -128,8 +139,8 @@ def _earn(
     earned = Commission(**fields)
     session.add(earned)
     session.flush()
-    note = "; ".join(decision.hold_reasons)
-    log_event(session, earned, "created", actor, amount=decision.due.amount, note=note)
+    why = "; ".join([note, *decision.hold_reasons] if note else decision.hold_reasons)
+    log_event(session, earned, "created", actor, amount=decision.due.amount, note=why)
     _announce(session, earned)
     created = [earned]
     extra_fields = bonus_fields(decision, fields, earned.id)
@@ -137,10 +148,28 @@ def _earn(
         extra = Commission(**extra_fields)
         session.add(extra)
         session.flush()
-        log_event(session, extra, "created", actor, amount=decision.bonus)
+        log_event(session, extra, "created", actor, amount=decision.bonus, note=note)
         _announce(session, extra)
         created.append(extra)
     return created
+
+
+def _earn(
+    session: Session,
+    program: Program,
+    data: ConversionIn,
+    conversion: Conversion,
+    actor: str,
+    rules: FraudRules,
+    spooled: link_queries.SpooledClicks | None,
+) -> list[Commission]:
+    """Attribute a lead/sale/renewal and create the commission it earns (held if suspicious)."""
+    customer = _customer(session, program, data)
+    facts = facts_of(session, program, data, customer.partner_id, spooled=spooled)
+    decision = decide_commission(
+        data, customer_state(customer), facts, attribution_of(program), rules
+    )
+    return settle(session, program, conversion, customer, decision, actor)
 
 
 def _by_key(session: Session, program: Program, key: str) -> Conversion | None:
@@ -159,8 +188,12 @@ def record_conversion(
     *,
     actor: str,
     rules: FraudRules | None = None,
+    spooled: link_queries.SpooledClicks | None = None,
 ) -> Recorded:
-    """Store a conversion once per idempotency key and apply it; a replay changes nothing."""
+    """Store a conversion once per idempotency key and apply it; a replay changes nothing.
+
+    Given this machine's click spool, a click answered but not ingested yet attributes too.
+    """
     check_event(data, program.currency)
     lock_for_writing(session)  # a refused event must leave nothing behind (see there)
     existing = _by_key(session, program, data.idempotency_key)
@@ -178,5 +211,5 @@ def record_conversion(
     if data.event in (EventType.REFUND, EventType.CHARGEBACK):
         changed = apply_refund(session, program, data, conversion, actor)
     else:
-        changed = _earn(session, program, data, conversion, actor, rules or FraudRules())
+        changed = _earn(session, program, data, conversion, actor, rules or FraudRules(), spooled)
     return Recorded(conversion, changed, duplicate=False)

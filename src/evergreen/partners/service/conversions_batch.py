@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import lock_for_writing, utcnow
 from evergreen.gc_pause import collector_paused
+from evergreen.links.queries import SpooledClicks
 from evergreen.partners.models import (
     Commission,
     CommissionEvent,
@@ -270,6 +271,7 @@ def _record(
     events: Sequence[ConversionIn],
     actor: str,
     rules: FraudRules,
+    spooled: SpooledClicks | None,
 ) -> list[Recorded]:
     """Decide the independent events, record the others one by one, then insert in bulk."""
     failed = _first_invalid(program, events)
@@ -277,7 +279,7 @@ def _record(
         events = events[: failed[0]]
     plan = _plan(events, stored_conversions(session, program, (e.idempotency_key for e in events)))
     bulk = [events[i] for i in plan.bulk]
-    sources = Loaded(session, program, bulk)
+    sources = Loaded(session, program, bulk, spooled)
     customers, new = _customers(session, program, bulk)
     sources.load_partners(session, (_state(c).partner_id for c in customers.values()))
     attribution = attribution_of(program)
@@ -302,7 +304,7 @@ def _record(
             break
         try:
             results[index] = record_conversion(
-                session, program, events[index], actor=actor, rules=rules
+                session, program, events[index], actor=actor, rules=rules, spooled=spooled
             )
         except PartnerRuleError as exc:
             failed = (index, exc)
@@ -324,6 +326,7 @@ def record_conversions(
     *,
     actor: str,
     rules: FraudRules | None = None,
+    spooled: SpooledClicks | None = None,
 ) -> list[Recorded]:
     """Record a batch of events in one transaction, as `record_conversion` would one by one.
 
@@ -334,11 +337,14 @@ def record_conversions(
     with collector_paused():
         try:
             with session.begin_nested():
-                return _record(session, program, events, actor, rules)
+                return _record(session, program, events, actor, rules, spooled)
         except IntegrityError:
             pass  # another writer stored one of these keys or customers meanwhile
         with session.begin_nested():  # the single path settles such races event by event
-            return [_one(session, program, i, data, actor, rules) for i, data in enumerate(events)]
+            return [
+                _one(session, program, i, data, actor, rules, spooled)
+                for i, data in enumerate(events)
+            ]
 
 
 def _one(
@@ -348,8 +354,9 @@ def _one(
     data: ConversionIn,
     actor: str,
     rules: FraudRules,
+    spooled: SpooledClicks | None,
 ) -> Recorded:
     try:
-        return record_conversion(session, program, data, actor=actor, rules=rules)
+        return record_conversion(session, program, data, actor=actor, rules=rules, spooled=spooled)
     except PartnerRuleError as exc:
         raise _named(index, exc) from None

@@ -30,8 +30,14 @@ def chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
 class Loaded:
     """Clicks, coupons, partners and terms of a batch, each loaded with one query per chunk."""
 
-    def __init__(self, session: Session, program: Program, events: list[ConversionIn]) -> None:
-        self.clicks = _clicks(session, (e.click_id for e in events if e.click_id))
+    def __init__(
+        self,
+        session: Session,
+        program: Program,
+        events: list[ConversionIn],
+        spooled: link_queries.SpooledClicks | None = None,
+    ) -> None:
+        self.clicks = _clicks(session, (e.click_id for e in events if e.click_id), spooled)
         codes = (e.coupon.strip().upper() for e in events if e.coupon)
         self.coupons: dict[str, int] = dict(
             pairs(session, Coupon.code, Coupon.partner_id, Coupon.code, codes)
@@ -67,9 +73,12 @@ def pairs(
         yield from session.execute(select(key, value).where(column.in_(chunk), *where))
 
 
-def _clicks(session: Session, click_ids: Iterable[str]) -> dict[str, ClickSeen]:
-    """The clicks behind the batch's click IDs, with the partner who owns each one's link."""
-    found = link_queries.click_facts(session, click_ids)
+def _clicks(
+    session: Session, click_ids: Iterable[str], spooled: link_queries.SpooledClicks | None
+) -> dict[str, ClickSeen]:
+    """The clicks behind the batch's click IDs (stored or still spooled), with the partner who
+    owns each one's link."""
+    found = link_queries.click_facts(session, click_ids, spooled)
     owners: dict[int, int] = dict(
         pairs(
             session, PartnerLink.link_id, PartnerLink.partner_id, PartnerLink.link_id,

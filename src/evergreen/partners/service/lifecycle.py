@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from evergreen.db import utcnow
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import (
+    Action,
     CommissionNotFound,
     PartnerConflict,
     PartnerRuleError,
@@ -20,7 +21,7 @@ from evergreen.partners.rules import (
 from evergreen.partners.service.history import log_event
 from evergreen.partners.service.webhooks import commission_event, emit
 
-__all__ = ["announce_approved", "approve_due", "change_status", "get_commission"]
+__all__ = ["announce_approved", "approve_due", "change_status", "get_commission", "move"]
 
 
 def approve_due(session: Session, program: Program, now: datetime, *, actor: str = "system") -> int:
@@ -33,12 +34,7 @@ def approve_due(session: Session, program: Program, now: datetime, *, actor: str
     )
     for commission in list(pending):
         if approval_due(commission.created_at, program.holding_days, now):
-            before = commission.status
-            commission.status = transition(Status(before), "approve").value
-            commission.approved_at = now
-            log_event(
-                session, commission, "approve", actor, before=before, note="holding period passed"
-            )
+            move(session, commission, "approve", actor, note="holding period passed", now=now)
             count += 1
     return count
 
@@ -64,17 +60,30 @@ def change_status(
     if action not in ("hold", "release", "reject", "approve"):
         raise PartnerRuleError("action", "must be hold, release, reject or approve")
     commission = get_commission(session, program, commission_id)
-    before = commission.status
     try:
-        after = transition(Status(before), action)  # type: ignore[arg-type]
+        move(session, commission, action, actor, note=note, now=utcnow())  # type: ignore[arg-type]
     except PartnerRuleError as exc:  # the request is fine; the commission's state forbids it
         raise PartnerConflict(exc.field, exc.message) from None
-    commission.status = after.value
+    return commission
+
+
+def move(
+    session: Session,
+    commission: Commission,
+    action: Action,
+    actor: str,
+    *,
+    note: str,
+    now: datetime,
+) -> None:
+    """The one path of a hold, release, reject or approval, by hand or by the hourly job:
+    the rules allow it, the history records it, and an approval is announced to webhooks."""
+    before = commission.status
+    commission.status = transition(Status(before), action).value
     log_event(session, commission, action, actor, before=before, note=note)
     if commission.status == Status.APPROVED.value:
-        commission.approved_at = utcnow()
+        commission.approved_at = now
         announce_approved(session, commission)
-    return commission
 
 
 def announce_approved(session: Session, commission: Commission) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -88,6 +88,7 @@ def _terms_page(
         "title": "Commission terms",
         "program": program,
         "terms": current_terms(session, program),
+        "now": utcnow(),
         "durations": [duration.value for duration in Duration],
         "form": form or _BLANK_TERMS,
         "error": error,
@@ -196,6 +197,38 @@ def export_payout(
     )
 
 
+_EARNING = ("lead", "sale", "renewal")
+
+
+def _conversions_page(
+    request: Request,
+    session: Session,
+    owner: bool,
+    status: str = "",
+    *,
+    error: InputError | None = None,
+    done: str = "",
+) -> Response:
+    program = service.default_program(session)
+    chosen = status if status in CONVERSION_STATUSES else ""
+    partners = [p for p in service.list_partners(session, program) if p.status == "active"]
+    context: dict[str, Any] = {
+        "title": "Conversions",
+        "rows": conversions(session, program, chosen),
+        "statuses": CONVERSION_STATUSES,
+        "status": chosen,
+        "can_attribute": owner and bool(partners),
+        "partners": partners if owner else [],
+        "earning": _EARNING,
+        "error": error,
+        "done": done,
+        **page_helpers(),
+    }
+    return render(
+        request, "partners/admin_conversions.html", context, status_code=400 if error else 200
+    )
+
+
 @router.get("/conversions")
 def conversions_page(
     request: Request,
@@ -203,14 +236,33 @@ def conversions_page(
     user: DashboardUser,
     program: ProgramDep,
     status: str = "",
+    done: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    """Recent conversions, so unmatched events can be reviewed."""
-    chosen = status if status in CONVERSION_STATUSES else ""
-    context: dict[str, Any] = {
-        "title": "Conversions",
-        "rows": conversions(session, program, chosen),
-        "statuses": CONVERSION_STATUSES,
-        "status": chosen,
-        **page_helpers(),
-    }
-    return render(request, "partners/admin_conversions.html", context)
+    """Recent conversions, so unmatched events can be reviewed (and attributed by the owner)."""
+    notice = "Conversion attributed: its commission follows the partner's terms." if done else ""
+    return _conversions_page(request, session, user.role == "owner", status, done=notice)
+
+
+@router.post("/conversions/{conversion_id:int}/attribute")
+def attribute_conversion(
+    request: Request,
+    conversion_id: int,
+    session: SessionDep,
+    user: OwnerUser,
+    program: ProgramDep,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    partner_id: FormStr = "",
+    note: FormStr = "",
+) -> Response:
+    """Attribute an unattributed conversion to the partner chosen; who and when are recorded."""
+    form.on_error(lambda error: _conversions_page(request, session, True, error=error))
+    chosen = partner_id.strip()
+    if not chosen.isdigit() or len(chosen) > 18:
+        raise PartnerRuleError("partner_id", "choose the partner who earns this conversion")
+    service.attribute_by_hand(
+        session, program, conversion_id, int(chosen), actor=user.email, note=note[:200]
+    )
+    return RedirectResponse(
+        f"/partners/conversions?done=attributed#conversion-{conversion_id}", status_code=303
+    )
