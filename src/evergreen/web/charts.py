@@ -218,6 +218,7 @@ class BarChart:
 
 
 _BAR_LEFT, _BAR_TOP, _BAR_BOTTOM = 56, 18, 34
+_BAR_MAX = 64  # px: one month of one currency stays a bar, not a wall
 _CHAR_WIDTH = 6.5  # px of an 11px label character, to decide whether a value fits over its bar
 
 
@@ -245,7 +246,8 @@ def bar_chart(
         return round(plot_bottom - share * (plot_bottom - plot_top), 2)
 
     slot = (right - _BAR_LEFT) / max(len(groups), 1)
-    width = slot * 0.8 / max(len(series), 1)
+    width = min(slot * 0.8 / max(len(series), 1), _BAR_MAX)
+    inset = (slot - width * len(series)) / 2  # the group's bars centred on its label
     zero = y_of(0.0)
     bars: list[ChartBar] = []
     for g, group in enumerate(groups):
@@ -263,7 +265,7 @@ def bar_chart(
                     name=name,
                     value=value,
                     text=printed,
-                    x=round(_BAR_LEFT + g * slot + slot * 0.1 + s * width, 2),
+                    x=round(_BAR_LEFT + g * slot + inset + s * width, 2),
                     y=top_y,
                     width=round(width, 2),
                     height=round(y_of(min(value, 0.0)) - top_y, 2),

@@ -79,13 +79,22 @@ def test_residual_income_page_shows_the_textbook_value_and_the_apis_digits(
     assert form.status_code == 200
     posted = client.post(
         "/finance/valuation/residual-income",
-        data={"book_value": "6", "cost_of_equity": "0.10", "earnings": "2, 2.5, 4",
-              "dividends": "1 1.25 12.25", "continuing": "none",
-              "csrf_token": csrf_from(form.text)},
-    )  # fmt: skip
+        data={
+            "book_value": "6",
+            "cost_of_equity": "0.10",
+            "earnings": "2, 2.5, 4",
+            "dividends": "1 1.25 12.25",
+            "continuing": "none",
+            "csrf_token": csrf_from(form.text),
+        },
+    )
     assert posted.status_code == 200
-    body = {"book_value": 6, "cost_of_equity": 0.10, "earnings": [2, 2.5, 4],
-            "dividends": [1, 1.25, 12.25]}  # fmt: skip
+    body = {
+        "book_value": 6,
+        "cost_of_equity": 0.10,
+        "earnings": [2, 2.5, 4],
+        "dividends": [1, 1.25, 12.25],
+    }
     api = _api(client, GROUPS[0].calculators[0], body, staff).json()
     cells = _cells(posted.text)
     assert cells[0] == f"{api['value']:,.2f}" == "11.15"
@@ -100,21 +109,36 @@ def test_residual_income_page_shows_the_textbook_value_and_the_apis_digits(
 def test_loan_schedule_and_simulation_pages_match_the_api(
     client: TestClient, staff: dict[str, str]
 ) -> None:
-    loan = {"principal": "50000", "annual_rate": "0.10", "term_months": "12",
-            "start_date": "2026-03-01", "amortization_months": "12", "points": "1",
-            "day_count": "30/360"}  # fmt: skip
+    loan = {
+        "principal": "50000",
+        "annual_rate": "0.10",
+        "term_months": "12",
+        "start_date": "2026-03-01",
+        "amortization_months": "12",
+        "points": "1",
+        "day_count": "30/360",
+    }
     form = client.get("/finance/loans/schedule")
     page = client.post("/finance/loans/schedule", data={**loan, "csrf_token": csrf_from(form.text)})
     assert page.status_code == 200
     api = client.post(
         "/api/v1/finance/loans/schedule",
-        json={**loan, "principal": 50000, "annual_rate": 0.10, "term_months": 12,
-              "amortization_months": 12, "points": 1},
+        json={
+            **loan,
+            "principal": 50000,
+            "annual_rate": 0.10,
+            "term_months": 12,
+            "amortization_months": 12,
+            "points": 1,
+        },
         headers=staff,
-    ).json()  # fmt: skip
+    ).json()
     cells = _cells(page.text)
-    assert cells[:3] == [f"{api['total_interest']:,.2f}", f"{api['total_paid']:,.2f}",
-                         f"{api['lender_xirr']:.2%}"]  # fmt: skip
+    assert cells[:3] == [
+        f"{api['total_interest']:,.2f}",
+        f"{api['total_paid']:,.2f}",
+        f"{api['lender_xirr']:.2%}",
+    ]
     assert len(api["rows"]) == 12
     assert f"{api['rows'][-1]['balance']:,.2f}" == "0.00"
     assert f"{api['rows'][0]['payment']:,.2f}" in cells
@@ -198,3 +222,25 @@ def test_nothing_that_works_is_shown_as_coming(client: TestClient, people: dict[
     for group in GROUPS:
         assert f'href="/finance/{group.slug}"' in index
         assert client.get(f"/finance/{group.slug}").status_code == 200
+
+
+def test_the_loan_chart_adds_up_to_the_principal_and_the_interest() -> None:
+    from evergreen.finance.interfaces import results
+    from evergreen.finance.interfaces.schemas import LoanScheduleRequest, to_json
+
+    request = LoanScheduleRequest.model_validate(
+        {
+            "principal": 100_000,
+            "annual_rate": 0.12,
+            "term_months": 24,
+            "start_date": "2026-01-15",
+            "amortization_months": 36,
+        }
+    )  # a balloon at the end
+    answer = to_json(request.run())
+    chart = results.loan_schedule(answer).chart
+    assert chart is not None
+    assert [tick.label for tick in chart.x_ticks] == ["2026", "2027", "2028"]
+    paid = {name: sum(b.value for b in chart.bars if b.name == name) for name in chart.legend}
+    assert paid["Principal"] == pytest.approx(100_000)
+    assert paid["Interest"] == pytest.approx(answer["total_interest"])

@@ -90,7 +90,7 @@ def residual_income(result: Json) -> Shown:
     ]
     head = [
         "Year",
-        "Book value (start)",
+        "Book value (end of year)",
         "Earnings",
         "Dividends",
         "Residual income",
@@ -185,7 +185,7 @@ def _by_year(rows: Sequence[Json]) -> tuple[list[str], list[float], list[float]]
     for row in rows:
         year = str(dt.date.fromisoformat(row["date"]).year)
         interest[year] += row["interest"]
-        principal[year] += row["principal"] + row["balloon"]
+        principal[year] += row["principal"]  # the balloon is part of it
     years = sorted(interest)
     return years, [interest[y] for y in years], [principal[y] for y in years]
 
