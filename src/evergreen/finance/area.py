@@ -1,8 +1,9 @@
-"""Finance: pure valuation and loan models, with their API and command line."""
+"""Finance: pure valuation and loan models, with their pages, API and command line."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evergreen.areas import Area, NavEntry
@@ -11,6 +12,12 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
 __all__ = ["AREA"]
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.finance.interfaces import views
+
+    return [views.router]
 
 
 def _api() -> Sequence[APIRouter]:
@@ -30,10 +37,12 @@ AREA = Area(
     nav=NavEntry(
         "finance",
         "Finance",
-        "Valuation models: residual income, EVA, loans, simulations.",
-        ready=False,
+        "Calculators: residual income valuation, loan schedules and payoff, household "
+        "residual income, passive vs active income.",
         order=110,
     ),
+    pages=_pages,
     api=_api,
     commands=_commands,
+    templates=Path(__file__).parent / "templates",
 )

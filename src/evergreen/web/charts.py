@@ -1,14 +1,26 @@
-"""Clicks by day as bar geometry for a server-rendered SVG: no JavaScript, no chart library."""
+"""Bar geometry for server-rendered SVG charts (no JavaScript, no chart library): clicks by day,
+and grouped bars with one series per currency or quantity, on an axis of round numbers."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-__all__ = ["Bar", "DayChart", "Tick", "day_chart"]
+__all__ = [
+    "Bar",
+    "BarChart",
+    "ChartBar",
+    "DayChart",
+    "Scale",
+    "Tick",
+    "bar_chart",
+    "compact",
+    "day_chart",
+    "nice_scale",
+]
 
 WIDTH, HEIGHT = 760, 230
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 12, 30
@@ -117,4 +129,168 @@ def day_chart(by_day: Sequence[dict[str, Any]], *, days: int, today: date) -> Da
         days=days,
         human=sum(human for human, _total in values),
         other=sum(max(total - human, 0) for human, total in values),
+    )
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An axis from `low` to `high` in equal round steps; zero is always one of its ticks."""
+
+    low: float
+    high: float
+    step: float
+
+    def ticks(self) -> list[float]:
+        """Every tick value from low to high, rounded so that 0.1 + 0.2 reads 0.3."""
+        count = round((self.high - self.low) / self.step)
+        return [_clean(self.low + i * self.step) for i in range(count + 1)]
+
+
+def _clean(value: float) -> float:
+    """Drop float noise (0.30000000000000004) and negative zero from an axis value."""
+    return round(value, 9) + 0.0
+
+
+def nice_scale(low: float, high: float, *, most: int = 5) -> Scale:
+    """Round axis bounds (steps of 1, 2 or 5 x 10^k, at most `most` of them) that hold zero and
+    every value, so gridlines fall on numbers a reader can add up."""
+    if not (math.isfinite(low) and math.isfinite(high)) or most < 1:
+        raise ValueError("a scale needs finite bounds and at least one step")
+    low, high = min(low, high, 0.0), max(low, high, 0.0)
+    if low == high:
+        high = 1.0
+    raw = (high - low) / most
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    while True:  # the first round step that fits; the next magnitude when one does not
+        for multiple in (1, 2, 5, 10):
+            step = multiple * magnitude
+            bottom = math.floor(_clean(low / step)) * step
+            top = math.ceil(_clean(high / step)) * step
+            if round((top - bottom) / step) <= most:
+                return Scale(_clean(bottom), _clean(top), _clean(step))
+        magnitude *= 10
+
+
+def compact(value: float) -> str:
+    """A short label for a bar or an axis: 950, 12.5, 0.05, 12.5k, 3.4M, 1.2B."""
+    size = abs(value)
+    for limit, unit, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if size >= limit:
+            return f"{value / unit:.3g}{suffix}"
+    if size >= 100 or value == int(value):
+        return f"{value:,.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if size < 1 else f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One value of one series in one group, placed; `text` is its value as printed."""
+
+    group: str
+    series: int
+    name: str
+    value: float
+    text: str
+    x: float
+    y: float
+    width: float
+    height: float
+    text_y: float
+    show_text: bool
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Grouped bars with their axis, gridlines and legend, already in SVG coordinates."""
+
+    title: str
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: float
+    zero: float
+    bars: list[ChartBar]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+    legend: list[str]
+
+
+_BAR_LEFT, _BAR_TOP, _BAR_BOTTOM = 56, 18, 34
+_BAR_MAX = 64  # px: one month of one currency stays a bar, not a wall
+_CHAR_WIDTH = 6.5  # px of an 11px label character, to decide whether a value fits over its bar
+
+
+def bar_chart(
+    title: str,
+    groups: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    text: Callable[[float], str] = compact,
+    height: int = 260,
+) -> BarChart:
+    """One bar per series side by side in each group (None: no bar); the groups are the axis
+    labels, so each must be unique (two bars never share a label unless they are two series)."""
+    if len(set(groups)) != len(groups):
+        raise ValueError("each group is one label on the axis: groups must be unique")
+    if any(len(values) != len(groups) for _name, values in series):
+        raise ValueError("each series needs one value (or None) per group")
+    values = [float(v) for _name, vs in series for v in vs if v is not None]
+    scale = nice_scale(min(values, default=0.0), max(values, default=0.0))
+    plot_top, plot_bottom = _BAR_TOP, height - _BAR_BOTTOM
+    right = WIDTH - _RIGHT
+
+    def y_of(value: float) -> float:
+        share = (value - scale.low) / (scale.high - scale.low)
+        return round(plot_bottom - share * (plot_bottom - plot_top), 2)
+
+    slot = (right - _BAR_LEFT) / max(len(groups), 1)
+    width = min(slot * 0.8 / max(len(series), 1), _BAR_MAX)
+    inset = (slot - width * len(series)) / 2  # the group's bars centred on its label
+    zero = y_of(0.0)
+    bars: list[ChartBar] = []
+    for g, group in enumerate(groups):
+        for s, (name, column) in enumerate(series):
+            raw = column[g]
+            if raw is None:
+                continue
+            value = float(raw)
+            printed = text(value)
+            top_y = y_of(max(value, 0.0))
+            bars.append(
+                ChartBar(
+                    group=group,
+                    series=s,
+                    name=name,
+                    value=value,
+                    text=printed,
+                    x=round(_BAR_LEFT + g * slot + inset + s * width, 2),
+                    y=top_y,
+                    width=round(width, 2),
+                    height=round(y_of(min(value, 0.0)) - top_y, 2),
+                    text_y=round(top_y - 4 if value >= 0 else y_of(value) + 12, 2),
+                    show_text=len(printed) * _CHAR_WIDTH <= width + 4,
+                )
+            )
+    every = max(1, math.ceil(len(groups) * 7 * _CHAR_WIDTH / (right - _BAR_LEFT)))
+    x_ticks = [
+        Tick(round(_BAR_LEFT + (g + 0.5) * slot, 2), group)
+        for g, group in enumerate(groups)
+        if g % every == 0
+    ]
+    y_ticks = [Tick(y_of(tick), compact(tick)) for tick in scale.ticks()]
+    return BarChart(
+        title=title,
+        width=WIDTH,
+        height=height,
+        left=_BAR_LEFT,
+        right=right,
+        top=plot_top,
+        bottom=plot_bottom,
+        zero=zero,
+        bars=bars,
+        x_ticks=x_ticks,
+        y_ticks=y_ticks,
+        legend=[name for name, _values in series],
     )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from evergreen.networks import queries, service
+from evergreen.web.charts import BarChart, bar_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
@@ -20,13 +21,26 @@ router = APIRouter(include_in_schema=False)
 _BREAKDOWNS = ("link", "channel", "sub1", "network")
 
 
-def _month_bars(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Monthly earnings as bar heights (0 to 100) for the chart, the residual stream at a glance."""
-    top = max((Decimal(r["earnings"]) for r in rows), default=Decimal(0))
-    return [
-        {**r, "height": int(Decimal(r["earnings"]) * 100 / top) if top > 0 else 0}
-        for r in sorted(rows, key=lambda r: r["key"])
+def _month_chart(rows: list[dict[str, Any]]) -> BarChart | None:
+    """Earnings by month, one series per currency: amounts in two currencies are never added
+    up or drawn as one bar, and each month is one label. Rows of clicks alone are left out."""
+    earning = [row for row in rows if row["currency"]]
+    if not earning:
+        return None
+    months = sorted({row["key"] for row in earning})
+    currencies = sorted({row["currency"] for row in earning})
+    amounts = {(row["key"], row["currency"]): Decimal(row["earnings"]) for row in earning}
+    series = [
+        (currency, [_float(amounts.get((month, currency))) for month in months])
+        for currency in currencies
     ]
+    return bar_chart(
+        "Earnings by month, one series per currency", months, series, text=lambda v: f"{v:,.2f}"
+    )
+
+
+def _float(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
 
 
 def _context(session: SessionDep, by: str) -> dict[str, Any]:
@@ -35,7 +49,7 @@ def _context(session: SessionDep, by: str) -> dict[str, Any]:
     return {
         "title": "Affiliate income",
         "networks": queries.list_networks(session),
-        "months": _month_bars(months),
+        "month_chart": _month_chart(months),
         "by": breakdown,
         "breakdowns": _BREAKDOWNS,
         "rows": [row.to_dict() for row in queries.earnings(session, breakdown)],
