@@ -15,6 +15,7 @@ from evergreen.partners.rules import (
     PartnerRuleError,
     Status,
     approval_due,
+    hold_reason,
     transition,
 )
 from evergreen.partners.service.history import log_event
@@ -60,7 +61,11 @@ def change_status(
     actor: str,
     note: str = "",
 ) -> Commission:
-    """Hold, release, reject or approve one commission by hand, recording who and why."""
+    """Hold, release, reject or approve one commission by hand, recording who and why.
+
+    A hold keeps its reason on the commission (the note, or a sentence saying the owner held
+    it); a release clears the reasons, and a rejection's note is its reason.
+    """
     if action not in ("hold", "release", "reject", "approve"):
         raise PartnerRuleError("action", "must be hold, release, reject or approve")
     commission = get_commission(session, program, commission_id)
@@ -70,6 +75,13 @@ def change_status(
     except PartnerRuleError as exc:  # the request is fine; the commission's state forbids it
         raise PartnerConflict(exc.field, exc.message) from None
     commission.status = after.value
+    if action == "hold":  # every hold says why, to the owner and the partner
+        note = hold_reason(note)
+        commission.hold_reasons = [note]
+    elif action == "release":  # pending again: no longer shown as held; the log keeps why
+        was = "; ".join(commission.hold_reasons or [])
+        note = note or (f"released from hold ({was})" if was else "released from hold")
+        commission.hold_reasons = []
     log_event(session, commission, action, actor, before=before, note=note)
     if commission.status == Status.APPROVED.value:
         commission.approved_at = utcnow()

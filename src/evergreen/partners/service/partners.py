@@ -12,6 +12,7 @@ from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
 from evergreen.partners.rules import PartnerNotFound, PartnerRuleError
+from evergreen.partners.service.referral import give_referral_link, has_links
 
 __all__ = [
     "add_coupon",
@@ -55,8 +56,13 @@ def create_partner(
     group: str = "",
     status: str = "pending",
     recruited_by_id: int | None = None,
+    referral_link: bool = True,
 ) -> Partner:
-    """Add a partner (invited or signed up; pending until approved)."""
+    """Add a partner (invited or signed up; pending until approved) with their referral link.
+
+    The link goes to the program's landing page (none while it is not set). A public
+    applicant (`referral_link=False`) gets theirs when approved instead.
+    """
     if not name.strip() or len(name) > 200:
         raise PartnerRuleError("name", "must be 1 to 200 characters")
     if status not in _STATUSES:
@@ -80,6 +86,8 @@ def create_partner(
     )
     session.add(partner)
     session.flush()
+    if referral_link:
+        give_referral_link(session, program, partner)
     return partner
 
 
@@ -103,7 +111,9 @@ def list_partners(
 def sign_up(session: Session, program: Program, *, name: str, email: str, password: str) -> Partner:
     """A public application: a pending partner and its portal sign-in, both or neither."""
     with session.begin_nested():
-        partner = create_partner(session, program, name=name, email=email, status="pending")
+        partner = create_partner(
+            session, program, name=name, email=email, status="pending", referral_link=False
+        )
         accounts.create_user(session, email, password, accounts.Role.PARTNER)
     return partner
 
@@ -116,10 +126,13 @@ def partner_for_user(session: Session, user_email: str) -> Partner | None:
 
 
 def set_status(session: Session, partner: Partner, status: str) -> Partner:
-    """Approve, suspend or reinstate a partner."""
+    """Approve, suspend or reinstate a partner; an approved applicant without a link gets one."""
     if status not in _STATUSES:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
+    approved = partner.status == "pending" and status == "active"
     partner.status = status
+    if approved and not has_links(session, partner):
+        give_referral_link(session, program_of(session, partner), partner)
     return partner
 
 
