@@ -97,6 +97,11 @@ def test_no_landing_page_no_link_and_an_applicant_gets_theirs_on_approval(db: Da
         service.set_status(session, applicant, "suspended")
         service.set_status(session, applicant, "active")  # reinstated: still the one link
         assert len(queries.links_of(session, applicant.id)) == 1
+        program.landing_url = "mailto:x@example.com"  # stored before links checked it so
+        with pytest.raises(InputError) as unusable:
+            service.create_partner(session, program, name="Di", email="di@example.com")
+        assert unusable.value.field == "landing_url"
+        assert "Settings" in unusable.value.message
 
 
 def test_a_partner_is_edited_and_an_email_the_portal_uses_is_kept(db: Database) -> None:

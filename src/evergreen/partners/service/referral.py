@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Partner, PartnerLink, Program
-from evergreen.partners.rules import referral_slug, referral_title
+from evergreen.partners.rules import PartnerRuleError, referral_slug, referral_title
 
 __all__ = ["give_referral_link", "has_links"]
 
@@ -65,7 +65,11 @@ def give_referral_link(session: Session, program: Program, partner: Partner) -> 
         except InputError as exc:
             if exc.field == "slug" and slug is not None:  # reserved, or taken meanwhile
                 continue
-            raise
+            raise PartnerRuleError(
+                "landing_url",
+                f"the program's landing page cannot be a link's destination ({exc.message}); "
+                "change it under Partners → Settings",
+            ) from None
         row = PartnerLink(partner_id=partner.id, link_id=saved.link.id)
         session.add(row)
         session.flush()
