@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -128,8 +129,16 @@ def _check_isolation(client: TestClient, me: Side, other: Side) -> None:
         assert response.status_code == 200, path
         texts[path] = response.text
     csv_text = client.get("/portal/statement.csv").text
+    payout = re.search(r'href="/portal/payouts/(\d+)"', texts["/portal/payouts"])
+    assert payout is not None, "the paid payout links to its detail page"
+    detail = client.get(f"/portal/payouts/{payout.group(1)}")
+    assert detail.status_code == 200
+    texts["payout detail"] = detail.text
     assert me.name in texts["/portal"]
     assert me.slug in texts["/portal/links"]
+    assert me.coupon in texts["/portal/links"]  # their own coupon codes, and only theirs
+    assert me.coupon in texts["/portal"]
+    assert me.amounts[0] in detail.text  # their part of the shared payout, not the other's
     for amount, reason in zip(me.amounts, me.reasons, strict=True):
         assert amount in texts["/portal/commissions"]
         assert reason in texts["/portal/commissions"]
@@ -267,3 +276,56 @@ def test_owner_staff_anonymous_and_unlinked_are_refused(
         _absent(response.text, world["ana"], path)
         assert world["ben"].slug not in response.text
     assert 'action="/logout"' in response.text
+
+
+def test_a_partner_sees_why_a_commission_is_held_or_rejected_and_only_their_payouts(
+    client: TestClient, db: Database, world: dict[str, Side]
+) -> None:
+    ana, ben = world["ana"], world["ben"]
+    with db.session() as session:
+        program = service.default_program(session)
+        pending = session.scalars(
+            select(Commission).where(Commission.status == "pending").order_by(Commission.id)
+        ).all()
+        mine = next(c for c in pending if c.partner_id == ana.id)
+        theirs = next(c for c in pending if c.partner_id == ben.id)
+        service.change_status(
+            session,
+            program,
+            mine.id,
+            "hold",
+            actor="owner",
+            note="Checking with the bank",
+        )
+        service.change_status(session, program, theirs.id, "hold", actor="owner", note="Ben-only")
+    sign_in(client, ana.email)
+    page = client.get("/portal/commissions").text
+    assert "On hold: Checking with the bank." in page
+    assert "Ben-only" not in page
+    client.cookies.clear()
+
+    with db.session() as session:
+        program = service.default_program(session)
+        service.change_status(
+            session, program, mine.id, "reject", actor="owner", note="the order was cancelled"
+        )
+        service.change_status(session, program, theirs.id, "release", actor="owner")
+        approve_due(session, program, NOW + timedelta(days=program.holding_days + 1))
+        second = create_payout(session, program, actor="owner", now=NOW)  # Ben's alone
+        assert second is not None
+    sign_in(client, ana.email)
+    page = client.get("/portal/commissions").text
+    assert "Rejected: the order was cancelled" in page
+    refused = client.get(f"/portal/payouts/{second.id}")
+    assert refused.status_code == 404
+    _absent(refused.text, ben, "another partner's payout")
+    assert client.get(f"/portal/payouts/{second.id + 1}").status_code == 404
+    client.cookies.clear()
+
+    sign_in(client, ben.email)
+    assert "Ben-only" not in client.get("/portal/commissions").text  # released: not held
+    own = client.get(f"/portal/payouts/{second.id}")
+    assert own.status_code == 200
+    assert "233.10 USD" in own.text
+    assert "being paid" in own.text
+    _absent(own.text, ana, "Ben's payout")

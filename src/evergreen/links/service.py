@@ -17,6 +17,7 @@ from evergreen.links.rules import LinkRuleError, generate_slug
 
 __all__ = [
     "BulkResult",
+    "LinkDraft",
     "LinkNotFound",
     "Saved",
     "bulk_create",

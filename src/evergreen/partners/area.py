@@ -36,9 +36,10 @@ def _pages() -> Sequence[APIRouter]:
 
 
 def _api() -> Sequence[APIRouter]:
-    from evergreen.partners.api import program, webhooks
+    from evergreen.partners.api import partner_edits, payouts, program, settings, webhooks
 
-    return [webhooks.router, program.router]
+    # Fixed paths (/settings, /payouts/{id}) before /{partner_id}, which would shadow them.
+    return [webhooks.router, settings.router, payouts.router, program.router, partner_edits.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:

@@ -12,9 +12,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from evergreen.config import get_settings
 from evergreen.console import err, migrated_database
 from evergreen.db import utcnow
-from evergreen.partners import service
+from evergreen.links import queries as link_queries
+from evergreen.partners import queries, service
 
 __all__ = ["app"]
 
@@ -54,6 +56,36 @@ def list_partners(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
     for row in rows:
         table.add_row(*(str(row[k]) for k in ("id", "name", "email", "group", "status")))
     Console().print(table)
+
+
+@app.command("add")
+def add_partner(
+    name: Annotated[str, typer.Option(help="The partner's name.")],
+    email: Annotated[str, typer.Option(help="Their email (also their portal sign-in).")],
+    group: Annotated[str, typer.Option(help="Their terms group (blank: the default).")] = "",
+    status: Annotated[str, typer.Option(help="pending, active or suspended.")] = "pending",
+) -> None:
+    """Add a partner, with a referral link to the program's landing page when one is set."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            program = service.default_program(session)
+            partner = service.create_partner(
+                session, program, name=name, email=email, group=group, status=status
+            )
+            number, slugs = (
+                partner.id,
+                [link.slug for link in queries.links_of(session, partner.id)],
+            )
+            landing = bool(program.landing_url)
+    finally:
+        db.dispose()
+    typer.echo(f"Partner {number} added ({status}).")
+    settings = get_settings()
+    for slug in slugs:
+        typer.echo(f"Referral link: {link_queries.short_url(settings, slug)}")
+    if not landing:
+        typer.echo("No referral link: set the program's landing page at /partners/settings first.")
 
 
 @app.command("approve-due")

@@ -13,7 +13,8 @@ from evergreen.db import Base, utcnow
 
 
 class Program(Base):
-    """The owner's affiliate program: currency, attribution and holding rules, payout threshold."""
+    """The owner's affiliate program: currency, attribution and holding rules, payout threshold,
+    and the landing page every new partner's referral link points to."""
 
     __tablename__ = "programs"
 
@@ -24,6 +25,7 @@ class Program(Base):
     window_days: Mapped[int] = mapped_column(default=30)
     holding_days: Mapped[int] = mapped_column(default=30)
     payout_threshold: Mapped[Decimal] = mapped_column(default=Decimal("50"))
+    landing_url: Mapped[str] = mapped_column(String(2048), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -20,6 +20,7 @@ from evergreen.links import queries as link_queries
 from evergreen.links.queries import Counts
 from evergreen.partners.models import (
     Commission,
+    CommissionEvent,
     Conversion,
     Coupon,
     Partner,
@@ -29,7 +30,7 @@ from evergreen.partners.models import (
     Program,
     TermsVersion,
 )
-from evergreen.partners.rules import OWED, Status, terms_in_force
+from evergreen.partners.rules import OWED, Status, status_note, terms_in_force
 from evergreen.partners.service.terms import terms_of
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "partner_links",
     "payout_rows",
     "payouts",
+    "status_notes",
     "waiting_for_payout",
 ]
 
@@ -316,3 +318,38 @@ def waiting_for_payout(session: Session, program: Program) -> dict[str, Decimal]
         .group_by(Commission.currency)
     )
     return {currency: Decimal(total or 0) for currency, total in rows}
+
+
+# The changes whose note says why a commission ended where it is (a hold's reason is stored
+# on the commission itself, so it survives until the hold is released).
+_EXPLAINED = {Status.REJECTED.value: "reject", Status.REVERSED.value: "reversed"}
+
+
+def status_notes(
+    session: Session, program: Program, rows: Sequence[Commission], now: datetime
+) -> dict[int, str]:
+    """Why each commission stands where it does, by id, in words for the owner and partner."""
+    explained = [row.id for row in rows if row.status in _EXPLAINED]
+    notes: dict[int, str] = {}
+    if explained:
+        events = session.execute(
+            select(CommissionEvent.commission_id, CommissionEvent.action, CommissionEvent.note)
+            .where(
+                CommissionEvent.commission_id.in_(explained),
+                CommissionEvent.action.in_(list(_EXPLAINED.values())),
+            )
+            .order_by(CommissionEvent.id)
+        )
+        for commission_id, _action, note in events:  # the latest change wins
+            notes[commission_id] = note
+    return {
+        row.id: status_note(
+            row.status,
+            hold_reasons=list(row.hold_reasons or []),
+            last_note=notes.get(row.id, ""),
+            created_at=row.created_at,
+            holding_days=program.holding_days,
+            now=now,
+        )
+        for row in rows
+    }

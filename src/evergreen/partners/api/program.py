@@ -14,6 +14,7 @@ from evergreen.db import utcnow
 from evergreen.links.queries import SpooledClicks
 from evergreen.money import show_money
 from evergreen.partners import queries, service
+from evergreen.partners.api.schemas import PartnerDetailOut
 from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
@@ -87,10 +88,12 @@ def list_partners(session: SessionDep, user: ApiStaff, program: ProgramDep) -> l
 
 @router.post("", status_code=201, operation_id="create_partner")
 def create_partner(
-    body: PartnerIn, session: SessionDep, user: ApiStaff, program: ProgramDep
-) -> PartnerOut:
-    """Invite a partner (pending until approved, unless created active)."""
-    return PartnerOut.of(service.create_partner(session, program, **body.model_dump()))
+    body: PartnerIn, session: SessionDep, settings: SettingsDep, user: ApiStaff, program: ProgramDep
+) -> PartnerDetailOut:
+    """Invite a partner (pending until approved, unless created active), with a referral link
+    to the program's landing page when one is set."""
+    row = service.create_partner(session, program, **body.model_dump())
+    return PartnerDetailOut.of(session, settings, row)
 
 
 class StatusIn(BaseModel):

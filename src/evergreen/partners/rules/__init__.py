@@ -34,6 +34,7 @@ from evergreen.partners.rules.errors import (
     PartnerRuleError,
     PayoutNotFound,
 )
+from evergreen.partners.rules.explain import DEFAULT_HOLD_REASON, hold_reason, status_note
 from evergreen.partners.rules.fraud import (
     DEFAULT_DISPOSABLE,
     FraudRules,
@@ -52,7 +53,16 @@ from evergreen.partners.rules.lifecycle import (
     refund_effect,
     transition,
 )
-from evergreen.partners.rules.payouts import Payable, PayoutLine, period_of, plan_payouts
+from evergreen.partners.rules.payouts import (
+    Payable,
+    PayoutLine,
+    payout_reference,
+    period_of,
+    plan_payouts,
+)
+from evergreen.partners.rules.profile import PAYOUT_METHODS, ProfileEdit, check_profile
+from evergreen.partners.rules.referral import referral_slug, referral_title
+from evergreen.partners.rules.settings import ProgramSettings, check_settings
 from evergreen.partners.rules.terms import (
     Due,
     Duration,
@@ -67,9 +77,11 @@ from evergreen.partners.rules.terms import (
 __all__ = [
     "ACTIONS",
     "DEFAULT_DISPOSABLE",
+    "DEFAULT_HOLD_REASON",
     "MAX_WINDOW_DAYS",
     "MIN_WINDOW_DAYS",
     "OWED",
+    "PAYOUT_METHODS",
     "Action",
     "Attribution",
     "AttributionPolicy",
@@ -92,6 +104,8 @@ __all__ = [
     "Payable",
     "PayoutLine",
     "PayoutNotFound",
+    "ProfileEdit",
+    "ProgramSettings",
     "RefundEffect",
     "Signals",
     "Status",
@@ -105,15 +119,22 @@ __all__ = [
     "attribute",
     "bound_partner",
     "check_event",
+    "check_profile",
+    "check_settings",
     "commission_for",
     "decide_commission",
     "fraud_email_key",
     "fraud_reasons",
+    "hold_reason",
     "hold_status",
+    "payout_reference",
     "period_of",
     "plan_payouts",
     "recruiter_bonus",
+    "referral_slug",
+    "referral_title",
     "refund_effect",
+    "status_note",
     "terms_for",
     "terms_in_force",
     "transition",

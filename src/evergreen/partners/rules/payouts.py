@@ -11,7 +11,7 @@ from typing import Literal
 from evergreen.money import CENT, cents, check_currency, check_money, check_utc
 from evergreen.partners.rules.errors import PartnerRuleError
 
-__all__ = ["Payable", "PayoutLine", "period_of", "plan_payouts"]
+__all__ = ["Payable", "PayoutLine", "payout_reference", "period_of", "plan_payouts"]
 
 
 @dataclass(frozen=True)
@@ -78,3 +78,8 @@ def period_of(at: datetime, period: Literal["monthly"] = "monthly") -> tuple[dat
     if start.month == 12:
         return start, start.replace(year=start.year + 1, month=1)
     return start, start.replace(month=start.month + 1)
+
+
+def payout_reference(payout_id: int, partner_id: int) -> str:
+    """The reference a payment carries (as in the PayPal and Wise files) to find it again."""
+    return f"evergreen-payout-{payout_id}-partner-{partner_id}"

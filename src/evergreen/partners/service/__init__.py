@@ -12,6 +12,7 @@ from evergreen.partners.service.invitations import (
 )
 from evergreen.partners.service.late_attribution import attribute_by_hand, attribute_late_clicks
 from evergreen.partners.service.lifecycle import approve_due, change_status, get_commission
+from evergreen.partners.service.partner_edits import remove_coupon, unassign_link, update_partner
 from evergreen.partners.service.partners import (
     add_coupon,
     assign_link,
@@ -24,12 +25,20 @@ from evergreen.partners.service.partners import (
     set_status,
     sign_up,
 )
+from evergreen.partners.service.payout_detail import (
+    PayoutDetail,
+    partner_payout,
+    payout_detail,
+    write_payout_commissions,
+)
 from evergreen.partners.service.payouts import (
     create_payout,
     export_payout,
     mark_paid,
     statement,
 )
+from evergreen.partners.service.referral import give_referral_link
+from evergreen.partners.service.settings import settings_of, update_settings
 from evergreen.partners.service.terms import TermsDraft, add_terms, terms_of
 from evergreen.partners.service.webhooks import (
     add_endpoint,
@@ -42,6 +51,7 @@ from evergreen.partners.service.webhooks import (
 
 __all__ = [
     "ConversionIn",
+    "PayoutDetail",
     "Recorded",
     "TermsDraft",
     "accept_invitation",
@@ -62,19 +72,28 @@ __all__ = [
     "export_payout",
     "get_commission",
     "get_partner",
+    "give_referral_link",
     "issue_invite",
     "list_endpoints",
     "list_partners",
     "mark_paid",
     "partner_for_user",
+    "partner_payout",
+    "payout_detail",
     "program_of",
     "recent_deliveries",
     "record_conversion",
     "record_conversions",
+    "remove_coupon",
     "set_active",
     "set_status",
+    "settings_of",
     "sign_up",
     "statement",
     "terms_of",
+    "unassign_link",
+    "update_partner",
+    "update_settings",
     "usable_invitation",
+    "write_payout_commissions",
 ]

@@ -16,6 +16,7 @@ from evergreen.partners.rules import (
     PartnerRuleError,
     Status,
     approval_due,
+    hold_reason,
     transition,
 )
 from evergreen.partners.service.history import log_event
@@ -77,9 +78,20 @@ def move(
     now: datetime,
 ) -> None:
     """The one path of a hold, release, reject or approval, by hand or by the hourly job:
-    the rules allow it, the history records it, and an approval is announced to webhooks."""
+    the rules allow it, the history records it, and an approval is announced to webhooks.
+
+    A hold keeps its reason on the commission (the note, or a sentence saying the owner held
+    it); a release clears the reasons, and a rejection's note is its reason.
+    """
     before = commission.status
     commission.status = transition(Status(before), action).value
+    if action == "hold":  # every hold says why, to the owner and the partner
+        note = hold_reason(note)
+        commission.hold_reasons = [note]
+    elif action == "release":  # pending again: no longer shown as held; the log keeps why
+        was = "; ".join(commission.hold_reasons or [])
+        note = note or (f"released from hold ({was})" if was else "released from hold")
+        commission.hold_reasons = []
     log_event(session, commission, action, actor, before=before, note=note)
     if commission.status == Status.APPROVED.value:
         commission.approved_at = now

@@ -13,6 +13,7 @@ from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
 from evergreen.partners.rules import PartnerNotFound, PartnerRuleError
+from evergreen.partners.service.referral import give_referral_link, has_links
 
 __all__ = [
     "add_coupon",
@@ -56,8 +57,13 @@ def create_partner(
     group: str = "",
     status: str = "pending",
     recruited_by_id: int | None = None,
+    referral_link: bool = True,
 ) -> Partner:
-    """Add a partner (invited or signed up; pending until approved)."""
+    """Add a partner (invited or signed up; pending until approved) with their referral link.
+
+    The link goes to the program's landing page (none while it is not set). A public
+    applicant (`referral_link=False`) gets theirs when approved instead.
+    """
     _check_name(name)
     if status not in _STATUSES:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
@@ -77,6 +83,8 @@ def create_partner(
     )
     session.add(partner)
     session.flush()
+    if referral_link:
+        give_referral_link(session, program, partner)
     return partner
 
 
@@ -129,7 +137,9 @@ def sign_up(
         return None
     try:
         with session.begin_nested():
-            partner = create_partner(session, program, name=name, email=address, status="pending")
+            partner = create_partner(
+                session, program, name=name, email=address, status="pending", referral_link=False
+            )
             accounts.create_user(session, address, password, accounts.Role.PARTNER)
     except IntegrityError:  # the same address applied twice at once: the first one stands
         return None
@@ -144,10 +154,13 @@ def partner_for_user(session: Session, user_email: str) -> Partner | None:
 
 
 def set_status(session: Session, partner: Partner, status: str) -> Partner:
-    """Approve, suspend or reinstate a partner."""
+    """Approve, suspend or reinstate a partner; an approved applicant without a link gets one."""
     if status not in _STATUSES:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
+    approved = partner.status == "pending" and status == "active"
     partner.status = status
+    if approved and not has_links(session, partner):
+        give_referral_link(session, program_of(session, partner), partner)
     return partner
 
 

@@ -10,12 +10,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.money import show_money, show_number
 from evergreen.partners import service
 from evergreen.partners.models import Partner
-from evergreen.partners.queries import commissions_of, coupons_of, figures_by_partner, links_of
-from evergreen.partners.rules import Action, allowed_actions
+from evergreen.partners.queries import (
+    commissions_of,
+    coupons_of,
+    figures_by_partner,
+    links_of,
+    status_notes,
+)
+from evergreen.partners.rules import PAYOUT_METHODS, Action, allowed_actions
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
@@ -31,6 +38,9 @@ BUTTONS: tuple[Action, ...] = ("approve", "hold", "release", "reject")
 _DONE = {
     "link": "Link assigned: its clicks now attribute sales to this partner.",
     "coupon": "Coupon added.",
+    "edited": "Partner saved.",
+    "unlinked": "Link unassigned: its later clicks credit nobody; sales already made stay theirs.",
+    "uncoupon": "Coupon removed: later sales with it credit nobody; earlier ones stay theirs.",
     "approve": "Commission approved.",
     "hold": "Commission put on hold.",
     "release": "Commission released: it waits for the holding period again.",
@@ -64,8 +74,10 @@ def _detail_page(
     done: str = "",
     invite: dict[str, Any] | None = None,
     refused: str = "Not saved:",
+    edit: dict[str, str] | None = None,
 ) -> Response:
     commissions = commissions_of(session, partner.id, limit=500)
+    program = service.program_of(session, partner)
     context: dict[str, Any] = {
         "title": partner.name,
         "partner": partner,
@@ -73,6 +85,11 @@ def _detail_page(
         "links": links_of(session, partner.id),
         "coupons": coupons_of(session, partner.id),
         "commissions": commissions,
+        "notes": status_notes(session, program, commissions, utcnow()),
+        "program": program,
+        "payout_methods": PAYOUT_METHODS,
+        "edit": edit or _profile(partner),
+        "editing": edit is not None,
         "error": error,
         "refused": refused,
         "form": form or {},
@@ -83,6 +100,17 @@ def _detail_page(
     }
     status = 400 if error else 200
     return render(request, "partners/admin_partner.html", context, status_code=status)
+
+
+def _profile(partner: Partner) -> dict[str, str]:
+    """The edit form's boxes as stored."""
+    return {
+        "name": partner.name,
+        "email": partner.email,
+        "group": partner.group,
+        "payout_method": partner.payout_method,
+        "payout_email": str((partner.payout_details or {}).get("email", "")),
+    }
 
 
 @router.post("/commissions/{commission_id:int}/{action}")

@@ -11,7 +11,10 @@ from evergreen.errors import InputError
 from evergreen.partners import service
 from evergreen.partners.queries import figures_by_partner
 from evergreen.partners.views import partner as views_partner
+from evergreen.partners.views import partner_edit as views_partner_edit
+from evergreen.partners.views import payout as views_payout
 from evergreen.partners.views import program as views_program
+from evergreen.partners.views import settings as views_settings
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
@@ -101,4 +104,7 @@ def set_status(
 
 
 router.include_router(views_program.router)  # /partners/terms, payouts, conversions first:
+router.include_router(views_payout.router)
+router.include_router(views_settings.router)
 router.include_router(views_partner.router)  # then /partners/{id}, which would shadow them
+router.include_router(views_partner_edit.router)

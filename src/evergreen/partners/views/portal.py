@@ -1,7 +1,8 @@
-"""The partner portal: a partner's own links, clicks, commissions, payouts and statement.
+"""The partner portal: a partner's own links, coupons, clicks, commissions, payouts and statement.
 
 Every query is narrowed to the partner found from the signed-in user's email; no route reads a
-partner, link or commission id from the request.
+partner, link or commission id from the request, and a payout id only opens the partner's own
+part of a payout that pays them.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def overview(request: Request, session: SessionDep, partner: PortalPartner) -> R
         "unique": sum(counts.unique for _link, counts in links),
         "conversions": queries.conversion_count(session, partner),
         "sums": sums,
+        "coupons": queries.coupons_of(session, partner.id),
         "unpaid": dict(sorted(unpaid.items())),
         "chart": day_chart(human_only, days=CHART_DAYS, today=today),
     }
@@ -103,6 +105,7 @@ def _links_page(
             link.id: link_queries.short_url(request.app.state.settings, link.slug)
             for link, _c in links
         },
+        "coupons": queries.coupons_of(session, partner.id),
         "chosen": "",
         "sub1": "",
         **(extra or {}),
@@ -156,16 +159,19 @@ def commissions_page(
     partner: PortalPartner,
     page: PageNumber = 1,
 ) -> Response:
-    """The partner's commissions, newest first, with the rule that earned each."""
+    """The partner's commissions, newest first, with the rule that earned each and why one
+    is held, rejected, reversed or still waiting."""
     if partner is None:
         return _unlinked(request)
     rows, total = queries.commission_page(
         session, partner, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     pages = max(1, math.ceil(total / PAGE_SIZE))
+    program = service.program_of(session, partner)
     context: dict[str, Any] = {
         "title": "Commissions",
         "commissions": rows,
+        "notes": queries.status_notes(session, program, rows, utcnow()),
         "total": total,
         "page": page,
         "pages": pages,
@@ -182,6 +188,18 @@ def payouts_page(request: Request, session: SessionDep, partner: PortalPartner) 
         return _unlinked(request)
     context = {"title": "Payouts", "rows": queries.payout_rows(session, partner)}
     return _page(request, "portal_payouts", "payouts", context)
+
+
+@router.get("/payouts/{payout_id:int}")
+def payout_page(
+    request: Request, payout_id: int, session: SessionDep, partner: PortalPartner
+) -> Response:
+    """The partner's own part of one payout: amount, method, reference and its commissions."""
+    if partner is None:
+        return _unlinked(request)
+    detail = service.partner_payout(session, partner, payout_id)  # not theirs: 404
+    context = {"title": f"Payout #{payout_id}", "detail": detail}
+    return _page(request, "portal_payout", "payouts", context)
 
 
 @router.get("/statement.csv")

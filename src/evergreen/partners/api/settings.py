@@ -1,0 +1,66 @@
+"""JSON routes for the program's settings: payout threshold, landing page, windows, model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from evergreen.partners import service
+from evergreen.partners.api.program import ProgramDep
+from evergreen.partners.models import Program
+from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/partners", tags=["partners"])
+
+
+class SettingsOut(BaseModel):
+    """The program's settings."""
+
+    currency: str
+    payout_threshold: Decimal
+    landing_url: str
+    holding_days: int
+    window_days: int
+    attribution_model: str
+
+    @classmethod
+    def of(cls, program: Program) -> SettingsOut:
+        """Project the program."""
+        return cls(
+            currency=program.currency, payout_threshold=program.payout_threshold,
+            landing_url=program.landing_url, holding_days=program.holding_days,
+            window_days=program.window_days, attribution_model=program.attribution_model,
+        )  # fmt: skip
+
+
+class SettingsPatch(BaseModel):
+    """The settings to change; those left out stay as they are."""
+
+    payout_threshold: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=4)
+    landing_url: str | None = Field(None, max_length=2048)
+    holding_days: int | None = Field(None, ge=0, le=365)
+    window_days: int | None = Field(None, ge=1, le=365)
+    attribution_model: Literal["last", "first"] | None = None
+
+
+@router.get("/settings", operation_id="get_program_settings")
+def get_program_settings(user: ApiStaff, program: ProgramDep) -> SettingsOut:
+    """The payout threshold, landing page, refund and attribution windows, attribution model."""
+    return SettingsOut.of(program)
+
+
+@router.patch("/settings", operation_id="update_program_settings")
+def update_program_settings(
+    body: SettingsPatch, session: SessionDep, user: ApiOwner, program: ProgramDep
+) -> SettingsOut:
+    """Owner only: change settings; the next payout uses the new threshold."""
+    current = service.settings_of(program)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    service.update_settings(session, program, replace(current, **changes))
+    return SettingsOut.of(program)
