@@ -5,6 +5,7 @@ from __future__ import annotations
 from evergreen.partners.service.conversions import ConversionIn, Recorded, record_conversion
 from evergreen.partners.service.conversions_batch import record_conversions
 from evergreen.partners.service.invitations import (
+    PortalLink,
     accept_invitation,
     account_exists,
     issue_invite,
@@ -26,6 +27,7 @@ from evergreen.partners.service.partners import (
 from evergreen.partners.service.payouts import (
     create_payout,
     export_payout,
+    get_payout,
     mark_paid,
     statement,
 )
@@ -41,6 +43,7 @@ from evergreen.partners.service.webhooks import (
 
 __all__ = [
     "ConversionIn",
+    "PortalLink",
     "Recorded",
     "TermsDraft",
     "accept_invitation",
@@ -59,6 +62,7 @@ __all__ = [
     "export_payout",
     "get_commission",
     "get_partner",
+    "get_payout",
     "issue_invite",
     "list_endpoints",
     "list_partners",
