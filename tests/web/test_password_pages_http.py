@@ -114,7 +114,9 @@ def _open_reset(client: TestClient, path: str, new: str, again: str | None = Non
         "token": path.split("token=", 1)[1],
         "password": new,
         "password_again": new if again is None else again,
-        "csrf_token": csrf_from(page.text if "csrf_token" in page.text else client.get("/login").text),
+        "csrf_token": csrf_from(
+            page.text if "csrf_token" in page.text else client.get("/login").text
+        ),
     }
     return client.post("/account/reset", data=data, follow_redirects=False)
 
