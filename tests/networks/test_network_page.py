@@ -276,7 +276,7 @@ def test_a_new_postback_secret_is_shown_once_and_replaces_the_old_one(
 ) -> None:
     network_id, old = _setup(db)
     token = _owner(client, people, network_id)
-    made = _post(client, f"/partners/earnings/networks/{network_id}/secret", token)
+    made = _post(client, f"/partners/earnings/networks/{network_id}/secret", token, confirm="yes")
     assert made.status_code == 200
     match = re.search(
         r'id="postback-url">[^<]*?(/api/v1/networks/\d+/postback\?secret=\w+)', made.text

@@ -66,13 +66,20 @@ def test_the_owner_invites_a_partner_to_the_portal_over_the_api(
     assert page.status_code == 200
     assert "bo@blog.example" in page.text
     assert client.post("/api/v1/partners/9999/invite", headers=who["owner"]).status_code == 404
-    # The partner account of the fixtures already signs in: nothing to invite.
+    assert invited.json()["kind"] == "invitation"
+    # Inviting again makes a new link and voids the first one.
+    again = client.post(url, headers=who["owner"])
+    assert again.status_code == 201
+    first_path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert "A newer invitation replaced this one" in client.get(first_path).text
+    # The partner account of the fixtures already signs in: a password-reset link instead.
     with db.session() as session:
         program = service.default_program(session)
         existing = service.create_partner(
             session, program, name="Has", email=people["partner"], status="active"
         )
         existing_id = existing.id
-    refused = client.post(f"/api/v1/partners/{existing_id}/invite", headers=who["owner"])
-    assert refused.status_code == 422
-    assert refused.json()["detail"][0]["field"] == "email"
+    reset = client.post(f"/api/v1/partners/{existing_id}/invite", headers=who["owner"])
+    assert reset.status_code == 201
+    assert reset.json()["kind"] == "password_reset"
+    assert "/account/reset?token=" in reset.json()["url"]

@@ -26,9 +26,9 @@ def _partner(db: Database, email: str = "ana@blog.example", status: str = "pendi
         return service.create_partner(session, program, name="Ana", email=email, status=status).id
 
 
-def _invite(client: TestClient, partner_id: int) -> Any:
+def _invite(client: TestClient, partner_id: int, *, confirm: bool = False) -> Any:
     page = client.get(f"/partners/{partner_id}")
-    data = {"csrf_token": csrf_from(page.text)}
+    data = {"csrf_token": csrf_from(page.text)} | ({"confirm": "yes"} if confirm else {})
     return client.post(f"/partners/{partner_id}/invite", data=data, follow_redirects=False)
 
 
@@ -100,10 +100,18 @@ def test_an_invited_partner_sets_a_password_once_and_reaches_the_portal(
     detail = client.get(f"/partners/{ana}")
     assert "has a portal sign-in" in detail.text
     assert "Invite to the portal" not in detail.text
-    refused = _invite(client, ana)
-    assert refused.status_code == 400
-    assert "ana@blog.example already has an account" in refused.text
-    assert not _URL.search(refused.text)
+    assert "Reset password" in detail.text
+    # Inviting again someone who signs in asks first, then gives a password-reset link instead.
+    asked = _invite(client, ana)
+    assert asked.status_code == 200
+    assert "Make a password-reset link for Ana?" in asked.text
+    assert not _URL.search(asked.text)
+    reset = _invite(client, ana, confirm=True)
+    assert reset.status_code == 200
+    link = _URL.search(reset.text)
+    assert link, reset.text
+    assert link.group(1).startswith("http://127.0.0.1:8000/account/reset?token=")
+    assert "so this is a password-reset link" in reset.text
 
 
 def test_only_the_owner_can_make_an_invitation(

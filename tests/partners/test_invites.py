@@ -103,3 +103,15 @@ def test_bad_inputs_to_the_rule_say_what_is_wrong() -> None:
         _token(secret="")
     with pytest.raises(InputError, match="naive datetime"):
         read_invite(SECRET, _token(), datetime(2025, 3, 1))
+
+
+def test_a_link_with_a_nonce_reads_back_with_it_and_cannot_be_stripped_of_it() -> None:
+    token = _token(nonce="n0nce-A_1")
+    assert read_invite(SECRET, token, NOW) == Invite(7, "ana@blog.example", EXPIRES, "n0nce-A_1")
+    # The nonce is signed: the v1 signature of the same payload without it does not fit.
+    plain = _token()
+    forged = token.split(".")[0] + "." + plain.split(".")[1]
+    with pytest.raises(InviteError, match="not valid"):
+        read_invite(SECRET, forged, NOW)
+    with pytest.raises(InputError, match="nonce"):
+        _token(nonce="has:colon")

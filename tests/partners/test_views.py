@@ -194,7 +194,8 @@ def test_payout_created_exported_and_marked_paid(
     wise = client.get(f"/partners/payouts/{payout_id}/export.csv?format=wise")
     assert "ana@example.com" in wise.text
     assert client.get(f"/partners/payouts/{payout_id}/export.csv?format=x").status_code == 400
-    assert _post(client, f"/partners/payouts/{payout_id}/paid", token).status_code == 303
+    paid = _post(client, f"/partners/payouts/{payout_id}/paid", token, confirm="yes")
+    assert paid.status_code == 303
     with db.session() as session:
         assert session.get(Payout, payout_id).status == "paid"  # type: ignore[union-attr]
     statement = client.get(f"/partners/{_partner_id(db, 'ana@example.com')}/statement.csv")

@@ -111,7 +111,7 @@ def test_deliveries_are_listed_and_disabling_stops_queueing(
     assert enabled.status_code == 303
     assert _emit(db, "evt-3") == 1
 
-    deleted = _post(client, f"{PAGE}/{endpoint_id}/delete", token)
+    deleted = _post(client, f"{PAGE}/{endpoint_id}/delete", token, confirm="yes")
     assert deleted.status_code == 303
     assert "No endpoints yet." in client.get(deleted.headers["location"]).text
     with db.session() as session:

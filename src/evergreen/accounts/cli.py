@@ -23,7 +23,10 @@ def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise failure("--password-stdin was given but standard input was empty.")
+            raise failure(
+                "The password is read from standard input, but standard input was empty: "
+                "pipe it in, or run the command in a terminal to be asked."
+            )
         return line.rstrip("\r\n")
     password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
@@ -99,3 +102,19 @@ def token_create(
         db.dispose()
     typer.echo(raw)
     err.print("Store this token now; it will not be shown again.")
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Argument(help="Whose password (anyone, the owner included).")],
+    password_stdin: StdinOpt = False,
+) -> None:
+    """Set someone's password; every browser signed in to that account is signed out."""
+    password = _read_password(password_stdin or not sys.stdin.isatty())
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            address = accounts.set_password(session, email, password).email
+    finally:
+        db.dispose()
+    typer.echo(f"Password of {address} changed; their browsers were signed out.")

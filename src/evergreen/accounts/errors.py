@@ -6,7 +6,14 @@ from datetime import datetime
 
 from evergreen.errors import InputError, NotFound
 
-__all__ = ["AccountError", "InvalidCredentials", "SignInLocked", "TokenNotFound", "UserNotFound"]
+__all__ = [
+    "AccountError",
+    "InvalidCredentials",
+    "ResetLinkUnusable",
+    "SignInLocked",
+    "TokenNotFound",
+    "UserNotFound",
+]
 
 
 class AccountError(InputError):
@@ -44,3 +51,10 @@ class TokenNotFound(NotFound, AccountError):
 
 class UserNotFound(NotFound, AccountError):
     """No one signs in with that email: 404."""
+
+
+class ResetLinkUnusable(AccountError):
+    """A password-reset link that is unknown, used or expired, with what to do instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="token")

@@ -11,20 +11,27 @@ from enum import StrEnum
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
+    "RESET_HOURS",
     "SESSION_COOKIE",
     "Access",
     "Role",
     "allows",
     "can_manage_settings",
+    "can_receive_reset",
     "can_use_dashboard",
     "locked_until",
+    "new_password_problem",
     "password_problem",
+    "reset_expiry",
+    "reset_link_problem",
     "session_claim",
     "session_cookie_value",
     "session_token",
 ]
 
 MIN_PASSWORD_LENGTH = 10
+# How long a password-reset link made by the owner works (it works once).
+RESET_HOURS = 24
 # The cookie that carries a browser's sign-in (its value is a random session token).
 SESSION_COOKIE = "evergreen_session"
 _COMMON = frozenset(
@@ -132,6 +139,33 @@ def password_problem(password: str, email: str) -> str | None:
     local = email.split("@", 1)[0].lower()
     if lowered in (email.lower(), local):
         return "must not be the same as the email address"
+    return None
+
+
+def new_password_problem(password: str, again: str, email: str) -> tuple[str, str] | None:
+    """What is wrong with a new password typed twice, as (field, message), or None."""
+    if password != again:
+        return "password_again", "The two passwords differ; type the same password twice."
+    problem = password_problem(password, email)
+    return ("password", f"Password {problem}.") if problem else None
+
+
+def can_receive_reset(role: Role) -> bool:
+    """Reset links are for staff and partners: a link can never take the owner's account over."""
+    return role in (Role.STAFF, Role.PARTNER)
+
+
+def reset_expiry(now: datetime, hours: int = RESET_HOURS) -> datetime:
+    """When a reset link made now stops working."""
+    return now + timedelta(hours=hours)
+
+
+def reset_link_problem(expires_at: datetime, used_at: datetime | None, now: datetime) -> str | None:
+    """Why a reset link can no longer be used, or None while it can."""
+    if used_at is not None:
+        return "This link was already used. Ask the owner for a new one if you need it."
+    if now >= expires_at:
+        return "This link has expired. Ask the owner for a new one."
     return None
 
 

@@ -1,4 +1,4 @@
-"""Sign-in, first-run setup, sign-out, API tokens and people pages."""
+"""Sign-in, first-run setup, sign-out, passwords, API tokens and people pages."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import hmac
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,8 @@ from evergreen.web.deps import (
     SessionDep,
     SettingsDep,
 )
-from evergreen.web.forms import FormPageDep
+from evergreen.web.errors import LoginRequired
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["router", "safe_next", "setup_token"]
@@ -46,6 +47,15 @@ def safe_next(target: str) -> str:
     if not target.startswith("/") or target.startswith(("//", "/\\")):
         return "/"
     return target
+
+
+def _signed_in_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired
+    return user
+
+
+SignedInUser = Annotated[User, Depends(_signed_in_user)]
 
 
 def _client(request: Request) -> str:
@@ -202,14 +212,31 @@ def create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: DbId, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
+    request: Request,
+    token_id: DbId,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    confirm: FormStr = "",
 ) -> Response:
-    """Revoke one of the signed-in person's tokens."""
+    """Revoke one of the signed-in person's tokens, once confirmed."""
+    token = accounts.get_token(session, user, token_id)
+    step = Confirmation(
+        title=f"Revoke the API token “{token.name}”?",
+        consequence=f"Scripts using the token that starts with {token.prefix}… stop working at "
+        "once, with 401 answers. A revoked token cannot be turned back on; you would create a "
+        "new one and put it in each script.",
+        button="Revoke token",
+        cancel="/account/tokens",
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
     accounts.revoke_token(session, user, token_id)
     return RedirectResponse("/account/tokens", status_code=303)
 
 
 def _settings(request: Request, session: Session, status: int = 200, **extra: Any) -> Response:
+    """The people list; `extra` carries the add form's values, its error or a new reset link."""
     context = {"title": "Settings", "users": accounts.list_users(session), "roles": list(Role)}
     return render(request, "accounts/settings.html", {**context, **extra}, status_code=status)
 
@@ -235,3 +262,120 @@ def add_user(
     form.on_error(lambda error: _settings(request, session, 400, email=email, error=error.message))
     accounts.add_person(session, email, password, role)
     return RedirectResponse("/settings", status_code=303)
+
+
+@router.post("/settings/users/{user_id}/reset")
+def reset_user_password(
+    request: Request,
+    user_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OwnerUser,
+    form: FormPageDep,
+    _csrf: CsrfProtected,
+    confirm: FormStr = "",
+) -> Response:
+    """Owner-only, once confirmed: a one-time link for staff or a partner to choose a password."""
+    person = accounts.get_user(session, user_id)
+    step = Confirmation(
+        title=f"Make a password-reset link for {person.email}?",
+        consequence="You get a link that works once, for 24 hours, to send them yourself. Whoever "
+        "opens it chooses a new password and signs out every browser of that account; until "
+        "then their current password keeps working. An earlier unused link stops working.",
+        button="Make reset link",
+        cancel="/settings",
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
+    form.on_error(lambda error: _settings(request, session, 400, error=error.message))
+    link = accounts.issue_reset(session, person.email, actor=user.email, base_url=settings.base_url)
+    return _settings(request, session, reset=link)
+
+
+# Passwords: the signed-in person changes theirs; a reset link lets someone choose a new one.
+
+
+def _password_page(
+    request: Request, status: int = 200, *, error: InputError | None = None, done: bool = False
+) -> Response:
+    context: dict[str, Any] = {"title": "Account", "done": done}
+    if error is not None:
+        context |= {"error": error.message, "field": error.field}
+        status = 429 if isinstance(error, SignInLocked) else status
+    return render(request, "accounts/password.html", context, status_code=status)
+
+
+@router.get("/account/password")
+def password_page(request: Request, user: SignedInUser, done: str = "") -> Response:
+    """Anyone signed in (owner, staff, partner) changes their own password here."""
+    return _password_page(request, done=bool(done))
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: SignedInUser,
+    form: FormPageDep,
+    _csrf: CsrfProtected,
+    current_password: FormStr = "",
+    password: FormStr = "",
+    password_again: FormStr = "",
+) -> Response:
+    """Check the current password, set the new one and sign out every other browser."""
+    form.on_error(lambda error: _password_page(request, 400, error=error))
+    accounts.change_password(
+        session,
+        user,
+        current_password,
+        password,
+        password_again,
+        keep_session=request.cookies.get(SESSION_COOKIE, ""),
+        policy=accounts.ThrottlePolicy(
+            max_failures=settings.login_max_failures,
+            window=timedelta(minutes=settings.login_lock_minutes),
+        ),
+    )
+    return RedirectResponse("/account/password?done=1", status_code=303)
+
+
+def _reset_page(request: Request, token: str, status: int = 200, **extra: Any) -> Response:
+    context: dict[str, Any] = {"title": "Choose a new password", "token": token, **extra}
+    return render(request, "accounts/reset.html", context, status_code=status)
+
+
+@router.get("/account/reset")
+def reset_page(
+    request: Request, session: SessionDep, form: FormPageDep, token: str = "", done: str = ""
+) -> Response:
+    """Where a reset link leads: the new-password form, or why the link no longer works."""
+    if done and not token:
+        return _reset_page(request, "", title="Password set", done=True)
+    form.on_error(lambda error: _reset_page(request, "", 400, problem=error.message))
+    reset = accounts.reset_for_token(session, token)
+    return _reset_page(request, token, email=reset.user.email)
+
+
+@router.post("/account/reset")
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    form: FormPageDep,
+    _csrf: CsrfProtected,
+    token: FormStr = "",
+    password: FormStr = "",
+    password_again: FormStr = "",
+) -> Response:
+    """Set the new password once; every browser signed in to that account is signed out."""
+    form.on_error(lambda error: _reset_page(request, "", 400, problem=error.message))
+    email = accounts.reset_for_token(session, token).user.email
+
+    def _shown(error: InputError) -> Response:
+        if error.field == "token":
+            return _reset_page(request, "", 400, problem=error.message)
+        return _reset_page(request, token, 400, email=email, error=error.message, field=error.field)
+
+    form.on_error(_shown)
+    accounts.use_reset(session, token, password, password_again)
+    return RedirectResponse("/account/reset?done=1", status_code=303)

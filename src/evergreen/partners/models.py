@@ -51,6 +51,8 @@ class Partner(Base):
     payout_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     visitors: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Names the partner's latest invitation link; inviting again changes it, voiding older links.
+    invite_nonce: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class PartnerLink(Base):

@@ -1,18 +1,23 @@
-"""Forms that show themselves again with the error when a service refuses their input."""
+"""Forms shown again with the error when their input is refused; the confirming second step."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from starlette.responses import Response
 
 from evergreen.errors import InputError
 from evergreen.web.deps import SessionDep
 from evergreen.web.errors import PageAnswer
+from evergreen.web.templates import render
 
-__all__ = ["FormPage", "FormPageDep"]
+__all__ = ["CONFIRMED", "Confirmation", "FormPage", "FormPageDep", "ask_first"]
+
+# What the confirmation page's button sends in its `confirm` field.
+CONFIRMED = "yes"
 
 
 class FormPage:
@@ -48,3 +53,25 @@ def _form_page(session: SessionDep) -> Iterator[FormPage]:
 
 
 FormPageDep = Annotated[FormPage, Depends(_form_page, scope="function")]
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation page says before an action that cannot be undone, and the way back."""
+
+    title: str  # the question: "Reject commission 12?"
+    consequence: str  # what will happen, and that it cannot be undone
+    button: str  # the confirming button: "Reject commission"
+    cancel: str  # a same-site path that changes nothing
+    fields: Mapping[str, str] = field(default_factory=dict)  # the form's values, posted again
+
+
+def ask_first(request: Request, confirm: str, step: Confirmation) -> Response | None:
+    """The confirmation page for a post without `confirm=yes`; None once it is confirmed.
+
+    The page posts the same form to the same path again, with `confirm=yes`: no JavaScript.
+    """
+    if confirm == CONFIRMED:
+        return None
+    context = {"title": step.title, "step": step, "action": request.url.path}
+    return render(request, "confirm.html", context)

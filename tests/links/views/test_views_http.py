@@ -163,14 +163,18 @@ def test_edit_changes_where_the_link_goes_then_delete(
     assert client.post("/links/book/edit", data=bad).status_code == 400
 
     token = csrf_from(client.get("/links/book").text)
-    deleted = client.post("/links/book/delete", data={"csrf_token": token})
+    asked = client.post("/links/book/delete", data={"csrf_token": token})
+    assert asked.status_code == 200
+    assert "Delete the link /book?" in asked.text  # the second step, without JavaScript
+    assert _slugs(db) == ["book"]
+    deleted = client.post("/links/book/delete", data={"csrf_token": token, "confirm": "yes"})
     assert deleted.status_code == 200
     assert "The link was deleted" in deleted.text
     assert _slugs(db) == []
     missing = client.get("/links/book")
     assert missing.status_code == 404
     assert "No link with slug &#39;book&#39;." in missing.text
-    again = client.post("/links/book/delete", data={"csrf_token": token})
+    again = client.post("/links/book/delete", data={"csrf_token": token, "confirm": "yes"})
     assert again.status_code == 404
 
 

@@ -28,7 +28,7 @@ from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
 from evergreen.web.downloads import csv_download
-from evergreen.web.forms import FormPageDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["csv_download", "router", "short_url", "stats_context"]
@@ -217,9 +217,24 @@ def edit_link(
 
 @router.post("/{slug}/delete")
 def delete_link(
-    slug: str, session: SessionDep, user: DashboardUser, _csrf: CsrfProtected
+    request: Request,
+    slug: str,
+    session: SessionDep,
+    user: DashboardUser,
+    _csrf: CsrfProtected,
+    confirm: FormStr = "",
 ) -> Response:
-    """Delete the link with its clicks (the page asks for confirmation first)."""
+    """Delete the link with its clicks, once confirmed."""
+    link = service.get_link(session, slug)
+    step = Confirmation(
+        title=f"Delete the link /{link.slug}?",
+        consequence="The short link stops redirecting at once, and its clicks and statistics "
+        "are deleted with it. This cannot be undone.",
+        button="Delete link",
+        cancel=f"/links/{link.slug}",
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
     service.delete_link(session, slug)
     return RedirectResponse("/links?deleted=1", status_code=303)
 

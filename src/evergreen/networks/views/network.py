@@ -23,7 +23,7 @@ from evergreen.networks.rules import (
 )
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
-from evergreen.web.forms import FormPageDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.templates import render
 
@@ -259,7 +259,18 @@ def new_secret(
     _csrf: CsrfProtected,
     network: NetworkDep,
     session: SessionDep,
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Owner only: replace a lost postback secret and show the new URL, this once."""
+    """Owner only, once confirmed: replace a lost postback secret and show the new URL, once."""
+    step = Confirmation(
+        title=f"Make a new postback secret for {network.name}?",
+        consequence=f"The postback URL {network.name} uses now stops working at once: their "
+        "postbacks are refused until you give them the new URL. The old secret cannot be "
+        "brought back.",
+        button="Make a new secret",
+        cancel=f"{router.prefix}/{network.id}",
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
     secret = service.new_postback_secret(session, network)
     return _page(request, session, network, secret_url=_postback_url(request, network, secret))

@@ -436,8 +436,14 @@ def invite_partner(
     user: ApiOwner,
     partner: PartnerDep,
 ) -> dict[str, Any]:
-    """Owner only: a signed link (7 days, usable once) where the partner sets a password."""
-    url, expires_at = service.issue_invite(
-        session, request.app.state.secret, settings.base_url, partner
+    """Owner only: a link where the partner sets a password, usable once.
+
+    Without an account yet: an invitation (7 days; inviting again voids the earlier link). With
+    one: a password-reset link (24 hours), `kind` says which.
+    """
+    link = service.issue_invite(
+        session, request.app.state.secret, settings.base_url, partner, actor=user.email
     )
-    return {"partner_id": partner.id, "url": url, "expires_at": expires_at}
+    return {
+        "partner_id": partner.id, "kind": link.kind, "url": link.url, "expires_at": link.expires_at
+    }  # fmt: skip

@@ -4,6 +4,8 @@ A token is ``<payload>.<signature>``, both URL-safe base64 without padding. The 
 the partner id, the expiry (Unix seconds) and the email; the signature is HMAC-SHA256 of the
 encoded payload with the app secret, so changing any character of the link breaks it. A link
 is used once because it is bound to the email: after the account exists, accepting is refused.
+A link made with a nonce (v2) also names the partner's current invitation, so inviting again
+makes the earlier link useless; links without one (v1, made before re-invitations) still read.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ __all__ = [
 
 INVITE_DAYS = 7
 _PURPOSE = b"partner-invite:v1:"
+_PURPOSE_V2 = b"partner-invite:v2:"
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _MAX_TOKEN = 1000
 _SHAPE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _INVALID = "this link is not valid; check that it was copied whole, or ask for a new invitation"
@@ -52,6 +56,7 @@ class Invite:
     partner_id: int
     email: str
     expires_at: datetime
+    nonce: str = ""
 
 
 def _b64(raw: bytes) -> str:
@@ -62,8 +67,8 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(secret: str, payload: str) -> str:
-    mac = hmac.new(secret.encode(), _PURPOSE + payload.encode("ascii"), hashlib.sha256)
+def _signature(secret: str, payload: str, purpose: bytes = _PURPOSE) -> str:
+    mac = hmac.new(secret.encode(), purpose + payload.encode("ascii"), hashlib.sha256)
     return _b64(mac.digest())
 
 
@@ -72,8 +77,10 @@ def invite_expiry(now: datetime, days: int = INVITE_DAYS) -> datetime:
     return (check_utc("now", now) + timedelta(days=days)).replace(microsecond=0)
 
 
-def invite_token(secret: str, partner_id: int, email: str, expires_at: datetime) -> str:
-    """The signed token for one partner's email, valid until expires_at."""
+def invite_token(
+    secret: str, partner_id: int, email: str, expires_at: datetime, nonce: str = ""
+) -> str:
+    """The signed token for one partner's email, valid until expires_at (and while nonce is)."""
     if not secret:
         raise PartnerRuleError("secret", "is empty; the app secret signs invitations")
     if isinstance(partner_id, bool) or not isinstance(partner_id, int) or partner_id < 1:
@@ -82,8 +89,13 @@ def invite_token(secret: str, partner_id: int, email: str, expires_at: datetime)
     if not address or any(ch.isspace() for ch in address):
         raise PartnerRuleError("email", f"{email!r} is not an email address")
     expires = int(check_utc("expires_at", expires_at).timestamp())
-    payload = _b64(f"{partner_id}:{expires}:{address}".encode())
-    return f"{payload}.{_signature(secret, payload)}"
+    if not nonce:
+        payload = _b64(f"{partner_id}:{expires}:{address}".encode())
+        return f"{payload}.{_signature(secret, payload)}"
+    if not _NONCE.match(nonce):
+        raise PartnerRuleError("nonce", "must be 1 to 64 letters, digits, '-' or '_'")
+    payload = _b64(f"{partner_id}:{expires}:{nonce}:{address}".encode())
+    return f"{payload}.{_signature(secret, payload, _PURPOSE_V2)}"
 
 
 def read_invite(secret: str, token: str, now: datetime) -> Invite:
@@ -94,14 +106,18 @@ def read_invite(secret: str, token: str, now: datetime) -> Invite:
         raise InviteError(_INVALID)
     payload, signature = token.split(".")
     # Checked before anything in the payload is trusted; constant time, so it leaks nothing.
-    if not hmac.compare_digest(signature.encode(), _signature(secret, payload).encode()):
+    v2 = hmac.compare_digest(signature.encode(), _signature(secret, payload, _PURPOSE_V2).encode())
+    if not v2 and not hmac.compare_digest(signature.encode(), _signature(secret, payload).encode()):
         raise InviteError(_INVALID)
     try:
-        partner_id, expires, email = _unb64(payload).decode("utf-8").split(":", 2)
+        fields = _unb64(payload).decode("utf-8").split(":", 3 if v2 else 2)
+        nonce = fields.pop(2) if v2 else ""
+        partner_id, expires, email = fields
         invite = Invite(
             partner_id=int(partner_id),
             email=email,
             expires_at=datetime.fromtimestamp(int(expires), UTC),
+            nonce=nonce,
         )
     except (ValueError, binascii.Error, OverflowError, OSError):
         raise InviteError(_INVALID) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from evergreen.partners.service.conversions import ConversionIn, Recorded, record_conversion
 from evergreen.partners.service.conversions_batch import record_conversions
 from evergreen.partners.service.invitations import (
+    PortalLink,
     accept_invitation,
     account_exists,
     issue_invite,
@@ -34,6 +35,7 @@ from evergreen.partners.service.payout_detail import (
 from evergreen.partners.service.payouts import (
     create_payout,
     export_payout,
+    get_payout,
     mark_paid,
     statement,
 )
@@ -52,6 +54,7 @@ from evergreen.partners.service.webhooks import (
 __all__ = [
     "ConversionIn",
     "PayoutDetail",
+    "PortalLink",
     "Recorded",
     "TermsDraft",
     "accept_invitation",
@@ -72,6 +75,7 @@ __all__ = [
     "export_payout",
     "get_commission",
     "get_partner",
+    "get_payout",
     "give_referral_link",
     "issue_invite",
     "list_endpoints",

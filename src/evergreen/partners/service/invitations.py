@@ -1,8 +1,11 @@
-"""Portal invitations (service): issue a signed link for a partner, check one being used."""
+"""Portal invitations (service): a signed link for a partner, or a reset link once they sign in."""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -22,12 +25,22 @@ from evergreen.partners.rules.invite_token import (
 from evergreen.partners.service.partners import default_program
 
 __all__ = [
+    "PortalLink",
     "accept_invitation",
     "account_exists",
     "already_signed_up",
     "issue_invite",
     "usable_invitation",
 ]
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    """A link the owner hands a partner: an invitation, or a password reset if they sign in."""
+
+    kind: Literal["invitation", "password_reset"]
+    url: str
+    expires_at: datetime
 
 
 def account_exists(session: Session, email: str) -> bool:
@@ -41,18 +54,18 @@ def already_signed_up(email: str) -> PartnerRuleError:
 
 
 def issue_invite(
-    session: Session, secret: str, base_url: str, partner: Partner
-) -> tuple[str, datetime]:
-    """The invitation URL for a partner without a sign-in, and when it stops working."""
-    if account_exists(session, partner.email):
-        raise PartnerRuleError(
-            "email", f"{partner.email} already has an account; they sign in at /login"
-        )
+    session: Session, secret: str, base_url: str, partner: Partner, *, actor: str = "owner"
+) -> PortalLink:
+    """A new invitation link (earlier ones stop working), or a reset link when they sign in."""
     if partner.status == "suspended":
         raise PartnerRuleError("status", "the partner is suspended; reinstate them first")
+    if account_exists(session, partner.email):
+        reset = accounts.issue_reset(session, partner.email, actor=actor, base_url=base_url)
+        return PortalLink("password_reset", reset.url, reset.expires_at)
+    partner.invite_nonce = secrets.token_urlsafe(12)
     expires_at = invite_expiry(utcnow())
-    token = invite_token(secret, partner.id, partner.email, expires_at)
-    return invite_url(base_url, token), expires_at
+    token = invite_token(secret, partner.id, partner.email, expires_at, partner.invite_nonce)
+    return PortalLink("invitation", invite_url(base_url, token), expires_at)
 
 
 def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite, Partner]:
@@ -66,6 +79,11 @@ def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite
         raise InviteError("this partnership is suspended; contact the program owner")
     if account_exists(session, invite.email):
         raise already_signed_up(invite.email)
+    if invite.nonce != (partner.invite_nonce or ""):
+        raise InviteError(
+            "a newer invitation replaced this one; use the latest link you were sent, "
+            "or ask the program owner for a new one"
+        )
     return invite, partner
 
 

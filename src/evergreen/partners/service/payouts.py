@@ -79,13 +79,19 @@ def create_payout(
     return payout
 
 
+def get_payout(session: Session, program: Program, payout_id: int) -> Payout:
+    """One of the program's payouts, or PayoutNotFound."""
+    payout = session.get(Payout, payout_id)
+    if payout is None or payout.program_id != program.id:
+        raise PayoutNotFound("payout_id", f"no payout with id {payout_id}")
+    return payout
+
+
 def mark_paid(
     session: Session, program: Program, payout_id: int, *, actor: str, now: datetime
 ) -> Payout:
     """Record that a payout was sent: every commission in it becomes paid."""
-    payout = session.get(Payout, payout_id)
-    if payout is None or payout.program_id != program.id:
-        raise PayoutNotFound("payout_id", f"no payout with id {payout_id}")
+    payout = get_payout(session, program, payout_id)
     if payout.status == "paid":
         return payout
     for commission in session.scalars(select(Commission).where(Commission.payout_id == payout.id)):

@@ -27,7 +27,7 @@ from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download
-from evergreen.web.forms import FormPageDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["page_helpers", "router"]
@@ -72,7 +72,7 @@ def _detail_page(
     error: InputError | None = None,
     form: dict[str, str] | None = None,
     done: str = "",
-    invite: dict[str, Any] | None = None,
+    invite: service.PortalLink | None = None,
     refused: str = "Not saved:",
     edit: dict[str, str] | None = None,
 ) -> Response:
@@ -124,10 +124,23 @@ def commission_action(
     _csrf: CsrfProtected,
     form: FormPageDep,
     note: FormStr = "",
+    confirm: FormStr = "",
 ) -> Response:
-    """Hold, release, reject or approve one commission by hand; the change is logged."""
+    """Hold, release, reject (once confirmed) or approve one commission by hand; it is logged."""
     commission = service.get_commission(session, program, commission_id)
     partner = service.get_partner(session, program, commission.partner_id)
+    if action == "reject":
+        amount = f"{show_money(commission.amount)} {commission.currency}"
+        step = Confirmation(
+            title=f"Reject commission {commission.id}?",
+            consequence=f"{partner.name} will not be paid this commission of {amount}. A rejected "
+            "commission cannot be approved again; the change is logged under your name.",
+            button="Reject commission",
+            cancel=f"/partners/{partner.id}#commission-{commission.id}",
+            fields={"note": note},
+        )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
     form.on_error(lambda error: _detail_page(request, session, partner, error=error))
     service.change_status(session, program, commission_id, action, actor=user.email, note=note)
     return RedirectResponse(
@@ -188,18 +201,28 @@ def invite_partner(
     partner: PartnerDep,
     _csrf: CsrfProtected,
     form: FormPageDep,
+    confirm: FormStr = "",
 ) -> Response:
-    """Owner-only: a signed link that lets the partner set their own portal password."""
-    form.on_error(
-        lambda error: _detail_page(
-            request, session, partner, error=error, refused="No invitation made:"
+    """Owner-only: an invitation (voiding earlier ones), or a confirmed reset once they sign in."""
+    if service.account_exists(session, partner.email):
+        step = Confirmation(
+            title=f"Make a password-reset link for {partner.name}?",
+            consequence=f"{partner.email} already signs in to the portal. You get a link that "
+            "works once, for 24 hours, to send them yourself; whoever opens it chooses a new "
+            "password and signs out every browser of that account. Until then their current "
+            "password keeps working.",
+            button="Make reset link",
+            cancel=f"/partners/{partner.id}",
         )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
+    form.on_error(
+        lambda error: _detail_page(request, session, partner, error=error, refused="No link made:")
     )
-    url, expires_at = service.issue_invite(
-        session, request.app.state.secret, settings.base_url, partner
+    link = service.issue_invite(
+        session, request.app.state.secret, settings.base_url, partner, actor=user.email
     )
-    invite = {"url": url, "expires_at": expires_at}
-    return _detail_page(request, session, partner, invite=invite)
+    return _detail_page(request, session, partner, invite=link)
 
 
 @router.get("/{partner_id:int}/statement.csv")

@@ -19,7 +19,7 @@ from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
-from evergreen.web.forms import FormPageDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -96,8 +96,21 @@ def set_status(
     _csrf: CsrfProtected,
     form: FormPageDep,
     status: FormStr = "",
+    confirm: FormStr = "",
 ) -> Response:
-    """Approve, suspend or reinstate a partner, then go back to the list."""
+    """Approve, suspend (once confirmed) or reinstate a partner, then go back to the list."""
+    if status == "suspended" and partner.status != "suspended":
+        step = Confirmation(
+            title=f"Suspend {partner.name}?",
+            consequence=f"From now on, sales through {partner.name}'s links and coupons earn "
+            "them no commission, and they cannot use new portal invitations. You can reinstate "
+            "them later, but sales made while suspended never earn a commission.",
+            button="Suspend partner",
+            cancel="/partners",
+            fields={"status": status},
+        )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
     form.on_error(lambda error: _list_page(request, session, error=error))
     service.set_status(session, partner, status)
     return RedirectResponse(f"/partners?done={partner.status}", status_code=303)

@@ -22,7 +22,7 @@ from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
-from evergreen.web.forms import FormPageDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -172,9 +172,27 @@ def create_payout(
 
 @router.post("/payouts/{payout_id:int}/paid")
 def mark_paid(
-    payout_id: DbId, session: SessionDep, user: OwnerUser, program: ProgramDep, _csrf: CsrfProtected
+    request: Request,
+    payout_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    program: ProgramDep,
+    _csrf: CsrfProtected,
+    confirm: FormStr = "",
 ) -> Response:
-    """Record that the payout was sent: its commissions become paid."""
+    """Record, once confirmed, that the payout was sent: its commissions become paid."""
+    if service.get_payout(session, program, payout_id).status == "paid":
+        return RedirectResponse("/partners/payouts?done=paid", status_code=303)
+    step = Confirmation(
+        title=f"Mark payout {payout_id} paid?",
+        consequence="Do this only once the money has been sent. Every commission in the payout "
+        "becomes paid, partners see it as paid in their portal, and commission.paid webhooks "
+        "go out. This cannot be undone.",
+        button="Mark paid",
+        cancel="/partners/payouts",
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
     service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
     return RedirectResponse("/partners/payouts?done=paid", status_code=303)
 

@@ -15,7 +15,7 @@ from evergreen.partners.service import webhooks
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
-from evergreen.web.forms import FormPageDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -103,7 +103,24 @@ def enable_endpoint(
 
 @router.post("/{endpoint_id:int}/delete")
 def delete_endpoint(
-    endpoint_id: DbId, session: SessionDep, user: OwnerUser, _csrf: CsrfProtected
+    request: Request,
+    endpoint_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    program: ProgramDep,
+    _csrf: CsrfProtected,
+    confirm: Annotated[str, Form()] = "",
 ) -> Response:
-    """Remove an endpoint and its delivery history."""
+    """Remove an endpoint and its delivery history, once confirmed."""
+    endpoint = webhooks.get_endpoint(session, program, endpoint_id)
+    step = Confirmation(
+        title="Delete this webhook endpoint?",
+        consequence=f"{endpoint.url} receives no more events, and its delivery history is "
+        "deleted with it. This cannot be undone; to stop deliveries for a while, disable it "
+        "instead.",
+        button="Delete endpoint",
+        cancel=router.prefix,
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
     return _change(session, endpoint_id, "deleted")

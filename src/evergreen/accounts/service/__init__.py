@@ -1,13 +1,14 @@
-"""Account use cases: create people, sign them in and out, issue and check API tokens."""
+"""Account use cases: create people, sign them in and out, issue and check API tokens.
+
+Passwords (change, set, reset links) live in `passwords`; everything is reached from here.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
@@ -31,39 +32,56 @@ from evergreen.accounts.rules import (
     session_cookie_value,
     session_token,
 )
+from evergreen.accounts.service.hashing import digest as _digest
+from evergreen.accounts.service.hashing import hasher as _hasher
+from evergreen.accounts.service.passwords import (
+    ResetLink,
+    change_password,
+    issue_reset,
+    reset_for_token,
+    set_password,
+    use_reset,
+)
 from evergreen.db import utcnow
 
 __all__ = [
     "SESSION_COOKIE",
+    "ResetLink",
     "Role",
     "SignIn",
     "ThrottlePolicy",
     "account_exists",
     "add_person",
     "authenticate",
+    "change_password",
     "check_password",
     "create_token",
     "create_user",
     "end_session",
+    "get_token",
+    "get_user",
     "hash_in_vain",
+    "issue_reset",
     "issue_token",
     "list_tokens",
     "list_users",
     "normalize_email",
     "owner_exists",
+    "reset_for_token",
     "revoke_token",
     "session_claim",
     "session_cookie",
+    "set_password",
     "set_up_owner",
     "sign_in",
     "start_session",
     "team_session",
+    "use_reset",
     "user_for_session",
     "user_for_token",
 ]
 
 TOKEN_PREFIX = "evg_"  # noqa: S105 (a public prefix, not a secret)
-_hasher = PasswordHasher()
 # Verifying against a throwaway hash keeps unknown emails as slow as wrong passwords.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 _TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
@@ -83,11 +101,6 @@ class ThrottlePolicy:
 
     max_failures: int = 5
     window: timedelta = timedelta(minutes=15)
-
-
-def _digest(raw: str) -> str:
-    """Tokens are long and random, so a fast hash is enough to make a stolen table useless."""
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def normalize_email(email: str) -> str:
@@ -146,6 +159,14 @@ def add_person(session: Session, email: str, password: str, role: str) -> User:
     if role not in (Role.STAFF.value, Role.PARTNER.value):
         raise AccountError("Role must be staff or partner.", field="role")
     return create_user(session, email, password, Role(role))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """One person by id, or a 404 that says so."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserNotFound(f"No user with id {user_id}.", "user_id")
+    return user
 
 
 def list_users(session: Session) -> list[User]:
@@ -298,6 +319,14 @@ def list_tokens(session: Session, user: User) -> list[ApiToken]:
     """A person's tokens, newest first, revoked ones included for the record."""
     query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
     return list(session.scalars(query))
+
+
+def get_token(session: Session, user: User, token_id: int) -> ApiToken:
+    """One of a person's own tokens, or a 404: nobody sees another's tokens."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise TokenNotFound(f"No API token with id {token_id}.", field="token_id")
+    return token
 
 
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
