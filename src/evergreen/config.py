@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     database_url: str | None = None
     redis_url: str | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    # None: each absolute URL uses the address its request reached (evergreen.siteurl).
+    base_url: str | None = None
     trusted_proxies: str = "127.0.0.1"
     queue_workers: int = Field(default=2, ge=1, le=64)
     web_workers: int = Field(default=1, ge=1, le=64)
@@ -84,7 +85,9 @@ class Settings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _check_base_url(cls, value: str) -> str:
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http:// or https:// URL such as https://money.example.com")
@@ -160,7 +163,7 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         """Mark cookies Secure whenever the site is served over https."""
-        return self.base_url.startswith("https://")
+        return self.base_url is not None and self.base_url.startswith("https://")
 
 
 def resolve_secret_key(settings: Settings) -> str:

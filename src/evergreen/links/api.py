@@ -13,6 +13,7 @@ from evergreen.links import service
 from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
+from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiStaff, SessionDep
 
 __all__ = ["router"]
@@ -21,8 +22,7 @@ router = APIRouter(prefix="/links", tags=["links"])
 
 
 def _out(request: Request, link: Any, warnings: list[str] | None = None) -> LinkOut:
-    settings = request.app.state.settings
-    return link_out(link, settings, warnings)
+    return link_out(link, request.app.state.settings, site_url(request), warnings)
 
 
 def _ingest_spooled(request: Request) -> None:

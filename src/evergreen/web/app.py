@@ -17,6 +17,7 @@ from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.errors import install_error_handlers
+from evergreen.web.origin import RequestOrigin
 from evergreen.web.templates import build_templates
 
 __all__ = ["create_app"]
@@ -124,8 +125,10 @@ def create_app(
     app.state.templates = build_templates()
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
-    # Outermost: every page sees the client and scheme behind a trusted reverse proxy.
+    # Outermost: the address each request reached (absolute URLs), then the client and scheme
+    # behind a trusted reverse proxy for every page.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(RequestOrigin, trusted_proxies=settings.trusted_proxies)
     app.front_doors = tuple(door for _runtime, door in runtimes.values() if door is not None)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     app.include_router(pages.public)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
+from evergreen.siteurl import site_url
 from evergreen.web.errors import CsrfFailed
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "CsrfProtected", "csrf_token_for", "new_csrf_cookie"]
@@ -44,8 +45,7 @@ async def verify_csrf(request: Request) -> None:
     """Refuse a state-changing form post whose token does not match its cookie."""
     if request.method in _SAFE_METHODS:
         return
-    settings = request.app.state.settings
-    if not _same_origin(request, settings.base_url):
+    if not _same_origin(request, site_url(request)):
         raise CsrfFailed("The form was posted from another site.")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     form = await request.form()

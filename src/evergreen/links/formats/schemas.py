@@ -58,8 +58,10 @@ class LinkOut(LinkIn):
     warnings: list[str] = Field(default_factory=list)
 
 
-def link_out(link: Link, settings: Settings, warnings: list[str] | None = None) -> LinkOut:
-    """Project a row, with the short URL people share."""
+def link_out(
+    link: Link, settings: Settings, site: str, warnings: list[str] | None = None
+) -> LinkOut:
+    """Project a row, with the short URL people share (`site`: the base URL, evergreen.siteurl)."""
     fields: dict[str, Any] = {
         name: getattr(link, name) for name in LinkIn.model_fields if name not in ("slug",)
     }
@@ -67,9 +69,7 @@ def link_out(link: Link, settings: Settings, warnings: list[str] | None = None) 
         **fields,
         id=link.id,
         slug=link.slug,
-        short_url=short_url(
-            settings.base_url, settings.link_prefix, settings.link_domain, link.slug
-        ),
+        short_url=short_url(site, settings.link_prefix, settings.link_domain, link.slug),
         health=link.health,
         health_detail=link.health_detail,
         created_at=link.created_at,

@@ -15,7 +15,8 @@ from evergreen.partners import queries, service
 from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, SettingsDep
+from evergreen.siteurl import site_url
+from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
 
 __all__ = ["router"]
 
@@ -375,12 +376,11 @@ def invite_partner(
     partner_id: int,
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     user: ApiOwner,
     partner: PartnerDep,
 ) -> dict[str, Any]:
     """Owner only: a signed link (7 days, usable once) where the partner sets a password."""
     url, expires_at = service.issue_invite(
-        session, request.app.state.secret, settings.base_url, partner
+        session, request.app.state.secret, site_url(request), partner
     )
     return {"partner_id": partner.id, "url": url, "expires_at": expires_at}

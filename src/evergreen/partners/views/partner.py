@@ -17,8 +17,9 @@ from evergreen.partners.models import Partner
 from evergreen.partners.queries import commissions_of, coupons_of, figures_by_partner, links_of
 from evergreen.partners.rules import Action, allowed_actions
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
+from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, SettingsDep
+from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
@@ -155,7 +156,6 @@ def add_coupon(
 def invite_partner(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     user: OwnerUser,
     partner: PartnerDep,
     _csrf: CsrfProtected,
@@ -168,7 +168,7 @@ def invite_partner(
         )
     )
     url, expires_at = service.issue_invite(
-        session, request.app.state.secret, settings.base_url, partner
+        session, request.app.state.secret, site_url(request), partner
     )
     invite = {"url": url, "expires_at": expires_at}
     return _detail_page(request, session, partner, invite=invite)
