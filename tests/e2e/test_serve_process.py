@@ -93,7 +93,8 @@ def test_a_busy_port_is_one_line_exit_2_and_nothing_started(tmp_path: Path) -> N
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith(f"Error: cannot listen on 127.0.0.1:{port}: another program")
-    assert "--port" in line and "EVERGREEN_PORT" in line
+    assert "--port" in line
+    assert "EVERGREEN_PORT" in line
     assert _processes_of(data_dir) == []  # no ingester or worker left behind
     assert not (data_dir / "evergreen.db").exists()  # not even migrated: nothing started
 

@@ -48,7 +48,8 @@ def _absolute_urls(client: TestClient, headers: dict[str, str]) -> dict[str, Any
     )
     invite = client.post(f"/api/v1/partners/{partner.json()['id']}/invite", headers=headers)
     network = client.post("/api/v1/networks", json={"name": "Awin"}, headers=headers)
-    assert invite.status_code == 201 and network.status_code == 201, (invite.text, network.text)
+    assert invite.status_code == 201, invite.text
+    assert network.status_code == 201, network.text
     return {
         "short": link.json()["short_url"],
         "qr": qr.content,
