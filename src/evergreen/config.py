@@ -15,6 +15,9 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from evergreen.errors import InputError
+from evergreen.urls import check_http_url
+
 __all__ = [
     "Settings",
     "SettingsError",
@@ -70,6 +73,7 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
     link_prefix: str = "/go"
     link_domain: str | None = None
+    link_fallback_url: str | None = None
     click_unique_minutes: int = Field(default=60, ge=1, le=1440)
     click_flood_per_minute: int = Field(default=30, ge=30, le=10000)
     internal_ips: str = ""
@@ -100,6 +104,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"/[a-z0-9_-]{1,32}", cleaned) or cleaned in ("/api", "/static"):
             raise ValueError("must be one path segment such as /go (not /api or /static)")
         return cleaned
+
+    @field_validator("link_fallback_url")
+    @classmethod
+    def _check_link_fallback_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return check_http_url("link_fallback_url", value)
+        except InputError as exc:
+            raise ValueError(f"{exc.message} (e.g. https://example.com/)") from None
 
     @field_validator("internal_ips")
     @classmethod

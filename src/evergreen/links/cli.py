@@ -63,6 +63,9 @@ def create(
     utm_campaign: Annotated[str, typer.Option()] = "",
     redirect_status: Annotated[int, typer.Option(help="302 (default), 307 or 301.")] = 302,
     append_click_id: Annotated[bool, typer.Option(help="Add the click ID to the URL.")] = False,
+    fallback_url: Annotated[
+        str | None, typer.Option(help="Where the link sends people once expired or disabled.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a link and print its short URL."""
@@ -78,6 +81,7 @@ def create(
         utm={"utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": utm_campaign},
         redirect_status=redirect_status,
         append_click_id=append_click_id,
+        fallback_url=fallback_url,
     )
     db = migrated_database()
     try:

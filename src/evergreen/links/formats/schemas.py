@@ -39,6 +39,11 @@ class LinkIn(BaseModel):
     redirect_status: Literal[301, 302, 307] = 302
     expires_at: AwareDatetime | None = None
     disabled: bool = False
+    fallback_url: str | None = Field(
+        None,
+        description="Where the link sends people once expired or disabled (instead of a "
+        "'not found' page); EVERGREEN_LINK_FALLBACK_URL when unset.",
+    )
 
     def draft(self) -> LinkDraft:
         """The service's input."""

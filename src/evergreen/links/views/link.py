@@ -93,6 +93,7 @@ def _form_page(
         "device_keys": Targets.DEVICE_KEYS,
         "utm_params": UTM_PARAMS,
         "link_base": short_url(request, ""),
+        "global_fallback": request.app.state.settings.link_fallback_url,
     }
     return render(request, "links/form.html", context, status_code=400 if error else 200)
 
