@@ -166,8 +166,9 @@ def stats(
 
 
 @router.get("/{slug}/clicks.csv", operation_id="export_clicks")
-def export_clicks(slug: str, session: SessionDep, user: ApiStaff) -> Response:
-    """Every stored click of a link, whatever its class."""
+def export_clicks(request: Request, slug: str, session: SessionDep, user: ApiStaff) -> Response:
+    """Every click of a link answered so far, whatever its class."""
+    _ingest_spooled(request)
     link = service.get_link(session, slug)
     out = io.StringIO()
     csvio.export_clicks(session, link.id, out)
