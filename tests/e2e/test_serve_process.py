@@ -61,6 +61,10 @@ def test_every_absolute_url_follows_the_port_serve_listens_on(tmp_path: Path) ->
         )
         invite = json.loads(_api(server, token, "POST", f"/api/v1/partners/{partner['id']}/invite"))
         assert invite["url"].startswith(f"{server.url}/portal/invite?token=")
+        invited = _evergreen(server.data_dir, "partners", "invite", str(partner["id"]))
+        assert invited.returncode == 0, invited.stderr
+        assert invited.stdout.startswith(f"{server.url}/portal/invite?token=")
+        assert f"Links use {server.url} (the address `evergreen serve`" in invited.stderr
         network = json.loads(_api(server, token, "POST", "/api/v1/networks", {"name": "Awin"}))
         assert network["postback_url"].startswith(f"{server.url}/api/v1/networks/")
     finally:
