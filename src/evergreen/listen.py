@@ -7,6 +7,7 @@ import socket
 
 __all__ = ["CannotListen", "bind_listener"]
 
+_BACKLOG = 2048  # uvicorn's default
 _FIX = "start Evergreen on another port: evergreen serve --port 8001 (or EVERGREEN_PORT=8001)"
 
 
@@ -15,7 +16,7 @@ class CannotListen(Exception):
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
-    """A bound (not yet listening) TCP socket for host:port, or CannotListen in one line."""
+    """A listening TCP socket for host:port, or CannotListen in one line."""
     address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -29,6 +30,9 @@ def bind_listener(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         sock.bind(sockaddr)
+        # Listening at once claims the port: two bound, not yet listening SO_REUSEADDR sockets
+        # could share it. Connections made meanwhile wait in the backlog until uvicorn serves.
+        sock.listen(_BACKLOG)
     except OSError as exc:
         sock.close()
         raise CannotListen(_reason(address, host, port, exc)) from None

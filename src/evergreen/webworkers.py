@@ -48,10 +48,9 @@ class WebWorkers:
     """The parent's side: one listening socket, the workers on it, kept running, stopped."""
 
     def __init__(self, sock: socket.socket, count: int) -> None:
-        """`sock`: bound already (listen.bind_listener), so a busy port is refused up front."""
+        """`sock`: listening already (listen.bind_listener), so a busy port is refused up front."""
         self.count = count
         self.sock = sock
-        self.sock.listen(2048)
         self.sock.set_inheritable(True)
         self.processes: list[subprocess.Popen[bytes]] = []
 
