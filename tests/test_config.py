@@ -60,3 +60,14 @@ def test_cookies_are_secure_behind_https() -> None:
     assert Settings(base_url="https://money.example.com/").secure_cookies
     assert Settings(base_url="https://money.example.com/").base_url == "https://money.example.com"
     assert not Settings(base_url="http://127.0.0.1:8000").secure_cookies
+
+
+def test_the_global_link_fallback_must_be_a_web_address(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert Settings(data_dir=tmp_path).link_fallback_url is None
+    assert Settings(data_dir=tmp_path, link_fallback_url=" ").link_fallback_url is None
+    monkeypatch.setenv("EVERGREEN_LINK_FALLBACK_URL", "javascript:alert(1)")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "EVERGREEN_LINK_FALLBACK_URL: must start with http:// or https://" in str(caught.value)

@@ -66,8 +66,12 @@ def _redact(url: str) -> str:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[
+        str, typer.Option(envvar="EVERGREEN_HOST", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(envvar="EVERGREEN_PORT", min=1, max=65535, help="Port to listen on.")
+    ] = 8000,
     worker: Annotated[
         bool, typer.Option(help="Run the queue consumer in this process (default without Redis).")
     ] = True,
@@ -82,13 +86,17 @@ def serve(
     ] = None,
 ) -> None:
     """Migrate, then serve the web app with the queue consumer inside (Ctrl+C stops cleanly)."""
+    from evergreen.listen import CannotListen
     from evergreen.server import run_server
 
     settings = get_settings()
-    run_server(
-        settings, host=host, port=port, embedded_worker=worker, ingest=ingest,
-        workers=workers or settings.web_workers,
-    )  # fmt: skip
+    try:
+        run_server(
+            settings, host=host, port=port, embedded_worker=worker, ingest=ingest,
+            workers=workers or settings.web_workers,
+        )  # fmt: skip
+    except CannotListen as exc:
+        raise failure(str(exc)) from None
 
 
 @app.command("worker")

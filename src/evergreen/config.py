@@ -15,6 +15,9 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from evergreen.errors import InputError
+from evergreen.urls import check_http_url
+
 __all__ = [
     "Settings",
     "SettingsError",
@@ -60,7 +63,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     database_url: str | None = None
     redis_url: str | None = None
-    base_url: str = "http://127.0.0.1:8000"
+    # None: each absolute URL uses the address its request reached (evergreen.siteurl).
+    base_url: str | None = None
     trusted_proxies: str = "127.0.0.1"
     queue_workers: int = Field(default=2, ge=1, le=64)
     web_workers: int = Field(default=1, ge=1, le=64)
@@ -69,6 +73,7 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(default=15, ge=1, le=1440)
     link_prefix: str = "/go"
     link_domain: str | None = None
+    link_fallback_url: str | None = None
     click_unique_minutes: int = Field(default=60, ge=1, le=1440)
     click_flood_per_minute: int = Field(default=30, ge=30, le=10000)
     internal_ips: str = ""
@@ -85,7 +90,9 @@ class Settings(BaseSettings):
 
     @field_validator("base_url")
     @classmethod
-    def _check_base_url(cls, value: str) -> str:
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an http:// or https:// URL such as https://money.example.com")
@@ -98,6 +105,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"/[a-z0-9_-]{1,32}", cleaned) or cleaned in ("/api", "/static"):
             raise ValueError("must be one path segment such as /go (not /api or /static)")
         return cleaned
+
+    @field_validator("link_fallback_url")
+    @classmethod
+    def _check_link_fallback_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return check_http_url("link_fallback_url", value)
+        except InputError as exc:
+            raise ValueError(f"{exc.message} (e.g. https://example.com/)") from None
 
     @field_validator("internal_ips")
     @classmethod
@@ -175,7 +192,7 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         """Mark cookies Secure whenever the site is served over https."""
-        return self.base_url.startswith("https://")
+        return self.base_url is not None and self.base_url.startswith("https://")
 
 
 def resolve_secret_key(settings: Settings) -> str:

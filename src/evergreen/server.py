@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -13,7 +14,9 @@ import uvicorn
 
 from evergreen import migrate
 from evergreen.config import Settings, resolve_secret_key
+from evergreen.listen import bind_listener
 from evergreen.signals import set_on_signals
+from evergreen.siteurl import record_served_url, served_url
 from evergreen.webworkers import WebWorkers, serve_until_stopped, server_config
 
 __all__ = ["run_server", "run_worker"]
@@ -21,26 +24,52 @@ __all__ = ["run_server", "run_worker"]
 log = logging.getLogger("evergreen")
 
 
-def _announce(settings: Settings, host: str, port: int) -> None:
-    """Tell the person at the console where to go, with the setup link on a new installation."""
+def _announcement(settings: Settings, url: str) -> list[str]:
+    """What the person at the console needs, the address and setup link last, where they look."""
     from evergreen.accounts import service as accounts
     from evergreen.accounts.views import setup_token
     from evergreen.db import Database
 
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-    url = f"http://{shown_host}:{port}"
     db = Database(settings.sqlalchemy_url)
     try:
         with db.session() as session:
             has_owner = accounts.owner_exists(session)
     finally:
         db.dispose()
-    print(f"Evergreen is running at {url}", flush=True)
+    shared = "Links you share (short URLs, QR codes, invitations, postback URLs)"
+    if settings.base_url:
+        lines = [f"{shared} use {settings.base_url} (EVERGREEN_BASE_URL)."]
+    else:
+        lines = [
+            f"{shared} use the address a visitor reached ({url} here); "
+            "set EVERGREEN_BASE_URL to give them one public address."
+        ]
+    lines.append(f"Evergreen is running at {url}")
     if not has_owner:
         token = setup_token(resolve_secret_key(settings))
-        print(f"First run: create the owner account at {url}/setup?token={token}", flush=True)
-        print("(or run `evergreen init` in another terminal)", flush=True)
-    print("Press Ctrl+C to stop.", flush=True)
+        lines.append(f"First run: create the owner account at {url}/setup?token={token}")
+        lines.append("(or run `evergreen init` in another terminal)")
+    lines.append("Press Ctrl+C to stop.")
+    return lines
+
+
+def _say(lines: list[str]) -> None:
+    for line in lines:
+        print(line, flush=True)
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn, saying where it runs only once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, lines: list[str]) -> None:
+        super().__init__(config)
+        self.lines = lines
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """Start as uvicorn does, then print the announcement."""
+        await super().startup(sockets=sockets)
+        if self.started:
+            _say(self.lines)
 
 
 class ClickIngester:
@@ -89,44 +118,64 @@ def run_server(
     ingest: bool = True,
     workers: int = 1,
 ) -> None:
-    """Migrate, start the queue consumer and click ingester, serve until SIGTERM/SIGINT."""
+    """Bind, migrate, start the queue consumer and click ingester, serve until SIGTERM/SIGINT.
+
+    The port is bound first: when it cannot be (CannotListen), nothing has been started.
+    """
     from evergreen.jobs import build_queue, consumer_for
     from evergreen.web import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    migrate.upgrade(settings.sqlalchemy_url)
-    group = WebWorkers(host, port, workers) if workers > 1 else None  # bind before anything
-    server = None
-    if group is None:
-        app = create_app(settings, background=False)
-        server = uvicorn.Server(server_config(app, settings, host, port))
-    ingester = ClickIngester() if ingest else None
-    if ingester is not None:
-        ingester.start()
-    consumer = None
-    if embedded_worker and settings.redis_url is None:
-        consumer = consumer_for(build_queue(settings), settings.queue_workers)
-        consumer.start()
-    _announce(settings, host, port)
+    sock = bind_listener(host, port)
     try:
-        if group is not None:
-            _supervise(group)
-        else:
-            assert server is not None
-            serve_until_stopped(server)
-    finally:
-        if consumer is not None:
-            consumer.stop(graceful=True)
+        url = served_url("http", host, sock.getsockname()[1])
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+        # Each periodic task logs a line or two; they would bury the address printed at start.
+        logging.getLogger("huey").setLevel(logging.WARNING)
+        migrate.upgrade(settings.sqlalchemy_url)
+        _remember(settings, url)
+        lines = _announcement(settings, url)
+        group = WebWorkers(sock, workers) if workers > 1 else None
+        server = None
+        if group is None:
+            app = create_app(settings, background=False)
+            server = _AnnouncingServer(server_config(app, settings, host, port), lines)
+        ingester = ClickIngester() if ingest else None
         if ingester is not None:
-            ingester.stop()
-        print("Evergreen stopped.", flush=True)
+            ingester.start()
+        consumer = None
+        if embedded_worker and settings.redis_url is None:
+            consumer = consumer_for(build_queue(settings), settings.queue_workers)
+            consumer.start()
+        try:
+            if group is not None:
+                _supervise(group, lines)
+            else:
+                assert server is not None
+                serve_until_stopped(server, [sock])
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+            if ingester is not None:
+                ingester.stop()
+            print("Evergreen stopped.", flush=True)
+    finally:
+        sock.close()
 
 
-def _supervise(group: WebWorkers) -> None:
+def _remember(settings: Settings, url: str) -> None:
+    """Record the address for commands that print URLs (best effort: a read-only folder is fine)."""
+    try:
+        record_served_url(settings, url)
+    except OSError as exc:
+        log.warning("could not record the served address in %s: %s", settings.data_dir, exc)
+
+
+def _supervise(group: WebWorkers, lines: list[str]) -> None:
     """Run the web workers until SIGTERM/SIGINT, then stop them gracefully."""
     stop = threading.Event()
     set_on_signals(stop)
     group.start()
+    _say(lines)
     try:
         group.supervise(stop)
     finally:

@@ -45,15 +45,12 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn
 
 
 class WebWorkers:
-    """The parent's side: bind once, start the workers, keep them running, stop them."""
+    """The parent's side: one listening socket, the workers on it, kept running, stopped."""
 
-    def __init__(self, host: str, port: int, count: int) -> None:
+    def __init__(self, sock: socket.socket, count: int) -> None:
+        """`sock`: listening already (listen.bind_listener), so a busy port is refused up front."""
         self.count = count
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.sock.listen(2048)
+        self.sock = sock
         self.sock.set_inheritable(True)
         self.processes: list[subprocess.Popen[bytes]] = []
 

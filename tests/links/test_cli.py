@@ -30,3 +30,13 @@ def test_a_refused_link_and_a_missing_one_are_one_line_each(tmp_path: Path) -> N
         missing = _links(tmp_path, *args)
         assert missing.returncode == 2, args
         assert missing.stderr.strip() == "Error: No link with slug 'nope'.", args
+
+
+def test_a_fallback_url_is_set_and_checked_at_the_command_line(tmp_path: Path) -> None:
+    bad = _links(tmp_path, "create", "https://shop.example/", "--fallback-url", "shop.example")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error: fallback_url: must start with http:// or https://")
+    made = _links(tmp_path, "create", "https://shop.example/", "--slug", "fb",
+                  "--fallback-url", "https://shop.example/gone", "--json")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert '"fallback_url": "https://shop.example/gone"' in made.stdout

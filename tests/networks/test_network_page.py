@@ -94,7 +94,7 @@ def test_the_page_shows_the_postback_url_and_an_example_with_the_mapping(
     assert f'href="/partners/earnings/networks/{network_id}">Impact</a>' in income.text
     page = client.get(f"/partners/earnings/networks/{network_id}")
     assert page.status_code == 200
-    url = f"http://127.0.0.1:8000/api/v1/networks/{network_id}/postback?secret=YOUR_SECRET"
+    url = f"http://testserver/api/v1/networks/{network_id}/postback?secret=YOUR_SECRET"
     assert f'id="postback-url">{url}</code>' in page.text
     assert "&amp;subid={click_id}&amp;oid={order_id}" in page.text  # the default macros
     assert secret not in page.text  # only its digest is kept

@@ -57,7 +57,7 @@ def test_an_invited_partner_sets_a_password_once_and_reaches_the_portal(
     assert made.status_code == 200
     url = _URL.search(made.text)
     assert url, made.text
-    assert url.group(1).startswith("http://127.0.0.1:8000/portal/invite?token=")
+    assert url.group(1).startswith("http://testserver/portal/invite?token=")
     assert "works once, until" in made.text
     path = urlsplit(url.group(1)).path + "?" + urlsplit(url.group(1)).query
 

@@ -16,6 +16,7 @@ from evergreen.accounts.errors import InvalidCredentials, SignInLocked
 from evergreen.accounts.models import User
 from evergreen.accounts.rules import Role
 from evergreen.errors import InputError
+from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected, new_csrf_cookie, set_csrf_cookie
 from evergreen.web.deps import (
     SESSION_COOKIE,
@@ -288,7 +289,7 @@ def reset_user_password(
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     form.on_error(lambda error: _settings(request, session, 400, error=error.message))
-    link = accounts.issue_reset(session, person.email, actor=user.email, base_url=settings.base_url)
+    link = accounts.issue_reset(session, person.email, actor=user.email, base_url=site_url(request))
     return _settings(request, session, reset=link)
 
 

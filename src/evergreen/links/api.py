@@ -13,6 +13,7 @@ from evergreen.links import service
 from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
+from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiStaff, Offset, SessionDep
 from evergreen.web.gate import MIB, body_limit
 
@@ -22,8 +23,7 @@ router = APIRouter(prefix="/links", tags=["links"])
 
 
 def _out(request: Request, link: Any, warnings: list[str] | None = None) -> LinkOut:
-    settings = request.app.state.settings
-    return link_out(link, settings, warnings)
+    return link_out(link, request.app.state.settings, site_url(request), warnings)
 
 
 def _ingest_spooled(request: Request) -> None:
@@ -172,8 +172,9 @@ def stats(
 
 
 @router.get("/{slug}/clicks.csv", operation_id="export_clicks")
-def export_clicks(slug: str, session: SessionDep, user: ApiStaff) -> Response:
-    """Every stored click of a link, whatever its class."""
+def export_clicks(request: Request, slug: str, session: SessionDep, user: ApiStaff) -> Response:
+    """Every click of a link answered so far, whatever its class."""
+    _ingest_spooled(request)
     link = service.get_link(session, slug)
     out = io.StringIO()
     csvio.export_clicks(session, link.id, out)

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evergreen.config import get_settings
+from evergreen.config import Settings, get_settings
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
 from evergreen.links import service
@@ -24,6 +24,7 @@ from evergreen.links.drafts import LinkDraft
 from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import link_out
 from evergreen.signals import set_on_signals
+from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
 
@@ -34,6 +35,14 @@ def _ingest_spooled(db: Database) -> int:
     """Ingest clicks still in this machine's spool so figures include every answered click."""
     settings = get_settings()
     return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
+
+
+def _site(settings: Settings) -> str:
+    """The base of the short URLs printed, said on stderr so that stdout stays the URL alone."""
+    site = cli_site_url(settings)
+    hint = "" if settings.base_url else "; set EVERGREEN_BASE_URL to use your public address"
+    err.print(f"Short URLs use {site.url} ({site.source}{hint}).", highlight=False, soft_wrap=True)
+    return site.url
 
 
 def _print_json(value: Any) -> None:
@@ -54,6 +63,9 @@ def create(
     utm_campaign: Annotated[str, typer.Option()] = "",
     redirect_status: Annotated[int, typer.Option(help="302 (default), 307 or 301.")] = 302,
     append_click_id: Annotated[bool, typer.Option(help="Add the click ID to the URL.")] = False,
+    fallback_url: Annotated[
+        str | None, typer.Option(help="Where the link sends people once expired or disabled.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a link and print its short URL."""
@@ -69,12 +81,13 @@ def create(
         utm={"utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": utm_campaign},
         redirect_status=redirect_status,
         append_click_id=append_click_id,
+        fallback_url=fallback_url,
     )
     db = migrated_database()
     try:
         with db.session() as session:
             saved = service.create_link(session, draft)
-            out = link_out(saved.link, settings, saved.warnings)
+            out = link_out(saved.link, settings, _site(settings), saved.warnings)
     finally:
         db.dispose()
     if as_json:
@@ -100,7 +113,8 @@ def list_links(
             links, _total = service.list_links(
                 session, search=search, tag=tag, channel=channel, limit=100_000
             )
-            rows = [link_out(x, settings) for x in links]
+            site = _site(settings) if as_json else ""
+            rows = [link_out(x, settings, site) for x in links]
     finally:
         db.dispose()
     if as_json:
@@ -212,7 +226,7 @@ def qr_code(
     try:
         with db.session() as session:
             link = service.get_link(session, slug)
-            url = link_out(link, settings).short_url
+            url = link_out(link, settings, _site(settings)).short_url
     finally:
         db.dispose()
     data = qr.qr_png(url) if out.suffix.lower() == ".png" else qr.qr_svg(url)

@@ -45,6 +45,7 @@ class LinkDraft:
     redirect_status: int = 302
     expires_at: datetime | None = None
     disabled: bool = False
+    fallback_url: str | None = None
 
 
 def _short(field_name: str, value: str, limit: int) -> str:
@@ -107,6 +108,13 @@ def _targets(values: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, str
     return result
 
 
+def _fallback(url: str | None) -> str | None:
+    """Optional; when given, a destination like any other (a blank box means none)."""
+    if url is None or not url.strip():
+        return None
+    return target_url(url, field="fallback_url", label="")
+
+
 def targets_of(stored: Mapping[str, Any]) -> Targets:
     """The stored targeting JSON as a Targets value."""
     return Targets(
@@ -146,6 +154,7 @@ def check_draft(draft: LinkDraft) -> tuple[dict[str, Any], list[str]]:
         "redirect_status": draft.redirect_status,
         "expires_at": draft.expires_at,
         "disabled": draft.disabled,
+        "fallback_url": _fallback(draft.fallback_url),
     }
     if draft.expires_at is not None and draft.expires_at.tzinfo is None:
         raise LinkRuleError("expires_at", "needs a time zone, e.g. 2027-01-31T23:59:00Z")

@@ -37,6 +37,8 @@ class Link(Base):
     redirect_status: Mapped[int] = mapped_column(default=302)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # Where the link sends people once expired or disabled, instead of the "not found" page.
+    fallback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     health: Mapped[str] = mapped_column(String(16), default="unchecked")
     health_detail: Mapped[str] = mapped_column(String(300), default="")
     health_checked_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -240,9 +240,10 @@ def rollup_rows(
     ]
 
 
-def short_url(settings: Settings, slug: str) -> str:
-    """The address people share for a link (the same as the API's short_url)."""
-    return rules.short_url(settings.base_url, settings.link_prefix, settings.link_domain, slug)
+def short_url(settings: Settings, site: str, slug: str) -> str:
+    """The address people share for a link (the same as the API's short_url); `site` is the
+    base URL from evergreen.siteurl."""
+    return rules.short_url(site, settings.link_prefix, settings.link_domain, slug)
 
 
 def include_answered(runtime: Any) -> None:

@@ -17,6 +17,7 @@ from evergreen.money import show_amount
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
+from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep
 from evergreen.web.errors import field_error
 from evergreen.web.gate import body_limit
@@ -46,28 +47,35 @@ class NetworkIn(BaseModel):
     report_mapping: dict[str, str] | None = None
 
 
-def _out(row: Network) -> dict[str, Any]:
+def _postback_url(request: Request, network_id: int, secret: str) -> str:
+    """Absolute, so it can be pasted into the network's dashboard as it is."""
+    return f"{site_url(request)}/api/v1/networks/{network_id}/postback?secret={secret}"
+
+
+def _out(request: Request, row: Network) -> dict[str, Any]:
     return {
         "id": row.id, "name": row.name, "kind": row.kind,
-        "postback_url": f"/api/v1/networks/{row.id}/postback?secret=<secret>",
+        "postback_url": _postback_url(request, row.id, "<secret>"),
         "postback_mapping": row.postback_mapping, "status_values": row.status_values,
         "report_mapping": row.report_mapping,
     }  # fmt: skip
 
 
 @router.get("", operation_id="list_networks")
-def list_networks(session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
+def list_networks(request: Request, session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
     """Every network (secrets are never shown again)."""
-    return [_out(row) for row in queries.list_networks(session)]
+    return [_out(request, row) for row in queries.list_networks(session)]
 
 
 @router.post("", status_code=201, operation_id="create_network")
-def create_network(body: NetworkIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+def create_network(
+    request: Request, body: NetworkIn, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
     """Owner only: add a network; the response carries its postback secret, shown once."""
     row, secret = service.create_network(session, **body.model_dump())
-    out = _out(row)
+    out = _out(request, row)
     out["postback_secret"] = secret
-    out["postback_url"] = f"/api/v1/networks/{row.id}/postback?secret={secret}"
+    out["postback_url"] = _postback_url(request, row.id, secret)
     return out
 
 
@@ -95,31 +103,38 @@ class PostbackMappingIn(BaseModel):
 
 @router.put("/{network_id}/postback-mapping", operation_id="save_network_postback_mapping")
 def save_postback_mapping(
-    user: ApiOwner, network: NetworkDep, body: PostbackMappingIn, session: SessionDep
+    request: Request,
+    user: ApiOwner,
+    network: NetworkDep,
+    body: PostbackMappingIn,
+    session: SessionDep,
 ) -> dict[str, Any]:
     """Owner only: replace how this network's postbacks are read (both parts checked first)."""
     saved = service.save_postback_mapping(
         session, network, body.postback_mapping, body.status_values
     )
-    return _out(saved)
+    return _out(request, saved)
 
 
 @router.post("/{network_id}/secret", operation_id="renew_network_postback_secret")
-def new_postback_secret(user: ApiOwner, network: NetworkDep, session: SessionDep) -> dict[str, Any]:
+def new_postback_secret(
+    request: Request, user: ApiOwner, network: NetworkDep, session: SessionDep
+) -> dict[str, Any]:
     """Owner only: replace the postback secret; the new URL is shown this once."""
     secret = service.new_postback_secret(session, network)
-    return {
-        **_out(network),
-        "postback_url": f"/api/v1/networks/{network.id}/postback?secret={secret}",
-    }
+    return {**_out(request, network), "postback_url": _postback_url(request, network.id, secret)}
 
 
 @router.put("/{network_id}/report-mapping", operation_id="save_network_report_mapping")
 def save_report_mapping(
-    user: ApiOwner, network: NetworkDep, body: dict[str, str], session: SessionDep
+    request: Request,
+    user: ApiOwner,
+    network: NetworkDep,
+    body: dict[str, str],
+    session: SessionDep,
 ) -> dict[str, Any]:
     """Owner only: replace the CSV column names of this network's reports."""
-    return _out(service.save_report_mapping(session, network, body))
+    return _out(request, service.save_report_mapping(session, network, body))
 
 
 async def _report_text(request: Request, _network: NetworkDep) -> str:

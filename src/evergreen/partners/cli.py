@@ -1,4 +1,4 @@
-"""`evergreen partners …`: payouts, statements, approvals."""
+"""`evergreen partners …`: payouts, statements, approvals, invitations."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evergreen.config import get_settings
+from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import err, migrated_database
 from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
+from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
 
@@ -82,8 +83,9 @@ def add_partner(
         db.dispose()
     typer.echo(f"Partner {number} added ({status}).")
     settings = get_settings()
+    site = cli_site_url(settings)
     for slug in slugs:
-        typer.echo(f"Referral link: {link_queries.short_url(settings, slug)}")
+        typer.echo(f"Referral link: {link_queries.short_url(settings, site.url, slug)}")
     if not landing:
         typer.echo("No referral link: set the program's landing page at /partners/settings first.")
 
@@ -168,3 +170,28 @@ def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
     finally:
         db.dispose()
     typer.echo(f"Payout {payout_id} marked paid.")
+
+
+@app.command("invite")
+def invite(
+    partner_id: Annotated[int, typer.Argument(help="The partner's ID (partners list).")],
+) -> None:
+    """Print a link (usable once, for 7 days) where the partner sets their portal password."""
+    settings = get_settings()
+    site = cli_site_url(settings)
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            partner = service.get_partner(session, service.default_program(session), partner_id)
+            link = service.issue_invite(session, resolve_secret_key(settings), site.url, partner)
+    finally:
+        db.dispose()
+    url, expires_at = link.url, link.expires_at
+    typer.echo(url)
+    hint = "" if settings.base_url else "; set EVERGREEN_BASE_URL to use your public address"
+    err.print(
+        f"Works once, until {expires_at:%Y-%m-%d %H:%M} UTC. "
+        f"Links use {site.url} ({site.source}{hint}).",
+        highlight=False,
+        soft_wrap=True,
+    )

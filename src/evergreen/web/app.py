@@ -17,10 +17,12 @@ from evergreen.areas import AppParts, FrontDoor, all_areas
 from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.web import pages
+from evergreen.web.apidocs import install_api_docs
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.gate import RequestGate
 from evergreen.web.jsonbody import refuse_lone_surrogates
 from evergreen.web.openapi import describe_errors
+from evergreen.web.origin import RequestOrigin
 from evergreen.web.templates import build_templates
 
 __all__ = ["create_app"]
@@ -122,7 +124,7 @@ def create_app(
         version=__version__,
         summary="Passive and residual income, tracked and valued.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # install_api_docs: Swagger UI from local files
         redoc_url=None,
         lifespan=lifespan,
         dependencies=[Depends(refuse_lone_surrogates)],
@@ -137,10 +139,13 @@ def create_app(
     # Innermost: the route is known when the body is first read; no body before the caller.
     app.add_middleware(RequestGate)
     app.add_middleware(SecurityHeaders)
-    # Outermost: every page sees the client and scheme behind a trusted reverse proxy.
+    # Outermost: the address each request reached (absolute URLs), then the client and scheme
+    # behind a trusted reverse proxy for every page.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    app.add_middleware(RequestOrigin, trusted_proxies=settings.trusted_proxies)
     app.front_doors = tuple(door for _runtime, door in runtimes.values() if door is not None)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
+    install_api_docs(app, "/api/openapi.json")
     app.include_router(pages.public)
     app.include_router(_page_router())
     app.include_router(_api_router())

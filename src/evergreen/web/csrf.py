@@ -17,6 +17,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from evergreen.accounts.rules import SESSION_COOKIE
+from evergreen.siteurl import site_url
 from evergreen.web.errors import CsrfFailed
 
 __all__ = [
@@ -70,8 +71,7 @@ async def verify_csrf(request: Request) -> None:
     """Refuse a state-changing form post whose token does not match its cookie and session."""
     if request.method in _SAFE_METHODS:
         return
-    settings = request.app.state.settings
-    if not _same_origin(request, settings.base_url):
+    if not _same_origin(request, site_url(request)):
         raise CsrfFailed("The form was posted from another site.")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     form = await request.form()

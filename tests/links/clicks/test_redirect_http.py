@@ -101,7 +101,7 @@ def test_unknown_disabled_and_expired_links_are_404(client: TestClient, db: Data
     for path in ("/go/nope", "/go/off", "/go/old"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 404, path
-        assert "does not exist" in response.text
+        assert "This link is not available" in response.text
 
 
 @pytest.mark.parametrize(

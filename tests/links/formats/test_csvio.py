@@ -27,7 +27,7 @@ DOC = Path(__file__).resolve().parents[3] / "docs" / "links-import.md"
 HEADER = (
     "slug,destination,title,kind,channel,campaign,tags,utm_source,utm_medium,utm_campaign,"
     "utm_term,utm_content,redirect_status,forward_query,forward_tracking,append_click_id,"
-    "click_id_param,set_cookie,expires_at,disabled"
+    "click_id_param,set_cookie,expires_at,disabled,fallback_url"
 )
 
 
@@ -70,6 +70,7 @@ def test_an_export_reads_back_as_the_same_links() -> None:
             redirect_status=307,
             expires_at=datetime(2027, 1, 31, 23, 59, tzinfo=UTC),
             disabled=True,
+            fallback_url="https://shop.example/all",
         ),
         LinkDraft(destination="https://my.example/", slug="plain", title="-5% @home +more"),
     ]

@@ -16,6 +16,7 @@ from starlette.types import Scope, Send
 from evergreen.accounts.service import SESSION_COOKIE, team_session
 from evergreen.addresses import TrustedProxies
 from evergreen.links.clicks.ingest import agent_of
+from evergreen.links.clicks.missing import NOT_FOUND_PAGE
 from evergreen.links.clicks.runtime import CachedLink, LinkRuntime, country_of
 from evergreen.links.rules import (
     TRACKING_PARAMS,
@@ -38,10 +39,10 @@ _NO_STORE = (b"cache-control", b"private, no-store, no-cache, max-age=0")
 _NO_INDEX = (b"x-robots-tag", b"noindex")
 _EMPTY = (b"content-length", b"0")
 _HTML = (b"content-type", b"text/html; charset=utf-8")
-_NOT_FOUND = (
-    b"<!doctype html><title>Link not found</title>"
-    b"<p>This link does not exist or is no longer active.</p>"
-)
+_NOT_FOUND_HEADERS = [
+    _HTML, _NO_STORE, _NO_INDEX, (b"content-length", str(len(NOT_FOUND_PAGE)).encode()),
+    (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+]  # fmt: skip
 _PURPOSE_HEADERS = (b"sec-purpose", b"purpose", b"x-purpose", b"x-moz")
 
 
@@ -128,6 +129,8 @@ class LinkRedirects:
         self.secure = settings.secure_cookies
         self.proxies = TrustedProxies(settings.trusted_proxies)
         self.internal_ips = bool(runtime.internal_ips)
+        fallback = settings.link_fallback_url
+        self.fallback = _location(fallback) if fallback else None
 
     def _team_browser(self, cookie: bytes, now: float) -> bool:
         """Whether the Cookie header holds a valid owner's or staff member's session cookie
@@ -181,17 +184,25 @@ class LinkRedirects:
             return 405, [(b"allow", b"GET, HEAD"), _NO_STORE, _EMPTY], b""
         if link is None:  # a cached link's slug is valid by construction; check the others
             if looked_up or not _SLUG.match(slug):
-                return 404, [_HTML, _NO_STORE], _NOT_FOUND
+                return self._unavailable(None)
             return None
         now = time.time()
         if link.disabled or (
             link.expires_at and is_expired(link.expires_at, datetime.fromtimestamp(now, UTC))
         ):
-            return 404, [_HTML, _NO_STORE], _NOT_FOUND
+            return self._unavailable(link.fallback_url)
         raw_query: bytes = scope["query_string"]
         if len(raw_query) > _MAX_QUERY:
             return 400, [_HTML, _NO_STORE], b"The query string is too long."
         return self._redirect(scope, link, method, now, raw_query)
+
+    def _unavailable(self, fallback_url: str | None) -> _Response:
+        """No such link, or no longer active: its fallback, else the global one, else the page.
+        Not a click: nothing is recorded."""
+        location = _location(fallback_url) if fallback_url else self.fallback
+        if location is None:
+            return 404, _NOT_FOUND_HEADERS, NOT_FOUND_PAGE
+        return 302, [(b"location", location), _NO_STORE, _NO_INDEX, _EMPTY], b""
 
     def _redirect(
         self, scope: Scope, link: CachedLink, method: str, now: float, raw_query: bytes

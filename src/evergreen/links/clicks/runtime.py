@@ -47,6 +47,7 @@ class CachedLink:
     redirect_status: int
     expires_at: datetime | None
     disabled: bool
+    fallback_url: str | None
     # (target, raw query) → what the redirect derives from them; see redirect.Built. Dropped
     # with the link whenever the link changes.
     built: dict[tuple[str, bytes], Any] = field(default_factory=dict, compare=False, repr=False)
@@ -68,6 +69,7 @@ class CachedLink:
             redirect_status=link.redirect_status,
             expires_at=link.expires_at,
             disabled=link.disabled,
+            fallback_url=link.fallback_url,
         )
 
 

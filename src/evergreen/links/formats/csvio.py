@@ -32,7 +32,7 @@ _FLAGS = ("forward_query", "forward_tracking", "append_click_id", "set_cookie", 
 LINK_COLUMNS = (
     "slug", "destination", "title", "kind", "channel", "campaign", "tags", *UTM_PARAMS,
     "redirect_status", "forward_query", "forward_tracking", "append_click_id", "click_id_param",
-    "set_cookie", "expires_at", "disabled",
+    "set_cookie", "expires_at", "disabled", "fallback_url",
 )  # fmt: skip
 CLICK_COLUMNS = (
     "at", "slug", "click_id", "class", "reason", "unique", "country", "device", "os", "browser",
@@ -104,7 +104,7 @@ def export_links(links: Iterable[Link], out: TextIO) -> int:
             "|".join(link.tags or []), *(utm.get(name, "") for name in UTM_PARAMS),
             str(link.redirect_status), _flag(link.forward_query), _flag(link.forward_tracking),
             _flag(link.append_click_id), link.click_id_param, _flag(link.set_cookie),
-            _iso(link.expires_at), _flag(link.disabled),
+            _iso(link.expires_at), _flag(link.disabled), link.fallback_url or "",
         ]  # fmt: skip
         writer.writerow(row)
         count += 1
@@ -215,6 +215,7 @@ def _draft(cells: dict[str, list[str]]) -> LinkDraft:
         redirect_status=_redirect(one("redirect_status")),
         click_id_param=one("click_id_param") or "evg_id",
         expires_at=_when(one("expires_at")),
+        fallback_url=one("fallback_url") or None,
     )
     for name in _FLAGS:
         setattr(draft, name, _bool(name, one(name), getattr(draft, name)))

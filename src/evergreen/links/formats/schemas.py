@@ -39,6 +39,11 @@ class LinkIn(BaseModel):
     redirect_status: Literal[301, 302, 307] = 302
     expires_at: AwareDatetime | None = None
     disabled: bool = False
+    fallback_url: str | None = Field(
+        None,
+        description="Where the link sends people once expired or disabled (instead of a "
+        "'not found' page); EVERGREEN_LINK_FALLBACK_URL when unset.",
+    )
 
     def draft(self) -> LinkDraft:
         """The service's input."""
@@ -58,8 +63,10 @@ class LinkOut(LinkIn):
     warnings: list[str] = Field(default_factory=list)
 
 
-def link_out(link: Link, settings: Settings, warnings: list[str] | None = None) -> LinkOut:
-    """Project a row, with the short URL people share."""
+def link_out(
+    link: Link, settings: Settings, site: str, warnings: list[str] | None = None
+) -> LinkOut:
+    """Project a row, with the short URL people share (`site`: the base URL, evergreen.siteurl)."""
     fields: dict[str, Any] = {
         name: getattr(link, name) for name in LinkIn.model_fields if name not in ("slug",)
     }
@@ -67,9 +74,7 @@ def link_out(link: Link, settings: Settings, warnings: list[str] | None = None) 
         **fields,
         id=link.id,
         slug=link.slug,
-        short_url=short_url(
-            settings.base_url, settings.link_prefix, settings.link_domain, link.slug
-        ),
+        short_url=short_url(site, settings.link_prefix, settings.link_domain, link.slug),
         health=link.health,
         health_detail=link.health_detail,
         created_at=link.created_at,

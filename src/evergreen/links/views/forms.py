@@ -41,6 +41,7 @@ class LinkForm(BaseModel):
     redirect_status: str = "302"
     expires_at: str = ""
     disabled: bool = False
+    fallback_url: str = ""
     target_ios: str = ""
     target_android: str = ""
     target_mobile: str = ""
@@ -127,6 +128,7 @@ def draft_of_form(form: LinkForm) -> LinkDraft:
         redirect_status=status,
         expires_at=_expiry(form.expires_at),
         disabled=form.disabled,
+        fallback_url=form.fallback_url,
     )
 
 
@@ -154,6 +156,7 @@ def form_of_link(link: Link) -> LinkForm:
         if link.expires_at
         else "",
         "disabled": link.disabled,
+        "fallback_url": link.fallback_url or "",
         "countries": "\n".join(f"{code} {url}" for code, url in countries.items()),
     }
     values.update({name: utm.get(name, "") for name in UTM_PARAMS})

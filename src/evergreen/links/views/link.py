@@ -24,6 +24,7 @@ from evergreen.links.views.forms import (
     link_warnings,
 )
 from evergreen.links.views.queries import suspect_agents
+from evergreen.siteurl import site_url
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, SessionDep
@@ -62,7 +63,7 @@ _STATUS_NOTES = {
 def short_url(request: Request, slug: str) -> str:
     """The address people share (the same as the API's short_url)."""
     settings = request.app.state.settings
-    return rules.short_url(settings.base_url, settings.link_prefix, settings.link_domain, slug)
+    return rules.short_url(site_url(request), settings.link_prefix, settings.link_domain, slug)
 
 
 def stats_context(stats: LinkStats, days: int) -> dict[str, Any]:
@@ -92,6 +93,7 @@ def _form_page(
         "device_keys": Targets.DEVICE_KEYS,
         "utm_params": UTM_PARAMS,
         "link_base": short_url(request, ""),
+        "global_fallback": request.app.state.settings.link_fallback_url,
     }
     return render(request, "links/form.html", context, status_code=400 if error else 200)
 

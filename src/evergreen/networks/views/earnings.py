@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from evergreen.networks import queries, service
+from evergreen.siteurl import site_url
 from evergreen.web.charts import BarChart, bar_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep
@@ -91,7 +92,7 @@ def add_network(
         )
     )
     network, secret = service.create_network(session, name, kind=kind)
-    base = request.app.state.settings.base_url
+    base = site_url(request)
     context = _context(session, "link")
     context["created"] = {
         "id": network.id,

@@ -21,6 +21,7 @@ from evergreen.networks.rules import (
     EarningStatus,
     NetworkRuleError,
 )
+from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
@@ -97,7 +98,7 @@ def _word_boxes(status_values: Mapping[str, str]) -> dict[str, str]:
 
 
 def _postback_url(request: Request, network: Network, secret: str) -> str:
-    base = str(request.app.state.settings.base_url).rstrip("/")
+    base = site_url(request)
     return f"{base}/api/v1/networks/{network.id}/postback?secret={quote(secret, safe='')}"
 
 

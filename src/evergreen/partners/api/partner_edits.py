@@ -3,14 +3,15 @@ link, removing a coupon. Sales already attributed stay with the partner."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from evergreen.partners import service
 from evergreen.partners.api.program import PartnerDep
 from evergreen.partners.api.schemas import PartnerDetailOut
 from evergreen.partners.rules import ProfileEdit
-from evergreen.web.deps import ApiStaff, SessionDep, SettingsDep
+from evergreen.siteurl import site_url
+from evergreen.web.deps import ApiStaff, DbId, SessionDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -29,19 +30,21 @@ class PartnerPatch(BaseModel):
 
 @router.get("/{partner_id}", operation_id="get_partner")
 def get_partner(
-    partner_id: int,
+    request: Request,
+    partner_id: DbId,
     session: SessionDep,
     settings: SettingsDep,
     user: ApiStaff,
     partner: PartnerDep,
 ) -> PartnerDetailOut:
     """One partner with payout details, links and coupons."""
-    return PartnerDetailOut.of(session, settings, partner)
+    return PartnerDetailOut.of(session, settings, site_url(request), partner)
 
 
 @router.patch("/{partner_id}", operation_id="update_partner")
 def update_partner(
-    partner_id: int,
+    request: Request,
+    partner_id: DbId,
     body: PartnerPatch,
     session: SessionDep,
     settings: SettingsDep,
@@ -50,12 +53,12 @@ def update_partner(
 ) -> PartnerDetailOut:
     """Change a partner's name, email, group or payout details (409: the email is a sign-in)."""
     service.update_partner(session, partner, ProfileEdit(**body.model_dump(exclude_unset=True)))
-    return PartnerDetailOut.of(session, settings, partner)
+    return PartnerDetailOut.of(session, settings, site_url(request), partner)
 
 
 @router.delete("/{partner_id}/links/{slug}", status_code=204, operation_id="unassign_partner_link")
 def unassign_partner_link(
-    partner_id: int, slug: str, session: SessionDep, user: ApiStaff, partner: PartnerDep
+    partner_id: DbId, slug: str, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> Response:
     """Take a link away from the partner; the link, its clicks and past sales stay."""
     service.unassign_link(session, partner, slug)
@@ -66,7 +69,7 @@ def unassign_partner_link(
     "/{partner_id}/coupons/{code}", status_code=204, operation_id="remove_partner_coupon"
 )
 def remove_partner_coupon(
-    partner_id: int, code: str, session: SessionDep, user: ApiStaff, partner: PartnerDep
+    partner_id: DbId, code: str, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> Response:
     """Remove a partner's coupon code; sales already made with it stay theirs."""
     service.remove_coupon(session, partner, code)

@@ -18,6 +18,7 @@ from evergreen.partners.api.schemas import PartnerDetailOut
 from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
+from evergreen.siteurl import site_url
 from evergreen.web.deps import (
     MAX_DB_INT,
     ApiOwner,
@@ -88,12 +89,17 @@ def list_partners(session: SessionDep, user: ApiStaff, program: ProgramDep) -> l
 
 @router.post("", status_code=201, operation_id="create_partner")
 def create_partner(
-    body: PartnerIn, session: SessionDep, settings: SettingsDep, user: ApiStaff, program: ProgramDep
+    request: Request,
+    body: PartnerIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ApiStaff,
+    program: ProgramDep,
 ) -> PartnerDetailOut:
     """Invite a partner (pending until approved, unless created active), with a referral link
     to the program's landing page when one is set."""
     row = service.create_partner(session, program, **body.model_dump())
-    return PartnerDetailOut.of(session, settings, row)
+    return PartnerDetailOut.of(session, settings, site_url(request), row)
 
 
 class StatusIn(BaseModel):
@@ -432,7 +438,6 @@ def invite_partner(
     partner_id: DbId,
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     user: ApiOwner,
     partner: PartnerDep,
 ) -> dict[str, Any]:
@@ -442,7 +447,7 @@ def invite_partner(
     one: a password-reset link (24 hours), `kind` says which.
     """
     link = service.issue_invite(
-        session, request.app.state.secret, settings.base_url, partner, actor=user.email
+        session, request.app.state.secret, site_url(request), partner, actor=user.email
     )
     return {
         "partner_id": partner.id, "kind": link.kind, "url": link.url, "expires_at": link.expires_at

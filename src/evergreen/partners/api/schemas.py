@@ -36,12 +36,12 @@ class PartnerDetailOut(BaseModel):
     coupons: list[str]
 
     @classmethod
-    def of(cls, session: Session, settings: Settings, row: Partner) -> PartnerDetailOut:
+    def of(cls, session: Session, settings: Settings, site: str, row: Partner) -> PartnerDetailOut:
         """Project the partner with what they own."""
         links = [
             PartnerLinkOut(
                 slug=link.slug,
-                short_url=link_queries.short_url(settings, link.slug),
+                short_url=link_queries.short_url(settings, site, link.slug),
                 destination=link.destination,
             )
             for link in link_queries.links_by_ids(session, _link_ids(session, row))

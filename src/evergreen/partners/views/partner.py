@@ -24,8 +24,9 @@ from evergreen.partners.queries import (
 )
 from evergreen.partners.rules import PAYOUT_METHODS, Action, allowed_actions
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
+from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
@@ -196,7 +197,6 @@ def add_coupon(
 def invite_partner(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     user: OwnerUser,
     partner: PartnerDep,
     _csrf: CsrfProtected,
@@ -220,7 +220,7 @@ def invite_partner(
         lambda error: _detail_page(request, session, partner, error=error, refused="No link made:")
     )
     link = service.issue_invite(
-        session, request.app.state.secret, settings.base_url, partner, actor=user.email
+        session, request.app.state.secret, site_url(request), partner, actor=user.email
     )
     return _detail_page(request, session, partner, invite=link)
 

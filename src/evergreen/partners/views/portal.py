@@ -23,6 +23,7 @@ from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
 from evergreen.partners.models import Partner
+from evergreen.siteurl import site_url
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import PageNumber, PartnerUser, SessionDep
@@ -102,7 +103,9 @@ def _links_page(
         "nav": "links",
         "links": links,
         "short_urls": {
-            link.id: link_queries.short_url(request.app.state.settings, link.slug)
+            link.id: link_queries.short_url(
+                request.app.state.settings, site_url(request), link.slug
+            )
             for link, _c in links
         },
         "coupons": queries.coupons_of(session, partner.id),
@@ -144,7 +147,7 @@ def sub_id_link(
         error = "The sub-ID must be 1 to 64 letters, digits, '-' or '_' (for example youtube)."
         return _links_page(request, session, partner, {"error": error, "chosen": link.slug}, 400)
     url = (
-        link_queries.short_url(request.app.state.settings, link.slug)
+        link_queries.short_url(request.app.state.settings, site_url(request), link.slug)
         + "?"
         + urlencode({"sub1": value})
     )
