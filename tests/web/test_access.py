@@ -45,8 +45,9 @@ def _routes(app: Any) -> list[tuple[str, str, Access]]:
             if declared is None:
                 undeclared.append(f"{sorted(context.methods)} {context.path}")
                 continue
+            path = re.sub(r"\{(\w+):\w+\}", r"{\1}", context.path)  # {id:int} reads as {id}
             for method in sorted(context.methods - {"HEAD"}):
-                found.append((method, context.path, declared.access))
+                found.append((method, path, declared.access))
         elif isinstance(route, Mount):
             found.append(("GET", "/static/evergreen.css", Access.PUBLIC))
         else:  # the OpenAPI document and its pages
@@ -162,66 +163,66 @@ SAME_ACTION = [
     (("GET", "/partners/earnings"), ("GET", "/api/v1/networks/earnings")),
     (("POST", "/partners/earnings/networks"), ("POST", "/api/v1/networks")),
     (
-        ("POST", "/partners/earnings/networks/{network_id:int}/postback-mapping"),
+        ("POST", "/partners/earnings/networks/{network_id}/postback-mapping"),
         ("PUT", "/api/v1/networks/{network_id}/postback-mapping"),
     ),
     (
-        ("POST", "/partners/earnings/networks/{network_id:int}/report-mapping"),
+        ("POST", "/partners/earnings/networks/{network_id}/report-mapping"),
         ("PUT", "/api/v1/networks/{network_id}/report-mapping"),
     ),
     (
-        ("POST", "/partners/earnings/networks/{network_id:int}/reports"),
+        ("POST", "/partners/earnings/networks/{network_id}/reports"),
         ("POST", "/api/v1/networks/{network_id}/reports"),
     ),
     (
-        ("POST", "/partners/earnings/networks/{network_id:int}/links"),
+        ("POST", "/partners/earnings/networks/{network_id}/links"),
         ("POST", "/api/v1/networks/{network_id}/links"),
     ),
     (
-        ("POST", "/partners/earnings/networks/{network_id:int}/secret"),
+        ("POST", "/partners/earnings/networks/{network_id}/secret"),
         ("POST", "/api/v1/networks/{network_id}/secret"),
     ),
     (("GET", "/partners/webhooks"), ("GET", "/api/v1/partners/webhooks")),
     (("POST", "/partners/webhooks"), ("POST", "/api/v1/partners/webhooks")),
     (
-        ("POST", "/partners/webhooks/{endpoint_id:int}/disable"),
+        ("POST", "/partners/webhooks/{endpoint_id}/disable"),
         ("POST", "/api/v1/partners/webhooks/{endpoint_id}/disable"),
     ),
     (
-        ("POST", "/partners/webhooks/{endpoint_id:int}/delete"),
+        ("POST", "/partners/webhooks/{endpoint_id}/delete"),
         ("DELETE", "/api/v1/partners/webhooks/{endpoint_id}"),
     ),
     (("GET", "/partners"), ("GET", "/api/v1/partners")),
     (("POST", "/partners"), ("POST", "/api/v1/partners")),
     (
-        ("POST", "/partners/{partner_id:int}/status"),
+        ("POST", "/partners/{partner_id}/status"),
         ("POST", "/api/v1/partners/{partner_id}/status"),
     ),
-    (("POST", "/partners/{partner_id:int}/links"), ("POST", "/api/v1/partners/{partner_id}/links")),
+    (("POST", "/partners/{partner_id}/links"), ("POST", "/api/v1/partners/{partner_id}/links")),
     (
-        ("POST", "/partners/{partner_id:int}/coupons"),
+        ("POST", "/partners/{partner_id}/coupons"),
         ("POST", "/api/v1/partners/{partner_id}/coupons"),
     ),
     (
-        ("POST", "/partners/{partner_id:int}/invite"),
+        ("POST", "/partners/{partner_id}/invite"),
         ("POST", "/api/v1/partners/{partner_id}/invite"),
     ),
     (
-        ("GET", "/partners/{partner_id:int}/statement.csv"),
+        ("GET", "/partners/{partner_id}/statement.csv"),
         ("GET", "/api/v1/partners/{partner_id}/statement.csv"),
     ),
     (
-        ("POST", "/partners/commissions/{commission_id:int}/{action}"),
+        ("POST", "/partners/commissions/{commission_id}/{action}"),
         ("POST", "/api/v1/partners/commissions/{commission_id}/{action}"),
     ),
     (("POST", "/partners/terms"), ("POST", "/api/v1/partners/terms")),
     (("POST", "/partners/payouts"), ("POST", "/api/v1/partners/payouts")),
     (
-        ("POST", "/partners/payouts/{payout_id:int}/paid"),
+        ("POST", "/partners/payouts/{payout_id}/paid"),
         ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),
     ),
     (
-        ("GET", "/partners/payouts/{payout_id:int}/export.csv"),
+        ("GET", "/partners/payouts/{payout_id}/export.csv"),
         ("GET", "/api/v1/partners/payouts/{payout_id}/export.csv"),
     ),
 ]

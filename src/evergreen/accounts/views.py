@@ -7,14 +7,14 @@ import hmac
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.errors import InvalidCredentials, SignInLocked
 from evergreen.accounts.models import User
-from evergreen.accounts.rules import Role
+from evergreen.accounts.rules import Role, session_token
 from evergreen.errors import InputError
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected, new_csrf_cookie, set_csrf_cookie
@@ -27,8 +27,8 @@ from evergreen.web.deps import (
     Public,
     SessionDep,
     SettingsDep,
+    SignedInUser,
 )
-from evergreen.web.errors import LoginRequired
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
@@ -48,15 +48,6 @@ def safe_next(target: str) -> str:
     if not target.startswith("/") or target.startswith(("//", "/\\")):
         return "/"
     return target
-
-
-def _signed_in_user(user: OptionalUser) -> User:
-    if user is None:
-        raise LoginRequired
-    return user
-
-
-SignedInUser = Annotated[User, Depends(_signed_in_user)]
 
 
 def _client(request: Request) -> str:
@@ -332,7 +323,7 @@ def change_password(
         current_password,
         password,
         password_again,
-        keep_session=request.cookies.get(SESSION_COOKIE, ""),
+        keep_session=session_token(request.cookies.get(SESSION_COOKIE, "")),
         policy=accounts.ThrottlePolicy(
             max_failures=settings.login_max_failures,
             window=timedelta(minutes=settings.login_lock_minutes),
@@ -346,7 +337,7 @@ def _reset_page(request: Request, token: str, status: int = 200, **extra: Any) -
     return render(request, "accounts/reset.html", context, status_code=status)
 
 
-@router.get("/account/reset")
+@router.get("/account/reset", dependencies=[Public])
 def reset_page(
     request: Request, session: SessionDep, form: FormPageDep, token: str = "", done: str = ""
 ) -> Response:
@@ -358,7 +349,7 @@ def reset_page(
     return _reset_page(request, token, email=reset.user.email)
 
 
-@router.post("/account/reset")
+@router.post("/account/reset", dependencies=[Public])
 def reset_password(
     request: Request,
     session: SessionDep,

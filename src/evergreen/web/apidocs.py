@@ -14,6 +14,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from evergreen.web.deps import Public
+
 __all__ = ["ASSETS_URL", "DOCS_URL", "install_api_docs"]
 
 DOCS_URL = "/api/docs"
@@ -31,7 +33,7 @@ def install_api_docs(app: FastAPI, openapi_url: str) -> None:
     """Add the documentation page and its assets to the app."""
     app.mount(ASSETS_URL, StaticFiles(directory=_ASSETS), name="api-docs-assets")
 
-    @app.get(DOCS_URL, include_in_schema=False)
+    @app.get(DOCS_URL, include_in_schema=False, dependencies=[Public])
     def api_docs() -> HTMLResponse:
         """Swagger UI over the OpenAPI document, every file from this server."""
         return get_swagger_ui_html(

@@ -42,6 +42,7 @@ __all__ = [
     "Public",
     "SessionDep",
     "SettingsDep",
+    "SignedInUser",
     "Viewer",
     "declared_access",
 ]
@@ -217,6 +218,7 @@ class _PublicAccess(Declared):
 Public: Any = Depends(_PublicAccess(Access.PUBLIC))
 OptionalUser = Annotated[User | None, Depends(_PageAccess(Access.PUBLIC))]
 PartnerUser = Annotated[User, Depends(_PageAccess(Access.PARTNER))]
+SignedInUser = Annotated[User, Depends(_PageAccess(Access.SIGNED_IN))]
 DashboardUser = Annotated[User, Depends(_PageAccess(Access.STAFF))]
 OwnerUser = Annotated[User, Depends(_PageAccess(Access.OWNER))]
 ApiUser = Annotated[User, Depends(_ApiAccess(Access.SIGNED_IN))]

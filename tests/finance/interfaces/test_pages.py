@@ -98,7 +98,7 @@ def test_residual_income_page_shows_the_textbook_value_and_the_apis_digits(
     api = _api(client, GROUPS[0].calculators[0], body, staff).json()
     cells = _cells(posted.text)
     assert cells[0] == f"{api['value']:,.2f}" == "11.15"
-    assert [f"{ri:,.2f}" for ri in api["residual_income"]] == ["1.40", "1.80", "3.17"]
+    assert [f"{ri:,.2f}" for ri in api["residual_income"]] == ["1.40", "1.80", "3.18"]
     for ri, pv in zip(api["residual_income"], api["pv_residual_income"], strict=True):
         assert f"{ri:,.2f}" in cells
         assert f"{pv:,.2f}" in cells

@@ -28,7 +28,7 @@ class PartnerPatch(BaseModel):
     payout_email: str | None = Field(None, max_length=254)
 
 
-@router.get("/{partner_id}", operation_id="get_partner")
+@router.get("/{partner_id:int}", operation_id="get_partner")
 def get_partner(
     request: Request,
     partner_id: DbId,
@@ -41,7 +41,7 @@ def get_partner(
     return PartnerDetailOut.of(session, settings, site_url(request), partner)
 
 
-@router.patch("/{partner_id}", operation_id="update_partner")
+@router.patch("/{partner_id:int}", operation_id="update_partner")
 def update_partner(
     request: Request,
     partner_id: DbId,
@@ -56,7 +56,9 @@ def update_partner(
     return PartnerDetailOut.of(session, settings, site_url(request), partner)
 
 
-@router.delete("/{partner_id}/links/{slug}", status_code=204, operation_id="unassign_partner_link")
+@router.delete(
+    "/{partner_id:int}/links/{slug}", status_code=204, operation_id="unassign_partner_link"
+)
 def unassign_partner_link(
     partner_id: DbId, slug: str, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> Response:
@@ -66,7 +68,7 @@ def unassign_partner_link(
 
 
 @router.delete(
-    "/{partner_id}/coupons/{code}", status_code=204, operation_id="remove_partner_coupon"
+    "/{partner_id:int}/coupons/{code}", status_code=204, operation_id="remove_partner_coupon"
 )
 def remove_partner_coupon(
     partner_id: DbId, code: str, session: SessionDep, user: ApiStaff, partner: PartnerDep

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
-from evergreen.web.deps import ApiOwner, SessionDep
+from evergreen.web.deps import ApiOwner, DbId, SessionDep
 
 __all__ = ["router"]
 
@@ -58,7 +58,7 @@ class PayoutOut(BaseModel):
 
 @router.get("/payouts/{payout_id}", operation_id="get_payout")
 def get_payout(
-    payout_id: int, session: SessionDep, user: ApiOwner, program: ProgramDep
+    payout_id: DbId, session: SessionDep, user: ApiOwner, program: ProgramDep
 ) -> PayoutOut:
     """Owner only: one payout with who is paid how much, how, and for which commissions."""
     detail = service.payout_detail(session, program, payout_id)
@@ -90,7 +90,7 @@ def get_payout(
     responses={200: {"content": {"text/csv": {}}, "description": "The payout's commissions"}},
 )
 def export_payout_commissions(
-    payout_id: int, session: SessionDep, user: ApiOwner, program: ProgramDep
+    payout_id: DbId, session: SessionDep, user: ApiOwner, program: ProgramDep
 ) -> Response:
     """Owner only: the payout's commissions as CSV, each with its payment reference."""
     out = io.StringIO()

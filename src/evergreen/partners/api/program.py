@@ -108,7 +108,7 @@ class StatusIn(BaseModel):
     status: Literal["pending", "active", "suspended"]
 
 
-@router.post("/{partner_id}/status", operation_id="set_partner_status")
+@router.post("/{partner_id:int}/status", operation_id="set_partner_status")
 def set_partner_status(
     partner_id: DbId, body: StatusIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> PartnerOut:
@@ -128,7 +128,7 @@ class CodeIn(BaseModel):
     code: str = Field(min_length=1, max_length=50)
 
 
-@router.post("/{partner_id}/links", status_code=201, operation_id="assign_partner_link")
+@router.post("/{partner_id:int}/links", status_code=201, operation_id="assign_partner_link")
 def assign_partner_link(
     partner_id: DbId, body: SlugIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def assign_partner_link(
     return {"partner_id": row.partner_id, "link_id": row.link_id, "slug": body.slug.lower()}
 
 
-@router.post("/{partner_id}/coupons", status_code=201, operation_id="add_partner_coupon")
+@router.post("/{partner_id:int}/coupons", status_code=201, operation_id="add_partner_coupon")
 def add_partner_coupon(
     partner_id: DbId, body: CodeIn, session: SessionDep, user: ApiStaff, partner: PartnerDep
 ) -> dict[str, Any]:
@@ -422,7 +422,7 @@ def export_payouts(
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/{partner_id}/statement.csv", operation_id="get_partner_statement")
+@router.get("/{partner_id:int}/statement.csv", operation_id="get_partner_statement")
 def get_partner_statement(
     partner_id: DbId, session: SessionDep, user: ApiStaff, program: ProgramDep, partner: PartnerDep
 ) -> Response:
@@ -433,7 +433,7 @@ def get_partner_statement(
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.post("/{partner_id}/invite", status_code=201, operation_id="invite_partner")
+@router.post("/{partner_id:int}/invite", status_code=201, operation_id="invite_partner")
 def invite_partner(
     partner_id: DbId,
     request: Request,

@@ -12,7 +12,7 @@ from evergreen.partners import service
 from evergreen.partners.service.payouts import FORMATS
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.partners.views.partner import page_helpers
-from evergreen.web.deps import OwnerUser, SessionDep
+from evergreen.web.deps import DbId, OwnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/partners", include_in_schema=False)
 
 @router.get("/payouts/{payout_id:int}")
 def payout_page(
-    request: Request, payout_id: int, session: SessionDep, user: OwnerUser, program: ProgramDep
+    request: Request, payout_id: DbId, session: SessionDep, user: OwnerUser, program: ProgramDep
 ) -> Response:
     """Everything in one payout: who is paid how much, how, and for which commissions."""
     detail = service.payout_detail(session, program, payout_id)
@@ -39,7 +39,7 @@ def payout_page(
 
 @router.get("/payouts/{payout_id:int}/commissions.csv")
 def payout_commissions_csv(
-    payout_id: int, session: SessionDep, user: OwnerUser, program: ProgramDep
+    payout_id: DbId, session: SessionDep, user: OwnerUser, program: ProgramDep
 ) -> Response:
     """The payout's commissions as CSV, each with its payment reference."""
     detail = service.payout_detail(session, program, payout_id)  # a wrong ID is still a 404

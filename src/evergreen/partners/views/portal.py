@@ -26,7 +26,7 @@ from evergreen.partners.models import Partner
 from evergreen.siteurl import site_url
 from evergreen.web.charts import day_chart
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import PageNumber, PartnerUser, SessionDep
+from evergreen.web.deps import DbId, PageNumber, PartnerUser, SessionDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.templates import render
 
@@ -195,7 +195,7 @@ def payouts_page(request: Request, session: SessionDep, partner: PortalPartner) 
 
 @router.get("/payouts/{payout_id:int}")
 def payout_page(
-    request: Request, payout_id: int, session: SessionDep, partner: PortalPartner
+    request: Request, payout_id: DbId, session: SessionDep, partner: PortalPartner
 ) -> Response:
     """The partner's own part of one payout: amount, method, reference and its commissions."""
     if partner is None:
