@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -9,17 +10,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
     "Database",
+    "DatabaseBusy",
     "Money",
     "UTCDateTime",
+    "is_busy",
     "lock_for_writing",
+    "serialize_on",
     "utcnow",
 ]
 
@@ -73,42 +79,139 @@ class Base(DeclarativeBase):
     }
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL for concurrent readers, foreign keys on, a wait instead of 'database is locked', and a
-    page cache big enough for the click indexes (SQLite's default is 2 MiB)."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-32768")
-    cursor.close()
+# How long one attempt waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
+# how many attempts BEGIN IMMEDIATE gets: past them the caller is told the database is busy.
+LOCK_TIMEOUT_S = 10.0
+BEGIN_ATTEMPTS = 3
+_READER = "evergreen_reader"  # execution option: this unit of work begins deferred on SQLite
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
+_POSTGRES_BUSY = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock timeout
 
 
-def make_engine(url: str) -> Engine:
-    """An engine configured for the dialect: pragmas on SQLite, pre-ping on PostgreSQL."""
+def _sqlite_pragmas(lock_timeout_s: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """WAL for concurrent readers, foreign keys on, a wait instead of 'database is locked',
+        and a page cache big enough for the click indexes (SQLite's default is 2 MiB).
+
+        pysqlite's own transaction handling is switched off: it begins a transaction only
+        before DML, deferred, so a unit of work that read first could not take the write lock
+        without failing at once. `_sqlite_begin` begins every transaction instead."""
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Writers begin IMMEDIATE (the write lock, waited for with the busy timeout in force, a
+    bounded number of times); readers begin deferred and never wait behind a writer."""
+    if connection.get_execution_options().get(_READER):
+        connection.exec_driver_sql("BEGIN")
+        return
+    for attempt in range(1, BEGIN_ATTEMPTS + 1):
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if attempt == BEGIN_ATTEMPTS or not is_busy(exc):
+                raise
+
+
+def _postgres_lock_timeout(lock_timeout_s: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """A row or advisory lock is waited for a bounded time, then reported as busy."""
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_timeout_s * 1000)}")
+        dbapi_connection.autocommit = autocommit
+
+    return on_connect
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "busy, try again shortly" rather than a fault: a lock
+    not obtained in time, a deadlock or serialization failure, no pooled connection free."""
+    if isinstance(exc, DatabaseBusy | PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY
+    return getattr(orig, "sqlstate", None) in _POSTGRES_BUSY
+
+
+class DatabaseBusy(Exception):
+    """A unit of work could not get its turn to write in time; the caller may retry."""
+
+    retry_after_s = 2
+
+    def __init__(self, message: str = "The database is busy; please try again shortly.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def make_engine(url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
+    """An engine configured for the dialect: pragmas and explicit BEGINs on SQLite, pre-ping
+    and a bounded lock wait on PostgreSQL."""
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": lock_timeout_s}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_s))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "connect", _postgres_lock_timeout(lock_timeout_s))
+    return engine
 
 
 class Database:
-    """One engine and its session factory; areas get sessions from here, never build engines."""
+    """One engine and its session factories; areas get sessions from here, never build engines.
 
-    def __init__(self, url: str) -> None:
+    A unit of work is a writer unless it says otherwise: on SQLite it begins IMMEDIATE, so
+    writers queue for the write lock instead of failing with "database is locked" half-way.
+    """
+
+    def __init__(self, url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.lock_timeout_s = lock_timeout_s
+        self.engine = make_engine(url, lock_timeout_s=lock_timeout_s)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.reader_sessions = sessionmaker(
+            self.engine.execution_options(**{_READER: True}), expire_on_commit=False
+        )
+
+    @property
+    def single_writer(self) -> bool:
+        """SQLite: one writer at a time for the whole file, whatever the process."""
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def write_wait_s(self) -> float:
+        """How long a writer may wait for its turn before it is told the database is busy."""
+        return self.lock_timeout_s * BEGIN_ATTEMPTS
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends cleanly, rolls back otherwise."""
-        with self.sessions() as session:
+    def session(self, *, writer: bool = True) -> Iterator[Session]:
+        """A unit of work: commits when the block ends cleanly, rolls back otherwise.
+
+        `writer=False` for work that mostly reads: on SQLite it begins deferred and never waits
+        for the write lock; a write it makes anyway fails at once (busy) if another writer
+        holds the lock.
+        """
+        with (self.sessions if writer else self.reader_sessions)() as session:
             try:
                 yield session
                 session.commit()
@@ -117,9 +220,9 @@ class Database:
                 raise
 
     def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+        """True when the database answers a trivial query (never waits for the write lock)."""
         try:
-            with self.engine.connect() as conn:
+            with self.engine.execution_options(**{_READER: True}).connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:
             return False
@@ -131,15 +234,28 @@ class Database:
 
 
 def lock_for_writing(session: Session) -> None:
-    """On SQLite, take the write lock before a read-then-write unit of work reads anything.
+    """Make sure this unit of work holds the write lock before it reads what it will change.
 
-    A writer (the click ingester, another request) committing between the reads and the first
-    write would otherwise fail it with "database is locked": a stale WAL snapshot cannot be
-    upgraded, and no busy timeout helps. And pysqlite begins a transaction only before DML, so
-    without this a savepoint would be the transaction itself, committed when it is released.
+    On SQLite a writer's transaction began IMMEDIATE, so it already does; a reader's cannot be
+    upgraded safely (a writer committing between its reads and its first write would fail
+    it), so calling this from a reader is a programming error. PostgreSQL reads the latest
+    committed rows and locks the rows it writes.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        return  # PostgreSQL reads the latest committed rows and locks the rows it writes
-    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    if connection.get_execution_options().get(_READER):
+        raise RuntimeError("a read-only unit of work cannot take the write lock; use a writer")
+
+
+def serialize_on(session: Session, *keys: str) -> None:
+    """Run the rest of this unit of work alone among those naming any of the same keys (a
+    check-then-record such as the sign-in throttle): on PostgreSQL with transaction-scoped
+    advisory locks, taken in a fixed order; on SQLite the write lock already serializes it."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        lock_for_writing(session)
+        return
+    for key in sorted(set(keys)):
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})

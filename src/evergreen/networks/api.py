@@ -15,7 +15,7 @@ from evergreen.db import utcnow
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep, writes
 
 __all__ = ["router"]
 
@@ -225,6 +225,7 @@ def _receive(network: Network, params: dict[str, str], session: SessionDep) -> J
 
 
 @router.get("/{network_id}/postback", operation_id="record_postback_by_get")
+@writes
 def postback_get(network: NetworkDep, params: Params, session: SessionDep) -> JSONResponse:
     """A network's postback as a GET with query macros (no token: the network's secret)."""
     return _receive(network, params, session)
