@@ -31,7 +31,7 @@ def _announce(settings: Settings, host: str, port: int) -> None:
     url = f"http://{shown_host}:{port}"
     db = Database(settings.sqlalchemy_url)
     try:
-        with db.session() as session:
+        with db.session(writer=False) as session:
             has_owner = accounts.owner_exists(session)
     finally:
         db.dispose()
