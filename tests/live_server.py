@@ -30,6 +30,13 @@ class Call:
     headers: dict[str, str] | None = None
 
 
+async def _send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
+    return await client.request(
+        call.method, call.path, json=call.json, params=call.params, content=call.content,
+        headers=call.headers,
+    )  # fmt: skip
+
+
 @contextmanager
 def live_server(settings: Settings, db: Database) -> Iterator[str]:
     """The real app served by uvicorn on a free 127.0.0.1 port; yields its base URL."""
@@ -44,7 +51,8 @@ def live_server(settings: Settings, db: Database) -> Iterator[str]:
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        assert thread.is_alive(), "uvicorn stopped while starting"
+        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -64,14 +72,6 @@ def send_at_once(base_url: str, calls: list[Call], timeout: float = 60) -> list[
     async def main() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=0)
         async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
-            return await asyncio.gather(
-                *(
-                    client.request(
-                        call.method, call.path, json=call.json, params=call.params,
-                        content=call.content, headers=call.headers,
-                    )  # fmt: skip
-                    for call in calls
-                )
-            )
+            return await asyncio.gather(*(_send(client, call) for call in calls))
 
     return asyncio.run(main())

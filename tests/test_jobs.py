@@ -105,4 +105,5 @@ def test_each_minute_of_periodic_tasks_is_claimed_by_one_scheduler(queue: Huey) 
         assert not claim_periodic_minute(queue, datetime(2026, 1, 1, 8, 0, tzinfo=UTC))
         assert claim_periodic_minute(queue, datetime(2026, 1, 1, 8, 1, tzinfo=UTC))
         return
-    assert claim_periodic_minute(queue) and claim_periodic_minute(queue)
+    assert claim_periodic_minute(queue)
+    assert claim_periodic_minute(queue)

@@ -76,7 +76,7 @@ def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Resp
     with live_server(settings, db) as url:
         responses = send_at_once(url, calls)
         _settle(responses)
-        for attempt in range(5):
+        for _attempt in range(5):
             again = [i for i, r in enumerate(responses) if r.status_code == 503]
             if not again:
                 break
@@ -84,7 +84,8 @@ def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Resp
             _settle(retried)
             for i, response in zip(again, retried, strict=True):
                 responses[i] = response
-        assert all(r.status_code < 300 for r in responses), Counter(r.status_code for r in responses)
+        statuses = Counter(r.status_code for r in responses)
+        assert all(status < 300 for status in statuses), statuses
     return responses
 
 
@@ -116,13 +117,9 @@ def test_64_different_conversions_at_once_are_all_stored(
 def test_64_batches_at_once_sharing_one_event_store_each_event_once(
     settings: Settings, db: Database, setup: Setup
 ) -> None:
-    calls = [
-        Call(
-            "POST", "/api/v1/partners/conversions/batch",
-            {"events": [_sale(f"own-{i}"), _sale("shared")]}, headers=setup.auth,
-        )  # fmt: skip
-        for i in range(N)
-    ]
+    path = "/api/v1/partners/conversions/batch"
+    batch = [{"events": [_sale(f"own-{i}"), _sale("shared")]} for i in range(N)]
+    calls = [Call("POST", path, body, headers=setup.auth) for body in batch]
     responses = _run(settings, db, calls)
     assert {r.status_code for r in responses} == {201}
     shared = {r.json()["results"][1]["id"] for r in responses}
@@ -154,19 +151,12 @@ def test_postbacks_at_once_store_one_earning_per_order(
 def test_64_report_imports_at_once_store_each_order_once(
     settings: Settings, db: Database, setup: Setup
 ) -> None:
-    def report(i: int) -> str:
-        return (
-            "order_id,commission,status\n"
-            f"shared,5.00,approved\nown-{i},1.50,pending\n"
-        )
-
-    calls = [
-        Call(
-            "POST", f"/api/v1/networks/{setup.network_id}/reports", content=report(i),
-            headers={**setup.auth, "Content-Type": "text/csv"},
-        )  # fmt: skip
-        for i in range(N)
+    path = f"/api/v1/networks/{setup.network_id}/reports"
+    headers = {**setup.auth, "Content-Type": "text/csv"}
+    reports = [
+        f"order_id,commission,status\nshared,5.00,approved\nown-{i},1.5,pending\n" for i in range(N)
     ]
+    calls = [Call("POST", path, content=report, headers=headers) for report in reports]
     responses = _run(settings, db, calls)
     assert {r.status_code for r in responses} == {200}
     assert all(r.json()["errors"] == [] for r in responses)
@@ -174,13 +164,9 @@ def test_64_report_imports_at_once_store_each_order_once(
     assert _count(db, NetworkEarning.id) == N + 1
 
 
-def test_64_links_at_once_are_all_created(
-    settings: Settings, db: Database, setup: Setup
-) -> None:
-    calls = [
-        Call("POST", "/api/v1/links", {"destination": f"https://shop.example/{i}"}, headers=setup.auth)
-        for i in range(N)
-    ]
+def test_64_links_at_once_are_all_created(settings: Settings, db: Database, setup: Setup) -> None:
+    links = [{"destination": f"https://shop.example/{i}"} for i in range(N)]
+    calls = [Call("POST", "/api/v1/links", body, headers=setup.auth) for body in links]
     responses = _run(settings, db, calls)
     assert {r.status_code for r in responses} == {201}
     assert len({r.json()["slug"] for r in responses}) == N
@@ -190,17 +176,9 @@ def test_64_links_at_once_are_all_created(
 def test_64_bulk_imports_at_once_claim_a_slug_once(
     settings: Settings, db: Database, setup: Setup
 ) -> None:
-    calls = [
-        Call(
-            "POST", "/api/v1/links/bulk",
-            {"links": [
-                {"destination": f"https://shop.example/{i}"},
-                {"destination": "https://shop.example/sale", "slug": "sale"},
-            ]},
-            headers=setup.auth,
-        )  # fmt: skip
-        for i in range(N)
-    ]
+    sale = {"destination": "https://shop.example/sale", "slug": "sale"}
+    imports = [{"links": [{"destination": f"https://shop.example/{i}"}, sale]} for i in range(N)]
+    calls = [Call("POST", "/api/v1/links/bulk", body, headers=setup.auth) for body in imports]
     responses = _run(settings, db, calls)
     assert {r.status_code for r in responses} == {201}
     bodies = [r.json() for r in responses]
@@ -252,7 +230,8 @@ def test_a_database_locked_past_the_wait_answers_503_with_retry_after(
             assert "busy" in api.json()["detail"]
             assert page.status_code == 503
             assert int(page.headers["Retry-After"]) > 0
-            assert "busy" in page.text and "Traceback" not in page.text
+            assert "busy" in page.text
+            assert "Traceback" not in page.text
             later = client.post("/api/v1/partners/conversions", json=_sale("o-1"), headers=auth)
             assert later.status_code == 201, later.text
     finally:

@@ -25,7 +25,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("claimed_by", sa.String(length=64), server_default="", nullable=False)
         )
-        batch.add_column(sa.Column("claimed_at", evergreen.db.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("claimed_at", evergreen.db.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:

@@ -204,7 +204,9 @@ def _claim(session: Session, now: datetime, run: str) -> list[_Claimed]:
         .where(
             or_(
                 and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now),
-                and_(WebhookDelivery.status == "sending", WebhookDelivery.claimed_at < now - _LEASE),
+                and_(
+                    WebhookDelivery.status == "sending", WebhookDelivery.claimed_at < now - _LEASE
+                ),
             )
         )
         .order_by(WebhookDelivery.id)
@@ -231,7 +233,9 @@ def _claim(session: Session, now: datetime, run: str) -> list[_Claimed]:
             delivery.status = "cancelled"
             continue
         claimed.append(
-            _Claimed(delivery.id, endpoint.url, endpoint.secret, delivery.event_id, delivery.payload)
+            _Claimed(
+                delivery.id, endpoint.url, endpoint.secret, delivery.event_id, delivery.payload
+            )
         )
     return claimed
 
