@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "lock_for_writing",
     "serialize_on",
     "utcnow",
+    "write_if_free",
 ]
 
 # Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
@@ -83,7 +86,9 @@ class Base(DeclarativeBase):
 # how many attempts BEGIN IMMEDIATE gets: past them the caller is told the database is busy.
 LOCK_TIMEOUT_S = 10.0
 BEGIN_ATTEMPTS = 3
+_WRITER: ContextVar[tuple[str, Session] | None] = ContextVar("evergreen_writer", default=None)
 _READER = "evergreen_reader"  # execution option: this unit of work begins deferred on SQLite
+_NO_WAIT = "evergreen_no_wait"  # execution option: begin only if the write lock is free now
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 _POSTGRES_BUSY = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock timeout
 
@@ -108,19 +113,31 @@ def _sqlite_pragmas(lock_timeout_s: float) -> Any:
     return on_connect
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    """Writers begin IMMEDIATE (the write lock, waited for with the busy timeout in force, a
-    bounded number of times); readers begin deferred and never wait behind a writer."""
-    if connection.get_execution_options().get(_READER):
-        connection.exec_driver_sql("BEGIN")
-        return
-    for attempt in range(1, BEGIN_ATTEMPTS + 1):
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(lock_timeout_s: float) -> Any:
+    def on_begin(connection: Connection) -> None:
+        """Writers begin IMMEDIATE (the write lock, waited for with the busy timeout in force, a
+        bounded number of times); readers begin deferred and never wait behind a writer; a
+        write made aside begins IMMEDIATE only if the lock is free at once."""
+        options = connection.get_execution_options()
+        if options.get(_NO_WAIT):
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
             return
-        except OperationalError as exc:
-            if attempt == BEGIN_ATTEMPTS or not is_busy(exc):
-                raise
+        if options.get(_READER):
+            connection.exec_driver_sql("BEGIN")
+            return
+        for attempt in range(1, BEGIN_ATTEMPTS + 1):
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if attempt == BEGIN_ATTEMPTS or not is_busy(exc):
+                    raise
+
+    return on_begin
 
 
 def _postgres_lock_timeout(lock_timeout_s: float) -> Any:
@@ -170,7 +187,7 @@ def make_engine(url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": lock_timeout_s}
         )
         event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_s))
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", _sqlite_begin(lock_timeout_s))
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     event.listen(engine, "connect", _postgres_lock_timeout(lock_timeout_s))
@@ -209,15 +226,36 @@ class Database:
 
         `writer=False` for work that mostly reads: on SQLite it begins deferred and never waits
         for the write lock; a write it makes anyway fails at once (busy) if another writer
-        holds the lock.
+        holds the lock. On SQLite a writer opened inside another writer's unit of work (in the
+        same request or command) joins it as a savepoint: a second connection would wait for
+        the lock its own caller holds.
         """
-        with (self.sessions if writer else self.reader_sessions)() as session:
+        if writer and self.single_writer:
+            outer = _WRITER.get()
+            if outer is not None and outer[0] == self.url:
+                with outer[1].begin_nested():
+                    yield outer[1]
+                return
+        maker = self.sessions if writer else self.reader_sessions
+        with maker() as session, self.writing(session) if writer else nullcontext():
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def writing(self, session: Session) -> Iterator[None]:
+        """Within this block, writer units of work on this SQLite file join `session`."""
+        token = _WRITER.set((self.url, session))
+        try:
+            yield
+        finally:
+            try:
+                _WRITER.reset(token)
+            except ValueError:  # finished from another context (a cancelled request)
+                _WRITER.set(None)
 
     def ping(self) -> bool:
         """True when the database answers a trivial query (never waits for the write lock)."""
@@ -246,6 +284,27 @@ def lock_for_writing(session: Session) -> None:
         return
     if connection.get_execution_options().get(_READER):
         raise RuntimeError("a read-only unit of work cannot take the write lock; use a writer")
+
+
+def write_if_free(session: Session, statement: Executable) -> bool:
+    """A small best-effort write (a "last used" stamp) that never makes its unit of work wait
+    or fail; returns whether it was made. In a SQLite reader it is committed aside at once,
+    only if the write lock is free: taken inside the reader, the lock would be held until the
+    request ends, and a writer the same request opens (click ingestion) would wait for it."""
+    connection = session.connection()
+    try:
+        if connection.dialect.name == "sqlite" and connection.get_execution_options().get(_READER):
+            aside = connection.engine.execution_options(**{_READER: False, _NO_WAIT: True})
+            with aside.begin() as other:
+                other.execute(statement)
+            return True
+        with session.begin_nested():
+            session.execute(statement)
+        return True
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        return False
 
 
 def serialize_on(session: Session, *keys: str) -> None:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from evergreen.accounts.models import ApiToken
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.models import Link
@@ -234,5 +235,30 @@ def test_a_database_locked_past_the_wait_answers_503_with_retry_after(
             assert "Traceback" not in page.text
             later = client.post("/api/v1/partners/conversions", json=_sale("o-1"), headers=auth)
             assert later.status_code == 201, later.text
+    finally:
+        impatient.dispose()
+
+
+def test_requests_that_ingest_clicks_never_wait_for_their_own_lock(
+    settings: Settings, database_url: str, people: dict[str, str]
+) -> None:
+    """A writer (reclassify) and a reader (stats) both ingest spooled clicks on another
+    connection after a fresh token was stamped: neither may wait for the request's own lock."""
+    impatient = Database(database_url, lock_timeout_s=0.3)
+    app = create_app(settings, database=impatient, background=False)
+    try:
+        with TestClient(app) as client:
+            for _fresh_token_each_time in range(2):
+                auth = {"Authorization": f"Bearer {token_for(impatient, people['staff'])}"}
+                marked = client.post(
+                    "/api/v1/links/reclassify", json={"user_agent": "curl/8"}, headers=auth
+                )
+                assert marked.status_code == 200, marked.text
+                auth = {"Authorization": f"Bearer {token_for(impatient, people['staff'])}"}
+                stats = client.get("/api/v1/links/stats", headers=auth)
+                assert stats.status_code == 200, stats.text
+        with impatient.session(writer=False) as session:
+            stamped = session.scalars(select(ApiToken.last_used_at)).all()
+        assert all(at is not None for at in stamped)  # every token's use was noted
     finally:
         impatient.dispose()

@@ -11,7 +11,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts.errors import (
@@ -23,7 +22,7 @@ from evergreen.accounts.errors import (
 )
 from evergreen.accounts.models import ApiToken, LoginFailure, User, WebSession
 from evergreen.accounts.rules import SESSION_COOKIE, Role, locked_until, password_problem
-from evergreen.db import is_busy, serialize_on, utcnow
+from evergreen.db import serialize_on, utcnow, write_if_free
 
 __all__ = [
     "SESSION_COOKIE",
@@ -268,15 +267,8 @@ def _touch(session: Session, token: ApiToken, now: datetime) -> None:
         .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - _TOUCH))
         .with_for_update(skip_locked=True)  # another request is touching it: leave it to that one
     )
-    try:
-        with session.begin_nested():
-            session.execute(
-                update(ApiToken).where(ApiToken.id.in_(free)).values(last_used_at=now),
-                execution_options={"synchronize_session": False},
-            )
-    except OperationalError as exc:
-        if not is_busy(exc):
-            raise
+    stamp = update(ApiToken).where(ApiToken.id.in_(free)).values(last_used_at=now)
+    write_if_free(session, stamp.execution_options(synchronize_session=False))
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

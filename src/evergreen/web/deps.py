@@ -109,7 +109,11 @@ async def _db_session(request: Request) -> AsyncIterator[Session]:
         session = (db.sessions if gate is not None else db.reader_sessions)()
         done = False
         try:
-            yield session
+            if gate is None:
+                yield session
+            else:
+                with db.writing(session):  # the request's other writers join its transaction
+                    yield session
             done = True
         finally:
             with anyio.CancelScope(shield=True):
