@@ -310,10 +310,11 @@ def write_if_free(session: Session, statement: Executable) -> bool:
 def serialize_on(session: Session, *keys: str) -> None:
     """Run the rest of this unit of work alone among those naming any of the same keys (a
     check-then-record such as the sign-in throttle): on PostgreSQL with transaction-scoped
-    advisory locks, taken in a fixed order; on SQLite the write lock already serializes it."""
+    advisory locks, taken in a fixed order. SQLite needs nothing: a writer holds the write lock
+    from its first statement, and a reader's write fails (busy) if anything was committed
+    since it began reading."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        lock_for_writing(session)
         return
     for key in sorted(set(keys)):
         number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)

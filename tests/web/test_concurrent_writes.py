@@ -22,7 +22,7 @@ from evergreen.links.models import Link
 from evergreen.networks import service as networks
 from evergreen.networks.models import NetworkEarning
 from evergreen.partners import service as partners
-from evergreen.partners.models import Conversion
+from evergreen.partners.models import Conversion, Program
 from evergreen.web import create_app
 from tests.http_helpers import csrf_from, token_for
 from tests.live_server import Call, live_server, send_at_once
@@ -262,3 +262,17 @@ def test_requests_that_ingest_clicks_never_wait_for_their_own_lock(
         assert all(at is not None for at in stamped)  # every token's use was noted
     finally:
         impatient.dispose()
+
+
+def test_the_first_conversions_of_a_new_install_at_once_make_one_program(
+    settings: Settings, db: Database, people: dict[str, str]
+) -> None:
+    auth = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    calls = [
+        Call("POST", "/api/v1/partners/conversions", _sale(f"o-{i}"), headers=auth)
+        for i in range(N)
+    ]
+    responses = _run(settings, db, calls)
+    assert {r.status_code for r in responses} == {201}
+    assert _count(db, Program.id) == 1
+    assert _count(db, Conversion.id) == N
