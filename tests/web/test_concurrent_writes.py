@@ -22,7 +22,7 @@ from evergreen.links.models import Link
 from evergreen.networks import service as networks
 from evergreen.networks.models import NetworkEarning
 from evergreen.partners import service as partners
-from evergreen.partners.models import Conversion, Program
+from evergreen.partners.models import Conversion, Customer, Program
 from evergreen.web import create_app
 from tests.http_helpers import csrf_from, token_for
 from tests.live_server import Call, live_server, send_at_once
@@ -275,4 +275,17 @@ def test_the_first_conversions_of_a_new_install_at_once_make_one_program(
     responses = _run(settings, db, calls)
     assert {r.status_code for r in responses} == {201}
     assert _count(db, Program.id) == 1
+    assert _count(db, Conversion.id) == N
+
+
+def test_64_sales_of_one_customer_at_once_count_every_payment(
+    settings: Settings, db: Database, setup: Setup
+) -> None:
+    sales = [{**_sale(f"o-{i}"), "customer_id": "cus-1"} for i in range(N)]
+    calls = [Call("POST", "/api/v1/partners/conversions", s, headers=setup.auth) for s in sales]
+    responses = _run(settings, db, calls)
+    assert {r.status_code for r in responses} == {201}
+    with db.session(writer=False) as session:
+        customers = session.scalars(select(Customer)).all()
+    assert [c.payments for c in customers] == [N]  # one customer; no payment lost to a race
     assert _count(db, Conversion.id) == N
