@@ -87,7 +87,7 @@ class Base(DeclarativeBase):
 LOCK_TIMEOUT_S = 10.0
 BEGIN_ATTEMPTS = 3
 _WRITER: ContextVar[tuple[str, Session] | None] = ContextVar("evergreen_writer", default=None)
-_READER = "evergreen_reader"  # execution option: this unit of work begins deferred on SQLite
+_READER = "evergreen_reader"  # execution option: a SQLite unit of work of single statements
 _NO_WAIT = "evergreen_no_wait"  # execution option: begin only if the write lock is free now
 _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
 _POSTGRES_BUSY = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock timeout
@@ -116,7 +116,9 @@ def _sqlite_pragmas(lock_timeout_s: float) -> Any:
 def _sqlite_begin(lock_timeout_s: float) -> Any:
     def on_begin(connection: Connection) -> None:
         """Writers begin IMMEDIATE (the write lock, waited for with the busy timeout in force, a
-        bounded number of times); readers begin deferred and never wait behind a writer; a
+        bounded number of times). Readers begin nothing: each statement runs on its own and
+        sees the latest commits, as under PostgreSQL's READ COMMITTED (a page that ingests
+        spooled clicks first then counts them), and a read never waits behind a writer. A
         write made aside begins IMMEDIATE only if the lock is free at once."""
         options = connection.get_execution_options()
         if options.get(_NO_WAIT):
@@ -127,7 +129,6 @@ def _sqlite_begin(lock_timeout_s: float) -> Any:
                 connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
             return
         if options.get(_READER):
-            connection.exec_driver_sql("BEGIN")
             return
         for attempt in range(1, BEGIN_ATTEMPTS + 1):
             try:
@@ -224,11 +225,11 @@ class Database:
     def session(self, *, writer: bool = True) -> Iterator[Session]:
         """A unit of work: commits when the block ends cleanly, rolls back otherwise.
 
-        `writer=False` for work that mostly reads: on SQLite it begins deferred and never waits
-        for the write lock; a write it makes anyway fails at once (busy) if another writer
-        holds the lock. On SQLite a writer opened inside another writer's unit of work (in the
-        same request or command) joins it as a savepoint: a second connection would wait for
-        the lock its own caller holds.
+        `writer=False` for work that reads: on SQLite each statement then runs on its own and
+        sees the latest commits (PostgreSQL's READ COMMITTED), a read never waits for the write
+        lock, and a write it makes anyway is committed by itself. On SQLite a writer opened
+        inside another writer's unit of work (in the same request or command) joins it as a
+        savepoint: a second connection would wait for the lock its own caller holds.
         """
         if writer and self.single_writer:
             outer = _WRITER.get()
@@ -274,10 +275,9 @@ class Database:
 def lock_for_writing(session: Session) -> None:
     """Make sure this unit of work holds the write lock before it reads what it will change.
 
-    On SQLite a writer's transaction began IMMEDIATE, so it already does; a reader's cannot be
-    upgraded safely (a writer committing between its reads and its first write would fail
-    it), so calling this from a reader is a programming error. PostgreSQL reads the latest
-    committed rows and locks the rows it writes.
+    On SQLite a writer's transaction began IMMEDIATE, so it already does; a reader runs each
+    statement on its own, so calling this from a reader is a programming error. PostgreSQL
+    reads the latest committed rows and locks the rows it writes.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
@@ -289,8 +289,7 @@ def lock_for_writing(session: Session) -> None:
 def write_if_free(session: Session, statement: Executable) -> bool:
     """A small best-effort write (a "last used" stamp) that never makes its unit of work wait
     or fail; returns whether it was made. In a SQLite reader it is committed aside at once,
-    only if the write lock is free: taken inside the reader, the lock would be held until the
-    request ends, and a writer the same request opens (click ingestion) would wait for it."""
+    only if the write lock is free: a reader's write would wait for the lock in its thread."""
     connection = session.connection()
     try:
         if connection.dialect.name == "sqlite" and connection.get_execution_options().get(_READER):
@@ -311,8 +310,7 @@ def serialize_on(session: Session, *keys: str) -> None:
     """Run the rest of this unit of work alone among those naming any of the same keys (a
     check-then-record such as the sign-in throttle): on PostgreSQL with transaction-scoped
     advisory locks, taken in a fixed order. SQLite needs nothing: a writer holds the write lock
-    from its first statement, and a reader's write fails (busy) if anything was committed
-    since it began reading."""
+    from its first statement."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return

@@ -96,7 +96,7 @@ async def _db_session(request: Request) -> AsyncIterator[Session]:
     A request that writes waits for its turn here, in the event loop, not in a worker thread:
     threads blocked on a database lock could otherwise leave the request that holds it no
     thread to commit with. Past the wait it is answered 503 with Retry-After (DatabaseBusy).
-    Reads (GET, HEAD) never queue; on SQLite they begin deferred and never wait for the lock.
+    Reads (GET, HEAD) never queue; on SQLite they never wait for the write lock.
     """
     db: Database = request.app.state.db
     gate = _write_gate(request, db) if _is_writer(request) else None
