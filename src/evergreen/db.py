@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Numeric, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
     "Database",
+    "DatabaseBusy",
     "Money",
     "UTCDateTime",
+    "is_busy",
     "lock_for_writing",
+    "serialize_on",
     "utcnow",
+    "write_if_free",
 ]
 
 # Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
@@ -73,42 +82,163 @@ class Base(DeclarativeBase):
     }
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """WAL for concurrent readers, foreign keys on, a wait instead of 'database is locked', and a
-    page cache big enough for the click indexes (SQLite's default is 2 MiB)."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-32768")
-    cursor.close()
+# How long one attempt waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
+# how many attempts BEGIN IMMEDIATE gets: past them the caller is told the database is busy.
+LOCK_TIMEOUT_S = 10.0
+BEGIN_ATTEMPTS = 3
+_WRITER: ContextVar[tuple[str, Session] | None] = ContextVar("evergreen_writer", default=None)
+_READER = "evergreen_reader"  # execution option: a SQLite unit of work of single statements
+_NO_WAIT = "evergreen_no_wait"  # execution option: begin only if the write lock is free now
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary codes)
+_POSTGRES_BUSY = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock timeout
 
 
-def make_engine(url: str) -> Engine:
-    """An engine configured for the dialect: pragmas on SQLite, pre-ping on PostgreSQL."""
+def _sqlite_pragmas(lock_timeout_s: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """WAL for concurrent readers, foreign keys on, a wait instead of 'database is locked',
+        and a page cache big enough for the click indexes (SQLite's default is 2 MiB).
+
+        pysqlite's own transaction handling is switched off: it begins a transaction only
+        before DML, deferred, so a unit of work that read first could not take the write lock
+        without failing at once. `_sqlite_begin` begins every transaction instead."""
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(lock_timeout_s: float) -> Any:
+    def on_begin(connection: Connection) -> None:
+        """Writers begin IMMEDIATE (the write lock, waited for with the busy timeout in force, a
+        bounded number of times). Readers begin nothing: each statement runs on its own and
+        sees the latest commits, as under PostgreSQL's READ COMMITTED (a page that ingests
+        spooled clicks first then counts them), and a read never waits behind a writer. A
+        write made aside begins IMMEDIATE only if the lock is free at once."""
+        options = connection.get_execution_options()
+        if options.get(_NO_WAIT):
+            connection.exec_driver_sql("PRAGMA busy_timeout=0")
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
+            return
+        if options.get(_READER):
+            return
+        for attempt in range(1, BEGIN_ATTEMPTS + 1):
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if attempt == BEGIN_ATTEMPTS or not is_busy(exc):
+                    raise
+
+    return on_begin
+
+
+def _postgres_lock_timeout(lock_timeout_s: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        """A row or advisory lock is waited for a bounded time, then reported as busy."""
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {int(lock_timeout_s * 1000)}")
+        dbapi_connection.autocommit = autocommit
+
+    return on_connect
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "busy, try again shortly" rather than a fault: a lock
+    not obtained in time, a deadlock or serialization failure, no pooled connection free."""
+    if isinstance(exc, DatabaseBusy | PoolTimeout):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_BUSY
+    return getattr(orig, "sqlstate", None) in _POSTGRES_BUSY
+
+
+class DatabaseBusy(Exception):
+    """A unit of work could not get its turn to write in time; the caller may retry."""
+
+    retry_after_s = 2
+
+    def __init__(self, message: str = "The database is busy; please try again shortly.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def make_engine(url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> Engine:
+    """An engine configured for the dialect: pragmas and explicit BEGINs on SQLite, pre-ping
+    and a bounded lock wait on PostgreSQL."""
     if url.startswith("sqlite"):
         path = make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": lock_timeout_s}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(lock_timeout_s))
+        event.listen(engine, "begin", _sqlite_begin(lock_timeout_s))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    event.listen(engine, "connect", _postgres_lock_timeout(lock_timeout_s))
+    return engine
 
 
 class Database:
-    """One engine and its session factory; areas get sessions from here, never build engines."""
+    """One engine and its session factories; areas get sessions from here, never build engines.
 
-    def __init__(self, url: str) -> None:
+    A unit of work is a writer unless it says otherwise: on SQLite it begins IMMEDIATE, so
+    writers queue for the write lock instead of failing with "database is locked" half-way.
+    """
+
+    def __init__(self, url: str, *, lock_timeout_s: float = LOCK_TIMEOUT_S) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.lock_timeout_s = lock_timeout_s
+        self.engine = make_engine(url, lock_timeout_s=lock_timeout_s)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.reader_sessions = sessionmaker(
+            self.engine.execution_options(**{_READER: True}), expire_on_commit=False
+        )
+
+    @property
+    def single_writer(self) -> bool:
+        """SQLite: one writer at a time for the whole file, whatever the process."""
+        return self.engine.dialect.name == "sqlite"
+
+    @property
+    def write_wait_s(self) -> float:
+        """How long a writer may wait for its turn before it is told the database is busy."""
+        return self.lock_timeout_s * BEGIN_ATTEMPTS
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends cleanly, rolls back otherwise."""
-        with self.sessions() as session:
+    def session(self, *, writer: bool = True) -> Iterator[Session]:
+        """A unit of work: commits when the block ends cleanly, rolls back otherwise.
+
+        `writer=False` for work that reads: on SQLite each statement then runs on its own and
+        sees the latest commits (PostgreSQL's READ COMMITTED), a read never waits for the write
+        lock, and a write it makes anyway is committed by itself. On SQLite a writer opened
+        inside another writer's unit of work (in the same request or command) joins it as a
+        savepoint: a second connection would wait for the lock its own caller holds.
+        """
+        if writer and self.single_writer:
+            outer = _WRITER.get()
+            if outer is not None and outer[0] == self.url:
+                with outer[1].begin_nested():
+                    yield outer[1]
+                return
+        maker = self.sessions if writer else self.reader_sessions
+        with maker() as session, self.writing(session) if writer else nullcontext():
             try:
                 yield session
                 session.commit()
@@ -116,10 +246,22 @@ class Database:
                 session.rollback()
                 raise
 
-    def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+    @contextmanager
+    def writing(self, session: Session) -> Iterator[None]:
+        """Within this block, writer units of work on this SQLite file join `session`."""
+        token = _WRITER.set((self.url, session))
         try:
-            with self.engine.connect() as conn:
+            yield
+        finally:
+            try:
+                _WRITER.reset(token)
+            except ValueError:  # finished from another context (a cancelled request)
+                _WRITER.set(None)
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query (never waits for the write lock)."""
+        try:
+            with self.engine.execution_options(**{_READER: True}).connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception:
             return False
@@ -131,15 +273,47 @@ class Database:
 
 
 def lock_for_writing(session: Session) -> None:
-    """On SQLite, take the write lock before a read-then-write unit of work reads anything.
+    """Make sure this unit of work holds the write lock before it reads what it will change.
 
-    A writer (the click ingester, another request) committing between the reads and the first
-    write would otherwise fail it with "database is locked": a stale WAL snapshot cannot be
-    upgraded, and no busy timeout helps. And pysqlite begins a transaction only before DML, so
-    without this a savepoint would be the transaction itself, committed when it is released.
+    On SQLite a writer's transaction began IMMEDIATE, so it already does; a reader runs each
+    statement on its own, so calling this from a reader is a programming error. PostgreSQL
+    reads the latest committed rows and locks the rows it writes.
     """
     connection = session.connection()
     if connection.dialect.name != "sqlite":
-        return  # PostgreSQL reads the latest committed rows and locks the rows it writes
-    if not getattr(connection.connection.dbapi_connection, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    if connection.get_execution_options().get(_READER):
+        raise RuntimeError("a read-only unit of work cannot take the write lock; use a writer")
+
+
+def write_if_free(session: Session, statement: Executable) -> bool:
+    """A small best-effort write (a "last used" stamp) that never makes its unit of work wait
+    or fail; returns whether it was made. In a SQLite reader it is committed aside at once,
+    only if the write lock is free: a reader's write would wait for the lock in its thread."""
+    connection = session.connection()
+    try:
+        if connection.dialect.name == "sqlite" and connection.get_execution_options().get(_READER):
+            aside = connection.engine.execution_options(**{_READER: False, _NO_WAIT: True})
+            with aside.begin() as other:
+                other.execute(statement)
+            return True
+        with session.begin_nested():
+            session.execute(statement)
+        return True
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        return False
+
+
+def serialize_on(session: Session, *keys: str) -> None:
+    """Run the rest of this unit of work alone among those naming any of the same keys (a
+    check-then-record such as the sign-in throttle): on PostgreSQL with transaction-scoped
+    advisory locks, taken in a fixed order. SQLite needs nothing: a writer holds the write lock
+    from its first statement."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return
+    for key in sorted(set(keys)):
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:n)"), {"n": number})

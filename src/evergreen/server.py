@@ -32,7 +32,7 @@ def _announcement(settings: Settings, url: str) -> list[str]:
 
     db = Database(settings.sqlalchemy_url)
     try:
-        with db.session() as session:
+        with db.session(writer=False) as session:
             has_owner = accounts.owner_exists(session)
     finally:
         db.dispose()
@@ -183,11 +183,10 @@ def _supervise(group: WebWorkers, lines: list[str]) -> None:
 
 
 def run_worker(settings: Settings, *, workers: int) -> None:
-    """A standalone consumer for Redis-backed queues; Huey handles SIGTERM/SIGINT itself."""
-    from huey.consumer import Consumer
-
-    from evergreen.jobs import build_queue
+    """A standalone consumer for Redis-backed queues; Huey handles SIGTERM/SIGINT itself. Any
+    number may run: each minute's periodic tasks are enqueued by one of them only."""
+    from evergreen.jobs import WorkerConsumer, build_queue
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     migrate.upgrade(settings.sqlalchemy_url)
-    Consumer(build_queue(settings), workers=workers, worker_type="thread").run()
+    WorkerConsumer(build_queue(settings), workers=workers, worker_type="thread").run()

@@ -18,7 +18,7 @@ from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep, writes
 from evergreen.web.errors import field_error
 from evergreen.web.gate import body_limit
 from evergreen.web.jsonbody import check_json
@@ -255,6 +255,7 @@ def _receive(
 
 
 @router.get("/{network_id}/postback", operation_id="record_postback_by_get", dependencies=[Public])
+@writes
 def postback_get(
     network: NetworkDep, params: Params, session: SessionDep, settings: SettingsDep
 ) -> JSONResponse:

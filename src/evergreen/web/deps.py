@@ -8,11 +8,13 @@ caller before a request body is read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import anyio
 from fastapi import Depends, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPBearer
 from sqlalchemy.orm import Session
@@ -22,6 +24,7 @@ from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
 from evergreen.accounts.rules import SESSION_COOKIE, Access, Role, allows
 from evergreen.config import Settings
+from evergreen.db import Database, DatabaseBusy
 from evergreen.web.errors import Forbidden, LoginRequired
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "SignedInUser",
     "Viewer",
     "declared_access",
+    "writes",
 ]
 
 # Integers from a path or a query are bounded here, once, so every database reaches them as a
@@ -74,10 +78,76 @@ class Viewer:
         return cls(id=user.id, email=user.email, role=user.role)
 
 
-def _db_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request, committed before the response is sent."""
-    with request.app.state.db.session() as session:
-        yield session
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Writers in flight at once per process on PostgreSQL (below the thread pool's 40 threads and
+# the connection pool's 30, so a transaction that waits on another's row lock never starves
+# the one it waits for of a thread to commit with). SQLite has one writer at a time anyway.
+_POSTGRES_WRITERS = 8
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def writes(endpoint: _Endpoint) -> _Endpoint:
+    """Mark a GET route that writes (a postback sent as GET): its unit of work is a writer."""
+    endpoint.__dict__["evergreen_writes"] = True
+    return endpoint
+
+
+def _is_writer(request: Request) -> bool:
+    if request.method not in _SAFE_METHODS:
+        return True
+    endpoint = request.scope.get("endpoint")
+    return bool(getattr(endpoint, "evergreen_writes", False))
+
+
+def _write_gate(request: Request, db: Database) -> anyio.Semaphore:
+    gate: anyio.Semaphore | None = getattr(request.app.state, "write_gate", None)
+    if gate is None:
+        gate = anyio.Semaphore(1 if db.single_writer else _POSTGRES_WRITERS)
+        request.app.state.write_gate = gate
+    return gate
+
+
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def _db_session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request, committed before the response is sent.
+
+    A request that writes waits for its turn here, in the event loop, not in a worker thread:
+    threads blocked on a database lock could otherwise leave the request that holds it no
+    thread to commit with. Past the wait it is answered 503 with Retry-After (DatabaseBusy).
+    Reads (GET, HEAD) never queue; on SQLite they never wait for the write lock.
+    """
+    db: Database = request.app.state.db
+    gate = _write_gate(request, db) if _is_writer(request) else None
+    if gate is not None:
+        with anyio.move_on_after(db.write_wait_s) as waited:
+            await gate.acquire()
+        if waited.cancelled_caught:
+            raise DatabaseBusy("Too many writes at once; please try again in a moment.")
+    try:
+        session = (db.sessions if gate is not None else db.reader_sessions)()
+        done = False
+        try:
+            if gate is None:
+                yield session
+            else:
+                with db.writing(session):  # the request's other writers join its transaction
+                    yield session
+            done = True
+        finally:
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(_finish, session, done)
+    finally:
+        if gate is not None:
+            gate.release()
 
 
 def _settings(request: Request) -> Settings:

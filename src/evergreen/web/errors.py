@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from evergreen.db import DatabaseBusy, is_busy
 from evergreen.errors import InputError
 
 __all__ = [
@@ -154,6 +157,18 @@ async def _page_answer(request: Request, exc: Exception) -> Response:
     return exc.response
 
 
+async def _busy(request: Request, exc: Exception) -> Response:
+    """The database stayed locked past the bounded wait: 503 and when to retry, never a 500."""
+    if not is_busy(exc):
+        return await _unexpected(request, exc)
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    response = _error_page(
+        request, 503, "Busy", "The database is busy with other writes; please try again shortly."
+    )
+    response.headers["Retry-After"] = str(DatabaseBusy.retry_after_s)
+    return response
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _error_page(
@@ -170,4 +185,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(PageAnswer, _page_answer)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    for busy in (DatabaseBusy, OperationalError, PoolTimeout):
+        app.add_exception_handler(busy, _busy)
     app.add_exception_handler(Exception, _unexpected)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from evergreen.accounts.errors import (
@@ -42,7 +42,7 @@ from evergreen.accounts.service.passwords import (
     set_password,
     use_reset,
 )
-from evergreen.db import utcnow
+from evergreen.db import serialize_on, utcnow, write_if_free
 
 __all__ = [
     "SESSION_COOKIE",
@@ -84,7 +84,7 @@ __all__ = [
 TOKEN_PREFIX = "evg_"  # noqa: S105 (a public prefix, not a secret)
 # Verifying against a throwaway hash keeps unknown emails as slow as wrong passwords.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-_TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+_TOUCH = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -189,9 +189,12 @@ def authenticate(
     now: datetime | None = None,
 ) -> SignIn:
     """Check a sign-in, counting failures per account and per client."""
-    now = now or utcnow()
     address = email.strip().lower()
     keys = {f"email:{address}": policy.max_failures, f"client:{client}": policy.max_failures * 4}
+    # Count, check the password and record the failure as one step: parallel guesses for the
+    # same account or from the same client wait here instead of all passing the count at once.
+    serialize_on(session, *(f"sign-in:{key}" for key in keys))
+    now = now or utcnow()  # read after the wait, so the failures just recorded are counted
     for key, limit in keys.items():
         times = _failure_times(session, key, now - policy.window)
         until = locked_until(times, now, limit, policy.window)
@@ -310,9 +313,22 @@ def user_for_token(session: Session, raw: str) -> User | None:
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     now = utcnow()
-    if token.last_used_at is None or now - token.last_used_at > _TOKEN_TOUCH_INTERVAL:
-        token.last_used_at = now
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH:
+        _touch(session, token, now)
     return token.user
+
+
+def _touch(session: Session, token: ApiToken, now: datetime) -> None:
+    """Note when a token was last used; best effort, and only by the first request in a while,
+    so parallel requests with one token neither queue on its row nor fail a read."""
+    free = (
+        select(ApiToken.id)
+        .where(ApiToken.id == token.id)
+        .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - _TOUCH))
+        .with_for_update(skip_locked=True)  # another request is touching it: leave it to that one
+    )
+    stamp = update(ApiToken).where(ApiToken.id.in_(free)).values(last_used_at=now)
+    write_if_free(session, stamp.execution_options(synchronize_session=False))
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

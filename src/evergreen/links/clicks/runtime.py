@@ -98,7 +98,7 @@ class _SlugCache:
         self.stamp: tuple[Any, ...] | None = None
 
     def refresh(self) -> None:
-        with self.db.session() as session:
+        with self.db.session(writer=False) as session:  # never waits behind a writer
             stamp = tuple(
                 session.execute(
                     select(func.count(), func.max(Link.id), func.max(Link.updated_at))
@@ -110,7 +110,7 @@ class _SlugCache:
         self.links, self.stamp = loaded, stamp
 
     def load(self, slug: str) -> CachedLink | None:
-        with self.db.session() as session:
+        with self.db.session(writer=False) as session:  # a redirect never waits for a writer
             link = session.scalar(select(Link).where(Link.slug == slug))
             cached = CachedLink.of(link) if link else None
         if cached is not None:

@@ -103,17 +103,28 @@ def facts_of(
 
 
 def _customer(session: Session, program: Program, data: ConversionIn) -> Customer:
-    customer = session.scalar(
-        select(Customer).where(
-            Customer.program_id == program.id, Customer.external_id == data.customer_id
-        )
+    """The event's customer, locked until this unit of work ends (events of one customer sent
+    together are applied one after the other, none losing a payment), created once."""
+    query = (
+        select(Customer)
+        .where(Customer.program_id == program.id, Customer.external_id == data.customer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
-    if customer is None:
-        customer = Customer(
-            program_id=program.id, external_id=data.customer_id, email=data.customer_email.lower()
-        )
-        session.add(customer)
-        session.flush()
+    customer = session.scalar(query)
+    if customer is not None:
+        return customer
+    customer = Customer(
+        program_id=program.id, external_id=data.customer_id, email=data.customer_email.lower()
+    )
+    try:
+        with session.begin_nested():  # another event of this new customer may store it first
+            session.add(customer)
+            session.flush()
+    except IntegrityError:
+        stored = session.scalar(query)
+        assert stored is not None
+        return stored
     return customer
 
 

@@ -107,9 +107,13 @@ def _customers(
 ) -> tuple[dict[str, Customer | _NewCustomer], list[_NewCustomer]]:
     """Each event's customer by external ID, and which of them are new (not inserted yet)."""
     found: dict[str, Customer | _NewCustomer] = {}
-    for chunk in chunks(e.customer_id for e in events):
-        query = select(Customer).where(
-            Customer.program_id == program.id, Customer.external_id.in_(chunk)
+    for chunk in chunks(sorted({e.customer_id for e in events})):  # locked in one order
+        query = (
+            select(Customer)
+            .where(Customer.program_id == program.id, Customer.external_id.in_(chunk))
+            .order_by(Customer.external_id)
+            .with_for_update()  # as one by one: parallel events of a customer queue
+            .execution_options(populate_existing=True)
         )
         found.update((row.external_id, row) for row in session.scalars(query))
     new = []

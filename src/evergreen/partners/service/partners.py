@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
+from evergreen.db import serialize_on
 from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
@@ -32,8 +33,12 @@ _STATUSES = ("pending", "active", "suspended")
 
 
 def default_program(session: Session, currency: str = "USD") -> Program:
-    """The installation's affiliate program, created on first use."""
+    """The installation's affiliate program, created on first use (once, however many
+    requests make that first use at the same moment)."""
     program = session.scalar(select(Program).order_by(Program.id))
+    if program is None:
+        serialize_on(session, "partners:default-program")
+        program = session.scalar(select(Program).order_by(Program.id))  # made while we waited?
     if program is None:
         program = Program(name="Affiliate program", currency=currency)
         session.add(program)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
-from datetime import datetime
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,6 +47,11 @@ EVENTS = ("commission.created", "commission.approved", "commission.paid")
 _NOBODY = Addresses("")
 # Public addresses only; the app's deliveries use http_sender(EVERGREEN_WEBHOOK_ALLOW).
 http_send: Sender = http_sender(_NOBODY)
+# Deliveries are claimed this many at a time, at most this many batches a run; a claim not
+# settled within the lease (its worker died) is sent again by the next run.
+_CLAIM_BATCH = 50
+_MAX_BATCHES = 10
+_LEASE = timedelta(minutes=15)
 
 
 def add_endpoint(
@@ -180,42 +188,118 @@ def _failure(status: int) -> str:
     return f"HTTP {status}"
 
 
-def deliver_due(session: Session, now: datetime, send: Sender = http_send) -> tuple[int, int]:
-    """Try every delivery that is due; returns (delivered, failed attempts)."""
-    due = session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+@dataclass(frozen=True)
+class _Claimed:
+    """A delivery this run has claimed, as plain values: it is sent with no transaction open."""
+
+    id: int
+    url: str
+    secret: str
+    event_id: str
+    payload: dict[str, Any]
+
+
+def _run_id() -> str:
+    """Who claims: this host and process, and this run (two runs in one process differ)."""
+    return f"{socket.gethostname()[:40]}/{os.getpid()}/{secrets.token_hex(4)}"
+
+
+def _claim(session: Session, now: datetime, run: str) -> list[_Claimed]:
+    """Mark up to a batch of due deliveries as this run's, in one statement: FOR UPDATE SKIP
+    LOCKED on PostgreSQL, the single writer on SQLite. A claim older than the lease (its worker
+    died mid-send) is due again."""
+    due = (
+        select(WebhookDelivery.id)
+        .where(
+            or_(
+                and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now),
+                and_(
+                    WebhookDelivery.status == "sending", WebhookDelivery.claimed_at < now - _LEASE
+                ),
+            )
+        )
         .order_by(WebhookDelivery.id)
-        .limit(500)
+        .limit(_CLAIM_BATCH)
+        .with_for_update(skip_locked=True)
     )
-    delivered = failed = 0
-    for delivery in list(due):
-        endpoint = session.get(WebhookEndpoint, delivery.endpoint_id)
-        if endpoint is None or not endpoint.active:
+    claim = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(due))
+        .values(status="sending", claimed_by=run, claimed_at=now)
+        .returning(WebhookDelivery.id)
+    )
+    ids = list(session.scalars(claim, execution_options={"synchronize_session": False}))
+    rows = session.execute(
+        select(WebhookDelivery, WebhookEndpoint)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookDelivery.id.in_(ids))
+        .order_by(WebhookDelivery.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    claimed = []
+    for delivery, endpoint in rows:
+        if not endpoint.active:
             delivery.status = "cancelled"
             continue
-        body = json.dumps(delivery.payload, separators=(",", ":")).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Evergreen-Webhooks/1.0",
-            "Evergreen-Event-Id": delivery.event_id,
-            SIGNATURE_HEADER: sign(endpoint.secret, int(now.timestamp()), body),
-        }
-        try:
-            status, refused = send(endpoint.url, body, headers), None
-        except DeliveryRefused as exc:
-            status, refused = 0, exc.reason
-        delivery.attempts += 1
-        delivery.last_status = status or None
-        if 200 <= status < 300:
-            delivery.status, delivery.delivered_at = "delivered", now
-            delivered += 1
-            continue
-        failed += 1
-        delivery.last_error = refused or _failure(status)
-        wait = retry_delay(delivery.attempts)
-        if wait is None:
-            delivery.status = "failed"
-        else:
-            delivery.next_attempt_at = now + wait
+        claimed.append(
+            _Claimed(
+                delivery.id, endpoint.url, endpoint.secret, delivery.event_id, delivery.payload
+            )
+        )
+    return claimed
+
+
+def _record(
+    session: Session, claimed: _Claimed, run: str, status: int, now: datetime, refused: str | None
+) -> bool | None:
+    """Store one attempt's outcome (True delivered, False failed), unless the claim was lost."""
+    delivery = session.get(WebhookDelivery, claimed.id, populate_existing=True)
+    if delivery is None or delivery.status != "sending" or delivery.claimed_by != run:
+        return None  # deleted with its endpoint, or reclaimed after the lease ran out
+    delivery.attempts += 1
+    delivery.last_status = status or None
+    delivery.claimed_by, delivery.claimed_at = "", None
+    if 200 <= status < 300:
+        delivery.status, delivery.delivered_at = "delivered", now
+        return True
+    delivery.status = "pending"
+    delivery.last_error = refused or _failure(status)
+    wait = retry_delay(delivery.attempts)
+    if wait is None:
+        delivery.status = "failed"
+    else:
+        delivery.next_attempt_at = now + wait
+    return False
+
+
+def deliver_due(session: Session, now: datetime, send: Sender = http_send) -> tuple[int, int]:
+    """Send every delivery that is due, each once however many workers run this at a time;
+    returns (delivered, failed attempts).
+
+    Deliveries are claimed and the claim committed before anything is sent; each outcome is
+    committed as soon as it is known. No transaction is open while a receiver answers.
+    """
+    run = _run_id()
+    delivered = failed = 0
+    for _batch in range(_MAX_BATCHES):
+        claimed = _claim(session, now, run)
+        session.commit()
+        if not claimed:
+            break
+        for item in claimed:
+            body = json.dumps(item.payload, separators=(",", ":")).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": "Evergreen-Webhooks/1.0",
+                "Evergreen-Event-Id": item.event_id,
+                SIGNATURE_HEADER: sign(item.secret, int(now.timestamp()), body),
+            }
+            try:
+                status, refused = send(item.url, body, headers), None
+            except DeliveryRefused as exc:  # not a public address (checked again at delivery)
+                status, refused = 0, exc.reason
+            outcome = _record(session, item, run, status, now, refused)
+            session.commit()
+            delivered += outcome is True
+            failed += outcome is False
     return delivered, failed

@@ -1,0 +1,77 @@
+"""A real uvicorn server in this process, and many requests sent to it at the same moment."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from evergreen.config import Settings
+from evergreen.db import Database
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request to send: method, path and what goes with it."""
+
+    method: str
+    path: str
+    json: Any = None
+    params: dict[str, str] | None = None
+    content: str | None = None
+    headers: dict[str, str] | None = None
+
+
+async def _send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
+    return await client.request(
+        call.method, call.path, json=call.json, params=call.params, content=call.content,
+        headers=call.headers,
+    )  # fmt: skip
+
+
+@contextmanager
+def live_server(settings: Settings, db: Database) -> Iterator[str]:
+    """The real app served by uvicorn on a free 127.0.0.1 port; yields its base URL."""
+    from evergreen.web import create_app
+
+    app = create_app(settings, database=db, background=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped while starting"
+        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        sock.close()
+
+
+def send_at_once(base_url: str, calls: list[Call], timeout: float = 60) -> list[httpx.Response]:
+    """Send every call over its own connection, all in flight together; answers in order.
+
+    One event loop drives them all (no client threads competing with the server for the GIL),
+    each on a connection of its own, so the server holds them all at the same time.
+    """
+
+    async def main() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=len(calls), max_keepalive_connections=0)
+        async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
+            return await asyncio.gather(*(_send(client, call) for call in calls))
+
+    return asyncio.run(main())
