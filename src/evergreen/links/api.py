@@ -15,6 +15,7 @@ from evergreen.links.formats import csvio, qr
 from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
 from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiStaff, Offset, SessionDep
+from evergreen.web.downloads import file_answer
 from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["router"]
@@ -120,7 +121,9 @@ def reclassify(
     return {"changed": mark_agent_human(session, body.user_agent)}
 
 
-@router.get("/export.csv", operation_id="export_links")
+@router.get(
+    "/export.csv", operation_id="export_links", **file_answer("Every link, as CSV", "text/csv")
+)
 def export_links(session: SessionDep, user: ApiStaff) -> Response:
     """Every link in the documented CSV format (the import format)."""
     out = io.StringIO()
@@ -171,7 +174,11 @@ def stats(
     return {"slug": link.slug, **link_stats(session, link.id, start=start, end=end).to_dict()}
 
 
-@router.get("/{slug}/clicks.csv", operation_id="export_clicks")
+@router.get(
+    "/{slug}/clicks.csv",
+    operation_id="export_clicks",
+    **file_answer("The link's clicks, as CSV", "text/csv"),
+)
 def export_clicks(request: Request, slug: str, session: SessionDep, user: ApiStaff) -> Response:
     """Every click of a link answered so far, whatever its class."""
     _ingest_spooled(request)
@@ -181,7 +188,11 @@ def export_clicks(request: Request, slug: str, session: SessionDep, user: ApiSta
     return _csv(out.getvalue(), f"{link.slug}-clicks.csv")
 
 
-@router.get("/{slug}/qr", operation_id="link_qr_code")
+@router.get(
+    "/{slug}/qr",
+    operation_id="link_qr_code",
+    **file_answer("The QR code of the short URL", "image/svg+xml", "image/png"),
+)
 def qr_code(
     request: Request,
     slug: str,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
 from fastapi.responses import Response, StreamingResponse
 
-__all__ = ["csv_download"]
+__all__ = ["csv_download", "file_answer"]
 
 
 def csv_download(name: str, write: Callable[[TextIO], object]) -> Response:
@@ -28,3 +28,10 @@ def csv_download(name: str, write: Callable[[TextIO], object]) -> Response:
 
     headers = {"content-disposition": f'attachment; filename="{name}"'}
     return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def file_answer(description: str, *media_types: str) -> dict[str, Any]:
+    """Route arguments that document a file answer (a CSV, an image) instead of JSON."""
+    content = {media: {"schema": {"type": "string"}} for media in media_types}
+    answer = {"description": description, "content": content}
+    return {"response_class": Response, "responses": {200: answer}}

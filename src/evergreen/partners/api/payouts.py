@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
 from evergreen.web.deps import ApiOwner, DbId, SessionDep
+from evergreen.web.downloads import file_answer
 
 __all__ = ["router"]
 
@@ -86,8 +87,7 @@ def get_payout(
 @router.get(
     "/payouts/{payout_id}/commissions.csv",
     operation_id="export_payout_commissions",
-    response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "The payout's commissions"}},
+    **file_answer("The payout's commissions", "text/csv"),
 )
 def export_payout_commissions(
     payout_id: DbId, session: SessionDep, user: ApiOwner, program: ProgramDep

@@ -28,6 +28,7 @@ from evergreen.web.deps import (
     SessionDep,
     SettingsDep,
 )
+from evergreen.web.downloads import file_answer
 from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["router"]
@@ -385,7 +386,12 @@ def change_commission_status(
     return CommissionOut.of(row)
 
 
-@router.post("/payouts", status_code=201, operation_id="create_payout")
+@router.post(
+    "/payouts",
+    status_code=201,
+    operation_id="create_payout",
+    responses={200: {"description": "Nothing is due: no payout was made"}},
+)
 def create_payout(
     session: SessionDep, user: ApiOwner, response: Response, program: ProgramDep
 ) -> dict[str, Any]:
@@ -406,7 +412,11 @@ def mark_payout_paid(
     return {"payout": payout.id, "status": payout.status}
 
 
-@router.get("/payouts/{payout_id}/export.csv", operation_id="export_payouts")
+@router.get(
+    "/payouts/{payout_id}/export.csv",
+    operation_id="export_payouts",
+    **file_answer("The payout file for PayPal or Wise", "text/csv"),
+)
 def export_payouts(
     payout_id: DbId,
     session: SessionDep,
@@ -422,7 +432,11 @@ def export_payouts(
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
 
 
-@router.get("/{partner_id:int}/statement.csv", operation_id="get_partner_statement")
+@router.get(
+    "/{partner_id:int}/statement.csv",
+    operation_id="get_partner_statement",
+    **file_answer("The partner's statement, as CSV", "text/csv"),
+)
 def get_partner_statement(
     partner_id: DbId, session: SessionDep, user: ApiStaff, program: ProgramDep, partner: PartnerDep
 ) -> Response:
