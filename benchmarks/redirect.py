@@ -1,6 +1,7 @@
 """Redirect throughput with every click durably captured, against two references in the same run.
 
-    .venv/bin/python benchmarks/redirect.py [--seconds 5] [--connections 64] [--workers N]
+    .venv/bin/python benchmarks/redirect.py [--seconds 5] [--rounds 3] [--connections 64]
+                                            [--workers N] [--no-bare]
 
 Needs `wrk` and `nginx` (Debian: apt-get install wrk nginx-light). Starts, on loopback only,
 each with the same number of processes (`--workers`, default: one per CPU core):
@@ -8,8 +9,11 @@ each with the same number of processes (`--workers`, default: one per CPU core):
 2. nginx answering `return 302` with N worker processes (the practical ceiling);
 3. a bare ASGI app (dict lookup + 302, records nothing) on the same server stack (uvicorn
    with N workers).
-Each is driven by wrk for a few seconds; prints requests/s, p50/p99 and the ratios, then checks
-that the clicks stored equal the redirects wrk completed. Never asserts on time.
+Each round starts each target afresh and drives it with wrk for a few seconds, Evergreen and
+nginx alternating who goes first (`--rounds`, default 3); prints every round's requests/s and
+p50/p99, then the median of the per-round ratios (Evergreen ÷ nginx, Evergreen ÷ bare) and
+Evergreen's p99. Each round checks that the clicks stored equal the redirects wrk completed.
+Never asserts on time.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -132,30 +137,88 @@ def stored_clicks(python: str, env: dict[str, str]) -> int:
 
 def report(name: str, result: dict[str, float]) -> None:
     print(
-        f"{name:<34} {result['rps']:>10,.0f} req/s   p50 {result['p50_ms']:6.2f} ms   "
+        f"  {name:<34} {result['rps']:>10,.0f} req/s   p50 {result['p50_ms']:6.2f} ms   "
         f"p99 {result['p99_ms']:6.2f} ms   "
         f"({result['requests']:,} requests, {result['bad']} non-3xx)"
     )
+
+
+class Bench:
+    """One benchmark run: the data folder, the wrk script and how long each round drives."""
+
+    def __init__(self, args: argparse.Namespace, folder: Path, env: dict[str, str]) -> None:
+        self.args, self.folder, self.env = args, folder, env
+        self.python = sys.executable
+        self.script = folder / "rotate.lua"
+
+    def drive(self, port: int, warm_up: bool = True) -> dict[str, float]:
+        url = f"http://127.0.0.1:{port}"
+        if warm_up:
+            wrk(url, 1, self.args.connections, self.script)
+        return wrk(url, self.args.seconds, self.args.connections, self.script)
+
+    def evergreen(self) -> tuple[dict[str, float], int]:
+        """A fresh `evergreen serve` on the same data; its figures and the clicks it stored."""
+        port = free_port()
+        command = [self.python, "-m", "evergreen.cli", "serve", "--port", str(port),
+                   "--workers", str(self.args.workers), *self.args.serve_arg]  # fmt: skip
+        server = start(command, self.env, self.folder / "serve.log")
+        try:
+            wait_http(f"http://127.0.0.1:{port}/healthz")
+            wrk(f"http://127.0.0.1:{port}", 1, self.args.connections, self.script)  # captured too
+            time.sleep(0.5)
+            before = stored_clicks(self.python, self.env)
+            result = self.drive(port, warm_up=False)
+        finally:
+            stop(server)
+        return result, stored_clicks(self.python, self.env) - before
+
+    def bare(self) -> dict[str, float]:
+        port = free_port()
+        bare = start(
+            [self.python, "-m", "uvicorn", "benchmarks.bare_asgi:app", "--port", str(port),
+             "--log-level", "warning", "--no-access-log", "--no-server-header",
+             "--workers", str(self.args.workers)],
+            self.env, self.folder / "bare.log",
+        )  # fmt: skip
+        try:
+            wait_http(f"http://127.0.0.1:{port}/nothing-here")  # 404: answers without redirecting
+            return self.drive(port)
+        finally:
+            stop(bare)
+
+    def nginx(self) -> dict[str, float]:
+        port = free_port()
+        web = nginx(self.folder, port, self.args.workers)
+        try:
+            time.sleep(0.5)
+            return self.drive(port)
+        finally:
+            web.terminate()
+            web.wait(10)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of each target, alternated")
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="processes for each target"
     )
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare ASGI reference")
     parser.add_argument(
         "--serve-arg", action="append", default=[], help="extra `evergreen serve` argument"
     )
     args = parser.parse_args()
+    if args.rounds < 1:
+        raise SystemExit("--rounds must be at least 1")
     for tool in ("wrk", "nginx"):
         if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
             raise SystemExit(f"{tool} is missing: apt-get install wrk nginx-light")
     folder = Path(tempfile.mkdtemp(prefix="evergreen-bench-"))
     env = {**os.environ, "EVERGREEN_DATA_DIR": str(folder / "data"), "EVERGREEN_ENV": "development"}
     env.pop("EVERGREEN_DATABASE_URL", None)
-    python = sys.executable
     slugs = [f"s{i}" for i in range(100)]
     create = (
         "from evergreen.config import get_settings; from evergreen.db import Database;"
@@ -167,86 +230,63 @@ def main() -> None:
         "        d = LinkDraft(destination='https://shop.example/item/' + n, slug=n)\n"
         "        service.create_link(x, d)"
     )
-    subprocess.run([python, "-c", create], env=env, check=True)
-    script = lua_script(folder, slugs)
-    results: dict[str, dict[str, float]] = {}
+    subprocess.run([sys.executable, "-c", create], env=env, check=True)
+    lua_script(folder, slugs)
+    bench = Bench(args, folder, env)
     print(
         f"wrk: 2 threads, {args.connections} connections, {args.seconds} s each; loopback only; "
-        f"{args.workers} process(es) per target\n"
+        f"{args.workers} process(es) per target; {args.rounds} round(s), order alternated\n"
     )
 
-    port = free_port()
-    server = start(
-        [
-            python,
-            "-m",
-            "evergreen.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            *args.serve_arg,
-        ],
-        env,
-        folder / "serve.log",
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/healthz")
-        wrk(f"http://127.0.0.1:{port}", 1, args.connections, script)  # warm-up, also captured
-        time.sleep(0.5)
-        before = stored_clicks(python, env)
-        results["evergreen"] = wrk(
-            f"http://127.0.0.1:{port}", args.seconds, args.connections, script
-        )
-    finally:
-        stop(server)
-    captured = stored_clicks(python, env) - before
-    report("Evergreen /go (clicks captured)", results["evergreen"])
+    rounds: list[dict[str, dict[str, float]]] = []
+    mismatches = 0
+    for number in range(1, args.rounds + 1):
+        # Alternate who goes first, so drift on a shared machine does not favour one target.
+        order = ["evergreen", "nginx"] if number % 2 else ["nginx", "evergreen"]
+        if not args.no_bare:
+            order.insert(1, "bare")
+        print(f"round {number}/{args.rounds}:")
+        results: dict[str, dict[str, float]] = {}
+        for target in order:
+            if target == "evergreen":
+                results[target], captured = bench.evergreen()
+                report("Evergreen /go (clicks captured)", results[target])
+                sent = int(results[target]["requests"])
+                ok = sent <= captured <= sent + args.connections
+                mismatches += not ok
+                print(
+                    f"    clicks stored: {captured:,}; redirects completed: {sent:,} "
+                    f"(up to {args.connections} more in flight) -> {'OK' if ok else 'MISMATCH'}"
+                )
+            elif target == "bare":
+                results[target] = bench.bare()
+                report("bare ASGI on uvicorn (no capture)", results[target])
+            else:
+                results[target] = bench.nginx()
+                report("nginx return 302", results[target])
+        ratio = results["evergreen"]["rps"] / results["nginx"]["rps"]
+        print(f"    Evergreen / nginx this round: {ratio:.1%}\n")
+        rounds.append(results)
 
-    port = free_port()
-    bare = start(
-        [python, "-m", "uvicorn", "benchmarks.bare_asgi:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log", "--no-server-header",
-         "--workers", str(args.workers)],
-        env, folder / "bare.log",
-    )  # fmt: skip
-    try:
-        wait_http(f"http://127.0.0.1:{port}/nothing-here")  # 404: answers without redirecting
-        wrk(f"http://127.0.0.1:{port}", 1, args.connections, script)
-        results["bare"] = wrk(f"http://127.0.0.1:{port}", args.seconds, args.connections, script)
-    finally:
-        stop(bare)
-    report("bare ASGI on uvicorn (no capture)", results["bare"])
+    def median(key: str, of: str = "evergreen") -> float:
+        return statistics.median(r[of][key] for r in rounds)
 
-    port = free_port()
-    web = nginx(folder, port, args.workers)
-    try:
-        time.sleep(0.5)
-        results["nginx"] = wrk(f"http://127.0.0.1:{port}", args.seconds, args.connections, script)
-    finally:
-        web.terminate()
-        web.wait(10)
-    report("nginx return 302", results["nginx"])
-
-    ours, bare_rps, nginx_rps = (
-        results["evergreen"]["rps"],
-        results["bare"]["rps"],
-        results["nginx"]["rps"],
-    )
-    print(f"\nEvergreen / bare ASGI: {ours / bare_rps:.0%}   (goal >= 50%)")
-    print(f"Evergreen / nginx:     {ours / nginx_rps:.0%}   (goal >= 25%)")
+    to_nginx = statistics.median(r["evergreen"]["rps"] / r["nginx"]["rps"] for r in rounds)
+    p99 = median("p99_ms")
     print(
-        f"Evergreen p99 at {args.connections} connections: "
-        f"{results['evergreen']['p99_ms']:.2f} ms (goal < 10 ms)"
+        f"medians over {len(rounds)} round(s): Evergreen {median('rps'):,.0f} req/s, "
+        f"nginx {median('rps', 'nginx'):,.0f} req/s"
+        + ("" if args.no_bare else f", bare ASGI {median('rps', 'bare'):,.0f} req/s")
     )
-
-    sent = int(results["evergreen"]["requests"])
-    verdict = "OK" if sent <= captured <= sent + args.connections else "MISMATCH"
+    print(f"Evergreen / nginx (median of round ratios): {to_nginx:.1%}   (goal >= 30%)")
+    if not args.no_bare:
+        to_bare = statistics.median(r["evergreen"]["rps"] / r["bare"]["rps"] for r in rounds)
+        print(f"Evergreen / bare ASGI (median of round ratios): {to_bare:.1%}")
     print(
-        f"\nclicks stored during the measured run: {captured:,}; redirects wrk completed: {sent:,}"
-        f" (in flight when wrk stopped: up to {args.connections}) -> {verdict}"
+        f"Evergreen p99 at {args.connections} connections: median {p99:.2f} ms, "
+        f"worst {max(r['evergreen']['p99_ms'] for r in rounds):.2f} ms (goal < 10 ms)"
     )
+    print(f"click capture: {'OK in every round' if not mismatches else f'{mismatches} MISMATCH'}")
     shutil.rmtree(folder, ignore_errors=True)
 
 
