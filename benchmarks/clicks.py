@@ -178,14 +178,11 @@ def main() -> None:
         ingested = ingest_pending(db, SpoolReader(folder / "spool"), ClickPolicy())
         elapsed = time.perf_counter() - started
         rate = ingested / elapsed
-        print(
-            f"ingestion: {ingested:,} clicks in {elapsed:.2f} s = {rate:,.0f} clicks/s "
-            "(goal >= 50,000)"
-        )
+        print(f"ingestion: {ingested:,} clicks in {elapsed:.2f} s = {rate:,.0f} clicks/s")
         bare = bare_insert(db, args.clicks)
         print(
             f"reference, bare executemany of the same rows: {bare:,.0f} rows/s  "
-            f"(ingestion = {rate / bare:.0%} of it)"
+            f"(ingestion = {rate / bare:.1%} of it; goal >= 25%)"
         )
         rows = ten_million_rollups(db)
         with db.session() as session:
