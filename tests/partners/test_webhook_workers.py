@@ -12,12 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
+from evergreen.addresses import Addresses
 from evergreen.db import Database
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery
-from evergreen.partners.service.webhooks import add_endpoint, deliver_due, emit
+from evergreen.partners.service.webhooks import add_endpoint, deliver_due, emit, http_sender
 
 EVENTS = 30
+
+# The receiver listens on loopback, which deliveries refuse unless the owner allows it.
+_LOOPBACK = Addresses("127.0.0.1")
+_SEND = http_sender(Addresses("127.0.0.1", names=True))
 
 
 class SlowReceiver:
@@ -57,7 +62,7 @@ def receiver() -> Iterator[SlowReceiver]:
 def _queue_events(db: Database, url: str) -> None:
     with db.session() as session:
         program = service.default_program(session)
-        add_endpoint(session, program, url, ["commission.created"])
+        add_endpoint(session, program, url, ["commission.created"], allow=_LOOPBACK)
         for n in range(EVENTS):
             emit(session, program.id, "commission.created", f"evt-{n}", {"n": n})
 
@@ -75,7 +80,7 @@ def test_two_workers_at_once_send_each_delivery_exactly_once(
         try:
             start.wait(10)
             with db.session() as session:
-                results.append(deliver_due(session, now))
+                results.append(deliver_due(session, now, _SEND))
         except BaseException as exc:  # reported below, with the counts
             errors.append(exc)
 
@@ -103,6 +108,6 @@ def test_a_delivery_left_claimed_by_a_dead_worker_is_sent_after_the_lease(
         for row in session.scalars(select(WebhookDelivery)):
             row.status, row.claimed_by, row.claimed_at = "sending", "dead-worker", now
     with db.session() as session:
-        assert deliver_due(session, now + timedelta(minutes=1)) == (0, 0)  # still its claim
-        assert deliver_due(session, now + timedelta(minutes=16)) == (EVENTS, 0)
+        assert deliver_due(session, now + timedelta(minutes=1), _SEND) == (0, 0)  # still its claim
+        assert deliver_due(session, now + timedelta(minutes=16), _SEND) == (EVENTS, 0)
     assert len(receiver.event_ids) == EVENTS

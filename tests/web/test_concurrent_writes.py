@@ -39,7 +39,7 @@ def _sale(key: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Setup:
-    """What the calls need: the staff token and a network with its postback secret."""
+    """What the calls need: the owner token and a network with its postback secret."""
 
     auth: dict[str, str]
     network_id: int
@@ -52,7 +52,7 @@ def setup(db: Database, people: dict[str, str]) -> Setup:
     with db.session() as session:
         partners.default_program(session)
         network, secret = networks.create_network(session, "Awin")
-    auth = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    auth = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     return Setup(auth, network.id, secret)
 
 

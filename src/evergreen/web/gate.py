@@ -154,5 +154,5 @@ class RequestGate:
     @staticmethod
     def _check(scope: Scope, declared: Declared) -> None:
         """The route's own access check, on a read-only look at the database."""
-        with scope["app"].state.db.sessions() as session:
+        with scope["app"].state.db.reader_sessions() as session:
             declared.check_connection(HTTPConnection(scope), session)

@@ -82,7 +82,8 @@ def api_not_found(request: Request, path: str, user: ApiUser) -> None:
     """Unknown API paths: 401 without a token (nothing is revealed); with one, 405 naming the
     methods the path has, or 404."""
     allowed = _allowed_methods(request)
-    if allowed:
+    # The method is there but a part of the path is not (a word where an ID goes): nothing here.
+    if allowed and request.method not in allowed:
         raise HTTPException(
             405,
             f"{request.method} is not used at /api/v1/{path}; use {', '.join(allowed)}.",

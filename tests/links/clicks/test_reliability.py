@@ -85,7 +85,7 @@ class TcpProxy:
 
 
 def _count(db: Database, slug: str) -> int:
-    with db.session() as session:
+    with db.session(writer=False) as session:  # a read never waits for the write lock
         return link_stats(session, service.get_link(session, slug).id).total_clicks
 
 
