@@ -1,0 +1,36 @@
+"""Ledger: streams, the journal, hours and capital, and residual income per stream."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evergreen.areas import Area
+
+__all__ = ["AREA"]
+
+
+def _models() -> object:
+    from evergreen.ledger import models
+
+    return models
+
+
+def _commands() -> Sequence[tuple[str, Any]]:
+    from evergreen.ledger import cli
+
+    return [
+        ("streams", cli.streams_app),
+        ("ledger", cli.ledger_app),
+        ("hours", cli.hours_app),
+        ("capital", cli.capital_app),
+    ]
+
+
+AREA = Area(
+    name="ledger",
+    models=_models,
+    commands=_commands,
+    templates=Path(__file__).parent / "templates",
+)

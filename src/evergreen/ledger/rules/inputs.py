@@ -1,0 +1,130 @@
+"""Checks of what people type: stream names and kinds, dates, amounts, hours and rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+from evergreen.ledger.errors import LedgerInputError
+from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES
+
+__all__ = [
+    "MAX_HOURS_A_DAY",
+    "StreamKind",
+    "check_name",
+    "parse_amount",
+    "parse_date",
+    "parse_hours",
+    "parse_rate",
+]
+
+MAX_HOURS_A_DAY = Decimal(24)
+
+
+class StreamKind(StrEnum):
+    """What kind of income a stream is (the issue's list, in the owner's words)."""
+
+    AFFILIATE = "affiliate"
+    PARTNER_PROGRAM = "partner_program"
+    DIGITAL_PRODUCT = "digital_product"
+    WEBINAR_FUNNEL = "webinar_funnel"
+    ROYALTIES = "royalties"
+    ARTICLES = "articles"
+    SUBSCRIPTION = "subscription"
+    LENDING = "lending"
+    RENTAL = "rental"
+    SERVICE = "service"
+    OTHER = "other"
+
+    @classmethod
+    def parse(cls, text: str) -> StreamKind:
+        """A kind from its name, forgiving case and dashes ("Partner-Program")."""
+        key = text.strip().lower().replace("-", "_").replace(" ", "_")
+        try:
+            return cls(key)
+        except ValueError:
+            kinds = ", ".join(kind.value for kind in cls)
+            raise LedgerInputError(
+                "kind", f"{text!r} is not a stream kind; use one of {kinds}"
+            ) from None
+
+
+def check_name(text: str, field: str = "name") -> str:
+    """A stream name: 1-100 printable characters, surrounding spaces trimmed."""
+    name = " ".join(text.split())
+    if not name:
+        raise LedgerInputError(field, "is empty; give the stream a name, e.g. 'Blog'")
+    if len(name) > 100:
+        raise LedgerInputError(field, f"is {len(name)} characters long; the limit is 100")
+    if any(not ch.isprintable() for ch in name):
+        raise LedgerInputError(field, "contains control characters")
+    return name
+
+
+def parse_date(text: str, field: str = "date") -> date:
+    """A calendar date written YYYY-MM-DD."""
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise LedgerInputError(
+            field, f"{text[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"
+        ) from None
+
+
+def _decimal(text: str | Decimal | int, field: str) -> Decimal:
+    try:
+        value = text if isinstance(text, Decimal) else Decimal(str(text).strip())
+    except InvalidOperation:
+        raise LedgerInputError(
+            field, f"{str(text)[:40]!r} is not a number; write it like 1234.50"
+        ) from None
+    if not value.is_finite():
+        raise LedgerInputError(field, f"must be a finite number, not {text}")
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    places = max(0, -exponent)
+    whole = max(0, len(digits) + exponent)
+    if places > MAX_PLACES or whole > MAX_INTEGER_DIGITS:
+        raise LedgerInputError(
+            field,
+            f"{str(text)[:40]} has too many digits (at most {MAX_INTEGER_DIGITS} before the "
+            f"point and {MAX_PLACES} after)",
+        )
+    return value
+
+
+def parse_amount(
+    text: str | Decimal | int, field: str = "amount", *, signed: bool = False
+) -> Decimal:
+    """Money: a decimal string, more than 0 (or any non-zero amount when `signed`)."""
+    value = _decimal(text, field)
+    if value == 0:
+        raise LedgerInputError(field, "must not be 0")
+    if value < 0 and not signed:
+        raise LedgerInputError(
+            field, f"must be more than 0 (got {text}); say whether it is income or a cost instead"
+        )
+    return value
+
+
+def parse_hours(text: str | Decimal | int, field: str = "hours") -> Decimal:
+    """Hours on one day: more than 0 and at most 24."""
+    value = _decimal(text, field)
+    if value <= 0 or value > MAX_HOURS_A_DAY:
+        raise LedgerInputError(field, f"must be more than 0 and at most 24 a day (got {text})")
+    return value
+
+
+def parse_rate(
+    text: str | Decimal | int, field: str, *, low: Decimal, high: Decimal, example: str
+) -> Decimal:
+    """A rate between `low` and `high` inclusive (e.g. a required return 0.08 for 8 %)."""
+    value = _decimal(text, field)
+    if not low <= value <= high:
+        raise LedgerInputError(
+            field, f"must be between {low} and {high} (got {text}); e.g. {example}"
+        )
+    return value

@@ -1,0 +1,127 @@
+"""Double-entry rules: account names, balanced transactions, reversals and what a leg counts as.
+
+Accounts follow plain-text accounting (beancount, hledger): five roots, colon-separated
+components that start with a capital letter or a digit. The stream is a tag on each posting,
+not part of the account name, so renaming a stream never rewrites the journal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from evergreen.ledger.errors import LedgerInputError
+
+__all__ = [
+    "BANK",
+    "CAPITAL",
+    "ROOTS",
+    "Figure",
+    "Leg",
+    "check_account",
+    "check_balanced",
+    "daily_figures",
+    "figure_of",
+    "reversal_of",
+]
+
+ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
+BANK = "Assets:Bank"
+CAPITAL = "Equity:Capital"
+_COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]{0,60}$")
+
+
+class Figure(StrEnum):
+    """What a posting adds to a stream's figures."""
+
+    INCOME = "income"
+    COSTS = "costs"
+    CAPITAL = "capital"
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One posting before it is stored: account, signed amount, currency, stream tag."""
+
+    account: str
+    amount: Decimal
+    currency: str
+    stream_id: int | None = None
+
+
+def check_account(name: str, field: str = "account") -> str:
+    """An account name such as `Income:Royalties` or `Expenses:Hosting`."""
+    parts = name.split(":")
+    if parts[0] not in ROOTS or len(parts) < 2 or len(name) > 200:
+        raise LedgerInputError(
+            field,
+            f"{name[:60]!r} is not an account; start with one of {', '.join(ROOTS)} and add a "
+            "name, e.g. Income:Royalties",
+        )
+    for part in parts[1:]:
+        if not _COMPONENT.match(part):
+            raise LedgerInputError(
+                field,
+                f"{part[:60]!r} in {name[:60]!r} must start with a capital letter or digit and "
+                "hold only letters, digits and dashes",
+            )
+    return name
+
+
+def check_balanced(legs: Sequence[Leg]) -> None:
+    """Every currency's legs sum to zero, there are at least two, and none is zero."""
+    if len(legs) < 2:
+        raise LedgerInputError("postings", "a transaction needs at least two postings")
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for leg in legs:
+        if leg.amount == 0:
+            raise LedgerInputError("postings", f"the posting to {leg.account} is 0")
+        sums[leg.currency] += leg.amount
+    off = {currency: total for currency, total in sums.items() if total != 0}
+    if off:
+        shown = ", ".join(f"{total:+} {currency}" for currency, total in sorted(off.items()))
+        raise LedgerInputError("postings", f"do not balance: they sum to {shown}, not 0")
+
+
+def reversal_of(legs: Iterable[Leg]) -> list[Leg]:
+    """The legs that undo a transaction: every amount negated, everything else kept."""
+    return [Leg(leg.account, -leg.amount, leg.currency, leg.stream_id) for leg in legs]
+
+
+def figure_of(account: str) -> Figure | None:
+    """Income and Expenses accounts are income and costs; Equity:Capital is capital employed."""
+    root = account.split(":", 1)[0]
+    if root == "Income":
+        return Figure.INCOME
+    if root == "Expenses":
+        return Figure.COSTS
+    if account == CAPITAL or account.startswith(CAPITAL + ":"):
+        return Figure.CAPITAL
+    return None
+
+
+def daily_figures(
+    day: date, legs: Iterable[Leg]
+) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]:
+    """What a transaction adds to the daily rollup: (income, costs, capital in, postings) by
+    (stream, day, currency). Income and capital are credits, so their sign is turned."""
+    out: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
+    for leg in legs:
+        figure = figure_of(leg.account)
+        if leg.stream_id is None or figure is None:
+            continue
+        key = (leg.stream_id, day, leg.currency)
+        income, costs, capital, count = out.get(key, (Decimal(0), Decimal(0), Decimal(0), 0))
+        if figure is Figure.INCOME:
+            income -= leg.amount
+        elif figure is Figure.COSTS:
+            costs += leg.amount
+        else:
+            capital -= leg.amount
+        out[key] = (income, costs, capital, count + 1)
+    return out

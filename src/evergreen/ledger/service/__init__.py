@@ -1,0 +1,36 @@
+"""Use cases of the ledger; the only writer of its tables."""
+
+from evergreen.ledger.service.entries import add_capital, add_cost, add_income
+from evergreen.ledger.service.hours import add_hours, running_timer, start_timer, stop_timer
+from evergreen.ledger.service.journal import EntryDraft, legs_of, post, post_many, reverse
+from evergreen.ledger.service.preferences import preferences, rates_for, set_preferences
+from evergreen.ledger.service.streams import (
+    StreamDraft,
+    add_stream,
+    all_streams,
+    get_stream,
+    stream_named,
+)
+
+__all__ = [
+    "EntryDraft",
+    "StreamDraft",
+    "add_capital",
+    "add_cost",
+    "add_hours",
+    "add_income",
+    "add_stream",
+    "all_streams",
+    "get_stream",
+    "legs_of",
+    "post",
+    "post_many",
+    "preferences",
+    "rates_for",
+    "reverse",
+    "running_timer",
+    "set_preferences",
+    "start_timer",
+    "stop_timer",
+    "stream_named",
+]

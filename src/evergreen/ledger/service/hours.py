@@ -1,0 +1,95 @@
+"""The owner's time on a stream: entries by hand or import, and the one running timer."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.errors import Conflict
+from evergreen.ledger.models import HoursEntry, RunningTimer, Stream
+from evergreen.ledger.rules import parse_hours
+
+__all__ = ["add_hours", "running_timer", "start_timer", "stop_timer"]
+
+_TIMER = 1  # the one row of ledger_timers
+_QUARTER_MINUTE = Decimal("0.0001")
+
+
+def add_hours(
+    session: Session,
+    stream: Stream,
+    on: date,
+    hours: Decimal,
+    memo: str = "",
+    *,
+    source: str = "manual",
+    source_key: str | None = None,
+) -> HoursEntry:
+    """Time spent on a stream on one day; an import's key makes a replay add nothing."""
+    checked = parse_hours(hours)
+    if source_key is not None:
+        stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == source_key))
+        if stored is not None:
+            return stored
+    entry = HoursEntry(
+        stream_id=stream.id, date=on, hours=checked, memo=memo[:500], source=source,
+        source_key=source_key,
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def running_timer(session: Session) -> RunningTimer | None:
+    """The timer running now, if any."""
+    return session.get(RunningTimer, _TIMER)
+
+
+def start_timer(session: Session, stream: Stream, now: datetime, memo: str = "") -> RunningTimer:
+    """Start timing a stream; a timer already running is stopped and its time kept first."""
+    current = running_timer(session)
+    if current is not None:
+        stop_timer(session, now)
+    timer = RunningTimer(id=_TIMER, stream_id=stream.id, started_at=now, memo=memo[:500])
+    try:
+        with session.begin_nested():
+            session.add(timer)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("timer", "another timer was started at the same moment") from None
+    return timer
+
+
+def stop_timer(session: Session, now: datetime) -> list[HoursEntry]:
+    """Stop the running timer and record its time, split at midnight UTC into days."""
+    timer = running_timer(session)
+    if timer is None:
+        raise Conflict("timer", "no timer is running")
+    stream = session.get(Stream, timer.stream_id)
+    session.delete(timer)
+    session.flush()
+    if stream is None or now <= timer.started_at:
+        return []
+    entries = []
+    for day, seconds in _days_between(timer.started_at, now):
+        hours = (Decimal(seconds) / 3600).quantize(_QUARTER_MINUTE, rounding=ROUND_HALF_UP)
+        if hours > 0:
+            entries.append(add_hours(session, stream, day, hours, timer.memo, source="timer"))
+    return entries
+
+
+def _days_between(start: datetime, end: datetime) -> list[tuple[date, int]]:
+    """Whole seconds of [start, end) on each calendar day (UTC)."""
+    out: list[tuple[date, int]] = []
+    cursor = start
+    while cursor < end:
+        midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(),
+                                    tzinfo=cursor.tzinfo)  # fmt: skip
+        stop = min(end, midnight)
+        out.append((cursor.date(), int((stop - cursor).total_seconds())))
+        cursor = stop
+    return out

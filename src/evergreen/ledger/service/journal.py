@@ -1,0 +1,223 @@
+"""The journal's one writer: balanced transactions posted once, reversals, and the daily rollup.
+
+Every area posts through `post`; a `source_key` makes a replay return the stored transaction
+instead of a second one, and the rollup changes in the same transaction as the postings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.errors import Conflict, NotFound
+from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.models import DailyFigures, JournalEntry, Posting, Stream
+from evergreen.ledger.rules import Leg, check_account, check_balanced, daily_figures, reversal_of
+from evergreen.money import check_currency, check_storable
+
+__all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse"]
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """A transaction to post: its date, words, legs and, for automatic postings, a key."""
+
+    date: date
+    legs: Sequence[Leg]
+    narration: str = ""
+    payee: str = ""
+    flag: str = "*"
+    source: str = "manual"
+    source_key: str | None = None
+    reverses_id: int | None = field(default=None)
+
+
+def _checked(session: Session, draft: EntryDraft, currencies: dict[int, str]) -> None:
+    if draft.flag not in ("*", "!"):
+        raise LedgerInputError("flag", "must be * (cleared) or ! (pending)")
+    if len(draft.narration) > 500 or len(draft.payee) > 200:
+        raise LedgerInputError("narration", "is too long (500 characters, payee 200)")
+    for leg in draft.legs:
+        check_account(leg.account)
+        check_currency("currency", leg.currency)
+        check_storable("amount", abs(leg.amount))
+        if leg.stream_id is not None:
+            if leg.stream_id not in currencies:
+                stream = session.get(Stream, leg.stream_id)
+                if stream is None:
+                    raise NotFound("stream", f"there is no stream {leg.stream_id}")
+                currencies[leg.stream_id] = stream.currency
+            if currencies[leg.stream_id] != leg.currency:
+                raise LedgerInputError(
+                    "currency",
+                    f"{leg.currency} cannot be posted to a {currencies[leg.stream_id]} stream; "
+                    "convert it first",
+                )
+    check_balanced(draft.legs)
+
+
+def post(session: Session, draft: EntryDraft) -> JournalEntry:
+    """Store a balanced transaction and its rollup, or return the one already stored under
+    the same `source_key` (so replays from networks, partners and imports post once)."""
+    if draft.source_key is not None:
+        stored = session.scalar(
+            select(JournalEntry).where(JournalEntry.source_key == draft.source_key)
+        )
+        if stored is not None:
+            return stored
+    _checked(session, draft, {})
+    try:
+        with session.begin_nested():
+            entry = _store(session, draft)
+    except IntegrityError:
+        if draft.source_key is None:
+            raise Conflict("transaction", "this transaction was reversed already") from None
+        stored = session.scalar(
+            select(JournalEntry).where(JournalEntry.source_key == draft.source_key)
+        )
+        if stored is None:
+            raise
+        return stored
+    return entry
+
+
+def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
+    """Post a batch (imports, the demo, benchmarks): one flush for the postings and one rollup
+    upsert per (stream, day, currency); drafts whose key is stored already are skipped."""
+    keys = [d.source_key for d in drafts if d.source_key is not None]
+    seen: set[str] = set()
+    for start in range(0, len(keys), 500):
+        seen.update(
+            session.scalars(
+                select(JournalEntry.source_key).where(
+                    JournalEntry.source_key.in_(keys[start : start + 500])
+                )
+            )
+        )
+    fresh = [d for d in drafts if d.source_key is None or d.source_key not in seen]
+    currencies: dict[int, str] = {}
+    for draft in fresh:
+        _checked(session, draft, currencies)
+    entries = [
+        JournalEntry(
+            date=d.date, flag=d.flag, payee=d.payee, narration=d.narration, source=d.source,
+            source_key=d.source_key, reverses_id=d.reverses_id,
+        )
+        for d in fresh
+    ]  # fmt: skip
+    session.add_all(entries)
+    session.flush()
+    rows = [
+        {"transaction_id": entry.id, "account": leg.account, "stream_id": leg.stream_id,
+         "amount": leg.amount, "currency": leg.currency}
+        for entry, draft in zip(entries, fresh, strict=True)
+        for leg in draft.legs
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(Posting), rows)
+    totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
+    for draft in fresh:
+        for key, (income, costs, capital, count) in daily_figures(draft.date, draft.legs).items():
+            i, c, k, n = totals.get(key, (Decimal(0), Decimal(0), Decimal(0), 0))
+            totals[key] = (i + income, c + costs, k + capital, n + count)
+    _add_to_rollup(session, totals)
+    return len(fresh)
+
+
+def _store(session: Session, draft: EntryDraft) -> JournalEntry:
+    entry = JournalEntry(
+        date=draft.date,
+        flag=draft.flag,
+        payee=draft.payee,
+        narration=draft.narration,
+        source=draft.source,
+        source_key=draft.source_key,
+        reverses_id=draft.reverses_id,
+    )
+    session.add(entry)
+    session.flush()
+    session.add_all(
+        Posting(
+            transaction_id=entry.id,
+            account=leg.account,
+            stream_id=leg.stream_id,
+            amount=leg.amount,
+            currency=leg.currency,
+        )
+        for leg in draft.legs
+    )
+    session.flush()
+    _add_to_rollup(session, daily_figures(draft.date, draft.legs))
+    return entry
+
+
+def _add_to_rollup(
+    session: Session, totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]
+) -> None:
+    """Increment the daily rows, creating them as needed (one upsert per row)."""
+    if not totals:
+        return
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {"stream_id": stream_id, "day": day, "currency": currency, "income": income,
+         "costs": costs, "capital": capital, "postings": count}
+        for (stream_id, day, currency), (income, costs, capital, count) in sorted(totals.items())
+    ]  # fmt: skip
+    statement = upsert(DailyFigures)
+    statement = statement.on_conflict_do_update(
+        index_elements=["stream_id", "day", "currency"],
+        set_={
+            "income": DailyFigures.income + statement.excluded.income,
+            "costs": DailyFigures.costs + statement.excluded.costs,
+            "capital": DailyFigures.capital + statement.excluded.capital,
+            "postings": DailyFigures.postings + statement.excluded.postings,
+        },
+    )
+    for start in range(0, len(rows), 5000):
+        session.execute(statement, rows[start : start + 5000])
+
+
+def legs_of(session: Session, entry: JournalEntry) -> list[Leg]:
+    """A stored transaction's legs, in the order they were posted."""
+    postings = session.scalars(
+        select(Posting).where(Posting.transaction_id == entry.id).order_by(Posting.id)
+    )
+    return [Leg(p.account, p.amount, p.currency, p.stream_id) for p in postings]
+
+
+def reverse(session: Session, transaction_id: int, on: date, reason: str = "") -> JournalEntry:
+    """Undo a transaction with a new one that negates every posting (the journal is never
+    edited); a transaction is reversed once, and a reversal is not reversed."""
+    entry = session.get(JournalEntry, transaction_id)
+    if entry is None:
+        raise NotFound("transaction", f"there is no transaction {transaction_id}")
+    if entry.reverses_id is not None:
+        raise Conflict("transaction", f"{transaction_id} is a reversal; post the entry again")
+    done = session.scalar(select(JournalEntry.id).where(JournalEntry.reverses_id == entry.id))
+    if done is not None:
+        raise Conflict("transaction", f"{transaction_id} was reversed already by {done}")
+    if on < entry.date:
+        raise LedgerInputError("date", f"a reversal cannot be dated before {entry.date}")
+    key = f"reversal:{entry.source_key}" if entry.source_key else None
+    words = f"Reversal of #{entry.id}" + (f": {reason}" if reason else "")
+    return post(
+        session,
+        EntryDraft(
+            date=on,
+            legs=reversal_of(legs_of(session, entry)),
+            narration=words[:500],
+            payee=entry.payee,
+            flag=entry.flag,
+            source=entry.source,
+            source_key=key,
+            reverses_id=entry.id,
+        ),
+    )

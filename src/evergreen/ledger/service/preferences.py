@@ -1,0 +1,68 @@
+"""The owner's ledger defaults: hourly rate, required return, currency, passive threshold."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.models import Preferences
+from evergreen.ledger.rules import Rates
+from evergreen.money import check_currency
+
+__all__ = ["preferences", "rates_for", "set_preferences"]
+
+_ROW = 1
+
+
+def preferences(session: Session) -> Preferences:
+    """The stored defaults (an unsaved blank row before the owner sets any)."""
+    return session.get(Preferences, _ROW) or Preferences(
+        id=_ROW, currency="USD", passive_hours=Decimal(5)
+    )
+
+
+def set_preferences(
+    session: Session,
+    *,
+    hourly_rate: Decimal | None = None,
+    required_return: Decimal | None = None,
+    currency: str | None = None,
+    passive_hours: Decimal | None = None,
+) -> Preferences:
+    """Change the defaults that are given; keep the others."""
+    row = session.get(Preferences, _ROW)
+    if row is None:
+        row = Preferences(id=_ROW, currency="USD", passive_hours=Decimal(5))
+        session.add(row)
+    if hourly_rate is not None:
+        row.hourly_rate = hourly_rate
+    if required_return is not None:
+        row.required_return = required_return
+    if currency is not None:
+        row.currency = check_currency("currency", currency)
+    if passive_hours is not None:
+        row.passive_hours = passive_hours
+    session.flush()
+    return row
+
+
+def rates_for(
+    session: Session, hourly_rate: Decimal | None, required_return: Decimal | None
+) -> Rates:
+    """The rates a report uses: those given, else the owner's saved ones; an unset one is a
+    clear error rather than a silent zero (the owner's time is never free by accident)."""
+    saved = preferences(session)
+    hour = hourly_rate if hourly_rate is not None else saved.hourly_rate
+    ret = required_return if required_return is not None else saved.required_return
+    if hour is None:
+        raise LedgerInputError(
+            "hourly_rate", "is not set; give --hourly-rate or save one in the ledger's settings"
+        )
+    if ret is None:
+        raise LedgerInputError(
+            "required_return",
+            "is not set; give --required-return (0.08 for 8 % a year) or save one in settings",
+        )
+    return Rates(hour, ret)

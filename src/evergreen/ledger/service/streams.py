@@ -1,0 +1,80 @@
+"""Streams: create, find by name or id, change the owner's rates for one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.errors import Conflict, NotFound
+from evergreen.ledger.models import Stream
+from evergreen.ledger.rules import StreamKind, check_name
+from evergreen.money import check_currency
+
+__all__ = ["StreamDraft", "add_stream", "all_streams", "get_stream", "stream_named"]
+
+
+@dataclass(frozen=True)
+class StreamDraft:
+    """What the owner says about a new stream; rates left None follow the owner's defaults."""
+
+    name: str
+    kind: StreamKind
+    currency: str = "USD"
+    started_on: date | None = None
+    recurring: bool = False
+    hourly_rate: Decimal | None = None
+    required_return: Decimal | None = None
+    persistence: Decimal | None = None
+
+
+def add_stream(session: Session, draft: StreamDraft, today: date) -> Stream:
+    """A new stream; a name already taken is a clear conflict, not a second stream."""
+    name = check_name(draft.name)
+    if session.scalar(select(Stream.id).where(Stream.name == name)) is not None:
+        raise Conflict("name", f"a stream named {name!r} exists already")
+    stream = Stream(
+        name=name,
+        kind=draft.kind.value,
+        currency=check_currency("currency", draft.currency.upper()),
+        started_on=draft.started_on or today,
+        recurring=draft.recurring,
+        hourly_rate=draft.hourly_rate,
+        required_return=draft.required_return,
+        persistence=draft.persistence,
+    )
+    try:
+        with session.begin_nested():
+            session.add(stream)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("name", f"a stream named {name!r} exists already") from None
+    return stream
+
+
+def get_stream(session: Session, stream_id: int) -> Stream:
+    """A stream by id, or a 404 that says so."""
+    stream = session.get(Stream, stream_id)
+    if stream is None:
+        raise NotFound("stream", f"there is no stream {stream_id}")
+    return stream
+
+
+def stream_named(session: Session, name: str, field: str = "stream") -> Stream:
+    """A stream by its name (as people type it), or an error listing the names there are."""
+    wanted = " ".join(name.split())
+    stream = session.scalar(select(Stream).where(Stream.name == wanted))
+    if stream is None:
+        names = session.scalars(select(Stream.name).order_by(Stream.name).limit(10)).all()
+        known = f"; streams: {', '.join(names)}" if names else "; add one with `streams add`"
+        raise NotFound(field, f"there is no stream named {wanted[:100]!r}{known}")
+    return stream
+
+
+def all_streams(session: Session) -> list[Stream]:
+    """Every stream, oldest first."""
+    return list(session.scalars(select(Stream).order_by(Stream.started_on, Stream.id)))
