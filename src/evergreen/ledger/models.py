@@ -46,6 +46,7 @@ class JournalEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     date: Mapped[date]
+    # "*" cleared, counted in figures; "!" pending (beancount's flags), kept out until it clears.
     flag: Mapped[str] = mapped_column(String(1), default="*")
     payee: Mapped[str] = mapped_column(String(200), default="")
     narration: Mapped[str] = mapped_column(String(500), default="")

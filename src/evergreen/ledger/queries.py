@@ -279,6 +279,7 @@ def entries_behind(
             Posting.stream_id == stream.id,
             Posting.currency == stream.currency,
             JournalEntry.date.between(start, end),
+            JournalEntry.flag == "*",
         )
         .order_by(JournalEntry.date, JournalEntry.id, Posting.id)
     )

@@ -124,6 +124,8 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
         session.execute(insert(Posting), rows)
     totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
     for draft in fresh:
+        if draft.flag != "*":
+            continue  # pending entries stay out of the figures until they clear
         for key, (income, costs, capital, count) in daily_figures(draft.date, draft.legs).items():
             i, c, k, n = totals.get(key, (Decimal(0), Decimal(0), Decimal(0), 0))
             totals[key] = (i + income, c + costs, k + capital, n + count)
@@ -154,7 +156,8 @@ def _store(session: Session, draft: EntryDraft) -> JournalEntry:
         for leg in draft.legs
     )
     session.flush()
-    _add_to_rollup(session, daily_figures(draft.date, draft.legs))
+    if draft.flag == "*":  # pending entries stay out of the figures until they clear
+        _add_to_rollup(session, daily_figures(draft.date, draft.legs))
     return entry
 
 
