@@ -33,6 +33,7 @@ __all__ = [
     "StreamRow",
     "Valuation",
     "entries_behind",
+    "histories",
     "monthly_history",
     "report",
     "stream_figures",
@@ -241,15 +242,69 @@ def monthly_history(
 ) -> list[tuple[date, Figures]]:
     """A stream's figures for each of `months` calendar months ending with `last_month`,
     oldest first (the history table and its sparklines)."""
+    return histories(session, [stream], last_month, months, rates)[stream.id]
+
+
+def histories(
+    session: Session, streams: Sequence[Stream], last_month: date, months: int, rates: Rates
+) -> dict[int, list[tuple[date, Figures]]]:
+    """Monthly figures of several streams in three queries (the home page's trends): daily
+    rollup rows of the window, capital before it, and hours, folded month by month."""
     first = _month_start(last_month)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    out = []
-    month = first
-    while month <= last_month:
-        end = _next_month(month) - timedelta(days=1)
-        out.append((month, stream_figures(session, [stream], month, end, rates)[stream.id]))
-        month = _next_month(month)
+    end = _next_month(_month_start(last_month)) - timedelta(days=1)
+    ids = [s.id for s in streams]
+    daily: dict[int, list[tuple[date, Decimal, Decimal, Decimal]]] = defaultdict(list)
+    for stream_id, day, income, costs, capital in session.execute(
+        select(
+            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income, DailyFigures.costs,
+            DailyFigures.capital,
+        )
+        .join(Stream, Stream.id == DailyFigures.stream_id)
+        .where(
+            DailyFigures.stream_id.in_(ids),
+            DailyFigures.currency == Stream.currency,
+            DailyFigures.day.between(first, end),
+        )
+    ):  # fmt: skip
+        daily[stream_id].append((day, Decimal(income), Decimal(costs), Decimal(capital)))
+    hours: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for stream_id, day, spent in session.execute(
+        select(HoursEntry.stream_id, HoursEntry.date, HoursEntry.hours).where(
+            HoursEntry.stream_id.in_(ids), HoursEntry.date.between(first, end)
+        )
+    ):
+        hours[(stream_id, _month_start(day))] += Decimal(spent)
+    opening = _capital_before(session, ids, first)
+    out: dict[int, list[tuple[date, Figures]]] = {}
+    for stream in streams:
+        by_month: dict[date, tuple[Decimal, Decimal, dict[date, Decimal]]] = {}
+        for day, income, costs, capital in daily.get(stream.id, []):
+            i, c, moves = by_month.get(_month_start(day), (_ZERO, _ZERO, {}))
+            if capital:
+                moves[day] = moves.get(day, _ZERO) + capital
+            by_month[_month_start(day)] = (i + income, c + costs, moves)
+        capital_now = opening.get(stream.id, _ZERO)
+        own = _rates(stream, rates)
+        series = []
+        month = first
+        while month <= end:
+            income, costs, moves = by_month.get(month, (_ZERO, _ZERO, {}))
+            month_end = _next_month(month) - timedelta(days=1)
+            series.append(
+                (
+                    month,
+                    figures_for(
+                        income=income, costs=costs, hours=hours.get((stream.id, month), _ZERO),
+                        opening_capital=capital_now, capital_changes=moves, start=month,
+                        end=month_end, rates=own,
+                    ),
+                )
+            )  # fmt: skip
+            capital_now += sum(moves.values(), _ZERO)
+            month = _next_month(month)
+        out[stream.id] = series
     return out
 
 
