@@ -13,7 +13,15 @@ from evergreen.errors import Conflict, NotFound
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
-from evergreen.ledger.rules import BANK, Figure, Leg, Rates, StreamKind, daily_figures
+from evergreen.ledger.rules import (
+    BANK,
+    Figure,
+    Leg,
+    Rates,
+    StreamKind,
+    daily_figures,
+    from_units,
+)
 
 D = Decimal
 TODAY = date(2026, 6, 30)
@@ -47,9 +55,13 @@ def _recomputed(db: Database) -> dict[tuple[int, date, str], tuple[Decimal, Deci
 def _rollup(db: Database) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal]]:
     with db.session() as session:
         return {
-            (r.stream_id, r.day, r.currency): (D(r.income), D(r.costs), D(r.capital))
+            (r.stream_id, r.day, r.currency): (
+                from_units(r.income_units),
+                from_units(r.costs_units),
+                from_units(r.capital_units),
+            )
             for r in session.scalars(select(DailyFigures))
-            if r.income or r.costs or r.capital
+            if r.income_units or r.costs_units or r.capital_units
         }
 
 

@@ -21,6 +21,7 @@ from evergreen.ledger.rules import (
     estimate_persistence,
     figure_of,
     figures_for,
+    from_units,
     total,
     trailing_year,
     value_of,
@@ -94,8 +95,8 @@ def _sums(
     out: dict[int, tuple[Decimal, Decimal, dict[date, Decimal]]] = {}
     rows = session.execute(
         select(
-            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income, DailyFigures.costs,
-            DailyFigures.capital,
+            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income_units,
+            DailyFigures.costs_units, DailyFigures.capital_units,
         )
         .join(Stream, Stream.id == DailyFigures.stream_id)
         .where(
@@ -104,17 +105,23 @@ def _sums(
             DailyFigures.day.between(start, end),
         )
     )  # fmt: skip
+    units: dict[int, list[int]] = {}
+    moves: dict[int, dict[date, Decimal]] = {}
     for stream_id, day, income, costs, capital in rows:
-        i, c, moves = out.get(stream_id, (_ZERO, _ZERO, {}))
+        summed = units.setdefault(stream_id, [0, 0])
+        summed[0] += income
+        summed[1] += costs
         if capital:
-            moves[day] = moves.get(day, _ZERO) + capital
-        out[stream_id] = (i + income, c + costs, moves)
+            days = moves.setdefault(stream_id, {})
+            days[day] = days.get(day, _ZERO) + from_units(capital)
+    for stream_id, (income, costs) in units.items():
+        out[stream_id] = (from_units(income), from_units(costs), moves.get(stream_id, {}))
     return out
 
 
 def _capital_before(session: Session, stream_ids: Sequence[int], day: date) -> dict[int, Decimal]:
     rows = session.execute(
-        select(DailyFigures.stream_id, func.sum(DailyFigures.capital))
+        select(DailyFigures.stream_id, func.sum(DailyFigures.capital_units))
         .join(Stream, Stream.id == DailyFigures.stream_id)
         .where(
             DailyFigures.stream_id.in_(stream_ids),
@@ -123,7 +130,7 @@ def _capital_before(session: Session, stream_ids: Sequence[int], day: date) -> d
         )
         .group_by(DailyFigures.stream_id)
     )
-    return {stream_id: Decimal(amount or 0) for stream_id, amount in rows}
+    return {stream_id: from_units(int(units or 0)) for stream_id, units in rows}
 
 
 def _hours(
@@ -256,10 +263,10 @@ def histories(
     end = _next_month(_month_start(last_month)) - timedelta(days=1)
     ids = [s.id for s in streams]
     daily: dict[int, list[tuple[date, Decimal, Decimal, Decimal]]] = defaultdict(list)
-    for stream_id, day, income, costs, capital in session.execute(
+    for stream_id, day, income_units, costs_units, capital_units in session.execute(
         select(
-            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income, DailyFigures.costs,
-            DailyFigures.capital,
+            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income_units,
+            DailyFigures.costs_units, DailyFigures.capital_units,
         )
         .join(Stream, Stream.id == DailyFigures.stream_id)
         .where(
@@ -268,7 +275,9 @@ def histories(
             DailyFigures.day.between(first, end),
         )
     ):  # fmt: skip
-        daily[stream_id].append((day, Decimal(income), Decimal(costs), Decimal(capital)))
+        daily[stream_id].append(
+            (day, from_units(income_units), from_units(costs_units), from_units(capital_units))
+        )
     hours: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     for stream_id, day, spent in session.execute(
         select(HoursEntry.stream_id, HoursEntry.date, HoursEntry.hours).where(
@@ -357,11 +366,11 @@ def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
     """Capital put in or taken out of a stream per day, all time (for the value bridge)."""
     moves: dict[date, Decimal] = defaultdict(Decimal)
     for day, capital in session.execute(
-        select(DailyFigures.day, DailyFigures.capital).where(
+        select(DailyFigures.day, DailyFigures.capital_units).where(
             DailyFigures.stream_id == stream.id,
             DailyFigures.currency == stream.currency,
-            DailyFigures.capital != 0,
+            DailyFigures.capital_units != 0,
         )
     ):
-        moves[day] += capital
+        moves[day] += from_units(capital)
     return dict(moves)

@@ -27,7 +27,9 @@ __all__ = [
     "check_balanced",
     "daily_figures",
     "figure_of",
+    "from_units",
     "reversal_of",
+    "to_units",
 ]
 
 ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
@@ -103,6 +105,19 @@ def figure_of(account: str) -> Figure | None:
     if account == CAPITAL or account.startswith(CAPITAL + ":"):
         return Figure.CAPITAL
     return None
+
+
+UNIT = Decimal("0.0001")
+
+
+def to_units(amount: Decimal) -> int:
+    """Money as whole ten-thousandths (amounts are stored with at most 4 places)."""
+    return int(amount.scaleb(4).to_integral_value())
+
+
+def from_units(units: int) -> Decimal:
+    """Ten-thousandths back to money."""
+    return Decimal(units).scaleb(-4)
 
 
 def daily_figures(

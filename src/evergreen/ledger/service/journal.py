@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import DailyFigures, JournalEntry, Posting, Stream
-from evergreen.ledger.rules import Leg, check_account, check_balanced, daily_figures, reversal_of
+from evergreen.ledger.rules import (
+    Leg,
+    check_account,
+    check_balanced,
+    daily_figures,
+    reversal_of,
+    to_units,
+)
 from evergreen.money import check_currency, check_storable
 
 __all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse"]
@@ -170,17 +177,18 @@ def _add_to_rollup(
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = [
-        {"stream_id": stream_id, "day": day, "currency": currency, "income": income,
-         "costs": costs, "capital": capital, "postings": count}
+        {"stream_id": stream_id, "day": day, "currency": currency,
+         "income_units": to_units(income), "costs_units": to_units(costs),
+         "capital_units": to_units(capital), "postings": count}
         for (stream_id, day, currency), (income, costs, capital, count) in sorted(totals.items())
     ]  # fmt: skip
     statement = upsert(DailyFigures)
     statement = statement.on_conflict_do_update(
         index_elements=["stream_id", "day", "currency"],
         set_={
-            "income": DailyFigures.income + statement.excluded.income,
-            "costs": DailyFigures.costs + statement.excluded.costs,
-            "capital": DailyFigures.capital + statement.excluded.capital,
+            "income_units": DailyFigures.income_units + statement.excluded.income_units,
+            "costs_units": DailyFigures.costs_units + statement.excluded.costs_units,
+            "capital_units": DailyFigures.capital_units + statement.excluded.capital_units,
             "postings": DailyFigures.postings + statement.excluded.postings,
         },
     )
