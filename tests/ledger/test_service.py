@@ -124,10 +124,14 @@ def test_a_source_key_posts_once_however_often_it_is_replayed(db: Database) -> N
         ]  # fmt: skip
         assert service.post_many(session, drafts) == 2
         assert service.post_many(session, drafts) == 0
+        assert service.post_many(session, [drafts[1], drafts[1]]) == 0
+        # One by one after a batch: the ids the batch took are not handed out twice.
+        service.add_income(session, stream, TODAY, D(1), source_key="net:4")
     with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 4
+        assert session.scalar(select(func.count()).select_from(Posting)) == 8
         figures = queries.report(session, TODAY, TODAY, RATES).rows[0].figures
-    assert figures.income == D(20)
+    assert figures.income == D(21)
     assert _rollup(db) == _recomputed(db)
 
 

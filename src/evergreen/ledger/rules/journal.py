@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from evergreen.ledger.errors import LedgerInputError
 
@@ -56,6 +57,7 @@ class Leg:
     stream_id: int | None = None
 
 
+@lru_cache(maxsize=4096)  # a journal uses few accounts, posted millions of times
 def check_account(name: str, field: str = "account") -> str:
     """An account name such as `Income:Royalties` or `Expenses:Hosting`."""
     parts = name.split(":")
@@ -95,6 +97,7 @@ def reversal_of(legs: Iterable[Leg]) -> list[Leg]:
     return [Leg(leg.account, -leg.amount, leg.currency, leg.stream_id) for leg in legs]
 
 
+@lru_cache(maxsize=4096)
 def figure_of(account: str) -> Figure | None:
     """Income and Expenses accounts are income and costs; Equity:Capital is capital employed."""
     root = account.split(":", 1)[0]
