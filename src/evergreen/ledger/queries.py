@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
@@ -88,35 +88,55 @@ def _rates(stream: Stream, rates: Rates) -> Rates:
     return rates.override(stream.hourly_rate, stream.required_return)
 
 
+def _in_own_currency(stream_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    return (
+        DailyFigures.stream_id.in_(stream_ids),
+        DailyFigures.currency == Stream.currency,
+    )
+
+
+def _capital_moves(
+    session: Session, stream_ids: Sequence[int], start: date, end: date
+) -> dict[int, dict[date, Decimal]]:
+    """Capital put in or taken out, per stream and day (only days when it moved)."""
+    moves: dict[int, dict[date, Decimal]] = {}
+    for stream_id, day, units in session.execute(
+        select(DailyFigures.stream_id, DailyFigures.day, DailyFigures.capital_units)
+        .join(Stream, Stream.id == DailyFigures.stream_id)
+        .where(
+            *_in_own_currency(stream_ids),
+            DailyFigures.day.between(start, end),
+            DailyFigures.capital_units != 0,
+        )
+    ):
+        moves.setdefault(stream_id, {})[day] = from_units(units)
+    return moves
+
+
 def _sums(
     session: Session, stream_ids: Sequence[int], start: date, end: date
 ) -> dict[int, tuple[Decimal, Decimal, dict[date, Decimal]]]:
-    """(income, costs, capital moved per day) of each stream in its currency, from rollups."""
-    out: dict[int, tuple[Decimal, Decimal, dict[date, Decimal]]] = {}
+    """(income, costs, capital moved per day) of each stream in its currency, from rollups
+    summed by the database (exact: integer ten-thousandths)."""
+    moves = _capital_moves(session, stream_ids, start, end)
     rows = session.execute(
         select(
-            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income_units,
-            DailyFigures.costs_units, DailyFigures.capital_units,
+            DailyFigures.stream_id,
+            func.sum(DailyFigures.income_units),
+            func.sum(DailyFigures.costs_units),
         )
         .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(
-            DailyFigures.stream_id.in_(stream_ids),
-            DailyFigures.currency == Stream.currency,
-            DailyFigures.day.between(start, end),
+        .where(*_in_own_currency(stream_ids), DailyFigures.day.between(start, end))
+        .group_by(DailyFigures.stream_id)
+    )
+    return {
+        stream_id: (
+            from_units(int(income or 0)),
+            from_units(int(costs or 0)),
+            moves.get(stream_id, {}),
         )
-    )  # fmt: skip
-    units: dict[int, list[int]] = {}
-    moves: dict[int, dict[date, Decimal]] = {}
-    for stream_id, day, income, costs, capital in rows:
-        summed = units.setdefault(stream_id, [0, 0])
-        summed[0] += income
-        summed[1] += costs
-        if capital:
-            days = moves.setdefault(stream_id, {})
-            days[day] = days.get(day, _ZERO) + from_units(capital)
-    for stream_id, (income, costs) in units.items():
-        out[stream_id] = (from_units(income), from_units(costs), moves.get(stream_id, {}))
-    return out
+        for stream_id, income, costs in rows
+    }
 
 
 def _capital_before(session: Session, stream_ids: Sequence[int], day: date) -> dict[int, Decimal]:
@@ -262,22 +282,30 @@ def histories(
         first = (first - timedelta(days=1)).replace(day=1)
     end = _next_month(_month_start(last_month)) - timedelta(days=1)
     ids = [s.id for s in streams]
-    daily: dict[int, list[tuple[date, Decimal, Decimal, Decimal]]] = defaultdict(list)
-    for stream_id, day, income_units, costs_units, capital_units in session.execute(
+    dialect = session.get_bind().dialect.name
+    month_of = (
+        func.to_char(DailyFigures.day, "YYYY-MM")
+        if dialect == "postgresql"
+        else func.substr(DailyFigures.day, 1, 7)
+    )
+    monthly: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
+    for stream_id, month_text, income_units, costs_units in session.execute(
         select(
-            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income_units,
-            DailyFigures.costs_units, DailyFigures.capital_units,
+            DailyFigures.stream_id,
+            month_of,
+            func.sum(DailyFigures.income_units),
+            func.sum(DailyFigures.costs_units),
         )
         .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(
-            DailyFigures.stream_id.in_(ids),
-            DailyFigures.currency == Stream.currency,
-            DailyFigures.day.between(first, end),
+        .where(*_in_own_currency(ids), DailyFigures.day.between(first, end))
+        .group_by(DailyFigures.stream_id, month_of)
+    ):
+        month = date.fromisoformat(f"{month_text}-01")
+        monthly[(stream_id, month)] = (
+            from_units(int(income_units or 0)),
+            from_units(int(costs_units or 0)),
         )
-    ):  # fmt: skip
-        daily[stream_id].append(
-            (day, from_units(income_units), from_units(costs_units), from_units(capital_units))
-        )
+    capital = _capital_moves(session, ids, first, end)
     hours: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     for stream_id, day, spent in session.execute(
         select(HoursEntry.stream_id, HoursEntry.date, HoursEntry.hours).where(
@@ -288,18 +316,16 @@ def histories(
     opening = _capital_before(session, ids, first)
     out: dict[int, list[tuple[date, Figures]]] = {}
     for stream in streams:
-        by_month: dict[date, tuple[Decimal, Decimal, dict[date, Decimal]]] = {}
-        for day, income, costs, capital in daily.get(stream.id, []):
-            i, c, moves = by_month.get(_month_start(day), (_ZERO, _ZERO, {}))
-            if capital:
-                moves[day] = moves.get(day, _ZERO) + capital
-            by_month[_month_start(day)] = (i + income, c + costs, moves)
+        moved: dict[date, dict[date, Decimal]] = {}
+        for day, amount in capital.get(stream.id, {}).items():
+            moved.setdefault(_month_start(day), {})[day] = amount
         capital_now = opening.get(stream.id, _ZERO)
         own = _rates(stream, rates)
         series = []
         month = first
         while month <= end:
-            income, costs, moves = by_month.get(month, (_ZERO, _ZERO, {}))
+            income, costs = monthly.get((stream.id, month), (_ZERO, _ZERO))
+            moves = moved.get(month, {})
             month_end = _next_month(month) - timedelta(days=1)
             series.append(
                 (
