@@ -74,26 +74,26 @@ def test_streams_are_added_read_and_their_rates_changed(
     assert "exists already" in taken.json()["detail"]
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"name": ""}, "name"),
-        ({"name": "   "}, "name"),
-        ({"name": "a\x00b"}, "name"),
-        ({"name": "B", "kind": "lottery"}, "kind"),
-        ({"name": "B", "currency": "US"}, "currency"),
-        ({"name": "B", "currency": "U$D"}, "currency"),
-        ({"name": "B", "started_on": "2026-02-30"}, "started_on"),
-        ({"name": "B", "hourly_rate": "-1"}, "hourly_rate"),
-        ({"name": "B", "hourly_rate": 50}, "hourly_rate"),
-        ({"name": "B", "required_return": "1.5"}, "required_return"),
-        ({"name": "B", "persistence": "x"}, "persistence"),
-    ],
-)
+STREAMS_REFUSED: list[tuple[dict[str, Any], str]] = [
+    ({"name": ""}, "name"),
+    ({"name": "   "}, "name"),
+    ({"name": "a\x00b"}, "name"),
+    ({"name": "B", "kind": "lottery"}, "kind"),
+    ({"name": "B", "currency": "US"}, "currency"),
+    ({"name": "B", "currency": "U$D"}, "currency"),
+    ({"name": "B", "started_on": "2026-02-30"}, "started_on"),
+    ({"name": "B", "hourly_rate": "-1"}, "hourly_rate"),
+    ({"name": "B", "hourly_rate": 50}, "hourly_rate"),
+    ({"name": "B", "required_return": "1.5"}, "required_return"),
+    ({"name": "B", "persistence": "x"}, "persistence"),
+]
+
+
 def test_a_stream_refused_names_the_field(
-    client: TestClient, who: dict[str, dict[str, str]], body: dict[str, Any], field: str
+    client: TestClient, who: dict[str, dict[str, str]]
 ) -> None:
-    _refused(client.post(f"{API}/streams", json=body, headers=who["owner"]), 422, field)
+    for body, field in STREAMS_REFUSED:
+        _refused(client.post(f"{API}/streams", json=body, headers=who["owner"]), 422, field)
     assert client.get(f"{API}/streams", headers=who["owner"]).json() == []
 
 
@@ -187,9 +187,7 @@ def test_a_general_transaction_and_its_reversal(
     assert all(Decimal(i) == 0 and Decimal(c) == 0 for _s, i, c in rolled)  # all undone
 
 
-@pytest.mark.parametrize(
-    ("change", "status", "field"),
-    [
+TRANSACTIONS_REFUSED: list[tuple[dict[str, Any], int, str | None]] = [
         ({"legs": [{"account": "Assets:Bank", "amount": "1", "currency": "USD"}]}, 422, "legs"),
         ({"legs": [{"account": "Assets:Bank", "amount": "1", "currency": "USD"},
                    {"account": "Income:X", "amount": "-2", "currency": "USD"}]}, 422, "postings"),
@@ -217,62 +215,56 @@ def test_a_general_transaction_and_its_reversal(
         ({"flag": "?"}, 422, "flag"),
         ({"date": "2026-1-1"}, 422, "date"),
         ({"narration": "x" * 501}, 422, "narration"),
-    ],
-)  # fmt: skip
+]  # fmt: skip
+
+
 def test_a_transaction_refused_names_the_field_and_stores_nothing(
-    client: TestClient,
-    db: Database,
-    who: dict[str, dict[str, str]],
-    change: dict[str, Any],
-    status: int,
-    field: str | None,
+    client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
-    _stream(client, who["owner"])  # stream 1, in USD
-    body = {
-        "date": "2026-02-01",
-        "legs": [{"account": "Assets:Bank", "amount": "5", "currency": "USD"},
-                 {"account": "Income:X", "amount": "-5", "currency": "USD", "stream_id": 1}],
-        **change,
-    }  # fmt: skip
-    _refused(client.post(f"{API}/transactions", json=body, headers=who["owner"]), status, field)
+    stream = _stream(client, who["owner"])  # in USD
+    for change, status, field in TRANSACTIONS_REFUSED:
+        legs = [
+            {"account": "Assets:Bank", "amount": "5", "currency": "USD"},
+            {"account": "Income:X", "amount": "-5", "currency": "USD", "stream_id": stream},
+        ]
+        for leg in change.get("legs", []):
+            if leg.get("stream_id") == 1:
+                leg["stream_id"] = stream
+        body = {"date": "2026-02-01", "legs": legs, **change}  # fmt: skip
+        response = client.post(f"{API}/transactions", json=body, headers=who["owner"])
+        _refused(response, status, field)
     assert _count(db, JournalEntry.id) == 0
 
 
-@pytest.mark.parametrize(
-    ("path", "change", "status", "field"),
-    [
-        ("income", {"amount": "0"}, 422, "amount"),
-        ("income", {"amount": "-5"}, 422, "amount"),
-        ("costs", {"amount": 12.5}, 422, "amount"),
-        ("costs", {"amount": "twelve"}, 422, "amount"),
-        ("costs", {"amount": "1e400"}, 422, "amount"),
-        ("costs", {"amount": "0.00001"}, 422, "amount"),
-        ("capital", {"amount": "0"}, 422, "amount"),
-        ("capital", {"amount": "NaN"}, 422, "amount"),
-        ("income", {"date": "2026-13-01"}, 422, "date"),
-        ("income", {"date": "31/01/2026"}, 422, "date"),
-        ("income", {"date": "1800-01-01"}, 422, "date"),
-        ("income", {"stream_id": 0}, 422, "stream_id"),
-        ("income", {"stream_id": 2**63}, 422, "stream_id"),
-        ("income", {"stream_id": 999}, 404, None),
-        ("income", {"memo": "nul\x00"}, 422, "memo"),
-        ("income", {"idempotency_key": ""}, 422, "idempotency_key"),
-        ("income", {"idempotency_key": "k" * 197}, 422, "idempotency_key"),
-        ("income", {"idempotency_key": "tab\there"}, 422, "idempotency_key"),
-    ],
-)
+ENTRIES_REFUSED: list[tuple[str, dict[str, Any], int, str | None]] = [
+    ("income", {"amount": "0"}, 422, "amount"),
+    ("income", {"amount": "-5"}, 422, "amount"),
+    ("costs", {"amount": 12.5}, 422, "amount"),
+    ("costs", {"amount": "twelve"}, 422, "amount"),
+    ("costs", {"amount": "1e400"}, 422, "amount"),
+    ("costs", {"amount": "0.00001"}, 422, "amount"),
+    ("capital", {"amount": "0"}, 422, "amount"),
+    ("capital", {"amount": "NaN"}, 422, "amount"),
+    ("income", {"date": "2026-13-01"}, 422, "date"),
+    ("income", {"date": "31/01/2026"}, 422, "date"),
+    ("income", {"date": "1800-01-01"}, 422, "date"),
+    ("income", {"stream_id": 0}, 422, "stream_id"),
+    ("income", {"stream_id": 2**63}, 422, "stream_id"),
+    ("income", {"stream_id": 999}, 404, None),
+    ("income", {"memo": "nul\x00"}, 422, "memo"),
+    ("income", {"idempotency_key": ""}, 422, "idempotency_key"),
+    ("income", {"idempotency_key": "k" * 197}, 422, "idempotency_key"),
+    ("income", {"idempotency_key": "tab\there"}, 422, "idempotency_key"),
+]
+
+
 def test_an_entry_refused_names_the_field_and_stores_nothing(
-    client: TestClient,
-    db: Database,
-    who: dict[str, dict[str, str]],
-    path: str,
-    change: dict[str, Any],
-    status: int,
-    field: str | None,
+    client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
-    body = {"stream_id": _stream(client, who["owner"]), "date": "2026-01-10", "amount": "5",
-            **change}  # fmt: skip
-    _refused(client.post(f"{API}/{path}", json=body, headers=who["owner"]), status, field)
+    stream = _stream(client, who["owner"])
+    for path, change, status, field in ENTRIES_REFUSED:
+        body = {"stream_id": stream, "date": "2026-01-10", "amount": "5", **change}
+        _refused(client.post(f"{API}/{path}", json=body, headers=who["owner"]), status, field)
     assert _count(db, JournalEntry.id) == 0
 
 
@@ -398,8 +390,11 @@ def test_the_owners_defaults_are_read_and_changed(
     blank = client.get(f"{API}/preferences", headers=staff).json()
     assert blank == {"hourly_rate": None, "required_return": None, "currency": "USD",
                      "passive_hours": "5"}  # fmt: skip
-    saved = client.put(f"{API}/preferences", json={"hourly_rate": "62.50",
-                                                    "required_return": "0.08"}, headers=owner)
+    saved = client.put(
+        f"{API}/preferences",
+        json={"hourly_rate": "62.50", "required_return": "0.08"},
+        headers=owner,
+    )
     assert saved.status_code == 200, saved.text
     assert saved.json()["hourly_rate"] == "62.5"
     again = client.put(f"{API}/preferences", json={"currency": "eur", "passive_hours": "7.5"},

@@ -428,7 +428,8 @@ def _with_postings(session: Session, entries: Sequence[JournalEntry]) -> list[Tr
     for reversed_id, reversal_id in session.execute(
         select(JournalEntry.reverses_id, JournalEntry.id).where(JournalEntry.reverses_id.in_(ids))
     ):
-        undone[reversed_id] = reversal_id
+        if reversed_id is not None:
+            undone[reversed_id] = reversal_id
     return [Transaction(e, postings[e.id], undone.get(e.id)) for e in entries]
 
 

@@ -62,9 +62,9 @@ def _different(what: str, stored_id: int) -> Conflict:
     )
 
 
-def _posted(session: Session, write: Callable[[], JournalEntry]) -> Keyed[JournalEntry]:
-    """Run a post and say whether it inserted the transaction: when another request with the
-    same key committed first, `post` answers that request's transaction instead."""
+def _inserted(session: Session, write: Callable[[], T]) -> Keyed[T]:
+    """Run a write and say whether it inserted the row it answers: when another request with
+    the same key committed first, the services answer that request's row instead."""
     inserted: list[object] = []
 
     def note(_session: Session, instance: object) -> None:
@@ -72,14 +72,10 @@ def _posted(session: Session, write: Callable[[], JournalEntry]) -> Keyed[Journa
 
     event.listen(session, "pending_to_persistent", note)
     try:
-        entry = write()
+        row = write()
     finally:
         event.remove(session, "pending_to_persistent", note)
-    return Keyed(entry, created=any(row is entry for row in inserted))
-
-
-def _stored_entry(session: Session, key: str) -> JournalEntry | None:
-    return session.scalar(select(JournalEntry).where(JournalEntry.source_key == key))
+    return Keyed(row, created=any(each is row for each in inserted))
 
 
 def _figures(
@@ -110,16 +106,9 @@ def add_entry_once(
     if key is None:
         return Keyed(add[kind](session, stream, on, amount, memo, source="api"), created=True)
     stored_key = source_key(key)
-    result = _stored_entry(session, stored_key)
-    keyed = (
-        Keyed(result, created=False)
-        if result is not None
-        else _posted(
-            session,
-            lambda: add[kind](
-                session, stream, on, amount, memo, source="api", source_key=stored_key
-            ),
-        )
+    keyed = _inserted(
+        session,
+        lambda: add[kind](session, stream, on, amount, memo, source="api", source_key=stored_key),
     )
     if not keyed.created:
         stored = keyed.row
@@ -142,12 +131,7 @@ def post_once(session: Session, draft: EntryDraft) -> Keyed[JournalEntry]:
     keyed_draft = EntryDraft(
         draft.date, draft.legs, draft.narration, draft.payee, draft.flag, draft.source, stored_key
     )
-    result = _stored_entry(session, stored_key)
-    keyed = (
-        Keyed(result, created=False)
-        if result is not None
-        else _posted(session, lambda: post(session, keyed_draft))
-    )
+    keyed = _inserted(session, lambda: post(session, keyed_draft))
     if not keyed.created:
         stored = keyed.row
         if stored.date != draft.date or _sorted(legs_of(session, stored)) != _sorted(
@@ -169,21 +153,21 @@ def add_hours_once(
     if key is None:
         return Keyed(add_hours(session, stream, on, hours, memo, source="api"), created=True)
     stored_key = source_key(key)
-    stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == stored_key))
-    created = False
-    if stored is None:
-        try:
-            with session.begin_nested():
-                stored = add_hours(
-                    session, stream, on, hours, memo, source="api", source_key=stored_key
-                )
-            created = True
-        except IntegrityError:  # a concurrent retry stored it first
-            stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == stored_key))
-            if stored is None:
-                raise
-    if not created and (
-        stored.stream_id != stream.id or stored.date != on or stored.hours != parse_hours(hours)
+
+    def add() -> HoursEntry:
+        return add_hours(session, stream, on, hours, memo, source="api", source_key=stored_key)
+
+    try:
+        with session.begin_nested():
+            keyed = _inserted(session, add)
+    except IntegrityError:  # a concurrent retry inserted it between the check and the insert
+        stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == stored_key))
+        if stored is None:
+            raise
+        keyed = Keyed(stored, created=False)
+    row = keyed.row
+    if not keyed.created and (
+        row.stream_id != stream.id or row.date != on or row.hours != parse_hours(hours)
     ):
-        raise _different("time entry", stored.id)
-    return Keyed(stored, created)
+        raise _different("time entry", row.id)
+    return keyed
