@@ -1,6 +1,6 @@
-"""The ledger's API over HTTP: streams, entries, transactions, reversals, hours, the timer and
-the owner's defaults; writes are the owner's, staff read, partners see nothing; retries with an
-idempotency key answer the stored entry."""
+"""The ledger's API over HTTP: streams, entries, transactions and reversals; writes are the
+owner's, staff read, partners see nothing; retries with an idempotency key answer the stored
+entry."""
 
 from __future__ import annotations
 
@@ -12,35 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from evergreen.db import Database
-from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting
-from tests.http_helpers import token_for
-
-API = "/api/v1/ledger"
+from evergreen.ledger.models import DailyFigures, JournalEntry, Posting
+from tests.ledger.api_helpers import API, add_stream, callers, count, refused
 
 
 @pytest.fixture
 def who(db: Database, people: dict[str, str]) -> dict[str, dict[str, str]]:
-    """Bearer headers by role (and none for an anonymous caller)."""
-    headers = {role: {"Authorization": f"Bearer {token_for(db, e)}"} for role, e in people.items()}
-    return {**headers, "anonymous": {}}
-
-
-def _stream(client: TestClient, owner: dict[str, str], name: str = "Blog", **more: Any) -> int:
-    created = client.post(f"{API}/streams", json={"name": name, "kind": "affiliate", **more},
-                          headers=owner)  # fmt: skip
-    assert created.status_code == 201, created.text
-    return int(created.json()["id"])
-
-
-def _count(db: Database, column: Any) -> int:
-    with db.session(writer=False) as session:
-        return int(session.scalar(select(func.count(column))) or 0)
-
-
-def _refused(response: Any, status: int, field: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    if field is not None:
-        assert response.json()["detail"][0]["field"] == field, response.text
+    """Bearer headers by role."""
+    return callers(db, people)
 
 
 def test_streams_are_added_read_and_their_rates_changed(
@@ -57,7 +36,7 @@ def test_streams_are_added_read_and_their_rates_changed(
         "started_on": "2025-06-01", "recurring": True, "hourly_rate": "40",
         "required_return": "0.12", "persistence": None,
     }  # fmt: skip
-    later = _stream(client, owner, "Royalties")
+    later = add_stream(client, owner, "Royalties")
     assert [s["name"] for s in client.get(f"{API}/streams", headers=staff).json()] == [
         "Blog",
         "Royalties",
@@ -93,20 +72,20 @@ def test_a_stream_refused_names_the_field(
     client: TestClient, who: dict[str, dict[str, str]]
 ) -> None:
     for body, field in STREAMS_REFUSED:
-        _refused(client.post(f"{API}/streams", json=body, headers=who["owner"]), 422, field)
+        refused(client.post(f"{API}/streams", json=body, headers=who["owner"]), 422, field)
     assert client.get(f"{API}/streams", headers=who["owner"]).json() == []
 
 
 def test_a_stream_patch_refused_names_the_field(
     client: TestClient, who: dict[str, dict[str, str]]
 ) -> None:
-    path = f"{API}/streams/{_stream(client, who['owner'])}"
-    _refused(client.patch(path, json={"persistence": "1.01"}, headers=who["owner"]), 422,
+    path = f"{API}/streams/{add_stream(client, who['owner'])}"
+    refused(client.patch(path, json={"persistence": "1.01"}, headers=who["owner"]), 422,
              "persistence")  # fmt: skip
-    _refused(client.patch(path, json={"required_return": 0.1}, headers=who["owner"]), 422,
+    refused(client.patch(path, json={"required_return": 0.1}, headers=who["owner"]), 422,
              "required_return")  # fmt: skip
-    _refused(client.patch(f"{API}/streams/999", json={}, headers=who["owner"]), 404)
-    _refused(client.get(f"{API}/streams/999", headers=who["staff"]), 404)
+    refused(client.patch(f"{API}/streams/999", json={}, headers=who["owner"]), 404)
+    refused(client.get(f"{API}/streams/999", headers=who["staff"]), 404)
 
 
 def _legs(transaction: dict[str, Any]) -> set[tuple[str, str, int | None]]:
@@ -117,7 +96,7 @@ def test_income_costs_and_capital_post_balanced_transactions(
     client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
     owner = who["owner"]
-    blog = _stream(client, owner)
+    blog = add_stream(client, owner)
     entry = {"stream_id": blog, "date": "2026-01-10", "amount": "1000.5", "memo": "January"}
     income = client.post(f"{API}/income", json=entry, headers=owner)
     assert income.status_code == 201, income.text
@@ -145,8 +124,8 @@ def test_a_general_transaction_and_its_reversal(
     client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
     owner, staff = who["owner"], who["staff"]
-    blog = _stream(client, owner)
-    books = _stream(client, owner, "Books")
+    blog = add_stream(client, owner)
+    books = add_stream(client, owner, "Books")
     body = {
         "date": "2026-02-01", "payee": "Publisher", "narration": "Royalties, split",
         "legs": [
@@ -164,8 +143,8 @@ def test_a_general_transaction_and_its_reversal(
     assert first["payee"] == "Publisher"
     assert len(first["postings"]) == 4
     reverse = f"{API}/transactions/{first['id']}/reverse"
-    _refused(client.post(reverse, json={"date": "2026-01-31"}, headers=owner), 422, "date")
-    _refused(client.post(reverse, json={"date": "2026-02-02"}, headers=staff), 403)
+    refused(client.post(reverse, json={"date": "2026-01-31"}, headers=owner), 422, "date")
+    refused(client.post(reverse, json={"date": "2026-02-02"}, headers=staff), 403)
     undone = client.post(reverse, json={"date": "2026-02-02", "reason": "wrong split"},
                          headers=owner)  # fmt: skip
     assert undone.status_code == 201, undone.text
@@ -174,11 +153,11 @@ def test_a_general_transaction_and_its_reversal(
     assert {(a, str(-Decimal(m)), s) for a, m, s in _legs(undone.json())} == _legs(first)
     again = client.get(f"{API}/transactions/{first['id']}", headers=staff).json()
     assert again["reversed_by_id"] == undone.json()["id"]
-    _refused(client.post(reverse, json={}, headers=owner), 409)
-    _refused(client.post(f"{API}/transactions/{undone.json()['id']}/reverse", json={},
+    refused(client.post(reverse, json={}, headers=owner), 409)
+    refused(client.post(f"{API}/transactions/{undone.json()['id']}/reverse", json={},
                          headers=owner), 409)  # fmt: skip
-    _refused(client.post(f"{API}/transactions/999/reverse", json={}, headers=owner), 404)
-    _refused(client.get(f"{API}/transactions/999", headers=staff), 404)
+    refused(client.post(f"{API}/transactions/999/reverse", json={}, headers=owner), 404)
+    refused(client.get(f"{API}/transactions/999", headers=staff), 404)
     with db.session(writer=False) as session:
         rolled = session.execute(
             select(DailyFigures.stream_id, func.sum(DailyFigures.income),
@@ -221,7 +200,7 @@ TRANSACTIONS_REFUSED: list[tuple[dict[str, Any], int, str | None]] = [
 def test_a_transaction_refused_names_the_field_and_stores_nothing(
     client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
-    stream = _stream(client, who["owner"])  # in USD
+    stream = add_stream(client, who["owner"])  # in USD
     for change, status, field in TRANSACTIONS_REFUSED:
         legs = [
             {"account": "Assets:Bank", "amount": "5", "currency": "USD"},
@@ -232,8 +211,8 @@ def test_a_transaction_refused_names_the_field_and_stores_nothing(
                 leg["stream_id"] = stream
         body = {"date": "2026-02-01", "legs": legs, **change}  # fmt: skip
         response = client.post(f"{API}/transactions", json=body, headers=who["owner"])
-        _refused(response, status, field)
-    assert _count(db, JournalEntry.id) == 0
+        refused(response, status, field)
+    assert count(db, JournalEntry.id) == 0
 
 
 ENTRIES_REFUSED: list[tuple[str, dict[str, Any], int, str | None]] = [
@@ -261,29 +240,29 @@ ENTRIES_REFUSED: list[tuple[str, dict[str, Any], int, str | None]] = [
 def test_an_entry_refused_names_the_field_and_stores_nothing(
     client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
-    stream = _stream(client, who["owner"])
+    stream = add_stream(client, who["owner"])
     for path, change, status, field in ENTRIES_REFUSED:
         body = {"stream_id": stream, "date": "2026-01-10", "amount": "5", **change}
-        _refused(client.post(f"{API}/{path}", json=body, headers=who["owner"]), status, field)
-    assert _count(db, JournalEntry.id) == 0
+        refused(client.post(f"{API}/{path}", json=body, headers=who["owner"]), status, field)
+    assert count(db, JournalEntry.id) == 0
 
 
 def test_a_retry_with_the_same_key_answers_the_stored_entry(
     client: TestClient, db: Database, who: dict[str, dict[str, str]]
 ) -> None:
     owner = who["owner"]
-    entry = {"stream_id": _stream(client, owner), "date": "2026-01-10", "amount": "99.90",
+    entry = {"stream_id": add_stream(client, owner), "date": "2026-01-10", "amount": "99.90",
              "idempotency_key": "invoice-17"}  # fmt: skip
     first = client.post(f"{API}/income", json=entry, headers=owner)
     retry = client.post(f"{API}/income", json={**entry, "amount": "99.9000"}, headers=owner)
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json() == first.json()
     assert first.json()["source_key"] == "api:invoice-17"
-    assert _count(db, JournalEntry.id) == 1
+    assert count(db, JournalEntry.id) == 1
     # The same key for something else is a conflict, not a silent answer about the first.
     for other in ({"amount": "10"}, {"date": "2026-01-11"}):
-        _refused(client.post(f"{API}/income", json={**entry, **other}, headers=owner), 409)
-    _refused(client.post(f"{API}/costs", json=entry, headers=owner), 409)
+        refused(client.post(f"{API}/income", json={**entry, **other}, headers=owner), 409)
+    refused(client.post(f"{API}/costs", json=entry, headers=owner), 409)
     # Keys of entries and of general transactions are one space; a new key posts anew.
     legs = [{"account": "Assets:Bank", "amount": "1", "currency": "USD"},
             {"account": "Income:Tips", "amount": "-1", "currency": "USD"}]  # fmt: skip
@@ -295,21 +274,21 @@ def test_a_retry_with_the_same_key_answers_the_stored_entry(
     swapped = {**general, "legs": legs[::-1]}  # the same legs in another order: the same entry
     assert client.post(f"{API}/transactions", json=swapped, headers=owner).status_code == 200
     changed = {**general, "legs": [{**legs[0], "amount": "2"}, {**legs[1], "amount": "-2"}]}
-    _refused(client.post(f"{API}/transactions", json=changed, headers=owner), 409)
-    _refused(client.post(f"{API}/transactions", json={**general, "idempotency_key": "invoice-17"},
+    refused(client.post(f"{API}/transactions", json=changed, headers=owner), 409)
+    refused(client.post(f"{API}/transactions", json={**general, "idempotency_key": "invoice-17"},
                          headers=owner), 409)  # fmt: skip
-    assert _count(db, JournalEntry.id) == 2
+    assert count(db, JournalEntry.id) == 2
     without = {k: v for k, v in entry.items() if k != "idempotency_key"}
     assert client.post(f"{API}/income", json=without, headers=owner).status_code == 201
     assert client.post(f"{API}/income", json=without, headers=owner).status_code == 201
-    assert _count(db, JournalEntry.id) == 4
+    assert count(db, JournalEntry.id) == 4
 
 
 def test_transactions_are_listed_newest_first_by_stream_and_dates(
     client: TestClient, who: dict[str, dict[str, str]]
 ) -> None:
     owner, staff = who["owner"], who["staff"]
-    blog, books = _stream(client, owner), _stream(client, owner, "Books")
+    blog, books = add_stream(client, owner), add_stream(client, owner, "Books")
     posted = {}
     for stream, on in [(blog, "2026-01-05"), (books, "2026-01-06"), (blog, "2026-02-01"),
                        (blog, "2026-03-01")]:  # fmt: skip
@@ -328,93 +307,13 @@ def test_transactions_are_listed_newest_first_by_stream_and_dates(
     for params, field in [({"from": "2026-02-30"}, "from"), ({"to": "x"}, "to"),
                           ({"limit": 0}, "limit"), ({"offset": -1}, "offset"),
                           ({"stream_id": 0}, "stream_id")]:  # fmt: skip
-        _refused(client.get(f"{API}/transactions", params=params, headers=staff), 422, field)
-
-
-def test_hours_by_hand_are_retry_safe_and_listed(
-    client: TestClient, db: Database, who: dict[str, dict[str, str]]
-) -> None:
-    owner, staff = who["owner"], who["staff"]
-    blog = _stream(client, owner)
-    body = {"stream_id": blog, "date": "2026-01-05", "hours": "2.5", "memo": "post",
-            "idempotency_key": "day-1"}  # fmt: skip
-    first = client.post(f"{API}/hours", json=body, headers=owner)
-    retry = client.post(f"{API}/hours", json=body, headers=owner)
-    assert (first.status_code, retry.status_code) == (201, 200), retry.text
-    assert first.json() == retry.json()
-    assert first.json() == {"id": first.json()["id"], "stream_id": blog, "date": "2026-01-05",
-                            "hours": "2.5", "memo": "post", "source": "api"}  # fmt: skip
-    _refused(client.post(f"{API}/hours", json={**body, "hours": "3"}, headers=owner), 409)
-    client.post(f"{API}/hours", json={**body, "idempotency_key": None, "date": "2026-01-07",
-                                      "hours": "1"}, headers=owner)  # fmt: skip
-    assert _count(db, HoursEntry.id) == 2
-    listed = client.get(f"{API}/hours", params={"stream_id": blog}, headers=staff).json()
-    assert listed["total"] == 2
-    assert [h["hours"] for h in listed["items"]] == ["1", "2.5"]
-    for hours in ("0", "24.5", "-1", 2):
-        _refused(client.post(f"{API}/hours", json={**body, "hours": hours}, headers=owner), 422,
-                 "hours")  # fmt: skip
-    _refused(client.post(f"{API}/hours", json={**body, "stream_id": 999}, headers=owner), 404)
-    assert _count(db, HoursEntry.id) == 2
-
-
-def test_the_timer_starts_stops_and_records_its_time(
-    client: TestClient, db: Database, who: dict[str, dict[str, str]]
-) -> None:
-    owner, staff = who["owner"], who["staff"]
-    blog = _stream(client, owner)
-    assert client.get(f"{API}/timer", headers=staff).json()["running"] is False
-    _refused(client.post(f"{API}/timer/stop", headers=owner), 409)
-    _refused(client.post(f"{API}/timer/start", json={"stream_id": 999}, headers=owner), 404)
-    _refused(client.post(f"{API}/timer/start", json={"stream_id": blog}, headers=staff), 403)
-    started = client.post(f"{API}/timer/start", json={"stream_id": blog, "memo": "drafting"},
-                          headers=owner)  # fmt: skip
-    assert started.status_code == 200, started.text
-    state = client.get(f"{API}/timer", headers=staff).json()
-    assert (state["running"], state["stream_id"], state["memo"]) == (True, blog, "drafting")
-    assert Decimal(state["hours_so_far"]) >= 0
-    stopped = client.post(f"{API}/timer/stop", headers=owner)
-    assert stopped.status_code == 200, stopped.text
-    # Stopped within the test's second or two: under a minute recorded (or nothing at all).
-    recorded = stopped.json()["recorded"]
-    assert all(r["source"] == "timer" and Decimal(r["hours"]) < Decimal("0.02")
-               for r in recorded)  # fmt: skip
-    assert _count(db, HoursEntry.id) == len(recorded)
-    assert client.get(f"{API}/timer", headers=staff).json()["running"] is False
-
-
-def test_the_owners_defaults_are_read_and_changed(
-    client: TestClient, who: dict[str, dict[str, str]]
-) -> None:
-    owner, staff = who["owner"], who["staff"]
-    blank = client.get(f"{API}/preferences", headers=staff).json()
-    assert blank == {"hourly_rate": None, "required_return": None, "currency": "USD",
-                     "passive_hours": "5"}  # fmt: skip
-    saved = client.put(
-        f"{API}/preferences",
-        json={"hourly_rate": "62.50", "required_return": "0.08"},
-        headers=owner,
-    )
-    assert saved.status_code == 200, saved.text
-    assert saved.json()["hourly_rate"] == "62.5"
-    again = client.put(f"{API}/preferences", json={"currency": "eur", "passive_hours": "7.5"},
-                       headers=owner)  # fmt: skip
-    assert again.json() == {"hourly_rate": "62.5", "required_return": "0.08", "currency": "EUR",
-                            "passive_hours": "7.5"}  # fmt: skip
-    assert client.get(f"{API}/preferences", headers=staff).json() == again.json()
-    for body, field in [({"currency": "EU1"}, "currency"), ({"hourly_rate": "-2"}, "hourly_rate"),
-                        ({"required_return": 0.1}, "required_return"),
-                        ({"passive_hours": "1.234"}, "passive_hours"),
-                        ({"passive_hours": "800"}, "passive_hours")]:  # fmt: skip
-        _refused(client.put(f"{API}/preferences", json=body, headers=owner), 422, field)
-    _refused(client.put(f"{API}/preferences", json={"hourly_rate": "1"}, headers=staff), 403)
-    assert client.get(f"{API}/preferences", headers=staff).json() == again.json()
+        refused(client.get(f"{API}/transactions", params=params, headers=staff), 422, field)
 
 
 def test_writes_are_the_owners_staff_read_and_partners_see_nothing(
     client: TestClient, who: dict[str, dict[str, str]]
 ) -> None:
-    blog = _stream(client, who["owner"])
+    blog = add_stream(client, who["owner"])
     entry = {"stream_id": blog, "date": "2026-01-10", "amount": "5"}
     tx = client.post(f"{API}/income", json=entry, headers=who["owner"]).json()["id"]
     writes = [

@@ -238,6 +238,18 @@ OWNER_ONLY = {
     ("POST", "/api/v1/partners/terms"),
     ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),
     ("GET", "/api/v1/users"),
+    # The ledger: the owner's money and time; staff read it.
+    ("POST", "/api/v1/ledger/streams"),
+    ("PATCH", "/api/v1/ledger/streams/{stream_id}"),
+    ("POST", "/api/v1/ledger/income"),
+    ("POST", "/api/v1/ledger/costs"),
+    ("POST", "/api/v1/ledger/capital"),
+    ("POST", "/api/v1/ledger/transactions"),
+    ("POST", "/api/v1/ledger/transactions/{transaction_id}/reverse"),
+    ("POST", "/api/v1/ledger/hours"),
+    ("POST", "/api/v1/ledger/timer/start"),
+    ("POST", "/api/v1/ledger/timer/stop"),
+    ("PUT", "/api/v1/ledger/preferences"),
 }
 
 

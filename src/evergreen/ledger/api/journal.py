@@ -102,7 +102,7 @@ class TransactionIn(BaseModel):
 
     date: DateText
     narration: Memo = ""
-    payee: str = Field("", max_length=200)
+    payee: Annotated[Memo, Field(max_length=200)] = ""
     flag: Literal["*", "!"] = Field("*", description="* cleared, ! pending (not yet counted)")
     legs: list[LegIn] = Field(min_length=2, max_length=100)
     idempotency_key: IdempotencyKey = None
