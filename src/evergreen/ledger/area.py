@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ def _models() -> object:
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.ledger import cli
 
+    import_module("evergreen.ledger.interchange")  # adds `ledger export|import`, `hours import`
     return [
         ("streams", cli.streams_app),
         ("ledger", cli.ledger_app),

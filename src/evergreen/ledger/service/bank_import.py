@@ -1,0 +1,207 @@
+"""Bank and processor CSV imports: a preview of what each row becomes, then posting it once.
+
+Rows are read as a stream and handled in batches of 5,000: one query per 1,000 keys to see what
+an earlier import posted, and one `post_many` per batch, so a million rows take no query per
+row. A row's key is the hash of what it says (account, date, amount, words) and how many equal
+rows came before it in the file: importing the same file again, or an overlapping statement,
+posts nothing twice. Rows no rule matches are left unposted and listed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from itertools import islice
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.models import JournalEntry, Stream
+from evergreen.ledger.rules import BANK, Leg, check_account
+from evergreen.ledger.rules.bank_csv import BankRow, CsvOptions, RowError, read_bank_csv
+from evergreen.ledger.rules.import_rules import Matcher, kind_of, row_content, row_key
+from evergreen.ledger.service.import_rules import rule_specs
+from evergreen.ledger.service.journal import EntryDraft, post_many
+
+__all__ = ["BATCH", "ImportResult", "RowOutcome", "import_bank_csv"]
+
+BATCH = 5000
+_KEYS_PER_QUERY = 1000
+_SHOWN = 200
+_ERRORS_KEPT = 100
+NO_RULE = "no rule matched"
+ALREADY = "posted already"
+NEW = "new"
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What one row becomes: its stream, account and kind, or why it is left out."""
+
+    line: int
+    date: str
+    payee: str
+    description: str
+    amount: Decimal
+    currency: str
+    stream: str | None
+    account: str | None
+    kind: str | None
+    status: str
+
+
+@dataclass
+class ImportResult:
+    """A preview, or what an import posted: counts, totals per stream and account, some rows."""
+
+    posted: bool = False
+    rows: int = 0
+    new: int = 0
+    already: int = 0
+    unmatched: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    shown: list[RowOutcome] = field(default_factory=list)
+    unmatched_shown: list[RowOutcome] = field(default_factory=list)
+    # (stream, account, kind, currency) -> (rows, total) of the rows that post (or did)
+    totals: dict[tuple[str, str, str, str], tuple[int, Decimal]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Planned:
+    outcome: RowOutcome
+    draft: EntryDraft | None
+
+
+class _Planner:
+    """Turns bank rows into outcomes and drafts with the saved rules (no query per row)."""
+
+    def __init__(self, session: Session, bank_account: str) -> None:
+        self.bank = bank_account
+        self.matcher = Matcher(rule_specs(session))
+        self.streams = {s.id: (s.name, s.currency) for s in session.scalars(select(Stream))}
+        self.occurrences: Counter[int] = Counter()
+
+    def plan(self, row: BankRow) -> _Planned:
+        content = row_content(self.bank, row.date, row.amount, row.currency, row.payee,
+                              row.description)  # fmt: skip
+        marker = hash(content)
+        self.occurrences[marker] += 1
+        rule = self.matcher.match(row.payee, row.description)
+        if rule is None:
+            outcome = self._outcome(row, row.currency or "", None, None, NO_RULE)
+            return _Planned(outcome, None)
+        name, currency = self.streams[rule.stream_id]
+        if row.currency is not None and row.currency != currency:
+            raise LedgerInputError(
+                "currency", f"{row.currency} cannot go to {name}, a {currency} stream (rule "
+                f"{rule.pattern!r}); convert it or change the rule"
+            )  # fmt: skip
+        legs = [Leg(self.bank, row.amount, currency, rule.stream_id),
+                Leg(rule.account, -row.amount, currency, rule.stream_id)]  # fmt: skip
+        draft = EntryDraft(
+            row.date, legs, narration=row.description, payee=row.payee, source="import",
+            source_key=row_key(content, self.occurrences[marker]),
+        )  # fmt: skip
+        outcome = self._outcome(row, currency, name, rule.account, NEW)
+        return _Planned(outcome, draft)
+
+    @staticmethod
+    def _outcome(
+        row: BankRow, currency: str, stream: str | None, account: str | None, status: str
+    ) -> RowOutcome:
+        kind = kind_of(account) if account else None
+        return RowOutcome(row.line, row.date.isoformat(), row.payee, row.description, row.amount,
+                          currency, stream, account, kind, status)  # fmt: skip
+
+
+def _batches(items: Iterable[BankRow | RowError], size: int) -> Iterator[list[BankRow | RowError]]:
+    source = iter(items)
+    while batch := list(islice(source, size)):
+        yield batch
+
+
+def _stored_keys(session: Session, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start : start + _KEYS_PER_QUERY]
+        found.update(
+            session.scalars(select(JournalEntry.source_key).where(JournalEntry.source_key.in_(chunk)))
+        )
+    return found
+
+
+def _note(result: ImportResult, outcome: RowOutcome) -> None:
+    if len(result.shown) < _SHOWN:
+        result.shown.append(outcome)
+    if outcome.status == NO_RULE:
+        result.unmatched += 1
+        if len(result.unmatched_shown) < _SHOWN:
+            result.unmatched_shown.append(outcome)
+        return
+    if outcome.status == ALREADY:
+        result.already += 1
+        return
+    result.new += 1
+    key = (outcome.stream or "", outcome.account or "", outcome.kind or "", outcome.currency)
+    count, total = result.totals.get(key, (0, Decimal(0)))
+    result.totals[key] = (count + 1, total + outcome.amount)
+
+
+def import_bank_csv(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    bank_account: str = BANK,
+    options: CsvOptions | None = None,
+    post: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Preview a bank CSV (`post=False`: nothing is written) or post it.
+
+    Posting refuses the whole file at its first unreadable row (LedgerInputError naming the line
+    and field; the caller's transaction then stores nothing); a preview lists those rows instead.
+    """
+    bank = check_account(bank_account.strip(), "account")
+    if not bank.startswith(("Assets:", "Liabilities:")):
+        raise LedgerInputError("account", f"{bank} is not a bank or card account (Assets:… or "
+                               "Liabilities:…)")  # fmt: skip
+    planner = _Planner(session, bank)
+    result = ImportResult(posted=post)
+    for batch in _batches(read_bank_csv(lines, options), BATCH):
+        planned: list[_Planned] = []
+        for item in batch:
+            if isinstance(item, RowError):
+                _refused(result, item, post)
+                continue
+            try:
+                planned.append(planner.plan(item))
+            except LedgerInputError as exc:
+                _refused(result, RowError(item.line, exc.field, exc.message), post)
+        keys = [p.draft.source_key for p in planned if p.draft and p.draft.source_key]
+        stored = _stored_keys(session, keys)
+        drafts = []
+        for item in planned:
+            outcome = item.outcome
+            if item.draft is not None and item.draft.source_key in stored:
+                outcome = replace(outcome, status=ALREADY)
+            elif item.draft is not None:
+                drafts.append(item.draft)
+            _note(result, outcome)
+        result.rows += len(batch)
+        if post and drafts:
+            post_many(session, drafts)
+        if progress is not None:
+            progress(result.rows)
+    return result
+
+
+def _refused(result: ImportResult, error: RowError, post: bool) -> None:
+    if post:
+        raise LedgerInputError(f"line {error.line}: {error.field}", error.message)
+    result.error_count += 1
+    if len(result.errors) < _ERRORS_KEPT:
+        result.errors.append(error)
