@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import chain, islice
+from typing import NamedTuple
 
 from evergreen.errors import InputError
 from evergreen.ledger.errors import LedgerInputError
@@ -61,8 +62,11 @@ _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[T ].*)?$")
 _NAMED = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3})[A-Za-z]*\.?[ -](\d{4})$")
 _NAMED_US = re.compile(r"^([A-Za-z]{3})[A-Za-z]*\.? (\d{1,2}),? (\d{4})$")
+_LETTERS = re.compile(r"^[A-Z]{3}$")
 _CODE = re.compile(r"(?:^([A-Z]{3})\s*)|(?:\s*([A-Z]{3})$)")
 _SYMBOLS = str.maketrans("", "", "$€£¥₹₽₩₺")
+_PLAIN_POINT = re.compile(r"^-?[0-9]{1,15}(?:\.[0-9]{1,4})?$")
+_PLAIN_COMMA = re.compile(r"^-?[0-9]{1,15}(?:,[0-9]{1,4})?$")
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-"})
 
 
@@ -88,9 +92,8 @@ class CsvOptions:
     decimal_mark: str | None = None
 
 
-@dataclass(frozen=True)
-class BankRow:
-    """One money movement: + came into the account, - went out."""
+class BankRow(NamedTuple):
+    """One money movement: + came into the account, - went out (a tuple: a million are made)."""
 
     line: int
     date: date
@@ -260,6 +263,10 @@ def _decide_mark(samples: Iterable[str]) -> str | None:
 def _signed(field: str, text: str, mark: str | None) -> tuple[Decimal, str | None]:
     """A signed amount and the currency code written beside it: -12.50, (12.50), 12.50-,
     €12,50, 12.50 EUR, 12.50 DR."""
+    if mark != "," and _PLAIN_POINT.match(text):  # the usual -12.50, read without detours
+        return Decimal(text), None
+    if mark == "," and _PLAIN_COMMA.match(text):
+        return Decimal(text.replace(",", ".")), None
     value = text.strip().translate(_MINUS)
     negative = False
     upper = value.upper()
@@ -289,17 +296,19 @@ class _Reader:
     def __init__(self, header: Sequence[str], columns: Columns, order: str | None,
                  mark: str | None) -> None:  # fmt: skip
         index = {name: i for i, name in reversed(list(enumerate(header)))}
-        self.columns = columns
         self.at = {field: index[name] for field, name in vars(columns).items() if name}
         self.order, self.mark = order, mark
         self.dates: dict[str, date] = {}
+        self.fields = [(name, self.at.get(name, -1)) for name in FIELDS]
 
     def cell(self, row: Sequence[str], field: str) -> str:
-        at = self.at.get(field)
-        return row[at].strip() if at is not None and at < len(row) else ""
+        at = self.at.get(field, -1)
+        return row[at].strip() if 0 <= at < len(row) else ""
 
     def read(self, line: int, row: Sequence[str]) -> BankRow:
-        text = self.cell(row, "date")
+        size = len(row)
+        cells = {name: (row[at].strip() if 0 <= at < size else "") for name, at in self.fields}
+        text = cells["date"]
         if not text:
             raise LedgerInputError("date", "is empty")
         day = self.dates.get(text)
@@ -307,28 +316,29 @@ class _Reader:
             day = _read_date(text, self.order)
             if len(self.dates) < _CACHED_DATES:  # dates repeat; times of day mostly do not
                 self.dates[text] = day
-        description = " ".join(self.cell(row, "description").split())
-        payee = " ".join(self.cell(row, "payee").split())
+        description = " ".join(cells["description"].split())
+        payee = " ".join(cells["payee"].split())
         if not description and not payee:
             raise LedgerInputError("description", "is empty; the rules match on it")
-        amount, code = self._amount(row)
-        currency = self.cell(row, "currency").upper() or code
-        if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        amount, code = self._amount(cells)
+        currency = cells["currency"].upper() or code
+        if currency is not None and (len(currency) != 3 or not _LETTERS.match(currency)):
             raise LedgerInputError("currency", f"{currency[:20]!r} is not a code like USD")
         return BankRow(line, day, payee[:200], description[:500], amount, currency)
 
-    def _amount(self, row: Sequence[str]) -> tuple[Decimal, str | None]:
+    def _amount(self, cells: Mapping[str, str]) -> tuple[Decimal, str | None]:
         if "amount" in self.at:
-            text = self.cell(row, "amount")
+            text = cells["amount"]
             if not text:
                 raise LedgerInputError("amount", "is empty")
             amount, code = _signed("amount", text, self.mark)
         else:
-            debit_text, credit_text = self.cell(row, "debit"), self.cell(row, "credit")
+            debit_text, credit_text = cells["debit"], cells["credit"]
             if not debit_text and not credit_text:
                 raise LedgerInputError("amount", "both debit and credit are empty")
-            debit, code = _signed("debit", debit_text, self.mark) if debit_text else (Decimal(0), None)
-            credit, other = _signed("credit", credit_text, self.mark) if credit_text else (Decimal(0), None)
+            zero = (Decimal(0), None)
+            debit, code = _signed("debit", debit_text, self.mark) if debit_text else zero
+            credit, other = _signed("credit", credit_text, self.mark) if credit_text else zero
             amount, code = abs(credit) - abs(debit), code or other
         if amount == 0:
             raise LedgerInputError("amount", "is 0; nothing moved")

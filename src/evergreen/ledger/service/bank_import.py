@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 from decimal import Decimal
 from itertools import islice
 
@@ -35,6 +36,7 @@ _ERRORS_KEPT = 100
 NO_RULE = "no rule matched"
 ALREADY = "posted already"
 NEW = "new"
+_ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,17 @@ class ImportResult:
     totals: dict[tuple[str, str, str, str], tuple[int, Decimal]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class _Planned:
-    outcome: RowOutcome
-    draft: EntryDraft | None
+class _Planned(NamedTuple):
+    row: BankRow
+    stream_id: int | None
+    stream: str | None
+    account: str | None
+    currency: str
+    key: str | None
 
 
 class _Planner:
-    """Turns bank rows into outcomes and drafts with the saved rules (no query per row)."""
+    """Matches bank rows with the saved rules and keys them (no query per row)."""
 
     def __init__(self, session: Session, bank_account: str) -> None:
         self.bank = bank_account
@@ -92,30 +97,23 @@ class _Planner:
         self.occurrences[marker] += 1
         rule = self.matcher.match(row.payee, row.description)
         if rule is None:
-            outcome = self._outcome(row, row.currency or "", None, None, NO_RULE)
-            return _Planned(outcome, None)
+            return _Planned(row, None, None, None, row.currency or "", None)
         name, currency = self.streams[rule.stream_id]
         if row.currency is not None and row.currency != currency:
             raise LedgerInputError(
                 "currency", f"{row.currency} cannot go to {name}, a {currency} stream (rule "
                 f"{rule.pattern!r}); convert it or change the rule"
             )  # fmt: skip
-        legs = [Leg(self.bank, row.amount, currency, rule.stream_id),
-                Leg(rule.account, -row.amount, currency, rule.stream_id)]  # fmt: skip
-        draft = EntryDraft(
-            row.date, legs, narration=row.description, payee=row.payee, source="import",
-            source_key=row_key(content, self.occurrences[marker]),
-        )  # fmt: skip
-        outcome = self._outcome(row, currency, name, rule.account, NEW)
-        return _Planned(outcome, draft)
+        key = row_key(content, self.occurrences[marker])
+        return _Planned(row, rule.stream_id, name, rule.account, currency, key)
 
-    @staticmethod
-    def _outcome(
-        row: BankRow, currency: str, stream: str | None, account: str | None, status: str
-    ) -> RowOutcome:
-        kind = kind_of(account) if account else None
-        return RowOutcome(row.line, row.date.isoformat(), row.payee, row.description, row.amount,
-                          currency, stream, account, kind, status)  # fmt: skip
+    def draft(self, plan: _Planned) -> EntryDraft:
+        """The transaction a matched row posts: the bank account against the rule's account."""
+        row = plan.row
+        legs = (Leg(self.bank, row.amount, plan.currency, plan.stream_id),
+                Leg(plan.account or "", -row.amount, plan.currency, plan.stream_id))  # fmt: skip
+        return EntryDraft(row.date, legs, narration=row.description, payee=row.payee,
+                          source="import", source_key=plan.key)  # fmt: skip
 
 
 def _batches(items: Iterable[BankRow | RowError], size: int) -> Iterator[list[BankRow | RowError]]:
@@ -134,21 +132,41 @@ def _stored_keys(session: Session, keys: list[str]) -> set[str]:
     return found
 
 
-def _note(result: ImportResult, outcome: RowOutcome) -> None:
-    if len(result.shown) < _SHOWN:
-        result.shown.append(outcome)
-    if outcome.status == NO_RULE:
-        result.unmatched += 1
-        if len(result.unmatched_shown) < _SHOWN:
-            result.unmatched_shown.append(outcome)
-        return
-    if outcome.status == ALREADY:
-        result.already += 1
-        return
-    result.new += 1
-    key = (outcome.stream or "", outcome.account or "", outcome.kind or "", outcome.currency)
-    count, total = result.totals.get(key, (0, Decimal(0)))
-    result.totals[key] = (count + 1, total + outcome.amount)
+class _Tally:
+    """Counts and totals of a run, and the first rows of each kind to show."""
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+        self.kinds: dict[str, str] = {}
+
+    def kind(self, account: str) -> str:
+        found = self.kinds.get(account)
+        if found is None:
+            found = self.kinds[account] = kind_of(account)
+        return found
+
+    def note(self, item: _Planned, status: str) -> None:
+        result = self.result
+        if status == NO_RULE:
+            result.unmatched += 1
+            if len(result.unmatched_shown) < _SHOWN:
+                result.unmatched_shown.append(self.outcome(item, status))
+        elif status == ALREADY:
+            result.already += 1
+        else:
+            result.new += 1
+            key = (item.stream or "", item.account or "", self.kind(item.account or ""),
+                   item.currency)  # fmt: skip
+            count, total = result.totals.get(key, (0, _ZERO))
+            result.totals[key] = (count + 1, total + item.row.amount)
+        if len(result.shown) < _SHOWN:
+            result.shown.append(self.outcome(item, status))
+
+    def outcome(self, item: _Planned, status: str) -> RowOutcome:
+        row = item.row
+        kind = self.kind(item.account) if item.account else None
+        return RowOutcome(row.line, row.date.isoformat(), row.payee, row.description, row.amount,
+                          item.currency, item.stream, item.account, kind, status)  # fmt: skip
 
 
 def import_bank_csv(
@@ -171,6 +189,7 @@ def import_bank_csv(
                                "Liabilities:…)")  # fmt: skip
     planner = _Planner(session, bank)
     result = ImportResult(posted=post)
+    tally = _Tally(result)
     for batch in _batches(read_bank_csv(lines, options), BATCH):
         planned: list[_Planned] = []
         for item in batch:
@@ -181,16 +200,17 @@ def import_bank_csv(
                 planned.append(planner.plan(item))
             except LedgerInputError as exc:
                 _refused(result, RowError(item.line, exc.field, exc.message), post)
-        keys = [p.draft.source_key for p in planned if p.draft and p.draft.source_key]
-        stored = _stored_keys(session, keys)
+        stored = _stored_keys(session, [p.key for p in planned if p.key is not None])
         drafts = []
-        for item in planned:
-            outcome = item.outcome
-            if item.draft is not None and item.draft.source_key in stored:
-                outcome = replace(outcome, status=ALREADY)
-            elif item.draft is not None:
-                drafts.append(item.draft)
-            _note(result, outcome)
+        for plan in planned:
+            if plan.key is None:
+                tally.note(plan, NO_RULE)
+            elif plan.key in stored:
+                tally.note(plan, ALREADY)
+            else:
+                if post:
+                    drafts.append(planner.draft(plan))
+                tally.note(plan, NEW)
         result.rows += len(batch)
         if post and drafts:
             post_many(session, drafts)

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import DailyFigures, JournalEntry, Posting, Stream
@@ -105,23 +106,23 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
     currencies: dict[int, str] = {}
     for draft in fresh:
         _checked(session, draft, currencies)
-    entries = [
-        JournalEntry(
-            date=d.date, flag=d.flag, payee=d.payee, narration=d.narration, source=d.source,
-            source_key=d.source_key, reverses_id=d.reverses_id,
-        )
+    if not fresh:
+        return 0
+    session.flush()
+    values = [
+        {"date": d.date, "flag": d.flag, "payee": d.payee, "narration": d.narration,
+         "source": d.source, "source_key": d.source_key, "reverses_id": d.reverses_id,
+         "created_at": utcnow()}
         for d in fresh
     ]  # fmt: skip
-    session.add_all(entries)
-    session.flush()
+    ids = _insert_entries(session, values)
     rows = [
-        {"transaction_id": entry.id, "account": leg.account, "stream_id": leg.stream_id,
+        {"transaction_id": entry_id, "account": leg.account, "stream_id": leg.stream_id,
          "amount": leg.amount, "currency": leg.currency}
-        for entry, draft in zip(entries, fresh, strict=True)
+        for entry_id, draft in zip(ids, fresh, strict=True)
         for leg in draft.legs
     ]  # fmt: skip
-    if rows:
-        session.execute(insert(Posting), rows)
+    session.execute(insert(Posting.__table__), rows)
     totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
     for draft in fresh:
         if draft.flag != "*":
@@ -131,6 +132,26 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
             totals[key] = (i + income, c + costs, k + capital, n + count)
     _add_to_rollup(session, totals)
     return len(fresh)
+
+
+def _insert_entries(session: Session, values: list[dict[str, object]]) -> Sequence[int]:
+    """Insert transactions with Core (no ORM objects) and return their ids in order.
+
+    PostgreSQL returns them in the order sent (RETURNING with a sentinel). SQLite cannot say
+    which returned id is which row, so the rows are inserted one statement after another under
+    the write lock a writer's transaction holds (BEGIN IMMEDIATE): each gets the next id.
+    """
+    table = JournalEntry.__table__
+    if session.get_bind().dialect.name != "sqlite":
+        returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return session.execute(returning, values).scalars().all()
+    last = select(func.coalesce(func.max(table.c.id), 0))
+    before = session.execute(last).scalar_one()
+    session.execute(insert(table), values)
+    after = session.execute(last).scalar_one()
+    if after - before != len(values):
+        raise RuntimeError("another writer inserted transactions during a batch")
+    return range(before + 1, after + 1)
 
 
 def _store(session: Session, draft: EntryDraft) -> JournalEntry:
