@@ -88,8 +88,9 @@ def read_timeclock(lines: Iterable[str]) -> list[TimeEntry]:
         if match is None:
             raise _refuse(number, "entry", "is not `i YYYY-MM-DD HH:MM[:SS] STREAM` or `o ...`")
         code, year, month, day, hour, minute, second, rest = match.groups()
+        on = _day(number, year, month, day)
         try:
-            moment = datetime.combine(_day(number, year, month, day), datetime.min.time()).replace(
+            moment = datetime.combine(on, datetime.min.time()).replace(
                 hour=int(hour), minute=int(minute), second=int(second or 0)
             )
         except ValueError:
