@@ -69,13 +69,25 @@ def test_a_journal_is_written_with_opens_links_metadata_and_hours() -> None:
             title="Test",
             operating_currency="USD",
             streams=[(1, "My Blog")],
-            uses=[AccountUse("Assets:Bank", 1, "USD", date(2026, 1, 2)),
-                  AccountUse("Income:Other", 1, "USD", date(2026, 1, 2))],  # fmt: skip
+            uses=[
+                AccountUse("Assets:Bank", 1, "USD", date(2026, 1, 2)),
+                AccountUse("Income:Other", 1, "USD", date(2026, 1, 2)),
+            ],
             entries=[
-                BeanEntry(7, date(2026, 1, 2), "!", "ACME", "Sale", "networks", "n:1", legs,
-                          reversed_by=8),  # fmt: skip
-                BeanEntry(8, date(2026, 1, 3), "!", "ACME", "Reversal of #7", "networks",
-                          "reversal:n:1", undo, reverses_id=7),  # fmt: skip
+                BeanEntry(
+                    7, date(2026, 1, 2), "!", "ACME", "Sale", "networks", "n:1", legs, reversed_by=8
+                ),
+                BeanEntry(
+                    8,
+                    date(2026, 1, 3),
+                    "!",
+                    "ACME",
+                    "Reversal of #7",
+                    "networks",
+                    "reversal:n:1",
+                    undo,
+                    reverses_id=7,
+                ),
             ],
             hours=[BeanHours(date(2026, 1, 3), 1, Decimal("1.5"), "wrote")],
         )
@@ -84,9 +96,12 @@ def test_a_journal_is_written_with_opens_links_metadata_and_hours() -> None:
     assert "2026-01-02 open Income:MyBlog:Other USD" in text
     assert '2026-01-02 ! "ACME" "Sale" #MyBlog ^entry-7\n  entry: 7\n' in text
     assert '2026-01-03 ! "ACME" "Reversal of #7" #MyBlog ^entry-7\n' in text
-    assert "  reverses: 7\n" in text and "  reversed-by: 8\n" in text
+    assert "  reverses: 7\n" in text
+    assert "  reversed-by: 8\n" in text
     assert '  stream: "My Blog"\n' in text
-    assert '  Assets:Bank  10.50 USD\n    stream: "My Blog"\n  Income:MyBlog:Other  -10.50 USD' in text
+    assert (
+        '  Assets:Bank  10.50 USD\n    stream: "My Blog"\n  Income:MyBlog:Other  -10.50 USD' in text
+    )
     assert text.endswith('2026-01-03 custom "hours" "My Blog" 1.50 "wrote"')
 
 
@@ -95,15 +110,25 @@ def _busy_journal(db: Database) -> None:
     hours from a timedot log and rows from a bank import."""
     today = date(2026, 3, 1)
     with db.session() as session:
-        blog = service.add_stream(session, service.StreamDraft('my "blog" & co.', StreamKind.ARTICLES), today)
-        books = service.add_stream(session, service.StreamDraft("日本の本", StreamKind.ROYALTIES, "EUR"), today)
-        twin = service.add_stream(session, service.StreamDraft("My-Blog: Co", StreamKind.OTHER), today)
-        service.add_income(session, blog, date(2026, 1, 3), Decimal("120.50"), "Affiliate \\ payout")
+        blog = service.add_stream(
+            session, service.StreamDraft('my "blog" & co.', StreamKind.ARTICLES), today
+        )
+        books = service.add_stream(
+            session, service.StreamDraft("日本の本", StreamKind.ROYALTIES, "EUR"), today
+        )
+        twin = service.add_stream(
+            session, service.StreamDraft("My-Blog: Co", StreamKind.OTHER), today
+        )
+        service.add_income(
+            session, blog, date(2026, 1, 3), Decimal("120.50"), "Affiliate \\ payout"
+        )
         service.add_cost(session, blog, date(2026, 1, 4), Decimal("12.3456"), "Hosting",
                          account="Expenses:Hosting")  # fmt: skip
         service.add_capital(session, blog, date(2026, 1, 1), Decimal(5000))
         service.add_capital(session, blog, date(2026, 2, 1), Decimal(-1000))
-        service.add_income(session, books, date(2026, 1, 10), Decimal("80"), account="Income:Royalties")
+        service.add_income(
+            session, books, date(2026, 1, 10), Decimal("80"), account="Income:Royalties"
+        )
         service.add_income(session, twin, date(2026, 1, 11), Decimal("1"))
         pending = service.post(session, service.EntryDraft(
             date(2026, 1, 12), [Leg(BANK, Decimal(30), "USD", blog.id),
@@ -129,12 +154,16 @@ def test_an_exported_journal_passes_bean_check(db: Database, tmp_path: Path) -> 
     checked = subprocess.run([checker, str(path)], capture_output=True, text=True, timeout=60,
                              check=False)  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr + text
-    assert checked.stdout.strip() == "" and checked.stderr.strip() == ""
-    assert "open Income:MyBlogCo:Other USD" in text and "open Income:MyBlogCo-3:Other USD" in text
-    assert "open Income:Stream2:Royalties EUR" in text and "commodity EUR" in text
+    assert checked.stdout.strip() == ""
+    assert checked.stderr.strip() == ""
+    assert "open Income:MyBlogCo:Other USD" in text
+    assert "open Income:MyBlogCo-3:Other USD" in text
+    assert "open Income:Stream2:Royalties EUR" in text
+    assert "commodity EUR" in text
     assert "open Equity:MyBlogCo:Capital USD" in text
     assert '2026-01-12 ! "Impact" "Pending commission" #MyBlogCo ^entry-' in text
-    assert '"Reversal of #' in text and "  reverses: " in text
+    assert '"Reversal of #' in text
+    assert "  reverses: " in text
     assert '  stream: "my \\"blog\\" & co."' in text
     assert '2026-01-05 custom "hours" "日本の本" 2.00' in text
 

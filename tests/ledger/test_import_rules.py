@@ -43,12 +43,17 @@ def test_the_highest_priority_wins_then_the_oldest_rule() -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "regex", "message"),
-    [("", False, "is empty"), ("x" * 201, False, "limit is 200"), ("(unclosed", True, "not a regular")],
+    [
+        ("", False, "is empty"),
+        ("x" * 201, False, "limit is 200"),
+        ("(unclosed", True, "not a regular"),
+    ],
 )
 def test_bad_patterns_are_refused(pattern: str, regex: bool, message: str) -> None:
     with pytest.raises(LedgerInputError) as refused:
         check_pattern(pattern, regex)
-    assert refused.value.field == "pattern" and message in refused.value.message
+    assert refused.value.field == "pattern"
+    assert message in refused.value.message
 
 
 def test_a_regex_like_pattern_is_plain_words_unless_marked() -> None:
@@ -70,8 +75,8 @@ def test_priority_and_account_checks() -> None:
 
 
 def test_kinds_in_the_owners_words() -> None:
-    assert [kind_of(a) for a in ("Income:Sales", "Expenses:Fees", "Equity:Capital",
-                                  "Assets:Savings")] == ["income", "cost", "capital", "transfer"]  # fmt: skip
+    accounts = ("Income:Sales", "Expenses:Fees", "Equity:Capital", "Assets:Savings")
+    assert [kind_of(a) for a in accounts] == ["income", "cost", "capital", "transfer"]
 
 
 def test_a_rows_key_depends_on_what_it_says_and_its_occurrence_only() -> None:
@@ -81,4 +86,5 @@ def test_a_rows_key_depends_on_what_it_says_and_its_occurrence_only() -> None:
     assert row_key(one, 1) == row_key(same, 1)
     assert row_key(one, 1) != row_key(one, 2)
     assert row_key(one, 1) != row_key(other, 1)
-    assert len(row_key(one, 1)) <= 200 and row_key(one, 1).startswith("bank:")
+    assert len(row_key(one, 1)) <= 200
+    assert row_key(one, 1).startswith("bank:")

@@ -68,7 +68,8 @@ def test_posting_twice_posts_once_and_the_figures_count_it_once(db: Database) ->
     with db.session() as session:
         again = import_bank_csv(session, STATEMENT.splitlines(keepends=True), post=True)
         assert (again.new, again.already, again.unmatched) == (0, 4, 1)
-        assert _count(session, JournalEntry) == 4 and _count(session, Posting) == 8
+        assert _count(session, JournalEntry) == 4
+        assert _count(session, Posting) == 8
         costs = session.scalar(select(func.sum(DailyFigures.costs)).where(
             DailyFigures.stream_id == blog_id))  # fmt: skip
         income = session.scalar(select(func.sum(DailyFigures.income)).where(
@@ -114,7 +115,8 @@ def test_a_bad_row_refuses_the_whole_post_naming_the_line(db: Database) -> None:
     with db.session() as session:
         assert _count(session, JournalEntry) == 0
         preview = import_bank_csv(session, bad.splitlines(keepends=True))
-        assert preview.error_count == 1 and str(preview.errors[0]).startswith("line 7: date:")
+        assert preview.error_count == 1
+        assert str(preview.errors[0]).startswith("line 7: date:")
 
 
 def test_a_row_in_another_currency_than_its_stream_is_refused(db: Database) -> None:
@@ -133,21 +135,24 @@ def test_a_card_account_and_not_a_bank_account_is_refused(db: Database) -> None:
                                  bank_account="Liabilities:Card", post=True)  # fmt: skip
         assert result.new == 4
         accounts = set(session.scalars(select(Posting.account)))
-        assert "Liabilities:Card" in accounts and "Assets:Bank" not in accounts
+        assert "Liabilities:Card" in accounts
+        assert "Assets:Bank" not in accounts
         with pytest.raises(LedgerInputError, match="bank or card"):
             import_bank_csv(session, [], bank_account="Income:Sales")
 
 
 def test_rules_are_checked_changed_and_deleted(db: Database) -> None:
     with db.session() as session:
-        blog_id, books_id = _setup(session)
+        blog_id, _books_id = _setup(session)
         with pytest.raises(LedgerInputError, match="regular expression"):
             rules.add_rule(session, rules.RuleDraft("(x", blog_id, "Expenses:X", True))
         with pytest.raises(NotFound):
             rules.add_rule(session, rules.RuleDraft("x", 999, "Expenses:X"))
         first = rules.all_rules(session)[0]
         assert first.priority == 5
-        rules.update_rule(session, first.id, rules.RuleDraft("kdp", blog_id, "Income:Books", False, 1))
+        rules.update_rule(
+            session, first.id, rules.RuleDraft("kdp", blog_id, "Income:Books", False, 1)
+        )
         assert (first.pattern, first.stream_id, first.account, first.regex) == (
             "kdp", blog_id, "Income:Books", False)  # fmt: skip
         rules.delete_rule(session, first.id)
@@ -179,10 +184,13 @@ def test_hours_import_adds_each_entry_once(db: Database) -> None:
 def test_an_unknown_stream_refuses_the_log_naming_the_line(db: Database) -> None:
     with db.session() as session:
         _setup(session)
-    log = "i 2026-01-05 09:00 Blog\no 2026-01-05 10:00\ni 2026-01-06 09:00 Blgo\no 2026-01-06 10:00\n"
+    log = (
+        "i 2026-01-05 09:00 Blog\no 2026-01-05 10:00\ni 2026-01-06 09:00 Blgo\no 2026-01-06 10:00\n"
+    )
     with pytest.raises(LedgerInputError) as refused, db.session() as session:
         import_hours(session, log.splitlines(), "timeclock")
     assert refused.value.field == "line 3: stream"
-    assert "'Blgo'" in refused.value.message and "Blog" in refused.value.message
+    assert "'Blgo'" in refused.value.message
+    assert "Blog" in refused.value.message
     with db.session() as session:
         assert _count(session, HoursEntry) == 0

@@ -54,7 +54,8 @@ def test_bank_import_previews_posts_once_and_refuses_a_bad_file(tmp_path: Path) 
     assert "entry:" not in _journal(data)
 
     declined = _run(data, "ledger", "import", str(statement), stdin="n\n")
-    assert declined.returncode == 0 and "Nothing posted." in declined.stdout
+    assert declined.returncode == 0
+    assert "Nothing posted." in declined.stdout
 
     posted = _run(data, "ledger", "import", str(statement), stdin="y\n")
     assert posted.returncode == 0, posted.stderr
@@ -62,7 +63,7 @@ def test_bank_import_previews_posts_once_and_refuses_a_bad_file(tmp_path: Path) 
     again = _run(data, "ledger", "import", str(statement), "--yes")
     assert "Posted 0 entries; 2 were posted already" in again.stdout
     journal = _journal(data)
-    assert journal.count("  source: \"import\"") == 2
+    assert journal.count('  source: "import"') == 2
     assert "Income:Books:Royalties  -250.00 USD" in journal
 
     bad = tmp_path / "bad.csv"
@@ -74,12 +75,13 @@ def test_bank_import_previews_posts_once_and_refuses_a_bad_file(tmp_path: Path) 
     _refused(_run(data, "ledger", "import", str(unmapped), "--yes"), "columns", "no date column")
     mapped = _run(data, "ledger", "import", str(unmapped), "--yes", "--map", "date=When",
                   "--map", "description=What", "--map", "amount=How much")  # fmt: skip
-    assert mapped.returncode == 0 and "1 matched no rule" in mapped.stdout
+    assert mapped.returncode == 0
+    assert "1 matched no rule" in mapped.stdout
     _refused(_run(data, "ledger", "import", str(tmp_path / "missing.csv")), "cannot read")
     latin = tmp_path / "latin.csv"
     latin.write_bytes("Date,Description,Amount\n2026-01-08,Caf\xe9,1\n".encode("latin-1"))
     _refused(_run(data, "ledger", "import", str(latin), "--yes"), "not UTF-8")
-    assert _journal(data).count("  source: \"import\"") == 2
+    assert _journal(data).count('  source: "import"') == 2
 
 
 def test_hours_import_and_the_export_checked_by_bean_check(tmp_path: Path) -> None:
@@ -89,16 +91,22 @@ def test_hours_import_and_the_export_checked_by_bean_check(tmp_path: Path) -> No
     assert _run(data, "ledger", "add", "--stream", "Blog", "--date", "2026-01-03", "--amount",
                 "40", "--type", "income").returncode == 0  # fmt: skip
     clock = tmp_path / "work.timeclock"
-    clock.write_text("i 2026-01-05 09:00:00 Blog  outline\no 2026-01-05 11:15:00\n", encoding="utf-8")
+    clock.write_text(
+        "i 2026-01-05 09:00:00 Blog  outline\no 2026-01-05 11:15:00\n", encoding="utf-8"
+    )
     first = _run(data, "hours", "import", str(clock))
     assert first.returncode == 0, first.stderr
     assert "Imported 1 entries (2.25 h); 0 were imported already." in first.stdout
-    assert "Imported 0 entries (0 h); 1 were imported already." in _run(
-        data, "hours", "import", str(clock), "--format", "timeclock").stdout
+    assert (
+        "Imported 0 entries (0 h); 1 were imported already."
+        in _run(data, "hours", "import", str(clock), "--format", "timeclock").stdout
+    )
 
     dots = tmp_path / "week.txt"
     dots.write_text("2026-01-06\nBlog  ....\nBlgo  ..\n", encoding="utf-8")
-    _refused(_run(data, "hours", "import", str(dots), "--format", "timedot"), "line 3: stream", "'Blgo'")
+    _refused(
+        _run(data, "hours", "import", str(dots), "--format", "timedot"), "line 3: stream", "'Blgo'"
+    )
     _refused(_run(data, "hours", "import", str(dots)), "format")
     dots.write_text("2026-01-06\nBlog  ....\n", encoding="utf-8")
     assert "Imported 1 entries (1 h)" in _run(data, "hours", "import", str(dots), "--format",
@@ -106,7 +114,8 @@ def test_hours_import_and_the_export_checked_by_bean_check(tmp_path: Path) -> No
 
     out = tmp_path / "evergreen.beancount"
     written = _run(data, "ledger", "export", "--format", "beancount", "-o", str(out))
-    assert written.returncode == 0 and "Wrote 1 transactions" in written.stderr
+    assert written.returncode == 0
+    assert "Wrote 1 transactions" in written.stderr
     text = out.read_text(encoding="utf-8")
     assert text == _journal(data)
     assert '2026-01-05 custom "hours" "Blog" 2.25 "outline"' in text

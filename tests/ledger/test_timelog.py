@@ -33,8 +33,10 @@ def test_timeclock_sessions_become_hours_per_day_split_at_midnight() -> None:
 
 def test_timeclock_keys_depend_on_the_session_not_its_place_in_the_file() -> None:
     alone = read_timeclock(["i 2026-01-05 09:00 Blog", "o 2026-01-05 10:00"])
-    later = read_timeclock(["", "i 2026-01-04 09:00 Blog", "o 2026-01-04 09:30",
-                            "i 2026-01-05 09:00 Blog  memo changed", "o 2026-01-05 10:00"])  # fmt: skip
+    later = read_timeclock(
+        ["", "i 2026-01-04 09:00 Blog", "o 2026-01-04 09:30",
+         "i 2026-01-05 09:00 Blog  memo changed", "o 2026-01-05 10:00"]
+    )  # fmt: skip
     assert alone[0].key == later[1].key
 
 

@@ -26,8 +26,8 @@ from evergreen.ledger.exports.journal import write_beancount
 from evergreen.ledger.rules import BANK
 from evergreen.ledger.rules.bank_csv import FIELDS, CsvOptions
 from evergreen.ledger.rules.timelog import FORMATS
-from evergreen.ledger.service.bank_import import ImportResult, import_bank_csv
 from evergreen.ledger.service import import_rules as rules
+from evergreen.ledger.service.bank_import import ImportResult, import_bank_csv
 from evergreen.ledger.service.hours_import import import_hours
 from evergreen.ledger.service.streams import all_streams, stream_named
 from evergreen.money import show_amount
@@ -113,8 +113,9 @@ def _print_preview(result: ImportResult) -> None:
                  "status", title=f"First {min(_SHOWN_ROWS, len(result.shown))} rows")  # fmt: skip
     for row in result.shown[:_SHOWN_ROWS]:
         words = f"{row.payee} — {row.description}" if row.payee else row.description
-        rows.add_row(str(row.line), row.date, words[:50], f"{show_amount(row.amount)} {row.currency}",
-                     row.stream or "", row.account or "", row.kind or "", row.status)  # fmt: skip
+        amount = f"{show_amount(row.amount)} {row.currency}"
+        rows.add_row(str(row.line), row.date, words[:50], amount, row.stream or "",
+                     row.account or "", row.kind or "", row.status)  # fmt: skip
     _show(rows)
     totals = Table("stream", "account", "kind", "rows", "total", title="What will be posted")
     for (stream, account, kind, currency), (count, total) in sorted(result.totals.items()):
@@ -154,14 +155,20 @@ def _post(path: Path, account: str, options: CsvOptions) -> ImportResult:
 def import_bank(
     file: Annotated[Path, typer.Argument(help="A bank or processor CSV export.")],
     account: Annotated[str, typer.Option(help="The account the file is a statement of.")] = BANK,
-    preview: Annotated[bool, typer.Option("--preview", help="Show what each row becomes; post nothing.")] = False,  # fmt: skip
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Show what each row becomes; post nothing.")
+    ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Post without asking.")] = False,
     mapping: Annotated[
         list[str] | None,
         typer.Option("--map", help="FIELD=Header when a column is not guessed, e.g. date=Booked."),
     ] = None,
-    date_order: Annotated[str | None, typer.Option(help="DMY or MDY for dates like 01/02/2026.")] = None,  # fmt: skip
-    decimal_mark: Annotated[str | None, typer.Option(help="'.' or ',' when the file mixes.")] = None,  # fmt: skip
+    date_order: Annotated[
+        str | None, typer.Option(help="DMY or MDY for dates like 01/02/2026.")
+    ] = None,
+    decimal_mark: Annotated[
+        str | None, typer.Option(help="'.' or ',' when the file mixes.")
+    ] = None,
 ) -> None:
     """Import a bank CSV with your saved payee rules; importing it again posts nothing new."""
     options = CsvOptions(_mapping(mapping or []), date_order and date_order.upper(), decimal_mark)
@@ -217,14 +224,18 @@ def rules_add(
     pattern: Annotated[str, typer.Argument(help="Words of the payee or description, e.g. 'KDP'.")],
     stream: Annotated[str, typer.Option(help="The stream's name.")],
     account: Annotated[str, typer.Option(help="e.g. Income:Royalties or Expenses:Hosting.")],
-    regex: Annotated[bool, typer.Option("--regex", help="PATTERN is a regular expression.")] = False,
+    regex: Annotated[
+        bool, typer.Option("--regex", help="PATTERN is a regular expression.")
+    ] = False,
     priority: Annotated[int, typer.Option(help="Higher wins when several rules match.")] = 0,
 ) -> None:
     """Save a rule: bank rows whose words contain PATTERN (any case) go to STREAM and ACCOUNT."""
 
     def work(session: Session) -> int:
         found = stream_named(session, stream)
-        return rules.add_rule(session, rules.RuleDraft(pattern, found.id, account, regex, priority)).id
+        return rules.add_rule(
+            session, rules.RuleDraft(pattern, found.id, account, regex, priority)
+        ).id
 
     rule_id = _in_session(work)
     typer.echo(f"Saved rule {rule_id}: {pattern!r} -> {stream}, {account}.")
@@ -244,7 +255,9 @@ def rules_list() -> None:
 
     found = _in_session(work)
     if not found:
-        typer.echo("No rules yet; add one with `evergreen ledger rules add PATTERN --stream --account`.")
+        typer.echo(
+            "No rules yet; add one with `evergreen ledger rules add PATTERN --stream --account`."
+        )
         return
     table = Table("id", "pattern", "match", "stream", "account", "priority")
     for row in found:

@@ -30,7 +30,9 @@ def _uses(session: Session) -> list[AccountUse]:
         .join(JournalEntry, JournalEntry.id == Posting.transaction_id)
         .group_by(Posting.account, Posting.stream_id, Posting.currency)
     )
-    return [AccountUse(account, stream, currency, first) for account, stream, currency, first in rows]
+    return [
+        AccountUse(account, stream, currency, first) for account, stream, currency, first in rows
+    ]
 
 
 def _entries(session: Session) -> Iterator[BeanEntry]:

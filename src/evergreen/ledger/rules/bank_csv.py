@@ -345,7 +345,9 @@ class _Reader:
         return amount, code
 
 
-def read_bank_csv(lines: Iterable[str], options: CsvOptions | None = None) -> Iterator[BankRow | RowError]:
+def read_bank_csv(
+    lines: Iterable[str], options: CsvOptions | None = None
+) -> Iterator[BankRow | RowError]:
     """Each data row of a bank CSV as a BankRow or a RowError naming its line and field.
 
     `lines` are the file's lines (a file opened with newline=""). A file whose header cannot be

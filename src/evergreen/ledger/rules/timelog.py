@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -158,7 +158,7 @@ def read_timedot(lines: Iterable[str]) -> list[TimeEntry]:
     """Day lines (a date, then words for the day) followed by `STREAM  QUANTITY` lines."""
     entries: list[TimeEntry] = []
     seen: Counter[tuple[str, date, Decimal]] = Counter()
-    per_day: Counter[date] = Counter()
+    per_day: dict[date, Decimal] = defaultdict(Decimal)
     current: tuple[date, str] | None = None
     for number, raw in enumerate(lines, 1):
         if _skipped(raw):
@@ -199,4 +199,6 @@ def read_timelog(lines: Iterable[str], format: str) -> list[TimeEntry]:
         return read_timeclock(lines)
     if format == "timedot":
         return read_timedot(lines)
-    raise LedgerInputError("format", f"{format!r} is not a time log format; use timeclock or timedot")
+    raise LedgerInputError(
+        "format", f"{format!r} is not a time log format; use timeclock or timedot"
+    )

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from decimal import Decimal
 from itertools import islice
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -127,7 +127,9 @@ def _stored_keys(session: Session, keys: list[str]) -> set[str]:
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         chunk = keys[start : start + _KEYS_PER_QUERY]
         found.update(
-            session.scalars(select(JournalEntry.source_key).where(JournalEntry.source_key.in_(chunk)))
+            session.scalars(
+                select(JournalEntry.source_key).where(JournalEntry.source_key.in_(chunk))
+            )
         )
     return found
 

@@ -30,7 +30,9 @@ class HoursImported:
 
 def _stream_ids(session: Session, entries: Iterable[TimeEntry]) -> dict[str, int]:
     """Each log account's stream: the same name, or the one whose name differs only in case."""
-    streams = {name: stream_id for stream_id, name in session.execute(select(Stream.id, Stream.name))}
+    streams = {
+        name: stream_id for stream_id, name in session.execute(select(Stream.id, Stream.name))
+    }
     folded: dict[str, list[str]] = {}
     for name in streams:
         folded.setdefault(name.casefold(), []).append(name)
@@ -61,7 +63,9 @@ def import_hours(session: Session, lines: Iterable[str], format: str) -> HoursIm
     stored: set[str] = set()
     for start in range(0, len(keys), _KEYS_PER_QUERY):
         chunk = keys[start : start + _KEYS_PER_QUERY]
-        stored.update(session.scalars(select(HoursEntry.source_key).where(HoursEntry.source_key.in_(chunk))))
+        stored.update(
+            session.scalars(select(HoursEntry.source_key).where(HoursEntry.source_key.in_(chunk)))
+        )
     fresh = [entry for entry in entries if entry.key not in stored]
     now = utcnow()
     rows = [

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -122,7 +123,7 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
         for entry_id, draft in zip(ids, fresh, strict=True)
         for leg in draft.legs
     ]  # fmt: skip
-    session.execute(insert(Posting.__table__), rows)
+    session.execute(insert(cast(Table, Posting.__table__)), rows)
     totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
     for draft in fresh:
         if draft.flag != "*":
@@ -134,14 +135,14 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
     return len(fresh)
 
 
-def _insert_entries(session: Session, values: list[dict[str, object]]) -> Sequence[int]:
+def _insert_entries(session: Session, values: list[dict[str, Any]]) -> Sequence[int]:
     """Insert transactions with Core (no ORM objects) and return their ids in order.
 
     PostgreSQL returns them in the order sent (RETURNING with a sentinel). SQLite cannot say
     which returned id is which row, so the rows are inserted one statement after another under
     the write lock a writer's transaction holds (BEGIN IMMEDIATE): each gets the next id.
     """
-    table = JournalEntry.__table__
+    table = cast(Table, JournalEntry.__table__)
     if session.get_bind().dialect.name != "sqlite":
         returning = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return session.execute(returning, values).scalars().all()

@@ -51,7 +51,9 @@ def _forget_stale(folder: Path) -> None:
 
 def _options(form: dict[str, str]) -> tuple[str, CsvOptions]:
     """The bank account and how to read the file, from the form (blank = decide from the file)."""
-    mapping = {f: form[f"column_{f}"].strip() for f in FIELDS if form.get(f"column_{f}", "").strip()}
+    mapping = {
+        f: form[f"column_{f}"].strip() for f in FIELDS if form.get(f"column_{f}", "").strip()
+    }
     order = form.get("date_order", "").strip().upper() or None
     if order is not None and order not in DATE_ORDERS:
         raise LedgerInputError("date_order", f"must be one of {', '.join(DATE_ORDERS)}")
@@ -65,7 +67,8 @@ def _options(form: dict[str, str]) -> tuple[str, CsvOptions]:
 def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
     form = context.pop("form", {}) or {}
     full = {"title": "Import a bank statement", "form": form, "fields": FIELDS, "labels": _LABELS,
-            "orders": DATE_ORDERS, "bank": BANK, "max_mb": MAX_UPLOAD_BYTES // MIB, **context}  # fmt: skip
+            "orders": DATE_ORDERS, "bank": BANK, "max_mb": MAX_UPLOAD_BYTES // MIB,
+            **context}  # fmt: skip
     return render(request, "ledger/import.html", full, status_code=status_code)
 
 
@@ -75,7 +78,9 @@ def _run(session: SessionDep, path: Path, form: dict[str, str], post: bool) -> I
         with path.open(encoding="utf-8-sig", newline="") as lines:
             return import_bank_csv(session, lines, bank_account=account, options=options, post=post)
     except UnicodeDecodeError:
-        raise LedgerInputError("file", "is not UTF-8 text; save it as CSV UTF-8 and upload it again") from None
+        raise LedgerInputError(
+            "file", "is not UTF-8 text; save it as CSV UTF-8 and upload it again"
+        ) from None
 
 
 def _save(upload: UploadFile | None, folder: Path) -> tuple[str, Path]:
@@ -90,7 +95,9 @@ def _save(upload: UploadFile | None, folder: Path) -> tuple[str, Path]:
             if size > MAX_UPLOAD_BYTES:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise LedgerInputError("file", f"is larger than {MAX_UPLOAD_BYTES // MIB} MB; split it")
+                raise LedgerInputError(
+                    "file", f"is larger than {MAX_UPLOAD_BYTES // MIB} MB; split it"
+                )
             out.write(block)
     return token, path
 
