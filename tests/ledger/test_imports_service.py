@@ -70,11 +70,11 @@ def test_posting_twice_posts_once_and_the_figures_count_it_once(db: Database) ->
         assert (again.new, again.already, again.unmatched) == (0, 4, 1)
         assert _count(session, JournalEntry) == 4
         assert _count(session, Posting) == 8
-        costs = session.scalar(select(func.sum(DailyFigures.costs)).where(
+        costs = session.scalar(select(func.sum(DailyFigures.costs_units)).where(
             DailyFigures.stream_id == blog_id))  # fmt: skip
-        income = session.scalar(select(func.sum(DailyFigures.income)).where(
+        income = session.scalar(select(func.sum(DailyFigures.income_units)).where(
             DailyFigures.stream_id == books_id))  # fmt: skip
-        assert (costs, income) == (Decimal("18.50"), Decimal("250.00"))
+        assert (costs, income) == (185_000, 2_500_000)  # ten-thousandths: 18.50 and 250.00
         sources = set(session.scalars(select(JournalEntry.source)))
         assert sources == {"import"}
 
