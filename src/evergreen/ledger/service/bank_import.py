@@ -57,7 +57,8 @@ class RowOutcome:
 
 @dataclass
 class ImportResult:
-    """A preview, or what an import posted: counts, totals per stream and account, some rows."""
+    """A preview (counts, totals per stream and account, the first rows and the rows no rule
+    matched), or what an import posted (the counts)."""
 
     posted: bool = False
     rows: int = 0
@@ -202,23 +203,28 @@ def import_bank_csv(
                 planned.append(planner.plan(item))
             except LedgerInputError as exc:
                 _refused(result, RowError(item.line, exc.field, exc.message), post)
-        stored = _stored_keys(session, [p.key for p in planned if p.key is not None])
-        drafts = []
-        for plan in planned:
-            if plan.key is None:
-                tally.note(plan, NO_RULE)
-            elif plan.key in stored:
-                tally.note(plan, ALREADY)
-            else:
-                if post:
-                    drafts.append(planner.draft(plan))
-                tally.note(plan, NEW)
         result.rows += len(batch)
-        if post and drafts:
-            post_many(session, drafts)
+        if post:
+            _post_batch(session, planner, planned, tally)
+        else:
+            stored = _stored_keys(session, [p.key for p in planned if p.key is not None])
+            for plan in planned:
+                status = NO_RULE if plan.key is None else ALREADY if plan.key in stored else NEW
+                tally.note(plan, status)
         if progress is not None:
             progress(result.rows)
     return result
+
+
+def _post_batch(
+    session: Session, planner: _Planner, planned: list[_Planned], tally: _Tally
+) -> None:
+    """Post a batch's matched rows; post_many skips those an earlier import posted."""
+    drafts = [planner.draft(plan) for plan in planned if plan.key is not None]
+    tally.result.unmatched += len(planned) - len(drafts)
+    posted = post_many(session, drafts) if drafts else 0
+    tally.result.new += posted
+    tally.result.already += len(drafts) - posted
 
 
 def _refused(result: ImportResult, error: RowError, post: bool) -> None:
