@@ -16,7 +16,6 @@ import pytest
 from evergreen.db import Database
 from evergreen.ledger import service
 from evergreen.ledger.exports.beancount import (
-    AccountUse,
     BeanEntry,
     BeanHours,
     BeanLeg,
@@ -69,10 +68,6 @@ def test_a_journal_is_written_with_opens_links_metadata_and_hours() -> None:
             title="Test",
             operating_currency="USD",
             streams=[(1, "My Blog")],
-            uses=[
-                AccountUse("Assets:Bank", 1, "USD", date(2026, 1, 2)),
-                AccountUse("Income:Other", 1, "USD", date(2026, 1, 2)),
-            ],
             entries=[
                 BeanEntry(
                     7, date(2026, 1, 2), "!", "ACME", "Sale", "networks", "n:1", legs, reversed_by=8

@@ -42,10 +42,10 @@ T = TypeVar("T")
 _SHOWN_ROWS = 20
 
 
-def _in_session(work: Callable[[Session], T]) -> T:
+def _in_session(work: Callable[[Session], T], *, writer: bool = True) -> T:
     db = migrated_database()
     try:
-        with db.session() as session:
+        with db.session(writer=writer) as session:
             return work(session)
     finally:
         db.dispose()
@@ -83,12 +83,12 @@ def export_journal(
     if file_format != "beancount":
         raise LedgerInputError("format", f"{file_format!r} is not an export format; use beancount")
     if output is None:
-        _in_session(lambda session: write_beancount(session, sys.stdout))
+        _in_session(lambda session: write_beancount(session, sys.stdout), writer=False)
         return
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
-            count = _in_session(lambda session: write_beancount(session, out))
+            count = _in_session(lambda session: write_beancount(session, out), writer=False)
         os.replace(partial, output)
     except OSError as exc:
         partial.unlink(missing_ok=True)

@@ -19,11 +19,12 @@ from datetime import date
 from decimal import Decimal
 
 __all__ = [
-    "AccountUse",
     "BeanEntry",
     "BeanHours",
     "BeanLeg",
+    "Journal",
     "account_for",
+    "header_lines",
     "journal_lines",
     "quoted",
     "stream_components",
@@ -70,16 +71,6 @@ class BeanHours:
     memo: str = ""
 
 
-@dataclass(frozen=True)
-class AccountUse:
-    """An account (as stored), the stream it was posted for, a currency and its first day."""
-
-    account: str
-    stream_id: int | None
-    currency: str
-    first: date
-
-
 def stream_components(streams: Iterable[tuple[int, str]]) -> dict[int, str]:
     """A beancount account component for each stream (id, name), in id order so it is stable.
 
@@ -124,7 +115,83 @@ def _number(value: Decimal) -> str:
     return f"{value:.{places}f}"
 
 
-def _header(title: str, operating_currency: str) -> Iterator[str]:
+def _component(components: Mapping[int, str], stream_id: int | None) -> str | None:
+    return None if stream_id is None else components.get(stream_id, f"Stream{stream_id}")
+
+
+class Journal:
+    """Turns entries into beancount text and remembers, as it goes, which accounts and
+    currencies they used and since when, so the `open` and `commodity` directives match exactly
+    the entries written (beancount sorts directives by date, wherever they are in the file)."""
+
+    def __init__(self, streams: Sequence[tuple[int, str]]) -> None:
+        self.components = stream_components(streams)
+        self.names = dict(streams)
+        self.accounts: dict[str, tuple[date, set[str]]] = {}
+        self.currencies: dict[str, date] = {}
+
+    def _use(self, day: date, account: str, currency: str) -> None:
+        first, seen = self.accounts.get(account, (day, set()))
+        if currency not in seen or day < first:
+            self.accounts[account] = (min(first, day), seen | {currency})
+        if day < self.currencies.get(currency, date.max):
+            self.currencies[currency] = day
+
+    def transaction(self, entry: BeanEntry) -> Iterator[str]:
+        """One transaction: header with flag, words, stream tags and link; metadata; postings."""
+        names, components = self.names, self.components
+        streams = sorted({leg.stream_id for leg in entry.legs if leg.stream_id is not None})
+        tags = "".join(f" #{_component(components, s)}" for s in streams)
+        links = ""
+        if entry.reverses_id is not None:
+            links = f" ^entry-{entry.reverses_id}"
+        elif entry.reversed_by is not None:
+            links = f" ^entry-{entry.id}"
+        words = quoted(entry.narration)
+        if entry.payee:
+            words = f"{quoted(entry.payee)} {words}"
+        yield f"{entry.date.isoformat()} {entry.flag} {words}{tags}{links}"
+        yield f"  entry: {entry.id}"
+        yield f"  source: {quoted(entry.source)}"
+        if entry.source_key:
+            yield f"  source-key: {quoted(entry.source_key)}"
+        if len(streams) == 1:
+            yield f"  stream: {quoted(names.get(streams[0], ''))}"
+        if entry.reverses_id is not None:
+            yield f"  reverses: {entry.reverses_id}"
+        if entry.reversed_by is not None:
+            yield f"  reversed-by: {entry.reversed_by}"
+        for leg in entry.legs:
+            account = account_for(leg.account, _component(components, leg.stream_id))
+            self._use(entry.date, account, leg.currency)
+            yield f"  {account}  {_number(leg.amount)} {leg.currency}"
+            if leg.stream_id is not None and account == leg.account:
+                yield f"    stream: {quoted(names.get(leg.stream_id, ''))}"
+        yield ""
+
+    def hours(self, item: BeanHours) -> str:
+        """Time as a `custom "hours"` directive: the stream's name, the hours, the memo."""
+        words = f" {quoted(item.memo)}" if item.memo.strip() else ""
+        stream = quoted(self.names.get(item.stream_id, f"Stream{item.stream_id}"))
+        return f'{item.date.isoformat()} custom "hours" {stream} {_number(item.hours)}{words}'
+
+    def openings(self) -> Iterator[str]:
+        """`commodity` per currency and `open` per account (with its currencies), each dated at
+        its first use by the transactions written so far."""
+        currencies = sorted(self.currencies.items(), key=lambda item: (item[1], item[0]))
+        for currency, first in currencies:
+            yield f"{first.isoformat()} commodity {currency}"
+        if currencies:
+            yield ""
+        accounts = sorted(self.accounts.items(), key=lambda item: (item[1][0], item[0]))
+        for name, (first, seen) in accounts:
+            yield f"{first.isoformat()} open {name} {','.join(sorted(seen))}"
+        if accounts:
+            yield ""
+
+
+def header_lines(title: str, operating_currency: str) -> Iterator[str]:
+    """The file's opening comment and options."""
     yield f"; {title}: the whole journal exported by Evergreen. Check it with `bean-check`."
     yield "; Streams are account components (Income:<Stream>:...), a `stream:` metadata and tags;"
     yield '; hours are `custom "hours"` directives; reversals share a ^entry-<id> link.'
@@ -134,79 +201,21 @@ def _header(title: str, operating_currency: str) -> Iterator[str]:
     yield ""
 
 
-def _opens(uses: Iterable[AccountUse], components: Mapping[int, str]) -> Iterator[str]:
-    """`commodity` per currency and `open` per account, each dated at its first use."""
-    currencies: dict[str, date] = {}
-    accounts: dict[str, tuple[date, set[str]]] = {}
-    for use in uses:
-        shown = account_for(use.account, _component(components, use.stream_id))
-        first, seen = accounts.get(shown, (use.first, set()))
-        accounts[shown] = (min(first, use.first), seen | {use.currency})
-        currencies[use.currency] = min(currencies.get(use.currency, use.first), use.first)
-    for currency, first in sorted(currencies.items(), key=lambda item: (item[1], item[0])):
-        yield f"{first.isoformat()} commodity {currency}"
-    if currencies:
-        yield ""
-    for name, (first, seen) in sorted(accounts.items(), key=lambda item: (item[1][0], item[0])):
-        yield f"{first.isoformat()} open {name} {','.join(sorted(seen))}"
-    if accounts:
-        yield ""
-
-
-def _component(components: Mapping[int, str], stream_id: int | None) -> str | None:
-    return None if stream_id is None else components.get(stream_id, f"Stream{stream_id}")
-
-
-def _transaction(
-    entry: BeanEntry, components: Mapping[int, str], names: Mapping[int, str]
-) -> Iterator[str]:
-    streams = sorted({leg.stream_id for leg in entry.legs if leg.stream_id is not None})
-    tags = "".join(f" #{_component(components, s)}" for s in streams)
-    links = ""
-    if entry.reverses_id is not None:
-        links = f" ^entry-{entry.reverses_id}"
-    elif entry.reversed_by is not None:
-        links = f" ^entry-{entry.id}"
-    words = f"{quoted(entry.payee)} {quoted(entry.narration)}" if entry.payee else (
-        quoted(entry.narration)
-    )  # fmt: skip
-    yield f"{entry.date.isoformat()} {entry.flag} {words}{tags}{links}"
-    yield f"  entry: {entry.id}"
-    yield f"  source: {quoted(entry.source)}"
-    if entry.source_key:
-        yield f"  source-key: {quoted(entry.source_key)}"
-    if len(streams) == 1:
-        yield f"  stream: {quoted(names.get(streams[0], ''))}"
-    if entry.reverses_id is not None:
-        yield f"  reverses: {entry.reverses_id}"
-    if entry.reversed_by is not None:
-        yield f"  reversed-by: {entry.reversed_by}"
-    for leg in entry.legs:
-        component = _component(components, leg.stream_id)
-        account = account_for(leg.account, component)
-        yield f"  {account}  {_number(leg.amount)} {leg.currency}"
-        if leg.stream_id is not None and account == leg.account:
-            yield f"    stream: {quoted(names.get(leg.stream_id, ''))}"
-    yield ""
-
-
 def journal_lines(
     *,
     title: str,
     operating_currency: str,
     streams: Sequence[tuple[int, str]],
-    uses: Iterable[AccountUse],
     entries: Iterable[BeanEntry],
     hours: Iterable[BeanHours] = (),
-) -> Iterator[str]:
-    """The beancount file, line by line (without newlines), entries in the order given."""
-    components = stream_components(streams)
-    names = dict(streams)
-    yield from _header(title, operating_currency)
-    yield from _opens(uses, components)
-    for entry in entries:
-        yield from _transaction(entry, components, names)
-    for item in hours:
-        words = f" {quoted(item.memo)}" if item.memo.strip() else ""
-        stream = quoted(names.get(item.stream_id, f"Stream{item.stream_id}"))
-        yield f'{item.date.isoformat()} custom "hours" {stream} {_number(item.hours)}{words}'
+) -> list[str]:
+    """The whole file in memory, line by line (without newlines): for small journals and tests;
+    exports stream entries through `Journal` instead."""
+    journal = Journal(streams)
+    body = [line for entry in entries for line in journal.transaction(entry)]
+    return [
+        *header_lines(title, operating_currency),
+        *journal.openings(),
+        *body,
+        *(journal.hours(item) for item in hours),
+    ]

@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from itertools import groupby
 from typing import TextIO
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from evergreen.ledger.exports.beancount import (
-    AccountUse,
-    BeanEntry,
-    BeanHours,
-    BeanLeg,
-    journal_lines,
-)
+from evergreen.ledger.exports.beancount import BeanEntry, BeanHours, BeanLeg, Journal, header_lines
 from evergreen.ledger.models import HoursEntry, JournalEntry, Posting, Preferences, Stream
 
 __all__ = ["write_beancount"]
 
 _BATCH = 5000
-
-
-def _uses(session: Session) -> list[AccountUse]:
-    """Each (account, stream, currency) posted to and the first day it was."""
-    rows = session.execute(
-        select(Posting.account, Posting.stream_id, Posting.currency, func.min(JournalEntry.date))
-        .join(JournalEntry, JournalEntry.id == Posting.transaction_id)
-        .group_by(Posting.account, Posting.stream_id, Posting.currency)
-    )
-    return [
-        AccountUse(account, stream, currency, first) for account, stream, currency, first in rows
-    ]
 
 
 def _entries(session: Session) -> Iterator[BeanEntry]:
@@ -71,23 +55,23 @@ def _hours(session: Session) -> Iterator[BeanHours]:
 
 
 def write_beancount(session: Session, out: TextIO, title: str = "Evergreen") -> int:
-    """Write the whole journal and the owner's hours as beancount to `out`; the entry count."""
+    """Write the whole journal and the owner's hours as beancount to `out`; the entry count.
+
+    Transactions go to a temporary file first, so the `open` and `commodity` directives written
+    above them are exactly those the transactions use, read in one pass.
+    """
     streams = [(s.id, s.name) for s in session.scalars(select(Stream).order_by(Stream.id))]
     preferences = session.scalar(select(Preferences).order_by(Preferences.id).limit(1))
     currency = preferences.currency if preferences is not None else "USD"
+    journal = Journal(streams)
     count = 0
-
-    def counted() -> Iterator[BeanEntry]:
-        nonlocal count
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
         for entry in _entries(session):
             count += 1
-            yield entry
-
-    lines = journal_lines(
-        title=title, operating_currency=currency, streams=streams, uses=_uses(session),
-        entries=counted(), hours=_hours(session),
-    )  # fmt: skip
-    for line in lines:
-        out.write(line)
-        out.write("\n")
+            spool.writelines(f"{line}\n" for line in journal.transaction(entry))
+        out.writelines(f"{line}\n" for line in header_lines(title, currency))
+        out.writelines(f"{line}\n" for line in journal.openings())
+        spool.seek(0)
+        shutil.copyfileobj(spool, out)
+    out.writelines(f"{journal.hours(item)}\n" for item in _hours(session))
     return count

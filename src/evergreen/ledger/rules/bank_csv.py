@@ -46,7 +46,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
               "empfänger", "auftraggeber", "beguenstigter/zahlungspflichtiger"),
     "description": ("description", "details", "memo", "narrative", "transaction description",
                     "reference", "text", "buchungstext", "verwendungszweck", "concepto",
-                    "libellé", "particulars", "note", "notes", "type"),
+                    "libellé", "particulars", "note", "notes"),
     "amount": ("amount", "net", "value", "betrag", "importe", "montant", "amount (usd)",
                "transaction amount"),
     "debit": ("debit", "debit amount", "withdrawal", "withdrawals", "paid out", "money out",
@@ -55,9 +55,12 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                "inflow", "haben", "crédit"),
     "currency": ("currency", "ccy", "währung", "waehrung", "devise", "moneda"),
 }  # fmt: skip
-_MONTHS = {name: number for number, names in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
-) for name in (names,)}  # fmt: skip
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ].*)?$")
 _NUMERIC = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4})(?:[T ].*)?$")
 _NAMED = re.compile(r"^(\d{1,2})[ -]([A-Za-z]{3})[A-Za-z]*\.?[ -](\d{4})$")
