@@ -47,6 +47,7 @@ def test_upload_preview_confirm_and_import_again(
     rules_page = client.get("/ledger/rules")
     assert rules_page.status_code == 200
     assert "No rules yet" in rules_page.text
+    assert 'name="priority" value="0"' in rules_page.text
     csrf = csrf_from(rules_page.text)
     bad = client.post("/ledger/rules", data={"csrf_token": csrf, "pattern": "(x", "regex": "on",
                       "stream": str(stream_id), "account": "Expenses:Hosting"})  # fmt: skip

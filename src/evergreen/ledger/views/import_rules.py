@@ -47,7 +47,7 @@ def rules_page(
     edit: DbIdQuery = None, done: str = "",
 ) -> Response:  # fmt: skip
     """Owner only: the rules in the order they are tried, and a form to add (or change) one."""
-    form: dict[str, Any] = {"pattern": pattern[:200]}
+    form: dict[str, Any] = {"pattern": pattern[:200], "priority": 0}
     editing = None
     if edit is not None:
         editing = rules.get_rule(session, edit)
