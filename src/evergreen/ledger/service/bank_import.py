@@ -10,6 +10,7 @@ posts nothing twice. Rows no rule matches are left unposted and listed.
 from __future__ import annotations
 
 from collections import Counter
+from hashlib import blake2b
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -94,7 +95,9 @@ class _Planner:
     def plan(self, row: BankRow) -> _Planned:
         content = row_content(self.bank, row.date, row.amount, row.currency, row.payee,
                               row.description)  # fmt: skip
-        marker = hash(content)
+        # counted by a fixed 64-bit digest (not hash(), which changes between runs), so the
+        # same file gives every row the same occurrence, and so the same key, every time
+        marker = int.from_bytes(blake2b(content.encode(), digest_size=8).digest(), "big")
         self.occurrences[marker] += 1
         rule = self.matcher.match(row.payee, row.description)
         if rule is None:
