@@ -10,10 +10,10 @@ posts nothing twice. Rows no rule matches are left unposted and listed.
 from __future__ import annotations
 
 from collections import Counter
-from hashlib import blake2b
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from hashlib import blake2b
 from itertools import islice
 from typing import NamedTuple
 
