@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,16 @@ def _api() -> Sequence[APIRouter]:
     return api.routers
 
 
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.ledger.views import exports, import_rules, imports
+
+    return [exports.router, imports.router, import_rules.router]
+
+
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.ledger import cli
 
+    import_module("evergreen.ledger.interchange")  # adds `ledger export|import`, `hours import`
     return [
         ("streams", cli.streams_app),
         ("ledger", cli.ledger_app),
@@ -41,6 +49,7 @@ AREA = Area(
     name="ledger",
     models=_models,
     api=_api,
+    pages=_pages,
     commands=_commands,
     templates=Path(__file__).parent / "templates",
 )
