@@ -200,7 +200,8 @@ def test_the_va_test_says_what_it_still_needs() -> None:
 
 
 def test_a_stream_is_passive_under_the_threshold_and_passive_income_is_net() -> None:
-    assert is_passive(D("4.99"), D(5)) and not is_passive(D(5), D(5))
+    assert is_passive(D("4.99"), D(5))
+    assert not is_passive(D(5), D(5))
     streams = [_stream("Blog", "900", "100", "2"), _stream("Work", "3000", "0", "40",
                passive=False), _stream("Euro", "50", "0", "0", counted=False)]  # fmt: skip
     assert passive_income(streams) == D(800)
@@ -221,12 +222,15 @@ def test_independence_counts_months_at_the_trend() -> None:
     assert fi.months == 25  # 100 x 1.1^24 = 985 < 1000 <= 100 x 1.1^25 = 1083
     assert not fi.covered
     covered = independence(D(1200), D(1000), [D(1200)])
-    assert covered.covered and covered.months == 0
+    assert covered.covered
+    assert covered.months == 0
     flat = independence(D(500), D(1000), [D(500)] * 12)
-    assert flat.growth == pytest.approx(0) and flat.months is None
+    assert flat.growth == pytest.approx(0)
+    assert flat.months is None
     assert independence(D(500), D(1000), [D(500)]).months is None  # no trend yet
     nothing_spent = independence(D(500), D(0), [D(500)])
-    assert nothing_spent.share is None and nothing_spent.months is None
+    assert nothing_spent.share is None
+    assert nothing_spent.months is None
     assert independence(D(-50), D(1000), [D(-50)]).share == 0
 
 

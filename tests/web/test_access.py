@@ -225,6 +225,19 @@ SAME_ACTION = [
         ("GET", "/partners/payouts/{payout_id}/export.csv"),
         ("GET", "/api/v1/partners/payouts/{payout_id}/export.csv"),
     ),
+    (("GET", "/household"), ("GET", "/api/v1/household")),
+    (("POST", "/household/profile"), ("PUT", "/api/v1/household/profile")),
+    *(
+        pair
+        for kind in ("income", "debt", "expense")
+        for pair in (
+            (("POST", f"/household/{kind}s"), ("POST", f"/api/v1/household/{kind}s")),
+            (
+                ("POST", f"/household/{kind}s/{{{kind}_id}}/remove"),
+                ("DELETE", f"/api/v1/household/{kind}s/{{{kind}_id}}"),
+            ),
+        )
+    ),
 ]
 
 OWNER_ONLY = {
@@ -238,6 +251,16 @@ OWNER_ONLY = {
     ("POST", "/api/v1/partners/terms"),
     ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),
     ("GET", "/api/v1/users"),
+    ("PUT", "/api/v1/household/profile"),
+    *(
+        (method, f"/api/v1/household/{kind}s{tail}")
+        for kind in ("income", "debt", "expense")
+        for method, tail in (
+            ("POST", ""),
+            ("PUT", f"/{{{kind}_id}}"),
+            ("DELETE", f"/{{{kind}_id}}"),
+        )
+    ),
 }
 
 
