@@ -87,7 +87,8 @@ def show(
 
 def _print_view(view: queries.HouseholdView) -> None:
     budget, fi, va = view.budget, view.independence, view.va
-    table = Table("", view.currency, title=f"Household, {view.month:%B %Y}")
+    table = Table("", title=f"Household, {view.month:%B %Y}")
+    table.add_column(view.currency, justify="right")
     for label, amount in (
         ("Incomes (gross)", budget.incomes),
         ("Distributions from the streams", budget.distributions),
@@ -107,6 +108,7 @@ def _print_view(view: queries.HouseholdView) -> None:
     when = (
         "covered now" if fi.covered
         else f"{fi.months} months at the current trend" if fi.months is not None
+        else "the trend needs three months of passive income" if fi.growth is None
         else "not at the current trend"
     )  # fmt: skip
     typer.echo(

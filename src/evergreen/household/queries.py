@@ -99,6 +99,11 @@ class HouseholdView:
     independence: Independence
     history: list[MonthPassive]
 
+    @property
+    def trend_months(self) -> int:
+        """How many of the last months had passive income: what the trend is fitted to."""
+        return sum(1 for m in self.history if m.passive > 0)
+
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of the API and `household show --json` (money as cent strings)."""
         return _view_dict(self)

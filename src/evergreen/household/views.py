@@ -51,13 +51,16 @@ def money(value: Decimal | float | None) -> str:
 
 
 def _chart(view: queries.HouseholdView) -> BarChart | None:
-    """The streams' net income by month, passive and active side by side."""
-    if not any(m.passive or m.active for m in view.history):
+    """The streams' net income by month, passive and active side by side, from the first month
+    they moved money."""
+    earning = [i for i, m in enumerate(view.history) if m.passive or m.active]
+    if not earning:
         return None
-    groups = [m.month.strftime("%Y-%m") for m in view.history]
+    months = view.history[earning[0] :]  # from the first month the streams moved money
+    groups = [m.month.strftime("%Y-%m") for m in months]
     series = [
-        ("Passive", [float(m.passive) for m in view.history]),
-        ("Active", [float(m.active) for m in view.history]),
+        ("Passive", [float(m.passive) for m in months]),
+        ("Active", [float(m.active) for m in months]),
     ]
     return bar_chart(
         f"Streams' net income by month, {view.currency}: passive and active",
