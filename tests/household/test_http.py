@@ -210,3 +210,35 @@ def test_removing_asks_first_then_removes(
     assert done.status_code == 303
     assert client.get(API, headers=owner).json()["debts"] == []
     assert client.post(path, data={"csrf_token": token, "confirm": "yes"}).status_code == 404
+
+
+def test_the_owner_changes_an_item_on_its_form(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = _headers(db, people["owner"])
+    made = client.post(
+        f"{API}/incomes",
+        json={"name": "Gigs", "kind": "freelance", "amount": "900", "tax": "owed"},
+        headers=owner,
+    ).json()
+    sign_in(client, people["owner"])
+    listed = client.get("/household").text
+    edit = f"/household/incomes/{made['id']}/edit"
+    assert f'href="{edit}"' in listed
+    form = client.get(edit)
+    assert form.status_code == 200
+    assert 'value="900.00"' in form.text
+    assert '<option value="owed" selected>' in form.text
+    token = csrf_from(form.text)
+    path = f"/household/incomes/{made['id']}"
+    fields = {"name": "Gigs", "kind": "freelance", "tax": "owed", "csrf_token": token}
+    bad = client.post(path, data={**fields, "amount": "nine hundred"})
+    assert bad.status_code == 400
+    assert 'id="edit-error">amount: ' in bad.text
+    assert 'value="nine hundred"' in bad.text
+    saved = client.post(path, data={**fields, "amount": "1100"}, follow_redirects=False)
+    assert saved.status_code == 303
+    assert client.get(API, headers=owner).json()["incomes"][0]["amount"] == "1100.00"
+    assert client.get("/household/incomes/999/edit").status_code == 404
+    sign_in(client, people["staff"])
+    assert client.get(edit).status_code == 403

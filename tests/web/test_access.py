@@ -233,7 +233,11 @@ SAME_ACTION = [
         for pair in (
             (("POST", f"/household/{kind}s"), ("POST", f"/api/v1/household/{kind}s")),
             (
-                ("POST", f"/household/{kind}s/{{{kind}_id}}/remove"),
+                ("POST", f"/household/{kind}s/{{item_id}}"),
+                ("PUT", f"/api/v1/household/{kind}s/{{{kind}_id}}"),
+            ),
+            (
+                ("POST", f"/household/{kind}s/{{item_id}}/remove"),
                 ("DELETE", f"/api/v1/household/{kind}s/{{{kind}_id}}"),
             ),
         )

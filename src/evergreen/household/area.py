@@ -21,9 +21,9 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.household import views
+    from evergreen.household.views import items, page
 
-    return [views.router]
+    return [page.router, items.router]
 
 
 def _api() -> Sequence[APIRouter]:
