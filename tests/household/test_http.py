@@ -242,3 +242,17 @@ def test_the_owner_changes_an_item_on_its_form(
     assert client.get("/household/incomes/999/edit").status_code == 404
     sign_in(client, people["staff"])
     assert client.get(edit).status_code == 403
+
+
+def test_the_page_says_when_passive_income_already_pays_for_everything(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    _blog_earned(db, "1000", "0.5")
+    owner = _headers(db, people["owner"])
+    body = {"category": "food", "amount": "400"}
+    assert client.post(f"{API}/expenses", json=body, headers=owner).status_code == 201
+    sign_in(client, people["staff"])
+    shown = client.get("/household").text
+    assert "Passive income already pays for all of your spending." in shown
+    assert 'id="fi-share">250.0 % covered' in shown
+    assert client.get(f"{API}/summary", headers=owner).json()["months_to_independence"] == 0
