@@ -1,7 +1,7 @@
 """ledger: saved payee rules for bank imports
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-03 16:26:08.592495
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
