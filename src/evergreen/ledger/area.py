@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evergreen.areas import Area
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 __all__ = ["AREA"]
 
@@ -15,6 +18,12 @@ def _models() -> object:
     from evergreen.ledger import models
 
     return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.ledger.views import entries, stream
+
+    return [stream.router, entries.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
@@ -31,6 +40,7 @@ def _commands() -> Sequence[tuple[str, Any]]:
 AREA = Area(
     name="ledger",
     models=_models,
+    pages=_pages,
     commands=_commands,
     templates=Path(__file__).parent / "templates",
 )

@@ -25,17 +25,25 @@ from evergreen.ledger.rules import (
     trailing_year,
     value_of,
 )
+from evergreen.ledger.rules.residual import DAYS_A_YEAR, capital_days
 from evergreen.ledger.rules.value import Persistence
 
 __all__ = [
+    "CapitalWorking",
     "EntryLine",
+    "HoursLine",
     "Report",
     "StreamRow",
+    "Transaction",
     "Valuation",
+    "capital_working",
     "entries_behind",
+    "hours_behind",
     "monthly_history",
     "report",
+    "reversal_links",
     "stream_figures",
+    "transaction",
     "valuation",
 ]
 
@@ -310,3 +318,123 @@ def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
     ):
         moves[day] += capital
     return dict(moves)
+
+
+@dataclass(frozen=True)
+class HoursLine:
+    """An hours entry behind a stream's hours figure."""
+
+    id: int
+    date: date
+    hours: Decimal
+    memo: str
+    source: str
+
+
+def hours_behind(
+    session: Session, stream: Stream, start: date, end: date, limit: int = 1000
+) -> list[HoursLine]:
+    """The hours entries that make up a stream's hours in a period, oldest first."""
+    check_period(start, end)
+    rows = session.scalars(
+        select(HoursEntry)
+        .where(HoursEntry.stream_id == stream.id, HoursEntry.date.between(start, end))
+        .order_by(HoursEntry.date, HoursEntry.id)
+        .limit(limit)
+    )
+    return [HoursLine(h.id, h.date, h.hours, h.memo, h.source) for h in rows]
+
+
+@dataclass(frozen=True)
+class CapitalWorking:
+    """How a period's capital charge is reached: Σ daily capital x r ÷ 365."""
+
+    opening: Decimal  # at the end of the day before the period
+    put_in: Decimal
+    taken_out: Decimal  # negative or zero
+    closing: Decimal
+    capital_days: Decimal  # Σ over the period's days of the capital at each day's end
+    days: int
+    required_return: Decimal
+    charge: Decimal
+
+    @property
+    def average(self) -> Decimal:
+        """The average daily capital employed."""
+        return self.capital_days / self.days
+
+
+def capital_working(
+    session: Session, stream: Stream, start: date, end: date, required_return: Decimal
+) -> CapitalWorking:
+    """The capital charge of a stream for [start, end] with every step that leads to it."""
+    check_period(start, end)
+    opening = _capital_before(session, [stream.id], start).get(stream.id, _ZERO)
+    moves = _sums(session, [stream.id], start, end).get(stream.id, (_ZERO, _ZERO, {}))[2]
+    day_sum = capital_days(opening, moves, start, end)
+    return CapitalWorking(
+        opening=opening,
+        put_in=sum((m for m in moves.values() if m > 0), _ZERO),
+        taken_out=sum((m for m in moves.values() if m < 0), _ZERO),
+        closing=opening + sum(moves.values(), _ZERO),
+        capital_days=day_sum,
+        days=(end - start).days + 1,
+        required_return=required_return,
+        charge=day_sum * required_return / DAYS_A_YEAR,
+    )
+
+
+def reversal_links(
+    session: Session, ids: Sequence[int]
+) -> dict[int, tuple[int | None, int | None]]:
+    """For each transaction: (the one it reverses, the one that reversed it), None where none."""
+    if not ids:
+        return {}
+    wanted = list(set(ids))
+    out: dict[int, tuple[int | None, int | None]] = dict.fromkeys(wanted, (None, None))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for entry_id, reverses in session.execute(
+            select(JournalEntry.id, JournalEntry.reverses_id).where(JournalEntry.id.in_(chunk))
+        ):
+            out[entry_id] = (reverses, out[entry_id][1])
+        for entry_id, reversed_id in session.execute(
+            select(JournalEntry.id, JournalEntry.reverses_id).where(
+                JournalEntry.reverses_id.in_(chunk)
+            )
+        ):
+            assert reversed_id is not None
+            out[reversed_id] = (out[reversed_id][0], entry_id)
+    return out
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One stored transaction with its legs, and its reversal links."""
+
+    id: int
+    date: date
+    narration: str
+    payee: str
+    source: str
+    legs: list[tuple[str, Decimal, str, int | None]]  # account, amount, currency, stream id
+    reverses_id: int | None
+    reversed_by: int | None
+
+
+def transaction(session: Session, transaction_id: int) -> Transaction | None:
+    """A transaction by id (for a confirmation page that says what a reversal will do)."""
+    entry = session.get(JournalEntry, transaction_id)
+    if entry is None:
+        return None
+    postings = session.scalars(
+        select(Posting).where(Posting.transaction_id == entry.id).order_by(Posting.id)
+    )
+    legs = [(p.account, p.amount, p.currency, p.stream_id) for p in postings]
+    reversed_by = session.scalar(
+        select(JournalEntry.id).where(JournalEntry.reverses_id == entry.id)
+    )
+    return Transaction(
+        entry.id, entry.date, entry.narration, entry.payee, entry.source, legs,
+        entry.reverses_id, reversed_by,
+    )  # fmt: skip

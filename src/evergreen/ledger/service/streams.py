@@ -15,7 +15,14 @@ from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import StreamKind, check_name
 from evergreen.money import check_currency
 
-__all__ = ["StreamDraft", "add_stream", "all_streams", "get_stream", "stream_named"]
+__all__ = [
+    "StreamDraft",
+    "add_stream",
+    "all_streams",
+    "get_stream",
+    "set_stream_rates",
+    "stream_named",
+]
 
 
 @dataclass(frozen=True)
@@ -78,3 +85,20 @@ def stream_named(session: Session, name: str, field: str = "stream") -> Stream:
 def all_streams(session: Session) -> list[Stream]:
     """Every stream, oldest first."""
     return list(session.scalars(select(Stream).order_by(Stream.started_on, Stream.id)))
+
+
+def set_stream_rates(
+    session: Session,
+    stream: Stream,
+    *,
+    hourly_rate: Decimal | None,
+    required_return: Decimal | None,
+    persistence: Decimal | None,
+) -> Stream:
+    """A stream's own hourly rate, required return and persistence; None follows the owner's
+    defaults again (persistence: the estimate from the stream's history)."""
+    stream.hourly_rate = hourly_rate
+    stream.required_return = required_return
+    stream.persistence = persistence
+    session.flush()
+    return stream
