@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -238,8 +238,14 @@ def test_this_month_is_the_default_and_presets_choose_others(
     page = client.get(f"/ledger/streams/{blog}").text
     assert _figure(page, "figure-income") == "77.70"
     assert 'class="active">This month' in page
-    last_year = client.get(f"/ledger/streams/{blog}?period=last-year").text
-    assert f"{today.year - 1}-01-01 to {today.year - 1}-12-31" in last_year
+    assert f"{today.replace(day=1)} to {today}" in page  # this month, to date
+    last_month = client.get(f"/ledger/streams/{blog}?period=last_month").text
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert f"{first} to {today.replace(day=1) - timedelta(days=1)}" in last_month
+    assert 'class="active">Last month' in last_month
+    unknown = client.get(f"/ledger/streams/{blog}?period=someday")
+    assert unknown.status_code == 400
+    assert "is not a period" in unknown.text
 
 
 @pytest.mark.parametrize(

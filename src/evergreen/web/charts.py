@@ -1,6 +1,6 @@
 """Geometry for server-rendered SVG charts (no JavaScript, no chart library): clicks by day,
-grouped bars with one series per currency or quantity on an axis of round numbers, sparklines
-for a table's rows, and waterfalls (a bridge of steps that add up to a total)."""
+grouped bars with one series per currency or quantity on an axis of round numbers,
+word-sized sparklines for a trend in a table row, and waterfalls (steps adding up to a total)."""
 
 from __future__ import annotations
 
@@ -304,42 +304,42 @@ def bar_chart(
 
 @dataclass(frozen=True)
 class Sparkline:
-    """A word-sized line of a series: points to draw, the zero line when the series crosses it,
-    the last value's dot, and the range shown."""
+    """A word-sized line of a series (oldest first) in SVG coordinates, with its zero line."""
 
     width: int
     height: int
-    points: str  # "x,y x,y ..." for an SVG polyline; "" when there is nothing to draw
-    zero: float | None
-    last: tuple[float, float] | None
-    low: float
-    high: float
+    points: str  # "x,y x,y …" for <polyline>
+    zero: float | None  # y of the zero line, when zero lies between the lowest and highest value
+    last_x: float
+    last_y: float
+    title: str
 
 
-def sparkline(values: Sequence[float | None], *, width: int = 120, height: int = 28) -> Sparkline:
-    """One point per value, oldest on the left; None leaves a gap in x but draws no point."""
-    known = [float(v) for v in values if v is not None]
-    low, high = min(known, default=0.0), max(known, default=0.0)
+def sparkline(
+    values: Sequence[float], *, title: str = "", width: int = 96, height: int = 24
+) -> Sparkline | None:
+    """A sparkline (Tufte's word-sized graphic) of `values`; None with fewer than two."""
+    if len(values) < 2:
+        return None
+    numbers = [float(value) for value in values]
+    low, high = min(numbers), max(numbers)
     span = (high - low) or 1.0
-    pad = 3.0
-    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    pad = 2.0  # the end dot stays inside the box
 
     def y_of(value: float) -> float:
-        if high == low:
-            return round(height / 2, 2)
         return round(height - pad - (value - low) / span * (height - 2 * pad), 2)
 
-    placed = [
-        (round(pad + i * step, 2), y_of(float(v))) for i, v in enumerate(values) if v is not None
-    ]
+    step = (width - 2 * pad) / (len(numbers) - 1)
+    xs = [round(pad + i * step, 2) for i in range(len(numbers))]
+    ys = [y_of(value) if high != low else height / 2 for value in numbers]
     return Sparkline(
         width=width,
         height=height,
-        points=" ".join(f"{x},{y}" for x, y in placed),
+        points=" ".join(f"{x},{y}" for x, y in zip(xs, ys, strict=True)),
         zero=y_of(0.0) if low < 0 < high else None,
-        last=placed[-1] if placed else None,
-        low=low,
-        high=high,
+        last_x=xs[-1],
+        last_y=ys[-1],
+        title=title,
     )
 
 

@@ -21,8 +21,9 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import check_account, parse_amount, parse_date, parse_hours, parse_rate
+from evergreen.ledger.views.forms import money, optional_rate
 from evergreen.ledger.views.page_query import PageQuery
-from evergreen.ledger.views.stream import StreamDep, money, render_stream_page
+from evergreen.ledger.views.stream import StreamDep, render_stream_page
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPage, FormPageDep, ask_first
@@ -162,11 +163,6 @@ def add_hours(
     return _posted(request, session, stream, form, page, "hours", _time)
 
 
-def _optional_rate(form: dict[str, str], field: str, high: Decimal, example: str) -> Decimal | None:
-    typed = form.get(field, "").strip()
-    return parse_rate(typed, field, low=_ZERO, high=high, example=example) if typed else None
-
-
 @router.post("/{stream_id:int}/rates")
 def set_rates(
     request: Request, user: OwnerUser, _csrf: CsrfProtected, stream: StreamDep,
@@ -175,9 +171,10 @@ def set_rates(
     """Owner only: this stream's own hourly rate, required return and persistence (blank
     follows the owner's defaults, and the estimate for persistence)."""
     query = _shown_again(request, session, stream, form, "rates", page)
-    hour = _optional_rate(form, "hourly_rate", Decimal(100_000), "75")
-    ret = _optional_rate(form, "required_return", _ONE, "0.08 for 8 % a year")
-    omega = _optional_rate(form, "persistence", _ONE, "0.6 when 60 % of RI lasts a year")
+    hour = optional_rate(form.get("hourly_rate", ""), "hourly_rate")
+    ret = optional_rate(form.get("required_return", ""), "required_return")
+    typed = form.get("persistence", "").strip()
+    omega = parse_rate(typed, "persistence", low=_ZERO, high=_ONE, example="0.6") if typed else None
     service.set_stream_rates(
         session, stream, hourly_rate=hour, required_return=ret, persistence=omega
     )

@@ -19,7 +19,7 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Rates, parse_rate
-from evergreen.ledger.rules.period import Period, Preset, choose_period, month_end, preset_period
+from evergreen.ledger.rules.periods import Period, PeriodChoice, choose_period, month_end
 from evergreen.ledger.rules.residual import Figures
 from evergreen.ledger.rules.value import (
     Bridge,
@@ -71,11 +71,15 @@ def stream_rates(session: Session, stream: Stream) -> StreamRates:
 
 
 def _period(query: PageQuery, today: date, errors: dict[str, InputError]) -> Period:
+    """The chosen period; days given without a choice are a custom period (the home page's
+    links to a stream carry only its days)."""
+    custom = not query.period and (query.start.strip() or query.end.strip())
+    choice = PeriodChoice.CUSTOM.value if custom else query.period
     try:
-        return choose_period(query.period, query.start, query.end, today)
+        return choose_period(choice, today, query.start, query.end)
     except LedgerInputError as error:
         errors["period"] = error
-        return preset_period(Preset.THIS_MONTH, today)
+        return choose_period(PeriodChoice.THIS_MONTH.value, today)
 
 
 def _history(
@@ -85,9 +89,12 @@ def _history(
     started = stream.started_on.replace(day=1)
     while len(rows) > 1 and rows[0][0] < started and rows[0][1] == Figures():
         rows.pop(0)  # months before the stream began, with nothing in them
-    lines: dict[str, Sparkline] = {
-        name: sparkline([float(getattr(figures, name)) for _month, figures in rows])
-        for name, _label in _HISTORY
+    lines: dict[str, Sparkline | None] = {
+        name: sparkline(
+            [float(getattr(figures, name)) for _month, figures in rows],
+            title=f"{label}, {rows[0][0]:%Y-%m} to {rows[-1][0]:%Y-%m}",
+        )
+        for name, label in _HISTORY
     }
     table = [(month, month_end(month), figures) for month, figures in reversed(rows)]
     return {"history": table, "sparklines": lines, "history_columns": _HISTORY}
@@ -171,7 +178,8 @@ def figures_section(
     figures = queries.stream_figures(session, [stream], period.start, period.end, rates)
     context: dict[str, Any] = {
         "period": period,
-        "presets": list(Preset),
+        "choices": [c for c in PeriodChoice if c is not PeriodChoice.CUSTOM],
+        "days": (period.end - period.start).days + 1,
         "charged": charged,
         "figures": figures[stream.id],
         "per_hour": (

@@ -17,13 +17,13 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Figure
+from evergreen.ledger.views.forms import hours, money
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.ledger.views.sections import figures_section, page_sections
-from evergreen.money import cents
 from evergreen.web.deps import DashboardUser, DbId, SessionDep
 from evergreen.web.templates import render
 
-__all__ = ["StreamDep", "money", "render_stream_page", "router"]
+__all__ = ["StreamDep", "render_stream_page", "router"]
 
 router = APIRouter(prefix="/ledger/streams", include_in_schema=False)
 LISTED = 1000  # entries listed behind one figure; a longer list says to narrow the period
@@ -45,11 +45,6 @@ def _stream(session: SessionDep, stream_id: DbId) -> Stream:
 StreamDep = Annotated[Stream, Depends(_stream)]
 
 
-def money(value: Decimal) -> str:
-    """Money as a page shows it: cents, thousands separated."""
-    return f"{cents(value) + 0:,f}"
-
-
 def _amount(value: Decimal) -> str:
     """A stored amount: two decimals, or up to four when it has fractions of a cent."""
     exponent = value.normalize().as_tuple().exponent
@@ -59,10 +54,6 @@ def _amount(value: Decimal) -> str:
 
 def _rate(value: Decimal) -> str:
     return f"{value.normalize():f}"
-
-
-def _hours(value: Decimal) -> str:
-    return f"{value.normalize():,f}" if value == value.to_integral() else f"{value:,.2f}"
 
 
 def render_stream_page(
@@ -90,7 +81,7 @@ def render_stream_page(
         "forms": forms or {},
         "done": _DONE.get(done, ""),
         "money": money,
-        "hours_text": _hours,
+        "hours_text": hours,
         "rate": _rate,
         **sections,
     }
@@ -146,14 +137,14 @@ def figure_entries(
         "errors": errors,
         "money": money,
         "amount": _amount,
-        "hours_text": _hours,
+        "hours_text": hours,
         "rate": _rate,
     }
     if wanted is None:
-        hours = queries.hours_behind(session, stream, period.start, period.end, LISTED + 1)
-        context["hours"] = hours[:LISTED]
-        context["listed_sum"] = sum((line.hours for line in hours[:LISTED]), Decimal(0))
-        context["truncated"] = len(hours) > LISTED
+        spent = queries.hours_behind(session, stream, period.start, period.end, LISTED + 1)
+        context["hours"] = spent[:LISTED]
+        context["listed_sum"] = sum((line.hours for line in spent[:LISTED]), Decimal(0))
+        context["truncated"] = len(spent) > LISTED
     else:
         found = queries.entries_behind(session, stream, period.start, period.end, wanted,
                                        LISTED + 1)  # fmt: skip
