@@ -114,8 +114,8 @@ def _persistence_source(
 
 def _bridge_chart(bridge: Bridge) -> Waterfall:
     steps = [("Capital", float(bridge.capital))]
-    steps += [(f"Y{year.year}", float(year.present_value)) for year in bridge.years]
-    steps.append(("Later", float(bridge.continuing_present_value)))
+    steps += [(f"Year {year.year}", float(year.present_value)) for year in bridge.years]
+    steps.append(("Continuing", float(bridge.continuing_present_value)))
     return waterfall("Value bridge: capital, PV of RI by year, continuing value", steps, "Value")
 
 
