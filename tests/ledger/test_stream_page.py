@@ -483,3 +483,26 @@ def test_staff_read_the_owner_writes_partners_and_strangers_are_kept_out(
                          "amount": "5"}, follow_redirects=False)  # fmt: skip
     assert forged.status_code == 403
     assert _counts(db) == before
+
+
+def test_automatic_entries_are_corrected_at_their_source_not_reversed_here(
+    client: TestClient, db: Database, people: dict[str, str], blog: int
+) -> None:
+    with db.session() as session:
+        stream = session.get(Stream, blog)
+        assert stream is not None
+        key = "networks:earning:1:approved"
+        entry = service.add_income(session, stream, date(2026, 3, 28), D("18.75"), "Impact",
+                                   source="networks", source_key=key)  # fmt: skip
+        entry_id = entry.id
+    token = _owner(client, people, blog)
+    listing = client.get(f"/ledger/streams/{blog}/entries?figure=income&{MARCH}").text
+    assert f'<tr id="tx-{entry_id}">' in listing
+    assert f"/transactions/{entry_id}/reverse" not in listing
+    assert "automatic" in listing
+    refused = _post(client, f"/ledger/streams/{blog}/transactions/{entry_id}/reverse", token,
+                    confirm="yes")  # fmt: skip
+    assert refused.status_code == 409
+    assert "posted automatically (networks)" in refused.text
+    with db.session() as session:
+        assert queries.transaction(session, entry_id).reversed_by is None  # type: ignore[union-attr]

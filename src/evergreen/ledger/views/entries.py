@@ -16,14 +16,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from evergreen.errors import NotFound
+from evergreen.errors import Conflict, NotFound
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import check_account, parse_amount, parse_date, parse_hours, parse_rate
 from evergreen.ledger.views.forms import money, optional_rate
 from evergreen.ledger.views.page_query import PageQuery
-from evergreen.ledger.views.stream import StreamDep, render_stream_page
+from evergreen.ledger.views.stream import BY_HAND, StreamDep, render_stream_page
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPage, FormPageDep, ask_first
@@ -197,6 +197,12 @@ def reverse(
     found = queries.transaction(session, transaction_id)
     if found is None or stream.id not in {leg[3] for leg in found.legs}:
         raise NotFound("transaction", f"{stream.name} has no transaction {transaction_id}")
+    if found.source != BY_HAND:
+        raise Conflict(
+            "transaction",
+            f"#{found.id} was posted automatically ({found.source}); correct it where it came "
+            "from (the network's or program's status) and its entries follow",
+        )
     query = PageQuery.parse(back)
     words = found.narration or found.payee or "no description"
     legs = "; ".join(f"{account} {money(amount)} {currency}" for account, amount, currency, _s

@@ -23,9 +23,12 @@ from evergreen.ledger.views.sections import figures_section, page_sections
 from evergreen.web.deps import DashboardUser, DbId, SessionDep
 from evergreen.web.templates import render
 
-__all__ = ["StreamDep", "render_stream_page", "router"]
+__all__ = ["BY_HAND", "StreamDep", "render_stream_page", "router"]
 
 router = APIRouter(prefix="/ledger/streams", include_in_schema=False)
+# Only entries made by hand are reversed from a page: automatic ones (networks, partners) are
+# kept in step with their source by the poster that made them, which reverses them itself.
+BY_HAND = "manual"
 LISTED = 1000  # entries listed behind one figure; a longer list says to narrow the period
 _DONE = {
     "income": "Income added.",
@@ -137,6 +140,7 @@ def figure_entries(
         "errors": errors,
         "money": money,
         "amount": _amount,
+        "by_hand": BY_HAND,
         "hours_text": hours,
         "rate": _rate,
     }
