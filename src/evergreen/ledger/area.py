@@ -28,9 +28,9 @@ def _api() -> Sequence[APIRouter]:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.ledger.views import exports, import_rules, imports
+    from evergreen.ledger.views import entries, exports, import_rules, imports, stream
 
-    return [exports.router, imports.router, import_rules.router]
+    return [stream.router, entries.router, exports.router, imports.router, import_rules.router]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
