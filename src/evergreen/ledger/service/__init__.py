@@ -1,6 +1,15 @@
 """Use cases of the ledger; the only writer of its tables."""
 
 from evergreen.ledger.service.entries import add_capital, add_cost, add_income
+from evergreen.ledger.service.feeds import (
+    Fed,
+    Step,
+    Unposted,
+    post_network_earning,
+    post_partner_commission,
+    post_partner_payout,
+    unposted,
+)
 from evergreen.ledger.service.hours import add_hours, running_timer, start_timer, stop_timer
 from evergreen.ledger.service.journal import EntryDraft, legs_of, post, post_many, reverse
 from evergreen.ledger.service.preferences import preferences, rates_for, set_preferences
@@ -14,7 +23,10 @@ from evergreen.ledger.service.streams import (
 
 __all__ = [
     "EntryDraft",
+    "Fed",
+    "Step",
     "StreamDraft",
+    "Unposted",
     "add_capital",
     "add_cost",
     "add_hours",
@@ -25,6 +37,9 @@ __all__ = [
     "legs_of",
     "post",
     "post_many",
+    "post_network_earning",
+    "post_partner_commission",
+    "post_partner_payout",
     "preferences",
     "rates_for",
     "reverse",
@@ -33,4 +48,5 @@ __all__ = [
     "start_timer",
     "stop_timer",
     "stream_named",
+    "unposted",
 ]

@@ -20,6 +20,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.postings import commission_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["announce_approved", "approve_due", "change_status", "get_commission", "move"]
@@ -96,6 +97,7 @@ def move(
     if commission.status == Status.APPROVED.value:
         commission.approved_at = now
         announce_approved(session, commission)
+    commission_to_ledger(session, commission, now.date())  # a cost once approved, until not
 
 
 def announce_approved(session: Session, commission: Commission) -> None:

@@ -22,6 +22,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.postings import payout_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["FORMATS", "create_payout", "export_payout", "mark_paid", "statement"]
@@ -106,6 +107,7 @@ def mark_paid(
             f"commission.paid:{commission.id}", commission_event(commission),
         )  # fmt: skip
     payout.status, payout.paid_at = "paid", now
+    payout_to_ledger(session, payout, now.date())
     return payout
 
 

@@ -19,6 +19,7 @@ from evergreen.partners.rules import (
     refund_effect,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.postings import commission_to_ledger
 
 __all__ = ["apply_refund"]
 
@@ -96,4 +97,6 @@ def apply_refund(
             session.flush()
             log_event(session, claw, "clawback", actor, amount=effect.amount, note=effect.reason)
             changed.append(claw)
+    for commission in changed:  # the refund's day: earlier periods keep their figures
+        commission_to_ledger(session, commission, data.occurred_at.date())
     return changed
