@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -26,6 +26,8 @@ from evergreen.networks.models import Network, NetworkEarning
 from tests.http_helpers import token_for
 from tests.ledger.journal_view import forget_ledger, income, journal, keys
 from tests.test_cli import evergreen
+
+D = Decimal
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -133,7 +135,10 @@ def test_report_imports_post_once_and_repost_a_corrected_amount(db: Database) ->
         ]  # fmt: skip
         # A corrected amount is restated on the sale's day: March holds 5.50 + 6.00.
         assert journal(session)[5] == (
-            f"networks:earning:{r2}:approved:2", date(2026, 3, 12), "*", _legs("6.00")
+            f"networks:earning:{r2}:approved:2",
+            date(2026, 3, 12),
+            "*",
+            _legs("6.00"),
         )
         assert income(session, *MARCH) == {"Impact": D("11.50")}
         assert income(session, *APRIL) == {"Impact": 0}
@@ -170,7 +175,7 @@ def _race(db: Database, network_id: int, params: dict[str, str], now: datetime) 
             with db.session() as session:
                 network = networks.get_network(session, network_id)
                 networks.receive_postback(session, network, params, now)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
@@ -211,7 +216,12 @@ def test_postbacks_and_reports_over_http_post_once(
     missing = client.put(f"{path}/stream", json={"stream_id": 999}, headers=owner)
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"][-1] == "stream_id"
-    sale = {"oid": "o1", "payout": "4.20", "status": "approved", "secret": created["postback_secret"]}
+    sale = {
+        "oid": "o1",
+        "payout": "4.20",
+        "status": "approved",
+        "secret": created["postback_secret"],
+    }
     for _ in range(2):
         assert client.get(f"{path}/postback", params=sale).json()["stored"] is True
     report = "order_id,commission,status\no2,3.00,approved\n"
@@ -263,3 +273,14 @@ def test_sync_posts_what_predates_the_ledger_once(
     assert "Posted 0 transactions for network earnings" in first.stdout
     with db.session() as session:
         assert len(journal(session)) == total
+
+
+def test_a_stream_made_for_a_network_takes_a_free_name(db: Database) -> None:
+    with db.session() as session:
+        ledger.add_stream(session, ledger.StreamDraft("Impact", StreamKind.ROYALTIES), SOLD)
+        network = _network(session)
+        networks.receive_postback(session, network, _pb("o1", "approved"), T0)
+        made = session.get(Stream, network.stream_id)
+        assert made is not None
+        assert (made.name, made.kind) == ("Impact (2)", "affiliate")
+        assert income(session, *MARCH) == {"Impact": 0, "Impact (2)": D("12.50")}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal as D
+from decimal import Decimal
 from itertools import islice
 
 import pytest
@@ -20,6 +20,8 @@ from evergreen.ledger.rules.feeds import (
     steps,
     stream_names,
 )
+
+D = Decimal
 
 SOLD = date(2026, 3, 10)
 LATER = date(2026, 5, 2)

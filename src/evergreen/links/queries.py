@@ -40,8 +40,8 @@ __all__ = [
     "include_answered",
     "link_labels",
     "link_streams",
-    "links_in_streams",
     "links_by_ids",
+    "links_in_streams",
     "rollup_rows",
     "short_url",
 ]

@@ -434,4 +434,3 @@ def import_report(session: Session, network: Network, csv_text: str, now: dateti
         else:
             result.unchanged += 1
     return result
-

@@ -243,7 +243,9 @@ def _standing(session: Session, row: FeedState) -> Standing | None:
 
 
 def _clear(row: FeedState) -> None:
-    row.transaction_id, row.state, row.amount, row.currency, row.posted_on = None, "", None, "", None
+    """Nothing stands for the event any more."""
+    row.transaction_id, row.amount, row.posted_on = None, None, None
+    row.state, row.currency = "", ""
 
 
 def _apply(
@@ -297,7 +299,9 @@ def _stream_made_for(session: Session, src: _Source, currency: str, started_on: 
             return stream
     for name in stream_names(src.name):
         try:
-            made = add_stream(session, StreamDraft(name, src.kind, currency, started_on), started_on)
+            made = add_stream(
+                session, StreamDraft(name, src.kind, currency, started_on), started_on
+            )
         except Conflict:
             continue
         row.stream_id = made.id

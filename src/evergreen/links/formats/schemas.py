@@ -52,9 +52,7 @@ class LinkIn(BaseModel):
 
     def draft(self) -> LinkDraft:
         """The service's input; a PUT that leaves out stream_id keeps the stream."""
-        return LinkDraft(
-            **self.model_dump(), keep_stream="stream_id" not in self.model_fields_set
-        )
+        return LinkDraft(**self.model_dump(), keep_stream="stream_id" not in self.model_fields_set)
 
 
 class LinkOut(LinkIn):

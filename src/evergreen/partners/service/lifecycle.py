@@ -93,7 +93,7 @@ def move(
         was = "; ".join(commission.hold_reasons or [])
         note = note or (f"released from hold ({was})" if was else "released from hold")
         commission.hold_reasons = []
-    log_event(session, commission, action, actor, before=before, note=note)
+    log_event(session, commission, action, actor, before=before, note=note, at=now)
     if commission.status == Status.APPROVED.value:
         commission.approved_at = now
         announce_approved(session, commission)

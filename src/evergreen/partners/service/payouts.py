@@ -100,8 +100,9 @@ def mark_paid(
         commission.status = transition(Status(before), "mark_paid").value
         commission.paid_at = now
         log_event(
-            session, commission, "mark_paid", actor, before=before, note=f"payout {payout.id}"
-        )
+            session, commission, "mark_paid", actor, before=before, note=f"payout {payout.id}",
+            at=now,
+        )  # fmt: skip
         emit(
             session, program.id, "commission.paid",
             f"commission.paid:{commission.id}", commission_event(commission),
