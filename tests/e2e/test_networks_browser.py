@@ -65,6 +65,12 @@ def test_owner_adds_a_network_maps_its_report_and_imports_it(
     expect(row).to_contain_text("250.00")
     expect(row).to_contain_text("18.75 USD")
     expect(row).to_contain_text("no match")
+    # The approved commission was posted to the ledger, in a stream made for the network.
+    expect(page.locator("#network-stream")).to_have_text("Impact")
+    stream = page.locator("#network-stream-form")
+    stream.get_by_label("Stream").select_option(label="Impact")
+    stream.get_by_role("button", name="Save stream").click()
+    expect(page.get_by_role("status")).to_contain_text("Stream saved")
     page.screenshot(path=str(ARTIFACTS / "partners-network.png"), full_page=True)
 
     page.get_by_role("link", name="Webhooks").click()

@@ -182,6 +182,10 @@ SAME_ACTION = [
         ("POST", "/partners/earnings/networks/{network_id}/secret"),
         ("POST", "/api/v1/networks/{network_id}/secret"),
     ),
+    (
+        ("POST", "/partners/earnings/networks/{network_id}/stream"),
+        ("PUT", "/api/v1/networks/{network_id}/stream"),
+    ),
     (("GET", "/partners/webhooks"), ("GET", "/api/v1/partners/webhooks")),
     (("POST", "/partners/webhooks"), ("POST", "/api/v1/partners/webhooks")),
     (
@@ -251,6 +255,7 @@ OWNER_ONLY = {
     ("POST", "/api/v1/networks/{network_id}/reports"),
     ("POST", "/api/v1/networks/{network_id}/links"),
     ("POST", "/api/v1/networks/{network_id}/secret"),
+    ("PUT", "/api/v1/networks/{network_id}/stream"),
     ("POST", "/api/v1/partners/webhooks"),
     ("POST", "/api/v1/partners/terms"),
     ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),

@@ -27,6 +27,8 @@ from evergreen.ledger.rules import (
     parse_rate,
 )
 from evergreen.money import show_money
+from evergreen.networks import service as networks
+from evergreen.partners import service as partners
 
 __all__ = ["capital_app", "hours_app", "ledger_app", "streams_app"]
 
@@ -221,6 +223,22 @@ def ledger_reverse(
     day = parse_date(on) if on else utcnow().date()
     entry = _in_session(lambda s: service.reverse(s, transaction, day, reason))
     typer.echo(f"Reversed {transaction} with transaction {entry.id} on {day}.")
+
+
+@ledger_app.command("sync")
+def ledger_sync() -> None:
+    """Post what networks and the partner program recorded before the ledger fed on them
+    (earnings, commissions, payouts, each replayed through its history); safe to run again."""
+    today = utcnow().date()
+
+    def work(session: Session) -> tuple[int, int]:
+        return networks.post_to_ledger(session, today), partners.post_to_ledger(session, today)
+
+    earned, paid = _in_session(work)
+    typer.echo(
+        f"Posted {earned} transactions for network earnings and {paid} for partner commissions "
+        "and payouts (reversals included); nothing is posted twice."
+    )
 
 
 @hours_app.command("add")

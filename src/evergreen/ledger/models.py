@@ -12,6 +12,7 @@ from evergreen.db import Base, utcnow
 
 __all__ = [
     "DailyFigures",
+    "FeedState",
     "HoursEntry",
     "ImportRule",
     "JournalEntry",
@@ -144,3 +145,29 @@ class ImportRule(Base):
     account: Mapped[str] = mapped_column(String(200))
     priority: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedState(Base):
+    """Where the automatic postings of one source event stand (a network earning, a partner
+    commission, a payout): the transaction that counts for it now, how many were posted, and
+    why nothing stands when something should. A row per event is also what a replay locks."""
+
+    __tablename__ = "ledger_feeds"
+
+    # "networks:earning:12", "partners:commission:7", "partners:payout:3"; "<scope>:stream"
+    # remembers the stream made for a network or program that had none.
+    origin: Mapped[str] = mapped_column(String(200), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), index=True)  # "networks:3", "partners:1"
+    stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streams.id", ondelete="SET NULL"), default=None
+    )
+    transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"), default=None
+    )
+    state: Mapped[str] = mapped_column(String(12), default="")
+    amount: Mapped[Decimal | None] = mapped_column(default=None)
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    posted_on: Mapped[date | None] = mapped_column(default=None)
+    posted: Mapped[int] = mapped_column(default=0)  # transactions posted so far: the n in keys
+    note: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

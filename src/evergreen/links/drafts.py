@@ -46,6 +46,8 @@ class LinkDraft:
     expires_at: datetime | None = None
     disabled: bool = False
     fallback_url: str | None = None
+    stream_id: int | None = None  # the income stream its clicks and sales count for
+    keep_stream: bool = False  # a change that leaves the stream as it is (an API PUT without it)
 
 
 def _short(field_name: str, value: str, limit: int) -> str:
@@ -156,6 +158,10 @@ def check_draft(draft: LinkDraft) -> tuple[dict[str, Any], list[str]]:
         "disabled": draft.disabled,
         "fallback_url": _fallback(draft.fallback_url),
     }
+    if not draft.keep_stream:
+        if draft.stream_id is not None and draft.stream_id < 1:
+            raise LinkRuleError("stream_id", "must be the ID of a stream, or empty for none")
+        values["stream_id"] = draft.stream_id
     if draft.expires_at is not None and draft.expires_at.tzinfo is None:
         raise LinkRuleError("expires_at", "needs a time zone, e.g. 2027-01-31T23:59:00Z")
     return values, warnings

@@ -39,6 +39,10 @@ class Link(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     # Where the link sends people once expired or disabled, instead of the "not found" page.
     fallback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # The income stream its clicks and sales count for (else its network's stream).
+    stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streams.id", ondelete="SET NULL"), default=None
+    )
     health: Mapped[str] = mapped_column(String(16), default="unchecked")
     health_detail: Mapped[str] = mapped_column(String(300), default="")
     health_checked_at: Mapped[datetime | None] = mapped_column(default=None)

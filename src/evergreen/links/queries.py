@@ -35,11 +35,14 @@ __all__ = [
     "click_tracking",
     "clicks_by_day",
     "counts_by_link",
+    "daily_counts",
     "human_clicks_by_link",
     "include_answered",
     "link_ids_by_slug",
     "link_labels",
+    "link_streams",
     "links_by_ids",
+    "links_in_streams",
     "rollup_rows",
     "short_url",
 ]
@@ -247,6 +250,51 @@ def rollup_rows(
         RollupRow(link_id, day, value or "", int(human or 0))
         for link_id, day, value, human in session.execute(query)
     ]
+
+
+def link_streams(session: Session, link_ids: Iterable[int]) -> dict[int, int]:
+    """The income stream of each of these links that has one."""
+    streams: dict[int, int] = {}
+    for chunk in _chunks(set(link_ids)):
+        for link_id, stream_id in session.execute(
+            select(Link.id, Link.stream_id).where(Link.id.in_(chunk), Link.stream_id.is_not(None))
+        ):
+            if stream_id is not None:
+                streams[link_id] = stream_id
+    return streams
+
+
+def links_in_streams(session: Session, stream_ids: Sequence[int]) -> list[int]:
+    """The ids of the links that belong to any of these streams."""
+    if not stream_ids:
+        return []
+    return list(session.scalars(select(Link.id).where(Link.stream_id.in_(stream_ids))))
+
+
+def daily_counts(
+    session: Session, link_ids: Sequence[int], start: date, end: date
+) -> list[tuple[date, Counts]]:
+    """Clicks of these links together per day of [start, end], from the "all" rollups."""
+    totals: dict[date, tuple[int, int, int]] = {}
+    for chunk in _chunks(link_ids):
+        rows = session.execute(
+            select(
+                ClickRollup.day,
+                func.sum(ClickRollup.total),
+                func.sum(ClickRollup.human),
+                func.sum(ClickRollup.unique),
+            )
+            .where(
+                ClickRollup.dimension == "all",
+                ClickRollup.link_id.in_(chunk),
+                ClickRollup.day.between(start, end),
+            )
+            .group_by(ClickRollup.day)
+        )
+        for day, total, human, unique in rows:
+            t, h, u = totals.get(day, (0, 0, 0))
+            totals[day] = (t + int(total or 0), h + int(human or 0), u + int(unique or 0))
+    return [(day, Counts(*totals[day])) for day in sorted(totals)]
 
 
 def short_url(settings: Settings, site: str, slug: str) -> str:

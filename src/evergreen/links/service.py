@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
 from evergreen.errors import NotFound
+from evergreen.ledger import service as ledger
 from evergreen.links.drafts import LinkDraft, check_draft
 from evergreen.links.models import Link
 from evergreen.links.rules import LinkRuleError, generate_slug
@@ -63,9 +64,21 @@ def _slug_taken(session: Session, slug: str, except_id: int | None = None) -> bo
     return session.scalar(query) is not None
 
 
+def _check_stream(session: Session, values: dict[str, object]) -> None:
+    """A link's stream must exist (the ledger's streams)."""
+    stream_id = values.get("stream_id")
+    if not isinstance(stream_id, int):
+        return
+    try:
+        ledger.get_stream(session, stream_id)
+    except NotFound:
+        raise LinkRuleError("stream_id", f"there is no stream {stream_id}") from None
+
+
 def create_link(session: Session, draft: LinkDraft) -> Saved:
     """Store a new link; a generated slug is retried until it is free."""
     values, warnings = check_draft(draft)
+    _check_stream(session, values)
     if draft.slug:
         if _slug_taken(session, values["slug"]):
             raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
@@ -96,6 +109,7 @@ def update_link(session: Session, slug: str, draft: LinkDraft) -> Saved:
     values, warnings = check_draft(draft if draft.slug else replace(draft, slug=link.slug))
     if _slug_taken(session, values["slug"], except_id=link.id):
         raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
+    _check_stream(session, values)
     for name, value in values.items():
         setattr(link, name, value)
     link.updated_at = utcnow()

@@ -45,6 +45,9 @@ class NetworkIn(BaseModel):
     postback_mapping: dict[str, str] | None = None
     status_values: dict[str, str] | None = None
     report_mapping: dict[str, str] | None = None
+    stream_id: int | None = Field(
+        None, description="The income stream its earnings count in; made at the first when null."
+    )
 
 
 def _postback_url(request: Request, network_id: int, secret: str) -> str:
@@ -57,7 +60,7 @@ def _out(request: Request, row: Network) -> dict[str, Any]:
         "id": row.id, "name": row.name, "kind": row.kind,
         "postback_url": _postback_url(request, row.id, "<secret>"),
         "postback_mapping": row.postback_mapping, "status_values": row.status_values,
-        "report_mapping": row.report_mapping,
+        "report_mapping": row.report_mapping, "stream_id": row.stream_id,
     }  # fmt: skip
 
 
@@ -92,6 +95,20 @@ def assign_link(
     """Owner only: make an affiliate link earn for this network."""
     row = service.assign_link(session, network, body.slug)
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
+
+
+class StreamIn(BaseModel):
+    """The income stream a network's earnings count in (null: one made for it)."""
+
+    stream_id: int | None
+
+
+@router.put("/{network_id}/stream", operation_id="set_network_stream")
+def set_stream(
+    request: Request, user: ApiOwner, network: NetworkDep, body: StreamIn, session: SessionDep
+) -> dict[str, Any]:
+    """Owner only: the stream this network's earnings count in from now on."""
+    return _out(request, service.set_stream(session, network, body.stream_id))
 
 
 class PostbackMappingIn(BaseModel):

@@ -26,6 +26,10 @@ class Network(Base):
     postback_mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     status_values: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     report_mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The income stream its earnings count in; made for it at its first earning when unset.
+    stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streams.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

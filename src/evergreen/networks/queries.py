@@ -27,6 +27,7 @@ __all__ = [
     "BY",
     "EarningsRow",
     "earnings",
+    "links_of_streams",
     "list_earnings",
     "list_networks",
     "network_earnings",
@@ -174,3 +175,16 @@ def network_earnings(
     rows = list(session.scalars(query))
     labels = links_queries.link_labels(session, {r.link_id for r in rows if r.link_id})
     return [(row, labels[row.link_id].slug if row.link_id in labels else None) for row in rows]
+
+
+def links_of_streams(session: Session, stream_ids: list[int]) -> list[int]:
+    """The links attached to networks in these income streams (the ledger's facts)."""
+    if not stream_ids:
+        return []
+    return list(
+        session.scalars(
+            select(NetworkLink.link_id)
+            .join(Network, Network.id == NetworkLink.network_id)
+            .where(Network.stream_id.in_(stream_ids))
+        )
+    )

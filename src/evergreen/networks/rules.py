@@ -27,6 +27,7 @@ __all__ = [
     "check_mapping",
     "check_status_values",
     "conversion_rate",
+    "corrects",
     "decide",
     "epc",
     "hash_secret",
@@ -211,6 +212,18 @@ def decide(current: str | None, reported: EarningStatus) -> Decision:
     if _RANK[reported] < _RANK[now]:
         return Decision("ignore", f"reported {reported.value} after {now.value}; kept {now.value}")
     return Decision("update")
+
+
+def corrects(status: str, commission: Decimal, reported: Reported) -> bool:
+    """A report of the same status with another commission corrects it (networks adjust a
+    commission before they pay it); a reversed earning stays as it was, and 0 means the
+    report did not say, as when a status moves."""
+    return (
+        reported.status.value == status
+        and status != EarningStatus.REVERSED.value
+        and reported.commission > 0
+        and reported.commission != commission
+    )
 
 
 def epc(earned: Decimal, clicks: int) -> Decimal | None:

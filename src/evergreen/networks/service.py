@@ -21,6 +21,7 @@ from evergreen.errors import Conflict, NotFound
 from evergreen.links import queries as links_queries
 from evergreen.links import service as links_service
 from evergreen.networks.models import EarningEvent, Network, NetworkEarning, NetworkLink
+from evergreen.networks.postings import check_stream, post_to_ledger, set_stream, to_ledger
 from evergreen.networks.rules import (
     DEFAULT_POSTBACK_MAPPING,
     DEFAULT_REPORT_MAPPING,
@@ -32,6 +33,7 @@ from evergreen.networks.rules import (
     Reported,
     check_mapping,
     check_status_values,
+    corrects,
     decide,
     hash_secret,
     parse_reported,
@@ -48,9 +50,11 @@ __all__ = [
     "import_report",
     "match_late_clicks",
     "new_postback_secret",
+    "post_to_ledger",
     "receive_postback",
     "save_postback_mapping",
     "save_report_mapping",
+    "set_stream",
 ]
 
 _RAW_LIMIT = 50
@@ -99,6 +103,7 @@ def create_network(
     postback_mapping: Mapping[str, str] | None = None,
     status_values: Mapping[str, str] | None = None,
     report_mapping: Mapping[str, str] | None = None,
+    stream_id: int | None = None,
 ) -> tuple[Network, str]:
     """Add a network; returns it with its postback secret, which is never shown again."""
     clean = name.strip()
@@ -106,6 +111,7 @@ def create_network(
         raise NetworkRuleError("name", "must be 1 to 100 characters")
     if kind not in KINDS:
         raise NetworkRuleError("kind", f"must be one of {', '.join(KINDS)}")
+    check_stream(session, stream_id)
     if session.scalar(select(Network.id).where(Network.name == clean)) is not None:
         raise NetworkNameTaken(clean)
     secret = secrets.token_hex(24)
@@ -116,6 +122,7 @@ def create_network(
         postback_mapping=check_mapping(postback_mapping or DEFAULT_POSTBACK_MAPPING, FIELDS),
         status_values=check_status_values(status_values or DEFAULT_STATUS_VALUES),
         report_mapping=check_mapping(report_mapping or DEFAULT_REPORT_MAPPING, REPORT_FIELDS),
+        stream_id=stream_id,
     )
     try:
         with session.begin_nested():
@@ -287,6 +294,14 @@ def _store(
                 earning.matched, earning.note = True, ""
         _event(session, earning, before, source, now)
         return earning, "updated"
+    if decision.action == "noop" and corrects(earning.status, earning.commission, reported):
+        earning.commission, earning.raw, earning.source, earning.updated_at = (
+            reported.commission, raw, source, now,
+        )  # fmt: skip
+        if reported.amount is not None:
+            earning.amount = reported.amount
+        _event(session, earning, earning.status, source, now)  # the same status, a new amount
+        return earning, "updated"
     if decision.action == "ignore":
         earning.note = decision.note[:300]
     return earning, "unchanged"
@@ -347,7 +362,9 @@ def receive_postback(
         if kept is None:  # a bad update for an order that is already stored
             return Received(None, False, False, str(exc))
         return Received(kept, True, False, kept.note)
-    earning, _what = _store(session, network, reported, raw, "postback", now, spooled)
+    earning, what = _store(session, network, reported, raw, "postback", now, spooled)
+    if what != "unchanged":
+        to_ledger(session, network, earning, now.date())
     return Received(earning, True, earning.matched, earning.note)
 
 
@@ -407,6 +424,8 @@ def import_report(session: Session, network: Network, csv_text: str, now: dateti
             result.errors.append((line, exc.field, exc.message))
             continue
         earning, what = _store(session, network, reported, _raw(values), "report", now)
+        if what != "unchanged":
+            to_ledger(session, network, earning, now.date())
         result.unmatched += 0 if earning.matched else 1
         if what == "created":
             result.created += 1

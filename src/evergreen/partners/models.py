@@ -26,6 +26,10 @@ class Program(Base):
     holding_days: Mapped[int] = mapped_column(default=30)
     payout_threshold: Mapped[Decimal] = mapped_column(default=Decimal("50"))
     landing_url: Mapped[str] = mapped_column(String(2048), default="", server_default="")
+    # The income stream its commissions are a cost of; made for it at the first one when unset.
+    stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streams.id", ondelete="SET NULL"), default=None
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

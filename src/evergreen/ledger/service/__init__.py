@@ -1,6 +1,15 @@
 """Use cases of the ledger; the only writer of its tables."""
 
 from evergreen.ledger.service.entries import add_capital, add_cost, add_income
+from evergreen.ledger.service.feeds import (
+    Fed,
+    Step,
+    Unposted,
+    post_network_earning,
+    post_partner_commission,
+    post_partner_payout,
+    unposted,
+)
 from evergreen.ledger.service.hours import add_hours, running_timer, start_timer, stop_timer
 from evergreen.ledger.service.idempotent import (
     EntryKind,
@@ -24,8 +33,11 @@ from evergreen.ledger.service.streams import (
 __all__ = [
     "EntryDraft",
     "EntryKind",
+    "Fed",
     "Keyed",
+    "Step",
     "StreamDraft",
+    "Unposted",
     "add_capital",
     "add_cost",
     "add_entry_once",
@@ -38,7 +50,10 @@ __all__ = [
     "legs_of",
     "post",
     "post_many",
+    "post_network_earning",
     "post_once",
+    "post_partner_commission",
+    "post_partner_payout",
     "preferences",
     "rates_for",
     "reverse",
@@ -48,5 +63,6 @@ __all__ = [
     "start_timer",
     "stop_timer",
     "stream_named",
+    "unposted",
     "update_stream",
 ]

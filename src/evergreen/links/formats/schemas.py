@@ -44,10 +44,15 @@ class LinkIn(BaseModel):
         description="Where the link sends people once expired or disabled (instead of a "
         "'not found' page); EVERGREEN_LINK_FALLBACK_URL when unset.",
     )
+    stream_id: int | None = Field(
+        None,
+        description="The income stream (ledger) its clicks and sales count for; null for none. "
+        "A change (PUT) without it keeps the link's stream.",
+    )
 
     def draft(self) -> LinkDraft:
-        """The service's input."""
-        return LinkDraft(**self.model_dump())
+        """The service's input; a PUT that leaves out stream_id keeps the stream."""
+        return LinkDraft(**self.model_dump(), keep_stream="stream_id" not in self.model_fields_set)
 
 
 class LinkOut(LinkIn):

@@ -48,6 +48,7 @@ class LinkForm(BaseModel):
     target_tablet: str = ""
     target_desktop: str = ""
     countries: str = ""
+    stream_id: str = ""
 
 
 def blank_form() -> LinkForm:
@@ -104,6 +105,16 @@ def _expiry(value: str) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def _stream(value: str) -> int | None:
+    """The stream select: a stream's ID, or empty for none."""
+    text = value.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise LinkRuleError("stream_id", "choose a stream from the list, or none")
+    return int(text)
+
+
 def draft_of_form(form: LinkForm) -> LinkDraft:
     """The service's input; what the form itself can tell is wrong raises LinkRuleError."""
     try:
@@ -129,6 +140,7 @@ def draft_of_form(form: LinkForm) -> LinkDraft:
         expires_at=_expiry(form.expires_at),
         disabled=form.disabled,
         fallback_url=form.fallback_url,
+        stream_id=_stream(form.stream_id),
     )
 
 
@@ -158,6 +170,7 @@ def form_of_link(link: Link) -> LinkForm:
         "disabled": link.disabled,
         "fallback_url": link.fallback_url or "",
         "countries": "\n".join(f"{code} {url}" for code, url in countries.items()),
+        "stream_id": str(link.stream_id or ""),
     }
     values.update({name: utm.get(name, "") for name in UTM_PARAMS})
     values.update({f"target_{key}": devices.get(key, "") for key in Targets.DEVICE_KEYS})

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
 from evergreen.errors import InputError
+from evergreen.ledger import service as ledger
 from evergreen.links import rules, service
 from evergreen.links.clicks.stats import LinkStats, link_stats, mark_agent_human
 from evergreen.links.drafts import KINDS
@@ -78,12 +79,14 @@ def stats_context(stats: LinkStats, days: int) -> dict[str, Any]:
 
 def _form_page(
     request: Request,
+    session: Session,
     form: LinkForm,
     *,
     link: Link | None = None,
     error: InputError | None = None,
 ) -> Response:
     context: dict[str, Any] = {
+        "streams": [(stream.id, stream.name) for stream in ledger.all_streams(session)],
         "title": f"Edit {link.slug}" if link else "New link",
         "form": form,
         "link": link,
@@ -133,9 +136,9 @@ def _detail_page(
 
 
 @router.get("/new")
-def new_link_page(request: Request, user: DashboardUser) -> Response:
+def new_link_page(request: Request, session: SessionDep, user: DashboardUser) -> Response:
     """The form for a new link."""
-    return _form_page(request, blank_form())
+    return _form_page(request, session, blank_form())
 
 
 @router.post("/new")
@@ -148,7 +151,7 @@ def create_link(
     page: FormPageDep,
 ) -> Response:
     """Create the link and show it, or show the form again with what to fix."""
-    page.on_error(lambda error: _form_page(request, form, error=error))
+    page.on_error(lambda error: _form_page(request, session, form, error=error))
     saved = service.create_link(session, draft_of_form(form))
     return RedirectResponse(f"/links/{saved.link.slug}?saved=created", status_code=303)
 
@@ -197,7 +200,7 @@ def edit_link_page(
 ) -> Response:
     """The form with the link's current settings."""
     link = service.get_link(session, slug)
-    return _form_page(request, form_of_link(link), link=link)
+    return _form_page(request, session, form_of_link(link), link=link)
 
 
 @router.post("/{slug}/edit")
@@ -212,7 +215,7 @@ def edit_link(
 ) -> Response:
     """Replace the link's settings; its clicks stay."""
     link = service.get_link(session, slug)
-    page.on_error(lambda error: _form_page(request, form, link=link, error=error))
+    page.on_error(lambda error: _form_page(request, session, form, link=link, error=error))
     saved = service.update_link(session, link.slug, draft_of_form(form))
     return RedirectResponse(f"/links/{saved.link.slug}?saved=updated", status_code=303)
 

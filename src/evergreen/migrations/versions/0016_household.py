@@ -1,7 +1,7 @@
 """household: profile, incomes, debts, expenses
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-03 16:25:30.437324
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
+from evergreen.ledger import service as ledger
 from evergreen.money import show_money
 from evergreen.networks import queries, service
 from evergreen.networks.models import Network
@@ -41,6 +42,7 @@ _DONE = {
     "postback": "Postback mapping saved: the next postback is read with it.",
     "report": "Report columns saved: the next import reads them.",
     "link": "Link attached: its sales now count for this network.",
+    "stream": "Stream saved: its next earnings count there (entries already posted stay).",
 }
 
 
@@ -120,6 +122,7 @@ def _page(
     **extra: Any,
 ) -> Response:
     """The network page; `extra` carries a form's posted values, its error or an import result."""
+    streams = [(stream.id, stream.name) for stream in ledger.all_streams(session)]
     context: dict[str, Any] = {
         "title": network.name,
         "network": network,
@@ -136,6 +139,9 @@ def _page(
         "errors": {},
         "max_mb": MAX_REPORT_BYTES // (1024 * 1024),
         "money": show_money,
+        "streams": streams,
+        "stream_name": dict(streams).get(network.stream_id or 0, ""),
+        "unposted": ledger.unposted(session, "networks", network.id),
         **extra,
     }
     return render(request, "networks/network.html", context, status_code=status_code)
@@ -251,6 +257,33 @@ def attach_link(
     )
     service.assign_link(session, network, slug)
     return RedirectResponse(f"{router.prefix}/{network.id}?done=link", status_code=303)
+
+
+def _stream_id(text: str) -> int | None:
+    clean = text.strip()
+    if not clean:
+        return None
+    if not clean.isdigit():
+        raise NetworkRuleError("stream_id", "choose a stream from the list")
+    return int(clean)
+
+
+@router.post("/{network_id:int}/stream")
+def save_stream(
+    request: Request,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    network: NetworkDep,
+    session: SessionDep,
+    page: FormPageDep,
+    stream_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Owner only: the income stream this network's earnings count in."""
+    page.on_error(
+        lambda error: _page(request, session, network, status_code=400, errors={"stream": error})
+    )
+    service.set_stream(session, network, _stream_id(stream_id))
+    return RedirectResponse(f"{router.prefix}/{network.id}?done=stream", status_code=303)
 
 
 @router.post("/{network_id:int}/secret")

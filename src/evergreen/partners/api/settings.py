@@ -28,6 +28,7 @@ class SettingsOut(BaseModel):
     holding_days: int
     window_days: int
     attribution_model: str
+    stream_id: int | None
 
     @classmethod
     def of(cls, program: Program) -> SettingsOut:
@@ -36,6 +37,7 @@ class SettingsOut(BaseModel):
             currency=program.currency, payout_threshold=program.payout_threshold,
             landing_url=program.landing_url, holding_days=program.holding_days,
             window_days=program.window_days, attribution_model=program.attribution_model,
+            stream_id=program.stream_id,
         )  # fmt: skip
 
 
@@ -47,6 +49,9 @@ class SettingsPatch(BaseModel):
     holding_days: int | None = Field(None, ge=0, le=365)
     window_days: int | None = Field(None, ge=1, le=365)
     attribution_model: Literal["last", "first"] | None = None
+    stream_id: int | None = Field(
+        None, description="The income stream commissions are a cost of; null: made for it."
+    )
 
 
 @router.get("/settings", operation_id="get_program_settings")
@@ -62,5 +67,7 @@ def update_program_settings(
     """Owner only: change settings; the next payout uses the new threshold."""
     current = service.settings_of(program)
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if "stream_id" in body.model_fields_set:  # null is a change too: back to automatic
+        changes["stream_id"] = body.stream_id
     service.update_settings(session, program, replace(current, **changes))
     return SettingsOut.of(program)

@@ -32,6 +32,7 @@ class ProgramSettings:
     holding_days: int = 30
     window_days: int = 30
     attribution_model: str = "last"
+    stream_id: int | None = None  # the income stream commissions are a cost of (ledger)
 
 
 def _days(field: str, value: int, low: int, high: int, what: str) -> int:
@@ -56,6 +57,14 @@ def _threshold(value: Decimal) -> Decimal:
     return amount.quantize(CENT)
 
 
+def _stream(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PartnerRuleError("stream_id", "must be the ID of a stream, or empty for none")
+    return value
+
+
 def check_settings(draft: ProgramSettings) -> ProgramSettings:
     """The settings to store, or an error naming the first field to fix and how."""
     landing = draft.landing_url.strip()
@@ -75,4 +84,5 @@ def check_settings(draft: ProgramSettings) -> ProgramSettings:
             "window_days", draft.window_days, MIN_WINDOW_DAYS, MAX_WINDOW_DAYS, "(a click's life)"
         ),
         attribution_model=draft.attribution_model,
+        stream_id=_stream(draft.stream_id),
     )

@@ -39,6 +39,7 @@ from evergreen.partners.service.payouts import (
     mark_paid,
     statement,
 )
+from evergreen.partners.service.postings import post_to_ledger
 from evergreen.partners.service.referral import give_referral_link
 from evergreen.partners.service.settings import settings_of, update_settings
 from evergreen.partners.service.terms import TermsDraft, add_terms, terms_of
@@ -84,6 +85,7 @@ __all__ = [
     "partner_for_user",
     "partner_payout",
     "payout_detail",
+    "post_to_ledger",
     "program_of",
     "recent_deliveries",
     "record_conversion",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -46,13 +47,11 @@ def log_event(
     before: str = "",
     amount: Decimal | None = None,
     note: str = "",
+    at: datetime | None = None,
 ) -> None:
-    """Record a change of a commission, so its history can always be shown."""
-    session.add(
-        CommissionEvent(
-            **event_fields(
-                commission.id, commission.status, action, actor,
-                before=before, amount=amount, note=note,
-            )
-        )
-    )  # fmt: skip
+    """Record a change of a commission, so its history can always be shown; `at` is when the
+    caller's clock says it happened (now, when not given)."""
+    fields = event_fields(
+        commission.id, commission.status, action, actor, before=before, amount=amount, note=note
+    )
+    session.add(CommissionEvent(**fields, **({"at": at} if at is not None else {})))

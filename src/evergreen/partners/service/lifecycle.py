@@ -20,6 +20,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.postings import commission_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["announce_approved", "approve_due", "change_status", "get_commission", "move"]
@@ -92,10 +93,11 @@ def move(
         was = "; ".join(commission.hold_reasons or [])
         note = note or (f"released from hold ({was})" if was else "released from hold")
         commission.hold_reasons = []
-    log_event(session, commission, action, actor, before=before, note=note)
+    log_event(session, commission, action, actor, before=before, note=note, at=now)
     if commission.status == Status.APPROVED.value:
         commission.approved_at = now
         announce_approved(session, commission)
+    commission_to_ledger(session, commission, now.date())  # a cost once approved, until not
 
 
 def announce_approved(session: Session, commission: Commission) -> None:

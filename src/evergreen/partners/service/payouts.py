@@ -22,6 +22,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.postings import payout_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
 
 __all__ = ["FORMATS", "create_payout", "export_payout", "mark_paid", "statement"]
@@ -99,13 +100,15 @@ def mark_paid(
         commission.status = transition(Status(before), "mark_paid").value
         commission.paid_at = now
         log_event(
-            session, commission, "mark_paid", actor, before=before, note=f"payout {payout.id}"
-        )
+            session, commission, "mark_paid", actor, before=before, note=f"payout {payout.id}",
+            at=now,
+        )  # fmt: skip
         emit(
             session, program.id, "commission.paid",
             f"commission.paid:{commission.id}", commission_event(commission),
         )  # fmt: skip
     payout.status, payout.paid_at = "paid", now
+    payout_to_ledger(session, payout, now.date())
     return payout
 
 

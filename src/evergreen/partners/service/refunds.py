@@ -19,6 +19,7 @@ from evergreen.partners.rules import (
     refund_effect,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.postings import commission_to_ledger
 
 __all__ = ["apply_refund"]
 
@@ -74,7 +75,7 @@ def apply_refund(
                 commission.status = Status.REVERSED.value
             log_event(
                 session, commission, "reversed", actor,
-                before=before, amount=-effect.amount, note=effect.reason,
+                before=before, amount=-effect.amount, note=effect.reason, at=conversion.received_at,
             )  # fmt: skip
             changed.append(commission)
         elif effect.action == "clawback":
@@ -94,6 +95,11 @@ def apply_refund(
             )
             session.add(claw)
             session.flush()
-            log_event(session, claw, "clawback", actor, amount=effect.amount, note=effect.reason)
+            log_event(
+                session, claw, "clawback", actor, amount=effect.amount, note=effect.reason,
+                at=conversion.received_at,
+            )  # fmt: skip
             changed.append(claw)
+    for commission in changed:  # the day it is recorded: earlier periods keep their figures
+        commission_to_ledger(session, commission, conversion.received_at.date())
     return changed

@@ -1,5 +1,5 @@
 """The program's settings page (owner): payout threshold, landing page, refund window,
-attribution window and model."""
+attribution window and model, and the income stream its commissions are a cost of."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.errors import InputError
+from evergreen.ledger import service as ledger
 from evergreen.partners import service
 from evergreen.partners.rules import PartnerRuleError, ProgramSettings
 from evergreen.partners.views.deps import ProgramDep
@@ -46,6 +47,15 @@ def _days(field: str, text: str) -> int:
         raise PartnerRuleError(field, f"must be {_HINTS[field]}") from None
 
 
+def _stream(text: str) -> int | None:
+    clean = text.strip()
+    if not clean:
+        return None
+    if not clean.isdigit():
+        raise PartnerRuleError("stream_id", "choose a stream from the list")
+    return int(clean)
+
+
 def _draft(form: dict[str, str]) -> ProgramSettings:
     """The form as typed; the service checks it with the same rules as the API."""
     return ProgramSettings(
@@ -54,6 +64,7 @@ def _draft(form: dict[str, str]) -> ProgramSettings:
         holding_days=_days("holding_days", form["holding_days"]),
         window_days=_days("window_days", form["window_days"]),
         attribution_model=form["attribution_model"],
+        stream_id=_stream(form["stream_id"]),
     )
 
 
@@ -65,6 +76,7 @@ def _stored(session: Session) -> dict[str, str]:
         "holding_days": str(current.holding_days),
         "window_days": str(current.window_days),
         "attribution_model": current.attribution_model,
+        "stream_id": str(current.stream_id or ""),
     }
 
 
@@ -82,6 +94,7 @@ def _page(
         "form": form or _stored(session),
         "error": error,
         "done": done,
+        "streams": [(stream.id, stream.name) for stream in ledger.all_streams(session)],
         **page_helpers(),
     }
     status = 400 if error else 200
@@ -109,12 +122,13 @@ def save_settings(
     holding_days: FormStr = "",
     window_days: FormStr = "",
     attribution_model: FormStr = "last",
+    stream_id: FormStr = "",
 ) -> Response:
     """Save the settings, or show the form again with what to fix."""
     entered = {
         "payout_threshold": payout_threshold, "landing_url": landing_url,
         "holding_days": holding_days, "window_days": window_days,
-        "attribution_model": attribution_model,
+        "attribution_model": attribution_model, "stream_id": stream_id,
     }  # fmt: skip
     form.on_error(lambda error: _page(request, session, form=entered, error=error))
     service.update_settings(session, program, _draft(entered))
