@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -45,6 +45,15 @@ def test_the_demo_loads_through_the_services_and_only_once(
         assert all(e.link_id is not None for e in earnings)  # every sale matched its click
         report = queries.report(session, year.first_day, TODAY, Rates(Decimal(40), Decimal("0.08")))
     rows = {row.name: row.figures for row in report.rows}
+    # Network commissions post themselves: approved ones count, pending and reversed do not.
+    approved = [e.commission for e in year.earnings if e.status == "approved"]
+    assert rows["Blog"].income == sum(approved, Decimal(0))
+    # The program's commissions are its stream's cost once approved (30 % of each sale, after
+    # the 30-day hold), with the software it pays for each month.
+    noon = datetime.combine(TODAY, time(12), tzinfo=UTC)
+    held = [s for s in year.sales if s.at + timedelta(days=30) <= noon]
+    software = sum((a for n, _d, a, _w in year.costs if n == "Course affiliates"), Decimal(0))
+    assert rows["Course affiliates"].costs == software + len(held) * Decimal("59.10")
     assert rows["Book royalties"].income == sum(amount for _d, amount in year.royalties)
     assert rows["Loan to Sam"].capital_charge > 0
     assert rows["Blog"].hours > 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,10 +72,17 @@ def load_demo(db: Database, settings: Settings, today: date) -> Loaded:
                 session, LinkDraft(destination=destination, slug=slug, title=title,
                                    kind="affiliate", channel="blog")
             )  # fmt: skip
-        network, secret = networks.create_network(session, "Demo affiliate network")
+        network, secret = networks.create_network(
+            session, "Demo affiliate network", stream_id=streams["Blog"]
+        )
         for slug, _destination, _title in LINKS:
             networks.assign_link(session, network, slug)
-        _assign_streams(session, network.id, streams)
+        program = partners.default_program(session)
+        partners.update_settings(
+            session,
+            program,
+            replace(partners.settings_of(program), stream_id=streams["Course affiliates"]),
+        )
         network_id = network.id
     click_ids = _clicks(db, settings, year)
     _earnings(db, settings, year, network_id, secret, click_ids)
@@ -87,11 +94,6 @@ def load_demo(db: Database, settings: Settings, today: date) -> Loaded:
 def is_empty(session: Session) -> bool:
     """No streams and none of the demo's links: the demo may load."""
     return not ledger.all_streams(session) and not link_queries.link_ids_by_slug(session, _SLUGS)
-
-
-def _assign_streams(session: Session, network_id: int, streams: dict[str, int]) -> None:
-    """The network earns for the blog, the program's commissions are the course's cost."""
-    del session, network_id, streams  # the areas create a stream of their own when unset
 
 
 def _clicks(db: Database, settings: Settings, year: DemoPlan) -> list[str]:
@@ -233,7 +235,11 @@ def _partner_program(db: Database, year: DemoPlan) -> int:
 
     with db.session() as session:
         program = partners.default_program(session)
-        partners.add_terms(session, program, partners.TermsDraft(kind="percent", rate=Decimal(30)))
+        since = datetime.combine(year.first_day, time(), tzinfo=UTC)  # in force all year
+        partners.add_terms(
+            session, program, partners.TermsDraft(kind="percent", rate=Decimal(30),
+                                                  effective_from=since)
+        )  # fmt: skip
         codes = []
         for n, name in enumerate(("Ana Lima", "Ben Okafor", "Chloe Martin")):
             partner = partners.create_partner(
@@ -241,10 +247,11 @@ def _partner_program(db: Database, year: DemoPlan) -> int:
                 status="active",
             )  # fmt: skip
             codes.append(partners.add_coupon(session, partner, f"DEMO{n + 1}").code)
+    now = datetime.combine(year.today, time(12), tzinfo=UTC)
     for sale in year.sales:
         with db.session() as session:
             program = partners.default_program(session)
-            partners.record_conversion(
+            recorded = partners.record_conversion(
                 session, program,
                 ConversionIn(
                     idempotency_key=f"demo-{sale.order_id}", event=EventType.SALE,
@@ -253,10 +260,16 @@ def _partner_program(db: Database, year: DemoPlan) -> int:
                 ),
                 actor="demo",
             )  # fmt: skip
-    now = datetime.combine(year.today, time(12), tzinfo=UTC)
+            # Approved when the 30-day hold of that sale ended, as the hourly job would have.
+            due = sale.at + timedelta(days=program.holding_days)
+            for commission in recorded.commissions:
+                if due <= now:
+                    partners.move(
+                        session, commission, "approve", "demo", note="holding period passed",
+                        now=due,
+                    )  # fmt: skip
     with db.session() as session:
         program = partners.default_program(session)
-        partners.approve_due(session, program, now, actor="demo")
         payout = partners.create_payout(session, program, actor="demo", now=now)
         if payout is not None:
             partners.mark_paid(session, program, payout.id, actor="demo", now=now)

@@ -12,7 +12,7 @@ from evergreen.partners.service.invitations import (
     usable_invitation,
 )
 from evergreen.partners.service.late_attribution import attribute_by_hand, attribute_late_clicks
-from evergreen.partners.service.lifecycle import approve_due, change_status, get_commission
+from evergreen.partners.service.lifecycle import approve_due, change_status, get_commission, move
 from evergreen.partners.service.partner_edits import remove_coupon, unassign_link, update_partner
 from evergreen.partners.service.partners import (
     add_coupon,
@@ -82,6 +82,7 @@ __all__ = [
     "list_endpoints",
     "list_partners",
     "mark_paid",
+    "move",
     "partner_for_user",
     "partner_payout",
     "payout_detail",
