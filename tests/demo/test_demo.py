@@ -16,6 +16,7 @@ from evergreen.demo.rules import plan
 from evergreen.demo.service import STREAMS
 from evergreen.errors import Conflict
 from evergreen.ledger import queries
+from evergreen.ledger import service as ledger_service
 from evergreen.ledger.rules import Rates
 from evergreen.links.models import Click
 from evergreen.networks.models import NetworkEarning
@@ -52,11 +53,15 @@ def test_the_demo_loads_through_the_services_and_only_once(
     # the 30-day hold), with the software it pays for each month.
     noon = datetime.combine(TODAY, time(12), tzinfo=UTC)
     held = [s for s in year.sales if s.at + timedelta(days=30) <= noon]
-    software = sum((a for n, _d, a, _w in year.costs if n == "Course affiliates"), Decimal(0))
-    assert rows["Course affiliates"].costs == software + len(held) * Decimal("59.10")
+    software = sum((a for n, _d, a, _w in year.costs if n == "Photo course"), Decimal(0))
+    assert rows["Photo course"].costs == software + len(held) * Decimal("59.10")
+    assert rows["Photo course"].income == len(year.sales) * Decimal("197.00")
     assert rows["Book royalties"].income == sum(amount for _d, amount in year.royalties)
     assert rows["Loan to Sam"].capital_charge > 0
     assert rows["Blog"].hours > 0
+    with db.session() as session:
+        rates = ledger_service.rates_for(session, None, None)
+    assert (rates.hourly_rate, rates.required_return) == (Decimal(40), Decimal("0.08"))
     with pytest.raises(Conflict):
         service.load_demo(db, settings, TODAY)
 

@@ -22,5 +22,7 @@ def demo() -> None:
     typer.echo(
         f"Loaded a demo year: {loaded.clicks:,} clicks, {loaded.earnings} network commissions, "
         f"{loaded.sales} partner sales and {loaded.entries} ledger entries of your own. "
-        "Open the dashboard to see each stream's residual income and value."
+        "Open the dashboard to see each stream's residual income and value (your time at "
+        f"{service.DEMO_HOURLY_RATE} an hour and capital at {service.DEMO_REQUIRED_RETURN:.0%} "
+        "a year unless you had set your own)."
     )

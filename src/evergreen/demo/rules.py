@@ -138,11 +138,11 @@ def plan(today: date, seed: int = 2026) -> DemoPlan:
         repaid = (month - first).days >= 200  # 5,000 of the 20,000 came back on day 200
         result.interest.append((month, Decimal("125.00") if repaid else Decimal("166.67")))
         result.costs.append(("Blog", month, Decimal("14.99"), "Hosting"))
-        result.costs.append(("Course affiliates", month, Decimal("29.00"), "Software"))
+        result.costs.append(("Photo course", month, Decimal("29.00"), "Software"))
         early = (month - first).days < 120
         result.hours.append(("Blog", month + timedelta(days=2), Decimal(12 if early else 5)))
         result.hours.append(("Blog", month + timedelta(days=16), Decimal(10 if early else 3)))
-        result.hours.append(("Course affiliates", month + timedelta(days=5), Decimal(2)))
+        result.hours.append(("Photo course", month + timedelta(days=5), Decimal(2)))
         result.hours.append(("Book royalties", month + timedelta(days=9), Decimal("0.5")))
         result.hours.append(("Loan to Sam", month + timedelta(days=1), Decimal("0.25")))
     result.capital.append(("Loan to Sam", first, Decimal(20_000)))

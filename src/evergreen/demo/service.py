@@ -9,6 +9,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -34,10 +35,12 @@ __all__ = ["Loaded", "is_empty", "load_demo"]
 _LIVE_DAYS = 1
 # Earnings of the last days arrive by postback through the API, older ones by report import.
 _POSTBACK_DAYS = 3
+DEMO_HOURLY_RATE = Decimal(40)
+DEMO_REQUIRED_RETURN = Decimal("0.08")
 _SLUGS = [slug for slug, _destination, _title in LINKS]
 STREAMS = (
     ("Blog", StreamKind.AFFILIATE),
-    ("Course affiliates", StreamKind.PARTNER_PROGRAM),
+    ("Photo course", StreamKind.DIGITAL_PRODUCT),
     ("Book royalties", StreamKind.ROYALTIES),
     ("Loan to Sam", StreamKind.LENDING),
 )
@@ -77,11 +80,20 @@ def load_demo(db: Database, settings: Settings, today: date) -> Loaded:
         )
         for slug, _destination, _title in LINKS:
             networks.assign_link(session, network, slug)
+        saved = ledger.preferences(session)
+        if saved.hourly_rate is None or saved.required_return is None:
+            # The owner's own rates are theirs to set; the demo starts from plain ones so its
+            # figures show at once (changed on the Ledger's settings page).
+            ledger.set_preferences(
+                session,
+                hourly_rate=saved.hourly_rate or DEMO_HOURLY_RATE,
+                required_return=saved.required_return or DEMO_REQUIRED_RETURN,
+            )
         program = partners.default_program(session)
         partners.update_settings(
             session,
             program,
-            replace(partners.settings_of(program), stream_id=streams["Course affiliates"]),
+            replace(partners.settings_of(program), stream_id=streams["Photo course"]),
         )
         network_id = network.id
     click_ids = _clicks(db, settings, year)
@@ -228,8 +240,6 @@ def _earnings(
 
 def _partner_program(db: Database, year: DemoPlan) -> int:
     """Three partners selling the course by coupon; commissions approved and paid out."""
-    from decimal import Decimal
-
     from evergreen.partners.rules.commissioning import ConversionIn
     from evergreen.partners.rules.terms import EventType
 
@@ -291,6 +301,10 @@ def _ledger_entries(db: Database, year: DemoPlan, streams: dict[str, int]) -> in
         for day, amount in year.interest:
             ledger.add_income(session, stream["Loan to Sam"], day, amount, "Interest",
                               account="Income:Interest")  # fmt: skip
+            count += 1
+        for sale in year.sales:  # the course's own sales, as the payment processor pays them
+            ledger.add_income(session, stream["Photo course"], sale.at.date(), sale.amount,
+                              f"Course sale {sale.order_id}", account="Income:Sales")  # fmt: skip
             count += 1
         for name, day, amount, what in year.costs:
             ledger.add_cost(session, stream[name], day, amount, what,
