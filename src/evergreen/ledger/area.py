@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area
+from evergreen.areas import Area, HomeSection, NavEntry
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, Request
+    from sqlalchemy.orm import Session
 
 __all__ = ["AREA"]
 
@@ -28,9 +32,29 @@ def _commands() -> Sequence[tuple[str, Any]]:
     ]
 
 
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.ledger.views import listing, preferences, timer
+
+    return [listing.router, preferences.router, timer.router]
+
+
+def _home(request: Request, session: Session) -> HomeSection:
+    from evergreen.ledger.views import home
+
+    return home.section(request, session)
+
+
 AREA = Area(
     name="ledger",
+    nav=NavEntry(
+        "ledger",
+        "Ledger",
+        "Income streams: residual income after your time and capital, and what each is worth.",
+        order=15,
+    ),
     models=_models,
+    pages=_pages,
     commands=_commands,
     templates=Path(__file__).parent / "templates",
+    home=_home,
 )

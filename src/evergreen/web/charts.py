@@ -1,5 +1,6 @@
-"""Bar geometry for server-rendered SVG charts (no JavaScript, no chart library): clicks by day,
-and grouped bars with one series per currency or quantity, on an axis of round numbers."""
+"""Geometry for server-rendered SVG charts (no JavaScript, no chart library): clicks by day,
+grouped bars with one series per currency or quantity on an axis of round numbers, and
+word-sized sparklines for a trend in a table row."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ __all__ = [
     "ChartBar",
     "DayChart",
     "Scale",
+    "Sparkline",
     "Tick",
     "bar_chart",
     "compact",
     "day_chart",
     "nice_scale",
+    "sparkline",
 ]
 
 WIDTH, HEIGHT = 760, 230
@@ -293,4 +296,45 @@ def bar_chart(
         x_ticks=x_ticks,
         y_ticks=y_ticks,
         legend=[name for name, _values in series],
+    )
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A word-sized line of a series (oldest first) in SVG coordinates, with its zero line."""
+
+    width: int
+    height: int
+    points: str  # "x,y x,y …" for <polyline>
+    zero: float | None  # y of the zero line, when zero lies between the lowest and highest value
+    last_x: float
+    last_y: float
+    title: str
+
+
+def sparkline(
+    values: Sequence[float], *, title: str = "", width: int = 96, height: int = 24
+) -> Sparkline | None:
+    """A sparkline (Tufte's word-sized graphic) of `values`; None with fewer than two."""
+    if len(values) < 2:
+        return None
+    numbers = [float(value) for value in values]
+    low, high = min(numbers), max(numbers)
+    span = (high - low) or 1.0
+    pad = 2.0  # the end dot stays inside the box
+
+    def y_of(value: float) -> float:
+        return round(height - pad - (value - low) / span * (height - 2 * pad), 2)
+
+    step = (width - 2 * pad) / (len(numbers) - 1)
+    xs = [round(pad + i * step, 2) for i in range(len(numbers))]
+    ys = [y_of(value) if high != low else height / 2 for value in numbers]
+    return Sparkline(
+        width=width,
+        height=height,
+        points=" ".join(f"{x},{y}" for x, y in zip(xs, ys, strict=True)),
+        zero=y_of(0.0) if low < 0 < high else None,
+        last_x=xs[-1],
+        last_y=ys[-1],
+        title=title,
     )
