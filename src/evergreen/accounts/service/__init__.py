@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
@@ -83,7 +84,15 @@ __all__ = [
 
 TOKEN_PREFIX = "evg_"  # noqa: S105 (a public prefix, not a secret)
 # Verifying against a throwaway hash keeps unknown emails as slow as wrong passwords.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the email is unknown (same time either way); made on first
+    use, not at import, so commands that never sign anyone in do not pay for it."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 _TOUCH = timedelta(minutes=1)
 
 
@@ -202,7 +211,7 @@ def authenticate(
             return SignIn(None, SignInLocked(until, now))
     user = session.scalar(select(User).where(User.email == address))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
         verified = user is not None and user.is_active
     except (VerificationError, InvalidHashError):
         verified = False

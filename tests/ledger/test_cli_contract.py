@@ -1,0 +1,277 @@
+"""The ledger's command-line contract, run as a person runs it (a real process per command)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from tests.test_cli import evergreen
+
+D = Decimal
+
+
+def _run(data: Path, *args: str) -> str:
+    result = evergreen(*args, data_dir=data, database_url=None)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_a_month_of_two_streams_reported_and_valued(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _run(data, "streams", "add", "Blog", "--kind", "affiliate")
+    _run(data, "streams", "add", "Loan book", "--kind", "lending", "--currency", "USD")
+    _run(
+        data,
+        "ledger",
+        "add",
+        "--stream",
+        "Blog",
+        "--date",
+        "2026-01-05",
+        "--amount",
+        "1200.50",
+        "--type",
+        "income",
+        "--memo",
+        "January commissions",
+    )
+    _run(
+        data,
+        "ledger",
+        "add",
+        "--stream",
+        "Blog",
+        "--date",
+        "2026-01-31",
+        "--amount",
+        "100",
+        "--type",
+        "cost",
+    )
+    _run(
+        data,
+        "ledger",
+        "add",
+        "--stream",
+        "Blog",
+        "--date",
+        "2026-02-01",
+        "--amount",
+        "999",
+        "--type",
+        "income",
+    )  # outside the period
+    _run(data, "hours", "add", "--stream", "Blog", "--date", "2026-01-07", "--hours", "10")
+    _run(
+        data, "capital", "add", "--stream", "Loan book", "--date", "2026-01-01", "--amount", "10000"
+    )
+    _run(
+        data, "capital", "add", "--stream", "Loan book", "--date", "2026-01-21", "--amount", "-4000"
+    )
+    _run(
+        data,
+        "ledger",
+        "add",
+        "--stream",
+        "Loan book",
+        "--date",
+        "2026-01-31",
+        "--amount",
+        "100",
+        "--type",
+        "income",
+    )
+    report = json.loads(
+        _run(
+            data,
+            "streams",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--hourly-rate",
+            "50",
+            "--required-return",
+            "0.10",
+            "--json",
+        )
+    )
+    blog, loans = sorted(report["streams"], key=lambda s: s["name"])
+    assert {k: blog[k] for k in ("name", "income", "costs", "hours", "owner_time_charge",
+                                 "capital_charge", "residual_income")} == {
+        "name": "Blog", "income": "1200.50", "costs": "100.00", "hours": "10.00",
+        "owner_time_charge": "500.00", "capital_charge": "0.00", "residual_income": "600.50",
+    }  # fmt: skip
+    # 20 days at 10,000 and 11 days at 6,000, at 10 % a year.
+    charge = (20 * D(10_000) + 11 * D(6000)) * D("0.10") / 365
+    assert D(loans["capital_charge"]) == charge.quantize(D("0.01"))
+    assert D(loans["residual_income"]) == (D(100) - charge).quantize(D("0.01"))
+    assert D(report["total"]["residual_income"]) == (D("600.50") + D(100) - charge).quantize(
+        D("0.01")
+    )
+    value = json.loads(
+        _run(
+            data,
+            "streams",
+            "value",
+            "Loan book",
+            "--as-of",
+            "2026-01-31",
+            "--hourly-rate",
+            "50",
+            "--required-return",
+            "0.10",
+            "--persistence",
+            "0.5",
+            "--json",
+        )
+    )
+    ri = D(100) - charge
+    assert value["capital"] == "6000.00"
+    assert D(value["residual_income_ttm"]) == ri.quantize(D("0.01"))
+    assert D(value["value"]) == (D(6000) + ri / (1 + D("0.10") - D("0.5"))).quantize(D("0.01"))
+
+
+BAD = (
+    (
+        (
+            "ledger",
+            "add",
+            "--stream",
+            "Nope",
+            "--date",
+            "2026-01-05",
+            "--amount",
+            "1",
+            "--type",
+            "income",
+        ),
+        "stream named 'Nope'",
+    ),
+    (
+        (
+            "ledger",
+            "add",
+            "--stream",
+            "Blog",
+            "--date",
+            "2026-02-30",
+            "--amount",
+            "1",
+            "--type",
+            "income",
+        ),
+        "date",
+    ),
+    (
+        (
+            "ledger",
+            "add",
+            "--stream",
+            "Blog",
+            "--date",
+            "2026-01-05",
+            "--amount",
+            "1,5x",
+            "--type",
+            "income",
+        ),
+        "amount",
+    ),
+    (
+        (
+            "ledger",
+            "add",
+            "--stream",
+            "Blog",
+            "--date",
+            "2026-01-05",
+            "--amount",
+            "NaN",
+            "--type",
+            "cost",
+        ),
+        "amount",
+    ),
+    (("hours", "add", "--stream", "Blog", "--date", "2026-01-05", "--hours", "25"), "hours"),
+    (("capital", "add", "--stream", "Blog", "--date", "2026-01-05", "--amount", "0"), "amount"),
+    (
+        (
+            "streams",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--hourly-rate",
+            "-1",
+            "--required-return",
+            "0.1",
+        ),
+        "hourly_rate",
+    ),
+    (
+        (
+            "streams",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-31",
+            "--hourly-rate",
+            "50",
+            "--required-return",
+            "lots",
+        ),
+        "required_return",
+    ),
+    (
+        (
+            "streams",
+            "value",
+            "Blog",
+            "--as-of",
+            "2026-01-31",
+            "--hourly-rate",
+            "50",
+            "--required-return",
+            "0.1",
+            "--persistence",
+            "2",
+        ),
+        "persistence",
+    ),
+    (("streams", "add", "Blog", "--kind", "crypto"), "kind"),
+)
+
+
+def test_a_bad_value_is_one_line_naming_it_and_nothing_is_stored(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _run(data, "streams", "add", "Blog", "--kind", "affiliate")
+    for args, named in BAD:
+        result = evergreen(*args, data_dir=data, database_url=None)
+        assert result.returncode == 2, args
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, result.stderr
+        assert named in lines[0], (args, lines[0])
+        assert "Traceback" not in result.stderr
+    report = json.loads(
+        _run(
+            data,
+            "streams",
+            "report",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--hourly-rate",
+            "1",
+            "--required-return",
+            "0",
+            "--json",
+        )
+    )
+    assert [s["name"] for s in report["streams"]] == ["Blog"]
+    assert report["total"] == dict.fromkeys(report["total"], "0.00")

@@ -1,0 +1,274 @@
+"""The ledger's services on SQLite and PostgreSQL: posting, rollups, reversals, hours, reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from evergreen.db import Database
+from evergreen.errors import Conflict, NotFound
+from evergreen.ledger import queries, service
+from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
+from evergreen.ledger.rules import BANK, Figure, Leg, Rates, StreamKind, daily_figures
+
+D = Decimal
+TODAY = date(2026, 6, 30)
+RATES = Rates(D(50), D("0.10"))
+
+
+def _stream(db: Database, name: str = "Blog", currency: str = "USD", **extra: object) -> int:
+    with db.session() as session:
+        draft = service.StreamDraft(name, StreamKind.AFFILIATE, currency, date(2026, 1, 1),
+                                    **extra)  # type: ignore[arg-type]  # fmt: skip
+        return service.add_stream(session, draft, TODAY).id
+
+
+def _recomputed(db: Database) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal]]:
+    """The daily rollup computed afresh from every cleared posting (the independent check)."""
+    out: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal]] = {}
+    with db.session() as session:
+        rows = session.execute(
+            select(JournalEntry.date, Posting)
+            .join(Posting, Posting.transaction_id == JournalEntry.id)
+            .where(JournalEntry.flag == "*")
+        ).all()
+        for day, posting in rows:
+            legs = [Leg(posting.account, posting.amount, posting.currency, posting.stream_id)]
+            for key, (i, c, k, _n) in daily_figures(day, legs).items():
+                a, b, e = out.get(key, (D(0), D(0), D(0)))
+                out[key] = (a + i, b + c, e + k)
+    return {k: v for k, v in out.items() if any(v)}
+
+
+def _rollup(db: Database) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal]]:
+    with db.session() as session:
+        return {
+            (r.stream_id, r.day, r.currency): (D(r.income), D(r.costs), D(r.capital))
+            for r in session.scalars(select(DailyFigures))
+            if r.income or r.costs or r.capital
+        }
+
+
+def test_streams_have_unique_names_and_are_found_by_name(db: Database) -> None:
+    stream_id = _stream(db)
+    with db.session() as session:
+        assert service.stream_named(session, "  Blog ").id == stream_id
+        with pytest.raises(Conflict):
+            service.add_stream(session, service.StreamDraft("Blog", StreamKind.OTHER), TODAY)
+        with pytest.raises(NotFound, match="Blog"):
+            service.stream_named(session, "Blgo")
+
+
+def test_manual_entries_land_in_the_report_and_the_rollup_matches_a_recomputation(
+    db: Database,
+) -> None:
+    blog, loans = _stream(db), _stream(db, "Loans")
+    with db.session() as session:
+        b, lo = session.get(Stream, blog), session.get(Stream, loans)
+        assert b is not None
+        assert lo is not None
+        service.add_income(session, b, date(2026, 3, 2), D("1200.50"), "March")
+        service.add_income(session, b, date(2026, 3, 31), D("99.50"))
+        service.add_income(session, b, date(2026, 4, 1), D(1000))  # outside March
+        service.add_cost(session, b, date(2026, 3, 15), D("100.25"), "hosting")
+        service.add_hours(session, b, date(2026, 3, 3), D("7.5"))
+        service.add_capital(session, lo, date(2026, 2, 1), D(36_500))
+        service.add_capital(session, lo, date(2026, 3, 11), D(-18_250))
+        service.add_income(session, lo, date(2026, 3, 20), D(300))
+    with db.session() as session:
+        report = queries.report(session, date(2026, 3, 1), date(2026, 3, 31), RATES)
+    rows = {row.name: row.figures for row in report.rows}
+    assert rows["Blog"].income == D("1300.00")
+    assert rows["Blog"].costs == D("100.25")
+    assert rows["Blog"].owner_time_charge == D(375)
+    assert rows["Blog"].residual_income == D("1300") - D("100.25") - D(375)
+    # 10 days at 36,500 then 21 days at 18,250, at 10 % a year.
+    charge = (10 * D(36_500) + 21 * D(18_250)) * D("0.10") / 365
+    assert rows["Loans"].capital_charge == charge
+    assert rows["Loans"].residual_income == D(300) - charge
+    assert (
+        report.total.residual_income == rows["Blog"].residual_income + rows["Loans"].residual_income
+    )
+    assert _rollup(db) == _recomputed(db)
+
+
+def test_a_source_key_posts_once_however_often_it_is_replayed(db: Database) -> None:
+    stream_id = _stream(db)
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        first = service.add_income(session, stream, TODAY, D(10), source_key="net:1")
+        again = service.add_income(session, stream, TODAY, D(10), source_key="net:1")
+        assert again.id == first.id
+        drafts = [
+            service.EntryDraft(TODAY, [Leg(BANK, D(5), "USD", stream_id),
+                                       Leg("Income:Other", D(-5), "USD", stream_id)],
+                               source_key=key)
+            for key in ("net:1", "net:2", "net:3")
+        ]  # fmt: skip
+        assert service.post_many(session, drafts) == 2
+        assert service.post_many(session, drafts) == 0
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
+        figures = queries.report(session, TODAY, TODAY, RATES).rows[0].figures
+    assert figures.income == D(20)
+    assert _rollup(db) == _recomputed(db)
+
+
+def test_a_reversal_restores_the_figures_and_happens_once(db: Database) -> None:
+    stream_id = _stream(db)
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        kept = service.add_income(session, stream, date(2026, 5, 1), D(70))
+        wrong = service.add_cost(session, stream, date(2026, 5, 2), D(500), "typo")
+        undo = service.reverse(session, wrong.id, date(2026, 5, 3), "typo")
+        assert undo.reverses_id == wrong.id
+        with pytest.raises(Conflict, match="reversed already"):
+            service.reverse(session, wrong.id, date(2026, 5, 3))
+        with pytest.raises(Conflict, match="is a reversal"):
+            service.reverse(session, undo.id, date(2026, 5, 3))
+        with pytest.raises(LedgerInputError):
+            service.reverse(session, kept.id, date(2026, 4, 30))
+        with pytest.raises(NotFound):
+            service.reverse(session, 999_999, date(2026, 5, 3))
+    with db.session() as session:
+        figures = queries.report(session, date(2026, 5, 1), date(2026, 5, 31), RATES).rows[0]
+        # The month nets the cost out; the day of the cost alone still shows it (never edited).
+        assert figures.figures.costs == 0
+        day = queries.report(session, date(2026, 5, 2), date(2026, 5, 2), RATES).rows[0]
+        assert day.figures.costs == D(500)
+    assert _rollup(db) == _recomputed(db)
+
+
+def test_pending_entries_stay_out_of_figures_until_they_clear(db: Database) -> None:
+    stream_id = _stream(db)
+    legs = [Leg("Assets:Receivable", D(40), "USD", stream_id),
+            Leg("Income:Commissions", D(-40), "USD", stream_id)]  # fmt: skip
+    with db.session() as session:
+        pending = service.post(session, service.EntryDraft(TODAY, legs, flag="!"))
+        assert queries.report(session, TODAY, TODAY, RATES).rows[0].figures.income == 0
+        service.reverse(session, pending.id, TODAY)
+        service.post(session, service.EntryDraft(TODAY, legs))
+        assert queries.report(session, TODAY, TODAY, RATES).rows[0].figures.income == D(40)
+        stream = service.get_stream(session, stream_id)
+        lines = queries.entries_behind(session, stream, TODAY, TODAY, Figure.INCOME)
+    assert [line.amount for line in lines] == [D(-40)]
+    assert _rollup(db) == _recomputed(db)
+
+
+def test_money_in_another_currency_cannot_be_posted_to_a_stream(db: Database) -> None:
+    stream_id = _stream(db, currency="EUR")
+    legs = [Leg(BANK, D(1), "USD", stream_id), Leg("Income:Other", D(-1), "USD", stream_id)]
+    with (
+        db.session() as session,
+        pytest.raises(LedgerInputError, match="USD cannot be posted to a EUR stream"),
+    ):
+        service.post(session, service.EntryDraft(TODAY, legs))
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Posting)) == 0
+
+
+def test_the_entries_behind_a_figure_sum_to_it(db: Database) -> None:
+    stream_id = _stream(db)
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        for n in range(1, 6):
+            service.add_income(session, stream, date(2026, 2, n), D(n) * D("10.10"))
+            service.add_cost(session, stream, date(2026, 2, n + 10), D(n))
+        start, end = date(2026, 2, 1), date(2026, 2, 28)
+        figures = queries.stream_figures(session, [stream], start, end, RATES)[stream_id]
+        income = queries.entries_behind(session, stream, start, end, Figure.INCOME)
+        costs = queries.entries_behind(session, stream, start, end, Figure.COSTS)
+    assert -sum(line.amount for line in income) == figures.income == D("151.50")
+    assert sum(line.amount for line in costs) == figures.costs == D(15)
+
+
+def test_the_timer_records_its_time_split_at_midnight(db: Database) -> None:
+    stream_id = _stream(db)
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        service.start_timer(session, stream, datetime(2026, 1, 1, 23, 0, tzinfo=UTC), "writing")
+        assert service.running_timer(session) is not None
+        entries = service.stop_timer(session, datetime(2026, 1, 2, 1, 30, tzinfo=UTC))
+        assert [(e.date, e.hours) for e in entries] == [
+            (date(2026, 1, 1), D(1)), (date(2026, 1, 2), D("1.5"))
+        ]  # fmt: skip
+        assert service.running_timer(session) is None
+        with pytest.raises(Conflict):
+            service.stop_timer(session, datetime(2026, 1, 2, 2, 0, tzinfo=UTC))
+
+
+def test_starting_a_timer_stops_the_running_one_and_keeps_its_time(db: Database) -> None:
+    blog, book = _stream(db), _stream(db, "Book")
+    with db.session() as session:
+        one, two = session.get(Stream, blog), session.get(Stream, book)
+        assert one is not None
+        assert two is not None
+        service.start_timer(session, one, datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+        service.start_timer(session, two, datetime(2026, 1, 5, 9, 45, tzinfo=UTC))
+        service.stop_timer(session, datetime(2026, 1, 5, 10, 0, tzinfo=UTC))
+        hours = dict(
+            session.execute(
+                select(HoursEntry.stream_id, func.sum(HoursEntry.hours)).group_by(
+                    HoursEntry.stream_id
+                )
+            ).all()
+        )
+    assert {k: D(v) for k, v in hours.items()} == {blog: D("0.75"), book: D("0.25")}
+
+
+def test_hours_with_a_key_are_added_once(db: Database) -> None:
+    stream_id = _stream(db)
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        service.add_hours(session, stream, TODAY, D(2), source_key="timedot:1")
+        service.add_hours(session, stream, TODAY, D(2), source_key="timedot:1")
+        figures = queries.report(session, TODAY, TODAY, RATES).rows[0].figures
+    assert figures.hours == D(2)
+
+
+def test_a_streams_own_rates_override_the_owners(db: Database) -> None:
+    own = _stream(db, hourly_rate=D(10), required_return=D("0.365"))
+    with db.session() as session:
+        stream = session.get(Stream, own)
+        assert stream is not None
+        service.add_hours(session, stream, TODAY, D(3))
+        service.add_capital(session, stream, TODAY, D(1000))
+        figures = queries.report(session, TODAY, TODAY, RATES).rows[0].figures
+    assert figures.owner_time_charge == D(30)
+    assert figures.capital_charge == D(1)  # 1,000 x 0.365 / 365 for one day
+
+
+def test_rates_must_be_given_or_saved(db: Database) -> None:
+    with db.session() as session:
+        with pytest.raises(LedgerInputError) as caught:
+            service.rates_for(session, None, D("0.1"))
+        assert caught.value.field == "hourly_rate"
+        service.set_preferences(session, hourly_rate=D(60), required_return=D("0.07"))
+    with db.session() as session:
+        assert service.rates_for(session, None, None) == Rates(D(60), D("0.07"))
+        assert service.rates_for(session, D(1), None) == Rates(D(1), D("0.07"))
+
+
+def test_value_uses_the_trailing_year_and_the_capital_at_the_day(db: Database) -> None:
+    stream_id = _stream(db, "Loans")
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        service.add_capital(session, stream, date(2025, 1, 1), D(10_000))
+        service.add_income(session, stream, date(2024, 12, 31), D(5000))  # before the window
+        service.add_income(session, stream, date(2025, 12, 1), D(2000))
+        service.add_capital(session, stream, date(2026, 1, 1), D(5000))  # after as_of
+        result = queries.valuation(session, stream, date(2025, 12, 31), RATES, D("0.5"))
+    ttm_charge = D(10_000) * D("0.10") * 365 / 365
+    assert result.capital == D(10_000)
+    assert result.residual_income_ttm == D(2000) - ttm_charge
+    assert result.value == D(10_000) + (D(2000) - ttm_charge) / (1 + D("0.10") - D("0.5"))
