@@ -20,7 +20,7 @@ _BOUNDS = {
     "required_return": (_ZERO, _ONE, "0.08 for 8 % a year"),
     "passive_hours": (_ZERO, Decimal(744), "5"),
 }
-_PLACES = {"required_return": 6, "passive_hours": 2, "hourly_rate": 4}  # as each is stored
+_PLACES = {"passive_hours": 2}  # as stored (parse_rate allows 4 places, as money is stored)
 _PAGES = ("/", "/ledger/streams", "/ledger/preferences")
 
 
@@ -31,8 +31,9 @@ def optional_rate(text: str, field: str) -> Decimal | None:
     low, high, example = _BOUNDS[field]
     value = parse_rate(text, field, low=low, high=high, example=example)
     _sign, _digits, exponent = value.as_tuple()
-    if isinstance(exponent, int) and -exponent > _PLACES[field]:
-        raise LedgerInputError(field, f"has more than {_PLACES[field]} decimal places")
+    places = _PLACES.get(field)
+    if places is not None and isinstance(exponent, int) and -exponent > places:
+        raise LedgerInputError(field, f"has more than {places} decimal places")
     return value
 
 

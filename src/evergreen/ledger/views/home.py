@@ -19,7 +19,8 @@ from evergreen.ledger import service
 from evergreen.ledger.home import Home, home
 from evergreen.ledger.rules import StreamKind
 from evergreen.ledger.rules.periods import Period, PeriodChoice, choose_period
-from evergreen.ledger.views.forms import hours, money, percent
+from evergreen.ledger.views.forms import hours, money
+from evergreen.money import show_number
 from evergreen.web.charts import Sparkline, sparkline
 
 __all__ = ["DEMO_PATH", "section"]
@@ -104,7 +105,7 @@ def section(request: Request, session: Session) -> HomeSection:
         "problem": PROBLEMS.get(query.get("problem", ""), ""),
         "money": money,
         "hours": hours,
-        "percent": percent,
+        "number": show_number,
         "household": None,  # the household line's slot (see home.html)
         "figures": None,
         "error": None,
