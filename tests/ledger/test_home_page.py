@@ -9,7 +9,6 @@ import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
@@ -84,9 +83,7 @@ def _business(db: Database, today: date) -> dict[str, int]:
         return {"blog": blog.id, "course": course.id, "book": book.id}
 
 
-def _expected_rows(
-    db: Database, start: date, end: date, today: date
-) -> dict[str, dict[str, str]]:
+def _expected_rows(db: Database, start: date, end: date, today: date) -> dict[str, dict[str, str]]:
     with db.session() as session:
         report = queries.report(session, start, end, RATES, "USD")
         out: dict[str, dict[str, str]] = {}
@@ -239,11 +236,14 @@ def test_the_timer_starts_stops_and_records_the_hours(
     )  # fmt: skip
     assert started.headers["location"] == "/?period=last_month&done=timer-started"
     page = client.get(started.headers["location"]).text
-    assert "Timing" in page and "Recording lesson 3" in page
-    assert 'id="timer-clock"' in page and 'action="/ledger/timer/stop"' in page
+    assert "Timing" in page
+    assert "Recording lesson 3" in page
+    assert 'id="timer-clock"' in page
+    assert 'action="/ledger/timer/stop"' in page
     with db.session() as session:  # as if it had run for 90 minutes
         timer = session.scalar(select(RunningTimer))
-        assert timer is not None and timer.stream_id == ids["course"]
+        assert timer is not None
+        assert timer.stream_id == ids["course"]
         session.execute(
             update(RunningTimer).values(started_at=timer.started_at - timedelta(minutes=90))
         )
@@ -366,7 +366,7 @@ def test_staff_read_the_ledger_and_only_the_owner_changes_it(
     for path in ("/ledger/streams", "/ledger/preferences"):
         page = client.get(path)
         assert page.status_code == 200, path
-        assert "<button type=\"submit\">" not in page.text.split("<main>", 1)[1], path
+        assert '<button type="submit">' not in page.text.split("<main>", 1)[1], path
     token = csrf_from(home.text)
     for path, data in (
         ("/ledger/streams", {"name": "Staff stream"}),

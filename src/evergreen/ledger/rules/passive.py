@@ -28,9 +28,9 @@ class PassiveShare:
         return self.passive_income / self.income
 
 
-def passive_share(months: Iterable[Iterable[tuple[Decimal, Decimal]]], threshold: Decimal) -> (
-    PassiveShare
-):
+def passive_share(
+    months: Iterable[Iterable[tuple[Decimal, Decimal]]], threshold: Decimal
+) -> PassiveShare:
     """Each month's (income, hours) per stream: a stream's income counts as passive in a month
     when its hours that month are fewer than `threshold`."""
     passive = income = _ZERO

@@ -85,7 +85,9 @@ def choose_period(choice: str, today: date, start: str = "", end: str = "") -> P
         picked = PeriodChoice(choice or PeriodChoice.THIS_MONTH)
     except ValueError:
         names = ", ".join(item.value for item in PeriodChoice)
-        raise LedgerInputError("period", f"{choice[:40]!r} is not a period; use one of {names}")
+        raise LedgerInputError(
+            "period", f"{choice[:40]!r} is not a period; use one of {names}"
+        ) from None
     if picked is PeriodChoice.THIS_MONTH:
         return Period(picked, month_start(today), today)
     if picked is PeriodChoice.LAST_MONTH:

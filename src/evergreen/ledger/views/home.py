@@ -64,6 +64,7 @@ def _trends(figures: Home) -> dict[int, Sparkline | None]:
         row.id: sparkline(
             [float(value) for value in row.trend],
             title=f"{row.name}: residual income by month, {months}",
+            width=80,
         )
         for row in figures.rows
     }
@@ -97,7 +98,6 @@ def section(request: Request, session: Session) -> HomeSection:
         "prefs": prefs,
         "streams": streams,
         "timer": _timer(session, now),
-        "today": today,
         "choices": list(PeriodChoice),
         "kinds": list(StreamKind),
         "demo": _has_route(request, DEMO_PATH),
@@ -110,8 +110,7 @@ def section(request: Request, session: Session) -> HomeSection:
         "figures": None,
         "error": None,
         "here": _here(request),
-        "chosen": {"period": query.get("period", ""), "from": query.get("from", ""),
-                   "to": query.get("to", "")},  # fmt: skip
+        "chosen": {key: query.get(key, "") for key in ("period", "from", "to")},
     }
     context["rates_set"] = prefs.hourly_rate is not None and prefs.required_return is not None
     status = 200

@@ -24,9 +24,7 @@ router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
 
 
-def _page(
-    request: Request, session: Session, *, status_code: int = 200, **extra: Any
-) -> Response:
+def _page(request: Request, session: Session, *, status_code: int = 200, **extra: Any) -> Response:
     """The list and the add form; `extra` carries the form's values and its error."""
     prefs = service.preferences(session)
     context: dict[str, Any] = {

@@ -47,7 +47,9 @@ def start(
 
 
 @router.post("/stop")
-def stop(user: OwnerUser, session: SessionDep, _csrf: CsrfProtected, next: FormStr = "/") -> Response:
+def stop(
+    user: OwnerUser, session: SessionDep, _csrf: CsrfProtected, next: FormStr = "/"
+) -> Response:
     """Stop the timer and record its time, split by day, as the stream's hours."""
     if service.running_timer(session) is None:
         return back_to(next, "/", problem="no-timer")
