@@ -16,6 +16,7 @@ from evergreen.db import Database, utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.models import HoursEntry, Preferences, RunningTimer, Stream
 from evergreen.ledger.rules import Figures, Rates, StreamKind, trailing_year
+from evergreen.web.deps import OwnerUser
 from tests.http_helpers import csrf_from, sign_in
 
 D = Decimal
@@ -219,6 +220,21 @@ def test_a_new_installation_starts_with_a_first_stream(
     after = client.get("/").text
     assert "Add your first income stream" not in after
     assert 'id="timer-start"' in after
+
+
+def test_the_demo_button_appears_once_a_demo_route_answers(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    def demo(user: OwnerUser) -> None:
+        """A stand-in for the demo loader, which another part of the program adds."""
+
+    _set_rates(db)
+    sign_in(client, people["owner"])
+    assert 'action="/ledger/demo"' not in client.get("/").text
+    client.app.router.add_api_route("/ledger/demo", demo, methods=["POST"])  # type: ignore[attr-defined]
+    page = client.get("/").text
+    assert 'action="/ledger/demo"' in page
+    assert "Load the demo business" in page
 
 
 def test_the_timer_starts_stops_and_records_the_hours(
