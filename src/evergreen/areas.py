@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 # Installed areas, in the order their routes are matched and their entries appear.
-_PACKAGES = ("accounts", "links", "networks", "partners", "ledger", "finance")
+_PACKAGES = ("accounts", "links", "networks", "partners", "ledger", "finance", "demo")
 
 
 @dataclass(frozen=True)

@@ -1,39 +1,78 @@
-"""Alembic wired to the package: migrations ship inside it and run with one call."""
+"""Alembic wired to the package: migrations ship inside it and run with one call.
+
+Every command migrates first, so a database already at the newest revision is recognised
+without loading Alembic or the migration scripts (a plain query and a look at the file names
+of the shipped revisions): commands start in a fraction of the time.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+if TYPE_CHECKING:
+    from alembic.config import Config
 
-__all__ = ["alembic_config", "current_revision", "upgrade"]
+__all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
 
 _SCRIPTS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^revision(?:: str)? = [\"'](\w+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [\w |]+)? = [\"'](\w+)[\"']", re.MULTILINE)
 
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the shipped migrations, without an alembic.ini."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest shipped revision: the one no other revision names as its parent."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (_SCRIPTS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        if found:
+            revisions.add(found.group(1))
+        down = _DOWN.search(text)
+        if down:
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None  # several heads: let Alembic say so
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` (the server does this at start)."""
+    if (
+        revision == "head"
+        and head_revision() is not None
+        and current_revision(url) == head_revision()
+    ):
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def current_revision(url: str) -> str | None:
     """The revision the database is at, or None for an empty database."""
-    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect, text
 
     from evergreen.db import make_engine
 
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     finally:
         engine.dispose()

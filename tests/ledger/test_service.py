@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +13,15 @@ from evergreen.errors import Conflict, NotFound
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
-from evergreen.ledger.rules import BANK, Figure, Leg, Rates, StreamKind, daily_figures
+from evergreen.ledger.rules import (
+    BANK,
+    Figure,
+    Leg,
+    Rates,
+    StreamKind,
+    daily_figures,
+    from_units,
+)
 
 D = Decimal
 TODAY = date(2026, 6, 30)
@@ -47,9 +55,13 @@ def _recomputed(db: Database) -> dict[tuple[int, date, str], tuple[Decimal, Deci
 def _rollup(db: Database) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal]]:
     with db.session() as session:
         return {
-            (r.stream_id, r.day, r.currency): (D(r.income), D(r.costs), D(r.capital))
+            (r.stream_id, r.day, r.currency): (
+                from_units(r.income_units),
+                from_units(r.costs_units),
+                from_units(r.capital_units),
+            )
             for r in session.scalars(select(DailyFigures))
-            if r.income or r.costs or r.capital
+            if r.income_units or r.costs_units or r.capital_units
         }
 
 
@@ -112,10 +124,14 @@ def test_a_source_key_posts_once_however_often_it_is_replayed(db: Database) -> N
         ]  # fmt: skip
         assert service.post_many(session, drafts) == 2
         assert service.post_many(session, drafts) == 0
+        assert service.post_many(session, [drafts[1], drafts[1]]) == 0
+        # One by one after a batch: the ids the batch took are not handed out twice.
+        service.add_income(session, stream, TODAY, D(1), source_key="net:4")
     with db.session() as session:
-        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 4
+        assert session.scalar(select(func.count()).select_from(Posting)) == 8
         figures = queries.report(session, TODAY, TODAY, RATES).rows[0].figures
-    assert figures.income == D(20)
+    assert figures.income == D(21)
     assert _rollup(db) == _recomputed(db)
 
 
@@ -272,3 +288,29 @@ def test_value_uses_the_trailing_year_and_the_capital_at_the_day(db: Database) -
     assert result.capital == D(10_000)
     assert result.residual_income_ttm == D(2000) - ttm_charge
     assert result.value == D(10_000) + (D(2000) - ttm_charge) / (1 + D("0.10") - D("0.5"))
+
+
+def test_monthly_history_equals_each_months_report(db: Database) -> None:
+    blog, loans = _stream(db), _stream(db, "Loans", hourly_rate=D(20))
+    with db.session() as session:
+        b, lo = service.get_stream(session, blog), service.get_stream(session, loans)
+        service.add_capital(session, lo, date(2025, 11, 20), D(12_000))
+        for month in range(1, 7):
+            service.add_income(session, b, date(2026, month, 3), D(100 * month))
+            service.add_cost(session, b, date(2026, month, 28), D(month))
+            service.add_hours(session, b, date(2026, month, 9), D(month))
+            service.add_hours(session, lo, date(2026, month, 10), D("0.5"))
+            service.add_capital(session, lo, date(2026, month, 15), D(-1000))
+            service.add_income(session, lo, date(2026, month, 30 if month != 2 else 28), D(90))
+    with db.session() as session:
+        streams = [service.get_stream(session, blog), service.get_stream(session, loans)]
+        history = queries.histories(session, streams, date(2026, 6, 1), 8, RATES)
+        for stream in streams:
+            months = [month for month, _ in history[stream.id]]
+            assert months[0] == date(2025, 11, 1)
+            assert months[-1] == date(2026, 6, 1)
+            assert len(months) == 8
+            for month, figures in history[stream.id]:
+                end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(1)
+                expected = queries.stream_figures(session, [stream], month, end, RATES)
+                assert figures == expected[stream.id], (stream.name, month)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
@@ -74,16 +74,20 @@ class Posting(Base):
 
 
 class DailyFigures(Base):
-    """Rollup kept by the posting service: a stream's income, costs and capital moved per day."""
+    """Rollup kept by the posting service: a stream's income, costs and capital moved per day.
+
+    Money here is in ten-thousandths (integers), so the increments the database adds up are
+    exact on SQLite too, whose NUMERIC arithmetic is floating point.
+    """
 
     __tablename__ = "ledger_daily"
 
     stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    income: Mapped[Decimal] = mapped_column(default=Decimal(0))
-    costs: Mapped[Decimal] = mapped_column(default=Decimal(0))
-    capital: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    income_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    costs_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    capital_units: Mapped[int] = mapped_column(BigInteger, default=0)
     postings: Mapped[int] = mapped_column(default=0)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
@@ -21,6 +21,7 @@ from evergreen.ledger.rules import (
     estimate_persistence,
     figure_of,
     figures_for,
+    from_units,
     total,
     trailing_year,
     value_of,
@@ -33,6 +34,7 @@ __all__ = [
     "StreamRow",
     "Valuation",
     "entries_behind",
+    "histories",
     "monthly_history",
     "report",
     "stream_figures",
@@ -86,34 +88,60 @@ def _rates(stream: Stream, rates: Rates) -> Rates:
     return rates.override(stream.hourly_rate, stream.required_return)
 
 
+def _in_own_currency(stream_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
+    return (
+        DailyFigures.stream_id.in_(stream_ids),
+        DailyFigures.currency == Stream.currency,
+    )
+
+
+def _capital_moves(
+    session: Session, stream_ids: Sequence[int], start: date, end: date
+) -> dict[int, dict[date, Decimal]]:
+    """Capital put in or taken out, per stream and day (only days when it moved)."""
+    moves: dict[int, dict[date, Decimal]] = {}
+    for stream_id, day, units in session.execute(
+        select(DailyFigures.stream_id, DailyFigures.day, DailyFigures.capital_units)
+        .join(Stream, Stream.id == DailyFigures.stream_id)
+        .where(
+            *_in_own_currency(stream_ids),
+            DailyFigures.day.between(start, end),
+            DailyFigures.capital_units != 0,
+        )
+    ):
+        moves.setdefault(stream_id, {})[day] = from_units(units)
+    return moves
+
+
 def _sums(
     session: Session, stream_ids: Sequence[int], start: date, end: date
 ) -> dict[int, tuple[Decimal, Decimal, dict[date, Decimal]]]:
-    """(income, costs, capital moved per day) of each stream in its currency, from rollups."""
-    out: dict[int, tuple[Decimal, Decimal, dict[date, Decimal]]] = {}
+    """(income, costs, capital moved per day) of each stream in its currency, from rollups
+    summed by the database (exact: integer ten-thousandths)."""
+    moves = _capital_moves(session, stream_ids, start, end)
     rows = session.execute(
         select(
-            DailyFigures.stream_id, DailyFigures.day, DailyFigures.income, DailyFigures.costs,
-            DailyFigures.capital,
+            DailyFigures.stream_id,
+            func.sum(DailyFigures.income_units),
+            func.sum(DailyFigures.costs_units),
         )
         .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(
-            DailyFigures.stream_id.in_(stream_ids),
-            DailyFigures.currency == Stream.currency,
-            DailyFigures.day.between(start, end),
+        .where(*_in_own_currency(stream_ids), DailyFigures.day.between(start, end))
+        .group_by(DailyFigures.stream_id)
+    )
+    return {
+        stream_id: (
+            from_units(int(income or 0)),
+            from_units(int(costs or 0)),
+            moves.get(stream_id, {}),
         )
-    )  # fmt: skip
-    for stream_id, day, income, costs, capital in rows:
-        i, c, moves = out.get(stream_id, (_ZERO, _ZERO, {}))
-        if capital:
-            moves[day] = moves.get(day, _ZERO) + capital
-        out[stream_id] = (i + income, c + costs, moves)
-    return out
+        for stream_id, income, costs in rows
+    }
 
 
 def _capital_before(session: Session, stream_ids: Sequence[int], day: date) -> dict[int, Decimal]:
     rows = session.execute(
-        select(DailyFigures.stream_id, func.sum(DailyFigures.capital))
+        select(DailyFigures.stream_id, func.sum(DailyFigures.capital_units))
         .join(Stream, Stream.id == DailyFigures.stream_id)
         .where(
             DailyFigures.stream_id.in_(stream_ids),
@@ -122,7 +150,7 @@ def _capital_before(session: Session, stream_ids: Sequence[int], day: date) -> d
         )
         .group_by(DailyFigures.stream_id)
     )
-    return {stream_id: Decimal(amount or 0) for stream_id, amount in rows}
+    return {stream_id: from_units(int(units or 0)) for stream_id, units in rows}
 
 
 def _hours(
@@ -241,15 +269,77 @@ def monthly_history(
 ) -> list[tuple[date, Figures]]:
     """A stream's figures for each of `months` calendar months ending with `last_month`,
     oldest first (the history table and its sparklines)."""
+    return histories(session, [stream], last_month, months, rates)[stream.id]
+
+
+def histories(
+    session: Session, streams: Sequence[Stream], last_month: date, months: int, rates: Rates
+) -> dict[int, list[tuple[date, Figures]]]:
+    """Monthly figures of several streams in three queries (the home page's trends): daily
+    rollup rows of the window, capital before it, and hours, folded month by month."""
     first = _month_start(last_month)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    out = []
-    month = first
-    while month <= last_month:
-        end = _next_month(month) - timedelta(days=1)
-        out.append((month, stream_figures(session, [stream], month, end, rates)[stream.id]))
-        month = _next_month(month)
+    end = _next_month(_month_start(last_month)) - timedelta(days=1)
+    ids = [s.id for s in streams]
+    dialect = session.get_bind().dialect.name
+    month_of = (
+        func.to_char(DailyFigures.day, "YYYY-MM")
+        if dialect == "postgresql"
+        else func.substr(DailyFigures.day, 1, 7)
+    )
+    monthly: dict[tuple[int, date], tuple[Decimal, Decimal]] = {}
+    for stream_id, month_text, income_units, costs_units in session.execute(
+        select(
+            DailyFigures.stream_id,
+            month_of,
+            func.sum(DailyFigures.income_units),
+            func.sum(DailyFigures.costs_units),
+        )
+        .join(Stream, Stream.id == DailyFigures.stream_id)
+        .where(*_in_own_currency(ids), DailyFigures.day.between(first, end))
+        .group_by(DailyFigures.stream_id, month_of)
+    ):
+        month = date.fromisoformat(f"{month_text}-01")
+        monthly[(stream_id, month)] = (
+            from_units(int(income_units or 0)),
+            from_units(int(costs_units or 0)),
+        )
+    capital = _capital_moves(session, ids, first, end)
+    hours: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    for stream_id, day, spent in session.execute(
+        select(HoursEntry.stream_id, HoursEntry.date, HoursEntry.hours).where(
+            HoursEntry.stream_id.in_(ids), HoursEntry.date.between(first, end)
+        )
+    ):
+        hours[(stream_id, _month_start(day))] += Decimal(spent)
+    opening = _capital_before(session, ids, first)
+    out: dict[int, list[tuple[date, Figures]]] = {}
+    for stream in streams:
+        moved: dict[date, dict[date, Decimal]] = {}
+        for day, amount in capital.get(stream.id, {}).items():
+            moved.setdefault(_month_start(day), {})[day] = amount
+        capital_now = opening.get(stream.id, _ZERO)
+        own = _rates(stream, rates)
+        series = []
+        month = first
+        while month <= end:
+            income, costs = monthly.get((stream.id, month), (_ZERO, _ZERO))
+            moves = moved.get(month, {})
+            month_end = _next_month(month) - timedelta(days=1)
+            series.append(
+                (
+                    month,
+                    figures_for(
+                        income=income, costs=costs, hours=hours.get((stream.id, month), _ZERO),
+                        opening_capital=capital_now, capital_changes=moves, start=month,
+                        end=month_end, rates=own,
+                    ),
+                )
+            )  # fmt: skip
+            capital_now += sum(moves.values(), _ZERO)
+            month = _next_month(month)
+        out[stream.id] = series
     return out
 
 
@@ -302,11 +392,11 @@ def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
     """Capital put in or taken out of a stream per day, all time (for the value bridge)."""
     moves: dict[date, Decimal] = defaultdict(Decimal)
     for day, capital in session.execute(
-        select(DailyFigures.day, DailyFigures.capital).where(
+        select(DailyFigures.day, DailyFigures.capital_units).where(
             DailyFigures.stream_id == stream.id,
             DailyFigures.currency == stream.currency,
-            DailyFigures.capital != 0,
+            DailyFigures.capital_units != 0,
         )
     ):
-        moves[day] += capital
+        moves[day] += from_units(capital)
     return dict(moves)

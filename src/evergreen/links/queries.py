@@ -37,6 +37,7 @@ __all__ = [
     "counts_by_link",
     "human_clicks_by_link",
     "include_answered",
+    "link_ids_by_slug",
     "link_labels",
     "links_by_ids",
     "rollup_rows",
@@ -181,6 +182,14 @@ def links_by_ids(session: Session, link_ids: Iterable[int]) -> list[Link]:
     for chunk in _chunks(set(link_ids)):
         rows.extend(session.scalars(select(Link).where(Link.id.in_(chunk))))
     return sorted(rows, key=lambda link: link.slug)
+
+
+def link_ids_by_slug(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+    """The ids of the links with these slugs (the ones that exist)."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(set(slugs)):
+        found.update(session.execute(select(Link.slug, Link.id).where(Link.slug.in_(chunk))).all())
+    return found
 
 
 def link_labels(session: Session, link_ids: Iterable[int]) -> dict[int, LinkLabel]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from evergreen.ledger.errors import LedgerInputError
 
@@ -27,7 +28,9 @@ __all__ = [
     "check_balanced",
     "daily_figures",
     "figure_of",
+    "from_units",
     "reversal_of",
+    "to_units",
 ]
 
 ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
@@ -54,6 +57,7 @@ class Leg:
     stream_id: int | None = None
 
 
+@lru_cache(maxsize=4096)  # a journal uses few accounts, posted millions of times
 def check_account(name: str, field: str = "account") -> str:
     """An account name such as `Income:Royalties` or `Expenses:Hosting`."""
     parts = name.split(":")
@@ -93,6 +97,7 @@ def reversal_of(legs: Iterable[Leg]) -> list[Leg]:
     return [Leg(leg.account, -leg.amount, leg.currency, leg.stream_id) for leg in legs]
 
 
+@lru_cache(maxsize=4096)
 def figure_of(account: str) -> Figure | None:
     """Income and Expenses accounts are income and costs; Equity:Capital is capital employed."""
     root = account.split(":", 1)[0]
@@ -103,6 +108,19 @@ def figure_of(account: str) -> Figure | None:
     if account == CAPITAL or account.startswith(CAPITAL + ":"):
         return Figure.CAPITAL
     return None
+
+
+UNIT = Decimal("0.0001")
+
+
+def to_units(amount: Decimal) -> int:
+    """Money as whole ten-thousandths (amounts are stored with at most 4 places)."""
+    return int(amount.scaleb(4).to_integral_value())
+
+
+def from_units(units: int) -> Decimal:
+    """Ten-thousandths back to money."""
+    return Decimal(units).scaleb(-4)
 
 
 def daily_figures(

@@ -10,16 +10,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.errors import LedgerInputError
-from evergreen.ledger.models import DailyFigures, JournalEntry, Posting, Stream
-from evergreen.ledger.rules import Leg, check_account, check_balanced, daily_figures, reversal_of
+from evergreen.ledger.models import JournalEntry, Posting, Stream
+from evergreen.ledger.rules import (
+    Leg,
+    check_account,
+    check_balanced,
+    daily_figures,
+    reversal_of,
+    to_units,
+)
 from evergreen.money import check_currency, check_storable
 
 __all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse"]
@@ -101,27 +109,33 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
                 )
             )
         )
-    fresh = [d for d in drafts if d.source_key is None or d.source_key not in seen]
+    fresh = []
+    for draft in drafts:
+        if draft.source_key is not None:
+            if draft.source_key in seen:
+                continue
+            seen.add(draft.source_key)  # a key twice in one batch posts once too
+        fresh.append(draft)
     currencies: dict[int, str] = {}
     for draft in fresh:
         _checked(session, draft, currencies)
-    entries = [
-        JournalEntry(
-            date=d.date, flag=d.flag, payee=d.payee, narration=d.narration, source=d.source,
-            source_key=d.source_key, reverses_id=d.reverses_id,
-        )
-        for d in fresh
-    ]  # fmt: skip
-    session.add_all(entries)
-    session.flush()
-    rows = [
-        {"transaction_id": entry.id, "account": leg.account, "stream_id": leg.stream_id,
-         "amount": leg.amount, "currency": leg.currency}
-        for entry, draft in zip(entries, fresh, strict=True)
-        for leg in draft.legs
-    ]  # fmt: skip
-    if rows:
-        session.execute(insert(Posting), rows)
+    if not fresh:
+        return 0
+    now = utcnow()
+    ids = _new_ids(session, len(fresh))
+    session.execute(
+        insert(_TRANSACTIONS),
+        [
+            {"id": entry_id, "date": d.date, "flag": d.flag, "payee": d.payee,
+             "narration": d.narration, "source": d.source, "source_key": d.source_key,
+             "reverses_id": d.reverses_id, "created_at": now}
+            for entry_id, d in zip(ids, fresh, strict=True)
+        ],
+    )  # fmt: skip
+    _insert_postings(
+        session,
+        [(entry_id, leg) for entry_id, draft in zip(ids, fresh, strict=True) for leg in draft.legs],
+    )
     totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
     for draft in fresh:
         if draft.flag != "*":
@@ -131,6 +145,27 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
             totals[key] = (i + income, c + costs, k + capital, n + count)
     _add_to_rollup(session, totals)
     return len(fresh)
+
+
+_TRANSACTIONS = cast(Table, JournalEntry.__table__)
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    """Ids for a batch of transactions, so postings can name them without a round trip each:
+    from the sequence on PostgreSQL; on SQLite the batch's transaction holds the only write
+    lock, so the next ids after the largest are free."""
+    if session.get_bind().dialect.name == "postgresql":
+        return list(
+            session.scalars(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('ledger_transactions', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+        )
+    start = (session.scalar(select(func.max(JournalEntry.id))) or 0) + 1
+    return list(range(start, start + count))
 
 
 def _store(session: Session, draft: EntryDraft) -> JournalEntry:
@@ -164,28 +199,48 @@ def _store(session: Session, draft: EntryDraft) -> JournalEntry:
 def _add_to_rollup(
     session: Session, totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]
 ) -> None:
-    """Increment the daily rows, creating them as needed (one upsert per row)."""
+    """Increment the daily rows, creating them as needed: one upsert statement run by the
+    driver's executemany (the same SQL on SQLite and PostgreSQL)."""
     if not totals:
         return
-    dialect = session.get_bind().dialect.name
-    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        "INSERT INTO ledger_daily (stream_id, day, currency, income_units, costs_units, "  # noqa: S608
+        f"capital_units, postings) VALUES ({', '.join([mark] * 7)}) "
+        "ON CONFLICT (stream_id, day, currency) DO UPDATE SET "
+        "income_units = ledger_daily.income_units + excluded.income_units, "
+        "costs_units = ledger_daily.costs_units + excluded.costs_units, "
+        "capital_units = ledger_daily.capital_units + excluded.capital_units, "
+        "postings = ledger_daily.postings + excluded.postings"
+    )
     rows = [
-        {"stream_id": stream_id, "day": day, "currency": currency, "income": income,
-         "costs": costs, "capital": capital, "postings": count}
+        (stream_id, day.isoformat() if sqlite else day, currency, to_units(income),
+         to_units(costs), to_units(capital), count)
         for (stream_id, day, currency), (income, costs, capital, count) in sorted(totals.items())
     ]  # fmt: skip
-    statement = upsert(DailyFigures)
-    statement = statement.on_conflict_do_update(
-        index_elements=["stream_id", "day", "currency"],
-        set_={
-            "income": DailyFigures.income + statement.excluded.income,
-            "costs": DailyFigures.costs + statement.excluded.costs,
-            "capital": DailyFigures.capital + statement.excluded.capital,
-            "postings": DailyFigures.postings + statement.excluded.postings,
-        },
-    )
     for start in range(0, len(rows), 5000):
-        session.execute(statement, rows[start : start + 5000])
+        connection.exec_driver_sql(sql, rows[start : start + 5000])
+
+
+def _insert_postings(session: Session, rows: list[tuple[int, Leg]]) -> None:
+    """Postings through the driver's executemany, in its own types (a float on SQLite, as
+    SQLAlchemy binds NUMERIC there; Decimal on PostgreSQL): the bulk path's hot loop."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        "INSERT INTO ledger_postings (transaction_id, account, stream_id, amount, currency) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * 5)})"
+    )
+    values = [
+        (entry_id, leg.account, leg.stream_id, float(leg.amount) if sqlite else leg.amount,
+         leg.currency)
+        for entry_id, leg in rows
+    ]  # fmt: skip
+    for start in range(0, len(values), 20_000):
+        connection.exec_driver_sql(sql, values[start : start + 20_000])
 
 
 def legs_of(session: Session, entry: JournalEntry) -> list[Leg]:

@@ -74,9 +74,9 @@ def upgrade() -> None:
         sa.Column("stream_id", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("income", sa.Numeric(precision=19, scale=4), nullable=False),
-        sa.Column("costs", sa.Numeric(precision=19, scale=4), nullable=False),
-        sa.Column("capital", sa.Numeric(precision=19, scale=4), nullable=False),
+        sa.Column("income_units", sa.BigInteger(), nullable=False),
+        sa.Column("costs_units", sa.BigInteger(), nullable=False),
+        sa.Column("capital_units", sa.BigInteger(), nullable=False),
         sa.Column("postings", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["stream_id"], ["streams.id"], name=op.f("fk_ledger_daily_stream_id_streams")

@@ -1,0 +1,1 @@
+"""A year of a small passive-income business, loaded through the real services."""

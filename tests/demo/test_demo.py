@@ -1,0 +1,49 @@
+"""`evergreen demo` loads a living year through the real services, once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.demo import service
+from evergreen.demo.rules import plan
+from evergreen.errors import Conflict
+from evergreen.ledger import queries
+from evergreen.ledger.rules import Rates
+from evergreen.links.models import Click
+from evergreen.networks.models import NetworkEarning
+
+TODAY = date(2026, 12, 3)
+
+
+def test_the_plan_is_a_repeatable_year_ending_today() -> None:
+    year = plan(TODAY)
+    assert year == plan(TODAY)
+    assert year.first_day == TODAY - timedelta(days=364)
+    assert all(year.first_day <= c.at.date() <= TODAY for c in year.clicks)
+    assert {e.status for e in year.earnings} == {"pending", "approved", "reversed"}
+    assert len(year.royalties) >= 12
+
+
+def test_the_demo_loads_through_the_services_and_only_once(
+    db: Database, settings: Settings
+) -> None:
+    loaded = service.load_demo(db, settings, TODAY)
+    year = plan(TODAY)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Click)) == len(year.clicks)
+        earnings = session.scalars(select(NetworkEarning)).all()
+        assert len(earnings) == len(year.earnings) == loaded.earnings
+        assert all(e.link_id is not None for e in earnings)  # every sale matched its click
+        report = queries.report(session, year.first_day, TODAY, Rates(Decimal(40), Decimal("0.08")))
+    rows = {row.name: row.figures for row in report.rows}
+    assert rows["Book royalties"].income == sum(amount for _d, amount in year.royalties)
+    assert rows["Loan to Sam"].capital_charge > 0
+    assert rows["Blog"].hours > 0
+    with pytest.raises(Conflict):
+        service.load_demo(db, settings, TODAY)
