@@ -16,7 +16,6 @@ from evergreen.db import Database, utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.models import HoursEntry, Preferences, RunningTimer, Stream
 from evergreen.ledger.rules import Figures, Rates, StreamKind, trailing_year
-from evergreen.web.deps import OwnerUser
 from tests.http_helpers import csrf_from, sign_in
 
 D = Decimal
@@ -200,7 +199,6 @@ def test_a_new_installation_starts_with_a_first_stream(
     page = client.get("/").text
     assert "Add your first income stream" in page
     assert "<code>evergreen demo</code>" in page
-    assert 'action="/ledger/demo"' not in page  # no demo route here: no button
     assert 'id="timer"' not in page
     answer = client.post(
         "/ledger/streams",
@@ -222,19 +220,20 @@ def test_a_new_installation_starts_with_a_first_stream(
     assert 'id="timer-start"' in after
 
 
-def test_the_demo_button_appears_once_a_demo_route_answers(
+def test_the_demo_button_posts_to_the_demo_and_its_outcome_is_said(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
-    def demo(user: OwnerUser) -> None:
-        """A stand-in for the demo loader, which another part of the program adds."""
-
     _set_rates(db)
+    sign_in(client, people["staff"])
+    assert 'action="/ledger/demo"' not in client.get("/").text  # the owner's to load
+    client.cookies.clear()
     sign_in(client, people["owner"])
-    assert 'action="/ledger/demo"' not in client.get("/").text
-    client.app.router.add_api_route("/ledger/demo", demo, methods=["POST"])  # type: ignore[attr-defined]
     page = client.get("/").text
-    assert 'action="/ledger/demo"' in page
-    assert "Load the demo business" in page
+    assert re.search(r'<form method="post" action="/ledger/demo"[^>]*>\s*<input type="hidden" '
+                     r'name="csrf_token"', page)  # fmt: skip
+    assert "Load a demo year" in page
+    assert "A demo year is loaded" in client.get("/?demo=loaded").text
+    assert "only into an installation that has no streams" in client.get("/?demo=refused").text
 
 
 def test_the_timer_starts_stops_and_records_the_hours(

@@ -1,7 +1,7 @@
 """Read model of the dashboard home: every stream's row for a period (the report's figures),
 its twelve-month trend and value, the business total and value, what changed since last month
-and the passive share. Built on queries.report and queries.stream_figures: nothing is summed
-twice, and each period's figures are read once for all streams."""
+and the passive share. Built on queries.report, stream_figures and histories: nothing is summed
+twice, and each period's figures (and the monthly histories) are read once for all streams."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Figures, Rates, estimate_persistence, trailing_year, value_of
 from evergreen.ledger.rules.passive import PassiveShare, passive_share
 from evergreen.ledger.rules.periods import (
-    month_end,
+    month_start,
     months_between,
     months_ending,
     same_days_last_month,
@@ -136,14 +136,14 @@ class _Reader:
         self._seen[(start, end)] = figures
 
 
-def _worth(reader: _Reader, stream: Stream, as_of: date) -> Worth:
+def _worth(
+    reader: _Reader, stream: Stream, as_of: date, history: list[tuple[date, Figures]]
+) -> Worth:
     """queries.valuation's value, from figures read for all streams at once (equal to it: the
-    home page's tests check so)."""
+    home page's tests check so); `history` is the stream's 24 months ending with as_of's."""
     rates = reader.rates.override(stream.hourly_rate, stream.required_return)
     ttm = reader.figures(*trailing_year(as_of))[stream.id].residual_income
-    months = months_ending(as_of, _HISTORY_MONTHS)
-    series = [reader.figures(first, month_end(first))[stream.id].residual_income
-              for first, _last in months]  # fmt: skip
+    series = [figures.residual_income for _month, figures in history]
     while series and series[0] == 0:  # months before the stream earned or cost anything
         series.pop(0)
     estimate = estimate_persistence(series)
@@ -155,6 +155,18 @@ def _worth(reader: _Reader, stream: Stream, as_of: date) -> Worth:
         return Worth(value_of(capital, ttm, rates.required_return, omega), omega)
     except LedgerInputError as refused:
         return Worth(None, omega, refused.message)
+
+
+def _trends(reader: _Reader, today: date) -> dict[int, list[Decimal]]:
+    """Each stream's RI in the last 12 months; this month's so far, not its whole month (the
+    history's), so days still to come are not charged for capital yet."""
+    months = queries.histories(reader.session, reader.streams, today, TREND_MONTHS, reader.rates)
+    so_far = reader.figures(month_start(today), today)
+    return {
+        stream_id: [figures.residual_income for _month, figures in series[:-1]]
+        + [so_far[stream_id].residual_income]
+        for stream_id, series in months.items()
+    }
 
 
 def _changes(reader: _Reader, today: date, currency: str) -> Changes:
@@ -205,8 +217,9 @@ def home(
     streams = {s.id: s for s in session.scalars(select(Stream))}
     reader = _Reader(session, [streams[row.id] for row in report.rows], rates)
     reader.keep(start, end, {row.id: row.figures for row in report.rows})
-    trend = months_ending(today, TREND_MONTHS)
     as_of = min(end, today)
+    histories = queries.histories(session, reader.streams, as_of, _HISTORY_MONTHS, rates)
+    trends = _trends(reader, today)
     rows = []
     for row in report.rows:
         stream = streams[row.id]
@@ -217,8 +230,8 @@ def home(
                 kind=row.kind,
                 currency=row.currency,
                 figures=row.figures,
-                trend=[reader.figures(*month)[row.id].residual_income for month in trend],
-                worth=_worth(reader, stream, as_of),
+                trend=trends[row.id],
+                worth=_worth(reader, stream, as_of, histories[row.id]),
                 in_total=row.currency == currency,
             )
         )
@@ -234,7 +247,7 @@ def home(
         business_value=sum(values, _ZERO),
         unvalued=[row.name for row in counted if row.worth.value is None],
         other_currencies=sorted({row.currency for row in rows if not row.in_total}),
-        trend_months=[first for first, _last in trend],
+        trend_months=[first for first, _last in months_ending(today, TREND_MONTHS)],
         changes=_changes(reader, today, currency),
         passive=_passive(reader, start, end, currency, passive_hours),
     )

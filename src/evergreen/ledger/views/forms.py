@@ -52,7 +52,7 @@ def back_to(target: str, default: str, **words: str) -> RedirectResponse:
     path, _, query = target.partition("?")
     if path not in _PAGES:
         path, query = default, ""
-    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "problem")]
+    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "problem", "demo")]
     address = f"{path}?{urlencode([*kept, *words.items()])}" if kept or words else path
     return RedirectResponse(address, status_code=303)
 

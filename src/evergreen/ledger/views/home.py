@@ -38,6 +38,12 @@ PROBLEMS = {
     "no-timer": "No timer was running (it may have been stopped in another tab).",
     "no-stream": "Choose a stream to time.",
 }
+# The demo's button comes back with `demo=loaded` or `demo=refused`.
+DEMO = {
+    "loaded": ("notice", "A demo year is loaded: every figure below comes from its entries."),
+    "refused": ("problem", "The demo loads only into an installation that has no streams yet."),
+}
+_OUTCOMES = ("done", "problem", "demo")
 
 
 def _has_route(request: Request, path: str) -> bool:
@@ -46,7 +52,7 @@ def _has_route(request: Request, path: str) -> bool:
 
 def _here(request: Request) -> str:
     """This page's address without a form's outcome: where the home page's forms come back to."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("done", "problem")]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _OUTCOMES]
     return request.url.path + (f"?{urlencode(kept)}" if kept else "")
 
 
@@ -112,6 +118,9 @@ def section(request: Request, session: Session) -> HomeSection:
         "here": _here(request),
         "chosen": {key: query.get(key, "") for key in ("period", "from", "to")},
     }
+    kind, words = DEMO.get(query.get("demo", ""), ("", ""))
+    if kind:
+        context[kind] = words
     context["rates_set"] = prefs.hourly_rate is not None and prefs.required_return is not None
     status = 200
     try:
