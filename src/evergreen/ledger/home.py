@@ -31,6 +31,10 @@ TREND_MONTHS = 12
 _HISTORY_MONTHS = 24  # as queries.valuation fits persistence on
 
 
+def _per_hour(figures: Figures) -> Decimal | None:
+    return figures.residual_income / figures.hours if figures.hours else None
+
+
 @dataclass(frozen=True)
 class Worth:
     """A stream's value on a day, or why it cannot be valued (1 + r - ω ≤ 0)."""
@@ -56,8 +60,7 @@ class HomeRow:
     @property
     def per_hour(self) -> Decimal | None:
         """Residual income per hour the owner put in; None when no hours were put in."""
-        hours = self.figures.hours
-        return self.figures.residual_income / hours if hours else None
+        return _per_hour(self.figures)
 
 
 @dataclass(frozen=True)
@@ -112,8 +115,7 @@ class Home:
     @property
     def total_per_hour(self) -> Decimal | None:
         """The business's residual income per owner-hour; None without hours."""
-        hours = self.total.hours
-        return self.total.residual_income / hours if hours else None
+        return _per_hour(self.total)
 
 
 class _Reader:

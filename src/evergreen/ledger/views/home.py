@@ -19,7 +19,7 @@ from evergreen.ledger import service
 from evergreen.ledger.home import Home, home
 from evergreen.ledger.rules import StreamKind
 from evergreen.ledger.rules.periods import Period, PeriodChoice, choose_period
-from evergreen.ledger.views.forms import hours, money
+from evergreen.ledger.views.forms import OUTCOMES, hours, money
 from evergreen.money import show_number
 from evergreen.web.charts import Sparkline, sparkline
 
@@ -43,7 +43,6 @@ DEMO = {
     "loaded": ("notice", "A demo year is loaded: every figure below comes from its entries."),
     "refused": ("problem", "The demo loads only into an installation that has no streams yet."),
 }
-_OUTCOMES = ("done", "problem", "demo")
 
 
 def _has_route(request: Request, path: str) -> bool:
@@ -52,7 +51,7 @@ def _has_route(request: Request, path: str) -> bool:
 
 def _here(request: Request) -> str:
     """This page's address without a form's outcome: where the home page's forms come back to."""
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in _OUTCOMES]
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in OUTCOMES]
     return request.url.path + (f"?{urlencode(kept)}" if kept else "")
 
 
