@@ -36,7 +36,16 @@ __all__ = [
 ]
 
 # Installed areas, in the order their routes are matched and their entries appear.
-_PACKAGES = ("accounts", "links", "networks", "partners", "ledger", "finance", "demo")
+_PACKAGES = (
+    "accounts",
+    "links",
+    "networks",
+    "partners",
+    "ledger",
+    "household",
+    "finance",
+    "demo",
+)
 
 
 @dataclass(frozen=True)

@@ -225,6 +225,23 @@ SAME_ACTION = [
         ("GET", "/partners/payouts/{payout_id}/export.csv"),
         ("GET", "/api/v1/partners/payouts/{payout_id}/export.csv"),
     ),
+    (("GET", "/household"), ("GET", "/api/v1/household")),
+    (("POST", "/household/profile"), ("PUT", "/api/v1/household/profile")),
+    *(
+        pair
+        for kind in ("income", "debt", "expense")
+        for pair in (
+            (("POST", f"/household/{kind}s"), ("POST", f"/api/v1/household/{kind}s")),
+            (
+                ("POST", f"/household/{kind}s/{{item_id}}"),
+                ("PUT", f"/api/v1/household/{kind}s/{{{kind}_id}}"),
+            ),
+            (
+                ("POST", f"/household/{kind}s/{{item_id}}/remove"),
+                ("DELETE", f"/api/v1/household/{kind}s/{{{kind}_id}}"),
+            ),
+        )
+    ),
 ]
 
 OWNER_ONLY = {
@@ -238,6 +255,28 @@ OWNER_ONLY = {
     ("POST", "/api/v1/partners/terms"),
     ("POST", "/api/v1/partners/payouts/{payout_id}/paid"),
     ("GET", "/api/v1/users"),
+    # The ledger: the owner's money and time; staff read it.
+    ("POST", "/api/v1/ledger/streams"),
+    ("PATCH", "/api/v1/ledger/streams/{stream_id}"),
+    ("POST", "/api/v1/ledger/income"),
+    ("POST", "/api/v1/ledger/costs"),
+    ("POST", "/api/v1/ledger/capital"),
+    ("POST", "/api/v1/ledger/transactions"),
+    ("POST", "/api/v1/ledger/transactions/{transaction_id}/reverse"),
+    ("POST", "/api/v1/ledger/hours"),
+    ("POST", "/api/v1/ledger/timer/start"),
+    ("POST", "/api/v1/ledger/timer/stop"),
+    ("PUT", "/api/v1/ledger/preferences"),
+    ("PUT", "/api/v1/household/profile"),
+    *(
+        (method, f"/api/v1/household/{kind}s{tail}")
+        for kind in ("income", "debt", "expense")
+        for method, tail in (
+            ("POST", ""),
+            ("PUT", f"/{{{kind}_id}}"),
+            ("DELETE", f"/{{{kind}_id}}"),
+        )
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,21 +22,42 @@ def _models() -> object:
     return models
 
 
+def _api() -> Sequence[APIRouter]:
+    from evergreen.ledger import api
+
+    return api.routers
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.ledger.views import (
+        exports,
+        import_rules,
+        imports,
+        listing,
+        preferences,
+        timer,
+    )
+
+    return [
+        listing.router,
+        preferences.router,
+        timer.router,
+        exports.router,
+        imports.router,
+        import_rules.router,
+    ]
+
+
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.ledger import cli
 
+    import_module("evergreen.ledger.interchange")  # adds `ledger export|import`, `hours import`
     return [
         ("streams", cli.streams_app),
         ("ledger", cli.ledger_app),
         ("hours", cli.hours_app),
         ("capital", cli.capital_app),
     ]
-
-
-def _pages() -> Sequence[APIRouter]:
-    from evergreen.ledger.views import listing, preferences, timer
-
-    return [listing.router, preferences.router, timer.router]
 
 
 def _home(request: Request, session: Session) -> HomeSection:
@@ -53,6 +75,7 @@ AREA = Area(
         order=15,
     ),
     models=_models,
+    api=_api,
     pages=_pages,
     commands=_commands,
     templates=Path(__file__).parent / "templates",

@@ -13,6 +13,7 @@ from evergreen.db import Base, utcnow
 __all__ = [
     "DailyFigures",
     "HoursEntry",
+    "ImportRule",
     "JournalEntry",
     "Posting",
     "Preferences",
@@ -129,3 +130,17 @@ class Preferences(Base):
     required_return: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), default=None)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     passive_hours: Mapped[Decimal] = mapped_column(Numeric(9, 2), default=Decimal(5))
+
+
+class ImportRule(Base):
+    """A saved payee rule: bank rows whose words match go to this stream and account."""
+
+    __tablename__ = "ledger_import_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pattern: Mapped[str] = mapped_column(String(200))
+    regex: Mapped[bool] = mapped_column(default=False)
+    stream_id: Mapped[int] = mapped_column(ForeignKey("streams.id"), index=True)
+    account: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from evergreen.errors import NotFound
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
 from evergreen.ledger.rules import (
     Figure,
@@ -32,12 +34,16 @@ __all__ = [
     "EntryLine",
     "Report",
     "StreamRow",
+    "Transaction",
     "Valuation",
     "entries_behind",
     "histories",
+    "hours_entries",
     "monthly_history",
     "report",
     "stream_figures",
+    "transaction",
+    "transactions",
     "valuation",
 ]
 
@@ -400,3 +406,87 @@ def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
     ):
         moves[day] += from_units(capital)
     return dict(moves)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A journal transaction with its postings and the reversal that undid it, if any."""
+
+    entry: JournalEntry
+    postings: list[Posting]
+    reversed_by: int | None
+
+
+def _with_postings(session: Session, entries: Sequence[JournalEntry]) -> list[Transaction]:
+    ids = [entry.id for entry in entries]
+    postings: dict[int, list[Posting]] = defaultdict(list)
+    for posting in session.scalars(
+        select(Posting).where(Posting.transaction_id.in_(ids)).order_by(Posting.id)
+    ):
+        postings[posting.transaction_id].append(posting)
+    undone: dict[int, int] = {}
+    for reversed_id, reversal_id in session.execute(
+        select(JournalEntry.reverses_id, JournalEntry.id).where(JournalEntry.reverses_id.in_(ids))
+    ):
+        if reversed_id is not None:
+            undone[reversed_id] = reversal_id
+    return [Transaction(e, postings[e.id], undone.get(e.id)) for e in entries]
+
+
+def transaction(session: Session, transaction_id: int) -> Transaction:
+    """One transaction in full, or a 404 that says so."""
+    entry = session.get(JournalEntry, transaction_id)
+    if entry is None:
+        raise NotFound("transaction", f"there is no transaction {transaction_id}")
+    return _with_postings(session, [entry])[0]
+
+
+def _period(column: Any, start: date | None, end: date | None) -> list[Any]:
+    return [*([column >= start] if start else []), *([column <= end] if end else [])]
+
+
+def transactions(
+    session: Session,
+    *,
+    stream_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Transaction], int]:
+    """A page of the journal, newest first (a stream's: any posting tagged with it), and how
+    many transactions match in all."""
+    where = _period(JournalEntry.date, start, end)
+    if stream_id is not None:
+        where.append(
+            select(Posting.id)
+            .where(Posting.transaction_id == JournalEntry.id, Posting.stream_id == stream_id)
+            .exists()
+        )
+    count = session.scalar(select(func.count(JournalEntry.id)).where(*where)) or 0
+    newest = (JournalEntry.date.desc(), JournalEntry.id.desc())
+    page = session.scalars(
+        select(JournalEntry).where(*where).order_by(*newest).limit(limit).offset(offset)
+    )
+    return _with_postings(session, list(page)), count
+
+
+def hours_entries(
+    session: Session,
+    *,
+    stream_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[HoursEntry], int]:
+    """A page of the owner's time entries, newest first, and how many match in all."""
+    where = _period(HoursEntry.date, start, end)
+    if stream_id is not None:
+        where.append(HoursEntry.stream_id == stream_id)
+    count = session.scalar(select(func.count(HoursEntry.id)).where(*where)) or 0
+    newest = (HoursEntry.date.desc(), HoursEntry.id.desc())
+    page = session.scalars(
+        select(HoursEntry).where(*where).order_by(*newest).limit(limit).offset(offset)
+    )
+    return list(page), count

@@ -2,6 +2,13 @@
 
 from evergreen.ledger.service.entries import add_capital, add_cost, add_income
 from evergreen.ledger.service.hours import add_hours, running_timer, start_timer, stop_timer
+from evergreen.ledger.service.idempotent import (
+    EntryKind,
+    Keyed,
+    add_entry_once,
+    add_hours_once,
+    post_once,
+)
 from evergreen.ledger.service.journal import EntryDraft, legs_of, post, post_many, reverse
 from evergreen.ledger.service.preferences import preferences, rates_for, set_preferences
 from evergreen.ledger.service.streams import (
@@ -10,14 +17,19 @@ from evergreen.ledger.service.streams import (
     all_streams,
     get_stream,
     stream_named,
+    update_stream,
 )
 
 __all__ = [
     "EntryDraft",
+    "EntryKind",
+    "Keyed",
     "StreamDraft",
     "add_capital",
     "add_cost",
+    "add_entry_once",
     "add_hours",
+    "add_hours_once",
     "add_income",
     "add_stream",
     "all_streams",
@@ -25,6 +37,7 @@ __all__ = [
     "legs_of",
     "post",
     "post_many",
+    "post_once",
     "preferences",
     "rates_for",
     "reverse",
@@ -33,4 +46,5 @@ __all__ = [
     "start_timer",
     "stop_timer",
     "stream_named",
+    "update_stream",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -11,11 +12,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.errors import Conflict, NotFound
+from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import StreamKind, check_name
 from evergreen.money import check_currency
 
-__all__ = ["StreamDraft", "add_stream", "all_streams", "get_stream", "stream_named"]
+__all__ = [
+    "StreamDraft",
+    "add_stream",
+    "all_streams",
+    "get_stream",
+    "stream_named",
+    "update_stream",
+]
 
 
 @dataclass(frozen=True)
@@ -78,3 +87,24 @@ def stream_named(session: Session, name: str, field: str = "stream") -> Stream:
 def all_streams(session: Session) -> list[Stream]:
     """Every stream, oldest first."""
     return list(session.scalars(select(Stream).order_by(Stream.started_on, Stream.id)))
+
+
+_OWN_RATES = ("hourly_rate", "required_return", "persistence")
+
+
+def update_stream(
+    session: Session, stream: Stream, changes: Mapping[str, Decimal | None]
+) -> Stream:
+    """Set a stream's own hourly rate, required return or persistence; None clears one, so the
+    stream follows the owner's defaults (or its estimated persistence) again."""
+    for name in changes:
+        if name not in _OWN_RATES:
+            raise LedgerInputError(name, f"cannot be changed; change {', '.join(_OWN_RATES)}")
+    if "hourly_rate" in changes:
+        stream.hourly_rate = changes["hourly_rate"]
+    if "required_return" in changes:
+        stream.required_return = changes["required_return"]
+    if "persistence" in changes:
+        stream.persistence = changes["persistence"]
+    session.flush()
+    return stream

@@ -1,0 +1,1 @@
+"""Household: the owner's own money, personal residual income, the VA test and independence."""
