@@ -6,17 +6,20 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.demo import service
 from evergreen.demo.rules import plan
+from evergreen.demo.service import STREAMS
 from evergreen.errors import Conflict
 from evergreen.ledger import queries
 from evergreen.ledger.rules import Rates
 from evergreen.links.models import Click
 from evergreen.networks.models import NetworkEarning
+from tests.http_helpers import csrf_from, sign_in, token_for
 
 TODAY = date(2026, 12, 3)
 
@@ -47,3 +50,18 @@ def test_the_demo_loads_through_the_services_and_only_once(
     assert rows["Blog"].hours > 0
     with pytest.raises(Conflict):
         service.load_demo(db, settings, TODAY)
+
+
+def test_the_button_loads_the_demo_after_answering(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    sign_in(client, people["owner"])
+    token = csrf_from(client.get("/").text)
+    first = client.post("/ledger/demo", data={"csrf_token": token}, follow_redirects=False)
+    assert first.status_code == 303
+    assert first.headers["location"] == "/?demo=loading"
+    headers = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    listed = client.get("/api/v1/ledger/streams", headers=headers)
+    assert sorted(s["name"] for s in listed.json()) == sorted(name for name, _kind in STREAMS)
+    again = client.post("/ledger/demo", data={"csrf_token": token}, follow_redirects=False)
+    assert again.headers["location"] == "/?demo=refused"

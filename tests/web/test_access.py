@@ -306,3 +306,25 @@ def test_staff_cannot_add_networks_or_change_their_mapping_through_the_api(
     path = f"/api/v1/networks/{created.json()['id']}/postback-mapping"
     assert client.put(path, json=mapping, headers=staff).status_code == 403
     assert client.get("/api/v1/networks", headers=staff).status_code == 200
+
+
+# A stream's ledger page and the entries behind its figures are the dashboard's to read; the
+# forms on it write the journal, hours and the stream's rates, and are the owner's alone.
+LEDGER_STREAM = {
+    ("GET", "/ledger/streams/{stream_id}"): Access.STAFF,
+    ("GET", "/ledger/streams/{stream_id}/entries"): Access.STAFF,
+    ("POST", "/ledger/streams/{stream_id}/income"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/costs"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/capital"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/hours"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/rates"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/transactions/{transaction_id}/reverse"): Access.OWNER,
+}
+
+
+def test_a_streams_page_is_read_by_the_dashboard_and_written_by_the_owner(
+    client: TestClient,
+) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for route, access in LEDGER_STREAM.items():
+        assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"

@@ -27,7 +27,7 @@ from evergreen.links.drafts import LinkDraft
 from evergreen.networks import service as networks
 from evergreen.partners import service as partners
 
-__all__ = ["Loaded", "load_demo"]
+__all__ = ["Loaded", "is_empty", "load_demo"]
 
 # Clicks of the last day go through the live redirect; the rest of the year, which no clock
 # can replay, is written to a spool of its own in the redirect's format and ingested.
@@ -57,7 +57,7 @@ def load_demo(db: Database, settings: Settings, today: date) -> Loaded:
     """Load the demo year ending `today` into an installation that has no streams or links."""
     year = plan(today)
     with db.session() as session:
-        if ledger.all_streams(session) or link_queries.link_ids_by_slug(session, _SLUGS):
+        if not is_empty(session):
             raise Conflict(
                 "demo", "this installation has streams already; the demo loads into an empty one"
             )
@@ -82,6 +82,11 @@ def load_demo(db: Database, settings: Settings, today: date) -> Loaded:
     sales = _partner_program(db, year)
     entries = _ledger_entries(db, year, streams)
     return Loaded(len(click_ids), len(year.earnings), sales, entries)
+
+
+def is_empty(session: Session) -> bool:
+    """No streams and none of the demo's links: the demo may load."""
+    return not ledger.all_streams(session) and not link_queries.link_ids_by_slug(session, _SLUGS)
 
 
 def _assign_streams(session: Session, network_id: int, streams: dict[str, int]) -> None:

@@ -30,11 +30,13 @@ def _api() -> Sequence[APIRouter]:
 
 def _pages() -> Sequence[APIRouter]:
     from evergreen.ledger.views import (
+        entries,
         exports,
         import_rules,
         imports,
         listing,
         preferences,
+        stream,
         timer,
     )
 
@@ -42,6 +44,8 @@ def _pages() -> Sequence[APIRouter]:
         listing.router,
         preferences.router,
         timer.router,
+        stream.router,
+        entries.router,
         exports.router,
         imports.router,
         import_rules.router,

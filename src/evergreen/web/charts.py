@@ -1,6 +1,6 @@
 """Geometry for server-rendered SVG charts (no JavaScript, no chart library): clicks by day,
-grouped bars with one series per currency or quantity on an axis of round numbers, and
-word-sized sparklines for a trend in a table row."""
+grouped bars with one series per currency or quantity on an axis of round numbers,
+word-sized sparklines for a trend in a table row, and waterfalls (steps adding up to a total)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,15 @@ __all__ = [
     "DayChart",
     "Scale",
     "Sparkline",
+    "Step",
     "Tick",
+    "Waterfall",
     "bar_chart",
     "compact",
     "day_chart",
     "nice_scale",
     "sparkline",
+    "waterfall",
 ]
 
 WIDTH, HEIGHT = 760, 230
@@ -337,4 +340,103 @@ def sparkline(
         last_x=xs[-1],
         last_y=ys[-1],
         title=title,
+    )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One bar of a waterfall: a step from the running total, or the total itself."""
+
+    label: str
+    value: float
+    text: str
+    x: float
+    y: float
+    width: float
+    height: float
+    total: bool
+    rising: bool
+    joins_at: float  # y of the running total after this bar, where the next one starts
+    show_text: bool
+
+
+@dataclass(frozen=True)
+class Waterfall:
+    """Steps that add up to a total, placed on a round axis, in SVG coordinates."""
+
+    title: str
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: float
+    zero: float
+    steps: list[Step]
+    x_ticks: list[Tick]
+    y_ticks: list[Tick]
+
+
+def waterfall(
+    title: str,
+    steps: Sequence[tuple[str, float]],
+    total: str = "Total",
+    *,
+    text: Callable[[float], str] = compact,
+    height: int = 260,
+) -> Waterfall:
+    """Each step floats from the running total to the new one; a last bar shows the total."""
+    running, ends = 0.0, [0.0]
+    for _label, value in steps:
+        running += float(value)
+        ends.append(running)
+    scale = nice_scale(min(ends), max(ends))
+    plot_top, plot_bottom = _BAR_TOP, height - _BAR_BOTTOM
+    right = WIDTH - _RIGHT
+
+    def y_of(value: float) -> float:
+        share = (value - scale.low) / (scale.high - scale.low)
+        return round(plot_bottom - share * (plot_bottom - plot_top), 2)
+
+    count = len(steps) + 1
+    slot = (right - _BAR_LEFT) / count
+    width = min(slot * 0.7, _BAR_MAX)
+    bars: list[Step] = []
+    rows = [(label, float(value), ends[i], ends[i + 1], False) for i, (label, value) in
+            enumerate(steps)] + [(total, running, 0.0, running, True)]  # fmt: skip
+    for index, (label, value, before, after, is_total) in enumerate(rows):
+        top_y, bottom_y = y_of(max(before, after)), y_of(min(before, after))
+        bars.append(
+            Step(
+                label=label,
+                value=value,
+                text=text(value),
+                x=round(_BAR_LEFT + index * slot + (slot - width) / 2, 2),
+                y=top_y,
+                width=round(width, 2),
+                height=round(max(bottom_y - top_y, 1.0), 2),
+                total=is_total,
+                rising=value >= 0,
+                joins_at=y_of(after),
+                show_text=len(text(value)) * _CHAR_WIDTH <= slot,
+            )
+        )
+    every = max(1, math.ceil(count * 7 * _CHAR_WIDTH / (right - _BAR_LEFT)))
+    x_ticks = [
+        Tick(round(_BAR_LEFT + (i + 0.5) * slot, 2), bar.label)
+        for i, bar in enumerate(bars)
+        if i % every == 0 or bar.total
+    ]
+    return Waterfall(
+        title=title,
+        width=WIDTH,
+        height=height,
+        left=_BAR_LEFT,
+        right=right,
+        top=plot_top,
+        bottom=plot_bottom,
+        zero=y_of(0.0),
+        steps=bars,
+        x_ticks=x_ticks,
+        y_ticks=[Tick(y_of(tick), compact(tick)) for tick in scale.ticks()],
     )

@@ -19,6 +19,7 @@ __all__ = [
     "Figures",
     "Rates",
     "capital_charge",
+    "capital_days",
     "check_period",
     "figures_for",
     "residual_income",
@@ -140,3 +141,18 @@ def total(figures: Iterable[Figures]) -> Figures:
     for item in figures:
         result = result + item
     return result
+
+
+def capital_days(
+    opening: Decimal, changes: Mapping[date, Decimal], start: date, end: date
+) -> Decimal:
+    """Σ over each day of [start, end] of the capital at that day's end: what the capital
+    charge multiplies by r ÷ 365 (shown on a stream's page as the charge's working)."""
+    balance = opening
+    day_sum = _ZERO
+    day = start
+    while day <= end:
+        balance += changes.get(day, _ZERO)
+        day_sum += balance
+        day += timedelta(days=1)
+    return day_sum

@@ -16,8 +16,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.rules.inputs import parse_amount
 
-__all__ = ["MIN_MONTHS", "Persistence", "estimate_persistence", "trailing_year", "value_of"]
+__all__ = [
+    "MAX_FORECAST_YEARS",
+    "MIN_MONTHS",
+    "Bridge",
+    "ForecastYear",
+    "Persistence",
+    "estimate_persistence",
+    "multistage_bridge",
+    "parse_forecast",
+    "parse_signed",
+    "single_stage_bridge",
+    "trailing_year",
+    "value_of",
+]
 
 MIN_MONTHS = 6
 
@@ -78,3 +92,117 @@ def estimate_persistence(monthly: Sequence[Decimal]) -> Persistence | None:
         r_squared=max(0.0, r_squared),
         months=len(monthly),
     )
+
+
+MAX_FORECAST_YEARS = 30
+
+
+@dataclass(frozen=True)
+class ForecastYear:
+    """One explicit year of a forecast: its residual income and that discounted to today."""
+
+    year: int
+    residual_income: Decimal
+    present_value: Decimal
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """The steps from capital to value: capital, the PV of each explicit year's RI, and the PV
+    of the continuing RI after them (the CFA curriculum's multistage RI model)."""
+
+    capital: Decimal
+    years: tuple[ForecastYear, ...]
+    continuing_residual_income: Decimal  # RI of the first year after the explicit ones
+    persistence: Decimal
+    continuing_value: Decimal  # at the end of the last explicit year
+    continuing_present_value: Decimal
+    value: Decimal
+
+    def steps(self) -> list[tuple[str, Decimal]]:
+        """(label, amount) in order; they add up to `value`."""
+        return [
+            ("Capital", self.capital),
+            *((f"Year {y.year} RI (PV)", y.present_value) for y in self.years),
+            ("Continuing value (PV)", self.continuing_present_value),
+        ]
+
+
+def _divisor(required_return: Decimal, persistence: Decimal) -> Decimal:
+    if not Decimal(0) <= persistence <= Decimal(1):
+        raise LedgerInputError(
+            "persistence", f"must be between 0 and 1 (got {persistence}); 0.6 means 60 % a year"
+        )
+    if required_return <= -1:
+        raise LedgerInputError("required_return", f"must be more than -1 (got {required_return})")
+    divisor = 1 + required_return - persistence
+    if divisor <= 0:
+        raise LedgerInputError(
+            "persistence",
+            f"{persistence} with a required return of {required_return} gives 1 + r - ω ≤ 0; "
+            "lower the persistence or raise the return",
+        )
+    return divisor
+
+
+def multistage_bridge(
+    capital: Decimal,
+    explicit: Sequence[Decimal],
+    continuing: Decimal | None,
+    required_return: Decimal,
+    persistence: Decimal,
+) -> Bridge:
+    """Value = capital + Σ RI_t ÷ (1 + r)^t + [RI_T+1 ÷ (1 + r - ω)] ÷ (1 + r)^T.
+
+    `continuing` is RI_T+1, the first year after the explicit ones; None takes ω x RI_T, so a
+    one-year forecast of RI1 gives exactly capital + RI1 ÷ (1 + r - ω) (see `value_of`).
+    """
+    if not 1 <= len(explicit) <= MAX_FORECAST_YEARS:
+        raise LedgerInputError(
+            "forecast", f"give 1 to {MAX_FORECAST_YEARS} years of residual income, comma-separated"
+        )
+    divisor = _divisor(required_return, persistence)
+    growth = 1 + required_return
+    years = []
+    factor = Decimal(1)
+    for number, amount in enumerate(explicit, start=1):
+        factor *= growth
+        years.append(ForecastYear(number, amount, amount / factor))
+    next_year = continuing if continuing is not None else persistence * explicit[-1]
+    at_horizon = next_year / divisor
+    present = at_horizon / factor
+    total = capital + sum((y.present_value for y in years), Decimal(0)) + present
+    return Bridge(capital, tuple(years), next_year, persistence, at_horizon, present, total)
+
+
+def single_stage_bridge(
+    capital: Decimal, residual_income_ttm: Decimal, required_return: Decimal, persistence: Decimal
+) -> Bridge:
+    """`value_of` as a bridge: capital, next year's RI discounted one year, and the ω share of it
+    that continues after that year, discounted."""
+    return multistage_bridge(capital, [residual_income_ttm], None, required_return, persistence)
+
+
+def parse_forecast(text: str, field: str = "forecast") -> list[Decimal]:
+    """Yearly residual income as typed: amounts separated by commas, semicolons or spaces."""
+    tokens = text.replace(";", " ").replace(",", " ").split()
+    if not tokens:
+        raise LedgerInputError(field, "is empty; give each year's residual income, e.g. 1200, 1500")
+    if len(tokens) > MAX_FORECAST_YEARS:
+        raise LedgerInputError(field, f"has {len(tokens)} years; give at most {MAX_FORECAST_YEARS}")
+    return [parse_signed(token, field) for token in tokens]
+
+
+def parse_signed(text: str, field: str) -> Decimal:
+    """An amount that may be negative or zero (a year that loses money, or earns nothing)."""
+    stripped = text.strip()
+    if _is_zero(stripped):
+        return Decimal(0)
+    return parse_amount(stripped, field, signed=True)
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return Decimal(text) == 0
+    except ArithmeticError:
+        return False

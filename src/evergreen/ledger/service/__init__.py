@@ -16,6 +16,7 @@ from evergreen.ledger.service.streams import (
     add_stream,
     all_streams,
     get_stream,
+    set_stream_rates,
     stream_named,
     update_stream,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "reverse",
     "running_timer",
     "set_preferences",
+    "set_stream_rates",
     "start_timer",
     "stop_timer",
     "stream_named",

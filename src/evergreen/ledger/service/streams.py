@@ -22,6 +22,7 @@ __all__ = [
     "add_stream",
     "all_streams",
     "get_stream",
+    "set_stream_rates",
     "stream_named",
     "update_stream",
 ]
@@ -108,3 +109,21 @@ def update_stream(
         stream.persistence = changes["persistence"]
     session.flush()
     return stream
+
+
+def set_stream_rates(
+    session: Session,
+    stream: Stream,
+    *,
+    hourly_rate: Decimal | None,
+    required_return: Decimal | None,
+    persistence: Decimal | None,
+) -> Stream:
+    """All three of a stream's own rates at once (the stream page's form); None follows the
+    owner's defaults again (persistence: the estimate from the stream's history)."""
+    return update_stream(
+        session,
+        stream,
+        {"hourly_rate": hourly_rate, "required_return": required_return,
+         "persistence": persistence},
+    )  # fmt: skip

@@ -1,5 +1,4 @@
-"""Read models of the ledger: residual income per stream for a period, value, history, and the
-entries behind any figure. Figures come from the daily rollup the posting service keeps."""
+"""Residual income per stream for a period, monthly histories and value, from the rollup."""
 
 from __future__ import annotations
 
@@ -8,42 +7,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evergreen.errors import NotFound
-from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
+from evergreen.ledger.models import DailyFigures, HoursEntry, Stream
+from evergreen.ledger.queries.rollup import (
+    capital_before,
+    capital_moved,
+    hours_by_stream,
+    in_own_currency,
+    rates_of,
+    sums,
+)
 from evergreen.ledger.rules import (
-    Figure,
     Figures,
     Rates,
     check_period,
     estimate_persistence,
-    figure_of,
     figures_for,
     from_units,
     total,
     trailing_year,
     value_of,
 )
+from evergreen.ledger.rules.residual import DAYS_A_YEAR, capital_days
 from evergreen.ledger.rules.value import Persistence
 
 __all__ = [
-    "EntryLine",
+    "CapitalWorking",
     "Report",
     "StreamRow",
-    "Transaction",
     "Valuation",
-    "entries_behind",
+    "capital_at",
+    "capital_moves",
+    "capital_working",
     "histories",
-    "hours_entries",
     "monthly_history",
     "report",
     "stream_figures",
-    "transaction",
-    "transactions",
     "valuation",
 ]
 
@@ -90,98 +92,18 @@ class Report:
         }
 
 
-def _rates(stream: Stream, rates: Rates) -> Rates:
-    return rates.override(stream.hourly_rate, stream.required_return)
-
-
-def _in_own_currency(stream_ids: Sequence[int]) -> tuple[ColumnElement[bool], ...]:
-    return (
-        DailyFigures.stream_id.in_(stream_ids),
-        DailyFigures.currency == Stream.currency,
-    )
-
-
-def _capital_moves(
-    session: Session, stream_ids: Sequence[int], start: date, end: date
-) -> dict[int, dict[date, Decimal]]:
-    """Capital put in or taken out, per stream and day (only days when it moved)."""
-    moves: dict[int, dict[date, Decimal]] = {}
-    for stream_id, day, units in session.execute(
-        select(DailyFigures.stream_id, DailyFigures.day, DailyFigures.capital_units)
-        .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(
-            *_in_own_currency(stream_ids),
-            DailyFigures.day.between(start, end),
-            DailyFigures.capital_units != 0,
-        )
-    ):
-        moves.setdefault(stream_id, {})[day] = from_units(units)
-    return moves
-
-
-def _sums(
-    session: Session, stream_ids: Sequence[int], start: date, end: date
-) -> dict[int, tuple[Decimal, Decimal, dict[date, Decimal]]]:
-    """(income, costs, capital moved per day) of each stream in its currency, from rollups
-    summed by the database (exact: integer ten-thousandths)."""
-    moves = _capital_moves(session, stream_ids, start, end)
-    rows = session.execute(
-        select(
-            DailyFigures.stream_id,
-            func.sum(DailyFigures.income_units),
-            func.sum(DailyFigures.costs_units),
-        )
-        .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(*_in_own_currency(stream_ids), DailyFigures.day.between(start, end))
-        .group_by(DailyFigures.stream_id)
-    )
-    return {
-        stream_id: (
-            from_units(int(income or 0)),
-            from_units(int(costs or 0)),
-            moves.get(stream_id, {}),
-        )
-        for stream_id, income, costs in rows
-    }
-
-
-def _capital_before(session: Session, stream_ids: Sequence[int], day: date) -> dict[int, Decimal]:
-    rows = session.execute(
-        select(DailyFigures.stream_id, func.sum(DailyFigures.capital_units))
-        .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(
-            DailyFigures.stream_id.in_(stream_ids),
-            DailyFigures.currency == Stream.currency,
-            DailyFigures.day < day,
-        )
-        .group_by(DailyFigures.stream_id)
-    )
-    return {stream_id: from_units(int(units or 0)) for stream_id, units in rows}
-
-
-def _hours(
-    session: Session, stream_ids: Sequence[int], start: date, end: date
-) -> dict[int, Decimal]:
-    rows = session.execute(
-        select(HoursEntry.stream_id, func.sum(HoursEntry.hours))
-        .where(HoursEntry.stream_id.in_(stream_ids), HoursEntry.date.between(start, end))
-        .group_by(HoursEntry.stream_id)
-    )
-    return {stream_id: Decimal(hours or 0) for stream_id, hours in rows}
-
-
 def stream_figures(
     session: Session, streams: Sequence[Stream], start: date, end: date, rates: Rates
 ) -> dict[int, Figures]:
     """Each stream's figures for [start, end], its own rates where it has them."""
     check_period(start, end)
     ids = [s.id for s in streams]
-    sums = _sums(session, ids, start, end)
-    opening = _capital_before(session, ids, start)
-    hours = _hours(session, ids, start, end)
+    summed = sums(session, ids, start, end)
+    opening = capital_before(session, ids, start)
+    hours = hours_by_stream(session, ids, start, end)
     out = {}
     for stream in streams:
-        income, costs, moves = sums.get(stream.id, (_ZERO, _ZERO, {}))
+        income, costs, moves = summed.get(stream.id, (_ZERO, _ZERO, {}))
         out[stream.id] = figures_for(
             income=income,
             costs=costs,
@@ -190,7 +112,7 @@ def stream_figures(
             capital_changes=moves,
             start=start,
             end=end,
-            rates=_rates(stream, rates),
+            rates=rates_of(stream, rates),
         )
     return out
 
@@ -229,7 +151,7 @@ class Valuation:
 
 def capital_at(session: Session, stream: Stream, day: date) -> Decimal:
     """Capital employed in a stream at the end of `day`."""
-    return _capital_before(session, [stream.id], day + timedelta(days=1)).get(stream.id, _ZERO)
+    return capital_before(session, [stream.id], day + timedelta(days=1)).get(stream.id, _ZERO)
 
 
 def valuation(
@@ -240,7 +162,7 @@ def valuation(
     persistence: Decimal | None = None,
 ) -> Valuation:
     """Capital + trailing-twelve-month RI ÷ (1 + r - ω), ω given, the stream's, or estimated."""
-    stream_rates = _rates(stream, rates)
+    stream_rates = rates_of(stream, rates)
     start, end = trailing_year(as_of)
     ttm = stream_figures(session, [stream], start, end, rates)[stream.id].residual_income
     history = monthly_history(session, stream, _month_start(as_of), 24, rates)
@@ -303,7 +225,7 @@ def histories(
             func.sum(DailyFigures.costs_units),
         )
         .join(Stream, Stream.id == DailyFigures.stream_id)
-        .where(*_in_own_currency(ids), DailyFigures.day.between(first, end))
+        .where(*in_own_currency(ids), DailyFigures.day.between(first, end))
         .group_by(DailyFigures.stream_id, month_of)
     ):
         month = date.fromisoformat(f"{month_text}-01")
@@ -311,7 +233,7 @@ def histories(
             from_units(int(income_units or 0)),
             from_units(int(costs_units or 0)),
         )
-    capital = _capital_moves(session, ids, first, end)
+    capital = capital_moved(session, ids, first, end)
     hours: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     for stream_id, day, spent in session.execute(
         select(HoursEntry.stream_id, HoursEntry.date, HoursEntry.hours).where(
@@ -319,14 +241,14 @@ def histories(
         )
     ):
         hours[(stream_id, _month_start(day))] += Decimal(spent)
-    opening = _capital_before(session, ids, first)
+    opening = capital_before(session, ids, first)
     out: dict[int, list[tuple[date, Figures]]] = {}
     for stream in streams:
         moved: dict[date, dict[date, Decimal]] = {}
         for day, amount in capital.get(stream.id, {}).items():
             moved.setdefault(_month_start(day), {})[day] = amount
         capital_now = opening.get(stream.id, _ZERO)
-        own = _rates(stream, rates)
+        own = rates_of(stream, rates)
         series = []
         month = first
         while month <= end:
@@ -349,51 +271,6 @@ def histories(
     return out
 
 
-@dataclass(frozen=True)
-class EntryLine:
-    """A posting behind a figure, with its transaction's date and words."""
-
-    transaction_id: int
-    date: date
-    narration: str
-    payee: str
-    account: str
-    amount: Decimal
-    currency: str
-    source: str
-
-
-def entries_behind(
-    session: Session, stream: Stream, start: date, end: date, figure: Figure, limit: int = 500
-) -> list[EntryLine]:
-    """The postings that make up a stream's income, costs or capital in a period."""
-    check_period(start, end)
-    rows = session.execute(
-        select(Posting, JournalEntry)
-        .join(JournalEntry, JournalEntry.id == Posting.transaction_id)
-        .where(
-            Posting.stream_id == stream.id,
-            Posting.currency == stream.currency,
-            JournalEntry.date.between(start, end),
-            JournalEntry.flag == "*",
-        )
-        .order_by(JournalEntry.date, JournalEntry.id, Posting.id)
-    )
-    out = []
-    for posting, entry in rows:
-        if figure_of(posting.account) is not figure:
-            continue
-        out.append(
-            EntryLine(
-                entry.id, entry.date, entry.narration, entry.payee, posting.account,
-                posting.amount, posting.currency, entry.source,
-            )
-        )  # fmt: skip
-        if len(out) == limit:
-            break
-    return out
-
-
 def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
     """Capital put in or taken out of a stream per day, all time (for the value bridge)."""
     moves: dict[date, Decimal] = defaultdict(Decimal)
@@ -409,84 +286,39 @@ def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
 
 
 @dataclass(frozen=True)
-class Transaction:
-    """A journal transaction with its postings and the reversal that undid it, if any."""
+class CapitalWorking:
+    """How a period's capital charge is reached: Σ daily capital x r ÷ 365."""
 
-    entry: JournalEntry
-    postings: list[Posting]
-    reversed_by: int | None
+    opening: Decimal  # at the end of the day before the period
+    put_in: Decimal
+    taken_out: Decimal  # negative or zero
+    closing: Decimal
+    capital_days: Decimal  # Σ over the period's days of the capital at each day's end
+    days: int
+    required_return: Decimal
+    charge: Decimal
 
-
-def _with_postings(session: Session, entries: Sequence[JournalEntry]) -> list[Transaction]:
-    ids = [entry.id for entry in entries]
-    postings: dict[int, list[Posting]] = defaultdict(list)
-    for posting in session.scalars(
-        select(Posting).where(Posting.transaction_id.in_(ids)).order_by(Posting.id)
-    ):
-        postings[posting.transaction_id].append(posting)
-    undone: dict[int, int] = {}
-    for reversed_id, reversal_id in session.execute(
-        select(JournalEntry.reverses_id, JournalEntry.id).where(JournalEntry.reverses_id.in_(ids))
-    ):
-        if reversed_id is not None:
-            undone[reversed_id] = reversal_id
-    return [Transaction(e, postings[e.id], undone.get(e.id)) for e in entries]
+    @property
+    def average(self) -> Decimal:
+        """The average daily capital employed."""
+        return self.capital_days / self.days
 
 
-def transaction(session: Session, transaction_id: int) -> Transaction:
-    """One transaction in full, or a 404 that says so."""
-    entry = session.get(JournalEntry, transaction_id)
-    if entry is None:
-        raise NotFound("transaction", f"there is no transaction {transaction_id}")
-    return _with_postings(session, [entry])[0]
-
-
-def _period(column: Any, start: date | None, end: date | None) -> list[Any]:
-    return [*([column >= start] if start else []), *([column <= end] if end else [])]
-
-
-def transactions(
-    session: Session,
-    *,
-    stream_id: int | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[Transaction], int]:
-    """A page of the journal, newest first (a stream's: any posting tagged with it), and how
-    many transactions match in all."""
-    where = _period(JournalEntry.date, start, end)
-    if stream_id is not None:
-        where.append(
-            select(Posting.id)
-            .where(Posting.transaction_id == JournalEntry.id, Posting.stream_id == stream_id)
-            .exists()
-        )
-    count = session.scalar(select(func.count(JournalEntry.id)).where(*where)) or 0
-    newest = (JournalEntry.date.desc(), JournalEntry.id.desc())
-    page = session.scalars(
-        select(JournalEntry).where(*where).order_by(*newest).limit(limit).offset(offset)
+def capital_working(
+    session: Session, stream: Stream, start: date, end: date, required_return: Decimal
+) -> CapitalWorking:
+    """The capital charge of a stream for [start, end] with every step that leads to it."""
+    check_period(start, end)
+    opening = capital_before(session, [stream.id], start).get(stream.id, _ZERO)
+    moves = capital_moved(session, [stream.id], start, end).get(stream.id, {})
+    day_sum = capital_days(opening, moves, start, end)
+    return CapitalWorking(
+        opening=opening,
+        put_in=sum((m for m in moves.values() if m > 0), _ZERO),
+        taken_out=sum((m for m in moves.values() if m < 0), _ZERO),
+        closing=opening + sum(moves.values(), _ZERO),
+        capital_days=day_sum,
+        days=(end - start).days + 1,
+        required_return=required_return,
+        charge=day_sum * required_return / DAYS_A_YEAR,
     )
-    return _with_postings(session, list(page)), count
-
-
-def hours_entries(
-    session: Session,
-    *,
-    stream_id: int | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> tuple[list[HoursEntry], int]:
-    """A page of the owner's time entries, newest first, and how many match in all."""
-    where = _period(HoursEntry.date, start, end)
-    if stream_id is not None:
-        where.append(HoursEntry.stream_id == stream_id)
-    count = session.scalar(select(func.count(HoursEntry.id)).where(*where)) or 0
-    newest = (HoursEntry.date.desc(), HoursEntry.id.desc())
-    page = session.scalars(
-        select(HoursEntry).where(*where).order_by(*newest).limit(limit).offset(offset)
-    )
-    return list(page), count
