@@ -1,13 +1,13 @@
 """The one list of areas: infrastructure loops over it and names none of them.
 
 Each area is a package with an `area.py` whose `AREA` says what it adds (page routers, API
-routers, commands, periodic tasks, a navigation entry, templates, tables). Adding an area is a
-package and one line in `_PACKAGES`.
+routers, commands, periodic tasks, a navigation entry, templates, tables, a section of the
+dashboard home). Adding an area is a package and one line in `_PACKAGES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, Request
     from huey import Huey
+    from sqlalchemy.orm import Session
     from starlette.types import Scope, Send
 
     from evergreen.config import Settings
@@ -27,6 +28,7 @@ __all__ = [
     "AppParts",
     "Area",
     "FrontDoor",
+    "HomeSection",
     "NavEntry",
     "Runtime",
     "all_areas",
@@ -88,11 +90,24 @@ class FrontDoor(Protocol):
 
 
 @dataclass(frozen=True)
+class HomeSection:
+    """An area's part of the dashboard home: its own template (included with `home` bound to
+    `context`) and the status the page answers with (400 when the area refused a query value,
+    such as a bad period, and its section says what to fix)."""
+
+    template: str
+    context: Mapping[str, Any]
+    status: int = 200
+
+
+@dataclass(frozen=True)
 class Area:
     """What one area adds to the program; loaders are functions so that importing is lazy.
 
     `commands` gives (name, Typer app or function) pairs: a Typer app becomes a command
-    group, a function a top-level command.
+    group, a function a top-level command. `home` fills a section of the dashboard home for
+    the signed-in owner or staff member, from the request (its query) and the request's
+    read-only database session; sections appear in the order of `_PACKAGES`, above the map.
     """
 
     name: str
@@ -104,6 +119,7 @@ class Area:
     tasks: Callable[[Huey, Settings], None] | None = None
     runtime: Callable[[AppParts], tuple[Runtime, FrontDoor | None]] | None = None
     templates: Path | None = None
+    home: Callable[[Request, Session], HomeSection] | None = None
 
 
 # Areas still to come: shown as "coming" so the map of the product is visible from day one.
@@ -115,7 +131,6 @@ _COMING = (
     ("sequences", "Sequences", "Autoresponders timed to each subscriber."),
     ("webinars", "Webinars", "Evergreen webinars, sessions, reminders and replays."),
     ("commerce", "Commerce", "Products, offers, checkout, orders and fulfilment."),
-    ("ledger", "Ledger", "Income, costs and hours per stream; residual income."),
 )
 PLANNED: tuple[NavEntry, ...] = tuple(
     NavEntry(slug, title, summary, ready=False, order=30 + 10 * index)

@@ -139,6 +139,7 @@ def _seed(server: Server) -> dict[str, Any]:
             f"/networks/{network['id']}/postback?secret={network['postback_secret']}",
             {"oid": order, "payout": payout, "currency": currency, "status": "approved"},
         )
+    server.cli("streams", "add", LONG_NAME, "--kind", "partner_program")  # the streams list
     for index in range(3):  # human clicks with long referrers and sources for the breakdowns
         for slug in (LONG_SLUG, "desk"):
             _click(server, slug, index)
@@ -191,6 +192,7 @@ def _owner_pages(ids: dict[str, Any]) -> list[str]:
         "/finance",
         *finance,
         "/ledger",
+        "/ledger/preferences",
     ]
 
 

@@ -7,10 +7,11 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area
+from evergreen.areas import Area, HomeSection, NavEntry
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, Request
+    from sqlalchemy.orm import Session
 
 __all__ = ["AREA"]
 
@@ -28,9 +29,27 @@ def _api() -> Sequence[APIRouter]:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.ledger.views import entries, exports, import_rules, imports, stream
+    from evergreen.ledger.views import (
+        entries,
+        exports,
+        import_rules,
+        imports,
+        listing,
+        preferences,
+        stream,
+        timer,
+    )
 
-    return [stream.router, entries.router, exports.router, imports.router, import_rules.router]
+    return [
+        listing.router,
+        preferences.router,
+        timer.router,
+        stream.router,
+        entries.router,
+        exports.router,
+        imports.router,
+        import_rules.router,
+    ]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
@@ -45,11 +64,24 @@ def _commands() -> Sequence[tuple[str, Any]]:
     ]
 
 
+def _home(request: Request, session: Session) -> HomeSection:
+    from evergreen.ledger.views import home
+
+    return home.section(request, session)
+
+
 AREA = Area(
     name="ledger",
+    nav=NavEntry(
+        "ledger",
+        "Ledger",
+        "Income streams: residual income after your time and capital, and what each is worth.",
+        order=15,
+    ),
     models=_models,
     api=_api,
     pages=_pages,
     commands=_commands,
     templates=Path(__file__).parent / "templates",
+    home=_home,
 )

@@ -10,6 +10,7 @@ from starlette.routing import compile_path
 
 from evergreen import __version__
 from evergreen.accounts import service as accounts
+from evergreen.areas import all_areas
 from evergreen.web.deps import ApiUser, DashboardUser, OptionalUser, Public, SessionDep
 from evergreen.web.nav import NavEntry, navigation
 from evergreen.web.templates import render
@@ -40,7 +41,10 @@ def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
         return RedirectResponse(target, status_code=303)
     if user.role == "partner":
         return RedirectResponse("/portal", status_code=303)
-    return render(request, "dashboard.html", {"title": "Dashboard"})
+    sections = [area.home(request, session) for area in all_areas() if area.home]
+    status = max((section.status for section in sections), default=200)
+    context = {"title": "Dashboard", "sections": sections}
+    return render(request, "dashboard.html", context, status_code=status)
 
 
 def _area_page(area: NavEntry) -> Any:

@@ -11,7 +11,7 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.rules import parse_rate
 from evergreen.money import cents
 
-__all__ = ["back_to", "hours", "money", "optional_rate", "percent", "required_rate"]
+__all__ = ["OUTCOMES", "back_to", "hours", "money", "optional_rate", "percent", "required_rate"]
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
 # As the command line reads them: an hour is worth 0 to 100 000, a yearly return is 0 to 1.
@@ -22,6 +22,8 @@ _BOUNDS = {
 }
 _PLACES = {"passive_hours": 2}  # as stored (parse_rate allows 4 places, as money is stored)
 _PAGES = ("/", "/ledger/streams", "/ledger/preferences")
+# What a page's address says about the form just sent; not kept when the form comes back.
+OUTCOMES = ("done", "problem", "demo")
 
 
 def optional_rate(text: str, field: str) -> Decimal | None:
@@ -52,7 +54,7 @@ def back_to(target: str, default: str, **words: str) -> RedirectResponse:
     path, _, query = target.partition("?")
     if path not in _PAGES:
         path, query = default, ""
-    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "problem")]
+    kept = [(k, v) for k, v in parse_qsl(query) if k not in OUTCOMES]
     address = f"{path}?{urlencode([*kept, *words.items()])}" if kept or words else path
     return RedirectResponse(address, status_code=303)
 
