@@ -256,3 +256,20 @@ def test_the_page_says_when_passive_income_already_pays_for_everything(
     assert "Passive income already pays for all of your spending." in shown
     assert 'id="fi-share">250.0 % covered' in shown
     assert client.get(f"{API}/summary", headers=owner).json()["months_to_independence"] == 0
+
+
+def test_the_dashboard_home_carries_the_household_line(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    sign_in(client, people["owner"])
+    before = client.get("/").text
+    assert 'id="household"' in before
+    assert "Record your incomes, debts and living expenses" in before
+    owner = _headers(db, people["owner"])
+    _blog_earned(db, "850.00", "1.5")
+    _record(client, owner)
+    after = client.get("/").text
+    assert _last_month().strftime("%B %Y") in after
+    assert "1,730.00 USD" in after  # the month's personal residual income, as on /household
+    share = (Decimal(850) / 1950 * 100).quantize(Decimal("0.1"))
+    assert f"{share} %" in after

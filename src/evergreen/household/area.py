@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area, NavEntry
+from evergreen.areas import Area, HomeSection, NavEntry
 
 if TYPE_CHECKING:
-    from fastapi import APIRouter
+    from fastapi import APIRouter, Request
+    from sqlalchemy.orm import Session
 
 __all__ = ["AREA"]
 
@@ -24,6 +25,12 @@ def _pages() -> Sequence[APIRouter]:
     from evergreen.household.views import items, page
 
     return [page.router, items.router]
+
+
+def _home(request: Request, session: Session) -> HomeSection:
+    from evergreen.household.views import home
+
+    return home.section(request, session)
 
 
 def _api() -> Sequence[APIRouter]:
@@ -51,4 +58,5 @@ AREA = Area(
     api=_api,
     commands=_commands,
     templates=Path(__file__).parent / "templates",
+    home=_home,
 )

@@ -111,7 +111,6 @@ def section(request: Request, session: Session) -> HomeSection:
         "money": money,
         "hours": hours,
         "number": show_number,
-        "household": None,  # the household line's slot (see home.html)
         "figures": None,
         "error": None,
         "here": _here(request),
