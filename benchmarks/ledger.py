@@ -104,26 +104,33 @@ def bare_insert(db: Database, rows: int) -> float:
 
 
 def rollups_match(db: Database) -> bool:
-    """The kept rollup equals one recomputed from every cleared posting (GROUP BY in SQL)."""
+    """The kept rollup equals one recomputed from every cleared posting (GROUP BY in SQL, in
+    the rollup's integer ten-thousandths)."""
     recompute = text(
         "SELECT p.stream_id, t.date, p.currency, "
-        "SUM(CASE WHEN p.account LIKE 'Income:%' THEN -p.amount ELSE 0 END), "
-        "SUM(CASE WHEN p.account LIKE 'Expenses:%' THEN p.amount ELSE 0 END), "
+        "SUM(CASE WHEN p.account LIKE 'Income:%' THEN -u ELSE 0 END), "
+        "SUM(CASE WHEN p.account LIKE 'Expenses:%' THEN u ELSE 0 END), "
         "SUM(CASE WHEN p.account = 'Equity:Capital' OR p.account LIKE 'Equity:Capital:%' "
-        "THEN -p.amount ELSE 0 END) "
-        "FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.transaction_id "
+        "THEN -u ELSE 0 END) "
+        "FROM (SELECT *, CAST(ROUND(amount * 10000) AS BIGINT) AS u FROM ledger_postings) p "
+        "JOIN ledger_transactions t ON t.id = p.transaction_id "
         "WHERE p.stream_id IS NOT NULL AND t.flag = '*' GROUP BY p.stream_id, t.date, p.currency"
     )
     with db.engine.connect() as conn:
         expected = {
-            (r[0], str(r[1]), r[2]): tuple(Decimal(str(v)).normalize() for v in r[3:])
+            (r[0], str(r[1]), r[2]): tuple(int(v) for v in r[3:])
             for r in conn.execute(recompute)
+            if any(r[3:])
         }
         kept = {
-            (r[0], str(r[1]), r[2]): tuple(Decimal(str(v)).normalize() for v in r[3:])
+            (r[0], str(r[1]), r[2]): tuple(int(v) for v in r[3:])
             for r in conn.execute(
-                text("SELECT stream_id, day, currency, income, costs, capital FROM ledger_daily")
+                text(
+                    "SELECT stream_id, day, currency, income_units, costs_units, capital_units "
+                    "FROM ledger_daily"
+                )
             )
+            if any(r[3:])
         }
     return expected == kept
 
