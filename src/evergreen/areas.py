@@ -42,6 +42,7 @@ _PACKAGES = (
     "networks",
     "partners",
     "ledger",
+    "audience",
     "household",
     "finance",
     "demo",
@@ -126,7 +127,6 @@ class Area:
 # Nothing that works is listed: loan schedules and payoff quotes, and household residual income,
 # are finance's calculators until areas that keep their records arrive.
 _COMING = (
-    ("audience", "Audience", "Forms, double opt-in, tags, segments and consent."),
     ("mail", "Mail", "Compliant delivery, unsubscribes, bounces and quotas."),
     ("sequences", "Sequences", "Autoresponders timed to each subscriber."),
     ("webinars", "Webinars", "Evergreen webinars, sessions, reminders and replays."),

@@ -1,0 +1,1 @@
+"""Audience: lists, subscribers with consent, tags, segments, import and export."""

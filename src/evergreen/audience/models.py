@@ -1,0 +1,129 @@
+"""Tables of the audience: lists, subscribers, memberships, tags, consent and activity."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evergreen.db import Base, utcnow
+
+__all__ = [
+    "Activity",
+    "AudienceList",
+    "ConsentEvent",
+    "Membership",
+    "Subscriber",
+    "SubscriberTag",
+]
+
+# JSON on SQLite, JSONB on PostgreSQL (indexable, compared by value).
+FieldsJSON = JSON().with_variant(JSONB(), "postgresql")
+
+
+class AudienceList(Base):
+    """A mailing list people join; double opt-in decides whether joining needs a confirmation."""
+
+    __tablename__ = "audience_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    double_opt_in: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscriber(Base):
+    """One person, once: `email_key` (the address case-folded) is what makes two rows one."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(FieldsJSON, default=dict)
+    time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
+    # form, import, api, partner, webinar, purchase, manual
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    # None, or why nothing may be sent to this address at all: bounced, complained
+    suppressed: Mapped[str | None] = mapped_column(String(20), default=None)
+    soft_bounces: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Membership(Base):
+    """A subscriber on a list, with that list's status: unconfirmed, subscribed, unsubscribed,
+    bounced or complained."""
+
+    __tablename__ = "list_members"
+    __table_args__ = (Index("ix_list_members_list_status", "list_id", "status"),)
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("audience_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubscriberTag(Base):
+    """A tag on a subscriber (buyer, webinar-attended, …), matched case-insensitively."""
+
+    __tablename__ = "subscriber_tags"
+    __table_args__ = (Index("ix_subscriber_tags_tag", "tag"),)
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsentEvent(Base):
+    """One opt-in, confirmation, opt-out or suppression, with the exact words the person saw.
+
+    Never edited or deleted except by erasing the subscriber; the IP is kept only as a keyed hash.
+    """
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_subscriber", "subscriber_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audience_lists.id", ondelete="SET NULL"), default=None
+    )
+    # opt_in, confirm, opt_out, suppress
+    action: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))
+    form: Mapped[str] = mapped_column(String(200), default="")
+    wording: Mapped[str] = mapped_column(Text, default="")
+    ip_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Activity(Base):
+    """Something a subscriber did or was sent (sent, opened, opened_proxy, clicked, bounced,
+    complained, purchased, registered, attended), written by any area through the audience
+    service so segments and the subscriber's history read one table."""
+
+    __tablename__ = "subscriber_activity"
+    __table_args__ = (
+        Index("ix_subscriber_activity_subscriber", "subscriber_id", "kind", "at"),
+        Index("ix_subscriber_activity_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    ref: Mapped[str] = mapped_column(String(200), default="")
