@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     click_ingest_delay_s: int = Field(default=10, ge=0, le=300)
     partner_signup: bool = False
     webhook_allow: str = ""
+    link_check_allow: str = ""
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
@@ -128,7 +129,7 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
-    @field_validator("webhook_allow")
+    @field_validator("webhook_allow", "link_check_allow")
     @classmethod
     def _check_webhook_allow(cls, value: str) -> str:
         for item in filter(None, (part.strip() for part in value.split(","))):
