@@ -95,4 +95,4 @@ def sign(message: bytes, key: DkimKey) -> bytes:
         )
     except dkim.DKIMException as exc:
         raise MailInputError("dkim", f"cannot sign: {exc}") from None
-    return header + message
+    return bytes(header) + message

@@ -22,8 +22,9 @@ from evergreen.mail.rules.render import Rendered
 
 __all__ = ["BulkHeaders", "Outgoing", "build_message"]
 
-# Lines end in CRLF and long headers fold: what SMTP and DKIM signing expect.
-POLICY = policy.SMTP.clone(max_line_length=78)
+# Lines end in CRLF (what SMTP and DKIM expect); headers fold only past 998 characters, so
+# List-Unsubscribe and the like stay on one line for receivers that read them strictly.
+POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)

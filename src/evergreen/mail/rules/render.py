@@ -106,7 +106,7 @@ def _markdown_value(value: Any) -> Any:
     """Escape a value put into Markdown: HTML-escaped and Markdown's marks made literal."""
     if isinstance(value, Markup) or hasattr(value, "__html__"):
         return value
-    return Markup(str(escape(str(value))).translate(_MARKDOWN_MARKS))
+    return Markup(str(escape(str(value))).translate(_MARKDOWN_MARKS))  # noqa: S704 (escaped)
 
 
 def _footer_html(footer: Footer, person: Personal) -> str:
@@ -131,7 +131,7 @@ def _document(body: str) -> str:
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<style>{_STYLE}</style></head><body><div class=\"eg-body\">{body}</div></body></html>"
+        f'<style>{_STYLE}</style></head><body><div class="eg-body">{body}</div></body></html>'
     )
 
 
@@ -208,7 +208,7 @@ class MessageTemplate:
 def compile_message(
     subject: str,
     body: str,
-    format: TemplateFormat = "markdown",  # noqa: A002 (the template's format, as users say it)
+    format: TemplateFormat = "markdown",
     *,
     strict: bool = True,
     limits: Limits | None = None,

@@ -23,11 +23,12 @@ from types import TracebackType
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, nodes
-from jinja2.utils import Cycler, Joiner, Namespace
-from markupsafe import Markup
+from jinja2.exceptions import SecurityError
 from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Cycler, Joiner, Namespace
+from markupsafe import Markup
 
 from evergreen.mail.errors import MailInputError
 
@@ -198,7 +199,7 @@ class _Sandbox(SandboxedEnvironment):
 
     def wrap_str_format(self, value: Any) -> None:
         """Refuse `str.format` (its widths are unbounded); the checked `format` filter stays."""
-        return None
+        return
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Refuse `str.format` and `str.format_map` besides Jinja's own refusals."""
