@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
+    smtp_rate: float = Field(default=0.0, ge=0, le=100_000)  # messages/s per server, 0 = no limit
+    smtp_pool: int = Field(default=4, ge=1, le=64)  # connections kept open per server
+    # More servers for failover, smtp[s|+starttls]://… comma-separated; read (and refused with
+    # the reason) by the mail area when it sends: evergreen.mail.sending.servers.
+    smtp_servers: str = ""
     mail_from: str | None = None
 
     @field_validator("base_url")
