@@ -190,6 +190,7 @@ def figures_section(
         "capital": queries.capital_working(
             session, stream, period.start, period.end, rates.required_return
         ),
+        "split": queries.capital_split(session, stream, period.end),
         "as_of": min(period.end, today),
     }
     return context, errors
