@@ -13,8 +13,6 @@ from evergreen.db import Base, utcnow
 __all__ = [
     "DailyFigures",
     "FeedState",
-    "Forecast",
-    "ForecastYear",
     "HoursEntry",
     "ImportRule",
     "JournalEntry",
@@ -173,29 +171,3 @@ class FeedState(Base):
     posted: Mapped[int] = mapped_column(default=0)  # transactions posted so far: the n in keys
     note: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class Forecast(Base):
-    """The owner's multistage forecast of a stream: explicit years of residual income (rows of
-    ForecastYear), then a continuing RI that decays with the stream's persistence."""
-
-    __tablename__ = "ledger_forecasts"
-
-    stream_id: Mapped[int] = mapped_column(
-        ForeignKey("streams.id", ondelete="CASCADE"), primary_key=True
-    )
-    # RI of the first year after the explicit ones; None: ω x the last explicit year's.
-    continuing: Mapped[Decimal | None] = mapped_column(default=None)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-
-class ForecastYear(Base):
-    """One explicit year of a stored forecast: year 1 is the year after the valuation day."""
-
-    __tablename__ = "ledger_forecast_years"
-
-    stream_id: Mapped[int] = mapped_column(
-        ForeignKey("ledger_forecasts.stream_id", ondelete="CASCADE"), primary_key=True
-    )
-    year: Mapped[int] = mapped_column(primary_key=True)
-    residual_income: Mapped[Decimal]
