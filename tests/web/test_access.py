@@ -321,6 +321,7 @@ LEDGER_STREAM = {
     ("POST", "/ledger/streams/{stream_id}/income"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/costs"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/capital"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/assets"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/hours"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/rates"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/transactions/{transaction_id}/reverse"): Access.OWNER,

@@ -9,15 +9,19 @@ from evergreen.ledger.rules.inputs import (
     parse_rate,
 )
 from evergreen.ledger.rules.journal import (
+    ASSETS_PUT_IN,
     BANK,
     CAPITAL,
+    MONEY_ACCOUNTS,
     Figure,
     Leg,
     check_account,
     check_balanced,
+    counted,
     daily_figures,
     figure_of,
     from_units,
+    is_capital_asset,
     reversal_of,
     to_units,
 )
@@ -38,8 +42,10 @@ from evergreen.ledger.rules.value import (
 )
 
 __all__ = [
+    "ASSETS_PUT_IN",
     "BANK",
     "CAPITAL",
+    "MONEY_ACCOUNTS",
     "Figure",
     "Figures",
     "Leg",
@@ -51,11 +57,13 @@ __all__ = [
     "check_balanced",
     "check_name",
     "check_period",
+    "counted",
     "daily_figures",
     "estimate_persistence",
     "figure_of",
     "figures_for",
     "from_units",
+    "is_capital_asset",
     "parse_amount",
     "parse_date",
     "parse_hours",

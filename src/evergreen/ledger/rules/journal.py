@@ -19,16 +19,20 @@ from functools import lru_cache
 from evergreen.ledger.errors import LedgerInputError
 
 __all__ = [
+    "ASSETS_PUT_IN",
     "BANK",
     "CAPITAL",
+    "MONEY_ACCOUNTS",
     "ROOTS",
     "Figure",
     "Leg",
     "check_account",
     "check_balanced",
+    "counted",
     "daily_figures",
     "figure_of",
     "from_units",
+    "is_capital_asset",
     "reversal_of",
     "to_units",
 ]
@@ -36,6 +40,19 @@ __all__ = [
 ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
 BANK = "Assets:Bank"
 CAPITAL = "Equity:Capital"
+# Where money lands and is paid from: a stream's balance here is its income not yet spent, not
+# capital employed. Every other Assets account tagged with a stream (Assets:Equipment:Camera,
+# Assets:Loans:Smith, Assets:Inventory) is capital employed in it.
+MONEY_ACCOUNTS = (
+    "Assets:Bank",
+    "Assets:Cash",
+    "Assets:Checking",
+    "Assets:Savings",
+    "Assets:Receivable",
+)
+# The other side of an asset the owner puts in from their own pocket: the asset counts as
+# capital, so this equity account does not (Equity:Capital would count it a second time).
+ASSETS_PUT_IN = "Equity:Assets-Put-In"
 _COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]{0,60}$")
 
 
@@ -98,16 +115,37 @@ def reversal_of(legs: Iterable[Leg]) -> list[Leg]:
 
 
 @lru_cache(maxsize=4096)
+def is_capital_asset(account: str) -> bool:
+    """An Assets account that is not a money account (MONEY_ACCOUNTS and their sub-accounts):
+    what a stream owns besides cash, so capital employed in it."""
+    if not account.startswith("Assets:"):
+        return False
+    return not any(account == m or account.startswith(m + ":") for m in MONEY_ACCOUNTS)
+
+
+@lru_cache(maxsize=4096)
 def figure_of(account: str) -> Figure | None:
-    """Income and Expenses accounts are income and costs; Equity:Capital is capital employed."""
+    """Income and Expenses accounts are income and costs; Equity:Capital (money put in or
+    taken out) and the non-money Assets accounts (what the stream owns) are capital employed."""
     root = account.split(":", 1)[0]
     if root == "Income":
         return Figure.INCOME
     if root == "Expenses":
         return Figure.COSTS
-    if account == CAPITAL or account.startswith(CAPITAL + ":"):
+    if account == CAPITAL or account.startswith(CAPITAL + ":") or is_capital_asset(account):
         return Figure.CAPITAL
     return None
+
+
+def counted(account: str, amount: Decimal) -> Decimal:
+    """What a posting adds to its figure: income and money put in are credits, so their sign
+    is turned; costs and assets are debits, counted as posted. 0 for a posting in no figure."""
+    figure = figure_of(account)
+    if figure is None:
+        return Decimal(0)
+    if figure is Figure.COSTS or (figure is Figure.CAPITAL and is_capital_asset(account)):
+        return amount
+    return -amount
 
 
 UNIT = Decimal("0.0001")
@@ -127,7 +165,7 @@ def daily_figures(
     day: date, legs: Iterable[Leg]
 ) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]:
     """What a transaction adds to the daily rollup: (income, costs, capital in, postings) by
-    (stream, day, currency). Income and capital are credits, so their sign is turned."""
+    (stream, day, currency), each leg counted as `counted` says."""
     out: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
     for leg in legs:
         figure = figure_of(leg.account)
@@ -140,6 +178,6 @@ def daily_figures(
         elif figure is Figure.COSTS:
             costs += leg.amount
         else:
-            capital -= leg.amount
+            capital += counted(leg.account, leg.amount)
         out[key] = (income, costs, capital, count + 1)
     return out

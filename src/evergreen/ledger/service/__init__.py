@@ -1,6 +1,6 @@
 """Use cases of the ledger; the only writer of its tables."""
 
-from evergreen.ledger.service.entries import add_capital, add_cost, add_income
+from evergreen.ledger.service.entries import add_asset, add_capital, add_cost, add_income
 from evergreen.ledger.service.feeds import (
     Fed,
     Step,
@@ -39,6 +39,7 @@ __all__ = [
     "Step",
     "StreamDraft",
     "Unposted",
+    "add_asset",
     "add_capital",
     "add_cost",
     "add_entry_once",
