@@ -49,7 +49,11 @@ CAMERA = "Assets:Equipment:Camera"
         ("Assets:Savings", False),
         ("Assets:Checking:Joint", False),
         ("Assets:Receivable:Networks", False),
-        ("Assets:Banker", True),  # a name that only starts like a money account
+        ("Assets:PayPal", False),  # a processor balance is money
+        ("Assets:Stripe:Payouts", False),
+        ("Assets:Property:Duplex", True),
+        ("Assets:Investments:Index-Fund", True),
+        ("Assets:Equipmentless", False),  # a name that only starts like a capital account
         ("Liabilities:Card", False),
         ("Equity:Capital", False),
         ("Income:Sales", False),

@@ -82,9 +82,9 @@ def test_an_asset_entered_on_the_page_is_capital_split_from_money_put_in(
         ({"account": "Assets:Bank", "amount": "5"}, "account: &#39;Assets:Bank&#39; is not an "
          "asset account"),
         ({"account": "", "amount": "5"}, "account: name the asset"),
-        ({"account": "Assets:Camera", "amount": "5", "paid_by": "friend"}, "paid by: must be"),
-        ({"account": "Assets:Camera", "amount": "5", "direction": "up"}, "direction: choose"),
-        ({"account": "Assets:Camera", "amount": "-5"}, "amount: must be more than 0"),
+        ({"account": "Assets:Equipment:Camera", "amount": "5", "paid_by": "friend"}, "paid by: must be"),
+        ({"account": "Assets:Equipment:Camera", "amount": "5", "direction": "up"}, "direction: choose"),
+        ({"account": "Assets:Equipment:Camera", "amount": "-5"}, "amount: must be more than 0"),
     ],
 )  # fmt: skip
 def test_a_bad_asset_entry_names_its_field_and_stores_nothing(

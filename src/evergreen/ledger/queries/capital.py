@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.ledger.models import JournalEntry, Posting, Stream
 from evergreen.ledger.queries.rollup import capital_before
-from evergreen.ledger.rules import MONEY_ACCOUNTS, is_capital_asset
+from evergreen.ledger.rules import CAPITAL_ASSETS, is_capital_asset
 
 __all__ = ["CapitalSplit", "asset_balances", "capital_split"]
 
@@ -41,11 +41,11 @@ class CapitalSplit:
 
 
 def asset_balances(session: Session, stream: Stream, as_of: date) -> dict[str, Decimal]:
-    """Each non-money Assets account's balance for the stream at the end of `as_of` (cleared
+    """Each CAPITAL_ASSETS account's balance for the stream at the end of `as_of` (cleared
     entries only): the postings of those accounts, few beside the bank's, summed exactly."""
-    money = [
+    held = [
         or_(Posting.account == name, Posting.account.startswith(name + ":"))
-        for name in MONEY_ACCOUNTS
+        for name in CAPITAL_ASSETS
     ]
     balances: dict[str, Decimal] = defaultdict(Decimal)
     for account, amount in session.execute(
@@ -54,8 +54,7 @@ def asset_balances(session: Session, stream: Stream, as_of: date) -> dict[str, D
         .where(
             Posting.stream_id == stream.id,
             Posting.currency == stream.currency,
-            Posting.account.startswith("Assets:"),
-            not_(or_(*money)),
+            or_(*held),
             and_(JournalEntry.flag == "*", JournalEntry.date <= as_of),
         )
     ):

@@ -22,7 +22,7 @@ __all__ = [
     "ASSETS_PUT_IN",
     "BANK",
     "CAPITAL",
-    "MONEY_ACCOUNTS",
+    "CAPITAL_ASSETS",
     "ROOTS",
     "Figure",
     "Leg",
@@ -40,15 +40,16 @@ __all__ = [
 ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
 BANK = "Assets:Bank"
 CAPITAL = "Equity:Capital"
-# Where money lands and is paid from: a stream's balance here is its income not yet spent, not
-# capital employed. Every other Assets account tagged with a stream (Assets:Equipment:Camera,
-# Assets:Loans:Smith, Assets:Inventory) is capital employed in it.
-MONEY_ACCOUNTS = (
-    "Assets:Bank",
-    "Assets:Cash",
-    "Assets:Checking",
-    "Assets:Savings",
-    "Assets:Receivable",
+# What a stream owns besides money: an account under one of these, tagged with a stream, is
+# capital employed in it. Every other Assets account (Assets:Bank, Assets:Cash, Assets:PayPal,
+# Assets:Receivable, …) holds money — income not yet spent — and never counts.
+CAPITAL_ASSETS = (
+    "Assets:Equipment",
+    "Assets:Inventory",
+    "Assets:Loans",
+    "Assets:Property",
+    "Assets:Investments",
+    "Assets:Fixed",
 )
 # The other side of an asset the owner puts in from their own pocket: the asset counts as
 # capital, so this equity account does not (Equity:Capital would count it a second time).
@@ -116,17 +117,15 @@ def reversal_of(legs: Iterable[Leg]) -> list[Leg]:
 
 @lru_cache(maxsize=4096)
 def is_capital_asset(account: str) -> bool:
-    """An Assets account that is not a money account (MONEY_ACCOUNTS and their sub-accounts):
-    what a stream owns besides cash, so capital employed in it."""
-    if not account.startswith("Assets:"):
-        return False
-    return not any(account == m or account.startswith(m + ":") for m in MONEY_ACCOUNTS)
+    """An account under CAPITAL_ASSETS (equipment, inventory, loans made, property,
+    investments): what a stream owns besides money, so capital employed in it."""
+    return any(account == a or account.startswith(a + ":") for a in CAPITAL_ASSETS)
 
 
 @lru_cache(maxsize=4096)
 def figure_of(account: str) -> Figure | None:
     """Income and Expenses accounts are income and costs; Equity:Capital (money put in or
-    taken out) and the non-money Assets accounts (what the stream owns) are capital employed."""
+    taken out) and the CAPITAL_ASSETS accounts (what the stream owns) are capital employed."""
     root = account.split(":", 1)[0]
     if root == "Income":
         return Figure.INCOME

@@ -14,7 +14,7 @@ from evergreen.ledger.rules import (
     ASSETS_PUT_IN,
     BANK,
     CAPITAL,
-    MONEY_ACCOUNTS,
+    CAPITAL_ASSETS,
     Leg,
     check_account,
     is_capital_asset,
@@ -116,8 +116,8 @@ def add_asset(
     if not is_capital_asset(account):
         raise LedgerInputError(
             "account",
-            f"{account[:60]!r} is not an asset account of the stream; use Assets:… other than "
-            f"{', '.join(MONEY_ACCOUNTS)} (money), e.g. Assets:Equipment:Camera",
+            f"{account[:60]!r} is not an asset account of the stream; use one under "
+            f"{', '.join(CAPITAL_ASSETS)}, e.g. Assets:Equipment:Camera",
         )
     if paid_by not in PAID_BY:
         raise LedgerInputError("paid_by", f"must be {' or '.join(PAID_BY)}")
