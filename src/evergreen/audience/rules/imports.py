@@ -39,6 +39,7 @@ from evergreen.audience.rules.inputs import (
     check_time_zone,
     split_tags,
 )
+from evergreen.csvfile import restore_cell
 
 __all__ = [
     "EVERGREEN_HEADER",
@@ -46,9 +47,11 @@ __all__ = [
     "ImportFormat",
     "ImportPlan",
     "ImportRecord",
+    "ImportStep",
     "RowError",
     "detect_format",
     "field_name_of",
+    "import_step",
     "map_row",
     "plan_for",
 ]
@@ -68,38 +71,77 @@ class ImportFormat(StrEnum):
 
 # What a column can mean; "field:NAME" is a custom field, "" ignores the column.
 ROLES = (
-    "email", "name", "first_name", "last_name", "tags", "time_zone", "status", "attributes",
-    "fields_json", "opted_in_at", "opt_in_ip", "confirmed_at", "confirm_ip", "",
-)  # fmt: skip
+    "email",
+    "name",
+    "first_name",
+    "last_name",
+    "tags",
+    "time_zone",
+    "status",
+    "attributes",
+    "fields_json",
+    "opted_in_at",
+    "opt_in_ip",
+    "confirmed_at",
+    "confirm_ip",
+    "",
+)
 
 # Every tool's status words, one table: anything that is not plainly a yes is never subscribed.
 _STATUS_WORDS: dict[str, Status] = {
-    "": Status.SUBSCRIBED, "subscribed": Status.SUBSCRIBED, "active": Status.SUBSCRIBED,
-    "enabled": Status.SUBSCRIBED, "confirmed": Status.SUBSCRIBED,
-    "unconfirmed": Status.UNCONFIRMED, "pending": Status.UNCONFIRMED,
-    "unsubscribed": Status.UNSUBSCRIBED, "cancelled": Status.UNSUBSCRIBED,
-    "canceled": Status.UNSUBSCRIBED, "inactive": Status.UNSUBSCRIBED,
-    "disabled": Status.UNSUBSCRIBED, "blocklisted": Status.UNSUBSCRIBED,
-    "bounced": Status.BOUNCED, "cleaned": Status.BOUNCED, "complained": Status.COMPLAINED,
-}  # fmt: skip
+    "": Status.SUBSCRIBED,
+    "subscribed": Status.SUBSCRIBED,
+    "active": Status.SUBSCRIBED,
+    "enabled": Status.SUBSCRIBED,
+    "confirmed": Status.SUBSCRIBED,
+    "unconfirmed": Status.UNCONFIRMED,
+    "pending": Status.UNCONFIRMED,
+    "unsubscribed": Status.UNSUBSCRIBED,
+    "cancelled": Status.UNSUBSCRIBED,
+    "canceled": Status.UNSUBSCRIBED,
+    "inactive": Status.UNSUBSCRIBED,
+    "disabled": Status.UNSUBSCRIBED,
+    "blocklisted": Status.UNSUBSCRIBED,
+    "bounced": Status.BOUNCED,
+    "cleaned": Status.BOUNCED,
+    "complained": Status.COMPLAINED,
+}
 
 _MAILCHIMP_ROLES = {
-    "Email Address": "email", "First Name": "first_name", "Last Name": "last_name",
-    "OPTIN_TIME": "opted_in_at", "OPTIN_IP": "opt_in_ip", "CONFIRM_TIME": "confirmed_at",
-    "CONFIRM_IP": "confirm_ip", "TIMEZONE": "time_zone", "TAGS": "tags",
-}  # fmt: skip
+    "Email Address": "email",
+    "First Name": "first_name",
+    "Last Name": "last_name",
+    "OPTIN_TIME": "opted_in_at",
+    "OPTIN_IP": "opt_in_ip",
+    "CONFIRM_TIME": "confirmed_at",
+    "CONFIRM_IP": "confirm_ip",
+    "TIMEZONE": "time_zone",
+    "TAGS": "tags",
+}
 # Mailchimp's bookkeeping columns: not the person's data.
 _MAILCHIMP_SKIP = re.compile(
     r"^(MEMBER_RATING|LATITUDE|LONGITUDE|GMTOFF|DSTOFF|CC|REGION|LAST_CHANGED|LEID|EUID|NOTES"
     r"|UNSUB_.*|CLEAN_.*|SSL_.*|MARKETING_PERMISSIONS)$"
 )
 _KNOWN = {
-    "email": "email", "email_address": "email", "e-mail": "email", "email address": "email",
-    "name": "name", "first_name": "first_name", "first name": "first_name",
-    "last_name": "last_name", "last name": "last_name", "tags": "tags",
-    "time_zone": "time_zone", "timezone": "time_zone", "status": "status", "state": "status",
-    "attributes": "attributes", "fields": "fields_json", "created_at": "opted_in_at",
-}  # fmt: skip
+    "email": "email",
+    "email_address": "email",
+    "e-mail": "email",
+    "email address": "email",
+    "name": "name",
+    "first_name": "first_name",
+    "first name": "first_name",
+    "last_name": "last_name",
+    "last name": "last_name",
+    "tags": "tags",
+    "time_zone": "time_zone",
+    "timezone": "time_zone",
+    "status": "status",
+    "state": "status",
+    "attributes": "attributes",
+    "fields": "fields_json",
+    "created_at": "opted_in_at",
+}
 _IGNORED = frozenset({"uuid", "id", "updated_at"})
 _MAX_COLUMNS = 200
 
@@ -190,8 +232,12 @@ def detect_format(header: Sequence[str]) -> ImportFormat:
     if set(EVERGREEN_HEADER[:6]) <= lowered:
         return ImportFormat.EVERGREEN
     if lowered & {"email", "email_address"} and lowered & {
-        "first_name", "last_name", "created_at", "tags", "state"
-    }:  # fmt: skip
+        "first_name",
+        "last_name",
+        "created_at",
+        "tags",
+        "state",
+    }:
         return ImportFormat.KIT
     if lowered & {"email", "e-mail", "email address", "email_address"}:
         return ImportFormat.PLAIN
@@ -292,7 +338,7 @@ def _record(plan: ImportPlan, line: int, cells: Sequence[str]) -> ImportRecord:
     values: dict[str, tuple[str, str]] = {}
     fields: dict[str, Any] = {}
     for column, role, cell in zip(plan.header, plan.roles, cells, strict=False):
-        text = cell.strip()
+        text = (restore_cell(cell) if plan.format is ImportFormat.EVERGREEN else cell).strip()
         if role.startswith("field:"):
             if text:
                 fields[role[6:]] = text
@@ -337,3 +383,34 @@ def map_row(plan: ImportPlan, line: int, cells: Sequence[str]) -> ImportRecord |
         return _record(plan, line, cells)
     except AudienceInputError as exc:
         return RowError(line, exc.field, exc.message)
+
+
+@dataclass(frozen=True)
+class ImportStep:
+    """What an imported row does to a membership: the new status (None: unchanged), the
+    consent event to record, and a suppression of the whole address."""
+
+    status: Status | None
+    event: str | None
+    suppress: str | None = None
+
+
+def import_step(current: Status | None, wanted: Status, suppressed: str | None) -> ImportStep:
+    """An imported row's effect: subscribed rows subscribe only people who never left;
+    unsubscribed rows unsubscribe; bounced/complained rows suppress; never the reverse."""
+    if wanted in (Status.BOUNCED, Status.COMPLAINED):
+        if current is Status.COMPLAINED or suppressed == Status.COMPLAINED:
+            return ImportStep(None, None)
+        changed = current is not wanted or suppressed != wanted.value
+        return ImportStep(wanted, "suppress" if changed else None, wanted.value)
+    if suppressed or current in (Status.BOUNCED, Status.COMPLAINED):
+        return ImportStep(None, None)
+    if wanted is Status.UNSUBSCRIBED:
+        if current is Status.UNSUBSCRIBED:
+            return ImportStep(None, None)
+        return ImportStep(Status.UNSUBSCRIBED, "opt_out")
+    if current is None:
+        return ImportStep(wanted, "opt_in")
+    if current is Status.UNCONFIRMED and wanted is Status.SUBSCRIBED:
+        return ImportStep(Status.SUBSCRIBED, "opt_in")
+    return ImportStep(None, None)

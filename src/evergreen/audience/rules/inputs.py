@@ -58,9 +58,10 @@ def check_field_name(value: object) -> str:
     """A custom field's name: a letter, then letters, digits or '_' (segments refer to it)."""
     if not isinstance(value, str) or not _FIELD_NAME.match(value):
         raise AudienceInputError(
-            "fields", f"{value!r} is not a field name: start with a letter, then letters, "
-            "digits or '_', at most 40"
-        )  # fmt: skip
+            "fields",
+            f"{value!r} is not a field name: start with a letter, then letters, "
+            "digits or '_', at most 40",
+        )
     return value
 
 
