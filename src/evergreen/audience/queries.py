@@ -122,7 +122,7 @@ def lists_of(session: Session, subscriber_id: int) -> dict[str, str]:
         .where(Membership.subscriber_id == subscriber_id)
         .order_by(AudienceList.name)
     )
-    return dict(rows.tuples().all())
+    return {name: status for name, status in rows}  # noqa: C416 (a Result is not a mapping)
 
 
 def _card(session: Session, person: Subscriber) -> SubscriberCard:
@@ -204,7 +204,7 @@ def export_batches(
             )
         else:
             query = query.add_columns(Subscriber.suppressed)
-        rows = session.execute(query).all()
+        rows: list[Any] = list(session.execute(query).all())
         if not rows:
             return
         ids = [row[0].id for row in rows]
@@ -224,7 +224,8 @@ def export_batches(
             ):
                 statuses.setdefault(subscriber_id, []).append(status)
         batch = []
-        for person, extra in rows:
+        for row in rows:
+            person, extra = row[0], row[1]
             status = (
                 extra
                 if list_id is not None

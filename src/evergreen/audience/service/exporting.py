@@ -59,7 +59,7 @@ def personal_data(session: Session, subscriber_id: int) -> dict[str, Any]:
         .where(Membership.subscriber_id == person.id)
         .order_by(AudienceList.name)
     ).all()
-    names = dict(session.execute(select(AudienceList.id, AudienceList.name)).tuples().all())
+    names = {i: n for i, n in session.execute(select(AudienceList.id, AudienceList.name))}  # noqa: C416
     consent = session.scalars(
         select(ConsentEvent)
         .where(ConsentEvent.subscriber_id == person.id)

@@ -139,7 +139,9 @@ def _rows(source: BinaryIO) -> tuple[_Counting, list[str], Iterator[tuple[int, l
     try:
         header = next(reader, None)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise AudienceInputError("file", f"line 1 cannot be read as UTF-8 CSV: {exc}") from None
+        raise AudienceInputError(
+            "file", f"cannot be read as UTF-8 CSV ({exc}); save it as UTF-8 CSV"
+        ) from None
     if header is None:
         raise AudienceInputError("file", "is empty: the first line must be the header")
 
@@ -152,7 +154,9 @@ def _rows(source: BinaryIO) -> tuple[_Counting, list[str], Iterator[tuple[int, l
                 return
             except (UnicodeDecodeError, csv.Error) as exc:
                 raise AudienceInputError(
-                    "file", f"line {line} cannot be read as UTF-8 CSV ({exc}); nothing was imported"
+                    "file",
+                    f"cannot be read as UTF-8 CSV after line {line - 1} ({exc}); "
+                    "nothing was imported",
                 ) from None
             if any(cell.strip() for cell in cells):
                 yield line, cells

@@ -144,7 +144,8 @@ def _person(
     found = session.scalar(select(Subscriber).where(Subscriber.email_key == checked.key))
     if found is not None:
         return found, False
-    if source is not Source.FORM and session.get(ErasedAddress, erased_hash(secret, checked.key)):
+    erased = session.get(ErasedAddress, erased_hash(secret, checked.key))
+    if erased is not None and source is not Source.FORM:
         raise AudienceInputError(
             "email", "this person asked to be erased; only their own sign-up can add them again"
         )
