@@ -50,8 +50,20 @@ def test_two_spellings_of_one_address_share_a_key() -> None:
     assert check_email("JANE@example.com").key == check_email("jane@EXAMPLE.com").key
 
 
-@pytest.mark.parametrize("bad", ["", "jane", "jane@", "@example.com", "a b@example.com", 7, None,
-                                 "x" * 330 + "@example.com", "jane@example..com"])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "jane",
+        "jane@",
+        "@example.com",
+        "a b@example.com",
+        7,
+        None,
+        "x" * 330 + "@example.com",
+        "jane@example..com",
+    ],
+)
 def test_bad_addresses_are_refused_by_field(bad: object) -> None:
     with pytest.raises(AudienceInputError) as caught:
         check_email(bad, "Email Address")
@@ -97,21 +109,29 @@ def test_an_import_asserts_consent_but_never_brings_back_who_left() -> None:
     for current in (Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED):
         kept = consent_step(current, Action.SUBSCRIBE, double_opt_in=False, source=Source.IMPORT)
         assert (kept.status, kept.event) == (current, None)
-    kept = consent_step(None, Action.SUBSCRIBE, double_opt_in=False, source=Source.IMPORT,
-                        suppressed="bounced")  # fmt: skip
+    kept = consent_step(
+        None, Action.SUBSCRIBE, double_opt_in=False, source=Source.IMPORT, suppressed="bounced"
+    )
     assert kept.status is None
 
 
 def test_a_suppressed_address_returns_only_by_its_own_confirmed_opt_in() -> None:
     for source in (Source.API, Source.MANUAL, Source.PARTNER):
         with pytest.raises(AudienceInputError, match="suppressed"):
-            consent_step(None, Action.SUBSCRIBE, double_opt_in=False, source=source,
-                         suppressed="complained")  # fmt: skip
-    step = consent_step(Status.BOUNCED, Action.SUBSCRIBE, double_opt_in=False, source=Source.FORM,
-                        suppressed="bounced")  # fmt: skip
+            consent_step(
+                None, Action.SUBSCRIBE, double_opt_in=False, source=source, suppressed="complained"
+            )
+    step = consent_step(
+        Status.BOUNCED,
+        Action.SUBSCRIBE,
+        double_opt_in=False,
+        source=Source.FORM,
+        suppressed="bounced",
+    )
     assert step.status is Status.UNCONFIRMED  # even on a single opt-in list
-    confirmed = consent_step(step.status, Action.CONFIRM, double_opt_in=False, source=Source.FORM,
-                             suppressed="bounced")  # fmt: skip
+    confirmed = consent_step(
+        step.status, Action.CONFIRM, double_opt_in=False, source=Source.FORM, suppressed="bounced"
+    )
     assert confirmed.status is Status.SUBSCRIBED
     assert confirmed.lift_suppression
 
@@ -146,7 +166,10 @@ def test_inputs() -> None:
     with pytest.raises(AudienceInputError, match="Mars/Olympus"):
         check_time_zone("Mars/Olympus")
     assert check_fields({"country": "DE", "age": 41, "vip": True}) == {
-        "country": "DE", "age": 41, "vip": True}  # fmt: skip
+        "country": "DE",
+        "age": 41,
+        "vip": True,
+    }
     with pytest.raises(AudienceInputError) as caught:
         check_fields({"1bad": "x"})
     assert caught.value.field == "fields"
@@ -154,10 +177,29 @@ def test_inputs() -> None:
         check_tags(["a,b"])
 
 
-MAILCHIMP = ["Email Address", "First Name", "Last Name", "Company", "MEMBER_RATING",
-             "OPTIN_TIME", "OPTIN_IP", "CONFIRM_TIME", "CONFIRM_IP", "LATITUDE", "LONGITUDE",
-             "GMTOFF", "DSTOFF", "TIMEZONE", "CC", "REGION", "LAST_CHANGED", "LEID", "EUID",
-             "NOTES", "TAGS"]  # fmt: skip
+MAILCHIMP = [
+    "Email Address",
+    "First Name",
+    "Last Name",
+    "Company",
+    "MEMBER_RATING",
+    "OPTIN_TIME",
+    "OPTIN_IP",
+    "CONFIRM_TIME",
+    "CONFIRM_IP",
+    "LATITUDE",
+    "LONGITUDE",
+    "GMTOFF",
+    "DSTOFF",
+    "TIMEZONE",
+    "CC",
+    "REGION",
+    "LAST_CHANGED",
+    "LEID",
+    "EUID",
+    "NOTES",
+    "TAGS",
+]
 
 
 @pytest.mark.parametrize(
@@ -166,15 +208,19 @@ MAILCHIMP = ["Email Address", "First Name", "Last Name", "Company", "MEMBER_RATI
         (MAILCHIMP, ImportFormat.MAILCHIMP),
         ([*MAILCHIMP, "UNSUB_TIME", "UNSUB_REASON"], ImportFormat.MAILCHIMP),
         (["email", "name", "attributes"], ImportFormat.LISTMONK),
-        (["uuid", "email", "name", "attributes", "status", "created_at", "updated_at"],
-         ImportFormat.LISTMONK),
+        (
+            ["uuid", "email", "name", "attributes", "status", "created_at", "updated_at"],
+            ImportFormat.LISTMONK,
+        ),
         (["first_name", "email", "created_at", "tags"], ImportFormat.KIT),
         (["email_address", "first_name", "state"], ImportFormat.KIT),
-        (["email", "name", "status", "time_zone", "tags", "fields", "created_at"],
-         ImportFormat.EVERGREEN),
+        (
+            ["email", "name", "status", "time_zone", "tags", "fields", "created_at"],
+            ImportFormat.EVERGREEN,
+        ),
         (["\ufeffE-mail", "Company"], ImportFormat.PLAIN),
     ],
-)  # fmt: skip
+)
 def test_formats_are_told_from_the_header(header: list[str], fmt: ImportFormat) -> None:
     assert detect_format(header) is fmt
 
@@ -192,11 +238,20 @@ def _row(header: list[str], **cells: str) -> list[str]:
 
 def test_a_mailchimp_subscribed_row() -> None:
     plan = plan_for(MAILCHIMP)
-    cells = _row(MAILCHIMP, **{"Email Address": "Jane@Example.com", "First Name": "Jane",
-                               "Last Name": "Doe", "Company": "Acme", "OPTIN_TIME":
-                               "2024-02-03 10:11:12", "OPTIN_IP": "203.0.113.9",
-                               "TIMEZONE": "America/New_York", "TAGS": '"Buyer","VIP"',
-                               "MEMBER_RATING": "4"})  # fmt: skip
+    cells = _row(
+        MAILCHIMP,
+        **{
+            "Email Address": "Jane@Example.com",
+            "First Name": "Jane",
+            "Last Name": "Doe",
+            "Company": "Acme",
+            "OPTIN_TIME": "2024-02-03 10:11:12",
+            "OPTIN_IP": "203.0.113.9",
+            "TIMEZONE": "America/New_York",
+            "TAGS": '"Buyer","VIP"',
+            "MEMBER_RATING": "4",
+        },
+    )
     record = map_row(plan, 2, cells)
     assert isinstance(record, ImportRecord)
     assert record.email.email == "Jane@example.com"
@@ -209,8 +264,9 @@ def test_a_mailchimp_subscribed_row() -> None:
     assert record.opt_in_ip == "203.0.113.9"
 
 
-@pytest.mark.parametrize(("extra", "status"), [("UNSUB_TIME", Status.UNSUBSCRIBED),
-                                               ("CLEAN_TIME", Status.BOUNCED)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("extra", "status"), [("UNSUB_TIME", Status.UNSUBSCRIBED), ("CLEAN_TIME", Status.BOUNCED)]
+)
 def test_mailchimp_unsubscribed_and_cleaned_files_never_subscribe(
     extra: str, status: Status
 ) -> None:
@@ -222,8 +278,15 @@ def test_mailchimp_unsubscribed_and_cleaned_files_never_subscribe(
 
 def test_listmonk_attributes_become_fields_and_blocklisted_is_unsubscribed() -> None:
     header = ["uuid", "email", "name", "attributes", "status", "created_at", "updated_at"]
-    cells = ["u-1", "x@example.com", "Xi", '{"city": "Oslo", "plan": {"tier": 2}}', "blocklisted",
-             "2023-05-01T08:00:00Z", ""]  # fmt: skip
+    cells = [
+        "u-1",
+        "x@example.com",
+        "Xi",
+        '{"city": "Oslo", "plan": {"tier": 2}}',
+        "blocklisted",
+        "2023-05-01T08:00:00Z",
+        "",
+    ]
     record = map_row(plan_for(header), 7, cells)
     assert isinstance(record, ImportRecord)
     assert record.fields == {"city": "Oslo", "plan": '{"tier":2}'}
@@ -234,11 +297,16 @@ def test_listmonk_attributes_become_fields_and_blocklisted_is_unsubscribed() -> 
 def test_kit_states() -> None:
     header = ["email_address", "first_name", "state", "tags", "company"]
     plan = plan_for(header)
-    rows = {state: map_row(plan, 2, ["k@example.com", "Kim", state, "a, b", "Acme"])
-            for state in ("active", "cancelled", "bounced", "complained")}  # fmt: skip
+    rows = {
+        state: map_row(plan, 2, ["k@example.com", "Kim", state, "a, b", "Acme"])
+        for state in ("active", "cancelled", "bounced", "complained")
+    }
     assert {state: r.status for state, r in rows.items() if isinstance(r, ImportRecord)} == {
-        "active": Status.SUBSCRIBED, "cancelled": Status.UNSUBSCRIBED,
-        "bounced": Status.BOUNCED, "complained": Status.COMPLAINED}  # fmt: skip
+        "active": Status.SUBSCRIBED,
+        "cancelled": Status.UNSUBSCRIBED,
+        "bounced": Status.BOUNCED,
+        "complained": Status.COMPLAINED,
+    }
     active = rows["active"]
     assert isinstance(active, ImportRecord)
     assert active.fields == {"company": "Acme"}

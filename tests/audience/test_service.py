@@ -19,8 +19,9 @@ from evergreen.db import Database
 from evergreen.errors import Conflict
 
 SECRET = "test-secret-for-audience-0123456789"
-FORM = Consent(Source.FORM, form="Footer form", wording="Send me the weekly letter.",
-               ip="203.0.113.7")  # fmt: skip
+FORM = Consent(
+    Source.FORM, form="Footer form", wording="Send me the weekly letter.", ip="203.0.113.7"
+)
 
 
 def _list(db: Database, name: str = "News", double_opt_in: bool = True) -> int:
@@ -53,9 +54,17 @@ def test_lists_are_created_renamed_and_deleted(db: Database) -> None:
 def test_double_opt_in_with_the_consent_ledger(db: Database) -> None:
     news = _list(db)
     with db.session() as session:
-        joined = service.subscribe(session, SECRET, "Jane@Example.com", news, FORM, name="Jane",
-                                   fields={"country": "DE"}, tags=["Lead"],
-                                   time_zone="Europe/Berlin")  # fmt: skip
+        joined = service.subscribe(
+            session,
+            SECRET,
+            "Jane@Example.com",
+            news,
+            FORM,
+            name="Jane",
+            fields={"country": "DE"},
+            tags=["Lead"],
+            time_zone="Europe/Berlin",
+        )
     assert joined.status == "unconfirmed"
     assert joined.token is not None
     assert _card(db, "jane@example.com").lists == {"News": "unconfirmed"}
@@ -63,11 +72,17 @@ def test_double_opt_in_with_the_consent_ledger(db: Database) -> None:
         service.confirm(session, SECRET, joined.token)
     card = _card(db, "JANE@example.com")
     assert (card.email, card.status, card.fields, card.tags) == (
-        "Jane@example.com", "subscribed", {"country": "DE"}, ["lead"])  # fmt: skip
+        "Jane@example.com",
+        "subscribed",
+        {"country": "DE"},
+        ["lead"],
+    )
     with db.session(writer=False) as session:
         events = session.scalars(select(ConsentEvent).order_by(ConsentEvent.id)).all()
         assert [(e.action, e.form, e.wording) for e in events] == [
-            ("opt_in", "Footer form", "Send me the weekly letter."), ("confirm", "", "")]  # fmt: skip
+            ("opt_in", "Footer form", "Send me the weekly letter."),
+            ("confirm", "", ""),
+        ]
         assert events[0].ip_hash is not None
         assert "203.0.113.7" not in events[0].ip_hash
         assert len(events[0].ip_hash) == 32
@@ -145,7 +160,12 @@ def test_import_preview_then_import_is_idempotent_and_never_resubscribes(db: Dat
     assert (first.created, first.subscribed, first.error_count) == (2, 2, 1)
     ann = _card(db, "ann@example.com")
     assert (ann.name, ann.status, ann.fields, ann.tags, ann.time_zone) == (
-        "Ann Lee", "subscribed", {"company": "Acme"}, ["vip"], "Europe/Paris")  # fmt: skip
+        "Ann Lee",
+        "subscribed",
+        {"company": "Acme"},
+        ["vip"],
+        "Europe/Paris",
+    )
     again = _import(db, MAILCHIMP.replace("Acme", "Acme GmbH"), news)
     assert (again.created, again.updated, again.subscribed) == (0, 1, 0)
     left = _import(db, UNSUBSCRIBED, news)
