@@ -92,7 +92,7 @@ def search(
     }
 
 
-@router.post("", operation_id="subscribe")
+@router.post("", operation_id="subscribe_subscriber")
 def subscribe(
     body: SubscribeIn, request: Request, response: Response, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
