@@ -21,6 +21,7 @@ from tests.http_helpers import csrf_from, sign_in
 D = Decimal
 MARCH = "from=2026-03-01&to=2026-03-31"
 RATES = Rates(D(40), D("0.12"))
+CAMERA = "Assets:Equipment:Camera"
 
 
 @pytest.fixture
@@ -47,10 +48,10 @@ def test_an_asset_entered_on_the_page_is_capital_split_from_money_put_in(
     sign_in(client, people["owner"])
     token = csrf_from(client.get(f"/ledger/streams/{studio}?{MARCH}").text)
     for data in (
-        {"account": "Assets:Equipment:Camera", "amount": "1500", "direction": "in"},
+        {"account": CAMERA, "amount": "1500", "direction": "in"},
         {"account": "Assets:Equipment:Lens", "amount": "400", "direction": "in",
          "paid_by": "owner"},
-        {"account": "Assets:Equipment:Camera", "amount": "300", "direction": "out"},
+        {"account": CAMERA, "amount": "300", "direction": "out"},
     ):  # fmt: skip
         answer = client.post(f"/ledger/streams/{studio}/assets", follow_redirects=False,
                              data={"csrf_token": token, "date": "2026-03-11", "back": MARCH,
@@ -82,9 +83,9 @@ def test_an_asset_entered_on_the_page_is_capital_split_from_money_put_in(
         ({"account": "Assets:Bank", "amount": "5"}, "account: &#39;Assets:Bank&#39; is not an "
          "asset account"),
         ({"account": "", "amount": "5"}, "account: name the asset"),
-        ({"account": "Assets:Equipment:Camera", "amount": "5", "paid_by": "friend"}, "paid by: must be"),
-        ({"account": "Assets:Equipment:Camera", "amount": "5", "direction": "up"}, "direction: choose"),
-        ({"account": "Assets:Equipment:Camera", "amount": "-5"}, "amount: must be more than 0"),
+        ({"account": CAMERA, "amount": "5", "paid_by": "friend"}, "paid by: must be"),
+        ({"account": CAMERA, "amount": "5", "direction": "up"}, "direction: choose"),
+        ({"account": CAMERA, "amount": "-5"}, "amount: must be more than 0"),
     ],
 )  # fmt: skip
 def test_a_bad_asset_entry_names_its_field_and_stores_nothing(
