@@ -149,7 +149,8 @@ class Signer:
         )
         fields[-1] = (b"b", base64.b64encode(signature))
         value = b"; ".join(b"=".join(f) for f in fields) + b"\r\n"
-        return _NAME + b": " + dkim.fold(value, namelen=_NAME_LENGTH) + message
+        folded: bytes = dkim.fold(value, namelen=_NAME_LENGTH)
+        return _NAME + b": " + folded + message
 
 
 @functools.lru_cache(maxsize=64)

@@ -20,7 +20,7 @@ import html
 import re
 import secrets
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -128,7 +128,17 @@ class _Contexts(HTMLParser):
         if self.marker in data:
             raise _NotOpaque
 
-    handle_comment = handle_decl = handle_pi = unknown_decl = _refuse_marker
+    def handle_comment(self, data: str) -> None:
+        self._refuse_marker(data)
+
+    def handle_decl(self, decl: str) -> None:
+        self._refuse_marker(decl)
+
+    def handle_pi(self, data: str) -> None:
+        self._refuse_marker(data)
+
+    def unknown_decl(self, data: str) -> None:
+        self._refuse_marker(data)
 
 
 @dataclass(frozen=True)
@@ -158,9 +168,7 @@ def _split(text: str, pattern: re.Pattern[str]) -> tuple[str | tuple[str, int], 
     return tuple(piece for piece in pieces if piece != "")
 
 
-def _join(
-    pieces: tuple[str | tuple[str, int], ...], fills: Mapping[str, list[str] | tuple[str, ...]]
-) -> str:
+def _join(pieces: tuple[str | tuple[str, int], ...], fills: Mapping[str, Sequence[str]]) -> str:
     return "".join(piece if isinstance(piece, str) else fills[piece[0]][piece[1]]
                    for piece in pieces)  # fmt: skip
 

@@ -345,8 +345,8 @@ def _slots(tree: nodes.Template) -> tuple[Slot, ...] | None:
                     found[slot] = None
                     printed.add(id(next(iter(child.find_all(nodes.Name)), child)))
         elif isinstance(node, _STRUCTURE):
-            for name in ("body", "elif_", "else_"):
-                pending.extend(getattr(node, name, None) or [])
+            for part in ("body", "elif_", "else_"):
+                pending.extend(getattr(node, part, None) or [])
     for name in tree.find_all(nodes.Name):
         if name.name in _PERSONAL and id(name) not in printed:
             return None
