@@ -8,6 +8,7 @@ confirmations) uses the same builder without any of these.
 
 from __future__ import annotations
 
+import email
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,15 +55,22 @@ class BulkHeaders:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What the sender needs: the message, the envelope sender and the envelope recipient."""
+    """What the sender needs: the message's bytes, the envelope sender and recipient."""
 
-    message: EmailMessage
+    data: bytes
     envelope_from: str
     recipient: str
 
     def as_bytes(self) -> bytes:
         """The message as SMTP carries it (CRLF line ends)."""
-        return self.message.as_bytes(policy=POLICY)
+        return self.data
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message parsed back, for reading its headers and parts."""
+        parsed = email.message_from_bytes(self.data, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
 
 
 def _header_address(address: Address) -> HeaderAddress:
@@ -114,4 +122,4 @@ def build_message(
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     envelope_from = return_path or sender.email
     check_header_text("return_path", envelope_from)
-    return Outgoing(message, envelope_from, to.email)
+    return Outgoing(message.as_bytes(policy=POLICY), envelope_from, to.email)
