@@ -16,6 +16,7 @@ __all__ = [
     "AudienceList",
     "ConsentEvent",
     "Membership",
+    "Segment",
     "Subscriber",
     "SubscriberTag",
 ]
@@ -127,3 +128,15 @@ class Activity(Base):
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     ref: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Segment(Base):
+    """A saved dynamic segment: its query, kept in canonical form, counted live when read."""
+
+    __tablename__ = "audience_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Use cases of the audience; the only writers of its tables."""
