@@ -50,33 +50,55 @@ _Condition = ColumnElement[bool]
 
 
 def _bool(expr: _Condition) -> _Condition:
-    """Never unknown: a missing field or a NULL makes a term false, so `not` is its complement."""
+    """Never unknown: a missing field makes a term false, so `not` is its complement."""
     return func.coalesce(expr, false())
 
 
-def _member(*where: Any) -> _Condition:
-    return exists(select(1).where(Membership.subscriber_id == Subscriber.id, *where))
+def _nullable(node: lang.Node) -> bool:
+    """Whether the SQL of a tree can be NULL (only field terms can: a missing field). In a
+    WHERE, NULL already reads as false; only under `not` must it be made false first."""
+    if isinstance(node, lang.AllOf | lang.AnyOf):
+        return any(_nullable(part) for part in node.parts)
+    if isinstance(node, lang.Not):
+        return _nullable(node.part)
+    return isinstance(node, lang.Field)
+
+
+def _having(subscriber_id: Any, dialect: str, *where: Any) -> _Condition:
+    """A row of another table for the subscriber. PostgreSQL plans EXISTS as a semi-join (NOT
+    EXISTS as an anti-join); SQLite answers IN from a list it builds once, and can walk that
+    list instead of every subscriber. Both columns are NOT NULL, so the two mean the same."""
+    if dialect == "postgresql":
+        return exists(select(1).where(subscriber_id == Subscriber.id, *where))
+    return Subscriber.id.in_(select(subscriber_id).where(*where))
+
+
+def _member(dialect: str, *where: Any) -> _Condition:
+    return _having(Membership.subscriber_id, dialect, *where)
+
+
+def _on_any_list(status: str) -> _Condition:
+    """A membership in `status` on any list: most subscribers have one, so a lookup per
+    subscriber (the primary key) beats building the list of them, on both databases."""
+    return exists(
+        select(1).where(Membership.subscriber_id == Subscriber.id, Membership.status == status)
+    )
 
 
 def _tag(name: str, dialect: str) -> _Condition:
     # lower() folds A-Z only: SQLite's always does, PostgreSQL's does under the C collation.
     tag = SubscriberTag.tag.collate("C") if dialect == "postgresql" else SubscriberTag.tag
-    return exists(
-        select(1).where(
-            SubscriberTag.subscriber_id == Subscriber.id,
-            func.lower(tag) == lang.fold(name),
-        )
-    )
+    return _having(SubscriberTag.subscriber_id, dialect, func.lower(tag) == lang.fold(name))
 
 
 def _status(value: str) -> _Condition:
     if value in ("bounced", "complained"):
         return Subscriber.suppressed.is_not_distinct_from(value)
     clear = Subscriber.suppressed.is_(None)
-    subscribed = _member(Membership.status == "subscribed")
+    subscribed = _on_any_list("subscribed")
     if value == "subscribed":
         return and_(clear, subscribed)
-    unconfirmed = _member(Membership.status == "unconfirmed")
+    unconfirmed = _on_any_list("unconfirmed")
     if value == "unconfirmed":
         return and_(clear, not_(subscribed), unconfirmed)
     return and_(clear, not_(subscribed), not_(unconfirmed))
@@ -98,20 +120,34 @@ def _compare(left: Any, op: str, right: Any) -> _Condition:
     return left >= right  # type: ignore[no-any-return]
 
 
+def _plain(text: str) -> bool:
+    """Text that json.dumps (SQLAlchemy's JSON writer) never escapes: printable ASCII but
+    quotes and backslashes. A document holding such a value holds these very characters."""
+    return all(" " <= c <= "~" and c not in '"\\' for c in text)
+
+
 def _field_sqlite(node: lang.Field) -> _Condition:
     path = f'$."{node.name}"'  # the parser refuses quotes and backslashes in field names
     kind = func.json_type(Subscriber.fields, path)
     value = func.json_extract(Subscriber.fields, path)
+    # The value is compared first and its type checked after: SQLite stops at the first false
+    # part, and parsing the document is the cost.
     if node.op == "exists":
         return and_(kind.is_not(None), kind != "null")
-    if node.op == "contains":
-        return and_(kind == "text", func.instr(value, node.value) > 0)
     if isinstance(node.value, bool):
         return kind == ("true" if node.value else "false")
     if isinstance(node.value, Decimal):
         number = _sqlite_number(node.value)
-        return and_(kind.in_(("integer", "real")), _compare(value, node.op, number))
-    return and_(kind == "text", _compare(value, node.op, node.value))
+        return and_(_compare(value, node.op, number), kind.in_(("integer", "real")))
+    assert isinstance(node.value, str)
+    if node.op == "contains":
+        test = func.instr(value, node.value) > 0
+    else:
+        test = _compare(value, node.op, node.value)
+    if node.op in ("=", "contains") and node.value and _plain(node.value):
+        # A cheap look at the raw text first skips the parse for most documents.
+        return and_(func.instr(Subscriber.fields, node.value) > 0, test, kind == "text")
+    return and_(test, kind == "text")
 
 
 def _field_postgres(node: lang.Field) -> _Condition:
@@ -133,9 +169,8 @@ def _field_postgres(node: lang.Field) -> _Condition:
 
 def _field(node: lang.Field, dialect: str) -> _Condition:
     if node.op == "!=":
-        return not_(_field(lang.Field(node.name, "=", node.value), dialect))
-    compiled = _field_postgres(node) if dialect == "postgresql" else _field_sqlite(node)
-    return _bool(compiled)
+        return not_(_bool(_field(lang.Field(node.name, "=", node.value), dialect)))
+    return _field_postgres(node) if dialect == "postgresql" else _field_sqlite(node)
 
 
 def _since(now: datetime, within: lang.Duration | None) -> list[Any]:
@@ -153,7 +188,8 @@ def compile_tree(
         if isinstance(node, lang.AnyOf):
             return or_(*(build(part) for part in node.parts))
         if isinstance(node, lang.Not):
-            return not_(build(node.part))
+            part = build(node.part)
+            return not_(_bool(part) if _nullable(node.part) else part)
         if isinstance(node, lang.Tag):
             return _tag(node.name, dialect)
         if isinstance(node, lang.InList):
@@ -163,7 +199,7 @@ def compile_tree(
             where = [Membership.list_id == list_id]
             if node.status != "any":
                 where.append(Membership.status == node.status)
-            return _member(*where)
+            return _member(dialect, *where)
         if isinstance(node, lang.Status):
             return _status(node.value)
         if isinstance(node, lang.Source):
@@ -179,21 +215,13 @@ def compile_tree(
             return Subscriber.created_at >= start
         if isinstance(node, lang.Activity):
             start = _since(now, node.within)
-            return exists(
-                select(1).where(
-                    Activity.subscriber_id == Subscriber.id,
-                    Activity.kind == lang.ACTIVITY_KINDS[node.kind],
-                    *(Activity.at > s for s in start),
-                )
-            )
+            kind = Activity.kind == lang.ACTIVITY_KINDS[node.kind]
+            return _having(Activity.subscriber_id, dialect, kind, *(Activity.at > s for s in start))
         if isinstance(node, lang.Consent):
             start = _since(now, node.within)
-            return exists(
-                select(1).where(
-                    ConsentEvent.subscriber_id == Subscriber.id,
-                    ConsentEvent.action == lang.CONSENT_ACTIONS[node.action],
-                    *(ConsentEvent.at > s for s in start),
-                )
+            action = ConsentEvent.action == lang.CONSENT_ACTIONS[node.action]
+            return _having(
+                ConsentEvent.subscriber_id, dialect, action, *(ConsentEvent.at > s for s in start)
             )
         return _field(node, dialect)
 
