@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evergreen.areas import Area, NavEntry
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 __all__ = ["AREA"]
 
@@ -13,6 +18,18 @@ def _models() -> object:
     from evergreen.audience import models
 
     return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.audience.views import segments
+
+    return [segments.router]
+
+
+def _api() -> Sequence[APIRouter]:
+    from evergreen.audience.api import segments
+
+    return [segments.router]
 
 
 AREA = Area(
@@ -25,5 +42,7 @@ AREA = Area(
         order=30,
     ),
     models=_models,
+    pages=_pages,
+    api=_api,
     templates=Path(__file__).parent / "templates",
 )
