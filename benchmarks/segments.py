@@ -99,7 +99,7 @@ def people(count: int, seed: int = 7) -> Iterator[dict[str, list[tuple[Any, ...]
             suppressed = "bounced" if rng.random() < 0.02 else None
             email = f"person{sid}@example.com"
             rows["subscribers"].append(
-                (sid, email, email, "", json.dumps(fields), rng.choice(sources), suppressed,
+                (sid, email, email, "", json.dumps(fields), rng.choice(sources), suppressed, 0,
                  created, created)
             )  # fmt: skip
             for tag, share in (("buyer", 0.3), ("vip", 0.05), ("webinar-attended", 0.1)):
@@ -108,31 +108,32 @@ def people(count: int, seed: int = 7) -> Iterator[dict[str, list[tuple[Any, ...]
             for list_id in range(1, 4):
                 if rng.random() < 0.6:
                     rows["members"].append((sid, list_id, rng.choice(statuses), created, created))
-            rows["consent"].append((sid, 1, "opt_in", created, "form"))
+            rows["consent"].append((sid, 1, "opt_in", created, "form", "", "", ""))
             for _ in range(rng.choice((0, 1, 2, 3, 4))):
-                rows["activity"].append((sid, rng.choice(kinds), _moment(rng, 120)))
+                rows["activity"].append((sid, rng.choice(kinds), _moment(rng, 120), ""))
         yield rows
 
 
 _INSERTS = {
     "subscribers": "INSERT INTO subscribers (id, email, email_key, name, fields, source, "
-    "suppressed, soft_bounces, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+    "suppressed, soft_bounces, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     "tags": "INSERT INTO subscriber_tags (subscriber_id, tag, created_at) VALUES (?, ?, ?)",
     "members": "INSERT INTO list_members (subscriber_id, list_id, status, created_at, "
     "updated_at) VALUES (?, ?, ?, ?, ?)",
     "activity": "INSERT INTO subscriber_activity (subscriber_id, kind, at, ref) "
-    "VALUES (?, ?, ?, '')",
+    "VALUES (?, ?, ?, ?)",
     "consent": "INSERT INTO consent_events (subscriber_id, list_id, action, at, source, form, "
-    "wording, detail) VALUES (?, ?, ?, ?, ?, '', '', '')",
+    "wording, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 }
 _COPIES = {
     "subscribers": "COPY subscribers (id, email, email_key, name, fields, source, suppressed, "
-    "created_at, updated_at) FROM STDIN",
+    "soft_bounces, created_at, updated_at) FROM STDIN",
     "tags": "COPY subscriber_tags (subscriber_id, tag, created_at) FROM STDIN",
     "members": "COPY list_members (subscriber_id, list_id, status, created_at, updated_at) "
     "FROM STDIN",
-    "activity": "COPY subscriber_activity (subscriber_id, kind, at) FROM STDIN",
-    "consent": "COPY consent_events (subscriber_id, list_id, action, at, source) FROM STDIN",
+    "activity": "COPY subscriber_activity (subscriber_id, kind, at, ref) FROM STDIN",
+    "consent": "COPY consent_events (subscriber_id, list_id, action, at, source, form, wording, "
+    "detail) FROM STDIN",
 }
 
 
@@ -195,13 +196,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL to measure there instead")
+    parser.add_argument(
+        "--keep", type=Path, help="SQLite only: keep the database in this folder and reuse it"
+    )
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="evergreen-bench-segments-"))
-    db, url = fresh_database(args.postgres, folder)
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="evergreen-bench-segments-"))
+    reuse = args.keep is not None and (folder / "bench.db").exists()
+    if reuse:
+        db, url = Database(f"sqlite:///{folder / 'bench.db'}"), ""
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        db, url = fresh_database(args.postgres, folder)
     try:
         where = "PostgreSQL" if args.postgres else "SQLite"
-        seconds = fill(db, args.subscribers)
-        print(f"{where}: {args.subscribers:,} subscribers written in {seconds:.1f} s")
+        if not reuse:
+            seconds = fill(db, args.subscribers)
+            print(f"{where}: {args.subscribers:,} subscribers written in {seconds:.1f} s")
         with db.session(writer=False) as session:
             counts = {
                 table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
@@ -227,7 +237,8 @@ def main() -> None:
         db.dispose()
         if args.postgres:
             drop_database(args.postgres, url)
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -140,3 +140,19 @@ class Segment(Base):
     query: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Segments' lookups, answered from the index alone (no visit to the table for the subscriber):
+# the members of a list in a status, and who did what since when.
+Index(
+    "ix_list_members_segment",
+    Membership.list_id,
+    Membership.status,
+    Membership.subscriber_id,
+)
+Index(
+    "ix_subscriber_activity_segment",
+    Activity.kind,
+    Activity.at,
+    Activity.subscriber_id,
+)

@@ -148,3 +148,17 @@ def test_any_text_parses_to_a_tree_that_round_trips_or_is_refused_in_words(text:
         return
     assert error.field == "query"
     assert error.message.startswith("at character ") or "characters long" in error.message
+
+
+def test_every_example_in_the_documentation_parses_and_is_canonical_or_close() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[3] / "docs" / "SEGMENTS.md").read_text(encoding="utf-8")
+    examples = doc.split("```segment\n", 1)[1].split("```", 1)[0].splitlines()
+    assert len(examples) >= 8
+    for example in examples:
+        assert show(parse(example)) == example  # the documentation shows the canonical form
+    from evergreen.audience.views.segments import EXAMPLES
+
+    for query, _what in EXAMPLES:
+        assert show(parse(query)) == query

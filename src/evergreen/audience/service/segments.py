@@ -214,14 +214,14 @@ def compile_tree(
                 return Subscriber.created_at < start
             return Subscriber.created_at >= start
         if isinstance(node, lang.Activity):
-            start = _since(now, node.within)
+            after = _since(now, node.within)
             kind = Activity.kind == lang.ACTIVITY_KINDS[node.kind]
-            return _having(Activity.subscriber_id, dialect, kind, *(Activity.at > s for s in start))
+            return _having(Activity.subscriber_id, dialect, kind, *(Activity.at > s for s in after))
         if isinstance(node, lang.Consent):
-            start = _since(now, node.within)
+            after = _since(now, node.within)
             action = ConsentEvent.action == lang.CONSENT_ACTIONS[node.action]
             return _having(
-                ConsentEvent.subscriber_id, dialect, action, *(ConsentEvent.at > s for s in start)
+                ConsentEvent.subscriber_id, dialect, action, *(ConsentEvent.at > s for s in after)
             )
         return _field(node, dialect)
 

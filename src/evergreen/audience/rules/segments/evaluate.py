@@ -130,9 +130,9 @@ def matches(node: Node, facts: SubscriberFacts, now: datetime) -> bool:
             return facts.created_at > start if node.op == "<" else facts.created_at <= start
         return facts.created_at < start if node.op == "<" else facts.created_at >= start
     if isinstance(node, Activity):
-        start = None if node.within is None else since(now, node.within)
-        return _recent(facts.activity, ACTIVITY_KINDS[node.kind], start)
+        after = None if node.within is None else since(now, node.within)
+        return _recent(facts.activity, ACTIVITY_KINDS[node.kind], after)
     if isinstance(node, Consent):
-        start = None if node.within is None else since(now, node.within)
-        return _recent(facts.consent, CONSENT_ACTIONS[node.action], start)
+        after = None if node.within is None else since(now, node.within)
+        return _recent(facts.consent, CONSENT_ACTIONS[node.action], after)
     return _field(node, facts.fields)
