@@ -184,7 +184,7 @@ def compile_tree(
 
     def build(node: lang.Node) -> _Condition:
         if isinstance(node, lang.AllOf):
-            return and_(*(build(part) for part in node.parts))
+            return and_(*(build(part) for part in sorted(node.parts, key=_cost)))
         if isinstance(node, lang.AnyOf):
             return or_(*(build(part) for part in node.parts))
         if isinstance(node, lang.Not):
@@ -226,6 +226,19 @@ def compile_tree(
         return _field(node, dialect)
 
     return build(node)
+
+
+def _cost(node: lang.Node) -> int:
+    """The order `and` evaluates its parts in (the meaning is the same in any order): SQLite
+    stops at the first false part, so lookups and plain columns come before parsing JSON."""
+    if isinstance(node, lang.Tag | lang.InList | lang.Activity | lang.Consent):
+        return 0
+    if isinstance(node, lang.Source | lang.Created):
+        return 1
+    if isinstance(node, lang.Field):
+        cheap = node.op in ("=", "contains") and isinstance(node.value, str) and node.value
+        return 2 if cheap and _plain(node.value or "") else 3
+    return 3
 
 
 def _dialect(session: Session) -> str:
