@@ -69,14 +69,14 @@ def create(body: SegmentIn, session: SessionDep, user: ApiStaff) -> dict[str, An
     return _segment(row, service.count_segment(session, row))
 
 
-@router.get("/{segment_id}", operation_id="get_audience_segment")
+@router.get("/{segment_id:int}", operation_id="get_audience_segment")
 def get(segment_id: DbId, session: SessionDep, user: ApiStaff) -> dict[str, Any]:
     """One segment, counted live."""
     row = service.get_segment(session, segment_id)
     return _segment(row, service.count_segment(session, row))
 
 
-@router.put("/{segment_id}", operation_id="update_audience_segment")
+@router.put("/{segment_id:int}", operation_id="update_audience_segment")
 def update(
     segment_id: DbId, body: SegmentIn, session: SessionDep, user: ApiStaff
 ) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def update(
     return _segment(row, service.count_segment(session, row))
 
 
-@router.delete("/{segment_id}", status_code=204, operation_id="delete_audience_segment")
+@router.delete("/{segment_id:int}", status_code=204, operation_id="delete_audience_segment")
 def delete(segment_id: DbId, session: SessionDep, user: ApiStaff) -> Response:
     """Forget a segment (its subscribers are untouched)."""
     service.delete_segment(session, segment_id)

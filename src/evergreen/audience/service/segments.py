@@ -236,8 +236,8 @@ def _cost(node: lang.Node) -> int:
     if isinstance(node, lang.Source | lang.Created):
         return 1
     if isinstance(node, lang.Field):
-        cheap = node.op in ("=", "contains") and isinstance(node.value, str) and node.value
-        return 2 if cheap and _plain(node.value or "") else 3
+        text = node.value if isinstance(node.value, str) else ""
+        return 2 if node.op in ("=", "contains") and text and _plain(text) else 3
     return 3
 
 
