@@ -51,7 +51,7 @@ def test_sql_selects_exactly_whom_the_python_meaning_selects(
 
 def test_the_issues_example_on_three_people(db: Database) -> None:
     buyer_de = lang.SubscriberFacts(
-        created_at=NOW, tags=frozenset({"Buyer"}), fields={"country": "DE"}
+        created_at=NOW, tags=frozenset({"buyer"}), fields={"country": "DE"}
     )
     clicked = lang.SubscriberFacts(
         created_at=NOW,

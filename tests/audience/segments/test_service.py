@@ -25,7 +25,7 @@ def _people(db: Database, count: int = 25) -> list[int]:
             [
                 SubscriberFacts(
                     created_at=now - timedelta(days=n),
-                    tags=frozenset({"Buyer"} if n % 2 else set()),
+                    tags=frozenset({"buyer"} if n % 2 else set()),
                     lists={"Weekly tips": "subscribed" if n % 3 else "unconfirmed"},
                     fields={"country": "DE" if n % 5 else "FR", "age": n},
                 )
@@ -38,8 +38,8 @@ def _people(db: Database, count: int = 25) -> list[int]:
 def test_segments_are_saved_canonical_and_counted_live(db: Database) -> None:
     ids = _people(db)
     with db.session() as session:
-        row = service.create_segment(session, " Buyers ", "TAG:buyer AND field.age >= 10")
-        assert (row.name, row.query) == ("Buyers", "tag:buyer and field.age >= 10")
+        row = service.create_segment(session, " Buyers ", "TAG:Buyer AND field.age >= 10")
+        assert (row.name, row.query) == ("Buyers", "tag:Buyer and field.age >= 10")
         assert service.count_segment(session, row) == len(
             [n for n in range(25) if n % 2 and n >= 10]
         )

@@ -86,22 +86,30 @@ def _on_any_list(status: str) -> _Condition:
 
 
 def _tag(name: str, dialect: str) -> _Condition:
-    # lower() folds A-Z only: SQLite's always does, PostgreSQL's does under the C collation.
-    tag = SubscriberTag.tag.collate("C") if dialect == "postgresql" else SubscriberTag.tag
-    return _having(SubscriberTag.subscriber_id, dialect, func.lower(tag) == lang.fold(name))
+    # Tags are stored case-folded (the audience's rules), so the folded name is compared as
+    # it is, on the tag's own index and statistics.
+    return _having(SubscriberTag.subscriber_id, dialect, SubscriberTag.tag == lang.fold(name))
+
+
+_LADDER = ("complained", "bounced", "subscribed", "unconfirmed")  # the first one held wins
 
 
 def _status(value: str) -> _Condition:
-    if value in ("bounced", "complained"):
-        return Subscriber.suppressed.is_not_distinct_from(value)
-    clear = Subscriber.suppressed.is_(None)
-    subscribed = _on_any_list("subscribed")
-    if value == "subscribed":
-        return and_(clear, subscribed)
-    unconfirmed = _on_any_list("unconfirmed")
-    if value == "unconfirmed":
-        return and_(clear, not_(subscribed), unconfirmed)
-    return and_(clear, not_(subscribed), not_(unconfirmed))
+    """The overall status (rules.segments.overall_status) as a condition, never unknown."""
+    complained = Subscriber.suppressed.is_not_distinct_from("complained")
+    bounced = Subscriber.suppressed.is_not_distinct_from("bounced")
+    above = _LADDER[: _LADDER.index(value)] if value in _LADDER else _LADDER
+    listed = and_(
+        not_(complained),
+        not_(bounced),
+        *(not_(_on_any_list(status)) for status in above),
+        *([_on_any_list(value)] if value in _LADDER else []),
+    )
+    if value == "complained":
+        return or_(complained, listed)
+    if value == "bounced":
+        return or_(bounced, listed)
+    return listed
 
 
 def _sqlite_number(value: Decimal) -> int | float:

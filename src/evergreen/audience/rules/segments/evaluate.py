@@ -28,12 +28,10 @@ from evergreen.audience.rules.segments.syntax import (
 
 __all__ = ["SubscriberFacts", "fold", "matches", "overall_status", "since"]
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
 
 def fold(text: str) -> str:
-    """Tags compare without regard to case for A-Z (the same on SQLite and PostgreSQL)."""
-    return text.translate(_ASCII_LOWER)
+    """A tag as the audience stores it (case-folded), so `tag:Buyer` finds the tag `buyer`."""
+    return text.casefold()
 
 
 @dataclass(frozen=True)
@@ -44,23 +42,21 @@ class SubscriberFacts:
     source: str = "manual"
     suppressed: str | None = None
     fields: Mapping[str, Any] = field(default_factory=dict)
-    tags: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()  # as stored: case-folded
     lists: Mapping[str, str] = field(default_factory=dict)  # list name -> status on it
     activity: Sequence[tuple[str, datetime]] = ()  # (kind, at)
     consent: Sequence[tuple[str, datetime]] = ()  # (action, at)
 
 
-def overall_status(suppressed: str | None, statuses: Sequence[str]) -> str | None:
-    """A subscriber's one status: a suppression first, else the best status on any list.
-
-    None for a suppression other than bounced or complained (no status term matches it).
-    """
-    if suppressed is not None:
-        return suppressed if suppressed in ("bounced", "complained") else None
-    if "subscribed" in statuses:
-        return "subscribed"
-    if "unconfirmed" in statuses:
-        return "unconfirmed"
+def overall_status(suppressed: str | None, statuses: Sequence[str]) -> str:
+    """A subscriber's one status, as the audience shows it: a bounced or complained
+    suppression first, then complained, bounced, subscribed, unconfirmed on any list, else
+    unsubscribed (also for someone on no list)."""
+    if suppressed in ("complained", "bounced"):
+        return suppressed
+    for status in ("complained", "bounced", "subscribed", "unconfirmed"):
+        if status in statuses:
+            return status
     return "unsubscribed"
 
 
@@ -116,7 +112,7 @@ def matches(node: Node, facts: SubscriberFacts, now: datetime) -> bool:
     if isinstance(node, Not):
         return not matches(node.part, facts, now)
     if isinstance(node, Tag):
-        return fold(node.name) in {fold(tag) for tag in facts.tags}
+        return fold(node.name) in facts.tags
     if isinstance(node, InList):
         status = facts.lists.get(node.name)
         return status is not None and node.status in ("any", status)

@@ -69,7 +69,7 @@ class Duration:
 
 @dataclass(frozen=True)
 class Tag:
-    """`tag:buyer`: the subscriber carries the tag (letters A-Z compared without case)."""
+    """`tag:buyer`: the subscriber carries the tag (compared case-folded, as tags are stored)."""
 
     name: str
 
