@@ -229,6 +229,13 @@ SAME_ACTION = [
         ("GET", "/partners/payouts/{payout_id}/export.csv"),
         ("GET", "/api/v1/partners/payouts/{payout_id}/export.csv"),
     ),
+    (("GET", "/audience/segments"), ("GET", "/api/v1/audience/segments")),
+    (("POST", "/audience/segments"), ("POST", "/api/v1/audience/segments")),
+    (("POST", "/audience/segments/count"), ("POST", "/api/v1/audience/segments/count")),
+    (
+        ("POST", "/audience/segments/{segment_id}/delete"),
+        ("DELETE", "/api/v1/audience/segments/{segment_id}"),
+    ),
     (("GET", "/household"), ("GET", "/api/v1/household")),
     (("POST", "/household/profile"), ("PUT", "/api/v1/household/profile")),
     *(

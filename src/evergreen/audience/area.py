@@ -20,6 +20,12 @@ def _models() -> object:
     return models
 
 
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.audience.views import segments
+
+    return [segments.router]
+
+
 def _api() -> Sequence[APIRouter]:
     from evergreen.audience import api
 
@@ -42,6 +48,7 @@ AREA = Area(
         order=30,
     ),
     models=_models,
+    pages=_pages,
     api=_api,
     commands=_commands,
     templates=Path(__file__).parent / "templates",

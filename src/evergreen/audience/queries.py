@@ -1,5 +1,6 @@
 """What pages and other areas read of the audience: people by address, a list's subscribed
-members streamed in id order, a person's lists, list counts and searches."""
+members streamed in id order, a person's lists, list counts, searches, and saved segments with
+their members (a broadcast walks them in id order, a chunk at a time, resuming after the last)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience.models import AudienceList, Membership, Subscriber, SubscriberTag
 from evergreen.audience.rules import Status, check_email, overall_status
+from evergreen.audience.service import segments as _segments
 
 __all__ = [
     "ExportRow",
     "ListCounts",
     "Member",
     "SearchPage",
+    "SegmentInfo",
     "SubscriberCard",
     "card",
     "export_batches",
@@ -27,6 +30,8 @@ __all__ = [
     "lists_of",
     "members",
     "search",
+    "segment_member_ids",
+    "segments",
     "show",
     "tags_of",
 ]
@@ -308,3 +313,24 @@ def search(
         query.order_by(Subscriber.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return SearchPage([_card(session, person) for person in people], total, page, per_page)
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """A saved segment as plain values."""
+
+    id: int
+    name: str
+    query: str
+
+
+def segments(session: Session) -> list[SegmentInfo]:
+    """Every saved segment, by name (for a broadcast's choice of audience)."""
+    return [SegmentInfo(s.id, s.name, s.query) for s in _segments.segments(session)]
+
+
+def segment_member_ids(
+    session: Session, segment_id: int, *, after_id: int = 0, chunk: int = _segments.CHUNK
+) -> Iterator[list[int]]:
+    """A segment's subscriber ids in id order, `chunk` at a time, after `after_id`."""
+    return _segments.segment_member_ids(session, segment_id, after_id=after_id, chunk=chunk)
