@@ -58,7 +58,9 @@ def _broadcast(db: Database, list_id: int, body: str = "Hi {{ subscriber.name }}
     with db.session() as session:
         row = service.create_broadcast(
             session,
-            Draft("Hello {{ subscriber.email }}", body + "\n\n[Read](https://example.org/a)", list_id),
+            Draft(
+                "Hello {{ subscriber.email }}", body + "\n\n[Read](https://example.org/a)", list_id
+            ),
         )
         return row.id
 
@@ -194,9 +196,7 @@ def test_a_scheduled_broadcast_starts_when_due(
     handler, port = smtp
     broadcast_id = _broadcast(db, _people(db, ["a@example.com"]))
     with db.session() as session:
-        service.act(
-            session, broadcast_id, "schedule", scheduled_at=utcnow() + timedelta(minutes=5)
-        )
+        service.act(session, broadcast_id, "schedule", scheduled_at=utcnow() + timedelta(minutes=5))
     assert service.send_due(db, _outbox(tmp_path, port)).sent == 0
     later = utcnow() + timedelta(minutes=6)
     assert service.send_due(db, _outbox(tmp_path, port), clock=lambda: later).sent == 1
