@@ -123,7 +123,8 @@ def test_broadcast_send_wait_then_bounces_applied(tmp_path: Path) -> None:
         (row,) = json.loads(listed.stdout)
         assert row["status"] == "finished"
         missing = _run(tmp_path, port, "mail", "bounce", str(tmp_path / "nope.eml"), "--json")
-        assert missing.returncode == 2 and "nope.eml" in missing.stderr
+        assert missing.returncode == 2
+        assert "nope.eml" in missing.stderr
 
 
 @dataclass

@@ -51,7 +51,8 @@ def test_allowed_steps(state: str, action: str, after: str) -> None:
 def test_refused_steps_say_why(state: str, action: str) -> None:
     with pytest.raises(MailInputError) as refused:
         step(state, action, now=NOW)
-    assert refused.value.field == "status" and state in refused.value.message
+    assert refused.value.field == "status"
+    assert state in refused.value.message
 
 
 def test_send_queues_cancel_skips_and_a_schedule_must_be_future() -> None:
@@ -74,9 +75,11 @@ def test_auto_pause_after_the_sample_only() -> None:
     assert not auto_pause(100, 50, 0).pause  # below the sample: too few to judge
     assert not auto_pause(1000, 50, 3).pause  # exactly 5 % and 0.3 %: at the limits
     verdict = auto_pause(1000, 51, 0)
-    assert verdict.pause and "bounced" in verdict.reason
+    assert verdict.pause
+    assert "bounced" in verdict.reason
     verdict = auto_pause(1000, 0, 4)
-    assert verdict.pause and "complaints" in verdict.reason
+    assert verdict.pause
+    assert "complaints" in verdict.reason
 
 
 def test_soft_bounces_suppress_at_the_third() -> None:

@@ -106,7 +106,9 @@ def test_a_broadcast_reaches_every_subscriber_once_and_finishes(
     assert handler.received[0].mail_from.startswith("bounces+b-")
     html = next(p for p in message.walk() if p.get_content_type() == "text/html")
     body = html.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    assert "/go/" in body and "sub1=b" in body and "sub2=c" in body  # tracked through links
+    assert "/go/" in body
+    assert "sub1=b" in body
+    assert "sub2=c" in body  # tracked through links
     assert f"{SITE}/mail/o/o" in body  # the open pixel
     with db.session() as session:
         card = queries.broadcast_card(session, broadcast_id)
@@ -159,7 +161,8 @@ def test_refusals_bounce_defer_and_leavers_are_skipped(
         found = service.counts(session, broadcast_id)
         assert found == {"sent": 1, "bounced": 1, "deferred": 1, "skipped": 1}
         hard = audience_queries.find_by_email(session, "hard1@example.com")
-        assert hard is not None and hard.suppressed == "bounced"
+        assert hard is not None
+        assert hard.suppressed == "bounced"
         assert service.get_broadcast(session, broadcast_id).status == "sending"
     # The deferred one is tried again on the schedule; cancelling skips it and finishes nothing.
     later = utcnow() + timedelta(hours=1)
@@ -167,7 +170,8 @@ def test_refusals_bounce_defer_and_leavers_are_skipped(
     with db.session() as session:
         assert service.counts(session, broadcast_id)["deferred"] == 1
         row = session.scalar(select(MailSend).where(MailSend.status == "deferred"))
-        assert row is not None and row.attempts == 2
+        assert row is not None
+        assert row.attempts == 2
     assert _act(db, broadcast_id, "cancel") == "cancelled"
     with db.session() as session:
         assert service.counts(session, broadcast_id).get("deferred", 0) == 0

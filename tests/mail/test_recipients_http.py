@@ -60,7 +60,8 @@ def test_one_click_unsubscribes_that_person_from_that_list(
     with db.session(writer=False) as session:
         a = audience_queries.find_by_email(session, "a@example.com")
         b = audience_queries.find_by_email(session, "b@example.com")
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     assert (a.lists, b.lists) == ({"News": "unsubscribed"}, {"News": "subscribed"})
     forged = path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb")
     assert client.post(forged, content=ONE_CLICK, headers=FORM).status_code == 404
@@ -72,12 +73,15 @@ def test_the_page_asks_first_and_its_button_unsubscribes(
     _, _, messages = _send_all(db, tmp_path, ["a@example.com"])
     path = _unsubscribe_path(messages[0])
     page = client.get(path)
-    assert page.status_code == 200 and "Stop getting messages" in page.text
+    assert page.status_code == 200
+    assert "Stop getting messages" in page.text
     with db.session(writer=False) as session:
         card = audience_queries.find_by_email(session, "a@example.com")
-        assert card is not None and card.lists == {"News": "subscribed"}  # GET changes nothing
+        assert card is not None
+        assert card.lists == {"News": "subscribed"}  # GET changes nothing
     done = client.post(path, data={})
-    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    assert done.status_code == 200
+    assert "You are unsubscribed" in done.text
     assert client.get("/mail/u/not-a-token").status_code == 404
 
 
@@ -100,7 +104,8 @@ def test_64_one_click_unsubscribes_at_once_never_fail(
     with db.session(writer=False) as session:
         for address in emails:
             card = audience_queries.find_by_email(session, address)
-            assert card is not None and card.lists == {"News": "unsubscribed"}
+            assert card is not None
+            assert card.lists == {"News": "unsubscribed"}
 
 
 def test_the_open_pixel_records_people_and_apple_apart(
@@ -112,7 +117,8 @@ def test_the_open_pixel_records_people_and_apple_apart(
     assert len(paths) == 2
     person = {"User-Agent": "Mozilla/5.0 (Macintosh) Thunderbird/115"}
     first = client.get(paths[0], headers=person)
-    assert first.status_code == 200 and first.headers["content-type"] == "image/gif"
+    assert first.status_code == 200
+    assert first.headers["content-type"] == "image/gif"
     client.get(paths[0], headers=person)  # a second open is not counted again
     client.get(paths[1], headers={"User-Agent": "Mozilla/5.0"})  # Apple's proxy
     assert client.get("/mail/o/nothing.gif").status_code == 200  # never an error to an image

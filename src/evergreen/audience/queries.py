@@ -192,7 +192,7 @@ def members(
         after = rows[-1].id
 
 
-def subscribed_ids(list_id: int, after: int = 0) -> Select[tuple[int]]:
+def subscribed_ids(list_id: int, after: int = 0) -> Select[int]:
     """A statement selecting the ids of a list's subscribed, unsuppressed members past `after`,
     in id order: the mail area queues a broadcast with it as INSERT … SELECT."""
     return (

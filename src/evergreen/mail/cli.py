@@ -28,6 +28,7 @@ from evergreen.mail.rules.message import build_message
 from evergreen.mail.rules.render import Personal, compile_message
 from evergreen.mail.sending.sender import Delivery, Sender
 from evergreen.mail.sending.servers import servers_from_settings
+from evergreen.mail.service.delivery import LEASE
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["app", "dkim_key_path"]
@@ -61,8 +62,8 @@ def _send(broadcast_id: int | None, wait: bool, lease_s: float | None = None) ->
     )
     db = migrated_database()
     try:
-        lease = {} if lease_s is None else {"lease": timedelta(seconds=lease_s)}
-        return service.send_due(db, outbox, broadcast_id=broadcast_id, wait=wait, **lease)
+        lease = LEASE if lease_s is None else timedelta(seconds=lease_s)
+        return service.send_due(db, outbox, broadcast_id=broadcast_id, wait=wait, lease=lease)
     finally:
         db.dispose()
 

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
 from evergreen.audience import service as audience_service
-from evergreen.audience.rules import Source
 from evergreen.db import Database, utcnow
 from evergreen.errors import NotFound
 from evergreen.mail.models import Broadcast, MailBounce, MailSend
@@ -92,7 +91,7 @@ def apply_recipient(
     else:
         audience_service.unsubscribe(
             session, secret, subscriber_id, consent=audience_service.Consent(
-                Source.MANUAL, form="complaint", detail="spam complaint (feedback report)"
+                form="complaint", detail="spam complaint (feedback report)"
             ),
         )  # fmt: skip
         audience_service.suppress(session, secret, subscriber_id, "complained", diagnostic[:200])
@@ -139,7 +138,6 @@ def _mailto_unsubscribe(session: Session, secret: str, raw: bytes) -> bool:
                     token.subscriber_id,
                     broadcast.list_id,
                     audience_service.Consent(
-                        Source.MANUAL,
                         form="List-Unsubscribe mailto",
                         detail=f"broadcast {broadcast.id}",
                     ),

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.audience.queries import Member
+from evergreen.errors import InputError
 from evergreen.links import queries as links_queries
 from evergreen.links import service as links
-from evergreen.links.rules import LinkRuleError
 from evergreen.mail import dkim
 from evergreen.mail.models import Broadcast, MailLink
 from evergreen.mail.rules import recipient_tokens, verp
@@ -95,7 +95,7 @@ class Composer:
                     )
                     session.add(row)
                     session.flush()
-            except LinkRuleError:  # a destination the links area refuses stays as written
+            except InputError:  # a destination the links area refuses stays as written
                 plan.links[destination] = None
                 return None
         url = links_queries.short_url(self.outbox.settings, self.outbox.site, row.slug)

@@ -9,7 +9,6 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from evergreen.audience import service as audience_service
-from evergreen.audience.rules import Source
 from evergreen.errors import NotFound
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailSend
@@ -31,9 +30,7 @@ def unsubscribe(session: Session, secret: str, token: str, how: str) -> bool:
     """Take the link's person off the link's list (RFC 8058 one-click, or the page's button);
     idempotent: False when they had already left, or were erased."""
     found = read_unsubscribe_token(secret, token)
-    consent = audience_service.Consent(
-        Source.MANUAL, form=how, detail=f"broadcast {found.message_id}"
-    )
+    consent = audience_service.Consent(form=how, detail=f"broadcast {found.message_id}")
     with contextlib.suppress(NotFound):  # erased, or the list deleted: nothing left to leave
         return bool(
             audience_service.unsubscribe(
