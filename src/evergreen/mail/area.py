@@ -30,12 +30,6 @@ def _pages() -> Sequence[APIRouter]:
     return views.routers()
 
 
-def _api() -> Sequence[APIRouter]:
-    from evergreen.mail import api
-
-    return [api.router]
-
-
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.mail import cli
 
@@ -59,7 +53,6 @@ AREA = Area(
     ),
     models=_models,
     pages=_pages,
-    api=_api,
     commands=_commands,
     tasks=_tasks,
     templates=Path(__file__).parent / "templates",
