@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.audience.models import AudienceList, Membership, Subscriber, SubscriberTag
@@ -29,10 +29,12 @@ __all__ = [
     "list_counts",
     "lists_of",
     "members",
+    "recipients",
     "search",
     "segment_member_ids",
     "segments",
     "show",
+    "subscribed_ids",
     "tags_of",
 ]
 
@@ -193,6 +195,48 @@ def members(
             return
         yield [Member(r.id, r.email, r.name, dict(r.fields or {}), r.time_zone) for r in rows]
         after = rows[-1].id
+
+
+def subscribed_ids(list_id: int, after: int = 0) -> Select[int]:
+    """A statement selecting the ids of a list's subscribed, unsuppressed members past `after`,
+    in id order: the mail area queues a broadcast with it as INSERT … SELECT."""
+    return (
+        select(Subscriber.id)
+        .join(Membership, Membership.subscriber_id == Subscriber.id)
+        .where(
+            Membership.list_id == list_id,
+            Membership.status == Status.SUBSCRIBED,
+            Subscriber.suppressed.is_(None),
+            Subscriber.id > after,
+        )
+        .order_by(Subscriber.id)
+    )
+
+
+def recipients(session: Session, list_id: int, ids: list[int]) -> dict[int, Member]:
+    """Of these people, those still subscribed to the list and not suppressed, by id (a sender
+    checks again just before sending: someone may have left since the broadcast was queued)."""
+    found: dict[int, Member] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.email,
+                Subscriber.name,
+                Subscriber.fields,
+                Subscriber.time_zone,
+            )
+            .join(Membership, Membership.subscriber_id == Subscriber.id)
+            .where(
+                Membership.list_id == list_id,
+                Membership.status == Status.SUBSCRIBED,
+                Subscriber.suppressed.is_(None),
+                Subscriber.id.in_(ids[start : start + 500]),
+            )
+        )
+        for r in rows:
+            found[r.id] = Member(r.id, r.email, r.name, dict(r.fields or {}), r.time_zone)
+    return found
 
 
 def export_batches(

@@ -36,6 +36,9 @@ class BulkHeaders:
     unsubscribe_mailto: str
     list_id: str  # e.g. "weekly.example.com"
     list_name: str = ""
+    # A site served without TLS (development, tests): its http:// URL, since https would not
+    # answer at all. Production refuses it before a broadcast is queued.
+    allow_http: bool = False
 
     def check(self) -> None:
         """Refuse what RFC 8058 and RFC 2919 do not allow."""
@@ -43,7 +46,8 @@ class BulkHeaders:
         check_header_text("unsubscribe_mailto", self.unsubscribe_mailto)
         check_header_text("list_id", self.list_id)
         check_header_text("list_name", self.list_name)
-        if not self.unsubscribe_url.startswith("https://"):
+        schemes = ("https://", "http://") if self.allow_http else ("https://",)
+        if not self.unsubscribe_url.startswith(schemes):
             raise MailInputError("unsubscribe_url", "must be an https:// URL (RFC 8058)")
         if not self.unsubscribe_mailto.startswith("mailto:"):
             raise MailInputError("unsubscribe_mailto", "must be a mailto: URL")
