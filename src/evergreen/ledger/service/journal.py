@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,9 +28,11 @@ from evergreen.ledger.rules import (
     reversal_of,
     to_units,
 )
-from evergreen.money import check_currency, check_storable
+from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES, check_currency, check_storable
 
 __all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse"]
+
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,9 @@ def post(session: Session, draft: EntryDraft) -> JournalEntry:
 
 
 def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
-    """Post a batch (imports, the demo, benchmarks): one flush for the postings and one rollup
-    upsert per (stream, day, currency); drafts whose key is stored already are skipped."""
+    """Post a batch (imports, the demo, benchmarks): checks made once per batch, ids taken in
+    one step, transactions, postings and one rollup upsert per (stream, day, currency) through
+    the driver's executemany; drafts whose key is stored already are skipped."""
     keys = [d.source_key for d in drafts if d.source_key is not None]
     seen: set[str] = set()
     for start in range(0, len(keys), 500):
@@ -116,22 +119,11 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
                 continue
             seen.add(draft.source_key)  # a key twice in one batch posts once too
         fresh.append(draft)
-    currencies: dict[int, str] = {}
-    for draft in fresh:
-        _checked(session, draft, currencies)
     if not fresh:
         return 0
-    now = utcnow()
+    _checked_batch(session, fresh)
     ids = _new_ids(session, len(fresh))
-    session.execute(
-        insert(_TRANSACTIONS),
-        [
-            {"id": entry_id, "date": d.date, "flag": d.flag, "payee": d.payee,
-             "narration": d.narration, "source": d.source, "source_key": d.source_key,
-             "reverses_id": d.reverses_id, "created_at": now}
-            for entry_id, d in zip(ids, fresh, strict=True)
-        ],
-    )  # fmt: skip
+    _insert_transactions(session, list(zip(ids, fresh, strict=True)))
     _insert_postings(
         session,
         [(entry_id, leg) for entry_id, draft in zip(ids, fresh, strict=True) for leg in draft.legs],
@@ -145,6 +137,54 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
             totals[key] = (i + income, c + costs, k + capital, n + count)
     _add_to_rollup(session, totals)
     return len(fresh)
+
+
+def _checked_batch(session: Session, drafts: Sequence[EntryDraft]) -> None:
+    """What `_checked` asks of each draft, asked once per batch: each distinct flag, account,
+    currency and stream once, each amount by a quick test (the full one only for the rare
+    amount it cannot pass), each transaction's balance by a quick test for two legs."""
+    if any(d.flag not in ("*", "!") for d in drafts):
+        raise LedgerInputError("flag", "must be * (cleared) or ! (pending)")
+    if max(len(d.narration) for d in drafts) > 500 or max(len(d.payee) for d in drafts) > 200:
+        raise LedgerInputError("narration", "is too long (500 characters, payee 200)")
+    legs = [leg for draft in drafts for leg in draft.legs]
+    for account in {leg.account for leg in legs}:
+        check_account(account)
+    for currency in {leg.currency for leg in legs}:
+        check_currency("currency", currency)
+    for leg in legs:
+        amount = leg.amount
+        exponent = amount.as_tuple().exponent if type(amount) is Decimal else None
+        # finite (an int exponent), at most 4 places and under the limit: storable as it is
+        if type(exponent) is not int or exponent < -MAX_PLACES or not -_LIMIT < amount < _LIMIT:
+            check_storable("amount", abs(amount))
+    currencies: dict[int, str] = {}
+    tagged = {(leg.stream_id, leg.currency) for leg in legs if leg.stream_id is not None}
+    if tagged:
+        wanted = {stream_id for stream_id, _ in tagged}
+        currencies.update(
+            (row.id, row.currency)
+            for row in session.execute(
+                select(Stream.id, Stream.currency).where(Stream.id.in_(wanted))
+            )
+        )
+        for stream_id, currency in sorted(tagged):
+            if stream_id not in currencies:
+                raise NotFound("stream", f"there is no stream {stream_id}")
+            if currencies[stream_id] != currency:
+                raise LedgerInputError(
+                    "currency",
+                    f"{currency} cannot be posted to a {currencies[stream_id]} stream; "
+                    "convert it first",
+                )
+    for draft in drafts:
+        pair = draft.legs
+        if len(pair) == 2:
+            first, second = pair
+            if (first.currency == second.currency and first.amount + second.amount == 0
+                    and first.amount != 0):  # fmt: skip
+                continue
+        check_balanced(pair)
 
 
 _TRANSACTIONS = cast(Table, JournalEntry.__table__)
@@ -166,6 +206,29 @@ def _new_ids(session: Session, count: int) -> list[int]:
         )
     start = (session.scalar(select(func.max(JournalEntry.id))) or 0) + 1
     return list(range(start, start + count))
+
+
+def _insert_transactions(session: Session, rows: list[tuple[int, EntryDraft]]) -> None:
+    """Transactions through the driver's executemany, in its own types: each column converted
+    as SQLAlchemy would (the batch's one creation time once, days as ISO text on SQLite)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    sqlite = dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        "INSERT INTO ledger_transactions (id, date, flag, payee, narration, source, "  # noqa: S608
+        f"source_key, reverses_id, created_at) VALUES ({', '.join([mark] * 9)})"
+    )
+    convert = _TRANSACTIONS.c.created_at.type.bind_processor(dialect)
+    now = utcnow()
+    created = convert(now) if convert is not None else now
+    values = [
+        (entry_id, d.date.isoformat() if sqlite else d.date, d.flag, d.payee, d.narration,
+         d.source, d.source_key, d.reverses_id, created)
+        for entry_id, d in rows
+    ]  # fmt: skip
+    for start in range(0, len(values), 20_000):
+        connection.exec_driver_sql(sql, values[start : start + 20_000])
 
 
 def _store(session: Session, draft: EntryDraft) -> JournalEntry:
