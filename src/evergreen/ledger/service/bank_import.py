@@ -1,6 +1,6 @@
 """Bank and processor CSV imports: a preview of what each row becomes, then posting it once.
 
-Rows are read as a stream and handled in batches of 20,000: one query per 1,000 keys to see what
+Rows are read as a stream and handled in batches of 20,000: one query per 900 keys to see what
 an earlier import posted, and one `post_many` per batch, so a million rows take no query per
 row. A row's key is the hash of what it says (account, date, amount, words) and how many equal
 rows came before it in the file: importing the same file again, or an overlapping statement,
@@ -19,17 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.ledger.errors import LedgerInputError
-from evergreen.ledger.models import JournalEntry, Stream
+from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import BANK, Leg, check_account
 from evergreen.ledger.rules.bank_csv import BankRow, CsvOptions, RowError, read_bank_csv
 from evergreen.ledger.rules.import_rules import Matcher, RowKeys, kind_of, row_content
 from evergreen.ledger.service.import_rules import rule_specs
-from evergreen.ledger.service.journal import EntryDraft, post_many
+from evergreen.ledger.service.journal import EntryDraft, post_many, stored_keys
 
 __all__ = ["BATCH", "ImportResult", "RowOutcome", "import_bank_csv"]
 
 BATCH = 20_000
-_KEYS_PER_QUERY = 1000
 _SHOWN = 200
 _ERRORS_KEPT = 100
 NO_RULE = "no rule matched"
@@ -120,18 +119,6 @@ def _batches(items: Iterable[BankRow | RowError], size: int) -> Iterator[list[Ba
         yield batch
 
 
-def _stored_keys(session: Session, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), _KEYS_PER_QUERY):
-        chunk = keys[start : start + _KEYS_PER_QUERY]
-        found.update(
-            session.scalars(
-                select(JournalEntry.source_key).where(JournalEntry.source_key.in_(chunk))
-            )
-        )
-    return found
-
-
 class _Tally:
     """Counts and totals of a run, and the first rows of each kind to show."""
 
@@ -204,7 +191,7 @@ def import_bank_csv(
         if post:
             _post_batch(session, planner, planned, tally)
         else:
-            stored = _stored_keys(session, [p.key for p in planned if p.key is not None])
+            stored = stored_keys(session, [p.key for p in planned if p.key is not None])
             for plan in planned:
                 status = NO_RULE if plan.key is None else ALREADY if plan.key in stored else NEW
                 tally.note(plan, status)

@@ -25,17 +25,18 @@ from evergreen.ledger.rules import (
     check_account,
     check_balanced,
     daily_figures,
+    daily_figures_many,
     reversal_of,
     to_units,
 )
 from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES, check_currency, check_storable
 
-__all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse"]
+__all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse", "stored_keys"]
 
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryDraft:
     """A transaction to post: its date, words, legs and, for automatic postings, a key."""
 
@@ -102,16 +103,7 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
     """Post a batch (imports, the demo, benchmarks): checks made once per batch, ids taken in
     one step, transactions, postings and one rollup upsert per (stream, day, currency) through
     the driver's executemany; drafts whose key is stored already are skipped."""
-    keys = [d.source_key for d in drafts if d.source_key is not None]
-    seen: set[str] = set()
-    for start in range(0, len(keys), 500):
-        seen.update(
-            session.scalars(
-                select(JournalEntry.source_key).where(
-                    JournalEntry.source_key.in_(keys[start : start + 500])
-                )
-            )
-        )
+    seen = stored_keys(session, [d.source_key for d in drafts if d.source_key is not None])
     fresh = []
     for draft in drafts:
         if draft.source_key is not None:
@@ -123,20 +115,32 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
         return 0
     _checked_batch(session, fresh)
     ids = _new_ids(session, len(fresh))
-    _insert_transactions(session, list(zip(ids, fresh, strict=True)))
-    _insert_postings(
-        session,
-        [(entry_id, leg) for entry_id, draft in zip(ids, fresh, strict=True) for leg in draft.legs],
-    )
-    totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
-    for draft in fresh:
-        if draft.flag != "*":
-            continue  # pending entries stay out of the figures until they clear
-        for key, (income, costs, capital, count) in daily_figures(draft.date, draft.legs).items():
-            i, c, k, n = totals.get(key, (Decimal(0), Decimal(0), Decimal(0), 0))
-            totals[key] = (i + income, c + costs, k + capital, n + count)
-    _add_to_rollup(session, totals)
+    _insert_transactions(session, ids, fresh)
+    _insert_postings(session, ids, fresh)
+    # pending entries stay out of the figures until they clear
+    _add_to_rollup(session, daily_figures_many((d.date, d.legs) for d in fresh if d.flag == "*"))
     return len(fresh)
+
+
+def stored_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of these source keys the journal holds: a query per 900 keys on SQLite (its
+    bound-parameter limit), one per 20,000 on PostgreSQL, straight through the driver."""
+    connection = session.connection()
+    found: set[str] = set()
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT source_key FROM ledger_transactions WHERE source_key = ANY(%s)"
+        for start in range(0, len(keys), 20_000):
+            wanted = list(keys[start : start + 20_000])
+            found.update(row[0] for row in connection.exec_driver_sql(sql, (wanted,)))
+        return found
+    for start in range(0, len(keys), 900):
+        chunk = tuple(keys[start : start + 900])
+        sql = (
+            "SELECT source_key FROM ledger_transactions WHERE source_key IN "  # noqa: S608
+            f"({', '.join('?' * len(chunk))})"
+        )
+        found.update(row[0] for row in connection.exec_driver_sql(sql, chunk))
+    return found
 
 
 def _checked_batch(session: Session, drafts: Sequence[EntryDraft]) -> None:
@@ -208,7 +212,7 @@ def _new_ids(session: Session, count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def _insert_transactions(session: Session, rows: list[tuple[int, EntryDraft]]) -> None:
+def _insert_transactions(session: Session, ids: list[int], drafts: Sequence[EntryDraft]) -> None:
     """Transactions through the driver's executemany, in its own types: each column converted
     as SQLAlchemy would (the batch's one creation time once, days as ISO text on SQLite)."""
     connection = session.connection()
@@ -222,10 +226,15 @@ def _insert_transactions(session: Session, rows: list[tuple[int, EntryDraft]]) -
     convert = _TRANSACTIONS.c.created_at.type.bind_processor(dialect)
     now = utcnow()
     created = convert(now) if convert is not None else now
+    days: dict[date, str | date] = {}
+    if sqlite:  # the batch's few days written once each
+        days = {d.date: d.date.isoformat() for d in drafts}
+    else:
+        days = {d.date: d.date for d in drafts}
     values = [
-        (entry_id, d.date.isoformat() if sqlite else d.date, d.flag, d.payee, d.narration,
-         d.source, d.source_key, d.reverses_id, created)
-        for entry_id, d in rows
+        (entry_id, days[d.date], d.flag, d.payee, d.narration, d.source, d.source_key,
+         d.reverses_id, created)
+        for entry_id, d in zip(ids, drafts, strict=True)
     ]  # fmt: skip
     for start in range(0, len(values), 20_000):
         connection.exec_driver_sql(sql, values[start : start + 20_000])
@@ -287,7 +296,7 @@ def _add_to_rollup(
         connection.exec_driver_sql(sql, rows[start : start + 5000])
 
 
-def _insert_postings(session: Session, rows: list[tuple[int, Leg]]) -> None:
+def _insert_postings(session: Session, ids: list[int], drafts: Sequence[EntryDraft]) -> None:
     """Postings through the driver's executemany, in its own types (a float on SQLite, as
     SQLAlchemy binds NUMERIC there; Decimal on PostgreSQL): the bulk path's hot loop."""
     connection = session.connection()
@@ -297,11 +306,14 @@ def _insert_postings(session: Session, rows: list[tuple[int, Leg]]) -> None:
         "INSERT INTO ledger_postings (transaction_id, account, stream_id, amount, currency) "  # noqa: S608
         f"VALUES ({', '.join([mark] * 5)})"
     )
-    values = [
-        (entry_id, leg.account, leg.stream_id, float(leg.amount) if sqlite else leg.amount,
-         leg.currency)
-        for entry_id, leg in rows
-    ]  # fmt: skip
+    pairs = zip(ids, drafts, strict=True)
+    values: list[tuple[int, str, int | None, float | Decimal, str]]
+    if sqlite:
+        values = [(entry_id, leg.account, leg.stream_id, float(leg.amount), leg.currency)
+                  for entry_id, d in pairs for leg in d.legs]  # fmt: skip
+    else:
+        values = [(entry_id, leg.account, leg.stream_id, leg.amount, leg.currency)
+                  for entry_id, d in pairs for leg in d.legs]  # fmt: skip
     for start in range(0, len(values), 20_000):
         connection.exec_driver_sql(sql, values[start : start + 20_000])
 
