@@ -30,7 +30,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from evergreen.db import Database
 from evergreen.ledger import service
@@ -104,6 +105,16 @@ def save_rules(db: Database) -> None:
                 session,
                 import_rules.RuleDraft(pattern, streams[stream], account, regex, priority),
             )
+
+
+def drop_database(server: str, name: str) -> None:
+    """The measured PostgreSQL database is dropped: the server is shared."""
+    admin = create_engine(
+        make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
 
 
 def peak_reset() -> None:
@@ -196,6 +207,8 @@ def main() -> None:
             f"{'yes' if again.new == 0 and again.already == args.rows else 'NO'}"
         )
         db.dispose()
+        if args.postgres:
+            drop_database(args.postgres, db.engine.url.database or "")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
