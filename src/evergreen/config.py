@@ -81,11 +81,17 @@ class Settings(BaseSettings):
     click_ingest_delay_s: int = Field(default=10, ge=0, le=300)
     partner_signup: bool = False
     webhook_allow: str = ""
+    link_check_allow: str = ""
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = True
+    smtp_rate: float = Field(default=0.0, ge=0, le=100_000)  # messages/s per server, 0 = no limit
+    smtp_pool: int = Field(default=4, ge=1, le=64)  # connections kept open per server
+    # More servers for failover, smtp[s|+starttls]://… comma-separated; read (and refused with
+    # the reason) by the mail area when it sends: evergreen.mail.sending.servers.
+    smtp_servers: str = ""
     mail_from: str | None = None
 
     @field_validator("base_url")
@@ -128,7 +134,7 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
-    @field_validator("webhook_allow")
+    @field_validator("webhook_allow", "link_check_allow")
     @classmethod
     def _check_webhook_allow(cls, value: str) -> str:
         for item in filter(None, (part.strip() for part in value.split(","))):

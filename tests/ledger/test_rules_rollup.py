@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from evergreen.ledger.rules import Leg, daily_figures, daily_figures_many
 
-ACCOUNTS = ["Income:Sales", "Expenses:Fees", "Equity:Capital", "Assets:Bank"]
+ACCOUNTS = ["Income:Sales", "Expenses:Fees", "Equity:Capital", "Assets:Equipment", "Assets:Bank"]
 
 
 @given(

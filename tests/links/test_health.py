@@ -10,10 +10,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from evergreen.addresses import Addresses
 from evergreen.db import Database
 from evergreen.links import service
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.health import USER_AGENT, check_links, check_url, verdict
+
+# The test sites listen on loopback, which checks refuse unless the owner allows it.
+LOCAL = Addresses("127.0.0.1", names=True)
 
 
 @pytest.mark.parametrize(
@@ -116,13 +120,13 @@ def _closed_port() -> int:
 def test_a_live_page_is_ok_and_the_checker_says_who_it_is(sites: tuple[str, str]) -> None:
     shop, _ = sites
     _Site.agents.clear()
-    assert check_url(f"{shop}/ok", timeout=2) == (f"{shop}/ok", 200, None)
+    assert check_url(f"{shop}/ok", timeout=2, allow=LOCAL) == (f"{shop}/ok", 200, None)
     assert _Site.agents == [USER_AGENT]
 
 
 def test_a_missing_page_is_a_404(sites: tuple[str, str]) -> None:
     shop, _ = sites
-    final, status, error = check_url(f"{shop}/gone", timeout=2)
+    final, status, error = check_url(f"{shop}/gone", timeout=2, allow=LOCAL)
     assert (final, status, error) == (f"{shop}/gone", 404, None)
     assert verdict(f"{shop}/gone", final, status, error)[0] == "broken"
 
@@ -131,7 +135,7 @@ def test_a_redirect_to_another_site_is_followed_and_flagged(sites: tuple[str, st
     # Same host, other port: a different origin, so a different site (ports 80/443 are not).
     shop, other = sites
     _Site.agents.clear()
-    final, status, error = check_url(f"{shop}/moved", timeout=2)
+    final, status, error = check_url(f"{shop}/moved", timeout=2, allow=LOCAL)
     assert (final, status, error) == (f"{other}/home-of-other-site", 200, None)
     assert len(_Site.agents) == 2  # the redirect was followed with HEAD, not a second GET
     assert verdict(f"{shop}/moved", final, status, error)[0] == "redirected"
@@ -139,12 +143,16 @@ def test_a_redirect_to_another_site_is_followed_and_flagged(sites: tuple[str, st
 
 def test_a_server_refusing_head_is_asked_with_get(sites: tuple[str, str]) -> None:
     shop, _ = sites
-    assert check_url(f"{shop}/head-refused", timeout=2) == (f"{shop}/head-refused", 200, None)
+    assert check_url(f"{shop}/head-refused", timeout=2, allow=LOCAL) == (
+        f"{shop}/head-refused",
+        200,
+        None,
+    )
 
 
 def test_a_redirect_loop_is_broken_not_endless(sites: tuple[str, str]) -> None:
     shop, _ = sites
-    _final, status, error = check_url(f"{shop}/loop", timeout=2)
+    _final, status, error = check_url(f"{shop}/loop", timeout=2, allow=LOCAL)
     assert status is None
     assert error is not None
     assert "redirect" in error
@@ -152,7 +160,7 @@ def test_a_redirect_loop_is_broken_not_endless(sites: tuple[str, str]) -> None:
 
 def test_a_closed_port_is_broken_without_raising() -> None:
     url = f"http://127.0.0.1:{_closed_port()}/deal"
-    assert check_url(url, timeout=2) == (url, None, "connection refused")
+    assert check_url(url, timeout=2, allow=LOCAL) == (url, None, "connection refused")
     assert verdict(url, url, None, "connection refused")[0] == "broken"
 
 
@@ -172,7 +180,7 @@ def test_check_links_stores_each_verdict(db: Database, sites: tuple[str, str]) -
     with db.session() as session:
         links, _ = service.list_links(session)
         before = {link.slug: link.updated_at for link in links}
-        results = check_links(session, links, now, timeout=2)
+        results = check_links(session, links, now, timeout=2, allow=LOCAL)
     assert sorted((slug, state) for slug, state, _ in results) == [
         ("alive", "ok"), ("dead", "broken"), ("moved", "redirected"), ("twin", "ok")
     ]  # fmt: skip
@@ -185,3 +193,31 @@ def test_check_links_stores_each_verdict(db: Database, sites: tuple[str, str]) -
     assert all(link.health_checked_at == now for link in stored.values())
     # A check is not an edit of the link's settings.
     assert {slug: link.updated_at for slug, link in stored.items()} == before
+
+
+def test_a_destination_on_this_machine_or_its_network_is_not_fetched(
+    sites: tuple[str, str],
+) -> None:
+    shop, _ = sites
+    _Site.agents.clear()
+    final, status, error = check_url(f"{shop}/ok", timeout=2)
+    assert (final, status) == (f"{shop}/ok", None)
+    assert error is not None
+    assert "127.0.0.1 is a loopback address" in error
+    assert "EVERGREEN_LINK_CHECK_ALLOW" in error
+    for private in ("http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/",
+                    "http://[::ffff:192.168.0.1]/"):  # fmt: skip
+        assert "not checked" in (check_url(private, timeout=2)[2] or "")
+    assert _Site.agents == []  # nothing reached the server
+
+
+def test_a_redirect_to_a_refused_address_is_not_followed(sites: tuple[str, str]) -> None:
+    # The first hop is allowed by name; the redirect's target (127.0.0.1) is not.
+    shop, _ = sites
+    port = shop.rsplit(":", 1)[1]
+    _Site.agents.clear()
+    start = f"http://localhost:{port}/moved"
+    _final, status, error = check_url(start, timeout=2, allow=Addresses("localhost", names=True))
+    assert status is None
+    assert "127.0.0.1 is a loopback address" in (error or "")
+    assert len(_Site.agents) == 1  # the shop was asked; the other site never was

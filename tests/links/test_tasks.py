@@ -44,7 +44,7 @@ def test_health_job_flags_broken_destinations(db: Database, origin: str) -> None
         service.create_link(
             session, LinkDraft(destination=f"{origin}/gone", slug="off", disabled=True)
         )
-    assert run_health_check(db) == {"ok": 1, "broken": 1}
+    assert run_health_check(db, "127.0.0.1") == {"ok": 1, "broken": 1}
     with db.session() as session:
         assert service.get_link(session, "fine").health == "ok"
         dead = service.get_link(session, "dead")

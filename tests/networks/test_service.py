@@ -161,6 +161,20 @@ def test_report_import_is_idempotent_and_names_bad_lines(db: Database) -> None:
         assert missing.errors[0][0] == 1
 
 
+def test_a_report_the_csv_reader_refuses_is_named_not_a_crash(db: Database) -> None:
+    with db.session() as session:
+        network = _network(session)
+        huge = "x" * 200_000  # past the csv module's field limit (131,072 characters)
+        report = f"order_id,commission\nr1,5.00\nr2,{huge}\nr3,6.00\n"
+        result = networks.import_report(session, network, report, T0)
+        assert result.created == 1
+        assert result.errors[0][:2] == (3, "file")
+        assert "not valid CSV" in result.errors[0][2]
+        header = networks.import_report(session, network, f"{huge},b\n1,2\n", T0)
+        assert header.errors[0][:2] == (1, "file")
+        assert session.scalar(select(func.count()).select_from(NetworkEarning)) == 1
+
+
 def test_networks_and_links_are_checked(db: Database) -> None:
     with db.session() as session:
         network = _network(session)

@@ -273,6 +273,18 @@ OWNER_ONLY = {
     ("POST", "/api/v1/ledger/timer/stop"),
     ("PUT", "/api/v1/ledger/preferences"),
     ("PUT", "/api/v1/household/profile"),
+    # The audience: staff read it; the owner changes it, and alone takes personal data out.
+    ("POST", "/api/v1/audience/lists"),
+    ("PATCH", "/api/v1/audience/lists/{list_id}"),
+    ("DELETE", "/api/v1/audience/lists/{list_id}"),
+    ("GET", "/api/v1/audience/lists/{list_id}/export.csv"),
+    ("POST", "/api/v1/audience/subscribers"),
+    ("PATCH", "/api/v1/audience/subscribers/{subscriber_id}"),
+    ("POST", "/api/v1/audience/subscribers/{subscriber_id}/unsubscribe"),
+    ("GET", "/api/v1/audience/subscribers/{subscriber_id}/export"),
+    ("DELETE", "/api/v1/audience/subscribers/{subscriber_id}"),
+    ("POST", "/api/v1/audience/imports"),
+    ("POST", "/api/v1/audience/imports/{import_id}"),
     *(
         (method, f"/api/v1/household/{kind}s{tail}")
         for kind in ("income", "debt", "expense")
@@ -321,6 +333,7 @@ LEDGER_STREAM = {
     ("POST", "/ledger/streams/{stream_id}/income"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/costs"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/capital"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/assets"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/hours"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/rates"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/transactions/{transaction_id}/reverse"): Access.OWNER,

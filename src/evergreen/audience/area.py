@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from evergreen.areas import Area, NavEntry
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 __all__ = ["AREA"]
 
@@ -13,6 +18,18 @@ def _models() -> object:
     from evergreen.audience import models
 
     return models
+
+
+def _api() -> Sequence[APIRouter]:
+    from evergreen.audience import api
+
+    return api.routers()
+
+
+def _commands() -> Sequence[tuple[str, Any]]:
+    from evergreen.audience import cli
+
+    return [("audience", cli.app)]
 
 
 AREA = Area(
@@ -25,5 +42,7 @@ AREA = Area(
         order=30,
     ),
     models=_models,
+    api=_api,
+    commands=_commands,
     templates=Path(__file__).parent / "templates",
 )

@@ -15,6 +15,7 @@ __all__ = [
     "Activity",
     "AudienceList",
     "ConsentEvent",
+    "ErasedAddress",
     "Membership",
     "Subscriber",
     "SubscriberTag",
@@ -127,3 +128,13 @@ class Activity(Base):
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     ref: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ErasedAddress(Base):
+    """An erased person's address, kept only as a keyed hash of its email_key, so that a later
+    import or API call cannot bring them back unless they sign up again themselves."""
+
+    __tablename__ = "audience_erased"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -277,13 +277,14 @@ def ingest(
         _die_with_parent()
         if os.getppid() != parent:
             return
-    db = migrated_database()
     stop = threading.Event()
+    if follow:
+        set_on_signals(stop)  # a stop asked for while migrating is a clean stop, not a kill
+    db = migrated_database()
     if follow:
         # Background work: when the CPU is short, redirects come first; the clicks wait safely
         # in the spool and are ingested as soon as there is room.
         _background_priority()
-        set_on_signals(stop)
     try:
         if follow:
             follow_clicks(db, get_settings(), stop, interval=interval,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
 import ssl
@@ -19,9 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from evergreen.addresses import Addresses
 from evergreen.links.models import Link
+from evergreen.outbound import Refused, checked_socket
 
 __all__ = [
+    "ALLOW_SETTING",
     "MAX_CONCURRENT",
     "MAX_REDIRECTS",
     "USER_AGENT",
@@ -32,6 +36,8 @@ __all__ = [
 ]
 
 USER_AGENT = "EvergreenLinkCheck/1.0"
+ALLOW_SETTING = "EVERGREEN_LINK_CHECK_ALLOW"
+_NOBODY = Addresses("")
 MAX_REDIRECTS = 10
 MAX_CONCURRENT = 8
 _DEFAULT_PORTS = (80, 443)  # http → https on the same host is not a move
@@ -112,8 +118,53 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def _fetch(url: str, method: str, timeout: float) -> tuple[str, int]:
-    opener = urllib.request.build_opener(_Redirects())
+def _checked_class(
+    base: type[http.client.HTTPConnection], allow: Addresses
+) -> type[http.client.HTTPConnection]:
+    """A connection class that connects only to a checked, public address of its host."""
+
+    class Checked(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+
+            def create(
+                address: tuple[str, int], timeout: float | None = None, source: object = None
+            ) -> socket.socket:
+                what = "link checks"
+                return checked_socket(*address, timeout, allow, what, ALLOW_SETTING)
+
+            self._create_connection = create
+
+    return Checked
+
+
+class _CheckedHTTP(urllib.request.HTTPHandler):
+    """Plain HTTP to public addresses only, every redirect hop included."""
+
+    def __init__(self, allow: Addresses) -> None:
+        super().__init__()
+        self._class = _checked_class(http.client.HTTPConnection, allow)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._class, req)
+
+
+class _CheckedHTTPS(urllib.request.HTTPSHandler):
+    """HTTPS to public addresses only, the certificate verified for the host's name."""
+
+    def __init__(self, allow: Addresses) -> None:
+        super().__init__()
+        self._class = _checked_class(http.client.HTTPSConnection, allow)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._class, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def _fetch(url: str, method: str, timeout: float, allow: Addresses) -> tuple[str, int]:
+    # No proxy from the environment: the address checked is the address connected to.
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _CheckedHTTP(allow), _CheckedHTTPS(allow), _Redirects()
+    )
     # The scheme was checked to be http(s) and redirects are limited to http(s).
     request = urllib.request.Request(  # noqa: S310
         url, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
@@ -135,6 +186,8 @@ def _fetch(url: str, method: str, timeout: float) -> tuple[str, int]:
 def _describe(exc: BaseException, timeout: float) -> str:
     """A short sentence for a failed request, without a traceback."""
     reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, Refused):
+        return f"not checked: {reason.reason}"
     if isinstance(reason, TimeoutError):
         return f"timed out after {timeout:g} s"
     if isinstance(reason, ConnectionRefusedError):
@@ -150,28 +203,36 @@ def _describe(exc: BaseException, timeout: float) -> str:
     return str(reason) or type(reason).__name__
 
 
-def check_url(url: str, timeout: float = 10.0) -> tuple[str, int | None, str | None]:
-    """Request a destination as a visitor would (HEAD, else GET) and report, never raising."""
+def check_url(
+    url: str, timeout: float = 10.0, allow: Addresses = _NOBODY
+) -> tuple[str, int | None, str | None]:
+    """Request a destination as a visitor would (HEAD, else GET) and report, never raising;
+    only public addresses are reached unless `allow` names the host or its network."""
     try:
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             return url, None, "not an http:// or https:// address"
-        final, status = _fetch(url, "HEAD", timeout)
+        final, status = _fetch(url, "HEAD", timeout, allow)
         if status in (405, 501):  # HEAD refused: ask again the way a browser does
-            final, status = _fetch(url, "GET", timeout)
+            final, status = _fetch(url, "GET", timeout, allow)
     except Exception as exc:  # any failure is a finding about the link, not a crash
         return url, None, _describe(exc, timeout)
     return final, status, None
 
 
 def check_links(
-    session: Session, links: Sequence[Link], now: datetime, *, timeout: float = 10.0
+    session: Session,
+    links: Sequence[Link],
+    now: datetime,
+    *,
+    timeout: float = 10.0,
+    allow: Addresses = _NOBODY,
 ) -> list[tuple[str, str, str]]:
     """Check destinations a few at a time and store each verdict, so dead offers show up."""
     urls = list(dict.fromkeys(link.destination for link in links))
     if not urls:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT, len(urls))) as pool:
-        found = dict(zip(urls, pool.map(lambda u: check_url(u, timeout), urls), strict=True))
+        found = dict(zip(urls, pool.map(lambda u: check_url(u, timeout, allow), urls), strict=True))
     results: list[tuple[str, str, str]] = []
     for link in links:
         state, detail = verdict(link.destination, *found[link.destination])
@@ -185,7 +246,9 @@ def check_links(
     return results
 
 
-def check_enabled_links(session: Session, now: datetime) -> list[tuple[str, str, str]]:
+def check_enabled_links(
+    session: Session, now: datetime, allow: Addresses = _NOBODY
+) -> list[tuple[str, str, str]]:
     """Check every enabled link's destination (the nightly job); disabled links send nobody."""
     links = list(session.scalars(select(Link).where(Link.disabled.is_(False))))
-    return check_links(session, links, now)
+    return check_links(session, links, now, allow=allow)

@@ -67,12 +67,8 @@ def _slug_taken(session: Session, slug: str, except_id: int | None = None) -> bo
 def _check_stream(session: Session, values: dict[str, object]) -> None:
     """A link's stream must exist (the ledger's streams)."""
     stream_id = values.get("stream_id")
-    if not isinstance(stream_id, int):
-        return
-    try:
-        ledger.get_stream(session, stream_id)
-    except NotFound:
-        raise LinkRuleError("stream_id", f"there is no stream {stream_id}") from None
+    if isinstance(stream_id, int):
+        ledger.require_stream(session, stream_id, LinkRuleError)
 
 
 def create_link(session: Session, draft: LinkDraft) -> Saved:

@@ -6,6 +6,7 @@ import logging
 
 from huey import Huey, crontab
 
+from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.links.health import check_enabled_links
@@ -15,10 +16,10 @@ __all__ = ["register", "run_health_check"]
 log = logging.getLogger(__name__)
 
 
-def run_health_check(db: Database) -> dict[str, int]:
+def run_health_check(db: Database, allow: str = "") -> dict[str, int]:
     """Check every enabled link's destination; returns how many links are in each state."""
     with db.session() as session:
-        results = check_enabled_links(session, utcnow())
+        results = check_enabled_links(session, utcnow(), Addresses(allow, names=True))
     tally: dict[str, int] = {}
     for _slug, state, _detail in results:
         tally[state] = tally.get(state, 0) + 1
@@ -33,6 +34,6 @@ def register(queue: Huey, settings: Settings) -> None:
         """Nightly: flag broken or redirected-away destinations before readers find them."""
         db = Database(settings.sqlalchemy_url)
         try:
-            log.info("link health: %s", run_health_check(db))
+            log.info("link health: %s", run_health_check(db, settings.link_check_allow))
         finally:
             db.dispose()

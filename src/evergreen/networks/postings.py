@@ -9,7 +9,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.errors import NotFound
 from evergreen.ledger import service as ledger
 from evergreen.links import queries as links_queries
 from evergreen.networks.models import EarningEvent, Network, NetworkEarning
@@ -20,12 +19,7 @@ __all__ = ["check_stream", "post_to_ledger", "set_stream", "to_ledger"]
 
 def check_stream(session: Session, stream_id: int | None) -> None:
     """A stream the owner names must exist (the ledger's streams)."""
-    if stream_id is None:
-        return
-    try:
-        ledger.get_stream(session, stream_id)
-    except NotFound:
-        raise NetworkRuleError("stream_id", f"there is no stream {stream_id}") from None
+    ledger.require_stream(session, stream_id, NetworkRuleError)
 
 
 def set_stream(session: Session, network: Network, stream_id: int | None) -> Network:

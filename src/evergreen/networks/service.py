@@ -407,7 +407,11 @@ def import_report(session: Session, network: Network, csv_text: str, now: dateti
     result = ImportResult()
     mapping = network.report_mapping or DEFAULT_REPORT_MAPPING
     reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    columns = set(reader.fieldnames or [])
+    try:
+        columns = set(reader.fieldnames or [])
+    except csv.Error as exc:
+        result.errors.append((1, "file", f"is not valid CSV ({exc})"))
+        return result
     missing = [f for f in ("order_id", "commission") if mapping.get(f) not in columns]
     if missing:
         for name in missing:
@@ -415,22 +419,39 @@ def import_report(session: Session, network: Network, csv_text: str, now: dateti
                 (1, name, f"column {mapping.get(name)!r} is not in the header; save a mapping")
             )
         return result
-    for row in reader:
-        line = reader.line_num
-        values = {str(k): (v or "") for k, v in row.items() if k is not None}
-        try:
-            reported = parse_reported(values, mapping, network.status_values)
-        except NetworkRuleError as exc:
-            result.errors.append((line, exc.field, exc.message))
-            continue
-        earning, what = _store(session, network, reported, _raw(values), "report", now)
-        if what != "unchanged":
-            to_ledger(session, network, earning, now.date())
-        result.unmatched += 0 if earning.matched else 1
-        if what == "created":
-            result.created += 1
-        elif what == "updated":
-            result.updated += 1
-        else:
-            result.unchanged += 1
+    try:
+        for row in reader:
+            _import_row(session, network, reader.line_num, row, mapping, result, now)
+    except csv.Error as exc:
+        result.errors.append(
+            (reader.line_num + 1, "file", f"is not valid CSV from here on ({exc})")
+        )
     return result
+
+
+def _import_row(
+    session: Session,
+    network: Network,
+    line: int,
+    row: dict[str | Any, str | Any],
+    mapping: dict[str, str],
+    result: ImportResult,
+    now: datetime,
+) -> None:
+    """Apply one report line, noting a bad one on the result instead of stopping."""
+    values = {str(k): (v or "") for k, v in row.items() if k is not None}
+    try:
+        reported = parse_reported(values, mapping, network.status_values)
+    except NetworkRuleError as exc:
+        result.errors.append((line, exc.field, exc.message))
+        return
+    earning, what = _store(session, network, reported, _raw(values), "report", now)
+    if what != "unchanged":
+        to_ledger(session, network, earning, now.date())
+    result.unmatched += 0 if earning.matched else 1
+    if what == "created":
+        result.created += 1
+    elif what == "updated":
+        result.updated += 1
+    else:
+        result.unchanged += 1

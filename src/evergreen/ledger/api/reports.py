@@ -135,6 +135,8 @@ class ValueOut(BaseModel):
     as_of: str
     value: str
     capital: str
+    capital_contributed: str = Field(description="Money put in, net of what was taken out")
+    capital_assets: str = Field(description="Balances of the stream's non-money Assets accounts")
     residual_income_ttm: str
     required_return: str
     persistence: str
@@ -165,6 +167,8 @@ def stream_value(
     )  # fmt: skip
     return ValueOut(
         as_of=on.isoformat(), value=str(shown["value"]), capital=str(shown["capital"]),
+        capital_contributed=str(shown["capital_contributed"]),
+        capital_assets=str(shown["capital_assets"]),
         residual_income_ttm=str(shown["residual_income_ttm"]),
         required_return=show_number(rates.override(None, stream.required_return).required_return),
         persistence=show_number(found.persistence), persistence_from=source,

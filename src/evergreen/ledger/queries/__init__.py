@@ -1,6 +1,7 @@
 """Read models of the ledger: residual income per stream for a period, value, history, and the
 entries behind any figure. Figures come from the daily rollup the posting service keeps."""
 
+from evergreen.ledger.queries.capital import CapitalSplit, asset_balances, capital_split
 from evergreen.ledger.queries.figures import (
     CapitalWorking,
     Report,
@@ -28,6 +29,7 @@ from evergreen.ledger.queries.journal import (
 )
 
 __all__ = [
+    "CapitalSplit",
     "CapitalWorking",
     "EntryLine",
     "HoursLine",
@@ -35,8 +37,10 @@ __all__ = [
     "StreamRow",
     "Transaction",
     "Valuation",
+    "asset_balances",
     "capital_at",
     "capital_moves",
+    "capital_split",
     "capital_working",
     "entries_behind",
     "histories",

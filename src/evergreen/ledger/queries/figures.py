@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.ledger.models import DailyFigures, HoursEntry, Stream
+from evergreen.ledger.queries.capital import asset_balances
 from evergreen.ledger.queries.rollup import (
     capital_before,
     capital_moved,
@@ -136,14 +137,18 @@ class Valuation:
     residual_income_ttm: Decimal
     persistence: Decimal
     estimate: Persistence | None
+    capital_in_assets: Decimal = _ZERO  # the part of capital the stream holds as assets
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON shape of `streams value --json`: money rounded to cents."""
+        """The JSON shape of `streams value --json`: money rounded to cents; capital split into
+        money put in (net) and assets held."""
         cents = Decimal("0.01")
         return {
             "as_of": self.as_of.isoformat(),
             "value": str(self.value.quantize(cents) + 0),
             "capital": str(self.capital.quantize(cents) + 0),
+            "capital_contributed": str((self.capital - self.capital_in_assets).quantize(cents) + 0),
+            "capital_assets": str(self.capital_in_assets.quantize(cents) + 0),
             "residual_income_ttm": str(self.residual_income_ttm.quantize(cents) + 0),
             "persistence": str(self.persistence),
         }
@@ -181,6 +186,7 @@ def valuation(
         ttm,
         omega,
         estimate,
+        sum(asset_balances(session, stream, as_of).values(), _ZERO),
     )
 
 
@@ -272,7 +278,8 @@ def histories(
 
 
 def capital_moves(session: Session, stream: Stream) -> dict[date, Decimal]:
-    """Capital put in or taken out of a stream per day, all time (for the value bridge)."""
+    """Capital moved in a stream per day (money put in or taken out, assets bought or sold),
+    all time (for the value bridge)."""
     moves: dict[date, Decimal] = defaultdict(Decimal)
     for day, capital in session.execute(
         select(DailyFigures.day, DailyFigures.capital_units).where(
@@ -290,8 +297,8 @@ class CapitalWorking:
     """How a period's capital charge is reached: Σ daily capital x r ÷ 365."""
 
     opening: Decimal  # at the end of the day before the period
-    put_in: Decimal
-    taken_out: Decimal  # negative or zero
+    put_in: Decimal  # money put in and assets bought or put in
+    taken_out: Decimal  # negative or zero: money taken out, assets sold, repaid or written down
     closing: Decimal
     capital_days: Decimal  # Σ over the period's days of the capital at each day's end
     days: int

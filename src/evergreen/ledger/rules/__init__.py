@@ -9,16 +9,20 @@ from evergreen.ledger.rules.inputs import (
     parse_rate,
 )
 from evergreen.ledger.rules.journal import (
+    ASSETS_PUT_IN,
     BANK,
     CAPITAL,
+    CAPITAL_ASSETS,
     Figure,
     Leg,
     check_account,
     check_balanced,
+    counted,
     daily_figures,
     daily_figures_many,
     figure_of,
     from_units,
+    is_capital_asset,
     reversal_of,
     to_units,
 )
@@ -39,8 +43,10 @@ from evergreen.ledger.rules.value import (
 )
 
 __all__ = [
+    "ASSETS_PUT_IN",
     "BANK",
     "CAPITAL",
+    "CAPITAL_ASSETS",
     "Figure",
     "Figures",
     "Leg",
@@ -52,12 +58,14 @@ __all__ = [
     "check_balanced",
     "check_name",
     "check_period",
+    "counted",
     "daily_figures",
     "daily_figures_many",
     "estimate_persistence",
     "figure_of",
     "figures_for",
     "from_units",
+    "is_capital_asset",
     "parse_amount",
     "parse_date",
     "parse_hours",

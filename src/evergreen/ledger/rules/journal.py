@@ -19,17 +19,21 @@ from functools import lru_cache
 from evergreen.ledger.errors import LedgerInputError
 
 __all__ = [
+    "ASSETS_PUT_IN",
     "BANK",
     "CAPITAL",
+    "CAPITAL_ASSETS",
     "ROOTS",
     "Figure",
     "Leg",
     "check_account",
     "check_balanced",
+    "counted",
     "daily_figures",
     "daily_figures_many",
     "figure_of",
     "from_units",
+    "is_capital_asset",
     "reversal_of",
     "to_units",
 ]
@@ -37,6 +41,20 @@ __all__ = [
 ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
 BANK = "Assets:Bank"
 CAPITAL = "Equity:Capital"
+# What a stream owns besides money: an account under one of these, tagged with a stream, is
+# capital employed in it. Every other Assets account (Assets:Bank, Assets:Cash, Assets:PayPal,
+# Assets:Receivable, …) holds money — income not yet spent — and never counts.
+CAPITAL_ASSETS = (
+    "Assets:Equipment",
+    "Assets:Inventory",
+    "Assets:Loans",
+    "Assets:Property",
+    "Assets:Investments",
+    "Assets:Fixed",
+)
+# The other side of an asset the owner puts in from their own pocket: the asset counts as
+# capital, so this equity account does not (Equity:Capital would count it a second time).
+ASSETS_PUT_IN = "Equity:Assets-Put-In"
 _COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]{0,60}$")
 
 
@@ -99,16 +117,35 @@ def reversal_of(legs: Iterable[Leg]) -> list[Leg]:
 
 
 @lru_cache(maxsize=4096)
+def is_capital_asset(account: str) -> bool:
+    """An account under CAPITAL_ASSETS (equipment, inventory, loans made, property,
+    investments): what a stream owns besides money, so capital employed in it."""
+    return any(account == a or account.startswith(a + ":") for a in CAPITAL_ASSETS)
+
+
+@lru_cache(maxsize=4096)
 def figure_of(account: str) -> Figure | None:
-    """Income and Expenses accounts are income and costs; Equity:Capital is capital employed."""
+    """Income and Expenses accounts are income and costs; Equity:Capital (money put in or
+    taken out) and the CAPITAL_ASSETS accounts (what the stream owns) are capital employed."""
     root = account.split(":", 1)[0]
     if root == "Income":
         return Figure.INCOME
     if root == "Expenses":
         return Figure.COSTS
-    if account == CAPITAL or account.startswith(CAPITAL + ":"):
+    if account == CAPITAL or account.startswith(CAPITAL + ":") or is_capital_asset(account):
         return Figure.CAPITAL
     return None
+
+
+def counted(account: str, amount: Decimal) -> Decimal:
+    """What a posting adds to its figure: income and money put in are credits, so their sign
+    is turned; costs and assets are debits, counted as posted. 0 for a posting in no figure."""
+    figure = figure_of(account)
+    if figure is None:
+        return Decimal(0)
+    if figure is Figure.COSTS or (figure is Figure.CAPITAL and is_capital_asset(account)):
+        return amount
+    return -amount
 
 
 UNIT = Decimal("0.0001")
@@ -128,7 +165,7 @@ def daily_figures(
     day: date, legs: Iterable[Leg]
 ) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]:
     """What a transaction adds to the daily rollup: (income, costs, capital in, postings) by
-    (stream, day, currency). Income and capital are credits, so their sign is turned."""
+    (stream, day, currency), each leg counted as `counted` says."""
     return daily_figures_many([(day, legs)])
 
 
@@ -154,6 +191,6 @@ def daily_figures_many(
             elif figure is Figure.COSTS:
                 row[1] += leg.amount
             else:
-                row[2] -= leg.amount
+                row[2] += counted(leg.account, leg.amount)
             counts[key] += 1
     return {key: (row[0], row[1], row[2], counts[key]) for key, row in sums.items()}

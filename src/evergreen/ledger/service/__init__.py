@@ -1,6 +1,6 @@
 """Use cases of the ledger; the only writer of its tables."""
 
-from evergreen.ledger.service.entries import add_capital, add_cost, add_income
+from evergreen.ledger.service.entries import add_asset, add_capital, add_cost, add_income
 from evergreen.ledger.service.feeds import (
     Fed,
     Step,
@@ -25,6 +25,7 @@ from evergreen.ledger.service.streams import (
     add_stream,
     all_streams,
     get_stream,
+    require_stream,
     set_stream_rates,
     stream_named,
     update_stream,
@@ -38,6 +39,7 @@ __all__ = [
     "Step",
     "StreamDraft",
     "Unposted",
+    "add_asset",
     "add_capital",
     "add_cost",
     "add_entry_once",
@@ -56,6 +58,7 @@ __all__ = [
     "post_partner_payout",
     "preferences",
     "rates_for",
+    "require_stream",
     "reverse",
     "running_timer",
     "set_preferences",

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.errors import Conflict, NotFound
+from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import StreamKind, check_name
@@ -22,6 +22,7 @@ __all__ = [
     "add_stream",
     "all_streams",
     "get_stream",
+    "require_stream",
     "set_stream_rates",
     "stream_named",
     "update_stream",
@@ -72,6 +73,13 @@ def get_stream(session: Session, stream_id: int) -> Stream:
     if stream is None:
         raise NotFound("stream", f"there is no stream {stream_id}")
     return stream
+
+
+def require_stream(session: Session, stream_id: int | None, error: type[InputError]) -> None:
+    """A stream another area's record names must exist; refused as that area's input error
+    on field `stream_id` (None: no stream named, nothing to check)."""
+    if stream_id is not None and session.get(Stream, stream_id) is None:
+        raise error("stream_id", f"there is no stream {stream_id}")
 
 
 def stream_named(session: Session, name: str, field: str = "stream") -> Stream:

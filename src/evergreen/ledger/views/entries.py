@@ -122,6 +122,19 @@ def _capital(session: Session, stream: Stream, form: dict[str, str]) -> object:
     return service.add_capital(session, stream, on, signed, _memo(form))
 
 
+def _asset(session: Session, stream: Stream, form: dict[str, str]) -> object:
+    on, amount = _day(form), parse_amount(form.get("amount", ""))
+    direction = form.get("direction", "in")
+    if direction not in ("in", "out"):
+        raise LedgerInputError("direction", "choose whether the asset is added or goes")
+    account = form.get("account", "").strip()
+    if not account:
+        raise LedgerInputError("account", "name the asset's account, e.g. Assets:Equipment:Camera")
+    signed = amount if direction == "in" else -amount
+    return service.add_asset(session, stream, on, signed, account, _memo(form),
+                             paid_by=form.get("paid_by", "stream"))  # fmt: skip
+
+
 def _time(session: Session, stream: Stream, form: dict[str, str]) -> object:
     on, hours = _day(form), parse_hours(form.get("hours", "").strip())
     return service.add_hours(session, stream, on, hours, _memo(form))
@@ -152,6 +165,15 @@ def add_capital(
 ) -> Response:  # fmt: skip
     """Owner only: capital put into the stream or taken out of it."""
     return _posted(request, session, stream, form, page, "capital", _capital)
+
+
+@router.post("/{stream_id:int}/assets")
+def add_asset(
+    request: Request, user: OwnerUser, _csrf: CsrfProtected, stream: StreamDep,
+    session: SessionDep, form: TextFields, page: FormPageDep,
+) -> Response:  # fmt: skip
+    """Owner only: an asset the stream holds (bought, put in) or no longer holds (sold)."""
+    return _posted(request, session, stream, form, page, "asset", _asset)
 
 
 @router.post("/{stream_id:int}/hours")

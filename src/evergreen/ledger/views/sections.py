@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from evergreen.errors import InputError
-from evergreen.ledger import queries, service
+from evergreen.ledger import facts, queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Rates, parse_rate
@@ -31,7 +31,7 @@ from evergreen.ledger.rules.value import (
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.web.charts import Sparkline, Waterfall, sparkline, waterfall
 
-__all__ = ["StreamRates", "figures_section", "page_sections", "stream_rates"]
+__all__ = ["ClickFigures", "StreamRates", "figures_section", "page_sections", "stream_rates"]
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
 _HISTORY = (
@@ -70,6 +70,35 @@ def stream_rates(session: Session, stream: Stream) -> StreamRates:
     )
 
 
+@dataclass(frozen=True)
+class ClickFigures:
+    """A period's clicks on the stream's links and its income per human click (EPC)."""
+
+    total: int
+    human: int
+    income: Decimal
+
+    @property
+    def per_click(self) -> Decimal | None:
+        """Income per human click; None without clicks (nothing meaningful to divide by)."""
+        return self.income / self.human if self.human else None
+
+    @property
+    def per_thousand(self) -> Decimal | None:
+        """Income per 1,000 human clicks, the figure that reads well when a click earns cents."""
+        return self.income * 1000 / self.human if self.human else None
+
+
+def _clicks(
+    session: Session, stream: Stream, start: date, end: date, income: Decimal
+) -> ClickFigures | None:
+    """The period's clicks (None when no link counts for the stream: nothing to show)."""
+    if not facts.stream_link_ids(session, stream.id):
+        return None
+    days = facts.stream_clicks(session, stream.id, start, end, by="month")
+    return ClickFigures(sum(d.total for d in days), sum(d.human for d in days), income)
+
+
 def _period(query: PageQuery, today: date, errors: dict[str, InputError]) -> Period:
     """The chosen period; days given without a choice are a custom period (the home page's
     links to a stream carry only its days)."""
@@ -96,8 +125,23 @@ def _history(
         )
         for name, label in _HISTORY
     }
+    clicks: dict[date, ClickFigures] | None = None
+    if facts.stream_link_ids(session, stream.id):
+        counted = {
+            c.period: c
+            for c in facts.stream_clicks(
+                session, stream.id, rows[0][0], month_end(rows[-1][0]), by="month"
+            )
+        }
+        clicks = {}
+        for month, figures in rows:
+            found = counted.get(month)
+            clicks[month] = ClickFigures(
+                found.total if found else 0, found.human if found else 0, figures.income
+            )
     table = [(month, month_end(month), figures) for month, figures in reversed(rows)]
-    return {"history": table, "sparklines": lines, "history_columns": _HISTORY}
+    return {"history": table, "sparklines": lines, "history_columns": _HISTORY,
+            "history_clicks": clicks}  # fmt: skip
 
 
 def _persistence_source(
@@ -190,6 +234,8 @@ def figures_section(
         "capital": queries.capital_working(
             session, stream, period.start, period.end, rates.required_return
         ),
+        "split": queries.capital_split(session, stream, period.end),
+        "clicks": _clicks(session, stream, period.start, period.end, figures[stream.id].income),
         "as_of": min(period.end, today),
     }
     return context, errors

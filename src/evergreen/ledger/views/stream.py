@@ -16,7 +16,7 @@ from evergreen.errors import InputError
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
-from evergreen.ledger.rules import Figure
+from evergreen.ledger.rules import Figure, counted
 from evergreen.ledger.views.forms import hours, money
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.ledger.views.sections import figures_section, page_sections
@@ -34,6 +34,7 @@ _DONE = {
     "income": "Income added.",
     "cost": "Cost added.",
     "capital": "Capital entry added.",
+    "asset": "Asset entry added: its balance counts as capital employed.",
     "hours": "Hours added.",
     "rates": "This stream's rates saved.",
     "reversed": "Transaction reversed: a new entry negates each of its postings.",
@@ -152,9 +153,8 @@ def figure_entries(
     else:
         found = queries.entries_behind(session, stream, period.start, period.end, wanted,
                                        LISTED + 1)  # fmt: skip
-        # Income and capital are credits in the journal: their sign is turned, as in the figure.
-        sign = 1 if wanted is Figure.COSTS else -1
-        lines_in = [(line, sign * line.amount) for line in found[:LISTED]]
+        # Each posting as the figure counts it (income and money put in turned, assets as posted).
+        lines_in = [(line, counted(line.account, line.amount)) for line in found[:LISTED]]
         context["lines"] = lines_in
         context["listed_sum"] = sum((counted for _line, counted in lines_in), Decimal(0))
         context["links"] = queries.reversal_links(session, [ln.transaction_id for ln in found])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 import threading
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.hashing import keyed_hash
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.drafts import targets_of
@@ -183,8 +183,7 @@ class LinkRuntime:
 
     def visitor(self, ip: str, user_agent: str) -> str:
         """A salted hash standing for one visitor today; the IP itself is never stored."""
-        message = f"{ip}|{user_agent}".encode("utf-8", "replace")
-        return hashlib.blake2b(message, key=self.salt.key, digest_size=16).hexdigest()
+        return keyed_hash(self.salt.key, f"{ip}|{user_agent}")
 
     def is_internal_ip(self, ip: str) -> bool:
         """Whether the request comes from one of the owner's networks."""

@@ -34,6 +34,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_audience_lists_name")),
     )
     op.create_table(
+        "audience_erased",
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key_hash", name=op.f("pk_audience_erased")),
+    )
+    op.create_table(
         "subscribers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
@@ -166,5 +172,6 @@ def downgrade() -> None:
 
     op.drop_table("consent_events")
     op.drop_table("subscribers")
+    op.drop_table("audience_erased")
     op.drop_table("audience_lists")
     # ### end Alembic commands ###

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 from datetime import datetime, timedelta
 
 from evergreen.addresses import Addresses
+from evergreen.outbound import refusal
 from evergreen.partners.rules.errors import PartnerRuleError
 from evergreen.urls import MAX_URL, check_http_url
 
@@ -35,37 +35,6 @@ def check_url(url: str) -> str:
 
 
 ALLOW_SETTING = "EVERGREEN_WEBHOOK_ALLOW"
-_IP = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def _kind(address: _IP) -> str | None:
-    """What makes an address not a public one (None: it is public)."""
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_private:
-        return "private"
-    if not address.is_global:
-        return "reserved"
-    return None
-
-
-def _embedded(address: _IP) -> list[_IP]:
-    """Any IPv4 address the address carries (mapped, 6to4, Teredo: where a packet to it really
-    goes), then the address itself."""
-    found: list[_IP] = []
-    if isinstance(address, ipaddress.IPv6Address):
-        for inner in (address.ipv4_mapped, address.sixtofour):
-            if inner is not None:
-                found.append(inner)
-        if address.teredo is not None:
-            found.extend(address.teredo)
-    return [*found, address]
 
 
 def address_refusal(host: str, address: str, allow: Addresses) -> str | None:
@@ -75,22 +44,7 @@ def address_refusal(host: str, address: str, allow: Addresses) -> str | None:
     own loopback, private network or cloud metadata service; the owner can allow named hosts
     or networks with EVERGREEN_WEBHOOK_ALLOW (a receiver on the same machine, a test).
     """
-    name = host.lower().rstrip(".").strip("[]")
-    if name in allow or address in allow:
-        return None
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return f"{host} resolves to {address!r}, which is not an IP address"
-    for candidate in _embedded(ip):
-        kind = _kind(candidate)
-        if kind is not None:
-            where = address if name == address else f"{host} ({address})"
-            return (
-                f"{where} is a {kind} address: webhooks go to public addresses only "
-                f"(to allow it, the owner adds it to {ALLOW_SETTING})"
-            )
-    return None
+    return refusal(host, address, allow, "webhooks", ALLOW_SETTING)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from evergreen.addresses import Addresses
+from evergreen.outbound import resolve
 from evergreen.partners.rules import PartnerRuleError
 from evergreen.partners.rules.webhooks import address_refusal
 
@@ -35,12 +36,6 @@ class DeliveryRefused(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address the host resolves to now (an IP literal resolves to itself)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _target(url: str) -> tuple[str, int, str]:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.errors import NotFound
 from evergreen.ledger import service as ledger
 from evergreen.partners.models import (
     Commission,
@@ -30,12 +29,7 @@ __all__ = ["check_stream", "commission_to_ledger", "payout_to_ledger", "post_to_
 
 def check_stream(session: Session, stream_id: int | None) -> None:
     """A stream the owner names must exist (the ledger's streams)."""
-    if stream_id is None:
-        return
-    try:
-        ledger.get_stream(session, stream_id)
-    except NotFound:
-        raise PartnerRuleError("stream_id", f"there is no stream {stream_id}") from None
+    ledger.require_stream(session, stream_id, PartnerRuleError)
 
 
 def _program(session: Session, program_id: int) -> Program:

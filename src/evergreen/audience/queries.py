@@ -1,0 +1,310 @@
+"""What pages and other areas read of the audience: people by address, a list's subscribed
+members streamed in id order, a person's lists, list counts and searches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from evergreen.audience.models import AudienceList, Membership, Subscriber, SubscriberTag
+from evergreen.audience.rules import Status, check_email, overall_status
+
+__all__ = [
+    "ExportRow",
+    "ListCounts",
+    "Member",
+    "SearchPage",
+    "SubscriberCard",
+    "card",
+    "export_batches",
+    "find_by_email",
+    "list_counts",
+    "lists_of",
+    "members",
+    "search",
+    "show",
+    "tags_of",
+]
+
+
+@dataclass(frozen=True)
+class Member:
+    """What a sender needs of a subscribed member."""
+
+    id: int
+    email: str
+    name: str
+    fields: dict[str, Any]
+    time_zone: str | None
+
+
+@dataclass(frozen=True)
+class SubscriberCard:
+    """A person at a glance."""
+
+    id: int
+    email: str
+    name: str
+    status: str
+    suppressed: str | None
+    lists: dict[str, str]
+    fields: dict[str, Any]
+    tags: list[str]
+    time_zone: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One exported row in Evergreen's format."""
+
+    email: str
+    name: str
+    status: str
+    time_zone: str | None
+    tags: list[str]
+    fields: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    """A list and how many of its people are in each status."""
+
+    id: int
+    name: str
+    description: str
+    double_opt_in: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Everyone on the list, whatever their status."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a subscriber search."""
+
+    rows: list[SubscriberCard]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the search has."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def tags_of(session: Session, subscriber_id: int) -> list[str]:
+    """A person's tags, sorted."""
+    return list(
+        session.scalars(
+            select(SubscriberTag.tag)
+            .where(SubscriberTag.subscriber_id == subscriber_id)
+            .order_by(SubscriberTag.tag)
+        )
+    )
+
+
+def lists_of(session: Session, subscriber_id: int) -> dict[str, str]:
+    """A person's lists by name → their status there."""
+    rows = session.execute(
+        select(AudienceList.name, Membership.status)
+        .join(AudienceList, AudienceList.id == Membership.list_id)
+        .where(Membership.subscriber_id == subscriber_id)
+        .order_by(AudienceList.name)
+    )
+    return {name: status for name, status in rows}  # noqa: C416 (a Result is not a mapping)
+
+
+def _card(session: Session, person: Subscriber) -> SubscriberCard:
+    lists = lists_of(session, person.id)
+    return SubscriberCard(
+        id=person.id,
+        email=person.email,
+        name=person.name,
+        status=overall_status(lists.values(), person.suppressed).value,
+        suppressed=person.suppressed,
+        lists=lists,
+        fields=dict(person.fields or {}),
+        tags=tags_of(session, person.id),
+        time_zone=person.time_zone,
+        created_at=person.created_at,
+    )
+
+
+def find_by_email(session: Session, email: str) -> SubscriberCard | None:
+    """The person with this address (any spelling of it), or None."""
+    key = check_email(email).key
+    person = session.scalar(select(Subscriber).where(Subscriber.email_key == key))
+    return _card(session, person) if person is not None else None
+
+
+def card(session: Session, subscriber_id: int) -> SubscriberCard | None:
+    """The person with this id, or None."""
+    person = session.get(Subscriber, subscriber_id)
+    return _card(session, person) if person is not None else None
+
+
+def show(card: SubscriberCard) -> dict[str, Any]:
+    """The CLI's and API's short form: email, status, lists by name, fields."""
+    return {"email": card.email, "status": card.status, "lists": card.lists, "fields": card.fields}
+
+
+def members(
+    session: Session, list_id: int, status: str = Status.SUBSCRIBED, *, chunk: int = 1000
+) -> Iterator[list[Member]]:
+    """A list's members in one status (subscribed by default, never a suppressed address),
+    in id order, a chunk at a time, so a million members never sit in memory at once."""
+    after = 0
+    while True:
+        rows = session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.email,
+                Subscriber.name,
+                Subscriber.fields,
+                Subscriber.time_zone,
+            )
+            .join(Membership, Membership.subscriber_id == Subscriber.id)
+            .where(
+                Membership.list_id == list_id,
+                Membership.status == status,
+                Subscriber.suppressed.is_(None),
+                Subscriber.id > after,
+            )
+            .order_by(Subscriber.id)
+            .limit(chunk)
+        ).all()
+        if not rows:
+            return
+        yield [Member(r.id, r.email, r.name, dict(r.fields or {}), r.time_zone) for r in rows]
+        after = rows[-1].id
+
+
+def export_batches(
+    session: Session, list_id: int | None, *, chunk: int = 1000
+) -> Iterator[list[ExportRow]]:
+    """Everyone on a list (with their status there), or everyone (overall status), in id order."""
+    after = 0
+    while True:
+        query = select(Subscriber).where(Subscriber.id > after).order_by(Subscriber.id).limit(chunk)
+        if list_id is not None:
+            query = query.add_columns(Membership.status).join(
+                Membership,
+                and_(Membership.subscriber_id == Subscriber.id, Membership.list_id == list_id),
+            )
+        else:
+            query = query.add_columns(Subscriber.suppressed)
+        rows: list[Any] = list(session.execute(query).all())
+        if not rows:
+            return
+        ids = [row[0].id for row in rows]
+        tags: dict[int, list[str]] = {}
+        for subscriber_id, tag in session.execute(
+            select(SubscriberTag.subscriber_id, SubscriberTag.tag)
+            .where(SubscriberTag.subscriber_id.in_(ids))
+            .order_by(SubscriberTag.tag)
+        ):
+            tags.setdefault(subscriber_id, []).append(tag)
+        statuses: dict[int, list[str]] = {}
+        if list_id is None:
+            for subscriber_id, status in session.execute(
+                select(Membership.subscriber_id, Membership.status).where(
+                    Membership.subscriber_id.in_(ids)
+                )
+            ):
+                statuses.setdefault(subscriber_id, []).append(status)
+        batch = []
+        for row in rows:
+            person, extra = row[0], row[1]
+            status = (
+                extra
+                if list_id is not None
+                else overall_status(statuses.get(person.id, []), person.suppressed).value
+            )
+            if person.suppressed and list_id is not None:
+                status = person.suppressed
+            batch.append(
+                ExportRow(
+                    person.email,
+                    person.name,
+                    status,
+                    person.time_zone,
+                    tags.get(person.id, []),
+                    dict(person.fields or {}),
+                    person.created_at,
+                )
+            )
+        yield batch
+        after = ids[-1]
+
+
+def list_counts(session: Session) -> list[ListCounts]:
+    """Every list with its counts per status."""
+    counts: dict[int, dict[str, int]] = {}
+    for list_id, status, number in session.execute(
+        select(Membership.list_id, Membership.status, func.count()).group_by(
+            Membership.list_id, Membership.status
+        )
+    ):
+        counts.setdefault(list_id, {})[status] = number
+    return [
+        ListCounts(row.id, row.name, row.description, row.double_opt_in, counts.get(row.id, {}))
+        for row in session.scalars(select(AudienceList).order_by(AudienceList.name))
+    ]
+
+
+def search(
+    session: Session,
+    *,
+    text: str = "",
+    list_id: int | None = None,
+    status: str = "",
+    tag: str = "",
+    page: int = 1,
+    per_page: int = 50,
+) -> SearchPage:
+    """Subscribers whose address or name contains the text, on a list, in a status (on that
+    list, or any list without one), with a tag; newest first."""
+    query = select(Subscriber)
+    if text.strip():
+        needle = f"%{text.strip().casefold()}%"
+        query = query.where(
+            or_(Subscriber.email_key.like(needle), func.lower(Subscriber.name).like(needle))
+        )
+    if list_id is not None or status:
+        conditions = [Membership.subscriber_id == Subscriber.id]
+        if list_id is not None:
+            conditions.append(Membership.list_id == list_id)
+        if status in (Status.BOUNCED, Status.COMPLAINED):
+            query = query.where(
+                or_(
+                    Subscriber.suppressed == status,
+                    exists().where(*conditions, Membership.status == status),
+                )
+            )
+        else:
+            if status:
+                conditions.append(Membership.status == status)
+            query = query.where(exists().where(*conditions))
+    if tag.strip():
+        query = query.where(
+            exists().where(
+                SubscriberTag.subscriber_id == Subscriber.id,
+                SubscriberTag.tag == tag.strip().casefold(),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    people = session.scalars(
+        query.order_by(Subscriber.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return SearchPage([_card(session, person) for person in people], total, page, per_page)

@@ -1,0 +1,1 @@
+"""Mail: rendering, headers, DKIM, bounce parsing and SMTP sending for every area's email."""

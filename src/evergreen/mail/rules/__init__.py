@@ -1,0 +1,1 @@
+"""Mail's pure decisions: templates, messages, headers, VERP, bounces, rate limits, retries."""

@@ -1,0 +1,1 @@
+"""Sending over SMTP: servers from the settings, a pooled, rate-limited sender with failover."""

@@ -1,0 +1,206 @@
+"""The async sender: a few open connections per server, a rate limit per server, failover.
+
+Every message ends in one of three outcomes, never none:
+
+- sent: the server answered 250 to the end of DATA.
+- bounced: the server refused the recipient or the message with a 5xx (code and text kept).
+- deferred: a 4xx, a timeout, a dropped connection, or every server unreachable; the caller
+  tries again on the retry schedule (`rules.retry`).
+
+A connection lost or timed out after the message's DATA was sent but before the server's
+answer is `deferred` with `maybe_delivered` set: the server may already have it. It is sent
+again on retry (at-least-once: a person may get it twice, with the same Message-ID, which mail
+clients fold) and the count of such messages is reported, rather than silently sending it again
+or silently dropping it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import aiosmtplib
+
+from evergreen.mail.rules.message import Outgoing
+from evergreen.mail.rules.ratelimit import Bucket, take
+from evergreen.mail.sending.servers import SmtpServer
+
+__all__ = ["Delivery", "Outcome", "Sender"]
+
+Outcome = Literal["sent", "deferred", "bounced"]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one message for one recipient."""
+
+    recipient: str
+    outcome: Outcome
+    code: int | None = None
+    text: str = ""
+    server: str = ""
+    maybe_delivered: bool = False
+
+
+class _Unreachable(Exception):
+    """This server cannot take the message now (connect, login, 4xx or 5xx before RCPT)."""
+
+    def __init__(self, text: str, code: int | None = None) -> None:
+        super().__init__(text)
+        self.code = code
+
+
+@dataclass
+class _Server:
+    """One server's pool of idle connections, its open count and its rate bucket."""
+
+    config: SmtpServer
+    idle: list[aiosmtplib.SMTP] = field(default_factory=list)
+    open: int = 0
+    bucket: Bucket = field(default_factory=lambda: Bucket(1.0, time.monotonic()))
+    slots: asyncio.Semaphore | None = None
+
+    def semaphore(self) -> asyncio.Semaphore:
+        if self.slots is None:
+            self.slots = asyncio.Semaphore(self.config.pool)
+        return self.slots
+
+
+def _text(exc: BaseException) -> str:
+    """The server's words (or the error's), on one line, not too long."""
+    return " ".join(str(getattr(exc, "message", "") or exc).split())[:500]
+
+
+class Sender:
+    """Send messages through the configured servers; use `async with` or call `close()`."""
+
+    def __init__(self, servers: Sequence[SmtpServer]) -> None:
+        if not servers:
+            raise ValueError("a sender needs at least one server")
+        self._servers = [_Server(server) for server in servers]
+
+    async def __aenter__(self) -> Sender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Say QUIT on every idle connection."""
+        for server in self._servers:
+            idle, server.idle = server.idle, []
+            for client in idle:
+                with contextlib.suppress(Exception):
+                    await client.quit()
+
+    async def send(self, outgoing: Outgoing, data: bytes | None = None) -> Delivery:
+        """Send one message (its bytes, e.g. DKIM-signed, or as built); never raises for SMTP."""
+        payload = data if data is not None else outgoing.as_bytes()
+        reasons = []
+        for server in self._servers:
+            try:
+                return await self._send_on(server, outgoing, payload)
+            except _Unreachable as exc:
+                reasons.append(f"{server.config.label}: {exc}")
+        return Delivery(outgoing.recipient, "deferred", None, "; ".join(reasons)[:1000])
+
+    async def _wait_for_rate(self, server: _Server) -> None:
+        rate = server.config.rate
+        server.bucket, wait = take(server.bucket, time.monotonic(), rate, max(rate, 1.0))
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def _connect(self, server: _Server) -> aiosmtplib.SMTP:
+        config = server.config
+        client = aiosmtplib.SMTP(
+            hostname=config.host,
+            port=config.port,
+            timeout=config.timeout,
+            use_tls=config.security == "tls",
+            start_tls=None if config.security == "offered" else config.security == "starttls",
+            username=config.username or None,
+            password=config.password or None,
+        )
+        try:
+            await client.connect()
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _Unreachable(_text(exc), exc.code) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _Unreachable(f"cannot connect: {_text(exc)}") from None
+        return client
+
+    async def _client(self, server: _Server) -> aiosmtplib.SMTP:
+        while server.idle:
+            client = server.idle.pop()
+            if client.is_connected:
+                return client
+        return await self._connect(server)
+
+    async def _send_on(self, server: _Server, outgoing: Outgoing, payload: bytes) -> Delivery:
+        async with server.semaphore():
+            await self._wait_for_rate(server)
+            for fresh_try in (False, True):
+                client = (
+                    await self._client(server) if not fresh_try else await self._connect(server)
+                )
+                try:
+                    delivery = await self._transaction(client, server, outgoing, payload)
+                except _StaleConnection:
+                    client.close()
+                    continue  # an idle connection the server had closed: nothing was sent
+                except BaseException:
+                    client.close()
+                    raise
+                if client.is_connected and delivery.outcome != "deferred":
+                    server.idle.append(client)
+                else:
+                    client.close()
+                return delivery
+        raise _Unreachable("the connection dropped twice before MAIL FROM")
+
+    async def _transaction(
+        self, client: aiosmtplib.SMTP, server: _Server, outgoing: Outgoing, payload: bytes
+    ) -> Delivery:
+        label = server.config.label
+        recipient = outgoing.recipient
+        try:
+            await client.mail(outgoing.envelope_from)
+        except aiosmtplib.SMTPServerDisconnected:
+            raise _StaleConnection from None
+        except aiosmtplib.SMTPResponseException as exc:
+            await _reset(client)
+            raise _Unreachable(_text(exc), exc.code) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise _Unreachable(_text(exc)) from None
+        try:
+            await client.rcpt(recipient)
+        except aiosmtplib.SMTPResponseException as exc:
+            await _reset(client)
+            outcome: Outcome = "bounced" if exc.code >= 500 else "deferred"
+            return Delivery(recipient, outcome, exc.code, _text(exc), label)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return Delivery(recipient, "deferred", None, _text(exc), label)
+        try:
+            response = await client.data(payload)
+        except aiosmtplib.SMTPResponseException as exc:
+            await _reset(client)
+            outcome = "bounced" if exc.code >= 500 else "deferred"
+            return Delivery(recipient, outcome, exc.code, _text(exc), label)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # Lost after the message went out: the server may have it (see the module's note).
+            return Delivery(recipient, "deferred", None, _text(exc), label, maybe_delivered=True)
+        return Delivery(recipient, "sent", response.code, " ".join(response.message.split()), label)
+
+
+class _StaleConnection(Exception):
+    """An idle connection was gone before anything was sent on it."""
+
+
+async def _reset(client: aiosmtplib.SMTP) -> None:
+    """RSET after a refusal so that the connection can carry the next message."""
+    with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+        await client.rset()

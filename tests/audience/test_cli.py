@@ -1,0 +1,64 @@
+"""`evergreen audience …` against a real database: the contract's import and show --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import TEST_SECRET
+
+MAILCHIMP = (
+    "Email Address,First Name,Last Name,Country\n"
+    "ann@example.com,Ann,Lee,DE\n"
+    "not-an-address,Bad,Row,\n"
+)
+UNSUB = "Email Address,First Name,UNSUB_TIME\nann@example.com,Ann,2024-06-01 00:00:00\n"
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "EVERGREEN_DATA_DIR": str(tmp_path / "data"),
+        "EVERGREEN_SECRET_KEY": TEST_SECRET,
+        "PYTHONPATH": os.pathsep.join(sys.path),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "evergreen.cli", "audience", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_import_show_unsubscribe_and_bad_input(tmp_path: Path) -> None:
+    file = tmp_path / "members.csv"
+    file.write_text(MAILCHIMP)
+    done = _run(tmp_path, "import", str(file), "--list", "News")
+    assert done.returncode == 0, done.stderr
+    assert "line 3: Email Address" in done.stderr
+    shown = _run(tmp_path, "show", "ANN@example.com", "--json")
+    assert json.loads(shown.stdout) == {
+        "email": "ann@example.com",
+        "status": "subscribed",
+        "lists": {"News": "subscribed"},
+        "fields": {"country": "DE"},
+    }
+    (tmp_path / "unsub.csv").write_text(UNSUB)
+    assert _run(tmp_path, "import", str(tmp_path / "unsub.csv"), "--list", "News").returncode == 0
+    assert json.loads(_run(tmp_path, "show", "ann@example.com", "--json").stdout)["status"] == (
+        "unsubscribed"
+    )
+    bad = _run(tmp_path, "add", "nobody", "--list", "News")
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1
+    assert "email" in bad.stderr
+    missing = _run(tmp_path, "show", "who@example.com", "--json")
+    assert missing.returncode == 2
+    assert _run(tmp_path, "erase", "ann@example.com").returncode == 2
+    assert _run(tmp_path, "erase", "ann@example.com", "--yes").returncode == 0
+    assert _run(tmp_path, "show", "ann@example.com").returncode == 2

@@ -1,0 +1,280 @@
+"""The audience's services on SQLite and PostgreSQL: lists, consent, import, export, erase."""
+
+from __future__ import annotations
+
+import io
+import json
+import tracemalloc
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from evergreen.audience import queries, service
+from evergreen.audience.errors import AudienceInputError
+from evergreen.audience.models import ConsentEvent, Subscriber
+from evergreen.audience.rules import Source
+from evergreen.audience.service import Consent
+from evergreen.db import Database
+from evergreen.errors import Conflict
+
+SECRET = "test-secret-for-audience-0123456789"
+FORM = Consent(
+    Source.FORM, form="Footer form", wording="Send me the weekly letter.", ip="203.0.113.7"
+)
+
+
+def _list(db: Database, name: str = "News", double_opt_in: bool = True) -> int:
+    with db.session() as session:
+        return service.create_list(session, name, double_opt_in=double_opt_in).id
+
+
+def _card(db: Database, email: str) -> queries.SubscriberCard:
+    with db.session(writer=False) as session:
+        card = queries.find_by_email(session, email)
+    assert card is not None
+    return card
+
+
+def test_lists_are_created_renamed_and_deleted(db: Database) -> None:
+    news = _list(db)
+    with db.session() as session:
+        with pytest.raises(Conflict):
+            service.create_list(session, "News")
+        service.update_list(session, news, name="Weekly", double_opt_in=False)
+    with db.session(writer=False) as session:
+        (only,) = queries.list_counts(session)
+    assert (only.name, only.double_opt_in) == ("Weekly", False)
+    with db.session() as session:
+        service.delete_list(session, news)
+    with db.session(writer=False) as session:
+        assert queries.list_counts(session) == []
+
+
+def test_double_opt_in_with_the_consent_ledger(db: Database) -> None:
+    news = _list(db)
+    with db.session() as session:
+        joined = service.subscribe(
+            session,
+            SECRET,
+            "Jane@Example.com",
+            news,
+            FORM,
+            name="Jane",
+            fields={"country": "DE"},
+            tags=["Lead"],
+            time_zone="Europe/Berlin",
+        )
+    assert joined.status == "unconfirmed"
+    assert joined.token is not None
+    assert _card(db, "jane@example.com").lists == {"News": "unconfirmed"}
+    with db.session() as session:
+        service.confirm(session, SECRET, joined.token)
+    card = _card(db, "JANE@example.com")
+    assert (card.email, card.status, card.fields, card.tags) == (
+        "Jane@example.com",
+        "subscribed",
+        {"country": "DE"},
+        ["lead"],
+    )
+    with db.session(writer=False) as session:
+        events = session.scalars(select(ConsentEvent).order_by(ConsentEvent.id)).all()
+        assert [(e.action, e.form, e.wording) for e in events] == [
+            ("opt_in", "Footer form", "Send me the weekly letter."),
+            ("confirm", "", ""),
+        ]
+        assert events[0].ip_hash is not None
+        assert "203.0.113.7" not in events[0].ip_hash
+        assert len(events[0].ip_hash) == 32
+
+
+def test_unsubscribe_one_list_or_all_and_confirm_no_longer_works(db: Database) -> None:
+    news, offers = _list(db), _list(db, "Offers", double_opt_in=False)
+    with db.session() as session:
+        first = service.subscribe(session, SECRET, "a@example.com", news, FORM)
+        service.subscribe(session, SECRET, "a@example.com", offers, FORM)
+        person = first.subscriber.id
+    with db.session() as session:
+        assert service.unsubscribe(session, SECRET, person, offers) == [offers]
+    assert _card(db, "a@example.com").lists == {"News": "unconfirmed", "Offers": "unsubscribed"}
+    with db.session() as session:
+        service.unsubscribe(session, SECRET, person)
+    assert _card(db, "a@example.com").status == "unsubscribed"
+    assert first.token is not None
+    with db.session() as session, pytest.raises(AudienceInputError, match="no longer valid"):
+        service.confirm(session, SECRET, first.token)
+
+
+def test_a_suppressed_address_is_refused_except_by_its_own_confirmed_sign_up(db: Database) -> None:
+    offers = _list(db, "Offers", double_opt_in=False)
+    with db.session() as session:
+        person = service.subscribe(session, SECRET, "b@example.com", offers, FORM).subscriber.id
+        service.suppress(session, SECRET, person, "complained", "ARF report")
+    assert _card(db, "b@example.com").status == "complained"
+    with db.session() as session, pytest.raises(AudienceInputError, match="suppressed"):
+        service.subscribe(session, SECRET, "b@example.com", offers, Consent(Source.API))
+    with db.session() as session:
+        again = service.subscribe(session, SECRET, "b@example.com", offers, FORM)
+    assert again.status == "unconfirmed"
+    assert again.token is not None
+    with db.session() as session:
+        service.confirm(session, SECRET, again.token)
+    assert _card(db, "b@example.com").status == "subscribed"
+
+
+def test_time_zone_and_fields_are_checked(db: Database) -> None:
+    news = _list(db)
+    with db.session() as session:
+        person = service.subscribe(session, SECRET, "c@example.com", news, FORM).subscriber.id
+    with db.session() as session, pytest.raises(AudienceInputError) as caught:
+        service.update_subscriber(session, person, time_zone="Nowhere/Here")
+    assert caught.value.field == "time_zone"
+    with db.session() as session:
+        service.update_subscriber(session, person, fields={"plan": "pro"}, time_zone="Asia/Tokyo")
+        service.add_tags(session, person, ["Buyer"])
+        assert service.remove_tags(session, person, ["buyer"]) == []
+    card = _card(db, "c@example.com")
+    assert (card.fields, card.time_zone) == ({"plan": "pro"}, "Asia/Tokyo")
+
+
+MAILCHIMP = (
+    "Email Address,First Name,Last Name,Company,OPTIN_TIME,OPTIN_IP,TIMEZONE,TAGS\n"
+    'ann@example.com,Ann,Lee,Acme,2024-01-02 03:04:05,198.51.100.4,Europe/Paris,"""vip"""\n'
+    "not-an-address,Bad,Row,,,,,\n"
+    "bob@example.com,Bob,,,,,,\n"
+)
+UNSUBSCRIBED = "Email Address,First Name,UNSUB_TIME\nann@example.com,Ann,2024-06-01 00:00:00\n"
+
+
+def _import(db: Database, text: str, list_id: int) -> service.ImportResult:
+    with db.session() as session:
+        return service.run_import(session, SECRET, io.BytesIO(text.encode()), list_id)
+
+
+def test_import_preview_then_import_is_idempotent_and_never_resubscribes(db: Database) -> None:
+    news = _list(db)
+    preview = service.preview_import(io.BytesIO(MAILCHIMP.encode()))
+    assert (preview.plan.format, preview.rows, preview.valid) == ("mailchimp", 3, 2)
+    assert [(e.line, e.field) for e in preview.errors] == [(3, "Email Address")]
+    first = _import(db, MAILCHIMP, news)
+    assert (first.created, first.subscribed, first.error_count) == (2, 2, 1)
+    ann = _card(db, "ann@example.com")
+    assert (ann.name, ann.status, ann.fields, ann.tags, ann.time_zone) == (
+        "Ann Lee",
+        "subscribed",
+        {"company": "Acme"},
+        ["vip"],
+        "Europe/Paris",
+    )
+    again = _import(db, MAILCHIMP.replace("Acme", "Acme GmbH"), news)
+    assert (again.created, again.updated, again.subscribed) == (0, 1, 0)
+    left = _import(db, UNSUBSCRIBED, news)
+    assert left.unsubscribed == 1
+    assert _card(db, "ann@example.com").status == "unsubscribed"
+    back = _import(db, MAILCHIMP, news)
+    assert back.subscribed == 0
+    assert _card(db, "ann@example.com").status == "unsubscribed"
+    with db.session(writer=False) as session:
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 2
+
+
+def test_a_fatal_error_stores_nothing(db: Database) -> None:
+    news = _list(db)
+    good = "".join(f"p{i}@example.com,P,,,,,,\n" for i in range(3000))
+    broken = (MAILCHIMP + good).encode() + b"carl@example.com,\xff\xfe,,,,,,\n"
+    with pytest.raises(AudienceInputError, match="UTF-8"), db.session() as session:
+        service.run_import(session, SECRET, io.BytesIO(broken), news)
+    with db.session(writer=False) as session:
+        assert session.scalar(select(func.count()).select_from(Subscriber)) == 0
+
+
+def test_export_round_trips_through_import(db: Database) -> None:
+    news, other = _list(db), _list(db, "Other", double_opt_in=False)
+    _import(db, MAILCHIMP, news)
+    with db.session() as session:
+        person = service.subscribe(session, SECRET, "=cmd@example.com", news, FORM, name="=1+2")
+        service.update_subscriber(session, person.subscriber.id, fields={"note": "-x"})
+    out = io.StringIO()
+    with db.session(writer=False) as session:
+        assert service.export_csv(session, out, news) == 3
+    text = out.getvalue()
+    assert text.splitlines()[0] == "email,name,status,time_zone,tags,fields,created_at"
+    assert "'=1+2" in text
+    result = _import(db, text, other)
+    assert (result.format, result.rows, result.error_count) == ("evergreen", 3, 0)
+    assert _card(db, "=cmd@example.com").lists == {"News": "unconfirmed", "Other": "unconfirmed"}
+    assert _card(db, "ann@example.com").lists == {"News": "subscribed", "Other": "subscribed"}
+
+
+def test_gdpr_export_and_erase_keeps_only_a_hash(db: Database) -> None:
+    news = _list(db, double_opt_in=False)
+    with db.session() as session:
+        person = service.subscribe(session, SECRET, "d@example.com", news, FORM).subscriber.id
+        service.record_activity(session, person, "clicked", "broadcast:1")
+    with db.session(writer=False) as session:
+        data = service.personal_data(session, person)
+    assert json.loads(json.dumps(data))["lists"][0]["status"] == "subscribed"
+    assert [e["action"] for e in data["consent"]] == ["opt_in"]
+    assert data["activity"][0]["kind"] == "clicked"
+    with db.session() as session:
+        service.erase(session, SECRET, person)
+    with db.session(writer=False) as session:
+        assert queries.find_by_email(session, "d@example.com") is None
+        assert session.scalar(select(func.count()).select_from(ConsentEvent)) == 0
+    result = _import(db, "email,name\nd@example.com,D\n", news)
+    assert (result.created, result.erased_skipped) == (0, 1)
+    with db.session() as session, pytest.raises(AudienceInputError, match="erased"):
+        service.subscribe(session, SECRET, "d@example.com", news, Consent(Source.API))
+
+
+def test_members_stream_in_id_order_and_skip_suppressed(db: Database) -> None:
+    news = _list(db, double_opt_in=False)
+    rows = "".join(f"p{i}@example.com,P{i}\n" for i in range(25))
+    _import(db, "email,name\n" + rows, news)
+    with db.session() as session:
+        card = queries.find_by_email(session, "p3@example.com")
+        assert card is not None
+        service.suppress(session, SECRET, card.id, "bounced")
+    with db.session(writer=False) as session:
+        chunks = list(queries.members(session, news, chunk=10))
+    ids = [m.id for chunk in chunks for m in chunk]
+    assert [len(c) for c in chunks] == [10, 10, 4]
+    assert ids == sorted(ids)
+    assert card.id not in ids
+
+
+def _big_csv(rows: int) -> Iterator[bytes]:
+    yield b"email,name,city\n"
+    for start in range(0, rows, 1000):
+        yield "".join(
+            f"user{i}@example.com,User {i},{'x' * 60}\n" for i in range(start, start + 1000)
+        ).encode()
+
+
+class _Stream(io.RawIOBase):
+    """A large upload produced as it is read, so the test itself holds none of it."""
+
+    def __init__(self, rows: int) -> None:
+        self.parts, self.buffer = _big_csv(rows), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: bytearray) -> int:  # type: ignore[override]
+        while len(self.buffer) < len(target):
+            part = next(self.parts, b"")
+            if not part:
+                break
+            self.buffer += part
+        size = min(len(target), len(self.buffer))
+        target[:size], self.buffer = self.buffer[:size], self.buffer[size:]
+        return size
+
+
+def test_a_large_file_is_previewed_in_bounded_memory() -> None:
+    tracemalloc.start()
+    preview = service.preview_import(_Stream(50_000))  # about 5 MB, streamed
+    _size, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert (preview.rows, preview.valid) == (50_000, 50_000)
+    assert peak < 5_000_000

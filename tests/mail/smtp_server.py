@@ -1,0 +1,72 @@
+"""A real SMTP server for the tests (aiosmtpd, in-process) that can misbehave on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+
+@dataclass
+class FaultyHandler:
+    """Keeps every accepted message; answers by the recipient's local part:
+
+    `temp…` 451 at RCPT, `hard…` 550 at RCPT, `datafail…` 554 after DATA, `slow…` sleeps past
+    the client's timeout before answering DATA, `drop…` closes the connection mid-DATA (after
+    the message arrived, before the answer), anything else is accepted.
+    """
+
+    received: list[Envelope] = field(default_factory=list)
+    sessions: int = 0
+    slow_seconds: float = 3.0
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, options: list[str]) -> str:  # fmt: skip
+        local = address.split("@")[0].lower()
+        if local.startswith("temp"):
+            return "451 4.3.0 try again later"
+        if local.startswith("hard"):
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        local = envelope.rcpt_tos[0].split("@")[0].lower()
+        if local.startswith("datafail"):
+            return "554 5.7.1 message refused"
+        if local.startswith("slow"):
+            await asyncio.sleep(self.slow_seconds)
+        if local.startswith("drop"):
+            assert server.transport is not None
+            server.transport.close()
+            return "421 gone"
+        self.received.append(envelope)
+        return "250 2.0.0 queued"
+
+
+class _Counting(Controller):
+    def factory(self) -> SMTP:
+        handler: Any = self.handler
+        handler.sessions += 1
+        return SMTP(handler, enable_SMTPUTF8=True)
+
+
+@contextlib.contextmanager
+def smtp_server(handler: FaultyHandler | None = None) -> Iterator[tuple[FaultyHandler, int]]:
+    """Run the server on a free local port for the `with` block."""
+    handler = handler or FaultyHandler()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = _Counting(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
