@@ -139,3 +139,14 @@ def test_a_file_without_the_columns_is_refused_before_any_row(
         _read(text, columns=columns)
     assert refused.value.field == "columns"
     assert message in refused.value.message
+
+
+def test_a_short_row_reads_its_missing_cells_as_empty() -> None:
+    rows = _read(
+        "Date,Description,Amount,Currency\n"
+        "2026-01-05,no currency,-2\n"
+        "2026-01-06,no amount\n"
+        "2026-01-07\n"
+    )
+    assert rows[0] == BankRow(2, date(2026, 1, 5), "", "no currency", Decimal(-2), None)
+    assert [(r.line, r.field) for r in rows[1:]] == [(3, "amount"), (4, "description")]  # type: ignore[union-attr]

@@ -10,6 +10,7 @@ import pytest
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.rules.import_rules import (
     Matcher,
+    RowKeys,
     RuleSpec,
     check_pattern,
     check_priority,
@@ -88,3 +89,15 @@ def test_a_rows_key_depends_on_what_it_says_and_its_occurrence_only() -> None:
     assert row_key(one, 1) != row_key(other, 1)
     assert len(row_key(one, 1)) <= 200
     assert row_key(one, 1).startswith("bank:")
+
+
+def test_row_keys_count_equal_rows_and_keep_the_keys_of_earlier_imports() -> None:
+    coffee = row_content("Assets:Bank", date(2026, 1, 5), Decimal("-3"), None, "", "Coffee")
+    tea = row_content("Assets:Bank", date(2026, 1, 5), Decimal("-2"), None, "", "Tea")
+    keys = RowKeys()
+    got = [keys.key(content) for content in (coffee, tea, coffee, coffee, tea)]
+    # the same keys row_key gives (and so files imported before RowKeys existed post nothing new)
+    assert got == [row_key(coffee, 1), row_key(tea, 1), row_key(coffee, 2), row_key(coffee, 3),
+                   row_key(tea, 2)]  # fmt: skip
+    assert len(set(got)) == 5
+    assert RowKeys().key(coffee) == got[0]  # a fresh count, as the next import of the file

@@ -16,7 +16,7 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting
 from evergreen.ledger.rules import StreamKind
 from evergreen.ledger.service import import_rules as rules
-from evergreen.ledger.service.bank_import import import_bank_csv
+from evergreen.ledger.service.bank_import import BATCH, import_bank_csv
 from evergreen.ledger.service.hours_import import import_hours
 
 STATEMENT = (
@@ -103,6 +103,29 @@ def test_a_rule_added_later_posts_the_rows_left_unposted(db: Database) -> None:
         rules.add_rule(session, rules.RuleDraft("unknown", blog_id, "Expenses:Other"))
         result = import_bank_csv(session, STATEMENT.splitlines(keepends=True), post=True)
         assert (result.new, result.already, result.unmatched) == (1, 4, 0)
+
+
+def test_a_file_one_row_longer_than_a_batch_posts_every_row_once(db: Database) -> None:
+    # equal coffees on both sides of the batch boundary: counted across batches, so each posts
+    rows = [f"2026-01-{1 + n % 28:02d},Coffee,-{1 + n % 97}.{n % 100:02d}\n" for n in range(BATCH)]
+    rows[-1] = rows[-2] = "2026-01-09,Coffee,-3.00\n"
+    statement = ["Date,Description,Amount\n", *rows, "2026-01-09,Coffee,-3.00\n"]
+    with db.session() as session:
+        blog_id, _ = _setup(session)
+        preview = import_bank_csv(session, statement)
+        assert (preview.rows, preview.new, preview.already) == (BATCH + 1, BATCH + 1, 0)
+        posted = import_bank_csv(session, statement, post=True)
+        assert (posted.rows, posted.new, posted.already) == (BATCH + 1, BATCH + 1, 0)
+    with db.session() as session:
+        again = import_bank_csv(session, statement, post=True)
+        assert (again.new, again.already) == (0, BATCH + 1)
+        assert import_bank_csv(session, statement).already == BATCH + 1
+        assert _count(session, JournalEntry) == BATCH + 1
+        assert _count(session, Posting) == 2 * (BATCH + 1)
+        expected = sum(Decimal(row.rsplit(",", 1)[1]) for row in statement[1:])
+        costs = session.scalar(select(func.sum(DailyFigures.costs_units)).where(
+            DailyFigures.stream_id == blog_id))  # fmt: skip
+        assert costs == int(-expected * 10_000)
 
 
 def test_a_bad_row_refuses_the_whole_post_naming_the_line(db: Database) -> None:

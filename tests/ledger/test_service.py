@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from evergreen.db import Database
-from evergreen.errors import Conflict, NotFound
+from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting, Stream
@@ -314,3 +314,41 @@ def test_monthly_history_equals_each_months_report(db: Database) -> None:
                 end = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(1)
                 expected = queries.stream_figures(session, [stream], month, end, RATES)
                 assert figures == expected[stream.id], (stream.name, month)
+
+
+def test_a_batch_is_checked_whole_and_refused_whole(db: Database) -> None:
+    stream_id = _stream(db)
+    other = _stream(db, "Loans", "EUR")
+
+    def draft(
+        amount: str,
+        account: str = "Income:Other",
+        stream: int = stream_id,
+        currency: str = "USD",
+        other_leg: str | None = None,
+    ) -> service.EntryDraft:
+        value = D(amount)
+        back = D(other_leg) if other_leg is not None else -value
+        return service.EntryDraft(TODAY, [Leg(BANK, value, currency, stream),
+                                          Leg(account, back, currency, stream)])  # fmt: skip
+
+    good = [draft("1.50000"), draft("2")]  # trailing zeros past 4 places are still 4 places
+    refusals = [
+        ([*good, draft("1.00001")], InputError, "at most 4 decimal places"),
+        ([*good, draft("1", other_leg="-2")], LedgerInputError, "do not balance"),
+        ([*good, draft("1", account="Income:bad name")], LedgerInputError, "capital letter"),
+        ([*good, draft("1", stream=999)], NotFound, "no stream 999"),
+        ([*good, draft("1", stream=other)], LedgerInputError, "USD cannot be posted to a EUR"),
+        ([*good, draft("1", currency="US")], InputError, "ISO 4217"),
+        ([*good, draft("1E+20")], InputError, "less than 10"),
+        ([*good, draft("NaN")], InputError, "finite"),
+    ]
+    for drafts, error, words in refusals:
+        with pytest.raises(error, match=words), db.session() as session:
+            service.post_many(session, drafts)
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 0
+        assert service.post_many(session, good) == 2
+        amounts = sorted(session.scalars(select(Posting.amount).where(Posting.account == BANK)))
+        assert amounts == [D("1.5"), D(2)]
+    assert _rollup(db) == _recomputed(db)

@@ -21,6 +21,7 @@ from evergreen.ledger.rules.journal import Figure, check_account, figure_of
 __all__ = [
     "MAX_PRIORITY",
     "Matcher",
+    "RowKeys",
     "RuleSpec",
     "check_pattern",
     "check_priority",
@@ -132,3 +133,20 @@ def row_key(content: str, occurrence: int) -> str:
     before it in the file, so two equal coffees on one day are two entries, once each."""
     digest = hashlib.sha256(f"{content}\x1f{occurrence}".encode()).hexdigest()[:40]
     return f"bank:{digest}"
+
+
+class RowKeys:
+    """Each row's `row_key` in file order, counting equal rows as it goes: one hash per row (the
+    first occurrence's, whose leading bytes also count the repeats, deterministically across
+    runs), a second only for a row that repeats an earlier one."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, int] = {}
+
+    def key(self, content: str) -> str:
+        """The key of the next row with this content."""
+        digest = hashlib.sha256(f"{content}\x1f1".encode()).digest()
+        marker = digest[:8]
+        count = self._seen.get(marker, 0) + 1
+        self._seen[marker] = count
+        return f"bank:{digest[:20].hex()}" if count == 1 else row_key(content, count)

@@ -30,6 +30,7 @@ __all__ = [
     "check_balanced",
     "counted",
     "daily_figures",
+    "daily_figures_many",
     "figure_of",
     "from_units",
     "is_capital_asset",
@@ -65,7 +66,7 @@ class Figure(StrEnum):
     CAPITAL = "capital"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Leg:
     """One posting before it is stored: account, signed amount, currency, stream tag."""
 
@@ -165,18 +166,31 @@ def daily_figures(
 ) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]:
     """What a transaction adds to the daily rollup: (income, costs, capital in, postings) by
     (stream, day, currency), each leg counted as `counted` says."""
-    out: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
-    for leg in legs:
-        figure = figure_of(leg.account)
-        if leg.stream_id is None or figure is None:
-            continue
-        key = (leg.stream_id, day, leg.currency)
-        income, costs, capital, count = out.get(key, (Decimal(0), Decimal(0), Decimal(0), 0))
-        if figure is Figure.INCOME:
-            income -= leg.amount
-        elif figure is Figure.COSTS:
-            costs += leg.amount
-        else:
-            capital += counted(leg.account, leg.amount)
-        out[key] = (income, costs, capital, count + 1)
-    return out
+    return daily_figures_many([(day, legs)])
+
+
+def daily_figures_many(
+    entries: Iterable[tuple[date, Iterable[Leg]]],
+) -> dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]:
+    """`daily_figures` of many transactions summed in one pass (a batch's rollup)."""
+    sums: dict[tuple[int, date, str], list[Decimal]] = {}
+    counts: dict[tuple[int, date, str], int] = {}
+    zero = Decimal(0)
+    for day, legs in entries:
+        for leg in legs:
+            figure = figure_of(leg.account)
+            if leg.stream_id is None or figure is None:
+                continue
+            key = (leg.stream_id, day, leg.currency)
+            row = sums.get(key)
+            if row is None:
+                row = sums[key] = [zero, zero, zero]
+                counts[key] = 0
+            if figure is Figure.INCOME:
+                row[0] -= leg.amount
+            elif figure is Figure.COSTS:
+                row[1] += leg.amount
+            else:
+                row[2] += counted(leg.account, leg.amount)
+            counts[key] += 1
+    return {key: (row[0], row[1], row[2], counts[key]) for key, row in sums.items()}

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import cast
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,15 +25,18 @@ from evergreen.ledger.rules import (
     check_account,
     check_balanced,
     daily_figures,
+    daily_figures_many,
     reversal_of,
     to_units,
 )
-from evergreen.money import check_currency, check_storable
+from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES, check_currency, check_storable
 
-__all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse"]
+__all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse", "stored_keys"]
+
+_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EntryDraft:
     """A transaction to post: its date, words, legs and, for automatic postings, a key."""
 
@@ -97,18 +100,10 @@ def post(session: Session, draft: EntryDraft) -> JournalEntry:
 
 
 def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
-    """Post a batch (imports, the demo, benchmarks): one flush for the postings and one rollup
-    upsert per (stream, day, currency); drafts whose key is stored already are skipped."""
-    keys = [d.source_key for d in drafts if d.source_key is not None]
-    seen: set[str] = set()
-    for start in range(0, len(keys), 500):
-        seen.update(
-            session.scalars(
-                select(JournalEntry.source_key).where(
-                    JournalEntry.source_key.in_(keys[start : start + 500])
-                )
-            )
-        )
+    """Post a batch (imports, the demo, benchmarks): checks made once per batch, ids taken in
+    one step, transactions, postings and one rollup upsert per (stream, day, currency) through
+    the driver's executemany; drafts whose key is stored already are skipped."""
+    seen = stored_keys(session, [d.source_key for d in drafts if d.source_key is not None])
     fresh = []
     for draft in drafts:
         if draft.source_key is not None:
@@ -116,35 +111,84 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
                 continue
             seen.add(draft.source_key)  # a key twice in one batch posts once too
         fresh.append(draft)
-    currencies: dict[int, str] = {}
-    for draft in fresh:
-        _checked(session, draft, currencies)
     if not fresh:
         return 0
-    now = utcnow()
+    _checked_batch(session, fresh)
     ids = _new_ids(session, len(fresh))
-    session.execute(
-        insert(_TRANSACTIONS),
-        [
-            {"id": entry_id, "date": d.date, "flag": d.flag, "payee": d.payee,
-             "narration": d.narration, "source": d.source, "source_key": d.source_key,
-             "reverses_id": d.reverses_id, "created_at": now}
-            for entry_id, d in zip(ids, fresh, strict=True)
-        ],
-    )  # fmt: skip
-    _insert_postings(
-        session,
-        [(entry_id, leg) for entry_id, draft in zip(ids, fresh, strict=True) for leg in draft.legs],
-    )
-    totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]] = {}
-    for draft in fresh:
-        if draft.flag != "*":
-            continue  # pending entries stay out of the figures until they clear
-        for key, (income, costs, capital, count) in daily_figures(draft.date, draft.legs).items():
-            i, c, k, n = totals.get(key, (Decimal(0), Decimal(0), Decimal(0), 0))
-            totals[key] = (i + income, c + costs, k + capital, n + count)
-    _add_to_rollup(session, totals)
+    _insert_transactions(session, ids, fresh)
+    _insert_postings(session, ids, fresh)
+    # pending entries stay out of the figures until they clear
+    _add_to_rollup(session, daily_figures_many((d.date, d.legs) for d in fresh if d.flag == "*"))
     return len(fresh)
+
+
+def stored_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    """Which of these source keys the journal holds: a query per 900 keys on SQLite (its
+    bound-parameter limit), one per 20,000 on PostgreSQL, straight through the driver."""
+    connection = session.connection()
+    found: set[str] = set()
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT source_key FROM ledger_transactions WHERE source_key = ANY(%s)"
+        for start in range(0, len(keys), 20_000):
+            wanted = list(keys[start : start + 20_000])
+            found.update(row[0] for row in connection.exec_driver_sql(sql, (wanted,)))
+        return found
+    for start in range(0, len(keys), 900):
+        chunk = tuple(keys[start : start + 900])
+        sql = (
+            "SELECT source_key FROM ledger_transactions WHERE source_key IN "  # noqa: S608
+            f"({', '.join('?' * len(chunk))})"
+        )
+        found.update(row[0] for row in connection.exec_driver_sql(sql, chunk))
+    return found
+
+
+def _checked_batch(session: Session, drafts: Sequence[EntryDraft]) -> None:
+    """What `_checked` asks of each draft, asked once per batch: each distinct flag, account,
+    currency and stream once, each amount by a quick test (the full one only for the rare
+    amount it cannot pass), each transaction's balance by a quick test for two legs."""
+    if any(d.flag not in ("*", "!") for d in drafts):
+        raise LedgerInputError("flag", "must be * (cleared) or ! (pending)")
+    if max(len(d.narration) for d in drafts) > 500 or max(len(d.payee) for d in drafts) > 200:
+        raise LedgerInputError("narration", "is too long (500 characters, payee 200)")
+    legs = [leg for draft in drafts for leg in draft.legs]
+    for account in {leg.account for leg in legs}:
+        check_account(account)
+    for currency in {leg.currency for leg in legs}:
+        check_currency("currency", currency)
+    for leg in legs:
+        amount = leg.amount
+        exponent = amount.as_tuple().exponent if type(amount) is Decimal else None
+        # finite (an int exponent), at most 4 places and under the limit: storable as it is
+        if type(exponent) is not int or exponent < -MAX_PLACES or not -_LIMIT < amount < _LIMIT:
+            check_storable("amount", abs(amount))
+    currencies: dict[int, str] = {}
+    tagged = {(leg.stream_id, leg.currency) for leg in legs if leg.stream_id is not None}
+    if tagged:
+        wanted = {stream_id for stream_id, _ in tagged}
+        currencies.update(
+            (row.id, row.currency)
+            for row in session.execute(
+                select(Stream.id, Stream.currency).where(Stream.id.in_(wanted))
+            )
+        )
+        for stream_id, currency in sorted(tagged):
+            if stream_id not in currencies:
+                raise NotFound("stream", f"there is no stream {stream_id}")
+            if currencies[stream_id] != currency:
+                raise LedgerInputError(
+                    "currency",
+                    f"{currency} cannot be posted to a {currencies[stream_id]} stream; "
+                    "convert it first",
+                )
+    for draft in drafts:
+        pair = draft.legs
+        if len(pair) == 2:
+            first, second = pair
+            if (first.currency == second.currency and first.amount + second.amount == 0
+                    and first.amount != 0):  # fmt: skip
+                continue
+        check_balanced(pair)
 
 
 _TRANSACTIONS = cast(Table, JournalEntry.__table__)
@@ -166,6 +210,34 @@ def _new_ids(session: Session, count: int) -> list[int]:
         )
     start = (session.scalar(select(func.max(JournalEntry.id))) or 0) + 1
     return list(range(start, start + count))
+
+
+def _insert_transactions(session: Session, ids: list[int], drafts: Sequence[EntryDraft]) -> None:
+    """Transactions through the driver's executemany, in its own types: each column converted
+    as SQLAlchemy would (the batch's one creation time once, days as ISO text on SQLite)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    sqlite = dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    sql = (
+        "INSERT INTO ledger_transactions (id, date, flag, payee, narration, source, "  # noqa: S608
+        f"source_key, reverses_id, created_at) VALUES ({', '.join([mark] * 9)})"
+    )
+    convert = _TRANSACTIONS.c.created_at.type.bind_processor(dialect)
+    now = utcnow()
+    created = convert(now) if convert is not None else now
+    days: dict[date, str | date] = {}
+    if sqlite:  # the batch's few days written once each
+        days = {d.date: d.date.isoformat() for d in drafts}
+    else:
+        days = {d.date: d.date for d in drafts}
+    values = [
+        (entry_id, days[d.date], d.flag, d.payee, d.narration, d.source, d.source_key,
+         d.reverses_id, created)
+        for entry_id, d in zip(ids, drafts, strict=True)
+    ]  # fmt: skip
+    for start in range(0, len(values), 20_000):
+        connection.exec_driver_sql(sql, values[start : start + 20_000])
 
 
 def _store(session: Session, draft: EntryDraft) -> JournalEntry:
@@ -224,7 +296,7 @@ def _add_to_rollup(
         connection.exec_driver_sql(sql, rows[start : start + 5000])
 
 
-def _insert_postings(session: Session, rows: list[tuple[int, Leg]]) -> None:
+def _insert_postings(session: Session, ids: list[int], drafts: Sequence[EntryDraft]) -> None:
     """Postings through the driver's executemany, in its own types (a float on SQLite, as
     SQLAlchemy binds NUMERIC there; Decimal on PostgreSQL): the bulk path's hot loop."""
     connection = session.connection()
@@ -234,11 +306,14 @@ def _insert_postings(session: Session, rows: list[tuple[int, Leg]]) -> None:
         "INSERT INTO ledger_postings (transaction_id, account, stream_id, amount, currency) "  # noqa: S608
         f"VALUES ({', '.join([mark] * 5)})"
     )
-    values = [
-        (entry_id, leg.account, leg.stream_id, float(leg.amount) if sqlite else leg.amount,
-         leg.currency)
-        for entry_id, leg in rows
-    ]  # fmt: skip
+    pairs = zip(ids, drafts, strict=True)
+    values: list[tuple[int, str, int | None, float | Decimal, str]]
+    if sqlite:
+        values = [(entry_id, leg.account, leg.stream_id, float(leg.amount), leg.currency)
+                  for entry_id, d in pairs for leg in d.legs]  # fmt: skip
+    else:
+        values = [(entry_id, leg.account, leg.stream_id, leg.amount, leg.currency)
+                  for entry_id, d in pairs for leg in d.legs]  # fmt: skip
     for start in range(0, len(values), 20_000):
         connection.exec_driver_sql(sql, values[start : start + 20_000])
 
