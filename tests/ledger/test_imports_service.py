@@ -217,3 +217,22 @@ def test_an_unknown_stream_refuses_the_log_naming_the_line(db: Database) -> None
     assert "Blog" in refused.value.message
     with db.session() as session:
         assert _count(session, HoursEntry) == 0
+
+
+def test_a_line_the_csv_reader_refuses_stops_the_import_with_nothing_posted(
+    db: Database,
+) -> None:
+    huge = "x" * 200_000  # past the csv module's field limit (131,072 characters)
+    statement = STATEMENT + f"2026-01-08,{huge},-2.00\n" + "2026-01-09,Coffee,-3.00\n"
+    with db.session() as session:
+        _setup(session)
+        with pytest.raises(LedgerInputError) as refused:
+            import_bank_csv(session, statement.splitlines(keepends=True), post=True)
+        assert refused.value.field == "file"
+        assert "line 7 is not valid CSV" in refused.value.message
+    with db.session() as session:
+        assert _count(session, JournalEntry) == 0
+    head = f"Date,{huge},Amount\n2026-01-05,Shop,-1.00\n"
+    with db.session() as session, pytest.raises(LedgerInputError) as no_header:
+        import_bank_csv(session, head.splitlines(keepends=True))
+    assert no_header.value.field == "file"

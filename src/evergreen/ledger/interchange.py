@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TextIO, TypeVar
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import err, failure, migrated_database
+from evergreen.console import err, failure, in_session
 from evergreen.ledger.cli import hours_app, ledger_app
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.exports.journal import write_beancount
@@ -38,17 +38,7 @@ rules_app = typer.Typer(help="Saved payee rules: which stream and account bank r
                         no_args_is_help=True)  # fmt: skip
 ledger_app.add_typer(rules_app, name="rules")
 
-T = TypeVar("T")
 _SHOWN_ROWS = 20
-
-
-def _in_session(work: Callable[[Session], T], *, writer: bool = True) -> T:
-    db = migrated_database()
-    try:
-        with db.session(writer=writer) as session:
-            return work(session)
-    finally:
-        db.dispose()
 
 
 @contextmanager
@@ -83,12 +73,12 @@ def export_journal(
     if file_format != "beancount":
         raise LedgerInputError("format", f"{file_format!r} is not an export format; use beancount")
     if output is None:
-        _in_session(lambda session: write_beancount(session, sys.stdout), writer=False)
+        in_session(lambda session: write_beancount(session, sys.stdout), writer=False)
         return
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
-            count = _in_session(lambda session: write_beancount(session, out), writer=False)
+            count = in_session(lambda session: write_beancount(session, out), writer=False)
         os.replace(partial, output)
     except OSError as exc:
         partial.unlink(missing_ok=True)
@@ -146,7 +136,7 @@ def _post(path: Path, account: str, options: CsvOptions) -> ImportResult:
                     progress=lambda done: progress.update(task, completed=done),
                 )  # fmt: skip
 
-        result = _in_session(work)
+        result = in_session(work)
         progress.update(task, total=result.rows, completed=result.rows)
     return result
 
@@ -178,7 +168,7 @@ def import_bank(
             with _opened(file) as lines:
                 return import_bank_csv(session, lines, bank_account=account, options=options)
 
-        result = _in_session(look)
+        result = in_session(look)
         _print_preview(result)
         if result.errors:
             first = result.errors[0]
@@ -215,7 +205,7 @@ def import_timelog(
             done = import_hours(session, lines, chosen)
         return done.added, done.already, f"{done.hours.normalize():f}"
 
-    added, already, hours = _in_session(work)
+    added, already, hours = in_session(work)
     typer.echo(f"Imported {added} entries ({hours} h); {already} were imported already.")
 
 
@@ -237,7 +227,7 @@ def rules_add(
             session, rules.RuleDraft(pattern, found.id, account, regex, priority)
         ).id
 
-    rule_id = _in_session(work)
+    rule_id = in_session(work)
     typer.echo(f"Saved rule {rule_id}: {pattern!r} -> {stream}, {account}.")
 
 
@@ -253,7 +243,7 @@ def rules_list() -> None:
             for r in rules.all_rules(session)
         ]  # fmt: skip
 
-    found = _in_session(work)
+    found = in_session(work)
     if not found:
         typer.echo(
             "No rules yet; add one with `evergreen ledger rules add PATTERN --stream --account`."
@@ -268,5 +258,5 @@ def rules_list() -> None:
 @rules_app.command("delete")
 def rules_delete(rule_id: Annotated[int, typer.Argument(help="The rule's id.")]) -> None:
     """Delete a rule; what it posted stays in the journal."""
-    _in_session(lambda session: rules.delete_rule(session, rule_id))
+    in_session(lambda session: rules.delete_rule(session, rule_id))
     typer.echo(f"Deleted rule {rule_id}.")

@@ -176,7 +176,10 @@ def _find_header(head: list[str], options: CsvOptions) -> tuple[str, int, Column
     """The delimiter, the header's row index and its columns, from the file's first lines."""
     problem: LedgerInputError | None = None
     for delimiter in _DELIMITERS:
-        for index, row in enumerate(csv.reader(head, delimiter=delimiter)):
+        for index, row in enumerate(_csv_rows(csv.reader(head, delimiter=delimiter))):
+            if isinstance(row, LedgerInputError):
+                problem = problem or row
+                break  # the rest of the head cannot be read with this delimiter
             if len(row) < 2:
                 continue
             try:
@@ -188,6 +191,30 @@ def _find_header(head: list[str], options: CsvOptions) -> tuple[str, int, Column
     if problem is not None:
         raise problem
     raise LedgerInputError("file", "has no header row with a date and an amount column")
+
+
+def _csv_rows(reader: Iterator[list[str]]) -> Iterator[list[str] | LedgerInputError]:
+    """The reader's rows, then — if the csv module refuses a line (a field past its 131,072
+    characters, a quote never closed) — the refusal as an error naming the line, and no more."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", 0)
+            yield LedgerInputError("file", f"line {line} is not valid CSV ({exc})")
+            return
+        yield row
+
+
+def _valid_rows(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's rows; a line the csv module refuses stops the whole file as an error, since
+    nothing after it can be trusted to be where it seems."""
+    for row in _csv_rows(reader):
+        if isinstance(row, LedgerInputError):
+            raise row
+        yield row
 
 
 def _date_parts(text: str) -> tuple[str, int, int, int] | None:
@@ -377,10 +404,11 @@ def read_bank_csv(
     head = list(islice(source, _HEADER_SEARCH))
     delimiter, header_index, columns = _find_header(head, options)
     reader = csv.reader(chain(head, source), delimiter=delimiter)
+    rows = _valid_rows(reader)
     header: list[str] = []
     for _ in range(header_index + 1):
-        header = next(reader)
-    sample = [(reader.line_num, row) for row in islice(reader, _SAMPLE_ROWS)]
+        header = next(rows)
+    sample = [(reader.line_num, row) for row in islice(rows, _SAMPLE_ROWS)]
     probe = _Reader(header, columns, None, None)
     order = options.date_order or _decide_order(probe.cell(row, "date") for _, row in sample)
     money = ("amount", "debit", "credit")
@@ -388,7 +416,7 @@ def read_bank_csv(
         probe.cell(row, field) for _, row in sample for field in money
     )
     reading = _Reader(header, columns, order, mark)
-    rest = ((reader.line_num, row) for row in reader)
+    rest = ((reader.line_num, row) for row in rows)
     read = reading.read
     for line, row in chain(sample, rest):
         if not "".join(row).strip():  # a blank line, or one of empty cells
