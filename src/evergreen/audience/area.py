@@ -20,6 +20,19 @@ def _models() -> object:
     return models
 
 
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.audience.views import confirm, imports, lists, subscriber, subscribers
+
+    # /audience/subscribers/new before /audience/subscribers/{id}; the public link last.
+    return [
+        lists.router,
+        imports.router,
+        subscribers.router,
+        subscriber.router,
+        confirm.router,
+    ]
+
+
 def _api() -> Sequence[APIRouter]:
     from evergreen.audience import api
 
@@ -38,10 +51,10 @@ AREA = Area(
         "audience",
         "Audience",
         "Your lists: subscribers with their consent, tags, segments, import and export.",
-        ready=False,  # until its pages land
         order=30,
     ),
     models=_models,
+    pages=_pages,
     api=_api,
     commands=_commands,
     templates=Path(__file__).parent / "templates",

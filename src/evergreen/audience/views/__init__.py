@@ -1,0 +1,2 @@
+"""The audience's pages: lists, subscribers and their history, CSV import, and the public
+confirmation link of double opt-in. Staff read; the owner changes, imports, exports and erases."""
