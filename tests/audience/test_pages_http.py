@@ -384,3 +384,37 @@ def test_the_confirmation_link_confirms_only_by_its_button(
     refused = client.post(f"/audience/confirm/{fresh}", data={"csrf_token": csrf_from(shown.text)})
     assert refused.status_code == 400
     assert "sign up again" in _text(refused)
+
+
+def test_huge_and_odd_form_values_are_refused_in_words_never_a_500(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    with db.session() as session:
+        news = service.create_list(session, "News").id
+        person = service.subscribe(
+            session, TEST_SECRET, "jo@example.com", news, Consent(Source.API)
+        ).subscriber.id
+    token = _owner(client, people)
+    url = f"/audience/subscribers/{person}"
+    for path, data, words in (
+        ("/audience/lists", {"name": "x" * 30_000}, "name"),
+        ("/audience/lists", {"name": "x" * 101}, "is longer than 100 characters"),
+        ("/audience/lists", {"name": "News", "description": "d" * 600}, "longer than 500"),
+        ("/audience/lists", {"name": "Line\nbreak"}, "may not contain line breaks"),
+        (f"{url}/tags", {"tags": "t" * 150}, "is longer than 100 characters"),
+        (f"{url}/fields", {"field": "note", "value": "v" * 1500}, "is longer than 1000"),
+        (f"{url}/edit", {"name": "n" * 300}, "is longer than 200 characters"),
+        (f"{url}/unsubscribe", {"list_id": "9" * 30}, "is not a list"),
+        ("/audience/subscribers/new", {"email": "a@b.co", "list_id": "999999"}, "no list"),
+        ("/audience/subscribers/new", {"email": "@" * 400, "list_id": str(news)}, "email"),
+        ("/audience/import/x/preview", {}, "upload the file again"),
+        ("/audience/import/" + "y" * 64, {"new_list": "N"}, "upload the file again"),
+    ):
+        answer = _post(client, path, token, **data)
+        assert answer.status_code in (400, 404), (path, answer.status_code)
+        assert words in _text(answer), (path, _text(answer)[-600:])
+    assert client.get("/audience/import/" + "z" * 65).status_code in (404, 405)
+    with db.session() as session:
+        card = queries.card(session, person)
+        assert card is not None
+        assert (card.name, card.tags, card.lists) == ("", [], {"News": "unconfirmed"})
