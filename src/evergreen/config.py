@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     # the reason) by the mail area when it sends: evergreen.mail.sending.servers.
     smtp_servers: str = ""
     mail_from: str | None = None
+    # The postal address every bulk message ends with (CAN-SPAM, Gmail's bulk-sender rules).
+    mail_postal_address: str = ""
+    # A Maildir that bounces and complaints arrive in (the VERP return path's mailbox); polled
+    # every minute by the mail area, read messages moved to cur/.
+    mail_bounce_maildir: Path | None = None
 
     @field_validator("base_url")
     @classmethod

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -9,7 +12,12 @@ from rich.markup import escape
 from evergreen.config import get_settings
 from evergreen.db import Database
 
-__all__ = ["err", "failure", "migrated_database"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["err", "failure", "in_session", "migrated_database"]
+
+T = TypeVar("T")
 
 err = Console(stderr=True)
 
@@ -30,3 +38,13 @@ def migrated_database() -> Database:
     settings = get_settings()
     migrate.upgrade(settings.sqlalchemy_url)
     return Database(settings.sqlalchemy_url)
+
+
+def in_session(work: Callable[[Session], T], *, writer: bool = True) -> T:
+    """Run one service call in a transaction of the configured (migrated) database."""
+    db = migrated_database()
+    try:
+        with db.session(writer=writer) as session:
+            return work(session)
+    finally:
+        db.dispose()

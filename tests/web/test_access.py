@@ -269,6 +269,13 @@ SAME_ACTION = [
     ),
     (("POST", "/audience/import"), ("POST", "/api/v1/audience/imports")),
     (("POST", "/audience/import/{upload_id}"), ("POST", "/api/v1/audience/imports/{import_id}")),
+    (("GET", "/audience/segments"), ("GET", "/api/v1/audience/segments")),
+    (("POST", "/audience/segments"), ("POST", "/api/v1/audience/segments")),
+    (("POST", "/audience/segments/count"), ("POST", "/api/v1/audience/segments/count")),
+    (
+        ("POST", "/audience/segments/{segment_id}/delete"),
+        ("DELETE", "/api/v1/audience/segments/{segment_id}"),
+    ),
     (("GET", "/household"), ("GET", "/api/v1/household")),
     (("POST", "/household/profile"), ("PUT", "/api/v1/household/profile")),
     *(

@@ -21,11 +21,19 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.audience.views import confirm, imports, lists, subscriber, subscribers
+    from evergreen.audience.views import (
+        confirm,
+        imports,
+        lists,
+        segments,
+        subscriber,
+        subscribers,
+    )
 
     # /audience/subscribers/new before /audience/subscribers/{id}; the public link last.
     return [
         lists.router,
+        segments.router,
         imports.router,
         subscribers.router,
         subscriber.router,

@@ -7,9 +7,8 @@ stored: each command is one transaction.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
@@ -20,7 +19,7 @@ from evergreen.audience import queries, service
 from evergreen.audience.rules import Source
 from evergreen.audience.service import Consent
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, failure, migrated_database
+from evergreen.console import err, failure, in_session
 from evergreen.errors import NotFound
 
 __all__ = ["app"]
@@ -31,18 +30,6 @@ app = typer.Typer(
 )
 lists_app = typer.Typer(help="Mailing lists.", invoke_without_command=True)
 app.add_typer(lists_app, name="lists")
-
-T = TypeVar("T")
-
-
-def _in_session(work: Callable[[Session], T]) -> T:
-    """Run one service call in a transaction of the configured database."""
-    db = migrated_database()
-    try:
-        with db.session() as session:
-            return work(session)
-    finally:
-        db.dispose()
 
 
 def _secret() -> str:
@@ -61,7 +48,7 @@ def lists_show(ctx: typer.Context) -> None:
     """Every list with its counts per status."""
     if ctx.invoked_subcommand is not None:
         return
-    rows = _in_session(queries.list_counts)
+    rows = in_session(queries.list_counts)
     if not rows:
         typer.echo("No lists yet: evergreen audience lists add NAME")
     for row in rows:
@@ -78,7 +65,7 @@ def lists_add(
     ] = False,
 ) -> None:
     """Create a list (double opt-in unless --single-opt-in)."""
-    row_id = _in_session(lambda s: service.create_list(s, name, double_opt_in=not single_opt_in).id)
+    row_id = in_session(lambda s: service.create_list(s, name, double_opt_in=not single_opt_in).id)
     typer.echo(f"Created list {name.strip()!r} (id {row_id}).")
 
 
@@ -124,7 +111,7 @@ def import_csv(
                     progress=lambda _rows, done: bar.update(task, completed=done),
                 )  # fmt: skip
 
-        result = _in_session(work)
+        result = in_session(work)
         bar.update(task, completed=size)
     typer.echo(
         f"{result.rows} rows ({result.format}): {result.created} new, {result.updated} updated, "
@@ -143,7 +130,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """A subscriber: overall status, lists and fields."""
-    card = _in_session(lambda s: _person(s, email))
+    card = in_session(lambda s: _person(s, email))
     if as_json:
         typer.echo(orjson.dumps(queries.show(card)).decode())
         return
@@ -170,7 +157,7 @@ def add(
         consent = Consent(Source.MANUAL, form="command line")
         return service.subscribe(session, secret, email, target.id, consent, name=name)
 
-    done = _in_session(work)
+    done = in_session(work)
     typer.echo(f"{done.subscriber.email} is {done.status} on {list_name.strip()!r}.")
 
 
@@ -190,7 +177,7 @@ def unsubscribe(
         consent = Consent(Source.MANUAL, form="command line")
         return len(service.unsubscribe(session, secret, card.id, list_id, consent))
 
-    left = _in_session(work)
+    left = in_session(work)
     typer.echo(f"Unsubscribed from {left} list{'s' if left != 1 else ''}.")
 
 
@@ -210,7 +197,7 @@ def export(
         with output.open("w", encoding="utf-8", newline="") as out:
             return service.export_csv(session, out, target.id)
 
-    count = _in_session(work)
+    count = in_session(work)
     if output is not None:
         typer.echo(f"Exported {count} subscribers to {output}.")
 
@@ -225,5 +212,5 @@ def erase(
     if not yes:
         raise failure("erasing cannot be undone; add --yes to confirm")
     secret = _secret()
-    _in_session(lambda s: service.erase(s, secret, _person(s, email).id))
+    in_session(lambda s: service.erase(s, secret, _person(s, email).id))
     typer.echo(f"Erased {email.strip()}.")

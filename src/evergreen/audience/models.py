@@ -17,6 +17,7 @@ __all__ = [
     "ConsentEvent",
     "ErasedAddress",
     "Membership",
+    "Segment",
     "Subscriber",
     "SubscriberTag",
 ]
@@ -62,7 +63,7 @@ class Membership(Base):
     bounced or complained."""
 
     __tablename__ = "list_members"
-    __table_args__ = (Index("ix_list_members_list_status", "list_id", "status"),)
+    # (list_id, status, subscriber_id) is indexed at the end of this file, for segments.
 
     subscriber_id: Mapped[int] = mapped_column(
         ForeignKey("subscribers.id", ondelete="CASCADE"), primary_key=True
@@ -118,10 +119,7 @@ class Activity(Base):
     service so segments and the subscriber's history read one table."""
 
     __tablename__ = "subscriber_activity"
-    __table_args__ = (
-        Index("ix_subscriber_activity_subscriber", "subscriber_id", "kind", "at"),
-        Index("ix_subscriber_activity_kind_at", "kind", "at"),
-    )
+    __table_args__ = (Index("ix_subscriber_activity_subscriber", "subscriber_id", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
@@ -138,3 +136,31 @@ class ErasedAddress(Base):
 
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Segment(Base):
+    """A saved dynamic segment: its query, kept in canonical form, counted live when read."""
+
+    __tablename__ = "audience_segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Segments' lookups, answered from the index alone (no visit to the table for the subscriber):
+# the members of a list in a status, and who did what since when.
+Index(
+    "ix_list_members_segment",
+    Membership.list_id,
+    Membership.status,
+    Membership.subscriber_id,
+)
+Index(
+    "ix_subscriber_activity_segment",
+    Activity.kind,
+    Activity.at,
+    Activity.subscriber_id,
+)

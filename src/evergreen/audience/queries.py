@@ -1,6 +1,7 @@
 """What pages and other areas read of the audience: people by address, a list's subscribed
-members streamed in id order, a person's lists and history, list counts, searches, and what a
-confirmation link stands for."""
+members streamed in id order, a person's lists and history, list counts, searches, saved
+segments with their members (a broadcast walks them in id order, a chunk at a time, resuming
+after the last), and what a confirmation link stands for."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
@@ -22,6 +23,7 @@ from evergreen.audience.models import (
     SubscriberTag,
 )
 from evergreen.audience.rules import Status, check_email, overall_status, read_confirm_token
+from evergreen.audience.service import segments as _segments
 from evergreen.db import utcnow
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "MembershipLine",
     "PendingConfirmation",
     "SearchPage",
+    "SegmentInfo",
     "SubscriberCard",
     "card",
     "confirmation",
@@ -43,8 +46,12 @@ __all__ = [
     "list_counts",
     "lists_of",
     "members",
+    "recipients",
     "search",
+    "segment_member_ids",
+    "segments",
     "show",
+    "subscribed_ids",
     "tags_of",
 ]
 
@@ -207,6 +214,48 @@ def members(
         after = rows[-1].id
 
 
+def subscribed_ids(list_id: int, after: int = 0) -> Select[int]:
+    """A statement selecting the ids of a list's subscribed, unsuppressed members past `after`,
+    in id order: the mail area queues a broadcast with it as INSERT … SELECT."""
+    return (
+        select(Subscriber.id)
+        .join(Membership, Membership.subscriber_id == Subscriber.id)
+        .where(
+            Membership.list_id == list_id,
+            Membership.status == Status.SUBSCRIBED,
+            Subscriber.suppressed.is_(None),
+            Subscriber.id > after,
+        )
+        .order_by(Subscriber.id)
+    )
+
+
+def recipients(session: Session, list_id: int, ids: list[int]) -> dict[int, Member]:
+    """Of these people, those still subscribed to the list and not suppressed, by id (a sender
+    checks again just before sending: someone may have left since the broadcast was queued)."""
+    found: dict[int, Member] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(
+                Subscriber.id,
+                Subscriber.email,
+                Subscriber.name,
+                Subscriber.fields,
+                Subscriber.time_zone,
+            )
+            .join(Membership, Membership.subscriber_id == Subscriber.id)
+            .where(
+                Membership.list_id == list_id,
+                Membership.status == Status.SUBSCRIBED,
+                Subscriber.suppressed.is_(None),
+                Subscriber.id.in_(ids[start : start + 500]),
+            )
+        )
+        for r in rows:
+            found[r.id] = Member(r.id, r.email, r.name, dict(r.fields or {}), r.time_zone)
+    return found
+
+
 def export_batches(
     session: Session, list_id: int | None, *, chunk: int = 1000
 ) -> Iterator[list[ExportRow]]:
@@ -325,6 +374,27 @@ def search(
         query.order_by(Subscriber.id.desc()).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return SearchPage([_card(session, person) for person in people], total, page, per_page)
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    """A saved segment as plain values."""
+
+    id: int
+    name: str
+    query: str
+
+
+def segments(session: Session) -> list[SegmentInfo]:
+    """Every saved segment, by name (for a broadcast's choice of audience)."""
+    return [SegmentInfo(s.id, s.name, s.query) for s in _segments.segments(session)]
+
+
+def segment_member_ids(
+    session: Session, segment_id: int, *, after_id: int = 0, chunk: int = _segments.CHUNK
+) -> Iterator[list[int]]:
+    """A segment's subscriber ids in id order, `chunk` at a time, after `after_id`."""
+    return _segments.segment_member_ids(session, segment_id, after_id=after_id, chunk=chunk)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,8 @@ or region is one line naming it and exit 2, with nothing stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
@@ -16,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import migrated_database
+from evergreen.console import in_session
 from evergreen.db import utcnow
 from evergreen.household import queries, service
 from evergreen.household.rules import (
@@ -42,18 +41,6 @@ app.add_typer(income_app, name="income")
 app.add_typer(debt_app, name="debt")
 app.add_typer(expense_app, name="expense")
 
-T = TypeVar("T")
-
-
-def _in_session(work: Callable[[Session], T]) -> T:
-    """Run one service call in a transaction of the configured database."""
-    db = migrated_database()
-    try:
-        with db.session() as session:
-            return work(session)
-    finally:
-        db.dispose()
-
 
 def _money(value: Decimal | float | None) -> str:
     if value is None:
@@ -78,7 +65,7 @@ def show(
 ) -> None:
     """The month: personal residual income, the VA test and progress to independence."""
     chosen = parse_month(month) if month else queries.last_full_month(utcnow().date())
-    view = _in_session(lambda s: queries.household(s, chosen))
+    view = in_session(lambda s: queries.household(s, chosen))
     if as_json:
         typer.echo(orjson.dumps(view.to_dict(), option=orjson.OPT_INDENT_2).decode())
         return
@@ -140,7 +127,7 @@ def set_household(
         )
         service.save_profile(session, draft)
 
-    _in_session(work)
+    in_session(work)
     typer.echo("Household saved.")
 
 
@@ -158,14 +145,14 @@ def income_add(
 ) -> None:
     """Record a monthly income."""
     draft = IncomeDraft.parse(name, kind, amount, tax, withheld)
-    row_id = _in_session(lambda s: service.add_income(s, draft).id)
+    row_id = in_session(lambda s: service.add_income(s, draft).id)
     typer.echo(f"Added income {draft.name!r}, {draft.amount} a month (id {row_id}).")
 
 
 @income_app.command("remove")
 def income_remove(income_id: Annotated[int, typer.Argument(help="The income's id.")]) -> None:
     """Stop counting an income."""
-    _in_session(lambda s: service.remove_income(s, income_id))
+    in_session(lambda s: service.remove_income(s, income_id))
     typer.echo(f"Removed income {income_id}.")
 
 
@@ -177,14 +164,14 @@ def debt_add(
 ) -> None:
     """Record a debt."""
     draft = DebtDraft.parse(name, payment, balance)
-    row_id = _in_session(lambda s: service.add_debt(s, draft).id)
+    row_id = in_session(lambda s: service.add_debt(s, draft).id)
     typer.echo(f"Added debt {draft.name!r}, {draft.payment} a month (id {row_id}).")
 
 
 @debt_app.command("remove")
 def debt_remove(debt_id: Annotated[int, typer.Argument(help="The debt's id.")]) -> None:
     """Forget a debt."""
-    _in_session(lambda s: service.remove_debt(s, debt_id))
+    in_session(lambda s: service.remove_debt(s, debt_id))
     typer.echo(f"Removed debt {debt_id}.")
 
 
@@ -201,12 +188,12 @@ def expense_add(
 ) -> None:
     """Record a monthly living expense."""
     draft = ExpenseDraft.parse(category, amount, note)
-    row_id = _in_session(lambda s: service.add_expense(s, draft).id)
+    row_id = in_session(lambda s: service.add_expense(s, draft).id)
     typer.echo(f"Added {draft.category.value} expense, {draft.amount} a month (id {row_id}).")
 
 
 @expense_app.command("remove")
 def expense_remove(expense_id: Annotated[int, typer.Argument(help="The expense's id.")]) -> None:
     """Stop counting a living expense."""
-    _in_session(lambda s: service.remove_expense(s, expense_id))
+    in_session(lambda s: service.remove_expense(s, expense_id))
     typer.echo(f"Removed expense {expense_id}.")

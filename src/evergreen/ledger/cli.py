@@ -6,16 +6,15 @@ or rate is one line naming it and exit 2, with nothing stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import orjson
 import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import migrated_database
+from evergreen.console import in_session
 from evergreen.db import utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
@@ -38,18 +37,7 @@ ledger_app = typer.Typer(help="The journal: income and costs of each stream.", n
 hours_app = typer.Typer(help="Your time on each stream.", no_args_is_help=True)
 capital_app = typer.Typer(help="Capital put into or taken out of a stream.", no_args_is_help=True)
 
-T = TypeVar("T")
 _ZERO, _ONE = Decimal(0), Decimal(1)
-
-
-def _in_session(work: Callable[[Session], T]) -> T:
-    """Run one service call in a transaction of the configured database."""
-    db = migrated_database()
-    try:
-        with db.session() as session:
-            return work(session)
-    finally:
-        db.dispose()
 
 
 def _rate(text: str | None, field: str) -> Decimal | None:
@@ -93,14 +81,14 @@ def streams_add(
         hourly_rate=_rate(hourly_rate, "hourly_rate"),
         required_return=_rate(required_return, "required_return"),
     )
-    stream = _in_session(lambda s: service.add_stream(s, draft, utcnow().date()))
+    stream = in_session(lambda s: service.add_stream(s, draft, utcnow().date()))
     typer.echo(f"Added stream {stream.name!r} ({stream.kind}, {stream.currency}).")
 
 
 @streams_app.command("list")
 def streams_list() -> None:
     """List the streams."""
-    streams = _in_session(service.all_streams)
+    streams = in_session(service.all_streams)
     table = Table("name", "kind", "currency", "started", "recurring")
     for stream in streams:
         table.add_row(stream.name, stream.kind, stream.currency, stream.started_on.isoformat(),
@@ -139,7 +127,7 @@ def streams_report(
         currency = service.preferences(session).currency
         return queries.report(session, first, last, rates, currency)
 
-    result = _in_session(work)
+    result = in_session(work)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -179,7 +167,7 @@ def streams_value(
         rates = service.rates_for(session, hour, ret)
         return queries.valuation(session, stream, day, rates, omega)
 
-    result = _in_session(work)
+    result = in_session(work)
     if as_json:
         _print_json(result.to_dict())
         return
@@ -209,7 +197,7 @@ def ledger_add(
         add = service.add_income if kind == "income" else service.add_cost
         return add(session, found, day, value, memo).id
 
-    entry_id = _in_session(work)
+    entry_id = in_session(work)
     typer.echo(f"Posted {kind} {value} to {stream} on {day} (transaction {entry_id}).")
 
 
@@ -221,7 +209,7 @@ def ledger_reverse(
 ) -> None:
     """Undo a transaction with a reversing entry (the journal is never edited)."""
     day = parse_date(on) if on else utcnow().date()
-    entry = _in_session(lambda s: service.reverse(s, transaction, day, reason))
+    entry = in_session(lambda s: service.reverse(s, transaction, day, reason))
     typer.echo(f"Reversed {transaction} with transaction {entry.id} on {day}.")
 
 
@@ -234,7 +222,7 @@ def ledger_sync() -> None:
     def work(session: Session) -> tuple[int, int]:
         return networks.post_to_ledger(session, today), partners.post_to_ledger(session, today)
 
-    earned, paid = _in_session(work)
+    earned, paid = in_session(work)
     typer.echo(
         f"Posted {earned} transactions for network earnings and {paid} for partner commissions "
         "and payouts (reversals included); nothing is posted twice."
@@ -254,7 +242,7 @@ def hours_add(
     def work(session: Session) -> None:
         service.add_hours(session, service.stream_named(session, stream), day, value, memo)
 
-    _in_session(work)
+    in_session(work)
     typer.echo(f"Recorded {value} h on {stream} on {day}.")
 
 
@@ -272,6 +260,6 @@ def capital_add(
         return service.add_capital(session, service.stream_named(session, stream), day, value,
                                    memo).id  # fmt: skip
 
-    entry_id = _in_session(work)
+    entry_id = in_session(work)
     direction = "put into" if value > 0 else "taken out of"
     typer.echo(f"Capital {abs(value)} {direction} {stream} on {day} (transaction {entry_id}).")

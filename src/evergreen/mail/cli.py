@@ -1,4 +1,5 @@
-"""`evergreen mail …`: send a test message through the configured server, make a DKIM key.
+"""`evergreen mail …`: broadcasts (write, send, pause, resume, cancel), bounces applied, test
+sends and DKIM keys.
 
 Bad input (an address, a template, a missing setting) is one line and exit 2; a message the
 server refused or deferred is one line naming the server's answer and exit 1.
@@ -8,25 +9,193 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
+import orjson
 import typer
+from sqlalchemy.orm import Session
 
-from evergreen.config import get_settings
-from evergreen.console import failure
-from evergreen.mail import dkim
+from evergreen.audience import service as audience_service
+from evergreen.config import get_settings, resolve_secret_key
+from evergreen.console import failure, migrated_database
+from evergreen.mail import dkim, queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.headers import parse_address
 from evergreen.mail.rules.message import build_message
 from evergreen.mail.rules.render import Personal, compile_message
 from evergreen.mail.sending.sender import Delivery, Sender
 from evergreen.mail.sending.servers import servers_from_settings
+from evergreen.mail.service.delivery import LEASE
+from evergreen.siteurl import cli_site_url
 
 __all__ = ["app", "dkim_key_path"]
 
-app = typer.Typer(help="Mail: test sends and DKIM keys.", no_args_is_help=True)
+app = typer.Typer(help="Mail: broadcasts, bounces, test sends and DKIM keys.", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def _in_session(work: Callable[[Session], T]) -> T:
+    """Run one service call in a transaction of the configured database."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            return work(session)
+    finally:
+        db.dispose()
+
+
+def _read(path: Path, field: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MailInputError(field, f"cannot read {path}: {exc}") from None
+
+
+def _send(broadcast_id: int | None, wait: bool, lease_s: float | None = None) -> service.Report:
+    """Run the sender loop here (what the server's queue does every minute)."""
+    settings = get_settings()
+    outbox = service.outbox_from_settings(
+        settings, resolve_secret_key(settings), cli_site_url(settings).url
+    )
+    db = migrated_database()
+    try:
+        lease = LEASE if lease_s is None else timedelta(seconds=lease_s)
+        return service.send_due(db, outbox, broadcast_id=broadcast_id, wait=wait, lease=lease)
+    finally:
+        db.dispose()
+
+
+@app.command("broadcast")
+def broadcast(
+    list_name: Annotated[str, typer.Option("--list", help="The list to send to.")],
+    subject: Annotated[str, typer.Option(help="The subject (a template).")],
+    body_file: Annotated[Path, typer.Option(help="The body: Markdown, or HTML with --html.")],
+    html: Annotated[bool, typer.Option("--html", help="The body file is HTML.")] = False,
+    send: Annotated[bool, typer.Option("--send", help="Send now (else keep a draft).")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Send from here until done; print the counts.")
+    ] = False,
+) -> None:
+    """Write a broadcast to a list; --send queues it, --wait sends it here and prints
+    {"sent", "skipped", "failed"} when every recipient has an outcome."""
+    body = _read(body_file, "body_file")
+    if wait and not send:
+        raise MailInputError("wait", "--wait needs --send")
+    if send:  # refuse a missing sender or server before anything is stored
+        if not get_settings().mail_from:
+            raise MailInputError("mail_from", "set EVERGREEN_MAIL_FROM to the sender's address")
+        servers_from_settings(get_settings())
+
+    def create(session: Session) -> tuple[int, str]:
+        target = audience_service.list_named(session, list_name)
+        draft = service.Draft(subject, body, target.id, "html" if html else "markdown")
+        row = service.create_broadcast(session, draft)
+        if send:
+            row = service.act(session, row.id, "send")
+        return row.id, row.status
+
+    broadcast_id, status = _in_session(create)
+    if not wait:
+        typer.echo(f"Broadcast {broadcast_id}: {status}")
+        return
+    report = _send(broadcast_id, wait=True)
+    counts = _in_session(lambda session: service.counts(session, broadcast_id))
+    result = service.summary(counts)
+    if report.maybe_delivered:
+        result["maybe_delivered"] = report.maybe_delivered
+    typer.echo(orjson.dumps(result).decode())
+
+
+@app.command("send")
+def send_now(
+    broadcast_id: Annotated[int | None, typer.Argument(help="Only this broadcast.")] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Until every broadcast is done.")] = False,
+    lease: Annotated[
+        float | None,
+        typer.Option(help="Seconds after which an unanswered claim is taken over.", hidden=True),
+    ] = None,
+) -> None:
+    """Send what is due now (the server's queue does this every minute); prints the counts."""
+    report = _send(broadcast_id, wait, lease)
+    typer.echo(
+        orjson.dumps(
+            {
+                "sent": report.sent,
+                "bounced": report.bounced,
+                "deferred": report.deferred,
+                "failed": report.failed,
+                "skipped": report.skipped,
+                "maybe_delivered": report.maybe_delivered,
+            }
+        ).decode()
+    )
+
+
+@app.command("broadcasts")
+def list_broadcasts(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Broadcasts, newest first, with their counts."""
+    rows = _in_session(lambda session: queries.broadcasts(session))
+    if as_json:
+        typer.echo(orjson.dumps([row.to_dict() for row in rows]).decode())
+        return
+    if not rows:
+        typer.echo("No broadcasts yet: evergreen mail broadcast --list NAME …")
+    for row in rows:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(row.counts.items())) or "none"
+        typer.echo(f"{row.id}  {row.status:<9}  {row.subject}  ({counts})")
+
+
+def _act(broadcast_id: int, action: str) -> None:
+    row = _in_session(lambda session: service.act(session, broadcast_id, action).status)
+    typer.echo(f"Broadcast {broadcast_id}: {row}")
+
+
+@app.command("pause")
+def pause(broadcast_id: Annotated[int, typer.Argument(help="The broadcast.")]) -> None:
+    """Stop sending after the messages in flight; resume carries on from there."""
+    _act(broadcast_id, "pause")
+
+
+@app.command("resume")
+def resume(broadcast_id: Annotated[int, typer.Argument(help="The broadcast.")]) -> None:
+    """Carry on sending a paused broadcast (nobody gets it twice)."""
+    _act(broadcast_id, "resume")
+
+
+@app.command("cancel")
+def cancel(broadcast_id: Annotated[int, typer.Argument(help="The broadcast.")]) -> None:
+    """Stop a broadcast for good; people not yet sent to are skipped."""
+    _act(broadcast_id, "cancel")
+
+
+@app.command("bounce")
+def bounce(
+    file: Annotated[Path, typer.Argument(help="One message (.eml): a bounce, a complaint…")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read one returned message and apply it: hard bounce suppresses, soft counts, complaint
+    unsubscribes and suppresses; anything else changes nothing."""
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise MailInputError("file", f"cannot read {file}: {exc}") from None
+    secret = resolve_secret_key(get_settings())
+    applied = _in_session(lambda session: service.apply_message(session, secret, raw))
+    result = applied.result.to_dict()
+    if as_json:
+        typer.echo(orjson.dumps(result).decode())
+        return
+    if applied.unsubscribed:
+        typer.echo("An unsubscribe request (List-Unsubscribe mailto): applied.")
+    elif not applied.result.bounce:
+        typer.echo("Not a bounce or a complaint: nothing changed.")
+    for recipient in applied.result.recipients:
+        typer.echo(f"{recipient.address}: {recipient.kind} {recipient.status}".rstrip())
 
 
 def dkim_key_path(data_dir: Path, domain: str, selector: str) -> Path:

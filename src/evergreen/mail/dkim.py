@@ -1,18 +1,23 @@
-"""DKIM: sign outgoing mail (dkimpy), make a key pair, and say which DNS record to publish."""
+"""DKIM: sign outgoing mail (dkimpy's canonical forms, OpenSSL's RSA), make a key pair, and say
+which DNS record to publish."""
 
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import re
+import time
 from dataclasses import dataclass
 
 import dkim
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+from dkim.canonicalization import CanonicalizationPolicy
 
 from evergreen.mail.errors import MailInputError
 
-__all__ = ["DkimKey", "DnsRecord", "dns_record", "generate_key", "sign"]
+__all__ = ["DkimKey", "DnsRecord", "Signer", "dns_record", "generate_key", "sign", "signer"]
 
 _LABEL = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 # Signed headers: what a receiver shows or acts on, List-Unsubscribe included (RFC 8058 asks
@@ -21,6 +26,9 @@ _SIGNED = (
     b"from", b"to", b"subject", b"date", b"message-id", b"reply-to", b"mime-version",
     b"content-type", b"list-unsubscribe", b"list-unsubscribe-post", b"list-id",
 )  # fmt: skip
+_POLICY = CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")
+_NAME = b"DKIM-Signature"
+_NAME_LENGTH = len(_NAME)
 
 
 def _check_name(field: str, value: str) -> str:
@@ -77,22 +85,80 @@ def dns_record(key: DkimKey) -> DnsRecord:
     return DnsRecord(f"{key.selector}._domainkey.{key.domain}", value)
 
 
+def _parse(message: bytes) -> tuple[list[list[bytes]], bytes]:
+    """dkimpy's (headers, body), without re-splitting a CRLF body line by line."""
+    end = message.find(b"\r\n\r\n")
+    body = message[end + 4 :]
+    if end < 0 or body.count(b"\n") != body.count(b"\r\n"):
+        headers, whole = dkim.rfc822_parse(message)
+        return headers, whole
+    headers, _ = dkim.rfc822_parse(message[: end + 4])
+    return headers, body
+
+
+class Signer:
+    """One key loaded once (OpenSSL through `cryptography`), signing many messages.
+
+    dkimpy keeps the parts that make a signature right: parsing the header block, relaxed
+    canonicalisation, header selection and the `DKIM-Signature` layout. Only the RSA step is
+    OpenSSL's (dkimpy's pure-Python RSA takes ~28 ms a message); PKCS#1 v1.5 is
+    deterministic, so the header is byte for byte what `dkim.sign` makes for the same time.
+    """
+
+    def __init__(self, key: DkimKey) -> None:
+        try:
+            private = serialization.load_pem_private_key(key.private_pem, password=None)
+        except (ValueError, TypeError):
+            raise MailInputError("key", "is not a PEM private key") from None
+        if not isinstance(private, rsa.RSAPrivateKey):
+            raise MailInputError("key", "must be an RSA key (rsa-sha256)")
+        if private.key_size < 1024:
+            raise MailInputError("key", "must be at least 1024 bits (receivers refuse less)")
+        self.key = key
+        self._private = private
+        self._domain = key.domain.encode()
+        self._selector = key.selector.encode()
+
+    def sign(self, message: bytes, *, timestamp: int | None = None) -> bytes:
+        """The message with a `DKIM-Signature` header first (relaxed/relaxed, rsa-sha256)."""
+        try:
+            headers, body = _parse(message)
+        except dkim.DKIMException as exc:
+            raise MailInputError("dkim", f"cannot sign: {exc}") from None
+        present = {name.lower() for name, _ in headers}
+        include = tuple(h for h in _SIGNED if h in present)
+        if b"from" not in include:
+            raise MailInputError("dkim", "cannot sign: the message has no From header")
+        body_hash = hashlib.sha256(_POLICY.canonicalize_body(body)).digest()
+        when = int(time.time()) if timestamp is None else timestamp
+        fields = [
+            (b"v", b"1"), (b"a", b"rsa-sha256"), (b"c", _POLICY.to_c_value()),
+            (b"d", self._domain), (b"i", b"@" + self._domain), (b"q", b"dns/txt"),
+            (b"s", self._selector), (b"t", str(when).encode("ascii")),
+            (b"h", b" : ".join(include)), (b"bh", base64.b64encode(body_hash)),
+            (b"b", b"0" * 60),  # as dkimpy: b= folds onto its own line
+        ]  # fmt: skip
+        # What dkimpy's DomainSigner.gen_header does, with the digest signed by OpenSSL.
+        value = dkim.fold(b"; ".join(b"=".join(f) for f in fields), namelen=_NAME_LENGTH)
+        value = dkim.RE_BTAG.sub(b"\\1", value)
+        hasher = hashlib.sha256()
+        canonical = _POLICY.canonicalize_headers(headers)
+        dkim.hash_headers(hasher, _POLICY, canonical, include, (_NAME, b" " + value), None)
+        signature = self._private.sign(
+            hasher.digest(), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())
+        )
+        fields[-1] = (b"b", base64.b64encode(signature))
+        value = b"; ".join(b"=".join(f) for f in fields) + b"\r\n"
+        folded: bytes = dkim.fold(value, namelen=_NAME_LENGTH)
+        return _NAME + b": " + folded + message
+
+
+@functools.lru_cache(maxsize=64)
+def signer(key: DkimKey) -> Signer:
+    """The signer of a key, loaded once per process (a sender signs with a handful of keys)."""
+    return Signer(key)
+
+
 def sign(message: bytes, key: DkimKey) -> bytes:
     """The message with a `DKIM-Signature` header first (relaxed/relaxed, rsa-sha256)."""
-    present = {
-        line.split(b":", 1)[0].strip().lower()
-        for line in message.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
-        if line and line[:1] not in (b" ", b"\t")
-    }
-    try:
-        header = dkim.sign(
-            message,
-            key.selector.encode(),
-            key.domain.encode(),
-            key.private_pem,
-            canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=[h for h in _SIGNED if h in present],
-        )
-    except dkim.DKIMException as exc:
-        raise MailInputError("dkim", f"cannot sign: {exc}") from None
-    return bytes(header) + message
+    return signer(key).sign(message)

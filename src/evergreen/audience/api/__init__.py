@@ -12,7 +12,7 @@ __all__ = ["routers"]
 
 
 def routers() -> list[APIRouter]:
-    """Lists, then subscribers, then imports."""
-    from evergreen.audience.api import imports, lists, subscribers
+    """Lists, then subscribers, then imports, then segments."""
+    from evergreen.audience.api import imports, lists, segments, subscribers
 
-    return [lists.router, subscribers.router, imports.router]
+    return [lists.router, subscribers.router, imports.router, segments.router]

@@ -44,6 +44,7 @@ __all__ = [
     "Subscribed",
     "add_tags",
     "confirm",
+    "count_soft_bounce",
     "erased_hash",
     "get_subscriber",
     "ip_hash",
@@ -356,6 +357,15 @@ def suppress(
         )
     session.flush()
     return subscriber
+
+
+def count_soft_bounce(session: Session, subscriber_id: int) -> int:
+    """A soft bounce (from the mail area, which decides when they suppress): the count after."""
+    subscriber = get_subscriber(session, subscriber_id)
+    subscriber.soft_bounces = (subscriber.soft_bounces or 0) + 1
+    subscriber.updated_at = utcnow()
+    session.flush()
+    return subscriber.soft_bounces
 
 
 def _tag(session: Session, subscriber_id: int, tags: Iterable[str]) -> None:

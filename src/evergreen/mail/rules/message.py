@@ -8,6 +8,7 @@ confirmations) uses the same builder without any of these.
 
 from __future__ import annotations
 
+import email
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,9 @@ class BulkHeaders:
     unsubscribe_mailto: str
     list_id: str  # e.g. "weekly.example.com"
     list_name: str = ""
+    # A site served without TLS (development, tests): its http:// URL, since https would not
+    # answer at all. Production refuses it before a broadcast is queued.
+    allow_http: bool = False
 
     def check(self) -> None:
         """Refuse what RFC 8058 and RFC 2919 do not allow."""
@@ -42,7 +46,8 @@ class BulkHeaders:
         check_header_text("unsubscribe_mailto", self.unsubscribe_mailto)
         check_header_text("list_id", self.list_id)
         check_header_text("list_name", self.list_name)
-        if not self.unsubscribe_url.startswith("https://"):
+        schemes = ("https://", "http://") if self.allow_http else ("https://",)
+        if not self.unsubscribe_url.startswith(schemes):
             raise MailInputError("unsubscribe_url", "must be an https:// URL (RFC 8058)")
         if not self.unsubscribe_mailto.startswith("mailto:"):
             raise MailInputError("unsubscribe_mailto", "must be a mailto: URL")
@@ -54,15 +59,22 @@ class BulkHeaders:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """What the sender needs: the message, the envelope sender and the envelope recipient."""
+    """What the sender needs: the message's bytes, the envelope sender and recipient."""
 
-    message: EmailMessage
+    data: bytes
     envelope_from: str
     recipient: str
 
     def as_bytes(self) -> bytes:
         """The message as SMTP carries it (CRLF line ends)."""
-        return self.message.as_bytes(policy=POLICY)
+        return self.data
+
+    @property
+    def message(self) -> EmailMessage:
+        """The message parsed back, for reading its headers and parts."""
+        parsed = email.message_from_bytes(self.data, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
 
 
 def _header_address(address: Address) -> HeaderAddress:
@@ -114,4 +126,4 @@ def build_message(
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     envelope_from = return_path or sender.email
     check_header_text("return_path", envelope_from)
-    return Outgoing(message, envelope_from, to.email)
+    return Outgoing(message.as_bytes(policy=POLICY), envelope_from, to.email)

@@ -28,11 +28,11 @@ from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Cycler, Joiner, Namespace
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from evergreen.mail.errors import MailInputError
 
-__all__ = ["Budget", "BudgetExceeded", "Limits", "MailTemplate", "compile_template"]
+__all__ = ["Budget", "BudgetExceeded", "Limits", "MailTemplate", "Slot", "compile_template"]
 
 TEMPLATE_NAME = "<template>"  # the file name Jinja gives code compiled from a string
 
@@ -294,6 +294,65 @@ def _refusal(field_name: str, exc: BaseException) -> MailInputError:
     return MailInputError(field_name, f"{where}{reason}")
 
 
+Slot = tuple[str, ...]  # a person's value, e.g. ("subscriber", "fields", "city")
+_PERSONAL = frozenset({"subscriber", "unsubscribe_url", "preferences_url", "list_name"})
+_STRUCTURE = (nodes.Template, nodes.If, nodes.For)
+
+
+def _slot_of(node: nodes.Node) -> Slot | None:
+    """The person's value an expression names as it is (no filter, call or operator)."""
+    keys: list[str] = []
+    while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            keys.append(node.attr)
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            keys.append(node.arg.value)
+        else:
+            return None
+        node = node.node
+    if not isinstance(node, nodes.Name) or node.ctx != "load":
+        return None
+    slot = (node.name, *reversed(keys))
+    if slot in (("unsubscribe_url",), ("preferences_url",), ("list_name",)):
+        return slot
+    if slot in (("subscriber", "email"), ("subscriber", "name")):
+        return slot
+    # A field named like a dict method (items, keys, …) would be that method, not the field.
+    if len(slot) == 3 and slot[:2] == ("subscriber", "fields") and not hasattr({}, slot[2]):
+        return slot
+    return None
+
+
+def _slots(tree: nodes.Template) -> tuple[Slot, ...] | None:
+    """The person's values a template only prints as they are, or None when it does more.
+
+    Printed as they are means: directly in `{{ … }}` at the top level or in the body of an
+    `if` or `for`, never tested, looped over, filtered, assigned, passed to a macro or
+    captured. Then the text is the same for everyone but those values, which is what lets a
+    broadcast render once and fill in each person (rules.prepared).
+    """
+    if tree.find(nodes.EvalContextModifier) is not None:
+        return None  # {% autoescape %} changes how a value is escaped
+    printed: set[int] = set()
+    found: dict[Slot, None] = {}
+    pending: list[nodes.Node] = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                slot = _slot_of(child)
+                if slot is not None:
+                    found[slot] = None
+                    printed.add(id(next(iter(child.find_all(nodes.Name)), child)))
+        elif isinstance(node, _STRUCTURE):
+            for part in ("body", "elif_", "else_"):
+                pending.extend(getattr(node, part, None) or [])
+    for name in tree.find_all(nodes.Name):
+        if name.name in _PERSONAL and id(name) not in printed:
+            return None
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class MailTemplate:
     """A compiled, sandboxed template that renders one person's text within its limits."""
@@ -301,6 +360,28 @@ class MailTemplate:
     field: str
     _environment: _Sandbox
     _render: Callable[[Mapping[str, Any]], Iterator[str]]
+    slots: tuple[Slot, ...] | None = None  # see _slots
+
+    @property
+    def limits(self) -> Limits:
+        """What one render may spend."""
+        return self._environment.limits
+
+    @property
+    def strict(self) -> bool:
+        """Whether an undefined name is an error (previews) rather than blank (sends)."""
+        return self._environment.undefined is StrictUndefined
+
+    def printed(self, value: Any) -> str:
+        """What `{{ value }}` writes: finalized and escaped as this template's output is."""
+        environment = self._environment
+        if environment.finalize is not None:
+            value = environment.finalize(value)
+        return str(escape(value)) if environment.autoescape else str(value)
+
+    def missing(self, name: str) -> Any:
+        """The value of a name the context lacks (blank when lenient)."""
+        return self._environment.undefined(name=name)
 
     def render(self, context: Mapping[str, Any]) -> str:
         """The text for one context; any failure is a MailInputError naming the line."""
@@ -337,7 +418,8 @@ def compile_template(
     environment = _Sandbox(limits or Limits(), strict, autoescape, finalize)
     try:
         tree = environment.parse(source, name=TEMPLATE_NAME, filename=TEMPLATE_NAME)
+        slots = _slots(tree)
         template = environment.from_string(_bound_loops(tree))
     except Exception as exc:  # a syntax error, or a literal the sandbox refuses
         raise _refusal(field, exc) from None
-    return MailTemplate(field, environment, template.generate)
+    return MailTemplate(field, environment, template.generate, slots)

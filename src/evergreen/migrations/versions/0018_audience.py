@@ -109,9 +109,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("subscriber_id", "list_id", name=op.f("pk_list_members")),
     )
-    with op.batch_alter_table("list_members", schema=None) as batch_op:
-        batch_op.create_index("ix_list_members_list_status", ["list_id", "status"], unique=False)
-
     op.create_table(
         "subscriber_activity",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -128,7 +125,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriber_activity")),
     )
     with op.batch_alter_table("subscriber_activity", schema=None) as batch_op:
-        batch_op.create_index("ix_subscriber_activity_kind_at", ["kind", "at"], unique=False)
         batch_op.create_index(
             "ix_subscriber_activity_subscriber", ["subscriber_id", "kind", "at"], unique=False
         )
@@ -160,12 +156,8 @@ def downgrade() -> None:
     op.drop_table("subscriber_tags")
     with op.batch_alter_table("subscriber_activity", schema=None) as batch_op:
         batch_op.drop_index("ix_subscriber_activity_subscriber")
-        batch_op.drop_index("ix_subscriber_activity_kind_at")
 
     op.drop_table("subscriber_activity")
-    with op.batch_alter_table("list_members", schema=None) as batch_op:
-        batch_op.drop_index("ix_list_members_list_status")
-
     op.drop_table("list_members")
     with op.batch_alter_table("consent_events", schema=None) as batch_op:
         batch_op.drop_index("ix_consent_events_subscriber")

@@ -1,0 +1,121 @@
+"""Tables of the mail area: broadcasts, the send log (one row per message and person), the
+tracking link made for each destination of a broadcast, and the bounces read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evergreen.db import Base, utcnow
+
+__all__ = ["Broadcast", "MailBounce", "MailLink", "MailSend"]
+
+# SQLite only auto-increments INTEGER primary keys; PostgreSQL gets a 64-bit column.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Broadcast(Base):
+    """One message to a list (or, later, a segment): its text, its state and when it goes."""
+
+    __tablename__ = "mail_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(998))
+    body: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(10), default="markdown")  # markdown, html
+    list_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audience_lists.id", ondelete="SET NULL"), default=None
+    )
+    segment: Mapped[str] = mapped_column(String(2000), default="")
+    # draft, scheduled, sending, paused, cancelled, finished
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    scheduled_at: Mapped[datetime | None] = mapped_column(default=None)
+    queued: Mapped[bool] = mapped_column(default=False)  # every recipient has a send row
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # at the last change
+    pause_reason: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MailSend(Base):
+    """The send log: one row per (broadcast, subscriber), claimed before its message goes, so
+    nobody gets a broadcast twice; status queued, claimed, sent, failed, skipped, bounced,
+    deferred (queued again with a later next_attempt_at)."""
+
+    __tablename__ = "mail_sends"
+    __table_args__ = (
+        UniqueConstraint("message_id", "subscriber_id", name="uq_mail_sends_message_subscriber"),
+        # The claim: due rows of a broadcast, in id order; and counts per status.
+        Index("ix_mail_sends_claim", "message_id", "status", "next_attempt_at"),
+        Index("ix_mail_sends_subscriber", "subscriber_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("mail_messages.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    claimed_by: Mapped[str] = mapped_column(String(80), default="")
+    maybe_delivered: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)
+    proxy_opened_at: Mapped[datetime | None] = mapped_column(default=None)
+    complained_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class MailLink(Base):
+    """The tracking link a broadcast uses for one destination (made once, on first use)."""
+
+    __tablename__ = "mail_links"
+    __table_args__ = (
+        UniqueConstraint("message_id", "destination_key", name="uq_mail_links_destination"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("mail_messages.id", ondelete="CASCADE"))
+    destination_key: Mapped[str] = mapped_column(String(64))  # sha256 of the destination
+    destination: Mapped[str] = mapped_column(String(2048))
+    link_id: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(64))
+
+
+class MailBounce(Base):
+    """A bounce or complaint as read and applied: counted for soft-bounce suppression and the
+    broadcast's bounce and complaint rates."""
+
+    __tablename__ = "mail_bounces"
+    __table_args__ = (
+        Index("ix_mail_bounces_subscriber", "subscriber_id", "kind", "at"),
+        Index("ix_mail_bounces_message", "message_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    address: Mapped[str] = mapped_column(String(320))
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), default=None
+    )
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mail_messages.id", ondelete="SET NULL"), default=None
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # hard, soft, complaint
+    status: Mapped[str] = mapped_column(String(12), default="")
+    diagnostic: Mapped[str] = mapped_column(String(500), default="")

@@ -1,0 +1,152 @@
+"""What pages, the API and other areas read of mail: broadcasts with their counts and stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evergreen.links import queries as links_queries
+from evergreen.mail.models import Broadcast, MailLink, MailSend
+
+__all__ = ["BroadcastCard", "Stats", "broadcast_card", "broadcasts", "stats"]
+
+
+@dataclass(frozen=True)
+class BroadcastCard:
+    """A broadcast at a glance."""
+
+    id: int
+    subject: str
+    format: str
+    list_id: int | None
+    segment: str
+    status: str
+    scheduled_at: datetime | None
+    recipients: int
+    counts: dict[str, int]
+    pause_reason: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's shape."""
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "format": self.format,
+            "list_id": self.list_id,
+            "segment": self.segment,
+            "status": self.status,
+            "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
+            "recipients": self.recipients,
+            "counts": self.counts,
+            "pause_reason": self.pause_reason,
+            "created_at": self.created_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What became of a broadcast: the send log by status, opens apart from Apple's proxy,
+    clicks on its tracking links, complaints, and messages that may have gone twice."""
+
+    recipients: int
+    sent: int
+    failed: int
+    bounced: int
+    skipped: int
+    waiting: int
+    opened: int
+    opened_proxy: int
+    clicked: int
+    complaints: int
+    maybe_delivered: int
+
+    def to_dict(self) -> dict[str, int]:
+        """The API's shape."""
+        return dict(self.__dict__)
+
+
+def _card(row: Broadcast, counts: dict[str, int]) -> BroadcastCard:
+    return BroadcastCard(
+        row.id,
+        row.subject,
+        row.format,
+        row.list_id,
+        row.segment,
+        row.status,
+        row.scheduled_at,
+        row.recipients,
+        counts,
+        row.pause_reason,
+        row.created_at,
+        row.started_at,
+        row.finished_at,
+    )
+
+
+def _live_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
+    found: dict[int, dict[str, int]] = {}
+    if not ids:
+        return found
+    for message_id, status, number in session.execute(
+        select(MailSend.message_id, MailSend.status, func.count())
+        .where(MailSend.message_id.in_(ids))
+        .group_by(MailSend.message_id, MailSend.status)
+    ):
+        found.setdefault(message_id, {})[status] = number
+    return found
+
+
+def broadcasts(session: Session, limit: int = 100, offset: int = 0) -> list[BroadcastCard]:
+    """Broadcasts, newest first, with their send log counted now."""
+    rows = list(
+        session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit).offset(offset))
+    )
+    live = _live_counts(session, [row.id for row in rows])
+    return [_card(row, live.get(row.id, {})) for row in rows]
+
+
+def broadcast_card(session: Session, broadcast_id: int) -> BroadcastCard | None:
+    """One broadcast, or None."""
+    row = session.get(Broadcast, broadcast_id)
+    if row is None:
+        return None
+    return _card(row, _live_counts(session, [row.id]).get(row.id, {}))
+
+
+def stats(session: Session, broadcast_id: int) -> Stats:
+    """The broadcast's numbers, counted now from the send log and its links' clicks."""
+    counts = _live_counts(session, [broadcast_id]).get(broadcast_id, {})
+    flags = session.execute(
+        select(
+            func.count(MailSend.opened_at),
+            func.count(MailSend.proxy_opened_at),
+            func.count(MailSend.complained_at),
+            func.count().filter(MailSend.maybe_delivered.is_(True)),
+        ).where(MailSend.message_id == broadcast_id)
+    ).one()
+    link_ids = list(
+        session.scalars(select(MailLink.link_id).where(MailLink.message_id == broadcast_id))
+    )
+    clicked = sum(c.human for c in links_queries.counts_by_link(session, link_ids).values())
+    return Stats(
+        recipients=sum(counts.values()),
+        sent=counts.get("sent", 0),
+        failed=counts.get("failed", 0),
+        bounced=counts.get("bounced", 0),
+        skipped=counts.get("skipped", 0),
+        waiting=sum(counts.get(s, 0) for s in ("queued", "deferred", "claimed")),
+        opened=flags[0],
+        opened_proxy=flags[1],
+        clicked=clicked,
+        complaints=flags[2],
+        maybe_delivered=flags[3],
+    )

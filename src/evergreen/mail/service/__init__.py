@@ -1,0 +1,40 @@
+"""The mail area's use cases: broadcasts, the sender loop, bounces, recipients' actions."""
+
+from evergreen.mail.service.bounces import Applied, apply_message, poll_maildir
+from evergreen.mail.service.broadcasts import (
+    Draft,
+    act,
+    counts,
+    create_broadcast,
+    delete_broadcast,
+    edit_broadcast,
+    get_broadcast,
+    queue,
+    start_due,
+    summary,
+)
+from evergreen.mail.service.delivery import Report, send_due
+from evergreen.mail.service.outbox import Outbox, outbox_from_settings
+from evergreen.mail.service.recipients import record_open, unsubscribe
+
+__all__ = [
+    "Applied",
+    "Draft",
+    "Outbox",
+    "Report",
+    "act",
+    "apply_message",
+    "counts",
+    "create_broadcast",
+    "delete_broadcast",
+    "edit_broadcast",
+    "get_broadcast",
+    "outbox_from_settings",
+    "poll_maildir",
+    "queue",
+    "record_open",
+    "send_due",
+    "start_due",
+    "summary",
+    "unsubscribe",
+]

@@ -1,0 +1,359 @@
+"""The sender loop: claim a batch of due send rows, compose, send, record; repeat.
+
+A row is claimed (status `claimed`, with who and when) and the claim committed before its
+message goes out; its outcome is committed as soon as the batch's answers are in. No transaction
+is open while a server answers. On PostgreSQL the claim is one `UPDATE … WHERE id IN (SELECT …
+FOR UPDATE SKIP LOCKED) RETURNING`, so several workers never take the same row; on SQLite the
+file has one writer at a time.
+
+Only a broadcast in `sending` is claimed from: pausing stops at the end of the batch in flight,
+resuming carries on with the rows not yet claimed, and a row once sent is never claimed again.
+A row claimed by a process that died (kill -9) stays `claimed` until its lease ends; it is then
+claimed again with `maybe_delivered` set, because its message may or may not have reached the
+server: those rows, at most one batch per dead process, are the only ones a person may get
+twice (with the same Message-ID, which mail clients fold) and they are counted and reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from evergreen.audience import queries as audience
+from evergreen.audience import service as audience_service
+from evergreen.db import Database, utcnow
+from evergreen.mail.errors import MailInputError
+from evergreen.mail.models import Broadcast, MailSend
+from evergreen.mail.rules.bounces import classify
+from evergreen.mail.rules.delivery_health import auto_pause
+from evergreen.mail.rules.retry import next_attempt
+from evergreen.mail.sending.sender import Delivery, Sender
+from evergreen.mail.service import broadcasts
+from evergreen.mail.service.bounces import apply_recipient
+from evergreen.mail.service.composing import Composer
+from evergreen.mail.service.outbox import Outbox
+
+__all__ = ["BATCH", "LEASE", "Report", "send_due"]
+
+BATCH = 100
+LEASE = timedelta(minutes=10)  # longer than any batch takes; past it a claim is abandoned
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
+
+
+@dataclass
+class Report:
+    """What one run did."""
+
+    sent: int = 0
+    bounced: int = 0
+    deferred: int = 0
+    failed: int = 0
+    skipped: int = 0
+    maybe_delivered: int = 0
+    broadcasts: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    message_id: int
+    subscriber_id: int
+    attempts: int
+    maybe_delivered: bool
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    claimed: _Claimed
+    status: str  # sent, bounced, deferred, failed, skipped
+    error: str = ""
+    maybe_delivered: bool = False
+    next_at: datetime | None = None
+    delivery: Delivery | None = None
+
+
+def _run_id() -> str:
+    return f"{socket.gethostname()[:40]}/{os.getpid()}/{secrets.token_hex(4)}"
+
+
+def _claim(
+    session: Session, now: datetime, run: str, lease: timedelta, batch: int, only: int | None
+) -> list[_Claimed]:
+    """Take up to a batch of due rows of sending broadcasts, in one statement."""
+    due = (
+        select(MailSend.id)
+        .join(Broadcast, Broadcast.id == MailSend.message_id)
+        .where(
+            Broadcast.status == "sending",
+            or_(
+                and_(MailSend.status.in_(("queued", "deferred")), MailSend.next_attempt_at <= now),
+                and_(MailSend.status == "claimed", MailSend.claimed_at < now - lease),
+            ),
+        )
+        .order_by(MailSend.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True, of=MailSend)
+    )
+    if only is not None:
+        due = due.where(MailSend.message_id == only)
+    claim = (
+        update(MailSend)
+        .where(MailSend.id.in_(due))
+        .values(
+            status="claimed",
+            claimed_by=run,
+            claimed_at=now,
+            # Claimed before and never answered: its message may be out already.
+            maybe_delivered=case(
+                (MailSend.status == "claimed", True), else_=MailSend.maybe_delivered
+            ),
+        )
+        .returning(
+            MailSend.id,
+            MailSend.message_id,
+            MailSend.subscriber_id,
+            MailSend.attempts,
+            MailSend.maybe_delivered,
+        )
+    )
+    rows = session.execute(claim, execution_options={"synchronize_session": False}).all()
+    return sorted((_Claimed(*row) for row in rows), key=lambda c: c.id)
+
+
+def _status_code(delivery: Delivery) -> str:
+    found = _STATUS.search(delivery.text)
+    if found:
+        return ".".join(found.groups())
+    return f"{(delivery.code or 500) // 100}.0.0"
+
+
+def _outcome(claimed: _Claimed, delivery: Delivery, now: datetime) -> _Outcome:
+    """A row's next status from the server's answer (the retry schedule for deferrals)."""
+    maybe = claimed.maybe_delivered or delivery.maybe_delivered
+    text = f"{delivery.code or ''} {delivery.text}".strip()[:500]
+    if delivery.outcome == "sent":
+        return _Outcome(claimed, "sent", "", maybe, delivery=delivery)
+    if delivery.outcome == "bounced":
+        return _Outcome(claimed, "bounced", text, maybe, delivery=delivery)
+    later = next_attempt(claimed.attempts + 1, now)
+    if later is None:
+        return _Outcome(claimed, "failed", f"gave up: {text}", maybe, delivery=delivery)
+    return _Outcome(claimed, "deferred", text, maybe, later, delivery)
+
+
+_RECORD = (
+    update(MailSend.__table__)  # type: ignore[arg-type]
+    .where(
+        MailSend.__table__.c.id == bindparam("row_id"),
+        MailSend.__table__.c.claimed_by == bindparam("run"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        attempts=MailSend.__table__.c.attempts + bindparam("tried"),
+        next_attempt_at=bindparam("next_at"),
+        sent_at=bindparam("sent_at"),
+        error=bindparam("error"),
+        maybe_delivered=bindparam("maybe"),
+        claimed_by="",
+        claimed_at=None,
+    )
+)
+
+
+def _record(session: Session, run: str, outcomes: list[_Outcome], now: datetime) -> None:
+    """Store every outcome of the batch (rows reclaimed by another run meanwhile are left)."""
+    if not outcomes:
+        return
+    session.connection().execute(
+        _RECORD,
+        [
+            {
+                "row_id": o.claimed.id,
+                "run": run,
+                "new_status": o.status,
+                "tried": 0 if o.status == "skipped" else 1,
+                "next_at": o.next_at or now,
+                "sent_at": now if o.status == "sent" else None,
+                "error": o.error,
+                "maybe": o.maybe_delivered,
+            }
+            for o in outcomes
+        ],
+    )
+
+
+def _bounces(session: Session, outbox: Outbox, outcomes: list[_Outcome], now: datetime) -> None:
+    """A 5xx at send time is a bounce: hard suppresses, soft counts toward the threshold."""
+    for o in outcomes:
+        if o.status != "bounced" or o.delivery is None:
+            continue
+        status = _status_code(o.delivery)
+        apply_recipient(
+            session,
+            outbox.secret,
+            subscriber_id=o.claimed.subscriber_id,
+            message_id=o.claimed.message_id,
+            address=o.delivery.recipient,
+            kind=classify(status, o.delivery.text),
+            status=status,
+            diagnostic=o.delivery.text,
+            now=now,
+            mark_send=False,
+        )
+
+
+def _after_batch(session: Session, broadcast_ids: set[int], now: datetime) -> None:
+    """Finish what is done; pause what bounces or draws complaints past the limits."""
+    for broadcast_id in broadcast_ids:
+        row = broadcasts.get_broadcast(session, broadcast_id, lock=True)
+        if broadcasts.finish_if_done(session, row, now) or row.status != "sending":
+            continue
+        found = row.counts
+        complaints = session.scalar(
+            select(func.count()).where(
+                MailSend.message_id == broadcast_id, MailSend.complained_at.is_not(None)
+            )
+        )
+        verdict = auto_pause(
+            found.get("sent", 0) + found.get("bounced", 0), found.get("bounced", 0), complaints or 0
+        )
+        if verdict.pause:
+            broadcasts.act(session, broadcast_id, "pause", now=now, reason=verdict.reason)
+
+
+async def _send_batch(
+    sender: Sender, messages: list[tuple[_Claimed, object, bytes]]
+) -> list[Delivery]:
+    return list(
+        await asyncio.gather(
+            *(sender.send(outgoing, data) for _, outgoing, data in messages)  # type: ignore[arg-type]
+        )
+    )
+
+
+def send_due(
+    db: Database,
+    outbox: Outbox,
+    *,
+    broadcast_id: int | None = None,
+    wait: bool = False,
+    lease: timedelta = LEASE,
+    batch: int = BATCH,
+    clock: Callable[[], datetime] = utcnow,
+    stop: Callable[[], bool] = lambda: False,
+    max_sleep_s: float = 60.0,
+) -> Report:
+    """Send every due message of every sending broadcast (or one); with `wait`, keep going until
+    the broadcasts are finished or paused, sleeping until deferred messages are due."""
+    return asyncio.run(
+        _loop(db, outbox, broadcast_id, wait, lease, batch, clock, stop, max_sleep_s)
+    )
+
+
+async def _loop(
+    db: Database,
+    outbox: Outbox,
+    only: int | None,
+    wait: bool,
+    lease: timedelta,
+    batch: int,
+    clock: Callable[[], datetime],
+    stop: Callable[[], bool],
+    max_sleep_s: float,
+) -> Report:
+    run, report, composer = _run_id(), Report(), Composer(outbox)
+    async with Sender(outbox.servers) as sender:
+        while not stop():
+            now = clock()
+            with db.session() as session:
+                broadcasts.start_due(session, now)
+                claimed = _claim(session, now, run, lease, batch, only)
+            if not claimed:
+                pause = _next_due(db, only, clock(), lease) if wait else None
+                if pause is None:
+                    break
+                await asyncio.sleep(min(max(pause, 0.05), max_sleep_s))
+                continue
+            report.maybe_delivered += sum(c.maybe_delivered for c in claimed)
+            outcomes, messages = _compose(db, composer, claimed, now)
+            deliveries = await _send_batch(sender, messages)
+            done = clock()
+            answered = zip(messages, deliveries, strict=True)
+            outcomes += [_outcome(c, d, done) for (c, _, _), d in answered]
+            touched = {c.message_id for c in claimed}
+            with db.session() as session:
+                _record(session, run, outcomes, done)
+                _bounces(session, outbox, outcomes, done)
+                _after_batch(session, touched, done)
+            report.broadcasts |= touched
+            for o in outcomes:
+                setattr(report, o.status, getattr(report, o.status) + 1)
+    return report
+
+
+def _compose(
+    db: Database, composer: Composer, claimed: list[_Claimed], now: datetime
+) -> tuple[list[_Outcome], list[tuple[_Claimed, object, bytes]]]:
+    """Each claimed row's message, or its outcome when it will not be sent (someone who left
+    the list since it was queued is skipped; data that cannot make a message fails)."""
+    outcomes: list[_Outcome] = []
+    messages: list[tuple[_Claimed, object, bytes]] = []
+    with db.session() as session:
+        by_broadcast: dict[int, list[_Claimed]] = {}
+        for c in claimed:
+            by_broadcast.setdefault(c.message_id, []).append(c)
+        for broadcast_id, rows in by_broadcast.items():
+            broadcast = broadcasts.get_broadcast(session, broadcast_id)
+            list_id = broadcast.list_id or 0
+            names = audience_service.get_list(session, list_id).name if list_id else ""
+            plan = composer.plan(session, broadcast, names)
+            people = audience.recipients(session, list_id, [c.subscriber_id for c in rows])
+            for c in rows:
+                person = people.get(c.subscriber_id)
+                if person is None:
+                    outcomes.append(_Outcome(c, "skipped", "no longer subscribed"))
+                    continue
+                try:
+                    outgoing, data = composer.compose(session, plan, person, now)
+                except MailInputError as exc:
+                    outcomes.append(_Outcome(c, "failed", f"{exc.field}: {exc.message}"[:500]))
+                    continue
+                messages.append((c, outgoing, data))
+    return outcomes, messages
+
+
+def _next_due(db: Database, only: int | None, now: datetime, lease: timedelta) -> float | None:
+    """Seconds until the next row of a sending broadcast is due, or None when none is open."""
+    with db.session(writer=False) as session:
+        open_rows = (
+            select(
+                func.min(MailSend.next_attempt_at),
+                func.min(MailSend.claimed_at),
+            )
+            .join(Broadcast, Broadcast.id == MailSend.message_id)
+            .where(
+                Broadcast.status == "sending",
+                MailSend.status.in_(("queued", "deferred", "claimed")),
+            )
+        )
+        if only is not None:
+            open_rows = open_rows.where(MailSend.message_id == only)
+        attempt, claimed = session.execute(open_rows).one()
+        scheduled = session.scalar(
+            select(func.min(Broadcast.scheduled_at)).where(Broadcast.status == "scheduled")
+        )
+    times = [t for t in (attempt, claimed + lease if claimed else None, scheduled) if t]
+    if only is not None:
+        times = [t for t in (attempt, claimed + lease if claimed else None) if t]
+    if not times:
+        return None
+    return (min(times) - now).total_seconds()

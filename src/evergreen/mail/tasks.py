@@ -1,0 +1,62 @@
+"""Queued mail jobs: sending due broadcasts, reading bounces from the Maildir."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from huey import Huey, crontab
+
+from evergreen.config import Settings, resolve_secret_key
+from evergreen.db import Database
+from evergreen.mail.errors import MailInputError
+from evergreen.mail.service import outbox_from_settings, poll_maildir, send_due
+from evergreen.siteurl import cli_site_url
+
+__all__ = ["register", "run_sending"]
+
+log = logging.getLogger(__name__)
+_RUN_S = 55.0  # a minute's run stops before the next one is enqueued
+
+
+def run_sending(db: Database, settings: Settings) -> int:
+    """Start due scheduled broadcasts and send what is due for a little under a minute."""
+    try:
+        outbox = outbox_from_settings(
+            settings, resolve_secret_key(settings), cli_site_url(settings).url
+        )
+    except MailInputError as exc:
+        log.warning("mail not sent: %s: %s", exc.field, exc.message)
+        return 0
+    deadline = time.monotonic() + _RUN_S
+    report = send_due(db, outbox, stop=lambda: time.monotonic() > deadline)
+    return report.sent
+
+
+def register(queue: Huey, settings: Settings) -> None:
+    """Add this area's periodic jobs to the queue."""
+
+    @queue.periodic_task(crontab())  # type: ignore[untyped-decorator]
+    def send_broadcasts() -> None:
+        """Every minute: start scheduled broadcasts and send due messages (claims keep workers
+        apart)."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            sent = run_sending(db, settings)
+            if sent:
+                log.info("broadcast messages sent: %s", sent)
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab())  # type: ignore[untyped-decorator]
+    def read_bounces() -> None:
+        """Every minute: apply bounces and complaints that reached the Maildir."""
+        if settings.mail_bounce_maildir is None:
+            return
+        db = Database(settings.sqlalchemy_url)
+        try:
+            done = poll_maildir(db, resolve_secret_key(settings), settings.mail_bounce_maildir)
+            if done:
+                log.info("bounce messages applied: %s", done)
+        finally:
+            db.dispose()

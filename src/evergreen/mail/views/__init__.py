@@ -1,0 +1,16 @@
+"""Pages of the mail area: the public recipient routes (unsubscribe, open pixel)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter
+
+from evergreen.mail.views import recipients
+
+__all__ = ["routers"]
+
+
+def routers() -> Sequence[APIRouter]:
+    """Every page router of the area."""
+    return [recipients.router]
