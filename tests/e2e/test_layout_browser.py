@@ -193,6 +193,10 @@ def _owner_pages(ids: dict[str, Any]) -> list[str]:
         *finance,
         "/ledger",
         "/ledger/preferences",
+        "/audience",
+        "/audience/subscribers",
+        "/audience/subscribers/new",
+        "/audience/import",
     ]
 
 

@@ -229,6 +229,46 @@ SAME_ACTION = [
         ("GET", "/partners/payouts/{payout_id}/export.csv"),
         ("GET", "/api/v1/partners/payouts/{payout_id}/export.csv"),
     ),
+    # The audience: the pages and the API read and write the same things by the same rule.
+    (("GET", "/audience"), ("GET", "/api/v1/audience/lists")),
+    (("POST", "/audience/lists"), ("POST", "/api/v1/audience/lists")),
+    (("GET", "/audience/lists/{list_id}"), ("GET", "/api/v1/audience/lists/{list_id}")),
+    (("POST", "/audience/lists/{list_id}"), ("PATCH", "/api/v1/audience/lists/{list_id}")),
+    (
+        ("POST", "/audience/lists/{list_id}/delete"),
+        ("DELETE", "/api/v1/audience/lists/{list_id}"),
+    ),
+    (
+        ("GET", "/audience/lists/{list_id}/export.csv"),
+        ("GET", "/api/v1/audience/lists/{list_id}/export.csv"),
+    ),
+    (("GET", "/audience/subscribers"), ("GET", "/api/v1/audience/subscribers")),
+    (("POST", "/audience/subscribers/new"), ("POST", "/api/v1/audience/subscribers")),
+    (
+        ("GET", "/audience/subscribers/{subscriber_id}"),
+        ("GET", "/api/v1/audience/subscribers/{subscriber_id}"),
+    ),
+    *(
+        (
+            ("POST", f"/audience/subscribers/{{subscriber_id}}/{action}"),
+            ("PATCH", "/api/v1/audience/subscribers/{subscriber_id}"),
+        )
+        for action in ("tags", "tags/remove", "edit", "fields")
+    ),
+    (
+        ("POST", "/audience/subscribers/{subscriber_id}/unsubscribe"),
+        ("POST", "/api/v1/audience/subscribers/{subscriber_id}/unsubscribe"),
+    ),
+    (
+        ("GET", "/audience/subscribers/{subscriber_id}/export.json"),
+        ("GET", "/api/v1/audience/subscribers/{subscriber_id}/export"),
+    ),
+    (
+        ("POST", "/audience/subscribers/{subscriber_id}/erase"),
+        ("DELETE", "/api/v1/audience/subscribers/{subscriber_id}"),
+    ),
+    (("POST", "/audience/import"), ("POST", "/api/v1/audience/imports")),
+    (("POST", "/audience/import/{upload_id}"), ("POST", "/api/v1/audience/imports/{import_id}")),
     (("GET", "/audience/segments"), ("GET", "/api/v1/audience/segments")),
     (("POST", "/audience/segments"), ("POST", "/api/v1/audience/segments")),
     (("POST", "/audience/segments/count"), ("POST", "/api/v1/audience/segments/count")),
@@ -352,4 +392,27 @@ def test_a_streams_page_is_read_by_the_dashboard_and_written_by_the_owner(
 ) -> None:
     declared = {(method, path): access for method, path, access in _routes(client.app)}
     for route, access in LEDGER_STREAM.items():
+        assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"
+
+
+# The audience's pages: staff read lists and people; the owner alone adds, changes, imports,
+# exports and erases (as in the API); the confirmation link is for anyone who holds it.
+AUDIENCE_PAGES = {
+    ("GET", "/audience"): Access.STAFF,
+    ("GET", "/audience/lists/{list_id}"): Access.STAFF,
+    ("GET", "/audience/subscribers"): Access.STAFF,
+    ("GET", "/audience/subscribers/{subscriber_id}"): Access.STAFF,
+    ("GET", "/audience/subscribers/new"): Access.OWNER,
+    ("GET", "/audience/import"): Access.OWNER,
+    ("POST", "/audience/import/{upload_id}/preview"): Access.OWNER,
+    ("GET", "/audience/confirm/{token}"): Access.PUBLIC,
+    ("POST", "/audience/confirm/{token}"): Access.PUBLIC,
+}
+
+
+def test_audience_pages_are_read_by_staff_changed_by_the_owner_and_confirmed_by_anyone(
+    client: TestClient,
+) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for route, access in AUDIENCE_PAGES.items():
         assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"

@@ -21,9 +21,24 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
-    from evergreen.audience.views import segments
+    from evergreen.audience.views import (
+        confirm,
+        imports,
+        lists,
+        segments,
+        subscriber,
+        subscribers,
+    )
 
-    return [segments.router]
+    # /audience/subscribers/new before /audience/subscribers/{id}; the public link last.
+    return [
+        lists.router,
+        segments.router,
+        imports.router,
+        subscribers.router,
+        subscriber.router,
+        confirm.router,
+    ]
 
 
 def _api() -> Sequence[APIRouter]:
@@ -44,7 +59,6 @@ AREA = Area(
         "audience",
         "Audience",
         "Your lists: subscribers with their consent, tags, segments, import and export.",
-        ready=False,  # until its pages land
         order=30,
     ),
     models=_models,
