@@ -89,7 +89,8 @@ def test_a_refused_forecast_stores_nothing_and_keeps_the_former(db: Database, bl
     assert _rows(db) == (1, 2)
     with db.session(writer=False) as session:
         stored = service.stream_forecast(session, _stream(session, blog))
-        assert stored is not None and stored.plan.years == (D(100), D(200))
+        assert stored is not None
+        assert stored.plan.years == (D(100), D(200))
 
 
 def test_thirty_years_at_the_largest_amounts_fit_both_databases(db: Database, blog: int) -> None:
