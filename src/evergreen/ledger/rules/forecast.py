@@ -39,7 +39,12 @@ class Continuing(StrEnum):
     @property
     def label(self) -> str:
         """The choice in the owner's words."""
-        return _LABELS[self]
+        return _LABELS[self][0]
+
+    @property
+    def after(self) -> str:
+        """What follows the explicit years, read after "then": "the last year's RI forever"."""
+        return _LABELS[self][1]
 
     @classmethod
     def parse(cls, text: str) -> Continuing:
@@ -54,9 +59,12 @@ class Continuing(StrEnum):
 
 
 _LABELS = {
-    Continuing.NONE: "It stops after the last year",
-    Continuing.PERPETUITY: "The last year's RI lasts forever",
-    Continuing.PERSISTENCE: "It fades by persistence ω a year",
+    Continuing.NONE: ("It stops after the last year", "nothing"),
+    Continuing.PERPETUITY: ("The last year's RI lasts forever", "the last year's RI forever"),
+    Continuing.PERSISTENCE: (
+        "It fades by persistence ω a year",
+        "the last year's RI fading by ω a year",
+    ),
 }
 
 
