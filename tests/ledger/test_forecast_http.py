@@ -153,8 +153,11 @@ def test_the_page_saves_a_forecast_and_values_the_stream_with_it(
     assert _figure(tried, "value-figure") == _money(trailing.capital + D(100) / D("1.12"))
     # Removed, the stream is valued on its last twelve months again.
     token = csrf_from(page)
-    removed = client.post(f"/ledger/streams/{blog}/forecast/remove",
-                          data={"csrf_token": token, "back": MARCH}, follow_redirects=False)  # fmt: skip
+    removed = client.post(
+        f"/ledger/streams/{blog}/forecast/remove",
+        data={"csrf_token": token, "back": MARCH},
+        follow_redirects=False,
+    )
     assert removed.status_code == 303
     assert _stored(db, blog) is None
     page = client.get(removed.headers["location"]).text
