@@ -251,3 +251,26 @@ def test_the_command_line_saves_shows_refuses_and_clears(tmp_path: Path) -> None
     assert code == 0
     assert "Removed the forecast of Blog" in out
     assert _cli(data, "streams", "forecast", "Blog", "--json")[1].strip() == "null"
+
+
+def test_a_forecast_these_rates_cannot_value_is_kept_and_said_so(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    blog = _seed(db)
+    who = callers(db, people)
+    client.patch(f"{API}/streams/{blog}", json={"required_return": "0"}, headers=who["owner"])
+    url = f"{API}/streams/{blog}/forecast"
+    body = {"years": ["100"], "continuing": "perpetuity"}
+    assert client.put(url, json=body, headers=who["owner"]).status_code == 200
+    # ω given: the stream's estimate is 1, which r = 0 cannot value on the trailing year either.
+    value = client.get(f"{API}/streams/{blog}/value?as_of=2026-03-31&persistence=0.5",
+                       headers=who["owner"])  # fmt: skip
+    assert value.status_code == 200, value.text
+    assert value.json()["forecast"] is None
+    assert "needs a required return above 0" in value.json()["forecast_problem"]
+    sign_in(client, people["owner"])
+    page = client.get(f"/ledger/streams/{blog}?{MARCH}&persistence=0.5")
+    assert page.status_code == 200
+    assert "Your saved forecast cannot value the stream with these rates" in page.text
+    assert "Value from your forecast" not in page.text
+    assert 'name="years[0]" value="100.00"' in page.text  # kept, to change the rates or it
