@@ -46,9 +46,7 @@ def main() -> None:
             ),
             [{"i": i, "l": list_id, "now": now} for i in range(1, count + 1)],
         )
-        broadcast_id = service.create_broadcast(
-            session, service.Draft("Hello", "Body", list_id)
-        ).id
+        broadcast_id = service.create_broadcast(session, service.Draft("Hello", "Body", list_id)).id
     for label in ("queue", "queue again"):
         started = time.perf_counter()
         with db.session() as session:
