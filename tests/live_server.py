@@ -6,7 +6,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,11 +38,16 @@ async def _send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
 
 
 @contextmanager
-def live_server(settings: Settings, db: Database) -> Iterator[str]:
-    """The real app served by uvicorn on a free 127.0.0.1 port; yields its base URL."""
+def live_server(
+    settings: Settings, db: Database, prepare: Callable[[Any], None] | None = None
+) -> Iterator[str]:
+    """The real app served by uvicorn on a free 127.0.0.1 port; yields its base URL.
+    `prepare` may set the app's state first (a fake network in place of the real one)."""
     from evergreen.web import create_app
 
     app = create_app(settings, database=db, background=False)
+    if prepare is not None:
+        prepare(app)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

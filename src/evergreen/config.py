@@ -98,6 +98,15 @@ class Settings(BaseSettings):
     # A Maildir that bounces and complaints arrive in (the VERP return path's mailbox); polled
     # every minute by the mail area, read messages moved to cur/.
     mail_bounce_maildir: Path | None = None
+    # Provider bounce/complaint webhooks (POST /mail/hooks/…); a route whose setting is unset
+    # answers 404. Postmark: the basic-auth pair put in its webhook URL. SendGrid: the signed
+    # event webhook's public key (base64). Mailgun: the webhook signing key. SES: the SNS topic
+    # ARNs (comma-separated) whose notifications are accepted.
+    mail_hook_postmark_user: str = ""
+    mail_hook_postmark_password: SecretStr | None = None
+    mail_hook_sendgrid_public_key: str = ""
+    mail_hook_mailgun_signing_key: SecretStr | None = None
+    mail_hook_ses_topics: str = ""
 
     @field_validator("base_url")
     @classmethod

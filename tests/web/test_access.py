@@ -428,3 +428,17 @@ def test_audience_pages_are_read_by_staff_changed_by_the_owner_and_confirmed_by_
     declared = {(method, path): access for method, path, access in _routes(client.app)}
     for route, access in AUDIENCE_PAGES.items():
         assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"
+
+
+# The mail providers' webhooks: no account behind them; each request proves itself by the
+# provider's own credential or signature (tests/mail/test_hooks_http.py).
+MAIL_HOOKS = {
+    ("POST", f"/mail/hooks/{provider}"): Access.PUBLIC
+    for provider in ("ses", "postmark", "sendgrid", "mailgun")
+}
+
+
+def test_mail_provider_webhooks_are_public(client: TestClient) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for route, access in MAIL_HOOKS.items():
+        assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"

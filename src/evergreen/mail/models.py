@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Broadcast", "MailBounce", "MailLink", "MailSend"]
+__all__ = ["Broadcast", "MailBounce", "MailHookEvent", "MailLink", "MailSend"]
 
 # SQLite only auto-increments INTEGER primary keys; PostgreSQL gets a 64-bit column.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -119,3 +119,20 @@ class MailBounce(Base):
     kind: Mapped[str] = mapped_column(String(10))  # hard, soft, complaint
     status: Mapped[str] = mapped_column(String(12), default="")
     diagnostic: Mapped[str] = mapped_column(String(500), default="")
+
+
+class MailHookEvent(Base):
+    """A provider's webhook event already applied, by the provider's own id, so a retried or
+    replayed delivery changes nothing twice; a Mailgun token is kept the same way, with the
+    event it signed (`ref`), so a token cannot sign a second, different event."""
+
+    __tablename__ = "mail_hook_events"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_id", name="uq_mail_hook_events_provider_event"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    provider: Mapped[str] = mapped_column(String(16))  # ses, postmark, sendgrid, mailgun, …
+    event_id: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(String(200), default="")
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,14 +14,26 @@ from evergreen.mail.service.broadcasts import (
     summary,
 )
 from evergreen.mail.service.delivery import Report, send_due
+from evergreen.mail.service.hooks import (
+    HookReport,
+    receive_mailgun,
+    receive_postmark,
+    receive_sendgrid,
+    receive_ses,
+    verify_ses,
+)
 from evergreen.mail.service.outbox import Outbox, outbox_from_settings
 from evergreen.mail.service.recipients import record_open, unsubscribe
+from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
 
 __all__ = [
     "Applied",
     "Draft",
+    "HookReport",
     "Outbox",
     "Report",
+    "SnsFetcher",
+    "SnsNetwork",
     "act",
     "apply_message",
     "counts",
@@ -32,9 +44,14 @@ __all__ = [
     "outbox_from_settings",
     "poll_maildir",
     "queue",
+    "receive_mailgun",
+    "receive_postmark",
+    "receive_sendgrid",
+    "receive_ses",
     "record_open",
     "send_due",
     "start_due",
     "summary",
     "unsubscribe",
+    "verify_ses",
 ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,10 +28,10 @@ from evergreen.db import Database, utcnow
 from evergreen.errors import NotFound
 from evergreen.mail.models import Broadcast, MailBounce, MailSend
 from evergreen.mail.rules import verp
-from evergreen.mail.rules.bounces import BounceResult, Kind, parse_bounce
+from evergreen.mail.rules.bounces import BounceRecipient, BounceResult, Kind, parse_bounce
 from evergreen.mail.rules.delivery_health import SOFT_WINDOW, soft_bounce_suppresses
 
-__all__ = ["Applied", "apply_message", "apply_recipient", "poll_maildir"]
+__all__ = ["Applied", "apply_message", "apply_recipient", "apply_recipients", "poll_maildir"]
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,19 @@ def apply_message(
     if not result.bounce:
         return Applied(result, _mailto_unsubscribe(session, secret, raw))
     token = result.token if result.token is not None and result.token.kind == "b" else None
-    for recipient in result.recipients:
+    apply_recipients(session, secret, result.recipients, now, token)
+    return Applied(result)
+
+
+def apply_recipients(
+    session: Session,
+    secret: str,
+    recipients: Sequence[BounceRecipient],
+    now: datetime,
+    token: verp.BounceToken | None = None,
+) -> None:
+    """Apply each recipient of one report (a returned message or a provider's webhook event)."""
+    for recipient in recipients:
         apply_recipient(
             session,
             secret,
@@ -168,7 +181,6 @@ def apply_message(
             diagnostic=recipient.diagnostic,
             now=now,
         )
-    return Applied(result)
 
 
 def poll_maildir(db: Database, secret: str, maildir: Path, limit: int = 1000) -> int:
