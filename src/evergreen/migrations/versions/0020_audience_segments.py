@@ -1,7 +1,7 @@
 """audience segments
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-04 16:12:48.659722
 """
 

@@ -1,7 +1,7 @@
 """mail: broadcasts, the send log, tracking links per broadcast, bounces applied
 
-Revision ID: 0023
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04 16:54:27.659522
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 import evergreen.db
 
-revision: str = "0023"
+revision: str = "0021"
 down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """ledger: a stream's stored forecast (explicit years of residual income, then how it continues)
 
-Revision ID: 0021
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-04 16:50:42.603334
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import evergreen.db
 
-revision: str = "0021"
-down_revision: str | None = "0023"
+revision: str = "0022"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

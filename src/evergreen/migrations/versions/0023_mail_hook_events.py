@@ -1,7 +1,7 @@
 """mail: provider webhook events applied, unique by (provider, event id)
 
-Revision ID: 0024
-Revises: 0023
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-04 17:40:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import evergreen.db
 
-revision: str = "0024"
-down_revision: str | None = "0023"
+revision: str = "0023"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
