@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 import shutil
 import sys
@@ -9,6 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # Isolate the whole run from the developer's own data before evergreen is imported.
 _RUN_DIR = Path(tempfile.mkdtemp(prefix="evergreen-tests-"))
@@ -19,6 +22,7 @@ for _name in ("EVERGREEN_DATABASE_URL", "EVERGREEN_REDIS_URL", "EVERGREEN_SECRET
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi import routing as fastapi_routing
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -86,6 +90,44 @@ def _cheap_password_hashing() -> Iterator[None]:
                 for name, value in list(vars(module).items()):
                     if value is SHIPPED_HASHER:
                         patch.setattr(module, name, _SUITE_HASHER)
+        yield
+
+
+# Each create_app (a test's client, a live server, each API contract operation) had FastAPI
+# analyse the ~700 route signatures again (pydantic adapters for every parameter): ~0.5 s an app,
+# ~2 s on a loaded machine, the largest cost of the HTTP tests. The analysis is a function of the
+# endpoint and its path alone, so the suite reuses it across apps; each app gets its own copy of
+# the lists FastAPI adds the route's dependencies to.
+_ANALYSED: dict[tuple[str, object, object], Any] = {}
+_analyse = fastapi_routing.get_dependant
+
+
+def _reused_dependant(*, path: str, call: Any, scope: Any = None, **rest: Any) -> Any:
+    """fastapi.routing.get_dependant, answered from the analyses of earlier apps."""
+    key = (path, call, scope)
+    try:
+        found = None if rest else _ANALYSED.get(key)
+    except TypeError:  # an unhashable callable: analysed each time, as without the reuse
+        return _analyse(path=path, call=call, scope=scope, **rest)
+    if found is None:
+        if rest:
+            return _analyse(path=path, call=call, scope=scope, **rest)
+        if len(_ANALYSED) > 8192:  # endpoints made per app (closures) must not pile up
+            _ANALYSED.clear()
+        found = _ANALYSED[key] = _analyse(path=path, call=call, scope=scope)
+    mine = copy.copy(found)
+    for each in dataclasses.fields(mine):
+        value = getattr(mine, each.name)
+        if isinstance(value, list):
+            setattr(mine, each.name, list(value))
+    return mine
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reuse_route_analysis() -> Iterator[None]:
+    """Route analysis shared by the apps of one test process (see _reused_dependant)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastapi_routing, "get_dependant", _reused_dependant)
         yield
 
 
