@@ -162,28 +162,37 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
 
 
 def truncate_all(url: str) -> None:
-    """Empty every table a test wrote to and restart the sequences it used: as a TRUNCATE ...
-    RESTART IDENTITY of all tables, but a TRUNCATE of ~80 tables after each test cost ~0.5 s."""
-    tables = metadata.sorted_tables
-    probe = " UNION ALL ".join(
-        f'SELECT {i} WHERE EXISTS (SELECT 1 FROM "{t.name}")' for i, t in enumerate(tables)
-    )
+    """Return every table to the state a TRUNCATE ... RESTART IDENTITY leaves (empty, its row
+    order fresh, its sequences restarted), truncating only the tables that ever held a row since
+    their last truncate: all 47 tables cost ~1 s after each test, the few a test used ~0.1 s."""
+    names = {t.name for t in metadata.sorted_tables}
     engine = create_engine(url, poolclass=NullPool)
     with engine.begin() as conn:
-        filled = set(conn.execute(text(probe)).scalars())
-        # Children before parents, so no foreign key stops a DELETE.
-        deletes = [
-            f'DELETE FROM "{t.name}"' for i, t in reversed(list(enumerate(tables))) if i in filled
+        # A truncated table has no pages; any row written since, kept or not, has given it one.
+        used = [
+            name
+            for name in conn.execute(
+                text(
+                    "SELECT relname FROM pg_class WHERE relkind = 'r' "
+                    "AND relnamespace = current_schema()::regnamespace "
+                    "AND pg_relation_size(oid) > 0"
+                )
+            ).scalars()
+            if name in names
         ]
-        used = conn.execute(
+        if used:
+            tables = ", ".join(f'"{name}"' for name in used)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # A sequence can also move without a row kept (an insert that failed).
+        moved = conn.execute(
             text(
                 "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) "
                 "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
             )
         ).scalars()
-        restarts = [f"ALTER SEQUENCE {name} RESTART" for name in used]
-        if deletes or restarts:
-            conn.execute(text("; ".join(deletes + restarts)))
+        restarts = [f"ALTER SEQUENCE {name} RESTART" for name in moved]
+        if restarts:
+            conn.execute(text("; ".join(restarts)))
     engine.dispose()
 
 
