@@ -1,4 +1,5 @@
-"""The `evergreen` command as a person runs it: real process, clear errors, no tracebacks."""
+"""The `evergreen` command as a person runs it: clear errors, no tracebacks; the first tests run
+the real child process, the rest call the same entry point in this process (tests/cli_helpers)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,22 @@ import pytest
 
 from evergreen.accounts import service as accounts
 from evergreen.db import Database
+from tests.cli_helpers import run_cli
 
 PASSWORD = "a long enough passphrase"
 
 
 def evergreen(
+    *args: str, data_dir: Path, database_url: str | None, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `evergreen ARGS` with its own data folder, in this process (main(), as the child's)."""
+    changes: dict[str, str | None] = {"EVERGREEN_DATA_DIR": str(data_dir), **env}
+    if database_url:
+        changes["EVERGREEN_DATABASE_URL"] = database_url
+    return run_cli(list(args), changes, stdin)
+
+
+def evergreen_process(
     *args: str, data_dir: Path, database_url: str | None, stdin: str = "", **env: str
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed CLI in a child process with its own data folder."""
@@ -38,7 +50,7 @@ def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_init_creates_the_owner_once(tmp_path: Path, database_url: str) -> None:
-    result = evergreen(
+    result = evergreen_process(
         "init",
         "--email",
         "Me@Example.com",
@@ -55,7 +67,7 @@ def test_init_creates_the_owner_once(tmp_path: Path, database_url: str) -> None:
             ("me@example.com", "owner")
         ]
     db.dispose()
-    again = evergreen(
+    again = evergreen_process(
         "init",
         "--email",
         "other@example.com",
@@ -135,11 +147,11 @@ def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
 
 
 def test_invalid_settings_and_unreachable_database_are_explained(tmp_path: Path) -> None:
-    bad = evergreen("db", "upgrade", data_dir=tmp_path, database_url="mysql://nope")
+    bad = evergreen_process("db", "upgrade", data_dir=tmp_path, database_url="mysql://nope")
     assert bad.returncode == 2
     assert "EVERGREEN_DATABASE_URL: must start with sqlite:/// or postgresql://" in bad.stderr
     _no_traceback(bad)
-    weak = evergreen(
+    weak = evergreen_process(
         "db",
         "current",
         data_dir=tmp_path,
@@ -149,7 +161,7 @@ def test_invalid_settings_and_unreachable_database_are_explained(tmp_path: Path)
     )
     assert weak.returncode == 2
     assert "too weak for production" in weak.stderr
-    down = evergreen(
+    down = evergreen_process(
         "db", "upgrade", data_dir=tmp_path, database_url="postgresql://nobody@127.0.0.1:9/none"
     )
     assert down.returncode == 2

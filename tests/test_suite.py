@@ -23,3 +23,15 @@ def test_a_test_that_hangs_fails_instead_of_stalling_the_run(tmp_path: Path) -> 
     )  # fmt: skip
     assert run.returncode == 1, run.stdout
     assert "Timeout" in run.stdout + run.stderr
+
+
+def test_only_the_suite_hashes_passwords_cheaply() -> None:
+    from evergreen.accounts.service import hashing, passwords
+    from tests.conftest import SHIPPED_HASHER
+
+    # What ships: argon2's RFC 9106 low-memory profile, 64 MiB over 3 passes.
+    assert (SHIPPED_HASHER.time_cost, SHIPPED_HASHER.memory_cost) == (3, 65536)
+    assert SHIPPED_HASHER.parallelism == 4
+    # What the suite uses in this process instead, in every module that holds the hasher.
+    assert hashing.hasher is passwords.hasher is not SHIPPED_HASHER
+    assert hashing.hasher.hash("x").startswith("$argon2id$v=19$m=8,t=1,p=1$")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import run_cli
 from tests.conftest import IN_CI
 
 ARTIFACTS = Path(os.environ.get("EVERGREEN_TEST_ARTIFACTS", "test-artifacts"))
@@ -62,20 +63,14 @@ class Server:
         raise AssertionError(f"server never printed {pattern!r}; output:\n" + "".join(self.lines))
 
     def cli(self, *args: str, password: str | None = None) -> str:
-        """Run `evergreen ARGS` on this server's data folder (password on stdin); its stdout."""
-        done = subprocess.run(
-            [sys.executable, "-m", "evergreen.cli", *args],
-            input="" if password is None else password + "\n",
-            capture_output=True,
-            text=True,
-            env={
-                "EVERGREEN_DATA_DIR": str(self.data_dir),
-                "PATH": "/usr/bin:/bin",
-                # A worktree's tests run its own source, not the installed checkout's.
-                **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
-            },
-            timeout=60,
-            check=False,
+        """Run `evergreen ARGS` on this server's data folder (password on stdin); its stdout.
+
+        In this process (tests/cli_helpers): the server is the child process under test here.
+        """
+        done = run_cli(
+            list(args),
+            {"EVERGREEN_DATA_DIR": str(self.data_dir), "EVERGREEN_DATABASE_URL": None},
+            stdin="" if password is None else password + "\n",
         )
         assert done.returncode == 0, done.stderr
         return done.stdout

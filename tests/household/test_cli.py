@@ -4,19 +4,15 @@ refused value is one line naming it, with nothing stored."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_helpers import run_cli
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EVERGREEN_DATA_DIR": str(tmp_path / "data")}
-    env.pop("EVERGREEN_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "evergreen.cli", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
-    )  # fmt: skip
+    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": None}
+    return run_cli(list(args), env)
 
 
 def _ok(tmp_path: Path, *args: str) -> str:

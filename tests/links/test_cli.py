@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_helpers import run_cli
 
 
 def _links(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EVERGREEN_DATA_DIR": str(tmp_path / "data")}
-    env.pop("EVERGREEN_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "evergreen.cli", "links", *args],
-        capture_output=True, text=True, env=env, timeout=60, check=False,
-    )  # fmt: skip
+    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": None}
+    return run_cli(["links", *args], env)
 
 
 def test_a_refused_link_and_a_missing_one_are_one_line_each(tmp_path: Path) -> None:
