@@ -26,6 +26,12 @@ def _api() -> Sequence[APIRouter]:
     return api.routers()
 
 
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.audience import views
+
+    return views.routers()
+
+
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.audience import cli
 
@@ -42,6 +48,7 @@ AREA = Area(
         order=30,
     ),
     models=_models,
+    pages=_pages,
     api=_api,
     commands=_commands,
     templates=Path(__file__).parent / "templates",

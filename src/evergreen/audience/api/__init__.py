@@ -13,6 +13,6 @@ __all__ = ["routers"]
 
 def routers() -> list[APIRouter]:
     """Lists, then subscribers, then imports."""
-    from evergreen.audience.api import imports, lists, subscribers
+    from evergreen.audience.api import forms, imports, lists, subscribers
 
-    return [lists.router, subscribers.router, imports.router]
+    return [lists.router, subscribers.router, imports.router, forms.router]
