@@ -34,7 +34,11 @@ def test_a_person_who_took_a_few_seconds_is_accepted() -> None:
 @pytest.mark.parametrize(
     ("token_for", "honeypot", "verdict"),
     [
-        (lambda: render_token(SECRET, "news", NOW - timedelta(seconds=5)), "http://spam", Verdict.BOT),
+        (
+            lambda: render_token(SECRET, "news", NOW - timedelta(seconds=5)),
+            "http://spam",
+            Verdict.BOT,
+        ),
         (lambda: render_token(SECRET, "news", NOW - timedelta(seconds=1)), "", Verdict.BOT),
         (lambda: render_token(SECRET, "other", NOW - timedelta(seconds=5)), "", Verdict.BOT),
         (lambda: render_token("x" * 40, "news", NOW - timedelta(seconds=5)), "", Verdict.BOT),
@@ -43,7 +47,16 @@ def test_a_person_who_took_a_few_seconds_is_accepted() -> None:
         (lambda: "", "", Verdict.AGAIN),
         (lambda: render_token(SECRET, "news", NOW - timedelta(days=2)), "", Verdict.AGAIN),
     ],
-    ids=["honeypot", "too-fast", "other-form", "other-secret", "forged", "garbage", "missing", "old"],
+    ids=[
+        "honeypot",
+        "too-fast",
+        "other-form",
+        "other-secret",
+        "forged",
+        "garbage",
+        "missing",
+        "old",
+    ],
 )
 def test_traps(token_for, honeypot: str, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
     assert judge_post(SECRET, "news", token_for(), honeypot, NOW) is verdict
@@ -58,7 +71,8 @@ def test_rate_limit_opens_when_the_oldest_counted_post_leaves_the_window() -> No
 
 
 @pytest.mark.parametrize(
-    ("seconds", "words"), [(0.2, "1 second"), (40, "40 seconds"), (60, "1 minute"), (61, "2 minutes")]
+    ("seconds", "words"),
+    [(0.2, "1 second"), (40, "40 seconds"), (60, "1 minute"), (61, "2 minutes")],
 )
 def test_wait_in_words(seconds: float, words: str) -> None:
     assert wait_in_words(timedelta(seconds=seconds)) == words

@@ -55,7 +55,11 @@ _PREFS_PURPOSE = b"audience-preferences:v1:"
 _PREFS_SHAPE = re.compile(r"^[0-9]{1,19}\.[A-Za-z0-9_-]{20,60}$")
 
 # The frequency a person may choose in the preference centre (stored as the field `frequency`).
-FREQUENCIES = {"all": "Every email", "weekly": "At most one a week", "monthly": "At most one a month"}
+FREQUENCIES = {
+    "all": "Every email",
+    "weekly": "At most one a week",
+    "monthly": "At most one a month",
+}
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,7 @@ def judge_post(
     token: str,
     honeypot: str,
     now: datetime,
-    policy: FormPolicy = FormPolicy(),  # noqa: B008 (frozen)
+    policy: FormPolicy = FormPolicy(),
 ) -> Verdict:
     """A person's post, a bot's, or one to send again (see the module's note)."""
     if honeypot.strip():
@@ -196,7 +200,9 @@ def read_preference_token(token: str) -> int:
     """The subscriber id a token names (its signature is checked against their address by
     `preference_token_matches`); a malformed one is refused."""
     if not _PREFS_SHAPE.match(token.strip()):
-        raise AudienceInputError("token", "this preferences link is not valid; use the newest email")
+        raise AudienceInputError(
+            "token", "this preferences link is not valid; use the newest email"
+        )
     return int(token.strip().split(".")[0])
 
 

@@ -228,7 +228,7 @@ def submit(
     post: Submission,
     *,
     now: datetime | None = None,
-    policy: FormPolicy = FormPolicy(),  # noqa: B008 (frozen)
+    policy: FormPolicy = FormPolicy(),
 ) -> Signup:
     """A public post: rate-limited per client, judged for bots, then each of the form's lists
     subscribed with the form's wording; the answer never tells who was already subscribed."""
@@ -263,9 +263,7 @@ def submit(
         )
         if done.token:
             confirmations.append((audience_list.name, done.token))
-    session.execute(
-        update(Form).where(Form.id == form.id).values(submissions=Form.submissions + 1)
-    )
+    session.execute(update(Form).where(Form.id == form.id).values(submissions=Form.submissions + 1))
     return Signup(Verdict.ACCEPT, checked.email, name, confirmations)
 
 
@@ -314,4 +312,3 @@ async def deliver(settings: Settings, message: Transactional) -> None:
             delivery.code or "",
             delivery.text,
         )
-

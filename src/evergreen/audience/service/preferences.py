@@ -92,9 +92,7 @@ def preference_url(base_url: str, secret: str, subscriber_id: int, email: str) -
 def _person(session: Session, secret: str, token: str) -> Subscriber:
     subscriber_id = read_preference_token(token)
     person = session.get(Subscriber, subscriber_id)
-    if person is None or not preference_token_matches(
-        secret, token, person.id, person.email_key
-    ):
+    if person is None or not preference_token_matches(secret, token, person.id, person.email_key):
         raise AudienceInputError("token", _INVALID)
     return person
 

@@ -177,9 +177,14 @@ def update(
                            button, thank_you, redirect_url, allowed_origins, enabled)  # fmt: skip
     form.on_error(
         lambda error: _edit_page(
-            request, session, settings, forms.get_form(session, form_id),
-            entered=entered, error=error, status_code=400,
-        )  # fmt: skip
+            request,
+            session,
+            settings,
+            forms.get_form(session, form_id),
+            entered=entered,
+            error=error,
+            status_code=400,
+        )
     )
     forms.update_form(session, row.id, data)
     return RedirectResponse(f"/audience/forms/{row.id}?done=saved", status_code=303)

@@ -96,9 +96,7 @@ def post_form(
     """Sign up: bots and people already on the list get the same answer as everyone else."""
     form = forms.public_form(session, slug)
     text = {key: value for key, value in posted.items() if isinstance(value, str)}
-    fields = {
-        name: text.get(f"field.{name}", "")[:1000] for name in form.field_names or []
-    }
+    fields = {name: text.get(f"field.{name}", "")[:1000] for name in form.field_names or []}
     values = {"email": text.get("email", ""), "name": text.get("name", ""), "fields": fields}
     signup = forms.submit(
         session,
@@ -129,4 +127,3 @@ def post_form(
     if form.redirect_url:
         return RedirectResponse(form.redirect_url, status_code=303)
     return _page(request, session, form, done=True)
-
