@@ -30,9 +30,9 @@ def _page(
     try:
         shown = preferences.preferences(session, request.app.state.secret, token)
     except InputError as error:
-        context = {"title": "Preferences", "invalid": error.message}
-        return render(request, "audience/preferences.html", context, status_code=404)
-    context = {
+        invalid = {"title": "Preferences", "invalid": error.message}
+        return render(request, "audience/preferences.html", invalid, status_code=404)
+    context: dict[str, Any] = {
         "title": "Your email preferences",
         "prefs": shown,
         "token": token,

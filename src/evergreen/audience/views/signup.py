@@ -97,7 +97,11 @@ def post_form(
     form = forms.public_form(session, slug)
     text = {key: value for key, value in posted.items() if isinstance(value, str)}
     fields = {name: text.get(f"field.{name}", "")[:1000] for name in form.field_names or []}
-    values = {"email": text.get("email", ""), "name": text.get("name", ""), "fields": fields}
+    values: dict[str, Any] = {
+        "email": text.get("email", ""),
+        "name": text.get("name", ""),
+        "fields": fields,
+    }
     signup = forms.submit(
         session,
         request.app.state.secret,
