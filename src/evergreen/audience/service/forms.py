@@ -28,9 +28,8 @@ from evergreen.audience.rules.forms import (
 from evergreen.audience.service.subscribers import Consent, subscribe
 from evergreen.config import Settings
 from evergreen.db import serialize_on, utcnow
-from evergreen.errors import Conflict, NotFound
+from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.hashing import derive_key, keyed_hash
-from evergreen.mail.errors import MailInputError
 from evergreen.mail.transactional import Transactional, send_now_async
 from evergreen.urls import check_http_url
 
@@ -301,7 +300,7 @@ async def deliver(settings: Settings, message: Transactional) -> None:
     kept unconfirmed and gets a new link by signing up again)."""
     try:
         delivery = await send_now_async(settings, message)
-    except MailInputError as exc:
+    except InputError as exc:  # mail not configured, or an address it refuses
         log.warning("confirmation mail to %s not sent: %s", message.to, exc.message)
         return
     if delivery.outcome != "sent":
