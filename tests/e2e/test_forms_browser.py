@@ -57,7 +57,7 @@ def test_sign_up_confirm_and_leave_through_the_preference_centre(
             page.get_by_label("Password").fill(PASSWORD)
             page.get_by_role("button", name="Sign in").click()
             page.get_by_label("Name", exact=True).fill("Newsletter")
-            page.get_by_label("Address").fill("news")
+            page.get_by_label("Page address").fill("news")
             page.get_by_role("checkbox", name="News").check()
             page.get_by_label("Heading").fill("Get the newsletter")
             page.get_by_role("button", name="Create form").click()
