@@ -23,21 +23,27 @@ def _models() -> object:
 def _pages() -> Sequence[APIRouter]:
     from evergreen.audience.views import (
         confirm,
+        forms,
         imports,
         lists,
+        preferences,
         segments,
+        signup,
         subscriber,
         subscribers,
     )
 
-    # /audience/subscribers/new before /audience/subscribers/{id}; the public link last.
+    # /audience/subscribers/new before /audience/subscribers/{id}; the public pages last.
     return [
         lists.router,
         segments.router,
+        forms.router,
         imports.router,
         subscribers.router,
         subscriber.router,
         confirm.router,
+        signup.router,
+        preferences.router,
     ]
 
 

@@ -16,6 +16,8 @@ __all__ = [
     "AudienceList",
     "ConsentEvent",
     "ErasedAddress",
+    "Form",
+    "FormAttempt",
     "Membership",
     "Segment",
     "Subscriber",
@@ -164,3 +166,43 @@ Index(
     Activity.at,
     Activity.subscriber_id,
 )
+
+
+class Form(Base):
+    """A public sign-up form: the lists it joins, the exact consent wording shown (recorded with
+    every opt-in it makes), what it asks, and what it says afterwards."""
+
+    __tablename__ = "audience_forms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # The lists joined, by id; a list deleted later is skipped (see service.forms).
+    list_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    heading: Mapped[str] = mapped_column(String(200), default="")
+    intro: Mapped[str] = mapped_column(Text, default="")
+    wording: Mapped[str] = mapped_column(Text)
+    ask_name: Mapped[bool] = mapped_column(default=True)
+    # Custom fields asked, by subscriber field name (shown with the name as its label).
+    field_names: Mapped[list[str]] = mapped_column(JSON, default=list)
+    button: Mapped[str] = mapped_column(String(60), default="Subscribe")
+    thank_you: Mapped[str] = mapped_column(Text, default="")
+    redirect_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Web origins whose pages may post to the JSON endpoint (one per line); empty: any.
+    allowed_origins: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    submissions: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FormAttempt(Base):
+    """One public form post, by a keyed hash of the client address, for the per-client rate
+    limit (rows older than the window are pruned as new ones arrive)."""
+
+    __tablename__ = "audience_form_attempts"
+    __table_args__ = (Index("ix_audience_form_attempts_client_at", "client_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

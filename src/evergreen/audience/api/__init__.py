@@ -12,7 +12,7 @@ __all__ = ["routers"]
 
 
 def routers() -> list[APIRouter]:
-    """Lists, then subscribers, then imports, then segments."""
-    from evergreen.audience.api import imports, lists, segments, subscribers
+    """Lists, then subscribers, then imports, segments and the public forms endpoint."""
+    from evergreen.audience.api import forms, imports, lists, segments, subscribers
 
-    return [lists.router, subscribers.router, imports.router, segments.router]
+    return [lists.router, subscribers.router, imports.router, segments.router, forms.router]

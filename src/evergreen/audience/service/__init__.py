@@ -14,6 +14,7 @@ from evergreen.audience.service.lists import (
     list_named,
     update_list,
 )
+from evergreen.audience.service.preferences import preference_url
 from evergreen.audience.service.subscribers import (
     Consent,
     Subscribed,
@@ -45,6 +46,7 @@ __all__ = [
     "get_subscriber",
     "list_named",
     "personal_data",
+    "preference_url",
     "preview_import",
     "record_activity",
     "remove_tags",

@@ -1,0 +1,313 @@
+"""Sign-up forms: the owner's forms, a public post turned into consented subscriptions (bot
+traps and the per-client rate limit first), and the confirmation mail it asks for."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.audience.errors import AudienceInputError
+from evergreen.audience.models import AudienceList, Form, FormAttempt
+from evergreen.audience.rules import Source, check_email, check_fields, check_name
+from evergreen.audience.rules.forms import (
+    FormPolicy,
+    Verdict,
+    check_form_fields,
+    check_origins,
+    check_slug,
+    judge_post,
+    rate_wait,
+)
+from evergreen.audience.service.subscribers import Consent, subscribe
+from evergreen.config import Settings
+from evergreen.db import serialize_on, utcnow
+from evergreen.errors import Conflict, InputError, NotFound
+from evergreen.hashing import derive_key, keyed_hash
+from evergreen.mail.transactional import Transactional, send_now_async
+from evergreen.urls import check_http_url
+
+__all__ = [
+    "FormInput",
+    "Signup",
+    "Submission",
+    "confirmation_mail",
+    "create_form",
+    "delete_form",
+    "deliver",
+    "form_lists",
+    "get_form",
+    "list_forms",
+    "public_form",
+    "submit",
+    "update_form",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FormInput:
+    """A form as the owner writes it."""
+
+    name: str
+    slug: str
+    list_ids: Sequence[int]
+    wording: str
+    heading: str = ""
+    intro: str = ""
+    ask_name: bool = True
+    field_names: Sequence[str] = ()
+    button: str = "Subscribe"
+    thank_you: str = ""
+    redirect_url: str = ""
+    allowed_origins: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A public post: what the person typed, the hidden trap fields, and who sent it."""
+
+    email: str
+    token: str
+    client: str
+    name: str = ""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    honeypot: str = ""
+
+
+@dataclass(frozen=True)
+class Signup:
+    """A post's outcome. `verdict` BOT is answered like ACCEPT (nothing was stored); AGAIN
+    shows the form again; `retry_after` set means the client is over its rate; `error` is a
+    refused value to show on the form. `confirmations` are (list name, token) to mail."""
+
+    verdict: Verdict
+    email: str = ""
+    name: str = ""
+    confirmations: list[tuple[str, str]] = field(default_factory=list)
+    retry_after: float | None = None
+    error: AudienceInputError | None = None
+
+
+def _text(field_name: str, value: str, limit: int, *, required: bool = False) -> str:
+    text = value.strip()
+    if required and not text:
+        raise AudienceInputError(field_name, "is required")
+    if len(text) > limit:
+        raise AudienceInputError(field_name, f"is longer than {limit} characters")
+    return text
+
+
+def _checked(session: Session, data: FormInput) -> dict[str, Any]:
+    name = _text("name", data.name, 100, required=True)
+    wording = _text("wording", data.wording, 5000, required=True)
+    list_ids = list(dict.fromkeys(int(i) for i in data.list_ids))
+    if not list_ids:
+        raise AudienceInputError("list_ids", "choose at least one list the form joins")
+    found = set(session.scalars(select(AudienceList.id).where(AudienceList.id.in_(list_ids))))
+    missing = [i for i in list_ids if i not in found]
+    if missing:
+        raise AudienceInputError("list_ids", f"no list {missing[0]}")
+    redirect = data.redirect_url.strip()
+    return {
+        "name": name,
+        "slug": check_slug(data.slug),
+        "list_ids": list_ids,
+        "wording": wording,
+        "heading": _text("heading", data.heading, 200),
+        "intro": _text("intro", data.intro, 5000),
+        "ask_name": data.ask_name,
+        "field_names": check_form_fields(data.field_names),
+        "button": _text("button", data.button, 60) or "Subscribe",
+        "thank_you": _text("thank_you", data.thank_you, 5000),
+        "redirect_url": check_http_url("redirect_url", redirect, AudienceInputError)
+        if redirect
+        else None,
+        "allowed_origins": "\n".join(check_origins(data.allowed_origins)),
+        "enabled": data.enabled,
+    }
+
+
+def create_form(session: Session, data: FormInput) -> Form:
+    """A new form; its slug is its public address, /f/<slug>, and is unique."""
+    row = Form(**_checked(session, data), submissions=0)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise Conflict("slug", f"a form already answers at /f/{row.slug}") from None
+    return row
+
+
+def get_form(session: Session, form_id: int) -> Form:
+    """The form with this id."""
+    found = session.get(Form, form_id)
+    if found is None:
+        raise NotFound("form_id", f"no form {form_id}")
+    return found
+
+
+def update_form(session: Session, form_id: int, data: FormInput) -> Form:
+    """Change a form; opt-ins already made keep the wording they were made with."""
+    row = get_form(session, form_id)
+    values = _checked(session, data)
+    clash = session.scalar(select(Form.id).where(Form.slug == values["slug"], Form.id != row.id))
+    if clash is not None:
+        raise Conflict("slug", f"a form already answers at /f/{values['slug']}")
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush()
+    return row
+
+
+def delete_form(session: Session, form_id: int) -> None:
+    """Delete a form; the people it signed up and their consent records stay."""
+    session.delete(get_form(session, form_id))
+    session.flush()
+
+
+def list_forms(session: Session) -> list[Form]:
+    """Every form, by name."""
+    return list(session.scalars(select(Form).order_by(Form.name, Form.id)))
+
+
+def public_form(session: Session, slug: str) -> Form:
+    """The enabled form at /f/<slug>; a disabled one is as absent as an unknown one."""
+    found = session.scalar(select(Form).where(Form.slug == slug, Form.enabled.is_(True)))
+    if found is None:
+        raise NotFound("slug", "there is no sign-up form at this address")
+    return found
+
+
+def form_lists(session: Session, form: Form) -> list[AudienceList]:
+    """The lists a form joins that still exist, in the form's order."""
+    rows = {
+        row.id: row
+        for row in session.scalars(
+            select(AudienceList).where(AudienceList.id.in_(list(form.list_ids or [])))
+        )
+    }
+    return [rows[i] for i in form.list_ids or [] if i in rows]
+
+
+def _client_hash(secret: str, client: str) -> str:
+    return keyed_hash(derive_key(secret, "audience-form-client"), client)
+
+
+def _rate(session: Session, secret: str, client: str, now: datetime, policy: FormPolicy) -> float:
+    """Record this post against its client; the seconds to wait (0 when it may go on)."""
+    key = _client_hash(secret, client)
+    serialize_on(session, f"form-client:{key}")
+    since = now - policy.rate_window
+    times = session.scalars(
+        select(FormAttempt.at).where(FormAttempt.client_hash == key, FormAttempt.at > since)
+    ).all()
+    wait = rate_wait(times, now, policy)
+    if wait is not None:
+        return max(1.0, wait.total_seconds())
+    session.execute(delete(FormAttempt).where(FormAttempt.at <= since))
+    session.add(FormAttempt(client_hash=key, at=now))
+    return 0.0
+
+
+def submit(
+    session: Session,
+    secret: str,
+    slug: str,
+    post: Submission,
+    *,
+    now: datetime | None = None,
+    policy: FormPolicy = FormPolicy(),
+) -> Signup:
+    """A public post: rate-limited per client, judged for bots, then each of the form's lists
+    subscribed with the form's wording; the answer never tells who was already subscribed."""
+    form = public_form(session, slug)
+    now = now or utcnow()
+    wait = _rate(session, secret, post.client, now, policy)
+    if wait:
+        return Signup(Verdict.ACCEPT, retry_after=wait)
+    verdict = judge_post(secret, form.slug, post.token, post.honeypot, now, policy)
+    if verdict is not Verdict.ACCEPT:
+        return Signup(verdict)
+    try:
+        checked = check_email(post.email)
+        name = check_name(post.name) if form.ask_name else ""
+        wanted = {k: v for k, v in post.fields.items() if k in (form.field_names or [])}
+        values = check_fields({k: v.strip() for k, v in wanted.items() if v.strip()})
+    except AudienceInputError as error:  # shown on the form; the post still counts
+        return Signup(Verdict.ACCEPT, error=error)
+    consent = Consent(
+        Source.FORM, form=f"{form.name} (/f/{form.slug})", wording=form.wording, ip=post.client
+    )
+    confirmations: list[tuple[str, str]] = []
+    for audience_list in form_lists(session, form):
+        done = subscribe(
+            session,
+            secret,
+            checked.email,
+            audience_list.id,
+            consent,
+            name=name or None,
+            fields=values or None,
+        )
+        if done.token:
+            confirmations.append((audience_list.name, done.token))
+    session.execute(update(Form).where(Form.id == form.id).values(submissions=Form.submissions + 1))
+    return Signup(Verdict.ACCEPT, checked.email, name, confirmations)
+
+
+_CONFIRM_BODY = """<p>Hello{% if subscriber.name %} {{ subscriber.name }}{% endif %},</p>
+<p>Please confirm that you want to receive email from us. Press the link below
+{%- if subscriber.fields.links|length > 1 %} for each list{% endif %}:</p>
+{% for link in subscriber.fields.links %}
+<p><a href="{{ link.url }}">Confirm: {{ link.list }}</a></p>
+{% endfor %}
+<p>If you did not ask for this, ignore this message: nothing is sent to you unless you
+confirm. The link works for 7 days.</p>
+"""
+
+
+def confirmation_mail(signup: Signup, base_url: str) -> Transactional | None:
+    """The double opt-in message for a sign-up (None when nothing needs confirming); its links
+    lead to /audience/confirm/<token>."""
+    if not signup.confirmations:
+        return None
+    links = [
+        {"list": name, "url": f"{base_url.rstrip('/')}/audience/confirm/{token}"}
+        for name, token in signup.confirmations
+    ]
+    return Transactional(
+        to=signup.email,
+        name=signup.name,
+        subject="Please confirm your subscription",
+        body=_CONFIRM_BODY,
+        values={"links": links},
+    )
+
+
+async def deliver(settings: Settings, message: Transactional) -> None:
+    """Send a confirmation after the sign-up was committed; a failure is logged (the person is
+    kept unconfirmed and gets a new link by signing up again)."""
+    try:
+        delivery = await send_now_async(settings, message)
+    except InputError as exc:  # mail not configured, or an address it refuses
+        log.warning("confirmation mail to %s not sent: %s", message.to, exc.message)
+        return
+    if delivery.outcome != "sent":
+        log.warning(
+            "confirmation mail to %s %s: %s %s",
+            message.to,
+            delivery.outcome,
+            delivery.code or "",
+            delivery.text,
+        )
