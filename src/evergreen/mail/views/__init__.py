@@ -1,4 +1,5 @@
-"""Pages of the mail area: the public recipient routes (unsubscribe, open pixel)."""
+"""Pages of the mail area: broadcasts (list, compose, one broadcast) and the public
+recipient routes (unsubscribe, open pixel)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.mail.views import recipients
+from evergreen.mail.views import broadcasts, recipients
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [recipients.router]
+    return [broadcasts.router, recipients.router]
