@@ -124,7 +124,8 @@ def test_compose_previews_strictly_then_sends_after_confirming(
     assert "Nobody not yet sent to will get it" in _text(ask)
     with db.session() as session:
         card = queries.broadcast_card(session, broadcast_id)
-        assert card is not None and card.status == "sending"
+        assert card is not None
+        assert card.status == "sending"
     done = _post(client, f"/mail/broadcasts/{broadcast_id}/cancel", token, confirm="yes")
     assert done.status_code == 303
     cancelled = client.get(done.headers["location"])
@@ -198,7 +199,8 @@ def test_the_api_writes_reads_and_acts_on_broadcasts(
     )
     assert past.status_code == 422
     assert past.json()["detail"][0]["field"] == "scheduled_at"
-    naive = client.post(f"{path}/schedule", json={"scheduled_at": "2099-01-01T00:00"}, headers=owner)
+    no_zone = {"scheduled_at": "2099-01-01T00:00"}
+    naive = client.post(f"{path}/schedule", json=no_zone, headers=owner)
     assert naive.status_code == 422
     assert client.post(f"{path}/launch", headers=owner).status_code == 422
     assert client.post(f"{path}/resume", headers=owner).status_code == 422

@@ -104,9 +104,7 @@ def act(
     """Owner only: schedule (with `scheduled_at`), unschedule, send now, pause, resume or
     cancel (people not yet sent to are skipped)."""
     given = body or ActionIn()
-    service.act(
-        session, broadcast_id, action, scheduled_at=given.scheduled_at, reason=given.reason
-    )
+    service.act(session, broadcast_id, action, scheduled_at=given.scheduled_at, reason=given.reason)
     return _one(session, broadcast_id)
 
 

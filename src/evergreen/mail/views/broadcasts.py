@@ -54,7 +54,8 @@ def _when(text: str) -> datetime:
     try:
         found = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise MailInputError("scheduled_at", "give a date and time, e.g. 2030-01-31T09:00") from None
+        example = "e.g. 2030-01-31T09:00"
+        raise MailInputError("scheduled_at", f"give a date and time, {example}") from None
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
 
 
