@@ -141,6 +141,11 @@ def test_drafts_and_schedules_from_the_page_and_staff_only_read(
 ) -> None:
     list_id = _list(db, ["ann@example.com"])
     sign_in(client, people["owner"])
+    entry = re.search(
+        r'<a href="/mail"[^>]*>Mail( <span class="tag">coming</span>)?', client.get("/").text
+    )
+    assert entry, "mail is in the navigation"
+    assert entry.group(1) is None, "mail is shown as coming"
     token = csrf_from(client.get("/mail/new").text)
     form = {"list_id": str(list_id), "subject": "Later", "body": "Hi", "format": "markdown"}
     draft = _post(client, "/mail/new", token, **form, action="draft")

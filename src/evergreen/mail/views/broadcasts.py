@@ -15,7 +15,7 @@ from evergreen.audience import queries as audience
 from evergreen.errors import InputError
 from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
-from evergreen.mail.rules.render import Personal, Rendered, compile_message
+from evergreen.mail.rules.render import Personal, Rendered, TemplateFormat, compile_message
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
@@ -80,7 +80,7 @@ def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered]:
         if not found.rows:
             raise MailInputError("preview_email", "the list has nobody subscribed; name someone")
         person = found.rows[0]
-    fmt = "html" if entered["format"] == "html" else "markdown"
+    fmt: TemplateFormat = "html" if entered["format"] == "html" else "markdown"
     template = compile_message(entered["subject"], entered["body"], fmt, strict=True)
     personal = Personal(
         person.email,
