@@ -18,6 +18,7 @@ for _name in ("EVERGREEN_DATABASE_URL", "EVERGREEN_REDIS_URL", "EVERGREEN_SECRET
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -27,6 +28,12 @@ from evergreen.db import Database
 from evergreen.models import metadata
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Properties are judged by what they find, not by how fast one example runs: on a loaded machine
+# (two pytest workers on two cores) the 200 ms default deadline fails correct code at random.
+# Every test still has pytest-timeout's bound.
+hypothesis_settings.register_profile("evergreen", deadline=None)
+hypothesis_settings.load_profile("evergreen")
 TEST_SECRET = "test-key-" + "x7Qp2Lm9Rt4Vz8Kc1Nb6Hd3Fs5Gj0Wy"
 
 

@@ -167,8 +167,10 @@ def test_a_stream_is_valued_with_the_given_the_saved_or_the_estimated_persistenc
     assert _cents(ttm) == "677.05"  # 1250.50 - 120.25 - 6.75 h x 50 - 422305 x 0.1 / 365
     assert given.json() == {
         "as_of": "2026-03-31", "value": _cents(capital + ttm / (1 + RETURN - Decimal("0.5"))),
-        "capital": "4015.00", "residual_income_ttm": "677.05", "required_return": "0.1",
+        "capital": "4015.00", "capital_contributed": "4015.00", "capital_assets": "0.00",
+        "residual_income_ttm": "677.05", "required_return": "0.1",
         "persistence": "0.5", "persistence_from": "given", "estimate": None,
+        "forecast": None, "forecast_problem": None,
     }  # fmt: skip
     assert given.json()["value"] == "5143.42"
     owner = ledger["owner"]

@@ -284,6 +284,14 @@ SAME_ACTION = [
         ("POST", "/mail/broadcasts/{broadcast_id}/{action}"),
         ("POST", "/api/v1/mail/broadcasts/{broadcast_id}/{action}"),
     ),
+    (
+        ("POST", "/ledger/streams/{stream_id}/forecast"),
+        ("PUT", "/api/v1/ledger/streams/{stream_id}/forecast"),
+    ),
+    (
+        ("POST", "/ledger/streams/{stream_id}/forecast/remove"),
+        ("DELETE", "/api/v1/ledger/streams/{stream_id}/forecast"),
+    ),
     (("GET", "/household"), ("GET", "/api/v1/household")),
     (("POST", "/household/profile"), ("PUT", "/api/v1/household/profile")),
     *(
@@ -318,6 +326,8 @@ OWNER_ONLY = {
     # The ledger: the owner's money and time; staff read it.
     ("POST", "/api/v1/ledger/streams"),
     ("PATCH", "/api/v1/ledger/streams/{stream_id}"),
+    ("PUT", "/api/v1/ledger/streams/{stream_id}/forecast"),
+    ("DELETE", "/api/v1/ledger/streams/{stream_id}/forecast"),
     ("POST", "/api/v1/ledger/income"),
     ("POST", "/api/v1/ledger/costs"),
     ("POST", "/api/v1/ledger/capital"),
@@ -385,7 +395,7 @@ def test_staff_cannot_add_networks_or_change_their_mapping_through_the_api(
 
 
 # A stream's ledger page and the entries behind its figures are the dashboard's to read; the
-# forms on it write the journal, hours and the stream's rates, and are the owner's alone.
+# forms on it write the journal, hours, the stream's rates and forecast, and are the owner's alone.
 LEDGER_STREAM = {
     ("GET", "/ledger/streams/{stream_id}"): Access.STAFF,
     ("GET", "/ledger/streams/{stream_id}/entries"): Access.STAFF,
@@ -395,6 +405,8 @@ LEDGER_STREAM = {
     ("POST", "/ledger/streams/{stream_id}/assets"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/hours"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/rates"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/forecast"): Access.OWNER,
+    ("POST", "/ledger/streams/{stream_id}/forecast/remove"): Access.OWNER,
     ("POST", "/ledger/streams/{stream_id}/transactions/{transaction_id}/reverse"): Access.OWNER,
 }
 

@@ -25,7 +25,7 @@ from evergreen.ledger.rules import (
     parse_hours,
     parse_rate,
 )
-from evergreen.money import show_money
+from evergreen.money import show_amount, show_money, show_number
 from evergreen.networks import service as networks
 from evergreen.partners import service as partners
 
@@ -176,6 +176,68 @@ def streams_value(
         f"{name}: worth {shown['value']} on {day} = capital {shown['capital']} + trailing-year "
         f"residual income {shown['residual_income_ttm']} ÷ (1 + r - ω), ω = {result.persistence}"
     )
+
+
+@streams_app.command("forecast")
+def streams_forecast(
+    name: Annotated[str, typer.Argument(help="The stream's name.")],
+    years: Annotated[
+        str | None,
+        typer.Option(help="Each coming year's residual income, year 1 first: 1200,1500,1800."),
+    ] = None,
+    continuing: Annotated[
+        str,
+        typer.Option(
+            help="After the last year: none (RI stops), perpetuity (it lasts forever) or "
+            "persistence (it fades by --persistence a year)."
+        ),
+    ] = "none",
+    persistence: Annotated[
+        str | None, typer.Option(help="ω, 0-1, with --continuing persistence.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Remove the stream's forecast.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The forecast as one JSON object.")]
+    = False,
+) -> None:  # fmt: skip
+    """Save, show or remove a stream's forecast: the stream is then valued on it (multistage
+    residual income) instead of its last twelve months."""
+    if clear and years is not None:
+        raise LedgerInputError("clear", "give either --years or --clear, not both")
+    amounts = None if years is None else years.split(",")
+
+    def work(session: Session) -> tuple[str, service.StoredForecast | None, bool]:
+        stream = service.stream_named(session, name, "name")
+        if clear:
+            return stream.name, None, service.clear_forecast(session, stream)
+        if amounts is not None:
+            saved = service.set_forecast(session, stream, amounts, continuing, persistence)
+            return stream.name, saved, False
+        return stream.name, service.stream_forecast(session, stream), False
+
+    stream_name, stored, removed = in_session(work)
+    if as_json:
+        _print_json(None if stored is None else _forecast_dict(stored))
+    elif clear:
+        what = "Removed the forecast of" if removed else "There was no forecast of"
+        typer.echo(f"{what} {stream_name}: it is valued on its last 12 months.")
+    elif stored is None:
+        typer.echo(f"{stream_name} has no forecast; save one with --years 1200,1500,1800.")
+    else:
+        plan = stored.plan
+        shown = ", ".join(show_money(amount) for amount in plan.years)
+        omega = f" (ω = {plan.persistence.normalize():f})" if plan.persistence is not None else ""
+        verb = "Saved the forecast of" if amounts is not None else "The forecast of"
+        typer.echo(f"{verb} {stream_name}: years {shown}; then {plan.continuing.value}{omega}.")
+
+
+def _forecast_dict(stored: service.StoredForecast) -> dict[str, object]:
+    plan = stored.plan
+    return {
+        "years": [show_amount(amount) for amount in plan.years],
+        "continuing": plan.continuing.value,
+        "persistence": None if plan.persistence is None else show_number(plan.persistence),
+        "updated_at": stored.updated_at.isoformat(),
+    }
 
 
 @ledger_app.command("add")

@@ -13,6 +13,8 @@ from evergreen.db import Base, utcnow
 __all__ = [
     "DailyFigures",
     "FeedState",
+    "Forecast",
+    "ForecastAmount",
     "HoursEntry",
     "ImportRule",
     "JournalEntry",
@@ -171,3 +173,31 @@ class FeedState(Base):
     posted: Mapped[int] = mapped_column(default=0)  # transactions posted so far: the n in keys
     note: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Forecast(Base):
+    """The owner's forecast of a stream's residual income, one per stream: explicit years (its
+    ForecastAmount rows), then how RI continues after them (none, perpetuity, persistence)."""
+
+    __tablename__ = "ledger_forecasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stream_id: Mapped[int] = mapped_column(
+        ForeignKey("streams.id", ondelete="CASCADE"), unique=True
+    )
+    continuing: Mapped[str] = mapped_column(String(12))
+    persistence: Mapped[Decimal | None] = mapped_column(Numeric(9, 6), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ForecastAmount(Base):
+    """One explicit year's residual income of a forecast (year 1: the year after the day the
+    stream is valued)."""
+
+    __tablename__ = "ledger_forecast_years"
+
+    forecast_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_forecasts.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True)
+    residual_income: Mapped[Decimal]

@@ -16,9 +16,11 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.api import tables
 from evergreen.ledger.api.schemas import day, day_query, period, rate
 from evergreen.ledger.api.streams import StreamDep
+from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Figure, Figures, Rates
-from evergreen.money import show_amount, show_number
+from evergreen.ledger.rules.forecast import Continuing, forecast_bridge
+from evergreen.money import cents, show_amount, show_number
 from evergreen.web.deps import ApiStaff, SessionDep
 from evergreen.web.downloads import csv_download, file_answer
 
@@ -129,6 +131,56 @@ class PersistenceOut(BaseModel):
     months: int
 
 
+class ForecastStepOut(BaseModel):
+    """One explicit year of the forecast and that discounted to the day valued."""
+
+    year: int
+    residual_income: str
+    present_value: str
+
+
+class ForecastValueOut(BaseModel):
+    """The value with the stream's stored forecast: capital + Σ RIₜ ÷ (1 + r)ᵗ + the continuing
+    value (RI of year T+1 ÷ (1 + r - ω)) discounted T years."""
+
+    value: str
+    continuing: Continuing
+    persistence: str
+    years: list[ForecastStepOut]
+    continuing_residual_income: str = Field(description="RI of the first year after the forecast")
+    continuing_value: str = Field(description="At the end of the last forecast year")
+    continuing_present_value: str
+
+
+def _forecast_value(
+    session: Session, stream: Stream, capital: Decimal, required_return: Decimal
+) -> tuple[ForecastValueOut | None, str | None]:
+    """The stored forecast's value, or why it cannot be valued (None, None without one)."""
+    stored = service.stream_forecast(session, stream)
+    if stored is None:
+        return None, None
+    try:
+        bridge = forecast_bridge(stored.plan, capital, required_return)
+    except LedgerInputError as refused:
+        return None, f"{refused.field}: {refused.message}"
+    steps = [
+        ForecastStepOut(year=y.year, residual_income=show_amount(y.residual_income),
+                        present_value=_cents(y.present_value))
+        for y in bridge.years
+    ]  # fmt: skip
+    return ForecastValueOut(
+        value=_cents(bridge.value), continuing=stored.plan.continuing,
+        persistence=show_number(bridge.persistence), years=steps,
+        continuing_residual_income=_cents(bridge.continuing_residual_income),
+        continuing_value=_cents(bridge.continuing_value),
+        continuing_present_value=_cents(bridge.continuing_present_value),
+    ), None  # fmt: skip
+
+
+def _cents(value: Decimal) -> str:
+    return str(cents(value) + 0)
+
+
 class ValueOut(BaseModel):
     """capital + trailing-year RI ÷ (1 + r - ω), and where ω came from."""
 
@@ -142,6 +194,13 @@ class ValueOut(BaseModel):
     persistence: str
     persistence_from: Literal["given", "stream", "estimate", "none"]
     estimate: PersistenceOut | None
+    forecast: ForecastValueOut | None = Field(
+        description="The value with the stream's stored forecast (PUT /streams/{id}/forecast); "
+        "null without one"
+    )
+    forecast_problem: str | None = Field(
+        None, description="Why the stored forecast cannot be valued with these rates"
+    )
 
 
 @router.get("/streams/{stream_id}/value", operation_id="stream_value")
@@ -154,7 +213,7 @@ def stream_value(
     hourly_rate: HourlyRate = None, required_return: RequiredReturn = None,
 ) -> ValueOut:  # fmt: skip
     """What a stream is worth: the owner's ω, the stream's, or one estimated from its history
-    (shown with its fit), else 0."""
+    (shown with its fit), else 0; and with the stream's stored forecast, when it has one."""
     on = day(as_of, "as_of") if as_of else utcnow().date()
     omega = rate(persistence, "persistence")
     rates = _rates(session, hourly_rate, required_return)
@@ -165,12 +224,14 @@ def stream_value(
         "given" if omega is not None else "stream" if stream.persistence is not None
         else "estimate" if fit is not None else "none"
     )  # fmt: skip
+    required = rates.override(None, stream.required_return).required_return
+    forecast, problem = _forecast_value(session, stream, found.capital, required)
     return ValueOut(
         as_of=on.isoformat(), value=str(shown["value"]), capital=str(shown["capital"]),
         capital_contributed=str(shown["capital_contributed"]),
         capital_assets=str(shown["capital_assets"]),
         residual_income_ttm=str(shown["residual_income_ttm"]),
-        required_return=show_number(rates.override(None, stream.required_return).required_return),
+        required_return=show_number(required), forecast=forecast, forecast_problem=problem,
         persistence=show_number(found.persistence), persistence_from=source,
         estimate=None if fit is None else PersistenceOut(
             omega=f"{fit.omega:.4f}", monthly=f"{fit.monthly:.4f}",

@@ -10,6 +10,12 @@ from evergreen.ledger.service.feeds import (
     post_partner_payout,
     unposted,
 )
+from evergreen.ledger.service.forecasts import (
+    StoredForecast,
+    clear_forecast,
+    set_forecast,
+    stream_forecast,
+)
 from evergreen.ledger.service.hours import add_hours, running_timer, start_timer, stop_timer
 from evergreen.ledger.service.idempotent import (
     EntryKind,
@@ -37,6 +43,7 @@ __all__ = [
     "Fed",
     "Keyed",
     "Step",
+    "StoredForecast",
     "StreamDraft",
     "Unposted",
     "add_asset",
@@ -48,6 +55,7 @@ __all__ = [
     "add_income",
     "add_stream",
     "all_streams",
+    "clear_forecast",
     "get_stream",
     "legs_of",
     "post",
@@ -61,10 +69,12 @@ __all__ = [
     "require_stream",
     "reverse",
     "running_timer",
+    "set_forecast",
     "set_preferences",
     "set_stream_rates",
     "start_timer",
     "stop_timer",
+    "stream_forecast",
     "stream_named",
     "unposted",
     "update_stream",

@@ -1,5 +1,5 @@
 """The forms on a stream's page that write: income, a cost, capital in or out, hours, the
-stream's own rates, and reversing a transaction (after a confirmation). Owner only.
+stream's own rates, its forecast, and reversing a transaction (after a confirmation). Owner only.
 
 Each form carries `back`, the page's view, so the owner returns to the period they were
 looking at; a refused form shows the page again with the message and what was typed.
@@ -21,6 +21,7 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import check_account, parse_amount, parse_date, parse_hours, parse_rate
+from evergreen.ledger.rules.value import MAX_FORECAST_YEARS
 from evergreen.ledger.views.forms import money, optional_rate
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.ledger.views.stream import BY_HAND, StreamDep, render_stream_page
@@ -201,6 +202,38 @@ def set_rates(
         session, stream, hourly_rate=hour, required_return=ret, persistence=omega
     )
     return _back(stream, query, "rates")
+
+
+def _typed_years(form: dict[str, str]) -> list[str]:
+    """The forecast's boxes year by year; the blank ones after the last year are not years."""
+    years = [form.get(f"years[{i}]", "") for i in range(MAX_FORECAST_YEARS)]
+    while years and not years[-1].strip():
+        years.pop()
+    return years
+
+
+@router.post("/{stream_id:int}/forecast")
+def save_forecast(
+    request: Request, user: OwnerUser, _csrf: CsrfProtected, stream: StreamDep,
+    session: SessionDep, form: TextFields, page: FormPageDep,
+) -> Response:  # fmt: skip
+    """Owner only: store the stream's forecast (each year's RI, then how it continues); ω is
+    read only when RI continues with persistence, so a box left filled never refuses a save."""
+    query = _shown_again(request, session, stream, form, "forecast", page)
+    continuing = form.get("continuing", "")
+    persistence = form.get("persistence", "") if continuing == "persistence" else None
+    service.set_forecast(session, stream, _typed_years(form), continuing, persistence)
+    return _back(stream, query, "forecast")
+
+
+@router.post("/{stream_id:int}/forecast/remove")
+def remove_forecast(
+    user: OwnerUser, _csrf: CsrfProtected, stream: StreamDep, session: SessionDep,
+    back: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:  # fmt: skip
+    """Owner only: remove the stream's forecast; its value is the last 12 months' again."""
+    service.clear_forecast(session, stream)
+    return _back(stream, PageQuery.parse(back), "forecast_removed")
 
 
 @router.post("/{stream_id:int}/transactions/{transaction_id:int}/reverse")

@@ -19,6 +19,7 @@ from evergreen.ledger import facts, queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Rates, parse_rate
+from evergreen.ledger.rules.forecast import forecast_bridge
 from evergreen.ledger.rules.periods import Period, PeriodChoice, choose_period, month_end
 from evergreen.ledger.rules.residual import Figures
 from evergreen.ledger.rules.value import (
@@ -170,9 +171,12 @@ def _value(
     as_of: date,
     rates: Rates,
     errors: dict[str, InputError],
+    stored: service.StoredForecast | None,
 ) -> dict[str, Any]:
-    """Valuation as of a day; with a forecast, the multistage bridge, else the one-stage one."""
+    """Valuation as of a day: with a forecast tried on the page, its multistage bridge; else
+    with the stored forecast, its bridge; else the one-stage one on the last 12 months."""
     chosen: Decimal | None = None
+    bridge_from, problem = "ttm", ""
     try:
         if query.persistence.strip():
             chosen = parse_rate(
@@ -190,6 +194,7 @@ def _value(
                 valuation.capital, forecast, continuing, rates.required_return,
                 valuation.persistence,
             )  # fmt: skip
+            bridge_from = "preview"
         else:
             bridge = single_stage_bridge(
                 valuation.capital, valuation.residual_income_ttm, rates.required_return,
@@ -198,12 +203,20 @@ def _value(
     except LedgerInputError as error:
         errors["value"] = error
         return {"valuation": None, "bridge": None}
+    if bridge_from == "ttm" and stored is not None:
+        try:
+            bridge = forecast_bridge(stored.plan, valuation.capital, rates.required_return)
+            bridge_from = "stored"
+        except LedgerInputError as refused:  # the forecast stays; these rates cannot value it
+            problem = f"{refused.field}: {refused.message}"
     ttm_start = as_of - timedelta(days=364)
     return {
         "valuation": valuation,
         "persistence_source": _persistence_source(chosen, stream, valuation),
         "forecast": forecast,
         "bridge": bridge,
+        "bridge_from": bridge_from,
+        "forecast_problem": problem,
         "bridge_chart": _bridge_chart(bridge),
         "ttm_query": query.period_only().encoded(
             period="", start=ttm_start.isoformat(), end=as_of.isoformat()
@@ -248,6 +261,8 @@ def page_sections(
     context, errors = figures_section(session, stream, query, today)
     rates = context["charged"].rates
     context.update(_history(session, stream, context["period"].end, query.history_months, rates))
+    stored = service.stream_forecast(session, stream)
+    context["stored_forecast"] = stored
     if not context["charged"].missing:
-        context.update(_value(session, stream, query, context["as_of"], rates, errors))
+        context.update(_value(session, stream, query, context["as_of"], rates, errors, stored))
     return context, errors

@@ -3,6 +3,7 @@ history, and what it is worth; and the list of entries behind one figure."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any
@@ -17,9 +18,12 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Figure, counted
+from evergreen.ledger.rules.forecast import Continuing
+from evergreen.ledger.rules.value import MAX_FORECAST_YEARS
 from evergreen.ledger.views.forms import hours, money
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.ledger.views.sections import figures_section, page_sections
+from evergreen.money import show_amount
 from evergreen.web.deps import DashboardUser, DbId, SessionDep
 from evergreen.web.templates import render
 
@@ -38,6 +42,8 @@ _DONE = {
     "hours": "Hours added.",
     "rates": "This stream's rates saved.",
     "reversed": "Transaction reversed: a new entry negates each of its postings.",
+    "forecast": "Forecast saved: the stream is valued with it.",
+    "forecast_removed": "Forecast removed: the stream is valued on its last 12 months again.",
 }
 _FIGURES = {"income": "Income", "costs": "Costs", "capital": "Capital moved", "hours": "Hours"}
 
@@ -58,6 +64,43 @@ def _amount(value: Decimal) -> str:
 
 def _rate(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+_YEAR_FIELD = re.compile(r"years\[(\d+)\]")
+_YEAR_BOXES = 5  # boxes the forecast form shows at least: two more than a stored one has
+
+
+def _forecast_form(
+    stored: service.StoredForecast | None, typed: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The forecast form's values: what was typed (a refusal), else the stored forecast, with
+    blank boxes for more years (one box a year, at most MAX_FORECAST_YEARS)."""
+    if typed is not None:
+        years = [typed.get(f"years[{i}]", "") for i in range(MAX_FORECAST_YEARS)]
+        while years and not years[-1].strip():
+            years.pop()
+        continuing, persistence = typed.get("continuing", ""), typed.get("persistence", "")
+    elif stored is not None:
+        years = [show_amount(amount) for amount in stored.plan.years]
+        continuing = stored.plan.continuing.value
+        omega = stored.plan.persistence
+        persistence = "" if omega is None else _rate(omega)
+    else:
+        years, continuing, persistence = [], Continuing.PERSISTENCE.value, ""
+    count = min(MAX_FORECAST_YEARS, max(_YEAR_BOXES, len(years) + 2))
+    years += [""] * (count - len(years))
+    return {
+        "years": [(f"years[{i}]", f"Year {i + 1}", text) for i, text in enumerate(years)],
+        "continuing": continuing,
+        "persistence": persistence,
+        "choices": list(Continuing),
+    }
+
+
+def _field_name(field: str) -> str:
+    """A refused field as the page labels it: years[2] is Year 3's box."""
+    found = _YEAR_FIELD.fullmatch(field)
+    return f"year {int(found.group(1)) + 1}" if found else field.replace("_", " ")
 
 
 def render_stream_page(
@@ -87,8 +130,12 @@ def render_stream_page(
         "money": money,
         "hours_text": hours,
         "rate": _rate,
+        "field_name": _field_name,
         **sections,
     }
+    context["forecast_form"] = _forecast_form(
+        sections["stored_forecast"], (forms or {}).get("forecast")
+    )
     status = status_code if status_code != 200 or not refused else 400
     return render(request, "ledger/stream.html", context, status_code=status)
 
