@@ -276,6 +276,14 @@ SAME_ACTION = [
         ("POST", "/audience/segments/{segment_id}/delete"),
         ("DELETE", "/api/v1/audience/segments/{segment_id}"),
     ),
+    # Mail: staff read broadcasts and their numbers; the owner writes and sends them.
+    (("GET", "/mail"), ("GET", "/api/v1/mail/broadcasts")),
+    (("POST", "/mail/new"), ("POST", "/api/v1/mail/broadcasts")),
+    (("GET", "/mail/broadcasts/{broadcast_id}"), ("GET", "/api/v1/mail/broadcasts/{broadcast_id}")),
+    (
+        ("POST", "/mail/broadcasts/{broadcast_id}/{action}"),
+        ("POST", "/api/v1/mail/broadcasts/{broadcast_id}/{action}"),
+    ),
     (
         ("POST", "/ledger/streams/{stream_id}/forecast"),
         ("PUT", "/api/v1/ledger/streams/{stream_id}/forecast"),
@@ -342,6 +350,10 @@ OWNER_ONLY = {
     ("DELETE", "/api/v1/audience/subscribers/{subscriber_id}"),
     ("POST", "/api/v1/audience/imports"),
     ("POST", "/api/v1/audience/imports/{import_id}"),
+    # Mail: only the owner writes a broadcast or sends, pauses, resumes or cancels it.
+    ("POST", "/api/v1/mail/broadcasts"),
+    ("PATCH", "/api/v1/mail/broadcasts/{broadcast_id}"),
+    ("POST", "/api/v1/mail/broadcasts/{broadcast_id}/{action}"),
     *(
         (method, f"/api/v1/household/{kind}s{tail}")
         for kind in ("income", "debt", "expense")
@@ -441,4 +453,23 @@ MAIL_HOOKS = {
 def test_mail_provider_webhooks_are_public(client: TestClient) -> None:
     declared = {(method, path): access for method, path, access in _routes(client.app)}
     for route, access in MAIL_HOOKS.items():
+        assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"
+
+
+# Mail's pages: staff read broadcasts and their numbers; the owner composes, previews, sends,
+# pauses, resumes and cancels (as in the API); the recipients' links are for anyone who holds one.
+MAIL_PAGES = {
+    ("GET", "/mail"): Access.STAFF,
+    ("GET", "/mail/new"): Access.OWNER,
+    ("POST", "/mail/new"): Access.OWNER,
+    ("GET", "/mail/broadcasts/{broadcast_id}"): Access.STAFF,
+    ("POST", "/mail/broadcasts/{broadcast_id}/{action}"): Access.OWNER,
+    ("GET", "/mail/u/{token}"): Access.PUBLIC,
+    ("POST", "/mail/u/{token}"): Access.PUBLIC,
+}
+
+
+def test_mail_pages_are_read_by_staff_and_sent_by_the_owner(client: TestClient) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for route, access in MAIL_PAGES.items():
         assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"

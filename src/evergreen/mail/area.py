@@ -30,6 +30,12 @@ def _pages() -> Sequence[APIRouter]:
     return views.routers()
 
 
+def _api() -> Sequence[APIRouter]:
+    from evergreen.mail import api
+
+    return api.routers()
+
+
 def _commands() -> Sequence[tuple[str, Any]]:
     from evergreen.mail import cli
 
@@ -48,11 +54,11 @@ AREA = Area(
         "mail",
         "Mail",
         "Broadcasts, compliant delivery, unsubscribes, bounces and quotas.",
-        ready=False,  # until the compose and broadcast pages land
         order=35,
     ),
     models=_models,
     pages=_pages,
+    api=_api,
     commands=_commands,
     tasks=_tasks,
     templates=Path(__file__).parent / "templates",

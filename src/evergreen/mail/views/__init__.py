@@ -1,5 +1,5 @@
-"""Pages of the mail area: the public recipient routes (unsubscribe, open pixel) and the
-providers' bounce and complaint webhooks."""
+"""Pages of the mail area: broadcasts (list, compose, one broadcast), the public recipient
+routes (unsubscribe, open pixel) and the providers' bounce and complaint webhooks."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.mail.views import hooks, recipients
+from evergreen.mail.views import broadcasts, hooks, recipients
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [recipients.router, hooks.router]
+    return [broadcasts.router, recipients.router, hooks.router]

@@ -1,0 +1,113 @@
+"""/api/v1/mail/broadcasts: write a draft, read it with its numbers, schedule or send it now,
+pause, resume and cancel. Staff read; the owner writes and sends."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field
+
+from evergreen.mail import queries, service
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Offset, SessionDep
+
+__all__ = ["router", "routers"]
+
+router = APIRouter(prefix="/mail/broadcasts", tags=["mail"])
+BroadcastAction = Literal["schedule", "unschedule", "send", "pause", "resume", "cancel"]
+_LONG = 500_000
+
+
+class BroadcastIn(BaseModel):
+    """A broadcast's draft: its list, subject and body (templates), and the body's format."""
+
+    list_id: int = Field(ge=1, le=2**63 - 1)
+    subject: str = Field(max_length=2000)
+    body: str = Field(max_length=_LONG)
+    format: Literal["markdown", "html"] = "markdown"
+
+
+class BroadcastPatch(BaseModel):
+    """What to change of a draft; what is left out stays."""
+
+    list_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    subject: str | None = Field(None, max_length=2000)
+    body: str | None = Field(None, max_length=_LONG)
+    format: Literal["markdown", "html"] | None = None
+
+
+class ActionIn(BaseModel):
+    """When to send (schedule only, an aware time) and why it pauses (pause only)."""
+
+    scheduled_at: datetime | None = None
+    reason: str = Field("", max_length=500)
+
+
+def _one(session: SessionDep, broadcast_id: int) -> dict[str, Any]:
+    card = queries.broadcast_card(session, broadcast_id)
+    if card is None:  # the service names the missing id
+        service.get_broadcast(session, broadcast_id)
+    assert card is not None
+    return {**card.to_dict(), "stats": queries.stats(session, broadcast_id).to_dict()}
+
+
+@router.get("", operation_id="list_mail_broadcasts")
+def get_broadcasts(
+    session: SessionDep,
+    user: ApiStaff,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    """Broadcasts, newest first, with their send log counted by status."""
+    return [row.to_dict() for row in queries.broadcasts(session, limit=limit, offset=offset)]
+
+
+@router.post("", status_code=201, operation_id="create_mail_broadcast")
+def create(body: BroadcastIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: a new draft (the template is checked now, not at the first recipient)."""
+    draft = service.Draft(body.subject, body.body, body.list_id, body.format)
+    return _one(session, service.create_broadcast(session, draft).id)
+
+
+@router.get("/{broadcast_id}", operation_id="get_mail_broadcast")
+def get_one(broadcast_id: DbId, session: SessionDep, user: ApiStaff) -> dict[str, Any]:
+    """One broadcast with its counts and what became of it: opens, proxy opens, clicks."""
+    return _one(session, broadcast_id)
+
+
+@router.patch("/{broadcast_id}", operation_id="update_mail_broadcast")
+def update(
+    broadcast_id: DbId, body: BroadcastPatch, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: change a draft's list, subject, body or format."""
+    row = service.get_broadcast(session, broadcast_id)
+    draft = service.Draft(
+        row.subject if body.subject is None else body.subject,
+        row.body if body.body is None else body.body,
+        row.list_id if body.list_id is None else body.list_id,
+        row.format if body.format is None else body.format,
+    )
+    service.edit_broadcast(session, broadcast_id, draft)
+    return _one(session, broadcast_id)
+
+
+@router.post("/{broadcast_id}/{action}", operation_id="act_on_mail_broadcast")
+def act(
+    broadcast_id: DbId,
+    action: Annotated[BroadcastAction, PathParam(description="What to do now.")],
+    session: SessionDep,
+    user: ApiOwner,
+    body: ActionIn | None = None,
+) -> dict[str, Any]:
+    """Owner only: schedule (with `scheduled_at`), unschedule, send now, pause, resume or
+    cancel (people not yet sent to are skipped)."""
+    given = body or ActionIn()
+    service.act(session, broadcast_id, action, scheduled_at=given.scheduled_at, reason=given.reason)
+    return _one(session, broadcast_id)
+
+
+def routers() -> list[APIRouter]:
+    """The area's API routers."""
+    return [router]

@@ -1,0 +1,253 @@
+"""/mail: broadcasts with their status and counts, composing one (a strict preview for a chosen
+subscriber, then save, schedule or send now), and one broadcast's numbers with pause, resume
+and cancel. Staff read; the owner writes and sends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from evergreen.audience import queries as audience
+from evergreen.errors import InputError
+from evergreen.mail import queries, service
+from evergreen.mail.errors import MailInputError
+from evergreen.mail.rules.render import Personal, Rendered, TemplateFormat, compile_message
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/mail", include_in_schema=False)
+FormStr = Annotated[str, Form(max_length=500_000)]
+Done = Annotated[str, Query(max_length=20)]
+_DONE = {
+    "saved": "Draft saved.",
+    "scheduled": "Scheduled.",
+    "sending": "Sending: the queue sends it within a minute; refresh for the counts.",
+    "paused": "Paused after the messages in flight.",
+    "resumed": "Sending again; nobody gets it twice.",
+    "cancelled": "Cancelled: people not yet sent to are skipped.",
+    "unscheduled": "Back to a draft.",
+}
+_PAST = {"pause": "paused", "resume": "resumed", "cancel": "cancelled", "send": "sending"}
+_PAST["unschedule"] = "unscheduled"
+_BLANK = {"list_id": "", "subject": "", "body": "", "format": "markdown", "preview_email": ""}
+
+
+def _list_id(text: str) -> int:
+    text = text.strip()
+    if not text:
+        raise MailInputError("list_id", "choose the list to send to")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
+        raise MailInputError("list_id", f"{text[:40]!r} is not a list")
+    return int(text)
+
+
+def _when(text: str) -> datetime:
+    """A form's date and time (UTC, as the field says) as an aware time."""
+    try:
+        found = datetime.fromisoformat(text.strip())
+    except ValueError:
+        example = "e.g. 2030-01-31T09:00"
+        raise MailInputError("scheduled_at", f"give a date and time, {example}") from None
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+def _subscribed(session: Session, list_id: int) -> int:
+    found = next((row for row in audience.list_counts(session) if row.id == list_id), None)
+    return found.counts.get("subscribed", 0) if found else 0
+
+
+def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered]:
+    """One subscriber's copy, rendered strictly: a missing field is an error, not a blank."""
+    list_id = _list_id(entered["list_id"])
+    lists = {row.id: row.name for row in audience.list_counts(session)}
+    if list_id not in lists:
+        raise MailInputError("list_id", f"no list {list_id}")
+    email = entered["preview_email"].strip()
+    if email:
+        person = audience.find_by_email(session, email)
+        if person is None:
+            raise MailInputError("preview_email", f"no subscriber {email[:200]}")
+    else:
+        found = audience.search(session, list_id=list_id, status="subscribed", per_page=1)
+        if not found.rows:
+            raise MailInputError("preview_email", "the list has nobody subscribed; name someone")
+        person = found.rows[0]
+    fmt: TemplateFormat = "html" if entered["format"] == "html" else "markdown"
+    template = compile_message(entered["subject"], entered["body"], fmt, strict=True)
+    personal = Personal(
+        person.email,
+        person.name,
+        person.fields,
+        unsubscribe_url="#unsubscribe",
+        list_name=lists[list_id],
+    )
+    return person.email, template.render(personal)
+
+
+def _compose(
+    request: Request,
+    session: Session,
+    entered: dict[str, str],
+    *,
+    error: InputError | None = None,
+    preview: tuple[str, Rendered] | None = None,
+) -> Response:
+    context: dict[str, Any] = {
+        "title": "New broadcast",
+        "lists": audience.list_counts(session),
+        "form": entered,
+        "error": error,
+        "preview": preview,
+    }
+    return render(request, "mail/new.html", context, status_code=400 if error else 200)
+
+
+@router.get("")
+def broadcasts_page(
+    request: Request, session: SessionDep, user: DashboardUser, done: Done = ""
+) -> Response:
+    """Every broadcast, newest first, with its status and its send log counted."""
+    context = {
+        "title": "Mail",
+        "broadcasts": queries.broadcasts(session),
+        "lists": {row.id: row.name for row in audience.list_counts(session)},
+        "done": _DONE.get(done, ""),
+    }
+    return render(request, "mail/broadcasts.html", context)
+
+
+@router.get("/new")
+def compose_page(request: Request, session: SessionDep, user: OwnerUser) -> Response:
+    """Owner only: the compose form."""
+    return _compose(request, session, dict(_BLANK))
+
+
+@router.post("/new")
+def compose(
+    request: Request,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    list_id: FormStr = "",
+    subject: FormStr = "",
+    body: FormStr = "",
+    format: FormStr = "markdown",
+    preview_email: FormStr = "",
+    scheduled_at: FormStr = "",
+    action: FormStr = "preview",
+    confirm: FormStr = "",
+) -> Response:
+    """Owner only: preview for one subscriber, save a draft, schedule, or send now (after a
+    confirmation naming how many people it goes to)."""
+    entered = {
+        "list_id": list_id,
+        "subject": subject,
+        "body": body,
+        "format": format,
+        "preview_email": preview_email,
+        "scheduled_at": scheduled_at,
+    }
+    form.on_error(lambda error: _compose(request, session, entered, error=error))
+    if action == "preview":
+        return _compose(request, session, entered, preview=_preview(session, entered))
+    if action not in ("draft", "schedule", "send"):
+        raise MailInputError("action", "preview, save a draft, schedule or send now")
+    draft = service.Draft(subject, body, _list_id(list_id), format)
+    when = _when(scheduled_at) if action == "schedule" else None
+    if action == "send":
+        trial = session.begin_nested()  # refused input is shown before asking
+        service.create_broadcast(session, draft)
+        trial.rollback()
+        people = _subscribed(session, draft.list_id or 0)
+        step = Confirmation(
+            title=f"Send to {people:,} people now?",
+            consequence=f"“{subject[:200]}” goes to everyone subscribed to the list now "
+            f"({people:,} people). A message sent cannot be taken back; you can pause or "
+            "cancel before the rest go.",
+            button="Send now",
+            cancel="/mail/new",
+            fields={**entered, "action": "send"},
+        )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
+    row = service.create_broadcast(session, draft)
+    if action == "draft":
+        return RedirectResponse(f"/mail/broadcasts/{row.id}?done=saved", status_code=303)
+    service.act(session, row.id, action, scheduled_at=when)
+    done = "scheduled" if action == "schedule" else "sending"
+    return RedirectResponse(f"/mail/broadcasts/{row.id}?done={done}", status_code=303)
+
+
+def _broadcast_page(
+    request: Request, session: Session, broadcast_id: int, done: str = ""
+) -> Response:
+    card = queries.broadcast_card(session, broadcast_id)
+    if card is None:
+        service.get_broadcast(session, broadcast_id)  # 404 naming the id
+    assert card is not None
+    lists = {row.id: row.name for row in audience.list_counts(session)}
+    context = {
+        "title": card.subject,
+        "card": card,
+        "stats": queries.stats(session, broadcast_id),
+        "list_name": lists.get(card.list_id or 0, "(deleted list)"),
+        "done": _DONE.get(done, ""),
+    }
+    return render(request, "mail/broadcast.html", context)
+
+
+@router.get("/broadcasts/{broadcast_id:int}")
+def broadcast_page(
+    request: Request, broadcast_id: DbId, session: SessionDep, user: DashboardUser, done: Done = ""
+) -> Response:
+    """One broadcast: its status, who it went to and what became of it."""
+    return _broadcast_page(request, session, broadcast_id, done)
+
+
+@router.post("/broadcasts/{broadcast_id:int}/{action}")
+def act(
+    request: Request,
+    broadcast_id: DbId,
+    action: str,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    confirm: FormStr = "",
+) -> Response:
+    """Owner only: send a draft now, unschedule, pause, resume, or cancel once confirmed."""
+    if action not in _PAST:
+        raise MailInputError("action", "must be send, unschedule, pause, resume or cancel")
+    row = service.get_broadcast(session, broadcast_id)
+    back = f"/mail/broadcasts/{broadcast_id}"
+    if action == "cancel":
+        step = Confirmation(
+            title=f"Cancel “{row.subject[:200]}”?",
+            consequence="Nobody not yet sent to will get it: their messages are skipped, and a "
+            "cancelled broadcast cannot be resumed. Messages already sent stay sent.",
+            button="Cancel broadcast",
+            cancel=back,
+        )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
+    if action == "send" and row.status in ("draft", "scheduled"):
+        people = _subscribed(session, row.list_id or 0)
+        step = Confirmation(
+            title=f"Send to {people:,} people now?",
+            consequence=f"“{row.subject[:200]}” goes to everyone subscribed to the list now. "
+            "A message sent cannot be taken back; you can pause or cancel before the rest go.",
+            button="Send now",
+            cancel=back,
+        )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
+    service.act(session, broadcast_id, action)
+    return RedirectResponse(f"{back}?done={_PAST[action]}", status_code=303)
