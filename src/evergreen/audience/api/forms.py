@@ -70,14 +70,29 @@ def _describe(request: Request, form: Form) -> dict[str, Any]:
     }
 
 
-@router.get("/{slug}", operation_id="get_public_form", dependencies=[Public])
+# What a public caller may be told besides success: no such form (or switched off), a site not
+# among the form's allowed origins, too many sign-ups from one client.
+_REFUSALS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "There is no sign-up form at this address (or it is switched off)."},
+    403: {"description": "The page posting is not on a site the form accepts sign-ups from."},
+    429: {"description": "Too many sign-ups from this client; Retry-After says when to retry."},
+}
+
+
+@router.get("/{slug}", operation_id="get_public_form", dependencies=[Public], responses=_REFUSALS)
 def get_form(request: Request, session: SessionDep, slug: Slug) -> Response:
     """The form's wording and fields, and a fresh `token` to send back with the sign-up."""
     form = forms.public_form(session, slug)
     return _cors(request, form, JSONResponse(_describe(request, form)))
 
 
-@router.options("/{slug}", operation_id="preflight_public_form", dependencies=[Public])
+@router.options(
+    "/{slug}",
+    operation_id="preflight_public_form",
+    dependencies=[Public],
+    status_code=204,
+    responses=_REFUSALS,
+)
 def preflight(request: Request, session: SessionDep, slug: Slug) -> Response:
     """CORS preflight: GET and POST with a JSON body, no credentials."""
     form = forms.public_form(session, slug)
@@ -88,7 +103,9 @@ def preflight(request: Request, session: SessionDep, slug: Slug) -> Response:
     return _cors(request, form, response)
 
 
-@router.post("/{slug}", operation_id="sign_up_with_form", dependencies=[Public])
+@router.post(
+    "/{slug}", operation_id="sign_up_with_form", dependencies=[Public], responses=_REFUSALS
+)
 def sign_up(
     request: Request,
     session: SessionDep,

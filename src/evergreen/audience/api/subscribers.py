@@ -12,7 +12,15 @@ from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.rules import Source
 from evergreen.audience.service import Consent
 from evergreen.errors import NotFound
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, DbIdQuery, PageNumber, SessionDep
+from evergreen.web.deps import (
+    MAX_DB_INT,
+    ApiOwner,
+    ApiStaff,
+    DbId,
+    DbIdQuery,
+    PageNumber,
+    SessionDep,
+)
 
 __all__ = ["router"]
 
@@ -23,7 +31,7 @@ class SubscribeIn(BaseModel):
     """Someone joining lists, with the consent they gave: the form and the exact wording."""
 
     email: str = Field(max_length=400)
-    list_ids: list[int] = Field(min_length=1, max_length=50)
+    list_ids: list[Annotated[int, Field(ge=1, le=MAX_DB_INT)]] = Field(min_length=1, max_length=50)
     name: str | None = Field(None, max_length=300)
     fields: dict[str, Any] | None = None
     tags: list[str] = Field(default_factory=list, max_length=100)
@@ -110,6 +118,10 @@ def subscribe(
     created = False
     subscriber_id = 0
     for list_id in dict.fromkeys(body.list_ids):
+        try:
+            service.get_list(session, list_id)
+        except NotFound:  # a list named in the body: the body is wrong, nothing is stored
+            raise AudienceInputError("list_ids", f"there is no list {list_id}") from None
         done = service.subscribe(
             session,
             secret,

@@ -64,7 +64,10 @@ def _checked(session: Session, draft: Draft) -> Draft:
         raise MailInputError("segment", "segments are not available yet; send to a list")
     if draft.list_id is None:
         raise MailInputError("list_id", "choose the list to send to")
-    audience_service.get_list(session, draft.list_id)  # NotFound names the list id
+    try:
+        audience_service.get_list(session, draft.list_id)
+    except NotFound:  # a list named in the draft: the draft is wrong, not the address asked
+        raise MailInputError("list_id", f"there is no list {draft.list_id}") from None
     return draft
 
 
