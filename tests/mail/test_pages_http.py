@@ -82,6 +82,7 @@ def test_compose_previews_strictly_then_sends_after_confirming(
         ({"list_id": "abc"}, "list id: 'abc' is not a list"),
         ({"list_id": "99999999999999999999999"}, "is not a list"),
         ({"subject": " "}, "subject: is empty"),
+        ({"subject": "x" * 999}, "subject: is longer than 998 characters"),
         ({"body": "{{ broken"}, "body:"),
         ({"format": "rtf"}, "format: must be markdown or html"),
         ({"action": "launch"}, "action:"),
@@ -185,6 +186,7 @@ def test_the_api_writes_reads_and_acts_on_broadcasts(
 
     for bad, field in (
         ({**body, "subject": ""}, "subject"),
+        ({**body, "subject": "x" * 999}, "subject"),
         ({**body, "body": "{% for %}"}, "body"),
         ({**body, "list_id": 999999}, "no list 999999"),
         ({**body, "list_id": 0}, "list_id"),

@@ -24,7 +24,7 @@ class BroadcastIn(BaseModel):
     """A broadcast's draft: its list, subject and body (templates), and the body's format."""
 
     list_id: int = Field(ge=1, le=2**63 - 1)
-    subject: str = Field(max_length=2000)
+    subject: str = Field(max_length=998)
     body: str = Field(max_length=_LONG)
     format: Literal["markdown", "html"] = "markdown"
 
@@ -33,7 +33,7 @@ class BroadcastPatch(BaseModel):
     """What to change of a draft; what is left out stays."""
 
     list_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    subject: str | None = Field(None, max_length=2000)
+    subject: str | None = Field(None, max_length=998)
     body: str | None = Field(None, max_length=_LONG)
     format: Literal["markdown", "html"] | None = None
 

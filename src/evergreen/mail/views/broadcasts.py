@@ -37,6 +37,7 @@ _DONE = {
 }
 _PAST = {"pause": "paused", "resume": "resumed", "cancel": "cancelled", "send": "sending"}
 _PAST["unschedule"] = "unscheduled"
+_SUBJECT_MAX = 998
 _BLANK = {"list_id": "", "subject": "", "body": "", "format": "markdown", "preview_email": ""}
 
 
@@ -161,6 +162,8 @@ def compose(
         return _compose(request, session, entered, preview=_preview(session, entered))
     if action not in ("draft", "schedule", "send"):
         raise MailInputError("action", "preview, save a draft, schedule or send now")
+    if len(subject) > _SUBJECT_MAX:  # what the broadcasts table keeps (RFC 5322's line)
+        raise MailInputError("subject", f"is longer than {_SUBJECT_MAX} characters")
     draft = service.Draft(subject, body, _list_id(list_id), format)
     when = _when(scheduled_at) if action == "schedule" else None
     if action == "send":
