@@ -6,10 +6,12 @@ import logging
 import time
 
 from huey import Huey, crontab
+from sqlalchemy import exists, select
 
 from evergreen.config import Settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.mail.errors import MailInputError
+from evergreen.mail.models import Broadcast
 from evergreen.mail.service import outbox_from_settings, poll_maildir, send_due
 from evergreen.siteurl import cli_site_url
 
@@ -19,6 +21,14 @@ log = logging.getLogger(__name__)
 _RUN_S = 55.0  # a minute's run stops before the next one is enqueued
 
 
+def _waiting(db: Database) -> bool:
+    """Whether a broadcast is sending or scheduled, so mail that cannot go out is news."""
+    with db.session(writer=False) as session:
+        return bool(
+            session.scalar(select(exists().where(Broadcast.status.in_(("sending", "scheduled")))))
+        )
+
+
 def run_sending(db: Database, settings: Settings) -> int:
     """Start due scheduled broadcasts and send what is due for a little under a minute."""
     try:
@@ -26,7 +36,8 @@ def run_sending(db: Database, settings: Settings) -> int:
             settings, resolve_secret_key(settings), cli_site_url(settings).url
         )
     except MailInputError as exc:
-        log.warning("mail not sent: %s: %s", exc.field, exc.message)
+        if _waiting(db):  # say so only when something is held back, not every idle minute
+            log.warning("mail not sent: %s: %s", exc.field, exc.message)
         return 0
     deadline = time.monotonic() + _RUN_S
     report = send_due(db, outbox, stop=lambda: time.monotonic() > deadline)

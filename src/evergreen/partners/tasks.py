@@ -49,7 +49,8 @@ def register(queue: Huey, settings: Settings) -> None:
         """Hourly: commissions become approved as soon as their holding period ends."""
         db = Database(settings.sqlalchemy_url)
         try:
-            log.info("commissions approved: %s", run_approvals(db))
+            if approved := run_approvals(db):  # an idle hour is not news
+                log.info("commissions approved: %s", approved)
         finally:
             db.dispose()
 
