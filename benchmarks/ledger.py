@@ -31,7 +31,7 @@ from sqlalchemy import text
 from evergreen import migrate
 from evergreen.db import Database
 from evergreen.ledger import queries, service
-from evergreen.ledger.rules import BANK, CAPITAL, MONEY_ACCOUNTS, Leg, Rates, StreamKind
+from evergreen.ledger.rules import BANK, CAPITAL, CAPITAL_ASSETS, Leg, Rates, StreamKind
 
 STREAMS = 50
 FIRST_DAY = date(2023, 1, 1)
@@ -116,12 +116,11 @@ def rollups_match(db: Database) -> bool:
         "SUM(CASE WHEN p.account LIKE 'Income:%' THEN -u ELSE 0 END), "
         "SUM(CASE WHEN p.account LIKE 'Expenses:%' THEN u ELSE 0 END), "
         "SUM(CASE WHEN p.account = 'Equity:Capital' OR p.account LIKE 'Equity:Capital:%' "
-        "THEN -u WHEN p.account LIKE 'Assets:%' "
-        + "".join(
-            f"AND p.account <> '{name}' AND p.account NOT LIKE '{name}:%' "
-            for name in MONEY_ACCOUNTS
+        "THEN -u WHEN "
+        + " OR ".join(
+            f"p.account = '{name}' OR p.account LIKE '{name}:%'" for name in CAPITAL_ASSETS
         )
-        + "THEN u ELSE 0 END) "
+        + " THEN u ELSE 0 END) "
         "FROM (SELECT *, CAST(ROUND(amount * 10000) AS BIGINT) AS u FROM ledger_postings) p "
         "JOIN ledger_transactions t ON t.id = p.transaction_id "
         "WHERE p.stream_id IS NOT NULL AND t.flag = '*' GROUP BY p.stream_id, t.date, p.currency"
