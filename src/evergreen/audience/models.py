@@ -153,13 +153,15 @@ class Segment(Base):
 
 
 # Segments' lookups, answered from the index alone (no visit to the table for the subscriber):
-# the members of a list in a status, and who did what since when.
+# the members of a list in a status, a subscriber's statuses over all lists (`status:…`, a probe
+# per subscriber), and who did what since when.
 Index(
     "ix_list_members_segment",
     Membership.list_id,
     Membership.status,
     Membership.subscriber_id,
 )
+Index("ix_list_members_subscriber_status", Membership.subscriber_id, Membership.status)
 Index(
     "ix_subscriber_activity_segment",
     Activity.kind,
