@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import shutil
-import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
@@ -40,6 +38,10 @@ from evergreen.mail.rules.render import Footer, Personal, compile_message
 from evergreen.mail.rules.writer import MessageWriter
 from evergreen.mail.sending.sender import Sender
 from evergreen.mail.sending.servers import SmtpServer
+
+# smtp-sink is started and stopped as the tests do it (tests/mail/postfix.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.mail.postfix import find_program, free_port, smtp_sink
 
 SUBJECT = "{{ subscriber.name }}, this week: ten tools worth your time"
 BODY = """# Hello {{ subscriber.name }}
@@ -121,38 +123,12 @@ class _Clock:
         return f"{wall:,.0f} ({cpu:,.0f} CPU)"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _smtp_sink(port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """postfix's smtp-sink on a port of ours (stopped by its PID afterwards)."""
-    user = ["-u", "nobody"] if os.geteuid() == 0 else []  # smtp-sink drops root
-    sink = subprocess.Popen(
-        ["smtp-sink", *user, f"127.0.0.1:{port}", "1000"], stdout=subprocess.DEVNULL
-    )
-    try:
-        for _ in range(100):
-            if sink.poll() is not None:
-                raise RuntimeError(f"smtp-sink exited with status {sink.returncode}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port)):
-                break
-            time.sleep(0.05)
-        yield sink
-    finally:
-        sink.terminate()
-        sink.wait(10)
-
-
-def _c_reference(port: int, n: int, size_kb: int) -> float:
+def _c_reference(port: int, n: int, size_kb: int, sink: str, source: str) -> float:
     """smtp-source to smtp-sink: n messages of the broadcast's size, 8 sessions."""
-    with _smtp_sink(port):
+    with smtp_sink(port, program=sink):
         started = time.perf_counter()
         subprocess.run(
-            ["smtp-source", "-s", "8", "-m", str(n), "-l", str(size_kb * 1024),
+            [source, "-s", "8", "-m", str(n), "-l", str(size_kb * 1024),
              "-f", "news@example.com", "-t", "reader@example.org", f"127.0.0.1:{port}"],
             check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
@@ -223,7 +199,7 @@ def main() -> None:
         return sum(r.outcome == "sent" for r in results)
 
     items = list(zip(outgoing, payloads, strict=True))
-    port = _free_port()
+    port = free_port()
     aiosmtpd = _Sink()
     controller = Controller(aiosmtpd, hostname="127.0.0.1", port=port)
     controller.start()
@@ -235,13 +211,14 @@ def main() -> None:
         controller.stop()
     print(f"SMTP send to aiosmtpd:         {rate} ({sent}/{n} sent; CPU includes aiosmtpd)")
 
-    if not (shutil.which("smtp-sink") and shutil.which("smtp-source")):
+    sink, source = find_program("smtp-sink"), find_program("smtp-source")
+    if not (sink and source):
         print("postfix's smtp-sink/smtp-source not found: no C reference in this run")
         return
-    port = _free_port()
-    reference = _c_reference(port, n, max(size // 1024, 1))
+    port = free_port()
+    reference = _c_reference(port, n, max(size // 1024, 1), sink, source)
     print(f"C reference, smtp-source -> smtp-sink: {reference:,.0f} messages/s ({size:,} bytes)")
-    with _smtp_sink(port):
+    with smtp_sink(port, program=sink):
         clock = _Clock()
         sent = asyncio.run(send(port, items))
         print(f"SMTP send to smtp-sink:        {clock.rates(n)} ({sent}/{n} sent)")

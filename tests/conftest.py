@@ -264,7 +264,12 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
-_REAL_SERVICES = {"postgres": "PostgreSQL", "redis": "Redis", "browser": "Chromium"}
+_REAL_SERVICES = {
+    "postgres": "PostgreSQL",
+    "redis": "Redis",
+    "browser": "Chromium",
+    "postfix": "postfix",
+}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
