@@ -59,7 +59,8 @@ def _list_id(text: str) -> int:
 
 
 def _segment_id(session: Session, text: str) -> int | None:
-    """The form's segment choice: a saved segment's id, or None for the whole list."""
+    """The form's segment choice: a saved segment's id, or None for the whole list (an unknown
+    one is refused, naming the field)."""
     text = text.strip()
     if not text:
         return None
@@ -197,8 +198,6 @@ def compose(
     if len(subject) > _SUBJECT_MAX:  # what the broadcasts table keeps (RFC 5322's line)
         raise MailInputError("subject", f"is longer than {_SUBJECT_MAX} characters")
     segment_id = _segment_id(session, segment)
-    if segment.strip() and segment_id is None:
-        raise MailInputError("segment", "that segment was deleted; choose another or none")
     draft = service.Draft(subject, body, _list_id(list_id), format, segment_id)
     when = _when(scheduled_at) if action == "schedule" else None
     if action == "send":
