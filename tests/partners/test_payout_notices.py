@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
 from evergreen.partners import service
-from evergreen.partners.models import Partner, PayoutNotice
+from evergreen.partners.models import Commission, Partner, PayoutNotice
 from evergreen.partners.rules import EventType
 from evergreen.partners.service.payouts import create_payout, mark_paid
 from evergreen.web import create_app
@@ -55,7 +55,7 @@ def _paid_payout(db: Database, ana_email: str = "ana@example.com") -> int:
         _approve_all(session, program)
         payout = create_payout(session, program, actor="owner", now=T0 + timedelta(days=40))
         assert payout is not None
-        mark_paid(session, program, payout.id, actor="owner", now=T0 + timedelta(days=41))
+        mark_paid(session, program, payout.id, actor="owner", now=utcnow())
         return payout.id
 
 
@@ -71,7 +71,10 @@ def test_each_partner_gets_one_notice_with_amount_period_and_method(
     ben = by_rcpt["ben@example.com"]
     assert "45.00 USD" in ben
     assert f"payout #{payout_id}" in ben
-    assert "2026-02-01" in ben  # the period: the day its commission was earned
+    with db.session(writer=False) as session:
+        earned = session.scalars(select(Commission.created_at)).first()
+    assert earned is not None
+    assert f"Commissions earned: {earned.date().isoformat()}" in ben  # the period: one day
     assert "Wise (ben@pay.example)" in ben
     assert f"evergreen-payout-{payout_id}-partner-" in ben
     assert "30.00 USD" in by_rcpt["ana@example.com"]
@@ -79,7 +82,7 @@ def test_each_partner_gets_one_notice_with_amount_period_and_method(
     # Marking paid again, and sending again, announce nothing twice.
     with db.session() as session:
         program = service.default_program(session)
-        mark_paid(session, program, payout_id, actor="owner", now=T0 + timedelta(days=42))
+        mark_paid(session, program, payout_id, actor="owner", now=utcnow())
     assert service.send_due_notices(db, settings) == (0, 0)
     assert len(handler.received) == 2
     with db.session(writer=False) as session:
@@ -175,3 +178,20 @@ def test_the_invitation_is_mailed_and_still_shown(
         assert url in _text(envelope)
         client.cookies.clear()
         assert client.get(url).status_code == 200  # the mailed link opens the password form
+
+
+def test_a_notice_older_than_a_week_is_never_sent(
+    tmp_path: Path, database_url: str, db: Database, smtp: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = smtp
+    payout_id = _paid_payout(db)
+    with db.session() as session:  # paid while mail was not set up, eight days ago
+        session.execute(update(PayoutNotice).values(created_at=utcnow() - timedelta(days=8)))
+    settings = mail_settings(tmp_path, database_url, port)
+    assert service.send_due_notices(db, settings, payout_id=payout_id) == (0, 0)
+    assert handler.received == []
+    with db.session(writer=False) as session:
+        notices = list(session.scalars(select(PayoutNotice)))
+    assert {(n.status, n.problem) for n in notices} == {
+        ("failed", "not sent within 7 days of the payment")
+    }
