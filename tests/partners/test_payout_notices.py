@@ -148,6 +148,9 @@ def test_marking_paid_on_the_page_mails_the_notices_after_the_answer(
                 follow_redirects=False,
             )
             assert paid.status_code == 303
+        shown = client.get(f"/partners/payouts/{payout_id}")
+        assert shown.status_code == 200
+        assert re.search(r'class="payout-notice">emailed \d{4}-\d\d-\d\d', shown.text)
     assert [e.rcpt_tos for e in handler.received] == [["ana@example.com"]]
     assert "30.00 USD" in _text(handler.received[0])
 
