@@ -1,7 +1,7 @@
 """transactional mail: forgotten-password requests (rate limit) and payout notices
 
 Revision ID: 0026
-Revises: 0024 (written before 0025 reached main; re-chained at merge)
+Revises: 0025 (written before 0025 reached main; re-chained at merge)
 Create Date: 2026-12-04 19:27:14.974292
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
