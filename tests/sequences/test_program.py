@@ -253,6 +253,20 @@ def test_a_parsed_step_without_id_gets_one_from_make_program() -> None:
     assert make_program([step]).steps[0].id == "s1"
 
 
+def test_a_new_program_from_the_api_gets_ids_its_branches_can_name() -> None:
+    program = parse_program(
+        {
+            "steps": [
+                {"kind": "branch", "condition": {"kind": "clicked"}, "then": "s3", "else": None},
+                {"kind": "send", "message": "not-clicked"},
+                {"kind": "send", "message": "clicked"},
+            ]
+        }
+    )
+    assert [step.id for step in program.steps] == ["s1", "s2", "s3"]
+    assert program.next_id == 4
+
+
 @pytest.mark.parametrize(
     ("trigger", "stored"),
     [

@@ -171,13 +171,26 @@ def test_relative_to_an_unknown_event_has_no_due_time_yet() -> None:
 weekday_sets = st.frozensets(st.integers(0, 6), min_size=1)
 
 
-@given(zone_and_instant(), weekday_sets, st.integers(0, 23), st.integers(0, 59))
+@given(
+    zone_and_instant(),
+    weekday_sets,
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.one_of(st.none(), st.tuples(st.integers(0, 23), st.integers(1, 24))),
+)
 def test_property_weekday_hour_lands_on_the_asked_weekday_and_hour(
-    zi: tuple[str, datetime], weekdays: frozenset[int], hour: int, minute: int
+    zi: tuple[str, datetime],
+    weekdays: frozenset[int],
+    hour: int,
+    minute: int,
+    around: tuple[int, int] | None,
 ) -> None:
     name, now = zi
     zone = ZoneInfo(name)
-    due = due_after_wait(now, WaitUntil(weekdays, hour, minute), name, {})
+    window = None
+    if around is not None:  # a window that holds the hour, as the validator requires
+        window = Window(min(hour, around[0]), max(hour + 1, min(24, around[0] + around[1])))
+    due = due_after_wait(now, WaitUntil(weekdays, hour, minute, window), name, {})
     assert due is not None
     assert due >= now
     assert due - now <= timedelta(days=7, hours=1)
@@ -189,6 +202,8 @@ def test_property_weekday_hour_lands_on_the_asked_weekday_and_hour(
     )
     if exists:
         assert (local.hour, local.minute) == (hour, minute)
+        if window is not None:
+            assert window.start <= local.hour < window.end
     else:  # the DST gap: shifted forward by the gap's length, the same local day
         assert local.date() == asked.date()
         assert local.replace(tzinfo=None) > asked.replace(tzinfo=None)

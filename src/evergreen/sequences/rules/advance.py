@@ -152,7 +152,7 @@ def advance(
                     waiting = Position(step.id, None, None, position.sent)
                     event = step.event if isinstance(step, WaitRelative) else ""
                     return Next(Do.WAIT, waiting, step, f"waiting for {event!r} to be known")
-                due, stale = until, stale_at(step, until, dict(facts.events))
+                due, stale = until, stale_at(step, until, facts.events)
                 if due > now:
                     return Next(
                         Do.WAIT,

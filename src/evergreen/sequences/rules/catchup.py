@@ -16,6 +16,7 @@ still run, so the subscriber's record stays true.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -55,7 +56,7 @@ def _bound(step: WaitStep) -> timedelta | None:
 
 
 def stale_at(
-    step: WaitStep, due: datetime, events: dict[str, datetime] | None = None
+    step: WaitStep, due: datetime, events: Mapping[str, datetime] | None = None
 ) -> datetime | None:
     """The instant from which the sends after this wait are stale (None: never).
 

@@ -32,7 +32,15 @@ from evergreen.sequences.rules.steps import (
     Webhook,
 )
 
-__all__ = ["MAX_STEPS", "MAX_WAIT", "Program", "check_program", "make_program", "revise"]
+__all__ = [
+    "MAX_STEPS",
+    "MAX_WAIT",
+    "Program",
+    "check_program",
+    "make_program",
+    "revise",
+    "with_ids",
+]
 
 MAX_STEPS = 200
 MAX_WAIT = timedelta(days=366)
@@ -74,11 +82,16 @@ def _with_ids(steps: Sequence[Step], next_id: int) -> tuple[tuple[Step, ...], in
     return tuple(out), next_id
 
 
+def with_ids(steps: Sequence[Step], next_id: int | None = None) -> tuple[tuple[Step, ...], int]:
+    """Steps where those without an id get one from `next_id` (default: above every id given)."""
+    if next_id is None:
+        next_id = max((_number(step.id) for step in steps), default=0) + 1
+    return _with_ids(steps, next_id)
+
+
 def make_program(steps: Sequence[Step]) -> Program:
     """A new, checked program; steps without ids get s1, s2, … in order."""
-    start = max((_number(step.id) for step in steps), default=0) + 1
-    numbered, next_id = _with_ids(steps, start)
-    return check_program(Program(numbered, next_id))
+    return check_program(Program(*with_ids(steps)))
 
 
 def revise(old: Program, steps: Sequence[Step]) -> Program:

@@ -18,7 +18,7 @@ from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules import conditions as c
 from evergreen.sequences.rules import steps as s
 from evergreen.sequences.rules import triggers as t
-from evergreen.sequences.rules.program import Program, check_program
+from evergreen.sequences.rules.program import Program, check_program, with_ids
 
 __all__ = [
     "dump_condition",
@@ -239,7 +239,10 @@ def dump_step(step: s.Step) -> Data:
 
 
 def parse_program(value: object) -> Program:
-    """A checked program from its stored dict ({"version": 1, "next_id", "steps", "moved"})."""
+    """A checked program from its stored dict ({"version": 1, "next_id", "steps", "moved"}).
+
+    Steps sent without ids (a new program from the API) get s1, s2, … as make_program gives.
+    """
     r = _Reader("program", value)
     r.used.discard("kind")
     version = r.get("version", int, False) or VERSION
@@ -249,14 +252,14 @@ def parse_program(value: object) -> Program:
         )
     items = r.get("steps", list)
     steps = tuple(parse_step(v, f"steps[{i}]") for i, v in enumerate(items))
-    next_id = r.get("next_id", int, False) or len(steps) + 1
+    numbered, next_id = with_ids(steps, r.get("next_id", int, False))
     moved_raw = r.get("moved", dict, False) or {}
     if not all(
         isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in moved_raw.items()
     ):
         raise SequenceInputError("moved", "maps removed step ids to step ids or null")
     r.done()
-    return check_program(Program(steps, next_id, MappingProxyType(dict(moved_raw))))
+    return check_program(Program(numbered, next_id, MappingProxyType(dict(moved_raw))))
 
 
 def dump_program(program: Program) -> Data:
