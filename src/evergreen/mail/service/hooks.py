@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailHookEvent
 from evergreen.mail.rules.bounces import BounceRecipient
+from evergreen.mail.rules.hook_events import hook_events_cutoff
 from evergreen.mail.rules.providers import (
     SnsMessage,
     check_basic_auth,
@@ -37,6 +38,7 @@ from evergreen.mail.service.sns import SnsNetwork
 
 __all__ = [
     "HookReport",
+    "prune_hook_events",
     "receive_mailgun",
     "receive_postmark",
     "receive_sendgrid",
@@ -221,3 +223,11 @@ def receive_ses(
         return HookReport(note="not a bounce or a complaint: nothing changed")
     message_id = str(json.loads(body)["MessageId"])  # signed, so verify_sns has read it
     return _apply(session, secret, "ses", [(message_id, result.recipients)], now)
+
+
+def prune_hook_events(session: Session, now: datetime) -> int:
+    """Forget event ids past every provider's retry window (rules.hook_events), so the dedupe
+    table stays the size of a month of events; the number of rows removed."""
+    cutoff = hook_events_cutoff(now)
+    removed = session.execute(delete(MailHookEvent).where(MailHookEvent.received_at < cutoff))
+    return int(removed.rowcount or 0)  # type: ignore[attr-defined]
