@@ -237,6 +237,38 @@ def test_each_providers_bounce_or_complaint_suppresses_or_unsubscribes_the_perso
     assert len(_bounces(db)) == 6
 
 
+def test_a_sendgrid_bounce_is_claimed_by_its_own_event_not_a_skipped_one(
+    hooks: TestClient, db: Database
+) -> None:
+    _people(db, ["sgx@example.com", "sgy@example.com"])
+    bounce = {
+        "email": "sgx@example.com",
+        "event": "bounce",
+        "status": "5.1.1",
+        "reason": "550 5.1.1 does not exist",
+        "timestamp": 5,
+        "sg_event_id": "b-1",
+    }
+    dropped = {"email": "sgx@example.com", "event": "dropped", "reason": "Unsubscribed Address",
+               "timestamp": 4, "sg_event_id": "d-1"}  # fmt: skip
+    body, headers = _sendgrid([dropped, bounce])
+    assert _post(hooks, "sendgrid", body, **headers).json()["applied"] == 1
+    # SendGrid posts the bounce again, alone: it is the event already applied.
+    body, headers = _sendgrid([bounce])
+    answer = _post(hooks, "sendgrid", body, **headers).json()
+    assert (answer["applied"], answer["duplicates"]) == (0, 1), answer
+    # Events without sg_event_id: keyed by content, so a resent one (in another key order) is
+    # a duplicate and a different one is applied.
+    plain = {"email": "sgy@example.com", "event": "bounce", "status": "5.1.1", "timestamp": 7}
+    body, headers = _sendgrid([plain])
+    assert _post(hooks, "sendgrid", body, **headers).json()["applied"] == 1
+    body, headers = _sendgrid([dict(reversed(list(plain.items()))), {**plain, "timestamp": 8}])
+    answer = _post(hooks, "sendgrid", body, **headers).json()
+    assert (answer["applied"], answer["duplicates"]) == (1, 1), answer
+    assert _bounces(db) == [("sgx@example.com", "hard"), ("sgy@example.com", "hard"),
+                            ("sgy@example.com", "hard")]  # fmt: skip
+
+
 def test_sns_subscription_is_confirmed_through_the_checked_fetcher(
     hooks: TestClient, sns: FakeSns
 ) -> None:
