@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -437,6 +438,33 @@ def test_the_real_fetcher_reaches_amazons_sns_host_over_https_only() -> None:
         assert "https URL on sns." in refused.value.message
     with pytest.raises(MailInputError):
         fetcher.confirm("https://example.com/?Action=ConfirmSubscription")
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("169.254.169.254", "link-local")],
+)
+def test_the_real_fetcher_refuses_an_amazon_name_that_resolves_to_a_non_public_address(
+    monkeypatch: pytest.MonkeyPatch, address: str, kind: str
+) -> None:
+    # A DNS answer (poisoned, or a rebinding attack) pointing Amazon's name at this machine, its
+    # network or the cloud metadata service: the checked client connects to none of them.
+    real = socket.getaddrinfo
+    host = "sns.eu-west-1.amazonaws.com"
+
+    def answer(name: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if name == host:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(name, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", answer)
+    fetcher = SnsFetcher(timeout_s=0.5)
+    for call, field in ((fetcher.certificate, "SigningCertURL"), (fetcher.confirm, "SubscribeURL")):
+        with pytest.raises(MailInputError) as refused:
+            call(f"https://{host}/SimpleNotificationService-abc.pem")
+        assert refused.value.field == field
+        assert f"was not fetched: {host} ({address}) is a {kind} address" in refused.value.message
+        assert "public addresses only" in refused.value.message
 
 
 # --- 64 at once -------------------------------------------------------------------------------
