@@ -24,9 +24,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+from common import drop_database, fresh_database
 from sqlalchemy import text
 
-from evergreen import migrate
 from evergreen.db import Database
 from evergreen.links import service
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
@@ -45,30 +45,6 @@ AGENTS = [
 ]
 WARM_FIRST_ID = 10**12
 COUNTRIES = ["US", "GB", "DE", "FR", "CA", "AU", "IN", "BR", "NL", "ES"]
-
-
-def fresh_database(postgres: str | None, folder: Path) -> Database:
-    """A migrated, empty database: SQLite in the temp folder, or a new PostgreSQL database."""
-    if postgres is None:
-        url = f"sqlite:///{folder / 'bench.db'}"
-    else:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        name = f"evergreen_bench_{int(time.time())}"
-        admin = create_engine(
-            make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = (
-            make_url(postgres)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(False)
-        )
-    migrate.upgrade(url)
-    return Database(url)
 
 
 def spool_clicks(folder: Path, link_ids: list[int], count: int, first_id: int = 0) -> None:
@@ -202,6 +178,8 @@ def main() -> None:
             f"median {statistics.median(timings):.1f} ms, max {max(timings):.1f} ms (goal < 200 ms)"
         )
         db.dispose()
+        if args.postgres:  # the server is shared
+            drop_database(args.postgres, db.engine.url.database or "")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
