@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -88,7 +89,8 @@ def bare_insert(db: Database, below: str) -> tuple[float, float]:
         rows = conn.exec_driver_sql(
             f"SELECT {columns} FROM clicks WHERE click_id < {mark} ORDER BY id", (below,)
         ).fetchall()
-        rows = [tuple(row) for row in rows]
+        # PostgreSQL's driver reads the JSON `sub` column as a dict: written back as its text.
+        rows = [tuple(json.dumps(v) if isinstance(v, dict) else v for v in row) for row in rows]
     started, cpu = time.perf_counter(), time.process_time()
     with db.engine.begin() as conn:
         for offset in range(0, len(rows), 20_000):
