@@ -19,6 +19,7 @@ from evergreen.mail.service.broadcasts import (
 from evergreen.mail.service.delivery import Report, send_due
 from evergreen.mail.service.hooks import (
     HookReport,
+    prune_hook_events,
     receive_mailgun,
     receive_postmark,
     receive_sendgrid,
@@ -48,6 +49,7 @@ __all__ = [
     "get_broadcast",
     "outbox_from_settings",
     "poll_maildir",
+    "prune_hook_events",
     "queue",
     "receive_mailgun",
     "receive_postmark",
