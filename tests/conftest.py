@@ -22,7 +22,9 @@ for _name in ("EVERGREEN_DATABASE_URL", "EVERGREEN_REDIS_URL", "EVERGREEN_SECRET
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi import applications as fastapi_applications
 from fastapi import routing as fastapi_routing
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
@@ -130,11 +132,126 @@ def _reused_dependant(*, path: str, call: Any, scope: Any = None, **rest: Any) -
     return mine
 
 
+# The rest of a route's analysis is pydantic models built from the same inputs each app: the
+# combined request body of a route (built from its dependant's fields, reused above) and its
+# response models. Both are read-only once built, so apps of one process share them too.
+_BODIES: dict[tuple[str, bool, tuple[int, ...]], tuple[list[Any], Any]] = {}
+_FIELDS: dict[tuple[str, object, str], Any] = {}
+_body_field = fastapi_routing._get_body_field
+_model_field = fastapi_routing.create_model_field
+
+
+def _reused_body_field(*, body_params: list[Any], name: str, embed_body_fields: bool) -> Any:
+    """fastapi.routing._get_body_field, answered from earlier apps for the same fields."""
+    key = (name, embed_body_fields, tuple(id(field) for field in body_params))
+    found = _BODIES.get(key)
+    if found is None:
+        if len(_BODIES) > 8192:
+            _BODIES.clear()
+        field = _body_field(body_params=body_params, name=name, embed_body_fields=embed_body_fields)
+        # The params are kept with the answer, so their ids in the key cannot be reused.
+        found = _BODIES[key] = (list(body_params), field)
+    return found[1]
+
+
+def _reused_model_field(name: str, type_: Any, *args: Any, **kwargs: Any) -> Any:
+    """fastapi.routing.create_model_field for a response model, answered from earlier apps."""
+    mode = kwargs.get("mode", "validation")
+    if args or set(kwargs) - {"mode"}:
+        return _model_field(name, type_, *args, **kwargs)
+    key = (name, type_, mode)
+    try:
+        found = _FIELDS.get(key)
+    except TypeError:  # an unhashable annotation: built each time
+        return _model_field(name, type_, mode=mode)
+    if found is None:
+        if len(_FIELDS) > 8192:
+            _FIELDS.clear()
+        found = _FIELDS[key] = _model_field(name, type_, mode=mode)
+    return found
+
+
+# An app's OpenAPI document (~0.3-0.6 s to build) is made the first time the app is asked for it:
+# /api/openapi.json, the docs, and every unknown API path (its 405 names the methods the document
+# lists). Test apps with the same routes get the same document, so each gets a copy of the first.
+_DOCUMENTS: dict[tuple[Any, ...], dict[str, Any]] = {}
+_get_openapi = fastapi_applications.get_openapi
+
+
+def _calls(dependant: Any) -> tuple[Any, ...]:
+    """What a route's parameters are built from: each dependency's callable and its params."""
+    own = tuple(
+        (kind, tuple(getattr(param, "name", "") for param in getattr(dependant, kind)))
+        for kind in ("path_params", "query_params", "header_params", "cookie_params", "body_params")
+    )
+    return (dependant.call, own, tuple(_calls(sub) for sub in dependant.dependencies))
+
+
+def _routes_key(routes: Any) -> tuple[Any, ...]:
+    """Everything of the routes that the document is made of; endpoints by identity, so an app
+    whose routes close over their own values never shares another's document."""
+    key: list[Any] = []
+    for context in fastapi_routing.iter_route_contexts(routes):
+        route = context.original_route
+        if not getattr(route, "include_in_schema", True):  # not in the document
+            key.append((type(route), context.path, tuple(sorted(context.methods or ()))))
+            continue
+        simple = tuple(
+            repr(getattr(route, name, None))
+            for name in (
+                "name", "summary", "description", "tags", "responses", "response_model",
+                "status_code", "operation_id", "deprecated", "openapi_extra", "response_class",
+                "response_description", "include_in_schema", "callbacks", "unique_id",
+            )
+        )  # fmt: skip
+        dependant = getattr(context, "dependant", None) if isinstance(route, APIRoute) else None
+        fields = (
+            id(getattr(route, "body_field", None)),
+            id(getattr(route, "response_field", None)),
+            tuple(
+                sorted((str(k), id(v)) for k, v in getattr(route, "response_fields", {}).items())
+            ),
+        )
+        key.append(
+            (
+                type(route),
+                context.path,
+                tuple(sorted(context.methods or ())),
+                getattr(route, "endpoint", None),
+                simple,
+                fields if dependant is not None else (),
+                _calls(dependant) if dependant is not None else (),
+            )
+        )
+    return tuple(key)
+
+
+def _reused_openapi(**parts: Any) -> dict[str, Any]:
+    """fastapi.applications.get_openapi, answered with a copy of an earlier app's document."""
+    try:
+        key = tuple(
+            (name, _routes_key(value) if name in ("routes", "webhooks") else repr(value))
+            for name, value in sorted(parts.items())
+        )
+        found = _DOCUMENTS.get(key)
+    except TypeError:  # something unhashable: built each time, as without the reuse
+        return _get_openapi(**parts)  # type: ignore[no-any-return]
+    if found is None:
+        if len(_DOCUMENTS) > 64:
+            _DOCUMENTS.clear()
+        found = _DOCUMENTS[key] = _get_openapi(**parts)
+    # Each app changes its own (describe_errors; servers behind a root path).
+    return copy.deepcopy(found)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _reuse_route_analysis() -> Iterator[None]:
     """Route analysis shared by the apps of one test process (see _reused_dependant)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fastapi_routing, "get_dependant", _reused_dependant)
+        patch.setattr(fastapi_routing, "_get_body_field", _reused_body_field)
+        patch.setattr(fastapi_routing, "create_model_field", _reused_model_field)
+        patch.setattr(fastapi_applications, "get_openapi", _reused_openapi)
         yield
 
 
@@ -261,6 +378,21 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
+    )
+
+
+# The tests that run longest (a browser each, or a walk over every route), started first: with
+# --dist worksteal a long test left to the end of a worker's share runs alone while the other
+# cores sit idle. The order is otherwise the collection's, the same on every worker.
+_LONG = ("tests/web/test_access.py::test_every_route_", "tests/web/test_api_contract.py::")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first (stable: everything else keeps its order)."""
+    items.sort(
+        key=lambda item: (
+            0 if item.get_closest_marker("browser") or item.nodeid.startswith(_LONG) else 1
+        )
     )
 
 

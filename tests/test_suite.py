@@ -35,3 +35,33 @@ def test_only_the_suite_hashes_passwords_cheaply() -> None:
     # What the suite uses in this process instead, in every module that holds the hasher.
     assert hashing.hasher is passwords.hasher is not SHIPPED_HASHER
     assert hashing.hasher.hash("x").startswith("$argon2id$v=19$m=8,t=1,p=1$")
+
+
+def test_apps_built_in_the_suite_are_described_as_shipped(tmp_path: Path) -> None:
+    from fastapi import applications, routing
+
+    from evergreen.config import Settings
+    from evergreen.web import create_app
+    from tests import conftest
+
+    settings = Settings(
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+        secret_key=conftest.TEST_SECRET,  # type: ignore[arg-type]
+    )
+    # The suite reuses route analysis and documents across apps (tests/conftest.py) ...
+    assert routing.get_dependant is conftest._reused_dependant
+    assert applications.get_openapi is conftest._reused_openapi
+    create_app(settings, background=False).openapi()
+    reused = create_app(settings, background=False).openapi()
+    # ... and an app analysed and described from scratch, as shipped, reads the same.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(routing, "get_dependant", conftest._analyse)
+        patch.setattr(routing, "_get_body_field", conftest._body_field)
+        patch.setattr(routing, "create_model_field", conftest._model_field)
+        patch.setattr(applications, "get_openapi", conftest._get_openapi)
+        shipped = create_app(settings, background=False).openapi()
+    assert reused == shipped
+    assert reused is not shipped
+    assert len(reused["paths"]) > 100
