@@ -45,13 +45,14 @@ from evergreen.sequences.rules import (
     JoinedList,
     MoveTo,
     Open,
-    Position,
     Program,
     Send,
     Tag,
     Untag,
     advance,
+    dump_position,
     fires,
+    parse_position,
     parse_program,
     parse_trigger,
     start,
@@ -63,9 +64,7 @@ __all__ = [
     "LEASE",
     "MARGIN",
     "Tick",
-    "dump_position",
     "enroll",
-    "parse_position",
     "run_due",
 ]
 
@@ -110,35 +109,6 @@ class Tick:
             "unsupported": self.unsupported,
             "failed": self.failed,
         }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).isoformat()
-
-
-def _instant(value: object) -> datetime | None:
-    return None if not isinstance(value, str) else datetime.fromisoformat(value).astimezone(UTC)
-
-
-def dump_position(position: Position) -> dict[str, Any]:
-    """A position as stored JSON."""
-    return {
-        "step_id": position.step_id,
-        "due": _iso(position.due),
-        "stale_at": _iso(position.stale_at),
-        "sent": sorted(position.sent),
-    }
-
-
-def parse_position(data: dict[str, Any]) -> Position:
-    """A stored position."""
-    step_id = data.get("step_id")
-    return Position(
-        step_id if isinstance(step_id, str) else None,
-        _instant(data.get("due")),
-        _instant(data.get("stale_at")),
-        frozenset(str(s) for s in data.get("sent") or ()),
-    )
 
 
 def _insert(session: Session) -> Any:
