@@ -171,6 +171,29 @@ def test_bounced_complained_and_erased_people_get_nothing_more(
     assert reasons == [("exited", "bounced"), ("exited", "complained")]
 
 
+def test_a_weekly_reader_still_gets_each_step_after_a_broadcast(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    """The preference centre's broadcast frequency does not hold back a sequence's steps."""
+    handler, port = smtp
+    outbox = _outbox(tmp_path, port)
+    list_id = _setup(db, [])
+    with db.session() as session:
+        weekly = {"frequency": "weekly"}
+        consent = audience.Consent(Source.API)
+        audience.subscribe(session, SECRET, "weekly@example.com", list_id, consent, fields=weekly)
+        broadcast = mail.create_broadcast(session, mail.Draft("News", "Hello", list_id))
+        mail.act(session, broadcast.id, "send")
+    assert mail.send_due(db, outbox, broadcast_id=broadcast.id).sent == 1
+    t0 = utcnow() + timedelta(seconds=5)
+    assert service.run_due(db, t0, outbox=outbox).sent == 1
+    assert [s for _, s in _got(handler)] == ["News", "Welcome weekly@example.com"]
+    with db.session() as session:
+        assert [card.id for card in mail_queries.broadcasts(session)] == [broadcast.id]
+        step_ids = service.message_ids(session, 1)
+        assert mail_queries.broadcast_card(session, step_ids["welcome"]) is None
+
+
 def test_goal_exits_before_the_next_send(
     db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
 ) -> None:

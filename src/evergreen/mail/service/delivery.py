@@ -226,6 +226,8 @@ def _after_batch(session: Session, broadcast_ids: set[int], now: datetime) -> No
         row = broadcasts.get_broadcast(session, broadcast_id, lock=True)
         if broadcasts.finish_if_done(session, row, now) or row.status != "sending":
             continue
+        if row.kind == "sequence":  # a step is never paused here: it has no page to resume it
+            continue
         found = row.counts
         complaints = session.scalar(
             select(func.count()).where(
