@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
@@ -297,3 +297,50 @@ def test_concurrent_ticks_never_send_a_step_twice(
     assert len(got) == len(set(got)) == 2 * len(emails)
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(MailSend)) == 2 * len(emails)
+
+
+def test_an_open_reaches_a_goal_but_apples_proxy_never_does(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    handler, port = smtp
+    outbox = _outbox(tmp_path, port)
+    steps = [{"kind": "goal", "condition": {"kind": "opened", "message": "welcome"}}]
+    document = dict(THREE_STEPS, steps=steps + THREE_STEPS["steps"][1:])
+    _setup(db, ["ann@example.com", "bob@example.com"], document)
+    t0 = utcnow() + timedelta(seconds=5)
+    assert service.run_due(db, t0, outbox=outbox).sent == 2
+    with db.session() as session:
+        ann = audience_queries.find_by_email(session, "ann@example.com")
+        bob = audience_queries.find_by_email(session, "bob@example.com")
+        assert ann is not None
+        assert bob is not None
+        for person, column in ((ann, MailSend.opened_at), (bob, MailSend.proxy_opened_at)):
+            session.execute(
+                update(MailSend).where(MailSend.subscriber_id == person.id).values({column: t0})
+            )
+    tick = service.run_due(db, t0 + 2 * DAY, outbox=outbox)
+    assert (tick.sent, tick.exited, tick.finished) == (1, 1, 1)
+    assert [r for r, s in _got(handler) if s == "Day two"] == ["bob@example.com"]
+
+
+def test_move_to_leaves_for_another_active_sequence(db: Database) -> None:
+    moving = dict(THREE_STEPS, steps=[{"kind": "move_to", "sequence": "next"}])
+    _setup(db, [], moving)
+    with db.session() as session:
+        follow_up = dict(THREE_STEPS, trigger={"kind": "got_tag", "name": "never"})
+        service.add_sequence(session, "next", "News", follow_up)
+        service.set_status(session, "next", "active")
+        list_id = audience.list_named(session, "News").id
+        audience.subscribe(session, SECRET, "ann@example.com", list_id,
+                           audience.Consent(Source.API))  # fmt: skip
+    tick = service.run_due(db, utcnow() + timedelta(seconds=5))
+    # The move enrols them in "next", due now: its first send goes in the same tick.
+    assert (tick.enrolled, tick.exited, tick.queued) == (1, 1, 1)
+    with db.session() as session:
+        rows = session.execute(
+            select(Enrolment.sequence_id, Enrolment.status, Enrolment.exit_reason).order_by(
+                Enrolment.sequence_id
+            )
+        ).all()
+    assert rows == [(1, "exited", "moved to next"), (2, "active", "")]
+    assert service.run_due(db, utcnow() + timedelta(seconds=6)).queued == 0
