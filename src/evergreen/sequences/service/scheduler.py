@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.db import Database, utcnow
-from evergreen.errors import NotFound
+from evergreen.errors import InputError
 from evergreen.mail import queries as mail_queries
 from evergreen.mail import service as mail
 from evergreen.sequences.models import Enrolment, Sequence
@@ -170,7 +170,7 @@ def _enroll_triggered(session: Session, now: datetime) -> int:
         if isinstance(trigger, JoinedList):
             try:
                 joined_list = audience.list_named(session, trigger.list_ref).id
-            except NotFound:  # the trigger's list was renamed or deleted: nobody joins it
+            except InputError:  # the trigger's list was renamed or deleted: nobody joins it
                 joined_list = None
             if joined_list is not None:
                 ids = audience_queries.joined_between(session, joined_list, since, now)
