@@ -45,6 +45,7 @@ _PACKAGES = (
     "audience",
     "mail",
     "webinars",
+    "sequences",
     "household",
     "finance",
     "demo",
@@ -128,12 +129,9 @@ class Area:
 # Areas still to come: shown as "coming" so the map of the product is visible from day one.
 # Nothing that works is listed: loan schedules and payoff quotes, and household residual income,
 # are finance's calculators until areas that keep their records arrive.
-_COMING = (
-    ("sequences", "Sequences", "Autoresponders timed to each subscriber."),
-    ("commerce", "Commerce", "Products, offers, checkout, orders and fulfilment."),
-)
+_COMING = (("commerce", "Commerce", "Products, offers, checkout, orders and fulfilment."),)
 PLANNED: tuple[NavEntry, ...] = tuple(
-    NavEntry(slug, title, summary, ready=False, order=40 + 10 * index)
+    NavEntry(slug, title, summary, ready=False, order=50 + 10 * index)
     for index, (slug, title, summary) in enumerate(_COMING)
 )
 

@@ -306,3 +306,34 @@ def test_a_webinar_condition_for_any_webinar_dumps_without_the_key() -> None:
         "kind": "webinar",
         "status": "registered",
     }
+
+
+def test_positions_round_trip_and_bad_ones_name_the_field() -> None:
+    """An enrolment's stored position reads back the same; a broken one names its key."""
+    from datetime import UTC, datetime, timezone
+
+    from evergreen.sequences.rules import Position, dump_position, parse_position
+
+    due = datetime(2026, 3, 8, 7, 30, tzinfo=timezone(timedelta(hours=-5)))
+    position = Position("s4", due, None, frozenset({"s3", "s1"}))
+    stored = dump_position(position)
+    assert stored == {
+        "step_id": "s4",
+        "due": "2026-03-08T12:30:00+00:00",
+        "stale_at": None,
+        "sent": ["s1", "s3"],
+    }
+    assert parse_position(stored) == position
+    assert dump_position(parse_position(stored)) == stored
+    assert parse_position(dump_position(Position(None, None))) == Position(None, None)
+    assert parse_position({"step_id": "s1", "due": "2026-01-01T00:00:00"}).due == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
+    for broken, field in [
+        ({"step_id": "s1", "due": "soon"}, "position.due"),
+        ({"step_id": "s1", "sent": [1]}, "position.sent"),
+        ({"step_id": "s1", "extra": 1}, "position.extra"),
+    ]:
+        with pytest.raises(InputError) as caught:
+            parse_position(broken)
+        assert caught.value.field == field

@@ -46,6 +46,7 @@ __all__ = [
     "find_by_email",
     "find_segment",
     "history",
+    "joined_between",
     "list_counts",
     "lists_of",
     "members",
@@ -56,6 +57,7 @@ __all__ = [
     "segments",
     "show",
     "subscribed_ids",
+    "tagged_between",
     "tags_of",
 ]
 
@@ -565,3 +567,37 @@ def confirmation(session: Session, secret: str, token: str) -> PendingConfirmati
         )
     )
     return PendingConfirmation(audience_list.name, person.email, status)
+
+
+def joined_between(session: Session, list_id: int, since: datetime, until: datetime) -> list[int]:
+    """Ids of the list's subscribed, unsuppressed members whose membership last changed (to
+    subscribed) in [since, until]: the people a "joined a list" trigger enrols."""
+    return list(
+        session.scalars(
+            select(Subscriber.id)
+            .join(Membership, Membership.subscriber_id == Subscriber.id)
+            .where(
+                Membership.list_id == list_id,
+                Membership.status == Status.SUBSCRIBED,
+                Membership.updated_at >= since,
+                Membership.updated_at <= until,
+                Subscriber.suppressed.is_(None),
+            )
+            .order_by(Subscriber.id)
+        )
+    )
+
+
+def tagged_between(session: Session, tag: str, since: datetime, until: datetime) -> list[int]:
+    """Ids of people given this tag (case-folded, as stored) in [since, until]."""
+    return list(
+        session.scalars(
+            select(SubscriberTag.subscriber_id)
+            .where(
+                SubscriberTag.tag == tag.strip().casefold(),
+                SubscriberTag.created_at >= since,
+                SubscriberTag.created_at <= until,
+            )
+            .order_by(SubscriberTag.subscriber_id)
+        )
+    )

@@ -34,6 +34,8 @@ class Broadcast(Base):
     __tablename__ = "mail_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # broadcast; sequence (one step of an autoresponder: always `sending`, never finished)
+    kind: Mapped[str] = mapped_column(String(10), default="broadcast", server_default="broadcast")
     subject: Mapped[str] = mapped_column(String(998))
     body: Mapped[str] = mapped_column(Text)
     format: Mapped[str] = mapped_column(String(10), default="markdown")  # markdown, html

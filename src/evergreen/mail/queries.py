@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from evergreen.links import queries as links_queries
 from evergreen.mail.models import Broadcast, MailLink, MailSend
 
-__all__ = ["BroadcastCard", "Stats", "broadcast_card", "broadcasts", "stats"]
+__all__ = ["BroadcastCard", "Stats", "broadcast_card", "broadcasts", "opens_of", "stats"]
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,13 @@ def _live_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
 def broadcasts(session: Session, limit: int = 100, offset: int = 0) -> list[BroadcastCard]:
     """Broadcasts, newest first, with their send log counted now."""
     rows = list(
-        session.scalars(select(Broadcast).order_by(Broadcast.id.desc()).limit(limit).offset(offset))
+        session.scalars(
+            select(Broadcast)
+            .where(Broadcast.kind == "broadcast")
+            .order_by(Broadcast.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
     )
     live = _live_counts(session, [row.id for row in rows])
     return [_card(row, live.get(row.id, {})) for row in rows]
@@ -120,7 +126,7 @@ def broadcasts(session: Session, limit: int = 100, offset: int = 0) -> list[Broa
 def broadcast_card(session: Session, broadcast_id: int) -> BroadcastCard | None:
     """One broadcast, or None."""
     row = session.get(Broadcast, broadcast_id)
-    if row is None:
+    if row is None or row.kind != "broadcast":
         return None
     return _card(row, _live_counts(session, [row.id]).get(row.id, {}))
 
@@ -153,3 +159,19 @@ def stats(session: Session, broadcast_id: int) -> Stats:
         complaints=flags[2],
         maybe_delivered=flags[3],
     )
+
+
+def opens_of(
+    session: Session, subscriber_id: int, message_ids: list[int]
+) -> list[tuple[int, bool]]:
+    """Which of these messages the person opened: (message id, opened by Apple's proxy only)."""
+    if not message_ids:
+        return []
+    rows = session.execute(
+        select(MailSend.message_id, MailSend.opened_at).where(
+            MailSend.subscriber_id == subscriber_id,
+            MailSend.message_id.in_(message_ids),
+            (MailSend.opened_at.is_not(None)) | (MailSend.proxy_opened_at.is_not(None)),
+        )
+    )
+    return [(message_id, opened is None) for message_id, opened in rows]

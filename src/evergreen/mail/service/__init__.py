@@ -29,6 +29,7 @@ from evergreen.mail.service.hooks import (
 from evergreen.mail.service.outbox import Outbox, outbox_from_settings
 from evergreen.mail.service.recipients import record_open, unsubscribe
 from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
+from evergreen.mail.service.steps import create_step_message, queue_one
 
 __all__ = [
     "Applied",
@@ -43,6 +44,7 @@ __all__ = [
     "check_broadcast",
     "counts",
     "create_broadcast",
+    "create_step_message",
     "delete_broadcast",
     "edit_broadcast",
     "find_segment",
@@ -51,6 +53,7 @@ __all__ = [
     "poll_maildir",
     "prune_hook_events",
     "queue",
+    "queue_one",
     "receive_mailgun",
     "receive_postmark",
     "receive_sendgrid",

@@ -226,6 +226,8 @@ def _after_batch(session: Session, broadcast_ids: set[int], now: datetime) -> No
         row = broadcasts.get_broadcast(session, broadcast_id, lock=True)
         if broadcasts.finish_if_done(session, row, now) or row.status != "sending":
             continue
+        if row.kind == "sequence":  # a step is never paused here: it has no page to resume it
+            continue
         found = row.counts
         complaints = session.scalar(
             select(func.count()).where(
@@ -350,14 +352,23 @@ def _compose(
             names = audience_service.get_list(session, list_id).name if list_id else ""
             plan = composer.plan(session, broadcast, names)
             people = audience.recipients(session, list_id, [c.subscriber_id for c in rows])
-            capped = [p.id for p in people.values() if p.fields.get("frequency") in GAPS]
+            # A sequence step was asked for by signing up: the broadcast frequency is not its.
+            capped = [
+                p.id
+                for p in people.values()
+                if p.fields.get("frequency") in GAPS and broadcast.kind != "sequence"
+            ]
             last = _last_sent(session, broadcast_id, capped, given) if capped else given
             for c in rows:
                 person = people.get(c.subscriber_id)
                 if person is None:
                     outcomes.append(_Outcome(c, "skipped", "no longer subscribed"))
                     continue
-                why = frequency_skip(person.fields.get("frequency"), last.get(person.id), now)
+                why = (
+                    None
+                    if broadcast.kind == "sequence"
+                    else frequency_skip(person.fields.get("frequency"), last.get(person.id), now)
+                )
                 if why is not None:
                     outcomes.append(_Outcome(c, "skipped", why))
                     continue

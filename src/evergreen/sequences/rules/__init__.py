@@ -43,10 +43,12 @@ from evergreen.sequences.rules.steps import (
 )
 from evergreen.sequences.rules.stored import (
     dump_condition,
+    dump_position,
     dump_program,
     dump_step,
     dump_trigger,
     parse_condition,
+    parse_position,
     parse_program,
     parse_step,
     parse_trigger,
@@ -118,6 +120,7 @@ __all__ = [
     "decide",
     "due_after_wait",
     "dump_condition",
+    "dump_position",
     "dump_program",
     "dump_step",
     "dump_trigger",
@@ -128,6 +131,7 @@ __all__ = [
     "month_day",
     "next_anniversary",
     "parse_condition",
+    "parse_position",
     "parse_program",
     "parse_step",
     "parse_trigger",

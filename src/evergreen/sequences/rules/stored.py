@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -18,14 +18,17 @@ from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules import conditions as c
 from evergreen.sequences.rules import steps as s
 from evergreen.sequences.rules import triggers as t
+from evergreen.sequences.rules.advance import Position
 from evergreen.sequences.rules.program import Program, check_program, with_ids
 
 __all__ = [
     "dump_condition",
+    "dump_position",
     "dump_program",
     "dump_step",
     "dump_trigger",
     "parse_condition",
+    "parse_position",
     "parse_program",
     "parse_step",
     "parse_trigger",
@@ -328,3 +331,45 @@ def dump_trigger(trigger: t.Trigger) -> Data:
             return {"kind": "date_field", "field": name, "hour": hour, "minute": minute}
         case t.ApiEvent(name):
             return {"kind": "api_event", "name": name}
+
+
+def _iso(value: datetime | None) -> str | None:
+    """An instant as ISO 8601 in UTC, or None."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def _instant(path: str, value: object) -> datetime | None:
+    """A stored ISO 8601 instant (UTC when it has no offset), or None."""
+    if value is None:
+        return None
+    try:
+        found = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        found = None
+    if found is None:
+        raise SequenceInputError(path, "must be an ISO 8601 instant")
+    return (found if found.tzinfo else found.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def dump_position(position: Position) -> Data:
+    """The stored dict of an enrolment's position (instants in UTC, sends sorted)."""
+    return {
+        "step_id": position.step_id,
+        "due": _iso(position.due),
+        "stale_at": _iso(position.stale_at),
+        "sent": sorted(position.sent),
+    }
+
+
+def parse_position(value: object) -> Position:
+    """A position from its stored dict; `dump_position(parse_position(d)) == d`."""
+    r = _Reader("position", value)
+    r.used.discard("kind")
+    step_id = r.get("step_id", str, False)
+    due = _instant("position.due", r.get("due", str, False))
+    stale = _instant("position.stale_at", r.get("stale_at", str, False))
+    sent = r.get("sent", list, False) or []
+    if not all(isinstance(each, str) for each in sent):
+        raise SequenceInputError("position.sent", "lists step ids")
+    r.done()
+    return Position(step_id, due, stale, frozenset(sent))

@@ -1,0 +1,67 @@
+"""Sequence messages: one mail message per Send step, sent person by person through the send log.
+
+A sequence message is a `mail_messages` row of kind `sequence`, created `sending` from the
+sequence's list (its unsubscribe link and footer are the list's) and never finished: the
+sequences area queues ONE send row when a person's step is due, and the ordinary sender loop
+(`send_due`) delivers it. The send log's unique (message, subscriber) makes a step go to a
+person at most once, however many schedulers queue it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.mail.errors import MailInputError
+from evergreen.mail.models import Broadcast, MailSend
+from evergreen.mail.rules.render import TemplateFormat, compile_message
+
+__all__ = ["create_step_message", "queue_one"]
+
+
+def create_step_message(
+    session: Session, subject: str, body: str, list_id: int, fmt: TemplateFormat = "markdown"
+) -> int:
+    """Store a checked sequence message (kind `sequence`, status `sending`); returns its id."""
+    if not subject.strip():
+        raise MailInputError("subject", "is required")
+    compile_message(subject, body, fmt, strict=True)  # a broken template is refused now
+    now = utcnow()
+    row = Broadcast(
+        kind="sequence",
+        subject=subject,
+        body=body,
+        format=fmt,
+        list_id=list_id,
+        status="sending",
+        counts={},
+        started_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def queue_one(session: Session, message_id: int, subscriber_id: int, due: datetime) -> bool:
+    """Queue the message for one person, due at `due`; False when they already have a row."""
+    dialect = session.get_bind().dialect.name
+    make_insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        make_insert(MailSend)
+        .values(
+            message_id=message_id,
+            subscriber_id=subscriber_id,
+            status="queued",
+            attempts=0,
+            next_attempt_at=due,
+        )
+        .on_conflict_do_nothing(index_elements=["message_id", "subscriber_id"])
+        .returning(MailSend.id)
+    )
+    return session.execute(statement).first() is not None

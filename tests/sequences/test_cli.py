@@ -1,0 +1,87 @@
+"""`evergreen sequences …` as the contract says, on SQLite and PostgreSQL with a real SMTP
+server: add from a JSON file, activate, `run-due --now … --json` prints the counts, sends each
+step once, and running again for the same instant sends nothing; bad input is one line, exit 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+from evergreen.audience import service as audience
+from evergreen.audience.rules import Source
+from evergreen.db import Database, utcnow
+from tests.cli_helpers import run_cli
+from tests.mail.smtp_server import smtp_server
+from tests.sequences.test_engine import THREE_STEPS
+
+SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
+
+
+def _run(tmp_path: Path, url: str, port: int, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url,
+        "EVERGREEN_SMTP_HOST": "127.0.0.1", "EVERGREEN_SMTP_PORT": str(port),
+        "EVERGREEN_MAIL_FROM": "news@example.com", "EVERGREEN_SMTP_STARTTLS": "false",
+    }  # fmt: skip
+    return run_cli(["sequences", *args], env)
+
+
+def test_add_activate_and_run_due_as_the_contract_says(
+    tmp_path: Path, db: Database, database_url: str
+) -> None:
+    with db.session() as session:
+        news = audience.create_list(session, "News", double_opt_in=False).id
+    program = tmp_path / "welcome.json"
+    program.write_text(json.dumps(THREE_STEPS), encoding="utf-8")
+    with smtp_server() as (handler, port):
+        added = _run(tmp_path, database_url, port, "add", "welcome", "--list", "News",
+                     "--file", str(program))  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        assert "Added sequence 'welcome' (draft)" in added.stdout
+        done = _run(tmp_path, database_url, port, "activate", "welcome")
+        assert done.returncode == 0, done.stderr
+        with db.session() as session:
+            for address in ("ann@example.com", "bob@example.com"):
+                audience.subscribe(session, SEED_SECRET, address, news,
+                                   audience.Consent(Source.IMPORT))  # fmt: skip
+        t0 = (utcnow() + timedelta(seconds=5)).isoformat()
+        first = _run(tmp_path, database_url, port, "run-due", "--now", t0, "--json")
+        assert first.returncode == 0, first.stderr
+        counts = json.loads(first.stdout)
+        assert (counts["sent"], counts["enrolled"], counts["skipped"], counts["exited"]) == (
+            2, 2, 0, 0,
+        )  # fmt: skip
+        again = json.loads(_run(tmp_path, database_url, port, "run-due", "--now", t0,
+                                "--json").stdout)  # fmt: skip
+        assert (again["sent"], again["enrolled"]) == (0, 0)
+        assert len(handler.received) == 2
+        listed = json.loads(_run(tmp_path, database_url, port, "list", "--json").stdout)
+        assert [(s["name"], s["status"], s["enrolments"]) for s in listed] == [
+            ("welcome", "active", {"active": 2})
+        ]
+
+
+def test_bad_input_is_one_line_naming_the_field(
+    tmp_path: Path, db: Database, database_url: str
+) -> None:
+    with db.session() as session:
+        audience.create_list(session, "News", double_opt_in=False)
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"trigger": {"kind": "got_tag", "name": "x"}, "steps": [{"kind": "nap"}]}')
+    cases = [
+        (["add", "w", "--list", "News", "--file", str(bad)], "steps[0].kind"),
+        (["add", "w", "--list", "News", "--file", str(tmp_path / "none.json")], "file"),
+        (["add", "w", "--list", "Nope", "--file", str(bad)], "steps[0].kind"),
+        (["activate", "missing"], "name"),
+        (["run-due", "--now", "yesterday"], "now"),
+    ]
+    for args, field in cases:
+        done = _run(tmp_path, database_url, 1, *args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert field in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert done.stderr.count("\n") <= 2
+    listed = json.loads(_run(tmp_path, database_url, 1, "list", "--json").stdout)
+    assert listed == []
