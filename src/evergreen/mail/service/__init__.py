@@ -24,11 +24,13 @@ from evergreen.mail.service.hooks import (
 )
 from evergreen.mail.service.outbox import Outbox, outbox_from_settings
 from evergreen.mail.service.recipients import record_open, unsubscribe
+from evergreen.mail.service.senders import FleetReport, send_in_processes
 from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
 
 __all__ = [
     "Applied",
     "Draft",
+    "FleetReport",
     "HookReport",
     "Outbox",
     "Report",
@@ -50,6 +52,7 @@ __all__ = [
     "receive_ses",
     "record_open",
     "send_due",
+    "send_in_processes",
     "start_due",
     "summary",
     "unsubscribe",
