@@ -97,11 +97,8 @@ def _send_log(url: str) -> tuple[dict[str, int], str]:
     db = Database(url)
     try:
         with db.session(writer=False) as session:
-            rows = dict(
-                session.execute(select(MailSend.status, func.count()).group_by(MailSend.status))
-                .tuples()
-                .all()
-            )
+            found = session.execute(select(MailSend.status, func.count()).group_by(MailSend.status))
+            rows = {s: n for s, n in found}  # noqa: C416 (a Result is not a mapping)
             status = session.scalars(select(Broadcast.status)).one()
     finally:
         db.dispose()
