@@ -30,8 +30,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from common import drop_database, fresh_database, rollups_match
+from sqlalchemy import func, select
 
 from evergreen.db import Database
 from evergreen.ledger import service
@@ -39,7 +39,6 @@ from evergreen.ledger.models import JournalEntry
 from evergreen.ledger.rules import StreamKind
 from evergreen.ledger.service import import_rules
 from evergreen.ledger.service.bank_import import ImportResult, import_bank_csv
-from ledger import fresh_database, rollups_match
 
 FIRST_DAY = date(2023, 1, 1)
 DAYS = 3 * 365
@@ -105,16 +104,6 @@ def save_rules(db: Database) -> None:
                 session,
                 import_rules.RuleDraft(pattern, streams[stream], account, regex, priority),
             )
-
-
-def drop_database(server: str, name: str) -> None:
-    """The measured PostgreSQL database is dropped: the server is shared."""
-    admin = create_engine(
-        make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-    admin.dispose()
 
 
 def peak_reset() -> None:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -24,9 +25,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+from common import drop_database, fresh_database
 from sqlalchemy import text
 
-from evergreen import migrate
 from evergreen.db import Database
 from evergreen.links import service
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
@@ -45,30 +46,6 @@ AGENTS = [
 ]
 WARM_FIRST_ID = 10**12
 COUNTRIES = ["US", "GB", "DE", "FR", "CA", "AU", "IN", "BR", "NL", "ES"]
-
-
-def fresh_database(postgres: str | None, folder: Path) -> Database:
-    """A migrated, empty database: SQLite in the temp folder, or a new PostgreSQL database."""
-    if postgres is None:
-        url = f"sqlite:///{folder / 'bench.db'}"
-    else:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        name = f"evergreen_bench_{int(time.time())}"
-        admin = create_engine(
-            make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = (
-            make_url(postgres)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(False)
-        )
-    migrate.upgrade(url)
-    return Database(url)
 
 
 def spool_clicks(folder: Path, link_ids: list[int], count: int, first_id: int = 0) -> None:
@@ -112,7 +89,8 @@ def bare_insert(db: Database, below: str) -> tuple[float, float]:
         rows = conn.exec_driver_sql(
             f"SELECT {columns} FROM clicks WHERE click_id < {mark} ORDER BY id", (below,)
         ).fetchall()
-        rows = [tuple(row) for row in rows]
+        # PostgreSQL's driver reads the JSON `sub` column as a dict: written back as its text.
+        rows = [tuple(json.dumps(v) if isinstance(v, dict) else v for v in row) for row in rows]
     started, cpu = time.perf_counter(), time.process_time()
     with db.engine.begin() as conn:
         for offset in range(0, len(rows), 20_000):
@@ -202,6 +180,8 @@ def main() -> None:
             f"median {statistics.median(timings):.1f} ms, max {max(timings):.1f} ms (goal < 200 ms)"
         )
         db.dispose()
+        if args.postgres:  # the server is shared
+            drop_database(args.postgres, db.engine.url.database or "")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

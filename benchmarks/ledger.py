@@ -26,12 +26,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from common import drop_database, fresh_database, rollups_match
 from sqlalchemy import text
 
-from evergreen import migrate
 from evergreen.db import Database
 from evergreen.ledger import queries, service
-from evergreen.ledger.rules import BANK, CAPITAL, CAPITAL_ASSETS, Leg, Rates, StreamKind
+from evergreen.ledger.rules import BANK, CAPITAL, Leg, Rates, StreamKind
 
 STREAMS = 50
 FIRST_DAY = date(2023, 1, 1)
@@ -39,30 +39,6 @@ DAYS = 3 * 365
 BATCH = 5_000
 RATES = Rates(Decimal(40), Decimal("0.08"))
 EQUIPMENT = "Assets:Equipment"
-
-
-def fresh_database(postgres: str | None, folder: Path) -> Database:
-    """A migrated, empty database: SQLite in the temp folder, or a new PostgreSQL database."""
-    if postgres is None:
-        url = f"sqlite:///{folder / 'bench.db'}"
-    else:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        name = f"evergreen_bench_{int(time.time())}"
-        admin = create_engine(
-            make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = (
-            make_url(postgres)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(False)
-        )
-    migrate.upgrade(url)
-    return Database(url)
 
 
 def drafts(rng: random.Random, stream_ids: list[int], count: int) -> list[service.EntryDraft]:
@@ -106,42 +82,6 @@ def bare_insert(db: Database, rows: int) -> float:
                 data[offset : offset + 20_000],
             )
     return rows / (time.perf_counter() - started)
-
-
-def rollups_match(db: Database) -> bool:
-    """The kept rollup equals one recomputed from every cleared posting (GROUP BY in SQL, in
-    the rollup's integer ten-thousandths)."""
-    recompute = text(
-        "SELECT p.stream_id, t.date, p.currency, "
-        "SUM(CASE WHEN p.account LIKE 'Income:%' THEN -u ELSE 0 END), "
-        "SUM(CASE WHEN p.account LIKE 'Expenses:%' THEN u ELSE 0 END), "
-        "SUM(CASE WHEN p.account = 'Equity:Capital' OR p.account LIKE 'Equity:Capital:%' "
-        "THEN -u WHEN "
-        + " OR ".join(
-            f"p.account = '{name}' OR p.account LIKE '{name}:%'" for name in CAPITAL_ASSETS
-        )
-        + " THEN u ELSE 0 END) "
-        "FROM (SELECT *, CAST(ROUND(amount * 10000) AS BIGINT) AS u FROM ledger_postings) p "
-        "JOIN ledger_transactions t ON t.id = p.transaction_id "
-        "WHERE p.stream_id IS NOT NULL AND t.flag = '*' GROUP BY p.stream_id, t.date, p.currency"
-    )
-    with db.engine.connect() as conn:
-        expected = {
-            (r[0], str(r[1]), r[2]): tuple(int(v) for v in r[3:])
-            for r in conn.execute(recompute)
-            if any(r[3:])
-        }
-        kept = {
-            (r[0], str(r[1]), r[2]): tuple(int(v) for v in r[3:])
-            for r in conn.execute(
-                text(
-                    "SELECT stream_id, day, currency, income_units, costs_units, capital_units "
-                    "FROM ledger_daily"
-                )
-            )
-            if any(r[3:])
-        }
-    return expected == kept
 
 
 def timed(runs: int, work: object) -> tuple[float, float]:
@@ -222,6 +162,8 @@ def main() -> None:
                 "(goal < 300 ms)"
             )
         db.dispose()
+        if args.postgres:  # the server is shared
+            drop_database(args.postgres, db.engine.url.database or "")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from common import drop_database, fresh_database
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from evergreen import migrate
 from evergreen.audience.service import segments
 from evergreen.db import Database
 
@@ -44,37 +44,6 @@ SEGMENTS = (
     "created:<90d and source:import and not tag:vip",
 )
 BATCH = 50_000
-
-
-def fresh_database(postgres: str | None, folder: Path) -> tuple[Database, str]:
-    """A migrated, empty database: SQLite in the temp folder, or a new PostgreSQL database."""
-    if postgres is None:
-        url = f"sqlite:///{folder / 'bench.db'}"
-    else:
-        name = f"evergreen_bench_segments_{int(time.time())}"
-        admin = create_engine(
-            make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = (
-            make_url(postgres)
-            .set(drivername="postgresql+psycopg", database=name)
-            .render_as_string(False)
-        )
-    migrate.upgrade(url)
-    return Database(url), url
-
-
-def drop_database(postgres: str, url: str) -> None:
-    """Remove the PostgreSQL database this run made."""
-    admin = create_engine(
-        make_url(postgres).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _moment(rng: random.Random, days: int) -> datetime:
@@ -205,7 +174,8 @@ def main() -> None:
     if args.reuse:
         db, url = Database(args.reuse), args.reuse
     else:
-        db, url = fresh_database(args.postgres, folder)
+        db = fresh_database(args.postgres, folder, "evergreen_bench_segments")
+        url = db.url
     try:
         where = db.engine.dialect.name
         if not args.reuse:
@@ -238,7 +208,7 @@ def main() -> None:
             print(f"  kept: --reuse {url}")
         else:
             if args.postgres:
-                drop_database(args.postgres, url)
+                drop_database(args.postgres, make_url(url).database or "")
             shutil.rmtree(folder, ignore_errors=True)
 
 

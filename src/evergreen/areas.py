@@ -44,6 +44,7 @@ _PACKAGES = (
     "ledger",
     "audience",
     "mail",
+    "webinars",
     "household",
     "finance",
     "demo",
@@ -129,7 +130,6 @@ class Area:
 # are finance's calculators until areas that keep their records arrive.
 _COMING = (
     ("sequences", "Sequences", "Autoresponders timed to each subscriber."),
-    ("webinars", "Webinars", "Evergreen webinars, sessions, reminders and replays."),
     ("commerce", "Commerce", "Products, offers, checkout, orders and fulfilment."),
 )
 PLANNED: tuple[NavEntry, ...] = tuple(

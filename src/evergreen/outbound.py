@@ -1,18 +1,22 @@
-"""Requests the server makes on its own (webhooks, link checks): public addresses only.
+"""Requests the server makes on its own (webhooks, link checks, SNS): public addresses only.
 
 A host is resolved, every address it resolves to is checked, and the connection goes to the
 address that was checked, so a second DNS answer cannot point the request at the machine's own
 loopback, private network or cloud metadata service. Owners allow named hosts or networks.
+`opener` is the urllib client built on it: every connection, redirects included, is checked.
 """
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import ssl
+import urllib.request
 
 from evergreen.addresses import Addresses
 
-__all__ = ["Refused", "checked_socket", "not_public", "refusal", "resolve"]
+__all__ = ["Refused", "checked_socket", "not_public", "opener", "refusal", "resolve"]
 
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -71,8 +75,11 @@ def not_public(address: str) -> str | None:
     return None
 
 
-def refusal(host: str, address: str, allow: Addresses, what: str, setting: str) -> str | None:
-    """Why `what` for `host` may not go to `address` (one it resolved to), or None."""
+def refusal(
+    host: str, address: str, allow: Addresses, what: str, setting: str | None
+) -> str | None:
+    """Why `what` for `host` may not go to `address` (one it resolved to), or None; `setting`
+    names where the owner allows an address (None: nothing may allow one)."""
     name = host.lower().rstrip(".").strip("[]")
     if name in allow or address in allow:
         return None
@@ -82,10 +89,8 @@ def refusal(host: str, address: str, allow: Addresses, what: str, setting: str) 
     if kind == "non-IP":
         return f"{host} resolves to {address!r}, which is not an IP address"
     where = address if name == address else f"{host} ({address})"
-    return (
-        f"{where} is a {kind} address: {what} go to public addresses only "
-        f"(to allow it, the owner adds it to {setting})"
-    )
+    allowing = f" (to allow it, the owner adds it to {setting})" if setting else ""
+    return f"{where} is a {kind} address: {what} go to public addresses only{allowing}"
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -95,7 +100,7 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 def checked_socket(
-    host: str, port: int, timeout: float | None, allow: Addresses, what: str, setting: str
+    host: str, port: int, timeout: float | None, allow: Addresses, what: str, setting: str | None
 ) -> socket.socket:
     """A connection to the first address of `host`, once every address it has is checked:
     one bad answer refuses the host, since which answer a connection gets is not ours to choose."""
@@ -111,3 +116,57 @@ def checked_socket(
         except OSError as exc:
             error = exc
     raise error or OSError(f"{host} resolves to no address")
+
+
+def _checked_class(
+    base: type[http.client.HTTPConnection], allow: Addresses, what: str, setting: str | None
+) -> type[http.client.HTTPConnection]:
+    """A connection class that connects only to a checked, public address of its host."""
+
+    class Checked(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+
+            def create(
+                address: tuple[str, int], timeout: float | None = None, source: object = None
+            ) -> socket.socket:
+                return checked_socket(*address, timeout, allow, what, setting)
+
+            self._create_connection = create
+
+    return Checked
+
+
+class _CheckedHTTP(urllib.request.HTTPHandler):
+    """Plain HTTP to public addresses only, every redirect hop included."""
+
+    def __init__(self, allow: Addresses, what: str, setting: str | None) -> None:
+        super().__init__()
+        self._class = _checked_class(http.client.HTTPConnection, allow, what, setting)
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._class, req)
+
+
+class _CheckedHTTPS(urllib.request.HTTPSHandler):
+    """HTTPS to public addresses only, the certificate verified for the host's name."""
+
+    def __init__(self, allow: Addresses, what: str, setting: str | None) -> None:
+        super().__init__(context=ssl.create_default_context())  # verifies chain and host name
+        self._class = _checked_class(http.client.HTTPSConnection, allow, what, setting)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._class, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def opener(
+    allow: Addresses, what: str, setting: str | None, *handlers: urllib.request.BaseHandler
+) -> urllib.request.OpenerDirector:
+    """A urllib opener whose every connection (redirects too) goes to a checked public address
+    and never through a proxy from the environment; `handlers` add a redirect policy."""
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _CheckedHTTP(allow, what, setting),
+        _CheckedHTTPS(allow, what, setting),
+        *handlers,
+    )

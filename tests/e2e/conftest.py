@@ -12,9 +12,10 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,27 @@ _CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# What the browser measures on a page: how wide the document is, and whether the main content
+# is free of the navigation and on top where it should be.
+MEASURE = """() => {
+  const main = document.querySelector("main");
+  const nav = document.querySelector("nav.sidebar");
+  const m = main.getBoundingClientRect();
+  const n = nav ? nav.getBoundingClientRect() : null;
+  const overlap = n ? Math.max(0, Math.min(m.right, n.right) - Math.max(m.left, n.left)) *
+                      Math.max(0, Math.min(m.bottom, n.bottom) - Math.max(m.top, n.top)) : 0;
+  const x = m.left + Math.min(40, m.width / 2), y = Math.max(m.top, 0) + 10;
+  window.scrollTo(0, 0);
+  const hit = document.elementFromPoint(x, Math.min(y, window.innerHeight - 1));
+  const wide = [...document.querySelectorAll("main *")].filter(e => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.right > window.innerWidth + 1 && !e.closest(".table-scroll, table");
+  }).slice(0, 3).map(e => e.tagName + "." + e.className);
+  return {scroll: document.scrollingElement.scrollWidth, width: window.innerWidth,
+          left: m.left, right: m.right, mainWidth: m.width, overlap: overlap,
+          covered: !(hit && main.contains(hit)), wide: wide};
+}"""
 
 
 def _free_port() -> int:
@@ -174,3 +196,56 @@ def page(chromium_path: str) -> Iterator[object]:
         finally:
             context.close()
             browser.close()
+
+
+@dataclass
+class OwnerPage:
+    """A signed-in browser page at one width; `fits` screenshots it and notes layout problems."""
+
+    page: Any
+    width: int
+    shots: str
+    problems: list[str] = field(default_factory=list)
+
+    def fits(self, name: str) -> None:
+        """Screenshot `<shots>-<width>-<name>.png`; note a page wider than the screen or one
+        whose content the navigation covers (the test asserts `problems` is empty at the end)."""
+        seen = self.page.evaluate(MEASURE)
+        shot = ARTIFACTS / f"{self.shots}-{self.width}-{name}.png"
+        self.page.screenshot(path=str(shot), full_page=True)
+        if seen["scroll"] > seen["width"]:
+            self.problems.append(
+                f"{name} at {self.width}px is {seen['scroll']}px wide ({seen['wide']})"
+            )
+        if seen["overlap"] or seen["covered"]:
+            self.problems.append(f"{name} at {self.width}px: the navigation covers the content")
+
+
+SignIn = Callable[[Server, int, str, str, str], OwnerPage]
+
+
+@pytest.fixture
+def signed_in(chromium_path: str) -> Iterator[SignIn]:
+    """Open Chromium at a width (844 px high) and sign in by the login page:
+    `signed_in(server, width, email, password, shots)` -> an OwnerPage; closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
+
+        def sign_in(server: Server, width: int, email: str, password: str, shots: str) -> OwnerPage:
+            context = browser.new_context(viewport={"width": width, "height": 844})
+            context.set_default_timeout(20_000)
+            page = context.new_page()
+            page.goto(server.url + "/login")
+            page.get_by_label("Email").fill(email)
+            page.get_by_label("Password").fill(password)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(re.compile(r"/$"))
+            return OwnerPage(page, width, shots)
+
+        try:
+            yield sign_in
+        finally:
+            browser.close()  # closes every context it opened

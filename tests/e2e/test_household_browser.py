@@ -11,8 +11,7 @@ from decimal import Decimal
 import pytest
 
 from evergreen.db import utcnow
-from tests.e2e.conftest import ARTIFACTS, Server
-from tests.e2e.test_layout_browser import _MEASURE
+from tests.e2e.conftest import ARTIFACTS, MEASURE, Server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -104,7 +103,7 @@ def test_owner_enters_a_household_and_sees_the_va_result_and_independence(
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 844})
         page.reload()
-        seen = page.evaluate(_MEASURE)
+        seen = page.evaluate(MEASURE)
         page.screenshot(path=str(ARTIFACTS / f"household-{width}.png"), full_page=True)
         assert seen["scroll"] <= seen["width"], f"{width}px: {seen['scroll']}px wide {seen['wide']}"
         assert not seen["overlap"]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from evergreen.finance.interfaces.calculators import GROUPS
-from tests.e2e.conftest import _CHROMIUM_ARGS, ARTIFACTS, Server, start_server
+from tests.e2e.conftest import _CHROMIUM_ARGS, ARTIFACTS, MEASURE, Server, start_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -28,27 +28,6 @@ LONG_NAME = (
     "Patricia Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh Affiliates International"
 )
 LONG_SLUG = "standing-desk-guide-for-very-small-apartments-2026-edition-long"
-
-# What the browser measures on a page: how wide the document is, and whether the main content
-# is free of the navigation and on top where it should be.
-_MEASURE = """() => {
-  const main = document.querySelector("main");
-  const nav = document.querySelector("nav.sidebar");
-  const m = main.getBoundingClientRect();
-  const n = nav ? nav.getBoundingClientRect() : null;
-  const overlap = n ? Math.max(0, Math.min(m.right, n.right) - Math.max(m.left, n.left)) *
-                      Math.max(0, Math.min(m.bottom, n.bottom) - Math.max(m.top, n.top)) : 0;
-  const x = m.left + Math.min(40, m.width / 2), y = Math.max(m.top, 0) + 10;
-  window.scrollTo(0, 0);
-  const hit = document.elementFromPoint(x, Math.min(y, window.innerHeight - 1));
-  const wide = [...document.querySelectorAll("main *")].filter(e => {
-    const r = e.getBoundingClientRect();
-    return r.width > 0 && r.right > window.innerWidth + 1 && !e.closest(".table-scroll, table");
-  }).slice(0, 3).map(e => e.tagName + "." + e.className);
-  return {scroll: document.scrollingElement.scrollWidth, width: window.innerWidth,
-          left: m.left, right: m.right, mainWidth: m.width, overlap: overlap,
-          covered: !(hit && main.contains(hit)), wide: wide};
-}"""
 
 
 @pytest.fixture
@@ -213,7 +192,7 @@ def _walk(page: Any, server: Server, pages: list[str], width: int, who: str) -> 
         if answer.status != 200:
             problems.append(f"{path} at {width}px: status {answer.status}")
             continue
-        seen = page.evaluate(_MEASURE)
+        seen = page.evaluate(MEASURE)
         name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
         page.screenshot(path=str(ARTIFACTS / f"layout-{width}-{who}-{name}.png"), full_page=True)
         if seen["scroll"] > seen["width"]:

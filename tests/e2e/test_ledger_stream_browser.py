@@ -4,15 +4,13 @@ through its confirmation and see it restored; at 390 px and 1280 px, with screen
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import _CHROMIUM_ARGS, ARTIFACTS, Server
-from tests.e2e.test_layout_browser import _MEASURE
+from tests.e2e.conftest import Server, SignIn
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -42,78 +40,55 @@ def _number(page: Any, selector: str) -> Decimal:
     return Decimal(page.locator(f"{selector} .number").inner_text().replace(",", ""))
 
 
-def _fits(page: Any, width: int, name: str, problems: list[str]) -> None:
-    seen = page.evaluate(_MEASURE)
-    page.screenshot(path=str(ARTIFACTS / f"ledger-stream-{width}-{name}.png"), full_page=True)
-    if seen["scroll"] > seen["width"]:
-        problems.append(f"{name} at {width}px is {seen['scroll']}px wide ({seen['wide']})")
-    if seen["overlap"] or seen["covered"]:
-        problems.append(f"{name} at {width}px: the navigation covers the content")
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_click_a_figure_add_a_cost_and_reverse_it(
-    server: Server, chromium_path: str, width: int
+    server: Server, signed_in: SignIn, width: int
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     path = _seed(server)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": 844})
-        context.set_default_timeout(20_000)
-        try:
-            page = context.new_page()
-            page.goto(server.url + "/login")
-            page.get_by_label("Email").fill(OWNER)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile(r"/$"))
+    owner = signed_in(server, width, OWNER, PASSWORD, "ledger-stream")
+    page = owner.page
 
-            page.goto(server.url + path)
-            expect(page.get_by_role("heading", level=1)).to_contain_text("standing desks")
-            assert _number(page, "#figure-income") == Decimal("961.90")
-            ri_before = _number(page, "#figure-ri")
-            assert page.locator("#value-bridge svg").is_visible()
-            assert page.locator("#history-table svg.sparkline").count() == 6
-            _fits(page, width, "page", problems)
+    page.goto(server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("standing desks")
+    assert _number(page, "#figure-income") == Decimal("961.90")
+    ri_before = _number(page, "#figure-ri")
+    assert page.locator("#value-bridge svg").is_visible()
+    assert page.locator("#history-table svg.sparkline").count() == 6
+    owner.fits("page")
 
-            page.locator("#figure-income").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text("Income of")
-            rows = page.locator("#entries tbody tr")
-            expect(rows).to_have_count(2)
-            expect(page.locator("#entries")).to_contain_text("Impact payout")
-            assert page.locator("#listed-sum").inner_text() == "961.90"
-            _fits(page, width, "income-entries", problems)
+    page.locator("#figure-income").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Income of")
+    rows = page.locator("#entries tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("#entries")).to_contain_text("Impact payout")
+    assert page.locator("#listed-sum").inner_text() == "961.90"
+    owner.fits("income-entries")
 
-            page.locator("#back-to-stream").click()
-            form = page.locator("#cost-form")
-            form.get_by_label("Amount").fill("123.45")
-            form.get_by_label("Memo").fill("Ads test")
-            form.get_by_role("button", name="Add cost").click()
-            expect(page.get_by_role("status")).to_contain_text("Cost added")
-            assert _number(page, "#figure-costs") == Decimal("158.70")
-            assert _number(page, "#figure-ri") == ri_before - Decimal("123.45")
-            _fits(page, width, "cost-added", problems)
+    page.locator("#back-to-stream").click()
+    form = page.locator("#cost-form")
+    form.get_by_label("Amount").fill("123.45")
+    form.get_by_label("Memo").fill("Ads test")
+    form.get_by_role("button", name="Add cost").click()
+    expect(page.get_by_role("status")).to_contain_text("Cost added")
+    assert _number(page, "#figure-costs") == Decimal("158.70")
+    assert _number(page, "#figure-ri") == ri_before - Decimal("123.45")
+    owner.fits("cost-added")
 
-            page.locator("#figure-costs").click()
-            row = page.locator("#entries tbody tr", has_text="Ads test")
-            row.get_by_role("button", name="Reverse").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text("Reverse transaction")
-            expect(page.locator("main")).to_contain_text("Ads test")
-            _fits(page, width, "confirm-reverse", problems)
-            page.get_by_role("button", name="Reverse transaction").click()
-            expect(page.get_by_role("status")).to_contain_text("Transaction reversed")
-            assert _number(page, "#figure-costs") == Decimal("35.25")
-            assert _number(page, "#figure-ri") == ri_before
-            _fits(page, width, "reversed", problems)
+    page.locator("#figure-costs").click()
+    row = page.locator("#entries tbody tr", has_text="Ads test")
+    row.get_by_role("button", name="Reverse").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reverse transaction")
+    expect(page.locator("main")).to_contain_text("Ads test")
+    owner.fits("confirm-reverse")
+    page.get_by_role("button", name="Reverse transaction").click()
+    expect(page.get_by_role("status")).to_contain_text("Transaction reversed")
+    assert _number(page, "#figure-costs") == Decimal("35.25")
+    assert _number(page, "#figure-ri") == ri_before
+    owner.fits("reversed")
 
-            page.locator("#figure-costs").click()
-            expect(page.locator("#entries")).to_contain_text("reversed by #")
-            assert page.locator("#listed-sum").inner_text() == "35.25"
-        finally:
-            context.close()
-            browser.close()
-    assert not problems, "\n".join(problems)
+    page.locator("#figure-costs").click()
+    expect(page.locator("#entries")).to_contain_text("reversed by #")
+    assert page.locator("#listed-sum").inner_text() == "35.25"
+    assert not owner.problems, "\n".join(owner.problems)

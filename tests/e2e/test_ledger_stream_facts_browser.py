@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import _CHROMIUM_ARGS, ARTIFACTS, Server
-from tests.e2e.test_layout_browser import _MEASURE
+from tests.e2e.conftest import Server, SignIn
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -66,45 +65,22 @@ def _seed(server: Server) -> str:
     return "/ledger/streams/1"
 
 
-def _fits(page: Any, width: int, name: str, problems: list[str]) -> None:
-    seen = page.evaluate(_MEASURE)
-    page.screenshot(path=str(ARTIFACTS / f"ledger-stream-{width}-{name}.png"), full_page=True)
-    if seen["scroll"] > seen["width"]:
-        problems.append(f"{name} at {width}px is {seen['scroll']}px wide ({seen['wide']})")
-    if seen["overlap"] or seen["covered"]:
-        problems.append(f"{name} at {width}px: the navigation covers the content")
-
-
 @pytest.mark.parametrize("width", [1280, 390])
 def test_a_streams_clicks_show_beside_its_income(
-    server: Server, chromium_path: str, width: int
+    server: Server, signed_in: SignIn, width: int
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     path = _seed(server)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": 844})
-        context.set_default_timeout(20_000)
-        try:
-            page = context.new_page()
-            page.goto(server.url + "/login")
-            page.get_by_label("Email").fill(OWNER)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile(r"/$"))
+    owner = signed_in(server, width, OWNER, PASSWORD, "ledger-stream")
+    page = owner.page
 
-            page.goto(server.url + path)
-            expect(page.get_by_role("heading", level=1)).to_contain_text(STREAM)
-            expect(page.locator("#figure-clicks .number")).to_have_text("3")
-            expect(page.locator("#figure-epc .number")).to_have_text("20.00")
-            expect(page.locator("#figure-epc .hint")).to_have_text("20,000.00 per 1,000 clicks")
-            this_month = page.locator("#history-table tbody tr").first
-            expect(this_month.locator(".month-clicks")).to_have_text("3")
-            _fits(page, width, "clicks", problems)
-        finally:
-            context.close()
-            browser.close()
-    assert not problems, "\n".join(problems)
+    page.goto(server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(STREAM)
+    expect(page.locator("#figure-clicks .number")).to_have_text("3")
+    expect(page.locator("#figure-epc .number")).to_have_text("20.00")
+    expect(page.locator("#figure-epc .hint")).to_have_text("20,000.00 per 1,000 clicks")
+    this_month = page.locator("#history-table tbody tr").first
+    expect(this_month.locator(".month-clicks")).to_have_text("3")
+    owner.fits("clicks")
+    assert not owner.problems, "\n".join(owner.problems)

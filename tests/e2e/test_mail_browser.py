@@ -1,6 +1,7 @@
 """The owner writes a broadcast in the browser: a strict preview for one subscriber (a missing
 field said in words), then "send now" after the confirmation; the queue's sender delivers it to
-a real SMTP server (aiosmtpd) and the broadcast's page counts it; on a phone (390 px) and a
+a real SMTP server (aiosmtpd) and the broadcast's page counts it; then a second one to a saved
+segment of the list reaches only the list's people in the segment; on a phone (390 px) and a
 laptop (1280 px), nothing wider than the screen."""
 
 from __future__ import annotations
@@ -143,3 +144,39 @@ def test_owner_previews_and_sends_a_broadcast_that_reaches_the_smtp_server(
     expect(row).to_contain_text("finished")
     expect(row.locator("td.num").nth(1)).to_have_text("2")
     _shoot(page, "broadcasts")
+
+    # A segment narrows the list: Cy is on both lists, Dee only on the other one.
+    server.cli("audience", "lists", "add", "Readers", "--single-opt-in")
+    server.cli("audience", "add", "cy@example.com", "--list", "Weekly letter", "--name", "Cy")
+    server.cli("audience", "add", "cy@example.com", "--list", "Readers", "--name", "Cy")
+    server.cli("audience", "add", "dee@example.com", "--list", "Readers", "--name", "Dee")
+    page.goto(server.url + "/audience/segments")
+    segment_form = page.locator("#query-form")
+    segment_form.get_by_label("Query").fill('list:"Readers"')
+    segment_form.get_by_label("Segment name").fill("Readers too")
+    segment_form.get_by_role("button", name="Save segment").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    page.goto(server.url + "/mail/new")
+    form = page.locator("#compose")
+    form.locator("select[name=list_id]").select_option(label="Weekly letter (3 subscribed)")
+    form.get_by_label("Segment").select_option(label="Readers too")
+    form.get_by_label("Subject").fill("Just for readers")
+    form.get_by_label("Body").fill("Hello {{ subscriber.name }}")
+    form.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview-subject")).to_have_text("Just for readers")
+    expect(page.locator("#preview-recipients")).to_contain_text("Goes to 1 person")
+    expect(form.get_by_label("Segment")).to_have_value(re.compile(r"\d+"))
+    _shoot(page, "compose-segment")
+    form.get_by_role("button", name="Send now").click()
+    expect(page.get_by_role("heading", name="Send to 1 people now?")).to_be_visible()
+    expect(page.locator("body")).to_contain_text("who matches the segment “Readers too”")
+    page.get_by_role("button", name="Send now").click()
+    expect(page.locator("#broadcast-segment")).to_have_text("Readers too")
+    expect(page.locator("#stat-recipients")).to_have_text("1")
+    segment_broadcast = page.url.split("/")[-1].split("?")[0]
+    handler.received.clear()
+    _mail_cli(server, env, "mail", "send", segment_broadcast, "--wait")
+    assert [r for e in handler.received for r in e.rcpt_tos] == ["cy@example.com"]
+    page.reload()
+    expect(page.locator("#stat-sent")).to_have_text("1")
+    _shoot(page, "broadcast-segment")

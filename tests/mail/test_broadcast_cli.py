@@ -20,8 +20,10 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from evergreen import migrate
+from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
+from evergreen.audience.service import segments
 from evergreen.db import Database
 from tests.mail.smtp_server import FaultyHandler, smtp_server
 
@@ -125,6 +127,40 @@ def test_broadcast_send_wait_then_bounces_applied(tmp_path: Path) -> None:
         missing = _run(tmp_path, port, "mail", "bounce", str(tmp_path / "nope.eml"), "--json")
         assert missing.returncode == 2
         assert "nope.eml" in missing.stderr
+
+
+def test_broadcast_to_a_segment_of_the_list(tmp_path: Path) -> None:
+    _seed(tmp_path, ["ann@example.com", "bob@example.com"])
+    url = f"sqlite:///{tmp_path / 'data' / 'evergreen.db'}"
+    db = Database(url)
+    try:
+        with db.session() as session:
+            other = audience.create_list(session, "Other", double_opt_in=False).id
+            audience.subscribe(session, SEED_SECRET, "cy@example.com", other,
+                               audience.Consent(Source.IMPORT), tags=["vip"])  # fmt: skip
+            ann = audience_queries.find_by_email(session, "ann@example.com")
+            assert ann is not None
+            audience.add_tags(session, ann.id, ["vip"])
+            segments.create_segment(session, "VIPs", "tag:vip")
+    finally:
+        db.dispose()
+    body = tmp_path / "body.md"
+    body.write_text("Hello\n")
+    with smtp_server() as (handler, port):
+        unknown = _run(tmp_path, port, "mail", "broadcast", "--list", "News", "--segment",
+                       "Nobody", "--subject", "Hi", "--body-file", str(body), "--send")  # fmt: skip
+        assert unknown.returncode == 2
+        assert "segment" in unknown.stderr
+        assert "Nobody" in unknown.stderr
+        assert "Traceback" not in unknown.stderr
+        done = _run(tmp_path, port, "mail", "broadcast", "--list", "News", "--segment", "VIPs",
+                    "--subject", "Hi", "--body-file", str(body), "--send", "--wait")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == {"sent": 1, "skipped": 0, "failed": 0}
+        assert [r for e in handler.received for r in e.rcpt_tos] == ["ann@example.com"]
+        listed = _run(tmp_path, port, "mail", "broadcasts", "--json")
+        (row,) = json.loads(listed.stdout)  # the refused one was not kept
+        assert (row["segment"], row["status"]) == ("VIPs", "finished")
 
 
 @dataclass

@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -237,6 +238,38 @@ def test_each_providers_bounce_or_complaint_suppresses_or_unsubscribes_the_perso
     assert len(_bounces(db)) == 6
 
 
+def test_a_sendgrid_bounce_is_claimed_by_its_own_event_not_a_skipped_one(
+    hooks: TestClient, db: Database
+) -> None:
+    _people(db, ["sgx@example.com", "sgy@example.com"])
+    bounce = {
+        "email": "sgx@example.com",
+        "event": "bounce",
+        "status": "5.1.1",
+        "reason": "550 5.1.1 does not exist",
+        "timestamp": 5,
+        "sg_event_id": "b-1",
+    }
+    dropped = {"email": "sgx@example.com", "event": "dropped", "reason": "Unsubscribed Address",
+               "timestamp": 4, "sg_event_id": "d-1"}  # fmt: skip
+    body, headers = _sendgrid([dropped, bounce])
+    assert _post(hooks, "sendgrid", body, **headers).json()["applied"] == 1
+    # SendGrid posts the bounce again, alone: it is the event already applied.
+    body, headers = _sendgrid([bounce])
+    answer = _post(hooks, "sendgrid", body, **headers).json()
+    assert (answer["applied"], answer["duplicates"]) == (0, 1), answer
+    # Events without sg_event_id: keyed by content, so a resent one (in another key order) is
+    # a duplicate and a different one is applied.
+    plain = {"email": "sgy@example.com", "event": "bounce", "status": "5.1.1", "timestamp": 7}
+    body, headers = _sendgrid([plain])
+    assert _post(hooks, "sendgrid", body, **headers).json()["applied"] == 1
+    body, headers = _sendgrid([dict(reversed(list(plain.items()))), {**plain, "timestamp": 8}])
+    answer = _post(hooks, "sendgrid", body, **headers).json()
+    assert (answer["applied"], answer["duplicates"]) == (1, 1), answer
+    assert _bounces(db) == [("sgx@example.com", "hard"), ("sgy@example.com", "hard"),
+                            ("sgy@example.com", "hard")]  # fmt: skip
+
+
 def test_sns_subscription_is_confirmed_through_the_checked_fetcher(
     hooks: TestClient, sns: FakeSns
 ) -> None:
@@ -405,6 +438,33 @@ def test_the_real_fetcher_reaches_amazons_sns_host_over_https_only() -> None:
         assert "https URL on sns." in refused.value.message
     with pytest.raises(MailInputError):
         fetcher.confirm("https://example.com/?Action=ConfirmSubscription")
+
+
+@pytest.mark.parametrize(
+    ("address", "kind"),
+    [("127.0.0.1", "loopback"), ("10.1.2.3", "private"), ("169.254.169.254", "link-local")],
+)
+def test_the_real_fetcher_refuses_an_amazon_name_that_resolves_to_a_non_public_address(
+    monkeypatch: pytest.MonkeyPatch, address: str, kind: str
+) -> None:
+    # A DNS answer (poisoned, or a rebinding attack) pointing Amazon's name at this machine, its
+    # network or the cloud metadata service: the checked client connects to none of them.
+    real = socket.getaddrinfo
+    host = "sns.eu-west-1.amazonaws.com"
+
+    def answer(name: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if name == host:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+        return real(name, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", answer)
+    fetcher = SnsFetcher(timeout_s=0.5)
+    for call, field in ((fetcher.certificate, "SigningCertURL"), (fetcher.confirm, "SubscribeURL")):
+        with pytest.raises(MailInputError) as refused:
+            call(f"https://{host}/SimpleNotificationService-abc.pem")
+        assert refused.value.field == field
+        assert f"was not fetched: {host} ({address}) is a {kind} address" in refused.value.message
+        assert "public addresses only" in refused.value.message
 
 
 # --- 64 at once -------------------------------------------------------------------------------

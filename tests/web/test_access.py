@@ -292,6 +292,13 @@ SAME_ACTION = [
         ("POST", "/ledger/streams/{stream_id}/forecast/remove"),
         ("DELETE", "/api/v1/ledger/streams/{stream_id}/forecast"),
     ),
+    # Webinars: the pages and the API read and write the same things by the same rule.
+    (("GET", "/webinars"), ("GET", "/api/v1/webinars")),
+    (("POST", "/webinars"), ("POST", "/api/v1/webinars")),
+    (("GET", "/webinars/{webinar_id}"), ("GET", "/api/v1/webinars/{webinar_id}")),
+    (("GET", "/webinars/{webinar_id}"), ("GET", "/api/v1/webinars/{webinar_id}/sessions")),
+    (("POST", "/webinars/{webinar_id}"), ("PATCH", "/api/v1/webinars/{webinar_id}")),
+    (("POST", "/webinars/{webinar_id}/delete"), ("DELETE", "/api/v1/webinars/{webinar_id}")),
     (("GET", "/household"), ("GET", "/api/v1/household")),
     (("POST", "/household/profile"), ("PUT", "/api/v1/household/profile")),
     *(
@@ -354,6 +361,10 @@ OWNER_ONLY = {
     ("POST", "/api/v1/mail/broadcasts"),
     ("PATCH", "/api/v1/mail/broadcasts/{broadcast_id}"),
     ("POST", "/api/v1/mail/broadcasts/{broadcast_id}/{action}"),
+    # Webinars: staff read them and the sessions offered; only the owner changes them.
+    ("POST", "/api/v1/webinars"),
+    ("PATCH", "/api/v1/webinars/{webinar_id}"),
+    ("DELETE", "/api/v1/webinars/{webinar_id}"),
     *(
         (method, f"/api/v1/household/{kind}s{tail}")
         for kind in ("income", "debt", "expense")
@@ -472,4 +483,21 @@ MAIL_PAGES = {
 def test_mail_pages_are_read_by_staff_and_sent_by_the_owner(client: TestClient) -> None:
     declared = {(method, path): access for method, path, access in _routes(client.app)}
     for route, access in MAIL_PAGES.items():
+        assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"
+
+
+# Webinars' pages: staff read the list, a webinar and its sessions preview; the owner adds,
+# edits and deletes (as in the API).
+WEBINAR_PAGES = {
+    ("GET", "/webinars"): Access.STAFF,
+    ("GET", "/webinars/{webinar_id}"): Access.STAFF,
+    ("POST", "/webinars"): Access.OWNER,
+    ("POST", "/webinars/{webinar_id}"): Access.OWNER,
+    ("POST", "/webinars/{webinar_id}/delete"): Access.OWNER,
+}
+
+
+def test_webinar_pages_are_read_by_staff_and_changed_by_the_owner(client: TestClient) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for route, access in WEBINAR_PAGES.items():
         assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"

@@ -85,3 +85,15 @@ class PasswordReset(Base):
     used_at: Mapped[datetime | None] = mapped_column(default=None)
 
     user: Mapped[User] = relationship()
+
+
+class ResetRequest(Base):
+    """One forgotten-password request, under a hash of its client or its address, for the rate
+    limit (an address typed by a stranger is not kept in the clear)."""
+
+    __tablename__ = "reset_requests"
+    __table_args__ = (Index("ix_reset_requests_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

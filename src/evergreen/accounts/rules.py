@@ -6,14 +6,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 __all__ = [
+    "FORGOT_ANSWER",
     "MIN_PASSWORD_LENGTH",
     "RESET_HOURS",
     "SESSION_COOKIE",
     "Access",
+    "ResetRequestPolicy",
     "Role",
     "allows",
     "can_manage_settings",
@@ -24,6 +27,8 @@ __all__ = [
     "password_problem",
     "reset_expiry",
     "reset_link_problem",
+    "reset_mail_wanted",
+    "reset_request_wait",
     "session_claim",
     "session_cookie_value",
     "session_token",
@@ -178,3 +183,45 @@ def locked_until(
         return None
     # Locked until the oldest failure that still makes the count reach the limit leaves the window.
     return recent[-max_failures] + window
+
+
+# What the forgotten-password page answers for every address, known or not (no enumeration).
+FORGOT_ANSWER = (
+    "If an account that can reset its password uses this address, a link to choose a new "
+    "password is on its way. It works once, for 24 hours. Nothing arrived? Look in your spam "
+    "folder, or ask the owner for a reset link."
+)
+
+
+@dataclass(frozen=True)
+class ResetRequestPolicy:
+    """How many forgotten-password requests are taken per address and per client in a window."""
+
+    per_address: int = 3
+    per_client: int = 10
+    window: timedelta = timedelta(hours=1)
+
+
+def reset_request_wait(
+    client_times: Iterable[datetime],
+    address_times: Iterable[datetime],
+    now: datetime,
+    policy: ResetRequestPolicy,
+) -> timedelta | None:
+    """How long until this client may ask for this address again (None: it may now); both
+    counts include requests for unknown addresses, so a refusal tells nothing about accounts."""
+    ends = [
+        until
+        for until in (
+            locked_until(client_times, now, policy.per_client, policy.window),
+            locked_until(address_times, now, policy.per_address, policy.window),
+        )
+        if until is not None
+    ]
+    return max(ends) - now if ends else None
+
+
+def reset_mail_wanted(role: Role | None, active: bool) -> bool:
+    """Whether a forgotten-password request is answered with a mailed link: only for an active
+    account whose role may receive resets (None: no such account); the page says the same."""
+    return role is not None and active and can_receive_reset(role)

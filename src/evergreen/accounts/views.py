@@ -7,15 +7,18 @@ import hmac
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.errors import InvalidCredentials, SignInLocked
+from evergreen.accounts.mailing import reset_mail
 from evergreen.accounts.models import User
-from evergreen.accounts.rules import Role, session_token
+from evergreen.accounts.rules import FORGOT_ANSWER, ResetRequestPolicy, Role, session_token
+from evergreen.config import Settings
 from evergreen.errors import InputError
+from evergreen.mail.transactional import deliver, mail_problem
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected, new_csrf_cookie, set_csrf_cookie
 from evergreen.web.deps import (
@@ -32,7 +35,7 @@ from evergreen.web.deps import (
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
-__all__ = ["router", "safe_next", "setup_token"]
+__all__ = ["mail_link", "router", "safe_next", "setup_token"]
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -281,7 +284,21 @@ def reset_user_password(
         return asked
     form.on_error(lambda error: _settings(request, session, 400, error=error.message))
     link = accounts.issue_reset(session, person.email, actor=user.email, base_url=site_url(request))
-    return _settings(request, session, reset=link)
+    mailed = mail_link(session, settings, link)
+    return _settings(request, session, reset=link, mailed=mailed)
+
+
+def mail_link(session: Session, settings: Settings, link: accounts.ResetLink) -> str:
+    """Mail a reset link just made, once it is stored (committed first, so the link works when
+    it arrives and no SMTP wait holds the write lock); what happened, in words, for the page."""
+    problem = mail_problem(settings)
+    if problem is not None:
+        return f"Not mailed: email is not set up ({problem}). Send the link yourself."
+    session.commit()
+    failed = deliver(settings, reset_mail(link), "password-reset mail")
+    if failed is not None:
+        return f"Not mailed ({failed}). Send the link yourself."
+    return f"Mailed to {link.email}."
 
 
 # Passwords: the signed-in person changes theirs; a reset link lets someone choose a new one.
@@ -371,3 +388,59 @@ def reset_password(
     form.on_error(_shown)
     accounts.use_reset(session, token, password, password_again)
     return RedirectResponse("/account/reset?done=1", status_code=303)
+
+
+# Forgotten passwords: a mailed link when email is set up, the same answer for every address.
+
+
+def _forgot_page(request: Request, settings: Settings, status: int = 200, **extra: Any) -> Response:
+    context: dict[str, Any] = {
+        "title": "Forgot your password?",
+        "mail_problem": mail_problem(settings),
+        **extra,
+    }
+    return render(request, "accounts/forgot.html", context, status_code=status)
+
+
+@router.get("/login/forgot", dependencies=[Public])
+def forgot_page(request: Request, settings: SettingsDep, sent: str = "") -> Response:
+    """Ask for a reset link by email (or, without mail set up, say whom to ask)."""
+    return _forgot_page(request, settings, answer=FORGOT_ANSWER if sent else "")
+
+
+@router.post("/login/forgot", dependencies=[Public])
+def forgot(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    form: FormPageDep,
+    _csrf: CsrfProtected,
+    email: FormStr = "",
+) -> Response:
+    """Count the request, make a link when the account may have one, mail it after the answer
+    (so the answer takes as long for every address), and answer the same for every address."""
+    if mail_problem(settings) is not None:
+        return _forgot_page(request, settings, email=email)
+    form.on_error(
+        lambda error: _forgot_page(request, settings, 400, email=email, error=error.message)
+    )
+    outcome = accounts.request_reset(
+        session,
+        email,
+        client=_client(request),
+        base_url=site_url(request),
+        policy=ResetRequestPolicy(),
+    )
+    if outcome.wait is not None:
+        minutes = max(1, int(outcome.wait.total_seconds() // 60) + 1)
+        error = (
+            f"Too many reset requests from here or for this address. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}, or ask the owner for a reset link."
+        )
+        page = _forgot_page(request, settings, 429, email=email, error=error)
+        page.headers["Retry-After"] = str(int(outcome.wait.total_seconds()) + 1)
+        return page
+    if outcome.link is not None:
+        background.add_task(deliver, settings, reset_mail(outcome.link), "reset mail")
+    return RedirectResponse("/login/forgot?sent=1", status_code=303)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
@@ -19,6 +19,7 @@ from evergreen.audience.models import (
     AudienceList,
     ConsentEvent,
     Membership,
+    Segment,
     Subscriber,
     SubscriberTag,
 )
@@ -40,14 +41,17 @@ __all__ = [
     "SubscriberCard",
     "card",
     "confirmation",
+    "count_subscribed",
     "export_batches",
     "find_by_email",
+    "find_segment",
     "history",
     "list_counts",
     "lists_of",
     "members",
     "recipients",
     "search",
+    "segment_condition",
     "segment_member_ids",
     "segments",
     "show",
@@ -214,10 +218,13 @@ def members(
         after = rows[-1].id
 
 
-def subscribed_ids(list_id: int, after: int = 0) -> Select[int]:
+def subscribed_ids(
+    list_id: int, after: int = 0, *, within: ColumnElement[bool] | None = None
+) -> Select[int]:
     """A statement selecting the ids of a list's subscribed, unsuppressed members past `after`,
-    in id order: the mail area queues a broadcast with it as INSERT … SELECT."""
-    return (
+    in id order, only those `within` a segment's condition when given: the mail area queues a
+    broadcast with it as INSERT … SELECT."""
+    query = (
         select(Subscriber.id)
         .join(Membership, Membership.subscriber_id == Subscriber.id)
         .where(
@@ -228,6 +235,26 @@ def subscribed_ids(list_id: int, after: int = 0) -> Select[int]:
         )
         .order_by(Subscriber.id)
     )
+    return query if within is None else query.where(within)
+
+
+def segment_condition(
+    session: Session, segment_id: int, *, now: datetime | None = None
+) -> ColumnElement[bool]:
+    """A saved segment's query as a condition on subscribers, evaluated as of `now` (NotFound
+    when there is no such segment; a list deleted since it was saved selects nobody)."""
+    query = _segments.get_segment(session, segment_id).query
+    return _segments.condition(session, query, now=now or utcnow(), strict=False)
+
+
+def count_subscribed(
+    session: Session, list_id: int, *, segment_id: int | None = None, now: datetime | None = None
+) -> int:
+    """How many of a list's subscribed, unsuppressed members there are now, in the segment when
+    given: the people a broadcast would be queued for."""
+    within = None if segment_id is None else segment_condition(session, segment_id, now=now)
+    ids = subscribed_ids(list_id, within=within).order_by(None).subquery()
+    return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
 
 def recipients(session: Session, list_id: int, ids: list[int]) -> dict[int, Member]:
@@ -388,6 +415,15 @@ class SegmentInfo:
 def segments(session: Session) -> list[SegmentInfo]:
     """Every saved segment, by name (for a broadcast's choice of audience)."""
     return [SegmentInfo(s.id, s.name, s.query) for s in _segments.segments(session)]
+
+
+def find_segment(session: Session, ref: int | str) -> SegmentInfo | None:
+    """The saved segment with this id (a number) or exactly this name, or None."""
+    if isinstance(ref, int):
+        row = session.get(Segment, ref)
+    else:
+        row = session.scalar(select(Segment).where(Segment.name == ref.strip()))
+    return SegmentInfo(row.id, row.name, row.query) if row is not None else None
 
 
 def segment_member_ids(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import ipaddress
 import socket
 import ssl
@@ -22,7 +21,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from evergreen.addresses import Addresses
 from evergreen.links.models import Link
-from evergreen.outbound import Refused, checked_socket
+from evergreen.outbound import Refused, opener
 
 __all__ = [
     "ALLOW_SETTING",
@@ -118,59 +117,15 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def _checked_class(
-    base: type[http.client.HTTPConnection], allow: Addresses
-) -> type[http.client.HTTPConnection]:
-    """A connection class that connects only to a checked, public address of its host."""
-
-    class Checked(base):  # type: ignore[valid-type,misc]
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)
-
-            def create(
-                address: tuple[str, int], timeout: float | None = None, source: object = None
-            ) -> socket.socket:
-                what = "link checks"
-                return checked_socket(*address, timeout, allow, what, ALLOW_SETTING)
-
-            self._create_connection = create
-
-    return Checked
-
-
-class _CheckedHTTP(urllib.request.HTTPHandler):
-    """Plain HTTP to public addresses only, every redirect hop included."""
-
-    def __init__(self, allow: Addresses) -> None:
-        super().__init__()
-        self._class = _checked_class(http.client.HTTPConnection, allow)
-
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._class, req)
-
-
-class _CheckedHTTPS(urllib.request.HTTPSHandler):
-    """HTTPS to public addresses only, the certificate verified for the host's name."""
-
-    def __init__(self, allow: Addresses) -> None:
-        super().__init__()
-        self._class = _checked_class(http.client.HTTPSConnection, allow)
-
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(self._class, req, context=self._context)  # type: ignore[attr-defined]
-
-
 def _fetch(url: str, method: str, timeout: float, allow: Addresses) -> tuple[str, int]:
     # No proxy from the environment: the address checked is the address connected to.
-    opener = urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _CheckedHTTP(allow), _CheckedHTTPS(allow), _Redirects()
-    )
+    checked = opener(allow, "link checks", ALLOW_SETTING, _Redirects())
     # The scheme was checked to be http(s) and redirects are limited to http(s).
     request = urllib.request.Request(  # noqa: S310
         url, method=method, headers={"User-Agent": USER_AGENT, "Accept": "*/*"}
     )
     try:
-        with opener.open(request, timeout=timeout) as response:
+        with checked.open(request, timeout=timeout) as response:
             return response.geturl(), int(response.status)
     except urllib.error.HTTPError as exc:
         exc.close()

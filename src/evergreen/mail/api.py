@@ -11,6 +11,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from evergreen.mail import queries, service
+from evergreen.mail.models import Broadcast
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Offset, SessionDep
 
 __all__ = ["router", "routers"]
@@ -20,19 +21,32 @@ BroadcastAction = Literal["schedule", "unschedule", "send", "pause", "resume", "
 _LONG = 500_000
 
 
+_SEGMENT = (
+    "A saved segment, by id or exact name, narrowing the list to its subscribed members who "
+    "match the segment when sending starts; null: the whole list."
+)
+SegmentRef = Annotated[
+    Annotated[int, Field(ge=1, le=2**63 - 1)] | Annotated[str, Field(max_length=100)] | None,
+    Field(description=_SEGMENT),
+]
+
+
 class BroadcastIn(BaseModel):
-    """A broadcast's draft: its list, subject and body (templates), and the body's format."""
+    """A broadcast's draft: its list (and optional segment of it), subject and body
+    (templates), and the body's format."""
 
     list_id: int = Field(ge=1, le=2**63 - 1)
+    segment: SegmentRef = None
     subject: str = Field(max_length=998)
     body: str = Field(max_length=_LONG)
     format: Literal["markdown", "html"] = "markdown"
 
 
 class BroadcastPatch(BaseModel):
-    """What to change of a draft; what is left out stays."""
+    """What to change of a draft; what is left out stays (`segment: null` removes it)."""
 
     list_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    segment: SegmentRef = None
     subject: str | None = Field(None, max_length=998)
     body: str | None = Field(None, max_length=_LONG)
     format: Literal["markdown", "html"] | None = None
@@ -50,7 +64,20 @@ def _one(session: SessionDep, broadcast_id: int) -> dict[str, Any]:
     if card is None:  # the service names the missing id
         service.get_broadcast(session, broadcast_id)
     assert card is not None
-    return {**card.to_dict(), "stats": queries.stats(session, broadcast_id).to_dict()}
+    reach = None  # before sending: how many it would be queued for now (None: cannot be sent)
+    deleted_segment = bool(card.segment) and card.segment_id is None
+    if card.status in ("draft", "scheduled") and card.list_id is not None and not deleted_segment:
+        reach = service.recipients_now(session, card.list_id, card.segment_id)
+    return {
+        **card.to_dict(),
+        "recipients_now": reach,
+        "stats": queries.stats(session, broadcast_id).to_dict(),
+    }
+
+
+def _kept_segment(row: Broadcast) -> int | str | None:
+    """The draft's segment left as it is: a deleted one by its name, refused, not dropped."""
+    return row.segment_id if row.segment_id is not None else (row.segment or None)
 
 
 @router.get("", operation_id="list_mail_broadcasts")
@@ -66,8 +93,9 @@ def get_broadcasts(
 
 @router.post("", status_code=201, operation_id="create_mail_broadcast")
 def create(body: BroadcastIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
-    """Owner only: a new draft (the template is checked now, not at the first recipient)."""
-    draft = service.Draft(body.subject, body.body, body.list_id, body.format)
+    """Owner only: a new draft (the template is checked now, not at the first recipient); an
+    unknown segment is a 422 naming `segment`."""
+    draft = service.Draft(body.subject, body.body, body.list_id, body.format, body.segment)
     return _one(session, service.create_broadcast(session, draft).id)
 
 
@@ -81,13 +109,14 @@ def get_one(broadcast_id: DbId, session: SessionDep, user: ApiStaff) -> dict[str
 def update(
     broadcast_id: DbId, body: BroadcastPatch, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
-    """Owner only: change a draft's list, subject, body or format."""
+    """Owner only: change a draft's list, segment, subject, body or format."""
     row = service.get_broadcast(session, broadcast_id)
     draft = service.Draft(
         row.subject if body.subject is None else body.subject,
         row.body if body.body is None else body.body,
         row.list_id if body.list_id is None else body.list_id,
         row.format if body.format is None else body.format,
+        body.segment if "segment" in body.model_fields_set else _kept_segment(row),
     )
     service.edit_broadcast(session, broadcast_id, draft)
     return _one(session, broadcast_id)

@@ -96,6 +96,14 @@ def broadcast(
     list_name: Annotated[str, typer.Option("--list", help="The list to send to.")],
     subject: Annotated[str, typer.Option(help="The subject (a template).")],
     body_file: Annotated[Path, typer.Option(help="The body: Markdown, or HTML with --html.")],
+    segment: Annotated[
+        str,
+        typer.Option(
+            "--segment",
+            help="Only the list's subscribed people in this saved segment (by name), as it "
+            "matches when sending starts.",
+        ),
+    ] = "",
     html: Annotated[bool, typer.Option("--html", help="The body file is HTML.")] = False,
     send: Annotated[bool, typer.Option("--send", help="Send now (else keep a draft).")] = False,
     wait: Annotated[
@@ -103,8 +111,8 @@ def broadcast(
     ] = False,
     processes: Annotated[int, _PROCESSES] = 1,
 ) -> None:
-    """Write a broadcast to a list; --send queues it, --wait sends it here and prints
-    {"sent", "skipped", "failed"} when every recipient has an outcome."""
+    """Write a broadcast to a list (or a segment of it); --send queues it, --wait sends it here
+    and prints {"sent", "skipped", "failed"} when every recipient has an outcome."""
     body = _read(body_file, "body_file")
     if wait and not send:
         raise MailInputError("wait", "--wait needs --send")
@@ -117,7 +125,8 @@ def broadcast(
 
     def create(session: Session) -> tuple[int, str]:
         target = audience_service.list_named(session, list_name)
-        draft = service.Draft(subject, body, target.id, "html" if html else "markdown")
+        fmt = "html" if html else "markdown"
+        draft = service.Draft(subject, body, target.id, fmt, segment or None)
         row = service.create_broadcast(session, draft)
         if send:
             row = service.act(session, row.id, "send")

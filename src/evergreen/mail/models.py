@@ -27,7 +27,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Broadcast(Base):
-    """One message to a list (or, later, a segment): its text, its state and when it goes."""
+    """One message to a list, narrowed by an optional saved segment: its text, its state and
+    when it goes. `segment` keeps the segment's name as chosen, so a broadcast whose segment was
+    deleted (`segment_id` set to NULL) is refused rather than sent to the whole list."""
 
     __tablename__ = "mail_messages"
 
@@ -39,6 +41,9 @@ class Broadcast(Base):
         ForeignKey("audience_lists.id", ondelete="SET NULL"), default=None
     )
     segment: Mapped[str] = mapped_column(String(2000), default="")
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audience_segments.id", ondelete="SET NULL"), default=None
+    )
     # draft, scheduled, sending, paused, cancelled, finished
     status: Mapped[str] = mapped_column(String(12), default="draft")
     scheduled_at: Mapped[datetime | None] = mapped_column(default=None)

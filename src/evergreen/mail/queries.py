@@ -23,7 +23,8 @@ class BroadcastCard:
     subject: str
     format: str
     list_id: int | None
-    segment: str
+    segment: str  # the segment's name as chosen; "" for the whole list
+    segment_id: int | None  # None with a name: the segment was deleted since
     status: str
     scheduled_at: datetime | None
     recipients: int
@@ -41,6 +42,7 @@ class BroadcastCard:
             "format": self.format,
             "list_id": self.list_id,
             "segment": self.segment,
+            "segment_id": self.segment_id,
             "status": self.status,
             "scheduled_at": self.scheduled_at.isoformat() if self.scheduled_at else None,
             "recipients": self.recipients,
@@ -81,6 +83,7 @@ def _card(row: Broadcast, counts: dict[str, int]) -> BroadcastCard:
         row.format,
         row.list_id,
         row.segment,
+        row.segment_id,
         row.status,
         row.scheduled_at,
         row.recipients,

@@ -1,4 +1,5 @@
-"""Queued mail jobs: sending due broadcasts, reading bounces from the Maildir."""
+"""Queued mail jobs: sending due broadcasts, reading bounces from the Maildir, forgetting old
+provider webhook event ids."""
 
 from __future__ import annotations
 
@@ -9,18 +10,19 @@ from huey import Huey, crontab
 from sqlalchemy import exists, select
 
 from evergreen.config import Settings, resolve_secret_key
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast
 from evergreen.mail.service import (
     outbox_from_settings,
     poll_maildir,
+    prune_hook_events,
     send_due,
     send_in_processes,
 )
 from evergreen.siteurl import cli_site_url
 
-__all__ = ["register", "run_sending"]
+__all__ = ["register", "run_pruning", "run_sending"]
 
 log = logging.getLogger(__name__)
 _RUN_S = 55.0  # a minute's run stops before the next one is enqueued
@@ -60,6 +62,12 @@ def run_sending(db: Database, settings: Settings) -> int:
     return report.sent
 
 
+def run_pruning(db: Database) -> int:
+    """Remove webhook event ids older than every provider's retry window; how many went."""
+    with db.session() as session:
+        return prune_hook_events(session, utcnow())
+
+
 def register(queue: Huey, settings: Settings) -> None:
     """Add this area's periodic jobs to the queue."""
 
@@ -85,5 +93,16 @@ def register(queue: Huey, settings: Settings) -> None:
             done = poll_maildir(db, resolve_secret_key(settings), settings.mail_bounce_maildir)
             if done:
                 log.info("bounce messages applied: %s", done)
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab(hour="3", minute="41"))  # type: ignore[untyped-decorator]
+    def prune_hook_events_daily() -> None:
+        """Nightly: forget provider webhook event ids past every retry window (30 days)."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            removed = run_pruning(db)
+            if removed:
+                log.info("old webhook event ids removed: %s", removed)
         finally:
             db.dispose()

@@ -1,15 +1,19 @@
-"""One transactional message sent now (a sign-up confirmation, later password resets): the
+"""One transactional message sent now (sign-up confirmations, password-reset links, partner
+invitations, payout notices): the
 same engine as bulk mail — a sandboxed template, `build_message` without bulk headers, DKIM
 when a key is kept for the sender's domain, the SMTP sender with its failover — on its own
 stream: no send log, no List-Unsubscribe, the plain sender address as return path.
 
 Nothing is retried here: the caller says what a failed send means (a person who signs up again
-gets a new confirmation). Every other area reaches it as `evergreen.mail.transactional`.
+gets a new confirmation; a payout notice stays due). `deliver` sends and never raises: it says
+in words why a message did not go, and logs it. Every other area reaches it as
+`evergreen.mail.transactional`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evergreen.config import Settings
+from evergreen.errors import InputError
 from evergreen.mail import dkim
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.headers import parse_address
@@ -28,11 +33,16 @@ from evergreen.mail.sending.servers import servers_from_settings
 __all__ = [
     "Transactional",
     "build_transactional",
+    "deliver",
+    "deliver_async",
     "mail_problem",
     "send_now",
     "send_now_async",
     "signing_key",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,3 +108,27 @@ async def send_now_async(settings: Settings, message: Transactional) -> Delivery
 def send_now(settings: Settings, message: Transactional) -> Delivery:
     """`send_now_async` for callers outside an event loop (commands, worker threads)."""
     return asyncio.run(send_now_async(settings, message))
+
+
+async def deliver_async(settings: Settings, message: Transactional, purpose: str) -> str | None:
+    """Send one message; None when the server took it, else why not in words (also logged with
+    `purpose`). Never raises: a page or a task that mails something must not fail with it."""
+    try:
+        delivery = await send_now_async(settings, message)
+    except InputError as exc:  # mail not configured, or an address or template it refuses
+        problem = exc.message
+    except Exception as exc:
+        log.exception("%s to %s failed", purpose, message.to)
+        return f"sending failed ({type(exc).__name__})"
+    else:
+        if delivery.outcome == "sent":
+            return None
+        code = f"{delivery.code} " if delivery.code else ""
+        problem = f"{delivery.outcome}: {code}{delivery.text}".strip()
+    log.warning("%s to %s not sent: %s", purpose, message.to, problem)
+    return problem
+
+
+def deliver(settings: Settings, message: Transactional, purpose: str) -> str | None:
+    """`deliver_async` for callers outside an event loop (pages' worker threads, commands)."""
+    return asyncio.run(deliver_async(settings, message, purpose))

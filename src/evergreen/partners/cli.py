@@ -167,9 +167,12 @@ def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
         with db.session() as session:
             program = service.default_program(session)
             service.mark_paid(session, program, payout_id, actor="cli", now=utcnow())
+        sent, missed = service.send_due_notices(db, get_settings(), payout_id=payout_id)
     finally:
         db.dispose()
     typer.echo(f"Payout {payout_id} marked paid.")
+    if sent or missed:
+        typer.echo(f"Payout notices: {sent} mailed, {missed} not sent yet (retried every minute).")
 
 
 @app.command("invite")

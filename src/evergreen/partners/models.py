@@ -221,6 +221,26 @@ class PayoutLine(Base):
     total: Mapped[Decimal]
 
 
+class PayoutNotice(Base):
+    """The email telling one partner that a payout paid them: one per payout and partner (the
+    unique key makes marking paid twice announce once), with what became of it."""
+
+    __tablename__ = "payout_notices"
+    __table_args__ = (UniqueConstraint("payout_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(8), default="due", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    problem: Mapped[str] = mapped_column(String(300), default="")
+
+
 class CommissionEvent(Base):
     """Every change of a commission's status or amount, with when and who."""
 

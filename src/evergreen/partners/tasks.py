@@ -1,5 +1,5 @@
 """Queued partner jobs: approvals after the holding period, conversions whose click landed
-late, webhook deliveries."""
+late, webhook deliveries, payout notices not yet mailed."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from evergreen.db import Database, utcnow
 from evergreen.links.queries import SpooledClicks
 from evergreen.partners.service import attribute_late_clicks, default_program
 from evergreen.partners.service.lifecycle import approve_due
+from evergreen.partners.service.payout_notices import send_due_notices
 from evergreen.partners.service.webhooks import deliver_due, http_sender
 
 __all__ = ["register", "run_approvals", "run_deliveries", "run_late_attribution"]
@@ -62,6 +63,17 @@ def register(queue: Huey, settings: Settings) -> None:
             done = run_late_attribution(db, settings)
             if done:
                 log.info("conversions attributed after their click landed: %s", done)
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab())  # type: ignore[untyped-decorator]
+    def send_payout_notices() -> None:
+        """Every minute: payout notices not mailed yet (mail was down, or not set up yet)."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            sent, missed = send_due_notices(db, settings)
+            if sent or missed:
+                log.info("payout notices: %s sent, %s not sent", sent, missed)
         finally:
             db.dispose()
 

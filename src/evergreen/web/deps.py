@@ -47,6 +47,7 @@ __all__ = [
     "SettingsDep",
     "SignedInUser",
     "Viewer",
+    "client_address",
     "declared_access",
     "writes",
 ]
@@ -148,6 +149,12 @@ async def _db_session(request: Request) -> AsyncIterator[Session]:
     finally:
         if gate is not None:
             gate.release()
+
+
+def client_address(request: Request) -> str:
+    """The client address a per-client limit counts: the peer, or the address a trusted proxy
+    forwarded (the proxy middleware has already put it here)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _settings(request: Request) -> Settings:

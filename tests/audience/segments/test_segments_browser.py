@@ -11,8 +11,7 @@ import pytest
 from evergreen.audience.rules.segments import SubscriberFacts
 from evergreen.db import Database, utcnow
 from tests.audience.segments.population import add_people, make_lists
-from tests.e2e.conftest import ARTIFACTS, Server
-from tests.e2e.test_layout_browser import _MEASURE
+from tests.e2e.conftest import ARTIFACTS, MEASURE, Server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -85,7 +84,7 @@ def test_owner_counts_and_saves_a_segment(server: Server, page: object) -> None:
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 844})
         page.goto(server.url + "/audience/segments")
-        seen = page.evaluate(_MEASURE)
+        seen = page.evaluate(MEASURE)
         page.screenshot(path=str(ARTIFACTS / f"segments-{width}.png"), full_page=True)
         assert seen["scroll"] <= seen["width"], f"{width}px: {seen['scroll']}px wide {seen['wide']}"
         assert not seen["overlap"]

@@ -26,8 +26,10 @@ from evergreen.mail.rules.providers import (
     parse_postmark,
     parse_sendgrid,
     parse_ses,
+    sendgrid_events,
     verify_sns,
 )
+from evergreen.mail.rules.providers.sendgrid import event_key
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 CERT_URL = "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-abc.pem"
@@ -201,6 +203,43 @@ def test_sendgrid_events_verified_with_the_public_key() -> None:
         parse_sendgrid(body, signature=signature, timestamp=when, public_key=SENDGRID_KEY,
                        now=NOW + timedelta(hours=1))  # fmt: skip
     assert refused.value.field == "timestamp"
+
+
+def test_each_sendgrid_recipient_carries_the_key_of_its_own_event() -> None:
+    # A skipped event (dropped for an unsubscribed address, not a bounce) for the same address,
+    # and one for an address that contains it, come first: neither lends its key to the bounce.
+    bounce = {"email": "a@example.com", "timestamp": 2, "event": "bounce", "status": "5.1.1"}
+    events = [
+        {"email": "a@example.com", "timestamp": 1, "event": "dropped",
+         "reason": "Unsubscribed Address", "sg_event_id": "d1"},
+        {"email": "ba@example.com", "timestamp": 1, "event": "dropped",
+         "reason": "Unsubscribed Address"},
+        {**bounce, "sg_event_id": "b1"},
+        bounce,  # no sg_event_id: keyed by its content
+        {**bounce, "timestamp": 3},  # another event without an id: another key
+    ]  # fmt: skip
+    body, signature, when = _sendgrid(events, int(NOW.timestamp()))
+    found = sendgrid_events(
+        body, signature=signature, timestamp=when, public_key=SENDGRID_KEY, now=NOW
+    )
+    digest = hashlib.sha256(json.dumps(bounce, sort_keys=True).encode()).hexdigest()
+    assert [(key, read.address) for key, read in found] == [
+        ("b1", "a@example.com"),
+        (f"sha256:{digest}", "a@example.com"),
+        (event_key({**bounce, "timestamp": 3}), "a@example.com"),
+    ]
+    assert len({key for key, _ in found}) == 3
+
+
+def test_a_sendgrid_event_without_an_id_keeps_its_key_in_any_key_order() -> None:
+    event = {"email": "a@example.com", "event": "bounce", "timestamp": 1, "status": "5.1.1"}
+    shuffled = dict(reversed(list(event.items())))
+    assert event_key(event) == event_key(shuffled)
+    assert event_key(event).startswith("sha256:")
+    assert event_key({**event, "timestamp": 2}) != event_key(event)
+    assert event_key({**event, "sg_event_id": "x1"}) == "x1"
+    assert event_key({**event, "sg_event_id": ""}) == event_key({**event, "sg_event_id": ""})
+    assert event_key({**event, "sg_event_id": True}).startswith("sha256:")
 
 
 def _mailgun(event: Any, key: str = "key-secret", when: int | None = None) -> bytes:

@@ -33,6 +33,7 @@ from evergreen.accounts.rules import (
     session_cookie_value,
     session_token,
 )
+from evergreen.accounts.service.forgot import ForgotOutcome, request_reset
 from evergreen.accounts.service.hashing import digest as _digest
 from evergreen.accounts.service.hashing import hasher as _hasher
 from evergreen.accounts.service.passwords import (
@@ -47,6 +48,7 @@ from evergreen.db import serialize_on, utcnow, write_if_free
 
 __all__ = [
     "SESSION_COOKIE",
+    "ForgotOutcome",
     "ResetLink",
     "Role",
     "SignIn",
@@ -68,6 +70,7 @@ __all__ = [
     "list_users",
     "normalize_email",
     "owner_exists",
+    "request_reset",
     "reset_for_token",
     "revoke_token",
     "session_claim",

@@ -21,9 +21,9 @@ from pydantic import BaseModel, Field
 from evergreen.audience.models import Form
 from evergreen.audience.rules.forms import Verdict, origin_allowed, render_token, wait_in_words
 from evergreen.audience.service import forms
-from evergreen.audience.views.signup import client_of, schedule_confirmation
 from evergreen.db import utcnow
-from evergreen.web.deps import Public, SessionDep, SettingsDep
+from evergreen.siteurl import site_url
+from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
 
 __all__ = ["router"]
 
@@ -131,7 +131,7 @@ def sign_up(
             fields=body.fields,
             token=body.token,
             honeypot=body.website,
-            client=client_of(request),
+            client=client_address(request),
         ),
     )
     if signup.retry_after:
@@ -150,7 +150,7 @@ def sign_up(
         )
         error = {"field": field, "message": message, "loc": ["body", field]}
         return _cors(request, form, JSONResponse({"detail": [error]}, status_code=422))
-    schedule_confirmation(request, background, settings, signup)
+    forms.schedule_confirmation(background, settings, signup, site_url(request))
     lists = forms.form_lists(session, form)
     answer = {
         "ok": True,

@@ -4,10 +4,10 @@ traps and the per-client rate limit first), and the confirmation mail it asks fo
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ParamSpec, Protocol
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,11 +45,13 @@ __all__ = [
     "get_form",
     "list_forms",
     "public_form",
+    "schedule_confirmation",
     "submit",
     "update_form",
 ]
 
 log = logging.getLogger(__name__)
+_P = ParamSpec("_P")
 
 
 @dataclass(frozen=True)
@@ -293,6 +295,22 @@ def confirmation_mail(signup: Signup, base_url: str) -> Transactional | None:
         body=_CONFIRM_BODY,
         values={"links": links},
     )
+
+
+class Later(Protocol):
+    """Work run after the response is sent (FastAPI's BackgroundTasks), named without the web."""
+
+    def add_task(self, func: Callable[_P, Any], *args: _P.args, **kwargs: _P.kwargs) -> None:
+        """Run `func(*args, **kwargs)` once the response has gone."""
+        ...
+
+
+def schedule_confirmation(later: Later, settings: Settings, signup: Signup, base_url: str) -> None:
+    """Mail the confirmation after the response (the sign-up is committed by then): the hosted
+    form, the JSON endpoint and the preference centre all confirm the same way."""
+    message = confirmation_mail(signup, base_url)
+    if message is not None:
+        later.add_task(deliver, settings, message)
 
 
 async def deliver(settings: Settings, message: Transactional) -> None:

@@ -96,7 +96,7 @@ _LADDER = ("complained", "bounced", "subscribed", "unconfirmed")  # the first on
 
 
 def _status(value: str) -> _Condition:
-    """The overall status (rules.segments.overall_status) as a condition, never unknown."""
+    """The overall status (rules.consent.overall_status) as a condition, never unknown."""
     complained = Subscriber.suppressed.is_not_distinct_from("complained")
     bounced = Subscriber.suppressed.is_not_distinct_from("bounced")
     above = _LADDER[: _LADDER.index(value)] if value in _LADDER else _LADDER

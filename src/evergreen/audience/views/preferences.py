@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience.rules.forms import FREQUENCIES, Verdict
 from evergreen.audience.service import forms, preferences
-from evergreen.audience.views.signup import client_of, schedule_confirmation
 from evergreen.errors import InputError
+from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import MAX_DB_INT, Public, SessionDep, SettingsDep
+from evergreen.web.deps import MAX_DB_INT, Public, SessionDep, SettingsDep, client_address
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -65,16 +65,16 @@ def save(
     form.on_error(lambda error: _page(request, session, token, status_code=400, error=error))
     secret = request.app.state.secret
     if action == "leave":
-        left = preferences.leave_everything(session, secret, token, client_of(request))
+        left = preferences.leave_everything(session, secret, token, client_address(request))
         done = "You are unsubscribed from every list." if left else "You were on no list."
         return _page(request, session, token, done=done)
     keep = [i for i in lists or [] if 0 < i <= MAX_DB_INT]
     saved = preferences.save_preferences(
-        session, secret, token, keep, frequency, client_of(request)
+        session, secret, token, keep, frequency, client_address(request)
     )
     if saved.confirmations:
         signup = forms.Signup(Verdict.ACCEPT, saved.email, saved.name, saved.confirmations)
-        schedule_confirmation(request, background, settings, signup)
+        forms.schedule_confirmation(background, settings, signup, site_url(request))
     parts = ["Your preferences are saved."]
     if saved.left:
         parts.append(f"You left: {', '.join(saved.left)}.")

@@ -14,14 +14,13 @@ from starlette.datastructures import FormData
 from evergreen.audience.models import Form
 from evergreen.audience.rules.forms import Verdict, render_token, wait_in_words
 from evergreen.audience.service import forms
-from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import Public, SessionDep, SettingsDep
+from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
 from evergreen.web.templates import render
 
-__all__ = ["client_of", "router", "schedule_confirmation"]
+__all__ = ["HONEYPOT", "router"]
 
 router = APIRouter(include_in_schema=False)
 Slug = Annotated[str, Path(max_length=60)]
@@ -33,24 +32,6 @@ async def _posted(request: Request) -> FormData:
 
 
 PostedForm = Annotated[FormData, Depends(_posted)]
-
-
-def client_of(request: Request) -> str:
-    """The client address the rate limit counts: the peer, or the address a trusted proxy
-    forwarded (the app's proxy middleware has already put it here)."""
-    return request.client.host if request.client else "unknown"
-
-
-def schedule_confirmation(
-    request: Request,
-    background: BackgroundTasks,
-    settings: Settings,
-    signup: forms.Signup,
-) -> None:
-    """Mail the confirmation after the response (the sign-up is committed by then)."""
-    message = forms.confirmation_mail(signup, site_url(request))
-    if message is not None:
-        background.add_task(forms.deliver, settings, message)
 
 
 def _page(
@@ -112,7 +93,7 @@ def post_form(
             fields=fields,
             token=text.get("token", "")[:200],
             honeypot=text.get(HONEYPOT, ""),
-            client=client_of(request),
+            client=client_address(request),
         ),
     )
     if signup.retry_after:
@@ -127,7 +108,7 @@ def post_form(
     if signup.verdict is Verdict.AGAIN:
         note = "Please check your details and press the button once more to sign up."
         return _page(request, session, form, values=values, note=note)
-    schedule_confirmation(request, background, settings, signup)
+    forms.schedule_confirmation(background, settings, signup, site_url(request))
     if form.redirect_url:
         return RedirectResponse(form.redirect_url, status_code=303)
     return _page(request, session, form, done=True)

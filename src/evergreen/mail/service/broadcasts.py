@@ -1,8 +1,15 @@
 """Broadcasts: write, schedule, send now, pause, resume, cancel; queueing the send log.
 
-Queueing inserts one send row per subscribed member of the list with INSERT … SELECT, a chunk
-of ids at a time, ON CONFLICT DO NOTHING on (message, subscriber): queueing twice adds nobody
-twice. The audience is fixed when sending starts; people who join later are not added.
+A broadcast is always sent from a list (its unsubscribe link, footer and consent are the
+list's); an optional saved segment narrows it to the list's subscribed members who match the
+segment. Nobody outside the list's subscribed, unsuppressed members is ever queued, whatever the
+segment says.
+
+Queueing inserts one send row per recipient with INSERT … SELECT (the segment, evaluated as of
+the moment queueing starts, is a condition of that SELECT), a chunk of ids at a time, ON CONFLICT
+DO NOTHING on (message, subscriber): queueing twice adds nobody twice. The audience is fixed when
+sending starts: people who join the list or come to match the segment later are not added, and
+changing or deleting the segment afterwards neither adds nor drops anyone.
 """
 
 from __future__ import annotations
@@ -29,13 +36,16 @@ __all__ = [
     "QUEUE_CHUNK",
     "Draft",
     "act",
+    "check_broadcast",
     "counts",
     "create_broadcast",
     "delete_broadcast",
     "edit_broadcast",
+    "find_segment",
     "finish_if_done",
     "get_broadcast",
     "queue",
+    "recipients_now",
     "start_due",
     "summary",
 ]
@@ -45,30 +55,71 @@ QUEUE_CHUNK = 50_000
 
 @dataclass(frozen=True)
 class Draft:
-    """A broadcast as written in a form, a JSON body or on the command line."""
+    """A broadcast as written in a form, a JSON body or on the command line; `segment` is a
+    saved segment's id or name (None or blank: the whole list)."""
 
     subject: str
     body: str
     list_id: int | None
     format: str = "markdown"
-    segment: str = ""
+    segment: int | str | None = None
 
 
-def _checked(session: Session, draft: Draft) -> Draft:
-    """Compile strictly (a typo is caught here, not at the millionth person) and check the list."""
+@dataclass(frozen=True)
+class _Checked:
+    draft: Draft
+    segment_id: int | None
+    segment_name: str
+
+
+def find_segment(session: Session, ref: int | str | None) -> audience.SegmentInfo | None:
+    """The saved segment a draft names by id or name (None: no segment), or a refusal naming
+    the field `segment`."""
+    if ref is None or (isinstance(ref, str) and not ref.strip()):
+        return None
+    found = audience.find_segment(session, ref)
+    if found is None:
+        shown = ref if isinstance(ref, int) else f"named {ref.strip()[:100]!r}"
+        raise MailInputError("segment", f"there is no saved segment {shown}")
+    return found
+
+
+def _checked(session: Session, draft: Draft) -> _Checked:
+    """Compile strictly (a typo is caught here, not at the millionth person); check the list
+    and the segment."""
     if draft.format not in ("markdown", "html"):
         raise MailInputError("format", "must be markdown or html")
     fmt: TemplateFormat = "html" if draft.format == "html" else "markdown"
     compile_message(draft.subject, draft.body, fmt, strict=False)
-    if draft.segment.strip():
-        raise MailInputError("segment", "segments are not available yet; send to a list")
     if draft.list_id is None:
         raise MailInputError("list_id", "choose the list to send to")
     try:
         audience_service.get_list(session, draft.list_id)
     except NotFound:  # a list named in the draft: the draft is wrong, not the address asked
         raise MailInputError("list_id", f"there is no list {draft.list_id}") from None
-    return draft
+    segment = find_segment(session, draft.segment)
+    return _Checked(draft, segment.id if segment else None, segment.name if segment else "")
+
+
+def _as_draft(row: Broadcast) -> Draft:
+    """A stored broadcast as a draft to check again; a deleted segment is refused, never
+    widened to the whole list."""
+    if row.segment and row.segment_id is None:
+        raise MailInputError(
+            "segment", f"the segment {row.segment[:100]!r} was deleted; choose another or none"
+        )
+    return Draft(row.subject, row.body, row.list_id, row.format, row.segment_id)
+
+
+def check_broadcast(session: Session, broadcast_id: int) -> None:
+    """Refuse now what sending would refuse: a template, list or segment no longer valid."""
+    _checked(session, _as_draft(get_broadcast(session, broadcast_id)))
+
+
+def recipients_now(session: Session, list_id: int, segment_id: int | None = None) -> int:
+    """How many people a broadcast to this list (and segment) would be queued for now: the
+    number shown before sending, counted by the rule queueing uses."""
+    return audience.count_subscribed(session, list_id, segment_id=segment_id)
 
 
 def get_broadcast(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcast:
@@ -84,11 +135,12 @@ def create_broadcast(session: Session, draft: Draft) -> Broadcast:
     """Store a new draft."""
     checked = _checked(session, draft)
     row = Broadcast(
-        subject=checked.subject,
-        body=checked.body,
-        format=checked.format,
-        list_id=checked.list_id,
-        segment=checked.segment,
+        subject=draft.subject,
+        body=draft.body,
+        format=draft.format,
+        list_id=draft.list_id,
+        segment=checked.segment_name,
+        segment_id=checked.segment_id,
         status="draft",
         counts={},
     )
@@ -98,12 +150,13 @@ def create_broadcast(session: Session, draft: Draft) -> Broadcast:
 
 
 def edit_broadcast(session: Session, broadcast_id: int, draft: Draft) -> Broadcast:
-    """Change a draft's subject, body, format or list."""
+    """Change a draft's subject, body, format, list or segment."""
     row = get_broadcast(session, broadcast_id, lock=True)
     step(row.status, "edit", now=utcnow())
     checked = _checked(session, draft)
-    row.subject, row.body, row.format = checked.subject, checked.body, checked.format
-    row.list_id, row.segment, row.updated_at = checked.list_id, checked.segment, utcnow()
+    row.subject, row.body, row.format = draft.subject, draft.body, draft.format
+    row.list_id, row.updated_at = draft.list_id, utcnow()
+    row.segment, row.segment_id = checked.segment_name, checked.segment_id
     session.flush()
     return row
 
@@ -117,15 +170,19 @@ def delete_broadcast(session: Session, broadcast_id: int) -> None:
 
 
 def queue(session: Session, row: Broadcast, now: datetime, *, chunk: int = QUEUE_CHUNK) -> int:
-    """Give every subscribed member of the list a send row (once); returns how many rows the
-    broadcast has."""
+    """Give every subscribed member of the list (in the segment, as of `now`) a send row
+    (once); returns how many rows the broadcast has."""
     if row.list_id is None:
         raise MailInputError("list_id", "the broadcast's list was deleted; choose another")
+    _as_draft(row)  # a deleted segment stops here
+    within = None
+    if row.segment_id is not None:
+        within = audience.segment_condition(session, row.segment_id, now=now)
     dialect = session.get_bind().dialect.name
     make_insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     after = 0
     while True:
-        ids = audience.subscribed_ids(row.list_id, after).limit(chunk).subquery()
+        ids = audience.subscribed_ids(row.list_id, after, within=within).limit(chunk).subquery()
         upper = session.scalar(select(func.max(ids.c.id)))
         if upper is None:
             break
@@ -183,10 +240,10 @@ def act(
     row = get_broadcast(session, broadcast_id, lock=True)
     done = step(row.status, action, now=now, scheduled_at=scheduled_at)
     if action == "schedule":
-        _checked(session, Draft(row.subject, row.body, row.list_id, row.format, row.segment))
+        _checked(session, _as_draft(row))
         row.scheduled_at = scheduled_at
     if done.queue:
-        _checked(session, Draft(row.subject, row.body, row.list_id, row.format, row.segment))
+        _checked(session, _as_draft(row))
         row.started_at = row.started_at or now
         if not row.queued:
             queue(session, row, now)

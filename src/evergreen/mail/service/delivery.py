@@ -12,6 +12,14 @@ A row claimed by a process that died (kill -9) stays `claimed` until its lease e
 claimed again with `maybe_delivered` set, because its message may or may not have reached the
 server: those rows, at most one batch per dead process, are the only ones a person may get
 twice (with the same Message-ID, which mail clients fold) and they are counted and reported.
+
+The preference centre's frequency is honoured when a row is claimed, not when it is queued: the
+gap is measured up to the moment the message would go (a broadcast may be queued, then paused
+for days; two broadcasts may be sending at once, and the second to reach a weekly person in the
+same week is the one skipped). Such a row is recorded `skipped` with the reason ("frequency:
+weekly"), so it is counted, never silently dropped, and never sent later. Workers running at
+once on PostgreSQL only see each other's sends once recorded, so two broadcasts claimed in the
+same second by two workers may both reach a weekly person.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast, MailSend
 from evergreen.mail.rules.bounces import classify
 from evergreen.mail.rules.delivery_health import auto_pause
+from evergreen.mail.rules.frequency import GAPS, frequency_skip
 from evergreen.mail.rules.retry import next_attempt
 from evergreen.mail.sending.sender import Delivery, Sender
 from evergreen.mail.service import broadcasts
@@ -300,13 +309,37 @@ async def _loop(
     return report
 
 
+def _last_sent(
+    session: Session, broadcast_id: int, people: list[int], given: dict[int, datetime]
+) -> dict[int, datetime]:
+    """When each of these people last received another broadcast (sent, or given a message in
+    the batch at hand), for the frequency rule."""
+    found = dict(given)
+    for start in range(0, len(people), 500):
+        rows = session.execute(
+            select(MailSend.subscriber_id, func.max(MailSend.sent_at))
+            .where(
+                MailSend.subscriber_id.in_(people[start : start + 500]),
+                MailSend.status == "sent",
+                MailSend.message_id != broadcast_id,
+            )
+            .group_by(MailSend.subscriber_id)
+        )
+        for subscriber_id, at in rows:
+            if at is not None and (subscriber_id not in found or at > found[subscriber_id]):
+                found[subscriber_id] = at
+    return found
+
+
 def _compose(
     db: Database, composer: Composer, claimed: list[_Claimed], now: datetime
 ) -> tuple[list[_Outcome], list[tuple[_Claimed, object, bytes]]]:
     """Each claimed row's message, or its outcome when it will not be sent (someone who left
-    the list since it was queued is skipped; data that cannot make a message fails)."""
+    the list since it was queued, or who had a broadcast too recently for the frequency they
+    chose, is skipped; data that cannot make a message fails)."""
     outcomes: list[_Outcome] = []
     messages: list[tuple[_Claimed, object, bytes]] = []
+    given: dict[int, datetime] = {}  # people given a message in this batch
     with db.session() as session:
         by_broadcast: dict[int, list[_Claimed]] = {}
         for c in claimed:
@@ -317,10 +350,16 @@ def _compose(
             names = audience_service.get_list(session, list_id).name if list_id else ""
             plan = composer.plan(session, broadcast, names)
             people = audience.recipients(session, list_id, [c.subscriber_id for c in rows])
+            capped = [p.id for p in people.values() if p.fields.get("frequency") in GAPS]
+            last = _last_sent(session, broadcast_id, capped, given) if capped else given
             for c in rows:
                 person = people.get(c.subscriber_id)
                 if person is None:
                     outcomes.append(_Outcome(c, "skipped", "no longer subscribed"))
+                    continue
+                why = frequency_skip(person.fields.get("frequency"), last.get(person.id), now)
+                if why is not None:
+                    outcomes.append(_Outcome(c, "skipped", why))
                     continue
                 try:
                     outgoing, data = composer.compose(session, plan, person, now)
@@ -328,6 +367,7 @@ def _compose(
                     outcomes.append(_Outcome(c, "failed", f"{exc.field}: {exc.message}"[:500]))
                     continue
                 messages.append((c, outgoing, data))
+                given[person.id] = now
     return outcomes, messages
 
 

@@ -16,20 +16,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailHookEvent
 from evergreen.mail.rules.bounces import BounceRecipient
+from evergreen.mail.rules.hook_events import hook_events_cutoff
 from evergreen.mail.rules.providers import (
     SnsMessage,
     check_basic_auth,
     parse_mailgun,
     parse_postmark,
-    parse_sendgrid,
     parse_ses,
+    sendgrid_events,
     verify_sns,
 )
 from evergreen.mail.service.bounces import apply_recipients
@@ -37,6 +38,7 @@ from evergreen.mail.service.sns import SnsNetwork
 
 __all__ = [
     "HookReport",
+    "prune_hook_events",
     "receive_mailgun",
     "receive_postmark",
     "receive_sendgrid",
@@ -126,30 +128,6 @@ def receive_postmark(
     return _apply(session, secret, "postmark", [(key, result.recipients)], now)
 
 
-def _sendgrid_events(
-    body: bytes, recipients: Sequence[BounceRecipient]
-) -> list[tuple[str, Sequence[BounceRecipient]]]:
-    """Each recipient with the `sg_event_id` of the event it came from (the readers keep the
-    events' order, so each is the next bounce-like event for its address)."""
-    events = json.loads(body)  # parse_sendgrid has read it: a JSON array of objects
-    found: list[tuple[str, Sequence[BounceRecipient]]] = []
-    at = 0
-    for recipient in recipients:
-        while at < len(events):
-            event = events[at]
-            at += 1
-            email = str(event.get("email", "")).lower()
-            if event.get("event") in ("bounce", "dropped", "spamreport") and (
-                recipient.address in email
-            ):
-                given = event.get("sg_event_id")
-                raw = json.dumps(event, sort_keys=True).encode()
-                key = str(given) if isinstance(given, (str, int)) and given != "" else _digest(raw)
-                found.append((key, [recipient]))
-                break
-    return found
-
-
 def receive_sendgrid(
     session: Session,
     secret: str,
@@ -160,13 +138,14 @@ def receive_sendgrid(
     public_key: str,
     now: datetime,
 ) -> HookReport:
-    """A batch of SendGrid events signed with its key; each bounce-like event applied once."""
-    result = parse_sendgrid(
+    """A batch of SendGrid events signed with its key; each bounce-like event applied once, by
+    the key of the event it was read from (rules.providers.sendgrid.event_key)."""
+    found = sendgrid_events(
         body, signature=signature, timestamp=timestamp, public_key=public_key, now=now
     )
-    if not result.bounce:
+    if not found:
         return HookReport(note="no bounce or complaint in the batch: nothing changed")
-    return _apply(session, secret, "sendgrid", _sendgrid_events(body, result.recipients), now)
+    return _apply(session, secret, "sendgrid", [(key, [read]) for key, read in found], now)
 
 
 def receive_mailgun(
@@ -221,3 +200,11 @@ def receive_ses(
         return HookReport(note="not a bounce or a complaint: nothing changed")
     message_id = str(json.loads(body)["MessageId"])  # signed, so verify_sns has read it
     return _apply(session, secret, "ses", [(message_id, result.recipients)], now)
+
+
+def prune_hook_events(session: Session, now: datetime) -> int:
+    """Forget event ids past every provider's retry window (rules.hook_events), so the dedupe
+    table stays the size of a month of events; the number of rows removed."""
+    cutoff = hook_events_cutoff(now)
+    removed = session.execute(delete(MailHookEvent).where(MailHookEvent.received_at < cutoff))
+    return int(removed.rowcount or 0)  # type: ignore[attr-defined]

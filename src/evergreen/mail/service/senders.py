@@ -27,7 +27,7 @@ from evergreen.mail.service.outbox import Outbox
 
 __all__ = ["Child", "FleetReport", "combine", "send_in_processes"]
 
-_COUNTS = ("sent", "bounced", "deferred", "failed", "skipped", "maybe_delivered")
+_COUNTS = tuple(f.name for f in fields(Report) if f.name != "broadcasts")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Amazon SNS over the network: signing certificates (cached by URL) and subscription
-confirmations, fetched over verified https from sns.<region>.amazonaws.com only.
+confirmations, fetched over verified https from sns.<region>.amazonaws.com only, through the
+server's checked client (evergreen.outbound: the host's every address public, the connection
+made to the address checked).
 
 Routes take the fetcher from `app.state.mail_sns` (tests put a fake there, with no network).
 """
@@ -7,7 +9,6 @@ Routes take the fetcher from `app.state.mail_sns` (tests put a fake there, with 
 from __future__ import annotations
 
 import re
-import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -15,7 +16,9 @@ from collections import OrderedDict
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from evergreen.addresses import Addresses
 from evergreen.mail.errors import MailInputError
+from evergreen.outbound import Refused, opener
 
 __all__ = ["SnsFetcher", "SnsNetwork"]
 
@@ -50,23 +53,26 @@ def _checked(url: str, field: str) -> str:
 
 
 class SnsFetcher:
-    """The real network: certificate-verified TLS, no redirects, small answers, a short wait."""
+    """The real network: certificate-verified TLS to a checked public address, no redirects,
+    small answers, a short wait."""
 
     def __init__(self, timeout_s: float = 5.0, cached: int = 32) -> None:
         self._timeout = timeout_s
         self._cached = cached
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
-        context = ssl.create_default_context()  # verifies the chain and the host name
-        self._opener = urllib.request.build_opener(
-            urllib.request.HTTPSHandler(context=context), _NoRedirects()
-        )
+        # Amazon's hosts are public: no setting may allow another address.
+        self._opener = opener(Addresses(""), "SNS fetches", None, _NoRedirects())
 
     def _get(self, url: str, field: str) -> bytes:
         try:
             with self._opener.open(_checked(url, field), timeout=self._timeout) as answer:
                 body: bytes = answer.read(_MAX_BYTES + 1)
-        except (urllib.error.URLError, OSError, ValueError) as exc:
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, Refused):
+                raise MailInputError(field, f"was not fetched: {exc.reason}"[:300]) from None
+            raise MailInputError(field, f"could not be fetched: {exc}"[:300]) from None
+        except (OSError, ValueError) as exc:
             raise MailInputError(field, f"could not be fetched: {exc}"[:300]) from None
         if len(body) > _MAX_BYTES:
             raise MailInputError(field, "answered with more than 64 KB")

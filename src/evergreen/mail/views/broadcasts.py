@@ -1,6 +1,7 @@
-"""/mail: broadcasts with their status and counts, composing one (a strict preview for a chosen
-subscriber, then save, schedule or send now), and one broadcast's numbers with pause, resume
-and cancel. Staff read; the owner writes and sends."""
+"""/mail: broadcasts with their status and counts, composing one (to a list, optionally narrowed
+by a saved segment; a strict preview for a chosen subscriber, then save, schedule or send now),
+and one broadcast's numbers with pause, resume and cancel. Staff read; the owner writes and
+sends."""
 
 from __future__ import annotations
 
@@ -38,7 +39,14 @@ _DONE = {
 _PAST = {"pause": "paused", "resume": "resumed", "cancel": "cancelled", "send": "sending"}
 _PAST["unschedule"] = "unscheduled"
 _SUBJECT_MAX = 998
-_BLANK = {"list_id": "", "subject": "", "body": "", "format": "markdown", "preview_email": ""}
+_BLANK = {
+    "list_id": "",
+    "segment": "",
+    "subject": "",
+    "body": "",
+    "format": "markdown",
+    "preview_email": "",
+}
 
 
 def _list_id(text: str) -> int:
@@ -48,6 +56,18 @@ def _list_id(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
         raise MailInputError("list_id", f"{text[:40]!r} is not a list")
     return int(text)
+
+
+def _segment_id(session: Session, text: str) -> int | None:
+    """The form's segment choice: a saved segment's id, or None for the whole list (an unknown
+    one is refused, naming the field)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
+        raise MailInputError("segment", f"{text[:40]!r} is not a saved segment")
+    found = service.find_segment(session, int(text))
+    return found.id if found else None
 
 
 def _when(text: str) -> datetime:
@@ -60,27 +80,36 @@ def _when(text: str) -> datetime:
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
 
 
-def _subscribed(session: Session, list_id: int) -> int:
-    found = next((row for row in audience.list_counts(session) if row.id == list_id), None)
-    return found.counts.get("subscribed", 0) if found else 0
+def _audience_words(session: Session, segment_id: int | None) -> str:
+    """Who a send goes to, in words for a confirmation."""
+    if segment_id is None:
+        return "everyone subscribed to the list"
+    found = service.find_segment(session, segment_id)
+    name = found.name if found else "?"
+    return f"everyone subscribed to the list who matches the segment “{name[:100]}”"
 
 
-def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered]:
-    """One subscriber's copy, rendered strictly: a missing field is an error, not a blank."""
+def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered, int]:
+    """One subscriber's copy, rendered strictly (a missing field is an error, not a blank), and
+    how many people the broadcast would go to now."""
     list_id = _list_id(entered["list_id"])
     lists = {row.id: row.name for row in audience.list_counts(session)}
     if list_id not in lists:
         raise MailInputError("list_id", f"no list {list_id}")
+    segment_id = _segment_id(session, entered["segment"])
     email = entered["preview_email"].strip()
     if email:
         person = audience.find_by_email(session, email)
         if person is None:
             raise MailInputError("preview_email", f"no subscriber {email[:200]}")
     else:
-        found = audience.search(session, list_id=list_id, status="subscribed", per_page=1)
-        if not found.rows:
-            raise MailInputError("preview_email", "the list has nobody subscribed; name someone")
-        person = found.rows[0]
+        within = None if segment_id is None else audience.segment_condition(session, segment_id)
+        first = session.scalar(audience.subscribed_ids(list_id, within=within).limit(1))
+        card = audience.card(session, first) if first is not None else None
+        if card is None:
+            whom = "the list" if segment_id is None else "the list and segment"
+            raise MailInputError("preview_email", f"{whom} have nobody subscribed; name someone")
+        person = card
     fmt: TemplateFormat = "html" if entered["format"] == "html" else "markdown"
     template = compile_message(entered["subject"], entered["body"], fmt, strict=True)
     personal = Personal(
@@ -90,7 +119,8 @@ def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered]:
         unsubscribe_url="#unsubscribe",
         list_name=lists[list_id],
     )
-    return person.email, template.render(personal)
+    people = service.recipients_now(session, list_id, segment_id)
+    return person.email, template.render(personal), people
 
 
 def _compose(
@@ -99,11 +129,12 @@ def _compose(
     entered: dict[str, str],
     *,
     error: InputError | None = None,
-    preview: tuple[str, Rendered] | None = None,
+    preview: tuple[str, Rendered, int] | None = None,
 ) -> Response:
     context: dict[str, Any] = {
         "title": "New broadcast",
         "lists": audience.list_counts(session),
+        "segments": audience.segments(session),
         "form": entered,
         "error": error,
         "preview": preview,
@@ -139,6 +170,7 @@ def compose(
     _csrf: CsrfProtected,
     form: FormPageDep,
     list_id: FormStr = "",
+    segment: FormStr = "",
     subject: FormStr = "",
     body: FormStr = "",
     format: FormStr = "markdown",
@@ -148,9 +180,10 @@ def compose(
     confirm: FormStr = "",
 ) -> Response:
     """Owner only: preview for one subscriber, save a draft, schedule, or send now (after a
-    confirmation naming how many people it goes to)."""
+    confirmation naming how many people it goes to, counted as queueing will count them)."""
     entered = {
         "list_id": list_id,
+        "segment": segment,
         "subject": subject,
         "body": body,
         "format": format,
@@ -164,17 +197,18 @@ def compose(
         raise MailInputError("action", "preview, save a draft, schedule or send now")
     if len(subject) > _SUBJECT_MAX:  # what the broadcasts table keeps (RFC 5322's line)
         raise MailInputError("subject", f"is longer than {_SUBJECT_MAX} characters")
-    draft = service.Draft(subject, body, _list_id(list_id), format)
+    segment_id = _segment_id(session, segment)
+    draft = service.Draft(subject, body, _list_id(list_id), format, segment_id)
     when = _when(scheduled_at) if action == "schedule" else None
     if action == "send":
         trial = session.begin_nested()  # refused input is shown before asking
         service.create_broadcast(session, draft)
         trial.rollback()
-        people = _subscribed(session, draft.list_id or 0)
+        people = service.recipients_now(session, draft.list_id or 0, segment_id)
         step = Confirmation(
             title=f"Send to {people:,} people now?",
-            consequence=f"“{subject[:200]}” goes to everyone subscribed to the list now "
-            f"({people:,} people). A message sent cannot be taken back; you can pause or "
+            consequence=f"“{subject[:200]}” goes to {_audience_words(session, segment_id)} "
+            f"now ({people:,} people). A message sent cannot be taken back; you can pause or "
             "cancel before the rest go.",
             button="Send now",
             cancel="/mail/new",
@@ -198,9 +232,14 @@ def _broadcast_page(
         service.get_broadcast(session, broadcast_id)  # 404 naming the id
     assert card is not None
     lists = {row.id: row.name for row in audience.list_counts(session)}
+    segment_name = ""
+    if card.segment:
+        found = service.find_segment(session, card.segment_id) if card.segment_id else None
+        segment_name = found.name if found else f"{card.segment} (deleted segment)"
     context = {
         "title": card.subject,
         "card": card,
+        "segment_name": segment_name,
         "stats": queries.stats(session, broadcast_id),
         "list_name": lists.get(card.list_id or 0, "(deleted list)"),
         "done": _DONE.get(done, ""),
@@ -242,11 +281,13 @@ def act(
         if (asked := ask_first(request, confirm, step)) is not None:
             return asked
     if action == "send" and row.status in ("draft", "scheduled"):
-        people = _subscribed(session, row.list_id or 0)
+        service.check_broadcast(session, broadcast_id)  # a deleted list or segment: said now
+        people = service.recipients_now(session, row.list_id or 0, row.segment_id)
         step = Confirmation(
             title=f"Send to {people:,} people now?",
-            consequence=f"“{row.subject[:200]}” goes to everyone subscribed to the list now. "
-            "A message sent cannot be taken back; you can pause or cancel before the rest go.",
+            consequence=f"“{row.subject[:200]}” goes to {_audience_words(session, row.segment_id)}"
+            " now. A message sent cannot be taken back; you can pause or cancel before the rest "
+            "go.",
             button="Send now",
             cancel=back,
         )

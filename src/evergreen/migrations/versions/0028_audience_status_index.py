@@ -2,7 +2,7 @@
 probes one index per subscriber instead of visiting the table three times
 
 Revision ID: 0028
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-07 10:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0024"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

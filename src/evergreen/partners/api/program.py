@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.db import utcnow
@@ -405,10 +405,20 @@ def create_payout(
 
 @router.post("/payouts/{payout_id}/paid", operation_id="mark_payout_paid")
 def mark_payout_paid(
-    payout_id: DbId, session: SessionDep, user: ApiOwner, program: ProgramDep
+    payout_id: DbId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    user: ApiOwner,
+    program: ProgramDep,
 ) -> dict[str, Any]:
-    """Owner only: record that the payout was sent."""
+    """Owner only: record that the payout was sent; each partner it pays is emailed a notice
+    after the answer when email is set up (once, however often this is called)."""
     payout = service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
+    background.add_task(
+        service.send_due_notices, request.app.state.db, settings, payout_id=payout.id
+    )
     return {"payout": payout.id, "status": payout.status}
 
 
@@ -452,17 +462,22 @@ def invite_partner(
     partner_id: DbId,
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: ApiOwner,
     partner: PartnerDep,
 ) -> dict[str, Any]:
     """Owner only: a link where the partner sets a password, usable once.
 
     Without an account yet: an invitation (7 days; inviting again voids the earlier link). With
-    one: a password-reset link (24 hours), `kind` says which.
+    one: a password-reset link (24 hours), `kind` says which. When email is set up the link is
+    also mailed to the partner; `mailed` says whether it was, in words.
     """
     link = service.issue_invite(
         session, request.app.state.secret, site_url(request), partner, actor=user.email
     )
+    program = service.program_of(session, partner).name
+    mailed = service.mail_portal_link(session, settings, partner, link, program)
     return {
-        "partner_id": partner.id, "kind": link.kind, "url": link.url, "expires_at": link.expires_at
+        "partner_id": partner.id, "kind": link.kind, "url": link.url, "expires_at": link.expires_at,
+        "mailed": mailed,
     }  # fmt: skip

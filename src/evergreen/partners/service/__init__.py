@@ -9,6 +9,7 @@ from evergreen.partners.service.invitations import (
     accept_invitation,
     account_exists,
     issue_invite,
+    mail_portal_link,
     usable_invitation,
 )
 from evergreen.partners.service.late_attribution import attribute_by_hand, attribute_late_clicks
@@ -32,6 +33,7 @@ from evergreen.partners.service.payout_detail import (
     payout_detail,
     write_payout_commissions,
 )
+from evergreen.partners.service.payout_notices import notices_of, send_due_notices
 from evergreen.partners.service.payouts import (
     create_payout,
     export_payout,
@@ -81,8 +83,10 @@ __all__ = [
     "issue_invite",
     "list_endpoints",
     "list_partners",
+    "mail_portal_link",
     "mark_paid",
     "move",
+    "notices_of",
     "partner_for_user",
     "partner_payout",
     "payout_detail",
@@ -92,6 +96,7 @@ __all__ = [
     "record_conversion",
     "record_conversions",
     "remove_coupon",
+    "send_due_notices",
     "set_active",
     "set_status",
     "settings_of",

@@ -11,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
+from evergreen.config import Settings
 from evergreen.db import utcnow
+from evergreen.mail.transactional import Transactional, deliver, mail_problem
 from evergreen.partners.models import Partner
 from evergreen.partners.rules import PartnerRuleError
 from evergreen.partners.rules.invite_token import (
@@ -30,6 +32,8 @@ __all__ = [
     "account_exists",
     "already_signed_up",
     "issue_invite",
+    "mail_portal_link",
+    "portal_link_mail",
     "usable_invitation",
 ]
 
@@ -94,3 +98,54 @@ def accept_invitation(session: Session, invite: Invite, password: str) -> None:
             accounts.create_user(session, invite.email, password, accounts.Role.PARTNER)
     except IntegrityError:  # the same link accepted twice at the same moment
         raise already_signed_up(invite.email) from None
+
+
+_INVITE_BODY = """<p>Hello {{ subscriber.name }},</p>
+<p>You are invited to the partner portal of {{ subscriber.fields.program }}: your referral links,
+your commissions and your payouts in one place. Choose your password here:</p>
+<p><a href="{{ subscriber.fields.url }}">Choose your password</a></p>
+<p>The link works once, until {{ subscriber.fields.expires }} UTC.</p>
+"""
+
+
+_RESET_BODY = """<p>Hello {{ subscriber.name }},</p>
+<p>Here is a link to choose a new password for the partner portal of
+{{ subscriber.fields.program }}:</p>
+<p><a href="{{ subscriber.fields.url }}">Choose a new password</a></p>
+<p>The link works once, until {{ subscriber.fields.expires }} UTC. Using it signs out every
+browser signed in to your account; until then your current password keeps working.</p>
+"""
+
+
+def portal_link_mail(partner: Partner, link: PortalLink, program: str) -> Transactional:
+    """The message that carries a portal link to its partner: the invitation, or a reset link
+    once they sign in."""
+    reset = link.kind == "password_reset"
+    return Transactional(
+        to=partner.email,
+        name=partner.name,
+        subject=f"Choose a new password for the {program} partner portal"
+        if reset
+        else f"Your invitation to the {program} partner portal",
+        body=_RESET_BODY if reset else _INVITE_BODY,
+        values={
+            "url": link.url,
+            "expires": link.expires_at.strftime("%Y-%m-%d %H:%M"),
+            "program": program,
+        },
+    )
+
+
+def mail_portal_link(
+    session: Session, settings: Settings, partner: Partner, link: PortalLink, program: str
+) -> str:
+    """Mail a portal link just made, after committing it (the link works when it arrives and
+    no SMTP wait holds the write lock); what happened, in words, for the owner."""
+    problem = mail_problem(settings)
+    if problem is not None:
+        return f"Not mailed: email is not set up ({problem}). Send the link yourself."
+    session.commit()
+    failed = deliver(settings, portal_link_mail(partner, link, program), "portal link mail")
+    if failed is not None:
+        return f"Not mailed ({failed}). Send the link yourself."
+    return f"Mailed to {partner.email}."

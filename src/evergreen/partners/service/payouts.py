@@ -22,6 +22,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.payout_notices import record_notices
 from evergreen.partners.service.postings import payout_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
 
@@ -91,7 +92,8 @@ def get_payout(session: Session, program: Program, payout_id: int) -> Payout:
 def mark_paid(
     session: Session, program: Program, payout_id: int, *, actor: str, now: datetime
 ) -> Payout:
-    """Record that a payout was sent: every commission in it becomes paid."""
+    """Record that a payout was sent: every commission in it becomes paid, and each partner it
+    pays is due a notice (sent after the commit: `send_due_notices`)."""
     payout = get_payout(session, program, payout_id)
     if payout.status == "paid":
         return payout
@@ -109,6 +111,7 @@ def mark_paid(
         )  # fmt: skip
     payout.status, payout.paid_at = "paid", now
     payout_to_ledger(session, payout, now.date())
+    record_notices(session, payout, now)  # once: a payout already paid returned above
     return payout
 
 

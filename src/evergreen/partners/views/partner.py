@@ -26,7 +26,7 @@ from evergreen.partners.rules import PAYOUT_METHODS, Action, allowed_actions
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
@@ -74,6 +74,7 @@ def _detail_page(
     form: dict[str, str] | None = None,
     done: str = "",
     invite: service.PortalLink | None = None,
+    mailed: str = "",
     refused: str = "Not saved:",
     edit: dict[str, str] | None = None,
 ) -> Response:
@@ -97,6 +98,7 @@ def _detail_page(
         "done": _DONE.get(done, ""),
         "has_account": service.account_exists(session, partner.email),
         "invite": invite,
+        "mailed": mailed,
         **page_helpers(),
     }
     status = 400 if error else 200
@@ -197,6 +199,7 @@ def add_coupon(
 def invite_partner(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     user: OwnerUser,
     partner: PartnerDep,
     _csrf: CsrfProtected,
@@ -222,7 +225,9 @@ def invite_partner(
     link = service.issue_invite(
         session, request.app.state.secret, site_url(request), partner, actor=user.email
     )
-    return _detail_page(request, session, partner, invite=link)
+    program = service.program_of(session, partner).name
+    mailed = service.mail_portal_link(session, settings, partner, link, program)
+    return _detail_page(request, session, partner, invite=link, mailed=mailed)
 
 
 @router.get("/{partner_id:int}/statement.csv")

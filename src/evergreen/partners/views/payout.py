@@ -1,5 +1,5 @@
-"""One payout's page (owner): its partners with method and reference, its commissions,
-totals per currency, and the same as CSV."""
+"""One payout's page (owner): its partners with method, reference and whether their notice was
+emailed, its commissions, totals per currency, and the same as CSV."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def payout_page(
         "program": program,
         "detail": detail,
         "formats": FORMATS,
+        "notices": service.notices_of(session, payout_id),
         **page_helpers(),
     }
     return render(request, "partners/admin_payout.html", context)

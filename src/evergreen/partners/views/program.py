@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from evergreen.partners.service.payouts import FORMATS
 from evergreen.partners.views.deps import ProgramDep
 from evergreen.partners.views.partner import page_helpers
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.downloads import csv_download
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
@@ -175,25 +175,30 @@ def mark_paid(
     request: Request,
     payout_id: DbId,
     session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
     user: OwnerUser,
     program: ProgramDep,
     _csrf: CsrfProtected,
     confirm: FormStr = "",
 ) -> Response:
-    """Record, once confirmed, that the payout was sent: its commissions become paid."""
+    """Record, once confirmed, that the payout was sent: its commissions become paid, and each
+    partner is emailed a notice after the answer (when email is set up)."""
     if service.get_payout(session, program, payout_id).status == "paid":
         return RedirectResponse("/partners/payouts?done=paid", status_code=303)
     step = Confirmation(
         title=f"Mark payout {payout_id} paid?",
         consequence="Do this only once the money has been sent. Every commission in the payout "
-        "becomes paid, partners see it as paid in their portal, and commission.paid webhooks "
-        "go out. This cannot be undone.",
+        "becomes paid, partners see it as paid in their portal (and are emailed a notice when "
+        "email is set up), and commission.paid webhooks go out. This cannot be undone.",
         button="Mark paid",
         cancel="/partners/payouts",
     )
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     service.mark_paid(session, program, payout_id, actor=user.email, now=utcnow())
+    db = request.app.state.db
+    background.add_task(service.send_due_notices, db, settings, payout_id=payout_id)
     return RedirectResponse("/partners/payouts?done=paid", status_code=303)
 
 

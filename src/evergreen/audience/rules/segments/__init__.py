@@ -6,7 +6,6 @@ from evergreen.audience.rules.segments.evaluate import (
     SubscriberFacts,
     fold,
     matches,
-    overall_status,
     since,
 )
 from evergreen.audience.rules.segments.lexer import MAX_LENGTH, Token, tokenize
@@ -73,7 +72,6 @@ __all__ = [
     "fold",
     "list_names",
     "matches",
-    "overall_status",
     "parse",
     "quote",
     "show",

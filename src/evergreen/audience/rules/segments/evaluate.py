@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from evergreen.audience.rules.consent import overall_status
 from evergreen.audience.rules.segments.syntax import (
     ACTIVITY_KINDS,
     CONSENT_ACTIONS,
@@ -26,7 +27,7 @@ from evergreen.audience.rules.segments.syntax import (
     Tag,
 )
 
-__all__ = ["SubscriberFacts", "fold", "matches", "overall_status", "since"]
+__all__ = ["SubscriberFacts", "fold", "matches", "since"]
 
 
 def fold(text: str) -> str:
@@ -46,18 +47,6 @@ class SubscriberFacts:
     lists: Mapping[str, str] = field(default_factory=dict)  # list name -> status on it
     activity: Sequence[tuple[str, datetime]] = ()  # (kind, at)
     consent: Sequence[tuple[str, datetime]] = ()  # (action, at)
-
-
-def overall_status(suppressed: str | None, statuses: Sequence[str]) -> str:
-    """A subscriber's one status, as the audience shows it: a bounced or complained
-    suppression first, then complained, bounced, subscribed, unconfirmed on any list, else
-    unsubscribed (also for someone on no list)."""
-    if suppressed in ("complained", "bounced"):
-        return suppressed
-    for status in ("complained", "bounced", "subscribed", "unconfirmed"):
-        if status in statuses:
-            return status
-    return "unsubscribed"
 
 
 def since(now: datetime, when: Duration | date) -> datetime:
@@ -117,7 +106,7 @@ def matches(node: Node, facts: SubscriberFacts, now: datetime) -> bool:
         status = facts.lists.get(node.name)
         return status is not None and node.status in ("any", status)
     if isinstance(node, Status):
-        return overall_status(facts.suppressed, list(facts.lists.values())) == node.value
+        return overall_status(facts.lists.values(), facts.suppressed) == node.value
     if isinstance(node, Source):
         return facts.source == node.value
     if isinstance(node, Created):

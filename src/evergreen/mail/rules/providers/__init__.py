@@ -6,7 +6,7 @@ anything unsigned, forged, stale or malformed with a MailInputError naming the f
 
 from evergreen.mail.rules.providers.mailgun import parse_mailgun
 from evergreen.mail.rules.providers.postmark import check_basic_auth, parse_postmark
-from evergreen.mail.rules.providers.sendgrid import parse_sendgrid
+from evergreen.mail.rules.providers.sendgrid import parse_sendgrid, sendgrid_events
 from evergreen.mail.rules.providers.ses import SnsMessage, parse_ses, verify_sns
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "parse_postmark",
     "parse_sendgrid",
     "parse_ses",
+    "sendgrid_events",
     "verify_sns",
 ]

@@ -5,12 +5,18 @@ SHA-256 over the `X-Twilio-Email-Event-Webhook-Timestamp` value followed by the 
 the public key shown in SendGrid's mail settings (base64 DER): https://www.twilio.com/docs/
 sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features.
 Events: https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/event.
+Each event is deduplicated by its `sg_event_id` (SendGrid's advice: unique per event where
+present), else by a hash of its whole content, always the key of the very event a recipient
+was read from.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
+from collections.abc import Mapping
 from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
@@ -30,7 +36,7 @@ from evergreen.mail.rules.providers._common import (
     text,
 )
 
-__all__ = ["parse_sendgrid"]
+__all__ = ["event_key", "parse_sendgrid", "sendgrid_events"]
 
 
 def _public_key(public_key: str) -> ec.EllipticCurvePublicKey:
@@ -78,7 +84,17 @@ def _one(event: dict[str, object], index: int) -> BounceRecipient | None:
     return recipient(email, classify(status, reason), status, reason)
 
 
-def parse_sendgrid(
+def event_key(event: Mapping[str, object]) -> str:
+    """The key a retried or replayed event is recognised by: its `sg_event_id`, else a SHA-256
+    of its content with sorted keys (the same event in any key order, or resent, hashes alike)."""
+    given = event.get("sg_event_id")
+    if isinstance(given, (str, int)) and not isinstance(given, bool) and given != "":
+        return str(given)
+    content = json.dumps(event, sort_keys=True).encode()
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def sendgrid_events(
     body: bytes,
     *,
     signature: str | None,
@@ -86,8 +102,9 @@ def parse_sendgrid(
     public_key: str,
     now: datetime,
     max_age: int = 900,
-) -> BounceResult:
-    """Verify the signature over timestamp + body, then read every bounce-like event."""
+) -> list[tuple[str, BounceRecipient]]:
+    """Verify the signature over timestamp + body, then each bounce-like event's recipient with
+    that same event's key (`event_key`), in the batch's order."""
     if now.tzinfo is None:
         raise MailInputError("now", "must be an aware time")
     if len(body) > MAX_BYTES:
@@ -98,5 +115,31 @@ def parse_sendgrid(
     events = load_json(body)
     if not isinstance(events, list):
         raise MailInputError("body", "must be a JSON array of events")
-    found = [_one(mapping(e, f"events[{i}]"), i) for i, e in enumerate(events)]
-    return result([r for r in found if r is not None], "sendgrid")
+    found = []
+    for index, raw in enumerate(events):
+        event = mapping(raw, f"events[{index}]")
+        read = _one(event, index)
+        if read is not None:
+            found.append((event_key(event), read))
+    return found
+
+
+def parse_sendgrid(
+    body: bytes,
+    *,
+    signature: str | None,
+    timestamp: str | None,
+    public_key: str,
+    now: datetime,
+    max_age: int = 900,
+) -> BounceResult:
+    """Verify the signature over timestamp + body, then read every bounce-like event."""
+    found = sendgrid_events(
+        body,
+        signature=signature,
+        timestamp=timestamp,
+        public_key=public_key,
+        now=now,
+        max_age=max_age,
+    )
+    return result([read for _, read in found], "sendgrid")

@@ -1,0 +1,1 @@
+"""Sequences (autoresponders): being built; today only its pure rules, not yet a registered area."""

@@ -1,0 +1,1 @@
+"""Webinars: evergreen (recorded) webinars and the sessions each registrant is offered."""

@@ -1,0 +1,132 @@
+"""`evergreen webinars …`: add a webinar, list them, and the sessions a registrant is offered.
+
+Bad input (a schedule, a zone, a date) is one line naming the field and exit 2, with nothing
+stored: each command is one transaction, and the root command maps the refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import orjson
+import typer
+
+from evergreen.console import in_session
+from evergreen.webinars import queries, service
+from evergreen.webinars.errors import WebinarInputError
+from evergreen.webinars.rules import iso_utc
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Evergreen webinars: recorded webinars and the sessions each registrant is offered.",
+    no_args_is_help=True,
+)
+
+
+def _instant(text: str) -> datetime:
+    """An ISO 8601 instant; one without an offset is read as UTC."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise WebinarInputError(
+            "registered_at", f"{text[:40]!r} is not an ISO 8601 time, e.g. 2026-12-07T14:00:00Z"
+        ) from None
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The webinar's name, how commands find it.")],
+    duration_minutes: Annotated[
+        int, typer.Option("--duration-minutes", help="The recording's length in minutes.")
+    ],
+    schedule: Annotated[
+        str,
+        typer.Option(
+            "--schedule", help="jit:N, daily:HH:MM[,HH:MM…] or weekly:mon,wed:HH:MM[,HH:MM…]."
+        ),
+    ],
+    timezone: Annotated[
+        str,
+        typer.Option("--timezone", help="viewer (each viewer's own zone) or e.g. Europe/London."),
+    ],
+    blackout: Annotated[
+        list[str] | None,
+        typer.Option("--blackout", help="A local date with no session, YYYY-MM-DD (repeatable)."),
+    ] = None,
+    title: Annotated[
+        str, typer.Option(help="The title shown to visitors (default: the name).")
+    ] = "",
+    presenter: Annotated[str, typer.Option(help="Who presents it.")] = "",
+    video_url: Annotated[str, typer.Option("--video-url", help="The recording's address.")] = "",
+    replay_hours: Annotated[
+        int, typer.Option("--replay-hours", help="How long each registrant's replay stays open.")
+    ] = 48,
+) -> None:
+    """Add a webinar with its schedule; prints what was stored."""
+    draft = service.WebinarDraft(
+        name=name,
+        duration_minutes=duration_minutes,
+        schedule=schedule,
+        timezone=timezone,
+        blackout_dates=tuple(blackout or ()),
+        title=title,
+        presenter=presenter,
+        video_url=video_url or None,
+        replay_hours=replay_hours,
+    )
+    card = in_session(lambda s: queries.webinar_card(s, service.add_webinar(s, draft).id))
+    assert card is not None
+    typer.echo(
+        f"Added webinar {card.name!r} (id {card.id}): {card.duration_minutes} minutes, "
+        f"schedule {card.schedule}, time zone {card.timezone}, "
+        f"blackout dates {', '.join(card.blackout_dates) or 'none'}."
+    )
+    typer.echo(card.schedule_words)
+
+
+@app.command("sessions")
+def sessions(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    registered_at: Annotated[
+        str, typer.Option("--registered-at", help="When the visitor registers (ISO 8601).")
+    ],
+    viewer_timezone: Annotated[
+        str, typer.Option("--viewer-timezone", help="The visitor's zone, e.g. America/New_York.")
+    ],
+    count: Annotated[int, typer.Option("--count", help="How many sessions to offer.")] = 3,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON array of UTC times, 2026-12-07T15:00:00Z.")
+    ] = False,
+) -> None:
+    """The next sessions offered to someone registering then, from that zone (UTC, in order)."""
+    when = _instant(registered_at)
+    starts = in_session(
+        lambda s: queries.sessions_for(s, queries.id_named(s, name), when, viewer_timezone, count),
+        writer=False,
+    )
+    shown = [iso_utc(start) for start in starts]
+    if as_json:
+        typer.echo(orjson.dumps(shown).decode())
+        return
+    for line in shown:
+        typer.echo(line)
+
+
+@app.command("list")
+def list_webinars(
+    as_json: Annotated[bool, typer.Option("--json", help="Every webinar as a JSON array.")] = False,
+) -> None:
+    """Every webinar with its schedule."""
+    cards = in_session(queries.list_webinars, writer=False)
+    if as_json:
+        typer.echo(orjson.dumps([card.to_dict() for card in cards]).decode())
+        return
+    if not cards:
+        typer.echo("No webinars yet: evergreen webinars add NAME --duration-minutes M …")
+    for card in cards:
+        typer.echo(
+            f"{card.id}  {card.name}  ({card.duration_minutes} min): {card.schedule} "
+            f"[{card.timezone}] — {card.schedule_words}"
+        )

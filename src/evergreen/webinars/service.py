@@ -1,0 +1,160 @@
+"""Webinars: add, change, find and delete them; the only writer of the webinars table.
+
+Every value is checked by the rules before anything is stored, and a schedule is stored only
+when it can offer a session (one whose every date is blacked out is refused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.errors import Conflict, NotFound
+from evergreen.urls import check_http_url
+from evergreen.webinars.errors import WebinarInputError
+from evergreen.webinars.models import Webinar
+from evergreen.webinars.rules import (
+    VIEWER,
+    check_duration,
+    check_name,
+    check_replay_hours,
+    check_text,
+    next_sessions,
+    parse_schedule,
+)
+
+__all__ = [
+    "WebinarChanges",
+    "WebinarDraft",
+    "add_webinar",
+    "delete_webinar",
+    "get_webinar",
+    "update_webinar",
+    "webinar_named",
+]
+
+
+@dataclass(frozen=True)
+class WebinarDraft:
+    """A webinar as entered: its name, recording, schedule, zone and blackout dates."""
+
+    name: str
+    duration_minutes: int
+    schedule: str
+    timezone: str
+    blackout_dates: tuple[str, ...] = ()
+    title: str = ""
+    presenter: str = ""
+    video_url: str | None = None
+    replay_hours: int = 48
+
+
+@dataclass(frozen=True)
+class WebinarChanges:
+    """What to change of a webinar; None leaves a value as it is (video_url "" removes it)."""
+
+    name: str | None = None
+    duration_minutes: int | None = None
+    schedule: str | None = None
+    timezone: str | None = None
+    blackout_dates: tuple[str, ...] | None = None
+    title: str | None = None
+    presenter: str | None = None
+    video_url: str | None = None
+    replay_hours: int | None = None
+
+
+def _checked(draft: WebinarDraft, now: datetime) -> dict[str, Any]:
+    """Every value of the draft checked, as the row stores it."""
+    name = check_name(draft.name)
+    schedule = parse_schedule(draft.schedule, draft.timezone, draft.blackout_dates)
+    # A schedule that offers nothing is refused now, not when the first visitor registers.
+    next_sessions(schedule, now, "UTC" if schedule.zone == VIEWER else schedule.zone, 1)
+    video = (draft.video_url or "").strip()
+    return {
+        "name": name,
+        "title": check_text("title", draft.title, 200) or name,
+        "presenter": check_text("presenter", draft.presenter, 200),
+        "duration_minutes": check_duration(draft.duration_minutes),
+        "schedule": schedule.spec.text,
+        "timezone": schedule.zone,
+        "blackout_dates": [day.isoformat() for day in sorted(schedule.blackouts)],
+        "video_url": check_http_url("video_url", video, WebinarInputError) if video else None,
+        "replay_hours": check_replay_hours(draft.replay_hours),
+    }
+
+
+def _store(session: Session, row: Webinar, values: dict[str, Any]) -> Webinar:
+    """Write checked values onto the row; the name must be free."""
+    taken = Conflict("name", f"a webinar named {values['name']!r} already exists")
+    with session.no_autoflush:
+        clash = session.scalar(
+            select(Webinar.id).where(Webinar.name == values["name"], Webinar.id != row.id)
+        )
+    if clash is not None:
+        raise taken
+    for key, value in values.items():
+        setattr(row, key, value)
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # someone else took the name in the meantime
+        raise taken from None
+    return row
+
+
+def add_webinar(session: Session, draft: WebinarDraft, now: datetime | None = None) -> Webinar:
+    """A new webinar; the name is unique."""
+    return _store(session, Webinar(), _checked(draft, now or utcnow()))
+
+
+def get_webinar(session: Session, webinar_id: int) -> Webinar:
+    """The webinar with this id."""
+    found = session.get(Webinar, webinar_id)
+    if found is None:
+        raise NotFound("webinar_id", f"no webinar {webinar_id}")
+    return found
+
+
+def webinar_named(session: Session, name: str) -> Webinar:
+    """The webinar with this exact name."""
+    found = session.scalar(select(Webinar).where(Webinar.name == name.strip()))
+    if found is None:
+        raise NotFound("name", f"no webinar named {name.strip()[:100]!r}")
+    return found
+
+
+def _draft_of(row: Webinar) -> WebinarDraft:
+    return WebinarDraft(
+        name=row.name,
+        duration_minutes=row.duration_minutes,
+        schedule=row.schedule,
+        timezone=row.timezone,
+        blackout_dates=tuple(row.blackout_dates),
+        title=row.title,
+        presenter=row.presenter,
+        video_url=row.video_url,
+        replay_hours=row.replay_hours,
+    )
+
+
+def update_webinar(
+    session: Session, webinar_id: int, changes: WebinarChanges, now: datetime | None = None
+) -> Webinar:
+    """Change a webinar; the whole result is checked as a new one would be."""
+    row = get_webinar(session, webinar_id)
+    given = {key: value for key, value in vars(changes).items() if value is not None}
+    return _store(session, row, _checked(replace(_draft_of(row), **given), now or utcnow()))
+
+
+def delete_webinar(session: Session, webinar_id: int) -> None:
+    """Delete a webinar (registrations arrive in a later slice and will go with it)."""
+    session.delete(get_webinar(session, webinar_id))
+    session.flush()

@@ -1,0 +1,17 @@
+"""Pages of the webinars area: the list with the add form, and one webinar with its edit form,
+its deletion after a confirmation, and the sessions a visitor registering now would be offered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter
+
+from evergreen.webinars.views import webinars
+
+__all__ = ["routers"]
+
+
+def routers() -> Sequence[APIRouter]:
+    """Every page router of the area."""
+    return [webinars.router]

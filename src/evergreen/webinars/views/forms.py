@@ -1,0 +1,54 @@
+"""What the webinars' forms send, read once: numbers, blackout dates, the preview's zone."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import Form
+
+from evergreen.webinars.errors import WebinarInputError
+from evergreen.webinars.service import WebinarDraft
+
+__all__ = ["BLANK", "FormStr", "draft_of", "entered_of"]
+
+FormStr = Annotated[str, Form(max_length=20_000)]
+BLANK = {
+    "name": "",
+    "title": "",
+    "presenter": "",
+    "duration_minutes": "60",
+    "schedule": "jit:15",
+    "timezone": "viewer",
+    "blackout_dates": "",
+    "video_url": "",
+    "replay_hours": "48",
+}
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def _whole(field: str, text: str) -> int:
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise WebinarInputError(field, f"give a whole number, not {value[:20]!r}")
+    return int(value)
+
+
+def entered_of(**fields: str) -> dict[str, str]:
+    """The form's values as typed, to show again when something is refused."""
+    return {name: fields.get(name, default) for name, default in BLANK.items()}
+
+
+def draft_of(entered: dict[str, str]) -> WebinarDraft:
+    """A draft from the form: numbers read, blackout dates split on spaces, commas or lines."""
+    return WebinarDraft(
+        name=entered["name"],
+        title=entered["title"],
+        presenter=entered["presenter"],
+        duration_minutes=_whole("duration_minutes", entered["duration_minutes"]),
+        schedule=entered["schedule"],
+        timezone=entered["timezone"],
+        blackout_dates=tuple(d for d in _SEPARATORS.split(entered["blackout_dates"]) if d),
+        video_url=entered["video_url"].strip() or None,
+        replay_hours=_whole("replay_hours", entered["replay_hours"]),
+    )

@@ -1,0 +1,215 @@
+"""/webinars and /webinars/{id}: the webinars with the form to add one, and one webinar with
+its edit form, its deletion after a confirmation, and the sessions a visitor registering now
+would be offered, shown in a chosen zone. Staff read; the owner writes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from evergreen.db import utcnow
+from evergreen.errors import InputError
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.forms import Confirmation, FormPageDep, ask_first
+from evergreen.web.templates import render
+from evergreen.webinars import queries, service
+from evergreen.webinars.rules import VIEWER, check_zone
+from evergreen.webinars.views.forms import BLANK, FormStr, draft_of, entered_of
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/webinars", include_in_schema=False)
+Done = Annotated[str, Query(max_length=20)]
+Zone = Annotated[str, Query(max_length=100)]
+PREVIEW_COUNT = 5
+_DONE = {"created": "Webinar added.", "saved": "Webinar saved.", "deleted": "Webinar deleted."}
+
+
+def _list_page(
+    request: Request,
+    session: Session,
+    *,
+    form: dict[str, str] | None = None,
+    error: InputError | None = None,
+    done: str = "",
+) -> Response:
+    context: dict[str, Any] = {
+        "title": "Webinars",
+        "webinars": queries.list_webinars(session),
+        "form": form or dict(BLANK),
+        "error": error,
+        "done": _DONE.get(done, ""),
+    }
+    return render(request, "webinars/list.html", context, status_code=400 if error else 200)
+
+
+@router.get("")
+def webinars_page(
+    request: Request, session: SessionDep, user: DashboardUser, done: Done = ""
+) -> Response:
+    """Every webinar with its schedule in words, and the form to add one."""
+    return _list_page(request, session, done=done)
+
+
+@router.post("")
+def add_webinar(
+    request: Request,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    name: FormStr = "",
+    title: FormStr = "",
+    presenter: FormStr = "",
+    duration_minutes: FormStr = "",
+    schedule: FormStr = "",
+    timezone: FormStr = "",
+    blackout_dates: FormStr = "",
+    video_url: FormStr = "",
+    replay_hours: FormStr = "48",
+) -> Response:
+    """Owner only: a new webinar, or the form again with what to fix."""
+    entered = entered_of(
+        name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
+        schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
+        video_url=video_url, replay_hours=replay_hours,
+    )  # fmt: skip
+    form.on_error(lambda error: _list_page(request, session, form=entered, error=error))
+    row = service.add_webinar(session, draft_of(entered))
+    return RedirectResponse(f"/webinars/{row.id}?done=created", status_code=303)
+
+
+def _preview(
+    session: Session, webinar_id: int, zone: str, now: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The next sessions for a visitor registering now from `zone`: (UTC, local) pairs."""
+    starts = queries.sessions_for(session, webinar_id, now, zone, PREVIEW_COUNT)
+    local = ZoneInfo(zone)
+    return [(start, start.astimezone(local)) for start in starts]
+
+
+def _webinar_page(
+    request: Request,
+    session: Session,
+    webinar_id: int,
+    *,
+    zone: str = "",
+    edit: dict[str, str] | None = None,
+    error: InputError | None = None,
+    done: str = "",
+) -> Response:
+    card = queries.webinar_card(session, webinar_id)
+    if card is None:
+        service.get_webinar(session, webinar_id)  # the 404 naming the id
+    assert card is not None
+    chosen = zone.strip() or (card.timezone if card.timezone != VIEWER else "UTC")
+    preview: list[tuple[datetime, datetime]] = []
+    zone_error: InputError | None = None
+    try:
+        chosen = check_zone(chosen, "zone", allow_viewer=False)
+        preview = _preview(session, webinar_id, chosen, utcnow())
+    except InputError as exc:
+        zone_error = exc
+    context: dict[str, Any] = {
+        "title": card.title or card.name,
+        "card": card,
+        "zone": chosen,
+        "now": utcnow(),
+        "preview": preview,
+        "zone_error": zone_error,
+        "edit": edit
+        or entered_of(
+            name=card.name,
+            title=card.title,
+            presenter=card.presenter,
+            duration_minutes=str(card.duration_minutes),
+            schedule=card.schedule,
+            timezone=card.timezone,
+            blackout_dates="\n".join(card.blackout_dates),
+            video_url=card.video_url or "",
+            replay_hours=str(card.replay_hours),
+        ),
+        "editing": edit is not None,
+        "error": error,
+        "done": _DONE.get(done, ""),
+    }
+    status = 400 if error or zone_error else 200
+    return render(request, "webinars/webinar.html", context, status_code=status)
+
+
+@router.get("/{webinar_id:int}")
+def webinar_page(
+    request: Request,
+    webinar_id: DbId,
+    session: SessionDep,
+    user: DashboardUser,
+    zone: Zone = "",
+    done: Done = "",
+) -> Response:
+    """One webinar: its details, the next sessions offered now in a chosen zone, its settings."""
+    return _webinar_page(request, session, webinar_id, zone=zone, done=done)
+
+
+@router.post("/{webinar_id:int}")
+def save_webinar(
+    request: Request,
+    webinar_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    name: FormStr = "",
+    title: FormStr = "",
+    presenter: FormStr = "",
+    duration_minutes: FormStr = "",
+    schedule: FormStr = "",
+    timezone: FormStr = "",
+    blackout_dates: FormStr = "",
+    video_url: FormStr = "",
+    replay_hours: FormStr = "48",
+) -> Response:
+    """Owner only: change a webinar; the whole result is checked as a new one would be."""
+    service.get_webinar(session, webinar_id)
+    entered = entered_of(
+        name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
+        schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
+        video_url=video_url, replay_hours=replay_hours,
+    )  # fmt: skip
+    form.on_error(
+        lambda error: _webinar_page(request, session, webinar_id, edit=entered, error=error)
+    )
+    draft = draft_of(entered)
+    changes = service.WebinarChanges(**vars(replace(draft, video_url=draft.video_url or "")))
+    service.update_webinar(session, webinar_id, changes)
+    return RedirectResponse(f"/webinars/{webinar_id}?done=saved", status_code=303)
+
+
+@router.post("/{webinar_id:int}/delete")
+def delete_webinar(
+    request: Request,
+    webinar_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    confirm: FormStr = "",
+) -> Response:
+    """Owner only: delete a webinar once confirmed."""
+    row = service.get_webinar(session, webinar_id)
+    step = Confirmation(
+        title=f"Delete the webinar {row.name}?",
+        consequence="The webinar, its schedule and its settings are deleted; this cannot be "
+        "undone. The recording itself, wherever it is hosted, is not touched.",
+        button="Delete webinar",
+        cancel=f"/webinars/{webinar_id}",
+    )
+    if (asked := ask_first(request, confirm, step)) is not None:
+        return asked
+    service.delete_webinar(session, webinar_id)
+    return RedirectResponse("/webinars?done=deleted", status_code=303)

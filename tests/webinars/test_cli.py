@@ -1,0 +1,86 @@
+"""`evergreen webinars …` as the contract says, on SQLite and PostgreSQL: add prints what was
+stored, sessions prints the exact JSON array, and bad input is one line naming the field, exit
+2, nothing stored."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.cli_helpers import run_cli
+
+
+def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
+    return run_cli(["webinars", *args], env)
+
+
+def _ok(tmp_path: Path, url: str, *args: str) -> str:
+    done = _run(tmp_path, url, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_add_then_sessions_as_json(tmp_path: Path, database_url: str) -> None:
+    added = _ok(tmp_path, database_url, "add", "masterclass", "--duration-minutes", "60",
+                "--schedule", "jit:15", "--timezone", "viewer")  # fmt: skip
+    assert "Added webinar 'masterclass' (id 1): 60 minutes, schedule jit:15, time zone viewer" in (
+        added
+    )
+    out = _ok(tmp_path, database_url, "sessions", "masterclass", "--registered-at",
+              "2026-12-07T14:07:00Z", "--viewer-timezone", "America/New_York",
+              "--json")  # fmt: skip
+    assert out.count("\n") == 1
+    assert json.loads(out) == [
+        "2026-12-07T14:30:00Z", "2026-12-07T14:45:00Z", "2026-12-07T15:00:00Z",
+    ]  # fmt: skip
+    _ok(tmp_path, database_url, "add", "weekly", "--duration-minutes", "90", "--schedule",
+        "weekly:mon,wed:18:00", "--timezone", "America/New_York", "--blackout", "2026-12-09",
+        "--blackout", "2026-12-14")  # fmt: skip
+    out = _ok(tmp_path, database_url, "sessions", "weekly", "--registered-at",
+              "2026-12-07T12:00:00+00:00", "--viewer-timezone", "Asia/Tokyo", "--count", "2",
+              "--json")  # fmt: skip
+    assert json.loads(out) == ["2026-12-07T23:00:00Z", "2026-12-16T23:00:00Z"]
+    listed = json.loads(_ok(tmp_path, database_url, "list", "--json"))
+    assert [(w["name"], w["schedule"], w["blackout_dates"]) for w in listed] == [
+        ("masterclass", "jit:15", []),
+        ("weekly", "weekly:mon,wed:18:00", ["2026-12-09", "2026-12-14"]),
+    ]
+    assert "weekly:mon,wed:18:00" in _ok(tmp_path, database_url, "list")
+
+
+def test_bad_input_is_one_line_naming_the_field_and_stores_nothing(
+    tmp_path: Path, database_url: str
+) -> None:
+    cases = [
+        (["--schedule", "jit:0", "--timezone", "viewer"], "schedule"),
+        (["--schedule", "daily:25:00", "--timezone", "viewer"], "schedule"),
+        (["--schedule", "weekly:funday:10:00", "--timezone", "viewer"], "schedule"),
+        (["--schedule", "jit:15", "--timezone", "Mars/Olympus"], "timezone"),
+        (["--schedule", "jit:15", "--timezone", "viewer", "--blackout", "2026-13-01"],
+         "blackout_dates"),
+    ]  # fmt: skip
+    for options, field in cases:
+        done = _run(tmp_path, database_url, "add", "w", "--duration-minutes", "60", *options)
+        assert done.returncode == 2, (options, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert lines[0].startswith(f"Error: {field}: "), lines
+    assert json.loads(_ok(tmp_path, database_url, "list", "--json")) == []
+    _ok(tmp_path, database_url, "add", "w", "--duration-minutes", "60", "--schedule",
+        "daily:10:00", "--timezone", "UTC")  # fmt: skip
+    for args, field in [
+        (["nope", "--registered-at", "2026-12-07T10:00:00Z"], "no webinar named 'nope'"),
+        (["w", "--registered-at", "yesterday"], "registered_at: "),
+        (["w", "--registered-at", "2026-12-07T10:00:00Z", "--count", "0"], "count: "),
+    ]:
+        done = _run(tmp_path, database_url, "sessions", *args, "--viewer-timezone", "UTC",
+                    "--json")  # fmt: skip
+        assert done.returncode == 2
+        assert field in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    done = _run(tmp_path, database_url, "sessions", "w", "--registered-at", "2026-12-07T10:00Z",
+                "--viewer-timezone", "Nowhere/Town", "--json")  # fmt: skip
+    assert done.returncode == 2
+    assert "viewer_timezone: unknown time zone 'Nowhere/Town'" in done.stderr
