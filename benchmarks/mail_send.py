@@ -279,7 +279,8 @@ def _send_log(port: int, n: int, processes: int, connections: int, key: dkim.Dki
         wall, cpu = time.perf_counter() - started, _children_cpu() - cpu
         print(
             f"send log, {k} process(es):       {n / wall:,.0f} ({n / cpu:,.0f} CPU, {cpu:.1f} s "
-            f"CPU) ({fleet.total.sent}/{n} sent, {fleet.lost} lost)"
+            f"CPU) ({fleet.total.sent}/{n} sent, {fleet.lost} lost; largest child's peak RSS "
+            f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB)"
         )
     db.dispose()
 
