@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     # the reason) by the mail area when it sends: evergreen.mail.sending.servers.
     smtp_servers: str = ""
     mail_from: str | None = None
+    # Processes the server's background sender sends from each minute (claims keep them apart).
+    mail_senders: int = Field(default=1, ge=1, le=64)
     # The postal address every bulk message ends with (CAN-SPAM, Gmail's bulk-sender rules).
     mail_postal_address: str = ""
     # A Maildir that bounces and complaints arrive in (the VERP return path's mailbox); polled

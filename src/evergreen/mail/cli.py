@@ -54,18 +54,41 @@ def _read(path: Path, field: str) -> str:
         raise MailInputError(field, f"cannot read {path}: {exc}") from None
 
 
-def _send(broadcast_id: int | None, wait: bool, lease_s: float | None = None) -> service.Report:
-    """Run the sender loop here (what the server's queue does every minute)."""
+def _send(
+    broadcast_id: int | None, wait: bool, lease_s: float | None = None, processes: int = 1
+) -> tuple[service.Report, int]:
+    """Run the sender loop here (what the server's queue does every minute), or in `processes`
+    child processes sharing the rows; returns the counts and how many children died."""
     settings = get_settings()
     outbox = service.outbox_from_settings(
         settings, resolve_secret_key(settings), cli_site_url(settings).url
     )
     db = migrated_database()
+    lease = LEASE if lease_s is None else timedelta(seconds=lease_s)
     try:
-        lease = LEASE if lease_s is None else timedelta(seconds=lease_s)
-        return service.send_due(db, outbox, broadcast_id=broadcast_id, wait=wait, lease=lease)
+        if processes == 1:
+            report = service.send_due(db, outbox, broadcast_id=broadcast_id, wait=wait, lease=lease)
+            return report, 0
     finally:
         db.dispose()
+    fleet = service.send_in_processes(
+        db.url, outbox, processes, broadcast_id=broadcast_id, wait=wait, lease=lease
+    )
+    if fleet.lost:
+        codes = ", ".join(str(c.exitcode) for c in fleet.children if c.report is None)
+        failure(
+            f"{fleet.lost} of {processes} sending processes ended without a report (exit "
+            f"{codes}); the rows they had claimed are taken over after the lease"
+        )
+    return fleet.total, fleet.lost
+
+
+_PROCESSES = typer.Option(
+    "--processes",
+    min=1,
+    max=64,
+    help="Send from this many processes sharing the broadcast (one per spare core).",
+)
 
 
 @app.command("broadcast")
@@ -86,12 +109,15 @@ def broadcast(
     wait: Annotated[
         bool, typer.Option("--wait", help="Send from here until done; print the counts.")
     ] = False,
+    processes: Annotated[int, _PROCESSES] = 1,
 ) -> None:
     """Write a broadcast to a list (or a segment of it); --send queues it, --wait sends it here
     and prints {"sent", "skipped", "failed"} when every recipient has an outcome."""
     body = _read(body_file, "body_file")
     if wait and not send:
         raise MailInputError("wait", "--wait needs --send")
+    if processes > 1 and not wait:
+        raise MailInputError("processes", "--processes sends from here: it needs --wait")
     if send:  # refuse a missing sender or server before anything is stored
         if not get_settings().mail_from:
             raise MailInputError("mail_from", "set EVERGREEN_MAIL_FROM to the sender's address")
@@ -110,12 +136,14 @@ def broadcast(
     if not wait:
         typer.echo(f"Broadcast {broadcast_id}: {status}")
         return
-    report = _send(broadcast_id, wait=True)
+    report, lost = _send(broadcast_id, wait=True, processes=processes)
     counts = _in_session(lambda session: service.counts(session, broadcast_id))
     result = service.summary(counts)
     if report.maybe_delivered:
         result["maybe_delivered"] = report.maybe_delivered
     typer.echo(orjson.dumps(result).decode())
+    if lost:  # said on stderr; these counts miss what the dead processes did
+        raise typer.Exit(1)
 
 
 @app.command("send")
@@ -126,9 +154,10 @@ def send_now(
         float | None,
         typer.Option(help="Seconds after which an unanswered claim is taken over.", hidden=True),
     ] = None,
+    processes: Annotated[int, _PROCESSES] = 1,
 ) -> None:
     """Send what is due now (the server's queue does this every minute); prints the counts."""
-    report = _send(broadcast_id, wait, lease)
+    report, lost = _send(broadcast_id, wait, lease, processes)
     typer.echo(
         orjson.dumps(
             {
@@ -141,6 +170,8 @@ def send_now(
             }
         ).decode()
     )
+    if lost:  # said on stderr; these counts miss what the dead processes did
+        raise typer.Exit(1)
 
 
 @app.command("broadcasts")

@@ -18,6 +18,7 @@ from evergreen.mail.service import (
     poll_maildir,
     prune_hook_events,
     send_due,
+    send_in_processes,
 )
 from evergreen.siteurl import cli_site_url
 
@@ -36,7 +37,8 @@ def _waiting(db: Database) -> bool:
 
 
 def run_sending(db: Database, settings: Settings) -> int:
-    """Start due scheduled broadcasts and send what is due for a little under a minute."""
+    """Start due scheduled broadcasts and send what is due for a little under a minute, from
+    this thread or from EVERGREEN_MAIL_SENDERS child processes."""
     try:
         outbox = outbox_from_settings(
             settings, resolve_secret_key(settings), cli_site_url(settings).url
@@ -45,6 +47,16 @@ def run_sending(db: Database, settings: Settings) -> int:
         if _waiting(db):  # say so only when something is held back, not every idle minute
             log.warning("mail not sent: %s: %s", exc.field, exc.message)
         return 0
+    if settings.mail_senders > 1:
+        fleet = send_in_processes(db.url, outbox, settings.mail_senders, run_s=_RUN_S)
+        if fleet.lost:
+            log.warning(
+                "%s of %s sending processes ended without a report; their claimed rows are "
+                "taken over after the lease",
+                fleet.lost,
+                settings.mail_senders,
+            )
+        return fleet.total.sent
     deadline = time.monotonic() + _RUN_S
     report = send_due(db, outbox, stop=lambda: time.monotonic() > deadline)
     return report.sent

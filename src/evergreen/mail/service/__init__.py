@@ -28,12 +28,14 @@ from evergreen.mail.service.hooks import (
 )
 from evergreen.mail.service.outbox import Outbox, outbox_from_settings
 from evergreen.mail.service.recipients import record_open, unsubscribe
+from evergreen.mail.service.senders import FleetReport, send_in_processes
 from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
 from evergreen.mail.service.steps import create_step_message, queue_one
 
 __all__ = [
     "Applied",
     "Draft",
+    "FleetReport",
     "HookReport",
     "Outbox",
     "Report",
@@ -61,6 +63,7 @@ __all__ = [
     "recipients_now",
     "record_open",
     "send_due",
+    "send_in_processes",
     "start_due",
     "summary",
     "unsubscribe",

@@ -1,5 +1,9 @@
 """One person's copy of a broadcast: rendered leniently, links tracked, open pixel, one-click
-unsubscribe headers, VERP return path, DKIM signature."""
+unsubscribe headers, VERP return path, DKIM signature.
+
+The broadcast is prepared once per sending run (`rules.prepared`, `rules.writer`): a person
+then costs a fill-in of their values, not a Markdown, CSS-inlining and MIME pass, with byte for
+byte the message of the full render (which a template that does more than print values gets)."""
 
 from __future__ import annotations
 
@@ -19,8 +23,10 @@ from evergreen.mail import dkim
 from evergreen.mail.models import Broadcast, MailLink
 from evergreen.mail.rules import recipient_tokens, verp
 from evergreen.mail.rules.headers import Address
-from evergreen.mail.rules.message import BulkHeaders, Outgoing, build_message
-from evergreen.mail.rules.render import MessageTemplate, Personal, compile_message
+from evergreen.mail.rules.message import BulkHeaders, Outgoing
+from evergreen.mail.rules.prepared import PreparedMessage
+from evergreen.mail.rules.render import Personal, compile_message
+from evergreen.mail.rules.writer import MessageWriter
 from evergreen.mail.service.outbox import Outbox
 
 __all__ = ["Composer", "Plan"]
@@ -33,7 +39,7 @@ class Plan:
     id: int
     list_id: int
     list_name: str
-    template: MessageTemplate
+    template: PreparedMessage
     links: dict[str, str | None] = field(default_factory=dict)  # destination → short URL
 
 
@@ -47,6 +53,7 @@ class Composer:
     def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
         self._plans: dict[int, Plan] = {}
+        self._writer = MessageWriter(sender=outbox.sender)
 
     def plan(self, session: Session, broadcast: Broadcast, list_name: str) -> Plan:
         """The compiled broadcast (lenient: a field one person lacks renders blank)."""
@@ -58,7 +65,8 @@ class Composer:
                 "html" if broadcast.format == "html" else "markdown",
                 strict=False,
             )
-            found = Plan(broadcast.id, broadcast.list_id or 0, list_name, template)
+            prepared = PreparedMessage(template, self.outbox.footer)
+            found = Plan(broadcast.id, broadcast.list_id or 0, list_name, prepared)
             for row in session.scalars(select(MailLink).where(MailLink.message_id == broadcast.id)):
                 found.links[row.destination] = links_queries.short_url(
                     self.outbox.settings, self.outbox.site, row.slug
@@ -130,12 +138,10 @@ class Composer:
                 open_pixel_url=f"{outbox.site}/mail/o/{token('o')}.gif",
             ),
             rewrite_link=rewrite,
-            footer=outbox.footer,
         )
         bounce = verp.BounceToken("b", plan.id, person.id)
         domain = outbox.sender.domain
-        outgoing = build_message(
-            sender=outbox.sender,
+        outgoing = self._writer.write(
             to=Address(person.email, person.name),
             rendered=rendered,
             now=now,

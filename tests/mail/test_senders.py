@@ -1,0 +1,207 @@
+"""One broadcast sent by three real OS processes (`--processes 3`) to a real SMTP server, on
+SQLite and PostgreSQL: everyone receives exactly one message, the send log says sent for all and
+the counts add up; the server proves the three sent at the same time. A sender killed with -9
+leaves its claimed rows to the others after the lease; the server's minute sends from
+EVERGREEN_MAIL_SENDERS processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from sqlalchemy import func, select
+
+from evergreen.audience import service as audience
+from evergreen.audience.rules import Source
+from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.mail import service
+from evergreen.mail.models import Broadcast, MailSend
+from evergreen.mail.service import Report
+from evergreen.mail.service.senders import Child, combine
+from evergreen.mail.tasks import run_sending
+from tests.mail.smtp_server import FaultyHandler, smtp_server
+
+SECRET = "seed-secret-for-the-senders-tests-0123456789"
+PEOPLE = [f"p{i:03d}@example.com" for i in range(300)]
+POOL = 4  # connections (so messages in flight) per sending process
+
+
+@dataclass
+class _Gate(FaultyHandler):
+    """Holds every message at DATA until more are in flight than two processes can have
+    (2 * POOL), so it opens only when three processes send at once (or after a bound)."""
+
+    in_flight: int = 0
+    peak: int = 0
+    opened_by_timeout: bool = False
+    delay: float = 0.0
+    _open: asyncio.Event | None = None
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self._open is None:
+            self._open = asyncio.Event()
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            if self.in_flight > 2 * POOL:
+                self._open.set()
+            if not self._open.is_set():
+                try:
+                    await asyncio.wait_for(self._open.wait(), timeout=20)
+                except TimeoutError:
+                    self.opened_by_timeout = True
+                    self._open.set()
+            await asyncio.sleep(self.delay)
+            self.received.append(envelope)
+            return "250 2.0.0 queued"
+        finally:
+            self.in_flight -= 1
+
+
+def _env(tmp_path: Path, url: str, port: int) -> dict[str, str]:
+    return {
+        **os.environ, "EVERGREEN_DATA_DIR": str(tmp_path / "data"),
+        "EVERGREEN_DATABASE_URL": url, "EVERGREEN_SMTP_HOST": "127.0.0.1",
+        "EVERGREEN_SMTP_PORT": str(port), "EVERGREEN_SMTP_POOL": str(POOL),
+        "EVERGREEN_MAIL_FROM": "news@example.com", "EVERGREEN_SMTP_STARTTLS": "false",
+    }  # fmt: skip
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "evergreen.cli", *args]
+
+
+def _seed(url: str) -> None:
+    db = Database(url)
+    try:
+        with db.session() as session:
+            news = audience.create_list(session, "News", double_opt_in=False).id
+            for address in PEOPLE:
+                audience.subscribe(session, SECRET, address, news, audience.Consent(Source.IMPORT))
+    finally:
+        db.dispose()
+
+
+def _send_log(url: str) -> tuple[dict[str, int], str]:
+    db = Database(url)
+    try:
+        with db.session(writer=False) as session:
+            found = session.execute(select(MailSend.status, func.count()).group_by(MailSend.status))
+            rows = {s: n for s, n in found}  # noqa: C416 (a Result is not a mapping)
+            status = session.scalars(select(Broadcast.status)).one()
+    finally:
+        db.dispose()
+    return rows, status
+
+
+def test_combine_adds_up_the_children_and_counts_the_dead() -> None:
+    one, two = Report(sent=3, skipped=1, broadcasts={1}), Report(sent=2, failed=1, broadcasts={2})
+    fleet = combine([Child(10, 0, one), Child(11, -9, None), Child(12, 0, two)])
+    assert (fleet.total.sent, fleet.total.skipped, fleet.total.failed) == (5, 1, 1)
+    assert fleet.total.broadcasts == {1, 2}
+    assert fleet.lost == 1
+    assert combine([]).lost == 0
+
+
+def test_three_processes_send_one_broadcast_exactly_once(tmp_path: Path, database_url: str) -> None:
+    _seed(database_url)
+    body = tmp_path / "body.md"
+    body.write_text("Hello {{ subscriber.email }}\n")
+    with smtp_server(_Gate()) as (handler, port):
+        done = subprocess.run(
+            _cli("mail", "broadcast", "--list", "News", "--subject", "Big", "--body-file",
+                 str(body), "--send", "--wait", "--processes", "3"),
+            capture_output=True, text=True, env=_env(tmp_path, database_url, port), timeout=240,
+            check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"sent": 300, "skipped": 0, "failed": 0}
+    assert isinstance(handler, _Gate)
+    assert not handler.opened_by_timeout, f"only {handler.peak} messages were ever in flight"
+    assert handler.peak > 2 * POOL  # three processes were sending at the same time
+    times = Counter(r for e in handler.received for r in e.rcpt_tos)
+    assert times == Counter(PEOPLE)  # everyone exactly once
+    assert _send_log(database_url) == ({"sent": 300}, "finished")
+
+
+def _sender_children(pid: int) -> list[int]:
+    """The spawned sending processes of `pid` (not multiprocessing's resource tracker)."""
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [
+        int(child)
+        for child in found
+        if b"--multiprocessing-fork" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+
+
+def test_a_killed_sender_leaves_its_rows_to_the_others(tmp_path: Path, database_url: str) -> None:
+    _seed(database_url)
+    body = tmp_path / "body.md"
+    body.write_text("Hello\n")
+    with smtp_server(_Gate(delay=0.05)) as (handler, port):
+        env = _env(tmp_path, database_url, port)
+        queued = subprocess.run(
+            _cli("mail", "broadcast", "--list", "News", "--subject", "Big", "--body-file",
+                 str(body), "--send"),
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )  # fmt: skip
+        assert queued.returncode == 0, queued.stderr
+        process = subprocess.Popen(
+            _cli("mail", "send", "--wait", "--processes", "3", "--lease", "5"),
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while len(handler.received) < 30 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        children = _sender_children(process.pid)
+        assert len(children) == 3
+        os.kill(children[0], signal.SIGKILL)
+        before = len(handler.received)
+        out, err = process.communicate(timeout=180)
+    assert before < 300, "the broadcast should have been sending when one process was killed"
+    assert process.returncode == 1, err
+    assert "1 of 3 sending processes ended without a report (exit -9)" in err
+    report = json.loads(out)
+    times = Counter(r for e in handler.received for r in e.rcpt_tos)
+    assert set(times) == set(PEOPLE)  # everyone got it
+    twice = sum(n - 1 for n in times.values())
+    assert twice <= report["maybe_delivered"] <= 100  # at most the dead one's batch
+    assert _send_log(database_url) == ({"sent": 300}, "finished")
+
+
+@pytest.mark.parametrize("processes", ["0", "65"])
+def test_a_bad_number_of_processes_is_refused_in_words(tmp_path: Path, processes: str) -> None:
+    done = subprocess.run(
+        _cli("mail", "send", "--processes", processes),
+        capture_output=True, text=True, env=_env(tmp_path, "", 25), timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--processes" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_servers_minute_sends_from_mail_senders_processes(tmp_path: Path, db: Database) -> None:
+    _seed(db.url)
+    with db.session() as session:
+        list_id = audience.list_named(session, "News").id
+        draft = service.Draft("Hi", "Hello {{ subscriber.email }}", list_id, "markdown")
+        service.act(session, service.create_broadcast(session, draft).id, "send")
+    with smtp_server() as (handler, port):
+        settings = Settings(
+            env="test", data_dir=tmp_path / "data", smtp_host="127.0.0.1", smtp_port=port,
+            smtp_starttls=False, mail_from="news@example.com", mail_senders=2,
+        )  # fmt: skip
+        assert run_sending(db, settings) == 300
+    assert Counter(r for e in handler.received for r in e.rcpt_tos) == Counter(PEOPLE)
+    assert _send_log(db.url) == ({"sent": 300}, "finished")
