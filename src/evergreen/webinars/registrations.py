@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -144,8 +144,11 @@ def register(
         )
     row = _find(session, webinar.id, person.email_key)
     created = row is None
+    chosen = data.session_start
+    if chosen is not None:
+        chosen = chosen.replace(tzinfo=UTC) if chosen.tzinfo is None else chosen.astimezone(UTC)
     start = pick_session(
-        offered, now, chosen=data.session_start, previous=None if row is None else row.session_start
+        offered, now, chosen=chosen, previous=None if row is None else row.session_start
     )
     if row is None:
         row = _insert(session, webinar, person, zone, start, now, clip_source(data.source))
