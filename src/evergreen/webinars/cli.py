@@ -1,4 +1,5 @@
-"""`evergreen webinars …`: add a webinar, list them, and the sessions a registrant is offered.
+"""`evergreen webinars …`: add a webinar, list them, the sessions a registrant is offered, and
+who registered.
 
 Bad input (a schedule, a zone, a date) is one line naming the field and exit 2, with nothing
 stored: each command is one transaction, and the root command maps the refusal.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import orjson
 import typer
@@ -129,4 +131,29 @@ def list_webinars(
         typer.echo(
             f"{card.id}  {card.name}  ({card.duration_minutes} min): {card.schedule} "
             f"[{card.timezone}] — {card.schedule_words}"
+        )
+
+
+@app.command("registrations")
+def registrations(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON array, times in UTC (2026-12-07T15:00:00Z).")
+    ] = False,
+) -> None:
+    """Who registered, newest first: address, session (UTC and their zone) and source."""
+    cards = in_session(
+        lambda s: queries.registrations_of(s, queries.id_named(s, name)), writer=False
+    )
+    if as_json:
+        typer.echo(orjson.dumps([card.to_dict() for card in cards]).decode())
+        return
+    if not cards:
+        typer.echo(f"Nobody has registered for {name.strip()!r} yet.")
+    for card in cards:
+        local = card.session_start.astimezone(ZoneInfo(card.viewer_timezone))
+        source = " ".join(f"{k}={v}" for k, v in card.source.items()) or "direct"
+        typer.echo(
+            f"{card.email}  {iso_utc(card.session_start)}  "
+            f"({local:%Y-%m-%d %H:%M} {card.viewer_timezone})  {source}"
         )
