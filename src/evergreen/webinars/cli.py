@@ -65,6 +65,15 @@ def add(
     replay_hours: Annotated[
         int, typer.Option("--replay-hours", help="How long each registrant's replay stays open.")
     ] = 48,
+    slug: Annotated[
+        str, typer.Option("--slug", help="The public registration page's address, /w/SLUG.")
+    ] = "",
+    list_id: Annotated[
+        int | None, typer.Option("--list-id", help="The audience list consent joins.")
+    ] = None,
+    consent_wording: Annotated[
+        str, typer.Option("--consent-wording", help="The words beside the consent checkbox.")
+    ] = "",
 ) -> None:
     """Add a webinar with its schedule; prints what was stored."""
     draft = service.WebinarDraft(
@@ -77,6 +86,9 @@ def add(
         presenter=presenter,
         video_url=video_url or None,
         replay_hours=replay_hours,
+        slug=slug or None,
+        list_id=list_id,
+        consent_wording=consent_wording,
     )
     card = in_session(lambda s: queries.webinar_card(s, service.add_webinar(s, draft).id))
     assert card is not None
@@ -86,6 +98,8 @@ def add(
         f"blackout dates {', '.join(card.blackout_dates) or 'none'}."
     )
     typer.echo(card.schedule_words)
+    if card.slug:
+        typer.echo(f"Registration page: /w/{card.slug}")
 
 
 @app.command("sessions")
