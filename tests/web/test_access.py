@@ -297,6 +297,7 @@ SAME_ACTION = [
     (("POST", "/webinars"), ("POST", "/api/v1/webinars")),
     (("GET", "/webinars/{webinar_id}"), ("GET", "/api/v1/webinars/{webinar_id}")),
     (("GET", "/webinars/{webinar_id}"), ("GET", "/api/v1/webinars/{webinar_id}/sessions")),
+    (("GET", "/webinars/{webinar_id}"), ("GET", "/api/v1/webinars/{webinar_id}/registrations")),
     (("POST", "/webinars/{webinar_id}"), ("PATCH", "/api/v1/webinars/{webinar_id}")),
     (("POST", "/webinars/{webinar_id}/delete"), ("DELETE", "/api/v1/webinars/{webinar_id}")),
     (("GET", "/household"), ("GET", "/api/v1/household")),
@@ -365,6 +366,7 @@ OWNER_ONLY = {
     ("POST", "/api/v1/webinars"),
     ("PATCH", "/api/v1/webinars/{webinar_id}"),
     ("DELETE", "/api/v1/webinars/{webinar_id}"),
+    ("POST", "/api/v1/webinars/{webinar_id}/registrations"),
     *(
         (method, f"/api/v1/household/{kind}s{tail}")
         for kind in ("income", "debt", "expense")
@@ -494,6 +496,12 @@ WEBINAR_PAGES = {
     ("POST", "/webinars"): Access.OWNER,
     ("POST", "/webinars/{webinar_id}"): Access.OWNER,
     ("POST", "/webinars/{webinar_id}/delete"): Access.OWNER,
+    # The public registration page (CSRF-checked like /f/{slug}) and a registrant's signed links.
+    ("GET", "/w/{slug}"): Access.PUBLIC,
+    ("POST", "/w/{slug}"): Access.PUBLIC,
+    ("GET", "/w/{slug}/r/{token}"): Access.PUBLIC,
+    ("GET", "/w/{slug}/ics/{token}"): Access.PUBLIC,
+    ("GET", "/w/{slug}/room/{token}"): Access.PUBLIC,
 }
 
 

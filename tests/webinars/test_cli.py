@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
+from evergreen.db import Database
+from evergreen.webinars import registrations, service
 from tests.cli_helpers import run_cli
+from tests.conftest import TEST_SECRET
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -84,3 +90,28 @@ def test_bad_input_is_one_line_naming_the_field_and_stores_nothing(
                 "--viewer-timezone", "Nowhere/Town", "--json")  # fmt: skip
     assert done.returncode == 2
     assert "viewer_timezone: unknown time zone 'Nowhere/Town'" in done.stderr
+
+
+def test_registrations_lists_who_registered(
+    tmp_path: Path, database_url: str, db: Database
+) -> None:
+    _ok(tmp_path, database_url, "add", "masterclass", "--duration-minutes", "60",
+        "--schedule", "daily:09:00", "--timezone", "viewer")  # fmt: skip
+    assert "Nobody has registered" in _ok(tmp_path, database_url, "registrations", "masterclass")
+    data = registrations.RegistrationInput(
+        email="jane@example.com", viewer_timezone="Asia/Tokyo", source={"channel": "yt"}
+    )
+    with db.session() as session:
+        webinar_id = service.webinar_named(session, "masterclass").id
+        registrations.register(session, TEST_SECRET, webinar_id, data, NOW)
+    (row,) = json.loads(_ok(tmp_path, database_url, "registrations", "masterclass", "--json"))
+    assert (row["email"], row["viewer_timezone"], row["source"]) == (
+        "jane@example.com", "Asia/Tokyo", {"channel": "yt"},
+    )  # fmt: skip
+    assert row["session_start"] == "2026-12-08T00:00:00Z"  # 09:00 in Tokyo
+    text = _ok(tmp_path, database_url, "registrations", "masterclass")
+    assert "2026-12-08 09:00 Asia/Tokyo" in text
+    assert "channel=yt" in text
+    missing = _run(tmp_path, database_url, "registrations", "nothing")
+    assert missing.returncode != 0
+    assert "Traceback" not in missing.stderr

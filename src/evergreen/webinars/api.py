@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
-from evergreen.webinars import queries, service
+from evergreen.mail.transactional import deliver_async
+from evergreen.siteurl import site_url
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
+from evergreen.webinars import queries, registrations, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import MAX_BLACKOUTS, MAX_COUNT, check_registered_at, iso_utc
 
@@ -39,6 +41,9 @@ class WebinarIn(BaseModel):
     presenter: str = Field("", max_length=400)
     video_url: str | None = Field(None, max_length=4096)
     replay_hours: ReplayHours = 48
+    slug: str | None = Field(None, max_length=100, description="The page's address: /w/<slug>.")
+    list_id: int | None = Field(None, ge=1, description="The audience list consent joins.")
+    consent_wording: str = Field("", max_length=4000)
 
 
 class WebinarPatch(BaseModel):
@@ -53,6 +58,21 @@ class WebinarPatch(BaseModel):
     presenter: str | None = Field(None, max_length=400)
     video_url: str | None = Field(None, max_length=4096)
     replay_hours: ReplayHours | None = None
+    slug: str | None = Field(None, max_length=100, description='"" removes the public page.')
+    list_id: int | None = Field(None, ge=0, description="0 removes the list.")
+    consent_wording: str | None = Field(None, max_length=4000)
+
+
+class RegistrationIn(BaseModel):
+    """Someone to register: their address, zone, consent and an optional chosen session."""
+
+    email: str = Field(max_length=1000)
+    viewer_timezone: str = Field(max_length=100, description="An IANA zone, e.g. Asia/Tokyo.")
+    name: str = Field("", max_length=1000)
+    consent: bool = Field(False, description="They ticked the webinar's consent wording.")
+    session_start: datetime | None = Field(None, description="One of the sessions offered.")
+    source: dict[str, str] = Field(default_factory=dict, max_length=50)
+    send_mail: bool = Field(True, description="Send the confirmation when mail is set up.")
 
 
 def _one(session: SessionDep, webinar_id: int) -> dict[str, Any]:
@@ -135,6 +155,49 @@ def sessions(
         "registered_at": iso_utc(check_registered_at(when)),
         "viewer_timezone": viewer_timezone.strip(),
         "sessions": [iso_utc(start) for start in starts],
+    }
+
+
+@router.get("/{webinar_id}/registrations", operation_id="webinar_registrations")
+def list_registrations(
+    webinar_id: DbId, session: SessionDep, user: ApiStaff
+) -> list[dict[str, Any]]:
+    """The webinar's registrations, newest first (at most 1,000)."""
+    service.get_webinar(session, webinar_id)
+    return [card.to_dict() for card in queries.registrations_of(session, webinar_id)]
+
+
+@router.post("/{webinar_id}/registrations", status_code=201, operation_id="register_for_webinar")
+def create_registration(
+    webinar_id: DbId,
+    body: RegistrationIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    user: ApiOwner,
+) -> dict[str, Any]:
+    """Owner only: register someone (the same registration when they registered before);
+    the confirmation mail goes after the response when mail is set up."""
+    secret = request.app.state.secret
+    data = registrations.RegistrationInput(
+        email=body.email,
+        viewer_timezone=body.viewer_timezone,
+        name=body.name,
+        consent=body.consent,
+        session_start=body.session_start,
+        source=body.source,
+    )
+    done = registrations.register(session, secret, webinar_id, data)
+    base = site_url(request)
+    links = registrations.links_for(secret, base, done.webinar, done.registration.id)
+    if body.send_mail:
+        message = registrations.confirmation_mail(done, links, base)
+        background.add_task(deliver_async, settings, message, "webinar registration")
+    return {
+        "registration": queries.registration_card(done.registration).to_dict(),
+        "created": done.created,
+        "links": {"page": links.page, "ics": links.ics, "room": links.room},
     }
 
 

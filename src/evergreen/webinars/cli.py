@@ -1,4 +1,5 @@
-"""`evergreen webinars …`: add a webinar, list them, and the sessions a registrant is offered.
+"""`evergreen webinars …`: add a webinar, list them, the sessions a registrant is offered, and
+who registered.
 
 Bad input (a schedule, a zone, a date) is one line naming the field and exit 2, with nothing
 stored: each command is one transaction, and the root command maps the refusal.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import orjson
 import typer
@@ -63,6 +65,15 @@ def add(
     replay_hours: Annotated[
         int, typer.Option("--replay-hours", help="How long each registrant's replay stays open.")
     ] = 48,
+    slug: Annotated[
+        str, typer.Option("--slug", help="The public registration page's address, /w/SLUG.")
+    ] = "",
+    list_id: Annotated[
+        int | None, typer.Option("--list-id", help="The audience list consent joins.")
+    ] = None,
+    consent_wording: Annotated[
+        str, typer.Option("--consent-wording", help="The words beside the consent checkbox.")
+    ] = "",
 ) -> None:
     """Add a webinar with its schedule; prints what was stored."""
     draft = service.WebinarDraft(
@@ -75,6 +86,9 @@ def add(
         presenter=presenter,
         video_url=video_url or None,
         replay_hours=replay_hours,
+        slug=slug or None,
+        list_id=list_id,
+        consent_wording=consent_wording,
     )
     card = in_session(lambda s: queries.webinar_card(s, service.add_webinar(s, draft).id))
     assert card is not None
@@ -84,6 +98,8 @@ def add(
         f"blackout dates {', '.join(card.blackout_dates) or 'none'}."
     )
     typer.echo(card.schedule_words)
+    if card.slug:
+        typer.echo(f"Registration page: /w/{card.slug}")
 
 
 @app.command("sessions")
@@ -129,4 +145,29 @@ def list_webinars(
         typer.echo(
             f"{card.id}  {card.name}  ({card.duration_minutes} min): {card.schedule} "
             f"[{card.timezone}] — {card.schedule_words}"
+        )
+
+
+@app.command("registrations")
+def registrations(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON array, times in UTC (2026-12-07T15:00:00Z).")
+    ] = False,
+) -> None:
+    """Who registered, newest first: address, session (UTC and their zone) and source."""
+    cards = in_session(
+        lambda s: queries.registrations_of(s, queries.id_named(s, name)), writer=False
+    )
+    if as_json:
+        typer.echo(orjson.dumps([card.to_dict() for card in cards]).decode())
+        return
+    if not cards:
+        typer.echo(f"Nobody has registered for {name.strip()!r} yet.")
+    for card in cards:
+        local = card.session_start.astimezone(ZoneInfo(card.viewer_timezone))
+        source = " ".join(f"{k}={v}" for k, v in card.source.items()) or "direct"
+        typer.echo(
+            f"{card.email}  {iso_utc(card.session_start)}  "
+            f"({local:%Y-%m-%d %H:%M} {card.viewer_timezone})  {source}"
         )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Webinar"]
+__all__ = ["Webinar", "WebinarRegistration"]
 
 
 class Webinar(Base):
@@ -30,5 +30,37 @@ class Webinar(Base):
     blackout_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
     video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     replay_hours: Mapped[int] = mapped_column(default=48)
+    # The audience list a registrant may join by ticking the consent (none: no checkbox).
+    list_id: Mapped[int | None] = mapped_column(default=None)
+    # The public registration page's address, /w/<slug>; None: no public page yet.
+    slug: Mapped[str | None] = mapped_column(String(60), unique=True, default=None)
+    # The exact words beside the consent checkbox, recorded with each opt-in.
+    consent_wording: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WebinarRegistration(Base):
+    """One person registered for a webinar, with the session they were assigned and where they
+    came from; one per webinar and address, so registering again finds the same row."""
+
+    __tablename__ = "webinar_registrations"
+    __table_args__ = (
+        UniqueConstraint("webinar_id", "email_key"),
+        Index("ix_webinar_registrations_session", "webinar_id", "session_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webinar_id: Mapped[int] = mapped_column(ForeignKey("webinars.id", ondelete="CASCADE"))
+    # The audience subscriber (no foreign key: areas keep their own tables).
+    subscriber_id: Mapped[int] = mapped_column(index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    email_key: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    viewer_timezone: Mapped[str] = mapped_column(String(64))
+    session_start: Mapped[datetime]
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # channel, sub-IDs and utm_* of the registration page's address, clipped.
+    source: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,10 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
-from evergreen.webinars.models import Webinar
-from evergreen.webinars.rules import Schedule, describe, next_sessions, parse_schedule
+from evergreen.webinars.models import Webinar, WebinarRegistration
+from evergreen.webinars.rules import Schedule, describe, iso_utc, next_sessions, parse_schedule
 
-__all__ = ["WebinarCard", "id_named", "list_webinars", "sessions_for", "webinar_card"]
+__all__ = [
+    "RegistrationCard",
+    "WebinarCard",
+    "id_named",
+    "list_webinars",
+    "registration_card",
+    "registrations_of",
+    "sessions_for",
+    "webinar_card",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,9 @@ class WebinarCard:
     blackout_dates: list[str]
     video_url: str | None
     replay_hours: int
+    slug: str | None
+    list_id: int | None
+    consent_wording: str
     schedule_words: str
     created_at: datetime
     updated_at: datetime
@@ -58,6 +70,9 @@ def _card(row: Webinar) -> WebinarCard:
         blackout_dates=list(row.blackout_dates),
         video_url=row.video_url,
         replay_hours=row.replay_hours,
+        slug=row.slug,
+        list_id=row.list_id,
+        consent_wording=row.consent_wording,
         schedule_words=describe(_schedule(row)),
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -92,3 +107,53 @@ def sessions_for(
     if row is None:
         raise NotFound("webinar_id", f"no webinar {webinar_id}")
     return next_sessions(_schedule(row), registered_at, viewer_zone, count)
+
+
+@dataclass(frozen=True)
+class RegistrationCard:
+    """A registration as the owner's page, the API and the CLI show it."""
+
+    id: int
+    webinar_id: int
+    subscriber_id: int
+    email: str
+    name: str
+    viewer_timezone: str
+    session_start: datetime
+    registered_at: datetime
+    source: dict[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The card as JSON values (times in ISO 8601 UTC with Z)."""
+        out = asdict(self)
+        out["session_start"] = iso_utc(self.session_start)
+        out["registered_at"] = iso_utc(self.registered_at)
+        return out
+
+
+def registration_card(row: WebinarRegistration) -> RegistrationCard:
+    """One registration row as a card."""
+    return RegistrationCard(
+        id=row.id,
+        webinar_id=row.webinar_id,
+        subscriber_id=row.subscriber_id,
+        email=row.email,
+        name=row.name,
+        viewer_timezone=row.viewer_timezone,
+        session_start=row.session_start,
+        registered_at=row.registered_at,
+        source=dict(row.source or {}),
+    )
+
+
+def registrations_of(
+    session: Session, webinar_id: int, limit: int = 1000
+) -> list[RegistrationCard]:
+    """A webinar's registrations, newest first (at most `limit`)."""
+    rows = session.scalars(
+        select(WebinarRegistration)
+        .where(WebinarRegistration.webinar_id == webinar_id)
+        .order_by(WebinarRegistration.registered_at.desc(), WebinarRegistration.id.desc())
+        .limit(limit)
+    )
+    return [registration_card(row) for row in rows]

@@ -10,21 +10,24 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.audience import service as audience
 from evergreen.db import utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.urls import check_http_url
 from evergreen.webinars.errors import WebinarInputError
-from evergreen.webinars.models import Webinar
+from evergreen.webinars.models import Webinar, WebinarRegistration
 from evergreen.webinars.rules import (
     VIEWER,
     check_duration,
     check_name,
     check_replay_hours,
+    check_slug,
     check_text,
+    check_wording,
     next_sessions,
     parse_schedule,
 )
@@ -53,11 +56,15 @@ class WebinarDraft:
     presenter: str = ""
     video_url: str | None = None
     replay_hours: int = 48
+    slug: str | None = None
+    list_id: int | None = None
+    consent_wording: str = ""
 
 
 @dataclass(frozen=True)
 class WebinarChanges:
-    """What to change of a webinar; None leaves a value as it is (video_url "" removes it)."""
+    """What to change of a webinar; None leaves a value as it is (video_url or slug "" removes
+    it, list_id 0 removes the list)."""
 
     name: str | None = None
     duration_minutes: int | None = None
@@ -68,15 +75,24 @@ class WebinarChanges:
     presenter: str | None = None
     video_url: str | None = None
     replay_hours: int | None = None
+    slug: str | None = None
+    list_id: int | None = None
+    consent_wording: str | None = None
 
 
-def _checked(draft: WebinarDraft, now: datetime) -> dict[str, Any]:
+def _checked(session: Session, draft: WebinarDraft, now: datetime) -> dict[str, Any]:
     """Every value of the draft checked, as the row stores it."""
     name = check_name(draft.name)
     schedule = parse_schedule(draft.schedule, draft.timezone, draft.blackout_dates)
     # A schedule that offers nothing is refused now, not when the first visitor registers.
     next_sessions(schedule, now, "UTC" if schedule.zone == VIEWER else schedule.zone, 1)
     video = (draft.video_url or "").strip()
+    list_id = draft.list_id or None
+    if list_id is not None:
+        try:
+            audience.get_list(session, list_id)
+        except NotFound:
+            raise WebinarInputError("list_id", f"no audience list {list_id}") from None
     return {
         "name": name,
         "title": check_text("title", draft.title, 200) or name,
@@ -87,6 +103,9 @@ def _checked(draft: WebinarDraft, now: datetime) -> dict[str, Any]:
         "blackout_dates": [day.isoformat() for day in sorted(schedule.blackouts)],
         "video_url": check_http_url("video_url", video, WebinarInputError) if video else None,
         "replay_hours": check_replay_hours(draft.replay_hours),
+        "slug": check_slug(draft.slug),
+        "list_id": list_id,
+        "consent_wording": check_wording(draft.consent_wording, list_id),
     }
 
 
@@ -99,20 +118,27 @@ def _store(session: Session, row: Webinar, values: dict[str, Any]) -> Webinar:
         )
     if clash is not None:
         raise taken
+    if values["slug"] is not None:
+        with session.no_autoflush:
+            used = session.scalar(
+                select(Webinar.id).where(Webinar.slug == values["slug"], Webinar.id != row.id)
+            )
+        if used is not None:
+            raise Conflict("slug", f"another webinar already answers at /w/{values['slug']}")
     for key, value in values.items():
         setattr(row, key, value)
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
-    except IntegrityError:  # someone else took the name in the meantime
+    except IntegrityError:  # someone else took the name or the slug in the meantime
         raise taken from None
     return row
 
 
 def add_webinar(session: Session, draft: WebinarDraft, now: datetime | None = None) -> Webinar:
     """A new webinar; the name is unique."""
-    return _store(session, Webinar(), _checked(draft, now or utcnow()))
+    return _store(session, Webinar(), _checked(session, draft, now or utcnow()))
 
 
 def get_webinar(session: Session, webinar_id: int) -> Webinar:
@@ -142,6 +168,9 @@ def _draft_of(row: Webinar) -> WebinarDraft:
         presenter=row.presenter,
         video_url=row.video_url,
         replay_hours=row.replay_hours,
+        slug=row.slug,
+        list_id=row.list_id,
+        consent_wording=row.consent_wording,
     )
 
 
@@ -151,10 +180,13 @@ def update_webinar(
     """Change a webinar; the whole result is checked as a new one would be."""
     row = get_webinar(session, webinar_id)
     given = {key: value for key, value in vars(changes).items() if value is not None}
-    return _store(session, row, _checked(replace(_draft_of(row), **given), now or utcnow()))
+    draft = replace(_draft_of(row), **given)
+    return _store(session, row, _checked(session, draft, now or utcnow()))
 
 
 def delete_webinar(session: Session, webinar_id: int) -> None:
-    """Delete a webinar (registrations arrive in a later slice and will go with it)."""
-    session.delete(get_webinar(session, webinar_id))
+    """Delete a webinar and its registrations (the registrants stay in the audience)."""
+    row = get_webinar(session, webinar_id)
+    session.execute(delete(WebinarRegistration).where(WebinarRegistration.webinar_id == row.id))
+    session.delete(row)
     session.flush()

@@ -1,6 +1,9 @@
 """The audience's use cases: the only writer of its tables."""
 
+from evergreen.audience.rules import Source
+from evergreen.audience.rules.forms import Verdict
 from evergreen.audience.service.exporting import erase, export_csv, personal_data
+from evergreen.audience.service.forms import Guarded, guard_post, post_token
 from evergreen.audience.service.importing import (
     ImportResult,
     Preview,
@@ -21,6 +24,7 @@ from evergreen.audience.service.subscribers import (
     add_tags,
     confirm,
     count_soft_bounce,
+    find_or_add,
     get_subscriber,
     record_activity,
     remove_tags,
@@ -32,9 +36,12 @@ from evergreen.audience.service.subscribers import (
 
 __all__ = [
     "Consent",
+    "Guarded",
     "ImportResult",
     "Preview",
+    "Source",
     "Subscribed",
+    "Verdict",
     "add_tags",
     "confirm",
     "count_soft_bounce",
@@ -42,10 +49,13 @@ __all__ = [
     "delete_list",
     "erase",
     "export_csv",
+    "find_or_add",
     "get_list",
     "get_subscriber",
+    "guard_post",
     "list_named",
     "personal_data",
+    "post_token",
     "preference_url",
     "preview_import",
     "record_activity",

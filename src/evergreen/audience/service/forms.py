@@ -24,6 +24,7 @@ from evergreen.audience.rules.forms import (
     check_slug,
     judge_post,
     rate_wait,
+    render_token,
 )
 from evergreen.audience.service.subscribers import Consent, subscribe
 from evergreen.config import Settings
@@ -35,6 +36,7 @@ from evergreen.urls import check_http_url
 
 __all__ = [
     "FormInput",
+    "Guarded",
     "Signup",
     "Submission",
     "confirmation_mail",
@@ -43,7 +45,9 @@ __all__ = [
     "deliver",
     "form_lists",
     "get_form",
+    "guard_post",
     "list_forms",
+    "post_token",
     "public_form",
     "schedule_confirmation",
     "submit",
@@ -220,6 +224,39 @@ def _rate(session: Session, secret: str, client: str, now: datetime, policy: For
     session.execute(delete(FormAttempt).where(FormAttempt.at <= since))
     session.add(FormAttempt(client_hash=key, at=now))
     return 0.0
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A public post judged by the forms' traps: `retry_after` set means over the client's rate."""
+
+    verdict: Verdict
+    retry_after: float = 0.0
+
+
+def post_token(secret: str, scope: str, now: datetime) -> str:
+    """The signed render time another area's public form carries (e.g. "webinar:<slug>")."""
+    return render_token(secret, scope, now)
+
+
+def guard_post(
+    session: Session,
+    secret: str,
+    scope: str,
+    client: str,
+    token: str,
+    honeypot: str,
+    *,
+    now: datetime | None = None,
+    policy: FormPolicy = FormPolicy(),
+) -> Guarded:
+    """The forms' per-client rate limit and bot traps for another area's public form, so every
+    public form of the site shares one budget per client and one set of rules."""
+    now = now or utcnow()
+    wait = _rate(session, secret, client, now, policy)
+    if wait:
+        return Guarded(Verdict.ACCEPT, wait)
+    return Guarded(judge_post(secret, scope, token, honeypot, now, policy))
 
 
 def submit(

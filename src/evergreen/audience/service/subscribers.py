@@ -46,6 +46,7 @@ __all__ = [
     "confirm",
     "count_soft_bounce",
     "erased_hash",
+    "find_or_add",
     "get_subscriber",
     "ip_hash",
     "record_activity",
@@ -163,6 +164,29 @@ def _person(
             raise
         return found, False
     return row, True
+
+
+def find_or_add(
+    session: Session,
+    secret: str,
+    email: str,
+    source: Source,
+    *,
+    name: str = "",
+    time_zone: str | None = None,
+) -> Subscriber:
+    """The subscriber for an address, created without joining a list (e.g. a webinar's
+    registrant who did not tick the list's consent); a given name or zone is kept."""
+    checked_name = check_name(name) if name else ""
+    zone = check_time_zone(time_zone)
+    subscriber, _created = _person(session, secret, email, source, checked_name)
+    if checked_name:
+        subscriber.name = checked_name
+    if zone:
+        subscriber.time_zone = zone
+    subscriber.updated_at = utcnow()
+    session.flush()
+    return subscriber
 
 
 def _membership(session: Session, subscriber_id: int, list_id: int) -> Membership | None:

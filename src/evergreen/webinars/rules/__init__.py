@@ -1,5 +1,15 @@
 """The webinars' pure rules: schedule specs, time zones, blackout dates and session times."""
 
+from evergreen.webinars.rules.registration import (
+    OFFERED,
+    check_slug,
+    check_wording,
+    clip_source,
+    ics_invitation,
+    link_token,
+    pick_session,
+    read_link_token,
+)
 from evergreen.webinars.rules.schedule import (
     MAX_BLACKOUTS,
     MAX_COUNT,
@@ -32,6 +42,7 @@ __all__ = [
     "MAX_DURATION",
     "MAX_REPLAY_HOURS",
     "MAX_TIMES_A_DAY",
+    "OFFERED",
     "SEARCH_DAYS",
     "VIEWER",
     "Schedule",
@@ -41,11 +52,18 @@ __all__ = [
     "check_name",
     "check_registered_at",
     "check_replay_hours",
+    "check_slug",
     "check_text",
+    "check_wording",
     "check_zone",
+    "clip_source",
     "describe",
+    "ics_invitation",
     "iso_utc",
+    "link_token",
     "next_sessions",
     "parse_schedule",
     "parse_spec",
+    "pick_session",
+    "read_link_token",
 ]

@@ -23,6 +23,9 @@ BLANK = {
     "blackout_dates": "",
     "video_url": "",
     "replay_hours": "48",
+    "slug": "",
+    "list_id": "",
+    "consent_wording": "",
 }
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -51,4 +54,7 @@ def draft_of(entered: dict[str, str]) -> WebinarDraft:
         blackout_dates=tuple(d for d in _SEPARATORS.split(entered["blackout_dates"]) if d),
         video_url=entered["video_url"].strip() or None,
         replay_hours=_whole("replay_hours", entered["replay_hours"]),
+        slug=entered["slug"].strip() or None,
+        list_id=_whole("list_id", entered["list_id"]) if entered["list_id"].strip() else None,
+        consent_wording=entered["consent_wording"],
     )

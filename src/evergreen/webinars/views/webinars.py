@@ -74,12 +74,16 @@ def add_webinar(
     blackout_dates: FormStr = "",
     video_url: FormStr = "",
     replay_hours: FormStr = "48",
+    slug: FormStr = "",
+    list_id: FormStr = "",
+    consent_wording: FormStr = "",
 ) -> Response:
     """Owner only: a new webinar, or the form again with what to fix."""
     entered = entered_of(
         name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
         schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
-        video_url=video_url, replay_hours=replay_hours,
+        video_url=video_url, replay_hours=replay_hours, slug=slug, list_id=list_id,
+        consent_wording=consent_wording,
     )  # fmt: skip
     form.on_error(lambda error: _list_page(request, session, form=entered, error=error))
     row = service.add_webinar(session, draft_of(entered))
@@ -135,8 +139,15 @@ def _webinar_page(
             blackout_dates="\n".join(card.blackout_dates),
             video_url=card.video_url or "",
             replay_hours=str(card.replay_hours),
+            slug=card.slug or "",
+            list_id=str(card.list_id or ""),
+            consent_wording=card.consent_wording,
         ),
         "editing": edit is not None,
+        "registrations": [
+            (row, row.session_start.astimezone(ZoneInfo(row.viewer_timezone)))
+            for row in queries.registrations_of(session, webinar_id, 200)
+        ],
         "error": error,
         "done": _DONE.get(done, ""),
     }
@@ -174,19 +185,32 @@ def save_webinar(
     blackout_dates: FormStr = "",
     video_url: FormStr = "",
     replay_hours: FormStr = "48",
+    slug: FormStr = "",
+    list_id: FormStr = "",
+    consent_wording: FormStr = "",
 ) -> Response:
     """Owner only: change a webinar; the whole result is checked as a new one would be."""
     service.get_webinar(session, webinar_id)
     entered = entered_of(
         name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
         schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
-        video_url=video_url, replay_hours=replay_hours,
+        video_url=video_url, replay_hours=replay_hours, slug=slug, list_id=list_id,
+        consent_wording=consent_wording,
     )  # fmt: skip
     form.on_error(
         lambda error: _webinar_page(request, session, webinar_id, edit=entered, error=error)
     )
     draft = draft_of(entered)
-    changes = service.WebinarChanges(**vars(replace(draft, video_url=draft.video_url or "")))
+    changes = service.WebinarChanges(
+        **vars(
+            replace(
+                draft,
+                video_url=draft.video_url or "",
+                slug=draft.slug or "",
+                list_id=draft.list_id or 0,
+            )
+        )
+    )
     service.update_webinar(session, webinar_id, changes)
     return RedirectResponse(f"/webinars/{webinar_id}?done=saved", status_code=303)
 
