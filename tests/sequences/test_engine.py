@@ -21,7 +21,7 @@ from evergreen.errors import Conflict
 from evergreen.mail import queries as mail_queries
 from evergreen.mail import service as mail
 from evergreen.mail.models import MailSend
-from evergreen.sequences import queries, service
+from evergreen.sequences import queries, service, tasks
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import Enrolment
 from tests.mail.smtp_server import FaultyHandler, smtp_server
@@ -344,3 +344,19 @@ def test_move_to_leaves_for_another_active_sequence(db: Database) -> None:
         ).all()
     assert rows == [(1, "exited", "moved to next"), (2, "active", "")]
     assert service.run_due(db, utcnow() + timedelta(seconds=6)).queued == 0
+
+
+def test_the_servers_minute_queues_due_steps_and_the_mail_minute_sends_them(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    """In the server nobody runs `run-due`: the sequences task's tick (real clock) queues the
+    first step, and the mail area's sender delivers it with the broadcasts."""
+    handler, port = smtp
+    _setup(db, ["ann@example.com"])
+    tick = tasks.run_tick(db)
+    assert (tick.enrolled, tick.queued, tick.sent) == (1, 1, 0)
+    assert handler.received == []
+    report = mail.send_due(db, _outbox(tmp_path, port))
+    assert report.sent == 1
+    assert _got(handler) == [("ann@example.com", "Welcome ann@example.com")]
+    assert tasks.run_tick(db).queued == 0  # the next minute: nothing due, nothing again

@@ -1,11 +1,17 @@
-"""Sequences: autoresponders; stored sequences, enrolments and the due-step scheduler (CLI)."""
+"""Sequences: autoresponders; stored sequences, enrolments and the due-step scheduler (CLI,
+and a periodic task every minute in the server)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evergreen.areas import Area
+
+if TYPE_CHECKING:
+    from huey import Huey
+
+    from evergreen.config import Settings
 
 __all__ = ["AREA"]
 
@@ -22,5 +28,11 @@ def _commands() -> Sequence[tuple[str, Any]]:
     return [("sequences", cli.app)]
 
 
+def _tasks(queue: Huey, settings: Settings) -> None:
+    from evergreen.sequences import tasks
+
+    tasks.register(queue, settings)
+
+
 # No nav entry yet: the area has no pages (the map shows it once it has).
-AREA = Area(name="sequences", models=_models, commands=_commands)
+AREA = Area(name="sequences", models=_models, commands=_commands, tasks=_tasks)
