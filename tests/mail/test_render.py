@@ -3,8 +3,6 @@ CSS inlined, links rewritten (not the unsubscribe link), the pixel last, a reada
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from evergreen.mail.errors import MailInputError
@@ -103,14 +101,16 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.timeout(60)  # a bound on a hang, not a speed check (the reason proves the limit)
 @pytest.mark.parametrize(("source", "reason"), HOSTILE)
-def test_hostile_template_code_is_refused_quickly(source: str, reason: str) -> None:
-    started = time.monotonic()
+def test_hostile_template_code_is_refused_by_its_limit(source: str, reason: str) -> None:
+    """Each refusal names the limit that stopped it (steps, size, power, depth…), so a template
+    stopped only by the render's deadline, or not at all, fails here."""
     with pytest.raises(MailInputError) as refused:
         compile_message("Hi", source).render(BOB)
     assert reason in refused.value.message
     assert "line 1" in refused.value.message
-    assert time.monotonic() - started < 3
+    assert "runs longer" not in refused.value.message
 
 
 def test_a_template_may_still_loop_and_format() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from evergreen.audience import service as audience
 from evergreen.db import Database
 from tests.http_helpers import csrf_from, sign_in, token_for
 
@@ -183,3 +184,27 @@ def test_staff_read_the_pages_without_the_forms(
     one = client.get("/webinars/1")
     assert one.status_code == 200
     assert "Edit the webinar" not in one.text
+
+
+def test_the_form_offers_the_audience_lists_by_name_and_keeps_the_choice(
+    client: TestClient, people: dict[str, str], db: Database
+) -> None:
+    with db.session() as session:
+        news = audience.create_list(session, "Newsletter", double_opt_in=False).id
+        audience.create_list(session, "Buyers", double_opt_in=False)
+    sign_in(client, people["owner"])
+    listing = client.get("/webinars")
+    options = re.findall(r'<option value="(\d*)"[^>]*>([^<]+)</option>', listing.text)
+    assert options == [("", "None"), (str(news + 1), "Buyers"), (str(news), "Newsletter")]
+    form = {"csrf_token": csrf_from(listing.text), "name": "masterclass",
+            "duration_minutes": "60", "schedule": "jit:15", "timezone": "viewer",
+            "replay_hours": "48", "list_id": str(news),
+            "consent_wording": "Send me the Newsletter."}  # fmt: skip
+    added = client.post("/webinars", data=form, follow_redirects=False)
+    assert added.status_code == 303
+    page = client.get(added.headers["location"].split("?")[0])
+    assert f'<option value="{news}" selected>Newsletter</option>' in page.text
+    missing = client.post("/webinars", data={**form, "name": "other", "list_id": "999"})
+    assert missing.status_code == 400  # a list that does not exist is named, and kept shown
+    assert "list" in _text(missing).lower()
+    assert '<option value="999" selected>List 999 (not found)</option>' in missing.text

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.audience import queries as audience_queries
 from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
@@ -43,6 +44,7 @@ def _list_page(
     context: dict[str, Any] = {
         "title": "Webinars",
         "webinars": queries.list_webinars(session),
+        "lists": audience_queries.list_choices(session),
         "form": form or dict(BLANK),
         "error": error,
         "done": _DONE.get(done, ""),
@@ -124,6 +126,7 @@ def _webinar_page(
     context: dict[str, Any] = {
         "title": card.title or card.name,
         "card": card,
+        "lists": audience_queries.list_choices(session),
         "zone": chosen,
         "now": utcnow(),
         "preview": preview,
