@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Form
+from fastapi import Depends, Form
 
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.service import WebinarDraft
 
-__all__ = ["BLANK", "FormStr", "draft_of", "entered_of"]
+__all__ = ["BLANK", "EnteredDep", "FormStr", "draft_of", "entered_of"]
 
 FormStr = Annotated[str, Form(max_length=20_000)]
 BLANK = {
@@ -40,6 +40,32 @@ def _whole(field: str, text: str) -> int:
 def entered_of(**fields: str) -> dict[str, str]:
     """The form's values as typed, to show again when something is refused."""
     return {name: fields.get(name, default) for name, default in BLANK.items()}
+
+
+def _entered_form(
+    name: FormStr = "",
+    title: FormStr = "",
+    presenter: FormStr = "",
+    duration_minutes: FormStr = "",
+    schedule: FormStr = "",
+    timezone: FormStr = "",
+    blackout_dates: FormStr = "",
+    video_url: FormStr = "",
+    replay_hours: FormStr = "48",
+    slug: FormStr = "",
+    list_id: FormStr = "",
+    consent_wording: FormStr = "",
+) -> dict[str, str]:
+    """The add and edit forms' fields as posted (one declaration for both routes)."""
+    return entered_of(
+        name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
+        schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
+        video_url=video_url, replay_hours=replay_hours, slug=slug, list_id=list_id,
+        consent_wording=consent_wording,
+    )  # fmt: skip
+
+
+EnteredDep = Annotated[dict[str, str], Depends(_entered_form)]
 
 
 def draft_of(entered: dict[str, str]) -> WebinarDraft:

@@ -22,7 +22,7 @@ from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 from evergreen.webinars import queries, service
 from evergreen.webinars.rules import VIEWER, check_zone
-from evergreen.webinars.views.forms import BLANK, FormStr, draft_of, entered_of
+from evergreen.webinars.views.forms import BLANK, EnteredDep, FormStr, draft_of, entered_of
 
 __all__ = ["router"]
 
@@ -67,26 +67,9 @@ def add_webinar(
     user: OwnerUser,
     _csrf: CsrfProtected,
     form: FormPageDep,
-    name: FormStr = "",
-    title: FormStr = "",
-    presenter: FormStr = "",
-    duration_minutes: FormStr = "",
-    schedule: FormStr = "",
-    timezone: FormStr = "",
-    blackout_dates: FormStr = "",
-    video_url: FormStr = "",
-    replay_hours: FormStr = "48",
-    slug: FormStr = "",
-    list_id: FormStr = "",
-    consent_wording: FormStr = "",
+    entered: EnteredDep,
 ) -> Response:
     """Owner only: a new webinar, or the form again with what to fix."""
-    entered = entered_of(
-        name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
-        schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
-        video_url=video_url, replay_hours=replay_hours, slug=slug, list_id=list_id,
-        consent_wording=consent_wording,
-    )  # fmt: skip
     form.on_error(lambda error: _list_page(request, session, form=entered, error=error))
     row = service.add_webinar(session, draft_of(entered))
     return RedirectResponse(f"/webinars/{row.id}?done=created", status_code=303)
@@ -179,27 +162,10 @@ def save_webinar(
     user: OwnerUser,
     _csrf: CsrfProtected,
     form: FormPageDep,
-    name: FormStr = "",
-    title: FormStr = "",
-    presenter: FormStr = "",
-    duration_minutes: FormStr = "",
-    schedule: FormStr = "",
-    timezone: FormStr = "",
-    blackout_dates: FormStr = "",
-    video_url: FormStr = "",
-    replay_hours: FormStr = "48",
-    slug: FormStr = "",
-    list_id: FormStr = "",
-    consent_wording: FormStr = "",
+    entered: EnteredDep,
 ) -> Response:
     """Owner only: change a webinar; the whole result is checked as a new one would be."""
     service.get_webinar(session, webinar_id)
-    entered = entered_of(
-        name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
-        schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
-        video_url=video_url, replay_hours=replay_hours, slug=slug, list_id=list_id,
-        consent_wording=consent_wording,
-    )  # fmt: skip
     form.on_error(
         lambda error: _webinar_page(request, session, webinar_id, edit=entered, error=error)
     )
