@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, start_server
-from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -36,12 +36,7 @@ def test_forgot_password_mail_link_new_password_sign_in(tmp_path: object, page: 
     with smtp_server() as (handler, port):
         server = start_server(
             data_dir,
-            {
-                "EVERGREEN_SMTP_HOST": "127.0.0.1",
-                "EVERGREEN_SMTP_PORT": str(port),
-                "EVERGREEN_SMTP_STARTTLS": "false",
-                "EVERGREEN_MAIL_FROM": "accounts@shop.example",
-            },
+            smtp_env(port, "accounts@shop.example"),
         )
         try:
             server.cli("init", "--email", OWNER, "--password-stdin", password=PASSWORD)

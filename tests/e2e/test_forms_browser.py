@@ -16,7 +16,7 @@ from evergreen.audience.service.preferences import preference_url
 from evergreen.config import Settings, resolve_secret_key
 from evergreen.db import Database
 from tests.e2e.conftest import ARTIFACTS, start_server
-from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -41,12 +41,7 @@ def test_sign_up_confirm_and_leave_through_the_preference_centre(
     with smtp_server() as (handler, port):
         server = start_server(
             data_dir,
-            {
-                "EVERGREEN_SMTP_HOST": "127.0.0.1",
-                "EVERGREEN_SMTP_PORT": str(port),
-                "EVERGREEN_SMTP_STARTTLS": "false",
-                "EVERGREEN_MAIL_FROM": "news@shop.example",
-            },
+            smtp_env(port, "news@shop.example"),
         )
         try:
             server.cli("init", "--email", OWNER, "--password-stdin", password=PASSWORD)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, Server, start_server
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -30,10 +30,7 @@ def mailing(tmp_path: Path) -> Iterator[tuple[Server, FaultyHandler, dict[str, s
     """A fresh installation whose mail goes to a local SMTP server."""
     with smtp_server() as (handler, port):
         env = {
-            "EVERGREEN_SMTP_HOST": "127.0.0.1",
-            "EVERGREEN_SMTP_PORT": str(port),
-            "EVERGREEN_SMTP_STARTTLS": "false",
-            "EVERGREEN_MAIL_FROM": "News <news@example.com>",
+            **smtp_env(port, "News <news@example.com>"),
             "EVERGREEN_MAIL_POSTAL_ADDRESS": "1 Main St, Springfield",
         }
         running = start_server(tmp_path / "data", env)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, start_server
-from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
 WORDING = "Yes, send me the Masterclass emails."
@@ -39,12 +39,7 @@ def test_a_visitor_registers_sees_their_session_and_gets_the_mail(
     with smtp_server() as (handler, port):
         server = start_server(
             tmp_path / "data",
-            {
-                "EVERGREEN_SMTP_HOST": "127.0.0.1",
-                "EVERGREEN_SMTP_PORT": str(port),
-                "EVERGREEN_SMTP_STARTTLS": "false",
-                "EVERGREEN_MAIL_FROM": "webinars@shop.example",
-            },
+            smtp_env(port, "webinars@shop.example"),
         )
         try:
             server.cli("audience", "lists", "add", "Masterclass list")

@@ -70,3 +70,13 @@ def smtp_server(handler: FaultyHandler | None = None) -> Iterator[tuple[FaultyHa
         yield handler, port
     finally:
         controller.stop()
+
+
+def smtp_env(port: int, mail_from: str) -> dict[str, str]:
+    """The settings that point an Evergreen process at this test server (no TLS, no auth)."""
+    return {
+        "EVERGREEN_SMTP_HOST": "127.0.0.1",
+        "EVERGREEN_SMTP_PORT": str(port),
+        "EVERGREEN_SMTP_STARTTLS": "false",
+        "EVERGREEN_MAIL_FROM": mail_from,
+    }

@@ -25,7 +25,7 @@ from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.audience.service import segments
 from evergreen.db import Database
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
 
 SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
 
@@ -33,8 +33,7 @@ SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
 def _env(tmp_path: Path, port: int) -> dict[str, str]:
     return {
         **os.environ, "EVERGREEN_DATA_DIR": str(tmp_path / "data"),
-        "EVERGREEN_SMTP_HOST": "127.0.0.1", "EVERGREEN_SMTP_PORT": str(port),
-        "EVERGREEN_MAIL_FROM": "news@example.com", "EVERGREEN_SMTP_STARTTLS": "false",
+        **smtp_env(port, "news@example.com"),
     }  # fmt: skip
 
 

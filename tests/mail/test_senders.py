@@ -30,7 +30,7 @@ from evergreen.mail.models import Broadcast, MailSend
 from evergreen.mail.service import Report
 from evergreen.mail.service.senders import Child, combine
 from evergreen.mail.tasks import run_sending
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
 
 SECRET = "seed-secret-for-the-senders-tests-0123456789"
 PEOPLE = [f"p{i:03d}@example.com" for i in range(300)]
@@ -72,9 +72,8 @@ class _Gate(FaultyHandler):
 def _env(tmp_path: Path, url: str, port: int) -> dict[str, str]:
     return {
         **os.environ, "EVERGREEN_DATA_DIR": str(tmp_path / "data"),
-        "EVERGREEN_DATABASE_URL": url, "EVERGREEN_SMTP_HOST": "127.0.0.1",
-        "EVERGREEN_SMTP_PORT": str(port), "EVERGREEN_SMTP_POOL": str(POOL),
-        "EVERGREEN_MAIL_FROM": "news@example.com", "EVERGREEN_SMTP_STARTTLS": "false",
+        "EVERGREEN_DATABASE_URL": url, "EVERGREEN_SMTP_POOL": str(POOL),
+        **smtp_env(port, "news@example.com"),
     }  # fmt: skip
 
 

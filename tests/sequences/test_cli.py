@@ -13,7 +13,7 @@ from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.db import Database, utcnow
 from tests.cli_helpers import run_cli
-from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_env, smtp_server
 from tests.sequences.test_engine import THREE_STEPS
 
 SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
@@ -22,8 +22,7 @@ SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
 def _run(tmp_path: Path, url: str, port: int, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         "EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url,
-        "EVERGREEN_SMTP_HOST": "127.0.0.1", "EVERGREEN_SMTP_PORT": str(port),
-        "EVERGREEN_MAIL_FROM": "news@example.com", "EVERGREEN_SMTP_STARTTLS": "false",
+        **smtp_env(port, "news@example.com"),
     }  # fmt: skip
     return run_cli(["sequences", *args], env)
 
