@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiosmtplib.email import quote_address
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evergreen.config import Settings
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.ratelimit import Bucket, take
 from evergreen.mail.rules.retry import SCHEDULE, next_attempt
+from evergreen.mail.sending.sender import PLAIN_ADDRESS
 from evergreen.mail.sending.servers import parse_servers, servers_from_settings
 
 
@@ -62,3 +66,14 @@ def test_bad_server_urls_are_refused_with_the_reason(bad: str) -> None:
     with pytest.raises(MailInputError) as refused:
         servers_from_settings(Settings(smtp_servers=bad))
     assert refused.value.field.startswith("smtp_servers")
+
+
+@given(st.from_regex(PLAIN_ADDRESS, fullmatch=True))
+def test_a_plain_address_goes_on_the_command_line_as_aiosmtplib_would_put_it(address: str) -> None:
+    assert quote_address(address) == f"<{address}>"
+
+
+def test_what_is_not_plain_is_left_to_aiosmtplib() -> None:
+    for address in ("Ann <ann@example.com>", "a..b@example.com", "ann@", "änn@example.com",
+                    "ann@example.com\r\nRCPT TO:<x@y>", '"a b"@example.com'):  # fmt: skip
+        assert not PLAIN_ADDRESS.match(address)

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 from dkim.canonicalization import CanonicalizationPolicy
 
 from evergreen.mail.errors import MailInputError
+from evergreen.mail.rules.canonical import RelaxedRelaxed
 
 __all__ = ["DkimKey", "DnsRecord", "Signer", "dns_record", "generate_key", "sign", "signer"]
 
@@ -26,7 +27,8 @@ _SIGNED = (
     b"from", b"to", b"subject", b"date", b"message-id", b"reply-to", b"mime-version",
     b"content-type", b"list-unsubscribe", b"list-unsubscribe-post", b"list-id",
 )  # fmt: skip
-_POLICY = CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")
+_POLICY = CanonicalizationPolicy.from_c_value(b"relaxed/relaxed")  # for its c= value
+_FAST = RelaxedRelaxed()  # the same forms, computed faster (rules.canonical)
 _NAME = b"DKIM-Signature"
 _NAME_LENGTH = len(_NAME)
 
@@ -129,7 +131,7 @@ class Signer:
         include = tuple(h for h in _SIGNED if h in present)
         if b"from" not in include:
             raise MailInputError("dkim", "cannot sign: the message has no From header")
-        body_hash = hashlib.sha256(_POLICY.canonicalize_body(body)).digest()
+        body_hash = hashlib.sha256(_FAST.canonicalize_body(body)).digest()
         when = int(time.time()) if timestamp is None else timestamp
         fields = [
             (b"v", b"1"), (b"a", b"rsa-sha256"), (b"c", _POLICY.to_c_value()),
@@ -140,10 +142,10 @@ class Signer:
         ]  # fmt: skip
         # What dkimpy's DomainSigner.gen_header does, with the digest signed by OpenSSL.
         value = dkim.fold(b"; ".join(b"=".join(f) for f in fields), namelen=_NAME_LENGTH)
-        value = dkim.RE_BTAG.sub(b"\\1", value)
+        value = value[: value.rindex(b"b=") + 2]  # b= emptied (dkimpy's RE_BTAG, which is slow)
         hasher = hashlib.sha256()
-        canonical = _POLICY.canonicalize_headers(headers)
-        dkim.hash_headers(hasher, _POLICY, canonical, include, (_NAME, b" " + value), None)
+        canonical = _FAST.canonicalize_headers(headers)
+        dkim.hash_headers(hasher, _FAST, canonical, include, (_NAME, b" " + value), None)
         signature = self._private.sign(
             hasher.digest(), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())
         )

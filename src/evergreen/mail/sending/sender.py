@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,9 +30,30 @@ from evergreen.mail.rules.message import Outgoing
 from evergreen.mail.rules.ratelimit import Bucket, take
 from evergreen.mail.sending.servers import SmtpServer
 
-__all__ = ["Delivery", "Outcome", "Sender"]
+__all__ = ["PLAIN_ADDRESS", "Delivery", "Outcome", "Sender"]
 
 Outcome = Literal["sent", "deferred", "bounced"]
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# An address aiosmtplib would send as written (its parser, email.utils, takes ~0.06 ms each).
+PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
+
+
+async def _envelope(client: aiosmtplib.SMTP, verb: Literal["MAIL", "RCPT"], address: str) -> None:
+    """MAIL FROM or RCPT TO, refused as aiosmtplib refuses them; a plain address is put on the
+    command line as it is, the rest go through aiosmtplib's own parsing."""
+    if client.is_ehlo_or_helo_needed or not PLAIN_ADDRESS.match(address):
+        await (client.mail(address) if verb == "MAIL" else client.rcpt(address))
+        return
+    quoted = b"<" + address.encode("ascii") + b">"
+    if verb == "MAIL":
+        response = await client.execute_command(b"MAIL", b"FROM:" + quoted)
+        if response.code != 250:
+            raise aiosmtplib.SMTPSenderRefused(response.code, response.message, address)
+        return
+    response = await client.execute_command(b"RCPT", b"TO:" + quoted)
+    if response.code not in (250, 251):
+        raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, address)
 
 
 @dataclass(frozen=True)
@@ -168,7 +190,7 @@ class Sender:
         label = server.config.label
         recipient = outgoing.recipient
         try:
-            await client.mail(outgoing.envelope_from)
+            await _envelope(client, "MAIL", outgoing.envelope_from)
         except aiosmtplib.SMTPServerDisconnected:
             raise _StaleConnection from None
         except aiosmtplib.SMTPResponseException as exc:
@@ -177,7 +199,7 @@ class Sender:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise _Unreachable(_text(exc)) from None
         try:
-            await client.rcpt(recipient)
+            await _envelope(client, "RCPT", recipient)
         except aiosmtplib.SMTPResponseException as exc:
             await _reset(client)
             outcome: Outcome = "bounced" if exc.code >= 500 else "deferred"

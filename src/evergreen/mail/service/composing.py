@@ -8,11 +8,14 @@ byte the message of the full render (which a template that does more than print 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.audience.queries import Member
@@ -50,8 +53,15 @@ def _key(destination: str) -> str:
 class Composer:
     """Builds each person's message; keeps each broadcast's plan for the life of a sending run."""
 
-    def __init__(self, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        links_writer: Callable[[], AbstractContextManager[Session]] | None = None,
+    ) -> None:
         self.outbox = outbox
+        # Where a link seen for the first time is made: its own unit of work when given (the
+        # sender composes in a reader), else the session composing.
+        self._links_writer = links_writer
         self._plans: dict[int, Plan] = {}
         self._writer = MessageWriter(sender=outbox.sender)
 
@@ -78,6 +88,13 @@ class Composer:
         """The broadcast's tracking link for a destination, made on first use (channel email)."""
         if destination in plan.links:
             return plan.links[destination]
+        if self._links_writer is not None:
+            with self._links_writer() as writer:
+                return self._made_link(writer, plan, destination)
+        return self._made_link(session, plan, destination)
+
+    def _made_link(self, session: Session, plan: Plan, destination: str) -> str | None:
+        """The link for a destination not yet in the plan: found, or made now."""
         key = _key(destination)
         row = session.scalar(
             select(MailLink).where(MailLink.message_id == plan.id, MailLink.destination_key == key)
@@ -106,6 +123,14 @@ class Composer:
             except InputError:  # a destination the links area refuses stays as written
                 plan.links[destination] = None
                 return None
+            except IntegrityError:  # another sender made it a moment ago: theirs is the one
+                row = session.scalar(
+                    select(MailLink).where(
+                        MailLink.message_id == plan.id, MailLink.destination_key == key
+                    )
+                )
+                if row is None:
+                    raise
         url = links_queries.short_url(self.outbox.settings, self.outbox.site, row.slug)
         plan.links[destination] = url
         return url

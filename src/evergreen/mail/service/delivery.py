@@ -1,17 +1,21 @@
 """The sender loop: claim a batch of due send rows, compose, send, record; repeat.
 
 A row is claimed (status `claimed`, with who and when) and the claim committed before its
-message goes out; its outcome is committed as soon as the batch's answers are in. No transaction
-is open while a server answers. On PostgreSQL the claim is one `UPDATE … WHERE id IN (SELECT …
+message goes out; its outcome is committed as soon as the batch's answers are in. No write
+transaction is open while a server answers. Two batches overlap: while one batch's messages are
+on the wire, the next is claimed and composed, each message handed to the connections as soon as
+it is signed (the CPU composes while the server answers, as a pipeline); a batch is recorded
+once all its answers are in. On PostgreSQL the claim is one `UPDATE … WHERE id IN (SELECT …
 FOR UPDATE SKIP LOCKED) RETURNING`, so several workers never take the same row; on SQLite the
 file has one writer at a time.
 
-Only a broadcast in `sending` is claimed from: pausing stops at the end of the batch in flight,
-resuming carries on with the rows not yet claimed, and a row once sent is never claimed again.
-A row claimed by a process that died (kill -9) stays `claimed` until its lease ends; it is then
+Only a broadcast in `sending` is claimed from: pausing stops once the batches in flight are done,
+resuming carries on with the rows not yet claimed, and a row once sent is never claimed again. A
+row claimed by a process that died (kill -9) stays `claimed` until its lease ends; it is then
 claimed again with `maybe_delivered` set, because its message may or may not have reached the
-server: those rows, at most one batch per dead process, are the only ones a person may get
-twice (with the same Message-ID, which mail clients fold) and they are counted and reported.
+server: those rows, at most two batches per dead process (the one on the wire and the one being
+composed), are the only ones a person may get twice (with the same Message-ID, which mail
+clients fold) and they are counted and reported.
 
 The preference centre's frequency is honoured when a row is claimed, not when it is queued: the
 gap is measured up to the moment the message would go (a broadcast may be queued, then paused
@@ -53,7 +57,7 @@ from evergreen.mail.service.outbox import Outbox
 
 __all__ = ["BATCH", "LEASE", "Report", "send_due"]
 
-BATCH = 100
+BATCH = 50  # two batches are in flight at a time, so at most 100 messages
 LEASE = timedelta(minutes=10)  # longer than any batch takes; past it a claim is abandoned
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
 
@@ -105,7 +109,11 @@ def _claim(
             Broadcast.status == "sending",
             or_(
                 and_(MailSend.status.in_(("queued", "deferred")), MailSend.next_attempt_at <= now),
-                and_(MailSend.status == "claimed", MailSend.claimed_at < now - lease),
+                and_(
+                    MailSend.status == "claimed",
+                    MailSend.claimed_at < now - lease,
+                    MailSend.claimed_by != run,  # its own batch on the wire is not abandoned
+                ),
             ),
         )
         .order_by(MailSend.id)
@@ -241,14 +249,15 @@ def _after_batch(session: Session, broadcast_ids: set[int], now: datetime) -> No
             broadcasts.act(session, broadcast_id, "pause", now=now, reason=verdict.reason)
 
 
-async def _send_batch(
-    sender: Sender, messages: list[tuple[_Claimed, object, bytes]]
-) -> list[Delivery]:
-    return list(
-        await asyncio.gather(
-            *(sender.send(outgoing, data) for _, outgoing, data in messages)  # type: ignore[arg-type]
-        )
-    )
+@dataclass
+class _Flight:
+    """A claimed batch on the wire: outcomes known without sending, messages being sent."""
+
+    claimed: list[_Claimed]
+    outcomes: list[_Outcome]
+    messages: list[tuple[_Claimed, object, bytes]]
+    sending: list[asyncio.Future[Delivery]]
+    given: set[int]
 
 
 def send_due(
@@ -281,34 +290,56 @@ async def _loop(
     stop: Callable[[], bool],
     max_sleep_s: float,
 ) -> Report:
-    run, report, composer = _run_id(), Report(), Composer(outbox)
+    run, report = _run_id(), Report()
+    composer = Composer(outbox, links_writer=db.session)
+    given: dict[int, datetime] = {}  # people given a message in batches not yet recorded
+    flight: _Flight | None = None
     async with Sender(outbox.servers) as sender:
-        while not stop():
-            now = clock()
-            with db.session() as session:
-                broadcasts.start_due(session, now)
-                claimed = _claim(session, now, run, lease, batch, only)
-            if not claimed:
-                pause = _next_due(db, only, clock(), lease) if wait else None
-                if pause is None:
-                    break
-                await asyncio.sleep(min(max(pause, 0.05), max_sleep_s))
+        while True:
+            following: _Flight | None = None
+            if not stop():
+                now = clock()
+                with db.session() as session:
+                    broadcasts.start_due(session, now)
+                    claimed = _claim(session, now, run, lease, batch, only)
+                if claimed:
+                    report.maybe_delivered += sum(c.maybe_delivered for c in claimed)
+                    following = await _compose(db, composer, sender, claimed, now, given)
+            if flight is not None:
+                await _land(db, outbox, run, flight, report, clock)
+                for person in flight.given - (following.given if following else set()):
+                    given.pop(person, None)
+            flight = following
+            if flight is not None:
                 continue
-            report.maybe_delivered += sum(c.maybe_delivered for c in claimed)
-            outcomes, messages = _compose(db, composer, claimed, now)
-            deliveries = await _send_batch(sender, messages)
-            done = clock()
-            answered = zip(messages, deliveries, strict=True)
-            outcomes += [_outcome(c, d, done) for (c, _, _), d in answered]
-            touched = {c.message_id for c in claimed}
-            with db.session() as session:
-                _record(session, run, outcomes, done)
-                _bounces(session, outbox, outcomes, done)
-                _after_batch(session, touched, done)
-            report.broadcasts |= touched
-            for o in outcomes:
-                setattr(report, o.status, getattr(report, o.status) + 1)
+            pause = _next_due(db, only, clock(), lease) if wait and not stop() else None
+            if pause is None:
+                break
+            await asyncio.sleep(min(max(pause, 0.05), max_sleep_s))
     return report
+
+
+async def _land(
+    db: Database,
+    outbox: Outbox,
+    run: str,
+    flight: _Flight,
+    report: Report,
+    clock: Callable[[], datetime],
+) -> None:
+    """Wait for a batch's answers and record every outcome of it."""
+    deliveries = await asyncio.gather(*flight.sending)
+    done = clock()
+    answered = zip(flight.messages, deliveries, strict=True)
+    outcomes = flight.outcomes + [_outcome(c, d, done) for (c, _, _), d in answered]
+    touched = {c.message_id for c in flight.claimed}
+    with db.session() as session:
+        _record(session, run, outcomes, done)
+        _bounces(session, outbox, outcomes, done)
+        _after_batch(session, touched, done)
+    report.broadcasts |= touched
+    for o in outcomes:
+        setattr(report, o.status, getattr(report, o.status) + 1)
 
 
 def _last_sent(
@@ -333,16 +364,25 @@ def _last_sent(
     return found
 
 
-def _compose(
-    db: Database, composer: Composer, claimed: list[_Claimed], now: datetime
-) -> tuple[list[_Outcome], list[tuple[_Claimed, object, bytes]]]:
-    """Each claimed row's message, or its outcome when it will not be sent (someone who left
-    the list since it was queued, or who had a broadcast too recently for the frequency they
-    chose, is skipped; data that cannot make a message fails)."""
+async def _compose(
+    db: Database,
+    composer: Composer,
+    sender: Sender,
+    claimed: list[_Claimed],
+    now: datetime,
+    given: dict[int, datetime],
+) -> _Flight:
+    """Each claimed row's message, handed to the connections as soon as it is made, or its
+    outcome when it will not be sent (someone who left the list since it was queued, or who had
+    a broadcast too recently for the frequency they chose, is skipped; data that cannot make a
+    message fails). `given`: people given a message in batches not yet recorded, and now this
+    one's. Reads only: a tracking link seen for the first time is made in its own short unit of
+    work, so composing never holds the write lock of a SQLite file other senders share."""
     outcomes: list[_Outcome] = []
     messages: list[tuple[_Claimed, object, bytes]] = []
-    given: dict[int, datetime] = {}  # people given a message in this batch
-    with db.session() as session:
+    sending: list[asyncio.Future[Delivery]] = []
+    mine: set[int] = set()
+    with db.session(writer=False) as session:
         by_broadcast: dict[int, list[_Claimed]] = {}
         for c in claimed:
             by_broadcast.setdefault(c.message_id, []).append(c)
@@ -378,8 +418,12 @@ def _compose(
                     outcomes.append(_Outcome(c, "failed", f"{exc.field}: {exc.message}"[:500]))
                     continue
                 messages.append((c, outgoing, data))
+                sending.append(asyncio.ensure_future(sender.send(outgoing, data)))
                 given[person.id] = now
-    return outcomes, messages
+                mine.add(person.id)
+                if len(sending) % 8 == 0:
+                    await asyncio.sleep(0)  # let the connections carry what is ready
+    return _Flight(claimed, outcomes, messages, sending, mine)
 
 
 def _next_due(db: Database, only: int | None, now: datetime, lease: timedelta) -> float | None:
