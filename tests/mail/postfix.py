@@ -9,7 +9,7 @@ root; smtp-sink does not. `require_postfix` skips a test where postfix is missin
 instance, where the tests do not run as root) and fails it under CI, where `.ci/run` installs
 postfix and runs as root, as PostgreSQL and Chromium tests do.
 
-The benchmark `benchmarks/mail_send.py` starts its smtp-sink with `smtp_sink` from here.
+The benchmark `benchmarks/send.py` starts its smtp-sink with `smtp_sink` from here.
 """
 
 from __future__ import annotations

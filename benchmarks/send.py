@@ -22,7 +22,7 @@ SQLite file (or `--database URL`), a broadcast queued in the send log and sent b
 `mail.service.send_in_processes` (claims, per-person compose with tracked links, DKIM, record)
 from 1..N processes, the processes' start included.
 
-    PYTHONPATH=src python benchmarks/mail_send.py --messages 5000 --processes 4 [--send-log]
+    PYTHONPATH=src python benchmarks/send.py --messages 5000 --processes 4 [--send-log]
 """
 
 from __future__ import annotations
