@@ -25,7 +25,7 @@ def analysed_webinar(db: Database, folder: Path) -> int:
     missed; one more registered for a session still ahead. One offer click made one sale."""
     webinar = a_webinar(db, minutes=20)
     start = utcnow() - timedelta(hours=1)
-    stayed, left, missed = registrants(db, webinar, start, count=3, channel="yt")
+    stayed, left, _missed = registrants(db, webinar, start, count=3, channel="yt")
     registrants(db, webinar, start, channel="blog")
     registrants(db, webinar, utcnow() + timedelta(hours=1))
     at = start.timestamp()

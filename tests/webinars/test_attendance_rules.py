@@ -36,7 +36,8 @@ def test_a_beat_counts_from_the_start_to_the_end_of_the_replay_window() -> None:
     for bad in (-1, HOUR + 1):
         with pytest.raises(InputError) as refused:
             check_beat(bad, START, HOUR, 48, START + timedelta(minutes=1))
-        assert refused.value.field == "second" and refused.value.status == 422
+        assert refused.value.field == "second"
+        assert refused.value.status == 422
     with pytest.raises(InputError, match="ahead"):  # no seeking past the live position
         check_beat(600, START, HOUR, 48, START + timedelta(minutes=1))
 

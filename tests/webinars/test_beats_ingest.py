@@ -44,7 +44,7 @@ def test_duplicate_beats_and_a_replayed_spool_count_once(db: Database, tmp_path:
     spool.append(beats[:50])  # the player sent some twice
     spool.close()
     copy = tmp_path / "copy.beats"
-    (name,) = [p for p in (tmp_path / "beats").glob("*.beats")]
+    (name,) = list((tmp_path / "beats").glob("*.beats"))
     copy.write_bytes(name.read_bytes())
     reader = BeatReader(tmp_path / "beats")
     assert ingest_pending(db, reader) == 170
@@ -126,7 +126,8 @@ def test_outcomes_between_gives_each_final_outcome_once(db: Database, tmp_path: 
         (stayed, "attended"), (left, "left_early"), (missed, "missed")
     }  # fmt: skip
     assert {o.webinar_name for o in found} == {"masterclass"}
-    assert before == [] and after == []
+    assert before == []
+    assert after == []
     assert card.status == "registered"
 
 
@@ -141,7 +142,9 @@ while True:
 """
 
 
-def test_kill_9_of_the_ingester_loses_no_beat(db: Database, database_url: str, tmp_path: Path) -> None:
+def test_kill_9_of_the_ingester_loses_no_beat(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
     start = utcnow() - timedelta(minutes=30)
     people = registrants(db, a_webinar(db, minutes=60), start, count=40)
     folder = tmp_path / "beats"

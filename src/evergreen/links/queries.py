@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClickFact",
-    "campaign_clicks",
     "Counts",
     "LinkLabel",
     "RollupRow",
     "SpooledClicks",
+    "campaign_clicks",
     "click_fact",
     "click_facts",
     "click_tracking",

@@ -52,9 +52,9 @@ __all__ = [
     "figures_by_partner",
     "links_of",
     "partner_links",
-    "sales_of_clicks",
     "payout_rows",
     "payouts",
+    "sales_of_clicks",
     "status_notes",
     "waiting_for_payout",
 ]

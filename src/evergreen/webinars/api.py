@@ -207,7 +207,8 @@ def webinar_analytics(
     session: SessionDep,
     user: ApiStaff,
     by: Annotated[
-        str, Query(max_length=20, description="channel, utm_source, utm_medium, utm_campaign, sub1…")
+        str,
+        Query(max_length=20, description="channel, utm_source, utm_medium, utm_campaign, sub1…"),
     ] = "channel",
 ) -> dict[str, Any]:
     """Registrations, show-up rate, watch time, drop-off and offers, by traffic source."""

@@ -12,8 +12,14 @@ from sqlalchemy.orm import Session
 from evergreen.db import utcnow
 from evergreen.errors import NotFound
 from evergreen.webinars.models import Webinar, WebinarAttendance, WebinarRegistration
-from evergreen.webinars.rules import Schedule, describe, iso_utc, next_sessions, parse_schedule
-from evergreen.webinars.rules import attendance
+from evergreen.webinars.rules import (
+    Schedule,
+    attendance,
+    describe,
+    iso_utc,
+    next_sessions,
+    parse_schedule,
+)
 
 __all__ = [
     "AttendanceCard",

@@ -50,9 +50,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webinar_attendance")),
         sa.UniqueConstraint("registration_id", name=op.f("uq_webinar_attendance_registration_id")),
     )
-    op.create_index(
-        op.f("ix_webinar_attendance_webinar_id"), "webinar_attendance", ["webinar_id"]
-    )
+    op.create_index(op.f("ix_webinar_attendance_webinar_id"), "webinar_attendance", ["webinar_id"])
 
 
 def downgrade() -> None:

@@ -79,9 +79,7 @@ def fold(session: Session, beats: Sequence[Beat]) -> int:
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         found = session.execute(
-            select(
-                WebinarRegistration.id, WebinarRegistration.webinar_id, Webinar.duration_minutes
-            )
+            select(WebinarRegistration.id, WebinarRegistration.webinar_id, Webinar.duration_minutes)
             .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
             .where(WebinarRegistration.id.in_(chunk))
         ).all()

@@ -21,7 +21,7 @@ WIDTH, HEIGHT, PAD = 600, 200, 24
 
 
 def curve_points(curve: list[float]) -> str:
-    """The drop-off curve as SVG polyline points in a WIDTH × HEIGHT box (100 % at the top)."""
+    """The drop-off curve as SVG polyline points in a WIDTH by HEIGHT box (100 % at the top)."""
     if not curve:
         return ""
     step = (WIDTH - 2 * PAD) / max(1, len(curve) - 1)
