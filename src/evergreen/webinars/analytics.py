@@ -113,6 +113,11 @@ class Analytics:
             if count
         }
 
+    @property
+    def earnings_shown(self) -> dict[str, str]:
+        """Earnings per currency to the cent, as text."""
+        return {currency: f"{amount.quantize(_CENT)}" for currency, amount in self.earnings.items()}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON values; money as strings."""
         return {
@@ -123,7 +128,7 @@ class Analytics:
             "offers": {
                 "campaign": self.campaign, "links": self.offer_links,
                 "clicks": self.offer_clicks, "sales": self.sales,
-                "earnings": {c: f"{a.quantize(_CENT)}" for c, a in self.earnings.items()},
+                "earnings": self.earnings_shown,
                 "earnings_per_registrant": {
                     c: f"{a}" for c, a in self.earnings_per_registrant.items()
                 },

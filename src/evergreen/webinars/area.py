@@ -41,7 +41,7 @@ def _commands() -> Sequence[tuple[str, Any]]:
 def _runtime(parts: AppParts) -> tuple[Runtime, FrontDoor | None]:
     from evergreen.webinars.beats.runtime import BeatRuntime
 
-    return BeatRuntime(parts.settings, parts.db, parts.secret, ingest=parts.background), None
+    return BeatRuntime(parts.settings, parts.db, parts.secret), None
 
 
 AREA = Area(

@@ -1,5 +1,9 @@
 """Per-process state of the beat endpoint: the spool, a short cache of rooms and registrations,
-the per-client rate limit, and the background ingester (started by the app like the links')."""
+the per-client rate limit, and the ingester thread.
+
+The ingester runs in every web process, `serve`'s included (whose other background work lives
+elsewhere): the spool is on the machine that answered the beats, folding is cheap, and the
+folder's ingest lock lets one process at a time fold while the others wait their turn."""
 
 from __future__ import annotations
 
@@ -71,10 +75,9 @@ class _Limiter:
 class BeatRuntime:
     """Accepts beats (checked, spooled, answered) and folds the spool in the background."""
 
-    def __init__(self, settings: Settings, db: Database, secret: str, *, ingest: bool = True):
+    def __init__(self, settings: Settings, db: Database, secret: str) -> None:
         self.db = db
         self.secret = secret
-        self.ingest = ingest
         folder = spool_folder(settings)
         self.spool = BeatSpool(folder)
         self.reader = BeatReader(folder)
@@ -149,13 +152,12 @@ class BeatRuntime:
             except Exception:  # the database may be away; beats wait in the spool
                 log.warning("beat ingestion failed; will retry", exc_info=True)
 
-    def start(self, interval: float = 0.5) -> None:
-        """Start the background ingester (at app start), unless another process does it."""
-        if self.ingest:
-            self._thread = threading.Thread(
-                target=self._loop, args=(interval,), name="webinar-beats", daemon=True
-            )
-            self._thread.start()
+    def start(self, interval: float = 1.0) -> None:
+        """Start the ingester thread (at app start)."""
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="webinar-beats", daemon=True
+        )
+        self._thread.start()
 
     def stop(self) -> None:
         """Stop, release the spool and fold what is left (at app shutdown)."""
@@ -163,8 +165,7 @@ class BeatRuntime:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.spool.close()
-        if self.ingest:
-            try:
-                self.ingest_spooled()
-            except Exception:
-                log.warning("final beat ingestion failed; the spool keeps them", exc_info=True)
+        try:
+            self.ingest_spooled()
+        except Exception:  # the next start folds them
+            log.warning("final beat ingestion failed; the spool keeps them", exc_info=True)
