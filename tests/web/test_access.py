@@ -496,12 +496,15 @@ WEBINAR_PAGES = {
     ("POST", "/webinars"): Access.OWNER,
     ("POST", "/webinars/{webinar_id}"): Access.OWNER,
     ("POST", "/webinars/{webinar_id}/delete"): Access.OWNER,
+    ("GET", "/webinars/{webinar_id}/analytics"): Access.STAFF,
     # The public registration page (CSRF-checked like /f/{slug}) and a registrant's signed links.
     ("GET", "/w/{slug}"): Access.PUBLIC,
     ("POST", "/w/{slug}"): Access.PUBLIC,
     ("GET", "/w/{slug}/r/{token}"): Access.PUBLIC,
     ("GET", "/w/{slug}/ics/{token}"): Access.PUBLIC,
     ("GET", "/w/{slug}/room/{token}"): Access.PUBLIC,
+    # The room's heartbeat: signed by the room token in its body.
+    ("POST", "/w/{slug}/beat"): Access.PUBLIC,
 }
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "LinkLabel",
     "RollupRow",
     "SpooledClicks",
+    "campaign_clicks",
     "click_fact",
     "click_facts",
     "click_tracking",
@@ -309,3 +310,20 @@ def include_answered(runtime: Any) -> None:
     `runtime` is the links runtime the app keeps on `app.state.links`.
     """
     runtime.ingest_spooled()
+
+
+def campaign_clicks(session: Session, campaign: str) -> tuple[dict[int, Counts], list[str]]:
+    """The links of a campaign (webinar offers: "webinar-<id>") with their click counts, and
+    the IDs of their human clicks (what conversions are attributed by)."""
+    link_ids = list(session.scalars(select(Link.id).where(Link.campaign == campaign)))
+    counts = counts_by_link(session, link_ids)
+    click_ids: list[str] = []
+    for chunk in _chunks(link_ids):
+        click_ids.extend(
+            session.scalars(
+                select(Click.click_id).where(
+                    Click.link_id.in_(chunk), Click.klass == rules.ClickClass.HUMAN.value
+                )
+            )
+        )
+    return {link_id: counts.get(link_id, Counts()) for link_id in link_ids}, click_ids

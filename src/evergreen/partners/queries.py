@@ -40,6 +40,7 @@ __all__ = [
     "LinkRow",
     "PartnerPayoutRow",
     "PayoutRow",
+    "Sales",
     "commission_page",
     "commission_sums",
     "commissions",
@@ -53,6 +54,7 @@ __all__ = [
     "partner_links",
     "payout_rows",
     "payouts",
+    "sales_of_clicks",
     "status_notes",
     "waiting_for_payout",
 ]
@@ -353,3 +355,32 @@ def status_notes(
         )
         for row in rows
     }
+
+
+@dataclass(frozen=True)
+class Sales:
+    """Conversions reported for a set of clicks: sales counted, money net of refunds by currency."""
+
+    sales: int
+    earnings: dict[str, Decimal]
+
+
+def sales_of_clicks(session: Session, click_ids: Sequence[str]) -> Sales:
+    """Sales and renewals (less refunds and chargebacks) whose click is one of these, whether
+    or not a partner earned on them."""
+    sales = 0
+    earnings: dict[str, Decimal] = defaultdict(Decimal)
+    wanted = list(dict.fromkeys(click_ids))
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(Conversion.event, Conversion.amount, Conversion.currency).where(
+                Conversion.click_id.in_(wanted[start : start + 500])
+            )
+        )
+        for event, amount, currency in rows:
+            if event in ("sale", "renewal"):
+                sales += event == "sale"
+                earnings[currency] += amount
+            elif event in ("refund", "chargeback"):
+                earnings[currency] -= abs(amount)
+    return Sales(sales, dict(earnings))

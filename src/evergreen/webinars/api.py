@@ -13,7 +13,7 @@ from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
-from evergreen.webinars import queries, registrations, service
+from evergreen.webinars import analytics, queries, registrations, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import MAX_BLACKOUTS, MAX_COUNT, check_registered_at, iso_utc
 
@@ -199,6 +199,20 @@ def create_registration(
         "created": done.created,
         "links": {"page": links.page, "ics": links.ics, "room": links.room},
     }
+
+
+@router.get("/{webinar_id}/analytics", operation_id="webinar_analytics")
+def webinar_analytics(
+    webinar_id: DbId,
+    session: SessionDep,
+    user: ApiStaff,
+    by: Annotated[
+        str,
+        Query(max_length=20, description="channel, utm_source, utm_medium, utm_campaign, sub1…"),
+    ] = "channel",
+) -> dict[str, Any]:
+    """Registrations, show-up rate, watch time, drop-off and offers, by traffic source."""
+    return analytics.webinar_analytics(session, webinar_id, by).to_dict()
 
 
 def routers() -> list[APIRouter]:

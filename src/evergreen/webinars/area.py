@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area, NavEntry
+from evergreen.areas import AppParts, Area, FrontDoor, NavEntry, Runtime
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -38,6 +38,12 @@ def _commands() -> Sequence[tuple[str, Any]]:
     return [("webinars", cli.app)]
 
 
+def _runtime(parts: AppParts) -> tuple[Runtime, FrontDoor | None]:
+    from evergreen.webinars.beats.runtime import BeatRuntime
+
+    return BeatRuntime(parts.settings, parts.db, parts.secret), None
+
+
 AREA = Area(
     name="webinars",
     nav=NavEntry(
@@ -50,5 +56,6 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    runtime=_runtime,
     templates=Path(__file__).parent / "templates",
 )

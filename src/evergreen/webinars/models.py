@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Webinar", "WebinarRegistration"]
+__all__ = ["Webinar", "WebinarAttendance", "WebinarRegistration"]
 
 
 class Webinar(Base):
@@ -63,4 +63,30 @@ class WebinarRegistration(Base):
     # channel, sub-IDs and utm_* of the registration page's address, clipped.
     source: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WebinarAttendance(Base):
+    """What one registrant watched, folded from the room's heartbeats: 5-second buckets as bit
+    sets OR-merged, so a replayed spool or a duplicate beat never counts twice."""
+
+    __tablename__ = "webinar_attendance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("webinar_registrations.id", ondelete="CASCADE"), unique=True
+    )
+    webinar_id: Mapped[int] = mapped_column(
+        ForeignKey("webinars.id", ondelete="CASCADE"), index=True
+    )
+    # Bit n set: the video's seconds [5n, 5n+5) were seen (little-endian bytes).
+    watched: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # The same, counting only beats sent while the session was live (before its end).
+    live: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    watched_seconds: Mapped[int] = mapped_column(default=0)
+    live_seconds: Mapped[int] = mapped_column(default=0)
+    max_second: Mapped[int] = mapped_column(default=-1)
+    live_max_second: Mapped[int] = mapped_column(default=-1)
+    first_beat_at: Mapped[datetime]
+    last_beat_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

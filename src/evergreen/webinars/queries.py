@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.errors import NotFound
-from evergreen.webinars.models import Webinar, WebinarRegistration
-from evergreen.webinars.rules import Schedule, describe, iso_utc, next_sessions, parse_schedule
+from evergreen.webinars.models import Webinar, WebinarAttendance, WebinarRegistration
+from evergreen.webinars.rules import (
+    Schedule,
+    attendance,
+    describe,
+    iso_utc,
+    next_sessions,
+    parse_schedule,
+)
 
 __all__ = [
+    "AttendanceCard",
+    "Outcome",
     "RegistrationCard",
     "WebinarCard",
+    "attendance_of",
     "id_named",
     "list_webinars",
+    "outcomes_between",
     "registration_card",
     "registrations_of",
     "sessions_for",
@@ -157,3 +169,93 @@ def registrations_of(
         .limit(limit)
     )
     return [registration_card(row) for row in rows]
+
+
+# Attendance (heartbeats folded by webinars.beats): outcomes for the sequences' after-sequences.
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A registrant's final outcome for their session (attended, left_early or missed)."""
+
+    subscriber_id: int
+    webinar_name: str
+    registration_id: int
+    status: str
+    session_start: datetime
+
+
+@dataclass(frozen=True)
+class AttendanceCard:
+    """What one registrant watched and their outcome as of `now`."""
+
+    registration_id: int
+    status: str
+    watched_seconds: int
+    live_seconds: int
+    max_second: int
+    first_beat_at: datetime | None
+    last_beat_at: datetime | None
+    final_at: datetime
+
+
+def _watch(row: WebinarAttendance | None) -> attendance.Watch:
+    if row is None:
+        return attendance.Watch()
+    return attendance.Watch(attendance.bits_of(row.live), row.live_max_second)
+
+
+def outcomes_between(session: Session, since: datetime, until: datetime) -> list[Outcome]:
+    """Every registration whose outcome became final (session end + grace) in [since, until),
+    by that moment; its status is the one it has at that moment."""
+    found: list[Outcome] = []
+    for webinar_id, name, minutes in session.execute(
+        select(Webinar.id, Webinar.name, Webinar.duration_minutes)
+    ).all():
+        lag = timedelta(minutes=minutes) + attendance.GRACE
+        rows = session.execute(
+            select(WebinarRegistration, WebinarAttendance)
+            .outerjoin(
+                WebinarAttendance, WebinarAttendance.registration_id == WebinarRegistration.id
+            )
+            .where(
+                WebinarRegistration.webinar_id == webinar_id,
+                WebinarRegistration.session_start >= since - lag,
+                WebinarRegistration.session_start < until - lag,
+            )
+        ).all()
+        for registration, watched in rows:
+            start = registration.session_start
+            final = attendance.final_at(start, minutes * 60)
+            status = attendance.status_of(start, minutes * 60, _watch(watched), final)
+            found.append(Outcome(registration.subscriber_id, name, registration.id, status, start))
+    found.sort(key=lambda o: (o.session_start, o.registration_id))
+    return found
+
+
+def attendance_of(
+    session: Session, registration_id: int, now: datetime | None = None
+) -> AttendanceCard:
+    """A registrant's attendance so far and their outcome at `now`."""
+    row = session.execute(
+        select(WebinarRegistration, Webinar.duration_minutes, WebinarAttendance)
+        .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
+        .outerjoin(WebinarAttendance, WebinarAttendance.registration_id == WebinarRegistration.id)
+        .where(WebinarRegistration.id == registration_id)
+    ).first()
+    if row is None:
+        raise NotFound("registration_id", f"no registration {registration_id}")
+    registration, minutes, watched = row
+    duration_s = minutes * 60
+    start = registration.session_start
+    status = attendance.status_of(start, duration_s, _watch(watched), now or utcnow())
+    return AttendanceCard(
+        registration_id=registration_id,
+        status=status.value,
+        watched_seconds=watched.watched_seconds if watched else 0,
+        live_seconds=watched.live_seconds if watched else 0,
+        max_second=watched.max_second if watched else -1,
+        first_beat_at=watched.first_beat_at if watched else None,
+        last_beat_at=watched.last_beat_at if watched else None,
+        final_at=attendance.final_at(start, duration_s),
+    )

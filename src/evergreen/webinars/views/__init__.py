@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.webinars.views import register, webinars
+from evergreen.webinars.views import analytics, beat, register, webinars
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [webinars.router, register.router]
+    return [webinars.router, register.router, beat.router, analytics.router]
