@@ -39,8 +39,14 @@ def _news(db: Database, *emails: str) -> int:
     with db.session() as session:
         list_id = audience.create_list(session, "News", double_opt_in=False).id
         for email in emails:
-            audience.subscribe(session, SECRET, email, list_id, audience.Consent(Source.API),
-                               time_zone="Asia/Tokyo")  # fmt: skip
+            audience.subscribe(
+                session,
+                SECRET,
+                email,
+                list_id,
+                audience.Consent(Source.API),
+                time_zone="Asia/Tokyo",
+            )
     return list_id
 
 
@@ -93,20 +99,39 @@ def test_refusals_name_the_path_and_never_500(
         deep = {"kind": "not", "condition": deep}
     cases: list[tuple[dict[str, Any], int, str]] = [
         ({"name": "w", "list": "News", "document": bad_wait}, 422, "steps[2].seconds"),
-        ({"name": "w", "list": "News", "document": document(steps=[{"kind": "teleport"}])},
-         422, "steps[0].kind"),  # fmt: skip
+        (
+            {"name": "w", "list": "News", "document": document(steps=[{"kind": "teleport"}])},
+            422,
+            "steps[0].kind",
+        ),
         ({"name": "w", "list": "Nope", "document": DOCUMENT}, 404, "list"),
-        ({"name": "w", "list": "News", "document": document(trigger={"kind": "moon"})},
-         422, "trigger.kind"),  # fmt: skip
-        ({"name": "w", "list": "News", "document": document(steps=[{"kind": "send"}] * 5000)},
-         422, "steps"),  # fmt: skip
-        ({"name": "w", "list": "News",
-          "document": document(steps=[{"kind": "goal", "condition": deep}])}, 422, "condition"),
+        (
+            {"name": "w", "list": "News", "document": document(trigger={"kind": "moon"})},
+            422,
+            "trigger.kind",
+        ),
+        (
+            {"name": "w", "list": "News", "document": document(steps=[{"kind": "send"}] * 5000)},
+            422,
+            "steps",
+        ),
+        (
+            {
+                "name": "w",
+                "list": "News",
+                "document": document(steps=[{"kind": "goal", "condition": deep}]),
+            },
+            422,
+            "condition",
+        ),
         ({"name": "w", "list": "News", "document": []}, 422, "document"),
         ({"name": "", "list": "News", "document": DOCUMENT}, 422, "name"),
-        ({"name": "w", "list": "News", "document": document(messages={"welcome": 3})},
-         422, "messages.welcome"),  # fmt: skip
-    ]  # fmt: skip
+        (
+            {"name": "w", "list": "News", "document": document(messages={"welcome": 3})},
+            422,
+            "messages.welcome",
+        ),
+    ]
     for body, status, path in cases:
         refused = client.post("/api/v1/sequences", json=body, headers=owner)
         assert refused.status_code == status, (path, refused.text)
@@ -121,8 +146,11 @@ def test_live_edit_keeps_ids_and_sends_nobody_a_step_twice(
 ) -> None:
     _news(db, "ann@example.com")
     owner = _headers(db, people["owner"])
-    one = client.post("/api/v1/sequences", headers=owner,
-                      json={"name": "welcome", "list": "News", "document": DOCUMENT}).json()  # fmt: skip
+    one = client.post(
+        "/api/v1/sequences",
+        headers=owner,
+        json={"name": "welcome", "list": "News", "document": DOCUMENT},
+    ).json()
     url = f"/api/v1/sequences/{one['id']}"
     client.post(f"{url}/status", json={"status": "active"}, headers=owner)
     client.post(f"{url}/enrolments", json={"email": "ann@example.com"}, headers=owner)
@@ -151,12 +179,18 @@ def test_live_edit_keeps_ids_and_sends_nobody_a_step_twice(
     people_page = client.get(f"{url}/enrolments", headers=owner).json()
     assert people_page["total"] == 1
     assert people_page["enrolments"][0]["status"] == "finished"
-    bad = client.put(f"{url}/document", headers=owner,
-                     json={"document": {"steps": [{"id": "s3", "kind": "send", "message": "welcome"}]}})  # fmt: skip
+    bad = client.put(
+        f"{url}/document",
+        headers=owner,
+        json={"document": {"steps": [{"id": "s3", "kind": "send", "message": "welcome"}]}},
+    )
     assert bad.status_code == 422
     assert "steps[0].id" in bad.text
-    missing = client.put(f"{url}/document", headers=owner,
-                         json={"document": {"steps": [{"kind": "send", "message": "nope"}]}})  # fmt: skip
+    missing = client.put(
+        f"{url}/document",
+        headers=owner,
+        json={"document": {"steps": [{"kind": "send", "message": "nope"}]}},
+    )
     assert missing.status_code == 422
     assert "steps[0].message" in missing.text
 
@@ -169,22 +203,27 @@ def test_enrol_exit_by_hand_and_preview_in_their_zone(
         other = audience.create_list(session, "Other", double_opt_in=False).id
         audience.subscribe(session, SECRET, "eve@example.com", other, audience.Consent(Source.API))
     owner, staff = _headers(db, people["owner"]), _headers(db, people["staff"])
-    one = client.post("/api/v1/sequences", headers=owner,
-                      json={"name": "welcome", "list": "News", "document": DOCUMENT}).json()  # fmt: skip
+    one = client.post(
+        "/api/v1/sequences",
+        headers=owner,
+        json={"name": "welcome", "list": "News", "document": DOCUMENT},
+    ).json()
     url = f"/api/v1/sequences/{one['id']}"
     enrolled = client.post(f"{url}/enrolments", json={"email": "ann@example.com"}, headers=owner)
     assert enrolled.status_code == 201, enrolled.text
     assert (enrolled.json()["email"], enrolled.json()["status"]) == ("ann@example.com", "active")
     again = client.post(f"{url}/enrolments", json={"email": "ann@example.com"}, headers=owner)
     assert again.status_code == 409
-    not_on_list = client.post(f"{url}/enrolments", json={"email": "eve@example.com"},
-                              headers=owner)  # fmt: skip
+    not_on_list = client.post(f"{url}/enrolments", json={"email": "eve@example.com"}, headers=owner)
     assert not_on_list.status_code == 422
     assert "email" in not_on_list.text
     unknown = client.post(f"{url}/enrolments", json={"email": "who@example.com"}, headers=owner)
     assert unknown.status_code == 404
-    simulated = client.get(f"{url}/preview", headers=staff, params={
-        "email": "ann@example.com", "at": "2026-12-07T00:00:00Z", "days": 10})  # fmt: skip
+    simulated = client.get(
+        f"{url}/preview",
+        headers=staff,
+        params={"email": "ann@example.com", "at": "2026-12-07T00:00:00Z", "days": 10},
+    )
     assert simulated.status_code == 200, simulated.text
     shown = simulated.json()
     assert (shown["time_zone"], shown["simulated"]) == ("Asia/Tokyo", True)
@@ -192,19 +231,33 @@ def test_enrol_exit_by_hand_and_preview_in_their_zone(
         ("2026-12-07T00:00:00+00:00", "Mon 07 Dec 2026, 09:00", "Send 'Welcome'"),
         ("2026-12-07T00:00:00+00:00", "Mon 07 Dec 2026, 09:00", "Wait 2 days"),
         ("2026-12-09T00:00:00+00:00", "Wed 09 Dec 2026, 09:00", "Send 'Day two'"),
-        ("2026-12-09T00:00:00+00:00", "Wed 09 Dec 2026, 09:00",
-         "Finishes the sequence (end of sequence)"),
-    ]  # fmt: skip
-    bad_at = client.get(f"{url}/preview", headers=staff,
-                        params={"email": "ann@example.com", "at": "tomorrow"})  # fmt: skip
+        (
+            "2026-12-09T00:00:00+00:00",
+            "Wed 09 Dec 2026, 09:00",
+            "Finishes the sequence (end of sequence)",
+        ),
+    ]
+    bad_at = client.get(
+        f"{url}/preview", headers=staff, params={"email": "ann@example.com", "at": "tomorrow"}
+    )
     assert bad_at.status_code == 422
-    assert "at" in bad_at.json()["detail"][0]["loc"] or "'at'" in bad_at.text or "at:" in bad_at.text
+    assert (
+        "at" in bad_at.json()["detail"][0]["loc"] or "'at'" in bad_at.text or "at:" in bad_at.text
+    )
     out = client.post(f"{url}/enrolments/exit", json={"email": "ann@example.com"}, headers=owner)
-    assert out.json() == {"email": "ann@example.com", "status": "exited",
-                          "exit_reason": "removed by hand"}  # fmt: skip
-    assert client.post(f"{url}/enrolments/exit", json={"email": "ann@example.com"},
-                       headers=owner).status_code == 409  # fmt: skip
+    assert out.json() == {
+        "email": "ann@example.com",
+        "status": "exited",
+        "exit_reason": "removed by hand",
+    }
+    assert (
+        client.post(
+            f"{url}/enrolments/exit", json={"email": "ann@example.com"}, headers=owner
+        ).status_code
+        == 409
+    )
     listed = client.get(f"{url}/enrolments", params={"status": "exited"}, headers=staff).json()
     assert [e["exit_reason"] for e in listed["enrolments"]] == ["removed by hand"]
-    assert client.get(f"{url}/enrolments", params={"status": "gone"},
-                      headers=staff).status_code == 422  # fmt: skip
+    assert (
+        client.get(f"{url}/enrolments", params={"status": "gone"}, headers=staff).status_code == 422
+    )

@@ -30,8 +30,14 @@ def _setup(db: Database) -> None:
     with db.session() as session:
         news = audience.create_list(session, "News", double_opt_in=False).id
         audience.create_list(session, "Buyers", double_opt_in=False)
-        audience.subscribe(session, SECRET, "ann@example.com", news, audience.Consent(Source.API),
-                           time_zone="America/New_York")  # fmt: skip
+        audience.subscribe(
+            session,
+            SECRET,
+            "ann@example.com",
+            news,
+            audience.Consent(Source.API),
+            time_zone="America/New_York",
+        )
 
 
 def test_add_with_errors_activate_after_confirming_and_see_the_timeline(
@@ -52,13 +58,20 @@ def test_add_with_errors_activate_after_confirming_and_see_the_timeline(
     token = csrf_from(new.text)
     bad = json.loads(json.dumps(STEPS))
     bad["steps"][2] = {"kind": "wait", "hours": 48}
-    form = {"csrf_token": token, "name": "welcome", "list_name": "News",
-            "trigger_kind": "joined_list", "trigger_value": "", "document": json.dumps(bad)}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "name": "welcome",
+        "list_name": "News",
+        "trigger_kind": "joined_list",
+        "trigger_value": "",
+        "document": json.dumps(bad),
+    }
     refused = client.post("/sequences/new", data=form)
     assert refused.status_code == 400
     words = _text(refused)
     assert "At steps[2].seconds: is required" in words
-    assert "Send 'Welcome'" in words and "Send 'Day two'" in words  # the readable steps
+    assert "Send 'Welcome'" in words
+    assert "Send 'Day two'" in words
     assert "Step 2: steps[2].seconds: is required" in words
     assert 'value="welcome"' in refused.text  # what was typed stays
     for change, shown in [
@@ -75,8 +88,9 @@ def test_add_with_errors_activate_after_confirming_and_see_the_timeline(
         assert shown in _text(answer), (change, _text(answer)[:500])
     huge = client.post("/sequences/new", data={**form, "document": "x" * 300_000})
     assert huge.status_code in (400, 422)
-    added = client.post("/sequences/new", data={**form, "document": json.dumps(STEPS)},
-                        follow_redirects=False)  # fmt: skip
+    added = client.post(
+        "/sequences/new", data={**form, "document": json.dumps(STEPS)}, follow_redirects=False
+    )
     assert added.status_code == 303
     page = client.get(added.headers["location"])
     words = _text(page)
@@ -93,12 +107,16 @@ def test_add_with_errors_activate_after_confirming_and_see_the_timeline(
     assert asked.status_code == 200
     assert "Activate the sequence welcome?" in _text(asked)
     assert "draft" in _text(client.get(base))  # not active before confirming
-    done = client.post(f"{base}/status", follow_redirects=False,
-                       data={"csrf_token": token, "status": "active", "confirm": "yes"})  # fmt: skip
+    done = client.post(
+        f"{base}/status",
+        follow_redirects=False,
+        data={"csrf_token": token, "status": "active", "confirm": "yes"},
+    )
     assert done.status_code == 303
     assert "Sequence active" in _text(client.get(done.headers["location"]))
-    paused = client.post(f"{base}/status", data={"csrf_token": token, "status": "paused"},
-                         follow_redirects=False)  # fmt: skip
+    paused = client.post(
+        f"{base}/status", data={"csrf_token": token, "status": "paused"}, follow_redirects=False
+    )
     assert paused.status_code == 303
     with db.session() as session:
         assert service.get_sequence(session, "welcome").status == "paused"
@@ -116,22 +134,30 @@ def test_edit_enrol_take_out_and_preview(
     assert edit.status_code == 200
     assert "People already past a step are not sent it again." in _text(edit)
     token = csrf_from(edit.text)
-    shown = json.loads(html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", edit.text,
-                                               re.S).group(1)))  # type: ignore[union-attr]  # fmt: skip
+    shown = json.loads(
+        html.unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", edit.text, re.S).group(1))
+    )  # type: ignore[union-attr]
     assert [s["id"] for s in shown["steps"]] == ["s1", "s2", "s3", "s4"]
     shown["steps"].insert(2, {"kind": "tag", "name": "warm"})
     shown["messages"]["welcome"]["subject"] = "Welcome aboard"
-    saved = client.post(f"{base}/edit", data={"csrf_token": token, "document": json.dumps(shown)},
-                        follow_redirects=False)  # fmt: skip
+    saved = client.post(
+        f"{base}/edit",
+        data={"csrf_token": token, "document": json.dumps(shown)},
+        follow_redirects=False,
+    )
     assert saved.status_code == 303
     page = _text(client.get(saved.headers["location"]))
-    assert "s5 Add tag warm" in page and "Send 'Welcome aboard'" in page
+    assert "s5 Add tag warm" in page
+    assert "Send 'Welcome aboard'" in page
     shown["steps"][0]["id"] = "s99x"
     refused = client.post(f"{base}/edit", data={"csrf_token": token, "document": json.dumps(shown)})
     assert refused.status_code == 400
     assert "At steps[0].id:" in _text(refused)
-    enrolled = client.post(f"{base}/enrol", data={"csrf_token": token, "email": "ann@example.com"},
-                           follow_redirects=False)  # fmt: skip
+    enrolled = client.post(
+        f"{base}/enrol",
+        data={"csrf_token": token, "email": "ann@example.com"},
+        follow_redirects=False,
+    )
     assert enrolled.status_code == 303
     people_table = _text(client.get(base))
     assert "ann@example.com active s1" in people_table
@@ -140,12 +166,16 @@ def test_edit_enrol_take_out_and_preview(
     assert "Not done: email: is enrolled in this sequence already" in _text(twice)
     asked = client.post(f"{base}/exit", data={"csrf_token": token, "email": "ann@example.com"})
     assert "Take ann@example.com out of welcome?" in _text(asked)
-    out = client.post(f"{base}/exit", follow_redirects=False,
-                      data={"csrf_token": token, "email": "ann@example.com", "confirm": "yes"})  # fmt: skip
+    out = client.post(
+        f"{base}/exit",
+        follow_redirects=False,
+        data={"csrf_token": token, "email": "ann@example.com", "confirm": "yes"},
+    )
     assert out.status_code == 303
     assert "removed by hand" in _text(client.get(f"{base}?status=exited"))
-    preview = client.get(f"{base}/preview", params={"email": "ann@example.com",
-                                                     "at": "2026-07-01T12:00:00Z"})  # fmt: skip
+    preview = client.get(
+        f"{base}/preview", params={"email": "ann@example.com", "at": "2026-07-01T12:00:00Z"}
+    )
     assert preview.status_code == 200
     words = _text(preview)
     assert "ann@example.com · America/New_York" in words
@@ -169,5 +199,6 @@ def test_staff_read_without_the_forms(
     assert "welcome" in client.get("/sequences").text
     page = client.get(f"/sequences/{sequence_id}")
     assert page.status_code == 200
-    assert 'id="enrol-form"' not in page.text and "Activate…" not in page.text
+    assert 'id="enrol-form"' not in page.text
+    assert "Activate…" not in page.text
     assert client.get("/sequences/new").status_code == 403

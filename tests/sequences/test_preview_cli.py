@@ -22,8 +22,12 @@ DOCUMENT: dict[str, Any] = {
     "steps": [
         {"kind": "send", "message": "welcome"},
         {"kind": "wait_until", "weekdays": ["mon"], "hour": 9},
-        {"kind": "branch", "condition": {"kind": "tag", "name": "vip"}, "then": "s5",
-         "else": "s4"},  # fmt: skip
+        {
+            "kind": "branch",
+            "condition": {"kind": "tag", "name": "vip"},
+            "then": "s5",
+            "else": "s4",
+        },
         {"kind": "send", "message": "plain"},
         {"kind": "send", "message": "vip"},
     ],
@@ -43,10 +47,23 @@ def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[st
 def _setup(db: Database) -> None:
     with db.session() as session:
         news = audience.create_list(session, "News", double_opt_in=False).id
-        audience.subscribe(session, SECRET, "kiri@example.com", news, audience.Consent(Source.API),
-                           time_zone="Pacific/Kiritimati", tags=["vip"])  # fmt: skip
-        audience.subscribe(session, SECRET, "sam@example.com", news, audience.Consent(Source.API),
-                           time_zone="America/Los_Angeles")  # fmt: skip
+        audience.subscribe(
+            session,
+            SECRET,
+            "kiri@example.com",
+            news,
+            audience.Consent(Source.API),
+            time_zone="Pacific/Kiritimati",
+            tags=["vip"],
+        )
+        audience.subscribe(
+            session,
+            SECRET,
+            "sam@example.com",
+            news,
+            audience.Consent(Source.API),
+            time_zone="America/Los_Angeles",
+        )
         service.add_sequence(session, "welcome", "News", DOCUMENT)
 
 
@@ -55,8 +72,17 @@ def test_simulated_enrolment_in_their_zone_with_their_tags(
 ) -> None:
     _setup(db)
     at = "2026-12-02T20:00:00Z"  # a Wednesday: Thursday 10:00 in Kiritimati (UTC+14)
-    kiri = _run(tmp_path, database_url, "preview", "welcome", "--email", "kiri@example.com",
-                "--at", at, "--json")  # fmt: skip
+    kiri = _run(
+        tmp_path,
+        database_url,
+        "preview",
+        "welcome",
+        "--email",
+        "kiri@example.com",
+        "--at",
+        at,
+        "--json",
+    )
     assert kiri.returncode == 0, kiri.stderr
     found = json.loads(kiri.stdout)
     assert (found["time_zone"], found["simulated"]) == ("Pacific/Kiritimati", True)
@@ -67,18 +93,44 @@ def test_simulated_enrolment_in_their_zone_with_their_tags(
         ("Mon 07 Dec 2026, 09:00", "Finishes the sequence (end of sequence)"),
     ]
     assert found["timeline"][2]["at"] == "2026-12-06T19:00:00+00:00"
-    sam = json.loads(_run(tmp_path, database_url, "preview", "welcome", "--email",
-                          "sam@example.com", "--at", at, "--json").stdout)  # fmt: skip
+    sam = json.loads(
+        _run(
+            tmp_path,
+            database_url,
+            "preview",
+            "welcome",
+            "--email",
+            "sam@example.com",
+            "--at",
+            at,
+            "--json",
+        ).stdout
+    )
     assert [(i["at"], i["words"]) for i in sam["timeline"]][2:3] == [
         ("2026-12-07T17:00:00+00:00", "Send 'Plain offer'")  # 09:00 Monday in Los Angeles
     ]
-    short = json.loads(_run(tmp_path, database_url, "preview", "welcome", "--email",
-                            "sam@example.com", "--at", at, "--days", "2", "--json").stdout)  # fmt: skip
+    short = json.loads(
+        _run(
+            tmp_path,
+            database_url,
+            "preview",
+            "welcome",
+            "--email",
+            "sam@example.com",
+            "--at",
+            at,
+            "--days",
+            "2",
+            "--json",
+        ).stdout
+    )
     assert [i["words"] for i in short["timeline"]] == [
-        "Send 'Welcome'", "Wait until Mon at 09:00 (their time)"
+        "Send 'Welcome'",
+        "Wait until Mon at 09:00 (their time)",
     ]
-    text = _run(tmp_path, database_url, "preview", "welcome", "--email", "sam@example.com",
-                "--at", at)  # fmt: skip
+    text = _run(
+        tmp_path, database_url, "preview", "welcome", "--email", "sam@example.com", "--at", at
+    )
     assert "Wed 02 Dec 2026, 12:00  Send 'Welcome'" in text.stdout
 
 
@@ -91,11 +143,16 @@ def test_from_where_they_stand_and_bad_input(
     with db.session() as session:
         service.set_status(session, "welcome", "active")
     service.run_due(db, utcnow() + timedelta(seconds=1))  # Welcome queued; waits for Monday
-    now = json.loads(_run(tmp_path, database_url, "preview", "welcome", "--email",
-                          "sam@example.com", "--json").stdout)  # fmt: skip
+    now = json.loads(
+        _run(
+            tmp_path, database_url, "preview", "welcome", "--email", "sam@example.com", "--json"
+        ).stdout
+    )
     assert (now["simulated"], now["enrolment"]) == (False, "active")
     assert [i["words"] for i in now["timeline"]] == [  # Welcome is behind them
-        "Send 'Plain offer'", "Send 'VIP offer'", "Finishes the sequence (end of sequence)"
+        "Send 'Plain offer'",
+        "Send 'VIP offer'",
+        "Finishes the sequence (end of sequence)",
     ]
     for args, field in [
         (["--email", "nobody@example.com"], "no subscriber"),
@@ -104,6 +161,8 @@ def test_from_where_they_stand_and_bad_input(
     ]:
         done = _run(tmp_path, database_url, "preview", "welcome", *args, "--json")
         assert done.returncode == 2, (args, done.stdout, done.stderr)
-        assert field in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert field in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
     missing = _run(tmp_path, database_url, "preview", "nope", "--email", "sam@example.com")
-    assert missing.returncode == 2 and "no sequence named" in missing.stderr
+    assert missing.returncode == 2
+    assert "no sequence named" in missing.stderr

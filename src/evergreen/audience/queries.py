@@ -40,9 +40,9 @@ __all__ = [
     "SegmentInfo",
     "SubscriberCard",
     "card",
-    "emails_of",
     "confirmation",
     "count_subscribed",
+    "emails_of",
     "export_batches",
     "find_by_email",
     "find_segment",
@@ -632,7 +632,9 @@ def emails_of(session: Session, ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(Subscriber.id, Subscriber.email).where(Subscriber.id.in_(ids[start : start + 500]))
+            select(Subscriber.id, Subscriber.email).where(
+                Subscriber.id.in_(ids[start : start + 500])
+            )
         )
         found.update({r.id: r.email for r in rows})
     return found

@@ -14,8 +14,8 @@ from evergreen.mail.models import Broadcast, MailLink, MailSend
 
 __all__ = [
     "BroadcastCard",
-    "StepMessage",
     "Stats",
+    "StepMessage",
     "broadcast_card",
     "broadcasts",
     "message_numbers",

@@ -145,7 +145,9 @@ def get_preview(
     user: ApiStaff,
     email: Annotated[str, Query(min_length=1, max_length=320)],
     days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 60,
-    at: Annotated[str, Query(max_length=64, description="Simulate an enrolment at (ISO 8601).")] = "",
+    at: Annotated[
+        str, Query(max_length=64, description="Simulate an enrolment at (ISO 8601).")
+    ] = "",
 ) -> dict[str, Any]:
     """What this subscriber gets and when, in their time zone: from where they stand, or from
     a simulated enrolment at `at`."""

@@ -14,9 +14,10 @@ from evergreen.audience import queries as audience_queries
 from evergreen.mail import queries as mail_queries
 from evergreen.networks import queries as networks_queries
 from evergreen.sequences.errors import SequenceInputError
-from evergreen.sequences.models import Enrolment, Sequence, SequenceMessage
+from evergreen.sequences.models import Enrolment, Sequence
 from evergreen.sequences.rules import Goal, Send, parse_program, parse_trigger
 from evergreen.sequences.rules.words import step_words, trigger_words
+from evergreen.sequences.service.sequences import message_ids
 
 __all__ = [
     "PER_PAGE",
@@ -125,14 +126,7 @@ def detail(session: Session, sequence_id: int) -> SequenceDetail | None:
     if row is None:
         return None
     card = next(c for c in sequences(session) if c.id == sequence_id)
-    refs = {
-        ref: message_id
-        for ref, message_id in session.execute(
-            select(SequenceMessage.ref, SequenceMessage.message_id).where(
-                SequenceMessage.sequence_id == sequence_id
-            )
-        )
-    }
+    refs = message_ids(session, sequence_id)
     texts = mail_queries.step_messages(session, list(refs.values()))
     messages = {
         ref: {"subject": texts[i].subject, "body": texts[i].body, "format": texts[i].format}

@@ -50,7 +50,10 @@ STARTER: dict[str, Any] = {
         {"kind": "send", "message": "day2"},
     ],
     "messages": {
-        "welcome": {"subject": "Welcome!", "body": "Hello {{ subscriber.name }}, thanks for joining."},
+        "welcome": {
+            "subject": "Welcome!",
+            "body": "Hello {{ subscriber.name }}, thanks for joining.",
+        },
         "day2": {"subject": "Two days in", "body": "Here is what to do next."},
     },
 }

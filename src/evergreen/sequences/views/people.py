@@ -49,7 +49,9 @@ def _edit_page(
 
 
 @router.get("/{sequence_id:int}/edit")
-def edit_page(request: Request, sequence_id: DbId, session: SessionDep, user: OwnerUser) -> Response:
+def edit_page(
+    request: Request, sequence_id: DbId, session: SessionDep, user: OwnerUser
+) -> Response:
     """Owner only: the sequence's document to change, with each step in words beside it."""
     return _edit_page(request, session, sequence_id)
 
@@ -73,7 +75,9 @@ def save_edit(
     return RedirectResponse(f"/sequences/{sequence_id}?done=saved", status_code=303)
 
 
-def _with_error(request: Request, session: Session, sequence_id: int, error: InputError) -> Response:
+def _with_error(
+    request: Request, session: Session, sequence_id: int, error: InputError
+) -> Response:
     context = sequence_context(session, sequence_id)
     context["people_error"] = error
     return render(request, "sequences/sequence.html", context, status_code=400)
