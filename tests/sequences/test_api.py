@@ -94,6 +94,9 @@ def test_refusals_name_the_path_and_never_500(
 
     bad_wait = copy.deepcopy(DOCUMENT)
     bad_wait["steps"][2] = {"kind": "wait", "seconds": "two days"}
+    huge_wait = {"kind": "wait", "seconds": 10**30}
+    broken_text = copy.deepcopy(DOCUMENT)
+    broken_text["messages"]["welcome"]["subject"] = "{{ broken"
     deep: dict[str, Any] = {"kind": "tag", "name": "x"}
     for _ in range(40):
         deep = {"kind": "not", "condition": deep}
@@ -125,6 +128,12 @@ def test_refusals_name_the_path_and_never_500(
             "condition",
         ),
         ({"name": "w", "list": "News", "document": []}, 422, "document"),
+        (
+            {"name": "w", "list": "News", "document": document(steps=[huge_wait])},
+            422,
+            "steps[0].seconds",
+        ),
+        ({"name": "w", "list": "News", "document": broken_text}, 422, "messages.welcome.subject"),
         ({"name": "", "list": "News", "document": DOCUMENT}, 422, "name"),
         (
             {"name": "w", "list": "News", "document": document(messages={"welcome": 3})},
@@ -261,3 +270,35 @@ def test_enrol_exit_by_hand_and_preview_in_their_zone(
     assert (
         client.get(f"{url}/enrolments", params={"status": "gone"}, headers=staff).status_code == 422
     )
+
+
+def test_people_waiting_at_a_removed_step_go_on_at_the_next_kept_one(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    _news(db, "ann@example.com")
+    owner = _headers(db, people["owner"])
+    five = copy.deepcopy(DOCUMENT)
+    five["steps"].append({"kind": "send", "message": "third"})
+    five["messages"]["third"] = {"subject": "Day two, part two", "body": "More."}
+    made = client.post(
+        "/api/v1/sequences",
+        headers=owner,
+        json={"name": "welcome", "list": "News", "document": five},
+    ).json()
+    url = f"/api/v1/sequences/{made['id']}"
+    client.post(f"{url}/status", json={"status": "active"}, headers=owner)
+    client.post(f"{url}/enrolments", json={"email": "ann@example.com"}, headers=owner)
+    t0 = utcnow() + timedelta(seconds=5)
+    assert service.run_due(db, t0).queued == 1  # welcome; then she waits, next at s4
+    waiting = client.get(f"{url}/enrolments", headers=owner).json()["enrolments"][0]
+    assert waiting["step_id"] == "s4"
+    steps = made["document"]["steps"]
+    kept = [step for step in steps if step["id"] != "s4"]
+    saved = client.put(f"{url}/document", json={"document": {"steps": kept}}, headers=owner)
+    assert saved.status_code == 200, saved.text
+    assert [line["id"] for line in saved.json()["timeline"]] == ["s1", "s2", "s3", "s5"]
+    later = service.run_due(db, t0 + timedelta(days=2, seconds=1))
+    assert (later.queued, later.finished) == (1, 1)
+    numbers = client.get(f"{url}/analytics", headers=owner).json()
+    sent = {row["id"]: row["entered"] for row in numbers["steps"] if row["kind"] == "Send"}
+    assert sent == {"s2": 1, "s5": 1}  # the removed s4 never went; s5 did, once
