@@ -68,15 +68,20 @@ class SequenceCard:
         }
 
 
-def sequences(session: Session) -> list[SequenceCard]:
-    """Every sequence by name, with its enrolments counted by status."""
+def sequences(session: Session, only: int | None = None) -> list[SequenceCard]:
+    """Every sequence by name (or the one with id `only`), its enrolments counted by status."""
     lists = dict(audience_queries.list_choices(session))
-    counts: dict[int, dict[str, int]] = {}
-    for sequence_id, status, number in session.execute(
-        select(Enrolment.sequence_id, Enrolment.status, func.count()).group_by(
-            Enrolment.sequence_id, Enrolment.status
+    counting = select(Enrolment.sequence_id, Enrolment.status, func.count()).group_by(
+        Enrolment.sequence_id, Enrolment.status
+    )
+    rows = select(Sequence).order_by(Sequence.name)
+    if only is not None:
+        counting, rows = (
+            counting.where(Enrolment.sequence_id == only),
+            rows.where(Sequence.id == only),
         )
-    ):
+    counts: dict[int, dict[str, int]] = {}
+    for sequence_id, status, number in session.execute(counting):
         counts.setdefault(sequence_id, {})[status] = number
     return [
         SequenceCard(
@@ -89,7 +94,7 @@ def sequences(session: Session) -> list[SequenceCard]:
             counts.get(row.id, {}),
             lists.get(row.list_id, "") if row.list_id is not None else "",
         )
-        for row in session.scalars(select(Sequence).order_by(Sequence.name))
+        for row in session.scalars(rows)
     ]
 
 
@@ -125,7 +130,7 @@ def detail(session: Session, sequence_id: int) -> SequenceDetail | None:
     row = session.get(Sequence, sequence_id)
     if row is None:
         return None
-    card = next(c for c in sequences(session) if c.id == sequence_id)
+    card = sequences(session, sequence_id)[0]
     refs = message_ids(session, sequence_id)
     texts = mail_queries.step_messages(session, list(refs.values()))
     messages = {
@@ -256,10 +261,10 @@ def _earnings(session: Session, message_ids: list[int]) -> dict[int, tuple[int, 
 
 def analytics(session: Session, sequence_id: int) -> dict[str, Any]:
     """Per step and in total: entered, sent, clicked, unsubscribed, conversions, goal exits."""
-    info = detail(session, sequence_id)
-    if info is None:
+    info, stored = detail(session, sequence_id), session.get(Sequence, sequence_id)
+    if info is None or stored is None:
         return {}
-    program = parse_program(session.get(Sequence, sequence_id).program)  # type: ignore[union-attr]
+    program = parse_program(stored.program)
     passed: dict[str, int] = {}
     waiting: dict[str, int] = {}
     exits: dict[str, int] = {}

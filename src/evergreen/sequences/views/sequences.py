@@ -159,7 +159,7 @@ def set_status(
     """Owner only: pause at once; activate after a confirmation, since it starts sending."""
     row = service.sequence_by_id(session, sequence_id)
     if status == "active":
-        counts = next(c for c in queries.sequences(session) if c.id == row.id).enrolments
+        counts = queries.sequences(session, row.id)[0].enrolments
         waiting = counts.get("active", 0)
         step = Confirmation(
             title=f"Activate the sequence {row.name}?",
