@@ -117,8 +117,9 @@ def get_enrolments(
 @router.post("/{sequence_id}/enrolments", status_code=201, operation_id="enrol_in_sequence")
 def enrol(sequence_id: DbId, body: EmailIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: enrol one subscriber of the sequence's list by hand, at its first step."""
-    service.enrol_by_email(session, _name(session, sequence_id), body.email)
-    found = queries.enrolments(session, sequence_id, 1, "", 1).rows[0]
+    row = service.enrol_by_email(session, _name(session, sequence_id), body.email)
+    found = queries.enrolment_line(session, row.id)
+    assert found is not None
     return found.show()
 
 

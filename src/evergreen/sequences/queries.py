@@ -28,6 +28,7 @@ __all__ = [
     "StepNumbers",
     "analytics",
     "detail",
+    "enrolment_line",
     "enrolments",
     "sequences",
 ]
@@ -202,8 +203,18 @@ def enrolments(
             .limit(per_page)
         )
     )
+    return EnrolmentPage(_lines(session, rows), total, max(page, 1), per_page)
+
+
+def enrolment_line(session: Session, enrolment_id: int) -> EnrolmentLine | None:
+    """One enrolment as the table shows it, or None."""
+    row = session.get(Enrolment, enrolment_id)
+    return None if row is None else _lines(session, [row])[0]
+
+
+def _lines(session: Session, rows: list[Enrolment]) -> list[EnrolmentLine]:
     emails = audience_queries.emails_of(session, [r.subscriber_id for r in rows])
-    lines = [
+    return [
         EnrolmentLine(
             emails.get(r.subscriber_id, "(erased)"),
             r.status,
@@ -215,7 +226,6 @@ def enrolments(
         )
         for r in rows
     ]
-    return EnrolmentPage(lines, total, max(page, 1), per_page)
 
 
 @dataclass
