@@ -1,7 +1,7 @@
 """The owner adds a sequence on its page (a bad step is named beside the document while the other
-steps still read in words), activates it after the confirmation, sees the timeline, enrols a
-subscriber by hand and previews their timeline; at 390 px and 1280 px, nothing wider than the
-screen."""
+steps still read in words), activates it after the confirmation, sees the timeline, adds a step
+with the form row, enrols a subscriber by hand and previews their timeline; at 390 px and
+1280 px, nothing wider than the screen."""
 
 from __future__ import annotations
 
@@ -83,13 +83,14 @@ def test_owner_adds_activates_and_previews_a_sequence(server: Server, page: obje
     page.locator("#document").fill(json.dumps(STEPS, indent=2))
     page.locator("#new-sequence").get_by_role("button", name="Add sequence").click()
     expect(page.get_by_role("status")).to_contain_text("Sequence added as a draft.")
-    timeline = page.locator("#timeline li")
+    timeline = page.locator("#timeline li .words")
     expect(timeline).to_have_text([
-        "s1 Goal: tag buyer (leaves the sequence when reached)",
-        "s2 Send 'Welcome aboard'",
-        "s3 Wait 2 days",
-        "s4 Send 'Day two'",
+        "Goal: tag buyer (leaves the sequence when reached)",
+        "Send 'Welcome aboard'",
+        "Wait 2 days",
+        "Send 'Day two'",
     ])  # fmt: skip
+    expect(page.locator("#timeline li code")).to_have_text(["s1", "s2", "s3", "s4"])
     expect(page.locator("#status")).to_have_text("draft")
     _shoot(page, "draft")
 
@@ -101,6 +102,15 @@ def test_owner_adds_activates_and_previews_a_sequence(server: Server, page: obje
     page.get_by_role("button", name="Activate and start sending").click()
     expect(page.locator("#status")).to_have_text("active")
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
+
+    page.get_by_text("Add a step").click()
+    adding = page.locator("#add-step")
+    adding.locator('select[name="kind"]').select_option("tag")
+    adding.get_by_label(re.compile(r"^Tag or product")).fill("warm lead")
+    adding.locator('select[name="after"]').select_option("s2")
+    adding.get_by_role("button", name="Add step").click()
+    expect(page.get_by_role("status")).to_contain_text("People already past a step")
+    expect(page.locator("#timeline li .words").nth(2)).to_have_text("Add tag warm lead")
 
     page.get_by_label("Enrol a subscriber of the list by hand").fill("ann@example.com")
     page.get_by_role("button", name="Enrol", exact=True).click()
@@ -115,5 +125,6 @@ def test_owner_adds_activates_and_previews_a_sequence(server: Server, page: obje
     items = page.locator("#preview-timeline li")
     expect(items.first).to_contain_text("Mon 07 Dec 2026, 14:00")
     expect(items.first).to_contain_text("Send 'Welcome aboard'")
-    expect(items.nth(2)).to_contain_text("Wed 09 Dec 2026, 14:00")
+    expect(items.nth(1)).to_contain_text("Add tag warm lead")
+    expect(items.nth(3)).to_contain_text("Wed 09 Dec 2026, 14:00 Send 'Day two'")
     _shoot(page, "preview")

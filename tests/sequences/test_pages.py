@@ -99,8 +99,8 @@ def test_add_with_errors_activate_after_confirming_and_see_the_timeline(
     timeline = re.search(r'<ol class="timeline" id="timeline">(.*?)</ol>', page.text, re.S)
     assert timeline is not None
     assert _text(type("R", (), {"text": timeline.group(1)})()).strip() == (
-        "s1 Goal: tag buyer (leaves the sequence when reached) s2 Send 'Welcome' "
-        "s3 Wait 2 days s4 Send 'Day two'"
+        "s1 Goal: tag buyer (leaves the sequence when reached) Remove… s2 Send 'Welcome' "
+        "Remove… s3 Wait 2 days Remove… s4 Send 'Day two' Remove…"
     )
     base = added.headers["location"].split("?")[0]
     asked = client.post(f"{base}/status", data={"csrf_token": token, "status": "active"})
@@ -202,3 +202,47 @@ def test_staff_read_without_the_forms(
     assert 'id="enrol-form"' not in page.text
     assert "Activate…" not in page.text
     assert client.get("/sequences/new").status_code == 403
+
+
+def test_add_and_remove_steps_with_plain_form_rows(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    _setup(db)
+    with db.session() as session:
+        sequence_id = service.add_sequence(session, "welcome", "News", DOCUMENT).id
+    sign_in(client, people["owner"])
+    base = f"/sequences/{sequence_id}"
+    token = csrf_from(client.get(base).text)
+    row = {"csrf_token": token, "kind": "wait", "amount": "3", "unit": "hours", "after": "s2"}
+    assert client.post(f"{base}/steps", data=row, follow_redirects=False).status_code == 303
+    send = {"csrf_token": token, "kind": "send", "subject": "Last word", "body": "Bye {{ x }}."}
+    assert client.post(f"{base}/steps", data=send, follow_redirects=False).status_code == 303
+    tag = {"csrf_token": token, "kind": "goal_purchased", "name": "", "after": ""}
+    assert client.post(f"{base}/steps", data=tag, follow_redirects=False).status_code == 303
+    page = _text(client.get(base))
+    assert (
+        "s1 Goal: tag buyer (leaves the sequence when reached) Remove… s2 Send 'Welcome' Remove… "
+        "s5 Wait 3 hours Remove… s3 Wait 2 days Remove… s4 Send 'Day two' Remove… "
+        "s6 Send 'Last word' Remove… s7 Goal: bought anything"
+    ) in page
+    for change, shown in [
+        ({"kind": "wait", "amount": "soon"}, "amount: give a whole number above 0"),
+        ({"kind": "wait", "amount": "2", "unit": "weeks"}, "unit: choose minutes, hours or days"),
+        ({"kind": "send", "subject": ""}, "subject: is required"),
+        ({"kind": "tag", "name": ""}, "name: give the tag's name"),
+        ({"kind": "teleport"}, "kind: 'teleport' is not a step this form adds"),
+        ({"kind": "tag", "name": "x", "after": "s99"}, "after: no step 's99'"),
+        ({"kind": "send", "subject": "{{ oops", "body": "b"}, "messages.m2.subject:"),
+    ]:
+        refused = client.post(f"{base}/steps", data={"csrf_token": token, **change})
+        assert refused.status_code == 400, change
+        assert f"The step was not added: {shown}" in _text(refused), (change, _text(refused))
+    asked = client.post(f"{base}/steps/s3/remove", data={"csrf_token": token})
+    assert "Remove step s3 (Wait 2 days)?" in _text(asked)
+    assert "s3 Wait 2 days" in _text(client.get(base))  # not before confirming
+    done = client.post(f"{base}/steps/s3/remove", data={"csrf_token": token, "confirm": "yes"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert "s3 Wait 2 days" not in _text(client.get(base))
+    gone = client.post(f"{base}/steps/s3/remove", data={"csrf_token": token, "confirm": "yes"})
+    assert gone.status_code in (400, 422)

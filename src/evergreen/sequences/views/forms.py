@@ -17,14 +17,17 @@ from evergreen.sequences.rules.words import step_words
 
 __all__ = [
     "DOCUMENT_LIMIT",
+    "ROW_KINDS",
     "STARTER",
     "TRIGGERS",
+    "UNITS",
     "DocStr",
     "FormStr",
     "Line",
     "document_of",
     "pretty",
     "readable",
+    "step_of_row",
     "trigger_of",
 ]
 
@@ -124,3 +127,52 @@ def readable(text: str) -> list[Line]:
             continue
         lines.append(Line(index, step.id, step_words(step, subjects), ""))
     return lines
+
+
+# The add-a-step row: kind → its label (the common steps; the document takes every kind).
+ROW_KINDS: dict[str, str] = {
+    "send": "Send a message",
+    "wait": "Wait",
+    "tag": "Add a tag",
+    "untag": "Remove a tag",
+    "goal_tag": "Goal: has a tag",
+    "goal_purchased": "Goal: bought (a product, or anything)",
+}
+UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _amount(text: str) -> int:
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 6 or int(value) == 0:
+        raise SequenceInputError("amount", f"give a whole number above 0, not {value[:20]!r}")
+    return int(value)
+
+
+def step_of_row(
+    row: Mapping[str, str], refs: set[str]
+) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+    """One step (and its new message, for a Send) from the add-a-step row's fields."""
+    kind, name = row.get("kind", ""), row.get("name", "").strip()
+    if kind == "send":
+        subject, body = row.get("subject", ""), row.get("body", "")
+        if not subject.strip():
+            raise SequenceInputError("subject", "is required")
+        if not body.strip():
+            raise SequenceInputError("body", "is required")
+        ref = next(f"m{n}" for n in range(1, len(refs) + 2) if f"m{n}" not in refs)
+        return {"kind": "send", "message": ref}, {ref: {"subject": subject, "body": body}}
+    if kind == "wait":
+        unit = UNITS.get(row.get("unit", ""))
+        if unit is None:
+            raise SequenceInputError("unit", "choose minutes, hours or days")
+        return {"kind": "wait", "seconds": _amount(row.get("amount", "")) * unit}, {}
+    if kind in ("tag", "untag", "goal_tag") and not name:
+        raise SequenceInputError("name", "give the tag's name")
+    if kind in ("tag", "untag"):
+        return {"kind": kind, "name": name}, {}
+    if kind == "goal_tag":
+        return {"kind": "goal", "condition": {"kind": "tag", "name": name}}, {}
+    if kind == "goal_purchased":
+        condition = {"kind": "purchased"} | ({"product": name} if name else {})
+        return {"kind": "goal", "condition": condition}, {}
+    raise SequenceInputError("kind", f"{kind[:40]!r} is not a step this form adds")

@@ -14,8 +14,10 @@ from evergreen.audience import queries as audience_queries
 from evergreen.errors import InputError
 from evergreen.sequences import queries, service
 from evergreen.sequences.views.forms import (
+    ROW_KINDS,
     STARTER,
     TRIGGERS,
+    UNITS,
     DocStr,
     FormStr,
     document_of,
@@ -127,6 +129,9 @@ def sequence_context(
         "numbers": queries.analytics(session, sequence_id),
         "enrolments": queries.enrolments(session, sequence_id, page, status),
         "status_filter": status,
+        "row_kinds": ROW_KINDS,
+        "units": UNITS,
+        "row": {},
     }
 
 
