@@ -42,6 +42,7 @@ __all__ = [
     "card",
     "confirmation",
     "count_subscribed",
+    "emails_of",
     "export_batches",
     "find_by_email",
     "find_segment",
@@ -51,6 +52,7 @@ __all__ = [
     "list_counts",
     "lists_of",
     "members",
+    "opt_outs_by_message",
     "recipients",
     "search",
     "segment_condition",
@@ -608,3 +610,31 @@ def tagged_between(session: Session, tag: str, since: datetime, until: datetime)
             .order_by(SubscriberTag.subscriber_id)
         )
     )
+
+
+def opt_outs_by_message(session: Session, message_ids: list[int]) -> dict[int, int]:
+    """How many people left a list through the unsubscribe link of each of these messages."""
+    found: dict[int, int] = {}
+    for message_id in message_ids:
+        detail = f"broadcast {message_id}"
+        number = session.scalar(
+            select(func.count(func.distinct(ConsentEvent.subscriber_id))).where(
+                ConsentEvent.action == "opt_out",
+                or_(ConsentEvent.detail == detail, ConsentEvent.detail.like(f"{detail};%")),
+            )
+        )
+        found[message_id] = int(number or 0)
+    return found
+
+
+def emails_of(session: Session, ids: list[int]) -> dict[int, str]:
+    """The address of each of these people, by id (the erased are absent)."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Subscriber.id, Subscriber.email).where(
+                Subscriber.id.in_(ids[start : start + 500])
+            )
+        )
+        found.update({r.id: r.email for r in rows})
+    return found

@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from evergreen.links import queries as links_queries
 from evergreen.mail.models import Broadcast, MailLink, MailSend
 
-__all__ = ["BroadcastCard", "Stats", "broadcast_card", "broadcasts", "opens_of", "stats"]
+__all__ = [
+    "BroadcastCard",
+    "Stats",
+    "StepMessage",
+    "broadcast_card",
+    "broadcasts",
+    "message_numbers",
+    "opens_of",
+    "stats",
+    "step_messages",
+]
 
 
 @dataclass(frozen=True)
@@ -175,3 +185,43 @@ def opens_of(
         )
     )
     return [(message_id, opened is None) for message_id, opened in rows]
+
+
+@dataclass(frozen=True)
+class StepMessage:
+    """A sequence message's text, as its sequence's pages show and edit it."""
+
+    id: int
+    subject: str
+    body: str
+    format: str
+
+
+def step_messages(session: Session, message_ids: list[int]) -> dict[int, StepMessage]:
+    """The text of these sequence messages, by id."""
+    if not message_ids:
+        return {}
+    rows = session.execute(
+        select(Broadcast.id, Broadcast.subject, Broadcast.body, Broadcast.format).where(
+            Broadcast.id.in_(message_ids), Broadcast.kind == "sequence"
+        )
+    )
+    return {r.id: StepMessage(r.id, r.subject, r.body, r.format) for r in rows}
+
+
+def message_numbers(session: Session, message_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per message: its send rows by status, and `clicked` (human clicks on its links)."""
+    found = _live_counts(session, message_ids)
+    if not message_ids:
+        return found
+    links: dict[int, list[int]] = {}
+    for message_id, link_id in session.execute(
+        select(MailLink.message_id, MailLink.link_id).where(MailLink.message_id.in_(message_ids))
+    ):
+        links.setdefault(message_id, []).append(link_id)
+    clicks = links_queries.counts_by_link(session, [i for ids in links.values() for i in ids])
+    for message_id, ids in links.items():
+        found.setdefault(message_id, {})["clicked"] = sum(
+            clicks[i].human for i in ids if i in clicks
+        )
+    return found

@@ -1,14 +1,16 @@
-"""Sequences: autoresponders; stored sequences, enrolments and the due-step scheduler (CLI,
-and a periodic task every minute in the server)."""
+"""Sequences: autoresponders; stored sequences, enrolments and the due-step scheduler (pages,
+API, CLI, and a periodic task every minute in the server)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area
+from evergreen.areas import Area, NavEntry
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from huey import Huey
 
     from evergreen.config import Settings
@@ -20,6 +22,18 @@ def _models() -> object:
     from evergreen.sequences import models
 
     return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.sequences import views
+
+    return views.routers()
+
+
+def _api() -> Sequence[APIRouter]:
+    from evergreen.sequences import api
+
+    return api.routers()
 
 
 def _commands() -> Sequence[tuple[str, Any]]:
@@ -34,5 +48,18 @@ def _tasks(queue: Huey, settings: Settings) -> None:
     tasks.register(queue, settings)
 
 
-# No nav entry yet: the area has no pages (the map shows it once it has).
-AREA = Area(name="sequences", models=_models, commands=_commands, tasks=_tasks)
+AREA = Area(
+    name="sequences",
+    nav=NavEntry(
+        "sequences",
+        "Sequences",
+        "Autoresponders timed to each subscriber: steps, previews, numbers per step.",
+        order=40,
+    ),
+    models=_models,
+    pages=_pages,
+    api=_api,
+    commands=_commands,
+    tasks=_tasks,
+    templates=Path(__file__).parent / "templates",
+)

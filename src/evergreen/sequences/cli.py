@@ -1,4 +1,4 @@
-"""`evergreen sequences …`: add a sequence from a JSON file, list, activate, and `run-due`.
+"""`evergreen sequences …`: add a sequence from a JSON file, list, activate, `run-due`, `preview`.
 
 Bad input is one line naming the field and exit 2, with nothing stored (the root command maps
 the refusal). `run-due` is what the server's queue does every minute: enrol, walk every step
@@ -18,6 +18,7 @@ from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session, migrated_database
 from evergreen.db import utcnow
 from evergreen.mail import service as mail
+from evergreen.sequences import preview as sequence_preview
 from evergreen.sequences import queries, service
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.siteurl import cli_site_url
@@ -120,3 +121,29 @@ def run_due(
         typer.echo(orjson.dumps(found).decode())
         return
     typer.echo(", ".join(f"{key} {value}" for key, value in found.items()))
+
+
+@app.command("preview")
+def preview(
+    name: Annotated[str, typer.Argument(help="The sequence's name.")],
+    email: Annotated[str, typer.Option("--email", help="The subscriber to preview for.")],
+    days: Annotated[int, typer.Option("--days", help="How many days ahead (1 to 366).")] = 60,
+    at: Annotated[
+        str, typer.Option("--at", help="Simulate an enrolment at this ISO 8601 instant.")
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="The timeline as JSON.")] = False,
+) -> None:
+    """What one subscriber gets and when, in their time zone (nothing is sent)."""
+    when = sequence_preview.instant(at) if at.strip() else None
+    found = in_session(
+        lambda s: sequence_preview.preview(s, name, email, days=days, at=when).show(),
+        writer=False,
+    )
+    if as_json:
+        typer.echo(orjson.dumps(found).decode())
+        return
+    typer.echo(f"{found['sequence']} for {found['email']} ({found['time_zone']}):")
+    for item in found["timeline"]:
+        typer.echo(f"  {item['local']}  {item['words']}")
+    if not found["timeline"]:
+        typer.echo(f"  nothing planned ({found['enrolment'] or 'not enrolled'})")

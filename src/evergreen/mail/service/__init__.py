@@ -30,7 +30,7 @@ from evergreen.mail.service.outbox import Outbox, outbox_from_settings
 from evergreen.mail.service.recipients import record_open, unsubscribe
 from evergreen.mail.service.senders import FleetReport, send_in_processes
 from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
-from evergreen.mail.service.steps import create_step_message, queue_one
+from evergreen.mail.service.steps import create_step_message, queue_one, update_step_message
 
 __all__ = [
     "Applied",
@@ -67,5 +67,6 @@ __all__ = [
     "start_due",
     "summary",
     "unsubscribe",
+    "update_step_message",
     "verify_ses",
 ]

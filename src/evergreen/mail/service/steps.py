@@ -20,7 +20,7 @@ from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast, MailSend
 from evergreen.mail.rules.render import TemplateFormat, compile_message
 
-__all__ = ["create_step_message", "queue_one"]
+__all__ = ["create_step_message", "queue_one", "update_step_message"]
 
 
 def create_step_message(
@@ -65,3 +65,21 @@ def queue_one(session: Session, message_id: int, subscriber_id: int, due: dateti
         .returning(MailSend.id)
     )
     return session.execute(statement).first() is not None
+
+
+def update_step_message(
+    session: Session,
+    message_id: int,
+    subject: str,
+    body: str,
+    fmt: TemplateFormat = "markdown",
+) -> None:
+    """Change a sequence message's text (checked as a new one); sends not yet made use it."""
+    row = session.get(Broadcast, message_id)
+    if row is None or row.kind != "sequence":
+        raise MailInputError("message_id", f"no sequence message {message_id}")
+    if not subject.strip():
+        raise MailInputError("subject", "is required")
+    compile_message(subject, body, fmt, strict=True)
+    row.subject, row.body, row.format, row.updated_at = subject, body, fmt, utcnow()
+    session.flush()

@@ -36,6 +36,7 @@ __all__ = [
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 VERSION = 1
+MAX_NUMBER = 10**12  # far beyond any rule's limit, and well inside what timedelta takes
 Data = dict[str, Any]
 
 
@@ -57,6 +58,8 @@ class _Reader:
             return None
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise SequenceInputError(f"{self.path}.{key}", "has the wrong type")
+        if isinstance(value, int) and abs(value) > MAX_NUMBER:
+            raise SequenceInputError(f"{self.path}.{key}", "is out of range")
         return value
 
     def done(self) -> None:

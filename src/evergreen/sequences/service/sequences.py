@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import service as audience
 from evergreen.db import utcnow
-from evergreen.errors import Conflict, NotFound
+from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.mail import service as mail
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import Sequence, SequenceMessage
@@ -97,7 +97,12 @@ def add_sequence(
                 f"steps[{index}].message", f"{step.message_ref!r} is not one of messages"
             )
         subject, body, fmt = _message(step.message_ref, messages[step.message_ref])
-        message_id = mail.create_step_message(session, subject, body, the_list.id, fmt)
+        try:
+            message_id = mail.create_step_message(session, subject, body, the_list.id, fmt)
+        except InputError as exc:  # a broken template: named by the message it is in
+            raise SequenceInputError(
+                f"messages.{step.message_ref}.{exc.field}", exc.message
+            ) from None
         session.add(
             SequenceMessage(sequence_id=row.id, ref=step.message_ref, message_id=message_id)
         )
