@@ -204,7 +204,7 @@ def _claim(session: Session, now: datetime, batch: int) -> list[int]:
             Enrolment.due_at <= now,
             or_(Enrolment.claimed_until.is_(None), Enrolment.claimed_until < utcnow()),
         )
-        .order_by(Enrolment.id)
+        .order_by(Enrolment.due_at, Enrolment.id)
         .limit(batch)
         .with_for_update(skip_locked=True, of=Enrolment)
     )
