@@ -323,3 +323,21 @@ def test_someone_who_unsubscribes_mid_sequence_gets_nothing_more(
         assert card is not None
         assert card.lists == {"News": "unsubscribed"}
     assert (ids[0], "sent") not in _sends(db, "second")
+
+
+def test_a_program_edited_within_a_unit_of_work_is_parsed_again(db: Database) -> None:
+    """The scheduler parses each program once per batch; an edit must not be missed."""
+    _setup(db, 1)
+    with db.session() as session:
+        sequence = session.scalars(select(Sequence)).one()
+        first = scheduler._parsed(session, sequence)
+        assert scheduler._parsed(session, sequence) is first  # once per unit of work
+        assert not first.asks  # no goal or branch: tags and opens are not read
+        assert set(first.refs) == {"welcome", "second", "third"}
+        goal = {"kind": "goal", "condition": {"kind": "tag", "name": "buyer"}}
+        steps = [goal, *sequence.program["steps"]]
+        sequence.program = {**sequence.program, "steps": steps}
+        again = scheduler._parsed(session, sequence)
+    assert again is not first
+    assert again.asks
+    assert len(again.program.steps) == len(first.program.steps) + 1
