@@ -11,12 +11,22 @@ from hypothesis import strategies as st
 
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules import (
+    ENDS,
+    Do,
+    Facts,
+    Program,
+    Send,
     Wait,
     WaitRelative,
     WaitUntil,
     Window,
+    advance,
     due_after_wait,
+    dump_position,
     local_instant,
+    make_program,
+    parse_position,
+    start,
     zone_for,
 )
 from tests.sequences.zones import zone_and_instant
@@ -250,3 +260,79 @@ def test_property_a_duration_ignores_dst(zi: tuple[str, datetime], seconds: int)
     due = due_after_wait(now, Wait(timedelta(seconds=seconds)), name, {})
     assert due is not None
     assert (due - now).total_seconds() == seconds
+
+
+# The same rules as the scheduler runs them: ticks at a cadence, the position stored between.
+
+
+def _walk(
+    program: Program, zone: str, begin: datetime, cadence: timedelta, ticks: int
+) -> list[tuple[str, datetime, datetime]]:
+    """Tick every `cadence` from `begin` as run_due does (advance until it waits, the position
+    stored and read back between ticks, every tick run twice); the sends as (step, due, tick)."""
+    stored = dump_position(start(program, begin))
+    sends: list[tuple[str, datetime, datetime]] = []
+    facts = Facts(frozenset(), {})
+    for k in range(ticks):
+        now = begin + k * cadence
+        for again in (False, True):
+            position = parse_position(stored)
+            due = position.due
+            for _ in range(4 * len(program.steps) + 4):
+                outcome = advance(program, position, facts, now, zone)
+                if outcome.do is Do.SEND and isinstance(outcome.step, Send):
+                    assert not again, "a second tick at the same instant sent again"
+                    assert due is not None
+                    sends.append((outcome.step.id, due, now))
+                position = outcome.position
+                if outcome.do is Do.WAIT or outcome.do in ENDS:
+                    break
+                due = position.due
+            stored = dump_position(position)
+        if position.step_id is None:
+            break
+    return sends
+
+
+@given(
+    zone_and_instant(),
+    weekday_sets,
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(1, 72),
+    st.integers(1, 180),
+)
+def test_property_ticking_across_dst_sends_each_step_once_on_time_in_the_local_hour(
+    zi: tuple[str, datetime],
+    weekdays: frozenset[int],
+    hour: int,
+    minute: int,
+    hours: int,
+    cadence_minutes: int,
+) -> None:
+    """Zones from UTC-12 to UTC+14, near their DST changes: a weekday-and-hour send, then a
+    duration, then another: each goes exactly once, in order, at the first tick at or after its
+    due moment, the first in the asked local hour (or the DST gap's shift)."""
+    name, begin = zi
+    zone = ZoneInfo(name)
+    program = make_program(
+        [
+            WaitUntil(weekdays, hour, minute),
+            Send("first"),
+            Wait(timedelta(hours=hours)),
+            Send("second"),
+        ]
+    )
+    cadence = timedelta(minutes=cadence_minutes)
+    horizon = timedelta(days=7, hours=hours + 2) + 2 * cadence
+    sends = _walk(program, name, begin, cadence, int(horizon / cadence) + 1)
+    assert [step for step, _, _ in sends] == [program.steps[1].id, program.steps[3].id]
+    (_, first_due, first_tick), (_, second_due, second_tick) = sends
+    for due, tick in sends[0][1:], sends[1][1:]:
+        assert due <= tick < due + cadence  # never early, never skipped past a tick
+    local = first_due.astimezone(zone)
+    assert local.weekday() in weekdays
+    assert first_due == local_instant(local.date(), time(hour, minute), zone)
+    # The duration counts from the tick that sent the first step, in elapsed time across DST.
+    assert second_due == first_tick + timedelta(hours=hours)
+    assert second_tick >= second_due

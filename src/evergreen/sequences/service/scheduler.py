@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,8 +39,10 @@ from evergreen.mail import queries as mail_queries
 from evergreen.mail import service as mail
 from evergreen.sequences.models import Enrolment, Sequence
 from evergreen.sequences.rules import (
+    Branch,
     Do,
     Facts,
+    Goal,
     GotTag,
     Happened,
     JoinedList,
@@ -204,7 +207,7 @@ def _claim(session: Session, now: datetime, batch: int) -> list[int]:
             Enrolment.due_at <= now,
             or_(Enrolment.claimed_until.is_(None), Enrolment.claimed_until < utcnow()),
         )
-        .order_by(Enrolment.id)
+        .order_by(Enrolment.due_at, Enrolment.id)
         .limit(batch)
         .with_for_update(skip_locked=True, of=Enrolment)
     )
@@ -242,6 +245,29 @@ def _why_gone(session: Session, subscriber_id: int, list_id: int | None) -> str:
     return status or "not on the list"
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A sequence's program as the steps need it: parsed, its message ids, and whether any
+    step asks about the person (a goal or a branch: only then are tags and opens read)."""
+
+    program: Program
+    refs: dict[str, int]
+    asks: bool
+
+
+def _parsed(session: Session, sequence: Sequence) -> _Parsed:
+    """The sequence's program, parsed once per unit of work and program text (a batch's
+    enrolments mostly share a few sequences; an edited program is parsed again)."""
+    cache: dict[tuple[int, bytes], _Parsed] = session.info.setdefault("sequences.parsed", {})
+    key = (sequence.id, orjson.dumps(sequence.program, option=orjson.OPT_SORT_KEYS))
+    found = cache.get(key)
+    if found is None:
+        program = parse_program(sequence.program)
+        asks = any(isinstance(step, Goal | Branch) for step in program.steps)
+        found = cache[key] = _Parsed(program, message_ids(session, sequence.id), asks)
+    return found
+
+
 def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) -> None:
     """Walk one locked enrolment forward until it waits or ends."""
     row = session.get(Enrolment, enrolment_id)
@@ -249,8 +275,8 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
         return
     sequence = session.get(Sequence, row.sequence_id)
     assert sequence is not None
-    program: Program = parse_program(sequence.program)
-    refs = message_ids(session, sequence.id)
+    parsed = _parsed(session, sequence)
+    program, refs = parsed.program, parsed.refs
     list_id = sequence.list_id
     member = (
         audience_queries.recipients(session, list_id, [row.subscriber_id]).get(row.subscriber_id)
@@ -262,7 +288,11 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
         row.status, row.exit_reason = "exited", _why_gone(session, row.subscriber_id, list_id)
         tick.exited += 1
     else:
-        facts = _facts(session, row.subscriber_id, member.fields, refs)
+        facts = (
+            _facts(session, row.subscriber_id, member.fields, refs)
+            if parsed.asks
+            else Facts(fields={k: str(v) for k, v in member.fields.items() if v is not None})
+        )
         for _ in range(4 * len(program.steps) + 4):
             outcome = advance(program, position, facts, now, member.time_zone)
             position = outcome.position
