@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from evergreen.areas import Area
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
     from huey import Huey
 
     from evergreen.config import Settings
@@ -28,6 +29,13 @@ def _commands() -> Sequence[tuple[str, Any]]:
     return [("sequences", cli.app)]
 
 
+def _api_events() -> Sequence[APIRouter]:
+    # The engine's API events endpoint (helper "engine"); the rest of the API is api.py's.
+    from evergreen.sequences import api_events
+
+    return api_events.routers()
+
+
 def _tasks(queue: Huey, settings: Settings) -> None:
     from evergreen.sequences import tasks
 
@@ -35,4 +43,6 @@ def _tasks(queue: Huey, settings: Settings) -> None:
 
 
 # No nav entry yet: the area has no pages (the map shows it once it has).
-AREA = Area(name="sequences", models=_models, commands=_commands, tasks=_tasks)
+AREA = Area(
+    name="sequences", models=_models, api=_api_events, commands=_commands, tasks=_tasks
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ __all__ = [
     "WebinarCard",
     "id_named",
     "list_webinars",
+    "registered_between",
     "registration_card",
     "registrations_of",
     "sessions_for",
@@ -157,3 +159,29 @@ def registrations_of(
         .limit(limit)
     )
     return [registration_card(row) for row in rows]
+
+
+def registered_between(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    *,
+    subscriber_ids: Collection[int] | None = None,
+) -> list[tuple[int, str, datetime]]:
+    """(subscriber id, webinar name, session start) of registrations made in [since, until], in
+    registration order, only these people's when given: what a "registered for a webinar"
+    trigger enrols and what the sequences engine knows of a person's sessions."""
+    query = (
+        select(
+            WebinarRegistration.subscriber_id, Webinar.name, WebinarRegistration.session_start
+        )
+        .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
+        .where(
+            WebinarRegistration.registered_at >= since,
+            WebinarRegistration.registered_at <= until,
+        )
+        .order_by(WebinarRegistration.registered_at, WebinarRegistration.id)
+    )
+    if subscriber_ids is not None:
+        query = query.where(WebinarRegistration.subscriber_id.in_(list(subscriber_ids)))
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]

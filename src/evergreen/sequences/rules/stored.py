@@ -89,7 +89,7 @@ def parse_condition(value: object, path: str = "condition", depth: int = 0) -> c
     elif kind == "webinar":
         status = r.get("status", str)
         if status not in {a.value for a in c.Attendance}:
-            raise SequenceInputError(f"{path}.status", "must be registered, attended or missed")
+            raise SequenceInputError(f"{path}.status", "must be registered, attended, left_early or missed")
         result = c.WebinarIs(c.Attendance(status), r.get("webinar", str, False))
     elif kind == "opened":
         result = c.Opened(r.get("message", str, False))
@@ -284,7 +284,7 @@ def _trigger(r: _Reader, kind: str) -> t.Trigger:
     if kind == "webinar":
         status = r.get("status", str)
         if status not in {a.value for a in c.Attendance}:
-            raise SequenceInputError(f"{r.path}.status", "must be registered, attended or missed")
+            raise SequenceInputError(f"{r.path}.status", "must be registered, attended, left_early or missed")
         return t.WebinarTrigger(c.Attendance(status), r.get("webinar", str, False))
     if kind == "clicked_link":
         return t.ClickedLink(r.get("link", str))
