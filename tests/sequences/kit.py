@@ -72,17 +72,24 @@ def add_active(
 
 
 def subscribe(
-    db: Database, list_id: int, email: str, fields: dict[str, Any] | None = None,
+    db: Database,
+    list_id: int,
+    email: str,
+    fields: dict[str, Any] | None = None,
     time_zone: str | None = None,
 ) -> int:
     """Subscribe someone; their id."""
     with db.session() as session:
         done = audience.subscribe(
-            session, SECRET, email, list_id, audience.Consent(Source.API),
-            fields=fields, time_zone=time_zone,
+            session,
+            SECRET,
+            email,
+            list_id,
+            audience.Consent(Source.API),
+            fields=fields,
+            time_zone=time_zone,
         )
         return done.subscriber.id
-    # fmt: skip
 
 
 def add_webinar(db: Database, list_id: int, name: str = "demo") -> int:

@@ -13,6 +13,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+
 from evergreen.db import Database, utcnow
 from evergreen.sequences import service
 from evergreen.sequences.models import SequenceEvent
@@ -47,7 +48,8 @@ def test_64_concurrent_posts_of_one_key_store_one_event(
     with ThreadPoolExecutor(max_workers=64) as pool:
         answers = list(pool.map(post, range(64)))
     codes = sorted(code for code, _ in answers)
-    assert codes.count(201) == 1 and codes.count(200) == 63, codes
+    assert codes.count(201) == 1, codes
+    assert codes.count(200) == 63, codes
     assert len({answer["id"] for _, answer in answers}) == 1
     assert _count(db) == 1
     again = client.post(URL, json=body | {"name": "other"}, headers=headers)
@@ -123,7 +125,8 @@ def test_a_posted_event_enrols_its_sequence_and_the_cli_records_one_too(
     assert orjson.loads(done.stdout)["created"] is True
     assert orjson.loads(run_cli(args, env).stdout)["created"] is False
     refused = run_cli(["sequences", "event", "nobody@example.com", "x"], env)
-    assert refused.returncode == 2 and "email" in refused.stderr + refused.stdout
+    assert refused.returncode == 2
+    assert "email" in refused.stderr + refused.stdout
     assert "Traceback" not in refused.stderr
     assert _count(db) == 2
     assert service.run_due(db, utcnow() + timedelta(seconds=5)).enrolled == 2

@@ -63,7 +63,8 @@ def test_facts_gather_clicks_purchases_webinars_and_events_as_of_now(db: Databas
     assert dict(facts.fields) == {"plan": "pro"}
     with db.session() as session:
         before = load_facts(session, ann, {}, {}, t0 - MINUTE)
-    assert before.webinars == {} and before.clicked == frozenset()
+    assert before.webinars == {}
+    assert before.clicked == frozenset()
     assert before.events == {"trial_ended": t0 - DAY}
 
 
@@ -104,6 +105,6 @@ def test_a_purchase_event_reaches_the_goal_and_stops_the_pitch(
     assert [s for r, s in got(handler) if r == "ann@example.com"] == ["The course"]
     with db.session() as session:
         rows = session.execute(select(Enrolment.subscriber_id, Enrolment.exit_reason))
-        reasons = {subscriber_id: reason for subscriber_id, reason in rows}
+        reasons = dict(rows)
         assert reasons[bob] != "goal reached"
         assert "goal reached" in reasons.values()

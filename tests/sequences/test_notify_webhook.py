@@ -32,8 +32,8 @@ from tests.sequences.kit import (
     add_active,
     future_day,
     got,
-    make_list,
     mail_settings,
+    make_list,
     performer,
     subscribe,
 )
@@ -80,7 +80,8 @@ def test_notify_mails_the_owner_and_webhook_posts_signed_json_once_each(
     assert (tick.enrolled, tick.actions_queued, tick.actions_done) == (1, 2, 2)
     assert got(handler) == [("owner@example.com", "seq: ann@example.com")]
     body = handler.received[0].content
-    assert isinstance(body, bytes) and b"A new lead joined: call them." in body
+    assert isinstance(body, bytes)
+    assert b"A new lead joined: call them." in body
     assert len(receiver.received) == 1
     headers, posted = receiver.received[0]
     assert verify(HOOK_SECRET, headers[SIGNATURE_HEADER], posted, utcnow())
@@ -92,12 +93,14 @@ def test_notify_mails_the_owner_and_webhook_posts_signed_json_once_each(
     for later in (t0, t0 + MINUTE, t0 + 12 * 3600 * timedelta(seconds=1)):
         again = service.run_due(db, later, performer=doer)
         assert (again.actions_queued, again.actions_done) == (0, 0)
-    assert len(handler.received) == 1 and len(receiver.received) == 1
+    assert len(handler.received) == 1
+    assert len(receiver.received) == 1
 
     day = service.run_due(db, t0 + timedelta(days=1), performer=doer)
     assert (day.actions_queued, day.actions_done, day.finished) == (1, 1, 1)
     keys = {h[IDEMPOTENCY_HEADER] for h, _ in receiver.received}
-    assert len(receiver.received) == 2 and len(keys) == 2  # two steps, two keys
+    assert len(receiver.received) == 2
+    assert len(keys) == 2
     assert _actions(db) == [("notify", "done", 1), ("webhook", "done", 1), ("webhook", "done", 1)]
 
 
@@ -143,7 +146,8 @@ def test_a_refused_address_fails_without_holding_the_tick(db: Database, tmp_path
     assert (tick.finished, tick.actions_retried) == (1, 1)
     with db.session() as session:
         row = session.scalars(select(SequenceAction)).one()
-        assert "loopback" in row.last_error and row.status == "pending"
+        assert "loopback" in row.last_error
+        assert row.status == "pending"
 
 
 def test_a_killed_performer_s_claim_is_taken_again_and_performed_once(
@@ -164,7 +168,8 @@ def test_a_killed_performer_s_claim_is_taken_again_and_performed_once(
     doer = performer(tmp_path, port)
     assert service.run_due(db, t0, performer=doer).actions_done == 2
     assert service.run_due(db, t0 + MINUTE, performer=doer).actions_done == 0
-    assert len(handler.received) == 1 and len(receiver.received) == 1
+    assert len(handler.received) == 1
+    assert len(receiver.received) == 1
     assert [kind for kind, status, _ in _actions(db) if status == "done"] == ["notify", "webhook"]
 
 

@@ -11,7 +11,15 @@ from typing import Any
 from evergreen.db import Database
 from evergreen.sequences import service
 from tests.mail.smtp_server import FaultyHandler
-from tests.sequences.kit import add_active, add_webinar, future_day, got, make_list, outbox, register
+from tests.sequences.kit import (
+    add_active,
+    add_webinar,
+    future_day,
+    got,
+    make_list,
+    outbox,
+    register,
+)
 
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)

@@ -62,7 +62,8 @@ def test_registering_for_a_webinar_enrols_only_its_registrants(db: Database) -> 
 
         ann = queries.find_by_email(session, "ann@example.com")
         late = queries.find_by_email(session, "late@example.com")
-        assert ann is not None and late is not None
+        assert ann is not None
+        assert late is not None
         assert _enrolled(db) == sorted([ann.id, late.id])
         assert "enrolled" in queries.tags_of(session, ann.id)  # the step ran at that tick
 

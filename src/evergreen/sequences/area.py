@@ -43,6 +43,4 @@ def _tasks(queue: Huey, settings: Settings) -> None:
 
 
 # No nav entry yet: the area has no pages (the map shows it once it has).
-AREA = Area(
-    name="sequences", models=_models, api=_api_events, commands=_commands, tasks=_tasks
-)
+AREA = Area(name="sequences", models=_models, api=_api_events, commands=_commands, tasks=_tasks)

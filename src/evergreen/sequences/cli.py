@@ -8,11 +8,10 @@ due at or before `--now`, and deliver the messages it queued when mail is config
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-
-import uuid
 
 import orjson
 import typer
@@ -131,7 +130,7 @@ def run_due(
 @app.command("event")
 def event(
     email: Annotated[str, typer.Argument(help="The subscriber's address.")],
-    name: Annotated[str, typer.Argument(help='The event, e.g. trial_ended or purchase:course.')],
+    name: Annotated[str, typer.Argument(help="The event, e.g. trial_ended or purchase:course.")],
     at: Annotated[str, typer.Option("--at", help="When it happened (ISO 8601; default now).")] = "",
     key: Annotated[
         str, typer.Option("--key", help="Idempotency key: the same key stores one event.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -166,15 +165,13 @@ def registered_between(
     since: datetime,
     until: datetime,
     *,
-    subscriber_ids: Collection[int] | None = None,
+    subscriber_ids: list[int] | None = None,
 ) -> list[tuple[int, str, datetime]]:
     """(subscriber id, webinar name, session start) of registrations made in [since, until], in
     registration order, only these people's when given: what a "registered for a webinar"
     trigger enrols and what the sequences engine knows of a person's sessions."""
     query = (
-        select(
-            WebinarRegistration.subscriber_id, Webinar.name, WebinarRegistration.session_start
-        )
+        select(WebinarRegistration.subscriber_id, Webinar.name, WebinarRegistration.session_start)
         .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
         .where(
             WebinarRegistration.registered_at >= since,
@@ -183,5 +180,5 @@ def registered_between(
         .order_by(WebinarRegistration.registered_at, WebinarRegistration.id)
     )
     if subscriber_ids is not None:
-        query = query.where(WebinarRegistration.subscriber_id.in_(list(subscriber_ids)))
+        query = query.where(WebinarRegistration.subscriber_id.in_(subscriber_ids))
     return [(row[0], row[1], row[2]) for row in session.execute(query)]

@@ -34,6 +34,7 @@ __all__ = [
     "parse_trigger",
 ]
 
+_STATUSES = "must be registered, attended, left_early or missed"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 VERSION = 1
 Data = dict[str, Any]
@@ -89,7 +90,7 @@ def parse_condition(value: object, path: str = "condition", depth: int = 0) -> c
     elif kind == "webinar":
         status = r.get("status", str)
         if status not in {a.value for a in c.Attendance}:
-            raise SequenceInputError(f"{path}.status", "must be registered, attended, left_early or missed")
+            raise SequenceInputError(f"{path}.status", _STATUSES)
         result = c.WebinarIs(c.Attendance(status), r.get("webinar", str, False))
     elif kind == "opened":
         result = c.Opened(r.get("message", str, False))
@@ -284,7 +285,7 @@ def _trigger(r: _Reader, kind: str) -> t.Trigger:
     if kind == "webinar":
         status = r.get("status", str)
         if status not in {a.value for a in c.Attendance}:
-            raise SequenceInputError(f"{r.path}.status", "must be registered, attended, left_early or missed")
+            raise SequenceInputError(f"{r.path}.status", _STATUSES)
         return t.WebinarTrigger(c.Attendance(status), r.get("webinar", str, False))
     if kind == "clicked_link":
         return t.ClickedLink(r.get("link", str))

@@ -102,4 +102,5 @@ def record_event(
     assert row is not None  # inserted now, or by the call that took the key first
     if inserted is None and (row.subscriber_id != person.id or row.name != checked_name):
         raise Conflict("idempotency_key", "was used for another event")
-    return EventCard(row.id, person.email, row.name, row.at, row.idempotency_key, inserted is not None)
+    created = inserted is not None
+    return EventCard(row.id, person.email, row.name, row.at, row.idempotency_key, created)
