@@ -105,6 +105,6 @@ def test_a_purchase_event_reaches_the_goal_and_stops_the_pitch(
     assert [s for r, s in got(handler) if r == "ann@example.com"] == ["The course"]
     with db.session() as session:
         rows = session.execute(select(Enrolment.subscriber_id, Enrolment.exit_reason))
-        reasons = dict(rows)
+        reasons = {subscriber_id: reason for subscriber_id, reason in rows}  # noqa: C416
         assert reasons[bob] != "goal reached"
         assert "goal reached" in reasons.values()
