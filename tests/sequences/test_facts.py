@@ -31,6 +31,7 @@ from tests.sequences.kit import (
 
 MINUTE = timedelta(minutes=1)
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
 def test_facts_gather_clicks_purchases_webinars_and_events_as_of_now(db: Database) -> None:
@@ -108,3 +109,64 @@ def test_a_purchase_event_reaches_the_goal_and_stops_the_pitch(
         reasons = {subscriber_id: reason for subscriber_id, reason in rows}  # noqa: C416
         assert reasons[bob] != "goal reached"
         assert "goal reached" in reasons.values()
+
+
+def test_a_purchase_mid_wait_ends_the_pitch_at_the_next_tick_not_at_the_wait_s_end(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    handler, port = smtp
+    box = outbox(tmp_path, port)
+    t0 = future_day()
+    list_id = make_list(db)
+    document: dict[str, Any] = {
+        "trigger": {"kind": "joined_list", "list": "News"},
+        "steps": [
+            {"kind": "goal", "condition": {"kind": "purchased"}},
+            {"kind": "wait", "seconds": 7 * 86400},
+            {"kind": "send", "message": "pitch"},
+        ],
+        "messages": {"pitch": {"subject": "Buy", "body": "Now."}},
+    }
+    add_active(db, document, utcnow() - MINUTE)
+    subscribe(db, list_id, "ann@example.com")
+    subscribe(db, list_id, "bob@example.com")
+    assert service.run_due(db, t0, outbox=box).enrolled == 2
+    with db.session() as session:
+        record_event(session, "ann@example.com", "purchase", "order-9", now=t0 + MINUTE)
+    tick = service.run_due(db, t0 + 2 * MINUTE, outbox=box)
+    assert tick.exited == 1  # ann, six days and more before her wait ends
+    with db.session() as session:
+        due = dict.fromkeys(session.scalars(select(Enrolment.due_at)))
+    assert t0 + 7 * DAY in due  # bob's wait is stored unchanged
+    assert service.run_due(db, t0 + 7 * DAY, outbox=box).sent == 1
+    assert got(handler) == [("bob@example.com", "Buy")]
+
+
+def test_registering_after_enrolling_times_the_wait_for_the_session(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    """Enrolled on joining the list, the session unknown; registering later times the wait."""
+    handler, port = smtp
+    box = outbox(tmp_path, port)
+    t0 = future_day(hour=10)
+    list_id = make_list(db)
+    webinar_id = add_webinar(db, list_id)
+    document: dict[str, Any] = {
+        "trigger": {"kind": "joined_list", "list": "News"},
+        "steps": [
+            {"kind": "wait_relative", "event": "webinar", "offset_seconds": -3600},
+            {"kind": "send", "message": "soon"},
+        ],
+        "messages": {"soon": {"subject": "In one hour", "body": "See you."}},
+    }
+    add_active(db, document, utcnow() - MINUTE)
+    subscribe(db, list_id, "ann@example.com")
+    assert service.run_due(db, t0, outbox=box).enrolled == 1
+    with db.session() as session:
+        assert session.scalars(select(Enrolment.due_at)).one() is None  # waiting for the event
+    session_start = register(db, webinar_id, "ann@example.com", t0 + MINUTE, t0.replace(hour=18))
+    assert service.run_due(db, t0 + 2 * MINUTE, outbox=box).sent == 0
+    with db.session() as session:
+        assert session.scalars(select(Enrolment.due_at)).one() == session_start - HOUR
+    assert service.run_due(db, session_start - HOUR, outbox=box).sent == 1
+    assert got(handler) == [("ann@example.com", "In one hour")]

@@ -5,6 +5,7 @@ the list gets nothing more."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from evergreen.db import Database, utcnow
 from evergreen.sequences import service
 from evergreen.sequences.models import SequenceAction
 from evergreen.sequences.rules.actions import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verify
-from evergreen.sequences.service.actions import Performer
+from evergreen.sequences.service.actions import Performer, perform_due
 from tests.http_helpers import PASSWORD
 from tests.mail.smtp_server import FaultyHandler
 from tests.sequences.kit import (
@@ -213,3 +214,50 @@ def test_without_mail_settings_a_notification_waits_and_is_retried(
     with db.session() as session:
         row = session.scalars(select(SequenceAction)).one()
         assert "EVERGREEN_MAIL_FROM" in row.last_error
+
+
+def test_two_performers_at_once_post_each_webhook_once(
+    db: Database, receiver: Receiver, tmp_path: Path
+) -> None:
+    """Two ticks' performers racing over the same due rows (SKIP LOCKED on PostgreSQL, one
+    writer on SQLite) never post one twice."""
+    t0 = future_day()
+    list_id = make_list(db)
+    document = _document(receiver.url)
+    document["steps"] = document["steps"][1:2]
+    add_active(db, document, utcnow() - MINUTE)
+    for number in range(12):
+        subscribe(db, list_id, f"p{number}@example.com")
+    assert service.run_due(db, t0).actions_queued == 12  # recorded, not yet performed
+    doer = performer(tmp_path)
+    results: list[int] = []
+
+    def run() -> None:
+        results.append(perform_due(db, t0, doer).done)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == 12
+    assert len(receiver.received) == 12
+    assert len({h[IDEMPOTENCY_HEADER] for h, _ in receiver.received}) == 12
+
+
+def test_rows_past_the_tick_s_budget_go_back_untried(
+    db: Database, receiver: Receiver, tmp_path: Path
+) -> None:
+    t0 = future_day()
+    list_id = make_list(db)
+    document = _document(receiver.url)
+    document["steps"] = document["steps"][1:2]
+    add_active(db, document, utcnow() - MINUTE)
+    for number in range(3):
+        subscribe(db, list_id, f"p{number}@example.com")
+    assert service.run_due(db, t0).actions_queued == 3
+    spent = Performer(mail_settings(tmp_path, 9), HOOK_SECRET, LOCAL, budget=-1.0)
+    assert perform_due(db, t0, spent).done == 0
+    assert receiver.received == []
+    assert _actions(db) == [("webhook", "pending", 0)] * 3
+    assert perform_due(db, t0, performer(tmp_path)).done == 3

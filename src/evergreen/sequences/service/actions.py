@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class Performer:
     allow: Addresses = field(default_factory=lambda: Addresses(""))
     timeout: float = 5.0
     limit: int = 50
+    budget: float = 60.0  # seconds one tick spends performing; the rest go back for the next
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Performer:
@@ -248,6 +250,16 @@ def _webhook(
     return None if 200 <= status < 300 else f"answered HTTP {status}"
 
 
+def _release(db: Database, ids: list[int]) -> None:
+    """Give claimed rows back untried (the tick ran out of time)."""
+    with db.session() as session:
+        session.execute(
+            update(SequenceAction)
+            .where(SequenceAction.id.in_(ids), SequenceAction.status == "claimed")
+            .values(status="pending", claimed_until=None, attempts=SequenceAction.attempts - 1)
+        )
+
+
 def perform_due(
     db: Database,
     now: datetime,
@@ -255,13 +267,18 @@ def perform_due(
     send: Callable[[str, bytes, dict[str, str]], int] | None = None,
 ) -> Done:
     """Perform one batch of due actions (see the module docstring); `send` replaces the HTTP
-    sender (none of the tests do: they run a local receiver)."""
+    sender (none of the tests do: they run a local receiver). Rows not reached within the
+    performer's budget go back to pending, their try not counted."""
     result = Done()
+    deadline = time.monotonic() + performer.budget
     with db.session() as session:
         claimed = _claim(session, now, performer.limit)
         owner = accounts.owner_email(session) if claimed else None
     post = send or _post(performer.allow, performer.timeout)
-    for row in claimed:
+    for index, row in enumerate(claimed):
+        if time.monotonic() > deadline:
+            _release(db, [r.id for r in claimed[index:]])
+            break
         if row.kind == "notify":
             problem = _notify(performer, owner, row)
         else:

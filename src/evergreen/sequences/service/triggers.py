@@ -14,6 +14,11 @@ for late commits, never before the sequence was activated):
 - a date field (birthday, renewal): every member of the sequence's list whose field's next
   anniversary at the trigger's local hour, in their zone, fell in [since, now].
 
+Before enrolling, the tick wakes the waiting enrolments of people whose facts changed in the
+same window (a registration, an API event, a click or purchase, a webinar outcome): they are
+made due now, so a goal reached mid-wait takes them out at once and a relative wait whose event
+was unknown (registered after enrolling) gets its time; one not due stays as it was.
+
 Enrolment is idempotent: one row per sequence and person. A yearly date-field trigger re-enrols
 someone whose earlier run has ended (finished or exited) by restarting that row at the first
 step; its `created_at` becomes the new run's start, so a rescan of the same anniversary (created
@@ -28,7 +33,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -214,9 +219,46 @@ def _date_field(
     return enrolled
 
 
+def _wake(session: Session, since: datetime, now: datetime) -> int:
+    """Make due now the waiting enrolments of people whose facts changed in [since, now]
+    (registered, an API event, a click or purchase, a webinar outcome): a goal they reached
+    takes them out at once, and a relative wait whose event was unknown is timed. Advancing
+    a woken enrolment that is not yet due stores its position and due time unchanged."""
+    ids = {i for i, _, _ in webinar_queries.registered_between(session, since, now)}
+    ids |= {i for i, _ in _api_events(session, since, now)}
+    ids |= {
+        i
+        for i, _, _, _ in audience_queries.activity_between(
+            session, ("clicked", "purchased"), since, now
+        )
+    }
+    ids |= {i for i, _, _ in outcomes(session, since, now)}
+    woken = 0
+    ordered = sorted(ids)
+    for start_at in range(0, len(ordered), 500):
+        woken += session.execute(
+            update(Enrolment)
+            .where(
+                Enrolment.status == "active",
+                Enrolment.subscriber_id.in_(ordered[start_at : start_at + 500]),
+                or_(Enrolment.due_at.is_(None), Enrolment.due_at > now),
+            )
+            .values(due_at=now)
+        ).rowcount  # type: ignore[attr-defined]
+    return woken
+
+
 def enroll_triggered(session: Session, now: datetime) -> int:
-    """Enrol everyone whose trigger fired since the last scan; how many were enrolled."""
+    """Wake enrolments whose facts changed, then enrol everyone whose trigger fired since the
+    last scan; how many were enrolled."""
     enrolled = 0
+    marks = session.scalars(
+        select(Sequence.enrolled_through).where(
+            Sequence.status == "active", Sequence.enrolled_through.is_not(None)
+        )
+    ).all()
+    if marks:
+        _wake(session, min(m for m in marks if m is not None) - MARGIN, now)
     for sequence in session.scalars(
         select(Sequence)
         .where(Sequence.status == "active")
