@@ -4,6 +4,7 @@ test SMTP server, a local webhook receiver, webinar registrations at simulated t
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -139,12 +140,15 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.failures_left = 0
+        self.hang_first = 0.0  # seconds the first request waits before it is answered
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append((dict(self.headers), body))
+                if outer.hang_first and len(outer.received) == 1:
+                    time.sleep(outer.hang_first)
                 failing = outer.failures_left > 0
                 outer.failures_left -= 1 if failing else 0
                 self.send_response(503 if failing else 204)
