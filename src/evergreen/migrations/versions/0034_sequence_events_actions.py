@@ -1,4 +1,5 @@
-"""sequence events (the API's named events) and sequence actions (Notify and Webhook steps)
+"""sequence events (the API's named events), sequence actions (Notify and Webhook steps), and
+an index on subscriber activity by kind and time (the sequences' tick reads recent clicks)
 
 Revision ID: 0034
 Revises: 0031
@@ -68,9 +69,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name="uq_sequence_actions_key"),
     )
     op.create_index("ix_sequence_actions_due", "sequence_actions", ["status", "next_at"])
+    op.create_index("ix_subscriber_activity_kind_at", "subscriber_activity", ["kind", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_subscriber_activity_kind_at", table_name="subscriber_activity")
     op.drop_index("ix_sequence_actions_due", table_name="sequence_actions")
     op.drop_table("sequence_actions")
     op.drop_index("ix_sequence_events_subscriber", table_name="sequence_events")
