@@ -45,8 +45,19 @@ def outcomes(
     """(subscriber id, webinar name, attended / left early / missed) known in [since, until].
 
     MERGER PLUG (the one place): the webinars area's `outcomes_between(session, since, until)`
-    comes from another helper. Wire it here, mapping each of its rows to (subscriber_id,
-    webinar_name, Attendance(status)) and keeping only `subscriber_ids` when given. Until then
+    comes from another helper. Wire it here, e.g. (its rows: Outcome(subscriber_id,
+    webinar_name, registration_id, status, session_start), status a str):
+
+        wanted = None if subscriber_ids is None else set(subscriber_ids)
+        return [
+            (o.subscriber_id, o.webinar_name, Attendance(o.status))
+            for o in webinar_queries.outcomes_between(session, since, until)
+            if o.status != "registered" and (wanted is None or o.subscriber_id in wanted)
+        ]
+
+    load_facts asks for one person over all time (EPOCH to now); outcomes_between reads every
+    registration in the window, so give it a subscriber filter (or use the person's
+    registrations with attendance_of) before large lists depend on it. Until it is wired
     nobody has an outcome: attended / left early / missed triggers and conditions never fire.
     """
     del session, since, until, subscriber_ids
