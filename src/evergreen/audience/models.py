@@ -121,7 +121,11 @@ class Activity(Base):
     service so segments and the subscriber's history read one table."""
 
     __tablename__ = "subscriber_activity"
-    __table_args__ = (Index("ix_subscriber_activity_subscriber", "subscriber_id", "kind", "at"),)
+    __table_args__ = (
+        Index("ix_subscriber_activity_subscriber", "subscriber_id", "kind", "at"),
+        # The sequences' tick asks for recent clicks and purchases of anyone (migration 0034).
+        Index("ix_subscriber_activity_kind_at", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))

@@ -5,7 +5,7 @@ after the last), and what a confirmation link stands for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +39,7 @@ __all__ = [
     "SearchPage",
     "SegmentInfo",
     "SubscriberCard",
+    "activity_between",
     "card",
     "confirmation",
     "count_subscribed",
@@ -638,3 +639,24 @@ def emails_of(session: Session, ids: list[int]) -> dict[int, str]:
         )
         found.update({r.id: r.email for r in rows})
     return found
+
+
+def activity_between(
+    session: Session,
+    kinds: Collection[str],
+    since: datetime,
+    until: datetime,
+    *,
+    subscriber_ids: Collection[int] | None = None,
+) -> list[tuple[int, str, str, datetime]]:
+    """(subscriber id, kind, ref, at) of activity of these kinds (clicked, purchased, …) at
+    [since, until], oldest first, only these people's when given (the sequences' triggers and
+    facts)."""
+    query = (
+        select(Activity.subscriber_id, Activity.kind, Activity.ref, Activity.at)
+        .where(Activity.kind.in_(list(kinds)), Activity.at >= since, Activity.at <= until)
+        .order_by(Activity.at, Activity.id)
+    )
+    if subscriber_ids is not None:
+        query = query.where(Activity.subscriber_id.in_(list(subscriber_ids)))
+    return [(row[0], row[1], row[2], row[3]) for row in session.execute(query)]

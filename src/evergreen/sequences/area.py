@@ -31,9 +31,9 @@ def _pages() -> Sequence[APIRouter]:
 
 
 def _api() -> Sequence[APIRouter]:
-    from evergreen.sequences import api
+    from evergreen.sequences import api, api_events
 
-    return api.routers()
+    return [*api.routers(), *api_events.routers()]
 
 
 def _commands() -> Sequence[tuple[str, Any]]:

@@ -1,4 +1,5 @@
-"""`evergreen sequences …`: add a sequence from a JSON file, list, activate, `run-due`, `preview`.
+"""`evergreen sequences …`: add a sequence from a JSON file, list, activate, `run-due`, `preview`,
+`event` (an API event from the command line) and `webhook-secret`.
 
 Bad input is one line naming the field and exit 2, with nothing stored (the root command maps
 the refusal). `run-due` is what the server's queue does every minute: enrol, walk every step
@@ -7,6 +8,7 @@ due at or before `--now`, and deliver the messages it queued when mail is config
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,6 +23,8 @@ from evergreen.mail import service as mail
 from evergreen.sequences import preview as sequence_preview
 from evergreen.sequences import queries, service
 from evergreen.sequences.errors import SequenceInputError
+from evergreen.sequences.service.actions import Performer, webhook_secret
+from evergreen.sequences.service.events import record_event
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
@@ -113,7 +117,8 @@ def run_due(
         )
     db = migrated_database()
     try:
-        tick = service.run_due(db, instant, outbox=outbox)
+        performer = Performer.from_settings(settings)
+        tick = service.run_due(db, instant, outbox=outbox, performer=performer)
     finally:
         db.dispose()
     found = tick.as_dict()
@@ -147,3 +152,30 @@ def preview(
         typer.echo(f"  {item['local']}  {item['words']}")
     if not found["timeline"]:
         typer.echo(f"  nothing planned ({found['enrolment'] or 'not enrolled'})")
+
+
+@app.command("event")
+def event(
+    email: Annotated[str, typer.Argument(help="The subscriber's address.")],
+    name: Annotated[str, typer.Argument(help="The event, e.g. trial_ended or purchase:course.")],
+    at: Annotated[str, typer.Option("--at", help="When it happened (ISO 8601; default now).")] = "",
+    key: Annotated[
+        str, typer.Option("--key", help="Idempotency key: the same key stores one event.")
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="The stored event as JSON.")] = False,
+) -> None:
+    """Record an event about a subscriber; sequences triggered by it enrol them at the next tick."""
+    when = _instant(at) if at else None
+    chosen = key or f"cli-{uuid.uuid4()}"
+    card = in_session(lambda s: record_event(s, email, name, chosen, when))
+    if as_json:
+        typer.echo(orjson.dumps(card.show()).decode())
+        return
+    state = "stored" if card.created else "already stored under this key"
+    typer.echo(f"Event {card.name!r} for {card.email}: {state}.")
+
+
+@app.command("webhook-secret")
+def show_webhook_secret() -> None:
+    """The secret Webhook steps sign their bodies with (Evergreen-Signature, HMAC-SHA256)."""
+    typer.echo(webhook_secret(resolve_secret_key(get_settings())))

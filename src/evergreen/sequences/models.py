@@ -1,4 +1,5 @@
-"""Tables of the sequences area: sequences, the mail message of each Send step, enrolments."""
+"""Tables of the sequences area: sequences, the mail message of each Send step, enrolments,
+API events, and the Notify/Webhook actions of enrolments."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Enrolment", "Sequence", "SequenceMessage"]
+__all__ = ["Enrolment", "Sequence", "SequenceAction", "SequenceEvent", "SequenceMessage"]
 
 
 class Sequence(Base):
@@ -66,5 +67,52 @@ class Enrolment(Base):
     steps_done: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str] = mapped_column(String(80), default="")
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SequenceEvent(Base):
+    """A named event about a subscriber posted through the API or the CLI (`at`: when it
+    happened; `created_at`: when it was stored, which the trigger scan reads); one per key."""
+
+    __tablename__ = "sequence_events"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_sequence_events_key"),
+        Index("ix_sequence_events_created", "created_at"),
+        Index("ix_sequence_events_subscriber", "subscriber_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SequenceAction(Base):
+    """One Notify or Webhook step of one enrolment run, performed once (its `key` is unique):
+    pending until due, claimed while performed (a lease), then done or failed after retries."""
+
+    __tablename__ = "sequence_actions"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_sequence_actions_key"),
+        Index("ix_sequence_actions_due", "status", "next_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120))
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("sequence_enrolments.id", ondelete="CASCADE")
+    )
+    step_id: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))  # notify, webhook
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # claimed, done, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

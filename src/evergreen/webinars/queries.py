@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "id_named",
     "list_webinars",
     "outcomes_between",
+    "registered_between",
     "registration_card",
     "registrations_of",
     "sessions_for",
@@ -205,9 +207,17 @@ def _watch(row: WebinarAttendance | None) -> attendance.Watch:
     return attendance.Watch(attendance.bits_of(row.live), row.live_max_second)
 
 
-def outcomes_between(session: Session, since: datetime, until: datetime) -> list[Outcome]:
+def outcomes_between(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    *,
+    subscriber_ids: Iterable[int] | None = None,
+) -> list[Outcome]:
     """Every registration whose outcome became final (session end + grace) in [since, until),
-    by that moment; its status is the one it has at that moment."""
+    by that moment; its status is the one it has at that moment (only these people's, when
+    `subscriber_ids` is given)."""
+    people = None if subscriber_ids is None else sorted(set(subscriber_ids))
     found: list[Outcome] = []
     for webinar_id, name, minutes in session.execute(
         select(Webinar.id, Webinar.name, Webinar.duration_minutes)
@@ -222,6 +232,7 @@ def outcomes_between(session: Session, since: datetime, until: datetime) -> list
                 WebinarRegistration.webinar_id == webinar_id,
                 WebinarRegistration.session_start >= since - lag,
                 WebinarRegistration.session_start < until - lag,
+                *(() if people is None else (WebinarRegistration.subscriber_id.in_(people),)),
             )
         ).all()
         for registration, watched in rows:
@@ -259,3 +270,27 @@ def attendance_of(
         last_beat_at=watched.last_beat_at if watched else None,
         final_at=attendance.final_at(start, duration_s),
     )
+
+
+def registered_between(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    *,
+    subscriber_ids: list[int] | None = None,
+) -> list[tuple[int, str, datetime]]:
+    """(subscriber id, webinar name, session start) of registrations made in [since, until], in
+    registration order, only these people's when given: what a "registered for a webinar"
+    trigger enrols and what the sequences engine knows of a person's sessions."""
+    query = (
+        select(WebinarRegistration.subscriber_id, Webinar.name, WebinarRegistration.session_start)
+        .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
+        .where(
+            WebinarRegistration.registered_at >= since,
+            WebinarRegistration.registered_at <= until,
+        )
+        .order_by(WebinarRegistration.registered_at, WebinarRegistration.id)
+    )
+    if subscriber_ids is not None:
+        query = query.where(WebinarRegistration.subscriber_id.in_(subscriber_ids))
+    return [(row[0], row[1], row[2]) for row in session.execute(query)]

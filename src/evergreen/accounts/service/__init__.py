@@ -69,6 +69,7 @@ __all__ = [
     "list_tokens",
     "list_users",
     "normalize_email",
+    "owner_email",
     "owner_exists",
     "request_reset",
     "reset_for_token",
@@ -127,6 +128,13 @@ def normalize_email(email: str) -> str:
 def owner_exists(session: Session) -> bool:
     """Whether first-run setup is done."""
     return session.scalar(select(func.count()).where(User.role == Role.OWNER.value)) != 0
+
+
+def owner_email(session: Session) -> str | None:
+    """The owner's address (the first owner's), where notifications about the business go."""
+    return session.scalar(
+        select(User.email).where(User.role == Role.OWNER.value).order_by(User.id).limit(1)
+    )
 
 
 def account_exists(session: Session, email: str) -> bool:

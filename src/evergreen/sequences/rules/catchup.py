@@ -5,8 +5,12 @@ wait has a staleness bound, counted from the moment the wait was meant to end:
 
 - `Wait` (a duration) and `WaitUntil` (a weekday and hour): no bound. A newsletter-style step
   three days late is still sent, because it still reads true late.
-- `WaitRelative` before its event (negative offset, "15 minutes before the session"): stale
-  once the event has begun; a reminder for something already started is noise.
+- `WaitRelative` before its event (negative offset, "24 hours before the session"): stale once
+  a quarter of its lead has passed, but never sooner than 15 minutes after its moment and never
+  later than the event's start: a "tomorrow" reminder 6 hours late still reads true, and one for
+  something already started is noise. So someone who registers 30 minutes before a session gets
+  only the reminders still ahead (15 minutes, "starting now"), not "24 hours" and "1 hour"
+  at once; someone registering 5 minutes before still gets the 15-minute one.
 - `WaitRelative` at or after its event ("starting now", "the replay is up"): 24 hours.
 - Any `WaitRelative` may set `stale_after` to choose its own bound.
 
@@ -23,9 +27,10 @@ from enum import StrEnum
 
 from evergreen.sequences.rules.steps import Wait, WaitRelative, WaitStep, WaitUntil
 
-__all__ = ["AFTER_EVENT_BOUND", "Late", "LateDecision", "decide", "stale_at"]
+__all__ = ["AFTER_EVENT_BOUND", "REMINDER_FLOOR", "Late", "LateDecision", "decide", "stale_at"]
 
 AFTER_EVENT_BOUND = timedelta(hours=24)
+REMINDER_FLOOR = timedelta(minutes=15)
 
 
 class Late(StrEnum):
@@ -52,7 +57,9 @@ def _bound(step: WaitStep) -> timedelta | None:
         case WaitRelative(_, offset, stale_after):
             if stale_after is not None:
                 return stale_after
-            return -offset if offset < timedelta(0) else AFTER_EVENT_BOUND
+            if offset < timedelta(0):
+                return min(-offset, max(REMINDER_FLOOR, -offset / 4))
+            return AFTER_EVENT_BOUND
 
 
 def stale_at(

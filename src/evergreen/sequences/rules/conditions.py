@@ -27,15 +27,18 @@ __all__ = [
     "Opened",
     "Purchased",
     "WebinarIs",
+    "attendance_meets",
     "holds",
 ]
 
 
 class Attendance(StrEnum):
-    """Where a subscriber stands with one webinar session; attended and missed imply registered."""
+    """Where a subscriber stands with one webinar session; attended and missed imply registered,
+    left early (joined, then left before the end) implies attended and so registered."""
 
     REGISTERED = "registered"
     ATTENDED = "attended"
+    LEFT_EARLY = "left_early"
     MISSED = "missed"
 
 
@@ -128,9 +131,11 @@ class Not:
 Condition = HasTag | FieldIs | Clicked | Purchased | WebinarIs | Opened | AllOf | AnyOf | Not
 
 
-def _attendance_meets(actual: Attendance, wanted: Attendance) -> bool:
-    """Registered is met by any status; attended and missed only by themselves."""
-    return wanted is Attendance.REGISTERED or actual is wanted
+def attendance_meets(actual: Attendance, wanted: Attendance) -> bool:
+    """Registered is met by any status; attended also by left early; the rest by themselves."""
+    if wanted is Attendance.REGISTERED or actual is wanted:
+        return True
+    return wanted is Attendance.ATTENDED and actual is Attendance.LEFT_EARLY
 
 
 def holds(condition: Condition, facts: Facts) -> bool:
@@ -150,9 +155,9 @@ def holds(condition: Condition, facts: Facts) -> bool:
             return bool(facts.purchased) if product_ref is None else product_ref in facts.purchased
         case WebinarIs(status, webinar_ref):
             if webinar_ref is None:
-                return any(_attendance_meets(a, status) for a in facts.webinars.values())
+                return any(attendance_meets(a, status) for a in facts.webinars.values())
             actual = facts.webinars.get(webinar_ref)
-            return actual is not None and _attendance_meets(actual, status)
+            return actual is not None and attendance_meets(actual, status)
         case Opened(message_ref):
             return any(
                 not o.proxy and (message_ref is None or o.message_ref == message_ref)

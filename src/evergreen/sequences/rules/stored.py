@@ -34,6 +34,7 @@ __all__ = [
     "parse_trigger",
 ]
 
+_STATUSES = "must be registered, attended, left_early or missed"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 VERSION = 1
 MAX_NUMBER = 10**12  # far beyond any rule's limit, and well inside what timedelta takes
@@ -92,7 +93,7 @@ def parse_condition(value: object, path: str = "condition", depth: int = 0) -> c
     elif kind == "webinar":
         status = r.get("status", str)
         if status not in {a.value for a in c.Attendance}:
-            raise SequenceInputError(f"{path}.status", "must be registered, attended or missed")
+            raise SequenceInputError(f"{path}.status", _STATUSES)
         result = c.WebinarIs(c.Attendance(status), r.get("webinar", str, False))
     elif kind == "opened":
         result = c.Opened(r.get("message", str, False))
@@ -287,7 +288,7 @@ def _trigger(r: _Reader, kind: str) -> t.Trigger:
     if kind == "webinar":
         status = r.get("status", str)
         if status not in {a.value for a in c.Attendance}:
-            raise SequenceInputError(f"{r.path}.status", "must be registered, attended or missed")
+            raise SequenceInputError(f"{r.path}.status", _STATUSES)
         return t.WebinarTrigger(c.Attendance(status), r.get("webinar", str, False))
     if kind == "clicked_link":
         return t.ClickedLink(r.get("link", str))

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from evergreen.sequences.errors import SequenceInputError
-from evergreen.sequences.rules.conditions import Attendance
+from evergreen.sequences.rules.conditions import Attendance, attendance_meets
 
 __all__ = [
     "ApiEvent",
@@ -102,9 +102,17 @@ def fires(trigger: Trigger, happened: Happened) -> bool:
         case GotTag(name):
             return happened.kind == "tagged" and happened.ref.casefold() == name.casefold()
         case WebinarTrigger(status, webinar_ref):
-            return happened.kind == f"webinar_{status.value}" and (
-                webinar_ref is None or happened.ref == webinar_ref
+            if not happened.kind.startswith("webinar_"):
+                return False
+            try:
+                actual = Attendance(happened.kind.removeprefix("webinar_"))
+            except ValueError:
+                return False
+            # Registering fires only "registered"; left early also fires "attended".
+            meets = actual is status or (
+                status is not Attendance.REGISTERED and attendance_meets(actual, status)
             )
+            return meets and (webinar_ref is None or happened.ref == webinar_ref)
         case ClickedLink(link_id):
             return happened.kind == "clicked" and happened.ref == link_id
         case BoughtProduct(product_ref):

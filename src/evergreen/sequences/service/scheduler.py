@@ -1,18 +1,20 @@
 """The scheduler: enrol people whose trigger fired, then walk every due enrolment forward.
 
-`run_due(db, now)` is one tick. It first enrols: for each active sequence it asks the audience
-who joined its list (or got its tag) since the last tick looked, with a margin for late commits,
-and enrols them (idempotent: one enrolment per sequence and person). The audience area has no
-event hook, so the tick is the trigger's call site; a person enrolled at a tick starts then.
+`run_due(db, now)` is one tick. It first enrols (service.triggers: every trigger kind is asked
+what happened since the last tick looked; idempotent, one enrolment per sequence and person).
 
 It then claims due enrolments a batch at a time (PostgreSQL: `UPDATE … WHERE id IN (SELECT …
 FOR UPDATE SKIP LOCKED) RETURNING`, so two schedulers never hold the same one; SQLite has one
-writer), and for each calls rules.advance until the position waits or ends, performing each
-outcome: a Send queues ONE send row in the mail area's send log, whose unique (message, person)
-means a step reaches a person at most once even if two ticks race past a claim. A person no
-longer subscribed to the sequence's list (unsubscribed, bounced, complained, erased) exits.
-Each enrolment is its own transaction; one that fails keeps its claim until the lease ends and
-is tried again by a later tick, and the others go on.
+writer), and for each calls rules.advance over the person's facts (service.facts) until the
+position waits or ends, performing each outcome: a Send queues ONE send row in the mail area's
+send log, whose unique (message, person) means a step reaches a person at most once even if two
+ticks race past a claim; a Notify or Webhook records one action row (service.actions), performed
+after the enrolments with retries of its own. A person no longer subscribed to the sequence's
+list (unsubscribed, bounced, complained, erased) exits at their next due step, before any step
+runs: nothing more of any kind (no Send, Tag, Notify or Webhook) happens for them; an action
+recorded while they were still subscribed is still performed. Each enrolment is its own
+transaction; one that fails keeps its claim until the lease ends and is tried again by a later
+tick, and the others go on.
 """
 
 from __future__ import annotations
@@ -23,19 +25,14 @@ import secrets
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import orjson
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.db import Database, utcnow
-from evergreen.errors import InputError
-from evergreen.mail import queries as mail_queries
 from evergreen.mail import service as mail
 from evergreen.sequences.models import Enrolment, Sequence
 from evergreen.sequences.rules import (
@@ -43,24 +40,23 @@ from evergreen.sequences.rules import (
     Do,
     Facts,
     Goal,
-    GotTag,
-    Happened,
-    JoinedList,
     MoveTo,
-    Open,
+    Notify,
     Program,
     Send,
     Tag,
     Untag,
+    WaitRelative,
+    Webhook,
     advance,
     dump_position,
-    fires,
     parse_position,
     parse_program,
-    parse_trigger,
-    start,
 )
+from evergreen.sequences.service.actions import Performer, perform_due, queue_action
+from evergreen.sequences.service.facts import load_facts
 from evergreen.sequences.service.sequences import message_ids
+from evergreen.sequences.service.triggers import MARGIN, enroll, enroll_triggered
 
 __all__ = [
     "BATCH",
@@ -75,7 +71,12 @@ log = logging.getLogger(__name__)
 
 BATCH = 100
 LEASE = timedelta(minutes=5)  # longer than a batch takes; past it a claim is abandoned
-MARGIN = timedelta(minutes=10)  # the trigger scan looks this far back again (late commits)
+
+
+_COUNTS = (
+    "enrolled", "queued", "skipped", "exited", "finished", "unsupported", "failed",
+    "actions_queued", "actions_done", "actions_retried", "actions_failed",
+)  # fmt: skip
 
 
 @dataclass
@@ -88,16 +89,18 @@ class Tick:
     skipped: int = 0
     exited: int = 0
     finished: int = 0
-    unsupported: int = 0
+    unsupported: int = 0  # kept for callers: every step kind is performed now
     failed: int = 0
+    actions_queued: int = 0
+    actions_done: int = 0
+    actions_retried: int = 0
+    actions_failed: int = 0
     message_ids: set[int] = field(default_factory=set)
 
     def add(self, other: Tick) -> None:
         """Count another tick's work in this one."""
-        for name in ("enrolled", "queued", "sent", "skipped", "exited", "finished"):
+        for name in (*_COUNTS, "sent"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.unsupported += other.unsupported
-        self.failed += other.failed
         self.message_ids |= other.message_ids
 
     def as_dict(self) -> dict[str, int]:
@@ -111,88 +114,11 @@ class Tick:
             "enrolled": self.enrolled,
             "unsupported": self.unsupported,
             "failed": self.failed,
+            "actions_queued": self.actions_queued,
+            "actions_done": self.actions_done,
+            "actions_retried": self.actions_retried,
+            "actions_failed": self.actions_failed,
         }
-
-
-def _insert(session: Session) -> Any:
-    return postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def enroll(session: Session, sequence: Sequence, subscriber_id: int, now: datetime) -> bool:
-    """Enrol a person at the program's first step, due now; False when already enrolled."""
-    position = start(parse_program(sequence.program), now)
-    statement = (
-        _insert(session)(Enrolment)
-        .values(
-            sequence_id=sequence.id,
-            subscriber_id=subscriber_id,
-            position=dump_position(position),
-            due_at=position.due,
-            status="active",
-            exit_reason="",
-            steps_done=0,
-            claimed_by="",
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["sequence_id", "subscriber_id"])
-        .returning(Enrolment.id)
-    )
-    return session.execute(statement).first() is not None
-
-
-def _enrolled(session: Session, sequence_id: int, ids: list[int]) -> set[int]:
-    """Which of these people the sequence has enrolled already (at any status)."""
-    found: set[int] = set()
-    for start_at in range(0, len(ids), 500):
-        found.update(
-            session.scalars(
-                select(Enrolment.subscriber_id).where(
-                    Enrolment.sequence_id == sequence_id,
-                    Enrolment.subscriber_id.in_(ids[start_at : start_at + 500]),
-                )
-            )
-        )
-    return found
-
-
-def _enroll_triggered(session: Session, now: datetime) -> int:
-    """Enrol everyone whose list-join or tag trigger fired since the last scan."""
-    enrolled = 0
-    for sequence in session.scalars(
-        select(Sequence)
-        .where(Sequence.status == "active")
-        .order_by(Sequence.id)
-        .with_for_update(skip_locked=True)  # another tick is enrolling for it
-    ):
-        since = (sequence.enrolled_through or sequence.activated_at or now) - MARGIN
-        if sequence.activated_at is not None:
-            since = max(since, sequence.activated_at)
-        trigger = parse_trigger(sequence.trigger)
-        candidates: list[tuple[int, Happened]] = []
-        if isinstance(trigger, JoinedList):
-            try:
-                joined_list = audience.list_named(session, trigger.list_ref).id
-            except InputError:  # the trigger's list was renamed or deleted: nobody joins it
-                joined_list = None
-            if joined_list is not None:
-                ids = audience_queries.joined_between(session, joined_list, since, now)
-                candidates = [(i, Happened("joined", trigger.list_ref)) for i in ids]
-        elif isinstance(trigger, GotTag):
-            ids = audience_queries.tagged_between(session, trigger.name, since, now)
-            candidates = [(i, Happened("tagged", trigger.name)) for i in ids]
-        # Known people are left out before inserting: an insert that meets the unique key of
-        # an enrolment another tick is updating would wait for that tick.
-        known = _enrolled(session, sequence.id, [i for i, _ in candidates])
-        for subscriber_id, happened in candidates:
-            if subscriber_id in known:
-                continue
-            if fires(trigger, happened) and enroll(session, sequence, subscriber_id, now):
-                enrolled += 1
-        if sequence.enrolled_through is None or sequence.enrolled_through < now:
-            sequence.enrolled_through = now
-    session.flush()
-    return enrolled
 
 
 def _claim(session: Session, now: datetime, batch: int) -> list[int]:
@@ -214,22 +140,6 @@ def _claim(session: Session, now: datetime, batch: int) -> list[int]:
     return list(session.scalars(due))
 
 
-def _facts(
-    session: Session, subscriber_id: int, fields: dict[str, Any], refs: dict[str, int]
-) -> Facts:
-    """What the conditions may ask about this person (opens by Apple's proxy flagged)."""
-    by_id = {message_id: ref for ref, message_id in refs.items()}
-    opens = tuple(
-        Open(by_id[message_id], proxy)
-        for message_id, proxy in mail_queries.opens_of(session, subscriber_id, list(by_id))
-    )
-    return Facts(
-        tags=frozenset(audience_queries.tags_of(session, subscriber_id)),
-        fields={k: str(v) for k, v in fields.items() if v is not None},
-        opens=opens,
-    )
-
-
 def _why_gone(session: Session, subscriber_id: int, list_id: int | None) -> str:
     """Why a person no longer gets this sequence's mail, in words."""
     card = audience_queries.card(session, subscriber_id)
@@ -248,7 +158,8 @@ def _why_gone(session: Session, subscriber_id: int, list_id: int | None) -> str:
 @dataclass(frozen=True)
 class _Parsed:
     """A sequence's program as the steps need it: parsed, its message ids, and whether any
-    step asks about the person (a goal or a branch: only then are tags and opens read)."""
+    step asks about the person (a goal, a branch or a wait for their event: only then are their
+    tags, opens, clicks, purchases, webinars and events read)."""
 
     program: Program
     refs: dict[str, int]
@@ -263,7 +174,7 @@ def _parsed(session: Session, sequence: Sequence) -> _Parsed:
     found = cache.get(key)
     if found is None:
         program = parse_program(sequence.program)
-        asks = any(isinstance(step, Goal | Branch) for step in program.steps)
+        asks = any(isinstance(step, Goal | Branch | WaitRelative) for step in program.steps)
         found = cache[key] = _Parsed(program, message_ids(session, sequence.id), asks)
     return found
 
@@ -289,7 +200,7 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
         tick.exited += 1
     else:
         facts = (
-            _facts(session, row.subscriber_id, member.fields, refs)
+            load_facts(session, row.subscriber_id, member.fields, refs, now)
             if parsed.asks
             else Facts(fields={k: str(v) for k, v in member.fields.items() if v is not None})
         )
@@ -314,8 +225,9 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
                 tags = audience.remove_tags(session, row.subscriber_id, [step.name])
                 facts = Facts(frozenset(tags), facts.fields, facts.clicked, facts.purchased,
                               facts.webinars, facts.opens, facts.events)  # fmt: skip
-            elif outcome.do in (Do.NOTIFY, Do.WEBHOOK):
-                tick.unsupported += 1  # not yet performed: the step is passed over
+            elif outcome.do in (Do.NOTIFY, Do.WEBHOOK) and isinstance(step, Notify | Webhook):
+                if queue_action(session, row, sequence, step, member, now):
+                    tick.actions_queued += 1
             elif outcome.do is Do.EXIT_GOAL:
                 row.status, row.exit_reason = "exited", outcome.reason or "goal reached"
                 tick.exited += 1
@@ -342,14 +254,20 @@ def _run_id() -> str:
 
 
 def run_due(
-    db: Database, now: datetime, *, outbox: mail.Outbox | None = None, batch: int = BATCH
+    db: Database,
+    now: datetime,
+    *,
+    outbox: mail.Outbox | None = None,
+    batch: int = BATCH,
+    performer: Performer | None = None,
 ) -> Tick:
-    """One tick at `now`: enrol, advance every enrolment due at or before `now`, and (with an
-    outbox) deliver the send rows it queued, so "sent" means sent."""
+    """One tick at `now`: enrol, advance every enrolment due at or before `now`, (with an
+    outbox) deliver the send rows it queued, so "sent" means sent, and (with a performer) one
+    batch of due Notify/Webhook actions; without one they wait for a tick that has it."""
     now = now.astimezone(UTC)
     run, tick = _run_id(), Tick()
     with db.session() as session:
-        tick.enrolled = _enroll_triggered(session, now)
+        tick.enrolled = enroll_triggered(session, now)
     while True:
         with db.session() as session:
             claimed = _claim(session, now, batch)
@@ -376,4 +294,8 @@ def run_due(
                 db, outbox, broadcast_id=message_id, clock=lambda: max(utcnow(), now)
             )
             tick.sent += report.sent
+    if performer is not None:
+        performed = perform_due(db, now, performer)
+        tick.actions_done, tick.actions_retried = performed.done, performed.retried
+        tick.actions_failed = performed.failed
     return tick
