@@ -44,6 +44,7 @@ class WebinarIn(BaseModel):
     slug: str | None = Field(None, max_length=100, description="The page's address: /w/<slug>.")
     list_id: int | None = Field(None, ge=1, description="The audience list consent joins.")
     consent_wording: str = Field("", max_length=4000)
+    room_label: str = Field("", max_length=400, description="The room's honest label.")
 
 
 class WebinarPatch(BaseModel):
@@ -61,6 +62,7 @@ class WebinarPatch(BaseModel):
     slug: str | None = Field(None, max_length=100, description='"" removes the public page.')
     list_id: int | None = Field(None, ge=0, description="0 removes the list.")
     consent_wording: str | None = Field(None, max_length=4000)
+    room_label: str | None = Field(None, max_length=400)
 
 
 class RegistrationIn(BaseModel):
@@ -203,4 +205,6 @@ def create_registration(
 
 def routers() -> list[APIRouter]:
     """The area's API routers."""
-    return [router]
+    from evergreen.webinars import api_content
+
+    return [router, api_content.router]

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.webinars.views import register, webinars
+from evergreen.webinars.views import content, register, room, webinars
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [webinars.router, register.router]
+    return [webinars.router, content.router, register.router, room.router]
