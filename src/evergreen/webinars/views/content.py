@@ -4,7 +4,7 @@ Owner writes; staff read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -51,8 +51,13 @@ def _back(webinar_id: int, done: str, anchor: str) -> Response:
     return RedirectResponse(f"/webinars/{webinar_id}?done={done}#{anchor}", status_code=303)
 
 
-async def _posted(request: Request) -> FormData:
-    return await request.form()
+async def _posted(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, its spooled upload closed once the route is done."""
+    posted = await request.form()
+    try:
+        yield posted
+    finally:
+        await posted.close()
 
 
 PostedForm = Annotated[FormData, Depends(_posted)]
