@@ -28,7 +28,8 @@ def _refused(tmp_path: Path, url: str, field: str, *args: str) -> None:
     done = _run(tmp_path, url, *args)
     assert done.returncode == 2, (args, done.stdout, done.stderr)
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and field in lines[0], lines
+    assert len(lines) == 1, lines
+    assert field in lines[0], lines
 
 
 def test_video_offers_and_chat_from_the_command_line(tmp_path: Path, database_url: str) -> None:

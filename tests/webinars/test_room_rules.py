@@ -57,7 +57,9 @@ def test_a_late_joiner_is_where_the_session_is_never_past_the_end(
 
 
 @given(st.integers(min_value=1, max_value=10 * 86_400), durations, replays)
-def test_before_the_start_it_waits_the_seconds_left(before: int, duration: int, replay: int) -> None:
+def test_before_the_start_it_waits_the_seconds_left(
+    before: int, duration: int, replay: int
+) -> None:
     state = room_state(START, duration, replay, START - timedelta(seconds=before))
     assert state.stage is Stage.WAITING
     assert state.wait_seconds == before
@@ -69,10 +71,11 @@ def test_the_replay_closes_after_its_hours_and_zero_means_none() -> None:
     assert room_state(START, 3600, 48, end).stage is Stage.REPLAY
     assert room_state(START, 3600, 48, end + timedelta(hours=48) - timedelta(seconds=1)).plays
     closed = room_state(START, 3600, 48, end + timedelta(hours=48))
-    assert closed.stage is Stage.EXPIRED and not closed.plays
+    assert closed.stage is Stage.EXPIRED
+    assert not closed.plays
     assert room_state(START, 3600, 0, end).stage is Stage.EXPIRED
     assert room_state(START, 3600, 0, end - timedelta(seconds=1)).stage is Stage.LIVE
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="duration must be positive"):
         room_state(START, 0, 48, START)
 
 
@@ -87,7 +90,8 @@ def test_an_offer_opens_at_its_second_and_closes_at_its_real_deadline() -> None:
     assert offer_closes_at(START, 600, 10) == at(1200)
     assert offer_closes_at(START, 600, None) is None
     assert not is_open(599)  # not shown yet
-    assert is_open(600) and is_open(1199)
+    assert is_open(600)
+    assert is_open(1199)
     assert not is_open(1200)  # the deadline holds, whenever the page was loaded
     assert is_open(3600 * 2, None)  # no deadline: open in the replay
     assert not is_open(3600 + 48 * 3600, None)  # the room closed

@@ -18,6 +18,7 @@ from evergreen.links import queries as links_queries
 from evergreen.webinars import content
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.models import Webinar, WebinarOffer, WebinarRegistration
+from evergreen.webinars.rules import iso_utc
 from evergreen.webinars.rules.content import DEFAULT_LABEL
 from evergreen.webinars.rules.room import RoomState, Stage, offer_closes_at, offer_open, room_state
 
@@ -59,8 +60,11 @@ def room_for(
     row: WebinarRegistration,
     token: str,
     now: datetime,
+    *,
+    simulated: bool = False,
 ) -> Room:
-    """The room for a registrant at `now` (the server's clock, or the simulated one)."""
+    """The room for a registrant at `now` (the server's clock, or the simulated one, which the
+    page then passes on to the recording and the offers' buttons)."""
     state = state_of(webinar, row, now)
     base = f"/w/{webinar.slug}"
     duration = webinar.duration_minutes * 60
@@ -74,6 +78,8 @@ def room_for(
             missing = content.video_path(data_dir, webinar) is None
             if not missing:
                 src, kind = f"{base}/video/{token}", webinar.video_type
+                if simulated:
+                    src += f"?at={iso_utc(now)}"
         elif webinar.video_url:
             src = webinar.video_url
         for offer in content.offers_of(session, webinar.id):
@@ -107,6 +113,7 @@ def room_for(
         "beat_every_ms": 5000,
         "offers": offers,
         "chat": chat,
+        "clock_at": iso_utc(now) if simulated else None,
     }
     return Room(
         state=state,

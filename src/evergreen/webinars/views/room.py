@@ -29,11 +29,15 @@ Token = Annotated[str, Path(max_length=100)]
 At = Annotated[str, Query(max_length=64, description="A simulated clock (tests, the owner).")]
 
 
+def _simulated(request: Request, user: object, at: str) -> bool:
+    """Whether ?at= sets the clock: given, and the app runs for tests or the owner asks."""
+    owner = getattr(user, "role", None) == "owner"
+    return bool(at.strip()) and (request.app.state.settings.env == "test" or owner)
+
+
 def _now(request: Request, user: object, at: str) -> datetime:
     """The room's clock: the server's, or ?at= where a simulated clock is allowed."""
-    settings = request.app.state.settings
-    owner = getattr(user, "role", None) == "owner"
-    if not at.strip() or not (settings.env == "test" or owner):
+    if not _simulated(request, user, at):
         return utcnow()
     try:
         when = datetime.fromisoformat(at.strip())
@@ -66,7 +70,10 @@ def room(
     session is, the replay until it closes, then a closed room (without the recording)."""
     webinar, row = _registrant(session, request.app.state.secret, slug, token)
     now = _now(request, user, at)
-    shown = rooms.room_for(session, settings.data_dir, webinar, row, token, now)
+    simulated = _simulated(request, user, at)
+    shown = rooms.room_for(
+        session, settings.data_dir, webinar, row, token, now, simulated=simulated
+    )
     context = {
         "title": webinar.title or webinar.name,
         "webinar": webinar,
