@@ -12,6 +12,7 @@ from sqlalchemy import select
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.models import Link
+from evergreen.webinars.models import WebinarChatLine, WebinarOffer
 from tests.http_helpers import csrf_from, sign_in, token_for
 
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
@@ -52,6 +53,16 @@ def test_the_api_uploads_the_recording_and_the_preview_answers_ranges(
         "https://cdn.example/demo.mp4", None,
     )  # fmt: skip
     assert not (settings.data_dir / "webinars/1/recording.webm").exists()
+    assert client.put("/api/v1/webinars/1/video", content=MP4, headers=owner).status_code == 200
+    offer = {"at_second": 5, "title": "T", "url": "https://shop.example/t"}
+    assert client.post("/api/v1/webinars/1/offers", json=offer, headers=owner).status_code == 201
+    line = {"at_second": 5, "question": "Q?", "asked_on": "2026-01-02"}
+    assert client.post("/api/v1/webinars/1/chat", json=line, headers=owner).status_code == 201
+    assert client.delete("/api/v1/webinars/1", headers=owner).status_code == 204
+    assert not (settings.data_dir / "webinars" / "1").exists()  # the upload went with it
+    with db.session(writer=False) as session:
+        assert session.scalars(select(WebinarOffer)).all() == []
+        assert session.scalars(select(WebinarChatLine)).all() == []
 
 
 def test_a_bad_recording_is_refused_with_a_reason(

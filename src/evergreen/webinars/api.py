@@ -13,7 +13,7 @@ from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
-from evergreen.webinars import queries, registrations, service
+from evergreen.webinars import content, queries, registrations, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import MAX_BLACKOUTS, MAX_COUNT, check_registered_at, iso_utc
 
@@ -118,9 +118,12 @@ def update(
 
 
 @router.delete("/{webinar_id}", status_code=204, operation_id="delete_webinar")
-def delete(webinar_id: DbId, session: SessionDep, user: ApiOwner) -> Response:
-    """Owner only: delete a webinar."""
+def delete(
+    webinar_id: DbId, session: SessionDep, settings: SettingsDep, user: ApiOwner
+) -> Response:
+    """Owner only: delete a webinar (and its uploaded recording)."""
     service.delete_webinar(session, webinar_id)
+    content.remove_recordings(settings.data_dir, webinar_id)
     return Response(status_code=204)
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "delete_chat_line",
     "delete_offer",
     "offers_of",
+    "remove_recordings",
     "set_video_url",
     "store_video",
     "store_video_file",
@@ -153,6 +154,15 @@ def video_path(data_dir: Path, webinar: Webinar) -> Path | None:
         return None
     path = data_dir / webinar.video_file
     return path if path.is_file() else None
+
+
+def remove_recordings(data_dir: Path, webinar_id: int) -> None:
+    """Remove a deleted webinar's uploaded recording and its folder."""
+    folder = data_dir / "webinars" / str(webinar_id)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            path.unlink(missing_ok=True)
+        folder.rmdir()
 
 
 def _forget_file(data_dir: Path, webinar: Webinar) -> None:

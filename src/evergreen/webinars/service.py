@@ -19,7 +19,7 @@ from evergreen.db import utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.urls import check_http_url
 from evergreen.webinars.errors import WebinarInputError
-from evergreen.webinars.models import Webinar, WebinarRegistration
+from evergreen.webinars.models import Webinar, WebinarChatLine, WebinarOffer, WebinarRegistration
 from evergreen.webinars.rules import (
     VIEWER,
     check_duration,
@@ -190,8 +190,11 @@ def update_webinar(
 
 
 def delete_webinar(session: Session, webinar_id: int) -> None:
-    """Delete a webinar and its registrations (the registrants stay in the audience)."""
+    """Delete a webinar, its registrations, offers and chat script (the registrants stay in
+    the audience, the offers' tracking links in the links area)."""
     row = get_webinar(session, webinar_id)
     session.execute(delete(WebinarRegistration).where(WebinarRegistration.webinar_id == row.id))
+    for table in (WebinarOffer, WebinarChatLine):
+        session.execute(delete(table).where(table.webinar_id == row.id))
     session.delete(row)
     session.flush()

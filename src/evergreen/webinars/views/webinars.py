@@ -20,7 +20,7 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
-from evergreen.webinars import queries, service
+from evergreen.webinars import content, queries, service
 from evergreen.webinars.rules import VIEWER, check_zone
 from evergreen.webinars.views.content_parts import content_context
 from evergreen.webinars.views.forms import BLANK, EnteredDep, FormStr, draft_of, entered_of
@@ -210,12 +210,14 @@ def delete_webinar(
     row = service.get_webinar(session, webinar_id)
     step = Confirmation(
         title=f"Delete the webinar {row.name}?",
-        consequence="The webinar, its schedule and its settings are deleted; this cannot be "
-        "undone. The recording itself, wherever it is hosted, is not touched.",
+        consequence="The webinar, its schedule, settings, offers and chat script are deleted, "
+        "and an uploaded recording with them; this cannot be undone. A recording hosted "
+        "elsewhere (a URL) is not touched.",
         button="Delete webinar",
         cancel=f"/webinars/{webinar_id}",
     )
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     service.delete_webinar(session, webinar_id)
+    content.remove_recordings(request.app.state.settings.data_dir, webinar_id)
     return RedirectResponse("/webinars?done=deleted", status_code=303)
