@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from tests.e2e.conftest import ARTIFACTS, start_server
 
 pytestmark = pytest.mark.browser
+PASSWORD = "a long enough passphrase"
 
 RECORD = """async () => {
   const canvas = document.createElement("canvas");
@@ -138,5 +140,72 @@ def test_the_room_plays_from_the_session_second_and_shows_the_offer_at_its_secon
         assert visitor.locator("#room-video").count() == 0
         _shoot(visitor, "closed")
         assert errors == []
+    finally:
+        server.close()
+
+
+def test_the_owner_uploads_the_recording_and_adds_offers_and_questions_on_the_page(
+    tmp_path: Path, page: object
+) -> None:
+    from playwright.sync_api import Page, expect
+
+    assert isinstance(page, Page)
+    page.set_content("<body></body>")
+    video = tmp_path / "talk.webm"
+    video.write_bytes(base64.b64decode(page.evaluate(RECORD)))
+    server = start_server(tmp_path / "data")
+    try:
+        server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
+        server.cli("webinars", "add", "demo", "--duration-minutes", "10", "--schedule", "jit:15",
+                   "--timezone", "viewer", "--slug", "demo")  # fmt: skip
+        page.goto(server.url + "/login")
+        page.get_by_label("Email").fill("me@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/$"))
+        page.goto(server.url + "/webinars/1")
+        expect(page.locator("#room-label-shown")).to_have_text(
+            "Recorded presentation, played at your session time"
+        )
+        page.get_by_label(re.compile("^Upload a recording")).set_input_files(str(video))
+        page.get_by_role("button", name="Upload recording").click()
+        expect(page.get_by_role("status")).to_have_text("Recording saved.")
+        expect(page.locator("#recording-now")).to_contain_text("video/webm")
+        played = page.request.get(server.url + "/webinars/1/video", headers={"Range": "bytes=0-3"})
+        assert played.status == 206
+        assert played.body() == video.read_bytes()[:4]
+
+        form = page.locator("#offer-form")
+        form.get_by_label(re.compile("^At second")).fill("600")
+        form.get_by_label("Title").fill("The Course")
+        form.get_by_label("Destination URL").fill("https://shop.example/course")
+        form.get_by_role("button", name="Add offer").click()
+        expect(page.get_by_role("alert")).to_contain_text("at second: must be from 0 to 599")
+        form = page.locator("#offer-form")
+        form.get_by_label(re.compile("^At second")).fill("300")
+        form.get_by_label("Title").fill("The Course")
+        form.get_by_label("Destination URL").fill("https://shop.example/course")
+        form.get_by_label(re.compile("^Deadline minutes")).fill("15")
+        form.get_by_role("button", name="Add offer").click()
+        expect(page.get_by_role("status")).to_have_text("Offer added.")
+        expect(page.locator("#offer-list")).to_contain_text("The Course")
+        expect(page.locator("#offer-list")).to_contain_text("15 min")
+
+        chat = page.locator("#chat-form")
+        chat.get_by_label(re.compile("^At second")).fill("60")
+        chat.get_by_label(re.compile("^Asked on")).fill(
+            (date.today() - timedelta(days=3)).isoformat()
+        )
+        chat.get_by_label("Question").fill("Does it work in Europe?")
+        chat.get_by_role("button", name="Add question").click()
+        expect(page.get_by_role("status")).to_have_text("Question added to the chat script.")
+        expect(page.locator("#chat-list")).to_contain_text("Does it work in Europe?")
+        _shoot(page, "owner-content")
+
+        page.locator("#offer-list").get_by_role("button", name="Remove…").click()
+        expect(page.get_by_role("heading", name="Remove this offer from the room?")).to_be_visible()
+        page.get_by_role("button", name="Remove offer").click()
+        expect(page.get_by_role("status")).to_have_text("Offer removed.")
+        assert page.locator("#offer-list").count() == 0
     finally:
         server.close()
