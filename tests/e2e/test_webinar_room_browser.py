@@ -46,6 +46,19 @@ RECORD = """async () => {
 }"""
 
 
+SEEK_AHEAD = """() => new Promise((done) => {
+  const video = document.getElementById("room-video");
+  const seek = () => {
+    video.addEventListener("seeked", () => setTimeout(() => done({
+      tried: 2.9, now: video.currentTime, live: window.evergreenRoom.livePosition(),
+      seekable: video.seekable.length ? video.seekable.end(0) : 0,
+    }), 400), {once: true});
+    video.currentTime = 2.9;
+  };
+  if (video.readyState >= 1) { seek(); } else { video.addEventListener("loadedmetadata", seek, {once: true}); }
+})"""
+
+
 def _shoot(page: object, name: str) -> None:
     for width in (390, 1280):
         page.set_viewport_size({"width": width, "height": 800})  # type: ignore[attr-defined]
@@ -107,6 +120,9 @@ def test_the_room_plays_from_the_session_second_and_shows_the_offer_at_its_secon
         )
         assert visitor.locator(".room-offer").count() == 0
         assert visitor.evaluate("window.evergreenRoom.position()") < 4
+        ahead = visitor.evaluate(SEEK_AHEAD)  # seeking past the live position is undone
+        assert ahead["tried"] == 2.9, ahead
+        assert ahead["now"] <= ahead["live"] + 1, ahead
         with visitor.expect_request(
             lambda request: request.url.endswith("/w/demo/beat") and request.method == "POST"
         ) as beat:
