@@ -55,7 +55,8 @@ SEEK_AHEAD = """() => new Promise((done) => {
     }), 400), {once: true});
     video.currentTime = 2.9;
   };
-  if (video.readyState >= 1) { seek(); } else { video.addEventListener("loadedmetadata", seek, {once: true}); }
+  if (video.readyState >= 1) { seek(); }
+  else { video.addEventListener("loadedmetadata", seek, {once: true}); }
 })"""
 
 
