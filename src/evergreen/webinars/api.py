@@ -13,7 +13,7 @@ from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
-from evergreen.webinars import analytics, queries, registrations, service
+from evergreen.webinars import analytics, content, queries, registrations, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import MAX_BLACKOUTS, MAX_COUNT, check_registered_at, iso_utc
 
@@ -44,6 +44,7 @@ class WebinarIn(BaseModel):
     slug: str | None = Field(None, max_length=100, description="The page's address: /w/<slug>.")
     list_id: int | None = Field(None, ge=1, description="The audience list consent joins.")
     consent_wording: str = Field("", max_length=4000)
+    room_label: str = Field("", max_length=400, description="The room's honest label.")
 
 
 class WebinarPatch(BaseModel):
@@ -61,6 +62,7 @@ class WebinarPatch(BaseModel):
     slug: str | None = Field(None, max_length=100, description='"" removes the public page.')
     list_id: int | None = Field(None, ge=0, description="0 removes the list.")
     consent_wording: str | None = Field(None, max_length=4000)
+    room_label: str | None = Field(None, max_length=400)
 
 
 class RegistrationIn(BaseModel):
@@ -116,9 +118,12 @@ def update(
 
 
 @router.delete("/{webinar_id}", status_code=204, operation_id="delete_webinar")
-def delete(webinar_id: DbId, session: SessionDep, user: ApiOwner) -> Response:
-    """Owner only: delete a webinar."""
+def delete(
+    webinar_id: DbId, session: SessionDep, settings: SettingsDep, user: ApiOwner
+) -> Response:
+    """Owner only: delete a webinar (and its uploaded recording)."""
     service.delete_webinar(session, webinar_id)
+    content.remove_recordings(settings.data_dir, webinar_id)
     return Response(status_code=204)
 
 
@@ -217,4 +222,6 @@ def webinar_analytics(
 
 def routers() -> list[APIRouter]:
     """The area's API routers."""
-    return [router]
+    from evergreen.webinars import api_content
+
+    return [router, api_content.router]

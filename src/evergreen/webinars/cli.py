@@ -1,5 +1,5 @@
-"""`evergreen webinars …`: add a webinar, list them, the sessions a registrant is offered, and
-who registered.
+"""`evergreen webinars …`: add a webinar, list them, the sessions a registrant is offered, who
+registered, and its content: the recording (video), offers and the chat script.
 
 Bad input (a schedule, a zone, a date) is one line naming the field and exit 2, with nothing
 stored: each command is one transaction, and the root command maps the refusal.
@@ -8,14 +8,17 @@ stored: each command is one transaction, and the root command maps the refusal.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import orjson
 import typer
+from sqlalchemy.orm import Session
 
+from evergreen.config import get_settings
 from evergreen.console import in_session
-from evergreen.webinars import queries, service
+from evergreen.webinars import content, queries, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import iso_utc
 
@@ -171,3 +174,132 @@ def registrations(
             f"{card.email}  {iso_utc(card.session_start)}  "
             f"({local:%Y-%m-%d %H:%M} {card.viewer_timezone})  {source}"
         )
+
+
+offer_app = typer.Typer(help="Offers shown in the room at a second.", no_args_is_help=True)
+chat_app = typer.Typer(
+    help="The chat script: real questions from earlier sessions.", no_args_is_help=True
+)
+app.add_typer(offer_app, name="offer")
+app.add_typer(chat_app, name="chat")
+AtSecond = Annotated[int, typer.Option("--at-second", help="Seconds into the recording.")]
+
+
+@offer_app.command("add")
+def offer_add(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    at_second: AtSecond,
+    title: Annotated[str, typer.Option("--title", help="The offer's headline.")],
+    url: Annotated[str, typer.Option("--url", help="Where its button leads (tracked).")],
+    button: Annotated[str, typer.Option("--button", help="The button's text.")] = "",
+    deadline_minutes: Annotated[
+        int | None,
+        typer.Option("--deadline-minutes", help="A real deadline, minutes after it appears."),
+    ] = None,
+) -> None:
+    """Add an offer; its button becomes a tracking link (channel webinar)."""
+    draft = content.OfferDraft(at_second, title, url, button, deadline_minutes)
+
+    def work(session: Session) -> str:
+        row = content.add_offer(session, queries.id_named(session, name), draft)
+        deadline = f", closes {row.deadline_minutes} min after" if row.deadline_minutes else ""
+        return (
+            f"Added offer {row.id} {row.title!r} at second {row.at_second}{deadline}; "
+            f"button {row.button!r} → tracking link {row.link_slug}."
+        )
+
+    typer.echo(in_session(work))
+
+
+@offer_app.command("list")
+def offer_list(name: Annotated[str, typer.Argument(help="The webinar's name.")]) -> None:
+    """The webinar's offers in the order they appear."""
+
+    def work(session: Session) -> list[str]:
+        rows = content.offers_of(session, queries.id_named(session, name))
+        return [
+            f"{row.id}  at {row.at_second}s  {row.title}  → {row.url}  "
+            f"deadline {row.deadline_minutes or 'none'}  link {row.link_slug}"
+            for row in rows
+        ] or ["No offers yet."]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@offer_app.command("remove")
+def offer_remove(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    offer_id: Annotated[int, typer.Argument(help="The offer's id (offer list).")],
+) -> None:
+    """Remove an offer from the room (its tracking link stays)."""
+    in_session(lambda s: content.delete_offer(s, queries.id_named(s, name), offer_id))
+    typer.echo(f"Removed offer {offer_id}.")
+
+
+@chat_app.command("add")
+def chat_add(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    at_second: AtSecond,
+    question: Annotated[str, typer.Option("--question", help="The question as it was asked.")],
+    asked_on: Annotated[
+        str, typer.Option("--asked-on", help="The earlier session's date, YYYY-MM-DD.")
+    ],
+) -> None:
+    """Add a real question from an earlier session, with the date it was asked."""
+    draft = content.ChatDraft(at_second, question, asked_on)
+
+    def work(session: Session) -> str:
+        row = content.add_chat_line(session, queries.id_named(session, name), draft)
+        return f"Added question {row.id} at second {row.at_second} (asked on {row.asked_on})."
+
+    typer.echo(in_session(work))
+
+
+@chat_app.command("list")
+def chat_list(name: Annotated[str, typer.Argument(help="The webinar's name.")]) -> None:
+    """The chat script in the order it is replayed."""
+
+    def work(session: Session) -> list[str]:
+        rows = content.chat_of(session, queries.id_named(session, name))
+        return [
+            f"{row.id}  at {row.at_second}s  asked on {row.asked_on}  {row.question}"
+            for row in rows
+        ] or ["No questions yet."]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@chat_app.command("remove")
+def chat_remove(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    line_id: Annotated[int, typer.Argument(help="The question's id (chat list).")],
+) -> None:
+    """Remove a question from the chat script."""
+    in_session(lambda s: content.delete_chat_line(s, queries.id_named(s, name), line_id))
+    typer.echo(f"Removed question {line_id}.")
+
+
+@app.command("video")
+def video(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    file: Annotated[
+        Path | None, typer.Option("--file", help="An mp4 or webm file to upload (100 MB at most).")
+    ] = None,
+    url: Annotated[str, typer.Option("--url", help="Or the recording's http(s) address.")] = "",
+) -> None:
+    """Set the recording: upload a file into the data folder, or give its URL."""
+    if (file is None) == (not url):
+        raise WebinarInputError("video", "give either --file PATH or --url URL")
+    data_dir = get_settings().data_dir
+
+    def work(session: Session) -> str:
+        webinar_id = queries.id_named(session, name)
+        if file is not None:
+            row = content.store_video_file(session, data_dir, webinar_id, file)
+            return f"Stored the recording ({row.video_type}, {row.video_bytes} bytes)."
+        row = content.set_video_url(session, data_dir, webinar_id, url)
+        return f"The recording is at {row.video_url}."
+
+    typer.echo(in_session(work))

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Webinar", "WebinarAttendance", "WebinarRegistration"]
+__all__ = [
+    "Webinar",
+    "WebinarAttendance",
+    "WebinarChatLine",
+    "WebinarOffer",
+    "WebinarRegistration",
+]
 
 
 class Webinar(Base):
@@ -30,6 +45,13 @@ class Webinar(Base):
     blackout_dates: Mapped[list[str]] = mapped_column(JSON, default=list)
     video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     replay_hours: Mapped[int] = mapped_column(default=48)
+    # An uploaded recording instead of video_url: its file under the data folder
+    # (webinars/<id>/recording.<ext>), its content type and size.
+    video_file: Mapped[str | None] = mapped_column(String(200), default=None)
+    video_type: Mapped[str | None] = mapped_column(String(40), default=None)
+    video_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The honest words the room shows above the player.
+    room_label: Mapped[str] = mapped_column(String(200), default="")
     # The audience list a registrant may join by ticking the consent (none: no checkbox).
     list_id: Mapped[int | None] = mapped_column(default=None)
     # The public registration page's address, /w/<slug>; None: no public page yet.
@@ -90,3 +112,40 @@ class WebinarAttendance(Base):
     first_beat_at: Mapped[datetime]
     last_beat_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WebinarOffer(Base):
+    """An offer the room shows from a second of the recording, its button a tracking link of
+    the links area; a deadline, when set, is enforced by the server."""
+
+    __tablename__ = "webinar_offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webinar_id: Mapped[int] = mapped_column(
+        ForeignKey("webinars.id", ondelete="CASCADE"), index=True
+    )
+    at_second: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    button: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2048))
+    deadline_minutes: Mapped[int | None] = mapped_column(default=None)
+    # The links area's tracking link (no foreign key: areas keep their own tables).
+    link_id: Mapped[int | None] = mapped_column(default=None)
+    link_slug: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebinarChatLine(Base):
+    """A real question from an earlier session, replayed at its second with the date it was
+    asked (never shown as live)."""
+
+    __tablename__ = "webinar_chat_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webinar_id: Mapped[int] = mapped_column(
+        ForeignKey("webinars.id", ondelete="CASCADE"), index=True
+    )
+    at_second: Mapped[int]
+    question: Mapped[str] = mapped_column(Text)
+    asked_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

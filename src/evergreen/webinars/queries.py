@@ -21,6 +21,7 @@ from evergreen.webinars.rules import (
     next_sessions,
     parse_schedule,
 )
+from evergreen.webinars.rules.content import DEFAULT_LABEL
 
 __all__ = [
     "AttendanceCard",
@@ -56,6 +57,10 @@ class WebinarCard:
     slug: str | None
     list_id: int | None
     consent_wording: str
+    room_label: str
+    video_file: str | None
+    video_type: str | None
+    video_bytes: int | None
     schedule_words: str
     created_at: datetime
     updated_at: datetime
@@ -87,6 +92,10 @@ def _card(row: Webinar) -> WebinarCard:
         slug=row.slug,
         list_id=row.list_id,
         consent_wording=row.consent_wording,
+        room_label=row.room_label or DEFAULT_LABEL,
+        video_file=row.video_file,
+        video_type=row.video_type,
+        video_bytes=row.video_bytes,
         schedule_words=describe(_schedule(row)),
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -19,7 +19,7 @@ from evergreen.db import utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.urls import check_http_url
 from evergreen.webinars.errors import WebinarInputError
-from evergreen.webinars.models import Webinar, WebinarRegistration
+from evergreen.webinars.models import Webinar, WebinarChatLine, WebinarOffer, WebinarRegistration
 from evergreen.webinars.rules import (
     VIEWER,
     check_duration,
@@ -31,6 +31,7 @@ from evergreen.webinars.rules import (
     next_sessions,
     parse_schedule,
 )
+from evergreen.webinars.rules.content import check_label
 
 __all__ = [
     "WebinarChanges",
@@ -59,6 +60,7 @@ class WebinarDraft:
     slug: str | None = None
     list_id: int | None = None
     consent_wording: str = ""
+    room_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class WebinarChanges:
     slug: str | None = None
     list_id: int | None = None
     consent_wording: str | None = None
+    room_label: str | None = None
 
 
 def _checked(session: Session, draft: WebinarDraft, now: datetime) -> dict[str, Any]:
@@ -106,6 +109,7 @@ def _checked(session: Session, draft: WebinarDraft, now: datetime) -> dict[str, 
         "slug": check_slug(draft.slug),
         "list_id": list_id,
         "consent_wording": check_wording(draft.consent_wording, list_id),
+        "room_label": check_label(draft.room_label),
     }
 
 
@@ -171,6 +175,7 @@ def _draft_of(row: Webinar) -> WebinarDraft:
         slug=row.slug,
         list_id=row.list_id,
         consent_wording=row.consent_wording,
+        room_label=row.room_label,
     )
 
 
@@ -185,8 +190,11 @@ def update_webinar(
 
 
 def delete_webinar(session: Session, webinar_id: int) -> None:
-    """Delete a webinar and its registrations (the registrants stay in the audience)."""
+    """Delete a webinar, its registrations, offers and chat script (the registrants stay in
+    the audience, the offers' tracking links in the links area)."""
     row = get_webinar(session, webinar_id)
     session.execute(delete(WebinarRegistration).where(WebinarRegistration.webinar_id == row.id))
+    for table in (WebinarOffer, WebinarChatLine):
+        session.execute(delete(table).where(table.webinar_id == row.id))
     session.delete(row)
     session.flush()

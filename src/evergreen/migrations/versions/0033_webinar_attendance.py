@@ -1,7 +1,7 @@
 """webinar attendance: what each registrant watched, folded from the room's heartbeats
 
 Revision ID: 0033
-Revises: 0031
+Revises: 0032
 Create Date: 2026-12-04 22:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0033"
-down_revision: str | None = "0031"
+down_revision: str | None = "0032"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

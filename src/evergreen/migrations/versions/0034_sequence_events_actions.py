@@ -2,7 +2,7 @@
 an index on subscriber activity by kind and time (the sequences' tick reads recent clicks)
 
 Revision ID: 0034
-Revises: 0031
+Revises: 0033
 Create Date: 2026-12-10 10:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0034"
-down_revision: str | None = "0031"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,11 +7,18 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.webinars.views import analytics, beat, register, webinars
+from evergreen.webinars.views import analytics, beat, content, register, room, webinars
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [webinars.router, register.router, beat.router, analytics.router]
+    return [
+        webinars.router,
+        content.router,
+        register.router,
+        room.router,
+        beat.router,
+        analytics.router,
+    ]

@@ -26,6 +26,7 @@ BLANK = {
     "slug": "",
     "list_id": "",
     "consent_wording": "",
+    "room_label": "",
 }
 _SEPARATORS = re.compile(r"[\s,;]+")
 
@@ -55,13 +56,14 @@ def _entered_form(
     slug: FormStr = "",
     list_id: FormStr = "",
     consent_wording: FormStr = "",
+    room_label: FormStr = "",
 ) -> dict[str, str]:
     """The add and edit forms' fields as posted (one declaration for both routes)."""
     return entered_of(
         name=name, title=title, presenter=presenter, duration_minutes=duration_minutes,
         schedule=schedule, timezone=timezone, blackout_dates=blackout_dates,
         video_url=video_url, replay_hours=replay_hours, slug=slug, list_id=list_id,
-        consent_wording=consent_wording,
+        consent_wording=consent_wording, room_label=room_label,
     )  # fmt: skip
 
 
@@ -83,4 +85,5 @@ def draft_of(entered: dict[str, str]) -> WebinarDraft:
         slug=entered["slug"].strip() or None,
         list_id=_whole("list_id", entered["list_id"]) if entered["list_id"].strip() else None,
         consent_wording=entered["consent_wording"],
+        room_label=entered["room_label"],
     )

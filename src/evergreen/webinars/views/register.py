@@ -1,6 +1,6 @@
 """The public registration page /w/<slug> (no sign-in, CSRF-checked like /f/<slug>) and the
-registrant's signed links: their "you're registered" page, the .ics download and the room,
-which says when it opens (the room itself comes later)."""
+registrant's signed links: their "you're registered" page and the .ics download (the room is
+views/room.py)."""
 
 from __future__ import annotations
 
@@ -213,16 +213,3 @@ def ics(request: Request, session: SessionDep, slug: Slug, token: Token) -> Resp
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{webinar.slug}.ics"'},
     )
-
-
-@router.get("/w/{slug}/room/{token}", dependencies=[Public])
-def room(request: Request, session: SessionDep, slug: Slug, token: Token) -> Response:
-    """The room's placeholder: when it opens, in the registrant's zone."""
-    webinar, row = _registrant(session, request.app.state.secret, slug, "room", token)
-    context = {
-        "title": webinar.title or webinar.name,
-        "webinar": webinar,
-        "row": row,
-        "local": _local(row),
-    }
-    return render(request, "webinars/room.html", context)

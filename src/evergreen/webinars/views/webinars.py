@@ -20,17 +20,27 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
-from evergreen.webinars import queries, service
+from evergreen.webinars import content, queries, service
 from evergreen.webinars.rules import VIEWER, check_zone
+from evergreen.webinars.views.content_parts import content_context
 from evergreen.webinars.views.forms import BLANK, EnteredDep, FormStr, draft_of, entered_of
 
-__all__ = ["router"]
+__all__ = ["router", "show_webinar"]
 
 router = APIRouter(prefix="/webinars", include_in_schema=False)
 Done = Annotated[str, Query(max_length=20)]
 Zone = Annotated[str, Query(max_length=100)]
 PREVIEW_COUNT = 5
-_DONE = {"created": "Webinar added.", "saved": "Webinar saved.", "deleted": "Webinar deleted."}
+_DONE = {
+    "created": "Webinar added.",
+    "saved": "Webinar saved.",
+    "deleted": "Webinar deleted.",
+    "video": "Recording saved.",
+    "offer": "Offer added.",
+    "offer-removed": "Offer removed.",
+    "chat": "Question added to the chat script.",
+    "chat-removed": "Question removed from the chat script.",
+}
 
 
 def _list_page(
@@ -84,7 +94,7 @@ def _preview(
     return [(start, start.astimezone(local)) for start in starts]
 
 
-def _webinar_page(
+def show_webinar(
     request: Request,
     session: Session,
     webinar_id: int,
@@ -94,6 +104,7 @@ def _webinar_page(
     error: InputError | None = None,
     done: str = "",
 ) -> Response:
+    """One webinar's page; a refused form's error shown on it."""
     card = queries.webinar_card(session, webinar_id)
     if card is None:
         service.get_webinar(session, webinar_id)  # the 404 naming the id
@@ -128,6 +139,7 @@ def _webinar_page(
             slug=card.slug or "",
             list_id=str(card.list_id or ""),
             consent_wording=card.consent_wording,
+            room_label=card.room_label,
         ),
         "editing": edit is not None,
         "registrations": [
@@ -136,6 +148,7 @@ def _webinar_page(
         ],
         "error": error,
         "done": _DONE.get(done, ""),
+        **content_context(session, request, card),
     }
     status = 400 if error or zone_error else 200
     return render(request, "webinars/webinar.html", context, status_code=status)
@@ -151,7 +164,7 @@ def webinar_page(
     done: Done = "",
 ) -> Response:
     """One webinar: its details, the next sessions offered now in a chosen zone, its settings."""
-    return _webinar_page(request, session, webinar_id, zone=zone, done=done)
+    return show_webinar(request, session, webinar_id, zone=zone, done=done)
 
 
 @router.post("/{webinar_id:int}")
@@ -167,7 +180,7 @@ def save_webinar(
     """Owner only: change a webinar; the whole result is checked as a new one would be."""
     service.get_webinar(session, webinar_id)
     form.on_error(
-        lambda error: _webinar_page(request, session, webinar_id, edit=entered, error=error)
+        lambda error: show_webinar(request, session, webinar_id, edit=entered, error=error)
     )
     draft = draft_of(entered)
     changes = service.WebinarChanges(
@@ -197,12 +210,14 @@ def delete_webinar(
     row = service.get_webinar(session, webinar_id)
     step = Confirmation(
         title=f"Delete the webinar {row.name}?",
-        consequence="The webinar, its schedule and its settings are deleted; this cannot be "
-        "undone. The recording itself, wherever it is hosted, is not touched.",
+        consequence="The webinar, its schedule, settings, offers and chat script are deleted, "
+        "and an uploaded recording with them; this cannot be undone. A recording hosted "
+        "elsewhere (a URL) is not touched.",
         button="Delete webinar",
         cancel=f"/webinars/{webinar_id}",
     )
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     service.delete_webinar(session, webinar_id)
+    content.remove_recordings(request.app.state.settings.data_dir, webinar_id)
     return RedirectResponse("/webinars?done=deleted", status_code=303)
