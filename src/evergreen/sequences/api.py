@@ -70,13 +70,13 @@ def create(body: SequenceIn, session: SessionDep, user: ApiOwner) -> dict[str, A
     return _one(session, row.id)
 
 
-@router.get("/{sequence_id}", operation_id="get_sequence")
+@router.get("/{sequence_id:int}", operation_id="get_sequence")
 def get_one(sequence_id: DbId, session: SessionDep, user: ApiStaff) -> dict[str, Any]:
     """One sequence: status, its document with the messages' texts, its steps in words."""
     return _one(session, sequence_id)
 
 
-@router.post("/{sequence_id}/status", operation_id="set_sequence_status")
+@router.post("/{sequence_id:int}/status", operation_id="set_sequence_status")
 def set_status(
     sequence_id: DbId, body: StatusIn, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def set_status(
     return _one(session, sequence_id)
 
 
-@router.put("/{sequence_id}/document", operation_id="edit_sequence")
+@router.put("/{sequence_id:int}/document", operation_id="edit_sequence")
 def edit(
     sequence_id: DbId, body: DocumentIn, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def edit(
     return _one(session, sequence_id)
 
 
-@router.get("/{sequence_id}/enrolments", operation_id="sequence_enrolments")
+@router.get("/{sequence_id:int}/enrolments", operation_id="sequence_enrolments")
 def get_enrolments(
     sequence_id: DbId,
     session: SessionDep,
@@ -114,7 +114,7 @@ def get_enrolments(
     }
 
 
-@router.post("/{sequence_id}/enrolments", status_code=201, operation_id="enrol_in_sequence")
+@router.post("/{sequence_id:int}/enrolments", status_code=201, operation_id="enrol_in_sequence")
 def enrol(sequence_id: DbId, body: EmailIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
     """Owner only: enrol one subscriber of the sequence's list by hand, at its first step."""
     row = service.enrol_by_email(session, _name(session, sequence_id), body.email)
@@ -123,7 +123,7 @@ def enrol(sequence_id: DbId, body: EmailIn, session: SessionDep, user: ApiOwner)
     return found.show()
 
 
-@router.post("/{sequence_id}/enrolments/exit", operation_id="exit_from_sequence")
+@router.post("/{sequence_id:int}/enrolments/exit", operation_id="exit_from_sequence")
 def exit_one(
     sequence_id: DbId, body: EmailIn, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
@@ -132,14 +132,14 @@ def exit_one(
     return {"email": body.email.strip(), "status": row.status, "exit_reason": row.exit_reason}
 
 
-@router.get("/{sequence_id}/analytics", operation_id="sequence_analytics")
+@router.get("/{sequence_id:int}/analytics", operation_id="sequence_analytics")
 def get_analytics(sequence_id: DbId, session: SessionDep, user: ApiStaff) -> dict[str, Any]:
     """Per step: entered, waiting, sent, clicked, unsubscribed, conversions, goal exits; totals."""
     service.sequence_by_id(session, sequence_id)
     return queries.analytics(session, sequence_id)
 
 
-@router.get("/{sequence_id}/preview", operation_id="preview_sequence")
+@router.get("/{sequence_id:int}/preview", operation_id="preview_sequence")
 def get_preview(
     sequence_id: DbId,
     session: SessionDep,
