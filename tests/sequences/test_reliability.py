@@ -195,7 +195,7 @@ def test_a_scheduler_killed_mid_run_is_restarted_and_every_step_goes_exactly_onc
     assert set(got) == emails  # nobody skipped
     twice = sum(n - 1 for n in got.values())
     # SMTP gives no exactly-once: only a message in flight when the sender died may go again.
-    assert twice <= report.maybe_delivered <= MAIL_BATCH
+    assert twice <= report.maybe_delivered <= 2 * MAIL_BATCH  # two batches are in flight
     assert _sends(db, "second") == Counter((i, "sent") for i in ids)
     assert _received(handler, "Welcome") == Counter(emails)  # still once
     with db.session(writer=False) as session:

@@ -174,6 +174,9 @@ NO_CSRF = {
     "/mail/u/{token}",
     # The providers' bounce and complaint webhooks, verified by their signatures or credentials.
     *(f"/mail/hooks/{provider}" for provider in ("ses", "postmark", "sendgrid", "mailgun")),
+    # The watch room's heartbeat: a script's JSON post with no form; the signed room token in
+    # the body is the proof (tests/webinars/test_beat_http.py refuses a changed one).
+    "/w/{slug}/beat",
 }
 
 
