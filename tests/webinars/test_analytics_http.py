@@ -3,11 +3,13 @@ sales and earnings per registrant, by traffic source; a bad breakdown named; sta
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from evergreen.db import Database
+from tests.cli_helpers import run_cli
 from tests.http_helpers import sign_in, token_for
 from tests.webinars.analytics_fixture import analysed_webinar
 
@@ -73,3 +75,22 @@ def test_the_page_shows_the_figures_and_names_a_bad_breakdown(
     assert bad.status_code == 400
     assert "by: must be one of" in bad.text
     assert client.get("/webinars/999/analytics").status_code == 404
+
+
+def test_the_command_prints_the_same_figures(
+    db: Database, tmp_path: Path, database_url: str
+) -> None:
+    analysed_webinar(db, tmp_path / "beats")
+    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": database_url}
+    done = run_cli(["webinars", "analytics", "masterclass", "--json"], env)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert (body["total"]["registrations"], body["total"]["attended"]) == (5, 2)
+    assert body["offers"]["sales"] == 1
+    words = run_cli(["webinars", "analytics", "masterclass"], env)
+    assert "5 registered, 4 sessions over, show-up 50% (2 attended" in words.stdout
+    assert "channel=yt: 3 registered, show-up 67%" in words.stdout
+    bad = run_cli(["webinars", "analytics", "masterclass", "--by", "colour"], env)
+    assert bad.returncode == 2
+    assert "by" in bad.stderr
+    assert "Traceback" not in bad.stderr

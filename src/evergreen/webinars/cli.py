@@ -1,5 +1,5 @@
 """`evergreen webinars …`: add a webinar, list them, the sessions a registrant is offered, who
-registered, and its content: the recording (video), offers and the chat script.
+registered, its analytics, and its content: the recording (video), offers and the chat script.
 
 Bad input (a schedule, a zone, a date) is one line naming the field and exit 2, with nothing
 stored: each command is one transaction, and the root command maps the refusal.
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.config import get_settings
 from evergreen.console import in_session
-from evergreen.webinars import content, queries, service
+from evergreen.webinars import analytics, content, queries, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import iso_utc
 
@@ -173,6 +173,42 @@ def registrations(
         typer.echo(
             f"{card.email}  {iso_utc(card.session_start)}  "
             f"({local:%Y-%m-%d %H:%M} {card.viewer_timezone})  {source}"
+        )
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+@app.command("analytics")
+def webinar_analytics(
+    name: Annotated[str, typer.Argument(help="The webinar's name.")],
+    by: Annotated[
+        str, typer.Option("--by", help="channel, utm_source, utm_medium, utm_campaign, sub1…")
+    ] = "channel",
+    as_json: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
+) -> None:
+    """Registrations, show-up rate, watch time, drop-off and offers, by traffic source."""
+    found = in_session(
+        lambda s: analytics.webinar_analytics(s, queries.id_named(s, name), by).to_dict(),
+        writer=False,
+    )
+    if as_json:
+        typer.echo(orjson.dumps(found).decode())
+        return
+    total, offers = found["total"], found["offers"]
+    typer.echo(
+        f"{found['name']}: {total['registrations']} registered, {total['final']} sessions over, "
+        f"show-up {_rate(total['show_up_rate'])} ({total['attended']} attended, "
+        f"{total['left_early']} of them left early, {total['missed']} missed), "
+        f"average watch {total['average_watch_seconds'] or 0} s"
+    )
+    earned = ", ".join(f"{c} {a}" for c, a in offers["earnings"].items()) or "nothing yet"
+    typer.echo(f"offers: {offers['clicks']} clicks, {offers['sales']} sales, earned {earned}")
+    for row in found["sources"]:
+        typer.echo(
+            f"  {by}={row['key']}: {row['registrations']} registered, "
+            f"show-up {_rate(row['show_up_rate'])}"
         )
 
 
