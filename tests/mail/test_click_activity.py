@@ -25,6 +25,7 @@ from evergreen.sequences import service as sequences
 from evergreen.sequences.models import Enrolment
 from tests.cli_helpers import run_cli
 from tests.conftest import TEST_SECRET
+from tests.http_helpers import sign_in
 from tests.sequences.kit import add_active, make_list, subscribe
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
@@ -63,7 +64,7 @@ def _clicks(db: Database) -> list[tuple[int, str]]:
 
 
 def test_a_mail_click_becomes_activity_once(
-    client: TestClient, db: Database, settings: Settings
+    client: TestClient, db: Database, settings: Settings, people: dict[str, str]
 ) -> None:
     secret = resolve_secret_key(settings)
     _link(db)
@@ -86,6 +87,10 @@ def test_a_mail_click_becomes_activity_once(
         at = session.scalars(select(Activity.at).where(Activity.kind == "clicked")).first()
     assert at is not None
     assert abs(at - utcnow()) < timedelta(minutes=1)  # the click's time
+    sign_in(client, people["owner"])  # after the clicks: a signed-in owner's click is internal
+    history = client.get(f"/audience/subscribers/{ann}")
+    assert history.status_code == 200
+    assert "<td>clicked</td><td>offer</td>" in history.text  # the history's activity row
 
 
 def test_a_click_of_someone_erased_is_skipped_and_batches_move_on(
