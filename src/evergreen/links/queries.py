@@ -26,14 +26,17 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ClickFact",
+    "ClicksAfter",
     "Counts",
     "LinkLabel",
     "RollupRow",
     "SpooledClicks",
+    "TrackedClick",
     "campaign_clicks",
     "click_fact",
     "click_facts",
     "click_tracking",
+    "clicks_after",
     "clicks_by_day",
     "counts_by_link",
     "daily_counts",
@@ -327,3 +330,49 @@ def campaign_clicks(session: Session, campaign: str) -> tuple[dict[int, Counts],
             )
         )
     return {link_id: counts.get(link_id, Counts()) for link_id in link_ids}, click_ids
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedClick:
+    """A stored click that carried a sub2 (a mail recipient's token), as activity needs it."""
+
+    row: int
+    slug: str
+    at: datetime
+    sub1: str
+    sub2: str
+    human: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ClicksAfter:
+    """The clicks with a sub2 among those read, and the last row read (where the next read
+    starts), so a reader that skips the rest still moves on."""
+
+    clicks: list[TrackedClick]
+    through: int
+    read: int
+
+
+def clicks_after(session: Session, after_row: int, limit: int) -> ClicksAfter:
+    """The next `limit` stored clicks after row `after_row` in row order (a range of the primary
+    key, whatever share of clicks came from mail), keeping those that carried a sub2; human
+    is what the stats count (not a bot, preview, prefetch, HEAD, team or flood click)."""
+    rows = session.execute(
+        select(Click.id, Link.slug, Click.at, Click.sub, Click.klass)
+        .join(Link, Link.id == Click.link_id)
+        .where(Click.id > after_row)
+        .order_by(Click.id)
+        .limit(max(limit, 1))
+    ).all()
+    clicks: list[TrackedClick] = []
+    for row, slug, at, sub, klass in rows:
+        values = sub if isinstance(sub, dict) else {}
+        sub2 = values.get("sub2")
+        if isinstance(sub2, str) and sub2:
+            sub1 = values.get("sub1")
+            sub1 = sub1 if isinstance(sub1, str) else ""
+            human = klass == rules.ClickClass.HUMAN.value
+            clicks.append(TrackedClick(row, slug, at, sub1, sub2, human))
+    through = rows[-1][0] if rows else after_row
+    return ClicksAfter(clicks, through, len(rows))

@@ -1,5 +1,5 @@
-"""`evergreen mail …`: broadcasts (write, send, pause, resume, cancel), bounces applied, test
-sends and DKIM keys.
+"""`evergreen mail …`: broadcasts (write, send, pause, resume, cancel), bounces applied, clicks
+folded into activity, test sends and DKIM keys.
 
 Bad input (an address, a template, a missing setting) is one line and exit 2; a message the
 server refused or deferred is one line naming the server's answer and exit 1.
@@ -249,6 +249,27 @@ def _signing_key(data_dir: Path, domain: str) -> dkim.DkimKey | None:
         selector = path.name.removesuffix(f".{domain}.pem")
         return dkim.DkimKey(domain, selector, path.read_bytes())
     return None
+
+
+@app.command("fold-clicks")
+def fold_clicks(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Make the clicks stored since the last fold on mail links the clickers' `clicked`
+    activity (the minute task does this too); each click counts once."""
+    secret = resolve_secret_key(get_settings())
+    db = migrated_database()
+    try:
+        folded = service.fold_backlog(db, secret)
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(orjson.dumps(folded.to_dict()).decode())
+        return
+    typer.echo(
+        f"{folded.recorded} clicks became activity ({folded.read} read; skipped: "
+        f"{folded.not_human} not human, {folded.bad_token} not our token, {folded.gone} erased)."
+    )
 
 
 @app.command("test-send")

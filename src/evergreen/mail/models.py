@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Broadcast", "MailBounce", "MailHookEvent", "MailLink", "MailSend"]
+__all__ = ["Broadcast", "MailBounce", "MailClickMark", "MailHookEvent", "MailLink", "MailSend"]
 
 # SQLite only auto-increments INTEGER primary keys; PostgreSQL gets a 64-bit column.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -143,3 +143,13 @@ class MailHookEvent(Base):
     event_id: Mapped[str] = mapped_column(String(200))
     ref: Mapped[str] = mapped_column(String(200), default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MailClickMark(Base):
+    """How far stored clicks have been folded into subscribers' activity: the last click row
+    read, moved in the transaction that records them, so each click is folded once."""
+
+    __tablename__ = "mail_click_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    click_row: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,5 +1,5 @@
-"""Queued mail jobs: sending due broadcasts, reading bounces from the Maildir, forgetting old
-provider webhook event ids."""
+"""Queued mail jobs: sending due broadcasts, reading bounces from the Maildir, folding clicks on
+mail links into subscribers' activity, forgetting old provider webhook event ids."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from evergreen.db import Database, utcnow
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast
 from evergreen.mail.service import (
+    fold_backlog,
     outbox_from_settings,
     poll_maildir,
     prune_hook_events,
@@ -22,7 +23,7 @@ from evergreen.mail.service import (
 )
 from evergreen.siteurl import cli_site_url
 
-__all__ = ["register", "run_pruning", "run_sending"]
+__all__ = ["register", "run_folding", "run_pruning", "run_sending"]
 
 log = logging.getLogger(__name__)
 _RUN_S = 55.0  # a minute's run stops before the next one is enqueued
@@ -62,6 +63,12 @@ def run_sending(db: Database, settings: Settings) -> int:
     return report.sent
 
 
+def run_folding(db: Database, settings: Settings, *, run_s: float = _RUN_S) -> int:
+    """Fold stored clicks into their recipients' activity, batch after batch while batches come
+    full, for at most `run_s`; how many clicks became activity."""
+    return fold_backlog(db, resolve_secret_key(settings), run_s=run_s).recorded
+
+
 def run_pruning(db: Database) -> int:
     """Remove webhook event ids older than every provider's retry window; how many went."""
     with db.session() as session:
@@ -93,6 +100,18 @@ def register(queue: Huey, settings: Settings) -> None:
             done = poll_maildir(db, resolve_secret_key(settings), settings.mail_bounce_maildir)
             if done:
                 log.info("bounce messages applied: %s", done)
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab())  # type: ignore[untyped-decorator]
+    def fold_clicks() -> None:
+        """Every minute: clicks on mail links become the clickers' `clicked` activity (the mark
+        row keeps two workers from folding one click twice)."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            recorded = run_folding(db, settings)
+            if recorded:
+                log.info("mail clicks folded into activity: %s", recorded)
         finally:
             db.dispose()
 

@@ -1,4 +1,5 @@
-"""The mail area's use cases: broadcasts, the sender loop, bounces, recipients' actions."""
+"""The mail area's use cases: broadcasts, the sender loop, bounces, recipients' actions and
+clicks."""
 
 from evergreen.mail.service.bounces import Applied, apply_message, poll_maildir
 from evergreen.mail.service.broadcasts import (
@@ -15,6 +16,12 @@ from evergreen.mail.service.broadcasts import (
     recipients_now,
     start_due,
     summary,
+)
+from evergreen.mail.service.clicks import (
+    Folded,
+    fold_backlog,
+    fold_clicks,
+    fold_clicks_report,
 )
 from evergreen.mail.service.delivery import Report, send_due
 from evergreen.mail.service.hooks import (
@@ -36,6 +43,7 @@ __all__ = [
     "Applied",
     "Draft",
     "FleetReport",
+    "Folded",
     "HookReport",
     "Outbox",
     "Report",
@@ -50,6 +58,9 @@ __all__ = [
     "delete_broadcast",
     "edit_broadcast",
     "find_segment",
+    "fold_backlog",
+    "fold_clicks",
+    "fold_clicks_report",
     "get_broadcast",
     "outbox_from_settings",
     "poll_maildir",
