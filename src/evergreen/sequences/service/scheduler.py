@@ -57,6 +57,7 @@ from evergreen.sequences.service.actions import Performer, perform_due, queue_ac
 from evergreen.sequences.service.facts import load_facts
 from evergreen.sequences.service.sequences import message_ids
 from evergreen.sequences.service.triggers import MARGIN, enroll, enroll_triggered
+from evergreen.sequences.service.walk import step_batch
 
 __all__ = [
     "BATCH",
@@ -249,6 +250,23 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
     session.flush()
 
 
+def _step_together(session: Session, claimed: list[int], now: datetime, tick: Tick) -> list[int]:
+    """Walk the batch's plain enrolments at once (service.walk); the ids left to walk alone:
+    those with a step that acts, or the whole batch when walking it together raised."""
+    try:
+        with session.begin_nested():
+            done = step_batch(session, claimed, now, _parsed, _why_gone)
+    except Exception:  # something in the batch is broken: each one alone finds which
+        log.warning("sequence batch walked together failed; walking each alone", exc_info=True)
+        return claimed
+    tick.queued += done.queued
+    tick.skipped += done.skipped
+    tick.exited += done.exited
+    tick.finished += done.finished
+    tick.message_ids |= done.message_ids
+    return done.alone
+
+
 def _run_id() -> str:
     return f"{socket.gethostname()[:40]}/{os.getpid()}/{secrets.token_hex(4)}"
 
@@ -271,7 +289,7 @@ def run_due(
     while True:
         with db.session() as session:
             claimed = _claim(session, now, batch)
-            for enrolment_id in claimed:
+            for enrolment_id in _step_together(session, claimed, now, tick):
                 done = Tick()
                 try:
                     with session.begin_nested():
