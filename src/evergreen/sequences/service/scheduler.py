@@ -12,9 +12,12 @@ ticks race past a claim; a Notify or Webhook records one action row (service.act
 after the enrolments with retries of its own. A person no longer subscribed to the sequence's
 list (unsubscribed, bounced, complained, erased) exits at their next due step, before any step
 runs: nothing more of any kind (no Send, Tag, Notify or Webhook) happens for them; an action
-recorded while they were still subscribed is still performed. Each enrolment is its own
-transaction; one that fails keeps its claim until the lease ends and is tried again by a later
-tick, and the others go on.
+recorded while they were still subscribed is still performed. Each claimed batch is walked
+together (service.walk: one read of the enrolments, their sequences and each list's members,
+the send rows, one executemany of the enrolments), in a savepoint; an enrolment whose step acts
+(tag, untag, notify, webhook, move to), and every one of a batch whose walk together raised, is
+walked alone in its own savepoint: one that fails keeps its claim until the lease ends and is
+tried again by a later tick, and the others go on.
 """
 
 from __future__ import annotations
