@@ -170,10 +170,15 @@ class _Parsed:
     asks: bool
 
 
-def _parsed(session: Session, sequence: Sequence) -> _Parsed:
-    """The sequence's program, parsed once per unit of work and program text (a batch's
-    enrolments mostly share a few sequences; an edited program is parsed again)."""
-    cache: dict[tuple[int, bytes], _Parsed] = session.info.setdefault("sequences.parsed", {})
+_Cache = dict[tuple[int, bytes], _Parsed]
+
+
+def _parsed(session: Session, sequence: Sequence, cache: _Cache | None = None) -> _Parsed:
+    """The sequence's program, parsed once per unit of work (or per `cache`: a tick's batches)
+    and program text (a batch's enrolments mostly share a few sequences; an edited program is
+    parsed again)."""
+    if cache is None:
+        cache = session.info.setdefault("sequences.parsed", {})
     key = (sequence.id, orjson.dumps(sequence.program, option=orjson.OPT_SORT_KEYS))
     found = cache.get(key)
     if found is None:
@@ -253,12 +258,18 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
     session.flush()
 
 
-def _step_together(session: Session, claimed: list[int], now: datetime, tick: Tick) -> list[int]:
+def _step_together(
+    session: Session, claimed: list[int], now: datetime, tick: Tick, cache: _Cache
+) -> list[int]:
     """Walk the batch's plain enrolments at once (service.walk); the ids left to walk alone:
     those with a step that acts, or the whole batch when walking it together raised."""
+
+    def parsed(session: Session, sequence: Sequence) -> _Parsed:
+        return _parsed(session, sequence, cache)
+
     try:
         with session.begin_nested():
-            done = step_batch(session, claimed, now, _parsed, _why_gone)
+            done = step_batch(session, claimed, now, parsed, _why_gone)
     except Exception:  # something in the batch is broken: each one alone finds which
         log.warning("sequence batch walked together failed; walking each alone", exc_info=True)
         return claimed
@@ -287,12 +298,13 @@ def run_due(
     batch of due Notify/Webhook actions; without one they wait for a tick that has it."""
     now = now.astimezone(UTC)
     run, tick = _run_id(), Tick()
+    programs: _Cache = {}  # parsed once per tick, not per batch
     with db.session() as session:
         tick.enrolled = enroll_triggered(session, now)
     while True:
         with db.session() as session:
             claimed = _claim(session, now, batch)
-            for enrolment_id in _step_together(session, claimed, now, tick):
+            for enrolment_id in _step_together(session, claimed, now, tick, programs):
                 done = Tick()
                 try:
                     with session.begin_nested():
