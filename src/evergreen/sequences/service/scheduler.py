@@ -12,9 +12,12 @@ ticks race past a claim; a Notify or Webhook records one action row (service.act
 after the enrolments with retries of its own. A person no longer subscribed to the sequence's
 list (unsubscribed, bounced, complained, erased) exits at their next due step, before any step
 runs: nothing more of any kind (no Send, Tag, Notify or Webhook) happens for them; an action
-recorded while they were still subscribed is still performed. Each enrolment is its own
-transaction; one that fails keeps its claim until the lease ends and is tried again by a later
-tick, and the others go on.
+recorded while they were still subscribed is still performed. Each claimed batch is walked
+together (service.walk: one read of the enrolments, their sequences and each list's members,
+the send rows, one executemany of the enrolments), in a savepoint; an enrolment whose step acts
+(tag, untag, notify, webhook, move to), and every one of a batch whose walk together raised, is
+walked alone in its own savepoint: one that fails keeps its claim until the lease ends and is
+tried again by a later tick, and the others go on.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from evergreen.sequences.service.actions import Performer, perform_due, queue_ac
 from evergreen.sequences.service.facts import load_facts
 from evergreen.sequences.service.sequences import message_ids
 from evergreen.sequences.service.triggers import MARGIN, enroll, enroll_triggered
+from evergreen.sequences.service.walk import step_batch
 
 __all__ = [
     "BATCH",
@@ -166,10 +170,15 @@ class _Parsed:
     asks: bool
 
 
-def _parsed(session: Session, sequence: Sequence) -> _Parsed:
-    """The sequence's program, parsed once per unit of work and program text (a batch's
-    enrolments mostly share a few sequences; an edited program is parsed again)."""
-    cache: dict[tuple[int, bytes], _Parsed] = session.info.setdefault("sequences.parsed", {})
+_Cache = dict[tuple[int, bytes], _Parsed]
+
+
+def _parsed(session: Session, sequence: Sequence, cache: _Cache | None = None) -> _Parsed:
+    """The sequence's program, parsed once per unit of work (or per `cache`: a tick's batches)
+    and program text (a batch's enrolments mostly share a few sequences; an edited program is
+    parsed again)."""
+    if cache is None:
+        cache = session.info.setdefault("sequences.parsed", {})
     key = (sequence.id, orjson.dumps(sequence.program, option=orjson.OPT_SORT_KEYS))
     found = cache.get(key)
     if found is None:
@@ -249,6 +258,29 @@ def _step_one(session: Session, enrolment_id: int, now: datetime, tick: Tick) ->
     session.flush()
 
 
+def _step_together(
+    session: Session, claimed: list[int], now: datetime, tick: Tick, cache: _Cache
+) -> list[int]:
+    """Walk the batch's plain enrolments at once (service.walk); the ids left to walk alone:
+    those with a step that acts, or the whole batch when walking it together raised."""
+
+    def parsed(session: Session, sequence: Sequence) -> _Parsed:
+        return _parsed(session, sequence, cache)
+
+    try:
+        with session.begin_nested():
+            done = step_batch(session, claimed, now, parsed, _why_gone)
+    except Exception:  # something in the batch is broken: each one alone finds which
+        log.warning("sequence batch walked together failed; walking each alone", exc_info=True)
+        return claimed
+    tick.queued += done.queued
+    tick.skipped += done.skipped
+    tick.exited += done.exited
+    tick.finished += done.finished
+    tick.message_ids |= done.message_ids
+    return done.alone
+
+
 def _run_id() -> str:
     return f"{socket.gethostname()[:40]}/{os.getpid()}/{secrets.token_hex(4)}"
 
@@ -266,12 +298,13 @@ def run_due(
     batch of due Notify/Webhook actions; without one they wait for a tick that has it."""
     now = now.astimezone(UTC)
     run, tick = _run_id(), Tick()
+    programs: _Cache = {}  # parsed once per tick, not per batch
     with db.session() as session:
         tick.enrolled = enroll_triggered(session, now)
     while True:
         with db.session() as session:
             claimed = _claim(session, now, batch)
-            for enrolment_id in claimed:
+            for enrolment_id in _step_together(session, claimed, now, tick, programs):
                 done = Tick()
                 try:
                     with session.begin_nested():
