@@ -37,7 +37,12 @@ from evergreen.mail.service.outbox import Outbox, outbox_from_settings
 from evergreen.mail.service.recipients import record_open, unsubscribe
 from evergreen.mail.service.senders import FleetReport, send_in_processes
 from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
-from evergreen.mail.service.steps import create_step_message, queue_one, update_step_message
+from evergreen.mail.service.steps import (
+    create_step_message,
+    queue_many,
+    queue_one,
+    update_step_message,
+)
 
 __all__ = [
     "Applied",
@@ -66,6 +71,7 @@ __all__ = [
     "poll_maildir",
     "prune_hook_events",
     "queue",
+    "queue_many",
     "queue_one",
     "receive_mailgun",
     "receive_postmark",

@@ -67,6 +67,30 @@ def queue_one(session: Session, message_id: int, subscriber_id: int, due: dateti
     return session.execute(statement).first() is not None
 
 
+def queue_many(
+    session: Session, message_id: int, subscriber_ids: list[int], due: datetime
+) -> set[int]:
+    """Queue the message for these people, a statement per thousand; the people newly queued
+    (those who had a row already are left as they were)."""
+    dialect = session.get_bind().dialect.name
+    make_insert = postgres_insert if dialect == "postgresql" else sqlite_insert
+    queued: set[int] = set()
+    for start in range(0, len(subscriber_ids), 1000):
+        rows = [
+            {"message_id": message_id, "subscriber_id": subscriber_id, "status": "queued",
+             "attempts": 0, "next_attempt_at": due}
+            for subscriber_id in subscriber_ids[start : start + 1000]
+        ]  # fmt: skip
+        statement = (
+            make_insert(MailSend)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["message_id", "subscriber_id"])
+            .returning(MailSend.subscriber_id)
+        )
+        queued.update(session.scalars(statement))
+    return queued
+
+
 def update_step_message(
     session: Session,
     message_id: int,

@@ -179,10 +179,10 @@ def step_batch(
             }
         )
     for message_id, subscriber_ids in sends.items():
-        for subscriber_id in subscriber_ids:
-            if mail.queue_one(session, message_id, subscriber_id, now):
-                done.queued += 1
-                done.message_ids.add(message_id)
+        queued = mail.queue_many(session, message_id, list(subscriber_ids), now)
+        done.queued += len(queued)
+        if queued:
+            done.message_ids.add(message_id)
     if updates:
         session.execute(update(Enrolment), updates)
     return done
