@@ -3,13 +3,12 @@ which addresses a delivery may go to."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from evergreen.addresses import Addresses
 from evergreen.outbound import refusal
 from evergreen.partners.rules.errors import PartnerRuleError
+from evergreen.signatures import sign, verify
 from evergreen.urls import MAX_URL, check_http_url
 
 __all__ = [
@@ -45,25 +44,6 @@ def address_refusal(host: str, address: str, allow: Addresses) -> str | None:
     or networks with EVERGREEN_WEBHOOK_ALLOW (a receiver on the same machine, a test).
     """
     return refusal(host, address, allow, "webhooks", ALLOW_SETTING)
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The signature header value: t=<unix time>,v1=<HMAC-SHA256 of "t.body">, as Stripe does."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify(secret: str, header: str, body: bytes, now: datetime, tolerance: int = 300) -> bool:
-    """What a receiver checks: the MAC matches and the timestamp is recent (no replays)."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now.timestamp() - timestamp) > tolerance:
-        return False
-    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
 def retry_delay(attempts: int) -> timedelta | None:

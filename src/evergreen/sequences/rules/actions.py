@@ -10,8 +10,6 @@ can tell. Bodies are signed as the partners' webhooks are (Stripe's scheme): the
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -20,6 +18,7 @@ from typing import Any
 import orjson
 
 from evergreen.sequences.errors import SequenceInputError
+from evergreen.signatures import sign, verify
 
 __all__ = [
     "IDEMPOTENCY_HEADER",
@@ -44,25 +43,6 @@ _EVENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
 def action_key(enrolment_id: int, step_id: str, run_started: datetime) -> str:
     """The one key of a step's action in one run of an enrolment (a yearly run gets new ones)."""
     return f"seq-{enrolment_id}-{step_id}-{int(run_started.astimezone(UTC).timestamp())}"
-
-
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """The signature header value: t=<unix time>,v1=<HMAC-SHA256 of "t.body">."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
-
-
-def verify(secret: str, header: str, body: bytes, now: datetime, tolerance: int = 300) -> bool:
-    """What a receiver checks: the MAC matches and the timestamp is recent (no replays)."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    try:
-        timestamp = int(parts["t"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now.timestamp() - timestamp) > tolerance:
-        return False
-    expected = sign(secret, timestamp, body).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
 def retry_delay(attempts: int) -> timedelta | None:
