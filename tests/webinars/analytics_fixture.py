@@ -22,7 +22,8 @@ UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537
 
 def analysed_webinar(db: Database, folder: Path) -> int:
     """20 minutes; from yt: one stayed, one left at minute 6, one missed; from blog: one
-    missed; one more registered for a session still ahead. One offer click made one sale."""
+        missed; one more registered for a session still ahead. One offer click (from the room of the
+    yt registrant who stayed) made one sale."""
     webinar = a_webinar(db, minutes=20)
     start = utcnow() - timedelta(hours=1)
     stayed, left, _missed = registrants(db, webinar, start, count=3, channel="yt")
@@ -41,7 +42,14 @@ def analysed_webinar(db: Database, folder: Path) -> int:
         )  # fmt: skip
         links.create_link(session, draft)
         link = links.get_link(session, "masterclass-offer")
-        click = {"id": "w" * 32, "l": link.id, "t": utcnow().timestamp(), "v": "v1", "ua": UA}
+        click = {
+            "id": "w" * 32,
+            "l": link.id,
+            "t": utcnow().timestamp(),
+            "v": "v1",
+            "ua": UA,
+            "q": {"sub1": f"webinar-{webinar}", "sub3": f"r{stayed}"},
+        }  # from their room
         assert ingest_records(session, [click], ClickPolicy()) == 1
         program = partners.default_program(session)
         sale = ConversionIn(

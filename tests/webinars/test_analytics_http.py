@@ -35,6 +35,10 @@ def test_the_api_gives_the_figures_by_source(
     assert sources["blog"]["show_up_rate"] == 0.0
     assert sources["(none)"]["final"] == 0
     assert sources["(none)"]["show_up_rate"] is None
+    # The offer click came from the room of a yt registrant: its sale is yt's.
+    assert (sources["yt"]["offer_clicks"], sources["yt"]["sales"]) == (1, 1)
+    assert list(sources["yt"]["earnings"].values()) == ["49.00"]
+    assert (sources["blog"]["offer_clicks"], sources["blog"]["earnings"]) == (0, {})
     offers = body["offers"]
     assert offers["campaign"] == f"webinar-{webinar}"
     assert (offers["links"], offers["clicks"], offers["sales"]) == (1, 1, 1)

@@ -32,6 +32,7 @@ __all__ = [
     "RollupRow",
     "SpooledClicks",
     "TrackedClick",
+    "campaign_click_subs",
     "campaign_clicks",
     "click_fact",
     "click_facts",
@@ -330,6 +331,21 @@ def campaign_clicks(session: Session, campaign: str) -> tuple[dict[int, Counts],
             )
         )
     return {link_id: counts.get(link_id, Counts()) for link_id in link_ids}, click_ids
+
+
+def campaign_click_subs(session: Session, campaign: str, key: str) -> dict[str, str]:
+    """The human clicks of a campaign's links: click ID → that click's sub-ID `key` ("" when
+    it has none), e.g. the registration a webinar's offer link names in sub3."""
+    link_ids = list(session.scalars(select(Link.id).where(Link.campaign == campaign)))
+    found: dict[str, str] = {}
+    for chunk in _chunks(link_ids):
+        for click_id, sub in session.execute(
+            select(Click.click_id, Click.sub).where(
+                Click.link_id.in_(chunk), Click.klass == rules.ClickClass.HUMAN.value
+            )
+        ):
+            found[click_id] = str((sub or {}).get(key) or "")
+    return found
 
 
 @dataclass(frozen=True, slots=True)

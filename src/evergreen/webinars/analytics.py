@@ -49,6 +49,9 @@ class SourceRow:
     viewers: int = 0  # watched anything, live or replay
     replay_viewers: int = 0
     watched_seconds: int = 0
+    offer_clicks: int = 0  # human clicks on the offers by these registrants (sub3=r<id>)
+    sales: int = 0
+    earnings: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def show_up_rate(self) -> float | None:
@@ -59,6 +62,12 @@ class SourceRow:
     def average_watch_seconds(self) -> int | None:
         """Average time watched by those who watched anything."""
         return round(self.watched_seconds / self.viewers) if self.viewers else None
+
+    @property
+    def earnings_shown(self) -> str:
+        """Earnings per currency to the cent, in one line ("—" for none)."""
+        shown = ", ".join(f"{c} {a.quantize(_CENT)}" for c, a in sorted(self.earnings.items()))
+        return shown or "—"
 
     def add(self, status: Status, watched: int, replay: bool) -> None:
         """Count one registration."""
@@ -81,6 +90,8 @@ class SourceRow:
             "viewers": self.viewers, "replay_viewers": self.replay_viewers,
             "show_up_rate": self.show_up_rate,
             "average_watch_seconds": self.average_watch_seconds,
+            "offer_clicks": self.offer_clicks, "sales": self.sales,
+            "earnings": {c: f"{a.quantize(_CENT)}" for c, a in self.earnings.items()},
         }  # fmt: skip
 
 
@@ -149,7 +160,7 @@ def webinar_analytics(
     duration_s = webinar.duration_minutes * 60
     rows = session.execute(
         select(
-            WebinarRegistration.session_start, WebinarRegistration.source,
+            WebinarRegistration.id, WebinarRegistration.session_start, WebinarRegistration.source,
             WebinarAttendance.watched, WebinarAttendance.live,
             WebinarAttendance.live_max_second, WebinarAttendance.watched_seconds,
             WebinarAttendance.live_seconds,
@@ -160,17 +171,19 @@ def webinar_analytics(
     total = SourceRow("all")
     sources: dict[str, SourceRow] = defaultdict(lambda: SourceRow(""))
     watched_sets: list[int] = []
-    for start, source, watched, live, live_max, seconds, live_seconds in rows:
+    keys: dict[int, str] = {}  # registration → its source key
+    for registration_id, start, source, watched, live, live_max, seconds, live_seconds in rows:
         watch = Watch(bits_of(live), -1 if live_max is None else live_max)
         status = status_of(start, duration_s, watch, now)
         replay = bool(seconds) and (seconds or 0) > (live_seconds or 0)
-        key = str((source or {}).get(by) or NONE)
+        key = keys[registration_id] = str((source or {}).get(by) or NONE)
         row = sources[key]
         row.key = key
         for target in (total, row):
             target.add(status, seconds or 0, replay)
         if watched:
             watched_sets.append(bits_of(watched))
+    _offers_by_source(session, offer_campaign(webinar.id), keys, sources)
     result = Analytics(
         webinar_id=webinar.id, name=webinar.name, title=webinar.title or webinar.name,
         duration_minutes=webinar.duration_minutes, by=by, now=now, total=total,
@@ -183,3 +196,20 @@ def webinar_analytics(
     sold = partners.sales_of_clicks(session, click_ids)
     result.sales, result.earnings = sold.sales, sold.earnings
     return result
+
+
+def _offers_by_source(
+    session: Session, campaign: str, keys: dict[int, str], sources: dict[str, SourceRow]
+) -> None:
+    """Each source's offer clicks and sales: an offer click names its registrant in sub3
+    (r<registration id>), whose source is the registration's (unknown: NONE)."""
+    clicks: dict[str, list[str]] = defaultdict(list)
+    for click_id, sub3 in links.campaign_click_subs(session, campaign, "sub3").items():
+        number = sub3[1:] if sub3.startswith("r") else ""
+        key = keys.get(int(number), NONE) if number.isdigit() and len(number) < 12 else NONE
+        clicks[key].append(click_id)
+    for key, click_ids in clicks.items():
+        row = sources[key]
+        row.key = key
+        sold = partners.sales_of_clicks(session, click_ids)
+        row.offer_clicks, row.sales, row.earnings = len(click_ids), sold.sales, dict(sold.earnings)

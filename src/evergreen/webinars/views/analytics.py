@@ -48,6 +48,7 @@ def analytics_page(
         "title": f"Analytics · {figures.title}",
         "a": figures,
         "by_keys": analytics.BY,
+        "none_key": analytics.NONE,
         "error": error,
         "points": curve_points(figures.dropoff),
         "box": {"width": WIDTH, "height": HEIGHT, "pad": PAD},
