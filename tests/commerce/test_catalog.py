@@ -219,3 +219,12 @@ def test_a_supplier_file_without_sku_or_cost_is_refused() -> None:
     with pytest.raises(CommerceInputError) as caught:
         list(read_supplier_rows(io.StringIO("name,price\n"), currency="USD"))
     assert caught.value.field == "file"
+
+
+def test_shipping_time_is_not_a_zone_and_processing_ranges_read_their_upper_end() -> None:
+    text = "SKU,Cost,Shipping,Shipping Time,Processing Time\nZ-1,2.00,1.50,7-15 days,1-3 days\n"
+    (row,) = read_supplier_rows(io.StringIO(text), currency="USD")
+    assert row == SupplierRow(2, "Z-1", "USD", D("2.00"), {"*": D("1.50")}, 3)
+    with pytest.raises(CommerceInputError) as caught:
+        list(read_supplier_rows(io.StringIO(text), currency="dollars"))
+    assert caught.value.field == "currency"

@@ -58,6 +58,13 @@ def test_both_bounds_are_checked_and_both_shortfalls_named() -> None:
     assert "40 %" not in cheap.reason
 
 
+def test_the_floor_is_compared_exactly_not_after_rounding() -> None:
+    # 2.9996 of 10.00 is 29.996 %, shown as 30 % but still below a 30 % floor.
+    decision = guard(D("10.00"), Costs(D("7.0004"), D(0)), make_floor(D(30)), currency="USD")
+    assert decision.margin_percent == D("30.00")
+    assert decision.verdict is Verdict.PAUSE
+
+
 @pytest.mark.parametrize(
     ("percent", "amount", "field"),
     [
@@ -100,9 +107,10 @@ def test_pause_exactly_when_below_a_bound(
 ) -> None:
     decision = guard(price, Costs(cost, shipping), floor, currency="USD")
     margin = price - cost - shipping
-    percent = margin * 100 / price if price else D(0)
     below_amount = floor.amount is not None and margin < floor.amount
-    below_percent = floor.percent is not None and percent.quantize(D("0.01")) < floor.percent
+    below_percent = floor.percent is not None and (
+        margin / price * 100 < floor.percent if price > 0 else floor.percent > 0
+    )
     assert (decision.verdict is Verdict.PAUSE) == (below_amount or below_percent)
     assert decision.margin == margin
     assert decision.reason

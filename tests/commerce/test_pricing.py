@@ -193,3 +193,12 @@ def test_compare_at_is_never_below_price(rule: PriceRule, cost: Decimal, shippin
         assert priced.compare_at >= priced.price * rule.compare_at_factor
         if rule.ending is not None:
             assert priced.compare_at % 1 == rule.ending
+
+
+def test_whole_number_multipliers_and_margins_are_accepted() -> None:
+    rule = make_rule("USD", [CostRange(D(0), D(5), margin=3), CostRange(D(5), None, multiplier=2)])  # type: ignore[arg-type]
+    assert price_for(rule, D("4")) == D("7.00")
+    assert price_for(rule, D("6")) == D("12.00")
+    with pytest.raises(CommerceInputError) as caught:
+        make_rule("USD", [CostRange(D(0), None, multiplier=True)])  # type: ignore[arg-type]
+    assert caught.value.field == "ranges[0].multiplier"

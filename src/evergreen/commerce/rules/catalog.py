@@ -39,6 +39,8 @@ _DELIMITERS = (",", ";", "\t")
 _MAX_COLUMNS = 300
 _MAX_OPTIONS = 3
 _STATUSES = frozenset({"active", "draft", "archived"})
+# "Shipping time" or "Shipping method" describe shipping; they are not a zone's price.
+_NOT_ZONES = frozenset({"cost", "time", "days", "method", "company", "carrier", "from"})
 _ZONE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 
 
@@ -313,7 +315,7 @@ def _zone_columns(positions: dict[str, int]) -> dict[str, int]:
     zones: dict[str, int] = {}
     for name, position in positions.items():
         match = re.match(r"^shipping ?\(?([a-z0-9-]+)\)?$", name)
-        if match and match.group(1) != "cost":
+        if match and match.group(1) not in _NOT_ZONES:
             zones[match.group(1).upper()] = position
     return zones
 
@@ -322,7 +324,10 @@ def read_supplier_rows(
     lines: Iterable[str], *, currency: str
 ) -> Iterator[SupplierRow | CatalogError]:
     """A supplier's SKUs with cost, shipping and processing days, or an error per bad row."""
-    default_currency = check_currency("currency", currency)
+    try:
+        default_currency = check_currency("currency", currency)
+    except InputError as error:
+        raise CommerceInputError(error.field, error.message) from None
     rows = iter(_rows(lines))
     positions = _header(rows)
     at = {role: _pick(positions, *names) for role, names in _SUPPLIER.items()}

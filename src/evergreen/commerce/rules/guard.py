@@ -110,7 +110,10 @@ def guard(
     shortfalls = []
     if floor.amount is not None and amount < floor.amount:
         shortfalls.append(f"below your floor of {show_money(floor.amount)} {currency}")
-    if floor.percent is not None and percent < floor.percent:
+    # Exact, not the rounded percent shown: 29.996 % is below a 30 % floor (free: 0 %).
+    if floor.percent is not None and (
+        amount * 100 < floor.percent * price if price > 0 else floor.percent > 0
+    ):
         shortfalls.append(f"below your floor of {show_number(floor.percent)} %")
     margin = (
         f"margin {show_money(amount)} {currency} ({show_number(percent)} % of {show_money(price)})"

@@ -102,25 +102,29 @@ def _check_range(index: int, item: CostRange) -> CostRange:
         raise CommerceInputError(f"{where}.end", f"must be above the start ({start})")
     if (item.multiplier is None) == (item.margin is None):
         raise CommerceInputError(where, "give either a multiplier or a fixed margin, not both")
-    if item.multiplier is not None:
-        if not isinstance(item.multiplier, Decimal) or not item.multiplier.is_finite():
-            raise CommerceInputError(f"{where}.multiplier", "must be a number like 2.5")
-        if item.multiplier <= 0:
-            raise CommerceInputError(
-                f"{where}.multiplier", f"must be positive (got {item.multiplier})"
-            )
-        if item.multiplier < 1:
-            raise CommerceInputError(
-                f"{where}.multiplier",
-                f"{item.multiplier} would sell below landed cost; use 1 or more",
-            )
+    multiplier = None if item.multiplier is None else _multiplier(where, item.multiplier)
     margin = None if item.margin is None else _margin(f"{where}.margin", item.margin)
-    return CostRange(start, end, item.multiplier, margin)
+    return CostRange(start, end, multiplier, margin)
 
 
-def _margin(field: str, value: Decimal) -> Decimal:
+def _multiplier(where: str, value: Decimal | int) -> Decimal:
+    """A multiplier of 1 or more: below 1 the price would be under landed cost."""
+    field = f"{where}.multiplier"
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise CommerceInputError(field, "must be a number like 2.5")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise CommerceInputError(field, "must be a number like 2.5")
+    if number <= 0:
+        raise CommerceInputError(field, f"must be positive (got {number})")
+    if number < 1:
+        raise CommerceInputError(field, f"{number} would sell below landed cost; use 1 or more")
+    return number
+
+
+def _margin(field: str, value: Decimal | int) -> Decimal:
     """A fixed margin: a price below landed cost is refused, not priced."""
-    if isinstance(value, Decimal) and value.is_finite() and value < 0:
+    if isinstance(value, Decimal | int) and not isinstance(value, bool) and value < 0:
         raise CommerceInputError(field, f"{value} would sell below landed cost; use 0 or more")
     return _money(field, value)
 
