@@ -202,3 +202,10 @@ def test_whole_number_multipliers_and_margins_are_accepted() -> None:
     with pytest.raises(CommerceInputError) as caught:
         make_rule("USD", [CostRange(D(0), None, multiplier=True)])  # type: ignore[arg-type]
     assert caught.value.field == "ranges[0].multiplier"
+
+
+def test_a_price_too_large_to_store_is_refused_not_overflowed() -> None:
+    rule = make_rule("USD", [CostRange(D(0), None, multiplier=D(1000))])
+    with pytest.raises(CommerceInputError) as caught:
+        price_for(rule, D("999999999999999"))
+    assert caught.value.field == "price"

@@ -225,7 +225,7 @@ def price_for(rule: PriceRule, landed: Decimal) -> Decimal:
     landed = _money("landed", landed)
     item = _range_for(rule, landed)
     raw = landed * item.multiplier if item.multiplier is not None else landed + (item.margin or 0)
-    return charm(raw, rule.ending)
+    return _money("price", charm(raw, rule.ending))  # a price too large to store is refused
 
 
 def margin_of(landed: Decimal, price: Decimal) -> tuple[Decimal, Decimal]:
@@ -243,6 +243,8 @@ def quote(rule: PriceRule, supplier: SupplierCost, zone: str) -> PriceQuote:
     price = price_for(rule, landed)
     compare_at = None
     if rule.compare_at_factor is not None:
-        compare_at = max(price, charm(price * rule.compare_at_factor, rule.ending))
+        compare_at = _money(
+            "compare_at", max(price, charm(price * rule.compare_at_factor, rule.ending))
+        )
     amount, percent = margin_of(landed, price)
     return PriceQuote(rule.currency, landed, price, compare_at, amount, percent)
