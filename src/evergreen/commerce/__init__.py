@@ -1,0 +1,1 @@
+"""Commerce: products, price rules and catalogs (started with its pure decisions)."""
