@@ -142,8 +142,10 @@ def test_a_registration_without_an_offset_is_read_as_utc() -> None:
         ("jit:30@00:00-24:00", "jit:30"),
         ("jit:30@00:00-24:00,mon-sun", "jit:30"),
         ("jit:20@22:00-24:00,sat", "jit:20@22:00-24:00,sat"),
-        ("dates:2026-12-12T9:30, 2026-12-10 18:00,2026-12-12T09:30",
-         "dates:2026-12-10T18:00,2026-12-12T09:30"),
+        (
+            "dates:2026-12-12T9:30, 2026-12-10 18:00,2026-12-12T09:30",
+            "dates:2026-12-10T18:00,2026-12-12T09:30",
+        ),
     ],
 )
 def test_specs_are_stored_one_canonical_way(text: str, canonical: str) -> None:
