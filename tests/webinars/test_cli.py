@@ -142,7 +142,7 @@ def test_sessions_for_specific_dates_and_business_hours(tmp_path: Path, database
         "jit:30@09:00-17:00,mon-fri",
         f"dates:{many}",
     ]
-    skipped = _run(tmp_path, database_url, "add", "gap", "--duration-minutes", "30",
-                   "--schedule", "dates:2026-03-08T02:30", "--timezone", "America/New_York")  # fmt: skip
+    skipped = _run(tmp_path, database_url, "add", "gap", "--duration-minutes", "30", "--schedule",
+                   "dates:2026-03-08T02:30", "--timezone", "America/New_York")  # fmt: skip
     assert skipped.returncode == 2
     assert "schedule: 2026-03-08T02:30 does not exist in America/New_York" in skipped.stderr

@@ -25,8 +25,8 @@ least N minutes after it.
 Daylight saving time: a wall time that does not exist on a day (the spring-forward gap, e.g.
 02:30 in America/New_York on the second Sunday of March) is skipped that day, never shifted,
 so every session starts at one of the listed wall times (a specific date whose wall time does
-not exist in a fixed zone is refused when the schedule is parsed); a wall time that happens twice (fall
-back) starts once, at its first occurrence (fold=0, the summer-time offset).
+not exist in a fixed zone is refused when the schedule is parsed); a wall time that happens
+twice (fall back) starts once, at its first occurrence (fold=0, the summer-time offset).
 """
 
 from __future__ import annotations
