@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from evergreen.audience import service as audience
+from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.mail.transactional import deliver_async
-from evergreen.config import Settings
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
