@@ -119,12 +119,12 @@ def test_registrations_lists_who_registered(
 
 def test_sessions_for_specific_dates_and_business_hours(tmp_path: Path, database_url: str) -> None:
     added = _ok(tmp_path, database_url, "add", "launch", "--duration-minutes", "45",
-                "--schedule", "dates:2026-12-12T09:30, 2026-12-10T18:00,2026-12-01T10:00",
+                "--schedule", "dates:2099-12-12T09:30, 2099-12-10T18:00,2099-12-01T10:00",
                 "--timezone", "Europe/Berlin")  # fmt: skip
-    assert "schedule dates:2026-12-01T10:00,2026-12-10T18:00,2026-12-12T09:30" in added
+    assert "schedule dates:2099-12-01T10:00,2099-12-10T18:00,2099-12-12T09:30" in added
     out = _ok(tmp_path, database_url, "sessions", "launch", "--registered-at",
-              "2026-12-07T12:00:00Z", "--viewer-timezone", "Asia/Tokyo", "--json")  # fmt: skip
-    assert json.loads(out) == ["2026-12-10T17:00:00Z", "2026-12-12T08:30:00Z"]
+              "2099-12-07T12:00:00Z", "--viewer-timezone", "Asia/Tokyo", "--json")  # fmt: skip
+    assert json.loads(out) == ["2099-12-10T17:00:00Z", "2099-12-12T08:30:00Z"]
     _ok(tmp_path, database_url, "add", "office", "--duration-minutes", "30", "--schedule",
         "jit:30@9:00-17:00,mon-fri", "--timezone", "America/New_York")  # fmt: skip
     out = _ok(tmp_path, database_url, "sessions", "office", "--registered-at",
@@ -133,12 +133,12 @@ def test_sessions_for_specific_dates_and_business_hours(tmp_path: Path, database
         "2026-12-14T14:00:00Z", "2026-12-14T14:30:00Z", "2026-12-14T15:00:00Z",
     ]  # fmt: skip
     # A hundred dates fit in the stored spec (2000 characters, migration 0036).
-    many = ",".join(f"2027-{m:02d}-{d:02d}T10:00" for m in range(1, 11) for d in range(1, 11))
+    many = ",".join(f"2099-{m:02d}-{d:02d}T10:00" for m in range(1, 11) for d in range(1, 11))
     _ok(tmp_path, database_url, "add", "series", "--duration-minutes", "30", "--schedule",
         f"dates:{many}", "--timezone", "UTC")  # fmt: skip
     listed = json.loads(_ok(tmp_path, database_url, "list", "--json"))
     assert [w["schedule"] for w in listed] == [
-        "dates:2026-12-01T10:00,2026-12-10T18:00,2026-12-12T09:30",
+        "dates:2099-12-01T10:00,2099-12-10T18:00,2099-12-12T09:30",
         "jit:30@09:00-17:00,mon-fri",
         f"dates:{many}",
     ]
@@ -146,3 +146,8 @@ def test_sessions_for_specific_dates_and_business_hours(tmp_path: Path, database
                    "dates:2026-03-08T02:30", "--timezone", "America/New_York")  # fmt: skip
     assert skipped.returncode == 2
     assert "schedule: 2026-03-08T02:30 does not exist in America/New_York" in skipped.stderr
+    past = _run(tmp_path, database_url, "add", "old", "--duration-minutes", "30", "--schedule",
+                "dates:2020-01-01T10:00", "--timezone", "UTC")  # fmt: skip
+    assert past.returncode == 2
+    assert "every listed date has passed" in past.stderr
+    assert len(json.loads(_ok(tmp_path, database_url, "list", "--json"))) == 3
