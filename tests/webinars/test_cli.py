@@ -115,3 +115,39 @@ def test_registrations_lists_who_registered(
     missing = _run(tmp_path, database_url, "registrations", "nothing")
     assert missing.returncode != 0
     assert "Traceback" not in missing.stderr
+
+
+def test_sessions_for_specific_dates_and_business_hours(tmp_path: Path, database_url: str) -> None:
+    added = _ok(tmp_path, database_url, "add", "launch", "--duration-minutes", "45",
+                "--schedule", "dates:2099-12-12T09:30, 2099-12-10T18:00,2099-12-01T10:00",
+                "--timezone", "Europe/Berlin")  # fmt: skip
+    assert "schedule dates:2099-12-01T10:00,2099-12-10T18:00,2099-12-12T09:30" in added
+    out = _ok(tmp_path, database_url, "sessions", "launch", "--registered-at",
+              "2099-12-07T12:00:00Z", "--viewer-timezone", "Asia/Tokyo", "--json")  # fmt: skip
+    assert json.loads(out) == ["2099-12-10T17:00:00Z", "2099-12-12T08:30:00Z"]
+    _ok(tmp_path, database_url, "add", "office", "--duration-minutes", "30", "--schedule",
+        "jit:30@9:00-17:00,mon-fri", "--timezone", "America/New_York")  # fmt: skip
+    out = _ok(tmp_path, database_url, "sessions", "office", "--registered-at",
+              "2026-12-11T21:50:00Z", "--viewer-timezone", "UTC", "--json")  # fmt: skip
+    assert json.loads(out) == [
+        "2026-12-14T14:00:00Z", "2026-12-14T14:30:00Z", "2026-12-14T15:00:00Z",
+    ]  # fmt: skip
+    # A hundred dates fit in the stored spec (2000 characters, migration 0036).
+    many = ",".join(f"2099-{m:02d}-{d:02d}T10:00" for m in range(1, 11) for d in range(1, 11))
+    _ok(tmp_path, database_url, "add", "series", "--duration-minutes", "30", "--schedule",
+        f"dates:{many}", "--timezone", "UTC")  # fmt: skip
+    listed = json.loads(_ok(tmp_path, database_url, "list", "--json"))
+    assert [w["schedule"] for w in listed] == [
+        "dates:2099-12-01T10:00,2099-12-10T18:00,2099-12-12T09:30",
+        "jit:30@09:00-17:00,mon-fri",
+        f"dates:{many}",
+    ]
+    skipped = _run(tmp_path, database_url, "add", "gap", "--duration-minutes", "30", "--schedule",
+                   "dates:2026-03-08T02:30", "--timezone", "America/New_York")  # fmt: skip
+    assert skipped.returncode == 2
+    assert "schedule: 2026-03-08T02:30 does not exist in America/New_York" in skipped.stderr
+    past = _run(tmp_path, database_url, "add", "old", "--duration-minutes", "30", "--schedule",
+                "dates:2020-01-01T10:00", "--timezone", "UTC")  # fmt: skip
+    assert past.returncode == 2
+    assert "every listed date has passed" in past.stderr
+    assert len(json.loads(_ok(tmp_path, database_url, "list", "--json"))) == 3

@@ -208,3 +208,39 @@ def test_the_form_offers_the_audience_lists_by_name_and_keeps_the_choice(
     assert missing.status_code == 400  # a list that does not exist is named, and kept shown
     assert "list" in _text(missing).lower()
     assert '<option value="999" selected>List 999 (not found)</option>' in missing.text
+
+
+def test_the_api_and_the_page_take_specific_dates_and_business_hours(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = _headers(db, people["owner"])
+    body = {**BODY, "schedule": "jit:30@9:00-17:00,fri,mon-thu", "timezone": "America/New_York"}
+    created = client.post("/api/v1/webinars", json=body, headers=owner)
+    assert created.status_code == 201, created.text
+    assert created.json()["schedule"] == "jit:30@09:00-17:00,mon-fri"
+    sessions = client.get(
+        f"/api/v1/webinars/{created.json()['id']}/sessions",
+        params={"viewer_timezone": "UTC", "registered_at": "2026-12-11T21:50:00Z"},
+        headers=owner,
+    )
+    assert sessions.status_code == 200, sessions.text
+    assert "2026-12-14T14:00:00Z" in str(sessions.json())
+    gap = client.post("/api/v1/webinars", headers=owner, json={
+        **BODY, "name": "gap", "schedule": "dates:2027-03-14T02:30", "timezone": "America/New_York",
+    })  # fmt: skip
+    assert gap.status_code == 422
+    assert gap.json()["detail"][0]["field"] == "schedule"
+    assert "2027-03-14T02:30 does not exist" in gap.json()["detail"][0]["message"]
+    sign_in(client, people["owner"])
+    listing = client.get("/webinars")
+    assert "dates:2026-12-10T18:00" in _text(listing)  # the new forms explained beside the field
+    form = {"csrf_token": csrf_from(listing.text), "name": "launch", "duration_minutes": "60",
+            "schedule": "dates:2099-12-12T09:30,2099-12-10T18:00", "timezone": "Europe/Berlin",
+            "replay_hours": "48"}  # fmt: skip
+    added = client.post("/webinars", data=form, follow_redirects=False)
+    assert added.status_code == 303, _text(added)
+    words = _text(client.get(added.headers["location"]))
+    assert "dates:2099-12-10T18:00,2099-12-12T09:30" in words
+    assert "On 10 December 2099 at 18:00 and 12 December 2099 at 09:30" in words
+    assert "Thu 10 Dec 2099, 18:00 Europe/Berlin" in words  # the preview offers both
+    assert "Sat 12 Dec 2099, 09:30 Europe/Berlin" in words

@@ -5,6 +5,8 @@ stored, and the owner's API and page listing registrations."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -156,3 +158,78 @@ def test_the_owner_api_registers_and_lists(
     page = client.get(f"/webinars/{webinar_id}")
     assert "bob@example.com" in page.text
     assert "Europe/Paris" in page.text
+
+
+def _snippet_form(client: TestClient, db: Database, owner: str) -> tuple[str, dict[str, str]]:
+    """The snippet from the webinar's page: its form's action and its fields' names."""
+    webinar_id = _webinar(db)
+    sign_in(client, owner)
+    page = client.get(f"/webinars/{webinar_id}")
+    assert page.status_code == 200
+    start = page.text.index('id="snippet">') + len('id="snippet">')
+    text = html.unescape(page.text[start : page.text.index("</textarea>", start)])
+    client.cookies.clear()  # another site's page: none of this site's cookies travel
+    action = re.search(r'<form action="([^"]+)" method="post"', text)
+    assert action is not None
+    names = dict.fromkeys(re.findall(r'name="([^"]+)"', text), "")
+    assert WORDING in text  # the consent checkbox with the exact wording
+    assert "resolvedOptions().timeZone" in text
+    return action[1], names
+
+
+def test_a_post_shaped_like_the_embedded_snippet_registers_without_csrf(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    action, names = _snippet_form(client, db, people["owner"])
+    assert action == "http://testserver/w/masterclass/embed"
+    assert set(names) == {"token", "viewer_timezone", "email", "name", "website", "consent"}
+    fetched = client.get("/w/masterclass/embed.json", headers={"Origin": "https://blog.example"})
+    assert fetched.headers["access-control-allow-origin"] == "*"
+    assert "set-cookie" not in fetched.headers
+    # The one-line script's work: the zone and a token (here one rendered 5 seconds ago).
+    stamp = fetched.json()["token"].rpartition(".")[0]
+    assert abs(float(stamp) - utcnow().timestamp()) < 60  # a fresh render time
+    data = {**names, "token": _token(), "viewer_timezone": "Asia/Tokyo",
+            "email": "embed@example.com", "name": "Em", "consent": "yes"}  # fmt: skip
+    done = client.post(action, data=data, headers={"Origin": "https://blog.example"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303, done.text
+    assert done.headers["location"].startswith("/w/masterclass/r/")
+    assert _count(db) == 1
+    with db.session(writer=False) as session:
+        row = session.scalars(select(WebinarRegistration)).one()
+        assert (row.email, row.viewer_timezone) == ("embed@example.com", "Asia/Tokyo")
+    # The hosted endpoint still wants its CSRF token: the snippet cannot post there.
+    hosted = client.post("/w/masterclass", data=data, headers={"Origin": "https://blog.example"})
+    assert hosted.status_code == 403
+    assert _count(db) == 1
+
+
+def test_the_embedded_post_keeps_the_bot_traps(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    action, names = _snippet_form(client, db, people["owner"])
+    base = {**names, "viewer_timezone": "UTC", "email": "bot@example.com", "consent": "yes"}
+    # The honeypot filled: answered like a success, nothing stored.
+    bot = client.post(action, data={**base, "token": _token(), "website": "http://spam"})
+    assert bot.status_code == 200
+    # Posted at once after rendering: a bot too.
+    fast = client.post(action, data={**base, "token": audience.post_token(
+        TEST_SECRET, "webinar:masterclass", utcnow())})  # fmt: skip
+    assert fast.status_code == 200
+    # A forged token: a bot.
+    forged = client.post(action, data={**base, "token": "123.abc"})
+    assert forged.status_code == 200
+    assert _count(db) == 0
+    # No token (JavaScript off): the hosted page, filled in, to press once more (with CSRF).
+    again = client.post(action, data=base)
+    assert again.status_code == 200
+    assert "press the button once more" in again.text
+    assert 'value="bot@example.com"' in again.text
+    assert 'name="csrf_token"' in again.text
+    assert _count(db) == 0
+    # Bad input gets the hosted page naming the field.
+    bad = client.post(action, data={**base, "token": _token(), "email": "nope"})
+    assert bad.status_code == 400
+    assert "email" in bad.text
+    assert _count(db) == 0

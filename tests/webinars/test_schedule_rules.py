@@ -78,6 +78,26 @@ def _offered(spec: str, zone: str, registered: str, viewer: str, count: int = 3,
         # New York springs forward on 8 March 2026 (02:00 → 03:00): no 02:30 session that day.
         ("daily:02:30", "viewer", "2026-03-07T12:00:00Z", "America/New_York", (),
          ["2026-03-09T06:30:00Z", "2026-03-10T06:30:00Z", "2026-03-11T06:30:00Z"]),
+        # Business hours: registering Friday 16:50 in New York, the 17:00 slot is past closing
+        # (a session starts before 17:00), so the next is Monday's first slot at 09:00.
+        ("jit:30@09:00-17:00,mon-fri", "America/New_York", "2026-12-11T21:50:00Z", "UTC", (),
+         ["2026-12-14T14:00:00Z", "2026-12-14T14:30:00Z", "2026-12-14T15:00:00Z"]),
+        # Inside the hours it is plain just in time; the last slot of the day is 16:30.
+        ("jit:30@09:00-17:00", "viewer", "2026-12-07T20:50:00Z", "America/New_York", (),
+         ["2026-12-07T21:30:00Z", "2026-12-08T14:00:00Z", "2026-12-08T14:30:00Z"]),
+        # The window's first grid time, not its opening minute: 09:10 opens, 09:15 is on the grid.
+        ("jit:15@09:10-10:00", "UTC", "2026-12-07T08:00:00Z", "UTC", (),
+         ["2026-12-07T09:15:00Z", "2026-12-07T09:30:00Z", "2026-12-07T09:45:00Z"]),
+        # Specific dates, typed out of order, read in the fixed zone; the past one is not offered.
+        ("dates:2026-12-12T09:30,2026-12-10T18:00,2026-12-01T10:00", "Europe/Berlin",
+         "2026-12-07T12:00:00Z", "UTC", (), ["2026-12-10T17:00:00Z", "2026-12-12T08:30:00Z"]),
+        # In the viewer's zone, and a blacked-out date drops its session.
+        ("dates:2026-12-10T18:00,2026-12-11T18:00,2026-12-12T18:00", "viewer",
+         "2026-12-07T12:00:00Z", "Pacific/Kiritimati", ("2026-12-11",),
+         ["2026-12-10T04:00:00Z", "2026-12-12T04:00:00Z"]),
+        # A specific date that New York skips is not offered to a viewer there.
+        ("dates:2026-03-08T02:30,2026-03-09T02:30", "viewer", "2026-03-01T00:00:00Z",
+         "America/New_York", (), ["2026-03-09T06:30:00Z"]),
         # Just in time across the gap: 01:30 EST, then 03:00 EDT, half an hour later in UTC.
         ("jit:30", "America/New_York", "2026-03-08T06:00:00Z", "UTC", (),
          ["2026-03-08T06:30:00Z", "2026-03-08T07:00:00Z", "2026-03-08T07:30:00Z"]),
@@ -114,6 +134,18 @@ def test_a_registration_without_an_offset_is_read_as_utc() -> None:
         ("daily:19:30, 09:00,19:30", "daily:09:00,19:30"),
         ("weekly:wed,Mon:10:00", "weekly:mon,wed:10:00"),
         ("weekly:friday:08:15,20:00", "weekly:fri:08:15,20:00"),
+        ("weekly:mon-wed:10:00", "weekly:mon,tue,wed:10:00"),
+        ("jit:30@9:00-17:00", "jit:30@09:00-17:00"),
+        ("jit:30@09:00-17:00,Friday,mon-thu", "jit:30@09:00-17:00,mon-fri"),
+        ("jit:30@09:00-17:00,sat,sun,mon", "jit:30@09:00-17:00,mon,sat,sun"),
+        ("jit:30@09:00-17:00,fri-mon", "jit:30@09:00-17:00,mon,fri-sun"),
+        ("jit:30@00:00-24:00", "jit:30"),
+        ("jit:30@00:00-24:00,mon-sun", "jit:30"),
+        ("jit:20@22:00-24:00,sat", "jit:20@22:00-24:00,sat"),
+        (
+            "dates:2026-12-12T9:30, 2026-12-10 18:00,2026-12-12T09:30",
+            "dates:2026-12-10T18:00,2026-12-12T09:30",
+        ),
     ],
 )
 def test_specs_are_stored_one_canonical_way(text: str, canonical: str) -> None:
@@ -140,6 +172,22 @@ def test_specs_are_stored_one_canonical_way(text: str, canonical: str) -> None:
         ("monthly:1:10:00", "viewer", (), "schedule", "is not a schedule"),
         ("10:00", "viewer", (), "schedule", "is not a schedule"),
         ("", "viewer", (), "schedule", "is not a schedule"),
+        ("jit:30@09:00", "viewer", (), "schedule", "business hours are HH:MM-HH:MM"),
+        ("jit:30@17:00-09:00", "viewer", (), "schedule", "must end after they begin"),
+        ("jit:30@09:00-09:00", "viewer", (), "schedule", "must end after they begin"),
+        ("jit:30@09:00-24:30", "viewer", (), "schedule", "not a time of day"),
+        ("jit:30@24:00-24:00", "viewer", (), "schedule", "not a time of day"),
+        ("jit:60@09:10-09:50", "viewer", (), "schedule", "no session every 60 minutes"),
+        ("jit:30@09:00-17:00,weekdays", "viewer", (), "schedule", "'weekdays' is not a weekday"),
+        ("jit:30@09:00-17:00,", "viewer", (), "schedule", "is not a weekday"),
+        ("dates:", "viewer", (), "schedule", "is not a date and time"),
+        ("dates:2026-12-10", "viewer", (), "schedule", "'2026-12-10' is not a date and time"),
+        ("dates:2026-02-30T10:00", "viewer", (), "schedule", "is not a date and time"),
+        ("dates:2026-12-10T25:00", "viewer", (), "schedule", "not a time of day"),
+        ("dates:" + ",".join(f"2026-12-{d:02d}T{h:02d}:00" for d in range(1, 22)
+                             for h in range(5)), "viewer", (), "schedule", "more than 100"),
+        ("dates:2026-03-08T02:30", "America/New_York", (), "schedule",
+         "2026-03-08T02:30 does not exist in America/New_York"),
         ("jit:15", "Mars/Olympus_Mons", (), "timezone", "unknown time zone"),
         ("jit:15", "../../etc/passwd", (), "timezone", "is not a time zone"),
         ("jit:15", "", (), "timezone", "is required"),
@@ -201,6 +249,25 @@ def test_a_schedule_with_no_session_within_400_days_is_an_error_not_an_endless_l
         next_sessions(first_only, _at("2026-12-06T00:00:00Z"), "UTC", 2)
 
 
+def test_specific_dates_all_past_is_an_error_and_the_last_ones_are_offered_alone() -> None:
+    schedule = parse_schedule("dates:2026-12-10T18:00,2026-12-12T09:30", "UTC")
+    last = next_sessions(schedule, _at("2026-12-11T00:00:00Z"), "UTC", 3)
+    assert [iso_utc(s) for s in last] == ["2026-12-12T09:30:00Z"]
+    with pytest.raises(WebinarInputError) as refused:
+        next_sessions(schedule, _at("2026-12-12T09:30:00Z"), "UTC", 1)
+    assert refused.value.field == "schedule"
+    assert "every listed date has passed" in refused.value.message
+    # A hundred dates fit in the stored spec.
+    many = ",".join(f"2027-{m:02d}-{d:02d}T10:00" for m in range(1, 11) for d in range(1, 11))
+    assert len(parse_spec("dates:" + many).moments) == 100
+
+
+def test_a_twice_happening_specific_date_starts_at_its_first_occurrence() -> None:
+    schedule = parse_schedule("dates:2026-10-25T01:30", "Europe/London")
+    start = next_sessions(schedule, _at("2026-10-01T00:00:00Z"), "UTC", 1)
+    assert [iso_utc(s) for s in start] == ["2026-10-25T00:30:00Z"]
+
+
 def test_blackouts_are_sorted_and_distinct_and_bounded() -> None:
     assert check_blackouts(["2026-12-09", " 2026-12-08", "2026-12-09", ""]) == (
         date(2026, 12, 8),
@@ -227,6 +294,23 @@ def test_a_schedule_in_words() -> None:
         "Mondays, Wednesdays and Fridays at 10:00 and 18:30, in Europe/London time; "
         "none on 2 blacked-out dates."
     )  # fmt: skip
+    assert describe(parse_schedule("jit:30@09:00-17:00,mon-fri", "America/New_York")) == (
+        "Every 30 minutes on the clock from 09:00 to 17:00 on Mondays to Fridays, the first at "
+        "least 30 minutes after registering, in America/New_York time."
+    )
+    assert describe(parse_schedule("jit:20@18:00-24:00,sat,sun", "viewer")) == (
+        "Every 20 minutes on the clock from 18:00 to 24:00 on Saturdays and Sundays, the first "
+        "at least 20 minutes after registering, in each viewer's own time."
+    )
+    assert describe(parse_schedule("dates:2026-12-12T09:30,2026-12-10T18:00", "UTC")) == (
+        "On 10 December 2026 at 18:00 and 12 December 2026 at 09:30 (past ones are not "
+        "offered), in UTC time."
+    )
+    many = ",".join(f"2027-01-{d:02d}T10:00" for d in range(1, 11))
+    assert describe(parse_schedule("dates:" + many, "viewer")) == (
+        "On 10 specific dates from 1 January 2027 at 10:00 to 10 January 2027 at 10:00 (past "
+        "ones are not offered), in each viewer's own time."
+    )
 
 
 # --- Properties --------------------------------------------------------------------------------
@@ -269,6 +353,24 @@ specs = st.one_of(
         st.lists(times, min_size=1, max_size=4, unique=True),
     ).map(lambda p: f"weekly:{','.join(p[0])}:{','.join(t.strftime('%H:%M') for t in p[1])}"),
 )  # fmt: skip
+weekday_sets = st.lists(st.integers(0, 6), min_size=1, max_size=7, unique=True)
+
+
+@st.composite
+def business_hours(draw: st.DrawFn) -> str:
+    """jit:N inside hours that hold at least one grid time, on some weekdays or every day."""
+    every = draw(st.integers(5, 1440))
+    slot = every * draw(st.integers(0, (1439 // every)))
+    opening = slot - draw(st.integers(0, slot))
+    closing = slot + 1 + draw(st.integers(0, 1439 - slot))
+    clock = [f"{m // 60:02d}:{m % 60:02d}" for m in (opening, closing)]
+    days = draw(st.one_of(st.just(""), weekday_sets.map(
+        lambda ds: "," + ",".join(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d] for d in ds)
+    )))  # fmt: skip
+    return f"jit:{every}@{clock[0]}-{clock[1]}{days}"
+
+
+specs = st.one_of(specs, business_hours())
 registrations = st.one_of(
     st.datetimes(datetime(2000, 1, 1), datetime(2040, 1, 1), timezones=st.just(UTC)),
     st.tuples(st.sampled_from(TRANSITIONS), st.integers(-3 * 1440, 3 * 1440)).map(
@@ -326,10 +428,13 @@ def _on_schedule(schedule: Schedule, local: datetime) -> bool:
     spec = schedule.spec
     if local.second or local.microsecond or local.date() in schedule.blackouts:
         return False
-    if spec.kind == "jit":
-        return (local.hour * 60 + local.minute) % spec.every == 0
-    if spec.kind == "weekly" and local.weekday() not in spec.weekdays:
+    minute = local.hour * 60 + local.minute
+    if spec.weekdays and local.weekday() not in spec.weekdays:
         return False
+    if spec.kind == "jit":
+        return minute % spec.every == 0 and spec.hours[0] <= minute < spec.hours[1]
+    if spec.kind == "dates":
+        return local.replace(tzinfo=None, fold=0) in spec.moments
     return local.time().replace(tzinfo=None) in spec.times
 
 
@@ -337,3 +442,43 @@ def _assert_on_schedule(schedule: Schedule, local: datetime) -> None:
     assert _on_schedule(schedule, local), (schedule.spec.text, local.isoformat())
     # Its first occurrence: a wall time that happens twice starts at fold=0 only.
     assert local.fold == 0
+
+
+@given(
+    offsets=st.lists(st.integers(-3 * 1440, 6 * 1440), min_size=1, max_size=12),
+    zone=st.sampled_from((VIEWER, *ZONES)),
+    viewer=st.sampled_from(ZONES),
+    registered=registrations,
+    count=st.integers(1, 4),
+)
+def test_specific_dates_offer_the_next_ones_that_exist(
+    offsets: list[int], zone: str, viewer: str, registered: datetime, count: int
+) -> None:
+    local_zone = ZoneInfo(viewer if zone == VIEWER else zone)
+    home = registered.astimezone(local_zone).replace(tzinfo=None, second=0, microsecond=0)
+    walls = [home + timedelta(minutes=n) for n in offsets]
+    spec = "dates:" + ",".join(w.strftime("%Y-%m-%dT%H:%M") for w in walls)
+    real = [w.replace(tzinfo=local_zone) for w in walls]
+    exists = [w for w in real if w.astimezone(UTC).astimezone(local_zone) == w]
+    if zone != VIEWER and len(exists) < len(real):
+        with pytest.raises(WebinarInputError, match="does not exist in"):
+            parse_schedule(spec, zone)
+        return
+    expected = sorted({w.astimezone(UTC) for w in exists if w.astimezone(UTC) > registered})
+    schedule = parse_schedule(spec, zone)
+    assert parse_spec(schedule.spec.text) == schedule.spec  # the canonical form round-trips
+    if not expected:
+        with pytest.raises(WebinarInputError, match="every listed date has passed"):
+            next_sessions(schedule, registered, viewer, count)
+        return
+    starts = next_sessions(schedule, registered, viewer, count)
+    assert list(starts) == expected[:count]
+    for start in starts:
+        _assert_on_schedule(schedule, start.astimezone(local_zone))
+
+
+@given(spec=specs)
+def test_every_spec_round_trips_through_its_canonical_text(spec: str) -> None:
+    parsed = parse_spec(spec)
+    assert parse_spec(parsed.text) == parsed
+    assert parse_spec(parsed.text).text == parsed.text

@@ -20,7 +20,10 @@ from evergreen.webinars.rules import MAX_BLACKOUTS, MAX_COUNT, check_registered_
 __all__ = ["router", "routers"]
 
 router = APIRouter(prefix="/webinars", tags=["webinars"])
-_SPEC_HELP = "jit:N, daily:HH:MM[,HH:MM…] or weekly:mon,wed:HH:MM[,HH:MM…]"
+_SPEC_HELP = (
+    "jit:N[@HH:MM-HH:MM[,mon-fri]], daily:HH:MM[,HH:MM…], weekly:mon,wed:HH:MM[,HH:MM…] "
+    "or dates:YYYY-MM-DDTHH:MM[,…]"
+)
 Minutes = Annotated[int, Field(ge=1, le=1440, description="The recording's length in minutes.")]
 ReplayHours = Annotated[int, Field(ge=0, le=8760, description="Replay window per registrant.")]
 Blackouts = Annotated[
@@ -34,7 +37,7 @@ class WebinarIn(BaseModel):
 
     name: str = Field(max_length=200)
     duration_minutes: Minutes
-    schedule: str = Field(max_length=600, description=_SPEC_HELP)
+    schedule: str = Field(max_length=2100, description=_SPEC_HELP)
     timezone: str = Field(max_length=100, description="viewer, or an IANA zone name.")
     blackout_dates: Blackouts = []
     title: str = Field("", max_length=400)
@@ -52,7 +55,7 @@ class WebinarPatch(BaseModel):
 
     name: str | None = Field(None, max_length=200)
     duration_minutes: Minutes | None = None
-    schedule: str | None = Field(None, max_length=600, description=_SPEC_HELP)
+    schedule: str | None = Field(None, max_length=2100, description=_SPEC_HELP)
     timezone: str | None = Field(None, max_length=100)
     blackout_dates: Blackouts | None = None
     title: str | None = Field(None, max_length=400)

@@ -49,7 +49,9 @@ def add(
     schedule: Annotated[
         str,
         typer.Option(
-            "--schedule", help="jit:N, daily:HH:MM[,HH:MM…] or weekly:mon,wed:HH:MM[,HH:MM…]."
+            "--schedule",
+            help="jit:N[@HH:MM-HH:MM[,mon-fri]], daily:HH:MM[,HH:MM…], "
+            "weekly:mon,wed:HH:MM[,HH:MM…] or dates:YYYY-MM-DDTHH:MM[,…].",
         ),
     ],
     timezone: Annotated[

@@ -37,8 +37,9 @@ class Webinar(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     presenter: Mapped[str] = mapped_column(String(200), default="")
     duration_minutes: Mapped[int]
-    # The canonical spec (rules.schedule): jit:N, daily:HH:MM,… or weekly:mon,wed:HH:MM,…
-    schedule: Mapped[str] = mapped_column(String(500))
+    # The canonical spec (rules.schedule): jit:N[@HH:MM-HH:MM,days], daily:HH:MM,…,
+    # weekly:mon,wed:HH:MM,… or dates:YYYY-MM-DDTHH:MM,…
+    schedule: Mapped[str] = mapped_column(String(2000))
     # "viewer" (each viewer's own zone) or an IANA zone name.
     timezone: Mapped[str] = mapped_column(String(64))
     # Local dates (YYYY-MM-DD, in the effective zone) on which no session starts.

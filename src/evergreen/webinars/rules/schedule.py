@@ -7,8 +7,14 @@ A spec is one of
   times whose minutes since local midnight are a multiple of N (the grid starts again at each
   midnight, so with N=7 the last of a day is 23:55), the first offered at least N minutes after
   registering;
+- `jit:N@HH:MM-HH:MM[,mon-fri]`: just in time inside business hours: only the grid's wall times
+  at or after the first and before the second (24:00 for midnight) start, on the weekdays
+  listed when they are (days and ranges such as mon-fri); outside them the next offered is the
+  next window's first grid time;
 - `daily:HH:MM[,HH:MM…]`: every day at these wall times (at most 24);
-- `weekly:mon,wed:HH:MM[,HH:MM…]`: on these weekdays (mon … sun) at these wall times.
+- `weekly:mon,wed:HH:MM[,HH:MM…]`: on these weekdays (mon … sun) at these wall times;
+- `dates:YYYY-MM-DDTHH:MM[,…]`: at these specific local wall times (at most 100, in any order,
+  stored sorted); past ones are never offered, and once all have passed none is.
 
 The zone is `viewer` (the wall times are read in each viewer's own zone) or an IANA name
 (one fixed zone for everybody). Blackout dates are local dates in that effective zone: no
@@ -18,8 +24,9 @@ least N minutes after it.
 
 Daylight saving time: a wall time that does not exist on a day (the spring-forward gap, e.g.
 02:30 in America/New_York on the second Sunday of March) is skipped that day, never shifted,
-so every session starts at one of the listed wall times; a wall time that happens twice (fall
-back) starts once, at its first occurrence (fold=0, the summer-time offset).
+so every session starts at one of the listed wall times (a specific date whose wall time does
+not exist in a fixed zone is refused when the schedule is parsed); a wall time that happens
+twice (fall back) starts once, at its first occurrence (fold=0, the summer-time offset).
 """
 
 from __future__ import annotations
@@ -32,10 +39,23 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from evergreen.webinars.errors import WebinarInputError
+from evergreen.webinars.rules.spec_parts import (
+    FORMS,
+    MAX_DATES,
+    MAX_TIMES_A_DAY,
+    WEEKDAYS,
+    days_text,
+    parse_dates,
+    parse_hours,
+    parse_times,
+    parse_weekdays,
+)
 
 __all__ = [
+    "ALL_DAY",
     "MAX_BLACKOUTS",
     "MAX_COUNT",
+    "MAX_DATES",
     "MAX_EVERY",
     "MAX_SPEC",
     "MAX_TIMES_A_DAY",
@@ -58,39 +78,45 @@ __all__ = [
 
 VIEWER = "viewer"
 MIN_EVERY, MAX_EVERY = 5, 1440
-MAX_TIMES_A_DAY = 24
-MAX_SPEC = 500
+# dates: takes up to MAX_DATES wall times of 17 characters each.
+MAX_SPEC = 2000
 MAX_ZONE = 64
 MAX_BLACKOUTS = 1000
 MAX_COUNT = 100
 # A schedule whose next session is not found within this many days is refused, not searched on.
 SEARCH_DAYS = 400
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-_FORMS = "write jit:N, daily:HH:MM[,HH:MM…] or weekly:mon,wed:HH:MM[,HH:MM…]"
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*")
 
-Kind = Literal["jit", "daily", "weekly"]
+Kind = Literal["jit", "daily", "weekly", "dates"]
+ALL_DAY = (0, 24 * 60)
 
 
 @dataclass(frozen=True)
 class Spec:
-    """A parsed schedule spec: just-in-time every N minutes, or wall times on some weekdays."""
+    """A parsed schedule spec: just-in-time every N minutes (within business hours), wall times
+    on some weekdays, or specific local date-times."""
 
     kind: Kind
     every: int = 0  # jit: minutes between sessions
     times: tuple[time, ...] = ()  # daily and weekly: sorted, distinct
-    weekdays: tuple[int, ...] = ()  # weekly: 0 = Monday, sorted, distinct
+    weekdays: tuple[int, ...] = ()  # weekly, and jit's business days (() = all): 0 = Monday
+    hours: tuple[int, int] = ALL_DAY  # jit: starts at minutes since midnight in [open, close)
+    moments: tuple[datetime, ...] = ()  # dates: naive local wall times, sorted, distinct
 
     @property
     def text(self) -> str:
         """The spec written the one canonical way (what is stored)."""
         if self.kind == "jit":
-            return f"jit:{self.every}"
+            if self.hours == ALL_DAY and not self.weekdays:
+                return f"jit:{self.every}"
+            window = "-".join(f"{m // 60:02d}:{m % 60:02d}" for m in self.hours)
+            days = f",{days_text(self.weekdays)}" if self.weekdays else ""
+            return f"jit:{self.every}@{window}{days}"
+        if self.kind == "dates":
+            return "dates:" + ",".join(m.strftime("%Y-%m-%dT%H:%M") for m in self.moments)
         times = ",".join(t.strftime("%H:%M") for t in self.times)
         if self.kind == "daily":
             return f"daily:{times}"
@@ -111,42 +137,22 @@ class Schedule:
     blackouts: frozenset[date] = frozenset()
 
 
-def _times(text: str) -> tuple[time, ...]:
-    found: set[time] = set()
-    for part in text.split(","):
-        word = part.strip()
-        match = _TIME.fullmatch(word)
-        if match is None:
-            raise WebinarInputError(
-                "schedule", f"{word[:20]!r} is not a time: write HH:MM, e.g. 09:30 ({_FORMS})"
-            )
-        hour, minute = int(match[1]), int(match[2])
-        if hour > 23 or minute > 59:
-            raise WebinarInputError(
-                "schedule", f"{word!r} is not a time of day: use 00:00 to 23:59"
-            )
-        found.add(time(hour, minute))
-    if len(found) > MAX_TIMES_A_DAY:
+def _jit(rest: str) -> Spec:
+    every, at, hours = rest.partition("@")
+    every = every.strip()
+    if not every.isascii() or not every.isdigit() or len(every) > 5:
         raise WebinarInputError(
-            "schedule", f"lists {len(found)} times a day; at most {MAX_TIMES_A_DAY} are allowed"
+            "schedule", f"jit:N takes a whole number of minutes, got {every[:20]!r}"
         )
-    return tuple(sorted(found))
-
-
-def _weekdays(text: str) -> tuple[int, ...]:
-    found: set[int] = set()
-    for part in text.split(","):
-        word = part.strip().lower()
-        if word in WEEKDAYS:
-            found.add(WEEKDAYS.index(word))
-        elif word in _FULL_DAYS:
-            found.add(_FULL_DAYS.index(word))
-        else:
-            raise WebinarInputError(
-                "schedule",
-                f"{part.strip()[:20]!r} is not a weekday: use mon, tue, wed, thu, fri, sat, sun",
-            )
-    return tuple(sorted(found))
+    minutes = int(every)
+    if not MIN_EVERY <= minutes <= MAX_EVERY:
+        raise WebinarInputError(
+            "schedule", f"jit:N takes N from {MIN_EVERY} to {MAX_EVERY} minutes, got {minutes}"
+        )
+    if not at:
+        return Spec("jit", every=minutes)
+    window, days = parse_hours(hours, minutes)
+    return Spec("jit", every=minutes, hours=window, weekdays=days)
 
 
 def parse_spec(text: str) -> Spec:
@@ -156,29 +162,20 @@ def parse_spec(text: str) -> Spec:
         raise WebinarInputError("schedule", f"is longer than {MAX_SPEC} characters")
     kind, colon, rest = value.partition(":")
     kind = kind.strip().lower()
-    if not colon or kind not in ("jit", "daily", "weekly"):
-        raise WebinarInputError("schedule", f"{value[:40]!r} is not a schedule: {_FORMS}")
+    if not colon or kind not in ("jit", "daily", "weekly", "dates"):
+        raise WebinarInputError("schedule", f"{value[:40]!r} is not a schedule: {FORMS}")
     if kind == "jit":
-        every = rest.strip()
-        if not every.isascii() or not every.isdigit() or len(every) > 5:
-            raise WebinarInputError(
-                "schedule", f"jit:N takes a whole number of minutes, got {every[:20]!r}"
-            )
-        minutes = int(every)
-        if not MIN_EVERY <= minutes <= MAX_EVERY:
-            raise WebinarInputError(
-                "schedule",
-                f"jit:N takes N from {MIN_EVERY} to {MAX_EVERY} minutes, got {minutes}",
-            )
-        return Spec("jit", every=minutes)
+        return _jit(rest)
     if kind == "daily":
-        return Spec("daily", times=_times(rest))
+        return Spec("daily", times=parse_times(rest))
+    if kind == "dates":
+        return Spec("dates", moments=parse_dates(rest))
     days, colon, times = rest.partition(":")
     if not colon:
         raise WebinarInputError(
             "schedule", "weekly takes weekdays and times, e.g. weekly:mon,wed:10:00"
         )
-    return Spec("weekly", times=_times(times), weekdays=_weekdays(days))
+    return Spec("weekly", times=parse_times(times), weekdays=parse_weekdays(days))
 
 
 def zone_of(key: str) -> ZoneInfo:
@@ -244,12 +241,22 @@ def check_registered_at(value: datetime) -> datetime:
 
 def parse_schedule(spec: str, zone: str, blackouts: Iterable[str] = ()) -> Schedule:
     """A schedule from what a person typed: each part checked, each refusal named."""
-    return Schedule(parse_spec(spec), check_zone(zone), frozenset(check_blackouts(blackouts)))
+    parsed, key = parse_spec(spec), check_zone(zone)
+    if parsed.kind == "dates" and key != VIEWER:
+        for moment in parsed.moments:
+            if _instant(moment.date(), moment.time(), zone_of(key)) is None:
+                raise WebinarInputError(
+                    "schedule",
+                    f"{moment.strftime('%Y-%m-%dT%H:%M')} does not exist in {key}: the clocks "
+                    "skip it (daylight saving time); choose another time",
+                )
+    return Schedule(parsed, key, frozenset(check_blackouts(blackouts)))
 
 
 def _wall_times(spec: Spec) -> Iterator[time]:
     if spec.kind == "jit":
-        for minute in range(0, 24 * 60, spec.every):
+        start, stop = spec.hours
+        for minute in range(-(-start // spec.every) * spec.every, stop, spec.every):
             yield time(minute // 60, minute % 60)
     else:
         yield from spec.times
@@ -275,6 +282,8 @@ def next_sessions(
     registered = check_registered_at(registered_at)
     zone = zone_of(viewer if schedule.zone == VIEWER else schedule.zone)
     spec = schedule.spec
+    if spec.kind == "dates":
+        return _dated(schedule, zone, registered, count)
     earliest = registered + spec.lead
     found: list[datetime] = []
     anchor = day = earliest.astimezone(zone).date() - timedelta(days=1)
@@ -286,9 +295,7 @@ def next_sessions(
                 f"no session within {SEARCH_DAYS} days after {after}: "
                 "every date it could start on is blacked out",
             )
-        if day not in schedule.blackouts and (
-            spec.kind != "weekly" or day.weekday() in spec.weekdays
-        ):
+        if day not in schedule.blackouts and (not spec.weekdays or day.weekday() in spec.weekdays):
             for wall in _wall_times(spec):
                 start = _instant(day, wall, zone)
                 if start is None or start < earliest or start <= registered:
@@ -301,6 +308,24 @@ def next_sessions(
                     break
         day += timedelta(days=1)
     return tuple(found)
+
+
+def _dated(
+    schedule: Schedule, zone: ZoneInfo, registered: datetime, count: int
+) -> tuple[datetime, ...]:
+    """The next `count` (or fewer, the last ones) specific dates after registering."""
+    starts = set()
+    for moment in schedule.spec.moments:
+        if moment.date() in schedule.blackouts:
+            continue
+        start = _instant(moment.date(), moment.time(), zone)
+        if start is not None and start > registered:
+            starts.add(start)
+    if not starts:
+        raise WebinarInputError(
+            "schedule", f"no session after {iso_utc(registered)}: every listed date has passed"
+        )
+    return tuple(sorted(starts)[:count])
 
 
 def iso_utc(instant: datetime) -> str:

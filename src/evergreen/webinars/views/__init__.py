@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.webinars.views import analytics, beat, content, register, room, webinars
+from evergreen.webinars.views import analytics, beat, content, embed, register, room, webinars
 
 __all__ = ["routers"]
 
@@ -18,6 +18,7 @@ def routers() -> Sequence[APIRouter]:
         webinars.router,
         content.router,
         register.router,
+        embed.router,
         room.router,
         beat.router,
         analytics.router,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from evergreen.audience import service as audience
+from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.mail.transactional import deliver_async
@@ -26,7 +27,7 @@ from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.models import Webinar, WebinarRegistration
 from evergreen.webinars.rules import check_zone, iso_utc
 
-__all__ = ["HONEYPOT", "router"]
+__all__ = ["HONEYPOT", "PostedForm", "Slug", "accept", "router", "scope_of"]
 
 router = APIRouter(include_in_schema=False)
 Slug = Annotated[str, Path(max_length=60)]
@@ -46,7 +47,8 @@ async def _posted(request: Request) -> FormData:
 PostedForm = Annotated[FormData, Depends(_posted)]
 
 
-def _scope(webinar: Webinar) -> str:
+def scope_of(webinar: Webinar) -> str:
+    """The time trap's scope: a token rendered for one webinar is good for it only."""
     return f"webinar:{webinar.slug}"
 
 
@@ -79,7 +81,7 @@ def _page(
         "zones": _ZONES if zone in _ZONES else [zone, *_ZONES],
         "sessions": [(iso_utc(start), start.astimezone(local)) for start in offered],
         "values": values or {},
-        "token": audience.post_token(request.app.state.secret, _scope(webinar), now),
+        "token": audience.post_token(request.app.state.secret, scope_of(webinar), now),
         "honeypot": HONEYPOT,
         "action": f"/w/{webinar.slug}" + (f"?{request.url.query}" if request.url.query else ""),
         **extra,
@@ -118,8 +120,20 @@ def register(
     posted: PostedForm,
     slug: Slug,
 ) -> Response:
+    """Register from the hosted page (CSRF-checked); the embedded form posts to views/embed.py."""
+    return accept(request, session, settings, background, posted, slug)
+
+
+def accept(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    background: BackgroundTasks,
+    posted: FormData,
+    slug: str,
+) -> Response:
     """Register: traps and the rate limit first, then the registration, the mail after the
-    response, and the registrant's page."""
+    response, and the registrant's page; a post to send again gets the hosted page, filled in."""
     webinar = registrations.public_webinar(session, slug)
     text = {key: value[:1000] for key, value in posted.items() if isinstance(value, str)}
     values = {k: text.get(k, "") for k in ("email", "name", "viewer_timezone", "session_start")}
@@ -128,7 +142,7 @@ def register(
     guarded = audience.guard_post(
         session,
         secret,
-        _scope(webinar),
+        scope_of(webinar),
         client_address(request),
         text.get("token", "")[:200],
         text.get(HONEYPOT, ""),

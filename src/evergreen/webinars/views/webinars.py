@@ -22,6 +22,7 @@ from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 from evergreen.webinars import content, queries, service
 from evergreen.webinars.rules import VIEWER, check_zone
+from evergreen.webinars.views import embed
 from evergreen.webinars.views.content_parts import content_context
 from evergreen.webinars.views.forms import BLANK, EnteredDep, FormStr, draft_of, entered_of
 
@@ -142,6 +143,7 @@ def show_webinar(
             room_label=card.room_label,
         ),
         "editing": edit is not None,
+        "snippet": embed.snippet(request, card),
         "registrations": [
             (row, row.session_start.astimezone(ZoneInfo(row.viewer_timezone)))
             for row in queries.registrations_of(session, webinar_id, 200)
