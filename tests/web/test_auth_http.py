@@ -177,6 +177,11 @@ NO_CSRF = {
     # The watch room's heartbeat: a script's JSON post with no form; the signed room token in
     # the body is the proof (tests/webinars/test_beat_http.py refuses a changed one).
     "/w/{slug}/beat",
+    # A webinar's registration form embedded on the owner's own site: no cookie travels and
+    # nobody is signed in; its proof is the signed anti-bot token from /w/{slug}/embed.json
+    # with the hosted page's honeypot, time trap and rate limit
+    # (tests/webinars/test_register_http.py refuses a forged or missing token).
+    "/w/{slug}/embed",
 }
 
 
