@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     mail_hook_sendgrid_public_key: str = ""
     mail_hook_mailgun_signing_key: SecretStr | None = None
     mail_hook_ses_topics: str = ""
+    # Stripe (commerce payments): the secret API key, the webhook endpoint's signing secret, and
+    # the API address (unset: Stripe's own; tests point it at localstripe).
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None
 
     @field_validator("base_url")
     @classmethod

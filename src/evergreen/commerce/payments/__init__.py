@@ -1,0 +1,29 @@
+"""Payment providers behind one interface: Stripe (SDK) and manual (bank transfer / invoice)."""
+
+from __future__ import annotations
+
+from evergreen.commerce.payments.inbox import EventInbox, MemoryInbox, receive
+from evergreen.commerce.payments.manual import ManualProvider
+from evergreen.commerce.payments.provider import (
+    OffSession,
+    OffSessionResult,
+    Payment,
+    PaymentError,
+    Provider,
+    Refund,
+)
+from evergreen.commerce.payments.stripe_provider import StripeProvider
+
+__all__ = [
+    "EventInbox",
+    "ManualProvider",
+    "MemoryInbox",
+    "OffSession",
+    "OffSessionResult",
+    "Payment",
+    "PaymentError",
+    "Provider",
+    "Refund",
+    "StripeProvider",
+    "receive",
+]

@@ -1,0 +1,197 @@
+"""Stripe through its SDK: PaymentIntents, refunds and off-session charges, keyed for retries.
+
+Every call that creates something carries the caller's idempotency key, so a retried request
+(a timeout, a double click, a worker restarted mid-call) returns the first result instead of
+charging again. No card data passes through Evergreen: the buyer's browser confirms with the
+client secret through Stripe.js.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import stripe
+from stripe._base_address import BaseAddresses
+
+from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.payments.provider import (
+    OffSession,
+    OffSessionResult,
+    Payment,
+    PaymentError,
+    Refund,
+)
+from evergreen.commerce.rules.payments import (
+    PaymentEvent,
+    PaymentStatus,
+    check_charge,
+    parse_event,
+    refund_amount,
+    status_of,
+    verify_signature,
+)
+from evergreen.config import Settings
+
+__all__ = ["StripeProvider"]
+
+
+class StripeProvider:
+    """The Stripe provider, configured from EVERGREEN_STRIPE_* settings."""
+
+    name = "stripe"
+
+    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None = None) -> None:
+        if not secret_key:
+            raise CommerceInputError("EVERGREEN_STRIPE_SECRET_KEY", "is not set")
+        bases: BaseAddresses = {"api": api_base.rstrip("/")} if api_base else {}
+        self._client = stripe.StripeClient(secret_key, base_addresses=bases, max_network_retries=2)
+        self._webhook_secret = webhook_secret
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StripeProvider:
+        """The provider the settings describe; a missing key is named."""
+        key = settings.stripe_secret_key
+        hook = settings.stripe_webhook_secret
+        return cls(
+            key.get_secret_value() if key else "",
+            hook.get_secret_value() if hook else "",
+            settings.stripe_api_base,
+        )
+
+    def create_payment(
+        self,
+        amount: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+        customer: str | None = None,
+    ) -> Payment:
+        """Open a PaymentIntent for a server-priced amount (the same key twice: one intent)."""
+        code = check_charge(amount, currency)
+        params: dict[str, Any] = {"amount": amount, "currency": code, "metadata": metadata}
+        if customer:
+            params["customer"] = customer
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": _key(idempotency_key)},
+            )
+        )
+        return _payment(intent, refunded=0)
+
+    def retrieve(self, payment_id: str) -> Payment:
+        """The PaymentIntent now, with what its charge has refunded so far."""
+        intent = self._call(lambda: self._client.v1.payment_intents.retrieve(payment_id))
+        return _payment(intent, refunded=self._refunded(intent))
+
+    def refund(self, payment_id: str, amount: int | None, idempotency_key: str) -> Refund:
+        """Refund part of a payment, or what is left of it when amount is None."""
+        payment = self.retrieve(payment_id)
+        if payment.status is not PaymentStatus.SUCCEEDED:
+            raise CommerceInputError("payment", "only a succeeded payment can be refunded")
+        to_refund = refund_amount(payment.amount, payment.amount_refunded, amount)
+        refund = self._call(
+            lambda: self._client.v1.refunds.create(
+                {"payment_intent": payment_id, "amount": to_refund},
+                {"idempotency_key": _key(idempotency_key)},
+            )
+        )
+        return Refund(refund.id, payment_id, int(refund.amount), str(refund.status))
+
+    def charge_saved(
+        self,
+        customer: str,
+        payment_method: str,
+        amount: int,
+        currency: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> OffSessionResult:
+        """Charge a saved method off-session; a bank asking for the buyer is requires_action."""
+        code = check_charge(amount, currency)
+        params: dict[str, Any] = {
+            "amount": amount,
+            "currency": code,
+            "customer": customer,
+            "payment_method": payment_method,
+            "metadata": metadata,
+            "confirm": True,
+            "off_session": True,
+        }
+        try:
+            intent = self._client.v1.payment_intents.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": _key(idempotency_key)},
+            )
+        except stripe.CardError as error:
+            failed = getattr(error.error, "payment_intent", None) if error.error else None
+            pid = getattr(failed, "id", None) if failed is not None else None
+            secret = getattr(failed, "client_secret", None) if failed is not None else None
+            message = error.user_message or "The card was declined."
+            if error.code == "authentication_required":
+                return OffSessionResult(OffSession.REQUIRES_ACTION, pid, secret, message)
+            return OffSessionResult(OffSession.FAILED, pid, None, message)
+        except stripe.StripeError as error:
+            raise _error(error) from None
+        status = status_of(intent.status)
+        if status is PaymentStatus.SUCCEEDED or status is PaymentStatus.PROCESSING:
+            return OffSessionResult(OffSession.SUCCEEDED, intent.id)
+        if status is PaymentStatus.REQUIRES_ACTION:
+            message = "Your bank asks you to confirm this payment."
+            return OffSessionResult(
+                OffSession.REQUIRES_ACTION, intent.id, intent.client_secret, message
+            )
+        return OffSessionResult(
+            OffSession.FAILED, intent.id, None, "The payment did not go through."
+        )
+
+    def parse_webhook(self, payload: bytes, signature: str, now: datetime) -> PaymentEvent:
+        """Verify Stripe's signature (300 s tolerance) and normalise the event."""
+        if not self._webhook_secret:
+            raise CommerceInputError("EVERGREEN_STRIPE_WEBHOOK_SECRET", "is not set")
+        verify_signature(self._webhook_secret, signature, payload, now)
+        return parse_event(payload)
+
+    def _refunded(self, intent: stripe.PaymentIntent) -> int:
+        """What the intent's charge has refunded (PaymentIntents do not carry it themselves)."""
+        charge_id = intent.latest_charge
+        if not charge_id:
+            return 0
+        if not isinstance(charge_id, str):
+            charge_id = charge_id.id
+        charge = self._call(lambda: self._client.v1.charges.retrieve(charge_id))
+        return int(charge.amount_refunded or 0)
+
+    @staticmethod
+    def _call(request: Any) -> Any:
+        try:
+            return request()
+        except stripe.StripeError as error:
+            raise _error(error) from None
+
+
+def _key(idempotency_key: str) -> str:
+    if not idempotency_key or len(idempotency_key) > 255:
+        raise CommerceInputError("idempotency_key", "must be 1 to 255 characters")
+    return idempotency_key
+
+
+def _error(error: stripe.StripeError) -> PaymentError:
+    """A Stripe failure as words for a person, with Stripe's code kept for the caller."""
+    message = error.user_message or "The payment provider refused the request."
+    return PaymentError(message, error.code or "")
+
+
+def _payment(intent: stripe.PaymentIntent, refunded: int) -> Payment:
+    raw: dict[str, Any] = intent.metadata.to_dict() if intent.metadata else {}
+    metadata = {str(key): str(value) for key, value in raw.items()}
+    return Payment(
+        id=intent.id,
+        status=status_of(intent.status),
+        amount=int(intent.amount),
+        currency=str(intent.currency),
+        amount_refunded=refunded,
+        client_secret=intent.client_secret,
+        metadata=metadata,
+    )
