@@ -98,6 +98,17 @@ def test_movements_are_per_customer_so_a_second_subscription_is_expansion() -> N
     ]
 
 
+def test_a_later_event_counts_for_the_customer_who_started_the_subscription() -> None:
+    events = [
+        ev("a", at(1), K.START, "20", customer="ann"),
+        ev("a", at(2), K.CANCEL, customer="someone-else"),
+    ]
+    assert [(m.customer, m.kind) for m in mrr_movements(events)] == [
+        ("ann", MovementKind.NEW),
+        ("ann", MovementKind.CHURN),
+    ]
+
+
 def test_a_trial_counts_no_mrr_until_it_ends_and_never_if_cancelled_in_it() -> None:
     converts = [ev("a", at(1), K.START, "30", trial_ends=at(1, 15))]
     assert [(m.day, m.kind) for m in mrr_movements(converts)] == [
@@ -230,6 +241,9 @@ def test_opening_plus_movements_is_closing_and_mrr_is_never_negative(
         running[movement.customer] = running.get(movement.customer, D(0)) + movement.amount
         assert running[movement.customer] >= 0
         assert movement.amount != 0
+    if all(e.at.date() <= date(2026, 10, 31) for e in events):
+        assert periods[-1].closing == sum(running.values(), D(0))
+        assert periods[-1].customers == sum(1 for v in running.values() if v > 0)
 
 
 def cohort_events() -> list[SubscriptionEvent]:

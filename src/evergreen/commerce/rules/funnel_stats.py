@@ -254,14 +254,16 @@ def funnel_stats(
         "source": lambda row: row.source,
         "total": lambda row: "total",
     }[by]
-    rows: list[AdSpend | Traffic | SaleLine] = [*spend, *traffic, *sales]
-    keys = sorted({key(r) for r in rows})
+    spend_by: dict[str, list[AdSpend]] = {}
+    traffic_by: dict[str, list[Traffic]] = {}
+    sales_by: dict[str, list[SaleLine]] = {}
+    for row in spend:
+        spend_by.setdefault(key(row), []).append(row)
+    for visit in traffic:
+        traffic_by.setdefault(key(visit), []).append(visit)
+    for sale in sales:
+        sales_by.setdefault(key(sale), []).append(sale)
+    keys = sorted(spend_by.keys() | traffic_by.keys() | sales_by.keys())
     return [
-        _stats(
-            k,
-            [r for r in spend if key(r) == k],
-            [t for t in traffic if key(t) == k],
-            [s for s in sales if key(s) == k],
-        )
-        for k in keys
+        _stats(k, spend_by.get(k, []), traffic_by.get(k, []), sales_by.get(k, [])) for k in keys
     ]

@@ -138,20 +138,19 @@ class _Walk:
     """The state of every subscription and customer while events are replayed in time order."""
 
     subs: dict[str, _Sub] = field(default_factory=dict)
+    by_customer: dict[str, list[_Sub]] = field(default_factory=dict)
     ever_paid: set[str] = field(default_factory=set)
+    total: Decimal = _ZERO  # MRR of every customer
+    paying: int = 0  # customers with MRR
 
     def mrr_of(self, customer: str) -> Decimal:
         return sum(
-            (
-                s.monthly
-                for s in self.subs.values()
-                if s.customer == customer and s.status == "active"
-            ),
-            _ZERO,
+            (s.monthly for s in self.by_customer.get(customer, ()) if s.status == "active"), _ZERO
         )
 
-    def total(self) -> Decimal:
-        return sum((s.monthly for s in self.subs.values() if s.status == "active"), _ZERO)
+    def add(self, name: str, sub: _Sub) -> None:
+        self.subs[name] = sub
+        self.by_customer.setdefault(sub.customer, []).append(sub)
 
 
 def _checked(events: Iterable[SubscriptionEvent]) -> list[tuple[datetime, int, SubscriptionEvent]]:
@@ -191,11 +190,14 @@ def _apply(walk: _Walk, at: datetime, seq: int, event: SubscriptionEvent) -> str
             return None  # a repeated start
         assert event.amount is not None
         trial = event.trial_ends is not None and check_utc("trial_ends", event.trial_ends) > at
-        walk.subs[event.subscription] = _Sub(
-            event.customer,
-            monthly_amount(event.amount, event.interval_months),
-            "trial" if trial else "active",
-            check_utc("trial_ends", event.trial_ends) if trial and event.trial_ends else None,
+        walk.add(
+            event.subscription,
+            _Sub(
+                event.customer,
+                monthly_amount(event.amount, event.interval_months),
+                "trial" if trial else "active",
+                check_utc("trial_ends", event.trial_ends) if trial and event.trial_ends else None,
+            ),
         )
         return None
     if sub is None:
@@ -237,15 +239,20 @@ def _replay(
     """Each step of the replay: its time, the state after it and the movement it made."""
     walk = _Walk()
     for at, seq, event in _checked(events):
-        before = walk.mrr_of(event.customer)
+        known = walk.subs.get(event.subscription)
+        starts = event.kind is EventKind.START and seq % 2 == 0
+        customer = event.customer if known is None or starts else known.customer
+        before = walk.mrr_of(customer)
         cause = _apply(walk, at, seq, event)
-        after = walk.mrr_of(event.customer)
+        after = walk.mrr_of(customer)
         movement = None
         if after != before:
-            kind = _classify(walk, event.customer, before, after, cause)
-            movement = Movement(at.astimezone(UTC).date(), event.customer, kind, after - before)
+            kind = _classify(walk, customer, before, after, cause)
+            movement = Movement(at.astimezone(UTC).date(), customer, kind, after - before)
+            walk.total += after - before
+            walk.paying += (after > 0) - (before > 0)
             if after > 0:
-                walk.ever_paid.add(event.customer)
+                walk.ever_paid.add(customer)
         yield at, walk, movement
 
 
@@ -279,10 +286,7 @@ def mrr_report(
     for at, walk, movement in _replay(events):
         day = at.astimezone(UTC).date()
         period = _period_start(day, by)
-        state = (
-            walk.total(),
-            len({s.customer for s in walk.subs.values() if s.status == "active"}),
-        )
+        state = (walk.total, walk.paying)
         if period < start:
             opening, customers = state
             continue
