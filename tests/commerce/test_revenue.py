@@ -19,6 +19,7 @@ from evergreen.commerce.rules import (
     monthly_amount,
     mrr_movements,
     mrr_report,
+    mrr_reports_by,
 )
 from evergreen.errors import InputError
 from evergreen.ledger.rules import value_of
@@ -150,6 +151,24 @@ def test_a_report_starting_later_opens_with_the_mrr_already_there() -> None:
         (date(2026, 3, 1), D(60)),
         (date(2026, 3, 2), D(60)),
     ]
+
+
+def test_per_product_a_switch_is_churn_in_one_and_new_in_the_other() -> None:
+    events = [
+        SubscriptionEvent("a", "ann", at(1), K.START, D(30), product="basic", stream="course"),
+        SubscriptionEvent("a", "ann", at(2), K.CANCEL, product="basic", stream="course"),
+        SubscriptionEvent("b", "ann", at(2), K.START, D(50), product="pro", stream="course"),
+    ]
+    (feb_all,) = mrr_report(events, date(2026, 2, 1), date(2026, 2, 28))
+    assert (feb_all.expansion, feb_all.churn, feb_all.new) == (D(20), D(0), D(0))
+    per_product = mrr_reports_by(events, date(2026, 2, 1), date(2026, 2, 28))
+    assert list(per_product) == ["basic", "pro"]
+    assert (per_product["basic"][0].churn, per_product["basic"][0].closing) == (D(-30), D(0))
+    assert (per_product["pro"][0].new, per_product["pro"][0].closing) == (D(50), D(50))
+    (stream,) = mrr_reports_by(events, date(2026, 2, 1), date(2026, 2, 28), key="stream").values()
+    assert stream[0].closing == D(50)
+    with pytest.raises(CommerceInputError, match="product"):
+        mrr_reports_by(events, date(2026, 2, 1), date(2026, 2, 28), key="plan")
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ from evergreen.commerce.rules.revenue import (
     monthly_amount,
     mrr_movements,
     mrr_report,
+    mrr_reports_by,
 )
 
 __all__ = [
@@ -95,4 +96,5 @@ __all__ += [
     "monthly_amount",
     "mrr_movements",
     "mrr_report",
+    "mrr_reports_by",
 ]

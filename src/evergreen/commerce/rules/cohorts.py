@@ -51,14 +51,17 @@ class PersistenceEstimate:
 
 
 def _ratio(part: Decimal, whole: Decimal) -> Decimal:
+    """A share to four places, half up, as every retention figure is shown."""
     return (part / whole).quantize(_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _month(day: date) -> date:
+    """The first of the month a day falls in: a cohort's name."""
     return day.replace(day=1)
 
 
 def _next(month: date) -> date:
+    """The first of the following month."""
     return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 

@@ -114,6 +114,7 @@ class FunnelStats:
 
 
 def _amount(name: str, value: object) -> Decimal:
+    """An amount a funnel can have: a finite Decimal of 0 or more, or refused by name."""
     if isinstance(value, bool) or not isinstance(value, Decimal) or not value.is_finite():
         raise CommerceInputError(name, "must be a Decimal amount like 12.50")
     if value < 0:
@@ -145,6 +146,7 @@ def _check(spend: Sequence[AdSpend], traffic: Sequence[Traffic], sales: Sequence
 
 
 def _divide(part: Decimal, whole: Decimal, notes: list[str], why: str) -> Decimal | None:
+    """part ÷ whole to four places, or None with the reason noted when whole is 0."""
     if whole == 0:
         notes.append(why)
         return None
@@ -152,6 +154,7 @@ def _divide(part: Decimal, whole: Decimal, notes: list[str], why: str) -> Decima
 
 
 def _net(sale: SaleLine) -> Decimal:
+    """What a sale left after its refund and the payment fee."""
     return sale.amount - sale.refunded - sale.fee
 
 
@@ -179,6 +182,7 @@ def days_to_liquidate(spend: Iterable[AdSpend], sales: Iterable[SaleLine]) -> in
 def _rates(
     sales: Sequence[SaleLine], kind: OfferKind, orders: int, notes: list[str]
 ) -> tuple[tuple[int, Decimal | None], ...]:
+    """Each upsell (or downsell) step's orders ÷ front-end orders, step by step."""
     steps = sorted({s.step for s in sales if s.kind is kind})
     rates = []
     for step in steps:
@@ -191,9 +195,11 @@ def _rates(
 def _stats(
     key: str, spend: list[AdSpend], traffic: list[Traffic], sales: list[SaleLine]
 ) -> FunnelStats:
+    """One group's figures from its own spend, traffic and sales."""
     notes: list[str] = []
 
     def total(kind: OfferKind) -> Decimal:
+        """The gross sales of one kind of offer."""
         return sum((s.amount for s in sales if s.kind is kind), _ZERO)
 
     front = [s for s in sales if s.kind is OfferKind.FRONT_END]

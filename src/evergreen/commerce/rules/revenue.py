@@ -1,4 +1,4 @@
-"""Recurring revenue: MRR, its movements, cohort retention and the persistence ω it implies.
+"""Recurring revenue: MRR and its movements per day or month, in total, per product or stream.
 
 Definitions follow ChartMogul's, classified per customer (all of a customer's subscriptions
 together), so a customer moving from one plan to another is expansion or contraction, not a
@@ -16,8 +16,14 @@ churn and a new sale:
   again, including a delinquent payment recovered.
 
 Every movement is the exact change of one customer's MRR, so for any period the opening MRR
-plus the sum of its movements is its closing MRR. Events that change nothing (a second cancel,
-a recovery of a subscription that is not delinquent) are ignored, as webhooks repeat.
+plus the sum of its movements is its closing MRR. What one customer does at one instant is one
+movement (a plan switch sent as a cancel and a start is expansion or contraction). Events that
+change nothing (a second cancel, a recovery of a subscription that is not delinquent) are
+ignored, as webhooks repeat.
+
+Per product or stream (`mrr_reports_by`), each one's events are replayed on their own, as
+ChartMogul does when a chart is filtered by plan: a customer moving from one product to another
+is churn in the first and new business in the second, contraction or expansion overall.
 
 Cohort retention and the persistence ω handed to the ledger's valuation are in cohorts.py,
 built on these movements.
@@ -43,6 +49,7 @@ __all__ = [
     "monthly_amount",
     "mrr_movements",
     "mrr_report",
+    "mrr_reports_by",
 ]
 
 _PLACES = Decimal("0.0001")
@@ -83,6 +90,8 @@ class SubscriptionEvent:
     amount: Decimal | None = None  # per interval, with START, CHANGE and (optional) REACTIVATE
     interval_months: int = 1  # 1 monthly, 3 quarterly, 12 annual
     trial_ends: datetime | None = None  # with START: no MRR before this time
+    product: str = ""  # for reports per product
+    stream: str = ""  # the ledger stream the revenue belongs to
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,8 @@ def monthly_amount(amount: Decimal, interval_months: int) -> Decimal:
 
 @dataclass
 class _Sub:
+    """One subscription as the replay sees it: whose, how much a month, and its state."""
+
     customer: str
     monthly: Decimal
     status: str  # trial, active, delinquent, cancelled
@@ -144,11 +155,13 @@ class _Walk:
     paying: int = 0  # customers with MRR
 
     def mrr_of(self, customer: str) -> Decimal:
+        """A customer's MRR: their active subscriptions only (not trials, delinquent, cancelled)."""
         return sum(
             (s.monthly for s in self.by_customer.get(customer, ()) if s.status == "active"), _ZERO
         )
 
     def add(self, name: str, sub: _Sub) -> None:
+        """Index a (re)started subscription by name and by customer."""
         self.subs[name] = sub
         self.by_customer.setdefault(sub.customer, []).append(sub)
 
@@ -235,37 +248,53 @@ def _classify(
 
 def _replay(
     events: Iterable[SubscriptionEvent],
-) -> Iterable[tuple[datetime, _Walk, Movement | None]]:
-    """Each step of the replay: its time, the state after it and the movement it made."""
+) -> Iterable[tuple[datetime, _Walk, list[Movement]]]:
+    """Each instant of the replay: its time, the state after it and the movements it made.
+
+    Everything a customer does at one instant is one movement (a plan switch sent as a cancel
+    and a start is expansion or contraction, not churn then reactivation)."""
     walk = _Walk()
-    for at, seq, event in _checked(events):
-        known = walk.subs.get(event.subscription)
-        starts = event.kind is EventKind.START and seq % 2 == 0
-        customer = event.customer if known is None or starts else known.customer
-        before = walk.mrr_of(customer)
-        cause = _apply(walk, at, seq, event)
-        after = walk.mrr_of(customer)
-        movement = None
-        if after != before:
-            kind = _classify(walk, customer, before, after, cause)
-            movement = Movement(at.astimezone(UTC).date(), customer, kind, after - before)
-            walk.total += after - before
-            walk.paying += (after > 0) - (before > 0)
-            if after > 0:
+    timeline = _checked(events)
+    index = 0
+    while index < len(timeline):
+        at = timeline[index][0]
+        before: dict[str, Decimal] = {}
+        causes: dict[str, str | None] = {}
+        while index < len(timeline) and timeline[index][0] == at:
+            _at, seq, event = timeline[index]
+            known = walk.subs.get(event.subscription)
+            starts = event.kind is EventKind.START and seq % 2 == 0
+            customer = event.customer if known is None or starts else known.customer
+            before.setdefault(customer, walk.mrr_of(customer))
+            cause = _apply(walk, at, seq, event)
+            causes[customer] = cause or causes.get(customer)
+            index += 1
+        movements = []
+        for customer, was in before.items():
+            now = walk.mrr_of(customer)
+            if now == was:
+                continue
+            kind = _classify(walk, customer, was, now, causes[customer])
+            movements.append(Movement(at.astimezone(UTC).date(), customer, kind, now - was))
+            walk.total += now - was
+            walk.paying += (now > 0) - (was > 0)
+            if now > 0:
                 walk.ever_paid.add(customer)
-        yield at, walk, movement
+        yield at, walk, movements
 
 
 def mrr_movements(events: Iterable[SubscriptionEvent]) -> list[Movement]:
     """Every MRR movement the events make, in time order."""
-    return [m for _at, _walk, m in _replay(events) if m is not None]
+    return [m for _at, _walk, moves in _replay(events) for m in moves]
 
 
 def _period_start(day: date, by: str) -> date:
+    """The first day of the report period a day falls in."""
     return day.replace(day=1) if by == "month" else day
 
 
 def _next(start: date, by: str) -> date:
+    """The first day of the period after `start`."""
     if by == "month":
         return date(start.year + start.month // 12, start.month % 12 + 1, 1)
     return date.fromordinal(start.toordinal() + 1)
@@ -283,7 +312,7 @@ def mrr_report(
     sums: dict[date, dict[MovementKind, Decimal]] = {}
     opening, customers = _ZERO, 0
     closing_of: dict[date, tuple[Decimal, int]] = {}
-    for at, walk, movement in _replay(events):
+    for at, walk, movements in _replay(events):
         day = at.astimezone(UTC).date()
         period = _period_start(day, by)
         state = (walk.total, walk.paying)
@@ -291,7 +320,7 @@ def mrr_report(
             opening, customers = state
             continue
         closing_of[period] = state
-        if movement is not None:
+        for movement in movements:
             bucket = sums.setdefault(period, dict.fromkeys(MovementKind, _ZERO))
             bucket[movement.kind] += movement.amount
     periods: list[MrrPeriod] = []
@@ -314,3 +343,20 @@ def mrr_report(
         )
         opening, start = closing, _next(start, by)
     return periods
+
+
+def mrr_reports_by(
+    events: Sequence[SubscriptionEvent],
+    first: date,
+    last: date,
+    *,
+    key: str = "product",
+    by: str = "month",
+) -> dict[str, list[MrrPeriod]]:
+    """One MRR report per product or per stream, each replayed from its own events."""
+    if key not in ("product", "stream"):
+        raise CommerceInputError("key", "must be 'product' or 'stream'")
+    groups: dict[str, list[SubscriptionEvent]] = {}
+    for event in events:
+        groups.setdefault(getattr(event, key), []).append(event)
+    return {name: mrr_report(group, first, last, by=by) for name, group in sorted(groups.items())}
