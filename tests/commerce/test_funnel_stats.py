@@ -73,6 +73,9 @@ def test_a_front_end_that_pays_for_the_ads_liquidates() -> None:
     sales = [sale(DAY1, Offer.FRONT_END, "50")]
     (stats,) = funnel_stats(spend, [], sales)
     assert stats.liquidation_ratio == D(1)
+    (short,) = funnel_stats([AdSpend(DAY1, "c", "s", D("80"))], [], [sale(DAY1, Offer.BUMP, "9")])
+    assert short.days_to_liquidate is None
+    assert "not liquidated yet: net revenue 9.00 is below ad spend 80.00" in short.notes
 
 
 def test_time_to_liquidate_counts_days_until_cumulative_revenue_covers_spend() -> None:

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.money import show_money
 
 __all__ = [
     "AdSpend",
@@ -210,6 +211,12 @@ def _stats(
     net = sum((_net(s) for s in sales), _ZERO)
     orders = Decimal(len(front))
     bump_taken = Decimal(sum(1 for s in sales if s.kind is OfferKind.BUMP))
+    days = days_to_liquidate(spend, sales)
+    if days is None and ad_spend > 0:
+        notes.append(
+            f"not liquidated yet: net revenue {show_money(net)} is below ad spend "
+            f"{show_money(ad_spend)}"
+        )
     return FunnelStats(
         key=key,
         ad_spend=ad_spend,
@@ -238,7 +245,7 @@ def _stats(
         ),
         upsell_take_rates=_rates(sales, OfferKind.UPSELL, len(front), notes),
         downsell_take_rates=_rates(sales, OfferKind.DOWNSELL, len(front), notes),
-        days_to_liquidate=days_to_liquidate(spend, sales) if ad_spend > 0 else None,
+        days_to_liquidate=days,
         notes=tuple(notes),
     )
 
