@@ -27,13 +27,15 @@ def test_a_product_gets_a_slug_prices_in_cents_and_a_status(db: Database) -> Non
         assert (row.slug, same_slug.slug, row.status) == ("ebook-grow", "ebook-grow-2", "draft")
         assert (price.currency, price.amount_cents, price.compare_at_cents) == ("USD", 1900, 2900)
         again = service.add_price(session, row.id, service.PriceDraft("USD", Decimal("17.5")))
-        assert again.id == price.id and again.amount_cents == 1750  # replaced, one per currency
+        assert again.id == price.id
+        assert again.amount_cents == 1750
         service.set_status(session, row.id, "paused", "margin below 20 %")
     with db.session(writer=False) as session:
         card = queries.product_card(session, row.id)
         assert card is not None
         data = card.to_dict()
-        assert data["status"] == "paused" and data["status_reason"] == "margin below 20 %"
+        assert data["status"] == "paused"
+        assert data["status_reason"] == "margin below 20 %"
         assert data["prices"] == [
             {"id": price.id, "currency": "USD", "amount": "17.50", "compare_at": None,
              "interval": None, "trial_days": 0},
@@ -96,7 +98,8 @@ def test_files_are_stored_under_the_data_folder_and_limited(db: Database, tmp_pa
         assert (tmp_path / stored.path).read_bytes() == b"%PDF-1.7"
         first = stored.path
         replaced = service.store_file(session, tmp_path, row.id, "guide.pdf", [b"v2"])
-        assert replaced.id == stored.id and not (tmp_path / first).exists()
+        assert replaced.id == stored.id
+        assert not (tmp_path / first).exists()
         assert (tmp_path / replaced.path).read_bytes() == b"v2"
         with pytest.raises(service.FileTooLarge):
             service.store_file(session, tmp_path, row.id, "big.zip", [b"x" * 10], limit=5)
@@ -175,6 +178,9 @@ def test_a_bundle_lists_products_and_tax_rates_are_one_per_place(db: Database) -
         service.update_tax_rate(session, rate.id, service.TaxDraft("DE", "16", inclusive=True))
     with db.session(writer=False) as session:
         card = queries.product_card(session, bundle.id)
-        assert card is not None and [p.name for p in card.items] == ["A", "B"]
-        rates = [(r.country, r.region, r.percent, r.inclusive) for r in service.list_tax_rates(session)]
+        assert card is not None
+        assert [p.name for p in card.items] == ["A", "B"]
+        rates = [
+            (r.country, r.region, r.percent, r.inclusive) for r in service.list_tax_rates(session)
+        ]
         assert rates == [("DE", "", Decimal(16), True), ("US", "CA", Decimal("7.25"), False)]
