@@ -102,6 +102,36 @@ def test_bad_input_is_a_422_naming_the_field(
     assert big.status_code == 413
 
 
+def test_the_api_prices_a_physical_product_from_a_rule(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = _headers(db, people["owner"])
+    made = client.post("/api/v1/commerce/products", json={"name": "Lamp", "kind": "physical"},
+                       headers=owner).json()  # fmt: skip
+    path = f"/api/v1/commerce/products/{made['id']}"
+    rule = {"currency": "USD", "zone": "EU", "ending": "0.99",
+            "ranges": [{"start": "0", "end": "10", "multiplier": "3"},
+                       {"start": "10", "margin": "15"}]}  # fmt: skip
+    early = client.post(path + "/price-from-rule", json=rule, headers=owner)
+    assert early.status_code == 422
+    assert "supplier_cost" in early.text
+    supplier = {"name": "Ali", "sku": "L1", "currency": "USD", "cost": "7.00",
+                "shipping": {"eu": "4.00", "*": "9"}, "processing_days": 5}  # fmt: skip
+    assert client.put(path + "/supplier", json=supplier, headers=owner).status_code == 200
+    priced = client.post(path + "/price-from-rule", json=rule, headers=owner)
+    assert priced.status_code == 200, priced.text
+    assert (priced.json()["amount"], priced.json()["landed"], priced.json()["margin"]) == (
+        "26.99", "11.00", "15.99",
+    )  # fmt: skip
+    gap = {**rule, "ranges": [{"start": "0", "end": "5", "multiplier": "2"},
+                              {"start": "6", "multiplier": "2"}]}  # fmt: skip
+    refused = client.post(path + "/price-from-rule", json=gap, headers=owner)
+    assert refused.status_code == 422
+    assert "ranges[1].start" in refused.text
+    card = client.get(path, headers=owner).json()
+    assert {(m["zone"], m["margin"]) for m in card["margins"]} == {("EU", "15.99"), ("*", "10.99")}
+
+
 def test_tax_rates_through_the_api(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

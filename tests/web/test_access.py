@@ -345,6 +345,10 @@ SAME_ACTION = [
         ("POST", "/commerce/products/{product_id}/supplier"),
         ("PUT", "/api/v1/commerce/products/{product_id}/supplier"),
     ),
+    (
+        ("POST", "/commerce/products/{product_id}/price-from-rule"),
+        ("POST", "/api/v1/commerce/products/{product_id}/price-from-rule"),
+    ),
     (("GET", "/commerce/tax-rates"), ("GET", "/api/v1/commerce/tax-rates")),
     (("POST", "/commerce/tax-rates"), ("POST", "/api/v1/commerce/tax-rates")),
     (
@@ -396,11 +400,11 @@ OWNER_ONLY = {
     ("POST", "/api/v1/mail/broadcasts"),
     ("PATCH", "/api/v1/mail/broadcasts/{broadcast_id}"),
     ("POST", "/api/v1/mail/broadcasts/{broadcast_id}/{action}"),
-    # Webinars: staff read them and the sessions offered; only the owner changes them.
     # Commerce: only the owner changes products, prices, files, suppliers and tax rates.
     ("POST", "/api/v1/commerce/products"),
     ("PATCH", "/api/v1/commerce/products/{product_id}"),
     ("PUT", "/api/v1/commerce/products/{product_id}/supplier"),
+    ("POST", "/api/v1/commerce/products/{product_id}/price-from-rule"),
     ("POST", "/api/v1/commerce/products/{product_id}/prices"),
     ("DELETE", "/api/v1/commerce/products/{product_id}/prices/{price_id}"),
     ("POST", "/api/v1/commerce/products/{product_id}/files"),
@@ -410,6 +414,7 @@ OWNER_ONLY = {
     ("DELETE", "/api/v1/commerce/tax-rates/{rate_id}"),
     ("POST", "/commerce/products/{product_id}/bundle"),
     ("POST", "/commerce/products/{product_id}/status"),
+    # Webinars: staff read them and the sessions offered; only the owner changes them.
     ("POST", "/api/v1/webinars"),
     ("PATCH", "/api/v1/webinars/{webinar_id}"),
     ("DELETE", "/api/v1/webinars/{webinar_id}"),

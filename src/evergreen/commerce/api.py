@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from evergreen.commerce import queries, service
 from evergreen.commerce.models import TaxRate
-from evergreen.commerce.rules.products import MAX_FILE_BYTES, STATUSES
+from evergreen.commerce.rules.products import MAX_FILE_BYTES, STATUSES, rule_of
+from evergreen.money import show_money
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 
 __all__ = ["routers"]
@@ -62,6 +63,25 @@ class SupplierIn(BaseModel):
         default_factory=dict, max_length=50
     )
     processing_days: int | None = Field(None, ge=0, le=365)
+
+
+class RangeIn(BaseModel):
+    """Landed costs from `start` to `end` (none: no end), priced by a multiplier or a margin."""
+
+    start: Amount
+    end: Amount | None = None
+    multiplier: Amount | None = None
+    margin: Amount | None = None
+
+
+class RuleIn(BaseModel):
+    """A price rule (rules.pricing) and the shipping zone whose landed cost it prices."""
+
+    currency: str = Field(max_length=10)
+    ranges: list[RangeIn] = Field(min_length=1, max_length=50)
+    ending: Amount | None = Field(None, description='Charm ending like "0.99".')
+    compare_at_factor: Amount | None = None
+    zone: str = Field("*", max_length=40)
 
 
 class TaxRateIn(BaseModel):
@@ -144,6 +164,26 @@ def set_supplier(
     )
     service.set_supplier(session, product_id, draft)
     return _card(session, product_id)
+
+
+@router.post("/products/{product_id}/price-from-rule", operation_id="price_commerce_product")
+def price_from_rule(
+    product_id: DbId, body: RuleIn, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: set a physical product's price from a price rule on its landed cost."""
+    rule = rule_of(
+        body.currency,
+        [(item.start, item.end, item.multiplier, item.margin) for item in body.ranges],
+        body.ending,
+        body.compare_at_factor,
+    )
+    price, quoted = service.price_from_rule(session, product_id, rule, body.zone)
+    return {
+        **queries.price_dict(price),
+        "landed": show_money(quoted.landed),
+        "margin": show_money(quoted.margin),
+        "margin_percent": f"{quoted.margin_percent:f}",
+    }
 
 
 @router.post("/products/{product_id}/prices", status_code=201, operation_id="add_commerce_price")

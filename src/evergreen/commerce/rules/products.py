@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.rules.pricing import CostRange, PriceRule, make_rule
 from evergreen.errors import InputError
 from evergreen.money import CENT, check_currency, check_storable, read_amount
 
@@ -33,6 +34,7 @@ __all__ = [
     "check_text",
     "check_trial_days",
     "from_cents",
+    "rule_of",
     "slug_of",
     "to_cents",
 ]
@@ -187,3 +189,40 @@ def check_file_name(value: str) -> str:
             "name", f"{value[:60]!r} is not a file name like guide.pdf (letters, digits, . - _)"
         )
     return name
+
+
+def _number(field: str, text: str | None) -> Decimal | None:
+    """An optional amount or factor typed as text."""
+    if text is None or not text.strip():
+        return None
+    try:
+        value = read_amount(field, text)
+    except InputError as error:
+        raise CommerceInputError(error.field, error.message) from None
+    return value
+
+
+def rule_of(
+    currency: str,
+    ranges: Sequence[tuple[str, str | None, str | None, str | None]],
+    ending: str | None = None,
+    compare_at_factor: str | None = None,
+) -> PriceRule:
+    """A price rule from typed (start, end, multiplier, margin) ranges, checked by make_rule."""
+    items = []
+    for index, (start, end, multiplier, margin) in enumerate(ranges):
+        where = f"ranges[{index}]"
+        items.append(
+            CostRange(
+                _number(f"{where}.start", start) or Decimal(0),
+                _number(f"{where}.end", end),
+                _number(f"{where}.multiplier", multiplier),
+                _number(f"{where}.margin", margin),
+            )
+        )
+    return make_rule(
+        currency,
+        items,
+        ending=_number("ending", ending),
+        compare_at_factor=_number("compare_at_factor", compare_at_factor),
+    )

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.rules.products import MAX_FILE_BYTES
+from evergreen.commerce.rules.products import MAX_FILE_BYTES, rule_of
 from evergreen.commerce.views.products import FormStr, show_product
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
@@ -255,3 +255,25 @@ def set_status(
     form.on_error(lambda error: show_product(request, session, product_id, error=error))
     service.set_status(session, product_id, status, reason)
     return _back(product_id, "status", "status")
+
+
+@router.post("/{product_id:int}/price-from-rule")
+def price_from_rule(
+    request: Request,
+    product_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    currency: FormStr = "",
+    multiplier: FormStr = "",
+    margin: FormStr = "",
+    ending: FormStr = "",
+    zone: FormStr = "",
+) -> Response:
+    """Owner only: price a physical product from one rule (x a multiplier or + a margin)."""
+    service.get_product(session, product_id)
+    form.on_error(lambda error: show_product(request, session, product_id, error=error))
+    rule = rule_of(currency, [("0", None, multiplier or None, margin or None)], ending or None)
+    service.price_from_rule(session, product_id, rule, zone or "*")
+    return _back(product_id, "price", "supplier")
