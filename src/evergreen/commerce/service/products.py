@@ -188,10 +188,14 @@ def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
     )
     if row is None:
         row = Price(product_id=product.id, currency=currency)
-        session.add(row)
     row.amount_cents, row.compare_at_cents = amount, compare_at
     row.interval, row.trial_days = interval, trial
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # another request priced this currency in the meantime
+        raise Conflict("currency", f"a {currency} price was just added; try again") from None
     return row
 
 
