@@ -48,6 +48,7 @@ _PACKAGES = (
     "sequences",
     "household",
     "finance",
+    "commerce",
     "demo",
 )
 
@@ -129,7 +130,7 @@ class Area:
 # Areas still to come: shown as "coming" so the map of the product is visible from day one.
 # Nothing that works is listed: loan schedules and payoff quotes, and household residual income,
 # are finance's calculators until areas that keep their records arrive.
-_COMING = (("commerce", "Commerce", "Products, offers, checkout, orders and fulfilment."),)
+_COMING: tuple[tuple[str, str, str], ...] = ()
 PLANNED: tuple[NavEntry, ...] = tuple(
     NavEntry(slug, title, summary, ready=False, order=50 + 10 * index)
     for index, (slug, title, summary) in enumerate(_COMING)

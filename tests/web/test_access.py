@@ -317,6 +317,44 @@ SAME_ACTION = [
             ),
         )
     ),
+    # Commerce: staff read products and tax rates; the owner writes them (pages as the API).
+    (("GET", "/commerce"), ("GET", "/api/v1/commerce/products")),
+    (("POST", "/commerce/products"), ("POST", "/api/v1/commerce/products")),
+    (("GET", "/commerce/products/{product_id}"), ("GET", "/api/v1/commerce/products/{product_id}")),
+    (
+        ("POST", "/commerce/products/{product_id}"),
+        ("PATCH", "/api/v1/commerce/products/{product_id}"),
+    ),
+    (
+        ("POST", "/commerce/products/{product_id}/prices"),
+        ("POST", "/api/v1/commerce/products/{product_id}/prices"),
+    ),
+    (
+        ("POST", "/commerce/products/{product_id}/prices/{price_id}/remove"),
+        ("DELETE", "/api/v1/commerce/products/{product_id}/prices/{price_id}"),
+    ),
+    (
+        ("POST", "/commerce/products/{product_id}/files"),
+        ("POST", "/api/v1/commerce/products/{product_id}/files"),
+    ),
+    (
+        ("POST", "/commerce/products/{product_id}/files/{file_id}/remove"),
+        ("DELETE", "/api/v1/commerce/products/{product_id}/files/{file_id}"),
+    ),
+    (
+        ("POST", "/commerce/products/{product_id}/supplier"),
+        ("PUT", "/api/v1/commerce/products/{product_id}/supplier"),
+    ),
+    (
+        ("POST", "/commerce/products/{product_id}/price-from-rule"),
+        ("POST", "/api/v1/commerce/products/{product_id}/price-from-rule"),
+    ),
+    (("GET", "/commerce/tax-rates"), ("GET", "/api/v1/commerce/tax-rates")),
+    (("POST", "/commerce/tax-rates"), ("POST", "/api/v1/commerce/tax-rates")),
+    (
+        ("POST", "/commerce/tax-rates/{rate_id}/remove"),
+        ("DELETE", "/api/v1/commerce/tax-rates/{rate_id}"),
+    ),
 ]
 
 OWNER_ONLY = {
@@ -362,6 +400,20 @@ OWNER_ONLY = {
     ("POST", "/api/v1/mail/broadcasts"),
     ("PATCH", "/api/v1/mail/broadcasts/{broadcast_id}"),
     ("POST", "/api/v1/mail/broadcasts/{broadcast_id}/{action}"),
+    # Commerce: only the owner changes products, prices, files, suppliers and tax rates.
+    ("POST", "/api/v1/commerce/products"),
+    ("PATCH", "/api/v1/commerce/products/{product_id}"),
+    ("PUT", "/api/v1/commerce/products/{product_id}/supplier"),
+    ("POST", "/api/v1/commerce/products/{product_id}/price-from-rule"),
+    ("POST", "/api/v1/commerce/products/{product_id}/prices"),
+    ("DELETE", "/api/v1/commerce/products/{product_id}/prices/{price_id}"),
+    ("POST", "/api/v1/commerce/products/{product_id}/files"),
+    ("DELETE", "/api/v1/commerce/products/{product_id}/files/{file_id}"),
+    ("POST", "/api/v1/commerce/tax-rates"),
+    ("PUT", "/api/v1/commerce/tax-rates/{rate_id}"),
+    ("DELETE", "/api/v1/commerce/tax-rates/{rate_id}"),
+    ("POST", "/commerce/products/{product_id}/bundle"),
+    ("POST", "/commerce/products/{product_id}/status"),
     # Webinars: staff read them and the sessions offered; only the owner changes them.
     ("POST", "/api/v1/webinars"),
     ("PATCH", "/api/v1/webinars/{webinar_id}"),

@@ -1,0 +1,54 @@
+"""Commerce: the catalog of products, their prices, files and the owner's tax rates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evergreen.areas import Area, NavEntry
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+__all__ = ["AREA"]
+
+
+def _models() -> object:
+    from evergreen.commerce import models
+
+    return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.commerce import views
+
+    return views.routers()
+
+
+def _api() -> Sequence[APIRouter]:
+    from evergreen.commerce import api
+
+    return api.routers()
+
+
+def _commands() -> Sequence[tuple[str, Any]]:
+    from evergreen.commerce import cli
+
+    return [("commerce", cli.app)]
+
+
+AREA = Area(
+    name="commerce",
+    nav=NavEntry(
+        "commerce",
+        "Commerce",
+        "Products (digital, subscription, service, physical, bundles), prices, files and taxes.",
+        order=50,
+    ),
+    models=_models,
+    pages=_pages,
+    api=_api,
+    commands=_commands,
+    templates=Path(__file__).parent / "templates",
+)

@@ -1,0 +1,125 @@
+"""A digital product's files, stored as they arrive under the data folder (commerce/<id>/)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.models import ProductFile
+from evergreen.commerce.rules.products import MAX_FILE_BYTES, check_file_name
+from evergreen.commerce.service.products import get_product
+from evergreen.errors import Conflict, NotFound
+
+__all__ = [
+    "FileTooLarge",
+    "file_path",
+    "files_of",
+    "remove_file",
+    "store_file",
+    "store_file_from_path",
+]
+
+_FILE_KINDS = ("digital", "bundle", "subscription")
+
+
+class FileTooLarge(CommerceInputError):
+    """An upload over the size limit (413 in the API, a note on the page)."""
+
+    status = 413
+
+
+def files_of(session: Session, product_id: int) -> list[ProductFile]:
+    """The product's files in the order they were added."""
+    query = select(ProductFile).where(ProductFile.product_id == product_id)
+    return list(session.scalars(query.order_by(ProductFile.id)))
+
+
+def store_file(
+    session: Session,
+    data_dir: Path,
+    product_id: int,
+    name: str,
+    chunks: Iterable[bytes],
+    limit: int = MAX_FILE_BYTES,
+) -> ProductFile:
+    """Store a file as it arrives, refused past `limit` bytes or when empty; a file of the
+    same name on the product is replaced."""
+    product = get_product(session, product_id)
+    if product.kind not in _FILE_KINDS:
+        raise CommerceInputError("file", f"a {product.kind} product delivers no files")
+    checked = check_file_name(name)
+    folder = data_dir / "commerce" / str(product.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"upload-{os.getpid()}-{secrets.token_hex(4)}.part"
+    size = 0
+    try:
+        with partial.open("wb") as out:
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise FileTooLarge(
+                        "file", f"is larger than {limit // (1024 * 1024)} MB; upload a smaller one"
+                    )
+                out.write(chunk)
+        if size == 0:
+            raise CommerceInputError("file", "is empty; choose the file to deliver")
+        stored = f"{secrets.token_hex(8)}-{checked}"
+        partial.replace(folder / stored)
+    finally:
+        partial.unlink(missing_ok=True)
+    row = session.scalar(
+        select(ProductFile).where(ProductFile.product_id == product.id, ProductFile.name == checked)
+    )
+    if row is not None:
+        (data_dir / row.path).unlink(missing_ok=True)
+    else:
+        row = ProductFile(product_id=product.id, name=checked)
+        session.add(row)
+    row.path, row.size_bytes = f"commerce/{product.id}/{stored}", size
+    session.flush()
+    return row
+
+
+def _read(path: Path, size: int = 1024 * 1024) -> Iterable[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(size):
+            yield chunk
+
+
+def store_file_from_path(
+    session: Session, data_dir: Path, product_id: int, path: Path, limit: int = MAX_FILE_BYTES
+) -> ProductFile:
+    """Store a file from this machine (the CLI's --file), under its own name."""
+    if not path.is_file():
+        raise CommerceInputError("file", f"there is no file at {str(path)[:200]}")
+    return store_file(session, data_dir, product_id, path.name, _read(path), limit)
+
+
+def _file(session: Session, product_id: int, file_id: int) -> ProductFile:
+    row = session.get(ProductFile, file_id)
+    if row is None or row.product_id != product_id:
+        raise NotFound("file_id", f"no file {file_id} on product {product_id}")
+    return row
+
+
+def file_path(session: Session, data_dir: Path, product_id: int, file_id: int) -> Path:
+    """Where a product's file lies, refused when it is missing from the data folder."""
+    row = _file(session, product_id, file_id)
+    path = data_dir / row.path
+    if not path.is_file():
+        raise Conflict("file_id", f"the file {row.name!r} is missing from the data folder")
+    return path
+
+
+def remove_file(session: Session, data_dir: Path, product_id: int, file_id: int) -> None:
+    """Remove a file from the product and from the data folder."""
+    row = _file(session, product_id, file_id)
+    (data_dir / row.path).unlink(missing_ok=True)
+    session.delete(row)
+    session.flush()

@@ -1,0 +1,276 @@
+"""Products and their prices, supplier and bundle items: the only writer of those tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.models import BundleItem, Price, Product
+from evergreen.commerce.rules.pricing import PriceQuote, PriceRule, SupplierCost, quote
+from evergreen.commerce.rules.products import (
+    check_cents,
+    check_currency_code,
+    check_interval,
+    check_kind,
+    check_shipping,
+    check_status,
+    check_text,
+    check_trial_days,
+    from_cents,
+    slug_of,
+    to_cents,
+)
+from evergreen.errors import Conflict, NotFound
+
+__all__ = [
+    "PriceDraft",
+    "ProductDraft",
+    "SupplierDraft",
+    "add_price",
+    "add_product",
+    "find_product",
+    "get_product",
+    "price_from_rule",
+    "remove_price",
+    "set_bundle_items",
+    "set_status",
+    "set_supplier",
+    "supplier_cost",
+    "update_product",
+]
+
+
+@dataclass(frozen=True)
+class ProductDraft:
+    """A product as entered: its name, kind and Markdown description."""
+
+    name: str
+    kind: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PriceDraft:
+    """A price as entered: amounts as text or Decimal, a subscription's interval and trial."""
+
+    currency: str
+    amount: Decimal | str
+    compare_at: Decimal | str | None = None
+    interval: str | None = None
+    trial_days: int = 0
+
+
+@dataclass(frozen=True)
+class SupplierDraft:
+    """A physical product's supplier: name, SKU, cost, shipping per zone, processing days."""
+
+    name: str
+    sku: str
+    currency: str
+    cost: Decimal | str
+    shipping: Mapping[str, Decimal | str] = field(default_factory=dict)
+    processing_days: int | None = None
+
+
+def get_product(session: Session, product_id: int) -> Product:
+    """The product with this id."""
+    found = session.get(Product, product_id)
+    if found is None:
+        raise NotFound("product_id", f"no product {product_id}")
+    return found
+
+
+def find_product(session: Session, name: str) -> Product:
+    """The product by its exact name (or its id written as digits), for the command line."""
+    text = name.strip()
+    found = session.scalar(select(Product).where(Product.name == text))
+    if found is None and text.isdigit() and len(text) < 19:
+        found = session.get(Product, int(text))
+    if found is None:
+        raise NotFound("name", f"no product named {text[:100]!r}")
+    return found
+
+
+def _free_slug(session: Session, name: str, product_id: int | None) -> str:
+    """The name's slug, numbered when another product has it."""
+    base = slug_of(name)
+    slug, number = base, 1
+    while True:
+        clash = session.scalar(
+            select(Product.id).where(Product.slug == slug, Product.id != (product_id or 0))
+        )
+        if clash is None:
+            return slug
+        number += 1
+        slug = f"{base[:74]}-{number}"
+
+
+def _store(session: Session, row: Product) -> Product:
+    taken = Conflict("name", f"a product named {row.name!r} already exists")
+    with session.no_autoflush:
+        clash = session.scalar(
+            select(Product.id).where(Product.name == row.name, Product.id != (row.id or 0))
+        )
+    if clash is not None:
+        raise taken
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # someone else took the name in the meantime
+        raise taken from None
+    return row
+
+
+def add_product(session: Session, draft: ProductDraft) -> Product:
+    """A new product, a draft until the owner makes it active; the name is unique."""
+    name = check_text("name", draft.name, 200, required=True)
+    row = Product(
+        name=name,
+        slug=_free_slug(session, name, None),
+        kind=check_kind(draft.kind),
+        status="draft",
+        status_reason="",
+        description=check_text("description", draft.description, 50_000),
+        shipping_cents={},
+    )
+    return _store(session, row)
+
+
+def update_product(
+    session: Session, product_id: int, *, name: str | None = None, description: str | None = None
+) -> Product:
+    """A new name or description (the kind is fixed once prices and files depend on it)."""
+    row = get_product(session, product_id)
+    if name is not None:
+        row.name = check_text("name", name, 200, required=True)
+        row.slug = _free_slug(session, row.name, row.id)
+    if description is not None:
+        row.description = check_text("description", description, 50_000)
+    return _store(session, row)
+
+
+def set_status(session: Session, product_id: int, status: str, reason: str = "") -> Product:
+    """Draft, active, paused or archived, with the reason (the margin guard's words)."""
+    row = get_product(session, product_id)
+    chosen = check_status(status)
+    if chosen == "active" and not session.scalar(
+        select(Price.id).where(Price.product_id == row.id).limit(1)
+    ):
+        raise CommerceInputError("status", "add a price before making the product active")
+    row.status = chosen
+    row.status_reason = check_text("reason", reason, 500)
+    session.flush()
+    return row
+
+
+def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
+    """The product's price in a currency; it replaces an earlier one in that currency."""
+    product = get_product(session, product_id)
+    currency = check_currency_code("currency", draft.currency)
+    amount = to_cents("amount", draft.amount)
+    compare_at = None
+    if draft.compare_at not in (None, ""):
+        assert draft.compare_at is not None
+        compare_at = check_cents(
+            "compare_at", to_cents("compare_at", draft.compare_at), above=amount
+        )
+    interval = check_interval(product.kind, draft.interval)
+    trial = check_trial_days(product.kind, draft.trial_days)
+    row = session.scalar(
+        select(Price).where(Price.product_id == product.id, Price.currency == currency)
+    )
+    if row is None:
+        row = Price(product_id=product.id, currency=currency)
+    row.amount_cents, row.compare_at_cents = amount, compare_at
+    row.interval, row.trial_days = interval, trial
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:  # another request priced this currency in the meantime
+        raise Conflict("currency", f"a {currency} price was just added; try again") from None
+    return row
+
+
+def remove_price(session: Session, product_id: int, price_id: int) -> None:
+    """Remove one price; an active product keeps at least one."""
+    row = session.get(Price, price_id)
+    if row is None or row.product_id != product_id:
+        raise NotFound("price_id", f"no price {price_id} on product {product_id}")
+    product = get_product(session, product_id)
+    others = session.scalar(
+        select(Price.id).where(Price.product_id == product_id, Price.id != price_id).limit(1)
+    )
+    if product.status == "active" and others is None:
+        raise CommerceInputError("price_id", "an active product keeps a price; pause it first")
+    session.delete(row)
+    session.flush()
+
+
+def set_supplier(session: Session, product_id: int, draft: SupplierDraft) -> Product:
+    """A physical product's supplier, cost and shipping per zone (in the supplier's currency)."""
+    row = get_product(session, product_id)
+    if row.kind != "physical":
+        raise CommerceInputError(
+            "kind", f"only a physical product has a supplier; this is {row.kind}"
+        )
+    currency = check_currency_code("supplier_currency", draft.currency)
+    days = draft.processing_days
+    if days is not None and (isinstance(days, bool) or not 0 <= days <= 365):
+        raise CommerceInputError("processing_days", "must be a whole number from 0 to 365")
+    row.supplier_name = check_text("supplier_name", draft.name, 200, required=True)
+    row.supplier_sku = check_text("supplier_sku", draft.sku, 100)
+    row.supplier_currency = currency
+    row.supplier_cost_cents = to_cents("supplier_cost", draft.cost)
+    row.shipping_cents = check_shipping(currency, draft.shipping)
+    row.processing_days = days
+    session.flush()
+    return row
+
+
+def supplier_cost(row: Product) -> SupplierCost | None:
+    """The product's supplier cost as the price rules read it, when it has one."""
+    if row.supplier_currency is None or row.supplier_cost_cents is None:
+        return None
+    shipping = {zone: from_cents(cents) for zone, cents in row.shipping_cents.items()}
+    return SupplierCost(row.supplier_currency, from_cents(row.supplier_cost_cents), shipping)
+
+
+def price_from_rule(
+    session: Session, product_id: int, rule: PriceRule, zone: str
+) -> tuple[Price, PriceQuote]:
+    """Set the price from a price rule on the supplier's landed cost to a zone."""
+    row = get_product(session, product_id)
+    cost = supplier_cost(row)
+    if cost is None:
+        raise CommerceInputError("supplier_cost", "set the supplier's cost and shipping first")
+    priced = quote(rule, cost, zone)
+    draft = PriceDraft(rule.currency, priced.price, priced.compare_at)
+    return add_price(session, product_id, draft), priced
+
+
+def set_bundle_items(session: Session, bundle_id: int, product_ids: Sequence[int]) -> Product:
+    """The products a bundle holds (not itself, not another bundle, at least two)."""
+    bundle = get_product(session, bundle_id)
+    if bundle.kind != "bundle":
+        raise CommerceInputError("kind", f"only a bundle lists products; this is {bundle.kind}")
+    chosen = list(dict.fromkeys(product_ids))
+    if len(chosen) < 2:
+        raise CommerceInputError("product_ids", "a bundle holds at least two products")
+    for product_id in chosen:
+        item = session.get(Product, product_id)
+        if item is None:
+            raise CommerceInputError("product_ids", f"no product {product_id}")
+        if item.kind == "bundle":
+            raise CommerceInputError("product_ids", f"{item.name!r} is a bundle itself")
+    session.execute(delete(BundleItem).where(BundleItem.bundle_id == bundle.id))
+    session.add_all(BundleItem(bundle_id=bundle.id, product_id=pid) for pid in chosen)
+    session.flush()
+    return bundle
