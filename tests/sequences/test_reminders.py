@@ -141,3 +141,25 @@ def test_registering_8_hours_before_skips_the_24_hour_reminder(
     assert (tick.enrolled, tick.sent, tick.skipped) == (1, 0, 1)
     assert service.run_due(db, session - HOUR, outbox=box).sent == 1
     assert _subjects(handler, "di@example.com") == ["In one hour"]
+
+
+def test_a_registrant_who_changes_session_gets_the_reminders_of_the_new_one(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    handler, port = smtp
+    box = outbox(tmp_path, port)
+    t0 = future_day(hour=10)
+    list_id = make_list(db)
+    webinar_id = add_webinar(db, list_id)
+    add_active(db, REMINDERS, t0 - MINUTE)
+    first = t0.replace(hour=18) + timedelta(days=1)
+    assert register(db, webinar_id, "di@example.com", t0, session_start=first) == first
+    assert service.run_due(db, t0, outbox=box).enrolled == 1  # waiting for first - 24 h
+
+    moved = first + timedelta(days=1)  # they pick the next day's session an hour later
+    assert register(db, webinar_id, "di@example.com", t0 + HOUR, session_start=moved) == moved
+    assert service.run_due(db, t0 + HOUR, outbox=box).sent == 0
+    assert service.run_due(db, first - 24 * HOUR, outbox=box).sent == 0  # not the old time
+    assert service.run_due(db, moved - 24 * HOUR - MINUTE, outbox=box).sent == 0
+    assert service.run_due(db, moved - 24 * HOUR, outbox=box).sent == 1
+    assert _subjects(handler, "di@example.com") == ["Tomorrow: your webinar"]

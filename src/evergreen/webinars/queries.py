@@ -35,6 +35,7 @@ __all__ = [
     "registered_between",
     "registration_card",
     "registrations_of",
+    "sessions_changed_between",
     "sessions_for",
     "webinar_card",
 ]
@@ -303,3 +304,15 @@ def registered_between(
     if subscriber_ids is not None:
         query = query.where(WebinarRegistration.subscriber_id.in_(subscriber_ids))
     return [(row[0], row[1], row[2]) for row in session.execute(query)]
+
+
+def sessions_changed_between(session: Session, since: datetime, until: datetime) -> set[int]:
+    """The people whose registration changed in [since, until] (a new session chosen): what the
+    sequences engine wakes, so a reminder's wait follows the session."""
+    return set(
+        session.scalars(
+            select(WebinarRegistration.subscriber_id).where(
+                WebinarRegistration.updated_at >= since, WebinarRegistration.updated_at <= until
+            )
+        )
+    )

@@ -62,12 +62,15 @@ class Position:
     `step_id` None: the program is finished. `due` None: waiting at a relative wait for its event
     to be known. `stale_at`: sends reached from the last wait are skipped from this instant on.
     `sent`: ids of Send steps already handled (sent, or skipped as stale) for this enrolment.
+    `relative`: the relative wait `due` was computed from, so a moved event (a registrant who
+    changes session) moves the wait with it.
     """
 
     step_id: str | None
     due: datetime | None
     stale_at: datetime | None = None
     sent: frozenset[str] = frozenset()
+    relative: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,26 @@ def _goal_reached(program: Program, facts: Facts) -> Goal | None:
 _ACTIONS: dict[type, Do] = {Tag: Do.TAG, Untag: Do.UNTAG, Notify: Do.NOTIFY, Webhook: Do.WEBHOOK}
 
 
+def _follow_event(
+    program: Program,
+    position: Position,
+    facts: Facts,
+    now: datetime,
+    subscriber_zone: str | None,
+    default_zone: str,
+) -> Position:
+    """A wait timed from an event that has since moved, timed again from where it is now (a
+    session changed: reminders follow it); any other position as it was."""
+    index = program.index_of(position.relative)
+    step = program.steps[index] if index is not None else None
+    if not isinstance(step, WaitRelative) or step.id != position.relative:
+        return position
+    until = due_after_wait(now, step, subscriber_zone, facts.events, default_zone)
+    if until is None or until == position.due:
+        return position
+    return replace(position, due=until, stale_at=stale_at(step, until, facts.events))
+
+
 def advance(
     program: Program,
     position: Position,
@@ -119,7 +142,9 @@ def advance(
     if index is None:
         return Next(Do.COMPLETE, replace(position, step_id=None, due=None), None, "end of sequence")
     if position.due is not None and position.due > now:
-        return Next(Do.WAIT, position, None, "not due yet")
+        position = _follow_event(program, position, facts, now, subscriber_zone, default_zone)
+        if position.due is not None and position.due > now:
+            return Next(Do.WAIT, position, None, "not due yet")
     due, stale = position.due or now, position.stale_at
     for _ in range(len(program.steps) + 1):
         step = program.steps[index]
@@ -154,11 +179,11 @@ def advance(
                     return Next(Do.WAIT, waiting, step, f"waiting for {event!r} to be known")
                 due, stale = until, stale_at(step, until, facts.events)
                 if due > now:
-                    return Next(
-                        Do.WAIT,
-                        Position(_id_after(program, index), due, stale, position.sent),
-                        step,
+                    relative = step.id if isinstance(step, WaitRelative) else None
+                    waiting = Position(
+                        _id_after(program, index), due, stale, position.sent, relative
                     )
+                    return Next(Do.WAIT, waiting, step)
                 index += 1  # already due (a moment that has passed): go on now
         if index >= len(program.steps):
             return Next(

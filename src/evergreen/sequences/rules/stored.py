@@ -357,12 +357,15 @@ def _instant(path: str, value: object) -> datetime | None:
 
 def dump_position(position: Position) -> Data:
     """The stored dict of an enrolment's position (instants in UTC, sends sorted)."""
-    return {
+    stored: Data = {
         "step_id": position.step_id,
         "due": _iso(position.due),
         "stale_at": _iso(position.stale_at),
         "sent": sorted(position.sent),
     }
+    if position.relative is not None:
+        stored["relative"] = position.relative
+    return stored
 
 
 def parse_position(value: object) -> Position:
@@ -375,5 +378,6 @@ def parse_position(value: object) -> Position:
     sent = r.get("sent", list, False) or []
     if not all(isinstance(each, str) for each in sent):
         raise SequenceInputError("position.sent", "lists step ids")
+    relative = r.get("relative", str, False)
     r.done()
-    return Position(step_id, due, stale, frozenset(sent))
+    return Position(step_id, due, stale, frozenset(sent), relative)

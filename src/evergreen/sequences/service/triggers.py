@@ -225,6 +225,7 @@ def _wake(session: Session, since: datetime, now: datetime) -> int:
     takes them out at once, and a relative wait whose event was unknown is timed. Advancing
     a woken enrolment that is not yet due stores its position and due time unchanged."""
     ids = {i for i, _, _ in webinar_queries.registered_between(session, since, now)}
+    ids |= webinar_queries.sessions_changed_between(session, since, now)
     ids |= {i for i, _ in _api_events(session, since, now)}
     ids |= {
         i
