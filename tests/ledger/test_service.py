@@ -221,6 +221,20 @@ def test_the_timer_records_its_time_split_at_midnight(db: Database) -> None:
             service.stop_timer(session, datetime(2026, 1, 2, 2, 0, tzinfo=UTC))
 
 
+def test_a_timer_across_midnight_with_fractions_of_a_second_keeps_every_second(
+    db: Database,
+) -> None:
+    stream_id = _stream(db)
+    start = datetime(2026, 1, 1, 23, 59, 59, 600_000, tzinfo=UTC)
+    with db.session() as session:
+        stream = session.get(Stream, stream_id)
+        assert stream is not None
+        service.start_timer(session, stream, start, "editing")
+        entries = service.stop_timer(session, start + timedelta(minutes=90))
+        assert [e.date for e in entries] == [date(2026, 1, 1), date(2026, 1, 2)]
+        assert sum(e.hours for e in entries) == D("1.5")  # not 1.4998 from truncated parts
+
+
 def test_starting_a_timer_stops_the_running_one_and_keeps_its_time(db: Database) -> None:
     blog, book = _stream(db), _stream(db, "Book")
     with db.session() as session:

@@ -75,21 +75,36 @@ def stop_timer(session: Session, now: datetime) -> list[HoursEntry]:
     if stream is None or now <= timer.started_at:
         return []
     entries = []
-    for day, seconds in _days_between(timer.started_at, now):
-        hours = (Decimal(seconds) / 3600).quantize(_QUARTER_MINUTE, rounding=ROUND_HALF_UP)
+    for day, hours in _hours_by_day(timer.started_at, now):
         if hours > 0:
             entries.append(add_hours(session, stream, day, hours, timer.memo, source="timer"))
     return entries
 
 
-def _days_between(start: datetime, end: datetime) -> list[tuple[date, int]]:
-    """Whole seconds of [start, end) on each calendar day (UTC)."""
-    out: list[tuple[date, int]] = []
+def _hours_by_day(start: datetime, end: datetime) -> list[tuple[date, Decimal]]:
+    """The hours of [start, end) on each calendar day (UTC), rounded so that the days add up to
+    the whole span rounded once (a timer across midnight loses no fraction of a second)."""
+    whole = Decimal((end - start).total_seconds()) / 3600
+    total = whole.quantize(_QUARTER_MINUTE, rounding=ROUND_HALF_UP)
+    days, out, given = _days_between(start, end), [], Decimal(0)
+    for index, (day, seconds) in enumerate(days):
+        if index == len(days) - 1:
+            hours = total - given
+        else:
+            hours = (Decimal(seconds) / 3600).quantize(_QUARTER_MINUTE, rounding=ROUND_HALF_UP)
+        given += hours
+        out.append((day, hours))
+    return out
+
+
+def _days_between(start: datetime, end: datetime) -> list[tuple[date, float]]:
+    """The seconds of [start, end) on each calendar day (UTC)."""
+    out: list[tuple[date, float]] = []
     cursor = start
     while cursor < end:
         midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(),
                                     tzinfo=cursor.tzinfo)  # fmt: skip
         stop = min(end, midnight)
-        out.append((cursor.date(), int((stop - cursor).total_seconds())))
+        out.append((cursor.date(), (stop - cursor).total_seconds()))
         cursor = stop
     return out
