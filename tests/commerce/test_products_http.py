@@ -247,3 +247,28 @@ def test_the_supplier_panel_shows_the_landed_margin_and_tax_page_confirms(
                        follow_redirects=False)  # fmt: skip
     assert gone.status_code == 303
     assert "No tax rates yet." in client.get("/commerce/tax-rates").text
+
+
+def test_a_file_of_several_megabytes_is_taken_by_the_api_and_the_page(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """Larger than the server's default body limit (1 MiB): the routes declare their own."""
+    owner = _headers(db, people["owner"])
+    made = client.post("/api/v1/commerce/products", json={"name": "Course", "kind": "digital"},
+                       headers=owner)  # fmt: skip
+    assert made.status_code == 201, made.text
+    pid = made.json()["id"]
+    big = b"PK" + bytes(3 * 1024 * 1024)
+    put = client.post(f"/api/v1/commerce/products/{pid}/files?name=course.zip", content=big,
+                      headers=owner)  # fmt: skip
+    assert put.status_code == 201, put.text
+    sign_in(client, people["owner"])
+    where = f"/commerce/products/{pid}"
+    csrf = csrf_from(client.get(where).text)
+    up = client.post(where + "/files", data={"csrf_token": csrf},
+                     files={"file": ("videos.zip", bytes(5 * 1024 * 1024), "application/zip")},
+                     follow_redirects=False)  # fmt: skip
+    assert up.status_code == 303, up.text
+    listed = client.get(f"/api/v1/commerce/products/{pid}", headers=owner).json()
+    assert "course.zip" in str(listed)
+    assert "videos.zip" in str(listed)

@@ -185,3 +185,22 @@ def test_the_page_adds_content_and_removes_it_after_a_confirmation(
     staff = client.get("/webinars/1").text
     assert 'id="offer-form"' not in staff
     assert "Upload recording" not in staff
+
+
+def test_a_recording_of_several_megabytes_is_taken_by_the_api_and_the_page(
+    client: TestClient, db: Database, people: dict[str, str], settings: Settings
+) -> None:
+    """Larger than the server's default body limit (1 MiB): the routes declare their own."""
+    owner = _owner(client, db, people)
+    big = WEBM + bytes(3 * 1024 * 1024)
+    put = client.put("/api/v1/webinars/1/video", content=big, headers=owner)
+    assert put.status_code == 200, put.text
+    assert (settings.data_dir / "webinars/1/recording.webm").stat().st_size == len(big)
+    sign_in(client, people["owner"])
+    csrf = csrf_from(client.get("/webinars/1").text)
+    bigger = MP4 + bytes(5 * 1024 * 1024)
+    up = client.post("/webinars/1/video", data={"csrf_token": csrf},
+                     files={"video": ("talk.mp4", bigger, "video/mp4")},
+                     follow_redirects=False)  # fmt: skip
+    assert up.status_code == 303, up.text
+    assert (settings.data_dir / "webinars/1/recording.mp4").stat().st_size == len(bigger)

@@ -15,6 +15,7 @@ from evergreen.commerce.models import TaxRate
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, STATUSES, rule_of
 from evergreen.money import show_money
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
+from evergreen.web.gate import MIB, body_limit
 
 __all__ = ["routers"]
 
@@ -229,7 +230,12 @@ def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-@router.post("/products/{product_id}/files", status_code=201, operation_id="upload_commerce_file")
+@router.post(
+    "/products/{product_id}/files",
+    status_code=201,
+    operation_id="upload_commerce_file",
+    dependencies=[body_limit(MAX_FILE_BYTES + MIB)],  # the 413 below names the limit first
+)
 def upload_file(
     product_id: DbId,
     spool: Body,

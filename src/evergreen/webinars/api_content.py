@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
+from evergreen.web.gate import MIB, body_limit
 from evergreen.webinars import content, queries, service
 from evergreen.webinars.models import WebinarChatLine, WebinarOffer
 from evergreen.webinars.rules.content import MAX_VIDEO_BYTES
@@ -101,7 +102,11 @@ def _card(session: SessionDep, webinar_id: int) -> dict[str, Any]:
     return card.to_dict()
 
 
-@router.put("/{webinar_id}/video", operation_id="upload_webinar_video")
+@router.put(
+    "/{webinar_id}/video",
+    operation_id="upload_webinar_video",
+    dependencies=[body_limit(MAX_VIDEO_BYTES + MIB)],  # the 413 below names the limit first
+)
 def upload_video(
     webinar_id: DbId, spool: Body, session: SessionDep, settings: SettingsDep, user: ApiOwner
 ) -> dict[str, Any]:

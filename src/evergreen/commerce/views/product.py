@@ -18,6 +18,7 @@ from evergreen.commerce.views.products import FormStr, show_product
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
+from evergreen.web.gate import body_limit
 
 __all__ = ["router"]
 
@@ -120,7 +121,7 @@ def _chunks(upload: UploadFile) -> Iterator[bytes]:
         yield chunk
 
 
-@router.post("/{product_id:int}/files")
+@router.post("/{product_id:int}/files", dependencies=[body_limit(MAX_FILE_BYTES + _SLACK)])
 def upload_file(
     request: Request,
     product_id: DbId,

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
+from evergreen.web.gate import body_limit
 from evergreen.webinars import content, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules.content import MAX_VIDEO_BYTES
@@ -68,7 +69,7 @@ def _chunks(upload: UploadFile) -> Iterator[bytes]:
         yield chunk
 
 
-@router.post("/{webinar_id:int}/video")
+@router.post("/{webinar_id:int}/video", dependencies=[body_limit(MAX_VIDEO_BYTES + _SLACK)])
 def upload_video(
     request: Request,
     webinar_id: DbId,
