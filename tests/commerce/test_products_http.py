@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from evergreen.commerce import api
+from evergreen.commerce.api import products as api
 from evergreen.config import Settings
 from evergreen.db import Database
 from tests.http_helpers import csrf_from, sign_in, token_for

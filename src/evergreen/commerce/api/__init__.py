@@ -1,0 +1,13 @@
+"""The commerce JSON API under /api/v1/commerce: products with their prices, supplier and
+files, and the owner's tax rates. Writes are the owner's; staff read."""
+
+from fastapi import APIRouter
+
+from evergreen.commerce.api import products, taxes
+
+__all__ = ["routers"]
+
+
+def routers() -> list[APIRouter]:
+    """The area's API routers."""
+    return [products.router, taxes.router]
