@@ -43,6 +43,11 @@ class Product(Base):
     # {"US": 450, "*": 900}: shipping in cents per zone ("*": any other zone).
     shipping_cents: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     processing_days: Mapped[int | None] = mapped_column(default=None)
+    # Delivery (commerce/models/delivery.py): downloads a grant allows (None: unlimited), the
+    # hours a download link lives (None: 24) and activations per license key (None: no keys).
+    download_limit: Mapped[int | None] = mapped_column(default=None)
+    link_hours: Mapped[int | None] = mapped_column(default=None)
+    license_activations: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,7 +1,21 @@
-"""The commerce area's service: the only writer of its tables (products, prices, files, taxes)."""
+"""The commerce area's service: the only writer of its tables (products, prices, files, taxes,
+grants and license keys)."""
 
 from __future__ import annotations
 
+from evergreen.commerce.service.delivery import (
+    DownloadLink,
+    Opened,
+    download_links,
+    get_grant,
+    grant,
+    grants_of_email,
+    grants_of_product,
+    open_download,
+    revoke,
+    revoke_grant,
+    set_delivery,
+)
 from evergreen.commerce.service.files import (
     FileTooLarge,
     file_path,
@@ -9,6 +23,16 @@ from evergreen.commerce.service.files import (
     remove_file,
     store_file,
     store_file_from_path,
+)
+from evergreen.commerce.service.licenses import (
+    LicenseRefused,
+    LicenseState,
+    activate,
+    deactivate,
+    license_state,
+    licenses_of,
+    validate,
+    with_licenses,
 )
 from evergreen.commerce.service.products import (
     PriceDraft,
@@ -35,24 +59,41 @@ from evergreen.commerce.service.taxes import (
 )
 
 __all__ = [
+    "DownloadLink",
     "FileTooLarge",
+    "LicenseRefused",
+    "LicenseState",
+    "Opened",
     "PriceDraft",
     "ProductDraft",
     "SupplierDraft",
     "TaxDraft",
+    "activate",
     "add_price",
     "add_product",
     "add_tax_rate",
+    "deactivate",
+    "download_links",
     "file_path",
     "files_of",
     "find_product",
+    "get_grant",
     "get_product",
+    "grant",
+    "grants_of_email",
+    "grants_of_product",
+    "license_state",
+    "licenses_of",
     "list_tax_rates",
+    "open_download",
     "price_from_rule",
     "remove_file",
     "remove_price",
     "remove_tax_rate",
+    "revoke",
+    "revoke_grant",
     "set_bundle_items",
+    "set_delivery",
     "set_status",
     "set_supplier",
     "store_file",
@@ -60,4 +101,6 @@ __all__ = [
     "supplier_cost",
     "update_product",
     "update_tax_rate",
+    "validate",
+    "with_licenses",
 ]

@@ -1,5 +1,5 @@
 """Pages of the commerce area: products (list, new, one product with its prices, files,
-supplier and status) and the tax rates."""
+supplier, status and delivery), the tax rates, and the buyers' pages (/account, /d/<link>)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,18 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.commerce.views import product, products, taxes
+from evergreen.commerce.views import buyers, downloads, grants, product, products, taxes
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [products.router, product.router, taxes.router]
+    return [
+        products.router,
+        product.router,
+        grants.router,
+        taxes.router,
+        downloads.router,
+        buyers.router,
+    ]

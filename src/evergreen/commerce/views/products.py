@@ -32,6 +32,9 @@ _DONE = {
     "file-removed": "File removed.",
     "supplier": "Supplier saved.",
     "bundle": "Bundle saved.",
+    "delivery": "Delivery settings saved.",
+    "granted": "Access granted.",
+    "revoked": "Access revoked.",
     "status": "Status changed.",
 }
 _BLANK = {"name": "", "kind": "digital", "description": "", "amount": "", "currency": "USD"}
@@ -116,6 +119,7 @@ def show_product(
         "max_file_mb": MAX_FILE_BYTES // (1024 * 1024),
         "error": error,
         "done": _DONE.get(done, ""),
+        "grants": service.with_licenses(session, service.grants_of_product(session, product_id)),
     }
     return render(request, "commerce/product.html", context, status_code=400 if error else 200)
 
