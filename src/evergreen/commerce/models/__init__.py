@@ -1,5 +1,15 @@
 """The commerce area's tables, one module per slice (the catalog first)."""
 
 from evergreen.commerce.models.catalog import BundleItem, Price, Product, ProductFile, TaxRate
+from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
 
-__all__ = ["BundleItem", "Price", "Product", "ProductFile", "TaxRate"]
+__all__ = [
+    "BundleItem",
+    "CatalogImport",
+    "MarginFloor",
+    "Price",
+    "PriceRuleRow",
+    "Product",
+    "ProductFile",
+    "TaxRate",
+]
