@@ -3,11 +3,11 @@ files, and the owner's tax rates. Writes are the owner's; staff read."""
 
 from fastapi import APIRouter
 
-from evergreen.commerce.api import products, taxes
+from evergreen.commerce.api import imports, pricing_rules, products, taxes
 
 __all__ = ["routers"]
 
 
 def routers() -> list[APIRouter]:
     """The area's API routers."""
-    return [products.router, taxes.router]
+    return [products.router, taxes.router, imports.router, pricing_rules.router]

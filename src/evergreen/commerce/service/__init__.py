@@ -10,7 +10,13 @@ from evergreen.commerce.service.files import (
     store_file,
     store_file_from_path,
 )
-from evergreen.commerce.service.guard import FloorSetting, floors, remove_floor, set_floor
+from evergreen.commerce.service.guard import (
+    FloorSetting,
+    floor_rows,
+    floors,
+    remove_floor,
+    set_floor,
+)
 from evergreen.commerce.service.imports import (
     BATCH,
     IMPORT_KINDS,
@@ -85,6 +91,7 @@ __all__ = [
     "files_of",
     "find_product",
     "find_rule",
+    "floor_rows",
     "floors",
     "get_import",
     "get_product",

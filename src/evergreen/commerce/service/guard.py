@@ -22,7 +22,7 @@ from evergreen.commerce.rules.products import (
 from evergreen.errors import InputError
 from evergreen.money import read_amount
 
-__all__ = ["FloorSetting", "floors", "guard_product", "remove_floor", "set_floor"]
+__all__ = ["FloorSetting", "floor_rows", "floors", "guard_product", "remove_floor", "set_floor"]
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,15 @@ def remove_floor(session: Session, currency: str) -> None:
         session.flush()
 
 
+def floor_rows(session: Session) -> list[MarginFloor]:
+    """Every floor as stored, by currency."""
+    return list(session.scalars(select(MarginFloor).order_by(MarginFloor.currency)))
+
+
 def floors(session: Session) -> dict[str, FloorSetting]:
     """Every floor by currency."""
     found = {}
-    for row in session.scalars(select(MarginFloor).order_by(MarginFloor.currency)):
+    for row in floor_rows(session):
         amount = None if row.amount_cents is None else from_cents(row.amount_cents)
         found[row.currency] = FloorSetting(row.currency, Floor(row.percent, amount), row.zone)
     return found

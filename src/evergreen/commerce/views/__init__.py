@@ -7,11 +7,11 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.commerce.views import product, products, taxes
+from evergreen.commerce.views import imports, pricing_rules, product, products, taxes
 
 __all__ = ["routers"]
 
 
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
-    return [products.router, product.router, taxes.router]
+    return [products.router, product.router, taxes.router, imports.router, pricing_rules.router]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -186,7 +186,7 @@ def start_import(
     session: Session,
     data_dir: Path,
     kind: str,
-    source: BinaryIO,
+    source: IO[bytes],
     file_name: str,
     options: ImportOptions,
 ) -> tuple[CatalogImport, ImportPreview]:

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import IO, TextIO
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.catalog import (
@@ -27,7 +27,7 @@ _FOLDER = "commerce/imports"
 Entry = list[ImportUnit] | SupplierRow | CatalogError
 
 
-def store_upload(data_dir: Path, source: BinaryIO) -> str:
+def store_upload(data_dir: Path, source: IO[bytes]) -> str:
     """Copy an upload to the data folder in blocks; its path relative to the data folder."""
     folder = data_dir / _FOLDER
     folder.mkdir(parents=True, exist_ok=True)
