@@ -69,7 +69,8 @@ def test_a_five_megabyte_export_is_taken_by_the_api_and_the_page(
     csrf = csrf_from(client.get("/commerce/imports").text)
     up = client.post("/commerce/imports", data={"csrf_token": csrf, "kind": "shopify",
                      "currency": "USD", "status": "draft"},
-                     files={"file": ("big.csv", big, "text/csv")}, follow_redirects=False)  # fmt: skip
+                     files={"file": ("big.csv", big, "text/csv")},
+                     follow_redirects=False)  # fmt: skip
     assert up.status_code == 303, up.text[:300]
 
 
