@@ -171,6 +171,14 @@ def tax_list() -> None:
     typer.echo("\n".join(lines) if lines else "No tax rates yet.")
 
 
+def _agreed(question: str) -> bool:
+    """Asked on the terminal; no answer (no terminal, end of input) is no."""
+    try:
+        return typer.confirm(question, default=False)
+    except typer.Abort:
+        return False
+
+
 def _preview_lines(status: dict[str, Any], shown: dict[str, Any]) -> list[str]:
     """What an import would do, as the command prints it before asking."""
     lines = [
@@ -217,7 +225,7 @@ def import_catalog(
             row, shown = service.start_import(session, data_dir, kind, source, file.name, options)
             started, preview = service.import_status(row), shown.to_dict()
         typer.echo("\n".join(_preview_lines(started, preview)))
-        if not yes and not typer.confirm("Run this import?", default=False):
+        if not yes and not _agreed("Run this import?"):
             typer.echo(f"Not run; run it later from the page of import {started['id']}.")
             return
 
@@ -258,7 +266,7 @@ def apply_rule(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
 ) -> None:
     """Price every physical product by a named rule; the margin guard then runs."""
-    if not yes and not typer.confirm(f"Re-price every physical product by {name!r}?"):
+    if not yes and not _agreed(f"Re-price every physical product by {name!r}?"):
         return
 
     def work(session: Session) -> str:
