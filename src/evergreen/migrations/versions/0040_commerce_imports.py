@@ -1,7 +1,7 @@
 """commerce imports: catalog imports, named price rules and margin floors
 
 Revision ID: 0040
-Revises: 0037
+Revises: 0039
 Create Date: 2026-12-05 03:40:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0040"
-down_revision: str | None = "0037"
+down_revision: str | None = "0039"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
