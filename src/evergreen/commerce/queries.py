@@ -147,7 +147,7 @@ def product_card(session: Session, product_id: int) -> ProductCard | None:
 
 
 def list_products(session: Session, status: str | None = None) -> list[ProductCard]:
-    """Every product (or those with a status) by name, with its prices."""
+    """Every product (or those with a status) by name, with its prices and landed margins."""
     query = select(Product).order_by(Product.name)
     if status:
         query = query.where(Product.status == status)
@@ -158,7 +158,12 @@ def list_products(session: Session, status: str | None = None) -> list[ProductCa
             select(Price).where(Price.product_id.in_(by_product)).order_by(Price.currency)
         ):
             by_product[price.product_id].append(price)
-    return [ProductCard(row, tuple(by_product[row.id]), (), (), ()) for row in products]
+    return [
+        ProductCard(
+            row, tuple(by_product[row.id]), (), (), _margins(row, tuple(by_product[row.id]))
+        )
+        for row in products
+    ]
 
 
 def product_choices(session: Session) -> list[tuple[int, str]]:

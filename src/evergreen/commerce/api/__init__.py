@@ -4,11 +4,11 @@ API under /api/v1/licenses, keyed by the license key."""
 
 from fastapi import APIRouter
 
-from evergreen.commerce.api import licenses, products, taxes
+from evergreen.commerce.api import imports, licenses, pricing_rules, products, taxes
 
 __all__ = ["routers"]
 
 
 def routers() -> list[APIRouter]:
     """The area's API routers."""
-    return [products.router, taxes.router, licenses.router]
+    return [products.router, taxes.router, imports.router, pricing_rules.router, licenses.router]

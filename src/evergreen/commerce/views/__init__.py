@@ -7,7 +7,16 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter
 
-from evergreen.commerce.views import buyers, downloads, grants, product, products, taxes
+from evergreen.commerce.views import (
+    buyers,
+    downloads,
+    grants,
+    imports,
+    pricing_rules,
+    product,
+    products,
+    taxes,
+)
 
 __all__ = ["routers"]
 
@@ -19,6 +28,8 @@ def routers() -> Sequence[APIRouter]:
         product.router,
         grants.router,
         taxes.router,
+        imports.router,
+        pricing_rules.router,
         downloads.router,
         buyers.router,
     ]
