@@ -170,3 +170,26 @@ def test_a_buyer_signs_in_by_mail_and_sees_their_purchases(
         assert "0 of 2 activations" in freed.text
         client.post("/account/signout", data={"csrf_token": csrf_from(freed.text)})
         assert 'id="signin-form"' in client.get("/account").text
+
+
+def test_sign_in_mails_are_limited_per_address_and_client(
+    tmp_path: Path, database_url: str, db: Database, smtp: tuple[FaultyHandler, int]
+) -> None:
+    settings = mail_settings(tmp_path, database_url, smtp[1])
+    _grant(db, settings.data_dir)
+    with TestClient(create_app(settings, database=db)) as client:
+        token = csrf_from(client.get("/account").text)
+        answers = [
+            client.post("/account", data={"csrf_token": token, "email": "ann@example.com"})
+            for _ in range(4)
+        ]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert "Too many sign-in requests" in answers[3].text
+        assert int(answers[3].headers["Retry-After"]) > 0
+        # The same limit for an address without purchases: a refusal tells nothing.
+        stranger = [
+            client.post("/account", data={"csrf_token": token, "email": "zed@example.com"})
+            for _ in range(4)
+        ]
+        assert [a.status_code for a in stranger] == [200, 200, 200, 429]
+    assert [e.rcpt_tos for e in smtp[0].received] == [["ann@example.com"]] * 3

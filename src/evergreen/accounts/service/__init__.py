@@ -33,7 +33,7 @@ from evergreen.accounts.rules import (
     session_cookie_value,
     session_token,
 )
-from evergreen.accounts.service.forgot import ForgotOutcome, request_reset
+from evergreen.accounts.service.forgot import ForgotOutcome, mail_request_wait, request_reset
 from evergreen.accounts.service.hashing import digest as _digest
 from evergreen.accounts.service.hashing import hasher as _hasher
 from evergreen.accounts.service.passwords import (
@@ -68,6 +68,7 @@ __all__ = [
     "issue_token",
     "list_tokens",
     "list_users",
+    "mail_request_wait",
     "normalize_email",
     "owner_email",
     "owner_exists",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.accounts import service as accounts
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.delivery import (
@@ -28,7 +29,7 @@ from evergreen.errors import InputError
 from evergreen.mail.transactional import Transactional, deliver, mail_problem
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import Public, SessionDep, SettingsDep
+from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
 from evergreen.web.templates import render
 
 __all__ = ["BUYER_COOKIE", "router"]
@@ -115,6 +116,16 @@ def ask_sign_in(
     if problem is not None:
         text = "Email is not set up here, so no sign-in link can be sent; ask the seller."
         return _page(request, "buyer_signin", {"problem": text}, 503)
+    wait = accounts.mail_request_wait(session, "buyer-sign-in:", buyer, client_address(request))
+    if wait is not None:
+        minutes = max(1, int(wait.total_seconds() // 60) + 1)
+        text = (
+            f"Too many sign-in requests from here or for this address. Try again in {minutes} "
+            f"minute{'s' if minutes != 1 else ''}."
+        )
+        page = _page(request, "buyer_signin", {"error": text, "email": buyer}, 429)
+        page.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
+        return page
     if service.grants_of_email(session, buyer):
         expires = utcnow() + timedelta(minutes=SIGN_IN_MINUTES)
         token = buyer_token(request.app.state.secret, "sign-in", buyer, expires)
