@@ -43,6 +43,11 @@ class Product(Base):
     # {"US": 450, "*": 900}: shipping in cents per zone ("*": any other zone).
     shipping_cents: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     processing_days: Mapped[int | None] = mapped_column(default=None)
+    # The order bump offered on this product's checkout page (a checkbox), with its headline.
+    bump_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commerce_products.id", ondelete="SET NULL"), default=None
+    )
+    bump_headline: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -1,7 +1,24 @@
-"""The commerce area's service: the only writer of its tables (products, prices, files, taxes)."""
+"""The commerce area's service: the only writer of its tables (catalog, orders, coupons)."""
 
 from __future__ import annotations
 
+from evergreen.commerce.service.checkout import (
+    CheckoutInput,
+    Offer,
+    Started,
+    offer,
+    provider_for,
+    quote,
+    set_bump,
+    start_checkout,
+)
+from evergreen.commerce.service.coupons import (
+    CouponDraft,
+    add_coupon,
+    coupon_terms,
+    list_coupons,
+    remove_coupon,
+)
 from evergreen.commerce.service.files import (
     FileTooLarge,
     file_path,
@@ -10,6 +27,17 @@ from evergreen.commerce.service.files import (
     store_file,
     store_file_from_path,
 )
+from evergreen.commerce.service.orders import (
+    RECONCILE_AFTER,
+    confirm,
+    get_order,
+    mark_manual_paid,
+    order_by_token,
+    receive_webhook,
+    reconcile,
+    settle,
+)
+from evergreen.commerce.service.paid import Applied, apply_event
 from evergreen.commerce.service.products import (
     PriceDraft,
     ProductDraft,
@@ -26,6 +54,8 @@ from evergreen.commerce.service.products import (
     supplier_cost,
     update_product,
 )
+from evergreen.commerce.service.receipts import receipt_mail
+from evergreen.commerce.service.refunds import refund_order
 from evergreen.commerce.service.taxes import (
     TaxDraft,
     add_tax_rate,
@@ -35,26 +65,51 @@ from evergreen.commerce.service.taxes import (
 )
 
 __all__ = [
+    "RECONCILE_AFTER",
+    "Applied",
+    "CheckoutInput",
+    "CouponDraft",
     "FileTooLarge",
+    "Offer",
     "PriceDraft",
     "ProductDraft",
+    "Started",
     "SupplierDraft",
     "TaxDraft",
+    "add_coupon",
     "add_price",
     "add_product",
     "add_tax_rate",
+    "apply_event",
+    "confirm",
+    "coupon_terms",
     "file_path",
     "files_of",
     "find_product",
+    "get_order",
     "get_product",
+    "list_coupons",
     "list_tax_rates",
+    "mark_manual_paid",
+    "offer",
+    "order_by_token",
     "price_from_rule",
+    "provider_for",
+    "quote",
+    "receipt_mail",
+    "receive_webhook",
+    "reconcile",
+    "refund_order",
+    "remove_coupon",
     "remove_file",
     "remove_price",
     "remove_tax_rate",
+    "set_bump",
     "set_bundle_items",
     "set_status",
     "set_supplier",
+    "settle",
+    "start_checkout",
     "store_file",
     "store_file_from_path",
     "supplier_cost",
