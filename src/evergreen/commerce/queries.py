@@ -248,15 +248,15 @@ def order_card(session: Session, order_id: int) -> OrderCard | None:
     lines = session.scalars(
         select(OrderLine).where(OrderLine.order_id == row.id).order_by(OrderLine.id)
     )
-    events = (
-        session.scalars(
-            select(InboxEvent)
-            .where(InboxEvent.payment_id == row.payment_id)
-            .order_by(InboxEvent.received_at, InboxEvent.id)
+    events: list[InboxEvent] = []
+    if row.payment_id:
+        events = list(
+            session.scalars(
+                select(InboxEvent)
+                .where(InboxEvent.payment_id == row.payment_id)
+                .order_by(InboxEvent.received_at, InboxEvent.id)
+            )
         )
-        if row.payment_id
-        else []
-    )
     return OrderCard(row, tuple(lines), tuple(events))
 
 

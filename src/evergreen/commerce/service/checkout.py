@@ -31,6 +31,7 @@ __all__ = [
     "CheckoutInput",
     "Offer",
     "Started",
+    "client_secret_of",
     "offer",
     "provider_for",
     "quote",
@@ -164,7 +165,7 @@ def start_checkout(
     key = check_nonce(data.nonce)
     existing = _find(session, key)
     if existing is not None:
-        return Started(existing, _secret_of(provider, existing), created=False)
+        return Started(existing, client_secret_of(provider, existing), created=False)
     email = check_buyer_email(data.email)
     name = check_text("name", data.name, 200)
     found, cart = quote(session, data, now)
@@ -187,7 +188,7 @@ def start_checkout(
         again = _find(session, key)
         if again is None:
             raise
-        return Started(again, _secret_of(provider, again), created=False)
+        return Started(again, client_secret_of(provider, again), created=False)
     return Started(order, secret, created=True)
 
 
@@ -212,15 +213,18 @@ def _open(
         order.payment_id = f"man_{order.number}"
     else:
         metadata = {"order": order.number, "product": slug}
-        payment = provider.create_payment(
-            cart.total, cart.currency, metadata, f"evergreen-checkout-{key}"
-        )
+        try:
+            payment = provider.create_payment(
+                cart.total, cart.currency, metadata, f"evergreen-checkout-{key}"
+            )
+        except PaymentError as exc:  # the order goes with the savepoint: nothing half-stored
+            raise CommerceInputError("payment", exc.message) from None
         order.payment_id, secret = payment.id, payment.client_secret
     session.flush()
     return secret
 
 
-def _secret_of(provider: Provider | None, order: Order) -> str | None:
+def client_secret_of(provider: Provider | None, order: Order) -> str | None:
     """The client secret of an order's open payment, to show the payment form again."""
     if provider is None or order.provider != provider.name or not order.payment_id:
         return None

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.payments import Provider, TableInbox
+from evergreen.commerce.payments import PaymentError, Provider, TableInbox
 from evergreen.commerce.rules.checkout import PAID_STATUSES, check_nonce
 from evergreen.commerce.rules.payments import refund_amount
 from evergreen.commerce.service.paid import Applied, lock_order, mark_refunded
@@ -38,7 +38,10 @@ def refund_order(
     if order.provider == "stripe":
         if provider is None or provider.name != "stripe" or not order.payment_id:
             raise CommerceInputError("provider", "Stripe is not configured: set its secret key")
-        refund = provider.refund(order.payment_id, amount, idempotency_key)
+        try:
+            refund = provider.refund(order.payment_id, amount, idempotency_key)
+        except PaymentError as exc:
+            raise CommerceInputError("payment", exc.message) from None
         if not inbox.first_time("refund", refund.id):
             return Applied(order.number, duplicate=True)
         return mark_refunded(session, order, order.refunded_cents + refund.amount, now)

@@ -33,6 +33,7 @@ _DONE = {
     "supplier": "Supplier saved.",
     "bundle": "Bundle saved.",
     "status": "Status changed.",
+    "bump": "Order bump saved.",
 }
 _BLANK = {"name": "", "kind": "digital", "description": "", "amount": "", "currency": "USD"}
 
