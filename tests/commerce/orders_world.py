@@ -37,7 +37,8 @@ class Shop:
 
 
 def make_shop(session: Session) -> Shop:
-    """A book (29.00 EUR) with a workbook bump (9.00 EUR), a partner's coupon ANA (10 %), DE 19 %."""
+    """A book (29.00 EUR) with a workbook bump (9.00 EUR), a partner's coupon ANA (10 %),
+    and a 19 % tax in DE."""
     book = service.add_product(session, service.ProductDraft("Book", "digital"))
     workbook = service.add_product(session, service.ProductDraft("Workbook", "digital"))
     for row, amount in ((book, "29.00"), (workbook, "9.00")):
@@ -89,7 +90,9 @@ def counts(session: Session, number: str) -> dict[str, Any]:
         select(Conversion).where(Conversion.order_id == number).order_by(Conversion.id)
     ).all()
     commissions = session.scalar(
-        select(func.count()).select_from(Commission).join(Conversion, Commission.conversion_id == Conversion.id)
+        select(func.count())
+        .select_from(Commission)
+        .join(Conversion, Commission.conversion_id == Conversion.id)
         .where(Conversion.order_id == number)
     )  # fmt: skip
     return {

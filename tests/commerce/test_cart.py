@@ -39,7 +39,7 @@ def _items(*products: CartProduct) -> list[CartItem]:
 
 def test_a_main_product_and_a_bump_priced_from_the_catalog() -> None:
     cart = price_cart(_items(BOOK, WORKBOOK), "EUR", now=NOW)
-    assert [(l.role, l.unit, l.total) for l in cart.lines] == [
+    assert [(line.role, line.unit, line.total) for line in cart.lines] == [
         ("main", 2900, 2900),
         ("bump", 900, 900),
     ]
@@ -56,11 +56,11 @@ def test_exclusive_tax_is_added_and_inclusive_tax_carved_out() -> None:
 def test_a_percent_coupon_on_one_product_and_an_amount_coupon_on_the_cart() -> None:
     only_book = CouponTerms("BOOK10", percent_off=Decimal(10), product_id=1)
     cart = price_cart(_items(BOOK, WORKBOOK), "EUR", coupon=only_book, now=NOW)
-    assert [l.discount for l in cart.lines] == [290, 0]
+    assert [line.discount for line in cart.lines] == [290, 0]
     assert (cart.discount, cart.total, cart.coupon_code) == (290, 3510, "BOOK10")
     five = CouponTerms("FIVE", amount_off=500, currency="EUR")
     shared = price_cart(_items(BOOK, WORKBOOK), "EUR", coupon=five, now=NOW)
-    assert [l.discount for l in shared.lines] == [382, 118]
+    assert [line.discount for line in shared.lines] == [382, 118]
     huge = CouponTerms("ALL", amount_off=99_999, currency="EUR")
     free = price_cart(_items(BOOK), "EUR", coupon=huge, now=NOW)
     assert (free.discount, free.total) == (2900, 0)  # never below zero
@@ -131,8 +131,10 @@ def test_cents_always_add_up(
     cart = price_cart(
         _items(*products), "EUR", coupon=coupon, tax=TaxTerms(percent, inclusive), now=NOW
     )
-    assert cart.total == sum(l.total for l in cart.lines)
-    assert all(l.discount <= l.unit and l.total >= 0 and l.tax >= 0 for l in cart.lines)
+    assert cart.total == sum(line.total for line in cart.lines)
+    assert all(
+        line.discount <= line.unit and line.total >= 0 and line.tax >= 0 for line in cart.lines
+    )
     assert cart.discount <= cart.subtotal
     if inclusive:
         assert cart.total == cart.subtotal - cart.discount

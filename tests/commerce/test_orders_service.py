@@ -28,10 +28,13 @@ def test_a_manual_order_is_priced_by_the_server_and_paid_once(db: Database) -> N
         started = service.start_checkout(session, None, data, NOW)
         again = service.start_checkout(session, None, data, NOW)  # a double submit
         order = started.order
-        assert again.order.id == order.id and not again.created and started.created
+        assert again.order.id == order.id
+        assert not again.created
+        assert started.created
         # 29.00 + 9.00, 10 % off (3.80), 19 % tax on 34.20 (2.61 + 3.89... per line)
         assert (order.subtotal_cents, order.discount_cents) == (3800, 380)
-        assert order.tax_cents == 650 and order.total_cents == 3420 + 650
+        assert order.tax_cents == 650
+        assert order.total_cents == 3420 + 650
         assert (order.provider, order.status, order.payment_id) == (
             "manual",
             "pending",

@@ -51,14 +51,16 @@ def _order(db: Database, provider: StripeProvider, **changes: object) -> tuple[i
     with db.session() as session:
         make_shop(session)
         started = service.start_checkout(session, provider, buy(**changes), datetime.now(UTC))
-        assert started.client_secret and started.order.payment_id
+        assert started.client_secret
+        assert started.order.payment_id
         assert started.client_secret.startswith(started.order.payment_id)
         return started.order.id, started.order.number, started.order.payment_id
 
 
 def _succeeded(payment_id: str, number: str, amount: int) -> dict[str, object]:
     return {"object": "payment_intent", "id": payment_id, "amount": amount,
-            "amount_received": amount, "currency": "eur", "metadata": {"order": number}}  # fmt: skip
+            "amount_received": amount, "currency": "eur",
+            "metadata": {"order": number}}  # fmt: skip
 
 
 def _hook(db: Database, provider: StripeProvider, payload: bytes, header: str) -> service.Applied:
@@ -81,7 +83,8 @@ def test_64_concurrent_replays_make_one_paid_order(
     with db.session() as session:
         held = counts(session, number)
         assert held["status"] == "paid"
-        assert held["entries"] == 2 and held["commissions"] == 1
+        assert held["entries"] == 2
+        assert held["commissions"] == 1
         assert [e for e, _a in held["conversions"]] == ["sale"]
         # the buyer returns after the webhook: Stripe says succeeded, nothing more happens
         assert not service.confirm(session, provider, order_id, SECRET, datetime.now(UTC)).changed
@@ -94,9 +97,11 @@ def test_a_refund_before_the_success_still_ends_refunded_once(
     _order_id, number, payment_id = _order(db, provider, coupon="", country="", bump=False)
     _pay(sdk, payment_id)
     refund = {"object": "charge", "id": "ch_x", "payment_intent": payment_id, "amount": 2900,
-              "amount_refunded": 2900, "currency": "eur", "metadata": {"order": number}}  # fmt: skip
+              "amount_refunded": 2900, "currency": "eur",
+              "metadata": {"order": number}}  # fmt: skip
     early = _hook(db, provider, *stripe_event("charge.refunded", refund))
-    assert early.changed and not early.newly_paid
+    assert early.changed
+    assert not early.newly_paid
     paid = stripe_event("payment_intent.succeeded", _succeeded(payment_id, number, 2900))
     assert _hook(db, provider, *paid).newly_paid
     assert _hook(db, provider, *paid).duplicate
