@@ -6,6 +6,7 @@ import threading
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,6 +64,11 @@ class TableInbox:
 
     def _insert(self, row: InboxEvent) -> bool:
         """A row already there (or inserted meanwhile by another session) means a replay."""
+        seen = select(InboxEvent.id).where(
+            InboxEvent.provider == row.provider, InboxEvent.event_id == row.event_id
+        )
+        if self._session.scalar(seen) is not None:  # the usual replay: no write, no savepoint
+            return False
         try:
             with self._session.begin_nested():
                 self._session.add(row)
