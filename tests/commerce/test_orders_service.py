@@ -125,3 +125,19 @@ def test_funnel_sales_lists_paid_lines(db: Database) -> None:
             ("main", 2900, 3, "b"), ("bump", 900, 3, "b"),
         ]  # fmt: skip
         assert queries.funnel_sales(session, 8, NOW - timedelta(days=1), NOW) == []
+
+
+def test_a_free_order_is_paid_by_hand_at_once_even_with_stripe_set(db: Database) -> None:
+    from evergreen.commerce.payments import StripeProvider
+
+    stripe_set = StripeProvider("sk_test_never_called", "whsec_x")  # a free order calls nothing
+    with db.session() as session:
+        make_shop(session)
+        service.add_coupon(session, service.CouponDraft("GIFT", percent_off="100"))
+        data = buy(coupon="gift", country="", bump=False)
+        order = service.start_checkout(session, stripe_set, data, NOW).order
+        assert (order.total_cents, order.provider) == (0, "manual")
+        assert service.mark_manual_paid(session, order.id, SECRET, NOW).newly_paid
+        card = queries.order_card(session, order.id)
+        assert card is not None
+        assert [e.kind for e in card.events] == ["payment_succeeded"]

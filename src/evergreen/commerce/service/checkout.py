@@ -175,7 +175,8 @@ def start_checkout(
         total_cents=cart.total, buyer_email=email, buyer_name=name,
         buyer_country=check_country(data.country) if data.country.strip() else "",
         buyer_region=check_region(data.region) if data.country.strip() else "",
-        provider=provider.name if provider is not None else "manual", checkout_key=key,
+        provider=provider.name if provider is not None and cart.total else "manual",
+        checkout_key=key,
         coupon_code=cart.coupon_code, click_id=check_text("click_id", data.click_id, 100),
         funnel_id=data.funnel_id, step_id=data.step_id,
         variant=check_text("variant", data.variant, 40) if data.variant else None,
@@ -209,7 +210,7 @@ def _open(
     secret = None
     if cart.total == 0:
         order.payment_id = f"free_{order.number}"  # nothing to pay: the caller marks it paid
-    elif provider is None:
+    elif provider is None or order.provider == "manual":
         order.payment_id = f"man_{order.number}"
     else:
         metadata = {"order": order.number, "product": slug}

@@ -14,7 +14,7 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order
 from evergreen.commerce.payments import Payment, PaymentError, Provider, TableInbox
 from evergreen.commerce.rules.checkout import read_order_token
-from evergreen.commerce.rules.payments import PaymentStatus
+from evergreen.commerce.rules.payments import EventKind, PaymentEvent, PaymentStatus
 from evergreen.commerce.service.paid import (
     Applied,
     apply_event,
@@ -148,5 +148,9 @@ def mark_manual_paid(session: Session, order_id: int, secret: str, now: datetime
         raise CommerceInputError("order", "only a bank-transfer order is marked paid by hand")
     if order.status == "cancelled":
         raise CommerceInputError("order", "a cancelled order cannot be marked paid")
-    TableInbox(session).first_time("manual", f"{order.payment_id}:paid")
+    event = PaymentEvent(
+        f"{order.payment_id}:paid", "manual.paid", EventKind.SUCCEEDED, order.payment_id,
+        order.total_cents, order.currency,
+    )  # fmt: skip
+    TableInbox(session).record("manual", event)
     return mark_paid(session, order, secret, now)

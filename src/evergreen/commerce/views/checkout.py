@@ -92,6 +92,8 @@ def buy_page(
 def buy(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
     slug: Slug,
     _csrf: CsrfProtected,
     form: FormPageDep,
@@ -118,9 +120,12 @@ def buy(
     now = utcnow()
     provider = service.provider_for(request.app.state.settings)
     started = service.start_checkout(session, provider, data, now)
-    if started.order.total_cents == 0 and started.order.status == "pending":
-        service.mark_manual_paid(session, started.order.id, request.app.state.secret, now)
-    token = order_token(request.app.state.secret, started.order.number)
+    secret = request.app.state.secret
+    free = started.order.total_cents == 0 and started.order.status == "pending"  # 100 % off
+    if free and service.mark_manual_paid(session, started.order.id, secret, now).newly_paid:
+        message = service.receipt_mail(session, started.order.number, secret, site_url(request))
+        background.add_task(deliver_async, settings, message, "order receipt")
+    token = order_token(secret, started.order.number)
     return RedirectResponse(f"/buy/order/{token}", status_code=303)
 
 
