@@ -172,3 +172,13 @@ def test_a_webhook_with_a_bad_signature_is_refused_and_leaves_nothing(
     with db.session() as session:
         assert session.query(InboxEvent).count() == 0
         assert session.query(Order).one().status == "pending"
+
+
+def test_a_success_for_another_amount_does_not_pay_the_order(
+    db: Database, provider: StripeProvider
+) -> None:
+    _order_id, number, payment_id = _order(db, provider)
+    cheap = stripe_event("payment_intent.succeeded", _succeeded(payment_id, number, 100))
+    assert not _hook(db, provider, *cheap).changed
+    with db.session() as session:
+        assert counts(session, number)["status"] == "pending"

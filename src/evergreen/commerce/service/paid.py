@@ -76,6 +76,8 @@ def apply_event(
     if order is None:
         return Applied(None, note="no order for this payment")
     if event.kind is EventKind.SUCCEEDED:
+        if event.amount and event.amount != order.total_cents:  # never paid for less
+            return Applied(order.number, note="the payment's amount does not match the order")
         return mark_paid(session, order, secret, now)
     if event.kind is EventKind.FAILED:
         return mark_failed(order, now)
