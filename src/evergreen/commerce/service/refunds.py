@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.payments import PaymentError, Provider, TableInbox
 from evergreen.commerce.rules.checkout import PAID_STATUSES, check_nonce
-from evergreen.commerce.rules.payments import refund_amount
+from evergreen.commerce.rules.payments import EventKind, PaymentEvent, refund_amount
 from evergreen.commerce.service.paid import Applied, lock_order, mark_refunded
 from evergreen.errors import NotFound
 
@@ -42,10 +42,15 @@ def refund_order(
             refund = provider.refund(order.payment_id, amount, idempotency_key)
         except PaymentError as exc:
             raise CommerceInputError("payment", exc.message) from None
-        if not inbox.first_time("refund", refund.id):
+        if not inbox.record("refund", _event(refund.id, order.payment_id, refund.amount)):
             return Applied(order.number, duplicate=True)
         return mark_refunded(session, order, order.refunded_cents + refund.amount, now)
     cents = refund_amount(order.total_cents, order.refunded_cents, amount)
-    if not inbox.first_time("refund", idempotency_key):
+    if not inbox.record("refund", _event(idempotency_key, order.payment_id, cents)):
         return Applied(order.number, duplicate=True)
     return mark_refunded(session, order, order.refunded_cents + cents, now)
+
+
+def _event(refund_id: str, payment_id: str | None, cents: int) -> PaymentEvent:
+    """The owner's refund as an inbox event: applied once, listed with the order's events."""
+    return PaymentEvent(refund_id, "refund", EventKind.REFUNDED, payment_id, cents, "")
