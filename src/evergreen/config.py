@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     stripe_secret_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str | None = None
+    # The publishable key and the Stripe.js address the checkout page loads (tests: localstripe's).
+    stripe_publishable_key: str = ""
+    stripe_js_url: str = "https://js.stripe.com/v3/"
 
     @field_validator("base_url")
     @classmethod

@@ -182,6 +182,10 @@ NO_CSRF = {
     # with the hosted page's honeypot, time trap and rate limit
     # (tests/webinars/test_register_http.py refuses a forged or missing token).
     "/w/{slug}/embed",
+    # Stripe's payment webhook: Stripe sends no cookie; the Stripe-Signature header (HMAC with
+    # the endpoint's secret, 300 s tolerance) is the proof (tests/commerce/test_orders_http.py
+    # refuses an unsigned, changed or stale one).
+    "/commerce/webhooks/stripe",
 }
 
 

@@ -1,4 +1,4 @@
-"""Commerce: the catalog of products, their prices, files and the owner's tax rates."""
+"""Commerce: the catalog, checkout, orders and coupons, and the owner's tax rates."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from evergreen.areas import Area, NavEntry
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
+    from huey import Huey
+
+    from evergreen.config import Settings
 
 __all__ = ["AREA"]
 
@@ -38,17 +41,24 @@ def _commands() -> Sequence[tuple[str, Any]]:
     return [("commerce", cli.app)]
 
 
+def _tasks(queue: Huey, settings: Settings) -> None:
+    from evergreen.commerce import tasks
+
+    tasks.register(queue, settings)
+
+
 AREA = Area(
     name="commerce",
     nav=NavEntry(
         "commerce",
         "Commerce",
-        "Products (digital, subscription, service, physical, bundles), prices, files and taxes.",
+        "Products, checkout pages, orders, refunds, coupons and taxes.",
         order=50,
     ),
     models=_models,
     pages=_pages,
     api=_api,
     commands=_commands,
+    tasks=_tasks,
     templates=Path(__file__).parent / "templates",
 )

@@ -1,9 +1,11 @@
 """`evergreen commerce …`: add products and list them, set their prices, attach files, change
-their status, and keep the tax rates. Bad input is one line naming the field and exit 2, with
+their status, keep the tax rates and coupons, list orders, mark bank transfers paid, refund,
+and reconcile pending Stripe payments. Bad input is one line naming the field and exit 2, with
 nothing stored: each command is one transaction, and the root command maps the refusal."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,20 +15,25 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import queries, service
-from evergreen.commerce.rules.products import from_cents
-from evergreen.config import get_settings
+from evergreen.commerce.rules.products import from_cents, to_cents
+from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session, migrated_database
+from evergreen.db import utcnow
 from evergreen.money import show_money
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Commerce: products, their prices and files, tax rates.", no_args_is_help=True
+    help="Commerce: products, prices, files, tax rates, coupons and orders.", no_args_is_help=True
 )
 product_app = typer.Typer(help="Products: add, list, price, files, status.", no_args_is_help=True)
 tax_app = typer.Typer(help="Tax rates per country or region.", no_args_is_help=True)
 app.add_typer(product_app, name="product")
 app.add_typer(tax_app, name="tax")
+coupon_app = typer.Typer(help="Coupons: percent or amount off.", no_args_is_help=True)
+order_app = typer.Typer(help="Orders: list, mark paid, refund.", no_args_is_help=True)
+app.add_typer(coupon_app, name="coupon")
+app.add_typer(order_app, name="order")
 
 Interval = Annotated[
     str | None, typer.Option("--interval", help="A subscription's renewal: month or year.")
@@ -334,3 +341,89 @@ def apply_rule(
         return f"{result.priced} priced, {result.skipped} skipped, {len(result.paused)} paused."
 
     typer.echo(in_session(work))
+
+
+@coupon_app.command("add")
+def coupon_add(
+    code: Annotated[str, typer.Argument(help="The code buyers type (letters, digits, - or _).")],
+    percent: Annotated[str, typer.Option("--percent", help="Percent off, like 10.")] = "",
+    amount: Annotated[str, typer.Option("--amount", help="Or an amount off, like 5.00.")] = "",
+    currency: Annotated[str, typer.Option("--currency", help="The amount's currency.")] = "",
+    product: Annotated[int | None, typer.Option("--product", help="Only this product id.")] = None,
+    max_uses: Annotated[int | None, typer.Option("--max-uses", help="Uses at most.")] = None,
+) -> None:
+    """Add a coupon; prints its code."""
+    draft = service.CouponDraft(
+        code, percent or None, amount or None, currency or None, product, None, max_uses
+    )
+    typer.echo(in_session(lambda session: service.add_coupon(session, draft).code))
+
+
+@coupon_app.command("list")
+def coupon_list() -> None:
+    """Every coupon: code, what it takes off, uses."""
+
+    def work(session: Session) -> list[str]:
+        return [
+            f"{c['code']}\t{c['percent_off'] + ' %' if c['percent_off'] else c['amount_off']}"
+            f"{' ' + c['currency'] if c['currency'] else ''}\t{c['redemptions']}"
+            f"{' of ' + str(c['max_redemptions']) if c['max_redemptions'] else ''} used"
+            for c in map(queries.coupon_dict, service.list_coupons(session))
+        ]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@order_app.command("list")
+def order_list(
+    status: Annotated[str, typer.Option("--status", help="Only orders in this status.")] = "",
+) -> None:
+    """The latest 50 orders: number, status, total, buyer."""
+
+    def work(session: Session) -> list[str]:
+        rows, _total = queries.list_orders(session, status=status or None)
+        return [
+            f"{o.id}\t{o.number}\t{o.status}\t{from_cents(o.total_cents)} {o.currency}\t"
+            f"{o.buyer_email}"
+            for o in rows
+        ]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@order_app.command("mark-paid")
+def order_mark_paid(order_id: Annotated[int, typer.Argument(help="The order's id.")]) -> None:
+    """A bank transfer arrived: the order is paid (the receipt goes with the next server run)."""
+    secret = resolve_secret_key(get_settings())
+    done = in_session(lambda s: service.mark_manual_paid(s, order_id, secret, utcnow()))
+    typer.echo("Marked paid." if done.changed else "Already paid.")
+
+
+@order_app.command("refund")
+def order_refund(
+    order_id: Annotated[int, typer.Argument(help="The order's id.")],
+    amount: Annotated[str, typer.Option("--amount", help="Like 9.00; omitted: the rest.")] = "",
+) -> None:
+    """Refund part or the rest of a paid order, once."""
+    settings = get_settings()
+    cents = to_cents("amount", amount) if amount else None
+    nonce = secrets.token_urlsafe(18)
+    provider = service.provider_for(settings)
+    in_session(lambda s: service.refund_order(s, provider, order_id, cents, nonce, utcnow()))
+    typer.echo("Refunded.")
+
+
+@app.command("reconcile")
+def reconcile() -> None:
+    """Ask Stripe about pending orders older than five minutes and complete the paid ones."""
+    from evergreen.commerce.tasks import run_reconcile
+    from evergreen.console import migrated_database
+
+    db = migrated_database()
+    try:
+        done = run_reconcile(db, get_settings())
+    finally:
+        db.dispose()
+    typer.echo(f"Checked {len(done)} pending orders; {sum(d.newly_paid for d in done)} paid now.")

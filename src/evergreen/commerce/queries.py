@@ -1,24 +1,44 @@
 """What the commerce pages, API and commands read: products with their prices, files, bundle
-items and the landed margin of a physical product's prices per shipping zone."""
+items and the landed margin of a physical product's prices per shipping zone; orders with their
+lines and payment events; a funnel's sale lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evergreen.commerce.models import BundleItem, Price, Product, ProductFile
+from evergreen.commerce.models import (
+    BundleItem,
+    Coupon,
+    InboxEvent,
+    Order,
+    OrderLine,
+    Price,
+    Product,
+    ProductFile,
+)
+from evergreen.commerce.rules.checkout import refund_shares
 from evergreen.commerce.rules.pricing import margin_of
 from evergreen.commerce.rules.products import from_cents
 from evergreen.money import show_money
 
 __all__ = [
+    "ORDERS_PAGE",
+    "FunnelSale",
     "MarginLine",
+    "OrderCard",
     "ProductCard",
+    "coupon_dict",
+    "funnel_sales",
+    "list_orders",
     "list_products",
+    "order_card",
+    "order_dict",
     "price_dict",
     "product_card",
     "product_choices",
@@ -170,3 +190,154 @@ def product_choices(session: Session) -> list[tuple[int, str]]:
     """(id, name) of every product that can go in a bundle."""
     query = select(Product.id, Product.name).where(Product.kind != "bundle")
     return [(pid, name) for pid, name in session.execute(query.order_by(Product.name))]
+
+
+ORDERS_PAGE = 50
+
+
+@dataclass(frozen=True)
+class OrderCard:
+    """An order as its page shows it: the row, its lines and the provider events seen."""
+
+    order: Order
+    lines: tuple[OrderLine, ...]
+    events: tuple[InboxEvent, ...]
+
+
+@dataclass(frozen=True)
+class FunnelSale:
+    """One paid order line of a funnel, for its analytics (cents; refunds and fee shared)."""
+
+    order_id: int
+    role: str
+    product_id: int
+    amount_net: int  # the line's total less tax
+    refunded: int  # the line's share of refunds, less tax
+    fee: int  # the line's share of the payment fee
+    paid_at: datetime
+    step_id: int | None
+    variant: str | None
+
+
+def list_orders(
+    session: Session,
+    *,
+    status: str | None = None,
+    product_id: int | None = None,
+    page: int = 1,
+    size: int = ORDERS_PAGE,
+) -> tuple[list[Order], int]:
+    """Orders newest first, filtered by status and product, one page; and how many match."""
+    query = select(Order)
+    if status:
+        query = query.where(Order.status == status)
+    if product_id is not None:
+        has = select(OrderLine.id).where(
+            OrderLine.order_id == Order.id, OrderLine.product_id == product_id
+        )
+        query = query.where(has.exists())
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Order.created_at.desc(), Order.id.desc())
+        .offset((max(page, 1) - 1) * size)
+        .limit(size)
+    )
+    return list(rows), int(total)
+
+
+def order_card(session: Session, order_id: int) -> OrderCard | None:
+    """One order with its lines and the events its payment received, or None."""
+    row = session.get(Order, order_id)
+    if row is None:
+        return None
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == row.id).order_by(OrderLine.id)
+    )
+    events: list[InboxEvent] = []
+    if row.payment_id:
+        events = list(
+            session.scalars(
+                select(InboxEvent)
+                .where(InboxEvent.payment_id == row.payment_id)
+                .order_by(InboxEvent.received_at, InboxEvent.id)
+            )
+        )
+    return OrderCard(row, tuple(lines), tuple(events))
+
+
+def _money(cents: int) -> str:
+    return f"{from_cents(cents)}"
+
+
+def order_dict(order: Order, lines: tuple[OrderLine, ...] | None = None) -> dict[str, Any]:
+    """The API's view of an order: amounts as decimal strings, never floats."""
+    data: dict[str, Any] = {
+        "id": order.id, "number": order.number, "status": order.status,
+        "currency": order.currency, "subtotal": _money(order.subtotal_cents),
+        "discount": _money(order.discount_cents), "tax": _money(order.tax_cents),
+        "total": _money(order.total_cents), "refunded": _money(order.refunded_cents),
+        "fee": _money(order.fee_cents), "email": order.buyer_email, "name": order.buyer_name,
+        "country": order.buyer_country, "region": order.buyer_region,
+        "provider": order.provider, "payment_id": order.payment_id,
+        "coupon": order.coupon_code, "click_id": order.click_id, "funnel_id": order.funnel_id,
+        "step_id": order.step_id, "variant": order.variant,
+        "created_at": order.created_at.isoformat(),
+        "paid_at": order.paid_at.isoformat() if order.paid_at else None,
+        "refunded_at": order.refunded_at.isoformat() if order.refunded_at else None,
+    }  # fmt: skip
+    if lines is not None:
+        data["lines"] = [
+            {"product_id": line.product_id, "name": line.product_name, "role": line.role,
+             "quantity": line.quantity, "unit": _money(line.unit_cents),
+             "discount": _money(line.discount_cents), "tax": _money(line.tax_cents),
+             "total": _money(line.total_cents)}
+            for line in lines
+        ]  # fmt: skip
+    return data
+
+
+def coupon_dict(row: Coupon) -> dict[str, Any]:
+    """The API's view of a coupon."""
+    return {
+        "id": row.id, "code": row.code,
+        "percent_off": f"{row.percent_off.normalize():f}" if row.percent_off is not None else None,
+        "amount_off": _money(row.amount_off_cents) if row.amount_off_cents is not None else None,
+        "currency": row.currency, "product_id": row.product_id,
+        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "max_redemptions": row.max_redemptions, "redemptions": row.redemptions,
+    }  # fmt: skip
+
+
+def funnel_sales(
+    session: Session, funnel_id: int, start: datetime, end: datetime
+) -> list[FunnelSale]:
+    """A funnel's paid order lines with paid_at in [start, end), for its revenue and take rates."""
+    orders = session.scalars(
+        select(Order)
+        .where(Order.funnel_id == funnel_id, Order.paid_at >= start, Order.paid_at < end)
+        .order_by(Order.paid_at, Order.id)
+    ).all()
+    if not orders:
+        return []
+    by_order: dict[int, list[OrderLine]] = {}
+    for line in session.scalars(
+        select(OrderLine)
+        .where(OrderLine.order_id.in_([o.id for o in orders]))
+        .order_by(OrderLine.id)
+    ):
+        by_order.setdefault(line.order_id, []).append(line)
+    sales: list[FunnelSale] = []
+    for order in orders:
+        lines = by_order.get(order.id, [])
+        totals = [line.total_cents for line in lines]
+        refunds = refund_shares(order.refunded_cents, totals)
+        fees = refund_shares(order.fee_cents, totals)
+        for line, refunded, fee in zip(lines, refunds, fees, strict=True):
+            net = line.total_cents - line.tax_cents
+            refunded_net = refunded * net // line.total_cents if line.total_cents else 0
+            assert order.paid_at is not None
+            sales.append(
+                FunnelSale(order.id, line.role, line.product_id, net, refunded_net, fee,
+                           order.paid_at, order.step_id, order.variant)
+            )  # fmt: skip
+    return sales

@@ -3,15 +3,20 @@
 from evergreen.commerce.models.catalog import BundleItem, Price, Product, ProductFile, TaxRate
 from evergreen.commerce.models.delivery import Download, Grant, License, LicenseActivation
 from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
+from evergreen.commerce.models.orders import Coupon, InboxEvent, Order, OrderLine
 
 __all__ = [
     "BundleItem",
     "CatalogImport",
+    "Coupon",
     "Download",
     "Grant",
+    "InboxEvent",
     "License",
     "LicenseActivation",
     "MarginFloor",
+    "Order",
+    "OrderLine",
     "Price",
     "PriceRuleRow",
     "Product",

@@ -48,6 +48,11 @@ class Product(Base):
     download_limit: Mapped[int | None] = mapped_column(default=None)
     link_hours: Mapped[int | None] = mapped_column(default=None)
     license_activations: Mapped[int | None] = mapped_column(default=None)
+    # The order bump offered on this product's checkout page (a checkbox), with its headline.
+    bump_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commerce_products.id", ondelete="SET NULL"), default=None
+    )
+    bump_headline: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

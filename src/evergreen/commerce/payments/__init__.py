@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evergreen.commerce.payments.inbox import EventInbox, MemoryInbox, receive
+from evergreen.commerce.payments.inbox import EventInbox, MemoryInbox, TableInbox, receive
 from evergreen.commerce.payments.manual import ManualProvider
 from evergreen.commerce.payments.provider import (
     OffSession,
@@ -25,5 +25,6 @@ __all__ = [
     "Provider",
     "Refund",
     "StripeProvider",
+    "TableInbox",
     "receive",
 ]

@@ -6,10 +6,15 @@ import threading
 from datetime import datetime
 from typing import Protocol
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.commerce.models import InboxEvent
 from evergreen.commerce.payments.provider import Provider
 from evergreen.commerce.rules.payments import PaymentEvent
 
-__all__ = ["EventInbox", "MemoryInbox", "receive"]
+__all__ = ["EventInbox", "MemoryInbox", "TableInbox", "receive"]
 
 
 class EventInbox(Protocol):
@@ -34,6 +39,43 @@ class MemoryInbox:
                 return False
             self._seen.add((provider, event_id))
             return True
+
+
+class TableInbox:
+    """The inbox as rows of commerce_payment_events, written in the caller's transaction: the
+    event counts as applied only if the order change it caused commits with it."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def first_time(self, provider: str, event_id: str) -> bool:
+        """Record the event; True only the first time it is seen."""
+        return self._insert(
+            InboxEvent(provider=provider[:20], event_id=event_id[:255], kind="event")
+        )
+
+    def record(self, provider: str, event: PaymentEvent) -> bool:
+        """Record a parsed event with what it was about; True only the first time."""
+        row = InboxEvent(
+            provider=provider[:20], event_id=event.id[:255], kind=event.kind.value[:30],
+            payment_id=(event.payment_id or "")[:255] or None, amount_cents=event.amount,
+        )  # fmt: skip
+        return self._insert(row)
+
+    def _insert(self, row: InboxEvent) -> bool:
+        """A row already there (or inserted meanwhile by another session) means a replay."""
+        seen = select(InboxEvent.id).where(
+            InboxEvent.provider == row.provider, InboxEvent.event_id == row.event_id
+        )
+        if self._session.scalar(seen) is not None:  # the usual replay: no write, no savepoint
+            return False
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+                self._session.flush()
+        except IntegrityError:
+            return False
+        return True
 
 
 def receive(

@@ -201,6 +201,18 @@ def download_links(
     ]
 
 
+def links_of_source(
+    session: Session, secret: str, base_url: str, source: str, now: datetime
+) -> list[DownloadLink]:
+    """Signed links to every file an order (or another source) grants, while its grants stand."""
+    rows = select(Grant.id).where(Grant.source == source, Grant.status == "active")
+    return [
+        link
+        for grant_id in session.scalars(rows.order_by(Grant.id))
+        for link in download_links(session, secret, base_url, grant_id, now)
+    ]
+
+
 def _refuse(message: str) -> LinkRefused:
     return LinkRefused("token", message)
 

@@ -1,5 +1,7 @@
 """Pages of the commerce area: products (list, new, one product with its prices, files,
-supplier, status and delivery), the tax rates, and the buyers' pages (/account, /d/<link>)."""
+supplier, status, order bump and delivery), the tax rates, catalog imports and price rules,
+orders and coupons; the public checkout, the Stripe webhook and the buyers' pages (/account,
+/d/<link>)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,17 @@ from fastapi import APIRouter
 
 from evergreen.commerce.views import (
     buyers,
+    checkout,
+    coupons,
     downloads,
     grants,
     imports,
+    orders,
     pricing_rules,
     product,
     products,
     taxes,
+    webhooks,
 )
 
 __all__ = ["routers"]
@@ -24,12 +30,7 @@ __all__ = ["routers"]
 def routers() -> Sequence[APIRouter]:
     """Every page router of the area."""
     return [
-        products.router,
-        product.router,
-        grants.router,
-        taxes.router,
-        imports.router,
-        pricing_rules.router,
-        downloads.router,
-        buyers.router,
-    ]
+        products.router, product.router, grants.router, taxes.router, imports.router,
+        pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
+        downloads.router, buyers.router,
+    ]  # fmt: skip

@@ -36,6 +36,7 @@ _DONE = {
     "granted": "Access granted.",
     "revoked": "Access revoked.",
     "status": "Status changed.",
+    "bump": "Order bump saved.",
 }
 _BLANK = {"name": "", "kind": "digital", "description": "", "amount": "", "currency": "USD"}
 

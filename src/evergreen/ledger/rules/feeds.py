@@ -20,14 +20,18 @@ __all__ = [
     "COMMISSIONS_EARNED",
     "COMMISSIONS_PAID",
     "OWED_TO_PARTNERS",
+    "PAYMENT_FEES",
     "RECEIVABLE",
+    "SALES",
     "Standing",
     "Steps",
     "Want",
     "commission_want",
     "currency_problem",
+    "fee_want",
     "network_want",
     "payout_want",
+    "sale_want",
     "steps",
     "stream_names",
 ]
@@ -36,6 +40,8 @@ RECEIVABLE = "Assets:Receivable:Networks"
 COMMISSIONS_EARNED = "Income:Commissions"
 COMMISSIONS_PAID = "Expenses:Commissions"
 OWED_TO_PARTNERS = "Liabilities:Partners:Commissions"
+SALES = "Income:Sales"
+PAYMENT_FEES = "Expenses:Payment-Fees"
 
 # A partner commission is the program's cost from approval until it is reversed; being batched
 # into a payout or paid does not change what it cost (the payout moves the liability to cash).
@@ -112,6 +118,22 @@ def payout_want(total: Decimal, currency: str, paid_on: date) -> Want | None:
     if total == 0:
         return None
     return Want("paid", "*", OWED_TO_PARTNERS, BANK, total, currency, paid_on)
+
+
+def sale_want(paid: bool, amount: Decimal, currency: str, paid_on: date) -> Want | None:
+    """An order line's money, net of tax and of what was refunded, is income in the bank from
+    the day it was paid; a refund reposts the smaller amount on its own day, a full one leaves
+    nothing standing."""
+    if not paid or amount <= 0:
+        return None
+    return Want("paid", "*", BANK, SALES, amount, currency, paid_on)
+
+
+def fee_want(amount: Decimal, currency: str, paid_on: date) -> Want | None:
+    """A payment provider's fee on an order is a cost paid from the bank on the payment's day."""
+    if amount <= 0:
+        return None
+    return Want("paid", "*", PAYMENT_FEES, BANK, amount, currency, paid_on)
 
 
 def currency_problem(currency: str, stream_currency: str, stream: str) -> str:

@@ -28,8 +28,10 @@ from evergreen.ledger.rules.feeds import (
     Want,
     commission_want,
     currency_problem,
+    fee_want,
     network_want,
     payout_want,
+    sale_want,
     steps,
     stream_names,
 )
@@ -40,6 +42,8 @@ __all__ = [
     "Fed",
     "Step",
     "Unposted",
+    "post_commerce_fee",
+    "post_commerce_sale",
     "post_network_earning",
     "post_partner_commission",
     "post_partner_payout",
@@ -146,6 +150,58 @@ def post_partner_commission(
     )  # fmt: skip
     past = [(commission_want(s.status, s.amount, currency, s.on), s.on) for s in history]
     return _feed(session, src, past, (commission_want(status, amount, currency, today), today))
+
+
+_PRODUCT_STREAMS = {
+    "digital": StreamKind.DIGITAL_PRODUCT,
+    "bundle": StreamKind.DIGITAL_PRODUCT,
+    "subscription": StreamKind.SUBSCRIPTION,
+    "service": StreamKind.SERVICE,
+}
+
+
+def post_commerce_sale(
+    session: Session,
+    *,
+    line_id: int,
+    order_number: str,
+    product_id: int,
+    product_name: str,
+    product_kind: str,
+    paid: bool,
+    amount: Decimal,
+    currency: str,
+    paid_on: date,
+    today: date,
+) -> Fed:
+    """An order line as it stands now: its net amount (tax and refunds out) is income in a stream
+    made for its product (a digital product's stream for digital ones); a refund reverses what
+    stood and reposts what is left on its own day. A replay finds it standing and posts nothing."""
+    src = _Source(
+        f"commerce:line:{line_id}", f"commerce:{product_id}", None, product_name,
+        _PRODUCT_STREAMS.get(product_kind, StreamKind.OTHER), "Buyer",
+        f"Order {order_number}: {product_name}"[:500], "commerce",
+    )  # fmt: skip
+    return _feed(session, src, [], (sale_want(paid, amount, currency, paid_on), today))
+
+
+def post_commerce_fee(
+    session: Session,
+    *,
+    order_id: int,
+    order_number: str,
+    product_id: int,
+    product_name: str,
+    amount: Decimal,
+    currency: str,
+    paid_on: date,
+) -> Fed:
+    """The payment provider's fee on an order, a cost in the main product's stream, once."""
+    src = _Source(
+        f"commerce:fee:{order_id}", f"commerce:{product_id}", None, product_name,
+        StreamKind.OTHER, "Payment provider", f"Payment fee on order {order_number}", "commerce",
+    )  # fmt: skip
+    return _feed(session, src, [], (fee_want(amount, currency, paid_on), paid_on))
 
 
 def post_partner_payout(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evergreen.partners.rules.terms import EventType
 from evergreen.partners.service.conversions import ConversionIn, Recorded, record_conversion
 from evergreen.partners.service.conversions_batch import record_conversions
 from evergreen.partners.service.invitations import (
@@ -56,6 +57,7 @@ from evergreen.partners.service.webhooks import (
 
 __all__ = [
     "ConversionIn",
+    "EventType",
     "PayoutDetail",
     "PortalLink",
     "Recorded",

@@ -1,0 +1,237 @@
+"""Checkout: price a cart from the catalog, open one pending order per form submission and one
+provider payment per order (keys derived from the form's nonce, so a double submit or a retried
+request finds the first order and the first payment)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.models import Order, OrderLine, Price, Product, TaxRate
+from evergreen.commerce.payments import PaymentError, Provider, StripeProvider
+from evergreen.commerce.rules.cart import Cart, CartItem, CartProduct, TaxTerms, price_cart
+from evergreen.commerce.rules.checkout import check_buyer_email, check_nonce
+from evergreen.commerce.rules.products import (
+    check_country,
+    check_currency_code,
+    check_region,
+    check_text,
+)
+from evergreen.commerce.service.coupons import coupon_terms
+from evergreen.config import Settings
+from evergreen.errors import NotFound
+
+__all__ = [
+    "CheckoutInput",
+    "Offer",
+    "Started",
+    "client_secret_of",
+    "offer",
+    "provider_for",
+    "quote",
+    "set_bump",
+    "start_checkout",
+]
+
+
+@dataclass(frozen=True)
+class CheckoutInput:
+    """What the buyer sent: never an amount, only what to buy and who they are."""
+
+    slug: str
+    currency: str
+    email: str
+    nonce: str
+    name: str = ""
+    country: str = ""
+    region: str = ""
+    bump: bool = False
+    coupon: str = ""
+    click_id: str = ""
+    funnel_id: int | None = None
+    step_id: int | None = None
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A product's checkout page: the product, its bump (if on sale) and their prices."""
+
+    product: Product
+    bump: Product | None
+    prices: dict[str, int]
+    bump_prices: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Started:
+    """An order opened (or found again) and what the buyer's browser needs to pay it."""
+
+    order: Order
+    client_secret: str | None
+    created: bool
+
+
+def provider_for(settings: Settings) -> Provider | None:
+    """Stripe when EVERGREEN_STRIPE_SECRET_KEY is set; None: bank transfer, marked paid by hand."""
+    if settings.stripe_secret_key is None or not settings.stripe_secret_key.get_secret_value():
+        return None
+    return StripeProvider.from_settings(settings)
+
+
+def _prices(session: Session, product_id: int) -> dict[str, int]:
+    rows = session.scalars(select(Price).where(Price.product_id == product_id))
+    return {row.currency: row.amount_cents for row in rows if row.interval is None}
+
+
+def offer(session: Session, slug: str) -> Offer:
+    """The product on sale at /buy/<slug> with its bump; a draft or paused one is not found."""
+    product = session.scalar(select(Product).where(Product.slug == slug[:80]))
+    if product is None or product.status != "active" or product.kind == "subscription":
+        raise NotFound("product", "this product is not on sale")
+    bump = session.get(Product, product.bump_product_id) if product.bump_product_id else None
+    if bump is not None and (bump.status != "active" or bump.kind == "subscription"):
+        bump = None
+    bump_prices = _prices(session, bump.id) if bump is not None else {}
+    return Offer(product, bump, _prices(session, product.id), bump_prices)
+
+
+def set_bump(session: Session, product_id: int, bump_id: int | None, headline: str = "") -> Product:
+    """Offer another product as the order bump on this product's checkout page (None: none)."""
+    row = session.get(Product, product_id)
+    if row is None:
+        raise NotFound("product", "no such product")
+    if bump_id is not None:
+        bump = session.get(Product, bump_id)
+        if bump is None:
+            raise CommerceInputError("bump_product_id", "no such product")
+        if bump.id == row.id:
+            raise CommerceInputError("bump_product_id", "a product cannot be its own bump")
+        if bump.kind == "subscription":
+            raise CommerceInputError("bump_product_id", "a subscription cannot be a bump")
+    row.bump_product_id = bump_id
+    row.bump_headline = check_text("bump_headline", headline, 200) if bump_id else ""
+    session.flush()
+    return row
+
+
+def _cart_product(row: Product, prices: dict[str, int]) -> CartProduct:
+    return CartProduct(row.id, row.name, row.kind, row.status, prices)
+
+
+def _tax(session: Session, country: str, region: str) -> TaxTerms | None:
+    if not country:
+        return None
+    rows = {
+        row.region: row
+        for row in session.scalars(select(TaxRate).where(TaxRate.country == country))
+    }
+    row = rows.get(region) or rows.get("")
+    return TaxTerms(row.percent, row.inclusive) if row is not None else None
+
+
+def quote(session: Session, data: CheckoutInput, now: datetime) -> tuple[Offer, Cart]:
+    """The cart the server prices for this input (the page shows it; checkout charges it)."""
+    found = offer(session, data.slug)
+    currency = check_currency_code("currency", data.currency)
+    if currency not in found.prices:
+        raise CommerceInputError("currency", f"{found.product.name} has no price in {currency}")
+    items = [CartItem(_cart_product(found.product, found.prices), "main")]
+    if data.bump:
+        if found.bump is None or currency not in found.bump_prices:
+            raise CommerceInputError("bump", "this offer is not available")
+        items.append(CartItem(_cart_product(found.bump, found.bump_prices), "bump"))
+    country = check_country(data.country) if data.country.strip() else ""
+    region = check_region(data.region) if country else ""
+    coupon = coupon_terms(session, data.coupon)
+    cart = price_cart(items, currency, coupon=coupon, tax=_tax(session, country, region), now=now)
+    return found, cart
+
+
+def _find(session: Session, key: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.checkout_key == key))
+
+
+def start_checkout(
+    session: Session, provider: Provider | None, data: CheckoutInput, now: datetime
+) -> Started:
+    """Open the order and its payment; the same nonce again returns the same order."""
+    key = check_nonce(data.nonce)
+    existing = _find(session, key)
+    if existing is not None:
+        return Started(existing, client_secret_of(provider, existing), created=False)
+    email = check_buyer_email(data.email)
+    name = check_text("name", data.name, 200)
+    found, cart = quote(session, data, now)
+    order = Order(
+        number=secrets.token_hex(6).upper(), status="pending", currency=cart.currency,
+        subtotal_cents=cart.subtotal, discount_cents=cart.discount, tax_cents=cart.tax,
+        total_cents=cart.total, buyer_email=email, buyer_name=name,
+        buyer_country=check_country(data.country) if data.country.strip() else "",
+        buyer_region=check_region(data.region) if data.country.strip() else "",
+        provider=provider.name if provider is not None and cart.total else "manual",
+        checkout_key=key,
+        coupon_code=cart.coupon_code, click_id=check_text("click_id", data.click_id, 100),
+        funnel_id=data.funnel_id, step_id=data.step_id,
+        variant=check_text("variant", data.variant, 40) if data.variant else None,
+        created_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():  # the same nonce twice at once: one order; a refusal: none
+            secret = _open(session, provider, order, cart, found.product.slug, key)
+    except IntegrityError:
+        again = _find(session, key)
+        if again is None:
+            raise
+        return Started(again, client_secret_of(provider, again), created=False)
+    return Started(order, secret, created=True)
+
+
+def _open(
+    session: Session, provider: Provider | None, order: Order, cart: Cart, slug: str, key: str
+) -> str | None:
+    """Store the order and its lines, then open its payment; the client secret for Stripe.js."""
+    session.add(order)
+    session.flush()
+    for line in cart.lines:
+        session.add(
+            OrderLine(
+                order_id=order.id, product_id=line.product_id, product_name=line.name,
+                role=line.role, quantity=line.quantity, unit_cents=line.unit,
+                discount_cents=line.discount, tax_cents=line.tax, total_cents=line.total,
+            )
+        )  # fmt: skip
+    secret = None
+    if cart.total == 0:
+        order.payment_id = f"free_{order.number}"  # nothing to pay: the caller marks it paid
+    elif provider is None or order.provider == "manual":
+        order.payment_id = f"man_{order.number}"
+    else:
+        metadata = {"order": order.number, "product": slug}
+        try:
+            payment = provider.create_payment(
+                cart.total, cart.currency, metadata, f"evergreen-checkout-{key}"
+            )
+        except PaymentError as exc:  # the order goes with the savepoint: nothing half-stored
+            raise CommerceInputError("payment", exc.message) from None
+        order.payment_id, secret = payment.id, payment.client_secret
+    session.flush()
+    return secret
+
+
+def client_secret_of(provider: Provider | None, order: Order) -> str | None:
+    """The client secret of an order's open payment, to show the payment form again."""
+    if provider is None or order.provider != provider.name or not order.payment_id:
+        return None
+    if order.status != "pending":
+        return None
+    try:
+        return provider.retrieve(order.payment_id).client_secret
+    except PaymentError:
+        return None

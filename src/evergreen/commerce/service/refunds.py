@@ -1,0 +1,56 @@
+"""Refunds the owner makes, full or part, through the order's provider with an idempotency key
+from the form, so a double click or a retried request refunds once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.payments import PaymentError, Provider, TableInbox
+from evergreen.commerce.rules.checkout import PAID_STATUSES, check_nonce
+from evergreen.commerce.rules.payments import EventKind, PaymentEvent, refund_amount
+from evergreen.commerce.service.paid import Applied, lock_order, mark_refunded
+from evergreen.errors import NotFound
+
+__all__ = ["refund_order"]
+
+
+def refund_order(
+    session: Session,
+    provider: Provider | None,
+    order_id: int,
+    amount: int | None,
+    nonce: str,
+    now: datetime,
+) -> Applied:
+    """Give back `amount` cents (None: all that is left) of a paid order; commissions and the
+    ledger follow in proportion. The same nonce twice refunds once."""
+    key = check_nonce(nonce)
+    order = lock_order(session, order_id)
+    if order is None:
+        raise NotFound("order", "no such order")
+    inbox = TableInbox(session)
+    if order.status not in PAID_STATUSES:
+        raise CommerceInputError("order", "only a paid order can be refunded")
+    idempotency_key = f"evergreen-refund-{order.number}-{key}"
+    if order.provider == "stripe":
+        if provider is None or provider.name != "stripe" or not order.payment_id:
+            raise CommerceInputError("provider", "Stripe is not configured: set its secret key")
+        try:
+            refund = provider.refund(order.payment_id, amount, idempotency_key)
+        except PaymentError as exc:
+            raise CommerceInputError("payment", exc.message) from None
+        if not inbox.record("refund", _event(refund.id, order.payment_id, refund.amount)):
+            return Applied(order.number, duplicate=True)
+        return mark_refunded(session, order, order.refunded_cents + refund.amount, now)
+    cents = refund_amount(order.total_cents, order.refunded_cents, amount)
+    if not inbox.record("refund", _event(idempotency_key, order.payment_id, cents)):
+        return Applied(order.number, duplicate=True)
+    return mark_refunded(session, order, order.refunded_cents + cents, now)
+
+
+def _event(refund_id: str, payment_id: str | None, cents: int) -> PaymentEvent:
+    """The owner's refund as an inbox event: applied once, listed with the order's events."""
+    return PaymentEvent(refund_id, "refund", EventKind.REFUNDED, payment_id, cents, "")

@@ -1,0 +1,181 @@
+"""The public checkout: /buy/<slug> (the product, its bump, the buyer's details and a coupon;
+the total the server computed) and the buyer's order page /buy/order/<signed token> (pay with
+Stripe.js, the bank-transfer instructions, or the thank-you once paid; it asks the provider, so
+a lost webhook still completes the order). No sign-in; forms are CSRF-checked."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from evergreen.commerce import queries, service
+from evergreen.commerce.rules.checkout import order_token
+from evergreen.commerce.rules.products import from_cents
+from evergreen.config import Settings
+from evergreen.db import utcnow
+from evergreen.errors import InputError
+from evergreen.mail.transactional import deliver_async
+from evergreen.siteurl import site_url
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import Public, SessionDep, SettingsDep, writes
+from evergreen.web.forms import FormPageDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+Slug = Annotated[str, Path(max_length=80)]
+Token = Annotated[str, Path(max_length=120)]
+Field = Annotated[str, Form(max_length=300)]
+CLICK_COOKIE = "evg_click"  # the links area's attribution cookie (links/clicks/redirect.py)
+
+
+def _money(cents: int, currency: str) -> str:
+    return f"{from_cents(cents)} {currency}"
+
+
+def _page(
+    request: Request,
+    session: Session,
+    slug: str,
+    values: dict[str, str],
+    *,
+    cart: Any = None,
+    error: InputError | None = None,
+) -> Response:
+    found = service.offer(session, slug)
+    currencies = sorted(found.prices)
+    currency = values.get("currency") or ""
+    if currency not in found.prices:
+        currency = currencies[0] if currencies else ""
+    values = {**values, "currency": currency}
+    bump_price = found.bump_prices.get(currency)
+    context: dict[str, Any] = {
+        "title": found.product.name,
+        "product": found.product,
+        "bump": found.bump if bump_price is not None else None,
+        "bump_price": _money(bump_price, currency) if bump_price is not None else "",
+        "price": _money(found.prices[currency], currency) if currency else "",
+        "currencies": currencies,
+        "values": values,
+        "cart": cart,
+        "money": _money,
+        "error": error,
+        "manual": service.provider_for(request.app.state.settings) is None,
+    }
+    return render(request, "commerce/buy.html", context, status_code=400 if error else 200)
+
+
+def _blank(request: Request, currency: str) -> dict[str, str]:
+    click = request.query_params.get("click_id") or request.cookies.get(CLICK_COOKIE, "")
+    return {"currency": currency.upper()[:3], "email": "", "name": "", "country": "",
+            "region": "", "coupon": request.query_params.get("coupon", "")[:40],
+            "bump": "", "nonce": secrets.token_urlsafe(18), "click_id": click[:100]}  # fmt: skip
+
+
+@router.get("/buy/{slug}", dependencies=[Public])
+def buy_page(
+    request: Request,
+    session: SessionDep,
+    slug: Slug,
+    currency: Annotated[str, Query(max_length=3)] = "",
+) -> Response:
+    """The product's checkout page, in the currency asked for (else its first price's)."""
+    return _page(request, session, slug, _blank(request, currency))
+
+
+@router.post("/buy/{slug}", dependencies=[Public])
+def buy(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    slug: Slug,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    currency: Field = "",
+    email: Field = "",
+    name: Field = "",
+    country: Field = "",
+    region: Field = "",
+    coupon: Field = "",
+    bump: Field = "",
+    nonce: Field = "",
+    click_id: Field = "",
+) -> Response:
+    """Price the cart on the server and open the order, then the buyer's order page (pay there);
+    a refusal shows the form again with what to fix and the total as it stands."""
+    values = {"currency": currency, "email": email, "name": name, "country": country,
+              "region": region, "coupon": coupon, "bump": bump, "nonce": nonce,
+              "click_id": click_id}  # fmt: skip
+    data = service.CheckoutInput(
+        slug=slug, currency=currency, email=email, nonce=nonce, name=name, country=country,
+        region=region, bump=bool(bump), coupon=coupon, click_id=click_id,
+    )  # fmt: skip
+    form.on_error(lambda error: _page(request, session, slug, values, error=error))
+    now = utcnow()
+    provider = service.provider_for(request.app.state.settings)
+    started = service.start_checkout(session, provider, data, now)
+    secret = request.app.state.secret
+    free = started.order.total_cents == 0 and started.order.status == "pending"  # 100 % off
+    if free and service.mark_manual_paid(session, started.order.id, secret, now).newly_paid:
+        message = service.receipt_mail(session, started.order.number, secret, site_url(request))
+        background.add_task(deliver_async, settings, message, "order receipt")
+    token = order_token(secret, started.order.number)
+    return RedirectResponse(f"/buy/order/{token}", status_code=303)
+
+
+def _confirm(
+    request: Request, session: Session, settings: Settings, background: BackgroundTasks, token: str
+) -> Any:
+    secret = request.app.state.secret
+    order = service.order_by_token(session, secret, token)
+    done = service.confirm(session, service.provider_for(settings), order.id, secret, utcnow())
+    if done.newly_paid:
+        message = service.receipt_mail(session, order.number, secret, site_url(request))
+        background.add_task(deliver_async, settings, message, "order receipt")
+    card = queries.order_card(session, order.id)
+    assert card is not None
+    return card
+
+
+@router.get("/buy/order/{token}", dependencies=[Public])
+@writes
+def order_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+    token: Token,
+) -> Response:
+    """The buyer's order: pay (Stripe.js or bank transfer), or the thank-you once paid."""
+    card = _confirm(request, session, settings, background, token)
+    order = card.order
+    provider = service.provider_for(settings)
+    secret = None
+    open_ = order.status in ("pending", "failed") and order.payment_id
+    if open_ and provider is not None and order.provider == provider.name:
+        secret = service.client_secret_of(provider, order)
+    downloads = []
+    if order.status in ("paid", "partially_refunded"):
+        source = service.source_of(order)
+        base = site_url(request)
+        downloads = service.links_of_source(
+            session, request.app.state.secret, base, source, utcnow()
+        )
+    context = {
+        "title": f"Order {order.number}",
+        "downloads": downloads,
+        "order": order,
+        "lines": card.lines,
+        "money": _money,
+        "client_secret": secret,
+        "publishable_key": settings.stripe_publishable_key,
+        "stripe_js": settings.stripe_js_url,
+        "here": f"{site_url(request)}/buy/order/{token}",
+    }
+    return render(request, "commerce/order_status.html", context)
