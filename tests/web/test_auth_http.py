@@ -143,7 +143,9 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for route in routes:
         inner = getattr(route, "original_router", None)
         if inner is not None:
-            yield from _walk(inner.routes, prefix + inner.prefix)
+            included = getattr(route, "include_context", None)
+            at = included.prefix if included is not None else ""
+            yield from _walk(inner.routes, prefix + at + inner.prefix)
         elif hasattr(route, "dependant"):
             yield prefix + route.path, route
 

@@ -75,24 +75,23 @@ class EvergreenApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def _api_router() -> APIRouter:
-    """Every JSON route lives under /api/v1 and needs an API token."""
-    api = APIRouter(prefix="/api/v1")
-    for area in all_areas():
-        for router in area.api() if area.api else ():
-            api.include_router(router)
-    api.include_router(pages.api_fallback)
-    return api
+API_PREFIX = "/api/v1"
 
 
-def _page_router() -> APIRouter:
-    """Every area's pages, then a "coming" page for each area still to be built."""
-    routes = APIRouter()
+def _include_areas(app: FastAPI) -> None:
+    """Every area's pages, a "coming" page for each area still to be built, then every JSON
+    route under /api/v1 (each needs an API token). Routers go straight into the app: FastAPI
+    analyses a route again at each include, and that analysis is most of the app's start."""
     for area in all_areas():
         for router in area.pages() if area.pages else ():
-            routes.include_router(router)
-    pages.add_placeholders(routes)
-    return routes
+            app.include_router(router)
+    placeholders = APIRouter()
+    pages.add_placeholders(placeholders)
+    app.include_router(placeholders)
+    for area in all_areas():
+        for router in area.api() if area.api else ():
+            app.include_router(router, prefix=API_PREFIX)
+    app.include_router(pages.api_fallback, prefix=API_PREFIX)
 
 
 def create_app(
@@ -147,6 +146,5 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     install_api_docs(app, "/api/openapi.json")
     app.include_router(pages.public)
-    app.include_router(_page_router())
-    app.include_router(_api_router())
+    _include_areas(app)
     return app
