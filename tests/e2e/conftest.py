@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -182,20 +183,47 @@ def chromium_path() -> str:
     pytest.skip("Chromium is not installed (apt install chromium)")
 
 
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[object]:
-    """A fresh browser page in headless Chromium driven by Playwright."""
+@pytest.fixture(scope="session")
+def _chromium(chromium_path: str) -> Iterator[tuple[Any, asyncio.AbstractEventLoop]]:
+    """One headless Chromium per test process, driven by Playwright: starting both costs
+    seconds, so the browser tests share them and each opens contexts of its own.
+
+    Between two calls Playwright's sync API marks its event loop as the thread's running loop
+    (its driver goes on in a greenlet), which would make `asyncio.run` refuse to start in any
+    later test of the process: the loop is marked only while a browser test runs."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
+        loop = asyncio.get_running_loop()
+        asyncio.events._set_running_loop(None)
         try:
-            yield context.new_page()
+            yield launched, loop
         finally:
-            context.close()
-            browser.close()
+            asyncio.events._set_running_loop(loop)
+            launched.close()
+
+
+@pytest.fixture
+def browser(_chromium: tuple[Any, asyncio.AbstractEventLoop]) -> Iterator[Any]:
+    """The shared Chromium, for one test (its driver's loop marked running meanwhile)."""
+    launched, loop = _chromium
+    asyncio.events._set_running_loop(loop)
+    try:
+        yield launched
+    finally:
+        asyncio.events._set_running_loop(None)
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[object]:
+    """A fresh browser page (its own context: no cookies or storage from other tests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @dataclass
@@ -225,27 +253,25 @@ SignIn = Callable[[Server, int, str, str, str], OwnerPage]
 
 
 @pytest.fixture
-def signed_in(chromium_path: str) -> Iterator[SignIn]:
-    """Open Chromium at a width (844 px high) and sign in by the login page:
+def signed_in(browser: Any) -> Iterator[SignIn]:
+    """Open a context at a width (844 px high) and sign in by the login page:
     `signed_in(server, width, email, password, shots)` -> an OwnerPage; closed after the test."""
-    from playwright.sync_api import sync_playwright
+    contexts: list[Any] = []
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
+    def sign_in(server: Server, width: int, email: str, password: str, shots: str) -> OwnerPage:
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        contexts.append(context)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        page.goto(server.url + "/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(re.compile(r"/$"))
+        return OwnerPage(page, width, shots)
 
-        def sign_in(server: Server, width: int, email: str, password: str, shots: str) -> OwnerPage:
-            context = browser.new_context(viewport={"width": width, "height": 844})
-            context.set_default_timeout(20_000)
-            page = context.new_page()
-            page.goto(server.url + "/login")
-            page.get_by_label("Email").fill(email)
-            page.get_by_label("Password").fill(password)
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile(r"/$"))
-            return OwnerPage(page, width, shots)
-
-        try:
-            yield sign_in
-        finally:
-            browser.close()  # closes every context it opened
+    try:
+        yield sign_in
+    finally:
+        for context in contexts:
+            context.close()

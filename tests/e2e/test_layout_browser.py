@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from evergreen.finance.interfaces.calculators import GROUPS
-from tests.e2e.conftest import _CHROMIUM_ARGS, ARTIFACTS, MEASURE, Server, start_server
+from tests.e2e.conftest import ARTIFACTS, MEASURE, Server, start_server
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -216,29 +216,21 @@ def _sign_in(page: Any, server: Server, email: str) -> None:
     page.wait_for_url(re.compile(r"/(portal)?$"))
 
 
-def test_every_page_fits_a_phone_and_a_laptop(server: Server, chromium_path: str) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_every_page_fits_a_phone_and_a_laptop(server: Server, browser: Any) -> None:
     ids = _seed(server)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
-        try:
-            for width in WIDTHS:
-                for who, email, pages in (
-                    ("owner", OWNER, _owner_pages(ids)),
-                    ("partner", PARTNER, _PORTAL),
-                    ("public", None, _PUBLIC),
-                ):
-                    context = browser.new_context(viewport={"width": width, "height": 844})
-                    try:
-                        page = context.new_page()
-                        if email:
-                            _sign_in(page, server, email)
-                        problems += _walk(page, server, pages, width, who)
-                    finally:
-                        context.close()
-        finally:
-            browser.close()
+    for width in WIDTHS:
+        for who, email, pages in (
+            ("owner", OWNER, _owner_pages(ids)),
+            ("partner", PARTNER, _PORTAL),
+            ("public", None, _PUBLIC),
+        ):
+            context = browser.new_context(viewport={"width": width, "height": 844})
+            try:
+                page = context.new_page()
+                if email:
+                    _sign_in(page, server, email)
+                problems += _walk(page, server, pages, width, who)
+            finally:
+                context.close()
     assert not problems, "\n".join(problems)
