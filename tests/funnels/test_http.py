@@ -163,6 +163,26 @@ def test_the_owner_pages_build_remove_after_confirming_and_import_spend(
     )
     assert refused.status_code == 400
     assert "product id" in refused.text
+    edited = client.post(
+        f"/funnels/{built.funnel_id}/steps/{built.sales_id}",
+        data={"kind": "sales", "title": "Grow more", "slug": "grow", "template": "bold",
+              "csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert edited.status_code == 303
+    variant = client.get(
+        f"/api/v1/funnels/{built.funnel_id}", headers=_headers(db, people["owner"])
+    )
+    b_id = variant.json()["steps"][0]["variants"][1]["id"]
+    saved = client.post(
+        f"/funnels/{built.funnel_id}/variants/{b_id}",
+        data={"name": "B", "weight": "0", "headline": "Never", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    shown = client.get("/p/launch/grow")
+    assert 'class="t-bold"' in shown.text
+    assert 'data-variant="A"' in shown.text
     ask = client.post(
         f"/funnels/{built.funnel_id}/steps/{built.thanks_id}/remove", data={"csrf_token": token}
     )
