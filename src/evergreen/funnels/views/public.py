@@ -23,7 +23,7 @@ from evergreen.web.templates import render
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-Slug = Annotated[str, Path(max_length=300)]  # longer is simply not found (404)
+Slug = Annotated[str, Path(max_length=1000)]  # any longer than 60 is simply not found
 _YEAR = 365 * 24 * 3600
 
 
