@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0041"
-down_revision: str | None = "0037"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
