@@ -49,6 +49,7 @@ _PACKAGES = (
     "household",
     "finance",
     "commerce",
+    "funnels",
     "demo",
 )
 

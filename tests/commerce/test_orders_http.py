@@ -221,3 +221,23 @@ def test_the_webhook_says_what_to_set_when_stripe_is_off(client: TestClient) -> 
     off = client.post("/commerce/webhooks/stripe", content=b"{}")
     assert off.status_code == 404
     assert "EVERGREEN_STRIPE_SECRET_KEY" in off.json()["detail"]
+
+
+def test_the_funnel_step_a_buyer_came_from_is_kept_on_the_order(
+    db: Database, client: TestClient
+) -> None:
+    with db.session() as session:
+        make_shop(session)
+    page = client.get("/buy/book?funnel=7&step=12&variant=B")
+    hidden = _form(page.text)
+    assert (hidden["funnel"], hidden["step"], hidden["variant"]) == ("7", "12", "B")
+    odd = _form(client.get("/buy/book?funnel=x7&step=1e9&variant=" + "V" * 90).text)
+    assert "funnel" not in odd  # not an id: dropped, the sale still goes through
+    for fields in (hidden, {**odd, "funnel": "-1", "step": "9" * 30, "variant": "Z"}):
+        posted = {**fields, "email": "bea@example.com", "country": "DE"}
+        assert client.post("/buy/book", data=posted, follow_redirects=False).status_code == 303
+    with db.session(writer=False) as session:
+        rows = session.execute(
+            select(Order.funnel_id, Order.step_id, Order.variant).order_by(Order.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [(7, 12, "B"), (None, None, None)]

@@ -176,6 +176,7 @@ def _owner_pages(ids: dict[str, Any]) -> list[str]:
         "/audience/subscribers",
         "/audience/subscribers/new",
         "/audience/import",
+        "/funnels",
     ]
 
 

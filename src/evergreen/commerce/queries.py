@@ -217,6 +217,7 @@ class FunnelSale:
     paid_at: datetime
     step_id: int | None
     variant: str | None
+    currency: str
 
 
 def list_orders(
@@ -338,6 +339,6 @@ def funnel_sales(
             assert order.paid_at is not None
             sales.append(
                 FunnelSale(order.id, line.role, line.product_id, net, refunded_net, fee,
-                           order.paid_at, order.step_id, order.variant)
+                           order.paid_at, order.step_id, order.variant, order.currency)
             )  # fmt: skip
     return sales

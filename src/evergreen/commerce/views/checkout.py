@@ -74,7 +74,24 @@ def _blank(request: Request, currency: str) -> dict[str, str]:
     click = request.query_params.get("click_id") or request.cookies.get(CLICK_COOKIE, "")
     return {"currency": currency.upper()[:3], "email": "", "name": "", "country": "",
             "region": "", "coupon": request.query_params.get("coupon", "")[:40],
-            "bump": "", "nonce": secrets.token_urlsafe(18), "click_id": click[:100]}  # fmt: skip
+            "bump": "", "nonce": secrets.token_urlsafe(18), "click_id": click[:100],
+            **_funnel_fields(request.query_params.get("funnel", ""),
+                             request.query_params.get("step", ""),
+                             request.query_params.get("variant", ""))}  # fmt: skip
+
+
+def _funnel_fields(funnel: str, step: str, variant: str) -> dict[str, str]:
+    """The funnel step a buyer came from (/buy/<slug>?funnel=&step=&variant=), kept through
+    the form for the funnel's revenue; anything that is not an id is dropped, never refused."""
+    ids = {
+        name: value if value.isdigit() and len(value) <= 9 else ""
+        for name, value in (("funnel", funnel.strip()), ("step", step.strip()))
+    }
+    return {**ids, "variant": variant.strip()[:40] if ids["step"] else ""}
+
+
+def _id(value: str) -> int | None:
+    return int(value) if value else None
 
 
 @router.get("/buy/{slug}", dependencies=[Public])
@@ -106,15 +123,20 @@ def buy(
     bump: Field = "",
     nonce: Field = "",
     click_id: Field = "",
+    funnel: Field = "",
+    step: Field = "",
+    variant: Field = "",
 ) -> Response:
     """Price the cart on the server and open the order, then the buyer's order page (pay there);
     a refusal shows the form again with what to fix and the total as it stands."""
     values = {"currency": currency, "email": email, "name": name, "country": country,
               "region": region, "coupon": coupon, "bump": bump, "nonce": nonce,
-              "click_id": click_id}  # fmt: skip
+              "click_id": click_id, **_funnel_fields(funnel, step, variant)}  # fmt: skip
     data = service.CheckoutInput(
         slug=slug, currency=currency, email=email, nonce=nonce, name=name, country=country,
         region=region, bump=bool(bump), coupon=coupon, click_id=click_id,
+        funnel_id=_id(values["funnel"]), step_id=_id(values["step"]),
+        variant=values["variant"] or None,
     )  # fmt: skip
     form.on_error(lambda error: _page(request, session, slug, values, error=error))
     now = utcnow()

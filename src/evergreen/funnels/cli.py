@@ -1,0 +1,110 @@
+"""`evergreen funnels …`: list funnels, add one, import ad spend from a CSV, print a report.
+Bad input is one line naming the field (a bad CSV: each row's line) and exit 2, nothing stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from sqlalchemy.orm import Session
+
+from evergreen.console import in_session
+from evergreen.db import utcnow
+from evergreen.funnels import queries, service
+from evergreen.funnels.rules import read_spend_csv
+from evergreen.funnels.rules.period import report_period
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Funnels: steps with an A/B split, their traffic and ad spend.", no_args_is_help=True
+)
+
+
+@app.command("list")
+def list_funnels(
+    as_json: Annotated[bool, typer.Option("--json", help="Every funnel as a JSON array.")] = False,
+) -> None:
+    """Every funnel with its address, status and number of steps."""
+    shown = in_session(
+        lambda s: [
+            (row.id, row.slug, row.name, row.status, n) for row, n in queries.list_funnels(s)
+        ],
+        writer=False,
+    )
+    if as_json:
+        keys = ("id", "slug", "name", "status", "steps")
+        typer.echo(orjson.dumps([dict(zip(keys, item, strict=True)) for item in shown]).decode())
+        return
+    if not shown:
+        typer.echo("No funnels yet.")
+    for funnel_id, slug, name, status, steps in shown:
+        typer.echo(f"{funnel_id}  /p/{slug}  {name}  {status}  {steps} steps")
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The funnel's name.")],
+    slug: Annotated[str, typer.Option("--slug", help="Its address /p/<slug>.")] = "",
+) -> None:
+    """Add a draft funnel; prints its id."""
+    typer.echo(in_session(lambda s: service.add_funnel(s, service.FunnelDraft(name, slug)).id))
+
+
+@app.command("spend-import")
+def spend_import(
+    file: Annotated[Path, typer.Argument(help="CSV: day, campaign, source, amount, currency.")],
+    funnel: Annotated[str, typer.Option("--funnel", help="The funnel's slug or id.")],
+) -> None:
+    """Import ad spend; a file with any bad row stores nothing and lists each row."""
+    try:
+        handle = file.open(encoding="utf-8", errors="replace", newline="")
+    except OSError as error:
+        typer.echo(f"file: cannot read {file} ({error.strerror})", err=True)
+        raise typer.Exit(2) from None
+    with handle:
+        reading = read_spend_csv(handle)
+    for problem in reading.errors[:50]:
+        typer.echo(f"line {problem.line}: {problem.field}: {problem.message}", err=True)
+
+    def work(session: Session) -> int:
+        return service.import_spend(session, service.find_funnel(session, funnel).id, reading)
+
+    typer.echo(f"{in_session(work)} rows of ad spend stored.")
+
+
+@app.command("report")
+def report(
+    slug: Annotated[str, typer.Argument(help="The funnel's slug or id.")],
+    start: Annotated[str, typer.Option("--start", help="First day; 30 days back by default.")] = "",
+    end: Annotated[str, typer.Option("--end", help="Last day; today by default.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
+) -> None:
+    """Per step and variant: visitors, conversions, rate; then the liquidation figures."""
+    first, last = report_period(start, end, utcnow().date())
+
+    def work(session: Session) -> dict[str, Any]:
+        found = queries.report(session, service.find_funnel(session, slug).id, first, last)
+        assert found is not None
+        return queries.report_dict(found)
+
+    shown = in_session(work, writer=False)
+    if as_json:
+        typer.echo(orjson.dumps(shown).decode())
+        return
+    typer.echo(f"{shown['start']} to {shown['end']}")
+    for line in shown["steps"]:
+        rate = line["conversion_rate"] or "-"
+        typer.echo(
+            f"{line['step']} {line['variant']}: {line['visitors']} visitors, "
+            f"{line['conversions']} conversions ({rate}), revenue {line['revenue']}"
+        )
+    total = shown["total"]
+    typer.echo(
+        f"ad spend {total['ad_spend']} {shown['currency'] or ''}, "
+        f"liquidation ratio {total['liquidation_ratio'] or '-'}"
+    )
+    for note in total["notes"]:
+        typer.echo(f"note: {note}")

@@ -1,0 +1,28 @@
+"""The days a report covers, from what a page or the API was given."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from evergreen.funnels.errors import FunnelInputError
+
+__all__ = ["MAX_DAYS", "report_period"]
+
+MAX_DAYS = 3660
+
+
+def report_period(start: str, end: str, today: date) -> tuple[date, date]:
+    """The last 30 days by default; a bad, reversed or over-ten-year range is refused."""
+    try:
+        last = date.fromisoformat(end.strip()) if end.strip() else today
+    except ValueError:
+        raise FunnelInputError("end", "dates look like 2026-12-01") from None
+    try:
+        first = date.fromisoformat(start.strip()) if start.strip() else last - timedelta(days=29)
+    except ValueError:
+        raise FunnelInputError("start", "dates look like 2026-12-01") from None
+    if first > last:
+        raise FunnelInputError("start", "must be on or before the end")
+    if (last - first).days > MAX_DAYS:
+        raise FunnelInputError("start", "a report covers at most ten years")
+    return first, last

@@ -1,0 +1,237 @@
+"""Funnels and their steps: the only writer of those tables. A new step gets its variant A."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from evergreen.audience import queries as audience
+from evergreen.commerce import queries as commerce
+from evergreen.errors import Conflict, NotFound
+from evergreen.funnels.errors import FunnelInputError
+from evergreen.funnels.models import Funnel, FunnelStep, FunnelVariant
+from evergreen.funnels.rules import (
+    check_colour,
+    check_kind_needs,
+    check_name,
+    check_slug,
+    check_status,
+    check_template,
+    slug_of,
+)
+
+__all__ = [
+    "FunnelDraft",
+    "StepDraft",
+    "add_funnel",
+    "add_step",
+    "find_funnel",
+    "get_funnel",
+    "get_step",
+    "move_step",
+    "remove_funnel",
+    "remove_step",
+    "update_funnel",
+    "update_step",
+]
+
+
+@dataclass(frozen=True)
+class FunnelDraft:
+    """A funnel as entered; an empty slug is made from the name."""
+
+    name: str
+    slug: str = ""
+    status: str = "draft"
+    primary_colour: str = "#1f6f43"
+    background_colour: str = "#ffffff"
+    text_colour: str = "#1b1b1b"
+
+
+@dataclass(frozen=True)
+class StepDraft:
+    """A step as entered: its kind, title, address part and what its kind needs."""
+
+    kind: str
+    title: str
+    slug: str = ""
+    template: str = "classic"
+    list_id: int | None = None
+    form_slug: str | None = None
+    webinar_slug: str | None = None
+    product_id: int | None = None
+    bump_product_id: int | None = None
+    yes_step_id: int | None = None
+    no_step_id: int | None = None
+
+
+def get_funnel(session: Session, funnel_id: int) -> Funnel:
+    """The funnel with this id."""
+    found = session.get(Funnel, funnel_id)
+    if found is None:
+        raise NotFound("funnel_id", f"no funnel {funnel_id}")
+    return found
+
+
+def find_funnel(session: Session, ref: str) -> Funnel:
+    """A funnel by its slug (or its id written as digits), for the command line."""
+    text = ref.strip()
+    found = session.scalar(select(Funnel).where(Funnel.slug == text.lower()))
+    if found is None and text.isdigit() and len(text) < 19:
+        found = session.get(Funnel, int(text))
+    if found is None:
+        raise NotFound("slug", f"no funnel {text[:100]!r}")
+    return found
+
+
+def get_step(session: Session, funnel_id: int, step_id: int) -> FunnelStep:
+    """A step of this funnel."""
+    found = session.get(FunnelStep, step_id)
+    if found is None or found.funnel_id != funnel_id:
+        raise NotFound("step_id", f"no step {step_id} in funnel {funnel_id}")
+    return found
+
+
+def _fill(session: Session, row: Funnel, draft: FunnelDraft) -> Funnel:
+    row.name = check_name("name", draft.name)
+    row.slug = check_slug("slug", draft.slug.strip() or slug_of(row.name))
+    row.status = check_status(draft.status)
+    row.primary_colour = check_colour("primary_colour", draft.primary_colour)
+    row.background_colour = check_colour("background_colour", draft.background_colour)
+    row.text_colour = check_colour("text_colour", draft.text_colour)
+    with session.no_autoflush:
+        clash = session.scalar(
+            select(Funnel.id).where(Funnel.slug == row.slug, Funnel.id != (row.id or 0))
+        )
+    if clash is not None:
+        raise Conflict("slug", f"another funnel is at /p/{row.slug}")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_funnel(session: Session, draft: FunnelDraft) -> Funnel:
+    """A new funnel (a draft unless said otherwise)."""
+    return _fill(session, Funnel(), draft)
+
+
+def update_funnel(session: Session, funnel_id: int, draft: FunnelDraft) -> Funnel:
+    """Rename, recolour, move or publish a funnel."""
+    return _fill(session, get_funnel(session, funnel_id), draft)
+
+
+def remove_funnel(session: Session, funnel_id: int) -> None:
+    """Delete a funnel with its steps, variants, traffic and spend."""
+    session.delete(get_funnel(session, funnel_id))
+    session.flush()
+
+
+def _check_refs(session: Session, funnel_id: int, draft: StepDraft) -> None:
+    """Refuse a list, product or target step that does not exist."""
+    if draft.list_id and draft.list_id not in {i for i, _ in audience.list_choices(session)}:
+        raise FunnelInputError("list_id", f"no audience list {draft.list_id}")
+    for name in ("product_id", "bump_product_id"):
+        product = getattr(draft, name)
+        if product and commerce.product_card(session, product) is None:
+            raise FunnelInputError(name, f"no product {product}")
+    for name in ("yes_step_id", "no_step_id"):
+        target = getattr(draft, name)
+        if target:
+            found = session.get(FunnelStep, target)
+            if found is None or found.funnel_id != funnel_id:
+                raise FunnelInputError(name, f"no step {target} in this funnel")
+
+
+def _apply(session: Session, row: FunnelStep, draft: StepDraft) -> FunnelStep:
+    webinar = check_slug("webinar_slug", draft.webinar_slug) if draft.webinar_slug else None
+    form = check_slug("form_slug", draft.form_slug) if draft.form_slug else None
+    if form and draft.kind != "optin":
+        raise FunnelInputError("form_slug", "only an opt-in step opens a sign-up form")
+    check_kind_needs(
+        draft.kind,
+        list_id=draft.list_id,
+        webinar_slug=webinar,
+        product_id=draft.product_id,
+        bump_product_id=draft.bump_product_id,
+        targets=bool(draft.yes_step_id or draft.no_step_id),
+    )
+    _check_refs(session, row.funnel_id, draft)
+    row.kind, row.title = draft.kind, check_name("title", draft.title)
+    row.slug = check_slug("slug", draft.slug.strip() or slug_of(row.title))
+    row.template = check_template(draft.template)
+    row.list_id, row.form_slug, row.webinar_slug = draft.list_id or None, form, webinar
+    row.product_id, row.bump_product_id = draft.product_id or None, draft.bump_product_id or None
+    row.yes_step_id, row.no_step_id = draft.yes_step_id or None, draft.no_step_id or None
+    with session.no_autoflush:
+        clash = session.scalar(
+            select(FunnelStep.id).where(
+                FunnelStep.funnel_id == row.funnel_id,
+                FunnelStep.slug == row.slug,
+                FunnelStep.id != (row.id or 0),
+            )
+        )
+    if clash is not None:
+        raise Conflict("slug", f"another step of this funnel is at {row.slug}")
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_step(session: Session, funnel_id: int, draft: StepDraft) -> FunnelStep:
+    """A step at the end of the funnel, with variant A holding its title as the headline."""
+    get_funnel(session, funnel_id)
+    last = session.scalar(
+        select(func.max(FunnelStep.position)).where(FunnelStep.funnel_id == funnel_id)
+    )
+    row = _apply(session, FunnelStep(funnel_id=funnel_id, position=(last or 0) + 1), draft)
+    session.add(FunnelVariant(step_id=row.id, name="A", weight=1, headline=row.title))
+    session.flush()
+    return row
+
+
+def update_step(session: Session, funnel_id: int, step_id: int, draft: StepDraft) -> FunnelStep:
+    """Change a step's kind, title, address or what it offers."""
+    return _apply(session, get_step(session, funnel_id, step_id), draft)
+
+
+def _steps(session: Session, funnel_id: int) -> list[FunnelStep]:
+    return list(
+        session.scalars(
+            select(FunnelStep)
+            .where(FunnelStep.funnel_id == funnel_id)
+            .order_by(FunnelStep.position, FunnelStep.id)
+        )
+    )
+
+
+def remove_step(session: Session, funnel_id: int, step_id: int) -> None:
+    """Delete a step (its variants and traffic go with it); targets to it fall back to next."""
+    row = get_step(session, funnel_id, step_id)
+    for other in _steps(session, funnel_id):
+        if other.yes_step_id == step_id:
+            other.yes_step_id = None
+        if other.no_step_id == step_id:
+            other.no_step_id = None
+    session.delete(row)
+    session.flush()
+    for position, other in enumerate(_steps(session, funnel_id), start=1):
+        other.position = position
+    session.flush()
+
+
+def move_step(session: Session, funnel_id: int, step_id: int, direction: str) -> None:
+    """Swap a step with the one before ("up") or after ("down")."""
+    if direction not in ("up", "down"):
+        raise FunnelInputError("direction", "must be up or down")
+    steps = _steps(session, funnel_id)
+    index = next((i for i, s in enumerate(steps) if s.id == step_id), None)
+    if index is None:
+        raise NotFound("step_id", f"no step {step_id} in funnel {funnel_id}")
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(steps):
+        steps[index], steps[other] = steps[other], steps[index]
+    for position, step in enumerate(steps, start=1):
+        step.position = position
+    session.flush()
