@@ -1,0 +1,105 @@
+"""`evergreen commerce coupon|order|reconcile`: coupons, orders (list, mark a transfer paid,
+refund) and the reconciliation of pending Stripe payments."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from evergreen.commerce import queries, service
+from evergreen.commerce.rules.products import from_cents, to_cents
+from evergreen.config import get_settings, resolve_secret_key
+from evergreen.console import in_session, migrated_database
+from evergreen.db import utcnow
+
+__all__ = ["coupon_app", "order_app", "reconcile"]
+
+coupon_app = typer.Typer(help="Coupons: percent or amount off.", no_args_is_help=True)
+order_app = typer.Typer(help="Orders: list, mark paid, refund.", no_args_is_help=True)
+
+
+@coupon_app.command("add")
+def coupon_add(
+    code: Annotated[str, typer.Argument(help="The code buyers type (letters, digits, - or _).")],
+    percent: Annotated[str, typer.Option("--percent", help="Percent off, like 10.")] = "",
+    amount: Annotated[str, typer.Option("--amount", help="Or an amount off, like 5.00.")] = "",
+    currency: Annotated[str, typer.Option("--currency", help="The amount's currency.")] = "",
+    product: Annotated[int | None, typer.Option("--product", help="Only this product id.")] = None,
+    max_uses: Annotated[int | None, typer.Option("--max-uses", help="Uses at most.")] = None,
+) -> None:
+    """Add a coupon; prints its code."""
+    draft = service.CouponDraft(
+        code, percent or None, amount or None, currency or None, product, None, max_uses
+    )
+    typer.echo(in_session(lambda session: service.add_coupon(session, draft).code))
+
+
+@coupon_app.command("list")
+def coupon_list() -> None:
+    """Every coupon: code, what it takes off, uses."""
+
+    def work(session: Session) -> list[str]:
+        return [
+            f"{c['code']}\t{c['percent_off'] + ' %' if c['percent_off'] else c['amount_off']}"
+            f"{' ' + c['currency'] if c['currency'] else ''}\t{c['redemptions']}"
+            f"{' of ' + str(c['max_redemptions']) if c['max_redemptions'] else ''} used"
+            for c in map(queries.coupon_dict, service.list_coupons(session))
+        ]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@order_app.command("list")
+def order_list(
+    status: Annotated[str, typer.Option("--status", help="Only orders in this status.")] = "",
+) -> None:
+    """The latest 50 orders: number, status, total, buyer."""
+
+    def work(session: Session) -> list[str]:
+        rows, _total = queries.list_orders(session, status=status or None)
+        return [
+            f"{o.id}\t{o.number}\t{o.status}\t{from_cents(o.total_cents)} {o.currency}\t"
+            f"{o.buyer_email}"
+            for o in rows
+        ]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@order_app.command("mark-paid")
+def order_mark_paid(order_id: Annotated[int, typer.Argument(help="The order's id.")]) -> None:
+    """A bank transfer arrived: the order is paid (the receipt goes with the next server run)."""
+    secret = resolve_secret_key(get_settings())
+    done = in_session(lambda s: service.mark_manual_paid(s, order_id, secret, utcnow()))
+    typer.echo("Marked paid." if done.changed else "Already paid.")
+
+
+@order_app.command("refund")
+def order_refund(
+    order_id: Annotated[int, typer.Argument(help="The order's id.")],
+    amount: Annotated[str, typer.Option("--amount", help="Like 9.00; omitted: the rest.")] = "",
+) -> None:
+    """Refund part or the rest of a paid order, once."""
+    settings = get_settings()
+    cents = to_cents("amount", amount) if amount else None
+    nonce = secrets.token_urlsafe(18)
+    provider = service.provider_for(settings)
+    in_session(lambda s: service.refund_order(s, provider, order_id, cents, nonce, utcnow()))
+    typer.echo("Refunded.")
+
+
+def reconcile() -> None:
+    """Ask Stripe about pending orders older than five minutes and complete the paid ones."""
+    from evergreen.commerce.tasks import run_reconcile
+
+    db = migrated_database()
+    try:
+        done = run_reconcile(db, get_settings())
+    finally:
+        db.dispose()
+    typer.echo(f"Checked {len(done)} pending orders; {sum(d.newly_paid for d in done)} paid now.")
