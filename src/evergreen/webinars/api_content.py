@@ -3,15 +3,14 @@ URL), the offers shown at a second and the chat script. Staff read; the owner wr
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Iterator
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
+from evergreen.web.uploads import chunks, spooled_body
 from evergreen.webinars import content, queries, service
 from evergreen.webinars.models import WebinarChatLine, WebinarOffer
 from evergreen.webinars.rules.content import MAX_VIDEO_BYTES
@@ -20,7 +19,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/webinars", tags=["webinars"])
 Second = Annotated[int, Field(ge=0, le=86_400, description="Seconds into the recording.")]
-_TOO_LARGE = f"The recording is larger than {MAX_VIDEO_BYTES // (1024 * 1024)} MB."
 
 
 class VideoUrlIn(BaseModel):
@@ -72,28 +70,7 @@ def _chat(row: WebinarChatLine) -> dict[str, Any]:
     }
 
 
-async def _body(request: Request) -> AsyncIterator[IO[bytes]]:
-    """The request's body in a temporary file, refused (413) once past the size limit."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_VIDEO_BYTES:
-        raise HTTPException(413, _TOO_LARGE)
-    with tempfile.TemporaryFile() as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_VIDEO_BYTES:
-                raise HTTPException(413, _TOO_LARGE)
-            spool.write(chunk)
-        spool.seek(0)
-        yield spool
-
-
-Body = Annotated[IO[bytes], Depends(_body)]
-
-
-def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
-    while chunk := spool.read(1024 * 1024):
-        yield chunk
+Body = Annotated[IO[bytes], Depends(spooled_body(lambda: MAX_VIDEO_BYTES, "recording"))]
 
 
 def _card(session: SessionDep, webinar_id: int) -> dict[str, Any]:
@@ -111,7 +88,7 @@ def upload_video(
     webinar_id: DbId, spool: Body, session: SessionDep, settings: SettingsDep, user: ApiOwner
 ) -> dict[str, Any]:
     """Owner only: the recording as the raw body (mp4 or webm, at most 100 MB)."""
-    content.store_video(session, settings.data_dir, webinar_id, _chunks(spool))
+    content.store_video(session, settings.data_dir, webinar_id, chunks(spool))
     return _card(session, webinar_id)
 
 

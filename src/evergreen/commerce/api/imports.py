@@ -4,40 +4,22 @@ done. The owner only: an import rewrites the catalog."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from evergreen.commerce import service
 from evergreen.web.deps import ApiOwner, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
+from evergreen.web.uploads import spooled_body
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/commerce", tags=["commerce"])
 _LIMIT = service.MAX_IMPORT_BYTES
-_TOO_LARGE = f"The file is larger than {_LIMIT // MIB} MB."
 
 
-async def _body(request: Request) -> AsyncIterator[IO[bytes]]:
-    """The CSV in a temporary file, refused (413) once past the size limit."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > _LIMIT:
-        raise HTTPException(413, _TOO_LARGE)
-    with tempfile.TemporaryFile() as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > _LIMIT:
-                raise HTTPException(413, _TOO_LARGE)
-            spool.write(chunk)
-        spool.seek(0)
-        yield spool
-
-
-Body = Annotated[IO[bytes], Depends(_body)]
+Body = Annotated[IO[bytes], Depends(spooled_body(lambda: _LIMIT, "file"))]
 
 
 @router.post(

@@ -3,11 +3,9 @@ price rules and files (uploaded as the raw body). Staff read; the owner writes."
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Iterator
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
 from evergreen.commerce import queries, service
@@ -15,12 +13,12 @@ from evergreen.commerce.rules.products import MAX_FILE_BYTES, STATUSES, rule_of
 from evergreen.money import show_money
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
+from evergreen.web.uploads import chunks, spooled_body
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/commerce", tags=["commerce"])
 Amount = Annotated[str, Field(max_length=40, description='An amount like "19.00".')]
-_TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
 
 
 class PriceIn(BaseModel):
@@ -186,28 +184,7 @@ def remove_price(product_id: DbId, price_id: DbId, session: SessionDep, user: Ap
     return Response(status_code=204)
 
 
-async def _body(request: Request) -> AsyncIterator[IO[bytes]]:
-    """The request's body in a temporary file, refused (413) once past the size limit."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_FILE_BYTES:
-        raise HTTPException(413, _TOO_LARGE)
-    with tempfile.TemporaryFile() as spool:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise HTTPException(413, _TOO_LARGE)
-            spool.write(chunk)
-        spool.seek(0)
-        yield spool
-
-
-Body = Annotated[IO[bytes], Depends(_body)]
-
-
-def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
-    while chunk := spool.read(1024 * 1024):
-        yield chunk
+Body = Annotated[IO[bytes], Depends(spooled_body(lambda: MAX_FILE_BYTES, "file"))]
 
 
 @router.post(
@@ -225,7 +202,7 @@ def upload_file(
     name: Annotated[str, Query(max_length=400, description="The file name buyers download.")],
 ) -> dict[str, Any]:
     """Owner only: a file as the raw body; one of the same name is replaced."""
-    row = service.store_file(session, settings.data_dir, product_id, name, _chunks(spool))
+    row = service.store_file(session, settings.data_dir, product_id, name, chunks(spool))
     return {"id": row.id, "name": row.name, "size_bytes": row.size_bytes}
 
 
