@@ -213,6 +213,8 @@ def browser(_chromium: tuple[Any, asyncio.AbstractEventLoop]) -> Iterator[Any]:
     try:
         yield launched
     finally:
+        for context in launched.contexts:  # what the test opened itself: no page lives on
+            context.close()
         asyncio.events._set_running_loop(None)
 
 
