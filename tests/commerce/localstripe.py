@@ -3,7 +3,9 @@
 localstripe ignores the Idempotency-Key header that real Stripe honours, so the launcher adds
 Stripe's documented behaviour in front of it: a POST repeating a key gets the first response
 back, unchanged. It also keeps localstripe's state in memory (it would otherwise pickle it to a
-shared /tmp file that other test runs on the machine read).
+shared /tmp file that other test runs on the machine read), and it learns `setup_future_usage`
+on PaymentIntents: accepted, echoed, and the paying method attached to the customer on success,
+as Stripe does, so a one-click upsell or a renewal can charge it off-session.
 """
 
 from __future__ import annotations
@@ -52,6 +54,27 @@ async def idempotency(request, handler):
     return response
 
 server.app.middlewares.insert(0, idempotency)
+
+_init = resources.PaymentIntent.__init__
+_succeeded = resources.PaymentIntent._on_success
+
+def _init_saving(self, *args, setup_future_usage=None, **kwargs):
+    if setup_future_usage not in (None, "off_session", "on_session"):
+        raise resources.UserError(400, "Bad request")
+    if setup_future_usage and not kwargs.get("customer"):
+        raise resources.UserError(400, "setup_future_usage needs a customer")
+    _init(self, *args, **kwargs)
+    self.setup_future_usage = setup_future_usage
+
+def _on_success_saving(self):
+    if self.setup_future_usage and self.customer and self.payment_method:
+        method = resources.PaymentMethod._api_retrieve(self.payment_method)
+        if getattr(method, "customer", None) is None:
+            resources.PaymentMethod._api_attach(self.payment_method, customer=self.customer)
+    _succeeded(self)
+
+resources.PaymentIntent.__init__ = _init_saving
+resources.PaymentIntent._on_success = _on_success_saving
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", int(sys.argv[1])))

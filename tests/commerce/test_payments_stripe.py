@@ -251,3 +251,29 @@ def test_localstripe_webhooks_verify_and_apply_once(
     assert event.kind is EventKind.SUCCEEDED
     assert (event.amount, event.currency, event.metadata) == (7700, "eur", {"order": "o-77"})
     assert receive(provider, inbox, body, signature, datetime.now(UTC)) is None
+
+
+def test_a_payment_that_saves_its_card_can_be_charged_again_off_session(
+    provider: StripeProvider, sdk: stripe.StripeClient
+) -> None:
+    key = _key()
+    customer = provider.create_customer("buyer@example.com", "Bea", key)
+    assert provider.create_customer("buyer@example.com", "Bea", key) == customer  # one per key
+    payment = provider.create_payment(2900, "eur", {}, _key(), customer=customer, save_method=True)
+    card = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+    method = sdk.v1.payment_methods.create({"type": "card", "card": card})  # type: ignore[typeddict-item]
+    _pay(sdk, payment.id, method.id)
+    paid = provider.retrieve(payment.id)
+    assert (paid.status, paid.customer, paid.payment_method) == (
+        PaymentStatus.SUCCEEDED,
+        customer,
+        method.id,
+    )
+    assert sdk.v1.payment_methods.retrieve(method.id).customer == customer  # saved on them
+    upsell = provider.charge_saved(customer, method.id, 1900, "eur", {}, _key())
+    assert upsell.outcome is OffSession.SUCCEEDED
+
+
+def test_saving_a_method_without_a_customer_is_refused(provider: StripeProvider) -> None:
+    with pytest.raises(CommerceInputError, match="customer"):
+        provider.create_payment(2900, "eur", {}, _key(), save_method=True)

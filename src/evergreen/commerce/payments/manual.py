@@ -7,6 +7,7 @@ treat both alike. State lives in a store; the orders slice keeps it in a table.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 from dataclasses import replace
@@ -42,6 +43,10 @@ class ManualProvider:
         self._refunds: dict[str, Refund] = {}
         self._lock = threading.Lock()
 
+    def create_customer(self, email: str, name: str, idempotency_key: str) -> str:
+        """A bank transfer saves nothing to charge later; the customer is a name for the key."""
+        return "man_cus_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+
     def create_payment(
         self,
         amount: int,
@@ -49,6 +54,7 @@ class ManualProvider:
         metadata: dict[str, str],
         idempotency_key: str,
         customer: str | None = None,
+        save_method: bool = False,
     ) -> Payment:
         """A pending payment with a transfer reference (the same key twice: the same payment)."""
         code = check_charge(amount, currency)
@@ -57,7 +63,14 @@ class ManualProvider:
             if known is not None:
                 return self._payments[known]
             payment_id = "man_" + secrets.token_hex(8)
-            payment = Payment(payment_id, PaymentStatus.PENDING, amount, code, metadata=metadata)
+            payment = Payment(
+                payment_id,
+                PaymentStatus.PENDING,
+                amount,
+                code,
+                metadata=metadata,
+                customer=customer,
+            )
             self._payments[payment_id] = payment
             self._by_key[idempotency_key] = payment_id
             return payment

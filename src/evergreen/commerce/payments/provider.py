@@ -33,6 +33,8 @@ class Payment:
     client_secret: str | None = None  # Stripe.js confirms with this in the buyer's browser
     hosted_url: str | None = None  # where the buyer pays (an invoice page for manual payments)
     metadata: dict[str, str] = field(default_factory=dict)
+    customer: str | None = None  # the provider's customer, when the payment names one
+    payment_method: str | None = None  # the method that paid: charged again off-session
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class Provider(Protocol):
 
     name: str
 
+    def create_customer(self, email: str, name: str, idempotency_key: str) -> str:
+        """A customer to save a payment method on (the same key twice: the same customer)."""
+        ...
+
     def create_payment(
         self,
         amount: int,
@@ -75,8 +81,10 @@ class Provider(Protocol):
         metadata: dict[str, str],
         idempotency_key: str,
         customer: str | None = None,
+        save_method: bool = False,
     ) -> Payment:
-        """Open a payment for a server-priced amount (the same key twice: the same payment)."""
+        """Open a payment for a server-priced amount (the same key twice: the same payment);
+        save_method keeps the method on the customer for later off-session charges."""
         ...
 
     def retrieve(self, payment_id: str) -> Payment:

@@ -59,6 +59,20 @@ class StripeProvider:
             settings.stripe_api_base,
         )
 
+    def create_customer(self, email: str, name: str, idempotency_key: str) -> str:
+        """A Stripe customer for the buyer, so a one-click upsell or a renewal can charge the
+        method they paid with (the same key twice: one customer)."""
+        params: dict[str, Any] = {"email": email}
+        if name:
+            params["name"] = name
+        customer = self._call(
+            lambda: self._client.v1.customers.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": _key(idempotency_key)},
+            )
+        )
+        return str(customer.id)
+
     def create_payment(
         self,
         amount: int,
@@ -66,12 +80,18 @@ class StripeProvider:
         metadata: dict[str, str],
         idempotency_key: str,
         customer: str | None = None,
+        save_method: bool = False,
     ) -> Payment:
-        """Open a PaymentIntent for a server-priced amount (the same key twice: one intent)."""
+        """Open a PaymentIntent for a server-priced amount (the same key twice: one intent);
+        save_method asks Stripe to keep the card on the customer for off-session charges."""
         code = check_charge(amount, currency)
         params: dict[str, Any] = {"amount": amount, "currency": code, "metadata": metadata}
         if customer:
             params["customer"] = customer
+        if save_method:
+            if not customer:
+                raise CommerceInputError("customer", "a method is saved on a customer: name one")
+            params["setup_future_usage"] = "off_session"
         intent = self._call(
             lambda: self._client.v1.payment_intents.create(
                 params,  # type: ignore[arg-type]
@@ -194,4 +214,13 @@ def _payment(intent: stripe.PaymentIntent, refunded: int) -> Payment:
         amount_refunded=refunded,
         client_secret=intent.client_secret,
         metadata=metadata,
+        customer=_id_of(intent.customer),
+        payment_method=_id_of(intent.payment_method),
     )
+
+
+def _id_of(value: Any) -> str | None:
+    """An expandable field's id, whether Stripe sent the id or the object."""
+    if value is None or isinstance(value, str):
+        return value or None
+    return str(getattr(value, "id", "")) or None
