@@ -25,6 +25,7 @@ from evergreen.commerce.rules.funnel_stats import (
     funnel_stats,
 )
 from evergreen.funnels.models import AdSpend, Funnel, FunnelStep, FunnelTraffic, FunnelVariant
+from evergreen.funnels.rules import StepPlan, targets_of
 
 __all__ = [
     "FunnelCard",
@@ -33,8 +34,10 @@ __all__ = [
     "StepSale",
     "funnel_card",
     "list_funnels",
+    "offers_follow",
     "report",
     "report_dict",
+    "step_after",
     "variant_dict",
 ]
 
@@ -309,3 +312,36 @@ def report_dict(found: Report) -> dict[str, Any]:
         "by_day": [_stats_dict(s) for s in found.by_day],
         "total": _stats_dict(found.total),
     }
+
+
+def _plans(session: Session, funnel_id: int) -> tuple[Funnel | None, list[FunnelStep]]:
+    funnel = session.get(Funnel, funnel_id)
+    steps = session.scalars(select(FunnelStep).where(FunnelStep.funnel_id == funnel_id))
+    return funnel, list(steps)
+
+
+def _plan(step: FunnelStep) -> StepPlan:
+    return StepPlan(step.id, step.position, step.kind, step.yes_step_id, step.no_step_id)
+
+
+def offers_follow(session: Session, funnel_id: int, step_id: int) -> bool:
+    """Whether an upsell or downsell comes after this step (checkout then saves the card)."""
+    _funnel, steps = _plans(session, funnel_id)
+    here = next((s for s in steps if s.id == step_id), None)
+    return here is not None and any(
+        s.kind in ("upsell", "downsell") and (s.position, s.id) > (here.position, here.id)
+        for s in steps
+    )
+
+
+def step_after(session: Session, funnel_id: int, step_id: int, *, accepted: bool) -> str | None:
+    """The path (/p/<funnel>/<step>) a buyer goes to after this step: its "yes" target when they
+    accepted (or bought), else its "no" target; None at the end or for a draft funnel."""
+    funnel, steps = _plans(session, funnel_id)
+    here = next((s for s in steps if s.id == step_id), None)
+    if funnel is None or here is None or funnel.status != "live":
+        return None
+    yes, no = targets_of(_plan(here), [_plan(s) for s in steps])
+    target = yes if accepted or no is None else no
+    found = next((s for s in steps if s.id == target), None)
+    return f"/p/{funnel.slug}/{found.slug}" if found is not None else None

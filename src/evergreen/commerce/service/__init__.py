@@ -3,6 +3,7 @@ orders, coupons, grants and license keys)."""
 
 from __future__ import annotations
 
+from evergreen.commerce.rules.upsells import UpsellStep
 from evergreen.commerce.service.checkout import (
     CheckoutInput,
     Offer,
@@ -123,6 +124,13 @@ from evergreen.commerce.service.taxes import (
     remove_tax_rate,
     update_tax_rate,
 )
+from evergreen.commerce.service.upsells import (
+    Taken,
+    UpsellOffer,
+    children_of,
+    take_upsell,
+    upsell_offer,
+)
 
 __all__ = [
     "BATCH",
@@ -148,7 +156,10 @@ __all__ = [
     "RuleQuote",
     "Started",
     "SupplierDraft",
+    "Taken",
     "TaxDraft",
+    "UpsellOffer",
+    "UpsellStep",
     "activate",
     "add_coupon",
     "add_price",
@@ -156,6 +167,7 @@ __all__ = [
     "add_tax_rate",
     "apply_event",
     "apply_rule",
+    "children_of",
     "client_secret_of",
     "confirm",
     "coupon_terms",
@@ -221,8 +233,10 @@ __all__ = [
     "store_file",
     "store_file_from_path",
     "supplier_cost",
+    "take_upsell",
     "update_product",
     "update_tax_rate",
+    "upsell_offer",
     "validate",
     "with_licenses",
 ]

@@ -23,9 +23,11 @@ from evergreen.commerce.rules.products import (
     check_region,
     check_text,
 )
+from evergreen.commerce.rules.upsells import customer_key
 from evergreen.commerce.service.coupons import coupon_terms
 from evergreen.config import Settings
 from evergreen.errors import NotFound
+from evergreen.funnels import queries as funnels
 
 __all__ = [
     "CheckoutInput",
@@ -182,9 +184,14 @@ def start_checkout(
         variant=check_text("variant", data.variant, 40) if data.variant else None,
         created_at=now,
     )  # fmt: skip
+    save = (
+        data.funnel_id is not None
+        and data.step_id is not None
+        and funnels.offers_follow(session, data.funnel_id, data.step_id)
+    )
     try:
         with session.begin_nested():  # the same nonce twice at once: one order; a refusal: none
-            secret = _open(session, provider, order, cart, found.product.slug, key)
+            secret = _open(session, provider, order, cart, found.product.slug, key, save=save)
     except IntegrityError:
         again = _find(session, key)
         if again is None:
@@ -194,9 +201,17 @@ def start_checkout(
 
 
 def _open(
-    session: Session, provider: Provider | None, order: Order, cart: Cart, slug: str, key: str
+    session: Session,
+    provider: Provider | None,
+    order: Order,
+    cart: Cart,
+    slug: str,
+    key: str,
+    *,
+    save: bool = False,
 ) -> str | None:
-    """Store the order and its lines, then open its payment; the client secret for Stripe.js."""
+    """Store the order and its lines, then open its payment; the client secret for Stripe.js.
+    `save`: an upsell follows in the funnel, so the paying method is kept on a customer."""
     session.add(order)
     session.flush()
     for line in cart.lines:
@@ -215,9 +230,14 @@ def _open(
     else:
         metadata = {"order": order.number, "product": slug}
         try:
+            if save:
+                order.provider_customer = provider.create_customer(
+                    order.buyer_email, order.buyer_name, customer_key(key)
+                )
             payment = provider.create_payment(
-                cart.total, cart.currency, metadata, f"evergreen-checkout-{key}"
-            )
+                cart.total, cart.currency, metadata, f"evergreen-checkout-{key}",
+                customer=order.provider_customer, save_method=save,
+            )  # fmt: skip
         except PaymentError as exc:  # the order goes with the savepoint: nothing half-stored
             raise CommerceInputError("payment", exc.message) from None
         order.payment_id, secret = payment.id, payment.client_secret
