@@ -39,6 +39,7 @@ __all__ = [
     "report_dict",
     "step_after",
     "variant_dict",
+    "variant_names",
 ]
 
 _CENT = Decimal("0.01")
@@ -164,12 +165,27 @@ _KINDS = {"main": OfferKind.FRONT_END, "bump": OfferKind.BUMP, "upsell": OfferKi
           "downsell": OfferKind.DOWNSELL}  # fmt: skip
 
 
+def _offer_numbers(card: FunnelCard) -> dict[int, int]:
+    """Step id → which upsell (or downsell) it is, from 1 in the funnel's order, so each
+    offer step has its own take rate."""
+    numbers: dict[int, int] = {}
+    for kind in ("upsell", "downsell"):
+        mine = [step.id for step, _variants in card.steps if step.kind == kind]
+        numbers.update({step_id: n for n, step_id in enumerate(mine, start=1)})
+    return numbers
+
+
 def _sales(
-    session: Session, funnel_id: int, start: date, end: date, currency: str | None
+    session: Session,
+    funnel_id: int,
+    start: date,
+    end: date,
+    currency: str | None,
+    numbers: dict[int, int],
 ) -> tuple[str | None, list[StepSale]]:
     """The funnel's paid order lines (commerce's orders) in one currency: the ad spend's, else
     the one most sales were made in (money in other currencies is never added to it). A sale's
-    cohort day is the day it was paid."""
+    cohort day is the day it was paid; an upsell's or downsell's step says which one it was."""
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
     sold = commerce_queries.funnel_sales(session, funnel_id, since, until)
@@ -185,6 +201,7 @@ def _sales(
                 "",
                 _KINDS.get(s.role, OfferKind.FRONT_END),
                 Decimal(s.amount_net) / 100,
+                step=numbers.get(s.step_id or 0, 1),
                 refunded=Decimal(s.refunded) / 100,
                 fee=Decimal(s.fee) / 100,
                 paid_on=s.paid_at.date(),
@@ -229,7 +246,12 @@ def report(session: Session, funnel_id: int, start: date, end: date) -> Report |
         )
     )
     currency, sales = _sales(
-        session, funnel_id, start, end, spend_rows[0].currency if spend_rows else None
+        session,
+        funnel_id,
+        start,
+        end,
+        spend_rows[0].currency if spend_rows else None,
+        _offer_numbers(card),
     )
     lines = []
     for step, variants in card.steps:
@@ -345,3 +367,8 @@ def step_after(session: Session, funnel_id: int, step_id: int, *, accepted: bool
     target = yes if accepted or no is None else no
     found = next((s for s in steps if s.id == target), None)
     return f"/p/{funnel.slug}/{found.slug}" if found is not None else None
+
+
+def variant_names(session: Session, step_id: int) -> set[str]:
+    """The names of a step's variants (A, B, …)."""
+    return set(session.scalars(select(FunnelVariant.name).where(FunnelVariant.step_id == step_id)))

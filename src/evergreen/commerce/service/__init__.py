@@ -125,9 +125,11 @@ from evergreen.commerce.service.taxes import (
     update_tax_rate,
 )
 from evergreen.commerce.service.upsells import (
+    OffSession,
     Taken,
     UpsellOffer,
     children_of,
+    order_link,
     take_upsell,
     upsell_offer,
 )
@@ -148,6 +150,7 @@ __all__ = [
     "ImportPreview",
     "LicenseRefused",
     "LicenseState",
+    "OffSession",
     "Offer",
     "Opened",
     "PriceDraft",
@@ -199,6 +202,7 @@ __all__ = [
     "offer",
     "open_download",
     "order_by_token",
+    "order_link",
     "preview_import",
     "preview_rule",
     "price_from_rule",

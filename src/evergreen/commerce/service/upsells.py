@@ -19,7 +19,8 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order, OrderLine, Price, Product, TaxRate
 from evergreen.commerce.payments import OffSession, OffSessionResult, PaymentError, Provider
 from evergreen.commerce.rules.cart import Cart, CartItem, CartProduct, TaxTerms, price_cart
-from evergreen.commerce.rules.checkout import read_order_token
+from evergreen.commerce.rules.checkout import order_token, read_order_token
+from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.upsells import (
     UpsellStep,
     charge_key,
@@ -32,7 +33,15 @@ from evergreen.commerce.service.checkout import client_secret_of
 from evergreen.commerce.service.paid import lock_order, mark_failed, mark_paid
 from evergreen.errors import NotFound
 
-__all__ = ["Taken", "UpsellOffer", "children_of", "take_upsell", "upsell_offer"]
+__all__ = [
+    "OffSession",
+    "Taken",
+    "UpsellOffer",
+    "children_of",
+    "order_link",
+    "take_upsell",
+    "upsell_offer",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class UpsellOffer:
     product_name: str
     total_cents: int  # what one click charges, tax included
     currency: str
+    price: str  # the total as the button says it, e.g. "19.00 EUR"
     one_click: bool  # a saved method to charge; else the product's normal checkout
     taken: str | None  # the child order's status when this step was already answered
 
@@ -130,7 +140,8 @@ def upsell_offer(
     )
     child = _find(session, upsell_key(parent.number, step.step_id))
     return UpsellOffer(
-        parent.number, product.slug, product.name, cart.total, cart.currency, ready,
+        parent.number, product.slug, product.name, cart.total, cart.currency,
+        f"{from_cents(cart.total)} {cart.currency}", ready,
         child.status if child is not None else None,
     )  # fmt: skip
 
@@ -243,3 +254,8 @@ def children_of(session: Session, order_id: int) -> list[Order]:
     return list(
         session.scalars(select(Order).where(Order.parent_order_id == order_id).order_by(Order.id))
     )
+
+
+def order_link(secret: str, number: str) -> str:
+    """The signed part of an order's link (/buy/order/<it>, ?order=<it> on funnel steps)."""
+    return order_token(secret, number)
