@@ -102,9 +102,10 @@ def _take(
         return service.take_upsell(session, provider, SECRET, token, step, datetime.now(UTC))
 
 
-def _intents_of(sdk: stripe.StripeClient, parent_number: str) -> list[str]:
+def _intents_of(sdk: stripe.StripeClient, parent: str) -> list[str]:
+    """The PaymentIntents charged for offers after the front-end order numbered `parent`."""
     intents = sdk.v1.payment_intents.list({"limit": 100}).auto_paging_iter()
-    return [i.id for i in intents if i.metadata and i.metadata.to_dict().get("parent") == parent_number]
+    return [i.id for i in intents if i.metadata and i.metadata.to_dict().get("parent") == parent]
 
 
 def test_a_funnel_checkout_saves_the_card_on_a_customer(
@@ -148,7 +149,8 @@ def test_one_click_charges_once_for_replays_and_64_concurrent_clicks(
         # 49.00 with 19 % DE tax, the parent's coupon not applied
         assert (child.subtotal_cents, child.discount_cents, child.tax_cents) == (4900, 0, 931)
         assert child.total_cents == 5831
-        assert (child.coupon_code, child.currency, child.buyer_email) == ("", "EUR", "buyer@example.com")
+        assert (child.coupon_code, child.currency) == ("", "EUR")
+        assert child.buyer_email == "buyer@example.com"
         assert (child.funnel_id, child.step_id, child.variant) == (
             parent.world.id,
             parent.world.upsell_step,
@@ -257,9 +259,12 @@ def test_an_unpaid_a_foreign_or_a_forged_order_is_refused(
         )
         assert offered is not None
         assert (offered.one_click, offered.price, offered.taken) == (True, "58.31 EUR", None)
-        assert service.upsell_offer(
-            session, provider, SECRET, "junk", offer(parent.world), datetime.now(UTC)
-        ) is None
+        assert (
+            service.upsell_offer(
+                session, provider, SECRET, "junk", offer(parent.world), datetime.now(UTC)
+            )
+            is None
+        )
 
 
 def test_a_refund_of_the_parent_leaves_the_child_and_back(
