@@ -21,6 +21,8 @@ from evergreen.commerce.payments import StripeProvider
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import InputError, NotFound
+from evergreen.funnels import queries as funnel_queries
+from evergreen.funnels import service as funnels
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
 from tests.commerce.orders_world import HOOK_SECRET, SECRET, counts, stripe_event
 from tests.commerce.upsell_world import (
@@ -286,3 +288,28 @@ def test_a_refund_of_the_parent_leaves_the_child_and_back(
         assert child_payment is not None
         assert child_payment.payment_id is not None
         assert provider.retrieve(child_payment.payment_id).amount_refunded == 5831
+
+
+def test_the_report_gives_each_upsell_step_its_own_take_rate(
+    db: Database, provider: StripeProvider, sdk: stripe.StripeClient, localstripe: str
+) -> None:
+    parent = _paid_parent(db, provider, sdk, localstripe)
+    world = parent.world
+    with db.session() as session:
+        second = funnels.add_step(
+            session, world.id, funnels.StepDraft("upsell", "Lite too", product_id=world.lite)
+        )
+    _take(db, provider, parent.token, offer(world))
+    also = service.UpsellStep(world.id, second.id, "upsell", world.lite, "A")
+    _take(db, provider, parent.token, also)
+    today = datetime.now(UTC).date()
+    with db.session() as session:
+        found = funnel_queries.report(session, world.id, today, today)
+        assert found is not None
+        total = found.total
+        assert total.front_end_orders == 1
+        assert total.upsell_take_rates == ((1, Decimal("1.0000")), (2, Decimal("1.0000")))
+        assert total.upsell_revenue == Decimal("68.00")  # 49.00 + 19.00, net of tax
+        by_step = {line.step.id: line.revenue for line in found.lines}
+        assert by_step[world.upsell_step] == Decimal("49.00")
+        assert by_step[second.id] == Decimal("19.00")
