@@ -28,7 +28,7 @@ from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
 from evergreen.partners import service as partners
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.commerce.orders_world import HOOK_SECRET, SECRET, counts
+from tests.commerce.orders_world import HOOK_SECRET, SECRET, counts, stripe_event
 from tests.commerce.upsell_world import authenticate, card_method, make_funnel, open_parent
 from tests.http_helpers import csrf_from, sign_in, token_for
 
@@ -269,3 +269,43 @@ def test_the_bank_asks_then_the_order_page_confirms_and_leads_on(
     assert _href(done.text, "next-step") == f"/p/launch/thanks?order={token}"
     again = client.post("/p/launch/course", data=_hidden(page.text), follow_redirects=False)
     assert again.headers["location"] == f"/p/launch/thanks?order={token}"  # paid: on to yes
+
+
+def test_a_declined_card_leads_to_the_downsell_with_a_note(
+    client: TestClient, db: Database, sdk: stripe.StripeClient
+) -> None:
+    # The card paid the front end (Stripe's webhook says so), then declines (4000000000000341).
+    provider = service.provider_for(client.app.state.settings)  # type: ignore[attr-defined]
+    with db.session() as session:
+        started = open_parent(session, provider, make_funnel(session))
+        order = started.order
+        number, total, customer = order.number, order.total_cents, order.provider_customer
+        payment_id = order.payment_id
+    assert payment_id is not None
+    assert customer is not None
+    method = card_method(sdk, "4000000000000341")
+    sdk.v1.payment_methods.attach(method, {"customer": customer})
+    sdk.v1.payment_intents.update(payment_id, {"payment_method": method})
+    intent = {"object": "payment_intent", "id": payment_id, "amount": total, "currency": "eur",
+              "metadata": {"order": number}}  # fmt: skip
+    payload, header = stripe_event("payment_intent.succeeded", intent)
+    hook = client.post(
+        "/commerce/webhooks/stripe", content=payload, headers={"Stripe-Signature": header}
+    )
+    assert hook.status_code == 200, hook.text
+    token = service.order_link(SECRET, number)
+    page = client.get(f"/p/launch/course?order={token}")
+    taken = client.post("/p/launch/course", data=_hidden(page.text), follow_redirects=False)
+    assert taken.status_code == 303
+    assert taken.headers["location"] == f"/p/launch/lite?order={token}&declined=1"
+    downsell = client.get(taken.headers["location"])
+    assert "did not go through" in downsell.text
+    assert "Yes, add Lite for 22.61 EUR" in downsell.text  # the downsell, on the same card
+    with db.session() as session:
+        child = session.scalars(select(Order).where(Order.parent_order_id.is_not(None))).one()
+        assert child.status == "failed"
+        child_number = child.number
+    child_page = client.get(f"/buy/order/{service.order_link(SECRET, child_number)}")
+    assert "The payment for this offer did not go through" in child_page.text
+    assert 'id="pay"' not in child_page.text
+    assert _href(child_page.text, "next-step") == f"/p/launch/lite?order={token}"

@@ -3,12 +3,15 @@ charged again in one click."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.upsells import (
+    ONE_CLICK_WINDOW,
     UpsellStep,
     charge_key,
     check_parent,
@@ -20,6 +23,8 @@ from evergreen.commerce.rules.upsells import (
 
 numbers = st.text("0123456789ABCDEF", min_size=12, max_size=12)
 steps = st.integers(min_value=1, max_value=10**9)
+PAID = datetime(2026, 12, 5, 20, 0, tzinfo=UTC)
+SOON = PAID + timedelta(minutes=3)
 
 
 @given(numbers, steps, numbers, steps)
@@ -65,7 +70,16 @@ def test_an_offer_without_a_product_is_refused() -> None:
 
 @pytest.mark.parametrize("status", ["paid", "partially_refunded"])
 def test_a_paid_front_end_order_of_this_funnel_takes_offers(status: str) -> None:
-    check_parent(status, None, 3, 3)
+    check_parent(status, None, 3, 3, PAID, SOON)
+    check_parent(status, None, 3, 3, PAID, PAID + ONE_CLICK_WINDOW)  # to the minute
+
+
+def test_one_click_ends_with_its_window() -> None:
+    with pytest.raises(CommerceInputError, match="expired") as late:
+        check_parent("paid", None, 3, 3, PAID, PAID + ONE_CLICK_WINDOW + timedelta(seconds=1))
+    assert late.value.field == "order"
+    with pytest.raises(CommerceInputError, match="not paid"):
+        check_parent("paid", None, 3, 3, None, SOON)  # paid, but when is unknown
 
 
 @pytest.mark.parametrize(
@@ -84,7 +98,7 @@ def test_a_child_of_an_unpaid_refunded_or_foreign_order_is_refused(
     status: str, parent: int | None, funnel: int | None, words: str
 ) -> None:
     with pytest.raises(CommerceInputError, match=words) as refused:
-        check_parent(status, parent, funnel, 3)
+        check_parent(status, parent, funnel, 3, PAID, SOON)
     assert refused.value.field == "order"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -251,10 +251,19 @@ def test_an_unpaid_a_foreign_or_a_forged_order_is_refused(
     with db.session() as session:
         order = session.get(Order, parent.id)
         assert order is not None
-        order.status = "paid"  # as if paid: still not this funnel's
+        order.status, order.paid_at = "paid", datetime.now(UTC)  # as if paid: not this funnel's
     with pytest.raises(InputError, match="not made in this funnel"):
         _take(db, provider, parent.token, elsewhere)
+    later = datetime.now(UTC) + timedelta(hours=3)  # a receipt's link found hours later
+    with db.session() as session, pytest.raises(InputError, match="expired"):
+        service.take_upsell(session, provider, SECRET, parent.token, offer(parent.world), later)
     with db.session() as session:
+        assert (
+            service.upsell_offer(
+                session, provider, SECRET, parent.token, offer(parent.world), later
+            )
+            is None
+        )  # the page shows the normal checkout instead
         assert session.scalars(select(Order).where(Order.parent_order_id == parent.id)).all() == []
         offered = service.upsell_offer(
             session, provider, SECRET, parent.token, offer(parent.world), datetime.now(UTC)

@@ -5,11 +5,13 @@ which front-end orders may be charged again."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from evergreen.commerce.errors import CommerceInputError
 
 __all__ = [
     "ONE_CLICK_ROLES",
+    "ONE_CLICK_WINDOW",
     "UpsellStep",
     "charge_key",
     "check_parent",
@@ -20,6 +22,9 @@ __all__ = [
 ]
 
 ONE_CLICK_ROLES = ("upsell", "downsell")
+# How long after the front-end payment one click may charge the card: the buyer's walk through
+# the funnel, not a link found later in a mailbox (the receipt carries the same signed link).
+ONE_CLICK_WINDOW = timedelta(hours=2)
 _CHARGEABLE = ("paid", "partially_refunded")
 
 
@@ -61,17 +66,27 @@ def customer_key(checkout_key: str) -> str:
 
 
 def check_parent(
-    status: str, parent_order_id: int | None, order_funnel: int | None, funnel_id: int
+    status: str,
+    parent_order_id: int | None,
+    order_funnel: int | None,
+    funnel_id: int,
+    paid_at: datetime | None,
+    now: datetime,
 ) -> None:
-    """Refuse to add to an order that is unpaid, refunded, itself an upsell, or from elsewhere."""
+    """Refuse to add to an order that is unpaid, refunded, itself an upsell, from elsewhere, or
+    paid longer ago than the one-click window."""
     if parent_order_id is not None:
         raise CommerceInputError("order", "use the link of the first order in this funnel")
-    if status not in _CHARGEABLE:
+    if status not in _CHARGEABLE or paid_at is None:
         raise CommerceInputError(
             "order", "this order is not paid (yet); an offer is added to a paid order only"
         )
     if order_funnel != funnel_id:
         raise CommerceInputError("order", "this order was not made in this funnel")
+    if now - paid_at > ONE_CLICK_WINDOW:
+        raise CommerceInputError(
+            "order", "this offer has expired for one click; buy it on its checkout page"
+        )
 
 
 def one_click_ready(

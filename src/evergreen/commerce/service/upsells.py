@@ -110,6 +110,13 @@ def _cart(session: Session, parent: Order, step: UpsellStep, now: datetime) -> t
     return product, price_cart([item], parent.currency, tax=tax, now=now)
 
 
+def _check(parent: Order, step: UpsellStep, now: datetime) -> None:
+    check_parent(
+        parent.status, parent.parent_order_id, parent.funnel_id, step.funnel_id,
+        parent.paid_at, now,
+    )  # fmt: skip
+
+
 def _find(session: Session, key: str) -> Order | None:
     return session.scalar(select(Order).where(Order.checkout_key == key))
 
@@ -128,7 +135,7 @@ def upsell_offer(
     if parent is None:
         return None
     try:
-        check_parent(parent.status, parent.parent_order_id, parent.funnel_id, step.funnel_id)
+        _check(parent, step, now)
         product, cart = _cart(session, parent, step, now)
     except CommerceInputError:
         return None
@@ -172,11 +179,11 @@ def take_upsell(
         raise NotFound("order", "this order link is not valid")
     parent = lock_order(session, found.id)  # concurrent clicks queue here
     assert parent is not None
-    check_parent(parent.status, parent.parent_order_id, parent.funnel_id, step.funnel_id)
     key = upsell_key(parent.number, step.step_id)
     existing = _find(session, key)
-    if existing is not None:
+    if existing is not None:  # answered already (a reload, a double click): as it stands
         return _answer(provider, existing, created=False)
+    _check(parent, step, now)
     ready = provider is not None and one_click_ready(
         provider.name, parent.provider, parent.provider_customer, parent.payment_id
     )
