@@ -39,6 +39,8 @@ __all__ = [
     "quote",
     "set_bump",
     "start_checkout",
+    "store_lines",
+    "tax_terms",
 ]
 
 
@@ -127,7 +129,8 @@ def _cart_product(row: Product, prices: dict[str, int]) -> CartProduct:
     return CartProduct(row.id, row.name, row.kind, row.status, prices)
 
 
-def _tax(session: Session, country: str, region: str) -> TaxTerms | None:
+def tax_terms(session: Session, country: str, region: str) -> TaxTerms | None:
+    """The owner's tax rate for a buyer's country and region (the country's own, else none)."""
     if not country:
         return None
     rows = {
@@ -152,7 +155,8 @@ def quote(session: Session, data: CheckoutInput, now: datetime) -> tuple[Offer, 
     country = check_country(data.country) if data.country.strip() else ""
     region = check_region(data.region) if country else ""
     coupon = coupon_terms(session, data.coupon)
-    cart = price_cart(items, currency, coupon=coupon, tax=_tax(session, country, region), now=now)
+    tax = tax_terms(session, country, region)
+    cart = price_cart(items, currency, coupon=coupon, tax=tax, now=now)
     return found, cart
 
 
@@ -214,14 +218,7 @@ def _open(
     `save`: an upsell follows in the funnel, so the paying method is kept on a customer."""
     session.add(order)
     session.flush()
-    for line in cart.lines:
-        session.add(
-            OrderLine(
-                order_id=order.id, product_id=line.product_id, product_name=line.name,
-                role=line.role, quantity=line.quantity, unit_cents=line.unit,
-                discount_cents=line.discount, tax_cents=line.tax, total_cents=line.total,
-            )
-        )  # fmt: skip
+    store_lines(session, order, cart)
     secret = None
     if cart.total == 0:
         order.payment_id = f"free_{order.number}"  # nothing to pay: the caller marks it paid
@@ -243,6 +240,19 @@ def _open(
         order.payment_id, secret = payment.id, payment.client_secret
     session.flush()
     return secret
+
+
+def store_lines(session: Session, order: Order, cart: Cart) -> None:
+    """The priced cart's lines on a stored order (they add up to its total)."""
+    for line in cart.lines:
+        session.add(
+            OrderLine(
+                order_id=order.id, product_id=line.product_id, product_name=line.name,
+                role=line.role, quantity=line.quantity, unit_cents=line.unit,
+                discount_cents=line.discount, tax_cents=line.tax, total_cents=line.total,
+            )
+        )  # fmt: skip
+    session.flush()
 
 
 def client_secret_of(provider: Provider | None, order: Order) -> str | None:

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Order, OrderLine, Price, Product, TaxRate
+from evergreen.commerce.models import Order, Price, Product
 from evergreen.commerce.payments import OffSession, OffSessionResult, PaymentError, Provider
-from evergreen.commerce.rules.cart import Cart, CartItem, CartProduct, TaxTerms, price_cart
+from evergreen.commerce.rules.cart import Cart, CartItem, CartProduct, price_cart
 from evergreen.commerce.rules.checkout import order_token, read_order_token
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.upsells import (
@@ -29,7 +29,7 @@ from evergreen.commerce.rules.upsells import (
     role_of,
     upsell_key,
 )
-from evergreen.commerce.service.checkout import client_secret_of
+from evergreen.commerce.service.checkout import client_secret_of, store_lines, tax_terms
 from evergreen.commerce.service.paid import lock_order, mark_failed, mark_paid
 from evergreen.errors import NotFound
 
@@ -86,14 +86,6 @@ def _product(session: Session, product_id: int) -> tuple[Product, dict[str, int]
     return row, {p.currency: p.amount_cents for p in prices if p.interval is None}
 
 
-def _tax(session: Session, country: str, region: str) -> TaxTerms | None:
-    if not country:
-        return None
-    rows = {r.region: r for r in session.scalars(select(TaxRate).where(TaxRate.country == country))}
-    row = rows.get(region) or rows.get("")
-    return TaxTerms(row.percent, row.inclusive) if row is not None else None
-
-
 def _cart(session: Session, parent: Order, step: UpsellStep, now: datetime) -> tuple[Product, Cart]:
     """The offer priced from the catalog in the parent's currency and tax place, no coupon."""
     product_id, role = role_of(step)
@@ -106,7 +98,7 @@ def _cart(session: Session, parent: Order, step: UpsellStep, now: datetime) -> t
     item = CartItem(
         CartProduct(product.id, product.name, product.kind, product.status, prices), role
     )
-    tax = _tax(session, parent.buyer_country, parent.buyer_region)
+    tax = tax_terms(session, parent.buyer_country, parent.buyer_region)
     return product, price_cart([item], parent.currency, tax=tax, now=now)
 
 
@@ -204,7 +196,7 @@ def take_upsell(
         with session.begin_nested():  # a refusal leaves nothing; a twin finds the first
             session.add(child)
             session.flush()
-            _lines(session, child, cart)
+            store_lines(session, child, cart)
             result = _charge(provider, parent, child, product.slug, key)
             child.payment_id = result.payment_id
             session.flush()
@@ -222,18 +214,6 @@ def take_upsell(
         return Taken(child, result.outcome, True, message=result.message)
     return Taken(child, result.outcome, True, client_secret=result.client_secret,
                  message=result.message)  # fmt: skip
-
-
-def _lines(session: Session, order: Order, cart: Cart) -> None:
-    for line in cart.lines:
-        session.add(
-            OrderLine(
-                order_id=order.id, product_id=line.product_id, product_name=line.name,
-                role=line.role, quantity=line.quantity, unit_cents=line.unit,
-                discount_cents=line.discount, tax_cents=line.tax, total_cents=line.total,
-            )
-        )  # fmt: skip
-    session.flush()
 
 
 def _charge(
