@@ -25,6 +25,7 @@ from evergreen.commerce.rules.funnel_stats import (
     funnel_stats,
 )
 from evergreen.funnels.models import AdSpend, Funnel, FunnelStep, FunnelTraffic, FunnelVariant
+from evergreen.funnels.rules import StepPlan, targets_of
 
 __all__ = [
     "FunnelCard",
@@ -33,9 +34,12 @@ __all__ = [
     "StepSale",
     "funnel_card",
     "list_funnels",
+    "offers_follow",
     "report",
     "report_dict",
+    "step_after",
     "variant_dict",
+    "variant_names",
 ]
 
 _CENT = Decimal("0.01")
@@ -161,12 +165,27 @@ _KINDS = {"main": OfferKind.FRONT_END, "bump": OfferKind.BUMP, "upsell": OfferKi
           "downsell": OfferKind.DOWNSELL}  # fmt: skip
 
 
+def _offer_numbers(card: FunnelCard) -> dict[int, int]:
+    """Step id → which upsell (or downsell) it is, from 1 in the funnel's order, so each
+    offer step has its own take rate."""
+    numbers: dict[int, int] = {}
+    for kind in ("upsell", "downsell"):
+        mine = [step.id for step, _variants in card.steps if step.kind == kind]
+        numbers.update({step_id: n for n, step_id in enumerate(mine, start=1)})
+    return numbers
+
+
 def _sales(
-    session: Session, funnel_id: int, start: date, end: date, currency: str | None
+    session: Session,
+    funnel_id: int,
+    start: date,
+    end: date,
+    currency: str | None,
+    numbers: dict[int, int],
 ) -> tuple[str | None, list[StepSale]]:
     """The funnel's paid order lines (commerce's orders) in one currency: the ad spend's, else
     the one most sales were made in (money in other currencies is never added to it). A sale's
-    cohort day is the day it was paid."""
+    cohort day is the day it was paid; an upsell's or downsell's step says which one it was."""
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
     sold = commerce_queries.funnel_sales(session, funnel_id, since, until)
@@ -182,6 +201,7 @@ def _sales(
                 "",
                 _KINDS.get(s.role, OfferKind.FRONT_END),
                 Decimal(s.amount_net) / 100,
+                step=numbers.get(s.step_id or 0, 1),
                 refunded=Decimal(s.refunded) / 100,
                 fee=Decimal(s.fee) / 100,
                 paid_on=s.paid_at.date(),
@@ -226,7 +246,12 @@ def report(session: Session, funnel_id: int, start: date, end: date) -> Report |
         )
     )
     currency, sales = _sales(
-        session, funnel_id, start, end, spend_rows[0].currency if spend_rows else None
+        session,
+        funnel_id,
+        start,
+        end,
+        spend_rows[0].currency if spend_rows else None,
+        _offer_numbers(card),
     )
     lines = []
     for step, variants in card.steps:
@@ -309,3 +334,41 @@ def report_dict(found: Report) -> dict[str, Any]:
         "by_day": [_stats_dict(s) for s in found.by_day],
         "total": _stats_dict(found.total),
     }
+
+
+def _plans(session: Session, funnel_id: int) -> tuple[Funnel | None, list[FunnelStep]]:
+    funnel = session.get(Funnel, funnel_id)
+    steps = session.scalars(select(FunnelStep).where(FunnelStep.funnel_id == funnel_id))
+    return funnel, list(steps)
+
+
+def _plan(step: FunnelStep) -> StepPlan:
+    return StepPlan(step.id, step.position, step.kind, step.yes_step_id, step.no_step_id)
+
+
+def offers_follow(session: Session, funnel_id: int, step_id: int) -> bool:
+    """Whether an upsell or downsell comes after this step (checkout then saves the card)."""
+    _funnel, steps = _plans(session, funnel_id)
+    here = next((s for s in steps if s.id == step_id), None)
+    return here is not None and any(
+        s.kind in ("upsell", "downsell") and (s.position, s.id) > (here.position, here.id)
+        for s in steps
+    )
+
+
+def step_after(session: Session, funnel_id: int, step_id: int, *, accepted: bool) -> str | None:
+    """The path (/p/<funnel>/<step>) a buyer goes to after this step: its "yes" target when they
+    accepted (or bought), else its "no" target; None at the end or for a draft funnel."""
+    funnel, steps = _plans(session, funnel_id)
+    here = next((s for s in steps if s.id == step_id), None)
+    if funnel is None or here is None or funnel.status != "live":
+        return None
+    yes, no = targets_of(_plan(here), [_plan(s) for s in steps])
+    target = yes if accepted or no is None else no
+    found = next((s for s in steps if s.id == target), None)
+    return f"/p/{funnel.slug}/{found.slug}" if found is not None else None
+
+
+def variant_names(session: Session, step_id: int) -> set[str]:
+    """The names of a step's variants (A, B, …)."""
+    return set(session.scalars(select(FunnelVariant.name).where(FunnelVariant.step_id == step_id)))

@@ -40,6 +40,8 @@ class Order(Base):
     buyer_region: Mapped[str] = mapped_column(String(60), default="")
     provider: Mapped[str] = mapped_column(String(20))  # stripe or manual
     payment_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    # The provider's customer the paying method is saved on, for one-click upsells after it.
+    provider_customer: Mapped[str | None] = mapped_column(String(255), default=None)
     # From the nonce in the checkout form: a double submit finds the first order.
     checkout_key: Mapped[str] = mapped_column(String(100), unique=True)
     coupon_code: Mapped[str] = mapped_column(String(40), default="")

@@ -3,6 +3,7 @@ orders, coupons, grants and license keys)."""
 
 from __future__ import annotations
 
+from evergreen.commerce.rules.upsells import UpsellStep
 from evergreen.commerce.service.checkout import (
     CheckoutInput,
     Offer,
@@ -123,6 +124,15 @@ from evergreen.commerce.service.taxes import (
     remove_tax_rate,
     update_tax_rate,
 )
+from evergreen.commerce.service.upsells import (
+    OffSession,
+    Taken,
+    UpsellOffer,
+    children_of,
+    order_link,
+    take_upsell,
+    upsell_offer,
+)
 
 __all__ = [
     "BATCH",
@@ -140,6 +150,7 @@ __all__ = [
     "ImportPreview",
     "LicenseRefused",
     "LicenseState",
+    "OffSession",
     "Offer",
     "Opened",
     "PriceDraft",
@@ -148,7 +159,10 @@ __all__ = [
     "RuleQuote",
     "Started",
     "SupplierDraft",
+    "Taken",
     "TaxDraft",
+    "UpsellOffer",
+    "UpsellStep",
     "activate",
     "add_coupon",
     "add_price",
@@ -156,6 +170,7 @@ __all__ = [
     "add_tax_rate",
     "apply_event",
     "apply_rule",
+    "children_of",
     "client_secret_of",
     "confirm",
     "coupon_terms",
@@ -187,6 +202,7 @@ __all__ = [
     "offer",
     "open_download",
     "order_by_token",
+    "order_link",
     "preview_import",
     "preview_rule",
     "price_from_rule",
@@ -221,8 +237,10 @@ __all__ = [
     "store_file",
     "store_file_from_path",
     "supplier_cost",
+    "take_upsell",
     "update_product",
     "update_tax_rate",
+    "upsell_offer",
     "validate",
     "with_licenses",
 ]

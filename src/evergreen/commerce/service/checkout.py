@@ -23,9 +23,11 @@ from evergreen.commerce.rules.products import (
     check_region,
     check_text,
 )
+from evergreen.commerce.rules.upsells import customer_key
 from evergreen.commerce.service.coupons import coupon_terms
 from evergreen.config import Settings
 from evergreen.errors import NotFound
+from evergreen.funnels import queries as funnels
 
 __all__ = [
     "CheckoutInput",
@@ -37,6 +39,8 @@ __all__ = [
     "quote",
     "set_bump",
     "start_checkout",
+    "store_lines",
+    "tax_terms",
 ]
 
 
@@ -125,7 +129,8 @@ def _cart_product(row: Product, prices: dict[str, int]) -> CartProduct:
     return CartProduct(row.id, row.name, row.kind, row.status, prices)
 
 
-def _tax(session: Session, country: str, region: str) -> TaxTerms | None:
+def tax_terms(session: Session, country: str, region: str) -> TaxTerms | None:
+    """The owner's tax rate for a buyer's country and region (the country's own, else none)."""
     if not country:
         return None
     rows = {
@@ -150,7 +155,8 @@ def quote(session: Session, data: CheckoutInput, now: datetime) -> tuple[Offer, 
     country = check_country(data.country) if data.country.strip() else ""
     region = check_region(data.region) if country else ""
     coupon = coupon_terms(session, data.coupon)
-    cart = price_cart(items, currency, coupon=coupon, tax=_tax(session, country, region), now=now)
+    tax = tax_terms(session, country, region)
+    cart = price_cart(items, currency, coupon=coupon, tax=tax, now=now)
     return found, cart
 
 
@@ -182,9 +188,14 @@ def start_checkout(
         variant=check_text("variant", data.variant, 40) if data.variant else None,
         created_at=now,
     )  # fmt: skip
+    save = (
+        data.funnel_id is not None
+        and data.step_id is not None
+        and funnels.offers_follow(session, data.funnel_id, data.step_id)
+    )
     try:
         with session.begin_nested():  # the same nonce twice at once: one order; a refusal: none
-            secret = _open(session, provider, order, cart, found.product.slug, key)
+            secret = _open(session, provider, order, cart, found.product.slug, key, save=save)
     except IntegrityError:
         again = _find(session, key)
         if again is None:
@@ -194,19 +205,20 @@ def start_checkout(
 
 
 def _open(
-    session: Session, provider: Provider | None, order: Order, cart: Cart, slug: str, key: str
+    session: Session,
+    provider: Provider | None,
+    order: Order,
+    cart: Cart,
+    slug: str,
+    key: str,
+    *,
+    save: bool = False,
 ) -> str | None:
-    """Store the order and its lines, then open its payment; the client secret for Stripe.js."""
+    """Store the order and its lines, then open its payment; the client secret for Stripe.js.
+    `save`: an upsell follows in the funnel, so the paying method is kept on a customer."""
     session.add(order)
     session.flush()
-    for line in cart.lines:
-        session.add(
-            OrderLine(
-                order_id=order.id, product_id=line.product_id, product_name=line.name,
-                role=line.role, quantity=line.quantity, unit_cents=line.unit,
-                discount_cents=line.discount, tax_cents=line.tax, total_cents=line.total,
-            )
-        )  # fmt: skip
+    store_lines(session, order, cart)
     secret = None
     if cart.total == 0:
         order.payment_id = f"free_{order.number}"  # nothing to pay: the caller marks it paid
@@ -215,14 +227,32 @@ def _open(
     else:
         metadata = {"order": order.number, "product": slug}
         try:
+            if save:
+                order.provider_customer = provider.create_customer(
+                    order.buyer_email, order.buyer_name, customer_key(key)
+                )
             payment = provider.create_payment(
-                cart.total, cart.currency, metadata, f"evergreen-checkout-{key}"
-            )
+                cart.total, cart.currency, metadata, f"evergreen-checkout-{key}",
+                customer=order.provider_customer, save_method=save,
+            )  # fmt: skip
         except PaymentError as exc:  # the order goes with the savepoint: nothing half-stored
             raise CommerceInputError("payment", exc.message) from None
         order.payment_id, secret = payment.id, payment.client_secret
     session.flush()
     return secret
+
+
+def store_lines(session: Session, order: Order, cart: Cart) -> None:
+    """The priced cart's lines on a stored order (they add up to its total)."""
+    for line in cart.lines:
+        session.add(
+            OrderLine(
+                order_id=order.id, product_id=line.product_id, product_name=line.name,
+                role=line.role, quantity=line.quantity, unit_cents=line.unit,
+                discount_cents=line.discount, tax_cents=line.tax, total_cents=line.total,
+            )
+        )  # fmt: skip
+    session.flush()
 
 
 def client_secret_of(provider: Provider | None, order: Order) -> str | None:

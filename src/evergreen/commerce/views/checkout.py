@@ -1,12 +1,15 @@
 """The public checkout: /buy/<slug> (the product, its bump, the buyer's details and a coupon;
 the total the server computed) and the buyer's order page /buy/order/<signed token> (pay with
 Stripe.js, the bank-transfer instructions, or the thank-you once paid; it asks the provider, so
-a lost webhook still completes the order). No sign-in; forms are CSRF-checked."""
+a lost webhook still completes the order; a funnel's order then leads on to the funnel's next
+step with its link, and an upsell the bank wants confirmed is confirmed here). No sign-in;
+forms are CSRF-checked."""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -18,6 +21,7 @@ from evergreen.commerce.rules.products import from_cents
 from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.errors import InputError
+from evergreen.funnels import queries as funnels
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
@@ -165,6 +169,19 @@ def _confirm(
     return card
 
 
+def _next_step(session: Session, secret: str, order: Any) -> str:
+    """Where a funnel's buyer goes on from their order: the step after the one they bought on
+    ("no" after a declined upsell), carrying the front-end order's signed link; "" elsewhere."""
+    if order.funnel_id is None or order.step_id is None or order.status == "pending":
+        return ""
+    accepted = order.status in ("paid", "partially_refunded")
+    path = funnels.step_after(session, order.funnel_id, order.step_id, accepted=accepted)
+    if path is None or (not accepted and order.parent_order_id is None):
+        return ""
+    root = service.get_order(session, order.parent_order_id) if order.parent_order_id else order
+    return f"{path}?{urlencode({'order': order_token(secret, root.number)})}"
+
+
 @router.get("/buy/order/{token}", dependencies=[Public])
 @writes
 def order_page(
@@ -177,18 +194,19 @@ def order_page(
     """The buyer's order: pay (Stripe.js or bank transfer), or the thank-you once paid."""
     card = _confirm(request, session, settings, background, token)
     order = card.order
+    secret_key: str = request.app.state.secret
     provider = service.provider_for(settings)
     secret = None
     open_ = order.status in ("pending", "failed") and order.payment_id
     if open_ and provider is not None and order.provider == provider.name:
         secret = service.client_secret_of(provider, order)
     downloads = []
-    if order.status in ("paid", "partially_refunded"):
-        source = service.source_of(order)
-        base = site_url(request)
-        downloads = service.links_of_source(
-            session, request.app.state.secret, base, source, utcnow()
-        )
+    paid = ("paid", "partially_refunded")
+    base = site_url(request)
+    for bought in (order, *service.children_of(session, order.id)):
+        if bought.status in paid:
+            source = service.source_of(bought)
+            downloads += service.links_of_source(session, secret_key, base, source, utcnow())
     context = {
         "title": f"Order {order.number}",
         "downloads": downloads,
@@ -199,5 +217,7 @@ def order_page(
         "publishable_key": settings.stripe_publishable_key,
         "stripe_js": settings.stripe_js_url,
         "here": f"{site_url(request)}/buy/order/{token}",
+        "next_url": _next_step(session, secret_key, order),
+        "authenticate": secret is not None and order.parent_order_id is not None,
     }
     return render(request, "commerce/order_status.html", context)
