@@ -4,6 +4,7 @@ from evergreen.commerce.models.catalog import BundleItem, Price, Product, Produc
 from evergreen.commerce.models.delivery import Download, Grant, License, LicenseActivation
 from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
 from evergreen.commerce.models.orders import Coupon, InboxEvent, Order, OrderLine
+from evergreen.commerce.models.subscriptions import Subscription, SubscriptionEvent
 
 __all__ = [
     "BundleItem",
@@ -21,5 +22,7 @@ __all__ = [
     "PriceRuleRow",
     "Product",
     "ProductFile",
+    "Subscription",
+    "SubscriptionEvent",
     "TaxRate",
 ]

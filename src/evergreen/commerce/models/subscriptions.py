@@ -1,0 +1,74 @@
+"""Tables of subscriptions: one row per buyer's plan, billed by Evergreen itself (each period is
+an order, a child of the subscription), and the events that move its recurring revenue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evergreen.db import Base, utcnow
+
+__all__ = ["Subscription", "SubscriptionEvent"]
+
+
+class Subscription(Base):
+    """A buyer's subscription to a product's recurring price; amounts in whole cents."""
+
+    __tablename__ = "commerce_subscriptions"
+    __table_args__ = (Index("ix_commerce_subscriptions_status_attempt", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("commerce_products.id"), index=True)
+    price_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commerce_prices.id", ondelete="SET NULL"), default=None
+    )
+    buyer_email: Mapped[str] = mapped_column(String(254), index=True)
+    buyer_name: Mapped[str] = mapped_column(String(200), default="")
+    currency: Mapped[str] = mapped_column(String(3))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)  # each period, as the first order
+    interval: Mapped[str] = mapped_column(String(10))  # month or year
+    # incomplete (first payment awaited), trialing, active, past_due, canceled (ends at the
+    # period's end) or ended.
+    status: Mapped[str] = mapped_column(String(20), default="incomplete")
+    provider: Mapped[str] = mapped_column(String(20))
+    customer: Mapped[str | None] = mapped_column(String(255), default=None)
+    payment_method: Mapped[str | None] = mapped_column(String(255), default=None)
+    period: Mapped[int] = mapped_column(default=0)  # the period paid (or trialled) last: 1, 2, …
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    trial_end: Mapped[datetime | None] = mapped_column(default=None)
+    current_period_start: Mapped[datetime | None] = mapped_column(default=None)
+    current_period_end: Mapped[datetime | None] = mapped_column(default=None)
+    cancel_at_period_end: Mapped[bool] = mapped_column(default=False)
+    canceled_at: Mapped[datetime | None] = mapped_column(default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    end_reason: Mapped[str] = mapped_column(String(12), default="")  # voluntary or delinquent
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    grace_until: Mapped[datetime | None] = mapped_column(default=None)
+    click_id: Mapped[str] = mapped_column(String(100), default="")
+    coupon_code: Mapped[str] = mapped_column(String(40), default="")
+    funnel_id: Mapped[int | None] = mapped_column(default=None)
+    step_id: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SubscriptionEvent(Base):
+    """What happened to a subscription, with the change to monthly recurring revenue it made
+    (0 for a renewal or a failed payment): MRR is the sum of these deltas."""
+
+    __tablename__ = "commerce_subscription_events"
+    __table_args__ = (Index("ix_commerce_subscription_events_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("commerce_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    product_id: Mapped[int] = mapped_column()
+    currency: Mapped[str] = mapped_column(String(3))
+    # new, renewal, expansion, contraction, churn, delinquent_churn, reactivation,
+    # payment_failed or recovered.
+    kind: Mapped[str] = mapped_column(String(20))
+    mrr_delta_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
