@@ -17,9 +17,13 @@ class Subscription(Base):
     """A buyer's subscription to a product's recurring price; amounts in whole cents."""
 
     __tablename__ = "commerce_subscriptions"
-    __table_args__ = (Index("ix_commerce_subscriptions_status_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_commerce_subscriptions_status_attempt", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # From the subscribe form's nonce: a double submit finds the first subscription.
+    checkout_key: Mapped[str] = mapped_column(String(100), unique=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("commerce_products.id"), index=True)
     price_id: Mapped[int | None] = mapped_column(
         ForeignKey("commerce_prices.id", ondelete="SET NULL"), default=None
@@ -55,8 +59,8 @@ class Subscription(Base):
 
 
 class SubscriptionEvent(Base):
-    """What happened to a subscription, with the change to monthly recurring revenue it made
-    (0 for a renewal or a failed payment): MRR is the sum of these deltas."""
+    """What happened to a subscription, when: the facts MRR and its movements are derived from
+    (commerce/rules/mrr.py feeds them to rules/revenue.py), plus renewals for its history."""
 
     __tablename__ = "commerce_subscription_events"
     __table_args__ = (Index("ix_commerce_subscription_events_at", "at"),)
@@ -67,8 +71,9 @@ class SubscriptionEvent(Base):
     )
     product_id: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
-    # new, renewal, expansion, contraction, churn, delinquent_churn, reactivation,
-    # payment_failed or recovered.
+    # start (first period paid), renewal, payment_failed, recovered, cancel (the end takes
+    # effect: voluntary), delinquent (ended unpaid after the grace period) or reactivate.
     kind: Mapped[str] = mapped_column(String(20))
-    mrr_delta_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # the plan's, each period
+    interval: Mapped[str] = mapped_column(String(10), default="month")
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -116,6 +116,7 @@ from evergreen.commerce.service.products import (
 )
 from evergreen.commerce.service.receipts import receipt_mail
 from evergreen.commerce.service.refunds import refund_order
+from evergreen.commerce.service import subscriptions
 from evergreen.commerce.service.taxes import (
     TaxDraft,
     add_tax_rate,
@@ -220,6 +221,7 @@ __all__ = [
     "start_import",
     "store_file",
     "store_file_from_path",
+    "subscriptions",
     "supplier_cost",
     "update_product",
     "update_tax_rate",

@@ -28,6 +28,7 @@ def upgrade() -> None:
     op.create_table(
         "commerce_subscriptions",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("checkout_key", sa.String(length=100), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("price_id", sa.Integer(), nullable=True),
         sa.Column("buyer_email", sa.String(length=254), nullable=False),
@@ -65,6 +66,7 @@ def upgrade() -> None:
             name=op.f("fk_commerce_subscriptions_product_id_commerce_products"),
         ),  # fmt: skip
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_subscriptions")),
+        sa.UniqueConstraint("checkout_key", name=op.f("uq_commerce_subscriptions_checkout_key")),
     )
     op.create_index(
         op.f("ix_commerce_subscriptions_buyer_email"), "commerce_subscriptions", ["buyer_email"]
@@ -84,7 +86,8 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("mrr_delta_cents", sa.BigInteger(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("interval", sa.String(length=10), nullable=False),
         sa.Column("at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["subscription_id"], ["commerce_subscriptions.id"],

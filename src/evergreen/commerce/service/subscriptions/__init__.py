@@ -1,0 +1,54 @@
+"""Subscriptions billed by Evergreen: subscribing, renewals and dunning, cancellation, and the
+MRR report."""
+
+from __future__ import annotations
+
+from evergreen.commerce.service.subscriptions.mails import reminder_mail
+from evergreen.commerce.service.subscriptions.manage import (
+    SUBSCRIPTIONS_PAGE,
+    SubscriptionCard,
+    cancel,
+    get_subscription,
+    list_subscriptions,
+    pay_period,
+    reactivate,
+    subscription_card,
+    subscriptions_of_email,
+)
+from evergreen.commerce.service.subscriptions.renew import Renewed, due_ids, renew_one
+from evergreen.commerce.service.subscriptions.report import (
+    mrr_facts,
+    mrr_report_of,
+    stream_persistence,
+)
+from evergreen.commerce.service.subscriptions.start import (
+    Plan,
+    SubscribeInput,
+    Subscribed,
+    plan_of,
+    subscribe,
+)
+
+__all__ = [
+    "SUBSCRIPTIONS_PAGE",
+    "Plan",
+    "Renewed",
+    "SubscribeInput",
+    "Subscribed",
+    "SubscriptionCard",
+    "cancel",
+    "due_ids",
+    "get_subscription",
+    "list_subscriptions",
+    "mrr_facts",
+    "mrr_report_of",
+    "pay_period",
+    "plan_of",
+    "reactivate",
+    "reminder_mail",
+    "renew_one",
+    "stream_persistence",
+    "subscribe",
+    "subscription_card",
+    "subscriptions_of_email",
+]
