@@ -139,14 +139,22 @@ def failure_plan(
 def check_cancel(status: str, cancel_at_period_end: bool, at_period_end: bool) -> None:
     """A live subscription can be cancelled (now, or at its period's end once)."""
     if status not in _LIVE or status == "canceled":
-        raise CommerceInputError("subscription", f"a subscription that is {status} cannot be cancelled")
+        raise CommerceInputError(
+            "subscription", f"a subscription that is {status} cannot be cancelled"
+        )
     if at_period_end and cancel_at_period_end:
-        raise CommerceInputError("subscription", "this subscription already ends at its period's end")
+        raise CommerceInputError(
+            "subscription", "this subscription already ends at its period's end"
+        )
     if at_period_end and status == "past_due":
-        raise CommerceInputError("when", "an unpaid subscription is cancelled now, not at period end")
+        raise CommerceInputError(
+            "when", "an unpaid subscription is cancelled now, not at period end"
+        )
 
 
-def check_reactivate(status: str, cancel_at_period_end: bool, period_end: datetime | None, now: datetime) -> None:
+def check_reactivate(
+    status: str, cancel_at_period_end: bool, period_end: datetime | None, now: datetime
+) -> None:
     """Only a subscription set to end at its period's end, before that end, is reactivated."""
     if status == "ended":
         raise CommerceInputError("subscription", "this subscription has ended; subscribe again")

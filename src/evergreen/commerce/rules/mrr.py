@@ -11,8 +11,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from evergreen.commerce.rules.billing import interval_months
-from evergreen.commerce.rules.cohorts import Cohort, PersistenceEstimate, cohort_retention
-from evergreen.commerce.rules.cohorts import estimate_stream_persistence
+from evergreen.commerce.rules.cohorts import (
+    Cohort,
+    PersistenceEstimate,
+    cohort_retention,
+    estimate_stream_persistence,
+)
 from evergreen.commerce.rules.revenue import EventKind, MrrPeriod, SubscriptionEvent, mrr_report
 
 __all__ = ["Fact", "MrrView", "mrr_view", "to_events"]

@@ -3,6 +3,7 @@ orders, coupons, grants and license keys)."""
 
 from __future__ import annotations
 
+from evergreen.commerce.service import subscriptions
 from evergreen.commerce.service.checkout import (
     CheckoutInput,
     Offer,
@@ -116,7 +117,6 @@ from evergreen.commerce.service.products import (
 )
 from evergreen.commerce.service.receipts import receipt_mail
 from evergreen.commerce.service.refunds import refund_order
-from evergreen.commerce.service import subscriptions
 from evergreen.commerce.service.taxes import (
     TaxDraft,
     add_tax_rate,

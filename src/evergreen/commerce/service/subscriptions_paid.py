@@ -55,7 +55,9 @@ def period_paid(session: Session, order: Order, now: datetime) -> None:
     if sub.started_at is None:
         sub.started_at = now
     was = sub.status
-    sub.current_period_start, sub.current_period_end = period_bounds(anchor_of(sub), sub.interval, n)
+    sub.current_period_start, sub.current_period_end = period_bounds(
+        anchor_of(sub), sub.interval, n
+    )
     sub.period = n
     sub.status = "canceled" if was == "canceled" else "active"
     sub.failed_attempts, sub.next_attempt_at, sub.grace_until = 0, None, None

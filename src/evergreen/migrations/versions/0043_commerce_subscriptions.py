@@ -58,11 +58,14 @@ def upgrade() -> None:
         sa.Column("step_id", sa.Integer(), nullable=True),
         sa.Column("created_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["price_id"], ["commerce_prices.id"],
-            name=op.f("fk_commerce_subscriptions_price_id_commerce_prices"), ondelete="SET NULL",
+            ["price_id"],
+            ["commerce_prices.id"],
+            name=op.f("fk_commerce_subscriptions_price_id_commerce_prices"),
+            ondelete="SET NULL",
         ),  # fmt: skip
         sa.ForeignKeyConstraint(
-            ["product_id"], ["commerce_products.id"],
+            ["product_id"],
+            ["commerce_products.id"],
             name=op.f("fk_commerce_subscriptions_product_id_commerce_products"),
         ),  # fmt: skip
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_subscriptions")),
@@ -90,15 +93,14 @@ def upgrade() -> None:
         sa.Column("interval", sa.String(length=10), nullable=False),
         sa.Column("at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["subscription_id"], ["commerce_subscriptions.id"],
+            ["subscription_id"],
+            ["commerce_subscriptions.id"],
             name=op.f("fk_commerce_subscription_events_subscription_id_commerce_subscriptions"),
             ondelete="CASCADE",
         ),  # fmt: skip
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_subscription_events")),
     )
-    op.create_index(
-        "ix_commerce_subscription_events_at", "commerce_subscription_events", ["at"]
-    )
+    op.create_index("ix_commerce_subscription_events_at", "commerce_subscription_events", ["at"])
     op.create_index(
         op.f("ix_commerce_subscription_events_subscription_id"),
         "commerce_subscription_events",

@@ -23,8 +23,8 @@ from evergreen.commerce.service.subscriptions.report import (
 )
 from evergreen.commerce.service.subscriptions.start import (
     Plan,
-    SubscribeInput,
     Subscribed,
+    SubscribeInput,
     plan_of,
     subscribe,
 )

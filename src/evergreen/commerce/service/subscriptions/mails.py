@@ -18,7 +18,8 @@ __all__ = ["reminder_mail"]
 _BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 <p>The payment of {{ subscriber.fields.amount }} for your subscription to
 {{ subscriber.fields.product }} did not go through: {{ subscriber.fields.reason }}</p>
-<p>Update your card and pay here: <a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>
+<p>Update your card and pay here:
+<a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>
 <p>Unless it is paid by {{ subscriber.fields.until }} UTC, the subscription ends.</p>
 """
 

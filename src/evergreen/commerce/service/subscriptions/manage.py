@@ -44,7 +44,9 @@ class SubscriptionCard:
     events: list[SubscriptionEvent]
 
 
-def get_subscription(session: Session, subscription_id: int, email: str | None = None) -> Subscription:
+def get_subscription(
+    session: Session, subscription_id: int, email: str | None = None
+) -> Subscription:
     """One subscription; with `email`, only that buyer's (another's is not found)."""
     row = session.get(Subscription, subscription_id)
     if row is None or (email is not None and row.buyer_email.lower() != email.lower()):

@@ -58,9 +58,7 @@ def due_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
                 Subscription.status.in_(("trialing", "active", "canceled"))
                 & (Subscription.current_period_end <= now),
                 (Subscription.status == "past_due")
-                & (
-                    (Subscription.next_attempt_at <= now) | (Subscription.grace_until <= now)
-                ),
+                & ((Subscription.next_attempt_at <= now) | (Subscription.grace_until <= now)),
             )
         )
         .order_by(Subscription.id)
@@ -147,7 +145,7 @@ def _charge(
         method = _saved_method(session, provider, sub)
     if provider is not None and method and sub.customer:
         metadata = {"order": order.number, "subscription": str(sub.id)}
-        key = f"evergreen-{order.checkout_key}-try-{sub.failed_attempts}"
+        key = f"evergreen-renewal-{order.number}-try-{sub.failed_attempts}"  # unique per order
         try:
             result = provider.charge_saved(
                 sub.customer, method, order.total_cents, order.currency, metadata, key

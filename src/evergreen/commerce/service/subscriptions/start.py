@@ -163,7 +163,7 @@ def pay_again(
     metadata = {"order": order.number, "subscription": str(sub.id)}
     payment = provider.create_payment(
         order.total_cents, order.currency, metadata,
-        f"evergreen-checkout-{order.checkout_key}-{attempt}", customer=sub.customer,
+        f"evergreen-period-{order.number}-{attempt}", customer=sub.customer,
         save_method=True,
     )  # fmt: skip
     order.payment_id = payment.id
