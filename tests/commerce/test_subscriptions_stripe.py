@@ -55,7 +55,8 @@ def _subscribed(db: Database, shop: Settings, sdk: stripe.StripeClient, slug: st
         order = done.order
     if order is None:
         return sub_id
-    assert order.payment_id and done.client_secret
+    assert order.payment_id
+    assert done.client_secret
     pay(sdk, order.payment_id)
     with db.session() as session:
         service.confirm(session, provider, order.id, SECRET, datetime.now(UTC))
@@ -104,7 +105,8 @@ def test_a_renewal_is_charged_once_under_64_concurrent_runs(
     assert _kinds(db, sub_id) == ["start", "renewal"]
     with db.session() as session:  # the renewal's charge exists once at Stripe
         order = session.scalar(select(Order).where(Order.checkout_key == f"renewal:{sub_id}:2"))
-        assert order is not None and order.payment_id
+        assert order is not None
+        assert order.payment_id
         intents = sdk.v1.payment_intents.list({"limit": 100}).data
         mine = [i for i in intents if i.customer == first.customer and i.status == "succeeded"]
         assert len(mine) == 2
@@ -134,13 +136,15 @@ def test_a_declined_renewal_is_dunned_then_recovered_with_a_new_card(
     assert end is not None
     assert [r.outcome for r in tasks.run_renewals(db, shop, end)] == ["failed"]
     due = _sub(db, sub_id)
-    assert due.status == "past_due" and due.grace_until == end + timedelta(days=7)
+    assert due.status == "past_due"
+    assert due.grace_until == end + timedelta(days=7)
     assert due.next_attempt_at == end + timedelta(days=1)
     assert tasks.run_renewals(db, shop, end + timedelta(hours=1)) == []  # not yet
     assert [r.outcome for r in tasks.run_renewals(db, shop, end + timedelta(days=1))] == ["failed"]
     mails = [m.content.decode() for m in smtp[0].received]  # type: ignore[union-attr]
     assert len(mails) == 2
-    assert "did not go through" in mails[0] and "/account/signin/" in mails[0]
+    assert "did not go through" in mails[0]
+    assert "/account/signin/" in mails[0]
     provider = service.provider_for(shop)
     with db.session() as session:
         order = service.subscriptions.pay_period(
@@ -178,7 +182,8 @@ def test_unpaid_after_the_grace_period_ends_delinquent_and_revokes(
         grants = session.scalars(select(Grant).where(Grant.source == f"subscription:{sub_id}"))
         assert [g.status for g in grants] == ["revoked"]
         unpaid = session.scalar(select(Order).where(Order.checkout_key == f"renewal:{sub_id}:2"))
-        assert unpaid is not None and unpaid.status == "cancelled"
+        assert unpaid is not None
+        assert unpaid.status == "cancelled"
 
 
 def test_cancel_at_period_end_ends_without_a_charge_and_reactivation_undoes_it(

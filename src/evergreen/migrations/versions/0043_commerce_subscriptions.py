@@ -62,12 +62,12 @@ def upgrade() -> None:
             ["commerce_prices.id"],
             name=op.f("fk_commerce_subscriptions_price_id_commerce_prices"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["product_id"],
             ["commerce_products.id"],
             name=op.f("fk_commerce_subscriptions_product_id_commerce_products"),
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_subscriptions")),
         sa.UniqueConstraint("checkout_key", name=op.f("uq_commerce_subscriptions_checkout_key")),
     )
@@ -97,7 +97,7 @@ def upgrade() -> None:
             ["commerce_subscriptions.id"],
             name=op.f("fk_commerce_subscription_events_subscription_id_commerce_subscriptions"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_subscription_events")),
     )
     op.create_index("ix_commerce_subscription_events_at", "commerce_subscription_events", ["at"])
