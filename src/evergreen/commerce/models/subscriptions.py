@@ -63,7 +63,7 @@ class SubscriptionEvent(Base):
     (commerce/rules/mrr.py feeds them to rules/revenue.py), plus renewals for its history."""
 
     __tablename__ = "commerce_subscription_events"
-    __table_args__ = (Index("ix_commerce_subscription_events_at", "at"),)
+    __table_args__ = (Index("ix_commerce_subscription_events_kind_at", "kind", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subscription_id: Mapped[int] = mapped_column(

@@ -19,7 +19,7 @@ from evergreen.commerce.rules.cohorts import (
 )
 from evergreen.commerce.rules.revenue import EventKind, MrrPeriod, SubscriptionEvent, mrr_report
 
-__all__ = ["Fact", "MrrView", "mrr_view", "to_events"]
+__all__ = ["MRR_KINDS", "Fact", "MrrView", "mrr_view", "to_events"]
 
 _KINDS = {
     "start": EventKind.START,
@@ -28,6 +28,7 @@ _KINDS = {
     "cancel": EventKind.CANCEL,
     "reactivate": EventKind.REACTIVATE,
 }
+MRR_KINDS = tuple(_KINDS)  # the stored kinds that move MRR
 
 
 @dataclass(frozen=True)

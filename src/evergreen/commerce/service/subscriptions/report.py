@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.models import Product, Subscription, SubscriptionEvent
-from evergreen.commerce.rules.mrr import Fact, MrrView, mrr_view, to_events
+from evergreen.commerce.rules.mrr import MRR_KINDS, Fact, MrrView, mrr_view, to_events
 
 __all__ = ["mrr_facts", "mrr_report_of", "stream_persistence"]
 
 
 def mrr_facts(session: Session) -> list[Fact]:
-    """Every stored subscription fact, oldest first."""
+    """Every stored fact that moves MRR, oldest first."""
     rows = session.execute(
         select(
             SubscriptionEvent.subscription_id, Subscription.buyer_email, Product.name,
@@ -25,6 +25,7 @@ def mrr_facts(session: Session) -> list[Fact]:
         )
         .join(Subscription, Subscription.id == SubscriptionEvent.subscription_id)
         .join(Product, Product.id == SubscriptionEvent.product_id)
+        .where(SubscriptionEvent.kind.in_(MRR_KINDS))  # renewals change no MRR
         .order_by(SubscriptionEvent.at, SubscriptionEvent.id)
     )  # fmt: skip
     return [
