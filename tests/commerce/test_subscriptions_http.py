@@ -65,7 +65,7 @@ def test_subscribe_pay_see_mrr_and_cancel_with_a_confirmation(
         mrr = client.get("/commerce/mrr")
         assert mrr.status_code == 200
         assert 'id="mrr-EUR"' in mrr.text
-        assert "<strong>10.0000</strong>" in mrr.text  # the month's closing MRR
+        assert "<strong>10.00</strong>" in mrr.text  # the month's closing MRR
         ask = client.post(f"/commerce/subscriptions/{sub_id}/cancel",
                           data={"csrf_token": token, "when": "period_end"})  # fmt: skip
         assert "Cancel subscription" in ask.text  # the confirmation page, nothing changed yet

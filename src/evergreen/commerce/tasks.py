@@ -93,5 +93,7 @@ def register(queue: Huey, settings: Settings) -> None:
             done = run_renewals(db, settings)
             if done:
                 log.info("commerce: %s subscriptions renewed or dunned", len(done))
+            with db.session() as session:  # the MRR page's snapshot, warm for the owner
+                service.subscriptions.mrr_page(session, utcnow())
         finally:
             db.dispose()

@@ -3,14 +3,15 @@ an order, a child of the subscription), and the events that move its recurring r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Subscription", "SubscriptionEvent"]
+__all__ = ["MrrSnapshot", "Subscription", "SubscriptionEvent"]
 
 
 class Subscription(Base):
@@ -77,3 +78,16 @@ class SubscriptionEvent(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # the plan's, each period
     interval: Mapped[str] = mapped_column(String(10), default="month")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MrrSnapshot(Base):
+    """The MRR page's report as last computed (the rollup): kept while no fact that moves MRR
+    was added (facts are only ever appended, so their count tells) and the day is the same."""
+
+    __tablename__ = "commerce_mrr_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facts: Mapped[int] = mapped_column(BigInteger)  # MRR facts counted when it was computed
+    last_day: Mapped[date] = mapped_column(Date)  # the report's last day
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    built_at: Mapped[datetime] = mapped_column(default=utcnow)

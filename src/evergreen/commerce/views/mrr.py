@@ -1,6 +1,7 @@
 """/commerce/mrr: monthly recurring revenue per currency over the last twelve months with its
 movements, cohort retention by start month, and the persistence ω each recurring stream's
-retention implies (offered to the ledger's valuation on the stream's page; never set here)."""
+retention implies (offered to the ledger's valuation on the stream's page; never set here).
+The figures come from the kept snapshot, recomputed when a fact was added or the day changed."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from evergreen.commerce import service
-from evergreen.commerce.rules.billing import add_months
 from evergreen.db import utcnow
-from evergreen.web.deps import DashboardUser, SessionDep
+from evergreen.web.deps import DashboardUser, SessionDep, writes
 from evergreen.web.templates import render
 
 __all__ = ["router"]
@@ -21,16 +21,15 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/commerce/mrr")
+@writes
 def mrr_page(request: Request, session: SessionDep, user: DashboardUser) -> Response:
     """MRR by month, movements, cohorts and ω per stream, one section per currency."""
-    today = utcnow()
-    last = today.date()
-    first = add_months(today.replace(day=1), -11).date()
-    facts = service.subscriptions.mrr_facts(session)
+    snapshot = service.subscriptions.mrr_page(session, utcnow())
     context: dict[str, Any] = {
         "title": "Recurring revenue",
-        "views": service.subscriptions.mrr_report_of(session, first, last, facts),
-        "streams": service.subscriptions.stream_persistence(facts, last),
-        "first": first,
+        "views": snapshot.report["views"],
+        "streams": snapshot.report["streams"],
+        "built_at": snapshot.built_at,
+        "movements": service.subscriptions.MOVEMENTS,
     }
     return render(request, "commerce/mrr.html", context)

@@ -106,6 +106,15 @@ def upgrade() -> None:
         "commerce_subscription_events",
         ["subscription_id"],
     )
+    op.create_table(
+        "commerce_mrr_snapshots",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("facts", sa.BigInteger(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
+        sa.Column("report", sa.JSON(), nullable=False),
+        sa.Column("built_at", evergreen.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_mrr_snapshots")),
+    )
     with op.batch_alter_table("commerce_orders") as batch:
         batch.add_column(sa.Column("subscription_id", sa.Integer(), nullable=True))
         batch.create_index(
@@ -124,5 +133,6 @@ def downgrade() -> None:
         )
         batch.drop_index(batch.f("ix_commerce_orders_subscription_id"))
         batch.drop_column("subscription_id")
+    op.drop_table("commerce_mrr_snapshots")
     op.drop_table("commerce_subscription_events")
     op.drop_table("commerce_subscriptions")

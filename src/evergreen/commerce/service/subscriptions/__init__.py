@@ -17,8 +17,11 @@ from evergreen.commerce.service.subscriptions.manage import (
 )
 from evergreen.commerce.service.subscriptions.renew import Renewed, due_ids, renew_one
 from evergreen.commerce.service.subscriptions.report import (
+    MOVEMENTS,
     mrr_facts,
+    mrr_page,
     mrr_report_of,
+    refresh_mrr,
     stream_persistence,
 )
 from evergreen.commerce.service.subscriptions.start import (
@@ -30,6 +33,7 @@ from evergreen.commerce.service.subscriptions.start import (
 )
 
 __all__ = [
+    "MOVEMENTS",
     "SUBSCRIPTIONS_PAGE",
     "Plan",
     "Renewed",
@@ -41,10 +45,12 @@ __all__ = [
     "get_subscription",
     "list_subscriptions",
     "mrr_facts",
+    "mrr_page",
     "mrr_report_of",
     "pay_period",
     "plan_of",
     "reactivate",
+    "refresh_mrr",
     "reminder_mail",
     "renew_one",
     "stream_persistence",
