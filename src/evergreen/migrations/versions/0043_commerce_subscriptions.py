@@ -100,7 +100,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commerce_subscription_events")),
     )
-    op.create_index("ix_commerce_subscription_events_at", "commerce_subscription_events", ["at"])
+    op.create_index(
+        "ix_commerce_subscription_events_kind_at", "commerce_subscription_events", ["kind", "at"]
+    )
     op.create_index(
         op.f("ix_commerce_subscription_events_subscription_id"),
         "commerce_subscription_events",
