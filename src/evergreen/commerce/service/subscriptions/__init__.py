@@ -23,6 +23,7 @@ from evergreen.commerce.service.subscriptions.report import (
     mrr_report_of,
     refresh_mrr,
     stream_persistence,
+    use_persistence,
 )
 from evergreen.commerce.service.subscriptions.start import (
     Plan,
@@ -57,4 +58,5 @@ __all__ = [
     "subscribe",
     "subscription_card",
     "subscriptions_of_email",
+    "use_persistence",
 ]

@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import MrrSnapshot, Product, Subscription, SubscriptionEvent
 from evergreen.commerce.rules.billing import add_months
 from evergreen.commerce.rules.mrr import MRR_KINDS, Fact, MrrView, mrr_view, to_events
+from evergreen.ledger import service as ledger
 
 __all__ = [
     "MOVEMENTS",
@@ -23,6 +25,7 @@ __all__ = [
     "mrr_report_of",
     "refresh_mrr",
     "stream_persistence",
+    "use_persistence",
 ]
 
 MOVEMENTS = ("new", "expansion", "contraction", "churn", "delinquent_churn", "reactivation")
@@ -104,9 +107,10 @@ def refresh_mrr(session: Session, now: datetime) -> MrrSnapshot:
     first = add_months(now.replace(day=1), 1 - _MONTHS).date()
     count = _count(session)
     facts = mrr_facts(session)
+    ids = dict(session.execute(select(Product.name, Product.id)))
     streams = [
-        {"product": product, "currency": currency, "omega": _plain(view)["omega"],
-         "note": view.persistence.note}
+        {"product": product, "product_id": ids.get(product), "currency": currency,
+         "omega": _plain(view)["omega"], "note": view.persistence.note}
         for product, currency, view in stream_persistence(facts, last)
     ]  # fmt: skip
     report = {
@@ -126,3 +130,25 @@ def mrr_page(session: Session, now: datetime) -> MrrSnapshot:
     if row is not None and row.last_day == now.date() and row.facts == _count(session):
         return row
     return refresh_mrr(session, now)
+
+
+def use_persistence(session: Session, product_id: int, now: datetime) -> Decimal:
+    """Set the product's ledger stream's persistence to the ω its own retention implies, only
+    where the owner has set none (their own ω is never overwritten); the ω set."""
+    found = [
+        s for s in mrr_page(session, now).report["streams"]
+        if s["product_id"] == product_id and s["omega"] is not None
+    ]  # fmt: skip
+    if not found:
+        raise CommerceInputError("product", "too little history to estimate its persistence")
+    stream = ledger.stream_of_scope(session, f"commerce:{product_id}")
+    if stream is None:
+        raise CommerceInputError("product", "no ledger stream yet: its first paid order makes it")
+    if stream.persistence is not None:
+        raise CommerceInputError(
+            "persistence",
+            f"the stream {stream.name} has your own ω {stream.persistence}; change it on its page",
+        )
+    omega = Decimal(found[0]["omega"])
+    ledger.update_stream(session, stream, {"persistence": omega})
+    return omega
