@@ -107,7 +107,7 @@ def refresh_mrr(session: Session, now: datetime) -> MrrSnapshot:
     first = add_months(now.replace(day=1), 1 - _MONTHS).date()
     count = _count(session)
     facts = mrr_facts(session)
-    ids = dict(session.execute(select(Product.name, Product.id)))
+    ids = dict(session.execute(select(Product.name, Product.id)).all())
     streams = [
         {"product": product, "product_id": ids.get(product), "currency": currency,
          "omega": _plain(view)["omega"], "note": view.persistence.note}
