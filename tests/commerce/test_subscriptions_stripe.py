@@ -18,6 +18,7 @@ from evergreen.commerce import service, tasks
 from evergreen.commerce.models import Grant, Order, Subscription, SubscriptionEvent
 from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.ledger.models import JournalEntry
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
 from tests.commerce.orders_world import SECRET
 from tests.commerce.subscriptions_world import make_club, pay, stripe_settings, subscribe_input
@@ -77,6 +78,12 @@ def _kinds(db: Database, sub_id: int) -> list[str]:
         return list(session.scalars(query.order_by(SubscriptionEvent.id)))
 
 
+def _ledger_entries(db: Database) -> int:
+    with db.session() as session:
+        query = select(func.count()).select_from(JournalEntry)
+        return int(session.scalar(query.where(JournalEntry.source == "commerce")) or 0)
+
+
 def _paid_orders(db: Database, sub_id: int) -> int:
     with db.session() as session:
         query = select(func.count()).select_from(Order)
@@ -92,6 +99,8 @@ def test_a_renewal_is_charged_once_under_64_concurrent_runs(
     sub_id = _subscribed(db, shop, sdk)
     first = _sub(db, sub_id)
     assert (first.status, first.period, first.customer is not None) == ("active", 1, True)
+    entries = _ledger_entries(db)
+    assert entries > 0  # the first period's income is in the ledger
     assert first.current_period_end is not None
     later = first.current_period_end + timedelta(minutes=1)
     with ThreadPoolExecutor(max_workers=64) as pool:
@@ -103,6 +112,7 @@ def test_a_renewal_is_charged_once_under_64_concurrent_runs(
     assert after.current_period_start == first.current_period_end
     assert _paid_orders(db, sub_id) == 2
     assert _kinds(db, sub_id) == ["start", "renewal"]
+    assert _ledger_entries(db) == 2 * entries  # the renewal's income, once
     with db.session() as session:  # the renewal's charge exists once at Stripe
         order = session.scalar(select(Order).where(Order.checkout_key == f"renewal:{sub_id}:2"))
         assert order is not None
@@ -143,7 +153,7 @@ def test_a_declined_renewal_is_dunned_then_recovered_with_a_new_card(
     assert [r.outcome for r in tasks.run_renewals(db, shop, end + timedelta(days=1))] == ["failed"]
     mails = [m.content.decode() for m in smtp[0].received]  # type: ignore[union-attr]
     assert len(mails) == 2
-    assert "did not go through" in mails[0]
+    assert "is due and was not made: Your card was declined." in mails[0]
     assert "/account/signin/" in mails[0]
     provider = service.provider_for(shop)
     with db.session() as session:
@@ -214,6 +224,7 @@ def test_a_trial_charges_nothing_then_asks_for_the_first_payment(
     assert trial.trial_end is not None
     assert [r.outcome for r in tasks.run_renewals(db, shop, trial.trial_end)] == ["failed"]
     assert len(smtp[0].received) == 1
+    assert b"no card is saved for it yet" in smtp[0].received[0].content  # type: ignore[operator]
     provider = service.provider_for(shop)
     with db.session() as session:
         order = service.subscriptions.pay_period(session, provider, sub_id, datetime.now(UTC))

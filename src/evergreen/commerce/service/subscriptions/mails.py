@@ -17,7 +17,7 @@ __all__ = ["reminder_mail"]
 
 _BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 <p>The payment of {{ subscriber.fields.amount }} for your subscription to
-{{ subscriber.fields.product }} did not go through: {{ subscriber.fields.reason }}</p>
+{{ subscriber.fields.product }} is due and was not made: {{ subscriber.fields.reason }}</p>
 <p>Update your card and pay here:
 <a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>
 <p>Unless it is paid by {{ subscriber.fields.until }} UTC, the subscription ends.</p>
@@ -36,7 +36,7 @@ def reminder_mail(
     return Transactional(
         to=sub.buyer_email,
         name=sub.buyer_name,
-        subject=f"Your payment for {product.name} did not go through",
+        subject=f"Your payment for {product.name} is due",
         body=_BODY,
         values={
             "amount": f"{from_cents(sub.amount_cents)} {sub.currency}",

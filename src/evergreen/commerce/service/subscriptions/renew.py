@@ -139,7 +139,7 @@ def _charge(
 ) -> Renewed:
     """Charge the saved method; without one (a trial's end, a bank transfer) the order waits
     for the buyer, as a failed charge does."""
-    message = "Your renewal is due: pay it from your account."
+    message = "no card is saved for it yet (a trial's end, or payment by bank transfer)."
     method = None
     if provider is not None and sub.provider == provider.name and sub.customer:
         method = _saved_method(session, provider, sub)
