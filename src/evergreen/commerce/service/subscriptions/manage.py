@@ -158,7 +158,7 @@ def pay_period(
         raise CommerceInputError("subscription", "nothing is due on this subscription")
     order = _period_order(session, provider, sub, now)
     use = provider if provider is not None and sub.provider == provider.name else None
-    if use is not None and order.status in ("pending", "failed"):
+    if order.payment_id is None or (use is not None and order.status in ("pending", "failed")):
         try:
             pay_again(session, use, sub, order, f"card-{sub.failed_attempts}")
         except PaymentError as exc:

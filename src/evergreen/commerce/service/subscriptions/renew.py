@@ -105,7 +105,7 @@ def _period_order(
     product = session.get(Product, sub.product_id)
     assert product is not None
     use = provider if provider is not None and sub.provider == provider.name else None
-    order, _secret = open_order(session, use, sub, key, product, now)
+    order, _secret = open_order(session, use, sub, key, product, now, pay=False)
     return order
 
 
@@ -159,8 +159,12 @@ def _charge(
             mark_paid(session, order, secret, now)
             return Renewed(sub.id, "paid", order.number)
         message = result.message or "The payment did not go through."
-    elif order.payment_id is None:
-        pay_again(session, provider if sub.provider != "manual" else None, sub, order, "due")
+    elif order.payment_id is None:  # the buyer pays it from the link in the reminder
+        use = provider if provider is not None and sub.provider == provider.name else None
+        try:
+            pay_again(session, use, sub, order, "due")
+        except PaymentError as exc:
+            return _failed(session, sub, order, now, grace_days, exc.message)
     return _failed(session, sub, order, now, grace_days, message)
 
 

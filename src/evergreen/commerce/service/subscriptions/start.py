@@ -128,9 +128,12 @@ def open_order(
     key: str,
     product: Product,
     now: datetime,
+    *,
+    pay: bool = True,
 ) -> tuple[Order, str | None]:
     """A period's order, keyed `key`, with its payment opened for the buyer to pay (Stripe: on
-    the subscription's customer, the method saved for the renewals; else a bank transfer)."""
+    the subscription's customer, the method saved for the renewals; else a bank transfer);
+    `pay=False` leaves the payment to the caller (a renewal charged on the saved card)."""
     order = Order(
         number=secrets.token_hex(6).upper(), status="pending", currency=sub.currency,
         subtotal_cents=sub.amount_cents, total_cents=sub.amount_cents,
@@ -147,8 +150,10 @@ def open_order(
             unit_cents=sub.amount_cents, total_cents=sub.amount_cents,
         )
     )  # fmt: skip
-    secret = pay_again(session, provider, sub, order, "first")
-    return order, secret
+    if not pay:
+        session.flush()
+        return order, None
+    return order, pay_again(session, provider, sub, order, "first")
 
 
 def pay_again(
