@@ -123,3 +123,54 @@ def test_facts_become_mrr_movements_that_reconcile() -> None:
         moves = (row.new + row.expansion + row.contraction + row.churn + row.delinquent_churn
                  + row.reactivation)  # fmt: skip
         assert row.opening + moves == row.closing
+
+
+@st.composite
+def _lifecycles(draw: st.DrawFn) -> list[Fact]:
+    """Subscriptions each started, maybe failed (then recovered or ended delinquent), maybe
+    cancelled: facts as the service stores them, in time order per subscription."""
+    facts: list[Fact] = []
+    for sub in range(draw(st.integers(1, 8))):
+        day = draw(st.integers(0, 300))
+        at = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=day)
+        amount, interval = draw(
+            st.sampled_from([(1000, "month"), (1500, "month"), (12000, "year")])
+        )
+
+        steps = [("start", at)]
+        fate = draw(st.sampled_from(["stays", "cancel", "recovered", "delinquent"]))
+        later = at + timedelta(days=draw(st.integers(1, 60)))
+        if fate == "cancel":
+            steps.append(("cancel", later))
+        elif fate in ("recovered", "delinquent"):
+            steps.append(("payment_failed", later))
+            steps.append((fate, later + timedelta(days=draw(st.integers(1, 7)))))
+        facts += [
+            Fact(sub, f"c{sub}", "Club", "EUR", kind, when, amount, interval)
+            for kind, when in steps
+        ]
+    return sorted(facts, key=lambda f: f.at)
+
+
+@given(_lifecycles())
+def test_mrr_movements_reconcile_for_any_lifecycle(facts: list[Fact]) -> None:
+    events = to_events(facts)["EUR"]
+    view = mrr_view("EUR", events, date(2025, 1, 1), date(2026, 3, 31))
+    opening = Decimal(0)
+    for row in view.months:
+        assert row.opening == opening
+        moves = (row.new + row.expansion + row.contraction + row.churn + row.delinquent_churn
+                 + row.reactivation)  # fmt: skip
+        assert row.opening + moves == row.closing
+        opening = row.closing
+    standing = {f.subscription: f for f in facts if f.kind == "start"}
+    for fact in facts:
+        if fact.kind in ("cancel", "delinquent", "payment_failed"):
+            standing.pop(fact.subscription, None)
+        if fact.kind == "recovered":
+            standing[fact.subscription] = fact
+    expected = sum(
+        Decimal(f.amount_cents) / 100 / (12 if f.interval == "year" else 1)
+        for f in standing.values()
+    )
+    assert view.months[-1].closing == expected
