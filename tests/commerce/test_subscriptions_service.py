@@ -1,13 +1,15 @@
 """A subscription's orders on SQLite and PostgreSQL (bank transfer): each renewal is an order
 the owner marks paid, and pays the partner who brought the buyer again (recurring commission,
-the customer bound to the partner) and posts its income to the ledger, once."""
+the customer bound to the partner) and posts its income to the ledger, once; one subscribe
+form sent 64 times at once opens one subscription."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from evergreen.commerce import service
 from evergreen.commerce.models import Order, Subscription
@@ -62,3 +64,21 @@ def test_a_renewal_pays_the_buyers_partner_again_and_the_ledger_once(db: Databas
         assert service.mark_manual_paid(session, order.id, SECRET, due).changed is False
         assert counts(session, renewal)["commissions"] == 1
         assert counts(session, renewal)["entries"] == posted  # once
+
+
+def test_one_form_sent_64_times_at_once_opens_one_subscription(db: Database) -> None:
+    with db.session() as session:
+        make_club(session)
+    data = subscribe_input()
+
+    def send(_i: int) -> tuple[int, int | None]:
+        with db.session() as session:
+            done = service.subscriptions.subscribe(session, None, data, datetime.now(UTC))
+            return done.subscription.id, done.order.id if done.order else None
+
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        answers = set(pool.map(send, range(64)))
+    assert len(answers) == 1
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Subscription)) == 1
+        assert session.scalar(select(func.count()).select_from(Order)) == 1
