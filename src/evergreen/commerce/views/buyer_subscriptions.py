@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from evergreen.commerce import service
 from evergreen.commerce.rules.checkout import order_token
-from evergreen.commerce.views.buyers import _buyer, _purchases
+from evergreen.commerce.views.buyers import purchases_page, signed_in_buyer
 from evergreen.commerce.views.products import FormStr
 from evergreen.db import utcnow
 from evergreen.errors import InputError
@@ -31,7 +31,7 @@ def cancel(
     confirm: FormStr = "",
 ) -> Response:
     """A signed-in buyer cancels their own subscription at its period's end, once confirmed."""
-    email = _buyer(request)
+    email = signed_in_buyer(request)
     if email is None:
         return RedirectResponse("/account", status_code=303)
     sub = service.subscriptions.get_subscription(session, subscription_id, email)
@@ -48,7 +48,7 @@ def cancel(
     try:
         service.subscriptions.cancel(session, subscription_id, utcnow(), email=email)
     except InputError as error:
-        return _purchases(request, session, email, error=error.message)
+        return purchases_page(request, session, email, error=error.message)
     return RedirectResponse("/account?done=sub-canceled", status_code=303)
 
 
@@ -57,13 +57,13 @@ def reactivate(
     request: Request, session: SessionDep, subscription_id: DbId, _csrf: CsrfProtected
 ) -> Response:
     """A signed-in buyer keeps a subscription they had cancelled, before it ends."""
-    email = _buyer(request)
+    email = signed_in_buyer(request)
     if email is None:
         return RedirectResponse("/account", status_code=303)
     try:
         service.subscriptions.reactivate(session, subscription_id, utcnow(), email=email)
     except InputError as error:
-        return _purchases(request, session, email, error=error.message)
+        return purchases_page(request, session, email, error=error.message)
     return RedirectResponse("/account?done=sub-reactivated", status_code=303)
 
 
@@ -72,7 +72,7 @@ def pay(
     request: Request, session: SessionDep, subscription_id: DbId, _csrf: CsrfProtected
 ) -> Response:
     """A signed-in buyer pays a past-due period (a new card) on its order page."""
-    email = _buyer(request)
+    email = signed_in_buyer(request)
     if email is None:
         return RedirectResponse("/account", status_code=303)
     provider = service.provider_for(request.app.state.settings)
@@ -81,6 +81,6 @@ def pay(
             session, provider, subscription_id, utcnow(), email=email
         )
     except InputError as error:
-        return _purchases(request, session, email, error=error.message)
+        return purchases_page(request, session, email, error=error.message)
     token = order_token(request.app.state.secret, order.number)
     return RedirectResponse(f"/buy/order/{token}", status_code=303)

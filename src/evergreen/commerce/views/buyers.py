@@ -32,7 +32,7 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
 from evergreen.web.templates import render
 
-__all__ = ["BUYER_COOKIE", "router"]
+__all__ = ["BUYER_COOKIE", "purchases_page", "router", "signed_in_buyer"]
 
 router = APIRouter(include_in_schema=False)
 BUYER_COOKIE = "evergreen_buyer"
@@ -192,3 +192,7 @@ def deactivate(
     except InputError as error:
         return _purchases(request, session, email, error=error.message)
     return RedirectResponse("/account?done=deactivated", status_code=303)
+
+
+signed_in_buyer = _buyer  # shared with the buyers' area's subscription actions
+purchases_page = _purchases
