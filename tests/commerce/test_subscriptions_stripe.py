@@ -1,7 +1,8 @@
 """Subscriptions billed through Stripe (localstripe, the real SDK) on SQLite and PostgreSQL:
 the first period paid with the card saved, renewals charged off-session once per period even
 with 64 renewal runs at once, a declined card's dunning mails (real SMTP) ending in recovery or
-a delinquent end, a cancellation at the period's end, and a trial."""
+a delinquent end, a cancellation at the period's end, a trial, and a card changed by the buyer
+(a SetupIntent) that the next renewal charges."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
+from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Grant, Order, Subscription, SubscriptionEvent
 from evergreen.config import Settings
 from evergreen.db import Database
@@ -237,3 +239,38 @@ def test_a_trial_charges_nothing_then_asks_for_the_first_payment(
     assert (paid.status, paid.period) == ("active", 1)
     assert paid.current_period_start == trial.trial_end  # periods count from the trial's end
     assert _kinds(db, sub_id) == ["start"]  # a trial had no MRR to lose
+
+
+def test_the_buyer_changes_the_card_and_the_next_renewal_charges_it(
+    db: Database, shop: Settings, sdk: stripe.StripeClient
+) -> None:
+    sub_id = _subscribed(db, shop, sdk)
+    provider = service.provider_for(shop)
+    with db.session() as session:
+        secret = service.subscriptions.start_card_change(
+            session, provider, sub_id, "nonce-1", email="bea@example.com"
+        )
+        again = service.subscriptions.start_card_change(session, provider, sub_id, "nonce-1")
+    assert again == secret  # the same form twice: one setup
+    setup_id = secret.split("_secret_")[0]
+    with db.session() as session:  # not confirmed yet: refused, nothing changed
+        with pytest.raises(CommerceInputError) as early:
+            service.subscriptions.finish_card_change(session, provider, sub_id, setup_id)
+        assert early.value.field == "card"
+    card = {"number": "5555555555554444", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+    method = sdk.v1.payment_methods.create({"type": "card", "card": card})  # type: ignore[typeddict-item]
+    sdk.v1.setup_intents.confirm(setup_id, {"payment_method": method.id})  # what Stripe.js does
+    with db.session() as session:
+        sub = service.subscriptions.finish_card_change(
+            session, provider, sub_id, setup_id, email="bea@example.com"
+        )
+        new_card = sub.payment_method
+    assert new_card == method.id
+    end = _sub(db, sub_id).current_period_end
+    assert end is not None
+    assert [r.outcome for r in tasks.run_renewals(db, shop, end)] == ["paid"]
+    with db.session() as session:
+        order = session.scalar(select(Order).where(Order.checkout_key == f"renewal:{sub_id}:2"))
+        assert order is not None
+        assert order.payment_id
+    assert sdk.v1.payment_intents.retrieve(order.payment_id).payment_method == new_card

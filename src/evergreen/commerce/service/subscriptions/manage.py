@@ -1,6 +1,7 @@
 """Subscriptions as the owner and the buyer manage them: list and read one with its orders and
-events, cancel (at the period's end by default, or now), reactivate before the end, and pay a
-past-due period again with a new card (a fresh payment the buyer confirms, saving the method)."""
+events, cancel (at the period's end by default, or now), reactivate before the end, pay a
+past-due period again with a new card (a fresh payment the buyer confirms, saving the method),
+and change the card renewals are charged on (a card setup the buyer confirms)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ __all__ = [
     "SUBSCRIPTIONS_PAGE",
     "SubscriptionCard",
     "cancel",
+    "finish_card_change",
     "get_subscription",
     "list_subscriptions",
     "pay_period",
     "reactivate",
+    "start_card_change",
     "subscription_card",
     "subscriptions_of_email",
 ]
@@ -167,3 +170,54 @@ def pay_period(
     assert order.checkout_key == renewal_key(sub.id, sub.period + 1)
     session.flush()
     return order
+
+
+def start_card_change(
+    session: Session,
+    provider: Provider | None,
+    subscription_id: int,
+    nonce: str,
+    email: str | None = None,
+) -> str:
+    """A card setup on the subscription's customer for the buyer to confirm with Stripe.js;
+    its client secret (the same form sent twice: the same setup)."""
+    sub = get_subscription(session, subscription_id, email)
+    if sub.status in ("ended", "incomplete"):
+        raise CommerceInputError("subscription", f"a subscription that is {sub.status} has no card")
+    if provider is None or sub.provider != provider.name or not sub.customer:
+        raise CommerceInputError("payment", "this subscription is paid by bank transfer")
+    metadata = {"subscription": str(sub.id)}
+    try:
+        key = f"evergreen-card-{sub.customer}-{nonce[:100]}"  # customer ids are unique
+        setup = provider.create_setup(sub.customer, metadata, key)
+    except PaymentError as exc:
+        raise CommerceInputError("payment", exc.message) from None
+    if not setup.client_secret:
+        raise CommerceInputError("payment", "the card form cannot be shown; try again")
+    return setup.client_secret
+
+
+def finish_card_change(
+    session: Session,
+    provider: Provider | None,
+    subscription_id: int,
+    setup_id: str,
+    email: str | None = None,
+) -> Subscription:
+    """The confirmed setup's card becomes the one renewals are charged on."""
+    get_subscription(session, subscription_id, email)
+    sub = lock_subscription(session, subscription_id)
+    assert sub is not None
+    if provider is None or sub.provider != provider.name:
+        raise CommerceInputError("payment", "this subscription is paid by bank transfer")
+    try:
+        setup = provider.retrieve_setup(setup_id[:255])
+    except (PaymentError, NotFound):
+        raise CommerceInputError("setup", "this card change is not known; try again") from None
+    if setup.customer != sub.customer or setup.metadata.get("subscription") != str(sub.id):
+        raise CommerceInputError("setup", "this card change is not for this subscription")
+    if setup.status != "succeeded" or not setup.payment_method:
+        raise CommerceInputError("card", "the card was not saved; try again or use another")
+    sub.payment_method = setup.payment_method
+    session.flush()
+    return sub
