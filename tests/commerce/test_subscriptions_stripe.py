@@ -6,24 +6,30 @@ a delinquent end, a cancellation at the period's end, a trial, and a card change
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import stripe
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Grant, Order, Subscription, SubscriptionEvent
+from evergreen.commerce.rules.delivery import buyer_token
+from evergreen.commerce.views.buyers import BUYER_COOKIE
 from evergreen.config import Settings
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
 from evergreen.ledger.models import JournalEntry
+from evergreen.web import create_app
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
 from tests.commerce.orders_world import SECRET
 from tests.commerce.subscriptions_world import make_club, pay, stripe_settings, subscribe_input
+from tests.http_helpers import csrf_from
 from tests.mail.smtp_server import FaultyHandler, smtp_server
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
@@ -274,3 +280,29 @@ def test_the_buyer_changes_the_card_and_the_next_renewal_charges_it(
         assert order is not None
         assert order.payment_id
     assert sdk.v1.payment_intents.retrieve(order.payment_id).payment_method == new_card
+
+
+def test_the_card_page_saves_a_new_card_for_the_renewals(
+    db: Database, shop: Settings, sdk: stripe.StripeClient
+) -> None:
+    sub_id = _subscribed(db, shop, sdk)
+    with TestClient(create_app(shop, database=db)) as client:
+        cookie = buyer_token(
+            SECRET, "buyer-session", "bea@example.com", utcnow() + timedelta(hours=1)
+        )
+        client.cookies.set(BUYER_COOKIE, cookie)
+        account = client.get("/account")
+        assert "Change card" in account.text
+        token = csrf_from(account.text)
+        page = client.post(f"/account/subscriptions/{sub_id}/card", data={"csrf_token": token})
+        assert page.status_code == 200
+        secret = re.search(r'data-secret="(seti_\w+?)_secret_', page.text)
+        assert secret is not None
+        card = {"number": "5555555555554444", "exp_month": 12, "exp_year": 2034, "cvc": "123"}
+        method = sdk.v1.payment_methods.create({"type": "card", "card": card})  # type: ignore[typeddict-item]
+        sdk.v1.setup_intents.confirm(secret.group(1), {"payment_method": method.id})
+        bad = client.get(f"/account/subscriptions/{sub_id}/card/done?setup=seti_nope")
+        assert "not known" in bad.text
+        done = client.get(f"/account/subscriptions/{sub_id}/card/done?setup={secret.group(1)}")
+        assert "Card changed" in done.text
+    assert _sub(db, sub_id).payment_method == method.id

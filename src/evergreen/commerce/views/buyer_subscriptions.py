@@ -1,10 +1,14 @@
 """The buyers' area's subscriptions (/account): cancel at the period's end after a
-confirmation, reactivate before it, and pay a past-due period with a new card (a fresh payment
-on the buyer's order page: Stripe.js, whose card is then saved for the renewals)."""
+confirmation, reactivate before it, pay a past-due period with a new card (a fresh payment on
+the buyer's order page: Stripe.js, whose card is then saved for the renewals), and change the
+card renewals are charged on (a SetupIntent confirmed by Stripe.js on /account's card page)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from evergreen.commerce import service
@@ -16,6 +20,7 @@ from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, Public, SessionDep
 from evergreen.web.forms import Confirmation, ask_first
+from evergreen.web.templates import render
 
 __all__ = ["router"]
 
@@ -84,3 +89,54 @@ def pay(
         return purchases_page(request, session, email, error=error.message)
     token = order_token(request.app.state.secret, order.number)
     return RedirectResponse(f"/buy/order/{token}", status_code=303)
+
+
+@router.post("/{subscription_id:int}/card", dependencies=[Public])
+def change_card(
+    request: Request,
+    session: SessionDep,
+    subscription_id: DbId,
+    _csrf: CsrfProtected,
+    nonce: FormStr = "",
+) -> Response:
+    """A signed-in buyer's card form (Stripe.js) for the card renewals are charged on."""
+    email = signed_in_buyer(request)
+    if email is None:
+        return RedirectResponse("/account", status_code=303)
+    settings = request.app.state.settings
+    provider = service.provider_for(settings)
+    try:
+        secret = service.subscriptions.start_card_change(
+            session, provider, subscription_id, nonce or secrets.token_urlsafe(12), email=email
+        )
+    except InputError as error:
+        return purchases_page(request, session, email, error=error.message)
+    context = {
+        "title": "Change your card", "client_secret": secret,
+        "publishable_key": settings.stripe_publishable_key, "stripe_js": settings.stripe_js_url,
+        "done": f"/account/subscriptions/{subscription_id}/card/done",
+    }  # fmt: skip
+    response = render(request, "commerce/subscription_card.html", context)
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+@router.get("/{subscription_id:int}/card/done", dependencies=[Public])
+def card_done(
+    request: Request,
+    session: SessionDep,
+    subscription_id: DbId,
+    setup: Annotated[str, Query(max_length=255)] = "",
+) -> Response:
+    """Stripe.js saved the card: it becomes the one renewals are charged on."""
+    email = signed_in_buyer(request)
+    if email is None:
+        return RedirectResponse("/account", status_code=303)
+    provider = service.provider_for(request.app.state.settings)
+    try:
+        service.subscriptions.finish_card_change(
+            session, provider, subscription_id, setup, email=email
+        )
+    except InputError as error:
+        return purchases_page(request, session, email, error=error.message)
+    return RedirectResponse("/account?done=card", status_code=303)

@@ -48,6 +48,7 @@ _DONE = {
     "deactivated": "Activation removed: the key can be activated on another instance.",
     "sub-canceled": "Subscription cancelled: it ends at the end of the period paid for.",
     "sub-reactivated": "Subscription reactivated: it renews as before.",
+    "card": "Card changed: the next renewals are charged on it.",
 }
 
 
