@@ -15,7 +15,7 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order, Product, Subscription, SubscriptionEvent
 from evergreen.commerce.payments import PaymentError, Provider
 from evergreen.commerce.rules.billing import STATUSES, check_cancel, check_reactivate, renewal_key
-from evergreen.commerce.service.subscriptions.renew import _period_order, end
+from evergreen.commerce.service.subscriptions.renew import end, period_order
 from evergreen.commerce.service.subscriptions.start import pay_again
 from evergreen.commerce.service.subscriptions_paid import lock_subscription, record
 from evergreen.errors import NotFound
@@ -159,7 +159,7 @@ def pay_period(
     assert sub is not None
     if sub.status != "past_due":
         raise CommerceInputError("subscription", "nothing is due on this subscription")
-    order = _period_order(session, provider, sub, now)
+    order = period_order(session, provider, sub, now)
     use = provider if provider is not None and sub.provider == provider.name else None
     if order.payment_id is None or (use is not None and order.status in ("pending", "failed")):
         try:

@@ -27,7 +27,7 @@ from evergreen.commerce.service.paid import mark_paid
 from evergreen.commerce.service.subscriptions.start import open_order, pay_again
 from evergreen.commerce.service.subscriptions_paid import lock_subscription, record
 
-__all__ = ["Renewed", "due_ids", "end", "renew_one"]
+__all__ = ["Renewed", "due_ids", "end", "period_order", "renew_one", "state_of"]
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,13 @@ def renew_one(
     if due is Due.END_DELINQUENT:
         end(session, sub, "delinquent", now)
         return Renewed(sub.id, "ended_delinquent")
-    order = _period_order(session, provider, sub, now)
+    order = period_order(session, provider, sub, now)
     if order.status in ("paid", "partially_refunded"):  # paid by the buyer meanwhile
         return Renewed(sub.id, "nothing", order.number)
     return _charge(session, provider, sub, order, secret, now, grace_days)
 
 
-def _period_order(
+def period_order(
     session: Session, provider: Provider | None, sub: Subscription, now: datetime
 ) -> Order:
     """The next period's order: found by its key, or made now (without a payment yet)."""
