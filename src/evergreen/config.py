@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     # The publishable key and the Stripe.js address the checkout page loads (tests: localstripe's).
     stripe_publishable_key: str = ""
     stripe_js_url: str = "https://js.stripe.com/v3/"
+    # Subscriptions: days a failed renewal may stay unpaid (retries and reminder mails) before
+    # the subscription ends as delinquent.
+    subscription_grace_days: int = Field(default=7, ge=1, le=60)
 
     @field_validator("base_url")
     @classmethod

@@ -5,7 +5,9 @@ Stripe's documented behaviour in front of it: a POST repeating a key gets the fi
 back, unchanged. It also keeps localstripe's state in memory (it would otherwise pickle it to a
 shared /tmp file that other test runs on the machine read), and it learns `setup_future_usage`
 on PaymentIntents: accepted, echoed, and the paying method attached to the customer on success,
-as Stripe does, so a one-click upsell or a renewal can charge it off-session.
+as Stripe does, so a one-click upsell or a renewal can charge it off-session; likewise a
+SetupIntent with a customer attaches its card to the customer once it succeeds (Stripe's
+documented behaviour; localstripe leaves the card unattached).
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ def _on_success_saving(self):
 
 resources.PaymentIntent.__init__ = _init_saving
 resources.PaymentIntent._on_success = _on_success_saving
+_setup_attach = resources.SetupIntent._attach_pm
+
+def _setup_attach_saving(self, pm):
+    _setup_attach(self, pm)
+    if self.status == "succeeded" and self.customer and getattr(pm, "customer", None) is None:
+        resources.PaymentMethod._api_attach(pm.id, customer=self.customer)
+
+resources.SetupIntent._attach_pm = _setup_attach_saving
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", int(sys.argv[1])))

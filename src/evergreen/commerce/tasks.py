@@ -1,9 +1,11 @@
 """Queued commerce jobs: every five minutes, pending Stripe payments are asked about again, so an
-order whose webhook never came (or whose process died mid-way) is completed, never twice."""
+order whose webhook never came (or whose process died mid-way) is completed, never twice; every
+fifteen minutes, due subscriptions are renewed (dunning mails after the commit)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from huey import Huey, crontab
 
@@ -13,7 +15,7 @@ from evergreen.db import Database, utcnow
 from evergreen.mail.transactional import deliver
 from evergreen.siteurl import cli_site_url
 
-__all__ = ["register", "run_reconcile"]
+__all__ = ["register", "run_reconcile", "run_renewals"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,38 @@ def run_reconcile(db: Database, settings: Settings) -> list[service.Applied]:
     return done
 
 
+def run_renewals(
+    db: Database, settings: Settings, now: datetime | None = None
+) -> list[service.subscriptions.Renewed]:
+    """Renew every due subscription, each in its own unit of work (locked, so two runs at once
+    charge a period once); a reminder mail goes after the commit for each failed charge."""
+    provider = service.provider_for(settings)
+    secret = resolve_secret_key(settings)
+    moment = now or utcnow()
+    base = cli_site_url(settings).url
+    subs = service.subscriptions
+    with db.session(writer=False) as session:
+        ids = subs.due_ids(session, moment)
+    done = []
+    for subscription_id in ids:
+        with db.session() as session:
+            result = subs.renew_one(
+                session, provider, subscription_id, secret, moment, settings.subscription_grace_days
+            )
+            mails = []
+            if result.order_number and result.outcome == "paid":
+                mails.append(service.receipt_mail(session, result.order_number, secret, base))
+            if result.remind:
+                reason = result.message
+                mails.append(
+                    subs.reminder_mail(session, subscription_id, reason, secret, base, moment)
+                )
+        for message in mails:
+            deliver(settings, message, "subscription mail")
+        done.append(result)
+    return done
+
+
 def register(queue: Huey, settings: Settings) -> None:
     """Add this area's periodic jobs to the queue."""
 
@@ -48,5 +82,18 @@ def register(queue: Huey, settings: Settings) -> None:
             done = run_reconcile(db, settings)
             if any(d.changed for d in done):
                 log.info("commerce: %s orders reconciled", sum(d.changed for d in done))
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab(minute="*/15"))  # type: ignore[untyped-decorator]
+    def renew_subscriptions() -> None:
+        """Every fifteen minutes: due subscriptions charged, retried or ended."""
+        db = Database(settings.sqlalchemy_url)
+        try:
+            done = run_renewals(db, settings)
+            if done:
+                log.info("commerce: %s subscriptions renewed or dunned", len(done))
+            with db.session() as session:  # the MRR page's snapshot, warm for the owner
+                service.subscriptions.mrr_page(session, utcnow())
         finally:
             db.dispose()

@@ -12,6 +12,7 @@ from evergreen.commerce.api import (
     orders,
     pricing_rules,
     products,
+    subscriptions,
     taxes,
 )
 
@@ -22,5 +23,5 @@ def routers() -> list[APIRouter]:
     """The area's API routers."""
     return [
         products.router, taxes.router, imports.router, pricing_rules.router, orders.router,
-        coupons.router, licenses.router,
+        coupons.router, licenses.router, subscriptions.router,
     ]  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from evergreen.commerce.cli import catalog, delivery, imports, orders
+from evergreen.commerce.cli import catalog, delivery, imports, orders, subscriptions
 
 __all__ = ["app"]
 
@@ -22,3 +22,4 @@ app.command("import")(imports.import_catalog)
 app.command("floor")(imports.floor)
 app.command("apply-rule")(imports.apply_rule)
 app.command("reconcile")(orders.reconcile)
+app.add_typer(subscriptions.subscriptions_app, name="subscriptions")

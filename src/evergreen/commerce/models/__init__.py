@@ -4,6 +4,11 @@ from evergreen.commerce.models.catalog import BundleItem, Price, Product, Produc
 from evergreen.commerce.models.delivery import Download, Grant, License, LicenseActivation
 from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
 from evergreen.commerce.models.orders import Coupon, InboxEvent, Order, OrderLine
+from evergreen.commerce.models.subscriptions import (
+    MrrSnapshot,
+    Subscription,
+    SubscriptionEvent,
+)
 
 __all__ = [
     "BundleItem",
@@ -15,11 +20,14 @@ __all__ = [
     "License",
     "LicenseActivation",
     "MarginFloor",
+    "MrrSnapshot",
     "Order",
     "OrderLine",
     "Price",
     "PriceRuleRow",
     "Product",
     "ProductFile",
+    "Subscription",
+    "SubscriptionEvent",
     "TaxRate",
 ]

@@ -52,6 +52,10 @@ class Order(Base):
     parent_order_id: Mapped[int | None] = mapped_column(
         ForeignKey("commerce_orders.id", ondelete="SET NULL"), default=None
     )
+    # A subscription's period (the first or a renewal): commerce/models/subscriptions.py.
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commerce_subscriptions.id", ondelete="SET NULL"), default=None, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(default=None)
     refunded_at: Mapped[datetime | None] = mapped_column(default=None)

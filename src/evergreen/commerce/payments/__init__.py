@@ -5,6 +5,7 @@ from __future__ import annotations
 from evergreen.commerce.payments.inbox import EventInbox, MemoryInbox, TableInbox, receive
 from evergreen.commerce.payments.manual import ManualProvider
 from evergreen.commerce.payments.provider import (
+    CardSetup,
     OffSession,
     OffSessionResult,
     Payment,
@@ -15,6 +16,7 @@ from evergreen.commerce.payments.provider import (
 from evergreen.commerce.payments.stripe_provider import StripeProvider
 
 __all__ = [
+    "CardSetup",
     "EventInbox",
     "ManualProvider",
     "MemoryInbox",

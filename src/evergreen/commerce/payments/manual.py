@@ -15,6 +15,7 @@ from datetime import datetime
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.payments.provider import (
+    CardSetup,
     OffSession,
     OffSessionResult,
     Payment,
@@ -141,6 +142,16 @@ class ManualProvider:
         check_charge(amount, currency)
         message = "Bank transfer cannot be charged in one click; send an invoice instead."
         return OffSessionResult(OffSession.FAILED, None, None, message)
+
+    def create_setup(
+        self, customer: str, metadata: dict[str, str], idempotency_key: str
+    ) -> CardSetup:
+        """Bank transfer saves no card."""
+        raise CommerceInputError("payment", "bank transfer saves no card; pay each invoice")
+
+    def retrieve_setup(self, setup_id: str) -> CardSetup:
+        """No card setups with bank transfer."""
+        raise NotFound("setup", "no such card setup")
 
     def parse_webhook(self, payload: bytes, signature: str, now: datetime) -> PaymentEvent:
         """Bank transfers send no webhooks; the owner's mark_paid makes the event."""

@@ -9,7 +9,15 @@ from typing import Protocol
 
 from evergreen.commerce.rules.payments import PaymentEvent, PaymentStatus
 
-__all__ = ["OffSession", "OffSessionResult", "Payment", "PaymentError", "Provider", "Refund"]
+__all__ = [
+    "CardSetup",
+    "OffSession",
+    "OffSessionResult",
+    "Payment",
+    "PaymentError",
+    "Provider",
+    "Refund",
+]
 
 
 class PaymentError(Exception):
@@ -65,6 +73,18 @@ class OffSessionResult:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class CardSetup:
+    """A card saved without a charge (Stripe: a SetupIntent) for later off-session charges."""
+
+    id: str
+    status: str  # requires_payment_method, requires_action, succeeded, canceled, …
+    client_secret: str | None = None  # Stripe.js confirms the card with this
+    customer: str | None = None
+    payment_method: str | None = None  # the card saved, once succeeded
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
 class Provider(Protocol):
     """What checkout asks of a provider; each call that moves money carries an idempotency key."""
 
@@ -105,6 +125,16 @@ class Provider(Protocol):
         idempotency_key: str,
     ) -> OffSessionResult:
         """Charge a saved method without the buyer present (a one-click upsell)."""
+        ...
+
+    def create_setup(
+        self, customer: str, metadata: dict[str, str], idempotency_key: str
+    ) -> CardSetup:
+        """Save a new card on a customer without charging it (a subscriber changing cards)."""
+        ...
+
+    def retrieve_setup(self, setup_id: str) -> CardSetup:
+        """A card setup as the provider holds it now."""
         ...
 
     def parse_webhook(self, payload: bytes, signature: str, now: datetime) -> PaymentEvent:

@@ -16,6 +16,7 @@ from stripe._base_address import BaseAddresses
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.payments.provider import (
+    CardSetup,
     OffSession,
     OffSessionResult,
     Payment,
@@ -166,6 +167,28 @@ class StripeProvider:
             OffSession.FAILED, intent.id, None, "The payment did not go through."
         )
 
+    def create_setup(
+        self, customer: str, metadata: dict[str, str], idempotency_key: str
+    ) -> CardSetup:
+        """A SetupIntent for off-session use on the customer (the same key twice: one intent);
+        confirmed by Stripe.js, it attaches the card to the customer."""
+        params: dict[str, Any] = {
+            "customer": customer,
+            "usage": "off_session",
+            "metadata": metadata,
+        }
+        intent = self._call(
+            lambda: self._client.v1.setup_intents.create(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": _key(idempotency_key)},
+            )
+        )
+        return _setup(intent)
+
+    def retrieve_setup(self, setup_id: str) -> CardSetup:
+        """The SetupIntent now."""
+        return _setup(self._call(lambda: self._client.v1.setup_intents.retrieve(setup_id)))
+
     def parse_webhook(self, payload: bytes, signature: str, now: datetime) -> PaymentEvent:
         """Verify Stripe's signature (300 s tolerance) and normalise the event."""
         if not self._webhook_secret:
@@ -216,6 +239,18 @@ def _payment(intent: stripe.PaymentIntent, refunded: int) -> Payment:
         metadata=metadata,
         customer=_id_of(intent.customer),
         payment_method=_id_of(intent.payment_method),
+    )
+
+
+def _setup(intent: stripe.SetupIntent) -> CardSetup:
+    raw: dict[str, Any] = intent.metadata.to_dict() if intent.metadata else {}
+    return CardSetup(
+        id=intent.id,
+        status=str(intent.status),
+        client_secret=intent.client_secret,
+        customer=_id_of(intent.customer),
+        payment_method=_id_of(intent.payment_method),
+        metadata={str(key): str(value) for key, value in raw.items()},
     )
 
 

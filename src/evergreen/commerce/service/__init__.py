@@ -4,6 +4,7 @@ orders, coupons, grants and license keys)."""
 from __future__ import annotations
 
 from evergreen.commerce.rules.upsells import UpsellStep
+from evergreen.commerce.service import subscriptions
 from evergreen.commerce.service.checkout import (
     CheckoutInput,
     Offer,
@@ -236,6 +237,7 @@ __all__ = [
     "start_import",
     "store_file",
     "store_file_from_path",
+    "subscriptions",
     "supplier_cost",
     "take_upsell",
     "update_product",

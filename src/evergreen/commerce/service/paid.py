@@ -18,6 +18,7 @@ from evergreen.commerce.models import Coupon, Order, OrderLine, Product
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
 from evergreen.commerce.service import delivery
+from evergreen.commerce.service.subscriptions_paid import period_paid
 from evergreen.errors import InputError
 from evergreen.ledger import service as ledger
 from evergreen.partners import service as partners
@@ -121,6 +122,7 @@ def mark_paid(session: Session, order: Order, secret: str, now: datetime) -> App
     _fulfil(session, order, lines)
     if order.status == "refunded":
         _unfulfil(session, order, "refunded")
+    period_paid(session, order, now)  # a subscription's period: it begins (or is recovered)
     return Applied(order.number, changed=True, newly_paid=True)
 
 
@@ -266,5 +268,7 @@ def _unfulfil(session: Session, order: Order, reason: str) -> None:
 
 
 def source_of(order: Order) -> str:
-    """What the order's grants name as their source."""
+    """What the order's grants name as their source (a subscription's orders share one)."""
+    if order.subscription_id is not None:
+        return f"subscription:{order.subscription_id}"
     return f"order:{order.number}"

@@ -10,16 +10,20 @@ from collections.abc import Sequence
 from fastapi import APIRouter
 
 from evergreen.commerce.views import (
+    buyer_subscriptions,
     buyers,
     checkout,
     coupons,
     downloads,
     grants,
     imports,
+    mrr,
     orders,
     pricing_rules,
     product,
     products,
+    subscribe,
+    subscriptions,
     taxes,
     webhooks,
 )
@@ -32,5 +36,6 @@ def routers() -> Sequence[APIRouter]:
     return [
         products.router, product.router, grants.router, taxes.router, imports.router,
         pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
-        downloads.router, buyers.router,
+        downloads.router, buyers.router, subscriptions.router, mrr.router, subscribe.router,
+        buyer_subscriptions.router,
     ]  # fmt: skip

@@ -32,7 +32,7 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
 from evergreen.web.templates import render
 
-__all__ = ["BUYER_COOKIE", "router"]
+__all__ = ["BUYER_COOKIE", "purchases_page", "router", "signed_in_buyer"]
 
 router = APIRouter(include_in_schema=False)
 BUYER_COOKIE = "evergreen_buyer"
@@ -44,7 +44,12 @@ _MAIL = """<p>Hello,</p>
 <p>The link works for {{ subscriber.fields.minutes }} minutes. If you did not ask for it,
 ignore this message.</p>
 """
-_DONE = {"deactivated": "Activation removed: the key can be activated on another instance."}
+_DONE = {
+    "deactivated": "Activation removed: the key can be activated on another instance.",
+    "sub-canceled": "Subscription cancelled: it ends at the end of the period paid for.",
+    "sub-reactivated": "Subscription reactivated: it renews as before.",
+    "card": "Card changed: the next renewals are charged on it.",
+}
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -74,7 +79,9 @@ def _purchases(request: Request, session: Session, email: str, **extra: Any) -> 
         name = service.get_product(session, grant.product_id).name
         expires = links[0].expires.strftime("%Y-%m-%d %H:%M") if links else ""
         items.append({"grant": grant, "key": key, "links": links, "name": name, "expires": expires})
-    return _page(request, "purchases", {"email": email, "purchases": items, **extra})
+    subs = service.subscriptions.subscriptions_of_email(session, email)
+    context = {"email": email, "purchases": items, "subscriptions": subs, **extra}
+    return _page(request, "purchases", context)
 
 
 @router.get("/account", dependencies=[Public])
@@ -126,7 +133,9 @@ def ask_sign_in(
         page = _page(request, "buyer_signin", {"error": text, "email": buyer}, 429)
         page.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
         return page
-    if service.grants_of_email(session, buyer):
+    if service.grants_of_email(session, buyer) or service.subscriptions.subscriptions_of_email(
+        session, buyer
+    ):
         expires = utcnow() + timedelta(minutes=SIGN_IN_MINUTES)
         token = buyer_token(request.app.state.secret, "sign-in", buyer, expires)
         background.add_task(_mail, settings, buyer, f"{site_url(request)}/account/signin/{token}")
@@ -184,3 +193,7 @@ def deactivate(
     except InputError as error:
         return _purchases(request, session, email, error=error.message)
     return RedirectResponse("/account?done=deactivated", status_code=303)
+
+
+signed_in_buyer = _buyer  # shared with the buyers' area's subscription actions
+purchases_page = _purchases

@@ -10,6 +10,7 @@ from evergreen.ledger.service.feeds import (
     post_network_earning,
     post_partner_commission,
     post_partner_payout,
+    stream_of_scope,
     unposted,
 )
 from evergreen.ledger.service.forecasts import (
@@ -80,6 +81,7 @@ __all__ = [
     "stop_timer",
     "stream_forecast",
     "stream_named",
+    "stream_of_scope",
     "unposted",
     "update_stream",
 ]

@@ -233,6 +233,13 @@ def post_partner_payout(
     return Fed(fed.stream_id, fed.posted, fed.made_stream, row.note)
 
 
+def stream_of_scope(session: Session, scope: str) -> Stream | None:
+    """The stream the feeds made (or found) for a scope, such as a product's "commerce:<id>";
+    None before its first posting."""
+    row = session.get(FeedState, f"{scope}:stream")
+    return session.get(Stream, row.stream_id) if row is not None and row.stream_id else None
+
+
 def unposted(session: Session, area: str, owner_id: int, limit: int = 200) -> list[Unposted]:
     """Events of a network ("networks", its id) or a program ("partners", its id) that the
     journal could not take, latest first."""

@@ -1,0 +1,99 @@
+"""`evergreen commerce subscriptions list|show|cancel|renew`: the owner's subscriptions, one
+with its periods, a cancellation (at the period's end, or --now), and a renewal run now (what
+the fifteen-minute task does)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from sqlalchemy.orm import Session
+
+from evergreen.commerce import service
+from evergreen.commerce.rules.products import from_cents
+from evergreen.config import get_settings
+from evergreen.console import in_session, migrated_database
+from evergreen.db import utcnow
+
+__all__ = ["subscriptions_app"]
+
+subscriptions_app = typer.Typer(
+    help="Subscriptions: list, show, cancel, renew.", no_args_is_help=True
+)
+
+
+def _when(value: object) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if hasattr(value, "strftime") else "-"
+
+
+@subscriptions_app.command("list")
+def subscriptions_list(
+    status: Annotated[
+        str, typer.Option("--status", help="Only subscriptions in this status.")
+    ] = "",
+) -> None:
+    """The latest 50 subscriptions: id, status, product, amount per interval, buyer, period end."""
+
+    def work(session: Session) -> list[str]:
+        rows, _total = service.subscriptions.list_subscriptions(session, status or None)
+        return [
+            f"{s.id}\t{s.status}\t{name}\t{from_cents(s.amount_cents)} {s.currency}/{s.interval}"
+            f"\t{s.buyer_email}\t{_when(s.current_period_end)}"
+            for s, name in rows
+        ]
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@subscriptions_app.command("show")
+def subscriptions_show(
+    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+) -> None:
+    """One subscription, its period orders and events."""
+
+    def work(session: Session) -> list[str]:
+        card = service.subscriptions.subscription_card(session, subscription_id)
+        s = card.subscription
+        lines = [
+            f"{card.product.name}: {from_cents(s.amount_cents)} {s.currency} a {s.interval}",
+            f"status {s.status}{' (ends at period end)' if s.cancel_at_period_end else ''}"
+            f"{' — ' + s.end_reason if s.end_reason else ''}; buyer {s.buyer_email}",
+            f"period {s.period}: {_when(s.current_period_start)} to {_when(s.current_period_end)}",
+        ]
+        lines += [f"order {o.number}\t{o.status}\t{o.checkout_key}" for o in card.orders]
+        lines += [f"event {e.kind}\t{_when(e.at)}" for e in card.events]
+        return lines
+
+    for line in in_session(work, writer=False):
+        typer.echo(line)
+
+
+@subscriptions_app.command("cancel")
+def subscriptions_cancel(
+    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+    now: Annotated[
+        bool, typer.Option("--now", help="End it now, not at the period's end.")
+    ] = False,
+) -> None:
+    """Cancel a subscription: at its period's end (default) or now."""
+    cancel = service.subscriptions.cancel
+    sub = in_session(lambda s: cancel(s, subscription_id, utcnow(), at_period_end=not now))
+    typer.echo("Ended now." if sub.status == "ended" else "Ends at the end of its period.")
+
+
+@subscriptions_app.command("renew")
+def subscriptions_renew() -> None:
+    """Renew due subscriptions now: charge, retry, remind or end each as it needs."""
+    from evergreen.commerce.tasks import run_renewals
+
+    db = migrated_database()
+    try:
+        done = run_renewals(db, get_settings())
+    finally:
+        db.dispose()
+    counts = {o: sum(r.outcome == o for r in done) for o in ("paid", "failed", "ended")}
+    typer.echo(
+        f"Checked {len(done)} subscriptions: {counts['paid']} paid, {counts['failed']} failed, "
+        f"{counts['ended']} ended."
+    )

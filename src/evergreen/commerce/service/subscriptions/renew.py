@@ -1,0 +1,208 @@
+"""Renewals and dunning: each due subscription is locked, decided on (rules/billing.py) and
+charged off-session on its saved method, its period's order keyed `renewal:<id>:<n>` so two
+workers, a retry or a task run twice never charge a period twice. A failed charge makes it past
+due, with retries and a reminder mail each time inside the grace period; unpaid after it, the
+subscription ends as delinquent and its grants are revoked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from evergreen.commerce.models import Order, Product, Subscription
+from evergreen.commerce.payments import OffSession, PaymentError, Provider
+from evergreen.commerce.rules.billing import (
+    GRACE_DAYS,
+    Due,
+    SubState,
+    decide,
+    failure_plan,
+    renewal_key,
+)
+from evergreen.commerce.service import delivery
+from evergreen.commerce.service.paid import mark_paid
+from evergreen.commerce.service.subscriptions.start import open_order, pay_again
+from evergreen.commerce.service.subscriptions_paid import lock_subscription, record
+
+__all__ = ["Renewed", "due_ids", "end", "period_order", "renew_one", "state_of"]
+
+
+@dataclass(frozen=True)
+class Renewed:
+    """What one renewal run did to a subscription; `remind` asks for a dunning mail."""
+
+    subscription_id: int
+    outcome: str  # nothing, paid, failed, ended or ended_delinquent
+    order_number: str | None = None
+    remind: bool = False
+    message: str = ""
+
+
+def state_of(sub: Subscription) -> SubState:
+    """The decision's view of a subscription."""
+    return SubState(
+        sub.status, sub.current_period_end, sub.cancel_at_period_end, sub.next_attempt_at,
+        sub.grace_until,
+    )  # fmt: skip
+
+
+def due_ids(session: Session, now: datetime, limit: int = 500) -> list[int]:
+    """Subscriptions that may need something now (each is decided again under its lock)."""
+    query = (
+        select(Subscription.id)
+        .where(
+            or_(
+                Subscription.status.in_(("trialing", "active", "canceled"))
+                & (Subscription.current_period_end <= now),
+                (Subscription.status == "past_due")
+                & ((Subscription.next_attempt_at <= now) | (Subscription.grace_until <= now)),
+            )
+        )
+        .order_by(Subscription.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def renew_one(
+    session: Session,
+    provider: Provider | None,
+    subscription_id: int,
+    secret: str,
+    now: datetime,
+    grace_days: int = GRACE_DAYS,
+) -> Renewed:
+    """Do what one subscription needs now, under its lock, in the caller's transaction."""
+    sub = lock_subscription(session, subscription_id)
+    if sub is None:
+        return Renewed(subscription_id, "nothing")
+    due = decide(state_of(sub), now)
+    if due is Due.NOTHING:
+        return Renewed(sub.id, "nothing")
+    if due is Due.END:
+        end(session, sub, "voluntary", sub.current_period_end or now)
+        return Renewed(sub.id, "ended")
+    if due is Due.END_DELINQUENT:
+        end(session, sub, "delinquent", now)
+        return Renewed(sub.id, "ended_delinquent")
+    order = period_order(session, provider, sub, now)
+    if order.status in ("paid", "partially_refunded"):  # paid by the buyer meanwhile
+        return Renewed(sub.id, "nothing", order.number)
+    return _charge(session, provider, sub, order, secret, now, grace_days)
+
+
+def period_order(
+    session: Session, provider: Provider | None, sub: Subscription, now: datetime
+) -> Order:
+    """The next period's order: found by its key, or made now (without a payment yet)."""
+    key = renewal_key(sub.id, sub.period + 1)
+    order = session.scalar(select(Order).where(Order.checkout_key == key))
+    if order is not None:
+        return order
+    product = session.get(Product, sub.product_id)
+    assert product is not None
+    use = provider if provider is not None and sub.provider == provider.name else None
+    order, _secret = open_order(session, use, sub, key, product, now, pay=False)
+    return order
+
+
+def _saved_method(session: Session, provider: Provider, sub: Subscription) -> str | None:
+    """The method to charge: the one that paid the subscription's latest paid order."""
+    if sub.payment_method:
+        return sub.payment_method
+    payment_id = session.scalar(
+        select(Order.payment_id)
+        .where(Order.subscription_id == sub.id, Order.status.in_(("paid", "partially_refunded")))
+        .order_by(Order.paid_at.desc(), Order.id.desc())
+        .limit(1)
+    )
+    if not payment_id:
+        return None
+    try:
+        sub.payment_method = provider.retrieve(payment_id).payment_method
+    except PaymentError:
+        return None
+    return sub.payment_method
+
+
+def _charge(
+    session: Session,
+    provider: Provider | None,
+    sub: Subscription,
+    order: Order,
+    secret: str,
+    now: datetime,
+    grace_days: int,
+) -> Renewed:
+    """Charge the saved method; without one (a trial's end, a bank transfer) the order waits
+    for the buyer, as a failed charge does."""
+    message = "no card is saved for it yet (a trial's end, or payment by bank transfer)."
+    method = None
+    if provider is not None and sub.provider == provider.name and sub.customer:
+        method = _saved_method(session, provider, sub)
+    if provider is not None and method and sub.customer:
+        metadata = {"order": order.number, "subscription": str(sub.id)}
+        key = f"evergreen-renewal-{order.number}-try-{sub.failed_attempts}"  # unique per order
+        try:
+            result = provider.charge_saved(
+                sub.customer, method, order.total_cents, order.currency, metadata, key
+            )
+        except PaymentError as exc:
+            return _failed(session, sub, order, now, grace_days, exc.message)
+        if result.payment_id:
+            order.payment_id = result.payment_id
+        if result.outcome is OffSession.SUCCEEDED:
+            session.flush()
+            mark_paid(session, order, secret, now)
+            return Renewed(sub.id, "paid", order.number)
+        message = result.message or "The payment did not go through."
+    elif order.payment_id is None:  # the buyer pays it from the link in the reminder
+        use = provider if provider is not None and sub.provider == provider.name else None
+        try:
+            pay_again(session, use, sub, order, "due")
+        except PaymentError as exc:
+            return _failed(session, sub, order, now, grace_days, exc.message)
+    return _failed(session, sub, order, now, grace_days, message)
+
+
+def _failed(
+    session: Session,
+    sub: Subscription,
+    order: Order,
+    now: datetime,
+    grace_days: int,
+    message: str,
+) -> Renewed:
+    """Past due: the next retry and the grace period's end; a reminder mail each time."""
+    sub.failed_attempts += 1
+    if sub.status != "past_due":
+        sub.status = "past_due"
+        plan = failure_plan(now, 1, grace_days)
+        if sub.period >= 1:  # a trial had no MRR to lose
+            record(session, sub, "payment_failed", now)
+    else:
+        assert sub.grace_until is not None
+        first = sub.grace_until - timedelta(days=grace_days)
+        plan = failure_plan(first, sub.failed_attempts, grace_days)
+    sub.grace_until, sub.next_attempt_at = plan.grace_until, plan.next_attempt_at
+    session.flush()
+    return Renewed(sub.id, "failed", order.number, remind=True, message=message)
+
+
+def end(session: Session, sub: Subscription, reason: str, at: datetime) -> None:
+    """The subscription ends (voluntary or delinquent): what it granted stops, an unpaid
+    period's order is cancelled."""
+    sub.status, sub.ended_at, sub.end_reason = "ended", at, reason
+    sub.next_attempt_at = None
+    kind = "cancel" if reason == "voluntary" else "delinquent"
+    record(session, sub, kind if sub.period >= 1 else "trial_end", at)  # a trial had no MRR
+    open_key = renewal_key(sub.id, sub.period + 1)
+    for order in session.scalars(
+        select(Order).where(Order.checkout_key == open_key, Order.status.in_(("pending", "failed")))
+    ):
+        order.status = "cancelled"
+    delivery.revoke(session, f"subscription:{sub.id}", f"subscription ended ({reason})", at)
+    session.flush()
