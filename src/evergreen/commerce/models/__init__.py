@@ -1,6 +1,7 @@
 """The commerce area's tables, one module per slice (the catalog first)."""
 
 from evergreen.commerce.models.catalog import BundleItem, Price, Product, ProductFile, TaxRate
+from evergreen.commerce.models.delivery import Download, Grant, License, LicenseActivation
 from evergreen.commerce.models.fulfilment import (
     Engagement,
     EngagementTask,
@@ -9,31 +10,30 @@ from evergreen.commerce.models.fulfilment import (
     Supplier,
     SupplierOrder,
 )
-from evergreen.commerce.models.delivery import Download, Grant, License, LicenseActivation
 from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
 from evergreen.commerce.models.orders import Coupon, InboxEvent, Order, OrderLine
 
 __all__ = [
-    "Engagement",
-    "EngagementTask",
-    "OrderAddress",
-    "ProductFulfilment",
-    "Supplier",
-    "SupplierOrder",
     "BundleItem",
     "CatalogImport",
     "Coupon",
     "Download",
+    "Engagement",
+    "EngagementTask",
     "Grant",
     "InboxEvent",
     "License",
     "LicenseActivation",
     "MarginFloor",
     "Order",
+    "OrderAddress",
     "OrderLine",
     "Price",
     "PriceRuleRow",
     "Product",
     "ProductFile",
+    "ProductFulfilment",
+    "Supplier",
+    "SupplierOrder",
     "TaxRate",
 ]

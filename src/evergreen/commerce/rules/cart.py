@@ -227,19 +227,11 @@ def price_cart(
     ):
         carried = shipping.get(product.id, 0)
         line_tax, total = _tax(gross - discount + carried, tax)
-        lines.append(
-            PricedLine(
-                product.id,
-                product.name,
-                item.role,
-                item.quantity,
-                unit,
-                discount,
-                line_tax,
-                total,
-                carried,
-            )  # fmt: skip
-        )
+        priced_line = PricedLine(
+            product.id, product.name, item.role, item.quantity, unit, discount, line_tax, total,
+            carried,
+        )  # fmt: skip
+        lines.append(priced_line)
     return Cart(
         currency=currency,
         lines=tuple(lines),

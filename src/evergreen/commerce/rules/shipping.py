@@ -12,9 +12,8 @@ from evergreen.commerce.rules.products import check_country, check_region, check
 
 __all__ = ["EU", "Address", "check_address", "line_shipping", "zone_of"]
 
-EU = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
+_EU_MEMBERS = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
+EU = frozenset(_EU_MEMBERS.split())
 
 
 @dataclass(frozen=True)

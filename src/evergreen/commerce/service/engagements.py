@@ -53,7 +53,8 @@ __all__ = [
 
 _DELIVERED_BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 <p>Your {{ subscriber.fields.product }} (order {{ subscriber.fields.number }}) is delivered.</p>
-<p>Your order, any time: <a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>"""
+<p>Your order, any time:
+<a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>"""
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,8 @@ def delivered_mail(
     row = get_engagement(session, engagement_id)
     order = session.get(Order, row.order_id)
     product = session.get(Product, row.product_id)
-    assert order is not None and product is not None
+    assert order is not None
+    assert product is not None
     return Transactional(
         to=row.buyer_email, name=row.buyer_name, subject=f"{product.name} is delivered",
         body=_DELIVERED_BODY,

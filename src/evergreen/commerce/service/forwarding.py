@@ -49,8 +49,11 @@ _ORDER_BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 _SHIPPED_BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 <p>Your order {{ subscriber.fields.number }} has shipped with {{ subscriber.fields.carrier }},
 tracking number {{ subscriber.fields.tracking }}.</p>
-{% if subscriber.fields.tracking_url %}<p>Follow it: <a href="{{ subscriber.fields.tracking_url }}">{{ subscriber.fields.tracking_url }}</a></p>{% endif %}
-<p>Your order, any time: <a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>"""
+{% if subscriber.fields.tracking_url %}<p>Follow it:
+<a href="{{ subscriber.fields.tracking_url }}">{{ subscriber.fields.tracking_url }}</a></p>
+{% endif %}
+<p>Your order, any time:
+<a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>"""
 
 
 @dataclass
@@ -92,7 +95,7 @@ def _address(ship_to: dict[str, str]) -> str:
 
 
 def _email(settings: Settings, row: SupplierOrder, supplier: Supplier, number: str) -> str | None:
-    listed = "; ".join(f"{x['quantity']} × {x['sku']} ({x['name']})" for x in row.lines)
+    listed = "; ".join(f"{x['quantity']} x {x['sku']} ({x['name']})" for x in row.lines)
     message = Transactional(
         to=supplier.email, name=supplier.name, subject=f"New order {number} to ship",
         body=_ORDER_BODY,

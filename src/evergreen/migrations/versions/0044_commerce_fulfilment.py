@@ -15,7 +15,6 @@ from alembic import op
 
 import evergreen.db
 
-
 revision: str = "0044"
 down_revision: str | None = "0041"
 branch_labels: str | Sequence[str] | None = None
