@@ -50,3 +50,17 @@ def register(queue: Huey, settings: Settings) -> None:
                 log.info("commerce: %s orders reconciled", sum(d.changed for d in done))
         finally:
             db.dispose()
+
+    @queue.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+    def forward_supplier_orders() -> None:
+        """Every minute: new supplier orders (email, webhook) forwarded, failed tries retried
+        once their backoff is over."""
+        from evergreen.commerce.service import forwarding
+
+        db = Database(settings.sqlalchemy_url)
+        try:
+            done = forwarding.forward_due(db, settings, utcnow())
+            if done.sent or done.failed:
+                log.info("commerce: %s supplier orders sent, %s failed", done.sent, done.failed)
+        finally:
+            db.dispose()

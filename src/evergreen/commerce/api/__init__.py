@@ -12,6 +12,8 @@ from evergreen.commerce.api import (
     orders,
     pricing_rules,
     products,
+    services,
+    suppliers,
     taxes,
 )
 
@@ -22,5 +24,5 @@ def routers() -> list[APIRouter]:
     """The area's API routers."""
     return [
         products.router, taxes.router, imports.router, pricing_rules.router, orders.router,
-        coupons.router, licenses.router,
+        coupons.router, licenses.router, suppliers.router, services.router,
     ]  # fmt: skip
