@@ -44,12 +44,17 @@ def test_a_paid_service_opens_one_engagement_with_questions_tasks_and_due_date(
     order_id = _paid(db)
     with db.session() as session:
         row = session.scalars(select(Engagement)).one()
-        assert (row.order_id, row.status, row.buyer_email) == (order_id, "intake", "bea@example.com")
+        assert (row.order_id, row.status, row.buyer_email) == (
+            order_id,
+            "intake",
+            "bea@example.com",
+        )
         assert row.questions == ["Your company name?", "Colours you like?"]
         assert row.due_on == (NOW + timedelta(days=7)).date()
         tasks = engagements.engagement_tasks(session, row.id)
         assert [(t.title, t.due_on) for t in tasks] == [
-            ("Sketch", row.due_on), ("Final files", row.due_on)
+            ("Sketch", row.due_on),
+            ("Final files", row.due_on),
         ]
         assert engagements.engagements_of_order(session, order_id) == [row]
 

@@ -57,8 +57,8 @@ def test_an_address_needs_name_line_city_and_a_country() -> None:
         (("", "x", "y", "DE"), "ship_name"),
         (("a", "", "y", "DE"), "line1"),
         (("a", "x", "", "DE"), "city"),
-        (("a", "x", "y", ""), "country"),
-        (("a", "x", "y", "Germany"), "country"),
+        (("a", "x", "y", ""), "ship_country"),
+        (("a", "x", "y", "Germany"), "ship_country"),
     ):
         with pytest.raises(CommerceInputError) as refused:
             check_address(*bad)
@@ -120,7 +120,9 @@ def test_the_csv_has_a_row_per_line_and_no_formulas() -> None:
 
 def test_supplier_settings_are_checked_per_method() -> None:
     assert rules.check_supplier("MugCo", "", "webhook", "https://x.example/h", "eur")[2:] == (
-        "webhook", "https://x.example/h", "EUR"
+        "webhook",
+        "https://x.example/h",
+        "EUR",
     )
     with pytest.raises(CommerceInputError, match="email"):
         rules.check_supplier("MugCo", "", "email", "", "EUR")

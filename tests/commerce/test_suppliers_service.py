@@ -78,7 +78,10 @@ def test_one_supplier_order_per_order_and_supplier_under_64_concurrent_payers(
         assert row.lines == [{"sku": "MUG-01", "name": "Mug", "quantity": 1}]
         assert row.ship_to["city"] == "Berlin"
         opened = suppliers.open_supplier_orders(
-            session, session.get(Order, order_id), [], NOW  # a replay opens nothing more
+            session,
+            session.get(Order, order_id),
+            [],
+            NOW,  # a replay opens nothing more
         )
         assert opened == []
 
@@ -136,8 +139,12 @@ def test_email_forwarding_and_the_shipped_mail_go_through_smtp_once(
     _order_id, number = _paid_mug(db)
     with smtp_server() as (handler, port):
         mail = settings.model_copy(
-            update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False,
-                    "mail_from": "shop@example.com"}  # fmt: skip
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_starttls": False,
+                "mail_from": "shop@example.com",
+            }  # fmt: skip
         )
         assert forwarding.forward_due(db, mail, NOW).sent == 1
         assert forwarding.forward_due(db, mail, NOW + timedelta(days=1)).sent == 0

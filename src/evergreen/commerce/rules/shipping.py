@@ -43,18 +43,22 @@ def check_address(
     region: str = "",
 ) -> Address:
     """A ship-to address: name, first line, city and country are required."""
-    code = check_country(country) if str(country or "").strip() else ""
-    if not code:
-        raise CommerceInputError("country", "is required to ship: a two-letter code like DE")
-    return Address(
-        name=check_text("ship_name", name, 200, required=True),
-        line1=check_text("line1", line1, 200, required=True),
-        line2=check_text("line2", line2, 200),
-        city=check_text("city", city, 100, required=True),
-        postal_code=check_text("postal_code", postal_code, 20),
-        region=check_region(region),
-        country=code,
-    )
+    checked = {
+        "name": check_text("ship_name", name, 200, required=True),
+        "line1": check_text("line1", line1, 200, required=True),
+        "line2": check_text("line2", line2, 200),
+        "city": check_text("city", city, 100, required=True),
+        "postal_code": check_text("postal_code", postal_code, 20),
+        "region": check_region(region),
+    }
+    text = str(country or "").strip()
+    if not text:
+        raise CommerceInputError("ship_country", "is required to ship: two letters like DE")
+    try:
+        code = check_country(text)
+    except CommerceInputError as exc:
+        raise CommerceInputError("ship_country", exc.message) from None
+    return Address(country=code, **checked)
 
 
 def zone_of(country: str, table: Mapping[str, int]) -> str:

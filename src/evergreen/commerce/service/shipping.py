@@ -4,17 +4,53 @@ the order) and the hook a paid order calls to open its supplier orders and engag
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Order, OrderAddress, OrderLine, Product
+from evergreen.commerce.models import (
+    Engagement,
+    Order,
+    OrderAddress,
+    OrderLine,
+    Product,
+    SupplierOrder,
+)
 from evergreen.commerce.rules.shipping import Address, line_shipping
 from evergreen.commerce.service import engagements, suppliers
 from evergreen.db import utcnow
 
-__all__ = ["address_of", "after_paid", "is_shipped", "shipping_for", "store_address"]
+__all__ = [
+    "Fulfilment",
+    "ServiceItem",
+    "address_of",
+    "after_paid",
+    "fulfilment_card",
+    "is_shipped",
+    "shipping_for",
+    "store_address",
+]
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """A service the order bought, and the buyer's signed intake link."""
+
+    row: Engagement
+    name: str
+    link: str
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """What the buyer's order page shows: the address, each shipment, each service."""
+
+    address: OrderAddress | None = None
+    shipments: list[SupplierOrder] = field(default_factory=list)
+    services: list[ServiceItem] = field(default_factory=list)
 
 
 def is_shipped(products: Sequence[Product]) -> bool:
@@ -62,3 +98,16 @@ def after_paid(
     at = now or utcnow()
     suppliers.open_supplier_orders(session, order, lines, at)
     engagements.open_engagements(session, order, lines, at)
+
+
+def fulfilment_card(session: Session, order: Order, secret: str, base_url: str) -> Fulfilment:
+    """The order's address, shipments (with tracking) and services (with intake links)."""
+    shipments = session.scalars(
+        select(SupplierOrder).where(SupplierOrder.order_id == order.id).order_by(SupplierOrder.id)
+    )
+    services = [
+        ServiceItem(row, product.name, engagements.intake_link(secret, base_url, row.id))
+        for row in engagements.engagements_of_order(session, order.id)
+        if (product := session.get(Product, row.product_id)) is not None
+    ]
+    return Fulfilment(session.get(OrderAddress, order.id), list(shipments), services)

@@ -16,10 +16,13 @@ from evergreen.commerce.views import (
     downloads,
     grants,
     imports,
+    intake,
     orders,
     pricing_rules,
     product,
     products,
+    services,
+    suppliers,
     taxes,
     webhooks,
 )
@@ -32,5 +35,5 @@ def routers() -> Sequence[APIRouter]:
     return [
         products.router, product.router, grants.router, taxes.router, imports.router,
         pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
-        downloads.router, buyers.router,
+        downloads.router, buyers.router, suppliers.router, services.router, intake.router,
     ]  # fmt: skip
