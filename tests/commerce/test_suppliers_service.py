@@ -144,7 +144,7 @@ def test_email_forwarding_and_the_shipped_mail_go_through_smtp_once(
                 "smtp_port": port,
                 "smtp_starttls": False,
                 "mail_from": "shop@example.com",
-            }  # fmt: skip
+            }
         )
         assert forwarding.forward_due(db, mail, NOW).sent == 1
         assert forwarding.forward_due(db, mail, NOW + timedelta(days=1)).sent == 0
