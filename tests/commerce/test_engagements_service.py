@@ -4,8 +4,10 @@ are ticked, and delivery happens (and mails) once."""
 
 from __future__ import annotations
 
+import email
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from email import policy
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +16,13 @@ from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import Role
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Engagement
+from evergreen.commerce.models import Engagement, Order
+from evergreen.commerce.rules.fulfilment import intake_token
 from evergreen.commerce.service import engagements
+from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import Conflict
+from evergreen.mail.transactional import build_transactional
 from tests.commerce.fulfil_world import buy_service, make_shop
 from tests.commerce.orders_world import SECRET
 
@@ -91,3 +96,19 @@ def test_service_settings_are_checked(db: Database) -> None:
             engagements.set_service(session, shop.mug, "Q?", "", 3)
         with pytest.raises(CommerceInputError):
             engagements.set_service(session, shop.logo, "Q?", "", "soon")
+
+
+def test_the_receipt_carries_the_signed_intake_link(db: Database, settings: Settings) -> None:
+    _paid(db)
+    with db.session() as session:
+        row = session.scalars(select(Engagement)).one()
+        number = session.scalars(select(Order.number)).one()
+        message = service.receipt_mail(session, number, SECRET, "https://shop.example")
+    mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "mail_from": "s@example.com"})
+    _outgoing, data = build_transactional(mail, message)
+    parsed = email.message_from_bytes(data, policy=policy.default)
+    text = "".join(
+        str(part.get_content()) for part in parsed.walk() if part.get_content_type() == "text/html"
+    )
+    link = f"https://shop.example/buy/intake/{intake_token(SECRET, row.id)}"
+    assert f'href="{link}"' in text

@@ -223,3 +223,15 @@ def test_suppliers_are_checked_and_named_once(db: Database, tmp_path: Path) -> N
         with pytest.raises(CommerceInputError):
             suppliers.add_supplier(session, "Other", "not-an-email", "email", "", "EUR")
         assert [s.name for s in suppliers.list_suppliers(session)] == ["MugCo"]
+
+
+def test_a_product_named_for_a_supplier_by_name_still_ships_from_it(db: Database) -> None:
+    with db.session() as session:
+        shop = make_shop(session, "csv")
+        suppliers.set_product_supplier(session, shop.mug, None)  # unlinked: the name remains
+        product = service.get_product(session, shop.mug)
+        assert product.supplier_name == "MugCo"
+        assert suppliers.supplier_of(session, product) is not None
+    _paid_mug(db)
+    with db.session() as session:
+        assert session.scalars(select(SupplierOrder.supplier_id)).one() == shop.supplier

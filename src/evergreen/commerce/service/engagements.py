@@ -44,6 +44,7 @@ __all__ = [
     "engagements_of_order",
     "get_engagement",
     "intake_link",
+    "intake_links",
     "list_engagements",
     "mark_delivered",
     "open_engagements",
@@ -243,3 +244,12 @@ def delivered_mail(
 def intake_link(secret: str, base_url: str, engagement_id: int) -> str:
     """The buyer's signed intake link."""
     return f"{base_url.rstrip('/')}/buy/intake/{intake_token(secret, engagement_id)}"
+
+
+def intake_links(session: Session, order: Order, secret: str, base_url: str) -> list[str]:
+    """The intake links of an order's services that ask questions (for the receipt)."""
+    return [
+        intake_link(secret, base_url, row.id)
+        for row in engagements_of_order(session, order.id)
+        if row.questions and row.status == "intake"
+    ]
