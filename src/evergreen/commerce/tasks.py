@@ -1,5 +1,6 @@
 """Queued commerce jobs: every five minutes, pending Stripe payments are asked about again, so an
-order whose webhook never came (or whose process died mid-way) is completed, never twice."""
+order whose webhook never came (or whose process died mid-way) is completed, never twice; every
+minute, supplier orders due are forwarded (email, signed webhook) and failed tries retried."""
 
 from __future__ import annotations
 
