@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order, OrderAddress, SupplierOrder
-from evergreen.commerce.service import forwarding, suppliers
+from evergreen.commerce.service import forwarding, suppliers, tracking
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import Conflict, NotFound
@@ -151,8 +151,7 @@ def test_email_forwarding_and_the_shipped_mail_go_through_smtp_once(
         with db.session() as session:
             row_id = session.scalars(select(SupplierOrder.id)).one()
             results = [
-                suppliers.record_tracking(session, row_id, "1Z999", "UPS", "", NOW)
-                for _ in range(3)
+                tracking.record_tracking(session, row_id, "1Z999", "UPS", "", NOW) for _ in range(3)
             ]
             assert [r.newly_shipped for r in results] == [True, False, False]
             message = forwarding.shipped_mail(session, row_id, SECRET, "https://shop.example")
@@ -194,7 +193,7 @@ def test_the_suppliers_tracking_webhook_is_signed_idempotent_and_64_concurrent(
 
     def call(_n: int) -> bool:
         with db.session() as session:
-            return suppliers.tracking_from_supplier(
+            return tracking.tracking_from_supplier(
                 session, shop.supplier, header, body, datetime.now(UTC)
             ).newly_shipped
 
@@ -205,12 +204,12 @@ def test_the_suppliers_tracking_webhook_is_signed_idempotent_and_64_concurrent(
         row = session.scalars(select(SupplierOrder)).one()
         assert (row.status, row.tracking_number, row.carrier) == ("shipped", "TRK1", "DHL")
         with pytest.raises(CommerceInputError, match="signature"):
-            suppliers.tracking_from_supplier(
+            tracking.tracking_from_supplier(
                 session, shop.supplier, sign("wrong", int(time.time()), body), body, NOW
             )
         other = json.dumps({"order": "NOPE", "tracking_number": "1", "carrier": "x"}).encode()
         with pytest.raises(NotFound):
-            suppliers.tracking_from_supplier(
+            tracking.tracking_from_supplier(
                 session, shop.supplier, sign(shop.secret, int(time.time()), other), other, NOW
             )
 

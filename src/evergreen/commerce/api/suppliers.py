@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from evergreen.commerce.models import Supplier, SupplierOrder
 from evergreen.commerce.rules.fulfilment import SUPPLIER_ORDER_STATUSES
-from evergreen.commerce.service import forwarding, suppliers
+from evergreen.commerce.service import forwarding, suppliers, tracking
 from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
@@ -165,7 +165,7 @@ def _tracked(
     settings: Settings,
     background: BackgroundTasks,
     session: SessionDep,
-    done: suppliers.Tracked,
+    done: tracking.Tracked,
 ) -> dict[str, Any]:
     if done.newly_shipped:  # the buyer's shipped mail, once, after the commit
         secret = request.app.state.secret
@@ -187,7 +187,7 @@ def record_tracking(
     user: ApiOwner,
 ) -> dict[str, Any]:
     """Owner only: record tracking; the buyer gets the shipped mail the first time."""
-    done = suppliers.record_tracking(
+    done = tracking.record_tracking(
         session, supplier_order_id, body.tracking_number, body.carrier, body.tracking_url,
         utcnow(),
     )  # fmt: skip
@@ -212,6 +212,6 @@ async def supplier_tracking(
     body = await request.body()
     signature = request.headers.get(forwarding.SIGNATURE_HEADER, "")[:2000]
     done = await run_in_threadpool(
-        suppliers.tracking_from_supplier, session, supplier_id, signature, body, utcnow()
+        tracking.tracking_from_supplier, session, supplier_id, signature, body, utcnow()
     )
     return await run_in_threadpool(_tracked, request, settings, background, session, done)

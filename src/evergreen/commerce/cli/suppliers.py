@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from evergreen.commerce.service import forwarding, suppliers
+from evergreen.commerce.service import forwarding, suppliers, tracking
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session
 from evergreen.db import utcnow
@@ -114,7 +114,7 @@ def supplier_tracking(
     secret = resolve_secret_key(settings)
 
     def work(session: Session) -> Transactional | None:
-        done = suppliers.record_tracking(session, supplier_order_id, number, carrier, url, utcnow())
+        done = tracking.record_tracking(session, supplier_order_id, number, carrier, url, utcnow())
         if not done.newly_shipped:
             return None
         return forwarding.shipped_mail(session, done.row.id, secret, cli_site_url(settings).url)

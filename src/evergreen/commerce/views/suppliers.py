@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.fulfilment import METHODS, SUPPLIER_ORDER_STATUSES
-from evergreen.commerce.service import forwarding, suppliers
+from evergreen.commerce.service import forwarding, suppliers, tracking
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
 from evergreen.errors import InputError
@@ -178,7 +178,7 @@ def record_tracking(
 ) -> Response:
     """Owner only: record tracking; the buyer is mailed the first time."""
     form.on_error(lambda error: _queue(request, session, "", None, 1, error=error))
-    done = suppliers.record_tracking(
+    done = tracking.record_tracking(
         session, supplier_order_id, tracking_number, carrier, tracking_url, utcnow()
     )
     if done.newly_shipped:
