@@ -1,6 +1,7 @@
 """Queued commerce jobs: every five minutes, pending Stripe payments are asked about again, so an
 order whose webhook never came (or whose process died mid-way) is completed, never twice; every
-fifteen minutes, due subscriptions are renewed (dunning mails after the commit)."""
+fifteen minutes, due subscriptions are renewed (dunning mails after the commit). Every
+minute, supplier orders due are forwarded (email, signed webhook) and failed tries retried."""
 
 from __future__ import annotations
 
@@ -95,5 +96,19 @@ def register(queue: Huey, settings: Settings) -> None:
                 log.info("commerce: %s subscriptions renewed or dunned", len(done))
             with db.session() as session:  # the MRR page's snapshot, warm for the owner
                 service.subscriptions.mrr_page(session, utcnow())
+        finally:
+            db.dispose()
+
+    @queue.periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]
+    def forward_supplier_orders() -> None:
+        """Every minute: new supplier orders (email, webhook) forwarded, failed tries retried
+        once their backoff is over."""
+        from evergreen.commerce.service import forwarding
+
+        db = Database(settings.sqlalchemy_url)
+        try:
+            done = forwarding.forward_due(db, settings, utcnow())
+            if done.sent or done.failed:
+                log.info("commerce: %s supplier orders sent, %s failed", done.sent, done.failed)
         finally:
             db.dispose()

@@ -12,7 +12,9 @@ from evergreen.commerce.api import (
     orders,
     pricing_rules,
     products,
+    services,
     subscriptions,
+    suppliers,
     taxes,
 )
 
@@ -23,5 +25,6 @@ def routers() -> list[APIRouter]:
     """The area's API routers."""
     return [
         products.router, taxes.router, imports.router, pricing_rules.router, orders.router,
-        coupons.router, licenses.router, subscriptions.router,
+        coupons.router, licenses.router, subscriptions.router, suppliers.router,
+        services.router,
     ]  # fmt: skip

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import typer
 
-from evergreen.commerce.cli import catalog, delivery, imports, orders, subscriptions
+from evergreen.commerce.cli import (
+    catalog,
+    delivery,
+    imports,
+    orders,
+    services,
+    subscriptions,
+    suppliers,
+)
 
 __all__ = ["app"]
 
@@ -18,6 +26,8 @@ app.add_typer(catalog.tax_app, name="tax")
 app.add_typer(orders.coupon_app, name="coupon")
 app.add_typer(orders.order_app, name="order")
 app.add_typer(delivery.grant_app, name="grant")
+app.add_typer(suppliers.supplier_app, name="supplier")
+app.add_typer(services.service_app, name="service")
 app.command("import")(imports.import_catalog)
 app.command("floor")(imports.floor)
 app.command("apply-rule")(imports.apply_rule)

@@ -2,6 +2,14 @@
 
 from evergreen.commerce.models.catalog import BundleItem, Price, Product, ProductFile, TaxRate
 from evergreen.commerce.models.delivery import Download, Grant, License, LicenseActivation
+from evergreen.commerce.models.fulfilment import (
+    Engagement,
+    EngagementTask,
+    OrderAddress,
+    ProductFulfilment,
+    Supplier,
+    SupplierOrder,
+)
 from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
 from evergreen.commerce.models.orders import Coupon, InboxEvent, Order, OrderLine
 from evergreen.commerce.models.subscriptions import (
@@ -15,6 +23,8 @@ __all__ = [
     "CatalogImport",
     "Coupon",
     "Download",
+    "Engagement",
+    "EngagementTask",
     "Grant",
     "InboxEvent",
     "License",
@@ -22,12 +32,16 @@ __all__ = [
     "MarginFloor",
     "MrrSnapshot",
     "Order",
+    "OrderAddress",
     "OrderLine",
     "Price",
     "PriceRuleRow",
     "Product",
     "ProductFile",
+    "ProductFulfilment",
     "Subscription",
     "SubscriptionEvent",
+    "Supplier",
+    "SupplierOrder",
     "TaxRate",
 ]

@@ -87,6 +87,7 @@ class PricedLine:
     discount: int
     tax: int
     total: int
+    shipping: int = 0  # a physical line's shipping, in its total (taxed like the line)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ class Cart:
     total: int
     tax_inclusive: bool
     coupon_code: str = ""
+    shipping: int = 0  # Σ lines' shipping (subtotal - discount + shipping + exclusive tax)
 
 
 def _round(value: Decimal) -> int:
@@ -204,8 +206,11 @@ def price_cart(
     coupon: CouponTerms | None = None,
     tax: TaxTerms | None = None,
     now: datetime,
+    shipping: Mapping[int, int] | None = None,
 ) -> Cart:
-    """Price the cart in one currency from the catalog's prices; refusals name their field."""
+    """Price the cart in one currency from the catalog's prices; refusals name their field.
+    `shipping` (product id → cents, priced by rules/shipping.py) is added to its line."""
+    shipping = shipping or {}
     if not items:
         raise CommerceInputError("product", "choose a product")
     priced = [_unit(item, currency) for item in items]
@@ -220,12 +225,13 @@ def price_cart(
     for (product, unit), item, discount, (_p, gross) in zip(
         priced, items, discounts, with_qty, strict=True
     ):
-        line_tax, total = _tax(gross - discount, tax)
-        lines.append(
-            PricedLine(
-                product.id, product.name, item.role, item.quantity, unit, discount, line_tax, total
-            )
-        )
+        carried = shipping.get(product.id, 0)
+        line_tax, total = _tax(gross - discount + carried, tax)
+        priced_line = PricedLine(
+            product.id, product.name, item.role, item.quantity, unit, discount, line_tax, total,
+            carried,
+        )  # fmt: skip
+        lines.append(priced_line)
     return Cart(
         currency=currency,
         lines=tuple(lines),
@@ -235,4 +241,5 @@ def price_cart(
         total=sum(line.total for line in lines),
         tax_inclusive=bool(tax and tax.inclusive),
         coupon_code=coupon.code if coupon else "",
+        shipping=sum(line.shipping for line in lines),
     )

@@ -23,7 +23,9 @@ from evergreen.commerce.rules.products import (
     check_region,
     check_text,
 )
+from evergreen.commerce.rules.shipping import Address
 from evergreen.commerce.rules.upsells import customer_key
+from evergreen.commerce.service import shipping
 from evergreen.commerce.service.coupons import coupon_terms
 from evergreen.config import Settings
 from evergreen.errors import NotFound
@@ -61,6 +63,7 @@ class CheckoutInput:
     funnel_id: int | None = None
     step_id: int | None = None
     variant: str | None = None
+    address: Address | None = None  # physical goods: where they go (rules/shipping.py)
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,9 @@ def quote(session: Session, data: CheckoutInput, now: datetime) -> tuple[Offer, 
     region = check_region(data.region) if country else ""
     coupon = coupon_terms(session, data.coupon)
     tax = tax_terms(session, country, region)
-    cart = price_cart(items, currency, coupon=coupon, tax=tax, now=now)
+    bought = [(found.product, 1)] + ([(found.bump, 1)] if data.bump and found.bump else [])
+    carried = shipping.shipping_for(bought, data.address, currency)
+    cart = price_cart(items, currency, coupon=coupon, tax=tax, now=now, shipping=carried)
     return found, cart
 
 
@@ -196,6 +201,9 @@ def start_checkout(
     try:
         with session.begin_nested():  # the same nonce twice at once: one order; a refusal: none
             secret = _open(session, provider, order, cart, found.product.slug, key, save=save)
+            bought = [p for p in (found.product, found.bump if data.bump else None) if p]
+            if data.address is not None and shipping.is_shipped(bought):
+                shipping.store_address(session, order, data.address, cart.shipping)
     except IntegrityError:
         again = _find(session, key)
         if again is None:

@@ -17,7 +17,7 @@ from evergreen.audience import service as audience
 from evergreen.commerce.models import Coupon, Order, OrderLine, Product
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
-from evergreen.commerce.service import delivery
+from evergreen.commerce.service import delivery, shipping
 from evergreen.commerce.service.subscriptions_paid import period_paid
 from evergreen.errors import InputError
 from evergreen.ledger import service as ledger
@@ -260,6 +260,7 @@ def _fulfil(session: Session, order: Order, lines: list[tuple[OrderLine, Product
                 delivery.grant(session, product_id, order.buyer_email, source_of(order))
     except InputError as exc:  # the payment stands; the owner can grant by hand
         log.warning("order %s: not granted: %s", order.number, exc)
+    shipping.after_paid(session, order, lines, order.paid_at)  # supplier orders, engagements
 
 
 def _unfulfil(session: Session, order: Order, reason: str) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.models import Order, OrderLine
 from evergreen.commerce.rules.checkout import order_token
 from evergreen.commerce.rules.products import from_cents
+from evergreen.commerce.service.engagements import intake_links
 from evergreen.mail.transactional import Transactional
 
 __all__ = ["receipt_mail"]
@@ -17,6 +18,8 @@ _BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 {{ subscriber.fields.total }}.</p>
 <p>{{ subscriber.fields.lines }}</p>
 <p>Your order, any time: <a href="{{ subscriber.fields.url }}">{{ subscriber.fields.url }}</a></p>
+{% for link in subscriber.fields.intake %}<p>So we can start on your service, please answer a few
+questions: <a href="{{ link }}">{{ link }}</a></p>{% endfor %}
 """
 
 
@@ -46,5 +49,6 @@ def receipt_mail(session: Session, order_number: str, secret: str, base_url: str
             "total": _money(order.total_cents, order.currency),
             "lines": listed,
             "url": f"{base_url.rstrip('/')}/buy/order/{order_token(secret, order.number)}",
+            "intake": intake_links(session, order, secret, base_url),
         },
     )

@@ -17,13 +17,16 @@ from evergreen.commerce.views import (
     downloads,
     grants,
     imports,
+    intake,
     mrr,
     orders,
     pricing_rules,
     product,
     products,
+    services,
     subscribe,
     subscriptions,
+    suppliers,
     taxes,
     webhooks,
 )
@@ -37,5 +40,5 @@ def routers() -> Sequence[APIRouter]:
         products.router, product.router, grants.router, taxes.router, imports.router,
         pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
         downloads.router, buyers.router, subscriptions.router, mrr.router, subscribe.router,
-        buyer_subscriptions.router,
+        buyer_subscriptions.router, suppliers.router, services.router, intake.router,
     ]  # fmt: skip

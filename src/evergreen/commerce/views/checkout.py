@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.checkout import order_token
 from evergreen.commerce.rules.products import from_cents
+from evergreen.commerce.rules.shipping import Address, check_address
+from evergreen.commerce.service.shipping import fulfilment_card
 from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.errors import InputError
@@ -70,6 +72,8 @@ def _page(
         "money": _money,
         "error": error,
         "manual": service.provider_for(request.app.state.settings) is None,
+        "ships": found.product.kind == "physical"
+        or bool(found.bump and found.bump.kind == "physical"),
     }
     return render(request, "commerce/buy.html", context, status_code=400 if error else 200)
 
@@ -79,6 +83,7 @@ def _blank(request: Request, currency: str) -> dict[str, str]:
     return {"currency": currency.upper()[:3], "email": "", "name": "", "country": "",
             "region": "", "coupon": request.query_params.get("coupon", "")[:40],
             "bump": "", "nonce": secrets.token_urlsafe(18), "click_id": click[:100],
+            **dict.fromkeys(_SHIP, ""),
             **_funnel_fields(request.query_params.get("funnel", ""),
                              request.query_params.get("step", ""),
                              request.query_params.get("variant", ""))}  # fmt: skip
@@ -92,6 +97,26 @@ def _funnel_fields(funnel: str, step: str, variant: str) -> dict[str, str]:
         for name, value in (("funnel", funnel.strip()), ("step", step.strip()))
     }
     return {**ids, "variant": variant.strip()[:40] if ids["step"] else ""}
+
+
+_SHIP = ("ship_name", "line1", "line2", "city", "postal_code", "ship_region", "ship_country")
+
+
+def _ship_fields(*values: str) -> dict[str, str]:
+    """The ship-to address as typed (for physical products)."""
+    return dict(zip(_SHIP, values, strict=True))
+
+
+def _address(session: Session, slug: str, values: dict[str, str]) -> Address | None:
+    """The checked ship-to address when the offer ships something, else None."""
+    found = service.offer(session, slug)
+    shipped = [found.product] + ([found.bump] if found.bump and values.get("bump") else [])
+    if not any(p.kind == "physical" for p in shipped):
+        return None
+    return check_address(
+        values["ship_name"], values["line1"], values["city"], values["ship_country"],
+        values["line2"], values["postal_code"], values["ship_region"],
+    )  # fmt: skip
 
 
 def _id(value: str) -> int | None:
@@ -130,19 +155,30 @@ def buy(
     funnel: Field = "",
     step: Field = "",
     variant: Field = "",
+    ship_name: Field = "",
+    line1: Field = "",
+    line2: Field = "",
+    city: Field = "",
+    postal_code: Field = "",
+    ship_region: Field = "",
+    ship_country: Field = "",
 ) -> Response:
     """Price the cart on the server and open the order, then the buyer's order page (pay there);
     a refusal shows the form again with what to fix and the total as it stands."""
     values = {"currency": currency, "email": email, "name": name, "country": country,
               "region": region, "coupon": coupon, "bump": bump, "nonce": nonce,
-              "click_id": click_id, **_funnel_fields(funnel, step, variant)}  # fmt: skip
+              "click_id": click_id, **_funnel_fields(funnel, step, variant),
+              **_ship_fields(ship_name, line1, line2, city, postal_code, ship_region,
+                             ship_country)}  # fmt: skip
+    form.on_error(lambda error: _page(request, session, slug, values, error=error))
+    address = _address(session, slug, values)
+    country = country or (address.country if address else "")
     data = service.CheckoutInput(
         slug=slug, currency=currency, email=email, nonce=nonce, name=name, country=country,
         region=region, bump=bool(bump), coupon=coupon, click_id=click_id,
         funnel_id=_id(values["funnel"]), step_id=_id(values["step"]),
-        variant=values["variant"] or None,
+        variant=values["variant"] or None, address=address,
     )  # fmt: skip
-    form.on_error(lambda error: _page(request, session, slug, values, error=error))
     now = utcnow()
     provider = service.provider_for(request.app.state.settings)
     started = service.start_checkout(session, provider, data, now)
@@ -219,5 +255,6 @@ def order_page(
         "here": f"{site_url(request)}/buy/order/{token}",
         "next_url": _next_step(session, secret_key, order),
         "authenticate": secret is not None and order.parent_order_id is not None,
+        "fulfilment": fulfilment_card(session, order, request.app.state.secret, site_url(request)),
     }
     return render(request, "commerce/order_status.html", context)

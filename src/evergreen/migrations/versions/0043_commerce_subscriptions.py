@@ -1,7 +1,7 @@
 """commerce: subscriptions billed by Evergreen, their MRR events, and renewal orders
 
 Revision ID: 0043
-Revises: 0041
+Revises: 0042
 Create Date: 2026-12-05 22:10:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0043"
-down_revision: str | None = "0041"
+down_revision: str | None = "0042"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
