@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 
 import stripe
 from sqlalchemy.orm import Session
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import service
 from evergreen.commerce.payments import Provider
 from evergreen.funnels import service as funnels
-from evergreen.partners import service as partners
 from tests.commerce.localstripe import STRIPE_TEST_KEY
 from tests.commerce.orders_world import buy, make_shop
 
@@ -45,18 +43,11 @@ class Funnel:
 
 
 def make_funnel(session: Session) -> Funnel:
-    """The shop (book 29, workbook bump 9, coupon ANA of partner Ana on lifetime terms, 19 % tax
+    """The shop (book 29, workbook bump 9, coupon ANA of partner Ana on one-time terms, 19 % tax
     in DE), a course
     (49.00 EUR) and its lite version (19.00 EUR), and the live funnel /p/launch."""
     shop = make_shop(session)
-    # The partner earns on every payment of the customers they bring (Ana's one-time terms
-    # would pay the first order only: an upsell is the customer's second payment).
-    program = partners.default_program(session, "EUR")
-    partners.add_terms(
-        session, program,
-        partners.TermsDraft(kind="percent", rate=Decimal("20"), duration="lifetime",
-                            effective_from=datetime.now(UTC) - timedelta(hours=1)),
-    )  # fmt: skip
+    # Ana's one-time terms (make_shop) pay the upsell too: it is part of the first purchase.
     course = service.add_product(session, service.ProductDraft("Course", "digital"))
     lite = service.add_product(session, service.ProductDraft("Lite", "digital"))
     for row, amount in ((course, "49.00"), (lite, "19.00")):

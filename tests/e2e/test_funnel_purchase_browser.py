@@ -86,7 +86,7 @@ def test_a_buyer_walks_the_funnel_from_a_partner_link_and_the_owner_sees_it_pay(
     expect(page.get_by_role("status")).to_contain_text("Partner approved")
     page.get_by_role("link", name="Terms").click()
     page.locator("input[name=rate]").fill("20")
-    page.locator("select[name=duration]").select_option("lifetime")
+    page.locator("select[name=duration]").select_option("one_time")  # upsells are paid too
     page.get_by_role("button", name="Add terms").click()
     expect(page.get_by_role("status")).to_contain_text("saved")
 

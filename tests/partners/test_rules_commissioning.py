@@ -65,3 +65,20 @@ def test_an_inactive_partner_earns_nothing_and_binds_nobody() -> None:
     decision = decide_commission(_sale(), CustomerState(), facts, AttributionPolicy(), FraudRules())
     assert (decision.status, decision.note) == ("unattributed", "partner 1 is not active")
     assert decision.customer.partner_id is None
+
+
+def test_an_upsell_extending_the_first_purchase_is_paid_on_one_time_terms() -> None:
+    facts = Facts(CLICK, None, {ANA.id: ANA}, OFFERS)
+    first = decide_commission(_sale(), CustomerState(), facts, AttributionPolicy(), FraudRules())
+    upsell = decide_commission(
+        _sale(idempotency_key="k2", extends="ORDER1"),
+        first.customer, facts, AttributionPolicy(), FraudRules(),
+    )  # fmt: skip
+    assert upsell.customer.payments == 1  # the same purchase, not a second payment
+    assert upsell.due is not None
+    assert upsell.due.amount == Decimal("30.00")
+    repeat = decide_commission(
+        _sale(idempotency_key="k3"), first.customer, facts, AttributionPolicy(), FraudRules()
+    )
+    assert repeat.customer.payments == 2
+    assert repeat.due is None  # a later purchase is a second payment: one-time terms are spent

@@ -214,8 +214,17 @@ def _partner_sale(session: Session, order: Order, now: datetime) -> None:
         amount=_cents(net), currency=order.currency, customer_id=order.buyer_email.lower(),
         occurred_at=order.paid_at or now, customer_email=order.buyer_email,
         order_id=order.number, click_id=order.click_id, coupon=order.coupon_code,
+        extends=_parent_number(session, order),
     )  # fmt: skip
     _conversion(session, order, data)
+
+
+def _parent_number(session: Session, order: Order) -> str:
+    """The front-end order a one-click upsell or downsell was taken after ("" for any other)."""
+    if order.parent_order_id is None or order.subscription_id is not None:
+        return ""
+    parent = session.get(Order, order.parent_order_id)
+    return parent.number if parent is not None else ""
 
 
 def _partner_refund(session: Session, order: Order, delta: int, now: datetime) -> None:

@@ -57,6 +57,9 @@ class ConversionIn:
     click_id: str = ""
     coupon: str = ""
     customer_visitor: str = ""
+    # The order this sale adds to (a one-click upsell taken right after it): part of the same
+    # purchase, so not a further payment of the customer — one-time terms pay it too.
+    extends: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,7 +216,7 @@ def decide_commission(
         window=timedelta(days=attribution.window_days),
     )
     partner_id = bound_partner(customer.partner_id, found)
-    if data.event is not EventType.LEAD:
+    if data.event is not EventType.LEAD and not data.extends:
         customer = replace(customer, payments=customer.payments + 1)
     if partner_id is None:
         note = "no partner click or coupon matched; kept for review"
