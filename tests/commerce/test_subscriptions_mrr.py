@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.commerce import service
@@ -91,3 +92,21 @@ def test_the_estimated_persistence_is_offered_to_the_ledger_never_over_the_owner
         assert stream is not None
         assert stream.persistence is not None
         assert Decimal(0) < stream.persistence < Decimal(1)  # a third churned: below 1
+
+
+def test_a_large_book_shows_the_tasks_recent_snapshot_instead_of_recomputing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evergreen.commerce.service.subscriptions import report
+
+    monkeypatch.setattr(report, "RECOMPUTE_IN_PAGE", 1)  # two facts make this book "large"
+    now = datetime.now(UTC)
+    with db.session() as session:
+        make_club(session)
+    _paid(db, "club", "a@example.com", now)
+    first, closing = _closing(db, now)  # no snapshot yet: computed in the page
+    assert closing == ["10.00"]
+    _paid(db, "club", "b@example.com", now)
+    assert _closing(db, now + timedelta(minutes=5)) == (first, ["10.00"])  # the recent one
+    later, closing = _closing(db, now + report.TASK_LAG + timedelta(minutes=1))
+    assert (later != first, closing) == (True, ["20.00"])  # too old: computed again
