@@ -47,6 +47,7 @@ class ClickSpool:
         self._dirty = False
         self._closed = False
         self._retired: list[tuple[int, float]] = []  # (fd, when) of segments being let go
+        self._wake = threading.Event()  # set by close(): the syncer stops without its nap
         self._syncer = threading.Thread(
             target=self._sync_loop, name="click-spool-sync", daemon=True
         )
@@ -113,7 +114,8 @@ class ClickSpool:
 
     def _sync_loop(self) -> None:
         while not self._closed:
-            time.sleep(max(self.sync_interval, 0.05))
+            if self._wake.wait(max(self.sync_interval, 0.05)):
+                return  # closed: close() itself synced and released every segment
             with self._lock:
                 now = time.monotonic()
                 if self._fd is not None and now - self._opened > _MAX_SEGMENT_AGE:
@@ -138,6 +140,7 @@ class ClickSpool:
         with self._lock:
             self._close_retired(time.monotonic())
             self._dirty = False
+        self._wake.set()
         if self._syncer is not None:
             self._syncer.join(timeout=5)
 
