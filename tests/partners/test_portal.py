@@ -108,7 +108,9 @@ def world(db: Database, people: dict[str, str]) -> dict[str, Side]:
             "ben": Side(ben.id, ben.email, ben.name, "ben-secret-slug", "BENCODE"),
         }
         for side in sides.values():
-            rows = session.scalars(select(Commission).where(Commission.partner_id == side.id))
+            rows = session.scalars(
+                select(Commission).where(Commission.partner_id == side.id).order_by(Commission.id)
+            )
             for row in rows:
                 side.amounts.append(f"{row.amount:.2f}")
                 side.reasons.append(html.escape(row.reason))
