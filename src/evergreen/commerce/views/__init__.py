@@ -18,6 +18,7 @@ from evergreen.commerce.views import (
     grants,
     imports,
     intake,
+    invoices,
     mrr,
     orders,
     pricing_rules,
@@ -41,4 +42,5 @@ def routers() -> Sequence[APIRouter]:
         pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
         downloads.router, buyers.router, subscriptions.router, mrr.router, subscribe.router,
         buyer_subscriptions.router, suppliers.router, services.router, intake.router,
+        invoices.router,
     ]  # fmt: skip
