@@ -4,6 +4,7 @@ mail area puts under bulk mail), the buyer from the order."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from fpdf import FPDF
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 INVOICED = ("paid", "partially_refunded", "refunded")
+_NUMBER = re.compile(r"[A-Za-z0-9_-]{1,24}")
 
 
 def seller_of(settings: Settings) -> Party:
@@ -50,7 +52,9 @@ def seller_of(settings: Settings) -> Party:
 
 def order_by_number(session: Session, number: str) -> Order:
     """An invoiced order by its number; anything else (odd text included) is not found."""
-    row = session.scalar(select(Order).where(Order.number == number[:24]))
+    if not _NUMBER.fullmatch(number):  # never sent to the database (NUL, length, …)
+        raise NotFound("order", "no invoice for this order number")
+    row = session.scalar(select(Order).where(Order.number == number))
     if row is None or row.status not in INVOICED or row.paid_at is None:
         raise NotFound("order", "no invoice for this order number")
     return row
