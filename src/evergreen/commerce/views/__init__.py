@@ -15,6 +15,7 @@ from evergreen.commerce.views import (
     checkout,
     coupons,
     downloads,
+    embed,
     grants,
     imports,
     intake,
@@ -42,5 +43,5 @@ def routers() -> Sequence[APIRouter]:
         pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
         downloads.router, buyers.router, subscriptions.router, mrr.router, subscribe.router,
         buyer_subscriptions.router, suppliers.router, services.router, intake.router,
-        invoices.router,
+        invoices.router, embed.router,
     ]  # fmt: skip
