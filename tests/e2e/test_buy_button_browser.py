@@ -24,7 +24,7 @@ PASSWORD = "a long enough passphrase"
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """No request log on the test's output."""
 
 

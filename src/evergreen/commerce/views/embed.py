@@ -59,5 +59,8 @@ def buy_script() -> Response:
     return Response(
         _SCRIPT,
         media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": "public, max-age=3600", "Cross-Origin-Resource-Policy": "cross-origin"},
+        headers={
+            "Cache-Control": "public, max-age=3600",
+            "Cross-Origin-Resource-Policy": "cross-origin",
+        },
     )
