@@ -10,13 +10,14 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from evergreen.commerce import service
-from evergreen.commerce.models import Order
+from evergreen.commerce.models import Order, OrderLine
 from evergreen.commerce.rules.invoices import Document
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.errors import NotFound
+from evergreen.errors import Conflict, NotFound
 from tests.commerce.orders_world import SECRET, buy, make_shop
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
@@ -125,3 +126,16 @@ def test_a_buyer_finds_only_their_own_orders(db: Database, settings: Settings) -
         assert found.id == mine.id
         with pytest.raises(NotFound):
             service.invoices.buyer_invoice_order(session, "bea@example.com", other.number)
+
+
+def test_lines_that_no_longer_add_up_give_a_conflict_not_a_crash(
+    db: Database, settings: Settings
+) -> None:
+    order = _paid(db)
+    with db.session() as session:
+        line = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).first()
+        assert line is not None
+        line.total_cents += 1  # an edit by hand in the database
+        session.flush()
+        with pytest.raises(Conflict, match="lines add up to"):
+            service.invoices.invoice_of(session, settings, session.get(Order, order.id))

@@ -24,7 +24,7 @@ from evergreen.commerce.rules.invoices import (
 )
 from evergreen.commerce.rules.products import from_cents
 from evergreen.config import Settings
-from evergreen.errors import InputError, NotFound
+from evergreen.errors import Conflict, InputError, NotFound
 
 __all__ = [
     "INVOICED",
@@ -98,8 +98,11 @@ def invoice_of(session: Session, settings: Settings, order: Order) -> Document:
     address = [order.buyer_region, order.buyer_country]
     buyer = party(order.buyer_name or order.buyer_email, ", ".join(a for a in address if a),
                   email=order.buyer_email)  # fmt: skip
-    return invoice(order.number, order.paid_at.date(), seller_of(settings), buyer,
-                   order.currency, figures, order.total_cents)  # fmt: skip
+    try:
+        return invoice(order.number, order.paid_at.date(), seller_of(settings), buyer,
+                       order.currency, figures, order.total_cents)  # fmt: skip
+    except ValueError as error:  # stored lines changed by hand: say so, never a 500
+        raise Conflict("order", f"no invoice: {error}") from error
 
 
 def credit_note_of(session: Session, settings: Settings, order: Order) -> Document:
