@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     mail_senders: int = Field(default=1, ge=1, le=64)
     # The postal address every bulk message ends with (CAN-SPAM, Gmail's bulk-sender rules).
     mail_postal_address: str = ""
+    # The seller on invoices and credit notes (commerce): its name (unset: the postal address's
+    # first line; the address is mail_postal_address) and its tax id (VAT number), if any.
+    seller_name: str = ""
+    seller_tax_id: str = ""
     # A Maildir that bounces and complaints arrive in (the VERP return path's mailbox); polled
     # every minute by the mail area, read messages moved to cur/.
     mail_bounce_maildir: Path | None = None

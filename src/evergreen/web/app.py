@@ -35,6 +35,18 @@ _SECURITY_HEADERS = [
 ]
 
 
+_FRAMING = [header for header in _SECURITY_HEADERS if header[0] != b"x-frame-options"]
+
+
+def _headers_for(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The security headers to add: a page that states who may frame it (a CSP with
+    frame-ancestors, set by the page on purpose) gets no X-Frame-Options to contradict it."""
+    for name, value in headers:
+        if name.lower() == b"content-security-policy" and b"frame-ancestors" in value:
+            return _FRAMING
+    return _SECURITY_HEADERS
+
+
 class SecurityHeaders:
     """Adds headers every response should carry, without buffering the body."""
 
@@ -48,7 +60,8 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + _SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                message["headers"] = headers + _headers_for(headers)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

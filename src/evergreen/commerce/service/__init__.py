@@ -4,7 +4,7 @@ orders, coupons, grants and license keys)."""
 from __future__ import annotations
 
 from evergreen.commerce.rules.upsells import UpsellStep
-from evergreen.commerce.service import subscriptions
+from evergreen.commerce.service import invoices, subscriptions
 from evergreen.commerce.service.checkout import (
     CheckoutInput,
     Offer,
@@ -192,6 +192,7 @@ __all__ = [
     "grants_of_email",
     "grants_of_product",
     "import_status",
+    "invoices",
     "license_state",
     "licenses_of",
     "links_of_source",

@@ -15,9 +15,11 @@ from evergreen.commerce.views import (
     checkout,
     coupons,
     downloads,
+    embed,
     grants,
     imports,
     intake,
+    invoices,
     mrr,
     orders,
     pricing_rules,
@@ -41,4 +43,5 @@ def routers() -> Sequence[APIRouter]:
         pricing_rules.router, orders.router, coupons.router, checkout.router, webhooks.router,
         downloads.router, buyers.router, subscriptions.router, mrr.router, subscribe.router,
         buyer_subscriptions.router, suppliers.router, services.router, intake.router,
+        invoices.router, embed.router,
     ]  # fmt: skip

@@ -80,7 +80,8 @@ def _purchases(request: Request, session: Session, email: str, **extra: Any) -> 
         expires = links[0].expires.strftime("%Y-%m-%d %H:%M") if links else ""
         items.append({"grant": grant, "key": key, "links": links, "name": name, "expires": expires})
     subs = service.subscriptions.subscriptions_of_email(session, email)
-    context = {"email": email, "purchases": items, "subscriptions": subs, **extra}
+    orders = service.invoices.invoiced_orders_of_email(session, email)
+    context = {"email": email, "purchases": items, "subscriptions": subs, "orders": orders, **extra}
     return _page(request, "purchases", context)
 
 
@@ -133,8 +134,10 @@ def ask_sign_in(
         page = _page(request, "buyer_signin", {"error": text, "email": buyer}, 429)
         page.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
         return page
-    if service.grants_of_email(session, buyer) or service.subscriptions.subscriptions_of_email(
-        session, buyer
+    if (
+        service.grants_of_email(session, buyer)
+        or service.subscriptions.subscriptions_of_email(session, buyer)
+        or service.invoices.invoiced_orders_of_email(session, buyer)
     ):
         expires = utcnow() + timedelta(minutes=SIGN_IN_MINUTES)
         token = buyer_token(request.app.state.secret, "sign-in", buyer, expires)

@@ -20,6 +20,7 @@ from evergreen.commerce.rules.checkout import order_token
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.shipping import Address, check_address
 from evergreen.commerce.service.shipping import fulfilment_card
+from evergreen.commerce.views.embed import framable, is_embedded
 from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.errors import InputError
@@ -74,8 +75,10 @@ def _page(
         "manual": service.provider_for(request.app.state.settings) is None,
         "ships": found.product.kind == "physical"
         or bool(found.bump and found.bump.kind == "physical"),
+        "embed": is_embedded(request),
     }
-    return render(request, "commerce/buy.html", context, status_code=400 if error else 200)
+    page = render(request, "commerce/buy.html", context, status_code=400 if error else 200)
+    return framable(request, page)
 
 
 def _blank(request: Request, currency: str) -> dict[str, str]:
@@ -188,7 +191,8 @@ def buy(
         message = service.receipt_mail(session, started.order.number, secret, site_url(request))
         background.add_task(deliver_async, settings, message, "order receipt")
     token = order_token(secret, started.order.number)
-    return RedirectResponse(f"/buy/order/{token}", status_code=303)
+    embedded = "?embed=1" if is_embedded(request) else ""  # the overlay stays chrome-free
+    return RedirectResponse(f"/buy/order/{token}{embedded}", status_code=303)
 
 
 def _confirm(
@@ -256,5 +260,6 @@ def order_page(
         "next_url": _next_step(session, secret_key, order),
         "authenticate": secret is not None and order.parent_order_id is not None,
         "fulfilment": fulfilment_card(session, order, request.app.state.secret, site_url(request)),
+        "embed": is_embedded(request),
     }
-    return render(request, "commerce/order_status.html", context)
+    return framable(request, render(request, "commerce/order_status.html", context))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.products import KINDS, MAX_FILE_BYTES, from_cents
+from evergreen.commerce.views import embed
 from evergreen.errors import InputError
 from evergreen.money import show_money
 from evergreen.web.csrf import CsrfProtected
@@ -121,6 +122,7 @@ def show_product(
         "error": error,
         "done": _DONE.get(done, ""),
         "grants": service.with_licenses(session, service.grants_of_product(session, product_id)),
+        "buy_snippet": embed.snippet(request, card.product, card.prices),
     }
     return render(request, "commerce/product.html", context, status_code=400 if error else 200)
 
