@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -23,8 +24,11 @@ from evergreen.web.errors import CsrfFailed
 __all__ = [
     "CSRF_COOKIE",
     "CSRF_FIELD",
+    "FORM_SIGNATURE_FIELD",
     "CsrfProtected",
+    "PublicFormProtected",
     "csrf_token_for",
+    "form_signature",
     "new_csrf_cookie",
     "request_csrf_token",
     "set_csrf_cookie",
@@ -32,6 +36,8 @@ __all__ = [
 
 CSRF_COOKIE = "evergreen_csrf"
 CSRF_FIELD = "csrf_token"
+FORM_SIGNATURE_FIELD = "form_signature"
+PUBLIC_FORM_MAX_AGE = 2 * 3600  # seconds a rendered public form stays good without the cookie
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -82,3 +88,40 @@ async def verify_csrf(request: Request) -> None:
 
 
 CsrfProtected = Annotated[None, Depends(verify_csrf)]
+
+
+def form_signature(secret: str, path: str, issued: int) -> str:
+    """A public form's own proof that this site rendered it for `path` at `issued` (seconds)."""
+    mac = hmac.new(secret.encode(), f"form:{path}:{issued}".encode(), hashlib.sha256)
+    return f"{issued}.{mac.hexdigest()}"
+
+
+def _signed_form(secret: str, path: str, sent: object, now: float) -> bool:
+    if not isinstance(sent, str) or sent.count(".") != 1:
+        return False
+    issued, _mac = sent.split(".")
+    if not issued.isdigit() or len(issued) > 12:
+        return False
+    fresh = 0 <= now - int(issued) <= PUBLIC_FORM_MAX_AGE
+    return fresh and hmac.compare_digest(sent, form_signature(secret, path, int(issued)))
+
+
+async def verify_public_form(request: Request) -> None:
+    """A public, anonymous form that may be framed on another site (the embedded checkout):
+    there the browser withholds the SameSite CSRF cookie, so a form signed by this site for this
+    address a little while ago stands in for it. The form carries no ambient authority (no
+    sign-in is read), and a post whose Origin is another site is still refused."""
+    if request.method in _SAFE_METHODS:
+        return
+    if request.cookies.get(CSRF_COOKIE):
+        await verify_csrf(request)
+        return
+    if not _same_origin(request, site_url(request)):
+        raise CsrfFailed("The form was posted from another site.")
+    form = await request.form()
+    sent = form.get(FORM_SIGNATURE_FIELD)
+    if not _signed_form(request.app.state.secret, request.url.path, sent, time.time()):
+        raise CsrfFailed("The form had expired or was not sent from this site.")
+
+
+PublicFormProtected = Annotated[None, Depends(verify_public_form)]
