@@ -37,6 +37,7 @@ from evergreen.commerce.service.delivery import (
     revoke_grant,
     set_delivery,
 )
+from evergreen.commerce.service.fees import fill_fees, learn_fee
 from evergreen.commerce.service.files import (
     FileTooLarge,
     file_path,
@@ -178,6 +179,7 @@ __all__ = [
     "deactivate",
     "download_links",
     "file_path",
+    "fill_fees",
     "files_of",
     "find_product",
     "find_rule",
@@ -192,6 +194,7 @@ __all__ = [
     "grants_of_email",
     "grants_of_product",
     "import_status",
+    "learn_fee",
     "license_state",
     "licenses_of",
     "links_of_source",
