@@ -67,7 +67,8 @@ def _paid_at_stripe(db: Database, provider: StripeProvider, sdk: stripe.StripeCl
         make_shop(session)
         order = service.start_checkout(session, provider, buy(), datetime.now(UTC)).order
         session.expunge(order)
-    assert order.payment_id and order.total_cents == 4070
+    assert order.payment_id
+    assert order.total_cents == 4070
     sdk.v1.payment_intents.update(order.payment_id, {"payment_method": "pm_card_visa"})
     sdk.v1.payment_intents.confirm(order.payment_id)
     return order
@@ -119,7 +120,8 @@ def test_the_fee_is_learned_when_the_buyer_returns(
         assert _fee_entries(session, order.number) == [(Decimal("1.48"), "Book")]
         assert counts(session, order.number)["entries"] == 3  # book, workbook, fee
         again = service.confirm(session, provider, order.id, SECRET, datetime.now(UTC))
-        assert not (again.changed or again.fee_learned)
+        assert not again.changed
+        assert not again.fee_learned
         assert service.fill_fees(session, provider, datetime.now(UTC)) == []
         assert _fee_entries(session, order.number) == [(Decimal("1.48"), "Book")]
 

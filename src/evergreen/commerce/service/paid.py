@@ -27,8 +27,8 @@ from evergreen.partners import service as partners
 __all__ = [
     "Applied",
     "apply_event",
-    "lock_order",
     "lines_of",
+    "lock_order",
     "mark_failed",
     "mark_paid",
     "mark_refunded",
