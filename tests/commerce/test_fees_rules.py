@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evergreen.commerce.rules.fees import NO_FEE_PROVIDERS, fee_in_currency, fee_to_record
+from evergreen.commerce.rules.fees import (
+    NO_FEE_PROVIDERS,
+    fee_in_currency,
+    fee_known_when_paid,
+    fee_to_record,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,6 +73,8 @@ def test_a_fee_is_recorded_once_on_a_paid_order(
     assert fee_to_record(paid=paid, known=known, fee=fee) == expected
 
 
-def test_a_bank_transfer_has_no_fee_to_learn() -> None:
+def test_a_bank_transfer_or_a_free_order_has_no_fee_to_learn() -> None:
     assert "manual" in NO_FEE_PROVIDERS
-    assert "stripe" not in NO_FEE_PROVIDERS
+    assert fee_known_when_paid("manual", 4070)
+    assert fee_known_when_paid("stripe", 0)  # a 100 % coupon: nothing was charged
+    assert not fee_known_when_paid("stripe", 4070)  # Stripe states it, maybe later

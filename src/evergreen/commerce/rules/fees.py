@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["NO_FEE_PROVIDERS", "fee_in_currency", "fee_to_record"]
+__all__ = ["NO_FEE_PROVIDERS", "fee_in_currency", "fee_known_when_paid", "fee_to_record"]
 
 NO_FEE_PROVIDERS = frozenset({"manual"})  # the fee (none) is known the moment it is paid
+
+
+def fee_known_when_paid(provider: str, total_cents: int) -> bool:
+    """Whether an order's fee (none) is known the moment it is paid: a bank transfer, or a free
+    order that no provider charged."""
+    return provider in NO_FEE_PROVIDERS or total_cents <= 0
 
 
 def fee_in_currency(

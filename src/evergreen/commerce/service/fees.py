@@ -64,6 +64,7 @@ def fill_fees(
         .where(
             Order.fee_known_at.is_(None),
             Order.provider == provider.name,
+            Order.payment_id.is_not(None),
             Order.status.in_(sorted(PAID_STATUSES)),
             Order.paid_at >= now - FEES_WITHIN,
         )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from evergreen.audience import service as audience
 from evergreen.commerce.models import Coupon, Order, OrderLine, Product
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
-from evergreen.commerce.rules.fees import NO_FEE_PROVIDERS
+from evergreen.commerce.rules.fees import fee_known_when_paid
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
 from evergreen.commerce.service import delivery, shipping
 from evergreen.commerce.service.subscriptions_paid import period_paid
@@ -115,7 +115,7 @@ def mark_paid(session: Session, order: Order, secret: str, now: datetime) -> App
         return Applied(order.number)
     order.status = status_after_refund(order.total_cents, order.refunded_cents)
     order.paid_at = now
-    if order.provider in NO_FEE_PROVIDERS:  # a bank transfer: its fee (none) is known now
+    if fee_known_when_paid(order.provider, order.total_cents):  # no fee: known now
         order.fee_cents, order.fee_known_at = 0, now
     if order.refunded_cents:
         order.refunded_at = now

@@ -28,11 +28,11 @@ def upgrade() -> None:
         batch.create_index(
             batch.f("ix_commerce_orders_fee_known_at"), ["fee_known_at"], unique=False
         )
-    # A bank transfer has no fee: those paid already are known. Stripe's are learned by the
-    # next reconciliation (the last 30 days of them).
+    # A bank transfer or a free order has no fee: those paid already are known. Stripe's are
+    # learned by the next reconciliation (the last 30 days of them).
     op.execute(
         "UPDATE commerce_orders SET fee_known_at = paid_at "
-        "WHERE provider = 'manual' AND paid_at IS NOT NULL"
+        "WHERE paid_at IS NOT NULL AND (provider = 'manual' OR total_cents <= 0)"
     )
 
 
