@@ -7,7 +7,10 @@ shared /tmp file that other test runs on the machine read), and it learns `setup
 on PaymentIntents: accepted, echoed, and the paying method attached to the customer on success,
 as Stripe does, so a one-click upsell or a renewal can charge it off-session; likewise a
 SetupIntent with a customer attaches its card to the customer once it succeeds (Stripe's
-documented behaviour; localstripe leaves the card unattached).
+documented behaviour; localstripe leaves the card unattached). localstripe's balance
+transactions carry no fee; the launcher gives card charges Stripe's standard card pricing as test
+pricing (2.9 % + 30 cents, rounded half up, on the charge's balance transaction), so payment
+fees are real, non-zero amounts in the tests.
 """
 
 from __future__ import annotations
@@ -85,6 +88,20 @@ def _setup_attach_saving(self, pm):
         resources.PaymentMethod._api_attach(pm.id, customer=self.customer)
 
 resources.SetupIntent._attach_pm = _setup_attach_saving
+_txn_init = resources.BalanceTransaction.__init__
+
+def _txn_init_priced(self, *args, **kwargs):
+    # Stripe's standard card pricing as test pricing: 2.9 % + 30 cents, rounded half up.
+    _txn_init(self, *args, **kwargs)
+    if self.type == "charge" and self.source.startswith("ch_"):
+        charge = resources.Charge._api_retrieve(self.source)
+        method = resources.PaymentMethod._api_retrieve(charge.payment_method)
+        if getattr(method, "type", None) == "card":
+            self.fee = (self.amount * 29 + 500) // 1000 + 30
+            self.fee_details = [{"amount": self.fee, "currency": self.currency,
+                                 "description": "Stripe processing fees", "type": "stripe_fee"}]
+
+resources.BalanceTransaction.__init__ = _txn_init_priced
 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 sock.bind(("127.0.0.1", int(sys.argv[1])))

@@ -162,7 +162,10 @@ def test_the_issue_chain_partner_link_bump_one_click_download_commission_ledger_
         income = session.scalars(
             select(JournalEntry).where(JournalEntry.source == "commerce")
         ).all()
-        assert len(income) == 3  # the book, the workbook, the course
+        # the book, the workbook, Stripe's fee on that order (learned on the buyer's return),
+        # the course (its fee: learned by the next reconciliation)
+        assert len(income) == 4
+        assert (orders[0].fee_cents, orders[1].fee_known_at) == (140, None)
     sign_in(client, people["owner"])
     partner_page = client.get(f"/partners/{ana}")
     assert partner_page.status_code == 200
@@ -177,9 +180,10 @@ def test_the_issue_chain_partner_link_bump_one_click_download_commission_ledger_
     staff = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     report = client.get(f"/api/v1/funnels/{funnel_id}/report", headers=staff).json()
     total = report["total"]
-    # net front end = the book's 29.00 (the bump and the upsell are profit) ÷ 20.00 of ads
-    ratio = (Decimal("29.00") / Decimal("20.00")).quantize(Decimal("0.0001"))
-    assert total["liquidation_ratio"] == str(ratio) == "1.4500"
+    # net front end = the book's 29.00 (the bump and the upsell are profit) less its share of
+    # Stripe's 1.40 fee on the 38.00 order (2.9 % + 0.30; 1.07 of it the book's) ÷ 20.00 of ads
+    ratio = ((Decimal("29.00") - Decimal("1.07")) / Decimal("20.00")).quantize(Decimal("0.0001"))
+    assert total["liquidation_ratio"] == str(ratio) == "1.3965"
     assert Decimal(total["upsell_revenue"]) == Decimal("49.00")
     assert Decimal(total["bump_revenue"]) == Decimal("9.00")
     assert total["upsell_take_rates"] == {"1": "1.0000"}

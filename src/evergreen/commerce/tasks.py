@@ -1,5 +1,6 @@
 """Queued commerce jobs: every five minutes, pending Stripe payments are asked about again, so an
-order whose webhook never came (or whose process died mid-way) is completed, never twice; every
+order whose webhook never came (or whose process died mid-way) is completed, never twice, and
+paid orders whose Stripe fee was not known yet learn it (posted to the ledger once); every
 fifteen minutes, due subscriptions are renewed (dunning mails after the commit). Every
 minute, supplier orders due are forwarded (email, signed webhook) and failed tries retried."""
 
@@ -16,7 +17,7 @@ from evergreen.db import Database, utcnow
 from evergreen.mail.transactional import deliver
 from evergreen.siteurl import cli_site_url
 
-__all__ = ["register", "run_reconcile", "run_renewals"]
+__all__ = ["register", "run_fees", "run_reconcile", "run_renewals"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,16 @@ def run_reconcile(db: Database, settings: Settings) -> list[service.Applied]:
     for message in receipts:  # after the commit: a receipt never names an order not stored
         deliver(settings, message, "order receipt")
     return done
+
+
+def run_fees(db: Database, settings: Settings) -> list[str]:
+    """Paid Stripe orders whose fee Stripe had not stated yet, asked again; the numbers of
+    those whose fee (and its ledger entry) was recorded now."""
+    provider = service.provider_for(settings)
+    if provider is None:
+        return []
+    with db.session() as session:
+        return service.fill_fees(session, provider, utcnow())
 
 
 def run_renewals(
@@ -77,12 +88,16 @@ def register(queue: Huey, settings: Settings) -> None:
 
     @queue.periodic_task(crontab(minute="*/5"))  # type: ignore[untyped-decorator]
     def reconcile_payments() -> None:
-        """Every five minutes: pending Stripe orders older than five minutes, asked again."""
+        """Every five minutes: pending Stripe orders older than five minutes, asked again, and
+        the fees Stripe had not stated yet."""
         db = Database(settings.sqlalchemy_url)
         try:
             done = run_reconcile(db, settings)
             if any(d.changed for d in done):
                 log.info("commerce: %s orders reconciled", sum(d.changed for d in done))
+            fees = run_fees(db, settings)
+            if fees:
+                log.info("commerce: payment fees learned for %s orders", len(fees))
         finally:
             db.dispose()
 

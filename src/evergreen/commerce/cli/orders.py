@@ -94,12 +94,16 @@ def order_refund(
 
 
 def reconcile() -> None:
-    """Ask Stripe about pending orders older than five minutes and complete the paid ones."""
-    from evergreen.commerce.tasks import run_reconcile
+    """Ask Stripe about pending orders older than five minutes and complete the paid ones, and
+    about paid orders whose payment fee is not known yet."""
+    from evergreen.commerce.tasks import run_fees, run_reconcile
 
     db = migrated_database()
     try:
         done = run_reconcile(db, get_settings())
+        fees = run_fees(db, get_settings())
     finally:
         db.dispose()
     typer.echo(f"Checked {len(done)} pending orders; {sum(d.newly_paid for d in done)} paid now.")
+    if fees:
+        typer.echo(f"Payment fees learned for {len(fees)} orders: {', '.join(fees)}.")

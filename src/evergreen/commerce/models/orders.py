@@ -33,7 +33,9 @@ class Order(Base):
     tax_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    fee_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # what the provider kept
+    # When fee_cents became the provider's word (once); None on a paid order: still to learn.
+    fee_known_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     buyer_email: Mapped[str] = mapped_column(String(254))
     buyer_name: Mapped[str] = mapped_column(String(200), default="")
     buyer_country: Mapped[str] = mapped_column(String(2), default="")

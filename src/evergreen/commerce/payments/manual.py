@@ -71,6 +71,7 @@ class ManualProvider:
                 code,
                 metadata=metadata,
                 customer=customer,
+                fee=0,  # a bank transfer costs the owner nothing here
             )
             self._payments[payment_id] = payment
             self._by_key[idempotency_key] = payment_id

@@ -43,6 +43,8 @@ class Payment:
     metadata: dict[str, str] = field(default_factory=dict)
     customer: str | None = None  # the provider's customer, when the payment names one
     payment_method: str | None = None  # the method that paid: charged again off-session
+    # What the provider kept, in cents of `currency`; None while it does not know yet.
+    fee: int | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from evergreen.commerce.payments.provider import (
     PaymentError,
     Refund,
 )
+from evergreen.commerce.rules.fees import fee_in_currency
 from evergreen.commerce.rules.payments import (
     PaymentEvent,
     PaymentStatus,
@@ -35,6 +36,8 @@ from evergreen.commerce.rules.payments import (
 from evergreen.config import Settings
 
 __all__ = ["StripeProvider"]
+
+_CHARGE_TRANSACTION = "latest_charge.balance_transaction"  # where Stripe states its fee
 
 
 class StripeProvider:
@@ -102,9 +105,14 @@ class StripeProvider:
         return _payment(intent, refunded=0)
 
     def retrieve(self, payment_id: str) -> Payment:
-        """The PaymentIntent now, with what its charge has refunded so far."""
-        intent = self._call(lambda: self._client.v1.payment_intents.retrieve(payment_id))
-        return _payment(intent, refunded=self._refunded(intent))
+        """The PaymentIntent now, with what its charge has refunded so far and Stripe's fee
+        (on the charge's balance transaction, expanded in the same call)."""
+        intent = self._call(
+            lambda: self._client.v1.payment_intents.retrieve(
+                payment_id, {"expand": [_CHARGE_TRANSACTION]}
+            )
+        )
+        return _payment(intent, refunded=self._refunded(intent), fee=_fee(intent))
 
     def refund(self, payment_id: str, amount: int | None, idempotency_key: str) -> Refund:
         """Refund part of a payment, or what is left of it when amount is None."""
@@ -201,8 +209,8 @@ class StripeProvider:
         charge_id = intent.latest_charge
         if not charge_id:
             return 0
-        if not isinstance(charge_id, str):
-            charge_id = charge_id.id
+        if not isinstance(charge_id, str):  # expanded: the charge is here already
+            return int(getattr(charge_id, "amount_refunded", 0) or 0)
         charge = self._call(lambda: self._client.v1.charges.retrieve(charge_id))
         return int(charge.amount_refunded or 0)
 
@@ -226,7 +234,25 @@ def _error(error: stripe.StripeError) -> PaymentError:
     return PaymentError(message, error.code or "")
 
 
-def _payment(intent: stripe.PaymentIntent, refunded: int) -> Payment:
+def _fee(intent: stripe.PaymentIntent) -> int | None:
+    """Stripe's fee on the intent's charge in the intent's currency; None until the charge has
+    a balance transaction (it may come after the payment succeeds)."""
+    charge = intent.latest_charge
+    if charge is None or isinstance(charge, str):
+        return None
+    transaction = getattr(charge, "balance_transaction", None)
+    if transaction is None or isinstance(transaction, str):
+        return None
+    fee = getattr(transaction, "fee", None)
+    return fee_in_currency(
+        int(fee) if fee is not None else None,
+        getattr(transaction, "currency", None),
+        str(intent.currency),
+        getattr(transaction, "exchange_rate", None),
+    )
+
+
+def _payment(intent: stripe.PaymentIntent, refunded: int, fee: int | None = None) -> Payment:
     raw: dict[str, Any] = intent.metadata.to_dict() if intent.metadata else {}
     metadata = {str(key): str(value) for key, value in raw.items()}
     return Payment(
@@ -239,6 +265,7 @@ def _payment(intent: stripe.PaymentIntent, refunded: int) -> Payment:
         metadata=metadata,
         customer=_id_of(intent.customer),
         payment_method=_id_of(intent.payment_method),
+        fee=fee,
     )
 
 

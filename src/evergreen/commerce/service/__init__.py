@@ -37,6 +37,7 @@ from evergreen.commerce.service.delivery import (
     revoke_grant,
     set_delivery,
 )
+from evergreen.commerce.service.fees import fill_fees, learn_fee
 from evergreen.commerce.service.files import (
     FileTooLarge,
     file_path,
@@ -179,6 +180,7 @@ __all__ = [
     "download_links",
     "file_path",
     "files_of",
+    "fill_fees",
     "find_product",
     "find_rule",
     "floor_rows",
@@ -193,6 +195,7 @@ __all__ = [
     "grants_of_product",
     "import_status",
     "invoices",
+    "learn_fee",
     "license_state",
     "licenses_of",
     "links_of_source",

@@ -5,6 +5,7 @@ find it done."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order
 from evergreen.commerce.payments import Payment, PaymentError, Provider, TableInbox
-from evergreen.commerce.rules.checkout import read_order_token
+from evergreen.commerce.rules.checkout import PAID_STATUSES, read_order_token
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent, PaymentStatus
+from evergreen.commerce.service.fees import learn_fee, record_fee
 from evergreen.commerce.service.paid import (
     Applied,
     apply_event,
@@ -82,10 +84,12 @@ def settle(session: Session, order: Order, payment: Payment, secret: str, now: d
         if payment.amount != order.total_cents or payment.currency.upper() != order.currency:
             return Applied(order.number, note="the payment's amount does not match the order")
         done = mark_paid(session, order, secret, now)
+        fee = record_fee(session, order, payment, now)  # when Stripe knows it already
         if payment.amount_refunded:
             refunded = mark_refunded(session, order, payment.amount_refunded, now)
-            return Applied(order.number, done.changed or refunded.changed, done.newly_paid)
-        return done
+            changed = done.changed or refunded.changed
+            return Applied(order.number, changed, done.newly_paid, fee_learned=fee)
+        return replace(done, fee_learned=fee)
     if payment.status is PaymentStatus.FAILED:
         return mark_failed(order, now)
     if payment.status is PaymentStatus.CANCELED and order.status == "pending":
@@ -104,6 +108,8 @@ def confirm(
         raise NotFound("order", "no such order")
     if provider is None or order.provider != provider.name or not order.payment_id:
         return Applied(order.number)
+    if order.status in PAID_STATUSES and order.fee_known_at is None:  # paid by the webhook
+        return Applied(order.number, fee_learned=learn_fee(session, provider, order.id, now))
     if order.status not in ("pending", "failed"):
         return Applied(order.number)
     try:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from evergreen.audience import service as audience
 from evergreen.commerce.models import Coupon, Order, OrderLine, Product
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
+from evergreen.commerce.rules.fees import fee_known_when_paid
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
 from evergreen.commerce.service import delivery, shipping
 from evergreen.commerce.service.subscriptions_paid import period_paid
@@ -23,7 +24,16 @@ from evergreen.errors import InputError
 from evergreen.ledger import service as ledger
 from evergreen.partners import service as partners
 
-__all__ = ["Applied", "apply_event", "lock_order", "mark_failed", "mark_paid", "mark_refunded"]
+__all__ = [
+    "Applied",
+    "apply_event",
+    "lines_of",
+    "lock_order",
+    "mark_failed",
+    "mark_paid",
+    "mark_refunded",
+    "post_fee",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +47,7 @@ class Applied:
     newly_paid: bool = False
     duplicate: bool = False
     note: str = ""
+    fee_learned: bool = False  # the provider's fee became known (and was posted) now
 
 
 def lock_order(session: Session, order_id: int) -> Order | None:
@@ -104,6 +115,8 @@ def mark_paid(session: Session, order: Order, secret: str, now: datetime) -> App
         return Applied(order.number)
     order.status = status_after_refund(order.total_cents, order.refunded_cents)
     order.paid_at = now
+    if fee_known_when_paid(order.provider, order.total_cents):  # no fee: known now
+        order.fee_cents, order.fee_known_at = 0, now
     if order.refunded_cents:
         order.refunded_at = now
     if order.coupon_code:
@@ -113,7 +126,7 @@ def mark_paid(session: Session, order: Order, secret: str, now: datetime) -> App
             .values(redemptions=Coupon.redemptions + 1)
         )
     session.flush()
-    lines = _lines(session, order.id)
+    lines = lines_of(session, order.id)
     _post(session, order, lines, now)
     _partner_sale(session, order, now)
     if order.refunded_cents:
@@ -138,14 +151,15 @@ def mark_refunded(session: Session, order: Order, refunded_total: int, now: date
         return Applied(order.number, changed=True)
     order.status = status_after_refund(order.total_cents, refunded_total)
     session.flush()
-    _post(session, order, _lines(session, order.id), now)
+    _post(session, order, lines_of(session, order.id), now)
     _partner_refund(session, order, delta, now)
     if order.status == "refunded":
         _unfulfil(session, order, "refunded")
     return Applied(order.number, changed=True)
 
 
-def _lines(session: Session, order_id: int) -> list[tuple[OrderLine, Product]]:
+def lines_of(session: Session, order_id: int) -> list[tuple[OrderLine, Product]]:
+    """An order's lines with their products, in order (the first is the main product)."""
     rows = session.execute(
         select(OrderLine, Product)
         .join(Product, Product.id == OrderLine.product_id)
@@ -182,12 +196,20 @@ def _post(
             amount=_cents(_net(line.total_cents, line.tax_cents, kept)),
             currency=order.currency, paid_on=paid_on, today=now.date(),
         )  # fmt: skip
+    post_fee(session, order, lines, now)
+
+
+def post_fee(
+    session: Session, order: Order, lines: list[tuple[OrderLine, Product]], now: datetime
+) -> None:
+    """The provider's fee as a cost in the main product's stream; the ledger's feed row makes
+    it once per order however often it is asked (a refund leaves it: Stripe keeps its fee)."""
     if order.fee_cents and lines:
-        line, product = lines[0]
+        _line, product = lines[0]
         ledger.post_commerce_fee(
             session, order_id=order.id, order_number=order.number, product_id=product.id,
             product_name=product.name, amount=_cents(order.fee_cents), currency=order.currency,
-            paid_on=paid_on,
+            paid_on=(order.paid_at or now).date(),
         )  # fmt: skip
 
 
