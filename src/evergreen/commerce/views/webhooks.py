@@ -16,6 +16,7 @@ from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.payments import Provider
 from evergreen.commerce.rules.payments import PaymentEvent
+from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.mail.transactional import Transactional, deliver_async
 from evergreen.siteurl import site_url
@@ -38,7 +39,7 @@ async def stripe_webhook(
 ) -> Response:
     """Verify the signature, answer a replay from a read, and only then take a writer's turn to
     record and apply a new event, in one transaction."""
-    provider = service.provider_for(settings)
+    provider = _provider(request, settings)
     if provider is None or settings.stripe_webhook_secret is None:
         detail = "Stripe webhooks are not configured: set EVERGREEN_STRIPE_SECRET_KEY and "
         return _json({"detail": detail + "EVERGREEN_STRIPE_WEBHOOK_SECRET."}, 404)
@@ -59,6 +60,16 @@ async def stripe_webhook(
     if message is not None:
         background.add_task(deliver_async, settings, message, "order receipt")
     return _json({"received": True, "duplicate": done.duplicate, "order": done.order_number})
+
+
+def _provider(request: Request, settings: Settings) -> Provider | None:
+    """One provider per app and settings: building Stripe's client took most of a replay."""
+    state = request.app.state
+    held: tuple[Settings, Provider | None] | None = getattr(state, "webhook_provider", None)
+    if held is None or held[0] is not settings:
+        held = (settings, service.provider_for(settings))
+        state.webhook_provider = held
+    return held[1]
 
 
 def _replayed(db: Database, provider: Provider, event: PaymentEvent) -> service.Applied | None:
