@@ -52,9 +52,10 @@ async def stripe_webhook(
         message = None
         if done is None:
             async with write_turn(request):
-                done, message = await run_in_threadpool(
+                applied, message = await run_in_threadpool(
                     _apply, db, provider, event, request.app.state.secret, site_url(request)
                 )
+            done = applied
     except CommerceInputError as exc:
         return _json({"detail": f"{exc.field}: {exc.message}", "field": exc.field}, 400)
     if message is not None:
