@@ -2,8 +2,9 @@
 sends no cookie), proven by the Stripe-Signature header; each event applied once.
 
 A refused signature is 400 naming the header; an unreadable body 400 naming the field; Stripe
-not configured 404 saying what to set; a replay 200 (Stripe stops retrying). Never a 5xx for
-any input: a database failure rolls everything back and Stripe retries.
+not configured 404 saying what to set; a replay 200 (Stripe stops retrying), answered from a
+read without waiting for a writer's turn. Never a 5xx for any input: a database failure rolls
+everything back and Stripe retries (a busy database: 503 with Retry-After).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def stripe_webhook(
 
 
 def _provider(request: Request, settings: Settings) -> Provider | None:
-    """One provider per app and settings: building Stripe's client took most of a replay."""
+    """One provider per app and settings: building Stripe's client was a third of a replay."""
     state = request.app.state
     held: tuple[Settings, Provider | None] | None = getattr(state, "webhook_provider", None)
     if held is None or held[0] is not settings:
