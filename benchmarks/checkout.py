@@ -1,26 +1,35 @@
 """Checkout's hot paths, one subcommand each (`webhooks` now; a `catalog` part may join it).
 
     .venv/bin/python benchmarks/checkout.py webhooks [--orders 200] [--replays 2000]
-        [--postgres URL] [--workers 1]
+        [--workers 1] [--http-orders 50] [--http-replays 2000] [--reference 5000]
+        [--postgres URL]
 
-`webhooks`: opens `--orders` Stripe orders on a fresh database (SQLite in a temp folder, or a
-new PostgreSQL database), then posts every order's signed `payment_intent.succeeded` event and
-`--replays` more deliveries of random ones (duplicates, in random order) through
-`service.receive_webhook`, the function the webhook route calls, one unit of work per delivery,
-from `--workers` threads. Prints deliveries per second and, as the reference measured in the
-same run, the same number of one-row units of work that insert the same rows into a bare table
-(a replay refused by its unique key). Checks exactly one paid order, one inbox row, one ledger
-entry and one partner conversion per order. `--replays 1000000` is the issue's figure. Never
-asserts on time.
+`webhooks`: opens Stripe orders on a fresh database (SQLite in a temp folder, or a new
+PostgreSQL database), then, from `--workers` threads, the path the webhook route takes
+(verify the signature, look the event up in the inbox with a reader, record and apply an unseen
+one in a writer unit of work):
+  1. first deliveries: every order's signed `payment_intent.succeeded`, once, shuffled;
+  2. replays: `--replays` deliveries of random ones of them, in batches signed afresh (Stripe's
+     signature is valid for minutes), with progress; `--replays 1000000` is the issue's figure.
+Then the same through the real app (`POST /commerce/webhooks/stripe`, an in-process ASGI client,
+`--workers` requests in flight): `--http-orders` more orders' first deliveries, then
+`--http-replays` replays. References, measured in the same run: `--reference` one-row INSERT
+units of work into a bare table with a unique event id (what a first delivery's commit costs at
+least) and as many indexed SELECTs by event id in reader sessions (what a replay costs at
+least). Prints deliveries/s per phase and checks exactly one paid order, one inbox row, one
+ledger entry and one partner conversion per order. Never asserts on time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -42,6 +51,7 @@ from evergreen.partners.models import Conversion
 from evergreen.signatures import sign
 
 SECRET = "bench-secret-0123456789abcdef0123456789"
+_KEY = "sk_test_bench"
 HOOK_SECRET = "whsec_bench"
 
 
@@ -55,6 +65,8 @@ class _Provider(StripeProvider):
         metadata: dict[str, str],
         idempotency_key: str,
         customer: str | None = None,
+        save_method: bool = False,
+        **_more: object,
     ) -> Payment:
         number = metadata["order"]
         return Payment(f"pi_{number}", PaymentStatus.PENDING, amount, currency.lower(),
@@ -83,83 +95,209 @@ def _shop(db: Database, provider: _Provider, orders: int) -> list[tuple[str, str
     return made
 
 
-def _events(made: list[tuple[str, str]], replays: int, seed: int = 7) -> list[tuple[bytes, str]]:
-    """Each order's success once, then `replays` random repeats, all shuffled; signed now."""
+def _payload(number: str, intent: str) -> bytes:
+    body = {"id": f"evt_{number}", "object": "event", "type": "payment_intent.succeeded",
+            "data": {"object": {"object": "payment_intent", "id": intent, "amount": 2900,
+                                "currency": "eur", "metadata": {"order": number}}}}  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def _signed(payloads: list[bytes]) -> list[_Delivery]:
+    """Each payload with a Stripe-Signature made now (a signature is valid for minutes)."""
     now = int(time.time())
-    signed = []
-    for number, intent in made:
-        body = {"id": f"evt_{number}", "object": "event", "type": "payment_intent.succeeded",
-                "data": {"object": {"object": "payment_intent", "id": intent, "amount": 2900,
-                                    "currency": "eur", "metadata": {"order": number}}}}  # fmt: skip
-        payload = json.dumps(body).encode()
-        signed.append((payload, sign(HOOK_SECRET, now, payload)))
-    rng = random.Random(seed)
-    deliveries = signed + [rng.choice(signed) for _ in range(replays)]
-    rng.shuffle(deliveries)
-    return deliveries
+    return [(payload, sign(HOOK_SECRET, now, payload)) for payload in payloads]
 
 
-def _timed(work: Any, items: list[Any], workers: int) -> float:
+_Delivery = tuple[bytes, str]
+
+
+def _replay_batches(payloads: list[bytes], replays: int, batch: int) -> Iterator[list[_Delivery]]:
+    """`replays` random repeats of the payloads, `batch` at a time, each batch signed afresh."""
+    rng = random.Random(7)
+    for start in range(0, replays, batch):
+        signed = _signed(payloads)
+        yield [rng.choice(signed) for _ in range(min(batch, replays - start))]
+
+
+class _Path:
+    """What the webhook route does, without HTTP: verify, read the inbox, write only if new."""
+
+    def __init__(self, db: Database, provider: StripeProvider) -> None:
+        self.db, self.provider = db, provider
+        self.writers = 0  # deliveries that opened a writer unit of work
+        self._lock = threading.Lock()
+
+    def __call__(self, item: _Delivery) -> None:
+        now = datetime.now(UTC)
+        event = self.provider.parse_webhook(item[0], item[1], now)
+        with self.db.session(writer=False) as session:
+            if service.replayed_webhook(session, self.provider, event) is not None:
+                return
+        with self._lock:  # only ever first deliveries (and replays racing them)
+            self.writers += 1
+        with self.db.session() as session:
+            service.apply_webhook(session, self.provider, event, SECRET, now)
+
+
+def _run(work: Callable[[Any], Any], items: Iterable[Any], pool: ThreadPoolExecutor | None) -> int:
+    if pool is None:
+        return sum(1 for item in items if work(item) or True)
+    return sum(1 for _ in pool.map(work, items))
+
+
+def _timed(work: Callable[[Any], Any], items: Iterable[Any], workers: int) -> tuple[int, float]:
     start = time.perf_counter()
     if workers <= 1:
-        for item in items:
-            work(item)
+        done = _run(work, items, None)
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(work, items))
-    return time.perf_counter() - start
+            done = _run(work, items, pool)
+    return done, time.perf_counter() - start
 
 
-def _reference(db: Database, deliveries: list[tuple[bytes, str]], workers: int) -> float:
-    """The same deliveries as one-row INSERTs into a bare table with a unique event id."""
+def _replays(path: _Path, payloads: list[bytes], args: argparse.Namespace) -> float:
+    """Replays in batches, one line of progress each; returns the seconds they took."""
+    took, done = 0.0, 0
+    pool = ThreadPoolExecutor(max_workers=args.workers) if args.workers > 1 else None
+    try:
+        for chunk in _replay_batches(payloads, args.replays, args.batch):
+            start = time.perf_counter()
+            done += _run(path, chunk, pool)
+            took += time.perf_counter() - start
+            if args.replays > args.batch:
+                print(f"  replays {done:,}/{args.replays:,}: {done / took:,.0f}/s", flush=True)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return took
+
+
+def _references(db: Database, count: int, workers: int) -> tuple[float, float]:
+    """Seconds for `count` one-row INSERT units of work into a bare table with a unique event
+    id, and for `count` indexed SELECTs by event id in reader sessions."""
     table = Table(
         "bench_bare_events", MetaData(), Column("id", Integer, primary_key=True),
         Column("event_id", String(255), unique=True), Column("payload", String),
     )  # fmt: skip
     table.create(db.engine)
-    rows = [(json.loads(p)["id"], p.decode()) for p, _h in deliveries]
+    ids = [f"evt_bare_{i:08d}" for i in range(count)]
 
-    def one(row: tuple[str, str]) -> None:
+    def write(event_id: str) -> None:
         try:
             with db.session() as session:
-                session.execute(insert(table).values(event_id=row[0], payload=row[1]))
+                session.execute(insert(table).values(event_id=event_id, payload="{}"))
         except IntegrityError:
             pass
 
-    return _timed(one, rows, workers)
+    def read(event_id: str) -> None:
+        with db.session(writer=False) as session:
+            session.scalar(select(table.c.id).where(table.c.event_id == event_id))
+
+    return _timed(write, ids, workers)[1], _timed(read, ids, workers)[1]
+
+
+def _http(
+    db: Database, folder: Path, fresh: list[bytes], old: list[bytes], args: Any
+) -> tuple[float, float, float, int]:
+    """First deliveries of `fresh`, then `--http-replays` replays of `old + fresh`, through the
+    real app's route with `--workers` requests in flight, and as many with a refused signature
+    (the route's floor: no database): seconds for each, and the answers not as expected."""
+    import anyio
+    import httpx
+
+    from evergreen.config import Settings
+    from evergreen.web import create_app
+
+    settings = Settings(
+        env="test", data_dir=folder / "data", database_url=db.url,
+        secret_key=SECRET, stripe_secret_key=_KEY, stripe_webhook_secret=HOOK_SECRET,
+    )  # type: ignore[arg-type]  # fmt: skip
+    app = create_app(settings, database=db, background=False)
+    failed = 0
+
+    async def phase(items: list[_Delivery]) -> float:
+        nonlocal failed
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            queue = iter(items)
+
+            async def worker() -> None:
+                nonlocal failed
+                for payload, header in queue:
+                    answer = await http.post(
+                        "/commerce/webhooks/stripe", content=payload,
+                        headers={"Stripe-Signature": header},
+                    )  # fmt: skip
+                    failed += answer.status_code != (400 if header == "-" else 200)
+
+            start = time.perf_counter()
+            async with anyio.create_task_group() as group:
+                for _ in range(max(1, args.workers)):
+                    group.start_soon(worker)
+            return time.perf_counter() - start
+
+    async def both() -> tuple[float, float, float]:
+        async with app.router.lifespan_context(app):
+            first = await phase(_signed(fresh))
+            rng = random.Random(11)
+            signed = _signed(old + fresh)
+            replays = [rng.choice(signed) for _ in range(args.http_replays)]
+            refused = await phase([(payload, "-") for payload, _h in replays])
+            return first, await phase(replays), refused
+
+    first, replays, refused = anyio.run(both)
+    return first, replays, refused, failed
+
+
+def _line(label: str, count: int, seconds: float, note: str = "") -> None:
+    if count:
+        extra = f" ({note})" if note else ""
+        print(f"{label}: {count:,} in {seconds:.2f} s, {count / seconds:,.0f}/s{extra}")
 
 
 def webhooks(args: argparse.Namespace) -> None:
-    """Deliveries per second through receive_webhook, replays absorbed, against a bare INSERT."""
+    """Deliveries per second through the webhook path and route, first ones and replays apart,
+    against a bare INSERT and a bare indexed SELECT."""
+    logging.getLogger("evergreen.mail").setLevel(logging.ERROR)  # receipts: no mail set up
     folder = Path(tempfile.mkdtemp(prefix="evergreen-bench-checkout-"))
     db = fresh_database(args.postgres, folder, "evergreen_bench_checkout")
-    provider = _Provider("sk_test_bench", HOOK_SECRET)
+    provider = _Provider(_KEY, HOOK_SECRET)
     try:
-        made = _shop(db, provider, args.orders)
-        deliveries = _events(made, args.replays)
-
-        def deliver(item: tuple[bytes, str]) -> None:
-            with db.session() as session:
-                service.receive_webhook(session, provider, item[0], item[1], SECRET,
-                                        datetime.now(UTC))  # fmt: skip
-
-        took = _timed(deliver, deliveries, args.workers)
-        bare = _reference(db, deliveries, args.workers)
+        made = _shop(db, provider, args.orders + args.http_orders)
+        payloads = [_payload(number, intent) for number, intent in made]
+        rng = random.Random(3)
+        rng.shuffle(payloads)
+        old, fresh = payloads[: args.orders], payloads[args.orders :]
+        path = _Path(db, provider)
+        n_first, first = _timed(path, _signed(old), args.workers)
+        writers_first = path.writers
+        replays = _replays(path, old, args)
+        writers_replay = path.writers - writers_first
+        http = (
+            _http(db, folder, fresh, old, args) if args.http_orders or args.http_replays else None
+        )
+        bare_insert, bare_select = _references(db, args.reference, args.workers)
         with db.session(writer=False) as session:
             paid = session.scalar(select(func.count()).where(Order.status == "paid"))
             inbox = session.scalar(select(func.count()).select_from(InboxEvent))
             commerce = JournalEntry.source == "commerce"
             entries = session.scalar(select(func.count()).select_from(JournalEntry).where(commerce))
             sales = session.scalar(select(func.count()).select_from(Conversion))
-        n = len(deliveries)
+        orders = args.orders + args.http_orders
         print(f"database: {db.engine.dialect.name}, workers: {args.workers}")
-        print(f"orders: {args.orders}, deliveries: {n} ({args.replays} replays)")
-        print(f"webhooks: {took:.2f} s, {n / took:,.0f} deliveries/s")
-        print(f"reference (bare one-row INSERT per delivery): {bare:.2f} s, {n / bare:,.0f}/s")
-        print(f"webhook cost: {took / bare:.1f} x the bare insert")
+        _line("service path, first deliveries", n_first, first)
+        if args.replays:
+            _line("service path, replays", args.replays, replays, f"{writers_replay} writers")
+        if http is not None:
+            h_first, h_replays, h_refused, failed = http
+            _line("HTTP route, first deliveries", args.http_orders, h_first)
+            _line("HTTP route, replays", args.http_replays, h_replays, f"{failed} unexpected")
+            _line("HTTP route, refused signature (no database)", args.http_replays, h_refused)
+        _line("reference, bare one-row INSERT unit of work", args.reference, bare_insert)
+        _line("reference, bare indexed SELECT (reader)", args.reference, bare_select)
         print(f"paid orders {paid}, inbox rows {inbox}, ledger entries {entries}, "
-              f"partner conversions {sales} (each should be {args.orders})")  # fmt: skip
-        ok = paid == inbox == entries == sales == args.orders
+              f"partner conversions {sales} (each should be {orders})")  # fmt: skip
+        ok = paid == inbox == entries == sales == orders
         print("exactly once: " + ("yes" if ok else "NO"))
     finally:
         url = db.url
@@ -176,6 +314,10 @@ def main() -> None:
     hooks.add_argument("--orders", type=int, default=200)
     hooks.add_argument("--replays", type=int, default=2000)
     hooks.add_argument("--workers", type=int, default=1)
+    hooks.add_argument("--batch", type=int, default=20_000, help="replays per signed batch")
+    hooks.add_argument("--http-orders", type=int, default=50)
+    hooks.add_argument("--http-replays", type=int, default=2000)
+    hooks.add_argument("--reference", type=int, default=2000, help="bare INSERTs and SELECTs")
     hooks.add_argument("--postgres", default=None, help="a PostgreSQL server URL")
     hooks.set_defaults(run=webhooks)
     args = parser.parse_args()

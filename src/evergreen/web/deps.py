@@ -9,6 +9,7 @@ caller before a request body is read.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
@@ -49,6 +50,7 @@ __all__ = [
     "Viewer",
     "client_address",
     "declared_access",
+    "write_turn",
     "writes",
 ]
 
@@ -106,6 +108,22 @@ def _write_gate(request: Request, db: Database) -> anyio.Semaphore:
         gate = anyio.Semaphore(1 if db.single_writer else _POSTGRES_WRITERS)
         request.app.state.write_gate = gate
     return gate
+
+
+@asynccontextmanager
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    """This process's turn to write, as a writer request waits for it (a route that decides
+    after reading whether it writes at all); DatabaseBusy past the same bounded wait."""
+    db: Database = request.app.state.db
+    gate = _write_gate(request, db)
+    with anyio.move_on_after(db.write_wait_s) as waited:
+        await gate.acquire()
+    if waited.cancelled_caught:
+        raise DatabaseBusy("Too many writes at once; please try again in a moment.")
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 def _finish(session: Session, commit: bool) -> None:

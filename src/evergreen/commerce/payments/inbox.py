@@ -62,12 +62,17 @@ class TableInbox:
         )  # fmt: skip
         return self._insert(row)
 
+    def seen(self, provider: str, event_id: str) -> bool:
+        """Whether the event was applied already: one indexed read, fit for a reader session
+        (a replay then never queues for the write lock)."""
+        found = select(InboxEvent.id).where(
+            InboxEvent.provider == provider[:20], InboxEvent.event_id == event_id[:255]
+        )
+        return self._session.scalar(found) is not None
+
     def _insert(self, row: InboxEvent) -> bool:
         """A row already there (or inserted meanwhile by another session) means a replay."""
-        seen = select(InboxEvent.id).where(
-            InboxEvent.provider == row.provider, InboxEvent.event_id == row.event_id
-        )
-        if self._session.scalar(seen) is not None:  # the usual replay: no write, no savepoint
+        if self.seen(row.provider, row.event_id):  # no write, no savepoint
             return False
         try:
             with self._session.begin_nested():

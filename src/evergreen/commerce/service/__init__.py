@@ -79,12 +79,14 @@ from evergreen.commerce.service.licenses import (
 )
 from evergreen.commerce.service.orders import (
     RECONCILE_AFTER,
+    apply_webhook,
     confirm,
     get_order,
     mark_manual_paid,
     order_by_token,
     receive_webhook,
     reconcile,
+    replayed_webhook,
     settle,
 )
 from evergreen.commerce.service.paid import Applied, apply_event, source_of
@@ -172,6 +174,7 @@ __all__ = [
     "add_tax_rate",
     "apply_event",
     "apply_rule",
+    "apply_webhook",
     "children_of",
     "client_secret_of",
     "confirm",
@@ -224,6 +227,7 @@ __all__ = [
     "remove_price",
     "remove_rule",
     "remove_tax_rate",
+    "replayed_webhook",
     "revoke",
     "revoke_grant",
     "run_all",

@@ -29,12 +29,14 @@ from evergreen.errors import NotFound
 
 __all__ = [
     "RECONCILE_AFTER",
+    "apply_webhook",
     "confirm",
     "get_order",
     "mark_manual_paid",
     "order_by_token",
     "receive_webhook",
     "reconcile",
+    "replayed_webhook",
     "settle",
 ]
 
@@ -73,6 +75,22 @@ def receive_webhook(
     work: a replay (the same event id) is absorbed; a failure leaves no trace, so the provider's
     retry applies it."""
     event = provider.parse_webhook(payload, signature, now)
+    return apply_webhook(session, provider, event, secret, now)
+
+
+def replayed_webhook(session: Session, provider: Provider, event: PaymentEvent) -> Applied | None:
+    """A verified event already in the inbox, answered from a read (a reader session: no write
+    lock, no commit); None when it is new and needs a writer (`apply_webhook`)."""
+    if TableInbox(session).seen(provider.name, event.id):
+        return Applied(event.metadata.get("order"), duplicate=True)
+    return None
+
+
+def apply_webhook(
+    session: Session, provider: Provider, event: PaymentEvent, secret: str, now: datetime
+) -> Applied:
+    """Record a verified event in the inbox and apply it, in this writer's unit of work; one
+    recorded meanwhile (a replay racing its first delivery) is absorbed by the unique key."""
     if not TableInbox(session).record(provider.name, event):
         return Applied(event.metadata.get("order"), duplicate=True)
     return apply_event(session, provider.name, event, secret, now)
