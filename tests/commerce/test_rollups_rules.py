@@ -53,7 +53,9 @@ def _summed(sales: list[SaleLine]) -> list[SaleLine]:
 def test_stats_of_single_lines_equal_those_of_their_sums(
     sales: list[SaleLine], spend: list[int], by: str
 ) -> None:
-    ads = [AdSpend(START + timedelta(days=n), "", "", Decimal(c) / 100) for n, c in enumerate(spend)]
+    ads = [
+        AdSpend(START + timedelta(days=n), "", "", Decimal(c) / 100) for n, c in enumerate(spend)
+    ]
     single = funnel_stats(ads, [], sales, by=by)
     assert funnel_stats(ads, [], _summed(sales), by=by) == single
     if by == "total" and sales:

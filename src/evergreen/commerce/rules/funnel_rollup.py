@@ -21,9 +21,7 @@ class LineFigures:
     fee: int  # the line's share of the order's payment fee
 
 
-def line_figures(
-    lines: Sequence[tuple[int, int]], refunded: int, fee: int
-) -> list[LineFigures]:
+def line_figures(lines: Sequence[tuple[int, int]], refunded: int, fee: int) -> list[LineFigures]:
     """Each line's figures, given (total, tax) per line in id order and the order's refunded
     and fee totals."""
     totals = [total for total, _tax in lines]

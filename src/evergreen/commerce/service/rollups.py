@@ -38,7 +38,8 @@ Head = tuple[int, int, str, str, date]  # funnel, step, variant, currency, day: 
 
 
 def _head(order: Order) -> Head:
-    assert order.funnel_id is not None and order.paid_at is not None
+    assert order.funnel_id is not None
+    assert order.paid_at is not None
     step = order.step_id or 0
     return (order.funnel_id, step, order.variant or "", order.currency, _day(order.paid_at))
 
@@ -135,10 +136,18 @@ def rebuild(session: Session, funnel_id: int | None = None) -> int:
     clear = delete(FunnelSalesDaily)
     query = (
         select(
-            Order.id, Order.funnel_id, Order.step_id, Order.variant, Order.currency,
-            Order.paid_at, Order.refunded_cents, Order.fee_cents,
-            OrderLine.role, OrderLine.total_cents, OrderLine.tax_cents,
-        )  # fmt: skip
+            Order.id,
+            Order.funnel_id,
+            Order.step_id,
+            Order.variant,
+            Order.currency,
+            Order.paid_at,
+            Order.refunded_cents,
+            Order.fee_cents,
+            OrderLine.role,
+            OrderLine.total_cents,
+            OrderLine.tax_cents,
+        )
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.funnel_id.is_not(None), Order.paid_at.is_not(None))
         .order_by(Order.id, OrderLine.id)
