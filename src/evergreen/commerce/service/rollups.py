@@ -171,7 +171,9 @@ def rebuild(session: Session, funnel_id: int | None = None) -> int:
         order_id, funnel, step, variant, currency, paid_at, refunded, fee = row[:8]
         if current is None or order_id != current[0]:
             flush()
-            head = (funnel, step or 0, variant or "", currency, _day(paid_at))
+            assert funnel is not None
+            assert paid_at is not None
+            head = (int(funnel), step or 0, variant or "", currency, _day(paid_at))
             current, lines = (order_id, head, int(refunded), int(fee)), []
         lines.append((row.role, int(row.total_cents), int(row.tax_cents)))
     flush()
