@@ -183,20 +183,24 @@ def _sales(
     currency: str | None,
     numbers: dict[int, int],
 ) -> tuple[str | None, list[StepSale]]:
-    """The funnel's paid order lines (commerce's orders) in one currency: the ad spend's, else
-    the one most sales were made in (money in other currencies is never added to it). A sale's
-    cohort day is the day it was paid; an upsell's or downsell's step says which one it was."""
+    """The funnel's paid order lines (commerce's daily rollup: alike lines summed) in one
+    currency: the ad spend's, else the one most sales were made in (money in other currencies
+    is never added to it). A sale's cohort day is the day it was paid; an upsell's or
+    downsell's step says which one it was."""
     since = datetime.combine(start, time(), UTC)
     until = datetime.combine(end + timedelta(days=1), time(), UTC)
     sold = commerce_queries.funnel_sales(session, funnel_id, since, until)
     if currency is None and sold:
-        currency = Counter(s.currency for s in sold).most_common(1)[0][0]
+        counts: Counter[str] = Counter()
+        for s in sold:
+            counts[s.currency] += s.orders
+        currency = counts.most_common(1)[0][0]
     return currency, [
         StepSale(
             s.step_id or 0,
             s.variant or "",
             SaleLine(
-                s.paid_at.date(),
+                s.day,
                 "",
                 "",
                 _KINDS.get(s.role, OfferKind.FRONT_END),
@@ -204,7 +208,8 @@ def _sales(
                 step=numbers.get(s.step_id or 0, 1),
                 refunded=Decimal(s.refunded) / 100,
                 fee=Decimal(s.fee) / 100,
-                paid_on=s.paid_at.date(),
+                paid_on=s.day,
+                orders=s.orders,
             ),
         )
         for s in sold

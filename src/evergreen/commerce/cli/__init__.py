@@ -11,6 +11,7 @@ from evergreen.commerce.cli import (
     delivery,
     imports,
     orders,
+    rollups,
     services,
     subscriptions,
     suppliers,
@@ -33,3 +34,4 @@ app.command("floor")(imports.floor)
 app.command("apply-rule")(imports.apply_rule)
 app.command("reconcile")(orders.reconcile)
 app.add_typer(subscriptions.subscriptions_app, name="subscriptions")
+app.add_typer(rollups.rollups_app, name="rollups")

@@ -12,6 +12,7 @@ from evergreen.commerce.models.fulfilment import (
 )
 from evergreen.commerce.models.imports import CatalogImport, MarginFloor, PriceRuleRow
 from evergreen.commerce.models.orders import Coupon, InboxEvent, Order, OrderLine
+from evergreen.commerce.models.rollups import FunnelSalesDaily
 from evergreen.commerce.models.subscriptions import (
     MrrSnapshot,
     Subscription,
@@ -25,6 +26,7 @@ __all__ = [
     "Download",
     "Engagement",
     "EngagementTask",
+    "FunnelSalesDaily",
     "Grant",
     "InboxEvent",
     "License",

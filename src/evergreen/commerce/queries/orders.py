@@ -4,19 +4,19 @@ coupons, and a funnel's sale lines (for the funnels area's report)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.models import (
     Coupon,
+    FunnelSalesDaily,
     InboxEvent,
     Order,
     OrderLine,
 )
-from evergreen.commerce.rules.checkout import refund_shares
 from evergreen.commerce.rules.products import from_cents
 
 __all__ = [
@@ -44,18 +44,23 @@ class OrderCard:
 
 @dataclass(frozen=True)
 class FunnelSale:
-    """One paid order line of a funnel, for its analytics (cents; refunds and fee shared)."""
+    """`orders` paid order lines of a funnel alike (one day, step, variant, role, currency),
+    summed, for its analytics (cents; each line's share of refunds and fee)."""
 
-    order_id: int
     role: str
-    product_id: int
-    amount_net: int  # the line's total less tax
-    refunded: int  # the line's share of refunds, less tax
-    fee: int  # the line's share of the payment fee
-    paid_at: datetime
-    step_id: int | None
-    variant: str | None
+    amount_net: int  # the lines' totals less tax
+    refunded: int  # their shares of refunds, less tax
+    fee: int  # their shares of the payment fees
+    day: date  # the day they were paid (UTC)
+    step_id: int  # 0: no step
+    variant: str  # "": no variant
     currency: str
+    orders: int
+
+
+_ROLE_ORDER = case(
+    {"main": 0, "bump": 1, "upsell": 2, "downsell": 3}, value=FunnelSalesDaily.role, else_=4
+)
 
 
 def list_orders(
@@ -152,33 +157,18 @@ def coupon_dict(row: Coupon) -> dict[str, Any]:
 def funnel_sales(
     session: Session, funnel_id: int, start: datetime, end: datetime
 ) -> list[FunnelSale]:
-    """A funnel's paid order lines with paid_at in [start, end), for its revenue and take rates."""
-    orders = session.scalars(
-        select(Order)
-        .where(Order.funnel_id == funnel_id, Order.paid_at >= start, Order.paid_at < end)
-        .order_by(Order.paid_at, Order.id)
-    ).all()
-    if not orders:
-        return []
-    by_order: dict[int, list[OrderLine]] = {}
-    for line in session.scalars(
-        select(OrderLine)
-        .where(OrderLine.order_id.in_([o.id for o in orders]))
-        .order_by(OrderLine.id)
-    ):
-        by_order.setdefault(line.order_id, []).append(line)
-    sales: list[FunnelSale] = []
-    for order in orders:
-        lines = by_order.get(order.id, [])
-        totals = [line.total_cents for line in lines]
-        refunds = refund_shares(order.refunded_cents, totals)
-        fees = refund_shares(order.fee_cents, totals)
-        for line, refunded, fee in zip(lines, refunds, fees, strict=True):
-            net = line.total_cents - line.tax_cents
-            refunded_net = refunded * net // line.total_cents if line.total_cents else 0
-            assert order.paid_at is not None
-            sales.append(
-                FunnelSale(order.id, line.role, line.product_id, net, refunded_net, fee,
-                           order.paid_at, order.step_id, order.variant, order.currency)
-            )  # fmt: skip
-    return sales
+    """A funnel's paid order lines summed per paid day (the days [start, end) touches), step,
+    variant, role and currency: one indexed range read of the daily rollup, for its report."""
+    first = start.date()
+    last = end.date() if end.time() == time() else end.date() + timedelta(days=1)
+    row = FunnelSalesDaily
+    rows = session.execute(
+        select(row.role, row.net_cents, row.refunded_cents, row.fee_cents, row.day, row.step_id,
+               row.variant, row.currency, row.orders)
+        .where(row.funnel_id == funnel_id, row.day >= first, row.day < last)
+        .order_by(row.day, row.step_id, row.variant, _ROLE_ORDER, row.currency)
+    )  # fmt: skip
+    return [
+        FunnelSale(role, int(net), int(back), int(fee), day, int(step), variant, currency, int(n))
+        for role, net, back, fee, day, step, variant, currency, n in rows
+    ]

@@ -74,7 +74,8 @@ class Traffic:
 
 @dataclass(frozen=True)
 class SaleLine:
-    """One sale in the funnel, with what was refunded and what the payment provider kept."""
+    """One sale in the funnel (or `orders` alike, summed: a rollup's row), with what was
+    refunded and what the payment provider kept."""
 
     day: date  # the cohort day: when the buyer entered the funnel
     campaign: str
@@ -85,6 +86,7 @@ class SaleLine:
     refunded: Decimal = _ZERO
     fee: Decimal = _ZERO
     paid_on: date | None = None  # when the money came in; the cohort day when not given
+    orders: int = 1  # how many sales this line stands for (amounts are their sum)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,8 @@ def _check(spend: Sequence[AdSpend], traffic: Sequence[Traffic], sales: Sequence
         _amount("sale.fee", sale.fee)
         if isinstance(sale.step, bool) or not isinstance(sale.step, int) or sale.step < 1:
             raise CommerceInputError("sale.step", "must be 1 or more (the first upsell is 1)")
+        if isinstance(sale.orders, bool) or not isinstance(sale.orders, int) or sale.orders < 1:
+            raise CommerceInputError("sale.orders", "must be 1 or more (the sales it stands for)")
 
 
 def _divide(part: Decimal, whole: Decimal, notes: list[str], why: str) -> Decimal | None:
@@ -187,7 +191,7 @@ def _rates(
     steps = sorted({s.step for s in sales if s.kind is kind})
     rates = []
     for step in steps:
-        taken = sum(1 for s in sales if s.kind is kind and s.step == step)
+        taken = sum(s.orders for s in sales if s.kind is kind and s.step == step)
         why = f"no front-end orders, so no take rate for {kind.value} {step}"
         rates.append((step, _divide(Decimal(taken), Decimal(orders), notes, why)))
     return tuple(rates)
@@ -209,8 +213,9 @@ def _stats(
     registrants = sum(t.registrants for t in traffic)
     net_front = sum((_net(s) for s in front), _ZERO)
     net = sum((_net(s) for s in sales), _ZERO)
-    orders = Decimal(len(front))
-    bump_taken = Decimal(sum(1 for s in sales if s.kind is OfferKind.BUMP))
+    front_orders = sum(s.orders for s in front)
+    orders = Decimal(front_orders)
+    bump_taken = Decimal(sum(s.orders for s in sales if s.kind is OfferKind.BUMP))
     days = days_to_liquidate(spend, sales)
     if days is None and ad_spend > 0:
         notes.append(
@@ -222,7 +227,7 @@ def _stats(
         ad_spend=ad_spend,
         visitors=visitors,
         registrants=registrants,
-        front_end_orders=len(front),
+        front_end_orders=front_orders,
         front_end_revenue=total(OfferKind.FRONT_END),
         bump_revenue=total(OfferKind.BUMP),
         upsell_revenue=total(OfferKind.UPSELL),
@@ -243,8 +248,8 @@ def _stats(
         bump_take_rate=_divide(
             bump_taken, orders, notes, "no front-end orders, so no bump take rate"
         ),
-        upsell_take_rates=_rates(sales, OfferKind.UPSELL, len(front), notes),
-        downsell_take_rates=_rates(sales, OfferKind.DOWNSELL, len(front), notes),
+        upsell_take_rates=_rates(sales, OfferKind.UPSELL, front_orders, notes),
+        downsell_take_rates=_rates(sales, OfferKind.DOWNSELL, front_orders, notes),
         days_to_liquidate=days,
         notes=tuple(notes),
     )

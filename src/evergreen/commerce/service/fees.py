@@ -14,6 +14,7 @@ from evergreen.commerce.models import Order
 from evergreen.commerce.payments import Payment, PaymentError, Provider
 from evergreen.commerce.rules.checkout import PAID_STATUSES
 from evergreen.commerce.rules.fees import fee_to_record
+from evergreen.commerce.service import rollups
 from evergreen.commerce.service.paid import lines_of, lock_order, post_fee
 
 __all__ = ["FEES_WITHIN", "fill_fees", "learn_fee", "record_fee"]
@@ -31,8 +32,10 @@ def record_fee(session: Session, order: Order, payment: Payment, now: datetime) 
     )
     if fee is None:
         return False
+    before = order.fee_cents
     order.fee_cents, order.fee_known_at = fee, now
     session.flush()
+    rollups.funnel_fee(session, order, fee - before)
     post_fee(session, order, lines_of(session, order.id), now)
     return True
 

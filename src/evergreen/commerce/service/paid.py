@@ -18,7 +18,7 @@ from evergreen.commerce.models import Coupon, Order, OrderLine, Product
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
 from evergreen.commerce.rules.fees import fee_known_when_paid
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
-from evergreen.commerce.service import delivery, shipping
+from evergreen.commerce.service import delivery, rollups, shipping
 from evergreen.commerce.service.subscriptions_paid import period_paid
 from evergreen.errors import InputError
 from evergreen.ledger import service as ledger
@@ -128,6 +128,7 @@ def mark_paid(session: Session, order: Order, secret: str, now: datetime) -> App
     session.flush()
     lines = lines_of(session, order.id)
     _post(session, order, lines, now)
+    rollups.funnel_paid(session, order)
     _partner_sale(session, order, now)
     if order.refunded_cents:
         _partner_refund(session, order, order.refunded_cents, now)
@@ -152,6 +153,7 @@ def mark_refunded(session: Session, order: Order, refunded_total: int, now: date
     order.status = status_after_refund(order.total_cents, refunded_total)
     session.flush()
     _post(session, order, lines_of(session, order.id), now)
+    rollups.funnel_refund(session, order, delta)
     _partner_refund(session, order, delta, now)
     if order.status == "refunded":
         _unfulfil(session, order, "refunded")
