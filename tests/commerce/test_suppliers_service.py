@@ -205,12 +205,20 @@ def test_the_suppliers_tracking_webhook_is_signed_idempotent_and_64_concurrent(
         assert (row.status, row.tracking_number, row.carrier) == ("shipped", "TRK1", "DHL")
         with pytest.raises(CommerceInputError, match="signature"):
             tracking.tracking_from_supplier(
-                session, shop.supplier, sign("wrong", int(time.time()), body), body, NOW
+                session,
+                shop.supplier,
+                sign("wrong", int(time.time()), body),
+                body,
+                datetime.now(UTC),  # the clock the signature was made by, not the import's
             )
         other = json.dumps({"order": "NOPE", "tracking_number": "1", "carrier": "x"}).encode()
         with pytest.raises(NotFound):
             tracking.tracking_from_supplier(
-                session, shop.supplier, sign(shop.secret, int(time.time()), other), other, NOW
+                session,
+                shop.supplier,
+                sign(shop.secret, int(time.time()), other),
+                other,
+                datetime.now(UTC),
             )
 
 
