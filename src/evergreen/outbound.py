@@ -12,11 +12,22 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import urllib.error
 import urllib.request
+from collections.abc import Callable
+from typing import Any
 
 from evergreen.addresses import Addresses
 
-__all__ = ["Refused", "checked_socket", "not_public", "opener", "refusal", "resolve"]
+__all__ = [
+    "Refused",
+    "checked_socket",
+    "not_public",
+    "opener",
+    "post_sender",
+    "refusal",
+    "resolve",
+]
 
 _IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -170,3 +181,30 @@ def opener(
         _CheckedHTTPS(allow, what, setting),
         *handlers,
     )
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A webhook follows no redirect: a 3xx is an answer, and a failure."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def post_sender(
+    allow: Addresses, timeout: float = 10.0
+) -> Callable[[str, bytes, dict[str, str]], int]:
+    """The webhooks' sender: a POST to a checked public address (or one allowed by
+    EVERGREEN_WEBHOOK_ALLOW), no redirects followed; the HTTP status it answered."""
+    client = opener(allow, "webhooks", "EVERGREEN_WEBHOOK_ALLOW", _NoRedirect())
+
+    def send(url: str, body: bytes, headers: dict[str, str]) -> int:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url[:60]!r} is not an http(s) address")
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) checked above)
+        try:
+            with client.open(request, timeout=timeout) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    return send

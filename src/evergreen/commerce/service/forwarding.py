@@ -5,12 +5,9 @@ shipped mail is built here too."""
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +19,7 @@ from evergreen.commerce.rules.fulfilment import csv_rows, order_payload, retry_d
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.mail.transactional import Transactional, deliver
-from evergreen.outbound import opener
+from evergreen.outbound import post_sender
 from evergreen.signatures import sign
 
 __all__ = [
@@ -65,28 +62,9 @@ class Forwarded:
     failed: int = 0
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A forwarded order follows no redirect: a 3xx is an answer, and a failure."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def http_sender(allow: Addresses, timeout: float = 10.0) -> Sender:
     """The real sender: checked public addresses only (and those allowed), no redirects."""
-    client = opener(allow, "webhooks", "EVERGREEN_WEBHOOK_ALLOW", _NoRedirect())
-
-    def send(url: str, body: bytes, headers: dict[str, str]) -> int:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"{url[:60]!r} is not an http(s) address")
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) checked above)
-        try:
-            with client.open(request, timeout=timeout) as answer:
-                return int(answer.status)
-        except urllib.error.HTTPError as exc:
-            return int(exc.code)
-
-    return send
+    return post_sender(allow, timeout)
 
 
 def _address(ship_to: dict[str, str]) -> str:

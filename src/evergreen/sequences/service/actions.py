@@ -25,8 +25,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,7 +41,7 @@ from evergreen.audience.queries import Member
 from evergreen.config import Settings, resolve_secret_key
 from evergreen.db import Database, utcnow
 from evergreen.mail.transactional import Transactional, deliver
-from evergreen.outbound import opener
+from evergreen.outbound import post_sender
 from evergreen.sequences.models import Enrolment, Sequence, SequenceAction
 from evergreen.sequences.rules import Notify, Webhook
 from evergreen.sequences.rules.actions import (
@@ -80,30 +78,6 @@ def webhook_secret(secret_key: str) -> str:
 
 def _insert(session: Session) -> Any:
     return postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook follows no redirect: a 3xx is an answer, and a failure."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _post(allow: Addresses, timeout: float) -> Callable[[str, bytes, dict[str, str]], int]:
-    """A sender posting to checked public addresses; the HTTP status, 0 when nothing answered."""
-    client = opener(allow, "webhooks", "EVERGREEN_WEBHOOK_ALLOW", _NoRedirect())
-
-    def send(url: str, body: bytes, headers: dict[str, str]) -> int:
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"{url[:60]!r} is not an http(s) address")
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) checked above)
-        try:
-            with client.open(request, timeout=timeout) as answer:
-                return int(answer.status)
-        except urllib.error.HTTPError as exc:
-            return int(exc.code)
-
-    return send
 
 
 @dataclass(frozen=True)
@@ -274,7 +248,7 @@ def perform_due(
     with db.session() as session:
         claimed = _claim(session, now, performer.limit)
         owner = accounts.owner_email(session) if claimed else None
-    post = send or _post(performer.allow, performer.timeout)
+    post = send or post_sender(performer.allow, performer.timeout)
     for index, row in enumerate(claimed):
         if time.monotonic() > deadline:
             _release(db, [r.id for r in claimed[index:]])
