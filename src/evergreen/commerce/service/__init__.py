@@ -86,6 +86,7 @@ from evergreen.commerce.service.orders import (
     order_by_token,
     receive_webhook,
     reconcile,
+    replay_outcome,
     replayed_webhook,
     settle,
 )
@@ -227,6 +228,7 @@ __all__ = [
     "remove_price",
     "remove_rule",
     "remove_tax_rate",
+    "replay_outcome",
     "replayed_webhook",
     "revoke",
     "revoke_grant",

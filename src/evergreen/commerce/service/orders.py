@@ -82,8 +82,14 @@ def replayed_webhook(session: Session, provider: Provider, event: PaymentEvent) 
     """A verified event already in the inbox, answered from a read (a reader session: no write
     lock, no commit); None when it is new and needs a writer (`apply_webhook`)."""
     if TableInbox(session).seen(provider.name, event.id):
-        return Applied(event.metadata.get("order"), duplicate=True)
+        return replay_outcome(event)
     return None
+
+
+def replay_outcome(event: PaymentEvent) -> Applied:
+    """What a replay of an applied event answers: its order, a duplicate (from the event alone,
+    so a process that knows the event applied can answer without reading)."""
+    return Applied(event.metadata.get("order"), duplicate=True)
 
 
 def apply_webhook(
