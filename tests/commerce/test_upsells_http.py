@@ -36,6 +36,9 @@ __all__ = ["localstripe"]  # the session fixture, imported for pytest
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 
+# Issue 14's "Done means": the whole chain over HTTP, on SQLite and PostgreSQL alike.
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def settings(settings: Settings, localstripe: str) -> Settings:
