@@ -21,8 +21,8 @@ from evergreen.commerce.models import InboxEvent, Order
 from evergreen.commerce.payments import Provider, StripeProvider
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.signatures import sign
 from evergreen.ledger.models import JournalEntry, Posting, Stream
+from evergreen.signatures import sign
 from evergreen.web import create_app
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
 from tests.commerce.orders_world import HOOK_SECRET, SECRET, buy, make_shop, stripe_event

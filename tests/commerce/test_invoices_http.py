@@ -1,9 +1,9 @@
 """Invoices over HTTP on SQLite and PostgreSQL: a signed-in buyer lists and downloads the
 invoices of their own orders only (another's number, a tampered or missing cookie: nothing);
 the signed order link serves its invoice; the owner's order page has the invoice and, after a
-refund, the credit note, which no buyer and no staff member reaches; odd numbers and links never give a 5xx. The
-buy button: its script, its snippet on the product page, and frame headers relaxed for
-?embed=1 checkout pages alone."""
+refund, the credit note, which no buyer and no staff member reaches; odd numbers and links never
+give a 5xx. The buy button: its script, its snippet on the product page, and frame headers
+relaxed for ?embed=1 checkout pages alone."""
 
 from __future__ import annotations
 
