@@ -1,7 +1,7 @@
 """partners conversion extends: the order a one-click upsell's sale adds to, kept on the stored
 conversion so that a late attribution decides it as part of that purchase
 
-Revision ID: 0049
+Revision ID: 0047
 Revises: 0046
 Create Date: 2026-12-06 01:30:00
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0049"
+revision: str = "0047"
 down_revision: str | None = "0046"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
