@@ -11,6 +11,7 @@ import hmac
 import io
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ __all__ = [
     "METHODS",
     "SUPPLIER_ORDER_STATUSES",
     "Forwardable",
+    "carrier_link",
     "check_answers",
     "check_delivery_days",
     "check_method",
@@ -271,3 +273,24 @@ def check_resend(status: str) -> str:
     if status == "cancel_requested":
         return "cancel"
     raise CommerceInputError("supplier_order", f"a {status} supplier order is not resent")
+
+
+_CARRIERS = {
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={}",
+    "colissimo": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
+    "la poste": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
+    "royal mail": "https://www.royalmail.com/track-your-item#/tracking-results/{}",
+}
+_ANY_CARRIER = "https://t.17track.net/en#nums={}"
+
+
+def carrier_link(carrier: str, number: str, url: str = "") -> str:
+    """Where the owner follows a parcel: the URL the supplier gave, else the carrier's own
+    tracking page for known carriers, else a multi-carrier tracker ("" without a number)."""
+    if url or not number:
+        return url
+    template = _CARRIERS.get(" ".join(carrier.lower().split()), _ANY_CARRIER)
+    return template.format(urllib.parse.quote(number.strip(), safe=""))
