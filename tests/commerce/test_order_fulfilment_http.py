@@ -46,7 +46,7 @@ def test_the_owner_sees_and_acts_on_an_orders_fulfilment(
     section = page.text[page.text.index('id="supplier-order-') :]
     assert "MugCo" in section
     assert "in the next CSV export" in section
-    assert "1 × MUG-01 (Mug)" in section
+    assert "1 \u00d7 MUG-01 (Mug)" in section
     token = csrf_from(page.text)
     row_id = int(re.findall(r'id="supplier-order-(\d+)"', page.text)[0])
     url = f"/commerce/orders/{shipped}/supplier-orders/{row_id}/tracking"
