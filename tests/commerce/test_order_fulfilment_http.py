@@ -16,7 +16,7 @@ from evergreen.commerce.models import SupplierOrder
 from evergreen.db import Database
 from tests.commerce.fulfil_world import buy_mug, buy_service, make_shop
 from tests.commerce.orders_world import SECRET
-from tests.http_helpers import csrf_from, sign_in
+from tests.http_helpers import csrf_from, sign_in, token_for
 
 
 def _paid(db: Database, data: service.CheckoutInput) -> int:
@@ -133,3 +133,32 @@ def test_exchange_rates_are_set_on_the_suppliers_page_and_removed_after_confirmi
     assert "Exchange rate removed." in removed.text
     with db.session() as session:
         assert service.list_rates(session) == []
+
+
+def test_a_bundles_quantities_are_set_on_its_page_and_in_the_api(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    with db.session() as session:
+        shop = make_shop(session, "csv")
+        kit = service.add_product(session, service.ProductDraft("Kit", "bundle"))
+    sign_in(client, people["owner"])
+    page = client.get(f"/commerce/products/{kit.id}")
+    token = csrf_from(page.text)
+    url = f"/commerce/products/{kit.id}/bundle"
+    chosen = {"csrf_token": token, "product_id": [str(shop.mug), str(shop.logo)]}
+    bad = client.post(url, data={**chosen, f"quantity_{shop.mug}": "two"})
+    assert bad.status_code == 400
+    assert "&#39;two&#39; is not a whole number like 2" in bad.text
+    saved = client.post(url, data={**chosen, f"quantity_{shop.mug}": "3"})
+    assert saved.status_code == 200
+    assert re.search(r"Mug</a> \u00d7 3", saved.text)
+    api = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    body = {"bundle_product_ids": [shop.mug, shop.logo], "bundle_quantities": {shop.mug: 2}}
+    answer = client.patch(f"/api/v1/commerce/products/{kit.id}", headers=api, json=body)
+    assert answer.status_code == 200
+    assert answer.json()["bundle_quantities"] == {str(shop.mug): 2, str(shop.logo): 1}
+    body["bundle_quantities"] = {shop.mug: 0}
+    assert (
+        client.patch(f"/api/v1/commerce/products/{kit.id}", headers=api, json=body).status_code
+        == 422
+    )
