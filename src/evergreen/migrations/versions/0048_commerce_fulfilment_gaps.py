@@ -2,7 +2,7 @@
 the supplier was told), quantities of a bundle's items, and the owner's exchange rates
 
 Revision ID: 0048
-Revises: 0046
+Revises: 0047
 Create Date: 2026-12-06 01:30:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0048"
-down_revision: str | None = "0046"
+down_revision: str | None = "0047"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
