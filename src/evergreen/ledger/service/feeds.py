@@ -35,6 +35,7 @@ from evergreen.ledger.rules.feeds import (
     steps,
     stream_names,
 )
+from evergreen.ledger.rules.journal import Leg
 from evergreen.ledger.service.journal import EntryDraft, post, reverse
 from evergreen.ledger.service.streams import StreamDraft, add_stream
 
@@ -44,6 +45,7 @@ __all__ = [
     "Unposted",
     "post_commerce_fee",
     "post_commerce_sale",
+    "post_lending_movement",
     "post_network_earning",
     "post_partner_commission",
     "post_partner_payout",
@@ -231,6 +233,52 @@ def post_partner_payout(
     assert row is not None
     row.note = (f"{row.note}; {note}" if row.note else note)[:300]
     return Fed(fed.stream_id, fed.posted, fed.made_stream, row.note)
+
+
+def post_lending_movement(
+    session: Session,
+    *,
+    movement_id: int,
+    loan_id: int,
+    loan_name: str,
+    stream_id: int | None,
+    legs: Sequence[tuple[str, Decimal]],
+    currency: str,
+    on: date,
+    narration: str,
+) -> Fed:
+    """A loan's money movement (funding, a draw, a payment split into its parts, a fee, a
+    charge-off), posted once in the loan's lending stream (made for the loan on its first
+    movement); a replay finds it standing and posts nothing. A movement is never changed, so
+    nothing is ever reversed here."""
+    src = _Source(
+        f"lending:movement:{movement_id}", f"lending:{loan_id}", stream_id, loan_name,
+        StreamKind.LENDING, loan_name[:200], narration[:500], "lending",
+    )  # fmt: skip
+    row, _new = _locked_row(session, src.origin, src.scope)
+    if row.transaction_id is not None:
+        return Fed(row.stream_id, 0, None, row.note)
+    stream = session.get(Stream, stream_id) if stream_id is not None else None
+    made = None
+    if stream is None:
+        stream = _stream_made_for(session, src, currency, on)
+        made = stream.id
+    note = currency_problem(currency, stream.currency, stream.name)
+    if note:
+        row.note = note[:300]
+        return Fed(stream.id, 0, made, row.note)
+    entry = post(
+        session,
+        EntryDraft(
+            date=on, legs=[Leg(account, amount, currency, stream.id) for account, amount in legs],
+            narration=src.narration, payee=src.payee, source=src.source,
+            source_key=f"{src.origin}:posted:1",
+        ),
+    )  # fmt: skip
+    row.posted, row.transaction_id, row.state = 1, entry.id, "posted"
+    row.amount = sum((amount for _, amount in legs if amount > 0), Decimal(0))
+    row.currency, row.posted_on, row.stream_id, row.note = currency, on, stream.id, ""
+    return Fed(stream.id, 1, made, "")
 
 
 def stream_of_scope(session: Session, scope: str) -> Stream | None:
