@@ -37,10 +37,10 @@ def read_money(field: str, text: str | Decimal, *, positive: bool = True) -> Dec
     if value < 0 or (positive and value == 0):
         raise LendingInputError(field, f"must be {'above' if positive else 'at least'} 0 "
                                 f"(got {value})")  # fmt: skip
+    if value >= Decimal(10) ** 13:
+        raise LendingInputError(field, f"is too large (got {value:.6g})")
     if value != to_cents(value):
         raise LendingInputError(field, f"must be in whole cents (got {value})")
-    if value >= Decimal(10) ** 13:
-        raise LendingInputError(field, f"is too large (got {value})")
     return to_cents(value)
 
 

@@ -61,6 +61,8 @@ class LoanTerms:
         if self.principal <= 0:
             raise LendingInputError("principal", f"must be above 0 (got {self.principal})")
         check_months("months", self.months)
+        if not 1900 <= self.start.year <= 2999:
+            raise LendingInputError("start", f"must be a date from 1900 to 2999 (got {self.start})")
         check_day_count(self.day_count)
         if self.commitment is not None and self.commitment < self.principal:
             raise LendingInputError(
@@ -100,6 +102,8 @@ class LoanTerms:
 
 def check_extension(maturity: date, new_maturity: date) -> date:
     """An extension moves maturity later, never earlier."""
+    if new_maturity.year > maturity.year + 50:
+        raise LendingInputError("new_maturity", "must be within 50 years of the current maturity")
     if new_maturity <= maturity:
         raise LendingInputError(
             "new_maturity", f"must be after the current maturity {maturity.isoformat()} "

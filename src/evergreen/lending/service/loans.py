@@ -87,7 +87,7 @@ class LoanDraft:
         terms = LoanTerms(
             principal=note, annual_rate=read_rate("annual_rate", self.annual_rate),
             months=self.months, start=self.start, day_count=check_day_count(self.day_count),
-            commitment=note + extra - cash if extra is not None else None,
+            commitment=note + extra if extra is not None else None,
             interest_only=self.interest_only, amortization_months=self.amortization_months,
             default_rate=read_rate("default_rate", self.default_rate) if self.default_rate
             else None,
