@@ -59,6 +59,7 @@ class LoanView:
     payoff: Decimal
     next_due: date | None
     next_amount: Decimal
+    due_now: Decimal  # everything the calendar asked for by as_of and not yet paid
     days_past_due: int
     bucket: str
     ltc: Decimal | None
@@ -76,7 +77,8 @@ class LoanView:
             "fees": _money(self.fees), "per_diem": _money(self.per_diem),
             "payoff": _money(self.payoff),
             "next_due": self.next_due.isoformat() if self.next_due else None,
-            "next_amount": _money(self.next_amount), "days_past_due": self.days_past_due,
+            "next_amount": _money(self.next_amount), "due_now": _money(self.due_now),
+            "days_past_due": self.days_past_due,
             "bucket": self.bucket, "ltc": None if self.ltc is None else f"{self.ltc:f}",
             "ltv": None if self.ltv is None else f"{self.ltv:f}", "stream_id": self.stream_id,
         }  # fmt: skip
@@ -93,8 +95,9 @@ def loan_detail(session: Session, loan_id: int, as_of: date) -> LoanView:
     calendar = expected_calendar(terms, funded_draws(session, loan.id))
     paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
     late = 0 if loan.status != "open" else days_past_due(calendar, paid, as_of)
-    next_due, next_amount, due = None, ZERO, ZERO
+    next_due, next_amount, due, due_now = None, ZERO, ZERO, ZERO
     if loan.status == "open":
+        due_now = max(sum((r.amount for r in calendar if r.on <= as_of), ZERO) - paid, ZERO)
         for row in calendar:
             due += row.amount
             if due > paid:
@@ -107,7 +110,7 @@ def loan_detail(session: Session, loan_id: int, as_of: date) -> LoanView:
         loan.id, borrower.name if borrower else "", loan.status, as_of, loan.principal,
         q.principal, loan.annual_rate, loan.day_count, loan.start, loan.maturity,
         q.interest + q.default_interest, q.fees, q.per_diem, q.total, next_due, next_amount,
-        late, bucket(late),
+        due_now, late, bucket(late),
         loan_to_cost(lent, prop.purchase_price, prop.rehab_budget) if prop else None,
         loan_to_arv(lent, prop.arv) if prop else None, loan.stream_id,
     )  # fmt: skip
