@@ -36,9 +36,9 @@ def _add(session: Session, **fields: object) -> int:
 
 def _book(db: Database) -> dict[str, int]:
     with db.session() as session:
-        prop = service.add_property(session, service.PropertyDraft("9 Oak Ave", "200000",
-                                                                   "60000", "340000")).id  # fmt: skip
-        ids = {
+        site = service.PropertyDraft("9 Oak Ave", "200000", "60000", "340000")
+        prop = service.add_property(session, site).id
+        return {
             "flip": _add(session, borrower="Flip LLC", principal="200000", annual_rate="12",
                          months=12, start=date(2025, 1, 15), points="2"),
             "build": _add(session, borrower="Build Co", principal="150000", annual_rate="0.11",
@@ -52,7 +52,6 @@ def _book(db: Database) -> dict[str, int]:
             "ext": _add(session, borrower="Flip LLC", principal="100000", annual_rate="9",
                         months=9, start=date(2025, 3, 1), points="3", points_financed=True),
         }  # fmt: skip
-    return ids
 
 
 def _run_year(db: Database, ids: dict[str, int]) -> None:
@@ -114,7 +113,8 @@ def test_a_year_of_loans_reconciles_to_the_cent_through_the_ledger(db: Database)
         assert len(set(stream_ids)) == 4
         figures = sums(session, stream_ids, YEAR_START, YEAR_END)
         for name, loan in loans.items():
-            assert loan is not None and loan.stream_id is not None
+            assert loan is not None
+            assert loan.stream_id is not None
             mine = moves[loan.id]
             income = sum((m.interest + m.default_interest + m.points for m in mine), D(0))
             income += sum((m.fees for m in mine if m.kind in ("fee", "closing")), D(0))
@@ -128,8 +128,8 @@ def test_a_year_of_loans_reconciles_to_the_cent_through_the_ledger(db: Database)
             assert (name, capital_at(session, _stream(session, loan.stream_id), YEAR_END)) == (
                 name, owed)  # fmt: skip
             assert owed == loan.balance
-            bank = session.scalars(select(Posting.amount).where(
-                Posting.stream_id == loan.stream_id, Posting.account == "Assets:Bank")).all()  # fmt: skip
+            in_bank = (Posting.stream_id == loan.stream_id, Posting.account == "Assets:Bank")
+            bank = session.scalars(select(Posting.amount).where(*in_bank)).all()
             cash = {"funding": -1, "draw": -1, "closing": 1, "payment": 1, "payoff": 1,
                     "recovery": 1}  # fmt: skip
             assert sum(bank, D(0)) == sum((cash.get(m.kind, 0) * m.amount for m in mine), D(0))
