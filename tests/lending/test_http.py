@@ -21,8 +21,9 @@ def test_the_owner_lends_and_staff_read_the_book(
     owner, staff = _headers(db, people["owner"]), _headers(db, people["staff"])
     assert client.post(f"{API}/borrowers", json={"name": "Rehab Co", "kind": "llc"},
                        headers=owner).status_code == 201  # fmt: skip
-    prop = client.post(f"{API}/properties", json={"address": "3 Pine Rd", "purchase_price":
-                       "120000", "rehab_budget": "40000", "arv": "250000"}, headers=owner)  # fmt: skip
+    site = {"address": "3 Pine Rd", "purchase_price": "120000", "rehab_budget": "40000",
+            "arv": "250000"}  # fmt: skip
+    prop = client.post(f"{API}/properties", json=site, headers=owner)
     body = {"borrower": "Rehab Co", "principal": "120000", "annual_rate": "11%", "months": 12,
             "start": "2026-01-01", "points": "2", "day_count": "actual/360",
             "commitment": "40000", "draw_fee": "150", "property_id": prop.json()["id"]}  # fmt: skip
@@ -70,7 +71,8 @@ def test_bad_input_is_a_422_naming_the_field(
     body = {"borrower": "Nobody", "principal": "1000", "annual_rate": "10", "months": 12,
             "start": "2026-01-01"}  # fmt: skip
     missing = client.post(f"{API}/loans", json=body, headers=owner)
-    assert missing.status_code == 404
+    assert missing.status_code == 422
+    assert "there is no borrower named 'Nobody'" in missing.text
     client.post(f"{API}/borrowers", json={"name": "Nobody"}, headers=owner)
     for field, value in (("principal", "-5"), ("annual_rate", "300"), ("points", "abc")):
         refused = client.post(f"{API}/loans", json={**body, field: value}, headers=owner)

@@ -31,7 +31,6 @@ from evergreen.lending.service.parties import (
     BorrowerDraft,
     add_borrower,
     borrower_named,
-    get_property,
 )
 from evergreen.lending.service.records import (
     Parts,
@@ -110,11 +109,14 @@ def add_loan(session: Session, draft: LoanDraft, *, new_borrower: bool = False) 
     """Write a loan and close it on its start date: the funding leaves the bank, and points not
     financed (with any closing fee) come in from the borrower the same day. `new_borrower`:
     a borrower named for the first time is added (the CLI's one-line loan)."""
-    borrower = borrower_named(session, draft.borrower, required=not new_borrower)
+    borrower = borrower_named(session, draft.borrower, required=False)
+    if borrower is None and not new_borrower:  # a name in the loan's own fields: a bad value
+        raise LendingInputError("borrower", f"there is no borrower named {draft.borrower!r}; "
+                                "add one first")  # fmt: skip
     if borrower is None:
         borrower = add_borrower(session, BorrowerDraft(draft.borrower))
-    if draft.property_id is not None:
-        get_property(session, draft.property_id)
+    if draft.property_id is not None and session.get(Property, draft.property_id) is None:
+        raise LendingInputError("property_id", f"there is no property {draft.property_id}")
     terms, points, points_fee = draft.terms()
     closing_fee = read_money("closing_fee", draft.closing_fee, positive=False)
     state = opening_state(terms)
