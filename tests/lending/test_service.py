@@ -178,3 +178,30 @@ def test_a_charge_off_is_a_loss_and_a_recovery_is_income(db: Database) -> None:
     assert (book.deployed, book.loans) == (D(0), 0)
     assert book.xirr is not None
     assert book.xirr < -0.5  # 100,000 out, 30,000 back
+
+
+def test_the_daily_run_charges_late_fees_once_and_a_feed_replay_posts_nothing(
+    db: Database,
+) -> None:
+    """The task's run over every open loan, twice on the same day: one fee per missed payment;
+    the ledger feed asked again for a posted movement posts nothing."""
+    from evergreen.ledger import service as ledger
+    from evergreen.lending.tasks import run_late_fees
+
+    first, second = _loan(db, late_fee="25"), _loan(db, borrower="Other", late_fee="25")
+    with db.session() as session:
+        service.record_payment(session, second, date(2026, 2, 15), "1000")
+    assert run_late_fees(db, date(2026, 2, 27)) == 1  # only the first missed February
+    assert run_late_fees(db, date(2026, 2, 27)) == 0
+    with db.session() as session:
+        fee = session.scalars(select(Movement).where(Movement.kind == "fee")).one()
+        assert (fee.loan_id, fee.on, fee.amount) == (first, date(2026, 2, 26), D(25))
+        entries = session.scalar(select(func.count()).select_from(JournalEntry))
+        loan = service.get_loan(session, first)
+        fed = ledger.post_lending_movement(
+            session, movement_id=fee.id, loan_id=first, loan_name="x", stream_id=loan.stream_id,
+            legs=[("Assets:Receivable:Lending", D(25)), ("Income:Lending:Fees", D(-25))],
+            currency="USD", on=fee.on, narration="again",
+        )  # fmt: skip
+        assert (fed.posted, fed.stream_id) == (0, loan.stream_id)
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries
