@@ -236,49 +236,28 @@ def post_partner_payout(
 
 
 def post_lending_movement(
-    session: Session,
-    *,
-    movement_id: int,
-    loan_id: int,
-    loan_name: str,
-    stream_id: int | None,
-    legs: Sequence[tuple[str, Decimal]],
-    currency: str,
-    on: date,
-    narration: str,
-) -> Fed:
-    """A loan's money movement (funding, a draw, a payment split into its parts, a fee, a
-    charge-off), posted once in the loan's lending stream (made for the loan on its first
-    movement); a replay finds it standing and posts nothing. A movement is never changed, so
-    nothing is ever reversed here."""
-    src = _Source(
-        f"lending:movement:{movement_id}", f"lending:{loan_id}", stream_id, loan_name,
-        StreamKind.LENDING, loan_name[:200], narration[:500], "lending",
-    )  # fmt: skip
+    session: Session, *, movement_id: int, loan_id: int, loan_name: str, stream_id: int | None,
+    legs: Sequence[tuple[str, Decimal]], currency: str, on: date, narration: str,
+) -> Fed:  # fmt: skip
+    """A loan's money movement (its legs split by lending), posted once in the loan's lending
+    stream, made on its first movement; movements never change, so a replay posts nothing."""
+    src = _Source(f"lending:movement:{movement_id}", f"lending:{loan_id}", stream_id, loan_name,
+                  StreamKind.LENDING, loan_name[:200], narration[:500], "lending")  # fmt: skip
     row, _new = _locked_row(session, src.origin, src.scope)
     if row.transaction_id is not None:
         return Fed(row.stream_id, 0, None, row.note)
-    stream = session.get(Stream, stream_id) if stream_id is not None else None
-    made = None
-    if stream is None:
-        stream = _stream_made_for(session, src, currency, on)
-        made = stream.id
-    note = currency_problem(currency, stream.currency, stream.name)
-    if note:
-        row.note = note[:300]
-        return Fed(stream.id, 0, made, row.note)
-    entry = post(
-        session,
-        EntryDraft(
-            date=on, legs=[Leg(account, amount, currency, stream.id) for account, amount in legs],
-            narration=src.narration, payee=src.payee, source=src.source,
-            source_key=f"{src.origin}:posted:1",
-        ),
-    )  # fmt: skip
-    row.posted, row.transaction_id, row.state = 1, entry.id, "posted"
-    row.amount = sum((amount for _, amount in legs if amount > 0), Decimal(0))
-    row.currency, row.posted_on, row.stream_id, row.note = currency, on, stream.id, ""
-    return Fed(stream.id, 1, made, "")
+    stream = (session.get(Stream, stream_id) if stream_id else None) or _stream_made_for(
+        session, src, currency, on)  # fmt: skip
+    row.note = currency_problem(currency, stream.currency, stream.name)[:300]
+    if row.note:
+        return Fed(stream.id, 0, None if stream.id == stream_id else stream.id, row.note)
+    key = f"{src.origin}:posted:1"
+    draft = EntryDraft(on, [Leg(a, v, currency, stream.id) for a, v in legs], src.narration,
+                       src.payee, source="lending", source_key=key)  # fmt: skip
+    row.posted, row.transaction_id, row.state = 1, post(session, draft).id, "posted"
+    row.currency = currency
+    row.amount, row.posted_on, row.stream_id = sum(v for _, v in legs if v > 0), on, stream.id
+    return Fed(stream.id, 1, None if stream.id == stream_id else stream.id)
 
 
 def stream_of_scope(session: Session, scope: str) -> Stream | None:
