@@ -255,8 +255,8 @@ def post_lending_movement(
     draft = EntryDraft(on, [Leg(a, v, currency, stream.id) for a, v in legs], src.narration,
                        src.payee, source="lending", source_key=key)  # fmt: skip
     row.posted, row.transaction_id, row.state = 1, post(session, draft).id, "posted"
-    row.currency = currency
-    row.amount, row.posted_on, row.stream_id = sum(v for _, v in legs if v > 0), on, stream.id
+    row.currency, row.posted_on, row.stream_id = currency, on, stream.id
+    row.amount = sum((v for _, v in legs if v > 0), Decimal(0))
     return Fed(stream.id, 1, None if stream.id == stream_id else stream.id)
 
 
