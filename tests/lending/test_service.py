@@ -205,3 +205,19 @@ def test_the_daily_run_charges_late_fees_once_and_a_feed_replay_posts_nothing(
         )  # fmt: skip
         assert (fed.posted, fed.stream_id) == (0, loan.stream_id)
         assert session.scalar(select(func.count()).select_from(JournalEntry)) == entries
+
+
+def test_a_quote_for_a_past_day_counts_only_what_was_charged_by_then(db: Database) -> None:
+    """Fees charged on Feb 26 and Mar 26 (grace over): a quote for Feb 20 owes none, one for
+    Mar 1 owes February's, and both agree with the interest counted to their day."""
+    loan_id = _loan(db, late_fee="40")
+    with db.session() as session:
+        service.charge_late_fees(session, loan_id, date(2026, 3, 30))
+    with db.session() as session:
+        before = service.quote(session, loan_id, date(2026, 2, 20))
+        between = service.quote(session, loan_id, date(2026, 3, 1))
+        now = service.quote(session, loan_id, date(2026, 3, 30))
+    assert (before.fees, between.fees, now.fees) == (D(0), D(40), D(80))
+    # 30/360: Jan 15 -> Feb 20 is 35 days, -> Mar 1 is 46, -> Mar 30 is 75, at 33.333... a day.
+    assert (before.interest, between.interest, now.interest) == (D("1166.67"), D("1533.33"),
+                                                                 D(2500))  # fmt: skip

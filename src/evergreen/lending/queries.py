@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
-from evergreen.lending.models import Borrower, Loan, Movement, Property
+from evergreen.lending.models import Borrower, Draw, Loan, Movement, Property
 from evergreen.lending.rules import (
     BUCKETS,
     book_xirr,
@@ -25,8 +25,8 @@ from evergreen.lending.rules import (
     weighted_rate,
 )
 from evergreen.lending.rules.amounts import ZERO
-from evergreen.lending.service import quote
-from evergreen.lending.service.records import facts_of, funded_draws, terms_of
+from evergreen.lending.rules.replay import Fact
+from evergreen.lending.service.records import facts_of, funded_draws, quote_of, terms_of
 
 __all__ = ["LoanView", "Portfolio", "loan_detail", "portfolio"]
 
@@ -90,9 +90,21 @@ def loan_detail(session: Session, loan_id: int, as_of: date) -> LoanView:
     if loan is None:
         raise NotFound("loan_id", f"there is no loan {loan_id}")
     borrower = session.get(Borrower, loan.borrower_id)
-    terms = terms_of(loan)
-    facts = facts_of(session, loan.id)
-    calendar = expected_calendar(terms, funded_draws(session, loan.id))
+    prop = session.get(Property, loan.property_id) if loan.property_id else None
+    return _view(loan, borrower.name if borrower else "", prop, facts_of(session, loan.id),
+                 funded_draws(session, loan.id), as_of)  # fmt: skip
+
+
+def _view(
+    loan: Loan,
+    borrower: str,
+    prop: Property | None,
+    facts: list[Fact],
+    draws: list[tuple[date, Decimal]],
+    as_of: date,
+) -> LoanView:
+    """The view from rows already loaded (the portfolio loads them for the whole book at once)."""
+    calendar = expected_calendar(terms_of(loan), draws)
     paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
     late = 0 if loan.status != "open" else days_past_due(calendar, paid, as_of)
     next_due, next_amount, due, due_now = None, ZERO, ZERO, ZERO
@@ -103,11 +115,10 @@ def loan_detail(session: Session, loan_id: int, as_of: date) -> LoanView:
             if due > paid:
                 next_due, next_amount = row.on, min(row.amount, due - paid)
                 break
-    q = quote(session, loan.id, max(as_of, loan.start))
-    prop = session.get(Property, loan.property_id) if loan.property_id else None
+    q = quote_of(loan, facts, draws, max(as_of, loan.start))
     lent = loan.principal + (loan.commitment - loan.principal if loan.commitment else ZERO)
     return LoanView(
-        loan.id, borrower.name if borrower else "", loan.status, as_of, loan.principal,
+        loan.id, borrower, loan.status, as_of, loan.principal,
         q.principal, loan.annual_rate, loan.day_count, loan.start, loan.maturity,
         q.interest + q.default_interest, q.fees, q.per_diem, q.total, next_due, next_amount,
         due_now, late, bucket(late),
@@ -151,30 +162,39 @@ class Portfolio:
 def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Portfolio:
     """The book on `as_of`. XIRR: every dated cash flow up to `as_of` (funding out net of what
     was received at closing, draws out, payments and recoveries in), plus each loan open that
-    day at its payoff total, as Excel's XIRR computes it."""
+    day at its payoff total, as Excel's XIRR computes it. The book is read in a few queries."""
     loans = list(session.scalars(
         select(Loan).where(Loan.start <= as_of,
                            or_(Loan.closed_on.is_(None), Loan.closed_on > as_of))
         .order_by(Loan.id)
     ))  # fmt: skip
     names = dict(session.execute(select(Borrower.id, Borrower.name)).all())
+    places = {p.id: p for p in session.scalars(select(Property))}
     owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
     flows: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    rows = session.execute(
-        select(
-            Movement.loan_id, Movement.kind, Movement.on, Movement.amount, Movement.principal
-        ).where(Movement.on <= as_of)
-    )
-    for loan_id, kind, on, amount, principal in rows:
-        owed[loan_id] += _PRINCIPAL.get(kind, 0) * principal
-        flows[on] += _CASH.get(kind, 0) * amount
+    facts: dict[int, list[Fact]] = defaultdict(list)
+    for m in session.scalars(select(Movement).order_by(Movement.on, Movement.id)):
+        facts[m.loan_id].append(Fact(m.kind, m.on, m.amount, m.principal, m.interest,
+                                     m.default_interest, m.fees))  # fmt: skip
+        if m.on <= as_of:
+            owed[m.loan_id] += _PRINCIPAL.get(m.kind, 0) * m.principal
+            flows[m.on] += _CASH.get(m.kind, 0) * m.amount
+    draws: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for loan_id, day, amount in session.execute(
+        select(Draw.loan_id, Draw.funded_on, Draw.amount)
+        .where(Draw.status == "funded").order_by(Draw.funded_on, Draw.id)
+    ):  # fmt: skip
+        if day is not None:
+            draws[loan_id].append((day, amount))
     buckets = dict.fromkeys(BUCKETS, 0)
     by_borrower: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for loan in loans:
-        flows[as_of] += quote(session, loan.id, as_of).total
-        view = loan_detail(session, loan.id, as_of)
+        name = names.get(loan.borrower_id, "")
+        prop = places.get(loan.property_id) if loan.property_id else None
+        view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of)
+        flows[as_of] += view.payoff
         buckets[view.bucket] += 1
-        by_borrower[names.get(loan.borrower_id, "")] += owed[loan.id]
+        by_borrower[name] += owed[loan.id]
     deployed = sum((owed[loan.id] for loan in loans), ZERO)
     share = (lambda v: (v / deployed).quantize(Decimal("0.0001"))) if deployed else (lambda v: ZERO)
     return Portfolio(

@@ -12,11 +12,20 @@ from sqlalchemy.orm import Session
 
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger import service as ledger
+from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Borrower, Draw, Loan, LoanEvent, Movement
-from evergreen.lending.rules import LoanState, LoanTerms, default_from, expected_calendar
+from evergreen.lending.rules import (
+    LoanState,
+    LoanTerms,
+    PayoffQuote,
+    accrue,
+    default_from,
+    expected_calendar,
+    payoff_quote,
+)
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.postings import legs_of
-from evergreen.lending.rules.replay import Fact
+from evergreen.lending.rules.replay import Fact, replay
 
 __all__ = [
     "Parts",
@@ -26,6 +35,7 @@ __all__ = [
     "loan_name",
     "locked_loan",
     "open_loan",
+    "quote_of",
     "record",
     "state_of",
     "store_state",
@@ -110,6 +120,26 @@ def default_start(
         return None
     paid = sum((f.toward_schedule for f in facts if f.on <= day), ZERO)
     return default_from(terms, expected_calendar(terms, draws), paid, day)
+
+
+def quote_of(
+    loan: Loan, facts: list[Fact], draws: list[tuple[date, Decimal]], as_of: date
+) -> PayoffQuote:
+    """The payoff on `as_of` from the loan's row and its movements (no database): from the
+    running position when nothing is dated after `as_of`, else replayed to that day."""
+    if as_of < loan.start:
+        raise LendingInputError("as_of", f"must not be before the start {loan.start.isoformat()}")
+    if loan.closed_on is not None and as_of >= loan.closed_on:
+        return PayoffQuote(as_of, ZERO, ZERO, ZERO, ZERO, ZERO)
+    terms = terms_of(loan)
+
+    def start(day: date) -> date | None:
+        return default_start(terms, facts, draws, day)
+
+    latest = max((f.on for f in facts), default=loan.start)
+    current = as_of >= loan.accrued_to and as_of >= latest
+    state = state_of(loan) if current else replay(terms, facts, as_of, start)
+    return payoff_quote(accrue(state, terms, as_of, start(as_of)), terms, as_of, start(as_of))
 
 
 @dataclass(frozen=True)

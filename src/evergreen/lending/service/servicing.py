@@ -18,12 +18,10 @@ from evergreen.lending.rules import (
     allocate,
     expected_calendar,
     late_fees,
-    payoff_quote,
     read_money,
 )
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.interest import LoanState
-from evergreen.lending.rules.replay import replay
 from evergreen.lending.service.records import (
     Parts,
     default_start,
@@ -31,6 +29,7 @@ from evergreen.lending.service.records import (
     funded_draws,
     locked_loan,
     open_loan,
+    quote_of,
     record,
     state_of,
     store_state,
@@ -55,15 +54,10 @@ def _not_before(loan: Loan, on: date) -> None:
 
 
 def _position(session: Session, loan: Loan, on: date) -> LoanState:
-    """The position with interest counted to `on` (replayed when `on` is in the past)."""
+    """The running position with interest counted to `on` (a write: `on` is not in the past)."""
     terms, facts = terms_of(loan), facts_of(session, loan.id)
-    draws = funded_draws(session, loan.id)
-
-    def start(day: date) -> date | None:
-        return default_start(terms, facts, draws, day)
-
-    state = state_of(loan) if on >= loan.accrued_to else replay(terms, facts, on, start)
-    return accrue(state, terms, on, start(on))
+    start = default_start(terms, facts, funded_draws(session, loan.id), on)
+    return accrue(state_of(loan), terms, on, start)
 
 
 def quote(session: Session, loan_id: int, as_of: date) -> PayoffQuote:
@@ -73,14 +67,7 @@ def quote(session: Session, loan_id: int, as_of: date) -> PayoffQuote:
     if loan is None:
         locked_loan(session, loan_id)  # raises NotFound
     assert loan is not None
-    if as_of < loan.start:
-        raise LendingInputError("as_of", f"must not be before the start {loan.start.isoformat()}")
-    if loan.closed_on is not None and as_of >= loan.closed_on:
-        return PayoffQuote(as_of, ZERO, ZERO, ZERO, ZERO, ZERO)
-    terms = terms_of(loan)
-    facts, draws = facts_of(session, loan.id), funded_draws(session, loan.id)
-    state = _position(session, loan, as_of)
-    return payoff_quote(state, terms, as_of, default_start(terms, facts, draws, as_of))
+    return quote_of(loan, facts_of(session, loan.id), funded_draws(session, loan.id), as_of)
 
 
 def record_payment(
