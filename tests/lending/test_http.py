@@ -58,6 +58,15 @@ def test_the_owner_lends_and_staff_read_the_book(
     assert (book["deployed"], book["loans"], book["buckets"]["current"]) == ("130000.00", 1, 1)
     assert book["concentration"] == [{"borrower": "Rehab Co", "balance": "130000.00",
                                       "share": "1.0000"}]  # fmt: skip
+    due = client.get(f"{API}/loans/{loan['id']}/calendar", headers=staff).json()
+    assert len(due) == 12
+    assert due[0] == {"date": "2026-02-01", "interest": "1170.27", "principal": "0.00",
+                      "payment": "1170.27"}  # fmt: skip
+    assert due[-1]["principal"] == "130000.00"
+    kinds = [e["kind"] for e in client.get(f"{API}/loans/{loan['id']}/history",
+                                           headers=staff).json()]  # fmt: skip
+    assert kinds[:3] == ["funding", "closing", "draw_requested"]
+    assert "payment" in kinds
     done = client.post(f"{API}/loans/{loan['id']}/payoff", json={"date": "2026-02-10"},
                        headers=owner)  # fmt: skip
     assert done.status_code == 200

@@ -126,6 +126,18 @@ def get_payoff(
     return service.quote(session, loan_id, _today(as_of)).contract()
 
 
+@router.get("/loans/{loan_id}/calendar", operation_id="get_lending_calendar")
+def get_calendar(loan_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, str]]:
+    """The expected payments: each due date's interest, principal and payment."""
+    return queries.calendar(session, loan_id)
+
+
+@router.get("/loans/{loan_id}/history", operation_id="get_lending_history")
+def get_history(loan_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, str]]:
+    """What happened to the loan, oldest first (funding, draws, payments, fees, extensions)."""
+    return queries.history(session, loan_id)
+
+
 def _movement(m: Movement) -> dict[str, Any]:
     return {"id": m.id, "kind": m.kind, "date": m.on.isoformat(), "amount": f"{m.amount:.2f}",
             "principal": f"{m.principal:.2f}", "interest": f"{m.interest:.2f}",

@@ -135,6 +135,17 @@ def loan_show(
         typer.echo(f"{key}: {value}")
 
 
+@loan_app.command("calendar")
+def loan_calendar(loan: int, as_json: JsonOpt = False) -> None:
+    """The expected payments calendar: date, interest, principal, payment."""
+    rows = in_session(lambda s: queries.calendar(s, loan), writer=False)
+    if as_json:
+        _json(rows)
+        return
+    for row in rows:
+        typer.echo("\t".join(row.values()))
+
+
 @loan_app.command("extend")
 def loan_extend(
     loan: int,

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
-from evergreen.lending.models import Borrower, Draw, Loan, Movement, Property
+from evergreen.lending.models import Borrower, Draw, Loan, LoanEvent, Movement, Property
 from evergreen.lending.rules import (
     BUCKETS,
     book_xirr,
@@ -28,7 +28,7 @@ from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.replay import Fact
 from evergreen.lending.service.records import facts_of, funded_draws, quote_of, terms_of
 
-__all__ = ["LoanView", "Portfolio", "loan_detail", "portfolio"]
+__all__ = ["LoanView", "Portfolio", "calendar", "history", "loan_detail", "portfolio"]
 
 # Principal owed: what each kind of movement adds (+1) or takes (-1); cash: in (+1) or out (-1).
 _PRINCIPAL = {"funding": 1, "draw": 1, "payment": -1, "payoff": -1, "charge_off": -1}
@@ -125,6 +125,27 @@ def _view(
         loan_to_cost(lent, prop.purchase_price, prop.rehab_budget) if prop else None,
         loan_to_arv(lent, prop.arv) if prop else None, loan.stream_id,
     )  # fmt: skip
+
+
+def calendar(session: Session, loan_id: int) -> list[dict[str, str]]:
+    """The expected payments calendar (interest, principal, payment), funded draws included."""
+    loan = session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFound("loan_id", f"there is no loan {loan_id}")
+    rows = expected_calendar(terms_of(loan), funded_draws(session, loan.id))
+    return [{"date": r.on.isoformat(), "interest": f"{r.interest:.2f}",
+             "principal": f"{r.principal:.2f}", "payment": f"{r.amount:.2f}"}
+            for r in rows]  # fmt: skip
+
+
+def history(session: Session, loan_id: int) -> list[dict[str, str]]:
+    """The loan's events, oldest first: what happened, on which day, in words."""
+    if session.get(Loan, loan_id) is None:
+        raise NotFound("loan_id", f"there is no loan {loan_id}")
+    rows = session.scalars(
+        select(LoanEvent).where(LoanEvent.loan_id == loan_id).order_by(LoanEvent.on, LoanEvent.id)
+    )
+    return [{"date": e.on.isoformat(), "kind": e.kind, "detail": e.detail} for e in rows]
 
 
 @dataclass(frozen=True)

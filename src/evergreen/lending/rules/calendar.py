@@ -68,14 +68,16 @@ def expected_calendar(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = 
     previous, rows = terms.start, []
     dates = due_dates(terms)
     for index, day in enumerate(dates):
-        base = owed + undrawn if terms.dutch else owed
-        interest = accrued(base, terms.annual_rate, previous, day, terms.day_count)
+        # Each stretch between draws accrues on the balance then, rounded as the service
+        # rounds it when a draw is funded, so the calendar asks for what was charged.
+        interest, since = ZERO, previous
         for drawn_on, amount in draws:
             if previous < drawn_on <= day:
-                owed += amount
-                undrawn -= amount
-                if not terms.dutch:
-                    interest += accrued(amount, terms.annual_rate, drawn_on, day, terms.day_count)
+                base = owed + undrawn if terms.dutch else owed
+                interest += accrued(base, terms.annual_rate, since, drawn_on, terms.day_count)
+                owed, undrawn, since = owed + amount, undrawn - amount, drawn_on
+        base = owed + undrawn if terms.dutch else owed
+        interest += accrued(base, terms.annual_rate, since, day, terms.day_count)
         if index == len(dates) - 1:
             principal = owed
         elif level is None:
