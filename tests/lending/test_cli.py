@@ -33,11 +33,11 @@ def test_the_contract_loan_payment_payoff_and_portfolio(tmp_path: Path) -> None:
     paid = _ok(tmp_path, "lending", "payment", loan, "--date", "2026-02-15", "--amount", "1000")
     assert "interest 1000.00, principal 0.00" in paid
     payoff = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-03-01", "--json"))
-    assert payoff == {"principal": "100000.00", "interest": "533.33", "fees": "0.00",
-                      "total": "100533.33", "per_diem": "33.33"}  # fmt: skip
+    assert payoff == {"principal": 100000.0, "interest": 533.33, "fees": 0.0,
+                      "total": 100533.33, "per_diem": 33.33}  # fmt: skip
     book = json.loads(_ok(tmp_path, "lending", "portfolio", "--as-of", "2026-03-01", "--json"))
     assert set(book) == {"deployed", "loans", "xirr"}
-    assert (book["deployed"], book["loans"]) == ("100000.00", 1)
+    assert (book["deployed"], book["loans"]) == (100000.0, 1)
     assert abs(book["xirr"] - 0.3339980818) < 1e-9
     shown = json.loads(_ok(tmp_path, "lending", "loan", "show", loan, "--as-of", "2026-03-20",
                            "--json"))  # fmt: skip
@@ -59,7 +59,7 @@ def test_draws_extension_and_charge_off_from_the_command_line(tmp_path: Path) ->
     _ok(tmp_path, "lending", "loan", "extend", loan, "--maturity", "2026-10-01", "--fee", "500",
         "--date", "2026-02-01")  # fmt: skip
     quote = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-02-01", "--json"))
-    assert (quote["principal"], quote["fees"]) == ("65000.00", "550.00")
+    assert (quote["principal"], quote["fees"]) == (65000.0, 550.0)
     off = _ok(tmp_path, "lending", "loan", "charge-off", loan, "--date", "2026-03-01")
     assert "65550.00 written off" in off
     listed = json.loads(_ok(tmp_path, "lending", "loan", "list", "--json"))

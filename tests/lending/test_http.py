@@ -43,8 +43,8 @@ def test_the_owner_lends_and_staff_read_the_book(
     # 120,000 = 733.33, Jan 21 → Feb 1 on 130,000 = 436.94; per diem 130,000 * .11 / 360.
     quote = client.get(f"{API}/loans/{loan['id']}/payoff", params={"as_of": "2026-02-01"},
                        headers=staff).json()  # fmt: skip
-    assert quote == {"principal": "130000.00", "interest": "1170.27", "fees": "150.00",
-                     "total": "131320.27", "per_diem": "39.72"}  # fmt: skip
+    assert quote == {"principal": 130000.0, "interest": 1170.27, "fees": 150.0,
+                     "total": 131320.27, "per_diem": 39.72}  # fmt: skip
     paid = client.post(f"{API}/loans/{loan['id']}/payments",
                        json={"date": "2026-02-01", "amount": "1320.27", "key": "ach-1"},
                        headers=owner)  # fmt: skip
@@ -55,7 +55,7 @@ def test_the_owner_lends_and_staff_read_the_book(
                         headers=owner)  # fmt: skip
     assert again.json()["id"] == paid.json()["id"]
     book = client.get(f"{API}/portfolio", params={"as_of": "2026-02-01"}, headers=staff).json()
-    assert (book["deployed"], book["loans"], book["buckets"]["current"]) == ("130000.00", 1, 1)
+    assert (book["deployed"], book["loans"], book["buckets"]["current"]) == (130000.0, 1, 1)
     assert book["concentration"] == [{"borrower": "Rehab Co", "balance": "130000.00",
                                       "share": "1.0000"}]  # fmt: skip
     due = client.get(f"{API}/loans/{loan['id']}/calendar", headers=staff).json()

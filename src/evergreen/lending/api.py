@@ -121,7 +121,7 @@ def get_loan(
 @router.get("/loans/{loan_id}/payoff", operation_id="get_lending_payoff")
 def get_payoff(
     loan_id: DbId, session: SessionDep, user: ApiStaff, as_of: AsOf = None
-) -> dict[str, str]:
+) -> dict[str, float]:
     """The payoff quote: principal, interest (default interest included), fees, total, per diem."""
     return service.quote(session, loan_id, _today(as_of)).contract()
 

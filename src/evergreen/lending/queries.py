@@ -164,7 +164,7 @@ class Portfolio:
 
     def contract(self) -> dict[str, Any]:
         """The CLI's `portfolio --json`: deployed, the number of loans, the book's XIRR."""
-        return {"deployed": f"{self.deployed:.2f}", "loans": self.loans,
+        return {"deployed": float(round(self.deployed, 2)), "loans": self.loans,
                 "xirr": None if self.xirr is None else round(self.xirr, 10)}  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:

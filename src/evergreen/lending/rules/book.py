@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from evergreen.finance.cashflows import xirr
 from evergreen.finance.errors import FinanceInputError
@@ -34,14 +34,15 @@ class PayoffQuote:
         """The payoff amount."""
         return self.principal + self.interest + self.default_interest + self.fees
 
-    def contract(self) -> dict[str, str]:
-        """The CLI's and API's payoff: interest includes default interest, money in cents."""
+    def contract(self) -> dict[str, float]:
+        """The CLI's and API's payoff: interest includes default interest; money as JSON
+        numbers rounded to the cent, as the finance area's commands print it."""
         return {
-            "principal": f"{self.principal:.2f}",
-            "interest": f"{self.interest + self.default_interest:.2f}",
-            "fees": f"{self.fees:.2f}",
-            "total": f"{self.total:.2f}",
-            "per_diem": f"{self.per_diem:.2f}",
+            "principal": _cents(self.principal),
+            "interest": _cents(self.interest + self.default_interest),
+            "fees": _cents(self.fees),
+            "total": _cents(self.total),
+            "per_diem": _cents(self.per_diem),
         }
 
 
@@ -90,3 +91,8 @@ def book_xirr(flows: Sequence[tuple[date, Decimal]]) -> float | None:
         return xirr(nonzero)
     except FinanceInputError:
         return None
+
+
+def _cents(amount: Decimal) -> float:
+    """A JSON number with at most two decimals (the float nearest the rounded Decimal)."""
+    return float(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
