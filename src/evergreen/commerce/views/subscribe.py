@@ -56,7 +56,8 @@ def subscribe_page(
     """The plan's subscribe form."""
     click = request.query_params.get("click_id") or request.cookies.get("evg_click", "")
     values = {"currency": currency.upper()[:3], "email": "", "name": "",
-              "nonce": secrets.token_urlsafe(18), "click_id": click[:100]}  # fmt: skip
+              "nonce": secrets.token_urlsafe(18), "click_id": click[:100], "coupon": "",
+              "country": "", "region": ""}  # fmt: skip
     return _page(request, session, slug, values)
 
 
@@ -72,13 +73,25 @@ def subscribe(
     name: Field = "",
     nonce: Field = "",
     click_id: Field = "",
+    coupon: Field = "",
+    country: Field = "",
+    region: Field = "",
 ) -> Response:
     """Open the subscription; its first period's order page to pay, or the trial's welcome."""
     values = {"currency": currency, "email": email, "name": name, "nonce": nonce,
-              "click_id": click_id}  # fmt: skip
+              "click_id": click_id, "coupon": coupon, "country": country,
+              "region": region}  # fmt: skip
     form.on_error(lambda error: _page(request, session, slug, values, error=error))
     data = service.subscriptions.SubscribeInput(
-        slug=slug, currency=currency, email=email, nonce=nonce, name=name, click_id=click_id
+        slug=slug,
+        currency=currency,
+        email=email,
+        nonce=nonce,
+        name=name,
+        click_id=click_id,
+        coupon=coupon,
+        country=country,
+        region=region,
     )
     provider = service.provider_for(request.app.state.settings)
     done = service.subscriptions.subscribe(session, provider, data, utcnow())
