@@ -162,6 +162,7 @@ def change(
     chosen = int(price_id) if price_id.isdigit() else 0
     provider = service.provider_for(request.app.state.settings)
     subs = service.subscriptions
+    subs.get_subscription(session, subscription_id, email)  # another's: not found
     try:
         quote = subs.quote_change(session, provider, subscription_id, chosen, utcnow(), email)
         step = change_step(
@@ -186,6 +187,7 @@ def cancel_change(
     email = signed_in_buyer(request)
     if email is None:
         return RedirectResponse("/account", status_code=303)
+    service.subscriptions.get_subscription(session, subscription_id, email)  # another's: not found
     try:
         service.subscriptions.cancel_change(session, subscription_id, email=email)
     except InputError as error:

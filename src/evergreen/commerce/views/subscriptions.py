@@ -20,7 +20,7 @@ from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, PageNumber, SessionDep
-from evergreen.web.forms import Confirmation, FormPageDep, ask_first
+from evergreen.web.forms import CONFIRMED, Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
 __all__ = ["change_step", "router"]
@@ -159,14 +159,12 @@ def change(
     chosen = int(price_id) if price_id.isdigit() else 0
     provider = service.provider_for(request.app.state.settings)
     subs = service.subscriptions
-    quote = subs.quote_change(session, provider, subscription_id, chosen, utcnow())
     back = f"/commerce/subscriptions/{subscription_id}"
-    step = change_step(
-        quote, f"Change subscription {subscription_id}'s plan?", back,
-        {"price_id": price_id, "nonce": nonce},
-    )  # fmt: skip
-    if (asked := ask_first(request, confirm, step)) is not None:
-        return asked
+    if confirm != CONFIRMED:  # confirmed, a second submit finds the change it made
+        quote = subs.quote_change(session, provider, subscription_id, chosen, utcnow())
+        fields = {"price_id": price_id, "nonce": nonce}
+        step = change_step(quote, f"Change subscription {subscription_id}'s plan?", back, fields)
+        return ask_first(request, confirm, step) or RedirectResponse(back, 303)
     secret = request.app.state.secret
     done = subs.change_plan(session, provider, subscription_id, chosen, nonce, secret, utcnow())
     return RedirectResponse(f"{back}?done={done.outcome}", 303)
