@@ -107,6 +107,9 @@ def test_the_owner_upgrades_after_seeing_the_prorated_amount(
         assert "choose one of the plans offered" in bad.text
         mrr = client.get("/commerce/mrr")
         assert mrr.status_code == 200
+        new_then_expansion = '<td class="num">10.00</td><td class="num">10.00</td>'
+        assert new_then_expansion in mrr.text  # this month: new 10.00, expansion 10.00
+        assert "<strong>20.00</strong>" in mrr.text
     assert _amount(db, sub_id) == 2000
     with db.session() as session:
         charged = session.scalars(
