@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from evergreen.commerce import service
+from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Grant, Order, Subscription, SubscriptionEvent
 from evergreen.db import Database
 from evergreen.ledger.models import JournalEntry, Posting
@@ -187,3 +189,29 @@ def test_a_period_paid_after_a_delinquent_end_revives_the_subscription(db: Datab
         views = service.subscriptions.mrr_report_of(session, month, late.date())
         assert views[0].months[-1].reactivation == Decimal("10.00")
         assert views[0].months[-1].closing == Decimal("10.00")
+
+
+def test_a_fully_discounted_period_is_paid_as_it_is_made(db: Database) -> None:
+    now = datetime.now(UTC) - timedelta(days=40)
+    with db.session() as session:
+        make_club(session)
+        service.add_coupon(session, service.CouponDraft("FREE", "100", duration="forever"))
+    with db.session() as session:
+        done = service.subscriptions.subscribe(session, None, subscribe_input(coupon="free"), now)
+        assert done.order is not None
+        assert (done.order.total_cents, done.order.provider) == (0, "manual")
+        service.mark_manual_paid(session, done.order.id, SECRET, now)
+        sub = session.get(Subscription, done.subscription.id)
+        assert sub is not None
+        assert sub.current_period_end is not None
+        sub_id, due = sub.id, sub.current_period_end
+    with db.session() as session:
+        renewed = service.subscriptions.renew_one(session, None, sub_id, SECRET, due)
+        assert renewed.outcome == "paid"  # nothing to charge, nothing to wait for
+        sub = session.get(Subscription, sub_id)
+        assert sub is not None
+        assert (sub.status, sub.period) == ("active", 2)
+        bad = subscribe_input(coupon="NOPE", email="eve@example.com")
+        with pytest.raises(CommerceInputError) as refused:
+            service.subscriptions.subscribe(session, None, bad, now)
+        assert refused.value.field == "coupon"

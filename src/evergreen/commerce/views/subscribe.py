@@ -94,8 +94,12 @@ def subscribe(
         region=region,
     )
     provider = service.provider_for(request.app.state.settings)
-    done = service.subscriptions.subscribe(session, provider, data, utcnow())
+    now = utcnow()
+    done = service.subscriptions.subscribe(session, provider, data, now)
     if done.order is None:
         return _page(request, session, slug, values, trial=done.subscription)
-    token = order_token(request.app.state.secret, done.order.number)
+    secret = request.app.state.secret
+    if done.order.total_cents == 0 and done.order.status == "pending":  # a 100 % coupon
+        service.mark_manual_paid(session, done.order.id, secret, now)
+    token = order_token(secret, done.order.number)
     return RedirectResponse(f"/buy/order/{token}", status_code=303)

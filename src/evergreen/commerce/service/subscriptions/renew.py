@@ -143,6 +143,9 @@ def _charge(
 ) -> Renewed:
     """Charge the saved method; without one (a trial's end, a bank transfer) the order waits
     for the buyer, as a failed charge does."""
+    if order.total_cents == 0:  # fully discounted: paid as it is made
+        mark_paid(session, order, secret, now)
+        return Renewed(sub.id, "paid", order.number)
     message = "no card is saved for it yet (a trial's end, or payment by bank transfer)."
     method = None
     if provider is not None and sub.provider == provider.name and sub.customer:

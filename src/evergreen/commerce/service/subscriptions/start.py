@@ -198,6 +198,10 @@ def open_order(
             total_cents=priced.total,
         )
     )  # fmt: skip
+    if priced.total == 0:  # a coupon's 100 % off: nothing to pay, the caller marks it paid
+        order.provider, order.payment_id = "manual", f"free_{order.number}"
+        session.flush()
+        return order, None
     if not pay:
         session.flush()
         return order, None
