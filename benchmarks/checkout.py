@@ -13,11 +13,15 @@ one in a writer unit of work):
      signature is valid for minutes), with progress; `--replays 1000000` is the issue's figure.
 Then the same through the real app (`POST /commerce/webhooks/stripe`, an in-process ASGI client,
 `--workers` requests in flight): `--http-orders` more orders' first deliveries, then
-`--http-replays` replays. References, measured in the same run: `--reference` one-row INSERT
-units of work into a bare table with a unique event id (what a first delivery's commit costs at
-least) and as many indexed SELECTs by event id in reader sessions (what a replay costs at
-least). Prints deliveries/s per phase and checks exactly one paid order, one inbox row, one
-ledger entry and one partner conversion per order. Never asserts on time.
+`--http-replays` replays in batches signed afresh (answered by the webhook front door: from the
+inbox, then from the process's memory of events applied), then `--reference` deliveries with a
+refused signature (the routed path). References, measured in the same run: `--reference` one-row
+INSERT units of work into a bare table with a unique event id (what a first delivery's commit
+costs at least), as many indexed SELECTs by event id in reader sessions (what a replay costs at
+least from the database), and as many posts by the same client to a bare ASGI app that answers
+200 (the floor of anything measured through that client). Prints deliveries/s per phase and
+checks exactly one paid order, one inbox row, one ledger entry and one partner conversion per
+order. Never asserts on time.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from evergreen.signatures import sign
 SECRET = "bench-secret-0123456789abcdef0123456789"
 _KEY = "sk_test_bench"
 HOOK_SECRET = "whsec_bench"
+URL_PATH = "/commerce/webhooks/stripe"
 
 
 class _Provider(StripeProvider):
@@ -198,7 +203,7 @@ def _references(db: Database, count: int, workers: int) -> tuple[float, float]:
 
 def _http(
     db: Database, folder: Path, fresh: list[bytes], old: list[bytes], args: Any
-) -> tuple[float, float, float, int]:
+) -> tuple[float, float, float, float, int]:
     """First deliveries of `fresh`, then `--http-replays` replays of `old + fresh`, through the
     real app's route with `--workers` requests in flight, and as many with a refused signature
     (the route's floor: no database): seconds for each, and the answers not as expected."""
@@ -225,7 +230,7 @@ def _http(
                 nonlocal failed
                 for payload, header in queue:
                     answer = await http.post(
-                        "/commerce/webhooks/stripe", content=payload,
+                        URL_PATH, content=payload,
                         headers={"Stripe-Signature": header},
                     )  # fmt: skip
                     failed += answer.status_code != (400 if header == "-" else 200)
@@ -236,17 +241,50 @@ def _http(
                     group.start_soon(worker)
             return time.perf_counter() - start
 
-    async def both() -> tuple[float, float, float]:
+    async def both() -> tuple[float, float, float, float]:
         async with app.router.lifespan_context(app):
             first = await phase(_signed(fresh))
-            rng = random.Random(11)
-            signed = _signed(old + fresh)
-            replays = [rng.choice(signed) for _ in range(args.http_replays)]
-            refused = await phase([(payload, "-") for payload, _h in replays])
-            return first, await phase(replays), refused
+            took, done = 0.0, 0
+            for chunk in _replay_batches(old + fresh, args.http_replays, args.batch):
+                took += await phase(chunk)
+                done += len(chunk)
+                if args.http_replays > args.batch:
+                    print(f"  HTTP replays {done:,}/{args.http_replays:,}: {done / took:,.0f}/s")
+            probes = _signed(old + fresh) * (args.reference // max(1, len(old + fresh)) + 1)
+            refused = await phase([(payload, "-") for payload, _h in probes[: args.reference]])
+            return first, took, refused, await _bare_client(probes[: args.reference], args)
 
-    first, replays, refused = anyio.run(both)
-    return first, replays, refused, failed
+    first, replays, refused, bare = anyio.run(both)
+    return first, replays, refused, bare, failed
+
+
+async def _bare_client(items: list[_Delivery], args: Any) -> float:
+    """Seconds for the same client to post `items` to an ASGI app that reads the body and
+    answers 200 with nothing else: the floor of any route measured through this client."""
+    import anyio
+    import httpx
+
+    async def bare(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    transport = httpx.ASGITransport(app=bare)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        queue = iter(items)
+
+        async def worker() -> None:
+            for payload, header in queue:
+                await http.post(URL_PATH, content=payload, headers={"Stripe-Signature": header})
+
+        start = time.perf_counter()
+        async with anyio.create_task_group() as group:
+            for _ in range(max(1, args.workers)):
+                group.start_soon(worker)
+        return time.perf_counter() - start
 
 
 def _line(label: str, count: int, seconds: float, note: str = "") -> None:
@@ -289,10 +327,13 @@ def webhooks(args: argparse.Namespace) -> None:
         if args.replays:
             _line("service path, replays", args.replays, replays, f"{writers_replay} writers")
         if http is not None:
-            h_first, h_replays, h_refused, failed = http
+            h_first, h_replays, h_refused, h_bare, failed = http
             _line("HTTP route, first deliveries", args.http_orders, h_first)
-            _line("HTTP route, replays", args.http_replays, h_replays, f"{failed} unexpected")
-            _line("HTTP route, refused signature (no database)", args.http_replays, h_refused)
+            share = (args.http_replays / h_replays) / (args.reference / h_bare)
+            note = f"{failed} unexpected; {share:.2f} of the client's floor"
+            _line("HTTP route, replays", args.http_replays, h_replays, note)
+            _line("HTTP route, refused signature (routed; no database)", args.reference, h_refused)
+            _line("reference, the same client against a bare ASGI app", args.reference, h_bare)
         _line("reference, bare one-row INSERT unit of work", args.reference, bare_insert)
         _line("reference, bare indexed SELECT (reader)", args.reference, bare_select)
         print(f"paid orders {paid}, inbox rows {inbox}, ledger entries {entries}, "

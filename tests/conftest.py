@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -396,8 +397,27 @@ _LONG = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long tests first (stable: everything else keeps its order)."""
+# Pages, HTTP routes and commands are tested on SQLite; the services and queries under them run
+# on both databases in their own tests. A page/HTTP/CLI test whose promise involves the database
+# itself (64 callers at once, exactly once, odd or huge input, search and paging) is marked
+# `both_databases` and runs on PostgreSQL too.
+_PAGE_TESTS = re.compile(r"(_http|_page|_pages|_cli|/test_cli|/views/test_[^/]*)\.py::")
+
+
+def _page_test_on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or callspec.params.get("database_url") != "postgresql":
+        return False
+    return bool(_PAGE_TESTS.search(item.nodeid)) and not item.get_closest_marker("both_databases")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Page tests' PostgreSQL variants out (unless marked), long tests first (stable: everything
+    else keeps its order)."""
+    dropped = [item for item in items if _page_test_on_postgres(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not _page_test_on_postgres(item)]
     items.sort(
         key=lambda item: (
             0 if item.get_closest_marker("browser") or item.nodeid.startswith(_LONG) else 1

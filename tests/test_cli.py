@@ -49,6 +49,7 @@ def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.both_databases
 def test_init_creates_the_owner_once(tmp_path: Path, database_url: str) -> None:
     result = evergreen_process(
         "init",

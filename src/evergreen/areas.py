@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter, Request
     from huey import Huey
     from sqlalchemy.orm import Session
-    from starlette.types import Scope, Send
+    from starlette.types import Receive, Scope, Send
 
     from evergreen.config import Settings
     from evergreen.db import Database
@@ -86,13 +86,15 @@ class Runtime(Protocol):
 
 
 class FrontDoor(Protocol):
-    """A hot path answered before any middleware or routing (the short-link redirect)."""
+    """A hot path answered before any middleware or routing (the short-link redirect, a
+    payment webhook's replay)."""
 
     def match(self, scope: Scope) -> str | None:
         """The key this request asks for, or None when the door is not for it."""
 
-    async def answer(self, scope: Scope, send: Send, key: str) -> None:
-        """Send the whole response."""
+    async def answer(self, scope: Scope, receive: Receive, send: Send, key: str) -> Receive | None:
+        """Send the whole response and return None; or send nothing and return the `receive`
+        the app goes on with (the body the door read, given again), for the routed path."""
 
 
 @dataclass(frozen=True)

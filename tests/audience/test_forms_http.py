@@ -136,6 +136,7 @@ def test_already_subscribed_gets_the_same_answer(client: TestClient, db: Databas
     assert strip(first.text) == strip(second.text)  # type: ignore[attr-defined]
 
 
+@pytest.mark.both_databases
 def test_bad_input_is_shown_on_the_form_never_a_500(client: TestClient, db: Database) -> None:
     _make_form(db)
     bad = _post_page(client, "not-an-address")
@@ -324,6 +325,7 @@ def test_only_the_owner_changes_forms(
     assert client.get("/f/second").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_64_form_posts_at_once_without_a_5xx(settings: Settings, db: Database) -> None:
     _make_form(db)
     calls = [

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -234,6 +235,7 @@ def test_a_persons_page_shows_their_history_and_the_owner_acts_on_it(
     assert client.get("/audience/subscribers/abc").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_search_filters_and_refuses_bad_filters_in_words(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
@@ -386,6 +388,7 @@ def test_the_confirmation_link_confirms_only_by_its_button(
     assert "sign up again" in _text(refused)
 
 
+@pytest.mark.both_databases
 def test_huge_and_odd_form_values_are_refused_in_words_never_a_500(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

@@ -1,9 +1,9 @@
 """Invoices over HTTP on SQLite and PostgreSQL: a signed-in buyer lists and downloads the
 invoices of their own orders only (another's number, a tampered or missing cookie: nothing);
 the signed order link serves its invoice; the owner's order page has the invoice and, after a
-refund, the credit note, which no buyer reaches; odd numbers and links never give a 5xx. The
-buy button: its script, its snippet on the product page, and frame headers relaxed for
-?embed=1 checkout pages alone."""
+refund, the credit note, which no buyer and no staff member reaches; odd numbers and links never
+give a 5xx. The buy button: its script, its snippet on the product page, and frame headers
+relaxed for ?embed=1 checkout pages alone."""
 
 from __future__ import annotations
 
@@ -122,6 +122,23 @@ def test_the_owner_has_the_invoice_and_the_credit_note(
         assert client.get(f"/commerce/orders/{cy.id}/credit-note.pdf").status_code == 404
         assert client.get("/commerce/orders/999999/invoice.pdf").status_code == 404
         assert client.get("/commerce/orders/-1/invoice.pdf").status_code in (404, 422)
+
+
+def test_staff_get_the_invoice_but_not_the_credit_note(
+    db: Database, people: dict[str, str], settings: Settings
+) -> None:
+    bea, _cy, _unpaid = _orders(db)
+    with TestClient(create_app(settings, database=db)) as client:
+        sign_in(client, people["staff"])
+        page = client.get(f"/commerce/orders/{bea.id}")
+        assert page.status_code == 200
+        assert 'id="invoice-link"' in page.text
+        assert 'id="credit-note-link"' not in page.text  # refunded, but not theirs to see
+        assert _is_pdf(client.get(f"/commerce/orders/{bea.id}/invoice.pdf"))
+        refused = client.get(f"/commerce/orders/{bea.id}/credit-note.pdf")
+        assert refused.status_code == 403
+        assert not refused.content.startswith(b"%PDF")
+        assert "Only the owner" in refused.text
 
 
 @pytest.mark.parametrize("path", ["/buy/book", "/buy/book?embed=0"])

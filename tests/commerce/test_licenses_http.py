@@ -8,6 +8,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -83,6 +84,7 @@ def test_a_refunded_key_is_refused_with_its_reason(client: TestClient, db: Datab
     assert "refunded" in valid.json()["reason"]
 
 
+@pytest.mark.both_databases
 def test_64_concurrent_activations_stop_exactly_at_the_limit(
     client: TestClient, db: Database, tmp_path: Path
 ) -> None:

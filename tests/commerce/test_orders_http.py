@@ -93,6 +93,7 @@ def test_a_buyer_checks_out_and_the_owner_marks_the_transfer_paid(
     assert b"/buy/order/" in body
 
 
+@pytest.mark.both_databases
 def test_the_api_lists_refunds_once_and_keeps_coupons(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
@@ -158,6 +159,7 @@ def stripe_client(settings: Settings, db: Database, localstripe: str) -> Iterato
         yield client
 
 
+@pytest.mark.both_databases
 def test_the_stripe_webhook_refuses_bad_input_and_absorbs_64_replays(
     stripe_client: TestClient, db: Database, localstripe: str
 ) -> None:

@@ -103,6 +103,13 @@ def _payload(event_type: str, obj: dict[str, object], event_id: str = "evt_9") -
             "pi_4",
             1200,
         ),
+        (
+            "charge.updated",
+            {"object": "charge", "payment_intent": "pi_5", "amount": 900, "amount_refunded": 0},
+            EventKind.CHARGE_UPDATED,
+            "pi_5",
+            900,
+        ),
         ("customer.created", {"object": "customer", "id": "cus_1"}, EventKind.OTHER, None, 0),
     ],
 )

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -43,10 +44,11 @@ def test_no_zone_is_a_clear_refusal_naming_the_country() -> None:
     assert (refused.value.field, refused.value.message) == ("country", "we do not ship to CH")
 
 
-def test_line_shipping_is_per_unit_and_in_the_tables_currency_only() -> None:
+def test_line_shipping_is_per_unit_and_converted_only_with_a_rate() -> None:
     assert line_shipping("FR", TABLE, 3, "EUR", "EUR") == 2100
     assert line_shipping("JP", {}, 2, None, "USD") == 0  # no table: ships free
-    with pytest.raises(CommerceInputError, match="shipping is priced in EUR"):
+    assert line_shipping("DE", TABLE, 3, "EUR", "USD", Decimal("1.0853")) == 1465  # 1465.155
+    with pytest.raises(CommerceInputError, match="no exchange rate from EUR to USD"):
         line_shipping("DE", TABLE, 1, "EUR", "USD")
 
 

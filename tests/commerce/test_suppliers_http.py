@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -109,6 +110,7 @@ def test_checkout_with_an_address_then_tracking_reaches_the_buyer(
     assert shipped[0].rcpt_tos == ["bea@example.com"]
 
 
+@pytest.mark.both_databases
 def test_suppliers_pages_and_api_refuse_bad_input_and_show_the_secret_once(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
@@ -147,6 +149,7 @@ def test_suppliers_pages_and_api_refuse_bad_input_and_show_the_secret_once(
     assert tracked.status_code == 404
 
 
+@pytest.mark.both_databases
 def test_the_tracking_webhook_survives_64_concurrent_calls_and_rejects_bad_ones(
     client: TestClient, db: Database
 ) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Order, OrderAddress, SupplierOrder
+from evergreen.commerce.models import Order, OrderAddress, OrderLine, SupplierOrder
 from evergreen.commerce.service import forwarding, suppliers, tracking
 from evergreen.config import Settings
 from evergreen.db import Database
@@ -75,7 +75,8 @@ def test_one_supplier_order_per_order_and_supplier_under_64_concurrent_payers(
         assert len(rows) == 1
         row = rows[0]
         assert (row.order_id, row.supplier_id, row.status) == (order_id, shop.supplier, "new")
-        assert row.lines == [{"sku": "MUG-01", "name": "Mug", "quantity": 1}]
+        line_id = session.scalars(select(OrderLine.id).where(OrderLine.order_id == order_id)).one()
+        assert row.lines == [{"sku": "MUG-01", "name": "Mug", "quantity": 1, "line": line_id}]
         assert row.ship_to["city"] == "Berlin"
         opened = suppliers.open_supplier_orders(
             session,

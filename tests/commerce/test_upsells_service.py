@@ -161,9 +161,10 @@ def test_one_click_charges_once_for_replays_and_64_concurrent_clicks(
         lines = session.scalars(select(OrderLine).where(OrderLine.order_id == child.id)).all()
         assert [(line.role, line.product_id) for line in lines] == [("upsell", parent.world.course)]
         held = counts(session, child.number)
-        # book, workbook, the parent's Stripe fee (learned on its return), course; the child's
-        # fee is learned by the next reconciliation (test_fees_stripe.py)
-        assert (held["entries"], held["commissions"]) == (4, 1)
+        # book, workbook, the parent's Stripe fee (learned on its return), course, and the
+        # course's fee, learned when its charge succeeded (test_fees_offsession.py)
+        assert (held["entries"], held["commissions"]) == (5, 1)
+        assert (child.fee_cents, child.fee_known_at is not None) == (199, True)
         assert held["conversions"] == [("sale", Decimal("49.00"))]
         assert session.scalar(select(Coupon.redemptions).where(Coupon.code == "ANA")) == 1
         sources = session.scalars(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.db import Database
@@ -18,6 +19,7 @@ def _headers(db: Database, email: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(db, email)}"}
 
 
+@pytest.mark.both_databases
 def test_64_concurrent_visitors_are_counted_exactly(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
@@ -122,6 +124,7 @@ _ODD = [
 ]
 
 
+@pytest.mark.both_databases
 def test_odd_addresses_are_not_found(client: TestClient, db: Database) -> None:
     build(db)
     answers = {path: client.get(path).status_code for path in _ODD}

@@ -137,6 +137,7 @@ def test_bulk_create_lands_the_good_items_and_names_each_bad_one(api: TestClient
     assert api.post(f"{API}/bulk", json={"links": []}).status_code == 422
 
 
+@pytest.mark.both_databases
 def test_list_filters_and_counts(api: TestClient) -> None:
     for body in (
         {"destination": "https://a.example/", "slug": "yt", "channel": "YouTube"},

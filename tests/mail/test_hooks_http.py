@@ -281,6 +281,7 @@ def test_sns_subscription_is_confirmed_through_the_checked_fetcher(
 # --- replays absorbed -------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_a_replayed_event_changes_nothing_twice(hooks: TestClient, db: Database) -> None:
     _people(db, ["soft@example.com", "pm@example.com", "sg@example.com", "mg@example.com"])
     soft = _sns(_ses_bounce("soft@example.com", permanent=False), message_id="soft-1")
@@ -393,6 +394,7 @@ GARBAGE = [
 ]  # fmt: skip
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize("provider", ["ses", "postmark", "sendgrid", "mailgun"])
 def test_garbage_bodies_are_a_4xx_never_a_500(
     hooks: TestClient, db: Database, provider: str
@@ -498,6 +500,7 @@ def _at_once(settings: Settings, db: Database, calls: list[Call]) -> list[Any]:
     return responses
 
 
+@pytest.mark.both_databases
 def test_64_posts_of_the_same_event_at_once_apply_it_once(settings: Settings, db: Database) -> None:
     _people(db, ["same@example.com", "pm@example.com", "mg@example.com"])
     ses = Call("POST", "/mail/hooks/ses", content=_sns(_ses_bounce("same@example.com")).decode(),
@@ -513,6 +516,7 @@ def test_64_posts_of_the_same_event_at_once_apply_it_once(settings: Settings, db
     assert _count(db) == 3
 
 
+@pytest.mark.both_databases
 def test_64_different_events_at_once_are_all_applied(settings: Settings, db: Database) -> None:
     emails = [f"p{i}@example.com" for i in range(N)]
     _people(db, emails)

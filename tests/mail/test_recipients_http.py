@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.audience import queries as audience_queries
@@ -85,6 +86,7 @@ def test_the_page_asks_first_and_its_button_unsubscribes(
     assert client.get("/mail/u/not-a-token").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_64_one_click_unsubscribes_at_once_never_fail(
     settings: Settings, db: Database, tmp_path: Path
 ) -> None:

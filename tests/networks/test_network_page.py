@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -271,6 +272,7 @@ def test_the_owner_attaches_affiliate_links_by_slug(
         assert session.scalars(select(NetworkLink.network_id)).all() == [network_id]
 
 
+@pytest.mark.both_databases
 def test_a_new_postback_secret_is_shown_once_and_replaces_the_old_one(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

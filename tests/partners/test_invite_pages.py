@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -47,6 +48,7 @@ def _users(db: Database, email: str) -> list[str]:
         return list(session.scalars(select(User.role).where(User.email == email)))
 
 
+@pytest.mark.both_databases
 def test_an_invited_partner_sets_a_password_once_and_reaches_the_portal(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

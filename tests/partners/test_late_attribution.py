@@ -250,3 +250,97 @@ def test_the_owner_attributes_a_conversion_by_hand_on_the_page(
     twice = client.post(action, data={"partner_id": str(ana), "csrf_token": token})
     assert twice.status_code == 400  # the form is shown again, saying why
     assert f"conversion {conversion_id} is already attributed" in twice.text
+
+
+def _purchase(db: Database, click_id: str, at: datetime) -> tuple[int, int, int]:
+    """Customer c1's front-end sale o1 (80), its one-click upsell u1 (40, extending o1) and a
+    later purchase o2 (50), all recorded before their click is known: the conversions' ids."""
+    ids = []
+    with db.session() as session:
+        program = service.default_program(session)
+        for key, amount, extends in (("o1", "80", ""), ("u1", "40", "o1"), ("o2", "50", "")):
+            sale = ConversionIn(
+                idempotency_key=key, event=EventType.SALE, amount=Decimal(amount),
+                currency="USD", customer_id="c1", occurred_at=at, order_id=key,
+                click_id=click_id, extends=extends,
+            )  # fmt: skip
+            recorded = record_conversion(session, program, sale, actor="commerce")
+            assert recorded.conversion.status == "unattributed"
+            ids.append(recorded.conversion.id)
+    return ids[0], ids[1], ids[2]
+
+
+def _earned(db: Database) -> dict[str, Decimal]:
+    """Each conversion's order and the commission it earned (orders that earned nothing left
+    out)."""
+    with db.session() as session:
+        rows = session.execute(
+            select(Conversion.order_id, Commission.amount).join(
+                Commission, Commission.conversion_id == Conversion.id
+            )
+        ).all()
+    return {order: Decimal(amount) for order, amount in rows}
+
+
+def test_a_late_attributed_upsell_is_paid_as_part_of_its_purchase_under_one_time_terms(
+    db: Database, settings: Settings
+) -> None:
+    ana, _bo = _program(db)  # 10 %, one time: the first purchase (with its upsell) earns
+    click_id = "0190f0e5a1b2" + "d" * 20
+    sold = datetime.now(UTC) - timedelta(minutes=1)
+    _o1, upsell, _o2 = _purchase(db, click_id, sold)
+    with db.session() as session:
+        assert session.get(Conversion, upsell).extends == "o1"  # type: ignore[union-attr]
+        link = links.get_link(session, "ana")
+        record = {"id": click_id, "l": link.id, "t": (sold - timedelta(seconds=5)).timestamp(),
+                  "v": "v1", "ua": UA}  # fmt: skip
+        assert ingest_records(session, [record], ClickPolicy()) == 1
+    assert run_late_attribution(db, settings) == 3
+    with db.session() as session:
+        statuses = session.execute(
+            select(Conversion.order_id, Conversion.status, Conversion.partner_id)
+        ).all()
+        assert sorted(tuple(row) for row in statuses) == [
+            ("o1", "attributed", ana), ("o2", "attributed", ana), ("u1", "attributed", ana),
+        ]  # fmt: skip
+        later = session.scalars(select(Conversion).where(Conversion.order_id == "o2")).one()
+        assert "outside the commission duration" in later.note
+    # The upsell is paid like the sale it adds to; the later purchase is a second payment.
+    assert _earned(db) == {"o1": Decimal("8.00"), "u1": Decimal("4.00")}
+
+
+def test_an_upsell_attributed_by_hand_is_paid_as_part_of_its_purchase(
+    db: Database, people: dict[str, str]
+) -> None:
+    ana, _bo = _program(db)
+    first, upsell, later = _purchase(db, "", datetime.now(UTC) - timedelta(minutes=1))
+    with db.session() as session:
+        program = service.default_program(session)
+        for conversion_id in (first, upsell, later):
+            service.attribute_by_hand(
+                session, program, conversion_id, ana, actor=people["owner"], note="by email"
+            )
+    assert _earned(db) == {"o1": Decimal("8.00"), "u1": Decimal("4.00")}
+
+
+def test_an_upsell_is_not_counted_as_a_payment_of_its_own_under_terms_for_two_payments(
+    db: Database, settings: Settings
+) -> None:
+    _program(db)
+    with db.session() as session:  # terms for the first two payments, in force from June 2025
+        two = service.TermsDraft(
+            kind="percent", rate=Decimal("10"), duration="payments", duration_count=2,
+            effective_from=datetime(2025, 6, 1, tzinfo=UTC),
+        )  # fmt: skip
+        service.add_terms(session, service.default_program(session), two)
+    click_id = "0190f0e5a1b2" + "e" * 20
+    sold = datetime.now(UTC) - timedelta(minutes=1)
+    _purchase(db, click_id, sold)
+    with db.session() as session:
+        link = links.get_link(session, "ana")
+        record = {"id": click_id, "l": link.id, "t": (sold - timedelta(seconds=5)).timestamp(),
+                  "v": "v1", "ua": UA}  # fmt: skip
+        assert ingest_records(session, [record], ClickPolicy()) == 1
+    assert run_late_attribution(db, settings) == 3
+    # o1 and its upsell are payment 1, o2 is payment 2: all three earn
+    assert _earned(db) == {"o1": Decimal("8.00"), "u1": Decimal("4.00"), "o2": Decimal("5.00")}

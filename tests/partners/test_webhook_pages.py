@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -47,6 +48,7 @@ def _emit(db: Database, event_id: str) -> int:
         return emit(session, program.id, "commission.created", event_id, {"id": 1})
 
 
+@pytest.mark.both_databases
 def test_the_owner_adds_an_endpoint_and_sees_its_secret_only_once(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

@@ -414,6 +414,8 @@ OWNER_ONLY = {
     ("DELETE", "/api/v1/commerce/tax-rates/{rate_id}"),
     ("POST", "/commerce/products/{product_id}/bundle"),
     ("POST", "/commerce/products/{product_id}/status"),
+    # A refund's credit note is a money document of the owner's, as the refund is.
+    ("GET", "/commerce/orders/{order_id}/credit-note.pdf"),
     # Webinars: staff read them and the sessions offered; only the owner changes them.
     ("POST", "/api/v1/webinars"),
     ("PATCH", "/api/v1/webinars/{webinar_id}"),
@@ -457,6 +459,24 @@ def test_staff_cannot_add_networks_or_change_their_mapping_through_the_api(
     path = f"/api/v1/networks/{created.json()['id']}/postback-mapping"
     assert client.put(path, json=mapping, headers=staff).status_code == 403
     assert client.get("/api/v1/networks", headers=staff).status_code == 200
+
+
+# An order's documents on the owner's order page: staff read the invoice (as they read the
+# order); the credit note, like the refund it records, is the owner's alone.
+ORDER_DOCUMENTS = {
+    ("GET", "/commerce/orders/{order_id}"): Access.STAFF,
+    ("GET", "/commerce/orders/{order_id}/invoice.pdf"): Access.STAFF,
+    ("GET", "/commerce/orders/{order_id}/credit-note.pdf"): Access.OWNER,
+    ("POST", "/commerce/orders/{order_id}/refund"): Access.OWNER,
+}
+
+
+def test_an_orders_credit_note_is_the_owners_and_its_invoice_the_dashboards(
+    client: TestClient,
+) -> None:
+    declared = {(method, path): access for method, path, access in _routes(client.app)}
+    for route, access in ORDER_DOCUMENTS.items():
+        assert declared[route] is access, f"{route} is {declared.get(route)}, not {access}"
 
 
 # A stream's ledger page and the entries behind its figures are the dashboard's to read; the

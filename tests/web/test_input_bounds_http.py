@@ -21,6 +21,7 @@ def owner(db: Database, people: dict[str, str]) -> dict[str, str]:
     }
 
 
+@pytest.mark.both_databases
 def test_lone_surrogates_in_json_bodies_are_a_422_naming_the_field(
     client: TestClient, owner: dict[str, str]
 ) -> None:
@@ -77,6 +78,7 @@ def _is_integer(parameter: dict[str, Any]) -> bool:
     return "integer" in kinds
 
 
+@pytest.mark.both_databases
 def test_every_api_integer_past_64_bits_is_a_422_or_404_never_a_500(
     client: TestClient, owner: dict[str, str]
 ) -> None:
@@ -107,6 +109,7 @@ def _plain(parameter: dict[str, Any]) -> str:
     return "1" if _is_integer(parameter) else "x"
 
 
+@pytest.mark.both_databases
 def test_every_page_integer_past_64_bits_is_refused_never_a_500(
     client: TestClient, people: dict[str, str]
 ) -> None:
@@ -152,6 +155,7 @@ def test_every_page_integer_past_64_bits_is_refused_never_a_500(
     assert tried >= 30
 
 
+@pytest.mark.both_databases
 def test_an_id_in_a_body_past_64_bits_is_a_422(client: TestClient, owner: dict[str, str]) -> None:
     body = {"name": "Ana", "email": "ana@example.com", "recruited_by_id": 2**63}
     response = client.post("/api/v1/partners", json=body, headers=owner)

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -121,6 +122,7 @@ def _open_reset(client: TestClient, path: str, new: str, again: str | None = Non
     return client.post("/account/reset", data=data, follow_redirects=False)
 
 
+@pytest.mark.both_databases
 def test_the_owner_resets_staff_after_confirming_and_the_link_works_once(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.accounts.views import setup_token
@@ -10,6 +11,7 @@ from tests.conftest import TEST_SECRET
 from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 
+@pytest.mark.both_databases
 def test_setup_creates_the_owner_once(client: TestClient) -> None:
     token = setup_token(TEST_SECRET)
     page = client.get(f"/setup?token={token}")
@@ -38,6 +40,7 @@ def test_setup_creates_the_owner_once(client: TestClient) -> None:
     )
 
 
+@pytest.mark.both_databases
 def test_token_page_shows_a_new_token_once_and_it_works(
     client: TestClient, people: dict[str, str]
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -75,6 +76,7 @@ def test_too_many_beats_from_one_client_are_answered_429(client: TestClient, db:
     assert refused.json()["detail"][0]["field"] == "client"
 
 
+@pytest.mark.both_databases
 def test_64_callers_at_once_get_no_5xx_and_every_accepted_beat_counts(
     settings: Settings, db: Database
 ) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.config import Settings
@@ -61,6 +62,7 @@ def _data(html: str) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.both_databases
 def test_the_room_moves_from_waiting_to_live_replay_and_closed(
     client: TestClient, db: Database, settings: Settings
 ) -> None:
@@ -175,6 +177,7 @@ def test_the_simulated_clock_is_for_tests_and_the_owner_never_the_public(
         assert _data(page.text)["stage"] == "live"
 
 
+@pytest.mark.both_databases
 def test_bad_links_and_clocks_are_refused_not_500(
     client: TestClient, db: Database, settings: Settings
 ) -> None:

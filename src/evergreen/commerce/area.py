@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area, NavEntry
+from evergreen.areas import AppParts, Area, FrontDoor, NavEntry, Runtime
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -47,6 +47,22 @@ def _tasks(queue: Huey, settings: Settings) -> None:
     tasks.register(queue, settings)
 
 
+class _Stateless:
+    """Commerce keeps no process state; its runtime only brings the webhook front door."""
+
+    def start(self) -> None:
+        """Nothing to begin."""
+
+    def stop(self) -> None:
+        """Nothing to finish."""
+
+
+def _runtime(parts: AppParts) -> tuple[Runtime, FrontDoor | None]:
+    from evergreen.commerce.views.webhook_door import StripeWebhookDoor
+
+    return _Stateless(), StripeWebhookDoor(parts.settings, parts.db)
+
+
 AREA = Area(
     name="commerce",
     nav=NavEntry(
@@ -60,5 +76,6 @@ AREA = Area(
     api=_api,
     commands=_commands,
     tasks=_tasks,
+    runtime=_runtime,
     templates=Path(__file__).parent / "templates",
 )

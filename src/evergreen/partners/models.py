@@ -149,6 +149,9 @@ class Conversion(Base):
     order_id: Mapped[str] = mapped_column(String(200), default="")
     click_id: Mapped[str] = mapped_column(String(64), default="")
     coupon: Mapped[str] = mapped_column(String(50), default="")
+    # The order this sale adds to (a one-click upsell): part of that purchase, not a payment of
+    # its own; kept so that a later attribution decides it as it was reported.
+    extends: Mapped[str] = mapped_column(String(200), default="", server_default="")
     partner_id: Mapped[int | None] = mapped_column(
         ForeignKey("partners.id", ondelete="SET NULL"), default=None
     )

@@ -83,8 +83,11 @@ class EvergreenApp(FastAPI):
             for door in self.front_doors:
                 key = door.match(scope)
                 if key is not None:
-                    await door.answer(scope, send, key)
-                    return
+                    onward = await door.answer(scope, receive, send, key)
+                    if onward is None:
+                        return
+                    receive = onward
+                    break
         await super().__call__(scope, receive, send)
 
 

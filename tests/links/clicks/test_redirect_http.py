@@ -104,6 +104,7 @@ def test_unknown_disabled_and_expired_links_are_404(client: TestClient, db: Data
         assert "This link is not available" in response.text
 
 
+@pytest.mark.both_databases
 @pytest.mark.parametrize(
     "path", ["/go/%FF%FE", "/go/a..b", "/go/" + "x" * 500, "/go/-x", "/go/a/b/c", "/go/%00"]
 )
@@ -111,6 +112,7 @@ def test_malformed_slugs_are_404_never_500(client: TestClient, path: str) -> Non
     assert client.get(path, follow_redirects=False).status_code == 404
 
 
+@pytest.mark.both_databases
 def test_huge_query_is_refused_and_hostile_headers_still_redirect(
     client: TestClient, db: Database
 ) -> None:

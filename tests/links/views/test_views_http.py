@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.db import Database
@@ -43,6 +44,7 @@ def _click(client: TestClient, slug: str, agent: str = CHROME) -> None:
     assert response.status_code == 302
 
 
+@pytest.mark.both_databases
 def test_list_with_search_filters_counts_and_paging(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

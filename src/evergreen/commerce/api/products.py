@@ -48,6 +48,9 @@ class ProductChangesIn(BaseModel):
     status: str | None = Field(None, max_length=20, description=", ".join(STATUSES))
     status_reason: str = Field("", max_length=1000)
     bundle_product_ids: list[Annotated[int, Field(ge=1)]] | None = Field(None, max_length=100)
+    bundle_quantities: dict[int, Annotated[int, Field(ge=1, le=1000)]] | None = Field(
+        None, max_length=100, description="product id → how many one bundle holds (default 1)"
+    )
 
 
 class SupplierIn(BaseModel):
@@ -127,7 +130,9 @@ def update_product(
     """Owner only: rename, describe, change the status (with its reason), set bundle items."""
     service.update_product(session, product_id, name=body.name, description=body.description)
     if body.bundle_product_ids is not None:
-        service.set_bundle_items(session, product_id, body.bundle_product_ids)
+        service.set_bundle_items(
+            session, product_id, body.bundle_product_ids, body.bundle_quantities
+        )
     if body.status is not None:
         service.set_status(session, product_id, body.status, body.status_reason)
     return _card(session, product_id)

@@ -5,6 +5,7 @@ from evergreen.commerce.models.delivery import Download, Grant, License, License
 from evergreen.commerce.models.fulfilment import (
     Engagement,
     EngagementTask,
+    ExchangeRate,
     OrderAddress,
     ProductFulfilment,
     Supplier,
@@ -26,6 +27,7 @@ __all__ = [
     "Download",
     "Engagement",
     "EngagementTask",
+    "ExchangeRate",
     "FunnelSalesDaily",
     "Grant",
     "InboxEvent",

@@ -94,7 +94,7 @@ class ProductFile(Base):
 
 
 class BundleItem(Base):
-    """One product inside a bundle."""
+    """One product inside a bundle, and how many of it one bundle holds."""
 
     __tablename__ = "commerce_bundle_items"
     __table_args__ = (UniqueConstraint("bundle_id", "product_id"),)
@@ -106,6 +106,7 @@ class BundleItem(Base):
     product_id: Mapped[int] = mapped_column(
         ForeignKey("commerce_products.id", ondelete="CASCADE"), index=True
     )
+    quantity: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class TaxRate(Base):

@@ -5,9 +5,19 @@ done-for-you service opens (intake answers, tasks, delivery)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
@@ -15,6 +25,7 @@ from evergreen.db import Base, utcnow
 __all__ = [
     "Engagement",
     "EngagementTask",
+    "ExchangeRate",
     "OrderAddress",
     "ProductFulfilment",
     "Supplier",
@@ -92,7 +103,8 @@ class SupplierOrder(Base):
     # [{"sku": …, "name": …, "quantity": …}] and the address, as they were when forwarded.
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     ship_to: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(10), default="new")  # new sent failed shipped
+    # new, sent, failed, shipped; after a refund: cancelled (never sent) or cancel_requested.
+    status: Mapped[str] = mapped_column(String(20), default="new")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str] = mapped_column(String(500), default="")
@@ -102,6 +114,23 @@ class SupplierOrder(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     shipped_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When a refund stopped it (whatever its status then), and when the supplier was told.
+    stopped_at: Mapped[datetime | None] = mapped_column(default=None)
+    cancel_sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ExchangeRate(Base):
+    """The owner's rate from a supplier's currency to a checkout's: 1 unit of `base` costs
+    `rate` units of `quote` (no rates feed: the owner sets them on the suppliers page)."""
+
+    __tablename__ = "commerce_exchange_rates"
+    __table_args__ = (UniqueConstraint("base", "quote"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base: Mapped[str] = mapped_column(String(3))
+    quote: Mapped[str] = mapped_column(String(3))
+    rate: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Engagement(Base):

@@ -9,6 +9,7 @@ from evergreen.commerce.queries.catalog import (
     product_card,
     product_choices,
 )
+from evergreen.commerce.queries.fulfilment import OrderFulfilment, order_fulfilment
 from evergreen.commerce.queries.orders import (
     ORDERS_PAGE,
     FunnelSale,
@@ -25,6 +26,7 @@ __all__ = [
     "FunnelSale",
     "MarginLine",
     "OrderCard",
+    "OrderFulfilment",
     "ProductCard",
     "coupon_dict",
     "funnel_sales",
@@ -32,6 +34,7 @@ __all__ = [
     "list_products",
     "order_card",
     "order_dict",
+    "order_fulfilment",
     "price_dict",
     "product_card",
     "product_choices",

@@ -3,7 +3,7 @@ items and the landed margin of a physical product's prices per shipping zone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -51,6 +51,7 @@ class ProductCard:
     files: tuple[ProductFile, ...]
     items: tuple[Product, ...]
     margins: tuple[MarginLine, ...]
+    quantities: dict[int, int] = field(default_factory=dict)  # bundle item id → per bundle
 
     def to_dict(self) -> dict[str, Any]:
         """The API's view: amounts as decimal strings, never floats."""
@@ -69,6 +70,7 @@ class ProductCard:
                 for item in self.files
             ],
             "bundle_product_ids": [item.id for item in self.items],
+            "bundle_quantities": {str(i.id): self.quantities.get(i.id, 1) for i in self.items},
             "supplier": None
             if row.supplier_cost_cents is None
             else {
@@ -148,7 +150,12 @@ def product_card(session: Session, product_id: int) -> ProductCard | None:
             .order_by(Product.name)
         )
     )
-    return ProductCard(row, prices, files, items, _margins(row, prices))
+    quantities = dict(
+        session.execute(
+            select(BundleItem.product_id, BundleItem.quantity).where(BundleItem.bundle_id == row.id)
+        ).all()
+    )
+    return ProductCard(row, prices, files, items, _margins(row, prices), quantities)
 
 
 def list_products(session: Session, status: str | None = None) -> list[ProductCard]:

@@ -1,6 +1,6 @@
 """Fulfilment as pure rules: a supplier's settings, what an order forwarded to a supplier says
-(signed JSON, a CSV row, an email), tracking as recorded, the buyer's signed intake link, the
-intake answers, and due dates of a done-for-you service."""
+(signed JSON, a CSV row, an email), what a refund does to supplier orders, tracking as recorded,
+the buyer's signed intake link, the intake answers, and due dates of a done-for-you service."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import hmac
 import io
 import json
 import re
+import urllib.parse
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,10 +28,13 @@ __all__ = [
     "MAX_QUESTIONS",
     "METHODS",
     "SUPPLIER_ORDER_STATUSES",
+    "Forwardable",
+    "carrier_link",
     "check_answers",
     "check_delivery_days",
     "check_method",
     "check_questions",
+    "check_resend",
     "check_supplier",
     "check_tracking",
     "csv_rows",
@@ -38,19 +43,21 @@ __all__ = [
     "is_overdue",
     "order_payload",
     "read_intake_token",
+    "refund_stops",
     "retry_delay",
     "to_csv",
 ]
 
 METHODS = ("email", "webhook", "csv")
-SUPPLIER_ORDER_STATUSES = ("new", "sent", "failed", "shipped")
+SUPPLIER_ORDER_STATUSES = ("new", "sent", "failed", "shipped", "cancel_requested", "cancelled")
 ENGAGEMENT_STATUSES = ("intake", "in_progress", "delivered")
 MAX_QUESTIONS = 20
 MAX_DELIVERY_DAYS = 365
 CSV_COLUMNS = (
     "supplier_order", "order", "supplier", "sku", "product", "quantity", "name", "line1",
-    "line2", "city", "postal_code", "region", "country",
+    "line2", "city", "postal_code", "region", "country", "action",
 )  # fmt: skip
+_WHERE = CSV_COLUMNS[6:13]
 MAX_ATTEMPTS = 8
 _DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)  # seconds after attempt 1, 2, …
 _INTAKE = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{20,64})$")
@@ -146,10 +153,12 @@ def order_payload(
     order_number: str,
     lines: Sequence[Mapping[str, Any]],
     ship_to: Mapping[str, str],
+    event: str = "supplier_order.created",
 ) -> bytes:
-    """The JSON body a webhook supplier receives: which order, what to ship, where."""
+    """The JSON body a webhook supplier receives: which order, what to ship (or, for
+    supplier_order.cancel_requested, what not to ship any more), where."""
     body = {
-        "type": "supplier_order.created",
+        "type": event,
         "supplier_order": supplier_order_id,
         "order": order_number,
         "lines": [
@@ -167,12 +176,14 @@ def csv_rows(
     supplier: str,
     lines: Sequence[Mapping[str, Any]],
     ship_to: Mapping[str, str],
+    action: str = "create",
 ) -> list[list[str]]:
-    """One CSV row per line of a supplier order, the address repeated (as suppliers import)."""
-    where = [ship_to.get(k, "") for k in CSV_COLUMNS[6:]]
+    """One CSV row per line of a supplier order, the address repeated (as suppliers import);
+    the action says create (ship it) or cancel (a refund: do not ship it)."""
+    where = [ship_to.get(k, "") for k in _WHERE]
     return [
         [str(supplier_order_id), order_number, supplier, str(x["sku"]), str(x["name"]),
-         str(x["quantity"]), *where]
+         str(x["quantity"]), *where, action]
         for x in lines
     ]  # fmt: skip
 
@@ -218,3 +229,68 @@ def retry_delay(attempts: int) -> timedelta | None:
     if attempts >= MAX_ATTEMPTS:
         return None
     return timedelta(seconds=_DELAYS[min(attempts, len(_DELAYS)) - 1])
+
+
+@dataclass(frozen=True)
+class Forwardable:
+    """A supplier order as a refund sees it: its status, whether a refund stopped it already,
+    and what the order lines forwarded in it were charged (cents)."""
+
+    id: int
+    status: str
+    stopped: bool
+    value_cents: int
+
+
+_AFTER_REFUND = {"new": "cancelled", "failed": "cancelled", "sent": "cancel_requested",
+                 "shipped": "shipped"}  # fmt: skip
+
+
+def refund_stops(
+    fully_refunded: bool, refunded_cents: int, rows: Sequence[Forwardable]
+) -> dict[int, str]:
+    """The supplier orders a refund stops and their status after it: not yet forwarded ones are
+    cancelled (never sent), forwarded ones ask the supplier to cancel, shipped ones stay
+    shipped (the page says "shipped before refund"). A full refund stops all; a partial one
+    stops those its amount covers, taken in id order, each whole (a refund of part of a line
+    stops nothing: the goods are still owed)."""
+    stops: dict[int, str] = {}
+    covered = 0
+    for row in sorted(rows, key=lambda r: r.id):
+        covered += row.value_cents
+        if not fully_refunded and covered > refunded_cents:
+            break
+        if not row.stopped and row.status in _AFTER_REFUND:
+            stops[row.id] = _AFTER_REFUND[row.status]
+    return stops
+
+
+def check_resend(status: str) -> str:
+    """What resending a supplier order sends again: the order (new, sent, failed) or the
+    cancel request; a shipped or cancelled one has nothing to resend."""
+    if status in ("new", "sent", "failed"):
+        return "order"
+    if status == "cancel_requested":
+        return "cancel"
+    raise CommerceInputError("supplier_order", f"a {status} supplier order is not resent")
+
+
+_CARRIERS = {
+    "ups": "https://www.ups.com/track?tracknum={}",
+    "usps": "https://tools.usps.com/go/TrackConfirmAction?tLabels={}",
+    "fedex": "https://www.fedex.com/fedextrack/?trknbr={}",
+    "dhl": "https://www.dhl.com/global-en/home/tracking/tracking-express.html?tracking-id={}",
+    "colissimo": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
+    "la poste": "https://www.laposte.fr/outils/suivre-vos-envois?code={}",
+    "royal mail": "https://www.royalmail.com/track-your-item#/tracking-results/{}",
+}
+_ANY_CARRIER = "https://t.17track.net/en#nums={}"
+
+
+def carrier_link(carrier: str, number: str, url: str = "") -> str:
+    """Where the owner follows a parcel: the URL the supplier gave, else the carrier's own
+    tracking page for known carriers, else a multi-carrier tracker ("" without a number)."""
+    if url or not number:
+        return url
+    template = _CARRIERS.get(" ".join(carrier.lower().split()), _ANY_CARRIER)
+    return template.format(urllib.parse.quote(number.strip(), safe=""))

@@ -52,6 +52,7 @@ class EventKind(StrEnum):
     SUCCEEDED = "payment_succeeded"
     FAILED = "payment_failed"
     REFUNDED = "refunded"
+    CHARGE_UPDATED = "charge_updated"  # e.g. its balance transaction (Stripe's fee) is there
     OTHER = "other"
 
 
@@ -84,6 +85,7 @@ _KINDS = {
     "payment_intent.payment_failed": EventKind.FAILED,
     "charge.refunded": EventKind.REFUNDED,
     "refund.created": EventKind.REFUNDED,
+    "charge.updated": EventKind.CHARGE_UPDATED,  # sent when the fee becomes known, among others
 }
 
 

@@ -1,19 +1,32 @@
 """Shipping as pure rules: the ship-to address a buyer types, the zone of a country in a
 product's zone table (the country itself, then EU for EU members, then "*"), and the shipping a
-physical line costs there. Amounts are whole cents."""
+physical line costs there, converted at the owner's rate when the supplier prices shipping in
+another currency than the checkout's. Amounts are whole cents."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.products import check_country, check_region, check_text
 
-__all__ = ["EU", "Address", "check_address", "line_shipping", "zone_of"]
+__all__ = [
+    "EU",
+    "Address",
+    "check_address",
+    "check_rate",
+    "convert_cents",
+    "line_shipping",
+    "missing_rate",
+    "zone_of",
+]
 
 _EU_MEMBERS = "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE"
 EU = frozenset(_EU_MEMBERS.split())
+_MAX_RATE = Decimal("1000000000")
+_RATE_PLACES = Decimal("0.00000001")
 
 
 @dataclass(frozen=True)
@@ -72,14 +85,48 @@ def zone_of(country: str, table: Mapping[str, int]) -> str:
     raise CommerceInputError("country", f"we do not ship to {country}")
 
 
+def check_rate(value: str | Decimal) -> Decimal:
+    """An exchange rate: a positive number with at most 8 decimals (1 EUR = 1.0853 USD)."""
+    try:
+        rate = Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else value
+    except InvalidOperation:
+        raise CommerceInputError("rate", f"{value!r} is not a number like 1.0853") from None
+    if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 < rate < _MAX_RATE:
+        raise CommerceInputError("rate", "must be a number above 0, like 1.0853")
+    if rate != rate.quantize(_RATE_PLACES):
+        raise CommerceInputError("rate", "has more than 8 decimals")
+    return rate
+
+
+def convert_cents(cents: int, rate: Decimal) -> int:
+    """Cents of one currency in another: times the rate, rounded once to the whole cent, half
+    up (0.5 cent goes up), so a line is never charged less than its converted cost."""
+    return int((Decimal(cents) * rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def missing_rate(base: str | None, quote: str, rates: Mapping[tuple[str, str], Decimal]) -> str:
+    """What the owner must set before `base` amounts can be charged in `quote` ("" if none)."""
+    if base is None or base == quote or (base, quote) in rates:
+        return ""
+    return f"no exchange rate from {base} to {quote}: set one on the suppliers page"
+
+
 def line_shipping(
-    country: str, table: Mapping[str, int], quantity: int, table_currency: str | None, currency: str
+    country: str,
+    table: Mapping[str, int],
+    quantity: int,
+    table_currency: str | None,
+    currency: str,
+    rate: Decimal | None = None,
 ) -> int:
-    """Shipping of one physical line: the zone's amount per unit times the quantity."""
-    if table_currency is not None and table_currency != currency and table:
-        raise CommerceInputError(
-            "currency", f"shipping is priced in {table_currency}: choose {table_currency}"
-        )
+    """Shipping of one physical line: the zone's amount per unit times the quantity, converted
+    (the whole line at once, see convert_cents) when the table is in another currency."""
     if not table:
         return 0
-    return table[zone_of(country, table)] * quantity
+    cents = table[zone_of(country, table)] * quantity
+    if table_currency is None or table_currency == currency:
+        return cents
+    if rate is None:
+        message = missing_rate(table_currency, currency, {})
+        raise CommerceInputError("currency", f"shipping cannot be priced: {message}")
+    return convert_cents(cents, rate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from evergreen.commerce.rules.upsells import UpsellStep
 from evergreen.commerce.service import invoices, subscriptions
+from evergreen.commerce.service.cancellations import resend as resend_supplier_order
 from evergreen.commerce.service.checkout import (
     CheckoutInput,
     Offer,
@@ -86,6 +87,7 @@ from evergreen.commerce.service.orders import (
     order_by_token,
     receive_webhook,
     reconcile,
+    replay_outcome,
     replayed_webhook,
     settle,
 )
@@ -119,6 +121,7 @@ from evergreen.commerce.service.products import (
     supplier_cost,
     update_product,
 )
+from evergreen.commerce.service.rates import list_rates, remove_rate, set_rate
 from evergreen.commerce.service.receipts import receipt_mail
 from evergreen.commerce.service.refunds import refund_order
 from evergreen.commerce.service.taxes import (
@@ -204,6 +207,7 @@ __all__ = [
     "links_of_source",
     "list_coupons",
     "list_imports",
+    "list_rates",
     "list_rules",
     "list_tax_rates",
     "mark_manual_paid",
@@ -225,9 +229,12 @@ __all__ = [
     "remove_file",
     "remove_floor",
     "remove_price",
+    "remove_rate",
     "remove_rule",
     "remove_tax_rate",
+    "replay_outcome",
     "replayed_webhook",
+    "resend_supplier_order",
     "revoke",
     "revoke_grant",
     "run_all",
@@ -237,6 +244,7 @@ __all__ = [
     "set_bundle_items",
     "set_delivery",
     "set_floor",
+    "set_rate",
     "set_status",
     "set_supplier",
     "settle",

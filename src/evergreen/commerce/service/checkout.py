@@ -160,7 +160,7 @@ def quote(session: Session, data: CheckoutInput, now: datetime) -> tuple[Offer, 
     coupon = coupon_terms(session, data.coupon)
     tax = tax_terms(session, country, region)
     bought = [(found.product, 1)] + ([(found.bump, 1)] if data.bump and found.bump else [])
-    carried = shipping.shipping_for(bought, data.address, currency)
+    carried = shipping.shipping_for(session, bought, data.address, currency)
     cart = price_cart(items, currency, coupon=coupon, tax=tax, now=now, shipping=carried)
     return found, cart
 
@@ -202,7 +202,7 @@ def start_checkout(
         with session.begin_nested():  # the same nonce twice at once: one order; a refusal: none
             secret = _open(session, provider, order, cart, found.product.slug, key, save=save)
             bought = [p for p in (found.product, found.bump if data.bump else None) if p]
-            if data.address is not None and shipping.is_shipped(bought):
+            if data.address is not None and shipping.is_shipped(session, bought):
                 shipping.store_address(session, order, data.address, cart.shipping)
     except IntegrityError:
         again = _find(session, key)

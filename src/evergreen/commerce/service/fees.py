@@ -14,10 +14,11 @@ from evergreen.commerce.models import Order
 from evergreen.commerce.payments import Payment, PaymentError, Provider
 from evergreen.commerce.rules.checkout import PAID_STATUSES
 from evergreen.commerce.rules.fees import fee_to_record
+from evergreen.commerce.rules.payments import PaymentEvent
 from evergreen.commerce.service import rollups
-from evergreen.commerce.service.paid import lines_of, lock_order, post_fee
+from evergreen.commerce.service.paid import Applied, lines_of, lock_order, post_fee
 
-__all__ = ["FEES_WITHIN", "fill_fees", "learn_fee", "record_fee"]
+__all__ = ["FEES_WITHIN", "fee_event", "fill_fees", "learn_fee", "record_fee"]
 
 FEES_WITHIN = timedelta(days=30)  # older paid orders are not asked about any more
 
@@ -53,6 +54,22 @@ def learn_fee(session: Session, provider: Provider, order_id: int, now: datetime
     except PaymentError:
         return False  # asked again at the next reconciliation
     return record_fee(session, order, payment, now)
+
+
+def fee_event(session: Session, provider: Provider, event: PaymentEvent, now: datetime) -> Applied:
+    """A charge changed (Stripe's charge.updated, sent when its fee becomes known): learn the
+    fee of its order if still unknown; a charge of no order of ours changes nothing."""
+    found = None
+    if event.payment_id:
+        found = session.execute(
+            select(Order.id, Order.number).where(
+                Order.provider == provider.name, Order.payment_id == event.payment_id
+            )
+        ).first()
+    if found is None:
+        return Applied(None, note="no order for this charge")
+    learned = learn_fee(session, provider, found.id, now)
+    return Applied(found.number, changed=learned, fee_learned=learned)
 
 
 def fill_fees(

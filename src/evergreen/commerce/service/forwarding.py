@@ -1,7 +1,7 @@
 """Forwarding supplier orders: by email (the mail area's transactional sending) or by a signed
 JSON webhook, retried with backoff by a periodic task; CSV suppliers get the day's unsent
-orders in one file the owner downloads, marked sent once the owner confirms. The buyer's
-shipped mail is built here too."""
+orders in one file the owner downloads, marked sent once the owner confirms. A refund's cancel
+requests (service/cancellations.py) go the same ways. The buyer's shipped mail is built here."""
 
 from __future__ import annotations
 
@@ -43,6 +43,12 @@ _ORDER_BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 <p>{{ subscriber.fields.lines }}</p>
 <p>To: {{ subscriber.fields.address }}</p>
 <p>Reference {{ subscriber.fields.reference }}.</p>"""
+_CANCEL_BODY = """<p>Hello {{ subscriber.name or "" }},</p>
+<p>Order {{ subscriber.fields.number }} was refunded: please cancel it and do not ship it:</p>
+<p>{{ subscriber.fields.lines }}</p>
+<p>To: {{ subscriber.fields.address }}</p>
+<p>If it has left already, reply with its tracking number. Reference
+{{ subscriber.fields.reference }}.</p>"""
 _SHIPPED_BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 <p>Your order {{ subscriber.fields.number }} has shipped with {{ subscriber.fields.carrier }},
 tracking number {{ subscriber.fields.tracking }}.</p>
@@ -67,28 +73,37 @@ def http_sender(allow: Addresses, timeout: float = 10.0) -> Sender:
     return post_sender(allow, timeout)
 
 
+_DUE = ("new", "cancel_requested")
+
+
 def _address(ship_to: dict[str, str]) -> str:
     keys = ("name", "line1", "line2", "postal_code", "city", "region", "country")
     return ", ".join(ship_to[k] for k in keys if ship_to.get(k))
 
 
-def _email(settings: Settings, row: SupplierOrder, supplier: Supplier, number: str) -> str | None:
+def _email(
+    settings: Settings, row: SupplierOrder, supplier: Supplier, number: str, cancel: bool
+) -> str | None:
     listed = "; ".join(f"{x['quantity']} x {x['sku']} ({x['name']})" for x in row.lines)
+    subject = f"Cancel order {number}: do not ship" if cancel else f"New order {number} to ship"
     message = Transactional(
-        to=supplier.email, name=supplier.name, subject=f"New order {number} to ship",
-        body=_ORDER_BODY,
+        to=supplier.email, name=supplier.name, subject=subject,
+        body=_CANCEL_BODY if cancel else _ORDER_BODY,
         values={"number": number, "lines": listed, "address": _address(row.ship_to),
                 "reference": f"supplier order {row.id}"},
     )  # fmt: skip
     return deliver(settings, message, "supplier order")
 
 
-def _webhook(send: Sender, row: SupplierOrder, supplier: Supplier, number: str) -> str | None:
-    body = order_payload(row.id, number, row.lines, row.ship_to)
+def _webhook(
+    send: Sender, row: SupplierOrder, supplier: Supplier, number: str, cancel: bool
+) -> str | None:
+    event = "supplier_order.cancel_requested" if cancel else "supplier_order.created"
+    body = order_payload(row.id, number, row.lines, row.ship_to, event)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Evergreen-Commerce",
-        "Idempotency-Key": f"supplier-order-{row.id}",
+        "Idempotency-Key": f"supplier-order-{row.id}{'-cancel' if cancel else ''}",
         SIGNATURE_HEADER: sign(supplier.webhook_secret, int(utcnow().timestamp()), body),
     }
     try:
@@ -107,18 +122,22 @@ def _forward_one(db: Database, settings: Settings, send: Sender, row_id: int, no
             .execution_options(populate_existing=True)
         )
         due = row is not None and row.next_attempt_at is not None and row.next_attempt_at <= now
-        if row is None or row.status != "new" or not due:
+        if row is None or row.status not in _DUE or not due:
             return "skipped"
+        cancel = row.status == "cancel_requested"
         supplier = session.get(Supplier, row.supplier_id)
         number = session.scalar(select(Order.number).where(Order.id == row.order_id)) or ""
         assert supplier is not None
         if supplier.method == "email":
-            problem = _email(settings, row, supplier, number)
+            problem = _email(settings, row, supplier, number, cancel)
         elif supplier.method == "webhook":
-            problem = _webhook(send, row, supplier, number)
+            problem = _webhook(send, row, supplier, number, cancel)
         else:
             row.next_attempt_at = None  # the supplier changed to CSV: the owner's export sends it
             return "skipped"
+        if problem is None and cancel:
+            row.cancel_sent_at, row.last_error, row.next_attempt_at = now, "", None
+            return "sent"
         if problem is None:
             row.status, row.sent_at, row.last_error, row.next_attempt_at = "sent", now, "", None
             return "sent"
@@ -126,7 +145,9 @@ def _forward_one(db: Database, settings: Settings, send: Sender, row_id: int, no
         row.last_error = problem[:500]
         delay = retry_delay(row.attempts)
         if delay is None:
-            row.status, row.next_attempt_at = "failed", None
+            row.next_attempt_at = None
+            if not cancel:  # a cancel request stays requested; the owner may resend it
+                row.status = "failed"
             return "failed"
         row.next_attempt_at = now + delay
         return "retried"
@@ -141,7 +162,7 @@ def forward_due(
         ids = list(
             session.scalars(
                 select(SupplierOrder.id)
-                .where(SupplierOrder.status == "new", SupplierOrder.next_attempt_at <= now)
+                .where(SupplierOrder.status.in_(_DUE), SupplierOrder.next_attempt_at <= now)
                 .order_by(SupplierOrder.id)
                 .limit(limit)
             )
@@ -159,7 +180,14 @@ def _unsent_csv(session: Session, day: datetime | None) -> list[tuple[SupplierOr
         select(SupplierOrder, Supplier.name, Order.number)
         .join(Supplier, Supplier.id == SupplierOrder.supplier_id)
         .join(Order, Order.id == SupplierOrder.order_id)
-        .where(Supplier.method == "csv", SupplierOrder.status == "new")
+        .where(
+            Supplier.method == "csv",
+            (SupplierOrder.status == "new")
+            | (
+                (SupplierOrder.status == "cancel_requested")
+                & SupplierOrder.cancel_sent_at.is_(None)
+            ),
+        )
         .order_by(SupplierOrder.id)
     )
     rows = [(row, name, number) for row, name, number in session.execute(query)]
@@ -169,25 +197,33 @@ def _unsent_csv(session: Session, day: datetime | None) -> list[tuple[SupplierOr
 
 
 def export_csv(session: Session, day: datetime | None = None) -> tuple[str, list[int]]:
-    """The unsent orders of CSV suppliers (up to `day`) in one CSV, and their ids (to mark them
-    sent once the owner confirms the file arrived)."""
+    """The unsent orders of CSV suppliers (up to `day`) in one CSV, a refund's cancel requests
+    among them (action cancel), and their ids (to mark them sent once the owner confirms the
+    file arrived)."""
     found = _unsent_csv(session, day)
     rows = [
         cells
         for row, name, number in found
-        for cells in csv_rows(row.id, number, name, row.lines, row.ship_to)
-    ]
+        for cells in csv_rows(
+            row.id, number, name, row.lines, row.ship_to,
+            "cancel" if row.status == "cancel_requested" else "create",
+        )
+    ]  # fmt: skip
     return to_csv(rows), [row.id for row, _n, _o in found]
 
 
 def mark_exported(session: Session, ids: list[int], now: datetime) -> int:
-    """Mark exported CSV orders sent (those still new); how many changed."""
+    """Mark exported CSV orders sent (those still new; a cancel request: told); how many
+    changed."""
     changed = 0
     for row in session.scalars(
         select(SupplierOrder).where(SupplierOrder.id.in_(ids[:10_000])).with_for_update()
     ):
         if row.status == "new":
             row.status, row.sent_at, row.next_attempt_at = "sent", now, None
+            changed += 1
+        elif row.status == "cancel_requested" and row.cancel_sent_at is None:
+            row.cancel_sent_at = now
             changed += 1
     session.flush()
     return changed

@@ -16,7 +16,7 @@ from evergreen.commerce.models import Order
 from evergreen.commerce.payments import Payment, PaymentError, Provider, TableInbox
 from evergreen.commerce.rules.checkout import PAID_STATUSES, read_order_token
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent, PaymentStatus
-from evergreen.commerce.service.fees import learn_fee, record_fee
+from evergreen.commerce.service.fees import fee_event, learn_fee, record_fee
 from evergreen.commerce.service.paid import (
     Applied,
     apply_event,
@@ -82,8 +82,14 @@ def replayed_webhook(session: Session, provider: Provider, event: PaymentEvent) 
     """A verified event already in the inbox, answered from a read (a reader session: no write
     lock, no commit); None when it is new and needs a writer (`apply_webhook`)."""
     if TableInbox(session).seen(provider.name, event.id):
-        return Applied(event.metadata.get("order"), duplicate=True)
+        return replay_outcome(event)
     return None
+
+
+def replay_outcome(event: PaymentEvent) -> Applied:
+    """What a replay of an applied event answers: its order, a duplicate (from the event alone,
+    so a process that knows the event applied can answer without reading)."""
+    return Applied(event.metadata.get("order"), duplicate=True)
 
 
 def apply_webhook(
@@ -93,6 +99,8 @@ def apply_webhook(
     recorded meanwhile (a replay racing its first delivery) is absorbed by the unique key."""
     if not TableInbox(session).record(provider.name, event):
         return Applied(event.metadata.get("order"), duplicate=True)
+    if event.kind is EventKind.CHARGE_UPDATED:  # the fee is asked of the provider: one path
+        return fee_event(session, provider, event, now)
     return apply_event(session, provider.name, event, secret, now)
 
 

@@ -18,7 +18,7 @@ from evergreen.commerce.models import Coupon, Order, OrderLine, Product
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
 from evergreen.commerce.rules.fees import fee_known_when_paid
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
-from evergreen.commerce.service import delivery, rollups, shipping
+from evergreen.commerce.service import cancellations, delivery, rollups, shipping
 from evergreen.commerce.service.subscriptions_paid import period_paid
 from evergreen.errors import InputError
 from evergreen.ledger import service as ledger
@@ -134,6 +134,8 @@ def mark_paid(session: Session, order: Order, secret: str, now: datetime) -> App
         _partner_refund(session, order, order.refunded_cents, now)
     _audience(session, order, lines, secret, now)
     _fulfil(session, order, lines)
+    if order.refunded_cents:  # refunded before it was paid: its supplier orders stop at once
+        cancellations.stop_for_refund(session, order, now)
     if order.status == "refunded":
         _unfulfil(session, order, "refunded")
     period_paid(session, order, now)  # a subscription's period: it begins (or is recovered)
@@ -155,6 +157,7 @@ def mark_refunded(session: Session, order: Order, refunded_total: int, now: date
     _post(session, order, lines_of(session, order.id), now)
     rollups.funnel_refund(session, order, delta)
     _partner_refund(session, order, delta, now)
+    cancellations.stop_for_refund(session, order, now)  # supplier orders the refund covers
     if order.status == "refunded":
         _unfulfil(session, order, "refunded")
     return Applied(order.number, changed=True)

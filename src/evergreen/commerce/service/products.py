@@ -26,6 +26,7 @@ from evergreen.commerce.rules.products import (
     slug_of,
     to_cents,
 )
+from evergreen.commerce.service import rates
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -171,7 +172,8 @@ def set_status(session: Session, product_id: int, status: str, reason: str = "")
 
 
 def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
-    """The product's price in a currency; it replaces an earlier one in that currency."""
+    """The product's price in a currency; it replaces an earlier one in that currency (refused
+    when a supplier of it prices in a currency with no rate to this one)."""
     product = get_product(session, product_id)
     currency = check_currency_code("currency", draft.currency)
     amount = to_cents("amount", draft.amount)
@@ -183,6 +185,7 @@ def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
         )
     interval = check_interval(product.kind, draft.interval)
     trial = check_trial_days(product.kind, draft.trial_days)
+    rates.check_rates(session, "currency", rates.supplied(session, product), [currency])
     row = session.scalar(
         select(Price).where(Price.product_id == product.id, Price.currency == currency)
     )
@@ -222,6 +225,9 @@ def set_supplier(session: Session, product_id: int, draft: SupplierDraft) -> Pro
             "kind", f"only a physical product has a supplier; this is {row.kind}"
         )
     currency = check_currency_code("supplier_currency", draft.currency)
+    rates.check_rates(
+        session, "supplier_currency", [(row.name, currency)], rates.prices_of(session, row.id)
+    )
     days = draft.processing_days
     if days is not None and (isinstance(days, bool) or not 0 <= days <= 365):
         raise CommerceInputError("processing_days", "must be a whole number from 0 to 365")
@@ -256,8 +262,14 @@ def price_from_rule(
     return add_price(session, product_id, draft), priced
 
 
-def set_bundle_items(session: Session, bundle_id: int, product_ids: Sequence[int]) -> Product:
-    """The products a bundle holds (not itself, not another bundle, at least two)."""
+def set_bundle_items(
+    session: Session,
+    bundle_id: int,
+    product_ids: Sequence[int],
+    quantities: Mapping[int, int] | None = None,
+) -> Product:
+    """The products a bundle holds (not itself, not another bundle, at least two), and how many
+    of each one bundle holds (1 unless given, at most 1,000)."""
     bundle = get_product(session, bundle_id)
     if bundle.kind != "bundle":
         raise CommerceInputError("kind", f"only a bundle lists products; this is {bundle.kind}")
@@ -270,7 +282,22 @@ def set_bundle_items(session: Session, bundle_id: int, product_ids: Sequence[int
             raise CommerceInputError("product_ids", f"no product {product_id}")
         if item.kind == "bundle":
             raise CommerceInputError("product_ids", f"{item.name!r} is a bundle itself")
+        if item.kind == "physical":
+            rates.check_rates(
+                session, "product_ids", [(item.name, item.supplier_currency)],
+                rates.prices_of(session, bundle.id),
+            )  # fmt: skip
+    counts = {pid: _count((quantities or {}).get(pid, 1)) for pid in chosen}
     session.execute(delete(BundleItem).where(BundleItem.bundle_id == bundle.id))
-    session.add_all(BundleItem(bundle_id=bundle.id, product_id=pid) for pid in chosen)
+    session.add_all(
+        BundleItem(bundle_id=bundle.id, product_id=pid, quantity=counts[pid]) for pid in chosen
+    )
     session.flush()
     return bundle
+
+
+def _count(value: int) -> int:
+    """How many of an item one bundle holds: 1 to 1,000."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+        raise CommerceInputError("quantities", "each item's quantity is a whole number, 1 to 1000")
+    return value

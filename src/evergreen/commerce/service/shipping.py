@@ -1,5 +1,6 @@
-"""Shipping at checkout (the zone's price for each physical line, the ship-to address kept with
-the order) and the hook a paid order calls to open its supplier orders and engagements."""
+"""Shipping at checkout (the zone's price for each physical line, a bundle's physical items
+included, converted at the owner's rate; the ship-to address kept with the order) and the hook
+a paid order calls to open its supplier orders and engagements."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from evergreen.commerce.models import (
     SupplierOrder,
 )
 from evergreen.commerce.rules.shipping import Address, line_shipping
-from evergreen.commerce.service import engagements, suppliers
+from evergreen.commerce.service import engagements, rates, suppliers
 from evergreen.db import utcnow
 
 __all__ = [
@@ -53,26 +54,35 @@ class Fulfilment:
     services: list[ServiceItem] = field(default_factory=list)
 
 
-def is_shipped(products: Sequence[Product]) -> bool:
-    """Whether any of the products is a physical one (the checkout asks for an address)."""
-    return any(product.kind == "physical" for product in products)
+def is_shipped(session: Session, products: Sequence[Product]) -> bool:
+    """Whether any of the products ships something (the checkout asks for an address)."""
+    return any(suppliers.physical_items(session, product, 1) for product in products)
 
 
 def shipping_for(
-    items: Sequence[tuple[Product, int]], address: Address | None, currency: str
+    session: Session,
+    items: Sequence[tuple[Product, int]],
+    address: Address | None,
+    currency: str,
 ) -> dict[int, int]:
-    """Each physical line's shipping (product id → cents) to the address's zone."""
-    physical = [(p, q) for p, q in items if p.kind == "physical"]
-    if not physical:
+    """Each shipped line's shipping (product id → cents) to the address's zone: a bundle's is
+    the sum of its physical items', each converted when its supplier prices in another
+    currency."""
+    shipped = {p.id: found for p, q in items if (found := suppliers.physical_items(session, p, q))}
+    if not shipped:
         return {}
     if address is None:
         raise CommerceInputError("line1", "a shipping address is required for physical goods")
+    known = rates.rates(session)
     return {
-        product.id: line_shipping(
-            address.country, product.shipping_cents or {}, quantity,
-            product.supplier_currency, currency,
+        product_id: sum(
+            line_shipping(
+                address.country, item.shipping_cents or {}, quantity, item.supplier_currency,
+                currency, known.get((item.supplier_currency or currency, currency)),
+            )
+            for item, quantity in found
         )
-        for product, quantity in physical
+        for product_id, found in shipped.items()
     }  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import (
+    BundleItem,
     Order,
     OrderAddress,
     OrderLine,
@@ -38,6 +39,7 @@ __all__ = [
     "list_supplier_orders",
     "list_suppliers",
     "open_supplier_orders",
+    "physical_items",
     "set_product_supplier",
     "supplier_of",
     "update_supplier",
@@ -136,21 +138,39 @@ def supplier_of(session: Session, product: Product) -> Supplier | None:
     return session.scalar(select(Supplier).where(Supplier.name == product.supplier_name))
 
 
+def physical_items(session: Session, product: Product, quantity: int) -> list[tuple[Product, int]]:
+    """What buying `quantity` of a product ships: itself when physical, a bundle's physical
+    items (quantity per bundle times bundles bought), else nothing."""
+    if product.kind == "physical":
+        return [(product, quantity)]
+    if product.kind != "bundle":
+        return []
+    rows = session.execute(
+        select(Product, BundleItem.quantity)
+        .join(BundleItem, BundleItem.product_id == Product.id)
+        .where(BundleItem.bundle_id == product.id, Product.kind == "physical")
+        .order_by(BundleItem.id)
+    )
+    return [(item, per * quantity) for item, per in rows]
+
+
 def open_supplier_orders(
     session: Session, order: Order, lines: Sequence[tuple[OrderLine, Product]], now: datetime
 ) -> list[SupplierOrder]:
-    """One supplier order per supplier of the order's physical lines, once: a replay (or a
-    concurrent caller) finds the row the unique (order, supplier) keeps."""
+    """One supplier order per supplier of the order's physical lines (a bundle's physical items
+    too, quantity per bundle times bundles bought), once: a replay (or a concurrent caller) finds
+    the row the unique (order, supplier) keeps. Each item names its order line (a refund reads
+    what was charged for it)."""
     grouped: dict[int, tuple[Supplier, list[dict[str, Any]]]] = {}
-    for line, product in lines:
-        if product.kind != "physical":
-            continue
-        supplier = supplier_of(session, product)
-        if supplier is None:
-            continue
-        item = {"sku": product.supplier_sku or product.slug, "name": line.product_name,
-                "quantity": line.quantity}  # fmt: skip
-        grouped.setdefault(supplier.id, (supplier, []))[1].append(item)
+    for line, bought in lines:
+        for product, quantity in physical_items(session, bought, line.quantity):
+            supplier = supplier_of(session, product)
+            if supplier is None:
+                continue
+            name = line.product_name if product.id == bought.id else product.name
+            item = {"sku": product.supplier_sku or product.slug, "name": name,
+                    "quantity": quantity, "line": line.id}  # fmt: skip
+            grouped.setdefault(supplier.id, (supplier, []))[1].append(item)
     address = session.get(OrderAddress, order.id)
     ship_to = {
         key: getattr(address, key) if address else ""

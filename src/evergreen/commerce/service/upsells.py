@@ -30,6 +30,7 @@ from evergreen.commerce.rules.upsells import (
     upsell_key,
 )
 from evergreen.commerce.service.checkout import client_secret_of, store_lines, tax_terms
+from evergreen.commerce.service.fees import learn_fee
 from evergreen.commerce.service.paid import lock_order, mark_failed, mark_paid
 from evergreen.errors import NotFound
 
@@ -207,6 +208,7 @@ def take_upsell(
         return _answer(provider, again, created=False)
     if result.outcome is OffSession.SUCCEEDED:
         done = mark_paid(session, child, secret, now)
+        learn_fee(session, provider, child.id, now)  # a synchronous charge: Stripe knows it now
         return Taken(child, result.outcome, True, newly_paid=done.newly_paid)
     if result.outcome is OffSession.FAILED:
         mark_failed(child, now)

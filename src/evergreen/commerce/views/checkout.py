@@ -21,6 +21,7 @@ from evergreen.commerce.rules.checkout import order_token
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.shipping import Address, check_address
 from evergreen.commerce.service.shipping import fulfilment_card
+from evergreen.commerce.service.shipping import is_shipped as ships
 from evergreen.commerce.views.embed import framable, is_embedded
 from evergreen.config import Settings
 from evergreen.db import utcnow
@@ -78,8 +79,7 @@ def _page(
         "form_signature": form_signature(
             request.app.state.secret, request.url.path, int(time.time())
         ),
-        "ships": found.product.kind == "physical"
-        or bool(found.bump and found.bump.kind == "physical"),
+        "ships": ships(session, [p for p in (found.product, found.bump) if p is not None]),
         "embed": is_embedded(request),
     }
     page = render(request, "commerce/buy.html", context, status_code=400 if error else 200)
@@ -119,7 +119,7 @@ def _address(session: Session, slug: str, values: dict[str, str]) -> Address | N
     """The checked ship-to address when the offer ships something, else None."""
     found = service.offer(session, slug)
     shipped = [found.product] + ([found.bump] if found.bump and values.get("bump") else [])
-    if not any(p.kind == "physical" for p in shipped):
+    if not ships(session, shipped):
         return None
     return check_address(
         values["ship_name"], values["line1"], values["city"], values["ship_country"],

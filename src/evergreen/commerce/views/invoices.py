@@ -1,7 +1,7 @@
 """Invoices and credit notes as PDF downloads: the signed-in buyer's own orders (/account: the
 signed buyer cookie decides, another order's number is not found), the buyer's signed order
-link (the token authorises), and the owner's order page (invoice and, after a refund, the
-credit note; signed-in staff only)."""
+link (the token authorises), and the owner's order page (the invoice for signed-in staff; after
+a refund, the credit note, a money document of the owner's alone)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from evergreen.commerce.models import Order
 from evergreen.commerce.rules.invoices import Document, filename
 from evergreen.commerce.views.buyers import signed_in_buyer
 from evergreen.config import Settings
-from evergreen.web.deps import DashboardUser, DbId, Public, SessionDep, SettingsDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, Public, SessionDep, SettingsDep
 
 __all__ = ["router"]
 
@@ -73,8 +73,8 @@ def owner_invoice(
 
 @router.get("/commerce/orders/{order_id:int}/credit-note.pdf")
 def owner_credit_note(
-    order_id: DbId, session: SessionDep, settings: SettingsDep, user: DashboardUser
+    order_id: DbId, session: SessionDep, settings: SettingsDep, user: OwnerUser
 ) -> Response:
-    """The credit note of what was refunded of an order, from the owner's order page."""
+    """The credit note of what was refunded of an order: the owner's alone, as refunds are."""
     order = service.get_order(session, order_id)
     return _pdf(service.invoices.credit_note_of(session, settings, order))

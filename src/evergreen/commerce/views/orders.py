@@ -1,6 +1,6 @@
 """/commerce/orders: the owner's orders (filters: status, product; pages of 50) and one order
-with its lines, payment and events; a refund and marking a bank transfer paid, each after a
-confirmation. Staff read; the owner writes."""
+with its lines, payment, events and fulfilment (views/order_fulfilment.py acts on it); a refund
+and marking a bank transfer paid, each after a confirmation. Staff read; the owner writes."""
 
 from __future__ import annotations
 
@@ -32,10 +32,11 @@ from evergreen.web.deps import (
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
-__all__ = ["router"]
+__all__ = ["router", "show_order"]
 
 router = APIRouter(prefix="/commerce/orders", include_in_schema=False)
-_DONE = {"refunded": "Refund made.", "paid": "Order marked paid; the receipt is on its way."}
+_DONE = {"refunded": "Refund made.", "paid": "Order marked paid; the receipt is on its way.",
+         "resent": "Sent to the supplier again.", "tracking": "Tracking recorded."}  # fmt: skip
 
 
 def _money(cents: int, currency: str) -> str:
@@ -65,7 +66,7 @@ def orders_page(
     return render(request, "commerce/orders.html", context)
 
 
-def _show(
+def show_order(
     request: Request,
     session: Session,
     order_id: int,
@@ -73,6 +74,7 @@ def _show(
     error: InputError | None = None,
     done: str = "",
 ) -> Response:
+    """One order's page (with its fulfilment), and a form's problem if any."""
     card = queries.order_card(session, order_id)
     if card is None:
         raise NotFound("order", "no such order")
@@ -83,6 +85,7 @@ def _show(
         f"{order_token(request.app.state.secret, card.order.number)}",
         "left": from_cents(card.order.total_cents - card.order.refunded_cents),
         "nonce": secrets.token_urlsafe(18),
+        "fulfilment": queries.order_fulfilment(session, order_id),
     }  # fmt: skip
     return render(request, "commerce/order.html", context, status_code=400 if error else 200)
 
@@ -92,7 +95,7 @@ def order_page(
     request: Request, order_id: DbId, session: SessionDep, user: DashboardUser, done: Done = ""
 ) -> Response:
     """One order: lines, payment, events, and the owner's refund and mark-paid forms."""
-    return _show(request, session, order_id, done=done)
+    return show_order(request, session, order_id, done=done)
 
 
 @router.post("/{order_id:int}/refund")
@@ -110,7 +113,7 @@ def refund(
 ) -> Response:
     """Owner only: refund an amount (empty: the rest) once confirmed; the nonce makes a double
     click refund once. A subscription's period: it continues unless "cancel now" is ticked."""
-    form.on_error(lambda error: _show(request, session, order_id, error=error))
+    form.on_error(lambda error: show_order(request, session, order_id, error=error))
     cents = to_cents("amount", amount) if amount.strip() else None
     order = service.get_order(session, order_id)
     what = _money(cents, order.currency) if cents else "everything not refunded yet"
@@ -150,7 +153,7 @@ def mark_paid(
     confirm: FormStr = "",
 ) -> Response:
     """Owner only: the bank transfer arrived (once confirmed); the buyer gets the receipt."""
-    form.on_error(lambda error: _show(request, session, order_id, error=error))
+    form.on_error(lambda error: show_order(request, session, order_id, error=error))
     order = service.get_order(session, order_id)
     step = Confirmation(
         title=f"Mark order {order.number} paid?",

@@ -217,7 +217,7 @@ def set_bundle(
     form: FormPageDep,
     posted: PostedForm,
 ) -> Response:
-    """Owner only: the products a bundle holds (ticked boxes)."""
+    """Owner only: the products a bundle holds (ticked boxes) and how many of each."""
     service.get_product(session, product_id)
     form.on_error(lambda error: show_product(request, session, product_id, error=error))
     chosen = [
@@ -225,8 +225,19 @@ def set_bundle(
         for value in posted.getlist("product_id")
         if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12
     ]
-    service.set_bundle_items(session, product_id, chosen)
+    counts = {pid: _quantity(posted.get(f"quantity_{pid}")) for pid in chosen}
+    service.set_bundle_items(session, product_id, chosen, counts)
     return _back(product_id, "bundle", "bundle")
+
+
+def _quantity(value: object) -> int:
+    """A bundle item's quantity as typed (empty: 1)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        return 1
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        raise CommerceInputError("quantities", f"{text!r} is not a whole number like 2")
+    return int(text)
 
 
 @router.post("/{product_id:int}/status")

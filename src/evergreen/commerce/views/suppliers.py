@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.fulfilment import METHODS, SUPPLIER_ORDER_STATUSES
-from evergreen.commerce.service import forwarding, suppliers, tracking
+from evergreen.commerce.service import forwarding, rates, suppliers, tracking
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
 from evergreen.errors import InputError
@@ -32,14 +32,15 @@ from evergreen.web.deps import (
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
-__all__ = ["router"]
+__all__ = ["router", "show_suppliers"]
 
 router = APIRouter(prefix="/commerce/suppliers", include_in_schema=False)
 _FIELDS = ("name", "email", "method", "webhook_url", "currency")
-_DONE = {"saved": "Supplier saved.", "tracking": "Tracking recorded.", "sent": "Marked sent."}
+_DONE = {"saved": "Supplier saved.", "tracking": "Tracking recorded.", "sent": "Marked sent.",
+         "rate": "Exchange rate saved.", "rate-removed": "Exchange rate removed."}  # fmt: skip
 
 
-def _list(
+def show_suppliers(
     request: Request,
     session: Session,
     *,
@@ -47,12 +48,18 @@ def _list(
     error: InputError | None = None,
     secret: str = "",
     done: str = "",
+    rate_form: dict[str, str] | None = None,
+    rate_error: InputError | None = None,
 ) -> Response:
+    """The suppliers page (and the exchange rates table), with a form's problem if any."""
     context: dict[str, Any] = {
         "title": "Suppliers", "suppliers": suppliers.list_suppliers(session),
         "form": form or {**dict.fromkeys(_FIELDS, ""), "method": "email"}, "methods": METHODS,
         "error": error, "secret": secret, "done": _DONE.get(done, ""),
+        "rates": rates.list_rates(session), "rate_error": rate_error,
+        "rate_form": rate_form or {"base": "", "quote": "", "rate": ""},
     }  # fmt: skip
+    error = error or rate_error
     return render(request, "commerce/suppliers.html", context, status_code=400 if error else 200)
 
 
@@ -61,7 +68,7 @@ def suppliers_page(
     request: Request, session: SessionDep, user: DashboardUser, done: Done = ""
 ) -> Response:
     """Every supplier and the form to add one."""
-    return _list(request, session, done=done)
+    return show_suppliers(request, session, done=done)
 
 
 @router.post("")
@@ -79,9 +86,9 @@ def add_supplier(
 ) -> Response:
     """Owner only: add a supplier; the page shows its secret this once."""
     entered = dict(zip(_FIELDS, (name, email, method, webhook_url, currency), strict=True))
-    form.on_error(lambda error: _list(request, session, form=entered, error=error))
+    form.on_error(lambda error: show_suppliers(request, session, form=entered, error=error))
     _row, secret = suppliers.add_supplier(session, name, email, method, webhook_url, currency)
-    return _list(request, session, secret=secret, done="saved")
+    return show_suppliers(request, session, secret=secret, done="saved")
 
 
 def _edit(

@@ -9,6 +9,8 @@ everything back and Stripe retries (a busy database: 503 with Retry-After).
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -24,9 +26,10 @@ from evergreen.siteurl import site_url
 from evergreen.web.deps import Public, SettingsDep, write_turn
 from evergreen.web.gate import body_limit
 
-__all__ = ["MAX_EVENT_BYTES", "router"]
+__all__ = ["MAX_EVENT_BYTES", "PATH", "replay_answer", "replayed", "router"]
 
 router = APIRouter(prefix="/commerce/webhooks", include_in_schema=False)
+PATH = "/commerce/webhooks/stripe"  # replays are answered before routing: views/webhook_door.py
 MAX_EVENT_BYTES = 256 * 1024  # Stripe's events are a few KiB
 
 
@@ -49,7 +52,7 @@ async def stripe_webhook(
     db: Database = request.app.state.db
     try:
         event = provider.parse_webhook(payload, signature, utcnow())  # an HMAC: cheap, first
-        done = await run_in_threadpool(_replayed, db, provider, event)
+        done = await run_in_threadpool(replayed, db, provider, event)
         message = None
         if done is None:
             async with write_turn(request):
@@ -61,7 +64,9 @@ async def stripe_webhook(
         return _json({"detail": f"{exc.field}: {exc.message}", "field": exc.field}, 400)
     if message is not None:
         background.add_task(deliver_async, settings, message, "order receipt")
-    return _json({"received": True, "duplicate": done.duplicate, "order": done.order_number})
+    return Response(
+        replay_answer(done), headers={"Cache-Control": "no-store"}, media_type="application/json"
+    )
 
 
 def _provider(request: Request, settings: Settings) -> Provider | None:
@@ -74,9 +79,18 @@ def _provider(request: Request, settings: Settings) -> Provider | None:
     return held[1]
 
 
-def _replayed(db: Database, provider: Provider, event: PaymentEvent) -> service.Applied | None:
+def replayed(db: Database, provider: Provider, event: PaymentEvent) -> service.Applied | None:
+    """The outcome of a verified event applied before, from a reader; None when it is new."""
     with db.session(writer=False) as session:
         return service.replayed_webhook(session, provider, event)
+
+
+def replay_answer(done: service.Applied) -> bytes:
+    """The JSON body of a delivery's 200: the same for the route and the front door."""
+    return json.dumps(
+        {"received": True, "duplicate": done.duplicate, "order": done.order_number},
+        separators=(",", ":"),
+    ).encode()
 
 
 def _apply(

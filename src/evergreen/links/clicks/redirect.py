@@ -11,7 +11,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote
 
 from starlette.concurrency import run_in_threadpool
-from starlette.types import Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from evergreen.accounts.service import SESSION_COOKIE, team_session
 from evergreen.addresses import TrustedProxies
@@ -155,7 +155,7 @@ class LinkRedirects:
                     break
         return None
 
-    async def answer(self, scope: Scope, send: Send, slug: str) -> None:
+    async def answer(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
         """Redirect (or refuse) one request; a failure here is logged and answered, not raised."""
         try:
             response = self._decide(scope, slug, self.runtime.cache.links.get(slug), False)

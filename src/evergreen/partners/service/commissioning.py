@@ -87,6 +87,7 @@ def conversion_fields(
         "order_id": data.order_id,
         "click_id": data.click_id,
         "coupon": data.coupon.strip().upper(),
+        "extends": data.extends,
         "status": "received",
         "occurred_at": data.occurred_at,
         "received_at": received_at,

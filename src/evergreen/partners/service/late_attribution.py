@@ -57,6 +57,7 @@ def _event(conversion: Conversion, customer: Customer) -> ConversionIn:
         order_id=conversion.order_id,
         click_id=conversion.click_id,
         coupon=conversion.coupon,
+        extends=conversion.extends,  # an upsell stays part of the purchase it adds to
     )
 
 
@@ -86,6 +87,7 @@ def _decide(
         select(func.count()).where(
             Conversion.customer_id == customer.id,
             Conversion.event.in_(_PAID),
+            Conversion.extends == "",  # an upsell was part of its purchase, not a payment
             Conversion.id < conversion.id,
         )
     )

@@ -23,6 +23,7 @@ from evergreen.commerce.rules.billing import (
     renewal_key,
 )
 from evergreen.commerce.service import delivery
+from evergreen.commerce.service.fees import learn_fee
 from evergreen.commerce.service.paid import mark_paid
 from evergreen.commerce.service.subscriptions.start import open_order, pay_again
 from evergreen.commerce.service.subscriptions.switch import apply_pending
@@ -164,6 +165,7 @@ def _charge(
         if result.outcome is OffSession.SUCCEEDED:
             session.flush()
             mark_paid(session, order, secret, now)
+            learn_fee(session, provider, order.id, now)  # a synchronous charge: known now
             return Renewed(sub.id, "paid", order.number)
         message = result.message or "The payment did not go through."
     elif order.payment_id is None:  # the buyer pays it from the link in the reminder
