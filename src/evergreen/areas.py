@@ -50,6 +50,7 @@ _PACKAGES = (
     "finance",
     "commerce",
     "funnels",
+    "lending",
     "demo",
 )
 

@@ -421,6 +421,17 @@ OWNER_ONLY = {
     ("PATCH", "/api/v1/webinars/{webinar_id}"),
     ("DELETE", "/api/v1/webinars/{webinar_id}"),
     ("POST", "/api/v1/webinars/{webinar_id}/registrations"),
+    # Lending: staff read the book; only the owner lends, records money or writes a loan off.
+    ("POST", "/api/v1/lending/borrowers"),
+    ("POST", "/api/v1/lending/properties"),
+    ("POST", "/api/v1/lending/loans"),
+    ("POST", "/api/v1/lending/loans/{loan_id}/payments"),
+    ("POST", "/api/v1/lending/loans/{loan_id}/payoff"),
+    ("POST", "/api/v1/lending/loans/{loan_id}/extension"),
+    ("POST", "/api/v1/lending/loans/{loan_id}/charge-off"),
+    ("POST", "/api/v1/lending/loans/{loan_id}/recoveries"),
+    ("POST", "/api/v1/lending/loans/{loan_id}/draws"),
+    ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
     *(
         (method, f"/api/v1/household/{kind}s{tail}")
         for kind in ("income", "debt", "expense")

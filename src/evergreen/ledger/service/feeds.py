@@ -35,6 +35,7 @@ from evergreen.ledger.rules.feeds import (
     steps,
     stream_names,
 )
+from evergreen.ledger.rules.journal import Leg
 from evergreen.ledger.service.journal import EntryDraft, post, reverse
 from evergreen.ledger.service.streams import StreamDraft, add_stream
 
@@ -44,6 +45,7 @@ __all__ = [
     "Unposted",
     "post_commerce_fee",
     "post_commerce_sale",
+    "post_lending_movement",
     "post_network_earning",
     "post_partner_commission",
     "post_partner_payout",
@@ -231,6 +233,31 @@ def post_partner_payout(
     assert row is not None
     row.note = (f"{row.note}; {note}" if row.note else note)[:300]
     return Fed(fed.stream_id, fed.posted, fed.made_stream, row.note)
+
+
+def post_lending_movement(
+    session: Session, *, movement_id: int, loan_id: int, loan_name: str, stream_id: int | None,
+    legs: Sequence[tuple[str, Decimal]], currency: str, on: date, narration: str,
+) -> Fed:  # fmt: skip
+    """A loan's money movement (its legs split by lending), posted once in the loan's lending
+    stream, made on its first movement; movements never change, so a replay posts nothing."""
+    src = _Source(f"lending:movement:{movement_id}", f"lending:{loan_id}", stream_id, loan_name,
+                  StreamKind.LENDING, loan_name[:200], narration[:500], "lending")  # fmt: skip
+    row, _new = _locked_row(session, src.origin, src.scope)
+    if row.transaction_id is not None:
+        return Fed(row.stream_id, 0, None, row.note)
+    stream = (session.get(Stream, stream_id) if stream_id else None) or _stream_made_for(
+        session, src, currency, on)  # fmt: skip
+    row.note = currency_problem(currency, stream.currency, stream.name)[:300]
+    if row.note:
+        return Fed(stream.id, 0, None if stream.id == stream_id else stream.id, row.note)
+    key = f"{src.origin}:posted:1"
+    draft = EntryDraft(on, [Leg(a, v, currency, stream.id) for a, v in legs], src.narration,
+                       src.payee, source="lending", source_key=key)  # fmt: skip
+    row.posted, row.transaction_id, row.state = 1, post(session, draft).id, "posted"
+    row.currency, row.posted_on, row.stream_id = currency, on, stream.id
+    row.amount = sum((v for _, v in legs if v > 0), Decimal(0))
+    return Fed(stream.id, 1, None if stream.id == stream_id else stream.id)
 
 
 def stream_of_scope(session: Session, scope: str) -> Stream | None:

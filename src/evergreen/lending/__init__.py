@@ -1,0 +1,1 @@
+"""Lending: the owner's private loans, serviced and posted to the ledger."""

@@ -1,0 +1,263 @@
+"""JSON routes of lending under /api/v1/lending: staff read the book, the owner changes it.
+Money is a decimal string in cents ("1250.00"), dates YYYY-MM-DD, rates 0.12 or "12%"."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from evergreen.db import utcnow
+from evergreen.lending import queries, service
+from evergreen.lending.models import Draw, Movement
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/lending", tags=["lending"])
+_MONEY = Field(max_length=40, description="An amount in cents, e.g. '1250.00'.")
+AsOf = Annotated[date | None, Query(description="YYYY-MM-DD; today if left out.")]
+
+
+def _today(as_of: date | None) -> date:
+    return as_of or utcnow().date()
+
+
+class BorrowerIn(BaseModel):
+    """A person or LLC the owner lends to."""
+
+    name: str = Field(max_length=200)
+    kind: Literal["person", "llc"] = "person"
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    notes: str = Field("", max_length=5000)
+
+
+@router.get("/borrowers", operation_id="list_lending_borrowers")
+def list_borrowers(session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
+    """Every borrower, by name."""
+    return [{"id": b.id, "name": b.name, "kind": b.kind, "email": b.email, "phone": b.phone}
+            for b in service.borrowers(session)]  # fmt: skip
+
+
+@router.post("/borrowers", status_code=201, operation_id="add_lending_borrower")
+def add_borrower(body: BorrowerIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: add a borrower (names are unique)."""
+    row = service.add_borrower(session, service.BorrowerDraft(**body.model_dump()))
+    return {"id": row.id, "name": row.name, "kind": row.kind}
+
+
+class PropertyIn(BaseModel):
+    """The collateral, with what it cost, its rehab budget and after-repair value."""
+
+    address: str = Field(max_length=300)
+    purchase_price: str = Field("", max_length=40)
+    rehab_budget: str = Field("", max_length=40)
+    arv: str = Field("", max_length=40, description="After-repair value.")
+
+
+@router.post("/properties", status_code=201, operation_id="add_lending_property")
+def add_property(body: PropertyIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: add a property to lend against."""
+    draft = service.PropertyDraft(body.address, body.purchase_price, body.rehab_budget, body.arv)
+    return {"id": service.add_property(session, draft).id}
+
+
+class LoanIn(BaseModel):
+    """A loan; the borrower by name (added first). Principal is the cash lent at closing."""
+
+    borrower: str = Field(max_length=200)
+    principal: str = _MONEY
+    annual_rate: str = Field(max_length=20, description="0.12, '12%' or '12' for 12 % a year.")
+    months: int = Field(ge=1, le=600)
+    start: date
+    points: str = Field("0", max_length=20, description="% of the principal: '2' is 2 %.")
+    points_financed: bool = False
+    interest_only: bool = True
+    amortization_months: int | None = Field(None, ge=1, le=600)
+    day_count: Literal["30/360", "actual/360", "actual/365"] = "30/360"
+    commitment: str = Field("", max_length=40, description="Draws allowed on top.")
+    dutch: bool = False
+    default_rate: str = Field("", max_length=20)
+    default_after_days: int | None = Field(None, ge=0, le=3650)
+    grace_days: int = Field(10, ge=0, le=365)
+    late_fee: str = Field("0", max_length=40)
+    late_fee_pct: str = Field("0", max_length=20)
+    closing_fee: str = Field("0", max_length=40)
+    draw_fee: str = Field("0", max_length=40)
+    allocation: str = Field("", max_length=80, description="Order of the four parts.")
+    property_id: int | None = Field(None, ge=1)
+
+
+@router.get("/loans", operation_id="list_lending_loans")
+def list_loans(
+    session: SessionDep, user: ApiStaff, status: str = "", as_of: AsOf = None
+) -> list[dict[str, Any]]:
+    """Loans, newest first, each as of a day (open, paid_off or charged_off with status)."""
+    day = _today(as_of)
+    return [queries.loan_detail(session, loan.id, day).to_dict()
+            for loan in service.loans(session, status)]  # fmt: skip
+
+
+@router.post("/loans", status_code=201, operation_id="add_lending_loan")
+def add_loan(body: LoanIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: write a loan, funded on its start date (points not financed are received
+    then); it posts to the loan's lending stream in the ledger."""
+    draft = service.LoanDraft(**body.model_dump())
+    loan = service.add_loan(session, draft)
+    return queries.loan_detail(session, loan.id, loan.start).to_dict()
+
+
+@router.get("/loans/{loan_id}", operation_id="get_lending_loan")
+def get_loan(
+    loan_id: DbId, session: SessionDep, user: ApiStaff, as_of: AsOf = None
+) -> dict[str, Any]:
+    """A loan as of a day: balance, accrued interest, next due, delinquency bucket, LTC/LTV."""
+    return queries.loan_detail(session, loan_id, _today(as_of)).to_dict()
+
+
+@router.get("/loans/{loan_id}/payoff", operation_id="get_lending_payoff")
+def get_payoff(
+    loan_id: DbId, session: SessionDep, user: ApiStaff, as_of: AsOf = None
+) -> dict[str, str]:
+    """The payoff quote: principal, interest (default interest included), fees, total, per diem."""
+    return service.quote(session, loan_id, _today(as_of)).contract()
+
+
+@router.get("/loans/{loan_id}/calendar", operation_id="get_lending_calendar")
+def get_calendar(loan_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, str]]:
+    """The expected payments: each due date's interest, principal and payment."""
+    return queries.calendar(session, loan_id)
+
+
+@router.get("/loans/{loan_id}/history", operation_id="get_lending_history")
+def get_history(loan_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, str]]:
+    """What happened to the loan, oldest first (funding, draws, payments, fees, extensions)."""
+    return queries.history(session, loan_id)
+
+
+def _movement(m: Movement) -> dict[str, Any]:
+    return {"id": m.id, "kind": m.kind, "date": m.on.isoformat(), "amount": f"{m.amount:.2f}",
+            "principal": f"{m.principal:.2f}", "interest": f"{m.interest:.2f}",
+            "default_interest": f"{m.default_interest:.2f}", "fees": f"{m.fees:.2f}"}  # fmt: skip
+
+
+class PaymentIn(BaseModel):
+    """A payment received; `key` makes a retry record it once."""
+
+    date: date
+    amount: str = _MONEY
+    key: str | None = Field(None, max_length=150)
+
+
+@router.post("/loans/{loan_id}/payments", status_code=201, operation_id="add_lending_payment")
+def add_payment(
+    loan_id: DbId, body: PaymentIn, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: record a payment, split by the loan's allocation order."""
+    return _movement(service.record_payment(session, loan_id, body.date, body.amount, body.key))
+
+
+class PayoffIn(BaseModel):
+    """The payoff received on a day; an amount, if sent, must be the quote's total."""
+
+    date: date
+    amount: str | None = Field(None, max_length=40)
+
+
+@router.post("/loans/{loan_id}/payoff", operation_id="pay_off_lending_loan")
+def pay_off(loan_id: DbId, body: PayoffIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: receive the payoff and close the loan."""
+    return _movement(service.pay_off(session, loan_id, body.date, body.amount))
+
+
+class ExtensionIn(BaseModel):
+    """A new maturity for a fee."""
+
+    maturity: date
+    fee: str = Field("0", max_length=40)
+    date: date
+
+
+@router.post("/loans/{loan_id}/extension", operation_id="extend_lending_loan")
+def extend(loan_id: DbId, body: ExtensionIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: move maturity later; the fee is owed from the day."""
+    loan = service.extend(session, loan_id, body.maturity, body.fee, body.date)
+    return {"id": loan.id, "maturity": loan.maturity.isoformat()}
+
+
+class DatedIn(BaseModel):
+    """A day, and a note."""
+
+    date: date
+    note: str = Field("", max_length=500)
+
+
+@router.post("/loans/{loan_id}/charge-off", operation_id="charge_off_lending_loan")
+def charge_off(loan_id: DbId, body: DatedIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: write the loan off (principal and fees owed become a loss)."""
+    return _movement(service.charge_off(session, loan_id, body.date, body.note))
+
+
+class RecoveryIn(BaseModel):
+    """Money recovered after a charge-off."""
+
+    date: date
+    amount: str = _MONEY
+
+
+@router.post("/loans/{loan_id}/recoveries", status_code=201, operation_id="add_lending_recovery")
+def add_recovery(
+    loan_id: DbId, body: RecoveryIn, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: money recovered on a charged-off loan."""
+    return _movement(service.record_recovery(session, loan_id, body.date, body.amount))
+
+
+def _draw(d: Draw) -> dict[str, Any]:
+    return {"id": d.id, "loan_id": d.loan_id, "amount": f"{d.amount:.2f}", "fee": f"{d.fee:.2f}",
+            "status": d.status, "requested_on": d.requested_on.isoformat(),
+            "funded_on": d.funded_on.isoformat() if d.funded_on else None}  # fmt: skip
+
+
+class DrawIn(BaseModel):
+    """A draw asked for against the commitment."""
+
+    amount: str = _MONEY
+    date: date
+    note: str = Field("", max_length=500)
+
+
+@router.post("/loans/{loan_id}/draws", status_code=201, operation_id="request_lending_draw")
+def request_draw(
+    loan_id: DbId, body: DrawIn, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: record a draw request."""
+    return _draw(service.request_draw(session, loan_id, body.amount, body.date, body.note))
+
+
+class DrawStepIn(BaseModel):
+    """The day of a draw's step."""
+
+    date: date
+
+
+@router.post("/draws/{draw_id}/{action}", operation_id="step_lending_draw")
+def step_draw(
+    draw_id: DbId,
+    action: Literal["inspect", "approve", "fund", "reject"],
+    body: DrawStepIn,
+    session: SessionDep,
+    user: ApiOwner,
+) -> dict[str, Any]:
+    """Owner only: inspect, approve, fund (money out, fee charged) or reject a draw."""
+    return _draw(service.draw_action(session, draw_id, action, body.date))
+
+
+@router.get("/portfolio", operation_id="get_lending_portfolio")
+def get_portfolio(session: SessionDep, user: ApiStaff, as_of: AsOf = None) -> dict[str, Any]:
+    """The book on a day: deployed, loans, XIRR, weighted rate, buckets, maturities and
+    concentration per borrower."""
+    return queries.portfolio(session, _today(as_of)).to_dict()

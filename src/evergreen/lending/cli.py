@@ -1,0 +1,267 @@
+"""`evergreen lending …`: borrowers, loans, draws, payments, payoffs and the book.
+
+Values arrive as text and are checked by the lending rules: a bad amount, rate or date is one
+line naming it and exit 2, with nothing stored. Money in JSON is a string in cents.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import orjson
+import typer
+
+from evergreen.console import in_session
+from evergreen.db import utcnow
+from evergreen.lending import queries, service
+from evergreen.lending.errors import LendingInputError
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Private loans: borrowers, draws, payments, payoffs, the book's yield.",
+                  no_args_is_help=True)  # fmt: skip
+borrower_app = typer.Typer(help="People and LLCs you lend to.", no_args_is_help=True)
+loan_app = typer.Typer(help="Loans: write, list, show, extend, charge off.", no_args_is_help=True)
+draw_app = typer.Typer(help="Construction draws against a loan's commitment.",
+                       no_args_is_help=True)  # fmt: skip
+app.add_typer(borrower_app, name="borrower")
+app.add_typer(loan_app, name="loan")
+app.add_typer(draw_app, name="draw")
+
+DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
+
+
+def _day(text: str, field: str = "date") -> date:
+    if not text:
+        return utcnow().date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise LendingInputError(field, f"{text!r} is not a date like 2026-03-15") from None
+
+
+def _json(value: object) -> None:
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+@borrower_app.command("add")
+def borrower_add(
+    name: str,
+    kind: Annotated[str, typer.Option(help="person or llc.")] = "person",
+    email: str = "",
+    phone: str = "",
+    notes: str = "",
+) -> None:
+    """Add a borrower."""
+    draft = service.BorrowerDraft(name, kind, email, phone, notes)
+    row_id = in_session(lambda s: service.add_borrower(s, draft).id)
+    typer.echo(row_id)
+
+
+@borrower_app.command("list")
+def borrower_list(as_json: JsonOpt = False) -> None:
+    """Every borrower."""
+    rows = in_session(lambda s: [(b.id, b.name, b.kind, b.email) for b in service.borrowers(s)],
+                      writer=False)  # fmt: skip
+    if as_json:
+        _json([{"id": i, "name": n, "kind": k, "email": e} for i, n, k, e in rows])
+        return
+    for i, n, k, e in rows:
+        typer.echo(f"{i}\t{n}\t{k}\t{e}")
+
+
+@loan_app.command("add")
+def loan_add(
+    borrower: Annotated[str, typer.Option(help="The borrower's name (added if new).")],
+    principal: Annotated[str, typer.Option(help="Cash lent at closing, e.g. 150000.")],
+    annual_rate: Annotated[str, typer.Option(help="0.12, 12% or 12 for 12 % a year.")],
+    months: Annotated[int, typer.Option(help="Term in months.")],
+    start: Annotated[str, typer.Option(help="Closing date, YYYY-MM-DD.")],
+    points: Annotated[str, typer.Option(help="Points, % of the principal: 2 is 2 %.")] = "0",
+    points_financed: Annotated[bool, typer.Option(help="Add the points to the note.")] = False,
+    interest_only: Annotated[bool, typer.Option(help="Interest-only (else amortising).")] = False,
+    amortization_months: Annotated[int | None, typer.Option(help="Amortising over.")] = None,
+    day_count: Annotated[str, typer.Option(help="30/360, actual/360 or actual/365.")] = "30/360",
+    commitment: Annotated[str, typer.Option(help="Draws allowed on top of the principal.")] = "",
+    dutch: Annotated[bool, typer.Option(help="Interest on the whole commitment.")] = False,
+    default_rate: Annotated[str, typer.Option(help="Rate after maturity or in default.")] = "",
+    default_after_days: Annotated[int | None, typer.Option(help="Default once late.")] = None,
+    grace_days: Annotated[int, typer.Option(help="Days before a late fee.")] = 10,
+    late_fee: Annotated[str, typer.Option(help="Flat fee per late payment.")] = "0",
+    late_fee_pct: Annotated[str, typer.Option(help="% of the late payment.")] = "0",
+    closing_fee: Annotated[str, typer.Option(help="Fees paid at closing.")] = "0",
+    draw_fee: Annotated[str, typer.Option(help="Fee per funded draw.")] = "0",
+    allocation: Annotated[
+        str, typer.Option(help="e.g. fees,default_interest,interest,principal (the default).")
+    ] = "",
+    property_id: Annotated[int | None, typer.Option(help="The property lent against.")] = None,
+) -> None:
+    """Write a loan, funded on its start date; prints the new loan's ID."""
+    draft = service.LoanDraft(
+        borrower, principal, annual_rate, months, _day(start, "start"), points, points_financed,
+        interest_only, amortization_months, day_count, commitment, default_rate,
+        default_after_days, grace_days, late_fee, late_fee_pct, closing_fee, draw_fee,
+        allocation, dutch, property_id,
+    )  # fmt: skip
+    typer.echo(in_session(lambda s: service.add_loan(s, draft, new_borrower=True).id))
+
+
+@loan_app.command("list")
+def loan_list(status: str = "", as_json: JsonOpt = False) -> None:
+    """Loans, newest first (open, paid_off or charged_off with --status)."""
+    rows = in_session(lambda s: [(x.id, x.borrower_id, f"{x.balance:.2f}", x.status,
+                                  x.maturity.isoformat()) for x in service.loans(s, status)],
+                      writer=False)  # fmt: skip
+    if as_json:
+        _json([dict(zip(("id", "borrower_id", "balance", "status", "maturity"), r, strict=True))
+               for r in rows])  # fmt: skip
+        return
+    for row in rows:
+        typer.echo("\t".join(str(v) for v in row))
+
+
+@loan_app.command("show")
+def loan_show(
+    loan: int, as_of: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
+) -> None:
+    """A loan as of a day: balance, accrued interest, next payment, delinquency, LTC / LTV."""
+    view = in_session(lambda s: queries.loan_detail(s, loan, _day(as_of, "as_of")), writer=False)
+    if as_json:
+        _json(view.to_dict())
+        return
+    for key, value in view.to_dict().items():
+        typer.echo(f"{key}: {value}")
+
+
+@loan_app.command("calendar")
+def loan_calendar(loan: int, as_json: JsonOpt = False) -> None:
+    """The expected payments calendar: date, interest, principal, payment."""
+    rows = in_session(lambda s: queries.calendar(s, loan), writer=False)
+    if as_json:
+        _json(rows)
+        return
+    for row in rows:
+        typer.echo("\t".join(row.values()))
+
+
+@loan_app.command("extend")
+def loan_extend(
+    loan: int,
+    maturity: Annotated[str, typer.Option(help="New maturity, YYYY-MM-DD.")],
+    fee: Annotated[str, typer.Option(help="Extension fee.")] = "0",
+    on: DateOpt = "",
+) -> None:
+    """Move a loan's maturity later for a fee."""
+    new = _day(maturity, "maturity")
+    in_session(lambda s: service.extend(s, loan, new, fee, _day(on)))
+    typer.echo(f"Loan {loan} now matures on {new.isoformat()}.")
+
+
+@loan_app.command("charge-off")
+def loan_charge_off(loan: int, on: DateOpt = "", note: str = "") -> None:
+    """Write a loan off: principal and fees owed become a loss."""
+    moved = in_session(lambda s: f"{service.charge_off(s, loan, _day(on), note).amount:.2f}")
+    typer.echo(f"Loan {loan} charged off: {moved} written off.")
+
+
+@loan_app.command("recovery")
+def loan_recovery(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt = "") -> None:
+    """Money recovered on a charged-off loan."""
+    in_session(lambda s: service.record_recovery(s, loan, _day(on), amount))
+    typer.echo(f"Recovered {amount} on loan {loan}.")
+
+
+@draw_app.command("request")
+def draw_request(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt = "",
+                 note: str = "") -> None:  # fmt: skip
+    """Ask for a draw; prints its ID."""
+    typer.echo(in_session(lambda s: service.request_draw(s, loan, amount, _day(on), note).id))
+
+
+def _draw_step(draw: int, action: str, on: str) -> None:
+    status = in_session(lambda s: service.draw_action(s, draw, action, _day(on)).status)
+    typer.echo(f"Draw {draw} {status}.")
+
+
+@draw_app.command("inspect")
+def draw_inspect(draw: int, on: DateOpt = "") -> None:
+    """Record a draw's inspection."""
+    _draw_step(draw, "inspect", on)
+
+
+@draw_app.command("approve")
+def draw_approve(draw: int, on: DateOpt = "") -> None:
+    """Approve a draw (inspected, or with inspection waived)."""
+    _draw_step(draw, "approve", on)
+
+
+@draw_app.command("fund")
+def draw_fund(draw: int, on: DateOpt = "") -> None:
+    """Send an approved draw's money; its fee is charged."""
+    _draw_step(draw, "fund", on)
+
+
+@app.command("payment")
+def payment(
+    loan: int,
+    amount: Annotated[str, typer.Option(help="Amount received.")],
+    on: DateOpt = "",
+    key: Annotated[str, typer.Option(help="Idempotency key (default: loan, date, amount).")] = "",
+) -> None:
+    """Record a payment received, split by the loan's allocation order."""
+    m = in_session(lambda s: service.record_payment(s, loan, _day(on), amount, key or None))
+    typer.echo(f"Payment {m.id} on loan {loan}: {m.amount:.2f} (fees {m.fees:.2f}, default "
+               f"interest {m.default_interest:.2f}, interest {m.interest:.2f}, principal "
+               f"{m.principal:.2f}).")  # fmt: skip
+
+
+@app.command("payoff")
+def payoff(
+    loan: int,
+    as_of: Annotated[str, typer.Option(help="YYYY-MM-DD; today if left out.")] = "",
+    as_json: JsonOpt = False,
+    pay: Annotated[bool, typer.Option(help="Receive the payoff now and close the loan.")] = False,
+) -> None:
+    """The payoff quote on a day (principal, interest, fees, total, per diem), or the payoff."""
+    day = _day(as_of, "as_of")
+    if pay:
+        in_session(lambda s: service.pay_off(s, loan, day))
+        typer.echo(f"Loan {loan} paid off on {day.isoformat()}.")
+        return
+    quoted = in_session(lambda s: service.quote(s, loan, day).contract(), writer=False)
+    if as_json:
+        _json(quoted)
+        return
+    for key, value in quoted.items():
+        typer.echo(f"{key}: {value}")
+
+
+@app.command("portfolio")
+def portfolio(
+    as_of: Annotated[str, typer.Option(help="YYYY-MM-DD; today if left out.")] = "",
+    as_json: JsonOpt = False,
+    full: Annotated[bool, typer.Option(help="With buckets, maturities, concentration.")] = False,
+) -> None:
+    """The book on a day: capital deployed, number of loans, XIRR."""
+    book = in_session(lambda s: queries.portfolio(s, _day(as_of, "as_of")), writer=False)
+    shown = book.to_dict() if full else book.contract()
+    if as_json:
+        _json(shown)
+        return
+    for key, value in shown.items():
+        typer.echo(f"{key}: {value}")
+
+
+@app.command("late-fees")
+def late_fees(on: DateOpt = "") -> None:
+    """Charge the late fees due (what the daily task does)."""
+    from evergreen.console import migrated_database
+    from evergreen.lending.tasks import run_late_fees
+
+    db = migrated_database()
+    try:
+        typer.echo(f"{run_late_fees(db, _day(on))} late fees charged.")
+    finally:
+        db.dispose()

@@ -1,0 +1,148 @@
+"""Tables of the lending area: borrowers, properties, loans, draws, money movements, events.
+
+Money is Numeric with cents; a loan row carries its running position (balance, undrawn funds,
+interest and fees owed, the day interest was counted to), rewritten only by the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from evergreen.db import Base, utcnow
+
+__all__ = ["Borrower", "Draw", "Loan", "LoanEvent", "Movement", "Property"]
+
+_RATE = Numeric(9, 6)
+
+
+class Borrower(Base):
+    """A person or LLC the owner lends to; `user_id` links the borrower portal's account."""
+
+    __tablename__ = "lending_borrowers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="person")  # person or llc
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Property(Base):
+    """The collateral: address, purchase price, rehab budget and after-repair value."""
+
+    __tablename__ = "lending_properties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(300))
+    purchase_price: Mapped[Decimal | None] = mapped_column(default=None)
+    rehab_budget: Mapped[Decimal | None] = mapped_column(default=None)
+    arv: Mapped[Decimal | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Loan(Base):
+    """A note: its terms, and its running position kept by the service."""
+
+    __tablename__ = "lending_loans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("lending_borrowers.id"), index=True)
+    property_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lending_properties.id"), default=None
+    )
+    principal: Mapped[Decimal]  # the note amount at closing (financed points included)
+    commitment: Mapped[Decimal | None] = mapped_column(default=None)
+    annual_rate: Mapped[Decimal] = mapped_column(_RATE)
+    default_rate: Mapped[Decimal | None] = mapped_column(_RATE, default=None)
+    default_after_days: Mapped[int | None] = mapped_column(default=None)
+    months: Mapped[int]
+    start: Mapped[date]
+    maturity: Mapped[date]
+    interest_only: Mapped[bool] = mapped_column(default=True)
+    amortization_months: Mapped[int | None] = mapped_column(default=None)
+    day_count: Mapped[str] = mapped_column(String(12), default="30/360")
+    points: Mapped[Decimal] = mapped_column(_RATE, default=Decimal(0))
+    points_financed: Mapped[bool] = mapped_column(default=False)
+    closing_fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    draw_fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    grace_days: Mapped[int] = mapped_column(default=10)
+    late_fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    late_fee_pct: Mapped[Decimal] = mapped_column(_RATE, default=Decimal(0))
+    allocation: Mapped[str] = mapped_column(String(80))
+    dutch: Mapped[bool] = mapped_column(default=False)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    stream_id: Mapped[int | None] = mapped_column(
+        ForeignKey("streams.id", ondelete="SET NULL"), default=None
+    )
+    # The running position.
+    balance: Mapped[Decimal]
+    undrawn: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    interest_due: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    default_interest_due: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    fees_due: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    accrued_to: Mapped[date]
+    closed_on: Mapped[date | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Draw(Base):
+    """A construction draw against the commitment: requested, inspected, approved, funded."""
+
+    __tablename__ = "lending_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("lending_loans.id"), index=True)
+    amount: Mapped[Decimal]
+    fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    status: Mapped[str] = mapped_column(String(12), default="requested")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    requested_on: Mapped[date]
+    inspected_on: Mapped[date | None] = mapped_column(default=None)
+    approved_on: Mapped[date | None] = mapped_column(default=None)
+    funded_on: Mapped[date | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Movement(Base):
+    """Money that moved (or was charged) on a loan, split into its parts; `key` makes a replay
+    (the same payment sent twice, the daily task run twice) a no-op."""
+
+    __tablename__ = "lending_movements"
+    __table_args__ = (Index("ix_lending_movements_loan_on", "loan_id", "on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("lending_loans.id"))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    on: Mapped[date]
+    amount: Mapped[Decimal]  # cash in (payments) or out (funding, draws); charges: the charge
+    principal: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    interest: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    default_interest: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    fees: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    points: Mapped[Decimal] = mapped_column(default=Decimal(0))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoanEvent(Base):
+    """What happened to a loan, in words, for its history (and later its statements)."""
+
+    __tablename__ = "lending_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("lending_loans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    on: Mapped[date]
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

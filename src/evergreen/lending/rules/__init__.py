@@ -1,0 +1,97 @@
+"""Pure decisions of the lending area: plain values in, plain values out, no database."""
+
+from evergreen.lending.rules.allocation import (
+    DEFAULT_ORDER,
+    PARTS,
+    Allocation,
+    Owed,
+    allocate,
+    read_order,
+)
+from evergreen.lending.rules.amounts import (
+    CENT,
+    ZERO,
+    money,
+    read_money,
+    read_percent,
+    read_rate,
+    to_cents,
+)
+from evergreen.lending.rules.book import (
+    PayoffQuote,
+    book_xirr,
+    loan_to_arv,
+    loan_to_cost,
+    payoff_quote,
+    weighted_rate,
+)
+from evergreen.lending.rules.calendar import (
+    BUCKETS,
+    Due,
+    bucket,
+    days_past_due,
+    default_from,
+    due_dates,
+    expected_calendar,
+    late_fees,
+)
+from evergreen.lending.rules.draws import DRAW_ACTIONS, check_draw, next_status
+from evergreen.lending.rules.interest import (
+    LoanState,
+    accrue,
+    accrued,
+    interest_base,
+    opening_state,
+    per_diem,
+)
+from evergreen.lending.rules.terms import (
+    BASIS,
+    LoanTerms,
+    check_day_count,
+    check_extension,
+    check_months,
+)
+
+__all__ = [
+    "BASIS",
+    "BUCKETS",
+    "CENT",
+    "DEFAULT_ORDER",
+    "DRAW_ACTIONS",
+    "PARTS",
+    "ZERO",
+    "Allocation",
+    "Due",
+    "LoanState",
+    "LoanTerms",
+    "Owed",
+    "PayoffQuote",
+    "accrue",
+    "accrued",
+    "allocate",
+    "book_xirr",
+    "bucket",
+    "check_day_count",
+    "check_draw",
+    "check_extension",
+    "check_months",
+    "days_past_due",
+    "default_from",
+    "due_dates",
+    "expected_calendar",
+    "interest_base",
+    "late_fees",
+    "loan_to_arv",
+    "loan_to_cost",
+    "money",
+    "next_status",
+    "opening_state",
+    "payoff_quote",
+    "per_diem",
+    "read_money",
+    "read_order",
+    "read_percent",
+    "read_rate",
+    "to_cents",
+    "weighted_rate",
+]

@@ -1,0 +1,148 @@
+"""The expected payments calendar and what follows from paying behind it: days past due, the
+delinquency bucket, late fees after the grace period, and the day default interest starts.
+
+Payments are due monthly on the start date's day (clamped to short months) and at maturity.
+An interest-only note is due each month's interest and the principal at maturity; an amortising
+note a level payment (rate ÷ 12 over the amortisation) with the balance as a balloon at
+maturity. "Paid" compares cumulative sums: a due date is met once everything paid toward
+interest and principal covers everything due through it (Fineract's arrears rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from evergreen.finance.loans.daycount import add_months
+from evergreen.finance.loans.payments import payment
+from evergreen.lending.rules.amounts import ZERO, to_cents
+from evergreen.lending.rules.interest import accrued
+from evergreen.lending.rules.terms import LoanTerms
+
+__all__ = [
+    "BUCKETS",
+    "Due",
+    "bucket",
+    "days_past_due",
+    "default_from",
+    "due_dates",
+    "expected_calendar",
+    "late_fees",
+]
+
+BUCKETS = ("current", "30", "60", "90+")
+
+
+@dataclass(frozen=True)
+class Due:
+    """One scheduled payment: its date and the interest and principal due then."""
+
+    on: date
+    interest: Decimal
+    principal: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        """The whole payment due."""
+        return self.interest + self.principal
+
+
+def due_dates(terms: LoanTerms) -> list[date]:
+    """Each month's payment date from the month after the start, and maturity last."""
+    days, k = [], 1
+    while (day := add_months(terms.start, k)) < terms.maturity:
+        days.append(day)
+        k += 1
+    return [*days, terms.maturity]
+
+
+def expected_calendar(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) -> list[Due]:
+    """The payments the note expects, draws accruing from the day they are funded."""
+    level = None
+    if terms.amortization_months is not None:
+        level = to_cents(Decimal(repr(payment(float(terms.principal), float(terms.annual_rate),
+                                              terms.amortization_months))))  # fmt: skip
+    owed, undrawn = terms.principal, terms.limit - terms.principal
+    previous, rows = terms.start, []
+    dates = due_dates(terms)
+    for index, day in enumerate(dates):
+        # Each stretch between draws accrues on the balance then, rounded as the service
+        # rounds it when a draw is funded, so the calendar asks for what was charged.
+        interest, since = ZERO, previous
+        for drawn_on, amount in draws:
+            if previous < drawn_on <= day:
+                base = owed + undrawn if terms.dutch else owed
+                interest += accrued(base, terms.annual_rate, since, drawn_on, terms.day_count)
+                owed, undrawn, since = owed + amount, undrawn - amount, drawn_on
+        base = owed + undrawn if terms.dutch else owed
+        interest += accrued(base, terms.annual_rate, since, day, terms.day_count)
+        if index == len(dates) - 1:
+            principal = owed
+        elif level is None:
+            principal = ZERO
+        else:
+            principal = min(max(level - interest, ZERO), owed)
+        rows.append(Due(day, interest, principal))
+        owed -= principal
+        previous = day
+    return rows
+
+
+def days_past_due(calendar: Sequence[Due], paid: Decimal, as_of: date) -> int:
+    """Days since the oldest due date that what was paid (toward interest and principal) has
+    not covered; 0 when nothing due by `as_of` is unpaid."""
+    due = ZERO
+    for row in calendar:
+        if row.on > as_of:
+            break
+        due += row.amount
+        if due > paid:
+            return (as_of - row.on).days
+    return 0
+
+
+def bucket(days: int) -> str:
+    """Delinquency bucket: current (under 30 days past due), 30, 60, 90+."""
+    if days >= 90:
+        return "90+"
+    if days >= 60:
+        return "60"
+    return "30" if days >= 30 else "current"
+
+
+def late_fees(
+    terms: LoanTerms,
+    calendar: Sequence[Due],
+    payments: Sequence[tuple[date, Decimal]],
+    as_of: date,
+) -> list[tuple[date, Decimal]]:
+    """Late fees owed by `as_of`: one per due date still not covered when its grace period
+    ended, flat plus a share of the payment due, each rounded to the cent."""
+    if terms.late_fee == 0 and terms.late_fee_pct == 0:
+        return []
+    fees, due = [], ZERO
+    for row in calendar:
+        deadline = row.on + timedelta(days=terms.grace_days)
+        if deadline >= as_of:
+            break
+        due += row.amount
+        paid = sum((amount for day, amount in payments if day <= deadline), ZERO)
+        if paid < due and row.amount > 0:
+            fees.append((row.on, to_cents(terms.late_fee + row.amount * terms.late_fee_pct)))
+    return fees
+
+
+def default_from(
+    terms: LoanTerms, calendar: Sequence[Due], paid: Decimal, as_of: date
+) -> date | None:
+    """The day default interest starts: maturity once passed unpaid, or a due date once it is
+    `default_after_days` late; None while the loan is in good standing."""
+    starts: list[date] = []
+    if as_of > terms.maturity:
+        starts.append(terms.maturity)
+    late = days_past_due(calendar, paid, as_of)
+    if terms.default_after_days is not None and late > terms.default_after_days:
+        starts.append(as_of - timedelta(days=late))
+    return min(starts) if starts else None

@@ -1,0 +1,190 @@
+"""What every lending use case shares: a loan's terms and position as plain values, and one way
+to record a movement (once per key) with its ledger posting and its event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evergreen.errors import Conflict, NotFound
+from evergreen.ledger import service as ledger
+from evergreen.lending.errors import LendingInputError
+from evergreen.lending.models import Borrower, Draw, Loan, LoanEvent, Movement
+from evergreen.lending.rules import (
+    LoanState,
+    LoanTerms,
+    PayoffQuote,
+    accrue,
+    default_from,
+    expected_calendar,
+    payoff_quote,
+)
+from evergreen.lending.rules.amounts import ZERO
+from evergreen.lending.rules.postings import legs_of
+from evergreen.lending.rules.replay import Fact, replay
+
+__all__ = [
+    "Parts",
+    "default_start",
+    "facts_of",
+    "funded_draws",
+    "loan_name",
+    "locked_loan",
+    "open_loan",
+    "quote_of",
+    "record",
+    "state_of",
+    "store_state",
+    "terms_of",
+]
+
+
+def terms_of(loan: Loan) -> LoanTerms:
+    """The loan's note as the rules read it."""
+    return LoanTerms(
+        principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
+        start=loan.start, day_count=loan.day_count, commitment=loan.commitment,
+        interest_only=loan.interest_only, amortization_months=loan.amortization_months,
+        default_rate=loan.default_rate, default_after_days=loan.default_after_days,
+        grace_days=loan.grace_days, late_fee=loan.late_fee, late_fee_pct=loan.late_fee_pct,
+        dutch=loan.dutch, allocation=tuple(loan.allocation.split(",")), maturity=loan.maturity,
+    )  # fmt: skip
+
+
+def state_of(loan: Loan) -> LoanState:
+    """The loan's running position."""
+    return LoanState(loan.balance, loan.undrawn, loan.accrued_to, loan.interest_due,
+                     loan.default_interest_due, loan.fees_due)  # fmt: skip
+
+
+def store_state(loan: Loan, state: LoanState) -> None:
+    """Write the position back to the loan's row."""
+    loan.balance, loan.undrawn, loan.accrued_to = state.balance, state.undrawn, state.accrued_to
+    loan.interest_due, loan.default_interest_due = state.interest, state.default_interest
+    loan.fees_due = state.fees
+
+
+def locked_loan(session: Session, loan_id: int) -> Loan:
+    """The loan, locked for this unit of work (PostgreSQL: FOR UPDATE), or NotFound."""
+    loan = session.scalar(
+        select(Loan).where(Loan.id == loan_id).with_for_update()
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+    if loan is None:
+        raise NotFound("loan_id", f"there is no loan {loan_id}")
+    return loan
+
+
+def open_loan(session: Session, loan_id: int) -> Loan:
+    """A locked loan that is still open, or why it is not."""
+    loan = locked_loan(session, loan_id)
+    if loan.status != "open":
+        raise Conflict("loan_id", f"loan {loan_id} is {loan.status.replace('_', ' ')}")
+    return loan
+
+
+def loan_name(session: Session, loan: Loan) -> str:
+    """How a loan is named in the ledger: its number and borrower."""
+    borrower = session.get(Borrower, loan.borrower_id)
+    return f"Loan {loan.id} ({borrower.name if borrower else 'borrower'})"
+
+
+def facts_of(session: Session, loan_id: int) -> list[Fact]:
+    """The loan's movements as plain values, in the order they happened."""
+    rows = session.scalars(
+        select(Movement).where(Movement.loan_id == loan_id).order_by(Movement.on, Movement.id)
+    )
+    return [Fact(m.kind, m.on, m.amount, m.principal, m.interest, m.default_interest, m.fees)
+            for m in rows]  # fmt: skip
+
+
+def funded_draws(session: Session, loan_id: int) -> list[tuple[date, Decimal]]:
+    """Funded draws as (day, amount), for the expected calendar."""
+    rows = session.execute(
+        select(Draw.funded_on, Draw.amount)
+        .where(Draw.loan_id == loan_id, Draw.status == "funded")
+        .order_by(Draw.funded_on, Draw.id)
+    )
+    return [(day, amount) for day, amount in rows if day is not None]
+
+
+def default_start(
+    terms: LoanTerms, facts: list[Fact], draws: list[tuple[date, Decimal]], day: date
+) -> date | None:
+    """When default interest starts, judged on `day` from the calendar and what was paid."""
+    if terms.default_rate is None:
+        return None
+    paid = sum((f.toward_schedule for f in facts if f.on <= day), ZERO)
+    return default_from(terms, expected_calendar(terms, draws), paid, day)
+
+
+def quote_of(
+    loan: Loan, facts: list[Fact], draws: list[tuple[date, Decimal]], as_of: date
+) -> PayoffQuote:
+    """The payoff on `as_of` from the loan's row and its movements (no database): from the
+    running position when nothing is dated after `as_of`, else replayed to that day."""
+    if as_of < loan.start:
+        raise LendingInputError("as_of", f"must not be before the start {loan.start.isoformat()}")
+    if loan.closed_on is not None and as_of >= loan.closed_on:
+        return PayoffQuote(as_of, ZERO, ZERO, ZERO, ZERO, ZERO)
+    terms = terms_of(loan)
+
+    def start(day: date) -> date | None:
+        return default_start(terms, facts, draws, day)
+
+    latest = max((f.on for f in facts), default=loan.start)
+    current = as_of >= loan.accrued_to and as_of >= latest
+    state = state_of(loan) if current else replay(terms, facts, as_of, start)
+    return payoff_quote(accrue(state, terms, as_of, start(as_of)), terms, as_of, start(as_of))
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A movement's amount and its split."""
+
+    amount: Decimal
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+    default_interest: Decimal = ZERO
+    fees: Decimal = ZERO
+    points: Decimal = ZERO
+
+
+def record(
+    session: Session, loan: Loan, kind: str, on: date, key: str, parts: Parts, note: str = ""
+) -> tuple[Movement, bool]:
+    """Store a movement under its key and post it to the ledger; (movement, True) when new,
+    (the stored one, False) when the key was used already, posting nothing."""
+    stored = session.scalar(select(Movement).where(Movement.key == key))
+    if stored is not None:
+        if stored.loan_id != loan.id or stored.kind != kind:
+            raise Conflict("key", f"the key {key!r} was used for another movement")
+        return stored, False
+    movement = Movement(
+        loan_id=loan.id, key=key, kind=kind, on=on, amount=parts.amount,
+        principal=parts.principal, interest=parts.interest,
+        default_interest=parts.default_interest, fees=parts.fees, points=parts.points, note=note,
+    )  # fmt: skip
+    session.add(movement)
+    session.flush()
+    legs = legs_of(kind, amount=parts.amount, principal=parts.principal, interest=parts.interest,
+                   default_interest=parts.default_interest, fees=parts.fees,
+                   points=parts.points)  # fmt: skip
+    if legs:
+        fed = ledger.post_lending_movement(
+            session, movement_id=movement.id, loan_id=loan.id,
+            loan_name=loan_name(session, loan), stream_id=loan.stream_id, legs=legs,
+            currency=loan.currency, on=on, narration=f"{kind.replace('_', ' ')}: {note}"[:500],
+        )  # fmt: skip
+        loan.stream_id = fed.stream_id
+    event(session, loan.id, kind, on, note or f"{kind.replace('_', ' ')} {parts.amount:.2f}")
+    return movement, True
+
+
+def event(session: Session, loan_id: int | None, kind: str, on: date, detail: str) -> None:
+    """A line in the loan's history."""
+    session.add(LoanEvent(loan_id=loan_id, kind=kind, on=on, detail=detail[:500]))

@@ -1,0 +1,91 @@
+"""`evergreen lending …` as a person runs it, with the issue's contract: `loan add` prints the
+ID, `payment`, `payoff --json` and `portfolio --json` print exactly the promised keys, and a
+refused value is one line naming it, exit 2, with nothing stored."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.cli_helpers import run_cli
+
+
+def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": None}
+    return run_cli(list(args), env)
+
+
+def _ok(tmp_path: Path, *args: str) -> str:
+    done = _run(tmp_path, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_contract_loan_payment_payoff_and_portfolio(tmp_path: Path) -> None:
+    """$100,000 at 12 % 30/360 from Jan 15 with 2 points at closing; February's 1,000 paid.
+    On March 1: 16 days' interest = 533.33, per diem 33.33. XIRR of -98,000 (Jan 15), +1,000
+    (Feb 15), +100,533.33 (Mar 1) is 0.3339980818… (Excel: =XIRR(...))."""
+    loan = _ok(tmp_path, "lending", "loan", "add", "--borrower", "Acme LLC", "--principal",
+               "100000", "--annual-rate", "12", "--months", "12", "--start", "2026-01-15",
+               "--points", "2", "--interest-only", "--day-count", "30/360").strip()  # fmt: skip
+    assert loan.isdigit()
+    paid = _ok(tmp_path, "lending", "payment", loan, "--date", "2026-02-15", "--amount", "1000")
+    assert "interest 1000.00, principal 0.00" in paid
+    payoff = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-03-01", "--json"))
+    assert payoff == {"principal": "100000.00", "interest": "533.33", "fees": "0.00",
+                      "total": "100533.33", "per_diem": "33.33"}  # fmt: skip
+    book = json.loads(_ok(tmp_path, "lending", "portfolio", "--as-of", "2026-03-01", "--json"))
+    assert set(book) == {"deployed", "loans", "xirr"}
+    assert (book["deployed"], book["loans"]) == ("100000.00", 1)
+    assert abs(book["xirr"] - 0.3339980818) < 1e-9
+    shown = json.loads(_ok(tmp_path, "lending", "loan", "show", loan, "--as-of", "2026-03-20",
+                           "--json"))  # fmt: skip
+    assert (shown["next_due"], shown["days_past_due"], shown["bucket"]) == ("2026-03-15", 5,
+                                                                             "current")  # fmt: skip
+    borrowers = json.loads(_ok(tmp_path, "lending", "borrower", "list", "--json"))
+    assert [b["name"] for b in borrowers] == ["Acme LLC"]
+
+
+def test_draws_extension_and_charge_off_from_the_command_line(tmp_path: Path) -> None:
+    assert _ok(tmp_path, "lending", "borrower", "add", "Build Co", "--kind", "llc").strip() == "1"
+    loan = _ok(tmp_path, "lending", "loan", "add", "--borrower", "Build Co", "--principal",
+               "50000", "--annual-rate", "0.1", "--months", "6", "--start", "2026-01-01",
+               "--interest-only", "--commitment", "20000", "--draw-fee", "50").strip()  # fmt: skip
+    draw = _ok(tmp_path, "lending", "draw", "request", loan, "--amount", "15000", "--date",
+               "2026-01-10").strip()  # fmt: skip
+    assert "approved" in _ok(tmp_path, "lending", "draw", "approve", draw, "--date", "2026-01-11")
+    assert "funded" in _ok(tmp_path, "lending", "draw", "fund", draw, "--date", "2026-01-12")
+    _ok(tmp_path, "lending", "loan", "extend", loan, "--maturity", "2026-10-01", "--fee", "500",
+        "--date", "2026-02-01")  # fmt: skip
+    quote = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-02-01", "--json"))
+    assert (quote["principal"], quote["fees"]) == ("65000.00", "550.00")
+    off = _ok(tmp_path, "lending", "loan", "charge-off", loan, "--date", "2026-03-01")
+    assert "65550.00 written off" in off
+    listed = json.loads(_ok(tmp_path, "lending", "loan", "list", "--json"))
+    assert [(x["status"], x["balance"]) for x in listed] == [("charged_off", "0.00")]
+
+
+def test_a_refused_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    base = ("lending", "loan", "add", "--borrower", "A", "--months", "12", "--start",
+            "2026-01-01")  # fmt: skip
+    for args, start in (
+        ((*base, "--principal", "lots", "--annual-rate", "10"), "Error: principal: "),
+        ((*base, "--principal", "1000", "--annual-rate", "250"), "Error: annual_rate: "),
+        (
+            (*base, "--principal", "1000", "--annual-rate", "10", "--day-count", "30/365"),
+            "Error: day_count: ",
+        ),
+        (
+            ("lending", "payment", "99", "--date", "2026-01-01", "--amount", "5"),
+            "Error: there is no loan 99",
+        ),
+        (("lending", "payoff", "1", "--as-of", "someday"), "Error: as_of: "),
+    ):
+        done = _run(tmp_path, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith(start), done.stderr
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+    assert json.loads(_ok(tmp_path, "lending", "loan", "list", "--json")) == []
+    assert json.loads(_ok(tmp_path, "lending", "borrower", "list", "--json")) == []

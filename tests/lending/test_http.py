@@ -1,0 +1,95 @@
+"""Lending over HTTP on SQLite and PostgreSQL: the owner writes loans and records money, staff
+read the book and are refused writes, a bad value is a 422 naming its field."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from evergreen.db import Database
+from tests.http_helpers import token_for
+
+API = "/api/v1/lending"
+
+
+def _headers(db: Database, email: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(db, email)}"}
+
+
+def test_the_owner_lends_and_staff_read_the_book(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner, staff = _headers(db, people["owner"]), _headers(db, people["staff"])
+    assert client.post(f"{API}/borrowers", json={"name": "Rehab Co", "kind": "llc"},
+                       headers=owner).status_code == 201  # fmt: skip
+    site = {"address": "3 Pine Rd", "purchase_price": "120000", "rehab_budget": "40000",
+            "arv": "250000"}  # fmt: skip
+    prop = client.post(f"{API}/properties", json=site, headers=owner)
+    body = {"borrower": "Rehab Co", "principal": "120000", "annual_rate": "11%", "months": 12,
+            "start": "2026-01-01", "points": "2", "day_count": "actual/360",
+            "commitment": "40000", "draw_fee": "150", "property_id": prop.json()["id"]}  # fmt: skip
+    made = client.post(f"{API}/loans", json=body, headers=owner)
+    assert made.status_code == 201, made.text
+    loan = made.json()
+    assert (loan["balance"], loan["ltc"], loan["ltv"]) == ("120000.00", "1.0000", "0.6400")
+    assert client.post(f"{API}/loans", json=body, headers=staff).status_code == 403
+    draw = client.post(f"{API}/loans/{loan['id']}/draws", json={"amount": "10000",
+                       "date": "2026-01-20"}, headers=owner).json()  # fmt: skip
+    for action in ("inspect", "approve", "fund"):
+        stepped = client.post(f"{API}/draws/{draw['id']}/{action}", json={"date": "2026-01-21"},
+                              headers=owner)  # fmt: skip
+        assert stepped.status_code == 200, stepped.text
+    assert stepped.json()["status"] == "funded"
+    # Actual/360, each stretch between balance changes rounded to the cent: Jan 1 → Jan 21 on
+    # 120,000 = 733.33, Jan 21 → Feb 1 on 130,000 = 436.94; per diem 130,000 * .11 / 360.
+    quote = client.get(f"{API}/loans/{loan['id']}/payoff", params={"as_of": "2026-02-01"},
+                       headers=staff).json()  # fmt: skip
+    assert quote == {"principal": "130000.00", "interest": "1170.27", "fees": "150.00",
+                     "total": "131320.27", "per_diem": "39.72"}  # fmt: skip
+    paid = client.post(f"{API}/loans/{loan['id']}/payments",
+                       json={"date": "2026-02-01", "amount": "1320.27", "key": "ach-1"},
+                       headers=owner)  # fmt: skip
+    assert paid.status_code == 201
+    assert (paid.json()["fees"], paid.json()["interest"]) == ("150.00", "1170.27")
+    again = client.post(f"{API}/loans/{loan['id']}/payments",
+                        json={"date": "2026-02-01", "amount": "1320.27", "key": "ach-1"},
+                        headers=owner)  # fmt: skip
+    assert again.json()["id"] == paid.json()["id"]
+    book = client.get(f"{API}/portfolio", params={"as_of": "2026-02-01"}, headers=staff).json()
+    assert (book["deployed"], book["loans"], book["buckets"]["current"]) == ("130000.00", 1, 1)
+    assert book["concentration"] == [{"borrower": "Rehab Co", "balance": "130000.00",
+                                      "share": "1.0000"}]  # fmt: skip
+    due = client.get(f"{API}/loans/{loan['id']}/calendar", headers=staff).json()
+    assert len(due) == 12
+    assert due[0] == {"date": "2026-02-01", "interest": "1170.27", "principal": "0.00",
+                      "payment": "1170.27"}  # fmt: skip
+    assert due[-1]["principal"] == "130000.00"
+    kinds = [e["kind"] for e in client.get(f"{API}/loans/{loan['id']}/history",
+                                           headers=staff).json()]  # fmt: skip
+    assert kinds[:3] == ["funding", "closing", "draw_requested"]
+    assert "payment" in kinds
+    done = client.post(f"{API}/loans/{loan['id']}/payoff", json={"date": "2026-02-10"},
+                       headers=owner)  # fmt: skip
+    assert done.status_code == 200
+    assert client.get(f"{API}/loans/{loan['id']}", headers=staff).json()["status"] == "paid_off"
+
+
+def test_bad_input_is_a_422_naming_the_field(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    owner = _headers(db, people["owner"])
+    body = {"borrower": "Nobody", "principal": "1000", "annual_rate": "10", "months": 12,
+            "start": "2026-01-01"}  # fmt: skip
+    missing = client.post(f"{API}/loans", json=body, headers=owner)
+    assert missing.status_code == 422
+    assert "there is no borrower named 'Nobody'" in missing.text
+    client.post(f"{API}/borrowers", json={"name": "Nobody"}, headers=owner)
+    for field, value in (("principal", "-5"), ("annual_rate", "300"), ("points", "abc")):
+        refused = client.post(f"{API}/loans", json={**body, field: value}, headers=owner)
+        assert refused.status_code == 422, refused.text
+        assert field in refused.text
+    loan = client.post(f"{API}/loans", json=body, headers=owner).json()
+    early = client.post(f"{API}/loans/{loan['id']}/payments",
+                        json={"date": "2025-12-01", "amount": "10"}, headers=owner)  # fmt: skip
+    assert early.status_code == 422
+    assert "date" in early.text
+    assert client.get(f"{API}/loans/999999", headers=owner).status_code == 404
