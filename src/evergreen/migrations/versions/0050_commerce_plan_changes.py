@@ -1,8 +1,8 @@
 """commerce plan changes: coupon durations, a subscription's kept coupon, place, pending
 downgrade and period anchor, and products' plan families
 
-Revision ID: 0049
-Revises: 0048
+Revision ID: 0050
+Revises: 0049
 Create Date: 2026-12-06 01:30:00
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import evergreen.db
 
-revision: str = "0049"
-down_revision: str | None = "0048"
+revision: str = "0050"
+down_revision: str | None = "0049"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
