@@ -15,7 +15,7 @@ from evergreen.config import Settings
 from tests.commerce.localstripe import STRIPE_TEST_KEY
 from tests.commerce.orders_world import HOOK_SECRET
 
-__all__ = ["make_club", "pay", "stripe_settings", "subscribe_input"]
+__all__ = ["make_club", "make_plans", "pay", "stripe_settings", "subscribe_input"]
 
 
 def make_club(session: Session) -> tuple[int, int]:
@@ -55,3 +55,22 @@ def pay(sdk: stripe.StripeClient, payment_id: str, method: str = "pm_card_visa")
     """What Stripe.js does in the buyer's browser with the client secret."""
     sdk.v1.payment_intents.update(payment_id, {"payment_method": method})
     sdk.v1.payment_intents.confirm(payment_id)
+
+
+def make_plans(session: Session) -> dict[str, int]:
+    """The club's family: Club (10.00 EUR a month), Club Plus (20.00 a month) and Club Yearly
+    (240.00 a year: 20.00 a month); the price id of each by name."""
+    make_club(session)
+    ids: dict[str, int] = {}
+    for name, amount, interval in (("Club Plus", "20.00", "month"),
+                                   ("Club Yearly", "240.00", "year")):  # fmt: skip
+        row = service.add_product(session, service.ProductDraft(name, "subscription"))
+        service.add_price(session, row.id, service.PriceDraft("EUR", amount, interval=interval))
+        service.set_status(session, row.id, "active")
+    for plan in (
+        service.subscriptions.plan_of(session, "club"),
+        *(service.subscriptions.plan_of(session, slug) for slug in ("club-plus", "club-yearly")),
+    ):
+        service.subscriptions.set_plan_family(session, plan.product.id, "club")
+        ids[plan.product.name] = plan.prices["EUR"].id
+    return ids

@@ -26,6 +26,12 @@ class CouponIn(BaseModel):
     product_id: int | None = Field(None, ge=1, le=2**31 - 1)
     expires_at: datetime | None = None
     max_redemptions: int | None = Field(None, ge=1, le=10_000_000)
+    duration: str = Field(
+        "once", max_length=10, description="On a subscription: once, repeating or forever."
+    )
+    duration_periods: int | None = Field(
+        None, ge=1, le=120, description="Periods of a repeating one."
+    )
 
 
 @router.get("/coupons", operation_id="list_commerce_coupons")
@@ -39,7 +45,7 @@ def add_coupon(body: CouponIn, session: SessionDep, user: ApiOwner) -> dict[str,
     """Owner only: a coupon (a code once)."""
     draft = service.CouponDraft(
         body.code, body.percent_off, body.amount_off, body.currency, body.product_id,
-        body.expires_at, body.max_redemptions,
+        body.expires_at, body.max_redemptions, body.duration, body.duration_periods,
     )  # fmt: skip
     return queries.coupon_dict(service.add_coupon(session, draft))
 

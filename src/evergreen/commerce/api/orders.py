@@ -37,6 +37,9 @@ class RefundIn(BaseModel):
 
     amount: Decimal | None = Field(None, description='Like "9.00"; omitted: the rest.')
     idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    cancel_subscription: bool = Field(
+        False, description="A subscription's period: also end the subscription now."
+    )
 
 
 @router.get("/orders", operation_id="list_commerce_orders")
@@ -74,10 +77,14 @@ def get_order(order_id: DbId, session: SessionDep, user: ApiStaff) -> dict[str, 
 def refund_order(
     order_id: DbId, body: RefundIn, request: Request, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
-    """Owner only: refund part or the rest; commissions and the ledger follow in proportion."""
+    """Owner only: refund part or the rest; commissions and the ledger follow in proportion. A
+    subscription's period: the subscription continues unless `cancel_subscription`."""
     cents = to_cents("amount", body.amount) if body.amount is not None else None
     provider = service.provider_for(request.app.state.settings)
-    service.refund_order(session, provider, order_id, cents, body.idempotency_key, utcnow())
+    service.refund_order(
+        session, provider, order_id, cents, body.idempotency_key, utcnow(),
+        cancel_now=body.cancel_subscription,
+    )  # fmt: skip
     return _card(session, order_id)
 
 

@@ -1,11 +1,12 @@
-"""/api/v1/commerce/subscriptions: subscriptions (list, one with its orders and events) and a
-cancellation by the owner. Staff read; the owner writes. Amounts are decimal strings."""
+"""/api/v1/commerce/subscriptions: subscriptions (list, one with its orders and events), a
+cancellation and a plan change (previewed, made, or a scheduled one called off) by the owner.
+Staff read; the owner writes. Amounts are decimal strings."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from evergreen.commerce import service
@@ -27,6 +28,20 @@ class CancelIn(BaseModel):
     at_period_end: bool = Field(True, description="false: end it now")
 
 
+class ChangeIn(BaseModel):
+    """The price to move to and a key that makes a retry change (and charge) once."""
+
+    price_id: int = Field(ge=1, le=2**31 - 1)
+    idempotency_key: str = Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    preview: bool = Field(False, description="true: only say what the change would do")
+
+
+class FamilyIn(BaseModel):
+    """A plan family's name ("" for none)."""
+
+    family: str = Field(max_length=60)
+
+
 def _when(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -41,6 +56,8 @@ def _dict(sub: Subscription, product: str) -> dict[str, Any]:
         "trial_end": _when(sub.trial_end), "cancel_at_period_end": sub.cancel_at_period_end,
         "ended_at": _when(sub.ended_at), "end_reason": sub.end_reason or None,
         "failed_attempts": sub.failed_attempts, "grace_until": _when(sub.grace_until),
+        "price_id": sub.price_id, "pending_price_id": sub.pending_price_id,
+        "coupon": sub.coupon_code or None,
     }  # fmt: skip
 
 
@@ -79,3 +96,49 @@ def cancel_subscription(
         session, subscription_id, utcnow(), at_period_end=body.at_period_end
     )
     return _card(session, subscription_id)
+
+
+@router.post("/subscriptions/{subscription_id}/change", operation_id="change_commerce_subscription")
+def change_subscription(
+    subscription_id: DbId, body: ChangeIn, request: Request, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: an upgrade now (its prorated charge first), a downgrade at the renewal;
+    `preview` answers what it would do and charge without doing it."""
+    provider = service.provider_for(request.app.state.settings)
+    subs = service.subscriptions
+    if body.preview:
+        quote = subs.quote_change(session, provider, subscription_id, body.price_id, utcnow())
+        return {
+            "price_id": quote.price.id, "takes_effect": "now" if quote.now else "renewal",
+            "at": _when(quote.at), "prorated": str(from_cents(quote.charge.total)),
+            "tax": str(from_cents(quote.charge.tax)), "currency": quote.price.currency,
+        }  # fmt: skip
+    done = subs.change_plan(
+        session, provider, subscription_id, body.price_id, body.idempotency_key,
+        request.app.state.secret, utcnow(),
+    )  # fmt: skip
+    data = _card(session, subscription_id)
+    data["outcome"] = done.outcome
+    data["charged_order"] = done.order.number if done.order is not None else None
+    return data
+
+
+@router.post(
+    "/subscriptions/{subscription_id}/change/cancel",
+    operation_id="cancel_commerce_subscription_change",
+)
+def cancel_subscription_change(
+    subscription_id: DbId, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: call off a scheduled plan change; it renews on its plan as before."""
+    service.subscriptions.cancel_change(session, subscription_id)
+    return _card(session, subscription_id)
+
+
+@router.post("/products/{product_id}/plan-family", operation_id="set_commerce_plan_family")
+def set_plan_family(
+    product_id: DbId, body: FamilyIn, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: subscribers can move between the plans (products) of one family."""
+    row = service.subscriptions.set_plan_family(session, product_id, body.family)
+    return {"product_id": row.id, "plan_family": row.plan_family}

@@ -34,4 +34,5 @@ app.command("floor")(imports.floor)
 app.command("apply-rule")(imports.apply_rule)
 app.command("reconcile")(orders.reconcile)
 app.add_typer(subscriptions.subscriptions_app, name="subscriptions")
+app.add_typer(subscriptions.subscriptions_app, name="subscription", hidden=True)  # one, as said
 app.add_typer(rollups.rollups_app, name="rollups")

@@ -29,11 +29,18 @@ def coupon_add(
     currency: Annotated[str, typer.Option("--currency", help="The amount's currency.")] = "",
     product: Annotated[int | None, typer.Option("--product", help="Only this product id.")] = None,
     max_uses: Annotated[int | None, typer.Option("--max-uses", help="Uses at most.")] = None,
+    duration: Annotated[
+        str, typer.Option("--duration", help="On a subscription: once, repeating or forever.")
+    ] = "once",
+    periods: Annotated[
+        int | None, typer.Option("--periods", help="How many periods a repeating one lasts.")
+    ] = None,
 ) -> None:
     """Add a coupon; prints its code."""
     draft = service.CouponDraft(
-        code, percent or None, amount or None, currency or None, product, None, max_uses
-    )
+        code, percent or None, amount or None, currency or None, product, None, max_uses,
+        duration, periods,
+    )  # fmt: skip
     typer.echo(in_session(lambda session: service.add_coupon(session, draft).code))
 
 
@@ -83,13 +90,21 @@ def order_mark_paid(order_id: Annotated[int, typer.Argument(help="The order's id
 def order_refund(
     order_id: Annotated[int, typer.Argument(help="The order's id.")],
     amount: Annotated[str, typer.Option("--amount", help="Like 9.00; omitted: the rest.")] = "",
+    cancel: Annotated[
+        bool, typer.Option("--cancel-subscription", help="Also end its subscription now.")
+    ] = False,
 ) -> None:
-    """Refund part or the rest of a paid order, once."""
+    """Refund part or the rest of a paid order, once (a subscription's period: it continues
+    unless --cancel-subscription)."""
     settings = get_settings()
     cents = to_cents("amount", amount) if amount else None
     nonce = secrets.token_urlsafe(18)
     provider = service.provider_for(settings)
-    in_session(lambda s: service.refund_order(s, provider, order_id, cents, nonce, utcnow()))
+    in_session(
+        lambda s: service.refund_order(
+            s, provider, order_id, cents, nonce, utcnow(), cancel_now=cancel
+        )
+    )
     typer.echo("Refunded.")
 
 

@@ -1,9 +1,11 @@
-"""`evergreen commerce subscriptions list|show|cancel|renew`: the owner's subscriptions, one
-with its periods, a cancellation (at the period's end, or --now), and a renewal run now (what
-the fifteen-minute task does)."""
+"""`evergreen commerce subscriptions list|show|cancel|change|keep-plan|renew`: the owner's
+subscriptions, one with its periods, a cancellation (at the period's end, or --now), a plan
+change (its prorated charge shown and confirmed first) or a scheduled one called off, and a
+renewal run now (what the fifteen-minute task does). `subscription` is the same group."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 import typer
@@ -11,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce import service
 from evergreen.commerce.rules.products import from_cents
-from evergreen.config import get_settings
+from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session, migrated_database
 from evergreen.db import utcnow
 
 __all__ = ["subscriptions_app"]
 
 subscriptions_app = typer.Typer(
-    help="Subscriptions: list, show, cancel, renew.", no_args_is_help=True
+    help="Subscriptions: list, show, cancel, change, renew.", no_args_is_help=True
 )
 
 
@@ -80,6 +82,58 @@ def subscriptions_cancel(
     cancel = service.subscriptions.cancel
     sub = in_session(lambda s: cancel(s, subscription_id, utcnow(), at_period_end=not now))
     typer.echo("Ended now." if sub.status == "ended" else "Ends at the end of its period.")
+
+
+@subscriptions_app.command("change")
+def subscriptions_change(
+    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+    price: Annotated[int, typer.Option("--price", help="The recurring price to move to.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before charging.")] = False,
+) -> None:
+    """Change the plan: an upgrade now with its prorated charge, a downgrade at the renewal."""
+    settings = get_settings()
+    provider = service.provider_for(settings)
+    subs = service.subscriptions
+
+    def preview(session: Session) -> str:
+        quote = subs.quote_change(session, provider, subscription_id, price, utcnow())
+        if not quote.now:
+            when = _when(quote.at)
+            return f"Moves to {quote.product.name} at the renewal ({when}); nothing charged now."
+        charged = f"{from_cents(quote.charge.total)} {quote.price.currency}"
+        return f"Moves to {quote.product.name} now; {charged} charged now (prorated)."
+
+    typer.echo(in_session(preview, writer=False))
+    if not yes and not typer.confirm("Change the plan?"):
+        raise typer.Exit(1)
+    secret, nonce = resolve_secret_key(settings), secrets.token_urlsafe(18)
+    done = in_session(
+        lambda s: subs.change_plan(s, provider, subscription_id, price, nonce, secret, utcnow())
+    )
+    if done.outcome == "scheduled":
+        typer.echo("Scheduled for the renewal.")
+    else:
+        charged = f" (order {done.order.number} charged)" if done.order is not None else ""
+        typer.echo(f"Plan changed{charged}.")
+
+
+@subscriptions_app.command("keep-plan")
+def subscriptions_keep_plan(
+    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+) -> None:
+    """Call off a scheduled plan change: it renews on its plan as before."""
+    in_session(lambda s: service.subscriptions.cancel_change(s, subscription_id))
+    typer.echo("The scheduled change is called off.")
+
+
+@subscriptions_app.command("family")
+def subscriptions_family(
+    product_id: Annotated[int, typer.Argument(help="The subscription product's id.")],
+    family: Annotated[str, typer.Argument(help='The family\'s name ("" for none).')],
+) -> None:
+    """Make a subscription product a plan of a family: its subscribers can move between them."""
+    row = in_session(lambda s: service.subscriptions.set_plan_family(s, product_id, family))
+    typer.echo(f"{row.name} is in the plan family {row.plan_family!r}.")
 
 
 @subscriptions_app.command("renew")

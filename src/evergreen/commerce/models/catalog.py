@@ -53,6 +53,8 @@ class Product(Base):
         ForeignKey("commerce_products.id", ondelete="SET NULL"), default=None
     )
     bump_headline: Mapped[str] = mapped_column(String(200), default="")
+    # Subscription products sharing a family are plans a subscriber can change between.
+    plan_family: Mapped[str] = mapped_column(String(60), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

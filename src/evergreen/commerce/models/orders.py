@@ -112,5 +112,8 @@ class Coupon(Base):
     )
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     max_redemptions: Mapped[int | None] = mapped_column(default=None)
+    # On a subscription: once (its first period), repeating (duration_periods) or forever.
+    duration: Mapped[str] = mapped_column(String(10), default="once")
+    duration_periods: Mapped[int | None] = mapped_column(default=None)
     redemptions: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

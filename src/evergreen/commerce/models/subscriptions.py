@@ -4,9 +4,10 @@ an order, a child of the subscription), and the events that move its recurring r
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
@@ -54,6 +55,20 @@ class Subscription(Base):
     grace_until: Mapped[datetime | None] = mapped_column(default=None)
     click_id: Mapped[str] = mapped_column(String(100), default="")
     coupon_code: Mapped[str] = mapped_column(String(40), default="")
+    # The coupon's terms as they were at subscribe (the coupon may change or go later) and the
+    # periods it discounts from the first (None: forever); rules/plans.py prices each period.
+    coupon_percent_off: Mapped[Decimal | None] = mapped_column(Numeric(5, 2), default=None)
+    coupon_amount_off_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    coupon_periods: Mapped[int | None] = mapped_column(default=None)
+    # Where the buyer is: each period is taxed at the owner's rate for it at that time.
+    country: Mapped[str] = mapped_column(String(2), default="")
+    region: Mapped[str] = mapped_column(String(60), default="")
+    # A downgrade waiting for the next renewal (the price it moves to), cancellable until then.
+    pending_price_id: Mapped[int | None] = mapped_column(default=None)
+    # After a change of interval or a revival, periods are counted from anchor_at, the start
+    # of period anchor_period + 1 (None: from the trial's end or the first payment).
+    anchor_at: Mapped[datetime | None] = mapped_column(default=None)
+    anchor_period: Mapped[int] = mapped_column(default=0)
     funnel_id: Mapped[int | None] = mapped_column(default=None)
     step_id: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -73,9 +88,11 @@ class SubscriptionEvent(Base):
     product_id: Mapped[int] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3))
     # start (first period paid), renewal, payment_failed, recovered, cancel (the end takes
-    # effect: voluntary), delinquent (ended unpaid after the grace period) or reactivate.
+    # effect: voluntary), delinquent (ended unpaid after the grace period), reactivate (a
+    # period paid after that end), change (a new plan, or the discount ending), plan_from and
+    # plan_to (a move to another product of its plan family: one ends, the other starts).
     kind: Mapped[str] = mapped_column(String(20))
-    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # the plan's, each period
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)  # each period, discounted
     interval: Mapped[str] = mapped_column(String(10), default="month")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

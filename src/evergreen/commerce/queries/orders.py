@@ -151,6 +151,7 @@ def coupon_dict(row: Coupon) -> dict[str, Any]:
         "currency": row.currency, "product_id": row.product_id,
         "expires_at": row.expires_at.isoformat() if row.expires_at else None,
         "max_redemptions": row.max_redemptions, "redemptions": row.redemptions,
+        "duration": row.duration, "duration_periods": row.duration_periods,
     }  # fmt: skip
 
 

@@ -5,6 +5,12 @@ allowed. No clock and no database: the service passes `now` and the row's fields
 Periods are anchored: period n runs from anchor + (n - 1) intervals to anchor + n intervals,
 each computed from the anchor (never from the previous end), so a subscription started on
 31 January renews on 28/29 February, 31 March, 30 April, … and never drifts to the 28th.
+
+A plan change that raises the monthly amount (MRR) is an upgrade: it takes effect now with a
+prorated charge. Proration is by seconds: the new plan's rate less the old one's, each per second
+of its own period (a monthly plan over the current period, a yearly one over a year from the
+period's start), times the seconds left in the current period, rounded half up to the cent once
+at the end; never negative. Any other change (a downgrade) takes effect at the next renewal.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from evergreen.commerce.errors import CommerceInputError
@@ -28,8 +35,10 @@ __all__ = [
     "decide",
     "failure_plan",
     "interval_months",
+    "is_upgrade",
     "order_period",
     "period_bounds",
+    "prorate",
     "renewal_key",
 ]
 
@@ -162,3 +171,29 @@ def check_reactivate(
         raise CommerceInputError("subscription", "this subscription is not set to end")
     if period_end is not None and now >= period_end:
         raise CommerceInputError("subscription", "this subscription's last period is over")
+
+
+def is_upgrade(old_cents: int, old_interval: str, new_cents: int, new_interval: str) -> bool:
+    """An upgrade raises the monthly amount (MRR); compared exactly, without rounding."""
+    return new_cents * interval_months(old_interval) > old_cents * interval_months(new_interval)
+
+
+def prorate(
+    old_cents: int,
+    old_interval: str,
+    new_cents: int,
+    new_interval: str,
+    period: tuple[datetime, datetime],
+    now: datetime,
+) -> int:
+    """What an upgrade at `now` costs for the rest of the current period, in cents (≥ 0)."""
+    start, end = period
+    if not start <= now < end:
+        raise CommerceInputError("period", "the change must fall inside the current period")
+    left = Decimal((end - now).total_seconds())
+    old_span = Decimal((end - start).total_seconds())
+    new_end = add_months(start, interval_months(new_interval))
+    same = interval_months(new_interval) == interval_months(old_interval)
+    new_span = old_span if same else Decimal((new_end - start).total_seconds())
+    owed = Decimal(new_cents) * left / new_span - Decimal(old_cents) * left / old_span
+    return max(0, int(owed.quantize(Decimal(1), rounding=ROUND_HALF_UP)))

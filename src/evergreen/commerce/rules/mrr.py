@@ -1,7 +1,8 @@
 """Stored subscription facts as the events rules/revenue.py derives MRR, movements, cohorts and
 ω from: a subscription's MRR starts when its first period is paid (a trial counts none), drops
-at a failed renewal (delinquent churn) and comes back when it is recovered (reactivation), and
-ends when a cancellation takes effect (churn). One report per currency."""
+at a failed renewal (delinquent churn) and comes back when it is recovered or revived after a
+delinquent end (reactivation), moves with a plan change or a discount ending (expansion,
+contraction), and ends when a cancellation takes effect (churn). One report per currency."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ _KINDS = {
     "recovered": EventKind.RECOVERED,
     "cancel": EventKind.CANCEL,
     "reactivate": EventKind.REACTIVATE,
+    "change": EventKind.CHANGE,
+    # A move to another product of the plan family: one ends and the other starts at the same
+    # instant, so the total is expansion or contraction and each product's own view churn / new.
+    "plan_from": EventKind.CANCEL,
+    "plan_to": EventKind.START,
 }
 MRR_KINDS = tuple(_KINDS)  # the stored kinds that move MRR
 
@@ -53,7 +59,7 @@ def to_events(facts: Iterable[Fact]) -> dict[str, list[SubscriptionEvent]]:
         kind = _KINDS.get(fact.kind)
         if kind is None:
             continue
-        with_amount = kind in (EventKind.START, EventKind.REACTIVATE)
+        with_amount = kind in (EventKind.START, EventKind.REACTIVATE, EventKind.CHANGE)
         out.setdefault(fact.currency, []).append(
             SubscriptionEvent(
                 subscription=str(fact.subscription), customer=fact.customer, at=fact.at,

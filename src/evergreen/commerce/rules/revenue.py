@@ -13,7 +13,7 @@ churn and a new sale:
 - Churn: a customer's MRR drops to 0 because they cancelled.
 - Delinquent churn: it drops to 0 because a payment failed (Baremetrics' "delinquent churn").
 - Reactivation: a customer who had MRR before and fell to 0 (cancelled or delinquent) has MRR
-  again, including a delinquent payment recovered.
+  again, including a delinquent payment recovered or a subscription revived after it.
 
 Every movement is the exact change of one customer's MRR, so for any period the opening MRR
 plus the sum of its movements is its closing MRR. What one customer does at one instant is one
@@ -228,7 +228,7 @@ def _apply(walk: _Walk, at: datetime, seq: int, event: SubscriptionEvent) -> str
         return "delinquent"
     elif kind is EventKind.RECOVERED and sub.status == "delinquent":
         sub.status = "active"
-    elif kind is EventKind.REACTIVATE and sub.status == "cancelled":
+    elif kind is EventKind.REACTIVATE and sub.status in ("cancelled", "delinquent"):
         if event.amount is not None:
             sub.monthly = monthly_amount(event.amount, event.interval_months)
         sub.status, sub.trial_ends = "active", None

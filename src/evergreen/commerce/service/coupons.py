@@ -1,4 +1,5 @@
-"""Coupons: codes with percent or amount off, maybe for one product, expiring or capped."""
+"""Coupons: codes with percent or amount off, maybe for one product, expiring or capped; on a
+subscription, for its first period, N periods or forever (Stripe's duration)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Coupon, Product
 from evergreen.commerce.rules.cart import CouponTerms, check_coupon_code
+from evergreen.commerce.rules.plans import check_duration
 from evergreen.commerce.rules.products import check_currency_code, to_cents
 from evergreen.errors import Conflict, NotFound
 
@@ -30,6 +32,8 @@ class CouponDraft:
     product_id: int | None = None
     expires_at: datetime | None = None
     max_redemptions: int | None = None
+    duration: str = "once"  # on a subscription: once, repeating (duration_periods) or forever
+    duration_periods: int | None = None
 
 
 def _percent(value: Decimal | str) -> Decimal:
@@ -69,6 +73,7 @@ def add_coupon(session: Session, draft: CouponDraft) -> Coupon:
     if cap is not None and (isinstance(cap, bool) or not 1 <= cap <= 10_000_000):
         raise CommerceInputError("max_redemptions", "must be a whole number of 1 or more")
     row.max_redemptions = cap
+    row.duration, row.duration_periods = check_duration(draft.duration, draft.duration_periods)
     try:
         with session.begin_nested():
             session.add(row)

@@ -39,6 +39,7 @@ __all__ = [
     "grants_of_email",
     "grants_of_product",
     "open_download",
+    "restore",
     "revoke",
     "revoke_grant",
     "set_delivery",
@@ -145,6 +146,20 @@ def revoke(session: Session, source: str, reason: str, now: datetime | None = No
     serialize_on(session, f"commerce-grant:{origin}")
     rows = list(session.scalars(select(Grant).where(Grant.source == origin).order_by(Grant.id)))
     _revoke_rows(session, rows, reason.strip() or "refunded", now or utcnow())
+    return rows
+
+
+def restore(session: Session, source: str) -> list[Grant]:
+    """Give back what a source's revoked grants allowed (a subscription revived)."""
+    origin = _check_source(source)
+    serialize_on(session, f"commerce-grant:{origin}")
+    rows = list(session.scalars(select(Grant).where(Grant.source == origin).order_by(Grant.id)))
+    for row in rows:
+        row.status, row.revoked_reason, row.revoked_at = "active", "", None
+    ids = [row.id for row in rows]
+    if ids:
+        session.execute(update(License).where(License.grant_id.in_(ids)).values(status="active"))
+    session.flush()
     return rows
 
 

@@ -300,7 +300,11 @@ def _fulfil(session: Session, order: Order, lines: list[tuple[OrderLine, Product
 
 
 def _unfulfil(session: Session, order: Order, reason: str) -> None:
-    """Take back what a fully refunded order granted: its links stop, its keys are disabled."""
+    """Take back what a fully refunded order granted: its links stop, its keys are disabled. A
+    subscription's period refunded is that period's money only: access continues (the owner
+    ends the subscription with "refund and cancel now")."""
+    if order.subscription_id is not None:
+        return
     delivery.revoke(session, source_of(order), reason)
 
 

@@ -1,5 +1,6 @@
 """Refunds the owner makes, full or part, through the order's provider with an idempotency key
-from the form, so a double click or a retried request refunds once."""
+from the form, so a double click or a retried request refunds once. A subscription's period
+refunded leaves the subscription running unless the owner also cancels it now."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.models import Order
 from evergreen.commerce.payments import PaymentError, Provider, TableInbox
 from evergreen.commerce.rules.checkout import PAID_STATUSES, check_nonce
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent, refund_amount
 from evergreen.commerce.service.paid import Applied, lock_order, mark_refunded
+from evergreen.commerce.service.subscriptions.renew import end
+from evergreen.commerce.service.subscriptions_paid import lock_subscription
 from evergreen.errors import NotFound
 
 __all__ = ["refund_order"]
@@ -24,9 +28,31 @@ def refund_order(
     amount: int | None,
     nonce: str,
     now: datetime,
+    *,
+    cancel_now: bool = False,
 ) -> Applied:
     """Give back `amount` cents (None: all that is left) of a paid order; commissions and the
-    ledger follow in proportion. The same nonce twice refunds once."""
+    ledger follow in proportion. The same nonce twice refunds once. `cancel_now`: the order's
+    subscription also ends now (what it granted stops)."""
+    order = session.get(Order, order_id)
+    if cancel_now and order is not None and order.subscription_id is None:
+        raise CommerceInputError("cancel_now", "this order is not a subscription's period")
+    done = _refund(session, provider, order_id, amount, nonce, now)
+    if cancel_now and order is not None and order.subscription_id is not None:
+        sub = lock_subscription(session, order.subscription_id)
+        if sub is not None and sub.status != "ended":
+            end(session, sub, "voluntary", now)
+    return done
+
+
+def _refund(
+    session: Session,
+    provider: Provider | None,
+    order_id: int,
+    amount: int | None,
+    nonce: str,
+    now: datetime,
+) -> Applied:
     key = check_nonce(nonce)
     order = lock_order(session, order_id)
     if order is None:

@@ -1,7 +1,9 @@
 """The buyers' area's subscriptions (/account): cancel at the period's end after a
-confirmation, reactivate before it, pay a past-due period with a new card (a fresh payment on
-the buyer's order page: Stripe.js, whose card is then saved for the renewals), and change the
-card renewals are charged on (a SetupIntent confirmed by Stripe.js on /account's card page)."""
+confirmation, reactivate before it, change plan (the prorated amount confirmed first; a
+downgrade scheduled for the renewal, which they can call off), pay a past-due period (or one
+after a delinquent end, which revives it) with a new card (a fresh payment on the buyer's order
+page: Stripe.js, whose card is then saved for the renewals), and change the card renewals are
+charged on (a SetupIntent confirmed by Stripe.js on /account's card page)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from evergreen.commerce import service
 from evergreen.commerce.rules.checkout import order_token
 from evergreen.commerce.views.buyers import purchases_page, signed_in_buyer
 from evergreen.commerce.views.products import FormStr
+from evergreen.commerce.views.subscriptions import change_step
 from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
@@ -140,3 +143,53 @@ def card_done(
     except InputError as error:
         return purchases_page(request, session, email, error=error.message)
     return RedirectResponse("/account?done=card", status_code=303)
+
+
+@router.post("/{subscription_id:int}/change", dependencies=[Public])
+def change(
+    request: Request,
+    session: SessionDep,
+    subscription_id: DbId,
+    _csrf: CsrfProtected,
+    price_id: FormStr = "",
+    nonce: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
+    """A signed-in buyer changes their plan once the prorated amount (or the date) is shown."""
+    email = signed_in_buyer(request)
+    if email is None:
+        return RedirectResponse("/account", status_code=303)
+    chosen = int(price_id) if price_id.isdigit() else 0
+    provider = service.provider_for(request.app.state.settings)
+    subs = service.subscriptions
+    subs.get_subscription(session, subscription_id, email)  # another's: not found
+    try:
+        quote = subs.quote_change(session, provider, subscription_id, chosen, utcnow(), email)
+        step = change_step(
+            quote, "Change your plan?", "/account", {"price_id": price_id, "nonce": nonce}
+        )
+        if (asked := ask_first(request, confirm, step)) is not None:
+            return asked
+        secret = request.app.state.secret
+        done = subs.change_plan(
+            session, provider, subscription_id, chosen, nonce, secret, utcnow(), email=email
+        )
+    except InputError as error:
+        return purchases_page(request, session, email, error=error.message)
+    return RedirectResponse(f"/account?done=plan-{done.outcome}", status_code=303)
+
+
+@router.post("/{subscription_id:int}/change/cancel", dependencies=[Public])
+def cancel_change(
+    request: Request, session: SessionDep, subscription_id: DbId, _csrf: CsrfProtected
+) -> Response:
+    """A signed-in buyer calls off their scheduled plan change before the renewal."""
+    email = signed_in_buyer(request)
+    if email is None:
+        return RedirectResponse("/account", status_code=303)
+    service.subscriptions.get_subscription(session, subscription_id, email)  # another's: not found
+    try:
+        service.subscriptions.cancel_change(session, subscription_id, email=email)
+    except InputError as error:
+        return purchases_page(request, session, email, error=error.message)
+    return RedirectResponse("/account?done=plan-kept", status_code=303)

@@ -5,6 +5,7 @@ The buyer's session is a signed cookie of its own, apart from the owner's sign-i
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -49,6 +50,9 @@ _DONE = {
     "sub-canceled": "Subscription cancelled: it ends at the end of the period paid for.",
     "sub-reactivated": "Subscription reactivated: it renews as before.",
     "card": "Card changed: the next renewals are charged on it.",
+    "plan-changed": "Plan changed.",
+    "plan-scheduled": "Plan change scheduled: it takes effect at the renewal.",
+    "plan-kept": "Scheduled change called off: your plan stays as it is.",
 }
 
 
@@ -81,7 +85,16 @@ def _purchases(request: Request, session: Session, email: str, **extra: Any) -> 
         items.append({"grant": grant, "key": key, "links": links, "name": name, "expires": expires})
     subs = service.subscriptions.subscriptions_of_email(session, email)
     orders = service.invoices.invoiced_orders_of_email(session, email)
-    context = {"email": email, "purchases": items, "subscriptions": subs, "orders": orders, **extra}
+    plans = {
+        sub.id: service.subscriptions.plan_choices(session, sub)
+        for sub, _name in subs
+        if sub.status in ("active", "trialing") and not sub.cancel_at_period_end
+    }
+    pending = {sub.id: service.subscriptions.pending_plan(session, sub) for sub, _name in subs}
+    context = {
+        "email": email, "purchases": items, "subscriptions": subs, "orders": orders,
+        "plans": plans, "pending": pending, "nonce": secrets.token_urlsafe(18), **extra,
+    }  # fmt: skip
     return _page(request, "purchases", context)
 
 

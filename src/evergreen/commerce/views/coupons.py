@@ -23,7 +23,10 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 _DONE = {"added": "Coupon added.", "removed": "Coupon removed."}
-_FIELDS = ("code", "percent_off", "amount_off", "currency", "product_id", "expires_on", "max_uses")
+_FIELDS = (
+    "code", "percent_off", "amount_off", "currency", "product_id", "expires_on", "max_uses",
+    "duration", "duration_periods",
+)  # fmt: skip
 
 
 def _page(
@@ -86,14 +89,18 @@ def add_coupon(
     product_id: FormStr = "",
     expires_on: FormStr = "",
     max_uses: FormStr = "",
+    duration: FormStr = "once",
+    duration_periods: FormStr = "",
 ) -> Response:
     """Owner only: a coupon, or the form again with what to fix."""
     entered = dict(zip(_FIELDS, (code, percent_off, amount_off, currency, product_id,
-                                 expires_on, max_uses), strict=True))  # fmt: skip
+                                 expires_on, max_uses, duration, duration_periods),
+                           strict=True))  # fmt: skip
     form.on_error(lambda error: _page(request, session, form=entered, error=error))
     draft = service.CouponDraft(
         code, percent_off or None, amount_off or None, currency or None,
         _number("product_id", product_id), _day_end(expires_on), _number("max_uses", max_uses),
+        duration, _number("duration_periods", duration_periods),
     )  # fmt: skip
     service.add_coupon(session, draft)
     return RedirectResponse("/commerce/coupons?done=added", status_code=303)

@@ -108,26 +108,35 @@ def refund(
     form: FormPageDep,
     amount: FormStr = "",
     nonce: FormStr = "",
+    cancel_now: FormStr = "",
     confirm: FormStr = "",
 ) -> Response:
     """Owner only: refund an amount (empty: the rest) once confirmed; the nonce makes a double
-    click refund once."""
+    click refund once. A subscription's period: it continues unless "cancel now" is ticked."""
     form.on_error(lambda error: show_order(request, session, order_id, error=error))
     cents = to_cents("amount", amount) if amount.strip() else None
     order = service.get_order(session, order_id)
     what = _money(cents, order.currency) if cents else "everything not refunded yet"
+    ends = cancel_now == "yes"
+    after = ""
+    if order.subscription_id is not None:
+        after = (
+            " The subscription ends now and what it granted stops."
+            if ends
+            else " The subscription continues: only this period's money goes back."
+        )
     step = Confirmation(
         title=f"Refund {what} of order {order.number}?",
         consequence="The money goes back to the buyer; the partner's commission and the "
-        "ledger are reversed in proportion. This cannot be undone.",
-        button="Refund",
+        f"ledger are reversed in proportion.{after} This cannot be undone.",
+        button="Refund and cancel now" if ends else "Refund",
         cancel=f"/commerce/orders/{order_id}",
-        fields={"amount": amount, "nonce": nonce},
+        fields={"amount": amount, "nonce": nonce, "cancel_now": cancel_now},
     )
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     provider = service.provider_for(request.app.state.settings)
-    service.refund_order(session, provider, order_id, cents, nonce, utcnow())
+    service.refund_order(session, provider, order_id, cents, nonce, utcnow(), cancel_now=ends)
     return RedirectResponse(f"/commerce/orders/{order_id}?done=refunded", status_code=303)
 
 

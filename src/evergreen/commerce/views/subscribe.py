@@ -56,7 +56,8 @@ def subscribe_page(
     """The plan's subscribe form."""
     click = request.query_params.get("click_id") or request.cookies.get("evg_click", "")
     values = {"currency": currency.upper()[:3], "email": "", "name": "",
-              "nonce": secrets.token_urlsafe(18), "click_id": click[:100]}  # fmt: skip
+              "nonce": secrets.token_urlsafe(18), "click_id": click[:100], "coupon": "",
+              "country": "", "region": ""}  # fmt: skip
     return _page(request, session, slug, values)
 
 
@@ -72,17 +73,33 @@ def subscribe(
     name: Field = "",
     nonce: Field = "",
     click_id: Field = "",
+    coupon: Field = "",
+    country: Field = "",
+    region: Field = "",
 ) -> Response:
     """Open the subscription; its first period's order page to pay, or the trial's welcome."""
     values = {"currency": currency, "email": email, "name": name, "nonce": nonce,
-              "click_id": click_id}  # fmt: skip
+              "click_id": click_id, "coupon": coupon, "country": country,
+              "region": region}  # fmt: skip
     form.on_error(lambda error: _page(request, session, slug, values, error=error))
     data = service.subscriptions.SubscribeInput(
-        slug=slug, currency=currency, email=email, nonce=nonce, name=name, click_id=click_id
+        slug=slug,
+        currency=currency,
+        email=email,
+        nonce=nonce,
+        name=name,
+        click_id=click_id,
+        coupon=coupon,
+        country=country,
+        region=region,
     )
     provider = service.provider_for(request.app.state.settings)
-    done = service.subscriptions.subscribe(session, provider, data, utcnow())
+    now = utcnow()
+    done = service.subscriptions.subscribe(session, provider, data, now)
     if done.order is None:
         return _page(request, session, slug, values, trial=done.subscription)
-    token = order_token(request.app.state.secret, done.order.number)
+    secret = request.app.state.secret
+    if done.order.total_cents == 0 and done.order.status == "pending":  # a 100 % coupon
+        service.mark_manual_paid(session, done.order.id, secret, now)
+    token = order_token(secret, done.order.number)
     return RedirectResponse(f"/buy/order/{token}", status_code=303)

@@ -1,9 +1,11 @@
 """/commerce/subscriptions: the owner's subscriptions (status filter, pages of 50) and one with
-its periods, renewal orders and events; a cancellation (at the period's end or now) after a
-confirmation. Staff read; the owner writes."""
+its periods, renewal orders and events; a cancellation (at the period's end or now) and a plan
+change (the prorated amount shown first) after a confirmation, and a scheduled change called
+off. Staff read; the owner writes."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -18,13 +20,16 @@ from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, PageNumber, SessionDep
-from evergreen.web.forms import Confirmation, FormPageDep, ask_first
+from evergreen.web.forms import CONFIRMED, Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
-__all__ = ["router"]
+__all__ = ["change_step", "router"]
 
 router = APIRouter(prefix="/commerce/subscriptions", include_in_schema=False)
-_DONE = {"canceled": "Cancelled.", "ended": "Ended now."}
+_DONE = {
+    "canceled": "Cancelled.", "ended": "Ended now.", "changed": "Plan changed.",
+    "scheduled": "Plan change scheduled for the renewal.", "kept": "Scheduled change called off.",
+}  # fmt: skip
 
 
 def _money(cents: int, currency: str) -> str:
@@ -55,9 +60,13 @@ def _show(
     done: str = "",
 ) -> Response:  # fmt: skip
     card = service.subscriptions.subscription_card(session, subscription_id)
+    sub = card.subscription
+    choices = service.subscriptions.plan_choices(session, sub) if sub.status != "ended" else []
     context: dict[str, Any] = {
-        "title": f"Subscription {card.subscription.id}", "card": card, "sub": card.subscription,
-        "money": _money, "error": error, "done": _DONE.get(done, ""),
+        "title": f"Subscription {sub.id}", "card": card, "sub": sub, "money": _money,
+        "error": error, "done": _DONE.get(done, ""), "choices": choices,
+        "pending": service.subscriptions.pending_plan(session, sub),
+        "nonce": secrets.token_urlsafe(18),
     }  # fmt: skip
     status = 400 if error else 200
     return render(request, "commerce/subscription.html", context, status_code=status)
@@ -105,3 +114,72 @@ def cancel(
     service.subscriptions.cancel(session, subscription_id, utcnow(), at_period_end=not now)
     done = "ended" if now else "canceled"
     return RedirectResponse(f"/commerce/subscriptions/{subscription_id}?done={done}", 303)
+
+
+def change_step(
+    quote: service.subscriptions.ChangeQuote, title: str, cancel: str, fields: dict[str, str]
+) -> Confirmation:
+    """The confirmation of a plan change: the prorated amount charged now, or the renewal date."""
+    price, name = quote.price, quote.product.name
+    plan = f"{name}, {_money(price.amount_cents, price.currency)} a {price.interval}"
+    if not quote.now:
+        when = quote.at.strftime("%Y-%m-%d") if quote.at else "the renewal"
+        consequence = (
+            f"It moves to {plan} at the renewal on {when}; until then the plan stays as it is, "
+            "and the change can be called off."
+        )
+    elif quote.charge.total:
+        charged = _money(quote.charge.total, price.currency)
+        tax = f", tax {_money(quote.charge.tax, price.currency)}" if quote.charge.tax else ""
+        consequence = (
+            f"It moves to {plan} now. {charged} (prorated for the rest of this period{tax}) is "
+            "charged now on the saved card; this cannot be undone."
+        )
+    else:
+        consequence = f"It moves to {plan} now; nothing is charged now."
+    return Confirmation(
+        title=title, consequence=consequence, button="Change plan", cancel=cancel, fields=fields
+    )
+
+
+@router.post("/{subscription_id:int}/change")
+def change(
+    request: Request,
+    subscription_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    price_id: FormStr = "",
+    nonce: FormStr = "",
+    confirm: FormStr = "",
+) -> Response:
+    """Owner only: change the plan once the prorated amount (or the renewal date) is confirmed."""
+    form.on_error(lambda error: _show(request, session, subscription_id, error=error))
+    chosen = int(price_id) if price_id.isdigit() else 0
+    provider = service.provider_for(request.app.state.settings)
+    subs = service.subscriptions
+    back = f"/commerce/subscriptions/{subscription_id}"
+    if confirm != CONFIRMED:  # confirmed, a second submit finds the change it made
+        quote = subs.quote_change(session, provider, subscription_id, chosen, utcnow())
+        fields = {"price_id": price_id, "nonce": nonce}
+        step = change_step(quote, f"Change subscription {subscription_id}'s plan?", back, fields)
+        return ask_first(request, confirm, step) or RedirectResponse(back, 303)
+    secret = request.app.state.secret
+    done = subs.change_plan(session, provider, subscription_id, chosen, nonce, secret, utcnow())
+    return RedirectResponse(f"{back}?done={done.outcome}", 303)
+
+
+@router.post("/{subscription_id:int}/change/cancel")
+def cancel_change(
+    request: Request,
+    subscription_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+) -> Response:
+    """Owner only: call off a scheduled plan change; it renews on its plan as before."""
+    form.on_error(lambda error: _show(request, session, subscription_id, error=error))
+    service.subscriptions.cancel_change(session, subscription_id)
+    return RedirectResponse(f"/commerce/subscriptions/{subscription_id}?done=kept", 303)

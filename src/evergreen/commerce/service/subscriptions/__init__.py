@@ -1,8 +1,18 @@
-"""Subscriptions billed by Evergreen: subscribing, renewals and dunning, cancellation, and the
-MRR report."""
+"""Subscriptions billed by Evergreen: subscribing, renewals and dunning, plan changes,
+cancellation, and the MRR report."""
 
 from __future__ import annotations
 
+from evergreen.commerce.service.subscriptions.change import (
+    Changed,
+    ChangeQuote,
+    cancel_change,
+    change_plan,
+    pending_plan,
+    plan_choices,
+    quote_change,
+    set_plan_family,
+)
 from evergreen.commerce.service.subscriptions.mails import reminder_mail
 from evergreen.commerce.service.subscriptions.manage import (
     SUBSCRIPTIONS_PAGE,
@@ -38,12 +48,16 @@ from evergreen.commerce.service.subscriptions.start import (
 __all__ = [
     "MOVEMENTS",
     "SUBSCRIPTIONS_PAGE",
+    "ChangeQuote",
+    "Changed",
     "Plan",
     "Renewed",
     "SubscribeInput",
     "Subscribed",
     "SubscriptionCard",
     "cancel",
+    "cancel_change",
+    "change_plan",
     "due_ids",
     "finish_card_change",
     "get_subscription",
@@ -52,11 +66,15 @@ __all__ = [
     "mrr_page",
     "mrr_report_of",
     "pay_period",
+    "pending_plan",
+    "plan_choices",
     "plan_of",
+    "quote_change",
     "reactivate",
     "refresh_mrr",
     "reminder_mail",
     "renew_one",
+    "set_plan_family",
     "start_card_change",
     "stream_persistence",
     "subscribe",

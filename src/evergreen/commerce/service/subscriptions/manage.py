@@ -153,13 +153,17 @@ def pay_period(
     email: str | None = None,
 ) -> Order:
     """A past-due period's order with a fresh payment for the buyer to confirm (Stripe.js; the
-    card used is saved for the next renewals), or its bank-transfer details."""
+    card used is saved for the next renewals), or its bank-transfer details; paid after a
+    delinquent end, it revives the subscription."""
     get_subscription(session, subscription_id, email)
     sub = lock_subscription(session, subscription_id)
     assert sub is not None
-    if sub.status != "past_due":
+    revivable = sub.status == "ended" and sub.end_reason == "delinquent"
+    if sub.status != "past_due" and not revivable:
         raise CommerceInputError("subscription", "nothing is due on this subscription")
     order = period_order(session, provider, sub, now)
+    if order.status == "cancelled":
+        raise CommerceInputError("subscription", "this subscription has ended; subscribe again")
     use = provider if provider is not None and sub.provider == provider.name else None
     if order.payment_id is None or (use is not None and order.status in ("pending", "failed")):
         try:

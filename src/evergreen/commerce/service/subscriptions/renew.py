@@ -26,9 +26,10 @@ from evergreen.commerce.service import delivery
 from evergreen.commerce.service.fees import learn_fee
 from evergreen.commerce.service.paid import mark_paid
 from evergreen.commerce.service.subscriptions.start import open_order, pay_again
+from evergreen.commerce.service.subscriptions.switch import apply_pending
 from evergreen.commerce.service.subscriptions_paid import lock_subscription, record
 
-__all__ = ["Renewed", "due_ids", "end", "period_order", "renew_one", "state_of"]
+__all__ = ["Renewed", "due_ids", "end", "period_order", "renew_one", "saved_method", "state_of"]
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,14 @@ def renew_one(
 def period_order(
     session: Session, provider: Provider | None, sub: Subscription, now: datetime
 ) -> Order:
-    """The next period's order: found by its key, or made now (without a payment yet)."""
+    """The next period's order: found by its key, or made now (without a payment yet), on the
+    plan a scheduled downgrade moves to."""
     key = renewal_key(sub.id, sub.period + 1)
     order = session.scalar(select(Order).where(Order.checkout_key == key))
     if order is not None:
         return order
+    if sub.status != "ended":
+        apply_pending(session, sub, now)
     product = session.get(Product, sub.product_id)
     assert product is not None
     use = provider if provider is not None and sub.provider == provider.name else None
@@ -110,7 +114,7 @@ def period_order(
     return order
 
 
-def _saved_method(session: Session, provider: Provider, sub: Subscription) -> str | None:
+def saved_method(session: Session, provider: Provider, sub: Subscription) -> str | None:
     """The method to charge: the one that paid the subscription's latest paid order."""
     if sub.payment_method:
         return sub.payment_method
@@ -140,10 +144,13 @@ def _charge(
 ) -> Renewed:
     """Charge the saved method; without one (a trial's end, a bank transfer) the order waits
     for the buyer, as a failed charge does."""
+    if order.total_cents == 0:  # fully discounted: paid as it is made
+        mark_paid(session, order, secret, now)
+        return Renewed(sub.id, "paid", order.number)
     message = "no card is saved for it yet (a trial's end, or payment by bank transfer)."
     method = None
     if provider is not None and sub.provider == provider.name and sub.customer:
-        method = _saved_method(session, provider, sub)
+        method = saved_method(session, provider, sub)
     if provider is not None and method and sub.customer:
         metadata = {"order": order.number, "subscription": str(sub.id)}
         key = f"evergreen-renewal-{order.number}-try-{sub.failed_attempts}"  # unique per order
@@ -195,16 +202,18 @@ def _failed(
 
 
 def end(session: Session, sub: Subscription, reason: str, at: datetime) -> None:
-    """The subscription ends (voluntary or delinquent): what it granted stops, an unpaid
-    period's order is cancelled."""
+    """The subscription ends (voluntary or delinquent): what it granted stops; an unpaid
+    period's order is cancelled when the end is voluntary, and kept open when it is delinquent
+    (paid late, by the buyer, the owner or a late webhook, it revives the subscription)."""
     sub.status, sub.ended_at, sub.end_reason = "ended", at, reason
     sub.next_attempt_at = None
     kind = "cancel" if reason == "voluntary" else "delinquent"
     record(session, sub, kind if sub.period >= 1 else "trial_end", at)  # a trial had no MRR
     open_key = renewal_key(sub.id, sub.period + 1)
-    for order in session.scalars(
-        select(Order).where(Order.checkout_key == open_key, Order.status.in_(("pending", "failed")))
-    ):
+    unpaid = select(Order).where(
+        Order.checkout_key == open_key, Order.status.in_(("pending", "failed"))
+    )
+    for order in session.scalars(unpaid) if reason == "voluntary" else ():
         order.status = "cancelled"
     delivery.revoke(session, f"subscription:{sub.id}", f"subscription ended ({reason})", at)
     session.flush()

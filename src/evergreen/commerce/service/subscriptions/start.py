@@ -1,4 +1,5 @@
-"""Subscribing at /subscribe/<slug>: the plan priced by the server, the subscription opened
+"""Subscribing at /subscribe/<slug>: the plan priced by the server (a coupon kept for its
+duration, the tax of the buyer's place read again each period), the subscription opened
 with its first period's order (paid like any order; Stripe saves the card on a customer for the
 renewals), or, with a trial, no charge now: the first period's order comes at the trial's end,
 with a link to pay it (the method paid with then is saved for the renewals)."""
@@ -14,10 +15,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Order, OrderLine, Price, Product, Subscription
+from evergreen.commerce.models import Coupon, Order, OrderLine, Price, Product, Subscription
 from evergreen.commerce.payments import PaymentError, Provider
+from evergreen.commerce.rules.billing import order_period
+from evergreen.commerce.rules.cart import CouponTerms, check_coupon_code, coupon_problem
 from evergreen.commerce.rules.checkout import check_buyer_email, check_nonce
-from evergreen.commerce.rules.products import check_currency_code, check_text
+from evergreen.commerce.rules.plans import coupon_periods, period_price
+from evergreen.commerce.rules.products import (
+    check_country,
+    check_currency_code,
+    check_region,
+    check_text,
+)
+from evergreen.commerce.service.checkout import tax_terms
+from evergreen.commerce.service.subscriptions_paid import hold_of
 from evergreen.errors import NotFound
 
 __all__ = ["Plan", "SubscribeInput", "Subscribed", "open_order", "plan_of", "subscribe"]
@@ -35,6 +46,9 @@ class SubscribeInput:
     click_id: str = ""
     funnel_id: int | None = None
     step_id: int | None = None
+    coupon: str = ""
+    country: str = ""
+    region: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,13 +105,16 @@ def subscribe(
         raise CommerceInputError("currency", f"{plan.product.name} has no price in {currency}")
     assert price.interval is not None
     use = provider if provider is not None and price.amount_cents > 0 else None
+    country = check_country(data.country) if data.country.strip() else ""
     sub = Subscription(
         checkout_key=key, product_id=plan.product.id, price_id=price.id, buyer_email=email,
         buyer_name=name, currency=currency, amount_cents=price.amount_cents,
         interval=price.interval, status="incomplete", provider=use.name if use else "manual",
         click_id=check_text("click_id", data.click_id, 100), funnel_id=data.funnel_id,
-        step_id=data.step_id, created_at=now,
+        step_id=data.step_id, created_at=now, country=country,
+        region=check_region(data.region) if country else "",
     )  # fmt: skip
+    _hold_coupon(session, sub, data.coupon, now)
     try:
         with session.begin_nested():  # the same nonce twice at once: one subscription
             session.add(sub)
@@ -121,6 +138,30 @@ def subscribe(
     return Subscribed(sub, order, secret, created=True)
 
 
+def _hold_coupon(session: Session, sub: Subscription, code: str, now: datetime) -> None:
+    """The coupon typed at subscribe, checked as the cart checks one, kept on the subscription
+    with its duration (once, repeating N periods, forever)."""
+    if not code.strip():
+        return
+    row = session.scalar(select(Coupon).where(Coupon.code == check_coupon_code(code)))
+    if row is None:
+        raise CommerceInputError("coupon", f"{code.strip().upper()} is not a valid coupon")
+    terms = CouponTerms(
+        row.code, row.percent_off, row.amount_off_cents, row.currency, row.product_id,
+        row.expires_at, row.max_redemptions, row.redemptions,
+    )  # fmt: skip
+    problem = coupon_problem(terms, now)
+    if problem:
+        raise CommerceInputError("coupon", problem)
+    if row.product_id is not None and row.product_id != sub.product_id:
+        raise CommerceInputError("coupon", f"{row.code} does not apply to this plan")
+    if row.currency is not None and row.currency != sub.currency:
+        raise CommerceInputError("coupon", f"{row.code} is for {row.currency} orders")
+    sub.coupon_code, sub.coupon_percent_off = row.code, row.percent_off
+    sub.coupon_amount_off_cents = row.amount_off_cents
+    sub.coupon_periods = coupon_periods(row.duration, row.duration_periods)
+
+
 def open_order(
     session: Session,
     provider: Provider | None,
@@ -134,22 +175,33 @@ def open_order(
     """A period's order, keyed `key`, with its payment opened for the buyer to pay (Stripe: on
     the subscription's customer, the method saved for the renewals; else a bank transfer);
     `pay=False` leaves the payment to the caller (a renewal charged on the saved card)."""
+    n = order_period(key)
+    priced = period_price(
+        sub.amount_cents, n, hold_of(sub), tax_terms(session, sub.country, sub.region)
+    )  # the tax rate as it is now, each period
     order = Order(
         number=secrets.token_hex(6).upper(), status="pending", currency=sub.currency,
-        subtotal_cents=sub.amount_cents, total_cents=sub.amount_cents,
-        buyer_email=sub.buyer_email, buyer_name=sub.buyer_name,
+        subtotal_cents=priced.amount, discount_cents=priced.discount, tax_cents=priced.tax,
+        total_cents=priced.total, buyer_email=sub.buyer_email, buyer_name=sub.buyer_name,
+        buyer_country=sub.country, buyer_region=sub.region,
         provider=provider.name if provider is not None else "manual", checkout_key=key,
-        coupon_code=sub.coupon_code, click_id=sub.click_id, funnel_id=sub.funnel_id,
-        step_id=sub.step_id, subscription_id=sub.id, created_at=now,
+        # The first period redeems the coupon (counted once); later ones show the discount.
+        coupon_code=sub.coupon_code if n == 1 else "", click_id=sub.click_id,
+        funnel_id=sub.funnel_id, step_id=sub.step_id, subscription_id=sub.id, created_at=now,
     )  # fmt: skip
     session.add(order)
     session.flush()
     session.add(
         OrderLine(
             order_id=order.id, product_id=product.id, product_name=product.name, role="main",
-            unit_cents=sub.amount_cents, total_cents=sub.amount_cents,
+            unit_cents=priced.amount, discount_cents=priced.discount, tax_cents=priced.tax,
+            total_cents=priced.total,
         )
     )  # fmt: skip
+    if priced.total == 0:  # a coupon's 100 % off: nothing to pay, the caller marks it paid
+        order.provider, order.payment_id = "manual", f"free_{order.number}"
+        session.flush()
+        return order, None
     if not pay:
         session.flush()
         return order, None
