@@ -71,4 +71,6 @@ def _insert(conn: Connection, tables: MetaData, model: type[Any], **values: Any)
             row[column.name] = default.arg
         elif column.name not in row and default is not None and default.is_callable:
             row[column.name] = default.arg(None)
-    return int(conn.execute(insert(table).values(row)).inserted_primary_key[0])
+    key = conn.execute(insert(table).values(row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
