@@ -215,3 +215,26 @@ def test_a_fully_discounted_period_is_paid_as_it_is_made(db: Database) -> None:
         with pytest.raises(CommerceInputError) as refused:
             service.subscriptions.subscribe(session, None, bad, now)
         assert refused.value.field == "coupon"
+
+
+def test_the_dunning_reminder_quotes_the_open_periods_total_with_tax_and_coupon(
+    db: Database,
+) -> None:
+    now = datetime.now(UTC)
+    with db.session() as session:
+        make_club(session)
+        service.add_tax_rate(session, service.TaxDraft("DE", "20"))
+        service.add_coupon(session, service.CouponDraft("HALF", "50", duration="forever"))
+    sub_id = _start(db, now, country="de", coupon="HALF")
+    with db.session() as session:
+        sub = session.get(Subscription, sub_id)
+        assert sub is not None
+        assert sub.current_period_end is not None
+        due = sub.current_period_end
+        renewed = service.subscriptions.renew_one(session, None, sub_id, SECRET, due)
+        assert renewed.outcome == "failed"  # a transfer is awaited
+        mail = service.subscriptions.reminder_mail(
+            session, sub_id, "awaiting your transfer", SECRET, "http://shop.test", due
+        )
+    # The plan is 10.00 a month: half off, then 20 % tax on 5.00, is 6.00 due.
+    assert mail.values["amount"] == "6.00 EUR"

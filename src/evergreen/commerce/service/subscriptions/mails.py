@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.commerce.models import Product
+from evergreen.commerce.models import Order, Product
+from evergreen.commerce.rules.billing import renewal_key
 from evergreen.commerce.rules.delivery import buyer_token
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.service.subscriptions.manage import get_subscription
@@ -27,8 +29,13 @@ _BODY = """<p>Hello {{ subscriber.name or "" }},</p>
 def reminder_mail(
     session: Session, subscription_id: int, reason: str, secret: str, base_url: str, now: datetime
 ) -> Transactional:
-    """The reminder for a past-due subscription."""
+    """The reminder for a past-due subscription, quoting what the open period's order asks
+    (after its coupon, with its tax), not the plan's list price."""
     sub = get_subscription(session, subscription_id)
+    open_order = session.scalar(
+        select(Order).where(Order.checkout_key == renewal_key(sub.id, sub.period + 1))
+    )
+    due = sub.amount_cents if open_order is None else open_order.total_cents
     product = session.get(Product, sub.product_id)
     assert product is not None
     until = sub.grace_until or now + timedelta(days=1)
@@ -39,7 +46,7 @@ def reminder_mail(
         subject=f"Your payment for {product.name} is due",
         body=_BODY,
         values={
-            "amount": f"{from_cents(sub.amount_cents)} {sub.currency}",
+            "amount": f"{from_cents(due)} {sub.currency}",
             "product": product.name,
             "reason": reason,
             "url": f"{base_url.rstrip('/')}/account/signin/{token}",
