@@ -19,7 +19,7 @@ from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Order, Subscription, SubscriptionEvent
+from evergreen.commerce.models import Grant, Order, Product, Subscription, SubscriptionEvent
 from evergreen.commerce.rules.billing import prorate
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
 from evergreen.config import Settings
@@ -80,6 +80,14 @@ def _kinds(db: Database, sub_id: int) -> list[str]:
         return list(session.scalars(query.order_by(SubscriptionEvent.id)))
 
 
+def _access(db: Database, sub_id: int) -> list[str]:
+    """The products the subscription's grants give the buyer now."""
+    with db.session() as session:
+        query = select(Product.name).join(Grant, Grant.product_id == Product.id)
+        query = query.where(Grant.source == f"subscription:{sub_id}", Grant.status == "active")
+        return sorted(session.scalars(query))
+
+
 def _change(db: Database, shop: Settings, sub_id: int, price: int, nonce: str,
             at: datetime) -> service.subscriptions.Changed:  # fmt: skip
     with db.session() as session:
@@ -122,6 +130,7 @@ def test_an_upgrade_is_charged_once_under_64_clicks_then_a_downgrade_waits(
     assert (intent.amount, intent.status, intent.customer) == (500, "succeeded", first.customer)
     upgraded = _sub(db, sub_id)
     assert (upgraded.amount_cents, upgraded.price_id) == (2000, plans["Club Plus"])
+    assert _access(db, sub_id) == ["Club Plus"]  # the old plan's downloads stop
     assert upgraded.current_period_end == first.current_period_end  # the period is kept
     assert [r.outcome for r in tasks.run_renewals(db, shop, span[1])] == ["paid"]
     with db.session() as session:
@@ -146,6 +155,7 @@ def test_an_upgrade_is_charged_once_under_64_clicks_then_a_downgrade_waits(
         third = session.scalar(select(Order).where(Order.checkout_key == f"renewal:{sub_id}:3"))
         assert third is not None
         assert third.total_cents == 1000
+    assert _access(db, sub_id) == ["Club"]
     moves = ["plan_from", "plan_to"]  # Club Plus is another product of the family
     assert _kinds(db, sub_id) == ["start", *moves, "renewal", *moves, "renewal"]
     with db.session() as session:

@@ -31,6 +31,7 @@ from evergreen.db import serialize_on, utcnow
 from evergreen.errors import NotFound
 
 __all__ = [
+    "MOVED_AWAY",
     "DownloadLink",
     "Opened",
     "download_links",
@@ -38,6 +39,7 @@ __all__ = [
     "grant",
     "grants_of_email",
     "grants_of_product",
+    "keep_only",
     "open_download",
     "restore",
     "revoke",
@@ -149,11 +151,36 @@ def revoke(session: Session, source: str, reason: str, now: datetime | None = No
     return rows
 
 
+MOVED_AWAY = "moved to another plan"
+
+
+def keep_only(
+    session: Session, source: str, kept: list[Grant], reason: str, now: datetime | None = None
+) -> list[Grant]:
+    """A subscription's grants are its current plan's alone: revoke the source's others (a move
+    to another product of the plan family stops the old plan's downloads and keys) and give
+    back a kept one that such a move had revoked (a move back); the ones revoked."""
+    origin = _check_source(source)
+    ids = {grant.id for grant in kept}
+    back = [row.id for row in kept if row.status == "revoked" and row.revoked_reason == reason]
+    for row in kept:
+        if row.id in back:
+            row.status, row.revoked_reason, row.revoked_at = "active", "", None
+    if back:
+        session.execute(update(License).where(License.grant_id.in_(back)).values(status="active"))
+    query = select(Grant).where(Grant.source == origin, Grant.status == "active")
+    others = [row for row in session.scalars(query.order_by(Grant.id)) if row.id not in ids]
+    _revoke_rows(session, others, reason, now or utcnow())
+    return others
+
+
 def restore(session: Session, source: str) -> list[Grant]:
-    """Give back what a source's revoked grants allowed (a subscription revived)."""
+    """Give back what a source's revoked grants allowed (a subscription revived), not what a
+    move to another plan took back."""
     origin = _check_source(source)
     serialize_on(session, f"commerce-grant:{origin}")
-    rows = list(session.scalars(select(Grant).where(Grant.source == origin).order_by(Grant.id)))
+    query = select(Grant).where(Grant.source == origin, Grant.revoked_reason != MOVED_AWAY)
+    rows = list(session.scalars(query.order_by(Grant.id)))
     for row in rows:
         row.status, row.revoked_reason, row.revoked_at = "active", "", None
     ids = [row.id for row in rows]

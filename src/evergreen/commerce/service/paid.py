@@ -292,8 +292,11 @@ def _fulfil(session: Session, order: Order, lines: list[tuple[OrderLine, Product
     """Grant what the order bought (downloads, license keys), once per product and order."""
     try:
         with session.begin_nested():  # all of the order's grants or none
+            made = []
             for product_id in dict.fromkeys(product.id for _line, product in lines):
-                delivery.grant(session, product_id, order.buyer_email, source_of(order))
+                made += delivery.grant(session, product_id, order.buyer_email, source_of(order))
+            if order.subscription_id is not None and made:  # the plan paid for now, alone
+                delivery.keep_only(session, source_of(order), made, delivery.MOVED_AWAY)
     except InputError as exc:  # the payment stands; the owner can grant by hand
         log.warning("order %s: not granted: %s", order.number, exc)
     shipping.after_paid(session, order, lines, order.paid_at)  # supplier orders, engagements
