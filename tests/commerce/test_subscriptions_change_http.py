@@ -39,7 +39,7 @@ def shop(settings: Settings, localstripe: str) -> Settings:
         "stripe_webhook_secret": SecretStr(HOOK_SECRET),
         "stripe_api_base": localstripe,
     }
-    return settings.model_copy(update=update)  # fmt: skip
+    return settings.model_copy(update=update)
 
 
 def subscribed(db: Database, shop: Settings, localstripe: str) -> tuple[int, dict[str, int]]:
@@ -89,20 +89,26 @@ def test_the_owner_upgrades_after_seeing_the_prorated_amount(
         assert "Club Plus: 20.00 EUR a month" in page.text
         assert "Club Yearly: 240.00 EUR a year" in page.text
         token = csrf_from(page.text)
-        form = {"csrf_token": token, "price_id": str(plans["Club Plus"]),
-                "nonce": _nonce(page.text, "change-form")}  # fmt: skip
+        form = {
+            "csrf_token": token,
+            "price_id": str(plans["Club Plus"]),
+            "nonce": _nonce(page.text, "change-form"),
+        }
         ask = client.post(f"/commerce/subscriptions/{sub_id}/change", data=form)
         assert ask.status_code == 200
         assert "10.00 EUR (prorated for the rest of this period" in ask.text  # ~ all of it left
         assert _amount(db, sub_id) == 1000  # nothing changed before the confirmation
-        done = client.post(f"/commerce/subscriptions/{sub_id}/change",
-                           data={**form, "confirm": "yes"})  # fmt: skip
+        done = client.post(
+            f"/commerce/subscriptions/{sub_id}/change", data={**form, "confirm": "yes"}
+        )
         assert "Plan changed." in done.text
-        again = client.post(f"/commerce/subscriptions/{sub_id}/change",
-                            data={**form, "confirm": "yes"})  # fmt: skip
+        again = client.post(
+            f"/commerce/subscriptions/{sub_id}/change", data={**form, "confirm": "yes"}
+        )
         assert "Plan changed." in again.text  # the same form twice: one charge
-        bad = client.post(f"/commerce/subscriptions/{sub_id}/change",
-                          data={**form, "price_id": "999999"})  # fmt: skip
+        bad = client.post(
+            f"/commerce/subscriptions/{sub_id}/change", data={**form, "price_id": "999999"}
+        )
         assert bad.status_code == 400
         assert "choose one of the plans offered" in bad.text
         mrr = client.get("/commerce/mrr")
@@ -137,23 +143,27 @@ def test_the_buyer_schedules_a_downgrade_and_calls_it_off(
         account = client.get("/account")
         assert "Club: 10.00 EUR a month" in account.text
         token = csrf_from(account.text)
-        nonce = re.search(r'class="stack change-plan">.*?name="nonce" value="([^"]+)"',
-                          account.text, re.S)  # fmt: skip
+        nonce = re.search(
+            r'class="stack change-plan">.*?name="nonce" value="([^"]+)"', account.text, re.S
+        )
         assert nonce is not None
         form = {"csrf_token": token, "price_id": str(plans["Club"]), "nonce": nonce.group(1)}
         ask = client.post(f"/account/subscriptions/{sub_id}/change", data=form)
         assert "Change your plan?" in ask.text
         assert "at the renewal on" in ask.text
-        done = client.post(f"/account/subscriptions/{sub_id}/change",
-                           data={**form, "confirm": "yes"})  # fmt: skip
+        done = client.post(
+            f"/account/subscriptions/{sub_id}/change", data={**form, "confirm": "yes"}
+        )
         assert "Plan change scheduled" in done.text
         assert "Moves to Club, 10.00 EUR a month, at the renewal." in done.text
-        kept = client.post(f"/account/subscriptions/{sub_id}/change/cancel",
-                           data={"csrf_token": token})  # fmt: skip
+        kept = client.post(
+            f"/account/subscriptions/{sub_id}/change/cancel", data={"csrf_token": token}
+        )
         assert "Scheduled change called off" in kept.text
         _as_buyer(client, "eve@example.com")  # another buyer: not theirs
-        other = client.post(f"/account/subscriptions/{sub_id}/change",
-                            data={**form, "confirm": "yes"})  # fmt: skip
+        other = client.post(
+            f"/account/subscriptions/{sub_id}/change", data={**form, "confirm": "yes"}
+        )
         assert other.status_code == 404
     assert _amount(db, sub_id) == 2000
 
@@ -184,8 +194,9 @@ def test_the_api_previews_and_changes_for_the_owner_only(
         assert wrong.json()["detail"][0]["loc"][-1] == "price"
         cancel = client.post(f"{url}/cancel", json={}, headers=owner)
         assert cancel.status_code == 422  # nothing scheduled
-        family = client.post(f"/api/v1/commerce/products/{999999}/plan-family",
-                             json={"family": "x"}, headers=owner)  # fmt: skip
+        family = client.post(
+            f"/api/v1/commerce/products/{999999}/plan-family", json={"family": "x"}, headers=owner
+        )
         assert family.status_code == 404
 
 
@@ -216,3 +227,39 @@ def test_the_refund_form_ends_the_subscription_only_when_asked(
         sub = session.get(Subscription, sub_id)
         assert sub is not None
         assert (sub.status, sub.end_reason) == ("ended", "voluntary")
+
+
+def test_the_owner_puts_a_plan_in_a_family_from_its_page(
+    db: Database, people: dict[str, str], shop: Settings
+) -> None:
+    with db.session() as session:
+        tier = service.add_product(session, service.ProductDraft("Gold", "subscription")).id
+        book = service.add_product(session, service.ProductDraft("Book", "digital")).id
+    with TestClient(create_app(shop, database=db)) as client:
+        sign_in(client, people["staff"])
+        page = client.get(f"/commerce/products/{tier}")
+        assert 'id="family-form"' not in page.text  # staff read, the owner decides
+        refused = client.post(
+            f"/commerce/products/{tier}/family",
+            data={"csrf_token": csrf_from(page.text), "plan_family": "club"},
+        )
+        assert refused.status_code == 403
+        client.cookies.clear()
+        sign_in(client, people["owner"])
+        page = client.get(f"/commerce/products/{tier}")
+        saved = client.post(
+            f"/commerce/products/{tier}/family",
+            data={"csrf_token": csrf_from(page.text), "plan_family": " club "},
+        )
+        assert saved.status_code == 200
+        assert '<strong id="family-name">club</strong>' in saved.text
+        book_page = client.get(f"/commerce/products/{book}")
+        assert 'id="family-form"' not in book_page.text
+        wrong = client.post(
+            f"/commerce/products/{book}/family",
+            data={"csrf_token": csrf_from(book_page.text), "plan_family": "x"},
+        )
+        assert wrong.status_code == 400
+        assert "only a subscription product is a plan" in wrong.text
+    with db.session() as session:
+        assert service.get_product(session, tier).plan_family == "club"

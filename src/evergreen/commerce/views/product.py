@@ -207,6 +207,23 @@ def set_supplier(
     return _back(product_id, "supplier", "supplier")
 
 
+@router.post("/{product_id:int}/family")
+def set_family(
+    request: Request,
+    product_id: DbId,
+    session: SessionDep,
+    user: OwnerUser,
+    _csrf: CsrfProtected,
+    form: FormPageDep,
+    plan_family: FormStr = "",
+) -> Response:
+    """Owner only: the plan family a subscription product belongs to (empty: none)."""
+    service.get_product(session, product_id)
+    form.on_error(lambda error: show_product(request, session, product_id, error=error))
+    service.subscriptions.set_plan_family(session, product_id, plan_family)
+    return _back(product_id, "family", "family")
+
+
 @router.post("/{product_id:int}/bundle")
 def set_bundle(
     request: Request,
