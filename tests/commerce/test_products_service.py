@@ -151,6 +151,17 @@ def test_a_physical_product_is_priced_by_a_rule_and_shows_its_landed_margin(
             "*": (Decimal("11.00"), Decimal("14.99")),
         }
         assert card.to_dict()["supplier"]["shipping"] == {"US": "2.50", "*": "5.00"}
+    with db.session() as session:  # sold in euros too: the cost converted at the owner's rate
+        service.set_rate(session, "USD", "EUR", "0.9")
+        service.add_price(session, row.id, service.PriceDraft("EUR", "24.00"))
+    with db.session(writer=False) as session:
+        card = queries.product_card(session, row.id)
+        assert card is not None
+        euros = {line.zone: (line.landed, line.margin) for line in card.margins
+                 if line.currency == "EUR"}  # fmt: skip
+        # 8.50 USD x 0.9 = 7.65 EUR landed (US); 11.00 x 0.9 = 9.90 EUR elsewhere.
+        assert euros == {"US": (Decimal("7.65"), Decimal("16.35")),
+                         "*": (Decimal("9.90"), Decimal("14.10"))}  # fmt: skip
 
 
 def test_a_bundle_lists_products_and_tax_rates_are_one_per_place(db: Database) -> None:

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.models import (
     BundleItem,
+    ExchangeRate,
     Price,
     Product,
     ProductFile,
 )
 from evergreen.commerce.rules.pricing import margin_of
 from evergreen.commerce.rules.products import from_cents
+from evergreen.commerce.rules.shipping import convert_cents
 from evergreen.money import show_money
 
 __all__ = [
@@ -115,16 +117,29 @@ def _prices(session: Session, product_id: int) -> tuple[Price, ...]:
     return tuple(session.scalars(query))
 
 
-def _margins(row: Product, prices: tuple[Price, ...]) -> tuple[MarginLine, ...]:
-    """Each price in the supplier's currency against landed cost to each zone."""
+def _rates(session: Session) -> dict[tuple[str, str], Decimal]:
+    """The owner's exchange rates, (base, quote) → rate."""
+    rows = session.execute(select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.rate))
+    return {(base, quote): Decimal(rate) for base, quote, rate in rows}
+
+
+def _margins(
+    row: Product, prices: tuple[Price, ...], rates: dict[tuple[str, str], Decimal]
+) -> tuple[MarginLine, ...]:
+    """Each price against the landed cost to each zone, the supplier's cost converted at the
+    owner's rate as checkout converts it (a price in a currency without a rate: no line)."""
     if row.supplier_cost_cents is None:
         return ()
     lines = []
     for price in prices:
-        if price.currency != row.supplier_currency:
-            continue
+        rate = Decimal(1)
+        if row.supplier_currency and price.currency != row.supplier_currency:
+            known = rates.get((row.supplier_currency, price.currency))
+            if known is None:
+                continue
+            rate = known
         for zone, shipping in sorted(row.shipping_cents.items()) or [("*", 0)]:
-            landed = from_cents(row.supplier_cost_cents + shipping)
+            landed = from_cents(convert_cents(row.supplier_cost_cents + shipping, rate))
             amount = from_cents(price.amount_cents)
             margin, percent = margin_of(landed, amount)
             lines.append(MarginLine(price.currency, zone, landed, amount, margin, percent))
@@ -155,7 +170,8 @@ def product_card(session: Session, product_id: int) -> ProductCard | None:
             select(BundleItem.product_id, BundleItem.quantity).where(BundleItem.bundle_id == row.id)
         ).all()
     )
-    return ProductCard(row, prices, files, items, _margins(row, prices), quantities)
+    margins = _margins(row, prices, _rates(session))
+    return ProductCard(row, prices, files, items, margins, quantities)
 
 
 def list_products(session: Session, status: str | None = None) -> list[ProductCard]:
@@ -170,9 +186,10 @@ def list_products(session: Session, status: str | None = None) -> list[ProductCa
             select(Price).where(Price.product_id.in_(by_product)).order_by(Price.currency)
         ):
             by_product[price.product_id].append(price)
+    rates = _rates(session)
     return [
         ProductCard(
-            row, tuple(by_product[row.id]), (), (), _margins(row, tuple(by_product[row.id]))
+            row, tuple(by_product[row.id]), (), (), _margins(row, tuple(by_product[row.id]), rates)
         )
         for row in products
     ]
