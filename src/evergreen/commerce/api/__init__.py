@@ -12,6 +12,7 @@ from evergreen.commerce.api import (
     orders,
     pricing_rules,
     products,
+    rates,
     services,
     subscriptions,
     suppliers,
@@ -26,5 +27,5 @@ def routers() -> list[APIRouter]:
     return [
         products.router, taxes.router, imports.router, pricing_rules.router, orders.router,
         coupons.router, licenses.router, subscriptions.router, suppliers.router,
-        services.router,
+        services.router, rates.router,
     ]  # fmt: skip

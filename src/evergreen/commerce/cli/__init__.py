@@ -11,6 +11,7 @@ from evergreen.commerce.cli import (
     delivery,
     imports,
     orders,
+    rates,
     rollups,
     services,
     subscriptions,
@@ -28,6 +29,7 @@ app.add_typer(orders.coupon_app, name="coupon")
 app.add_typer(orders.order_app, name="order")
 app.add_typer(delivery.grant_app, name="grant")
 app.add_typer(suppliers.supplier_app, name="supplier")
+app.add_typer(rates.rate_app, name="rate")
 app.add_typer(services.service_app, name="service")
 app.command("import")(imports.import_catalog)
 app.command("floor")(imports.floor)
