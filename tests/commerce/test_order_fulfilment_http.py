@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from evergreen.commerce import service
 from evergreen.commerce.models import SupplierOrder
 from evergreen.db import Database
+from tests.cli_helpers import run_cli
 from tests.commerce.fulfil_world import buy_mug, buy_service, make_shop
 from tests.commerce.orders_world import SECRET
 from tests.http_helpers import csrf_from, sign_in, token_for
@@ -162,3 +164,38 @@ def test_a_bundles_quantities_are_set_on_its_page_and_in_the_api(
         client.patch(f"/api/v1/commerce/products/{kit.id}", headers=api, json=body).status_code
         == 422
     )
+
+
+def test_the_api_and_the_command_line_resend_a_supplier_order(
+    client: TestClient, db: Database, people: dict[str, str], tmp_path: Path, database_url: str
+) -> None:
+    with db.session() as session:
+        make_shop(session, "csv")
+    order_id = _paid(db, buy_mug())
+    with db.session() as session:
+        row = session.scalars(select(SupplierOrder).where(SupplierOrder.order_id == order_id)).one()
+        row.status, row.sent_at = "sent", datetime.now(UTC)  # exported in a CSV, lost
+        row_id = row.id
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    url = f"/api/v1/commerce/supplier-orders/{row_id}/resend"
+    assert client.post(url, headers=staff).status_code == 403
+    again = client.post(url, headers=owner)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "new"  # in the next CSV export again
+    assert (
+        client.post("/api/v1/commerce/supplier-orders/999999/resend", headers=owner).status_code
+        == 404
+    )
+    with db.session() as session:
+        session.get(SupplierOrder, row_id).status = "sent"  # type: ignore[union-attr]
+    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": database_url}
+    done = run_cli(["commerce", "supplier", "resend", str(row_id)], env)
+    assert (done.returncode, done.stdout) == (
+        0,
+        f"Supplier order {row_id} will be sent again (new).\n",
+    )
+    assert _status(db, order_id) == "new"
+    refused = run_cli(["commerce", "supplier", "resend", "999999"], env)
+    assert refused.returncode != 0
+    assert "Traceback" not in refused.stderr

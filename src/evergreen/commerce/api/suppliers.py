@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from evergreen.commerce.models import Supplier, SupplierOrder
 from evergreen.commerce.rules.fulfilment import SUPPLIER_ORDER_STATUSES
-from evergreen.commerce.service import forwarding, suppliers, tracking
+from evergreen.commerce.service import cancellations, forwarding, suppliers, tracking
 from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
@@ -192,6 +192,17 @@ def record_tracking(
         utcnow(),
     )  # fmt: skip
     return _tracked(request, settings, background, session, done)
+
+
+@router.post(
+    "/supplier-orders/{supplier_order_id}/resend", operation_id="resend_commerce_supplier_order"
+)
+def resend_supplier_order(
+    supplier_order_id: DbId, session: SessionDep, user: ApiOwner
+) -> dict[str, Any]:
+    """Owner only: send a supplier order again, or its cancel request (due now; a CSV
+    supplier's goes in the next export); one already shipped or cancelled is refused."""
+    return supplier_order_dict(cancellations.resend(session, supplier_order_id, utcnow()))
 
 
 @router.post(

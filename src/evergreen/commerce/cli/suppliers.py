@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from evergreen.commerce.service import forwarding, suppliers, tracking
+from evergreen.commerce.service import cancellations, forwarding, suppliers, tracking
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session
 from evergreen.db import utcnow
@@ -20,7 +20,8 @@ from evergreen.siteurl import cli_site_url
 __all__ = ["supplier_app"]
 
 supplier_app = typer.Typer(
-    help="Drop-ship suppliers: add, list, link, orders, export, tracking.", no_args_is_help=True
+    help="Drop-ship suppliers: add, list, link, orders, export, tracking, resend.",
+    no_args_is_help=True,
 )
 
 
@@ -125,3 +126,12 @@ def supplier_tracking(
         return
     problem = deliver(settings, message, "shipped")
     typer.echo("Shipped; the buyer was mailed." if problem is None else f"Shipped; {problem}")
+
+
+@supplier_app.command("resend")
+def supplier_resend(
+    supplier_order_id: Annotated[int, typer.Argument(help="The supplier order's id.")],
+) -> None:
+    """Send a supplier order again, or its cancel request (the next CSV for a CSV supplier)."""
+    status = in_session(lambda s: cancellations.resend(s, supplier_order_id, utcnow()).status)
+    typer.echo(f"Supplier order {supplier_order_id} will be sent again ({status}).")
