@@ -143,18 +143,19 @@ def request_draw_with_photos(
     loan = own_loan(session, borrower, loan_id)
     check_photo_count(len(photos))
     sniffed = [(upload, *_sniffed(upload.chunks)) for upload in photos]  # refused before a write
-    draw = request_draw(session, loan.id, amount, on, note)
-    folder = data_dir / "lending" / "draws" / str(draw.id)
     written: list[Path] = []
     try:
-        for upload, media, chunks in sniffed:
-            name, size = _store(folder, PHOTO_TYPES[media], chunks)
-            written.append(folder / name)
-            stored = f"lending/draws/{draw.id}/{name}"
-            label = Path(upload.name).name[:200] or name
-            session.add(DrawPhoto(draw_id=draw.id, name=label, path=stored, media_type=media,
-                                  size=size))  # fmt: skip
-        session.flush()
+        with session.begin_nested():  # a refused photo takes the draw request back with it
+            draw = request_draw(session, loan.id, amount, on, note)
+            folder = data_dir / "lending" / "draws" / str(draw.id)
+            for upload, media, chunks in sniffed:
+                name, size = _store(folder, PHOTO_TYPES[media], chunks)
+                written.append(folder / name)
+                stored = f"lending/draws/{draw.id}/{name}"
+                label = Path(upload.name).name[:200] or name
+                session.add(DrawPhoto(draw_id=draw.id, name=label, path=stored,
+                                      media_type=media, size=size))  # fmt: skip
+            session.flush()
     except BaseException:
         for done in written:
             done.unlink(missing_ok=True)
