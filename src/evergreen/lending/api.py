@@ -13,13 +13,14 @@ from evergreen.db import utcnow
 from evergreen.lending import queries, service
 from evergreen.lending.models import Draw, Movement
 from evergreen.siteurl import site_url
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
+from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/lending", tags=["lending"])
 _MONEY = Field(max_length=40, description="An amount in cents, e.g. '1250.00'.")
 AsOf = Annotated[date | None, Query(description="YYYY-MM-DD; today if left out.")]
+DrawId = Annotated[int, Query(ge=1, le=MAX_DB_INT, description="The draw's ID.")]
 
 
 def _today(as_of: date | None) -> date:
@@ -274,8 +275,8 @@ def invite_borrower(
     return {"kind": link.kind, "url": link.url, "expires_at": link.expires_at.isoformat()}
 
 
-@router.get("/draws/{draw_id}/photos", operation_id="list_lending_draw_photos")
-def list_draw_photos(draw_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
+@router.get("/photos", operation_id="list_lending_draw_photos")
+def list_draw_photos(draw_id: DrawId, session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
     """The photos a borrower sent with a draw request; each opens at its page URL."""
     return [{"id": p.id, "name": p.name, "media_type": p.media_type, "size": p.size,
              "url": f"/lending/draw-photos/{p.id}"}
