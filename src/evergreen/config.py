@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # first line; the address is mail_postal_address) and its tax id (VAT number), if any.
     seller_name: str = ""
     seller_tax_id: str = ""
+    # Where a borrower wires a payoff (lending's payoff letters): bank, account, reference;
+    # lines separated by newlines or " | ". Unset: the letter asks them to call for it.
+    lending_wire_instructions: str = ""
     # A Maildir that bounces and complaints arrive in (the VERP return path's mailbox); polled
     # every minute by the mail area, read messages moved to cur/.
     mail_bounce_maildir: Path | None = None

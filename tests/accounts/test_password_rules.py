@@ -42,8 +42,8 @@ def test_the_same_policy_as_sign_up_accepts_a_long_phrase() -> None:
     assert new_password_problem(GOOD, GOOD, EMAIL) is None
 
 
-def test_reset_links_are_for_staff_and_partners_never_the_owner() -> None:
-    assert [can_receive_reset(role) for role in Role] == [False, True, True]
+def test_reset_links_are_for_staff_partners_and_borrowers_never_the_owner() -> None:
+    assert [can_receive_reset(role) for role in Role] == [False, True, True, True]
 
 
 def test_a_reset_link_lasts_a_day() -> None:

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from evergreen.accounts.rules import (
+    Access,
     Role,
+    allows,
     can_manage_settings,
     can_use_dashboard,
     locked_until,
@@ -40,8 +42,14 @@ def test_a_long_passphrase_is_accepted() -> None:
 
 
 def test_roles_split_dashboard_and_settings() -> None:
-    assert [can_use_dashboard(r) for r in Role] == [True, True, False]
-    assert [can_manage_settings(r) for r in Role] == [True, False, False]
+    assert [can_use_dashboard(r) for r in Role] == [True, True, False, False]
+    assert [can_manage_settings(r) for r in Role] == [True, False, False, False]
+
+
+def test_each_portal_is_its_own_roles_alone() -> None:
+    assert [r for r in Role if allows(Access.BORROWER, r)] == [Role.BORROWER]
+    assert [r for r in Role if allows(Access.PARTNER, r)] == [Role.PARTNER]
+    assert not allows(Access.BORROWER, None)
 
 
 def test_no_lock_below_the_limit() -> None:

@@ -89,3 +89,22 @@ def test_a_refused_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
         assert len(done.stderr.strip().splitlines()) == 1
     assert json.loads(_ok(tmp_path, "lending", "loan", "list", "--json")) == []
     assert json.loads(_ok(tmp_path, "lending", "borrower", "list", "--json")) == []
+
+
+def test_borrower_invite_prints_a_link_and_refuses_a_borrower_without_email(
+    tmp_path: Path,
+) -> None:
+    with_mail = _ok(tmp_path, "lending", "borrower", "add", "Ann Rehab", "--email",
+                    "ann@rehab.example").strip()  # fmt: skip
+    no_mail = _ok(tmp_path, "lending", "borrower", "add", "Bob Flip").strip()
+    done = _run(tmp_path, "lending", "borrower", "invite", with_mail)
+    assert done.returncode == 0, done.stderr
+    assert "/borrower/invite?token=" in done.stdout
+    assert "Invitation: works once" in done.stderr
+    refused = _run(tmp_path, "lending", "borrower", "invite", no_mail)
+    assert refused.returncode == 2
+    assert "email" in refused.stderr
+    assert "has no email" in refused.stderr
+    missing = _run(tmp_path, "lending", "borrower", "invite", "999")
+    assert missing.returncode != 0
+    assert "no borrower 999" in missing.stderr

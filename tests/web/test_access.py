@@ -18,9 +18,9 @@ from evergreen.partners import service as partners
 from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for
 from evergreen.web.deps import declared_access
 from tests.conftest import TEST_SECRET
-from tests.http_helpers import token_for
+from tests.http_helpers import PASSWORD, token_for
 
-ROLES: tuple[Role | None, ...] = (None, Role.PARTNER, Role.STAFF, Role.OWNER)
+ROLES: tuple[Role | None, ...] = (None, Role.PARTNER, Role.BORROWER, Role.STAFF, Role.OWNER)
 _PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
 # Path values that name nothing: the answer is about who asks, not about a row.
 _VALUES = {"int": "999999", "path": "nothing/here", "action": "approve", "slug": "no-such-link"}
@@ -118,6 +118,9 @@ def callers(client: TestClient, db: Database, people: dict[str, str]) -> dict[Ro
             session, program, name="Pat", email=people["partner"], status="active"
         )
     emails = {None: "", **{Role(role): email for role, email in people.items()}}
+    with db.session() as session:  # a borrower account (the borrower portal's role)
+        emails[Role.BORROWER] = "borrower@example.com"
+        accounts.create_user(session, emails[Role.BORROWER], PASSWORD, Role.BORROWER)
     return {role: Caller(client, db, role, emails[role]) for role in ROLES}
 
 

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from evergreen.accounts import service as accounts
+from evergreen.accounts.rules import Role
 from evergreen.db import Database
-from tests.http_helpers import csrf_from, sign_in, token_for
+from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def _plain(parameter: dict[str, Any]) -> str:
 
 @pytest.mark.both_databases
 def test_every_page_integer_past_64_bits_is_refused_never_a_500(
-    client: TestClient, people: dict[str, str]
+    client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
     from fastapi.routing import iter_route_contexts
 
@@ -119,6 +121,7 @@ def test_every_page_integer_past_64_bits_is_refused_never_a_500(
     token = csrf_from(client.get("/partners").text)
     tried = 0
     portal: list[tuple[str, str]] = []  # the partner's own pages, tried as the partner below
+    borrower: list[tuple[str, str]] = []  # the borrower portal's, tried as a borrower below
 
     def refused(method: str, path: str, token: str) -> None:
         nonlocal tried
@@ -137,6 +140,8 @@ def test_every_page_integer_past_64_bits_is_refused_never_a_500(
         for method in sorted(context.methods or ()):
             if path.startswith("/portal/"):
                 portal.append((method, path))
+            elif path.startswith("/borrower/"):
+                borrower.append((method, path))
             else:
                 refused(method, path, token)
     for value in _TOO_BIG:
@@ -152,6 +157,13 @@ def test_every_page_integer_past_64_bits_is_refused_never_a_500(
         response = client.get("/portal/commissions", params={"page": str(value)})
         assert response.status_code == 400, response.text
         assert "page" in response.text
+    client.cookies.clear()
+    with db.session() as session:
+        accounts.create_user(session, "borrower@example.com", PASSWORD, Role.BORROWER)
+    sign_in(client, "borrower@example.com")
+    borrower_token = csrf_from(client.get("/account/password").text)
+    for method, path in borrower:
+        refused(method, path, borrower_token)
     assert tried >= 30
 
 

@@ -58,11 +58,13 @@ _COMMON = frozenset(
 
 
 class Role(StrEnum):
-    """What a person may do: the owner runs everything, staff the day to day, partners their own."""
+    """What a person may do: the owner runs everything, staff the day to day, partners and
+    borrowers their own."""
 
     OWNER = "owner"
     STAFF = "staff"
     PARTNER = "partner"
+    BORROWER = "borrower"
 
 
 class Access(StrEnum):
@@ -71,6 +73,7 @@ class Access(StrEnum):
     PUBLIC = "public"  # anyone, signed in or not (sign-in, sign-up, postbacks with their secret)
     SIGNED_IN = "signed_in"  # any account (who am I)
     PARTNER = "partner"  # the partner portal
+    BORROWER = "borrower"  # the borrower portal (lending)
     STAFF = "staff"  # the dashboard's day-to-day work: owner and staff
     OWNER = "owner"  # settings, people, money out, integrations and their secrets
 
@@ -85,6 +88,8 @@ def allows(access: Access, role: Role | None) -> bool:
         return True
     if access is Access.PARTNER:
         return role is Role.PARTNER
+    if access is Access.BORROWER:
+        return role is Role.BORROWER
     if access is Access.STAFF:
         return role in (Role.OWNER, Role.STAFF)
     return role is Role.OWNER
@@ -156,8 +161,9 @@ def new_password_problem(password: str, again: str, email: str) -> tuple[str, st
 
 
 def can_receive_reset(role: Role) -> bool:
-    """Reset links are for staff and partners: a link can never take the owner's account over."""
-    return role in (Role.STAFF, Role.PARTNER)
+    """Reset links are for staff, partners and borrowers: a link can never take the owner's
+    account over."""
+    return role in (Role.STAFF, Role.PARTNER, Role.BORROWER)
 
 
 def reset_expiry(now: datetime, hours: int = RESET_HOURS) -> datetime:

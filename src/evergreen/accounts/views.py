@@ -122,7 +122,8 @@ def login(
         days=settings.session_days,
         user_agent=request.headers.get("user-agent", ""),
     )
-    target = "/portal" if user.role == Role.PARTNER.value and next == "/" else next
+    portals = {Role.PARTNER.value: "/portal", Role.BORROWER.value: "/borrower"}
+    target = portals.get(user.role, next) if next == "/" else next
     return _signed_in(request, user.role, raw, target)
 
 

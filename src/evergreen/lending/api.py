@@ -6,19 +6,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
 from evergreen.lending import queries, service
 from evergreen.lending.models import Draw, Movement
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
+from evergreen.siteurl import site_url
+from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/lending", tags=["lending"])
 _MONEY = Field(max_length=40, description="An amount in cents, e.g. '1250.00'.")
 AsOf = Annotated[date | None, Query(description="YYYY-MM-DD; today if left out.")]
+DrawId = Annotated[int, Query(ge=1, le=MAX_DB_INT, description="The draw's ID.")]
 
 
 def _today(as_of: date | None) -> date:
@@ -261,3 +263,21 @@ def get_portfolio(session: SessionDep, user: ApiStaff, as_of: AsOf = None) -> di
     """The book on a day: deployed, loans, XIRR, weighted rate, buckets, maturities and
     concentration per borrower."""
     return queries.portfolio(session, _today(as_of)).to_dict()
+
+
+@router.post("/borrowers/{borrower_id}/invite", operation_id="invite_lending_borrower")
+def invite_borrower(
+    borrower_id: DbId, request: Request, session: SessionDep, user: ApiOwner
+) -> dict[str, str]:
+    """Owner only: a signed link (7 days, once) where the borrower sets a portal password; a
+    password-reset link when they already sign in. Earlier invitations stop working."""
+    link = service.issue_invite(session, request.app.state.secret, site_url(request), borrower_id)
+    return {"kind": link.kind, "url": link.url, "expires_at": link.expires_at.isoformat()}
+
+
+@router.get("/photos", operation_id="list_lending_draw_photos")
+def list_draw_photos(draw_id: DrawId, session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
+    """The photos a borrower sent with a draw request; each opens at its page URL."""
+    return [{"id": p.id, "name": p.name, "media_type": p.media_type, "size": p.size,
+             "url": f"/lending/draw-photos/{p.id}"}
+            for p in service.draw_photos(session, draw_id)]  # fmt: skip

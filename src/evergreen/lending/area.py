@@ -1,12 +1,14 @@
 """Lending: borrowers, loans, draws, payments, payoffs and the book's yield, posted to the ledger.
 
-Its pages and the borrower portal come later; the CLI, the API and the daily late-fee task are
-here, all through the one service.
+The CLI, the API, the daily late-fee task, payoff letters as PDF and the borrower portal
+(/borrower: own loans, statements, letters, draw requests with photos) all go through the one
+service.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evergreen.areas import Area
@@ -24,6 +26,14 @@ def _models() -> object:
     from evergreen.lending import models
 
     return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.lending.portal import invite as portal_invite
+    from evergreen.lending.portal import views as portal
+    from evergreen.lending.views import invite, letters, photos
+
+    return [portal_invite.router, portal.router, letters.router, photos.router, invite.router]
 
 
 def _api() -> Sequence[APIRouter]:
@@ -44,4 +54,12 @@ def _tasks(queue: Huey, settings: Settings) -> None:
     tasks.register(queue, settings)
 
 
-AREA = Area(name="lending", models=_models, api=_api, commands=_commands, tasks=_tasks)
+AREA = Area(
+    name="lending",
+    models=_models,
+    pages=_pages,
+    api=_api,
+    commands=_commands,
+    tasks=_tasks,
+    templates=Path(__file__).parent / "templates",
+)

@@ -12,10 +12,12 @@ from typing import Annotated
 import orjson
 import typer
 
-from evergreen.console import in_session
+from evergreen.config import get_settings, resolve_secret_key
+from evergreen.console import err, in_session
 from evergreen.db import utcnow
 from evergreen.lending import queries, service
 from evergreen.lending.errors import LendingInputError
+from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
 
@@ -70,6 +72,22 @@ def borrower_list(as_json: JsonOpt = False) -> None:
         return
     for i, n, k, e in rows:
         typer.echo(f"{i}\t{n}\t{k}\t{e}")
+
+
+@borrower_app.command("invite")
+def borrower_invite(
+    borrower: Annotated[int, typer.Argument(help="The borrower's ID (borrower list).")],
+) -> None:
+    """Print a link (usable once, for 7 days) where the borrower sets a portal password."""
+    settings = get_settings()
+    site = cli_site_url(settings)
+    secret = resolve_secret_key(settings)
+    link = in_session(lambda s: service.issue_invite(s, secret, site.url, borrower))
+    typer.echo(link.url)
+    hint = "" if settings.base_url else "; set EVERGREEN_BASE_URL to use your public address"
+    err.print(f"{'Invitation' if link.kind == 'invitation' else 'Password-reset link'}: works "
+              f"once, until {link.expires_at:%Y-%m-%d %H:%M} UTC. Links use {site.url} "
+              f"({site.source}{hint}).", highlight=False, soft_wrap=True)  # fmt: skip
 
 
 @loan_app.command("add")

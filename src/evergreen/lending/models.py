@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Borrower", "Draw", "Loan", "LoanEvent", "Movement", "Property"]
+__all__ = ["Borrower", "Draw", "DrawPhoto", "Loan", "LoanEvent", "Movement", "Property"]
 
 _RATE = Numeric(9, 6)
 
@@ -33,6 +33,8 @@ class Borrower(Base):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
+    # The current portal invitation: a new one replaces it, so earlier links stop working.
+    invite_nonce: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -110,6 +112,21 @@ class Draw(Base):
     inspected_on: Mapped[date | None] = mapped_column(default=None)
     approved_on: Mapped[date | None] = mapped_column(default=None)
     funded_on: Mapped[date | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DrawPhoto(Base):
+    """A photo the borrower sent with a draw request (work done); the file lies in the data
+    folder under `path`, the row says whose it is."""
+
+    __tablename__ = "lending_draw_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("lending_draws.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

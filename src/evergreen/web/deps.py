@@ -34,6 +34,7 @@ __all__ = [
     "ApiOwner",
     "ApiStaff",
     "ApiUser",
+    "BorrowerUser",
     "DashboardUser",
     "DbId",
     "DbIdQuery",
@@ -253,6 +254,13 @@ class Declared:
                 f"The partner portal is for partners, and {user.email} ({user.role}) is not a "
                 "partner account. Manage the program from the dashboard instead."
             )
+        if self.access is Access.BORROWER:
+            return Forbidden(
+                f"The borrower portal is for borrowers, and {user.email} ({user.role}) is not a "
+                "borrower account."
+            )
+        if role is Role.BORROWER:
+            return Forbidden("The dashboard is for the owner and staff; borrowers use /borrower.")
         if self.access is Access.STAFF or role is Role.PARTNER:
             return Forbidden("The dashboard is for the owner and staff; partners use the portal.")
         return Forbidden("Only the owner can open this page or do this.")
@@ -285,7 +293,7 @@ class _ApiAccess(Declared):
         role = Role(user.role) if user is not None else None
         if allows(self.access, role):
             return None
-        if self.access is Access.OWNER and role is not Role.PARTNER:
+        if self.access is Access.OWNER and role not in (Role.PARTNER, Role.BORROWER):
             return HTTPException(403, "Only the owner may call this endpoint.")
         return HTTPException(403, "This endpoint is for the owner and staff.")
 
@@ -313,6 +321,7 @@ class _PublicAccess(Declared):
 Public: Any = Depends(_PublicAccess(Access.PUBLIC))
 OptionalUser = Annotated[User | None, Depends(_PageAccess(Access.PUBLIC))]
 PartnerUser = Annotated[User, Depends(_PageAccess(Access.PARTNER))]
+BorrowerUser = Annotated[User, Depends(_PageAccess(Access.BORROWER))]
 SignedInUser = Annotated[User, Depends(_PageAccess(Access.SIGNED_IN))]
 DashboardUser = Annotated[User, Depends(_PageAccess(Access.STAFF))]
 OwnerUser = Annotated[User, Depends(_PageAccess(Access.OWNER))]
@@ -324,6 +333,7 @@ _RANK = {
     Access.PUBLIC: 0,
     Access.SIGNED_IN: 1,
     Access.PARTNER: 2,
+    Access.BORROWER: 2,
     Access.STAFF: 2,
     Access.OWNER: 3,
 }

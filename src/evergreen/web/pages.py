@@ -41,6 +41,8 @@ def home(request: Request, user: OptionalUser, session: SessionDep) -> Response:
         return RedirectResponse(target, status_code=303)
     if user.role == "partner":
         return RedirectResponse("/portal", status_code=303)
+    if user.role == "borrower":  # the borrower portal (lending); the dashboard is the team's
+        return RedirectResponse("/borrower", status_code=303)
     sections = [area.home(request, session) for area in all_areas() if area.home]
     status = max((section.status for section in sections), default=200)
     context = {"title": "Dashboard", "sections": sections}

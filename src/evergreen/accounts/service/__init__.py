@@ -83,6 +83,7 @@ __all__ = [
     "start_session",
     "team_session",
     "use_reset",
+    "user_by_email",
     "user_for_session",
     "user_for_token",
 ]
@@ -141,6 +142,11 @@ def owner_email(session: Session) -> str | None:
 def account_exists(session: Session, email: str) -> bool:
     """Whether someone already signs in with this email (other areas ask before inviting)."""
     return session.scalar(select(User.id).where(User.email == email.lower())) is not None
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    """The person who signs in with this email, if any (other areas link their rows to it)."""
+    return session.scalar(select(User).where(User.email == email.strip().lower()))
 
 
 def check_password(address: str, password: str) -> None:

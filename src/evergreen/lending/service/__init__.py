@@ -1,5 +1,13 @@
 """Use cases of lending; the only writer of its tables (and of its postings to the ledger)."""
 
+from evergreen.lending.service.invites import (
+    PortalLink,
+    accept_invitation,
+    get_borrower,
+    issue_invite,
+    usable_invitation,
+)
+from evergreen.lending.service.letters import lender_of, letter_of, letter_pdf
 from evergreen.lending.service.loans import (
     LoanDraft,
     add_loan,
@@ -18,6 +26,18 @@ from evergreen.lending.service.parties import (
     borrower_named,
     borrowers,
 )
+from evergreen.lending.service.portal import (
+    PhotoUpload,
+    borrower_of_user,
+    draw_photos,
+    draws_of,
+    own_loan,
+    own_loans,
+    own_photo,
+    photo_file,
+    request_draw_with_photos,
+    statement,
+)
 from evergreen.lending.service.servicing import (
     charge_late_fees,
     charge_off,
@@ -31,23 +51,41 @@ from evergreen.lending.service.servicing import (
 __all__ = [
     "BorrowerDraft",
     "LoanDraft",
+    "PhotoUpload",
+    "PortalLink",
     "PropertyDraft",
+    "accept_invitation",
     "add_borrower",
     "add_loan",
     "add_property",
     "borrower_named",
+    "borrower_of_user",
     "borrowers",
     "charge_late_fees",
     "charge_off",
     "draw_action",
+    "draw_photos",
+    "draws_of",
     "extend",
     "fund_draw",
+    "get_borrower",
     "get_loan",
+    "issue_invite",
+    "lender_of",
+    "letter_of",
+    "letter_pdf",
     "loans",
     "open_loan_ids",
+    "own_loan",
+    "own_loans",
+    "own_photo",
     "pay_off",
+    "photo_file",
     "quote",
     "record_payment",
     "record_recovery",
     "request_draw",
+    "request_draw_with_photos",
+    "statement",
+    "usable_invitation",
 ]

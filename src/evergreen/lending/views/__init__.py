@@ -1,0 +1,1 @@
+"""Lending pages for the owner and staff."""
