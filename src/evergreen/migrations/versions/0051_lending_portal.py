@@ -1,7 +1,7 @@
 """lending portal: borrowers' invitation nonce, photos sent with draw requests
 
-Revision ID: 0050
-Revises: 0049
+Revision ID: 0051
+Revises: 0050
 Create Date: 2026-12-06 02:00:00.000000
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import evergreen.db
 
-revision: str = "0050"
-down_revision: str | None = "0049"
+revision: str = "0051"
+down_revision: str | None = "0050"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
