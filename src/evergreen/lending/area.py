@@ -1,15 +1,16 @@
 """Lending: borrowers, loans, draws, payments, payoffs and the book's yield, posted to the ledger.
 
-Its pages and the borrower portal come later; the CLI, the API and the daily late-fee task are
-here, all through the one service.
+The owner's pages (the book, loans, borrowers, properties), the CLI, the API and the daily
+late-fee task, all through the one service.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area
+from evergreen.areas import Area, NavEntry
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -24,6 +25,12 @@ def _models() -> object:
     from evergreen.lending import models
 
     return models
+
+
+def _pages() -> Sequence[APIRouter]:
+    from evergreen.lending.views import book, loans, parties
+
+    return [book.router, loans.router, parties.router]
 
 
 def _api() -> Sequence[APIRouter]:
@@ -44,4 +51,18 @@ def _tasks(queue: Huey, settings: Settings) -> None:
     tasks.register(queue, settings)
 
 
-AREA = Area(name="lending", models=_models, api=_api, commands=_commands, tasks=_tasks)
+AREA = Area(
+    name="lending",
+    nav=NavEntry(
+        "lending",
+        "Lending",
+        "Your loan book: loans, draws, payments, payoffs, delinquency and the book's yield.",
+        order=95,
+    ),
+    models=_models,
+    pages=_pages,
+    api=_api,
+    commands=_commands,
+    tasks=_tasks,
+    templates=Path(__file__).parent / "templates",
+)

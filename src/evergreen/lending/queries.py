@@ -28,7 +28,8 @@ from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.replay import Fact
 from evergreen.lending.service.records import facts_of, funded_draws, quote_of, terms_of
 
-__all__ = ["LoanView", "Portfolio", "calendar", "history", "loan_detail", "portfolio"]
+__all__ = ["BorrowerRow", "LoanView", "Portfolio", "borrower_rows", "calendar", "draw", "draws",
+           "history", "loan_detail", "movements", "portfolio"]  # fmt: skip
 
 # Principal owed: what each kind of movement adds (+1) or takes (-1); cash: in (+1) or out (-1).
 _PRINCIPAL = {"funding": 1, "draw": 1, "payment": -1, "payoff": -1, "charge_off": -1}
@@ -161,6 +162,7 @@ class Portfolio:
     buckets: dict[str, int] = field(default_factory=dict)
     maturities: list[tuple[int, str, date, Decimal]] = field(default_factory=list)
     concentration: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    views: list[LoanView] = field(default_factory=list)  # each open loan, for the book's page
 
     def contract(self) -> dict[str, Any]:
         """The CLI's `portfolio --json`: deployed, the number of loans, the book's XIRR."""
@@ -209,10 +211,12 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
             draws[loan_id].append((day, amount))
     buckets = dict.fromkeys(BUCKETS, 0)
     by_borrower: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    views = []
     for loan in loans:
         name = names.get(loan.borrower_id, "")
         prop = places.get(loan.property_id) if loan.property_id else None
         view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of)
+        views.append(view)
         flows[as_of] += view.payoff
         buckets[view.bucket] += 1
         by_borrower[name] += owed[loan.id]
@@ -224,4 +228,54 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
         sorted(((loan.id, names.get(loan.borrower_id, ""), loan.maturity, owed[loan.id])
                 for loan in loans if loan.maturity >= as_of), key=lambda m: (m[2], m[0])),
         sorted(((b, v, share(v)) for b, v in by_borrower.items()), key=lambda c: -c[1]),
+        views,
     )  # fmt: skip
+
+
+def movements(session: Session, loan_id: int) -> list[Movement]:
+    """The loan's money movements, oldest first, each with its split."""
+    return list(session.scalars(
+        select(Movement).where(Movement.loan_id == loan_id).order_by(Movement.on, Movement.id)
+    ))  # fmt: skip
+
+
+def draws(session: Session, loan_id: int) -> list[Draw]:
+    """The loan's draws, oldest first, in every status."""
+    return list(session.scalars(
+        select(Draw).where(Draw.loan_id == loan_id).order_by(Draw.requested_on, Draw.id)
+    ))  # fmt: skip
+
+
+def draw(session: Session, draw_id: int) -> Draw:
+    """One draw, or NotFound."""
+    row = session.get(Draw, draw_id)
+    if row is None:
+        raise NotFound("draw_id", f"there is no draw {draw_id}")
+    return row
+
+
+@dataclass(frozen=True)
+class BorrowerRow:
+    """A borrower with how many loans they have and the principal they owe (open loans)."""
+
+    id: int
+    name: str
+    kind: str
+    email: str
+    phone: str
+    loans: int
+    open_balance: Decimal
+
+
+def borrower_rows(session: Session) -> list[BorrowerRow]:
+    """Every borrower by name, with their loan count and open balance, in two queries."""
+    counts: dict[int, int] = defaultdict(int)
+    owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for borrower_id, status, balance in session.execute(
+        select(Loan.borrower_id, Loan.status, Loan.balance)
+    ):
+        counts[borrower_id] += 1
+        if status == "open":
+            owed[borrower_id] += balance
+    return [BorrowerRow(b.id, b.name, b.kind, b.email, b.phone, counts[b.id], owed[b.id])
+            for b in session.scalars(select(Borrower).order_by(Borrower.name))]  # fmt: skip

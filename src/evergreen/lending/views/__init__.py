@@ -1,0 +1,1 @@
+"""The owner's lending pages: the book, a loan and its servicing forms, borrowers, properties."""
