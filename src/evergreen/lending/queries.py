@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
@@ -18,13 +18,14 @@ from evergreen.lending.rules import (
     BUCKETS,
     book_xirr,
     bucket,
+    calendar_through,
     days_past_due,
     expected_calendar,
     loan_to_arv,
     loan_to_cost,
     weighted_rate,
 )
-from evergreen.lending.rules.amounts import ZERO
+from evergreen.lending.rules.amounts import CENT, ZERO
 from evergreen.lending.rules.replay import Fact
 from evergreen.lending.service.records import facts_of, funded_draws, quote_of, terms_of
 
@@ -103,10 +104,13 @@ def _view(
     facts: list[Fact],
     draws: list[tuple[date, Decimal]],
     as_of: date,
+    paid: Decimal | None = None,
 ) -> LoanView:
-    """The view from rows already loaded (the portfolio loads them for the whole book at once)."""
-    calendar = expected_calendar(terms_of(loan), draws)
-    paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
+    """The view from rows already loaded (the portfolio loads them for the whole book at once;
+    it sums what was paid in the database and passes only the movements a replay needs)."""
+    if paid is None:
+        paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
+    calendar = calendar_through(terms_of(loan), draws, paid, as_of) if loan.status == "open" else []
     late = 0 if loan.status != "open" else days_past_due(calendar, paid, as_of)
     next_due, next_amount, due, due_now = None, ZERO, ZERO, ZERO
     if loan.status == "open":
@@ -182,6 +186,40 @@ class Portfolio:
         }  # fmt: skip
 
 
+def _cents_sum(column: Any) -> Any:
+    """SUM of an amount in whole cents: exact on SQLite (whose NUMERIC sums are floats) too."""
+    return func.sum(func.round(column * 100))
+
+
+def _from_cents(total: Any) -> Decimal:
+    return (Decimal(int(total or 0)) / 100).quantize(CENT)
+
+
+def _facts_to_replay(session: Session, loans: list[Loan], as_of: date) -> dict[int, list[Fact]]:
+    """The movements of the loans whose view needs them: those with movements (or interest
+    counted) after `as_of`, replayed to that day, and those with default interest, whose start
+    is judged from what was paid. Any other loan's view reads its running position alone."""
+    later = set(session.scalars(
+        select(Movement.loan_id).group_by(Movement.loan_id).having(func.max(Movement.on) > as_of)
+    ))  # fmt: skip
+    ids = [
+        loan.id
+        for loan in loans
+        if loan.id in later or loan.accrued_to > as_of or loan.default_rate is not None
+    ]
+    facts: dict[int, list[Fact]] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        for m in session.execute(
+            select(Movement.loan_id, Movement.kind, Movement.on, Movement.amount,
+                   Movement.principal, Movement.interest, Movement.default_interest,
+                   Movement.fees)
+            .where(Movement.loan_id.in_(ids[i : i + 500])).order_by(Movement.on, Movement.id)
+        ):  # fmt: skip
+            facts[m.loan_id].append(Fact(m.kind, m.on, m.amount, m.principal, m.interest,
+                                         m.default_interest, m.fees))  # fmt: skip
+    return facts
+
+
 def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Portfolio:
     """The book on `as_of`. XIRR: every dated cash flow up to `as_of` (funding out net of what
     was received at closing, draws out, payments and recoveries in), plus each loan open that
@@ -194,14 +232,24 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
     names = dict(session.execute(select(Borrower.id, Borrower.name)).all())
     places = {p.id: p for p in session.scalars(select(Property))}
     owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
     flows: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    facts: dict[int, list[Fact]] = defaultdict(list)
-    for m in session.scalars(select(Movement).order_by(Movement.on, Movement.id)):
-        facts[m.loan_id].append(Fact(m.kind, m.on, m.amount, m.principal, m.interest,
-                                     m.default_interest, m.fees))  # fmt: skip
-        if m.on <= as_of:
-            owed[m.loan_id] += _PRINCIPAL.get(m.kind, 0) * m.principal
-            flows[m.on] += _CASH.get(m.kind, 0) * m.amount
+    # The movements are summed in the database (in whole cents, exact on both databases): a
+    # book of 10,000 loans has hundreds of thousands of them, a row per payment.
+    for day, kind, amount in session.execute(
+        select(Movement.on, Movement.kind, _cents_sum(Movement.amount))
+        .where(Movement.on <= as_of).group_by(Movement.on, Movement.kind)
+    ):  # fmt: skip
+        flows[day] += _CASH.get(kind, 0) * _from_cents(amount)
+    toward = Movement.principal + Movement.interest + Movement.default_interest
+    for loan_id, kind, principal, scheduled in session.execute(
+        select(Movement.loan_id, Movement.kind, _cents_sum(Movement.principal), _cents_sum(toward))
+        .where(Movement.on <= as_of).group_by(Movement.loan_id, Movement.kind)
+    ):  # fmt: skip
+        owed[loan_id] += _PRINCIPAL.get(kind, 0) * _from_cents(principal)
+        if kind in ("payment", "payoff"):
+            paid[loan_id] += _from_cents(scheduled)
+    facts = _facts_to_replay(session, loans, as_of)
     draws: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for loan_id, day, amount in session.execute(
         select(Draw.loan_id, Draw.funded_on, Draw.amount)
@@ -215,7 +263,7 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
     for loan in loans:
         name = names.get(loan.borrower_id, "")
         prop = places.get(loan.property_id) if loan.property_id else None
-        view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of)
+        view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of, paid[loan.id])
         views.append(view)
         flows[as_of] += view.payoff
         buckets[view.bucket] += 1
