@@ -98,3 +98,24 @@ def test_borrowers_and_properties_are_changed_and_listed(db: Database) -> None:
         assert [d.status for d in queries.draws(session, ids[2])] == ["funded"]
         kinds = [m.kind for m in queries.movements(session, ids[2])]
         assert kinds == ["funding", "draw", "fee", "payment"]
+
+
+def test_idle_capital_is_what_the_owner_set_aside_less_what_is_deployed(db: Database) -> None:
+    _book(db)
+    day = date(2026, 5, 1)
+    with db.session(writer=False) as session:
+        assert queries.portfolio(session, day).idle is None  # not said
+        assert service.capital_available(session) is None
+    with db.session() as session:
+        with pytest.raises(LendingInputError, match="at least 0") as refused:
+            service.set_capital_available(session, "-5")
+        assert refused.value.field == "capital_available"
+        assert service.set_capital_available(session, "500000") == Decimal(500000)
+    with db.session(writer=False) as session:
+        book = queries.portfolio(session, day)
+        assert book.idle == Decimal(500000) - book.deployed
+        assert book.to_dict()["idle"] == f"{Decimal(500000) - book.deployed:.2f}"
+    with db.session() as session:
+        assert service.set_capital_available(session, " ") is None  # forgotten again
+    with db.session(writer=False) as session:
+        assert queries.portfolio(session, day).idle is None

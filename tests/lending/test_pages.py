@@ -14,7 +14,7 @@ from httpx import Response
 
 from evergreen.db import Database
 from evergreen.lending import queries, service
-from tests.http_helpers import csrf_from, sign_in
+from tests.http_helpers import csrf_from, sign_in, token_for
 
 
 def _post(client: TestClient, path: str, token: str, **fields: str) -> Response:
@@ -205,3 +205,31 @@ def test_borrowers_and_properties_are_changed_through_their_forms(
         place = service.get_property(session, home_id)
         assert (place.address, place.purchase_price, place.arv) == ("2 Elm St", 90000, None)
     assert "2 Elm St" in client.get("/lending/properties").text
+
+
+def test_the_owner_sets_the_capital_for_lending_and_the_book_shows_idle(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    with db.session() as session:
+        service.add_loan(session, service.LoanDraft("Ann", "50000", "10%", 12,
+                         date(2026, 1, 1)), new_borrower=True)  # fmt: skip
+    sign_in(client, people["owner"])
+    page = client.get("/lending", params={"as_of": "2026-01-10"}).text
+    assert 'id="figure-idle"><span class="number">—' in page
+    token = csrf_from(page)
+    bad = _post(client, "/lending/capital", token, capital_available="lots")
+    assert bad.status_code == 400
+    assert 'id="capital-error">capital available: ' in bad.text
+    saved = _post(client, "/lending/capital", token, capital_available="80000")
+    assert saved.headers["location"] == "/lending?done=capital"
+    page = client.get("/lending", params={"as_of": "2026-01-10"}).text
+    assert 'id="figure-idle"><span class="number">30,000.00' in page
+    assert 'value="80000.00"' in page
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    staff_token = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    api = client.put("/api/v1/lending/settings", json={"capital_available": "90000"},
+                     headers=owner)  # fmt: skip
+    assert api.json() == {"capital_available": "90000.00"}
+    staff = client.put("/api/v1/lending/settings", json={"capital_available": "1"},
+                       headers=staff_token)  # fmt: skip
+    assert staff.status_code == 403

@@ -331,6 +331,7 @@ SAME_ACTION = [
         )
         for tail in ("payments", "payoff", "extension", "charge-off", "recoveries", "draws")
     ),
+    (("POST", "/lending/capital"), ("PUT", "/api/v1/lending/settings")),
     (
         ("POST", "/lending/draws/{draw_id}/{action}"),
         ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
@@ -451,6 +452,7 @@ OWNER_ONLY = {
     ("POST", "/api/v1/lending/loans/{loan_id}/draws"),
     ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
     ("POST", "/lending/loans/{loan_id}/late-fees"),
+    ("PUT", "/api/v1/lending/settings"),
     ("GET", "/lending/loans/new"),
     ("GET", "/lending/borrowers/{borrower_id}/edit"),
     ("POST", "/lending/borrowers/{borrower_id}"),

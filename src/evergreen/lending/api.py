@@ -261,3 +261,18 @@ def get_portfolio(session: SessionDep, user: ApiStaff, as_of: AsOf = None) -> di
     """The book on a day: deployed, loans, XIRR, weighted rate, buckets, maturities and
     concentration per borrower."""
     return queries.portfolio(session, _today(as_of)).to_dict()
+
+
+class SettingsIn(BaseModel):
+    """The owner's lending settings."""
+
+    capital_available: str = Field(
+        "", max_length=40, description="Capital set aside for lending; empty: not said."
+    )
+
+
+@router.put("/settings", operation_id="put_lending_settings")
+def put_settings(body: SettingsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: the capital available for lending; the portfolio's idle is it less deployed."""
+    value = service.set_capital_available(session, body.capital_available)
+    return {"capital_available": None if value is None else f"{value:.2f}"}

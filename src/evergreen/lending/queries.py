@@ -13,7 +13,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
-from evergreen.lending.models import Borrower, Draw, Loan, LoanEvent, Movement, Property
+from evergreen.lending.models import (
+    Borrower,
+    Draw,
+    LendingSettings,
+    Loan,
+    LoanEvent,
+    Movement,
+    Property,
+)
 from evergreen.lending.rules import (
     BUCKETS,
     book_xirr,
@@ -223,7 +231,11 @@ def _facts_to_replay(session: Session, loans: list[Loan], as_of: date) -> dict[i
 def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Portfolio:
     """The book on `as_of`. XIRR: every dated cash flow up to `as_of` (funding out net of what
     was received at closing, draws out, payments and recoveries in), plus each loan open that
-    day at its payoff total, as Excel's XIRR computes it. The book is read in a few queries."""
+    day at its payoff total, as Excel's XIRR computes it. The book is read in a few queries.
+    Idle capital, unless given: the capital the owner set aside for lending less deployed."""
+    capital = session.scalar(
+        select(LendingSettings.capital_available).where(LendingSettings.id == 1)
+    )
     loans = list(session.scalars(
         select(Loan).where(Loan.start <= as_of,
                            or_(Loan.closed_on.is_(None), Loan.closed_on > as_of))
@@ -269,6 +281,8 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
         buckets[view.bucket] += 1
         by_borrower[name] += owed[loan.id]
     deployed = sum((owed[loan.id] for loan in loans), ZERO)
+    if idle is None and capital is not None:
+        idle = capital - deployed
     share = (lambda v: (v / deployed).quantize(Decimal("0.0001"))) if deployed else (lambda v: ZERO)
     return Portfolio(
         as_of, deployed, len(loans), book_xirr(sorted(flows.items())), idle,

@@ -32,6 +32,7 @@ from evergreen.lending.service.servicing import (
     record_payment,
     record_recovery,
 )
+from evergreen.lending.service.settings import capital_available, set_capital_available
 
 __all__ = [
     "BorrowerDraft",
@@ -42,6 +43,7 @@ __all__ = [
     "add_property",
     "borrower_named",
     "borrowers",
+    "capital_available",
     "charge_late_fees",
     "charge_off",
     "draw_action",
@@ -58,6 +60,7 @@ __all__ = [
     "record_payment",
     "record_recovery",
     "request_draw",
+    "set_capital_available",
     "update_borrower",
     "update_property",
 ]

@@ -10,15 +10,18 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from evergreen.lending import queries, service
 from evergreen.lending.rules import BUCKETS
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.forms import page_count
-from evergreen.lending.views.common import PREFIX, as_of, money, percent
+from evergreen.lending.views.common import PREFIX, TextFields, as_of, money, percent
 from evergreen.web.charts import BarChart, bar_chart
-from evergreen.web.deps import DashboardUser, PageNumber, SessionDep
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import DashboardUser, OwnerUser, PageNumber, SessionDep
+from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["PER_PAGE", "exposure_chart", "router"]
@@ -54,7 +57,7 @@ def exposure_chart(views: list[queries.LoanView]) -> BarChart | None:
 
 
 def _rows(
-    session: Any,
+    session: Session,
     book: queries.Portfolio,
     day: date,
     status: str,
@@ -74,18 +77,12 @@ def _rows(
     return sorted(rows, key=lambda v: -v.id)
 
 
-@router.get("")
-def book_page(
-    request: Request,
-    user: DashboardUser,
-    session: SessionDep,
-    as_of_text: Annotated[str, Query(alias="as_of", max_length=20)] = "",
-    status: str = "open",
-    borrower: str = "",
-    bucket: str = "",
-    page: PageNumber = 1,
-) -> Response:
-    """The book on a day (today unless asked): figures, exposure, and the loans."""
+def _show(
+    request: Request, session: Session, as_of_text: str = "", status: str = "open",
+    borrower: str = "", bucket: str = "", page: int = 1, *, status_code: int = 200,
+    **extra: Any,
+) -> Response:  # fmt: skip
+    """The book's page; `extra` carries a notice, or the capital form's value and error."""
     day = as_of(as_of_text)
     status = status if status in STATUSES else "open"
     bucket = bucket if bucket in BUCKETS else ""
@@ -104,6 +101,7 @@ def book_page(
         "title": "Lending",
         "book": book,
         "day": day,
+        "capital": service.capital_available(session),
         "chart": exposure_chart(book.views),
         "rows": rows[(page - 1) * PER_PAGE : page * PER_PAGE],
         "found": len(rows),
@@ -119,5 +117,40 @@ def book_page(
         "buckets": BUCKETS,
         "money": money,
         "percent": percent,
+        "errors": {},
+        "posted": {},
+        "done": "",
+        **extra,
     }
-    return render(request, "lending/book.html", context)
+    return render(request, "lending/book.html", context, status_code=status_code)
+
+
+@router.get("")
+def book_page(
+    request: Request,
+    user: DashboardUser,
+    session: SessionDep,
+    as_of_text: Annotated[str, Query(alias="as_of", max_length=20)] = "",
+    status: str = "open",
+    borrower: str = "",
+    bucket: str = "",
+    page: PageNumber = 1,
+    done: str = "",
+) -> Response:
+    """The book on a day (today unless asked): figures, exposure, and the loans."""
+    notice = "Capital available for lending saved." if done else ""
+    return _show(request, session, as_of_text, status, borrower, bucket, page, done=notice)
+
+
+@router.post("/capital")
+def save_capital(
+    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
+    form_page: FormPageDep, form: TextFields,
+) -> Response:  # fmt: skip
+    """Owner only: the capital set aside for lending (empty: not said); idle is it less deployed."""
+    text = form.get("capital_available", "")
+    form_page.on_error(lambda error: _show(
+        request, session, status_code=400, errors={"capital": error}, posted={"capital": text},
+    ))  # fmt: skip
+    service.set_capital_available(session, text)
+    return RedirectResponse(f"{PREFIX}?done=capital", status_code=303)
