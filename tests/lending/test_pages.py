@@ -171,6 +171,12 @@ def test_the_book_filters_and_pages_its_loans(
         'id="found">0 loans.'
         in client.get("/lending", params={"as_of": "2026-03-05", "bucket": "current"}).text
     )
+    everyone = client.get("/lending", params={"status": "all", "page": "2"}).text
+    assert 'id="found">27 loans.' in everyone
+    assert everyone.split('id="loan-table"')[1].count('">Loan ') == 2
+    assert "Page 2 of 2" in everyone
+    only_bob = client.get("/lending", params={"status": "all", "borrower": str(bob_id)}).text
+    assert 'id="found">9 loans.' in only_bob
     gone = client.get("/lending", params={"status": "paid_off"}).text
     assert "No loan matches these filters." in gone
 

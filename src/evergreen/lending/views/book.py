@@ -63,18 +63,28 @@ def _rows(
     status: str,
     borrower: int | None,
     bucket: str,
-) -> list[queries.LoanView]:
-    """The table's loans before paging: open ones from the book already built, others read."""
+    page: int,
+) -> tuple[int, int, list[queries.LoanView]]:
+    """(loans found, the page shown, its loans), newest first: open ones from the book already
+    built; others (paid off, charged off, all) read one page at a time."""
     if status == "open" or bucket:
-        rows = [v for v in book.views if not bucket or v.bucket == bucket]
-    else:
-        wanted = None if status == "all" else status
-        rows = [queries.loan_detail(session, loan.id, max(day, loan.start))
-                for loan in service.loans(session, wanted)]  # fmt: skip
-    names = {b.id: b.name for b in service.borrowers(session)}
-    if borrower is not None:
-        rows = [v for v in rows if v.borrower == names.get(borrower)]
-    return sorted(rows, key=lambda v: -v.id)
+        name = next((b.name for b in service.borrowers(session) if b.id == borrower), None)
+        found = sorted(
+            (
+                v
+                for v in book.views
+                if (not bucket or v.bucket == bucket) and (borrower is None or v.borrower == name)
+            ),
+            key=lambda v: -v.id,
+        )
+        page = min(page, page_count(len(found), PER_PAGE))
+        return len(found), page, found[(page - 1) * PER_PAGE : page * PER_PAGE]
+    loans = [loan for loan in service.loans(session, None if status == "all" else status)
+             if borrower is None or loan.borrower_id == borrower]  # fmt: skip
+    page = min(page, page_count(len(loans), PER_PAGE))
+    shown = loans[(page - 1) * PER_PAGE : page * PER_PAGE]
+    return len(loans), page, [queries.loan_detail(session, loan.id, max(day, loan.start))
+                              for loan in shown]  # fmt: skip
 
 
 def _show(
@@ -88,9 +98,8 @@ def _show(
     bucket = bucket if bucket in BUCKETS else ""
     chosen = int(borrower) if borrower.isdigit() and len(borrower) < 18 else None
     book = queries.portfolio(session, day)
-    rows = _rows(session, book, day, status, chosen, bucket)
-    pages = page_count(len(rows), PER_PAGE)
-    page = min(page, pages)
+    found, page, rows = _rows(session, book, day, status, chosen, bucket, page)
+    pages = page_count(found, PER_PAGE)
     filters = {k: v for k, v in (("as_of", as_of_text), ("status", status),
                ("borrower", borrower if chosen else ""), ("bucket", bucket)) if v}  # fmt: skip
 
@@ -103,8 +112,8 @@ def _show(
         "day": day,
         "capital": service.capital_available(session),
         "chart": exposure_chart(book.views),
-        "rows": rows[(page - 1) * PER_PAGE : page * PER_PAGE],
-        "found": len(rows),
+        "rows": rows,
+        "found": found,
         "page": page,
         "pages": pages,
         "previous_url": url(page - 1) if page > 1 else None,
