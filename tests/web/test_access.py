@@ -320,6 +320,25 @@ SAME_ACTION = [
             ),
         )
     ),
+    # Lending: staff read the book; the owner lends and services loans (pages as the API).
+    (("GET", "/lending"), ("GET", "/api/v1/lending/portfolio")),
+    (("GET", "/lending/borrowers"), ("GET", "/api/v1/lending/borrowers")),
+    (("POST", "/lending/borrowers"), ("POST", "/api/v1/lending/borrowers")),
+    (("POST", "/lending/properties"), ("POST", "/api/v1/lending/properties")),
+    (("POST", "/lending/loans"), ("POST", "/api/v1/lending/loans")),
+    (("GET", "/lending/loans/{loan_id}"), ("GET", "/api/v1/lending/loans/{loan_id}")),
+    *(
+        (
+            ("POST", f"/lending/loans/{{loan_id}}/{tail}"),
+            ("POST", f"/api/v1/lending/loans/{{loan_id}}/{tail}"),
+        )
+        for tail in ("payments", "payoff", "extension", "charge-off", "recoveries", "draws")
+    ),
+    (("POST", "/lending/capital"), ("PUT", "/api/v1/lending/settings")),
+    (
+        ("POST", "/lending/draws/{draw_id}/{action}"),
+        ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
+    ),
     # Commerce: staff read products and tax rates; the owner writes them (pages as the API).
     (("GET", "/commerce"), ("GET", "/api/v1/commerce/products")),
     (("POST", "/commerce/products"), ("POST", "/api/v1/commerce/products")),
@@ -435,6 +454,13 @@ OWNER_ONLY = {
     ("POST", "/api/v1/lending/loans/{loan_id}/recoveries"),
     ("POST", "/api/v1/lending/loans/{loan_id}/draws"),
     ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
+    ("POST", "/lending/loans/{loan_id}/late-fees"),
+    ("PUT", "/api/v1/lending/settings"),
+    ("GET", "/lending/loans/new"),
+    ("GET", "/lending/borrowers/{borrower_id}/edit"),
+    ("POST", "/lending/borrowers/{borrower_id}"),
+    ("GET", "/lending/properties/{property_id}/edit"),
+    ("POST", "/lending/properties/{property_id}"),
     *(
         (method, f"/api/v1/household/{kind}s{tail}")
         for kind in ("income", "debt", "expense")

@@ -281,3 +281,18 @@ def list_draw_photos(draw_id: DrawId, session: SessionDep, user: ApiStaff) -> li
     return [{"id": p.id, "name": p.name, "media_type": p.media_type, "size": p.size,
              "url": f"/lending/draw-photos/{p.id}"}
             for p in service.draw_photos(session, draw_id)]  # fmt: skip
+
+
+class SettingsIn(BaseModel):
+    """The owner's lending settings."""
+
+    capital_available: str = Field(
+        "", max_length=40, description="Capital set aside for lending; empty: not said."
+    )
+
+
+@router.put("/settings", operation_id="put_lending_settings")
+def put_settings(body: SettingsIn, session: SessionDep, user: ApiOwner) -> dict[str, Any]:
+    """Owner only: the capital available for lending; the portfolio's idle is it less deployed."""
+    value = service.set_capital_available(session, body.capital_available)
+    return {"capital_available": None if value is None else f"{value:.2f}"}

@@ -1,8 +1,8 @@
 """Lending: borrowers, loans, draws, payments, payoffs and the book's yield, posted to the ledger.
 
-The CLI, the API, the daily late-fee task, payoff letters as PDF and the borrower portal
-(/borrower: own loans, statements, letters, draw requests with photos) all go through the one
-service.
+The owner's pages (the book, loans, borrowers, properties), the CLI, the API, the daily late-fee
+task, payoff letters as PDF and the borrower portal (/borrower: own loans, statements, letters,
+draw requests with photos), all through the one service.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evergreen.areas import Area
+from evergreen.areas import Area, NavEntry
 
 if TYPE_CHECKING:
     from fastapi import APIRouter
@@ -31,9 +31,12 @@ def _models() -> object:
 def _pages() -> Sequence[APIRouter]:
     from evergreen.lending.portal import invite as portal_invite
     from evergreen.lending.portal import views as portal
-    from evergreen.lending.views import invite, letters, photos
+    from evergreen.lending.views import book, invite, letters, loans, parties, photos
 
-    return [portal_invite.router, portal.router, letters.router, photos.router, invite.router]
+    return [
+        book.router, loans.router, parties.router, portal_invite.router, portal.router,
+        letters.router, photos.router, invite.router,
+    ]  # fmt: skip
 
 
 def _api() -> Sequence[APIRouter]:
@@ -56,6 +59,12 @@ def _tasks(queue: Huey, settings: Settings) -> None:
 
 AREA = Area(
     name="lending",
+    nav=NavEntry(
+        "lending",
+        "Lending",
+        "Your loan book: loans, draws, payments, payoffs, delinquency and the book's yield.",
+        order=95,
+    ),
     models=_models,
     pages=_pages,
     api=_api,

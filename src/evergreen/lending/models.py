@@ -14,7 +14,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evergreen.db import Base, utcnow
 
-__all__ = ["Borrower", "Draw", "DrawPhoto", "Loan", "LoanEvent", "Movement", "Property"]
+__all__ = [
+    "Borrower",
+    "Draw",
+    "DrawPhoto",
+    "LendingSettings",
+    "Loan",
+    "LoanEvent",
+    "Movement",
+    "Property",
+]
 
 _RATE = Numeric(9, 6)
 
@@ -163,3 +172,14 @@ class LoanEvent(Base):
     on: Mapped[date]
     detail: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LendingSettings(Base):
+    """The owner's lending settings, one row: the capital set aside for lending, so that the
+    book can tell idle capital (available less deployed); none when not said."""
+
+    __tablename__ = "lending_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capital_available: Mapped[Decimal | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

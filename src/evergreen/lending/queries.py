@@ -9,26 +9,36 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
-from evergreen.lending.models import Borrower, Draw, Loan, LoanEvent, Movement, Property
+from evergreen.lending.models import (
+    Borrower,
+    Draw,
+    LendingSettings,
+    Loan,
+    LoanEvent,
+    Movement,
+    Property,
+)
 from evergreen.lending.rules import (
     BUCKETS,
     book_xirr,
     bucket,
+    calendar_through,
     days_past_due,
     expected_calendar,
     loan_to_arv,
     loan_to_cost,
     weighted_rate,
 )
-from evergreen.lending.rules.amounts import ZERO
+from evergreen.lending.rules.amounts import CENT, ZERO
 from evergreen.lending.rules.replay import Fact
 from evergreen.lending.service.records import facts_of, funded_draws, quote_of, terms_of
 
-__all__ = ["LoanView", "Portfolio", "calendar", "history", "loan_detail", "portfolio"]
+__all__ = ["BorrowerRow", "LoanView", "Portfolio", "borrower_rows", "calendar", "draw", "draws",
+           "history", "loan_detail", "movements", "portfolio"]  # fmt: skip
 
 # Principal owed: what each kind of movement adds (+1) or takes (-1); cash: in (+1) or out (-1).
 _PRINCIPAL = {"funding": 1, "draw": 1, "payment": -1, "payoff": -1, "charge_off": -1}
@@ -102,10 +112,13 @@ def _view(
     facts: list[Fact],
     draws: list[tuple[date, Decimal]],
     as_of: date,
+    paid: Decimal | None = None,
 ) -> LoanView:
-    """The view from rows already loaded (the portfolio loads them for the whole book at once)."""
-    calendar = expected_calendar(terms_of(loan), draws)
-    paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
+    """The view from rows already loaded (the portfolio loads them for the whole book at once;
+    it sums what was paid in the database and passes only the movements a replay needs)."""
+    if paid is None:
+        paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
+    calendar = calendar_through(terms_of(loan), draws, paid, as_of) if loan.status == "open" else []
     late = 0 if loan.status != "open" else days_past_due(calendar, paid, as_of)
     next_due, next_amount, due, due_now = None, ZERO, ZERO, ZERO
     if loan.status == "open":
@@ -161,6 +174,7 @@ class Portfolio:
     buckets: dict[str, int] = field(default_factory=dict)
     maturities: list[tuple[int, str, date, Decimal]] = field(default_factory=list)
     concentration: list[tuple[str, Decimal, Decimal]] = field(default_factory=list)
+    views: list[LoanView] = field(default_factory=list)  # each open loan, for the book's page
 
     def contract(self) -> dict[str, Any]:
         """The CLI's `portfolio --json`: deployed, the number of loans, the book's XIRR."""
@@ -180,10 +194,48 @@ class Portfolio:
         }  # fmt: skip
 
 
+def _cents_sum(column: Any) -> Any:
+    """SUM of an amount in whole cents: exact on SQLite (whose NUMERIC sums are floats) too."""
+    return func.sum(func.round(column * 100))
+
+
+def _from_cents(total: Any) -> Decimal:
+    return (Decimal(int(total or 0)) / 100).quantize(CENT)
+
+
+def _facts_to_replay(session: Session, loans: list[Loan], as_of: date) -> dict[int, list[Fact]]:
+    """The movements of the loans whose view needs them: those with movements (or interest
+    counted) after `as_of`, replayed to that day, and those with default interest, whose start
+    is judged from what was paid. Any other loan's view reads its running position alone."""
+    later = set(session.scalars(
+        select(Movement.loan_id).group_by(Movement.loan_id).having(func.max(Movement.on) > as_of)
+    ))  # fmt: skip
+    ids = [
+        loan.id
+        for loan in loans
+        if loan.id in later or loan.accrued_to > as_of or loan.default_rate is not None
+    ]
+    facts: dict[int, list[Fact]] = defaultdict(list)
+    for i in range(0, len(ids), 500):
+        for m in session.execute(
+            select(Movement.loan_id, Movement.kind, Movement.on, Movement.amount,
+                   Movement.principal, Movement.interest, Movement.default_interest,
+                   Movement.fees)
+            .where(Movement.loan_id.in_(ids[i : i + 500])).order_by(Movement.on, Movement.id)
+        ):  # fmt: skip
+            facts[m.loan_id].append(Fact(m.kind, m.on, m.amount, m.principal, m.interest,
+                                         m.default_interest, m.fees))  # fmt: skip
+    return facts
+
+
 def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Portfolio:
     """The book on `as_of`. XIRR: every dated cash flow up to `as_of` (funding out net of what
     was received at closing, draws out, payments and recoveries in), plus each loan open that
-    day at its payoff total, as Excel's XIRR computes it. The book is read in a few queries."""
+    day at its payoff total, as Excel's XIRR computes it. The book is read in a few queries.
+    Idle capital, unless given: the capital the owner set aside for lending less deployed."""
+    capital = session.scalar(
+        select(LendingSettings.capital_available).where(LendingSettings.id == 1)
+    )
     loans = list(session.scalars(
         select(Loan).where(Loan.start <= as_of,
                            or_(Loan.closed_on.is_(None), Loan.closed_on > as_of))
@@ -192,14 +244,24 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
     names = dict(session.execute(select(Borrower.id, Borrower.name)).all())
     places = {p.id: p for p in session.scalars(select(Property))}
     owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
     flows: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    facts: dict[int, list[Fact]] = defaultdict(list)
-    for m in session.scalars(select(Movement).order_by(Movement.on, Movement.id)):
-        facts[m.loan_id].append(Fact(m.kind, m.on, m.amount, m.principal, m.interest,
-                                     m.default_interest, m.fees))  # fmt: skip
-        if m.on <= as_of:
-            owed[m.loan_id] += _PRINCIPAL.get(m.kind, 0) * m.principal
-            flows[m.on] += _CASH.get(m.kind, 0) * m.amount
+    # The movements are summed in the database (in whole cents, exact on both databases): a
+    # book of 10,000 loans has hundreds of thousands of them, a row per payment.
+    for day, kind, amount in session.execute(
+        select(Movement.on, Movement.kind, _cents_sum(Movement.amount))
+        .where(Movement.on <= as_of).group_by(Movement.on, Movement.kind)
+    ):  # fmt: skip
+        flows[day] += _CASH.get(kind, 0) * _from_cents(amount)
+    toward = Movement.principal + Movement.interest + Movement.default_interest
+    for loan_id, kind, principal, scheduled in session.execute(
+        select(Movement.loan_id, Movement.kind, _cents_sum(Movement.principal), _cents_sum(toward))
+        .where(Movement.on <= as_of).group_by(Movement.loan_id, Movement.kind)
+    ):  # fmt: skip
+        owed[loan_id] += _PRINCIPAL.get(kind, 0) * _from_cents(principal)
+        if kind in ("payment", "payoff"):
+            paid[loan_id] += _from_cents(scheduled)
+    facts = _facts_to_replay(session, loans, as_of)
     draws: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for loan_id, day, amount in session.execute(
         select(Draw.loan_id, Draw.funded_on, Draw.amount)
@@ -209,14 +271,18 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
             draws[loan_id].append((day, amount))
     buckets = dict.fromkeys(BUCKETS, 0)
     by_borrower: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    views = []
     for loan in loans:
         name = names.get(loan.borrower_id, "")
         prop = places.get(loan.property_id) if loan.property_id else None
-        view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of)
+        view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of, paid[loan.id])
+        views.append(view)
         flows[as_of] += view.payoff
         buckets[view.bucket] += 1
         by_borrower[name] += owed[loan.id]
     deployed = sum((owed[loan.id] for loan in loans), ZERO)
+    if idle is None and capital is not None:
+        idle = capital - deployed
     share = (lambda v: (v / deployed).quantize(Decimal("0.0001"))) if deployed else (lambda v: ZERO)
     return Portfolio(
         as_of, deployed, len(loans), book_xirr(sorted(flows.items())), idle,
@@ -224,4 +290,54 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
         sorted(((loan.id, names.get(loan.borrower_id, ""), loan.maturity, owed[loan.id])
                 for loan in loans if loan.maturity >= as_of), key=lambda m: (m[2], m[0])),
         sorted(((b, v, share(v)) for b, v in by_borrower.items()), key=lambda c: -c[1]),
+        views,
     )  # fmt: skip
+
+
+def movements(session: Session, loan_id: int) -> list[Movement]:
+    """The loan's money movements, oldest first, each with its split."""
+    return list(session.scalars(
+        select(Movement).where(Movement.loan_id == loan_id).order_by(Movement.on, Movement.id)
+    ))  # fmt: skip
+
+
+def draws(session: Session, loan_id: int) -> list[Draw]:
+    """The loan's draws, oldest first, in every status."""
+    return list(session.scalars(
+        select(Draw).where(Draw.loan_id == loan_id).order_by(Draw.requested_on, Draw.id)
+    ))  # fmt: skip
+
+
+def draw(session: Session, draw_id: int) -> Draw:
+    """One draw, or NotFound."""
+    row = session.get(Draw, draw_id)
+    if row is None:
+        raise NotFound("draw_id", f"there is no draw {draw_id}")
+    return row
+
+
+@dataclass(frozen=True)
+class BorrowerRow:
+    """A borrower with how many loans they have and the principal they owe (open loans)."""
+
+    id: int
+    name: str
+    kind: str
+    email: str
+    phone: str
+    loans: int
+    open_balance: Decimal
+
+
+def borrower_rows(session: Session) -> list[BorrowerRow]:
+    """Every borrower by name, with their loan count and open balance, in two queries."""
+    counts: dict[int, int] = defaultdict(int)
+    owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for borrower_id, status, balance in session.execute(
+        select(Loan.borrower_id, Loan.status, Loan.balance)
+    ):
+        counts[borrower_id] += 1
+        if status == "open":
+            owed[borrower_id] += balance
+    return [BorrowerRow(b.id, b.name, b.kind, b.email, b.phone, counts[b.id], owed[b.id])
+            for b in session.scalars(select(Borrower).order_by(Borrower.name))]  # fmt: skip

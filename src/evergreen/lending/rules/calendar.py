@@ -10,7 +10,7 @@ interest and principal covers everything due through it (Fineract's arrears rule
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -25,6 +25,8 @@ __all__ = [
     "BUCKETS",
     "Due",
     "bucket",
+    "calendar_rows",
+    "calendar_through",
     "days_past_due",
     "default_from",
     "due_dates",
@@ -51,23 +53,33 @@ class Due:
 
 def due_dates(terms: LoanTerms) -> list[date]:
     """Each month's payment date from the month after the start, and maturity last."""
-    days, k = [], 1
+    return list(_due_days(terms))
+
+
+def _due_days(terms: LoanTerms) -> Iterator[date]:
+    """The due dates one at a time; only the last is the maturity (the others are before it)."""
+    k = 1
     while (day := add_months(terms.start, k)) < terms.maturity:
-        days.append(day)
+        yield day
         k += 1
-    return [*days, terms.maturity]
+    yield terms.maturity
 
 
 def expected_calendar(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) -> list[Due]:
     """The payments the note expects, draws accruing from the day they are funded."""
+    return list(calendar_rows(terms, draws))
+
+
+def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) -> Iterator[Due]:
+    """The expected calendar one row at a time, so that a reader who needs only its start (the
+    book's page, 10,000 loans at once) does not work out every later month."""
     level = None
     if terms.amortization_months is not None:
         level = to_cents(Decimal(repr(payment(float(terms.principal), float(terms.annual_rate),
                                               terms.amortization_months))))  # fmt: skip
     owed, undrawn = terms.principal, terms.limit - terms.principal
-    previous, rows = terms.start, []
-    dates = due_dates(terms)
-    for index, day in enumerate(dates):
+    previous = terms.start
+    for day in _due_days(terms):
         # Each stretch between draws accrues on the balance then, rounded as the service
         # rounds it when a draw is funded, so the calendar asks for what was charged.
         interest, since = ZERO, previous
@@ -78,15 +90,28 @@ def expected_calendar(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = 
                 owed, undrawn, since = owed + amount, undrawn - amount, drawn_on
         base = owed + undrawn if terms.dutch else owed
         interest += accrued(base, terms.annual_rate, since, day, terms.day_count)
-        if index == len(dates) - 1:
+        if day == terms.maturity:  # the last row: whatever is still owed
             principal = owed
         elif level is None:
             principal = ZERO
         else:
             principal = min(max(level - interest, ZERO), owed)
-        rows.append(Due(day, interest, principal))
+        yield Due(day, interest, principal)
         owed -= principal
         previous = day
+
+
+def calendar_through(
+    terms: LoanTerms, draws: Sequence[tuple[date, Decimal]], paid: Decimal, as_of: date
+) -> list[Due]:
+    """The calendar's rows up to `as_of` and on to the first one `paid` does not cover: all that
+    what is late, due now and due next are read from, without working out the later months."""
+    rows, due = [], ZERO
+    for row in calendar_rows(terms, draws):
+        rows.append(row)
+        due += row.amount
+        if row.on > as_of and due > paid:
+            break
     return rows
 
 

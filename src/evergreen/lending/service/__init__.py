@@ -3,7 +3,6 @@
 from evergreen.lending.service.invites import (
     PortalLink,
     accept_invitation,
-    get_borrower,
     issue_invite,
     usable_invitation,
 )
@@ -25,6 +24,11 @@ from evergreen.lending.service.parties import (
     add_property,
     borrower_named,
     borrowers,
+    get_borrower,
+    get_property,
+    properties,
+    update_borrower,
+    update_property,
 )
 from evergreen.lending.service.portal import (
     PhotoUpload,
@@ -47,6 +51,7 @@ from evergreen.lending.service.servicing import (
     record_payment,
     record_recovery,
 )
+from evergreen.lending.service.settings import capital_available, set_capital_available
 
 __all__ = [
     "BorrowerDraft",
@@ -61,6 +66,7 @@ __all__ = [
     "borrower_named",
     "borrower_of_user",
     "borrowers",
+    "capital_available",
     "charge_late_fees",
     "charge_off",
     "draw_action",
@@ -70,6 +76,7 @@ __all__ = [
     "fund_draw",
     "get_borrower",
     "get_loan",
+    "get_property",
     "issue_invite",
     "lender_of",
     "letter_of",
@@ -81,11 +88,15 @@ __all__ = [
     "own_photo",
     "pay_off",
     "photo_file",
+    "properties",
     "quote",
     "record_payment",
     "record_recovery",
     "request_draw",
     "request_draw_with_photos",
+    "set_capital_available",
     "statement",
+    "update_borrower",
+    "update_property",
     "usable_invitation",
 ]

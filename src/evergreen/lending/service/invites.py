@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
 from evergreen.db import utcnow
-from evergreen.errors import NotFound
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Borrower
 from evergreen.lending.rules.invites import (
@@ -23,8 +22,9 @@ from evergreen.lending.rules.invites import (
     invite_url,
     read_invite,
 )
+from evergreen.lending.service.parties import get_borrower
 
-__all__ = ["PortalLink", "accept_invitation", "get_borrower", "issue_invite", "usable_invitation"]
+__all__ = ["PortalLink", "accept_invitation", "issue_invite", "usable_invitation"]
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,6 @@ class PortalLink:
     kind: str  # invitation or password_reset
     url: str
     expires_at: datetime
-
-
-def get_borrower(session: Session, borrower_id: int) -> Borrower:
-    """One borrower, or NotFound."""
-    row = session.get(Borrower, borrower_id)
-    if row is None:
-        raise NotFound("borrower_id", f"there is no borrower {borrower_id}")
-    return row
 
 
 def issue_invite(session: Session, secret: str, base_url: str, borrower_id: int) -> PortalLink:

@@ -14,7 +14,8 @@ from evergreen.lending.models import Borrower, Property
 from evergreen.lending.rules import read_money
 
 __all__ = ["BorrowerDraft", "PropertyDraft", "add_borrower", "add_property", "borrower_named",
-           "borrowers"]  # fmt: skip
+           "borrowers", "get_borrower", "get_property", "properties", "update_borrower",
+           "update_property"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,51 @@ def borrowers(session: Session) -> list[Borrower]:
     return list(session.scalars(select(Borrower).order_by(Borrower.name)))
 
 
-def add_property(session: Session, draft: PropertyDraft) -> Property:
-    """A property to lend against."""
-    address = " ".join(draft.address.split())
+def get_borrower(session: Session, borrower_id: int) -> Borrower:
+    """One borrower, or NotFound."""
+    row = session.get(Borrower, borrower_id)
+    if row is None:
+        raise NotFound("borrower_id", f"there is no borrower {borrower_id}")
+    return row
+
+
+def update_borrower(session: Session, borrower_id: int, draft: BorrowerDraft) -> Borrower:
+    """Change a borrower's name or contacts; a name another borrower has is refused."""
+    row = get_borrower(session, borrower_id)
+    other = borrower_named(session, draft.name, required=False)
+    if other is not None and other.id != row.id:
+        raise Conflict("name", f"a borrower named {draft.name!r} exists already")
+    row.name, row.kind, row.email = draft.name, draft.kind, draft.email.strip()
+    row.phone, row.notes = draft.phone.strip(), draft.notes
+    return row
+
+
+def properties(session: Session) -> list[Property]:
+    """Every property, newest first."""
+    return list(session.scalars(select(Property).order_by(Property.id.desc())))
+
+
+def _address(text: str) -> str:
+    address = " ".join(text.split())
     if not address or len(address) > 300:
         raise LendingInputError("address", "must be 1 to 300 characters")
+    return address
+
+
+def update_property(session: Session, property_id: int, draft: PropertyDraft) -> Property:
+    """Change a property's address or amounts (loan-to-cost and -value follow at once)."""
+    row = get_property(session, property_id)
+    row.address = _address(draft.address)
+    row.purchase_price, row.rehab_budget, row.arv = draft.amounts()
+    return row
+
+
+def add_property(session: Session, draft: PropertyDraft) -> Property:
+    """A property to lend against."""
     purchase, rehab, arv = draft.amounts()
-    row = Property(address=address, purchase_price=purchase, rehab_budget=rehab, arv=arv)
+    row = Property(
+        address=_address(draft.address), purchase_price=purchase, rehab_budget=rehab, arv=arv
+    )
     session.add(row)
     session.flush()
     return row

@@ -1,0 +1,187 @@
+"""Lending at size: a book of 10,000 loans with 5 years of payments; the daily accrual and
+delinquency pass over the whole book, and the portfolio page's query.
+
+    .venv/bin/python benchmarks/lending.py [--loans 10000] [--years 5] [--postgres URL]
+
+1. Builds the book with bulk inserts (not the service: the ledger postings are not read by
+   these paths): 60-month interest-only notes written on days spread over `--years` years
+   before the day measured, so every loan is open then; each paid its interest every month
+   since it started (about half of `--years` of payments on average), except one loan in 20,
+   which stopped paying 1 to 4 months ago (so the delinquency buckets fill). Each loan's row
+   carries its running position, as the service leaves it.
+2. Daily accrual and delinquency: for every open loan, interest accrued to the day (the per
+   diem's sum since the last payment) and days past due against its expected calendar, from
+   rows already loaded (the rules alone), and the same with the loading (goal < 1 s).
+3. The portfolio page's query, `queries.portfolio` (figures, buckets, maturities,
+   concentration and each open loan's view; goal < 300 ms).
+Reference in the same run: a bare SELECT of the same rows (loans and movements, no ORM).
+Prints figures, never asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from common import drop_database, fresh_database
+from sqlalchemy import func, insert, select, text
+
+from evergreen.db import Database
+from evergreen.finance.loans.daycount import add_months
+from evergreen.lending import queries
+from evergreen.lending.models import Borrower, Loan, Movement
+from evergreen.lending.rules import (
+    DEFAULT_ORDER,
+    LoanTerms,
+    accrue,
+    bucket,
+    calendar_through,
+    days_past_due,
+)
+from evergreen.lending.service.records import state_of, terms_of
+
+TODAY = date(2026, 1, 15)
+MONTHS = 60
+BATCH = 20_000
+CENT = Decimal("0.01")
+
+
+def build(db: Database, loans: int, years: int, rng: random.Random) -> int:
+    """Borrowers, loans and their movements by bulk insert; the number of movements."""
+    borrowers = max(1, loans // 5)
+    with db.session() as session:
+        session.execute(insert(Borrower), [{"name": f"Borrower {n}"} for n in range(borrowers)])
+        ids = list(session.scalars(select(Borrower.id)))
+    loan_rows, movement_rows = [], []
+    for n in range(1, loans + 1):
+        back = TODAY.year * 12 + TODAY.month - 1 - rng.randrange(1, 12 * years + 1)
+        start = date(back // 12, back % 12 + 1, rng.randrange(1, 29))
+        principal = Decimal(rng.randrange(50, 500) * 1000)
+        rate = Decimal(rng.choice(("0.09", "0.10", "0.11", "0.12", "0.13")))
+        monthly = (principal * rate / 12).quantize(CENT)
+        stops = rng.randrange(1, 5) if rng.random() < 0.05 else 0
+        paid_through = start
+        movement_rows.append({"loan_id": n, "key": f"funding:{n}", "kind": "funding", "on": start,
+                              "amount": principal, "principal": principal})  # fmt: skip
+        k = 1
+        while (due := add_months(start, k)) <= TODAY - timedelta(days=31 * stops):
+            movement_rows.append({"loan_id": n, "key": f"p:{n}:{k}", "kind": "payment",
+                                  "on": due, "amount": monthly, "interest": monthly})  # fmt: skip
+            paid_through, k = due, k + 1
+        loan_rows.append({
+            "id": n, "borrower_id": rng.choice(ids), "principal": principal,
+            "annual_rate": rate, "months": MONTHS, "start": start,
+            "maturity": add_months(start, MONTHS), "interest_only": True,
+            "day_count": "30/360", "allocation": ",".join(DEFAULT_ORDER), "status": "open",
+            "balance": principal, "accrued_to": paid_through,
+        })  # fmt: skip
+    with db.session() as session:
+        for i in range(0, len(loan_rows), BATCH):
+            session.execute(insert(Loan), loan_rows[i : i + BATCH])
+        for i in range(0, len(movement_rows), BATCH):
+            session.execute(insert(Movement), movement_rows[i : i + BATCH])
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("SELECT setval('lending_loans_id_seq', :n)"), {"n": loans})
+            conn.execute(text("ANALYZE"))
+    return len(movement_rows)
+
+
+def timed(runs: int, work: Callable[[], object]) -> tuple[float, float]:
+    """Median and worst wall time of `runs` calls, in milliseconds."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), max(times)
+
+
+def bare_select(db: Database) -> None:
+    """The reference: every loan and movement row the book reads, as plain tuples."""
+    with db.engine.connect() as conn:
+        conn.execute(select(*Loan.__table__.columns)).fetchall()
+        conn.execute(select(*Movement.__table__.columns)).fetchall()
+
+
+def load(db: Database, today: date) -> tuple[list[Loan], dict[int, Decimal]]:
+    """The open loans, and what each paid toward its calendar by `today` summed in the
+    database in cents (as the portfolio does): what the daily pass starts from."""
+    toward = Movement.principal + Movement.interest + Movement.default_interest
+    with db.session(writer=False) as session:
+        loans = list(session.scalars(select(Loan).where(Loan.status == "open")))
+        paid = {
+            loan_id: Decimal(int(cents)) / 100
+            for loan_id, cents in session.execute(
+                select(Movement.loan_id, func.sum(func.round(toward * 100)))
+                .where(Movement.on <= today, Movement.kind.in_(("payment", "payoff")))
+                .group_by(Movement.loan_id)
+            )
+        }
+        session.expunge_all()
+    return loans, paid
+
+
+def daily(loans: list[Loan], paid: dict[int, Decimal], today: date) -> dict[str, int]:
+    """Interest accrued to `today` and the delinquency bucket of every open loan (the rules)."""
+    counts: dict[str, int] = defaultdict(int)
+    for loan in loans:
+        terms: LoanTerms = terms_of(loan)
+        accrue(state_of(loan), terms, today, None)
+        covered = paid.get(loan.id, Decimal(0))
+        late = days_past_due(calendar_through(terms, (), covered, today), covered, today)
+        counts[bucket(late)] += 1
+    return dict(counts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=10_000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--postgres", help="a PostgreSQL server URL to measure there instead")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="evergreen-lending-"))
+    rng = random.Random(7)
+    db = fresh_database(args.postgres, folder, "evergreen_bench_lending")
+    try:
+        print(f"database: {db.engine.dialect.name}")
+        started = time.perf_counter()
+        moved = build(db, args.loans, args.years, rng)
+        print(f"book: {args.loans:,} loans, {moved:,} movements, built in "
+              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+        ref, ref_worst = timed(args.runs, lambda: bare_select(db))
+        print(f"reference, a bare SELECT of every loan and movement: median {ref:.0f} ms, "
+              f"worst {ref_worst:.0f} ms")  # fmt: skip
+        loans, paid = load(db, TODAY)
+        counts = daily(loans, paid, TODAY)
+        rules, rules_worst = timed(args.runs, lambda: daily(loans, paid, TODAY))
+        whole, whole_worst = timed(args.runs, lambda: daily(*load(db, TODAY), TODAY))
+        print(f"daily accrual and delinquency, {len(loans):,} open loans {counts}: the rules "
+              f"median {rules:.0f} ms (worst {rules_worst:.0f}); with loading the rows median "
+              f"{whole:.0f} ms (worst {whole_worst:.0f}) (goal < 1,000 ms)")  # fmt: skip
+        with db.session(writer=False) as session:
+            book = queries.portfolio(session, TODAY)
+            median, worst = timed(args.runs, lambda: queries.portfolio(session, TODAY))
+        print(f"portfolio page's query: {book.loans:,} open loans, deployed {book.deployed:,.2f}, "
+              f"xirr {book.xirr if book.xirr is None else round(book.xirr, 4)}, buckets "
+              f"{book.buckets}: median {median:.0f} ms, worst {worst:.0f} ms (goal < 300 ms; "
+              f"{median / ref:.1f}x the bare SELECT)")  # fmt: skip
+    finally:
+        db.dispose()
+        if args.postgres:
+            drop_database(args.postgres, db.engine.url.database or "")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
