@@ -131,6 +131,8 @@ def test_the_team_downloads_any_letter_and_photo_and_the_owner_invites_over_the_
     assert "Bob Flip" in text
     assert "ABA 021000021" in text
     assert client.get(f"/lending/draw-photos/{book['bob_photo']}").content == PNG
+    loan_page = client.get(f"/lending/loans/{book['bob_loan']}").text  # the draw shows its photo
+    assert f'href="/lending/draw-photos/{book["bob_photo"]}" class="draw-photo"' in loan_page
     bad = client.get(f"/lending/loans/{book['bob_loan']}/payoff-letter.pdf",
                      params={"as_of": "2026-13-01"})  # fmt: skip
     assert bad.status_code == 400
