@@ -1,5 +1,6 @@
 """The daily servicing run: late fees charged on every open loan whose grace period ended,
-once per loan and missed payment (a second run the same day charges nothing)."""
+once per loan and missed payment (a second run the same day charges nothing), each with a late
+notice mailed to the borrower after its unit of work commits."""
 
 from __future__ import annotations
 
@@ -11,20 +12,29 @@ from huey import Huey, crontab
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.lending import service
+from evergreen.mail.transactional import deliver
+from evergreen.siteurl import cli_site_url
 
 __all__ = ["register", "run_late_fees"]
 
 log = logging.getLogger(__name__)
 
 
-def run_late_fees(db: Database, today: date) -> int:
-    """Late fees due by `today` on every open loan, each loan in its own unit of work."""
+def run_late_fees(db: Database, today: date, settings: Settings | None = None) -> int:
+    """Late fees due by `today` on every open loan, each loan in its own unit of work; with
+    `settings`, a late notice for each fee charged, sent once it is stored."""
+    base = cli_site_url(settings).url if settings is not None else ""
     with db.session(writer=False) as session:
         ids = service.open_loan_ids(session)
     charged = 0
     for loan_id in ids:
         with db.session() as session:
-            charged += len(service.charge_late_fees(session, loan_id, today))
+            fees = service.charge_late_fees(session, loan_id, today)
+            notices = [service.late_notice(session, fee, base) for fee in fees] if base else []
+        charged += len(fees)
+        for notice in notices:
+            if notice is not None and settings is not None:
+                deliver(settings, notice, "late notice")
     return charged
 
 
@@ -36,7 +46,7 @@ def register(queue: Huey, settings: Settings) -> None:
         """Every day: late fees on payments past their grace period."""
         db = Database(settings.sqlalchemy_url)
         try:
-            charged = run_late_fees(db, utcnow().date())
+            charged = run_late_fees(db, utcnow().date(), settings)
             if charged:
                 log.info("lending: %s late fees charged", charged)
         finally:

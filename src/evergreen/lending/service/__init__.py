@@ -17,6 +17,7 @@ from evergreen.lending.service.loans import (
     loans,
     request_draw,
 )
+from evergreen.lending.service.notices import late_notice
 from evergreen.lending.service.parties import (
     BorrowerDraft,
     PropertyDraft,
@@ -78,6 +79,7 @@ __all__ = [
     "get_loan",
     "get_property",
     "issue_invite",
+    "late_notice",
     "lender_of",
     "letter_of",
     "letter_pdf",
