@@ -42,7 +42,7 @@ def test_each_missed_payment_is_noticed_once(db: Database, settings: Settings) -
         assert tasks.run_late_fees(db, date(2026, 2, 27), mail) == 0  # charged already
     [notice] = handler.received
     assert notice.rcpt_tos == ["rehab@example.com"]
-    text = bytes(notice.content or b"").decode()
+    text = notice.content.decode()  # type: ignore[union-attr]
     assert "Late notice: loan 1, the payment due 2026-02-15" in text
     assert "A late fee of 50.50 USD" in text  # 50 + 5 % of the 10.00 interest due
     assert "https://lend.example/borrower/loans/1" in text
