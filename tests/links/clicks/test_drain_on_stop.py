@@ -73,6 +73,8 @@ def test_a_stopped_server_drains_every_answered_click_within_its_bound(
     assert answered_before > 100, "the load generator barely ran"
     # Spooled clicks can lead the answers clients read by one per connection.
     assert stored_before + THREADS < answered_before, "no backlog: the drain had nothing to do"
+    # In the database as the server left it (`links stats` would ingest a leftover spool first).
+    assert _stored_now(data_dir) == answered
     stats = json.loads(_cli(data_dir, "stats", "crash", "--json"))
     assert stats["total_clicks"] == answered
     assert not [p for p in (data_dir / "spool").glob("*.clicks") if p.stat().st_size]
