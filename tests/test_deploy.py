@@ -94,11 +94,16 @@ def test_a_systemd_unit_parses_and_runs_a_real_command(unit: Path, tmp_path: Pat
     parsed = _unit(unit)
     assert parsed.sections() == ["Unit", "Service", "Install"]
     service = parsed["Service"]
-    # Drain on stop: SIGTERM to the main process only, time for both bounded steps.
+    # The stop signal to the main process only: serve drains (time for both bounded steps),
+    # the queue consumer stops gracefully on SIGINT (SIGTERM would interrupt its tasks).
     assert service["KillMode"] == "mixed"
-    assert service["KillSignal"] == "SIGTERM"
-    assert int(service["TimeoutStopSec"]) >= 2 * Settings().drain_timeout_s
     command = shlex.split(service["ExecStart"])
+    if command[1] == "serve":
+        assert service["KillSignal"] == "SIGTERM"
+        assert int(service["TimeoutStopSec"]) >= 2 * Settings().drain_timeout_s
+    else:
+        assert command[1] == "worker"
+        assert service["KillSignal"] == "SIGINT"
     _exists(command, tmp_path)
     verify = shutil.which("systemd-analyze")
     if verify is None:  # the parser check above is what can be done without systemd
@@ -133,6 +138,7 @@ def test_the_compose_file_runs_two_servers_a_worker_and_migrates_once(tmp_path: 
         after = services[name]["depends_on"]["migrate"]["condition"]
         assert after == "service_completed_successfully", name
     assert services["web1"]["volumes"] != services["web2"]["volumes"]  # a spool each
+    assert services["worker"]["stop_signal"] == "SIGINT"
     for name in ("web1", "web2"):
         grace = int(str(services[name]["stop_grace_period"]).removesuffix("s"))
         assert grace >= 2 * Settings().drain_timeout_s, name
