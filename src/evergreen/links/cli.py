@@ -44,6 +44,10 @@ def _ingest_folder(folder: Path) -> None:
         raise failure(
             f"--spool {folder} is not a folder (give the spool/ folder of its data folder)"
         )
+    if (folder / "spool").is_dir() and not any(folder.glob("*.clicks")):
+        raise failure(
+            f"--spool {folder} is a data folder: give its spool folder, {folder / 'spool'}"
+        )
     db = migrated_database()
     try:
         reader = SpoolReader(folder)

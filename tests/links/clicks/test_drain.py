@@ -131,6 +131,13 @@ def test_a_missing_spool_folder_or_follow_is_one_clear_line(
     assert code == 2
     assert err.startswith(f"Error: --spool {tmp_path / 'nope'} is not a folder")
     assert not (tmp_path / "nope").exists()
+    (tmp_path / "lost" / "spool").mkdir(parents=True)
+    code, _, err = _ingest_cli(database_url, tmp_path, "--spool", str(tmp_path / "lost"))
+    assert code == 2
+    assert err.strip() == (
+        f"Error: --spool {tmp_path / 'lost'} is a data folder: give its spool folder, "
+        f"{tmp_path / 'lost' / 'spool'}"
+    )
     code, _, err = _ingest_cli(database_url, tmp_path, "--spool", str(tmp_path), "--follow")
     assert code == 2
     assert "cannot --follow" in err
