@@ -19,6 +19,7 @@ from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.hashing import keyed_hash
+from evergreen.links.clicks.follower import drain
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.drafts import targets_of
@@ -217,9 +218,11 @@ class LinkRuntime:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the loop, close the spool and ingest what is left (at app shutdown)."""
+        """Stop the loop, close the spool and, when this process ingests, drain it (at app
+        shutdown). Under `serve` the ingester child drains once every web process has stopped."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.spool.close()
-        self._step("final ingestion", self.ingest_spooled)
+        if self.ingest:
+            drain(self.db, self.reader, self.policy, self.settings.drain_timeout_s)
