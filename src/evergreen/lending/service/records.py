@@ -52,6 +52,8 @@ def terms_of(loan: Loan) -> LoanTerms:
         default_rate=loan.default_rate, default_after_days=loan.default_after_days,
         grace_days=loan.grace_days, late_fee=loan.late_fee, late_fee_pct=loan.late_fee_pct,
         dutch=loan.dutch, allocation=tuple(loan.allocation.split(",")), maturity=loan.maturity,
+        min_interest_months=loan.min_interest_months, prepay_pct=loan.prepay_pct,
+        prepay_months=loan.prepay_months,
     )  # fmt: skip
 
 
