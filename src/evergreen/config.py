@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     internal_ips: str = ""
     click_sync_ms: int = Field(default=200, ge=0, le=10000)
     click_ingest_delay_s: int = Field(default=10, ge=0, le=300)
+    # auto: each ingester notes itself in the database and, while another is seen, decides
+    # unique and flood from the stored clicks; single: memory only; shared: always the database.
+    click_ingesters: Literal["auto", "single", "shared"] = "auto"
     partner_signup: bool = False
     webhook_allow: str = ""
     link_check_allow: str = ""
