@@ -17,9 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
+from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links import service
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
+from evergreen.links.clicks.shared import (
+    HEARTBEAT_TTL,
+    heartbeat,
+    ingester_name,
+    others_writing,
+)
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.clicks.stats import link_stats, rebuild_rollups
 from evergreen.links.clicks.visitors import VisitorMemory
@@ -336,3 +343,27 @@ def test_a_late_click_on_a_lone_ingester_is_decided_from_the_stored_clicks(
     assert [unique for _, unique in rows] == [True, False]
     links = [link_id]
     assert _rollups(db, links, {link_id: 0}) == _rebuilt(db, links)
+
+
+def test_an_ingester_counts_as_writing_until_its_heartbeat_is_a_minute_old(
+    db: Database, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    name = ingester_name(tmp_path)
+    assert ingester_name(tmp_path) == name  # kept in the spool folder: the same after restarts
+    assert ingester_name(tmp_path / "other") != name
+    with db.session() as session:
+        session.execute(delete(ClickIngester))
+        session.add(ClickIngester(name="gone", seen_at=now - HEARTBEAT_TTL - timedelta(seconds=1)))
+        assert heartbeat(session, name, now, None) == now
+        assert not others_writing(session, name, now)  # itself and one that left
+        session.add(ClickIngester(name="peer", seen_at=now - HEARTBEAT_TTL / 2))
+        session.flush()
+        assert others_writing(session, name, now)
+        assert others_writing(session, "peer", now)
+
+
+def test_the_setting_chooses_who_decides(settings: Settings) -> None:
+    assert ClickPolicy.of(settings).ingesters == "auto"
+    shared = settings.model_copy(update={"click_ingesters": "shared"})
+    assert ClickPolicy.of(shared).ingesters == "shared"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,7 @@ from evergreen.db import Database
 from evergreen.gc_pause import collector_paused
 from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
 from evergreen.links.clicks.shared import (
+    HEARTBEAT_TTL,
     decide_from_database,
     heartbeat,
     ingester_name,
@@ -220,6 +222,11 @@ def ingest_records(
     times = [round(r["t"] * 1_000_000) for r in fresh]
     alone = not _shared(session, policy, ingester, links)
     late: set[tuple[int, str]] = set()  # decided from the stored clicks when alone
+    idle = time.monotonic() - memory.settled if memory.settled else 0.0
+    if alone and policy.ingesters == "auto" and idle > HEARTBEAT_TTL.total_seconds() / 2:
+        # Another ingester may have come, written and gone meanwhile, with click IDs below the
+        # mark (PostgreSQL numbers them before they commit): read the clicks again.
+        memory.forget()
     if alone:
         memory.prepare(session, links, times[0])
         firsts: dict[tuple[int, str], int] = {}
@@ -319,12 +326,13 @@ def ingest_pending(
     A long-running ingester passes the same `memory` to every call.
     """
     memory = memory or policy.memory()
+    name = ingester_name(reader.folder) if policy.ingesters == "auto" else ""
     try:
         with reader.exclusive(), collector_paused():
-            name = ingester_name(reader.folder) if policy.ingesters == "auto" else ""
             return _ingest_segments(db, reader, policy, batch, memory, name)
     except BaseException:
         memory.forget()  # it may hold clicks of a batch that was rolled back
+        _beats.pop(name, None)  # and its heartbeat may have been rolled back with it
         raise
 
 

@@ -55,6 +55,7 @@ def ingester_name(folder: Path) -> str:
     except FileNotFoundError:
         token = ""
     if not token:
+        folder.mkdir(parents=True, exist_ok=True)
         token = secrets.token_hex(6)
         temporary = folder / f".ingester-id.{os.getpid()}"
         temporary.write_text(token)

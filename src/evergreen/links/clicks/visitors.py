@@ -9,6 +9,7 @@ microseconds, as stored, so the memory and a decision read from the database agr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ class VisitorMemory:
         self.complete_from: dict[int, int] = {}
         self.mark: int | None = None  # the highest clicks.id this memory accounts for
         self.newest = 0  # the latest click time seen: an earlier click is decided elsewhere
+        self.settled = 0.0  # time.monotonic() of the last committed batch
 
     def forget(self) -> None:
         """Drop everything (after a failed batch, or when others wrote clicks)."""
@@ -45,6 +47,7 @@ class VisitorMemory:
         self.complete_from.clear()
         self.mark = None
         self.newest = 0
+        self.settled = 0.0
 
     def prepare(self, session: Session, links: Iterable[int], since: int) -> None:
         """Make sure the memory covers these links from `since` minus the window onwards."""
@@ -118,6 +121,7 @@ class VisitorMemory:
     def settle(self, session: Session, newest: int) -> None:
         """After a committed batch: note how far the clicks table goes, and drop what is old."""
         self.mark = _highest_click(session)
+        self.settled = time.monotonic()
         if len(self.last) < _PRUNE_AT:
             return
         oldest = newest - self.span
