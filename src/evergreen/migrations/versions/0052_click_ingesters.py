@@ -2,7 +2,7 @@
 (link, visitor, at) index for reading one visitor's recent clicks on a link
 
 Revision ID: 0052
-Revises: 0050
+Revises: 0051
 Create Date: 2026-12-06 02:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import evergreen.db
 
 revision: str = "0052"
-down_revision: str | None = "0050"
+down_revision: str | None = "0051"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
