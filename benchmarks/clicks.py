@@ -1,6 +1,7 @@
 """Click ingestion (spool → database) and stats for a link with 10 million clicks.
 
     .venv/bin/python benchmarks/clicks.py [--clicks 200000] [--postgres URL]
+        [--ingesters auto|single|shared]
 
 1. Spools N clicks (1,000 links, 50,000 visitors, a mix of browsers, phones and bots), then
    times `ingest_pending` — classification, uniqueness, flood checks, inserts and rollups —
@@ -136,7 +137,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=200_000)
     parser.add_argument("--postgres", help="a PostgreSQL server URL to measure there too")
+    parser.add_argument(
+        "--ingesters",
+        choices=["auto", "single", "shared"],
+        default="auto",
+        help="EVERGREEN_CLICK_INGESTERS: shared times the several-servers path (database reads)",
+    )
     args = parser.parse_args()
+    policy = ClickPolicy(ingesters=args.ingesters)
     folder = Path(tempfile.mkdtemp(prefix="evergreen-clicks-"))
     try:
         db = fresh_database(args.postgres, folder)
@@ -150,11 +158,12 @@ def main() -> None:
             ]
         # Warm-up, as wrk's first second for the redirect: a small pass pays the one-time
         # start of the user-agent parser (~0.1 s of regex compilation) outside the timing.
-        spool_clicks(folder / "warm", links, 1_000, first_id=WARM_FIRST_ID)
-        ingest_pending(db, SpoolReader(folder / "warm"), ClickPolicy())
+        # The same spool folder, so the same ingester: a second folder is a second server.
+        spool_clicks(folder / "spool", links, 1_000, first_id=WARM_FIRST_ID)
+        ingest_pending(db, SpoolReader(folder / "spool"), policy)
         spool_clicks(folder / "spool", links, args.clicks)
         started, cpu = time.perf_counter(), time.process_time()
-        ingested = ingest_pending(db, SpoolReader(folder / "spool"), ClickPolicy())
+        ingested = ingest_pending(db, SpoolReader(folder / "spool"), policy)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         print(
             f"ingestion: {ingested:,} clicks in {elapsed:.2f} s = {ingested / elapsed:,.0f} "

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # Seconds a stopping server (SIGTERM) gives requests in flight, and then the clicks still in
     # its spool; what is left after that stays in the spool for the next ingester.
     drain_timeout_s: int = Field(default=30, ge=1, le=3600)
+    # auto: each ingester notes itself in the database and, while another is seen, decides
+    # unique and flood from the stored clicks; single: memory only; shared: always the database.
+    click_ingesters: Literal["auto", "single", "shared"] = "auto"
     partner_signup: bool = False
     webhook_allow: str = ""
     link_check_allow: str = ""

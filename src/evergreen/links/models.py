@@ -54,9 +54,13 @@ class Click(Base):
     """One request to a link, whatever its class; kept even when it does not count."""
 
     __tablename__ = "clicks"
-    # Recent clicks are looked up per link (the ingester's memory, the dashboard), never per
-    # visitor; click_id is unique and starts with the time, so its index doubles as a time index.
-    __table_args__ = (Index("ix_clicks_link_id_at", "link_id", "at"),)
+    # Recent clicks are looked up per link (the ingester's memory, the dashboard) and, when
+    # several ingesters write, per link and visitor (uniqueness and flooding read from the
+    # database); click_id is unique and starts with the time, so its index doubles as a time index.
+    __table_args__ = (
+        Index("ix_clicks_link_id_at", "link_id", "at"),
+        Index("ix_clicks_link_visitor_at", "link_id", "visitor", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     click_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -104,6 +108,16 @@ class SpoolOffset(Base):
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     offset: Mapped[int] = mapped_column(BigInteger)
+
+
+class ClickIngester(Base):
+    """An ingester (one spool folder) seen writing clicks: with others about, unique and flood
+    are decided from the database instead of each ingester's memory."""
+
+    __tablename__ = "click_ingesters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime]
 
 
 class VisitorSalt(Base):

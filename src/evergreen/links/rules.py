@@ -28,8 +28,10 @@ __all__ = [
     "is_unique",
     "normalize_slug",
     "preview_fetcher",
+    "refloods",
     "target_url",
     "validate_destination",
+    "visits",
 ]
 
 SUB_PARAMS = ("sub1", "sub2", "sub3", "sub4", "sub5")
@@ -238,8 +240,37 @@ def classify(
         if crawler:
             return ClickClass.BOT, "known crawler user agent"
     if flood:
-        return ClickClass.FLOOD, "too many clicks from one visitor on this link in a minute"
+        return ClickClass.FLOOD, FLOOD_REASON
     return ClickClass.HUMAN, "counted"
+
+
+FLOOD_REASON = "too many clicks from one visitor on this link in a minute"
+MINUTE_US = 60_000_000
+
+
+def visits(times: Sequence[int], window: int, per_minute: int) -> list[tuple[bool, bool]]:
+    """(unique, flood) of each click of one visitor on one link, from all their clicks.
+
+    `times` are microseconds in (time, click ID) order, so the answer depends on the set of
+    clicks only, never on which ingester saw which click first: every server decides the same.
+    """
+    out: list[tuple[bool, bool]] = []
+    for i, now in enumerate(times):
+        unique = i == 0 or is_unique(times[i - 1], now, window)
+        flood = i >= per_minute and times[i - per_minute] > now - MINUTE_US
+        out.append((unique, flood))
+    return out
+
+
+def refloods(klass: str, flood: bool) -> tuple[str, str] | None:
+    """A stored click's new (class, reason) once its flood verdict changed; None: unchanged.
+
+    Only human and flood depend on flooding (the rules before it in `classify` win)."""
+    if klass == ClickClass.HUMAN.value and flood:
+        return ClickClass.FLOOD.value, FLOOD_REASON
+    if klass == ClickClass.FLOOD.value and not flood:
+        return ClickClass.HUMAN.value, "counted"
+    return None
 
 
 def is_unique(previous: float | None, now: float, window: float) -> bool:
@@ -250,13 +281,13 @@ def is_unique(previous: float | None, now: float, window: float) -> bool:
     return previous is None or now - previous >= window
 
 
-def is_flood(recent: Sequence[float], now: float, per_minute: int) -> bool:
+def is_flood(recent: Sequence[float], now: float, per_minute: int, minute: float = 60.0) -> bool:
     """Beyond `per_minute` clicks from one visitor on one link in the last minute is a flood.
 
     `recent` is in time order (oldest first) and all at or before `now`: only the
     `per_minute`-th latest click needs looking at.
     """
-    return len(recent) >= per_minute and recent[-per_minute] > now - 60.0
+    return len(recent) >= per_minute and recent[-per_minute] > now - minute
 
 
 def device_type(os_family: str, device_family: str) -> str:

@@ -51,19 +51,21 @@ def test_tally_adds_to_existing_counts_and_truncates_long_values() -> None:
 
 
 def test_memory_tells_unique_visits_by_the_window() -> None:
-    memory = VisitorMemory(unique_window=3600, flood_per_minute=30)
-    assert memory.see((1, "alice"), 1000.0) == (True, False)
-    assert memory.see((1, "alice"), 1010.0) == (False, False)
-    assert memory.see((2, "alice"), 1020.0) == (True, False)  # another link
-    assert memory.see((1, "alice"), 1010.0 + 3600) == (True, False)
+    s = 1_000_000  # the memory counts in microseconds, as clicks are stored
+    memory = VisitorMemory(unique_window=3600 * s, flood_per_minute=30)
+    assert memory.see((1, "alice"), 1000 * s) == (True, False)
+    assert memory.see((1, "alice"), 1010 * s) == (False, False)
+    assert memory.see((2, "alice"), 1020 * s) == (True, False)  # another link
+    assert memory.see((1, "alice"), (1010 + 3600) * s) == (True, False)
 
 
 def test_memory_flags_a_flood_beyond_the_rate_and_keeps_flagging_it() -> None:
-    memory = VisitorMemory(unique_window=3600, flood_per_minute=30)
-    floods = [memory.see((1, "flooder"), 5000.0 + i)[1] for i in range(100)]
+    s = 1_000_000
+    memory = VisitorMemory(unique_window=3600 * s, flood_per_minute=30)
+    floods = [memory.see((1, "flooder"), (5000 + i) * s)[1] for i in range(100)]
     # 30 clicks a minute are allowed; from the 31st within 60 s on, every click is a flood.
     assert floods[:30] == [False] * 30
     assert all(floods[30:60])
     # Spaced out again (one every 3 s) the rate falls back under the limit.
-    later = [memory.see((1, "flooder"), 6000.0 + 3 * i)[1] for i in range(40)]
+    later = [memory.see((1, "flooder"), (6000 + 3 * i) * s)[1] for i in range(40)]
     assert later[-1] is False

@@ -22,6 +22,14 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.gc_pause import collector_paused
 from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
+from evergreen.links.clicks.shared import (
+    HEARTBEAT_TTL,
+    decide_from_database,
+    heartbeat,
+    ingester_name,
+    lock_links,
+    others_writing,
+)
 from evergreen.links.clicks.spool import Segment, SpoolReader
 from evergreen.links.clicks.visitors import VisitorMemory
 from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
@@ -41,10 +49,14 @@ _crawlers = CrawlerDetect()
 
 @dataclass(frozen=True)
 class ClickPolicy:
-    """Owner-tunable thresholds for uniqueness and flooding."""
+    """Owner-tunable thresholds for uniqueness and flooding, and who decides them.
+
+    `ingesters`: "auto" notes each ingester in the database and reads the stored clicks while
+    another one writes; "single" trusts this ingester's memory; "shared" always reads."""
 
     unique_window: timedelta = timedelta(hours=1)
     flood_per_minute: int = 30
+    ingesters: str = "auto"
 
     @classmethod
     def of(cls, settings: Settings) -> ClickPolicy:
@@ -52,11 +64,17 @@ class ClickPolicy:
         return cls(
             unique_window=timedelta(minutes=settings.click_unique_minutes),
             flood_per_minute=settings.click_flood_per_minute,
+            ingesters=settings.click_ingesters,
         )
+
+    @property
+    def window_us(self) -> int:
+        """The unique window in microseconds, the unit clicks are decided in."""
+        return self.unique_window // timedelta(microseconds=1)
 
     def memory(self) -> VisitorMemory:
         """An empty memory of recent clicks under this policy."""
-        return VisitorMemory(self.unique_window.total_seconds(), self.flood_per_minute)
+        return VisitorMemory(self.window_us, self.flood_per_minute)
 
 
 def spool_folder(settings: Settings) -> Path:
@@ -124,7 +142,7 @@ def _new_only(session: Session, records: list[dict[str, Any]]) -> list[dict[str,
     wanted = {r["l"] for r in records}
     links = set(session.scalars(select(Link.id).where(Link.id.in_(wanted))))
     fresh = [r for r in records if r["l"] in links and r["id"] not in seen]
-    fresh.sort(key=itemgetter("t"))
+    fresh.sort(key=itemgetter("t", "id"))  # the order every ingester decides in
     return fresh
 
 
@@ -153,17 +171,35 @@ def _second(epoch: int) -> tuple[str, date]:
     return moment.strftime("%Y-%m-%d %H:%M:%S"), moment.date()
 
 
-def _sqlite_time(epoch: float) -> tuple[str, date]:
+def _sqlite_time(micros: int) -> tuple[str, date]:
     """The text form SQLAlchemy gives a UTC datetime on SQLite (so the ORM reads it back)."""
-    whole = int(epoch)
+    whole, micro = divmod(micros, 1_000_000)
     text, day = _second(whole)
-    micro = min(round((epoch - whole) * 1_000_000), 999_999)
     return f"{text}.{micro:06d}", day
 
 
-def _pg_time(epoch: float) -> tuple[datetime, date]:
-    moment = datetime.fromtimestamp(epoch, UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _pg_time(micros: int) -> tuple[datetime, date]:
+    moment = _EPOCH + timedelta(microseconds=micros)
     return moment, moment.date()
+
+
+def _shared(session: Session, policy: ClickPolicy, ingester: str, links: set[int]) -> bool:
+    """Lock the batch's links, note this ingester, and say whether others write too."""
+    if policy.ingesters == "single":
+        return False
+    lock_links(session, links)
+    if policy.ingesters == "shared":
+        return True
+    now = datetime.now(UTC)
+    if ingester:
+        _beats[ingester] = heartbeat(session, ingester, now, _beats.get(ingester))
+    return others_writing(session, ingester, now)
+
+
+_beats: dict[str, datetime] = {}  # when each ingester of this process last noted itself
 
 
 def ingest_records(
@@ -171,13 +207,35 @@ def ingest_records(
     records: Sequence[dict[str, Any]],
     policy: ClickPolicy,
     memory: VisitorMemory | None = None,
+    ingester: str = "",
 ) -> int:
-    """Store a batch of spooled clicks once each (replays are absorbed by click ID)."""
+    """Store a batch of spooled clicks once each (replays are absorbed by click ID).
+
+    Unique and flood come from this ingester's memory when it alone writes and the click comes
+    after what it remembers; otherwise from the stored clicks (`shared.decide_from_database`).
+    """
     fresh = _new_only(session, _readable(records))
     if not fresh:
         return 0
     memory = memory or policy.memory()
-    memory.prepare(session, {r["l"] for r in fresh}, float(fresh[0]["t"]))
+    links = {r["l"] for r in fresh}
+    times = [round(r["t"] * 1_000_000) for r in fresh]
+    alone = not _shared(session, policy, ingester, links)
+    late: set[tuple[int, str]] = set()  # decided from the stored clicks when alone
+    idle = time.monotonic() - memory.settled if memory.settled else 0.0
+    if alone and policy.ingesters == "auto" and idle > HEARTBEAT_TTL.total_seconds() / 2:
+        # Another ingester may have come, written and gone meanwhile, with click IDs below the
+        # mark (PostgreSQL numbers them before they commit): read the clicks again.
+        memory.forget()
+    if alone:
+        memory.prepare(session, links, times[0])
+        firsts: dict[tuple[int, str], int] = {}
+        for record, now in zip(fresh, times, strict=True):
+            firsts.setdefault((record["l"], str(record.get("v", ""))[:32]), now)
+        knows = memory.knows
+        late = {key for key, now in firsts.items() if not knows(key, now)}
+    else:
+        memory.forget()  # others write: what it remembers may be missing their clicks
     humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
     timed = _sqlite_time if session.get_bind().dialect.name == "sqlite" else _pg_time
     decided: dict[tuple[str, str, str, bool, bool], tuple[str, str]] = {}
@@ -185,18 +243,27 @@ def ingest_records(
     rows: list[tuple[Any, ...]] = []
     days: list[date] = []
     subs: list[dict[str, Any]] = []
+    # (link, visitor) → (time, click ID, index) of clicks decided from the stored clicks
+    pending: dict[tuple[int, str], list[tuple[int, str, int]]] = {}
+    facts_of: dict[int, tuple[str, str, str, bool]] = {}
     see = memory.see
-    for record in fresh:
-        now = record["t"]
+    for index, record in enumerate(fresh):
+        now = times[index]
         at, day = timed(now)
         raw_agent = record.get("ua", "")
         user_agent, device, os_family, browser = agents.get(raw_agent) or _agent(agents, raw_agent)
         visitor = str(record.get("v", ""))[:32]
         link_id = record["l"]
-        unique, flood = see((link_id, visitor), now)
+        key = (link_id, visitor)
         method = str(record.get("m", "GET"))[:8]
         purpose = str(record.get("p", ""))
         internal = bool(record.get("i"))
+        if alone and key not in late:
+            unique, flood = see(key, now)
+        else:
+            pending.setdefault(key, []).append((now, record["id"], index))
+            facts_of[index] = (method, user_agent, purpose, internal)
+            unique, flood = True, False  # decided below
         facts = (method, user_agent, purpose, internal, flood)
         verdict = decided.get(facts)
         if verdict is None:
@@ -219,6 +286,19 @@ def ingest_records(
         )  # fmt: skip
         days.append(day)
         subs.append(sub)
+    if pending:
+        truth = decide_from_database(session, pending, policy.window_us, policy.flood_per_minute)
+        for index, (unique, flood) in truth.verdicts.items():
+            method, user_agent, purpose, internal = facts_of[index]
+            klass, reason = classify(
+                method=method, user_agent=user_agent, purpose=purpose, internal=internal,
+                crawler=_is_crawler(user_agent), flood=flood, human_agents=humans,
+            )  # fmt: skip
+            row = rows[index]
+            rows[index] = (*row[:13], klass.value, reason[:120], unique, row[16])
+        if alone:
+            for key, known in truth.times.items():
+                memory.reset(key, known)
     _insert_clicks(session, rows)
     # Columns 1, 13, 15, 8, 7, 9, 10, 11 of the rows: link, class, unique, country, referrer
     # host, device, OS, browser.
@@ -229,7 +309,8 @@ def ingest_records(
         browser=columns[11], sub=subs,
     )  # fmt: skip
     add_rollups(session, tally(clicks))
-    memory.settle(session, float(fresh[-1]["t"]))
+    if alone:
+        memory.settle(session, times[-1])
     return len(rows)
 
 
@@ -250,11 +331,13 @@ def ingest_pending(
     forgets offsets of segments not in this folder (off for another machine's spool folder).
     """
     memory = memory or policy.memory()
+    name = ingester_name(reader.folder) if policy.ingesters == "auto" else ""
     try:
         with reader.exclusive(), collector_paused():
-            return _ingest_segments(db, reader, policy, batch, memory, deadline, sweep)
+            return _ingest_segments(db, reader, policy, batch, memory, name, deadline, sweep)
     except BaseException:
         memory.forget()  # it may hold clicks of a batch that was rolled back
+        _beats.pop(name, None)  # and its heartbeat may have been rolled back with it
         raise
 
 
@@ -268,6 +351,7 @@ def _ingest_segments(
     policy: ClickPolicy,
     batch: int,
     memory: VisitorMemory,
+    name: str,
     deadline: float | None = None,
     sweep: bool = True,
 ) -> int:
@@ -291,11 +375,11 @@ def _ingest_segments(
                 continue
             group.append(segment)
             if sum(len(s.records) for s in group) >= batch:
-                total += _ingest_group(db, group, policy, memory)
+                total += _ingest_group(db, group, policy, memory, name)
                 done += group
                 group = []
         if group and not _past(deadline):
-            total += _ingest_group(db, group, policy, memory)
+            total += _ingest_group(db, group, policy, memory, name)
             done += group
         for segment in done:
             offsets[segment.name] = segment.end
@@ -309,13 +393,13 @@ def _ingest_segments(
 
 
 def _ingest_group(
-    db: Database, group: list[Segment], policy: ClickPolicy, memory: VisitorMemory
+    db: Database, group: list[Segment], policy: ClickPolicy, memory: VisitorMemory, name: str
 ) -> int:
     """Several segments' clicks in one transaction, with the offsets they were read to: one
     sort by time across writers, and rollups counted over the whole batch."""
     records = [record for segment in group for record in segment.records]
     with db.session() as session:
-        stored = ingest_records(session, records, policy, memory)
+        stored = ingest_records(session, records, policy, memory, name)
         rows = {row.name: row for row in session.scalars(
             select(SpoolOffset).where(SpoolOffset.name.in_([s.name for s in group]))
         )}  # fmt: skip

@@ -1,0 +1,244 @@
+"""Unique and flood decided from the clicks in the database, for when several ingesters write.
+
+Each server's ingester remembers the clicks it stored; a second server's clicks are not in that
+memory, so alone it would count a visitor's first click once per server. When others are seen
+(a heartbeat row per spool folder, refreshed by every pass), a pass reads each touched (link,
+visitor)'s stored clicks around its new ones, decides the union with `rules.visits`, and
+corrects stored clicks whose verdict changed, with their rollups moved by deltas. Passes are
+serialized per link: PostgreSQL advisory locks on the link ids; SQLite has one writer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
+from evergreen.links.clicks.visitors import micros_of
+from evergreen.links.models import ClickIngester
+from evergreen.links.rules import refloods, visits
+
+__all__ = [
+    "HEARTBEAT_TTL",
+    "Decided",
+    "decide_from_database",
+    "heartbeat",
+    "ingester_name",
+    "lock_links",
+    "others_writing",
+]
+
+HEARTBEAT_TTL = timedelta(seconds=60)  # an ingester not seen for this long has left
+_REFRESH = timedelta(seconds=10)  # how often a pass rewrites its own heartbeat
+_LOCK_CLASS = 0x636C6B  # advisory lock class of "a link's clicks" ("clk")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Key = tuple[int, str]
+
+
+def ingester_name(folder: Path) -> str:
+    """This spool folder's ingester: the host and an id kept in the folder (a copied data
+    folder on another host is another ingester; processes sharing a folder are one)."""
+    marker = folder / ".ingester-id"
+    try:
+        token = marker.read_text().strip()
+    except FileNotFoundError:
+        token = ""
+    if not token:
+        folder.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(6)
+        temporary = folder / f".ingester-id.{os.getpid()}"
+        temporary.write_text(token)
+        os.replace(temporary, marker)
+        token = marker.read_text().strip()
+    host = "".join(ch for ch in socket.gethostname() if ch.isalnum())[:40] or "host"
+    return f"{host}-{token}"[:64]
+
+
+def lock_links(session: Session, link_ids: Iterable[int]) -> None:
+    """Hold these links until commit, in one order, so two ingesters never decide the same
+    (link, visitor) at once (SQLite: the writer already holds the database)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        return
+    rows = [(_LOCK_CLASS, link_id) for link_id in sorted(set(link_ids))]
+    if rows:
+        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", rows)
+
+
+def heartbeat(session: Session, name: str, now: datetime, last: datetime | None) -> datetime:
+    """Note that this ingester writes (at most every few seconds); returns when it was noted."""
+    if last is not None and now - last < _REFRESH:
+        return last
+    row = session.get(ClickIngester, name)
+    if row is None:
+        session.add(ClickIngester(name=name, seen_at=now))
+    else:
+        row.seen_at = now
+    session.execute(delete(ClickIngester).where(ClickIngester.seen_at < now - 10 * HEARTBEAT_TTL))
+    session.flush()
+    return now
+
+
+def others_writing(session: Session, name: str, now: datetime) -> bool:
+    """Whether another ingester wrote clicks within the heartbeat TTL."""
+    query = select(ClickIngester.name).where(
+        ClickIngester.name != name, ClickIngester.seen_at > now - HEARTBEAT_TTL
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+@dataclass
+class Decided:
+    """Verdicts for new clicks, by their index in the batch, and corrections made to stored ones."""
+
+    verdicts: dict[int, tuple[bool, bool]]
+    corrected: int
+    times: dict[Key, list[int]]  # each key's clicks from its first new one on, for the memory
+
+
+def decide_from_database(
+    session: Session,
+    new: dict[Key, list[tuple[int, str, int]]],
+    window: int,
+    per_minute: int,
+) -> Decided:
+    """Decide new clicks ((time µs, click ID, batch index) per key) with the stored ones, and
+    correct stored clicks whose verdict the new ones change (rollups moved by deltas)."""
+    span = max(window, 60_000_000)
+    stored = _stored(session, new, span)
+    verdicts: dict[int, tuple[bool, bool]] = {}
+    changes: list[tuple[int, str, str, bool, str, bool]] = []
+    times: dict[Key, list[int]] = {}
+    for key, fresh in new.items():
+        first = min(at for at, _, _ in fresh)
+        merged: list[tuple[int, str, int | None, str, bool]] = [
+            (at, click_id, None, "", False) for at, click_id, _ in fresh
+        ]
+        index_of = {click_id: index for _, click_id, index in fresh}
+        merged += stored.get(key, [])
+        merged.sort(key=lambda click: (click[0], click[1]))
+        decided = visits([click[0] for click in merged], window, per_minute)
+        for (at, click_id, row_id, klass, was_unique), (unique, flood) in zip(
+            merged, decided, strict=True
+        ):
+            if row_id is None:
+                verdicts[index_of[click_id]] = (unique, flood)
+                continue
+            if at < first:
+                continue  # context only: nothing new before it
+            new_class = refloods(klass, flood)
+            if new_class is not None or unique != was_unique:
+                klass_now, reason = new_class or (klass, "")
+                changes.append((row_id, klass, klass_now, unique, reason, was_unique))
+        times[key] = [click[0] for click in merged if click[0] >= first - span]
+    if changes:
+        _correct(session, changes)
+    return Decided(verdicts, len(changes), times)
+
+
+def _stored(
+    session: Session, new: dict[Key, list[tuple[int, str, int]]], span: int
+) -> dict[Key, list[tuple[int, str, int | None, str, bool]]]:
+    """Stored clicks of each key from a span before its first new click to a span after its
+    last: all that decides the new ones, and every stored one they can change."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    bounds = [
+        (link_id, visitor, _shown(min(c[0] for c in fresh) - span, sqlite),
+         _shown(max(c[0] for c in fresh) + span, sqlite))
+        for (link_id, visitor), fresh in sorted(new.items())
+    ]  # fmt: skip
+    out: dict[Key, list[tuple[int, str, int | None, str, bool]]] = defaultdict(list)
+    for start in range(0, len(bounds), 200):
+        chunk = bounds[start : start + 200]
+        rows = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
+        typed = "" if sqlite else "::timestamptz"
+        sql = (
+            f"WITH k(l, v, lo, hi) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
+            'SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
+            f"FROM k JOIN clicks c ON c.link_id = k.l AND c.visitor = k.v "
+            f"AND c.at >= k.lo{typed} AND c.at <= k.hi{typed}"
+        )
+        params = tuple(value for bound in chunk for value in bound)
+        for link_id, visitor, at, click_id, row_id, klass, unique in connection.exec_driver_sql(
+            sql, params
+        ):
+            out[(link_id, visitor)].append((micros_of(at), click_id, row_id, klass, bool(unique)))
+    return out
+
+
+def _shown(micros: int, sqlite: bool) -> Any:
+    moment = _EPOCH + timedelta(microseconds=micros)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
+
+
+def _correct(session: Session, changes: Sequence[tuple[int, str, str, bool, str, bool]]) -> None:
+    """Store the new verdicts and move the rollups from the old ones to the new ones."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    for row_id, _, klass, unique, reason, _ in changes:
+        if reason:
+            connection.exec_driver_sql(
+                f'UPDATE clicks SET "class" = {mark}, reason = {mark}, is_unique = {mark} '  # noqa: S608
+                f"WHERE id = {mark}",
+                (klass, reason, unique, row_id),
+            )
+        else:
+            connection.exec_driver_sql(
+                f"UPDATE clicks SET is_unique = {mark} WHERE id = {mark}",  # noqa: S608
+                (unique, row_id),
+            )
+    ids = [change[0] for change in changes]
+    facts: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join([mark] * len(chunk))
+        sql = (
+            "SELECT id, link_id, at, country, referrer_host, device, os, browser, sub "  # noqa: S608
+            f"FROM clicks WHERE id IN ({marks})"
+        )
+        for row in connection.exec_driver_sql(sql, tuple(chunk)):
+            facts[row[0]] = tuple(row[1:])
+    before = _columns(
+        [(facts[row_id], klass, unique) for row_id, klass, _, _, _, unique in changes]
+    )
+    after = _columns([(facts[row_id], klass, unique) for row_id, _, klass, unique, _, _ in changes])
+    delta: Counts = defaultdict(lambda: [0, 0, 0])
+    for key, counts in tally(after).items():
+        delta[key] = list(counts)
+    for key, counts in tally(before).items():
+        bucket = delta[key]
+        for i in range(3):
+            bucket[i] -= counts[i]
+    add_rollups(session, {key: counts for key, counts in delta.items() if any(counts)})
+
+
+def _columns(clicks: list[tuple[tuple[Any, ...], str, bool]]) -> ClickColumns:
+    """Rollup columns of corrected clicks, as the ingester counted them."""
+    facts = [fact for fact, _, _ in clicks]
+    subs = [orjson.loads(fact[7]) if isinstance(fact[7], str) else fact[7] for fact in facts]
+    return ClickColumns(
+        link_id=[fact[0] for fact in facts],
+        day=[(_EPOCH + timedelta(microseconds=micros_of(fact[1]))).date() for fact in facts],
+        klass=[klass for _, klass, _ in clicks],
+        unique=[unique for _, _, unique in clicks],
+        country=[fact[2] for fact in facts],
+        referrer_host=[fact[3] for fact in facts],
+        device=[fact[4] for fact in facts],
+        os=[fact[5] for fact in facts],
+        browser=[fact[6] for fact in facts],
+        sub=[sub if isinstance(sub, dict) else {} for sub in subs],
+    )
