@@ -10,7 +10,7 @@ interest and principal covers everything due through it (Fineract's arrears rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,11 +27,13 @@ __all__ = [
     "bucket",
     "calendar_rows",
     "calendar_through",
+    "days_late",
     "days_past_due",
     "default_from",
     "due_dates",
     "expected_calendar",
     "late_fees",
+    "schedule_position",
 ]
 
 BUCKETS = ("current", "30", "60", "90+")
@@ -113,6 +115,24 @@ def calendar_through(
         if row.on > as_of and due > paid:
             break
     return rows
+
+
+def schedule_position(rows: Iterable[Due], paid: Decimal) -> tuple[date | None, Decimal]:
+    """The oldest due date that what was paid does not cover and what is still owed of it
+    (None, 0 when all is paid): kept on the loan's row, so that a day's lateness is one
+    subtraction instead of a walk of the calendar."""
+    due = ZERO
+    for row in rows:
+        due += row.amount
+        if due > paid:
+            return row.on, min(row.amount, due - paid)
+    return None, ZERO
+
+
+def days_late(next_due: date | None, as_of: date) -> int:
+    """Days past due from the stored oldest unpaid due date: as `days_past_due` reads it from
+    the calendar when nothing was paid after `as_of`."""
+    return (as_of - next_due).days if next_due is not None and next_due <= as_of else 0
 
 
 def days_past_due(calendar: Sequence[Due], paid: Decimal, as_of: date) -> int:

@@ -19,9 +19,11 @@ from evergreen.lending.rules import (
     LoanTerms,
     PayoffQuote,
     accrue,
+    calendar_rows,
     default_from,
     expected_calendar,
     payoff_quote,
+    schedule_position,
 )
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.postings import legs_of
@@ -37,6 +39,7 @@ __all__ = [
     "open_loan",
     "quote_of",
     "record",
+    "refresh_schedule",
     "state_of",
     "store_state",
     "terms_of",
@@ -100,6 +103,18 @@ def facts_of(session: Session, loan_id: int) -> list[Fact]:
     )
     return [Fact(m.kind, m.on, m.amount, m.principal, m.interest, m.default_interest, m.fees)
             for m in rows]  # fmt: skip
+
+
+def refresh_schedule(session: Session, loan: Loan) -> None:
+    """Store where the loan's payments stand against its calendar (oldest unpaid due date and
+    what is left of it); every path that moves money, funds a draw or changes the terms calls
+    it last, in the same unit of work, so that the book's figures read it as the replay would."""
+    if loan.status != "open":
+        loan.next_due, loan.next_amount = None, ZERO
+        return
+    paid = sum((f.toward_schedule for f in facts_of(session, loan.id)), ZERO)
+    rows = calendar_rows(terms_of(loan), funded_draws(session, loan.id))
+    loan.next_due, loan.next_amount = schedule_position(rows, paid)
 
 
 def funded_draws(session: Session, loan_id: int) -> list[tuple[date, Decimal]]:
