@@ -72,9 +72,13 @@ def expected_calendar(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = 
     return list(calendar_rows(terms, draws))
 
 
-def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) -> Iterator[Due]:
+def calendar_rows(
+    terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = (), after: date | None = None
+) -> Iterator[Due]:
     """The expected calendar one row at a time, so that a reader who needs only its start (the
-    book's page, 10,000 loans at once) does not work out every later month."""
+    book's page, 10,000 loans at once) does not work out every later month. With `after`, only
+    the rows due after it; an interest-only note skips the months before without working out
+    their interest (only interest falls due then, so what is owed is the principal and draws)."""
     level = None
     if terms.amortization_months is not None:
         level = to_cents(Decimal(repr(payment(float(terms.principal), float(terms.annual_rate),
@@ -82,6 +86,12 @@ def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) 
     owed, undrawn = terms.principal, terms.limit - terms.principal
     previous = terms.start
     for day in _due_days(terms):
+        if after is not None and day <= after and level is None and day < terms.maturity:
+            for drawn_on, amount in draws:  # interest only, before `after`: nothing to work out
+                if previous < drawn_on <= day:
+                    owed, undrawn = owed + amount, undrawn - amount
+            previous = day
+            continue
         # Each stretch between draws accrues on the balance then, rounded as the service
         # rounds it when a draw is funded, so the calendar asks for what was charged.
         interest, since = ZERO, previous
@@ -98,7 +108,8 @@ def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) 
             principal = ZERO
         else:
             principal = min(max(level - interest, ZERO), owed)
-        yield Due(day, interest, principal)
+        if after is None or day > after:
+            yield Due(day, interest, principal)
         owed -= principal
         previous = day
 

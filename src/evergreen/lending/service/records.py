@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,7 @@ from evergreen.lending.rules.postings import legs_of
 from evergreen.lending.rules.replay import Fact, replay
 
 __all__ = [
+    "LoanRecord",
     "Parts",
     "default_start",
     "facts_of",
@@ -46,7 +48,102 @@ __all__ = [
 ]
 
 
-def terms_of(loan: Loan) -> LoanTerms:
+class LoanRecord(Protocol):
+    """A loan's columns as the rules and the book read them: a mapped Loan, or a plain row of
+    its table (the book reads 10,000 at once, and mapping each one costs more than the rest)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def maturity(self) -> date: ...
+
+    @property
+    def principal(self) -> Decimal: ...
+
+    @property
+    def annual_rate(self) -> Decimal: ...
+
+    @property
+    def months(self) -> int: ...
+
+    @property
+    def day_count(self) -> str: ...
+
+    @property
+    def commitment(self) -> Decimal | None: ...
+
+    @property
+    def interest_only(self) -> bool: ...
+
+    @property
+    def amortization_months(self) -> int | None: ...
+
+    @property
+    def default_rate(self) -> Decimal | None: ...
+
+    @property
+    def default_after_days(self) -> int | None: ...
+
+    @property
+    def grace_days(self) -> int: ...
+
+    @property
+    def late_fee(self) -> Decimal: ...
+
+    @property
+    def late_fee_pct(self) -> Decimal: ...
+
+    @property
+    def dutch(self) -> bool: ...
+
+    @property
+    def allocation(self) -> str: ...
+
+    @property
+    def balance(self) -> Decimal: ...
+
+    @property
+    def undrawn(self) -> Decimal: ...
+
+    @property
+    def accrued_to(self) -> date: ...
+
+    @property
+    def interest_due(self) -> Decimal: ...
+
+    @property
+    def default_interest_due(self) -> Decimal: ...
+
+    @property
+    def fees_due(self) -> Decimal: ...
+
+    @property
+    def closed_on(self) -> date | None: ...
+
+    @property
+    def next_due(self) -> date | None: ...
+
+    @property
+    def next_amount(self) -> Decimal: ...
+
+    @property
+    def borrower_id(self) -> int: ...
+
+    @property
+    def property_id(self) -> int | None: ...
+
+    @property
+    def stream_id(self) -> int | None: ...
+
+
+def terms_of(loan: LoanRecord) -> LoanTerms:
     """The loan's note as the rules read it."""
     return LoanTerms(
         principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
@@ -58,7 +155,7 @@ def terms_of(loan: Loan) -> LoanTerms:
     )  # fmt: skip
 
 
-def state_of(loan: Loan) -> LoanState:
+def state_of(loan: LoanRecord) -> LoanState:
     """The loan's running position."""
     return LoanState(loan.balance, loan.undrawn, loan.accrued_to, loan.interest_due,
                      loan.default_interest_due, loan.fees_due)  # fmt: skip
@@ -138,7 +235,7 @@ def default_start(
 
 
 def quote_of(
-    loan: Loan, facts: list[Fact], draws: list[tuple[date, Decimal]], as_of: date
+    loan: LoanRecord, facts: list[Fact], draws: list[tuple[date, Decimal]], as_of: date
 ) -> PayoffQuote:
     """The payoff on `as_of` from the loan's row and its movements (no database): from the
     running position when nothing is dated after `as_of`, else replayed to that day."""
