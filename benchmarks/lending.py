@@ -51,7 +51,7 @@ from evergreen.lending.rules import (
     days_past_due,
     schedule_position,
 )
-from evergreen.lending.service.records import state_of, terms_of
+from evergreen.lending.service.records import LoanRecord, state_of, terms_of
 
 TODAY = date(2026, 1, 15)
 MONTHS = 60
@@ -120,16 +120,14 @@ def bare_select(db: Database) -> None:
         conn.execute(select(*Movement.__table__.columns)).fetchall()
 
 
-def load(db: Database) -> list[Loan]:
-    """The open loans: what the daily pass starts from (each row carries its running position
-    and where its payments stand against its calendar, kept by the service)."""
-    with db.session(writer=False) as session:
-        loans = list(session.scalars(select(Loan).where(Loan.status == "open")))
-        session.expunge_all()
-    return loans
+def load(db: Database) -> list[LoanRecord]:
+    """The open loans as plain rows (as the book reads them): what the daily pass starts from,
+    each carrying its running position and where its payments stand against its calendar."""
+    with db.engine.connect() as conn:
+        return list(conn.execute(select(*Loan.__table__.columns).where(Loan.status == "open")))
 
 
-def daily(loans: list[Loan], today: date) -> dict[str, int]:
+def daily(loans: list[LoanRecord], today: date) -> dict[str, int]:
     """Interest accrued to `today` and the delinquency bucket of every open loan (the rules):
     the per diem's sum since interest was last counted, and days since the oldest unpaid due
     date, read from the loan's row without walking its calendar."""
@@ -140,7 +138,7 @@ def daily(loans: list[Loan], today: date) -> dict[str, int]:
     return dict(counts)
 
 
-def walked(loans: list[Loan], db: Database, today: date) -> dict[str, int]:
+def walked(loans: list[LoanRecord], db: Database, today: date) -> dict[str, int]:
     """The same buckets by walking each calendar against what was paid (the check)."""
     toward = Movement.principal + Movement.interest + Movement.default_interest
     with db.session(writer=False) as session:
