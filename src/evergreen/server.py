@@ -76,7 +76,8 @@ class ClickIngester:
     """`evergreen links ingest --follow` as a child process: its own interpreter and GIL, so
     moving clicks into the database never slows the redirects; restarted if it dies."""
 
-    def __init__(self) -> None:
+    def __init__(self, drain_timeout: float = 30) -> None:
+        self.drain_timeout = drain_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
         self.watcher = threading.Thread(target=self._watch, name="ingester-watch", daemon=True)
@@ -84,7 +85,11 @@ class ClickIngester:
     def _spawn(self) -> None:
         command = [sys.executable, "-m", "evergreen.cli", "links", "ingest", "--follow",
                    "--parent-pid", str(os.getpid())]  # fmt: skip
-        self.process = subprocess.Popen(command)  # noqa: S603 (our own interpreter and CLI)
+        # Its own session: a Ctrl+C or a signal to the terminal's process group reaches `serve`
+        # alone, which stops the web side first and then asks this child for its last pass.
+        self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and CLI)
+            command, start_new_session=True
+        )
 
     def _watch(self) -> None:
         while not self.stopping.wait(2):
@@ -98,15 +103,19 @@ class ClickIngester:
         self.watcher.start()
 
     def stop(self) -> None:
-        """Ask the child to finish (it ingests what is left) and wait for it."""
+        """Ask the child to drain the spool (bounded by EVERGREEN_DRAIN_TIMEOUT_S) and wait."""
         self.stopping.set()
         self.watcher.join(5)
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(60)
+                # The child stops starting batches at the bound; a batch under way may finish.
+                self.process.wait(self.drain_timeout + 15)
             except subprocess.TimeoutExpired:
+                log.warning("click ingester still busy after the drain bound; stopping it "
+                            "(its clicks stay in the spool)")  # fmt: skip
                 self.process.kill()
+                self.process.wait()
 
 
 def run_server(
@@ -139,7 +148,7 @@ def run_server(
         if group is None:
             app = create_app(settings, background=False)
             server = _AnnouncingServer(server_config(app, settings, host, port), lines)
-        ingester = ClickIngester() if ingest else None
+        ingester = ClickIngester(settings.drain_timeout_s) if ingest else None
         if ingester is not None:
             ingester.start()
         consumer = None
@@ -148,15 +157,15 @@ def run_server(
             consumer.start()
         try:
             if group is not None:
-                _supervise(group, lines)
+                _supervise(group, lines, settings.drain_timeout_s)
             else:
                 assert server is not None
                 serve_until_stopped(server, [sock])
         finally:
+            if ingester is not None:
+                ingester.stop()  # first: the clicks' drain is bounded, queued tasks may not be
             if consumer is not None:
                 consumer.stop(graceful=True)
-            if ingester is not None:
-                ingester.stop()
             print("Evergreen stopped.", flush=True)
     finally:
         sock.close()
@@ -170,7 +179,7 @@ def _remember(settings: Settings, url: str) -> None:
         log.warning("could not record the served address in %s: %s", settings.data_dir, exc)
 
 
-def _supervise(group: WebWorkers, lines: list[str]) -> None:
+def _supervise(group: WebWorkers, lines: list[str], drain_timeout: float) -> None:
     """Run the web workers until SIGTERM/SIGINT, then stop them gracefully."""
     stop = threading.Event()
     set_on_signals(stop)
@@ -179,7 +188,7 @@ def _supervise(group: WebWorkers, lines: list[str]) -> None:
     try:
         group.supervise(stop)
     finally:
-        group.stop()
+        group.stop(drain_timeout + 5)
 
 
 def run_worker(settings: Settings, *, workers: int) -> None:

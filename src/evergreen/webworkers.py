@@ -41,6 +41,9 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn
         log_level="warning",
         access_log=False,  # a log line per request would cost the redirect path dearly
         server_header=False,
+        # A stop (SIGTERM) closes the listener at once, then waits this long for requests in
+        # flight before the clicks are drained (evergreen.server).
+        timeout_graceful_shutdown=settings.drain_timeout_s,
     )
 
 

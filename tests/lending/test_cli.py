@@ -108,3 +108,18 @@ def test_borrower_invite_prints_a_link_and_refuses_a_borrower_without_email(
     missing = _run(tmp_path, "lending", "borrower", "invite", "999")
     assert missing.returncode != 0
     assert "no borrower 999" in missing.stderr
+
+
+def test_prepayment_terms_from_the_command_line(tmp_path: Path) -> None:
+    """Two months' minimum interest on 50,000 at 12 % is 1,000; paid off on day 10 with
+    166.67 accrued: 833.33 is added to the payoff's fees."""
+    loan = _ok(tmp_path, "lending", "loan", "add", "--borrower", "Quick Flip", "--principal",
+               "50000", "--annual-rate", "12", "--months", "6", "--start", "2026-01-01",
+               "--interest-only", "--min-interest-months", "2").strip()  # fmt: skip
+    payoff = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-01-11", "--json"))
+    assert (payoff["interest"], payoff["fees"], payoff["total"]) == (166.67, 833.33, 51000.0)
+    bad = _run(tmp_path, "lending", "loan", "add", "--borrower", "X", "--principal", "1000",
+               "--annual-rate", "12", "--months", "6", "--start", "2026-01-01",
+               "--prepay-pct", "2")  # fmt: skip
+    assert bad.returncode == 2
+    assert "prepay_months" in bad.stderr

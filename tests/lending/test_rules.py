@@ -40,6 +40,7 @@ from evergreen.lending.rules import (
     to_cents,
     weighted_rate,
 )
+from evergreen.lending.rules.book import prepayment_charge
 
 D = Decimal
 
@@ -291,3 +292,29 @@ def test_the_stored_position_is_the_oldest_unpaid_due_date_and_what_is_left_of_i
     assert days_late(date(2026, 3, 10), date(2026, 3, 10)) == 0
     assert days_late(date(2026, 3, 10), date(2026, 3, 1)) == 0
     assert days_late(None, date(2026, 3, 1)) == 0
+
+
+def test_prepayment_terms_add_the_minimum_interest_shortfall_and_the_premium() -> None:
+    """$100,000 at 12 %: six months' minimum interest is 6,000; paid off after 2,500 of
+    interest earned, 3,500 is still due. A 2 % premium within the first 6 months on a
+    100,000 balance is 2,000 more; at month 7 only the minimum applies; at maturity nothing."""
+    terms = Terms(D(100000), D("0.12"), 12, date(2026, 1, 1), min_interest_months=6,
+                  prepay_pct=D("0.02"), prepay_months=6)  # fmt: skip
+    assert prepayment_charge(terms, D(100000), date(2026, 3, 16), D(2500)) == D(5500)
+    assert prepayment_charge(terms, D(100000), date(2026, 7, 1), D(5000)) == D(1000)
+    assert prepayment_charge(terms, D(100000), date(2026, 8, 1), D(7000)) == D(0)
+    assert prepayment_charge(terms, D(100000), date(2027, 1, 1), D(0)) == D(0)  # matured
+    plain = Terms(D(100000), D("0.12"), 12, date(2026, 1, 1))
+    assert prepayment_charge(plain, D(100000), date(2026, 2, 1), D(0)) == D(0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"min_interest_months": 13}, "min_interest_months"),
+     ({"prepay_pct": D("0.02")}, "prepay_months"),
+     ({"prepay_pct": D(1), "prepay_months": 3}, "prepay_pct")],
+)  # fmt: skip
+def test_prepayment_terms_are_checked(changes: dict[str, object], field: str) -> None:
+    with pytest.raises(LendingInputError) as refused:
+        Terms(D(100000), D("0.12"), 12, date(2026, 1, 1), **changes)  # type: ignore[arg-type]
+    assert refused.value.field == field

@@ -221,3 +221,23 @@ def test_a_quote_for_a_past_day_counts_only_what_was_charged_by_then(db: Databas
     # 30/360: Jan 15 -> Feb 20 is 35 days, -> Mar 1 is 46, -> Mar 30 is 75, at 33.333... a day.
     assert (before.interest, between.interest, now.interest) == (D("1166.67"), D("1533.33"),
                                                                  D(2500))  # fmt: skip
+
+
+def test_an_early_payoff_pays_the_prepayment_terms_once(db: Database) -> None:
+    """100,000 at 12 % with three months' minimum interest and a 1 % premium within three
+    months, paid off a month in (interest 1,000 paid on Feb 15): 3,000 - 1,000 - 0 accrued
+    = 2,000 short, plus 1,000 premium, in the payoff's fees."""
+    loan_id = _loan(db, min_interest_months=3, prepay_pct="1", prepay_months=3)
+    with db.session() as session:
+        service.record_payment(session, loan_id, date(2026, 2, 15), "1000")
+    with db.session() as session:
+        quote = service.quote(session, loan_id, date(2026, 2, 15))
+        assert (quote.principal, quote.interest, quote.fees) == (D(100000), D(0), D(3000))
+        service.pay_off(session, loan_id, date(2026, 2, 15), "103000")
+    with db.session(writer=False) as session:
+        charges = session.scalars(select(Movement.amount).where(Movement.kind == "fee")).all()
+        assert charges == [D(3000)]
+        assert service.get_loan(session, loan_id).status == "paid_off"
+    assert _postings(db, "Income:Lending:Fees") == D(-3000)
+    with db.session() as session:  # closed: nothing more is owed or charged
+        assert service.quote(session, loan_id, date(2026, 3, 1)).total == 0

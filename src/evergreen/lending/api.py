@@ -91,6 +91,11 @@ class LoanIn(BaseModel):
     draw_fee: str = Field("0", max_length=40)
     allocation: str = Field("", max_length=80, description="Order of the four parts.")
     property_id: int | None = Field(None, ge=1)
+    min_interest_months: int = Field(
+        0, ge=0, le=600, description="Months of interest earned however early the payoff."
+    )
+    prepay_pct: str = Field("0", max_length=20, description="Premium, % of principal repaid.")
+    prepay_months: int = Field(0, ge=0, le=600, description="The premium's months.")
 
 
 @router.get("/loans", operation_id="list_lending_loans")

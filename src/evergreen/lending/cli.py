@@ -115,13 +115,18 @@ def loan_add(
         str, typer.Option(help="e.g. fees,default_interest,interest,principal (the default).")
     ] = "",
     property_id: Annotated[int | None, typer.Option(help="The property lent against.")] = None,
+    min_interest_months: Annotated[
+        int, typer.Option(help="Months of interest earned however early the payoff.")
+    ] = 0,
+    prepay_pct: Annotated[str, typer.Option(help="Premium, % of the principal repaid.")] = "0",
+    prepay_months: Annotated[int, typer.Option(help="...if paid off within these months.")] = 0,
 ) -> None:
     """Write a loan, funded on its start date; prints the new loan's ID."""
     draft = service.LoanDraft(
         borrower, principal, annual_rate, months, _day(start, "start"), points, points_financed,
         interest_only, amortization_months, day_count, commitment, default_rate,
         default_after_days, grace_days, late_fee, late_fee_pct, closing_fee, draw_fee,
-        allocation, dutch, property_id,
+        allocation, dutch, property_id, min_interest_months, prepay_pct, prepay_months,
     )  # fmt: skip
     typer.echo(in_session(lambda s: service.add_loan(s, draft, new_borrower=True).id))
 

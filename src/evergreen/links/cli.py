@@ -37,6 +37,32 @@ def _ingest_spooled(db: Database) -> int:
     return ingest_pending(db, SpoolReader(spool_folder(settings)), ClickPolicy.of(settings))
 
 
+def _ingest_folder(folder: Path) -> None:
+    """Ingest a spool folder a server left behind; segment offsets and click IDs make a second
+    run (or a crash half-way) store nothing twice."""
+    if not folder.is_dir():
+        raise failure(
+            f"--spool {folder} is not a folder (give the spool/ folder of its data folder)"
+        )
+    if (folder / "spool").is_dir() and not any(folder.glob("*.clicks")):
+        raise failure(
+            f"--spool {folder} is a data folder: give its spool folder, {folder / 'spool'}"
+        )
+    db = migrated_database()
+    try:
+        reader = SpoolReader(folder)
+        # sweep=False: this machine's own segments are not in that folder; keep their offsets.
+        total = ingest_pending(db, reader, ClickPolicy.of(get_settings()), sweep=False)
+    except OSError as exc:
+        raise failure(f"cannot ingest {folder}: {exc} (the folder must be writable)") from None
+    finally:
+        db.dispose()
+    left = reader.pending_bytes()
+    typer.echo(f"Ingested {total} click{'s' if total != 1 else ''} from {folder}.")
+    if left:
+        err.print(f"{left} bytes stay in {folder}: a process still writes there.", soft_wrap=True)
+
+
 def _site(settings: Settings) -> str:
     """The base of the short URLs printed, said on stderr so that stdout stays the URL alone."""
     site = cli_site_url(settings)
@@ -266,9 +292,22 @@ def ingest(
         int | None,
         typer.Option(hidden=True, help="The `serve` process this ingester lives and dies with."),
     ] = None,
+    spool: Annotated[
+        Path | None,
+        typer.Option(
+            help="Another server's spool folder (its data folder's spool/, e.g. a lost "
+            "machine's disk mounted here, read-write): ingested once, finished segments removed."
+        ),
+    ] = None,
 ) -> None:
     """Move spooled clicks into the database (once, or continuously with --follow)."""
     import threading
+
+    if spool is not None:
+        if follow:
+            raise failure("--spool ingests another server's spool once; it cannot --follow")
+        _ingest_folder(spool)
+        return
 
     # First, before anything slow: a child of `serve` must never outlive it, even when `serve`
     # was killed while this process was still starting.

@@ -10,12 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from evergreen.finance.cashflows import xirr
 from evergreen.finance.errors import FinanceInputError
-from evergreen.lending.rules.amounts import ZERO
+from evergreen.finance.loans.daycount import add_months
+from evergreen.lending.rules.amounts import ZERO, to_cents
 from evergreen.lending.rules.interest import LoanState, accrue, interest_base, per_diem
 from evergreen.lending.rules.terms import LoanTerms
 
 __all__ = ["PayoffQuote", "book_xirr", "loan_to_arv", "loan_to_cost", "payoff_quote",
-           "weighted_rate"]  # fmt: skip
+           "prepayment_charge", "weighted_rate"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,25 @@ def payoff_quote(
         as_of, now.balance, now.interest, now.default_interest, now.fees,
         per_diem(interest_base(now, terms), rate, terms.day_count),
     )  # fmt: skip
+
+
+def prepayment_charge(
+    terms: LoanTerms, balance: Decimal, on: date, interest_earned: Decimal
+) -> Decimal:
+    """What the note's prepayment terms add to a payoff before maturity: the shortfall of the
+    minimum interest (the note rate on the note amount for `min_interest_months`, less the
+    interest earned through the payoff) plus the premium (`prepay_pct` of the principal
+    repaid) within the first `prepay_months`. Nothing at or after maturity."""
+    if on >= terms.maturity or balance <= 0:
+        return ZERO
+    charge = ZERO
+    if terms.min_interest_months:
+        months = Decimal(terms.min_interest_months)
+        minimum = to_cents(terms.principal * terms.annual_rate * months / 12)
+        charge += max(ZERO, minimum - interest_earned)
+    if terms.prepay_pct and on < add_months(terms.start, terms.prepay_months):
+        charge += to_cents(balance * terms.prepay_pct)
+    return charge
 
 
 def loan_to_cost(loan: Decimal, purchase: Decimal | None, rehab: Decimal | None) -> Decimal | None:

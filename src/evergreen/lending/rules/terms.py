@@ -56,6 +56,12 @@ class LoanTerms:
     dutch: bool = False  # interest on the whole commitment, drawn or not
     allocation: tuple[str, ...] = DEFAULT_ORDER
     maturity: date = field(default=date.min)
+    # Prepayment terms: interest of at least this many months is earned, however early the
+    # payoff; and a premium of `prepay_pct` of the principal repaid in the first
+    # `prepay_months` months.
+    min_interest_months: int = 0
+    prepay_pct: Decimal = Decimal(0)
+    prepay_months: int = 0
 
     def __post_init__(self) -> None:
         if self.principal <= 0:
@@ -80,6 +86,13 @@ class LoanTerms:
             object.__setattr__(self, "amortization_months", None)
         if self.grace_days < 0:
             raise LendingInputError("grace_days", "must be 0 or more")
+        for name in ("min_interest_months", "prepay_months"):
+            if not 0 <= getattr(self, name) <= self.months:
+                raise LendingInputError(name, f"must be from 0 to the term, {self.months} months")
+        if not 0 <= self.prepay_pct < 1:
+            raise LendingInputError("prepay_pct", "must be from 0 % to below 100 %")
+        if self.prepay_pct and not self.prepay_months:
+            raise LendingInputError("prepay_months", "say for how many months the premium runs")
         if self.maturity == date.min:
             object.__setattr__(self, "maturity", add_months(self.start, self.months))
         elif self.maturity <= self.start:

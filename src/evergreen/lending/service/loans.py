@@ -76,6 +76,9 @@ class LoanDraft:
     allocation: str = ""
     dutch: bool = False
     property_id: int | None = None
+    min_interest_months: int = 0
+    prepay_pct: str = "0"
+    prepay_months: int = 0
 
     def terms(self) -> tuple[LoanTerms, Decimal, Decimal]:
         """(the note's terms, points as a fraction, the points fee in money)."""
@@ -96,6 +99,9 @@ class LoanDraft:
             late_fee_pct=read_percent("late_fee_pct", self.late_fee_pct),
             dutch=self.dutch,
             allocation=read_order(self.allocation) if self.allocation else DEFAULT_ORDER,
+            min_interest_months=self.min_interest_months,
+            prepay_pct=read_percent("prepay_pct", self.prepay_pct),
+            prepay_months=self.prepay_months,
         )  # fmt: skip
         if terms.dutch and terms.commitment is None:
             raise LendingInputError(
@@ -131,6 +137,8 @@ def add_loan(session: Session, draft: LoanDraft, *, new_borrower: bool = False) 
         closing_fee=closing_fee, draw_fee=read_money("draw_fee", draft.draw_fee, positive=False),
         grace_days=terms.grace_days, late_fee=terms.late_fee, late_fee_pct=terms.late_fee_pct,
         allocation=",".join(terms.allocation), dutch=terms.dutch, status="open",
+        min_interest_months=terms.min_interest_months, prepay_pct=terms.prepay_pct,
+        prepay_months=terms.prepay_months,
         balance=state.balance, undrawn=state.undrawn, accrued_to=state.accrued_to,
     )  # fmt: skip
     session.add(loan)

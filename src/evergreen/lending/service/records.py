@@ -107,6 +107,15 @@ class LoanRecord(Protocol):
     def allocation(self) -> str: ...
 
     @property
+    def min_interest_months(self) -> int: ...
+
+    @property
+    def prepay_pct(self) -> Decimal: ...
+
+    @property
+    def prepay_months(self) -> int: ...
+
+    @property
     def balance(self) -> Decimal: ...
 
     @property
@@ -152,6 +161,8 @@ def terms_of(loan: LoanRecord) -> LoanTerms:
         default_rate=loan.default_rate, default_after_days=loan.default_after_days,
         grace_days=loan.grace_days, late_fee=loan.late_fee, late_fee_pct=loan.late_fee_pct,
         dutch=loan.dutch, allocation=tuple(loan.allocation.split(",")), maturity=loan.maturity,
+        min_interest_months=loan.min_interest_months, prepay_pct=loan.prepay_pct,
+        prepay_months=loan.prepay_months,
     )  # fmt: skip
 
 

@@ -3,10 +3,11 @@ payoffs, charge-offs and recoveries. Each is a movement stored once per key and 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import Conflict
@@ -21,6 +22,7 @@ from evergreen.lending.rules import (
     read_money,
 )
 from evergreen.lending.rules.amounts import ZERO
+from evergreen.lending.rules.book import prepayment_charge
 from evergreen.lending.rules.interest import LoanState
 from evergreen.lending.service.records import (
     Parts,
@@ -63,12 +65,30 @@ def _position(session: Session, loan: Loan, on: date) -> LoanState:
 
 def quote(session: Session, loan_id: int, as_of: date) -> PayoffQuote:
     """What pays the loan off on `as_of`: principal, interest since it was last counted by the
-    day count, default interest, fees owed, and the per diem. Nothing once closed."""
+    day count, default interest, fees owed (with what the prepayment terms add before
+    maturity, until it is charged), and the per diem. Nothing once closed."""
     loan = session.get(Loan, loan_id)
     if loan is None:
         locked_loan(session, loan_id)  # raises NotFound
     assert loan is not None
-    return quote_of(loan, facts_of(session, loan.id), funded_draws(session, loan.id), as_of)
+    due = quote_of(loan, facts_of(session, loan.id), funded_draws(session, loan.id), as_of)
+    extra = _prepayment(session, loan, due)
+    return replace(due, fees=due.fees + extra) if extra else due
+
+
+def _prepayment(session: Session, loan: Loan, due: PayoffQuote) -> Decimal:
+    """The prepayment charge a payoff on the quote's day would add (none once charged)."""
+    if loan.status != "open" or (not loan.min_interest_months and not loan.prepay_pct):
+        return ZERO
+    if session.scalar(select(Movement.id).where(Movement.key == f"prepay:{loan.id}")):
+        return ZERO
+    received = session.scalar(
+        select(func.coalesce(func.sum(Movement.interest), 0)).where(
+            Movement.loan_id == loan.id, Movement.kind.in_(("payment", "payoff"))
+        )
+    )
+    earned = Decimal(received or 0) + due.interest
+    return prepayment_charge(terms_of(loan), due.principal, due.as_of, earned)
 
 
 def record_payment(
@@ -109,6 +129,12 @@ def pay_off(session: Session, loan_id: int, on: date, amount: str | None = None)
                                 f"not {amount}")  # fmt: skip
     if due.total == 0:
         raise Conflict("loan_id", f"loan {loan_id} owes nothing")
+    loan = locked_loan(session, loan_id)
+    extra = _prepayment(session, loan, replace(due, fees=ZERO))
+    if extra:  # charged as a fee the payment then pays, as a late fee is
+        record(session, loan, "fee", on, f"prepay:{loan.id}", Parts(extra, fees=extra),
+               f"prepayment charge {extra:.2f}")  # fmt: skip
+        loan.fees_due += extra
     return record_payment(session, loan_id, on, due.total, f"payoff:{loan_id}")
 
 

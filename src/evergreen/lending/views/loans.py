@@ -43,7 +43,7 @@ _LOAN_FIELDS = ("borrower", "property_id", "principal", "annual_rate", "months",
                 "points", "points_financed", "interest_only", "amortization_months",
                 "day_count", "commitment", "dutch", "draw_fee", "closing_fee", "default_rate",
                 "default_after_days", "grace_days", "late_fee", "late_fee_pct",
-                "allocation")  # fmt: skip
+                "allocation", "min_interest_months", "prepay_pct", "prepay_months")  # fmt: skip
 
 
 def show_loan(
@@ -97,7 +97,10 @@ def _new_loan(
 def _draft(form: dict[str, str]) -> service.LoanDraft:
     """The loan form read into the service's draft (checkboxes are sent only when ticked)."""
     text = {name: form.get(name, "").strip() for name in _LOAN_FIELDS}
-    optional = {"amortization_months": (1, 600), "default_after_days": (0, 3650)}
+
+    def optional(name: str, low: int, high: int) -> int | None:
+        return read_whole(name, text[name], low, high) if text[name] else None
+
     return service.LoanDraft(
         borrower=text["borrower"], principal=text["principal"], annual_rate=text["annual_rate"],
         months=read_whole("months", text["months"], 1, 600),
@@ -112,8 +115,11 @@ def _draft(form: dict[str, str]) -> service.LoanDraft:
         allocation=text["allocation"],
         property_id=read_whole("property_id", text["property_id"], 1, 2**62)
         if text["property_id"] else None,
-        **{name: read_whole(name, text[name], *bounds) if text[name] else None
-           for name, bounds in optional.items()},
+        amortization_months=optional("amortization_months", 1, 600),
+        default_after_days=optional("default_after_days", 0, 3650),
+        min_interest_months=optional("min_interest_months", 0, 600) or 0,
+        prepay_pct=text["prepay_pct"] or "0",
+        prepay_months=optional("prepay_months", 0, 600) or 0,
     )  # fmt: skip
 
 

@@ -15,8 +15,9 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.clicks.spool import SpoolReader
+from evergreen.links.clicks.visitors import VisitorMemory
 
-__all__ = ["CpuMeter", "follow", "ingest_now"]
+__all__ = ["CpuMeter", "drain", "follow", "ingest_now"]
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,31 @@ def follow(
                 since = time.monotonic()
         if stop.wait(interval) or not alive():
             break
+    return total + drain(db, reader, policy, settings.drain_timeout_s, memory=memory)
+
+
+def drain(
+    db: Database,
+    reader: SpoolReader,
+    policy: ClickPolicy,
+    timeout: float,
+    memory: VisitorMemory | None = None,
+) -> int:
+    """The last pass of a server that leaves: everything spooled, unless that takes longer than
+    `timeout` seconds; then what is left is said and stays on disk for the next ingester."""
+    deadline = time.monotonic() + timeout
+    stored = 0
     try:
-        total += ingest_pending(db, reader, policy, memory=memory)  # what came while stopping
+        stored = ingest_pending(db, reader, policy, memory=memory, deadline=deadline)
     except Exception as exc:  # left in the spool for the next ingester
         log.warning("final ingestion failed: %s", exc)
-    return total
+    if time.monotonic() >= deadline:
+        left = reader.pending_bytes()
+        if left:
+            log.warning(
+                "drain stopped after %s s with %d bytes of clicks still spooled in %s; they stay "
+                "there: the next `evergreen serve` here, or `evergreen links ingest --spool %s`, "
+                "ingests them",
+                timeout, left, reader.folder, reader.folder,
+            )  # fmt: skip
+    return stored

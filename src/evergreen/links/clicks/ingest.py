@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -238,29 +239,44 @@ def ingest_pending(
     policy: ClickPolicy,
     batch: int = 100_000,
     memory: VisitorMemory | None = None,
+    *,
+    deadline: float | None = None,
+    sweep: bool = True,
 ) -> int:
     """Ingest everything spooled so far; safe to call from several processes at once.
 
-    A long-running ingester passes the same `memory` to every call.
+    A long-running ingester passes the same `memory` to every call. With a `deadline`
+    (time.monotonic()), no batch starts after it: what is left stays in the spool. `sweep`
+    forgets offsets of segments not in this folder (off for another machine's spool folder).
     """
     memory = memory or policy.memory()
     try:
         with reader.exclusive(), collector_paused():
-            return _ingest_segments(db, reader, policy, batch, memory)
+            return _ingest_segments(db, reader, policy, batch, memory, deadline, sweep)
     except BaseException:
         memory.forget()  # it may hold clicks of a batch that was rolled back
         raise
 
 
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
 def _ingest_segments(
-    db: Database, reader: SpoolReader, policy: ClickPolicy, batch: int, memory: VisitorMemory
+    db: Database,
+    reader: SpoolReader,
+    policy: ClickPolicy,
+    batch: int,
+    memory: VisitorMemory,
+    deadline: float | None = None,
+    sweep: bool = True,
 ) -> int:
     total = 0
     present = {path.name for path in reader.folder.glob("*.clicks")}
     with db.session() as session:
         offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)).all())
         gone = [name for name in offsets if name not in present]
-        if gone:
+        if gone and sweep:
             session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
     while True:
         progressed = False
@@ -268,6 +284,9 @@ def _ingest_segments(
         group: list[Segment] = []
         done: list[Segment] = []
         for segment in reader.segments(offsets, batch):
+            if _past(deadline):
+                group = []  # not started: it stays in the spool
+                break
             if segment.end == segment.start and not segment.finished:
                 continue
             group.append(segment)
@@ -275,7 +294,7 @@ def _ingest_segments(
                 total += _ingest_group(db, group, policy, memory)
                 done += group
                 group = []
-        if group:
+        if group and not _past(deadline):
             total += _ingest_group(db, group, policy, memory)
             done += group
         for segment in done:
@@ -285,7 +304,7 @@ def _ingest_segments(
                 finished.append(segment.name)
         for name in finished:
             reader.remove(name)
-        if not progressed:
+        if not progressed or _past(deadline):
             return total
 
 

@@ -247,7 +247,7 @@ class LinkRedirects:
                 "l": link.id,
                 "t": now,
                 "m": method,
-                "v": self.runtime.visitor(ip, user_agent),
+                "v": self.runtime.visitor(ip, user_agent, now),
                 "ua": user_agent,
                 "r": headers.get(b"referer", b"").decode("latin-1")[:512],
                 "c": country,

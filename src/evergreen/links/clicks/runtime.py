@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.hashing import keyed_hash
+from evergreen.links.clicks.follower import drain
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.drafts import targets_of
@@ -119,32 +121,52 @@ class _SlugCache:
 
 
 class _Salt:
-    """Today's random salt, shared through the database; old salts are deleted."""
+    """The day's random salt, shared through the database: today's and tomorrow's are held
+    ahead, and each click is hashed with the salt of its own UTC day, so every server hashes a
+    visitor alike at every moment, midnight included. Salts older than yesterday are deleted."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.day: date | None = None
-        self.key = secrets.token_bytes(32)  # until the database answers
+        self.keys: dict[int, bytes] = {}  # by UTC day number (days since 1970-01-01)
+        self.fallback = secrets.token_bytes(32)  # until the database answers
 
-    def refresh(self) -> None:
-        today = datetime.now(UTC).date()
-        if today == self.day:
+    def key_for(self, day: int) -> bytes:
+        """The salt of a UTC day number (a random one, never stored, if the database never
+        answered)."""
+        return self.keys.get(day) or self.fallback
+
+    def refresh(self, today: date | None = None) -> None:
+        """Make sure today's and tomorrow's salts are held (made by whichever server is first)."""
+        today = today or datetime.now(UTC).date()
+        days = (today, today + timedelta(days=1))
+        if all(_day_number(day) in self.keys for day in days):
             return
         for _attempt in range(3):
             try:
                 with self.db.session() as session:
-                    row = session.get(VisitorSalt, today)
-                    if row is None:
-                        row = VisitorSalt(day=today, salt=secrets.token_hex(32))
-                        session.add(row)
+                    held = {}
+                    for day in days:
+                        row = session.get(VisitorSalt, day)
+                        if row is None:
+                            row = VisitorSalt(day=day, salt=secrets.token_hex(32))
+                            session.add(row)
+                            session.flush()
+                        held[_day_number(day)] = bytes.fromhex(row.salt)
                     session.execute(
                         delete(VisitorSalt).where(VisitorSalt.day < today - timedelta(days=1))
                     )
-                    salt = row.salt
             except IntegrityError:
-                continue  # another process created today's salt first: read theirs
-            self.key, self.day = bytes.fromhex(salt), today
+                continue  # another process made a salt first: read theirs
+            kept = {day: key for day, key in self.keys.items() if day >= _day_number(today) - 1}
+            self.keys = {**kept, **held}  # yesterday's too, for a click a moment before midnight
             return
+
+
+def _day_number(day: date) -> int:
+    return (day - _EPOCH).days
+
+
+_EPOCH = date(1970, 1, 1)
 
 
 class LinkRuntime:
@@ -181,9 +203,11 @@ class LinkRuntime:
             self.spool.append(self.unspooled[0])
             self.unspooled.popleft()
 
-    def visitor(self, ip: str, user_agent: str) -> str:
-        """A salted hash standing for one visitor today; the IP itself is never stored."""
-        return keyed_hash(self.salt.key, f"{ip}|{user_agent}")
+    def visitor(self, ip: str, user_agent: str, at: float | None = None) -> str:
+        """A salted hash standing for one visitor on the click's UTC day (`at`, seconds since
+        the epoch; now by default); the IP itself is never stored."""
+        day = int((time.time() if at is None else at) // 86_400)
+        return keyed_hash(self.salt.key_for(day), f"{ip}|{user_agent}")
 
     def is_internal_ip(self, ip: str) -> bool:
         """Whether the request comes from one of the owner's networks."""
@@ -217,9 +241,11 @@ class LinkRuntime:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the loop, close the spool and ingest what is left (at app shutdown)."""
+        """Stop the loop, close the spool and, when this process ingests, drain it (at app
+        shutdown). Under `serve` the ingester child drains once every web process has stopped."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self.spool.close()
-        self._step("final ingestion", self.ingest_spooled)
+        if self.ingest:
+            drain(self.db, self.reader, self.policy, self.settings.drain_timeout_s)

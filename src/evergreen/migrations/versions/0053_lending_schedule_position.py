@@ -2,7 +2,7 @@
 what is left of it), kept on the loan's row; filled here from each open loan's movements
 
 Revision ID: 0053
-Revises: 0052
+Revises: 0054
 Create Date: 2026-12-06 02:45:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0053"
-down_revision: str | None = "0052"
+down_revision: str | None = "0054"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
