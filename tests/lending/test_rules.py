@@ -19,8 +19,10 @@ from evergreen.lending.rules import (
     allocate,
     book_xirr,
     bucket,
+    calendar_rows,
     check_draw,
     check_extension,
+    days_late,
     days_past_due,
     default_from,
     expected_calendar,
@@ -34,6 +36,7 @@ from evergreen.lending.rules import (
     read_order,
     read_percent,
     read_rate,
+    schedule_position,
     to_cents,
     weighted_rate,
 )
@@ -257,6 +260,38 @@ def test_book_xirr_is_excels_xirr_of_the_dated_flows() -> None:
     assert result is not None
     assert abs(result - 0.373362535) < 1e-8
     assert book_xirr([(date(2008, 1, 1), D(-1))]) is None
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        Terms(Decimal(80000), Decimal("0.11"), 10, date(2026, 1, 31), day_count="actual/365",
+              commitment=Decimal(120000)),
+        Terms(Decimal(90000), Decimal("0.11"), 10, date(2026, 1, 7), commitment=Decimal(120000),
+              dutch=True),
+        Terms(Decimal(60000), Decimal("0.09"), 8, date(2026, 1, 1), interest_only=False),
+    ],
+)  # fmt: skip
+def test_the_calendar_after_a_day_is_the_whole_calendars_later_rows(terms: Terms) -> None:
+    draws = [(date(2026, 2, 15), Decimal(10000)), (date(2026, 5, 1), Decimal(20000))]
+    if terms.commitment is None:
+        draws = []
+    rows = expected_calendar(terms, draws)
+    for after in (date(2026, 1, 1), date(2026, 2, 28), date(2026, 3, 31), date(2026, 5, 1),
+                  date(2026, 9, 10), rows[-1].on):  # fmt: skip
+        assert list(calendar_rows(terms, draws, after)) == [r for r in rows if r.on > after]
+
+
+def test_the_stored_position_is_the_oldest_unpaid_due_date_and_what_is_left_of_it() -> None:
+    terms = Terms(Decimal(120000), Decimal("0.12"), 6, date(2026, 1, 10))
+    rows = expected_calendar(terms)  # 1,200.00 a month, 121,200.00 at maturity
+    assert schedule_position(rows, Decimal(0)) == (date(2026, 2, 10), Decimal("1200.00"))
+    assert schedule_position(rows, Decimal(1500)) == (date(2026, 3, 10), Decimal("900.00"))
+    assert schedule_position(rows, sum((r.amount for r in rows), Decimal(0))) == (None, 0)
+    assert days_late(date(2026, 3, 10), date(2026, 4, 9)) == 30
+    assert days_late(date(2026, 3, 10), date(2026, 3, 10)) == 0
+    assert days_late(date(2026, 3, 10), date(2026, 3, 1)) == 0
+    assert days_late(None, date(2026, 3, 1)) == 0
 
 
 def test_prepayment_terms_add_the_minimum_interest_shortfall_and_the_premium() -> None:

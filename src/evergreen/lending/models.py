@@ -105,6 +105,11 @@ class Loan(Base):
     default_interest_due: Mapped[Decimal] = mapped_column(default=Decimal(0))
     fees_due: Mapped[Decimal] = mapped_column(default=Decimal(0))
     accrued_to: Mapped[date]
+    # Where the payments stand against the expected calendar after every movement: the oldest
+    # due date not yet covered and what is left of it (None, 0 once closed or all paid), so a
+    # day's lateness and the next payment are read without walking the calendar.
+    next_due: Mapped[date | None] = mapped_column(default=None)
+    next_amount: Mapped[Decimal] = mapped_column(default=Decimal(0))
     closed_on: Mapped[date | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

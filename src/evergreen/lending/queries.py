@@ -24,18 +24,29 @@ from evergreen.lending.models import (
 )
 from evergreen.lending.rules import (
     BUCKETS,
+    Due,
+    LoanTerms,
     book_xirr,
     bucket,
+    calendar_rows,
     calendar_through,
+    days_late,
     days_past_due,
     expected_calendar,
     loan_to_arv,
     loan_to_cost,
+    schedule_position,
     weighted_rate,
 )
 from evergreen.lending.rules.amounts import CENT, ZERO
 from evergreen.lending.rules.replay import Fact
-from evergreen.lending.service.records import facts_of, funded_draws, quote_of, terms_of
+from evergreen.lending.service.records import (
+    LoanRecord,
+    facts_of,
+    funded_draws,
+    quote_of,
+    terms_of,
+)
 
 __all__ = ["BorrowerRow", "LoanView", "Portfolio", "borrower_rows", "calendar", "draw", "draws",
            "history", "loan_detail", "movements", "portfolio"]  # fmt: skip
@@ -106,28 +117,31 @@ def loan_detail(session: Session, loan_id: int, as_of: date) -> LoanView:
 
 
 def _view(
-    loan: Loan,
+    loan: LoanRecord,
     borrower: str,
     prop: Property | None,
     facts: list[Fact],
     draws: list[tuple[date, Decimal]],
     as_of: date,
-    paid: Decimal | None = None,
 ) -> LoanView:
-    """The view from rows already loaded (the portfolio loads them for the whole book at once;
-    it sums what was paid in the database and passes only the movements a replay needs)."""
-    if paid is None:
+    """The view from rows already loaded (the portfolio loads them for the whole book at once,
+    and the movements only of the loans whose view replays them). With nothing paid after
+    `as_of`, where the payments stand is read from the loan's row (kept by the service on every
+    movement); only a past day before the last movement walks the calendar."""
+    next_due, next_amount, due_now, late = None, ZERO, ZERO, 0
+    if loan.status == "open" and as_of >= max((f.on for f in facts), default=loan.start):
+        next_due, next_amount = loan.next_due, loan.next_amount
+        late = days_late(next_due, as_of)
+        if next_due is not None and next_due <= as_of:  # behind: the rows due since add up
+            due_now = next_amount + sum(
+                (r.amount for r in _rows_between(terms_of(loan), draws, next_due, as_of)), ZERO
+            )
+    elif loan.status == "open":
         paid = sum((f.toward_schedule for f in facts if f.on <= as_of), ZERO)
-    calendar = calendar_through(terms_of(loan), draws, paid, as_of) if loan.status == "open" else []
-    late = 0 if loan.status != "open" else days_past_due(calendar, paid, as_of)
-    next_due, next_amount, due, due_now = None, ZERO, ZERO, ZERO
-    if loan.status == "open":
+        calendar = calendar_through(terms_of(loan), draws, paid, as_of)
+        late = days_past_due(calendar, paid, as_of)
         due_now = max(sum((r.amount for r in calendar if r.on <= as_of), ZERO) - paid, ZERO)
-        for row in calendar:
-            due += row.amount
-            if due > paid:
-                next_due, next_amount = row.on, min(row.amount, due - paid)
-                break
+        next_due, next_amount = schedule_position(calendar, paid)
     q = quote_of(loan, facts, draws, max(as_of, loan.start))
     lent = loan.principal + (loan.commitment - loan.principal if loan.commitment else ZERO)
     return LoanView(
@@ -138,6 +152,18 @@ def _view(
         loan_to_cost(lent, prop.purchase_price, prop.rehab_budget) if prop else None,
         loan_to_arv(lent, prop.arv) if prop else None, loan.stream_id,
     )  # fmt: skip
+
+
+def _rows_between(
+    terms: LoanTerms, draws: list[tuple[date, Decimal]], after: date, through: date
+) -> list[Due]:
+    """The calendar's rows due after `after` and by `through` (a late loan's missed months)."""
+    rows = []
+    for row in calendar_rows(terms, draws, after):
+        if row.on > through:
+            break
+        rows.append(row)
+    return rows
 
 
 def calendar(session: Session, loan_id: int) -> list[dict[str, str]]:
@@ -203,19 +229,19 @@ def _from_cents(total: Any) -> Decimal:
     return (Decimal(int(total or 0)) / 100).quantize(CENT)
 
 
-def _facts_to_replay(session: Session, loans: list[Loan], as_of: date) -> dict[int, list[Fact]]:
+def _facts_to_replay(
+    session: Session, loans: list[LoanRecord], as_of: date
+) -> dict[int, list[Fact]]:
     """The movements of the loans whose view needs them: those with movements (or interest
     counted) after `as_of`, replayed to that day, and those with default interest, whose start
     is judged from what was paid. Any other loan's view reads its running position alone."""
-    later = set(session.scalars(
-        select(Movement.loan_id).group_by(Movement.loan_id).having(func.max(Movement.on) > as_of)
-    ))  # fmt: skip
+    later = set(session.scalars(select(Movement.loan_id).where(Movement.on > as_of).distinct()))
     ids = [
         loan.id
         for loan in loans
         if loan.id in later or loan.accrued_to > as_of or loan.default_rate is not None
     ]
-    facts: dict[int, list[Fact]] = defaultdict(list)
+    facts: dict[int, list[Fact]] = {i: [] for i in ids}
     for i in range(0, len(ids), 500):
         for m in session.execute(
             select(Movement.loan_id, Movement.kind, Movement.on, Movement.amount,
@@ -236,15 +262,15 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
     capital = session.scalar(
         select(LendingSettings.capital_available).where(LendingSettings.id == 1)
     )
-    loans = list(session.scalars(
-        select(Loan).where(Loan.start <= as_of,
-                           or_(Loan.closed_on.is_(None), Loan.closed_on > as_of))
+    # Plain rows of the loans' table, not mapped objects: mapping 10,000 costs more than the rest.
+    loans: list[LoanRecord] = list(session.connection().execute(
+        select(*Loan.__table__.columns)
+        .where(Loan.start <= as_of, or_(Loan.closed_on.is_(None), Loan.closed_on > as_of))
         .order_by(Loan.id)
     ))  # fmt: skip
     names = dict(session.execute(select(Borrower.id, Borrower.name)).all())
     places = {p.id: p for p in session.scalars(select(Property))}
     owed: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
     flows: dict[date, Decimal] = defaultdict(lambda: ZERO)
     # The movements are summed in the database (in whole cents, exact on both databases): a
     # book of 10,000 loans has hundreds of thousands of them, a row per payment.
@@ -253,15 +279,15 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
         .where(Movement.on <= as_of).group_by(Movement.on, Movement.kind)
     ):  # fmt: skip
         flows[day] += _CASH.get(kind, 0) * _from_cents(amount)
-    toward = Movement.principal + Movement.interest + Movement.default_interest
-    for loan_id, kind, principal, scheduled in session.execute(
-        select(Movement.loan_id, Movement.kind, _cents_sum(Movement.principal), _cents_sum(toward))
-        .where(Movement.on <= as_of).group_by(Movement.loan_id, Movement.kind)
-    ):  # fmt: skip
-        owed[loan_id] += _PRINCIPAL.get(kind, 0) * _from_cents(principal)
-        if kind in ("payment", "payoff"):
-            paid[loan_id] += _from_cents(scheduled)
+    # Principal owed: the loan's running balance, or, where the view replays the movements
+    # (some dated after `as_of`), their sum to that day.
     facts = _facts_to_replay(session, loans, as_of)
+    for loan in loans:
+        if loan.id in facts:
+            owed[loan.id] = sum((_PRINCIPAL.get(f.kind, 0) * f.principal
+                                 for f in facts[loan.id] if f.on <= as_of), ZERO)  # fmt: skip
+        else:
+            owed[loan.id] = loan.balance
     draws: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
     for loan_id, day, amount in session.execute(
         select(Draw.loan_id, Draw.funded_on, Draw.amount)
@@ -275,7 +301,7 @@ def portfolio(session: Session, as_of: date, idle: Decimal | None = None) -> Por
     for loan in loans:
         name = names.get(loan.borrower_id, "")
         prop = places.get(loan.property_id) if loan.property_id else None
-        view = _view(loan, name, prop, facts[loan.id], draws[loan.id], as_of, paid[loan.id])
+        view = _view(loan, name, prop, facts.get(loan.id, []), draws[loan.id], as_of)
         views.append(view)
         flows[as_of] += view.payoff
         buckets[view.bucket] += 1

@@ -31,11 +31,13 @@ from evergreen.lending.rules.calendar import (
     bucket,
     calendar_rows,
     calendar_through,
+    days_late,
     days_past_due,
     default_from,
     due_dates,
     expected_calendar,
     late_fees,
+    schedule_position,
 )
 from evergreen.lending.rules.draws import DRAW_ACTIONS, check_draw, next_status
 from evergreen.lending.rules.interest import (
@@ -79,6 +81,7 @@ __all__ = [
     "check_draw",
     "check_extension",
     "check_months",
+    "days_late",
     "days_past_due",
     "default_from",
     "due_dates",
@@ -96,6 +99,7 @@ __all__ = [
     "read_order",
     "read_percent",
     "read_rate",
+    "schedule_position",
     "to_cents",
     "weighted_rate",
 ]

@@ -10,7 +10,7 @@ interest and principal covers everything due through it (Fineract's arrears rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,11 +27,13 @@ __all__ = [
     "bucket",
     "calendar_rows",
     "calendar_through",
+    "days_late",
     "days_past_due",
     "default_from",
     "due_dates",
     "expected_calendar",
     "late_fees",
+    "schedule_position",
 ]
 
 BUCKETS = ("current", "30", "60", "90+")
@@ -70,9 +72,13 @@ def expected_calendar(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = 
     return list(calendar_rows(terms, draws))
 
 
-def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) -> Iterator[Due]:
+def calendar_rows(
+    terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = (), after: date | None = None
+) -> Iterator[Due]:
     """The expected calendar one row at a time, so that a reader who needs only its start (the
-    book's page, 10,000 loans at once) does not work out every later month."""
+    book's page, 10,000 loans at once) does not work out every later month. With `after`, only
+    the rows due after it; an interest-only note skips the months before without working out
+    their interest (only interest falls due then, so what is owed is the principal and draws)."""
     level = None
     if terms.amortization_months is not None:
         level = to_cents(Decimal(repr(payment(float(terms.principal), float(terms.annual_rate),
@@ -80,6 +86,12 @@ def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) 
     owed, undrawn = terms.principal, terms.limit - terms.principal
     previous = terms.start
     for day in _due_days(terms):
+        if after is not None and day <= after and level is None and day < terms.maturity:
+            for drawn_on, amount in draws:  # interest only, before `after`: nothing to work out
+                if previous < drawn_on <= day:
+                    owed, undrawn = owed + amount, undrawn - amount
+            previous = day
+            continue
         # Each stretch between draws accrues on the balance then, rounded as the service
         # rounds it when a draw is funded, so the calendar asks for what was charged.
         interest, since = ZERO, previous
@@ -96,7 +108,8 @@ def calendar_rows(terms: LoanTerms, draws: Sequence[tuple[date, Decimal]] = ()) 
             principal = ZERO
         else:
             principal = min(max(level - interest, ZERO), owed)
-        yield Due(day, interest, principal)
+        if after is None or day > after:
+            yield Due(day, interest, principal)
         owed -= principal
         previous = day
 
@@ -113,6 +126,24 @@ def calendar_through(
         if row.on > as_of and due > paid:
             break
     return rows
+
+
+def schedule_position(rows: Iterable[Due], paid: Decimal) -> tuple[date | None, Decimal]:
+    """The oldest due date that what was paid does not cover and what is still owed of it
+    (None, 0 when all is paid): kept on the loan's row, so that a day's lateness is one
+    subtraction instead of a walk of the calendar."""
+    due = ZERO
+    for row in rows:
+        due += row.amount
+        if due > paid:
+            return row.on, min(row.amount, due - paid)
+    return None, ZERO
+
+
+def days_late(next_due: date | None, as_of: date) -> int:
+    """Days past due from the stored oldest unpaid due date: as `days_past_due` reads it from
+    the calendar when nothing was paid after `as_of`."""
+    return (as_of - next_due).days if next_due is not None and next_due <= as_of else 0
 
 
 def days_past_due(calendar: Sequence[Due], paid: Decimal, as_of: date) -> int:

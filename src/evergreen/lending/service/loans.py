@@ -41,6 +41,7 @@ from evergreen.lending.service.records import (
     locked_loan,
     open_loan,
     record,
+    refresh_schedule,
     state_of,
     store_state,
     terms_of,
@@ -151,6 +152,7 @@ def add_loan(session: Session, draft: LoanDraft, *, new_borrower: bool = False) 
         record(session, loan, "closing", terms.start, f"closing:{loan.id}",
                Parts(upfront + closing_fee, fees=closing_fee, points=upfront),
                f"points {upfront:.2f} and fees {closing_fee:.2f} paid at closing")  # fmt: skip
+    refresh_schedule(session, loan)
     return loan
 
 
@@ -174,6 +176,7 @@ def extend(session: Session, loan_id: int, new_maturity: date, fee: str, on: dat
     else:
         event(session, loan.id, "extension", on, f"extended to {new_maturity.isoformat()}")
     loan.maturity = new_maturity
+    refresh_schedule(session, loan)
     return loan
 
 
@@ -246,6 +249,7 @@ def fund_draw(session: Session, draw_id: int, on: date) -> Draw:
         state = replace(state, fees=state.fees + draw.fee)
     store_state(loan, state)
     draw.funded_on = on
+    refresh_schedule(session, loan)
     return draw
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,15 +20,18 @@ from evergreen.lending.rules import (
     LoanTerms,
     PayoffQuote,
     accrue,
+    calendar_rows,
     default_from,
     expected_calendar,
     payoff_quote,
+    schedule_position,
 )
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.postings import legs_of
 from evergreen.lending.rules.replay import Fact, replay
 
 __all__ = [
+    "LoanRecord",
     "Parts",
     "default_start",
     "facts_of",
@@ -37,13 +41,118 @@ __all__ = [
     "open_loan",
     "quote_of",
     "record",
+    "refresh_schedule",
     "state_of",
     "store_state",
     "terms_of",
 ]
 
 
-def terms_of(loan: Loan) -> LoanTerms:
+class LoanRecord(Protocol):
+    """A loan's columns as the rules and the book read them: a mapped Loan, or a plain row of
+    its table (the book reads 10,000 at once, and mapping each one costs more than the rest)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def maturity(self) -> date: ...
+
+    @property
+    def principal(self) -> Decimal: ...
+
+    @property
+    def annual_rate(self) -> Decimal: ...
+
+    @property
+    def months(self) -> int: ...
+
+    @property
+    def day_count(self) -> str: ...
+
+    @property
+    def commitment(self) -> Decimal | None: ...
+
+    @property
+    def interest_only(self) -> bool: ...
+
+    @property
+    def amortization_months(self) -> int | None: ...
+
+    @property
+    def default_rate(self) -> Decimal | None: ...
+
+    @property
+    def default_after_days(self) -> int | None: ...
+
+    @property
+    def grace_days(self) -> int: ...
+
+    @property
+    def late_fee(self) -> Decimal: ...
+
+    @property
+    def late_fee_pct(self) -> Decimal: ...
+
+    @property
+    def dutch(self) -> bool: ...
+
+    @property
+    def allocation(self) -> str: ...
+
+    @property
+    def min_interest_months(self) -> int: ...
+
+    @property
+    def prepay_pct(self) -> Decimal: ...
+
+    @property
+    def prepay_months(self) -> int: ...
+
+    @property
+    def balance(self) -> Decimal: ...
+
+    @property
+    def undrawn(self) -> Decimal: ...
+
+    @property
+    def accrued_to(self) -> date: ...
+
+    @property
+    def interest_due(self) -> Decimal: ...
+
+    @property
+    def default_interest_due(self) -> Decimal: ...
+
+    @property
+    def fees_due(self) -> Decimal: ...
+
+    @property
+    def closed_on(self) -> date | None: ...
+
+    @property
+    def next_due(self) -> date | None: ...
+
+    @property
+    def next_amount(self) -> Decimal: ...
+
+    @property
+    def borrower_id(self) -> int: ...
+
+    @property
+    def property_id(self) -> int | None: ...
+
+    @property
+    def stream_id(self) -> int | None: ...
+
+
+def terms_of(loan: LoanRecord) -> LoanTerms:
     """The loan's note as the rules read it."""
     return LoanTerms(
         principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
@@ -57,7 +166,7 @@ def terms_of(loan: Loan) -> LoanTerms:
     )  # fmt: skip
 
 
-def state_of(loan: Loan) -> LoanState:
+def state_of(loan: LoanRecord) -> LoanState:
     """The loan's running position."""
     return LoanState(loan.balance, loan.undrawn, loan.accrued_to, loan.interest_due,
                      loan.default_interest_due, loan.fees_due)  # fmt: skip
@@ -104,6 +213,18 @@ def facts_of(session: Session, loan_id: int) -> list[Fact]:
             for m in rows]  # fmt: skip
 
 
+def refresh_schedule(session: Session, loan: Loan) -> None:
+    """Store where the loan's payments stand against its calendar (oldest unpaid due date and
+    what is left of it); every path that moves money, funds a draw or changes the terms calls
+    it last, in the same unit of work, so that the book's figures read it as the replay would."""
+    if loan.status != "open":
+        loan.next_due, loan.next_amount = None, ZERO
+        return
+    paid = sum((f.toward_schedule for f in facts_of(session, loan.id)), ZERO)
+    rows = calendar_rows(terms_of(loan), funded_draws(session, loan.id))
+    loan.next_due, loan.next_amount = schedule_position(rows, paid)
+
+
 def funded_draws(session: Session, loan_id: int) -> list[tuple[date, Decimal]]:
     """Funded draws as (day, amount), for the expected calendar."""
     rows = session.execute(
@@ -125,7 +246,7 @@ def default_start(
 
 
 def quote_of(
-    loan: Loan, facts: list[Fact], draws: list[tuple[date, Decimal]], as_of: date
+    loan: LoanRecord, facts: list[Fact], draws: list[tuple[date, Decimal]], as_of: date
 ) -> PayoffQuote:
     """The payoff on `as_of` from the loan's row and its movements (no database): from the
     running position when nothing is dated after `as_of`, else replayed to that day."""

@@ -33,6 +33,7 @@ from evergreen.lending.service.records import (
     open_loan,
     quote_of,
     record,
+    refresh_schedule,
     state_of,
     store_state,
     terms_of,
@@ -115,6 +116,7 @@ def record_payment(
     store_state(loan, state)
     if closes:
         loan.status, loan.closed_on = "paid_off", on
+    refresh_schedule(session, loan)
     return movement
 
 
@@ -169,6 +171,7 @@ def charge_off(session: Session, loan_id: int, on: date, note: str = "") -> Move
     )  # fmt: skip
     store_state(loan, LoanState(ZERO, ZERO, on))
     loan.status, loan.closed_on = "charged_off", on
+    refresh_schedule(session, loan)
     return movement
 
 
