@@ -167,7 +167,7 @@ def test_the_migration_fills_the_position_from_the_movements(database_url: str) 
                     for loan in session.scalars(select(Loan))}  # fmt: skip
         assert any(due is not None for due, _ in kept.values())
         db.dispose()
-        command.downgrade(migrate.alembic_config(database_url), "0054")  # the one before
+        command.downgrade(migrate.alembic_config(database_url), "0053")  # the one before
         migrate.upgrade(database_url)
         with db.session(writer=False) as session:
             filled = {loan.id: (loan.next_due, loan.next_amount)

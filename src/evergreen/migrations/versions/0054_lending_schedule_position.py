@@ -1,8 +1,8 @@
 """lending: where each loan's payments stand against its calendar (oldest unpaid due date and
 what is left of it), kept on the loan's row; filled here from each open loan's movements
 
-Revision ID: 0053
-Revises: 0054
+Revision ID: 0054
+Revises: 0053
 Create Date: 2026-12-06 02:45:00.000000
 """
 
@@ -16,8 +16,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0053"
-down_revision: str | None = "0054"
+revision: str = "0054"
+down_revision: str | None = "0053"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

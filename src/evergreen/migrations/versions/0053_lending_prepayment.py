@@ -1,6 +1,6 @@
 """lending: prepayment terms on a loan (minimum interest months, a premium within months)
 
-Revision ID: 0054
+Revision ID: 0053
 Revises: 0052
 Create Date: 2026-12-06 02:50:00.000000
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0054"
+revision: str = "0053"
 down_revision: str | None = "0052"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
