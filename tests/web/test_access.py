@@ -339,6 +339,18 @@ SAME_ACTION = [
         ("POST", "/lending/draws/{draw_id}/{action}"),
         ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
     ),
+    (
+        ("GET", "/lending/borrowers/{borrower_id}/documents"),
+        ("GET", "/api/v1/lending/borrowers/{borrower_id}/documents"),
+    ),
+    (
+        ("POST", "/lending/borrowers/{borrower_id}/documents"),
+        ("POST", "/api/v1/lending/borrowers/{borrower_id}/documents"),
+    ),
+    (
+        ("POST", "/lending/borrowers/{borrower_id}/documents/{document_id}/remove"),
+        ("DELETE", "/api/v1/lending/borrowers/{borrower_id}/documents/{document_id}"),
+    ),
     # Commerce: staff read products and tax rates; the owner writes them (pages as the API).
     (("GET", "/commerce"), ("GET", "/api/v1/commerce/products")),
     (("POST", "/commerce/products"), ("POST", "/api/v1/commerce/products")),
@@ -456,6 +468,8 @@ OWNER_ONLY = {
     ("POST", "/api/v1/lending/draws/{draw_id}/{action}"),
     ("POST", "/lending/loans/{loan_id}/late-fees"),
     ("PUT", "/api/v1/lending/settings"),
+    ("DELETE", "/api/v1/lending/borrowers/{borrower_id}/documents/{document_id}"),
+    ("POST", "/lending/borrowers/{borrower_id}/documents/{document_id}/remove"),
     ("GET", "/lending/loans/new"),
     ("GET", "/lending/borrowers/{borrower_id}/edit"),
     ("POST", "/lending/borrowers/{borrower_id}"),

@@ -4,16 +4,19 @@ Money is a decimal string in cents ("1250.00"), dates YYYY-MM-DD, rates 0.12 or 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from evergreen.db import utcnow
 from evergreen.lending import queries, service
-from evergreen.lending.models import Draw, Movement
+from evergreen.lending.models import BorrowerDocument, Draw, Movement
+from evergreen.lending.rules.documents import MAX_DOCUMENT_BYTES
 from evergreen.siteurl import site_url
-from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep
+from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
+from evergreen.web.gate import MIB, body_limit
+from evergreen.web.uploads import chunks, spooled_body
 
 __all__ = ["router"]
 
@@ -301,3 +304,56 @@ def put_settings(body: SettingsIn, session: SessionDep, user: ApiOwner) -> dict[
     """Owner only: the capital available for lending; the portfolio's idle is it less deployed."""
     value = service.set_capital_available(session, body.capital_available)
     return {"capital_available": None if value is None else f"{value:.2f}"}
+
+
+DocumentBody = Annotated[IO[bytes], Depends(spooled_body(lambda: MAX_DOCUMENT_BYTES, "document"))]
+DocumentKind = Literal["id", "operating_agreement", "insurance", "appraisal", "title", "other"]
+
+
+def _document(row: BorrowerDocument) -> dict[str, Any]:
+    return {"id": row.id, "borrower_id": row.borrower_id, "kind": row.kind, "note": row.note,
+            "name": row.name, "media_type": row.media_type, "size_bytes": row.size,
+            "created_at": row.created_at.isoformat()}  # fmt: skip
+
+
+@router.get("/borrowers/{borrower_id}/documents", operation_id="list_lending_documents")
+def list_documents(borrower_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
+    """A borrower's documents, newest first."""
+    service.get_borrower(session, borrower_id)
+    return [_document(row) for row in service.documents_of(session, borrower_id)]
+
+
+@router.post(
+    "/borrowers/{borrower_id}/documents",
+    status_code=201,
+    operation_id="upload_lending_document",
+    dependencies=[body_limit(MAX_DOCUMENT_BYTES + MIB)],  # the 413 below names the limit first
+)
+def upload_document(
+    borrower_id: DbId,
+    spool: DocumentBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ApiStaff,
+    kind: Annotated[DocumentKind, Query(description="What the document is.")],
+    name: Annotated[str, Query(max_length=200, description="The file name it downloads as.")],
+    note: Annotated[str, Query(max_length=500)] = "",
+) -> dict[str, Any]:
+    """Owner or staff (as on the page): a PDF or image as the raw body, filed on the borrower."""
+    row = service.add_document(session, settings.data_dir, borrower_id, kind, note, name,
+                               chunks(spool))  # fmt: skip
+    return _document(row)
+
+
+@router.delete(
+    "/borrowers/{borrower_id}/documents/{document_id}",
+    status_code=204,
+    operation_id="remove_lending_document",
+)
+def remove_document(
+    borrower_id: DbId, document_id: DbId, session: SessionDep, settings: SettingsDep,
+    user: ApiOwner,
+) -> Response:  # fmt: skip
+    """Owner only: take a document off the borrower and out of the data folder."""
+    service.remove_document(session, settings.data_dir, borrower_id, document_id)
+    return Response(status_code=204)

@@ -2,7 +2,7 @@
 
 The owner's pages (the book, loans, borrowers, properties), the CLI, the API, the daily late-fee
 task, payoff letters as PDF and the borrower portal (/borrower: own loans, statements, letters,
-draw requests with photos), all through the one service.
+draw requests with photos, their documents), borrowers' documents, all through the one service.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ def _models() -> object:
 
 
 def _pages() -> Sequence[APIRouter]:
+    from evergreen.lending.portal import documents as portal_documents
     from evergreen.lending.portal import invite as portal_invite
     from evergreen.lending.portal import views as portal
-    from evergreen.lending.views import book, invite, letters, loans, parties, photos
+    from evergreen.lending.views import book, documents, invite, letters, loans, parties, photos
 
     return [
         book.router, loans.router, parties.router, portal_invite.router, portal.router,
-        letters.router, photos.router, invite.router,
+        letters.router, photos.router, invite.router, documents.router, portal_documents.router,
     ]  # fmt: skip
 
 

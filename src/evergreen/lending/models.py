@@ -16,6 +16,7 @@ from evergreen.db import Base, utcnow
 
 __all__ = [
     "Borrower",
+    "BorrowerDocument",
     "Draw",
     "DrawPhoto",
     "LendingSettings",
@@ -44,6 +45,23 @@ class Borrower(Base):
     )
     # The current portal invitation: a new one replaces it, so earlier links stop working.
     invite_nonce: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BorrowerDocument(Base):
+    """A file kept on a borrower (ID, operating agreement, insurance, ...); the file lies in the
+    data folder under `path`, the row says whose it is and what kind."""
+
+    __tablename__ = "lending_borrower_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    borrower_id: Mapped[int] = mapped_column(ForeignKey("lending_borrowers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

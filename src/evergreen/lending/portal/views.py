@@ -24,7 +24,7 @@ from evergreen.web.forms import FormPageDep
 from evergreen.web.gate import body_limit
 from evergreen.web.templates import render
 
-__all__ = ["router"]
+__all__ = ["PortalBorrower", "linked", "router"]
 
 router = APIRouter(prefix="/borrower", include_in_schema=False)
 _SLACK = 1024 * 1024  # the multipart envelope around the photos
@@ -39,7 +39,7 @@ def _own_borrower(user: BorrowerUser, session: SessionDep) -> Borrower | None:
 PortalBorrower = Annotated[Borrower | None, Depends(_own_borrower)]
 
 
-def _linked(borrower: Borrower | None) -> Borrower:
+def linked(borrower: Borrower | None) -> Borrower:
     """The borrower, or a 404 for an account no borrower names (it has nothing to show)."""
     if borrower is None:
         raise HTTPException(404, "This account is not linked to a borrower; ask your lender.")
@@ -90,7 +90,7 @@ def loan_page(
     request: Request, loan_id: DbId, session: SessionDep, borrower: PortalBorrower
 ) -> Response:
     """One of the borrower's loans."""
-    return show_loan(request, session, _linked(borrower), loan_id)
+    return show_loan(request, session, linked(borrower), loan_id)
 
 
 @router.get("/loans/{loan_id:int}/payoff-letter.pdf")
@@ -104,7 +104,7 @@ def payoff_letter(
     as_of: DayText = "",
 ) -> Response:
     """The payoff letter of the borrower's own loan, for a day from today up to 90 days ahead."""
-    own = _linked(borrower)
+    own = linked(borrower)
     loan = service.own_loan(session, own, loan_id)
     form.on_error(lambda error: show_loan(request, session, own, loan.id, error=error,
                                           form={"as_of": as_of}))  # fmt: skip
@@ -152,7 +152,7 @@ def request_draw(
     posted: PostedForm,
 ) -> Response:
     """A draw request on the borrower's own loan, with photos of the work done."""
-    own = _linked(borrower)
+    own = linked(borrower)
     loan = service.own_loan(session, own, loan_id)
     amount, note = str(posted.get("amount", ""))[:40], str(posted.get("note", ""))[:500]
     form.on_error(lambda error: show_loan(request, session, own, loan.id, error=error,
@@ -170,5 +170,5 @@ def photo(
     photo_id: DbId, session: SessionDep, settings: SettingsDep, borrower: PortalBorrower
 ) -> Response:
     """A photo the borrower sent with one of their own draws."""
-    found = service.own_photo(session, _linked(borrower), photo_id)
+    found = service.own_photo(session, linked(borrower), photo_id)
     return photo_response(service.photo_file(settings.data_dir, found), found.media_type)

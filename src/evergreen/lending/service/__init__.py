@@ -1,5 +1,12 @@
 """Use cases of lending; the only writer of its tables (and of its postings to the ledger)."""
 
+from evergreen.lending.service.documents import (
+    add_document,
+    document_file,
+    documents_of,
+    get_document,
+    remove_document,
+)
 from evergreen.lending.service.invites import (
     PortalLink,
     accept_invitation,
@@ -62,6 +69,7 @@ __all__ = [
     "PropertyDraft",
     "accept_invitation",
     "add_borrower",
+    "add_document",
     "add_loan",
     "add_property",
     "borrower_named",
@@ -70,12 +78,15 @@ __all__ = [
     "capital_available",
     "charge_late_fees",
     "charge_off",
+    "document_file",
+    "documents_of",
     "draw_action",
     "draw_photos",
     "draws_of",
     "extend",
     "fund_draw",
     "get_borrower",
+    "get_document",
     "get_loan",
     "get_property",
     "issue_invite",
@@ -94,6 +105,7 @@ __all__ = [
     "quote",
     "record_payment",
     "record_recovery",
+    "remove_document",
     "request_draw",
     "request_draw_with_photos",
     "set_capital_available",

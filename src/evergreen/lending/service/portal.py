@@ -4,9 +4,7 @@ not theirs is NotFound (never "not yours", which would tell that it exists)."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import NotFound
-from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Borrower, Draw, DrawPhoto, Loan, Movement
 from evergreen.lending.rules.photos import (
     MAX_PHOTO_BYTES,
@@ -23,6 +20,7 @@ from evergreen.lending.rules.photos import (
     check_photo_count,
     photo_type,
 )
+from evergreen.lending.service.files import sniffed, stored_file, write_capped
 from evergreen.lending.service.loans import request_draw
 
 __all__ = [
@@ -91,43 +89,6 @@ def draw_photos(session: Session, draw_id: int) -> list[DrawPhoto]:
     return list(session.scalars(query))
 
 
-def _sniffed(chunks: Iterable[bytes]) -> tuple[str, Iterator[bytes]]:
-    """The image type from the first bytes, and the chunks again from the start."""
-    stream = iter(chunks)
-    head = b""
-    for chunk in stream:
-        head += chunk
-        if len(head) >= 16:
-            break
-
-    def again() -> Iterator[bytes]:
-        if head:
-            yield head
-        yield from stream
-
-    return photo_type(head), again()
-
-
-def _store(folder: Path, ending: str, chunks: Iterable[bytes]) -> tuple[str, int]:
-    """Write one photo as it arrives, refused past the size cap; its file name and size."""
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"upload-{os.getpid()}-{secrets.token_hex(4)}.part"
-    size = 0
-    try:
-        with partial.open("wb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > MAX_PHOTO_BYTES:
-                    raise LendingInputError("photos", f"each photo must be at most "
-                                            f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB")  # fmt: skip
-                out.write(chunk)
-        stored = f"{secrets.token_hex(12)}.{ending}"
-        partial.replace(folder / stored)
-    finally:
-        partial.unlink(missing_ok=True)
-    return stored, size
-
-
 def request_draw_with_photos(
     session: Session,
     data_dir: Path,
@@ -142,14 +103,17 @@ def request_draw_with_photos(
     under the cap); a refused photo stores nothing, the draw included."""
     loan = own_loan(session, borrower, loan_id)
     check_photo_count(len(photos))
-    sniffed = [(upload, *_sniffed(upload.chunks)) for upload in photos]  # refused before a write
+    sniffed_all = [
+        (upload, *sniffed(upload.chunks, photo_type)) for upload in photos
+    ]  # refused before a write
     written: list[Path] = []
     try:
         with session.begin_nested():  # a refused photo takes the draw request back with it
             draw = request_draw(session, loan.id, amount, on, note)
             folder = data_dir / "lending" / "draws" / str(draw.id)
-            for upload, media, chunks in sniffed:
-                name, size = _store(folder, PHOTO_TYPES[media], chunks)
+            for upload, media, chunks in sniffed_all:
+                name, size = write_capped(folder, PHOTO_TYPES[media], chunks, MAX_PHOTO_BYTES,
+                                          "photos", "each photo")  # fmt: skip
                 written.append(folder / name)
                 stored = f"lending/draws/{draw.id}/{name}"
                 label = Path(upload.name).name[:200] or name
@@ -179,7 +143,4 @@ def own_photo(session: Session, borrower: Borrower | None, photo_id: int) -> Dra
 
 def photo_file(data_dir: Path, photo: DrawPhoto) -> Path:
     """Where a photo lies; NotFound when the file went missing from the data folder."""
-    path = (data_dir / photo.path).resolve()
-    if not path.is_relative_to(data_dir.resolve()) or not path.is_file():
-        raise NotFound("photo_id", "the photo's file is missing from the data folder")
-    return path
+    return stored_file(data_dir, photo.path, "photo_id", "photo")
