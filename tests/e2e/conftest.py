@@ -38,6 +38,7 @@ _CHROMIUM_ARGS = [
 # is free of the navigation and on top where it should be.
 MEASURE = """() => {
   const main = document.querySelector("main");
+  if (!main) return null;  // a page still loading after a form was sent
   const nav = document.querySelector("nav.sidebar");
   const m = main.getBoundingClientRect();
   const n = nav ? nav.getBoundingClientRect() : null;
@@ -237,10 +238,28 @@ class OwnerPage:
     shots: str
     problems: list[str] = field(default_factory=list)
 
+    def _measure(self) -> dict[str, Any]:
+        """MEASURE on the page as loaded: a form just sent may still be navigating (its page
+        has no <main> yet, or the old one's context goes away mid-call), so wait and ask again."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        for attempt in range(5):
+            self.page.wait_for_load_state("load")
+            try:
+                seen: dict[str, Any] | None = self.page.evaluate(MEASURE)
+            except PlaywrightError:
+                if attempt == 4:
+                    raise
+                seen = None
+            if seen is not None:
+                return seen
+            self.page.wait_for_timeout(200)
+        raise AssertionError("the page never showed its <main> element")
+
     def fits(self, name: str) -> None:
         """Screenshot `<shots>-<width>-<name>.png`; note a page wider than the screen or one
         whose content the navigation covers (the test asserts `problems` is empty at the end)."""
-        seen = self.page.evaluate(MEASURE)
+        seen = self._measure()
         shot = ARTIFACTS / f"{self.shots}-{self.width}-{name}.png"
         self.page.screenshot(path=str(shot), full_page=True)
         if seen["scroll"] > seen["width"]:
