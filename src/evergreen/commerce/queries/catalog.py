@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.models import (
     BundleItem,
-    ExchangeRate,
     Price,
     Product,
     ProductFile,
@@ -20,6 +19,7 @@ from evergreen.commerce.models import (
 from evergreen.commerce.rules.pricing import margin_of
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.shipping import convert_cents
+from evergreen.commerce.service.rates import rates as exchange_rates
 from evergreen.money import show_money
 
 __all__ = [
@@ -117,12 +117,6 @@ def _prices(session: Session, product_id: int) -> tuple[Price, ...]:
     return tuple(session.scalars(query))
 
 
-def _rates(session: Session) -> dict[tuple[str, str], Decimal]:
-    """The owner's exchange rates, (base, quote) → rate."""
-    rows = session.execute(select(ExchangeRate.base, ExchangeRate.quote, ExchangeRate.rate))
-    return {(base, quote): Decimal(rate) for base, quote, rate in rows}
-
-
 def _margins(
     row: Product, prices: tuple[Price, ...], rates: dict[tuple[str, str], Decimal]
 ) -> tuple[MarginLine, ...]:
@@ -170,7 +164,7 @@ def product_card(session: Session, product_id: int) -> ProductCard | None:
             select(BundleItem.product_id, BundleItem.quantity).where(BundleItem.bundle_id == row.id)
         ).all()
     )
-    margins = _margins(row, prices, _rates(session))
+    margins = _margins(row, prices, exchange_rates(session))
     return ProductCard(row, prices, files, items, margins, quantities)
 
 
@@ -186,7 +180,7 @@ def list_products(session: Session, status: str | None = None) -> list[ProductCa
             select(Price).where(Price.product_id.in_(by_product)).order_by(Price.currency)
         ):
             by_product[price.product_id].append(price)
-    rates = _rates(session)
+    rates = exchange_rates(session)
     return [
         ProductCard(
             row, tuple(by_product[row.id]), (), (), _margins(row, tuple(by_product[row.id]), rates)
