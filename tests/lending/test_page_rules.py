@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from evergreen.lending.errors import LendingInputError
-from evergreen.lending.queries import LoanView
+from evergreen.lending.queries import BookLine
 from evergreen.lending.rules import LoanTerms as Terms
 from evergreen.lending.rules import (
     calendar_rows,
@@ -70,18 +70,15 @@ def test_form_values_are_read_or_refused_by_their_field() -> None:
     assert [page_count(n, 25) for n in (0, 1, 25, 26, 51)] == [1, 1, 1, 2, 3]
 
 
-def _view(loan_id: int, borrower: str, balance: str, late: str = "current") -> LoanView:
-    zero, day = D(0), date(2026, 3, 1)
-    return LoanView(loan_id, borrower, "open", day, D(balance), D(balance), D("0.1"), "30/360",
-                    day, day, zero, zero, zero, zero, None, zero, zero, 0, late, None, None,
-                    None)  # fmt: skip
+def _line(loan_id: int, borrower: str, balance: str, late: str = "current") -> BookLine:
+    return BookLine(loan_id, loan_id, borrower, D(balance), 0, late, date(2026, 3, 1), D(balance))
 
 
 def test_the_exposure_chart_puts_the_largest_borrowers_first_and_late_money_beside() -> None:
     assert exposure_chart([]) is None
-    views = [_view(1, "Ann", "100000"), _view(2, "Ann", "50000", "60"), _view(3, "Bob", "200000")]
-    views += [_view(10 + n, f"Small {n}", str(1000 + n)) for n in range(9)]
-    chart = exposure_chart(views)
+    lines = [_line(1, "Ann", "100000"), _line(2, "Ann", "50000", "60"), _line(3, "Bob", "200000")]
+    lines += [_line(10 + n, f"Small {n}", str(1000 + n)) for n in range(9)]
+    chart = exposure_chart(lines)
     assert chart is not None
     assert chart.legend == ["Current", "Past due (30 days or more)"]
     # Bob (200,000) then Ann (150,000), the six largest small ones, the other three as Others.

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from evergreen.finance.cashflows import xirr
 from evergreen.finance.errors import FinanceInputError
@@ -15,8 +16,8 @@ from evergreen.lending.rules.amounts import ZERO, to_cents
 from evergreen.lending.rules.interest import LoanState, accrue, interest_base, per_diem
 from evergreen.lending.rules.terms import LoanTerms
 
-__all__ = ["PayoffQuote", "book_xirr", "loan_to_arv", "loan_to_cost", "payoff_quote",
-           "prepayment_charge", "weighted_rate"]  # fmt: skip
+__all__ = ["PayoffQuote", "PrepaymentTerms", "book_xirr", "loan_to_arv", "loan_to_cost",
+           "payoff_quote", "prepayment_charge", "weighted_rate"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,33 @@ def payoff_quote(
     )  # fmt: skip
 
 
+class PrepaymentTerms(Protocol):
+    """What the prepayment charge reads of a note: its terms, or a loan's row (the book)."""
+
+    @property
+    def principal(self) -> Decimal: ...
+
+    @property
+    def annual_rate(self) -> Decimal: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def maturity(self) -> date: ...
+
+    @property
+    def min_interest_months(self) -> int: ...
+
+    @property
+    def prepay_pct(self) -> Decimal: ...
+
+    @property
+    def prepay_months(self) -> int: ...
+
+
 def prepayment_charge(
-    terms: LoanTerms, balance: Decimal, on: date, interest_earned: Decimal
+    terms: PrepaymentTerms, balance: Decimal, on: date, interest_earned: Decimal
 ) -> Decimal:
     """What the note's prepayment terms add to a payoff before maturity: the shortfall of the
     minimum interest (the note rate on the note amount for `min_interest_months`, less the

@@ -29,6 +29,7 @@ __all__ = [
     "calendar_through",
     "days_late",
     "days_past_due",
+    "default_day",
     "default_from",
     "due_dates",
     "expected_calendar",
@@ -195,10 +196,19 @@ def default_from(
 ) -> date | None:
     """The day default interest starts: maturity once passed unpaid, or a due date once it is
     `default_after_days` late; None while the loan is in good standing."""
-    starts: list[date] = []
-    if as_of > terms.maturity:
-        starts.append(terms.maturity)
     late = days_past_due(calendar, paid, as_of)
-    if terms.default_after_days is not None and late > terms.default_after_days:
+    return default_day(terms.maturity, terms.default_after_days, late, as_of)
+
+
+def default_day(
+    maturity: date, default_after_days: int | None, late: int, as_of: date
+) -> date | None:
+    """`default_from` once days past due are known (the book reads them from the loan's row):
+    maturity once passed, or the oldest unpaid due date once more than `default_after_days`
+    late; None while the loan is in good standing."""
+    starts: list[date] = []
+    if as_of > maturity:
+        starts.append(maturity)
+    if default_after_days is not None and late > default_after_days:
         starts.append(as_of - timedelta(days=late))
     return min(starts) if starts else None

@@ -16,7 +16,8 @@ from evergreen.lending.rules.allocation import Allocation, Owed
 from evergreen.lending.rules.amounts import ZERO, to_cents
 from evergreen.lending.rules.terms import BASIS, LoanTerms
 
-__all__ = ["LoanState", "accrue", "accrued", "interest_base", "opening_state", "per_diem"]
+__all__ = ["LoanState", "accrue", "accrued", "interest_base", "interest_since", "opening_state",
+           "per_diem"]  # fmt: skip
 
 
 def per_diem(base: Decimal, annual_rate: Decimal, convention: str) -> Decimal:
@@ -32,6 +33,26 @@ def accrued(
         return ZERO
     days = day_count(start, end, convention)
     return to_cents(base * annual_rate * days / BASIS[convention])
+
+
+def interest_since(
+    base: Decimal,
+    annual_rate: Decimal,
+    default_rate: Decimal | None,
+    since: date,
+    day: date,
+    convention: str,
+    default_from: date | None,
+) -> tuple[Decimal, Decimal]:
+    """Interest and default interest (the premium over the note rate, from `default_from`) on
+    `base` from `since` to `day`: what `accrue` adds, on plain values, so that the book can
+    count 10,000 loans' interest from their rows without building each note's terms."""
+    interest = accrued(base, annual_rate, since, day, convention)
+    extra = ZERO
+    if default_from is not None and default_rate is not None and default_from < day:
+        extra = accrued(base, default_rate - annual_rate, max(default_from, since), day,
+                        convention)  # fmt: skip
+    return interest, extra
 
 
 @dataclass(frozen=True)
@@ -77,13 +98,10 @@ def accrue(state: LoanState, terms: LoanTerms, day: date, default_from: date | N
     accrues on the balance that stood through it."""
     if day <= state.accrued_to:
         return state
-    base = interest_base(state, terms)
-    interest = accrued(base, terms.annual_rate, state.accrued_to, day, terms.day_count)
-    extra = ZERO
-    if default_from is not None and terms.default_rate is not None and default_from < day:
-        premium = terms.default_rate - terms.annual_rate
-        since = max(default_from, state.accrued_to)
-        extra = accrued(base, premium, since, day, terms.day_count)
+    interest, extra = interest_since(
+        interest_base(state, terms), terms.annual_rate, terms.default_rate, state.accrued_to,
+        day, terms.day_count, default_from,
+    )  # fmt: skip
     return replace(
         state,
         accrued_to=day,

@@ -3,12 +3,13 @@ to record a movement (once per key) with its ledger posting and its event."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import Conflict, NotFound
@@ -27,6 +28,7 @@ from evergreen.lending.rules import (
     schedule_position,
 )
 from evergreen.lending.rules.amounts import ZERO
+from evergreen.lending.rules.book import prepayment_charge
 from evergreen.lending.rules.postings import legs_of
 from evergreen.lending.rules.replay import Fact, replay
 
@@ -39,12 +41,14 @@ __all__ = [
     "loan_name",
     "locked_loan",
     "open_loan",
+    "prepayment_earned",
     "quote_of",
     "record",
     "refresh_schedule",
     "state_of",
     "store_state",
     "terms_of",
+    "with_prepayment",
 ]
 
 
@@ -263,6 +267,41 @@ def quote_of(
     current = as_of >= loan.accrued_to and as_of >= latest
     state = state_of(loan) if current else replay(terms, facts, as_of, start)
     return payoff_quote(accrue(state, terms, as_of, start(as_of)), terms, as_of, start(as_of))
+
+
+def prepayment_earned(
+    session: Session, loans: Sequence[LoanRecord], as_of: date
+) -> dict[int, Decimal]:
+    """The interest paid by `as_of` on each loan whose prepayment terms may still add to a
+    payoff that day (terms set, maturity not reached, the charge not yet made by then; a
+    payoff charges it once): what the charge's minimum interest is measured against."""
+    ids = [loan.id for loan in loans if (loan.min_interest_months or loan.prepay_pct)
+           and as_of < loan.maturity]  # fmt: skip
+    earned: dict[int, Decimal] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        charged = set(session.scalars(select(Movement.loan_id).where(
+            Movement.key.in_([f"prepay:{n}" for n in chunk]), Movement.on <= as_of
+        )))  # fmt: skip
+        earned.update((n, ZERO) for n in chunk if n not in charged)
+        for loan_id, cents in session.execute(
+            select(Movement.loan_id, func.sum(func.round(Movement.interest * 100)))
+            .where(Movement.loan_id.in_(chunk), Movement.kind.in_(("payment", "payoff")),
+                   Movement.on <= as_of)
+            .group_by(Movement.loan_id)
+        ):  # fmt: skip
+            if loan_id in earned:  # summed in whole cents: exact on SQLite too
+                earned[loan_id] = Decimal(int(cents or 0)) / 100
+    return earned
+
+
+def with_prepayment(loan: LoanRecord, due: PayoffQuote, earned: dict[int, Decimal]) -> PayoffQuote:
+    """The quote with what the prepayment terms add to a payoff on its day, as a fee (the fee a
+    payoff then records); `earned` from `prepayment_earned` (a loan not in it adds nothing)."""
+    if loan.id not in earned:
+        return due
+    extra = prepayment_charge(loan, due.principal, due.as_of, earned[loan.id] + due.interest)
+    return replace(due, fees=due.fees + extra) if extra else due
 
 
 @dataclass(frozen=True)

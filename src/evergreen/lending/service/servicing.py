@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.errors import Conflict
@@ -22,7 +22,6 @@ from evergreen.lending.rules import (
     read_money,
 )
 from evergreen.lending.rules.amounts import ZERO
-from evergreen.lending.rules.book import prepayment_charge
 from evergreen.lending.rules.interest import LoanState
 from evergreen.lending.service.records import (
     Parts,
@@ -31,12 +30,14 @@ from evergreen.lending.service.records import (
     funded_draws,
     locked_loan,
     open_loan,
+    prepayment_earned,
     quote_of,
     record,
     refresh_schedule,
     state_of,
     store_state,
     terms_of,
+    with_prepayment,
 )
 
 __all__ = ["charge_late_fees", "charge_off", "open_loan_ids", "pay_off", "quote",
@@ -72,23 +73,12 @@ def quote(session: Session, loan_id: int, as_of: date) -> PayoffQuote:
         locked_loan(session, loan_id)  # raises NotFound
     assert loan is not None
     due = quote_of(loan, facts_of(session, loan.id), funded_draws(session, loan.id), as_of)
-    extra = _prepayment(session, loan, due)
-    return replace(due, fees=due.fees + extra) if extra else due
+    return with_prepayment(loan, due, prepayment_earned(session, [loan], as_of))
 
 
 def _prepayment(session: Session, loan: Loan, due: PayoffQuote) -> Decimal:
     """The prepayment charge a payoff on the quote's day would add (none once charged)."""
-    if loan.status != "open" or (not loan.min_interest_months and not loan.prepay_pct):
-        return ZERO
-    if session.scalar(select(Movement.id).where(Movement.key == f"prepay:{loan.id}")):
-        return ZERO
-    received = session.scalar(
-        select(func.coalesce(func.sum(Movement.interest), 0)).where(
-            Movement.loan_id == loan.id, Movement.kind.in_(("payment", "payoff"))
-        )
-    )
-    earned = Decimal(received or 0) + due.interest
-    return prepayment_charge(terms_of(loan), due.principal, due.as_of, earned)
+    return with_prepayment(loan, due, prepayment_earned(session, [loan], due.as_of)).fees - due.fees
 
 
 def record_payment(

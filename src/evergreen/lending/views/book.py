@@ -4,6 +4,7 @@ paged. Staff read it; the owner's forms live on the loan, borrower and property 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -32,13 +33,13 @@ STATUSES = ("open", "paid_off", "charged_off", "all")
 _TOP = 8  # borrowers drawn one by one in the chart; the rest are one bar
 
 
-def exposure_chart(views: list[queries.LoanView]) -> BarChart | None:
+def exposure_chart(lines: Sequence[queries.BookLine]) -> BarChart | None:
     """Principal outstanding per borrower, current and past due side by side: where the book's
     money is and how much of it is late. The largest borrowers first, the rest as "Others"."""
     current: dict[str, Decimal] = defaultdict(lambda: ZERO)
     late: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for view in views:
-        (current if view.bucket == "current" else late)[view.borrower] += view.balance
+    for line in lines:
+        (current if line.bucket == "current" else late)[line.borrower] += line.balance
     names = sorted(set(current) | set(late), key=lambda n: (-(current[n] + late[n]), n))
     if not names or not any(current[n] + late[n] for n in names):
         return None
@@ -65,20 +66,19 @@ def _rows(
     bucket: str,
     page: int,
 ) -> tuple[int, int, list[queries.LoanView]]:
-    """(loans found, the page shown, its loans), newest first: open ones from the book already
-    built; others (paid off, charged off, all) read one page at a time."""
+    """(loans found, the page shown, its loans), newest first: open ones filtered from the
+    book's lines, and only the page's loans built in full; others (paid off, charged off, all)
+    read one page at a time."""
     if status == "open" or bucket:
-        name = next((b.name for b in service.borrowers(session) if b.id == borrower), None)
-        found = sorted(
-            (
-                v
-                for v in book.views
-                if (not bucket or v.bucket == bucket) and (borrower is None or v.borrower == name)
-            ),
-            key=lambda v: -v.id,
-        )
+        found = [line.id for line in reversed(book.lines)
+                 if (not bucket or line.bucket == bucket)
+                 and (borrower is None or line.borrower_id == borrower)]  # fmt: skip
         page = min(page, page_count(len(found), PER_PAGE))
-        return len(found), page, found[(page - 1) * PER_PAGE : page * PER_PAGE]
+        return (
+            len(found),
+            page,
+            queries.loan_views(session, found[(page - 1) * PER_PAGE : page * PER_PAGE], day),
+        )
     loans = [loan for loan in service.loans(session, None if status == "all" else status)
              if borrower is None or loan.borrower_id == borrower]  # fmt: skip
     page = min(page, page_count(len(loans), PER_PAGE))
@@ -111,7 +111,7 @@ def _show(
         "book": book,
         "day": day,
         "capital": service.capital_available(session),
-        "chart": exposure_chart(book.views),
+        "chart": exposure_chart(book.lines),
         "rows": rows,
         "found": found,
         "page": page,

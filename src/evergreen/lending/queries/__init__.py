@@ -1,0 +1,34 @@
+"""Read models of lending as plain dataclasses, for the pages, the API and the CLI: one loan on a
+day (`loans`) and the whole book (`book`)."""
+
+from evergreen.lending.queries.book import BookLine, Portfolio, portfolio
+from evergreen.lending.queries.loans import (
+    BorrowerRow,
+    LoanView,
+    borrower_rows,
+    calendar,
+    draw,
+    draws,
+    history,
+    loan_detail,
+    loan_facts,
+    loan_views,
+    movements,
+)
+
+__all__ = [
+    "BookLine",
+    "BorrowerRow",
+    "LoanView",
+    "Portfolio",
+    "borrower_rows",
+    "calendar",
+    "draw",
+    "draws",
+    "history",
+    "loan_detail",
+    "loan_facts",
+    "loan_views",
+    "movements",
+    "portfolio",
+]
