@@ -3,8 +3,10 @@ day (`loans`) and the whole book (`book`)."""
 
 from evergreen.lending.queries.book import BookLine, Portfolio, portfolio
 from evergreen.lending.queries.loans import (
+    BorrowerName,
     BorrowerRow,
     LoanView,
+    borrower_names,
     borrower_rows,
     calendar,
     draw,
@@ -18,9 +20,11 @@ from evergreen.lending.queries.loans import (
 
 __all__ = [
     "BookLine",
+    "BorrowerName",
     "BorrowerRow",
     "LoanView",
     "Portfolio",
+    "borrower_names",
     "borrower_rows",
     "calendar",
     "draw",

@@ -121,7 +121,7 @@ def _show(
         "status": status,
         "bucket": bucket,
         "borrower": chosen,
-        "borrowers": service.borrowers(session),
+        "borrowers": queries.borrower_names(session),
         "statuses": STATUSES,
         "buckets": BUCKETS,
         "money": money,
