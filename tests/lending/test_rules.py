@@ -24,8 +24,10 @@ from evergreen.lending.rules import (
     check_extension,
     days_late,
     days_past_due,
+    default_day,
     default_from,
     expected_calendar,
+    interest_since,
     late_fees,
     loan_to_arv,
     loan_to_cost,
@@ -228,6 +230,30 @@ def test_default_interest_starts_after_maturity_or_n_days_late() -> None:
     assert quote.per_diem == D("66.67")  # at the default rate
     assert default_from(terms, calendar, D(0), date(2026, 3, 31)) is None  # 44 days late
     assert default_from(terms, calendar, D(0), date(2026, 4, 5)) == date(2026, 2, 15)
+
+
+def test_the_books_plain_arithmetic_is_the_quotes_accrual_and_default_start() -> None:
+    """The book prices 10,000 loans from their rows with `interest_since` and `default_day`:
+    the same figures `accrue` and `default_from` give from the note's terms and calendar.
+    The 24 % note above, 10 days past maturity: 333.33 of interest and 333.33 of default."""
+    terms = Terms(D(100000), D("0.12"), 3, date(2026, 1, 15), default_rate=D("0.24"),
+                  default_after_days=45)  # fmt: skip
+    calendar = expected_calendar(terms)
+    state = opening_state(terms).__class__(D(100000), D(0), date(2026, 4, 15))
+    for paid, day in ((D(3000), date(2026, 4, 25)), (D(0), date(2026, 3, 31)),
+                      (D(0), date(2026, 4, 5)), (D(1000), date(2026, 3, 20))):  # fmt: skip
+        late = days_past_due(calendar, paid, day)
+        start = default_from(terms, calendar, paid, day)
+        assert default_day(terms.maturity, terms.default_after_days, late, day) == start
+    start = default_day(terms.maturity, 45, 0, date(2026, 4, 25))
+    assert start == date(2026, 4, 15)
+    more, extra = interest_since(D(100000), D("0.12"), D("0.24"), state.accrued_to,
+                                 date(2026, 4, 25), "30/360", start)  # fmt: skip
+    counted = accrue(state, terms, date(2026, 4, 25), start)
+    assert (more, extra) == (counted.interest, counted.default_interest)
+    assert (more, extra) == (D("333.33"), D("333.33"))
+    assert interest_since(D(100000), D("0.12"), None, state.accrued_to, date(2026, 4, 25),
+                          "30/360", start) == (D("333.33"), D(0))  # fmt: skip
 
 
 def test_payoff_quote_is_principal_interest_since_the_last_payment_and_fees() -> None:
