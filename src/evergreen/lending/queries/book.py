@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import BigInteger, cast, func, or_, select
@@ -35,7 +34,12 @@ __all__ = ["BookLine", "Portfolio", "portfolio"]
 
 # Cash: what each kind of movement brings in (+1) or pays out (-1); charges move no cash.
 _CASH = {"funding": -1, "draw": -1, "closing": 1, "payment": 1, "payoff": 1, "recovery": 1}
-_by_maturity = attrgetter("maturity", "id")
+
+
+def _day_number(line: BookLine) -> int:
+    """Sorts by maturity; a stable sort of lines in id order keeps ids in order within a day
+    (whole numbers compare faster than dates: 10,000 lines)."""
+    return line.maturity.toordinal()
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -202,8 +206,8 @@ def _figures(
         as_of, deployed, len(lines), book_xirr(sorted(flows.items())), idle,
         weighted_rate([(line.balance, rate) for line, rate in zip(lines, rates, strict=True)]),
         buckets,
-        [(line.id, line.borrower, line.maturity, line.balance)
-         for line in sorted(lines, key=_by_maturity) if line.maturity >= as_of],
+        [(line.id, line.borrower, line.maturity, line.balance) for line in sorted(
+            (line for line in lines if line.maturity >= as_of), key=_day_number)],
         sorted(((b, v, share(v)) for b, v in by_borrower.items()), key=lambda c: -c[1]),
         lines,
     )  # fmt: skip
