@@ -126,7 +126,7 @@ class Area:
     api: Callable[[], Sequence[APIRouter]] | None = None
     commands: Callable[[], Sequence[tuple[str, Any]]] | None = None
     tasks: Callable[[Huey, Settings], None] | None = None
-    runtime: Callable[[AppParts], tuple[Runtime, FrontDoor | None]] | None = None
+    runtime: Callable[[AppParts], tuple[Runtime | None, FrontDoor | None]] | None = None
     templates: Path | None = None
     home: Callable[[Request, Session], HomeSection] | None = None
 
