@@ -3,34 +3,18 @@ gets it from the loan's history; a draw never rejected keeps none."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 from alembic import command
 
 from evergreen import migrate
 from evergreen.db import Database
 from evergreen.lending import queries, service
-from tests.conftest import create_postgres_database, drop_postgres_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def own_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own, since it is taken down a revision and up again."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'own.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    url = create_postgres_database(server)
-    yield url
-    drop_postgres_database(server, url)
-
-
-def test_rejected_draws_get_their_day_from_the_history(own_database_url: str) -> None:
-    migrate.upgrade(own_database_url)
-    db = Database(own_database_url)
+def test_rejected_draws_get_their_day_from_the_history(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url)
+    db = Database(empty_database_url)
     try:
         with db.session() as session:
             draft = service.LoanDraft("Ann", "50000", "10%", 12, date(2026, 1, 1),
@@ -42,9 +26,9 @@ def test_rejected_draws_get_their_day_from_the_history(own_database_url: str) ->
             ids = (refused.id, waiting.id)
     finally:
         db.dispose()
-    command.downgrade(migrate.alembic_config(own_database_url), "0056")
-    migrate.upgrade(own_database_url)
-    db = Database(own_database_url)
+    command.downgrade(migrate.alembic_config(empty_database_url), "0056")
+    migrate.upgrade(empty_database_url)
+    db = Database(empty_database_url)
     try:
         with db.session(writer=False) as session:
             days = [(queries.draw(session, i).status, queries.draw(session, i).rejected_on)
