@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -12,7 +12,7 @@ import typer
 from evergreen.db import utcnow
 from evergreen.lending.errors import LendingInputError
 
-__all__ = ["DateOpt", "JsonOpt", "day_of", "echo_json", "money_number"]
+__all__ = ["DateOpt", "JsonOpt", "day_of", "echo_fields", "echo_json", "money_number"]
 
 DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
@@ -31,6 +31,15 @@ def day_of(text: str, field: str = "date") -> date:
 def echo_json(value: object) -> None:
     """Print a value as indented JSON."""
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def echo_fields(fields: dict[str, Any], as_json: bool) -> None:
+    """One object, as JSON or as `key: value` lines."""
+    if as_json:
+        echo_json(fields)
+        return
+    for key, value in fields.items():
+        typer.echo(f"{key}: {value}")
 
 
 def money_number(value: Decimal | None) -> float | None:

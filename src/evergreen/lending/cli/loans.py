@@ -9,7 +9,7 @@ import typer
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import err, in_session
 from evergreen.lending import queries, service
-from evergreen.lending.cli.common import DateOpt, JsonOpt, day_of, echo_json
+from evergreen.lending.cli.common import DateOpt, JsonOpt, day_of, echo_fields, echo_json
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
@@ -128,11 +128,7 @@ def loan_show(
 ) -> None:
     """A loan as of a day: balance, accrued interest, next payment, delinquency, LTC / LTV."""
     view = in_session(lambda s: queries.loan_detail(s, loan, day_of(as_of, "as_of")), writer=False)
-    if as_json:
-        echo_json(view.to_dict())
-        return
-    for key, value in view.to_dict().items():
-        typer.echo(f"{key}: {value}")
+    echo_fields(view.to_dict(), as_json)
 
 
 @loan_app.command("calendar")
@@ -231,11 +227,7 @@ def payoff(
         typer.echo(f"Loan {loan} paid off on {day.isoformat()}.")
         return
     quoted = in_session(lambda s: service.quote(s, loan, day).contract(), writer=False)
-    if as_json:
-        echo_json(quoted)
-        return
-    for key, value in quoted.items():
-        typer.echo(f"{key}: {value}")
+    echo_fields(quoted, as_json)
 
 
 @app.command("portfolio")
@@ -247,11 +239,7 @@ def portfolio(
     """The book on a day: capital deployed, number of loans, XIRR."""
     book = in_session(lambda s: queries.portfolio(s, day_of(as_of, "as_of")), writer=False)
     shown = book.to_dict() if full else book.contract()
-    if as_json:
-        echo_json(shown)
-        return
-    for key, value in shown.items():
-        typer.echo(f"{key}: {value}")
+    echo_fields(shown, as_json)
 
 
 @app.command("late-fees")

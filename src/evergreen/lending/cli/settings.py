@@ -8,7 +8,7 @@ import typer
 
 from evergreen.console import in_session
 from evergreen.lending import service
-from evergreen.lending.cli.common import JsonOpt, echo_json, money_number
+from evergreen.lending.cli.common import JsonOpt, echo_fields, money_number
 
 __all__ = ["show_or_set"]
 
@@ -25,7 +25,5 @@ def show_or_set(
         value = in_session(service.capital_available, writer=False)
     else:
         value = in_session(lambda s: service.set_capital_available(s, capital))
-    if as_json:
-        echo_json({"capital_available": money_number(value)})
-        return
-    typer.echo(f"capital_available: {'not set' if value is None else f'{value:.2f}'}")
+    shown = money_number(value) if as_json else "not set" if value is None else f"{value:.2f}"
+    echo_fields({"capital_available": shown}, as_json)
