@@ -28,9 +28,9 @@ _TEMPLATE = "portal_invite.html"
 class Invitation:
     """One portal's invitation: where it is served, whom it welcomes, what the service does."""
 
-    path: str  # "/portal/invite"
-    who: str  # "partner": the docstrings' and the page's word ("the partner portal")
-    home: str  # "/portal": where the new account signs in to
+    path: str  # where the page is served, GET and POST
+    who: str  # the invited person, one word: "the <who> portal" on the page
+    home: str  # the portal's first page, where the new account signs in to
     # (session, secret, token) → (the invitation: .email, .expires_at; whose it is: .name),
     # or the InputError saying why it cannot be used
     usable: Callable[[Session, str, str], tuple[Any, Any]]
