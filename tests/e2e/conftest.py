@@ -118,11 +118,16 @@ class Server:
             self.process.stdout.close()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
-    """Start the server as the README does and wait until it answers /healthz."""
+def start_server(
+    data_dir: Path, env: dict[str, str] | None = None, database_url: str | None = None
+) -> Server:
+    """Start the server as the README does and wait until it answers /healthz (on the SQLite
+    file of its data folder, or on `database_url`: several servers on one database)."""
     port = _free_port()
     full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
     full_env.pop("EVERGREEN_DATABASE_URL", None)
+    if database_url is not None:
+        full_env["EVERGREEN_DATABASE_URL"] = database_url
     process = subprocess.Popen(
         [
             sys.executable,
