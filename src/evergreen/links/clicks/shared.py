@@ -10,8 +10,6 @@ serialized per link: PostgreSQL advisory locks on the link ids; SQLite has one w
 
 from __future__ import annotations
 
-import os
-import secrets
 import socket
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -25,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
+from evergreen.links.clicks.spool import folder_identity
 from evergreen.links.clicks.visitors import micros_of
 from evergreen.links.models import ClickIngester
 from evergreen.links.rules import refloods, visits
@@ -47,22 +46,10 @@ Key = tuple[int, str]
 
 
 def ingester_name(folder: Path) -> str:
-    """This spool folder's ingester: the host and an id kept in the folder (a copied data
-    folder on another host is another ingester; processes sharing a folder are one)."""
-    marker = folder / ".ingester-id"
-    try:
-        token = marker.read_text().strip()
-    except FileNotFoundError:
-        token = ""
-    if not token:
-        folder.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(6)
-        temporary = folder / f".ingester-id.{os.getpid()}"
-        temporary.write_text(token)
-        os.replace(temporary, marker)
-        token = marker.read_text().strip()
+    """This spool folder's ingester: the host and the folder's identity (a copied data folder
+    on another host is another ingester; processes sharing a folder are one)."""
     host = "".join(ch for ch in socket.gethostname() if ch.isalnum())[:40] or "host"
-    return f"{host}-{token}"[:64]
+    return f"{host}-{folder_identity(folder)}"[:64]
 
 
 def lock_links(session: Session, link_ids: Iterable[int]) -> None:
