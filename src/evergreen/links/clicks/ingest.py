@@ -25,6 +25,7 @@ from evergreen.links.clicks import offsets as spool_offsets
 from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
 from evergreen.links.clicks.shared import (
     HEARTBEAT_TTL,
+    database_now,
     decide_from_database,
     heartbeat,
     ingester_name,
@@ -194,7 +195,7 @@ def _shared(session: Session, policy: ClickPolicy, ingester: str, links: set[int
     lock_links(session, links)
     if policy.ingesters == "shared":
         return True
-    now = datetime.now(UTC)
+    now = database_now(session)  # heartbeats of every server on one clock
     if ingester:
         _beats[ingester] = heartbeat(session, ingester, now, _beats.get(ingester))
     return others_writing(session, ingester, now)

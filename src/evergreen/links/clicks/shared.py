@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
@@ -31,6 +31,7 @@ from evergreen.links.rules import refloods, visits
 __all__ = [
     "HEARTBEAT_TTL",
     "Decided",
+    "database_now",
     "decide_from_database",
     "heartbeat",
     "ingester_name",
@@ -75,6 +76,15 @@ def heartbeat(session: Session, name: str, now: datetime, last: datetime | None)
     session.execute(delete(ClickIngester).where(ClickIngester.seen_at < now - 10 * HEARTBEAT_TTL))
     session.flush()
     return now
+
+
+def database_now(session: Session) -> datetime:
+    """The time by the database's clock on PostgreSQL, which every server shares (the machines'
+    own clocks may differ by more than a heartbeat); this machine's on SQLite, the only one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return datetime.now(UTC)
+    now: datetime | None = session.scalar(select(func.statement_timestamp()))
+    return now.astimezone(UTC) if now is not None else datetime.now(UTC)
 
 
 def others_writing(session: Session, name: str, now: datetime) -> bool:
