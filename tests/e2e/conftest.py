@@ -151,14 +151,21 @@ def _migrated_database(data_dir: Path) -> None:
 
 
 def start_server(
-    data_dir: Path, env: dict[str, str] | None = None, *, fresh: bool = False
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    fresh: bool = False,
+    database_url: str | None = None,
 ) -> Server:
     """Start the server as the README does and wait until it answers /healthz. A new data
-    folder gets an empty migrated database unless `fresh` (the server then migrates it)."""
+    folder gets an empty migrated database unless `fresh` (the server then migrates it);
+    `database_url` puts it on that database instead (several servers on one database)."""
     port = _free_port()
     full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
     full_env.pop("EVERGREEN_DATABASE_URL", None)
-    if not fresh and not (data_dir / "evergreen.db").exists():
+    if database_url is not None:
+        full_env["EVERGREEN_DATABASE_URL"] = database_url
+    elif not fresh and not (data_dir / "evergreen.db").exists():
         _migrated_database(data_dir)
     process = subprocess.Popen(
         [
