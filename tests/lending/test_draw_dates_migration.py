@@ -26,7 +26,7 @@ def test_rejected_draws_get_their_day_from_the_history(empty_database_url: str) 
             ids = (refused.id, waiting.id)
     finally:
         db.dispose()
-    command.downgrade(migrate.alembic_config(empty_database_url), "0056")
+    command.downgrade(migrate.alembic_config(empty_database_url), "0057")
     migrate.upgrade(empty_database_url)
     db = Database(empty_database_url)
     try:

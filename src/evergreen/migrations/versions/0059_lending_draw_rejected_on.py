@@ -2,7 +2,7 @@
 here from the loan's history (the `draw_rejected` event written when it happened)
 
 Revision ID: 0059
-Revises: 0056
+Revises: 0057
 Create Date: 2026-12-06 04:30:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0059"
-down_revision: str | None = "0056"
+down_revision: str | None = "0057"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
