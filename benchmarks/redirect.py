@@ -13,6 +13,19 @@ Each round starts each target afresh and drives it with wrk for a few seconds, E
 nginx alternating who goes first (`--rounds`, default 3); prints every round's requests/s and
 p50/p99, then the median of the per-round ratios (Evergreen ÷ nginx, Evergreen ÷ bare) and
 Evergreen's p99. Each round checks that the clicks stored equal the redirects wrk completed.
+
+    .venv/bin/python benchmarks/redirect.py --servers 2 --postgres URL --redis URL [--seconds 30]
+                                            [--visitors 10000] [--workers N]
+
+Several servers (`redirect_cluster.py`): nginx `return 302`, then one `evergreen serve`, then
+`--servers` of them, each with its own data folder on one fresh PostgreSQL database (dropped
+after) and the Redis database given, behind one nginx (upstream, keepalive) and one wrk;
+`--workers` is per server (default: the cores shared out). Prints requests/s and p50/p99
+combined; per server the redirects it answered and the clicks it spooled; the spool backlog
+(spooled, not yet ingested) sampled every second, its peak, last-half slope and whether it
+stays bounded; CPU of web processes, ingesters and database; how long after wrk stops the
+backlog is 0, and whether the clicks stored equal the redirects answered. `--no-bare` runs only
+the N servers.
 Never asserts on time.
 """
 
@@ -200,23 +213,45 @@ class Bench:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, help="per run (default 5; 30 with --servers)")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of each target, alternated")
+    parser.add_argument("--workers", type=int, help="processes per target (default: per core)")
     parser.add_argument(
-        "--workers", type=int, default=os.cpu_count() or 1, help="processes for each target"
+        "--no-bare",
+        action="store_true",
+        help="skip the bare ASGI reference (--servers: nginx, 1 server)",
     )
-    parser.add_argument("--no-bare", action="store_true", help="skip the bare ASGI reference")
     parser.add_argument(
         "--serve-arg", action="append", default=[], help="extra `evergreen serve` argument"
     )
+    parser.add_argument("--servers", type=int, default=1, help="servers behind one nginx")
+    parser.add_argument("--postgres", help="PostgreSQL server URL (--servers: required)")
+    parser.add_argument("--redis", help="Redis database URL (--servers: required)")
+    parser.add_argument("--visitors", type=int, default=10_000, help="--servers: client addresses")
     args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    args.nginx_workers = cores
+    args.seconds = args.seconds or (30 if args.servers > 1 else 5)
+    args.workers = args.workers or max(1, cores // args.servers)
+    if args.servers > 1 and not (args.postgres and args.redis):
+        raise SystemExit("--servers needs --postgres URL and --redis URL (shared by the servers)")
     if args.rounds < 1:
         raise SystemExit("--rounds must be at least 1")
     for tool in ("wrk", "nginx"):
         if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists()):
             raise SystemExit(f"{tool} is missing: apt-get install wrk nginx-light")
     folder = Path(tempfile.mkdtemp(prefix="evergreen-bench-"))
+    if args.servers > 1:
+        from redirect_cluster import cluster_main  # imports this module: load it on use
+
+        try:
+            cluster_main(args, folder)
+        except BaseException:
+            print(f"logs kept in {folder}", file=sys.stderr)
+            raise
+        shutil.rmtree(folder, ignore_errors=True)
+        return
     env = {**os.environ, "EVERGREEN_DATA_DIR": str(folder / "data"), "EVERGREEN_ENV": "development"}
     env.pop("EVERGREEN_DATABASE_URL", None)
     slugs = [f"s{i}" for i in range(100)]

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import typer
 import yaml
@@ -167,14 +166,16 @@ def test_every_command_the_guide_shows_exists(tmp_path: Path) -> None:
         _exists(command, tmp_path)
 
 
-def _cli_envvars(command: click.Command) -> set[str]:
+def _cli_envvars(command: Any) -> set[str]:
+    """Every environment variable an option of the command or its subcommands reads."""
     names: set[str] = set()
     for param in command.params:
         envvar = getattr(param, "envvar", None)
         names |= {envvar} if isinstance(envvar, str) else set(envvar or ())
-    if isinstance(command, click.Group):
-        for sub in command.commands.values():
-            names |= _cli_envvars(sub)
+    if hasattr(command, "list_commands"):  # a group: its area commands load when asked for
+        context = typer.Context(command)
+        for name in command.list_commands(context):
+            names |= _cli_envvars(command.get_command(context, name))
     return names
 
 

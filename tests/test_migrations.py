@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -13,19 +11,6 @@ from sqlalchemy import inspect
 from evergreen import migrate
 from evergreen.db import make_engine
 from evergreen.models import metadata
-from tests.conftest import create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables at all."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    url = create_postgres_database(server)
-    yield url
-    drop_postgres_database(server, url)
 
 
 def test_models_and_migrations_agree(empty_database_url: str) -> None:

@@ -125,8 +125,9 @@ class Area:
     pages: Callable[[], Sequence[APIRouter]] | None = None
     api: Callable[[], Sequence[APIRouter]] | None = None
     commands: Callable[[], Sequence[tuple[str, Any]]] | None = None
+    command_names: tuple[str, ...] = ()  # what `commands` gives: loaded only when one runs
     tasks: Callable[[Huey, Settings], None] | None = None
-    runtime: Callable[[AppParts], tuple[Runtime, FrontDoor | None]] | None = None
+    runtime: Callable[[AppParts], tuple[Runtime | None, FrontDoor | None]] | None = None
     templates: Path | None = None
     home: Callable[[Request, Session], HomeSection] | None = None
 

@@ -3,31 +3,57 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from evergreen import __version__
-from evergreen.areas import all_areas
+from evergreen.areas import Area, all_areas
 from evergreen.config import SettingsError, get_settings
 from evergreen.console import err, failure
 from evergreen.errors import InputError, NotFound
 
-__all__ = ["app", "main"]
+__all__ = ["app", "area_commands", "main"]
 
+
+class _AreaCommands(TyperGroup):
+    """The root command: an area's commands are imported when one of them is asked for, so
+    a command starts in the time its own area takes to load, not the time of all of them."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        own = super().list_commands(ctx)
+        return own + [name for name in _AREA_OF if name not in own]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        area = _AREA_OF.get(cmd_name)
+        if area is not None and cmd_name not in self.commands:
+            for name, command in area_commands(area).items():
+                self.add_command(command, name)
+        return super().get_command(ctx, cmd_name)
+
+
+def area_commands(area: Area) -> dict[str, Any]:
+    """An area's commands as Click commands (a Typer app becomes a group), by name. (Typed
+    Any: the Click classes are Typer's own copy in recent Typer, Click's in older ones.)"""
+    holder = typer.Typer()
+    for name, command in area.commands() if area.commands else ():
+        if isinstance(command, typer.Typer):
+            holder.add_typer(command, name=name)
+        else:
+            holder.command(name)(command)
+    return dict(typer.main.get_group(holder).commands)
+
+
+_AREA_OF = {name: area for area in all_areas() for name in area.command_names}
 app = typer.Typer(
+    cls=_AreaCommands,
     help="Evergreen: passive and residual income, tracked and valued.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-for _area in all_areas():
-    for _name, _command in _area.commands() if _area.commands else ():
-        if isinstance(_command, typer.Typer):
-            app.add_typer(_command, name=_name)
-        else:
-            app.command(_name)(_command)
 
 
 @app.command()

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 from datetime import UTC, datetime
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer, Scheduler
 from huey.storage import RedisStorage
+from sqlalchemy.exc import SQLAlchemyError
 
 from evergreen.areas import all_areas
 from evergreen.config import Settings
+from evergreen.db import Database
+from evergreen.periodic import claim_in_database
 
 __all__ = [
     "EmbeddedConsumer",
@@ -19,9 +25,13 @@ __all__ = [
     "claim_periodic_minute",
     "consumer_for",
     "make_huey",
+    "server_consumer",
+    "worker_consumer",
 ]
 
+log = logging.getLogger(__name__)
 _MINUTE_CLAIM_TTL_S = 3600
+_CLAIMANT = f"{socket.gethostname()[:80]}.{os.getpid()}"
 
 
 def make_huey(settings: Settings, name: str = "evergreen") -> Huey:
@@ -32,33 +42,55 @@ def make_huey(settings: Settings, name: str = "evergreen") -> Huey:
     return SqliteHuey(name, filename=str(settings.data_dir / "queue.db"), utc=True)
 
 
-def claim_periodic_minute(queue: Huey, now: datetime | None = None) -> bool:
-    """Whether this consumer enqueues this minute's periodic tasks: on Redis, only the first of
-    however many workers asks (SET NX, kept an hour); the SQLite queue has one consumer,
-    the one inside `evergreen serve`."""
+def claim_periodic_minute(
+    queue: Huey, now: datetime | None = None, claims: Database | None = None
+) -> bool:
+    """Whether this consumer enqueues this minute's periodic tasks: of however many consumers
+    ask, only the first does. On Redis it claims the minute there (SET NX, kept an hour); without
+    Redis each `serve` has its own queue, and the claim goes to the shared database (`claims`;
+    a lone server on SQLite claims alone). A claim the database cannot take is counted won:
+    a task may then run twice, never not at all."""
     storage = queue.storage
-    if not isinstance(storage, RedisStorage):
-        return True
     minute = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M")
-    key = f"evergreen.{queue.name}.periodic.{minute}"
-    return bool(storage.conn.set(key, b"1", nx=True, ex=_MINUTE_CLAIM_TTL_S))
+    if isinstance(storage, RedisStorage):
+        key = f"evergreen.{queue.name}.periodic.{minute}"
+        return bool(storage.conn.set(key, b"1", nx=True, ex=_MINUTE_CLAIM_TTL_S))
+    if claims is None:
+        return True
+    try:
+        return claim_in_database(claims, queue.name, minute, _CLAIMANT, datetime.now(UTC))
+    except SQLAlchemyError as exc:
+        log.warning("could not claim minute %s's periodic tasks (%s): enqueued anyway", minute, exc)
+        return True
 
 
 class OneSchedulerPerMinute(Scheduler):  # type: ignore[misc]
-    """Huey's scheduler, but of several consumers on one queue only one enqueues a minute's
-    periodic tasks: any worker may take over when another stops, none runs them twice."""
+    """Huey's scheduler, but of several consumers only one enqueues a minute's periodic tasks
+    (one queue on Redis, or a queue per server claiming in the shared database): any may take
+    over when another stops, none runs them twice."""
+
+    claims: Database | None = None
 
     def enqueue_periodic_tasks(self, now: datetime | None) -> None:
-        if claim_periodic_minute(self.huey, now):
+        if claim_periodic_minute(self.huey, now, self.claims):
             super().enqueue_periodic_tasks(now)
         else:
-            self._logger.debug("another worker enqueues this minute's periodic tasks")
+            self._logger.debug("another consumer enqueues this minute's periodic tasks")
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]
-    """A consumer that shares the periodic schedule with the other consumers of its queue."""
+    """A consumer that shares the periodic schedule with the other consumers of its cluster."""
 
     scheduler_class = OneSchedulerPerMinute
+
+    def __init__(self, huey: Huey, *, claims: Database | None = None, **options: Any) -> None:
+        self.claims = claims  # read by _create_scheduler, which Consumer.__init__ calls
+        super().__init__(huey, **options)
+
+    def _create_scheduler(self) -> OneSchedulerPerMinute:
+        scheduler: OneSchedulerPerMinute = super()._create_scheduler()
+        scheduler.claims = self.claims
+        return scheduler
 
 
 class EmbeddedConsumer(WorkerConsumer):
@@ -68,14 +100,31 @@ class EmbeddedConsumer(WorkerConsumer):
         return None
 
 
-def consumer_for(queue: Huey, workers: int, **options: Any) -> EmbeddedConsumer:
+def consumer_for(
+    queue: Huey, workers: int, claims: Database | None = None, **options: Any
+) -> EmbeddedConsumer:
     """Threads, not processes: tasks are I/O-bound and share the process's connection pools."""
-    return EmbeddedConsumer(queue, workers=workers, worker_type="thread", **options)
+    return EmbeddedConsumer(queue, claims=claims, workers=workers, worker_type="thread", **options)
 
 
-def build_queue(settings: Settings) -> Huey:
-    """The process's queue with every area's tasks registered (the composition root calls it)."""
-    queue = make_huey(settings)
+def server_consumer(settings: Settings, claims: Database, name: str = "evergreen") -> Consumer:
+    """The queue consumer inside `evergreen serve` (without Redis: its data folder's queue)."""
+    return consumer_for(build_queue(settings, name), settings.queue_workers, claims)
+
+
+def worker_consumer(
+    settings: Settings, workers: int, claims: Database, name: str = "evergreen"
+) -> Consumer:
+    """The consumer `evergreen worker` runs, which handles SIGTERM/SIGINT itself."""
+    return WorkerConsumer(
+        build_queue(settings, name), claims=claims, workers=workers, worker_type="thread"
+    )
+
+
+def build_queue(settings: Settings, name: str = "evergreen") -> Huey:
+    """The process's queue with every area's tasks registered (the composition root calls it);
+    `name` tells apart installations sharing one Redis (and tests)."""
+    queue = make_huey(settings, name)
     for area in all_areas():
         if area.tasks is not None:
             area.tasks(queue, settings)

@@ -1,7 +1,9 @@
-"""Every area's tables on one metadata, for migrations and the model/migration check."""
+"""Every area's tables, and the queue's, on one metadata, for migrations and the model/migration
+check."""
 
 from __future__ import annotations
 
+from evergreen import periodic  # noqa: F401  (the queue's table, shared by every area)
 from evergreen.areas import all_areas
 from evergreen.db import Base
 

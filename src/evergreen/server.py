@@ -131,7 +131,8 @@ def run_server(
 
     The port is bound first: when it cannot be (CannotListen), nothing has been started.
     """
-    from evergreen.jobs import build_queue, consumer_for
+    from evergreen.db import Database
+    from evergreen.jobs import server_consumer
     from evergreen.web import create_app
 
     sock = bind_listener(host, port)
@@ -152,8 +153,9 @@ def run_server(
         if ingester is not None:
             ingester.start()
         consumer = None
+        claims = Database(settings.sqlalchemy_url)  # each minute's periodic tasks, claimed once
         if embedded_worker and settings.redis_url is None:
-            consumer = consumer_for(build_queue(settings), settings.queue_workers)
+            consumer = server_consumer(settings, claims)
             consumer.start()
         try:
             if group is not None:
@@ -166,6 +168,7 @@ def run_server(
                 ingester.stop()  # first: the clicks' drain is bounded, queued tasks may not be
             if consumer is not None:
                 consumer.stop(graceful=True)
+            claims.dispose()
             print("Evergreen stopped.", flush=True)
     finally:
         sock.close()
@@ -194,8 +197,13 @@ def _supervise(group: WebWorkers, lines: list[str], drain_timeout: float) -> Non
 def run_worker(settings: Settings, *, workers: int) -> None:
     """A standalone consumer for Redis-backed queues; Huey handles SIGTERM/SIGINT itself. Any
     number may run: each minute's periodic tasks are enqueued by one of them only."""
-    from evergreen.jobs import WorkerConsumer, build_queue
+    from evergreen.db import Database
+    from evergreen.jobs import worker_consumer
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     migrate.upgrade(settings.sqlalchemy_url)
-    WorkerConsumer(build_queue(settings), workers=workers, worker_type="thread").run()
+    claims = Database(settings.sqlalchemy_url)
+    try:
+        worker_consumer(settings, workers, claims).run()
+    finally:
+        claims.dispose()

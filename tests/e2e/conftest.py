@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -118,11 +121,52 @@ class Server:
             self.process.stdout.close()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None) -> Server:
-    """Start the server as the README does and wait until it answers /healthz."""
+_MIGRATED: list[Path] = []
+_MIGRATED_LOCK = threading.Lock()
+
+
+def _migrated_database(data_dir: Path) -> None:
+    """Give a new data folder an empty database already at head, copied from one this test
+    process migrated once: migrating from nothing costs every server ~3 s of CPU, and
+    tests/e2e/test_serve_process.py checks that path (`fresh=True`)."""
+    with _MIGRATED_LOCK:
+        if not _MIGRATED:
+            folder = Path(tempfile.mkdtemp(prefix="evergreen-migrated-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            env = {**os.environ, "EVERGREEN_DATA_DIR": str(folder)}
+            env.pop("EVERGREEN_DATABASE_URL", None)
+            done = subprocess.run(
+                [sys.executable, "-m", "evergreen.cli", "db", "upgrade"],
+                env=env, capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            _MIGRATED.append(folder / "evergreen.db")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    source, target = sqlite3.connect(_MIGRATED[0]), sqlite3.connect(data_dir / "evergreen.db")
+    try:
+        source.backup(target)  # whole and consistent, whatever the journal mode
+    finally:
+        source.close()
+        target.close()
+
+
+def start_server(
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    *,
+    fresh: bool = False,
+    database_url: str | None = None,
+) -> Server:
+    """Start the server as the README does and wait until it answers /healthz. A new data
+    folder gets an empty migrated database unless `fresh` (the server then migrates it);
+    `database_url` puts it on that database instead (several servers on one database)."""
     port = _free_port()
     full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
     full_env.pop("EVERGREEN_DATABASE_URL", None)
+    if database_url is not None:
+        full_env["EVERGREEN_DATABASE_URL"] = database_url
+    elif not fresh and not (data_dir / "evergreen.db").exists():
+        _migrated_database(data_dir)
     process = subprocess.Popen(
         [
             sys.executable,

@@ -78,6 +78,9 @@ def test_owner_writes_and_services_a_loan_and_reads_the_book(server: Server, pag
     page.get_by_role("button", name="Record payment").click()  # the confirmation's button
     expect(page.get_by_role("status")).to_contain_text("Payment recorded")
     expect(page.locator("#movements")).to_contain_text("1,130.55")
+    # Viewed on Feb 1, each draw step keeps the day it happened.
+    expect(page.locator("#draws .draw-step")).to_have_text(["approved 2026-01-21",
+                                                            "funded 2026-01-21"])  # fmt: skip
 
     page.goto(server.url + "/lending?as_of=2026-02-01")
     expect(page.locator("#figure-deployed")).to_contain_text("130,000.00")

@@ -118,6 +118,7 @@ def test_borrower_invited_requests_a_draw_with_a_photo_and_downloads_a_payoff_le
 
         me.reload()
         expect(me.locator(".draw-status").first).to_have_text("funded")
+        expect(me.locator(".draw-step")).to_have_text([f"approved {today}", f"funded {today}"])
         expect(me.locator("#balance")).to_have_text("170,000.00")
         _fits(me, "loan", problems)
 

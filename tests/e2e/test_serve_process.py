@@ -41,7 +41,7 @@ def _api(server: Server, token: str, method: str, path: str, body: object = None
 
 
 def test_every_absolute_url_follows_the_port_serve_listens_on(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data")
+    server = start_server(tmp_path / "data", fresh=True)
     try:
         assert not server.url.endswith(":8000")
         server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
@@ -104,7 +104,7 @@ def test_a_busy_port_is_one_line_exit_2_and_nothing_started(tmp_path: Path) -> N
 
 
 def test_a_good_start_ends_with_the_address_and_the_setup_link(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data")
+    server = start_server(tmp_path / "data", fresh=True)
     try:
         server.wait_for_line(r"Press Ctrl\+C to stop\.")
         # What the first seconds log (periodic tasks run at once) must not follow it: give them

@@ -39,6 +39,10 @@ def test_the_owner_lends_and_staff_read_the_book(
                               headers=owner)  # fmt: skip
         assert stepped.status_code == 200, stepped.text
     assert stepped.json()["status"] == "funded"
+    assert {k: v for k, v in stepped.json().items() if k.endswith("_on")} == {
+        "requested_on": "2026-01-20", "inspected_on": "2026-01-21", "approved_on": "2026-01-21",
+        "funded_on": "2026-01-21", "rejected_on": None,
+    }  # fmt: skip
     # Actual/360, each stretch between balance changes rounded to the cent: Jan 1 → Jan 21 on
     # 120,000 = 733.33, Jan 21 → Feb 1 on 130,000 = 436.94; per diem 130,000 * .11 / 360.
     quote = client.get(f"{API}/loans/{loan['id']}/payoff", params={"as_of": "2026-02-01"},

@@ -239,3 +239,29 @@ def test_the_owner_sets_the_capital_for_lending_and_the_book_shows_idle(
     staff = client.put("/api/v1/lending/settings", json={"capital_available": "1"},
                        headers=staff_token)  # fmt: skip
     assert staff.status_code == 403
+
+
+def test_each_draw_step_is_dated_the_day_it_happened_whatever_day_is_viewed(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    with db.session() as session:
+        draft = service.LoanDraft("Ann", "50000", "10%", 12, date(2026, 1, 1), commitment="20000")
+        loan = service.add_loan(session, draft, new_borrower=True)
+        paid = service.request_draw(session, loan.id, "5000", date(2026, 1, 10), "roof")
+        service.draw_action(session, paid.id, "inspect", date(2026, 1, 12))
+        service.draw_action(session, paid.id, "approve", date(2026, 1, 14))
+        service.draw_action(session, paid.id, "fund", date(2026, 1, 16))
+        refused = service.request_draw(session, loan.id, "3000", date(2026, 1, 11), "deck")
+        service.draw_action(session, refused.id, "reject", date(2026, 1, 13))
+        loan_id, paid_id, refused_id = loan.id, paid.id, refused.id
+    sign_in(client, people["owner"])
+    page = client.get(f"/lending/loans/{loan_id}", params={"as_of": "2026-03-02"}).text
+    rows = dict(re.findall(r'<tr id="draw-(\d+)">(.*?)</tr>', page, re.S))
+    steps = {int(k): re.findall(r'class="draw-step">([^<]*)<', row) for k, row in rows.items()}
+    assert steps == {
+        paid_id: ["inspected 2026-01-12", "approved 2026-01-14", "funded 2026-01-16"],
+        refused_id: ["rejected 2026-01-13"],
+    }
+    assert all("2026-03-02" not in row.split('class="actions"')[0] for row in rows.values())
+    with db.session(writer=False) as session:
+        assert queries.draw(session, refused_id).rejected_on == date(2026, 1, 13)

@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from evergreen import migrate
 from evergreen.db import make_engine
-from tests.conftest import create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database with no tables at all."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    server: str = request.getfixturevalue("postgres_server")
-    url = create_postgres_database(server)
-    yield url
-    drop_postgres_database(server, url)
-
 
 _ROWS = """
 INSERT INTO programs (id, name, currency, attribution_model, window_days, holding_days,
@@ -45,9 +28,9 @@ INSERT INTO commissions (id, program_id, partner_id, conversion_id, kind, amount
 """
 
 
-def test_released_commissions_lose_their_hold_reasons(empty_url: str) -> None:
-    migrate.upgrade(empty_url, "0005")
-    engine = make_engine(empty_url)
+def test_released_commissions_lose_their_hold_reasons(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url, "0005")
+    engine = make_engine(empty_database_url)
     held = json.dumps(["Self-referral: same email."])
     statuses = {1: "pending", 2: "approved", 3: "paid", 4: "on_hold", 5: "rejected"}
     try:
@@ -57,7 +40,7 @@ def test_released_commissions_lose_their_hold_reasons(empty_url: str) -> None:
                     conn.execute(text(statement))
             for cid, status in statuses.items():
                 conn.execute(text(_COMMISSION), {"id": cid, "status": status, "reasons": held})
-        migrate.upgrade(empty_url)
+        migrate.upgrade(empty_database_url)
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, hold_reasons FROM commissions ORDER BY id"))
             reasons = {cid: json.loads(r) if isinstance(r, str) else r for cid, r in rows}

@@ -44,5 +44,6 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("user", "token", "init"),
     templates=Path(__file__).parent / "templates",
 )

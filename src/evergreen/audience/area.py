@@ -71,5 +71,6 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("audience",),
     templates=Path(__file__).parent / "templates",
 )

@@ -47,20 +47,11 @@ def _tasks(queue: Huey, settings: Settings) -> None:
     tasks.register(queue, settings)
 
 
-class _Stateless:
-    """Commerce keeps no process state; its runtime only brings the webhook front door."""
-
-    def start(self) -> None:
-        """Nothing to begin."""
-
-    def stop(self) -> None:
-        """Nothing to finish."""
-
-
-def _runtime(parts: AppParts) -> tuple[Runtime, FrontDoor | None]:
+def _runtime(parts: AppParts) -> tuple[Runtime | None, FrontDoor | None]:
+    """No process state, only the webhook front door (replays answered before routing)."""
     from evergreen.commerce.views.webhook_door import StripeWebhookDoor
 
-    return _Stateless(), StripeWebhookDoor(parts.settings, parts.db)
+    return None, StripeWebhookDoor(parts.settings, parts.db)
 
 
 AREA = Area(
@@ -75,6 +66,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("commerce",),
     tasks=_tasks,
     runtime=_runtime,
     templates=Path(__file__).parent / "templates",

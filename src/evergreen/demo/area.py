@@ -25,4 +25,4 @@ def _commands() -> Sequence[tuple[str, Any]]:
     return [("demo", cli.demo)]
 
 
-AREA = Area(name="demo", pages=_pages, commands=_commands)
+AREA = Area(name="demo", pages=_pages, commands=_commands, command_names=("demo",))

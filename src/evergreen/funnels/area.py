@@ -50,5 +50,6 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("funnels",),
     templates=Path(__file__).parent / "templates",
 )

@@ -57,6 +57,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("household",),
     templates=Path(__file__).parent / "templates",
     home=_home,
 )

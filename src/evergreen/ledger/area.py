@@ -82,6 +82,7 @@ AREA = Area(
     api=_api,
     pages=_pages,
     commands=_commands,
+    command_names=("streams", "ledger", "hours", "capital"),
     templates=Path(__file__).parent / "templates",
     home=_home,
 )

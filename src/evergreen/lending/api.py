@@ -227,9 +227,12 @@ def add_recovery(
 
 
 def _draw(d: Draw) -> dict[str, Any]:
+    """A draw with the day of each step it went through (null for the steps it did not)."""
+    steps = {"inspected_on": d.inspected_on, "approved_on": d.approved_on,
+             "funded_on": d.funded_on, "rejected_on": d.rejected_on}  # fmt: skip
     return {"id": d.id, "loan_id": d.loan_id, "amount": f"{d.amount:.2f}", "fee": f"{d.fee:.2f}",
             "status": d.status, "requested_on": d.requested_on.isoformat(),
-            "funded_on": d.funded_on.isoformat() if d.funded_on else None}  # fmt: skip
+            **{k: v.isoformat() if v else None for k, v in steps.items()}}  # fmt: skip
 
 
 class DrawIn(BaseModel):

@@ -70,6 +70,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("lending",),
     tasks=_tasks,
     templates=Path(__file__).parent / "templates",
 )

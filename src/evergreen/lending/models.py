@@ -147,6 +147,7 @@ class Draw(Base):
     inspected_on: Mapped[date | None] = mapped_column(default=None)
     approved_on: Mapped[date | None] = mapped_column(default=None)
     funded_on: Mapped[date | None] = mapped_column(default=None)
+    rejected_on: Mapped[date | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -62,6 +62,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("links",),
     tasks=_tasks,
     runtime=_runtime,
     templates=Path(__file__).parent / "templates",

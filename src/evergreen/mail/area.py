@@ -60,6 +60,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("mail",),
     tasks=_tasks,
     templates=Path(__file__).parent / "templates",
 )

@@ -56,6 +56,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("networks",),
     tasks=_tasks,
     templates=Path(__file__).parent / "templates",
 )

@@ -63,6 +63,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("partners",),
     tasks=_tasks,
     templates=Path(__file__).parent / "templates",
 )

@@ -127,10 +127,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         for runtime, _door in runtimes.values():
-            runtime.start()
+            if runtime is not None:
+                runtime.start()
         yield
         for runtime, _door in runtimes.values():
-            runtime.stop()
+            if runtime is not None:
+                runtime.stop()
         if database is None:
             db.dispose()
 
@@ -148,7 +150,8 @@ def create_app(
     app.state.secret = secret
     app.state.db = db
     for name, (runtime, _door) in runtimes.items():
-        setattr(app.state, name, runtime)
+        if runtime is not None:
+            setattr(app.state, name, runtime)
     app.state.templates = build_templates()
     install_error_handlers(app)
     # Innermost: the route is known when the body is first read; no body before the caller.

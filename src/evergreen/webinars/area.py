@@ -56,6 +56,7 @@ AREA = Area(
     pages=_pages,
     api=_api,
     commands=_commands,
+    command_names=("webinars",),
     runtime=_runtime,
     templates=Path(__file__).parent / "templates",
 )

@@ -4,6 +4,7 @@ from evergreen.lending.service.documents import (
     add_document,
     document_file,
     documents_of,
+    find_document,
     get_document,
     remove_document,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "draw_photos",
     "draws_of",
     "extend",
+    "find_document",
     "fund_draw",
     "get_borrower",
     "get_document",

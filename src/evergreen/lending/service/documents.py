@@ -20,7 +20,14 @@ from evergreen.lending.rules.documents import (
 from evergreen.lending.service.files import sniffed, stored_file, write_capped
 from evergreen.lending.service.parties import get_borrower
 
-__all__ = ["add_document", "document_file", "documents_of", "get_document", "remove_document"]
+__all__ = [
+    "add_document",
+    "document_file",
+    "documents_of",
+    "find_document",
+    "get_document",
+    "remove_document",
+]
 
 
 def documents_of(session: Session, borrower_id: int) -> list[BorrowerDocument]:
@@ -63,6 +70,14 @@ def get_document(session: Session, borrower_id: int, document_id: int) -> Borrow
     """One of this borrower's documents; another borrower's is the same NotFound as none."""
     row = session.get(BorrowerDocument, document_id)
     if row is None or row.borrower_id != borrower_id:
+        raise NotFound("document_id", f"there is no document {document_id}")
+    return row
+
+
+def find_document(session: Session, document_id: int) -> BorrowerDocument:
+    """A document by its ID alone (the command line names no borrower), or NotFound."""
+    row = session.get(BorrowerDocument, document_id)
+    if row is None:
         raise NotFound("document_id", f"there is no document {document_id}")
     return row
 

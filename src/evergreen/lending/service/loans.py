@@ -221,6 +221,8 @@ def draw_action(session: Session, draw_id: int, action: str, on: date) -> Draw:
         draw.inspected_on = on
     elif action == "approve":
         draw.approved_on = on
+    else:
+        draw.rejected_on = on
     event(session, draw.loan_id, f"draw_{draw.status}", on, f"draw {draw.id} {draw.status}")
     return draw
 

@@ -8,6 +8,7 @@ the form; money that moves (or a loan closed) is asked about first, since none o
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -172,164 +173,139 @@ def _fields(form: dict[str, str], *names: str) -> dict[str, str]:
     return {n: form.get(n, "") for n in names}
 
 
-@router.post("/loans/{loan_id}/payments")
-def record_payment(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, loan_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only, once confirmed: a payment received, split by the note's allocation order."""
+@dataclass(frozen=True)
+class _Servicing:
+    """One servicing form of the loan page: what it asks first, then the one service call."""
 
-    def step() -> Confirmation:
-        on, amount = (
-            _on(form),
-            read_money("amount", form.get("amount", "")),
-        )
-        return Confirmation(
-            f"Record a payment of {money(amount)} on loan {loan_id}?",
+    path: str  # posted to /lending/loans/{loan_id}/<path>
+    name: str  # the form's name on the page: a refusal is shown by it
+    doc: str  # the route's docstring
+    fields: tuple[str, ...]  # what the confirmation posts again
+    ask: Callable[[Session, int, dict[str, str]], tuple[str, str, str]]  # title, what, button
+    do: Callable[[Session, int, dict[str, str]], str]  # done; the page's `done` key
+
+
+def _ask_payment(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
+    on, amount = _on(form), read_money("amount", form.get("amount", ""))
+    return (f"Record a payment of {money(amount)} on loan {loan_id}?",
             f"Received on {on.isoformat()}: it is split into fees, interest and principal and "
             "posted to the ledger. A recorded payment cannot be taken back.",
-            "Record payment",
-            f"{PREFIX}/loans/{loan_id}",
-            _fields(form, "date", "amount"),
-        )
-
-    def do() -> str:
-        service.record_payment(session, loan_id, _on(form),
-                               form.get("amount", ""))  # fmt: skip
-        return "payment"
-
-    return _act(request, session, page, loan_id, "payment", form, step, do)
+            "Record payment")  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/payoff")
-def pay_off(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, loan_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only, once confirmed: the payoff total received; the loan closes."""
+def _pay(session: Session, loan_id: int, form: dict[str, str]) -> str:
+    service.record_payment(session, loan_id, _on(form), form.get("amount", ""))
+    return "payment"
 
-    def step() -> Confirmation:
-        on = _on(form)
-        total = service.quote(session, loan_id, on).total
-        return Confirmation(
-            f"Pay off loan {loan_id} on {on.isoformat()}?",
+
+def _ask_payoff(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
+    on = _on(form)
+    total = service.quote(session, loan_id, on).total
+    return (f"Pay off loan {loan_id} on {on.isoformat()}?",
             f"Record {money(total)} received (principal, interest to the day and fees) and close "
-            "the loan. This cannot be undone.",
-            "Pay off and close",
-            f"{PREFIX}/loans/{loan_id}",
-            _fields(form, "date"),
-        )
-
-    def do() -> str:
-        service.pay_off(session, loan_id, _on(form))
-        return "payoff"
-
-    return _act(request, session, page, loan_id, "payoff", form, step, do)
+            "the loan. This cannot be undone.", "Pay off and close")  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/late-fees")
-def charge_late_fees(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, loan_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only, once confirmed: late fees on payments past grace by a day (the daily task's
-    work, now); each missed payment is charged once."""
+def _pay_off(session: Session, loan_id: int, form: dict[str, str]) -> str:
+    service.pay_off(session, loan_id, _on(form))
+    return "payoff"
 
-    def step() -> Confirmation:
-        on = _on(form)
-        return Confirmation(
-            f"Charge late fees on loan {loan_id} as of {on.isoformat()}?",
+
+def _ask_late(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
+    return (f"Charge late fees on loan {loan_id} as of {_on(form).isoformat()}?",
             "Each payment not made by the end of its grace period is charged its late fee, once; "
             "the fees are owed and posted as income when paid. A charge cannot be taken back.",
-            "Charge late fees",
-            f"{PREFIX}/loans/{loan_id}",
-            _fields(form, "date"),
-        )
-
-    def do() -> str:
-        charged = service.charge_late_fees(session, loan_id, _on(form))
-        return "late" if charged else "late-none"
-
-    return _act(request, session, page, loan_id, "late", form, step, do)
+            "Charge late fees")  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/extension")
-def extend(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, loan_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only, once confirmed: a later maturity, for a fee charged on the day."""
+def _charge_late(session: Session, loan_id: int, form: dict[str, str]) -> str:
+    return "late" if service.charge_late_fees(session, loan_id, _on(form)) else "late-none"
 
-    def step() -> Confirmation:
-        maturity = read_date("maturity", form.get("maturity", ""))
-        fee = read_money("fee", form.get("fee", "") or "0", positive=False)
-        return Confirmation(
-            f"Extend loan {loan_id} to {maturity.isoformat()}?",
+
+def _maturity(form: dict[str, str]) -> date:
+    return read_date("maturity", form.get("maturity", ""))
+
+
+def _ask_extension(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
+    maturity = _maturity(form)
+    fee = read_money("fee", form.get("fee", "") or "0", positive=False)
+    return (f"Extend loan {loan_id} to {maturity.isoformat()}?",
             f"The maturity moves to {maturity.isoformat()} and an extension fee of {money(fee)} "
-            "is charged. An extension cannot be taken back.",
-            "Extend",
-            f"{PREFIX}/loans/{loan_id}",
-            _fields(form, "date", "maturity", "fee"),
-        )
-
-    def do() -> str:
-        service.extend(session, loan_id, read_date("maturity", form.get("maturity", "")),
-                       form.get("fee", "") or "0", _on(form))  # fmt: skip
-        return "extension"
-
-    return _act(request, session, page, loan_id, "extension", form, step, do)
+            "is charged. An extension cannot be taken back.", "Extend")  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/charge-off")
-def charge_off(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, loan_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only, once confirmed: write the loan off; principal and fees owed become a loss."""
+def _extend(session: Session, loan_id: int, form: dict[str, str]) -> str:
+    service.extend(session, loan_id, _maturity(form), form.get("fee", "") or "0", _on(form))
+    return "extension"
 
-    def step() -> Confirmation:
-        on = _on(form)
-        return Confirmation(
-            f"Charge off loan {loan_id} on {on.isoformat()}?",
+
+def _ask_charge_off(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
+    return (f"Charge off loan {loan_id} on {_on(form).isoformat()}?",
             "The principal and fees still owed are written off as a loss in the ledger and the "
             "loan is closed; later money comes in as recoveries. This cannot be undone.",
-            "Charge off",
-            f"{PREFIX}/loans/{loan_id}",
-            _fields(form, "date", "note"),
-        )
-
-    def do() -> str:
-        service.charge_off(session, loan_id, _on(form),
-                           form.get("note", "")[:500])  # fmt: skip
-        return "charge-off"
-
-    return _act(request, session, page, loan_id, "charge-off", form, step, do)
+            "Charge off")  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/recoveries")
-def record_recovery(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, loan_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only, once confirmed: money recovered on a charged-off loan."""
+def _charge_off(session: Session, loan_id: int, form: dict[str, str]) -> str:
+    service.charge_off(session, loan_id, _on(form), form.get("note", "")[:500])
+    return "charge-off"
 
-    def step() -> Confirmation:
-        amount = read_money("amount", form.get("amount", ""))
-        _on(form)
-        return Confirmation(
-            f"Record a recovery of {money(amount)} on loan {loan_id}?",
+
+def _ask_recovery(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
+    amount = read_money("amount", form.get("amount", ""))
+    _on(form)
+    return (f"Record a recovery of {money(amount)} on loan {loan_id}?",
             "It is income of the loan's stream in the ledger and cannot be taken back.",
-            "Record recovery",
-            f"{PREFIX}/loans/{loan_id}",
-            _fields(form, "date", "amount"),
-        )
+            "Record recovery")  # fmt: skip
 
-    def do() -> str:
-        service.record_recovery(session, loan_id, _on(form),
-                                form.get("amount", ""))  # fmt: skip
-        return "recovery"
 
-    return _act(request, session, page, loan_id, "recovery", form, step, do)
+def _recover(session: Session, loan_id: int, form: dict[str, str]) -> str:
+    service.record_recovery(session, loan_id, _on(form), form.get("amount", ""))
+    return "recovery"
+
+
+_SERVICING = (
+    _Servicing("payments", "payment", "Owner only, once confirmed: a payment received, split "
+               "by the note's allocation order.", ("date", "amount"), _ask_payment, _pay),
+    _Servicing("payoff", "payoff", "Owner only, once confirmed: the payoff total received; the "
+               "loan closes.", ("date",), _ask_payoff, _pay_off),
+    _Servicing("late-fees", "late", "Owner only, once confirmed: late fees on payments past "
+               "grace by a day (the daily task's work, now); each missed payment is charged "
+               "once.", ("date",), _ask_late, _charge_late),
+    _Servicing("extension", "extension", "Owner only, once confirmed: a later maturity, for a "
+               "fee charged on the day.", ("date", "maturity", "fee"), _ask_extension, _extend),
+    _Servicing("charge-off", "charge-off", "Owner only, once confirmed: write the loan off; "
+               "principal and fees owed become a loss.", ("date", "note"), _ask_charge_off,
+               _charge_off),
+    _Servicing("recoveries", "recovery", "Owner only, once confirmed: money recovered on a "
+               "charged-off loan.", ("date", "amount"), _ask_recovery, _recover),
+)  # fmt: skip
+
+
+def _servicing_route(action: _Servicing) -> None:
+    """Add the route of one servicing form: asked about first, then done, as `_act` does."""
+
+    def post(
+        request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
+        page: FormPageDep, form: TextFields, loan_id: DbId,
+    ) -> Response:  # fmt: skip
+        def step() -> Confirmation:
+            title, consequence, button = action.ask(session, loan_id, form)
+            return Confirmation(title, consequence, button, f"{PREFIX}/loans/{loan_id}",
+                                _fields(form, *action.fields))  # fmt: skip
+
+        def do() -> str:
+            return action.do(session, loan_id, form)
+
+        return _act(request, session, page, loan_id, action.name, form, step, do)
+
+    post.__doc__ = action.doc
+    post.__name__ = f"service_{action.name.replace('-', '_')}"
+    router.post(f"/loans/{{loan_id}}/{action.path}")(post)
+
+
+for _action in _SERVICING:
+    _servicing_route(_action)
 
 
 @router.post("/loans/{loan_id}/draws")

@@ -1,10 +1,16 @@
-"""Borrowers and properties: lists for staff, add and edit forms for the owner."""
+"""Borrowers and properties: lists for staff, add and edit forms for the owner.
+
+Both are one shape, `_Party`: the list (GET /lending/borrowers), add (POST /lending/borrowers),
+the edit form (GET …/{borrower_id}/edit) and save (POST …/{borrower_id}), by the same routes.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -12,139 +18,128 @@ from evergreen.errors import InputError
 from evergreen.lending import queries, service
 from evergreen.lending.views.common import PREFIX, TextFields, money
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
 __all__ = ["router"]
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
-_BORROWER = ("name", "kind", "email", "phone", "notes")
-_PROPERTY = ("address", "purchase_price", "rehab_budget", "arv")
 
 
-def _borrower_draft(form: dict[str, str]) -> service.BorrowerDraft:
-    return service.BorrowerDraft(*(form.get(n, "") for n in _BORROWER))
+@dataclass(frozen=True)
+class _Party:
+    """Borrowers or properties: what their pages show and the service calls that change them."""
+
+    one: str  # "borrower": the form's name, the edit page's "Change borrower"
+    many: str  # "borrowers": the path and the list's template
+    fields: tuple[str, ...]  # the form's fields, in the draft's order
+    rows: Callable[[Session], Sequence[Any]]  # the list
+    get: Callable[[Session, int], Any]  # one, or NotFound
+    add: Callable[[Session, Any], Any]
+    update: Callable[[Session, int, Any], Any]
+    draft: Callable[..., Any]  # the service's draft from the fields' text
+    docs: tuple[str, str, str, str]  # the list, add, the edit form, save
+
+    def drafted(self, form: dict[str, str]) -> Any:
+        """The posted form as the service's draft."""
+        return self.draft(*(form.get(n, "") for n in self.fields))
 
 
-def _property_draft(form: dict[str, str]) -> service.PropertyDraft:
-    return service.PropertyDraft(*(form.get(n, "") for n in _PROPERTY))
+_PARTIES = (
+    _Party("borrower", "borrowers", ("name", "kind", "email", "phone", "notes"),
+           queries.borrower_rows, service.get_borrower, service.add_borrower,
+           service.update_borrower, service.BorrowerDraft,
+           ("Every borrower with their loans and what they owe.",
+            "Owner only: add a borrower (names are unique).",
+            "Owner only: the form that changes a borrower.",
+            "Owner only: change a borrower's name or contacts.")),
+    _Party("property", "properties", ("address", "purchase_price", "rehab_budget", "arv"),
+           service.properties, service.get_property, service.add_property,
+           service.update_property, service.PropertyDraft,
+           ("Every property with its price, rehab budget and after-repair value.",
+            "Owner only: add a property to lend against.",
+            "Owner only: the form that changes a property.",
+            "Owner only: change a property's address or amounts.")),
+)  # fmt: skip
 
 
-def _borrowers(
-    request: Request, session: Session, *, posted: dict[str, str] | None = None,
+def _list(
+    request: Request, session: Session, party: _Party, *, posted: dict[str, str] | None = None,
     error: InputError | None = None, done: str = "",
 ) -> Response:  # fmt: skip
     context: dict[str, Any] = {
-        "title": "Borrowers", "rows": queries.borrower_rows(session), "money": money,
-        "posted": posted or {}, "errors": {"borrower": error} if error else {}, "done": done,
+        "title": party.many.capitalize(), "rows": party.rows(session), "money": money,
+        "posted": posted or {}, "errors": {party.one: error} if error else {}, "done": done,
     }  # fmt: skip
-    return render(request, "lending/borrowers.html", context, status_code=400 if error else 200)
-
-
-def _properties(
-    request: Request, session: Session, *, posted: dict[str, str] | None = None,
-    error: InputError | None = None, done: str = "",
-) -> Response:  # fmt: skip
-    context: dict[str, Any] = {
-        "title": "Properties", "rows": service.properties(session), "money": money,
-        "posted": posted or {}, "errors": {"property": error} if error else {}, "done": done,
-    }  # fmt: skip
-    return render(request, "lending/properties.html", context, status_code=400 if error else 200)
+    return render(request, f"lending/{party.many}.html", context,
+                  status_code=400 if error else 200)  # fmt: skip
 
 
 def _edit(
-    request: Request, what: str, action: str, values: dict[str, Any], error: InputError | None
-) -> Response:
+    request: Request, party: _Party, item_id: int, values: dict[str, Any],
+    error: InputError | None,
+) -> Response:  # fmt: skip
     context: dict[str, Any] = {
-        "title": f"Change {what}",
-        "what": what,
-        "action": action,
+        "title": f"Change {party.one}",
+        "what": party.one,
+        "action": f"{PREFIX}/{party.many}/{item_id}",
         "posted": values,
-        "errors": {what: error} if error else {},
+        "errors": {party.one: error} if error else {},
     }
     return render(request, "lending/edit.html", context, status_code=400 if error else 200)
 
 
-@router.get("/borrowers")
-def borrowers_page(
-    request: Request, user: DashboardUser, session: SessionDep, done: str = ""
-) -> Response:
-    """Every borrower with their loans and what they owe."""
-    return _borrowers(request, session, done="Saved." if done else "")
+def _register(party: _Party) -> None:
+    """The four routes of borrowers or of properties."""
+    base = f"/{party.many}"
+    saved = f"{PREFIX}{base}?done=1"
+
+    def list_page(
+        request: Request, user: DashboardUser, session: SessionDep, done: str = ""
+    ) -> Response:
+        return _list(request, session, party, done="Saved." if done else "")
+
+    def add(
+        request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
+        page: FormPageDep, form: TextFields,
+    ) -> Response:  # fmt: skip
+        page.on_error(lambda error: _list(request, session, party, posted=form, error=error))
+        party.add(session, party.drafted(form))
+        return RedirectResponse(saved, status_code=303)
+
+    def edit_form(
+        request: Request, user: OwnerUser, session: SessionDep, item_id: DbId
+    ) -> Response:
+        row = party.get(session, item_id)
+        values = {n: "" if getattr(row, n) is None else str(getattr(row, n)) for n in party.fields}
+        return _edit(request, party, item_id, values, None)
+
+    def save(
+        request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
+        page: FormPageDep, form: TextFields, item_id: DbId,
+    ) -> Response:  # fmt: skip
+        party.get(session, item_id)  # a missing one is a 404, not a form error
+        page.on_error(lambda error: _edit(request, party, item_id, form, error))
+        party.update(session, item_id, party.drafted(form))
+        return RedirectResponse(saved, status_code=303)
+
+    # The path names the ID after what it is (`borrower_id`), as a refusal of it says.
+    named_id = Annotated[int, Path(alias=f"{party.one}_id", ge=1, le=MAX_DB_INT,
+                                   description="A row's ID.")]  # fmt: skip
+    one_id = f"{{{party.one}_id}}"
+    routes: tuple[tuple[Callable[..., Response], str, str, str], ...] = (
+        (list_page, base, "GET", f"{party.many}_page"),
+        (add, base, "POST", f"add_{party.one}"),
+        (edit_form, f"{base}/{one_id}/edit", "GET", f"edit_{party.one}_page"),
+        (save, f"{base}/{one_id}", "POST", f"save_{party.one}"),
+    )
+    for (endpoint, path, method, name), doc in zip(routes, party.docs, strict=True):
+        endpoint.__doc__ = doc
+        if "item_id" in endpoint.__annotations__:
+            endpoint.__annotations__["item_id"] = named_id
+        router.add_api_route(path, endpoint, methods=[method], name=name)
 
 
-@router.post("/borrowers")
-def add_borrower(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields,
-) -> Response:  # fmt: skip
-    """Owner only: add a borrower (names are unique)."""
-    page.on_error(lambda error: _borrowers(request, session, posted=form, error=error))
-    service.add_borrower(session, _borrower_draft(form))
-    return RedirectResponse(f"{PREFIX}/borrowers?done=1", status_code=303)
-
-
-@router.get("/borrowers/{borrower_id}/edit")
-def edit_borrower_page(
-    request: Request, user: OwnerUser, session: SessionDep, borrower_id: DbId
-) -> Response:
-    """Owner only: the form that changes a borrower."""
-    row = service.get_borrower(session, borrower_id)
-    values = {n: getattr(row, n) for n in _BORROWER}
-    return _edit(request, "borrower", f"{PREFIX}/borrowers/{borrower_id}", values, None)
-
-
-@router.post("/borrowers/{borrower_id}")
-def save_borrower(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, borrower_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only: change a borrower's name or contacts."""
-    service.get_borrower(session, borrower_id)
-    action = f"{PREFIX}/borrowers/{borrower_id}"
-    page.on_error(lambda error: _edit(request, "borrower", action, form, error))
-    service.update_borrower(session, borrower_id, _borrower_draft(form))
-    return RedirectResponse(f"{PREFIX}/borrowers?done=1", status_code=303)
-
-
-@router.get("/properties")
-def properties_page(
-    request: Request, user: DashboardUser, session: SessionDep, done: str = ""
-) -> Response:
-    """Every property with its price, rehab budget and after-repair value."""
-    return _properties(request, session, done="Saved." if done else "")
-
-
-@router.post("/properties")
-def add_property(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields,
-) -> Response:  # fmt: skip
-    """Owner only: add a property to lend against."""
-    page.on_error(lambda error: _properties(request, session, posted=form, error=error))
-    service.add_property(session, _property_draft(form))
-    return RedirectResponse(f"{PREFIX}/properties?done=1", status_code=303)
-
-
-@router.get("/properties/{property_id}/edit")
-def edit_property_page(
-    request: Request, user: OwnerUser, session: SessionDep, property_id: DbId
-) -> Response:
-    """Owner only: the form that changes a property."""
-    row = service.get_property(session, property_id)
-    values = {n: "" if getattr(row, n) is None else str(getattr(row, n)) for n in _PROPERTY}
-    return _edit(request, "property", f"{PREFIX}/properties/{property_id}", values, None)
-
-
-@router.post("/properties/{property_id}")
-def save_property(
-    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
-    page: FormPageDep, form: TextFields, property_id: DbId,
-) -> Response:  # fmt: skip
-    """Owner only: change a property's address or amounts."""
-    service.get_property(session, property_id)
-    action = f"{PREFIX}/properties/{property_id}"
-    page.on_error(lambda error: _edit(request, "property", action, form, error))
-    service.update_property(session, property_id, _property_draft(form))
-    return RedirectResponse(f"{PREFIX}/properties?done=1", status_code=303)
+for _party in _PARTIES:
+    _register(_party)

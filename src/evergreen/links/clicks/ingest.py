@@ -14,16 +14,18 @@ from typing import Any
 
 import orjson
 from crawlerdetect import CrawlerDetect
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from ua_parser import parse as parse_user_agent
 
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.gc_pause import collector_paused
+from evergreen.links.clicks import offsets as spool_offsets
 from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
 from evergreen.links.clicks.shared import (
     HEARTBEAT_TTL,
+    database_now,
     decide_from_database,
     heartbeat,
     ingester_name,
@@ -32,7 +34,7 @@ from evergreen.links.clicks.shared import (
 )
 from evergreen.links.clicks.spool import Segment, SpoolReader
 from evergreen.links.clicks.visitors import VisitorMemory
-from evergreen.links.models import Click, HumanAgent, Link, SpoolOffset
+from evergreen.links.models import Click, HumanAgent, Link
 from evergreen.links.rules import classify, device_type, referrer_host
 
 __all__ = [
@@ -193,7 +195,7 @@ def _shared(session: Session, policy: ClickPolicy, ingester: str, links: set[int
     lock_links(session, links)
     if policy.ingesters == "shared":
         return True
-    now = datetime.now(UTC)
+    now = database_now(session)  # heartbeats of every server on one clock
     if ingester:
         _beats[ingester] = heartbeat(session, ingester, now, _beats.get(ingester))
     return others_writing(session, ingester, now)
@@ -358,10 +360,9 @@ def _ingest_segments(
     total = 0
     present = {path.name for path in reader.folder.glob("*.clicks")}
     with db.session() as session:
-        offsets = dict(session.execute(select(SpoolOffset.name, SpoolOffset.offset)).all())
-        gone = [name for name in offsets if name not in present]
-        if gone and sweep:
-            session.execute(delete(SpoolOffset).where(SpoolOffset.name.in_(gone)))
+        offsets = spool_offsets.read(session, present)
+        if sweep:  # only this folder's: other servers' offsets are theirs to forget
+            spool_offsets.forget_gone(session, reader.prefix, present)
     while True:
         progressed = False
         finished: list[str] = []
@@ -388,6 +389,9 @@ def _ingest_segments(
                 finished.append(segment.name)
         for name in finished:
             reader.remove(name)
+        if finished:  # their offsets too (left behind by a crash here, the next sweep takes them)
+            with db.session() as session:
+                spool_offsets.forget(session, finished)
         if not progressed or _past(deadline):
             return total
 
@@ -400,13 +404,5 @@ def _ingest_group(
     records = [record for segment in group for record in segment.records]
     with db.session() as session:
         stored = ingest_records(session, records, policy, memory, name)
-        rows = {row.name: row for row in session.scalars(
-            select(SpoolOffset).where(SpoolOffset.name.in_([s.name for s in group]))
-        )}  # fmt: skip
-        for segment in group:
-            row = rows.get(segment.name)
-            if row is None:
-                session.add(SpoolOffset(name=segment.name, offset=segment.end))
-            else:
-                row.offset = segment.end
+        spool_offsets.record(session, {segment.name: segment.end for segment in group})
     return stored

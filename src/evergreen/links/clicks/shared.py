@@ -10,8 +10,6 @@ serialized per link: PostgreSQL advisory locks on the link ids; SQLite has one w
 
 from __future__ import annotations
 
-import os
-import secrets
 import socket
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
+from evergreen.links.clicks.spool import folder_identity
 from evergreen.links.clicks.visitors import micros_of
 from evergreen.links.models import ClickIngester
 from evergreen.links.rules import refloods, visits
@@ -32,6 +31,7 @@ from evergreen.links.rules import refloods, visits
 __all__ = [
     "HEARTBEAT_TTL",
     "Decided",
+    "database_now",
     "decide_from_database",
     "heartbeat",
     "ingester_name",
@@ -47,22 +47,10 @@ Key = tuple[int, str]
 
 
 def ingester_name(folder: Path) -> str:
-    """This spool folder's ingester: the host and an id kept in the folder (a copied data
-    folder on another host is another ingester; processes sharing a folder are one)."""
-    marker = folder / ".ingester-id"
-    try:
-        token = marker.read_text().strip()
-    except FileNotFoundError:
-        token = ""
-    if not token:
-        folder.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(6)
-        temporary = folder / f".ingester-id.{os.getpid()}"
-        temporary.write_text(token)
-        os.replace(temporary, marker)
-        token = marker.read_text().strip()
+    """This spool folder's ingester: the host and the folder's identity (a copied data folder
+    on another host is another ingester; processes sharing a folder are one)."""
     host = "".join(ch for ch in socket.gethostname() if ch.isalnum())[:40] or "host"
-    return f"{host}-{token}"[:64]
+    return f"{host}-{folder_identity(folder)}"[:64]
 
 
 def lock_links(session: Session, link_ids: Iterable[int]) -> None:
@@ -88,6 +76,15 @@ def heartbeat(session: Session, name: str, now: datetime, last: datetime | None)
     session.execute(delete(ClickIngester).where(ClickIngester.seen_at < now - 10 * HEARTBEAT_TTL))
     session.flush()
     return now
+
+
+def database_now(session: Session) -> datetime:
+    """The time by the database's clock on PostgreSQL, which every server shares (the machines'
+    own clocks may differ by more than a heartbeat); this machine's on SQLite, the only one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return datetime.now(UTC)
+    now: datetime | None = session.scalar(select(func.statement_timestamp()))
+    return now.astimezone(UTC) if now is not None else datetime.now(UTC)
 
 
 def others_writing(session: Session, name: str, now: datetime) -> bool:

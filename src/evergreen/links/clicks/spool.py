@@ -6,12 +6,15 @@ bounds what a power loss can take. Each process appends to its own segment and h
 exclusive flock on it while open; a segment whose lock can be taken belongs to no live writer.
 The ingester reads complete lines from every segment, records how far it got in the same
 database transaction as the clicks (so a replay never double-counts), and deletes finished ones.
+Segment names begin with the folder's identity (`folder_identity`): servers sharing one database
+keep their offsets apart, and each forgets only the offsets of its own folder's segments.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import socket
 import threading
 import time
@@ -22,13 +25,41 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ClickSpool", "Segment", "SpoolReader"]
+__all__ = ["ClickSpool", "Segment", "SpoolReader", "folder_identity", "segment_prefix"]
 
 _SUFFIX = ".clicks"
 _MAX_SEGMENT_BYTES = 8 * 1024 * 1024
 _MAX_SEGMENT_AGE = 5.0
 _RETIRE_GRACE = 1.0  # seconds a retired segment stays open for a write already under way
 _HOST = "".join(ch for ch in socket.gethostname() if ch.isalnum())[:32] or "host"
+_IDENTITY = ".ingester-id"
+
+
+def folder_identity(folder: Path) -> str:
+    """A random token kept in the spool folder, made once by whichever process asks first: the
+    same for every process writing or reading the folder, and after it moves to another machine."""
+    marker = folder / _IDENTITY
+    try:
+        token = marker.read_text().strip()
+    except FileNotFoundError:
+        token = ""
+    if token:
+        return token
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / f"{_IDENTITY}.{os.getpid()}.{threading.get_ident()}"
+    temporary.write_text(secrets.token_hex(6))
+    try:
+        os.link(temporary, marker)  # fails if another process made it first: theirs counts
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
+    return marker.read_text().strip()
+
+
+def segment_prefix(folder: Path) -> str:
+    """What every segment name of this folder begins with, whichever host wrote it."""
+    return folder_identity(folder) + "."
 
 
 class ClickSpool:
@@ -48,6 +79,7 @@ class ClickSpool:
         self._closed = False
         self._retired: list[tuple[int, float]] = []  # (fd, when) of segments being let go
         self._wake = threading.Event()  # set by close(): the syncer stops without its nap
+        self._prefix = f"{segment_prefix(folder)}{_HOST}"
         self._syncer = threading.Thread(
             target=self._sync_loop, name="click-spool-sync", daemon=True
         )
@@ -58,7 +90,7 @@ class ClickSpool:
             self._syncer = threading.Thread(target=self._sync_loop, name="click-sync", daemon=True)
             self._syncer.start()
         self._seq += 1
-        name = f"{_HOST}.{os.getpid()}-{time.time_ns()}-{self._seq}{_SUFFIX}"
+        name = f"{self._prefix}.{os.getpid()}-{time.time_ns()}-{self._seq}{_SUFFIX}"
         path = self.folder / name
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -163,6 +195,7 @@ class SpoolReader:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._lock_path = folder / ".ingest.lock"
+        self.prefix = segment_prefix(folder)  # this folder's segments, and no other's
 
     def exclusive(self) -> _IngestLock:
         """One ingester at a time per spool folder (across processes)."""

@@ -2,7 +2,7 @@
 XIRR) and the loans moved after a day are read from the index instead of a sort of every row
 
 Revision ID: 0058
-Revises: 0056
+Revises: 0057
 Create Date: 2026-12-06 04:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0058"
-down_revision: str | None = "0056"
+down_revision: str | None = "0057"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

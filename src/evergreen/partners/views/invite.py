@@ -1,69 +1,15 @@
-"""Portal invitations: the owner issues a signed link, the partner follows it to set a password."""
+"""Portal invitations: the owner issues a signed link, the partner follows it to set a password
+(the web kit's invitation page, on /portal/invite)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
-
-from evergreen.errors import InputError
 from evergreen.partners import service
 from evergreen.partners.rules import PartnerRuleError
-from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import Public, SessionDep
-from evergreen.web.forms import FormPageDep
-from evergreen.web.templates import render
+from evergreen.web.invitation import Invitation, invitation_router
 
 __all__ = ["router"]
 
-router = APIRouter(include_in_schema=False)
-FormStr = Annotated[str, Form()]
-_TITLE = "Set your password"
-
-
-def _refused(request: Request, error: InputError) -> Response:
-    context = {"title": "Invitation not usable", "problem": error.message}
-    return render(request, "partners/invite.html", context, status_code=400)
-
-
-@router.get("/portal/invite", dependencies=[Public])
-def invite_page(
-    request: Request, session: SessionDep, form: FormPageDep, token: str = ""
-) -> Response:
-    """The set-your-password form a partner reaches from the owner's invitation link."""
-    form.on_error(lambda error: _refused(request, error))
-    invite, partner = service.usable_invitation(session, request.app.state.secret, token)
-    context = {"title": _TITLE, "token": token, "name": partner.name, "invite": invite}
-    return render(request, "partners/invite.html", context)
-
-
-@router.post("/portal/invite", dependencies=[Public])
-def accept_invite(
-    request: Request,
-    session: SessionDep,
-    _csrf: CsrfProtected,
-    form: FormPageDep,
-    token: FormStr = "",
-    password: FormStr = "",
-    password_again: FormStr = "",
-) -> Response:
-    """Create the partner's sign-in with the password they chose, then send them to sign in."""
-    form.on_error(lambda error: _refused(request, error))
-    invite, partner = service.usable_invitation(session, request.app.state.secret, token)
-    context: dict[str, Any] = {"title": _TITLE, "token": token, "name": partner.name}
-    context["invite"] = invite
-    if password != password_again:
-        context["error"] = "The two passwords differ; type the same password twice."
-        return render(request, "partners/invite.html", context, status_code=400)
-
-    def _shown(error: InputError) -> Response:
-        """The invitation refused (it was used meanwhile), or the password form with its error."""
-        if isinstance(error, PartnerRuleError):
-            return _refused(request, error)
-        page = {**context, "error": error.message}
-        return render(request, "partners/invite.html", page, status_code=400)
-
-    form.on_error(_shown)
-    service.accept_invitation(session, invite, password)
-    return RedirectResponse("/login?next=/portal", status_code=303)
+router = invitation_router(Invitation(
+    path="/portal/invite", who="partner", home="/portal", usable=service.usable_invitation,
+    accept=service.accept_invitation, refuses=lambda error: isinstance(error, PartnerRuleError),
+))  # fmt: skip

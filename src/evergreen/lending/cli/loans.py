@@ -1,22 +1,15 @@
-"""`evergreen lending …`: borrowers, loans, draws, payments, payoffs and the book.
-
-Values arrive as text and are checked by the lending rules: a bad amount, rate or date is one
-line naming it and exit 2, with nothing stored. Money in JSON is a string in cents.
-"""
+"""`evergreen lending …` for borrowers, loans, draws, payments, payoffs and the book."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-import orjson
 import typer
 
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import err, in_session
-from evergreen.db import utcnow
 from evergreen.lending import queries, service
-from evergreen.lending.errors import LendingInputError
+from evergreen.lending.cli.common import DateOpt, JsonOpt, day_of, echo_fields, echo_json
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
@@ -30,22 +23,6 @@ draw_app = typer.Typer(help="Construction draws against a loan's commitment.",
 app.add_typer(borrower_app, name="borrower")
 app.add_typer(loan_app, name="loan")
 app.add_typer(draw_app, name="draw")
-
-DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
-
-
-def _day(text: str, field: str = "date") -> date:
-    if not text:
-        return utcnow().date()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise LendingInputError(field, f"{text!r} is not a date like 2026-03-15") from None
-
-
-def _json(value: object) -> None:
-    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
 @borrower_app.command("add")
@@ -68,7 +45,7 @@ def borrower_list(as_json: JsonOpt = False) -> None:
     rows = in_session(lambda s: [(b.id, b.name, b.kind, b.email) for b in service.borrowers(s)],
                       writer=False)  # fmt: skip
     if as_json:
-        _json([{"id": i, "name": n, "kind": k, "email": e} for i, n, k, e in rows])
+        echo_json([{"id": i, "name": n, "kind": k, "email": e} for i, n, k, e in rows])
         return
     for i, n, k, e in rows:
         typer.echo(f"{i}\t{n}\t{k}\t{e}")
@@ -123,7 +100,7 @@ def loan_add(
 ) -> None:
     """Write a loan, funded on its start date; prints the new loan's ID."""
     draft = service.LoanDraft(
-        borrower, principal, annual_rate, months, _day(start, "start"), points, points_financed,
+        borrower, principal, annual_rate, months, day_of(start, "start"), points, points_financed,
         interest_only, amortization_months, day_count, commitment, default_rate,
         default_after_days, grace_days, late_fee, late_fee_pct, closing_fee, draw_fee,
         allocation, dutch, property_id, min_interest_months, prepay_pct, prepay_months,
@@ -138,7 +115,7 @@ def loan_list(status: str = "", as_json: JsonOpt = False) -> None:
                                   x.maturity.isoformat()) for x in service.loans(s, status)],
                       writer=False)  # fmt: skip
     if as_json:
-        _json([dict(zip(("id", "borrower_id", "balance", "status", "maturity"), r, strict=True))
+        echo_json([dict(zip(("id", "borrower_id", "balance", "status", "maturity"), r, strict=True))
                for r in rows])  # fmt: skip
         return
     for row in rows:
@@ -150,12 +127,8 @@ def loan_show(
     loan: int, as_of: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
 ) -> None:
     """A loan as of a day: balance, accrued interest, next payment, delinquency, LTC / LTV."""
-    view = in_session(lambda s: queries.loan_detail(s, loan, _day(as_of, "as_of")), writer=False)
-    if as_json:
-        _json(view.to_dict())
-        return
-    for key, value in view.to_dict().items():
-        typer.echo(f"{key}: {value}")
+    view = in_session(lambda s: queries.loan_detail(s, loan, day_of(as_of, "as_of")), writer=False)
+    echo_fields(view.to_dict(), as_json)
 
 
 @loan_app.command("calendar")
@@ -163,7 +136,7 @@ def loan_calendar(loan: int, as_json: JsonOpt = False) -> None:
     """The expected payments calendar: date, interest, principal, payment."""
     rows = in_session(lambda s: queries.calendar(s, loan), writer=False)
     if as_json:
-        _json(rows)
+        echo_json(rows)
         return
     for row in rows:
         typer.echo("\t".join(row.values()))
@@ -177,22 +150,22 @@ def loan_extend(
     on: DateOpt = "",
 ) -> None:
     """Move a loan's maturity later for a fee."""
-    new = _day(maturity, "maturity")
-    in_session(lambda s: service.extend(s, loan, new, fee, _day(on)))
+    new = day_of(maturity, "maturity")
+    in_session(lambda s: service.extend(s, loan, new, fee, day_of(on)))
     typer.echo(f"Loan {loan} now matures on {new.isoformat()}.")
 
 
 @loan_app.command("charge-off")
 def loan_charge_off(loan: int, on: DateOpt = "", note: str = "") -> None:
     """Write a loan off: principal and fees owed become a loss."""
-    moved = in_session(lambda s: f"{service.charge_off(s, loan, _day(on), note).amount:.2f}")
+    moved = in_session(lambda s: f"{service.charge_off(s, loan, day_of(on), note).amount:.2f}")
     typer.echo(f"Loan {loan} charged off: {moved} written off.")
 
 
 @loan_app.command("recovery")
 def loan_recovery(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt = "") -> None:
     """Money recovered on a charged-off loan."""
-    in_session(lambda s: service.record_recovery(s, loan, _day(on), amount))
+    in_session(lambda s: service.record_recovery(s, loan, day_of(on), amount))
     typer.echo(f"Recovered {amount} on loan {loan}.")
 
 
@@ -200,11 +173,11 @@ def loan_recovery(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt
 def draw_request(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt = "",
                  note: str = "") -> None:  # fmt: skip
     """Ask for a draw; prints its ID."""
-    typer.echo(in_session(lambda s: service.request_draw(s, loan, amount, _day(on), note).id))
+    typer.echo(in_session(lambda s: service.request_draw(s, loan, amount, day_of(on), note).id))
 
 
 def _draw_step(draw: int, action: str, on: str) -> None:
-    status = in_session(lambda s: service.draw_action(s, draw, action, _day(on)).status)
+    status = in_session(lambda s: service.draw_action(s, draw, action, day_of(on)).status)
     typer.echo(f"Draw {draw} {status}.")
 
 
@@ -234,7 +207,7 @@ def payment(
     key: Annotated[str, typer.Option(help="Idempotency key (default: loan, date, amount).")] = "",
 ) -> None:
     """Record a payment received, split by the loan's allocation order."""
-    m = in_session(lambda s: service.record_payment(s, loan, _day(on), amount, key or None))
+    m = in_session(lambda s: service.record_payment(s, loan, day_of(on), amount, key or None))
     typer.echo(f"Payment {m.id} on loan {loan}: {m.amount:.2f} (fees {m.fees:.2f}, default "
                f"interest {m.default_interest:.2f}, interest {m.interest:.2f}, principal "
                f"{m.principal:.2f}).")  # fmt: skip
@@ -248,17 +221,13 @@ def payoff(
     pay: Annotated[bool, typer.Option(help="Receive the payoff now and close the loan.")] = False,
 ) -> None:
     """The payoff quote on a day (principal, interest, fees, total, per diem), or the payoff."""
-    day = _day(as_of, "as_of")
+    day = day_of(as_of, "as_of")
     if pay:
         in_session(lambda s: service.pay_off(s, loan, day))
         typer.echo(f"Loan {loan} paid off on {day.isoformat()}.")
         return
     quoted = in_session(lambda s: service.quote(s, loan, day).contract(), writer=False)
-    if as_json:
-        _json(quoted)
-        return
-    for key, value in quoted.items():
-        typer.echo(f"{key}: {value}")
+    echo_fields(quoted, as_json)
 
 
 @app.command("portfolio")
@@ -268,13 +237,9 @@ def portfolio(
     full: Annotated[bool, typer.Option(help="With buckets, maturities, concentration.")] = False,
 ) -> None:
     """The book on a day: capital deployed, number of loans, XIRR."""
-    book = in_session(lambda s: queries.portfolio(s, _day(as_of, "as_of")), writer=False)
+    book = in_session(lambda s: queries.portfolio(s, day_of(as_of, "as_of")), writer=False)
     shown = book.to_dict() if full else book.contract()
-    if as_json:
-        _json(shown)
-        return
-    for key, value in shown.items():
-        typer.echo(f"{key}: {value}")
+    echo_fields(shown, as_json)
 
 
 @app.command("late-fees")
@@ -285,6 +250,6 @@ def late_fees(on: DateOpt = "") -> None:
 
     db = migrated_database()
     try:
-        typer.echo(f"{run_late_fees(db, _day(on))} late fees charged.")
+        typer.echo(f"{run_late_fees(db, day_of(on))} late fees charged.")
     finally:
         db.dispose()

@@ -1,0 +1,47 @@
+"""What the lending commands share: the day options, JSON output and money in it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+import orjson
+import typer
+
+from evergreen.db import utcnow
+from evergreen.lending.errors import LendingInputError
+
+__all__ = ["DateOpt", "JsonOpt", "day_of", "echo_fields", "echo_json", "money_number"]
+
+DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
+
+
+def day_of(text: str, field: str = "date") -> date:
+    """A day typed as YYYY-MM-DD (today when empty), or the refusal naming the option."""
+    if not text:
+        return utcnow().date()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise LendingInputError(field, f"{text!r} is not a date like 2026-03-15") from None
+
+
+def echo_json(value: object) -> None:
+    """Print a value as indented JSON."""
+    typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def echo_fields(fields: dict[str, Any], as_json: bool) -> None:
+    """One object, as JSON or as `key: value` lines."""
+    if as_json:
+        echo_json(fields)
+        return
+    for key, value in fields.items():
+        typer.echo(f"{key}: {value}")
+
+
+def money_number(value: Decimal | None) -> float | None:
+    """Money as a JSON number rounded to cents (None stays null)."""
+    return None if value is None else float(value.quantize(Decimal("0.01")))

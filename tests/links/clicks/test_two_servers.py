@@ -1,0 +1,255 @@
+"""Issue 16's Done-means: two real `evergreen serve` processes (separate data folders, as two
+machines) on one PostgreSQL and one Redis count the same visitors as one server fed the same
+clicks, and a link changed through one server changes on the other within the documented delay."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from evergreen import migrate
+from evergreen.db import Database
+from evergreen.links.models import Click, ClickRollup, Link
+from tests.cli_helpers import run_cli
+from tests.conftest import create_postgres_database, drop_postgres_database, require_service
+from tests.e2e.conftest import Server, start_server
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+OWNER = "owner@example.com"
+PASSWORD = "a long enough passphrase"
+HUMAN = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+BOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+CACHE_DELAY_S = 2.0  # docs/DEPLOY.md: a link changed on one server redirects so on all within 2 s
+
+# (slug, IP, user agent): the same people through whichever server the balancer picks.
+_VISITORS = {
+    "flooder": ("sale", "203.0.113.7", HUMAN),  # 45 clicks in a few seconds: 30 human, 15 flood
+    "reader": ("sale", "198.51.100.20", PHONE),
+    "sibling": ("sale", "203.0.113.7", PHONE),  # the flooder's address, another browser
+    "crawler": ("sale", "66.249.66.1", BOT),
+    "second": ("blog", "198.51.100.20", PHONE),  # the reader again, on another link
+}
+
+
+def _sequence() -> list[str]:
+    """Who clicks, in order: interleaved, so each visitor's clicks reach both servers."""
+    order = ["flooder"] * 45 + ["reader"] * 6 + ["sibling"] * 4 + ["crawler"] * 5
+    order += ["second"] * 3
+    # A fixed shuffle (no randomness: both phases must see the same stream).
+    return [order[(i * 37) % len(order)] for i in range(len(order))]
+
+
+@dataclass
+class Cluster:
+    """Servers sharing one database, and an API token of its owner."""
+
+    url: str
+    servers: list[Server]
+    token: str
+
+
+def _database(tmp_path: Path, postgres: str) -> tuple[str, str]:
+    """A fresh, migrated PostgreSQL database with an owner; its URL and an API token."""
+    url = create_postgres_database(postgres)
+    migrate.upgrade(url)  # once, as the deployment guide says, before the servers start
+    env = {"EVERGREEN_DATABASE_URL": url, "EVERGREEN_DATA_DIR": str(tmp_path / "cli")}
+    done = run_cli(["init", "--email", OWNER, "--password-stdin"], env, stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    done = run_cli(["token", "create", "--email", OWNER], env)
+    assert done.returncode == 0, done.stderr
+    return url, next(word for word in done.stdout.split() if word.startswith("evg_"))
+
+
+def _clusters(tmp_path: Path, postgres: str, redis: str, sizes: list[int]) -> list[Cluster]:
+    """A database and that many servers for each size; every server started at once (each
+    takes seconds)."""
+    databases = [_database(tmp_path / f"db{n}", postgres) for n in range(len(sizes))]
+    wanted = [(n, m) for n, size in enumerate(sizes) for m in range(size)]
+    with ThreadPoolExecutor(len(wanted)) as pool:
+        starting = {
+            (n, m): pool.submit(
+                start_server,
+                tmp_path / f"db{n}" / f"server{m}",
+                # The ingester yields to redirects for a second at most (a loaded CI machine).
+                env={"EVERGREEN_REDIS_URL": redis, "EVERGREEN_CLICK_INGEST_DELAY_S": "1"},
+                database_url=databases[n][0],
+            )
+            for n, m in wanted
+        }
+    failed = [future.exception() for future in starting.values() if future.exception()]
+    if failed:
+        for future in starting.values():
+            if future.exception() is None:
+                future.result().close()
+        for url, _ in databases:
+            drop_postgres_database(postgres, url)
+        raise failed[0]
+    return [
+        Cluster(url, [starting[n, m].result() for m in range(sizes[n])], token)
+        for n, (url, token) in enumerate(databases)
+    ]
+
+
+def _close(clusters: list[Cluster], postgres: str) -> None:
+    servers = [server for cluster in clusters for server in cluster.servers]
+    with ThreadPoolExecutor(len(servers)) as pool:  # each drains its spool as it stops
+        codes = list(pool.map(Server.stop, servers))
+    for cluster in clusters:
+        drop_postgres_database(postgres, cluster.url)
+    assert codes == [0] * len(servers), [server.lines[-5:] for server in servers]
+
+
+@pytest.fixture(scope="module")
+def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Cluster]]:
+    """Two servers on one fresh PostgreSQL database, and one server alone on another, all on
+    one Redis, for the whole module."""
+    postgres = require_service("EVERGREEN_TEST_POSTGRES_URL")
+    redis = require_service("EVERGREEN_TEST_REDIS_URL")
+    started = _clusters(tmp_path_factory.mktemp("cluster"), postgres, redis, [2, 1])
+    yield started
+    _close(started, postgres)
+
+
+def _api(server: Server, token: str, method: str, path: str, body: Any = None) -> int:
+    request = urllib.request.Request(
+        server.url + "/api/v1" + path,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method=method,
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def _go(connection: http.client.HTTPConnection, slug: str, ip: str, agent: str) -> tuple[int, str]:
+    """One click as the balancer forwards it; (status, Location)."""
+    headers = {"User-Agent": agent, "X-Forwarded-For": ip}
+    connection.request("GET", f"/go/{slug}", headers=headers)
+    response = connection.getresponse()
+    response.read()
+    return response.status, response.getheader("Location") or ""
+
+
+def _drive(cluster: Cluster) -> int:
+    """Every visitor's clicks, alternating servers; the number of redirects answered."""
+    for slug in ("sale", "blog"):
+        body = {"destination": f"https://shop.example/{slug}", "slug": slug}
+        assert _api(cluster.servers[0], cluster.token, "POST", "/links", body) == 201
+    connections = [
+        http.client.HTTPConnection("127.0.0.1", int(s.url.rsplit(":", 1)[1]), timeout=10)
+        for s in cluster.servers
+    ]
+    answered = 0
+    try:
+        for number, who in enumerate(_sequence()):
+            slug, ip, agent = _VISITORS[who]
+            status, _ = _go(connections[number % len(connections)], slug, ip, agent)
+            answered += status == 302
+    finally:
+        for connection in connections:
+            connection.close()
+    return answered
+
+
+def _figures(url: str, answered: int) -> dict[str, Any]:
+    """Per link: stored clicks by class and unique, and the rollups' totals, once every answered
+    click is in the database (bounded wait)."""
+    database = Database(url)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with database.session() as session:
+                stored = session.scalar(select(func.count()).select_from(Click))
+            if stored == answered or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert stored == answered, "not every answered click was ingested within 20 s"
+        with database.session() as session:
+            clicks = session.execute(
+                select(Link.slug, Click.klass, Click.is_unique, func.count())
+                .join(Link, Link.id == Click.link_id)
+                .group_by(Link.slug, Click.klass, Click.is_unique)
+            ).all()
+            rollups = session.execute(
+                select(
+                    Link.slug, ClickRollup.dimension, ClickRollup.value,
+                    func.sum(ClickRollup.total), func.sum(ClickRollup.human),
+                    func.sum(ClickRollup.unique),
+                )
+                .join(Link, Link.id == ClickRollup.link_id)
+                .where(ClickRollup.dimension.in_(["all", "class"]))
+                .group_by(Link.slug, ClickRollup.dimension, ClickRollup.value)
+            ).all()  # fmt: skip
+    finally:
+        database.dispose()
+    return {
+        "clicks": {(slug, klass, unique): n for slug, klass, unique, n in clicks},
+        "rollups": {tuple(row[:3]): tuple(int(n) for n in row[3:]) for row in rollups},
+    }
+
+
+def test_two_servers_count_what_one_server_counts(clusters: list[Cluster]) -> None:
+    two, one = clusters
+    answered = _drive(two)
+    assert answered == len(_sequence())
+    both = _figures(two.url, answered)
+    # What the issue found wrong with two servers: 1 unique and 30 humans for the flooder.
+    human = both["clicks"]
+    assert human[("sale", "human", True)] == 3  # flooder, reader, sibling: one unique each
+    assert human[("sale", "flood", False)] == 15
+    assert human[("sale", "human", False)] == 29 + 5 + 3
+    assert human[("sale", "bot", True)] == 1
+    assert human[("sale", "bot", False)] == 4
+    assert both["rollups"][("sale", "all", "")] == (60, 40, 3)  # unique: humans only
+    # The same clicks through one server on a database of its own.
+    assert _drive(one) == answered
+    assert _figures(one.url, answered) == both
+
+
+def _location(server: Server, slug: str) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
+    try:
+        return _go(connection, slug, "192.0.2.9", HUMAN)
+    finally:
+        connection.close()
+
+
+def _within(delay: float, server: Server, slug: str, wanted: tuple[int, str]) -> float:
+    """Seconds until `server` answers `wanted` for `slug` (fails past `delay`)."""
+    start = time.monotonic()
+    while (answer := _location(server, slug)) != wanted:
+        assert time.monotonic() - start < delay, f"{server.url} still answers {answer}"
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+def test_a_link_changed_through_one_server_changes_on_the_other_within_the_delay(
+    clusters: list[Cluster],
+) -> None:
+    first, other = clusters[0].servers
+    token = clusters[0].token
+    body = {"destination": "https://shop.example/old", "slug": "moving"}
+    assert _api(first, token, "POST", "/links", body) == 201
+    assert _within(CACHE_DELAY_S, other, "moving", (302, "https://shop.example/old")) >= 0
+    body["destination"] = "https://shop.example/new"
+    assert _api(first, token, "PUT", "/links/moving", body) == 200
+    _within(CACHE_DELAY_S, other, "moving", (302, "https://shop.example/new"))
+    assert _api(first, token, "PUT", "/links/moving", {**body, "disabled": True}) == 200
+    _within(CACHE_DELAY_S, other, "moving", (404, ""))
+    assert _location(first, "moving") == (404, "")
+    assert _api(first, token, "PUT", "/links/moving", body) == 200  # enabled again
+    _within(CACHE_DELAY_S, other, "moving", (302, "https://shop.example/new"))
+    assert _api(first, token, "DELETE", "/links/moving") == 204
+    _within(CACHE_DELAY_S, other, "moving", (404, ""))
