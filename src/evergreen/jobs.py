@@ -8,7 +8,7 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer, Scheduler
 from huey.storage import RedisStorage
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,8 @@ from evergreen.areas import all_areas
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.periodic import claim_in_database
+from evergreen.periodic_runs import RunRecorder, prune
+from evergreen.schedule_words import describe_schedule
 
 __all__ = [
     "EmbeddedConsumer",
@@ -25,6 +27,7 @@ __all__ = [
     "claim_periodic_minute",
     "consumer_for",
     "make_huey",
+    "periodic_schedules",
     "server_consumer",
     "worker_consumer",
 ]
@@ -72,10 +75,19 @@ class OneSchedulerPerMinute(Scheduler):  # type: ignore[misc]
     claims: Database | None = None
 
     def enqueue_periodic_tasks(self, now: datetime | None) -> None:
-        if claim_periodic_minute(self.huey, now, self.claims):
-            super().enqueue_periodic_tasks(now)
-        else:
+        moment = now or datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as Huey's
+        if not claim_periodic_minute(self.huey, moment, self.claims):
             self._logger.debug("another consumer enqueues this minute's periodic tasks")
+            return
+        minute = moment.replace(second=0, microsecond=0)
+        for task in self.huey.read_periodic(moment):
+            task.eta = minute  # already due; its run's record reads the minute it is for
+            try:
+                self.huey.enqueue(task)
+            except Exception:
+                self._logger.exception("could not enqueue periodic task %s", task)
+        if self.claims is not None:  # the claimant keeps the record of runs a week long
+            prune(self.claims, datetime.now(UTC))
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]
@@ -128,4 +140,18 @@ def build_queue(settings: Settings, name: str = "evergreen") -> Huey:
     for area in all_areas():
         if area.tasks is not None:
             area.tasks(queue, settings)
+    RunRecorder(settings.sqlalchemy_url).install(queue)
     return queue
+
+
+def periodic_schedules(settings: Settings) -> dict[str, str]:
+    """Every area's periodic task by name, with its schedule in words (read from a queue in
+    memory: nothing is connected or enqueued)."""
+    queue = MemoryHuey("schedules", utc=True)
+    for area in all_areas():
+        if area.tasks is not None:
+            area.tasks(queue, settings)
+    return {
+        task.name: describe_schedule(task.validate_datetime)
+        for task in queue._registry.periodic_tasks
+    }
