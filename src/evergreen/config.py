@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     database_url: str | None = None
     redis_url: str | None = None
+    # Tells apart installations (or test clusters) sharing one Redis: their queues and claims.
+    queue_name: str = Field(default="evergreen", pattern=r"^[a-z0-9_-]{1,40}$")
     # None: each absolute URL uses the address its request reached (evergreen.siteurl).
     base_url: str | None = None
     trusted_proxies: str = "127.0.0.1"

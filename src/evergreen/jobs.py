@@ -37,8 +37,10 @@ _MINUTE_CLAIM_TTL_S = 3600
 _CLAIMANT = f"{socket.gethostname()[:80]}.{os.getpid()}"
 
 
-def make_huey(settings: Settings, name: str = "evergreen") -> Huey:
-    """Huey on Redis when EVERGREEN_REDIS_URL is set, else on SQLite in the data folder."""
+def make_huey(settings: Settings, name: str | None = None) -> Huey:
+    """Huey on Redis when EVERGREEN_REDIS_URL is set, else on SQLite in the data folder; named
+    EVERGREEN_QUEUE_NAME unless `name` says otherwise."""
+    name = name or settings.queue_name
     if settings.redis_url:
         return RedisHuey(name, url=settings.redis_url, utc=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -119,13 +121,13 @@ def consumer_for(
     return EmbeddedConsumer(queue, claims=claims, workers=workers, worker_type="thread", **options)
 
 
-def server_consumer(settings: Settings, claims: Database, name: str = "evergreen") -> Consumer:
+def server_consumer(settings: Settings, claims: Database, name: str | None = None) -> Consumer:
     """The queue consumer inside `evergreen serve` (without Redis: its data folder's queue)."""
     return consumer_for(build_queue(settings, name), settings.queue_workers, claims)
 
 
 def worker_consumer(
-    settings: Settings, workers: int, claims: Database, name: str = "evergreen"
+    settings: Settings, workers: int, claims: Database, name: str | None = None
 ) -> Consumer:
     """The consumer `evergreen worker` runs, which handles SIGTERM/SIGINT itself."""
     return WorkerConsumer(
@@ -133,7 +135,7 @@ def worker_consumer(
     )
 
 
-def build_queue(settings: Settings, name: str = "evergreen") -> Huey:
+def build_queue(settings: Settings, name: str | None = None) -> Huey:
     """The process's queue with every area's tasks registered (the composition root calls it);
     `name` tells apart installations sharing one Redis (and tests)."""
     queue = make_huey(settings, name)
