@@ -17,12 +17,13 @@ from evergreen.areas import all_areas
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.periodic import claim_in_database
-from evergreen.periodic_runs import RunRecorder, prune
+from evergreen.periodic_runs import RunRecorder, TaskOverview, overview, prune
 from evergreen.schedule_words import describe_schedule
 
 __all__ = [
     "EmbeddedConsumer",
     "WorkerConsumer",
+    "background_tasks",
     "build_queue",
     "claim_periodic_minute",
     "consumer_for",
@@ -157,3 +158,8 @@ def periodic_schedules(settings: Settings) -> dict[str, str]:
         task.name: describe_schedule(task.validate_datetime)
         for task in queue._registry.periodic_tasks
     }
+
+
+def background_tasks(settings: Settings, db: Database, now: datetime) -> list[TaskOverview]:
+    """Each periodic task with its schedule, last run and runs in the hour before `now`."""
+    return overview(db, periodic_schedules(settings), now)
