@@ -42,7 +42,9 @@ def test_the_owner_sees_each_periodic_task_and_its_last_run(
     row = page.text.split('id="task-deliver_webhooks"')[1].split("</tr>")[0]
     assert "every minute" in row
     assert "web2:4242" in row
-    assert "error: ConnectionError: partner.example refused" in row
+    assert (
+        '<strong class="outcome">error</strong> (ConnectionError: partner.example refused)' in row
+    )
     assert "1.25 s" in row
     assert '<td class="num">2</td>' in row  # two runs in the last hour, not the one before
     daily = page.text.split('id="task-check_link_health"')[1].split("</tr>")[0]
