@@ -66,6 +66,6 @@ def test_commands_loaded_one_area_at_a_time_equal_all_loaded_at_once() -> None:
 def test_help_lists_every_area_command_after_the_programs_own() -> None:
     root = typer.main.get_command(app)
     listed = root.list_commands(typer.Context(root))
-    own = ["version", "serve", "worker", "db"]
+    own = ["version", "serve", "worker", "tasks", "db"]
     assert listed[: len(own)] == own
     assert set(listed[len(own) :]) == {n for area in all_areas() for n in area.command_names}

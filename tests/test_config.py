@@ -71,3 +71,16 @@ def test_the_global_link_fallback_must_be_a_web_address(
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "EVERGREEN_LINK_FALLBACK_URL: must start with http:// or https://" in str(caught.value)
+
+
+def test_the_queue_name_tells_installations_on_one_redis_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from evergreen.jobs import make_huey
+
+    assert make_huey(Settings(data_dir=tmp_path)).name == "evergreen"
+    assert make_huey(Settings(data_dir=tmp_path, queue_name="shop-2")).name == "shop-2"
+    monkeypatch.setenv("EVERGREEN_QUEUE_NAME", "My Shop")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "EVERGREEN_QUEUE_NAME: must be 1 to 40 of a-z, 0-9, - and _" in str(caught.value)

@@ -1,4 +1,5 @@
-"""The `evergreen` command: setup, server, worker, database, people and tokens."""
+"""The `evergreen` command: setup, server, worker, background tasks, database, people and
+tokens."""
 
 from __future__ import annotations
 
@@ -139,6 +140,38 @@ def worker_command(
             "`evergreen serve` runs the worker inside the server process."
         )
     run_worker(settings, workers=workers)
+
+
+@app.command("tasks")
+def tasks_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Each periodic task: schedule, last run (when, where, outcome), runs in the last hour."""
+    import json
+
+    from evergreen.db import Database, utcnow
+    from evergreen.jobs import background_tasks
+
+    settings = get_settings()
+    db = Database(settings.sqlalchemy_url)
+    try:
+        tasks = background_tasks(settings, db, utcnow())
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps([task.as_json() for task in tasks], indent=2))
+        return
+    for task in tasks:
+        last = task.last
+        if last is None:
+            ran = "not run yet"
+        else:
+            outcome = "ok" if last.outcome == "ok" else f"error: {last.reason}"
+            ran = (
+                f"{last.started_at:%Y-%m-%d %H:%M:%S} UTC on {last.process}, {outcome}, "
+                f"{last.duration_ms / 1000:.2f} s"
+            )
+        typer.echo(f"{task.name}  [{task.schedule}]  {task.last_hour} in the last hour  {ran}")
 
 
 def main() -> None:

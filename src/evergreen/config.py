@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     database_url: str | None = None
     redis_url: str | None = None
+    # Tells apart installations (or test clusters) sharing one Redis: their queues and claims.
+    queue_name: str = "evergreen"
     # None: each absolute URL uses the address its request reached (evergreen.siteurl).
     base_url: str | None = None
     trusted_proxies: str = "127.0.0.1"
@@ -201,6 +203,13 @@ class Settings(BaseSettings):
         raise ValueError(
             "must start with sqlite:/// or postgresql:// (for example postgresql://user@host/db)"
         )
+
+    @field_validator("queue_name")
+    @classmethod
+    def _check_queue_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9_-]{1,40}", value):
+            raise ValueError("must be 1 to 40 of a-z, 0-9, - and _ (for example shop-2)")
+        return value
 
     @field_validator("redis_url")
     @classmethod

@@ -8,7 +8,7 @@ import socket
 from datetime import UTC, datetime
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer, Scheduler
 from huey.storage import RedisStorage
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,14 +17,18 @@ from evergreen.areas import all_areas
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.periodic import claim_in_database
+from evergreen.periodic_runs import RunRecorder, TaskOverview, overview, prune
+from evergreen.schedule_words import describe_schedule
 
 __all__ = [
     "EmbeddedConsumer",
     "WorkerConsumer",
+    "background_tasks",
     "build_queue",
     "claim_periodic_minute",
     "consumer_for",
     "make_huey",
+    "periodic_schedules",
     "server_consumer",
     "worker_consumer",
 ]
@@ -34,8 +38,10 @@ _MINUTE_CLAIM_TTL_S = 3600
 _CLAIMANT = f"{socket.gethostname()[:80]}.{os.getpid()}"
 
 
-def make_huey(settings: Settings, name: str = "evergreen") -> Huey:
-    """Huey on Redis when EVERGREEN_REDIS_URL is set, else on SQLite in the data folder."""
+def make_huey(settings: Settings, name: str | None = None) -> Huey:
+    """Huey on Redis when EVERGREEN_REDIS_URL is set, else on SQLite in the data folder; named
+    EVERGREEN_QUEUE_NAME unless `name` says otherwise."""
+    name = name or settings.queue_name
     if settings.redis_url:
         return RedisHuey(name, url=settings.redis_url, utc=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -72,10 +78,19 @@ class OneSchedulerPerMinute(Scheduler):  # type: ignore[misc]
     claims: Database | None = None
 
     def enqueue_periodic_tasks(self, now: datetime | None) -> None:
-        if claim_periodic_minute(self.huey, now, self.claims):
-            super().enqueue_periodic_tasks(now)
-        else:
+        moment = now or datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as Huey's
+        if not claim_periodic_minute(self.huey, moment, self.claims):
             self._logger.debug("another consumer enqueues this minute's periodic tasks")
+            return
+        minute = moment.replace(second=0, microsecond=0)
+        for task in self.huey.read_periodic(moment):
+            task.eta = minute  # already due; its run's record reads the minute it is for
+            try:
+                self.huey.enqueue(task)
+            except Exception:
+                self._logger.exception("could not enqueue periodic task %s", task)
+        if self.claims is not None:  # the claimant keeps the record of runs a week long
+            prune(self.claims, datetime.now(UTC))
 
 
 class WorkerConsumer(Consumer):  # type: ignore[misc]
@@ -107,13 +122,13 @@ def consumer_for(
     return EmbeddedConsumer(queue, claims=claims, workers=workers, worker_type="thread", **options)
 
 
-def server_consumer(settings: Settings, claims: Database, name: str = "evergreen") -> Consumer:
+def server_consumer(settings: Settings, claims: Database, name: str | None = None) -> Consumer:
     """The queue consumer inside `evergreen serve` (without Redis: its data folder's queue)."""
     return consumer_for(build_queue(settings, name), settings.queue_workers, claims)
 
 
 def worker_consumer(
-    settings: Settings, workers: int, claims: Database, name: str = "evergreen"
+    settings: Settings, workers: int, claims: Database, name: str | None = None
 ) -> Consumer:
     """The consumer `evergreen worker` runs, which handles SIGTERM/SIGINT itself."""
     return WorkerConsumer(
@@ -121,11 +136,30 @@ def worker_consumer(
     )
 
 
-def build_queue(settings: Settings, name: str = "evergreen") -> Huey:
+def build_queue(settings: Settings, name: str | None = None) -> Huey:
     """The process's queue with every area's tasks registered (the composition root calls it);
     `name` tells apart installations sharing one Redis (and tests)."""
     queue = make_huey(settings, name)
     for area in all_areas():
         if area.tasks is not None:
             area.tasks(queue, settings)
+    RunRecorder(settings.sqlalchemy_url).install(queue)
     return queue
+
+
+def periodic_schedules(settings: Settings) -> dict[str, str]:
+    """Every area's periodic task by name, with its schedule in words (read from a queue in
+    memory: nothing is connected or enqueued)."""
+    queue = MemoryHuey("schedules", utc=True)
+    for area in all_areas():
+        if area.tasks is not None:
+            area.tasks(queue, settings)
+    return {
+        task.name: describe_schedule(task.validate_datetime)
+        for task in queue._registry.periodic_tasks
+    }
+
+
+def background_tasks(settings: Settings, db: Database, now: datetime) -> list[TaskOverview]:
+    """Each periodic task with its schedule, last run and runs in the hour before `now`."""
+    return overview(db, periodic_schedules(settings), now)

@@ -3,7 +3,7 @@ check."""
 
 from __future__ import annotations
 
-from evergreen import periodic  # noqa: F401  (the queue's table, shared by every area)
+from evergreen import periodic, periodic_runs  # noqa: F401  (the queue's tables, every area's)
 from evergreen.areas import all_areas
 from evergreen.db import Base
 

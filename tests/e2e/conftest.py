@@ -207,6 +207,32 @@ def start_server(
     raise AssertionError("server did not become healthy:\n" + "".join(server.lines))
 
 
+def start_worker(data_dir: Path, env: dict[str, str], *, database_url: str) -> Server:
+    """Start `evergreen worker` (EVERGREEN_REDIS_URL in `env`) on that database and wait until
+    its consumer runs; a Server without an address (it serves nothing)."""
+    full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **env}
+    full_env["EVERGREEN_DATABASE_URL"] = database_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evergreen.cli", "worker", "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
+    )  # fmt: skip
+    worker = Server(url="", process=process, data_dir=data_dir)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            worker.lines.append(line)
+
+    worker.reader = threading.Thread(target=pump, daemon=True)
+    worker.reader.start()
+    try:
+        worker.wait_for_line(r"Huey consumer started", timeout=60)
+    except AssertionError:
+        worker.close()
+        raise
+    return worker
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """A fresh installation: empty data folder, no owner yet."""

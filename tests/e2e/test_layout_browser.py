@@ -168,6 +168,7 @@ def _owner_pages(ids: dict[str, Any]) -> list[str]:
         f"/partners/earnings/networks/{ids['network']}",
         "/account/tokens",
         "/settings",
+        "/settings/tasks",
         "/finance",
         *finance,
         "/ledger",

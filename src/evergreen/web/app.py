@@ -18,6 +18,7 @@ from evergreen.config import Settings, get_settings, resolve_secret_key
 from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.apidocs import install_api_docs
+from evergreen.web.background import router as background_tasks
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.gate import RequestGate
 from evergreen.web.jsonbody import refuse_lone_surrogates
@@ -165,5 +166,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     install_api_docs(app, "/api/openapi.json")
     app.include_router(pages.public)
+    app.include_router(background_tasks)
     _include_areas(app)
     return app

@@ -1,6 +1,7 @@
 """Issue 16's Done-means: two real `evergreen serve` processes (separate data folders, as two
 machines) on one PostgreSQL and one Redis count the same visitors as one server fed the same
-clicks, and a link changed through one server changes on the other within the documented delay."""
+clicks, a link changed through one server changes on the other within the documented delay, and
+with two `evergreen worker` beside them each periodic task runs once a minute for the cluster."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import http.client
 import json
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +21,14 @@ import pytest
 from sqlalchemy import func, select
 
 from evergreen import migrate
+from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.jobs import periodic_schedules
 from evergreen.links.models import Click, ClickRollup, Link
+from evergreen.periodic_runs import PROCESS, PeriodicRun
 from tests.cli_helpers import run_cli
 from tests.conftest import create_postgres_database, drop_postgres_database, require_service
-from tests.e2e.conftest import Server, start_server
+from tests.e2e.conftest import Server, start_server, start_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -53,11 +59,14 @@ def _sequence() -> list[str]:
 
 @dataclass
 class Cluster:
-    """Servers sharing one database, and an API token of its owner."""
+    """Servers and workers sharing one database, an API token of its owner, and when (wall
+    clock) all of them were up."""
 
     url: str
     servers: list[Server]
     token: str
+    workers: list[Server]
+    up: float
 
 
 def _database(tmp_path: Path, postgres: str) -> tuple[str, str]:
@@ -72,22 +81,31 @@ def _database(tmp_path: Path, postgres: str) -> tuple[str, str]:
     return url, next(word for word in done.stdout.split() if word.startswith("evg_"))
 
 
-def _clusters(tmp_path: Path, postgres: str, redis: str, sizes: list[int]) -> list[Cluster]:
-    """A database and that many servers for each size; every server started at once (each
-    takes seconds)."""
+def _clusters(
+    tmp_path: Path, postgres: str, redis: str, sizes: list[int], workers: list[int]
+) -> list[Cluster]:
+    """A database, that many servers and that many workers for each cluster (each its own
+    queue name in the one Redis); every process started at once (each takes seconds)."""
     databases = [_database(tmp_path / f"db{n}", postgres) for n in range(len(sizes))]
-    wanted = [(n, m) for n, size in enumerate(sizes) for m in range(size)]
+    wanted = [(n, "server", m) for n, size in enumerate(sizes) for m in range(size)]
+    wanted += [(n, "worker", m) for n, size in enumerate(workers) for m in range(size)]
+    queue = f"cluster{time.monotonic_ns()}"
     with ThreadPoolExecutor(len(wanted)) as pool:
         starting = {
-            (n, m): pool.submit(
-                start_server,
-                tmp_path / f"db{n}" / f"server{m}",
+            (n, kind, m): pool.submit(
+                start_server if kind == "server" else start_worker,
+                tmp_path / f"db{n}" / f"{kind}{m}",
                 # The ingester yields to redirects for a second at most (a loaded CI machine).
-                env={"EVERGREEN_REDIS_URL": redis, "EVERGREEN_CLICK_INGEST_DELAY_S": "1"},
+                env={
+                    "EVERGREEN_REDIS_URL": redis,
+                    "EVERGREEN_CLICK_INGEST_DELAY_S": "1",
+                    "EVERGREEN_QUEUE_NAME": f"{queue}-{n}",
+                },
                 database_url=databases[n][0],
             )
-            for n, m in wanted
+            for n, kind, m in wanted
         }
+    up = time.time()
     failed = [future.exception() for future in starting.values() if future.exception()]
     if failed:
         for future in starting.values():
@@ -97,13 +115,19 @@ def _clusters(tmp_path: Path, postgres: str, redis: str, sizes: list[int]) -> li
             drop_postgres_database(postgres, url)
         raise failed[0]
     return [
-        Cluster(url, [starting[n, m].result() for m in range(sizes[n])], token)
+        Cluster(
+            url,
+            [starting[n, "server", m].result() for m in range(sizes[n])],
+            token,
+            [starting[n, "worker", m].result() for m in range(workers[n])],
+            up,
+        )
         for n, (url, token) in enumerate(databases)
     ]
 
 
 def _close(clusters: list[Cluster], postgres: str) -> None:
-    servers = [server for cluster in clusters for server in cluster.servers]
+    servers = [each for cluster in clusters for each in [*cluster.servers, *cluster.workers]]
     with ThreadPoolExecutor(len(servers)) as pool:  # each drains its spool as it stops
         codes = list(pool.map(Server.stop, servers))
     for cluster in clusters:
@@ -113,11 +137,11 @@ def _close(clusters: list[Cluster], postgres: str) -> None:
 
 @pytest.fixture(scope="module")
 def clusters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Cluster]]:
-    """Two servers on one fresh PostgreSQL database, and one server alone on another, all on
-    one Redis, for the whole module."""
+    """Two servers and two workers on one fresh PostgreSQL database, and one server alone on
+    another, all on one Redis, for the whole module."""
     postgres = require_service("EVERGREEN_TEST_POSTGRES_URL")
     redis = require_service("EVERGREEN_TEST_REDIS_URL")
-    started = _clusters(tmp_path_factory.mktemp("cluster"), postgres, redis, [2, 1])
+    started = _clusters(tmp_path_factory.mktemp("cluster"), postgres, redis, [2, 1], [2, 0])
     yield started
     _close(started, postgres)
 
@@ -253,3 +277,58 @@ def test_a_link_changed_through_one_server_changes_on_the_other_within_the_delay
     _within(CACHE_DELAY_S, other, "moving", (302, "https://shop.example/new"))
     assert _api(first, token, "DELETE", "/links/moving") == 204
     _within(CACHE_DELAY_S, other, "moving", (404, ""))
+
+
+def _processes(cluster: Cluster) -> set[str]:
+    """host:pid of every process of the cluster, as periodic runs name them."""
+    return {f"{PROCESS.rsplit(':', 1)[0]}:{each.process.pid}" for each in _members(cluster)}
+
+
+def _members(cluster: Cluster) -> list[Server]:
+    return [*cluster.servers, *cluster.workers]
+
+
+def _runs(url: str) -> list[tuple[str, datetime, str, datetime]]:
+    database = Database(url)
+    try:
+        with database.session(writer=False) as session:
+            rows = session.execute(
+                select(
+                    PeriodicRun.task, PeriodicRun.minute, PeriodicRun.process,
+                    PeriodicRun.started_at,
+                )
+            ).all()  # fmt: skip
+    finally:
+        database.dispose()
+    return [(task, minute, process, started) for task, minute, process, started in rows]
+
+
+def test_each_periodic_task_runs_once_a_minute_across_two_servers_and_two_workers(
+    clusters: list[Cluster], tmp_path: Path
+) -> None:
+    """Each worker checks the schedule once every 60 s from its start (Huey): a full minute
+    after all four were up, each has checked, and each every-minute task ran once per minute
+    claimed; with Redis, `serve` runs no consumer, so the runs are the workers'."""
+    cluster = clusters[0]
+    every_minute = {
+        name
+        for name, words in periodic_schedules(Settings(data_dir=tmp_path)).items()
+        if words == "every minute"
+    }
+    assert every_minute, "no every-minute periodic task: nothing would be checked"
+    since = datetime.fromtimestamp(cluster.up, UTC)
+    deadline = cluster.up + 75
+    while True:  # a full minute after all were up, and each task's run of it recorded
+        runs = _runs(cluster.url)
+        recent = {task for task, _minute, _process, started in runs if started >= since}
+        if time.time() >= cluster.up + 62 and every_minute <= recent:
+            break
+        assert time.time() < deadline, f"not run within 75 s of start: {every_minute - recent}"
+        time.sleep(0.5)
+    time.sleep(2)  # a second run of the same minute, if any, has finished by now
+    runs = _runs(cluster.url)
+    per_minute = Counter((task, minute) for task, minute, _process, _started in runs)
+    twice = {key: n for key, n in per_minute.items() if n != 1}
+    assert twice == {}, f"periodic tasks run more than once for a minute: {twice}"
+    assert {process for _task, _minute, process, _started in runs} <= _processes(cluster)
+    assert not any(member.process.poll() is not None for member in _members(cluster))
