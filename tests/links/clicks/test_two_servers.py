@@ -224,7 +224,7 @@ def _figures(url: str, answered: int) -> dict[str, Any]:
     }
 
 
-def test_two_servers_count_what_one_server_counts(clusters: list[Cluster]) -> None:
+def _count_what_one_server_counts(clusters: list[Cluster]) -> None:
     two, one = clusters
     answered = _drive(two)
     assert answered == len(_sequence())
@@ -259,9 +259,7 @@ def _within(delay: float, server: Server, slug: str, wanted: tuple[int, str]) ->
     return time.monotonic() - start
 
 
-def test_a_link_changed_through_one_server_changes_on_the_other_within_the_delay(
-    clusters: list[Cluster],
-) -> None:
+def _changes_reach_the_other_within_the_delay(clusters: list[Cluster]) -> None:
     first, other = clusters[0].servers
     token = clusters[0].token
     body = {"destination": "https://shop.example/old", "slug": "moving"}
@@ -303,9 +301,7 @@ def _runs(url: str) -> list[tuple[str, datetime, str, datetime]]:
     return [(task, minute, process, started) for task, minute, process, started in rows]
 
 
-def test_each_periodic_task_runs_once_a_minute_across_two_servers_and_two_workers(
-    clusters: list[Cluster], tmp_path: Path
-) -> None:
+def _periodic_tasks_run_once_a_minute(clusters: list[Cluster], tmp_path: Path) -> None:
     """Each worker checks the schedule once every 60 s from its start (Huey): a full minute
     after all four were up, each has checked, and each every-minute task ran once per minute
     claimed; with Redis, `serve` runs no consumer, so the runs are the workers'."""
@@ -332,3 +328,13 @@ def test_each_periodic_task_runs_once_a_minute_across_two_servers_and_two_worker
     assert twice == {}, f"periodic tasks run more than once for a minute: {twice}"
     assert {process for _task, _minute, process, _started in runs} <= _processes(cluster)
     assert not any(member.process.poll() is not None for member in _members(cluster))
+
+
+def test_two_servers_and_two_workers_act_as_one_server(
+    clusters: list[Cluster], tmp_path: Path
+) -> None:
+    """The three checks in one test, in this order, so that the cluster (a minute to start, a
+    minute to watch the schedule) starts once, whichever test worker runs it."""
+    _count_what_one_server_counts(clusters)
+    _changes_reach_the_other_within_the_delay(clusters)
+    _periodic_tasks_run_once_a_minute(clusters, tmp_path)
