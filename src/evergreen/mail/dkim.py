@@ -98,6 +98,22 @@ def _parse(message: bytes) -> tuple[list[list[bytes]], bytes]:
     return headers, body
 
 
+def _headers_digest(
+    canonical: list[tuple[bytes, bytes]], include: tuple[bytes, ...], value: bytes
+) -> bytes:
+    """dkimpy's `hash_headers` for names each included once and a signature whose b= is already
+    empty: the last field of each name, then the signature without its line end. dkimpy would
+    also empty b= with a regular expression (RE_BTAG, ~0.05 ms), which changes nothing here."""
+    hasher = hashlib.sha256()
+    last = dict(canonical)  # relaxed names are lower case; a later field of a name wins
+    for name in include:
+        if name in last:
+            hasher.update(name + b":" + last[name])
+    ((_, signature),) = _FAST.canonicalize_headers([(_NAME, b" " + value)])
+    hasher.update(b"dkim-signature:" + signature.rstrip())
+    return hasher.digest()
+
+
 class Signer:
     """One key loaded once (OpenSSL through `cryptography`), signing many messages.
 
@@ -143,12 +159,8 @@ class Signer:
         # What dkimpy's DomainSigner.gen_header does, with the digest signed by OpenSSL.
         value = dkim.fold(b"; ".join(b"=".join(f) for f in fields), namelen=_NAME_LENGTH)
         value = value[: value.rindex(b"b=") + 2]  # b= emptied (dkimpy's RE_BTAG, which is slow)
-        hasher = hashlib.sha256()
-        canonical = _FAST.canonicalize_headers(headers)
-        dkim.hash_headers(hasher, _FAST, canonical, include, (_NAME, b" " + value), None)
-        signature = self._private.sign(
-            hasher.digest(), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())
-        )
+        digest = _headers_digest(_FAST.canonicalize_headers(headers), include, value)
+        signature = self._private.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
         fields[-1] = (b"b", base64.b64encode(signature))
         value = b"; ".join(b"=".join(f) for f in fields) + b"\r\n"
         folded: bytes = dkim.fold(value, namelen=_NAME_LENGTH)
