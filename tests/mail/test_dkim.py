@@ -120,3 +120,22 @@ def test_the_signature_is_dkimpys_for_any_header_block(
     assert when is not None
     signed = dkim.signer(KEY).sign(message, timestamp=int(when.group(1)))
     assert signed == bytes(expected) + message
+
+
+_LINES = st.lists(st.sampled_from([*b"aF :\t\r\x01", b"From "]), max_size=12).map(
+    lambda parts: b"".join(p if isinstance(p, bytes) else bytes([p]) for p in parts)
+)
+
+
+@given(st.lists(_LINES, max_size=8))
+def test_header_blocks_are_split_as_dkimpy_splits_them(lines: list[bytes]) -> None:
+    block = b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+    try:
+        expected: object = dkimpy.rfc822_parse(block)[0]
+    except (dkimpy.MessageFormatError, IndexError) as exc:
+        expected = type(exc)
+    try:
+        found: object = dkim._header_fields(block)
+    except (dkimpy.MessageFormatError, IndexError) as exc:
+        found = type(exc)
+    assert found == expected
