@@ -89,3 +89,53 @@ def test_one_signer_per_key_and_bad_keys_or_messages_are_input_errors() -> None:
         dkim.sign(b"Subject: x\r\n\r\nbody\r\n", KEY)
     with pytest.raises(MailInputError, match="cannot sign"):
         dkim.sign(b"From: a@example.com\r\n\x01bad header\r\n\r\nbody\r\n", KEY)
+
+
+_NAMES = st.sampled_from(
+    ["From", "from", "To", "Subject", "subject", "Date", "Message-ID", "List-Id", "X-Other", "b"]
+)
+_VALUES = st.lists(st.sampled_from([*"ab b=;\t:é", "\r\n ", "\r\n\t"]), max_size=30).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    headers=st.lists(st.tuples(_NAMES, _VALUES), max_size=8),
+    body=st.binary(max_size=200).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"\r\n")),
+)
+def test_the_signature_is_dkimpys_for_any_header_block(
+    headers: list[tuple[str, str]], body: bytes
+) -> None:
+    """Duplicated, folded and oddly spaced fields: the signed header set and the digest of the
+    headers (computed without dkimpy's hash_headers) are still byte for byte dkimpy's."""
+    fields = [("From", " news@example.com"), *headers]
+    head = b"".join(f"{name}:{value}\r\n".encode() for name, value in fields)
+    message = head + b"\r\n" + body
+    present = {name.encode().lower() for name, _ in fields}
+    expected = dkimpy.sign(
+        message, b"s2026", b"example.com", KEY.private_pem,
+        canonicalize=(b"relaxed", b"relaxed"),
+        include_headers=[h for h in dkim._SIGNED if h in present],
+    )  # fmt: skip
+    when = re.search(rb"t=(\d+)", expected)
+    assert when is not None
+    signed = dkim.signer(KEY).sign(message, timestamp=int(when.group(1)))
+    assert signed == bytes(expected) + message
+
+
+_LINES = st.lists(st.sampled_from([*b"aF :\t\r\x01", b"From "]), max_size=12).map(
+    lambda parts: b"".join(p if isinstance(p, bytes) else bytes([p]) for p in parts)
+)
+
+
+@given(st.lists(_LINES, max_size=8))
+def test_header_blocks_are_split_as_dkimpy_splits_them(lines: list[bytes]) -> None:
+    block = b"".join(line + b"\r\n" for line in lines) + b"\r\n"
+    try:
+        expected: object = dkimpy.rfc822_parse(block)[0]
+    except (dkimpy.MessageFormatError, IndexError) as exc:
+        expected = type(exc)
+    try:
+        found: object = dkim._header_fields(block)
+    except (dkimpy.MessageFormatError, IndexError) as exc:
+        found = type(exc)
+    assert found == expected

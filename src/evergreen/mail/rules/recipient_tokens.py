@@ -9,16 +9,18 @@ long as the message is in someone's mailbox (RFC 8058 asks for that).
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 
+from evergreen.mail.rules.short_hmac import base36
+from evergreen.mail.rules.short_hmac import signature as _signed
+
 __all__ = ["RecipientToken", "decode", "encode", "header_id"]
 
 _TOKEN = re.compile(r"([uoc])([0-9a-z]{1,13})-([0-9a-z]{1,13})-([0-9a-z]{1,13})-([a-z2-7]{16})")
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+_PURPOSE = b"mail-link:"  # what the HMAC is for, before the payload
 
 
 @dataclass(frozen=True)
@@ -31,20 +33,6 @@ class RecipientToken:
     list_id: int
 
 
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _DIGITS[rest] + digits
-        if number == 0:
-            return digits
-
-
-def _signature(secret: str, payload: str) -> str:
-    digest = hmac.new(secret.encode(), b"mail-link:" + payload.encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest[:10]).decode().lower()
-
-
 def encode(secret: str, token: RecipientToken) -> str:
     """The signed token for a link."""
     if token.kind not in ("u", "o", "c"):
@@ -52,8 +40,8 @@ def encode(secret: str, token: RecipientToken) -> str:
     numbers = (token.message_id, token.subscriber_id, token.list_id)
     if not all(0 <= n < 2**63 for n in numbers):
         raise ValueError("ids must be from 0 to 2**63 - 1")
-    payload = token.kind + "-".join(_base36(n) for n in numbers)
-    return f"{payload}-{_signature(secret, payload)}"
+    payload = token.kind + "-".join(base36(n) for n in numbers)
+    return f"{payload}-{_signed(secret, _PURPOSE, payload)}"
 
 
 def decode(secret: str, text: str, kind: str) -> RecipientToken | None:
@@ -63,7 +51,7 @@ def decode(secret: str, text: str, kind: str) -> RecipientToken | None:
         return None
     found_kind, message, subscriber, list_id, signature = match.groups()
     payload = f"{found_kind}{message}-{subscriber}-{list_id}"
-    if not hmac.compare_digest(signature, _signature(secret, payload)):
+    if not hmac.compare_digest(signature, _signed(secret, _PURPOSE, payload)):
         return None
     return RecipientToken(found_kind, int(message, 36), int(subscriber, 36), int(list_id, 36))
 
@@ -71,5 +59,5 @@ def decode(secret: str, text: str, kind: str) -> RecipientToken | None:
 def header_id(secret: str, message_id: int, subscriber_id: int) -> str:
     """The Message-ID's local part of one broadcast to one person: the same on every attempt,
     so a message sent twice after a lost answer is folded by mail clients."""
-    payload = f"b{_base36(message_id)}.s{_base36(subscriber_id)}"
-    return f"{payload}.{_signature(secret, 'id:' + payload)[:10]}"
+    payload = f"b{base36(message_id)}.s{base36(subscriber_id)}"
+    return f"{payload}.{_signed(secret, _PURPOSE, 'id:' + payload)[:10]}"

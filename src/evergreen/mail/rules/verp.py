@@ -8,20 +8,21 @@ so that a mail server that folds the local part's case does not break it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
 
 from evergreen.mail.errors import MailInputError
+from evergreen.mail.rules.short_hmac import base36
+from evergreen.mail.rules.short_hmac import signature as _signed
 
 __all__ = ["BounceToken", "decode", "encode", "return_path", "token_from_address"]
 
 _KIND = re.compile(r"[a-z]{1,8}")
 _TOKEN = re.compile(r"([a-z]{1,8})-([0-9a-z]{1,13})-([0-9a-z]{1,13})-([a-z2-7]{16})")
 _ADDRESS = re.compile(r"[^\s<>@+]+\+([0-9a-z-]{1,60})@", re.IGNORECASE)
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+_PURPOSE = b"verp:"  # what the HMAC is for, before the payload
 
 
 @dataclass(frozen=True)
@@ -33,28 +34,14 @@ class BounceToken:
     subscriber_id: int
 
 
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, rest = divmod(number, 36)
-        digits = _DIGITS[rest] + digits
-        if number == 0:
-            return digits
-
-
-def _signature(secret: str, payload: str) -> str:
-    digest = hmac.new(secret.encode(), b"verp:" + payload.encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest[:10]).decode().lower()
-
-
 def encode(secret: str, token: BounceToken) -> str:
     """The signed token for the local part."""
     if not _KIND.fullmatch(token.kind):
         raise MailInputError("kind", "must be 1 to 8 lower-case letters")
     if not (0 <= token.message_id < 2**63 and 0 <= token.subscriber_id < 2**63):
         raise MailInputError("id", "must be a whole number from 0 to 2**63 - 1")
-    payload = f"{token.kind}-{_base36(token.message_id)}-{_base36(token.subscriber_id)}"
-    return f"{payload}-{_signature(secret, payload)}"
+    payload = f"{token.kind}-{base36(token.message_id)}-{base36(token.subscriber_id)}"
+    return f"{payload}-{_signed(secret, _PURPOSE, payload)}"
 
 
 def decode(secret: str, text: str) -> BounceToken | None:
@@ -63,7 +50,7 @@ def decode(secret: str, text: str) -> BounceToken | None:
     if match is None:
         return None
     kind, message, subscriber, signature = match.groups()
-    expected = _signature(secret, f"{kind}-{message}-{subscriber}")
+    expected = _signed(secret, _PURPOSE, f"{kind}-{message}-{subscriber}")
     if not hmac.compare_digest(signature, expected):
         return None
     return BounceToken(kind, int(message, 36), int(subscriber, 36))
