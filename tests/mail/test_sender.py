@@ -9,14 +9,10 @@ import socket
 import time
 from datetime import UTC, datetime
 
-from aiosmtplib.protocol import PERIOD_REGEX, normalize_message_line_endings
-from hypothesis import given
-from hypothesis import strategies as st
-
 from evergreen.mail.rules.headers import parse_address
 from evergreen.mail.rules.message import Outgoing, build_message
 from evergreen.mail.rules.render import Personal, compile_message
-from evergreen.mail.sending.sender import Delivery, Sender, _as_is
+from evergreen.mail.sending.sender import Delivery, Sender
 from evergreen.mail.sending.servers import SmtpServer
 from tests.mail.smtp_server import FaultyHandler, smtp_server
 
@@ -106,33 +102,3 @@ def test_the_rate_limit_spaces_messages() -> None:
         elapsed = time.monotonic() - started
     assert all(d.outcome == "sent" for d in results)
     assert elapsed >= 0.45  # 1 at once, then 10 more at 20 a second
-
-
-@given(st.lists(st.sampled_from([b"a", b".", b"\r", b"\n", b"\r\n", b" "]), max_size=40))
-def test_a_payload_sent_as_it_is_is_one_aiosmtplib_would_not_change(parts: list[bytes]) -> None:
-    payload = b"".join(parts)
-    if _as_is(payload):
-        assert PERIOD_REGEX.sub(b"..", normalize_message_line_endings(payload)) == payload
-
-
-def test_the_server_gets_the_bytes_aiosmtplib_would_send() -> None:
-    """A built message takes the lean DATA path; lone line ends and leading dots go through
-    aiosmtplib's: either way the server receives what `client.data` would have sent."""
-    built = _outgoing("ok1@x.example")
-    payloads = [
-        built.as_bytes(),
-        b"From: a@x.example\r\n\r\n.a dot\nlone LF\rlone CR\r\n..two",
-        b"From: a@x.example\r\n\r\nno line end at the end",
-    ]
-    assert [_as_is(p) for p in payloads] == [True, False, False]
-
-    async def run(port: int) -> list[Delivery]:
-        async with Sender([SmtpServer("127.0.0.1", port, pool=1)]) as sender:
-            return [await sender.send(built, p) for p in payloads]
-
-    with smtp_server() as (handler, port):
-        results = asyncio.run(run(port))
-    assert [d.outcome for d in results] == ["sent"] * 3
-    assert [e.original_content for e in handler.received] == [
-        normalize_message_line_endings(p) for p in payloads
-    ]

@@ -56,52 +56,6 @@ async def _envelope(client: aiosmtplib.SMTP, verb: Literal["MAIL", "RCPT"], addr
         raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, address)
 
 
-def _as_is(payload: bytes) -> bool:
-    """Whether aiosmtplib's DATA would send these bytes unchanged: CRLF line ends only, the last
-    one included, and no line starting with a dot."""
-    lf = payload.count(b"\n")
-    return (
-        payload.endswith(b"\r\n")
-        and lf == payload.count(b"\r") == payload.count(b"\r\n")
-        and not payload.startswith(b".")
-        and b"\n." not in payload
-    )
-
-
-async def _data(client: aiosmtplib.SMTP, payload: bytes) -> aiosmtplib.SMTPResponse:
-    """DATA and the message. aiosmtplib runs two regular expressions over every message (line
-    ends, dot-stuffing: ~0.1 ms for 7 KB) that change nothing in one built here; such a message
-    is written as it is, the same exchange on the same connection's lock, and anything else
-    (or another aiosmtplib, without these attributes) goes through `client.data`."""
-    protocol = client.protocol
-    lock = getattr(protocol, "_command_lock", None)
-    if (
-        protocol is None
-        or lock is None
-        or not hasattr(protocol, "_response_pending")
-        or client.is_ehlo_or_helo_needed
-        or not _as_is(payload)
-    ):
-        return await client.data(payload)
-    timeout = client.timeout
-    try:
-        async with lock:
-            protocol._response_pending = True  # an answer is expected: see execute_command
-            protocol.write(b"DATA\r\n")
-            start = await protocol.read_response(timeout=timeout)
-            if start.code != 354:
-                raise aiosmtplib.SMTPDataError(start.code, start.message)
-            protocol._response_pending = True
-            protocol.write(payload + b".\r\n")
-            response = await protocol.read_response(timeout=timeout)
-            if response.code != 250:
-                raise aiosmtplib.SMTPDataError(response.code, response.message)
-    except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError):
-        client.close()  # as client.data does
-        raise
-    return response
-
-
 @dataclass(frozen=True)
 class Delivery:
     """What happened to one message for one recipient."""
@@ -253,7 +207,7 @@ class Sender:
         except (aiosmtplib.SMTPException, OSError) as exc:
             return Delivery(recipient, "deferred", None, _text(exc), label)
         try:
-            response = await _data(client, payload)
+            response = await client.data(payload)
         except aiosmtplib.SMTPResponseException as exc:
             await _reset(client)
             outcome = "bounced" if exc.code >= 500 else "deferred"
