@@ -44,3 +44,21 @@ def test_an_ingester_of_a_live_server_keeps_running_until_told_to_stop(tmp_path:
             assert child.wait(timeout=60) == 0
         finally:
             child.kill()
+
+
+def test_an_ingester_runs_at_normal_priority(tmp_path: Path) -> None:
+    """Under saturation a pass that is due must get CPU: no SCHED_IDLE, no raised nice (which an
+    unprivileged process could never undo); `links.clicks.follower` paces it instead."""
+    with _ingester(tmp_path, parent_pid=os.getpid()) as child:
+        try:
+            deadline = time.monotonic() + 30
+            while not (tmp_path / "evergreen.db").exists() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.0)  # past the migration, into the follower's loop
+            assert child.poll() is None
+            assert os.sched_getscheduler(child.pid) == os.SCHED_OTHER
+            assert os.getpriority(os.PRIO_PROCESS, child.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+            child.send_signal(signal.SIGTERM)
+            assert child.wait(timeout=60) == 0
+        finally:
+            child.kill()
