@@ -260,14 +260,6 @@ def qr_code(
     typer.echo(f"Wrote {out} for {url}")
 
 
-def _background_priority() -> None:
-    """Run only on CPU time nobody else wants (SCHED_IDLE where Linux offers it, else nice 19)."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        os.nice(19)
-
-
 def _die_with_parent() -> None:
     """Ask Linux to send SIGTERM when the parent dies (elsewhere the parent check suffices)."""
     import ctypes
@@ -320,10 +312,8 @@ def ingest(
     if follow:
         set_on_signals(stop)  # a stop asked for while migrating is a clean stop, not a kill
     db = migrated_database()
-    if follow:
-        # Background work: when the CPU is short, redirects come first; the clicks wait safely
-        # in the spool and are ingested as soon as there is room.
-        _background_priority()
+    # Normal priority: `links.clicks.follower` paces the passes so redirects come first (and
+    # says why not SCHED_IDLE).
     try:
         if follow:
             follow_clicks(db, get_settings(), stop, interval=interval,

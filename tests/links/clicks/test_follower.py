@@ -6,11 +6,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.links.clicks.follower import CpuMeter, follow, ingest_now
+from evergreen.links.clicks import follower
+from evergreen.links.clicks.follower import MAX_BACKLOG_BYTES, CpuMeter, follow, ingest_now
 from evergreen.links.clicks.ingest import spool_folder
 from evergreen.links.clicks.spool import ClickSpool
 from evergreen.links.models import Click
@@ -28,8 +30,22 @@ def test_spare_cpu_means_ingest_at_once() -> None:
 
 def test_a_busy_machine_defers_ingestion_but_only_up_to_the_delay() -> None:
     assert not ingest_now(waiting=3.0, spare_cores=0.1, max_delay=10)
-    assert ingest_now(waiting=10.0, spare_cores=0.1, max_delay=10)
-    assert ingest_now(waiting=0.0, spare_cores=0.1, max_delay=0)  # 0: never defer
+    assert ingest_now(waiting=10.0, spare_cores=0.1, max_delay=10) == "due"
+    assert ingest_now(waiting=0.0, spare_cores=0.1, max_delay=0) == "due"  # 0: never defer
+
+
+def test_a_busy_machine_ingests_once_the_backlog_reaches_its_bound() -> None:
+    """Under saturation the delay alone lets the delay times the rate pile up per pass."""
+    assert not ingest_now(waiting=1.0, spare_cores=0.1, max_delay=10, backlog=MAX_BACKLOG_BYTES - 1)
+    assert ingest_now(waiting=1.0, spare_cores=0.1, max_delay=10, backlog=MAX_BACKLOG_BYTES) == (
+        "due"
+    )
+
+
+def test_only_a_pass_on_spare_cpu_is_sliced() -> None:
+    assert ingest_now(waiting=0.0, spare_cores=1.5, max_delay=10) == "spare"
+    assert ingest_now(waiting=0.0, spare_cores=None, max_delay=10) == "due"  # nothing to yield to
+    assert ingest_now(waiting=10.0, spare_cores=1.5, max_delay=10) == "due"
 
 
 def _stat(path: Path, user: int, idle: int) -> None:
@@ -81,3 +97,41 @@ def test_follow_ingests_what_arrives_and_stops_cleanly(
         stop.set()
         runner.join(20)
     assert sum(result) == 6  # the click that came while stopping was ingested too
+
+
+class _IdleMachine(CpuMeter):
+    """A machine with every core idle, whatever this one's load (so every pass is sliced)."""
+
+    def spare_cores(self) -> float | None:
+        return float(self.cores)
+
+
+def test_slices_on_spare_cpu_ingest_a_backlog_without_new_clicks_arriving(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice that stops at its time limit leaves clicks; the next look takes them, though
+    the spool did not change in between."""
+    link_id = _link(db)
+    monkeypatch.setattr(follower, "_SLICE_S", 0.0)  # one batch a slice
+    monkeypatch.setattr(follower, "_SLICE_BATCH", 3)
+    settings = settings.model_copy(update={"click_ingest_delay_s": 300})
+    spool = ClickSpool(spool_folder(settings))
+    for n in range(10):
+        spool.append(click(link_id, v=f"v{n}"))
+    spool.close()
+    stop = threading.Event()
+    runner = threading.Thread(
+        target=lambda: follow(db, settings, stop, interval=0.05, meter=_IdleMachine())
+    )
+    runner.start()
+    try:
+        deadline = time.monotonic() + 20
+        stored = 0
+        while stored < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with db.session() as session:
+                stored = session.scalar(select(func.count()).select_from(Click)) or 0
+        assert stored == 10  # before the stop (whose last pass would take the rest anyway)
+    finally:
+        stop.set()
+        runner.join(20)

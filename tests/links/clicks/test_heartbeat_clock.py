@@ -33,7 +33,7 @@ def test_a_server_with_a_clock_ahead_still_sees_the_other_ingesters(
         session.add(ClickIngester(name="peer", seen_at=database_now(session)))
     monkeypatch.setattr(ingest, "datetime", _AheadClock)
     with db.session() as session:
-        assert ingest._shared(session, ClickPolicy(), "ahead", {1})
+        assert ingest._shared(session, ClickPolicy(), "ahead", {(1, "visitor")})
         noted = session.get(ClickIngester, "ahead")
         assert noted is not None
         assert abs(noted.seen_at - datetime.now(UTC)) < timedelta(seconds=30)

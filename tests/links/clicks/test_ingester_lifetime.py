@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from evergreen import migrate
+
 
 def _ingester(tmp_path: Path, parent_pid: int) -> subprocess.Popen[bytes]:
     env = {
@@ -40,6 +42,29 @@ def test_an_ingester_of_a_live_server_keeps_running_until_told_to_stop(tmp_path:
                 time.sleep(0.1)
             time.sleep(1.0)
             assert child.poll() is None
+            child.send_signal(signal.SIGTERM)
+            assert child.wait(timeout=60) == 0
+        finally:
+            child.kill()
+
+
+def test_an_ingester_runs_at_normal_priority(tmp_path: Path) -> None:
+    """Under saturation a pass that is due must get CPU: no SCHED_IDLE, no raised nice (which an
+    unprivileged process could never undo); `links.clicks.follower` paces it instead."""
+    url = f"sqlite:///{tmp_path / 'evergreen.db'}"
+    head = migrate.head_revision()
+    with _ingester(tmp_path, parent_pid=os.getpid()) as child:
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:  # migrated: the ingester is past its set-up
+                if (tmp_path / "evergreen.db").exists() and migrate.current_revision(url) == head:
+                    break
+                assert child.poll() is None
+                time.sleep(0.2)
+            time.sleep(1.0)  # into the follower's loop
+            assert child.poll() is None
+            assert os.sched_getscheduler(child.pid) == os.SCHED_OTHER
+            assert os.getpriority(os.PRIO_PROCESS, child.pid) == os.getpriority(os.PRIO_PROCESS, 0)
             child.send_signal(signal.SIGTERM)
             assert child.wait(timeout=60) == 0
         finally:

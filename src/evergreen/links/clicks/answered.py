@@ -17,7 +17,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.links.clicks.ingest import _is_crawler  # the ingester's own crawler check
+from evergreen.links.clicks.rows import is_crawler  # the ingester's own crawler check
 from evergreen.links.models import HumanAgent, Link
 from evergreen.links.rules import classify
 
@@ -130,7 +130,7 @@ def spooled_clicks(
         klass, _reason = classify(
             method=str(record.get("m", "GET"))[:8], user_agent=user_agent,
             purpose=str(record.get("p", "")), internal=bool(record.get("i")),
-            crawler=_is_crawler(user_agent), flood=False, human_agents=humans,
+            crawler=is_crawler(user_agent), flood=False, human_agents=humans,
         )  # fmt: skip
         sub = record.get("q")
         clicks[click_id] = SpooledClick(

@@ -6,36 +6,33 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import orjson
-from crawlerdetect import CrawlerDetect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from ua_parser import parse as parse_user_agent
 
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.gc_pause import collector_paused
 from evergreen.links.clicks import offsets as spool_offsets
-from evergreen.links.clicks.rollups import ClickColumns, add_rollups, tally
+from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
+from evergreen.links.clicks.rows import agent_of, insert_clicks, is_crawler, prepare
 from evergreen.links.clicks.shared import (
     HEARTBEAT_TTL,
     database_now,
     decide_from_database,
     heartbeat,
     ingester_name,
-    lock_links,
+    lock_visitors,
     others_writing,
 )
 from evergreen.links.clicks.spool import Segment, SpoolReader
 from evergreen.links.clicks.visitors import VisitorMemory
 from evergreen.links.models import Click, HumanAgent, Link
-from evergreen.links.rules import classify, device_type, referrer_host
+from evergreen.links.rules import classify
 
 __all__ = [
     "ClickPolicy",
@@ -46,7 +43,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_crawlers = CrawlerDetect()
 
 
 @dataclass(frozen=True)
@@ -82,33 +78,6 @@ class ClickPolicy:
 def spool_folder(settings: Settings) -> Path:
     """Where this machine's redirects spool their clicks."""
     return Path(settings.data_dir) / "spool"
-
-
-@lru_cache(maxsize=20_000)
-def _is_crawler(user_agent: str) -> bool:
-    return bool(user_agent) and bool(_crawlers.isCrawler(user_agent))
-
-
-@lru_cache(maxsize=20_000)
-def agent_of(user_agent: str) -> tuple[str, str, str]:
-    """(device type, OS family, browser family) for a user agent; cached, agents repeat a lot."""
-    if not user_agent:
-        return "", "", ""
-    parsed = parse_user_agent(user_agent)
-    os_family = parsed.os.family if parsed.os else "Other"
-    device_family = parsed.device.family if parsed.device else "Other"
-    browser = parsed.user_agent.family if parsed.user_agent else "Other"
-    return device_type(os_family, device_family), os_family[:40], browser[:40]
-
-
-_host = lru_cache(maxsize=20_000)(referrer_host)
-
-
-def _agent(known: dict[Any, tuple[str, str, str, str]], raw: Any) -> tuple[str, str, str, str]:
-    """(user agent as stored, device, OS, browser) for a spooled user agent, once per batch."""
-    user_agent = str(raw)[:512]
-    known[raw] = (user_agent, *agent_of(user_agent))
-    return known[raw]  # pages that send clicks repeat a lot
 
 
 def _readable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,51 +117,13 @@ def _new_only(session: Session, records: list[dict[str, Any]]) -> list[dict[str,
     return fresh
 
 
-_COLUMNS = (
-    "click_id", "link_id", "at", "method", "visitor", "user_agent", "referrer", "referrer_host",
-    "country", "device", "os", "browser", "sub", "class", "reason", "is_unique", "destination",
-)  # fmt: skip
-
-
-def _insert_clicks(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Insert through the driver's executemany: this is the ingester's hot loop, and rows are
-    already in the driver's types (ISO text times on SQLite, aware datetimes on PostgreSQL)."""
-    connection = session.connection()
-    mark = "?" if connection.dialect.name == "sqlite" else "%s"
-    columns = ", ".join(f'"{name}"' for name in _COLUMNS)  # constants, not input
-    marks = ", ".join([mark] * len(_COLUMNS))
-    sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"  # noqa: S608
-    for start in range(0, len(rows), 20_000):
-        connection.exec_driver_sql(sql, rows[start : start + 20_000])
-
-
-@lru_cache(maxsize=4096)
-def _second(epoch: int) -> tuple[str, date]:
-    """Text and day of a whole UTC second (clicks arrive many to a second)."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S"), moment.date()
-
-
-def _sqlite_time(micros: int) -> tuple[str, date]:
-    """The text form SQLAlchemy gives a UTC datetime on SQLite (so the ORM reads it back)."""
-    whole, micro = divmod(micros, 1_000_000)
-    text, day = _second(whole)
-    return f"{text}.{micro:06d}", day
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _pg_time(micros: int) -> tuple[datetime, date]:
-    moment = _EPOCH + timedelta(microseconds=micros)
-    return moment, moment.date()
-
-
-def _shared(session: Session, policy: ClickPolicy, ingester: str, links: set[int]) -> bool:
-    """Lock the batch's links, note this ingester, and say whether others write too."""
+def _shared(
+    session: Session, policy: ClickPolicy, ingester: str, keys: set[tuple[int, str]]
+) -> bool:
+    """Lock the batch's (link, visitor)s, note this ingester, and say whether others write too."""
     if policy.ingesters == "single":
         return False
-    lock_links(session, links)
+    lock_visitors(session, keys)
     if policy.ingesters == "shared":
         return True
     now = database_now(session)  # heartbeats of every server on one clock
@@ -220,9 +151,9 @@ def ingest_records(
     if not fresh:
         return 0
     memory = memory or policy.memory()
-    links = {r["l"] for r in fresh}
-    times = [round(r["t"] * 1_000_000) for r in fresh]
-    alone = not _shared(session, policy, ingester, links)
+    batch = prepare(fresh, session.get_bind().dialect.name == "sqlite")  # before any lock
+    times, keys = batch.times, batch.keys
+    alone = not _shared(session, policy, ingester, set(keys))
     late: set[tuple[int, str]] = set()  # decided from the stored clicks when alone
     idle = time.monotonic() - memory.settled if memory.settled else 0.0
     if alone and policy.ingesters == "auto" and idle > HEARTBEAT_TTL.total_seconds() / 2:
@@ -230,87 +161,62 @@ def ingest_records(
         # mark (PostgreSQL numbers them before they commit): read the clicks again.
         memory.forget()
     if alone:
-        memory.prepare(session, links, times[0])
+        memory.prepare(session, {link_id for link_id, _ in keys}, times[0])
         firsts: dict[tuple[int, str], int] = {}
-        for record, now in zip(fresh, times, strict=True):
-            firsts.setdefault((record["l"], str(record.get("v", ""))[:32]), now)
+        for key, now in zip(keys, times, strict=True):
+            firsts.setdefault(key, now)
         knows = memory.knows
         late = {key for key, now in firsts.items() if not knows(key, now)}
     else:
         memory.forget()  # others write: what it remembers may be missing their clicks
     humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
-    timed = _sqlite_time if session.get_bind().dialect.name == "sqlite" else _pg_time
     decided: dict[tuple[str, str, str, bool, bool], tuple[str, str]] = {}
-    agents: dict[Any, tuple[str, str, str, str]] = {}
+
+    def verdict(facts: tuple[str, str, str, bool], flood: bool) -> tuple[str, str]:
+        known = decided.get((*facts, flood))
+        if known is None:
+            method, user_agent, purpose, internal = facts
+            klass, reason = classify(
+                method=method, user_agent=user_agent, purpose=purpose, internal=internal,
+                crawler=is_crawler(user_agent), flood=flood, human_agents=humans,
+            )  # fmt: skip
+            known = decided[(*facts, flood)] = (klass.value, reason[:120])
+        return known
+
     rows: list[tuple[Any, ...]] = []
-    days: list[date] = []
-    subs: list[dict[str, Any]] = []
     # (link, visitor) → (time, click ID, index) of clicks decided from the stored clicks
     pending: dict[tuple[int, str], list[tuple[int, str, int]]] = {}
-    facts_of: dict[int, tuple[str, str, str, bool]] = {}
+    corrections: Counts | None = None  # rollup deltas of stored clicks decided again
     see = memory.see
-    for index, record in enumerate(fresh):
-        now = times[index]
-        at, day = timed(now)
-        raw_agent = record.get("ua", "")
-        user_agent, device, os_family, browser = agents.get(raw_agent) or _agent(agents, raw_agent)
-        visitor = str(record.get("v", ""))[:32]
-        link_id = record["l"]
-        key = (link_id, visitor)
-        method = str(record.get("m", "GET"))[:8]
-        purpose = str(record.get("p", ""))
-        internal = bool(record.get("i"))
+    for index, key in enumerate(keys):
         if alone and key not in late:
-            unique, flood = see(key, now)
+            unique, flood = see(key, times[index])
         else:
-            pending.setdefault(key, []).append((now, record["id"], index))
-            facts_of[index] = (method, user_agent, purpose, internal)
+            pending.setdefault(key, []).append((times[index], fresh[index]["id"], index))
             unique, flood = True, False  # decided below
-        facts = (method, user_agent, purpose, internal, flood)
-        verdict = decided.get(facts)
-        if verdict is None:
-            klass, reason = classify(
-                method=method, user_agent=user_agent, purpose=purpose, internal=internal,
-                crawler=_is_crawler(user_agent), flood=flood, human_agents=humans,
-            )  # fmt: skip
-            verdict = decided[facts] = (klass.value, reason[:120])
-        referrer = str(record.get("r", ""))[:512]
-        sub = record.get("q")
-        if not isinstance(sub, dict):
-            sub = {}
-        rows.append(
-            (
-                record["id"], link_id, at, method, visitor,
-                user_agent, referrer, _host(referrer), str(record.get("c", ""))[:2],
-                device, os_family, browser, orjson.dumps(sub).decode(), verdict[0], verdict[1],
-                unique, str(record.get("d", ""))[:2048],
-            )
-        )  # fmt: skip
-        days.append(day)
-        subs.append(sub)
+        klass, reason = verdict(batch.facts[index], flood)
+        rows.append(batch.row(index, klass, reason, unique))
     if pending:
         truth = decide_from_database(session, pending, policy.window_us, policy.flood_per_minute)
+        corrections = truth.rollups
         for index, (unique, flood) in truth.verdicts.items():
-            method, user_agent, purpose, internal = facts_of[index]
-            klass, reason = classify(
-                method=method, user_agent=user_agent, purpose=purpose, internal=internal,
-                crawler=_is_crawler(user_agent), flood=flood, human_agents=humans,
-            )  # fmt: skip
-            row = rows[index]
-            rows[index] = (*row[:13], klass.value, reason[:120], unique, row[16])
+            klass, reason = verdict(batch.facts[index], flood)
+            rows[index] = batch.row(index, klass, reason, unique)
         if alone:
             for key, known in truth.times.items():
                 memory.reset(key, known)
-    _insert_clicks(session, rows)
+    insert_clicks(session, rows)
     # Columns 1, 13, 15, 8, 7, 9, 10, 11 of the rows: link, class, unique, country, referrer
     # host, device, OS, browser.
     columns = list(zip(*rows, strict=True))
     clicks = ClickColumns(
-        link_id=columns[1], day=days, klass=columns[13], unique=columns[15],
+        link_id=columns[1], day=batch.days, klass=columns[13], unique=columns[15],
         country=columns[8], referrer_host=columns[7], device=columns[9], os=columns[10],
-        browser=columns[11], sub=subs,
+        browser=columns[11], sub=batch.subs,
     )  # fmt: skip
-    add_rollups(session, tally(clicks))
+    # Last, and in one sorted upsert: other ingesters wait on these rows until this commits.
+    counts = tally(clicks, corrections)
+    add_rollups(session, {key: n for key, n in counts.items() if any(n)})
     if alone:
         memory.settle(session, times[-1])
     return len(rows)
@@ -325,18 +231,22 @@ def ingest_pending(
     *,
     deadline: float | None = None,
     sweep: bool = True,
+    first_batch: bool = False,
 ) -> int:
     """Ingest everything spooled so far; safe to call from several processes at once.
 
     A long-running ingester passes the same `memory` to every call. With a `deadline`
-    (time.monotonic()), no batch starts after it: what is left stays in the spool. `sweep`
-    forgets offsets of segments not in this folder (off for another machine's spool folder).
+    (time.monotonic()), no batch starts after it: what is left stays in the spool; with
+    `first_batch`, the first batch starts whatever the deadline (a slice always moves on).
+    `sweep` forgets offsets of segments not in this folder (off for another machine's spool).
     """
     memory = memory or policy.memory()
     name = ingester_name(reader.folder) if policy.ingesters == "auto" else ""
     try:
         with reader.exclusive(), collector_paused():
-            return _ingest_segments(db, reader, policy, batch, memory, name, deadline, sweep)
+            return _ingest_segments(
+                db, reader, policy, batch, memory, name, deadline, sweep, first_batch
+            )
     except BaseException:
         memory.forget()  # it may hold clicks of a batch that was rolled back
         _beats.pop(name, None)  # and its heartbeat may have been rolled back with it
@@ -356,8 +266,14 @@ def _ingest_segments(
     name: str,
     deadline: float | None = None,
     sweep: bool = True,
+    first_batch: bool = False,
 ) -> int:
     total = 0
+    free = first_batch  # the first batch may start after the deadline
+
+    def past() -> bool:
+        return not free and _past(deadline)
+
     present = {path.name for path in reader.folder.glob("*.clicks")}
     with db.session() as session:
         offsets = spool_offsets.read(session, present)
@@ -369,7 +285,7 @@ def _ingest_segments(
         group: list[Segment] = []
         done: list[Segment] = []
         for segment in reader.segments(offsets, batch):
-            if _past(deadline):
+            if past():
                 group = []  # not started: it stays in the spool
                 break
             if segment.end == segment.start and not segment.finished:
@@ -378,10 +294,11 @@ def _ingest_segments(
             if sum(len(s.records) for s in group) >= batch:
                 total += _ingest_group(db, group, policy, memory, name)
                 done += group
-                group = []
-        if group and not _past(deadline):
+                group, free = [], False
+        if group and not past():
             total += _ingest_group(db, group, policy, memory, name)
             done += group
+            free = False
         for segment in done:
             offsets[segment.name] = segment.end
             progressed = progressed or segment.end > segment.start

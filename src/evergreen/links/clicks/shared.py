@@ -4,13 +4,16 @@ Each server's ingester remembers the clicks it stored; a second server's clicks 
 memory, so alone it would count a visitor's first click once per server. When others are seen
 (a heartbeat row per spool folder, refreshed by every pass), a pass reads each touched (link,
 visitor)'s stored clicks around its new ones, decides the union with `rules.visits`, and
-corrects stored clicks whose verdict changed, with their rollups moved by deltas. Passes are
-serialized per link: PostgreSQL advisory locks on the link ids; SQLite has one writer.
+corrects stored clicks whose verdict changed, with their rollups moved by deltas. Two passes
+deciding the same (link, visitor) take turns: PostgreSQL advisory locks on a few hundred
+(link, visitor) buckets, so passes on other visitors of the same links overlap; SQLite has one
+writer.
 """
 
 from __future__ import annotations
 
 import socket
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ import orjson
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
+from evergreen.links.clicks.rollups import ClickColumns, Counts, tally
 from evergreen.links.clicks.spool import folder_identity
 from evergreen.links.clicks.visitors import micros_of
 from evergreen.links.models import ClickIngester
@@ -35,13 +38,17 @@ __all__ = [
     "decide_from_database",
     "heartbeat",
     "ingester_name",
-    "lock_links",
+    "lock_bucket",
+    "lock_visitors",
     "others_writing",
 ]
 
 HEARTBEAT_TTL = timedelta(seconds=60)  # an ingester not seen for this long has left
 _REFRESH = timedelta(seconds=10)  # how often a pass rewrites its own heartbeat
-_LOCK_CLASS = 0x636C6B  # advisory lock class of "a link's clicks" ("clk")
+_LOCK_CLASS = 0x636C6B  # advisory lock class of "some (link, visitor)s' clicks" ("clk")
+# Lock keys per transaction at most: PostgreSQL's lock table holds max_locks_per_transaction
+# (64) times max_connections entries for the whole server, so a batch must not take one per visitor.
+LOCK_BUCKETS = 256
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Key = tuple[int, str]
 
@@ -53,13 +60,18 @@ def ingester_name(folder: Path) -> str:
     return f"{host}-{folder_identity(folder)}"[:64]
 
 
-def lock_links(session: Session, link_ids: Iterable[int]) -> None:
-    """Hold these links until commit, in one order, so two ingesters never decide the same
-    (link, visitor) at once (SQLite: the writer already holds the database)."""
+def lock_bucket(link_id: int, visitor: str) -> int:
+    """The advisory lock key of a (link, visitor): the same on every server."""
+    return zlib.crc32(f"{link_id}:{visitor}".encode()) % LOCK_BUCKETS
+
+
+def lock_visitors(session: Session, keys: Iterable[Key]) -> None:
+    """Hold these (link, visitor)s' buckets until commit, in one order, so two ingesters never
+    decide the same (link, visitor) at once (SQLite: the writer already holds the database)."""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         return
-    rows = [(_LOCK_CLASS, link_id) for link_id in sorted(set(link_ids))]
+    rows = [(_LOCK_CLASS, bucket) for bucket in sorted({lock_bucket(*key) for key in keys})]
     if rows:
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", rows)
 
@@ -97,11 +109,13 @@ def others_writing(session: Session, name: str, now: datetime) -> bool:
 
 @dataclass
 class Decided:
-    """Verdicts for new clicks, by their index in the batch, and corrections made to stored ones."""
+    """Verdicts for new clicks, by their index in the batch, and corrections made to stored ones
+    (their rollup deltas are for the caller to add with the batch's: one upsert, in key order)."""
 
     verdicts: dict[int, tuple[bool, bool]]
     corrected: int
     times: dict[Key, list[int]]  # each key's clicks from its first new one on, for the memory
+    rollups: Counts
 
 
 def decide_from_database(
@@ -111,7 +125,7 @@ def decide_from_database(
     per_minute: int,
 ) -> Decided:
     """Decide new clicks ((time µs, click ID, batch index) per key) with the stored ones, and
-    correct stored clicks whose verdict the new ones change (rollups moved by deltas)."""
+    correct stored clicks whose verdict the new ones change (rollup deltas returned)."""
     span = max(window, 60_000_000)
     stored = _stored(session, new, span)
     verdicts: dict[int, tuple[bool, bool]] = {}
@@ -139,9 +153,8 @@ def decide_from_database(
                 klass_now, reason = new_class or (klass, "")
                 changes.append((row_id, klass, klass_now, unique, reason, was_unique))
         times[key] = [click[0] for click in merged if click[0] >= first - span]
-    if changes:
-        _correct(session, changes)
-    return Decided(verdicts, len(changes), times)
+    rollups = _correct(session, changes) if changes else defaultdict(lambda: [0, 0, 0])
+    return Decided(verdicts, len(changes), times, rollups)
 
 
 def _stored(
@@ -151,24 +164,30 @@ def _stored(
     last: all that decides the new ones, and every stored one they can change."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
     bounds = [
         (link_id, visitor, _shown(min(c[0] for c in fresh) - span, sqlite),
          _shown(max(c[0] for c in fresh) + span, sqlite))
         for (link_id, visitor), fresh in sorted(new.items())
     ]  # fmt: skip
     out: dict[Key, list[tuple[int, str, int | None, str, bool]]] = defaultdict(list)
-    for start in range(0, len(bounds), 200):
-        chunk = bounds[start : start + 200]
-        rows = ", ".join([f"({mark}, {mark}, {mark}, {mark})"] * len(chunk))
-        typed = "" if sqlite else "::timestamptz"
+    columns = 'SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
+    joined = (
+        "JOIN clicks c ON c.link_id = k.l AND c.visitor = k.v AND c.at >= k.lo AND c.at <= k.hi"
+    )
+    if sqlite:
+        queries = []
+        for start in range(0, len(bounds), 200):
+            chunk = bounds[start : start + 200]
+            rows = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            sql = f"WITH k(l, v, lo, hi) AS (VALUES {rows}) {columns}FROM k {joined}"
+            queries.append((sql, tuple(value for bound in chunk for value in bound)))
+    else:  # one statement with four array parameters: no SQL text grows with the batch
         sql = (
-            f"WITH k(l, v, lo, hi) AS (VALUES {rows}) "  # noqa: S608 (placeholders only)
-            'SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
-            f"FROM k JOIN clicks c ON c.link_id = k.l AND c.visitor = k.v "
-            f"AND c.at >= k.lo{typed} AND c.at <= k.hi{typed}"
+            f"{columns}FROM unnest(%s::int[], %s::text[], %s::timestamptz[], "
+            f"%s::timestamptz[]) AS k(l, v, lo, hi) {joined}"
         )
-        params = tuple(value for bound in chunk for value in bound)
+        queries = [(sql, tuple(list(column) for column in zip(*bounds, strict=True)))]
+    for sql, params in queries:
         for link_id, visitor, at, click_id, row_id, klass, unique in connection.exec_driver_sql(
             sql, params
         ):
@@ -181,8 +200,8 @@ def _shown(micros: int, sqlite: bool) -> Any:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else moment
 
 
-def _correct(session: Session, changes: Sequence[tuple[int, str, str, bool, str, bool]]) -> None:
-    """Store the new verdicts and move the rollups from the old ones to the new ones."""
+def _correct(session: Session, changes: Sequence[tuple[int, str, str, bool, str, bool]]) -> Counts:
+    """Store the new verdicts; the rollup deltas from the old ones to the new ones."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
@@ -220,7 +239,7 @@ def _correct(session: Session, changes: Sequence[tuple[int, str, str, bool, str,
         bucket = delta[key]
         for i in range(3):
             bucket[i] -= counts[i]
-    add_rollups(session, {key: counts for key, counts in delta.items() if any(counts)})
+    return delta
 
 
 def _columns(clicks: list[tuple[tuple[Any, ...], str, bool]]) -> ClickColumns:
