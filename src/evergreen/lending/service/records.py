@@ -28,7 +28,7 @@ from evergreen.lending.rules import (
     schedule_position,
 )
 from evergreen.lending.rules.amounts import ZERO
-from evergreen.lending.rules.book import prepayment_charge
+from evergreen.lending.rules.book import PrepaymentTerms, prepayment_charge
 from evergreen.lending.rules.postings import legs_of
 from evergreen.lending.rules.replay import Fact, replay
 
@@ -52,27 +52,16 @@ __all__ = [
 ]
 
 
-class LoanRecord(Protocol):
+class LoanRecord(PrepaymentTerms, Protocol):
     """A loan's columns as the rules and the book read them: a mapped Loan, or a plain row of
-    its table (the book reads 10,000 at once, and mapping each one costs more than the rest)."""
+    its table (the book reads 10,000 at once, and mapping each one costs more than the rest);
+    the note's terms are those the prepayment charge reads."""
 
     @property
     def id(self) -> int: ...
 
     @property
     def status(self) -> str: ...
-
-    @property
-    def start(self) -> date: ...
-
-    @property
-    def maturity(self) -> date: ...
-
-    @property
-    def principal(self) -> Decimal: ...
-
-    @property
-    def annual_rate(self) -> Decimal: ...
 
     @property
     def months(self) -> int: ...
@@ -109,15 +98,6 @@ class LoanRecord(Protocol):
 
     @property
     def allocation(self) -> str: ...
-
-    @property
-    def min_interest_months(self) -> int: ...
-
-    @property
-    def prepay_pct(self) -> Decimal: ...
-
-    @property
-    def prepay_months(self) -> int: ...
 
     @property
     def balance(self) -> Decimal: ...
