@@ -133,7 +133,7 @@ def run_server(
     """
     from evergreen.db import Database
     from evergreen.jobs import server_consumer
-    from evergreen.web import create_app
+    from evergreen.web import create_app, prepare_routes
 
     sock = bind_listener(host, port)
     try:
@@ -148,6 +148,7 @@ def run_server(
         server = None
         if group is None:
             app = create_app(settings, background=False)
+            prepare_routes(app)
             server = _AnnouncingServer(server_config(app, settings, host, port), lines)
         ingester = ClickIngester(settings.drain_timeout_s) if ingest else None
         if ingester is not None:

@@ -112,10 +112,11 @@ def serve_until_stopped(server: uvicorn.Server, sockets: list[socket.socket] | N
 
 def run_worker_process(fd: int, parent: int) -> None:
     """One worker: the app on the inherited socket, until SIGTERM/SIGINT or the parent dies."""
-    from evergreen.web import create_app
+    from evergreen.web import create_app, prepare_routes
 
     settings = get_settings()
     app = create_app(settings, background=False)
+    prepare_routes(app)
     sock = socket.socket(fileno=fd)
     host, port = sock.getsockname()[:2]
     server = uvicorn.Server(server_config(app, settings, host, port))
