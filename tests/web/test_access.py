@@ -4,6 +4,7 @@ the pages and the API declare the same access for the same action."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from starlette.routing import Mount
 from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import SESSION_COOKIE, Access, Role, allows
 from evergreen.db import Database
+from evergreen.ledger import service as ledger
+from evergreen.ledger.rules import StreamKind
 from evergreen.partners import service as partners
 from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for
 from evergreen.web.deps import declared_access
@@ -118,6 +121,10 @@ def callers(client: TestClient, db: Database, people: dict[str, str]) -> dict[Ro
             session, program, name="Pat", email=people["partner"], status="active"
         )
     emails = {None: "", **{Role(role): email for role, email in people.items()}}
+    with db.session() as session:  # the demo's route then refuses at once (it loads a year)
+        ledger.add_stream(
+            session, ledger.StreamDraft("Blog", StreamKind.AFFILIATE), date(2026, 1, 1)
+        )
     with db.session() as session:  # a borrower account (the borrower portal's role)
         emails[Role.BORROWER] = "borrower@example.com"
         accounts.create_user(session, emails[Role.BORROWER], PASSWORD, Role.BORROWER)
