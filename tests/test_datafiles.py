@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evergreen.datafiles import write_capped
+from evergreen.datafiles import read_chunks, write_capped
 from evergreen.errors import InputError
 
 
@@ -61,3 +61,12 @@ def test_a_failing_source_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="dropped"):
         write_capped(tmp_path, "doc.pdf", broken(), 8, InputError("file", "big"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_local_file_is_read_in_pieces_of_the_given_size(tmp_path: Path) -> None:
+    path = tmp_path / "talk.mp4"
+    path.write_bytes(b"0123456789")
+    assert list(read_chunks(path, 4)) == [b"0123", b"4567", b"89"]
+    assert b"".join(read_chunks(path)) == b"0123456789"
+    path.write_bytes(b"")
+    assert list(read_chunks(path)) == []

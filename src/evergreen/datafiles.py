@@ -1,14 +1,15 @@
 """Uploads written into the data folder as they arrive: a partial file under a size cap, renamed
-into place only when whole, so a refused or broken upload leaves nothing behind."""
+into place only when whole, so a refused or broken upload leaves nothing behind; a file on this
+machine (a command's --file) read in pieces as an upload arrives."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["write_capped"]
+__all__ = ["read_chunks", "write_capped"]
 
 
 def write_capped(
@@ -37,3 +38,10 @@ def write_capped(
     finally:
         partial.unlink(missing_ok=True)
     return size
+
+
+def read_chunks(path: Path, size: int = 1024 * 1024) -> Iterator[bytes]:
+    """A file on this machine in pieces of `size` bytes, as an upload arrives."""
+    with path.open("rb") as source:
+        while chunk := source.read(size):
+            yield chunk

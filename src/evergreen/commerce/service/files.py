@@ -13,7 +13,7 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import ProductFile
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, check_file_name
 from evergreen.commerce.service.products import get_product
-from evergreen.datafiles import write_capped
+from evergreen.datafiles import read_chunks, write_capped
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -74,19 +74,13 @@ def store_file(
     return row
 
 
-def _read(path: Path, size: int = 1024 * 1024) -> Iterable[bytes]:
-    with path.open("rb") as source:
-        while chunk := source.read(size):
-            yield chunk
-
-
 def store_file_from_path(
     session: Session, data_dir: Path, product_id: int, path: Path, limit: int = MAX_FILE_BYTES
 ) -> ProductFile:
     """Store a file from this machine (the CLI's --file), under its own name."""
     if not path.is_file():
         raise CommerceInputError("file", f"there is no file at {str(path)[:200]}")
-    return store_file(session, data_dir, product_id, path.name, _read(path), limit)
+    return store_file(session, data_dir, product_id, path.name, read_chunks(path), limit)
 
 
 def _file(session: Session, product_id: int, file_id: int) -> ProductFile:
