@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
 from evergreen.web.gate import MIB
 
-__all__ = ["PostedForm", "chunks", "spooled_body"]
+__all__ = ["PostedForm", "chunks", "length_gate", "spooled_body"]
 
 
 def spooled_body(
@@ -58,3 +58,15 @@ async def _posted(request: Request) -> AsyncIterator[FormData]:
 
 
 PostedForm = Annotated[FormData, Depends(_posted)]
+
+
+def length_gate(most: int, message: str) -> Any:
+    """A page's upload refused from its Content-Length, over `most` bytes, with a 413 saying
+    `message` before its body is read: `Annotated[None, length_gate(...)]` after its user."""
+
+    def gate(request: Request) -> None:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > most:
+            raise HTTPException(413, message)
+
+    return Depends(gate)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -18,7 +18,7 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.gate import body_limit
-from evergreen.web.uploads import PostedForm, chunks
+from evergreen.web.uploads import PostedForm, chunks, length_gate
 
 __all__ = ["router"]
 
@@ -94,14 +94,8 @@ def remove_price(
     return _back(product_id, "price-removed", "prices")
 
 
-def _size_gate(request: Request) -> None:
-    """Refuse an upload over the limit from its Content-Length, before its body is read."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_FILE_BYTES + _SLACK:
-        raise HTTPException(413, f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
-
-
-SizeGate = Annotated[None, Depends(_size_gate)]
+_TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
+SizeGate = Annotated[None, length_gate(MAX_FILE_BYTES + _SLACK, _TOO_LARGE)]
 
 
 @router.post("/{product_id:int}/files", dependencies=[body_limit(MAX_FILE_BYTES + _SLACK)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -14,7 +14,7 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.gate import body_limit
-from evergreen.web.uploads import PostedForm, chunks
+from evergreen.web.uploads import PostedForm, chunks, length_gate
 from evergreen.webinars import content, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules.content import MAX_VIDEO_BYTES
@@ -27,16 +27,8 @@ router = APIRouter(prefix="/webinars", include_in_schema=False)
 _SLACK = 1024 * 1024  # the multipart envelope around the file
 
 
-def _size_gate(request: Request) -> None:
-    """Refuse an upload over the limit from its Content-Length, before its body is read."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_VIDEO_BYTES + _SLACK:
-        raise HTTPException(
-            413, f"The recording is larger than {MAX_VIDEO_BYTES // (1024 * 1024)} MB."
-        )
-
-
-SizeGate = Annotated[None, Depends(_size_gate)]
+_TOO_LARGE = f"The recording is larger than {MAX_VIDEO_BYTES // (1024 * 1024)} MB."
+SizeGate = Annotated[None, length_gate(MAX_VIDEO_BYTES + _SLACK, _TOO_LARGE)]
 
 
 def _whole(field: str, text: str, *, optional: bool = False) -> int | None:
