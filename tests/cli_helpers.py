@@ -7,6 +7,7 @@ import subprocess
 import sys
 import traceback
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 from evergreen import cli, db
 from evergreen.config import get_settings
 
-__all__ = ["run_cli"]
+__all__ = ["evergreen", "refused", "run_cli", "succeeded"]
 
 
 def run_cli(
@@ -62,6 +63,31 @@ def run_cli(
         for engine in engines:
             engine.dispose()
     return subprocess.CompletedProcess(["evergreen", *args], code, stdout, stderr)
+
+
+def evergreen(
+    *args: str, data_dir: Path, database_url: str | None, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `evergreen ARGS` with its own data folder, in this process (main(), as the child's);
+    with no database URL, the data folder's SQLite database."""
+    changes: dict[str, str | None] = {"EVERGREEN_DATA_DIR": str(data_dir), **env}
+    if database_url:
+        changes["EVERGREEN_DATABASE_URL"] = database_url
+    return run_cli(list(args), changes, stdin)
+
+
+def succeeded(done: subprocess.CompletedProcess[str]) -> str:
+    """The output of a command that must succeed; its error output shown when it did not."""
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def refused(done: subprocess.CompletedProcess[str], field: str) -> None:
+    """A command refused as a person should see it: exit 2, one line that names the field."""
+    assert done.returncode == 2, (done.args, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert field in lines[0], lines
 
 
 def _exit_status(code: object) -> tuple[int, str]:

@@ -12,19 +12,9 @@ import pytest
 
 from evergreen.accounts import service as accounts
 from evergreen.db import Database
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 
 PASSWORD = "a long enough passphrase"
-
-
-def evergreen(
-    *args: str, data_dir: Path, database_url: str | None, stdin: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    """Run `evergreen ARGS` with its own data folder, in this process (main(), as the child's)."""
-    changes: dict[str, str | None] = {"EVERGREEN_DATA_DIR": str(data_dir), **env}
-    if database_url:
-        changes["EVERGREEN_DATABASE_URL"] = database_url
-    return run_cli(list(args), changes, stdin)
 
 
 def evergreen_process(

@@ -1,13 +1,15 @@
-"""The one CSV writer of every export: cells a spreadsheet would run as formulas are neutralised."""
+"""The one CSV writer of every export: cells a spreadsheet would run as formulas are neutralised;
+and the reader of the spreadsheets people upload, which turns those cells back."""
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from typing import TextIO
 
-__all__ = ["CsvWriter", "restore_cell", "safe_cell"]
+__all__ = ["CsvWriter", "restore_cell", "safe_cell", "uploaded_rows"]
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
 _FORMULA_START = frozenset("=+-@\t\r")
@@ -30,6 +32,29 @@ def safe_cell(value: object) -> str:
 def restore_cell(value: str) -> str:
     """Undo safe_cell, so a file Evergreen exported imports back unchanged."""
     return value[1:] if value[:1] == "'" and _risky(value[1:]) else value
+
+
+# The delimiters a spreadsheet saves with; the one the header line uses most is the file's.
+_DELIMITERS = (",", ";", "\t")
+
+
+def uploaded_rows(
+    lines: Iterable[str], refuse: Callable[[str], Exception]
+) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for every non-blank row of an uploaded CSV, the header
+    first; a file csv cannot read is `refuse(message)` naming the line."""
+    source = iter(lines)
+    first = next(source, "").removeprefix("\ufeff")
+    delimiter = max(_DELIMITERS, key=first.count)
+    reader = csv.reader(chain([first], source), delimiter=delimiter)
+    start = 1
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield start, [restore_cell(cell.strip()) for cell in cells]
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise refuse(f"line {start}: not readable as CSV ({error})") from None
 
 
 class CsvWriter:

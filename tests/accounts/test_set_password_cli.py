@@ -8,7 +8,7 @@ from pathlib import Path
 from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import Role
 from evergreen.db import Database
-from tests.test_cli import evergreen
+from tests.cli_helpers import evergreen
 
 PASSWORD = "a long enough passphrase"
 NEW = "another long passphrase"

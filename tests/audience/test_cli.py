@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
+from tests.cli_helpers import evergreen
 from tests.conftest import TEST_SECRET
 
 MAILCHIMP = (
@@ -19,20 +18,8 @@ UNSUB = "Email Address,First Name,UNSUB_TIME\nann@example.com,Ann,2024-06-01 00:
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "EVERGREEN_DATA_DIR": str(tmp_path / "data"),
-        "EVERGREEN_SECRET_KEY": TEST_SECRET,
-        "PYTHONPATH": os.pathsep.join(sys.path),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "evergreen.cli", "audience", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return evergreen("audience", *args, data_dir=tmp_path / "data", database_url=None,
+                     EVERGREEN_SECRET_KEY=TEST_SECRET)  # fmt: skip
 
 
 def test_import_show_unsubscribe_and_bad_input(tmp_path: Path) -> None:

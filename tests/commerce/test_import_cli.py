@@ -8,13 +8,12 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 from tests.commerce.test_import_service import shopify_csv, supplier_csv
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["commerce", *args], env)
+    return evergreen("commerce", *args, data_dir=tmp_path / "data", database_url=url)
 
 
 def test_a_catalog_is_imported_and_a_supplier_update_pauses_from_the_command_line(

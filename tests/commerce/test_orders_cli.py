@@ -10,13 +10,12 @@ from pathlib import Path
 
 from evergreen.commerce import service
 from evergreen.db import Database
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 from tests.commerce.orders_world import buy, make_shop
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["commerce", *args], env)
+    return evergreen("commerce", *args, data_dir=tmp_path / "data", database_url=url)
 
 
 def test_coupons_and_orders_from_the_command_line(tmp_path: Path, database_url: str) -> None:

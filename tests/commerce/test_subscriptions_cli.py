@@ -13,14 +13,15 @@ from sqlalchemy import func, select
 from evergreen.commerce import service
 from evergreen.commerce.models import Order, Subscription
 from evergreen.db import Database
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 from tests.commerce.orders_world import SECRET
 from tests.commerce.subscriptions_world import make_club, subscribe_input
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["commerce", "subscriptions", *args], env)
+    return evergreen(
+        "commerce", "subscriptions", *args, data_dir=tmp_path / "data", database_url=url
+    )
 
 
 def test_subscriptions_from_the_command_line(tmp_path: Path, database_url: str) -> None:

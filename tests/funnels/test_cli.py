@@ -7,12 +7,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["funnels", *args], env)
+    return evergreen("funnels", *args, data_dir=tmp_path / "data", database_url=url)
 
 
 def test_funnels_and_spend_from_the_command_line(tmp_path: Path, database_url: str) -> None:

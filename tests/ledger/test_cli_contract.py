@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from tests.test_cli import evergreen
+from tests.cli_helpers import evergreen
 
 D = Decimal
 

@@ -23,9 +23,9 @@ from evergreen.links.clicks.ingest import ClickPolicy, ingest_records
 from evergreen.links.drafts import LinkDraft
 from evergreen.networks import service as networks
 from evergreen.networks.models import Network, NetworkEarning
+from tests.cli_helpers import evergreen
 from tests.http_helpers import token_for
 from tests.ledger.journal_view import forget_ledger, income, journal, keys
-from tests.test_cli import evergreen
 
 D = Decimal
 

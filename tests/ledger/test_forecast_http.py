@@ -18,10 +18,10 @@ from evergreen.ledger import queries, service
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules.forecast import check_forecast, forecast_bridge
 from evergreen.money import cents
+from tests.cli_helpers import evergreen
 from tests.http_helpers import csrf_from, sign_in
 from tests.ledger.api_helpers import API, callers, refused
 from tests.ledger.test_stream_page import MARCH, RATES, _figure, _money, _seed
-from tests.test_cli import evergreen
 
 D = Decimal
 

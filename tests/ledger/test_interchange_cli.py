@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.cli_helpers import evergreen
 from tests.ledger.test_beancount import _bean_check
-from tests.test_cli import evergreen
 
 STATEMENT = (
     "Date,Description,Amount\n"

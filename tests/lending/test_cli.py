@@ -8,18 +8,15 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen, succeeded
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": None}
-    return run_cli(list(args), env)
+    return evergreen(*args, data_dir=tmp_path / "data", database_url=None)
 
 
 def _ok(tmp_path: Path, *args: str) -> str:
-    done = _run(tmp_path, *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return succeeded(_run(tmp_path, *args))
 
 
 def test_the_contract_loan_payment_payoff_and_portfolio(tmp_path: Path) -> None:

@@ -8,20 +8,17 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen, succeeded
 
 PDF = b"%PDF-1.4\n" + b"x" * 2000
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["lending", *args], env)
+    return evergreen("lending", *args, data_dir=tmp_path / "data", database_url=url)
 
 
 def _ok(tmp_path: Path, url: str, *args: str) -> str:
-    done = _run(tmp_path, url, *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return succeeded(_run(tmp_path, url, *args))
 
 
 def _refused(done: subprocess.CompletedProcess[str], start: str) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 
 
 def _links(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": None}
-    return run_cli(["links", *args], env)
+    return evergreen("links", *args, data_dir=tmp_path / "data", database_url=None)
 
 
 def test_a_refused_link_and_a_missing_one_are_one_line_each(tmp_path: Path) -> None:

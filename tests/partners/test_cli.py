@@ -10,7 +10,7 @@ from evergreen.db import Database
 from evergreen.partners import service
 from evergreen.partners.rules import EventType
 from evergreen.partners.service.conversions import ConversionIn, record_conversion
-from tests.test_cli import evergreen
+from tests.cli_helpers import evergreen
 
 
 def test_payout_cycle_from_the_command_line(tmp_path: Path, database_url: str) -> None:

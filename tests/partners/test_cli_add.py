@@ -11,7 +11,7 @@ from evergreen.db import Database
 from evergreen.partners import queries, service
 from evergreen.partners.models import Partner
 from evergreen.partners.rules import ProgramSettings
-from tests.test_cli import evergreen
+from tests.cli_helpers import evergreen
 
 
 def test_partners_add_prints_the_referral_link(tmp_path: Path, database_url: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.db import Database, utcnow
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 from tests.mail.smtp_server import smtp_env, smtp_server
 from tests.sequences.test_engine import THREE_STEPS
 
@@ -20,11 +20,8 @@ SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
 
 
 def _run(tmp_path: Path, url: str, port: int, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url,
-        **smtp_env(port, "news@example.com"),
-    }  # fmt: skip
-    return run_cli(["sequences", *args], env)
+    return evergreen("sequences", *args, data_dir=tmp_path / "data", database_url=url,
+                     **smtp_env(port, "news@example.com"))  # fmt: skip
 
 
 def test_add_activate_and_run_due_as_the_contract_says(

@@ -14,7 +14,7 @@ from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.db import Database, utcnow
 from evergreen.sequences import service
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen
 
 SECRET = "seed-secret-for-the-preview-tests-0123456789"
 DOCUMENT: dict[str, Any] = {
@@ -40,8 +40,7 @@ DOCUMENT: dict[str, Any] = {
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["sequences", *args], env)
+    return evergreen("sequences", *args, data_dir=tmp_path / "data", database_url=url)
 
 
 def _setup(db: Database) -> None:

@@ -11,21 +11,18 @@ from pathlib import Path
 
 from evergreen.db import Database
 from evergreen.webinars import registrations, service
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import evergreen, succeeded
 from tests.conftest import TEST_SECRET
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"EVERGREEN_DATA_DIR": str(tmp_path / "data"), "EVERGREEN_DATABASE_URL": url}
-    return run_cli(["webinars", *args], env)
+    return evergreen("webinars", *args, data_dir=tmp_path / "data", database_url=url)
 
 
 def _ok(tmp_path: Path, url: str, *args: str) -> str:
-    done = _run(tmp_path, url, *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return succeeded(_run(tmp_path, url, *args))
 
 
 def test_add_then_sessions_as_json(tmp_path: Path, database_url: str) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.datafiles import read_chunks
 from evergreen.db import utcnow
 from evergreen.errors import NotFound
 from evergreen.links import service as links
@@ -227,16 +228,10 @@ def store_video(
     return webinar
 
 
-def _read(path: Path, size: int = 1024 * 1024) -> Iterable[bytes]:
-    with path.open("rb") as source:
-        while chunk := source.read(size):
-            yield chunk
-
-
 def store_video_file(
     session: Session, data_dir: Path, webinar_id: int, path: Path, limit: int = MAX_VIDEO_BYTES
 ) -> Webinar:
     """Store a recording from a file on this machine (the CLI's --file)."""
     if not path.is_file():
         raise WebinarInputError("file", f"there is no file at {str(path)[:200]}")
-    return store_video(session, data_dir, webinar_id, _read(path), limit)
+    return store_video(session, data_dir, webinar_id, read_chunks(path), limit)

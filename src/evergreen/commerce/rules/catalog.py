@@ -13,16 +13,14 @@ headers (`Variant Price`) and the newer ones (`Price`, `URL handle`) are underst
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import chain
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.pricing import ANY_ZONE
-from evergreen.csvfile import restore_cell
+from evergreen.csvfile import uploaded_rows
 from evergreen.errors import InputError
 from evergreen.money import check_currency, read_amount
 
@@ -35,7 +33,6 @@ __all__ = [
     "read_supplier_rows",
 ]
 
-_DELIMITERS = (",", ";", "\t")
 _MAX_COLUMNS = 300
 _MAX_OPTIONS = 3
 _STATUSES = frozenset({"active", "draft", "archived"})
@@ -97,20 +94,8 @@ def _key(name: str) -> str:
 
 
 def _rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """(line where the row starts, cells) for every non-blank row, the header first."""
-    source = iter(lines)
-    first = next(source, "")
-    first = first.removeprefix("\ufeff")
-    delimiter = max(_DELIMITERS, key=first.count)
-    reader = csv.reader(chain([first], source), delimiter=delimiter)
-    start = 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield start, [restore_cell(cell.strip()) for cell in cells]
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise CommerceInputError("file", f"line {start}: not readable as CSV ({error})") from None
+    """The file's rows, a file csv cannot read refused on the `file` field."""
+    return uploaded_rows(lines, lambda message: CommerceInputError("file", message))
 
 
 def _header(rows: Iterator[tuple[int, list[str]]]) -> dict[str, int]:

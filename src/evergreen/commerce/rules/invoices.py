@@ -5,7 +5,6 @@ numbered after the invoice it corrects, shares the refunded cents over the same 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -21,7 +20,6 @@ __all__ = [
     "credit_note",
     "filename",
     "invoice",
-    "latin1",
     "party",
     "tax_rate",
 ]
@@ -146,17 +144,3 @@ def filename(kind: str, number: str) -> str:
     """A download name any browser and file system takes: letters, digits, - and _ only."""
     safe = _UNSAFE.sub("_", number).strip("_")[:40] or "order"
     return f"{'credit-note' if kind == 'credit_note' else 'invoice'}-{safe}.pdf"
-
-
-def latin1(text: str) -> str:
-    """Text the PDF's built-in fonts can draw: accents kept where Latin-1 has them, others
-    reduced to their base letter, anything else a question mark (never an error)."""
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char if char.isprintable() else " ")
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode()
-            out.append(base or "?")
-    return "".join(out)

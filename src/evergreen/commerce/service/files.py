@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +13,7 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import ProductFile
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, check_file_name
 from evergreen.commerce.service.products import get_product
+from evergreen.datafiles import read_chunks, write_capped
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -55,24 +55,12 @@ def store_file(
         raise CommerceInputError("file", f"a {product.kind} product delivers no files")
     checked = check_file_name(name)
     folder = data_dir / "commerce" / str(product.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"upload-{os.getpid()}-{secrets.token_hex(4)}.part"
-    size = 0
-    try:
-        with partial.open("wb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > limit:
-                    raise FileTooLarge(
-                        "file", f"is larger than {limit // (1024 * 1024)} MB; upload a smaller one"
-                    )
-                out.write(chunk)
-        if size == 0:
-            raise CommerceInputError("file", "is empty; choose the file to deliver")
-        stored = f"{secrets.token_hex(8)}-{checked}"
-        partial.replace(folder / stored)
-    finally:
-        partial.unlink(missing_ok=True)
+    stored = f"{secrets.token_hex(8)}-{checked}"
+    too_large = FileTooLarge(
+        "file", f"is larger than {limit // (1024 * 1024)} MB; upload a smaller one"
+    )
+    empty = CommerceInputError("file", "is empty; choose the file to deliver")
+    size = write_capped(folder, stored, chunks, limit, too_large, empty)
     row = session.scalar(
         select(ProductFile).where(ProductFile.product_id == product.id, ProductFile.name == checked)
     )
@@ -86,19 +74,13 @@ def store_file(
     return row
 
 
-def _read(path: Path, size: int = 1024 * 1024) -> Iterable[bytes]:
-    with path.open("rb") as source:
-        while chunk := source.read(size):
-            yield chunk
-
-
 def store_file_from_path(
     session: Session, data_dir: Path, product_id: int, path: Path, limit: int = MAX_FILE_BYTES
 ) -> ProductFile:
     """Store a file from this machine (the CLI's --file), under its own name."""
     if not path.is_file():
         raise CommerceInputError("file", f"there is no file at {str(path)[:200]}")
-    return store_file(session, data_dir, product_id, path.name, _read(path), limit)
+    return store_file(session, data_dir, product_id, path.name, read_chunks(path), limit)
 
 
 def _file(session: Session, product_id: int, file_id: int) -> ProductFile:

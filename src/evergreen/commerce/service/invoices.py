@@ -19,12 +19,12 @@ from evergreen.commerce.rules.invoices import (
     Party,
     credit_note,
     invoice,
-    latin1,
     party,
 )
 from evergreen.commerce.rules.products import from_cents
 from evergreen.config import Settings
 from evergreen.errors import Conflict, InputError, NotFound
+from evergreen.pdftext import latin1, paragraph
 
 __all__ = [
     "INVOICED",
@@ -137,26 +137,21 @@ def _title(doc: Document) -> str:
     return "Credit note" if doc.kind == "credit_note" else "Invoice"
 
 
-def _text(pdf: FPDF, text: str, *, size: float = 10, bold: bool = False, height: float = 5) -> None:
-    pdf.set_font("Helvetica", "B" if bold else "", size)
-    pdf.multi_cell(0, height, latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-
 def _head(pdf: FPDF, doc: Document) -> None:
-    _text(pdf, f"{_title(doc)} {doc.number}", size=18, bold=True, height=9)
-    _text(pdf, f"Date: {doc.issued.isoformat()}")
+    paragraph(pdf, f"{_title(doc)} {doc.number}", size=18, bold=True, height=9)
+    paragraph(pdf, f"Date: {doc.issued.isoformat()}")
     if doc.refers_to:
-        _text(pdf, f"Corrects invoice {doc.refers_to}")
+        paragraph(pdf, f"Corrects invoice {doc.refers_to}")
     pdf.ln(4)
     for label, who in (("From", doc.seller), ("To", doc.buyer)):
-        _text(pdf, label, bold=True)
-        _text(pdf, who.name)
+        paragraph(pdf, label, bold=True)
+        paragraph(pdf, who.name)
         for line in who.address:
-            _text(pdf, line)
+            paragraph(pdf, line)
         if who.email:
-            _text(pdf, who.email)
+            paragraph(pdf, who.email)
         if who.tax_id:
-            _text(pdf, f"Tax id: {who.tax_id}")
+            paragraph(pdf, f"Tax id: {who.tax_id}")
         pdf.ln(3)
 
 
@@ -178,6 +173,6 @@ def _table(pdf: FPDF, doc: Document) -> None:
                    _money(line.amount)))  # fmt: skip
     pdf.ln(3)
     credited = " credited" if doc.kind == "credit_note" else ""
-    _text(pdf, f"Net{credited}: {_money(doc.net)} {doc.currency}")
-    _text(pdf, f"Tax{credited}: {_money(doc.tax)} {doc.currency}")
-    _text(pdf, f"Total{credited}: {_money(doc.total)} {doc.currency}", bold=True)
+    paragraph(pdf, f"Net{credited}: {_money(doc.net)} {doc.currency}")
+    paragraph(pdf, f"Tax{credited}: {_money(doc.tax)} {doc.currency}")
+    paragraph(pdf, f"Total{credited}: {_money(doc.total)} {doc.currency}", bold=True)

@@ -4,12 +4,11 @@ and status; removals, pausing and archiving after a confirmation. Owner writes."
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
@@ -19,6 +18,7 @@ from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.gate import body_limit
+from evergreen.web.uploads import PostedForm, chunks, length_gate
 
 __all__ = ["router"]
 
@@ -94,31 +94,8 @@ def remove_price(
     return _back(product_id, "price-removed", "prices")
 
 
-def _size_gate(request: Request) -> None:
-    """Refuse an upload over the limit from its Content-Length, before its body is read."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_FILE_BYTES + _SLACK:
-        raise HTTPException(413, f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
-
-
-SizeGate = Annotated[None, Depends(_size_gate)]
-
-
-async def _posted(request: Request) -> AsyncIterator[FormData]:
-    """The posted form, its spooled upload closed once the route is done."""
-    posted = await request.form()
-    try:
-        yield posted
-    finally:
-        await posted.close()
-
-
-PostedForm = Annotated[FormData, Depends(_posted)]
-
-
-def _chunks(upload: UploadFile) -> Iterator[bytes]:
-    while chunk := upload.file.read(1024 * 1024):
-        yield chunk
+_TOO_LARGE = f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB."
+SizeGate = Annotated[None, length_gate(MAX_FILE_BYTES + _SLACK, _TOO_LARGE)]
 
 
 @router.post("/{product_id:int}/files", dependencies=[body_limit(MAX_FILE_BYTES + _SLACK)])
@@ -139,7 +116,7 @@ def upload_file(
     upload = posted.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise CommerceInputError("file", "choose a file to upload")
-    service.store_file(session, settings.data_dir, product_id, upload.filename, _chunks(upload))
+    service.store_file(session, settings.data_dir, product_id, upload.filename, chunks(upload.file))
     return _back(product_id, "file", "files")
 
 

@@ -4,21 +4,18 @@ its line and column, and reading goes on so the preview lists them all."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import chain
 
-from evergreen.csvfile import restore_cell
+from evergreen.csvfile import uploaded_rows
 from evergreen.errors import InputError
 from evergreen.funnels.errors import FunnelInputError
 from evergreen.money import check_currency, read_amount
 
 __all__ = ["SpendError", "SpendReading", "SpendRow", "check_spend", "read_spend_csv", "to_cents"]
 
-_DELIMITERS = (",", ";", "\t")
 _COLUMNS = {
     "day": ("day", "date", "reporting starts"),
     "campaign": ("campaign", "campaign name"),
@@ -87,19 +84,8 @@ def check_spend(day: str, campaign: str, source: str, amount: str, currency: str
 
 
 def _rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """(line where the row starts, cells) for every non-blank row, the header first."""
-    source = iter(lines)
-    first = next(source, "").removeprefix("\ufeff")
-    delimiter = max(_DELIMITERS, key=first.count)
-    reader = csv.reader(chain([first], source), delimiter=delimiter)
-    start = 1
-    try:
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield start, [restore_cell(cell.strip()) for cell in cells]
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise FunnelInputError("file", f"line {start}: not readable as CSV ({error})") from None
+    """The file's rows, a file csv cannot read refused on the `file` field."""
+    return uploaded_rows(lines, lambda message: FunnelInputError("file", message))
 
 
 def _positions(header: list[str]) -> dict[str, int]:

@@ -21,8 +21,9 @@ from evergreen.lending.views.photos import photo_response
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import BorrowerUser, DbId, SessionDep, SettingsDep
 from evergreen.web.forms import FormPageDep
-from evergreen.web.gate import body_limit
+from evergreen.web.gate import MIB, body_limit
 from evergreen.web.templates import render
+from evergreen.web.uploads import length_gate
 
 __all__ = ["PortalBorrower", "linked", "router"]
 
@@ -126,12 +127,8 @@ async def _posted(request: Request) -> AsyncIterator[FormData]:
 PostedForm = Annotated[FormData, Depends(_posted)]
 
 
-def _size_gate(request: Request) -> None:
-    """Refuse a request over the cap from its Content-Length, before its body is read."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > _BODY:
-        raise HTTPException(413, f"Too large: at most {MAX_PHOTOS} photos of "
-                                 f"{MAX_PHOTO_BYTES // (1024 * 1024)} MB each.")  # fmt: skip
+_TOO_LARGE = f"Too large: at most {MAX_PHOTOS} photos of {MAX_PHOTO_BYTES // MIB} MB each."
+SizeGate = Annotated[None, length_gate(_BODY, _TOO_LARGE)]
 
 
 def _chunks(upload: UploadFile) -> Iterator[bytes]:
@@ -146,7 +143,7 @@ def request_draw(
     session: SessionDep,
     settings: SettingsDep,
     borrower: PortalBorrower,
-    _gate: Annotated[None, Depends(_size_gate)],
+    _gate: SizeGate,
     _csrf: CsrfProtected,
     form: FormPageDep,
     posted: PostedForm,

@@ -3,11 +3,11 @@ the first bytes, written as they arrive under a size cap, found again only insid
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from evergreen import datafiles
 from evergreen.errors import NotFound
 from evergreen.lending.errors import LendingInputError
 
@@ -37,23 +37,9 @@ def write_capped(
     folder: Path, ending: str, chunks: Iterable[bytes], cap: int, field: str, what: str
 ) -> tuple[str, int]:
     """Write one file as it arrives, refused past `cap` bytes; its file name and size."""
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"upload-{os.getpid()}-{secrets.token_hex(4)}.part"
-    size = 0
-    try:
-        with partial.open("wb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > cap:
-                    raise LendingInputError(
-                        field, f"{what} must be at most {cap // (1024 * 1024)} MB"
-                    )
-                out.write(chunk)
-        stored = f"{secrets.token_hex(12)}.{ending}"
-        partial.replace(folder / stored)
-    finally:
-        partial.unlink(missing_ok=True)
-    return stored, size
+    stored = f"{secrets.token_hex(12)}.{ending}"
+    too_large = LendingInputError(field, f"{what} must be at most {cap // (1024 * 1024)} MB")
+    return stored, datafiles.write_capped(folder, stored, chunks, cap, too_large)
 
 
 def stored_file(data_dir: Path, relative: str, field: str, what: str) -> Path:

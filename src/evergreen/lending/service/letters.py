@@ -4,7 +4,6 @@ or the owner's form."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date
 
 from fpdf import FPDF
@@ -14,6 +13,7 @@ from evergreen.config import Settings
 from evergreen.lending.models import Borrower, Loan, Property
 from evergreen.lending.rules.letters import PayoffLetter, check_letter_day, payoff_letter
 from evergreen.lending.service.records import facts_of, funded_draws, locked_loan, quote_of
+from evergreen.pdftext import latin1, paragraph
 
 __all__ = ["lender_of", "letter_of", "letter_pdf"]
 
@@ -43,27 +43,9 @@ def letter_of(
     )  # fmt: skip
 
 
-def _latin1(text: str) -> str:
-    """Text the built-in fonts draw: accents reduced where Latin-1 lacks them, never an error."""
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char if char.isprintable() else " ")
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode()
-            out.append(base or "?")
-    return "".join(out)
-
-
-def _text(pdf: FPDF, text: str, *, size: float = 10, bold: bool = False, height: float = 5) -> None:
-    pdf.set_font("Helvetica", "B" if bold else "", size)
-    pdf.multi_cell(0, height, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-
-
 def _row(pdf: FPDF, label: str, amount: str, *, bold: bool = False) -> None:
     pdf.set_font("Helvetica", "B" if bold else "", 10)
-    pdf.cell(110, 7, _latin1(label), border="B")
+    pdf.cell(110, 7, latin1(label), border="B")
     pdf.cell(0, 7, amount, border="B", align="R", new_x="LMARGIN", new_y="NEXT")
 
 
@@ -71,30 +53,30 @@ def letter_pdf(letter: PayoffLetter, lender: str, *, compress: bool = True) -> b
     """The letter as PDF bytes (uncompressed on request, so tests can read its text)."""
     pdf = FPDF(format="A4")
     pdf.set_compression(compress)
-    pdf.set_title(_latin1(f"Payoff letter, loan {letter.loan_id}"))
+    pdf.set_title(latin1(f"Payoff letter, loan {letter.loan_id}"))
     pdf.set_margins(18, 18, 18)
     pdf.add_page()
-    _text(pdf, f"Payoff letter - loan {letter.loan_id}", size=18, bold=True, height=9)
-    _text(pdf, f"From: {lender}")
-    _text(pdf, f"Date: {letter.issued.isoformat()}")
-    _text(pdf, f"Borrower: {letter.borrower}")
+    paragraph(pdf, f"Payoff letter - loan {letter.loan_id}", size=18, bold=True, height=9)
+    paragraph(pdf, f"From: {lender}")
+    paragraph(pdf, f"Date: {letter.issued.isoformat()}")
+    paragraph(pdf, f"Borrower: {letter.borrower}")
     if letter.collateral:
-        _text(pdf, f"Property: {letter.collateral}")
+        paragraph(pdf, f"Property: {letter.collateral}")
     pdf.ln(4)
-    _text(pdf, f"Amounts owed to pay this loan off on {letter.good_through.isoformat()}:")
+    paragraph(pdf, f"Amounts owed to pay this loan off on {letter.good_through.isoformat()}:")
     pdf.ln(1)
     for label, amount in letter.lines():
         _row(pdf, label, f"{amount:,.2f} {letter.currency}")
     _row(pdf, "Total payoff", f"{letter.total:,.2f} {letter.currency}", bold=True)
     pdf.ln(4)
-    _text(pdf, f"Good through: {letter.good_through.isoformat()}", bold=True)
-    _text(pdf, f"Per diem: {letter.per_diem:,.2f} {letter.currency} for each day after that "
+    paragraph(pdf, f"Good through: {letter.good_through.isoformat()}", bold=True)
+    paragraph(pdf, f"Per diem: {letter.per_diem:,.2f} {letter.currency} for each day after that "
                "date until the funds arrive.")  # fmt: skip
     pdf.ln(4)
-    _text(pdf, "Wiring instructions", bold=True)
+    paragraph(pdf, "Wiring instructions", bold=True)
     for line in letter.wire:
-        _text(pdf, line)
+        paragraph(pdf, line)
     pdf.ln(4)
-    _text(pdf, "Figures are subject to final verification; payments received after this letter "
+    paragraph(pdf, "Figures are subject to final verification; payments received after this letter "
                "was issued reduce the amount.", size=8)  # fmt: skip
     return bytes(pdf.output())

@@ -4,17 +4,17 @@ Owner writes; staff read."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.gate import body_limit
+from evergreen.web.uploads import PostedForm, chunks, length_gate
 from evergreen.webinars import content, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules.content import MAX_VIDEO_BYTES
@@ -27,16 +27,8 @@ router = APIRouter(prefix="/webinars", include_in_schema=False)
 _SLACK = 1024 * 1024  # the multipart envelope around the file
 
 
-def _size_gate(request: Request) -> None:
-    """Refuse an upload over the limit from its Content-Length, before its body is read."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_VIDEO_BYTES + _SLACK:
-        raise HTTPException(
-            413, f"The recording is larger than {MAX_VIDEO_BYTES // (1024 * 1024)} MB."
-        )
-
-
-SizeGate = Annotated[None, Depends(_size_gate)]
+_TOO_LARGE = f"The recording is larger than {MAX_VIDEO_BYTES // (1024 * 1024)} MB."
+SizeGate = Annotated[None, length_gate(MAX_VIDEO_BYTES + _SLACK, _TOO_LARGE)]
 
 
 def _whole(field: str, text: str, *, optional: bool = False) -> int | None:
@@ -50,23 +42,6 @@ def _whole(field: str, text: str, *, optional: bool = False) -> int | None:
 
 def _back(webinar_id: int, done: str, anchor: str) -> Response:
     return RedirectResponse(f"/webinars/{webinar_id}?done={done}#{anchor}", status_code=303)
-
-
-async def _posted(request: Request) -> AsyncIterator[FormData]:
-    """The posted form, its spooled upload closed once the route is done."""
-    posted = await request.form()
-    try:
-        yield posted
-    finally:
-        await posted.close()
-
-
-PostedForm = Annotated[FormData, Depends(_posted)]
-
-
-def _chunks(upload: UploadFile) -> Iterator[bytes]:
-    while chunk := upload.file.read(1024 * 1024):
-        yield chunk
 
 
 @router.post("/{webinar_id:int}/video", dependencies=[body_limit(MAX_VIDEO_BYTES + _SLACK)])
@@ -87,7 +62,7 @@ def upload_video(
     upload = posted.get("video")
     if not isinstance(upload, UploadFile):
         raise WebinarInputError("video", "choose an mp4 or webm file to upload")
-    content.store_video(session, settings.data_dir, webinar_id, _chunks(upload))
+    content.store_video(session, settings.data_dir, webinar_id, chunks(upload.file))
     return _back(webinar_id, "video", "recording")
 
 
