@@ -109,3 +109,19 @@ def test_by_month_chart_has_one_label_per_month_a_series_per_currency_axis_and_v
     y_axis = re.findall(r'<text class="axis y"[^>]*>([^<]+)</text>', chart)
     assert y_axis == ["0", "10", "20", "30"]
     assert chart.count('<line class="grid"') == len(y_axis)
+
+
+def test_the_income_page_carries_the_programs_whole_navigation(
+    client: TestClient, people: dict[str, str]
+) -> None:
+    """The income pages sit under /partners: the owner reaches every program page from them, as
+    from the partner pages themselves (the program's settings included)."""
+    sign_in(client, people["owner"])
+    income = client.get("/partners/earnings").text
+    partners = client.get("/partners").text
+    nav = re.compile(r'<nav class="subnav" aria-label="Partners">.*?</nav>', re.S)
+    links = re.compile(r'href="([^"]+)"')
+    income_nav, partners_nav = nav.search(income), nav.search(partners)
+    assert income_nav and partners_nav
+    assert links.findall(income_nav.group()) == links.findall(partners_nav.group())
+    assert 'href="/partners/settings"' in income_nav.group()
