@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     ForeignKey,
     Index,
     Integer,
@@ -40,7 +39,9 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 _OPEN_SQL = "status IN ('queued', 'deferred', 'claimed')"
 # The partial index's own condition, written out (not bound), so both planners see that a query
 # with it may use the index (SQLite matches the terms, PostgreSQL proves it even in a generic plan).
-OPEN_ROW = literal_column("mail_sends.status IN ('queued', 'deferred', 'claimed')", Boolean)
+OPEN_ROW = literal_column("mail_sends.status").in_(
+    [literal_column(f"'{status}'") for status in ("queued", "deferred", "claimed")]
+)
 
 
 class Broadcast(Base):
