@@ -26,17 +26,31 @@ def upgrade() -> None:
         for name in _COUNTS:
             batch.add_column(sa.Column(name, sa.Integer(), server_default="0", nullable=False))
     # Counted once from the send log, as the sender will keep them from here on.
-    for name, condition in (
-        ("sent_count", "status = 'sent'"),
-        ("failed_count", "status = 'failed'"),
-        ("bounced_count", "status = 'bounced'"),
-        ("skipped_count", "status = 'skipped'"),
-        ("complaint_count", "complained_at IS NOT NULL"),
-    ):
-        op.execute(
-            f"UPDATE mail_messages SET {name} = (SELECT count(*) FROM mail_sends "
-            f"WHERE mail_sends.message_id = mail_messages.id AND {condition})"
+    messages = sa.table(
+        "mail_messages",
+        sa.column("id", sa.Integer()),
+        *(sa.column(n, sa.Integer()) for n in _COUNTS),
+    )
+    sends = sa.table(
+        "mail_sends",
+        sa.column("message_id", sa.Integer()),
+        sa.column("status", sa.String()),
+        sa.column("complained_at", sa.DateTime()),
+    )
+    conditions = {
+        "sent_count": sends.c.status == "sent",
+        "failed_count": sends.c.status == "failed",
+        "bounced_count": sends.c.status == "bounced",
+        "skipped_count": sends.c.status == "skipped",
+        "complaint_count": sends.c.complained_at.is_not(None),
+    }
+    for name, condition in conditions.items():
+        counted = (
+            sa.select(sa.func.count())
+            .where(sends.c.message_id == messages.c.id, condition)
+            .scalar_subquery()
         )
+        op.execute(sa.update(messages).values({name: counted}))
     op.create_index(
         "ix_mail_sends_open",
         "mail_sends",
