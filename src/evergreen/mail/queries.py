@@ -18,6 +18,7 @@ __all__ = [
     "StepMessage",
     "broadcast_card",
     "broadcasts",
+    "kept_counts",
     "message_numbers",
     "opens_of",
     "stats",
@@ -118,8 +119,21 @@ def _live_counts(session: Session, ids: list[int]) -> dict[int, dict[str, int]]:
     return found
 
 
+def kept_counts(row: Broadcast) -> dict[str, int]:
+    """A broadcast's kept counts as a card shows them: sent, failed, bounced, skipped and
+    waiting (queued, claimed or deferred: the recipients less the others); zeros left out."""
+    done = {
+        "sent": row.sent_count,
+        "failed": row.failed_count,
+        "bounced": row.bounced_count,
+        "skipped": row.skipped_count,
+    }
+    found = {**done, "waiting": max(row.recipients - sum(done.values()), 0)}
+    return {status: number for status, number in found.items() if number}
+
+
 def broadcasts(session: Session, limit: int = 100, offset: int = 0) -> list[BroadcastCard]:
-    """Broadcasts, newest first, with their send log counted now."""
+    """Broadcasts, newest first, with their kept counts."""
     rows = list(
         session.scalars(
             select(Broadcast)
@@ -129,8 +143,7 @@ def broadcasts(session: Session, limit: int = 100, offset: int = 0) -> list[Broa
             .offset(offset)
         )
     )
-    live = _live_counts(session, [row.id for row in rows])
-    return [_card(row, live.get(row.id, {})) for row in rows]
+    return [_card(row, kept_counts(row)) for row in rows]
 
 
 def broadcast_card(session: Session, broadcast_id: int) -> BroadcastCard | None:
@@ -138,17 +151,18 @@ def broadcast_card(session: Session, broadcast_id: int) -> BroadcastCard | None:
     row = session.get(Broadcast, broadcast_id)
     if row is None or row.kind != "broadcast":
         return None
-    return _card(row, _live_counts(session, [row.id]).get(row.id, {}))
+    return _card(row, kept_counts(row))
 
 
 def stats(session: Session, broadcast_id: int) -> Stats:
-    """The broadcast's numbers, counted now from the send log and its links' clicks."""
-    counts = _live_counts(session, [broadcast_id]).get(broadcast_id, {})
+    """The broadcast's numbers: its kept counts, opens counted now from the send log, and its
+    links' clicks."""
+    row = session.get(Broadcast, broadcast_id)
+    counts = kept_counts(row) if row is not None else {}
     flags = session.execute(
         select(
             func.count(MailSend.opened_at),
             func.count(MailSend.proxy_opened_at),
-            func.count(MailSend.complained_at),
             func.count().filter(MailSend.maybe_delivered.is_(True)),
         ).where(MailSend.message_id == broadcast_id)
     ).one()
@@ -162,12 +176,12 @@ def stats(session: Session, broadcast_id: int) -> Stats:
         failed=counts.get("failed", 0),
         bounced=counts.get("bounced", 0),
         skipped=counts.get("skipped", 0),
-        waiting=sum(counts.get(s, 0) for s in ("queued", "deferred", "claimed")),
+        waiting=counts.get("waiting", 0),
         opened=flags[0],
         opened_proxy=flags[1],
         clicked=clicked,
-        complaints=flags[2],
-        maybe_delivered=flags[3],
+        complaints=row.complaint_count if row is not None else 0,
+        maybe_delivered=flags[2],
     )
 
 

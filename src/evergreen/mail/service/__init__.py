@@ -14,6 +14,7 @@ from evergreen.mail.service.broadcasts import (
     get_broadcast,
     queue,
     recipients_now,
+    recount,
     start_due,
     summary,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "receive_ses",
     "recipients_now",
     "record_open",
+    "recount",
     "send_due",
     "send_in_processes",
     "start_due",

@@ -30,6 +30,7 @@ from evergreen.mail.models import Broadcast, MailBounce, MailSend
 from evergreen.mail.rules import verp
 from evergreen.mail.rules.bounces import BounceRecipient, BounceResult, Kind, parse_bounce
 from evergreen.mail.rules.delivery_health import SOFT_WINDOW, soft_bounce_suppresses
+from evergreen.mail.service import tally
 
 __all__ = ["Applied", "apply_message", "apply_recipient", "apply_recipients", "poll_maildir"]
 
@@ -99,14 +100,29 @@ def apply_recipient(
     if message_id is None:
         return
     row = MailSend.message_id == message_id, MailSend.subscriber_id == subscriber_id
-    if kind == "complaint":
-        session.execute(update(MailSend).where(*row).values(complained_at=now))
-    elif kind == "hard" and mark_send:
-        session.execute(
+    if kind == "complaint":  # the first complaint's time is kept, and counted once
+        first = tally.changed(
+            session,
             update(MailSend)
-            .where(*row, MailSend.status.in_(("sent", "queued", "deferred")))
-            .values(status="bounced", error=f"{status} {diagnostic}"[:500])
+            .where(*row, MailSend.complained_at.is_(None))
+            .values(complained_at=now),
         )
+        tally.add(session, message_id, {"complaint": first})
+    elif kind == "hard" and mark_send:
+        error = f"{status} {diagnostic}"[:500]
+        was_sent = tally.changed(
+            session,
+            update(MailSend)
+            .where(*row, MailSend.status == "sent")
+            .values(status="bounced", error=error),
+        )
+        was_open = tally.changed(
+            session,
+            update(MailSend)
+            .where(*row, MailSend.status.in_(("queued", "deferred")))
+            .values(status="bounced", error=error),
+        )
+        tally.add(session, message_id, {"sent": -was_sent, "bounced": was_sent + was_open})
 
 
 def _subscriber(session: Session, token: verp.BounceToken | None, address: str) -> int | None:

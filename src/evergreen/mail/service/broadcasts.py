@@ -31,6 +31,8 @@ from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast, MailSend
 from evergreen.mail.rules.broadcast_states import is_finished, step
 from evergreen.mail.rules.render import TemplateFormat, compile_message
+from evergreen.mail.service import tally
+from evergreen.mail.service.tally import counts
 
 __all__ = [
     "QUEUE_CHUNK",
@@ -46,6 +48,7 @@ __all__ = [
     "get_broadcast",
     "queue",
     "recipients_now",
+    "recount",
     "start_due",
     "summary",
 ]
@@ -123,9 +126,11 @@ def recipients_now(session: Session, list_id: int, segment_id: int | None = None
 
 
 def get_broadcast(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcast:
-    """The broadcast with this id."""
+    """The broadcast with this id (locked: read afresh, its kept counts as committed)."""
     query = select(Broadcast).where(Broadcast.id == broadcast_id)
-    found = session.scalar(query.with_for_update() if lock else query)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = session.scalar(query)
     if found is None:
         raise NotFound("broadcast_id", f"no broadcast {broadcast_id}")
     return found
@@ -204,26 +209,25 @@ def queue(session: Session, row: Broadcast, now: datetime, *, chunk: int = QUEUE
     return total
 
 
-def counts(session: Session, broadcast_id: int) -> dict[str, int]:
-    """How many send rows of the broadcast are in each status."""
-    rows = session.execute(
-        select(MailSend.status, func.count())
-        .where(MailSend.message_id == broadcast_id)
-        .group_by(MailSend.status)
-    )
-    return {status: number for status, number in rows}  # noqa: C416 (a Result is not a mapping)
+def recount(session: Session, broadcast_id: int) -> dict[str, int]:
+    """Put the broadcast's kept counts back to its send log's (reads every row); the counts."""
+    found = tally.recount(session, broadcast_id)
+    get_broadcast(session, broadcast_id).counts = found
+    session.flush()
+    return found
 
 
 def finish_if_done(session: Session, row: Broadcast, now: datetime) -> bool:
-    """Mark a sending broadcast finished when every row is done; stores its counts."""
-    found = counts(session, row.id)
-    row.counts = found
-    if row.status == "sending" and row.queued and is_finished(found):
-        row.status, row.finished_at, row.updated_at = "finished", now, now
-        session.flush()
-        return True
+    """Mark a sending broadcast finished when no row is open (an index seek, so the sender may
+    ask after every batch); its counts are then recounted from the send log, once."""
+    if row.status != "sending" or not row.queued or tally.has_open(session, row.id):
+        return False
+    found = recount(session, row.id)
+    if not is_finished(found):  # the index and the count disagree: never finish early
+        return False
+    row.status, row.finished_at, row.updated_at = "finished", now, now
     session.flush()
-    return False
+    return True
 
 
 def act(
@@ -248,17 +252,18 @@ def act(
         if not row.queued:
             queue(session, row, now)
     if done.skip_open:
-        session.execute(
+        skipped = tally.changed(
+            session,
             update(MailSend)
             .where(MailSend.message_id == row.id, MailSend.status.in_(("queued", "deferred")))
-            .values(status="skipped", error="cancelled")
+            .values(status="skipped", error="cancelled"),
         )
+        tally.add(session, row.id, {"skipped": skipped})
     row.status, row.updated_at = done.state, now
     row.pause_reason = reason if done.state == "paused" else ""
+    row.counts = counts(session, row.id)  # an owner's action: counting once is fine
     if done.state == "sending":
         finish_if_done(session, row, now)  # an empty list finishes at once
-    else:
-        row.counts = counts(session, row.id)
     session.flush()
     return row
 

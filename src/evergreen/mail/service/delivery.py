@@ -6,8 +6,10 @@ transaction is open while a server answers. Two batches overlap: while one batch
 on the wire, the next is claimed and composed, each message handed to the connections as soon as
 it is signed (the CPU composes while the server answers, as a pipeline); a batch is recorded
 once all its answers are in. On PostgreSQL the claim is one `UPDATE … WHERE id IN (SELECT …
-FOR UPDATE SKIP LOCKED) RETURNING`, so several workers never take the same row; on SQLite the
-file has one writer at a time.
+FOR UPDATE SKIP LOCKED) RETURNING` per broadcast, so several workers never take the same row;
+on SQLite the file has one writer at a time. A claim reads a partial index of the open rows
+(`ix_mail_sends_open`), broadcast by broadcast, and the bookkeeping after a batch reads the
+broadcast's kept counts (`tally`) and one index seek: neither grows with the rows already sent.
 
 Only a broadcast in `sending` is claimed from: pausing stops once the batches in flight are done,
 resuming carries on with the rows not yet claimed, and a row once sent is never claimed again. A
@@ -44,13 +46,13 @@ from evergreen.audience import queries as audience
 from evergreen.audience import service as audience_service
 from evergreen.db import Database, utcnow
 from evergreen.mail.errors import MailInputError
-from evergreen.mail.models import Broadcast, MailSend
+from evergreen.mail.models import OPEN_ROW, Broadcast, MailSend
 from evergreen.mail.rules.bounces import classify
 from evergreen.mail.rules.delivery_health import auto_pause
 from evergreen.mail.rules.frequency import GAPS, frequency_skip
 from evergreen.mail.rules.retry import next_attempt
 from evergreen.mail.sending.sender import Delivery, Sender
-from evergreen.mail.service import broadcasts
+from evergreen.mail.service import broadcasts, tally
 from evergreen.mail.service.bounces import apply_recipient
 from evergreen.mail.service.composing import Composer
 from evergreen.mail.service.outbox import Outbox
@@ -101,11 +103,29 @@ def _run_id() -> str:
 def _claim(
     session: Session, now: datetime, run: str, lease: timedelta, batch: int, only: int | None
 ) -> list[_Claimed]:
-    """Take up to a batch of due rows of sending broadcasts, in one statement."""
+    """Take up to a batch of due rows of sending broadcasts (or of one): broadcast by broadcast,
+    each through the index of its open rows, so no sent row is stepped over."""
+    if only is not None:
+        return _claim_from(session, now, run, lease, batch, only)
+    claimed: list[_Claimed] = []
+    sending = select(Broadcast.id).where(Broadcast.status == "sending").order_by(Broadcast.id)
+    for broadcast_id in session.scalars(sending).all():
+        claimed += _claim_from(session, now, run, lease, batch - len(claimed), broadcast_id)
+        if len(claimed) >= batch:
+            break
+    return sorted(claimed, key=lambda c: c.id)
+
+
+def _claim_from(
+    session: Session, now: datetime, run: str, lease: timedelta, batch: int, broadcast_id: int
+) -> list[_Claimed]:
+    """Take up to a batch of due rows of one sending broadcast, in one statement."""
     due = (
         select(MailSend.id)
         .join(Broadcast, Broadcast.id == MailSend.message_id)
         .where(
+            MailSend.message_id == broadcast_id,
+            OPEN_ROW,  # the open rows' index: sent ones are not in it
             Broadcast.status == "sending",
             or_(
                 and_(MailSend.status.in_(("queued", "deferred")), MailSend.next_attempt_at <= now),
@@ -120,8 +140,6 @@ def _claim(
         .limit(batch)
         .with_for_update(skip_locked=True, of=MailSend)
     )
-    if only is not None:
-        due = due.where(MailSend.message_id == only)
     claim = (
         update(MailSend)
         .where(MailSend.id.in_(due))
@@ -187,25 +205,33 @@ _RECORD = (
 
 
 def _record(session: Session, run: str, outcomes: list[_Outcome], now: datetime) -> None:
-    """Store every outcome of the batch (rows reclaimed by another run meanwhile are left)."""
-    if not outcomes:
-        return
-    session.connection().execute(
-        _RECORD,
-        [
-            {
-                "row_id": o.claimed.id,
-                "run": run,
-                "new_status": o.status,
-                "tried": 0 if o.status == "skipped" else 1,
-                "next_at": o.next_at or now,
-                "sent_at": now if o.status == "sent" else None,
-                "error": o.error,
-                "maybe": o.maybe_delivered,
-            }
-            for o in outcomes
-        ],
-    )
+    """Store every outcome of the batch (rows reclaimed by another run meanwhile are left) and
+    move each broadcast's kept counts by the rows really stored, in the same transaction."""
+    groups: dict[tuple[int, str], list[_Outcome]] = {}
+    for o in outcomes:
+        groups.setdefault((o.claimed.message_id, o.status), []).append(o)
+    moved: dict[int, dict[str, int]] = {}
+    for (message_id, status), group in groups.items():
+        stored = session.connection().execute(
+            _RECORD,
+            [
+                {
+                    "row_id": o.claimed.id,
+                    "run": run,
+                    "new_status": o.status,
+                    "tried": 0 if o.status == "skipped" else 1,
+                    "next_at": o.next_at or now,
+                    "sent_at": now if o.status == "sent" else None,
+                    "error": o.error,
+                    "maybe": o.maybe_delivered,
+                }
+                for o in group
+            ],
+        )
+        if status in tally.KEPT:  # deferred stays open: counted among the waiting
+            moved.setdefault(message_id, {})[status] = stored.rowcount
+    for message_id, changes in moved.items():
+        tally.add(session, message_id, changes)
 
 
 def _bounces(session: Session, outbox: Outbox, outcomes: list[_Outcome], now: datetime) -> None:
@@ -229,21 +255,16 @@ def _bounces(session: Session, outbox: Outbox, outcomes: list[_Outcome], now: da
 
 
 def _after_batch(session: Session, broadcast_ids: set[int], now: datetime) -> None:
-    """Finish what is done; pause what bounces or draws complaints past the limits."""
+    """Finish what is done; pause what bounces or draws complaints past the limits (from the
+    kept counts and an index seek: the same cost at the millionth row as at the first)."""
     for broadcast_id in broadcast_ids:
         row = broadcasts.get_broadcast(session, broadcast_id, lock=True)
         if broadcasts.finish_if_done(session, row, now) or row.status != "sending":
             continue
         if row.kind == "sequence":  # a step is never paused here: it has no page to resume it
             continue
-        found = row.counts
-        complaints = session.scalar(
-            select(func.count()).where(
-                MailSend.message_id == broadcast_id, MailSend.complained_at.is_not(None)
-            )
-        )
         verdict = auto_pause(
-            found.get("sent", 0) + found.get("bounced", 0), found.get("bounced", 0), complaints or 0
+            row.sent_count + row.bounced_count, row.bounced_count, row.complaint_count
         )
         if verdict.pause:
             broadcasts.act(session, broadcast_id, "pause", now=now, reason=verdict.reason)
