@@ -1,4 +1,5 @@
-"""End-to-end fixtures: the real `evergreen serve` process and headless Chromium."""
+"""End-to-end fixtures: the server (in this process, or the real `evergreen serve` process) and
+headless Chromium."""
 
 from __future__ import annotations
 
@@ -19,12 +20,17 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from evergreen import migrate
 from tests.cli_helpers import run_cli
 from tests.conftest import IN_CI
+from tests.e2e.inprocess import InProcessServer, serve_here
+
+if TYPE_CHECKING:
+    from tests.e2e.lending_setup import Lender
 
 ARTIFACTS = Path(os.environ.get("EVERGREEN_TEST_ARTIFACTS", "test-artifacts"))
 _CHROMIUM_ARGS = [
@@ -123,23 +129,19 @@ class Server:
 
 _MIGRATED: list[Path] = []
 _MIGRATED_LOCK = threading.Lock()
+_BYTECODE = Path(tempfile.gettempdir()) / "evergreen-tests-bytecode"
 
 
 def _migrated_database(data_dir: Path) -> None:
     """Give a new data folder an empty database already at head, copied from one this test
-    process migrated once: migrating from nothing costs every server ~3 s of CPU, and
-    tests/e2e/test_serve_process.py checks that path (`fresh=True`)."""
+    process migrated once (here, not in a child: no interpreter to start): migrating from
+    nothing costs every server ~3 s of CPU, and tests/e2e/test_serve_process.py checks that
+    path (`fresh=True`)."""
     with _MIGRATED_LOCK:
         if not _MIGRATED:
             folder = Path(tempfile.mkdtemp(prefix="evergreen-migrated-"))
             atexit.register(shutil.rmtree, folder, ignore_errors=True)
-            env = {**os.environ, "EVERGREEN_DATA_DIR": str(folder)}
-            env.pop("EVERGREEN_DATABASE_URL", None)
-            done = subprocess.run(
-                [sys.executable, "-m", "evergreen.cli", "db", "upgrade"],
-                env=env, capture_output=True, text=True, timeout=120, check=False,
-            )  # fmt: skip
-            assert done.returncode == 0, done.stderr
+            migrate.upgrade(f"sqlite:///{folder / 'evergreen.db'}")
             _MIGRATED.append(folder / "evergreen.db")
     data_dir.mkdir(parents=True, exist_ok=True)
     source, target = sqlite3.connect(_MIGRATED[0]), sqlite3.connect(data_dir / "evergreen.db")
@@ -148,6 +150,61 @@ def _migrated_database(data_dir: Path) -> None:
     finally:
         source.close()
         target.close()
+
+
+def _spawn(command: list[str], env: dict[str, str], data_dir: Path, url: str) -> Server:
+    """Start `python -m evergreen.cli COMMAND` with its output pumped into Server.lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evergreen.cli", *command],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    server = Server(url=url, process=process, data_dir=data_dir)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            server.lines.append(line)
+
+    server.reader = threading.Thread(target=pump, daemon=True)
+    server.reader.start()
+    return server
+
+
+def _healthy(server: Server) -> bool:
+    """Whether the server answers /healthz (AssertionError with its output once it exited)."""
+    if server.process.poll() is not None:
+        raise AssertionError("server exited early:\n" + "".join(server.lines))
+    try:
+        with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _started(server: Server, ready: Callable[[], bool], what: str) -> Server:
+    """Wait until `ready()`; on failure the process is closed and the test told. The bound is
+    generous: four servers starting at once on a loaded 2-core machine took over 60 s."""
+    deadline = time.monotonic() + 120
+    try:
+        while not ready():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what} did not start:\n" + "".join(server.lines))
+            time.sleep(0.1)
+    except BaseException:
+        server.close()
+        raise
+    return server
+
+
+def _child_env(data_dir: Path, env: dict[str, str] | None) -> dict[str, str]:
+    """This process's environment for a child on `data_dir`, with `env` on top. A run with
+    PYTHONDONTWRITEBYTECODE would have each child compile every module again (~1 s of CPU):
+    the children keep their bytecode in a folder of this run instead of the source tree."""
+    full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
+    full_env.pop("EVERGREEN_DATABASE_URL", None)
+    if full_env.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not in full_env:
+        full_env["PYTHONPYCACHEPREFIX"] = str(_BYTECODE)
+    return full_env
 
 
 def start_server(
@@ -160,82 +217,44 @@ def start_server(
     """Start the server as the README does and wait until it answers /healthz. A new data
     folder gets an empty migrated database unless `fresh` (the server then migrates it);
     `database_url` puts it on that database instead (several servers on one database)."""
-    port = _free_port()
-    full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
-    full_env.pop("EVERGREEN_DATABASE_URL", None)
+    full_env = _child_env(data_dir, env)
     if database_url is not None:
         full_env["EVERGREEN_DATABASE_URL"] = database_url
     elif not fresh and not (data_dir / "evergreen.db").exists():
         _migrated_database(data_dir)
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "evergreen.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=full_env,
-    )
-    server = Server(url=f"http://127.0.0.1:{port}", process=process, data_dir=data_dir)
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            server.lines.append(line)
-
-    server.reader = threading.Thread(target=pump, daemon=True)
-    server.reader.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            server.close()
-            raise AssertionError("server exited early:\n" + "".join(server.lines))
-        try:
-            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.close()
-    raise AssertionError("server did not become healthy:\n" + "".join(server.lines))
+    port = _free_port()
+    command = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+    server = _spawn(command, full_env, data_dir, f"http://127.0.0.1:{port}")
+    return _started(server, lambda: _healthy(server), "server")
 
 
 def start_worker(data_dir: Path, env: dict[str, str], *, database_url: str) -> Server:
     """Start `evergreen worker` (EVERGREEN_REDIS_URL in `env`) on that database and wait until
     its consumer runs; a Server without an address (it serves nothing)."""
-    full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **env}
-    full_env["EVERGREEN_DATABASE_URL"] = database_url
-    process = subprocess.Popen(
-        [sys.executable, "-m", "evergreen.cli", "worker", "--workers", "2"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
-    )  # fmt: skip
-    worker = Server(url="", process=process, data_dir=data_dir)
+    full_env = {**_child_env(data_dir, env), "EVERGREEN_DATABASE_URL": database_url}
+    worker = _spawn(["worker", "--workers", "2"], full_env, data_dir, "")
 
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            worker.lines.append(line)
+    def consuming() -> bool:
+        if worker.process.poll() is not None:
+            raise AssertionError("worker exited early:\n" + "".join(worker.lines))
+        return any("Huey consumer started" in line for line in list(worker.lines))
 
-    worker.reader = threading.Thread(target=pump, daemon=True)
-    worker.reader.start()
-    try:
-        worker.wait_for_line(r"Huey consumer started", timeout=60)
-    except AssertionError:
-        worker.close()
-        raise
-    return worker
+    return _started(worker, consuming, "worker")
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    """A fresh installation: empty data folder, no owner yet."""
+def server(tmp_path: Path) -> Iterator[InProcessServer]:
+    """A fresh installation served from this process (tests/e2e/inprocess.py): empty data
+    folder, no owner yet."""
+    running = serve_here(tmp_path / "data")
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def server_process(tmp_path: Path) -> Iterator[Server]:
+    """A fresh installation served by a real `evergreen serve` process, for tests of what the
+    process itself prints, records or does when stopped."""
     running = start_server(tmp_path / "data")
     yield running
     running.close()
@@ -254,6 +273,9 @@ def chromium_path() -> str:
     pytest.skip("Chromium is not installed (apt install chromium)")
 
 
+_LAUNCHED: list[tuple[Any, asyncio.AbstractEventLoop]] = []
+
+
 @pytest.fixture(scope="session")
 def _chromium(chromium_path: str) -> Iterator[tuple[Any, asyncio.AbstractEventLoop]]:
     """One headless Chromium per test process, driven by Playwright: starting both costs
@@ -262,6 +284,9 @@ def _chromium(chromium_path: str) -> Iterator[tuple[Any, asyncio.AbstractEventLo
     Between two calls Playwright's sync API marks its event loop as the thread's running loop
     (its driver goes on in a greenlet), which would make `asyncio.run` refuse to start in any
     later test of the process: the loop is marked only while a browser test runs."""
+    if _LAUNCHED:  # a conftest elsewhere imports these fixtures: still one Chromium a process
+        yield _LAUNCHED[0]
+        return
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -269,9 +294,11 @@ def _chromium(chromium_path: str) -> Iterator[tuple[Any, asyncio.AbstractEventLo
         launched = playwright.chromium.launch(executable_path=chromium_path, args=_CHROMIUM_ARGS)
         loop = asyncio.get_running_loop()
         asyncio.events._set_running_loop(None)
+        _LAUNCHED.append((launched, loop))
         try:
             yield launched, loop
-        finally:
+        finally:  # session fixtures end in reverse: any borrower of it has ended already
+            _LAUNCHED.clear()
             asyncio.events._set_running_loop(loop)
             launched.close()
 
@@ -297,6 +324,16 @@ def page(browser: Any) -> Iterator[object]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def lender(server: InProcessServer, browser: Any) -> Iterator[Lender]:
+    """An owner with an API token, a borrower, and the owner's and borrower's browser contexts
+    (tests/e2e/lending_setup.py), for the lending pages."""
+    from tests.e2e.lending_setup import lending
+
+    with lending(server, browser) as made:  # type: ignore[arg-type]
+        yield made
 
 
 @dataclass

@@ -20,6 +20,12 @@ OWNER = "owner@example.com"
 PASSWORD = "a long enough passphrase"
 
 
+@pytest.fixture
+def server(server_process: Server) -> Server:
+    """The real `evergreen serve`: this test reads what the process itself prints or records."""
+    return server_process
+
+
 def _wait_for_runs(server: Server) -> None:
     """The consumer inside `serve` checks the schedule as it starts: its every-minute tasks
     run at once (15 s at most); then one failed run of another task, as a broken one shows."""

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
 
 
+@pytest.fixture
+def server(server_process: Server) -> Server:
+    """The real `evergreen serve`: this test reads what the process itself prints or records."""
+    return server_process
+
+
 def test_first_run_setup_sign_in_dashboard_sign_out(server: Server, page: object) -> None:
     from playwright.sync_api import Page, expect
 

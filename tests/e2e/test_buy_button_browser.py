@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, MEASURE, Server, SignIn, start_server
+from tests.e2e.conftest import ARTIFACTS, MEASURE, Server, SignIn
+from tests.e2e.inprocess import serve_here
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -44,7 +45,7 @@ def other_site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path / "data")  # no Stripe key: bank transfer
+    running = serve_here(tmp_path / "data")  # no Stripe key: bank transfer
     yield running
     running.close()
 

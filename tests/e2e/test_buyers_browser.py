@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, start_server
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.inprocess import serve_here
 from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,7 @@ def test_buyer_magic_link_purchases_and_download(tmp_path: Path, page: object) -
     book = tmp_path / "guide.pdf"
     book.write_bytes(b"%PDF-1.7 the guide")
     with smtp_server() as (handler, port):
-        server = start_server(tmp_path / "data", smtp_env(port, "shop@shop.example"))
+        server = serve_here(tmp_path / "data", smtp_env(port, "shop@shop.example"))
         try:
             server.cli("commerce", "product", "add", "Guide", "--kind", "digital")
             server.cli("commerce", "product", "file", "Guide", "--file", str(book))

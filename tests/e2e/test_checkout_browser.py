@@ -17,7 +17,8 @@ import stripe
 from stripe._base_address import BaseAddresses
 
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.e2e.conftest import ARTIFACTS, Server, SignIn, start_server
+from tests.e2e.conftest import ARTIFACTS, Server, SignIn
+from tests.e2e.inprocess import serve_here
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
 
@@ -34,7 +35,7 @@ def shop_server(tmp_path: Path, localstripe: str) -> Iterator[Server]:
         "EVERGREEN_STRIPE_PUBLISHABLE_KEY": "pk_test_evergreen",
         "EVERGREEN_STRIPE_JS_URL": f"{localstripe}/js.stripe.com/v3/",
     }
-    running = start_server(tmp_path / "data", env)
+    running = serve_here(tmp_path / "data", env)
     yield running
     running.close()
 

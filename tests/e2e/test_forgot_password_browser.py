@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, start_server
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.inprocess import serve_here
 from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,7 @@ def test_forgot_password_mail_link_new_password_sign_in(tmp_path: object, page: 
     assert isinstance(page, Page)
     data_dir = tmp_path / "data"  # type: ignore[operator]
     with smtp_server() as (handler, port):
-        server = start_server(
+        server = serve_here(
             data_dir,
             smtp_env(port, "accounts@shop.example"),
         )

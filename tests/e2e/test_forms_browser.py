@@ -15,7 +15,8 @@ import pytest
 from evergreen.audience.service.preferences import preference_url
 from evergreen.config import Settings, resolve_secret_key
 from evergreen.db import Database
-from tests.e2e.conftest import ARTIFACTS, start_server
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.inprocess import serve_here
 from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -39,7 +40,7 @@ def test_sign_up_confirm_and_leave_through_the_preference_centre(
     assert isinstance(page, Page)
     data_dir = tmp_path / "data"  # type: ignore[operator]
     with smtp_server() as (handler, port):
-        server = start_server(
+        server = serve_here(
             data_dir,
             smtp_env(port, "news@shop.example"),
         )

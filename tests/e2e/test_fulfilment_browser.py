@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Server, SignIn, start_server
+from tests.e2e.conftest import Server, SignIn
+from tests.e2e.inprocess import serve_here
 from tests.e2e.test_checkout_browser import _fits
 
 pytestmark = pytest.mark.browser
@@ -21,7 +22,7 @@ PASSWORD = "a long enough passphrase"
 
 @pytest.fixture
 def shop_server(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path / "data")
+    running = serve_here(tmp_path / "data")
     yield running
     running.close()
 

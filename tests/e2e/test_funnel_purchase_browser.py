@@ -21,7 +21,8 @@ import stripe
 from stripe._base_address import BaseAddresses
 
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.e2e.conftest import Server, SignIn, start_server
+from tests.e2e.conftest import Server, SignIn
+from tests.e2e.inprocess import serve_here
 from tests.e2e.test_checkout_browser import _fits
 from tests.e2e.test_links_browser import DESKTOP_CHROME
 
@@ -40,7 +41,7 @@ def shop_server(tmp_path: Path, localstripe: str) -> Iterator[Server]:
         "EVERGREEN_STRIPE_PUBLISHABLE_KEY": "pk_test_evergreen",
         "EVERGREEN_STRIPE_JS_URL": f"{localstripe}/js.stripe.com/v3/",
     }
-    running = start_server(tmp_path / "data", env)
+    running = serve_here(tmp_path / "data", env)
     yield running
     running.close()
 

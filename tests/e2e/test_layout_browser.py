@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from evergreen.finance.interfaces.calculators import GROUPS
-from tests.e2e.conftest import ARTIFACTS, MEASURE, Server, start_server
+from tests.e2e.conftest import ARTIFACTS, MEASURE, Server
+from tests.e2e.inprocess import serve_here
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
@@ -33,7 +34,7 @@ LONG_SLUG = "standing-desk-guide-for-very-small-apartments-2026-edition-long"
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     """A server with public partner sign-up open, so its page is walked too."""
-    running = start_server(tmp_path / "data", env={"EVERGREEN_PARTNER_SIGNUP": "true"})
+    running = serve_here(tmp_path / "data", env={"EVERGREEN_PARTNER_SIGNUP": "true"})
     yield running
     running.close()
 

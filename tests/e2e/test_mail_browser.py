@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, Server, start_server
+from tests.e2e.conftest import ARTIFACTS, Server
+from tests.e2e.inprocess import serve_here
 from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ def mailing(tmp_path: Path) -> Iterator[tuple[Server, FaultyHandler, dict[str, s
             **smtp_env(port, "News <news@example.com>"),
             "EVERGREEN_MAIL_POSTAL_ADDRESS": "1 Main St, Springfield",
         }
-        running = start_server(tmp_path / "data", env)
+        running = serve_here(tmp_path / "data", env)
         try:
             yield running, handler, env
         finally:

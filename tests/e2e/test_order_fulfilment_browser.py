@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Server, SignIn, start_server
+from tests.e2e.conftest import Server, SignIn
+from tests.e2e.inprocess import serve_here
 from tests.e2e.test_fulfilment_browser import PASSWORD, _mark_paid
 
 pytestmark = pytest.mark.browser
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def shop_server(tmp_path: Path) -> Iterator[Server]:
-    running = start_server(tmp_path / "data")
+    running = serve_here(tmp_path / "data")
     yield running
     running.close()
 

@@ -17,7 +17,8 @@ import stripe
 from stripe._base_address import BaseAddresses
 
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.e2e.conftest import Server, SignIn, start_server
+from tests.e2e.conftest import Server, SignIn
+from tests.e2e.inprocess import serve_here
 from tests.e2e.test_checkout_browser import _fits
 from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
 
@@ -39,7 +40,7 @@ def club_server(tmp_path: Path, localstripe: str) -> Iterator[tuple[Server, Faul
             "EVERGREEN_STRIPE_JS_URL": f"{localstripe}/js.stripe.com/v3/",
             **smtp_env(port, "shop@shop.example"),
         }
-        running = start_server(tmp_path / "data", env)
+        running = serve_here(tmp_path / "data", env)
         yield running, handler
         running.close()
 

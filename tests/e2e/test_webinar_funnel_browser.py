@@ -11,7 +11,6 @@ moment the outcome becomes final (`sequences run-due --now`), as the contract al
 
 from __future__ import annotations
 
-import base64
 import email
 import json
 import os
@@ -24,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, start_server
-from tests.e2e.test_webinar_room_browser import RECORD
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.inprocess import serve_here
+from tests.e2e.test_webinar_room_browser import record
 from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -60,9 +60,8 @@ def test_register_mail_room_offer_heartbeats_then_the_attended_after_sequence(
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    page.set_content("<body></body>")
     video = tmp_path / "talk.webm"
-    video.write_bytes(base64.b64decode(page.evaluate(RECORD.replace("3000", "8000"))))
+    video.write_bytes(record(page, 8))
     with smtp_server() as (handler, port):
         data = tmp_path / "data"
         mail = {
@@ -71,7 +70,7 @@ def test_register_mail_room_offer_heartbeats_then_the_attended_after_sequence(
         }
         env = {**os.environ, **mail, "EVERGREEN_DATA_DIR": str(data)}
         env.pop("EVERGREEN_DATABASE_URL", None)
-        server = start_server(data, mail)
+        server = serve_here(data, mail)
         try:
             server.cli("audience", "lists", "add", "Demo list", "--single-opt-in")
             server.cli("webinars", "add", "demo", "--duration-minutes", "1", "--schedule",

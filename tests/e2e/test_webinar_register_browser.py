@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, start_server
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.inprocess import serve_here
 from tests.mail.smtp_server import smtp_env, smtp_server
 
 pytestmark = pytest.mark.browser
@@ -37,7 +38,7 @@ def test_a_visitor_registers_sees_their_session_and_gets_the_mail(
     browser = page.context.browser
     assert browser is not None
     with smtp_server() as (handler, port):
-        server = start_server(
+        server = serve_here(
             tmp_path / "data",
             smtp_env(port, "webinars@shop.example"),
         )

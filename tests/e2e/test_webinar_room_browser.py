@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, start_server
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.inprocess import serve_here
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long enough passphrase"
 
-RECORD = """async () => {
+RECORD = """async (SECONDS) => {
   const canvas = document.createElement("canvas");
   canvas.width = 64; canvas.height = 48;
   document.body.append(canvas);
@@ -35,7 +36,7 @@ RECORD = """async () => {
     ctx.fillStyle = `hsl(${frame * 20}, 80%, 50%)`; ctx.fillRect(0, 0, 64, 48); frame++;
   }, 100);
   recorder.start();
-  await new Promise((done) => setTimeout(done, 3000));
+  await new Promise((done) => setTimeout(done, SECONDS * 1000));
   recorder.stop();
   await new Promise((done) => { recorder.onstop = done; });
   clearInterval(timer);
@@ -44,6 +45,18 @@ RECORD = """async () => {
   for (const byte of bytes) { text += String.fromCharCode(byte); }
   return btoa(text);
 }"""
+
+
+_RECORDINGS: dict[int, bytes] = {}
+
+
+def record(page: object, seconds: int = 3) -> bytes:
+    """A webm of `seconds` that Chromium records from a canvas in real time, recorded once a
+    test process for each length (the tests upload it, none changes it)."""
+    if seconds not in _RECORDINGS:
+        page.set_content("<body></body>")  # type: ignore[attr-defined]
+        _RECORDINGS[seconds] = base64.b64decode(page.evaluate(RECORD, seconds))  # type: ignore[attr-defined]
+    return _RECORDINGS[seconds]
 
 
 SEEK_AHEAD = """() => new Promise((done) => {
@@ -78,10 +91,9 @@ def test_the_room_plays_from_the_session_second_and_shows_the_offer_at_its_secon
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    page.set_content("<body></body>")
     video = tmp_path / "talk.webm"
-    video.write_bytes(base64.b64decode(page.evaluate(RECORD)))
-    server = start_server(tmp_path / "data")
+    video.write_bytes(record(page))
+    server = serve_here(tmp_path / "data")
     try:
         server.cli("webinars", "add", "demo", "--duration-minutes", "10", "--schedule", "jit:15",
                    "--timezone", "viewer", "--slug", "demo", "--title", "The Demo",
@@ -167,10 +179,9 @@ def test_the_owner_uploads_the_recording_and_adds_offers_and_questions_on_the_pa
     from playwright.sync_api import Page, expect
 
     assert isinstance(page, Page)
-    page.set_content("<body></body>")
     video = tmp_path / "talk.webm"
-    video.write_bytes(base64.b64decode(page.evaluate(RECORD)))
-    server = start_server(tmp_path / "data")
+    video.write_bytes(record(page))
+    server = serve_here(tmp_path / "data")
     try:
         server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
         server.cli("webinars", "add", "demo", "--duration-minutes", "10", "--schedule", "jit:15",
