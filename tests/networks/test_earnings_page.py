@@ -122,6 +122,7 @@ def test_the_income_page_carries_the_programs_whole_navigation(
     nav = re.compile(r'<nav class="subnav" aria-label="Partners">.*?</nav>', re.S)
     links = re.compile(r'href="([^"]+)"')
     income_nav, partners_nav = nav.search(income), nav.search(partners)
-    assert income_nav and partners_nav
+    assert income_nav
+    assert partners_nav
     assert links.findall(income_nav.group()) == links.findall(partners_nav.group())
     assert 'href="/partners/settings"' in income_nav.group()
