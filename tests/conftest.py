@@ -91,6 +91,19 @@ SHIPPED_HASHER = hashing.hasher
 _SUITE_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
+# The run's children (servers, workers, sending processes, commands killed on purpose) keep their
+# compiled modules in one folder: with PYTHONDONTWRITEBYTECODE set (as on this project's machines)
+# each child compiled every module it imports again, ~1 s of CPU a child.
+_BYTECODE = Path(tempfile.gettempdir()) / "evergreen-tests-bytecode"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before xdist starts its workers: children compile once per run, not once each."""
+    del config
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not in os.environ:
+        os.environ["PYTHONPYCACHEPREFIX"] = str(_BYTECODE)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """Point every module that imported the shipped hasher at the cheap one, for the session."""

@@ -129,7 +129,6 @@ class Server:
 
 _MIGRATED: list[Path] = []
 _MIGRATED_LOCK = threading.Lock()
-_BYTECODE = Path(tempfile.gettempdir()) / "evergreen-tests-bytecode"
 
 
 def _migrated_database(data_dir: Path) -> None:
@@ -197,13 +196,10 @@ def _started(server: Server, ready: Callable[[], bool], what: str) -> Server:
 
 
 def _child_env(data_dir: Path, env: dict[str, str] | None) -> dict[str, str]:
-    """This process's environment for a child on `data_dir`, with `env` on top. A run with
-    PYTHONDONTWRITEBYTECODE would have each child compile every module again (~1 s of CPU):
-    the children keep their bytecode in a folder of this run instead of the source tree."""
+    """This process's environment for a child on `data_dir`, with `env` on top (compiled
+    modules kept as tests/conftest.py's pytest_configure says)."""
     full_env = {**os.environ, "EVERGREEN_DATA_DIR": str(data_dir), **(env or {})}
     full_env.pop("EVERGREEN_DATABASE_URL", None)
-    if full_env.pop("PYTHONDONTWRITEBYTECODE", None) and "PYTHONPYCACHEPREFIX" not in full_env:
-        full_env["PYTHONPYCACHEPREFIX"] = str(_BYTECODE)
     return full_env
 
 
