@@ -225,24 +225,29 @@ _FROM = (
 def _rows_sqlite(
     connection: Any, bounds: list[tuple[int, str, str, str, str]], per_minute: int
 ) -> list[tuple[Any, ...]]:
-    """`_stored`'s rows on SQLite (one writer, so rarely shared): the same three parts."""
+    """`_stored`'s three parts on SQLite, 150 keys a statement (the caller sorts the rows)."""
     rows: list[tuple[Any, ...]] = []
-    for link_id, visitor, low, first, high in bounds:
-        same = "FROM clicks WHERE link_id = ? AND visitor = ? AND "
-        columns = 'SELECT link_id, visitor, at, click_id, id, "class", is_unique '
-        before = connection.exec_driver_sql(
-            f"SELECT link_id, visitor, at, '', 0, '', 0 {same}at >= ? AND at < ? "
-            "ORDER BY at DESC LIMIT ?",
-            (link_id, visitor, low, first, per_minute),
-        ).fetchall()
-        rows += reversed(before)
-        rows += connection.exec_driver_sql(
-            f"{columns}{same}at >= ? AND at <= ?", (link_id, visitor, first, high)
-        ).fetchall()
-        rows += connection.exec_driver_sql(
-            f"{columns}{same}at > ? ORDER BY at, click_id LIMIT 1", (link_id, visitor, high)
-        ).fetchall()
+    for start in range(0, len(bounds), 150):
+        chunk = bounds[start : start + 150]
+        values = ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+        sql = f"WITH k(l, v, lo, first, hi) AS (VALUES {values}) {_SQLITE_PARTS}"
+        params = (*(value for bound in chunk for value in bound), per_minute)
+        rows += connection.exec_driver_sql(sql, params).fetchall()
     return rows
+
+
+_SQLITE_SAME = "d.link_id = k.l AND d.visitor = k.v"
+_SQLITE_PARTS = (
+    "SELECT c.link_id, c.visitor, c.at, '', 0, '', 0 FROM k JOIN clicks c ON c.id IN ("  # noqa: S608
+    f"SELECT d.id FROM clicks d WHERE {_SQLITE_SAME} AND d.at >= k.lo AND d.at < k.first "
+    "ORDER BY d.at DESC LIMIT ?) "
+    'UNION ALL SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
+    "FROM k JOIN clicks c ON c.link_id = k.l AND c.visitor = k.v AND c.at >= k.first "
+    "AND c.at <= k.hi "
+    'UNION ALL SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
+    f"FROM k JOIN clicks c ON c.id = (SELECT d.id FROM clicks d WHERE {_SQLITE_SAME} "
+    "AND d.at > k.hi ORDER BY d.at, d.click_id LIMIT 1)"
+)
 
 
 def _shown(micros: int, sqlite: bool) -> Any:
