@@ -12,7 +12,8 @@ each with the same number of processes (`--workers`, default: one per CPU core):
 Each round starts each target afresh and drives it with wrk for a few seconds, Evergreen and
 nginx alternating who goes first (`--rounds`, default 3); prints every round's requests/s and
 p50/p99, then the median of the per-round ratios (Evergreen ÷ nginx, Evergreen ÷ bare) and
-Evergreen's p99. Each round checks that the clicks stored equal the redirects wrk completed.
+Evergreen's p99. Each round checks that the clicks stored equal the redirects wrk completed,
+and says how many times the server's back-pressure engaged (EVERGREEN_CLICK_BACKLOG_S).
 
     .venv/bin/python benchmarks/redirect.py --servers 2 --postgres URL --redis URL [--seconds 30]
                                             [--visitors 10000] [--workers N]
@@ -24,8 +25,8 @@ after) and the Redis database given, behind one nginx (upstream, keepalive) and 
 combined; per server the redirects it answered and the clicks it spooled; the spool backlog
 (spooled, not yet ingested) sampled every second, its peak, last-half slope and whether it
 stays bounded; CPU of web processes, ingesters and database; how long after wrk stops the
-backlog is 0, and whether the clicks stored equal the redirects answered. `--no-bare` runs only
-the N servers.
+backlog is 0, whether the clicks stored equal the redirects answered, and how many times each
+server's back-pressure engaged. `--no-bare` runs only the N servers.
 Never asserts on time.
 """
 
@@ -148,6 +149,14 @@ def stored_clicks(python: str, env: dict[str, str]) -> int:
     return int(json.loads(out)["total_clicks"])
 
 
+def braked(log: Path) -> int:
+    """How many times a server's back-pressure engaged (links.clicks.backpressure logs each)."""
+    try:
+        return log.read_text(errors="replace").count("slowing redirects so that it keeps up")
+    except FileNotFoundError:
+        return 0
+
+
 def report(name: str, result: dict[str, float]) -> None:
     print(
         f"  {name:<34} {result['rps']:>10,.0f} req/s   p50 {result['p50_ms']:6.2f} ms   "
@@ -176,6 +185,7 @@ class Bench:
         command = [self.python, "-m", "evergreen.cli", "serve", "--port", str(port),
                    "--workers", str(self.args.workers), *self.args.serve_arg]  # fmt: skip
         server = start(command, self.env, self.folder / "serve.log")
+        engaged = braked(self.folder / "serve.log")
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz")
             wrk(f"http://127.0.0.1:{port}", 1, self.args.connections, self.script)  # captured too
@@ -184,6 +194,7 @@ class Bench:
             result = self.drive(port, warm_up=False)
         finally:
             stop(server)
+        result["braked"] = braked(self.folder / "serve.log") - engaged
         return result, stored_clicks(self.python, self.env) - before
 
     def bare(self) -> dict[str, float]:
@@ -291,7 +302,8 @@ def main() -> None:
                 mismatches += not ok
                 print(
                     f"    clicks stored: {captured:,}; redirects completed: {sent:,} "
-                    f"(up to {args.connections} more in flight) -> {'OK' if ok else 'MISMATCH'}"
+                    f"(up to {args.connections} more in flight) -> {'OK' if ok else 'MISMATCH'}; "
+                    f"back-pressure engaged {results[target]['braked']:.0f} time(s)"
                 )
             elif target == "bare":
                 results[target] = bench.bare()

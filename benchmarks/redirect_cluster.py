@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 from common import drop_database, fresh_database
-from redirect import UA, free_port, report, start, stop, wait_http, wrk
+from redirect import UA, braked, free_port, report, start, stop, wait_http, wrk
 from spool_watch import Sample, Sampler, Spool, cpu_seconds, per_line_of, slope, stored
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -208,6 +208,8 @@ class Cluster:
             f"    clicks stored: {captured:,}; redirects answered (wrk, minus non-3xx): {sent:,} "
             f"(up to {self.args.connections} more in flight) -> {'OK' if ok else 'MISMATCH'}"
         )
+        engaged = [braked(self.folder / f"serve{n}.log") for n in range(1, self.count + 1)]
+        print(f"    back-pressure engaged (times, per server): {engaged}")
         return result
 
     def backlogs(

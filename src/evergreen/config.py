@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     internal_ips: str = ""
     click_sync_ms: int = Field(default=200, ge=0, le=10000)
     click_ingest_delay_s: int = Field(default=10, ge=0, le=300)
+    # Under sustained overload, how long the oldest click may wait unstored before redirects
+    # slow down so that the ingester catches up (links.clicks.backpressure); 0: never.
+    click_backlog_s: float = Field(default=5.0, ge=0, le=3600)
     # Seconds a stopping server (SIGTERM) gives requests in flight, and then the clicks still in
     # its spool; what is left after that stays in the spool for the next ingester.
     drain_timeout_s: int = Field(default=30, ge=1, le=3600)

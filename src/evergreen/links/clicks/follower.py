@@ -36,7 +36,8 @@ _PROC_STAT = Path("/proc/stat")
 MAX_BACKLOG_BYTES = 4 * 1024 * 1024
 _SLICE_S = 0.25  # a pass on spare CPU starts no batch after this long
 _SLICE_BATCH = 2_000  # clicks per batch in such a pass (a tenth of a second or so)
-_DUE_BATCH = 20_000  # per batch in a due pass: shorter transactions, so ingesters alternate
+_DUE_BATCH = 5_000  # per batch in a due pass: short transactions, so ingesters alternate and
+# the offsets (what back-pressure measures) move every second or two, not in 5-second steps
 
 Pass = Literal["spare", "due"]
 

@@ -20,6 +20,7 @@ from evergreen.addresses import Addresses
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.hashing import keyed_hash
+from evergreen.links.clicks.backpressure import Brake
 from evergreen.links.clicks.follower import drain
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
@@ -188,6 +189,7 @@ class LinkRuntime:
         folder = spool_folder(settings)
         self.spool = ClickSpool(folder, sync_interval=settings.click_sync_ms / 1000)
         self.reader = SpoolReader(folder)
+        self.brake = Brake(settings.click_backlog_s)
         self.policy = ClickPolicy.of(settings)
         self.cache = _SlugCache(db)
         self.salt = _Salt(db)
@@ -198,6 +200,8 @@ class LinkRuntime:
 
     def record(self, click: dict[str, Any]) -> None:
         """Spool a click; if the local disk refuses it, hold it in memory and retry."""
+        if self.brake.pause:  # the ingester is far behind: give it this process's CPU a moment
+            self.brake.apply()
         try:
             self.spool.append(click)
         except OSError:
@@ -234,6 +238,7 @@ class LinkRuntime:
             self._step("cache refresh", self.cache.refresh)
             self._step("salt refresh", self.salt.refresh)
             self._step("respool", self._respool)
+            self._step("back-pressure", lambda: self.brake.update(self.db, self.reader.folder))
             if self.ingest:
                 self._step("click ingestion", self.ingest_spooled)
 

@@ -29,7 +29,7 @@ from evergreen.links.clicks.rollups import ClickColumns, Counts, tally
 from evergreen.links.clicks.spool import folder_identity
 from evergreen.links.clicks.visitors import micros_of
 from evergreen.links.models import ClickIngester
-from evergreen.links.rules import refloods, visits
+from evergreen.links.rules import MINUTE_US, refloods, visits
 
 __all__ = [
     "HEARTBEAT_TTL",
@@ -127,7 +127,7 @@ def decide_from_database(
     """Decide new clicks ((time µs, click ID, batch index) per key) with the stored ones, and
     correct stored clicks whose verdict the new ones change (rollup deltas returned)."""
     span = max(window, 60_000_000)
-    stored = _stored(session, new, span)
+    stored = _stored(session, new, span, per_minute)
     verdicts: dict[int, tuple[bool, bool]] = {}
     changes: list[tuple[int, str, str, bool, str, bool]] = []
     times: dict[Key, list[int]] = {}
@@ -158,41 +158,96 @@ def decide_from_database(
 
 
 def _stored(
-    session: Session, new: dict[Key, list[tuple[int, str, int]]], span: int
+    session: Session, new: dict[Key, list[tuple[int, str, int]]], span: int, per_minute: int
 ) -> dict[Key, list[tuple[int, str, int | None, str, bool]]]:
-    """Stored clicks of each key from a span before its first new click to a span after its
-    last: all that decides the new ones, and every stored one they can change."""
+    """What of each key's stored clicks decides its new ones or can change with them.
+
+    Before its first new click, the times of the last `per_minute` within the span (row 0):
+    the previous click and the flood count need no more, so a visitor clicking all hour costs
+    what one clicking twice does. From its first new click to a minute after its last, the rows
+    (their flood counts change), and the next row after that (its uniqueness can).
+    """
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    bounds = [
-        (link_id, visitor, _shown(min(c[0] for c in fresh) - span, sqlite),
-         _shown(max(c[0] for c in fresh) + span, sqlite))
-        for (link_id, visitor), fresh in sorted(new.items())
-    ]  # fmt: skip
+    keys = sorted(new)
+    firsts = [min(c[0] for c in new[key]) for key in keys]
+    lasts = [max(c[0] for c in new[key]) for key in keys]
+    links, visitors = [key[0] for key in keys], [key[1] for key in keys]
+    lows, highs = [first - span for first in firsts], [last + MINUTE_US for last in lasts]
     out: dict[Key, list[tuple[int, str, int | None, str, bool]]] = defaultdict(list)
-    columns = 'SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
-    joined = (
-        "JOIN clicks c ON c.link_id = k.l AND c.visitor = k.v AND c.at >= k.lo AND c.at <= k.hi"
-    )
     if sqlite:
-        queries = []
-        for start in range(0, len(bounds), 200):
-            chunk = bounds[start : start + 200]
-            rows = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
-            sql = f"WITH k(l, v, lo, hi) AS (VALUES {rows}) {columns}FROM k {joined}"
-            queries.append((sql, tuple(value for bound in chunk for value in bound)))
-    else:  # one statement with four array parameters: no SQL text grows with the batch
-        sql = (
-            f"{columns}FROM unnest(%s::int[], %s::text[], %s::timestamptz[], "
-            f"%s::timestamptz[]) AS k(l, v, lo, hi) {joined}"
-        )
-        queries = [(sql, tuple(list(column) for column in zip(*bounds, strict=True)))]
-    for sql, params in queries:
-        for link_id, visitor, at, click_id, row_id, klass, unique in connection.exec_driver_sql(
-            sql, params
+        bounds = [
+            (link_id, visitor, _shown(low, True), _shown(first, True), _shown(high, True))
+            for link_id, visitor, low, first, high in zip(
+                links, visitors, lows, firsts, highs, strict=True
+            )
+        ]
+        for link_id, visitor, at, click_id, row_id, klass, unique in _rows_sqlite(
+            connection, bounds, per_minute
         ):
             out[(link_id, visitor)].append((micros_of(at), click_id, row_id, klass, bool(unique)))
+        return out
+    arrays = (links, visitors, lows, firsts)
+    for link_id, visitor, times in connection.exec_driver_sql(_BEFORE, (per_minute, *arrays)):
+        if times:
+            out[(link_id, visitor)] += [(at, "", 0, "", False) for at in reversed(times)]
+    for link_id, visitor, at, click_id, row_id, klass, unique in connection.exec_driver_sql(
+        _FROM, (links, visitors, firsts, highs)
+    ):
+        out[(link_id, visitor)].append((at, click_id, row_id, klass, bool(unique)))
     return out
+
+
+_MICROS = "(extract(epoch FROM c.at) * 1000000)::bigint"
+_SAME = "c.link_id = k.l AND c.visitor = k.v"
+_AT = "'epoch'::timestamptz + interval '1 microsecond' * "  # exact: whole microseconds
+# (link, visitor, two times in epoch microseconds) per key
+_KEYS = (
+    f"(SELECT l, v, {_AT}a, {_AT}b FROM unnest(%s::int[], %s::text[], %s::bigint[], "  # noqa: S608
+    "%s::bigint[]) AS u(l, v, a, b))"
+)
+# One statement each, with array parameters: no SQL text grows with the batch.
+_BEFORE = (
+    f"SELECT k.l, k.v, ARRAY(SELECT {_MICROS} FROM clicks c WHERE {_SAME} "  # noqa: S608
+    "AND c.at >= k.lo AND c.at < k.first ORDER BY c.at DESC LIMIT %s) "
+    f"FROM {_KEYS} AS k(l, v, lo, first)"
+)
+_COLUMNS = f'c.link_id, c.visitor, {_MICROS} AS us, c.click_id, c.id, c."class", c.is_unique'
+_FROM = (
+    'SELECT r.link_id, r.visitor, r.us, r.click_id, r.id, r."class", r.is_unique '  # noqa: S608
+    f"FROM {_KEYS} AS k(l, v, first, hi) CROSS JOIN LATERAL ("
+    f"(SELECT {_COLUMNS} FROM clicks c WHERE {_SAME} AND c.at >= k.first AND c.at <= k.hi) "
+    f"UNION ALL (SELECT {_COLUMNS} FROM clicks c WHERE {_SAME} AND c.at > k.hi "
+    "ORDER BY c.at, c.click_id LIMIT 1)) AS r"
+)
+
+
+def _rows_sqlite(
+    connection: Any, bounds: list[tuple[int, str, str, str, str]], per_minute: int
+) -> list[tuple[Any, ...]]:
+    """`_stored`'s three parts on SQLite, 150 keys a statement (the caller sorts the rows)."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(bounds), 150):
+        chunk = bounds[start : start + 150]
+        values = ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+        sql = f"WITH k(l, v, lo, first, hi) AS (VALUES {values}) {_SQLITE_PARTS}"
+        params = (*(value for bound in chunk for value in bound), per_minute)
+        rows += connection.exec_driver_sql(sql, params).fetchall()
+    return rows
+
+
+_SQLITE_SAME = "d.link_id = k.l AND d.visitor = k.v"
+_SQLITE_PARTS = (
+    "SELECT c.link_id, c.visitor, c.at, '', 0, '', 0 FROM k JOIN clicks c ON c.id IN ("  # noqa: S608
+    f"SELECT d.id FROM clicks d WHERE {_SQLITE_SAME} AND d.at >= k.lo AND d.at < k.first "
+    "ORDER BY d.at DESC LIMIT ?) "
+    'UNION ALL SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
+    "FROM k JOIN clicks c ON c.link_id = k.l AND c.visitor = k.v AND c.at >= k.first "
+    "AND c.at <= k.hi "
+    'UNION ALL SELECT c.link_id, c.visitor, c.at, c.click_id, c.id, c."class", c.is_unique '
+    f"FROM k JOIN clicks c ON c.id = (SELECT d.id FROM clicks d WHERE {_SQLITE_SAME} "
+    "AND d.at > k.hi ORDER BY d.at, d.click_id LIMIT 1)"
+)
 
 
 def _shown(micros: int, sqlite: bool) -> Any:
