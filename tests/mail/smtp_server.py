@@ -7,10 +7,14 @@ import contextlib
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from evergreen.config import Settings
+from evergreen.mail.service import Outbox, outbox_from_settings
 
 
 @dataclass
@@ -80,3 +84,24 @@ def smtp_env(port: int, mail_from: str) -> dict[str, str]:
         "EVERGREEN_SMTP_STARTTLS": "false",
         "EVERGREEN_MAIL_FROM": mail_from,
     }
+
+
+SITE = "http://127.0.0.1:8000"
+
+
+def mail_settings(tmp_path: Path, port: int, sender: str = "News <news@example.com>") -> Settings:
+    """Settings that send to a test SMTP server on `port` (no TLS), with a postal address."""
+    return Settings(
+        env="test",
+        data_dir=tmp_path / "data",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_starttls=False,
+        mail_from=sender,
+        mail_postal_address="1 Main St\nSpringfield",
+    )
+
+
+def outbox_for(tmp_path: Path, port: int, secret: str, site: str = SITE) -> Outbox:
+    """The mail outbox that sends to a test SMTP server on `port`."""
+    return outbox_from_settings(mail_settings(tmp_path, port), secret, site)

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
-from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailSend
 from evergreen.mail.service import Draft
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, outbox_for, smtp_server
 
 SECRET = "test-secret-for-mail-broadcasts-0123456789"
 SITE = "http://127.0.0.1:8000"
@@ -34,16 +33,7 @@ def smtp() -> Iterator[tuple[FaultyHandler, int]]:
 
 
 def _outbox(tmp_path: Path, port: int) -> service.Outbox:
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        mail_from="News <news@example.com>",
-        mail_postal_address="1 Main St\nSpringfield",
-    )
-    return service.outbox_from_settings(settings, SECRET, SITE)
+    return outbox_for(tmp_path, port, SECRET, SITE)
 
 
 def _people(db: Database, emails: list[str], name: str = "News") -> int:

@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
-from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.mail import queries, service
 from evergreen.mail.models import MailSend
 from evergreen.mail.service import delivery
 from evergreen.mail.service.bounces import apply_recipient
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, outbox_for, smtp_server
 
 SECRET = "test-secret-for-mail-kept-counts-0123456789"
 WAITING = ("queued", "claimed", "deferred")
@@ -284,16 +283,7 @@ def test_two_senders_to_a_misbehaving_server_keep_counts_equal_to_a_recount(
         leaver = audience_queries.find_by_email(session, "leaver@example.com")
         assert leaver is not None
         audience.unsubscribe(session, SECRET, leaver.id)
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        mail_from="News <news@example.com>",
-        mail_postal_address="1 Main St\nSpringfield",
-    )
-    outbox = service.outbox_from_settings(settings, SECRET, "http://127.0.0.1:8000")
+    outbox = outbox_for(tmp_path, port, SECRET)
     threads = [
         threading.Thread(target=service.send_due, args=(db, outbox), kwargs={"batch": 4})
         for _ in range(2)

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
-from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.mail import service
 from evergreen.mail.models import MailBounce, MailSend
@@ -28,6 +27,7 @@ from tests.mail.postfix import (
     smtp_sink,
     wait_until,
 )
+from tests.mail.smtp_server import outbox_for
 
 SECRET = "test-secret-for-mail-postfix-0123456789ab"
 SITE = "http://127.0.0.1:8000"
@@ -40,16 +40,7 @@ def postfix() -> Iterator[Postfix]:
 
 
 def _outbox(tmp_path: Path, port: int) -> service.Outbox:
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        mail_from="News <news@example.com>",  # return path bounces+TOKEN@example.com
-        mail_postal_address="1 Main St\nSpringfield",
-    )
-    return service.outbox_from_settings(settings, SECRET, SITE)
+    return outbox_for(tmp_path, port, SECRET, SITE)
 
 
 def _broadcast(db: Database, emails: list[str]) -> int:

@@ -23,7 +23,7 @@ from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailSend
 from evergreen.mail.service import Draft
 from evergreen.mail.transactional import Transactional, send_now
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, mail_settings, smtp_server
 
 SECRET = "test-secret-for-mail-segments-0123456789"
 SITE = "http://127.0.0.1:8000"
@@ -36,15 +36,7 @@ def smtp() -> Iterator[tuple[FaultyHandler, int]]:
 
 
 def _settings(tmp_path: Path, port: int) -> Settings:
-    return Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        mail_from="News <news@example.com>",
-        mail_postal_address="1 Main St\nSpringfield",
-    )
+    return mail_settings(tmp_path, port)
 
 
 def _outbox(tmp_path: Path, port: int) -> service.Outbox:

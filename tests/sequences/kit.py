@@ -13,14 +13,13 @@ from typing import Any
 from evergreen.addresses import Addresses
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
-from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.mail import service as mail
 from evergreen.sequences import service
 from evergreen.sequences.service.actions import Performer
 from evergreen.webinars import registrations
 from evergreen.webinars import service as webinars
-from tests.mail.smtp_server import FaultyHandler
+from tests.mail.smtp_server import FaultyHandler, mail_settings
 
 SECRET = "test-secret-for-sequences-engine-0123456789"
 SITE = "http://127.0.0.1:8000"
@@ -31,19 +30,6 @@ LOCAL = Addresses("127.0.0.1", names=True)
 def future_day(days: int = 3, hour: int = 10) -> datetime:
     """A whole hour some days from now (simulated ticks run ahead of the real clock)."""
     return (utcnow() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
-
-
-def mail_settings(tmp_path: Path, port: int, sender: str = "News <news@example.com>") -> Settings:
-    """Settings that send to the test SMTP server."""
-    return Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        mail_from=sender,
-        mail_postal_address="1 Main St\nSpringfield",
-    )
 
 
 def outbox(tmp_path: Path, port: int) -> mail.Outbox:

@@ -15,7 +15,6 @@ from sqlalchemy import func, select, update
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
-from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.errors import Conflict
 from evergreen.mail import queries as mail_queries
@@ -24,7 +23,7 @@ from evergreen.mail.models import MailSend
 from evergreen.sequences import queries, service, tasks
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import Enrolment
-from tests.mail.smtp_server import FaultyHandler, smtp_server
+from tests.mail.smtp_server import FaultyHandler, outbox_for, smtp_server
 
 SECRET = "test-secret-for-sequences-engine-0123456789"
 SITE = "http://127.0.0.1:8000"
@@ -53,16 +52,7 @@ def smtp() -> Iterator[tuple[FaultyHandler, int]]:
 
 
 def _outbox(tmp_path: Path, port: int) -> mail.Outbox:
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path / "data",
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_starttls=False,
-        mail_from="News <news@example.com>",
-        mail_postal_address="1 Main St\nSpringfield",
-    )
-    return mail.outbox_from_settings(settings, SECRET, SITE)
+    return outbox_for(tmp_path, port, SECRET, SITE)
 
 
 def _setup(db: Database, emails: list[str], document: dict[str, Any] = THREE_STEPS) -> int:

@@ -22,7 +22,6 @@ from sqlalchemy import func, insert, select
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
 from evergreen.audience.models import Membership, Subscriber
-from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.mail import service as mail
 from evergreen.mail.models import MailSend
@@ -32,7 +31,7 @@ from evergreen.sequences import service
 from evergreen.sequences.models import Enrolment, Sequence
 from evergreen.sequences.service import scheduler
 from tests.conftest import truncate_all
-from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
+from tests.mail.smtp_server import FaultyHandler, outbox_for, smtp_env, smtp_server
 
 SECRET = "test-secret-for-sequences-reliability-0123"
 SITE = "http://127.0.0.1:8000"
@@ -89,12 +88,7 @@ def _setup(db: Database, count: int) -> list[int]:
 
 
 def _outbox(tmp_path: Path, port: int) -> mail.Outbox:
-    settings = Settings(
-        env="test", data_dir=tmp_path / "data", smtp_host="127.0.0.1", smtp_port=port,
-        smtp_starttls=False, mail_from="News <news@example.com>",
-        mail_postal_address="1 Main St\nSpringfield",
-    )  # fmt: skip
-    return mail.outbox_from_settings(settings, SECRET, SITE)
+    return outbox_for(tmp_path, port, SECRET, SITE)
 
 
 def _received(handler: FaultyHandler, subject: str) -> Counter[str]:
