@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +97,15 @@ def _exit_status(code: object) -> tuple[int, str]:
     if isinstance(code, int):
         return code, ""
     return 1, str(code)
+
+
+def cli_on(data_dir: Path, args: Sequence[str], password: str | None = None) -> str:
+    """Run `evergreen ARGS` on a server's data folder (a password on stdin), in this process;
+    its stdout, once it succeeded."""
+    done = run_cli(
+        list(args),
+        {"EVERGREEN_DATA_DIR": str(data_dir), "EVERGREEN_DATABASE_URL": None},
+        stdin="" if password is None else password + "\n",
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -3,35 +3,19 @@ upgraded installation's report keeps its history without a command run by hand."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Connection, MetaData, insert, text
 
 from evergreen import migrate
 from evergreen.commerce.models import Order, OrderLine, Product
 from evergreen.db import Database
-from tests.conftest import create_postgres_database, drop_postgres_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: migrated by the test, to 0045 first."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    url = create_postgres_database(server)
-    yield url
-    drop_postgres_database(server, url)
-
-
-def test_the_upgrade_fills_the_rollup_from_orders_already_paid(fresh_url: str) -> None:
-    migrate.upgrade(fresh_url, "0045")
-    db = Database(fresh_url)
+def test_the_upgrade_fills_the_rollup_from_orders_already_paid(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url, "0045")
+    db = Database(empty_database_url)
     now = datetime.now(UTC)
     try:
         with db.engine.begin() as conn:
@@ -50,7 +34,7 @@ def test_the_upgrade_fills_the_rollup_from_orders_already_paid(fresh_url: str) -
                 _insert(conn, tables, OrderLine, order_id=order, product_id=book,
                         product_name="Book", role="main", unit_cents=2900,
                         total_cents=2900)  # fmt: skip
-        migrate.upgrade(fresh_url)
+        migrate.upgrade(empty_database_url)
         with db.session() as session:
             rows = session.execute(
                 text("SELECT funnel_id, role, orders, net_cents FROM commerce_funnel_sales_daily")

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from evergreen import migrate
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import cli_on
 from tests.conftest import IN_CI
 from tests.e2e.inprocess import InProcessServer, serve_here
 
@@ -100,13 +100,7 @@ class Server:
 
         In this process (tests/cli_helpers): the server is the child process under test here.
         """
-        done = run_cli(
-            list(args),
-            {"EVERGREEN_DATA_DIR": str(self.data_dir), "EVERGREEN_DATABASE_URL": None},
-            stdin="" if password is None else password + "\n",
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return cli_on(self.data_dir, args, password)
 
     def stop(self) -> int:
         """SIGTERM, as a service manager would, and return the exit code."""

@@ -25,7 +25,7 @@ from evergreen.listen import bind_listener
 from evergreen.siteurl import record_served_url, served_url
 from evergreen.web import create_app
 from evergreen.webworkers import server_config
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import cli_on
 
 __all__ = ["InProcessServer", "serve_here"]
 
@@ -57,13 +57,7 @@ class InProcessServer:
 
     def cli(self, *args: str, password: str | None = None) -> str:
         """Run `evergreen ARGS` on this server's data folder (password on stdin); its stdout."""
-        done = run_cli(
-            list(args),
-            {"EVERGREEN_DATA_DIR": str(self.data_dir), "EVERGREEN_DATABASE_URL": None},
-            stdin="" if password is None else password + "\n",
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return cli_on(self.data_dir, args, password)
 
     def stop(self) -> int:
         """Stop as SIGTERM stops `serve` (requests in flight, then the consumer): 0 when every

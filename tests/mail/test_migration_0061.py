@@ -3,34 +3,18 @@ installation's pages and auto-pause read the right numbers without a command run
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
 from evergreen import migrate
 from evergreen.db import Database
 from evergreen.mail import queries, service
-from tests.conftest import create_postgres_database, drop_postgres_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of its own: migrated by the test, to 0060 first."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgrade.db'}"
-        return
-    server = request.getfixturevalue("postgres_server")
-    url = create_postgres_database(server)
-    yield url
-    drop_postgres_database(server, url)
-
-
-def test_the_upgrade_counts_each_broadcasts_send_log(fresh_url: str) -> None:
-    migrate.upgrade(fresh_url, "0060")
-    db = Database(fresh_url)
+def test_the_upgrade_counts_each_broadcasts_send_log(empty_database_url: str) -> None:
+    migrate.upgrade(empty_database_url, "0060")
+    db = Database(empty_database_url)
     now = datetime.now(UTC)
     statuses = ["sent"] * 5 + ["bounced"] * 2 + ["failed", "skipped", "queued", "deferred"]
     try:
@@ -64,7 +48,7 @@ def test_the_upgrade_counts_each_broadcasts_send_log(fresh_url: str) -> None:
                     for i, s in enumerate(statuses)
                 ],
             )
-        migrate.upgrade(fresh_url)
+        migrate.upgrade(empty_database_url)
         with db.session() as session:
             card = queries.broadcast_card(session, 1)
             stats = queries.stats(session, 1)
