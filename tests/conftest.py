@@ -31,12 +31,14 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+from starlette import testclient as starlette_testclient
 
 from evergreen import migrate
 from evergreen.accounts.service import hashing
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.models import metadata
+from tests.onehop import OneHopTransport
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -256,6 +258,15 @@ def _reused_openapi(**parts: Any) -> dict[str, Any]:
         found = _DOCUMENTS[key] = _get_openapi(**parts)
     # Each app changes its own (describe_errors; servers behind a root path).
     return copy.deepcopy(found)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_hop_test_client() -> Iterator[None]:
+    """Every TestClient (the suite's and schemathesis's) crosses into the app once a request
+    (tests/onehop.py), not eight times."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(starlette_testclient, "_TestClientTransport", OneHopTransport)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
