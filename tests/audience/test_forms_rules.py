@@ -19,6 +19,7 @@ from evergreen.audience.rules.forms import (
     rate_wait,
     read_preference_token,
     render_token,
+    rendered_at,
     wait_in_words,
 )
 
@@ -60,6 +61,19 @@ def test_a_person_who_took_a_few_seconds_is_accepted() -> None:
 )
 def test_traps(token_for, honeypot: str, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
     assert judge_post(SECRET, "news", token_for(), honeypot, NOW) is verdict
+
+
+def test_the_render_time_is_read_back_only_from_a_token_signed_for_the_form() -> None:
+    shown = NOW - timedelta(seconds=20)
+    token = render_token(SECRET, "news", shown)
+    assert rendered_at(SECRET, "news", token) == shown
+    assert rendered_at(SECRET, "news", f" {token} ") == shown
+    assert rendered_at(SECRET, "other", token) is None
+    assert rendered_at("x" * 40, "news", token) is None
+    stamp, signature = token.split(".", 1)[0], token.rsplit(".", 1)[1]
+    assert rendered_at(SECRET, "news", f"{float(stamp) - 60:.3f}.{signature}") is None
+    for garbage in ("", "nonsense", "nan.abc", "1e999.abc"):
+        assert rendered_at(SECRET, "news", garbage) is None
 
 
 def test_rate_limit_opens_when_the_oldest_counted_post_leaves_the_window() -> None:

@@ -119,6 +119,11 @@ def test_the_room_plays_from_the_session_second_and_shows_the_offer_at_its_secon
         visitor.get_by_label("Email", exact=True).fill("jo@example.com")
         time.sleep(2.2)  # a person takes a moment; faster is the time trap
         visitor.get_by_role("button", name="Register").click()
+        try:
+            expect(visitor.locator("#room-link")).to_be_attached()
+        except AssertionError:  # say what the page showed instead
+            shown = visitor.locator("body").inner_text()[:600]
+            raise AssertionError(f"no room link at {visitor.url}: {shown}") from None
         room = server.url + (visitor.locator("#room-link").get_attribute("href") or "")
         (row,) = json.loads(server.cli("webinars", "registrations", "demo", "--json"))
         start = datetime.fromisoformat(row["session_start"].replace("Z", "+00:00"))

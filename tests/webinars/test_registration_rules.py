@@ -40,6 +40,19 @@ def test_a_session_still_ahead_is_kept_and_a_past_one_re_picked() -> None:
     assert pick_session(OFFERED, NOW, chosen=OFFERED[1], previous=ahead) == OFFERED[1]
 
 
+def test_a_session_offered_on_the_page_stays_choosable_while_it_is_ahead() -> None:
+    # Shown at 11:59:58 with sessions every 15 minutes from 15 minutes on: 12:15 was offered;
+    # posted at 12:00:01 it no longer is, but the person chose it on the page.
+    shown = (NOW + timedelta(minutes=15), NOW + timedelta(minutes=30))
+    later = (NOW + timedelta(minutes=30), NOW + timedelta(minutes=45))
+    assert pick_session(later, NOW, chosen=shown[0], shown=shown) == shown[0]
+    with pytest.raises(WebinarInputError) as passed:
+        pick_session(later, shown[0], chosen=shown[0], shown=shown)
+    assert passed.value.field == "session_start"
+    with pytest.raises(WebinarInputError):
+        pick_session(later, NOW, chosen=NOW + timedelta(minutes=20), shown=shown)
+
+
 def test_only_the_traffic_source_is_kept_and_clipped() -> None:
     kept = clip_source(
         {"channel": "youtube", "SUB1": "a", "utm_campaign": "x" * 500, "email": "x@y.z", "q": "1"}

@@ -106,6 +106,33 @@ def test_a_passed_session_is_re_picked_and_a_chosen_one_kept(db: Database) -> No
     assert chosen[2] == offered[2]
 
 
+def test_a_session_chosen_on_a_page_shown_before_it_left_the_offer_is_kept(db: Database) -> None:
+    # Every 15 minutes, the first at least 15 minutes ahead: the page shown at 11:59:58 offered
+    # 12:15, which a post at 12:00:01 no longer offers; the person gets what they chose.
+    with db.session() as session:
+        draft = service.WebinarDraft(
+            name="jit", duration_minutes=30, schedule="jit:15", timezone="viewer", slug="jit"
+        )
+        webinar_id = service.add_webinar(session, draft, NOW).id
+    shown_at, posted = NOW - timedelta(seconds=2), NOW + timedelta(seconds=1)
+    with db.session(writer=False) as session:
+        webinar = service.get_webinar(session, webinar_id)
+        on_page = registrations.offered_sessions(webinar, "UTC", shown_at)
+        offered_now = registrations.offered_sessions(webinar, "UTC", posted)
+    assert on_page[0] == NOW + timedelta(minutes=15)
+    assert on_page[0] not in offered_now
+    given = {"viewer_timezone": "UTC", "session_start": on_page[0]}
+    with pytest.raises(InputError) as refused:  # without the page's time it is not offered
+        _register(db, webinar_id, posted, email="a@example.com", **given)
+    assert refused.value.field == "session_start"
+    kept = _register(db, webinar_id, posted, email="b@example.com", shown_at=shown_at, **given)
+    assert kept[2] == on_page[0]
+    begun = on_page[0] + timedelta(seconds=30)
+    with pytest.raises(InputError) as gone:  # once it has begun, it is no longer choosable
+        _register(db, webinar_id, begun, email="c@example.com", shown_at=shown_at, **given)
+    assert gone.value.field == "session_start"
+
+
 def test_no_consent_joins_no_list_and_double_opt_in_gives_a_token(db: Database) -> None:
     webinar_id = _webinar(db, double=True)
     _register(db, webinar_id, email="no@example.com")

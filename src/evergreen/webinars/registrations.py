@@ -51,7 +51,8 @@ __all__ = [
 @dataclass(frozen=True)
 class RegistrationInput:
     """What a registrant gave: address, name, zone, consent, an optional chosen session, the
-    page address's traffic source and the client's address (for the consent record)."""
+    page address's traffic source, the client's address (for the consent record) and when the
+    page they chose from was shown (its signed render time), whose sessions stay choosable."""
 
     email: str
     viewer_timezone: str
@@ -60,6 +61,7 @@ class RegistrationInput:
     session_start: datetime | None = None
     source: Mapping[str, str] = field(default_factory=dict)
     client: str | None = None
+    shown_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,10 @@ def register(
     chosen = data.session_start
     if chosen is not None:
         chosen = chosen.replace(tzinfo=UTC) if chosen.tzinfo is None else chosen.astimezone(UTC)
-    start = pick_session(
-        offered, now, chosen=chosen, previous=None if row is None else row.session_start
-    )
+    shown_at = data.shown_at
+    shown = offered_sessions(webinar, zone, shown_at) if shown_at and shown_at < now else ()
+    previous = None if row is None else row.session_start
+    start = pick_session(offered, now, chosen=chosen, previous=previous, shown=shown)
     if row is None:
         row = _insert(session, webinar, person, zone, start, now, clip_source(data.source))
         created = row.registered_at == now

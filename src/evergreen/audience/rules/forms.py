@@ -46,6 +46,7 @@ __all__ = [
     "rate_wait",
     "read_preference_token",
     "render_token",
+    "rendered_at",
     "wait_in_words",
 ]
 
@@ -136,6 +137,18 @@ def render_token(secret: str, slug: str, now: datetime) -> str:
     return f"{stamp}.{_render_signature(secret, slug, stamp)}"
 
 
+def rendered_at(secret: str, slug: str, token: str) -> datetime | None:
+    """When the form a post came from was rendered, by its signed token: what the person saw
+    then (e.g. the sessions offered) is what they chose from; None for a missing or forged one."""
+    stamp, _, signature = token.strip().rpartition(".")
+    if not hmac.compare_digest(signature.encode(), _render_signature(secret, slug, stamp).encode()):
+        return None
+    try:
+        return datetime.fromtimestamp(float(stamp), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def judge_post(
     secret: str,
     slug: str,
@@ -147,15 +160,10 @@ def judge_post(
     """A person's post, a bot's, or one to send again (see the module's note)."""
     if honeypot.strip():
         return Verdict.BOT
-    token = token.strip()
-    if not token:
+    if not token.strip():
         return Verdict.AGAIN
-    stamp, _, signature = token.rpartition(".")
-    if not hmac.compare_digest(signature.encode(), _render_signature(secret, slug, stamp).encode()):
-        return Verdict.BOT
-    try:
-        rendered = datetime.fromtimestamp(float(stamp), UTC)
-    except (ValueError, OverflowError, OSError):
+    rendered = rendered_at(secret, slug, token)
+    if rendered is None:
         return Verdict.BOT
     elapsed = (check_utc("now", now) - rendered).total_seconds()
     if elapsed < policy.min_seconds:

@@ -25,6 +25,7 @@ from evergreen.audience.rules.forms import (
     judge_post,
     rate_wait,
     render_token,
+    rendered_at,
 )
 from evergreen.audience.service.subscribers import Consent, subscribe
 from evergreen.config import Settings
@@ -228,10 +229,12 @@ def _rate(session: Session, secret: str, client: str, now: datetime, policy: For
 
 @dataclass(frozen=True)
 class Guarded:
-    """A public post judged by the forms' traps: `retry_after` set means over the client's rate."""
+    """A public post judged by the forms' traps: `retry_after` set means over the client's rate;
+    `rendered` is when the accepted post's form was shown."""
 
     verdict: Verdict
     retry_after: float = 0.0
+    rendered: datetime | None = None
 
 
 def post_token(secret: str, scope: str, now: datetime) -> str:
@@ -256,7 +259,10 @@ def guard_post(
     wait = _rate(session, secret, client, now, policy)
     if wait:
         return Guarded(Verdict.ACCEPT, wait)
-    return Guarded(judge_post(secret, scope, token, honeypot, now, policy))
+    verdict = judge_post(secret, scope, token, honeypot, now, policy)
+    if verdict is not Verdict.ACCEPT:
+        return Guarded(verdict)
+    return Guarded(verdict, rendered=rendered_at(secret, scope, token))
 
 
 def submit(

@@ -69,13 +69,16 @@ def pick_session(
     *,
     chosen: datetime | None = None,
     previous: datetime | None = None,
+    shown: Sequence[datetime] = (),
 ) -> datetime:
     """The session a registrant gets: the one they already have while it is still ahead, else
-    the one they chose among those offered, else the first offered."""
+    the one they chose among those offered now or on the page they chose from (`shown`, while
+    it is still ahead: a just-in-time page shown at 10:14:58 offers 10:30, which is no longer
+    offered at 10:15:01), else the first offered."""
     if previous is not None and previous > now and chosen in (None, previous):
         return previous
     if chosen is not None:
-        if chosen not in offered:
+        if chosen not in offered and not (chosen in shown and chosen > now):
             raise WebinarInputError(
                 "session_start", "is not one of the sessions offered; choose one on the page"
             )

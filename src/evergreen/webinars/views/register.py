@@ -172,6 +172,7 @@ def accept(
             session_start=_instant(values["session_start"]),
             source=query,
             client=client_address(request),
+            shown_at=guarded.rendered,
         )
         with session.begin_nested():
             done = registrations.register(session, secret, webinar.id, data)
