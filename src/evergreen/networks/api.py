@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.db import utcnow
 from evergreen.links.queries import SpooledClicks
@@ -18,6 +18,7 @@ from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep, writes
 from evergreen.web.errors import field_error
 from evergreen.web.gate import body_limit
@@ -37,7 +38,7 @@ def _network(session: SessionDep, network_id: DbId) -> Network:
 NetworkDep = Annotated[Network, Depends(_network)]
 
 
-class NetworkIn(BaseModel):
+class NetworkIn(RequestBody):
     """A network or merchant to add; mappings default to common macro and column names."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -82,7 +83,7 @@ def create_network(
     return out
 
 
-class SlugIn(BaseModel):
+class SlugIn(RequestBody):
     """An outbound affiliate link, by slug."""
 
     slug: str = Field(min_length=1, max_length=64)
@@ -97,7 +98,7 @@ def assign_link(
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
 
 
-class StreamIn(BaseModel):
+class StreamIn(RequestBody):
     """The income stream a network's earnings count in (null: one made for it)."""
 
     stream_id: int | None
@@ -111,7 +112,7 @@ def set_stream(
     return _out(request, service.set_stream(session, network, body.stream_id))
 
 
-class PostbackMappingIn(BaseModel):
+class PostbackMappingIn(RequestBody):
     """Which query parameter carries each field, and what the network's status words mean."""
 
     postback_mapping: dict[str, str]

@@ -120,12 +120,23 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
 
 
+# Pydantic's words for a field the body's model does not declare (web/bodies.RequestBody).
+_UNKNOWN_FIELD = (
+    "unknown field: this request does not take it; check the spelling "
+    "(every route's fields are at /api/docs)"
+)
+
+
+def _message(err: Any) -> str:
+    return _UNKNOWN_FIELD if err.get("type") == "extra_forbidden" else str(err["msg"])
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
             "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
-            "message": err["msg"],
+            "message": _message(err),
             "loc": list(err["loc"]),
         }
         for err in exc.errors()
