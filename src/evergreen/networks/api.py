@@ -20,7 +20,7 @@ from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep, writes
-from evergreen.web.errors import field_error
+from evergreen.web.errors import field_error, unknown_field
 from evergreen.web.gate import body_limit
 from evergreen.web.jsonbody import check_json
 
@@ -156,8 +156,8 @@ def save_report_mapping(
 
 
 async def _report_text(request: Request, _network: NetworkDep) -> str:
-    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body (read
-    only once the network in the path exists)."""
+    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body, its only
+    one (read only once the network in the path exists)."""
     body = await request.body()
     if len(body) > _REPORT_LIMIT:
         raise HTTPException(413, "The report is larger than 20 MB; split it.")
@@ -168,7 +168,10 @@ async def _report_text(request: Request, _network: NetworkDep) -> str:
             text = data["csv"]
         except (ValueError, KeyError, TypeError):
             raise field_error("csv", 'send {"csv": "<the CSV text>"}') from None
-        check_json(text, ("body", "csv"))
+        check_json(data)
+        for name in sorted(data):  # a dict: data["csv"] was found
+            if name != "csv":
+                raise unknown_field(name)
         text = str(text)
     return text
 
