@@ -76,6 +76,13 @@ def test_postbacks_reports_and_earnings_over_http(
     )
     assert again.json()["created"] == 0
     assert again.json()["unchanged"] == 2
+    # A JSON report refuses what it does not take, as every API body does, and imports nothing.
+    extra = {"csv": "id,fee,state\no9,1.00,pending\n", "network": "Awin"}
+    stray = client.post(f"/api/v1/networks/{network_id}/reports", json=extra, headers=owner)
+    assert stray.status_code == 422
+    [error] = stray.json()["detail"]
+    assert (error["field"], error["loc"]) == ("network", ["body", "network"])
+    assert error["message"].startswith("unknown field")  # and o9 is not among the earnings below
     review = client.get("/api/v1/networks/earnings?matched=false", headers=staff).json()
     assert {e["order_id"] for e in review} == {"o1", "o2", "o3", "o4"}
     figures = client.get("/api/v1/networks/earnings/report?by=month", headers=staff)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.models import ApiToken, User
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, ApiUser, DbId, SessionDep
 
 __all__ = ["router"]
@@ -53,7 +54,7 @@ class TokenOut(BaseModel):
         )
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestBody):
     """What to call a new token."""
 
     name: str = Field(min_length=1, max_length=100)

@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.errors import NotFound
 from evergreen.funnels import queries, service
 from evergreen.funnels.queries import variant_dict
 from evergreen.funnels.rules import check_spend, read_spend_csv
 from evergreen.funnels.views.report import period
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/funnels", tags=["funnels"])
 Colour = Annotated[str, Field(max_length=7, description="Like #1f6f43.")]
 
 
-class FunnelIn(BaseModel):
+class FunnelIn(RequestBody):
     """A funnel; an empty slug is made from the name."""
 
     name: str = Field(max_length=200)
@@ -35,7 +36,7 @@ class FunnelIn(BaseModel):
     text_colour: Colour = "#1b1b1b"
 
 
-class StepIn(BaseModel):
+class StepIn(RequestBody):
     """A step: its kind and what the kind needs (a list, a webinar, products, yes/no targets)."""
 
     kind: Literal["optin", "webinar", "sales", "order", "upsell", "downsell", "thankyou"]
@@ -51,7 +52,7 @@ class StepIn(BaseModel):
     no_step_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
-class VariantIn(BaseModel):
+class VariantIn(RequestBody):
     """A variant of a step's page, shown by weight (0: never)."""
 
     name: str = Field(max_length=20)
@@ -61,13 +62,13 @@ class VariantIn(BaseModel):
     button: str = Field("Continue", max_length=60)
 
 
-class MoveIn(BaseModel):
+class MoveIn(RequestBody):
     """Which way a step moves."""
 
     direction: Literal["up", "down"]
 
 
-class SpendIn(BaseModel):
+class SpendIn(RequestBody):
     """A day's spend on a campaign and source; the same day, campaign and source replaces it."""
 
     day: date

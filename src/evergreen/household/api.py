@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.db import utcnow
 from evergreen.household import queries, service
@@ -18,6 +18,7 @@ from evergreen.household.rules import (
     parse_month,
 )
 from evergreen.money import show_amount
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -41,7 +42,7 @@ def get_summary(session: SessionDep, user: ApiStaff, month: str = "") -> dict[st
     return queries.summary(session, chosen).to_dict()
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(RequestBody):
     """Family size and home for the VA test; the tax rate set aside on income owed later."""
 
     family_size: int | str = 1
@@ -61,7 +62,7 @@ def save_profile(body: ProfileIn, session: SessionDep, user: ApiOwner) -> dict[s
     return {"saved": True}
 
 
-class IncomeIn(BaseModel):
+class IncomeIn(RequestBody):
     """A monthly income, gross, and how it is taxed."""
 
     name: str = _TEXT
@@ -101,7 +102,7 @@ def remove_income(income_id: DbId, session: SessionDep, user: ApiOwner) -> Respo
     return Response(status_code=204)
 
 
-class DebtIn(BaseModel):
+class DebtIn(RequestBody):
     """A debt: its monthly payment and the balance still owed."""
 
     name: str = _TEXT
@@ -137,7 +138,7 @@ def remove_debt(debt_id: DbId, session: SessionDep, user: ApiOwner) -> Response:
     return Response(status_code=204)
 
 
-class ExpenseIn(BaseModel):
+class ExpenseIn(RequestBody):
     """A monthly living expense by category."""
 
     category: str = Field(max_length=40, description="housing, utilities, food, transport, "

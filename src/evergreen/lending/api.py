@@ -7,13 +7,14 @@ from datetime import date
 from typing import IO, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.db import utcnow
 from evergreen.lending import queries, service
 from evergreen.lending.models import BorrowerDocument, Draw, Movement
 from evergreen.lending.rules.documents import MAX_DOCUMENT_BYTES
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.uploads import chunks, spooled_body
@@ -30,7 +31,7 @@ def _today(as_of: date | None) -> date:
     return as_of or utcnow().date()
 
 
-class BorrowerIn(BaseModel):
+class BorrowerIn(RequestBody):
     """A person or LLC the owner lends to."""
 
     name: str = Field(max_length=200)
@@ -54,7 +55,7 @@ def add_borrower(body: BorrowerIn, session: SessionDep, user: ApiOwner) -> dict[
     return {"id": row.id, "name": row.name, "kind": row.kind}
 
 
-class PropertyIn(BaseModel):
+class PropertyIn(RequestBody):
     """The collateral, with what it cost, its rehab budget and after-repair value."""
 
     address: str = Field(max_length=300)
@@ -70,7 +71,7 @@ def add_property(body: PropertyIn, session: SessionDep, user: ApiOwner) -> dict[
     return {"id": service.add_property(session, draft).id}
 
 
-class LoanIn(BaseModel):
+class LoanIn(RequestBody):
     """A loan; the borrower by name (added first). Principal is the cash lent at closing."""
 
     borrower: str = Field(max_length=200)
@@ -154,7 +155,7 @@ def _movement(m: Movement) -> dict[str, Any]:
             "default_interest": f"{m.default_interest:.2f}", "fees": f"{m.fees:.2f}"}  # fmt: skip
 
 
-class PaymentIn(BaseModel):
+class PaymentIn(RequestBody):
     """A payment received; `key` makes a retry record it once."""
 
     date: date
@@ -170,7 +171,7 @@ def add_payment(
     return _movement(service.record_payment(session, loan_id, body.date, body.amount, body.key))
 
 
-class PayoffIn(BaseModel):
+class PayoffIn(RequestBody):
     """The payoff received on a day; an amount, if sent, must be the quote's total."""
 
     date: date
@@ -183,7 +184,7 @@ def pay_off(loan_id: DbId, body: PayoffIn, session: SessionDep, user: ApiOwner) 
     return _movement(service.pay_off(session, loan_id, body.date, body.amount))
 
 
-class ExtensionIn(BaseModel):
+class ExtensionIn(RequestBody):
     """A new maturity for a fee."""
 
     maturity: date
@@ -198,7 +199,7 @@ def extend(loan_id: DbId, body: ExtensionIn, session: SessionDep, user: ApiOwner
     return {"id": loan.id, "maturity": loan.maturity.isoformat()}
 
 
-class DatedIn(BaseModel):
+class DatedIn(RequestBody):
     """A day, and a note."""
 
     date: date
@@ -211,7 +212,7 @@ def charge_off(loan_id: DbId, body: DatedIn, session: SessionDep, user: ApiOwner
     return _movement(service.charge_off(session, loan_id, body.date, body.note))
 
 
-class RecoveryIn(BaseModel):
+class RecoveryIn(RequestBody):
     """Money recovered after a charge-off."""
 
     date: date
@@ -235,7 +236,7 @@ def _draw(d: Draw) -> dict[str, Any]:
             **{k: v.isoformat() if v else None for k, v in steps.items()}}  # fmt: skip
 
 
-class DrawIn(BaseModel):
+class DrawIn(RequestBody):
     """A draw asked for against the commitment."""
 
     amount: str = _MONEY
@@ -251,7 +252,7 @@ def request_draw(
     return _draw(service.request_draw(session, loan_id, body.amount, body.date, body.note))
 
 
-class DrawStepIn(BaseModel):
+class DrawStepIn(RequestBody):
     """The day of a draw's step."""
 
     date: date
@@ -294,7 +295,7 @@ def list_draw_photos(draw_id: DrawId, session: SessionDep, user: ApiStaff) -> li
             for p in service.draw_photos(session, draw_id)]  # fmt: skip
 
 
-class SettingsIn(BaseModel):
+class SettingsIn(RequestBody):
     """The owner's lending settings."""
 
     capital_available: str = Field(

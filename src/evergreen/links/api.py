@@ -11,9 +11,11 @@ from pydantic import BaseModel, Field
 
 from evergreen.links import service
 from evergreen.links.clicks.stats import link_stats, mark_agent_human
+from evergreen.links.drafts import LinkDraft
 from evergreen.links.formats import csvio, qr
-from evergreen.links.formats.schemas import LinkIn, LinkOut, link_out
+from evergreen.links.formats.schemas import LinkFields, LinkOut, link_out
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiStaff, Offset, SessionDep
 from evergreen.web.downloads import file_answer
 from evergreen.web.gate import MIB, body_limit
@@ -30,6 +32,14 @@ def _out(request: Request, link: Any, warnings: list[str] | None = None) -> Link
 def _ingest_spooled(request: Request) -> None:
     """Stats include every click already answered: ingest what is still spooled first."""
     request.app.state.links.ingest_spooled()
+
+
+class LinkIn(RequestBody, LinkFields):
+    """A link to create or the full new settings of one to change."""
+
+    def draft(self) -> LinkDraft:
+        """The service's input; a PUT that leaves out stream_id keeps the stream."""
+        return LinkDraft(**self.model_dump(), keep_stream="stream_id" not in self.model_fields_set)
 
 
 class LinkPage(BaseModel):
@@ -65,7 +75,7 @@ def create_link(request: Request, body: LinkIn, session: SessionDep, user: ApiSt
     return _out(request, saved.link, saved.warnings)
 
 
-class BulkIn(BaseModel):
+class BulkIn(RequestBody):
     """Up to 1,000 links at once."""
 
     links: list[LinkIn] = Field(min_length=1, max_length=1000)
@@ -106,7 +116,7 @@ def overall_stats(
     return link_stats(session, None, start=start, end=end).to_dict()
 
 
-class Reclassify(BaseModel):
+class Reclassify(RequestBody):
     """A user agent to count as human from now on (and for its past clicks)."""
 
     user_agent: str = Field(min_length=1, max_length=512)

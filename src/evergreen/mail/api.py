@@ -8,10 +8,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.mail import queries, service
 from evergreen.mail.models import Broadcast
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Offset, SessionDep
 
 __all__ = ["router", "routers"]
@@ -31,7 +32,7 @@ SegmentRef = Annotated[
 ]
 
 
-class BroadcastIn(BaseModel):
+class BroadcastIn(RequestBody):
     """A broadcast's draft: its list (and optional segment of it), subject and body
     (templates), and the body's format."""
 
@@ -42,7 +43,7 @@ class BroadcastIn(BaseModel):
     format: Literal["markdown", "html"] = "markdown"
 
 
-class BroadcastPatch(BaseModel):
+class BroadcastPatch(RequestBody):
     """What to change of a draft; what is left out stays (`segment: null` removes it)."""
 
     list_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -52,7 +53,7 @@ class BroadcastPatch(BaseModel):
     format: Literal["markdown", "html"] | None = None
 
 
-class ActionIn(BaseModel):
+class ActionIn(RequestBody):
     """When to send (schedule only, an aware time) and why it pauses (pause only)."""
 
     scheduled_at: datetime | None = None

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.db import utcnow
 from evergreen.links.queries import SpooledClicks
@@ -18,8 +18,9 @@ from evergreen.networks import queries, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep, writes
-from evergreen.web.errors import field_error
+from evergreen.web.errors import field_error, unknown_field
 from evergreen.web.gate import body_limit
 from evergreen.web.jsonbody import check_json
 
@@ -37,7 +38,7 @@ def _network(session: SessionDep, network_id: DbId) -> Network:
 NetworkDep = Annotated[Network, Depends(_network)]
 
 
-class NetworkIn(BaseModel):
+class NetworkIn(RequestBody):
     """A network or merchant to add; mappings default to common macro and column names."""
 
     name: str = Field(min_length=1, max_length=100)
@@ -82,7 +83,7 @@ def create_network(
     return out
 
 
-class SlugIn(BaseModel):
+class SlugIn(RequestBody):
     """An outbound affiliate link, by slug."""
 
     slug: str = Field(min_length=1, max_length=64)
@@ -97,7 +98,7 @@ def assign_link(
     return {"link_id": row.link_id, "network_id": row.network_id, "slug": body.slug}
 
 
-class StreamIn(BaseModel):
+class StreamIn(RequestBody):
     """The income stream a network's earnings count in (null: one made for it)."""
 
     stream_id: int | None
@@ -111,7 +112,7 @@ def set_stream(
     return _out(request, service.set_stream(session, network, body.stream_id))
 
 
-class PostbackMappingIn(BaseModel):
+class PostbackMappingIn(RequestBody):
     """Which query parameter carries each field, and what the network's status words mean."""
 
     postback_mapping: dict[str, str]
@@ -155,8 +156,8 @@ def save_report_mapping(
 
 
 async def _report_text(request: Request, _network: NetworkDep) -> str:
-    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body (read
-    only once the network in the path exists)."""
+    """The CSV of a report: the whole text/csv body, or the "csv" member of a JSON body, its only
+    one (read only once the network in the path exists)."""
     body = await request.body()
     if len(body) > _REPORT_LIMIT:
         raise HTTPException(413, "The report is larger than 20 MB; split it.")
@@ -167,7 +168,10 @@ async def _report_text(request: Request, _network: NetworkDep) -> str:
             text = data["csv"]
         except (ValueError, KeyError, TypeError):
             raise field_error("csv", 'send {"csv": "<the CSV text>"}') from None
-        check_json(text, ("body", "csv"))
+        check_json(data)
+        for name in sorted(data):  # a dict: data["csv"] was found
+            if name != "csv":
+                raise unknown_field(name)
         text = str(text)
     return text
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.sequences import queries, service
 from evergreen.sequences.preview import MAX_DAYS, instant, preview
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, PageNumber, SessionDep
 
 __all__ = ["router", "routers"]
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/sequences", tags=["sequences"])
 Email = Annotated[str, Field(min_length=1, max_length=320)]
 
 
-class SequenceIn(BaseModel):
+class SequenceIn(RequestBody):
     """A new draft sequence: its name, the list it sends from, and {trigger, steps, messages}."""
 
     name: str = Field(max_length=100)
@@ -27,19 +28,19 @@ class SequenceIn(BaseModel):
     document: dict[str, Any] = Field(description="{trigger, steps, messages}: docs/SEQUENCES.md")
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(RequestBody):
     """The edited steps (ids of kept steps kept), and message texts to change or add."""
 
     document: dict[str, Any] = Field(description="{steps, messages[, trigger]}")
 
 
-class StatusIn(BaseModel):
+class StatusIn(RequestBody):
     """Start or stop a sequence."""
 
     status: Literal["active", "paused", "draft"]
 
 
-class EmailIn(BaseModel):
+class EmailIn(RequestBody):
     """One subscriber by address."""
 
     email: Email

@@ -8,9 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.sequences.service.events import record_event
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, SessionDep
 
 __all__ = ["router", "routers"]
@@ -18,7 +19,7 @@ __all__ = ["router", "routers"]
 router = APIRouter(prefix="/sequences", tags=["sequences"])
 
 
-class EventIn(BaseModel):
+class EventIn(RequestBody):
     """One event: whose (their address), what (its name), when, and the caller's key for it."""
 
     email: str = Field(max_length=1000, description="The subscriber's address.")

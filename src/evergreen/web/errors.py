@@ -22,6 +22,7 @@ __all__ = [
     "PageAnswer",
     "field_error",
     "install_error_handlers",
+    "unknown_field",
 ]
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,18 @@ class PageAnswer(Exception):
 def field_error(field: str, message: str) -> HTTPException:
     """A 422 naming the field, in the same shape as FastAPI's own validation errors here."""
     return HTTPException(422, [{"field": field, "message": message, "loc": ["body", field]}])
+
+
+# In place of pydantic's words for a field the body's model does not declare (web/bodies.py).
+_UNKNOWN_FIELD = (
+    "unknown field: this request does not take it; check the spelling "
+    "(every route's fields are at /api/docs)"
+)
+
+
+def unknown_field(field: str) -> HTTPException:
+    """The 422 for a field a route that reads its own JSON body does not take (as RequestBody's)."""
+    return field_error(field, _UNKNOWN_FIELD)
 
 
 def _wants_json(request: Request) -> bool:
@@ -120,12 +133,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _error_page(request, exc.status_code, titles.get(exc.status_code, "Error"), detail)
 
 
+def _message(err: Any) -> str:
+    return _UNKNOWN_FIELD if err.get("type") == "extra_forbidden" else str(err["msg"])
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {
             "field": ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")),
-            "message": err["msg"],
+            "message": _message(err),
             "loc": list(err["loc"]),
         }
         for err in exc.errors()

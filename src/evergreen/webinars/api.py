@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.webinars import analytics, content, queries, registrations, service
 from evergreen.webinars.errors import WebinarInputError
@@ -32,7 +33,7 @@ Blackouts = Annotated[
 ]
 
 
-class WebinarIn(BaseModel):
+class WebinarIn(RequestBody):
     """A webinar: its name, recording, schedule spec, zone and blackout dates."""
 
     name: str = Field(max_length=200)
@@ -50,7 +51,7 @@ class WebinarIn(BaseModel):
     room_label: str = Field("", max_length=400, description="The room's honest label.")
 
 
-class WebinarPatch(BaseModel):
+class WebinarPatch(RequestBody):
     """What to change of a webinar; what is left out stays (video_url "" removes it)."""
 
     name: str | None = Field(None, max_length=200)
@@ -68,7 +69,7 @@ class WebinarPatch(BaseModel):
     room_label: str | None = Field(None, max_length=400)
 
 
-class RegistrationIn(BaseModel):
+class RegistrationIn(RequestBody):
     """Someone to register: their address, zone, consent and an optional chosen session."""
 
     email: str = Field(max_length=1000)

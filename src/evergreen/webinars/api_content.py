@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.uploads import chunks, spooled_body
@@ -21,13 +22,13 @@ router = APIRouter(prefix="/webinars", tags=["webinars"])
 Second = Annotated[int, Field(ge=0, le=86_400, description="Seconds into the recording.")]
 
 
-class VideoUrlIn(BaseModel):
+class VideoUrlIn(RequestBody):
     """The recording's address."""
 
     url: str = Field(max_length=4096, description="An http:// or https:// URL.")
 
 
-class OfferIn(BaseModel):
+class OfferIn(RequestBody):
     """An offer shown from a second, its button going to `url` through a tracking link."""
 
     at_second: Second
@@ -39,7 +40,7 @@ class OfferIn(BaseModel):
     )
 
 
-class ChatIn(BaseModel):
+class ChatIn(RequestBody):
     """A real question from an earlier session and the date it was asked."""
 
     at_second: Second

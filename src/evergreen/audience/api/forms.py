@@ -7,6 +7,8 @@ pages that build their own form. Public (no token), and CORS-enabled:
   site travels with these requests, and none is needed.
 - GET gives the form's wording and fields and a fresh signed render time (`token`), which the
   POST must send back: the time trap (see audience/rules/forms.py).
+- The POST ignores fields it does not know (web/bodies.ThirdPartyBody): the page that posts is
+  someone's own HTML, which may send more than the form asks; its custom fields go in `fields`.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.audience.models import Form
 from evergreen.audience.rules.forms import Verdict, origin_allowed, render_token, wait_in_words
 from evergreen.audience.service import forms
 from evergreen.db import utcnow
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import ThirdPartyBody
 from evergreen.web.deps import Public, SessionDep, SettingsDep, client_address
 
 __all__ = ["router"]
@@ -31,7 +34,7 @@ router = APIRouter(prefix="/public/forms", tags=["audience"])
 Slug = Annotated[str, Path(max_length=60)]
 
 
-class SignupIn(BaseModel):
+class SignupIn(ThirdPartyBody):
     """A sign-up: the address, the name and custom fields the form asks, the `token` from GET,
     and `website`, which people leave empty (a honeypot)."""
 

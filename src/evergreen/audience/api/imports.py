@@ -7,11 +7,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.audience import service
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.uploads import MAX_UPLOAD_BYTES, MIB, saved_upload, store_upload
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, SessionDep, SettingsDep
 from evergreen.web.gate import body_limit
 
@@ -51,7 +52,7 @@ def preview(
     return {"import_id": upload_id, **shown.to_dict()}
 
 
-class CommitIn(BaseModel):
+class CommitIn(RequestBody):
     """Which list to import into, and any column roles chosen after the preview."""
 
     list_id: int = Field(ge=1, le=2**63 - 1)

@@ -6,9 +6,10 @@ import io
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.audience import queries, service
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -16,7 +17,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/audience/lists", tags=["audience"])
 
 
-class ListIn(BaseModel):
+class ListIn(RequestBody):
     """A list: its name, and whether joining needs a confirmation (double opt-in)."""
 
     name: str = Field(max_length=200)
@@ -24,7 +25,7 @@ class ListIn(BaseModel):
     description: str = Field("", max_length=1000)
 
 
-class ListPatch(BaseModel):
+class ListPatch(RequestBody):
     """What to change of a list; what is left out stays."""
 
     name: str | None = Field(None, max_length=200)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.audience.models import Segment
 from evergreen.audience.service import segments as service
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -21,13 +22,13 @@ _QUERY = Field(
 )
 
 
-class QueryIn(BaseModel):
+class QueryIn(RequestBody):
     """A query to count."""
 
     query: str = _QUERY
 
 
-class SegmentIn(BaseModel):
+class SegmentIn(RequestBody):
     """A segment to save: a unique name and its query."""
 
     name: str = Field(max_length=1_000, description="Unique, at most 100 characters.")

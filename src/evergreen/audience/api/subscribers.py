@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.audience import queries, service
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.rules import Source
 from evergreen.audience.service import Consent
 from evergreen.errors import NotFound
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
     MAX_DB_INT,
     ApiOwner,
@@ -27,7 +28,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/audience/subscribers", tags=["audience"])
 
 
-class SubscribeIn(BaseModel):
+class SubscribeIn(RequestBody):
     """Someone joining lists, with the consent they gave: the form and the exact wording."""
 
     email: str = Field(max_length=400)
@@ -42,7 +43,7 @@ class SubscribeIn(BaseModel):
     ip: str | None = Field(None, max_length=64, description="Kept only as a keyed hash.")
 
 
-class SubscriberPatch(BaseModel):
+class SubscriberPatch(RequestBody):
     """What to change; what is left out stays (time_zone null clears it)."""
 
     name: str | None = Field(None, max_length=300)
@@ -52,7 +53,7 @@ class SubscriberPatch(BaseModel):
     remove_tags: list[str] = Field(default_factory=list, max_length=100)
 
 
-class UnsubscribeIn(BaseModel):
+class UnsubscribeIn(RequestBody):
     """One list, or every list when left out."""
 
     list_id: int | None = Field(None, ge=1, le=2**63 - 1)

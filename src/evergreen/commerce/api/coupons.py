@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import queries, service
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -16,7 +17,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/commerce", tags=["commerce"])
 
 
-class CouponIn(BaseModel):
+class CouponIn(RequestBody):
     """A coupon: percent off, or an amount off in a currency; maybe for one product."""
 
     code: str = Field(max_length=60)

@@ -1,15 +1,18 @@
 """/api/v1/licenses: the public license API a buyer's copy of the software calls (as Gumroad's
 and Lemon Squeezy's): activate a key on an instance, validate it, deactivate an instance. No
-account or CSRF: the key is the credential; the activation limit holds under many callers."""
+account or CSRF: the key is the credential; the activation limit holds under many callers.
+Bodies ignore fields they do not know (web/bodies.ThirdPartyBody): copies already sold cannot be
+updated, and one that sends more than this version reads must still activate."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import service
+from evergreen.web.bodies import ThirdPartyBody
 from evergreen.web.deps import Public, SessionDep
 
 __all__ = ["router"]
@@ -17,21 +20,21 @@ __all__ = ["router"]
 router = APIRouter(prefix="/licenses", tags=["licenses"], dependencies=[Public])
 
 
-class ActivateIn(BaseModel):
+class ActivateIn(ThirdPartyBody):
     """A key and the name of the machine or site to activate it on."""
 
     license_key: str = Field(max_length=100, description="Like ABCDE-FGHIJ-KLMNO-PQRST.")
     instance_name: str = Field(max_length=200, description="What the buyer calls this instance.")
 
 
-class ValidateIn(BaseModel):
+class ValidateIn(ThirdPartyBody):
     """A key, and optionally the instance it should be activated on."""
 
     license_key: str = Field(max_length=100)
     instance_id: str | None = Field(None, max_length=64)
 
 
-class DeactivateIn(BaseModel):
+class DeactivateIn(ThirdPartyBody):
     """A key and the instance to free."""
 
     license_key: str = Field(max_length=100)

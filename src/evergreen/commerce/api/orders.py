@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.checkout import ORDER_STATUSES
@@ -16,6 +16,7 @@ from evergreen.db import utcnow
 from evergreen.errors import NotFound
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
     ApiOwner,
     ApiStaff,
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/commerce", tags=["commerce"])
 Status = Annotated[str | None, Query(max_length=20, description=", ".join(ORDER_STATUSES))]
 
 
-class RefundIn(BaseModel):
+class RefundIn(RequestBody):
     """A refund: an amount (none: all that is left) and a key that makes a retry refund once."""
 
     amount: Decimal | None = Field(None, description='Like "9.00"; omitted: the rest.')

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import service
 from evergreen.commerce.api.products import RangeIn
 from evergreen.commerce.models import MarginFloor, PriceRuleRow
 from evergreen.commerce.rules.products import from_cents
 from evergreen.money import show_money
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/commerce", tags=["commerce"])
 Currency = Annotated[str, Path(max_length=10, description="ISO 4217, like USD.")]
 
 
-class NamedRuleIn(BaseModel):
+class NamedRuleIn(RequestBody):
     """A named price rule: ranges of landed cost, charm ending, compare-at factor, zone."""
 
     name: str = Field(max_length=200)
@@ -33,7 +34,7 @@ class NamedRuleIn(BaseModel):
     is_default: bool = False
 
 
-class FloorIn(BaseModel):
+class FloorIn(RequestBody):
     """The least margin in a currency: a percent of the price, an amount, or both."""
 
     percent: str | None = Field(None, max_length=20, description='Like "25".')

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, STATUSES, rule_of
 from evergreen.money import show_money
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.uploads import chunks, spooled_body
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/commerce", tags=["commerce"])
 Amount = Annotated[str, Field(max_length=40, description='An amount like "19.00".')]
 
 
-class PriceIn(BaseModel):
+class PriceIn(RequestBody):
     """A price in one currency; a subscription's renews each month or year after a trial."""
 
     currency: str = Field(max_length=10)
@@ -31,7 +32,7 @@ class PriceIn(BaseModel):
     trial_days: int = Field(0, ge=0, le=365)
 
 
-class ProductIn(BaseModel):
+class ProductIn(RequestBody):
     """A new product (a draft) and optionally its first price."""
 
     name: str = Field(max_length=400)
@@ -40,7 +41,7 @@ class ProductIn(BaseModel):
     price: PriceIn | None = None
 
 
-class ProductChangesIn(BaseModel):
+class ProductChangesIn(RequestBody):
     """What changes: name, description, status (with its reason), a bundle's products."""
 
     name: str | None = Field(None, max_length=400)
@@ -53,7 +54,7 @@ class ProductChangesIn(BaseModel):
     )
 
 
-class SupplierIn(BaseModel):
+class SupplierIn(RequestBody):
     """A physical product's supplier, cost and shipping per zone ("*": any other zone)."""
 
     name: str = Field(max_length=400)
@@ -66,7 +67,7 @@ class SupplierIn(BaseModel):
     processing_days: int | None = Field(None, ge=0, le=365)
 
 
-class RangeIn(BaseModel):
+class RangeIn(RequestBody):
     """Landed costs from `start` to `end` (none: no end), priced by a multiplier or a margin."""
 
     start: Amount
@@ -75,7 +76,7 @@ class RangeIn(BaseModel):
     margin: Amount | None = None
 
 
-class RuleIn(BaseModel):
+class RuleIn(RequestBody):
     """A price rule (rules.pricing) and the shipping zone whose landed cost it prices."""
 
     currency: str = Field(max_length=10)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce.models import ExchangeRate
 from evergreen.commerce.service import rates
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -17,7 +18,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/commerce", tags=["commerce"])
 
 
-class RateIn(BaseModel):
+class RateIn(RequestBody):
     """1 `base` costs `rate` `quote` (a number with at most 8 decimals, as a string)."""
 
     base: str = Field(max_length=3, examples=["USD"])

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce.models import Engagement, EngagementTask
 from evergreen.commerce.rules.fulfilment import ENGAGEMENT_STATUSES, is_overdue
@@ -16,6 +16,7 @@ from evergreen.commerce.service import engagements
 from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 
 __all__ = ["engagement_dict", "router"]
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/commerce", tags=["commerce"])
 Status = Annotated[str | None, Query(max_length=12, description=", ".join(ENGAGEMENT_STATUSES))]
 
 
-class ServiceIn(BaseModel):
+class ServiceIn(RequestBody):
     """A service product's intake questions, task titles and days to delivery."""
 
     intake_questions: list[Annotated[str, Field(max_length=300)]] = Field([], max_length=20)
@@ -32,7 +33,7 @@ class ServiceIn(BaseModel):
     delivery_days: int | None = Field(None, ge=1, le=365)
 
 
-class TaskIn(BaseModel):
+class TaskIn(RequestBody):
     """A task: its title, who does it (an owner or staff user id) and when it is due."""
 
     title: str = Field(max_length=200)
@@ -40,7 +41,7 @@ class TaskIn(BaseModel):
     due_on: date | None = None
 
 
-class TickIn(BaseModel):
+class TickIn(RequestBody):
     """Whether the task is done."""
 
     done: bool = True

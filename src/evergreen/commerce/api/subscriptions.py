@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import service
 from evergreen.commerce.models import Subscription
 from evergreen.commerce.rules.billing import STATUSES
 from evergreen.commerce.rules.products import from_cents
 from evergreen.db import utcnow
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, PageNumber, SessionDep
 
 __all__ = ["router"]
@@ -22,13 +23,13 @@ router = APIRouter(prefix="/commerce", tags=["commerce"])
 Status = Annotated[str | None, Query(max_length=20, description=", ".join(STATUSES))]
 
 
-class CancelIn(BaseModel):
+class CancelIn(RequestBody):
     """When the cancellation takes effect."""
 
     at_period_end: bool = Field(True, description="false: end it now")
 
 
-class ChangeIn(BaseModel):
+class ChangeIn(RequestBody):
     """The price to move to and a key that makes a retry change (and charge) once."""
 
     price_id: int = Field(ge=1, le=2**31 - 1)
@@ -36,7 +37,7 @@ class ChangeIn(BaseModel):
     preview: bool = Field(False, description="true: only say what the change would do")
 
 
-class FamilyIn(BaseModel):
+class FamilyIn(RequestBody):
     """A plan family's name ("" for none)."""
 
     family: str = Field(max_length=60)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce.models import Supplier, SupplierOrder
 from evergreen.commerce.rules.fulfilment import SUPPLIER_ORDER_STATUSES
@@ -19,6 +19,7 @@ from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
     ApiOwner,
     ApiStaff,
@@ -38,7 +39,7 @@ MAX_TRACKING_BYTES = 16 * 1024
 Status = Annotated[str | None, Query(max_length=10, description=", ".join(SUPPLIER_ORDER_STATUSES))]
 
 
-class SupplierIn(BaseModel):
+class SupplierIn(RequestBody):
     """A supplier: how orders reach them (email, webhook or csv) and their currency."""
 
     name: str = Field(max_length=200)
@@ -48,13 +49,13 @@ class SupplierIn(BaseModel):
     currency: str = Field(max_length=3)
 
 
-class ProductSupplierIn(BaseModel):
+class ProductSupplierIn(RequestBody):
     """The supplier a physical product ships from (null: none)."""
 
     supplier_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
-class TrackingIn(BaseModel):
+class TrackingIn(RequestBody):
     """A shipment's tracking number, carrier and (optionally) tracking page."""
 
     tracking_number: str = Field(max_length=100)
@@ -62,7 +63,7 @@ class TrackingIn(BaseModel):
     tracking_url: str = Field("", max_length=2000)
 
 
-class MarkSentIn(BaseModel):
+class MarkSentIn(RequestBody):
     """The supplier orders of an export the owner has handed over."""
 
     ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(max_length=10_000)

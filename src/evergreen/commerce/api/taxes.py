@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.commerce import service
 from evergreen.commerce.models import TaxRate
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
@@ -17,7 +18,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/commerce", tags=["commerce"])
 
 
-class TaxRateIn(BaseModel):
+class TaxRateIn(RequestBody):
     """A tax rate the owner charges in a country (and optionally a region)."""
 
     country: str = Field(max_length=10, description="ISO 3166-1 alpha-2, like DE.")

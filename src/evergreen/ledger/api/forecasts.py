@@ -15,6 +15,7 @@ from evergreen.ledger.api.streams import StreamDep
 from evergreen.ledger.rules.forecast import Continuing
 from evergreen.ledger.rules.value import MAX_FORECAST_YEARS
 from evergreen.money import show_amount, show_number
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, SessionDep
 
 __all__ = ["ForecastOut", "router"]
@@ -54,7 +55,7 @@ class ForecastOut(BaseModel):
         )
 
 
-class ForecastIn(BaseModel):
+class ForecastIn(RequestBody):
     """The forecast to store in place of the stream's former one."""
 
     years: list[DecimalText] = Field(

@@ -24,6 +24,7 @@ from evergreen.ledger.api.schemas import (
 )
 from evergreen.ledger.rules import parse_hours
 from evergreen.money import show_number
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbIdQuery, Offset, SessionDep
 
 __all__ = ["router"]
@@ -31,7 +32,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/ledger", tags=["ledger"])
 
 
-class HoursIn(BaseModel):
+class HoursIn(RequestBody):
     """Time spent on a stream on one day."""
 
     stream_id: StreamId
@@ -116,7 +117,7 @@ def get_timer(session: SessionDep, user: ApiStaff) -> TimerOut:
     return _timer_out(session)
 
 
-class TimerStartIn(BaseModel):
+class TimerStartIn(RequestBody):
     """The stream to time, and what you are doing."""
 
     stream_id: StreamId

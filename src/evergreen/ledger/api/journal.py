@@ -25,6 +25,7 @@ from evergreen.ledger.api.schemas import (
 from evergreen.ledger.rules import Leg, check_account
 from evergreen.ledger.service import EntryKind
 from evergreen.money import check_currency
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, DbIdQuery, Offset, SessionDep
 
 __all__ = ["router"]
@@ -40,7 +41,7 @@ _REPLAYED: dict[int | str, dict[str, Any]] = {
 }
 
 
-class EntryIn(BaseModel):
+class EntryIn(RequestBody):
     """Income, a cost or capital of one stream on one day."""
 
     stream_id: StreamId
@@ -88,7 +89,7 @@ def record_capital(
     return _record(EntryKind.CAPITAL, body, session, response)
 
 
-class LegIn(BaseModel):
+class LegIn(RequestBody):
     """One posting: account, signed amount (debits +, credits -), currency, stream tag."""
 
     account: str = Field(min_length=1, max_length=200, examples=["Income:Royalties"])
@@ -97,7 +98,7 @@ class LegIn(BaseModel):
     stream_id: StreamId | None = None
 
 
-class TransactionIn(BaseModel):
+class TransactionIn(RequestBody):
     """A balanced transaction: each currency's postings sum to 0."""
 
     date: DateText
@@ -129,7 +130,7 @@ def post_transaction(
     return TransactionOut.of(queries.transaction(session, keyed.row.id))
 
 
-class ReverseIn(BaseModel):
+class ReverseIn(RequestBody):
     """When and why a transaction is undone."""
 
     date: DateText | None = Field(None, description="YYYY-MM-DD; today when left out")

@@ -10,6 +10,7 @@ from evergreen.ledger import service
 from evergreen.ledger.api.schemas import DecimalText, rate
 from evergreen.ledger.models import Preferences
 from evergreen.money import show_number
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
 
 __all__ = ["router"]
@@ -38,7 +39,7 @@ class PreferencesOut(BaseModel):
         )
 
 
-class PreferencesIn(BaseModel):
+class PreferencesIn(RequestBody):
     """The defaults to change; a field left out (or null) keeps its value."""
 
     hourly_rate: DecimalText | None = Field(None, description="What an hour of yours is worth")

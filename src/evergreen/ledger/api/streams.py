@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.db import utcnow
 from evergreen.ledger import service
 from evergreen.ledger.api.schemas import DateText, DecimalText, StreamOut, day, rate
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import StreamKind
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["StreamDep", "router"]
@@ -27,7 +28,7 @@ def _stream(stream_id: DbId, session: SessionDep, _caller: ApiStaff) -> Stream:
 StreamDep = Annotated[Stream, Depends(_stream)]
 
 
-class StreamIn(BaseModel):
+class StreamIn(RequestBody):
     """A stream to add; rates left out follow the owner's defaults."""
 
     name: str = Field(min_length=1, max_length=100, examples=["Blog"])
@@ -65,7 +66,7 @@ def get_stream(stream: StreamDep) -> StreamOut:
     return StreamOut.of(stream)
 
 
-class StreamRatesIn(BaseModel):
+class StreamRatesIn(RequestBody):
     """The stream's own rates: a field sent as null clears it, one left out is kept."""
 
     hourly_rate: DecimalText | None = None

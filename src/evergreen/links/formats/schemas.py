@@ -1,4 +1,4 @@
-"""Request and response shapes of the links API, shared with the CLI's JSON output."""
+"""A link's fields as the links API takes and shows them, shared with the CLI's JSON output."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.config import Settings
-from evergreen.links.drafts import LinkDraft
 from evergreen.links.models import Link
 from evergreen.links.rules import short_url
 
-__all__ = ["LinkIn", "LinkOut", "link_out"]
+__all__ = ["LinkFields", "LinkOut", "link_out"]
 
 
-class LinkIn(BaseModel):
-    """A link to create or the full new settings of one to change."""
+class LinkFields(BaseModel):
+    """A link's settings: what the API's `LinkIn` takes (refusing any other field) and shows."""
 
     destination: str = Field(description="Where the link sends people (http or https).")
     slug: str | None = Field(None, description="Custom slug; generated when omitted.")
@@ -50,12 +49,8 @@ class LinkIn(BaseModel):
         "A change (PUT) without it keeps the link's stream.",
     )
 
-    def draft(self) -> LinkDraft:
-        """The service's input; a PUT that leaves out stream_id keeps the stream."""
-        return LinkDraft(**self.model_dump(), keep_stream="stream_id" not in self.model_fields_set)
 
-
-class LinkOut(LinkIn):
+class LinkOut(LinkFields):
     """A stored link with its public short URL and health."""
 
     id: int
@@ -73,7 +68,7 @@ def link_out(
 ) -> LinkOut:
     """Project a row, with the short URL people share (`site`: the base URL, evergreen.siteurl)."""
     fields: dict[str, Any] = {
-        name: getattr(link, name) for name in LinkIn.model_fields if name not in ("slug",)
+        name: getattr(link, name) for name in LinkFields.model_fields if name not in ("slug",)
     }
     return LinkOut(
         **fields,

@@ -4,13 +4,14 @@ link, removing a coupon. Sales already attributed stay with the partner."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.partners import service
 from evergreen.partners.api.program import PartnerDep
 from evergreen.partners.api.schemas import PartnerDetailOut
 from evergreen.partners.rules import ProfileEdit
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiStaff, DbId, SessionDep, SettingsDep
 
 __all__ = ["router"]
@@ -18,7 +19,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/partners", tags=["partners"])
 
 
-class PartnerPatch(BaseModel):
+class PartnerPatch(RequestBody):
     """The fields to change; those left out stay as they are (payout_email '' = their email)."""
 
     name: str | None = Field(None, min_length=1, max_length=200)

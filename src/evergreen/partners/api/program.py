@@ -19,6 +19,7 @@ from evergreen.partners.models import Commission, Conversion, Partner, Program
 from evergreen.partners.rules import EventType
 from evergreen.partners.service import ConversionIn
 from evergreen.siteurl import site_url
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
     MAX_DB_INT,
     ApiOwner,
@@ -53,7 +54,7 @@ PartnerDep = Annotated[Partner, Depends(_partner)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=4)]
 
 
-class PartnerIn(BaseModel):
+class PartnerIn(RequestBody):
     """A partner to add."""
 
     name: str = Field(min_length=1, max_length=200)
@@ -103,7 +104,7 @@ def create_partner(
     return PartnerDetailOut.of(session, settings, site_url(request), row)
 
 
-class StatusIn(BaseModel):
+class StatusIn(RequestBody):
     """A partner's new status."""
 
     status: Literal["pending", "active", "suspended"]
@@ -117,13 +118,13 @@ def set_partner_status(
     return PartnerOut.of(service.set_status(session, partner, body.status))
 
 
-class SlugIn(BaseModel):
+class SlugIn(RequestBody):
     """A tracking link to give to a partner."""
 
     slug: str = Field(min_length=1, max_length=64)
 
 
-class CodeIn(BaseModel):
+class CodeIn(RequestBody):
     """A coupon code for a partner."""
 
     code: str = Field(min_length=1, max_length=50)
@@ -147,7 +148,7 @@ def add_partner_coupon(
     return {"partner_id": partner.id, "code": coupon.code}
 
 
-class TermsIn(BaseModel):
+class TermsIn(RequestBody):
     """The next version of a group's commission terms."""
 
     kind: Literal["flat", "percent"]
@@ -169,7 +170,7 @@ def add_commission_terms(
     return {"id": row.id, "group": row.group, "version": row.version}
 
 
-class ConversionBody(BaseModel):
+class ConversionBody(RequestBody):
     """A lead, sale, renewal, refund or chargeback; replays with the same key change nothing."""
 
     idempotency_key: str = Field(min_length=1, max_length=200)
@@ -261,7 +262,7 @@ def record_conversion(
     return ConversionOut.of(result)
 
 
-class AttributeIn(BaseModel):
+class AttributeIn(RequestBody):
     """The partner an unattributed conversion goes to, and why."""
 
     partner_id: int = Field(ge=1, le=2**63 - 1)
@@ -283,7 +284,7 @@ def attribute_conversion(
     return ConversionOut.of(result)
 
 
-class BatchBody(BaseModel):
+class BatchBody(RequestBody):
     """Up to 1,000 events, recorded in one transaction and in this order."""
 
     events: list[ConversionBody] = Field(min_length=1, max_length=1000)
@@ -364,7 +365,7 @@ def approve_due_commissions(
     return {"approved": service.approve_due(session, program, utcnow(), actor=user.email)}
 
 
-class ActionIn(BaseModel):
+class ActionIn(RequestBody):
     """A manual status change with a note."""
 
     note: str = Field("", max_length=300)

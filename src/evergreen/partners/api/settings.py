@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
 from evergreen.partners.models import Program
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
 
 __all__ = ["router"]
@@ -41,7 +42,7 @@ class SettingsOut(BaseModel):
         )  # fmt: skip
 
 
-class SettingsPatch(BaseModel):
+class SettingsPatch(RequestBody):
     """The settings to change; those left out stay as they are."""
 
     payout_threshold: Decimal | None = Field(None, ge=0, max_digits=15, decimal_places=4)

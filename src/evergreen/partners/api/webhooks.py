@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from evergreen.addresses import Addresses
 from evergreen.partners import service
 from evergreen.partners.models import WebhookDelivery, WebhookEndpoint
 from evergreen.partners.service import webhooks
+from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import ApiOwner, DbId, SessionDep, SettingsDep
 
 __all__ = ["router"]
@@ -18,7 +19,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/partners/webhooks", tags=["partners"])
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(RequestBody):
     """A URL to notify, and which commission events it wants."""
 
     url: str = Field(min_length=8, max_length=2048)

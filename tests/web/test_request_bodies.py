@@ -1,0 +1,138 @@
+"""Every JSON body of the API refuses a field it does not know, except the few that systems we
+do not control send: walked in the API document (what clients read) and in the app's routes
+(what the app runs, routes left out of the document included)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import TypeAdapter
+
+from evergreen.config import Settings
+from evergreen.web import create_app
+from evergreen.web.bodies import RequestBody, ThirdPartyBody
+from tests.conftest import TEST_SECRET
+
+# The bodies a sender we cannot update posts; they ignore extra fields (web/bodies.ThirdPartyBody).
+LENIENT = {
+    # Someone's own HTML page posts the sign-up; it may send more than the form asks.
+    ("POST", "/api/v1/public/forms/{slug}"),
+    # Copies of the software already sold call these and cannot all be updated.
+    ("POST", "/api/v1/licenses/activate"),
+    ("POST", "/api/v1/licenses/validate"),
+    ("POST", "/api/v1/licenses/deactivate"),
+}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The app, never started: its routes and document need no database."""
+    folder = tmp_path_factory.mktemp("bodies")
+    settings = Settings(
+        env="test",
+        data_dir=folder,
+        database_url=f"sqlite:///{folder / 'unused.db'}",
+        secret_key=TEST_SECRET,  # type: ignore[arg-type]
+    )
+    return create_app(settings, background=False)
+
+
+def _objects(schema: Any, defs: dict[str, Any], seen: set[str]) -> Iterator[tuple[str, Any]]:
+    """Every object schema with declared fields reachable from `schema`, by name (or 'inline')."""
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _objects(item, defs, seen)
+        return
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            target = defs[name]
+            if "properties" in target:
+                yield name, target
+            yield from _objects(target, defs, seen)
+        return
+    if "properties" in schema and "title" not in schema:
+        yield "inline", schema
+    for key, value in schema.items():
+        if key != "$defs":
+            yield from _objects(value, defs, seen)
+
+
+def _lenient_fields(schema: Any, defs: dict[str, Any]) -> list[str]:
+    """The models under a body schema that would drop an unknown field silently."""
+    return sorted(
+        name
+        for name, found in _objects(schema, defs, set())
+        if found.get("additionalProperties") is not False
+    )
+
+
+def _json_bodies(document: dict[str, Any]) -> Iterator[tuple[tuple[str, str], Any]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in content:
+                yield (method.upper(), path), content["application/json"]["schema"]
+
+
+def test_every_json_body_in_the_document_says_additional_properties_false(app: Any) -> None:
+    document = app.openapi()
+    defs = document["components"]["schemas"]
+    bodies = dict(_json_bodies(document))
+    assert len(bodies) > 100  # the walk reaches the API, not an empty document
+    assert set(bodies) >= LENIENT, sorted(LENIENT - set(bodies))
+    lax = {where: _lenient_fields(schema, defs) for where, schema in bodies.items()}
+    forgotten = {where: names for where, names in lax.items() if names and where not in LENIENT}
+    assert not forgotten, f"derive these from web.bodies.RequestBody: {forgotten}"
+    # The allow-list stays true: each of its bodies really accepts what it does not know.
+    assert all(lax[where] for where in LENIENT), {where: lax[where] for where in LENIENT}
+
+
+def test_every_json_body_the_app_runs_refuses_unknown_fields(app: Any) -> None:
+    """Routes the document does not show (one shadowed by another on the same path) too."""
+    checked = 0
+    for context in iter_route_contexts(app.router.routes):
+        route = context.route
+        if not (isinstance(route, APIRoute) and route.body_field is not None):
+            continue
+        if not context.path.startswith("/api/") or _is_form(route):
+            continue
+        for method in context.methods or ():
+            where = (method, context.path)
+            annotation = route.body_field.field_info.annotation
+            schema = TypeAdapter(annotation).json_schema()
+            lax = _lenient_fields(schema, schema.get("$defs", {}))
+            if where in LENIENT:
+                assert issubclass(annotation, ThirdPartyBody), where
+            else:
+                assert not lax, (where, lax)
+            checked += 1
+    assert checked > 100
+
+
+def _is_form(route: APIRoute) -> bool:
+    """A multipart or form body (an upload), which is not JSON."""
+    from fastapi.params import Form
+
+    return any(isinstance(param.field_info, Form) for param in route.dependant.body_params)
+
+
+def test_the_two_kinds_differ_only_in_what_they_do_with_an_unknown_field() -> None:
+    class Strict(RequestBody):
+        name: str
+
+    class Lenient(ThirdPartyBody):
+        name: str
+
+    assert Lenient.model_validate({"name": "a", "partner_id": 3}).model_dump() == {"name": "a"}
+    with pytest.raises(ValueError, match="partner_id"):
+        Strict.model_validate({"name": "a", "partner_id": 3})
+    assert Strict.model_json_schema()["additionalProperties"] is False
+    assert "additionalProperties" not in Lenient.model_json_schema()
