@@ -24,3 +24,20 @@ def test_operation_ids_are_explicit_unique_and_read_as_verb_noun(client: TestCli
     names = list(operations.values())
     assert len(names) == len(set(names))
     assert all(_NAME.match(name) for name in names), [n for n in names if not _NAME.match(n)]
+
+
+def test_no_two_routes_answer_the_same_method_and_path(client: TestClient) -> None:
+    """The second of two routes with one method and path is never reached (the first answers),
+    and the API document shows only one of them: each pair is a route nobody can call."""
+    from fastapi.routing import iter_route_contexts
+
+    seen: dict[tuple[str, str], str] = {}
+    shadowed: list[str] = []
+    for route in iter_route_contexts(client.app.router.routes):  # type: ignore[attr-defined]
+        for method in route.methods or ():
+            key = (method, route.path)
+            if key in seen:
+                shadowed.append(f"{method} {route.path}: {seen[key]} hides {route.name}")
+            seen[key] = route.name
+    assert len(seen) > 300
+    assert shadowed == []

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from evergreen.commerce import service
 from evergreen.commerce.models import SupplierOrder
+from evergreen.commerce.service import suppliers
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.signatures import sign
@@ -253,3 +254,30 @@ def test_suppliers_from_the_command_line(tmp_path: Path, database_url: str) -> N
     nothing = _cli(tmp_path, database_url, "tracking", "999999", "ZX1", "--carrier", "GLS")
     assert nothing.returncode != 0
     assert "Traceback" not in nothing.stderr
+
+
+@pytest.mark.both_databases
+def test_the_api_names_the_supplier_a_product_ships_from_apart_from_its_cost(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    with db.session() as session:
+        shop = make_shop(session)
+        other, _ = suppliers.add_supplier(session, "Cups Ltd", "c@example.com", "email",
+                                                  "", "EUR")  # fmt: skip
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    where = f"{API}/products/{shop.mug}/fulfilment-supplier"
+    moved = client.put(where, headers=owner, json={"supplier_id": other.id})
+    assert moved.status_code == 200, moved.text
+    assert moved.json() == {"product_id": shop.mug, "supplier_id": other.id,
+                            "supplier_name": "Cups Ltd"}  # fmt: skip
+    with db.session(writer=False) as session:
+        product = service.get_product(session, shop.mug)
+        assert suppliers.supplier_of(session, product).id == other.id  # type: ignore[union-attr]
+    assert client.put(where, headers=owner, json={"supplier_id": 999999}).status_code == 404
+    logo = client.put(f"{API}/products/{shop.logo}/fulfilment-supplier", headers=owner,
+                      json={"supplier_id": other.id})  # fmt: skip
+    assert logo.status_code == 422
+    assert logo.json()["detail"][0]["field"] == "supplier_id"
+    cost = client.put(f"{API}/products/{shop.mug}/supplier", headers=owner,
+                      json={"name": "Cups Ltd", "currency": "EUR", "cost": "2.50"})  # fmt: skip
+    assert cost.status_code == 200, cost.text

@@ -112,11 +112,14 @@ def update_supplier(
     return supplier_dict(row)
 
 
-@router.put("/products/{product_id}/supplier", operation_id="set_commerce_product_supplier")
+@router.put(
+    "/products/{product_id}/fulfilment-supplier", operation_id="set_commerce_product_supplier"
+)
 def set_product_supplier(
     product_id: DbId, body: ProductSupplierIn, session: SessionDep, user: ApiOwner
 ) -> dict[str, Any]:
-    """Owner only: the supplier a physical product ships from."""
+    """Owner only: the supplier a physical product ships from (null: none); its cost and
+    shipping are PUT .../supplier."""
     product = suppliers.set_product_supplier(session, product_id, body.supplier_id)
     return {"product_id": product.id, "supplier_id": body.supplier_id,
             "supplier_name": product.supplier_name}  # fmt: skip
