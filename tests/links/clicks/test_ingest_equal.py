@@ -43,8 +43,8 @@ def _records(link_ids: list[int], count: int) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for i in range(count):
         flooder = i % 5 == 0 or 400 <= i < 520  # a burst of 120 a minute in the middle
-        sub: Any = {name: rng.choice(["", "x" * 300, f"v{rng.randrange(3)}", 7])
-                    for name in rng.sample([*SUB_DIMENSIONS, "other"], rng.randrange(4))}  # fmt: skip
+        names = rng.sample([*SUB_DIMENSIONS, "other"], rng.randrange(4))
+        sub: Any = {name: rng.choice(["", "x" * 300, f"v{rng.randrange(3)}", 7]) for name in names}
         if rng.random() < 0.02:
             sub = rng.choice([None, "text", [1, 2]])
         record: dict[str, Any] = {
@@ -55,7 +55,8 @@ def _records(link_ids: list[int], count: int) -> list[dict[str, Any]]:
             "ua": AGENTS[0] if flooder else rng.choice(AGENTS),
             "r": rng.choice(["", "https://www.blog.example/a", "x", "http://[bad", "r" * 600]),
             "c": rng.choice(["", "US", "DE", "GBR"]), "p": rng.choice([""] * 9 + ["prefetch"]),
-            "i": rng.random() < 0.05, "q": sub, "d": rng.choice(["https://shop.example/", "d" * 3000]),
+            "i": rng.random() < 0.05, "q": sub,
+            "d": rng.choice(["https://shop.example/", "d" * 3000]),
         }  # fmt: skip
         for name in ("m", "r", "c", "p", "ua", "d", "v"):
             if rng.random() < 0.01:
