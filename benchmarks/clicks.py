@@ -1,7 +1,7 @@
 """Click ingestion (spool → database) and stats for a link with 10 million clicks.
 
     .venv/bin/python benchmarks/clicks.py [--clicks 200000] [--postgres URL]
-        [--ingesters auto|single|shared]
+        [--ingesters auto|single|shared] [--redirect-shaped]
 
 1. Spools N clicks (1,000 links, 50,000 visitors, a mix of browsers, phones and bots), then
    times `ingest_pending` — classification, uniqueness, flood checks, inserts and rollups —
@@ -11,6 +11,10 @@
    of both: on a shared machine the CPU ratio is the one that repeats.
 2. Builds the rollups of a link with 10,000,000 clicks over a year and times `link_stats`
    (stats read rollups only, never the clicks table). Never asserts on time.
+
+With `--redirect-shaped`, instead: the ingester's CPU per click as `benchmarks/redirect.py`
+makes it work (100 links, one agent and visitor, `sub1=bench`, passes of 5,000 clicks with one
+visitor memory, as the follower's due passes), the figure issue 10 item 32 hinges on.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import tempfile
 import time
 from collections import defaultdict
 from datetime import date, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 from common import drop_database, fresh_database
@@ -71,6 +76,49 @@ def spool_clicks(folder: Path, link_ids: list[int], count: int, first_id: int = 
             }
         )
     spool.close()
+
+
+def redirect_shaped(postgres: str | None, policy: ClickPolicy, clicks: int) -> None:
+    """CPU per click of passes of 5,000 redirect-benchmark clicks, one memory across passes."""
+    folder = Path(tempfile.mkdtemp(prefix="evergreen-clicks-"))
+    try:
+        db = fresh_database(postgres, folder)
+        with db.session() as session:
+            links = [
+                service.create_link(
+                    session, LinkDraft(destination=f"https://shop.example/{i}", slug=f"l{i}")
+                ).link.id
+                for i in range(100)
+            ]
+        memory, reader = policy.memory(), SpoolReader(folder / "spool")
+        rng, start = random.Random(7), time.time() - clicks / 20_000 - 60
+        cpu, stored = 0.0, 0
+        edges = [0, *range(2_000, 2_000 + clicks, 5_000), 2_000 + clicks]  # a warm-up, then 5,000s
+        for first, end in pairwise(edges):
+            spool = ClickSpool(folder / "spool")
+            for i in range(first, end):
+                at = start + i / 20_000
+                spool.append(
+                    {
+                        "id": f"{int(at * 1e6):016x}{i:016x}", "l": rng.choice(links), "t": at,
+                        "m": "GET", "v": "0" * 32, "ua": AGENTS[0], "r": "", "c": "", "p": "",
+                        "i": False, "q": {"sub1": "bench"}, "d": "https://shop.example/x?sub1=bench",
+                    }
+                )  # fmt: skip
+            spool.close()
+            started = time.process_time()
+            count = ingest_pending(db, reader, policy, batch=5_000, memory=memory)
+            if first:
+                cpu, stored = cpu + time.process_time() - started, stored + count
+        print(
+            f"redirect-shaped: {stored:,} clicks in passes of 5,000, CPU {cpu:.2f} s = "
+            f"{cpu / stored * 1e6:.1f} us a click"
+        )
+        db.dispose()
+        if postgres:
+            drop_database(postgres, db.engine.url.database or "")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def bare_insert(db: Database, below: str) -> tuple[float, float]:
@@ -143,8 +191,15 @@ def main() -> None:
         default="auto",
         help="EVERGREEN_CLICK_INGESTERS: shared times the several-servers path (database reads)",
     )
+    parser.add_argument(
+        "--redirect-shaped", action="store_true",
+        help="CPU per click of passes shaped as benchmarks/redirect.py makes them, nothing else",
+    )  # fmt: skip
     args = parser.parse_args()
     policy = ClickPolicy(ingesters=args.ingesters)
+    if args.redirect_shaped:
+        redirect_shaped(args.postgres, policy, args.clicks)
+        return
     folder = Path(tempfile.mkdtemp(prefix="evergreen-clicks-"))
     try:
         db = fresh_database(args.postgres, folder)

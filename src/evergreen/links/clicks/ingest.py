@@ -18,7 +18,7 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.gc_pause import collector_paused
 from evergreen.links.clicks import offsets as spool_offsets
-from evergreen.links.clicks.rollups import ClickColumns, Counts, add_rollups, tally
+from evergreen.links.clicks.rollups import Counts, add_rollups, tally
 from evergreen.links.clicks.rows import agent_of, insert_clicks, is_crawler, prepare
 from evergreen.links.clicks.shared import (
     HEARTBEAT_TTL,
@@ -170,19 +170,23 @@ def ingest_records(
     else:
         memory.forget()  # others write: what it remembers may be missing their clicks
     humans = frozenset(session.scalars(select(HumanAgent.user_agent)))
-    decided: dict[tuple[str, str, str, bool, bool], tuple[str, str]] = {}
+    # (facts, flood, unique) → (class, reason, unique): the tail of a decided row, once each.
+    decided: dict[tuple[tuple[str, str, str, bool], bool, bool], tuple[str, str, bool]] = {}
 
-    def verdict(facts: tuple[str, str, str, bool], flood: bool) -> tuple[str, str]:
-        known = decided.get((*facts, flood))
+    def verdict(
+        facts: tuple[str, str, str, bool], flood: bool, unique: bool
+    ) -> tuple[str, str, bool]:
+        known = decided.get((facts, flood, unique))
         if known is None:
             method, user_agent, purpose, internal = facts
             klass, reason = classify(
                 method=method, user_agent=user_agent, purpose=purpose, internal=internal,
                 crawler=is_crawler(user_agent), flood=flood, human_agents=humans,
             )  # fmt: skip
-            known = decided[(*facts, flood)] = (klass.value, reason[:120])
+            known = decided[(facts, flood, unique)] = (klass.value, reason[:120], unique)
         return known
 
+    head, facts = batch.head, batch.facts
     rows: list[tuple[Any, ...]] = []
     # (link, visitor) → (time, click ID, index) of clicks decided from the stored clicks
     pending: dict[tuple[int, str], list[tuple[int, str, int]]] = {}
@@ -194,29 +198,21 @@ def ingest_records(
         else:
             pending.setdefault(key, []).append((times[index], fresh[index]["id"], index))
             unique, flood = True, False  # decided below
-        klass, reason = verdict(batch.facts[index], flood)
-        rows.append(batch.row(index, klass, reason, unique))
+        rows.append(head[index] + verdict(facts[index], flood, unique))
     if pending:
         truth = decide_from_database(session, pending, policy.window_us, policy.flood_per_minute)
         corrections = truth.rollups
         for index, (unique, flood) in truth.verdicts.items():
-            klass, reason = verdict(batch.facts[index], flood)
-            rows[index] = batch.row(index, klass, reason, unique)
+            rows[index] = head[index] + verdict(facts[index], flood, unique)
         if alone:
             for key, known in truth.times.items():
                 memory.reset(key, known)
     insert_clicks(session, rows)
-    # Columns 1, 13, 15, 8, 7, 9, 10, 11 of the rows: link, class, unique, country, referrer
-    # host, device, OS, browser.
-    columns = list(zip(*rows, strict=True))
-    clicks = ClickColumns(
-        link_id=columns[1], day=batch.days, klass=columns[13], unique=columns[15],
-        country=columns[8], referrer_host=columns[7], device=columns[9], os=columns[10],
-        browser=columns[11], sub=batch.subs,
-    )  # fmt: skip
     # Last, and in one sorted upsert: other ingesters wait on these rows until this commits.
-    counts = tally(clicks, corrections)
-    add_rollups(session, {key: n for key, n in counts.items() if any(n)})
+    counts = tally(batch.columns(rows), corrections)
+    if corrections is not None:  # a correction may cancel a count out; a click alone cannot
+        counts = {key: n for key, n in counts.items() if any(n)}
+    add_rollups(session, counts)
     if alone:
         memory.settle(session, times[-1])
     return len(rows)

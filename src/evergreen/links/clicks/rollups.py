@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -78,26 +79,31 @@ def tally(clicks: ClickColumns, counts: Counts | None = None) -> Counts:
     def count(values: Iterable[str | None]) -> Iterable[tuple[tuple[int, str | None], int]]:
         return Counter(zip(codes, values, strict=True)).items()
 
-    fold("all", (((code, ""), n) for code, n in Counter(codes).items()))
-    fold("class", count(clicks.klass))
+    # Class, device, OS and browser follow the user agent: one Counter of them with the code
+    # has a few entries per link and agent, and feeds five dimensions (each a pass over every
+    # click before).
+    merged: dict[str, Counter[tuple[int, str]]] = {
+        name: Counter() for name in ("all", "class", "device", "os", "browser")
+    }
+    agents = Counter(
+        zip(codes, clicks.klass, clicks.device, clicks.os, clicks.browser, strict=True)
+    )
+    for (code, klass, device, os_family, browser), n in agents.items():
+        merged["all"][(code, "")] += n
+        merged["class"][(code, klass)] += n
+        merged["device"][(code, device or _BLANK["device"])] += n
+        merged["os"][(code, os_family or _BLANK["os"])] += n
+        merged["browser"][(code, browser or _BLANK["browser"])] += n
+    for dimension, keyed in merged.items():
+        fold(dimension, keyed.items())
     fold("referrer", count([v or "direct" for v in clicks.referrer_host]))
-    for dimension, column in (
-        ("country", clicks.country), ("device", clicks.device), ("os", clicks.os),
-        ("browser", clicks.browser),
-    ):  # fmt: skip
-        blank = _BLANK[dimension]
-        fold(dimension, count([v or blank for v in column]))
+    fold("country", count([v or _BLANK["country"] for v in clicks.country]))
     present = set().union(*clicks.sub)
     for name in SUB_DIMENSIONS:
         if name in present:
-            fold(name, count([_sub_value(sub.get(name)) for sub in clicks.sub]))
+            values = [sub.get(name) for sub in clicks.sub]
+            fold(name, count([None if v is None or v == "" else str(v)[:255] for v in values]))
     return out
-
-
-def _sub_value(value: Any) -> str | None:
-    if value is None or value == "":
-        return None
-    return str(value)[:255]
 
 
 def add_rollups(session: Session, counts: Counts) -> None:
@@ -118,7 +124,7 @@ def add_rollups(session: Session, counts: Counts) -> None:
     )
     # Rows in key order put each link's rows together, as the (link, dimension, day, value)
     # index wants them, and give concurrent ingesters one order of locks on PostgreSQL.
-    shown = {day: day.isoformat() if sqlite else day for _, day, _, _ in counts}
+    shown = {day: day.isoformat() if sqlite else day for day in set(map(itemgetter(1), counts))}
     rows = [
         (link_id, shown[day], dimension, value, total, human, unique)
         for (link_id, day, dimension, value), (total, human, unique) in counts.items()
