@@ -423,13 +423,15 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
-# The tests that run longest (a browser each, or a walk over every route), started first: with
-# --dist worksteal a long test left to the end of a worker's share runs alone while the other
-# cores sit idle. The order is otherwise the collection's, the same on every worker.
+# The tests that run longest (a browser each, a walk over every route, a cluster of processes),
+# started first: with --dist worksteal a long test left to the end of a worker's share runs
+# alone while the other cores sit idle. The order is otherwise the collection's, the same on
+# every worker.
 _LONG = (
     "tests/web/test_access.py::test_every_route_",
     "tests/web/test_api_contract.py::",
     "tests/sequences/test_reliability.py::",
+    "tests/links/clicks/test_two_servers.py::",  # ~1 minute: five processes started, watched
 )
 
 

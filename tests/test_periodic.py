@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.jobs import claim_periodic_minute, make_huey, server_consumer, worker_consumer
+from evergreen.jobs import (
+    build_queue,
+    claim_periodic_minute,
+    consumer_for,
+    make_huey,
+    server_consumer,
+    worker_consumer,
+)
 from evergreen.periodic import PeriodicClaim, claim_in_database
 from tests.conftest import require_service
 
@@ -117,3 +124,27 @@ def test_a_claim_the_database_cannot_take_is_counted_won(tmp_path: Path) -> None
         assert claim_periodic_minute(queue, MIDNIGHT, away)
     finally:
         away.dispose()
+
+
+def test_checks_more_often_than_a_minute_still_enqueue_each_minute_once(
+    claims: Database, tmp_path: Path
+) -> None:
+    """EVERGREEN_PERIODIC_CHECK_S reaches both consumers' schedulers, and a scheduler that
+    checks several times a minute asks for that minute once, even with nobody to claim it from."""
+    settings = [
+        Settings(data_dir=tmp_path / name, periodic_check_s=5) for name in ("web1", "worker1")
+    ]
+    consumers = _cluster(settings[:1] * 2 + settings[1:] * 2, claims, "evergreen")
+    schedulers = [consumer._create_scheduler() for consumer in consumers]
+    assert [each.periodic_task_seconds for each in schedulers] == [5] * 4
+    assert Settings(data_dir=tmp_path).periodic_check_s == 60  # Huey's own pace by default
+    alone = consumer_for(build_queue(Settings(data_dir=tmp_path / "alone")), 1)  # no claims
+    scheduler = alone._create_scheduler()
+    names = {task.name for task in alone.huey.read_periodic(MIDNIGHT)}
+    for second in (0, 5, 30, 59):  # one minute, asked four times
+        scheduler.enqueue_periodic_tasks(MIDNIGHT + timedelta(seconds=second))
+    assert _periodic_enqueued(alone.huey, names) == len(names)
+    later = MIDNIGHT + timedelta(minutes=1, seconds=5)
+    scheduler.enqueue_periodic_tasks(later)
+    again = {task.name for task in alone.huey.read_periodic(later)}
+    assert _periodic_enqueued(alone.huey, names | again) == len(names) + len(again)

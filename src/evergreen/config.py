@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     base_url: str | None = None
     trusted_proxies: str = "127.0.0.1"
     queue_workers: int = Field(default=2, ge=1, le=64)
+    # Seconds between a queue consumer's checks of the periodic schedule: a minute's tasks are
+    # enqueued at most this long after the minute starts (each minute still once: the claim).
+    periodic_check_s: int = Field(default=60, ge=1, le=60)
     web_workers: int = Field(default=1, ge=1, le=64)
     session_days: int = Field(default=14, ge=1, le=365)
     login_max_failures: int = Field(default=5, ge=1, le=100)

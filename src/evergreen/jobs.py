@@ -76,9 +76,14 @@ class OneSchedulerPerMinute(Scheduler):  # type: ignore[misc]
     over when another stops, none runs them twice."""
 
     claims: Database | None = None
+    _asked: str | None = None  # the last minute this scheduler asked for (checks < 60 s apart)
 
     def enqueue_periodic_tasks(self, now: datetime | None) -> None:
         moment = now or datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as Huey's
+        asked = moment.strftime("%Y%m%d%H%M")
+        if asked == self._asked:  # claimed or lost at an earlier check of this minute
+            return
+        self._asked = asked
         if not claim_periodic_minute(self.huey, moment, self.claims):
             self._logger.debug("another consumer enqueues this minute's periodic tasks")
             return
@@ -98,13 +103,23 @@ class WorkerConsumer(Consumer):  # type: ignore[misc]
 
     scheduler_class = OneSchedulerPerMinute
 
-    def __init__(self, huey: Huey, *, claims: Database | None = None, **options: Any) -> None:
-        self.claims = claims  # read by _create_scheduler, which Consumer.__init__ calls
+    def __init__(
+        self,
+        huey: Huey,
+        *,
+        claims: Database | None = None,
+        periodic_check_s: int = 60,
+        **options: Any,
+    ) -> None:
+        # Both read by _create_scheduler, which Consumer.__init__ calls.
+        self.claims = claims
+        self.periodic_check_s = periodic_check_s
         super().__init__(huey, **options)
 
     def _create_scheduler(self) -> OneSchedulerPerMinute:
         scheduler: OneSchedulerPerMinute = super()._create_scheduler()
         scheduler.claims = self.claims
+        scheduler.periodic_task_seconds = self.periodic_check_s  # Huey's own is 60
         return scheduler
 
 
@@ -124,7 +139,12 @@ def consumer_for(
 
 def server_consumer(settings: Settings, claims: Database, name: str | None = None) -> Consumer:
     """The queue consumer inside `evergreen serve` (without Redis: its data folder's queue)."""
-    return consumer_for(build_queue(settings, name), settings.queue_workers, claims)
+    return consumer_for(
+        build_queue(settings, name),
+        settings.queue_workers,
+        claims,
+        periodic_check_s=settings.periodic_check_s,
+    )
 
 
 def worker_consumer(
@@ -132,7 +152,11 @@ def worker_consumer(
 ) -> Consumer:
     """The consumer `evergreen worker` runs, which handles SIGTERM/SIGINT itself."""
     return WorkerConsumer(
-        build_queue(settings, name), claims=claims, workers=workers, worker_type="thread"
+        build_queue(settings, name),
+        claims=claims,
+        periodic_check_s=settings.periodic_check_s,
+        workers=workers,
+        worker_type="thread",
     )
 
 
