@@ -99,6 +99,35 @@ def test_a_rendered_newsletter_is_written_the_same() -> None:
         )
 
 
+_ONE_WRITER = MessageWriter(sender=parse_address("from", "news@example.com", "News"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    moments=st.lists(
+        st.tuples(
+            st.sampled_from([NOW, NOW + timedelta(seconds=1), NOW + timedelta(days=40)]),
+            st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_one_writer_over_many_moments_dates_each_message_by_its_own(
+    moments: list[tuple[datetime, timezone]],
+) -> None:
+    # The writer keeps the last Date line: the same instant in another zone (an equal datetime)
+    # must still print its own offset.
+    rendered = Rendered("Hi", "<p>x</p>", "x", False)
+    to = Address("bob@example.org", "Bob")
+    for moment, zone in moments:
+        common = {"to": to, "rendered": rendered, "now": moment.astimezone(zone), "message_id": "m"}
+        _same(
+            _ONE_WRITER.write(**common).as_bytes(),  # type: ignore[arg-type]
+            build_message(sender=_ONE_WRITER.sender, **common).as_bytes(),  # type: ignore[arg-type]
+        )
+
+
 def test_refusals_name_the_same_fields() -> None:
     writer = MessageWriter(sender=parse_address("from", "news@example.com"))
     rendered = Rendered("Hi", "<p>x</p>", "x", False)

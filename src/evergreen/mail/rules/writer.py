@@ -78,6 +78,7 @@ class MessageWriter:
             reply_to = parse_address("reply_to", reply_to.email, reply_to.name)
             self._reply_to = _folded("Reply-To", _header_address(reply_to))
         self._lists: dict[tuple[str, str], bytes] = {}
+        self._dated: tuple[tuple[datetime, timedelta | None], bytes] | None = None
 
     def _list_lines(self, bulk: BulkHeaders) -> bytes:
         """List-Unsubscribe-Post, List-Id and Precedence, checked once per list."""
@@ -119,7 +120,6 @@ class MessageWriter:
                 raise MailInputError("footer", "bulk mail needs the postal-address footer")
         envelope_from = return_path or self.sender.email
         check_header_text("return_path", envelope_from)
-        date = format_datetime(now)
         message_id = f"<{local}@{self.sender.domain}>"
         text = _crlf(encode_body(rendered.text))
         html = _crlf(encode_body(rendered.html))
@@ -129,9 +129,7 @@ class MessageWriter:
             _address_line("To", to),
             self._reply_to,
             _text_line("Subject", subject),
-            f"Date: {date}\r\n".encode("ascii")
-            if now.utcoffset() == timedelta(0)
-            else _folded("Date", date),
+            self._date(now),
             f"Message-ID: {message_id}\r\n".encode("ascii")
             if _MESSAGE_ID.fullmatch(message_id[1:-1])
             else _folded("Message-ID", message_id),
@@ -147,6 +145,20 @@ class MessageWriter:
             b"\r\n--", boundary, b"--\r\n",
         ]  # fmt: skip
         return Outgoing(b"".join(head), envelope_from, to.email)
+
+    def _date(self, now: datetime) -> bytes:
+        """The Date line, made once per moment (a sender writes a whole batch at one `now`)."""
+        # Equal datetimes in other zones print other offsets: the offset is part of the key.
+        key = (now, now.utcoffset())
+        if self._dated is None or self._dated[0] != key:
+            date = format_datetime(now)
+            line = (
+                f"Date: {date}\r\n".encode("ascii")
+                if now.utcoffset() == timedelta(0)
+                else _folded("Date", date)
+            )
+            self._dated = (key, line)
+        return self._dated[1]
 
     def _boundary(self, *parts: bytes) -> bytes:
         """A boundary in the generator's form that no part contains."""

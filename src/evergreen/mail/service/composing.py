@@ -44,6 +44,7 @@ class Plan:
     list_name: str
     template: PreparedMessage
     links: dict[str, str | None] = field(default_factory=dict)  # destination → short URL
+    sequence: bool = False  # a sequence step: asked for by signing up, no frequency cap
 
 
 def _key(destination: str) -> str:
@@ -65,6 +66,10 @@ class Composer:
         self._plans: dict[int, Plan] = {}
         self._writer = MessageWriter(sender=outbox.sender)
 
+    def known(self, broadcast_id: int) -> Plan | None:
+        """The broadcast's plan if this run made it already (a batch then loads nothing)."""
+        return self._plans.get(broadcast_id)
+
     def plan(self, session: Session, broadcast: Broadcast, list_name: str) -> Plan:
         """The compiled broadcast (lenient: a field one person lacks renders blank)."""
         found = self._plans.get(broadcast.id)
@@ -76,7 +81,13 @@ class Composer:
                 strict=False,
             )
             prepared = PreparedMessage(template, self.outbox.footer)
-            found = Plan(broadcast.id, broadcast.list_id or 0, list_name, prepared)
+            found = Plan(
+                broadcast.id,
+                broadcast.list_id or 0,
+                list_name,
+                prepared,
+                sequence=broadcast.kind == "sequence",
+            )
             for row in session.scalars(select(MailLink).where(MailLink.message_id == broadcast.id)):
                 found.links[row.destination] = links_queries.short_url(
                     self.outbox.settings, self.outbox.site, row.slug

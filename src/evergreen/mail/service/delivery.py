@@ -54,12 +54,12 @@ from evergreen.mail.rules.retry import next_attempt
 from evergreen.mail.sending.sender import Delivery, Sender
 from evergreen.mail.service import broadcasts, tally
 from evergreen.mail.service.bounces import apply_recipient
-from evergreen.mail.service.composing import Composer
+from evergreen.mail.service.composing import Composer, Plan
 from evergreen.mail.service.outbox import Outbox
 
 __all__ = ["BATCH", "LEASE", "Report", "send_due"]
 
-BATCH = 50  # two batches are in flight at a time, so at most 100 messages
+BATCH = 100  # two batches are in flight at a time, so at most 200 messages
 LEASE = timedelta(minutes=10)  # longer than any batch takes; past it a claim is abandoned
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
 
@@ -408,16 +408,13 @@ async def _compose(
         for c in claimed:
             by_broadcast.setdefault(c.message_id, []).append(c)
         for broadcast_id, rows in by_broadcast.items():
-            broadcast = broadcasts.get_broadcast(session, broadcast_id)
-            list_id = broadcast.list_id or 0
-            names = audience_service.get_list(session, list_id).name if list_id else ""
-            plan = composer.plan(session, broadcast, names)
-            people = audience.recipients(session, list_id, [c.subscriber_id for c in rows])
+            plan = composer.known(broadcast_id) or _plan(session, composer, broadcast_id)
+            people = audience.recipients(session, plan.list_id, [c.subscriber_id for c in rows])
             # A sequence step was asked for by signing up: the broadcast frequency is not its.
             capped = [
                 p.id
                 for p in people.values()
-                if p.fields.get("frequency") in GAPS and broadcast.kind != "sequence"
+                if p.fields.get("frequency") in GAPS and not plan.sequence
             ]
             last = _last_sent(session, broadcast_id, capped, given) if capped else given
             for c in rows:
@@ -427,7 +424,7 @@ async def _compose(
                     continue
                 why = (
                     None
-                    if broadcast.kind == "sequence"
+                    if plan.sequence
                     else frequency_skip(person.fields.get("frequency"), last.get(person.id), now)
                 )
                 if why is not None:
@@ -445,6 +442,14 @@ async def _compose(
                 if len(sending) % 8 == 0:
                     await asyncio.sleep(0)  # let the connections carry what is ready
     return _Flight(claimed, outcomes, messages, sending, mine)
+
+
+def _plan(session: Session, composer: Composer, broadcast_id: int) -> Plan:
+    """The broadcast compiled for this run, with its list's name (loaded once a run)."""
+    broadcast = broadcasts.get_broadcast(session, broadcast_id)
+    list_id = broadcast.list_id or 0
+    name = audience_service.get_list(session, list_id).name if list_id else ""
+    return composer.plan(session, broadcast, name)
 
 
 def _next_due(db: Database, only: int | None, now: datetime, lease: timedelta) -> float | None:
