@@ -78,18 +78,23 @@ def spool_clicks(folder: Path, link_ids: list[int], count: int, first_id: int = 
     spool.close()
 
 
+def make_links(db: Database, count: int) -> list[int]:
+    """`count` links to shop.example, slugs l0, l1, …; their ids."""
+    with db.session() as session:
+        return [
+            service.create_link(
+                session, LinkDraft(destination=f"https://shop.example/{i}", slug=f"l{i}")
+            ).link.id
+            for i in range(count)
+        ]
+
+
 def redirect_shaped(postgres: str | None, policy: ClickPolicy, clicks: int) -> None:
     """CPU per click of passes of 5,000 redirect-benchmark clicks, one memory across passes."""
     folder = Path(tempfile.mkdtemp(prefix="evergreen-clicks-"))
     try:
         db = fresh_database(postgres, folder)
-        with db.session() as session:
-            links = [
-                service.create_link(
-                    session, LinkDraft(destination=f"https://shop.example/{i}", slug=f"l{i}")
-                ).link.id
-                for i in range(100)
-            ]
+        links = make_links(db, 100)
         memory, reader = policy.memory(), SpoolReader(folder / "spool")
         rng, start = random.Random(7), time.time() - clicks / 20_000 - 60
         cpu, stored = 0.0, 0
@@ -204,13 +209,7 @@ def main() -> None:
     try:
         db = fresh_database(args.postgres, folder)
         print(f"database: {db.engine.dialect.name}")
-        with db.session() as session:
-            links = [
-                service.create_link(
-                    session, LinkDraft(destination=f"https://shop.example/{i}", slug=f"l{i}")
-                ).link.id
-                for i in range(1000)
-            ]
+        links = make_links(db, 1000)
         # Warm-up, as wrk's first second for the redirect: a small pass pays the one-time
         # start of the user-agent parser (~0.1 s of regex compilation) outside the timing.
         # The same spool folder, so the same ingester: a second folder is a second server.
