@@ -30,6 +30,10 @@ def test_owner_uploads_previews_and_runs_a_catalog_import(
     page.goto(server.url + "/commerce/imports")
     expect(page.get_by_role("heading", name="Import products")).to_be_visible()
     owner.fits("upload")
+    page.goto(server.url + "/commerce/price-rules")  # its ranges' fieldset once set the width
+    expect(page.get_by_role("heading", name="New price rule")).to_be_visible()
+    owner.fits("price-rules")
+    page.goto(server.url + "/commerce/imports")
     form = page.locator("#import-upload")
     form.get_by_label("CSV file").set_input_files(str(export))
     form.get_by_label("New products are").select_option("active")
