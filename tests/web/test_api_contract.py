@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, route_analysis_reused
 from tests.http_helpers import token_for
 
 # Bounded (the suite keeps under 10 minutes): each operation gets this many generated requests,
@@ -139,7 +139,8 @@ def api(
 
 
 def _document() -> dict[str, Any]:
-    """The OpenAPI document, read from an app that is never started (no database is opened)."""
+    """The OpenAPI document, read from an app that is never started (no database is opened).
+    Its route analysis (~1 s) is kept for the apps this process builds later, as theirs are."""
     from evergreen.web import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="evergreen-openapi-"))
@@ -149,7 +150,8 @@ def _document() -> dict[str, Any]:
         database_url=f"sqlite:///{folder / 'unused.db'}",
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
     )
-    document = create_app(settings, background=False).openapi()
+    with route_analysis_reused():
+        document = create_app(settings, background=False).openapi()
     shutil.rmtree(folder, ignore_errors=True)
     return document
 
