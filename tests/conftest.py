@@ -11,6 +11,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -269,14 +270,22 @@ def _one_hop_test_client() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _reuse_route_analysis() -> Iterator[None]:
-    """Route analysis shared by the apps of one test process (see _reused_dependant)."""
+@contextmanager
+def route_analysis_reused() -> Iterator[None]:
+    """Route analysis and documents shared by the apps of one test process (see
+    _reused_dependant); also for an app built at collection, before the session starts."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fastapi_routing, "get_dependant", _reused_dependant)
         patch.setattr(fastapi_routing, "_get_body_field", _reused_body_field)
         patch.setattr(fastapi_routing, "create_model_field", _reused_model_field)
         patch.setattr(fastapi_applications, "get_openapi", _reused_openapi)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reuse_route_analysis() -> Iterator[None]:
+    """Route analysis shared by the apps of one test process, for the session."""
+    with route_analysis_reused():
         yield
 
 

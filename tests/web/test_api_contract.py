@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.hypothesis import builder
 from schemathesis.generation.meta import TestPhase
 from schemathesis.specs.openapi.checks import (
     ignored_auth,
@@ -26,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, route_analysis_reused
 from tests.http_helpers import token_for
 
 # Bounded (the suite keeps under 10 minutes): each operation gets this many generated requests,
@@ -89,13 +90,46 @@ def _contract_app(
     db.dispose()
 
 
+# Schemathesis makes every operation's coverage cases (~12,000 in all, a hypothesis search for
+# many) when it builds the operation's test, at collection: each xdist worker paid for all of
+# them before its first test (~8 s of its ~11 s collecting this file, on a loaded 2-core
+# machine). This file's operations keep the call and make them when their test starts (see
+# `api`), so each operation's cases are made once, by the worker that runs it.
+_add_coverage = builder.add_coverage
+_DEFERRED = "_evergreen_deferred_coverage"
+
+
+def _coverage_when_run(test: Any, *args: Any, **kwargs: Any) -> Any:
+    """builder.add_coverage for this file's test, kept to be made when the test runs."""
+    if getattr(test, "__name__", None) != "test_every_operation_answers_as_documented":
+        return _add_coverage(test, *args, **kwargs)
+    setattr(test, _DEFERRED, (args, kwargs))
+    return test
+
+
+builder.add_coverage = _coverage_when_run  # type: ignore[assignment]
+
+
+def _add_deferred_coverage(test: Any) -> None:
+    """Attach the coverage cases kept by _coverage_when_run (once) as hypothesis examples, after
+    the document's own examples, as schemathesis would have at collection."""
+    deferred = getattr(test, _DEFERRED, None)
+    if deferred is not None:
+        delattr(test, _DEFERRED)
+        args, kwargs = deferred
+        _add_coverage(test, *args, **kwargs)
+
+
 @pytest.fixture
 def api(
-    _contract_app: tuple[Any, Database, Path], _people_template: tuple[Path, dict[str, str]]
+    request: pytest.FixtureRequest,
+    _contract_app: tuple[Any, Database, Path],
+    _people_template: tuple[Path, dict[str, str]],
 ) -> tuple[Any, dict[str, str]]:
     """The app on a database made anew for this operation: the template's pages written over
     the app's file by SQLite's own backup, so pooled connections see the new file as they would
     another process's commit; nothing an earlier operation wrote is left."""
+    _add_deferred_coverage(request.node.obj)
     app, db, path = _contract_app
     template, tokens = _people_template
     db.dispose()
@@ -105,7 +139,8 @@ def api(
 
 
 def _document() -> dict[str, Any]:
-    """The OpenAPI document, read from an app that is never started (no database is opened)."""
+    """The OpenAPI document, read from an app that is never started (no database is opened).
+    Its route analysis (~1 s) is kept for the apps this process builds later, as theirs are."""
     from evergreen.web import create_app
 
     folder = Path(tempfile.mkdtemp(prefix="evergreen-openapi-"))
@@ -115,7 +150,8 @@ def _document() -> dict[str, Any]:
         database_url=f"sqlite:///{folder / 'unused.db'}",
         secret_key=TEST_SECRET,  # type: ignore[arg-type]
     )
-    document = create_app(settings, background=False).openapi()
+    with route_analysis_reused():
+        document = create_app(settings, background=False).openapi()
     shutil.rmtree(folder, ignore_errors=True)
     return document
 
