@@ -172,6 +172,7 @@ def test_a_spend_csv_is_read_with_every_bad_row_by_line_and_column() -> None:
 
 def test_a_report_period_is_thirty_days_by_default_and_refused_when_bad() -> None:
     today = date(2026, 12, 31)
+    assert report_period("", "0001-01-05", today) == (date.min, date(1, 1, 5))
     assert report_period("", "", today) == (date(2026, 12, 2), today)
     assert report_period("2026-12-01", "2026-12-05", today) == (
         date(2026, 12, 1),
@@ -181,6 +182,7 @@ def test_a_report_period_is_thirty_days_by_default_and_refused_when_bad() -> Non
         ("x", "", "start"),
         ("", "y", "end"),
         ("2026-12-09", "2026-12-01", "start"),
+        ("9999-12-25", "9999-12-31", "end"),
     ):
         with pytest.raises(InputError) as refused:
             report_period(start, end, today)

@@ -173,3 +173,32 @@ def test_an_id_in_a_body_past_64_bits_is_a_422(client: TestClient, owner: dict[s
     response = client.post("/api/v1/partners", json=body, headers=owner)
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "recruited_by_id"
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (
+            "/api/v1/audience/lists",
+            b'{"name": "Readers", "description": "a\\u0000b"}',
+            "description",
+        ),
+        ("/api/v1/funnels", b'{"name": "Launch\\u0000"}', "name"),
+        ("/api/v1/sequences", b'{"name": "\\u0000Welcome", "trigger": {"kind": "list"}}', "name"),
+        ("/api/v1/audience/lists", b'{"name": "R", "description": "\\\\u0000 is text"}', ""),
+    ],
+)
+def test_a_nul_in_a_json_body_is_a_422_naming_the_field(
+    client: TestClient, owner: dict[str, str], path: str, body: bytes, field: str
+) -> None:
+    """PostgreSQL stores no NUL in text (it was a 500 there; SQLite stored it): refused by field
+    before any route runs; an escaped backslash before u0000 is plain text and passes."""
+    answer = client.post(path, content=body, headers=owner)
+    if not field:
+        assert answer.status_code == 201, answer.text
+        return
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["detail"]
+    assert problem["field"] == field
+    assert "NUL" in problem["message"]

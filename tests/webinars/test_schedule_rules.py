@@ -257,6 +257,16 @@ def test_specific_dates_all_past_is_an_error_and_the_last_ones_are_offered_alone
         next_sessions(schedule, _at("2026-12-12T09:30:00Z"), "UTC", 1)
     assert refused.value.field == "schedule"
     assert "every listed date has passed" in refused.value.message
+    # A date still ahead that is blacked out, or skipped by the viewer's clocks, has not passed.
+    blacked = parse_schedule("dates:2026-12-10T18:00,2026-12-12T09:30", "UTC", ["2026-12-12"])
+    with pytest.raises(WebinarInputError, match="blackout dates or do not exist in UTC"):
+        next_sessions(blacked, _at("2026-12-11T00:00:00Z"), "UTC", 1)
+    gap = parse_schedule("dates:2027-03-28T02:30", VIEWER)
+    with pytest.raises(WebinarInputError, match="do not exist in Europe/Berlin"):
+        next_sessions(gap, _at("2026-12-11T00:00:00Z"), "Europe/Berlin", 1)
+    assert [
+        iso_utc(s) for s in next_sessions(gap, _at("2026-12-11T00:00:00Z"), "Europe/London", 1)
+    ] == ["2027-03-28T01:30:00Z"]
     # A hundred dates fit in the stored spec.
     many = ",".join(f"2027-{m:02d}-{d:02d}T10:00" for m in range(1, 11) for d in range(1, 11))
     assert len(parse_spec("dates:" + many).moments) == 100
@@ -468,7 +478,9 @@ def test_specific_dates_offer_the_next_ones_that_exist(
     schedule = parse_schedule(spec, zone)
     assert parse_spec(schedule.spec.text) == schedule.spec  # the canonical form round-trips
     if not expected:
-        with pytest.raises(WebinarInputError, match="every listed date has passed"):
+        skipped_ahead = any(w not in exists and w.astimezone(UTC) > registered for w in real)
+        why = "do not exist in" if skipped_ahead else "every listed date has passed"
+        with pytest.raises(WebinarInputError, match=why):
             next_sessions(schedule, registered, viewer, count)
         return
     starts = next_sessions(schedule, registered, viewer, count)

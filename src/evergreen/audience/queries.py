@@ -379,7 +379,13 @@ def search(
     per_page: int = 50,
 ) -> SearchPage:
     """Subscribers whose address or name contains the text, on a list, in a status (on that
-    list, or any list without one), with a tag; newest first."""
+    list, or any list without one), with a tag; newest first. An unknown status is refused, and
+    so is a NUL, which PostgreSQL cannot compare."""
+    if status and status not in set(Status):
+        raise AudienceInputError("status", f"must be one of {', '.join(Status)}")
+    for name, given in (("q", text), ("tag", tag)):
+        if "\x00" in given:
+            raise AudienceInputError(name, "must not contain a NUL character")
     query = select(Subscriber)
     if text.strip():
         needle = f"%{text.strip().casefold()}%"

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import (
     BundleItem,
     Price,
@@ -17,7 +18,7 @@ from evergreen.commerce.models import (
     ProductFile,
 )
 from evergreen.commerce.rules.pricing import margin_of
-from evergreen.commerce.rules.products import from_cents
+from evergreen.commerce.rules.products import STATUSES, from_cents
 from evergreen.commerce.rules.shipping import convert_cents
 from evergreen.commerce.service.rates import rates as exchange_rates
 from evergreen.money import show_money
@@ -169,7 +170,10 @@ def product_card(session: Session, product_id: int) -> ProductCard | None:
 
 
 def list_products(session: Session, status: str | None = None) -> list[ProductCard]:
-    """Every product (or those with a status) by name, with its prices and landed margins."""
+    """Every product (or those with a status) by name, with its prices and landed margins;
+    an unknown status is refused, not answered with no products."""
+    if status and status not in STATUSES:
+        raise CommerceInputError("status", f"must be one of {', '.join(STATUSES)}")
     query = select(Product).order_by(Product.name)
     if status:
         query = query.where(Product.status == status)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import (
     Coupon,
     FunnelSalesDaily,
@@ -17,6 +18,7 @@ from evergreen.commerce.models import (
     Order,
     OrderLine,
 )
+from evergreen.commerce.rules.checkout import ORDER_STATUSES
 from evergreen.commerce.rules.products import from_cents
 
 __all__ = [
@@ -71,7 +73,10 @@ def list_orders(
     page: int = 1,
     size: int = ORDERS_PAGE,
 ) -> tuple[list[Order], int]:
-    """Orders newest first, filtered by status and product, one page; and how many match."""
+    """Orders newest first, filtered by status and product, one page; and how many match.
+    An unknown status is refused, as a list of subscriptions refuses one."""
+    if status and status not in ORDER_STATUSES:
+        raise CommerceInputError("status", f"must be one of {', '.join(ORDER_STATUSES)}")
     query = select(Order)
     if status:
         query = query.where(Order.status == status)

@@ -20,6 +20,7 @@ __all__ = [
     "read_order_token",
     "refund_shares",
     "status_after_refund",
+    "tax_is_added",
 ]
 
 ORDER_STATUSES = ("pending", "paid", "failed", "refunded", "partially_refunded", "cancelled")
@@ -80,3 +81,9 @@ def check_buyer_email(value: str) -> str:
         raise CommerceInputError("email", "enter an email address like you@example.com")
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
+
+
+def tax_is_added(subtotal_cents: int, discount_cents: int, shipping_cents: int, total: int) -> bool:
+    """Whether a receipt adds the tax row (it came on top of the prices) or shows it as part of
+    the total (the prices included it): either way its rows add up to the total."""
+    return subtotal_cents - discount_cents + shipping_cents != total

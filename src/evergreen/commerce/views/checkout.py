@@ -17,10 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import queries, service
-from evergreen.commerce.rules.checkout import order_token
+from evergreen.commerce.rules.checkout import order_token, tax_is_added
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.shipping import Address, check_address
-from evergreen.commerce.service.shipping import fulfilment_card
+from evergreen.commerce.service.shipping import address_of, fulfilment_card
 from evergreen.commerce.service.shipping import is_shipped as ships
 from evergreen.commerce.views.embed import framable, is_embedded
 from evergreen.config import Settings
@@ -246,6 +246,8 @@ def order_page(
     if open_ and provider is not None and order.provider == provider.name:
         secret = service.client_secret_of(provider, order)
     downloads = []
+    address = address_of(session, order.id)
+    carried = address.shipping_cents if address is not None else 0
     paid = ("paid", "partially_refunded")
     base = site_url(request)
     for bought in (order, *service.children_of(session, order.id)):
@@ -257,6 +259,10 @@ def order_page(
         "downloads": downloads,
         "order": order,
         "lines": card.lines,
+        "shipping_cents": carried,
+        "tax_added": tax_is_added(
+            order.subtotal_cents, order.discount_cents, carried, order.total_cents
+        ),
         "money": _money,
         "client_secret": secret,
         "publishable_key": settings.stripe_publishable_key,

@@ -315,17 +315,28 @@ def _dated(
 ) -> tuple[datetime, ...]:
     """The next `count` (or fewer, the last ones) specific dates after registering."""
     starts = set()
+    skipped = False  # a date still ahead that is blacked out or in the zone's spring gap
     for moment in schedule.spec.moments:
-        if moment.date() in schedule.blackouts:
-            continue
         start = _instant(moment.date(), moment.time(), zone)
-        if start is not None and start > registered:
+        if start is None or moment.date() in schedule.blackouts:
+            skipped = skipped or _ahead(moment, zone, registered)
+        elif start > registered:
             starts.add(start)
     if not starts:
-        raise WebinarInputError(
-            "schedule", f"no session after {iso_utc(registered)}: every listed date has passed"
+        why = (
+            f"the dates left are blackout dates or do not exist in {zone.key} (the clocks skip "
+            "them for daylight saving time)"
+            if skipped
+            else "every listed date has passed"
         )
+        raise WebinarInputError("schedule", f"no session after {iso_utc(registered)}: {why}")
     return tuple(sorted(starts)[:count])
+
+
+def _ahead(moment: datetime, zone: ZoneInfo, registered: datetime) -> bool:
+    """Whether a listed wall time is still to come, read in the zone (an hour later when the
+    clocks skip it)."""
+    return moment.replace(tzinfo=zone).astimezone(UTC) > registered
 
 
 def iso_utc(instant: datetime) -> str:
