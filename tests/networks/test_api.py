@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from evergreen.db import Database
@@ -158,3 +159,36 @@ def test_a_postback_amount_that_is_ambiguous_is_kept_for_review(
     assert page.status_code == 200
     assert "unreadable" in page.text
     assert "ambiguous" in page.text
+
+
+@pytest.mark.both_databases
+def test_a_postback_with_a_nul_or_lone_surrogate_is_kept_for_review_not_refused(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """PostgreSQL stores no NUL in text: a garbled postback was a 500 there (and its JSON form a
+    422 everywhere), so the network's sale was lost; it is stored with U+FFFD in their place."""
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    created = client.post("/api/v1/networks", json={"name": "Awin"}, headers=owner).json()
+    url, secret = f"/api/v1/networks/{created['id']}/postback", created["postback_secret"]
+    sale = {"payout": "1.00", "subid": "a\x00b", "status": "approved"}
+    answers = [
+        client.get(url, params={"secret": secret, **sale, "oid": "g\x001"}),
+        client.post(url, params={"secret": secret}, data={**sale, "oid": "f\x001"}),
+        client.post(url, params={"secret": secret}, json={**sale, "oid": "j\x001"}),
+        client.post(
+            url,
+            params={"secret": secret},
+            content=b'{"oid": "s\\ud8001", "payout": "2"}',
+            headers={"Content-Type": "application/json"},
+        ),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200], [a.text for a in answers]
+    assert all(a.json()["stored"] for a in answers)
+    earnings = client.get("/api/v1/networks/earnings", headers=owner).json()
+    assert sorted(e["order_id"] for e in earnings) == [
+        "f\ufffd1",
+        "g\ufffd1",
+        "j\ufffd1",
+        "s\ufffd1",
+    ]
+    assert {e["commission"] for e in earnings} == {"1.00", "2.00"}

@@ -14,7 +14,7 @@ from pydantic import Field
 from evergreen.db import utcnow
 from evergreen.links.queries import SpooledClicks
 from evergreen.money import show_amount
-from evergreen.networks import queries, service
+from evergreen.networks import queries, rules, service
 from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
@@ -234,23 +234,22 @@ async def _params(request: Request) -> dict[str, str]:
     """Query parameters, overlaid by a form or JSON body when the network POSTs."""
     params = dict(request.query_params.items())
     if request.method != "POST":
-        return params
+        return rules.storable_params(params)
     body = await request.body()
     if not body or len(body) > _BODY_LIMIT:
-        return params
+        return rules.storable_params(params)
     kind = request.headers.get("content-type", "")
     text = body.decode("utf-8", errors="replace")
     if kind.startswith("application/json"):
         try:
             data = json.loads(text)
         except ValueError:
-            return params
-        check_json(data)
+            return rules.storable_params(params)
         if isinstance(data, dict):
             params.update({str(k): "" if v is None else str(v) for k, v in data.items()})
     else:
         params.update(dict(parse_qsl(text, keep_blank_values=True)))
-    return params
+    return rules.storable_params(params)
 
 
 Params = Annotated[dict[str, str], Depends(_params)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +35,7 @@ __all__ = [
     "month_of",
     "parse_reported",
     "secret_matches",
+    "storable_params",
 ]
 
 KINDS = ("network", "merchant")
@@ -52,6 +54,7 @@ DEFAULT_STATUS_VALUES = {
     "declined": "reversed", "paid": "approved",
 }  # fmt: skip
 _PLACES = Decimal("0.0001")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # a NUL, a lone surrogate
 _PERCENT = Decimal("0.01")
 
 
@@ -243,3 +246,10 @@ def conversion_rate(conversions: int, clicks: int) -> Decimal | None:
 def month_of(moment: datetime | date) -> str:
     """The monthly bucket a moment falls in: "2026-03"."""
     return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def storable_params(params: Mapping[str, str]) -> dict[str, str]:
+    """A postback's fields with each NUL or lone surrogate as U+FFFD: a network's garbled value
+    is kept for review like any unreadable one (PostgreSQL stores no NUL in text, and no
+    database a lone surrogate), never a refusal the network would not retry."""
+    return {_UNSTORABLE.sub("\ufffd", k): _UNSTORABLE.sub("\ufffd", v) for k, v in params.items()}
