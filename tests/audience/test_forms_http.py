@@ -350,3 +350,19 @@ def test_64_form_posts_at_once_without_a_5xx(settings: Settings, db: Database) -
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {200: 64}, [r.text for r in responses if r.status_code != 200][:3]
     assert _people(db) == 33
+
+
+@pytest.mark.both_databases
+def test_a_nul_in_a_form_field_is_refused_by_its_name_never_a_500(
+    client: TestClient, db: Database
+) -> None:
+    """PostgreSQL stores no NUL in text: a custom field holding one was a 500 there."""
+    _make_form(db)
+    for fields in ({"field.country": "D\x00E"}, {"name": "J\x00ane"}, {"wh\x00at": "x"}):
+        answer = _post_page(client, "jo@example.com", **fields)
+        assert answer.status_code == 400, answer.text  # type: ignore[attr-defined]
+        field = next(iter(fields)).replace("\x00", "")
+        assert f"{field}: contains a NUL character" in answer.text  # type: ignore[attr-defined]
+    assert _people(db) == 0
+    assert _post_page(client, "jo@example.com").status_code == 200  # type: ignore[attr-defined]
+    assert _people(db) == 1

@@ -126,7 +126,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
         )
-    titles = {404: "Not found", 405: "Not allowed", 401: "Sign in needed", 413: "Too large"}
+    titles = {400: "Please check the form", 404: "Not found", 405: "Not allowed",
+              401: "Sign in needed", 413: "Too large"}  # fmt: skip
     detail = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
     if exc.status_code == 404:
         detail = "There is nothing at this address."

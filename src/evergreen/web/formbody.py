@@ -1,0 +1,54 @@
+"""Posted forms hold storable text only: a NUL (%00) in a field is a 400 naming it, never a 500.
+
+PostgreSQL stores no NUL in text, so a form field holding one failed at the database (a public
+sign-up form's custom field, for one). People never type one; the check runs once for every
+page route and every API route whose form body FastAPI reads (an app-wide dependency). Routes
+that read their own body for another system (a network's postback) keep what they are sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import parse_qsl
+
+from fastapi import HTTPException, Request
+from fastapi.routing import APIRoute
+
+__all__ = ["refuse_nul_in_forms"]
+
+_FORM = "application/x-www-form-urlencoded"
+# Where other systems post (a network's postback, mail providers' and payment webhooks).
+_THEIRS = ("/api/", "/mail/hooks/", "/commerce/webhooks/")
+
+
+def first_nul(fields: Iterable[tuple[str, object]]) -> str | None:
+    """The name of the first text field whose name or value holds a NUL."""
+    for name, value in fields:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            return name.replace("\x00", "")[:60] or "?"
+    return None
+
+
+async def refuse_nul_in_forms(request: Request) -> None:
+    """App-wide dependency: refuse a URL-encoded form field holding a NUL, by its name."""
+    if request.method != "POST" or not request.headers.get("content-type", "").startswith(_FORM):
+        return
+    route = request.scope.get("route")
+    if request.url.path.startswith(_THEIRS) and (
+        not isinstance(route, APIRoute) or route.body_field is None
+    ):
+        return  # a route reading its own body for another system keeps what it was sent
+    if isinstance(route, APIRoute) and route.body_field is not None:
+        fields: Iterable[tuple[str, object]] = (await request.form()).multi_items()  # read
+    else:  # the route reads its own body later: keep the bytes (cached) for it
+        body = await request.body()
+        if b"%00" not in body and b"\x00" not in body:
+            return
+        fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    field = first_nul(fields)
+    if field is not None:
+        raise HTTPException(
+            400,
+            f"{field}: contains a NUL character (%00), which cannot be stored; "
+            "remove it and send the form again.",
+        )
