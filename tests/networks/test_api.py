@@ -83,6 +83,13 @@ def test_postbacks_reports_and_earnings_over_http(
     [error] = stray.json()["detail"]
     assert (error["field"], error["loc"]) == ("network", ["body", "network"])
     assert error["message"].startswith("unknown field")  # and o9 is not among the earnings below
+    # A date that UTC moves past year 9999 is that row's error, not a 500 for the whole report.
+    late = {"csv": "id,fee,state,date\no8,1.00,pending,9999-12-31T23:59:59-12:00\n"}
+    mapping_with_date = {**mapping, "date": "date"}
+    assert client.put(mapping_path, json=mapping_with_date, headers=owner).status_code == 200
+    overflow = client.post(f"/api/v1/networks/{network_id}/reports", json=late, headers=owner)
+    assert overflow.status_code == 200, overflow.text
+    assert [(e["line"], e["field"]) for e in overflow.json()["errors"]] == [(2, "date")]
     review = client.get("/api/v1/networks/earnings?matched=false", headers=staff).json()
     assert {e["order_id"] for e in review} == {"o1", "o2", "o3", "o4"}
     figures = client.get("/api/v1/networks/earnings/report?by=month", headers=staff)
