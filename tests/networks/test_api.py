@@ -94,6 +94,19 @@ def test_postbacks_reports_and_earnings_over_http(
     assert {e["order_id"] for e in review} == {"o1", "o2", "o3", "o4"}
     figures = client.get("/api/v1/networks/earnings/report?by=month", headers=staff)
     assert figures.status_code == 200
+    # The calendar's last day as the end was a 500 (the day after it is no date).
+    for by in ("month", "link", "channel"):
+        ever = client.get(
+            "/api/v1/networks/earnings/report",
+            params={"by": by, "start": "0001-01-01", "end": "9999-12-31"}, headers=staff,
+        )  # fmt: skip
+        assert ever.status_code == 200, ever.text
+        assert (
+            ever.json()
+            == client.get(
+                "/api/v1/networks/earnings/report", params={"by": by}, headers=staff
+            ).json()
+        )
     (month,) = figures.json()
     assert month["approved"] == "4.20"
     assert month["pending"] == "1.00"
