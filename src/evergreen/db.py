@@ -20,6 +20,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "MAX_DB_INT",
     "Base",
     "Database",
     "DatabaseBusy",
@@ -84,6 +85,10 @@ class Base(DeclarativeBase):
 
 # How long one attempt waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
 # how many attempts BEGIN IMMEDIATE gets: past them the caller is told the database is busy.
+# The largest integer every database stores (a 64-bit signed column): IDs from a route or a
+# command are bounded by it, since past it SQLite raises OverflowError instead of finding nothing.
+MAX_DB_INT = 2**63 - 1
+
 LOCK_TIMEOUT_S = 10.0
 BEGIN_ATTEMPTS = 3
 _WRITER: ContextVar[tuple[str, Session] | None] = ContextVar("evergreen_writer", default=None)

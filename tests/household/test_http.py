@@ -101,6 +101,13 @@ def test_the_api_names_the_field_to_fix(
     bad_month = client.get(API, params={"month": "2026-13"}, headers=owner)
     assert bad_month.status_code == 422
     assert bad_month.json()["detail"][0]["field"] == "month"
+    # The calendar's first and last months were a 500 (a month's end or the year before it
+    # is past what a date holds), on the household and on its summary.
+    for path in (API, f"{API}/summary"):
+        for month in ("9999-12", "0001-01"):
+            edge = client.get(path, params={"month": month}, headers=owner)
+            assert edge.status_code == 422, (path, month, edge.text)
+            assert edge.json()["detail"][0]["field"] == "month"
     assert client.delete(f"{API}/incomes/99", headers=owner).status_code == 404
     body = {"name": "Car", "payment": "250"}
     assert client.put(f"{API}/debts/99", json=body, headers=owner).status_code == 404

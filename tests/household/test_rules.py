@@ -87,6 +87,10 @@ def test_family_size_region_and_month_are_checked() -> None:
     assert parse_month("2026-03") == date(2026, 3, 1)
     for bad in ("2026-3", "2026-13", "March", "2026-03-01"):
         assert "YYYY-MM" in _refused("month", parse_month, bad)
+    assert parse_month("1900-01") == date(1900, 1, 1)
+    assert parse_month("2999-12") == date(2999, 12, 1)
+    for edge in ("0001-01", "1899-12", "3000-01", "9999-12"):
+        assert "between 1900-01 and 2999-12" in _refused("month", parse_month, edge)
 
 
 def test_an_income_says_how_it_is_taxed_and_withholding_goes_with_withheld_only() -> None:

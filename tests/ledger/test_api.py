@@ -66,6 +66,7 @@ STREAMS_REFUSED: list[tuple[dict[str, Any], str]] = [
     ({"name": "B", "hourly_rate": 50}, "hourly_rate"),
     ({"name": "B", "required_return": "1.5"}, "required_return"),
     ({"name": "B", "persistence": "x"}, "persistence"),
+    ({"name": "B", "required_return": "0", "persistence": "1"}, "persistence"),
 ]
 
 
@@ -85,6 +86,15 @@ def test_a_stream_patch_refused_names_the_field(
              "persistence")  # fmt: skip
     refused(client.patch(path, json={"required_return": 0.1}, headers=who["owner"]), 422,
              "required_return")  # fmt: skip
+    # A return of 0 with persistence 1 leaves no value (1 + r - ω = 0): it was saved, and the
+    # stream's page and its value were errors from then on. Refused in one patch or over two.
+    refused(client.patch(path, json={"required_return": "0", "persistence": "1"},
+                         headers=who["owner"]), 422, "persistence")  # fmt: skip
+    assert client.patch(path, json={"required_return": "0"}, headers=who["owner"]).is_success
+    refused(client.patch(path, json={"persistence": "1"}, headers=who["owner"]), 422,
+            "persistence")  # fmt: skip
+    kept = client.get(path, headers=who["owner"]).json()
+    assert (kept["required_return"], kept["persistence"]) == ("0", None)
     refused(client.patch(f"{API}/streams/999", json={}, headers=who["owner"]), 404)
     refused(client.get(f"{API}/streams/999", headers=who["staff"]), 404)
 

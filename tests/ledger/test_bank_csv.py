@@ -76,6 +76,16 @@ def test_slash_dates_are_read_day_first_when_a_day_over_12_says_so() -> None:
     assert [r.date for r in rows] == [date(2026, 2, 3), date(2026, 2, 25)]  # type: ignore[union-attr]
 
 
+def test_a_day_the_journal_does_not_take_is_that_rows_error() -> None:
+    """Year 1 and 9999 were posted from a file although the API refuses them (1900-2199)."""
+    rows = _read("Date,Description,Amount\n9999-12-31,a,1\n0001-01-01,b,2\n2199-12-31,c,3\n")
+    assert [(r.line, r.field) for r in rows if isinstance(r, RowError)] == [
+        (2, "date"),
+        (3, "date"),
+    ]
+    assert [r.date for r in rows if isinstance(r, BankRow)] == [date(2199, 12, 31)]
+
+
 def test_ambiguous_slash_dates_are_refused_until_the_order_is_given() -> None:
     text = "Date,Description,Amount\n03/02/2026,a,1\n"
     [row] = _read(text)

@@ -35,6 +35,7 @@ from evergreen.ledger.rules import (
     trailing_year,
     value_of,
 )
+from evergreen.ledger.rules.value import check_own_rates
 
 D = Decimal
 
@@ -188,6 +189,16 @@ def test_value_capitalises_next_years_ri_with_persistence() -> None:
     assert value_of(D(0), D(600), D("0.10"), D("0.5")) == D(1000)
     with pytest.raises(LedgerInputError):
         value_of(D(0), D(1), D("0.1"), D("1.5"))
+
+
+def test_a_streams_own_rates_must_leave_it_a_value() -> None:
+    check_own_rates(D("0.01"), D(1))  # 1 + r - ω = 0.01
+    check_own_rates(D(0), None)  # ω still estimated, or r from the defaults: checked when valued
+    check_own_rates(None, D(1))
+    with pytest.raises(LedgerInputError) as refused:
+        check_own_rates(D(0), D(1))
+    assert refused.value.field == "persistence"
+    assert "1 + r - ω ≤ 0" in refused.value.message
 
 
 def test_the_trailing_year_is_365_days_ending_on_the_day() -> None:

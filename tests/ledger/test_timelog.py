@@ -55,6 +55,8 @@ def test_timeclock_concurrent_sessions_are_closed_by_name() -> None:
         ("i 2026-01-05 10:00 Blog\no 2026-01-05 09:00", "time", 2),
         ("i 2026-01-05 25:00 Blog", "time", 1),
         ("i 2026-02-30 10:00 Blog", "date", 1),
+        ("i 9999-12-31 22:00 Blog\no 9999-12-31 23:30", "date", 1),  # was an OverflowError
+        ("i 1899-12-31 22:00 Blog\no 1899-12-31 23:30", "date", 1),
         ("i 2026-01-05 10:00\n", "stream", 1),
         ("x 2026-01-05 10:00 Blog", "entry", 1),
         ("i 2026-01-05 09:00 Blog\ni 2026-01-05 09:10 Blog", "stream", 2),
@@ -98,6 +100,8 @@ def test_timedot_dots_numbers_and_units() -> None:
         ("2026-01-05\nBlog  25", "quantity", 2),
         ("2026-01-05\nBlog  20\nBooks  5", "quantity", 3),
         ("2026-13-01\nBlog  1", "date", 1),
+        ("9999-12-31\nBlog  1", "date", 1),
+        ("0001-01-01\nBlog  1", "date", 1),
     ],
 )
 def test_timedot_mistakes_name_the_line_and_field(text: str, field: str, line: int) -> None:

@@ -96,4 +96,8 @@ def test_bad_input_is_a_422_naming_the_field(
                         json={"date": "2025-12-01", "amount": "10"}, headers=owner)  # fmt: skip
     assert early.status_code == 422
     assert "date" in early.text
+    earlier = {"date": "2026-02-01", "maturity": "2026-06-01"}
+    shorter = client.post(f"{API}/loans/{loan['id']}/extension", json=earlier, headers=owner)
+    assert shorter.status_code == 422
+    assert [e["field"] for e in shorter.json()["detail"]] == ["maturity"]  # the body's name
     assert client.get(f"{API}/loans/999999", headers=owner).status_code == 404

@@ -113,6 +113,12 @@ def test_a_refused_value_is_shown_by_its_form(
     undated = _post(client, f"/lending/loans/{loan_id}/extension", token, date="2026-02-01",
                     maturity="soon")  # fmt: skip
     assert 'id="extension-error">maturity: must be a date' in undated.text
+    # An earlier maturity is refused at once, by the field, not after the owner confirmed it.
+    earlier = _post(client, f"/lending/loans/{loan_id}/extension", token, date="2026-02-01",
+                    maturity="2026-06-01")  # fmt: skip
+    assert earlier.status_code == 400
+    assert 'id="extension-error">maturity: must be after the current maturity' in earlier.text
+    assert "Extend loan" not in earlier.text
     twice = _post(client, "/lending/borrowers", token, name="ann", kind="person")
     assert twice.status_code == 400
     assert "a borrower named &#39;ann&#39; exists already" in twice.text

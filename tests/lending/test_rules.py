@@ -154,7 +154,7 @@ def owed_order() -> tuple[str, ...]:
         (lambda: check_draw(D(40), undrawn=D(50), rehab_budget=D(70), rehab_drawn=D(40)), "amount"),
         (lambda: next_status("requested", "fund"), "status"),
         (lambda: next_status("funded", "approve"), "status"),
-        (lambda: check_extension(date(2026, 6, 1), date(2026, 5, 1)), "new_maturity"),
+        (lambda: check_extension(date(2026, 6, 1), date(2026, 5, 1)), "maturity"),
         (lambda: Terms(D(100), D("0.1"), 12, date(2026, 1, 1), commitment=D(50)), "commitment"),
         (
             lambda: Terms(D(100), D("0.1"), 12, date(2026, 1, 1), default_rate=D("0.05")),

@@ -84,10 +84,30 @@ def test_postbacks_reports_and_earnings_over_http(
     [error] = stray.json()["detail"]
     assert (error["field"], error["loc"]) == ("network", ["body", "network"])
     assert error["message"].startswith("unknown field")  # and o9 is not among the earnings below
+    # A date that UTC moves past year 9999 is that row's error, not a 500 for the whole report.
+    late = {"csv": "id,fee,state,date\no8,1.00,pending,9999-12-31T23:59:59-12:00\n"}
+    mapping_with_date = {**mapping, "date": "date"}
+    assert client.put(mapping_path, json=mapping_with_date, headers=owner).status_code == 200
+    overflow = client.post(f"/api/v1/networks/{network_id}/reports", json=late, headers=owner)
+    assert overflow.status_code == 200, overflow.text
+    assert [(e["line"], e["field"]) for e in overflow.json()["errors"]] == [(2, "date")]
     review = client.get("/api/v1/networks/earnings?matched=false", headers=staff).json()
     assert {e["order_id"] for e in review} == {"o1", "o2", "o3", "o4"}
     figures = client.get("/api/v1/networks/earnings/report?by=month", headers=staff)
     assert figures.status_code == 200
+    # The calendar's last day as the end was a 500 (the day after it is no date).
+    for by in ("month", "link", "channel"):
+        ever = client.get(
+            "/api/v1/networks/earnings/report",
+            params={"by": by, "start": "0001-01-01", "end": "9999-12-31"}, headers=staff,
+        )  # fmt: skip
+        assert ever.status_code == 200, ever.text
+        assert (
+            ever.json()
+            == client.get(
+                "/api/v1/networks/earnings/report", params={"by": by}, headers=staff
+            ).json()
+        )
     (month,) = figures.json()
     assert month["approved"] == "4.20"
     assert month["pending"] == "1.00"

@@ -82,6 +82,15 @@ def test_report_dates_are_utc() -> None:
     assert caught.value.field == "date"
 
 
+@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"])
+def test_a_date_whose_offset_leaves_the_calendar_is_refused_by_its_field(text: str) -> None:
+    """Moved to UTC these fall outside years 1 to 9999; the import was a 500 (OverflowError)."""
+    row = {"order_id": "1", "commission": "2", "date": text}
+    with pytest.raises(InputError) as caught:
+        parse_reported(row, DEFAULT_REPORT_MAPPING, S)
+    assert caught.value.field == "date"
+
+
 def test_statuses_only_move_forward() -> None:
     pending, approved, reversed_ = (
         EarningStatus.PENDING, EarningStatus.APPROVED, EarningStatus.REVERSED,

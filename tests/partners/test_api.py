@@ -67,6 +67,14 @@ def test_conversions_api_is_idempotent_and_guarded(
     )  # fmt: skip
     assert wrong_currency.status_code == 422
     assert wrong_currency.json()["detail"][0]["field"] == "currency"
+    # Moments at the calendar's edges were a 500: the attribution window before them (or the
+    # holding period after them) is past what a date holds.
+    for edge in ("9999-12-31T23:00:00-12:00", "0001-01-01T00:00:00Z", "3000-01-01T00:00:00Z"):
+        body = {**sale, "idempotency_key": f"edge {edge}", "occurred_at": edge}
+        refused = client.post("/api/v1/partners/conversions", json=body, headers=staff)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["field"] == "occurred_at"
+    assert len(client.get("/api/v1/partners/commissions", headers=staff).json()) == 1
     held = client.post(
         f"/api/v1/partners/commissions/{listed[0]['id']}/hold",
         json={"note": "checking the order"}, headers=staff,

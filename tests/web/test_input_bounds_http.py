@@ -178,6 +178,33 @@ def test_an_id_in_a_body_past_64_bits_is_a_422(client: TestClient, owner: dict[s
 
 
 @pytest.mark.both_databases
+def test_a_stream_or_property_id_in_a_money_body_past_64_bits_is_a_422(
+    client: TestClient, owner: dict[str, str]
+) -> None:
+    """These were a 500 (OverflowError on SQLite) before their bodies were bounded."""
+    network = client.post("/api/v1/networks", json={"name": "Awin"}, headers=owner).json()
+    client.post("/api/v1/lending/borrowers", json={"name": "Bo"}, headers=owner)
+    loan = {
+        "borrower": "Bo",
+        "principal": "1000",
+        "annual_rate": "0.1",
+        "months": 12,
+        "start": "2026-01-01",
+        "property_id": 2**63,
+    }
+    cases: list[tuple[str, str, dict[str, Any], str]] = [
+        ("POST", "/api/v1/networks", {"name": "CJ", "stream_id": 2**63}, "stream_id"),
+        ("PUT", f"/api/v1/networks/{network['id']}/stream", {"stream_id": 2**64}, "stream_id"),
+        ("PATCH", "/api/v1/partners/settings", {"stream_id": 2**63}, "stream_id"),
+        ("POST", "/api/v1/lending/loans", loan, "property_id"),
+    ]  # fmt: skip
+    for method, url, body, field in cases:
+        response = client.request(method, url, json=body, headers=owner)
+        assert response.status_code == 422, (url, response.text)
+        assert [e["field"] for e in response.json()["detail"]] == [field], (url, response.text)
+
+
+@pytest.mark.both_databases
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [

@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from evergreen.console import in_session
-from evergreen.db import utcnow
+from evergreen.db import MAX_DB_INT, utcnow
 from evergreen.household import queries, service
 from evergreen.household.rules import (
     DebtDraft,
@@ -150,7 +150,9 @@ def income_add(
 
 
 @income_app.command("remove")
-def income_remove(income_id: Annotated[int, typer.Argument(help="The income's id.")]) -> None:
+def income_remove(
+    income_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The income's id.")],
+) -> None:
     """Stop counting an income."""
     in_session(lambda s: service.remove_income(s, income_id))
     typer.echo(f"Removed income {income_id}.")
@@ -169,7 +171,9 @@ def debt_add(
 
 
 @debt_app.command("remove")
-def debt_remove(debt_id: Annotated[int, typer.Argument(help="The debt's id.")]) -> None:
+def debt_remove(
+    debt_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The debt's id.")],
+) -> None:
     """Forget a debt."""
     in_session(lambda s: service.remove_debt(s, debt_id))
     typer.echo(f"Removed debt {debt_id}.")
@@ -193,7 +197,9 @@ def expense_add(
 
 
 @expense_app.command("remove")
-def expense_remove(expense_id: Annotated[int, typer.Argument(help="The expense's id.")]) -> None:
+def expense_remove(
+    expense_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The expense's id.")],
+) -> None:
     """Stop counting a living expense."""
     in_session(lambda s: service.remove_expense(s, expense_id))
     typer.echo(f"Removed expense {expense_id}.")

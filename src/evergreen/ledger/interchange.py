@@ -20,6 +20,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from evergreen.console import err, failure, in_session
+from evergreen.db import MAX_DB_INT
 from evergreen.ledger.cli import hours_app, ledger_app
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.exports.journal import write_beancount
@@ -256,7 +257,9 @@ def rules_list() -> None:
 
 
 @rules_app.command("delete")
-def rules_delete(rule_id: Annotated[int, typer.Argument(help="The rule's id.")]) -> None:
+def rules_delete(
+    rule_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The rule's id.")],
+) -> None:
     """Delete a rule; what it posted stays in the journal."""
     in_session(lambda session: rules.delete_rule(session, rule_id))
     typer.echo(f"Deleted rule {rule_id}.")

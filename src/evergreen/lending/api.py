@@ -94,7 +94,7 @@ class LoanIn(RequestBody):
     closing_fee: str = Field("0", max_length=40)
     draw_fee: str = Field("0", max_length=40)
     allocation: str = Field("", max_length=80, description="Order of the four parts.")
-    property_id: int | None = Field(None, ge=1)
+    property_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
     min_interest_months: int = Field(
         0, ge=0, le=600, description="Months of interest earned however early the payoff."
     )

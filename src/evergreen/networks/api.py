@@ -19,7 +19,16 @@ from evergreen.networks.models import Network, NetworkEarning
 from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Public, SessionDep, SettingsDep, writes
+from evergreen.web.deps import (
+    MAX_DB_INT,
+    ApiOwner,
+    ApiStaff,
+    DbId,
+    Public,
+    SessionDep,
+    SettingsDep,
+    writes,
+)
 from evergreen.web.errors import field_error, unknown_field
 from evergreen.web.gate import body_limit
 from evergreen.web.jsonbody import check_json
@@ -47,7 +56,10 @@ class NetworkIn(RequestBody):
     status_values: dict[str, str] | None = None
     report_mapping: dict[str, str] | None = None
     stream_id: int | None = Field(
-        None, description="The income stream its earnings count in; made at the first when null."
+        None,
+        ge=1,
+        le=MAX_DB_INT,
+        description="The income stream its earnings count in; made at the first when null.",
     )
 
 
@@ -101,7 +113,7 @@ def assign_link(
 class StreamIn(RequestBody):
     """The income stream a network's earnings count in (null: one made for it)."""
 
-    stream_id: int | None
+    stream_id: int | None = Field(ge=1, le=MAX_DB_INT)
 
 
 @router.put("/{network_id}/stream", operation_id="set_network_stream")

@@ -65,8 +65,11 @@ class EarningsRow:
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """[start, the day after end) in UTC; an end on the calendar's last day bounds nothing."""
     low = datetime.combine(start, time.min, UTC) if start else None
-    high = datetime.combine(end + timedelta(days=1), time.min, UTC) if end else None
+    high = (
+        datetime.combine(end + timedelta(days=1), time.min, UTC) if end and end < date.max else None
+    )
     return low, high
 
 

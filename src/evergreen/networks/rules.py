@@ -149,13 +149,14 @@ def _number(field: str, text: str, decimal_mark: str | None) -> Decimal:
 
 
 def _when(text: str) -> datetime:
+    """A reported moment in UTC; one whose offset moves it past year 1 or 9999 is refused."""
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise NetworkRuleError(
             "date", f"{text!r} is not a date like 2026-03-01 or 2026-03-01T10:00:00Z"
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def parse_reported(

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import err, migrated_database
-from evergreen.db import utcnow
+from evergreen.db import MAX_DB_INT, utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
 from evergreen.siteurl import cli_site_url
@@ -106,7 +106,9 @@ def approve() -> None:
 
 @app.command("statement")
 def statement(
-    partner_id: Annotated[int, typer.Argument(help="The partner's id (see `partners list`).")],
+    partner_id: Annotated[
+        int, typer.Argument(min=1, max=MAX_DB_INT, help="The partner's id (see `partners list`).")
+    ],
     out: OutOpt = None,
 ) -> None:
     """A partner's statement as CSV."""
@@ -143,7 +145,7 @@ def payout_create() -> None:
 
 @payout_app.command("export")
 def payout_export(
-    payout_id: Annotated[int, typer.Argument()],
+    payout_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT)],
     format: Annotated[str, typer.Option(help="paypal or wise.")] = "paypal",
     out: OutOpt = None,
 ) -> None:
@@ -160,7 +162,7 @@ def payout_export(
 
 
 @payout_app.command("paid")
-def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
+def payout_paid(payout_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT)]) -> None:
     """Record that a payout was sent: its commissions become paid."""
     db = migrated_database()
     try:
@@ -177,7 +179,9 @@ def payout_paid(payout_id: Annotated[int, typer.Argument()]) -> None:
 
 @app.command("invite")
 def invite(
-    partner_id: Annotated[int, typer.Argument(help="The partner's ID (partners list).")],
+    partner_id: Annotated[
+        int, typer.Argument(min=1, max=MAX_DB_INT, help="The partner's ID (partners list).")
+    ],
 ) -> None:
     """Print a link (usable once, for 7 days) where the partner sets their portal password."""
     settings = get_settings()

@@ -25,7 +25,7 @@ from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
 from evergreen.accounts.rules import SESSION_COOKIE, Access, Role, allows
 from evergreen.config import Settings
-from evergreen.db import Database, DatabaseBusy
+from evergreen.db import MAX_DB_INT, Database, DatabaseBusy
 from evergreen.web.errors import Forbidden, LoginRequired
 
 __all__ = [
@@ -58,7 +58,6 @@ __all__ = [
 # Integers from a path or a query are bounded here, once, so every database reaches them as a
 # 64-bit integer: past 2^63 - 1 SQLite raises OverflowError (a 500) instead of finding nothing.
 # Every route uses these (tests/web/test_input_bounds_http.py walks them all).
-MAX_DB_INT = 2**63 - 1
 DbId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="A row's ID.")]
 DbIdQuery = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
 Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]

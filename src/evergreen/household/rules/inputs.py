@@ -183,16 +183,24 @@ def parse_square_feet(text: str | Decimal | int) -> Decimal | None:
 
 
 def parse_month(text: str, field: str = "month") -> date:
-    """A calendar month written YYYY-MM, as the first day of it."""
+    """A calendar month written YYYY-MM, as the first day of it; within the years the figures
+    can reach (a month's end and the months before it are computed as dates)."""
     raw = str(text).strip()
     try:
         if len(raw) != 7:
             raise ValueError(raw)
-        return date.fromisoformat(raw + "-01")
+        month = date.fromisoformat(raw + "-01")
     except ValueError:
         raise HouseholdInputError(
             field, f"{raw[:20]!r} is not a month; write it as YYYY-MM, e.g. 2026-03"
         ) from None
+    if not _EARLIEST_MONTH <= month <= _LATEST_MONTH:
+        raise HouseholdInputError(field, f"must be between 1900-01 and 2999-12 (got {raw})")
+    return month
+
+
+_EARLIEST_MONTH = date(1900, 1, 1)
+_LATEST_MONTH = date(2999, 12, 1)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from evergreen.ledger.rules.residual import (
 )
 from evergreen.ledger.rules.value import (
     Persistence,
+    check_own_rates,
     estimate_persistence,
     trailing_year,
     value_of,
@@ -57,6 +58,7 @@ __all__ = [
     "check_account",
     "check_balanced",
     "check_name",
+    "check_own_rates",
     "check_period",
     "counted",
     "daily_figures",

@@ -266,9 +266,15 @@ def _read_date(text: str, order: str | None) -> date:
     if shape == "YMD":
         month, day = first, second
     try:
-        return date(year, month, day)
+        value = date(year, month, day)
     except ValueError:
         raise LedgerInputError("date", f"{text[:40]!r} is not a day of the calendar") from None
+    if not _FIRST_DAY <= value <= _LAST_DAY:  # the days the journal's API takes, too
+        raise LedgerInputError("date", f"{value} is outside {_FIRST_DAY} to {_LAST_DAY}")
+    return value
+
+
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 def _decide_mark(samples: Iterable[str]) -> str | None:

@@ -53,10 +53,18 @@ def _key(kind: str, *parts: str) -> str:
 
 
 def _day(line: int, year: str, month: str, day: str) -> date:
+    """A day of the file, within the days the journal's API takes (a session on 9999-12-31
+    has no midnight after it to split at)."""
     try:
-        return date(int(year), int(month), int(day))
+        value = date(int(year), int(month), int(day))
     except ValueError:
         raise _refuse(line, "date", f"{year}-{month}-{day} is not a day of the calendar") from None
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise _refuse(line, "date", f"{value} is outside {_FIRST_DAY} to {_LAST_DAY}")
+    return value
+
+
+_FIRST_DAY, _LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 
 
 def _words(text: str) -> str:

@@ -24,6 +24,7 @@ __all__ = [
     "Bridge",
     "ForecastYear",
     "Persistence",
+    "check_own_rates",
     "estimate_persistence",
     "multistage_bridge",
     "parse_forecast",
@@ -126,6 +127,13 @@ class Bridge:
             *((f"Year {y.year} RI (PV)", y.present_value) for y in self.years),
             ("Continuing value (PV)", self.continuing_present_value),
         ]
+
+
+def check_own_rates(required_return: Decimal | None, persistence: Decimal | None) -> None:
+    """A stream's own required return and persistence, both given, must leave it a value
+    (1 + r - ω > 0): saved otherwise, every page and answer valuing it would be an error."""
+    if required_return is not None and persistence is not None:
+        _divisor(required_return, persistence)
 
 
 def _divisor(required_return: Decimal, persistence: Decimal) -> Decimal:

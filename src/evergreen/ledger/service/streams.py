@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
-from evergreen.ledger.rules import StreamKind, check_name
+from evergreen.ledger.rules import StreamKind, check_name, check_own_rates
 from evergreen.money import check_currency
 
 __all__ = [
@@ -46,6 +46,7 @@ class StreamDraft:
 def add_stream(session: Session, draft: StreamDraft, today: date) -> Stream:
     """A new stream; a name already taken is a clear conflict, not a second stream."""
     name = check_name(draft.name)
+    check_own_rates(draft.required_return, draft.persistence)
     if session.scalar(select(Stream.id).where(Stream.name == name)) is not None:
         raise Conflict("name", f"a stream named {name!r} exists already")
     stream = Stream(
@@ -109,6 +110,10 @@ def update_stream(
     for name in changes:
         if name not in _OWN_RATES:
             raise LedgerInputError(name, f"cannot be changed; change {', '.join(_OWN_RATES)}")
+    check_own_rates(
+        changes.get("required_return", stream.required_return),
+        changes.get("persistence", stream.persistence),
+    )
     if "hourly_rate" in changes:
         stream.hourly_rate = changes["hourly_rate"]
     if "required_return" in changes:

@@ -9,13 +9,24 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from evergreen.db import utcnow
+from evergreen.db import MAX_DB_INT, utcnow
 from evergreen.lending.errors import LendingInputError
 
-__all__ = ["DateOpt", "JsonOpt", "day_of", "echo_fields", "echo_json", "money_number"]
+__all__ = [
+    "DateOpt",
+    "DrawArg",
+    "JsonOpt",
+    "LoanArg",
+    "day_of",
+    "echo_fields",
+    "echo_json",
+    "money_number",
+]
 
 DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
+LoanArg = Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The loan's ID (loan list).")]
+DrawArg = Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The draw's ID.")]
 
 
 def day_of(text: str, field: str = "date") -> date:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.config import get_settings
 from evergreen.console import failure, in_session
+from evergreen.db import MAX_DB_INT
 from evergreen.lending import service
 from evergreen.lending.cli.common import JsonOpt, echo_json
 from evergreen.lending.errors import LendingInputError
@@ -23,8 +24,13 @@ __all__ = ["document_app"]
 document_app = typer.Typer(help="Borrowers' documents: IDs, agreements, insurance, appraisals.",
                            no_args_is_help=True)  # fmt: skip
 
-BorrowerOpt = Annotated[int | None, typer.Option(help="The borrower's ID (borrower list).")]
-LoanOpt = Annotated[int | None, typer.Option(help="Or a loan's ID: its borrower's documents.")]
+BorrowerOpt = Annotated[
+    int | None, typer.Option(min=1, max=MAX_DB_INT, help="The borrower's ID (borrower list).")
+]
+LoanOpt = Annotated[
+    int | None,
+    typer.Option(min=1, max=MAX_DB_INT, help="Or a loan's ID: its borrower's documents."),
+]
 
 
 def _whose(session: Session, borrower: int | None, loan: int | None) -> int:
@@ -92,7 +98,9 @@ def document_list(
 
 @document_app.command("remove")
 def document_remove(
-    document: Annotated[int, typer.Argument(help="The document's ID (document list).")],
+    document: Annotated[
+        int, typer.Argument(min=1, max=MAX_DB_INT, help="The document's ID (document list).")
+    ],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
 ) -> None:
     """Take a document off its borrower and delete its file from the data folder."""

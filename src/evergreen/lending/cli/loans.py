@@ -8,8 +8,17 @@ import typer
 
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import err, in_session
+from evergreen.db import MAX_DB_INT
 from evergreen.lending import queries, service
-from evergreen.lending.cli.common import DateOpt, JsonOpt, day_of, echo_fields, echo_json
+from evergreen.lending.cli.common import (
+    DateOpt,
+    DrawArg,
+    JsonOpt,
+    LoanArg,
+    day_of,
+    echo_fields,
+    echo_json,
+)
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
@@ -53,7 +62,9 @@ def borrower_list(as_json: JsonOpt = False) -> None:
 
 @borrower_app.command("invite")
 def borrower_invite(
-    borrower: Annotated[int, typer.Argument(help="The borrower's ID (borrower list).")],
+    borrower: Annotated[
+        int, typer.Argument(min=1, max=MAX_DB_INT, help="The borrower's ID (borrower list).")
+    ],
 ) -> None:
     """Print a link (usable once, for 7 days) where the borrower sets a portal password."""
     settings = get_settings()
@@ -91,7 +102,9 @@ def loan_add(
     allocation: Annotated[
         str, typer.Option(help="e.g. fees,default_interest,interest,principal (the default).")
     ] = "",
-    property_id: Annotated[int | None, typer.Option(help="The property lent against.")] = None,
+    property_id: Annotated[
+        int | None, typer.Option(min=1, max=MAX_DB_INT, help="The property lent against.")
+    ] = None,
     min_interest_months: Annotated[
         int, typer.Option(help="Months of interest earned however early the payoff.")
     ] = 0,
@@ -124,7 +137,7 @@ def loan_list(status: str = "", as_json: JsonOpt = False) -> None:
 
 @loan_app.command("show")
 def loan_show(
-    loan: int, as_of: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
+    loan: LoanArg, as_of: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
 ) -> None:
     """A loan as of a day: balance, accrued interest, next payment, delinquency, LTC / LTV."""
     view = in_session(lambda s: queries.loan_detail(s, loan, day_of(as_of, "as_of")), writer=False)
@@ -132,7 +145,7 @@ def loan_show(
 
 
 @loan_app.command("calendar")
-def loan_calendar(loan: int, as_json: JsonOpt = False) -> None:
+def loan_calendar(loan: LoanArg, as_json: JsonOpt = False) -> None:
     """The expected payments calendar: date, interest, principal, payment."""
     rows = in_session(lambda s: queries.calendar(s, loan), writer=False)
     if as_json:
@@ -144,7 +157,7 @@ def loan_calendar(loan: int, as_json: JsonOpt = False) -> None:
 
 @loan_app.command("extend")
 def loan_extend(
-    loan: int,
+    loan: LoanArg,
     maturity: Annotated[str, typer.Option(help="New maturity, YYYY-MM-DD.")],
     fee: Annotated[str, typer.Option(help="Extension fee.")] = "0",
     on: DateOpt = "",
@@ -156,21 +169,21 @@ def loan_extend(
 
 
 @loan_app.command("charge-off")
-def loan_charge_off(loan: int, on: DateOpt = "", note: str = "") -> None:
+def loan_charge_off(loan: LoanArg, on: DateOpt = "", note: str = "") -> None:
     """Write a loan off: principal and fees owed become a loss."""
     moved = in_session(lambda s: f"{service.charge_off(s, loan, day_of(on), note).amount:.2f}")
     typer.echo(f"Loan {loan} charged off: {moved} written off.")
 
 
 @loan_app.command("recovery")
-def loan_recovery(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt = "") -> None:
+def loan_recovery(loan: LoanArg, amount: Annotated[str, typer.Option()], on: DateOpt = "") -> None:
     """Money recovered on a charged-off loan."""
     in_session(lambda s: service.record_recovery(s, loan, day_of(on), amount))
     typer.echo(f"Recovered {amount} on loan {loan}.")
 
 
 @draw_app.command("request")
-def draw_request(loan: int, amount: Annotated[str, typer.Option()], on: DateOpt = "",
+def draw_request(loan: LoanArg, amount: Annotated[str, typer.Option()], on: DateOpt = "",
                  note: str = "") -> None:  # fmt: skip
     """Ask for a draw; prints its ID."""
     typer.echo(in_session(lambda s: service.request_draw(s, loan, amount, day_of(on), note).id))
@@ -182,26 +195,26 @@ def _draw_step(draw: int, action: str, on: str) -> None:
 
 
 @draw_app.command("inspect")
-def draw_inspect(draw: int, on: DateOpt = "") -> None:
+def draw_inspect(draw: DrawArg, on: DateOpt = "") -> None:
     """Record a draw's inspection."""
     _draw_step(draw, "inspect", on)
 
 
 @draw_app.command("approve")
-def draw_approve(draw: int, on: DateOpt = "") -> None:
+def draw_approve(draw: DrawArg, on: DateOpt = "") -> None:
     """Approve a draw (inspected, or with inspection waived)."""
     _draw_step(draw, "approve", on)
 
 
 @draw_app.command("fund")
-def draw_fund(draw: int, on: DateOpt = "") -> None:
+def draw_fund(draw: DrawArg, on: DateOpt = "") -> None:
     """Send an approved draw's money; its fee is charged."""
     _draw_step(draw, "fund", on)
 
 
 @app.command("payment")
 def payment(
-    loan: int,
+    loan: LoanArg,
     amount: Annotated[str, typer.Option(help="Amount received.")],
     on: DateOpt = "",
     key: Annotated[str, typer.Option(help="Idempotency key (default: loan, date, amount).")] = "",
@@ -215,7 +228,7 @@ def payment(
 
 @app.command("payoff")
 def payoff(
-    loan: int,
+    loan: LoanArg,
     as_of: Annotated[str, typer.Option(help="YYYY-MM-DD; today if left out.")] = "",
     as_json: JsonOpt = False,
     pay: Annotated[bool, typer.Option(help="Receive the payoff now and close the loan.")] = False,

@@ -114,12 +114,12 @@ class LoanTerms:
 
 
 def check_extension(maturity: date, new_maturity: date) -> date:
-    """An extension moves maturity later, never earlier."""
+    """An extension moves maturity later, never earlier; refusals name the form's `maturity`."""
     if new_maturity.year > maturity.year + 50:
-        raise LendingInputError("new_maturity", "must be within 50 years of the current maturity")
+        raise LendingInputError("maturity", "must be within 50 years of the current maturity")
     if new_maturity <= maturity:
         raise LendingInputError(
-            "new_maturity", f"must be after the current maturity {maturity.isoformat()} "
+            "maturity", f"must be after the current maturity {maturity.isoformat()} "
             f"(got {new_maturity.isoformat()})",
         )  # fmt: skip
     return new_maturity

@@ -17,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.lending import queries, service
-from evergreen.lending.rules import DRAW_ACTIONS, read_money
+from evergreen.lending.rules import DRAW_ACTIONS, check_extension, read_money
 from evergreen.lending.rules.forms import read_date, read_whole
 from evergreen.lending.views.common import PREFIX, TextFields, as_of, money, percent
 from evergreen.web.csrf import CsrfProtected
@@ -227,7 +227,7 @@ def _maturity(form: dict[str, str]) -> date:
 
 
 def _ask_extension(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
-    maturity = _maturity(form)
+    maturity = check_extension(service.get_loan(session, loan_id).maturity, _maturity(form))
     fee = read_money("fee", form.get("fee", "") or "0", positive=False)
     return (f"Extend loan {loan_id} to {maturity.isoformat()}?",
             f"The maturity moves to {maturity.isoformat()} and an extension fee of {money(fee)} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -170,6 +170,10 @@ def add_commission_terms(
     return {"id": row.id, "group": row.group, "version": row.version}
 
 
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
 class ConversionBody(RequestBody):
     """A lead, sale, renewal, refund or chargeback; replays with the same key change nothing."""
 
@@ -182,7 +186,8 @@ class ConversionBody(RequestBody):
     order_id: str = Field("", max_length=200)
     click_id: str = Field("", max_length=64)
     coupon: str = Field("", max_length=50)
-    occurred_at: AwareDatetime | None = None
+    # Bounded so the attribution window before it and the holding period after it stay dates.
+    occurred_at: AwareDatetime | None = Field(None, ge=_EARLIEST, le=_LATEST)
 
 
 class CommissionOut(BaseModel):

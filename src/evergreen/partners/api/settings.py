@@ -13,7 +13,7 @@ from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
 from evergreen.partners.models import Program
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import ApiOwner, ApiStaff, SessionDep
+from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, SessionDep
 
 __all__ = ["router"]
 
@@ -51,7 +51,10 @@ class SettingsPatch(RequestBody):
     window_days: int | None = Field(None, ge=1, le=365)
     attribution_model: Literal["last", "first"] | None = None
     stream_id: int | None = Field(
-        None, description="The income stream commissions are a cost of; null: made for it."
+        None,
+        ge=1,
+        le=MAX_DB_INT,
+        description="The income stream commissions are a cost of; null: made for it.",
     )
 
 
