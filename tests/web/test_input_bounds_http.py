@@ -197,6 +197,10 @@ def test_a_stream_or_property_id_in_a_money_body_past_64_bits_is_a_422(
         ("PUT", f"/api/v1/networks/{network['id']}/stream", {"stream_id": 2**64}, "stream_id"),
         ("PATCH", "/api/v1/partners/settings", {"stream_id": 2**63}, "stream_id"),
         ("POST", "/api/v1/lending/loans", loan, "property_id"),
+        ("POST", "/api/v1/links", {"destination": "https://a.example/", "stream_id": 2**64},
+         "stream_id"),
+        ("POST", "/api/v1/webinars", {"name": "w", "duration_minutes": 30, "schedule": "jit:15",
+                                      "timezone": "viewer", "list_id": 2**63}, "list_id"),
     ]  # fmt: skip
     for method, url, body, field in cases:
         response = client.request(method, url, json=body, headers=owner)

@@ -186,6 +186,13 @@ def test_household_and_loans(client: TestClient, staff: dict[str, str]) -> None:
     )
     assert payoff["total"] == round(payoff["total"], 2)  # dollars in cents
     assert plan["lender_xirr"] == round(plan["lender_xirr"], 6)
+    # A note whose payments would fall off the calendar was a 500 (year 10000).
+    for late in ({**terms, "start_date": "9999-12-31"}, {**terms, "start_date": "0001-01-01"}):
+        refused = client.post("/api/v1/finance/loans/schedule", json=late, headers=staff)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["field"] == "start_date"
+    far = {**terms, "on_date": "9999-12-31"}
+    assert client.post("/api/v1/finance/loans/payoff", json=far, headers=staff).status_code == 422
 
 
 def test_simulate(client: TestClient, staff: dict[str, str]) -> None:

@@ -121,6 +121,10 @@ def test_loan_schedule_and_simulation_pages_match_the_api(
     form = client.get("/finance/loans/schedule")
     page = client.post("/finance/loans/schedule", data={**loan, "csrf_token": csrf_from(form.text)})
     assert page.status_code == 200
+    late = {**loan, "start_date": "9999-12-31", "csrf_token": csrf_from(form.text)}
+    refused = client.post("/finance/loans/schedule", data=late)
+    assert refused.status_code == 400, refused.text
+    assert "start_date" in refused.text or "Start date" in refused.text
     api = client.post(
         "/api/v1/finance/loans/schedule",
         json={

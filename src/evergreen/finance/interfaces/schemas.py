@@ -53,6 +53,8 @@ __all__ = [
 MAX_API_PATHS = 200_000
 MAX_DOLLARS = 1e12
 MAX_MONTHS = 1200  # evergreen.finance.MAX_MONTHS (a test keeps them equal)
+# A note's dates: its last payment (up to MAX_MONTHS on) stays on the calendar.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 R = TypeVar("R")
 
 
@@ -354,7 +356,7 @@ class HouseholdResidualIncomeRequest(_Request):
 class DrawIn(_Request):
     """A release of held-back funds."""
 
-    date: dt.date = Field(description="When the money leaves the lender.")
+    date: dt.date = Field(ge=FIRST_DAY, le=LAST_DAY, description="When the money leaves.")
     amount: float = Field(gt=0, le=MAX_DOLLARS, description="Dollars released.")
 
 
@@ -364,7 +366,9 @@ class LoanTermsRequest(_Request):
     principal: float = Field(gt=0, le=MAX_DOLLARS, description="The commitment, in dollars.")
     annual_rate: float = Field(ge=0, le=1, description="Note rate: 0.12 means 12% a year.")
     term_months: int = Field(ge=1, le=MAX_MONTHS, description="Months to maturity.")
-    start_date: dt.date = Field(description="Closing date; payments fall on its day.")
+    start_date: dt.date = Field(
+        ge=FIRST_DAY, le=LAST_DAY, description="Closing date; payments fall on its day."
+    )
     amortization_months: int | None = Field(
         None, ge=1, le=MAX_MONTHS, description="None: interest only."
     )
@@ -413,7 +417,7 @@ class ScheduleWithYield:
 class LoanPayoffRequest(LoanTermsRequest):
     """A note's terms and the day the borrower wants to close it."""
 
-    on_date: dt.date = Field(description="Payoff date.")
+    on_date: dt.date = Field(ge=FIRST_DAY, le=LAST_DAY, description="Payoff date.")
     payments_made: int | None = Field(None, ge=0, description="Default: every one due by then.")
 
     def run(self) -> loan_schedule.PayoffQuote:

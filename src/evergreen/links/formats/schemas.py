@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.config import Settings
+from evergreen.db import MAX_DB_INT
 from evergreen.links.models import Link
 from evergreen.links.rules import short_url
 
@@ -45,6 +46,8 @@ class LinkFields(BaseModel):
     )
     stream_id: int | None = Field(
         None,
+        ge=1,
+        le=MAX_DB_INT,
         description="The income stream (ledger) its clicks and sales count for; null for none. "
         "A change (PUT) without it keeps the link's stream.",
     )
