@@ -171,3 +171,15 @@ def test_bad_option_values_are_refused_by_name(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--port" in result.stderr
     _no_traceback(result)
+
+
+def test_python_dash_m_evergreen_is_the_command_line(tmp_path: Path) -> None:
+    """`python -m evergreen` (what people try when the script is not on PATH) runs the CLI."""
+    env = {**os.environ, "EVERGREEN_DATA_DIR": str(tmp_path)}
+    ran = subprocess.run(
+        [sys.executable, "-m", "evergreen", "--help"],
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert "init" in ran.stdout
+    assert "serve" in ran.stdout
