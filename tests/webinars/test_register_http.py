@@ -233,3 +233,17 @@ def test_the_embedded_post_keeps_the_bot_traps(
     assert bad.status_code == 400
     assert "email" in bad.text
     assert _count(db) == 0
+
+
+def test_the_pages_say_one_minute_not_one_minutes(client: TestClient, db: Database) -> None:
+    with db.session() as session:
+        draft = service.WebinarDraft(
+            name="short", duration_minutes=1, schedule="jit:15", timezone="viewer", slug="short"
+        )
+        service.add_webinar(session, draft)
+    page = client.get("/w/short")
+    assert page.status_code == 200
+    assert ">1 minute<" in page.text
+    assert "1 minutes" not in page.text
+    _webinar(db)
+    assert "Ana · 45 minutes</p>" in client.get("/w/masterclass").text
