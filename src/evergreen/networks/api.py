@@ -242,26 +242,31 @@ def earnings_report(
     return [row.to_dict() for row in queries.earnings(session, by, start, end)]
 
 
-async def _params(request: Request) -> dict[str, str]:
+async def _posted(request: Request) -> dict[str, str]:
     """Query parameters, overlaid by a form or JSON body when the network POSTs."""
     params = dict(request.query_params.items())
     if request.method != "POST":
-        return rules.storable_params(params)
+        return params
     body = await request.body()
     if not body or len(body) > _BODY_LIMIT:
-        return rules.storable_params(params)
+        return params
     kind = request.headers.get("content-type", "")
     text = body.decode("utf-8", errors="replace")
     if kind.startswith("application/json"):
         try:
             data = json.loads(text)
         except ValueError:
-            return rules.storable_params(params)
+            return params
         if isinstance(data, dict):
             params.update({str(k): "" if v is None else str(v) for k, v in data.items()})
     else:
         params.update(dict(parse_qsl(text, keep_blank_values=True)))
-    return rules.storable_params(params)
+    return params
+
+
+async def _params(request: Request) -> dict[str, str]:
+    """What the network sent, each NUL or lone surrogate as U+FFFD (kept for review)."""
+    return rules.storable_params(await _posted(request))
 
 
 Params = Annotated[dict[str, str], Depends(_params)]
