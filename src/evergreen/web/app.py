@@ -21,7 +21,7 @@ from evergreen.web import pages
 from evergreen.web.apidocs import install_api_docs
 from evergreen.web.background import router as background_tasks
 from evergreen.web.errors import install_error_handlers
-from evergreen.web.formbody import refuse_nul_in_forms
+from evergreen.web.formbody import refuse_nul_in_forms, refuse_nul_in_paths
 from evergreen.web.gate import RequestGate
 from evergreen.web.jsonbody import refuse_lone_surrogates
 from evergreen.web.openapi import describe_errors
@@ -147,7 +147,11 @@ def create_app(
         docs_url=None,  # install_api_docs: Swagger UI from local files
         redoc_url=None,
         lifespan=lifespan,
-        dependencies=[Depends(refuse_lone_surrogates), Depends(refuse_nul_in_forms)],
+        dependencies=[
+            Depends(refuse_nul_in_paths),
+            Depends(refuse_lone_surrogates),
+            Depends(refuse_nul_in_forms),
+        ],
     )
     app.state.settings = settings
     app.state.secret = secret

@@ -1,4 +1,5 @@
-"""Posted forms hold storable text only: a NUL (%00) in a field is a 400 naming it, never a 500.
+"""Posted forms and addresses hold storable text only: a NUL (%00) in a form field is a 400
+naming it, in an address a 404, never a 500.
 
 PostgreSQL stores no NUL in text, so a form field holding one failed at the database (a public
 sign-up form's custom field, for one). People never type one; the check runs once for every
@@ -14,7 +15,7 @@ from urllib.parse import parse_qsl
 from fastapi import HTTPException, Request
 from fastapi.routing import APIRoute
 
-__all__ = ["refuse_nul_in_forms"]
+__all__ = ["refuse_nul_in_forms", "refuse_nul_in_paths"]
 
 _FORM = "application/x-www-form-urlencoded"
 # Where other systems post (a network's postback, mail providers' and payment webhooks).
@@ -52,3 +53,10 @@ async def refuse_nul_in_forms(request: Request) -> None:
             f"{field}: contains a NUL character (%00), which cannot be stored; "
             "remove it and send the form again.",
         )
+
+
+async def refuse_nul_in_paths(request: Request) -> None:
+    """App-wide dependency: no address holds a NUL (%00), so one is not found before a route
+    looks it up (PostgreSQL refuses to compare text holding one: a 500)."""
+    if "\x00" in request.scope["path"]:
+        raise HTTPException(404)

@@ -98,11 +98,8 @@ def _prices(session: Session, product_id: int) -> dict[str, int]:
 
 
 def offer(session: Session, slug: str) -> Offer:
-    """The product on sale at /buy/<slug> with its bump; a draft or paused one is not found,
-    nor a slug with a NUL (PostgreSQL refuses to compare one)."""
-    product = None
-    if "\x00" not in slug:
-        product = session.scalar(select(Product).where(Product.slug == slug[:80]))
+    """The product on sale at /buy/<slug> with its bump; a draft or paused one is not found."""
+    product = session.scalar(select(Product).where(Product.slug == slug[:80]))
     if product is None or product.status != "active" or product.kind == "subscription":
         raise NotFound("product", "this product is not on sale")
     bump = session.get(Product, product.bump_product_id) if product.bump_product_id else None
