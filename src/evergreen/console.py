@@ -1,21 +1,29 @@
-"""What every command shares: one way to report a person's mistake, and a migrated database."""
+"""What every command shares: one way to report a person's mistake, a migrated database, and
+the bounds of a row's ID."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from evergreen.config import get_settings
-from evergreen.db import Database
+from evergreen.db import MAX_DB_INT, Database
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["err", "failure", "in_session", "migrated_database"]
+__all__ = [
+    "err",
+    "failure",
+    "in_session",
+    "migrated_database",
+    "row_id_argument",
+    "row_id_option",
+]
 
 T = TypeVar("T")
 
@@ -48,3 +56,14 @@ def in_session(work: Callable[[Session], T], *, writer: bool = True) -> T:
             return work(session)
     finally:
         db.dispose()
+
+
+def row_id_argument(help_text: str | None = None) -> Any:
+    """A row's ID as an argument: 1 to what a database stores, so a larger one is a usage error
+    naming it (SQLite raised OverflowError past 64 bits)."""
+    return typer.Argument(min=1, max=MAX_DB_INT, help=help_text)
+
+
+def row_id_option(help_text: str | None = None) -> Any:
+    """A row's ID as an option, bounded as `row_id_argument`."""
+    return typer.Option(min=1, max=MAX_DB_INT, help=help_text)

@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import in_session
-from evergreen.db import MAX_DB_INT, utcnow
+from evergreen.console import in_session, row_id_argument
+from evergreen.db import utcnow
 from evergreen.household import queries, service
 from evergreen.household.rules import (
     DebtDraft,
@@ -151,7 +151,7 @@ def income_add(
 
 @income_app.command("remove")
 def income_remove(
-    income_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The income's id.")],
+    income_id: Annotated[int, row_id_argument("The income's id.")],
 ) -> None:
     """Stop counting an income."""
     in_session(lambda s: service.remove_income(s, income_id))
@@ -172,7 +172,7 @@ def debt_add(
 
 @debt_app.command("remove")
 def debt_remove(
-    debt_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The debt's id.")],
+    debt_id: Annotated[int, row_id_argument("The debt's id.")],
 ) -> None:
     """Forget a debt."""
     in_session(lambda s: service.remove_debt(s, debt_id))
@@ -198,7 +198,7 @@ def expense_add(
 
 @expense_app.command("remove")
 def expense_remove(
-    expense_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The expense's id.")],
+    expense_id: Annotated[int, row_id_argument("The expense's id.")],
 ) -> None:
     """Stop counting a living expense."""
     in_session(lambda s: service.remove_expense(s, expense_id))

@@ -14,8 +14,8 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import in_session
-from evergreen.db import MAX_DB_INT, utcnow
+from evergreen.console import in_session, row_id_argument
+from evergreen.db import utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.rules import (
@@ -265,9 +265,7 @@ def ledger_add(
 
 @ledger_app.command("reverse")
 def ledger_reverse(
-    transaction: Annotated[
-        int, typer.Argument(min=1, max=MAX_DB_INT, help="The transaction's number.")
-    ],
+    transaction: Annotated[int, row_id_argument("The transaction's number.")],
     on: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; today if left out.")] = None,
     reason: Annotated[str, typer.Option(help="Why it is undone.")] = "",
 ) -> None:

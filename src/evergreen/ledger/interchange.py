@@ -19,8 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import err, failure, in_session
-from evergreen.db import MAX_DB_INT
+from evergreen.console import err, failure, in_session, row_id_argument
 from evergreen.ledger.cli import hours_app, ledger_app
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.exports.journal import write_beancount
@@ -258,7 +257,7 @@ def rules_list() -> None:
 
 @rules_app.command("delete")
 def rules_delete(
-    rule_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The rule's id.")],
+    rule_id: Annotated[int, row_id_argument("The rule's id.")],
 ) -> None:
     """Delete a rule; what it posted stays in the journal."""
     in_session(lambda session: rules.delete_rule(session, rule_id))

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from evergreen.console import err, failure, migrated_database
-from evergreen.db import MAX_DB_INT, utcnow
+from evergreen.console import err, failure, migrated_database, row_id_argument
+from evergreen.db import utcnow
 from evergreen.networks import service
 
 __all__ = ["app"]
@@ -18,7 +18,7 @@ app = typer.Typer(help="Your own affiliate income from networks.", no_args_is_he
 
 @app.command("import")
 def import_report(
-    network_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The network's id.")],
+    network_id: Annotated[int, row_id_argument("The network's id.")],
     file: Annotated[Path, typer.Argument(help="The network's commission report (CSV).")],
 ) -> None:
     """Import a commission report with the network's saved column mapping (re-importable)."""

@@ -13,8 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, migrated_database
-from evergreen.db import MAX_DB_INT, utcnow
+from evergreen.console import err, migrated_database, row_id_argument
+from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
 from evergreen.siteurl import cli_site_url
@@ -106,9 +106,7 @@ def approve() -> None:
 
 @app.command("statement")
 def statement(
-    partner_id: Annotated[
-        int, typer.Argument(min=1, max=MAX_DB_INT, help="The partner's id (see `partners list`).")
-    ],
+    partner_id: Annotated[int, row_id_argument("The partner's id (see `partners list`).")],
     out: OutOpt = None,
 ) -> None:
     """A partner's statement as CSV."""
@@ -145,7 +143,7 @@ def payout_create() -> None:
 
 @payout_app.command("export")
 def payout_export(
-    payout_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT)],
+    payout_id: Annotated[int, row_id_argument()],
     format: Annotated[str, typer.Option(help="paypal or wise.")] = "paypal",
     out: OutOpt = None,
 ) -> None:
@@ -162,7 +160,7 @@ def payout_export(
 
 
 @payout_app.command("paid")
-def payout_paid(payout_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT)]) -> None:
+def payout_paid(payout_id: Annotated[int, row_id_argument()]) -> None:
     """Record that a payout was sent: its commissions become paid."""
     db = migrated_database()
     try:
@@ -179,9 +177,7 @@ def payout_paid(payout_id: Annotated[int, typer.Argument(min=1, max=MAX_DB_INT)]
 
 @app.command("invite")
 def invite(
-    partner_id: Annotated[
-        int, typer.Argument(min=1, max=MAX_DB_INT, help="The partner's ID (partners list).")
-    ],
+    partner_id: Annotated[int, row_id_argument("The partner's ID (partners list).")],
 ) -> None:
     """Print a link (usable once, for 7 days) where the partner sets their portal password."""
     settings = get_settings()

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import orjson
 import typer
 
-from evergreen.db import MAX_DB_INT, utcnow
+from evergreen.console import row_id_argument
+from evergreen.db import utcnow
 from evergreen.lending.errors import LendingInputError
 
 __all__ = [
@@ -25,8 +26,8 @@ __all__ = [
 
 DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
-LoanArg = Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The loan's ID (loan list).")]
-DrawArg = Annotated[int, typer.Argument(min=1, max=MAX_DB_INT, help="The draw's ID.")]
+LoanArg = Annotated[int, row_id_argument("The loan's ID (loan list).")]
+DrawArg = Annotated[int, row_id_argument("The draw's ID.")]
 
 
 def day_of(text: str, field: str = "date") -> date:

@@ -11,8 +11,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.config import get_settings
-from evergreen.console import failure, in_session
-from evergreen.db import MAX_DB_INT
+from evergreen.console import failure, in_session, row_id_argument, row_id_option
 from evergreen.lending import service
 from evergreen.lending.cli.common import JsonOpt, echo_json
 from evergreen.lending.errors import LendingInputError
@@ -24,12 +23,10 @@ __all__ = ["document_app"]
 document_app = typer.Typer(help="Borrowers' documents: IDs, agreements, insurance, appraisals.",
                            no_args_is_help=True)  # fmt: skip
 
-BorrowerOpt = Annotated[
-    int | None, typer.Option(min=1, max=MAX_DB_INT, help="The borrower's ID (borrower list).")
-]
+BorrowerOpt = Annotated[int | None, row_id_option("The borrower's ID (borrower list).")]
 LoanOpt = Annotated[
     int | None,
-    typer.Option(min=1, max=MAX_DB_INT, help="Or a loan's ID: its borrower's documents."),
+    row_id_option("Or a loan's ID: its borrower's documents."),
 ]
 
 
@@ -98,9 +95,7 @@ def document_list(
 
 @document_app.command("remove")
 def document_remove(
-    document: Annotated[
-        int, typer.Argument(min=1, max=MAX_DB_INT, help="The document's ID (document list).")
-    ],
+    document: Annotated[int, row_id_argument("The document's ID (document list).")],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
 ) -> None:
     """Take a document off its borrower and delete its file from the data folder."""

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, in_session
-from evergreen.db import MAX_DB_INT
+from evergreen.console import err, in_session, row_id_argument, row_id_option
 from evergreen.lending import queries, service
 from evergreen.lending.cli.common import (
     DateOpt,
@@ -62,9 +61,7 @@ def borrower_list(as_json: JsonOpt = False) -> None:
 
 @borrower_app.command("invite")
 def borrower_invite(
-    borrower: Annotated[
-        int, typer.Argument(min=1, max=MAX_DB_INT, help="The borrower's ID (borrower list).")
-    ],
+    borrower: Annotated[int, row_id_argument("The borrower's ID (borrower list).")],
 ) -> None:
     """Print a link (usable once, for 7 days) where the borrower sets a portal password."""
     settings = get_settings()
@@ -102,9 +99,7 @@ def loan_add(
     allocation: Annotated[
         str, typer.Option(help="e.g. fees,default_interest,interest,principal (the default).")
     ] = "",
-    property_id: Annotated[
-        int | None, typer.Option(min=1, max=MAX_DB_INT, help="The property lent against.")
-    ] = None,
+    property_id: Annotated[int | None, row_id_option("The property lent against.")] = None,
     min_interest_months: Annotated[
         int, typer.Option(help="Months of interest earned however early the payoff.")
     ] = 0,
