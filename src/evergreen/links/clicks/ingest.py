@@ -300,8 +300,8 @@ def _ingest_segments(
             progressed = progressed or segment.end > segment.start
             if segment.finished:
                 finished.append(segment.name)
-        for name in finished:
-            reader.remove(name)
+        for segment_name in finished:
+            reader.remove(segment_name)
         if finished:  # their offsets too (left behind by a crash here, the next sweep takes them)
             with db.session() as session:
                 spool_offsets.forget(session, finished)

@@ -1,0 +1,37 @@
+"""A pass notes itself under its ingester's name from its first batch to its last: a pass that
+finished a segment and went on once noted the rest under the segment's file name, so for a minute
+the ingester took itself for a second one and decided every click from the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from evergreen.db import Database
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
+from evergreen.links.clicks.shared import ingester_name
+from evergreen.links.clicks.spool import ClickSpool, SpoolReader
+from evergreen.links.models import ClickIngester
+from tests.links.clicks.test_clicks import _link, click
+
+
+def test_a_pass_past_a_finished_segment_keeps_its_ingesters_name(
+    db: Database, tmp_path: Path
+) -> None:
+    link_id = _link(db)
+    folder = tmp_path / "spool"
+    with db.session() as session:
+        session.execute(delete(ClickIngester))
+    short = ClickSpool(folder)
+    short.append(click(link_id))
+    short.close()
+    longer = ClickSpool(folder)
+    for _ in range(5):
+        longer.append(click(link_id))
+    longer.close()
+    # Batches of 2: the first takes the short segment (finished) and two of the longer one's
+    # clicks; the pass goes on for the other three after removing the finished segment.
+    assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=2) == 6
+    with db.session() as session:
+        assert set(session.scalars(select(ClickIngester.name))) == {ingester_name(folder)}
