@@ -12,7 +12,7 @@ from evergreen.db import Database
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
 from evergreen.links.clicks.shared import ingester_name
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
-from evergreen.links.models import ClickIngester
+from evergreen.links.models import Click, ClickIngester
 from tests.links.clicks.test_clicks import _link, click
 
 
@@ -35,3 +35,25 @@ def test_a_pass_past_a_finished_segment_keeps_its_ingesters_name(
     assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=2) == 6
     with db.session() as session:
         assert set(session.scalars(select(ClickIngester.name))) == {ingester_name(folder)}
+
+
+def test_a_segment_read_in_parts_is_stored_before_a_later_one(
+    db: Database, tmp_path: Path
+) -> None:
+    """A pass cut a long segment at its batch size and went on to the next segment, whose
+    clicks are later: the long one's rest then came after them, and every click of that batch
+    was decided again from the database (clicks stored out of time order)."""
+    link_id = _link(db)
+    folder = tmp_path / "spool"
+    older = ClickSpool(folder)
+    for _ in range(7):
+        older.append(click(link_id))
+    older.close()
+    newer = ClickSpool(folder)
+    for _ in range(3):
+        newer.append(click(link_id))
+    newer.close()
+    assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=4) == 10
+    with db.session() as session:
+        stored = list(session.scalars(select(Click.at).order_by(Click.id)))
+    assert stored == sorted(stored)

@@ -276,7 +276,7 @@ def _ingest_segments(
         if sweep:  # only this folder's: other servers' offsets are theirs to forget
             spool_offsets.forget_gone(session, reader.prefix, present)
     while True:
-        progressed = False
+        progressed = cut = False
         finished: list[str] = []
         group: list[Segment] = []
         done: list[Segment] = []
@@ -287,10 +287,13 @@ def _ingest_segments(
             if segment.end == segment.start and not segment.finished:
                 continue
             group.append(segment)
-            if sum(len(s.records) for s in group) >= batch:
+            cut = len(segment.records) == batch  # lines left past this read
+            if cut or sum(len(s.records) for s in group) >= batch:
                 total += _ingest_group(db, group, policy, memory, name)
                 done += group
                 group, free = [], False
+            if cut:  # its lines left are older than a later segment's: they go first
+                break
         if group and not past():
             total += _ingest_group(db, group, policy, memory, name)
             done += group
@@ -305,7 +308,9 @@ def _ingest_segments(
         if finished:  # their offsets too (left behind by a crash here, the next sweep takes them)
             with db.session() as session:
                 spool_offsets.forget(session, finished)
-        if not progressed or _past(deadline):
+        # Only what was there when the pass looked: going on for what arrived while it
+        # worked would chase the writers in ever smaller (dearer a click) batches.
+        if not progressed or not cut or _past(deadline):
             return total
 
 
