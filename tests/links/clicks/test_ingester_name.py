@@ -37,9 +37,7 @@ def test_a_pass_past_a_finished_segment_keeps_its_ingesters_name(
         assert set(session.scalars(select(ClickIngester.name))) == {ingester_name(folder)}
 
 
-def test_a_segment_read_in_parts_is_stored_before_a_later_one(
-    db: Database, tmp_path: Path
-) -> None:
+def test_a_segment_read_in_parts_is_stored_before_a_later_one(db: Database, tmp_path: Path) -> None:
     """A pass cut a long segment at its batch size and went on to the next segment, whose
     clicks are later: the long one's rest then came after them, and every click of that batch
     was decided again from the database (clicks stored out of time order)."""
