@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
@@ -119,31 +121,51 @@ def _sqlite_pragmas(lock_timeout_s: float) -> Any:
 
 
 def _sqlite_begin(lock_timeout_s: float) -> Any:
+    wait_ms = int(lock_timeout_s * 1000)
+
     def on_begin(connection: Connection) -> None:
-        """Writers begin IMMEDIATE (the write lock, waited for with the busy timeout in force, a
-        bounded number of times). Readers begin nothing: each statement runs on its own and
-        sees the latest commits, as under PostgreSQL's READ COMMITTED (a page that ingests
-        spooled clicks first then counts them), and a read never waits behind a writer. A
-        write made aside begins IMMEDIATE only if the lock is free at once."""
+        """Writers begin IMMEDIATE (the write lock, waited for a bounded time). Readers begin
+        nothing: each statement runs on its own and sees the latest commits, as under
+        PostgreSQL's READ COMMITTED (a page that ingests spooled clicks first then counts them),
+        and a read never waits behind a writer. A write made aside begins IMMEDIATE only if the
+        lock is free at once."""
         options = connection.get_execution_options()
-        if options.get(_NO_WAIT):
-            connection.exec_driver_sql("PRAGMA busy_timeout=0")
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            finally:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={int(lock_timeout_s * 1000)}")
-            return
         if options.get(_READER):
             return
-        for attempt in range(1, BEGIN_ATTEMPTS + 1):
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            except OperationalError as exc:
-                if attempt == BEGIN_ATTEMPTS or not is_busy(exc):
-                    raise
+        raw: Any = connection.connection.driver_connection  # pysqlite's, never None here
+        wait_s = 0.0 if options.get(_NO_WAIT) else BEGIN_ATTEMPTS * lock_timeout_s
+        raw.execute("PRAGMA busy_timeout=0")
+        try:
+            if not _take_write_lock(raw, wait_s):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # busy or not: its error
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={wait_ms}")
 
     return on_begin
+
+
+_NAPS_S = (0.0001, 0.0002, 0.0005)  # then _NAP_S until the deadline
+_NAP_S = 0.001
+
+
+def _take_write_lock(raw: Any, wait_s: float) -> bool:
+    """BEGIN IMMEDIATE on a driver connection, waiting for the write lock in naps of a
+    millisecond at most; False once `wait_s` has passed (or on any other error). SQLite's own
+    busy handler sleeps 1, 2, 5, 10, 15 … 100 ms between tries, so a writer that held the lock
+    for a millisecond made the next one wait ten: two sending processes sharing the send log
+    spent most of their time asleep."""
+    deadline = time.monotonic() + wait_s
+    naps = iter(_NAPS_S)
+    while True:
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return True
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in _SQLITE_BUSY:
+                return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(next(naps, _NAP_S))
 
 
 def _postgres_lock_timeout(lock_timeout_s: float) -> Any:
