@@ -35,6 +35,7 @@ __all__ = [
     "funnel_card",
     "list_funnels",
     "offers_follow",
+    "order_step_bump",
     "report",
     "report_dict",
     "step_after",
@@ -359,6 +360,15 @@ def offers_follow(session: Session, funnel_id: int, step_id: int) -> bool:
         s.kind in ("upsell", "downsell") and (s.position, s.id) > (here.position, here.id)
         for s in steps
     )
+
+
+def order_step_bump(session: Session, funnel_id: int, step_id: int, product_id: int) -> int | None:
+    """The bump a funnel's order step chose for its product's checkout (None: none chosen, or
+    no order step of this funnel sells that product, so the product's own bump stands)."""
+    step = session.get(FunnelStep, step_id)
+    if step is None or step.funnel_id != funnel_id or step.kind != "order":
+        return None
+    return step.bump_product_id if step.product_id == product_id else None
 
 
 def step_after(session: Session, funnel_id: int, step_id: int, *, accepted: bool) -> str | None:

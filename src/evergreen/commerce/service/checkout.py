@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order, OrderLine, Price, Product, TaxRate
 from evergreen.commerce.payments import PaymentError, Provider, StripeProvider
+from evergreen.commerce.rules.bumps import bump_problem, chosen_bump_id
+from evergreen.commerce.rules.bumps import check_bump as check_bump_rule
 from evergreen.commerce.rules.cart import Cart, CartItem, CartProduct, TaxTerms, price_cart
 from evergreen.commerce.rules.checkout import check_buyer_email, check_nonce
 from evergreen.commerce.rules.products import (
@@ -35,6 +37,7 @@ __all__ = [
     "CheckoutInput",
     "Offer",
     "Started",
+    "check_bump",
     "client_secret_of",
     "offer",
     "provider_for",
@@ -68,12 +71,14 @@ class CheckoutInput:
 
 @dataclass(frozen=True)
 class Offer:
-    """A product's checkout page: the product, its bump (if on sale) and their prices."""
+    """A product's checkout page: the product, the bump it offers (a funnel order step's, else
+    its own; None when not on sale), the bump's headline and their prices."""
 
     product: Product
     bump: Product | None
     prices: dict[str, int]
     bump_prices: dict[str, int]
+    bump_headline: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,16 +102,37 @@ def _prices(session: Session, product_id: int) -> dict[str, int]:
     return {row.currency: row.amount_cents for row in rows if row.interval is None}
 
 
-def offer(session: Session, slug: str) -> Offer:
-    """The product on sale at /buy/<slug> with its bump; a draft or paused one is not found."""
+def offer(
+    session: Session, slug: str, *, funnel_id: int | None = None, step_id: int | None = None
+) -> Offer:
+    """The product on sale at /buy/<slug> with its bump: the one the funnel's order step chose
+    (when the buyer came from one), else the product's own; a draft or paused product is not
+    found, and a bump that is no longer fit to offer is left out."""
     product = session.scalar(select(Product).where(Product.slug == slug[:80]))
     if product is None or product.status != "active" or product.kind == "subscription":
         raise NotFound("product", "this product is not on sale")
-    bump = session.get(Product, product.bump_product_id) if product.bump_product_id else None
-    if bump is not None and (bump.status != "active" or bump.kind == "subscription"):
-        bump = None
+    step_bump = None
+    if funnel_id is not None and step_id is not None:
+        step_bump = funnels.order_step_bump(session, funnel_id, step_id, product.id)
+    chosen = chosen_bump_id(step_bump, product.bump_product_id)
+    bump = session.get(Product, chosen) if chosen is not None else None
     bump_prices = _prices(session, bump.id) if bump is not None else {}
-    return Offer(product, bump, _prices(session, product.id), bump_prices)
+    if bump is not None and bump_problem(product.id, _cart_product(bump, bump_prices)) is not None:
+        bump, bump_prices = None, {}
+    headline = product.bump_headline if chosen == product.bump_product_id else ""
+    return Offer(product, bump, _prices(session, product.id), bump_prices, headline)
+
+
+def check_bump(session: Session, product_id: int, bump_id: int) -> None:
+    """Refuse (by bump_product_id) a bump that cannot be offered beside this product: missing,
+    the product itself, a subscription, not on sale, or without a price in a currency the
+    product is sold in. A product's own bump and a funnel order step's are held to it alike."""
+    bump = session.get(Product, bump_id)
+    if bump is None:
+        raise CommerceInputError("bump_product_id", f"no product {bump_id}")
+    sold_in = _prices(session, product_id)
+    candidate = _cart_product(bump, _prices(session, bump.id))
+    check_bump_rule(product_id, candidate, sold_in, field="bump_product_id")
 
 
 def set_bump(session: Session, product_id: int, bump_id: int | None, headline: str = "") -> Product:
@@ -115,13 +141,7 @@ def set_bump(session: Session, product_id: int, bump_id: int | None, headline: s
     if row is None:
         raise NotFound("product", "no such product")
     if bump_id is not None:
-        bump = session.get(Product, bump_id)
-        if bump is None:
-            raise CommerceInputError("bump_product_id", "no such product")
-        if bump.id == row.id:
-            raise CommerceInputError("bump_product_id", "a product cannot be its own bump")
-        if bump.kind == "subscription":
-            raise CommerceInputError("bump_product_id", "a subscription cannot be a bump")
+        check_bump(session, row.id, bump_id)
     row.bump_product_id = bump_id
     row.bump_headline = check_text("bump_headline", headline, 200) if bump_id else ""
     session.flush()
@@ -146,15 +166,18 @@ def tax_terms(session: Session, country: str, region: str) -> TaxTerms | None:
 
 def quote(session: Session, data: CheckoutInput, now: datetime) -> tuple[Offer, Cart]:
     """The cart the server prices for this input (the page shows it; checkout charges it)."""
-    found = offer(session, data.slug)
+    found = offer(session, data.slug, funnel_id=data.funnel_id, step_id=data.step_id)
     currency = check_currency_code("currency", data.currency)
     if currency not in found.prices:
         raise CommerceInputError("currency", f"{found.product.name} has no price in {currency}")
     items = [CartItem(_cart_product(found.product, found.prices), "main")]
     if data.bump:
-        if found.bump is None or currency not in found.bump_prices:
+        if found.bump is None:
             raise CommerceInputError("bump", "this offer is not available")
-        items.append(CartItem(_cart_product(found.bump, found.bump_prices), "bump"))
+        bump = _cart_product(found.bump, found.bump_prices)
+        if bump_problem(found.product.id, bump, [currency]) is not None:
+            raise CommerceInputError("bump", f"{bump.name} cannot be added in {currency}")
+        items.append(CartItem(bump, "bump"))
     country = check_country(data.country) if data.country.strip() else ""
     region = check_region(data.region) if country else ""
     coupon = coupon_terms(session, data.coupon)

@@ -47,6 +47,12 @@ def _money(cents: int, currency: str) -> str:
     return f"{from_cents(cents)} {currency}"
 
 
+def _offer(session: Session, slug: str, values: dict[str, str]) -> service.Offer:
+    """The product and the bump this form offers: its funnel order step's, else the product's."""
+    funnel, step = values.get("funnel", ""), values.get("step", "")
+    return service.offer(session, slug, funnel_id=_id(funnel), step_id=_id(step))
+
+
 def _page(
     request: Request,
     session: Session,
@@ -56,7 +62,7 @@ def _page(
     cart: Any = None,
     error: InputError | None = None,
 ) -> Response:
-    found = service.offer(session, slug)
+    found = _offer(session, slug, values)
     currencies = sorted(found.prices)
     currency = values.get("currency") or ""
     if currency not in found.prices:
@@ -68,6 +74,7 @@ def _page(
         "product": found.product,
         "bump": found.bump if bump_price is not None else None,
         "bump_price": _money(bump_price, currency) if bump_price is not None else "",
+        "bump_headline": found.bump_headline,
         "price": _money(found.prices[currency], currency) if currency else "",
         "currencies": currencies,
         "values": values,
@@ -117,7 +124,7 @@ def _ship_fields(*values: str) -> dict[str, str]:
 
 def _address(session: Session, slug: str, values: dict[str, str]) -> Address | None:
     """The checked ship-to address when the offer ships something, else None."""
-    found = service.offer(session, slug)
+    found = _offer(session, slug, values)
     shipped = [found.product] + ([found.bump] if found.bump and values.get("bump") else [])
     if not ships(session, shipped):
         return None

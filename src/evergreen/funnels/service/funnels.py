@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
 from evergreen.commerce import queries as commerce
+from evergreen.commerce import service as checkout
 from evergreen.errors import Conflict, NotFound
 from evergreen.funnels.errors import FunnelInputError
 from evergreen.funnels.models import Funnel, FunnelStep, FunnelVariant
@@ -129,13 +130,16 @@ def remove_funnel(session: Session, funnel_id: int) -> None:
 
 
 def _check_refs(session: Session, funnel_id: int, draft: StepDraft) -> None:
-    """Refuse a list, product or target step that does not exist."""
+    """Refuse a list, product or target step that does not exist, and an order bump that
+    commerce would refuse beside the step's product (the rules of a product's own bump)."""
     if draft.list_id and draft.list_id not in {i for i, _ in audience.list_choices(session)}:
         raise FunnelInputError("list_id", f"no audience list {draft.list_id}")
     for name in ("product_id", "bump_product_id"):
         product = getattr(draft, name)
         if product and commerce.product_card(session, product) is None:
             raise FunnelInputError(name, f"no product {product}")
+    if draft.product_id and draft.bump_product_id:
+        checkout.check_bump(session, draft.product_id, draft.bump_product_id)
     for name in ("yes_step_id", "no_step_id"):
         target = getattr(draft, name)
         if target:
