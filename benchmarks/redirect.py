@@ -14,6 +14,8 @@ nginx alternating who goes first (`--rounds`, default 3); prints every round's r
 p50/p99, then the median of the per-round ratios (Evergreen ÷ nginx, Evergreen ÷ bare) and
 Evergreen's p99. Each round checks that the clicks stored equal the redirects wrk completed,
 and says how many times the server's back-pressure engaged (EVERGREEN_CLICK_BACKLOG_S).
+It also prints the CPU the web processes and the click ingester used while wrk drove, per
+redirect answered (the ingester's work may run past the round when the machine is saturated).
 
     .venv/bin/python benchmarks/redirect.py --servers 2 --postgres URL --redis URL [--seconds 30]
                                             [--visitors 10000] [--workers N]
@@ -149,6 +151,35 @@ def stored_clicks(python: str, env: dict[str, str]) -> int:
     return int(json.loads(out)["total_clicks"])
 
 
+def cpu_by_role(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of a process and its descendants, by role: the click
+    ingester (`links ingest`) and the rest (the web processes and what they run)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        grew = bool(found)
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {"ingester": 0.0, "web": 0.0}
+    for pid in tree:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        role = "ingester" if b"links ingest" in command else "web"
+        out[role] += (int(fields[11]) + int(fields[12])) / ticks
+    return out
+
+
 def braked(log: Path) -> int:
     """How many times a server's back-pressure engaged (links.clicks.backpressure logs each)."""
     try:
@@ -191,7 +222,11 @@ class Bench:
             wrk(f"http://127.0.0.1:{port}", 1, self.args.connections, self.script)  # captured too
             time.sleep(0.5)
             before = stored_clicks(self.python, self.env)
+            cpu = cpu_by_role(server.pid)
             result = self.drive(port, warm_up=False)
+            after = cpu_by_role(server.pid)
+            for role in ("web", "ingester"):
+                result[f"cpu_{role}"] = after[role] - cpu[role]
         finally:
             stop(server)
         result["braked"] = braked(self.folder / "serve.log") - engaged
@@ -304,6 +339,12 @@ def main() -> None:
                     f"    clicks stored: {captured:,}; redirects completed: {sent:,} "
                     f"(up to {args.connections} more in flight) -> {'OK' if ok else 'MISMATCH'}; "
                     f"back-pressure engaged {results[target]['braked']:.0f} time(s)"
+                )
+                web, ingester = results[target]["cpu_web"], results[target]["cpu_ingester"]
+                print(
+                    f"    CPU while wrk drove: web {web:.2f} s ({web / sent * 1e6:.1f} us a "
+                    f"redirect), ingester {ingester:.2f} s ({ingester / sent * 1e6:.1f} us a "
+                    "redirect answered)"
                 )
             elif target == "bare":
                 results[target] = bench.bare()
