@@ -18,6 +18,7 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.gc_pause import collector_paused
 from evergreen.links.clicks import offsets as spool_offsets
+from evergreen.links.clicks.batches import Batch, plan
 from evergreen.links.clicks.rollups import Counts, add_rollups, tally
 from evergreen.links.clicks.rows import agent_of, insert_clicks, is_crawler, prepare
 from evergreen.links.clicks.shared import (
@@ -29,7 +30,7 @@ from evergreen.links.clicks.shared import (
     lock_visitors,
     others_writing,
 )
-from evergreen.links.clicks.spool import Segment, SpoolReader
+from evergreen.links.clicks.spool import SpoolReader
 from evergreen.links.clicks.visitors import VisitorMemory
 from evergreen.links.models import Click, HumanAgent, Link
 from evergreen.links.rules import classify
@@ -276,33 +277,21 @@ def _ingest_segments(
         if sweep:  # only this folder's: other servers' offsets are theirs to forget
             spool_offsets.forget_gone(session, reader.prefix, present)
     while True:
-        progressed = cut = False
-        finished: list[str] = []
-        group: list[Segment] = []
-        done: list[Segment] = []
-        for segment in reader.segments(offsets, batch):
-            if past():
-                group = []  # not started: it stays in the spool
-                break
-            if segment.end == segment.start and not segment.finished:
-                continue
-            group.append(segment)
-            cut = len(segment.records) == batch  # lines left past this read
-            if cut or sum(len(s.records) for s in group) >= batch:
-                total += _ingest_group(db, group, policy, memory, name)
-                done += group
-                group, free = [], False
-            if cut:  # its lines left are older than a later segment's: they go first
-                break
-        if group and not past():
-            total += _ingest_group(db, group, policy, memory, name)
-            done += group
+        read = [
+            segment
+            for segment in reader.segments(offsets, batch)
+            if segment.end > segment.start or segment.finished
+        ]
+        planned = plan(read, batch, batch)
+        stopped = False
+        for part in planned.batches:
+            stopped = past()
+            if stopped:
+                break  # not started: it stays in the spool
+            total += _ingest_group(db, part, policy, memory, name)
+            offsets.update(part.offsets)
             free = False
-        for segment in done:
-            offsets[segment.name] = segment.end
-            progressed = progressed or segment.end > segment.start
-            if segment.finished:
-                finished.append(segment.name)
+        finished = [s.name for s in read if s.finished and offsets.get(s.name, 0) == s.end]
         for segment_name in finished:
             reader.remove(segment_name)
         if finished:  # their offsets too (left behind by a crash here, the next sweep takes them)
@@ -310,17 +299,15 @@ def _ingest_segments(
                 spool_offsets.forget(session, finished)
         # Only what was there when the pass looked: going on for what arrived while it
         # worked would chase the writers in ever smaller (dearer a click) batches.
-        if not progressed or not cut or _past(deadline):
+        if stopped or not planned.more or _past(deadline):
             return total
 
 
 def _ingest_group(
-    db: Database, group: list[Segment], policy: ClickPolicy, memory: VisitorMemory, name: str
+    db: Database, part: Batch, policy: ClickPolicy, memory: VisitorMemory, name: str
 ) -> int:
-    """Several segments' clicks in one transaction, with the offsets they were read to: one
-    sort by time across writers, and rollups counted over the whole batch."""
-    records = [record for segment in group for record in segment.records]
+    """A batch of clicks in one transaction, with the offsets its segments were read to."""
     with db.session() as session:
-        stored = ingest_records(session, records, policy, memory, name)
-        spool_offsets.record(session, {segment.name: segment.end for segment in group})
+        stored = ingest_records(session, part.records, policy, memory, name)
+        spool_offsets.record(session, part.offsets)
     return stored

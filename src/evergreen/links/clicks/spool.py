@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +186,7 @@ class Segment:
     end: int
     records: list[dict[str, Any]]
     finished: bool
+    ends: list[int] = field(default_factory=list)  # the byte offset after each record
 
 
 class SpoolReader:
@@ -214,15 +215,16 @@ class SpoolReader:
                 continue
             cut = data.rfind(b"\n") + 1
             records: list[dict[str, Any]] = []
-            for raw in data[:cut].splitlines():
+            ends: list[int] = []
+            position = start
+            for raw in data[:cut].splitlines(keepends=True):
                 if len(records) == max_records:
                     break
-                records.append(_decode(raw))
-            consumed = start + (
-                cut if len(records) < max_records else _offset_after(data, len(records))
-            )
-            complete = finished and consumed == path.stat().st_size
-            yield Segment(path.name, start, consumed, records, complete)
+                records.append(_decode(raw[:-1]))
+                position += len(raw)
+                ends.append(position)
+            complete = finished and position == path.stat().st_size
+            yield Segment(path.name, start, position, records, complete, ends)
 
     def remove(self, name: str) -> None:
         """Delete a segment whose every line is in the database."""
@@ -246,13 +248,6 @@ def _decode(raw: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {"_corrupt": raw.decode("utf-8", "replace")[:200]}
     return value if isinstance(value, dict) else {"_corrupt": str(value)[:200]}
-
-
-def _offset_after(data: bytes, lines: int) -> int:
-    position = 0
-    for _ in range(lines):
-        position = data.index(b"\n", position) + 1
-    return position
 
 
 def _segment_order(path: Path) -> tuple[int, str]:

@@ -1,9 +1,10 @@
-"""A pass notes itself under its ingester's name from its first batch to its last: a pass that
-finished a segment and went on once noted the rest under the segment's file name, so for a minute
-the ingester took itself for a second one and decided every click from the database."""
+"""How a pass goes through the spool: under its ingester's own name from first batch to last, and
+in time order across segments, so the ingester's memory decides every click (a batch out of order,
+or a pass that took itself for a second ingester, decided its clicks again from the database)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -55,3 +56,24 @@ def test_a_segment_read_in_parts_is_stored_before_a_later_one(db: Database, tmp_
     with db.session() as session:
         stored = list(session.scalars(select(Click.at).order_by(Click.id)))
     assert stored == sorted(stored)
+
+
+def test_segments_written_at_the_same_time_are_stored_in_time_order(
+    db: Database, tmp_path: Path
+) -> None:
+    """Two web processes spool at the same moments (a segment each): a pass cut at its batch
+    size merges them by time instead of taking one segment's batch, then the other's."""
+    link_id = _link(db)
+    folder = tmp_path / "spool"
+    first, second = ClickSpool(folder), ClickSpool(folder)
+    start = time.time()
+    for i in range(6):
+        first.append(click(link_id, t=start + 2 * i))
+        second.append(click(link_id, t=start + 2 * i + 1))
+    first.close()
+    second.close()
+    assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=4) == 12
+    with db.session() as session:
+        stored = list(session.scalars(select(Click.at).order_by(Click.id)))
+    assert stored == sorted(stored)
+    assert list(folder.glob("*.clicks")) == []

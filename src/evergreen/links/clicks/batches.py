@@ -1,0 +1,71 @@
+"""Which spooled clicks a pass takes, and in what order: the unread lines of every segment merged
+by click time, so that clicks written at the same moment by several web processes (a segment
+each) are decided in the order they happened. The ingester's memory of each (link, visitor)
+decides a click only when it comes after everything remembered; a batch out of time order is
+decided again from the stored clicks, which costs several times as much."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from evergreen.links.clicks.spool import Segment
+
+__all__ = ["Batch", "Plan", "plan"]
+
+
+@dataclass
+class Batch:
+    """Clicks to store in one transaction (time order), and how far each segment is then read."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    offsets: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The batches of a read, and whether lines were left unread (read again for them)."""
+
+    batches: list[Batch]
+    more: bool
+
+
+def _time(record: dict[str, Any]) -> float:
+    at = record.get("t")
+    return at if type(at) in (int, float) else 0.0  # type: ignore[return-value]  # unreadable: first
+
+
+def _lines(number: int, segment: Segment) -> Iterator[tuple[float, int, int]]:
+    for line, record in enumerate(segment.records):
+        yield _time(record), number, line
+
+
+def _merged(segments: Sequence[Segment]) -> Iterator[tuple[float, int, int]]:
+    """(time, segment index, line index) of every line read, in time order; each segment's lines
+    keep their own order, so what is taken of a segment is always a prefix of it."""
+    return heapq.merge(*(_lines(number, segment) for number, segment in enumerate(segments)))
+
+
+def plan(segments: Sequence[Segment], size: int, limit: int) -> Plan:
+    """Batches of `size` clicks from the segments' lines merged by time, up to the end of the
+    first segment whose read stopped at `limit` lines with more left: past that point its next
+    lines, unread, could be older than any other segment's."""
+    cut = [len(segment.records) >= limit for segment in segments]
+    taken = [0] * len(segments)
+    batches: list[Batch] = [Batch()]
+    more = False
+    for _at, number, line in _merged(segments):
+        if len(batches[-1].records) >= size:
+            batches.append(Batch())
+        current = batches[-1]
+        segment = segments[number]
+        current.records.append(segment.records[line])
+        taken[number] = line + 1
+        current.offsets[segment.name] = segment.ends[line]
+        if cut[number] and line + 1 == len(segment.records):
+            more = True
+            break
+    more = more or any(n < len(s.records) for n, s in zip(taken, segments, strict=True))
+    return Plan([b for b in batches if b.records], more)
