@@ -7,6 +7,7 @@ place. The walk covers every GET route of the API document, so a new route canno
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -76,6 +77,11 @@ def _bad_queries(document: dict[str, Any]) -> list[Query]:
 def test_every_bad_query_parameter_is_named_as_a_query_parameter(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
+    from evergreen.ledger import service as ledger
+    from evergreen.ledger.rules import StreamKind
+
+    with db.session() as session:  # row 1 of the ledger's streams: its reports' checks answer
+        ledger.add_stream(session, ledger.StreamDraft("Blog", StreamKind.OTHER), date.today())
     owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     queries = _bad_queries(client.get("/api/openapi.json").json())
     assert len(queries) > 60
@@ -94,4 +100,4 @@ def test_every_bad_query_parameter_is_named_as_a_query_parameter(
             wrong.append(f"{address}?{name}: field {[d['field'] for d in detail]}")
         refused += 1
     assert wrong == []
-    assert refused > 40
+    assert refused > 50
