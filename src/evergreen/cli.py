@@ -33,6 +33,15 @@ class _AreaCommands(TyperGroup):
                 self.add_command(command, name)
         return super().get_command(ctx, cmd_name)
 
+    def invoke(self, ctx: Any) -> Any:
+        """A value a command's parameter refuses (an ID past what a database stores, a word
+        that is not a choice) is one line naming it and exit 2, as an area's refusal is."""
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            raise failure(f"{exc.format_message()} (see {where} --help)") from None
+
 
 def area_commands(area: Area) -> dict[str, Any]:
     """An area's commands as Click commands (a Typer app becomes a group), by name. (Typed

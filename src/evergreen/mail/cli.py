@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import service as audience_service
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import failure, migrated_database
+from evergreen.console import failure, migrated_database, row_id_argument
 from evergreen.mail import dkim, queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.headers import parse_address
@@ -148,7 +148,7 @@ def broadcast(
 
 @app.command("send")
 def send_now(
-    broadcast_id: Annotated[int | None, typer.Argument(help="Only this broadcast.")] = None,
+    broadcast_id: Annotated[int | None, row_id_argument("Only this broadcast.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Until every broadcast is done.")] = False,
     lease: Annotated[
         float | None,
@@ -196,19 +196,19 @@ def _act(broadcast_id: int, action: str) -> None:
 
 
 @app.command("pause")
-def pause(broadcast_id: Annotated[int, typer.Argument(help="The broadcast.")]) -> None:
+def pause(broadcast_id: Annotated[int, row_id_argument("The broadcast.")]) -> None:
     """Stop sending after the messages in flight; resume carries on from there."""
     _act(broadcast_id, "pause")
 
 
 @app.command("resume")
-def resume(broadcast_id: Annotated[int, typer.Argument(help="The broadcast.")]) -> None:
+def resume(broadcast_id: Annotated[int, row_id_argument("The broadcast.")]) -> None:
     """Carry on sending a paused broadcast (nobody gets it twice)."""
     _act(broadcast_id, "resume")
 
 
 @app.command("cancel")
-def cancel(broadcast_id: Annotated[int, typer.Argument(help="The broadcast.")]) -> None:
+def cancel(broadcast_id: Annotated[int, row_id_argument("The broadcast.")]) -> None:
     """Stop a broadcast for good; people not yet sent to are skipped."""
     _act(broadcast_id, "cancel")
 

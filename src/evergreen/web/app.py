@@ -21,7 +21,11 @@ from evergreen.web import pages
 from evergreen.web.apidocs import install_api_docs
 from evergreen.web.background import router as background_tasks
 from evergreen.web.errors import install_error_handlers
-from evergreen.web.formbody import refuse_nul_in_forms, refuse_nul_in_paths
+from evergreen.web.formbody import (
+    refuse_nul_in_forms,
+    refuse_nul_in_paths,
+    refuse_nul_in_queries,
+)
 from evergreen.web.gate import RequestGate
 from evergreen.web.jsonbody import refuse_lone_surrogates
 from evergreen.web.openapi import describe_errors
@@ -149,6 +153,7 @@ def create_app(
         lifespan=lifespan,
         dependencies=[
             Depends(refuse_nul_in_paths),
+            Depends(refuse_nul_in_queries),
             Depends(refuse_lone_surrogates),
             Depends(refuse_nul_in_forms),
         ],

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,6 +23,7 @@ __all__ = [
     "PageAnswer",
     "field_error",
     "install_error_handlers",
+    "parameter_places",
     "unknown_field",
 ]
 
@@ -157,12 +159,34 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 _PAGE_TITLES = {404: "Not found", 409: "Not possible", 422: "Please check the form"}
 
 
+def parameter_places(route: APIRoute) -> dict[str, str]:
+    """Where each address parameter a route (or a dependency of it) reads is: path or query."""
+    places: dict[str, str] = {}
+    dependants = [route.dependant]
+    while dependants:
+        dependant = dependants.pop()
+        places.update((param.alias, "query") for param in dependant.query_params)
+        places.update((param.alias, "path") for param in dependant.path_params)
+        dependants.extend(dependant.dependencies)
+    return places
+
+
+def _where(request: Request, field: str) -> str:
+    """Where a field an area refused was sent: an area checks a list's filter or a report's
+    dates by hand, so a parameter of the address is named by its place, anything else is body."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return "body"
+    return parameter_places(route).get(field, "body")
+
+
 async def _input_error(request: Request, exc: Exception) -> Response:
     """The one mapping of an area's refusal: 422/404/409 JSON, or a page that says what to fix."""
     assert isinstance(exc, InputError)
     if _wants_json(request):
         if exc.status == 422:
-            body: Any = [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
+            loc = [_where(request, exc.field), exc.field]
+            body: Any = [{"field": exc.field, "message": exc.message, "loc": loc}]
             return JSONResponse({"detail": body}, status_code=422)
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
     status = 400 if exc.status == 422 else exc.status

@@ -1,5 +1,5 @@
 """Posted forms and addresses hold storable text only: a NUL (%00) in a form field is a 400
-naming it, in an address a 404, never a 500.
+naming it, in a query parameter a route reads a 422 naming it, in an address a 404, never a 500.
 
 PostgreSQL stores no NUL in text, so a form field holding one failed at the database (a public
 sign-up form's custom field, for one). People never type one; the check runs once for every
@@ -13,9 +13,12 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-__all__ = ["refuse_nul_in_forms", "refuse_nul_in_paths"]
+from evergreen.web.errors import parameter_places
+
+__all__ = ["refuse_nul_in_forms", "refuse_nul_in_paths", "refuse_nul_in_queries"]
 
 _FORM = "application/x-www-form-urlencoded"
 # Where other systems post (a network's postback, mail providers' and payment webhooks).
@@ -60,3 +63,23 @@ async def refuse_nul_in_paths(request: Request) -> None:
     looks it up (PostgreSQL refuses to compare text holding one: a 500)."""
     if "\x00" in request.scope["path"]:
         raise HTTPException(404)
+
+
+async def refuse_nul_in_queries(request: Request) -> None:
+    """App-wide dependency: a query parameter a route reads holds no NUL (a list's search sent
+    one to PostgreSQL: a 500); a 422 names it. Parameters the route does not declare (a click's
+    own, forwarded) pass as they came."""
+    query = request.scope.get("query_string", b"")
+    if b"%00" not in query and b"\x00" not in query:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    places = parameter_places(route)
+    field = first_nul((name, value) for name, value in request.query_params.multi_items()
+                      if places.get(name.replace("\x00", "")) == "query")  # fmt: skip
+    if field is not None:
+        message = "contains a NUL character (%00), which cannot be stored; remove it"
+        raise RequestValidationError(
+            [{"type": "string_nul", "loc": ("query", field), "msg": message, "input": None}]
+        )

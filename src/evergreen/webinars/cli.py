@@ -17,7 +17,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.config import get_settings
-from evergreen.console import in_session
+from evergreen.console import in_session, row_id_argument, row_id_option
 from evergreen.webinars import analytics, content, queries, service
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules import iso_utc
@@ -73,9 +73,7 @@ def add(
     slug: Annotated[
         str, typer.Option("--slug", help="The public registration page's address, /w/SLUG.")
     ] = "",
-    list_id: Annotated[
-        int | None, typer.Option("--list-id", help="The audience list consent joins.")
-    ] = None,
+    list_id: Annotated[int | None, row_id_option("The audience list consent joins.")] = None,
     consent_wording: Annotated[
         str, typer.Option("--consent-wording", help="The words beside the consent checkbox.")
     ] = "",
@@ -268,7 +266,7 @@ def offer_list(name: Annotated[str, typer.Argument(help="The webinar's name.")])
 @offer_app.command("remove")
 def offer_remove(
     name: Annotated[str, typer.Argument(help="The webinar's name.")],
-    offer_id: Annotated[int, typer.Argument(help="The offer's id (offer list).")],
+    offer_id: Annotated[int, row_id_argument("The offer's id (offer list).")],
 ) -> None:
     """Remove an offer from the room (its tracking link stays)."""
     in_session(lambda s: content.delete_offer(s, queries.id_named(s, name), offer_id))
@@ -312,7 +310,7 @@ def chat_list(name: Annotated[str, typer.Argument(help="The webinar's name.")]) 
 @chat_app.command("remove")
 def chat_remove(
     name: Annotated[str, typer.Argument(help="The webinar's name.")],
-    line_id: Annotated[int, typer.Argument(help="The question's id (chat list).")],
+    line_id: Annotated[int, row_id_argument("The question's id (chat list).")],
 ) -> None:
     """Remove a question from the chat script."""
     in_session(lambda s: content.delete_chat_line(s, queries.id_named(s, name), line_id))

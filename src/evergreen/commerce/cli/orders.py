@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.products import from_cents, to_cents
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session, migrated_database
+from evergreen.console import in_session, migrated_database, row_id_argument, row_id_option
 from evergreen.db import utcnow
 
 __all__ = ["coupon_app", "order_app", "reconcile"]
@@ -27,7 +27,7 @@ def coupon_add(
     percent: Annotated[str, typer.Option("--percent", help="Percent off, like 10.")] = "",
     amount: Annotated[str, typer.Option("--amount", help="Or an amount off, like 5.00.")] = "",
     currency: Annotated[str, typer.Option("--currency", help="The amount's currency.")] = "",
-    product: Annotated[int | None, typer.Option("--product", help="Only this product id.")] = None,
+    product: Annotated[int | None, row_id_option("Only this product id.")] = None,
     max_uses: Annotated[int | None, typer.Option("--max-uses", help="Uses at most.")] = None,
     duration: Annotated[
         str, typer.Option("--duration", help="On a subscription: once, repeating or forever.")
@@ -79,7 +79,7 @@ def order_list(
 
 
 @order_app.command("mark-paid")
-def order_mark_paid(order_id: Annotated[int, typer.Argument(help="The order's id.")]) -> None:
+def order_mark_paid(order_id: Annotated[int, row_id_argument("The order's id.")]) -> None:
     """A bank transfer arrived: the order is paid (the receipt goes with the next server run)."""
     secret = resolve_secret_key(get_settings())
     done = in_session(lambda s: service.mark_manual_paid(s, order_id, secret, utcnow()))
@@ -88,7 +88,7 @@ def order_mark_paid(order_id: Annotated[int, typer.Argument(help="The order's id
 
 @order_app.command("refund")
 def order_refund(
-    order_id: Annotated[int, typer.Argument(help="The order's id.")],
+    order_id: Annotated[int, row_id_argument("The order's id.")],
     amount: Annotated[str, typer.Option("--amount", help="Like 9.00; omitted: the rest.")] = "",
     cancel: Annotated[
         bool, typer.Option("--cancel-subscription", help="Also end its subscription now.")

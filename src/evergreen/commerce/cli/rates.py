@@ -9,7 +9,7 @@ import typer
 
 from evergreen.commerce.models import ExchangeRate
 from evergreen.commerce.service import rates
-from evergreen.console import in_session
+from evergreen.console import in_session, row_id_argument
 
 __all__ = ["rate_app"]
 
@@ -41,7 +41,7 @@ def _line(row: ExchangeRate) -> str:
 
 
 @rate_app.command("remove")
-def rate_remove(rate_id: Annotated[int, typer.Argument(help="The rate's id (see list).")]) -> None:
+def rate_remove(rate_id: Annotated[int, row_id_argument("The rate's id (see list).")]) -> None:
     """Remove a rate (products needing it stop shipping in that currency until it is set)."""
     in_session(lambda s: rates.remove_rate(s, rate_id))
     typer.echo(f"Rate {rate_id} removed.")

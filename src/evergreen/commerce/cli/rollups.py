@@ -9,7 +9,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.service import rollups
-from evergreen.console import in_session
+from evergreen.console import in_session, row_id_option
 
 __all__ = ["rollups_app"]
 
@@ -18,9 +18,7 @@ rollups_app = typer.Typer(help="The funnel report's daily sales rollup.", no_arg
 
 @rollups_app.command("rebuild")
 def rebuild(
-    funnel: Annotated[
-        int | None, typer.Option("--funnel", help="Only this funnel's rows (default: all).")
-    ] = None,
+    funnel: Annotated[int | None, row_id_option("Only this funnel's rows (default: all).")] = None,
 ) -> None:
     """Recompute the daily sales rollup from the paid funnel orders, in one transaction."""
 

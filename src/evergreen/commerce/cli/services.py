@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.rules.fulfilment import is_overdue
 from evergreen.commerce.service import engagements
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session
+from evergreen.console import in_session, row_id_argument, row_id_option
 from evergreen.db import utcnow
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
@@ -43,10 +43,10 @@ def service_list(
 
 @service_app.command("task")
 def service_task(
-    engagement_id: Annotated[int, typer.Argument(help="The engagement's id.")],
+    engagement_id: Annotated[int, row_id_argument("The engagement's id.")],
     title: Annotated[str, typer.Argument(help="A new task's title (none: list).")] = "",
-    assignee: Annotated[int | None, typer.Option("--assignee", help="A user's id.")] = None,
-    done: Annotated[int | None, typer.Option("--done", help="Tick this task id off.")] = None,
+    assignee: Annotated[int | None, row_id_option("A user's id.")] = None,
+    done: Annotated[int | None, row_id_option("Tick this task id off.")] = None,
 ) -> None:
     """Add a task, tick one off (--done ID), or list the engagement's tasks."""
 
@@ -67,7 +67,7 @@ def service_task(
 
 @service_app.command("deliver")
 def service_deliver(
-    engagement_id: Annotated[int, typer.Argument(help="The engagement's id.")],
+    engagement_id: Annotated[int, row_id_argument("The engagement's id.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
 ) -> None:
     """Mark the service delivered (after confirming); the buyer is mailed once."""

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import service
 from evergreen.commerce.rules.products import from_cents
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session, migrated_database
+from evergreen.console import in_session, migrated_database, row_id_argument, row_id_option
 from evergreen.db import utcnow
 
 __all__ = ["subscriptions_app"]
@@ -50,7 +50,7 @@ def subscriptions_list(
 
 @subscriptions_app.command("show")
 def subscriptions_show(
-    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+    subscription_id: Annotated[int, row_id_argument("The subscription's id.")],
 ) -> None:
     """One subscription, its period orders and events."""
 
@@ -73,7 +73,7 @@ def subscriptions_show(
 
 @subscriptions_app.command("cancel")
 def subscriptions_cancel(
-    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+    subscription_id: Annotated[int, row_id_argument("The subscription's id.")],
     now: Annotated[
         bool, typer.Option("--now", help="End it now, not at the period's end.")
     ] = False,
@@ -86,8 +86,8 @@ def subscriptions_cancel(
 
 @subscriptions_app.command("change")
 def subscriptions_change(
-    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
-    price: Annotated[int, typer.Option("--price", help="The recurring price to move to.")],
+    subscription_id: Annotated[int, row_id_argument("The subscription's id.")],
+    price: Annotated[int, row_id_option("The recurring price to move to.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before charging.")] = False,
 ) -> None:
     """Change the plan: an upgrade now with its prorated charge, a downgrade at the renewal."""
@@ -119,7 +119,7 @@ def subscriptions_change(
 
 @subscriptions_app.command("keep-plan")
 def subscriptions_keep_plan(
-    subscription_id: Annotated[int, typer.Argument(help="The subscription's id.")],
+    subscription_id: Annotated[int, row_id_argument("The subscription's id.")],
 ) -> None:
     """Call off a scheduled plan change: it renews on its plan as before."""
     in_session(lambda s: service.subscriptions.cancel_change(s, subscription_id))
@@ -128,7 +128,7 @@ def subscriptions_keep_plan(
 
 @subscriptions_app.command("family")
 def subscriptions_family(
-    product_id: Annotated[int, typer.Argument(help="The subscription product's id.")],
+    product_id: Annotated[int, row_id_argument("The subscription product's id.")],
     family: Annotated[str, typer.Argument(help='The family\'s name ("" for none).')],
 ) -> None:
     """Make a subscription product a plan of a family: its subscribers can move between them."""

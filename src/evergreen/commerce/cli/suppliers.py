@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.service import cancellations, forwarding, suppliers, tracking
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session
+from evergreen.console import in_session, row_id_argument, row_id_option
 from evergreen.db import utcnow
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
@@ -58,8 +58,8 @@ def supplier_list() -> None:
 
 @supplier_app.command("link")
 def supplier_link(
-    product_id: Annotated[int, typer.Argument(help="A physical product's id.")],
-    supplier_id: Annotated[int, typer.Argument(help="The supplier's id.")],
+    product_id: Annotated[int, row_id_argument("A physical product's id.")],
+    supplier_id: Annotated[int, row_id_argument("The supplier's id.")],
 ) -> None:
     """Name the supplier a physical product ships from."""
     in_session(lambda s: suppliers.set_product_supplier(s, product_id, supplier_id))
@@ -69,7 +69,7 @@ def supplier_link(
 @supplier_app.command("orders")
 def supplier_orders(
     status: Annotated[str, typer.Option("--status", help="new, sent, failed, shipped.")] = "",
-    supplier: Annotated[int | None, typer.Option("--supplier", help="A supplier's id.")] = None,
+    supplier: Annotated[int | None, row_id_option("A supplier's id.")] = None,
 ) -> None:
     """The latest 50 supplier orders: id, order, supplier, status, tracking."""
 
@@ -105,7 +105,7 @@ def supplier_export(
 
 @supplier_app.command("tracking")
 def supplier_tracking(
-    supplier_order_id: Annotated[int, typer.Argument(help="The supplier order's id.")],
+    supplier_order_id: Annotated[int, row_id_argument("The supplier order's id.")],
     number: Annotated[str, typer.Argument(help="The tracking number.")],
     carrier: Annotated[str, typer.Option("--carrier", help="Like DHL or UPS.")],
     url: Annotated[str, typer.Option("--url", help="The tracking page, if any.")] = "",
@@ -130,7 +130,7 @@ def supplier_tracking(
 
 @supplier_app.command("resend")
 def supplier_resend(
-    supplier_order_id: Annotated[int, typer.Argument(help="The supplier order's id.")],
+    supplier_order_id: Annotated[int, row_id_argument("The supplier order's id.")],
 ) -> None:
     """Send a supplier order again, or its cancel request (the next CSV for a CSV supplier)."""
     status = in_session(lambda s: cancellations.resend(s, supplier_order_id, utcnow()).status)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evergreen.ledger.errors import LedgerInputError, SavedRatesConflict
 from evergreen.ledger.models import DailyFigures, HoursEntry, Stream
 from evergreen.ledger.queries.capital import asset_balances
 from evergreen.ledger.queries.rollup import (
@@ -166,7 +167,8 @@ def valuation(
     rates: Rates,
     persistence: Decimal | None = None,
 ) -> Valuation:
-    """Capital + trailing-twelve-month RI ÷ (1 + r - ω), ω given, the stream's, or estimated."""
+    """Capital + trailing-twelve-month RI ÷ (1 + r - ω), ω given, the stream's, or estimated;
+    a saved ω that leaves no value is a SavedRatesConflict (the row's to fix, not the asker's)."""
     stream_rates = rates_of(stream, rates)
     start, end = trailing_year(as_of)
     ttm = stream_figures(session, [stream], start, end, rates)[stream.id].residual_income
@@ -179,9 +181,21 @@ def valuation(
     if omega is None:
         omega = Decimal(str(round(estimate.omega, 4))) if estimate else _ZERO
     capital = capital_at(session, stream, as_of)
+    try:
+        value = value_of(capital, ttm, stream_rates.required_return, omega)
+    except LedgerInputError as refused:
+        if persistence is not None or stream.persistence is None:
+            raise  # the rates asked for cannot value it: the asker's to change
+        raise SavedRatesConflict(
+            refused.field,
+            f"this stream's saved persistence {stream.persistence.normalize():f} with a "
+            f"required return of {stream_rates.required_return.normalize():f} leaves it no "
+            "value (1 + r - ω ≤ 0); save a lower persistence or a higher required return "
+            "for the stream",
+        ) from None
     return Valuation(
         as_of,
-        value_of(capital, ttm, stream_rates.required_return, omega),
+        value,
         capital,
         ttm,
         omega,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.errors import InputError
 from evergreen.ledger import facts, queries, service
-from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.errors import LedgerInputError, SavedRatesConflict
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Rates, parse_rate
 from evergreen.ledger.rules.forecast import forecast_bridge
@@ -203,6 +203,8 @@ def _value(
     except LedgerInputError as error:
         errors["value"] = error
         return {"valuation": None, "bridge": None}
+    except SavedRatesConflict as saved:  # not this request's fault: the page shows, asking
+        return {"valuation": None, "bridge": None, "saved_problem": saved}
     if bridge_from == "ttm" and stored is not None:
         try:
             bridge = forecast_bridge(stored.plan, valuation.capital, rates.required_return)
