@@ -126,6 +126,10 @@ def test_a_refused_value_is_shown_by_its_form(
                       annual_rate="lots", months="12", start="2026-01-01")  # fmt: skip
     assert loan_form.status_code == 400
     assert 'id="loan-error">annual rate: ' in loan_form.text
+    numbered = _post(client, "/lending/loans", token, borrower="Ann", principal="1000",
+                     annual_rate="10%", months="12", start="20260101")  # fmt: skip
+    assert numbered.status_code == 400  # a bare number is no day, however ISO-like
+    assert "start: must be a date as YYYY-MM-DD (got &#39;20260101&#39;)" in numbered.text
     assert client.get("/lending/loans/999999").status_code == 404
     with db.session(writer=False) as session:
         assert len(queries.movements(session, loan_id)) == 1  # the funding only
