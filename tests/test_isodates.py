@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import pytest
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import AwareDatetime, Field, FutureDate, TypeAdapter, ValidationError
 
 from evergreen.isodates import NoUnixTime, QueryDay, temporal_kind
 
@@ -15,12 +15,13 @@ from evergreen.isodates import NoUnixTime, QueryDay, temporal_kind
 class _Body(NoUnixTime):
     day: date
     when: datetime | None = None
+    aware: AwareDatetime | None = None  # pydantic's own kinds of time are read the same way
     count: int = 0
     label: str = ""
 
 
 @pytest.mark.parametrize("number", [0, 5, 86400, "86400", " 1700000000 ", 1.5e9, "1e9", True])
-@pytest.mark.parametrize("field", ["day", "when"])
+@pytest.mark.parametrize("field", ["day", "when", "aware"])
 def test_a_number_for_a_day_or_a_time_is_refused_by_its_field(number: object, field: str) -> None:
     body = {"day": "2026-03-01", field: number}
     with pytest.raises(ValidationError) as info:
@@ -51,4 +52,6 @@ def test_the_kind_is_found_through_optional_and_annotated() -> None:
     assert temporal_kind(date) == "date"
     assert temporal_kind(datetime | None) == "datetime"
     assert temporal_kind(Annotated[date, Field(ge=date(1900, 1, 1))] | None) == "date"
+    assert temporal_kind(AwareDatetime | None) == "datetime"
+    assert temporal_kind(FutureDate) == "date"
     assert temporal_kind(int | str) is None

@@ -16,7 +16,18 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    FutureDate,
+    FutureDatetime,
+    NaiveDatetime,
+    PastDate,
+    PastDatetime,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 __all__ = ["Kind", "NoUnixTime", "QueryDay", "refuse_number", "temporal_kind"]
@@ -38,12 +49,20 @@ def refuse_number(value: Any, kind: Kind = "date") -> Any:
     return value
 
 
+_KINDS: dict[Any, Kind] = {
+    datetime: "datetime", AwareDatetime: "datetime", NaiveDatetime: "datetime",
+    PastDatetime: "datetime", FutureDatetime: "datetime",
+    date: "date", PastDate: "date", FutureDate: "date",
+}  # fmt: skip
+
+
 def temporal_kind(annotation: Any) -> Kind | None:
-    """Whether a field's type holds a datetime or a date (through Optional and Annotated)."""
-    if annotation is datetime:
-        return "datetime"
-    if annotation is date:
-        return "date"
+    """Whether a field's type holds a datetime or a date (pydantic's own kinds too, through
+    Optional and Annotated)."""
+    try:
+        return _KINDS[annotation]
+    except (KeyError, TypeError):  # not one, or not hashable (a list's type, say)
+        pass
     if get_origin(annotation) in (Annotated, Union, types.UnionType):
         kinds = {temporal_kind(arg) for arg in get_args(annotation)} - {None}
         return "datetime" if "datetime" in kinds else next(iter(kinds), None)

@@ -75,6 +75,12 @@ def test_conversions_api_is_idempotent_and_guarded(
         refused = client.post("/api/v1/partners/conversions", json=body, headers=staff)
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["field"] == "occurred_at"
+    # A number is not a moment (pydantic would read it as seconds since 1970).
+    for number in (1772359200, "1772359200", 0):
+        body = {**sale, "idempotency_key": f"unix {number}", "occurred_at": number}
+        refused = client.post("/api/v1/partners/conversions", json=body, headers=staff)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["field"] == "occurred_at"
     assert len(client.get("/api/v1/partners/commissions", headers=staff).json()) == 1
     held = client.post(
         f"/api/v1/partners/commissions/{listed[0]['id']}/hold",
