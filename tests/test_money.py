@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from evergreen.errors import InputError
-from evergreen.money import AmbiguousAmount, check_storable, read_amount
+from evergreen.money import AmbiguousAmount, check_storable, read_amount, show_money
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,20 @@ def test_storable_amounts_pass_unchanged() -> None:
         "999999999999999.9999"
     )
     assert check_storable("rate", Decimal("12.50000")) == Decimal("12.5")
+
+
+@pytest.mark.parametrize(
+    ("stored", "plain", "grouped"),
+    [
+        ("59.1000", "59.10", "59.10"),
+        ("1234.5", "1234.50", "1,234.50"),
+        ("0.005", "0.01", "0.01"),  # half up, once
+        ("-0.0010", "-0.00", "0.00"),  # a page never shows minus nothing
+        ("1234567.8912", "1234567.89", "1,234,567.89"),
+    ],
+)
+def test_money_is_shown_to_the_cent_whatever_the_database_keeps(
+    stored: str, plain: str, grouped: str
+) -> None:
+    assert show_money(Decimal(stored)) == plain
+    assert show_money(Decimal(stored), grouped=True) == grouped

@@ -21,6 +21,7 @@ __all__ = [
     "failure",
     "in_session",
     "migrated_database",
+    "option_name",
     "row_id_argument",
     "row_id_option",
 ]
@@ -37,6 +38,11 @@ def failure(message: str) -> typer.Exit:
     """
     err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def option_name(field: str) -> str:
+    """How a command spells the option of an input its services name by field: --hourly-rate."""
+    return "--" + field.replace("_", "-")
 
 
 def migrated_database() -> Database:

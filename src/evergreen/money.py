@@ -149,8 +149,11 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def show_money(value: Decimal) -> str:
-    """An amount as people read it on a statement: always two decimals."""
+def show_money(value: Decimal, *, grouped: bool = False) -> str:
+    """An amount as people read it on a statement: always two decimals, however many the
+    database keeps (59.1000 reads 59.10); `grouped` for pages, thousands apart: 1,234.50."""
+    if grouped:
+        return f"{cents(value) + 0:,.2f}"  # + 0: never "-0.00"
     return f"{cents(value):f}"
 
 

@@ -308,3 +308,13 @@ def test_reports_refuse_what_they_cannot_answer(
                        headers=staff)  # fmt: skip
     assert unset.status_code == 422
     assert unset.json()["detail"][0]["field"] == "hourly_rate"
+    # An API caller is told the field it can send, never the command line's option.
+    for path in ("report", f"streams/{blog}/value"):
+        refused = client.get(f"{API}/{path}", params={"from": "2026-01-01", "to": "2026-01-31"},
+                             headers=staff)  # fmt: skip
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0] == {
+            "field": "hourly_rate",
+            "message": "is not set; give hourly_rate or save one in the ledger's settings",
+            "loc": ["body", "hourly_rate"],
+        }

@@ -244,6 +244,8 @@ BAD = (
         "persistence",
     ),
     (("streams", "add", "Blog", "--kind", "crypto"), "kind"),
+    # No rates saved: the command names its own option to give one with.
+    (("streams", "value", "Blog", "--as-of", "2026-01-31"), "give --hourly-rate"),
 )
 
 

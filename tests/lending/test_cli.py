@@ -78,6 +78,10 @@ def test_a_refused_value_is_one_line_and_exit_2(tmp_path: Path) -> None:
             "Error: there is no loan 99",
         ),
         (("lending", "payoff", "1", "--as-of", "someday"), "Error: as_of: "),
+        (  # a bare number is no day, even one Python reads as ISO 8601's basic form
+            (*base[:-1], "20260101", "--principal", "1000", "--annual-rate", "10"),
+            "Error: start: must be a date as YYYY-MM-DD (got '20260101')",
+        ),
     ):
         done = _run(tmp_path, *args)
         assert done.returncode == 2, (args, done.stderr)

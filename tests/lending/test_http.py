@@ -101,3 +101,15 @@ def test_bad_input_is_a_422_naming_the_field(
     assert shorter.status_code == 422
     assert [e["field"] for e in shorter.json()["detail"]] == ["maturity"]  # the body's name
     assert client.get(f"{API}/loans/999999", headers=owner).status_code == 404
+    # A bare number is not a day (pydantic would read it as seconds since 1970): 422 by name.
+    for number in (5, 0, 86400, "86400"):
+        refused = client.post(f"{API}/loans", json={**body, "start": number}, headers=owner)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["detail"]] == ["start"]
+        assert "must be a date as YYYY-MM-DD" in refused.json()["detail"][0]["message"]
+    paid = client.post(f"{API}/loans/{loan['id']}/payments", json={"date": 1769904000,
+                       "amount": "10"}, headers=owner)  # fmt: skip
+    assert [e["field"] for e in paid.json()["detail"]] == ["date"]
+    on_day = client.get(f"{API}/loans/{loan['id']}", params={"as_of": "86400"}, headers=owner)
+    assert on_day.status_code == 422
+    assert [e["field"] for e in on_day.json()["detail"]] == ["as_of"]

@@ -70,6 +70,16 @@ def test_form_values_are_read_or_refused_by_their_field() -> None:
     assert [page_count(n, 25) for n in (0, 1, 25, 26, 51)] == [1, 1, 1, 2, 3]
 
 
+@pytest.mark.parametrize("text", ["5", "86400", "20260201", "2026-W05-7", "2026-2-1", "-1"])
+def test_a_day_is_written_year_month_day_never_a_bare_number(text: str) -> None:
+    """The pages and the commands read days with this one rule: Python's other ISO forms
+    (20260201, a week date) and a bare number are refused, naming the field."""
+    with pytest.raises(LendingInputError) as refused:
+        read_date("start", text)
+    assert refused.value.field == "start"
+    assert refused.value.message == f"must be a date as YYYY-MM-DD (got {text!r})"
+
+
 def _line(loan_id: int, borrower: str, balance: str, late: str = "current") -> BookLine:
     return BookLine(loan_id, loan_id, borrower, D(balance), 0, late, date(2026, 3, 1), D(balance))
 

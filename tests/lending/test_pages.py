@@ -126,6 +126,10 @@ def test_a_refused_value_is_shown_by_its_form(
                       annual_rate="lots", months="12", start="2026-01-01")  # fmt: skip
     assert loan_form.status_code == 400
     assert 'id="loan-error">annual rate: ' in loan_form.text
+    numbered = _post(client, "/lending/loans", token, borrower="Ann", principal="1000",
+                     annual_rate="10%", months="12", start="20260101")  # fmt: skip
+    assert numbered.status_code == 400  # a bare number is no day, however ISO-like
+    assert "start: must be a date as YYYY-MM-DD (got &#39;20260101&#39;)" in numbered.text
     assert client.get("/lending/loans/999999").status_code == 404
     with db.session(writer=False) as session:
         assert len(queries.movements(session, loan_id)) == 1  # the funding only
@@ -271,3 +275,39 @@ def test_each_draw_step_is_dated_the_day_it_happened_whatever_day_is_viewed(
     assert all("2026-03-02" not in row.split('class="actions"')[0] for row in rows.values())
     with db.session(writer=False) as session:
         assert queries.draw(session, refused_id).rejected_on == date(2026, 1, 13)
+
+
+def test_every_amount_reads_to_the_cent_never_as_the_database_keeps_it(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """Amounts are stored with four places: 59.1 is kept as 59.1000 and always shown 59.10, in
+    a figure, a form box filled in for the owner and a refusal's message alike."""
+    with db.session() as session:
+        service.add_borrower(session, service.BorrowerDraft("Ann"))
+        home = service.add_property(
+            session, service.PropertyDraft("1 Elm St", "59.1", rehab_budget="59.1", arv="59.1")
+        )
+        home_id = home.id
+    sign_in(client, people["owner"])
+    token = csrf_from(client.get("/lending/properties").text)
+    # 5,910 at 12 % a year on 30/360, interest only: 59.10 a month.
+    made = _post(client, "/lending/loans", token, borrower="Ann", principal="5910",
+                 annual_rate="12%", months="12", start="2026-01-01", day_count="30/360",
+                 interest_only="1", commitment="6910", property_id=str(home_id))  # fmt: skip
+    assert made.status_code == 303, made.text
+    loan_id = _loan_id(made.headers["location"])
+    too_much = _post(client, f"/lending/loans/{loan_id}/draws", token, date="2026-01-20",
+                     amount="100")  # fmt: skip
+    assert too_much.status_code == 400
+    assert "is more than what is left of the rehab budget (59.10)" in too_much.text
+    pages = {
+        "edit": client.get(f"/lending/properties/{home_id}/edit").text,
+        "list": client.get("/lending/properties").text,
+        "loan": client.get(f"/lending/loans/{loan_id}", params={"as_of": "2026-01-20"}).text,
+        "refused": too_much.text,
+    }
+    assert 'name="purchase_price" inputmode="decimal" value="59.10"' in pages["edit"]
+    assert 'value="59.10" required' in pages["loan"]  # the payment's box, filled in
+    for name, page in pages.items():
+        assert "59.10" in page, name
+        assert not re.search(r"\b59\.10{2,}", page), name

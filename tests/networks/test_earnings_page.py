@@ -33,13 +33,14 @@ def test_owner_adds_a_network_and_sees_postbacks(
     )
     assert match
     postback = client.get(
-        match.group(1) + "&subid=nope&oid=A-1&amount=100&payout=12.50&currency=USD&status=approved"
+        match.group(1) + "&subid=nope&oid=A-1&amount=100&payout=59.1&currency=USD&status=approved"
     )
     assert postback.status_code == 200
     assert postback.json()["matched"] is False
     again = client.get("/partners/earnings")
     assert "A-1" in again.text  # kept for review, never dropped
-    assert "12.50" in again.text
+    assert "59.10 USD" in again.text  # every amount to the cent, as stored 59.1000 never shown
+    assert not re.search(r"\b59\.10{2,}", again.text)
     assert "<svg" in again.text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,6 +72,12 @@ def test_conversions_api_is_idempotent_and_guarded(
     # holding period after them) is past what a date holds.
     for edge in ("9999-12-31T23:00:00-12:00", "0001-01-01T00:00:00Z", "3000-01-01T00:00:00Z"):
         body = {**sale, "idempotency_key": f"edge {edge}", "occurred_at": edge}
+        refused = client.post("/api/v1/partners/conversions", json=body, headers=staff)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["field"] == "occurred_at"
+    # A number is not a moment (pydantic would read it as seconds since 1970).
+    for number in (1772359200, "1772359200", 0):
+        body = {**sale, "idempotency_key": f"unix {number}", "occurred_at": number}
         refused = client.post("/api/v1/partners/conversions", json=body, headers=staff)
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["field"] == "occurred_at"
@@ -153,3 +160,37 @@ def test_terms_that_are_not_finite_or_do_not_fit_are_refused_by_the_api_and_the_
     sale = {"idempotency_key": "k1", "event": "sale", "amount": "10", "currency": "USD",
             "customer_id": "c1"}  # fmt: skip
     assert client.post("/api/v1/partners/conversions", json=sale, headers=owner).status_code == 201
+
+
+def test_every_move_a_refusal_offers_is_accepted(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """A refused status change names what can be done instead, and each of those is accepted
+    by this same route: reversing is a refund's, so it is never offered here."""
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    terms = {"kind": "percent", "rate": "25", "effective_from": "2025-01-01T00:00:00Z"}
+    assert client.post("/api/v1/partners/terms", json=terms, headers=owner).status_code == 201
+    ana = client.post(
+        "/api/v1/partners", json={"name": "Ana", "email": "ana@blog.example", "status": "active"},
+        headers=staff,
+    ).json()["id"]  # fmt: skip
+    client.post(f"/api/v1/partners/{ana}/coupons", json={"code": "ana10"}, headers=staff)
+    sale = {
+        "idempotency_key": "order-1", "event": "sale", "amount": "100.00", "currency": "USD",
+        "customer_id": "cus_1", "order_id": "order-1", "coupon": "ANA10",
+        "occurred_at": "2026-03-01T10:00:00Z",
+    }  # fmt: skip
+    assert client.post("/api/v1/partners/conversions", json=sale, headers=staff).status_code == 201
+    cid = client.get("/api/v1/partners/commissions", headers=staff).json()[0]["id"]
+
+    def act(action: str) -> Any:
+        url = f"/api/v1/partners/commissions/{cid}/{action}"
+        return client.post(url, json={}, headers=staff)
+
+    assert act("approve").json()["status"] == "approved"
+    refused = act("approve")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "cannot approve an approved commission (from approved: hold)"
+    assert act("hold").json()["status"] == "on_hold"
+    assert act("reverse").status_code == 422  # a refund's move, not a person's

@@ -12,11 +12,13 @@ from hypothesis import strategies as st
 from evergreen.errors import InputError
 from evergreen.partners.rules import (
     ACTIONS,
+    HAND_ACTIONS,
     Action,
     PartnerRuleError,
     RefundEffect,
     Status,
     approval_due,
+    hand_action,
     refund_effect,
     transition,
 )
@@ -59,6 +61,39 @@ def test_illegal_move_messages_read_as_sentences() -> None:
         PartnerRuleError, match=r"cannot include in payout an on hold commission \(from on hold: "
     ):
         transition(Status.ON_HOLD, "include_in_payout")
+
+
+def _offered(message: str) -> list[str]:
+    """The moves a refusal suggests: 'cannot x a y commission (from y: a, b)' -> [a, b]."""
+    hint = message.partition("(")[2].rstrip(")")
+    if not hint.startswith("from "):
+        return []
+    return [word.strip().replace(" ", "_") for word in hint.partition(": ")[2].split(",")]
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("action", HAND_ACTIONS)
+def test_a_refused_hand_move_offers_only_moves_made_by_hand(status: Status, action: Action) -> None:
+    """Reversing is a refund's and paying a payout's: a person is never told to do either."""
+    if (status, action) in LEGAL:
+        return
+    with pytest.raises(PartnerRuleError) as info:
+        transition(status, action, HAND_ACTIONS)
+    offered = _offered(info.value.message)
+    assert set(offered) <= set(HAND_ACTIONS), info.value.message
+    for move in offered:
+        assert transition(status, move, HAND_ACTIONS) is LEGAL[(status, move)]  # type: ignore[arg-type]
+
+
+def test_only_hand_actions_are_taken_by_hand() -> None:
+    assert [hand_action(action) for action in HAND_ACTIONS] == list(HAND_ACTIONS)
+    for action in ("reverse", "include_in_payout", "mark_paid", "pay"):
+        with pytest.raises(PartnerRuleError) as info:
+            hand_action(action)
+        assert info.value.field == "action"
+        assert info.value.message == "must be approve, hold, release or reject"
+    with pytest.raises(PartnerRuleError, match=r"\(only its payout or a refund changes it now\)"):
+        transition(Status.PAYABLE, "hold", HAND_ACTIONS)
 
 
 def test_the_usual_journey_and_string_statuses() -> None:

@@ -169,6 +169,28 @@ def test_commissions_show_and_are_held_then_released(
     assert "Ana" in conversions.text
 
 
+def test_a_refused_button_offers_only_buttons_the_page_accepts(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """A refusal names the moves a person can make here: reversing is a refund's, so neither
+    the message nor a button offers it, and each button offered is accepted."""
+    token = _owner(client, people)
+    ana = _set_up_program(client, token, db)
+    _sale(db, "s1", "100", "ANA10")
+    with db.session() as session:
+        cid = session.scalars(select(Commission.id)).one()
+    assert _post(client, f"/partners/commissions/{cid}/approve", token).status_code == 303
+    page = client.get(f"/partners/{ana}").text
+    assert f'action="/partners/commissions/{cid}/hold"' in page
+    assert f'action="/partners/commissions/{cid}/reverse"' not in page
+    refused = _post(client, f"/partners/commissions/{cid}/approve", token)
+    assert refused.status_code == 400
+    assert "cannot approve an approved commission (from approved: hold)" in refused.text
+    assert "reverse" not in refused.text
+    assert _post(client, f"/partners/commissions/{cid}/hold", token).status_code == 303
+    assert _post(client, f"/partners/commissions/{cid}/reverse", token).status_code == 400
+
+
 def test_payout_created_exported_and_marked_paid(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from evergreen.config import Settings
+from evergreen.isodates import temporal_kind
 from evergreen.web import create_app
 from evergreen.web.bodies import RequestBody, ThirdPartyBody
 from evergreen.web.deps import MAX_DB_INT
@@ -163,3 +165,58 @@ def test_every_id_in_a_json_body_fits_the_database(app: Any) -> None:
         if (names := _unbounded_ids(schema, defs))
     }
     assert unbounded == {}, f"give these le=MAX_DB_INT (evergreen.db): {unbounded}"
+
+
+def _params(dependant: Dependant) -> Iterator[Any]:
+    """A route's query and path parameters, its dependencies' included."""
+    yield from dependant.query_params
+    yield from dependant.path_params
+    for sub in dependant.dependencies:
+        yield from _params(sub)
+
+
+def _models(annotation: Any, seen: set[type[BaseModel]]) -> Iterator[type[BaseModel]]:
+    """Every model a body's type holds, nested ones and those in lists included."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        yield annotation
+        for field in annotation.model_fields.values():
+            yield from _models(field.annotation, seen)
+        return
+    for arg in getattr(annotation, "__args__", ()):
+        yield from _models(arg, seen)
+
+
+def test_every_date_the_api_reads_refuses_a_number(app: Any) -> None:
+    """Pydantic reads 86400 sent for a date as 1970-01-02: every day or time the API reads, in
+    a body or in the query, is ISO text or a 422 naming it (evergreen.isodates)."""
+    queries, models = [], set[type[BaseModel]]()
+    for context in iter_route_contexts(app.router.routes):
+        route = context.route
+        if not (isinstance(route, APIRoute) and context.path.startswith("/api/")):
+            continue
+        for param in _params(route.dependant):
+            if temporal_kind(param.field_info.annotation) is not None:
+                _value, errors = param.validate("86400", {}, loc=("query", param.name))
+                assert errors, (context.path, param.name)
+                assert errors[0]["type"] == "iso_date", (context.path, param.name)
+                queries.append((context.path, param.name))
+        if route.body_field is not None:
+            models.update(_models(route.body_field.field_info.annotation, models))
+    fields = [
+        (model, field.alias or name)
+        for model in models
+        for name, field in model.model_fields.items()
+        if temporal_kind(field.annotation) is not None
+    ]
+    assert len(queries) >= 10
+    assert len(fields) >= 15  # the walk reaches the bodies' dates
+    for model, name in fields:
+        for number in (0, 86400, "86400", 1.5e9, True):
+            with pytest.raises(ValidationError) as info:
+                model.model_validate({name: number})
+            found = {error["loc"]: error for error in info.value.errors()}
+            assert found[(name,)]["type"] == "iso_date", (model.__name__, name, number)
+            assert "not a number" in found[(name,)]["msg"]

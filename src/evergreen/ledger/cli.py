@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import in_session, row_id_argument
+from evergreen.console import in_session, option_name, row_id_argument
 from evergreen.db import utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
@@ -123,7 +123,7 @@ def streams_report(
     hour, ret = _rate(hourly_rate, "hourly_rate"), _rate(required_return, "required_return")
 
     def work(session: Session) -> queries.Report:
-        rates = service.rates_for(session, hour, ret)
+        rates = service.rates_for(session, hour, ret, named=option_name)
         currency = service.preferences(session).currency
         return queries.report(session, first, last, rates, currency)
 
@@ -164,7 +164,7 @@ def streams_value(
 
     def work(session: Session) -> queries.Valuation:
         stream = service.stream_named(session, name, "name")
-        rates = service.rates_for(session, hour, ret)
+        rates = service.rates_for(session, hour, ret, named=option_name)
         return queries.valuation(session, stream, day, rates, omega)
 
     result = in_session(work)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import Field
 
 from evergreen.db import utcnow
+from evergreen.isodates import QueryDay
 from evergreen.lending import queries, service
 from evergreen.lending.models import BorrowerDocument, Draw, Movement
 from evergreen.lending.rules.documents import MAX_DOCUMENT_BYTES
@@ -23,7 +24,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/lending", tags=["lending"])
 _MONEY = Field(max_length=40, description="An amount in cents, e.g. '1250.00'.")
-AsOf = Annotated[date | None, Query(description="YYYY-MM-DD; today if left out.")]
+AsOf = Annotated[QueryDay | None, Query(description="YYYY-MM-DD; today if left out.")]
 DrawId = Annotated[int, Query(ge=1, le=MAX_DB_INT, description="The draw's ID.")]
 
 

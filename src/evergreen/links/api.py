@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from evergreen.isodates import QueryDay
 from evergreen.links import service
 from evergreen.links.clicks.stats import link_stats, mark_agent_human
 from evergreen.links.drafts import LinkDraft
@@ -108,8 +108,8 @@ def overall_stats(
     request: Request,
     session: SessionDep,
     user: ApiStaff,
-    start: date | None = None,
-    end: date | None = None,
+    start: QueryDay | None = None,
+    end: QueryDay | None = None,
 ) -> dict[str, Any]:
     """Clicks across all links, with the split by channel."""
     _ingest_spooled(request)
@@ -175,8 +175,8 @@ def stats(
     slug: str,
     session: SessionDep,
     user: ApiStaff,
-    start: date | None = None,
-    end: date | None = None,
+    start: QueryDay | None = None,
+    end: QueryDay | None = None,
 ) -> dict[str, Any]:
     """A link's clicks: totals, by day, by reason, by country, referrer, device, sub-ID…"""
     _ingest_spooled(request)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
@@ -12,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from evergreen.db import utcnow
+from evergreen.isodates import QueryDay
 from evergreen.links.queries import SpooledClicks
 from evergreen.money import show_amount
 from evergreen.networks import queries, rules, service
@@ -235,8 +235,8 @@ def earnings_report(
     session: SessionDep,
     user: ApiStaff,
     by: str = "link",
-    start: date | None = None,
-    end: date | None = None,
+    start: QueryDay | None = None,
+    end: QueryDay | None = None,
 ) -> list[dict[str, Any]]:
     """Earnings, clicks, EPC and conversion rate by link, channel, network, sub-ID or month."""
     return [row.to_dict() for row in queries.earnings(session, by, start, end)]

@@ -6,22 +6,26 @@ therefore derives from `RequestBody` (a stray field is a 422 naming it, and the 
 says `additionalProperties: false`); only a body that a system we do not control sends (an
 embedded sign-up form, a buyer's copy of the software) derives from `ThirdPartyBody`.
 `tests/web/test_request_bodies.py` walks the API document and fails on a model that is neither.
+Both refuse a number sent for a day or a time (evergreen.isodates), which pydantic would read
+as Unix time.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
+
+from evergreen.isodates import NoUnixTime
 
 __all__ = ["RequestBody", "ThirdPartyBody"]
 
 
-class RequestBody(BaseModel):
+class RequestBody(NoUnixTime):
     """A body our API's own clients send: a field it does not declare is refused, never dropped."""
 
     model_config = ConfigDict(extra="forbid")
 
 
-class ThirdPartyBody(BaseModel):
+class ThirdPartyBody(NoUnixTime):
     """A body whose sender we cannot update: fields it adds are ignored, so it is never refused
     for sending more than this version reads."""
 

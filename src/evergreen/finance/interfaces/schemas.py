@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from evergreen.finance import performance
@@ -21,6 +21,7 @@ from evergreen.finance import simulation as sim
 from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.household import personal as household
 from evergreen.finance.residual_income import multistage as ri
+from evergreen.isodates import NoUnixTime
 
 if TYPE_CHECKING:  # the loan models pull in scipy; imported when a loan request runs
     from evergreen.finance.loans import schedule as loan_schedule
@@ -164,7 +165,7 @@ Rate = Annotated[float, Field(gt=-1, le=1, description="Decimal rate: 0.10 means
 Dollars = Annotated[float, Field(ge=0, le=MAX_DOLLARS, description="Monthly dollars.")]
 
 
-class _Request(BaseModel):
+class _Request(NoUnixTime):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 

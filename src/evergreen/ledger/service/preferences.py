@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -48,21 +49,35 @@ def set_preferences(
     return row
 
 
+def _as_sent(field: str) -> str:
+    return field
+
+
 def rates_for(
-    session: Session, hourly_rate: Decimal | None, required_return: Decimal | None
+    session: Session,
+    hourly_rate: Decimal | None,
+    required_return: Decimal | None,
+    *,
+    named: Callable[[str], str] = _as_sent,
 ) -> Rates:
     """The rates a report uses: those given, else the owner's saved ones; an unset one is a
-    clear error rather than a silent zero (the owner's time is never free by accident)."""
+    clear error rather than a silent zero (the owner's time is never free by accident).
+
+    `named` spells an input as the caller's user sends it: the API's field (`hourly_rate`) by
+    default, a command its option (`--hourly-rate`).
+    """
     saved = preferences(session)
     hour = hourly_rate if hourly_rate is not None else saved.hourly_rate
     ret = required_return if required_return is not None else saved.required_return
     if hour is None:
         raise LedgerInputError(
-            "hourly_rate", "is not set; give --hourly-rate or save one in the ledger's settings"
+            "hourly_rate",
+            f"is not set; give {named('hourly_rate')} or save one in the ledger's settings",
         )
     if ret is None:
         raise LedgerInputError(
             "required_return",
-            "is not set; give --required-return (0.08 for 8 % a year) or save one in settings",
+            f"is not set; give {named('required_return')} (0.08 for 8 % a year) or save one "
+            "in the ledger's settings",
         )
     return Rates(hour, ret)

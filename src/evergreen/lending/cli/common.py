@@ -11,7 +11,7 @@ import typer
 
 from evergreen.console import row_id_argument
 from evergreen.db import utcnow
-from evergreen.lending.errors import LendingInputError
+from evergreen.lending.rules.forms import read_date
 
 __all__ = [
     "DateOpt",
@@ -34,10 +34,7 @@ def day_of(text: str, field: str = "date") -> date:
     """A day typed as YYYY-MM-DD (today when empty), or the refusal naming the option."""
     if not text:
         return utcnow().date()
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise LendingInputError(field, f"{text!r} is not a date like 2026-03-15") from None
+    return read_date(field, text)
 
 
 def echo_json(value: object) -> None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.rules.amounts import ZERO
+from evergreen.money import show_money
 
 __all__ = ["DEFAULT_ORDER", "PARTS", "Allocation", "Owed", "allocate", "read_order"]
 
@@ -66,9 +67,10 @@ def allocate(amount: Decimal, owed: Owed, order: tuple[str, ...] = DEFAULT_ORDER
         raise LendingInputError("amount", f"must be above 0 (got {amount})")
     if amount > owed.total:
         raise LendingInputError(
-            "amount", f"{amount} is more than everything owed ({owed.total}); pay the loan off "
-            "with its payoff quote instead",
-        )  # fmt: skip
+            "amount",
+            f"{show_money(amount)} is more than everything owed ({show_money(owed.total)}); "
+            "pay the loan off with its payoff quote instead",
+        )
     left, split = amount, {}
     for part in order:
         taken = min(left, getattr(owed, part))

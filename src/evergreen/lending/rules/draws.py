@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from evergreen.lending.errors import LendingInputError
+from evergreen.money import show_money
 
 __all__ = ["DRAW_ACTIONS", "check_draw", "next_status"]
 
@@ -45,11 +46,13 @@ def check_draw(
         raise LendingInputError("amount", f"must be above 0 (got {amount})")
     if amount > undrawn:
         raise LendingInputError(
-            "amount", f"{amount} is more than what is left of the commitment ({undrawn})"
+            "amount",
+            f"{show_money(amount)} is more than what is left of the commitment "
+            f"({show_money(undrawn)})",
         )
     if rehab_budget is not None and amount > rehab_budget - rehab_drawn:
         raise LendingInputError(
-            "amount", f"{amount} is more than what is left of the rehab budget "
-            f"({rehab_budget - rehab_drawn})",
+            "amount", f"{show_money(amount)} is more than what is left of the rehab budget "
+            f"({show_money(rehab_budget - rehab_drawn)})",
         )  # fmt: skip
     return amount

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from evergreen.lending.errors import LendingInputError
 
 __all__ = ["page_count", "read_date", "read_whole"]
 
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
 
 def read_date(field: str, text: str) -> date:
-    """A day written YYYY-MM-DD, as a date input sends it."""
+    """A day written YYYY-MM-DD, as a date input sends it; Python's other ISO forms (20260301,
+    2026-W09-7) are refused with the rest, so that a bare number is never taken for a day."""
+    shown = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        if _DAY.fullmatch(shown) is None:
+            raise ValueError(shown)
+        return date.fromisoformat(shown)
     except ValueError:
         raise LendingInputError(
-            field, f"must be a date as YYYY-MM-DD (got {text.strip()!r})"
+            field, f"must be a date as YYYY-MM-DD (got {shown[:20]!r})"
         ) from None
 
 

@@ -14,6 +14,7 @@ from evergreen.finance.loans.daycount import DAY_COUNTS, add_months
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.rules.allocation import DEFAULT_ORDER
 from evergreen.lending.rules.amounts import ZERO, to_cents
+from evergreen.money import show_money
 
 __all__ = ["BASIS", "LoanTerms", "check_day_count", "check_extension", "check_months"]
 
@@ -72,8 +73,8 @@ class LoanTerms:
         check_day_count(self.day_count)
         if self.commitment is not None and self.commitment < self.principal:
             raise LendingInputError(
-                "commitment", f"must be at least the principal {self.principal} "
-                f"(got {self.commitment})",
+                "commitment", f"must be at least the principal {show_money(self.principal)} "
+                f"(got {show_money(self.commitment)})",
             )  # fmt: skip
         if self.default_rate is not None and self.default_rate < self.annual_rate:
             raise LendingInputError("default_rate", "must be at least the note rate "

@@ -39,6 +39,7 @@ from evergreen.lending.service.records import (
     terms_of,
     with_prepayment,
 )
+from evergreen.money import show_money
 
 __all__ = ["charge_late_fees", "charge_off", "open_loan_ids", "pay_off", "quote",
            "record_payment", "record_recovery"]  # fmt: skip
@@ -115,8 +116,9 @@ def pay_off(session: Session, loan_id: int, on: date, amount: str | None = None)
     total is refused (a partial payment is `record_payment`)."""
     due = quote(session, loan_id, on)
     if amount is not None and read_money("amount", amount) != due.total:
-        raise LendingInputError("amount", f"the payoff on {on.isoformat()} is {due.total:.2f}, "
-                                f"not {amount}")  # fmt: skip
+        raise LendingInputError(
+            "amount", f"the payoff on {on.isoformat()} is {show_money(due.total)}, not {amount}"
+        )
     if due.total == 0:
         raise Conflict("loan_id", f"loan {loan_id} owes nothing")
     loan = locked_loan(session, loan_id)

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 
 from evergreen.db import utcnow
 from evergreen.lending.rules.forms import read_date
-from evergreen.money import cents
+from evergreen.money import show_money
 
 __all__ = ["PREFIX", "TextFields", "as_of", "money", "percent"]
 
@@ -19,7 +19,7 @@ PREFIX = "/lending"
 
 def money(value: Decimal | None) -> str:
     """An amount as the pages show it: thousands grouped, two decimals; a dash for none."""
-    return "—" if value is None else f"{cents(value) + 0:,.2f}"
+    return "—" if value is None else show_money(value, grouped=True)
 
 
 def percent(value: Decimal | float | None, places: int = 2) -> str:

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from evergreen.config import Settings
 from evergreen.db import utcnow
 from evergreen.lending import service
-from evergreen.lending.errors import LendingInputError
+from evergreen.lending.rules.forms import read_date
 from evergreen.lending.rules.letters import PayoffLetter
 from evergreen.web.deps import DashboardUser, DbId, SessionDep, SettingsDep
 
@@ -27,10 +27,7 @@ def read_day(text: str, today: date) -> date:
     """A day typed as YYYY-MM-DD (today when left out), or the refusal naming `as_of`."""
     if not text.strip():
         return today
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise LendingInputError("as_of", f"{text[:20]!r} is not a date like 2026-03-15") from None
+    return read_date("as_of", text)
 
 
 def letter_download(letter: PayoffLetter, settings: Settings) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from evergreen.errors import InputError
 from evergreen.lending import queries, service
 from evergreen.lending.views.common import PREFIX, TextFields, money
+from evergreen.money import show_amount
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
@@ -62,6 +64,14 @@ _PARTIES = (
             "Owner only: the form that changes a property.",
             "Owner only: change a property's address or amounts.")),
 )  # fmt: skip
+
+
+def _boxed(value: object) -> str:
+    """A stored value put back in its form box: an amount exact and plain (59.10, not the
+    database's 59.1000), nothing for none."""
+    if value is None:
+        return ""
+    return show_amount(value) if isinstance(value, Decimal) else str(value)
 
 
 def _list(
@@ -112,7 +122,7 @@ def _register(party: _Party) -> None:
         request: Request, user: OwnerUser, session: SessionDep, item_id: DbId
     ) -> Response:
         row = party.get(session, item_id)
-        values = {n: "" if getattr(row, n) is None else str(getattr(row, n)) for n in party.fields}
+        values = {n: _boxed(getattr(row, n)) for n in party.fields}
         return _edit(request, party, item_id, values, None)
 
     def save(

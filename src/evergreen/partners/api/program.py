@@ -16,7 +16,7 @@ from evergreen.money import show_money
 from evergreen.partners import queries, service
 from evergreen.partners.api.schemas import PartnerDetailOut
 from evergreen.partners.models import Commission, Conversion, Partner, Program
-from evergreen.partners.rules import EventType
+from evergreen.partners.rules import EventType, HandAction
 from evergreen.partners.service import ConversionIn
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
@@ -379,7 +379,7 @@ class ActionIn(RequestBody):
 @router.post("/commissions/{commission_id}/{action}", operation_id="change_commission_status")
 def change_commission_status(
     commission_id: DbId,
-    action: Literal["hold", "release", "reject", "approve"],
+    action: HandAction,
     body: ActionIn,
     session: SessionDep,
     user: ApiStaff,

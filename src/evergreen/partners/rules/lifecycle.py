@@ -13,12 +13,15 @@ from evergreen.partners.rules.errors import PartnerRuleError
 
 __all__ = [
     "ACTIONS",
+    "HAND_ACTIONS",
     "OWED",
     "Action",
+    "HandAction",
     "RefundEffect",
     "Status",
     "allowed_actions",
     "approval_due",
+    "hand_action",
     "refund_effect",
     "transition",
 ]
@@ -40,6 +43,10 @@ Action = Literal[
     "approve", "hold", "release", "reject", "include_in_payout", "mark_paid", "reverse"
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
+# What a person may do to a commission (its page's buttons, the API's route); the other moves
+# are made by a payout (include, mark paid) or a refund (reverse), never asked for by hand.
+HandAction = Literal["approve", "hold", "release", "reject"]
+HAND_ACTIONS: tuple[HandAction, ...] = get_args(HandAction)
 
 _MOVES: dict[tuple[Status, str], Status] = {
     (Status.PENDING, "approve"): Status.APPROVED,
@@ -70,8 +77,9 @@ def _words(value: str) -> str:
     return value.replace("_", " ")
 
 
-def transition(status: Status, action: Action) -> Status:
-    """The status after an action, or an error saying why the move is not allowed."""
+def transition(status: Status, action: Action, among: tuple[Action, ...] = ACTIONS) -> Status:
+    """The status after an action, or an error saying why the move is not allowed and which
+    moves of `among` (the ones the caller can make) are."""
     current = _status(status)
     if action not in ACTIONS:
         raise PartnerRuleError(
@@ -79,13 +87,27 @@ def transition(status: Status, action: Action) -> Status:
         )
     after = _MOVES.get((current, action))
     if after is None:
-        allowed = [_words(act) for (state, act) in _MOVES if state is current]
+        allowed = [_words(act) for act in allowed_actions(current, among)]
         article = "an" if current.value[0] in "aeiou" else "a"
-        hint = f"from {_words(current)}: {', '.join(allowed)}" if allowed else "it is final"
+        if allowed:
+            hint = f"from {_words(current)}: {', '.join(allowed)}"
+        elif allowed_actions(current):
+            hint = "only its payout or a refund changes it now"
+        else:
+            hint = "it is final"
         raise PartnerRuleError(
             "status", f"cannot {_words(action)} {article} {_words(current)} commission ({hint})"
         )
     return after
+
+
+def hand_action(action: str) -> HandAction:
+    """An action a person asked for, if it is one they may take by hand."""
+    for allowed in HAND_ACTIONS:
+        if action == allowed:
+            return allowed
+    *first, last = HAND_ACTIONS
+    raise PartnerRuleError("action", f"must be {', '.join(first)} or {last}")
 
 
 def allowed_actions(status: Status | str, among: tuple[Action, ...] = ACTIONS) -> list[Action]:

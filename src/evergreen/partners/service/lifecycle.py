@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 from evergreen.db import utcnow
 from evergreen.partners.models import Commission, Program
 from evergreen.partners.rules import (
+    ACTIONS,
+    HAND_ACTIONS,
     Action,
     CommissionNotFound,
     PartnerConflict,
     PartnerRuleError,
     Status,
     approval_due,
+    hand_action,
     hold_reason,
     transition,
 )
@@ -58,12 +61,12 @@ def change_status(
     actor: str,
     note: str = "",
 ) -> Commission:
-    """Hold, release, reject or approve one commission by hand, recording who and why."""
-    if action not in ("hold", "release", "reject", "approve"):
-        raise PartnerRuleError("action", "must be hold, release, reject or approve")
+    """Hold, release, reject or approve one commission by hand, recording who and why; a
+    refusal names only what can be done by hand (HAND_ACTIONS, the page's buttons)."""
+    asked = hand_action(action)
     commission = get_commission(session, program, commission_id)
     try:
-        move(session, commission, action, actor, note=note, now=utcnow())  # type: ignore[arg-type]
+        move(session, commission, asked, actor, note=note, now=utcnow(), among=HAND_ACTIONS)
     except PartnerRuleError as exc:  # the request is fine; the commission's state forbids it
         raise PartnerConflict(exc.field, exc.message) from None
     return commission
@@ -77,15 +80,17 @@ def move(
     *,
     note: str,
     now: datetime,
+    among: tuple[Action, ...] = ACTIONS,
 ) -> None:
     """The one path of a hold, release, reject or approval, by hand or by the hourly job:
     the rules allow it, the history records it, and an approval is announced to webhooks.
 
     A hold keeps its reason on the commission (the note, or a sentence saying the owner held
-    it); a release clears the reasons, and a rejection's note is its reason.
+    it); a release clears the reasons, and a rejection's note is its reason. A refused move
+    names the moves of `among` that are open (a person's are HAND_ACTIONS).
     """
     before = commission.status
-    commission.status = transition(Status(before), action).value
+    commission.status = transition(Status(before), action, among).value
     if action == "hold":  # every hold says why, to the owner and the partner
         note = hold_reason(note)
         commission.hold_reasons = [note]

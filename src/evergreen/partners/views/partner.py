@@ -22,7 +22,7 @@ from evergreen.partners.queries import (
     links_of,
     status_notes,
 )
-from evergreen.partners.rules import PAYOUT_METHODS, Action, allowed_actions
+from evergreen.partners.rules import HAND_ACTIONS, PAYOUT_METHODS, Action, allowed_actions
 from evergreen.partners.views.deps import PartnerDep, ProgramDep
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
@@ -35,7 +35,6 @@ __all__ = ["page_helpers", "router"]
 
 router = APIRouter(prefix="/partners", include_in_schema=False)
 FormStr = Annotated[str, Form()]
-BUTTONS: tuple[Action, ...] = ("approve", "hold", "release", "reject")
 _DONE = {
     "link": "Link assigned: its clicks now attribute sales to this partner.",
     "coupon": "Coupon added.",
@@ -56,8 +55,9 @@ def amounts(by_currency: Mapping[str, Decimal]) -> str:
 
 
 def _actions(status: str) -> list[Action]:
-    """The buttons a commission in this status can take."""
-    return allowed_actions(status, BUTTONS)
+    """The buttons a commission in this status can take: moves made by hand, which the
+    route accepts."""
+    return allowed_actions(status, HAND_ACTIONS)
 
 
 def page_helpers() -> dict[str, Callable[..., Any]]:
