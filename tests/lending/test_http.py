@@ -113,3 +113,16 @@ def test_bad_input_is_a_422_naming_the_field(
     on_day = client.get(f"{API}/loans/{loan['id']}", params={"as_of": "86400"}, headers=owner)
     assert on_day.status_code == 422
     assert [e["field"] for e in on_day.json()["detail"]] == ["as_of"]
+
+
+def test_loans_are_listed_by_a_status_that_exists(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """A misspelt status listed no loan (an empty book to the eye): it is a 422 naming it."""
+    staff = _headers(db, people["staff"])
+    assert client.get(f"{API}/loans", params={"status": "open"}, headers=staff).status_code == 200
+    refused = client.get(f"{API}/loans", params={"status": "opne"}, headers=staff)
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["detail"]
+    assert error["loc"] == ["query", "status"]
+    assert "open, paid_off, charged_off" in error["message"]

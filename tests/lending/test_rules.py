@@ -344,3 +344,14 @@ def test_prepayment_terms_are_checked(changes: dict[str, object], field: str) ->
     with pytest.raises(LendingInputError) as refused:
         Terms(D(100000), D("0.12"), 12, date(2026, 1, 1), **changes)  # type: ignore[arg-type]
     assert refused.value.field == field
+
+
+def test_a_loans_filter_is_all_or_a_status_a_loan_can_have() -> None:
+    from evergreen.lending.errors import LendingInputError
+    from evergreen.lending.rules import LOAN_STATUSES, check_loan_status
+
+    assert check_loan_status("") == ""
+    assert [check_loan_status(f" {s.upper()} ") for s in LOAN_STATUSES] == list(LOAN_STATUSES)
+    with pytest.raises(LendingInputError) as refused:
+        check_loan_status("closed")
+    assert refused.value.field == "status"

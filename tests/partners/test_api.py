@@ -194,3 +194,15 @@ def test_every_move_a_refusal_offers_is_accepted(
     assert refused.json()["detail"] == "cannot approve an approved commission (from approved: hold)"
     assert act("hold").json()["status"] == "on_hold"
     assert act("reverse").status_code == 422  # a refund's move, not a person's
+
+
+def test_commissions_are_listed_by_a_status_that_exists(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """An unknown status listed nothing with a 200: it is a 422 naming the parameter."""
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    listed = client.get("/api/v1/partners/commissions", params={"status": "paid"}, headers=staff)
+    assert listed.status_code == 200
+    refused = client.get("/api/v1/partners/commissions", params={"status": "payed"}, headers=staff)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["query", "status"]

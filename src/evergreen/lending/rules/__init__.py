@@ -52,9 +52,11 @@ from evergreen.lending.rules.interest import (
 )
 from evergreen.lending.rules.terms import (
     BASIS,
+    LOAN_STATUSES,
     LoanTerms,
     check_day_count,
     check_extension,
+    check_loan_status,
     check_months,
 )
 
@@ -64,6 +66,7 @@ __all__ = [
     "CENT",
     "DEFAULT_ORDER",
     "DRAW_ACTIONS",
+    "LOAN_STATUSES",
     "PARTS",
     "ZERO",
     "Allocation",
@@ -82,6 +85,7 @@ __all__ = [
     "check_day_count",
     "check_draw",
     "check_extension",
+    "check_loan_status",
     "check_months",
     "days_late",
     "days_past_due",

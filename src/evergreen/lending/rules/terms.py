@@ -16,9 +16,29 @@ from evergreen.lending.rules.allocation import DEFAULT_ORDER
 from evergreen.lending.rules.amounts import ZERO, to_cents
 from evergreen.money import show_money
 
-__all__ = ["BASIS", "LoanTerms", "check_day_count", "check_extension", "check_months"]
+__all__ = [
+    "BASIS",
+    "LOAN_STATUSES",
+    "LoanTerms",
+    "check_day_count",
+    "check_extension",
+    "check_loan_status",
+    "check_months",
+]
 
 BASIS = {"30/360": 360, "actual/360": 360, "actual/365": 365}
+LOAN_STATUSES = ("open", "paid_off", "charged_off")
+
+
+def check_loan_status(text: str) -> str:
+    """A filter of loans by status: "" for all, else open, paid_off or charged_off (a typo
+    would list no loan at all and look like an empty book)."""
+    name = text.strip().lower()
+    if name and name not in LOAN_STATUSES:
+        raise LendingInputError(
+            "status", f"must be one of {', '.join(LOAN_STATUSES)} (got {text[:40]!r})"
+        )
+    return name
 
 
 def check_day_count(text: str) -> str:

@@ -19,6 +19,7 @@ from evergreen.lending.rules import (
     check_day_count,
     check_draw,
     check_extension,
+    check_loan_status,
     next_status,
     opening_state,
     read_money,
@@ -256,8 +257,9 @@ def fund_draw(session: Session, draw_id: int, on: date) -> Draw:
 
 
 def loans(session: Session, status: str | None = None) -> list[Loan]:
-    """Loans, newest first, optionally of one status."""
+    """Loans, newest first, optionally of one status (open, paid_off or charged_off)."""
     query = select(Loan).order_by(Loan.id.desc())
+    status = check_loan_status(status or "")
     if status:
         query = query.where(Loan.status == status)
     return list(session.scalars(query))

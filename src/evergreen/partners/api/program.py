@@ -16,7 +16,7 @@ from evergreen.money import show_money
 from evergreen.partners import queries, service
 from evergreen.partners.api.schemas import PartnerDetailOut
 from evergreen.partners.models import Commission, Conversion, Partner, Program
-from evergreen.partners.rules import EventType, HandAction
+from evergreen.partners.rules import EventType, HandAction, Status
 from evergreen.partners.service import ConversionIn
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
@@ -354,10 +354,10 @@ def list_commissions(
     user: ApiStaff,
     program: ProgramDep,
     partner_id: DbIdQuery = None,
-    status: str | None = None,
+    status: Status | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[CommissionOut]:
-    """Commissions, newest first."""
+    """Commissions, newest first (of one status when asked: an unknown one is refused)."""
     rows = queries.commissions(session, program, partner_id=partner_id, status=status, limit=limit)
     return [CommissionOut.of(row) for row in rows]
 
