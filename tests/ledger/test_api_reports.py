@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.rules import Rates
 from tests.http_helpers import token_for
@@ -308,3 +308,18 @@ def test_reports_refuse_what_they_cannot_answer(
                        headers=staff)  # fmt: skip
     assert unset.status_code == 422
     assert unset.json()["detail"][0]["field"] == "hourly_rate"
+
+
+def test_this_months_history_is_its_days_so_far(client: TestClient, ledger: dict[str, Any]) -> None:
+    """The capital still in the Blog is charged for this month's days that have passed, as the
+    report of the month so far charges it, not for the whole month."""
+    today = utcnow().date()
+    path = f"{API}/streams/{ledger['blog']}/history"
+    months = client.get(path, params={"months": 1}, headers=ledger["staff"]).json()["months"]
+    so_far = client.get(f"{API}/report", headers=ledger["staff"],
+                        params={"from": today.replace(day=1).isoformat(),
+                                "to": today.isoformat()}).json()  # fmt: skip
+    blog = next(s for s in so_far["streams"] if s["id"] == ledger["blog"])
+    assert months[0]["month"] == today.strftime("%Y-%m")
+    assert months[0]["capital_charge"] == blog["capital_charge"] != "0.00"
+    assert months[0]["residual_income"] == blog["residual_income"]

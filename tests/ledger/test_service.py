@@ -16,6 +16,7 @@ from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Post
 from evergreen.ledger.rules import (
     BANK,
     Figure,
+    Figures,
     Leg,
     Rates,
     StreamKind,
@@ -366,3 +367,48 @@ def test_a_batch_is_checked_whole_and_refused_whole(db: Database) -> None:
         amounts = sorted(session.scalars(select(Posting.amount).where(Posting.account == BANK)))
         assert amounts == [D("1.5"), D(2)]
     assert _rollup(db) == _recomputed(db)
+
+
+def test_a_history_counts_no_day_after_the_last_one_it_is_given(db: Database) -> None:
+    """The month holding `through` ends on it: capital is charged for the days that have passed,
+    and an entry dated later is not counted; a month wholly after it is all zero."""
+    loans = _stream(db, "Loans")
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        service.add_capital(session, stream, date(2026, 5, 1), D(36_500))  # 10 a day at 10 %
+        service.add_income(session, stream, date(2026, 6, 5), D(400))
+        service.add_income(session, stream, date(2026, 6, 20), D(900))  # after the 10th
+        service.add_hours(session, stream, date(2026, 6, 25), D(2))
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        months = queries.histories(
+            session, [stream], date(2026, 7, 1), 3, RATES, through=date(2026, 6, 10)
+        )[loans]
+        whole = queries.monthly_history(session, stream, date(2026, 6, 1), 2, RATES)
+        so_far = queries.stream_figures(session, [stream], date(2026, 6, 1), date(2026, 6, 10),
+                                        RATES)[loans]  # fmt: skip
+    assert [m for m, _ in months] == [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)]
+    may, june, july = (figures for _, figures in months)
+    assert may.capital_charge == D(310)
+    assert june == so_far
+    assert (june.income, june.hours, june.capital_charge) == (D(400), D(0), D(100))
+    assert july == Figures()
+    assert whole[-1][1].capital_charge == D(300)  # no day given: the whole month
+
+
+def test_persistence_is_estimated_from_the_months_up_to_the_day_valued(db: Database) -> None:
+    """A sale after the day valued, in the same month, is not part of the fit on that day."""
+    course = _stream(db, "Course")
+    with db.session() as session:
+        stream = service.get_stream(session, course)
+        for month in range(1, 9):  # income falls by a fifth each month: φ = 0.8
+            amount = D(1000) * D("0.8") ** (month - 1)
+            service.add_income(session, stream, date(2025, month, 1), amount)
+        service.add_income(session, stream, date(2025, 8, 20), D(5000))  # after as_of
+    with db.session() as session:
+        stream = service.get_stream(session, course)
+        result = queries.valuation(session, stream, date(2025, 8, 15), RATES)
+    assert result.estimate is not None
+    assert round(result.estimate.monthly, 6) == 0.8
+    assert round(result.estimate.r_squared, 6) == 1.0
+    assert result.persistence == D(str(round(0.8**12, 4)))
