@@ -412,3 +412,42 @@ def test_persistence_is_estimated_from_the_months_up_to_the_day_valued(db: Datab
     assert round(result.estimate.monthly, 6) == 0.8
     assert round(result.estimate.r_squared, 6) == 1.0
     assert result.persistence == D(str(round(0.8**12, 4)))
+
+
+def test_capital_taken_out_beyond_what_the_stream_holds_is_refused(db: Database) -> None:
+    """Below 0 the capital charge would be a credit that raises residual income. Whatever takes
+    capital out (a withdrawal, an asset sold, a capital entry reversed, a bank row) and would
+    leave the stream less than none, then or at a later withdrawal, is refused; nothing stored."""
+    from evergreen.ledger.service import import_rules
+    from evergreen.ledger.service.bank_import import import_bank_csv
+
+    loans = _stream(db, "Loans")
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        put_in = service.add_capital(session, stream, date(2026, 1, 1), D(1000))
+        service.add_capital(session, stream, date(2026, 3, 1), D(-600))
+        service.add_asset(session, stream, date(2026, 1, 1), D(300), "Assets:Equipment:Laptop")
+        import_rules.add_rule(
+            session, import_rules.RuleDraft("owner draw", loans, "Equity:Capital")
+        )
+    statement = "Date,Description,Amount\n2026-04-02,Owner draw,-700.01\n"
+    refusals = [
+        (lambda s, st: service.add_capital(s, st, date(2026, 2, 1), D(-701)), "2026-03-01"),
+        (lambda s, st: service.add_capital(s, st, date(2025, 12, 31), D(-1)), "2025-12-31"),
+        (lambda s, st: service.add_asset(s, st, date(2026, 4, 1), D(-701),
+                                         "Assets:Equipment:Laptop"), "2026-04-01"),
+        (lambda s, st: service.reverse(s, put_in.id, date(2026, 5, 1)), "2026-05-01"),
+        (lambda s, st: import_bank_csv(s, statement.splitlines(keepends=True), post=True),
+         "2026-04-02"),
+    ]  # fmt: skip
+    for attempt, day in refusals:
+        with db.session() as session, pytest.raises(LedgerInputError) as refused:
+            attempt(session, service.get_stream(session, loans))
+        assert refused.value.field == "amount"
+        assert f"on {day}; take out no more than was put in" in refused.value.message
+    assert _rollup(db) == _recomputed(db)
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
+        service.add_capital(session, stream, date(2026, 4, 1), D(-700))  # all of it is fine
+        assert queries.capital_at(session, stream, date(2026, 4, 1)) == 0

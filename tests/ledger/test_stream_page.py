@@ -322,6 +322,9 @@ def test_capital_in_and_out(
         ("capital", {"date": "2026-03-30", "amount": "5", "direction": "sideways"},
          "direction: choose whether"),
         ("capital", {"date": "2026-03-30", "amount": "0"}, "amount: must not be 0"),
+        ("capital", {"date": "2026-03-30", "amount": "5000.01", "direction": "out"},
+         "amount: takes 5000.01 USD of capital out, but the stream holds 5000.00 USD on "
+         "2026-03-30"),
         ("hours", {"date": "2026-03-30", "hours": "25"},
          "hours: must be more than 0 and at most 24"),
         ("hours", {"date": "", "hours": "2"}, "is not a date"),
