@@ -323,3 +323,23 @@ def test_this_months_history_is_its_days_so_far(client: TestClient, ledger: dict
     assert months[0]["month"] == today.strftime("%Y-%m")
     assert months[0]["capital_charge"] == blog["capital_charge"] != "0.00"
     assert months[0]["residual_income"] == blog["residual_income"]
+
+
+def test_a_report_without_rates_says_how_an_api_caller_gives_them(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """No rate saved: the answer names the query parameter and the preferences, not a flag of
+    the command line the caller is not using."""
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    period = {"from": "2026-01-01", "to": "2026-01-31"}
+    for params, field in (
+        (period, "hourly_rate"),
+        ({**period, "hourly_rate": "40"}, "required_return"),
+    ):
+        answer = client.get(f"{API}/report", params=params, headers=staff)
+        assert answer.status_code == 422, answer.text
+        (problem,) = answer.json()["detail"]
+        assert problem["field"] == field
+        assert problem["loc"] == ["query", field]
+        assert f"?{field}=" in problem["message"]
+        assert "preferences" in problem["message"]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
@@ -157,12 +159,25 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 _PAGE_TITLES = {404: "Not found", 409: "Not possible", 422: "Please check the form"}
 
 
+def _where(request: Request, field: str) -> str:
+    """Where a refused field came from: "query" when it is one of the route's query
+    parameters (a report's hourly_rate, a day), else "body"."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return "body"
+    name = re.split(r"[\[.]", field, maxsplit=1)[0]
+    flat = get_flat_params(dependant)
+    queried = {p.alias for p in flat if isinstance(p.field_info, params.Query)}
+    return "query" if name in queried else "body"
+
+
 async def _input_error(request: Request, exc: Exception) -> Response:
     """The one mapping of an area's refusal: 422/404/409 JSON, or a page that says what to fix."""
     assert isinstance(exc, InputError)
     if _wants_json(request):
         if exc.status == 422:
-            body: Any = [{"field": exc.field, "message": exc.message, "loc": ["body", exc.field]}]
+            where = _where(request, exc.field)
+            body: Any = [{"field": exc.field, "message": exc.message, "loc": [where, exc.field]}]
             return JSONResponse({"detail": body}, status_code=422)
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
     status = 400 if exc.status == 422 else exc.status

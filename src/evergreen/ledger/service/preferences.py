@@ -58,11 +58,15 @@ def rates_for(
     ret = required_return if required_return is not None else saved.required_return
     if hour is None:
         raise LedgerInputError(
-            "hourly_rate", "is not set; give --hourly-rate or save one in the ledger's settings"
+            "hourly_rate",
+            "is not set; give one (?hourly_rate=40 in the API, --hourly-rate 40 on the command "
+            "line) or save yours in the ledger's preferences (/ledger/preferences)",
         )
     if ret is None:
         raise LedgerInputError(
             "required_return",
-            "is not set; give --required-return (0.08 for 8 % a year) or save one in settings",
+            "is not set; give one, 0.08 for 8 % a year (?required_return=0.08 in the API, "
+            "--required-return 0.08 on the command line) or save yours in the ledger's "
+            "preferences (/ledger/preferences)",
         )
     return Rates(hour, ret)
