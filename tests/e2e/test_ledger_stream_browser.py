@@ -56,6 +56,13 @@ def test_click_a_figure_add_a_cost_and_reverse_it(
     ri_before = _number(page, "#figure-ri")
     assert page.locator("#value-bridge svg").is_visible()
     assert page.locator("#history-table svg.sparkline").count() == 6
+    # This month's row of the history is its days so far, as the figures above are: the
+    # capital in the blog is not charged for the days still to come.
+    this_month = page.locator("#history-table tbody tr").first
+    assert (
+        this_month.locator("td").last.inner_text()
+        == page.locator("#figure-ri .number").inner_text()
+    )
     owner.fits("page")
 
     page.locator("#figure-income").click()

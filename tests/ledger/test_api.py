@@ -118,15 +118,21 @@ def test_income_costs_and_capital_post_balanced_transactions(
                                     ("Income:Other", "-1000.50", blog)}  # fmt: skip
     cost = client.post(f"{API}/costs", json={**entry, "amount": "20"}, headers=owner).json()
     assert _legs(cost) == {("Expenses:Other", "20.00", blog), ("Assets:Bank", "-20.00", blog)}
+    put_in = client.post(f"{API}/capital", json={**entry, "amount": "300"}, headers=owner)
+    assert put_in.status_code == 201, put_in.text
     out = client.post(f"{API}/capital", json={**entry, "amount": "-300"}, headers=owner).json()
     assert _legs(out) == {("Assets:Bank", "-300.00", blog), ("Equity:Capital", "300.00", blog)}
+    beyond = client.post(f"{API}/capital", json={**entry, "amount": "-0.01"}, headers=owner)
+    assert beyond.status_code == 422, beyond.text
+    assert beyond.json()["detail"][0]["field"] == "amount"
+    assert "holds 0.00 USD on 2026-01-10" in beyond.json()["detail"][0]["message"]
     with db.session(writer=False) as session:
         (day,) = session.scalars(select(DailyFigures)).all()
         sums = session.execute(
             select(Posting.currency, func.sum(Posting.amount)).group_by(Posting.currency)
         ).all()
     figures = (day.income_units, day.costs_units, day.capital_units)
-    assert tuple(map(from_units, figures)) == (Decimal("1000.5"), 20, -300)
+    assert tuple(map(from_units, figures)) == (Decimal("1000.5"), 20, 0)
     assert [(currency, Decimal(total)) for currency, total in sums] == [("USD", 0)]
     read = client.get(f"{API}/transactions/{income.json()['id']}", headers=who["staff"])
     assert read.json() == income.json()

@@ -100,3 +100,26 @@ def test_64_callers_sending_the_same_hours_record_them_once(
     assert Counter(r.status_code for r in responses) == {201: 1, 200: N - 1}
     assert len({r.json()["id"] for r in responses}) == 1
     assert _count(db, HoursEntry.id) == 1
+
+
+def test_callers_taking_capital_out_at_once_never_take_more_than_was_put_in(
+    settings: Settings, db: Database, owner: dict[str, str], stream_id: int
+) -> None:
+    """1,000 in, 32 withdrawals of 100 at once: ten are posted and the rest refused (422), each
+    checked after the one before it, so the stream never holds less than nothing."""
+    with db.session() as session:
+        stream = service.get_stream(session, stream_id)
+        service.add_capital(session, stream, utcnow().date().replace(day=1), Decimal(1000))
+    body = {"stream_id": stream_id, "date": utcnow().date().isoformat(), "amount": "-100"}
+    calls = [Call("POST", "/api/v1/ledger/capital", body, headers=owner)] * 32
+    with live_server(settings, db) as url:
+        responses = send_at_once(url, calls)
+        for _attempt in range(5):
+            again = [i for i, r in enumerate(responses) if r.status_code == 503]
+            for i, response in zip(again, send_at_once(url, [calls[i] for i in again]),
+                                   strict=True):  # fmt: skip
+                responses[i] = response
+    assert Counter(r.status_code for r in responses) == {201: 10, 422: 22}
+    with db.session(writer=False) as session:
+        capital = session.scalar(select(func.sum(DailyFigures.capital_units)))
+    assert from_units(int(capital or 0)) == 0

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.rules import Rates
 from tests.http_helpers import token_for
@@ -315,6 +315,42 @@ def test_reports_refuse_what_they_cannot_answer(
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0] == {
             "field": "hourly_rate",
-            "message": "is not set; give hourly_rate or save one in the ledger's settings",
-            "loc": ["body", "hourly_rate"],
+            "message": "is not set; give hourly_rate (?hourly_rate=… in the address) or save "
+            "one in the ledger's preferences (/ledger/preferences)",
+            "loc": ["query", "hourly_rate"],
         }
+
+
+def test_this_months_history_is_its_days_so_far(client: TestClient, ledger: dict[str, Any]) -> None:
+    """The capital still in the Blog is charged for this month's days that have passed, as the
+    report of the month so far charges it, not for the whole month."""
+    today = utcnow().date()
+    path = f"{API}/streams/{ledger['blog']}/history"
+    months = client.get(path, params={"months": 1}, headers=ledger["staff"]).json()["months"]
+    so_far = client.get(f"{API}/report", headers=ledger["staff"],
+                        params={"from": today.replace(day=1).isoformat(),
+                                "to": today.isoformat()}).json()  # fmt: skip
+    blog = next(s for s in so_far["streams"] if s["id"] == ledger["blog"])
+    assert months[0]["month"] == today.strftime("%Y-%m")
+    assert months[0]["capital_charge"] == blog["capital_charge"] != "0.00"
+    assert months[0]["residual_income"] == blog["residual_income"]
+
+
+def test_a_report_without_rates_says_how_an_api_caller_gives_them(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """No rate saved: the answer names the query parameter and the preferences, not a flag of
+    the command line the caller is not using."""
+    staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
+    period = {"from": "2026-01-01", "to": "2026-01-31"}
+    for params, field in (
+        (period, "hourly_rate"),
+        ({**period, "hourly_rate": "40"}, "required_return"),
+    ):
+        answer = client.get(f"{API}/report", params=params, headers=staff)
+        assert answer.status_code == 422, answer.text
+        (problem,) = answer.json()["detail"]
+        assert problem["field"] == field
+        assert problem["loc"] == ["query", field]
+        assert f"?{field}=" in problem["message"]
+        assert "preferences" in problem["message"]

@@ -21,6 +21,7 @@ from evergreen.ledger.rules import (
     capital_charge,
     check_account,
     check_balanced,
+    check_capital_left,
     check_name,
     daily_figures,
     estimate_persistence,
@@ -320,3 +321,32 @@ def test_capital_charge_of_a_period_is_the_sum_of_its_days(
         before = opening + sum((v for d, v in changes.items() if start <= d < day), D(0))
         by_day += capital_charge(before, changes, day, day, rate)
     assert abs(whole - by_day) < D("1e-18")
+
+
+_MOVES = {date(2026, 1, 1): D(1000), date(2026, 3, 1): D(-600)}
+
+
+@pytest.mark.parametrize(
+    ("opening", "on", "change", "refused"),
+    [
+        (D(1000), date(2026, 2, 1), D(-400), None),  # 400 left after March's 600
+        (D(1000), date(2026, 2, 1), D(-401), "takes 401.00 USD of capital out, but the stream "
+         "holds 400.00 USD on 2026-03-01"),  # March's 600 would go below 0
+        (D(0), date(2025, 12, 31), D(-1), "holds 0.00 USD on 2025-12-31"),  # nothing in yet
+        (D(400), date(2026, 3, 2), D(-400), None),  # all of it, nothing below 0
+        (D(400), date(2026, 3, 2), D("-400.0001"), "holds 400.00 USD on 2026-03-02"),
+        (D(0), date(2025, 12, 1), D(500), None),  # putting in is never refused
+    ],
+)  # fmt: skip
+def test_capital_taken_out_may_not_leave_the_stream_below_zero_then_or_later(
+    opening: Decimal, on: date, change: Decimal, refused: str | None
+) -> None:
+    moves = {day: amount for day, amount in _MOVES.items() if day >= on}
+    moves[on] = moves.get(on, D(0)) + change  # as the rollup holds it once posted
+    if refused is None:
+        check_capital_left(opening, moves, {on: change}, "USD")
+        return
+    with pytest.raises(LedgerInputError) as error:
+        check_capital_left(opening, moves, {on: change}, "USD")
+    assert error.value.field == "amount"
+    assert refused in error.value.message

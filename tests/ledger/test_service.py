@@ -16,6 +16,7 @@ from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Post
 from evergreen.ledger.rules import (
     BANK,
     Figure,
+    Figures,
     Leg,
     Rates,
     StreamKind,
@@ -366,3 +367,87 @@ def test_a_batch_is_checked_whole_and_refused_whole(db: Database) -> None:
         amounts = sorted(session.scalars(select(Posting.amount).where(Posting.account == BANK)))
         assert amounts == [D("1.5"), D(2)]
     assert _rollup(db) == _recomputed(db)
+
+
+def test_a_history_counts_no_day_after_the_last_one_it_is_given(db: Database) -> None:
+    """The month holding `through` ends on it: capital is charged for the days that have passed,
+    and an entry dated later is not counted; a month wholly after it is all zero."""
+    loans = _stream(db, "Loans")
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        service.add_capital(session, stream, date(2026, 5, 1), D(36_500))  # 10 a day at 10 %
+        service.add_income(session, stream, date(2026, 6, 5), D(400))
+        service.add_income(session, stream, date(2026, 6, 20), D(900))  # after the 10th
+        service.add_hours(session, stream, date(2026, 6, 25), D(2))
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        months = queries.histories(
+            session, [stream], date(2026, 7, 1), 3, RATES, through=date(2026, 6, 10)
+        )[loans]
+        whole = queries.monthly_history(session, stream, date(2026, 6, 1), 2, RATES)
+        so_far = queries.stream_figures(session, [stream], date(2026, 6, 1), date(2026, 6, 10),
+                                        RATES)[loans]  # fmt: skip
+    assert [m for m, _ in months] == [date(2026, 5, 1), date(2026, 6, 1), date(2026, 7, 1)]
+    may, june, july = (figures for _, figures in months)
+    assert may.capital_charge == D(310)
+    assert june == so_far
+    assert (june.income, june.hours, june.capital_charge) == (D(400), D(0), D(100))
+    assert july == Figures()
+    assert whole[-1][1].capital_charge == D(300)  # no day given: the whole month
+
+
+def test_persistence_is_estimated_from_the_months_up_to_the_day_valued(db: Database) -> None:
+    """A sale after the day valued, in the same month, is not part of the fit on that day."""
+    course = _stream(db, "Course")
+    with db.session() as session:
+        stream = service.get_stream(session, course)
+        for month in range(1, 9):  # income falls by a fifth each month: φ = 0.8
+            amount = D(1000) * D("0.8") ** (month - 1)
+            service.add_income(session, stream, date(2025, month, 1), amount)
+        service.add_income(session, stream, date(2025, 8, 20), D(5000))  # after as_of
+    with db.session() as session:
+        stream = service.get_stream(session, course)
+        result = queries.valuation(session, stream, date(2025, 8, 15), RATES)
+    assert result.estimate is not None
+    assert round(result.estimate.monthly, 6) == 0.8
+    assert round(result.estimate.r_squared, 6) == 1.0
+    assert result.persistence == D(str(round(0.8**12, 4)))
+
+
+def test_capital_taken_out_beyond_what_the_stream_holds_is_refused(db: Database) -> None:
+    """Below 0 the capital charge would be a credit that raises residual income. Whatever takes
+    capital out (a withdrawal, an asset sold, a capital entry reversed, a bank row) and would
+    leave the stream less than none, then or at a later withdrawal, is refused; nothing stored."""
+    from evergreen.ledger.service import import_rules
+    from evergreen.ledger.service.bank_import import import_bank_csv
+
+    loans = _stream(db, "Loans")
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        put_in = service.add_capital(session, stream, date(2026, 1, 1), D(1000))
+        service.add_capital(session, stream, date(2026, 3, 1), D(-600))
+        service.add_asset(session, stream, date(2026, 1, 1), D(300), "Assets:Equipment:Laptop")
+        import_rules.add_rule(
+            session, import_rules.RuleDraft("owner draw", loans, "Equity:Capital")
+        )
+    statement = "Date,Description,Amount\n2026-04-02,Owner draw,-700.01\n"
+    refusals = [
+        (lambda s, st: service.add_capital(s, st, date(2026, 2, 1), D(-701)), "2026-03-01"),
+        (lambda s, st: service.add_capital(s, st, date(2025, 12, 31), D(-1)), "2025-12-31"),
+        (lambda s, st: service.add_asset(s, st, date(2026, 4, 1), D(-701),
+                                         "Assets:Equipment:Laptop"), "2026-04-01"),
+        (lambda s, st: service.reverse(s, put_in.id, date(2026, 5, 1)), "2026-05-01"),
+        (lambda s, st: import_bank_csv(s, statement.splitlines(keepends=True), post=True),
+         "2026-04-02"),
+    ]  # fmt: skip
+    for attempt, day in refusals:
+        with db.session() as session, pytest.raises(LedgerInputError) as refused:
+            attempt(session, service.get_stream(session, loans))
+        assert refused.value.field == "amount"
+        assert f"on {day}; take out no more than was put in" in refused.value.message
+    assert _rollup(db) == _recomputed(db)
+    with db.session() as session:
+        stream = service.get_stream(session, loans)
+        assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
+        service.add_capital(session, stream, date(2026, 4, 1), D(-700))  # all of it is fine
+        assert queries.capital_at(session, stream, date(2026, 4, 1)) == 0

@@ -322,6 +322,9 @@ def test_capital_in_and_out(
         ("capital", {"date": "2026-03-30", "amount": "5", "direction": "sideways"},
          "direction: choose whether"),
         ("capital", {"date": "2026-03-30", "amount": "0"}, "amount: must not be 0"),
+        ("capital", {"date": "2026-03-30", "amount": "5000.01", "direction": "out"},
+         "amount: takes 5000.01 USD of capital out, but the stream holds 5000.00 USD on "
+         "2026-03-30"),
         ("hours", {"date": "2026-03-30", "hours": "25"},
          "hours: must be more than 0 and at most 24"),
         ("hours", {"date": "", "hours": "2"}, "is not a date"),
@@ -506,3 +509,23 @@ def test_automatic_entries_are_corrected_at_their_source_not_reversed_here(
     assert "posted automatically (networks)" in refused.text
     with db.session() as session:
         assert queries.transaction(session, entry_id).reversed_by is None  # type: ignore[union-attr]
+
+
+def test_this_months_row_is_its_days_so_far_as_this_months_figures_are(
+    client: TestClient, db: Database, people: dict[str, str], blog: int
+) -> None:
+    """Capital still employed today is charged for the days that have passed, in the history
+    as in the period: the month's row no longer charges the days to come."""
+    sign_in(client, people["staff"])
+    today = utcnow().date()
+    first = today.replace(day=1)
+    page = client.get(f"/ledger/streams/{blog}?period=this_month").text
+    with db.session() as session:
+        stream = session.get(Stream, blog)
+        assert stream is not None
+        so_far = queries.stream_figures(session, [stream], first, today, RATES)[blog]
+    assert so_far.capital_charge > 0  # 5,000 still in the blog
+    row = re.search(rf'to={today.isoformat()}[^"]*">{first:%Y-%m}</a></td>(.*?)</tr>', page, re.S)
+    assert row, "this month's row links to its days so far"
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
+    assert cells[4:6] == [_money(so_far.capital_charge), _money(so_far.residual_income)]

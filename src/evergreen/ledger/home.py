@@ -18,7 +18,6 @@ from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import Figures, Rates, estimate_persistence, trailing_year, value_of
 from evergreen.ledger.rules.passive import PassiveShare, passive_share
 from evergreen.ledger.rules.periods import (
-    month_start,
     months_between,
     months_ending,
     same_days_last_month,
@@ -160,13 +159,13 @@ def _worth(
 
 
 def _trends(reader: _Reader, today: date) -> dict[int, list[Decimal]]:
-    """Each stream's RI in the last 12 months; this month's so far, not its whole month (the
-    history's), so days still to come are not charged for capital yet."""
-    months = queries.histories(reader.session, reader.streams, today, TREND_MONTHS, reader.rates)
-    so_far = reader.figures(month_start(today), today)
+    """Each stream's RI in the last 12 months; this month's so far, so days still to come are
+    not charged for capital yet."""
+    months = queries.histories(
+        reader.session, reader.streams, today, TREND_MONTHS, reader.rates, through=today
+    )
     return {
-        stream_id: [figures.residual_income for _month, figures in series[:-1]]
-        + [so_far[stream_id].residual_income]
+        stream_id: [figures.residual_income for _month, figures in series]
         for stream_id, series in months.items()
     }
 
@@ -220,7 +219,9 @@ def home(
     reader = _Reader(session, [streams[row.id] for row in report.rows], rates)
     reader.keep(start, end, {row.id: row.figures for row in report.rows})
     as_of = min(end, today)
-    histories = queries.histories(session, reader.streams, as_of, _HISTORY_MONTHS, rates)
+    histories = queries.histories(
+        session, reader.streams, as_of, _HISTORY_MONTHS, rates, through=as_of
+    )
     trends = _trends(reader, today)
     rows = []
     for row in report.rows:

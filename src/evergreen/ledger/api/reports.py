@@ -255,16 +255,22 @@ class HistoryOut(BaseModel):
 
 
 Months = Annotated[int, Query(ge=1, le=120, description="How many months, up to 120")]
-Until = Annotated[str | None, day_query("until", "A day of the last month; today if left out")]
+Until = Annotated[
+    str | None,
+    day_query("until", "A day of the last month; today if left out (no day after today counts)"),
+]
 
 
 def _history(
     session: Session, stream: Stream, months: int, until: str | None,
     hourly_rate: str | None, required_return: str | None,
 ) -> list[tuple[date, Figures]]:  # fmt: skip
-    last = day(until, "until") if until else utcnow().date()
+    today = utcnow().date()
+    last = day(until, "until") if until else today
     rates = _rates(session, hourly_rate, required_return)
-    return queries.monthly_history(session, stream, last.replace(day=1), months, rates)
+    return queries.monthly_history(
+        session, stream, last.replace(day=1), months, rates, through=today
+    )
 
 
 @router.get("/streams/{stream_id}/history", operation_id="stream_history")

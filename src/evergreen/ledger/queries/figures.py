@@ -172,7 +172,7 @@ def valuation(
     stream_rates = rates_of(stream, rates)
     start, end = trailing_year(as_of)
     ttm = stream_figures(session, [stream], start, end, rates)[stream.id].residual_income
-    history = monthly_history(session, stream, _month_start(as_of), 24, rates)
+    history = monthly_history(session, stream, _month_start(as_of), 24, rates, through=as_of)
     series = [f.residual_income for _, f in history]
     while series and series[0] == 0:  # months before the stream earned or cost anything
         series.pop(0)
@@ -213,22 +213,39 @@ def _next_month(day: date) -> date:
 
 
 def monthly_history(
-    session: Session, stream: Stream, last_month: date, months: int, rates: Rates
+    session: Session,
+    stream: Stream,
+    last_month: date,
+    months: int,
+    rates: Rates,
+    *,
+    through: date | None = None,
 ) -> list[tuple[date, Figures]]:
     """A stream's figures for each of `months` calendar months ending with `last_month`,
-    oldest first (the history table and its sparklines)."""
-    return histories(session, [stream], last_month, months, rates)[stream.id]
+    oldest first (the history table and its sparklines); none counts a day after `through`."""
+    return histories(session, [stream], last_month, months, rates, through=through)[stream.id]
 
 
 def histories(
-    session: Session, streams: Sequence[Stream], last_month: date, months: int, rates: Rates
+    session: Session,
+    streams: Sequence[Stream],
+    last_month: date,
+    months: int,
+    rates: Rates,
+    *,
+    through: date | None = None,
 ) -> dict[int, list[tuple[date, Figures]]]:
     """Monthly figures of several streams in three queries (the home page's trends): daily
-    rollup rows of the window, capital before it, and hours, folded month by month."""
+    rollup rows of the window, capital before it, and hours, folded month by month.
+
+    `through` (today, or the day valued) is the last day counted: the month holding it runs
+    to it, so capital is not charged for days still to come nor an entry dated later counted,
+    and a month after it is all zero."""
     first = _month_start(last_month)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    end = _next_month(_month_start(last_month)) - timedelta(days=1)
+    last = _next_month(_month_start(last_month)) - timedelta(days=1)
+    end = last if through is None else min(last, through)
     ids = [s.id for s in streams]
     dialect = session.get_bind().dialect.name
     month_of = (
@@ -271,10 +288,14 @@ def histories(
         own = rates_of(stream, rates)
         series = []
         month = first
-        while month <= end:
+        while month <= last:
+            if month > end:
+                series.append((month, Figures()))
+                month = _next_month(month)
+                continue
             income, costs = monthly.get((stream.id, month), (_ZERO, _ZERO))
             moves = moved.get(month, {})
-            month_end = _next_month(month) - timedelta(days=1)
+            month_end = min(_next_month(month) - timedelta(days=1), end)
             series.append(
                 (
                     month,

@@ -20,6 +20,7 @@ __all__ = [
     "Rates",
     "capital_charge",
     "capital_days",
+    "check_capital_left",
     "check_period",
     "figures_for",
     "residual_income",
@@ -156,3 +157,29 @@ def capital_days(
         day_sum += balance
         day += timedelta(days=1)
     return day_sum
+
+
+def check_capital_left(
+    opening: Decimal, moves: Mapping[date, Decimal], changes: Mapping[date, Decimal], currency: str
+) -> None:
+    """Capital taken out must leave a stream some capital, 0 at least, at the end of that day
+    and of every later one: below 0 the capital charge turns into a credit that raises residual
+    income. `changes` are the entry's (or batch's) capital moves by day; `moves` all the stream's
+    moves from its first day taken out on, `changes` included; `opening` the capital at the end
+    of the day before that day."""
+    taken_days = [day for day, amount in changes.items() if amount < 0]
+    if not taken_days:
+        return
+    start = min(taken_days)
+    balance, changed = opening, _ZERO
+    for day in sorted(d for d in {*moves, *changes} if d >= start):
+        balance += moves.get(day, _ZERO)
+        changed += changes.get(day, _ZERO)
+        if balance < 0:
+            held = max(balance - changed, _ZERO)
+            raise LedgerInputError(
+                "amount",
+                f"takes {-changed:.2f} {currency} of capital out, but the stream holds "
+                f"{held:.2f} {currency} on {day.isoformat()}; take out no more than was put in "
+                "(income you keep is not capital and needs no entry)",
+            )

@@ -20,10 +20,12 @@ from evergreen.db import utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import JournalEntry, Posting, Stream
+from evergreen.ledger.queries.rollup import capital_before, capital_moved
 from evergreen.ledger.rules import (
     Leg,
     check_account,
     check_balanced,
+    check_capital_left,
     daily_figures,
     daily_figures_many,
     reversal_of,
@@ -84,6 +86,8 @@ def post(session: Session, draft: EntryDraft) -> JournalEntry:
         if stored is not None:
             return stored
     _checked(session, draft, {})
+    if draft.flag == "*":
+        _check_capital_left(session, daily_figures(draft.date, draft.legs))
     try:
         with session.begin_nested():
             entry = _store(session, draft)
@@ -114,11 +118,13 @@ def post_many(session: Session, drafts: Sequence[EntryDraft]) -> int:
     if not fresh:
         return 0
     _checked_batch(session, fresh)
+    # pending entries stay out of the figures until they clear
+    totals = daily_figures_many((d.date, d.legs) for d in fresh if d.flag == "*")
+    _check_capital_left(session, totals)
     ids = _new_ids(session, len(fresh))
     _insert_transactions(session, ids, fresh)
     _insert_postings(session, ids, fresh)
-    # pending entries stay out of the figures until they clear
-    _add_to_rollup(session, daily_figures_many((d.date, d.legs) for d in fresh if d.flag == "*"))
+    _add_to_rollup(session, totals)
     return len(fresh)
 
 
@@ -266,6 +272,30 @@ def _store(session: Session, draft: EntryDraft) -> JournalEntry:
     if draft.flag == "*":  # pending entries stay out of the figures until they clear
         _add_to_rollup(session, daily_figures(draft.date, draft.legs))
     return entry
+
+
+def _check_capital_left(
+    session: Session, totals: dict[tuple[int, date, str], tuple[Decimal, Decimal, Decimal, int]]
+) -> None:
+    """Refuse capital taken out (money, an asset sold or written down, a capital entry
+    reversed) beyond what the stream holds then or on any later day (rules.check_capital_left),
+    before anything is written. Only streams whose capital goes down are read, each locked
+    first so two withdrawals at once are checked one after the other; a stream's postings are
+    all in its currency (`_checked`)."""
+    moved: dict[tuple[int, str], dict[date, Decimal]] = {}
+    for (stream_id, day, currency), (_income, _costs, capital, _count) in totals.items():
+        if capital:
+            moved.setdefault((stream_id, currency), {})[day] = capital
+    for (stream_id, currency), changes in sorted(moved.items()):
+        if all(amount > 0 for amount in changes.values()):
+            continue
+        session.execute(select(Stream.id).where(Stream.id == stream_id).with_for_update())
+        start = min(day for day, amount in changes.items() if amount < 0)
+        opening = capital_before(session, [stream_id], start).get(stream_id, Decimal(0))
+        moves = capital_moved(session, [stream_id], start, date.max).get(stream_id, {})
+        for day, amount in changes.items():
+            moves[day] = moves.get(day, Decimal(0)) + amount
+        check_capital_left(opening, moves, changes, currency)
 
 
 def _add_to_rollup(

@@ -50,7 +50,7 @@ def set_preferences(
 
 
 def _as_sent(field: str) -> str:
-    return field
+    return f"{field} (?{field}=… in the address)"
 
 
 def rates_for(
@@ -72,12 +72,13 @@ def rates_for(
     if hour is None:
         raise LedgerInputError(
             "hourly_rate",
-            f"is not set; give {named('hourly_rate')} or save one in the ledger's settings",
+            f"is not set; give {named('hourly_rate')} or save one in the ledger's preferences "
+            "(/ledger/preferences)",
         )
     if ret is None:
         raise LedgerInputError(
             "required_return",
             f"is not set; give {named('required_return')} (0.08 for 8 % a year) or save one "
-            "in the ledger's settings",
+            "in the ledger's preferences (/ledger/preferences)",
         )
     return Rates(hour, ret)

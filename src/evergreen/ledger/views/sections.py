@@ -113,9 +113,10 @@ def _period(query: PageQuery, today: date, errors: dict[str, InputError]) -> Per
 
 
 def _history(
-    session: Session, stream: Stream, end: date, months: int, rates: Rates
+    session: Session, stream: Stream, end: date, today: date, months: int, rates: Rates
 ) -> dict[str, Any]:
-    rows = queries.monthly_history(session, stream, end.replace(day=1), months, rates)
+    last = end.replace(day=1)
+    rows = queries.monthly_history(session, stream, last, months, rates, through=today)
     started = stream.started_on.replace(day=1)
     while len(rows) > 1 and rows[0][0] < started and rows[0][1] == Figures():
         rows.pop(0)  # months before the stream began, with nothing in them
@@ -140,7 +141,11 @@ def _history(
             clicks[month] = ClickFigures(
                 found.total if found else 0, found.human if found else 0, figures.income
             )
-    table = [(month, month_end(month), figures) for month, figures in reversed(rows)]
+    # This month's row is its days so far, and links to them.
+    table = [
+        (month, min(month_end(month), today) if month <= today else month_end(month), figures)
+        for month, figures in reversed(rows)
+    ]
     return {"history": table, "sparklines": lines, "history_columns": _HISTORY,
             "history_clicks": clicks}  # fmt: skip
 
@@ -262,7 +267,8 @@ def page_sections(
     """Every section's values for the template, and the refusals to show beside their forms."""
     context, errors = figures_section(session, stream, query, today)
     rates = context["charged"].rates
-    context.update(_history(session, stream, context["period"].end, query.history_months, rates))
+    period_end = context["period"].end
+    context.update(_history(session, stream, period_end, today, query.history_months, rates))
     stored = service.stream_forecast(session, stream)
     context["stored_forecast"] = stored
     if not context["charged"].missing:
