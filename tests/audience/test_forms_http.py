@@ -243,16 +243,24 @@ def test_sign_ups_keep_the_browsers_time_zone_for_the_sequences(
         json={"email": "kai@example.com", "token": _old_token(), "time_zone": "Pacific/Auckland"},
     )
     assert posted.status_code == 200
+    long_zone = {"email": "lu@example.com", "token": _old_token(), "time_zone": "A/" + "b" * 98}
+    assert client.post("/api/v1/public/forms/news", json=long_zone).status_code == 200
     with db.session(writer=False) as session:
         zones = {
             address: found.time_zone if found else "missing"
-            for address in ("jane@example.com", "odd@example.com", "kai@example.com")
+            for address in (
+                "jane@example.com",
+                "odd@example.com",
+                "kai@example.com",
+                "lu@example.com",
+            )
             for found in [queries.find_by_email(session, address)]
         }
     assert zones == {
         "jane@example.com": "Europe/Berlin",
         "odd@example.com": None,
         "kai@example.com": "Pacific/Auckland",
+        "lu@example.com": None,
     }
     sign_in(client, people["owner"])
     with db.session(writer=False) as session:

@@ -44,7 +44,7 @@ class SignupIn(ThirdPartyBody):
     fields: dict[str, str] = Field(default_factory=dict, max_length=50)
     token: str = Field("", max_length=200)
     website: str = Field("", max_length=1000)
-    time_zone: str = Field("", max_length=64)
+    time_zone: str = Field("", max_length=1000)
 
 
 def _origins(form: Form) -> list[str]:
