@@ -227,6 +227,49 @@ def test_json_endpoint_and_cors(client: TestClient, db: Database) -> None:
     assert bad.json()["detail"][0]["field"] == "email"
 
 
+def test_sign_ups_keep_the_browsers_time_zone_for_the_sequences(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """A sequence waits until 09:00 *their* time: the hosted page, the JSON endpoint and the
+    embeddable snippet send the browser's zone; one the server does not know is left out."""
+    _make_form(db)
+    page = client.get("/f/news")
+    assert 'name="time_zone"' in page.text
+    assert "resolvedOptions().timeZone" in page.text
+    _post_page(client, "jane@example.com", time_zone="Europe/Berlin")
+    _post_page(client, "odd@example.com", time_zone="Mars/Olympus_Mons")
+    posted = client.post(
+        "/api/v1/public/forms/news",
+        json={"email": "kai@example.com", "token": _old_token(), "time_zone": "Pacific/Auckland"},
+    )
+    assert posted.status_code == 200
+    long_zone = {"email": "lu@example.com", "token": _old_token(), "time_zone": "A/" + "b" * 98}
+    assert client.post("/api/v1/public/forms/news", json=long_zone).status_code == 200
+    with db.session(writer=False) as session:
+        zones = {
+            address: found.time_zone if found else "missing"
+            for address in (
+                "jane@example.com",
+                "odd@example.com",
+                "kai@example.com",
+                "lu@example.com",
+            )
+            for found in [queries.find_by_email(session, address)]
+        }
+    assert zones == {
+        "jane@example.com": "Europe/Berlin",
+        "odd@example.com": None,
+        "kai@example.com": "Pacific/Auckland",
+        "lu@example.com": None,
+    }
+    sign_in(client, people["owner"])
+    with db.session(writer=False) as session:
+        form_id = forms.list_forms(session)[0].id
+    snippet = client.get(f"/audience/forms/{form_id}").text
+    assert "name=&#34;time_zone&#34;" in snippet
+    assert "resolvedOptions().timeZone" in snippet
+
+
 def test_the_confirmation_mail_goes_through_smtp_and_its_link_confirms(
     tmp_path: Path, database_url: str, db: Database
 ) -> None:

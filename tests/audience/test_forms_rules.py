@@ -10,6 +10,7 @@ from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.rules.forms import (
     FormPolicy,
     Verdict,
+    browser_zone,
     check_origins,
     check_slug,
     judge_post,
@@ -119,3 +120,20 @@ def test_preference_links_are_bound_to_the_address() -> None:
     assert not preference_token_matches(SECRET, token.replace("7.", "8.", 1), 8, "jane@example.com")
     with pytest.raises(AudienceInputError):
         read_preference_token("7")
+
+
+@pytest.mark.parametrize(
+    ("reported", "kept"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        (" Asia/Kolkata ", "Asia/Kolkata"),
+        ("UTC", "UTC"),
+        ("", None),
+        ("Mars/Olympus_Mons", None),
+        ("../../etc/passwd", None),
+        ("Europe/Berlin\x00", None),
+        ("A" * 5000, None),
+    ],
+)
+def test_a_browsers_zone_is_kept_only_when_known(reported: str, kept: str | None) -> None:
+    assert browser_zone(reported) == kept

@@ -1,7 +1,7 @@
 """A sign-up form with double opt-in, end to end in a real browser against `evergreen serve`:
 the owner makes the form, a person fills in the hosted page, a real SMTP server (aiosmtpd)
-receives the confirmation mail, its link confirms them, and the preference centre takes them
-off the list again. Screenshots at 390 and 1280 px."""
+receives the confirmation mail, its link confirms them (their browser's time zone kept), and
+the preference centre takes them off the list again. Screenshots at 390 and 1280 px."""
 
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ def test_sign_up_confirm_and_leave_through_the_preference_centre(
 
             browser = page.context.browser
             assert browser is not None
-            visitor = browser.new_page()  # no owner cookie: a stranger
+            # No owner cookie: a stranger, in New Zealand (their zone times the sequences' hours).
+            visitor = browser.new_page(timezone_id="Pacific/Auckland")
             visitor.goto(server.url + "/f/news")
             expect(visitor.get_by_role("heading", name="Get the newsletter")).to_be_visible()
             _shoot(visitor, "form-hosted")
@@ -106,6 +107,7 @@ def test_sign_up_confirm_and_leave_through_the_preference_centre(
 
                 person = session.scalar(select(Subscriber))
                 assert person is not None
+                assert person.time_zone == "Pacific/Auckland"
                 url = preference_url(server.url, secret, person.id, person.email)
             database.dispose()
             visitor.goto(url)

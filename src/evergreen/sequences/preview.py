@@ -1,8 +1,9 @@
 """What one subscriber will get from a sequence, and when, in their own time zone (reads only).
 
 Without `at`: from where their enrolment stands now (or from now, when they are not enrolled);
-with `at`: a simulated enrolment at that instant. Their real tags, fields and zone feed the
-pure `rules.preview.timeline`; nothing is stored or sent.
+with `at`: a simulated enrolment at that instant. What the engine knows of them then (tags,
+fields, clicks, purchases, webinar sessions, API events: `service.facts.load_facts`) and their
+zone feed the pure `rules.preview.timeline`; nothing is stored or sent.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from evergreen.db import utcnow
 from evergreen.errors import NotFound
 from evergreen.mail import queries as mail_queries
 from evergreen.sequences.errors import SequenceInputError
-from evergreen.sequences.models import Enrolment, Sequence
-from evergreen.sequences.rules import Facts, parse_position, parse_program, timeline, zone_for
+from evergreen.sequences.models import Enrolment
+from evergreen.sequences.rules import parse_position, parse_program, timeline, zone_for
 from evergreen.sequences.rules.words import outcome_words
 from evergreen.sequences.service import get_sequence
+from evergreen.sequences.service.facts import load_facts
 from evergreen.sequences.service.sequences import message_ids
 
 __all__ = ["MAX_DAYS", "Preview", "instant", "preview"]
@@ -66,8 +68,7 @@ class Preview:
         }
 
 
-def _subjects(session: Session, sequence: Sequence) -> dict[str, str]:
-    refs = message_ids(session, sequence.id)
+def _subjects(session: Session, refs: dict[str, int]) -> dict[str, str]:
     texts = mail_queries.step_messages(session, list(refs.values()))
     return {ref: texts[i].subject for ref, i in refs.items() if i in texts}
 
@@ -91,10 +92,6 @@ def preview(
     program = parse_program(sequence.program)
     local = zone_for(card.time_zone, "UTC")
     zone = str(local.key)
-    facts = Facts(
-        tags=frozenset(card.tags),
-        fields={k: str(v) for k, v in card.fields.items() if v is not None},
-    )
     row = session.scalar(
         select(Enrolment).where(
             Enrolment.sequence_id == sequence.id, Enrolment.subscriber_id == card.id
@@ -106,8 +103,10 @@ def preview(
             items: list[dict[str, Any]] = []
             return Preview(sequence.name, card.email, zone, start, False, row.status, items)
         position = parse_position(row.position)
+    refs = message_ids(session, sequence.id)
+    facts = load_facts(session, card.id, card.fields, refs, start)
     planned = timeline(program, facts, start, card.time_zone, days=days, position=position)
-    subjects = _subjects(session, sequence)
+    subjects = _subjects(session, refs)
     items = [
         {
             "at": each.at.astimezone(UTC).isoformat(),

@@ -86,7 +86,9 @@ def chat_of(session: Session, webinar_id: int) -> list[WebinarChatLine]:
 
 def add_offer(session: Session, webinar_id: int, draft: OfferDraft) -> WebinarOffer:
     """A new offer; its button becomes a tracking link (channel webinar, campaign and tag
-    naming the webinar) so its clicks count with every other link's."""
+    naming the webinar) so its clicks count with every other link's. The link sets the click
+    cookie, so a checkout on this site (even behind funnel pages) records the click and the
+    sale counts as the offer's in the webinar's analytics."""
     webinar = get_webinar(session, webinar_id)
     row = WebinarOffer(
         webinar_id=webinar.id,
@@ -106,6 +108,7 @@ def add_offer(session: Session, webinar_id: int, draft: OfferDraft) -> WebinarOf
             channel="webinar",
             campaign=f"webinar-{webinar.id}",
             tags=["webinar"],
+            set_cookie=True,
         ),
     ).link
     row.link_id, row.link_slug = link.id, link.slug

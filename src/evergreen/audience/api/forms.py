@@ -36,13 +36,15 @@ Slug = Annotated[str, Path(max_length=60)]
 
 class SignupIn(ThirdPartyBody):
     """A sign-up: the address, the name and custom fields the form asks, the `token` from GET,
-    and `website`, which people leave empty (a honeypot)."""
+    `website`, which people leave empty (a honeypot), and the browser's IANA `time_zone` (an
+    unknown one is left out)."""
 
     email: str = Field("", max_length=1000)
     name: str = Field("", max_length=1000)
     fields: dict[str, str] = Field(default_factory=dict, max_length=50)
     token: str = Field("", max_length=200)
     website: str = Field("", max_length=1000)
+    time_zone: str = Field("", max_length=1000)
 
 
 def _origins(form: Form) -> list[str]:
@@ -135,6 +137,7 @@ def sign_up(
             token=body.token,
             honeypot=body.website,
             client=client_address(request),
+            time_zone=body.time_zone,
         ),
     )
     if signup.retry_after:

@@ -11,6 +11,8 @@ Bot traps, and how they answer:
 - A post with no render time (a page opened from a cache, an embed without JavaScript) or with
   one older than `FormPolicy.max_age` is not a bot: the form is shown again, filled in, with a
   fresh render time, asking to press the button once more.
+- **Time zone**: the hosted page and the snippet send the browser's IANA zone (hidden, not
+  typed); one the server does not know is left out, never an error shown to the person.
 - **Rate limit**: at most `FormPolicy.rate_limit` posts per client address per
   `FormPolicy.rate_window`, any form; past it the answer is 429 with Retry-After and the wait
   in words.
@@ -29,13 +31,14 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from evergreen.audience.errors import AudienceInputError
-from evergreen.audience.rules.inputs import check_field_name
+from evergreen.audience.rules.inputs import check_field_name, check_time_zone
 from evergreen.money import check_utc
 
 __all__ = [
     "FREQUENCIES",
     "FormPolicy",
     "Verdict",
+    "browser_zone",
     "check_form_fields",
     "check_origins",
     "check_slug",
@@ -218,3 +221,12 @@ def preference_token_matches(secret: str, token: str, subscriber_id: int, key: s
     """Whether the token was signed for this subscriber and address."""
     expected = preference_token(secret, subscriber_id, key)
     return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+
+def browser_zone(value: str) -> str | None:
+    """The zone a browser reported (Intl's timeZone), or None when it is empty or unknown here:
+    the person did not type it, so a wrong one is dropped, not shown to them as an error."""
+    try:
+        return check_time_zone(value[:64])
+    except AudienceInputError:
+        return None

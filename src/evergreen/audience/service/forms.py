@@ -19,6 +19,7 @@ from evergreen.audience.rules import Source, check_email, check_fields, check_na
 from evergreen.audience.rules.forms import (
     FormPolicy,
     Verdict,
+    browser_zone,
     check_form_fields,
     check_origins,
     check_slug,
@@ -88,6 +89,7 @@ class Submission:
     name: str = ""
     fields: Mapping[str, str] = field(default_factory=dict)
     honeypot: str = ""
+    time_zone: str = ""  # the browser's, for sequences that wait until an hour in their zone
 
 
 @dataclass(frozen=True)
@@ -304,6 +306,7 @@ def submit(
             consent,
             name=name or None,
             fields=values or None,
+            time_zone=browser_zone(post.time_zone),
         )
         if done.token:
             confirmations.append((audience_list.name, done.token))

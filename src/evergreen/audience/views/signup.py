@@ -94,6 +94,7 @@ def post_form(
             token=text.get("token", "")[:200],
             honeypot=text.get(HONEYPOT, ""),
             client=client_address(request),
+            time_zone=text.get("time_zone", "")[:64],
         ),
     )
     if signup.retry_after:
