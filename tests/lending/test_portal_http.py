@@ -136,7 +136,7 @@ def test_the_team_downloads_any_letter_and_photo_and_the_owner_invites_over_the_
     bad = client.get(f"/lending/loans/{book['bob_loan']}/payoff-letter.pdf",
                      params={"as_of": "2026-13-01"})  # fmt: skip
     assert bad.status_code == 400
-    assert "not a date" in bad.text
+    assert "must be a date as YYYY-MM-DD" in bad.text
 
     api = f"/api/v1/lending/borrowers/{book['bob']}/invite"
     staff = {"Authorization": f"Bearer {token_for(db, people['staff'])}"}
