@@ -52,20 +52,34 @@ def plan(segments: Sequence[Segment], size: int, limit: int) -> Plan:
     """Batches of `size` clicks from the segments' lines merged by time, up to the end of the
     first segment whose read stopped at `limit` lines with more left: past that point its next
     lines, unread, could be older than any other segment's."""
-    cut = [len(segment.records) >= limit for segment in segments]
-    taken = [0] * len(segments)
+    read = [segment for segment in segments if segment.records]
+    if len(read) == 1:  # one writer: its lines are in the order they were answered
+        return _one(read[0], size, limit)
+    cut = [len(segment.records) >= limit for segment in read]
+    taken = [0] * len(read)
     batches: list[Batch] = [Batch()]
     more = False
-    for _at, number, line in _merged(segments):
+    for _at, number, line in _merged(read):
         if len(batches[-1].records) >= size:
             batches.append(Batch())
         current = batches[-1]
-        segment = segments[number]
+        segment = read[number]
         current.records.append(segment.records[line])
         taken[number] = line + 1
         current.offsets[segment.name] = segment.ends[line]
         if cut[number] and line + 1 == len(segment.records):
             more = True
             break
-    more = more or any(n < len(s.records) for n, s in zip(taken, segments, strict=True))
+    more = more or any(n < len(s.records) for n, s in zip(taken, read, strict=True))
     return Plan([b for b in batches if b.records], more)
+
+
+def _one(segment: Segment, size: int, limit: int) -> Plan:
+    """A single segment's lines in slices: no merge, no work per line."""
+    count = len(segment.records)
+    batches = [
+        Batch(segment.records[start : start + size],
+              {segment.name: segment.ends[min(start + size, count) - 1]})
+        for start in range(0, count, size)
+    ]  # fmt: skip
+    return Plan(batches, count >= limit)

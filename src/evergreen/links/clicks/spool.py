@@ -220,7 +220,7 @@ class SpoolReader:
             for raw in data[:cut].splitlines(keepends=True):
                 if len(records) == max_records:
                     break
-                records.append(_decode(raw[:-1]))
+                records.append(_decode(raw))  # JSON allows the line end after the value
                 position += len(raw)
                 ends.append(position)
             complete = finished and position == path.stat().st_size
@@ -246,7 +246,7 @@ def _decode(raw: bytes) -> dict[str, Any]:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return {"_corrupt": raw.decode("utf-8", "replace")[:200]}
+        return {"_corrupt": raw.rstrip(b"\r\n").decode("utf-8", "replace")[:200]}
     return value if isinstance(value, dict) else {"_corrupt": str(value)[:200]}
 
 
