@@ -189,3 +189,23 @@ def test_a_sale_through_the_order_step_moves_revenue_and_the_liquidation_ratio(
         assert revenue[(built.order_id, "A")] == Decimal("40.00")
         assert sum(revenue.values()) == Decimal("40.00")  # the sale outside the funnel: not here
         assert found.total.liquidation_ratio == Decimal("0.5000")
+
+
+def test_an_edit_without_an_address_keeps_the_funnels_and_the_steps(db: Database) -> None:
+    """A rename sent without `slug` (an API caller's PUT) made a new address from the new name,
+    breaking every link to the live funnel; a new funnel still gets one from its name."""
+    built = build(db)
+    with db.session() as session:
+        before = queries.funnel_card(session, built.funnel_id)
+        assert before is not None
+        address = before.funnel.slug
+        service.update_funnel(session, built.funnel_id, service.FunnelDraft("Course launch"))
+        service.update_step(
+            session, built.funnel_id, built.sales_id, service.StepDraft("sales", "Grow faster")
+        )
+        after = queries.funnel_card(session, built.funnel_id)
+        assert after is not None
+        assert after.funnel.slug == address == "launch"
+        assert after.funnel.name == "Course launch"
+        assert after.steps[0][0].slug == "grow"
+        assert service.add_funnel(session, service.FunnelDraft("Fresh start")).slug == "fresh-start"

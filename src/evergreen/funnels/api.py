@@ -26,7 +26,7 @@ Colour = Annotated[str, Field(max_length=7, description="Like #1f6f43.")]
 
 
 class FunnelIn(RequestBody):
-    """A funnel; an empty slug is made from the name."""
+    """A funnel; an empty slug is made from the name when it is created and kept on an edit."""
 
     name: str = Field(max_length=200)
     slug: str = Field("", max_length=60)

@@ -41,7 +41,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class FunnelDraft:
-    """A funnel as entered; an empty slug is made from the name."""
+    """A funnel as entered; an empty slug is made from the name (kept as it is on an edit)."""
 
     name: str
     slug: str = ""
@@ -97,7 +97,8 @@ def get_step(session: Session, funnel_id: int, step_id: int) -> FunnelStep:
 
 def _fill(session: Session, row: Funnel, draft: FunnelDraft) -> Funnel:
     row.name = check_name("name", draft.name)
-    row.slug = check_slug("slug", draft.slug.strip() or slug_of(row.name))
+    # An edit without a slug keeps the funnel's address: links to a live funnel must not break.
+    row.slug = check_slug("slug", draft.slug.strip() or row.slug or slug_of(row.name))
     row.status = check_status(draft.status)
     row.primary_colour = check_colour("primary_colour", draft.primary_colour)
     row.background_colour = check_colour("background_colour", draft.background_colour)
@@ -163,7 +164,7 @@ def _apply(session: Session, row: FunnelStep, draft: StepDraft) -> FunnelStep:
     )
     _check_refs(session, row.funnel_id, draft)
     row.kind, row.title = draft.kind, check_name("title", draft.title)
-    row.slug = check_slug("slug", draft.slug.strip() or slug_of(row.title))
+    row.slug = check_slug("slug", draft.slug.strip() or row.slug or slug_of(row.title))
     row.template = check_template(draft.template)
     row.list_id, row.form_slug, row.webinar_slug = draft.list_id or None, form, webinar
     row.product_id, row.bump_product_id = draft.product_id or None, draft.bump_product_id or None
