@@ -59,6 +59,8 @@ def test_good_steps_pass_and_names_colours_are_checked() -> None:
     check_kind_needs("order", product_id=1, bump_product_id=2)
     check_kind_needs("downsell", product_id=1, targets=True)
     check_kind_needs("thankyou")
+    check_kind_needs("optin", list_id=1)
+    check_kind_needs("optin", form_slug="join")  # the form names its own lists
     assert check_colour("primary_colour", " #A0B1c2 ") == "#a0b1c2"
     assert check_slug("slug", "Sales-Page") == "sales-page"
     for bad in ("red", "#12345", "#1234567", ""):

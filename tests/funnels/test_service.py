@@ -209,3 +209,17 @@ def test_an_edit_without_an_address_keeps_the_funnels_and_the_steps(db: Database
         assert after.funnel.name == "Course launch"
         assert after.steps[0][0].slug == "grow"
         assert service.add_funnel(session, service.FunnelDraft("Fresh start")).slug == "fresh-start"
+
+
+def test_an_optin_step_may_name_only_its_sign_up_form(db: Database) -> None:
+    """The form names the lists a sign-up joins: asking for a list as well was refused with a
+    422 on list_id though the step's page only ever links to the form."""
+    built = build(db)
+    with db.session() as session:
+        step = service.add_step(
+            session, built.funnel_id, service.StepDraft("optin", "Join", form_slug="join")
+        )
+        assert (step.form_slug, step.list_id) == ("join", None)
+        with pytest.raises(InputError) as refused:
+            service.add_step(session, built.funnel_id, service.StepDraft("optin", "Empty"))
+        assert refused.value.field == "list_id"

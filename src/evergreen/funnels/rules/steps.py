@@ -97,8 +97,10 @@ def check_kind_needs(
     product_id: int | None = None,
     bump_product_id: int | None = None,
     targets: bool = False,
+    form_slug: str | None = None,
 ) -> None:
-    """Refuse a kind that is unknown, lacks what it needs, or carries what it cannot use."""
+    """Refuse a kind that is unknown, lacks what it needs, or carries what it cannot use. An
+    opt-in step needs a list or a sign-up form (the form names its own lists)."""
     if kind not in KINDS:
         raise FunnelInputError("kind", f"must be one of {', '.join(KINDS)}")
     needs = {
@@ -108,7 +110,10 @@ def check_kind_needs(
         "upsell": ("product_id", product_id),
         "downsell": ("product_id", product_id),
     }
-    if kind in needs and not needs[kind][1]:
+    if kind == "optin":
+        if not (list_id or form_slug):
+            raise FunnelInputError("list_id", "an optin step needs a list or a sign-up form")
+    elif kind in needs and not needs[kind][1]:
         raise FunnelInputError(needs[kind][0], f"an {kind} step needs it")
     given = {
         "list_id": list_id,

@@ -161,6 +161,7 @@ def _apply(session: Session, row: FunnelStep, draft: StepDraft) -> FunnelStep:
         product_id=draft.product_id,
         bump_product_id=draft.bump_product_id,
         targets=bool(draft.yes_step_id or draft.no_step_id),
+        form_slug=form,
     )
     _check_refs(session, row.funnel_id, draft)
     row.kind, row.title = draft.kind, check_name("title", draft.title)
