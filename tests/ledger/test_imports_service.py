@@ -236,3 +236,19 @@ def test_a_line_the_csv_reader_refuses_stops_the_import_with_nothing_posted(
     with db.session() as session, pytest.raises(LedgerInputError) as no_header:
         import_bank_csv(session, head.splitlines(keepends=True))
     assert no_header.value.field == "file"
+
+
+def test_an_imported_log_may_not_fill_a_day_past_24_hours_with_what_is_recorded(
+    db: Database,
+) -> None:
+    """A log was checked against itself only: 20 hours already recorded plus a log's 5 on the
+    same day were all charged."""
+    with db.session() as session:
+        _setup(session)
+        import_hours(session, ["2026-01-05", "Blog  20"], "timedot")
+    with pytest.raises(LedgerInputError) as refused, db.session() as session:
+        import_hours(session, ["2026-01-05", "books  5", "2026-01-06", "Blog  1"], "timedot")
+    assert refused.value.field == "hours"
+    assert "2026-01-05 to 25 hours" in refused.value.message
+    with db.session() as session:
+        assert _count(session, HoursEntry) == 1  # refused whole

@@ -451,3 +451,25 @@ def test_capital_taken_out_beyond_what_the_stream_holds_is_refused(db: Database)
         assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
         service.add_capital(session, stream, date(2026, 4, 1), D(-700))  # all of it is fine
         assert queries.capital_at(session, stream, date(2026, 4, 1)) == 0
+
+
+def test_a_day_holds_at_most_24_hours_across_every_stream(db: Database) -> None:
+    """Each entry was checked alone: 0.004 + 24 + 1 hours on one day were all charged."""
+    blog, book = _stream(db), _stream(db, "Book")
+    day = date(2026, 1, 5)
+    with db.session() as session:
+        one, two = session.get(Stream, blog), session.get(Stream, book)
+        assert one is not None
+        assert two is not None
+        service.add_hours(session, one, day, D(20))
+        with pytest.raises(LedgerInputError) as refused:
+            service.add_hours(session, two, day, D(5))
+        assert refused.value.field == "hours"
+        assert "2026-01-05 to 25 hours" in refused.value.message
+        service.add_hours(session, two, day, D(4))  # exactly 24: allowed
+        service.add_hours(session, two, day + timedelta(days=1), D(5))  # another day
+        # A timer left running is still stopped: it records only the day's room left (none).
+        service.start_timer(session, one, datetime(2026, 1, 5, 22, 0, tzinfo=UTC))
+        entries = service.stop_timer(session, datetime(2026, 1, 6, 2, 0, tzinfo=UTC))
+        assert [(e.date, e.hours) for e in entries] == [(date(2026, 1, 6), D(2))]
+        assert service.running_timer(session) is None

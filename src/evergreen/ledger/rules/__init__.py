@@ -2,6 +2,7 @@
 
 from evergreen.ledger.rules.inputs import (
     StreamKind,
+    check_day_hours,
     check_name,
     parse_amount,
     parse_date,
@@ -59,6 +60,7 @@ __all__ = [
     "check_account",
     "check_balanced",
     "check_capital_left",
+    "check_day_hours",
     "check_name",
     "check_own_rates",
     "check_period",

@@ -12,6 +12,7 @@ from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES
 __all__ = [
     "MAX_HOURS_A_DAY",
     "StreamKind",
+    "check_day_hours",
     "check_name",
     "parse_amount",
     "parse_date",
@@ -116,6 +117,18 @@ def parse_hours(text: str | Decimal | int, field: str = "hours") -> Decimal:
     if value <= 0 or value > MAX_HOURS_A_DAY:
         raise LedgerInputError(field, f"must be more than 0 and at most 24 a day (got {text})")
     return value
+
+
+def check_day_hours(day: date, already: Decimal, adding: Decimal, field: str = "hours") -> None:
+    """Your time on a day, across every stream, is at most 24 hours: `already` recorded plus
+    `adding` (a doubled entry or a timer left running would otherwise charge your time twice)."""
+    total = already + adding
+    if total > MAX_HOURS_A_DAY:
+        raise LedgerInputError(
+            field,
+            f"brings {day.isoformat()} to {total.normalize():f} hours across your streams "
+            f"({already.normalize():f} already recorded); a day has 24",
+        )
 
 
 def parse_rate(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.db import serialize_on
 from evergreen.errors import Conflict
 from evergreen.ledger.models import HoursEntry, RunningTimer, Stream
-from evergreen.ledger.rules import parse_hours
+from evergreen.ledger.rules import check_day_hours, parse_hours
+from evergreen.ledger.rules.inputs import MAX_HOURS_A_DAY
 
-__all__ = ["add_hours", "running_timer", "start_timer", "stop_timer"]
+__all__ = ["add_hours", "hours_on", "running_timer", "start_timer", "stop_timer"]
 
 _TIMER = 1  # the one row of ledger_timers
 _QUARTER_MINUTE = Decimal("0.0001")
@@ -29,12 +31,15 @@ def add_hours(
     source: str = "manual",
     source_key: str | None = None,
 ) -> HoursEntry:
-    """Time spent on a stream on one day; an import's key makes a replay add nothing."""
+    """Time spent on a stream on one day, at most 24 hours a day across every stream; an
+    import's key makes a replay add nothing."""
     checked = parse_hours(hours)
     if source_key is not None:
         stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == source_key))
         if stored is not None:
             return stored
+    serialize_on(session, f"ledger-hours:{on.isoformat()}")  # two entries at once add up too
+    check_day_hours(on, hours_on(session, [on]).get(on, Decimal(0)), checked)
     entry = HoursEntry(
         stream_id=stream.id, date=on, hours=checked, memo=memo[:500], source=source,
         source_key=source_key,
@@ -42,6 +47,19 @@ def add_hours(
     session.add(entry)
     session.flush()
     return entry
+
+
+def hours_on(session: Session, days: list[date]) -> dict[date, Decimal]:
+    """Hours recorded on each of these days, across every stream."""
+    out: dict[date, Decimal] = {}
+    for start in range(0, len(days), 500):
+        rows = session.execute(
+            select(HoursEntry.date, func.sum(HoursEntry.hours))
+            .where(HoursEntry.date.in_(days[start : start + 500]))
+            .group_by(HoursEntry.date)
+        )
+        out.update((day, Decimal(total)) for day, total in rows)
+    return out
 
 
 def running_timer(session: Session) -> RunningTimer | None:
@@ -76,8 +94,11 @@ def stop_timer(session: Session, now: datetime) -> list[HoursEntry]:
         return []
     entries = []
     for day, hours in _hours_by_day(timer.started_at, now):
-        if hours > 0:
-            entries.append(add_hours(session, stream, day, hours, timer.memo, source="timer"))
+        # A timer left running is stopped all the same: it records what the day has room for.
+        room = MAX_HOURS_A_DAY - hours_on(session, [day]).get(day, Decimal(0))
+        kept = min(hours, room)
+        if kept > 0:
+            entries.append(add_hours(session, stream, day, kept, timer.memo, source="timer"))
     return entries
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -12,7 +14,9 @@ from sqlalchemy.orm import Session
 from evergreen.db import utcnow
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import HoursEntry, Stream
+from evergreen.ledger.rules import check_day_hours
 from evergreen.ledger.rules.timelog import TimeEntry, read_timelog
+from evergreen.ledger.service.hours import hours_on
 
 __all__ = ["HoursImported", "import_hours"]
 
@@ -67,6 +71,12 @@ def import_hours(session: Session, lines: Iterable[str], format: str) -> HoursIm
             session.scalars(select(HoursEntry.source_key).where(HoursEntry.source_key.in_(chunk)))
         )
     fresh = [entry for entry in entries if entry.key not in stored]
+    adding: dict[date, Decimal] = defaultdict(Decimal)
+    for entry in fresh:
+        adding[entry.date] += entry.hours
+    already = hours_on(session, sorted(adding))
+    for day, hours in sorted(adding.items()):
+        check_day_hours(day, already.get(day, Decimal(0)), hours)
     now = utcnow()
     rows = [
         {"stream_id": ids[e.stream], "date": e.date, "hours": e.hours, "memo": e.memo[:500],
