@@ -9,7 +9,7 @@ from typing import Annotated
 import pytest
 from pydantic import AwareDatetime, Field, FutureDate, TypeAdapter, ValidationError
 
-from evergreen.isodates import NoUnixTime, QueryDay, temporal_kind
+from evergreen.isodates import NoUnixTime, QueryDay, iso_day, temporal_kind
 
 
 class _Body(NoUnixTime):
@@ -55,3 +55,33 @@ def test_the_kind_is_found_through_optional_and_annotated() -> None:
     assert temporal_kind(AwareDatetime | None) == "datetime"
     assert temporal_kind(FutureDate) == "date"
     assert temporal_kind(int | str) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["20260301", "2026-W09-7", "2026-060", "2026-3-1", " 2026-03-01", ""]
+)
+def test_a_day_people_type_is_yyyy_mm_dd_only(text: str) -> None:
+    with pytest.raises(ValueError, match="not a day as YYYY-MM-DD"):
+        iso_day(text)
+
+
+def test_every_area_reads_typed_days_alike() -> None:
+    """Funnels, webinars and the ledger took 20260301 (Python's basic ISO form) for a day."""
+    from evergreen.errors import InputError
+    from evergreen.funnels.rules.period import report_period
+    from evergreen.funnels.rules.spend import check_spend
+    from evergreen.ledger.rules import parse_date
+    from evergreen.webinars.rules.content import check_asked_on
+
+    today = date(2026, 3, 10)
+    assert iso_day("2026-03-01") == date(2026, 3, 1)
+    refusals = [
+        lambda: report_period("20260301", "", today),
+        lambda: report_period("", "2026-W10-1", today),
+        lambda: check_spend("20260301", "c", "s", "1.00", "USD"),
+        lambda: parse_date("2026-W09-7"),
+        lambda: check_asked_on("20260301", today),
+    ]
+    for refusal in refusals:
+        with pytest.raises(InputError):
+            refusal()

@@ -30,14 +30,23 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Kind", "NoUnixTime", "QueryDay", "refuse_number", "temporal_kind"]
+__all__ = ["Kind", "NoUnixTime", "QueryDay", "iso_day", "refuse_number", "temporal_kind"]
 
 Kind = Literal["date", "datetime"]
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 _ASKED: dict[Kind, str] = {
     "date": "must be a date as YYYY-MM-DD, like 2026-03-01, not a number",
     "datetime": "must be a date and time like 2026-03-01T09:30:00Z, not a number",
 }
+
+
+def iso_day(text: str) -> date:
+    """A day a person writes, YYYY-MM-DD (ValueError otherwise): Python's other ISO forms, such
+    as 20260301 or 2026-W09-7, are not days people type, and a bare number is never one."""
+    if _DAY.fullmatch(text) is None:
+        raise ValueError(f"not a day as YYYY-MM-DD: {text[:20]!r}")
+    return date.fromisoformat(text)
 
 
 def refuse_number(value: Any, kind: Kind = "date") -> Any:

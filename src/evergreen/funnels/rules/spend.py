@@ -12,6 +12,7 @@ from decimal import Decimal
 from evergreen.csvfile import uploaded_rows
 from evergreen.errors import InputError
 from evergreen.funnels.errors import FunnelInputError
+from evergreen.isodates import iso_day
 from evergreen.money import check_currency, read_amount
 
 __all__ = ["SpendError", "SpendReading", "SpendRow", "check_spend", "read_spend_csv", "to_cents"]
@@ -71,7 +72,7 @@ def _text(name: str, value: str, limit: int) -> str:
 def check_spend(day: str, campaign: str, source: str, amount: str, currency: str) -> SpendRow:
     """One row of spend from text, each cell refused by its name."""
     try:
-        when = date.fromisoformat(day.strip())
+        when = iso_day(day.strip())
     except ValueError:
         raise FunnelInputError(
             "day", f"{day.strip()[:40]!r} is not a date like 2026-12-01"

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from evergreen.isodates import iso_day
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES
 
@@ -66,9 +67,7 @@ def check_name(text: str, field: str = "name") -> str:
 def parse_date(text: str, field: str = "date") -> date:
     """A calendar date written YYYY-MM-DD."""
     try:
-        if len(text) != 10:
-            raise ValueError(text)
-        return date.fromisoformat(text)
+        return iso_day(text)
     except ValueError:
         raise LedgerInputError(
             field, f"{text[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"

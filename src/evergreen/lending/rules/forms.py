@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from evergreen.isodates import iso_day
 from evergreen.lending.errors import LendingInputError
 
 __all__ = ["page_count", "read_date", "read_whole"]
-
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def read_date(field: str, text: str) -> date:
@@ -17,9 +15,7 @@ def read_date(field: str, text: str) -> date:
     2026-W09-7) are refused with the rest, so that a bare number is never taken for a day."""
     shown = text.strip()
     try:
-        if _DAY.fullmatch(shown) is None:
-            raise ValueError(shown)
-        return date.fromisoformat(shown)
+        return iso_day(shown)
     except ValueError:
         raise LendingInputError(
             field, f"must be a date as YYYY-MM-DD (got {shown[:20]!r})"

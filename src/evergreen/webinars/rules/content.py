@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from evergreen.isodates import iso_day
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules.webinar import check_text
 
@@ -52,7 +53,7 @@ def check_deadline(minutes: int | None) -> int | None:
 def check_asked_on(value: str, today: date) -> date:
     """The date an earlier session's question was asked: a real day, not in the future."""
     try:
-        asked = date.fromisoformat(value.strip())
+        asked = iso_day(value.strip())
     except ValueError:
         raise WebinarInputError(
             "asked_on", f"give a date as YYYY-MM-DD, not {value[:20]!r}"
