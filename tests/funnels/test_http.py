@@ -107,6 +107,10 @@ def test_the_api_builds_a_funnel_imports_spend_and_reports(
     ).json()
     assert report["total"]["ad_spend"] == "12.50"
     assert report["currency"] == "USD"
+    # Money reads as money: a whole amount keeps its cents ("0", "591" before).
+    total = report["total"]
+    assert (total["net_revenue"], total["fees"], total["refunds"]) == ("0.00", "0.00", "0.00")
+    assert all(line["revenue"] == "0.00" for line in report["steps"])
     assert client.get(f"/api/v1/funnels/{fid}/report?start=nope", headers=staff).status_code == 422
     assert client.delete(f"/api/v1/funnels/{fid}/steps/{sid}", headers=owner).status_code == 204
     assert client.get(f"/api/v1/funnels/{fid}", headers=staff).json()["steps"] == []

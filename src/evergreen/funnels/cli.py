@@ -100,6 +100,7 @@ def report(
         typer.echo(
             f"{line['step']} {line['variant']}: {line['visitors']} visitors, "
             f"{line['conversions']} conversions ({rate}), revenue {line['revenue']}"
+            f"{' ' + shown['currency'] if shown['currency'] else ''}"
         )
     total = shown["total"]
     typer.echo(

@@ -26,6 +26,7 @@ from evergreen.commerce.rules.funnel_stats import (
 )
 from evergreen.funnels.models import AdSpend, Funnel, FunnelStep, FunnelTraffic, FunnelVariant
 from evergreen.funnels.rules import StepPlan, targets_of
+from evergreen.money import show_amount
 
 __all__ = [
     "FunnelCard",
@@ -145,7 +146,7 @@ class StepLine:
             "variant": self.variant.name, "visitors": self.visitors, "views": self.views,
             "conversions": self.conversions,
             "conversion_rate": None if self.rate is None else str(self.rate),
-            "revenue": str(self.revenue),
+            "revenue": show_amount(self.revenue),
         }  # fmt: skip
 
 
@@ -306,19 +307,21 @@ def _cohort_traffic(
 
 
 def _stats_dict(stats: FunnelStats) -> dict[str, Any]:
-    """One group's self-liquidating figures, amounts and ratios as strings (exact)."""
+    """One group's self-liquidating figures, amounts as the API writes money (two decimals,
+    or the stored ones when finer) and ratios as strings (exact)."""
 
     def text(value: Decimal | None) -> str | None:
         return None if value is None else str(value)
 
+    money = show_amount
     return {
-        "key": stats.key, "ad_spend": str(stats.ad_spend), "visitors": stats.visitors,
+        "key": stats.key, "ad_spend": money(stats.ad_spend), "visitors": stats.visitors,
         "registrants": stats.registrants, "front_end_orders": stats.front_end_orders,
-        "front_end_revenue": str(stats.front_end_revenue),
-        "bump_revenue": str(stats.bump_revenue), "upsell_revenue": str(stats.upsell_revenue),
-        "downsell_revenue": str(stats.downsell_revenue), "refunds": str(stats.refunds),
-        "fees": str(stats.fees), "net_front_end_revenue": str(stats.net_front_end_revenue),
-        "net_revenue": str(stats.net_revenue),
+        "front_end_revenue": money(stats.front_end_revenue),
+        "bump_revenue": money(stats.bump_revenue), "upsell_revenue": money(stats.upsell_revenue),
+        "downsell_revenue": money(stats.downsell_revenue), "refunds": money(stats.refunds),
+        "fees": money(stats.fees), "net_front_end_revenue": money(stats.net_front_end_revenue),
+        "net_revenue": money(stats.net_revenue),
         "liquidation_ratio": text(stats.liquidation_ratio),
         "earnings_per_visitor": text(stats.earnings_per_visitor),
         "earnings_per_registrant": text(stats.earnings_per_registrant),
