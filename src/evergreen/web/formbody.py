@@ -66,18 +66,21 @@ async def refuse_nul_in_paths(request: Request) -> None:
 
 
 async def refuse_nul_in_queries(request: Request) -> None:
-    """App-wide dependency: a query parameter a route reads holds no NUL (a list's search sent
-    one to PostgreSQL: a 500); a 422 names it. Parameters the route does not declare (a click's
-    own, forwarded) pass as they came."""
+    """App-wide dependency: a query parameter holds no NUL (a list's search sent one to
+    PostgreSQL: a 500); a 422 names it. On a page's address every parameter is checked (pages
+    read some themselves: a checkout's coupon, a stream's period); on an address other systems
+    call (the API, hooks), those the route declares, so a click's own parameters, forwarded
+    to a postback, pass as they came."""
     query = request.scope.get("query_string", b"")
     if b"%00" not in query and b"\x00" not in query:
         return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    places = parameter_places(route)
+    theirs = request.url.path.startswith(_THEIRS)
+    places = parameter_places(route) if theirs else {}
     field = first_nul((name, value) for name, value in request.query_params.multi_items()
-                      if places.get(name.replace("\x00", "")) == "query")  # fmt: skip
+                      if not theirs or places.get(name.replace("\x00", "")) == "query")  # fmt: skip
     if field is not None:
         message = "contains a NUL character (%00), which cannot be stored; remove it"
         raise RequestValidationError(
