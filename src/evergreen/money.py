@@ -23,6 +23,7 @@ __all__ = [
     "show_amount",
     "show_money",
     "show_number",
+    "show_page_money",
 ]
 
 CENT = Decimal("0.01")
@@ -155,6 +156,11 @@ def show_money(value: Decimal, *, grouped: bool = False) -> str:
     if grouped:
         return f"{cents(value) + 0:,.2f}"  # + 0: never "-0.00"
     return f"{cents(value):f}"
+
+
+def show_page_money(value: Decimal | None) -> str:
+    """An amount as pages show it: thousands grouped, two decimals; a dash for none."""
+    return "—" if value is None else show_money(value, grouped=True)
 
 
 def show_amount(value: Decimal) -> str:

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from evergreen import __version__
 from evergreen.areas import all_areas
-from evergreen.money import show_amount, show_money
+from evergreen.money import show_amount, show_page_money
 from evergreen.web.csrf import CSRF_COOKIE, new_csrf_cookie, request_csrf_token, set_csrf_cookie
 from evergreen.web.nav import navigation
 
@@ -31,14 +31,9 @@ def build_templates() -> Jinja2Templates:
     }
     loader = ChoiceLoader([FileSystemLoader(_LAYOUT), PrefixLoader(areas)])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True))
-    env.filters["money"] = _money
+    env.filters["money"] = show_page_money  # {{ x | money }}
     env.filters["amount"] = _amount
     return Jinja2Templates(env=env)
-
-
-def _money(value: Decimal | None) -> str:
-    """`{{ x | money }}`: an amount shown on a page, two decimals, thousands grouped; — for none."""
-    return "—" if value is None else show_money(value, grouped=True)
 
 
 def _amount(value: Decimal | None) -> str:

@@ -10,16 +10,14 @@ from fastapi import Depends, Request
 
 from evergreen.db import utcnow
 from evergreen.lending.rules.forms import read_date
-from evergreen.money import show_money
+from evergreen.money import show_page_money
 
 __all__ = ["PREFIX", "TextFields", "as_of", "money", "percent"]
 
 PREFIX = "/lending"
 
 
-def money(value: Decimal | None) -> str:
-    """An amount as the pages show it: thousands grouped, two decimals; a dash for none."""
-    return "—" if value is None else show_money(value, grouped=True)
+money = show_page_money  # the pages' amounts, as every area's `money` filter shows them
 
 
 def percent(value: Decimal | float | None, places: int = 2) -> str:
