@@ -12,9 +12,10 @@ so that Stripe can save it for the upsell) is confirmed server-side, as Stripe.j
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import stripe
@@ -105,27 +106,10 @@ def test_a_buyer_walks_the_funnel_from_a_partner_link_and_the_owner_sees_it_pay(
     page.get_by_role("button", name="Assign link").click()
     expect(page.get_by_role("status")).to_contain_text("Link assigned")
 
-    page.goto(server.url + "/funnels")
-    form = page.locator("#add-funnel")
-    form.get_by_label("Name", exact=True).fill("Launch")
-    form.get_by_role("button", name="Add funnel").click()
-    expect(page.get_by_role("status")).to_contain_text("Funnel added.")
-    for kind, title, product in (("sales", "Sales", ""), ("order", "Order", "Growth Ebook"),
-                                 ("upsell", "Masterclass", "Masterclass"),
-                                 ("thankyou", "Thank you", "")):  # fmt: skip
-        step = page.locator("#add-step")
-        step.get_by_label("Kind").select_option(kind)
-        step.get_by_label("Title", exact=True).fill(title)
-        if product:
-            step.get_by_label("Product").select_option(label=product)
-        step.get_by_role("button", name="Add step").click()
-        expect(page.get_by_role("status")).to_contain_text("Step saved.")
-    page.get_by_text("Settings and colours").click()
-    settings = page.locator("#funnel-settings")
-    settings.get_by_label("Status").select_option("live")
-    settings.get_by_role("button", name="Save funnel").click()
-    expect(page.get_by_role("status")).to_contain_text("Funnel saved.")
-    funnel_url = page.url.split("?")[0].split("#")[0]
+    funnel_url = build_live_funnel(page, server.url, (
+        ("sales", "Sales", "", ""), ("order", "Order", "Growth Ebook", ""),
+        ("upsell", "Masterclass", "Masterclass", ""), ("thankyou", "Thank you", "", ""),
+    ))  # fmt: skip
 
     buyer = page.context.browser.new_context(
         viewport={"width": 390, "height": 844}, user_agent=DESKTOP_CHROME
@@ -200,3 +184,31 @@ def test_a_buyer_walks_the_funnel_from_a_partner_link_and_the_owner_sees_it_pay(
 
 def _bases(localstripe: str) -> BaseAddresses:
     return {"api": localstripe}
+
+
+def build_live_funnel(page: Any, base: str, steps: Sequence[tuple[str, str, str, str]]) -> str:
+    """The owner builds the live funnel Launch on the funnels page, a step for each (kind,
+    title, product, order bump; "" for none); the funnel's page address."""
+    from playwright.sync_api import expect
+
+    page.goto(base + "/funnels")
+    form = page.locator("#add-funnel")
+    form.get_by_label("Name", exact=True).fill("Launch")
+    form.get_by_role("button", name="Add funnel").click()
+    expect(page.get_by_role("status")).to_contain_text("Funnel added.")
+    for kind, title, product, bump in steps:
+        step = page.locator("#add-step")
+        step.get_by_label("Kind").select_option(kind)
+        step.get_by_label("Title", exact=True).fill(title)
+        if product:
+            step.get_by_label("Product").select_option(label=product)
+        if bump:
+            step.get_by_label("Order bump").select_option(label=bump)
+        step.get_by_role("button", name="Add step").click()
+        expect(page.get_by_role("status")).to_contain_text("Step saved.")
+    page.get_by_text("Settings and colours").click()
+    settings = page.locator("#funnel-settings")
+    settings.get_by_label("Status").select_option("live")
+    settings.get_by_role("button", name="Save funnel").click()
+    expect(page.get_by_role("status")).to_contain_text("Funnel saved.")
+    return str(page.url.split("?")[0].split("#")[0])
