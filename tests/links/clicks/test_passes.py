@@ -14,7 +14,7 @@ from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending
 from evergreen.links.clicks.shared import ingester_name
 from evergreen.links.clicks.spool import ClickSpool, SpoolReader
 from evergreen.links.models import Click, ClickIngester
-from tests.links.clicks.test_clicks import _link, click
+from tests.links.clicks.test_clicks import _link, _spool, click
 
 
 def test_a_pass_past_a_finished_segment_keeps_its_ingesters_name(
@@ -24,13 +24,8 @@ def test_a_pass_past_a_finished_segment_keeps_its_ingesters_name(
     folder = tmp_path / "spool"
     with db.session() as session:
         session.execute(delete(ClickIngester))
-    short = ClickSpool(folder)
-    short.append(click(link_id))
-    short.close()
-    longer = ClickSpool(folder)
-    for _ in range(5):
-        longer.append(click(link_id))
-    longer.close()
+    _spool(folder, [click(link_id)])
+    _spool(folder, [click(link_id) for _ in range(5)])
     # Batches of 2: the first takes the short segment (finished) and two of the longer one's
     # clicks; the pass goes on for the other three after removing the finished segment.
     assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=2) == 6
@@ -44,18 +39,10 @@ def test_a_segment_read_in_parts_is_stored_before_a_later_one(db: Database, tmp_
     was decided again from the database (clicks stored out of time order)."""
     link_id = _link(db)
     folder = tmp_path / "spool"
-    older = ClickSpool(folder)
-    for _ in range(7):
-        older.append(click(link_id))
-    older.close()
-    newer = ClickSpool(folder)
-    for _ in range(3):
-        newer.append(click(link_id))
-    newer.close()
+    _spool(folder, [click(link_id) for _ in range(7)])
+    _spool(folder, [click(link_id) for _ in range(3)])
     assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=4) == 10
-    with db.session() as session:
-        stored = list(session.scalars(select(Click.at).order_by(Click.id)))
-    assert stored == sorted(stored)
+    assert _in_time_order(db)
 
 
 def test_segments_written_at_the_same_time_are_stored_in_time_order(
@@ -73,7 +60,12 @@ def test_segments_written_at_the_same_time_are_stored_in_time_order(
     first.close()
     second.close()
     assert ingest_pending(db, SpoolReader(folder), ClickPolicy(), batch=4) == 12
+    assert _in_time_order(db)
+    assert list(folder.glob("*.clicks")) == []
+
+
+def _in_time_order(db: Database) -> bool:
+    """Whether the clicks were stored (by row id) in the order they happened."""
     with db.session() as session:
         stored = list(session.scalars(select(Click.at).order_by(Click.id)))
-    assert stored == sorted(stored)
-    assert list(folder.glob("*.clicks")) == []
+    return stored == sorted(stored)
