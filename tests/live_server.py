@@ -16,6 +16,7 @@ import uvicorn
 
 from evergreen.config import Settings
 from evergreen.db import Database
+from evergreen.webworkers import server_config
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def live_server(
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(server_config(app, settings, "127.0.0.1", port))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -27,6 +27,7 @@ __all__ = [
     "PLANNED",
     "AppParts",
     "Area",
+    "DoorResponse",
     "FrontDoor",
     "HomeSection",
     "NavEntry",
@@ -86,12 +87,25 @@ class Runtime(Protocol):
         """Finish it when the app stops."""
 
 
+# A front door's whole answer: status, headers, body.
+DoorResponse = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
 class FrontDoor(Protocol):
     """A hot path answered before any middleware or routing (the short-link redirect, a
     payment webhook's replay)."""
 
     def match(self, scope: Scope) -> str | None:
         """The key this request asks for, or None when the door is not for it."""
+
+    def answer_now(self, scope: Scope, key: str) -> DoorResponse | None:
+        """The whole answer when it needs no waiting (no body to read, no database), which the
+        web server writes without running the app (web.protocol); None sends it to `answer`.
+        What the answer promises (a redirect's click) is kept at the next `commit`."""
+
+    def commit(self) -> None:
+        """Make durable what the answers decided so far promise; the web server calls it
+        before writing them (once for all of an event loop turn's answers)."""
 
     async def answer(self, scope: Scope, receive: Receive, send: Send, key: str) -> Receive | None:
         """Send the whole response and return None; or send nothing and return the `receive`

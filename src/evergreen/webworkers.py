@@ -23,6 +23,7 @@ from typing import Any
 import uvicorn
 
 from evergreen.config import Settings, get_settings
+from evergreen.web.protocol import FrontDoorProtocol
 
 __all__ = ["WebWorkers", "serve_until_stopped", "server_config"]
 
@@ -41,6 +42,7 @@ def server_config(app: Any, settings: Settings, host: str, port: int) -> uvicorn
         log_level="warning",
         access_log=False,  # a log line per request would cost the redirect path dearly
         server_header=False,
+        http=FrontDoorProtocol,  # a cached link's redirect is answered without an ASGI task
         # A stop (SIGTERM) closes the listener at once, then waits this long for requests in
         # flight before the clicks are drained (evergreen.server).
         timeout_graceful_shutdown=settings.drain_timeout_s,

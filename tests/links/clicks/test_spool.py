@@ -71,3 +71,16 @@ def test_nothing_is_appended_after_close(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         spool.append({"id": "b"})
     assert [r["id"] for r in _read_all(tmp_path)] == ["a"]
+
+
+def test_many_clicks_go_in_one_write_whole_and_in_order_across_a_rotation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spool_module, "_MAX_SEGMENT_BYTES", 2048)
+    spool = ClickSpool(tmp_path, sync_interval=0.05)
+    spool.append({"id": "first", "pad": "x" * 1500})
+    spool.append_many([{"id": f"c{n}", "pad": "x" * 20} for n in range(30)])  # ~1.2 KB: rotates
+    spool.close()
+    records = _read_all(tmp_path)
+    assert [r["id"] for r in records] == ["first", *(f"c{n}" for n in range(30))]
+    assert len(list(tmp_path.glob("*.clicks"))) == 2  # the batch went whole to the next segment

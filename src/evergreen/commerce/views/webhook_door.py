@@ -16,6 +16,7 @@ import logging
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Message, Receive, Scope, Send
 
+from evergreen.areas import DoorResponse
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.payments import Provider
@@ -49,6 +50,13 @@ class StripeWebhookDoor:
         if self.provider is None or scope["method"] != "POST" or scope["path"] != PATH:
             return None
         return "stripe"
+
+    def answer_now(self, scope: Scope, key: str) -> DoorResponse | None:
+        """Never at once: a replay is known only from its body."""
+        return None
+
+    def commit(self) -> None:
+        """Nothing decided here waits to be kept."""
 
     async def answer(self, scope: Scope, receive: Receive, send: Send, key: str) -> Receive | None:
         """A replay's 200, or None sent and the request handed on with its body given again."""

@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from evergreen.accounts.service import SESSION_COOKIE, team_session
 from evergreen.addresses import TrustedProxies
+from evergreen.areas import DoorResponse
 from evergreen.links.clicks.ingest import agent_of
 from evergreen.links.clicks.missing import NOT_FOUND_PAGE
 from evergreen.links.clicks.runtime import CachedLink, LinkRuntime, country_of
@@ -44,6 +45,7 @@ _NOT_FOUND_HEADERS = [
     (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
 ]  # fmt: skip
 _PURPOSE_HEADERS = (b"sec-purpose", b"purpose", b"x-purpose", b"x-moz")
+_FAILED: DoorResponse = (500, [_HTML, _NO_STORE], b"Something went wrong; please retry.")
 
 
 @lru_cache(maxsize=65_536)
@@ -76,7 +78,6 @@ def _click_id(now: float) -> str:
     return f"{int(now * 1000):012x}{_entropy.take(20)}"
 
 
-_Response = tuple[int, list[tuple[bytes, bytes]], bytes]
 # Stands for the click ID in a memoised destination; replaced by the real one per click.
 _CLICK_ID_SLOT = secrets.token_hex(16)
 _CLICK_ID_SLOT_BYTES = _CLICK_ID_SLOT.encode()
@@ -155,29 +156,43 @@ class LinkRedirects:
                     break
         return None
 
+    def commit(self) -> None:
+        """Spool the clicks of the redirects decided so far (one write for all of them)."""
+        self.runtime.commit()
+
+    def answer_now(self, scope: Scope, key: str) -> DoorResponse | None:
+        """The answer from the cached link (or a refusal that needs no link); None when the
+        link must be looked up in the database first. A failure is logged and answered."""
+        try:
+            return self._decide(scope, key, self.runtime.cache.links.get(key), False)
+        except Exception:
+            log.exception("redirect failed for %r", key)
+            return _FAILED
+
     async def answer(self, scope: Scope, receive: Receive, send: Send, slug: str) -> None:
         """Redirect (or refuse) one request; a failure here is logged and answered, not raised."""
-        try:
-            response = self._decide(scope, slug, self.runtime.cache.links.get(slug), False)
-            if response is None:  # not cached: one database lookup, off the event loop
+        response = self.answer_now(scope, slug)
+        if response is None:  # not cached: one database lookup, off the event loop
+            try:
+                link = await run_in_threadpool(self.runtime.cache.load, slug)
+            except Exception:
+                log.warning("link lookup failed for %r", slug, exc_info=True)
+                response = (503, [_HTML, _NO_STORE], b"Temporarily unavailable; retry.")
+            else:
                 try:
-                    link = await run_in_threadpool(self.runtime.cache.load, slug)
-                except Exception:
-                    log.warning("link lookup failed for %r", slug, exc_info=True)
-                    response = (503, [_HTML, _NO_STORE], b"Temporarily unavailable; retry.")
-                else:
                     response = self._decide(scope, slug, link, True)
-        except Exception:
-            log.exception("redirect failed for %r", slug)
-            response = (500, [_HTML, _NO_STORE], b"Something went wrong; please retry.")
+                except Exception:
+                    log.exception("redirect failed for %r", slug)
+                    response = _FAILED
         assert response is not None
+        self.runtime.commit()  # the click is spooled before its redirect is sent
         status, headers, body = response
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     def _decide(
         self, scope: Scope, slug: str, link: CachedLink | None, looked_up: bool
-    ) -> _Response | None:
+    ) -> DoorResponse | None:
         """The response for a request, or None when the link must be looked up first."""
         method = scope["method"]
         if method not in ("GET", "HEAD"):
@@ -196,7 +211,7 @@ class LinkRedirects:
             return 400, [_HTML, _NO_STORE], b"The query string is too long."
         return self._redirect(scope, link, method, now, raw_query)
 
-    def _unavailable(self, fallback_url: str | None) -> _Response:
+    def _unavailable(self, fallback_url: str | None) -> DoorResponse:
         """No such link, or no longer active: its fallback, else the global one, else the page.
         Not a click: nothing is recorded."""
         location = _location(fallback_url) if fallback_url else self.fallback
@@ -206,7 +221,7 @@ class LinkRedirects:
 
     def _redirect(
         self, scope: Scope, link: CachedLink, method: str, now: float, raw_query: bytes
-    ) -> _Response:
+    ) -> DoorResponse:
         headers = dict(scope["headers"])
         user_agent = headers.get(b"user-agent", b"").decode("latin-1")[:512]
         client = scope.get("client")

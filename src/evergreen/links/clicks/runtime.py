@@ -195,18 +195,27 @@ class LinkRuntime:
         self.salt = _Salt(db)
         self.internal_ips = Addresses(settings.internal_ips)
         self.unspooled: deque[dict[str, Any]] = deque(maxlen=1_000_000)
+        self.recorded: list[dict[str, Any]] = []  # decided, not yet spooled (see commit)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def record(self, click: dict[str, Any]) -> None:
-        """Spool a click; if the local disk refuses it, hold it in memory and retry."""
+        """Take a click to spool at the next `commit`, which comes before its redirect is sent."""
         if self.brake.pause:  # the ingester is far behind: give it this process's CPU a moment
             self.brake.apply()
+        self.recorded.append(click)
+
+    def commit(self) -> None:
+        """Spool the clicks recorded since the last commit, in one write; if the local disk
+        refuses them, hold them in memory and retry. Called by the event loop's thread only."""
+        if not self.recorded:
+            return
+        clicks, self.recorded = self.recorded, []
         try:
-            self.spool.append(click)
+            self.spool.append_many(clicks)
         except OSError:
-            log.exception("click spool write failed; holding the click in memory")
-            self.unspooled.append(click)
+            log.exception("click spool write failed; holding the clicks in memory")
+            self.unspooled.extend(clicks)
 
     def _respool(self) -> None:
         while self.unspooled:
@@ -257,6 +266,7 @@ class LinkRuntime:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.commit()
         self.spool.close()
         if self.ingest:
             drain(self.db, self.reader, self.policy, self.settings.drain_timeout_s)

@@ -18,7 +18,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,13 +120,21 @@ class ClickSpool:
         The hot path takes no lock: a `write()` to an O_APPEND file is atomic, and the file it
         writes to is never closed under it (segments are retired, then closed a second later).
         """
-        line = orjson.dumps(record) + b"\n"
+        self._write(orjson.dumps(record) + b"\n")
+
+    def append_many(self, records: Sequence[dict[str, Any]]) -> None:
+        """Write several clicks in one write(), as `append` writes one: a busy web process
+        answers dozens of redirects each turn of its event loop, and a write each cost a fifth
+        of its time."""
+        self._write(b"".join([orjson.dumps(record) + b"\n" for record in records]))
+
+    def _write(self, lines: bytes) -> None:
         fd = self._fd
-        if fd is None or self._size + len(line) > _MAX_SEGMENT_BYTES:
-            fd = self._segment_for(len(line))
-        written = os.write(fd, line)
-        if written != len(line):  # a full disk: never leave half a record behind silently
-            raise OSError(f"short write to click spool ({written} of {len(line)} bytes)")
+        if fd is None or self._size + len(lines) > _MAX_SEGMENT_BYTES:
+            fd = self._segment_for(len(lines))
+        written = os.write(fd, lines)
+        if written != len(lines):  # a full disk: never leave half a record behind silently
+            raise OSError(f"short write to click spool ({written} of {len(lines)} bytes)")
         self._size += written
         if self.sync_interval == 0:  # power-loss safe per click, at the cost of one sync each
             os.fdatasync(fd)
