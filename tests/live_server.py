@@ -40,10 +40,14 @@ async def _send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
 
 @contextmanager
 def live_server(
-    settings: Settings, db: Database, prepare: Callable[[Any], None] | None = None
+    settings: Settings,
+    db: Database,
+    prepare: Callable[[Any], None] | None = None,
+    keep_alive_s: float | None = None,
 ) -> Iterator[str]:
     """The real app served by uvicorn on a free 127.0.0.1 port; yields its base URL.
-    `prepare` may set the app's state first (a fake network in place of the real one)."""
+    `prepare` may set the app's state first (a fake network in place of the real one);
+    `keep_alive_s` shortens how long an idle connection is kept (uvicorn's 5 s)."""
     from evergreen.web import create_app
 
     app = create_app(settings, database=db, background=False)
@@ -52,7 +56,10 @@ def live_server(
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(server_config(app, settings, "127.0.0.1", port))
+    config = server_config(app, settings, "127.0.0.1", port)
+    if keep_alive_s is not None:
+        config.timeout_keep_alive = keep_alive_s  # type: ignore[assignment]
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -6,6 +6,7 @@ through the app."""
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,13 +43,17 @@ class _Served:
 
 
 @contextmanager
-def _serve(settings: Settings, db: Database) -> Iterator[_Served]:
+def _serve(
+    settings: Settings, db: Database, keep_alive_s: float | None = None
+) -> Iterator[_Served]:
     with db.session() as session:
         for slug in ("book", "deal"):
             draft = LinkDraft(destination=f"https://shop.example/{slug}", slug=slug)
             service.create_link(session, draft)
     served: list[_Served] = []
-    with live_server(settings, db, prepare=lambda app: served.append(_Served(app))) as url:
+    with live_server(
+        settings, db, prepare=lambda app: served.append(_Served(app)), keep_alive_s=keep_alive_s
+    ) as url:
         served[0].port = int(url.rsplit(":", 1)[1])
         served[0].door.runtime.cache.refresh()
         yield served[0]
@@ -235,3 +240,17 @@ def test_many_pipelined_redirects_come_back_in_order_and_the_connection_stays(
     assert status == 302
     assert served.through_app == 0
     assert _spooled(settings) == 41
+
+
+def test_an_idle_connection_is_closed_after_the_keep_alive_and_a_busy_one_kept(
+    settings: Settings, db: Database
+) -> None:
+    with _serve(settings, db, keep_alive_s=0.6) as served, _connect(served) as sock:
+        started = answered = time.monotonic()
+        while answered - started < 1.5:  # busy well past the timeout, on both paths
+            time.sleep(0.2)
+            sock.sendall(_get("/go/book") + _get("/healthz"))
+            assert [a[0] for a in _read(sock, 2)] == [302, 200]
+            answered = time.monotonic()
+        assert sock.recv(10) == b""  # then idle: closed by the server...
+        assert 0.55 < time.monotonic() - answered < 2.5  # ...once idle for the whole timeout
