@@ -84,3 +84,21 @@ def test_many_clicks_go_in_one_write_whole_and_in_order_across_a_rotation(
     records = _read_all(tmp_path)
     assert [r["id"] for r in records] == ["first", *(f"c{n}" for n in range(30))]
     assert len(list(tmp_path.glob("*.clicks"))) == 2  # the batch went whole to the next segment
+
+
+def test_a_reader_takes_only_what_it_asks_for_reading_on_for_long_lines(tmp_path: Path) -> None:
+    spool = ClickSpool(tmp_path, sync_interval=0.05)
+    spool.append_many([{"id": f"c{n}", "pad": "x" * (2000 if n % 3 else 10)} for n in range(50)])
+    spool.close()
+    reader = SpoolReader(tmp_path)
+    offsets: dict[str, int] = {}
+    taken: list[object] = []
+    while True:
+        [segment] = list(reader.segments(offsets, 4))  # lines of ~2 KB: past the first read
+        taken += [record["id"] for record in segment.records]
+        assert segment.end == segment.ends[-1] if segment.records else True
+        offsets[segment.name] = segment.end
+        if segment.finished:
+            break
+        assert len(segment.records) == 4
+    assert taken == [f"c{n}" for n in range(50)]
