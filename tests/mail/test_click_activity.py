@@ -203,3 +203,22 @@ def test_the_command_folds_and_says_what_it_did(
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("0 clicks became activity (0 read;")
     assert _clicks(db) == [(ann, "offer")]
+
+
+def test_a_window_of_plain_clicks_moves_the_mark_past_them(
+    client: TestClient, db: Database, settings: Settings
+) -> None:
+    secret = resolve_secret_key(settings)
+    _link(db)
+    list_id = make_list(db)
+    ann = subscribe(db, list_id, "ann@example.com")
+    for _ in range(3):
+        _click(client, "")  # the site's own clicks: no sub2
+    _click(client, _token(secret, ann, list_id))
+    first = mail.fold_clicks_report(db, secret, limit=2)
+    assert (first.read, first.recorded) == (2, 0)
+    second = mail.fold_clicks_report(db, secret, limit=2)
+    assert (second.read, second.recorded) == (2, 1)
+    assert second.through > first.through
+    assert mail.fold_clicks_report(db, secret, limit=2).read == 0
+    assert _clicks(db) == [(ann, "offer")]

@@ -371,15 +371,28 @@ class ClicksAfter:
 
 
 def clicks_after(session: Session, after_row: int, limit: int) -> ClicksAfter:
-    """The next `limit` stored clicks after row `after_row` in row order (a range of the primary
-    key, whatever share of clicks came from mail), keeping those that carried a sub2; human
-    is what the stats count (not a bot, preview, prefetch, HEAD, team or flood click)."""
+    """Among the next `limit` stored clicks after row `after_row` in row order (a range of the
+    primary key, whatever share of clicks came from mail), those that carried a sub2; human
+    is what the stats count (not a bot, preview, prefetch, HEAD, team or flood click).
+
+    The range is measured on the primary key and the clicks without a sub2 are left in the
+    database: a busy site's clicks are nearly all of that kind, and reading each into Python
+    held a web process's GIL for seconds a minute (benchmarks/redirect.py's slow rounds)."""
+    window = (
+        select(Click.id).where(Click.id > after_row).order_by(Click.id).limit(max(limit, 1))
+    ).subquery()
+    last, read = session.execute(select(func.max(window.c.id), func.count())).one()
+    if not read:
+        return ClicksAfter([], after_row, 0)
     rows = session.execute(
         select(Click.id, Link.slug, Click.at, Click.sub, Click.klass)
         .join(Link, Link.id == Click.link_id)
-        .where(Click.id > after_row)
+        .where(
+            Click.id > after_row,
+            Click.id <= last,
+            Click.sub["sub2"].as_string().is_not(None),
+        )
         .order_by(Click.id)
-        .limit(max(limit, 1))
     ).all()
     clicks: list[TrackedClick] = []
     for row, slug, at, sub, klass in rows:
@@ -390,5 +403,4 @@ def clicks_after(session: Session, after_row: int, limit: int) -> ClicksAfter:
             sub1 = sub1 if isinstance(sub1, str) else ""
             human = klass == rules.ClickClass.HUMAN.value
             clicks.append(TrackedClick(row, slug, at, sub1, sub2, human))
-    through = rows[-1][0] if rows else after_row
-    return ClicksAfter(clicks, through, len(rows))
+    return ClicksAfter(clicks, int(last), int(read))
