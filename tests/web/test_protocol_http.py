@@ -254,3 +254,18 @@ def test_an_idle_connection_is_closed_after_the_keep_alive_and_a_busy_one_kept(
             answered = time.monotonic()
         assert sock.recv(10) == b""  # then idle: closed by the server...
         assert 0.55 < time.monotonic() - answered < 2.5  # ...once idle for the whole timeout
+
+
+def test_an_answer_with_a_header_that_cannot_be_sent_is_a_500_and_counted_once(
+    settings: Settings, db: Database
+) -> None:
+    with _serve(settings, db) as served, _connect(served) as sock:
+        link = served.door.runtime.cache.links["book"]
+        link.built[("https://shop.example/book", b"")] = ({}, "x", b"https://x.example/\r\nx: 1")
+        sock.sendall(_get("/go/book") + _get("/go/deal"))
+        (status, _headers, body), (after, _h, _b) = _read(sock, 2)
+    assert status == 500
+    assert body == b"Internal Server Error"
+    assert after == 302
+    assert served.through_app == 0
+    assert _spooled(settings) == 2  # the refused one was recorded once, as uvicorn's path did

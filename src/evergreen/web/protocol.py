@@ -38,6 +38,8 @@ from evergreen.areas import DoorResponse, FrontDoor
 __all__ = ["FrontDoorProtocol"]
 
 log = logging.getLogger(__name__)
+_FAILED = b"Internal Server Error"
+_FAILED_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 _KEEP = (b"GET", b"HEAD")  # methods a door may answer at once: nothing to read after the head
 
 
@@ -223,9 +225,11 @@ class FrontDoorProtocol(HttpToolsProtocol):
         status, headers, body = response
         keep_alive = http_version != "1.0" and parser.should_keep_alive()
         head = _head(status, self.server_state.default_headers, headers, body, keep_alive)
-        if head is None:
+        if head is None:  # answered already (a click recorded): refuse it here, as uvicorn would
             log.error("a front door's answer has a header that cannot be sent: %r", headers)
-            return False
+            body = _FAILED
+            head = _head(500, self.server_state.default_headers, _FAILED_HEADERS, body, keep_alive)
+            assert head is not None
         decided = _Decided(keep_alive)
         self.cycle = decided  # type: ignore[assignment]
         outbox = _outboxes.get(self.loop)
