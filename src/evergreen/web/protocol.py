@@ -74,9 +74,6 @@ class _Decided:
         """Keep nothing."""
 
 
-_LENGTHS = {length: b"content-length: %d\r\n" % length for length in range(4096)}
-
-
 def _head(status: int, defaults: list[tuple[bytes, bytes]], headers: list[tuple[bytes, bytes]],
           body: bytes, keep_alive: bool) -> bytes | None:  # fmt: skip
     """The status line and headers, with the body's length; None for a header that would break
@@ -85,10 +82,9 @@ def _head(status: int, defaults: list[tuple[bytes, bytes]], headers: list[tuple[
     own = b"".join(lines)
     if own.count(b"\n") != len(lines) or own.count(b"\r") != len(lines):  # one ending each
         return None
-    size = len(body)
     parts = [STATUS_LINE[status]]
     parts += [name + b": " + value + b"\r\n" for name, value in defaults]  # the date
-    parts += (own, _LENGTHS.get(size) or b"content-length: %d\r\n" % size)
+    parts += (own, b"content-length: %d\r\n" % len(body))
     parts.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
     return b"".join(parts)
 
