@@ -97,3 +97,37 @@ def test_the_owners_defaults_are_read_and_changed(
         refused(client.put(f"{API}/preferences", json=body, headers=owner), 422, field)
     refused(client.put(f"{API}/preferences", json={"hourly_rate": "1"}, headers=staff), 403)
     assert client.get(f"{API}/preferences", headers=staff).json() == again.json()
+
+
+def test_a_time_entry_is_corrected_or_deleted_by_the_owner_only(
+    client: TestClient, db: Database, who: dict[str, dict[str, str]]
+) -> None:
+    owner, staff = who["owner"], who["staff"]
+    blog, shop = add_stream(client, owner), add_stream(client, owner, name="Shop")
+    day = {"date": "2026-02-02"}
+    typo = client.post(f"{API}/hours", json={"stream_id": blog, **day, "hours": "15",
+                                             "memo": "edit"}, headers=owner)  # fmt: skip
+    client.post(f"{API}/hours", json={"stream_id": shop, "date": "2026-02-02", "hours": "8"},
+                headers=owner)  # fmt: skip
+    entry = typo.json()["id"]
+    # The day's cap counts the other entries, not the one corrected: 15 → 16.5 is refused
+    # (8 + 16.5 > 24), 15 → 1.5 is taken.
+    refused(client.patch(f"{API}/hours/{entry}", json={"hours": "16.5"}, headers=owner), 422,
+            "hours")  # fmt: skip
+    refused(client.patch(f"{API}/hours/{entry}", json={"hours": "1.5"}, headers=staff), 403)
+    changed = client.patch(f"{API}/hours/{entry}", json={"hours": "1.5"}, headers=owner)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["hours"], changed.json()["memo"]) == ("1.5", "edit")
+    memo = client.patch(f"{API}/hours/{entry}", json={"memo": "edited post"}, headers=owner)
+    assert (memo.json()["hours"], memo.json()["memo"]) == ("1.5", "edited post")
+    refused(client.patch(f"{API}/hours/{entry}", json={"hours": "0"}, headers=owner), 422,
+            "hours")  # fmt: skip
+    refused(client.patch(f"{API}/hours/999999", json={"hours": "1"}, headers=owner), 404)
+    with db.session() as session:
+        assert session.get(HoursEntry, entry).hours == Decimal("1.5")  # type: ignore[union-attr]
+    refused(client.delete(f"{API}/hours/{entry}", headers=staff), 403)
+    gone = client.delete(f"{API}/hours/{entry}", headers=owner)
+    assert gone.status_code == 204, gone.text
+    refused(client.delete(f"{API}/hours/{entry}", headers=owner), 404)
+    listed = client.get(f"{API}/hours", headers=staff).json()
+    assert [(h["stream_id"], h["hours"]) for h in listed["items"]] == [(shop, "8")]

@@ -277,3 +277,38 @@ def test_a_bad_value_is_one_line_naming_it_and_nothing_is_stored(tmp_path: Path)
     )
     assert [s["name"] for s in report["streams"]] == ["Blog"]
     assert report["total"] == dict.fromkeys(report["total"], "0.00")
+
+
+def test_time_entries_are_listed_corrected_and_deleted(tmp_path: Path) -> None:
+    from tests.cli_helpers import evergreen as run
+    from tests.cli_helpers import refused
+
+    data = tmp_path / "data"
+    _run(data, "streams", "add", "Blog", "--kind", "affiliate")
+    _run(data, "hours", "add", "--stream", "Blog", "--date", "2026-03-02", "--hours", "15",
+         "--memo", "typo")  # fmt: skip
+    _run(data, "hours", "add", "--stream", "Blog", "--date", "2026-03-03", "--hours", "2")
+    listed = _run(data, "hours", "list", "--stream", "Blog")
+    assert "2026-03-02" in listed
+    assert "typo" in listed
+    assert "15" in listed
+    first = min(int(line.split()[1]) for line in listed.splitlines()
+                if line.startswith("│") and line.split()[1].isdigit())  # fmt: skip
+    changed = _run(data, "hours", "change", str(first), "--hours", "1.5")
+    assert "is now 1.5 h on 2026-03-02 “typo”" in changed
+    refused(run("hours", "change", str(first), data_dir=data, database_url=None), "hours")
+    refused(run("hours", "change", str(first), "--hours", "25", data_dir=data,
+                database_url=None), "hours")  # fmt: skip
+    kept = run("hours", "delete", str(first), data_dir=data, database_url=None, stdin="n\n")
+    assert kept.returncode == 1
+    assert "Nothing deleted" in kept.stdout
+    assert "1.5" in _run(data, "hours", "list")
+    asked = run("hours", "delete", str(first), data_dir=data, database_url=None, stdin="y\n")
+    assert asked.returncode == 0
+    assert f"Deleted time entry {first}" in asked.stdout
+    refused(run("hours", "delete", str(first), "--yes", data_dir=data, database_url=None),
+            f"no time entry {first}")  # fmt: skip
+    rates = ("--hourly-rate", "50", "--required-return", "0.1", "--json")
+    report = json.loads(_run(data, "streams", "report", "--from", "2026-03-01", "--to",
+                             "2026-03-31", *rates))  # fmt: skip
+    assert [s["hours"] for s in report["streams"] if s["name"] == "Blog"] == ["2.00"]

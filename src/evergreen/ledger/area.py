@@ -32,6 +32,7 @@ def _pages() -> Sequence[APIRouter]:
     from evergreen.ledger.views import (
         entries,
         exports,
+        hours,
         import_rules,
         imports,
         listing,
@@ -46,6 +47,7 @@ def _pages() -> Sequence[APIRouter]:
         timer.router,
         stream.router,
         entries.router,
+        hours.router,
         exports.router,
         imports.router,
         import_rules.router,

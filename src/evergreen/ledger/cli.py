@@ -18,6 +18,7 @@ from evergreen.console import in_session, option_name, row_id_argument
 from evergreen.db import utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.models import HoursEntry
 from evergreen.ledger.rules import (
     StreamKind,
     parse_amount,
@@ -306,6 +307,73 @@ def hours_add(
 
     in_session(work)
     typer.echo(f"Recorded {value} h on {stream} on {day}.")
+
+
+@hours_app.command("list")
+def hours_list(
+    stream: Annotated[str | None, typer.Option(help="Only this stream's (its name).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 50,
+) -> None:
+    """List time entries, newest first, with the numbers `hours change` and `delete` take."""
+    first, last = (parse_date(start) if start else None), (parse_date(end) if end else None)
+
+    def work(session: Session) -> tuple[list[tuple[str, ...]], int]:
+        stream_id = service.stream_named(session, stream).id if stream else None
+        rows, total = queries.hours_entries(
+            session, stream_id=stream_id, start=first, end=last, limit=limit
+        )
+        names = {s.id: s.name for s in service.all_streams(session)}
+        return [
+            (str(row.id), row.date.isoformat(), names.get(row.stream_id, "?"),
+             show_number(row.hours), row.memo, row.source)
+            for row in rows
+        ], total  # fmt: skip
+
+    rows, total = in_session(work, writer=False)
+    if not rows:
+        typer.echo("No time entries match; add one with `evergreen hours add`.")
+        return
+    table = Table("number", "date", "stream", "hours", "memo", "source")
+    for row in rows:
+        table.add_row(*row)
+    typer.echo(_render(table))
+    if total > len(rows):
+        typer.echo(f"{len(rows)} of {total} shown; narrow with --stream, --from and --to.")
+
+
+@hours_app.command("change")
+def hours_change(
+    entry: Annotated[int, row_id_argument("The entry's number (`evergreen hours list`).")],
+    hours: Annotated[str | None, typer.Option(help="The right hours, e.g. 1.5.")] = None,
+    memo: Annotated[str | None, typer.Option(help="The right memo.")] = None,
+) -> None:
+    """Correct a time entry's hours or memo."""
+    if hours is None and memo is None:
+        raise LedgerInputError("hours", "give --hours, --memo or both")
+    value = parse_hours(hours) if hours is not None else None
+    shown = in_session(lambda s: _hours_line(service.change_hours(s, entry, value, memo)))
+    typer.echo(f"Time entry {entry} is now {shown}.")
+
+
+@hours_app.command("delete")
+def hours_delete(
+    entry: Annotated[int, row_id_argument("The entry's number (`evergreen hours list`).")],
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
+) -> None:
+    """Delete a time entry made by mistake (the stream's hours and time charge lose it)."""
+    shown = in_session(lambda s: _hours_line(service.hours_entry(s, entry)), writer=False)
+    if not yes and not typer.confirm(f"Delete time entry {entry}: {shown}?", default=False):
+        typer.echo("Nothing deleted.")
+        raise typer.Exit(1)
+    in_session(lambda s: service.delete_hours(s, entry))
+    typer.echo(f"Deleted time entry {entry} ({shown}).")
+
+
+def _hours_line(entry: HoursEntry) -> str:
+    memo = f" “{entry.memo}”" if entry.memo else ""
+    return f"{show_number(entry.hours)} h on {entry.date.isoformat()}{memo}"
 
 
 @capital_app.command("add")

@@ -1,4 +1,5 @@
-"""JSON routes of the owner's time: hours by hand (retry-safe with a key), and the timer."""
+"""JSON routes of the owner's time: hours by hand (retry-safe with a key), corrected or deleted,
+and the timer."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from evergreen.ledger.api.schemas import (
 from evergreen.ledger.rules import parse_hours
 from evergreen.money import show_number
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import ApiOwner, ApiStaff, DbIdQuery, Offset, SessionDep
+from evergreen.web.deps import ApiOwner, ApiStaff, DbId, DbIdQuery, Offset, SessionDep
 
 __all__ = ["router"]
 
@@ -62,6 +63,31 @@ def record_hours(
     if not keyed.created:
         response.status_code = 200
     return HoursOut.of(keyed.row)
+
+
+class HoursChangeIn(RequestBody):
+    """What to correct in a time entry: its hours, its memo, or both."""
+
+    hours: DecimalText | None = Field(None, description="More than 0 and at most 24, e.g. 1.5")
+    memo: Memo | None = None
+
+
+@router.patch("/hours/{entry_id}", operation_id="change_hours", responses=ERROR_404)
+def change_hours(
+    entry_id: DbId, user: ApiOwner, body: HoursChangeIn, session: SessionDep
+) -> HoursOut:
+    """Owner only: correct a time entry's hours or memo (the day keeps at most 24 hours)."""
+    hours = None if body.hours is None else parse_hours(body.hours)
+    return HoursOut.of(service.change_hours(session, entry_id, hours, body.memo))
+
+
+@router.delete(
+    "/hours/{entry_id}", status_code=204, operation_id="delete_hours", responses=ERROR_404
+)
+def delete_hours(entry_id: DbId, user: ApiOwner, session: SessionDep) -> Response:
+    """Owner only: delete a time entry made by mistake; the stream's hours lose it."""
+    service.delete_hours(session, entry_id)
+    return Response(status_code=204)
 
 
 class HoursPage(BaseModel):

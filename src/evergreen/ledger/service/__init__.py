@@ -20,7 +20,15 @@ from evergreen.ledger.service.forecasts import (
     set_forecast,
     stream_forecast,
 )
-from evergreen.ledger.service.hours import add_hours, running_timer, start_timer, stop_timer
+from evergreen.ledger.service.hours import (
+    add_hours,
+    change_hours,
+    delete_hours,
+    hours_entry,
+    running_timer,
+    start_timer,
+    stop_timer,
+)
 from evergreen.ledger.service.idempotent import (
     EntryKind,
     Keyed,
@@ -59,8 +67,11 @@ __all__ = [
     "add_income",
     "add_stream",
     "all_streams",
+    "change_hours",
     "clear_forecast",
+    "delete_hours",
     "get_stream",
+    "hours_entry",
     "legs_of",
     "post",
     "post_commerce_fee",

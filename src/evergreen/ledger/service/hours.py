@@ -10,12 +10,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.db import serialize_on
-from evergreen.errors import Conflict
+from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.models import HoursEntry, RunningTimer, Stream
 from evergreen.ledger.rules import check_day_hours, parse_hours
 from evergreen.ledger.rules.inputs import MAX_HOURS_A_DAY
 
-__all__ = ["add_hours", "hours_on", "running_timer", "start_timer", "stop_timer"]
+__all__ = [
+    "add_hours",
+    "change_hours",
+    "delete_hours",
+    "hours_entry",
+    "hours_on",
+    "running_timer",
+    "start_timer",
+    "stop_timer",
+]
 
 _TIMER = 1  # the one row of ledger_timers
 _QUARTER_MINUTE = Decimal("0.0001")
@@ -45,6 +54,41 @@ def add_hours(
         source_key=source_key,
     )  # fmt: skip
     session.add(entry)
+    session.flush()
+    return entry
+
+
+def hours_entry(session: Session, entry_id: int, stream: Stream | None = None) -> HoursEntry:
+    """A time entry (of this stream, when one is given), or a 404 naming it."""
+    entry = session.get(HoursEntry, entry_id)
+    if entry is None or (stream is not None and entry.stream_id != stream.id):
+        where = f"{stream.name} has" if stream is not None else "there is"
+        raise NotFound("hours", f"{where} no time entry {entry_id}")
+    return entry
+
+
+def change_hours(
+    session: Session, entry_id: int, hours: Decimal | None = None, memo: str | None = None
+) -> HoursEntry:
+    """Correct a time entry's hours or memo; the day still holds at most 24 hours."""
+    entry = hours_entry(session, entry_id)
+    if hours is not None:
+        checked = parse_hours(hours)
+        serialize_on(session, f"ledger-hours:{entry.date.isoformat()}")
+        others = hours_on(session, [entry.date]).get(entry.date, Decimal(0)) - entry.hours
+        check_day_hours(entry.date, others, checked)
+        entry.hours = checked
+    if memo is not None:
+        entry.memo = memo[:500]
+    session.flush()
+    return entry
+
+
+def delete_hours(session: Session, entry_id: int, stream: Stream | None = None) -> HoursEntry:
+    """Remove a time entry made by mistake: the stream's hours and time charge lose it. An
+    imported entry is removed too (importing the same row again would bring it back)."""
+    entry = hours_entry(session, entry_id, stream)
+    session.delete(entry)
     session.flush()
     return entry
 

@@ -45,6 +45,7 @@ _DONE = {
     "forecast": "Forecast saved: the stream is valued with it.",
     "forecast_removed": "Forecast removed: the stream is valued on its last 12 months again.",
 }
+_ENTRY_DONE = {"hours_changed": "Time entry corrected.", "hours_deleted": "Time entry deleted."}
 _FIGURES = {"income": "Income", "costs": "Costs", "capital": "Capital moved", "hours": "Hours"}
 
 
@@ -168,6 +169,7 @@ def figure_entries(
     stream: StreamDep,
     session: SessionDep,
     figure: str = "income",
+    done: str = "",
 ) -> Response:
     """The entries behind one figure of a period, listed with the sum that makes the figure."""
     query = PageQuery.of(request.query_params)
@@ -181,6 +183,7 @@ def figure_entries(
         "back": query.encoded(),
         "figure": figure,
         "figure_name": _FIGURES[figure],
+        "done": _ENTRY_DONE.get(done, ""),
         "period": period,
         "figures": sections["figures"],
         "capital": sections["capital"],
