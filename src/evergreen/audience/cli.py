@@ -1,4 +1,5 @@
-"""`evergreen audience …`: lists, subscribers, import and export from the command line.
+"""`evergreen audience …`: lists, subscribers, import and export from the command line (sign-up
+forms: forms_cli.py).
 
 Bad input (an address, a list name, a file) is one line naming it and exit 2, with nothing
 stored: each command is one transaction.
@@ -16,6 +17,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries, service
+from evergreen.audience.forms_cli import forms_app
 from evergreen.audience.rules import Source
 from evergreen.audience.service import Consent
 from evergreen.config import get_settings, resolve_secret_key
@@ -30,6 +32,7 @@ app = typer.Typer(
 )
 lists_app = typer.Typer(help="Mailing lists.", invoke_without_command=True)
 app.add_typer(lists_app, name="lists")
+app.add_typer(forms_app, name="forms")
 
 
 def _secret() -> str:

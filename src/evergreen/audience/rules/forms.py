@@ -36,6 +36,7 @@ from evergreen.money import check_utc
 
 __all__ = [
     "FREQUENCIES",
+    "HONEYPOT",
     "FormPolicy",
     "Verdict",
     "browser_zone",
@@ -53,6 +54,7 @@ __all__ = [
     "wait_in_words",
 ]
 
+HONEYPOT = "website"  # the trap field's name on the hosted page, the snippet and the JSON post
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 _RENDER_PURPOSE = b"audience-form-render:v1:"
 _PREFS_PURPOSE = b"audience-preferences:v1:"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ParamSpec, Protocol
 
@@ -45,6 +45,7 @@ __all__ = [
     "create_form",
     "delete_form",
     "deliver",
+    "form_input",
     "form_lists",
     "get_form",
     "guard_post",
@@ -104,6 +105,18 @@ class Signup:
     confirmations: list[tuple[str, str]] = field(default_factory=list)
     retry_after: float | None = None
     error: AudienceInputError | None = None
+
+
+def form_input(row: Form, **changes: Any) -> FormInput:
+    """A stored form as input again, with some of it changed (a partial update)."""
+    stored = FormInput(
+        name=row.name, slug=row.slug, list_ids=list(row.list_ids or []), wording=row.wording,
+        heading=row.heading, intro=row.intro, ask_name=row.ask_name,
+        field_names=list(row.field_names or []), button=row.button, thank_you=row.thank_you,
+        redirect_url=row.redirect_url or "", allowed_origins=row.allowed_origins,
+        enabled=row.enabled,
+    )  # fmt: skip
+    return replace(stored, **changes)
 
 
 def _text(field_name: str, value: str, limit: int, *, required: bool = False) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from evergreen.audience import queries
 from evergreen.audience.models import Form as FormRow
 from evergreen.audience.service import forms
-from evergreen.audience.views.signup import HONEYPOT
+from evergreen.audience.snippet import form_snippet
 from evergreen.mail.transactional import mail_problem
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
@@ -47,8 +47,7 @@ def _entered(row: FormRow | None) -> dict[str, Any]:
 def _snippet(request: Request, row: FormRow) -> str:
     """The HTML to paste on another site: a form that posts to the JSON endpoint with a fresh
     token from it, and without JavaScript opens the hosted page with the address filled in."""
-    template = request.app.state.templates.get_template("audience/forms_snippet.html")
-    return str(template.render(form=row, base=site_url(request).rstrip("/"), honeypot=HONEYPOT))
+    return form_snippet(row, site_url(request))
 
 
 def _edit_page(

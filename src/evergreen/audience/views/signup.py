@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from evergreen.audience.models import Form
-from evergreen.audience.rules.forms import Verdict, render_token, wait_in_words
+from evergreen.audience.rules.forms import HONEYPOT, Verdict, render_token, wait_in_words
 from evergreen.audience.service import forms
 from evergreen.db import utcnow
 from evergreen.siteurl import site_url
@@ -24,7 +24,6 @@ __all__ = ["HONEYPOT", "router"]
 
 router = APIRouter(include_in_schema=False)
 Slug = Annotated[str, Path(max_length=60)]
-HONEYPOT = "website"
 
 
 async def _posted(request: Request) -> FormData:
