@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq
 
 from evergreen.finance.errors import FinanceInputError
 
@@ -78,6 +77,8 @@ def _scalar_npv(growth_log: float, times: Floats, amounts: Floats) -> float:
 
 
 def _solve(times: Floats, amounts: Floats, field: str) -> float:
+    from scipy.optimize import brentq  # ~0.3 s to import: only when a rate is solved for
+
     values = _scaled_npv(_GRID, times, amounts)
     roots = [float(g) for g, v in zip(_GRID, values, strict=True) if v == 0.0]
     for k in np.flatnonzero(values[:-1] * values[1:] < 0):
