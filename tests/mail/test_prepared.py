@@ -154,3 +154,32 @@ def test_a_strict_preview_still_names_the_missing_field() -> None:
     template = compile_message("Hi", "{{ subscriber.fields.cty }}", strict=True)
     with pytest.raises(Exception, match="cty"):
         PreparedMessage(template).render(Personal("bob@example.org", "Bob"))
+
+
+def test_a_persons_webinar_values_are_printed_and_their_links_kept_as_they_are() -> None:
+    template = compile_message(
+        "{{ webinar.title }} at {{ webinar.starts }}",
+        "[Join]({{ webinar.room_url }}) or [read](https://blog.example/post)",
+        "markdown",
+        strict=False,
+    )
+    assert "webinar" in template.names
+    prepared = PreparedMessage(template, Footer("1 Main St"))
+    room = "https://site.example/w/demo/room/7.signature"
+    ann = Personal(
+        "ann@example.com",
+        values={"webinar": {"title": "Demo", "starts": "Monday 19:00", "room_url": room}},
+    )
+
+    def tracked(url: str) -> str:
+        return f"https://go.example/{len(url)}"
+
+    rendered = prepared.render(ann, rewrite_link=tracked)
+    assert rendered == template.render(ann, rewrite_link=tracked, footer=Footer("1 Main St"))
+    assert rendered.subject == "Demo at Monday 19:00"
+    assert f'href="{room}"' in rendered.html  # their own link, not one tracked link each
+    assert "https://go.example/" in rendered.html  # the shared link is tracked
+    # Someone with no registration gets blanks, not an error or another person's link.
+    bob = prepared.render(Personal("bob@example.com", values={"webinar": {}}), rewrite_link=tracked)
+    assert bob.subject == "at"
+    assert "room" not in bob.html

@@ -163,3 +163,52 @@ def test_a_registrant_who_changes_session_gets_the_reminders_of_the_new_one(
     assert service.run_due(db, moved - 24 * HOUR - MINUTE, outbox=box).sent == 0
     assert service.run_due(db, moved - 24 * HOUR, outbox=box).sent == 1
     assert _subjects(handler, "di@example.com") == ["Tomorrow: your webinar"]
+
+
+def test_a_reminder_carries_the_persons_session_and_own_room_link(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    import email
+    from email.message import EmailMessage
+    from email.policy import default
+
+    from evergreen.webinars.rules import read_link_token
+    from tests.sequences.kit import SECRET, SITE
+
+    handler, port = smtp
+    box = outbox(tmp_path, port)
+    t0 = future_day(hour=10)
+    webinar_id = add_webinar(db, make_list(db))
+    program = {
+        "trigger": REMINDERS["trigger"],
+        "steps": _reminder(-3600, "r1"),
+        "messages": {"r1": {
+            "subject": "{{ webinar.title }} starts in one hour",
+            "body": "It starts {{ webinar.starts }}.\n\n[Join the room]({{ webinar.room_url }})\n\n"
+                    "[Add it to your calendar]({{ webinar.calendar_url }}) · [Read more](https://blog.example/webinar)",
+        }},
+    }  # fmt: skip
+    add_active(db, program, t0 - MINUTE)
+    session = t0.replace(hour=18)
+    for person in ("ann@example.com", "bob@example.com"):
+        register(db, webinar_id, person, t0, session_start=session)
+    service.run_due(db, t0, outbox=box)
+    assert service.run_due(db, session - HOUR, outbox=box).sent == 2
+
+    rooms = []
+    for envelope in handler.received:
+        message = email.message_from_bytes(envelope.content, policy=default)
+        assert isinstance(message, EmailMessage)
+        assert message["Subject"] == "demo starts in one hour"
+        part = message.get_body(("html",))
+        assert part is not None
+        html = part.get_content()
+        assert (
+            f"It starts {session:%A} {session.day} {session:%B %Y}, 19:00 (Europe/Berlin)" in html
+        )
+        room = html.split('href="')[1].split('"')[0]  # the first link: the room, as it is
+        assert room.startswith(f"{SITE}/w/{webinar_id}/room/")  # the webinar has no slug
+        assert f'href="{SITE}/w/{webinar_id}/ics/' in html
+        assert "blog.example" not in html  # the ordinary link is tracked (a short link)
+        rooms.append(read_link_token(SECRET, "room", room.rsplit("/", 1)[1]))
+    assert len(set(rooms)) == 2  # each person's own registration

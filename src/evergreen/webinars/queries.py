@@ -18,8 +18,10 @@ from evergreen.webinars.rules import (
     attendance,
     describe,
     iso_utc,
+    local_time,
     next_sessions,
     parse_schedule,
+    registrant_links,
 )
 from evergreen.webinars.rules.content import DEFAULT_LABEL
 
@@ -31,6 +33,7 @@ __all__ = [
     "attendance_of",
     "id_named",
     "list_webinars",
+    "mail_values",
     "outcomes_between",
     "registered_between",
     "registration_card",
@@ -316,3 +319,33 @@ def sessions_changed_between(session: Session, since: datetime, until: datetime)
             )
         )
     )
+
+
+def mail_values(
+    session: Session, subscriber_id: int, secret: str, base_url: str
+) -> dict[str, str] | None:
+    """What `{{ webinar.… }}` prints in a message to this person: their latest registration's
+    webinar, session (in their zone and in UTC) and signed links; None when they have none."""
+    row = session.execute(
+        select(WebinarRegistration, Webinar)
+        .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
+        .where(WebinarRegistration.subscriber_id == subscriber_id)
+        .order_by(WebinarRegistration.registered_at.desc(), WebinarRegistration.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    registration, webinar = row
+    page, ics, room = registrant_links(
+        secret, base_url, webinar.slug or str(webinar.id), registration.id
+    )
+    return {
+        "name": webinar.name,
+        "title": webinar.title or webinar.name,
+        "presenter": webinar.presenter,
+        "starts": local_time(registration.session_start, registration.viewer_timezone),
+        "starts_utc": iso_utc(registration.session_start),
+        "room_url": room,
+        "calendar_url": ics,
+        "page_url": page,
+    }

@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,15 +21,15 @@ from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.models import Webinar, WebinarRegistration
 from evergreen.webinars.rules import (
     OFFERED,
-    VIEWER,
     check_zone,
     clip_source,
     ics_invitation,
-    link_token,
+    local_time,
     next_sessions,
     parse_schedule,
     pick_session,
     read_link_token,
+    registrant_links,
 )
 
 __all__ = [
@@ -225,12 +224,9 @@ def registration_by_link(
 
 def links_for(secret: str, base_url: str, webinar: Webinar, registration_id: int) -> Links:
     """The registrant's signed links, absolute."""
-    root = f"{base_url.rstrip('/')}/w/{webinar.slug or webinar.id}"
-    return Links(
-        page=f"{root}/r/{link_token(secret, 'page', registration_id)}",
-        ics=f"{root}/ics/{link_token(secret, 'ics', registration_id)}",
-        room=f"{root}/room/{link_token(secret, 'room', registration_id)}",
-    )
+    page, ics, room = registrant_links(secret, base_url, webinar.slug or str(webinar.id),
+                                       registration_id)  # fmt: skip
+    return Links(page=page, ics=ics, room=room)
 
 
 def ics_for(
@@ -246,12 +242,6 @@ def ics_for(
         url=links.room,
         now=now,
     )
-
-
-def local_time(start: datetime, zone: str) -> str:
-    """A session start as the registrant reads it: Monday 7 December 2026, 09:00 (Europe/Paris)."""
-    local = start.astimezone(ZoneInfo(zone if zone != VIEWER else "UTC"))
-    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({zone})"
 
 
 _BODY = """<p>Hello{% if subscriber.name %} {{ subscriber.name }}{% endif %},</p>

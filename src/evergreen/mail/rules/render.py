@@ -81,15 +81,28 @@ class Personal:
     preferences_url: str = ""
     list_name: str = ""
     open_pixel_url: str = ""
+    values: Mapping[str, Any] = field(default_factory=dict)  # more of theirs, e.g. `webinar`
 
     def context(self) -> dict[str, Any]:
         """The names a template may use."""
         return {
+            **self.values,
             "subscriber": {"email": self.email, "name": self.name, "fields": dict(self.fields)},
             "unsubscribe_url": self.unsubscribe_url,
             "preferences_url": self.preferences_url,
             "list_name": self.list_name,
         }
+
+
+def _own_links(values: Mapping[str, Any]) -> frozenset[str]:
+    """A person's own links among their values (their webinar room): left as they are, not
+    made into a tracked link each (one per person would be a link row per person)."""
+    found = set()
+    for value in values.values():
+        for item in value.values() if isinstance(value, Mapping) else (value,):
+            if isinstance(item, str) and item.startswith(("http://", "https://")):
+                found.add(item)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -170,6 +183,11 @@ class MessageTemplate:
     _subject: MailTemplate
     _body: MailTemplate
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Every name the subject and body read (a person's values are looked up only if read)."""
+        return self._subject.names | self._body.names
+
     def render(
         self,
         person: Personal,
@@ -191,6 +209,7 @@ class MessageTemplate:
         except ValueError as exc:  # css-inline refuses CSS it cannot parse
             raise MailInputError("body", f"the message's CSS cannot be read: {exc}") from None
         keep = frozenset(u for u in (person.unsubscribe_url, person.preferences_url) if u)
+        keep |= _own_links(person.values)
         if rewrite_link is not None:
             document = _rewrite(document, rewrite_link, keep)
             text = html_to_text(document, _bare_urls(rewrite_link, keep))

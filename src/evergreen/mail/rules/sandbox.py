@@ -295,7 +295,8 @@ def _refusal(field_name: str, exc: BaseException) -> MailInputError:
 
 
 Slot = tuple[str, ...]  # a person's value, e.g. ("subscriber", "fields", "city")
-_PERSONAL = frozenset({"subscriber", "unsubscribe_url", "preferences_url", "list_name"})
+# A person's values; `webinar` is their latest webinar registration's (their session, links).
+_PERSONAL = frozenset({"subscriber", "unsubscribe_url", "preferences_url", "list_name", "webinar"})
 _STRUCTURE = (nodes.Template, nodes.If, nodes.For)
 
 
@@ -361,6 +362,7 @@ class MailTemplate:
     _environment: _Sandbox
     _render: Callable[[Mapping[str, Any]], Iterator[str]]
     slots: tuple[Slot, ...] | None = None  # see _slots
+    names: frozenset[str] = frozenset()  # every name the template reads
 
     @property
     def limits(self) -> Limits:
@@ -422,4 +424,5 @@ def compile_template(
         template = environment.from_string(_bound_loops(tree))
     except Exception as exc:  # a syntax error, or a literal the sandbox refuses
         raise _refusal(field, exc) from None
-    return MailTemplate(field, environment, template.generate, slots)
+    names = frozenset(node.name for node in tree.find_all(nodes.Name) if node.ctx == "load")
+    return MailTemplate(field, environment, template.generate, slots, names)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -32,7 +33,7 @@ from evergreen.mail.rules.render import Personal, compile_message
 from evergreen.mail.rules.writer import MessageWriter
 from evergreen.mail.service.outbox import Outbox
 
-__all__ = ["Composer", "Plan"]
+__all__ = ["Composer", "Plan", "person_values"]
 
 
 @dataclass
@@ -45,6 +46,21 @@ class Plan:
     template: PreparedMessage
     links: dict[str, str | None] = field(default_factory=dict)  # destination → short URL
     sequence: bool = False  # a sequence step: asked for by signing up, no frequency cap
+    reads: frozenset[str] = frozenset()  # the names its subject and body read
+
+
+def person_values(
+    session: Session, reads: frozenset[str], subscriber_id: int, secret: str, site: str
+) -> dict[str, Any]:
+    """A person's values from other areas that a template reads: `webinar`, their latest
+    registration (asked of the webinars area only for a template that reads it; empty for
+    someone with none, so a send prints blanks as for a field they lack)."""
+    if "webinar" not in reads:
+        return {}
+    from evergreen.webinars import queries as webinars  # only for a message that reads it
+
+    found = webinars.mail_values(session, subscriber_id, secret, site)
+    return {"webinar": found or {}}
 
 
 def _key(destination: str) -> str:
@@ -87,6 +103,7 @@ class Composer:
                 list_name,
                 prepared,
                 sequence=broadcast.kind == "sequence",
+                reads=template.names,
             )
             for row in session.scalars(select(MailLink).where(MailLink.message_id == broadcast.id)):
                 found.links[row.destination] = links_queries.short_url(
@@ -172,6 +189,7 @@ class Composer:
                 unsubscribe_url=unsubscribe,
                 list_name=plan.list_name,
                 open_pixel_url=f"{outbox.site}/mail/o/{token('o')}.gif",
+                values=person_values(session, plan.reads, person.id, secret, outbox.site),
             ),
             rewrite_link=rewrite,
         )

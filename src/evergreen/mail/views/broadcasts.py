@@ -17,6 +17,8 @@ from evergreen.errors import InputError
 from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.render import Personal, Rendered, TemplateFormat, compile_message
+from evergreen.mail.service.composing import person_values
+from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
@@ -89,7 +91,9 @@ def _audience_words(session: Session, segment_id: int | None) -> str:
     return f"everyone subscribed to the list who matches the segment “{name[:100]}”"
 
 
-def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered, int]:
+def _preview(
+    request: Request, session: Session, entered: dict[str, str]
+) -> tuple[str, Rendered, int]:
     """One subscriber's copy, rendered strictly (a missing field is an error, not a blank), and
     how many people the broadcast would go to now."""
     list_id = _list_id(entered["list_id"])
@@ -118,6 +122,9 @@ def _preview(session: Session, entered: dict[str, str]) -> tuple[str, Rendered, 
         person.fields,
         unsubscribe_url="#unsubscribe",
         list_name=lists[list_id],
+        values=person_values(
+            session, template.names, person.id, request.app.state.secret, site_url(request)
+        ),
     )
     people = service.recipients_now(session, list_id, segment_id)
     return person.email, template.render(personal), people
@@ -192,7 +199,7 @@ def compose(
     }
     form.on_error(lambda error: _compose(request, session, entered, error=error))
     if action == "preview":
-        return _compose(request, session, entered, preview=_preview(session, entered))
+        return _compose(request, session, entered, preview=_preview(request, session, entered))
     if action not in ("draft", "schedule", "send"):
         raise MailInputError("action", "preview, save a draft, schedule or send now")
     if len(subject) > _SUBJECT_MAX:  # what the broadcasts table keeps (RFC 5322's line)

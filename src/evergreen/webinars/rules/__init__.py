@@ -7,8 +7,10 @@ from evergreen.webinars.rules.registration import (
     clip_source,
     ics_invitation,
     link_token,
+    local_time,
     pick_session,
     read_link_token,
+    registrant_links,
 )
 from evergreen.webinars.rules.schedule import (
     MAX_BLACKOUTS,
@@ -61,9 +63,11 @@ __all__ = [
     "ics_invitation",
     "iso_utc",
     "link_token",
+    "local_time",
     "next_sessions",
     "parse_schedule",
     "parse_spec",
     "pick_session",
     "read_link_token",
+    "registrant_links",
 ]

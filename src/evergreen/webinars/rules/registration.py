@@ -10,10 +10,12 @@ import hmac
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
 from evergreen.webinars.errors import WebinarInputError
+from evergreen.webinars.rules.schedule import VIEWER
 
 __all__ = [
     "LINK_PURPOSES",
@@ -25,8 +27,10 @@ __all__ = [
     "clip_source",
     "ics_invitation",
     "link_token",
+    "local_time",
     "pick_session",
     "read_link_token",
+    "registrant_links",
 ]
 
 OFFERED = 3  # sessions the registration page offers to choose from
@@ -106,6 +110,25 @@ def _signature(secret: str, purpose: str, registration_id: int) -> str:
     key = hashlib.sha256(f"evergreen-key:webinar-link:{secret}".encode()).digest()
     digest = hmac.new(key, f"{purpose}:{registration_id}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).rstrip(b"=").decode("ascii")
+
+
+def local_time(start: datetime, zone: str) -> str:
+    """A session start as the registrant reads it: Monday 7 December 2026, 09:00 (Europe/Paris)."""
+    local = start.astimezone(ZoneInfo(zone if zone != VIEWER else "UTC"))
+    return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({zone})"
+
+
+def registrant_links(
+    secret: str, base_url: str, webinar: str, registration_id: int
+) -> tuple[str, str, str]:
+    """A registrant's signed links, absolute: (their page, the .ics, the room); `webinar` is its
+    slug (or id) in the address."""
+    root = f"{base_url.rstrip('/')}/w/{webinar}"
+    return (
+        f"{root}/r/{link_token(secret, 'page', registration_id)}",
+        f"{root}/ics/{link_token(secret, 'ics', registration_id)}",
+        f"{root}/room/{link_token(secret, 'room', registration_id)}",
+    )
 
 
 def link_token(secret: str, purpose: str, registration_id: int) -> str:
