@@ -437,7 +437,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 # alone while the other cores sit idle. The order is otherwise the collection's, the same on
 # every worker.
 _LONG = (
-    "tests/web/test_access.py::test_every_route_",
+    "tests/web/test_access_http.py::test_every_route_",
     "tests/web/test_api_contract.py::",
     "tests/sequences/test_reliability.py::",
     "tests/links/clicks/test_two_servers.py::",  # ~1 minute: five processes started, watched

@@ -32,7 +32,7 @@ from tests.http_helpers import token_for
 # Bounded (the suite keeps under 10 minutes): each operation gets this many generated requests
 # and schemathesis's coverage cases (every boundary and wrong type of every parameter, ~30 per
 # operation), each sent as one role, in turn, so every role meets every operation's input. What
-# each role may do is tests/web/test_access.py's (every route as every role): sending every
+# each role may do is tests/web/test_access_http.py's (every route as every role): sending every
 # generated request as all three roles again was a third of this file's requests.
 EXAMPLES = 5
 ROLES = ("owner", "staff", "partner")

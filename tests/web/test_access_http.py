@@ -1,5 +1,6 @@
 """Every route, as every role: the answer is the one its declared access gives (web/deps.py), and
-the pages and the API declare the same access for the same action."""
+the pages and the API declare the same access for the same action. On SQLite, as every page and
+HTTP test: who may do what is decided before any query."""
 
 from __future__ import annotations
 
