@@ -84,7 +84,7 @@ def test_forms_from_the_command_line(tmp_path: Path) -> None:
     succeeded(run("lists", "add", "News"))
     assert "No sign-up forms yet" in succeeded(run("forms"))
     refused(run("forms", "add", "Footer", "--list", "Nope"), "list")
-    made = succeeded(run("forms", "add", "Blog footer", "--list", "news", "--no-name"))
+    made = succeeded(run("forms", "add", "Blog footer", "--list", "News", "--no-name"))
     assert "Created form 1: http://127.0.0.1:8000/f/blog-footer" in made
     refused(run("forms", "add", "Blog footer", "--list", "News"), "slug")
     assert "1  Blog footer  http://127.0.0.1:8000/f/blog-footer  (News; 0 sign-ups)" in (

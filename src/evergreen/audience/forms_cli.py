@@ -9,26 +9,24 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from evergreen.audience import queries
+from evergreen.audience import queries, service
 from evergreen.audience.models import Form
+from evergreen.audience.rules.forms import DEFAULT_WORDING
 from evergreen.audience.service import forms
 from evergreen.audience.snippet import form_snippet
 from evergreen.config import get_settings
 from evergreen.console import err, in_session, row_id_argument
-from evergreen.errors import NotFound
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["forms_app"]
 
 forms_app = typer.Typer(help="Sign-up forms: hosted pages and snippets that join lists.",
                         invoke_without_command=True)  # fmt: skip
-_WORDING = (
-    "Yes, send me your newsletter. I can unsubscribe at any time with the link in every email."
-)
 
 
-def _page(slug: str) -> str:
-    return f"{cli_site_url(get_settings()).url.rstrip('/')}/f/{slug}"
+def _base() -> str:
+    """Where the forms' pages are: EVERGREEN_BASE_URL, else where `serve` last listened."""
+    return cli_site_url(get_settings()).url.rstrip("/")
 
 
 @forms_app.callback()
@@ -37,10 +35,12 @@ def forms_list(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is not None:
         return
 
+    base = _base()
+
     def work(session: Session) -> list[str]:
         names = {row.id: row.name for row in queries.list_counts(session)}
         return [
-            f"{row.id}  {row.name}  {_page(row.slug)}  "
+            f"{row.id}  {row.name}  {base}/f/{row.slug}  "
             f"({', '.join(names.get(i, f'list {i}') for i in row.list_ids or [])}; "
             f"{row.submissions} sign-ups{'' if row.enabled else '; off'})"
             for row in forms.list_forms(session)
@@ -53,14 +53,6 @@ def forms_list(ctx: typer.Context) -> None:
         typer.echo(line)
 
 
-def _list_ids(session: Session, names: list[str]) -> list[int]:
-    known = {row.name.casefold(): row.id for row in queries.list_counts(session)}
-    missing = [name for name in names if " ".join(name.split()).casefold() not in known]
-    if missing:
-        raise NotFound("list", f"there is no list named {missing[0]!r}")
-    return [known[" ".join(name.split()).casefold()] for name in names]
-
-
 @forms_app.command("add")
 def forms_add(
     name: Annotated[str, typer.Argument(help="The form's name, e.g. 'Blog footer'.")],
@@ -70,7 +62,7 @@ def forms_add(
     ] = None,
     wording: Annotated[
         str, typer.Option(help="The consent wording shown and recorded.")
-    ] = _WORDING,
+    ] = DEFAULT_WORDING,
     heading: Annotated[str, typer.Option(help="The page's heading.")] = "",
     ask_name: Annotated[bool, typer.Option("--ask-name/--no-name", help="Ask for a name.")] = True,
     redirect_url: Annotated[str, typer.Option(help="Where to go after signing up.")] = "",
@@ -82,19 +74,20 @@ def forms_add(
         row = forms.create_form(
             session,
             forms.FormInput(
-                name=name, slug=chosen, list_ids=_list_ids(session, lists), wording=wording,
+                name=name, slug=chosen, wording=wording,
+                list_ids=[service.list_named(session, each).id for each in lists],
                 heading=heading, ask_name=ask_name, redirect_url=redirect_url,
             ),
         )  # fmt: skip
         return row.id, row.slug
 
     number, stored = in_session(work)
-    typer.echo(f"Created form {number}: {_page(stored)}")
+    typer.echo(f"Created form {number}: {_base()}/f/{stored}")
     typer.echo(f"Its snippet: evergreen audience forms show {number}")
 
 
 def _shown(row: Form) -> str:
-    base = cli_site_url(get_settings()).url.rstrip("/")
+    base = _base()
     return f"{row.id}  {row.name}\nPage: {base}/f/{row.slug}\nSnippet to paste:\n" + (
         form_snippet(row, base)
     )

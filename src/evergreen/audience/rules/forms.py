@@ -35,6 +35,7 @@ from evergreen.audience.rules.inputs import check_field_name, check_time_zone
 from evergreen.money import check_utc
 
 __all__ = [
+    "DEFAULT_WORDING",
     "FREQUENCIES",
     "HONEYPOT",
     "FormPolicy",
@@ -54,6 +55,9 @@ __all__ = [
     "wait_in_words",
 ]
 
+DEFAULT_WORDING = (  # a new form's consent wording until the owner writes their own
+    "Yes, send me your newsletter. I can unsubscribe at any time with the link in every email."
+)
 HONEYPOT = "website"  # the trap field's name on the hosted page, the snippet and the JSON post
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 _RENDER_PURPOSE = b"audience-form-render:v1:"

@@ -3,6 +3,7 @@ submissions), delete with confirmation. Staff see them; the owner changes them."
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import queries
 from evergreen.audience.models import Form as FormRow
+from evergreen.audience.rules.forms import DEFAULT_WORDING
 from evergreen.audience.service import forms
 from evergreen.audience.snippet import form_snippet
 from evergreen.mail.transactional import mail_problem
@@ -24,24 +26,15 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/audience/forms", include_in_schema=False)
 Text = Annotated[str, Form(max_length=10_000)]
-_DEFAULT_WORDING = (
-    "Yes, send me your newsletter. I can unsubscribe at any time with the link in every email."
-)
 
 
 def _entered(row: FormRow | None) -> dict[str, Any]:
     if row is None:
-        return {"name": "", "slug": "", "list_ids": [], "wording": _DEFAULT_WORDING,
+        return {"name": "", "slug": "", "list_ids": [], "wording": DEFAULT_WORDING,
                 "heading": "", "intro": "", "ask_name": True, "field_names": "",
                 "button": "Subscribe", "thank_you": "", "redirect_url": "",
                 "allowed_origins": "", "enabled": True}  # fmt: skip
-    return {
-        "name": row.name, "slug": row.slug, "list_ids": list(row.list_ids or []),
-        "wording": row.wording, "heading": row.heading, "intro": row.intro,
-        "ask_name": row.ask_name, "field_names": ", ".join(row.field_names or []),
-        "button": row.button, "thank_you": row.thank_you, "redirect_url": row.redirect_url or "",
-        "allowed_origins": row.allowed_origins, "enabled": row.enabled,
-    }  # fmt: skip
+    return {**asdict(forms.form_input(row)), "field_names": ", ".join(row.field_names or [])}
 
 
 def _snippet(request: Request, row: FormRow) -> str:

@@ -22,7 +22,7 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import check_account, parse_amount, parse_date, parse_hours, parse_rate
 from evergreen.ledger.rules.value import MAX_FORECAST_YEARS
-from evergreen.ledger.views.forms import money, optional_rate
+from evergreen.ledger.views.forms import memo, money, optional_rate
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.ledger.views.stream import BY_HAND, StreamDep, render_stream_page
 from evergreen.web.csrf import CsrfProtected
@@ -33,7 +33,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/ledger/streams", include_in_schema=False)
 _ZERO, _ONE = Decimal(0), Decimal(1)
-_MEMO = 500
 
 
 async def _text_fields(request: Request) -> dict[str, str]:
@@ -70,10 +69,7 @@ def _shown_again(
 
 
 def _memo(form: dict[str, str]) -> str:
-    memo = " ".join(form.get("memo", "").split())
-    if len(memo) > _MEMO:
-        raise LedgerInputError("memo", f"is {len(memo)} characters long; the limit is {_MEMO}")
-    return memo
+    return memo(form.get("memo", ""))
 
 
 def _day(form: dict[str, str]) -> date:

@@ -11,7 +11,9 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.rules import parse_rate
 from evergreen.money import cents
 
-__all__ = ["OUTCOMES", "back_to", "hours", "money", "optional_rate", "percent", "required_rate"]
+__all__ = [
+    "OUTCOMES", "back_to", "hours", "memo", "money", "optional_rate", "percent", "required_rate",
+]  # fmt: skip
 
 _ZERO, _ONE = Decimal(0), Decimal(1)
 # As the command line reads them: an hour is worth 0 to 100 000, a yearly return is 0 to 1.
@@ -22,8 +24,17 @@ _BOUNDS = {
 }
 _PLACES = {"passive_hours": 2}  # as stored (parse_rate allows 4 places, as money is stored)
 _PAGES = ("/", "/ledger/streams", "/ledger/preferences")
+_MEMO = 500  # what an entry keeps
 # What a page's address says about the form just sent; not kept when the form comes back.
 OUTCOMES = ("done", "problem", "demo")
+
+
+def memo(text: str) -> str:
+    """A memo typed in a box, its runs of spaces and line breaks made one space."""
+    words = " ".join(text.split())
+    if len(words) > _MEMO:
+        raise LedgerInputError("memo", f"is {len(words)} characters long; the limit is {_MEMO}")
+    return words
 
 
 def optional_rate(text: str, field: str) -> Decimal | None:

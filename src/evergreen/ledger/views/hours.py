@@ -10,10 +10,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from evergreen.errors import InputError
 from evergreen.ledger import service
-from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import HoursEntry, Stream
 from evergreen.ledger.rules import parse_hours
 from evergreen.ledger.views.forms import hours
+from evergreen.ledger.views.forms import memo as memo_of
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.ledger.views.stream import StreamDep
 from evergreen.money import show_number
@@ -26,7 +26,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/ledger/streams", include_in_schema=False)
 Back = Annotated[str, Form(max_length=4000)]
-_MEMO = 500
 
 
 def _listed(stream: Stream, back: str, done: str = "") -> str:
@@ -92,10 +91,7 @@ def change_entry(
     page.on_error(
         lambda error: _page(request, stream, entry, back, form=typed, error=error, status_code=400)
     )
-    words = " ".join(memo.split())
-    if len(words) > _MEMO:
-        raise LedgerInputError("memo", f"is {len(words)} characters long; the limit is {_MEMO}")
-    service.change_hours(session, entry.id, parse_hours(hours_typed.strip()), words)
+    service.change_hours(session, entry.id, parse_hours(hours_typed.strip()), memo_of(memo))
     return RedirectResponse(_listed(stream, back, "hours_changed"), status_code=303)
 
 
