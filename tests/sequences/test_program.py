@@ -337,3 +337,27 @@ def test_positions_round_trip_and_bad_ones_name_the_field() -> None:
         with pytest.raises(InputError) as caught:
             parse_position(broken)
         assert caught.value.field == field
+
+
+def test_the_webinar_in_view_is_the_triggers_else_the_one_the_waits_name() -> None:
+    from evergreen.sequences.rules import (
+        ApiEvent,
+        Attendance,
+        Send,
+        WaitRelative,
+        WebinarTrigger,
+        make_program,
+        webinar_in_view,
+    )
+
+    def waits(*events: str) -> Any:
+        return make_program(
+            [step for e in events for step in (WaitRelative(e, timedelta(minutes=-15)), Send("m"))]
+        )
+
+    named = WebinarTrigger(Attendance.REGISTERED, "demo")
+    assert webinar_in_view(named, waits("webinar:other")) == "demo"
+    assert webinar_in_view(WebinarTrigger(Attendance.ATTENDED, None), waits("webinar:x")) == "x"
+    assert webinar_in_view(ApiEvent("signed"), waits("webinar:x", "webinar:x")) == "x"
+    assert webinar_in_view(ApiEvent("signed"), waits("webinar:x", "webinar:y")) == ""
+    assert webinar_in_view(ApiEvent("signed"), waits("webinar", "deadline")) == ""

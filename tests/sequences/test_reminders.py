@@ -212,3 +212,35 @@ def test_a_reminder_carries_the_persons_session_and_own_room_link(
         assert "blog.example" not in html  # the ordinary link is tracked (a short link)
         rooms.append(read_link_token(SECRET, "room", room.rsplit("/", 1)[1]))
     assert len(set(rooms)) == 2  # each person's own registration
+
+
+def test_a_reminder_shows_the_webinar_its_sequence_is_about_not_the_latest_registration(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    import email
+    from email.policy import default
+
+    handler, port = smtp
+    box = outbox(tmp_path, port)
+    t0 = future_day(hour=10)
+    news = make_list(db)
+    demo = add_webinar(db, news)
+    other = add_webinar(db, news, name="advanced")
+    program = {
+        "trigger": REMINDERS["trigger"],  # registered for "demo"
+        "steps": [{"kind": "wait", "seconds": 3600}, {"kind": "send", "message": "r"}],
+        "messages": {"r": {
+            "subject": "About {{ webinar.name }}",
+            "body": "[Join the room]({{ webinar.room_url }})",
+        }},
+    }  # fmt: skip
+    add_active(db, program, t0 - MINUTE)
+    register(db, demo, "ann@example.com", t0)
+    service.run_due(db, t0, outbox=box)
+    register(db, other, "ann@example.com", t0 + MINUTE)  # her latest registration now
+    assert service.run_due(db, t0 + 2 * HOUR, outbox=box).sent == 1
+
+    (envelope,) = handler.received
+    message = email.message_from_bytes(envelope.content, policy=default)
+    assert message["Subject"] == "About demo"
+    assert f"/w/{demo}/room/" in str(message.get_body(("html",)).get_content())  # type: ignore[union-attr]

@@ -78,6 +78,9 @@ class Broadcast(Base):
     skipped_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     complaint_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     pause_reason: Mapped[str] = mapped_column(String(300), default="")
+    # A sequence step's webinar (its trigger's or its waits'): whose registration
+    # `{{ webinar.… }}` prints; "" for the person's latest registration.
+    webinar: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(default=None)

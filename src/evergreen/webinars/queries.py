@@ -322,16 +322,22 @@ def sessions_changed_between(session: Session, since: datetime, until: datetime)
 
 
 def mail_values(
-    session: Session, subscriber_id: int, secret: str, base_url: str
+    session: Session, subscriber_id: int, secret: str, base_url: str, about: str = ""
 ) -> dict[str, str] | None:
     """What `{{ webinar.… }}` prints in a message to this person: their latest registration's
-    webinar, session (in their zone and in UTC) and signed links; None when they have none."""
-    row = session.execute(
+    webinar (of the webinar named `about` only, when a message is pinned to one), session (in
+    their zone and in UTC) and signed links; None when they have none."""
+    query = (
         select(WebinarRegistration, Webinar)
         .join(Webinar, Webinar.id == WebinarRegistration.webinar_id)
         .where(WebinarRegistration.subscriber_id == subscriber_id)
-        .order_by(WebinarRegistration.registered_at.desc(), WebinarRegistration.id.desc())
-        .limit(1)
+    )
+    if about:
+        query = query.where(Webinar.name == about)
+    row = session.execute(
+        query.order_by(
+            WebinarRegistration.registered_at.desc(), WebinarRegistration.id.desc()
+        ).limit(1)
     ).first()
     if row is None:
         return None

@@ -40,6 +40,7 @@ from evergreen.mail.service.senders import FleetReport, send_in_processes
 from evergreen.mail.service.sns import SnsFetcher, SnsNetwork
 from evergreen.mail.service.steps import (
     create_step_message,
+    pin_webinar,
     queue_many,
     queue_one,
     update_step_message,
@@ -69,6 +70,7 @@ __all__ = [
     "fold_clicks_report",
     "get_broadcast",
     "outbox_from_settings",
+    "pin_webinar",
     "poll_maildir",
     "prune_hook_events",
     "queue",

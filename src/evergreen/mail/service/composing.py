@@ -47,19 +47,26 @@ class Plan:
     links: dict[str, str | None] = field(default_factory=dict)  # destination → short URL
     sequence: bool = False  # a sequence step: asked for by signing up, no frequency cap
     reads: frozenset[str] = frozenset()  # the names its subject and body read
+    webinar: str = ""  # the webinar whose registration `{{ webinar.… }}` reads ("": the latest)
 
 
 def person_values(
-    session: Session, reads: frozenset[str], subscriber_id: int, secret: str, site: str
+    session: Session,
+    reads: frozenset[str],
+    subscriber_id: int,
+    secret: str,
+    site: str,
+    webinar: str = "",
 ) -> dict[str, Any]:
     """A person's values from other areas that a template reads: `webinar`, their latest
-    registration (asked of the webinars area only for a template that reads it; empty for
-    someone with none, so a send prints blanks as for a field they lack)."""
+    registration (of the webinar the message is pinned to, when it is; asked of the webinars
+    area only for a template that reads it; empty for someone with none, so a send prints
+    blanks as for a field they lack)."""
     if "webinar" not in reads:
         return {}
     from evergreen.webinars import queries as webinars  # only for a message that reads it
 
-    found = webinars.mail_values(session, subscriber_id, secret, site)
+    found = webinars.mail_values(session, subscriber_id, secret, site, webinar)
     return {"webinar": found or {}}
 
 
@@ -104,6 +111,7 @@ class Composer:
                 prepared,
                 sequence=broadcast.kind == "sequence",
                 reads=template.names,
+                webinar=broadcast.webinar,
             )
             for row in session.scalars(select(MailLink).where(MailLink.message_id == broadcast.id)):
                 found.links[row.destination] = links_queries.short_url(
@@ -189,7 +197,9 @@ class Composer:
                 unsubscribe_url=unsubscribe,
                 list_name=plan.list_name,
                 open_pixel_url=f"{outbox.site}/mail/o/{token('o')}.gif",
-                values=person_values(session, plan.reads, person.id, secret, outbox.site),
+                values=person_values(
+                    session, plan.reads, person.id, secret, outbox.site, plan.webinar
+                ),
             ),
             rewrite_link=rewrite,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast, MailSend
 from evergreen.mail.rules.render import TemplateFormat, compile_message
 
-__all__ = ["create_step_message", "queue_one", "update_step_message"]
+__all__ = ["create_step_message", "pin_webinar", "queue_one", "update_step_message"]
 
 
 def create_step_message(
@@ -107,3 +108,14 @@ def update_step_message(
     compile_message(subject, body, fmt, strict=True)
     row.subject, row.body, row.format, row.updated_at = subject, body, fmt, utcnow()
     session.flush()
+
+
+def pin_webinar(session: Session, message_ids: list[int], webinar: str) -> None:
+    """Make `{{ webinar.… }}` in these sequence messages read the person's registration for
+    `webinar` ("": their latest registration, whichever webinar it is for)."""
+    if message_ids:
+        session.execute(
+            update(Broadcast)
+            .where(Broadcast.id.in_(message_ids), Broadcast.kind == "sequence")
+            .values(webinar=webinar[:100])
+        )

@@ -25,6 +25,7 @@ from evergreen.sequences.rules.program import (
     check_program,
     make_program,
     revise,
+    webinar_in_view,
 )
 from evergreen.sequences.rules.steps import (
     Branch,
@@ -139,5 +140,6 @@ __all__ = [
     "stale_at",
     "start",
     "timeline",
+    "webinar_in_view",
     "zone_for",
 ]

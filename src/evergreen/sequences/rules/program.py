@@ -31,6 +31,7 @@ from evergreen.sequences.rules.steps import (
     WaitUntil,
     Webhook,
 )
+from evergreen.sequences.rules.triggers import Trigger, WebinarTrigger
 
 __all__ = [
     "MAX_STEPS",
@@ -39,6 +40,7 @@ __all__ = [
     "check_program",
     "make_program",
     "revise",
+    "webinar_in_view",
     "with_ids",
 ]
 
@@ -255,3 +257,17 @@ def check_program(program: Program, max_steps: int = MAX_STEPS) -> Program:
         raise SequenceInputError("next_id", "must be above every step number, so no id is reused")
     _check_loops(steps)
     return program
+
+
+def webinar_in_view(trigger: Trigger, program: Program) -> str:
+    """The webinar a sequence is about, whose registration `{{ webinar.… }}` prints in its
+    messages: the one its trigger names, else the one its waits name (`webinar:NAME`) when
+    they name exactly one; "" for none (each person's latest registration, as `webinar` waits)."""
+    if isinstance(trigger, WebinarTrigger) and trigger.webinar_ref:
+        return trigger.webinar_ref
+    named = {
+        step.event.removeprefix("webinar:")
+        for step in program.steps
+        if isinstance(step, WaitRelative) and step.event.startswith("webinar:")
+    }
+    return named.pop() if len(named) == 1 else ""

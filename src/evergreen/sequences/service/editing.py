@@ -30,7 +30,12 @@ from evergreen.sequences.rules import (
     revise,
 )
 from evergreen.sequences.service.scheduler import enroll
-from evergreen.sequences.service.sequences import _message, get_sequence, message_ids
+from evergreen.sequences.service.sequences import (
+    _message,
+    get_sequence,
+    message_ids,
+    pin_webinar,
+)
 
 __all__ = ["enrol_by_email", "exit_by_email", "revise_sequence", "sequence_by_id"]
 
@@ -104,6 +109,7 @@ def revise_sequence(session: Session, name: str, document: Mapping[str, Any]) ->
         row.trigger = dump_trigger(parse_trigger(document["trigger"]))
     row.program, row.updated_at = dump_program(program), utcnow()
     session.flush()
+    pin_webinar(session, row)
     return row
 
 

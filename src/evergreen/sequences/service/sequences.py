@@ -20,9 +20,16 @@ from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.mail import service as mail
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import Sequence, SequenceMessage
-from evergreen.sequences.rules import Send, dump_program, dump_trigger, parse_program, parse_trigger
+from evergreen.sequences.rules import (
+    Send,
+    dump_program,
+    dump_trigger,
+    parse_program,
+    parse_trigger,
+    webinar_in_view,
+)
 
-__all__ = ["STATUSES", "add_sequence", "get_sequence", "message_ids", "set_status"]
+__all__ = ["STATUSES", "add_sequence", "get_sequence", "message_ids", "pin_webinar", "set_status"]
 
 STATUSES = ("draft", "active", "paused")
 
@@ -108,7 +115,14 @@ def add_sequence(
         )
         made.add(step.message_ref)
     session.flush()
+    pin_webinar(session, row)
     return row
+
+
+def pin_webinar(session: Session, row: Sequence) -> None:
+    """Point the sequence's messages at the webinar it is about (rules.webinar_in_view)."""
+    webinar = webinar_in_view(parse_trigger(row.trigger), parse_program(row.program))
+    mail.pin_webinar(session, list(message_ids(session, row.id).values()), webinar)
 
 
 def set_status(session: Session, name: str, status: str, now: datetime | None = None) -> Sequence:
