@@ -16,7 +16,7 @@ from evergreen.audience.rules import Source
 from evergreen.db import Database
 from evergreen.sequences import service
 from tests.http_helpers import csrf_from, sign_in
-from tests.sequences.test_api import DOCUMENT, SECRET
+from tests.sequences.test_api import DOCUMENT, SECRET, _headers
 
 STEPS = {"steps": DOCUMENT["steps"], "messages": DOCUMENT["messages"]}
 
@@ -246,3 +246,19 @@ def test_add_and_remove_steps_with_plain_form_rows(
     assert "s3 Wait 2 days" not in _text(client.get(base))
     gone = client.post(f"{base}/steps/s3/remove", data={"csrf_token": token, "confirm": "yes"})
     assert gone.status_code in (400, 422)
+
+
+def test_the_page_names_the_webinar_whose_session_its_messages_show(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    _setup(db)
+    about = {"trigger": {"kind": "webinar", "status": "registered", "webinar": "demo"}} | STEPS
+    with db.session() as session:
+        pinned = service.add_sequence(session, "reminders", "News", about).id
+        unpinned = service.add_sequence(session, "welcome", "News", DOCUMENT).id
+    sign_in(client, people["owner"])
+    words = "its messages show each person's session of webinar demo"
+    assert words in _text(client.get(f"/sequences/{pinned}"))
+    assert "session of webinar" not in _text(client.get(f"/sequences/{unpinned}"))
+    owner = _headers(db, people["owner"])
+    assert client.get(f"/api/v1/sequences/{pinned}", headers=owner).json()["webinar"] == "demo"

@@ -15,7 +15,13 @@ from evergreen.mail import queries as mail_queries
 from evergreen.networks import queries as networks_queries
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import Enrolment, Sequence
-from evergreen.sequences.rules import Goal, Send, parse_program, parse_trigger
+from evergreen.sequences.rules import (
+    Goal,
+    Send,
+    parse_program,
+    parse_trigger,
+    webinar_in_view,
+)
 from evergreen.sequences.rules.words import step_words, trigger_words
 from evergreen.sequences.service.sequences import message_ids
 
@@ -48,6 +54,7 @@ class SequenceCard:
     steps: int
     enrolments: dict[str, int] = field(default_factory=dict)
     list_name: str = ""
+    webinar: str = ""  # whose session `{{ webinar.… }}` prints ("": each person's latest)
 
     @property
     def trigger_words(self) -> str:
@@ -66,6 +73,7 @@ class SequenceCard:
             "trigger": self.trigger,
             "steps": self.steps,
             "enrolments": self.enrolments,
+            "webinar": self.webinar,
         }
 
 
@@ -94,9 +102,17 @@ def sequences(session: Session, only: int | None = None) -> list[SequenceCard]:
             len(row.program.get("steps") or []),
             counts.get(row.id, {}),
             lists.get(row.list_id, "") if row.list_id is not None else "",
+            _in_view(row),
         )
         for row in session.scalars(rows)
     ]
+
+
+def _in_view(row: Sequence) -> str:
+    try:
+        return webinar_in_view(parse_trigger(row.trigger), parse_program(row.program))
+    except SequenceInputError:
+        return ""
 
 
 def _trigger_words(trigger: dict[str, Any]) -> str:
