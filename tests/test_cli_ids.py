@@ -14,7 +14,7 @@ import typer.main
 
 from evergreen.areas import all_areas
 from evergreen.cli import app, area_commands
-from evergreen.db import MAX_DB_INT
+from evergreen.db import MAX_ID
 from tests.cli_helpers import evergreen, refused
 
 # Parameters that name a row although their name does not end in _id (nor their help say "id").
@@ -64,9 +64,7 @@ def test_every_id_a_command_takes_is_bounded_by_what_the_database_stores() -> No
     areas = {where.split()[0] for where, _param in ids}
     assert len(ids) >= 50  # the walk reaches the commands
     assert {"mail", "webinars", "commerce", "ledger", "lending"} <= areas
-    loose = [
-        (where, param.name) for where, param in ids if (param.min, param.max) != (1, MAX_DB_INT)
-    ]
+    loose = [(where, param.name) for where, param in ids if (param.min, param.max) != (1, MAX_ID)]
     assert not loose, f"take these with evergreen.console.row_id_argument/_option: {loose}"
 
 
@@ -91,6 +89,6 @@ def test_every_id_a_command_takes_is_bounded_by_what_the_database_stores() -> No
 def test_an_id_past_64_bits_is_one_line_naming_it(args: list[str], tmp_path: Path) -> None:
     done = evergreen(*args, data_dir=tmp_path / "data", database_url=None)
     refused(done, "Invalid value for")  # exit 2, one line
-    assert str(MAX_DB_INT) in done.stderr  # the limit it is past
+    assert str(MAX_ID) in done.stderr  # the limit it is past
     assert "--help" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout

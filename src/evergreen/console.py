@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from evergreen.config import get_settings
-from evergreen.db import MAX_DB_INT, Database
+from evergreen.db import MAX_ID, Database
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -67,9 +67,9 @@ def in_session(work: Callable[[Session], T], *, writer: bool = True) -> T:
 def row_id_argument(help_text: str | None = None) -> Any:
     """A row's ID as an argument: 1 to what a database stores, so a larger one is a usage error
     naming it (SQLite raised OverflowError past 64 bits)."""
-    return typer.Argument(min=1, max=MAX_DB_INT, help=help_text)
+    return typer.Argument(min=1, max=MAX_ID, help=help_text)
 
 
 def row_id_option(help_text: str | None = None) -> Any:
     """A row's ID as an option, bounded as `row_id_argument`."""
-    return typer.Option(min=1, max=MAX_DB_INT, help=help_text)
+    return typer.Option(min=1, max=MAX_ID, help=help_text)

@@ -13,7 +13,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, Numeric, create_engine, event, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Numeric,
+    create_engine,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,10 +34,12 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "MAX_DB_INT",
+    "MAX_ID",
     "Base",
     "Database",
     "DatabaseBusy",
     "Money",
+    "RowSession",
     "UTCDateTime",
     "is_busy",
     "lock_for_writing",
@@ -90,6 +103,41 @@ class Base(DeclarativeBase):
 # The largest integer every database stores (a 64-bit signed column): IDs from a route or a
 # command are bounded by it, since past it SQLite raises OverflowError instead of finding nothing.
 MAX_DB_INT = 2**63 - 1
+# The largest row ID every database stores: ID columns are PostgreSQL's `integer` (32 bits; the
+# clicks and the send log alone have 64-bit IDs), and an ID past it made PostgreSQL refuse the
+# query ("integer out of range", a 500) where SQLite found nothing.
+MAX_ID = 2**31 - 1
+
+
+def _storable(session: Session, entity: Any, ident: object) -> bool:
+    """Whether each part of a primary key fits its column (a key past it names no row)."""
+    parts = (
+        ident.values()
+        if isinstance(ident, dict)
+        else ident
+        if isinstance(ident, tuple)
+        else (ident,)
+    )
+    if not any(isinstance(part, int) for part in parts):
+        return True
+    bind = session.get_bind()
+    wide = bind.dialect.name == "sqlite" or all(
+        isinstance(column.type, BigInteger) for column in inspect(entity).primary_key
+    )
+    top = MAX_DB_INT if wide else MAX_ID
+    return all(-top - 1 <= part <= top for part in parts if isinstance(part, int))
+
+
+class RowSession(Session):
+    """A session whose `get` finds nothing for a key its column cannot hold, on every database,
+    as for any key with no row: IDs come from forms, bodies and files as well as routes, and
+    past the column SQLite raises OverflowError and PostgreSQL "integer out of range" (a 500)."""
+
+    def get(self, entity: Any, ident: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _storable(self, entity, ident):
+            return None
+        return super().get(entity, ident, *args, **kwargs)
+
 
 LOCK_TIMEOUT_S = 10.0
 BEGIN_ATTEMPTS = 3
@@ -233,9 +281,11 @@ class Database:
         self.url = url
         self.lock_timeout_s = lock_timeout_s
         self.engine = make_engine(url, lock_timeout_s=lock_timeout_s)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = sessionmaker(self.engine, class_=RowSession, expire_on_commit=False)
         self.reader_sessions = sessionmaker(
-            self.engine.execution_options(**{_READER: True}), expire_on_commit=False
+            self.engine.execution_options(**{_READER: True}),
+            class_=RowSession,
+            expire_on_commit=False,
         )
 
     @property

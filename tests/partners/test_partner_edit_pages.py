@@ -78,11 +78,13 @@ def test_settings_page_saves_refuses_and_is_the_owners(
         ("landing_url", "ftp://shop.example/", "must start with http"),
         ("holding_days", "thirty", "a whole number of days"),
         ("window_days", "999", "from 1 to 365"),
+        ("stream_id", str(2**63), f"there is no stream {2**63}"),
     ):
         refused = _post(client, "/partners/settings", token, **_settings(**{field: value}))
         assert refused.status_code == 400, (field, value)
         assert words in refused.text, (field, value)
-        assert f'value="{value}"' in refused.text  # what was typed stays in the box
+        if field != "stream_id":  # a list to choose from: nothing typed
+            assert f'value="{value}"' in refused.text  # what was typed stays in the box
     assert "75.50 USD" in client.get("/partners/payouts").text  # nothing refused was stored
     sign_in(client, people["staff"])
     assert client.get("/partners/settings").status_code == 403

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import Role
-from evergreen.db import Database
+from evergreen.db import MAX_DB_INT, Database
 from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 
@@ -55,7 +55,7 @@ def test_lone_surrogates_in_json_bodies_are_a_422_naming_the_field(
     assert client.post("/api/v1/links", content=emoji, headers=owner).status_code == 201
 
 
-_TOO_BIG = (2**63, 2**64)
+_TOO_BIG = (2**31, 2**63, 2**64)  # past PostgreSQL's `integer` IDs, past 64 bits
 
 
 def _named(response: Any, name: str) -> bool:
@@ -98,7 +98,9 @@ def test_every_api_integer_past_64_bits_is_a_422_or_404_never_a_500(
                     url = url.replace("{" + other["name"] + "}", str(given))
                 query = {parameter["name"]: str(value)} if parameter["in"] == "query" else {}
                 response = client.request(method, url, params=query, json={}, headers=owner)
-                assert response.status_code in (404, 422), (method, url, query, response.text)
+                fits = value <= MAX_DB_INT and parameter["name"] in {"offset", "limit"}
+                expected = (200, 404, 422) if fits else (404, 422)  # an offset may be 64 bits
+                assert response.status_code in expected, (method, url, query, response.text)
                 if response.status_code == 422:
                     assert _named(response, parameter["name"]), (method, url, query, response.text)
                 tried += 1

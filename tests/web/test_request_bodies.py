@@ -16,7 +16,7 @@ from evergreen.config import Settings
 from evergreen.isodates import temporal_kind
 from evergreen.web import create_app
 from evergreen.web.bodies import RequestBody, ThirdPartyBody
-from evergreen.web.deps import MAX_DB_INT
+from evergreen.web.deps import MAX_ID
 from tests.conftest import TEST_SECRET
 
 # The bodies a sender we cannot update posts; they ignore extra fields (web/bodies.ThirdPartyBody).
@@ -148,15 +148,15 @@ def _unbounded_ids(schema: Any, defs: dict[str, Any]) -> list[str]:
         for name, prop in object_schema.get("properties", {}).items():
             options = [prop, *prop.get("anyOf", [])]
             integers = [o for o in options if o.get("type") == "integer"]
-            # The document writes the bound as a float: 2**63 - 1 reads as 2**63.
-            too_big = any(float(o.get("maximum", "inf")) > float(MAX_DB_INT) for o in integers)
+            too_big = any(float(o.get("maximum", "inf")) > MAX_ID for o in integers)
             if name.endswith("_id") and too_big:
                 found.append(f"{model}.{name}")
     return found
 
 
 def test_every_id_in_a_json_body_fits_the_database(app: Any) -> None:
-    """An ID past 64 bits reached the database and was a 500 (OverflowError on SQLite)."""
+    """An ID past 64 bits reached the database and was a 500 (OverflowError on SQLite), and one
+    past 32 bits on PostgreSQL ("integer out of range")."""
     document = app.openapi()
     defs = document["components"]["schemas"]
     unbounded = {
@@ -164,7 +164,7 @@ def test_every_id_in_a_json_body_fits_the_database(app: Any) -> None:
         for where, schema in _json_bodies(document)
         if (names := _unbounded_ids(schema, defs))
     }
-    assert unbounded == {}, f"give these le=MAX_DB_INT (evergreen.db): {unbounded}"
+    assert unbounded == {}, f"give these le=MAX_ID (evergreen.db): {unbounded}"
 
 
 def _params(dependant: Dependant) -> Iterator[Any]:

@@ -17,7 +17,7 @@ from evergreen.funnels.queries import variant_dict
 from evergreen.funnels.rules import check_spend, read_spend_csv
 from evergreen.funnels.views.report import period
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, SessionDep
+from evergreen.web.deps import MAX_ID, ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
 
@@ -43,13 +43,13 @@ class StepIn(RequestBody):
     title: str = Field(max_length=200)
     slug: str = Field("", max_length=60)
     template: Literal["classic", "centered", "bold"] = "classic"
-    list_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    list_id: int | None = Field(None, ge=1, le=MAX_ID)
     form_slug: str | None = Field(None, max_length=60, description="Opt-in: the form /f/<slug>.")
     webinar_slug: str | None = Field(None, max_length=60)
-    product_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    bump_product_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    yes_step_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    no_step_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    product_id: int | None = Field(None, ge=1, le=MAX_ID)
+    bump_product_id: int | None = Field(None, ge=1, le=MAX_ID)
+    yes_step_id: int | None = Field(None, ge=1, le=MAX_ID)
+    no_step_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class VariantIn(RequestBody):

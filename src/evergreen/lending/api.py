@@ -16,7 +16,7 @@ from evergreen.lending.models import BorrowerDocument, Draw, Movement
 from evergreen.lending.rules.documents import MAX_DOCUMENT_BYTES
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
+from evergreen.web.deps import MAX_ID, ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.uploads import chunks, spooled_body
 
@@ -25,7 +25,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/lending", tags=["lending"])
 _MONEY = Field(max_length=40, description="An amount in cents, e.g. '1250.00'.")
 AsOf = Annotated[QueryDay | None, Query(description="YYYY-MM-DD; today if left out.")]
-DrawId = Annotated[int, Query(ge=1, le=MAX_DB_INT, description="The draw's ID.")]
+DrawId = Annotated[int, Query(ge=1, le=MAX_ID, description="The draw's ID.")]
 
 
 def _today(as_of: date | None) -> date:
@@ -95,7 +95,7 @@ class LoanIn(RequestBody):
     closing_fee: str = Field("0", max_length=40)
     draw_fee: str = Field("0", max_length=40)
     allocation: str = Field("", max_length=80, description="Order of the four parts.")
-    property_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    property_id: int | None = Field(None, ge=1, le=MAX_ID)
     min_interest_months: int = Field(
         0, ge=0, le=600, description="Months of interest earned however early the payoff."
     )

@@ -13,7 +13,7 @@ from pydantic import Field
 from evergreen.mail import queries, service
 from evergreen.mail.models import Broadcast
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import ApiOwner, ApiStaff, DbId, Offset, SessionDep
+from evergreen.web.deps import MAX_ID, ApiOwner, ApiStaff, DbId, Offset, SessionDep
 
 __all__ = ["router", "routers"]
 
@@ -27,7 +27,7 @@ _SEGMENT = (
     "match the segment when sending starts; null: the whole list."
 )
 SegmentRef = Annotated[
-    Annotated[int, Field(ge=1, le=2**63 - 1)] | Annotated[str, Field(max_length=100)] | None,
+    Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=100)] | None,
     Field(description=_SEGMENT),
 ]
 
@@ -36,7 +36,7 @@ class BroadcastIn(RequestBody):
     """A broadcast's draft: its list (and optional segment of it), subject and body
     (templates), and the body's format."""
 
-    list_id: int = Field(ge=1, le=2**63 - 1)
+    list_id: int = Field(ge=1, le=MAX_ID)
     segment: SegmentRef = None
     subject: str = Field(max_length=998)
     body: str = Field(max_length=_LONG)
@@ -46,7 +46,7 @@ class BroadcastIn(RequestBody):
 class BroadcastPatch(RequestBody):
     """What to change of a draft; what is left out stays (`segment: null` removes it)."""
 
-    list_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    list_id: int | None = Field(None, ge=1, le=MAX_ID)
     segment: SegmentRef = None
     subject: str | None = Field(None, max_length=998)
     body: str | None = Field(None, max_length=_LONG)

@@ -20,7 +20,7 @@ from evergreen.networks.rules import secret_matches
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
-    MAX_DB_INT,
+    MAX_ID,
     ApiOwner,
     ApiStaff,
     DbId,
@@ -58,7 +58,7 @@ class NetworkIn(RequestBody):
     stream_id: int | None = Field(
         None,
         ge=1,
-        le=MAX_DB_INT,
+        le=MAX_ID,
         description="The income stream its earnings count in; made at the first when null.",
     )
 
@@ -113,7 +113,7 @@ def assign_link(
 class StreamIn(RequestBody):
     """The income stream a network's earnings count in (null: one made for it)."""
 
-    stream_id: int | None = Field(ge=1, le=MAX_DB_INT)
+    stream_id: int | None = Field(ge=1, le=MAX_ID)
 
 
 @router.put("/{network_id}/stream", operation_id="set_network_stream")

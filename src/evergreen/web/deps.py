@@ -25,11 +25,12 @@ from evergreen.accounts import service as accounts
 from evergreen.accounts.models import User
 from evergreen.accounts.rules import SESSION_COOKIE, Access, Role, allows
 from evergreen.config import Settings
-from evergreen.db import MAX_DB_INT, Database, DatabaseBusy
+from evergreen.db import MAX_DB_INT, MAX_ID, Database, DatabaseBusy
 from evergreen.web.errors import Forbidden, LoginRequired
 
 __all__ = [
     "MAX_DB_INT",
+    "MAX_ID",
     "SESSION_COOKIE",
     "ApiOwner",
     "ApiStaff",
@@ -55,11 +56,12 @@ __all__ = [
     "writes",
 ]
 
-# Integers from a path or a query are bounded here, once, so every database reaches them as a
-# 64-bit integer: past 2^63 - 1 SQLite raises OverflowError (a 500) instead of finding nothing.
+# Integers from a path or a query are bounded here, once, so every database can hold them: a row
+# ID within PostgreSQL's `integer` (evergreen.db.MAX_ID), an offset within 64 bits; past them
+# PostgreSQL refuses the query and SQLite raises OverflowError (a 500) instead of finding nothing.
 # Every route uses these (tests/web/test_input_bounds_http.py walks them all).
-DbId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="A row's ID.")]
-DbIdQuery = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
+DbId = Annotated[int, Path(ge=1, le=MAX_ID, description="A row's ID.")]
+DbIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=MAX_DB_INT)]
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="Page, from 1.")]
 

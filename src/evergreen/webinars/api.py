@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic import Field
 
-from evergreen.db import MAX_DB_INT, utcnow
+from evergreen.db import MAX_ID, utcnow
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
@@ -47,7 +47,7 @@ class WebinarIn(RequestBody):
     replay_hours: ReplayHours = 48
     slug: str | None = Field(None, max_length=100, description="The page's address: /w/<slug>.")
     list_id: int | None = Field(
-        None, ge=1, le=MAX_DB_INT, description="The audience list consent joins."
+        None, ge=1, le=MAX_ID, description="The audience list consent joins."
     )
     consent_wording: str = Field("", max_length=4000)
     room_label: str = Field("", max_length=400, description="The room's honest label.")
@@ -66,7 +66,7 @@ class WebinarPatch(RequestBody):
     video_url: str | None = Field(None, max_length=4096)
     replay_hours: ReplayHours | None = None
     slug: str | None = Field(None, max_length=100, description='"" removes the public page.')
-    list_id: int | None = Field(None, ge=0, le=MAX_DB_INT, description="0 removes the list.")
+    list_id: int | None = Field(None, ge=0, le=MAX_ID, description="0 removes the list.")
     consent_wording: str | None = Field(None, max_length=4000)
     room_label: str | None = Field(None, max_length=400)
 

@@ -14,12 +14,12 @@ from evergreen.audience.service import forms
 from evergreen.audience.snippet import form_snippet
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, DbId, SessionDep
+from evergreen.web.deps import MAX_ID, ApiOwner, ApiStaff, DbId, SessionDep
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/audience/forms", tags=["audience"])
-ListId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+ListId = Annotated[int, Field(ge=1, le=MAX_ID)]
 FieldName = Annotated[str, Field(max_length=100)]
 Origin = Annotated[str, Field(max_length=2048)]
 

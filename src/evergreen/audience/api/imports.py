@@ -13,7 +13,7 @@ from evergreen.audience import service
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.uploads import MAX_UPLOAD_BYTES, MIB, saved_upload, store_upload
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import ApiOwner, SessionDep, SettingsDep
+from evergreen.web.deps import MAX_ID, ApiOwner, SessionDep, SettingsDep
 from evergreen.web.gate import body_limit
 
 __all__ = ["router"]
@@ -55,7 +55,7 @@ def preview(
 class CommitIn(RequestBody):
     """Which list to import into, and any column roles chosen after the preview."""
 
-    list_id: int = Field(ge=1, le=2**63 - 1)
+    list_id: int = Field(ge=1, le=MAX_ID)
     mapping: dict[str, str] | None = None
 
 

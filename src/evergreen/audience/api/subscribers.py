@@ -14,7 +14,7 @@ from evergreen.audience.service import Consent
 from evergreen.errors import NotFound
 from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
-    MAX_DB_INT,
+    MAX_ID,
     ApiOwner,
     ApiStaff,
     DbId,
@@ -32,7 +32,7 @@ class SubscribeIn(RequestBody):
     """Someone joining lists, with the consent they gave: the form and the exact wording."""
 
     email: str = Field(max_length=400)
-    list_ids: list[Annotated[int, Field(ge=1, le=MAX_DB_INT)]] = Field(min_length=1, max_length=50)
+    list_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=50)
     name: str | None = Field(None, max_length=300)
     fields: dict[str, Any] | None = None
     tags: list[str] = Field(default_factory=list, max_length=100)
@@ -56,7 +56,7 @@ class SubscriberPatch(RequestBody):
 class UnsubscribeIn(RequestBody):
     """One list, or every list when left out."""
 
-    list_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    list_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def _card(card: queries.SubscriberCard) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from evergreen.audience.service import forms, preferences
 from evergreen.errors import InputError
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import MAX_DB_INT, Public, SessionDep, SettingsDep, client_address
+from evergreen.web.deps import MAX_ID, Public, SessionDep, SettingsDep, client_address
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -68,7 +68,7 @@ def save(
         left = preferences.leave_everything(session, secret, token, client_address(request))
         done = "You are unsubscribed from every list." if left else "You were on no list."
         return _page(request, session, token, done=done)
-    keep = [i for i in lists or [] if 0 < i <= MAX_DB_INT]
+    keep = [i for i in lists or [] if 0 < i <= MAX_ID]
     saved = preferences.save_preferences(
         session, secret, token, keep, frequency, client_address(request)
     )

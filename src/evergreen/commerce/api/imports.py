@@ -9,7 +9,7 @@ from typing import IO, Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from evergreen.commerce import service
-from evergreen.web.deps import ApiOwner, DbId, SessionDep, SettingsDep
+from evergreen.web.deps import MAX_ID, ApiOwner, DbId, SessionDep, SettingsDep
 from evergreen.web.gate import MIB, body_limit
 from evergreen.web.uploads import spooled_body
 
@@ -35,7 +35,7 @@ def start_import(
     user: ApiOwner,
     kind: Annotated[str, Query(max_length=20, description="shopify or supplier")],
     currency: Annotated[str, Query(max_length=10, description="Costs' and prices' currency.")],
-    rule_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="A price rule.")] = None,
+    rule_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="A price rule.")] = None,
     status: Annotated[str, Query(max_length=20, description="New products: draft or active.")] = (
         "draft"
     ),

@@ -16,7 +16,7 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import HoursEntry, Stream
 from evergreen.ledger.rules import StreamKind, parse_amount, parse_date, parse_rate
 from evergreen.money import show_amount, show_number
-from evergreen.web.deps import MAX_DB_INT
+from evergreen.web.deps import MAX_ID
 
 __all__ = [
     "ERROR_404",
@@ -217,4 +217,4 @@ IdempotencyKey = Annotated[
         "stored the first time instead of posting it again",
     ),
 ]
-StreamId = Annotated[int, Field(ge=1, le=MAX_DB_INT, description="The stream's ID")]
+StreamId = Annotated[int, Field(ge=1, le=MAX_ID, description="The stream's ID")]

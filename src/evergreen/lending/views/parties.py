@@ -20,7 +20,7 @@ from evergreen.lending import queries, service
 from evergreen.lending.views.common import PREFIX, TextFields, money
 from evergreen.money import show_amount
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import MAX_ID, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import FormPageDep
 from evergreen.web.templates import render
 
@@ -135,7 +135,7 @@ def _register(party: _Party) -> None:
         return RedirectResponse(saved, status_code=303)
 
     # The path names the ID after what it is (`borrower_id`), as a refusal of it says.
-    named_id = Annotated[int, Path(alias=f"{party.one}_id", ge=1, le=MAX_DB_INT,
+    named_id = Annotated[int, Path(alias=f"{party.one}_id", ge=1, le=MAX_ID,
                                    description="A row's ID.")]  # fmt: skip
     one_id = f"{{{party.one}_id}}"
     routes: tuple[tuple[Callable[..., Response], str, str, str], ...] = (

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.config import Settings
-from evergreen.db import MAX_DB_INT
+from evergreen.db import MAX_ID
 from evergreen.links.models import Link
 from evergreen.links.rules import short_url
 
@@ -47,7 +47,7 @@ class LinkFields(BaseModel):
     stream_id: int | None = Field(
         None,
         ge=1,
-        le=MAX_DB_INT,
+        le=MAX_ID,
         description="The income stream (ledger) its clicks and sales count for; null for none. "
         "A change (PUT) without it keeps the link's stream.",
     )

@@ -20,7 +20,7 @@ from evergreen.mail.rules.render import Personal, Rendered, TemplateFormat, comp
 from evergreen.mail.service.composing import person_values
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import MAX_DB_INT, DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import MAX_ID, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
@@ -55,7 +55,7 @@ def _list_id(text: str) -> int:
     text = text.strip()
     if not text:
         raise MailInputError("list_id", "choose the list to send to")
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise MailInputError("list_id", f"{text[:40]!r} is not a list")
     return int(text)
 
@@ -66,7 +66,7 @@ def _segment_id(session: Session, text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_DB_INT:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
         raise MailInputError("segment", f"{text[:40]!r} is not a saved segment")
     found = service.find_segment(session, int(text))
     return found.id if found else None

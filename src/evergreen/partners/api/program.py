@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from evergreen.db import utcnow
@@ -21,7 +21,7 @@ from evergreen.partners.service import ConversionIn
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import (
-    MAX_DB_INT,
+    MAX_ID,
     ApiOwner,
     ApiStaff,
     DbId,
@@ -61,7 +61,7 @@ class PartnerIn(RequestBody):
     email: str = Field(min_length=3, max_length=254)
     group: str = Field("", max_length=50)
     status: Literal["pending", "active", "suspended"] = "pending"
-    recruited_by_id: int | None = Field(None, ge=1, le=MAX_DB_INT)
+    recruited_by_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class PartnerOut(BaseModel):
@@ -270,13 +270,13 @@ def record_conversion(
 class AttributeIn(RequestBody):
     """The partner an unattributed conversion goes to, and why."""
 
-    partner_id: int = Field(ge=1, le=2**63 - 1)
+    partner_id: int = Field(ge=1, le=MAX_ID)
     note: str = Field("", max_length=200)
 
 
 @router.post("/conversions/{conversion_id}/attribute", operation_id="attribute_conversion")
 def attribute_conversion(
-    conversion_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    conversion_id: DbId,
     body: AttributeIn,
     session: SessionDep,
     user: ApiOwner,

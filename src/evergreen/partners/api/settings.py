@@ -13,7 +13,7 @@ from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
 from evergreen.partners.models import Program
 from evergreen.web.bodies import RequestBody
-from evergreen.web.deps import MAX_DB_INT, ApiOwner, ApiStaff, SessionDep
+from evergreen.web.deps import MAX_ID, ApiOwner, ApiStaff, SessionDep
 
 __all__ = ["router"]
 
@@ -53,7 +53,7 @@ class SettingsPatch(RequestBody):
     stream_id: int | None = Field(
         None,
         ge=1,
-        le=MAX_DB_INT,
+        le=MAX_ID,
         description="The income stream commissions are a cost of; null: made for it.",
     )
 
