@@ -66,7 +66,7 @@ def in_session(work: Callable[[Session], T], *, writer: bool = True) -> T:
 
 def row_id_argument(help_text: str | None = None) -> Any:
     """A row's ID as an argument: 1 to what a database stores, so a larger one is a usage error
-    naming it (SQLite raised OverflowError past 64 bits)."""
+    naming it (PostgreSQL refused one past 32 bits, SQLite one past 64)."""
     return typer.Argument(min=1, max=MAX_ID, help=help_text)
 
 
