@@ -183,3 +183,29 @@ def test_python_dash_m_evergreen_is_the_command_line(tmp_path: Path) -> None:
     assert ran.returncode == 0, ran.stderr
     assert "init" in ran.stdout
     assert "serve" in ran.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["audience", "import", "x" * 300, "--list", "News"], "File name too long"),
+        (["ledger", "import", ".", "--yes"], "Is a directory"),
+        (["commerce", "supplier", "export", "--out", ".", "--yes"], "Is a directory"),
+        (["ledger", "export", "-o", ""], "names a folder"),
+        (["db", "upgrade", "nonsense"], "revision"),
+        (["db", "upgrade", ""], "revision"),
+        (["mail", "send", "--lease", "NaN"], "--lease"),
+        (["mail", "send", "--lease", "1e999"], "--lease"),
+    ],
+)
+def test_a_file_it_cannot_use_or_a_value_out_of_range_is_one_line(
+    args: list[str], words: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each of these printed a traceback (found by running every command with odd values)."""
+    monkeypatch.chdir(tmp_path)  # "." is a folder the test owns
+    done = evergreen(*args, data_dir=tmp_path / "data", database_url=None)
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert words in lines[0], lines

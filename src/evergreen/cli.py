@@ -77,10 +77,17 @@ def db_upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Apply migrations up to REVISION (the server also does this when it starts)."""
+    from alembic.util.exc import CommandError
+
     from evergreen import migrate
 
     settings = get_settings()
-    migrate.upgrade(settings.sqlalchemy_url, revision)
+    if not revision.strip():
+        raise failure("revision: name one (head, or a revision such as 0062)")
+    try:
+        migrate.upgrade(settings.sqlalchemy_url, revision)
+    except CommandError as exc:
+        raise failure(f"revision: {exc}") from None
     now = migrate.current_revision(settings.sqlalchemy_url)
     typer.echo(f"Database at revision {now}: {_redact(settings.sqlalchemy_url)}")
 
@@ -196,6 +203,12 @@ def main() -> None:
         sys.exit(2)
     except SettingsError as exc:
         failure(str(exc))
+        sys.exit(2)
+    except OSError as exc:
+        # A file or folder named on the command line that cannot be read or written (too long a
+        # name, a folder, no permission), or a server that cannot be reached: one line.
+        where = f" {exc.filename}" if exc.filename else ""
+        failure(f"cannot use{where}: {exc.strerror or exc}" if where else str(exc))
         sys.exit(2)
     except OperationalError as exc:
         reason = " ".join(str(exc.orig or exc).split())

@@ -75,6 +75,8 @@ def export_journal(
     if output is None:
         in_session(lambda session: write_beancount(session, sys.stdout), writer=False)
         return
+    if not output.name:
+        raise failure(f"--output: {str(output)!r} names a folder, not a file")
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:
