@@ -62,6 +62,10 @@ def test_the_network_page_and_api_set_its_stream(
     refused = _post(client, f"{page}/stream", page, stream_id="999")
     assert refused.status_code == 400
     assert "The stream was not saved: stream id: there is no stream 999" in refused.text
+    for past in (2**31, 2**63, 10**20):  # past what an ID column holds: named, not a 500
+        refused = _post(client, f"{page}/stream", page, stream_id=str(past))
+        assert refused.status_code == 400
+        assert f"there is no stream {past}" in refused.text
     api = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     listed = client.get("/api/v1/networks", headers=api).json()
     assert listed[0]["stream_id"] == deals
