@@ -196,6 +196,7 @@ def test_python_dash_m_evergreen_is_the_command_line(tmp_path: Path) -> None:
         (["db", "upgrade", ""], "revision"),
         (["mail", "send", "--lease", "NaN"], "--lease"),
         (["mail", "send", "--lease", "1e999"], "--lease"),
+        (["mail", "send", "--lease", "-1"], "--lease"),
     ],
 )
 def test_a_file_it_cannot_use_or_a_value_out_of_range_is_one_line(

@@ -157,8 +157,8 @@ def send_now(
     processes: Annotated[int, _PROCESSES] = 1,
 ) -> None:
     """Send what is due now (the server's queue does this every minute); prints the counts."""
-    if lease is not None and not 1 <= lease <= 86_400:  # NaN too
-        raise failure("--lease: seconds from 1 to 86400")
+    if lease is not None and not 0 <= lease <= 86_400:  # NaN too; 0: take every claim over now
+        raise failure("--lease: seconds from 0 to 86400")
     report, lost = _send(broadcast_id, wait, lease, processes)
     typer.echo(
         orjson.dumps(
