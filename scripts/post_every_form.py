@@ -8,7 +8,7 @@ each page posts each form once per field and odd value (empty, NaN, 1e999, 2^31,
 NUL-bearing text, an impossible date, markup), the form's other fields as the page filled them.
 Forms that delete or sign out are left alone. Not part of the test run: a bounded exploration
 (about 30,000 posts in ten minutes) whose finds become tests. With `--postgres`, a database is
-made on that server for the run and dropped after.
+made on that server for the run and dropped after (benchmarks/common.py, as the benchmarks do).
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter, deque
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
 
-from evergreen import migrate
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))  # their databases
+
+from common import drop_database, fresh_database
+
 from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import Role
 from evergreen.config import Settings
-from evergreen.db import Database
 from evergreen.demo.service import load_demo
 from evergreen.web import create_app
 
@@ -151,20 +151,8 @@ def main() -> int:
     parser.add_argument("--postgres", help="a PostgreSQL server URL: run on a database made there")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="evergreen-forms-"))
-    url = f"sqlite:///{folder / 'evergreen.db'}"
-    if args.postgres:
-        name = f"evergreen_forms_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(
-            make_url(args.postgres).set(drivername="postgresql+psycopg"),
-            isolation_level="AUTOCOMMIT",
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made = make_url(args.postgres).set(drivername="postgresql+psycopg", database=name)
-        url = made.render_as_string(hide_password=False)
-    settings = Settings(env="test", data_dir=folder / "data", database_url=url)
-    migrate.upgrade(url)
-    db = Database(url)
+    db = fresh_database(args.postgres, folder, prefix="evergreen_forms")
+    settings = Settings(env="test", data_dir=folder / "data", database_url=db.url)
     try:
         with db.session() as session:
             accounts.create_user(session, "owner@example.com", PASSWORD, Role.OWNER)
@@ -180,8 +168,7 @@ def main() -> int:
         db.dispose()
         shutil.rmtree(folder, ignore_errors=True)
         if args.postgres:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(args.postgres, db.engine.url.database or "")
     print(f"{pages} pages, {sum(statuses.values())} posts: {dict(sorted(statuses.items()))}")
     for failure in failures:
         print(failure)
