@@ -4,8 +4,9 @@
 
 A fresh data folder with the demo loaded (`evergreen demo`), the real app in this process. From
 the dashboard it follows the site's own links (two pages of each shape, e.g. /links/N), and on
-each page posts each form once per field and odd value (empty, NaN, 1e999, 2^31, 2^63, a huge or
-NUL-bearing text, an impossible date, markup), the form's other fields as the page filled them.
+each page posts each form once per field and odd value (empty, "²", NaN, 1e999, 2^31, 2^63, a
+huge or NUL-bearing text, an impossible date, markup), the form's other fields as the page filled
+them.
 Forms that delete or sign out are left alone. Not part of the test run: a bounded exploration
 (about 30,000 posts in ten minutes) whose finds become tests. With `--postgres`, a database is
 made on that server for the run and dropped after (benchmarks/common.py, as the benchmarks do).
@@ -38,7 +39,7 @@ from evergreen.config import Settings
 from evergreen.demo.service import load_demo
 from evergreen.web import create_app
 
-ODD = ["", " ", "NaN", "1e999", "-1", "0", "-0.000001", "1,234.5", "2147483648",
+ODD = ["", " ", "\u00b2", "NaN", "1e999", "-1", "0", "-0.000001", "1,234.5", "2147483648",
        "9223372036854775808", "99999999999999999999999999", "x" * 20_000, "a\x00b",
        "2026-02-30", "../../etc", "<script>"]  # fmt: skip
 SKIP_LINKS = ("/api", "/logout", "/l/", "/static", "/w/", "/mail/u", "/p/")

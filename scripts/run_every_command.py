@@ -40,8 +40,8 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.demo.service import load_demo
 
-ODD = ["", "NaN", "1e999", "-1", "2147483648", "9223372036854775808", "x" * 3000, "2026-02-30",
-       "<b>", "1,5", "é😀"]  # fmt: skip
+ODD = ["", "\u00b2", "NaN", "1e999", "-1", "2147483648", "9223372036854775808", "x" * 3000,
+       "2026-02-30", "<b>", "1,5", "é😀"]  # fmt: skip
 LEFT_OUT = {"serve", "worker", "demo"}
 LEFT_OUT_WORDS = ("follow", "wait", "watch", "loop")
 

@@ -98,10 +98,9 @@ class Base(DeclarativeBase):
     }
 
 
-# How long one attempt waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
-# how many attempts BEGIN IMMEDIATE gets: past them the caller is told the database is busy.
-# The largest integer every database stores (a 64-bit signed column): IDs from a route or a
-# command are bounded by it, since past it SQLite raises OverflowError instead of finding nothing.
+# The largest integer every database stores (a 64-bit signed column): offsets and counts from a
+# route or a command are bounded by it, since past it SQLite raises OverflowError; IDs have the
+# tighter MAX_ID below.
 MAX_DB_INT = 2**63 - 1
 # The largest row ID every database stores: ID columns are PostgreSQL's `integer` (32 bits; the
 # clicks and the send log alone have 64-bit IDs), and an ID past it made PostgreSQL refuse the
@@ -139,6 +138,8 @@ class RowSession(Session):
         return super().get(entity, ident, *args, **kwargs)
 
 
+# How long one attempt waits for a lock (SQLite's busy timeout, PostgreSQL's lock_timeout), and
+# how many attempts BEGIN IMMEDIATE gets: past them the caller is told the database is busy.
 LOCK_TIMEOUT_S = 10.0
 BEGIN_ATTEMPTS = 3
 _WRITER: ContextVar[tuple[str, Session] | None] = ContextVar("evergreen_writer", default=None)

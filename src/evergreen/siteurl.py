@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from evergreen.addresses import TrustedProxies
 from evergreen.config import Settings
+from evergreen.digits import is_digits
 
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
@@ -83,7 +84,7 @@ def origin_of(
         port = _header(headers, b"x-forwarded-port")
         if host and _HOST.match(host):
             has_port = ":" in host.rsplit("]", 1)[-1]
-            if port and port.isdigit() and not has_port and int(port) != _DEFAULT_PORTS[proto]:
+            if port and is_digits(port) and not has_port and int(port) != _DEFAULT_PORTS[proto]:
                 host = f"{host}:{port}"
             return f"{proto}://{host.lower()}"
     if server is None:

@@ -66,6 +66,10 @@ def test_the_network_page_and_api_set_its_stream(
         refused = _post(client, f"{page}/stream", page, stream_id=str(past))
         assert refused.status_code == 400
         assert f"there is no stream {past}" in refused.text
+    for odd in ("\u00b2", "\u0661\u0662"):  # digits to str.isdigit, not to int: named, not a 500
+        refused = _post(client, f"{page}/stream", page, stream_id=odd)
+        assert refused.status_code == 400
+        assert "choose a stream from the list" in refused.text
     api = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     listed = client.get("/api/v1/networks", headers=api).json()
     assert listed[0]["stream_id"] == deals

@@ -79,6 +79,7 @@ def test_settings_page_saves_refuses_and_is_the_owners(
         ("holding_days", "thirty", "a whole number of days"),
         ("window_days", "999", "from 1 to 365"),
         ("stream_id", str(2**63), f"there is no stream {2**63}"),
+        ("stream_id", "\u00b2", "choose a stream from the list"),  # a digit to str.isdigit only
     ):
         refused = _post(client, "/partners/settings", token, **_settings(**{field: value}))
         assert refused.status_code == 400, (field, value)

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
+from evergreen.links import service as links
+from evergreen.links.clicks.ingest import ClickPolicy, ingest_records
 from tests.cli_helpers import run_cli
 from tests.http_helpers import sign_in, token_for
-from tests.webinars.analytics_fixture import analysed_webinar
+from tests.webinars.analytics_fixture import UA, analysed_webinar
 
 
 def test_the_api_gives_the_figures_by_source(
@@ -98,3 +100,25 @@ def test_the_command_prints_the_same_figures(
     assert bad.returncode == 2
     assert "by" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_an_offer_click_naming_no_registrant_counts_under_none(
+    client: TestClient, db: Database, people: dict[str, str], tmp_path: Path
+) -> None:
+    """sub3 comes from the click's address, which anyone can write: "r²" (a digit to
+    str.isdigit, not to int) or "r12x" names nobody; the page answers all the same."""
+    webinar = analysed_webinar(db, tmp_path / "beats")
+    with db.session() as session:
+        link = links.get_link(session, "masterclass-offer")
+        odd = [
+            {"id": f"{n:032x}", "l": link.id, "t": utcnow().timestamp(), "v": f"odd{n}",
+             "ua": UA, "q": {"sub1": f"webinar-{webinar}", "sub3": sub3}}
+            for n, sub3 in enumerate(("r\u00b2", "r\u0661", "r12x", "r" + "9" * 40))
+        ]  # fmt: skip
+        assert ingest_records(session, odd, ClickPolicy()) == 4
+    client.headers["Authorization"] = f"Bearer {token_for(db, people['staff'])}"
+    got = client.get(f"/api/v1/webinars/{webinar}/analytics")
+    assert got.status_code == 200, got.text
+    sources = {row["key"]: row for row in got.json()["sources"]}
+    assert sources["(none)"]["offer_clicks"] == 4
+    assert sources["yt"]["offer_clicks"] == 1

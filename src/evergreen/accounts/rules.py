@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from evergreen.digits import is_digits
+
 __all__ = [
     "FORGOT_ANSWER",
     "MIN_PASSWORD_LENGTH",
@@ -125,7 +127,7 @@ def session_token(cookie: str) -> str:
 def session_claim(secret: str, cookie: str, now: datetime) -> Role | None:
     """The role a session cookie claims, when its signature holds and it has not expired."""
     parts = cookie.split(".")
-    if len(parts) != 4 or not parts[2].isdigit() or len(parts[2]) > 12:
+    if len(parts) != 4 or not is_digits(parts[2]) or len(parts[2]) > 12:
         return None
     token, role, stamp, mac = parts
     if not hmac.compare_digest(mac, _claim_mac(secret, token, role, int(stamp))):

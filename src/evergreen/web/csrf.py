@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 from starlette.responses import Response
 
 from evergreen.accounts.rules import SESSION_COOKIE
+from evergreen.digits import is_digits
 from evergreen.siteurl import site_url
 from evergreen.web.errors import CsrfFailed
 
@@ -100,7 +101,7 @@ def _signed_form(secret: str, path: str, sent: object, now: float) -> bool:
     if not isinstance(sent, str) or sent.count(".") != 1:
         return False
     issued, _mac = sent.split(".")
-    if not issued.isdigit() or len(issued) > 12:
+    if not is_digits(issued) or len(issued) > 12:
         return False
     fresh = 0 <= now - int(issued) <= PUBLIC_FORM_MAX_AGE
     return fresh and hmac.compare_digest(sent, form_signature(secret, path, int(issued)))

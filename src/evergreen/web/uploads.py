@@ -12,6 +12,7 @@ from typing import IO, Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import FormData
 
+from evergreen.digits import is_digits
 from evergreen.web.gate import MIB
 
 __all__ = ["PostedForm", "chunks", "length_gate", "spooled_body"]
@@ -27,7 +28,7 @@ def spooled_body(
         most = limit()
         too_large = HTTPException(413, f"The {what} is larger than {max(1, most // MIB)} MB.")
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > most:
+        if is_digits(length) and int(length) > most:
             raise too_large
         with tempfile.TemporaryFile() as spool:
             size = 0
@@ -66,7 +67,7 @@ def length_gate(most: int, message: str) -> Any:
 
     def gate(request: Request) -> None:
         length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > most:
+        if is_digits(length) and int(length) > most:
             raise HTTPException(413, message)
 
     return Depends(gate)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
+from evergreen.digits import is_digits
 from evergreen.errors import NotFound
 from evergreen.links import queries as links
 from evergreen.partners import queries as partners
@@ -206,7 +207,7 @@ def _offers_by_source(
     clicks: dict[str, list[str]] = defaultdict(list)
     for click_id, sub3 in links.campaign_click_subs(session, campaign, "sub3").items():
         number = sub3[1:] if sub3.startswith("r") else ""
-        key = keys.get(int(number), NONE) if number.isdigit() and len(number) < 12 else NONE
+        key = keys.get(int(number), NONE) if is_digits(number) and len(number) < 12 else NONE
         clicks[key].append(click_id)
     for key, click_ids in clicks.items():
         row = sources[key]

@@ -8,6 +8,7 @@ from fastapi import Form
 
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.rules import Status
+from evergreen.digits import is_digits
 from evergreen.web.deps import MAX_ID
 
 __all__ = ["STATUSES", "FormStr", "list_id_of", "status_of"]
@@ -23,7 +24,7 @@ def list_id_of(text: str, field: str = "list_id", *, required: bool = False) -> 
         if required:
             raise AudienceInputError(field, "choose a list")
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    if not is_digits(text) or not 1 <= int(text) <= MAX_ID:
         raise AudienceInputError(field, f"{text[:40]!r} is not a list")
     return int(text)
 

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.digits import is_digits
 
 __all__ = [
     "GRACE_DAYS",
@@ -82,7 +83,7 @@ def renewal_key(subscription_id: int, n: int) -> str:
 def order_period(checkout_key: str) -> int:
     """Which period an order of a subscription pays: a renewal's key names it; else the first."""
     parts = checkout_key.split(":")
-    if len(parts) == 3 and parts[0] == "renewal" and parts[2].isdigit():
+    if len(parts) == 3 and parts[0] == "renewal" and is_digits(parts[2]):
         return int(parts[2])
     return 1
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.pricing import ANY_ZONE
 from evergreen.csvfile import uploaded_rows
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.money import check_currency, read_amount
 
@@ -373,7 +374,7 @@ def _days(line: int, text: str, errors: list[CatalogError]) -> int | None:
     if not text:
         return None
     upper = text.split("-")[-1].strip().lower().removesuffix("days").strip()
-    if upper.isdigit() and int(upper) <= 365:
+    if is_digits(upper) and int(upper) <= 365:
         return int(upper)
     errors.append(CatalogError(line, "processing days", f"{text!r} is not a number of days"))
     return None

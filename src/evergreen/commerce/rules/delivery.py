@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.digits import is_digits
 
 __all__ = [
     "BUYER_SESSION_DAYS",
@@ -179,6 +180,6 @@ def check_setting(field: str, value: str | int | None) -> int | None:
     if not text:
         return None
     bound = _LIMITS[field]
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= bound:
+    if not is_digits(text) or not 1 <= int(text) <= bound:
         raise CommerceInputError(field, f"give a whole number from 1 to {bound}, or leave it empty")
     return int(text)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.digits import is_digits
 from evergreen.signatures import sign
 
 __all__ = [
@@ -130,7 +131,7 @@ def verify_signature(
             timestamps.append(value)
         elif key == "v1" and value:
             signatures.append(value)
-    if len(timestamps) != 1 or not timestamps[0].isdigit():
+    if len(timestamps) != 1 or not is_digits(timestamps[0]):
         raise CommerceInputError(SIGNATURE_FIELD, "has no timestamp (t=…)")
     if not signatures:
         raise CommerceInputError(SIGNATURE_FIELD, "has no v1 signature")

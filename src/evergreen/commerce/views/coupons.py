@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import queries, service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.views.products import Done, FormStr, show_product
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
@@ -60,7 +61,7 @@ def _number(field: str, text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    if not is_digits(value) or len(value) > 9:
         raise CommerceInputError(field, f"give a whole number, not {value[:20]!r}")
     return int(value)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.views.products import FormStr
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
@@ -58,7 +59,7 @@ def imports_page(request: Request, session: SessionDep, user: OwnerUser) -> Resp
 def _rule_id(text: str) -> int | None:
     if not text.strip():
         return None
-    if not text.strip().isdigit() or len(text.strip()) > 18:
+    if not is_digits(text.strip()) or len(text.strip()) > 18:
         raise CommerceInputError("rule_id", "choose one of your price rules")
     return int(text)
 

@@ -15,6 +15,7 @@ from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, writes
@@ -64,7 +65,7 @@ def use_persistence(
     """Owner only: the product's ω becomes its ledger stream's persistence (when it has none
     of the owner's), once confirmed."""
     form.on_error(lambda error: _show(request, session, error=error))
-    if not product_id.isdigit() or len(product_id) > 9:
+    if not is_digits(product_id) or len(product_id) > 9:
         raise CommerceInputError("product_id", "choose a product from the list")
     product = service.get_product(session, int(product_id))
     step = Confirmation(

@@ -14,6 +14,7 @@ from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, rule_of
 from evergreen.commerce.views.products import FormStr, show_product
+from evergreen.digits import is_digits
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
@@ -35,7 +36,7 @@ def _whole(field: str, text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > 6:
+    if not is_digits(value) or len(value) > 6:
         raise CommerceInputError(field, f"give a whole number, not {value[:20]!r}")
     return int(value)
 
@@ -217,7 +218,7 @@ def set_bundle(
     chosen = [
         int(value)
         for value in posted.getlist("product_id")
-        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12
+        if isinstance(value, str) and is_digits(value) and len(value) < 12
     ]
     counts = {pid: _quantity(posted.get(f"quantity_{pid}")) for pid in chosen}
     service.set_bundle_items(session, product_id, chosen, counts)
@@ -229,7 +230,7 @@ def _quantity(value: object) -> int:
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         return 1
-    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+    if not (is_digits(text) and len(text) <= 4):
         raise CommerceInputError("quantities", f"{text!r} is not a whole number like 2")
     return int(text)
 

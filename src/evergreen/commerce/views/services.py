@@ -18,6 +18,7 @@ from evergreen.commerce.rules.fulfilment import ENGAGEMENT_STATUSES, is_overdue
 from evergreen.commerce.service import engagements, suppliers
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
@@ -89,7 +90,7 @@ def _number(field: str, text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    if not is_digits(value) or len(value) > 9:
         raise CommerceInputError(field, f"give a whole number, not {value[:20]!r}")
     return int(value)
 

@@ -23,6 +23,7 @@ from evergreen.commerce.payments import Provider
 from evergreen.commerce.views.webhooks import MAX_EVENT_BYTES, PATH, replay_answer, replayed
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
+from evergreen.digits import is_digits
 
 __all__ = ["StripeWebhookDoor"]
 
@@ -101,7 +102,7 @@ async def _read(scope: Scope, receive: Receive) -> tuple[list[Message], bool]:
     cut by a disconnect: the route then answers from the same messages and the rest)."""
     for name, value in scope["headers"]:
         if name == b"content-length":
-            if not value.isdigit() or int(value) > MAX_EVENT_BYTES:
+            if not is_digits(value) or int(value) > MAX_EVENT_BYTES:
                 return [], False
             break
     messages: list[Message] = []

@@ -10,6 +10,8 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from evergreen.digits import is_digits
+
 __all__ = [
     "MAX_SEEN",
     "VisitCount",
@@ -70,7 +72,7 @@ def read_cookie(secret: str, funnel_id: int, value: str | None) -> Visitor | Non
     if not hmac.compare_digest(_signature(secret, funnel_id, body), found.group(3)):
         return None
     parts = [p for p in found.group(2).split("-") if p]
-    if not all(p.isdigit() and len(p) < 19 for p in parts):
+    if not all(is_digits(p) and len(p) < 19 for p in parts):
         return None
     return Visitor(found.group(1), tuple(int(p) for p in parts)[-MAX_SEEN:])
 

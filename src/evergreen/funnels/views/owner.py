@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
 from evergreen.commerce import queries as commerce
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.funnels import queries, service
 from evergreen.funnels.errors import FunnelInputError
@@ -38,7 +39,7 @@ def whole(field: str, text: str) -> int | None:
     value = text.strip()
     if not value:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not is_digits(value) or len(value) > 18:
         raise FunnelInputError(field, f"{value[:20]!r} is not a whole number")
     return int(value)
 

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, UploadFile
 
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.lending import service
 from evergreen.lending.models import BorrowerDocument
@@ -40,7 +41,7 @@ def document_response(path: Path, row: BorrowerDocument) -> Response:
 async def _posted(request: Request) -> AsyncIterator[FormData]:
     """The posted form (one file at most), its spooled upload closed once the route is done."""
     length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > _BODY:
+    if is_digits(length) and int(length) > _BODY:
         raise HTTPException(
             413, f"Too large: a document is at most {MAX_DOCUMENT_BYTES // MIB} MB."
         )

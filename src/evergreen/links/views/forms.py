@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from evergreen.digits import is_digits
 from evergreen.links.drafts import LinkDraft, check_draft
 from evergreen.links.models import Link
 from evergreen.links.rules import UTM_PARAMS, LinkRuleError, Targets, target_url
@@ -110,7 +111,7 @@ def _stream(value: str) -> int | None:
     text = value.strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not is_digits(text):
         raise LinkRuleError("stream_id", "choose a stream from the list, or none")
     return int(text)
 

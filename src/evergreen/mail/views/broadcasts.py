@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
@@ -55,7 +56,7 @@ def _list_id(text: str) -> int:
     text = text.strip()
     if not text:
         raise MailInputError("list_id", "choose the list to send to")
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    if not is_digits(text) or not 1 <= int(text) <= MAX_ID:
         raise MailInputError("list_id", f"{text[:40]!r} is not a list")
     return int(text)
 
@@ -66,7 +67,7 @@ def _segment_id(session: Session, text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    if not is_digits(text) or not 1 <= int(text) <= MAX_ID:
         raise MailInputError("segment", f"{text[:40]!r} is not a saved segment")
     found = service.find_segment(session, int(text))
     return found.id if found else None

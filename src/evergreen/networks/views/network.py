@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
+from evergreen.digits import is_digits
 from evergreen.ledger import service as ledger
 from evergreen.money import show_money
 from evergreen.networks import queries, service
@@ -263,7 +264,7 @@ def _stream_id(text: str) -> int | None:
     clean = text.strip()
     if not clean:
         return None
-    if not clean.isdigit():
+    if not is_digits(clean):
         raise NetworkRuleError("stream_id", "choose a stream from the list")
     return int(clean)
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.ledger import service as ledger
 from evergreen.partners import service
@@ -51,7 +52,7 @@ def _stream(text: str) -> int | None:
     clean = text.strip()
     if not clean:
         return None
-    if not clean.isdigit():
+    if not is_digits(clean):
         raise PartnerRuleError("stream_id", "choose a stream from the list")
     return int(clean)
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from evergreen.digits import is_digits
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules.conditions import AllOf, AnyOf, Condition, FieldIs, HasTag, Not
 from evergreen.sequences.rules.steps import (
@@ -70,7 +71,7 @@ class Program:
 
 def _number(step_id: str) -> int:
     """The counter value inside an id ("s12" → 12), 0 for ids of another shape."""
-    return int(step_id[1:]) if step_id[:1] == "s" and step_id[1:].isdigit() else 0
+    return int(step_id[1:]) if step_id[:1] == "s" and is_digits(step_id[1:]) else 0
 
 
 def _with_ids(steps: Sequence[Step], next_id: int) -> tuple[tuple[Step, ...], int]:

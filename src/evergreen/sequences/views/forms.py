@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Form
 
+from evergreen.digits import is_digits
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules import parse_step
 from evergreen.sequences.rules.words import step_words
@@ -143,7 +144,7 @@ UNITS = {"minutes": 60, "hours": 3600, "days": 86400}
 
 def _amount(text: str) -> int:
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 6 or int(value) == 0:
+    if not is_digits(value) or len(value) > 6 or int(value) == 0:
         raise SequenceInputError("amount", f"give a whole number above 0, not {value[:20]!r}")
     return int(value)
 

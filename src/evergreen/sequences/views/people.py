@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.sequences import queries, service
 from evergreen.sequences.preview import MAX_DAYS, Preview, instant, preview
@@ -144,7 +145,7 @@ def preview_page(
     error: InputError | None = None
     if email.strip():
         try:
-            if not days.strip().isdigit() or not 1 <= int(days) <= MAX_DAYS:
+            if not is_digits(days.strip()) or not 1 <= int(days) <= MAX_DAYS:
                 raise InputError("days", f"give a whole number of days, 1 to {MAX_DAYS}")
             when = instant(at) if at.strip() else None
             shown = preview(session, row.name, email, days=int(days), at=when)

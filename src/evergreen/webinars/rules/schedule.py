@@ -38,6 +38,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from evergreen.digits import is_digits
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules.spec_parts import (
     FORMS,
@@ -140,7 +141,7 @@ class Schedule:
 def _jit(rest: str) -> Spec:
     every, at, hours = rest.partition("@")
     every = every.strip()
-    if not every.isascii() or not every.isdigit() or len(every) > 5:
+    if not is_digits(every) or len(every) > 5:
         raise WebinarInputError(
             "schedule", f"jit:N takes a whole number of minutes, got {every[:20]!r}"
         )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from evergreen.digits import is_digits
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
@@ -35,7 +36,7 @@ def _whole(field: str, text: str, *, optional: bool = False) -> int | None:
     value = text.strip()
     if optional and not value:
         return None
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    if not is_digits(value) or len(value) > 9:
         raise WebinarInputError(field, f"give a whole number, not {value[:20]!r}")
     return int(value)
 

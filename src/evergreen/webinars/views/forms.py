@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form
 
+from evergreen.digits import is_digits
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.service import WebinarDraft
 
@@ -33,7 +34,7 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 def _whole(field: str, text: str) -> int:
     value = text.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
+    if not is_digits(value) or len(value) > 9:
         raise WebinarInputError(field, f"give a whole number, not {value[:20]!r}")
     return int(value)
 

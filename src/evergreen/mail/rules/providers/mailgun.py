@@ -13,6 +13,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
+from evergreen.digits import is_digits
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.bounces import BounceResult, classify
 from evergreen.mail.rules.providers._common import (
@@ -32,7 +33,7 @@ def _verify(block: dict[str, object], key: str, now: datetime, max_age: int) -> 
     timestamp = text(block.get("timestamp"), "signature.timestamp")
     token = text(block.get("token"), "signature.token")
     given = text(block.get("signature"), "signature.signature")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not is_digits(timestamp) or len(timestamp) > 12:
         raise MailInputError("signature.timestamp", "must be a Unix time")
     if abs(now.timestamp() - int(timestamp)) > max_age:
         raise MailInputError("signature.timestamp", f"is more than {max_age} s from now")

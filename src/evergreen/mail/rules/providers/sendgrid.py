@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from evergreen.digits import is_digits
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.bounces import BounceRecipient, BounceResult, classify
 from evergreen.mail.rules.providers._common import (
@@ -50,7 +51,7 @@ def _public_key(public_key: str) -> ec.EllipticCurvePublicKey:
 
 
 def _verify(body: bytes, signature: str, timestamp: str, key: str, now: datetime, age: int) -> None:
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not is_digits(timestamp) or len(timestamp) > 12:
         raise MailInputError("timestamp", "must be a Unix time")
     if abs(now.timestamp() - int(timestamp)) > age:
         raise MailInputError("timestamp", f"is more than {age} s from now")
