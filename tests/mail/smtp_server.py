@@ -23,12 +23,19 @@ class FaultyHandler:
 
     `temp…` 451 at RCPT, `hard…` 550 at RCPT, `datafail…` 554 after DATA, `slow…` sleeps past
     the client's timeout before answering DATA, `drop…` closes the connection mid-DATA (after
-    the message arrived, before the answer), anything else is accepted.
+    the message arrived, before the answer), anything else is accepted. With `pipelining`, EHLO
+    offers PIPELINING (RFC 2920; aiosmtpd reads commands in order either way), as postfix does.
     """
 
     received: list[Envelope] = field(default_factory=list)
     sessions: int = 0
     slow_seconds: float = 3.0
+    pipelining: bool = False
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
+                          hostname: str, responses: list[str]) -> list[str]:  # fmt: skip
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, options: list[str]) -> str:  # fmt: skip

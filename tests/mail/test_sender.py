@@ -9,6 +9,8 @@ import socket
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from evergreen.mail.rules.headers import parse_address
 from evergreen.mail.rules.message import Outgoing, build_message
 from evergreen.mail.rules.render import Personal, compile_message
@@ -40,12 +42,18 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_every_message_ends_sent_deferred_or_bounced() -> None:
+# Both ways of sending: one command at a time, and pipelined where the server offers it.
+PIPELINING = pytest.mark.parametrize("pipelining", [False, True], ids=["serial", "pipelined"])
+
+
+@PIPELINING
+def test_every_message_ends_sent_deferred_or_bounced(pipelining: bool) -> None:
     addresses = [
         "ok1@x.example", "temp@x.example", "hard@x.example", "datafail@x.example",
         "slow@x.example", "drop@x.example", "ok2@x.example",
     ]  # fmt: skip
-    with smtp_server(FaultyHandler(slow_seconds=2.0)) as (handler, port):
+    handler = FaultyHandler(slow_seconds=2.0, pipelining=pipelining)
+    with smtp_server(handler) as (handler, port):
         results = {d.recipient: d for d in _send_all([SmtpServer("127.0.0.1", port, timeout=1)],
                                                      addresses)}  # fmt: skip
     assert set(results) == set(addresses)  # nothing vanished
@@ -63,8 +71,9 @@ def test_every_message_ends_sent_deferred_or_bounced() -> None:
     assert sorted(e.rcpt_tos[0] for e in handler.received) == ["ok1@x.example", "ok2@x.example"]
 
 
-def test_connections_are_reused_and_a_dropped_one_is_replaced() -> None:
-    with smtp_server() as (handler, port):
+@PIPELINING
+def test_connections_are_reused_and_a_dropped_one_is_replaced(pipelining: bool) -> None:
+    with smtp_server(FaultyHandler(pipelining=pipelining)) as (handler, port):
         server = SmtpServer("127.0.0.1", port, pool=2)
 
         async def run() -> list[Delivery]:
@@ -82,9 +91,10 @@ def test_connections_are_reused_and_a_dropped_one_is_replaced() -> None:
     assert handler.sessions <= 4  # two connections, then one replacing the dropped one
 
 
-def test_a_dead_server_fails_over_to_the_next_and_none_left_defers() -> None:
+@PIPELINING
+def test_a_dead_server_fails_over_to_the_next_and_none_left_defers(pipelining: bool) -> None:
     dead = SmtpServer("127.0.0.1", _closed_port(), timeout=1)
-    with smtp_server() as (handler, port):
+    with smtp_server(FaultyHandler(pipelining=pipelining)) as (handler, port):
         results = _send_all([dead, SmtpServer("127.0.0.1", port)], ["a@x.example"])
     assert results[0].outcome == "sent"
     assert results[0].server.endswith(str(port))
@@ -102,3 +112,36 @@ def test_the_rate_limit_spaces_messages() -> None:
         elapsed = time.monotonic() - started
     assert all(d.outcome == "sent" for d in results)
     assert elapsed >= 0.45  # 1 at once, then 10 more at 20 a second
+
+
+def test_a_server_offering_pipelining_gets_the_commands_before_any_reply() -> None:
+    """A bare server that answers nothing until it has read MAIL, RCPT and DATA: only a
+    pipelining client gets past it (one waiting for each reply times out), and the message
+    arrives dot-stuffed, ending in the lone dot."""
+    seen: dict[str, bytes] = {}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 bare ESMTP\r\n")
+        await reader.readline()  # EHLO
+        writer.write(b"250-bare\r\n250-PIPELINING\r\n250 HELP\r\n")
+        seen["group"] = await asyncio.wait_for(reader.readuntil(b"DATA\r\n"), 5)
+        writer.write(b"250 2.1.0 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n")
+        seen["data"] = await reader.readuntil(b"\r\n.\r\n")
+        writer.write(b"250 2.0.0 queued as 7\r\n")
+        await writer.drain()
+        if await reader.readline() == b"QUIT\r\n":
+            writer.write(b"221 bye\r\n")
+        writer.close()
+
+    async def run() -> Delivery:
+        bare = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = bare.sockets[0].getsockname()[1]
+        async with bare, Sender([SmtpServer("127.0.0.1", port, timeout=2)]) as sender:
+            return await sender.send(_outgoing("reader@x.example"), b"Subject: x\r\n\r\n.dot\r\n")
+
+    delivery = asyncio.run(run())
+    assert (delivery.outcome, delivery.code, delivery.text) == ("sent", 250, "2.0.0 queued as 7")
+    assert seen["group"] == (
+        b"MAIL FROM:<news@example.com>\r\nRCPT TO:<reader@x.example>\r\nDATA\r\n"
+    )
+    assert seen["data"] == b"Subject: x\r\n\r\n..dot\r\n.\r\n"
