@@ -23,7 +23,8 @@ class FaultyHandler:
 
     `temp…` 451 at RCPT, `hard…` 550 at RCPT, `datafail…` 554 after DATA, `slow…` sleeps past
     the client's timeout before answering DATA, `drop…` closes the connection mid-DATA (after
-    the message arrived, before the answer), anything else is accepted. With `pipelining`, EHLO
+    the message arrived, before the answer), anything else is accepted; with `refuse_mail`, no
+    sender is (451 at MAIL FROM). With `pipelining`, EHLO
     offers PIPELINING (RFC 2920; aiosmtpd reads commands in order either way), as postfix does.
     """
 
@@ -31,6 +32,15 @@ class FaultyHandler:
     sessions: int = 0
     slow_seconds: float = 3.0
     pipelining: bool = False
+    refuse_mail: bool = False  # 451 to every MAIL FROM (a server over its own limit)
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, options: list[str]) -> str:  # fmt: skip
+        if self.refuse_mail:
+            return "451 4.7.1 too many messages, slow down"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope,
                           hostname: str, responses: list[str]) -> list[str]:  # fmt: skip

@@ -92,6 +92,41 @@ def test_connections_are_reused_and_a_dropped_one_is_replaced(pipelining: bool) 
 
 
 @PIPELINING
+def test_a_refused_recipient_leaves_the_connection_ready_for_the_next(pipelining: bool) -> None:
+    with smtp_server(FaultyHandler(pipelining=pipelining)) as (handler, port):
+        server = SmtpServer("127.0.0.1", port, pool=1)
+
+        async def run() -> list[Delivery]:
+            async with Sender([server]) as sender:
+                order = ["hard@x.example", "ok1@x.example", "temp@x.example", "datafail@x.example",
+                         "ok2@x.example"]  # fmt: skip
+                return [await sender.send(_outgoing(a)) for a in order]
+
+        results = asyncio.run(run())
+    assert [(d.outcome, d.code) for d in results] == [
+        ("bounced", 550), ("sent", 250), ("deferred", 451), ("bounced", 554), ("sent", 250),
+    ]  # fmt: skip
+    assert (
+        handler.sessions == 3
+    )  # the controller's start-up check, then one before the 451, one after
+    assert [e.rcpt_tos for e in handler.received] == [["ok1@x.example"], ["ok2@x.example"]]
+
+
+@PIPELINING
+def test_a_server_refusing_the_sender_fails_over_to_the_next(pipelining: bool) -> None:
+    busy = FaultyHandler(pipelining=pipelining, refuse_mail=True)
+    with smtp_server(busy) as (_, busy_port), smtp_server() as (handler, port):
+        servers = [SmtpServer("127.0.0.1", busy_port), SmtpServer("127.0.0.1", port)]
+        results = _send_all(servers, ["a@x.example", "b@x.example"])
+        (alone,) = _send_all(servers[:1], ["c@x.example"])
+    assert [(d.outcome, d.server) for d in results] == [("sent", f"127.0.0.1:{port}")] * 2
+    assert len(handler.received) == 2
+    assert (alone.outcome, alone.code) == ("deferred", None)
+    assert alone.text == f"127.0.0.1:{busy_port}: 4.7.1 too many messages, slow down"
+    assert not busy.received
+
+
+@PIPELINING
 def test_a_dead_server_fails_over_to_the_next_and_none_left_defers(pipelining: bool) -> None:
     dead = SmtpServer("127.0.0.1", _closed_port(), timeout=1)
     with smtp_server(FaultyHandler(pipelining=pipelining)) as (handler, port):

@@ -143,15 +143,16 @@ async def pipelined(
                 b"MAIL FROM:" + envelope_from + b"\r\nRCPT TO:" + recipient + b"\r\nDATA\r\n"
             )
             mailed = await mail
+            if mailed.code != 250:  # the server refuses this sender now: the caller tries another
+                transport.close()  # without waiting for the RCPT and DATA replies still due
+                return Ended("mail", mailed)
             stage = "rcpt"
             accepted = await rcpt
             stage = "data"
             started = await data
-            if mailed.code != 250 or accepted.code not in (250, 251) or started.code != 354:
+            if accepted.code not in (250, 251) or started.code != 354:
                 ended = (
-                    Ended("mail", mailed)
-                    if mailed.code != 250
-                    else Ended("rcpt", accepted)
+                    Ended("rcpt", accepted)
                     if accepted.code not in (250, 251)
                     else Ended("data", started)
                 )
@@ -172,6 +173,9 @@ async def pipelined(
     except aiosmtplib.SMTPException as exc:
         transport.close()
         raise Broken(stage, str(exc)) from None
+    except BaseException:  # cancelled with replies still due: the connection cannot go on
+        transport.close()
+        raise
     finally:
         if not transport.is_closing():
             transport.set_protocol(own)
