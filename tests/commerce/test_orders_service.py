@@ -10,7 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from evergreen.audience.models import Activity
+from evergreen.audience import service as audience
+from evergreen.audience.models import Activity, Subscriber
 from evergreen.commerce import queries, service
 from evergreen.commerce.models import Coupon, Order, OrderLine
 from evergreen.db import Database
@@ -171,3 +172,18 @@ def test_a_paid_order_grants_its_products_and_a_full_refund_takes_them_back(db: 
         grants = service.grants_of_email(session, "buyer@example.com")
         assert {(g.status, g.revoked_reason) for g in grants} == {("revoked", "refunded")}
         assert service.links_of_source(session, SECRET, "http://shop", source, NOW) == []
+
+
+def test_a_purchase_names_a_new_subscriber_but_renames_no_one(db: Database) -> None:
+    """The billing name can be a partner's or a company's: the reader the mails greet keeps
+    the name they gave; someone new to the audience gets the billing name."""
+    with db.session() as session:
+        make_shop(session)
+        audience.find_or_add(session, SECRET, "reader@example.com", audience.Source.FORM,
+                             name="Ana Reader")  # fmt: skip
+        for email, name in (("reader@example.com", "Bob Cardholder"), ("new@example.com", "Cy")):
+            started = service.start_checkout(session, None, buy(email=email, name=name), NOW)
+            service.mark_manual_paid(session, started.order.id, SECRET, NOW)
+    with db.session() as session:
+        names = dict(session.execute(select(Subscriber.email, Subscriber.name)).all())
+        assert names == {"reader@example.com": "Ana Reader", "new@example.com": "Cy"}

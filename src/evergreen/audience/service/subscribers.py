@@ -174,13 +174,16 @@ def find_or_add(
     *,
     name: str = "",
     time_zone: str | None = None,
+    name_if_none: bool = False,
 ) -> Subscriber:
     """The subscriber for an address, created without joining a list (e.g. a webinar's
-    registrant who did not tick the list's consent); a given name or zone is kept."""
+    registrant who did not tick the list's consent); a given name or zone is kept. With
+    `name_if_none`, the name only fills an empty one (a card's billing name may be someone
+    else's: it does not rename the reader the mails greet)."""
     checked_name = check_name(name) if name else ""
     zone = check_time_zone(time_zone)
     subscriber, _created = _person(session, secret, email, source, checked_name)
-    if checked_name:
+    if checked_name and not (name_if_none and subscriber.name):
         subscriber.name = checked_name
     if zone:
         subscriber.time_zone = zone

@@ -280,8 +280,9 @@ def _audience(
     try:
         with session.begin_nested():
             person = audience.find_or_add(
-                session, secret, order.buyer_email, audience.Source.PURCHASE, name=order.buyer_name
-            )
+                session, secret, order.buyer_email, audience.Source.PURCHASE,
+                name=order.buyer_name, name_if_none=True,
+            )  # fmt: skip
             for _line, product in lines:
                 audience.record_activity(session, person.id, "purchased", product.slug, now)
     except InputError as exc:
