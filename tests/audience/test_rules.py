@@ -165,6 +165,9 @@ def test_inputs() -> None:
     assert check_time_zone("") is None
     with pytest.raises(AudienceInputError, match="Mars/Olympus"):
         check_time_zone("Mars/Olympus")
+    for odd in ("x" * 3000, "Europe", "../../etc/passwd", "Europe/\x00Berlin", "/etc/localtime"):
+        with pytest.raises(AudienceInputError, match="is not a time zone"):  # zoneinfo: OSError
+            check_time_zone(odd)
     assert check_fields({"country": "DE", "age": 41, "vip": True}) == {
         "country": "DE",
         "age": 41,

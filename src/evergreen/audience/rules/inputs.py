@@ -118,6 +118,9 @@ def split_tags(cell: str) -> list[str]:
 _ZONES: frozenset[str] | None = None
 
 
+_MAX_ZONE = 64
+
+
 def check_time_zone(value: object) -> str | None:
     """An IANA time zone such as Europe/Berlin (checked with zoneinfo), or None when empty."""
     global _ZONES
@@ -130,9 +133,12 @@ def check_time_zone(value: object) -> str | None:
         _ZONES = frozenset(available_timezones())
     if text not in _ZONES:
         try:
+            if len(text) > _MAX_ZONE:  # the column's width; zoneinfo's file name limit
+                raise ValueError(text)
             ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long, a folder
             raise AudienceInputError(
-                "time_zone", f"{text!r} is not a time zone; use a name such as Europe/Berlin"
+                "time_zone",
+                f"{text[:_MAX_ZONE]!r} is not a time zone; use a name such as Europe/Berlin",
             ) from None
     return text

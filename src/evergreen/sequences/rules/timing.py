@@ -31,7 +31,7 @@ def _zone(name: str) -> ZoneInfo | None:
     """The zone called `name`, or None when zoneinfo does not know it."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long, a folder
         return None
 
 
