@@ -59,7 +59,9 @@ def upgrade() -> None:
         return
     raw = bind.connection.driver_connection
     assert raw is not None
-    raw.execute("COMMIT")
+    was_open = raw.in_transaction
+    if was_open:
+        raw.execute("COMMIT")
     raw.execute("PRAGMA foreign_keys = OFF")
     raw.execute("BEGIN IMMEDIATE")
     try:
@@ -81,7 +83,8 @@ def upgrade() -> None:
         raw.execute("COMMIT")
     finally:
         raw.execute("PRAGMA foreign_keys = ON")
-        raw.execute("BEGIN IMMEDIATE")  # the migration's own transaction goes on
+        if was_open:
+            raw.execute("BEGIN IMMEDIATE")  # the migration's own transaction goes on
 
 
 def _rebuild(raw: Any, name: str, new_sql: str) -> None:
