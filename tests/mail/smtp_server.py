@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,20 +73,27 @@ class FaultyHandler:
 
 
 class _Counting(Controller):
+    tls: ssl.SSLContext | None = None
+
     def factory(self) -> SMTP:
         handler: Any = self.handler
         handler.sessions += 1
+        if self.tls is not None:  # STARTTLS offered and required before MAIL
+            return SMTP(handler, enable_SMTPUTF8=True, tls_context=self.tls, require_starttls=True)
         return SMTP(handler, enable_SMTPUTF8=True)
 
 
 @contextlib.contextmanager
-def smtp_server(handler: FaultyHandler | None = None) -> Iterator[tuple[FaultyHandler, int]]:
-    """Run the server on a free local port for the `with` block."""
+def smtp_server(
+    handler: FaultyHandler | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[FaultyHandler, int]]:
+    """Run the server on a free local port for the `with` block (with `tls`, STARTTLS)."""
     handler = handler or FaultyHandler()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     controller = _Counting(handler, hostname="127.0.0.1", port=port)
+    controller.tls = tls
     controller.start()
     try:
         yield handler, port

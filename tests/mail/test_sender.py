@@ -5,11 +5,18 @@ reused; a dead server fails over to the next."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
+import ssl
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from evergreen.mail.rules.headers import parse_address
 from evergreen.mail.rules.message import Outgoing, build_message
@@ -180,3 +187,52 @@ def test_a_server_offering_pipelining_gets_the_commands_before_any_reply() -> No
         b"MAIL FROM:<news@example.com>\r\nRCPT TO:<reader@x.example>\r\nDATA\r\n"
     )
     assert seen["data"] == b"Subject: x\r\n\r\n..dot\r\n.\r\n"
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as files (the server's, and the trust)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@PIPELINING
+def test_messages_go_over_starttls_both_ways(
+    pipelining: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server requires STARTTLS before MAIL: a transaction pipelined over the encrypted
+    transport (the one production servers such as SES and Postmark offer) ends as a serial one."""
+    cert_file, key_file = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))  # the client trusts this server alone
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert_file, key_file)
+    handler = FaultyHandler(pipelining=pipelining)
+    with smtp_server(handler, tls=tls) as (handler, port):
+        server = SmtpServer("127.0.0.1", port, security="starttls", pool=1)
+        results = _send_all([server], ["ok1@x.example", "hard@x.example", "ok2@x.example"])
+    assert [(d.outcome, d.code) for d in results] == [
+        ("sent", 250),
+        ("bounced", 550),
+        ("sent", 250),
+    ]
+    assert sorted(e.rcpt_tos[0] for e in handler.received) == ["ok1@x.example", "ok2@x.example"]
+    assert handler.sessions == 2  # the controller's own check, then one connection for all three
