@@ -163,10 +163,12 @@ async def pipelined(
                 for answer in answers:
                     await answer
                 return ended
-            stage = "message"
+        stage = "message"
+        async with asyncio.timeout(timeout):  # the message's own time, as each step's serially
             (done,) = pipe.expect(1)
             transport.write(wire_message(payload))
-            return Ended("message", await done)
+            sent = await done
+        return Ended("message", sent)
     except TimeoutError:
         transport.close()
         raise Broken(stage, f"no answer within {timeout:g} s", timed_out=True) from None
