@@ -21,6 +21,7 @@ def test_a_refused_link_and_a_missing_one_are_one_line_each(tmp_path: Path) -> N
         ("stats", "nope"),
         ("export", "--clicks", "nope"),
         ("qr", "nope", "--out", "x.svg"),
+        ("delete", "nope", "--yes"),
     ):
         missing = _links(tmp_path, *args)
         assert missing.returncode == 2, args
@@ -35,3 +36,22 @@ def test_a_fallback_url_is_set_and_checked_at_the_command_line(tmp_path: Path) -
                   "--fallback-url", "https://shop.example/gone", "--json")  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert '"fallback_url": "https://shop.example/gone"' in made.stdout
+
+
+def test_a_link_is_deleted_only_once_confirmed(tmp_path: Path) -> None:
+    made = _links(tmp_path, "create", "https://shop.example/book", "--slug", "book")
+    assert made.returncode == 0, made.stderr
+    kept = evergreen("links", "delete", "book", data_dir=tmp_path / "data", database_url=None,
+                     stdin="n\n")  # fmt: skip
+    assert kept.returncode == 1
+    assert "Delete book → https://shop.example/book and its 0 clicks?" in kept.stdout
+    assert "Nothing deleted." in kept.stdout
+    assert '"book"' in _links(tmp_path, "list", "--json").stdout
+    gone = evergreen("links", "delete", "book", data_dir=tmp_path / "data", database_url=None,
+                     stdin="y\n")  # fmt: skip
+    assert gone.returncode == 0, gone.stderr
+    assert "Deleted book → https://shop.example/book and its 0 clicks." in gone.stdout
+    assert _links(tmp_path, "list", "--json").stdout.strip() == "[]"
+    again = _links(tmp_path, "delete", "book", "--yes")
+    assert again.returncode == 2
+    assert again.stderr.strip() == "Error: No link with slug 'book'."

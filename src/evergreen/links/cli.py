@@ -1,4 +1,4 @@
-"""`evergreen links …`: create, list, stats, import, export, reclassify, QR codes."""
+"""`evergreen links …`: create, list, stats, delete, import, export, reclassify, QR codes."""
 
 from __future__ import annotations
 
@@ -177,6 +177,29 @@ def stats(
     for klass, count in sorted(result["non_human_by_class"].items()):
         table.add_row(f"  of which {klass}", str(count))
     Console().print(table)
+
+
+@app.command("delete")
+def delete(
+    slug: Annotated[str, typer.Argument(help="The link's slug.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Delete without asking.")] = False,
+) -> None:
+    """Delete a link with its clicks and statistics (its short URL then answers as unknown)."""
+    db = migrated_database()
+    try:
+        with db.session() as session:
+            link = service.get_link(session, slug)
+            shown = f"{link.slug} → {link.destination}"
+            clicks = link_stats(session, link.id).to_dict()["total_clicks"]
+        asked = f"Delete {shown} and its {clicks:,} clicks? This cannot be undone."
+        if not yes and not typer.confirm(asked, default=False):
+            typer.echo("Nothing deleted.")
+            raise typer.Exit(1)
+        with db.session() as session:
+            service.delete_link(session, slug)
+    finally:
+        db.dispose()
+    typer.echo(f"Deleted {shown} and its {clicks:,} clicks.")
 
 
 @app.command("import")
