@@ -8,17 +8,9 @@ are checked here instead.
 
 from __future__ import annotations
 
-__all__ = ["is_digits", "whole"]
+__all__ = ["is_digits"]
 
 
 def is_digits(text: str) -> bool:
     """Whether `text` is one or more ASCII digits, which `int` reads the same everywhere."""
     return text.isascii() and text.isdigit()
-
-
-def whole(text: str, most: int) -> int | None:
-    """`text` as a whole number from 0 to `most`, or None for anything else (never raises)."""
-    if not is_digits(text) or len(text) > len(str(most)):
-        return None
-    value = int(text)
-    return value if value <= most else None

@@ -190,7 +190,7 @@ def delete(
         with db.session() as session:
             link = service.get_link(session, slug)
             shown = f"{link.slug} → {link.destination}"
-            clicks = link_stats(session, link.id).to_dict()["total_clicks"]
+            clicks = link_stats(session, link.id).total_clicks
         asked = f"Delete {shown} and its {clicks:,} clicks? This cannot be undone."
         if not yes and not typer.confirm(asked, default=False):
             typer.echo("Nothing deleted.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from evergreen.audience.errors import AudienceInputError
+from evergreen.timezones import MAX_ZONE_NAME, zone_named
 
 __all__ = [
     "MAX_FIELDS",
@@ -118,9 +119,6 @@ def split_tags(cell: str) -> list[str]:
 _ZONES: frozenset[str] | None = None
 
 
-_MAX_ZONE = 64
-
-
 def check_time_zone(value: object) -> str | None:
     """An IANA time zone such as Europe/Berlin (checked with zoneinfo), or None when empty."""
     global _ZONES
@@ -131,14 +129,9 @@ def check_time_zone(value: object) -> str | None:
     text = value.strip()
     if _ZONES is None:
         _ZONES = frozenset(available_timezones())
-    if text not in _ZONES:
-        try:
-            if len(text) > _MAX_ZONE:  # the column's width; zoneinfo's file name limit
-                raise ValueError(text)
-            ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long, a folder
-            raise AudienceInputError(
-                "time_zone",
-                f"{text[:_MAX_ZONE]!r} is not a time zone; use a name such as Europe/Berlin",
-            ) from None
+    if text not in _ZONES and zone_named(text) is None:
+        raise AudienceInputError(
+            "time_zone",
+            f"{text[:MAX_ZONE_NAME]!r} is not a time zone; use a name such as Europe/Berlin",
+        )
     return text

@@ -17,34 +17,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules.steps import Wait, WaitRelative, WaitStep, WaitUntil, Window
+from evergreen.timezones import zone_named
 
 __all__ = ["due_after_wait", "local_instant", "zone_for"]
 
 _SEARCH_DAYS = 9  # any listed weekday recurs within 7 days; 2 more for a window already closed
 
 
-def _zone(name: str) -> ZoneInfo | None:
-    """The zone called `name`, or None when zoneinfo does not know it."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long, a folder
-        return None
-
-
 def zone_for(name: str | None, default: str) -> ZoneInfo:
     """The subscriber's IANA zone, or `default` when theirs is empty or unknown."""
-    fallback = _zone(default.strip()) if default.strip() else None
+    fallback = zone_named(default.strip()) if default.strip() else None
     if fallback is None:
         raise SequenceInputError(
             "default_zone", f"{default!r} is not a time zone; use a name such as Europe/Berlin"
         )
     if name is None or not name.strip():
         return fallback
-    return _zone(name.strip()) or fallback
+    return zone_named(name.strip()) or fallback
 
 
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:

@@ -36,9 +36,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from evergreen.digits import is_digits
+from evergreen.timezones import MAX_ZONE_NAME, zone_named
 from evergreen.webinars.errors import WebinarInputError
 from evergreen.webinars.rules.spec_parts import (
     FORMS,
@@ -81,7 +82,7 @@ VIEWER = "viewer"
 MIN_EVERY, MAX_EVERY = 5, 1440
 # dates: takes up to MAX_DATES wall times of 17 characters each.
 MAX_SPEC = 2000
-MAX_ZONE = 64
+MAX_ZONE = MAX_ZONE_NAME
 MAX_BLACKOUTS = 1000
 MAX_COUNT = 100
 # A schedule whose next session is not found within this many days is refused, not searched on.
@@ -194,10 +195,8 @@ def check_zone(text: str, field: str = "timezone", *, allow_viewer: bool = True)
         raise WebinarInputError(field, f"is required: {hint}")
     if len(value) > MAX_ZONE or not _ZONE.fullmatch(value):
         raise WebinarInputError(field, f"{value[:MAX_ZONE]!r} is not a time zone: use {hint}")
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise WebinarInputError(field, f"unknown time zone {value!r}: use {hint}") from None
+    if zone_named(value) is None:
+        raise WebinarInputError(field, f"unknown time zone {value!r}: use {hint}")
     return value
 
 
