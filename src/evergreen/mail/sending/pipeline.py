@@ -56,8 +56,8 @@ def wire_message(payload: bytes) -> bytes:
 class _Pipe(asyncio.Protocol):
     """Reads replies in order and hands each to the oldest command still waiting for one."""
 
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
         self.waiting: deque[asyncio.Future[Reply]] = deque()
         self.buffer = bytearray()
         self.lines: list[bytes] = []
@@ -117,8 +117,7 @@ class _Pipe(asyncio.Protocol):
             if not future.done():
                 future.set_exception(exc)
                 future.exception()  # retrieved: nobody may await a later command's reply
-        if self.transport is not None:
-            self.transport.close()
+        self.transport.close()
 
 
 async def pipelined(
@@ -130,8 +129,7 @@ async def pipelined(
     lost connection or a timeout, naming the stage it had reached."""
     transport = cast(asyncio.Transport, client.transport)
     own = transport.get_protocol()
-    pipe = _Pipe()
-    pipe.transport = transport
+    pipe = _Pipe(transport)
     transport.set_protocol(pipe)
     stage: Stage = "mail"
     try:
