@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ class FaultyHandler:
 
     received: list[Envelope] = field(default_factory=list)
     sessions: int = 0
+    open: int = 0  # connections not yet lost
     slow_seconds: float = 3.0
     pipelining: bool = False
     refuse_mail: bool = False  # 451 to every MAIL FROM (a server over its own limit)
@@ -72,6 +74,20 @@ class FaultyHandler:
         return "250 2.0.0 queued"
 
 
+class _Tracked(SMTP):
+    """Counts its connection on the handler while it is open."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.transport is None:  # not the STARTTLS upgrade of one already counted
+            self.event_handler.open += 1
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        if self.transport is not None:  # aiosmtpd may call it twice; it clears the transport
+            self.event_handler.open -= 1
+        super().connection_lost(error)
+
+
 class _Counting(Controller):
     tls: ssl.SSLContext | None = None
 
@@ -79,8 +95,19 @@ class _Counting(Controller):
         handler: Any = self.handler
         handler.sessions += 1
         if self.tls is not None:  # STARTTLS offered and required before MAIL
-            return SMTP(handler, enable_SMTPUTF8=True, tls_context=self.tls, require_starttls=True)
-        return SMTP(handler, enable_SMTPUTF8=True)
+            return _Tracked(
+                handler, enable_SMTPUTF8=True, tls_context=self.tls, require_starttls=True
+            )
+        return _Tracked(handler, enable_SMTPUTF8=True)
+
+
+def all_closed(handler: FaultyHandler, seconds: float = 10) -> bool:
+    """Wait until the server has lost every connection (a killed client's messages already in
+    its buffer are handled by then); False when some are still open after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while handler.open > 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return handler.open == 0
 
 
 @contextlib.contextmanager
