@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from evergreen.accounts.rules import session_claim
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.payments import verify_signature
-from evergreen.digits import is_digits
+from evergreen.digits import MAX_ID, is_digits, row_id
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.providers.mailgun import parse_mailgun
 from evergreen.mail.rules.providers.sendgrid import parse_sendgrid
@@ -30,6 +30,21 @@ def test_whatever_is_digits_int_reads_as_its_ascii_value(text: str) -> None:
 @given(st.text(alphabet="0123456789", min_size=1, max_size=30))
 def test_ascii_digits_are_digits(text: str) -> None:
     assert is_digits(text)
+
+
+@given(st.integers(min_value=1, max_value=MAX_ID))
+def test_a_row_id_reads_back_as_written(number: int) -> None:
+    assert row_id(str(number)) == number
+    assert row_id(f" {number}\n") == number  # a form's surrounding spaces
+    assert row_id(f"00{number}") == number
+
+
+def test_what_no_row_can_have_is_no_row_id() -> None:
+    for text in ("", " ", "0", "000", "-1", "+1", "1.0", "1e3", "\u00b2", "\u0661", "1 2", "0x10",
+                 str(MAX_ID + 1), "9" * 19, "9" * 5000, "1" + "0" * 4400, "0" * 5000):  # fmt: skip
+        assert row_id(text) is None, text[:30]
+    assert row_id(str(MAX_ID)) == MAX_ID  # PostgreSQL's `integer` holds it
+    assert row_id("0" * 5000 + "7") == 7
 
 
 def test_other_digits_and_signs_are_not() -> None:

@@ -32,6 +32,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
+from evergreen.digits import MAX_ID
+
 __all__ = [
     "MAX_DB_INT",
     "MAX_ID",
@@ -100,12 +102,8 @@ class Base(DeclarativeBase):
 
 # The largest integer every database stores (a 64-bit signed column): offsets and counts from a
 # route or a command are bounded by it, since past it SQLite raises OverflowError; IDs have the
-# tighter MAX_ID below.
+# tighter MAX_ID (evergreen.digits).
 MAX_DB_INT = 2**63 - 1
-# The largest row ID every database stores: ID columns are PostgreSQL's `integer` (32 bits; the
-# clicks and the send log alone have 64-bit IDs), and an ID past it made PostgreSQL refuse the
-# query ("integer out of range", a 500) where SQLite found nothing.
-MAX_ID = 2**31 - 1
 
 
 def _storable(session: Session, entity: Any, ident: object) -> bool:

@@ -8,8 +8,7 @@ from fastapi import Form
 
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.rules import Status
-from evergreen.digits import is_digits
-from evergreen.web.deps import MAX_ID
+from evergreen.digits import row_id
 
 __all__ = ["STATUSES", "FormStr", "list_id_of", "status_of"]
 
@@ -24,9 +23,10 @@ def list_id_of(text: str, field: str = "list_id", *, required: bool = False) -> 
         if required:
             raise AudienceInputError(field, "choose a list")
         return None
-    if not is_digits(text) or not 1 <= int(text) <= MAX_ID:
+    chosen = row_id(text)
+    if chosen is None:
         raise AudienceInputError(field, f"{text[:40]!r} is not a list")
-    return int(text)
+    return chosen
 
 
 def status_of(text: str) -> str:

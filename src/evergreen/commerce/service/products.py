@@ -27,7 +27,7 @@ from evergreen.commerce.rules.products import (
     to_cents,
 )
 from evergreen.commerce.service import rates
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -92,8 +92,8 @@ def find_product(session: Session, name: str) -> Product:
     """The product by its exact name (or its id written as digits), for the command line."""
     text = name.strip()
     found = session.scalar(select(Product).where(Product.name == text))
-    if found is None and is_digits(text) and len(text) < 19:
-        found = session.get(Product, int(text))
+    if found is None and (number := row_id(text)) is not None:
+        found = session.get(Product, number)
     if found is None:
         raise NotFound("name", f"no product named {text[:100]!r}")
     return found

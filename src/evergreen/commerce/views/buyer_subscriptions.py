@@ -19,7 +19,7 @@ from evergreen.commerce.views.buyers import purchases_page, signed_in_buyer
 from evergreen.commerce.views.products import FormStr
 from evergreen.commerce.views.subscriptions import change_step
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, Public, SessionDep
@@ -160,7 +160,7 @@ def change(
     email = signed_in_buyer(request)
     if email is None:
         return RedirectResponse("/account", status_code=303)
-    chosen = int(price_id) if is_digits(price_id) else 0
+    chosen = row_id(price_id) or 0
     provider = service.provider_for(request.app.state.settings)
     subs = service.subscriptions
     subs.get_subscription(session, subscription_id, email)  # another's: not found

@@ -25,7 +25,7 @@ from evergreen.commerce.service.shipping import is_shipped as ships
 from evergreen.commerce.views.embed import framable, is_embedded
 from evergreen.config import Settings
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.funnels import queries as funnels
 from evergreen.mail.transactional import deliver_async
@@ -109,8 +109,8 @@ def _funnel_fields(funnel: str, step: str, variant: str) -> dict[str, str]:
     """The funnel step a buyer came from (/buy/<slug>?funnel=&step=&variant=), kept through
     the form for the funnel's revenue; anything that is not an id is dropped, never refused."""
     ids = {
-        name: value if is_digits(value) and len(value) <= 9 else ""
-        for name, value in (("funnel", funnel.strip()), ("step", step.strip()))
+        name: str(number) if (number := row_id(value)) else ""
+        for name, value in (("funnel", funnel), ("step", step))
     }
     return {**ids, "variant": variant.strip()[:40] if ids["step"] else ""}
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.views.products import FormStr
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
@@ -59,9 +59,10 @@ def imports_page(request: Request, session: SessionDep, user: OwnerUser) -> Resp
 def _rule_id(text: str) -> int | None:
     if not text.strip():
         return None
-    if not is_digits(text.strip()) or len(text.strip()) > 18:
+    chosen = row_id(text)
+    if chosen is None:
         raise CommerceInputError("rule_id", "choose one of your price rules")
-    return int(text)
+    return chosen
 
 
 @router.post("", dependencies=[body_limit(service.MAX_IMPORT_BYTES + MIB)])

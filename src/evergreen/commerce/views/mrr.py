@@ -15,7 +15,7 @@ from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, OwnerUser, SessionDep, writes
@@ -65,9 +65,10 @@ def use_persistence(
     """Owner only: the product's ω becomes its ledger stream's persistence (when it has none
     of the owner's), once confirmed."""
     form.on_error(lambda error: _show(request, session, error=error))
-    if not is_digits(product_id) or len(product_id) > 9:
+    chosen = row_id(product_id)
+    if chosen is None:
         raise CommerceInputError("product_id", "choose a product from the list")
-    product = service.get_product(session, int(product_id))
+    product = service.get_product(session, chosen)
     step = Confirmation(
         title=f"Use the estimated ω for {product.name}'s stream?",
         consequence="The ledger values the stream with it from now on (its residual income "

@@ -14,7 +14,7 @@ from evergreen.commerce import service
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, rule_of
 from evergreen.commerce.views.products import FormStr, show_product
-from evergreen.digits import is_digits
+from evergreen.digits import is_digits, row_id
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DbId, OwnerUser, SessionDep, SettingsDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
@@ -216,9 +216,9 @@ def set_bundle(
     service.get_product(session, product_id)
     form.on_error(lambda error: show_product(request, session, product_id, error=error))
     chosen = [
-        int(value)
+        number
         for value in posted.getlist("product_id")
-        if isinstance(value, str) and is_digits(value) and len(value) < 12
+        if isinstance(value, str) and (number := row_id(value)) is not None
     ]
     counts = {pid: _quantity(posted.get(f"quantity_{pid}")) for pid in chosen}
     service.set_bundle_items(session, product_id, chosen, counts)

@@ -17,7 +17,7 @@ from evergreen.commerce.rules.billing import STATUSES
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.web.csrf import CsrfProtected
 from evergreen.web.deps import DashboardUser, DbId, OwnerUser, PageNumber, SessionDep
@@ -157,7 +157,7 @@ def change(
 ) -> Response:
     """Owner only: change the plan once the prorated amount (or the renewal date) is confirmed."""
     form.on_error(lambda error: _show(request, session, subscription_id, error=error))
-    chosen = int(price_id) if is_digits(price_id) else 0
+    chosen = row_id(price_id) or 0
     provider = service.provider_for(request.app.state.settings)
     subs = service.subscriptions
     back = f"/commerce/subscriptions/{subscription_id}"

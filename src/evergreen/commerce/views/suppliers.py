@@ -16,7 +16,7 @@ from evergreen.commerce.rules.fulfilment import METHODS, SUPPLIER_ORDER_STATUSES
 from evergreen.commerce.service import forwarding, rates, suppliers, tracking
 from evergreen.commerce.views.products import Done, FormStr
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
@@ -207,10 +207,10 @@ def export(session: SessionDep, user: OwnerUser) -> Response:
 
 
 def _ids(text: str) -> list[int]:
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts or not all(is_digits(p) and len(p) <= 9 for p in parts):
+    ids = [row_id(p) for p in text.split(",") if p.strip()]
+    if not ids or None in ids:
         raise CommerceInputError("ids", "no supplier orders to mark: download the CSV first")
-    return [int(p) for p in parts[:10_000]]
+    return [i for i in ids[:10_000] if i is not None]
 
 
 @router.post("/orders/mark-sent")

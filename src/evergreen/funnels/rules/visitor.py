@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 
 __all__ = [
     "MAX_SEEN",
@@ -71,10 +71,10 @@ def read_cookie(secret: str, funnel_id: int, value: str | None) -> Visitor | Non
     body = f"{found.group(1)}.{found.group(2)}"
     if not hmac.compare_digest(_signature(secret, funnel_id, body), found.group(3)):
         return None
-    parts = [p for p in found.group(2).split("-") if p]
-    if not all(is_digits(p) and len(p) < 19 for p in parts):
+    steps = [row_id(p) for p in found.group(2).split("-") if p]
+    if None in steps:
         return None
-    return Visitor(found.group(1), tuple(int(p) for p in parts)[-MAX_SEEN:])
+    return Visitor(found.group(1), tuple(s for s in steps if s is not None)[-MAX_SEEN:])
 
 
 @dataclass(frozen=True)

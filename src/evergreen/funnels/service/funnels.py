@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from evergreen.audience import queries as audience
 from evergreen.commerce import queries as commerce
 from evergreen.commerce import service as checkout
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import Conflict, NotFound
 from evergreen.funnels.errors import FunnelInputError
 from evergreen.funnels.models import Funnel, FunnelStep, FunnelVariant
@@ -81,8 +81,8 @@ def find_funnel(session: Session, ref: str) -> Funnel:
     """A funnel by its slug (or its id written as digits), for the command line."""
     text = ref.strip()
     found = session.scalar(select(Funnel).where(Funnel.slug == text.lower()))
-    if found is None and is_digits(text) and len(text) < 19:
-        found = session.get(Funnel, int(text))
+    if found is None and (number := row_id(text)) is not None:
+        found = session.get(Funnel, number)
     if found is None:
         raise NotFound("slug", f"no funnel {text[:100]!r}")
     return found

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.ledger.service import all_streams
 from evergreen.ledger.service import import_rules as rules
 from evergreen.web.csrf import CsrfProtected
@@ -38,7 +38,7 @@ def _page(
 
 
 def _draft(pattern: str, stream: str, account: str, regex: str, priority: str) -> rules.RuleDraft:
-    stream_id = int(stream) if is_digits(stream) and len(stream) < 19 else 0
+    stream_id = row_id(stream) or 0
     return rules.RuleDraft(pattern, stream_id, account, regex == "on", priority or "0")
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import NotFound
 from evergreen.ledger import service
 from evergreen.ledger.views.forms import back_to
@@ -22,8 +22,7 @@ FormStr = Annotated[str, Form()]
 
 
 def _stream_id(text: str) -> int | None:
-    digits = text.strip()
-    return int(digits) if is_digits(digits) and len(digits) < 19 else None
+    return row_id(text)
 
 
 @router.post("/start")

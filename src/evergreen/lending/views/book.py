@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.lending import queries, service
 from evergreen.lending.rules import BUCKETS
 from evergreen.lending.rules.amounts import ZERO
@@ -97,7 +97,7 @@ def _show(
     day = as_of(as_of_text)
     status = status if status in STATUSES else "open"
     bucket = bucket if bucket in BUCKETS else ""
-    chosen = int(borrower) if is_digits(borrower) and len(borrower) < 18 else None
+    chosen = row_id(borrower)
     book = queries.portfolio(session, day)
     found, page, rows = _rows(session, book, day, status, chosen, bucket, page)
     pages = page_count(found, PER_PAGE)

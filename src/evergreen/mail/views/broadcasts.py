@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
@@ -21,7 +21,7 @@ from evergreen.mail.rules.render import Personal, Rendered, TemplateFormat, comp
 from evergreen.mail.service.composing import person_values
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import MAX_ID, DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
@@ -56,9 +56,10 @@ def _list_id(text: str) -> int:
     text = text.strip()
     if not text:
         raise MailInputError("list_id", "choose the list to send to")
-    if not is_digits(text) or not 1 <= int(text) <= MAX_ID:
+    chosen = row_id(text)
+    if chosen is None:
         raise MailInputError("list_id", f"{text[:40]!r} is not a list")
-    return int(text)
+    return chosen
 
 
 def _segment_id(session: Session, text: str) -> int | None:
@@ -67,9 +68,10 @@ def _segment_id(session: Session, text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not is_digits(text) or not 1 <= int(text) <= MAX_ID:
+    chosen = row_id(text)
+    if chosen is None:
         raise MailInputError("segment", f"{text[:40]!r} is not a saved segment")
-    found = service.find_segment(session, int(text))
+    found = service.find_segment(session, chosen)
     return found.id if found else None
 
 

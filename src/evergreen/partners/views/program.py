@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from evergreen.db import utcnow
-from evergreen.digits import is_digits
+from evergreen.digits import row_id
 from evergreen.errors import InputError
 from evergreen.money import read_amount, show_money
 from evergreen.partners import service
@@ -281,11 +281,11 @@ def attribute_conversion(
 ) -> Response:
     """Attribute an unattributed conversion to the partner chosen; who and when are recorded."""
     form.on_error(lambda error: _conversions_page(request, session, True, error=error))
-    chosen = partner_id.strip()
-    if not is_digits(chosen) or len(chosen) > 18:
+    chosen = row_id(partner_id)
+    if chosen is None:
         raise PartnerRuleError("partner_id", "choose the partner who earns this conversion")
     service.attribute_by_hand(
-        session, program, conversion_id, int(chosen), actor=user.email, note=note[:200]
+        session, program, conversion_id, chosen, actor=user.email, note=note[:200]
     )
     return RedirectResponse(
         f"/partners/conversions?done=attributed#conversion-{conversion_id}", status_code=303
