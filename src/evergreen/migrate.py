@@ -7,6 +7,7 @@ of the shipped revisions): commands start in a fraction of the time.
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "upgrade"]
+
+log = logging.getLogger(__name__)
 
 _SCRIPTS = Path(__file__).parent / "migrations"
 _REVISION = re.compile(r"^revision(?:: str)? = [\"'](\w+)[\"']", re.MULTILINE)
@@ -50,16 +53,27 @@ def head_revision() -> str | None:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at `url` to `revision` (the server does this at start)."""
-    if (
-        revision == "head"
-        and head_revision() is not None
-        and current_revision(url) == head_revision()
-    ):
+    """Bring the database at `url` to `revision` (the server does this at start), saying in
+    one line what it did: Alembic's own lines, a few per migration, are left to its DEBUG."""
+    before = current_revision(url)
+    if revision == "head" and head_revision() is not None and before == head_revision():
         return
-    from alembic import command
+    quiet = logging.getLogger("alembic")  # its import logs too
+    level = quiet.level
+    if not quiet.isEnabledFor(logging.DEBUG):  # asked for, Alembic says everything
+        quiet.setLevel(logging.WARNING)
+    try:
+        from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+        command.upgrade(alembic_config(url), revision)
+    finally:
+        quiet.setLevel(level)
+    after = current_revision(url)
+    if after != before:
+        log.info(
+            "database %s revision %s", f"upgraded from {before} to" if before else "created at",
+            after,
+        )  # fmt: skip
 
 
 def current_revision(url: str) -> str | None:

@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 from evergreen.links.formats.qr import qr_svg
+from evergreen.migrate import head_revision
 from tests.e2e.conftest import Server, _free_port, start_server
 from tests.http_helpers import PASSWORD
 
@@ -114,6 +115,9 @@ def test_a_good_start_ends_with_the_address_and_the_setup_link(tmp_path: Path) -
     finally:
         server.close()
     running = lines.index(f"Evergreen is running at {server.url}")
+    # The new database in one line, not Alembic's few lines per migration.
+    assert [line for line in lines if "alembic" in line] == []
+    assert f"INFO evergreen.migrate: database created at revision {head_revision()}" in lines
     assert lines[running + 1].startswith(
         f"First run: create the owner account at {server.url}/setup?token="
     )
