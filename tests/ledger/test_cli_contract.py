@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,6 +133,21 @@ def test_a_month_of_two_streams_reported_and_valued(tmp_path: Path) -> None:
     assert value["capital"] == "6000.00"
     assert D(value["residual_income_ttm"]) == ri.quantize(D("0.01"))
     assert D(value["value"]) == (D(6000) + ri / (1 + D("0.10") - D("0.5"))).quantize(D("0.01"))
+
+
+def test_a_value_without_a_day_is_todays(tmp_path: Path) -> None:
+    data, today = tmp_path / "data", datetime.now(UTC).date()
+    _run(data, "streams", "add", "Blog", "--kind", "affiliate", "--hourly-rate", "40",
+         "--required-return", "0.08")  # fmt: skip
+    for back, amount in ((400, "900"), (20, "300")):  # the older one is past the trailing year
+        day = (today - timedelta(days=back)).isoformat()
+        _run(data, "ledger", "add", "--stream", "Blog", "--date", day, "--amount", amount,
+             "--type", "income")  # fmt: skip
+    rates = ("--hourly-rate", "40", "--required-return", "0.08", "--persistence", "0.5", "--json")
+    plain = json.loads(_run(data, "streams", "value", "Blog", *rates))
+    dated = json.loads(_run(data, "streams", "value", "Blog", "--as-of", today.isoformat(), *rates))
+    assert plain == dated
+    assert D(plain["residual_income_ttm"]) == D("300.00")
 
 
 BAD = (

@@ -146,7 +146,9 @@ def streams_report(
 @streams_app.command("value")
 def streams_value(
     name: Annotated[str, typer.Argument(help="The stream's name.")],
-    as_of: Annotated[str, typer.Option(help="Value at the end of this day, YYYY-MM-DD.")],
+    as_of: Annotated[
+        str, typer.Option(help="Value at the end of this day, YYYY-MM-DD; today if left out.")
+    ] = "",
     hourly_rate: Annotated[str | None, typer.Option(help="What an hour of yours is worth.")] = None,
     required_return: Annotated[
         str | None, typer.Option(help="Yearly return your capital must earn, 0.08 = 8 %.")
@@ -157,7 +159,7 @@ def streams_value(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """A stream's value: capital + trailing-year residual income ÷ (1 + r - ω)."""
-    day = parse_date(as_of, "as_of")
+    day = parse_date(as_of, "as_of") if as_of else utcnow().date()  # as the API's value
     hour, ret = _rate(hourly_rate, "hourly_rate"), _rate(required_return, "required_return")
     omega = None
     if persistence is not None:
