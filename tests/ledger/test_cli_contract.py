@@ -150,6 +150,21 @@ def test_a_value_without_a_day_is_todays(tmp_path: Path) -> None:
     assert D(plain["residual_income_ttm"]) == D("300.00")
 
 
+def test_a_report_of_streams_with_their_own_rates_needs_no_default(tmp_path: Path) -> None:
+    data, day = tmp_path / "data", "2026-03-02"
+    _run(data, "streams", "add", "Blog", "--kind", "affiliate", "--hourly-rate", "40",
+         "--required-return", "0.08")  # fmt: skip
+    _run(data, "hours", "add", "--stream", "Blog", "--date", day, "--hours", "3")
+    report = json.loads(_run(data, "streams", "report", "--from", day, "--to", day, "--json"))
+    (blog,) = report["streams"]
+    assert blog["owner_time_charge"] == "120.00"  # 3 hours at Blog's own 40
+    _run(data, "streams", "add", "Book", "--kind", "royalties")  # no rate of its own
+    refused = evergreen("streams", "report", "--from", day, "--to", day, data_dir=data,
+                        database_url=None)  # fmt: skip
+    assert refused.returncode == 2
+    assert "give --hourly-rate" in refused.stderr
+
+
 BAD = (
     (
         (

@@ -124,7 +124,8 @@ def streams_report(
     hour, ret = _rate(hourly_rate, "hourly_rate"), _rate(required_return, "required_return")
 
     def work(session: Session) -> queries.Report:
-        rates = service.rates_for(session, hour, ret, named=option_name)
+        streams = service.all_streams(session)
+        rates = service.rates_for(session, hour, ret, named=option_name, streams=streams)
         currency = service.preferences(session).currency
         return queries.report(session, first, last, rates, currency)
 
@@ -167,7 +168,7 @@ def streams_value(
 
     def work(session: Session) -> queries.Valuation:
         stream = service.stream_named(session, name, "name")
-        rates = service.rates_for(session, hour, ret, named=option_name)
+        rates = service.rates_for(session, hour, ret, named=option_name, streams=[stream])
         return queries.valuation(session, stream, day, rates, omega)
 
     result = in_session(work)

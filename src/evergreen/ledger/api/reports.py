@@ -3,6 +3,7 @@ stream's value, its month-by-month history and the entries behind any figure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -36,9 +37,12 @@ RequiredReturn = Annotated[str | None, _RATE]
 _MAX_ENTRIES = 1_000_000  # a CSV of the entries behind one figure
 
 
-def _rates(session: Session, hourly_rate: str | None, required_return: str | None) -> Rates:
+def _rates(
+    session: Session, hourly_rate: str | None, required_return: str | None,
+    streams: Sequence[Stream],
+) -> Rates:  # fmt: skip
     hour, ret = rate(hourly_rate, "hourly_rate"), rate(required_return, "required_return")
-    return service.rates_for(session, hour, ret)
+    return service.rates_for(session, hour, ret, streams=streams)
 
 
 class FiguresOut(BaseModel):
@@ -74,8 +78,11 @@ class ReportOut(BaseModel):
     start: str = Field(alias="from")
     to: str
     currency: str
-    hourly_rate: str
-    required_return: str
+    hourly_rate: str | None = Field(
+        description="The default charged to streams without their own; null when every stream "
+        "has its own and none is saved"
+    )
+    required_return: str | None = Field(description="As hourly_rate, for the capital charge")
     streams: list[StreamFiguresOut]
     total: FiguresOut
 
@@ -84,7 +91,7 @@ def _report(
     session: Session, start: str, end: str, hourly_rate: str | None, required_return: str | None
 ) -> tuple[queries.Report, Rates]:
     first, last = period(start, end)
-    rates = _rates(session, hourly_rate, required_return)
+    rates = _rates(session, hourly_rate, required_return, service.all_streams(session))
     currency = service.preferences(session).currency
     return queries.report(session, first, last, rates, currency), rates
 
@@ -96,6 +103,13 @@ def report(
 ) -> ReportOut:  # fmt: skip
     """Residual income of every stream for a period (both days included), and the total."""
     result, rates = _report(session, start, end, hourly_rate, required_return)
+    saved = service.preferences(session)
+    hour: Decimal | None = rates.hourly_rate
+    ret: Decimal | None = rates.required_return
+    if hourly_rate is None and saved.hourly_rate is None:
+        hour = None  # every stream has its own
+    if required_return is None and saved.required_return is None:
+        ret = None
     rows = [
         StreamFiguresOut(id=row.id, name=row.name, kind=row.kind, currency=row.currency,
                          **row.figures.as_strings())
@@ -103,8 +117,8 @@ def report(
     ]  # fmt: skip
     return ReportOut(
         start=result.start.isoformat(), to=result.end.isoformat(), currency=result.currency,
-        hourly_rate=show_number(rates.hourly_rate),
-        required_return=show_number(rates.required_return), streams=rows,
+        hourly_rate=None if hour is None else show_number(hour),
+        required_return=None if ret is None else show_number(ret), streams=rows,
         total=FiguresOut.of(result.total),
     )  # fmt: skip
 
@@ -216,7 +230,7 @@ def stream_value(
     (shown with its fit), else 0; and with the stream's stored forecast, when it has one."""
     on = day(as_of, "as_of") if as_of else utcnow().date()
     omega = rate(persistence, "persistence")
-    rates = _rates(session, hourly_rate, required_return)
+    rates = _rates(session, hourly_rate, required_return, [stream])
     found = queries.valuation(session, stream, on, rates, omega)
     shown = found.to_dict()
     fit = found.estimate
@@ -267,7 +281,7 @@ def _history(
 ) -> list[tuple[date, Figures]]:  # fmt: skip
     today = utcnow().date()
     last = day(until, "until") if until else today
-    rates = _rates(session, hourly_rate, required_return)
+    rates = _rates(session, hourly_rate, required_return, [stream])
     return queries.monthly_history(
         session, stream, last.replace(day=1), months, rates, through=today
     )

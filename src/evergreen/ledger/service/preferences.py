@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
 from evergreen.ledger.errors import LedgerInputError
-from evergreen.ledger.models import Preferences
+from evergreen.ledger.models import Preferences, Stream
 from evergreen.ledger.rules import Rates
 from evergreen.money import check_currency
 
@@ -59,9 +59,12 @@ def rates_for(
     required_return: Decimal | None,
     *,
     named: Callable[[str], str] = _as_sent,
+    streams: Sequence[Stream] | None = None,
 ) -> Rates:
     """The rates a report uses: those given, else the owner's saved ones; an unset one is a
-    clear error rather than a silent zero (the owner's time is never free by accident).
+    clear error rather than a silent zero (the owner's time is never free by accident) unless
+    every one of `streams`, the streams the figures are of (one at least), has its own (it is
+    then never charged: 0 stands for it).
 
     `named` spells an input as the caller's user sends it: the API's field (`hourly_rate`) by
     default, a command its option (`--hourly-rate`).
@@ -69,6 +72,11 @@ def rates_for(
     saved = preferences(session)
     hour = hourly_rate if hourly_rate is not None else saved.hourly_rate
     ret = required_return if required_return is not None else saved.required_return
+    if streams:  # a default no stream falls back on is not needed (none: every one is)
+        if hour is None and all(s.hourly_rate is not None for s in streams):
+            hour = Decimal(0)
+        if ret is None and all(s.required_return is not None for s in streams):
+            ret = Decimal(0)
     if hour is None:
         raise LedgerInputError(
             "hourly_rate",

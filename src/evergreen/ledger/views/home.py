@@ -119,7 +119,11 @@ def section(request: Request, session: Session) -> HomeSection:
     kind, words = DEMO.get(query.get("demo", ""), ("", ""))
     if kind:
         context[kind] = words
-    context["rates_set"] = prefs.hourly_rate is not None and prefs.required_return is not None
+    try:  # the defaults, or every stream's own
+        rates = service.rates_for(session, None, None, streams=streams)
+    except InputError:
+        rates = None
+    context["rates_set"] = rates is not None
     status = 200
     try:
         period: Period = choose_period(
@@ -129,13 +133,13 @@ def section(request: Request, session: Session) -> HomeSection:
         context["error"] = refused
         period, status = choose_period("", today), 400
     context["period"] = period
-    if context["rates_set"] and streams and status == 200:
+    if rates is not None and streams and status == 200:
         figures = home(
             session,
             period.start,
             period.end,
             today,
-            service.rates_for(session, None, None),
+            rates,
             currency=prefs.currency,
             passive_hours=prefs.passive_hours,
         )
