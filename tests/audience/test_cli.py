@@ -6,8 +6,13 @@ import json
 import subprocess
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
+from evergreen.config import Settings
+from evergreen.web import create_app
 from tests.cli_helpers import evergreen
 from tests.conftest import TEST_SECRET
+from tests.http_helpers import csrf_from
 
 MAILCHIMP = (
     "Email Address,First Name,Last Name,Country\n"
@@ -20,6 +25,29 @@ UNSUB = "Email Address,First Name,UNSUB_TIME\nann@example.com,Ann,2024-06-01 00:
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return evergreen("audience", *args, data_dir=tmp_path / "data", database_url=None,
                      EVERGREEN_SECRET_KEY=TEST_SECRET)  # fmt: skip
+
+
+def test_added_by_hand_to_a_double_opt_in_list_they_get_the_link_that_confirms_them(
+    tmp_path: Path,
+) -> None:
+    site = "https://news.example"
+    assert _run(tmp_path, "lists", "add", "News").returncode == 0  # double opt-in
+    added = evergreen("audience", "add", "ann@example.com", "--list", "News",
+                      data_dir=tmp_path / "data", database_url=None,
+                      EVERGREEN_SECRET_KEY=TEST_SECRET, EVERGREEN_BASE_URL=site)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    link = added.stdout.split("confirmation link: ")[1].strip()
+    assert link.startswith(f"{site}/audience/confirm/")
+    settings = Settings(env="test", data_dir=tmp_path / "data", secret_key=TEST_SECRET)
+    with TestClient(create_app(settings)) as client:
+        page = client.get(link.removeprefix(site))
+        assert page.status_code == 200
+        done = client.post(link.removeprefix(site), data={"csrf_token": csrf_from(page.text)})
+        assert done.status_code < 400, done.text
+    shown = _run(tmp_path, "show", "ann@example.com", "--json")
+    assert json.loads(shown.stdout)["lists"] == {"News": "subscribed"}
+    again = _run(tmp_path, "add", "bob@example.com", "--list", "News")
+    assert "confirmation link: http://127.0.0.1:8000/audience/confirm/" in again.stdout
 
 
 def test_import_show_unsubscribe_and_bad_input(tmp_path: Path) -> None:

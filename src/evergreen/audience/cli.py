@@ -23,6 +23,7 @@ from evergreen.audience.service import Consent
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import err, failure, in_session
 from evergreen.errors import NotFound
+from evergreen.siteurl import cli_site_url
 
 __all__ = ["app"]
 
@@ -152,7 +153,8 @@ def add(
     list_name: Annotated[str, typer.Option("--list", help="An existing list.")],
     name: Annotated[str | None, typer.Option(help="The person's name.")] = None,
 ) -> None:
-    """Add someone to a list by hand (a double opt-in list leaves them unconfirmed)."""
+    """Add someone to a list by hand (a double opt-in list leaves them unconfirmed until they
+    open the confirmation link printed, as the page shows it)."""
     secret = _secret()
 
     def work(session: Session) -> service.Subscribed:
@@ -161,7 +163,14 @@ def add(
         return service.subscribe(session, secret, email, target.id, consent, name=name)
 
     done = in_session(work)
-    typer.echo(f"{done.subscriber.email} is {done.status} on {list_name.strip()!r}.")
+    if not done.token:
+        typer.echo(f"{done.subscriber.email} is {done.status} on {list_name.strip()!r}.")
+        return
+    site = cli_site_url(get_settings()).url.rstrip("/")
+    typer.echo(
+        f"{done.subscriber.email} is {done.status} on {list_name.strip()!r} until they open "
+        f"this confirmation link: {site}/audience/confirm/{done.token}"
+    )
 
 
 @app.command("unsubscribe")
