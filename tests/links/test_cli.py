@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 
+from evergreen.db import Database
+from evergreen.links import service
+from evergreen.links.clicks.rollups import add_rollups
 from tests.cli_helpers import evergreen
 
 
@@ -55,3 +59,21 @@ def test_a_link_is_deleted_only_once_confirmed(tmp_path: Path) -> None:
     again = _links(tmp_path, "delete", "book", "--yes")
     assert again.returncode == 2
     assert again.stderr.strip() == "Error: No link with slug 'book'."
+
+
+def test_the_confirmation_counts_the_links_clicks(tmp_path: Path) -> None:
+    assert _links(tmp_path, "create", "https://shop.example/pen", "--slug", "pen").returncode == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'evergreen.db'}")
+    try:
+        with db.session() as session:
+            link_id = service.get_link(session, "pen").id
+            today = date.today()
+            yesterday = today - timedelta(days=1)
+            counts = {(link_id, today, "all", ""): [1200, 1000, 700],
+                      (link_id, yesterday, "all", ""): [34, 30, 20]}  # fmt: skip
+            add_rollups(session, counts)
+    finally:
+        db.dispose()
+    kept = evergreen("links", "delete", "pen", data_dir=tmp_path / "data", database_url=None,
+                     stdin="n\n")  # fmt: skip
+    assert "Delete pen → https://shop.example/pen and its 1,234 clicks?" in kept.stdout

@@ -15,7 +15,7 @@ from rich.table import Table
 from evergreen.config import Settings, get_settings
 from evergreen.console import err, failure, migrated_database
 from evergreen.db import Database
-from evergreen.links import service
+from evergreen.links import queries, service
 from evergreen.links.clicks.follower import follow as follow_clicks
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
 from evergreen.links.clicks.spool import SpoolReader
@@ -190,7 +190,7 @@ def delete(
         with db.session() as session:
             link = service.get_link(session, slug)
             shown = f"{link.slug} → {link.destination}"
-            clicks = link_stats(session, link.id).total_clicks
+            clicks = queries.counts_by_link(session, [link.id]).get(link.id, queries.Counts()).total
         asked = f"Delete {shown} and its {clicks:,} clicks? This cannot be undone."
         if not yes and not typer.confirm(asked, default=False):
             typer.echo("Nothing deleted.")

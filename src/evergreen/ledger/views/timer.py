@@ -21,10 +21,6 @@ router = APIRouter(prefix="/ledger/timer", include_in_schema=False)
 FormStr = Annotated[str, Form()]
 
 
-def _stream_id(text: str) -> int | None:
-    return row_id(text)
-
-
 @router.post("/start")
 def start(
     user: OwnerUser,
@@ -35,7 +31,7 @@ def start(
     next: FormStr = "/",
 ) -> Response:
     """Start timing a stream (a timer already running is stopped and its time kept)."""
-    chosen = _stream_id(stream)
+    chosen = row_id(stream)
     if chosen is None:
         return back_to(next, "/", problem="no-stream")
     try:
