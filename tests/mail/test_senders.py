@@ -1,8 +1,9 @@
 """One broadcast sent by three real OS processes (`--processes 3`) to a real SMTP server, on
 SQLite and PostgreSQL: everyone receives exactly one message, the send log says sent for all and
 the counts add up; the server proves the three sent at the same time. A sender killed with -9
-leaves its claimed rows to the others after the lease; the server's minute sends from
-EVERGREEN_MAIL_SENDERS processes."""
+leaves its claimed rows to the others after the lease; senders whose command is killed stop
+after their batches in flight; the server's minute sends from EVERGREEN_MAIL_SENDERS
+processes."""
 
 from __future__ import annotations
 
@@ -136,14 +137,19 @@ def test_three_processes_send_one_broadcast_exactly_once(tmp_path: Path, databas
     assert _send_log(database_url) == ({"sent": len(PEOPLE)}, "finished")
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def _sender_children(pid: int) -> list[int]:
-    """The spawned sending processes of `pid` (not multiprocessing's resource tracker)."""
-    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [
-        int(child)
-        for child in found
-        if b"--multiprocessing-fork" in Path(f"/proc/{child}/cmdline").read_bytes()
+    """The sending processes of `pid`: the children of its fork server (not multiprocessing's
+    resource tracker)."""
+    servers = [
+        child
+        for child in _children(pid)
+        if b"multiprocessing.forkserver" in Path(f"/proc/{child}/cmdline").read_bytes()
     ]
+    return [sender for server in servers for sender in _children(server)]
 
 
 def test_a_killed_sender_leaves_its_rows_to_the_others(tmp_path: Path, database_url: str) -> None:
@@ -179,6 +185,70 @@ def test_a_killed_sender_leaves_its_rows_to_the_others(tmp_path: Path, database_
     twice = sum(n - 1 for n in times.values())
     # At most the dead one's two batches (the one on the wire and the one being composed).
     assert twice <= report["maybe_delivered"] <= 2 * BATCH
+    assert _send_log(database_url) == ({"sent": len(PEOPLE)}, "finished")
+
+
+@dataclass
+class _Slow(FaultyHandler):
+    """Takes `delay` seconds over each message, so a broadcast is still sending when the test
+    acts."""
+
+    delay: float = 0.1
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        await asyncio.sleep(self.delay)
+        self.received.append(envelope)
+        return "250 2.0.0 queued"
+
+
+def _running(pid: int) -> bool:
+    """Whether a process exists and has not ended (a zombie waiting to be reaped has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_senders_stop_after_their_batches_in_flight_when_the_command_is_killed(
+    tmp_path: Path, database_url: str
+) -> None:
+    _seed(database_url)
+    body = tmp_path / "body.md"
+    body.write_text("Hello\n")
+    with smtp_server(_Slow()) as (handler, port):
+        env = _env(tmp_path, database_url, port)
+        queued = subprocess.run(
+            _cli("mail", "broadcast", "--list", "News", "--subject", "Big", "--body-file",
+                 str(body), "--send"),
+            capture_output=True, text=True, env=env, timeout=60, check=False,
+        )  # fmt: skip
+        assert queued.returncode == 0, queued.stderr
+        process = subprocess.Popen(
+            _cli("mail", "send", "--wait", "--processes", "2", "--lease", "5"),
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while len(handler.received) < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        senders = _sender_children(process.pid)
+        assert len(senders) == 2
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        before = len(handler.received)
+        deadline = time.monotonic() + 90
+        while any(map(_running, senders)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_running, senders)), "the senders went on without their parent"
+        stopped = len(handler.received)
+        # Each finished at most its two batches in flight (on the wire, being composed).
+        assert stopped <= before + 2 * 2 * BATCH < len(PEOPLE)
+        finished = subprocess.run(
+            _cli("mail", "send", "--wait", "--lease", "5"),
+            capture_output=True, text=True, env=env, timeout=180, check=False,
+        )  # fmt: skip
+        assert finished.returncode == 0, finished.stderr
+    assert Counter(r for e in handler.received for r in e.rcpt_tos) == Counter(PEOPLE)
     assert _send_log(database_url) == ({"sent": len(PEOPLE)}, "finished")
 
 
