@@ -8,21 +8,25 @@ Stages: the full per-person render and `build_message` (the reference path, on a
 prepared path (rules.prepared + rules.writer, byte for byte the same messages), DKIM signing
 (one Signer, OpenSSL), and SMTP sending. With postfix's `smtp-sink` and `smtp-source` on the
 PATH (Debian's postfix package), the same run measures the C reference (`smtp-source` to
-`smtp-sink`) and Evergreen end to end to the same `smtp-sink`, and prints the ratio (issue 12:
-at least 0.3); otherwise the receiver is aiosmtpd in this process (Python, so it bounds the
-figure).
+`smtp-sink`) and Evergreen end to end to the same `smtp-sink`, in this one process; otherwise
+the receiver is aiosmtpd in this process (Python, so it bounds the figure).
 
 With `--processes N` the end-to-end stage is run again with 1, 2, … N processes (spawned,
-each with its share of the people, its own signer and connections, like `evergreen mail send
---processes N`): messages a second by the clock from the moment every process is ready, the
-CPU time all of them spent, and the ratio to the same run's C reference.
+each with its share of the people, its own signer and connections): messages a second by the
+clock from the moment every process is ready, the CPU time all of them spent, and the ratio to
+the same run's C reference.
 
-With `--send-log` as well, the product's own path is measured the same way: the people in a
-SQLite file (or `--database URL`), a broadcast queued in the send log and sent by
-`mail.service.send_in_processes` (claims, per-person compose with tracked links, DKIM, record)
-from 1..N processes, the processes' start included.
+With `--send-log` as well, the product's own path, the figure issue 12 asks to be at least 0.3
+of the C reference: the people in a SQLite file (or `--database URL`), a broadcast queued in
+the send log and sent by `mail.service.send_in_processes` (claims, per-person compose with
+tracked links, DKIM, record), what `evergreen mail send --processes N` and the server's minute
+run. First with one process while the fork server starts (its import, once per parent
+process), then from 1..N processes with it running; each from the call to its return, the
+children's start and the last batch's answers included. Fixed costs (a child's start, the
+first batch composed before any is sent, the last one's answers) weigh on a short broadcast:
+measure with 20,000 people or more for a broadcast's steady rate.
 
-    PYTHONPATH=src python benchmarks/send.py --messages 5000 --processes 4 [--send-log]
+    PYTHONPATH=src python benchmarks/send.py --messages 20000 --processes 2 --send-log
 """
 
 from __future__ import annotations
@@ -220,7 +224,7 @@ def _processes(port: int, n: int, k: int, connections: int, key: dkim.DkimKey) -
 
 
 def _send_log(port: int, n: int, processes: int, connections: int, key: dkim.DkimKey,
-              url: str | None, reference: float) -> None:  # fmt: skip
+              url: str | None, reference: float) -> float:  # fmt: skip
     """The product's path: n people, a broadcast queued in the send log and sent by
     `send_in_processes` with 1..N processes (their start included) to the same smtp-sink."""
     folder = Path(tempfile.mkdtemp(prefix="evergreen-mail-bench-"))
@@ -281,6 +285,7 @@ def _send_log(port: int, n: int, processes: int, connections: int, key: dkim.Dki
             f"{max(c.peak_mb for c in fleet.children):.0f} MB)"
         )
     db.dispose()
+    return n / wall / reference
 
 
 FOOTER = Footer("1 Main St\nSpringfield", "News Ltd")
@@ -365,14 +370,18 @@ def main() -> None:
         sent = asyncio.run(_end_to_end(port, args.connections, range(n), key, now))
         whole = n / (time.perf_counter() - started)
         print(f"end to end to smtp-sink:       {clock.rates(n)} ({sent}/{n} sent)")
-        print(f"ratio to the C reference:      {whole / reference:.2f} (issue 12 asks >= 0.3)")
+        print(f"ratio to the C reference:      {whole / reference:.2f} (one process, no send log)")
         for k in range(1, args.processes + 1):
             rates = _processes(port, n, k, args.connections, key)
             rate = float(rates.split(" ", 1)[0].replace(",", ""))
             print(f"end to end, {k} process(es):     {rates}, ratio {rate / reference:.2f}")
         if args.send_log:
-            _send_log(
+            ratio = _send_log(
                 port, n, max(args.processes, 1), args.connections, key, args.database, reference
+            )
+            print(
+                f"the product's path, {max(args.processes, 1)} process(es): {ratio:.2f} of the C "
+                "reference (issue 12 asks >= 0.3)"
             )
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
 
