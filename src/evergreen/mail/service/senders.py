@@ -12,7 +12,7 @@ once per parent process, that has imported the sender loop and nothing else. So 
 threads (the server's queue consumer) or open connections hands nothing over but the database
 URL and the outbox, and a child starts in milliseconds instead of importing the program again
 (~0.7 s of CPU a child, which the server paid every minute for each of its senders). A child
-stops after the batch in flight when its parent is gone (the end of a pipe only the parent
+stops after its batches in flight when its parent is gone (the end of a pipe only the parent
 holds reads as closed).
 """
 
