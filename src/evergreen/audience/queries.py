@@ -28,6 +28,7 @@ from evergreen.audience.service import segments as _segments
 from evergreen.db import utcnow
 
 __all__ = [
+    "MEMBER_TABLES",
     "ActivityLine",
     "ConsentLine",
     "ExportRow",
@@ -64,6 +65,10 @@ __all__ = [
     "tagged_between",
     "tags_of",
 ]
+
+
+MEMBER_TABLES = (Subscriber.__tablename__, Membership.__tablename__)
+"""The tables `recipients` reads a sender's batches from (whose statistics a sender needs)."""
 
 
 @dataclass(frozen=True)
