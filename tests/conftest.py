@@ -395,6 +395,16 @@ def db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
+def pg(postgres_database: str) -> Iterator[Database]:
+    """The shared PostgreSQL database alone, for what only PostgreSQL has (advisory locks,
+    planner statistics); emptied afterwards."""
+    database = Database(postgres_database)
+    yield database
+    database.dispose()
+    truncate_all(postgres_database)
+
+
+@pytest.fixture
 def people(db: Database) -> dict[str, str]:
     """An owner, a staff member and a partner, by role."""
     from evergreen.accounts import service as accounts

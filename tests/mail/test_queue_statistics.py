@@ -5,8 +5,6 @@ the list (~0.1 s a batch at 20,000 people, benchmarks/send.py --database)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import bindparam, text
 
@@ -15,19 +13,10 @@ from evergreen.db import Database, utcnow
 from evergreen.mail import service
 from evergreen.mail.service import Draft
 from evergreen.mail.service.broadcasts import ANALYZE_FROM
-from tests.conftest import truncate_all
 
 pytestmark = pytest.mark.postgres
 
 TABLES = ("subscribers", "list_members", "mail_sends")
-
-
-@pytest.fixture
-def pg(postgres_database: str) -> Iterator[Database]:
-    database = Database(postgres_database)
-    yield database
-    database.dispose()
-    truncate_all(postgres_database)
 
 
 def _list_of(db: Database, people: int) -> int:

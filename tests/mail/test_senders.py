@@ -152,18 +152,23 @@ def _sender_children(pid: int) -> list[int]:
     return [sender for server in servers for sender in _children(server)]
 
 
+def _queue(body: Path, env: dict[str, str]) -> None:
+    """Queue a broadcast to the News list from the command line, sending nothing."""
+    queued = subprocess.run(
+        _cli("mail", "broadcast", "--list", "News", "--subject", "Big", "--body-file", str(body),
+             "--send"),
+        capture_output=True, text=True, env=env, timeout=60, check=False,
+    )  # fmt: skip
+    assert queued.returncode == 0, queued.stderr
+
+
 def test_a_killed_sender_leaves_its_rows_to_the_others(tmp_path: Path, database_url: str) -> None:
     _seed(database_url)
     body = tmp_path / "body.md"
     body.write_text("Hello\n")
     with smtp_server(_Gate(delay=0.05)) as (handler, port):
         env = _env(tmp_path, database_url, port)
-        queued = subprocess.run(
-            _cli("mail", "broadcast", "--list", "News", "--subject", "Big", "--body-file",
-                 str(body), "--send"),
-            capture_output=True, text=True, env=env, timeout=60, check=False,
-        )  # fmt: skip
-        assert queued.returncode == 0, queued.stderr
+        _queue(body, env)
         process = subprocess.Popen(
             _cli("mail", "send", "--wait", "--processes", "3", "--lease", "5"),
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -218,12 +223,7 @@ def test_senders_stop_after_their_batches_in_flight_when_the_command_is_killed(
     body.write_text("Hello\n")
     with smtp_server(_Slow()) as (handler, port):
         env = _env(tmp_path, database_url, port)
-        queued = subprocess.run(
-            _cli("mail", "broadcast", "--list", "News", "--subject", "Big", "--body-file",
-                 str(body), "--send"),
-            capture_output=True, text=True, env=env, timeout=60, check=False,
-        )  # fmt: skip
-        assert queued.returncode == 0, queued.stderr
+        _queue(body, env)
         process = subprocess.Popen(
             _cli("mail", "send", "--wait", "--processes", "2", "--lease", "5"),
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -5,7 +5,6 @@ on PostgreSQL a second ingester storing other visitors of the same link does not
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,22 +17,12 @@ from evergreen.links.clicks.ingest import ClickPolicy, ingest_records
 from evergreen.links.clicks.shared import LOCK_BUCKETS, lock_bucket, lock_visitors
 from evergreen.links.drafts import LinkDraft
 from evergreen.links.models import Click
-from tests.conftest import truncate_all
 
 pytestmark = pytest.mark.postgres
 
 SHARED = ClickPolicy(unique_window=timedelta(minutes=2), flood_per_minute=3, ingesters="shared")
 HUMAN = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 _ids = itertools.count(1)
-
-
-@pytest.fixture
-def pg(postgres_database: str) -> Iterator[Database]:
-    """The shared PostgreSQL database (advisory locks are PostgreSQL's; SQLite has one writer)."""
-    database = Database(postgres_database)
-    yield database
-    database.dispose()
-    truncate_all(postgres_database)
 
 
 def _click(link_id: int, visitor: str) -> dict[str, object]:
