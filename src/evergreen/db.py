@@ -35,6 +35,7 @@ from sqlalchemy.types import TypeDecorator
 from evergreen.digits import MAX_ID
 
 __all__ = [
+    "ANALYZE_FROM",
     "MAX_DB_INT",
     "MAX_ID",
     "Base",
@@ -43,6 +44,7 @@ __all__ = [
     "Money",
     "RowSession",
     "UTCDateTime",
+    "analyze",
     "is_busy",
     "lock_for_writing",
     "serialize_on",
@@ -63,6 +65,19 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC, as everything is stored."""
     return datetime.now(UTC)
+
+
+ANALYZE_FROM = 10_000  # rows a bulk write adds from which it refreshes PostgreSQL's statistics
+
+
+def analyze(session: Session, *tables: str) -> None:
+    """Fresh planner statistics for tables a bulk write just filled, on PostgreSQL. Until
+    autovacuum catches up (a minute or so; a server may run without it) the planner guesses one
+    row, and for one row it chose joins that walk a whole list per lookup. ANALYZE samples a
+    bounded number of rows at any size, and only warns where this role does not own a table.
+    SQLite's planner does without. `tables` are the models' names, never input."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -6,13 +6,13 @@ the list (~0.1 s a batch at 20,000 people, benchmarks/send.py --database)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, text
+from sqlalchemy import text
 
 from evergreen.audience import service as audience
-from evergreen.db import Database, utcnow
+from evergreen.db import ANALYZE_FROM, Database, utcnow
 from evergreen.mail import service
 from evergreen.mail.service import Draft
-from evergreen.mail.service.broadcasts import ANALYZE_FROM
+from tests.pg_stats import analyze_counts
 
 pytestmark = pytest.mark.postgres
 
@@ -46,19 +46,6 @@ def _list_of(db: Database, people: int) -> int:
     return list_id
 
 
-def _analyzed(db: Database) -> dict[str, int]:
-    """How many times each table was analyzed, by hand or by autovacuum (PostgreSQL updates
-    these counts as an ANALYZE ends)."""
-    with db.session(writer=False) as session:
-        found = session.execute(
-            text(
-                "SELECT relname, analyze_count + autoanalyze_count FROM pg_stat_user_tables "
-                "WHERE relname IN :names"
-            ).bindparams(bindparam("names", TABLES, expanding=True))
-        )
-        return {name: int(count) for name, count in found}
-
-
 def _send(db: Database, list_id: int) -> int:
     with db.session() as session:
         row = service.create_broadcast(session, Draft("Hi", "Hello", list_id))
@@ -67,14 +54,14 @@ def _send(db: Database, list_id: int) -> int:
 
 def test_queueing_a_big_broadcast_gives_the_planner_its_sizes(pg: Database) -> None:
     list_id = _list_of(pg, ANALYZE_FROM)
-    before = _analyzed(pg)
+    before = analyze_counts(pg, TABLES)
     assert _send(pg, list_id) == ANALYZE_FROM
-    after = _analyzed(pg)
+    after = analyze_counts(pg, TABLES)
     assert {name: after[name] - before[name] for name in TABLES} == dict.fromkeys(TABLES, 1)
 
 
 def test_a_small_broadcast_leaves_the_statistics_to_autovacuum(pg: Database) -> None:
     list_id = _list_of(pg, 50)
-    before = _analyzed(pg)
+    before = analyze_counts(pg, TABLES)
     assert _send(pg, list_id) == 50
-    assert _analyzed(pg) == before  # the planner's guess is harmless at this size
+    assert analyze_counts(pg, TABLES) == before  # the planner's guess is harmless at this size

@@ -34,7 +34,7 @@ from evergreen.audience.rules import (
 )
 from evergreen.audience.service.lists import get_list
 from evergreen.audience.service.subscribers import erased_hash, ip_hash
-from evergreen.db import utcnow
+from evergreen.db import ANALYZE_FROM, analyze, utcnow
 
 __all__ = ["ImportResult", "Preview", "preview_import", "run_import"]
 
@@ -223,6 +223,8 @@ def run_import(
         _store(session, secret, audience_list.id, list(chunk.values()), result, form)
     if progress:
         progress(result.rows, counting.read_bytes)
+    if result.rows >= ANALYZE_FROM:  # segments, counts and senders read these next
+        analyze(session, Subscriber.__tablename__, Membership.__tablename__)
     return result
 
 

@@ -18,14 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, text, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
 from evergreen.audience import service as audience_service
-from evergreen.db import UTCDateTime, utcnow
+from evergreen.db import ANALYZE_FROM, UTCDateTime, analyze, utcnow
 from evergreen.errors import NotFound
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import Broadcast, MailSend
@@ -54,7 +54,6 @@ __all__ = [
 ]
 
 QUEUE_CHUNK = 50_000
-ANALYZE_FROM = 10_000  # recipients from which queueing refreshes PostgreSQL's statistics
 
 
 @dataclass(frozen=True)
@@ -207,20 +206,9 @@ def queue(session: Session, row: Broadcast, now: datetime, *, chunk: int = QUEUE
     total = session.scalar(select(func.count()).where(MailSend.message_id == row.id)) or 0
     row.queued, row.recipients = True, total
     session.flush()
-    if dialect == "postgresql" and total >= ANALYZE_FROM:
-        _analyze(session)
+    if total >= ANALYZE_FROM:  # the senders read these tables batch by batch
+        analyze(session, *audience.MEMBER_TABLES, MailSend.__tablename__)
     return total
-
-
-def _analyze(session: Session) -> None:
-    """Fresh planner statistics for the tables the senders read batch by batch. A list imported
-    a moment ago (autovacuum analyzes within a minute or so; a server may run without it)
-    leaves PostgreSQL estimating one row, and for that one row it looked up each batch's
-    recipients by walking every member of the list: ~0.1 s a batch at 20,000 people, quadratic
-    over a broadcast. ANALYZE samples a bounded number of rows, whatever the table's size (and
-    only warns, skipping the table, where this role does not own it)."""
-    names = (*audience.MEMBER_TABLES, MailSend.__tablename__)
-    session.execute(text(f"ANALYZE {', '.join(names)}"))  # constants, not input
 
 
 def recount(session: Session, broadcast_id: int) -> dict[str, int]:
