@@ -6,7 +6,7 @@ from __future__ import annotations
 import email
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -166,6 +166,26 @@ def test_refusals_bounce_defer_and_leavers_are_skipped(
     with db.session() as session:
         assert service.counts(session, broadcast_id).get("deferred", 0) == 0
     assert _received(handler) == ["ok@example.com"]
+
+
+def test_waiting_for_deferred_messages_is_said_once_with_when(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path
+) -> None:
+    _, port = smtp
+    list_id = _people(db, ["ok@example.com", "temp1@example.com"])
+    _act(db, _broadcast(db, list_id), "send")
+    heard: list[datetime] = []
+    started = utcnow()
+    report = service.send_due(
+        db, _outbox(tmp_path, port), wait=True, max_sleep_s=0.05, on_wait=heard.append,
+        stop=lambda: utcnow() - started > timedelta(seconds=2),
+    )  # fmt: skip
+    assert (report.sent, report.deferred) == (1, 1)
+    # Once, though the loop woke every 0.05 s for 2 s: the deferred one is due in a minute.
+    assert len(heard) == 1
+    assert timedelta(seconds=55) < heard[0] - started < timedelta(seconds=65)
+    assert "waiting until" in service.waiting_line(heard[0])
+    assert f"{heard[0]:%H:%M:%S} UTC" in service.waiting_line(heard[0])
 
 
 def test_only_drafts_are_edited_and_bad_input_is_refused(db: Database) -> None:

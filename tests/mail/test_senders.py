@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from select import select as wait_readable
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -250,6 +251,39 @@ def test_senders_stop_after_their_batches_in_flight_when_the_command_is_killed(
         assert finished.returncode == 0, finished.stderr
     assert Counter(r for e in handler.received for r in e.rcpt_tos) == Counter(PEOPLE)
     assert _send_log(database_url) == ({"sent": len(PEOPLE)}, "finished")
+
+
+def test_the_command_says_when_it_waits_for_deferred_messages(
+    tmp_path: Path, database_url: str
+) -> None:
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            news = audience.create_list(session, "News", double_opt_in=False).id
+            for address in ("ok@example.com", "temp1@example.com"):
+                audience.subscribe(session, SECRET, address, news, audience.Consent(Source.IMPORT))
+    finally:
+        db.dispose()
+    body = tmp_path / "body.md"
+    body.write_text("Hello\n")
+    with smtp_server() as (handler, port):
+        env = _env(tmp_path, database_url, port)
+        _queue(body, env)
+        process = subprocess.Popen(
+            _cli("mail", "send", "--wait", "--processes", "2"),
+            env={**env, "COLUMNS": "400"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            assert process.stderr is not None
+            said, _, _ = wait_readable([process.stderr], [], [], 60)
+            line = process.stderr.readline() if said else ""  # its first line: the wait
+        finally:
+            process.kill()
+            process.communicate(timeout=30)  # the senders end within a second of it
+    assert "Nothing is due now; waiting until" in line
+    assert "UTC for messages the mail server deferred" in line
+    assert [r for e in handler.received for r in e.rcpt_tos] == ["ok@example.com"]
 
 
 @pytest.mark.parametrize("processes", ["0", "65"])

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import service as audience_service
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import failure, migrated_database, row_id_argument
+from evergreen.console import err, failure, migrated_database, row_id_argument
 from evergreen.mail import dkim, queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.headers import parse_address
@@ -54,6 +54,10 @@ def _read(path: Path, field: str) -> str:
         raise MailInputError(field, f"cannot read {path}: {exc}") from None
 
 
+def _say_waiting(due: datetime) -> None:
+    err.print(service.waiting_line(due), highlight=False)
+
+
 def _send(
     broadcast_id: int | None, wait: bool, lease_s: float | None = None, processes: int = 1
 ) -> tuple[service.Report, int]:
@@ -67,13 +71,16 @@ def _send(
     lease = LEASE if lease_s is None else timedelta(seconds=lease_s)
     try:
         if processes == 1:
-            report = service.send_due(db, outbox, broadcast_id=broadcast_id, wait=wait, lease=lease)
+            report = service.send_due(
+                db, outbox, broadcast_id=broadcast_id, wait=wait, lease=lease, on_wait=_say_waiting
+            )
             return report, 0
     finally:
         db.dispose()
     fleet = service.send_in_processes(
-        db.url, outbox, processes, broadcast_id=broadcast_id, wait=wait, lease=lease
-    )
+        db.url, outbox, processes, broadcast_id=broadcast_id, wait=wait, lease=lease,
+        say_waiting=True,
+    )  # fmt: skip
     if fleet.lost:
         codes = ", ".join(str(c.exitcode) for c in fleet.children if c.report is None)
         failure(

@@ -24,7 +24,7 @@ from evergreen.mail.service.clicks import (
     fold_clicks,
     fold_clicks_report,
 )
-from evergreen.mail.service.delivery import Report, send_due
+from evergreen.mail.service.delivery import Report, send_due, waiting_line
 from evergreen.mail.service.hooks import (
     HookReport,
     prune_hook_events,
@@ -90,4 +90,5 @@ __all__ = [
     "unsubscribe",
     "update_step_message",
     "verify_ses",
+    "waiting_line",
 ]

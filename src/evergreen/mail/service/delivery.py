@@ -35,6 +35,7 @@ import os
 import re
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,10 +58,11 @@ from evergreen.mail.service.bounces import apply_recipient
 from evergreen.mail.service.composing import Composer, Plan
 from evergreen.mail.service.outbox import Outbox
 
-__all__ = ["BATCH", "LEASE", "Report", "send_due"]
+__all__ = ["BATCH", "LEASE", "Report", "send_due", "waiting_line"]
 
 BATCH = 100  # two batches are in flight at a time, so at most 200 messages
 LEASE = timedelta(minutes=10)  # longer than any batch takes; past it a claim is abandoned
+_SAY_WAIT_S = 5.0  # waits from which `on_wait` hears of them
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
 
 
@@ -292,11 +294,23 @@ def send_due(
     clock: Callable[[], datetime] = utcnow,
     stop: Callable[[], bool] = lambda: False,
     max_sleep_s: float = 60.0,
+    on_wait: Callable[[datetime], None] | None = None,
 ) -> Report:
     """Send every due message of every sending broadcast (or one); with `wait`, keep going until
-    the broadcasts are finished or paused, sleeping until deferred messages are due."""
+    the broadcasts are finished or paused, sleeping until deferred messages are due. `on_wait`
+    hears when the next message is due each time a wait of more than a few seconds begins (a
+    command would otherwise sit silent for minutes while the mail server defers)."""
     return asyncio.run(
-        _loop(db, outbox, broadcast_id, wait, lease, batch, clock, stop, max_sleep_s)
+        _loop(db, outbox, broadcast_id, wait, lease, batch, clock, stop, max_sleep_s, on_wait)
+    )
+
+
+def waiting_line(due: datetime) -> str:
+    """What a command says while it waits for the next due message."""
+    return (
+        f"Nothing is due now; waiting until {due:%Y-%m-%d %H:%M:%S} UTC for messages the mail "
+        "server deferred (or a stopped sender had claimed). Ctrl+C stops here: the server's "
+        "queue sends them when due."
     )
 
 
@@ -310,8 +324,10 @@ async def _loop(
     clock: Callable[[], datetime],
     stop: Callable[[], bool],
     max_sleep_s: float,
+    on_wait: Callable[[datetime], None] | None,
 ) -> Report:
     run, report = _run_id(), Report()
+    said: datetime | None = None  # the due time `on_wait` last heard
     composer = Composer(outbox, links_writer=db.session)
     given: dict[int, datetime] = {}  # people given a message in batches not yet recorded
     flight: _Flight | None = None
@@ -333,11 +349,24 @@ async def _loop(
             flight = following
             if flight is not None:
                 continue
-            pause = _next_due(db, only, clock(), lease) if wait and not stop() else None
+            now = clock()
+            pause = _next_due(db, only, now, lease) if wait and not stop() else None
             if pause is None:
                 break
-            await asyncio.sleep(min(max(pause, 0.05), max_sleep_s))
+            due = (now + timedelta(seconds=pause)).replace(microsecond=0)
+            if on_wait is not None and pause >= _SAY_WAIT_S and due != said:
+                on_wait(due)
+                said = due
+            await _sleep(min(max(pause, 0.05), max_sleep_s), stop)
     return report
+
+
+async def _sleep(seconds: float, stop: Callable[[], bool]) -> None:
+    """Sleep, asking `stop` every second: a sender whose command is gone ends within one, not
+    after a whole wait for deferred messages."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0 and not stop():
+        await asyncio.sleep(min(left, 1.0))
 
 
 async def _land(

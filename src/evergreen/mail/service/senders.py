@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import sys
 import time
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from multiprocessing.connection import Connection
 
 from evergreen.db import Database
 from evergreen.mail.service import delivery
-from evergreen.mail.service.delivery import BATCH, LEASE, Report, send_due
+from evergreen.mail.service.delivery import BATCH, LEASE, Report, send_due, waiting_line
 from evergreen.mail.service.outbox import Outbox
 
 __all__ = ["Child", "FleetReport", "combine", "send_in_processes"]
@@ -83,6 +84,7 @@ def _child(
     run_s: float | None,
     parent_gone: Connection,
     answer: Connection,
+    say_waiting: bool = False,
 ) -> None:
     """One sending process: the sender loop until done (or its time is up, or its parent is
     gone), then its report to the parent."""
@@ -103,6 +105,7 @@ def _child(
             lease=timedelta(seconds=lease_s),
             batch=batch,
             stop=stop,
+            on_wait=_say_waiting if say_waiting else None,
         )
     finally:
         db.dispose()
@@ -122,9 +125,11 @@ def send_in_processes(
     lease: timedelta = LEASE,
     batch: int = BATCH,
     run_s: float | None = None,
+    say_waiting: bool = False,
 ) -> FleetReport:
     """Send what is due (or one broadcast) with `processes` child processes sharing the rows;
-    return when every child has ended. `run_s` bounds each child's run (the server's minute)."""
+    return when every child has ended. `run_s` bounds each child's run (the server's minute);
+    with `say_waiting`, the first child says on stderr when they wait for deferred messages."""
     if processes < 1:
         raise ValueError("processes must be at least 1")
     context = _context()
@@ -132,12 +137,12 @@ def send_in_processes(
     # Nothing is written to `alive`: the children's end reads as closed once the parent is gone.
     parent_gone, alive = context.Pipe(duplex=False)
     try:
-        for _ in range(processes):
+        for number in range(processes):
             reader, writer = context.Pipe(duplex=False)
             process = context.Process(
                 target=_child,
                 args=(url, outbox, broadcast_id, wait, lease.total_seconds(), batch, run_s,
-                      parent_gone, writer),
+                      parent_gone, writer, say_waiting and number == 0),
                 name="evergreen-mail-sender",
                 daemon=True,
             )  # fmt: skip
@@ -149,6 +154,10 @@ def send_in_processes(
     finally:
         parent_gone.close()
         alive.close()
+
+
+def _say_waiting(due: datetime) -> None:
+    print(waiting_line(due), file=sys.stderr, flush=True)
 
 
 def _context() -> multiprocessing.context.ForkServerContext | multiprocessing.context.SpawnContext:
