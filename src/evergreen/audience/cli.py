@@ -166,10 +166,10 @@ def add(
     if not done.token:
         typer.echo(f"{done.subscriber.email} is {done.status} on {list_name.strip()!r}.")
         return
-    site = cli_site_url(get_settings()).url.rstrip("/")
+    link = service.confirm_url(cli_site_url(get_settings()).url, done.token)
     typer.echo(
         f"{done.subscriber.email} is {done.status} on {list_name.strip()!r} until they open "
-        f"this confirmation link: {site}/audience/confirm/{done.token}"
+        f"this confirmation link: {link}"
     )
 
 

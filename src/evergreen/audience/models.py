@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from evergreen.db import Base, utcnow
 
 __all__ = [
+    "MEMBER_TABLES",
     "Activity",
     "AudienceList",
     "ConsentEvent",
@@ -76,6 +77,11 @@ class Membership(Base):
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+MEMBER_TABLES = (Subscriber.__tablename__, Membership.__tablename__)
+"""Who is on which list: what an import fills and a sender reads each batch's recipients from
+(a bulk write of them refreshes PostgreSQL's statistics, `db.analyze`)."""
 
 
 class SubscriberTag(Base):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.models import (
+    MEMBER_TABLES,
     Activity,
     AudienceList,
     ConsentEvent,
@@ -65,10 +66,6 @@ __all__ = [
     "tagged_between",
     "tags_of",
 ]
-
-
-MEMBER_TABLES = (Subscriber.__tablename__, Membership.__tablename__)
-"""The tables `recipients` reads a sender's batches from (whose statistics a sender needs)."""
 
 
 @dataclass(frozen=True)

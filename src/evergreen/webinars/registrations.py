@@ -260,7 +260,7 @@ def confirmation_mail(done: Registered, links: Links, base_url: str) -> Transact
     """The "you're registered" message: the session in the registrant's zone and the links."""
     row, webinar = done.registration, done.webinar
     confirm = [
-        {"list": name, "url": f"{base_url.rstrip('/')}/audience/confirm/{token}"}
+        {"list": name, "url": audience.confirm_url(base_url, token)}
         for name, token in done.confirm_tokens
     ]
     return Transactional(

@@ -28,7 +28,7 @@ from evergreen.audience.rules.forms import (
     render_token,
     rendered_at,
 )
-from evergreen.audience.service.subscribers import Consent, subscribe
+from evergreen.audience.service.subscribers import Consent, confirm_url, subscribe
 from evergreen.config import Settings
 from evergreen.db import serialize_on, utcnow
 from evergreen.errors import Conflict, InputError, NotFound
@@ -344,8 +344,7 @@ def confirmation_mail(signup: Signup, base_url: str) -> Transactional | None:
     if not signup.confirmations:
         return None
     links = [
-        {"list": name, "url": f"{base_url.rstrip('/')}/audience/confirm/{token}"}
-        for name, token in signup.confirmations
+        {"list": name, "url": confirm_url(base_url, token)} for name, token in signup.confirmations
     ]
     return Transactional(
         to=signup.email,

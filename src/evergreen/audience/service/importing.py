@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.models import (
+    MEMBER_TABLES,
     ConsentEvent,
     ErasedAddress,
     Membership,
@@ -224,7 +225,7 @@ def run_import(
     if progress:
         progress(result.rows, counting.read_bytes)
     if result.rows >= ANALYZE_FROM:  # segments, counts and senders read these next
-        analyze(session, Subscriber.__tablename__, Membership.__tablename__)
+        analyze(session, *MEMBER_TABLES)
     return result
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "Subscribed",
     "add_tags",
     "confirm",
+    "confirm_url",
     "count_soft_bounce",
     "erased_hash",
     "find_or_add",
@@ -274,6 +275,12 @@ def subscribe(
         token, expires = confirm_token(secret, subscriber.id, audience_list.id, utcnow())
         return Subscribed(subscriber, status, token, expires, created)
     return Subscribed(subscriber, status, created=created)
+
+
+def confirm_url(base_url: str, token: str) -> str:
+    """The double opt-in link of a confirmation token (`Subscribed.token`), for mails, the
+    page that adds someone by hand and the command that does."""
+    return f"{base_url.rstrip('/')}/audience/confirm/{token}"
 
 
 def confirm(

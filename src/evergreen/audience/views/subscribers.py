@@ -135,7 +135,7 @@ def add_subscriber(
         tags=split_tags(tags),
         time_zone=time_zone,
     )
-    link = f"{site_url(request)}/audience/confirm/{done.token}" if done.token else ""
+    link = service.confirm_url(site_url(request), done.token) if done.token else ""
     audience_list = service.get_list(session, chosen)
     note = (
         f"Added to {audience_list.name}: unconfirmed until they open the confirmation link."
