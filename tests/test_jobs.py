@@ -16,6 +16,7 @@ from huey import Huey, SqliteHuey, crontab
 from evergreen.config import Settings
 from evergreen.jobs import claim_periodic_minute, consumer_for, make_huey
 from tests.conftest import require_service
+from tests.waiting import wait_for
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
@@ -26,15 +27,6 @@ def queue(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Huey]:
     instance = make_huey(settings, name=f"test-{uuid.uuid4().hex[:8]}")
     yield instance
     instance.flush()
-
-
-def _wait_for(condition: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_task_scheduled_for_later_runs_once_at_its_time(queue: Huey) -> None:
@@ -54,7 +46,7 @@ def test_a_task_scheduled_for_later_runs_once_at_its_time(queue: Huey) -> None:
     try:
         time.sleep(1.0)
         assert runs == [], "ran before its time"
-        assert _wait_for(lambda: len(runs) == 1, timeout=8), "scheduled task never ran"
+        assert wait_for(lambda: len(runs) == 1, 8), "scheduled task never ran"
         time.sleep(2.5)  # more scheduler ticks: it must not run again
     finally:
         consumer.stop(graceful=True)
@@ -90,7 +82,7 @@ def test_of_two_workers_on_one_queue_only_one_schedules_the_periodic_tasks(
     for consumer in consumers:
         consumer.start()  # each scheduler checks the periodic tasks as it starts
     try:
-        assert _wait_for(lambda: len(runs) >= 1, timeout=8), "the periodic task never ran"
+        assert wait_for(lambda: len(runs) >= 1, 8), "the periodic task never ran"
         time.sleep(2)  # the other worker's scheduler has checked too by now
     finally:
         for consumer in consumers:

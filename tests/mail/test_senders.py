@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from evergreen.mail.service.delivery import BATCH
 from evergreen.mail.service.senders import Child, combine
 from evergreen.mail.tasks import run_sending
 from tests.mail.smtp_server import FaultyHandler, smtp_env, smtp_server
+from tests.waiting import wait_for
 
 SECRET = "seed-secret-for-the-senders-tests-0123456789"
 # Enough for three processes each to hold two batches (on the wire and being composed).
@@ -174,9 +174,7 @@ def test_a_killed_sender_leaves_its_rows_to_the_others(tmp_path: Path, database_
             _cli("mail", "send", "--wait", "--processes", "3", "--lease", "5"),
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while len(handler.received) < 30 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(handler.received) >= 30, 120, every=0.01)
         children = _sender_children(process.pid)
         assert len(children) == 3
         os.kill(children[0], signal.SIGKILL)
@@ -229,18 +227,14 @@ def test_senders_stop_after_their_batches_in_flight_when_the_command_is_killed(
             _cli("mail", "send", "--wait", "--processes", "2", "--lease", "5"),
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 120
-        while len(handler.received) < 10 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(handler.received) >= 10, 120, every=0.01)
         senders = _sender_children(process.pid)
         assert len(senders) == 2
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
         before = len(handler.received)
-        deadline = time.monotonic() + 90
-        while any(map(_running, senders)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(map(_running, senders)), "the senders went on without their parent"
+        gone = wait_for(lambda: not any(map(_running, senders)), 90)
+        assert gone, "the senders went on without their parent"
         stopped = len(handler.received)
         # Each finished at most its two batches in flight (on the wire, being composed).
         assert stopped <= before + 2 * 2 * BATCH < len(PEOPLE)

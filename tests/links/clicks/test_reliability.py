@@ -7,8 +7,7 @@ import contextlib
 import shutil
 import sqlite3
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from evergreen.links.clicks.stats import link_stats
 from evergreen.links.drafts import LinkDraft
 from evergreen.web import create_app
 from tests.conftest import TEST_SECRET, truncate_all
+from tests.waiting import wait_for
 
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Safari/537.36"
 
@@ -124,7 +124,7 @@ def test_postgres_outage_keeps_redirecting_and_loses_no_click(
             assert client.get("/healthz").status_code == 503  # still away: nothing was ingested
             proxy.restore()
             # The background ingester, failing meanwhile, catches up once the database is back.
-            assert _wait_for(lambda: _count(direct, "outage") == 25, 60)
+            assert wait_for(lambda: _count(direct, "outage") == 25, 60, every=0.1)
         assert _count(direct, "outage") == 25
     finally:
         direct.dispose()
@@ -134,16 +134,6 @@ def _spooled(settings: Settings) -> int:
     """Clicks written to the spool (answered, durable) whether or not ingested yet."""
     folder = spool_folder(settings)
     return sum(path.read_bytes().count(b"\n") for path in folder.glob("*.clicks"))
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:
-    """Poll `condition` until it holds or `seconds` pass; whether it held."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 def test_sqlite_locked_by_another_writer_does_not_block_redirects(
@@ -175,6 +165,6 @@ def test_sqlite_locked_by_another_writer_does_not_block_redirects(
             blocker.rollback()
             blocker.close()
         # The background ingester, which failed while the lock was held, catches up by itself.
-        assert _wait_for(lambda: _count(db, "busy") == 10, 60), _count(db, "busy")
+        assert wait_for(lambda: _count(db, "busy") == 10, 60, every=0.1), _count(db, "busy")
     assert _count(db, "busy") == 10
     db.dispose()
