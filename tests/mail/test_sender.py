@@ -189,6 +189,53 @@ def test_a_server_offering_pipelining_gets_the_commands_before_any_reply() -> No
     assert seen["data"] == b"Subject: x\r\n\r\n..dot\r\n.\r\n"
 
 
+@pytest.mark.parametrize("refused", ["EHLO", "QUIT"])
+def test_a_connection_the_server_refuses_is_closed_at_once(refused: str) -> None:
+    """A server refusing EHLO and HELO, or QUIT, sees the connection end before the event loop
+    does: the socket was closed, not left open until the garbage collector warns of it."""
+    ended = asyncio.Event()
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 bare ESMTP\r\n")
+        while line := await reader.readline():
+            verb = line[:4].upper().decode()
+            if verb in ("EHLO", "HELO"):
+                writer.write(b"554 5.7.1 not you\r\n" if refused == "EHLO" else b"250 bare\r\n")
+            elif verb == "DATA":
+                writer.write(b"354 go ahead\r\n")
+                await reader.readuntil(b"\r\n.\r\n")
+                writer.write(b"250 2.0.0 queued\r\n")
+            else:
+                writer.write(b"500 5.5.1 not now\r\n" if verb == "QUIT" else b"250 ok\r\n")
+        ended.set()
+        writer.close()
+
+    async def run() -> tuple[Delivery, bool]:
+        bare = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = bare.sockets[0].getsockname()[1]
+        async with bare:
+            # Security "never": the library connects without an EHLO of its own; the sender's
+            # EHLO, then HELO, are refused after the connection was made.
+            server = SmtpServer("127.0.0.1", port, security="never", timeout=2)
+            async with Sender([server]) as sender:
+                delivery = await sender.send(_outgoing("reader@x.example"))
+                if refused == "EHLO":
+                    return delivery, await _within(ended, 2)
+            return delivery, await _within(ended, 2)
+
+    delivery, closed = asyncio.run(run())
+    assert delivery.outcome == ("deferred" if refused == "EHLO" else "sent")
+    assert closed
+
+
+async def _within(event: asyncio.Event, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(event.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
 def _self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key, as files (the server's, and the trust)."""
     key = ec.generate_private_key(ec.SECP256R1())

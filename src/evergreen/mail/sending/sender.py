@@ -117,8 +117,11 @@ class Sender:
         for server in self._servers:
             idle, server.idle = server.idle, []
             for client in idle:
-                with contextlib.suppress(Exception):
-                    await client.quit()
+                try:
+                    with contextlib.suppress(Exception):
+                        await client.quit()
+                finally:
+                    client.close()  # a QUIT refused or unanswered left the socket open
 
     async def send(self, outgoing: Outgoing, data: bytes | None = None) -> Delivery:
         """Send one message (its bytes, e.g. DKIM-signed, or as built); never raises for SMTP."""
@@ -149,15 +152,19 @@ class Sender:
             password=config.password or None,
         )
         try:
-            await client.connect()
-            if client.is_ehlo_or_helo_needed:  # what the server offers (PIPELINING) is known
-                await client.ehlo()
-        except aiosmtplib.SMTPHeloError:
-            await _helo(client)
-        except aiosmtplib.SMTPResponseException as exc:
-            raise _Unreachable(_text(exc), exc.code) from None
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            raise _Unreachable(f"cannot connect: {_text(exc)}") from None
+            try:
+                await client.connect()
+                if client.is_ehlo_or_helo_needed:  # what the server offers (PIPELINING) is known
+                    await client.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                await _helo(client)
+            except aiosmtplib.SMTPResponseException as exc:
+                raise _Unreachable(_text(exc), exc.code) from None
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                raise _Unreachable(f"cannot connect: {_text(exc)}") from None
+        except BaseException:
+            client.close()  # connected, then refused or timed out at EHLO or HELO: not pooled
+            raise
         return client
 
     async def _client(self, server: _Server) -> aiosmtplib.SMTP:
