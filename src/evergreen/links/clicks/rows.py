@@ -18,7 +18,7 @@ from ua_parser import parse as parse_user_agent
 from evergreen.links.clicks.rollups import ClickColumns
 from evergreen.links.rules import device_type, referrer_host
 
-__all__ = ["Prepared", "agent_of", "insert_clicks", "is_crawler", "prepare"]
+__all__ = ["CLICK_COLUMNS", "Prepared", "agent_of", "insert_clicks", "is_crawler", "prepare"]
 
 _crawlers = CrawlerDetect()
 Key = tuple[int, str]
@@ -77,7 +77,7 @@ def _pg_time(micros: int) -> tuple[datetime, date]:
 @dataclass
 class Prepared:
     """A batch's clicks, all but their verdicts: `head` holds every column before class, reason
-    and unique (`_COLUMNS` order), so a decided row is one tuple concatenation."""
+    and unique (`CLICK_COLUMNS` order), so a decided row is one tuple concatenation."""
 
     head: list[tuple[Any, ...]] = field(default_factory=list)
     times: list[int] = field(default_factory=list)  # µs, as stored
@@ -91,7 +91,7 @@ class Prepared:
         (`itemgetter`) rather than by transposing all seventeen columns."""
 
         def column(name: str) -> list[Any]:
-            return list(map(itemgetter(_COLUMNS.index(name)), rows))
+            return list(map(itemgetter(CLICK_COLUMNS.index(name)), rows))
 
         return ClickColumns(
             link_id=column("link_id"), day=self.days, klass=column("class"),
@@ -134,7 +134,7 @@ def prepare(records: Sequence[dict[str, Any]], sqlite: bool) -> Prepared:
     return out
 
 
-_COLUMNS = (
+CLICK_COLUMNS = (
     "click_id", "link_id", "at", "method", "visitor", "user_agent", "referrer", "referrer_host",
     "country", "device", "os", "browser", "sub", "destination", "class", "reason", "is_unique",
 )  # fmt: skip
@@ -145,14 +145,14 @@ def insert_clicks(session: Session, rows: list[tuple[Any, ...]]) -> None:
     SQLite, aware datetimes on PostgreSQL): COPY on PostgreSQL (a few times cheaper than
     INSERTs, for the ingester and the database), executemany on SQLite."""
     connection = session.connection()
-    columns = ", ".join(f'"{name}"' for name in _COLUMNS)  # constants, not input
+    columns = ", ".join(f'"{name}"' for name in CLICK_COLUMNS)  # constants, not input
     if connection.dialect.name == "postgresql":
         raw: Any = connection.connection.dbapi_connection  # psycopg's, in this transaction
         with raw.cursor() as cursor, cursor.copy(f"COPY clicks ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join(["?"] * len(_COLUMNS))
+    marks = ", ".join(["?"] * len(CLICK_COLUMNS))
     sql = f"INSERT INTO clicks ({columns}) VALUES ({marks})"  # noqa: S608
     for start in range(0, len(rows), 20_000):
         connection.exec_driver_sql(sql, rows[start : start + 20_000])
