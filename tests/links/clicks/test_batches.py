@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from evergreen.links.clicks.batches import plan
 from evergreen.links.clicks.spool import Segment
 
@@ -61,3 +64,48 @@ def test_an_unreadable_line_is_taken_first_and_a_finished_empty_segment_adds_not
     assert planned.batches[0].offsets == {"a": 10}
     assert planned.more is False
     assert plan([empty], size=5, limit=5).batches == []
+
+
+def _by_sorting(segments: list[Segment], size: int, limit: int) -> tuple[list[Any], bool]:
+    """What a pass must take of segments whose lines are each in time order: every line sorted
+    by (time, segment, line), up to the last line of the first segment cut at `limit`."""
+    read = [s for s in segments if s.records]
+    order = sorted((r["t"], n, i) for n, s in enumerate(read) for i, r in enumerate(s.records))
+    taken: list[tuple[int, int]] = []
+    cut = False
+    for _at, n, i in order:
+        taken.append((n, i))
+        if len(read[n].records) >= limit and i + 1 == len(read[n].records):
+            cut = True
+            break
+    left = len(taken) < len(order)
+    batches = []
+    for start in range(0, len(taken), size):
+        part = taken[start : start + size]
+        offsets: dict[str, int] = {}
+        for n, i in part:
+            offsets[read[n].name] = read[n].ends[i]
+        batches.append(([read[n].records[i]["id"] for n, i in part], offsets))
+    return batches, cut or left
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    spans=st.lists(
+        st.tuples(st.integers(0, 6), st.integers(0, 5), st.booleans()), min_size=1, max_size=4
+    ),
+    size=st.integers(1, 5),
+    limit=st.integers(1, 6),
+)
+def test_property_a_plan_takes_lines_in_time_order_up_to_the_first_cut(
+    spans: list[tuple[int, int, bool]], size: int, limit: int
+) -> None:
+    """One segment after another (as one writer rotates them) or overlapping (several writers):
+    the plan is the lines sorted by time, segment and line, cut where a cut segment ends."""
+    segments = []
+    for number, (begin, count, after_the_last) in enumerate(spans):
+        base = 10.0 * number if after_the_last else float(begin)
+        segments.append(_segment(f"s{number}", [base + i for i in range(count)]))
+    planned = plan(segments, size=size, limit=limit)
+    got = [(_ids(b.records), b.offsets) for b in planned.batches]
+    assert (got, planned.more) == _by_sorting(segments, size, limit)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
+from operator import itemgetter, le
 from typing import Any
 
 from evergreen.links.clicks.spool import Segment
@@ -56,6 +58,9 @@ def plan(segments: Sequence[Segment], size: int, limit: int) -> Plan:
     if len(read) == 1:  # one writer: its lines are in the order they were answered
         return _one(read[0], size, limit)
     cut = [len(segment.records) >= limit for segment in read]
+    consecutive = _consecutive(read, size, cut)
+    if consecutive is not None:
+        return consecutive
     taken = [0] * len(read)
     batches: list[Batch] = [Batch()]
     more = False
@@ -83,3 +88,34 @@ def _one(segment: Segment, size: int, limit: int) -> Plan:
         for start in range(0, count, size)
     ]  # fmt: skip
     return Plan(batches, count >= limit)
+
+
+_NUMBERS = frozenset((int, float))
+
+
+def _consecutive(read: Sequence[Segment], size: int, cut: Sequence[bool]) -> Plan | None:
+    """The merge without merging where the segments' lines, one segment after another, are in
+    time order already (one writer's segments, rotated as they filled): the merge's order is
+    then theirs, checked in C a few times faster than the merge walks them. None otherwise."""
+    try:
+        times = list(chain.from_iterable(map(itemgetter("t"), s.records) for s in read))
+    except KeyError:  # an unreadable line: the merge takes it first
+        return None
+    if not _NUMBERS.issuperset(map(type, times)) or not all(map(le, times, islice(times, 1, None))):
+        return None
+    last = cut.index(True) if True in cut else len(read) - 1  # the merge stops where it ends
+    taken = read[: last + 1]
+    records = list(chain.from_iterable(segment.records for segment in taken))
+    firsts = [0]
+    for segment in taken:
+        firsts.append(firsts[-1] + len(segment.records))
+    batches = []
+    for start in range(0, len(records), size):
+        end = min(start + size, len(records))
+        offsets = {
+            segment.name: segment.ends[min(end, after) - first - 1]
+            for segment, first, after in zip(taken, firsts, firsts[1:], strict=False)
+            if first < end and after > start
+        }
+        batches.append(Batch(records[start:end], offsets))
+    return Plan(batches, any(cut))
