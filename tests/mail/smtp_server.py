@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import socket
 import ssl
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from evergreen.config import Settings
 from evergreen.mail.service import Outbox, outbox_from_settings
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -107,10 +107,7 @@ class _Counting(Controller):
 def all_closed(handler: FaultyHandler, seconds: float = 10) -> bool:
     """Wait until the server has lost every connection (a killed client's messages already in
     its buffer are handled by then); False when some are still open after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while handler.open > 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return handler.open == 0
+    return wait_for(lambda: handler.open == 0, seconds, every=0.01)
 
 
 @contextlib.contextmanager
