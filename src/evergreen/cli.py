@@ -4,6 +4,7 @@ tokens."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -62,7 +63,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations and backups.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
@@ -98,6 +99,32 @@ def db_current() -> None:
     from evergreen import migrate
 
     typer.echo(migrate.current_revision(get_settings().sqlalchemy_url) or "empty")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Annotated[Path, typer.Argument(help="The file to write, e.g. evergreen-2026-12-07.db.")],
+    replace: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
+) -> None:
+    """Copy the SQLite database into a file, consistently, while the server runs."""
+    from evergreen.backup import BackupError, backup_sqlite, pg_dump_command
+    from evergreen.db import Database
+
+    url = get_settings().sqlalchemy_url
+    if not url.startswith("sqlite"):
+        raise failure(f"database: this is PostgreSQL: back it up with {pg_dump_command(url)}")
+    db = Database(url)
+    try:
+        made = backup_sqlite(db, path.expanduser(), replace=replace)
+    except BackupError as exc:
+        raise failure(str(exc)) from None
+    finally:
+        db.dispose()
+    typer.echo(
+        f"Backed up to {made.path}: {made.size / 1e6:,.1f} MB, revision {made.revision or 'none'}, "
+        f"checked. To restore: stop the server, put the file in place of "
+        f"{db.engine.url.database}, remove any -wal and -shm files beside it, start the server."
+    )
 
 
 def _redact(url: str) -> str:

@@ -170,6 +170,7 @@ def _owner_pages(ids: dict[str, Any]) -> list[str]:
         "/account/tokens",
         "/settings",
         "/settings/tasks",
+        "/settings/backup",
         "/finance",
         *finance,
         "/ledger",

@@ -20,6 +20,7 @@ from evergreen.db import Database
 from evergreen.web import pages
 from evergreen.web.apidocs import install_api_docs
 from evergreen.web.background import router as background_tasks
+from evergreen.web.backup import router as backup
 from evergreen.web.errors import install_error_handlers
 from evergreen.web.formbody import (
     refuse_nul_in_forms,
@@ -178,6 +179,7 @@ def create_app(
     install_api_docs(app, "/api/openapi.json")
     app.include_router(pages.public)
     app.include_router(background_tasks)
+    app.include_router(backup)
     _include_areas(app)
     return app
 

@@ -1,0 +1,57 @@
+"""The owner's backup page: a consistent copy of the embedded database to download while the
+server runs, or on PostgreSQL the pg_dump command that does it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
+
+from evergreen.backup import backup_sqlite, pg_dump_command
+from evergreen.db import Database, utcnow
+from evergreen.web.csrf import CsrfProtected
+from evergreen.web.deps import OwnerUser, SettingsDep
+from evergreen.web.templates import render
+
+__all__ = ["router"]
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/settings/backup")
+def backup_page(request: Request, settings: SettingsDep, user: OwnerUser) -> Response:
+    """Owner-only: download a backup (SQLite), or the command that makes one (PostgreSQL)."""
+    db: Database = request.app.state.db
+    sqlite = db.engine.dialect.name == "sqlite"
+    context = {
+        "title": "Backup",
+        "sqlite": sqlite,
+        "database": db.engine.url.database if sqlite else None,
+        "command": None if sqlite else pg_dump_command(settings.sqlalchemy_url),
+    }
+    return render(request, "backup.html", context)
+
+
+@router.post("/settings/backup", response_model=None)
+def download_backup(
+    request: Request, settings: SettingsDep, user: OwnerUser, _csrf: CsrfProtected
+) -> Response:
+    """Owner-only: the database copied (one snapshot, writers going on) into a file beside it,
+    sent, then removed."""
+    db: Database = request.app.state.db
+    if db.engine.dialect.name != "sqlite":
+        return backup_page(request, settings, user)
+    handle, name = tempfile.mkstemp(prefix=".backup-", suffix=".db", dir=settings.data_dir)
+    os.close(handle)
+    os.unlink(name)  # backup_sqlite writes a new file of its own, readable by its owner only
+    made = backup_sqlite(db, Path(name))
+    return FileResponse(
+        made.path,
+        media_type="application/vnd.sqlite3",
+        filename=f"evergreen-{utcnow():%Y-%m-%d}.db",
+        background=BackgroundTask(made.path.unlink, missing_ok=True),
+    )
