@@ -4,10 +4,12 @@ PostgreSQL is pointed to pg_dump."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import stat
 import threading
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -156,7 +158,7 @@ def test_evergreen_db_backup_writes_the_file_and_says_how_to_restore(
 
 
 def test_only_the_owner_downloads_a_backup(
-    client: TestClient, db: Database, people: dict[str, str], database_url: str
+    client: TestClient, db: Database, people: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
     for role in ("staff", "partner"):
         client.cookies.clear()
@@ -177,9 +179,17 @@ def test_only_the_owner_downloads_a_backup(
         assert 'id="pg-dump"' in page.text
         assert "Download a backup" not in page.text
         return
+    folder = tmp_path / "data"
+    folder.mkdir(exist_ok=True)
+    left, sending = folder / ".backup-left.db", folder / ".backup-sending.db"
+    for copy in (left, sending):
+        copy.write_bytes(b"a copy of everything")
+    os.utime(left, (time.time() - 7200, time.time() - 7200))  # its client went away long ago
     token = csrf_from(page.text)
     answer = client.post("/settings/backup", data={"csrf_token": token})
     assert answer.status_code == 200
     assert answer.content.startswith(b"SQLite format 3")
     assert "attachment" in answer.headers["content-disposition"]
     assert client.post("/settings/backup", data={}).status_code == 403  # no CSRF token
+    assert not left.exists()
+    assert sending.exists()  # a download still under way keeps its copy

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -45,6 +46,7 @@ def download_backup(
     db: Database = request.app.state.db
     if db.engine.dialect.name != "sqlite":
         return backup_page(request, settings, user)
+    _forget_stale(Path(settings.data_dir))
     handle, name = tempfile.mkstemp(prefix=".backup-", suffix=".db", dir=settings.data_dir)
     os.close(handle)
     os.unlink(name)  # backup_sqlite writes a new file of its own, readable by its owner only
@@ -55,3 +57,18 @@ def download_backup(
         filename=f"evergreen-{utcnow():%Y-%m-%d}.db",
         background=BackgroundTask(made.path.unlink, missing_ok=True),
     )
+
+
+_STALE_S = 3600  # a download still being sent is younger than this
+
+
+def _forget_stale(folder: Path) -> None:
+    """Remove copies left by downloads whose client went away before the end (the removal after
+    sending never ran): a copy of everything should not lie around."""
+    now = time.time()
+    for stale in folder.glob(".backup-*.db"):
+        try:
+            if now - stale.stat().st_mtime > _STALE_S:
+                stale.unlink()
+        except FileNotFoundError:  # removed meanwhile by the download that made it
+            continue
