@@ -103,11 +103,16 @@ def test_a_copy_that_fails_leaves_neither_the_file_nor_its_partial(
         path.write_bytes(b"half a copy")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(backup_module, "_copy", broken)
-    with pytest.raises(BackupError, match=r"could not write .*: No space left on device"):
-        backup_sqlite(sqlite_db, tmp_path / "copy.db")
-    assert not (tmp_path / "copy.db").exists()
-    assert not list(tmp_path.glob(".copy.db.*"))
+    def full(_db: Database, path: Path) -> str:
+        path.write_bytes(b"half a copy")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    for failing, words in ((broken, "could not write"), (full, "database or disk is full")):
+        monkeypatch.setattr(backup_module, "_copy", failing)
+        with pytest.raises(BackupError, match=words):
+            backup_sqlite(sqlite_db, tmp_path / "copy.db")
+        assert not (tmp_path / "copy.db").exists()
+        assert not list(tmp_path.glob(".copy.db.*"))
     sqlite_db.dispose()
 
 

@@ -68,10 +68,12 @@ def backup_sqlite(db: Database, target: Path, *, replace: bool = False) -> Backu
         os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))  # owner only
         revision = _copy(db, partial)
         os.replace(partial, target)
-    except (OSError, sqlite3.Error) as exc:  # a full disk, a folder not ours, a name too long
+    except OSError as exc:  # a folder not ours, a name too long
         partial.unlink(missing_ok=True)
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise BackupError("path", f"could not write {target}: {reason}") from None
+        raise BackupError("path", f"could not write {target}: {exc.strerror or exc}") from None
+    except sqlite3.Error as exc:  # a full disk while copying, a damaged database
+        partial.unlink(missing_ok=True)
+        raise BackupError("database", f"the backup into {target} failed: {exc}") from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
