@@ -229,7 +229,7 @@ def database_floor(
             insert_clicks(session, clicks)
             inserted = time.perf_counter()
             add_rollups(session, counts)
-            upserted = time.perf_counter()
+            rolled_up = time.perf_counter()
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     with _empty_copy(postgres, folder / "unindexed", links) as unindexed:
         with unindexed.engine.begin() as conn:
@@ -239,7 +239,7 @@ def database_floor(
         with unindexed.session() as session:
             insert_clicks(session, clicks)
         without = time.perf_counter() - alone
-    return Floor(wall, cpu, inserted - started, upserted - inserted, without)
+    return Floor(wall, cpu, inserted - started, rolled_up - inserted, without)
 
 
 @contextmanager

@@ -49,9 +49,8 @@ def backup_sqlite(db: Database, target: Path, *, replace: bool = False) -> Backu
     """Copy the SQLite database `db` into the file `target` (refused if it exists, unless
     `replace`), consistently while others write."""
     if db.engine.dialect.name != "sqlite":
-        raise BackupError(
-            "database", "this is PostgreSQL: back it up with pg_dump (docs/DEPLOY.md)"
-        )
+        command = pg_dump_command(db.engine.url.render_as_string(hide_password=False))
+        raise BackupError("database", f"this is PostgreSQL: back it up with {command}")
     source = Path(db.engine.url.database or "")
     if not source.is_file():
         raise BackupError("database", f"there is no database at {source} yet")

@@ -107,13 +107,10 @@ def db_backup(
     replace: Annotated[bool, typer.Option(help="Overwrite the file if it exists.")] = False,
 ) -> None:
     """Copy the SQLite database into a file, consistently, while the server runs."""
-    from evergreen.backup import BackupError, backup_sqlite, pg_dump_command
+    from evergreen.backup import BackupError, backup_sqlite
     from evergreen.db import Database
 
-    url = get_settings().sqlalchemy_url
-    if not url.startswith("sqlite"):
-        raise failure(f"database: this is PostgreSQL: back it up with {pg_dump_command(url)}")
-    db = Database(url)
+    db = Database(get_settings().sqlalchemy_url)
     try:
         made = backup_sqlite(db, path.expanduser(), replace=replace)
     except BackupError as exc:

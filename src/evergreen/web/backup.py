@@ -3,8 +3,7 @@ server runs, or on PostgreSQL the pg_dump command that does it."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import secrets
 import time
 from pathlib import Path
 
@@ -46,11 +45,9 @@ def download_backup(
     db: Database = request.app.state.db
     if db.engine.dialect.name != "sqlite":
         return backup_page(request, settings, user)
-    _forget_stale(Path(settings.data_dir))
-    handle, name = tempfile.mkstemp(prefix=".backup-", suffix=".db", dir=settings.data_dir)
-    os.close(handle)
-    os.unlink(name)  # backup_sqlite writes a new file of its own, readable by its owner only
-    made = backup_sqlite(db, Path(name))
+    folder = Path(settings.data_dir)
+    _forget_stale(folder)
+    made = backup_sqlite(db, folder / f"{_COPY_PREFIX}{secrets.token_hex(8)}.db")
     return FileResponse(
         made.path,
         media_type="application/vnd.sqlite3",
@@ -59,6 +56,7 @@ def download_backup(
     )
 
 
+_COPY_PREFIX = ".backup-"  # the copies made for downloads, in the data folder
 _STALE_S = 3600  # a download still being sent is younger than this
 
 
@@ -66,7 +64,7 @@ def _forget_stale(folder: Path) -> None:
     """Remove copies left by downloads whose client went away before the end (the removal after
     sending never ran): a copy of everything should not lie around."""
     now = time.time()
-    for stale in folder.glob(".backup-*.db"):
+    for stale in folder.glob(f"{_COPY_PREFIX}*.db"):
         try:
             if now - stale.stat().st_mtime > _STALE_S:
                 stale.unlink()
