@@ -47,13 +47,13 @@ def test_an_upgrade_raises_the_monthly_amount(
 
 def test_proration_charges_the_difference_for_the_seconds_left_rounded_half_up() -> None:
     half = START + timedelta(days=15)  # half of April left
-    assert prorate(1000, "month", 2000, "month", (START, END), half) == 500
-    assert prorate(1000, "month", 2000, "month", (START, END), START) == 1000  # all of it
+    assert prorate(1000, "month", 2000, "month", (START, END), half, "USD") == 500
+    assert prorate(1000, "month", 2000, "month", (START, END), START, "USD") == 1000  # all of it
     third = START + timedelta(days=20)  # 10 of 30 days left: 333.33… → 333
-    assert prorate(1000, "month", 2000, "month", (START, END), third) == 333
+    assert prorate(1000, "month", 2000, "month", (START, END), third, "USD") == 333
     two_thirds = START + timedelta(days=10)  # 666.66… → 667 (half up)
-    assert prorate(1000, "month", 2000, "month", (START, END), two_thirds) == 667
-    assert prorate(2000, "month", 1000, "month", (START, END), half) == 0  # never negative
+    assert prorate(1000, "month", 2000, "month", (START, END), two_thirds, "USD") == 667
+    assert prorate(2000, "month", 1000, "month", (START, END), half, "USD") == 0  # never negative
 
 
 def test_a_month_to_a_year_prorates_each_plan_at_its_own_rate() -> None:
@@ -61,13 +61,13 @@ def test_a_month_to_a_year_prorates_each_plan_at_its_own_rate() -> None:
     year = (datetime(2027, 4, 1, tzinfo=UTC) - START).total_seconds()  # 365 days
     left = (END - half).total_seconds()
     expected = Decimal(24000) * Decimal(left) / Decimal(year) - Decimal(500)
-    assert prorate(1000, "month", 24000, "year", (START, END), half) == round(expected)
-    assert prorate(1000, "month", 24000, "year", (START, END), half) == 486  # 986.30 - 500
+    assert prorate(1000, "month", 24000, "year", (START, END), half, "USD") == round(expected)
+    assert prorate(1000, "month", 24000, "year", (START, END), half, "USD") == 486  # 986.30 - 500
 
 
 def test_a_change_outside_the_period_is_refused() -> None:
     with pytest.raises(CommerceInputError) as refused:
-        prorate(1000, "month", 2000, "month", (START, END), END)
+        prorate(1000, "month", 2000, "month", (START, END), END, "USD")
     assert refused.value.field == "period"
 
 
@@ -77,7 +77,7 @@ def test_a_change_outside_the_period_is_refused() -> None:
     st.integers(0, 30 * 86400 - 1),
 )
 def test_proration_is_never_more_than_the_whole_difference(old: int, new: int, gone: int) -> None:
-    owed = prorate(old, "month", new, "month", (START, END), START + timedelta(seconds=gone))
+    owed = prorate(old, "month", new, "month", (START, END), START + timedelta(seconds=gone), "USD")
     assert 0 <= owed <= max(0, new - old)
 
 
@@ -109,19 +109,19 @@ def test_a_coupon_discounts_its_periods_then_the_full_price() -> None:
     three = CouponHold(None, 300, 3)
     forever = CouponHold(Decimal("50"), None, None)
     assert [discount_applies(once, n) for n in (1, 2)] == [True, False]
-    assert [period_price(1000, n, three, None).net for n in (1, 3, 4)] == [700, 700, 1000]
-    assert period_price(1000, 99, forever, None).net == 500
-    assert period_price(1000, 1, None, None).net == 1000
-    assert period_price(200, 1, three, None).total == 0  # never below nothing
+    assert [period_price(1000, n, three, None, "USD").net for n in (1, 3, 4)] == [700, 700, 1000]
+    assert period_price(1000, 99, forever, None, "USD").net == 500
+    assert period_price(1000, 1, None, None, "USD").net == 1000
+    assert period_price(200, 1, three, None, "USD").total == 0  # never below nothing
 
 
 def test_a_period_is_taxed_after_its_discount() -> None:
     hold = CouponHold(Decimal("10"), None, None)
-    added = period_price(1000, 2, hold, TaxTerms(Decimal("20")))
+    added = period_price(1000, 2, hold, TaxTerms(Decimal("20")), "USD")
     assert (added.discount, added.tax, added.total, added.net) == (100, 180, 1080, 900)
-    inside = period_price(1190, 1, None, TaxTerms(Decimal("19"), inclusive=True))
+    inside = period_price(1190, 1, None, TaxTerms(Decimal("19"), inclusive=True), "USD")
     assert (inside.tax, inside.total) == (190, 1190)
-    odd = period_price(999, 1, None, TaxTerms(Decimal("7.5")))
+    odd = period_price(999, 1, None, TaxTerms(Decimal("7.5")), "USD")
     assert odd.tax == 75  # 74.925 → 75, half up
 
 

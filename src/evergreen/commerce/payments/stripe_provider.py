@@ -8,6 +8,7 @@ client secret through Stripe.js.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from evergreen.commerce.payments.provider import (
     PaymentError,
     Refund,
 )
+from evergreen.commerce.rules.currencies import from_stripe, to_stripe
 from evergreen.commerce.rules.fees import fee_in_currency
 from evergreen.commerce.rules.payments import (
     PaymentEvent,
@@ -89,7 +91,9 @@ class StripeProvider:
         """Open a PaymentIntent for a server-priced amount (the same key twice: one intent);
         save_method asks Stripe to keep the card on the customer for off-session charges."""
         code = check_charge(amount, currency)
-        params: dict[str, Any] = {"amount": amount, "currency": code, "metadata": metadata}
+        params: dict[str, Any] = {
+            "amount": to_stripe(amount, code), "currency": code, "metadata": metadata,
+        }  # fmt: skip
         if customer:
             params["customer"] = customer
         if save_method:
@@ -119,14 +123,17 @@ class StripeProvider:
         payment = self.retrieve(payment_id)
         if payment.status is not PaymentStatus.SUCCEEDED:
             raise CommerceInputError("payment", "only a succeeded payment can be refunded")
-        to_refund = refund_amount(payment.amount, payment.amount_refunded, amount)
+        to_refund = to_stripe(
+            refund_amount(payment.amount, payment.amount_refunded, amount), payment.currency
+        )
         refund = self._call(
             lambda: self._client.v1.refunds.create(
                 {"payment_intent": payment_id, "amount": to_refund},
                 {"idempotency_key": _key(idempotency_key)},
             )
         )
-        return Refund(refund.id, payment_id, int(refund.amount), str(refund.status))
+        cents = from_stripe(int(refund.amount), payment.currency)
+        return Refund(refund.id, payment_id, cents, str(refund.status))
 
     def charge_saved(
         self,
@@ -140,7 +147,7 @@ class StripeProvider:
         """Charge a saved method off-session; a bank asking for the buyer is requires_action."""
         code = check_charge(amount, currency)
         params: dict[str, Any] = {
-            "amount": amount,
+            "amount": to_stripe(amount, code),
             "currency": code,
             "customer": customer,
             "payment_method": payment_method,
@@ -202,7 +209,8 @@ class StripeProvider:
         if not self._webhook_secret:
             raise CommerceInputError("EVERGREEN_STRIPE_WEBHOOK_SECRET", "is not set")
         verify_signature(self._webhook_secret, signature, payload, now)
-        return parse_event(payload)
+        event = parse_event(payload)
+        return replace(event, amount=from_stripe(event.amount, event.currency))
 
     def _refunded(self, intent: stripe.PaymentIntent) -> int:
         """What the intent's charge has refunded (PaymentIntents do not carry it themselves)."""
@@ -210,9 +218,11 @@ class StripeProvider:
         if not charge_id:
             return 0
         if not isinstance(charge_id, str):  # expanded: the charge is here already
-            return int(getattr(charge_id, "amount_refunded", 0) or 0)
-        charge = self._call(lambda: self._client.v1.charges.retrieve(charge_id))
-        return int(charge.amount_refunded or 0)
+            refunded = int(getattr(charge_id, "amount_refunded", 0) or 0)
+        else:
+            charge = self._call(lambda: self._client.v1.charges.retrieve(charge_id))
+            refunded = int(charge.amount_refunded or 0)
+        return from_stripe(refunded, str(intent.currency))
 
     @staticmethod
     def _call(request: Any) -> Any:
@@ -244,9 +254,10 @@ def _fee(intent: stripe.PaymentIntent) -> int | None:
     if transaction is None or isinstance(transaction, str):
         return None
     fee = getattr(transaction, "fee", None)
+    fee_currency = getattr(transaction, "currency", None)
     return fee_in_currency(
-        int(fee) if fee is not None else None,
-        getattr(transaction, "currency", None),
+        from_stripe(int(fee), str(fee_currency or intent.currency)) if fee is not None else None,
+        fee_currency,
         str(intent.currency),
         getattr(transaction, "exchange_rate", None),
     )
@@ -258,7 +269,7 @@ def _payment(intent: stripe.PaymentIntent, refunded: int, fee: int | None = None
     return Payment(
         id=intent.id,
         status=status_of(intent.status),
-        amount=int(intent.amount),
+        amount=from_stripe(int(intent.amount), str(intent.currency)),
         currency=str(intent.currency),
         amount_refunded=refunded,
         client_secret=intent.client_secret,

@@ -18,10 +18,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.rules.currencies import round_to_unit
 from evergreen.digits import is_digits
 
 __all__ = [
@@ -186,8 +187,10 @@ def prorate(
     new_interval: str,
     period: tuple[datetime, datetime],
     now: datetime,
+    currency: str,
 ) -> int:
-    """What an upgrade at `now` costs for the rest of the current period, in cents (≥ 0)."""
+    """What an upgrade at `now` costs for the rest of the current period, in cents (≥ 0),
+    rounded half up to the currency's smallest unit."""
     start, end = period
     if not start <= now < end:
         raise CommerceInputError("period", "the change must fall inside the current period")
@@ -197,4 +200,4 @@ def prorate(
     same = interval_months(new_interval) == interval_months(old_interval)
     new_span = old_span if same else Decimal((new_end - start).total_seconds())
     owed = Decimal(new_cents) * left / new_span - Decimal(old_cents) * left / old_span
-    return max(0, int(owed.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    return max(0, round_to_unit(owed, currency))

@@ -1,9 +1,9 @@
 """A cart priced from the catalog's prices, never the client's amounts: lines, a coupon's
 discount, the owner's tax, all in whole cents that add up exactly (total = the sum of lines).
 
-Rounding happens once per line and per step (half up), and a discount spread over several
-lines is shared by largest remainder, so no cent appears or vanishes between the lines and the
-order's figures.
+Rounding happens once per line and per step (half up, to the currency's smallest unit: whole
+yen in yen, rules/currencies.py), and a discount spread over several lines is shared by largest
+remainder, so no cent appears or vanishes between the lines and the order's figures.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.rules.currencies import round_to_unit, unit_cents
 
 __all__ = [
     "ROLES",
@@ -105,12 +106,11 @@ class Cart:
     shipping: int = 0  # Σ lines' shipping (subtotal - discount + shipping + exclusive tax)
 
 
-def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def share(amount: int, weights: Sequence[int]) -> list[int]:
-    """Split whole cents over weights by largest remainder: the parts add up to `amount`."""
+def share(amount: int, weights: Sequence[int], unit: int = 1) -> list[int]:
+    """Split whole cents over weights by largest remainder: the parts add up to `amount`, each
+    a whole number of `unit`s (100 for yen) when `amount` is."""
+    if unit > 1:
+        return [part * unit for part in share(amount // unit, weights)]
     total = sum(weights)
     if total <= 0 or amount == 0:
         return [0 for _ in weights]
@@ -123,21 +123,24 @@ def share(amount: int, weights: Sequence[int]) -> list[int]:
     return parts
 
 
-def check_coupon_code(code: str) -> str:
-    """A coupon code: 1 to 40 letters, digits, - or _, compared in upper case."""
+def check_coupon_code(code: str, field: str = "coupon") -> str:
+    """A coupon code: 1 to 40 letters, digits, - or _, compared in upper case; `field` names
+    it in the refusal (`coupon` at checkout, `code` when the owner adds one)."""
     text = code.strip().upper() if isinstance(code, str) else ""
-    if not text or len(text) > 40 or not all(c.isalnum() or c in "-_" for c in text):
-        raise CommerceInputError("coupon", "must be 1 to 40 letters, digits, - or _")
-    if not text.isascii():
-        raise CommerceInputError("coupon", "must be 1 to 40 letters, digits, - or _")
+    if not text or len(text) > 40 or not text.isascii():
+        raise CommerceInputError(field, "must be 1 to 40 letters, digits, - or _")
+    if not all(c.isalnum() or c in "-_" for c in text):
+        raise CommerceInputError(field, "must be 1 to 40 letters, digits, - or _")
     return text
 
 
-def coupon_problem(coupon: CouponTerms, now: datetime) -> str:
-    """Why a coupon cannot be used now ("" when it can)."""
+def coupon_problem(coupon: CouponTerms, now: datetime, *, holding: int = 0) -> str:
+    """Why a coupon cannot be used now ("" when it can); `holding` is how many open unpaid
+    orders hold one of its capped uses besides the paid ones counted in `redemptions`."""
     if coupon.expires_at is not None and now >= coupon.expires_at:
         return f"{coupon.code} has expired"
-    if coupon.max_redemptions is not None and coupon.redemptions >= coupon.max_redemptions:
+    taken = coupon.redemptions + max(holding, 0)
+    if coupon.max_redemptions is not None and taken >= coupon.max_redemptions:
         return f"{coupon.code} has been used up"
     return ""
 
@@ -180,22 +183,22 @@ def _discounts(
     if sum(eligible) == 0:
         raise CommerceInputError("coupon", f"{coupon.code} does not apply to these products")
     if coupon.percent_off is not None:
-        amount = _round(Decimal(sum(eligible)) * coupon.percent_off / 100)
+        amount = round_to_unit(Decimal(sum(eligible)) * coupon.percent_off / 100, currency)
     else:
         if coupon.currency is not None and coupon.currency != currency:
             raise CommerceInputError("coupon", f"{coupon.code} is for {coupon.currency} orders")
         amount = coupon.amount_off or 0
-    return share(min(amount, sum(eligible)), eligible)
+    return share(min(amount, sum(eligible)), eligible, unit_cents(currency))
 
 
-def _tax(net: int, tax: TaxTerms | None) -> tuple[int, int]:
+def _tax(net: int, tax: TaxTerms | None, currency: str) -> tuple[int, int]:
     """(tax, total) of a line after discount: carved out when inclusive, added when not."""
     if tax is None or tax.percent == 0:
         return 0, net
     if tax.inclusive:
-        carved = net - _round(Decimal(net) * 100 / (100 + tax.percent))
+        carved = net - round_to_unit(Decimal(net) * 100 / (100 + tax.percent), currency)
         return carved, net
-    added = _round(Decimal(net) * tax.percent / 100)
+    added = round_to_unit(Decimal(net) * tax.percent / 100, currency)
     return added, net + added
 
 
@@ -226,7 +229,7 @@ def price_cart(
         priced, items, discounts, with_qty, strict=True
     ):
         carried = shipping.get(product.id, 0)
-        line_tax, total = _tax(gross - discount + carried, tax)
+        line_tax, total = _tax(gross - discount + carried, tax, currency)
         priced_line = PricedLine(
             product.id, product.name, item.role, item.quantity, unit, discount, line_tax, total,
             carried,

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.rules.cart import TaxTerms
+from evergreen.commerce.rules.currencies import round_to_unit
 
 __all__ = [
     "DURATIONS",
@@ -21,10 +22,6 @@ __all__ = [
 ]
 
 DURATIONS = ("once", "repeating", "forever")
-
-
-def _round(value: Decimal) -> int:
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def check_duration(duration: str, periods: int | None) -> tuple[str, int | None]:
@@ -74,8 +71,15 @@ class PeriodPrice:
         return self.amount - self.discount
 
 
-def period_price(amount: int, n: int, hold: CouponHold | None, tax: TaxTerms | None) -> PeriodPrice:
-    """Period n's price: the coupon while it lasts, then the tax (rounded half up, as carts)."""
+def period_price(
+    amount: int, n: int, hold: CouponHold | None, tax: TaxTerms | None, currency: str
+) -> PeriodPrice:
+    """Period n's price: the coupon while it lasts, then the tax (rounded half up to the
+    currency's smallest unit, as carts)."""
+
+    def _round(value: Decimal) -> int:
+        return round_to_unit(value, currency)
+
     discount = 0
     if discount_applies(hold, n):
         assert hold is not None

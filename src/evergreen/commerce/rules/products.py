@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.rules.currencies import check_whole
 from evergreen.commerce.rules.pricing import CostRange, PriceRule, make_rule
 from evergreen.errors import InputError
 from evergreen.money import CENT, check_currency, check_storable, read_amount
@@ -177,7 +178,9 @@ def check_shipping(currency: str, shipping: Mapping[str, Decimal | str]) -> dict
         name = zone.strip().upper() if isinstance(zone, str) else ""
         if not _ZONE.match(name):
             raise CommerceInputError("shipping", f"{zone!r} is not a zone like US, EU or *")
-        checked[name] = to_cents(f"shipping.{name}", amount)
+        checked[name] = check_whole(
+            f"shipping.{name}", to_cents(f"shipping.{name}", amount), currency
+        )
     return checked
 
 

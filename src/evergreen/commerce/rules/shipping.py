@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.rules.currencies import round_to_unit
 from evergreen.commerce.rules.products import check_country, check_region, check_text
 
 __all__ = [
@@ -120,7 +121,8 @@ def line_shipping(
     rate: Decimal | None = None,
 ) -> int:
     """Shipping of one physical line: the zone's amount per unit times the quantity, converted
-    (the whole line at once, see convert_cents) when the table is in another currency."""
+    (the whole line at once, see convert_cents; to whole yen in yen) when the table is in
+    another currency."""
     if not table:
         return 0
     cents = table[zone_of(country, table)] * quantity
@@ -129,4 +131,4 @@ def line_shipping(
     if rate is None:
         message = missing_rate(table_currency, currency, {})
         raise CommerceInputError("currency", f"shipping cannot be priced: {message}")
-    return convert_cents(cents, rate)
+    return round_to_unit(Decimal(cents) * rate, currency)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Coupon, Product
 from evergreen.commerce.rules.cart import CouponTerms, check_coupon_code
+from evergreen.commerce.rules.currencies import check_whole
 from evergreen.commerce.rules.plans import check_duration
 from evergreen.commerce.rules.products import check_currency_code, to_cents
 from evergreen.errors import Conflict, NotFound
@@ -48,7 +49,7 @@ def _percent(value: Decimal | str) -> Decimal:
 
 def add_coupon(session: Session, draft: CouponDraft) -> Coupon:
     """Store a coupon; exactly one of percent and amount off, a taken code a Conflict."""
-    code = check_coupon_code(draft.code)
+    code = check_coupon_code(draft.code, "code")
     has_percent = draft.percent_off not in (None, "")
     has_amount = draft.amount_off not in (None, "")
     if has_percent == has_amount:
@@ -60,7 +61,9 @@ def add_coupon(session: Session, draft: CouponDraft) -> Coupon:
     else:
         assert draft.amount_off is not None
         row.currency = check_currency_code("currency", draft.currency or "")
-        row.amount_off_cents = to_cents("amount_off", draft.amount_off)
+        row.amount_off_cents = check_whole(
+            "amount_off", to_cents("amount_off", draft.amount_off), row.currency
+        )
         if row.amount_off_cents <= 0:
             raise CommerceInputError("amount_off", "must be more than zero")
     if draft.product_id is not None and session.get(Product, draft.product_id) is None:

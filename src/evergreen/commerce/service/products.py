@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import BundleItem, Price, Product
+from evergreen.commerce.rules.currencies import check_whole
 from evergreen.commerce.rules.pricing import PriceQuote, PriceRule, SupplierCost, quote
 from evergreen.commerce.rules.products import (
     check_cents,
@@ -177,12 +178,14 @@ def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
     when a supplier of it prices in a currency with no rate to this one)."""
     product = get_product(session, product_id)
     currency = check_currency_code("currency", draft.currency)
-    amount = to_cents("amount", draft.amount)
+    amount = check_whole("amount", to_cents("amount", draft.amount), currency)
     compare_at = None
     if draft.compare_at not in (None, ""):
         assert draft.compare_at is not None
         compare_at = check_cents(
-            "compare_at", to_cents("compare_at", draft.compare_at), above=amount
+            "compare_at",
+            check_whole("compare_at", to_cents("compare_at", draft.compare_at), currency),
+            above=amount,
         )
     interval = check_interval(product.kind, draft.interval)
     trial = check_trial_days(product.kind, draft.trial_days)

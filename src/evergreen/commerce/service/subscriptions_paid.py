@@ -56,7 +56,7 @@ def hold_of(sub: Subscription) -> CouponHold | None:
 
 def net_of(sub: Subscription, n: int) -> int:
     """Period n's amount after the coupon, before tax: what MRR counts."""
-    return period_price(sub.amount_cents, max(n, 1), hold_of(sub), None).net
+    return period_price(sub.amount_cents, max(n, 1), hold_of(sub), None, sub.currency).net
 
 
 def record(session: Session, sub: Subscription, kind: str, at: datetime) -> None:

@@ -106,16 +106,16 @@ def _quote(
     if sub.status == "trialing" or sub.current_period_start is None:
         return ChangeQuote(price, product, True, zero, None)  # nothing paid yet: no proration
     n = sub.period
-    new = period_price(price.amount_cents, n, hold_of(sub), None).net
+    new = period_price(price.amount_cents, n, hold_of(sub), None, sub.currency).net
     old = net_of(sub, n)
     card = provider is not None and sub.provider == provider.name and bool(sub.customer)
     if not is_upgrade(old, sub.interval, new, price.interval) or not card:
         return ChangeQuote(price, product, False, zero, sub.current_period_end)
     assert sub.current_period_end is not None
     span = (sub.current_period_start, sub.current_period_end)
-    owed = prorate(old, sub.interval, new, price.interval, span, now)
+    owed = prorate(old, sub.interval, new, price.interval, span, now, sub.currency)
     tax = tax_terms(session, sub.country, sub.region)
-    return ChangeQuote(price, product, True, period_price(owed, 1, None, tax), None)
+    return ChangeQuote(price, product, True, period_price(owed, 1, None, tax, sub.currency), None)
 
 
 def quote_change(

@@ -177,7 +177,11 @@ def open_order(
     `pay=False` leaves the payment to the caller (a renewal charged on the saved card)."""
     n = order_period(key)
     priced = period_price(
-        sub.amount_cents, n, hold_of(sub), tax_terms(session, sub.country, sub.region)
+        sub.amount_cents,
+        n,
+        hold_of(sub),
+        tax_terms(session, sub.country, sub.region),
+        sub.currency,
     )  # the tax rate as it is now, each period
     order = Order(
         number=secrets.token_hex(6).upper(), status="pending", currency=sub.currency,
