@@ -77,3 +77,17 @@ def test_import_show_unsubscribe_and_bad_input(tmp_path: Path) -> None:
     assert _run(tmp_path, "erase", "ann@example.com").returncode == 2
     assert _run(tmp_path, "erase", "ann@example.com", "--yes").returncode == 0
     assert _run(tmp_path, "show", "ann@example.com").returncode == 2
+
+
+def test_an_opt_in_time_out_of_range_is_a_row_error_not_a_traceback(tmp_path: Path) -> None:
+    file = tmp_path / "optin.csv"
+    file.write_text(
+        "Email Address,First Name,OPTIN_TIME\n"
+        "a@example.com,A,0001-01-01T00:00:00+14:00\n"
+        "b@example.com,B,2024-06-01 00:00:00\n"
+    )
+    done = _run(tmp_path, "import", str(file), "--list", "News")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "line 2: OPTIN_TIME" in done.stderr
+    assert _run(tmp_path, "show", "b@example.com").returncode == 0

@@ -409,3 +409,40 @@ def test_a_nul_in_a_form_field_is_refused_by_its_name_never_a_500(
     assert _people(db) == 0
     assert _post_page(client, "jo@example.com").status_code == 200  # type: ignore[attr-defined]
     assert _people(db) == 1
+
+
+def test_a_public_form_never_changes_an_existing_subscribers_details(
+    client: TestClient, db: Database
+) -> None:
+    """Anyone can type any address into a form: it only fills blanks and joins the list."""
+    _make_form(db)
+    with db.session() as session:
+        other = service.create_list(session, "Other", double_opt_in=False).id
+        service.subscribe(
+            session,
+            TEST_SECRET,
+            "carol@example.com",
+            other,
+            service.Consent(service.Source.MANUAL),
+            name="Carol Real",
+            fields={"plan": "pro"},
+            time_zone="Europe/Paris",
+        )
+    posted = client.post(
+        "/api/v1/public/forms/news",
+        json={
+            "email": "CAROL@example.com",
+            "name": "Not Carol",
+            "fields": {"country": "Evil"},
+            "time_zone": "America/Los_Angeles",
+            "token": _old_token(),
+        },
+    )
+    assert posted.status_code == 200
+    with db.session(writer=False) as session:
+        carol = queries.find_by_email(session, "carol@example.com")
+        assert carol is not None
+        assert (carol.name, carol.time_zone) == ("Carol Real", "Europe/Paris")
+        # An empty field is filled; the list is joined under its double opt-in.
+        assert carol.fields == {"plan": "pro", "country": "Evil"}
+        assert carol.lists == {"News": "unconfirmed", "Other": "subscribed"}

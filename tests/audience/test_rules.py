@@ -11,6 +11,7 @@ from evergreen.audience.rules import (
     Action,
     ImportFormat,
     ImportRecord,
+    Profile,
     RowError,
     Source,
     Status,
@@ -20,8 +21,10 @@ from evergreen.audience.rules import (
     check_time_zone,
     confirm_token,
     consent_step,
+    contains_patterns,
     detect_format,
     map_row,
+    merged_profile,
     overall_status,
     plan_for,
     read_confirm_token,
@@ -48,6 +51,14 @@ def test_the_domain_is_lowered_and_idna_the_local_part_kept(
 
 def test_two_spellings_of_one_address_share_a_key() -> None:
     assert check_email("JANE@example.com").key == check_email("jane@EXAMPLE.com").key
+
+
+@pytest.mark.parametrize(
+    ("one", "other"), [("straße@example.com", "strasse@example.com"), ("maße@x.org", "MASSE@x.org")]
+)
+def test_only_case_is_ignored_distinct_letters_are_two_people(one: str, other: str) -> None:
+    assert check_email(one).key != check_email(other).key
+    assert check_email(one.upper()).key == check_email(one).key.upper().lower()
 
 
 @pytest.mark.parametrize(
@@ -354,3 +365,40 @@ def test_confirmation_tokens_are_signed_and_expire() -> None:
     changed = ("B" if payload[0] == "A" else "A") + payload[1:]
     with pytest.raises(AudienceInputError):
         read_confirm_token("s3cret", f"{changed}.{signature}", NOW)
+
+
+def test_a_public_form_only_fills_blanks_an_owner_replaces() -> None:
+    stored = Profile("Carol", {"plan": "pro", "city": ""}, "Europe/Paris")
+    given = Profile("Not Carol", {"plan": "free", "city": "Oslo", "x": 1}, "America/Chicago")
+    assert merged_profile(stored, given, fill_only=True) == Profile(
+        "Carol", {"plan": "pro", "city": "Oslo", "x": 1}, "Europe/Paris"
+    )
+    assert merged_profile(stored, given, fill_only=False) == given
+    assert merged_profile(Profile(), given, fill_only=True) == given
+    assert merged_profile(stored, Profile(), fill_only=False) == stored
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31 23:59:59-12:00"])
+def test_an_opt_in_time_out_of_range_in_utc_is_a_row_error(when: str) -> None:
+    header = ["Email Address", "First Name", "OPTIN_TIME"]
+    error = map_row(plan_for(header), 2, ["a@example.com", "A", when])
+    assert isinstance(error, RowError)
+    assert (error.line, error.field) == (2, "OPTIN_TIME")
+
+
+def test_contains_patterns_escape_wildcards_and_lower_ascii_or_all() -> None:
+    assert contains_patterns("50%_\\Émile") == ("%50\\%\\_\\\\Émile%", "%50\\%\\_\\\\émile%")
+
+
+@pytest.mark.parametrize(
+    ("cell", "quoted", "tags"),
+    [
+        ('tag "q", say "hi"', True, ['tag "q"', 'say "hi"']),
+        ('"tag ""q""", "",, x', True, ['tag ""q""', "x"]),
+        ('"boxed", tag "q"', False, ['"boxed"', 'tag "q"']),
+    ],
+)
+def test_only_quotes_around_a_whole_tag_are_taken_off(
+    cell: str, quoted: bool, tags: list[str]
+) -> None:
+    assert split_tags(cell, quoted=quoted) == tags

@@ -281,3 +281,42 @@ def test_a_large_file_is_previewed_in_bounded_memory() -> None:
     tracemalloc.stop()
     assert (preview.rows, preview.valid) == (20_000, 20_000)
     assert peak < 1_000_000
+
+
+def test_search_takes_wildcards_literally_and_finds_non_ascii_names(db: Database) -> None:
+    news = _list(db, double_opt_in=False)
+    people = {
+        "emile@example.com": "Émile Zola",
+        "pct@example.com": "100% Sure",
+        "under@example.com": "snake_case",
+        "slash@example.com": "back\\slash",
+        "plain@example.com": "Plain Person",
+    }
+    with db.session() as session:
+        for email, name in people.items():
+            service.subscribe(session, SECRET, email, news, Consent(Source.API), name=name)
+
+    def found(text: str) -> set[str]:
+        with db.session(writer=False) as session:
+            return {card.name for card in queries.search(session, text=text).rows}
+
+    assert found("%") == {"100% Sure"}
+    assert found("_") == {"snake_case"}
+    assert found("\\") == {"back\\slash"}
+    assert found("pl_in") == found("pl%n") == set()
+    assert found("Émile") == found("éMILE".replace("é", "É")) == {"Émile Zola"}
+    assert found("zOLA") == {"Émile Zola"}
+    assert found("EMILE@") == {"Émile Zola"}
+
+
+def test_tags_with_quotes_come_back_from_the_export_as_they_were(db: Database) -> None:
+    news = _list(db, double_opt_in=False)
+    tags = ['tag "q"', 'say "hi"', '"boxed"', "plain"]
+    with db.session() as session:
+        service.subscribe(session, SECRET, "q@example.com", news, FORM, tags=tags)
+    out = io.StringIO()
+    with db.session(writer=False) as session:
+        service.export_csv(session, out, news)
+    result = _import(db, out.getvalue().replace("q@example.com", "copy@example.com"), news)
+    assert (result.format, result.created, result.error_count) == ("evergreen", 1, 0)
+    assert _card(db, "copy@example.com").tags == _card(db, "q@example.com").tags == sorted(tags)

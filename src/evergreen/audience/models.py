@@ -42,7 +42,7 @@ class AudienceList(Base):
 
 
 class Subscriber(Base):
-    """One person, once: `email_key` (the address case-folded) is what makes two rows one."""
+    """One person, once: `email_key` (the address lower-cased) is what makes two rows one."""
 
     __tablename__ = "subscribers"
 

@@ -24,7 +24,14 @@ from evergreen.audience.models import (
     Subscriber,
     SubscriberTag,
 )
-from evergreen.audience.rules import Status, check_email, overall_status, read_confirm_token
+from evergreen.audience.rules import (
+    LIKE_ESCAPE,
+    Status,
+    check_email,
+    contains_patterns,
+    overall_status,
+    read_confirm_token,
+)
 from evergreen.audience.service import segments as _segments
 from evergreen.db import utcnow
 
@@ -390,9 +397,16 @@ def search(
             raise AudienceInputError(name, "must not contain a NUL character")
     query = select(Subscriber)
     if text.strip():
-        needle = f"%{text.strip().casefold()}%"
+        # Names: ASCII letters in any case, others as typed (SQLite's lower() folds only
+        # ASCII); where the database's lower() folds all letters, those in any case too.
+        ascii_lowered, lowered = contains_patterns(text.strip())
+        lower_name = func.lower(Subscriber.name)
         query = query.where(
-            or_(Subscriber.email_key.like(needle), func.lower(Subscriber.name).like(needle))
+            or_(
+                Subscriber.email_key.like(lowered, escape=LIKE_ESCAPE),
+                lower_name.like(ascii_lowered, escape=LIKE_ESCAPE),
+                lower_name.like(lowered, escape=LIKE_ESCAPE),
+            )
         )
     if list_id is not None or status:
         conditions = [Membership.subscriber_id == Subscriber.id]

@@ -89,3 +89,38 @@ def test_a_saved_segment_whose_list_is_gone_selects_nobody(db: Database) -> None
         session.delete(session.query(AudienceList).one())
         session.flush()
         assert service.count_segment(session, row) == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("field.big > 9223372036854775808", ["huge"]),
+        ("field.big >= 9223372036854775807", ["max", "huge"]),
+        ("field.big < -9223372036854775809", ["tiny"]),
+        ("field.big > -9223372036854775809", ["max", "huge", "small"]),
+        ("field.big = 100000000000000000000", ["huge"]),
+    ],
+)
+def test_numbers_beyond_64_bits_are_compared_by_value(
+    db: Database, query: str, expected: list[str]
+) -> None:
+    values = {"max": 2**63 - 1, "huge": 10**20, "small": -5, "tiny": -(10**20)}
+    with db.session() as session:
+        lists = make_lists(session, ["Weekly tips"])
+        ids = add_people(
+            session,
+            [
+                SubscriberFacts(
+                    created_at=utcnow(),
+                    lists={"Weekly tips": "subscribed"},
+                    fields={"big": value},
+                )
+                for value in values.values()
+            ],
+            lists,
+        )
+    names = dict(zip(ids, values, strict=True))
+    with db.session() as session:
+        found = [names[i] for chunk in service.member_ids(session, query) for i in chunk]
+        assert service.count(session, query) == len(expected)
+    assert sorted(found) == sorted(expected)

@@ -8,7 +8,13 @@ from evergreen.audience.rules.consent import (
     consent_step,
     overall_status,
 )
-from evergreen.audience.rules.emails import MAX_EMAIL, CheckedEmail, check_email, email_key
+from evergreen.audience.rules.emails import (
+    MAX_EMAIL,
+    CheckedEmail,
+    check_email,
+    email_key,
+    legacy_email_key,
+)
 from evergreen.audience.rules.imports import (
     EVERGREEN_HEADER,
     ROLES,
@@ -24,6 +30,7 @@ from evergreen.audience.rules.imports import (
     plan_for,
 )
 from evergreen.audience.rules.inputs import (
+    LIKE_ESCAPE,
     check_field_name,
     check_fields,
     check_list_name,
@@ -31,8 +38,10 @@ from evergreen.audience.rules.inputs import (
     check_tag,
     check_tags,
     check_time_zone,
+    contains_patterns,
     split_tags,
 )
+from evergreen.audience.rules.profiles import Profile, merged_profile
 from evergreen.audience.rules.tokens import (
     CONFIRM_DAYS,
     Confirmation,
@@ -43,6 +52,7 @@ from evergreen.audience.rules.tokens import (
 __all__ = [
     "CONFIRM_DAYS",
     "EVERGREEN_HEADER",
+    "LIKE_ESCAPE",
     "MAX_EMAIL",
     "ROLES",
     "Action",
@@ -52,6 +62,7 @@ __all__ = [
     "ImportPlan",
     "ImportRecord",
     "ImportStep",
+    "Profile",
     "RowError",
     "Source",
     "Status",
@@ -66,11 +77,14 @@ __all__ = [
     "check_time_zone",
     "confirm_token",
     "consent_step",
+    "contains_patterns",
     "detect_format",
     "email_key",
     "field_name_of",
     "import_step",
+    "legacy_email_key",
     "map_row",
+    "merged_profile",
     "overall_status",
     "plan_for",
     "read_confirm_token",

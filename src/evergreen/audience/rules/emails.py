@@ -2,8 +2,10 @@
 
 The case rule: the domain is lower-cased and IDNA-encoded (``Müller.DE`` → ``xn--mller-kva.de``),
 the local part is kept as typed (``Jane.Doe`` stays ``Jane.Doe``: a few servers still tell
-``Jane`` from ``jane``), and two addresses are the same person when their case-folded forms
-match. That case-folded form is `email_key`, the unique key of a subscriber.
+``Jane`` from ``jane``), and two addresses are the same person when their lower-cased forms
+match. That lower-cased form is `email_key`, the unique key of a subscriber. Not casefold():
+it folds distinct letters together (``straße`` → ``strasse``), merging two people; keys made
+that way before migration 0064 are `legacy_email_key`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from evergreen.audience.errors import AudienceInputError
 
-__all__ = ["MAX_EMAIL", "CheckedEmail", "check_email", "email_key"]
+__all__ = ["MAX_EMAIL", "CheckedEmail", "check_email", "email_key", "legacy_email_key"]
 
 MAX_EMAIL = 320
 
@@ -28,7 +30,12 @@ class CheckedEmail:
 
 
 def email_key(email: str) -> str:
-    """The case-folded address: equal keys are the same person."""
+    """The lower-cased address: equal keys are the same person, and only case is ignored."""
+    return email.lower()
+
+
+def legacy_email_key(email: str) -> str:
+    """The key before 0064 (case-folded), still in erased-address hashes and sent links."""
     return email.casefold()
 
 

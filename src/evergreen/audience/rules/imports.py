@@ -291,9 +291,11 @@ def _when(column: str, text: str) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.replace(" UTC", "").strip())
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except ValueError:
         raise AudienceInputError(column, f"{text!r} is not a date and time") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before year 1 in UTC
+        raise AudienceInputError(column, f"{text!r} is out of range in UTC") from None
 
 
 def _ip(column: str, text: str) -> str | None:
@@ -368,7 +370,9 @@ def _record(plan: ImportPlan, line: int, cells: Sequence[str]) -> ImportRecord:
         name=name,
         status=_status(plan, status_column, status_text),
         fields=check_fields(fields),
-        tags=tuple(check_tags(split_tags(tags_text))),
+        tags=tuple(
+            check_tags(split_tags(tags_text, quoted=plan.format is not ImportFormat.EVERGREEN))
+        ),
         time_zone=time_zone,
         opted_in_at=_when(*values.get("opted_in_at", ("opted_in_at", ""))),
         opt_in_ip=_ip(*values.get("opt_in_ip", ("opt_in_ip", "")))

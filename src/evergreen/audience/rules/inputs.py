@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import available_timezones
@@ -11,6 +12,7 @@ from evergreen.audience.errors import AudienceInputError
 from evergreen.timezones import MAX_ZONE_NAME, zone_named
 
 __all__ = [
+    "LIKE_ESCAPE",
     "MAX_FIELDS",
     "MAX_TAGS",
     "check_field_name",
@@ -20,6 +22,7 @@ __all__ = [
     "check_tag",
     "check_tags",
     "check_time_zone",
+    "contains_patterns",
     "split_tags",
 ]
 
@@ -111,9 +114,29 @@ def check_tags(values: Iterable[object]) -> list[str]:
     return list(seen)
 
 
-def split_tags(cell: str) -> list[str]:
-    """Tags from one CSV cell: `a, b` or Mailchimp's `"a","b"`; empty parts are dropped."""
-    return [part.strip().strip('"').strip() for part in cell.split(",") if part.strip(' "')]
+def split_tags(cell: str, *, quoted: bool = True) -> list[str]:
+    """Tags from one CSV cell: `a, b` or Mailchimp's `"a","b"`; empty parts are dropped. Only
+    a pair of quotes around a whole tag is taken off, and none when not `quoted` (Evergreen's
+    own export, which writes tags as they are): a `"` inside a tag is part of it."""
+    tags = []
+    for part in cell.split(","):
+        tag = part.strip()
+        if quoted and len(tag) >= 2 and tag[0] == tag[-1] == '"':
+            tag = tag[1:-1].strip()
+        if tag:
+            tags.append(tag)
+    return tags
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+LIKE_ESCAPE = "\\"
+
+
+def contains_patterns(text: str) -> tuple[str, str]:
+    """LIKE patterns for "contains `text`", its %, _ and \\ literal: ASCII-lowered, matching
+    SQLite's lower() (which keeps É), and fully lowered, matching a Unicode database lower()."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped.translate(_ASCII_LOWER)}%", f"%{escaped.lower()}%"
 
 
 _ZONES: frozenset[str] | None = None

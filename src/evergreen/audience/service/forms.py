@@ -320,6 +320,7 @@ def submit(
             name=name or None,
             fields=values or None,
             time_zone=browser_zone(post.time_zone),
+            fill_only=True,
         )
         if done.token:
             confirmations.append((audience_list.name, done.token))

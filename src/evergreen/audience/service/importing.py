@@ -30,6 +30,7 @@ from evergreen.audience.rules import (
     Source,
     Status,
     import_step,
+    legacy_email_key,
     map_row,
     plan_for,
 )
@@ -229,6 +230,12 @@ def run_import(
     return result
 
 
+def _erased_hashes(secret: str, record: ImportRecord) -> set[str]:
+    """The hashes an erased address may be kept under (case-folded before migration 0064)."""
+    keys = {record.email.key, legacy_email_key(record.email.email)}
+    return {erased_hash(secret, key) for key in keys}
+
+
 def _store(
     session: Session,
     secret: str,
@@ -246,18 +253,21 @@ def _store(
     missing = [record for record in records if record.email.key not in people]
     created: set[str] = set()
     if missing:
-        hashes = {erased_hash(secret, record.email.key): record for record in missing}
+        hashes = {id(record): _erased_hashes(secret, record) for record in missing}
         erased = set(
             session.scalars(
-                select(ErasedAddress.key_hash).where(ErasedAddress.key_hash.in_(hashes))
+                select(ErasedAddress.key_hash).where(
+                    ErasedAddress.key_hash.in_(set().union(*hashes.values()))
+                )
             )
         )
-        for key_hash in erased:
+        gone = {id(record) for record in missing if hashes[id(record)] & erased}
+        for record in [record for record in missing if id(record) in gone]:
             result.erased_skipped += 1
-            records.remove(hashes[key_hash])
+            records.remove(record)
         now = utcnow()
         for record in missing:
-            if erased_hash(secret, record.email.key) in erased:
+            if id(record) in gone:
                 continue
             row = Subscriber(
                 email=record.email.email,

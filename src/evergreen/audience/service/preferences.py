@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.models import AudienceList, Membership, Subscriber
-from evergreen.audience.rules import Source, Status, email_key
+from evergreen.audience.rules import Source, Status, email_key, legacy_email_key
 from evergreen.audience.rules.forms import (
     FREQUENCIES,
     preference_token,
@@ -92,7 +92,10 @@ def preference_url(base_url: str, secret: str, subscriber_id: int, email: str) -
 def _person(session: Session, secret: str, token: str) -> Subscriber:
     subscriber_id = read_preference_token(token)
     person = session.get(Subscriber, subscriber_id)
-    if person is None or not preference_token_matches(secret, token, person.id, person.email_key):
+    if person is None or not any(
+        preference_token_matches(secret, token, person.id, key)
+        for key in (person.email_key, legacy_email_key(person.email))  # links mailed before 0064
+    ):
         raise AudienceInputError("token", _INVALID)
     return person
 

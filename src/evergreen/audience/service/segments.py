@@ -113,8 +113,15 @@ def _status(value: str) -> _Condition:
     return listed
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def _sqlite_number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() else float(value)
+    """An exact integer where SQLite can bind one (64 bits), else a real: SQLite holds a JSON
+    integer beyond 64 bits as a real too, and compares integers with reals exactly."""
+    if value == value.to_integral_value() and int(value) in _INT64:
+        return int(value)
+    return float(value)
 
 
 def _compare(left: Any, op: str, right: Any) -> _Condition:

@@ -23,6 +23,7 @@ from evergreen.audience.models import (
 )
 from evergreen.audience.rules import (
     Action,
+    Profile,
     Source,
     Status,
     check_email,
@@ -32,6 +33,8 @@ from evergreen.audience.rules import (
     check_time_zone,
     confirm_token,
     consent_step,
+    legacy_email_key,
+    merged_profile,
     read_confirm_token,
 )
 from evergreen.audience.service.lists import get_list
@@ -147,8 +150,11 @@ def _person(
     found = session.scalar(select(Subscriber).where(Subscriber.email_key == checked.key))
     if found is not None:
         return found, False
-    erased = session.get(ErasedAddress, erased_hash(secret, checked.key))
-    if erased is not None and source is not Source.FORM:
+    erased = any(  # erased before 0064, the hash is of the address case-folded
+        session.get(ErasedAddress, erased_hash(secret, key)) is not None
+        for key in {checked.key, legacy_email_key(checked.email)}
+    )
+    if erased and source is not Source.FORM:
         raise AudienceInputError(
             "email", "this person asked to be erased; only their own sign-up can add them again"
         )
@@ -239,9 +245,11 @@ def subscribe(
     fields: Mapping[str, Any] | None = None,
     tags: Iterable[str] = (),
     time_zone: str | None = None,
+    fill_only: bool = False,
 ) -> Subscribed:
     """Add someone to a list with the consent they gave; a double opt-in list leaves them
-    unconfirmed and returns the signed link's token that confirms them."""
+    unconfirmed and returns the signed link's token that confirms them. With `fill_only` (a
+    public form) the given name, fields and zone only fill blanks: anyone can type an address."""
     audience_list = get_list(session, list_id)
     checked_name = check_name(name) if name is not None else None
     checked_fields = check_fields(fields) if fields is not None else None
@@ -257,12 +265,17 @@ def subscribe(
         source=consent.source,
         suppressed=subscriber.suppressed,
     )
-    if checked_name:
-        subscriber.name = checked_name
-    if checked_fields:
-        subscriber.fields = {**(subscriber.fields or {}), **checked_fields}
-    if zone:
-        subscriber.time_zone = zone
+    merged = merged_profile(
+        Profile(subscriber.name, subscriber.fields or {}, subscriber.time_zone),
+        Profile(checked_name or "", checked_fields or {}, zone),
+        fill_only=fill_only,
+    )
+    if merged.name != subscriber.name:
+        subscriber.name = merged.name
+    if merged.fields != (subscriber.fields or {}):
+        subscriber.fields = dict(merged.fields)
+    if merged.time_zone != subscriber.time_zone:
+        subscriber.time_zone = merged.time_zone
     subscriber.updated_at = utcnow()
     _tag(session, subscriber.id, checked_tags)
     if step.status is not None and step.status != current:
