@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from evergreen.audience import queries as audience_queries
 from evergreen.audience import service as audience
+from evergreen.audience.models import Subscriber
 from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import InputError
@@ -201,3 +202,34 @@ def test_the_confirmation_mail_arrives_with_the_local_time_and_links(
     assert "Monday 7 December 2026, 09:00 (America/New_York)" in body
     assert links.ics in body
     assert links.room in body
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_a_public_registration_never_renames_a_subscriber_or_moves_their_zone(
+    db: Database, consent: bool
+) -> None:
+    """Anyone can type anyone's address on the public page: its name and zone only fill blanks
+    (with the list's consent ticked or not); the owner's API still sets them."""
+    webinar_id = _webinar(db)
+    with db.session() as session:
+        carol = audience.find_or_add(
+            session, TEST_SECRET, "carol@example.com", audience.Source.API,
+            name="Carol Real", time_zone="Europe/Paris",
+        ).id  # fmt: skip
+    data = registrations.RegistrationInput(
+        email="CAROL@example.com", name="Not Carol", viewer_timezone="America/Los_Angeles",
+        consent=consent,
+    )  # fmt: skip
+    with db.session() as session:
+        registrations.register(session, TEST_SECRET, webinar_id, data, NOW, public=True)
+    with db.session() as session:
+        person = session.get(Subscriber, carol)
+        assert person is not None
+        assert (person.name, person.time_zone) == ("Carol Real", "Europe/Paris")
+        row = session.scalars(select(WebinarRegistration)).one()
+        assert row.viewer_timezone == "America/Los_Angeles"  # the page shows their own hours
+        registrations.register(session, TEST_SECRET, webinar_id, data, NOW)  # the owner's API
+    with db.session() as session:
+        person = session.get(Subscriber, carol)
+        assert person is not None
+        assert (person.name, person.time_zone) == ("Not Carol", "America/Los_Angeles")

@@ -113,9 +113,13 @@ def register(
     webinar_id: int,
     data: RegistrationInput,
     now: datetime | None = None,
+    *,
+    public: bool = False,
 ) -> Registered:
     """Register someone; registering again returns the same registration (a new session is
-    picked only when theirs has passed or they chose another that is offered)."""
+    picked only when theirs has passed or they chose another that is offered). From the
+    `public` page, where anyone can type any address, the name and zone given only fill a
+    subscriber's blanks: a stranger cannot rename someone or move their mails' hours."""
     now = now or utcnow()
     webinar = _webinar(session, webinar_id)
     zone = check_zone(data.viewer_timezone, "viewer_timezone", allow_viewer=False)
@@ -135,14 +139,16 @@ def register(
             consent,
             name=data.name.strip() or None,
             time_zone=zone,
+            fill_only=public,
         )
         person = done.subscriber
         if done.token:
             tokens.append((audience.get_list(session, webinar.list_id).name, done.token))
     else:
         person = audience.find_or_add(
-            session, secret, data.email, audience.Source.WEBINAR, name=data.name, time_zone=zone
-        )
+            session, secret, data.email, audience.Source.WEBINAR, name=data.name, time_zone=zone,
+            fill_only=public,
+        )  # fmt: skip
     row = _find(session, webinar.id, person.email_key)
     created = row is None
     chosen = data.session_start

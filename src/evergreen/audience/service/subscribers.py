@@ -182,17 +182,19 @@ def find_or_add(
     name: str = "",
     time_zone: str | None = None,
     name_if_none: bool = False,
+    fill_only: bool = False,
 ) -> Subscriber:
     """The subscriber for an address, created without joining a list (e.g. a webinar's
     registrant who did not tick the list's consent); a given name or zone is kept. With
     `name_if_none`, the name only fills an empty one (a card's billing name may be someone
-    else's: it does not rename the reader the mails greet)."""
+    else's: it does not rename the reader the mails greet); with `fill_only` (a public page,
+    where anyone can type any address) the zone too."""
     checked_name = check_name(name) if name else ""
     zone = check_time_zone(time_zone)
     subscriber, _created = _person(session, secret, email, source, checked_name)
-    if checked_name and not (name_if_none and subscriber.name):
+    if checked_name and not ((name_if_none or fill_only) and subscriber.name):
         subscriber.name = checked_name
-    if zone:
+    if zone and not (fill_only and subscriber.time_zone):
         subscriber.time_zone = zone
     subscriber.updated_at = utcnow()
     session.flush()

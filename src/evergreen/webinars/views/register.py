@@ -175,7 +175,7 @@ def accept(
             shown_at=guarded.rendered,
         )
         with session.begin_nested():
-            done = registrations.register(session, secret, webinar.id, data)
+            done = registrations.register(session, secret, webinar.id, data, public=True)
     except InputError as exc:
         error = f"{exc.field.replace('_', ' ')}: {exc.message}"
         return _page(request, webinar, zone, values=values, status_code=400, error=error)
