@@ -50,7 +50,7 @@ def test_subscriptions_from_the_command_line(tmp_path: Path, database_url: str) 
     shown = _run(tmp_path, database_url, "show", str(sub_id)).stdout
     assert "status past_due" in shown
     assert f"renewal:{sub_id}:2" in shown
-    ended = _run(tmp_path, database_url, "cancel", str(sub_id), "--now")
+    ended = _run(tmp_path, database_url, "cancel", str(sub_id), "--now", "--yes")
     assert ended.stdout == "Ended now.\n", ended.stderr
     again = _run(tmp_path, database_url, "cancel", str(sub_id))
     assert again.returncode == 2

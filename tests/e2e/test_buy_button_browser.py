@@ -123,7 +123,7 @@ def test_the_buy_button_sells_in_an_overlay_and_invoices_follow(
     _fits(plain, "buy-button-390-no-script")
 
     shop.cli("commerce", "order", "mark-paid", "1")
-    shop.cli("commerce", "order", "refund", "1", "--amount", "4.00")
+    shop.cli("commerce", "order", "refund", "1", "--amount", "4.00", "--yes")
     mine = buyer.new_page()
     mine.goto(order_url.replace("?embed=1", ""))
     link = mine.get_by_role("link", name="Invoice (PDF)")

@@ -24,6 +24,7 @@ def test_owner_builds_a_funnel_a_visitor_walks_it_and_the_report_counts_them(
 
     server.cli("init", "--email", "me@example.com", "--password-stdin", password=PASSWORD)
     server.cli("commerce", "product", "add", "Growth Course", "--kind", "digital", "--price", "19")
+    server.cli("commerce", "product", "status", "Growth Course", "active")  # on sale at /buy
     owner = signed_in(server, width, "me@example.com", PASSWORD, "funnels")
     page = owner.page
     page.goto(server.url + "/funnels")

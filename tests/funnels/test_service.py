@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from evergreen.audience import service as audience
 from evergreen.db import Database
 from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.funnels import queries, service
@@ -216,6 +217,10 @@ def test_an_optin_step_may_name_only_its_sign_up_form(db: Database) -> None:
     422 on list_id though the step's page only ever links to the form."""
     built = build(db)
     with db.session() as session:
+        news = audience.create_list(session, "News", double_opt_in=False).id
+        audience.forms.create_form(
+            session, audience.forms.FormInput("News", "join", [news], "Yes, mail me.")
+        )
         step = service.add_step(
             session, built.funnel_id, service.StepDraft("optin", "Join", form_slug="join")
         )

@@ -25,7 +25,7 @@ from evergreen.commerce.rules.funnel_stats import (
     funnel_stats,
 )
 from evergreen.funnels.models import AdSpend, Funnel, FunnelStep, FunnelTraffic, FunnelVariant
-from evergreen.funnels.rules import StepPlan, targets_of
+from evergreen.funnels.rules import OFFER_KINDS, StepPlan, on_sale, targets_of
 from evergreen.money import show_amount
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "StepSale",
     "funnel_card",
     "list_funnels",
+    "not_on_sale",
     "offers_follow",
     "order_step_bump",
     "report",
@@ -125,6 +126,25 @@ def funnel_card(session: Session, funnel_id: int) -> FunnelCard | None:
         ):
             variants.setdefault(row.step_id, []).append(row)
     return FunnelCard(funnel, tuple((s, tuple(variants.get(s.id, []))) for s in steps))
+
+
+def not_on_sale(session: Session, steps: list[FunnelStep]) -> dict[int, str]:
+    """Selling steps whose product cannot be bought now, by step id, with why: the owner's
+    page says so where visitors see "no longer on sale" instead of a button."""
+    found: dict[int, str] = {}
+    for step in steps:
+        if step.kind not in OFFER_KINDS or not step.product_id:
+            continue
+        card = commerce_queries.product_card(session, step.product_id)
+        if card is None:
+            found[step.id] = "Its product is gone: visitors see that it is no longer on sale."
+        elif not on_sale(card.product.status, card.product.kind):
+            what = "a subscription" if card.product.kind == "subscription" else card.product.status
+            found[step.id] = (
+                f"{card.product.name} is {what}: visitors see that it is no longer on sale "
+                "until it is active."
+            )
+    return found
 
 
 @dataclass(frozen=True)

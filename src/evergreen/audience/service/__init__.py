@@ -3,7 +3,7 @@
 from evergreen.audience.rules import Source
 from evergreen.audience.rules.forms import Verdict
 from evergreen.audience.service.exporting import erase, export_csv, personal_data
-from evergreen.audience.service.forms import Guarded, guard_post, post_token
+from evergreen.audience.service.forms import Guarded, guard_post, list_forms, post_token
 from evergreen.audience.service.importing import (
     ImportResult,
     Preview,
@@ -55,6 +55,7 @@ __all__ = [
     "get_list",
     "get_subscriber",
     "guard_post",
+    "list_forms",
     "list_named",
     "personal_data",
     "post_token",

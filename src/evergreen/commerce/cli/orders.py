@@ -1,16 +1,17 @@
 """`evergreen commerce coupon|order|reconcile`: coupons, orders (list, mark a transfer paid,
-refund) and the reconciliation of pending Stripe payments."""
+refund after showing and confirming it) and the reconciliation of pending Stripe payments."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import queries, service
+from evergreen.commerce.cli.confirm import confirmed
 from evergreen.commerce.rules.products import from_cents, to_cents
+from evergreen.commerce.service.refunds import RefundPlan, plan_refund
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session, migrated_database, row_id_argument, row_id_option
 from evergreen.db import utcnow
@@ -93,19 +94,43 @@ def order_refund(
     cancel: Annotated[
         bool, typer.Option("--cancel-subscription", help="Also end its subscription now.")
     ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Refund without asking.")] = False,
 ) -> None:
-    """Refund part or the rest of a paid order, once (a subscription's period: it continues
-    unless --cancel-subscription)."""
+    """Refund part or the rest of a paid order after showing what goes back and asking (a
+    subscription's period: it continues unless --cancel-subscription)."""
     settings = get_settings()
     cents = to_cents("amount", amount) if amount else None
-    nonce = secrets.token_urlsafe(18)
+    plan = in_session(lambda s: plan_refund(s, order_id, cents, cancel_now=cancel), writer=False)
+    money = f"{from_cents(plan.amount)} {plan.currency}"
+    confirmed(
+        _refund_line(plan, cancel),
+        f"Refund {money} of order {plan.number}?",
+        f"refunding {money} of order {plan.number} ({from_cents(plan.refunded)} "
+        f"{plan.currency} refunded already) is not undone",
+        yes=yes,
+    )
+    # The key follows what was refunded before: a run that died after the provider refunded
+    # is repeated once, while a run after a finished refund is a new one (shown, then asked).
+    nonce = f"cli-refund-{plan.refunded}-{cents if cents is not None else 'rest'}"
     provider = service.provider_for(settings)
     in_session(
         lambda s: service.refund_order(
             s, provider, order_id, cents, nonce, utcnow(), cancel_now=cancel
         )
     )
-    typer.echo("Refunded.")
+    typer.echo(f"Refunded {money} of order {plan.number}.")
+
+
+def _refund_line(plan: RefundPlan, cancel: bool) -> str:
+    """What a refund gives back, as the command shows it before asking."""
+    c = plan.currency
+    left = plan.total - plan.refunded - plan.amount
+    ends = " Its subscription ends now." if cancel else ""
+    return (
+        f"Order {plan.number} ({from_cents(plan.total)} {c}): refund {from_cents(plan.amount)} "
+        f"{c}; {from_cents(plan.refunded)} {c} refunded already, {from_cents(left)} {c} left "
+        f"after.{ends}"
+    )
 
 
 def reconcile() -> None:

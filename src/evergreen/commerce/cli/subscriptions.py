@@ -12,6 +12,8 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import service
+from evergreen.commerce.cli.confirm import confirmed
+from evergreen.commerce.rules.billing import check_cancel
 from evergreen.commerce.rules.products import from_cents
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import in_session, migrated_database, row_id_argument, row_id_option
@@ -77,8 +79,27 @@ def subscriptions_cancel(
     now: Annotated[
         bool, typer.Option("--now", help="End it now, not at the period's end.")
     ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="End it now without asking.")] = False,
 ) -> None:
-    """Cancel a subscription: at its period's end (default) or now."""
+    """Cancel a subscription: at its period's end (default) or now (shown, then asked)."""
+    if now:
+
+        def preview(session: Session) -> str:
+            card = service.subscriptions.subscription_card(session, subscription_id)
+            s = card.subscription
+            check_cancel(s.status, s.cancel_at_period_end, at_period_end=False)
+            return (
+                f"Subscription {s.id} ({card.product.name}, {from_cents(s.amount_cents)} "
+                f"{s.currency} a {s.interval}, {s.buyer_email})"
+            )
+
+        shown = in_session(preview, writer=False)
+        confirmed(
+            f"{shown} ends now: what it granted stops; nothing is refunded.",
+            f"End subscription {subscription_id} now?",
+            f"ending subscription {subscription_id} now is not undone",
+            yes=yes,
+        )
     cancel = service.subscriptions.cancel
     sub = in_session(lambda s: cancel(s, subscription_id, utcnow(), at_period_end=not now))
     typer.echo("Ended now." if sub.status == "ended" else "Ends at the end of its period.")

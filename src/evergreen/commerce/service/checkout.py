@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.models import Order, OrderLine, Price, Product, TaxRate
+from evergreen.commerce.models import Coupon, Order, OrderLine, Price, Product, TaxRate
 from evergreen.commerce.payments import PaymentError, Provider, StripeProvider
 from evergreen.commerce.rules.bumps import bump_problem, chosen_bump_id
 from evergreen.commerce.rules.bumps import check_bump as check_bump_rule
-from evergreen.commerce.rules.cart import Cart, CartItem, CartProduct, TaxTerms, price_cart
+from evergreen.commerce.rules.cart import (
+    Cart,
+    CartItem,
+    CartProduct,
+    CouponTerms,
+    TaxTerms,
+    coupon_problem,
+    price_cart,
+)
 from evergreen.commerce.rules.checkout import check_buyer_email, check_nonce
 from evergreen.commerce.rules.products import (
     check_country,
@@ -30,10 +38,12 @@ from evergreen.commerce.rules.upsells import customer_key
 from evergreen.commerce.service import shipping
 from evergreen.commerce.service.coupons import coupon_terms
 from evergreen.config import Settings
+from evergreen.db import lock_for_writing
 from evergreen.errors import NotFound
 from evergreen.funnels import queries as funnels
 
 __all__ = [
+    "COUPON_HOLD",
     "CheckoutInput",
     "Offer",
     "Started",
@@ -47,6 +57,10 @@ __all__ = [
     "store_lines",
     "tax_terms",
 ]
+
+# How long an unpaid order holds a use of its capped coupon: an abandoned checkout gives it back
+# after a day, as a Stripe Checkout session expires after 24 h.
+COUPON_HOLD = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -203,6 +217,7 @@ def start_checkout(
     email = check_buyer_email(data.email)
     name = check_text("name", data.name, 200)
     found, cart = quote(session, data, now)
+    _claim_coupon(session, cart.coupon_code, email, now)
     order = Order(
         number=secrets.token_hex(6).upper(), status="pending", currency=cart.currency,
         subtotal_cents=cart.subtotal, discount_cents=cart.discount, tax_cents=cart.tax,
@@ -233,6 +248,44 @@ def start_checkout(
             raise
         return Started(again, client_secret_of(provider, again), created=False)
     return Started(order, secret, created=True)
+
+
+def _claim_coupon(session: Session, code: str, email: str, now: datetime) -> None:
+    """Refuse a capped coupon whose uses are taken by paid orders and by other buyers' pending
+    orders opened within COUPON_HOLD, under the coupon's row lock (SQLite: the write lock), so
+    two checkouts at once never both take its last use. A buyer's own pending order does not
+    count against them: coming back to the form after abandoning it is not refused."""
+    if not code:
+        return
+    capped = session.scalar(select(Coupon.max_redemptions).where(Coupon.code == code))
+    if capped is None:  # no cap: nothing to count, no lock to queue on
+        return
+    lock_for_writing(session)
+    row = session.scalar(
+        select(Coupon)
+        .where(Coupon.code == code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise CommerceInputError("coupon", f"{code} is not a valid coupon")
+    holding = session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.coupon_code == code,
+            Order.status == "pending",
+            Order.created_at > now - COUPON_HOLD,
+            func.lower(Order.buyer_email) != email.lower(),
+        )
+    )
+    terms = CouponTerms(
+        row.code, expires_at=row.expires_at, max_redemptions=row.max_redemptions,
+        redemptions=row.redemptions,
+    )  # fmt: skip
+    problem = coupon_problem(terms, now, holding=holding or 0)
+    if problem:
+        raise CommerceInputError("coupon", problem)
 
 
 def _open(

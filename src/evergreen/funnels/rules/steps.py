@@ -12,20 +12,26 @@ from evergreen.funnels.errors import FunnelInputError
 __all__ = [
     "FUNNEL_STATUSES",
     "KINDS",
+    "OFFER_KINDS",
+    "OFF_SALE",
     "TEMPLATES",
     "StepPlan",
     "check_colour",
     "check_kind_needs",
     "check_name",
+    "check_offer_product",
     "check_slug",
     "check_status",
     "check_template",
     "next_step",
+    "on_sale",
     "slug_of",
     "targets_of",
 ]
 
 KINDS = ("optin", "webinar", "sales", "order", "upsell", "downsell", "thankyou")
+OFFER_KINDS = ("order", "upsell", "downsell")  # steps that sell their product at /buy/<slug>
+OFF_SALE = "This step's product is no longer on sale."
 TEMPLATES = ("classic", "centered", "bold")
 FUNNEL_STATUSES = ("draft", "live")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
@@ -129,6 +135,23 @@ def check_kind_needs(
             raise FunnelInputError(name, f"a {kind} step does not use it")
     if targets and kind not in ("upsell", "downsell"):
         raise FunnelInputError("yes_step_id", "only upsell and downsell steps have yes/no targets")
+
+
+def check_offer_product(kind: str, name: str, product_kind: str) -> None:
+    """Refuse a product a selling step can never sell: a subscription is not sold at /buy (its
+    page is /subscribe/<slug>, which a sales step can link to)."""
+    if kind in OFFER_KINDS and product_kind == "subscription":
+        raise FunnelInputError(
+            "product_id",
+            f"{name} is a subscription: {kind} steps sell one-off products; link its "
+            "/subscribe page from a sales step",
+        )
+
+
+def on_sale(product_status: str, product_kind: str) -> bool:
+    """Whether a selling step's product can be bought now (a draft or paused one may be later:
+    the step then says it is not on sale instead of linking to a missing page)."""
+    return product_status == "active" and product_kind != "subscription"
 
 
 def targets_of(step: StepPlan, steps: Sequence[StepPlan]) -> tuple[int | None, int | None]:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
+from evergreen.audience import service as signups
 from evergreen.commerce import queries as commerce
 from evergreen.commerce import service as checkout
 from evergreen.digits import row_id
@@ -18,11 +19,13 @@ from evergreen.funnels.rules import (
     check_colour,
     check_kind_needs,
     check_name,
+    check_offer_product,
     check_slug,
     check_status,
     check_template,
     slug_of,
 )
+from evergreen.webinars import queries as webinars
 
 __all__ = [
     "FunnelDraft",
@@ -131,15 +134,26 @@ def remove_funnel(session: Session, funnel_id: int) -> None:
     session.flush()
 
 
-def _check_refs(session: Session, funnel_id: int, draft: StepDraft) -> None:
-    """Refuse a list, product or target step that does not exist, and an order bump that
-    commerce would refuse beside the step's product (the rules of a product's own bump)."""
+def _check_refs(
+    session: Session, funnel_id: int, draft: StepDraft, webinar: str | None, form: str | None
+) -> None:
+    """Refuse a list, product, webinar page, sign-up form or target step that does not exist, a
+    product the step can never sell, and an order bump that commerce would refuse beside the
+    step's product (the rules of a product's own bump). A draft or paused product is kept: the
+    step says it is not on sale until it is."""
     if draft.list_id and draft.list_id not in {i for i, _ in audience.list_choices(session)}:
         raise FunnelInputError("list_id", f"no audience list {draft.list_id}")
+    if webinar and webinar not in {card.slug for card in webinars.list_webinars(session)}:
+        raise FunnelInputError("webinar_slug", f"no webinar has its page at /w/{webinar}")
+    if form and form not in {row.slug for row in signups.list_forms(session)}:
+        raise FunnelInputError("form_slug", f"no sign-up form is at /f/{form}")
     for name in ("product_id", "bump_product_id"):
         product = getattr(draft, name)
-        if product and commerce.product_card(session, product) is None:
+        card = commerce.product_card(session, product) if product else None
+        if product and card is None:
             raise FunnelInputError(name, f"no product {product}")
+        if name == "product_id" and card is not None:
+            check_offer_product(draft.kind, card.product.name, card.product.kind)
     if draft.product_id and draft.bump_product_id:
         checkout.check_bump(session, draft.product_id, draft.bump_product_id)
     for name in ("yes_step_id", "no_step_id"):
@@ -164,7 +178,7 @@ def _apply(session: Session, row: FunnelStep, draft: StepDraft) -> FunnelStep:
         targets=bool(draft.yes_step_id or draft.no_step_id),
         form_slug=form,
     )
-    _check_refs(session, row.funnel_id, draft)
+    _check_refs(session, row.funnel_id, draft, webinar, form)
     row.kind, row.title = draft.kind, check_name("title", draft.title)
     row.slug = check_slug("slug", draft.slug.strip() or row.slug or slug_of(row.title))
     row.template = check_template(draft.template)

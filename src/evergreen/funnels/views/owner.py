@@ -100,6 +100,7 @@ def show_funnel(
         "templates": TEMPLATES,
         "lists": audience.list_choices(session),
         "products": commerce.product_choices(session),
+        "not_on_sale": queries.not_on_sale(session, [step for step, _v in card.steps]),
         "base": site_url(request),
         "error": error,
         "done": _DONE.get(done, ""),

@@ -22,7 +22,7 @@ from evergreen.db import utcnow
 from evergreen.errors import NotFound
 from evergreen.funnels import queries, service
 from evergreen.funnels.models import FunnelStep
-from evergreen.funnels.rules import cookie_name, markdown_html, targets_of
+from evergreen.funnels.rules import OFF_SALE, cookie_name, markdown_html, on_sale, targets_of
 from evergreen.mail.transactional import deliver_async
 from evergreen.siteurl import site_url
 from evergreen.web.csrf import CsrfProtected
@@ -70,11 +70,8 @@ def _action(
     if step.kind == "webinar":
         return {"href": f"{base}/w/{step.webinar_slug}", "no": "", "missing": ""}
     if step.kind == "order":
-        card = commerce.product_card(session, step.product_id or 0)
-        if card is None:
-            return {"href": "", "no": "", "missing": "This step's product is no longer on sale."}
-        query = urlencode({"funnel": funnel.id, "step": step.id, "variant": view.variant.name})
-        return {"href": f"{base}/buy/{card.product.slug}?{query}", "no": "", "missing": ""}
+        href = _checkout_url(session, request, funnel.id, step, view.variant.name)
+        return {"href": href, "no": "", "missing": "" if href else OFF_SALE}
     return {"href": yes_url, "no": no_url if step.kind in ("upsell", "downsell") else "",
             "missing": ""}  # fmt: skip
 
@@ -90,7 +87,7 @@ def _offer_action(
         label = f"Yes, add {offer.product_name} for {offer.price}"
         return {"href": "", "no": no_url, "missing": "", "one_click": label, "order": token}
     href = _checkout_url(session, request, view.funnel.id, view.step, view.variant.name)
-    missing = "" if href else "This step's product is no longer on sale."
+    missing = "" if href else OFF_SALE
     return {"href": href, "no": no_url, "missing": missing}
 
 
@@ -111,9 +108,10 @@ def _offer(
 def _checkout_url(
     session: Session, request: Request, funnel_id: int, step: FunnelStep, variant: str
 ) -> str:
-    """The product's own checkout page, the funnel step kept for its report ("" if gone)."""
+    """The product's own checkout page, the funnel step kept for its report ("" when it is
+    gone or not on sale now: /buy answers 404 for a draft, paused or subscription product)."""
     card = commerce.product_card(session, step.product_id or 0)
-    if card is None or card.product.status != "active":
+    if card is None or not on_sale(card.product.status, card.product.kind):
         return ""
     query = urlencode({"funnel": funnel_id, "step": step.id, "variant": variant})
     return f"{site_url(request)}/buy/{card.product.slug}?{query}"
