@@ -27,7 +27,8 @@ class FaultyHandler:
     the client's timeout before answering DATA, `drop…` closes the connection mid-DATA (after
     the message arrived, before the answer), anything else is accepted; with `refuse_mail`, no
     sender is (451 at MAIL FROM). With `pipelining`, EHLO
-    offers PIPELINING (RFC 2920; aiosmtpd reads commands in order either way), as postfix does.
+    offers PIPELINING (RFC 2920; aiosmtpd reads commands in order either way), as postfix does;
+    without `smtputf8`, EHLO does not offer SMTPUTF8 (an older server: ASCII addresses only).
     """
 
     received: list[Envelope] = field(default_factory=list)
@@ -37,6 +38,7 @@ class FaultyHandler:
     slow_seconds: float = 3.0
     pipelining: bool = False
     refuse_mail: bool = False  # 451 to every MAIL FROM (a server over its own limit)
+    smtputf8: bool = True
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, options: list[str]) -> str:  # fmt: skip
@@ -99,9 +101,12 @@ class _Counting(Controller):
         handler.sessions += 1
         if self.tls is not None:  # STARTTLS offered and required before MAIL
             return _Tracked(
-                handler, enable_SMTPUTF8=True, tls_context=self.tls, require_starttls=True
+                handler,
+                enable_SMTPUTF8=handler.smtputf8,
+                tls_context=self.tls,
+                require_starttls=True,
             )
-        return _Tracked(handler, enable_SMTPUTF8=True)
+        return _Tracked(handler, enable_SMTPUTF8=handler.smtputf8)
 
 
 def all_closed(handler: FaultyHandler, seconds: float = 10) -> bool:

@@ -25,7 +25,10 @@ from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.audience.service import segments
 from evergreen.db import Database
+from evergreen.mail import service as mail_service
+from evergreen.mail.models import Broadcast
 from evergreen.mail.service.delivery import BATCH
+from tests.cli_helpers import evergreen, refused
 from tests.mail.smtp_server import FaultyHandler, all_closed, smtp_env, smtp_server
 
 SEED_SECRET = "seed-secret-for-the-cli-tests-0123456789"
@@ -206,3 +209,19 @@ def test_kill_9_mid_broadcast_then_restart_everyone_once_but_the_in_flight(
     # At most two batches were in flight: the one on the wire and the one being composed.
     assert twice <= report["maybe_delivered"] <= 2 * BATCH
     assert report["sent"] == 600 - before + twice
+
+
+def test_the_broadcast_commands_refuse_a_sequence_step_message(
+    tmp_path: Path, db: Database, database_url: str
+) -> None:
+    with db.session() as session:
+        news = audience.create_list(session, "News", double_opt_in=False).id
+        step = mail_service.create_step_message(session, "Welcome", "Hello", news)
+    for action in ("pause", "resume", "cancel"):
+        done = evergreen("mail", action, str(step), data_dir=tmp_path / "data",
+                         database_url=database_url)  # fmt: skip
+        refused(done, f"no broadcast {step}")
+    with db.session() as session:
+        row = session.get(Broadcast, step)
+        assert row is not None
+        assert row.status == "sending"

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailSend
 from evergreen.mail.service import Draft
+from evergreen.mail.service.composing import Composer
 from tests.mail.smtp_server import FaultyHandler, outbox_for, smtp_server
 
 SECRET = "test-secret-for-mail-broadcasts-0123456789"
@@ -216,3 +218,55 @@ def test_a_scheduled_broadcast_starts_when_due(
     assert service.send_due(db, _outbox(tmp_path, port), clock=lambda: later).sent == 1
     assert len(handler.received) == 1
     time.sleep(0)
+
+
+@pytest.mark.parametrize("smtputf8", [False, True], ids=["ascii-server", "smtputf8-server"])
+def test_a_non_ascii_address_never_stops_the_broadcast(
+    db: Database, tmp_path: Path, smtputf8: bool
+) -> None:
+    emails = ["a@example.com", "ü@example.com", "b@example.com"]
+    with smtp_server(FaultyHandler(smtputf8=smtputf8)) as (handler, port):
+        broadcast_id = _broadcast(db, _people(db, emails))
+        _act(db, broadcast_id, "send")
+        report = service.send_due(db, _outbox(tmp_path, port))
+    if smtputf8:  # the server takes it: sent like the others
+        assert (report.sent, report.failed) == (3, 0)
+        assert _received(handler) == sorted(emails)
+        return
+    assert (report.sent, report.failed) == (2, 1)
+    assert _received(handler) == ["a@example.com", "b@example.com"]
+    with db.session() as session:
+        row = service.get_broadcast(session, broadcast_id)
+        assert (row.status, service.counts(session, broadcast_id)) == (
+            "finished", {"sent": 2, "failed": 1},
+        )  # fmt: skip
+        failed = session.scalar(select(MailSend).where(MailSend.status == "failed"))
+        assert failed is not None
+        assert failed.error == ("the mail server does not accept non-ASCII addresses (no SMTPUTF8)")
+        person = audience_queries.find_by_email(session, "ü@example.com")
+        assert person is not None
+        assert person.suppressed is None  # our server's limit, not their address's fault
+
+
+def test_a_message_that_cannot_be_composed_fails_alone(
+    db: Database, smtp: tuple[FaultyHandler, int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handler, port = smtp
+    real = Composer.compose
+
+    def broken(self: Composer, session: Any, plan: Any, person: Any, now: datetime) -> Any:
+        if person.email.startswith("bug"):
+            raise KeyError("a bug in one message")
+        return real(self, session, plan, person, now)
+
+    monkeypatch.setattr(Composer, "compose", broken)
+    broadcast_id = _broadcast(db, _people(db, ["a@example.com", "bug@example.com"]))
+    _act(db, broadcast_id, "send")
+    report = service.send_due(db, _outbox(tmp_path, port))
+    assert (report.sent, report.failed) == (1, 1)
+    assert _received(handler) == ["a@example.com"]
+    with db.session() as session:
+        failed = session.scalar(select(MailSend).where(MailSend.status == "failed"))
+        assert failed is not None
+        assert failed.error == "could not be composed (KeyError: 'a bug in one message')"
+        assert service.get_broadcast(session, broadcast_id).status == "finished"

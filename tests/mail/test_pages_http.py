@@ -15,6 +15,8 @@ from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.db import Database, utcnow
 from evergreen.mail import queries
+from evergreen.mail import service as mail_service
+from evergreen.mail.models import Broadcast
 from tests.conftest import TEST_SECRET
 from tests.http_helpers import csrf_from, sign_in, token_for
 
@@ -235,3 +237,31 @@ def test_the_api_writes_reads_and_acts_on_broadcasts(
     assert client.post(f"{path}/pause", headers=staff).status_code == 403
     assert client.get(f"{base}/999999", headers=staff).status_code == 404
     assert client.get(f"{base}?limit=0", headers=staff).status_code == 422
+
+
+def test_a_sequence_step_message_is_no_broadcast_anywhere(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    list_id = _list(db, ["ann@example.com"])
+    with db.session() as session:
+        step = mail_service.create_step_message(session, "Welcome", "Hello", list_id)
+    owner = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
+    api = f"/api/v1/mail/broadcasts/{step}"
+    answers = [
+        client.get(api, headers=owner),
+        client.patch(api, json={"subject": "Changed"}, headers=owner),
+        *(client.post(f"{api}/{action}", headers=owner) for action in ("pause", "cancel")),
+    ]
+    for answer in answers:
+        assert answer.status_code == 404, answer.text
+        assert answer.json() == {"detail": f"no broadcast {step}"}
+    sign_in(client, people["owner"])
+    assert client.get(f"/mail/broadcasts/{step}").status_code == 404
+    token = csrf_from(client.get("/mail").text)
+    for action in ("pause", "cancel"):
+        done = _post(client, f"/mail/broadcasts/{step}/{action}", token, confirm="yes")
+        assert done.status_code == 404, done.text
+    with db.session() as session:
+        row = session.get(Broadcast, step)
+        assert row is not None
+        assert (row.kind, row.status, row.subject) == ("sequence", "sending", "Welcome")

@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from evergreen.mail.rules.headers import parse_address
 from evergreen.mail.rules.message import Outgoing, build_message
 from evergreen.mail.rules.render import Personal, compile_message
+from evergreen.mail.sending import sender as sender_module
 from evergreen.mail.sending.sender import Delivery, Sender
 from evergreen.mail.sending.servers import SmtpServer
 from tests.mail.smtp_server import FaultyHandler, smtp_server
@@ -283,3 +284,54 @@ def test_messages_go_over_starttls_both_ways(
     ]
     assert sorted(e.rcpt_tos[0] for e in handler.received) == ["ok1@x.example", "ok2@x.example"]
     assert handler.sessions == 2  # the controller's own check, then one connection for all three
+
+
+@PIPELINING
+def test_a_non_ascii_address_goes_with_smtputf8_where_the_server_offers_it(
+    pipelining: bool,
+) -> None:
+    with smtp_server(FaultyHandler(pipelining=pipelining)) as (handler, port):
+        results = _send_all([SmtpServer("127.0.0.1", port)], ["ü@x.example", "ok@x.example"])
+    assert [(d.recipient, d.outcome) for d in results] == [
+        ("ü@x.example", "sent"), ("ok@x.example", "sent"),
+    ]  # fmt: skip
+    options = {e.rcpt_tos[0]: e.mail_options for e in handler.received}
+    assert options == {"ü@x.example": ["SMTPUTF8"], "ok@x.example": []}
+
+
+@PIPELINING
+def test_a_non_ascii_address_fails_for_good_where_no_server_offers_smtputf8(
+    pipelining: bool,
+) -> None:
+    old = FaultyHandler(pipelining=pipelining, smtputf8=False)
+    with smtp_server(old) as (_, old_port), smtp_server() as (handler, port):
+        servers = [SmtpServer("127.0.0.1", old_port, pool=1)]
+        alone = _send_all(servers, ["ok1@x.example", "ü@x.example", "ok2@x.example"])
+        sessions = old.sessions
+        (moved,) = _send_all([*servers, SmtpServer("127.0.0.1", port)], ["é@x.example"])
+    assert [(d.outcome, d.code) for d in alone] == [("sent", 250), ("failed", None),
+                                                    ("sent", 250)]  # fmt: skip
+    assert "does not accept non-ASCII addresses (no SMTPUTF8)" in alone[1].text
+    assert sorted(e.rcpt_tos[0] for e in old.received) == ["ok1@x.example", "ok2@x.example"]
+    assert sessions == 2  # the start-up check, then one connection for all three
+    assert (moved.outcome, moved.server) == ("sent", f"127.0.0.1:{port}")  # the next one can
+    assert [e.rcpt_tos for e in handler.received] == [["é@x.example"]]
+
+
+def test_an_unexpected_error_fails_that_message_and_not_the_others(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = sender_module._envelope
+
+    async def broken(client: object, verb: str, address: str, *, utf8: bool = False) -> None:
+        if address.startswith("bug"):
+            raise RuntimeError("a bug in one message")
+        await real(client, verb, address, utf8=utf8)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sender_module, "_envelope", broken)
+    with smtp_server() as (handler, port):
+        results = _send_all([SmtpServer("127.0.0.1", port, pool=1)],
+                            ["ok1@x.example", "bug@x.example", "ok2@x.example"])  # fmt: skip
+    assert [d.outcome for d in results] == ["sent", "failed", "sent"]
+    assert results[1].text == "could not be sent (RuntimeError: a bug in one message)"
+    assert sorted(e.rcpt_tos[0] for e in handler.received) == ["ok1@x.example", "ok2@x.example"]

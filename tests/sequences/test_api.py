@@ -302,3 +302,30 @@ def test_people_waiting_at_a_removed_step_go_on_at_the_next_kept_one(
     numbers = client.get(f"{url}/analytics", headers=owner).json()
     sent = {row["id"]: row["entered"] for row in numbers["steps"] if row["kind"] == "Send"}
     assert sent == {"s2": 1, "s5": 1}  # the removed s4 never went; s5 did, once
+
+
+def test_preview_refuses_a_time_outside_the_years_it_computes(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    _news(db, "ann@example.com")
+    owner, staff = _headers(db, people["owner"]), _headers(db, people["staff"])
+    one = client.post(
+        "/api/v1/sequences",
+        headers=owner,
+        json={"name": "welcome", "list": "News", "document": DOCUMENT},
+    ).json()
+    url = f"/api/v1/sequences/{one['id']}/preview"
+    for params in (
+        {"at": "0001-01-01T00:00:00Z"},
+        {"at": "0001-01-01T00:00:00+01:00"},
+        {"at": "9999-12-25T00:00:00Z", "days": 366},
+        {"at": "1969-12-31T23:59:59Z"},
+    ):
+        answer = client.get(url, headers=staff, params={"email": "ann@example.com", **params})
+        assert answer.status_code == 422, (params, answer.text)
+        (problem,) = answer.json()["detail"]
+        assert problem["field"] == "at"
+        assert "years 1970 to 8999" in problem["message"]
+    for at in ("1970-01-01T00:00:00Z", "8999-12-31T23:59:59Z"):  # the edges compute
+        params = {"email": "ann@example.com", "at": at, "days": 366}
+        assert client.get(url, headers=staff, params=params).status_code == 200, at

@@ -67,6 +67,8 @@ def test_64_concurrent_posts_of_one_key_store_one_event(
         ({"idempotency_key": ""}, "idempotency_key"),
         ({"idempotency_key": "k" * 201}, "idempotency_key"),
         ({"at": "yesterday"}, "at"),
+        ({"at": "0001-01-01T00:00:00Z"}, "at"),  # waits computed from it would overflow
+        ({"at": "9999-12-31T23:00:00-05:00"}, "at"),
         ({"idempotency_key": None}, "idempotency_key"),
     ],
 )

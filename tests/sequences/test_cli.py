@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pytest
+from sqlalchemy import select
 
 from evergreen.audience import service as audience
 from evergreen.audience.rules import Source
 from evergreen.db import Database, utcnow
-from tests.cli_helpers import evergreen
+from evergreen.sequences import service as sequences
+from evergreen.sequences.errors import SequenceInputError
+from evergreen.sequences.models import Enrolment
+from tests.cli_helpers import evergreen, refused
 from tests.mail.smtp_server import smtp_env, smtp_server
 from tests.sequences.test_engine import THREE_STEPS
 
@@ -81,3 +87,23 @@ def test_bad_input_is_one_line_naming_the_field(
         assert done.stderr.count("\n") <= 2
     listed = json.loads(_run(tmp_path, database_url, 1, "list", "--json").stdout)
     assert listed == []
+
+
+def test_run_due_refuses_a_now_outside_the_years_it_computes(
+    tmp_path: Path, db: Database, database_url: str
+) -> None:
+    with db.session() as session:
+        news = audience.create_list(session, "News", double_opt_in=False).id
+        sequences.add_sequence(session, "welcome", "News", THREE_STEPS)
+        sequences.set_status(session, "welcome", "active")
+        audience.subscribe(session, SEED_SECRET, "ann@example.com", news,
+                           audience.Consent(Source.IMPORT))  # fmt: skip
+        sequences.enrol_by_email(session, "welcome", "ann@example.com", utcnow())
+    for now in ("9999-12-31T23:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:00:00-01:00"):
+        done = _run(tmp_path, database_url, 1, "run-due", "--now", now)
+        refused(done, "now: must be in the years 1970 to 8999")
+        with pytest.raises(SequenceInputError, match="now: must be in the years 1970 to 8999"):
+            sequences.run_due(db, datetime.fromisoformat(now))
+    with db.session() as session:
+        statuses = session.execute(select(Enrolment.status, Enrolment.claimed_by)).all()
+    assert statuses == [("active", "")]  # not set aside as failed

@@ -184,6 +184,10 @@ def test_edit_enrol_take_out_and_preview(
     bad = client.get(f"{base}/preview", params={"email": "ann@example.com", "days": "lots"})
     assert bad.status_code == 400
     assert "Cannot preview: days:" in _text(bad)
+    for at in ("0001-01-01T00:00:00Z", "9999-12-25T00:00:00Z"):
+        far = client.get(f"{base}/preview", params={"email": "ann@example.com", "at": at})
+        assert far.status_code == 400
+        assert "Cannot preview: at: must be in the years 1970 to 8999" in _text(far)
     nobody = client.get(f"{base}/preview", params={"email": "who@example.com"})
     assert "Cannot preview: email: no subscriber" in _text(nobody)
     assert client.get("/sequences/999").status_code == 404

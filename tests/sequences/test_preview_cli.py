@@ -156,6 +156,8 @@ def test_from_where_they_stand_and_bad_input(
     for args, field in [
         (["--email", "nobody@example.com"], "no subscriber"),
         (["--email", "sam@example.com", "--at", "tomorrow"], "at"),
+        (["--email", "sam@example.com", "--at", "0001-01-01T00:00:00Z"], "at: must be in"),
+        (["--email", "sam@example.com", "--at", "9999-12-25T00:00:00Z", "--days", "366"], "at"),
         (["--email", "sam@example.com", "--days", "0"], "days"),
     ]:
         done = _run(tmp_path, database_url, "preview", "welcome", *args, "--json")

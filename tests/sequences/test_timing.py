@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evergreen.sequences.errors import SequenceInputError
+from evergreen.sequences.preview import MAX_DAYS
 from evergreen.sequences.rules import (
     ENDS,
     Do,
@@ -23,12 +24,16 @@ from evergreen.sequences.rules import (
     advance,
     due_after_wait,
     dump_position,
+    in_range,
     local_instant,
     make_program,
     parse_position,
     start,
+    timeline,
     zone_for,
 )
+from evergreen.sequences.rules.program import MAX_WAIT
+from evergreen.sequences.rules.timing import EARLIEST, LATEST
 from tests.sequences.zones import zone_and_instant
 
 MON, TUE, SUN = 0, 1, 6
@@ -338,3 +343,44 @@ def test_property_ticking_across_dst_sends_each_step_once_on_time_in_the_local_h
     # The duration counts from the tick that sent the first step, in elapsed time across DST.
     assert second_due == first_tick + timedelta(hours=hours)
     assert second_tick >= second_due
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        _utc(1, 1, 1),
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),  # cannot even be put in UTC
+        _utc(1969, 12, 31, 23, 59, 59),
+        _utc(9000, 1, 1),
+        _utc(9999, 12, 25),
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-1))),
+    ],
+)
+def test_a_time_outside_1970_to_8999_is_refused_naming_the_field(given: datetime) -> None:
+    with pytest.raises(SequenceInputError, match=r"^at: must be in the years 1970 to 8999"):
+        in_range(given, "at")
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"])
+@pytest.mark.parametrize(
+    "edge", [EARLIEST, LATEST - timedelta(microseconds=1)], ids=["earliest", "latest"]
+)
+def test_every_date_computed_from_the_edges_of_the_range_fits(zone: str, edge: datetime) -> None:
+    """The longest preview from the first and last accepted instants, through the longest waits
+    and weekday searches, in the zones furthest from UTC: no overflow anywhere."""
+    assert in_range(edge, "at") == edge
+    program = make_program(
+        [
+            Send("first"),
+            Wait(MAX_WAIT),
+            WaitUntil(frozenset({SUN}), 23, 59),
+            WaitRelative("session", -MAX_WAIT),
+            Send("last"),
+        ]
+    )
+    events = {"session": edge + MAX_WAIT}
+    planned = timeline(program, Facts(events=events), edge, zone, days=MAX_DAYS)
+    assert [each.next.do for each in planned] == [Do.SEND, Do.WAIT, Do.WAIT]
+    assert planned[-1].next.position.due is not None  # past the 366 days: still a date
+    for each in planned:
+        each.at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M")

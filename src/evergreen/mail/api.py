@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from pydantic import Field
 
+from evergreen.errors import NotFound
 from evergreen.mail import queries, service
 from evergreen.mail.models import Broadcast
 from evergreen.web.bodies import RequestBody
@@ -62,9 +63,8 @@ class ActionIn(RequestBody):
 
 def _one(session: SessionDep, broadcast_id: int) -> dict[str, Any]:
     card = queries.broadcast_card(session, broadcast_id)
-    if card is None:  # the service names the missing id
-        service.get_broadcast(session, broadcast_id)
-    assert card is not None
+    if card is None:  # missing, or a sequence's step message (the same ids): no broadcast
+        raise NotFound("broadcast_id", f"no broadcast {broadcast_id}")
     reach = None  # before sending: how many it would be queued for now (None: cannot be sent)
     deleted_segment = bool(card.segment) and card.segment_id is None
     if card.status in ("draft", "scheduled") and card.list_id is not None and not deleted_segment:

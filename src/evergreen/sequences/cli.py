@@ -9,7 +9,6 @@ due at or before `--now`, and deliver the messages it queued when mail is config
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,17 +29,6 @@ from evergreen.siteurl import cli_site_url
 __all__ = ["app"]
 
 app = typer.Typer(help="Sequences: autoresponders timed to each subscriber.", no_args_is_help=True)
-
-
-def _instant(text: str) -> datetime:
-    """An ISO 8601 instant; one without an offset is read as UTC."""
-    try:
-        found = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise SequenceInputError(
-            "now", f"{text[:40]!r} is not an ISO 8601 time, e.g. 2026-12-07T14:00:00Z"
-        ) from None
-    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def _document(path: Path) -> Any:
@@ -108,7 +96,7 @@ def run_due(
     as_json: Annotated[bool, typer.Option("--json", help="The counts as a JSON object.")] = False,
 ) -> None:
     """Enrol, run every step due by --now (default: now) and deliver what it queued."""
-    instant = _instant(now) if now else utcnow()
+    instant = sequence_preview.instant(now, "now") if now else utcnow()
     settings = get_settings()
     outbox = None
     if settings.mail_from and settings.smtp_host:
@@ -165,7 +153,7 @@ def event(
     as_json: Annotated[bool, typer.Option("--json", help="The stored event as JSON.")] = False,
 ) -> None:
     """Record an event about a subscriber; sequences triggered by it enrol them at the next tick."""
-    when = _instant(at) if at else None
+    when = sequence_preview.instant(at) if at else None
     chosen = key or f"cli-{uuid.uuid4()}"
     card = in_session(lambda s: record_event(s, email, name, chosen, when))
     if as_json:

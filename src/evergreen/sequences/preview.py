@@ -21,7 +21,13 @@ from evergreen.errors import NotFound
 from evergreen.mail import queries as mail_queries
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import Enrolment
-from evergreen.sequences.rules import parse_position, parse_program, timeline, zone_for
+from evergreen.sequences.rules import (
+    in_range,
+    parse_position,
+    parse_program,
+    timeline,
+    zone_for,
+)
 from evergreen.sequences.rules.words import outcome_words
 from evergreen.sequences.service import get_sequence
 from evergreen.sequences.service.facts import load_facts
@@ -33,14 +39,15 @@ MAX_DAYS = 366
 
 
 def instant(text: str, field: str = "at") -> datetime:
-    """An ISO 8601 instant; one without an offset is read as UTC."""
+    """An ISO 8601 instant in UTC (one without an offset is read as UTC), in the years every
+    computed date fits (`rules.in_range`), or a refusal naming `field`."""
     try:
         found = datetime.fromisoformat(text.strip())
     except ValueError:
         raise SequenceInputError(
             field, f"{text[:40]!r} is not an ISO 8601 time, e.g. 2026-12-07T14:00:00Z"
         ) from None
-    return (found if found.tzinfo is not None else found.replace(tzinfo=UTC)).astimezone(UTC)
+    return in_range(found if found.tzinfo is not None else found.replace(tzinfo=UTC), field)
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ def preview(
     """The next `days` of the sequence for this subscriber (simulated from `at` when given)."""
     if not 1 <= days <= MAX_DAYS:
         raise SequenceInputError("days", f"must be 1 to {MAX_DAYS}")
+    if at is not None:
+        at = in_range(at, "at")
     sequence = get_sequence(session, name)
     card = audience_queries.find_by_email(session, email[:320])
     if card is None:

@@ -1,11 +1,17 @@
 """The async sender: a few open connections per server, a rate limit per server, failover.
 
-Every message ends in one of three outcomes, never none:
+Every message ends in one of four outcomes, never none:
 
 - sent: the server answered 250 to the end of DATA.
 - bounced: the server refused the recipient or the message with a 5xx (code and text kept).
 - deferred: a 4xx, a timeout, a dropped connection, or every server unreachable; the caller
   tries again on the retry schedule (`rules.retry`).
+- failed: it cannot be sent, now or later: a non-ASCII address (`ü@example.com`) where no
+  server offers SMTPUTF8, or an unexpected error in this one message (logged with its
+  traceback). The next message is sent as usual: one message never stops the others.
+
+An address outside ASCII goes with SMTPUTF8 (RFC 6531) on a server that offers it; a server
+that does not is passed over for the next one, and the message fails when none offers it.
 
 A connection lost or timed out after the message's DATA was sent but before the server's
 answer is `deferred` with `maybe_delivered` set: the server may already have it. It is sent
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import Sequence
@@ -31,18 +38,29 @@ from evergreen.mail.rules.ratelimit import Bucket, take
 from evergreen.mail.sending.pipeline import Broken, pipelined
 from evergreen.mail.sending.servers import SmtpServer
 
-__all__ = ["PLAIN_ADDRESS", "Delivery", "Outcome", "Sender"]
+__all__ = ["NO_SMTPUTF8", "PLAIN_ADDRESS", "Delivery", "Outcome", "Sender"]
 
-Outcome = Literal["sent", "deferred", "bounced"]
+Outcome = Literal["sent", "deferred", "bounced", "failed"]
+NO_SMTPUTF8 = "the mail server does not accept non-ASCII addresses (no SMTPUTF8)"
+log = logging.getLogger(__name__)
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 # An address aiosmtplib would send as written (its parser, email.utils, takes ~0.06 ms each).
 PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z")
 
 
-async def _envelope(client: aiosmtplib.SMTP, verb: Literal["MAIL", "RCPT"], address: str) -> None:
+async def _envelope(
+    client: aiosmtplib.SMTP, verb: Literal["MAIL", "RCPT"], address: str, *, utf8: bool = False
+) -> None:
     """MAIL FROM or RCPT TO, refused as aiosmtplib refuses them; a plain address is put on the
-    command line as it is, the rest go through aiosmtplib's own parsing."""
+    command line as it is, the rest go through aiosmtplib's own parsing (`utf8`: the
+    transaction is SMTPUTF8, announced on MAIL FROM)."""
+    if utf8:
+        if verb == "MAIL":
+            await client.mail(address, options=["SMTPUTF8"], encoding="utf-8")
+        else:
+            await client.rcpt(address, encoding="utf-8")
+        return
     if client.is_ehlo_or_helo_needed or not PLAIN_ADDRESS.match(address):
         await (client.mail(address) if verb == "MAIL" else client.rcpt(address))
         return
@@ -67,6 +85,10 @@ class Delivery:
     text: str = ""
     server: str = ""
     maybe_delivered: bool = False
+
+
+class _NoSmtpUtf8(Exception):
+    """This server cannot take a non-ASCII address; nothing was sent, the connection is fine."""
 
 
 class _Unreachable(Exception):
@@ -124,14 +146,29 @@ class Sender:
                     client.close()  # a QUIT refused or unanswered left the socket open
 
     async def send(self, outgoing: Outgoing, data: bytes | None = None) -> Delivery:
-        """Send one message (its bytes, e.g. DKIM-signed, or as built); never raises for SMTP."""
+        """Send one message (its bytes, e.g. DKIM-signed, or as built); never raises but for
+        cancellation: a caller sending many must get an outcome for every one."""
+        try:
+            return await self._send(outgoing, data)
+        except Exception as exc:  # a bug in one message must not stop the others
+            log.exception("sending to %r failed", outgoing.recipient)
+            text = " ".join(f"could not be sent ({type(exc).__name__}: {exc})".split())
+            return Delivery(outgoing.recipient, "failed", None, text[:500])
+
+    async def _send(self, outgoing: Outgoing, data: bytes | None) -> Delivery:
         payload = data if data is not None else outgoing.as_bytes()
         reasons = []
+        unable = []  # servers reached that do not offer SMTPUTF8
         for server in self._servers:
             try:
                 return await self._send_on(server, outgoing, payload)
             except _Unreachable as exc:
                 reasons.append(f"{server.config.label}: {exc}")
+            except _NoSmtpUtf8:
+                unable.append(server.config.label)
+        if not reasons:  # every server answered, none can: it never will be sent as it is
+            return Delivery(outgoing.recipient, "failed", None, NO_SMTPUTF8, unable[-1])
+        reasons += [f"{label}: {NO_SMTPUTF8}" for label in unable]
         return Delivery(outgoing.recipient, "deferred", None, "; ".join(reasons)[:1000])
 
     async def _wait_for_rate(self, server: _Server) -> None:
@@ -186,6 +223,9 @@ class Sender:
                 except _StaleConnection:
                     client.close()
                     continue  # an idle connection the server had closed: nothing was sent
+                except _NoSmtpUtf8:
+                    server.idle.append(client)  # nothing was sent: fine for the next message
+                    raise
                 except BaseException:
                     client.close()
                     raise
@@ -201,6 +241,9 @@ class Sender:
     ) -> Delivery:
         label = server.config.label
         recipient = outgoing.recipient
+        utf8 = not (outgoing.envelope_from.isascii() and recipient.isascii())
+        if utf8 and not client.is_ehlo_or_helo_needed and not client.supports_extension("smtputf8"):
+            raise _NoSmtpUtf8
         if (
             client.supports_extension("pipelining")
             and PLAIN_ADDRESS.match(outgoing.envelope_from)
@@ -208,7 +251,7 @@ class Sender:
         ):
             return await self._pipelined(client, server, outgoing, payload)
         try:
-            await _envelope(client, "MAIL", outgoing.envelope_from)
+            await _envelope(client, "MAIL", outgoing.envelope_from, utf8=utf8)
         except aiosmtplib.SMTPServerDisconnected:
             raise _StaleConnection from None
         except aiosmtplib.SMTPResponseException as exc:
@@ -217,7 +260,7 @@ class Sender:
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise _Unreachable(_text(exc)) from None
         try:
-            await _envelope(client, "RCPT", recipient)
+            await _envelope(client, "RCPT", recipient, utf8=utf8)
         except aiosmtplib.SMTPResponseException as exc:
             await _reset(client)
             outcome: Outcome = "bounced" if exc.code >= 500 else "deferred"

@@ -46,6 +46,7 @@ __all__ = [
     "find_segment",
     "finish_if_done",
     "get_broadcast",
+    "get_message",
     "queue",
     "recipients_now",
     "recount",
@@ -126,13 +127,22 @@ def recipients_now(session: Session, list_id: int, segment_id: int | None = None
 
 
 def get_broadcast(session: Session, broadcast_id: int, *, lock: bool = False) -> Broadcast:
-    """The broadcast with this id (locked: read afresh, its kept counts as committed)."""
-    query = select(Broadcast).where(Broadcast.id == broadcast_id)
+    """The broadcast with this id (locked: read afresh, its kept counts as committed); a
+    sequence's step message shares the ids but is no broadcast: not found, never acted on."""
+    found = get_message(session, broadcast_id, lock=lock)
+    if found.kind != "broadcast":
+        raise NotFound("broadcast_id", f"no broadcast {broadcast_id}")
+    return found
+
+
+def get_message(session: Session, message_id: int, *, lock: bool = False) -> Broadcast:
+    """A broadcast or a sequence's step message, for the sender loop that delivers both."""
+    query = select(Broadcast).where(Broadcast.id == message_id)
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     found = session.scalar(query)
     if found is None:
-        raise NotFound("broadcast_id", f"no broadcast {broadcast_id}")
+        raise NotFound("broadcast_id", f"no broadcast {message_id}")
     return found
 
 
@@ -214,7 +224,7 @@ def queue(session: Session, row: Broadcast, now: datetime, *, chunk: int = QUEUE
 def recount(session: Session, broadcast_id: int) -> dict[str, int]:
     """Put the broadcast's kept counts back to its send log's (reads every row); the counts."""
     found = tally.recount(session, broadcast_id)
-    get_broadcast(session, broadcast_id).counts = found
+    get_message(session, broadcast_id).counts = found
     session.flush()
     return found
 

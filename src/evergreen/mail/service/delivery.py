@@ -31,6 +31,7 @@ same second by two workers may both reach a weekly person.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import secrets
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
@@ -63,6 +65,7 @@ __all__ = ["BATCH", "LEASE", "Report", "send_due", "waiting_line"]
 BATCH = 100  # two batches are in flight at a time, so at most 200 messages
 LEASE = timedelta(minutes=10)  # longer than any batch takes; past it a claim is abandoned
 _SAY_WAIT_S = 5.0  # waits from which `on_wait` hears of them
+log = logging.getLogger(__name__)
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d])")
 
 
@@ -181,6 +184,8 @@ def _outcome(claimed: _Claimed, delivery: Delivery, now: datetime) -> _Outcome:
         return _Outcome(claimed, "sent", "", maybe, delivery=delivery)
     if delivery.outcome == "bounced":
         return _Outcome(claimed, "bounced", text, maybe, delivery=delivery)
+    if delivery.outcome == "failed":  # never sendable as it is (no SMTPUTF8, a bug): not retried
+        return _Outcome(claimed, "failed", text, maybe, delivery=delivery)
     later = next_attempt(claimed.attempts + 1, now)
     if later is None:
         return _Outcome(claimed, "failed", f"gave up: {text}", maybe, delivery=delivery)
@@ -260,7 +265,7 @@ def _after_batch(session: Session, broadcast_ids: set[int], now: datetime) -> No
     """Finish what is done; pause what bounces or draws complaints past the limits (from the
     kept counts and an index seek: the same cost at the millionth row as at the first)."""
     for broadcast_id in broadcast_ids:
-        row = broadcasts.get_broadcast(session, broadcast_id, lock=True)
+        row = broadcasts.get_message(session, broadcast_id, lock=True)
         if broadcasts.finish_if_done(session, row, now) or row.status != "sending":
             continue
         if row.kind == "sequence":  # a step is never paused here: it has no page to resume it
@@ -425,9 +430,10 @@ async def _compose(
     """Each claimed row's message, handed to the connections as soon as it is made, or its
     outcome when it will not be sent (someone who left the list since it was queued, or who had
     a broadcast too recently for the frequency they chose, is skipped; data that cannot make a
-    message fails). `given`: people given a message in batches not yet recorded, and now this
-    one's. Reads only: a tracking link seen for the first time is made in its own short unit of
-    work, so composing never holds the write lock of a SQLite file other senders share."""
+    message, or a bug in making it, fails that row alone). `given`: people given a message in
+    batches not yet recorded, and now this one's. Reads only: a tracking link seen for the first
+    time is made in its own short unit of work, so composing never holds the write lock of a
+    SQLite file other senders share."""
     outcomes: list[_Outcome] = []
     messages: list[tuple[_Claimed, object, bytes]] = []
     sending: list[asyncio.Future[Delivery]] = []
@@ -464,6 +470,13 @@ async def _compose(
                 except MailInputError as exc:
                     outcomes.append(_Outcome(c, "failed", f"{exc.field}: {exc.message}"[:500]))
                     continue
+                except SQLAlchemyError:
+                    raise  # the database, not this message: the batch waits for its lease
+                except Exception as exc:  # a bug in one message must not strand the batch
+                    log.exception("composing broadcast %s for %s failed", broadcast_id, person.id)
+                    why = " ".join(f"could not be composed ({type(exc).__name__}: {exc})".split())
+                    outcomes.append(_Outcome(c, "failed", why[:500]))
+                    continue
                 messages.append((c, outgoing, data))
                 sending.append(asyncio.ensure_future(sender.send(outgoing, data)))
                 given[person.id] = now
@@ -475,7 +488,7 @@ async def _compose(
 
 def _plan(session: Session, composer: Composer, broadcast_id: int) -> Plan:
     """The broadcast compiled for this run, with its list's name (loaded once a run)."""
-    broadcast = broadcasts.get_broadcast(session, broadcast_id)
+    broadcast = broadcasts.get_message(session, broadcast_id)
     list_id = broadcast.list_id or 0
     name = audience_service.get_list(session, list_id).name if list_id else ""
     return composer.plan(session, broadcast, name)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.audience import queries as audience
 from evergreen.digits import row_id
-from evergreen.errors import InputError
+from evergreen.errors import InputError, NotFound
 from evergreen.mail import queries, service
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.render import Personal, Rendered, TemplateFormat, compile_message
@@ -238,9 +238,8 @@ def _broadcast_page(
     request: Request, session: Session, broadcast_id: int, done: str = ""
 ) -> Response:
     card = queries.broadcast_card(session, broadcast_id)
-    if card is None:
-        service.get_broadcast(session, broadcast_id)  # 404 naming the id
-    assert card is not None
+    if card is None:  # missing, or a sequence's step message (the same ids): no broadcast
+        raise NotFound("broadcast_id", f"no broadcast {broadcast_id}")
     lists = {row.id: row.name for row in audience.list_counts(session)}
     segment_name = ""
     if card.segment:

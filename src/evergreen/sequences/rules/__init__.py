@@ -54,7 +54,7 @@ from evergreen.sequences.rules.stored import (
     parse_step,
     parse_trigger,
 )
-from evergreen.sequences.rules.timing import due_after_wait, local_instant, zone_for
+from evergreen.sequences.rules.timing import due_after_wait, in_range, local_instant, zone_for
 from evergreen.sequences.rules.triggers import (
     ApiEvent,
     BoughtProduct,
@@ -127,6 +127,7 @@ __all__ = [
     "dump_trigger",
     "fires",
     "holds",
+    "in_range",
     "local_instant",
     "make_program",
     "month_day",

@@ -11,6 +11,11 @@ A wait is never due before `now`. A relative wait whose moment has already passe
 registers 5 minutes before a session, for a reminder 15 minutes before it) is due now; whether
 the send that follows still goes out is catch-up's decision (catchup.py). An unknown subscriber
 zone (empty, or a name zoneinfo does not know) uses the default zone the caller passes in.
+
+A time given from outside (a preview's `at`, a tick's `now`, an event's `at`) must lie in
+years 1970 to 8999 (`in_range`): the dates computed from it (366-day waits and previews, a
+week of weekdays, offsets around events, local zones) then stay far inside what a datetime can
+hold, and a refusal names the field instead of a calculation failing halfway.
 """
 
 from __future__ import annotations
@@ -23,9 +28,27 @@ from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.rules.steps import Wait, WaitRelative, WaitStep, WaitUntil, Window
 from evergreen.timezones import zone_named
 
-__all__ = ["due_after_wait", "local_instant", "zone_for"]
+__all__ = ["EARLIEST", "LATEST", "due_after_wait", "in_range", "local_instant", "zone_for"]
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)  # excluded: 8999-12-31T23:59:59.999999Z is the last
 _SEARCH_DAYS = 9  # any listed weekday recurs within 7 days; 2 more for a window already closed
+
+
+def in_range(value: datetime, field: str) -> datetime:
+    """The aware instant in UTC when it lies in years 1970 to 8999, else a refusal naming
+    `field`: every date computed from it then fits in a datetime."""
+    if value.tzinfo is None:
+        raise SequenceInputError(field, "must carry a time zone")
+    try:
+        found = value.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it
+        found = EARLIEST - timedelta(days=1) if value.year < 5000 else LATEST
+    if not EARLIEST <= found < LATEST:
+        raise SequenceInputError(
+            field, "must be in the years 1970 to 8999 (UTC), e.g. 2026-12-07T14:00:00Z"
+        )
+    return found
 
 
 def zone_for(name: str | None, default: str) -> ZoneInfo:

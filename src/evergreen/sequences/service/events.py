@@ -26,6 +26,7 @@ from evergreen.errors import Conflict
 from evergreen.sequences.errors import SequenceInputError
 from evergreen.sequences.models import SequenceEvent
 from evergreen.sequences.rules.actions import check_event_name
+from evergreen.sequences.rules.timing import in_range
 
 __all__ = ["EventCard", "record_event"]
 
@@ -83,7 +84,7 @@ def record_event(
     now = (now or utcnow()).astimezone(UTC)
     if at is not None and at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    when = now if at is None else at.astimezone(UTC)
+    when = now if at is None else in_range(at, "at")
     dialect = session.get_bind().dialect.name
     make_insert = postgres_insert if dialect == "postgresql" else sqlite_insert
     inserted = session.execute(

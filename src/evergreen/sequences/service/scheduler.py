@@ -27,7 +27,7 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from sqlalchemy import or_, select, update
@@ -53,6 +53,7 @@ from evergreen.sequences.rules import (
     Webhook,
     advance,
     dump_position,
+    in_range,
     parse_position,
     parse_program,
 )
@@ -296,7 +297,7 @@ def run_due(
     """One tick at `now`: enrol, advance every enrolment due at or before `now`, (with an
     outbox) deliver the send rows it queued, so "sent" means sent, and (with a performer) one
     batch of due Notify/Webhook actions; without one they wait for a tick that has it."""
-    now = now.astimezone(UTC)
+    now = in_range(now, "now")  # a time the dates computed from it cannot overflow
     run, tick = _run_id(), Tick()
     programs: _Cache = {}  # parsed once per tick, not per batch
     with db.session() as session:
