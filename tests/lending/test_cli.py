@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
-from tests.cli_helpers import evergreen, succeeded
+import pytest
+
+from evergreen.db import utcnow
+from evergreen.lending.cli import loans as loan_commands
+from tests.cli_helpers import evergreen, refused, succeeded
 
 
 def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -57,7 +62,7 @@ def test_draws_extension_and_charge_off_from_the_command_line(tmp_path: Path) ->
         "--date", "2026-02-01")  # fmt: skip
     quote = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-02-01", "--json"))
     assert (quote["principal"], quote["fees"]) == (65000.0, 550.0)
-    off = _ok(tmp_path, "lending", "loan", "charge-off", loan, "--date", "2026-03-01")
+    off = _ok(tmp_path, "lending", "loan", "charge-off", loan, "--date", "2026-03-01", "--yes")
     assert "65550.00 written off" in off
     listed = json.loads(_ok(tmp_path, "lending", "loan", "list", "--json"))
     assert [(x["status"], x["balance"]) for x in listed] == [("charged_off", "0.00")]
@@ -124,3 +129,61 @@ def test_prepayment_terms_from_the_command_line(tmp_path: Path) -> None:
                "--prepay-pct", "2")  # fmt: skip
     assert bad.returncode == 2
     assert "prepay_months" in bad.stderr
+
+
+def _note(tmp_path: Path) -> str:
+    return _ok(tmp_path, "lending", "loan", "add", "--borrower", "Ann", "--principal", "10000",
+               "--annual-rate", "10", "--months", "12", "--start", "2026-01-01",
+               "--late-fee", "25").strip()  # fmt: skip
+
+
+def _status(tmp_path: Path) -> str:
+    (loan,) = json.loads(_ok(tmp_path, "lending", "loan", "list", "--json"))
+    return str(loan["status"])
+
+
+def test_charge_off_asks_first_and_a_script_must_say_yes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --yes: refused in one line when no one can answer (exit 2), asked [y/N] at a
+    terminal (no: exit 1); each time nothing is charged off."""
+    loan = _note(tmp_path)
+    off = ("lending", "loan", "charge-off", loan, "--date", "2026-03-01")
+    refused(_run(tmp_path, *off), "--yes")
+    assert _status(tmp_path) == "open"
+    monkeypatch.setattr(loan_commands, "stdin_is_terminal", lambda: True)
+    declined = evergreen(*off, data_dir=tmp_path / "data", database_url=None, stdin="n\n")
+    assert declined.returncode == 1
+    assert "[y/N]" in declined.stdout
+    assert "Nothing charged off." in declined.stdout
+    assert _status(tmp_path) == "open"
+    agreed = evergreen(*off, data_dir=tmp_path / "data", database_url=None, stdin="y\n")
+    assert "Charge off loan" in succeeded(agreed)
+    assert "10000.00 written off" in agreed.stdout
+    assert _status(tmp_path) == "charged_off"
+
+
+def test_each_payment_is_recorded_and_a_key_sent_again_says_so(tmp_path: Path) -> None:
+    loan = _note(tmp_path)
+    pay = ("lending", "payment", loan, "--amount", "100", "--date", "2026-05-01")
+    first, second = _ok(tmp_path, *pay), _ok(tmp_path, *pay)
+    assert first.split()[1] != second.split()[1]  # "Payment ID on loan …": two payments
+    keyed = _ok(tmp_path, *pay, "--key", "chk-1")
+    again = _ok(tmp_path, *pay, "--key", "chk-1")
+    assert "already recorded" not in keyed
+    assert again.startswith(f"Payment {keyed.split()[1]} on loan {loan} was already recorded")
+    clash = _run(tmp_path, "lending", "payment", loan, "--amount", "120", "--date",
+                 "2026-05-01", "--key", "chk-1")  # fmt: skip
+    refused(clash, "key")
+    payoff = json.loads(_ok(tmp_path, "lending", "payoff", loan, "--as-of", "2026-05-01",
+                            "--json"))  # fmt: skip
+    assert payoff["interest"] == 33.33  # four months' 333.33, less the three payments of 100
+
+
+def test_late_fees_as_of_a_day_after_today_are_refused(tmp_path: Path) -> None:
+    _note(tmp_path)
+    tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()
+    done = _run(tmp_path, "lending", "late-fees", "--date", tomorrow)
+    refused(done, "date")
+    assert "must not be after today" in done.stderr
+    assert "0 late fees charged." in _ok(tmp_path, "lending", "late-fees", "--date", "2026-01-05")

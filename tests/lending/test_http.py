@@ -57,7 +57,7 @@ def test_the_owner_lends_and_staff_read_the_book(
     again = client.post(f"{API}/loans/{loan['id']}/payments",
                         json={"date": "2026-02-01", "amount": "1320.27", "key": "ach-1"},
                         headers=owner)  # fmt: skip
-    assert again.json()["id"] == paid.json()["id"]
+    assert (again.status_code, again.json()["id"]) == (200, paid.json()["id"])
     book = client.get(f"{API}/portfolio", params={"as_of": "2026-02-01"}, headers=staff).json()
     assert (book["deployed"], book["loans"], book["buckets"]["current"]) == (130000.0, 1, 1)
     assert book["concentration"] == [{"borrower": "Rehab Co", "balance": "130000.00",
@@ -113,6 +113,31 @@ def test_bad_input_is_a_422_naming_the_field(
     on_day = client.get(f"{API}/loans/{loan['id']}", params={"as_of": "86400"}, headers=owner)
     assert on_day.status_code == 422
     assert [e["field"] for e in on_day.json()["detail"]] == ["as_of"]
+
+
+def test_each_payment_is_recorded_and_only_a_key_makes_a_retry(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """The same amount on the same day twice is two payments (201, two ids); a key sent again
+    answers the first (200), and for another amount or date is a 409 naming the key."""
+    owner = _headers(db, people["owner"])
+    client.post(f"{API}/borrowers", json={"name": "Ann"}, headers=owner)
+    body = {"borrower": "Ann", "principal": "1000", "annual_rate": "10", "months": 12,
+            "start": "2026-01-01"}  # fmt: skip
+    loan = client.post(f"{API}/loans", json=body, headers=owner).json()
+    url, cheque = f"{API}/loans/{loan['id']}/payments", {"date": "2026-05-01", "amount": "100"}
+    twice = [client.post(url, json=cheque, headers=owner) for _ in range(2)]
+    assert [p.status_code for p in twice] == [201, 201]
+    assert twice[0].json()["id"] != twice[1].json()["id"]
+    keyed = [client.post(url, json={**cheque, "key": "chk-9"}, headers=owner) for _ in range(2)]
+    assert [p.status_code for p in keyed] == [201, 200]
+    assert keyed[0].json() == keyed[1].json()
+    for change in ({"amount": "120"}, {"date": "2026-05-02"}):
+        clash = client.post(url, json={**cheque, **change, "key": "chk-9"}, headers=owner)
+        assert clash.status_code == 409, clash.text
+        assert "key" in clash.text
+    history = client.get(f"{API}/loans/{loan['id']}/history", headers=owner).json()
+    assert [e["kind"] for e in history].count("payment") == 3
 
 
 def test_loans_are_listed_by_a_status_that_exists(

@@ -135,6 +135,39 @@ def test_a_refused_value_is_shown_by_its_form(
         assert len(queries.movements(session, loan_id)) == 1  # the funding only
 
 
+def _form_key(page: str) -> str:
+    found = re.search(r'name="key" value="([^"]+)"', page)
+    assert found, "the payment form has no key"
+    return found.group(1)
+
+
+def test_the_payment_form_sent_twice_records_one_payment_and_a_new_form_another(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """The page's nonce makes a double submit (or a confirmation sent again) one payment; the
+    same amount on the same day from a freshly loaded form is a second payment."""
+    with db.session() as session:
+        loan_id = service.add_loan(session, service.LoanDraft("Ann", "50000", "10%", 12,
+                                   date(2026, 1, 1)), new_borrower=True).id  # fmt: skip
+    sign_in(client, people["owner"])
+    page = client.get(f"/lending/loans/{loan_id}").text
+    token, key = csrf_from(page), _form_key(page)
+    asked = _post(client, f"/lending/loans/{loan_id}/payments", token, date="2026-02-01",
+                  amount="100", key=key)  # fmt: skip
+    assert f'value="{key}"' in asked.text  # the confirmation posts the nonce again
+    done = [_post(client, f"/lending/loans/{loan_id}/payments", token, date="2026-02-01",
+                  amount="100", key=key, confirm="yes") for _ in range(2)]  # fmt: skip
+    assert [d.headers["location"].rsplit("=", 1)[1] for d in done] == ["payment", "payment-again"]
+    assert "was recorded already" in client.get(done[1].headers["location"]).text
+    fresh = _form_key(client.get(f"/lending/loans/{loan_id}").text)
+    assert fresh != key
+    _post(client, f"/lending/loans/{loan_id}/payments", token, date="2026-02-01", amount="100",
+          key=fresh, confirm="yes")  # fmt: skip
+    with db.session(writer=False) as session:
+        paid = [m.amount for m in queries.movements(session, loan_id) if m.kind == "payment"]
+    assert paid == [Decimal(100), Decimal(100)]
+
+
 def test_staff_read_the_pages_and_cannot_change_anything(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:

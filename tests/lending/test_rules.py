@@ -28,6 +28,7 @@ from evergreen.lending.rules import (
     default_from,
     expected_calendar,
     interest_since,
+    late_fee_day,
     late_fees,
     loan_to_arv,
     loan_to_cost,
@@ -43,6 +44,7 @@ from evergreen.lending.rules import (
     weighted_rate,
 )
 from evergreen.lending.rules.book import prepayment_charge
+from evergreen.lending.rules.replay import Fact, check_closing_day, fees_after
 
 D = Decimal
 
@@ -213,6 +215,39 @@ def test_late_fees_follow_the_grace_period_once_per_missed_payment() -> None:
     assert late_fees(terms, calendar, [], date(2026, 2, 26)) == [(date(2026, 2, 15), D(100))]
     paid_late = [(date(2026, 2, 24), D(1000))]  # inside grace: no fee for February
     assert late_fees(terms, calendar, paid_late, date(2026, 3, 30)) == [(date(2026, 3, 15), D(100))]
+
+
+def test_a_late_fee_run_is_refused_after_today_and_allowed_to_catch_up() -> None:
+    """A run as of a later day would charge fees not yet incurred: refused, naming the date."""
+    today = date(2026, 3, 1)
+    assert late_fee_day(today, today) == today
+    assert late_fee_day(date(2026, 2, 1), today) == date(2026, 2, 1)  # a missed run, caught up
+    with pytest.raises(LendingInputError) as refused:
+        late_fee_day(date(2026, 12, 1), today)
+    assert refused.value.field == "date"
+    assert "must not be after today (2026-03-01)" in refused.value.message
+
+
+_FEES = [Fact("fee", date(2026, 2, 26), D(50), fees=D(50)),
+         Fact("payment", date(2026, 2, 20), D(1000), principal=D(900), interest=D(100)),
+         Fact("fee", date(2026, 3, 26), D(40), fees=D(40))]  # fmt: skip
+
+
+@pytest.mark.parametrize(("day", "later"), [
+    (date(2026, 2, 20), D(90)), (date(2026, 2, 26), D(40)), (date(2026, 3, 25), D(40)),
+    (date(2026, 3, 26), D(0)),
+])  # fmt: skip
+def test_fees_are_owed_from_their_own_date(day: date, later: Decimal) -> None:
+    """A fee dated after a day is not owed on it (a payment's own fees are never counted)."""
+    assert fees_after(_FEES, day) == later
+
+
+def test_a_loan_is_not_closed_before_a_fee_charged_on_it() -> None:
+    check_closing_day(_FEES, date(2026, 3, 26))
+    with pytest.raises(LendingInputError) as refused:
+        check_closing_day(_FEES, date(2026, 3, 1))
+    assert refused.value.field == "date"
+    assert "must not be before 2026-03-26" in refused.value.message
 
 
 def test_default_interest_starts_after_maturity_or_n_days_late() -> None:

@@ -4,17 +4,17 @@ payoff quotes for any day, charge-offs and recoveries, each posted once to the l
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
-from evergreen.db import Database
+from evergreen.db import Database, utcnow
 from evergreen.errors import Conflict, InputError
 from evergreen.ledger.models import JournalEntry, Posting, Stream
 from evergreen.lending import queries, service
-from evergreen.lending.models import Movement
+from evergreen.lending.models import Loan, Movement
 
 D = Decimal
 
@@ -68,11 +68,13 @@ def test_a_payment_is_split_by_the_order_and_a_replay_records_nothing(db: Databa
     with db.session() as session:
         service.extend(session, loan_id, date(2027, 4, 15), "250", date(2026, 1, 20))
     with db.session() as session:
-        paid = service.record_payment(session, loan_id, date(2026, 2, 15), "1500", key="wire-1")
+        first = service.record_payment(session, loan_id, date(2026, 2, 15), "1500", key="wire-1")
+        paid = first.movement
+        assert first.created
         assert (paid.fees, paid.interest, paid.principal) == (D(250), D(1000), D(250))
     with db.session() as session:
         again = service.record_payment(session, loan_id, date(2026, 2, 15), "1500", key="wire-1")
-        assert again.id == paid.id
+        assert (again.movement.id, again.created) == (paid.id, False)
     with db.session(writer=False) as session:
         assert session.scalar(select(func.count()).select_from(JournalEntry)) == 3
         view = queries.loan_detail(session, loan_id, date(2026, 3, 1))
@@ -241,3 +243,114 @@ def test_an_early_payoff_pays_the_prepayment_terms_once(db: Database) -> None:
     assert _postings(db, "Income:Lending:Fees") == D(-3000)
     with db.session() as session:  # closed: nothing more is owed or charged
         assert service.quote(session, loan_id, date(2026, 3, 1)).total == 0
+
+
+def _payments(db: Database, loan_id: int) -> list[tuple[date, Decimal]]:
+    with db.session(writer=False) as session:
+        return [(m.on, m.amount) for m in session.scalars(
+            select(Movement).where(Movement.loan_id == loan_id,
+                                   Movement.kind.in_(("payment", "payoff"))).order_by(Movement.id)
+        )]  # fmt: skip
+
+
+def test_the_same_payment_twice_without_a_key_is_two_payments(db: Database) -> None:
+    """Two cheques of 100 on the same day are two payments; only a caller's key is a retry."""
+    loan_id = _loan(db)
+    for _ in range(2):
+        with db.session() as session:
+            service.record_payment(session, loan_id, date(2026, 5, 1), "100")
+    assert _payments(db, loan_id) == [(date(2026, 5, 1), D(100))] * 2
+    assert _postings(db, "Assets:Bank") == D(-100000) + D(200)
+
+
+def test_a_key_sent_again_for_another_date_or_amount_is_a_conflict(db: Database) -> None:
+    loan_id = _loan(db)
+    with db.session() as session:
+        service.record_payment(session, loan_id, date(2026, 5, 1), "100", key="chk-7")
+    for day, amount, differs in ((date(2026, 5, 1), "120", "amount"),
+                                 (date(2026, 5, 2), "100", "date")):  # fmt: skip
+        with pytest.raises(Conflict) as refused, db.session() as session:
+            service.record_payment(session, loan_id, day, amount, key="chk-7")
+        assert refused.value.field == "key"
+        assert f"differs in {differs}" in refused.value.message
+    other = _loan(db, borrower="Other")
+    with pytest.raises(Conflict) as refused, db.session() as session:
+        service.record_payment(session, other, date(2026, 5, 1), "100", key="chk-7")
+    assert refused.value.field == "key"
+    assert _payments(db, loan_id) == [(date(2026, 5, 1), D(100))]
+    assert _payments(db, other) == []
+
+
+def _last_split(db: Database) -> tuple[Decimal, Decimal, Decimal]:
+    """The last payment's principal, interest and fees, as stored."""
+    with db.session(writer=False) as session:
+        paid = session.scalars(select(Movement).where(Movement.kind == "payment")
+                               .order_by(Movement.id.desc())).first()  # fmt: skip
+        assert paid is not None
+        return paid.principal, paid.interest, paid.fees
+
+
+def _tested_loan(db: Database) -> int:
+    """The tester's note: 12,000 at 10 % actual/365 over 12 months, amortising, $50 late fee."""
+    return _loan(db, principal="12000.00", annual_rate="0.10", interest_only=False,
+                 day_count="actual/365", late_fee="50", grace_days=10)  # fmt: skip
+
+
+def test_a_payment_pays_no_fee_dated_after_it_and_no_quote_owes_negative_fees(
+    db: Database,
+) -> None:
+    """Late fees charged through Dec 1 are dated Feb 26 … Nov 26; a payment received Feb 20
+    owes none of them: 36 days' interest (12,000 * .10 * 36/365 = 118.36), the rest principal."""
+    loan_id = _tested_loan(db)
+    with db.session() as session:
+        fees = service.charge_late_fees(session, loan_id, date(2026, 12, 1))
+        assert [m.on for m in fees][::9] == [date(2026, 2, 26), date(2026, 11, 26)]
+    with db.session() as session:
+        service.record_payment(session, loan_id, date(2026, 2, 20), "1054.99")
+    assert _last_split(db) == (D("936.63"), D("118.36"), D(0))
+    with db.session() as session:
+        quotes = {day: service.quote(session, loan_id, day) for day in (
+            date(2026, 2, 21), date(2026, 2, 26), date(2026, 6, 1), date(2026, 12, 1))}  # fmt: skip
+        assert session.get(Loan, loan_id).fees_due == D(500)  # type: ignore[union-attr]
+    assert [q.fees for q in quotes.values()] == [D(0), D(50), D(200), D(500)]
+    assert quotes[date(2026, 2, 21)].principal == D("11063.37")
+    # The ledger agrees with the split: 500 charged, none of it paid yet.
+    assert _postings(db, "Assets:Receivable:Lending") == D(500)
+    assert _postings(db, "Assets:Loans:Principal") == D("11063.37")
+    with db.session() as session:  # the next payment, on Mar 1, pays February's fee first
+        service.record_payment(session, loan_id, date(2026, 3, 1), "100")
+    assert _last_split(db) == (D("22.72"), D("27.28"), D(50))  # 9 days' interest on 11,063.37
+
+
+def test_a_charge_off_writes_off_what_is_owed_on_its_day_never_before_a_fee(
+    db: Database,
+) -> None:
+    """Fees dated Feb 26 and Mar 26: a charge-off (or payoff) on Mar 1 would close the loan
+    with March's fee still to come: refused; on Mar 30 both fees are written off."""
+    loan_id = _loan(db, late_fee="40")
+    with db.session() as session:
+        service.charge_late_fees(session, loan_id, date(2026, 3, 30))
+    for close in (service.charge_off, service.pay_off):
+        with pytest.raises(InputError) as refused, db.session() as session:
+            close(session, loan_id, date(2026, 3, 1))
+        assert refused.value.field == "date"
+        assert "must not be before 2026-03-26" in refused.value.message
+    with db.session() as session:
+        off = service.charge_off(session, loan_id, date(2026, 3, 30))
+        assert (off.principal, off.fees) == (D(100000), D(80))
+    assert _postings(db, "Expenses:Lending:Losses") == D(100080)
+    assert _postings(db, "Assets:Receivable:Lending") == D(0)
+
+
+def test_late_fees_are_not_charged_as_of_a_day_after_today(db: Database) -> None:
+    from evergreen.lending.tasks import run_late_fees
+
+    loan_id = _loan(db, late_fee="40")
+    tomorrow = utcnow().date() + timedelta(days=1)
+    with pytest.raises(InputError) as refused, db.session() as session:
+        service.charge_late_fees(session, loan_id, tomorrow)
+    assert refused.value.field == "date"
+    with pytest.raises(InputError):
+        run_late_fees(db, tomorrow)
+    with db.session(writer=False) as session:
+        assert session.scalars(select(Movement).where(Movement.kind == "fee")).all() == []

@@ -157,19 +157,33 @@ def _movement(m: Movement) -> dict[str, Any]:
 
 
 class PaymentIn(RequestBody):
-    """A payment received; `key` makes a retry record it once."""
+    """A payment received; every call records one, unless `key` names one recorded already."""
 
     date: date
     amount: str = _MONEY
-    key: str | None = Field(None, max_length=150)
+    key: str | None = Field(
+        None, min_length=1, max_length=150,
+        description="Send the same key when retrying: the retry answers 200 with the payment "
+        "recorded the first time; the key with another date or amount is a 409.",
+    )  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/payments", status_code=201, operation_id="add_lending_payment")
+_REPLAYED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A retry with a key sent before: the payment recorded then"},
+}
+
+
+@router.post("/loans/{loan_id}/payments", status_code=201, operation_id="add_lending_payment",
+             responses=_REPLAYED)  # fmt: skip
 def add_payment(
-    loan_id: DbId, body: PaymentIn, session: SessionDep, user: ApiOwner
+    loan_id: DbId, body: PaymentIn, session: SessionDep, user: ApiOwner, response: Response
 ) -> dict[str, Any]:
-    """Owner only: record a payment, split by the loan's allocation order."""
-    return _movement(service.record_payment(session, loan_id, body.date, body.amount, body.key))
+    """Owner only: record a payment, split by the loan's allocation order (201; a retry with
+    its key: 200 and the payment recorded first)."""
+    paid = service.record_payment(session, loan_id, body.date, body.amount, body.key)
+    if not paid.created:
+        response.status_code = 200
+    return _movement(paid.movement)
 
 
 class PayoffIn(RequestBody):

@@ -12,6 +12,7 @@ from huey import Huey, crontab
 from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.lending import service
+from evergreen.lending.rules import late_fee_day
 from evergreen.mail.transactional import deliver
 from evergreen.siteurl import cli_site_url
 
@@ -21,8 +22,9 @@ log = logging.getLogger(__name__)
 
 
 def run_late_fees(db: Database, today: date, settings: Settings | None = None) -> int:
-    """Late fees due by `today` on every open loan, each loan in its own unit of work; with
-    `settings`, a late notice for each fee charged, sent once it is stored."""
+    """Late fees due by `today` (not after the real today) on every open loan, each loan in its
+    own unit of work; with `settings`, a late notice for each fee charged, sent once stored."""
+    late_fee_day(today, utcnow().date())  # refused before any loan, even with none open
     base = cli_site_url(settings).url if settings is not None else ""
     with db.session(writer=False) as session:
         ids = service.open_loan_ids(session)

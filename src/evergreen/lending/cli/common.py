@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,16 +19,24 @@ __all__ = [
     "DrawArg",
     "JsonOpt",
     "LoanArg",
+    "YesOpt",
     "day_of",
     "echo_fields",
     "echo_json",
     "money_number",
+    "stdin_is_terminal",
 ]
 
 DateOpt = Annotated[str, typer.Option("--date", help="YYYY-MM-DD; today if left out.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object.")]
 LoanArg = Annotated[int, row_id_argument("The loan's ID (loan list).")]
 DrawArg = Annotated[int, row_id_argument("The draw's ID.")]
+YesOpt = Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")]
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a question: a script or pipe must say --yes instead."""
+    return sys.stdin.isatty()
 
 
 def day_of(text: str, field: str = "date") -> date:

@@ -7,16 +7,18 @@ from typing import Annotated
 import typer
 
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, in_session, row_id_argument, row_id_option
+from evergreen.console import err, failure, in_session, row_id_argument, row_id_option
 from evergreen.lending import queries, service
 from evergreen.lending.cli.common import (
     DateOpt,
     DrawArg,
     JsonOpt,
     LoanArg,
+    YesOpt,
     day_of,
     echo_fields,
     echo_json,
+    stdin_is_terminal,
 )
 from evergreen.siteurl import cli_site_url
 
@@ -164,9 +166,19 @@ def loan_extend(
 
 
 @loan_app.command("charge-off")
-def loan_charge_off(loan: LoanArg, on: DateOpt = "", note: str = "") -> None:
-    """Write a loan off: principal and fees owed become a loss."""
-    moved = in_session(lambda s: f"{service.charge_off(s, loan, day_of(on), note).amount:.2f}")
+def loan_charge_off(loan: LoanArg, on: DateOpt = "", note: str = "", yes: YesOpt = False) -> None:
+    """Write a loan off: principal and fees owed become a loss (asked first: no undoing it)."""
+    day = day_of(on)
+    if not yes:
+        if not stdin_is_terminal():
+            raise failure("a charge-off cannot be undone; add --yes to confirm")
+        balance = in_session(lambda s: service.get_loan(s, loan).balance, writer=False)
+        if not typer.confirm(f"Charge off loan {loan} on {day.isoformat()}? Its principal "
+                             f"({balance:,.2f}) and the fees owed become a loss and the loan is "
+                             "closed; this cannot be undone.", default=False):  # fmt: skip
+            typer.echo("Nothing charged off.")
+            raise typer.Exit(1)
+    moved = in_session(lambda s: f"{service.charge_off(s, loan, day, note).amount:.2f}")
     typer.echo(f"Loan {loan} charged off: {moved} written off.")
 
 
@@ -212,13 +224,20 @@ def payment(
     loan: LoanArg,
     amount: Annotated[str, typer.Option(help="Amount received.")],
     on: DateOpt = "",
-    key: Annotated[str, typer.Option(help="Idempotency key (default: loan, date, amount).")] = "",
-) -> None:
-    """Record a payment received, split by the loan's allocation order."""
-    m = in_session(lambda s: service.record_payment(s, loan, day_of(on), amount, key or None))
-    typer.echo(f"Payment {m.id} on loan {loan}: {m.amount:.2f} (fees {m.fees:.2f}, default "
-               f"interest {m.default_interest:.2f}, interest {m.interest:.2f}, principal "
-               f"{m.principal:.2f}).")  # fmt: skip
+    key: Annotated[str, typer.Option(help="Idempotency key, e.g. the bank's reference: the "
+                                       "same key again records nothing more.")] = "",
+) -> None:  # fmt: skip
+    """Record a payment received, split by the loan's allocation order (each call records one,
+    unless --key names a payment recorded already)."""
+    paid = in_session(lambda s: service.record_payment(s, loan, day_of(on), amount, key or None))
+    m = paid.movement
+    split = (f"{m.amount:.2f} (fees {m.fees:.2f}, default interest {m.default_interest:.2f}, "
+             f"interest {m.interest:.2f}, principal {m.principal:.2f})")  # fmt: skip
+    if not paid.created:
+        typer.echo(f"Payment {m.id} on loan {loan} was already recorded under this key on "
+                   f"{m.on.isoformat()}: {split}; nothing more recorded.")  # fmt: skip
+        return
+    typer.echo(f"Payment {m.id} on loan {loan}: {split}.")
 
 
 @app.command("payoff")

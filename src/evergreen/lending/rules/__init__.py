@@ -37,6 +37,7 @@ from evergreen.lending.rules.calendar import (
     default_from,
     due_dates,
     expected_calendar,
+    late_fee_day,
     late_fees,
     schedule_position,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "expected_calendar",
     "interest_base",
     "interest_since",
+    "late_fee_day",
     "late_fees",
     "loan_to_arv",
     "loan_to_cost",

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from evergreen.finance.loans.daycount import add_months
 from evergreen.finance.loans.payments import payment
+from evergreen.lending.errors import LendingInputError
 from evergreen.lending.rules.amounts import ZERO, to_cents
 from evergreen.lending.rules.interest import accrued
 from evergreen.lending.rules.terms import LoanTerms
@@ -33,6 +34,7 @@ __all__ = [
     "default_from",
     "due_dates",
     "expected_calendar",
+    "late_fee_day",
     "late_fees",
     "schedule_position",
 ]
@@ -189,6 +191,18 @@ def late_fees(
         if paid < due and row.amount > 0:
             fees.append((row.on, to_cents(terms.late_fee + row.amount * terms.late_fee_pct)))
     return fees
+
+
+def late_fee_day(day: date, today: date) -> date:
+    """The day a late-fee run charges as of, refused when after today: a fee is charged once
+    it is incurred (a servicer never bills ahead, and a fee dated ahead would be paid by earlier
+    payments); a past day catches up a missed run and charges only what was owed by then."""
+    if day > today:
+        raise LendingInputError(
+            "date", f"must not be after today ({today.isoformat()}): late fees are charged "
+            "once their grace period has ended, never ahead"
+        )  # fmt: skip
+    return day
 
 
 def default_from(

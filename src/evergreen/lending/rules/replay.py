@@ -3,17 +3,18 @@ as each movement happens, so a quote for a past day agrees with what stood then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from evergreen.lending.errors import LendingInputError
 from evergreen.lending.rules.allocation import Allocation
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.interest import LoanState, accrue, opening_state
 from evergreen.lending.rules.terms import LoanTerms
 
-__all__ = ["Fact", "apply", "replay"]
+__all__ = ["Fact", "apply", "check_closing_day", "fees_after", "replay"]
 
 # Movements that change the balance, so interest is counted to their day first.
 _MOVES_BALANCE = frozenset({"draw", "payment", "payoff", "charge_off"})
@@ -70,3 +71,20 @@ def replay(
             state = accrue(state, terms, fact.on, default_start(fact.on))
         state = apply(state, fact)
     return state
+
+
+def fees_after(facts: Iterable[Fact], day: date) -> Decimal:
+    """Fees charged with a date after `day`: recorded already, but owed only from their own
+    date, so a payment or quote on `day` leaves them aside."""
+    return sum((f.fees for f in facts if f.kind == "fee" and f.on > day), ZERO)
+
+
+def check_closing_day(facts: Iterable[Fact], day: date) -> None:
+    """Refuse to close a loan (payoff, charge-off) before a fee charged on it: that fee would
+    stay owed on a closed loan, or be written off before it was owed."""
+    last = max((f.on for f in facts if f.kind == "fee" and f.on > day), default=None)
+    if last is not None:
+        raise LendingInputError(
+            "date", f"must not be before {last.isoformat()}, the date of the loan's last fee; "
+            "close the loan on or after that day"
+        )  # fmt: skip

@@ -52,6 +52,7 @@ from evergreen.lending.service.portal import (
     statement,
 )
 from evergreen.lending.service.servicing import (
+    Paid,
     charge_late_fees,
     charge_off,
     open_loan_ids,
@@ -65,6 +66,7 @@ from evergreen.lending.service.settings import capital_available, set_capital_av
 __all__ = [
     "BorrowerDraft",
     "LoanDraft",
+    "Paid",
     "PhotoUpload",
     "PortalLink",
     "PropertyDraft",

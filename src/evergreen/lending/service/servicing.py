@@ -3,13 +3,15 @@ payoffs, charge-offs and recoveries. Each is a movement stored once per key and 
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.db import utcnow
 from evergreen.errors import Conflict
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Loan, Movement
@@ -18,11 +20,13 @@ from evergreen.lending.rules import (
     accrue,
     allocate,
     expected_calendar,
+    late_fee_day,
     late_fees,
     read_money,
 )
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.interest import LoanState
+from evergreen.lending.rules.replay import check_closing_day, fees_after
 from evergreen.lending.service.records import (
     Parts,
     default_start,
@@ -41,8 +45,11 @@ from evergreen.lending.service.records import (
 )
 from evergreen.money import show_money
 
-__all__ = ["charge_late_fees", "charge_off", "open_loan_ids", "pay_off", "quote",
+__all__ = ["Paid", "charge_late_fees", "charge_off", "open_loan_ids", "pay_off", "quote",
            "record_payment", "record_recovery"]  # fmt: skip
+
+# A caller's idempotency key (the API's limit; the column holds 200).
+_MAX_KEY = 150
 
 
 def open_loan_ids(session: Session) -> list[int]:
@@ -58,11 +65,14 @@ def _not_before(loan: Loan, on: date) -> None:
         raise LendingInputError("date", f"must not be before the start {loan.start.isoformat()}")
 
 
-def _position(session: Session, loan: Loan, on: date) -> LoanState:
-    """The running position with interest counted to `on` (a write: `on` is not in the past)."""
+def _position(session: Session, loan: Loan, on: date) -> tuple[LoanState, Decimal]:
+    """The position on `on` with interest counted to it (a write: `on` is not in the past), and
+    the fees dated after `on`: set aside, since a fee is owed only from its own date."""
     terms, facts = terms_of(loan), facts_of(session, loan.id)
     start = default_start(terms, facts, funded_draws(session, loan.id), on)
-    return accrue(state_of(loan), terms, on, start)
+    later = fees_after(facts, on)
+    state = replace(state_of(loan), fees=loan.fees_due - later)
+    return accrue(state, terms, on, start), later
 
 
 def quote(session: Session, loan_id: int, as_of: date) -> PayoffQuote:
@@ -82,38 +92,73 @@ def _prepayment(session: Session, loan: Loan, due: PayoffQuote) -> Decimal:
     return with_prepayment(loan, due, prepayment_earned(session, [loan], due.as_of)).fees - due.fees
 
 
+@dataclass(frozen=True)
+class Paid:
+    """A payment, and whether this call recorded it (False: an earlier call with its key did)."""
+
+    movement: Movement
+    created: bool
+
+
+def _check_key(key: str) -> str:
+    """A caller's key as stored: printable (PostgreSQL stores no NUL) and within the column."""
+    if not key.strip() or len(key) > _MAX_KEY or not key.isprintable():
+        raise LendingInputError("key", f"must be 1 to {_MAX_KEY} printable characters, e.g. the "
+                                "bank's reference or a UUID")  # fmt: skip
+    return key
+
+
+def _replayed(stored: Movement, loan_id: int, on: date, value: Decimal) -> Paid:
+    """The payment first recorded under this key, if this call asks for the same one."""
+    if stored.loan_id != loan_id or stored.kind not in ("payment", "payoff"):
+        raise Conflict("key", f"the key {stored.key!r} was used for another movement; send a "
+                       "new key for a new payment")  # fmt: skip
+    differs = [name for name, same in (("date", stored.on == on),
+                                       ("amount", stored.amount == value)) if not same]  # fmt: skip
+    if differs:
+        raise Conflict("key", f"the key {stored.key!r} recorded payment {stored.id} of "
+                       f"{stored.amount:.2f} on {stored.on.isoformat()}; this one differs in "
+                       f"{' and '.join(differs)}: send a new key for a new payment")  # fmt: skip
+    return Paid(stored, created=False)
+
+
 def record_payment(
     session: Session, loan_id: int, on: date, amount: str | Decimal, key: str | None = None
-) -> Movement:
-    """A payment received, split by the note's allocation order; the same key again (by default
-    the loan, day and amount) records and posts nothing more. Paying everything owed closes it."""
+) -> Paid:
+    """A payment received, split by the note's allocation order over what is owed on its day.
+    Every call records one, as a bank would: only a caller's key (a retry's) answers the payment
+    first recorded under it, and refuses the key for another date or amount. Paying everything
+    owed closes the loan."""
     value = read_money("amount", amount if isinstance(amount, Decimal) else str(amount))
-    key = key or f"payment:{loan_id}:{on.isoformat()}:{value}"
-    stored = session.scalar(select(Movement).where(Movement.key == key))
-    if stored is not None:
-        return stored
+    locked_loan(session, loan_id)  # first: a retry waits here for its first call to commit
+    if key is not None:
+        stored = session.scalar(select(Movement).where(Movement.key == _check_key(key)))
+        if stored is not None:
+            return _replayed(stored, loan_id, on, value)
     loan = open_loan(session, loan_id)
     _not_before(loan, on)
-    state = _position(session, loan, on)
+    state, later = _position(session, loan, on)
     split = allocate(value, state.owed(), terms_of(loan).allocation)
     state = state.paid(split)
-    closes = state.owed().total == 0
+    closes = state.owed().total == 0 and later == 0
     movement, _ = record(
-        session, loan, "payoff" if closes else "payment", on, key,
+        session, loan, "payoff" if closes else "payment", on,
+        key or f"payment:{loan_id}:{uuid4().hex}",
         Parts(value, split.principal, split.interest, split.default_interest, split.fees),
         f"payment {value:.2f}: principal {split.principal:.2f}, interest {split.interest:.2f}, "
         f"default interest {split.default_interest:.2f}, fees {split.fees:.2f}",
     )  # fmt: skip
-    store_state(loan, state)
+    store_state(loan, replace(state, fees=state.fees + later))
     if closes:
         loan.status, loan.closed_on = "paid_off", on
     refresh_schedule(session, loan)
-    return movement
+    return Paid(movement, created=True)
 
 
 def pay_off(session: Session, loan_id: int, on: date, amount: str | None = None) -> Movement:
     """Receive the payoff amount on `on` and close the loan; an amount other than the quote's
-    total is refused (a partial payment is `record_payment`)."""
+    total is refused (a partial payment is `record_payment`), and so is a day before a fee."""
+    check_closing_day(facts_of(session, locked_loan(session, loan_id).id), on)
     due = quote(session, loan_id, on)
     if amount is not None and read_money("amount", amount) != due.total:
         raise LendingInputError(
@@ -127,12 +172,14 @@ def pay_off(session: Session, loan_id: int, on: date, amount: str | None = None)
         record(session, loan, "fee", on, f"prepay:{loan.id}", Parts(extra, fees=extra),
                f"prepayment charge {extra:.2f}")  # fmt: skip
         loan.fees_due += extra
-    return record_payment(session, loan_id, on, due.total, f"payoff:{loan_id}")
+    return record_payment(session, loan_id, on, due.total, f"payoff:{loan_id}").movement
 
 
 def charge_late_fees(session: Session, loan_id: int, today: date) -> list[Movement]:
     """Late fees for payments not made by the end of their grace period, one per loan and
-    missed payment, dated the day after grace ends; a second run charges nothing."""
+    missed payment, dated the day after grace ends; a second run charges nothing, and a run
+    as of a day after today is refused (`late_fee_day`)."""
+    late_fee_day(today, utcnow().date())
     loan = locked_loan(session, loan_id)
     if loan.status != "open":
         return []
@@ -152,10 +199,12 @@ def charge_late_fees(session: Session, loan_id: int, today: date) -> list[Moveme
 
 
 def charge_off(session: Session, loan_id: int, on: date, note: str = "") -> Movement:
-    """Write the loan off: principal and fees owed become a loss; interest never received was
-    never income, so nothing of it is written off. The loan is closed as charged off."""
+    """Write the loan off: principal and fees owed on `on` become a loss (refused before a fee's
+    date, which would leave it owed); interest never received was never income, so nothing of
+    it is written off. The loan is closed as charged off."""
     loan = open_loan(session, loan_id)
     _not_before(loan, on)
+    check_closing_day(facts_of(session, loan.id), on)
     movement, _ = record(
         session, loan, "charge_off", on, f"charge-off:{loan.id}",
         Parts(loan.balance + loan.fees_due, principal=loan.balance, fees=loan.fees_due),

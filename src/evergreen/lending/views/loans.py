@@ -7,6 +7,7 @@ the form; money that moves (or a loan closed) is asked about first, since none o
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,6 +32,8 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 _DONE = {
     "created": "Loan written and funded on its start date.",
     "payment": "Payment recorded and split by the note's allocation order.",
+    "payment-again": "This payment was recorded already (its form was sent twice): nothing more "
+    "was recorded.",
     "payoff": "Paid off: the loan is closed.",
     "late": "Late fees charged for every payment past its grace period.",
     "late-none": "No late fee is due.",
@@ -71,6 +74,7 @@ def show_loan(
         "percent": percent,
         "errors": {},
         "posted": {},
+        "payment_key": secrets.token_urlsafe(18),  # the form's nonce: sent twice, recorded once
         **extra,
     }
     return render(request, "lending/loan.html", context, status_code=status_code)
@@ -194,8 +198,10 @@ def _ask_payment(session: Session, loan_id: int, form: dict[str, str]) -> tuple[
 
 
 def _pay(session: Session, loan_id: int, form: dict[str, str]) -> str:
-    service.record_payment(session, loan_id, _on(form), form.get("amount", ""))
-    return "payment"
+    nonce = form.get("key", "")  # the page's, so a form sent twice records one payment
+    paid = service.record_payment(session, loan_id, _on(form), form.get("amount", ""),
+                                  f"form:{nonce}" if nonce else None)  # fmt: skip
+    return "payment" if paid.created else "payment-again"
 
 
 def _ask_payoff(session: Session, loan_id: int, form: dict[str, str]) -> tuple[str, str, str]:
@@ -266,7 +272,7 @@ def _recover(session: Session, loan_id: int, form: dict[str, str]) -> str:
 
 _SERVICING = (
     _Servicing("payments", "payment", "Owner only, once confirmed: a payment received, split "
-               "by the note's allocation order.", ("date", "amount"), _ask_payment, _pay),
+               "by the note's allocation order.", ("date", "amount", "key"), _ask_payment, _pay),
     _Servicing("payoff", "payoff", "Owner only, once confirmed: the payoff total received; the "
                "loan closes.", ("date",), _ask_payoff, _pay_off),
     _Servicing("late-fees", "late", "Owner only, once confirmed: late fees on payments past "
