@@ -18,6 +18,7 @@ from evergreen.errors import Conflict
 from evergreen.ledger import queries
 from evergreen.ledger import service as ledger_service
 from evergreen.ledger.rules import Rates
+from evergreen.lending import service as lending
 from evergreen.links.models import Click
 from evergreen.networks.models import NetworkEarning
 from tests.http_helpers import csrf_from, sign_in, token_for
@@ -57,7 +58,16 @@ def test_the_demo_loads_through_the_services_and_only_once(
     assert rows["Photo course"].costs == software + len(held) * Decimal("59.10")
     assert rows["Photo course"].income == len(year.sales) * Decimal("197.00")
     assert rows["Book royalties"].income == sum(amount for _d, amount in year.royalties)
-    assert rows["Loan to Sam"].capital_charge > 0
+    # Sam's loan is serviced by lending, which posts it to a stream of its own: its income is
+    # the interest paid, its capital what is lent out (5,000 of the 20,000 came back).
+    assert rows["Loan 1 (Sam)"].capital_charge > 0
+    assert rows["Loan 1 (Sam)"].hours > 0
+    with db.session() as session:
+        (loan,) = lending.loans(session)
+        assert (loan.status, loan.balance) == ("open", Decimal(15_000))
+        paid = lending.quote(session, loan.id, TODAY)
+    assert paid.principal == Decimal(15_000)
+    assert rows["Loan 1 (Sam)"].income > 0
     assert rows["Blog"].hours > 0
     with db.session() as session:
         rates = ledger_service.rates_for(session, None, None)
@@ -76,6 +86,7 @@ def test_the_button_loads_the_demo_after_answering(
     assert first.headers["location"] == "/?demo=loading"
     headers = {"Authorization": f"Bearer {token_for(db, people['owner'])}"}
     listed = client.get("/api/v1/ledger/streams", headers=headers)
-    assert sorted(s["name"] for s in listed.json()) == sorted(name for name, _kind in STREAMS)
+    names = sorted([*(name for name, _kind in STREAMS), "Loan 1 (Sam)"])
+    assert sorted(s["name"] for s in listed.json()) == names
     again = client.post("/ledger/demo", data={"csrf_token": token}, follow_redirects=False)
     assert again.headers["location"] == "/?demo=refused"

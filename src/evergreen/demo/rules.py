@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-__all__ = ["ClickPlan", "DemoPlan", "EarningPlan", "SalePlan", "plan"]
+__all__ = ["LOAN_MONTHS", "LOAN_PRINCIPAL", "ClickPlan", "DemoPlan", "EarningPlan", "SalePlan",
+           "plan"]  # fmt: skip
 
 DAYS = 365
+LOAN_PRINCIPAL = Decimal(20_000)  # lent to Sam on the first day, 10 % interest-only, 24 months
+LOAN_MONTHS = 24
 LINKS = (
     ("demo-hosting", "https://hosting.example/?aff=demo", "Web hosting"),
     ("demo-camera", "https://shop.example/camera?aff=demo", "Camera"),
@@ -74,7 +77,8 @@ class DemoPlan:
     earnings: list[EarningPlan] = field(default_factory=list)
     sales: list[SalePlan] = field(default_factory=list)
     royalties: list[tuple[date, Decimal]] = field(default_factory=list)
-    interest: list[tuple[date, Decimal]] = field(default_factory=list)
+    # the loan's payment days (its start + 1, 2, … months) and principal repaid on each
+    loan_payments: list[tuple[date, Decimal]] = field(default_factory=list)
     costs: list[tuple[str, date, Decimal, str]] = field(default_factory=list)
     hours: list[tuple[str, date, Decimal]] = field(default_factory=list)
     capital: list[tuple[str, date, Decimal]] = field(default_factory=list)
@@ -91,7 +95,7 @@ def _months(first: date, today: date) -> list[date]:
 
 def plan(today: date, seed: int = 2026) -> DemoPlan:
     """The year ending today: a blog's clicks and network commissions, a partner program's
-    sales, book royalties, a private loan's interest, costs, hours and capital."""
+    sales, book royalties, a private loan's payments, costs, hours and capital."""
     rng = random.Random(seed)  # noqa: S311 - a repeatable story, not a secret
     first = today - timedelta(days=DAYS - 1)
     result = DemoPlan(first, today)
@@ -135,8 +139,6 @@ def plan(today: date, seed: int = 2026) -> DemoPlan:
         if month < first:
             month = first
         result.royalties.append((month, Decimal(rng.randrange(8_000, 26_000)) / 100))
-        repaid = (month - first).days >= 200  # 5,000 of the 20,000 came back on day 200
-        result.interest.append((month, Decimal("125.00") if repaid else Decimal("166.67")))
         result.costs.append(("Blog", month, Decimal("14.99"), "Hosting"))
         result.costs.append(("Photo course", month, Decimal("29.00"), "Software"))
         early = (month - first).days < 120
@@ -145,7 +147,21 @@ def plan(today: date, seed: int = 2026) -> DemoPlan:
         result.hours.append(("Photo course", month + timedelta(days=5), Decimal(2)))
         result.hours.append(("Book royalties", month + timedelta(days=9), Decimal("0.5")))
         result.hours.append(("Loan to Sam", month + timedelta(days=1), Decimal("0.25")))
-    result.capital.append(("Loan to Sam", first, Decimal(20_000)))
     result.capital.append(("Blog", first, Decimal(1_200)))
-    result.capital.append(("Loan to Sam", first + timedelta(days=200), Decimal(-5_000)))
+    repaid = False  # 5,000 of the 20,000 comes back with the first payment after day 200
+    for number in range(1, LOAN_MONTHS + 1):
+        due = _months_after(first, number)
+        if due > today:
+            break
+        back = Decimal(0) if repaid or (due - first).days < 200 else Decimal(5_000)
+        repaid = repaid or bool(back)
+        result.loan_payments.append((due, back))
     return result
+
+
+def _months_after(start: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    first = date(start.year + year, month + 1, 1)
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return first.replace(day=min(start.day, last.day))

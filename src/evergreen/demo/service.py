@@ -1,6 +1,7 @@
 """Load the demo year by driving the real areas: links and their click pipeline, the network's
-report import and postback endpoint, the partner program's conversions, approvals and payout,
-and the ledger's own entries. Nothing writes an aggregate; every figure comes from events."""
+report import and postback endpoint, the partner program's conversions, approvals and payout, a
+private loan serviced by lending (which posts it to the ledger), and the ledger's own entries.
+Nothing writes an aggregate; every figure comes from events."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from sqlalchemy.orm import Session
 
 from evergreen.config import Settings
 from evergreen.db import Database
-from evergreen.demo.rules import LINKS, DemoPlan, plan
+from evergreen.demo.rules import LINKS, LOAN_MONTHS, LOAN_PRINCIPAL, DemoPlan, plan
 from evergreen.errors import Conflict
 from evergreen.ledger import service as ledger
 from evergreen.ledger.rules import StreamKind
+from evergreen.lending import service as lending
 from evergreen.links import queries as link_queries
 from evergreen.links import service as links
 from evergreen.links.drafts import LinkDraft
@@ -42,8 +44,8 @@ STREAMS = (
     ("Blog", StreamKind.AFFILIATE),
     ("Photo course", StreamKind.DIGITAL_PRODUCT),
     ("Book royalties", StreamKind.ROYALTIES),
-    ("Loan to Sam", StreamKind.LENDING),
-)
+)  # and the loan's own stream, which lending opens when it posts the loan ("Loan 1 (Sam)")
+LOAN_HOURS = "Loan to Sam"  # the plan's name for the loan's hours
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def load_demo(db: Database, settings: Settings, today: date) -> Loaded:
     click_ids = _clicks(db, settings, year)
     _earnings(db, settings, year, network_id, secret, click_ids)
     sales = _partner_program(db, year)
+    streams[LOAN_HOURS] = _loan(db, year)
     entries = _ledger_entries(db, year, streams)
     return Loaded(len(click_ids), len(year.earnings), sales, entries)
 
@@ -286,8 +289,25 @@ def _partner_program(db: Database, year: DemoPlan) -> int:
     return len(year.sales)
 
 
+def _loan(db: Database, year: DemoPlan) -> int:
+    """Sam's loan, lent on the first day and paid on time each month (the interest owed, and
+    5,000 of the principal once), through lending; the id of the stream it posts to."""
+    with db.session() as session:
+        loan = lending.add_loan(
+            session,
+            lending.LoanDraft(borrower="Sam", principal=str(LOAN_PRINCIPAL), annual_rate="10%",
+                              months=LOAN_MONTHS, start=year.first_day, interest_only=True),
+            new_borrower=True,
+        )  # fmt: skip
+        for day, principal in year.loan_payments:
+            owed = lending.quote(session, loan.id, day)
+            lending.record_payment(session, loan.id, day, owed.interest + principal)
+        assert loan.stream_id is not None  # its funding was posted, which opened the stream
+        return loan.stream_id
+
+
 def _ledger_entries(db: Database, year: DemoPlan, streams: dict[str, int]) -> int:
-    """The owner's own entries: royalties, the loan's capital and interest, costs and hours."""
+    """The owner's own entries: royalties, costs, capital and hours."""
     count = 0
     with db.session() as session:
         stream = {name: ledger.get_stream(session, sid) for name, sid in streams.items()}
@@ -297,10 +317,6 @@ def _ledger_entries(db: Database, year: DemoPlan, streams: dict[str, int]) -> in
         for day, amount in year.royalties:
             ledger.add_income(session, stream["Book royalties"], day, amount, "Royalties",
                               account="Income:Royalties")  # fmt: skip
-            count += 1
-        for day, amount in year.interest:
-            ledger.add_income(session, stream["Loan to Sam"], day, amount, "Interest",
-                              account="Income:Interest")  # fmt: skip
             count += 1
         for sale in year.sales:  # the course's own sales, as the payment processor pays them
             ledger.add_income(session, stream["Photo course"], sale.at.date(), sale.amount,
