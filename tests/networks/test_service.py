@@ -100,6 +100,24 @@ def test_a_matched_sale_shows_by_sub_id_and_link_with_epc(db: Database) -> None:
             earnings(session, "colour")
 
 
+def test_clicks_without_the_sub_id_count_under_none_by_sub_id(db: Database) -> None:
+    with db.session() as session:
+        network = _network(session)
+        _click(session, CLICK, "post-42", "v1")
+        link = links.get_link(session, "amz")
+        for n in range(3):  # no sub1: only the link's "all" rollup counts them
+            record = {"id": f"{n}" * 32, "l": link.id, "t": T0.timestamp(), "v": f"w{n}", "ua": UA}
+            assert ingest_records(session, [record], ClickPolicy()) == 1
+        networks.receive_postback(session, network, _pb("o1", "approved", click="0" * 32), T0)
+        day = T0.date()
+        by_sub = {r.key: r.to_dict() for r in earnings(session, "sub1", day, day)}
+        assert set(by_sub) == {"(none)", "post-42"}
+        assert (by_sub["(none)"]["clicks"], by_sub["(none)"]["epc"]) == (3, "4.17")
+        assert (by_sub["post-42"]["clicks"], by_sub["post-42"]["earnings"]) == (1, "0.00")
+        (by_link,) = [r.to_dict() for r in earnings(session, "link", day, day)]
+        assert by_link["clicks"] == sum(row["clicks"] for row in by_sub.values()) == 4
+
+
 def test_unmatched_and_unreadable_postbacks_are_kept(db: Database) -> None:
     with db.session() as session:
         network = _network(session)

@@ -194,6 +194,23 @@ def test_overview_totals_are_the_partners_own(client: TestClient, world: dict[st
     assert "Human clicks by day, last 30 days: 3" in text
 
 
+def test_a_refund_is_not_counted_as_a_conversion(
+    client: TestClient, db: Database, world: dict[str, Side]
+) -> None:
+    with db.session() as session:
+        program = service.default_program(session)
+        undo = (("b2-refund", EventType.REFUND), ("b2-chargeback", EventType.CHARGEBACK))
+        for key, event in undo:
+            refund = ConversionIn(
+                idempotency_key=key, event=event, amount=Decimal("100"), currency="USD",
+                customer_id="cus_b2", occurred_at=NOW, order_id="b2",
+            )  # fmt: skip
+            record_conversion(session, program, refund, actor="test")
+    sign_in(client, world["ben"].email)
+    text = client.get("/portal").text
+    assert '<span class="number" id="conversions">2</span>' in text  # the two sales only
+
+
 def test_sub_id_links_use_only_the_partners_own_links(
     client: TestClient, world: dict[str, Side]
 ) -> None:

@@ -32,6 +32,7 @@ LEGAL: dict[tuple[Status, Action], Status] = {
     (Status.PENDING, "reject"): Status.REJECTED,
     (Status.ON_HOLD, "reject"): Status.REJECTED,
     (Status.APPROVED, "include_in_payout"): Status.PAYABLE,
+    (Status.PAYABLE, "leave_payout"): Status.APPROVED,
     (Status.PAYABLE, "mark_paid"): Status.PAID,
     (Status.PENDING, "reverse"): Status.REVERSED,
     (Status.APPROVED, "reverse"): Status.REVERSED,

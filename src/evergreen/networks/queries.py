@@ -87,6 +87,14 @@ def _clicks(session: Session, by: str, start: date | None, end: date | None) -> 
             "network": str(networks[row.link_id]), "month": month_of(row.day),
         }.get(by, row.value or _NONE)  # fmt: skip
         counts[key] += row.human
+    if dimension != "all":
+        # Rollups count a sub-ID only when a click has one: the clicks without it are each
+        # link's day total less its sub-ID values, and belong under "(none)" like the earnings.
+        valued = sum(counts.values())
+        everything = links_queries.rollup_rows(session, list(networks), "all", start, end)
+        missing = sum(row.human for row in everything) - valued
+        if missing > 0:
+            counts[_NONE] += missing
     return counts
 
 

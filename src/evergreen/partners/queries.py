@@ -30,7 +30,7 @@ from evergreen.partners.models import (
     Program,
     TermsVersion,
 )
-from evergreen.partners.rules import OWED, Status, status_note, terms_in_force
+from evergreen.partners.rules import OWED, EventType, Status, status_note, terms_in_force
 from evergreen.partners.service.terms import terms_of
 
 __all__ = [
@@ -261,10 +261,17 @@ def partner_links(session: Session, partner: Partner) -> list[tuple[LinkRow, Cou
     return [(link, counts.get(link.id, Counts())) for link in links]
 
 
+# What counts as a conversion: the events that may earn. A refund or chargeback carries the
+# partner of the sale it undoes, but is not a second conversion.
+_CONVERTING = (EventType.LEAD.value, EventType.SALE.value, EventType.RENEWAL.value)
+
+
 def conversion_count(session: Session, partner: Partner) -> int:
-    """Conversions attributed to the partner."""
+    """Leads, sales and renewals attributed to the partner (refunds and chargebacks undo one;
+    they are not conversions)."""
     query = select(func.count()).select_from(Conversion)
-    return int(session.scalar(query.where(Conversion.partner_id == partner.id)) or 0)
+    query = query.where(Conversion.partner_id == partner.id, Conversion.event.in_(_CONVERTING))
+    return int(session.scalar(query) or 0)
 
 
 def commission_sums(session: Session, partner: Partner) -> list[CommissionSums]:

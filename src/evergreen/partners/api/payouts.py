@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from decimal import Decimal
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from evergreen.money import show_money
 from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
 from evergreen.web.deps import ApiOwner, DbId, SessionDep
@@ -27,7 +27,7 @@ class RecipientOut(BaseModel):
     method: str
     pay_to: str
     currency: str
-    total: Decimal
+    total: str = Field(description="Money as a string with two decimals: 12.50.")
     reference: str
 
 
@@ -37,7 +37,7 @@ class PayoutItemOut(BaseModel):
     id: int
     partner_id: int
     kind: str
-    amount: Decimal
+    amount: str = Field(description="Money as a string with two decimals: 12.50.")
     currency: str
     status: str
     reason: str
@@ -52,7 +52,7 @@ class PayoutOut(BaseModel):
     created_at: datetime
     created_by: str
     paid_at: datetime | None
-    totals: dict[str, Decimal]
+    totals: dict[str, str] = Field(description="Per currency, money with two decimals.")
     lines: list[RecipientOut]
     commissions: list[PayoutItemOut]
 
@@ -66,17 +66,18 @@ def get_payout(
     payout = detail.payout
     return PayoutOut(
         id=payout.id, status=payout.status, created_at=payout.created_at,
-        created_by=payout.created_by, paid_at=payout.paid_at, totals=detail.totals,
+        created_by=payout.created_by, paid_at=payout.paid_at,
+        totals={currency: show_money(total) for currency, total in detail.totals.items()},
         lines=[
             RecipientOut(
                 partner_id=r.partner_id, name=r.name, method=r.method, pay_to=r.pay_to,
-                currency=r.currency, total=r.total, reference=r.reference,
+                currency=r.currency, total=show_money(r.total), reference=r.reference,
             )
             for r in detail.recipients
         ],
         commissions=[
             PayoutItemOut(
-                id=i.id, partner_id=i.partner_id, kind=i.kind, amount=i.amount,
+                id=i.id, partner_id=i.partner_id, kind=i.kind, amount=show_money(i.amount),
                 currency=i.currency, status=i.status, reason=i.reason, created_at=i.created_at,
             )
             for i in detail.items

@@ -9,6 +9,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from evergreen.money import show_money
 from evergreen.partners import service
 from evergreen.partners.api.program import ProgramDep
 from evergreen.partners.models import Program
@@ -24,7 +25,7 @@ class SettingsOut(BaseModel):
     """The program's settings."""
 
     currency: str
-    payout_threshold: Decimal
+    payout_threshold: str = Field(description="Money as a string with two decimals: 50.00.")
     landing_url: str
     holding_days: int
     window_days: int
@@ -35,7 +36,7 @@ class SettingsOut(BaseModel):
     def of(cls, program: Program) -> SettingsOut:
         """Project the program."""
         return cls(
-            currency=program.currency, payout_threshold=program.payout_threshold,
+            currency=program.currency, payout_threshold=show_money(program.payout_threshold),
             landing_url=program.landing_url, holding_days=program.holding_days,
             window_days=program.window_days, attribution_model=program.attribution_model,
             stream_id=program.stream_id,

@@ -62,6 +62,7 @@ from evergreen.partners.rules.payouts import (
     payout_reference,
     period_of,
     plan_payouts,
+    replan_open_payout,
 )
 from evergreen.partners.rules.profile import PAYOUT_METHODS, ProfileEdit, check_profile
 from evergreen.partners.rules.referral import referral_slug, referral_title
@@ -140,6 +141,7 @@ __all__ = [
     "referral_slug",
     "referral_title",
     "refund_effect",
+    "replan_open_payout",
     "status_note",
     "terms_for",
     "terms_in_force",

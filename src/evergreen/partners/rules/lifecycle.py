@@ -40,11 +40,18 @@ class Status(StrEnum):
 
 
 Action = Literal[
-    "approve", "hold", "release", "reject", "include_in_payout", "mark_paid", "reverse"
+    "approve",
+    "hold",
+    "release",
+    "reject",
+    "include_in_payout",
+    "leave_payout",
+    "mark_paid",
+    "reverse",
 ]
 ACTIONS: tuple[Action, ...] = get_args(Action)
 # What a person may do to a commission (its page's buttons, the API's route); the other moves
-# are made by a payout (include, mark paid) or a refund (reverse), never asked for by hand.
+# are made by a payout (include, leave, mark paid) or a refund (reverse), never by hand.
 HandAction = Literal["approve", "hold", "release", "reject"]
 HAND_ACTIONS: tuple[HandAction, ...] = get_args(HandAction)
 
@@ -56,11 +63,15 @@ _MOVES: dict[tuple[Status, str], Status] = {
     (Status.PENDING, "reject"): Status.REJECTED,
     (Status.ON_HOLD, "reject"): Status.REJECTED,
     (Status.APPROVED, "include_in_payout"): Status.PAYABLE,
+    # A refund that leaves a partner's line in an unpaid batch at zero or less sends the line's
+    # commissions back to wait for the next payout (see rules.payouts.replan_open_payout).
+    (Status.PAYABLE, "leave_payout"): Status.APPROVED,
     (Status.PAYABLE, "mark_paid"): Status.PAID,
     (Status.PENDING, "reverse"): Status.REVERSED,
     (Status.APPROVED, "reverse"): Status.REVERSED,
     (Status.ON_HOLD, "reverse"): Status.REVERSED,
-    # A full refund before payment reverses even a commission already in an unpaid batch.
+    # A full refund before payment reverses even a commission already in an unpaid batch; the
+    # batch lets it go (service.payout_lines) so the rest of it can still be paid.
     (Status.PAYABLE, "reverse"): Status.REVERSED,
 }
 

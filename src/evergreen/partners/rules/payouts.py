@@ -11,7 +11,14 @@ from typing import Literal
 from evergreen.money import CENT, cents, check_currency, check_money, check_utc
 from evergreen.partners.rules.errors import PartnerRuleError
 
-__all__ = ["Payable", "PayoutLine", "payout_reference", "period_of", "plan_payouts"]
+__all__ = [
+    "Payable",
+    "PayoutLine",
+    "payout_reference",
+    "period_of",
+    "plan_payouts",
+    "replan_open_payout",
+]
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,17 @@ def plan_payouts(
         line = PayoutLine(partner_id, currency, total, tuple(cid for cid, _amount in members))
         (paid if total > 0 and total >= limit else carried).append(line)
     return paid, carried
+
+
+def replan_open_payout(items: Sequence[Payable]) -> tuple[list[PayoutLine], list[PayoutLine]]:
+    """An unpaid batch's lines after its commissions changed (a refund): (still paid, let go).
+
+    A batch pays the net of its commissions as they stand when it is exported or paid, as
+    Rewardful and FirstPromoter do; a line still positive stays in it even below the threshold
+    (the owner already chose to pay it and may have sent the file), while a line that fell to
+    zero or below (a clawback no longer covered) leaves whole, to be netted in a later payout.
+    """
+    return plan_payouts(items, threshold=Decimal(0))
 
 
 def period_of(at: datetime, period: Literal["monthly"] = "monthly") -> tuple[datetime, datetime]:

@@ -22,6 +22,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.payout_lines import lock_payouts, sync_open_payout
 from evergreen.partners.service.payout_notices import record_notices
 from evergreen.partners.service.postings import payout_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
@@ -38,13 +39,16 @@ def create_payout(
 
     Returns None when nobody is due yet; lines below the threshold wait for the next payout.
     """
+    lock_payouts(session, program.id)  # a refund meanwhile changes what is batched after it
     rows = list(
         session.scalars(
-            select(Commission).where(
+            select(Commission)
+            .where(
                 Commission.program_id == program.id,
                 Commission.status == Status.APPROVED.value,
                 Commission.payout_id.is_(None),
             )
+            .execution_options(populate_existing=True)
         )
     )
     items = [Payable(c.id, c.partner_id, c.amount, c.currency) for c in rows]
@@ -93,10 +97,17 @@ def mark_paid(
     session: Session, program: Program, payout_id: int, *, actor: str, now: datetime
 ) -> Payout:
     """Record that a payout was sent: every commission in it becomes paid, and each partner it
-    pays is due a notice (sent after the commit: `send_due_notices`)."""
+    pays is due a notice (sent after the commit: `send_due_notices`).
+
+    What is paid and posted is the net of its commissions now (`sync_open_payout`): a refund
+    before this reversed its share, one after it is a clawback from the next payout.
+    """
+    lock_payouts(session, program.id)  # a refund waits, or is applied before this reads
     payout = get_payout(session, program, payout_id)
+    session.refresh(payout)
     if payout.status == "paid":
         return payout
+    sync_open_payout(session, payout, actor, now)
     for commission in session.scalars(select(Commission).where(Commission.payout_id == payout.id)):
         before = commission.status
         commission.status = transition(Status(before), "mark_paid").value
@@ -116,7 +127,10 @@ def mark_paid(
 
 
 def export_payout(session: Session, program: Program, payout_id: int, fmt: str, out: TextIO) -> int:
-    """Write a payout as a PayPal Payouts or a Wise batch CSV; returns the number of lines."""
+    """Write a payout as a PayPal Payouts or a Wise batch CSV; returns the number of lines.
+
+    The lines are the net of the payout's commissions: a refund re-nets an unpaid payout.
+    """
     if fmt not in FORMATS:
         raise PartnerRuleError("format", f"must be one of {', '.join(FORMATS)}")
     payout = session.get(Payout, payout_id)

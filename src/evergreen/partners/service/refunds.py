@@ -1,4 +1,5 @@
-"""Refunds and chargebacks: reverse a commission before it is paid, claw it back after."""
+"""Refunds and chargebacks: reverse a commission before it is paid (re-netting an unpaid payout
+it is in), claw it back after."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from evergreen.partners.models import (
     Commission,
     Conversion,
+    Payout,
     Program,
 )
 from evergreen.partners.rules import (
@@ -19,6 +21,7 @@ from evergreen.partners.rules import (
     refund_effect,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.payout_lines import lock_payouts, sync_open_payout
 from evergreen.partners.service.postings import commission_to_ledger
 
 __all__ = ["apply_refund"]
@@ -27,7 +30,11 @@ __all__ = ["apply_refund"]
 def apply_refund(
     session: Session, program: Program, data: ConversionIn, conversion: Conversion, actor: str
 ) -> list[Commission]:
-    """Reverse (before payment) or claw back (after) the commissions of the refunded order."""
+    """Reverse (before payment) or claw back (after) the commissions of the refunded order.
+
+    A commission in an unpaid payout is reversed there too: its partner's line is re-netted,
+    and a fully reversed one leaves the batch so the rest can still be paid.
+    """
     original = session.scalar(
         select(Conversion).where(
             Conversion.program_id == program.id,
@@ -42,6 +49,7 @@ def apply_refund(
     conversion.customer_id = original.customer_id
     conversion.partner_id = original.partner_id
     conversion.status = "applied"
+    lock_payouts(session, program.id)  # a payout paid meanwhile makes this a clawback
     changed: list[Commission] = []
     earlier_refunds = session.scalar(
         select(func.coalesce(func.sum(Conversion.amount), 0)).where(
@@ -53,10 +61,11 @@ def apply_refund(
     )
     unrefunded = original.amount - Decimal(earlier_refunds or 0)
     rows = session.scalars(
-        select(Commission).where(
-            Commission.conversion_id == original.id, Commission.kind != "clawback"
-        )
+        select(Commission)
+        .where(Commission.conversion_id == original.id, Commission.kind != "clawback")
+        .execution_options(populate_existing=True)  # as stored now, under the lock
     )
+    touched: set[int] = set()
     for commission in list(rows):
         clawed = session.scalar(
             select(func.coalesce(func.sum(Commission.amount), 0)).where(
@@ -73,6 +82,8 @@ def apply_refund(
             commission.amount -= min(effect.amount, commission.amount)
             if commission.amount == 0:
                 commission.status = Status.REVERSED.value
+            if commission.payout_id is not None:
+                touched.add(commission.payout_id)
             log_event(
                 session, commission, "reversed", actor,
                 before=before, amount=-effect.amount, note=effect.reason, at=conversion.received_at,
@@ -100,6 +111,10 @@ def apply_refund(
                 at=conversion.received_at,
             )  # fmt: skip
             changed.append(claw)
+    for payout_id in sorted(touched):
+        payout = session.get(Payout, payout_id, populate_existing=True)
+        if payout is not None:
+            sync_open_payout(session, payout, actor, conversion.received_at)
     for commission in changed:  # the day it is recorded: earlier periods keep their figures
         commission_to_ledger(session, commission, conversion.received_at.date())
     return changed
