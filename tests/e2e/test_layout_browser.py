@@ -7,6 +7,7 @@ import json
 import re
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -237,4 +238,95 @@ def test_every_page_fits_a_phone_and_a_laptop(server: Server, browser: Any) -> N
                 problems += _walk(page, server, pages, width, who)
             finally:
                 context.close()
+    assert not problems, "\n".join(problems)
+
+
+def _box(page: Any, selector: str) -> dict[str, float]:
+    box: dict[str, float] | None = page.locator(selector).first.bounding_box()
+    assert box is not None, f"{selector} is not shown"
+    return box
+
+
+_FITS = "t => t.scrollWidth <= t.parentElement.clientWidth"
+_NAV_CUE = "n => getComputedStyle(n, '::after').content"
+_ARROW = '"\u203a"'  # the arrow that says the areas' row scrolls on a phone
+_WIDE_FIELDS = (
+    ("/commerce", "#add-product", "textarea[name=description]"),
+    ("/commerce/price-rules", "#rule-form", "fieldset.wide"),
+)
+
+
+def _home(page: Any, width: int) -> list[str]:
+    """The stream's residual income and value on screen, a negative RI per hour in red."""
+    problems = []
+    row = '#streams tr[data-stream="1"]'
+    for figure in ("residual_income", "value"):
+        box = _box(page, f'{row} td[data-figure="{figure}"]')
+        if box["x"] < 0 or box["x"] + box["width"] > width:
+            problems.append(f"/ at {width}px: the stream's {figure} is off the screen")
+    if "down" not in (
+        page.locator(f'{row} td[data-figure="per_hour"]').get_attribute("class") or ""
+    ):
+        problems.append(f"/ at {width}px: a negative RI per hour is not red")
+    if width < 720 and page.locator("nav.sidebar").evaluate(_NAV_CUE) != _ARROW:
+        problems.append(f"/ at {width}px: the areas' row has no cue that it scrolls")
+    return problems
+
+
+def _stream(page: Any, server: Server, width: int, today: date) -> list[str]:
+    """RI per hour red, the trailing year's days named, this month marked partial, and the
+    month-by-month table whole at 1280 px."""
+    problems = []
+    page.goto(server.url + "/ledger/streams/1")
+    if "negative" not in (page.locator("#figure-per-hour").get_attribute("class") or ""):
+        problems.append(f"stream at {width}px: a negative RI per hour is not red")
+    days = page.locator("#ri-ttm-days").inner_text()
+    if not days.startswith(f"{today - timedelta(days=364)} to {today}"):
+        problems.append(f"stream at {width}px: the trailing year's card says {days!r}")
+    if (today + timedelta(days=1)).day != 1:  # on a month's last day it is whole
+        marker = page.locator("#history-table tbody tr").first.locator(".partial-month")
+        if marker.inner_text() != f"to {today.day} {today:%b}, so far":
+            problems.append(f"stream at {width}px: this month is not marked partial")
+    if width >= 1280 and not page.locator("#history-table").evaluate(_FITS):
+        problems.append(f"stream at {width}px: the month-by-month table is cut")
+    return problems
+
+
+def _wide_fields(page: Any, server: Server, width: int) -> list[str]:
+    """At 1280 px a field marked wide takes (most of) its grid form's width."""
+    problems = []
+    for path, form, field in _WIDE_FIELDS:
+        page.goto(server.url + path)
+        whole, wide = _box(page, form), _box(page, f"{form} {field}")
+        if wide["width"] < 0.6 * whole["width"]:
+            problems.append(f"{path} at {width}px: {field} {wide['width']}px of {whole['width']}")
+    return problems
+
+
+def test_wide_fields_key_figures_and_the_navigation_say_what_matters(
+    server: Server, browser: Any
+) -> None:
+    """Wide fields take a grid form's row; a stream losing money per hour is red; its months
+    fit a laptop, this month marked partial; the trailing year's card names its days; a
+    phone sees each stream's residual income and value without scrolling sideways, and a cue
+    that the areas scroll; Networks, not Partners, is highlighted on the networks' pages."""
+    server.cli("init", "--email", OWNER, "--password-stdin", password=PASSWORD)
+    server.cli("streams", "add", "Newsletter", "--hourly-rate", "40", "--required-return", "0.1")
+    today = datetime.now(UTC).date()
+    server.cli("hours", "add", "--stream", "Newsletter", "--date", str(today), "--hours", "5")
+    problems: list[str] = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 844})
+        try:
+            page = context.new_page()
+            _sign_in(page, server, OWNER)
+            problems += _home(page, width)
+            problems += _stream(page, server, width, today)
+            if width >= 1280:
+                problems += _wide_fields(page, server, width)
+            page.goto(server.url + "/partners/earnings")
+            if page.locator("nav.sidebar a.active").all_inner_texts() != ["Networks"]:
+                problems.append(f"/partners/earnings at {width}px: Networks is not highlighted")
+        finally:
+            context.close()
     assert not problems, "\n".join(problems)

@@ -184,6 +184,8 @@ def test_the_history_and_the_value_are_the_ledgers(
     assert page.count('<svg class="sparkline"') == 6
     assert _figure(page, "value-figure") == _money(valuation.value)
     assert _figure(page, "ri-ttm") == _money(valuation.residual_income_ttm)
+    # Not the sum of the calendar months above: the card names its 365 days.
+    assert '<span class="hint" id="ri-ttm-days">2025-04-01 to 2026-03-31: 365 days' in page
     assert valuation.estimate is not None  # a year of history: ω is estimated, with its fit
     assert "estimated from the stream" in page
     assert f"R² = {valuation.estimate.r_squared:.2f}" in page
@@ -525,7 +527,16 @@ def test_this_months_row_is_its_days_so_far_as_this_months_figures_are(
         assert stream is not None
         so_far = queries.stream_figures(session, [stream], first, today, RATES)[blog]
     assert so_far.capital_charge > 0  # 5,000 still in the blog
-    row = re.search(rf'to={today.isoformat()}[^"]*">{first:%Y-%m}</a></td>(.*?)</tr>', page, re.S)
+    row = re.search(
+        rf'to={today.isoformat()}[^"]*">{first:%Y-%m}</a>(.*?)</td>(.*?)</tr>', page, re.S
+    )
     assert row, "this month's row links to its days so far"
-    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(1))
+    whole = (today + timedelta(days=1)).day == 1  # on its last day the month is whole
+    marker = (
+        ""
+        if whole
+        else f'<br><span class="hint partial-month">to {today.day} {today:%b}, so far</span>'
+    )
+    assert row.group(1) == marker, "a partial month says so"
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row.group(2))
     assert cells[4:6] == [_money(so_far.capital_charge), _money(so_far.residual_income)]

@@ -72,23 +72,25 @@ def test_partners_cannot_open_the_income_page(client: TestClient, people: dict[s
     assert client.get("/partners/earnings").status_code == 403
 
 
-def test_by_month_chart_has_one_label_per_month_a_series_per_currency_axis_and_values(
+def test_by_month_chart_has_one_label_per_month_series_per_currency_and_status_axis_values(
     client: TestClient, db: Database, people: dict[str, str]
 ) -> None:
     from datetime import UTC, datetime
 
     from evergreen.networks import service
 
-    sales = [  # (day, order, payout, currency): January in two currencies, February in one
-        (datetime(2026, 1, 5, tzinfo=UTC), "A-1", "12.50", "USD"),
-        (datetime(2026, 1, 9, tzinfo=UTC), "A-2", "6.25", "USD"),
-        (datetime(2026, 1, 20, tzinfo=UTC), "A-3", "9.00", "EUR"),
-        (datetime(2026, 2, 2, tzinfo=UTC), "A-4", "30.00", "USD"),
+    sales = [  # (day, order, payout, currency, status): January in two currencies, February
+        # in one, approved and pending (the ledger counts approved ones only: never one bar)
+        (datetime(2026, 1, 5, tzinfo=UTC), "A-1", "12.50", "USD", "approved"),
+        (datetime(2026, 1, 9, tzinfo=UTC), "A-2", "6.25", "USD", "approved"),
+        (datetime(2026, 1, 20, tzinfo=UTC), "A-3", "9.00", "EUR", "approved"),
+        (datetime(2026, 2, 2, tzinfo=UTC), "A-4", "30.00", "USD", "approved"),
+        (datetime(2026, 2, 9, tzinfo=UTC), "A-5", "7.00", "USD", "pending"),
     ]
     with db.session() as session:
         network, _secret = service.create_network(session, "Impact")
-        for when, order, payout, currency in sales:
-            params = {"oid": order, "payout": payout, "currency": currency, "status": "approved"}
+        for when, order, payout, currency, status in sales:
+            params = {"oid": order, "payout": payout, "currency": currency, "status": status}
             service.receive_postback(session, network, params, when)
     sign_in(client, people["owner"])
     html = client.get("/partners/earnings").text
@@ -98,15 +100,16 @@ def test_by_month_chart_has_one_label_per_month_a_series_per_currency_axis_and_v
     x_labels = re.findall(r'<text class="axis x"[^>]*>([^<]+)</text>', chart)
     assert x_labels == ["2026-01", "2026-02"]  # each month once, never a label per currency
     legend = re.findall(r'<span class="key s\d"></span>([^<]+)</li>', chart)
-    assert legend == ["EUR", "USD"]
+    assert legend == ["EUR approved", "USD approved", "USD pending"]
     bars = re.findall(r"<title>([^<]+)</title>\s*<rect class=\"(s\d)\"", chart)
     assert bars == [
-        ("2026-01 · EUR: 9.00", "s0"),
-        ("2026-01 · USD: 18.75", "s1"),
-        ("2026-02 · USD: 30.00", "s1"),
+        ("2026-01 · EUR approved: 9.00", "s0"),
+        ("2026-01 · USD approved: 18.75", "s1"),
+        ("2026-02 · USD approved: 30.00", "s1"),
+        ("2026-02 · USD pending: 7.00", "s2"),
     ]  # fmt: skip; January's USD and EUR are two bars, never one sum
     values = re.findall(r'<text class="value"[^>]*>([^<]+)</text>', chart)
-    assert values == ["9.00", "18.75", "30.00"]
+    assert values == ["9.00", "18.75", "30.00", "7.00"]
     y_axis = re.findall(r'<text class="axis y"[^>]*>([^<]+)</text>', chart)
     assert y_axis == ["0", "10", "20", "30"]
     assert chart.count('<line class="grid"') == len(y_axis)

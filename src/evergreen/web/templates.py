@@ -42,6 +42,14 @@ def _amount(value: Decimal | None) -> str:
     return "" if value is None else show_amount(value)
 
 
+def _served_by(request: Request) -> str:
+    """The area whose code answered the request (its package under evergreen), which the
+    navigation highlights: an area may serve pages under another's path."""
+    module = getattr(request.scope.get("endpoint"), "__module__", "") or ""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "evergreen" else ""
+
+
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> Response:
@@ -57,6 +65,7 @@ def render(
         "csrf_token": request_csrf_token(request, cookie),
         "version": __version__,
         "path": request.url.path,
+        "served_by": _served_by(request),
     }
     full.update(context or {})
     templates: Jinja2Templates = app.state.templates

@@ -8,7 +8,7 @@ the page still shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from evergreen.ledger.rules.value import (
     parse_forecast,
     parse_signed,
     single_stage_bridge,
+    trailing_year,
 )
 from evergreen.ledger.views.page_query import PageQuery
 from evergreen.web.charts import Sparkline, Waterfall, sparkline, waterfall
@@ -141,11 +142,11 @@ def _history(
             clicks[month] = ClickFigures(
                 found.total if found else 0, found.human if found else 0, figures.income
             )
-    # This month's row is its days so far, and links to them.
-    table = [
-        (month, min(month_end(month), today) if month <= today else month_end(month), figures)
-        for month, figures in reversed(rows)
-    ]
+    # This month's row is its days so far, links to them and says so (partial: True).
+    table = []
+    for month, figures in reversed(rows):
+        last = min(month_end(month), today) if month <= today else month_end(month)
+        table.append((month, last, figures, last < month_end(month)))
     return {"history": table, "sparklines": lines, "history_columns": _HISTORY,
             "history_clicks": clicks}  # fmt: skip
 
@@ -216,7 +217,7 @@ def _value(
             bridge_from = "stored"
         except LedgerInputError as refused:  # the forecast stays; these rates cannot value it
             problem = f"{refused.field}: {refused.message}"
-    ttm_start = as_of - timedelta(days=364)
+    ttm_start, _ = trailing_year(as_of)  # the card names its days: they are not the table's months
     return {
         "valuation": valuation,
         "persistence_source": _persistence_source(chosen, stream, valuation),
@@ -225,6 +226,7 @@ def _value(
         "bridge_from": bridge_from,
         "forecast_problem": problem,
         "bridge_chart": _bridge_chart(bridge),
+        "ttm_start": ttm_start,
         "ttm_query": query.period_only().encoded(
             period="", start=ttm_start.isoformat(), end=as_of.isoformat()
         ),

@@ -20,28 +20,44 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 _BREAKDOWNS = ("link", "channel", "sub1", "network")
+_LABELS = {"link": "Link", "channel": "Channel", "sub1": "Sub-ID", "network": "Network"}
 
 
 def _month_chart(rows: list[dict[str, Any]]) -> BarChart | None:
-    """Earnings by month, one series per currency: amounts in two currencies are never added
-    up or drawn as one bar, and each month is one label. Rows of clicks alone are left out."""
+    """Earnings by month, approved and pending apart, one pair of series per currency: the
+    ledger (and so the dashboard) counts approved commissions only, so pending ones are never
+    drawn as if earned; amounts in two currencies are never added up or drawn as one bar.
+    Rows of clicks alone are left out."""
     earning = [row for row in rows if row["currency"]]
     if not earning:
         return None
     months = sorted({row["key"] for row in earning})
     currencies = sorted({row["currency"] for row in earning})
-    amounts = {(row["key"], row["currency"]): Decimal(row["earnings"]) for row in earning}
-    series = [
-        (currency, [_float(amounts.get((month, currency))) for month in months])
-        for currency in currencies
-    ]
+    series = []
+    for currency in currencies:
+        for status in ("approved", "pending"):
+            amounts = {
+                row["key"]: Decimal(row[status]) for row in earning if row["currency"] == currency
+            }
+            if any(amounts.values()):
+                series.append(
+                    (f"{currency} {status}", [_float(amounts.get(month)) for month in months])
+                )  # a month without any is no bar, not a bar of 0
     return bar_chart(
-        "Earnings by month, one series per currency", months, series, text=lambda v: f"{v:,.2f}"
-    )
+        "Earnings by month: approved (in the ledger) and pending, per currency", months, series,
+        text=lambda v: f"{v:,.2f}",
+    )  # fmt: skip
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """A report row with its money as amounts, for the page's grouped two decimals."""
+    money = {name: Decimal(row[name]) for name in ("approved", "pending") if row[name]}
+    epc = {"epc": Decimal(row["epc"])} if row["epc"] else {}
+    return {**row, **money, **epc}
 
 
 def _float(amount: Decimal | None) -> float | None:
-    return None if amount is None else float(amount)
+    return float(amount) if amount else None
 
 
 def _context(session: SessionDep, by: str) -> dict[str, Any]:
@@ -53,7 +69,8 @@ def _context(session: SessionDep, by: str) -> dict[str, Any]:
         "month_chart": _month_chart(months),
         "by": breakdown,
         "breakdowns": _BREAKDOWNS,
-        "rows": [row.to_dict() for row in queries.earnings(session, breakdown)],
+        "labels": _LABELS,
+        "rows": [_shown(row.to_dict()) for row in queries.earnings(session, breakdown)],
         "unmatched": queries.list_earnings(session, matched=False, limit=50),
     }
 
