@@ -303,14 +303,35 @@ def _wide_fields(page: Any, server: Server, width: int) -> list[str]:
     return problems
 
 
+def _partners(page: Any, server: Server, width: int) -> list[str]:
+    """The partner list: each partner's owed and paid within the screen, the address on one
+    line (a phone shows a card per partner rather than a table to scroll sideways)."""
+    page.goto(server.url + "/partners")
+    problems = []
+    for cell in ("td.owed", "td.paid"):
+        box = page.locator(f"table.partners {cell}").first.bounding_box()
+        if box is None or box["x"] + box["width"] > width:
+            problems.append(f"/partners at {width}px: {cell} is off the screen ({box})")
+    email = page.locator("table.partners td.email").first
+    lines = email.evaluate(  # one box per line the text takes
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; }"
+    )
+    if email.inner_text() != "ana.lima@example.com" or lines > 1:
+        problems.append(f"/partners at {width}px: the address breaks over {lines} lines")
+    return problems
+
+
 def test_wide_fields_key_figures_and_the_navigation_say_what_matters(
     server: Server, browser: Any
 ) -> None:
     """Wide fields take a grid form's row; a stream losing money per hour is red; its months
     fit a laptop, this month marked partial; the trailing year's card names its days; a
     phone sees each stream's residual income and value without scrolling sideways, and a cue
-    that the areas scroll; Networks, not Partners, is highlighted on the networks' pages."""
+    that the areas scroll; Networks, not Partners, is highlighted on the networks' pages; a
+    partner's owed and paid are on a phone's screen, their address unbroken."""
     server.cli("init", "--email", OWNER, "--password-stdin", password=PASSWORD)
+    server.cli("partners", "add", "--name", "Ana Lima", "--email", "ana.lima@example.com")
     server.cli("streams", "add", "Newsletter", "--hourly-rate", "40", "--required-return", "0.1")
     today = datetime.now(UTC).date()
     server.cli("hours", "add", "--stream", "Newsletter", "--date", str(today), "--hours", "5")
@@ -327,6 +348,7 @@ def test_wide_fields_key_figures_and_the_navigation_say_what_matters(
             page.goto(server.url + "/partners/earnings")
             if page.locator("nav.sidebar a.active").all_inner_texts() != ["Networks"]:
                 problems.append(f"/partners/earnings at {width}px: Networks is not highlighted")
+            problems += _partners(page, server, width)
         finally:
             context.close()
     assert not problems, "\n".join(problems)

@@ -49,9 +49,10 @@ _DONE = {
 
 
 def amounts(by_currency: Mapping[str, Decimal]) -> str:
-    """Totals per currency as one line: '30.00 USD, 5.00 EUR', or '0.00' when there is none."""
-    shown = [f"{show_money(total)} {code}" for code, total in sorted(by_currency.items())]
-    return ", ".join(shown) or "0.00"
+    """Totals per currency as one line, thousands apart as on every page: '1,030.00 USD,
+    5.00 EUR', or '—' when there is none (no currency to say a zero in)."""
+    shown = [f"{show_money(t, grouped=True)} {code}" for code, t in sorted(by_currency.items())]
+    return ", ".join(shown) or "—"
 
 
 def _actions(status: str) -> list[Action]:
