@@ -135,3 +135,25 @@ def test_the_second_buyers_checkout_page_says_the_coupon_is_used_up(
     assert "SOLO has been used up" in text
     with db.session() as session:
         assert len(session.scalars(select(Order.id)).all()) == 1
+
+
+def test_subscribing_with_a_capped_coupon_counts_open_orders_too(db: Database) -> None:
+    """The subscribe page takes the same capped coupon as checkout, under the same count: a
+    checkout's open order holds its last use, and the subscription's first order holds it."""
+    from tests.commerce.subscriptions_world import make_club, subscribe_input
+
+    _shop(db)
+    with db.session() as session:
+        make_club(session)
+    _checkout(db, "ana@example.com")
+    with db.session() as session, pytest.raises(InputError, match="SOLO has been used up"):
+        service.subscriptions.subscribe(session, None, subscribe_input(coupon="solo"), NOW)
+    with db.session() as session:
+        service.add_coupon(session, service.CouponDraft("CLUB", "10", max_redemptions=1))
+    with db.session() as session:
+        done = service.subscriptions.subscribe(session, None, subscribe_input(coupon="club"), NOW)
+        assert done.subscription.coupon_code == "CLUB"
+    with db.session() as session, pytest.raises(InputError, match="CLUB has been used up"):
+        service.subscriptions.subscribe(
+            session, None, subscribe_input(coupon="club", email="cy@example.com"), NOW
+        )

@@ -48,6 +48,7 @@ __all__ = [
     "Offer",
     "Started",
     "check_bump",
+    "claim_coupon",
     "client_secret_of",
     "offer",
     "provider_for",
@@ -217,7 +218,7 @@ def start_checkout(
     email = check_buyer_email(data.email)
     name = check_text("name", data.name, 200)
     found, cart = quote(session, data, now)
-    _claim_coupon(session, cart.coupon_code, email, now)
+    claim_coupon(session, cart.coupon_code, email, now)
     order = Order(
         number=secrets.token_hex(6).upper(), status="pending", currency=cart.currency,
         subtotal_cents=cart.subtotal, discount_cents=cart.discount, tax_cents=cart.tax,
@@ -250,7 +251,7 @@ def start_checkout(
     return Started(order, secret, created=True)
 
 
-def _claim_coupon(session: Session, code: str, email: str, now: datetime) -> None:
+def claim_coupon(session: Session, code: str, email: str, now: datetime) -> None:
     """Refuse a capped coupon whose uses are taken by paid orders and by other buyers' pending
     orders opened within COUPON_HOLD, under the coupon's row lock (SQLite: the write lock), so
     two checkouts at once never both take its last use. A buyer's own pending order does not

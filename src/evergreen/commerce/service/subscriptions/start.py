@@ -27,7 +27,7 @@ from evergreen.commerce.rules.products import (
     check_region,
     check_text,
 )
-from evergreen.commerce.service.checkout import tax_terms
+from evergreen.commerce.service.checkout import claim_coupon, tax_terms
 from evergreen.commerce.service.subscriptions_paid import hold_of
 from evergreen.errors import NotFound
 
@@ -139,10 +139,12 @@ def subscribe(
 
 
 def _hold_coupon(session: Session, sub: Subscription, code: str, now: datetime) -> None:
-    """The coupon typed at subscribe, checked as the cart checks one, kept on the subscription
-    with its duration (once, repeating N periods, forever)."""
+    """The coupon typed at subscribe, checked as the cart checks one (a capped one's open
+    orders included, under its lock: `claim_coupon`), kept on the subscription with its
+    duration (once, repeating N periods, forever)."""
     if not code.strip():
         return
+    claim_coupon(session, check_coupon_code(code), sub.buyer_email, now)
     row = session.scalar(select(Coupon).where(Coupon.code == check_coupon_code(code)))
     if row is None:
         raise CommerceInputError("coupon", f"{code.strip().upper()} is not a valid coupon")
