@@ -68,6 +68,11 @@ def test_the_error_is_an_input_error_with_a_field() -> None:
         ([WaitUntil(hour=8, window=Window(9, 17))], "steps[0].hour", "outside the window"),
         ([WaitRelative("", timedelta(0))], "steps[0].event", "required"),
         ([WaitRelative("s", -DAY, timedelta(0))], "steps[0].stale_after_seconds", "more than 0"),
+        (
+            [WaitRelative("s", -DAY, timedelta(days=10**6))],
+            "steps[0].stale_after_seconds",
+            "at most 366 days",
+        ),
         ([Send("a"), Branch(HasTag("x"), "s5", None)], "steps[1].then", "no step 's5'"),
         ([Send("a"), Branch(HasTag("x"), None, "1")], "steps[1].else", "no step '1'"),
         ([Branch(HasTag(""), None, None)], "steps[0].condition.name", "required"),

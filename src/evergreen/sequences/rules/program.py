@@ -173,8 +173,10 @@ def _check_step(path: str, step: Step, ids: set[str]) -> None:
             _need(f"{path}.event", event, "an event name", 100)
             if abs(offset) > MAX_WAIT:
                 raise SequenceInputError(f"{path}.offset_seconds", "at most 366 days either way")
-            if stale_after is not None and stale_after <= timedelta(0):
-                raise SequenceInputError(f"{path}.stale_after_seconds", "must be more than 0")
+            if stale_after is not None and not timedelta(0) < stale_after <= MAX_WAIT:
+                raise SequenceInputError(  # past it, a send's deadline leaves the calendar
+                    f"{path}.stale_after_seconds", "must be more than 0 and at most 366 days"
+                )
         case Branch(condition, then_step, else_step):
             _check_condition(f"{path}.condition", condition)
             for name, target in (("then", then_step), ("else", else_step)):
