@@ -142,3 +142,17 @@ def test_dkim_signature_verifies_against_the_published_record() -> None:
 def test_dkim_refuses_bad_names() -> None:
     with pytest.raises(MailInputError, match="domain"):
         dkim.generate_key("not a domain", "s1")
+
+
+def test_a_non_ascii_address_is_written_as_utf8_and_ascii_ones_as_before() -> None:
+    """An address beyond ASCII is UTF-8 in the headers (RFC 6532): an encoded word such as
+    =?utf-8?q?=C3=BC?=@example.com is no address at all. ASCII addresses keep 7-bit headers."""
+    to = parse_address("to", "jürgen@example.org", "Jürgen")
+    outgoing = build_message(sender=SENDER, to=to, rendered=_rendered(footer=False), now=NOW)
+    head = outgoing.as_bytes().split(b"\r\n\r\n", 1)[0]
+    assert "To: Jürgen <jürgen@example.org>".encode() in head
+    assert b"=?utf-8?" not in head.split(b"To:", 1)[1].split(b"\r\n", 1)[0]
+    parsed = email.message_from_string(outgoing.as_bytes().decode(), policy=email.policy.default)
+    assert parsed["To"].addresses[0].addr_spec == "jürgen@example.org"  # a reader's UTF-8
+    plain = build_message(sender=SENDER, to=TO, rendered=_rendered(footer=False), now=NOW)
+    assert plain.as_bytes().split(b"\r\n\r\n", 1)[0].isascii()  # 7-bit as before

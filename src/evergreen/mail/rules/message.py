@@ -26,6 +26,10 @@ __all__ = ["BulkHeaders", "Outgoing", "build_message"]
 # Lines end in CRLF (what SMTP and DKIM expect); headers fold only past 998 characters, so
 # List-Unsubscribe and the like stay on one line for receivers that read them strictly.
 POLICY = policy.SMTP.clone(max_line_length=998)
+# An address with letters beyond ASCII (ü@example.com) can only be written in headers as UTF-8
+# (RFC 6532; an encoded word is not allowed in an address), and goes only to a server that
+# offers SMTPUTF8 (the sender checks): such a message is written with this policy instead.
+POLICY_UTF8 = policy.SMTPUTF8.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -100,11 +104,14 @@ def build_message(
     # Re-check addresses made elsewhere: a dataclass can be built without parse_address.
     sender = parse_address("from", sender.email, sender.name)
     to = parse_address("to", to.email, to.name)
-    message = EmailMessage(policy=POLICY)
+    if reply_to is not None:
+        reply_to = parse_address("reply_to", reply_to.email, reply_to.name)
+    addresses = [sender, to] + ([reply_to] if reply_to is not None else [])
+    chosen = POLICY if all(a.email.isascii() for a in addresses) else POLICY_UTF8
+    message = EmailMessage(policy=chosen)
     message["From"] = _header_address(sender)
     message["To"] = _header_address(to)
     if reply_to is not None:
-        reply_to = parse_address("reply_to", reply_to.email, reply_to.name)
         message["Reply-To"] = _header_address(reply_to)
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
@@ -126,4 +133,4 @@ def build_message(
     message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     envelope_from = return_path or sender.email
     check_header_text("return_path", envelope_from)
-    return Outgoing(message.as_bytes(policy=POLICY), envelope_from, to.email)
+    return Outgoing(message.as_bytes(policy=chosen), envelope_from, to.email)
