@@ -105,8 +105,13 @@ def test_the_page_registers_and_links_to_the_registrants_page_room_and_ics(
         "/w/other/r/" + where.rsplit("/", 1)[1],
     ):
         assert client.get(bad).status_code == 404, bad
+    # The address again (anyone can type it): no second registration and no links on the
+    # page, which says they went to the address.
     again = _post(client)
-    assert again.headers["location"] == where  # type: ignore[attr-defined]
+    assert again.status_code == 200  # type: ignore[attr-defined]
+    assert 'id="registered-again"' in again.text  # type: ignore[attr-defined]
+    assert "/w/masterclass/r/" not in again.text  # type: ignore[attr-defined]
+    assert "/room/" not in again.text  # type: ignore[attr-defined]
     assert _count(db) == 1
 
 
@@ -247,3 +252,26 @@ def test_the_pages_say_one_minute_not_one_minutes(client: TestClient, db: Databa
     assert "1 minutes" not in page.text
     _webinar(db)
     assert "Ana · 45 minutes</p>" in client.get("/w/masterclass").text
+
+
+def test_a_stranger_typing_a_registrants_address_moves_nothing_and_sees_no_link(
+    client: TestClient, db: Database
+) -> None:
+    """Registered from New York, Jane keeps her session and zone when someone else posts her
+    address from Tokyo choosing another session; the page shows no link of hers."""
+    webinar_id = _webinar(db)
+    first = _post(client, viewer_timezone="America/New_York")
+    assert first.status_code == 303  # type: ignore[attr-defined]
+    with db.session(writer=False) as session:
+        (before,) = queries.registrations_of(session, webinar_id)
+    other = client.get("/w/masterclass?tz=Asia/Tokyo").text
+    starts = re.findall(r'name="session_start" value="([^"]+)"', other)
+    chosen = next(s for s in starts if s != before.session_start.isoformat().replace("+00:00", "Z"))
+    stranger = _post(client, email="JANE@example.com", session_start=chosen, name="Not Jane")
+    assert stranger.status_code == 200  # type: ignore[attr-defined]
+    assert "/w/masterclass/r/" not in stranger.text  # type: ignore[attr-defined]
+    with db.session(writer=False) as session:
+        (after,) = queries.registrations_of(session, webinar_id)
+    assert (after.session_start, after.viewer_timezone, after.name) == (
+        before.session_start, "America/New_York", "Jane",
+    )  # fmt: skip

@@ -119,7 +119,8 @@ def register(
     """Register someone; registering again returns the same registration (a new session is
     picked only when theirs has passed or they chose another that is offered). From the
     `public` page, where anyone can type any address, the name and zone given only fill a
-    subscriber's blanks: a stranger cannot rename someone or move their mails' hours."""
+    subscriber's blanks and an existing registration keeps its session and zone: a stranger
+    cannot rename someone, move their mails' hours or their session."""
     now = now or utcnow()
     webinar = _webinar(session, webinar_id)
     zone = check_zone(data.viewer_timezone, "viewer_timezone", allow_viewer=False)
@@ -157,6 +158,13 @@ def register(
     shown_at = data.shown_at
     shown = offered_sessions(webinar, zone, shown_at) if shown_at and shown_at < now else ()
     previous = None if row is None else row.session_start
+    if public and row is not None:
+        # Anyone can type a registrant's address: from the public page their registration is
+        # only given its next session once theirs has passed (in their own zone), never moved
+        # or re-zoned, and the page sends the links to the address rather than showing them.
+        zone, shown = row.viewer_timezone, ()
+        passed = row.session_start <= now
+        chosen, offered = None, offered_sessions(webinar, zone, now) if passed else ()
     start = pick_session(offered, now, chosen=chosen, previous=previous, shown=shown)
     if row is None:
         row = _insert(session, webinar, person, zone, start, now, clip_source(data.source))

@@ -183,6 +183,9 @@ def accept(
     links = registrations.links_for(secret, base, webinar, done.registration.id)
     message = registrations.confirmation_mail(done, links, base)
     background.add_task(deliver_async, settings, message, "webinar registration")
+    if not done.created:  # anyone can type an address: its signed links go to the address only
+        context = {"title": "Registered", "webinar": webinar, "again": True}
+        return render(request, "webinars/registered.html", context)
     return RedirectResponse(links.page.removeprefix(base), status_code=303)
 
 
