@@ -166,6 +166,11 @@ def test_a_report_of_streams_with_their_own_rates_needs_no_default(tmp_path: Pat
 
 
 BAD = (
+    # Report days are the API's: 1900-2199, a century at most (past them the day-by-day
+    # capital charge ran off the calendar: a traceback).
+    (("streams", "report", "--from", "2026-06-01", "--to", "9999-12-31"), "to: 9999-12-31"),
+    (("streams", "value", "Blog", "--as-of", "0001-01-01"), "as_of: 0001-01-01 is outside"),
+    (("streams", "value", "Blog", "--as-of", "9999-12-31"), "as_of: 9999-12-31 is outside"),
     (
         (
             "ledger",

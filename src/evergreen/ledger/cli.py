@@ -24,7 +24,9 @@ from evergreen.ledger.rules import (
     parse_amount,
     parse_date,
     parse_hours,
+    parse_period,
     parse_rate,
+    parse_report_day,
 )
 from evergreen.money import show_amount, show_money, show_number
 from evergreen.networks import service as networks
@@ -120,7 +122,7 @@ def streams_report(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Residual income of every stream for a period: income - costs - time - capital charge."""
-    first, last = parse_date(start, "from"), parse_date(end, "to")
+    first, last = parse_period(start, end)  # as the API's report
     hour, ret = _rate(hourly_rate, "hourly_rate"), _rate(required_return, "required_return")
 
     def work(session: Session) -> queries.Report:
@@ -160,7 +162,7 @@ def streams_value(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """A stream's value: capital + trailing-year residual income ÷ (1 + r - ω)."""
-    day = parse_date(as_of, "as_of") if as_of else utcnow().date()  # as the API's value
+    day = parse_report_day(as_of, "as_of") if as_of else utcnow().date()  # as the API's value
     hour, ret = _rate(hourly_rate, "hourly_rate"), _rate(required_return, "required_return")
     omega = None
     if persistence is not None:

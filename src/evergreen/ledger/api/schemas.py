@@ -14,7 +14,13 @@ from pydantic import AfterValidator, BaseModel, Field
 from evergreen.ledger import queries
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import HoursEntry, Stream
-from evergreen.ledger.rules import StreamKind, parse_amount, parse_date, parse_rate
+from evergreen.ledger.rules import (
+    StreamKind,
+    parse_amount,
+    parse_period,
+    parse_rate,
+    parse_report_day,
+)
 from evergreen.money import show_amount, show_number
 from evergreen.web.deps import MAX_ID
 
@@ -36,8 +42,6 @@ __all__ = [
     "rate",
 ]
 
-_FIRST, _LAST = date(1900, 1, 1), date(2199, 12, 31)
-_LONGEST_PERIOD_DAYS = 100 * 366
 _ZERO = Decimal(0)
 # The most a rate may be, with an example for the error message.
 _RATES: dict[str, tuple[Decimal, str]] = {
@@ -88,20 +92,12 @@ def day_query(name: str, description: str) -> Any:
 
 def day(text: str, field: str) -> date:
     """A YYYY-MM-DD date within 1900-2199 (reports count days and months around it)."""
-    value = parse_date(text, field)
-    if not _FIRST <= value <= _LAST:
-        raise LedgerInputError(field, f"{value} is outside {_FIRST} to {_LAST}")
-    return value
+    return parse_report_day(text, field)
 
 
 def period(start_text: str, end_text: str) -> tuple[date, date]:
     """A report's period: both days included, forward, at most a hundred years."""
-    start, end = day(start_text, "from"), day(end_text, "to")
-    if end < start:
-        raise LedgerInputError("to", f"{end} is before {start}; the period must run forward")
-    if (end - start).days > _LONGEST_PERIOD_DAYS:
-        raise LedgerInputError("to", "the period is longer than a hundred years")
-    return start, end
+    return parse_period(start_text, end_text)
 
 
 def money(text: str, field: str, *, signed: bool = False) -> Decimal:

@@ -7,7 +7,9 @@ from evergreen.ledger.rules.inputs import (
     parse_amount,
     parse_date,
     parse_hours,
+    parse_period,
     parse_rate,
+    parse_report_day,
 )
 from evergreen.ledger.rules.journal import (
     ASSETS_PUT_IN,
@@ -75,7 +77,9 @@ __all__ = [
     "parse_amount",
     "parse_date",
     "parse_hours",
+    "parse_period",
     "parse_rate",
+    "parse_report_day",
     "residual_income",
     "reversal_of",
     "to_units",

@@ -18,10 +18,15 @@ __all__ = [
     "parse_amount",
     "parse_date",
     "parse_hours",
+    "parse_period",
     "parse_rate",
+    "parse_report_day",
 ]
 
 MAX_HOURS_A_DAY = Decimal(24)
+# Reports count days and months around their dates: they stay within these, a century at most.
+REPORT_FIRST, REPORT_LAST = date(1900, 1, 1), date(2199, 12, 31)
+LONGEST_PERIOD_DAYS = 100 * 366
 
 
 class StreamKind(StrEnum):
@@ -72,6 +77,24 @@ def parse_date(text: str, field: str = "date") -> date:
         raise LedgerInputError(
             field, f"{text[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"
         ) from None
+
+
+def parse_report_day(text: str, field: str) -> date:
+    """A report's YYYY-MM-DD day, within 1900-2199 (API and command line alike)."""
+    value = parse_date(text, field)
+    if not REPORT_FIRST <= value <= REPORT_LAST:
+        raise LedgerInputError(field, f"{value} is outside {REPORT_FIRST} to {REPORT_LAST}")
+    return value
+
+
+def parse_period(start_text: str, end_text: str) -> tuple[date, date]:
+    """A report's period: both days included, forward, at most a hundred years."""
+    start, end = parse_report_day(start_text, "from"), parse_report_day(end_text, "to")
+    if end < start:
+        raise LedgerInputError("to", f"{end} is before {start}; the period must run forward")
+    if (end - start).days > LONGEST_PERIOD_DAYS:
+        raise LedgerInputError("to", "the period is longer than a hundred years")
+    return start, end
 
 
 def _decimal(text: str | Decimal | int, field: str) -> Decimal:
