@@ -1,8 +1,9 @@
-"""What every command shares: one way to report a person's mistake, a migrated database, and
-the bounds of a row's ID."""
+"""What every command shares: one way to report a person's mistake, one way to ask before what
+cannot be taken back, a migrated database, and the bounds of a row's ID."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = [
+    "at_terminal",
+    "confirmed",
     "err",
     "failure",
     "in_session",
@@ -38,6 +41,32 @@ def failure(message: str) -> typer.Exit:
     """
     err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+def at_terminal() -> bool:
+    """Whether a person can answer a question: standard input is a terminal (a script's or a
+    pipe's is not, and must say so with an option instead)."""
+    return sys.stdin.isatty()
+
+
+def confirmed(
+    shown: str, question: str, refusal: str, *, yes: bool, declined: str = "Nothing changed."
+) -> None:
+    """Go on when --yes was given or the person (or a pipe), shown what will happen, answers
+    yes. No answer at all (standard input closed, as a script's often is): `refusal` in one
+    line naming --yes, exit 2; a "no" (the default): `declined`, exit 1. Nothing is changed."""
+    if yes:
+        return
+    if shown:
+        typer.echo(shown)
+    try:
+        agreed = typer.confirm(question, default=False)
+    except typer.Abort:  # the end of input: nobody answered
+        typer.echo()
+        raise failure(f"{refusal}; add --yes to confirm") from None
+    if not agreed:
+        typer.echo(declined)
+        raise typer.Exit(1)
 
 
 def option_name(field: str) -> str:

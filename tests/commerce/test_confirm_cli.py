@@ -71,7 +71,6 @@ def test_a_refund_without_a_terminal_or_yes_is_refused_and_changes_nothing(
 def test_a_refund_shows_what_goes_back_and_asks(
     tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("evergreen.commerce.cli.confirm._at_terminal", lambda: True)
     order_id, number = _paid_order(database_url)
     args = ("order", "refund", str(order_id), "--amount", "10")
     said_no = _run(tmp_path, database_url, *args, stdin="n\n")
@@ -109,7 +108,6 @@ def test_ending_a_subscription_now_asks_first(
     cancel = ("subscriptions", "cancel", str(sub_id), "--now")
     _one_line(_run(tmp_path, database_url, *cancel), f"subscription {sub_id}", "--yes")
     assert status() == "active"
-    monkeypatch.setattr("evergreen.commerce.cli.confirm._at_terminal", lambda: True)
     said_no = _run(tmp_path, database_url, *cancel, stdin="\n")  # the default is no
     assert said_no.returncode == 1
     assert f"Subscription {sub_id} (Club, 10.00 EUR a month, bea@example.com) ends now" in (

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from evergreen.accounts import service as accounts
 from evergreen.accounts.rules import Role
-from evergreen.console import err, failure, migrated_database
+from evergreen.console import at_terminal, err, failure, migrated_database
 
 __all__ = ["init", "token_app", "user_app"]
 
@@ -36,6 +36,8 @@ def _create(email: str | None, password_stdin: bool, role: Role) -> str:
     if email is None:
         if password_stdin:
             raise failure("--email is required with --password-stdin.")
+        if not at_terminal():  # no one to ask: say which option answers instead
+            raise failure("--email is required when standard input is not a terminal.")
         email = typer.prompt("Email")
     password = _read_password(password_stdin)
     db = migrated_database()

@@ -15,7 +15,7 @@ from evergreen.audience.rules.forms import DEFAULT_WORDING
 from evergreen.audience.service import forms
 from evergreen.audience.snippet import form_snippet
 from evergreen.config import get_settings
-from evergreen.console import err, in_session, row_id_argument
+from evergreen.console import confirmed, in_session, row_id_argument
 from evergreen.siteurl import cli_site_url
 
 __all__ = ["forms_app"]
@@ -122,9 +122,9 @@ def forms_remove(
 ) -> None:
     """Delete a form; the people it signed up and their consent records stay."""
     name = in_session(lambda s: forms.get_form(s, number).name, writer=False)
-    if not yes and not typer.confirm(f"Remove the form {name!r}? Its page stops answering.",
-                                     default=False):  # fmt: skip
-        err.print("Nothing removed.")
-        raise typer.Exit(1)
+    confirmed(
+        "", f"Remove the form {name!r}? Its page stops answering.",
+        "removing a form cannot be undone", yes=yes, declined="Nothing removed.",
+    )  # fmt: skip
     in_session(lambda s: forms.delete_form(s, number))
     typer.echo(f"Removed form {number} ({name}); the people it signed up stay.")

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import in_session, option_name, row_id_argument
+from evergreen.console import confirmed, in_session, option_name, row_id_argument
 from evergreen.db import utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.errors import LedgerInputError
@@ -369,9 +369,10 @@ def hours_delete(
 ) -> None:
     """Delete a time entry made by mistake (the stream's hours and time charge lose it)."""
     shown = in_session(lambda s: _hours_line(service.hours_entry(s, entry)), writer=False)
-    if not yes and not typer.confirm(f"Delete time entry {entry}: {shown}?", default=False):
-        typer.echo("Nothing deleted.")
-        raise typer.Exit(1)
+    confirmed(
+        "", f"Delete time entry {entry}: {shown}?", "deleting a time entry cannot be undone",
+        yes=yes, declined="Nothing deleted.",
+    )  # fmt: skip
     in_session(lambda s: service.delete_hours(s, entry))
     typer.echo(f"Deleted time entry {entry} ({shown}).")
 

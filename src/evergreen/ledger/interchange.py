@@ -180,7 +180,12 @@ def import_bank(
         if result.new == 0:
             typer.echo("Nothing new to post.")
             return
-        if not typer.confirm(f"Post {result.new} entries?", default=False):
+        try:
+            agreed = typer.confirm(f"Post {result.new} entries?", default=False)
+        except typer.Abort:  # the end of input: nobody answered
+            typer.echo()
+            raise failure(f"posting {result.new} entries needs an answer; add --yes") from None
+        if not agreed:
             typer.echo("Nothing posted.")
             return
     result = _post(file, account, options)

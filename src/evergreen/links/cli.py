@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.config import Settings, get_settings
-from evergreen.console import err, failure, migrated_database
+from evergreen.console import confirmed, err, failure, migrated_database
 from evergreen.db import Database
 from evergreen.links import queries, service
 from evergreen.links.clicks.follower import follow as follow_clicks
@@ -192,9 +192,10 @@ def delete(
             shown = f"{link.slug} → {link.destination}"
             clicks = queries.counts_by_link(session, [link.id]).get(link.id, queries.Counts()).total
         asked = f"Delete {shown} and its {clicks:,} clicks? This cannot be undone."
-        if not yes and not typer.confirm(asked, default=False):
-            typer.echo("Nothing deleted.")
-            raise typer.Exit(1)
+        confirmed(
+            "", asked, "deleting a link and its clicks cannot be undone", yes=yes,
+            declined="Nothing deleted.",
+        )  # fmt: skip
         with db.session() as session:
             service.delete_link(session, slug)
     finally:

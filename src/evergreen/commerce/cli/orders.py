@@ -9,11 +9,16 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import queries, service
-from evergreen.commerce.cli.confirm import confirmed
 from evergreen.commerce.rules.products import from_cents, to_cents
 from evergreen.commerce.service.refunds import RefundPlan, plan_refund
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session, migrated_database, row_id_argument, row_id_option
+from evergreen.console import (
+    confirmed,
+    in_session,
+    migrated_database,
+    row_id_argument,
+    row_id_option,
+)
 from evergreen.db import utcnow
 
 __all__ = ["coupon_app", "order_app", "reconcile"]

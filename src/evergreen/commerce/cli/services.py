@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.rules.fulfilment import is_overdue
 from evergreen.commerce.service import engagements
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session, row_id_argument, row_id_option
+from evergreen.console import confirmed, in_session, row_id_argument, row_id_option
 from evergreen.db import utcnow
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
@@ -71,8 +71,10 @@ def service_deliver(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
 ) -> None:
     """Mark the service delivered (after confirming); the buyer is mailed once."""
-    if not yes and not typer.confirm("Mark this service delivered and tell the buyer?"):
-        raise typer.Exit(1)
+    confirmed(
+        "", "Mark this service delivered and tell the buyer?",
+        "marking it delivered mails the buyer", yes=yes,
+    )  # fmt: skip
     settings = get_settings()
     secret = resolve_secret_key(settings)
 

@@ -12,11 +12,16 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import service
-from evergreen.commerce.cli.confirm import confirmed
 from evergreen.commerce.rules.billing import check_cancel
 from evergreen.commerce.rules.products import from_cents
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session, migrated_database, row_id_argument, row_id_option
+from evergreen.console import (
+    confirmed,
+    in_session,
+    migrated_database,
+    row_id_argument,
+    row_id_option,
+)
 from evergreen.db import utcnow
 
 __all__ = ["subscriptions_app"]
@@ -124,9 +129,8 @@ def subscriptions_change(
         charged = f"{from_cents(quote.charge.total)} {quote.price.currency}"
         return f"Moves to {quote.product.name} now; {charged} charged now (prorated)."
 
-    typer.echo(in_session(preview, writer=False))
-    if not yes and not typer.confirm("Change the plan?"):
-        raise typer.Exit(1)
+    typer.echo(in_session(preview, writer=False))  # shown with --yes too: what it did
+    confirmed("", "Change the plan?", "changing a plan charges or changes it", yes=yes)
     secret, nonce = resolve_secret_key(settings), secrets.token_urlsafe(18)
     done = in_session(
         lambda s: subs.change_plan(s, provider, subscription_id, price, nonce, secret, utcnow())

@@ -98,9 +98,16 @@ def supplier_export(
     typer.echo(f"{len(ids)} supplier orders written to {out}.")
     if not ids:
         return
-    if yes or typer.confirm("Did the supplier get this file? Mark these orders sent?"):
+    try:
+        agreed = yes or typer.confirm("Did the supplier get this file? Mark these orders sent?")
+    except typer.Abort:  # the end of input: nobody answered, so nothing is marked
+        typer.echo()
+        agreed = False
+    if agreed:
         marked = in_session(lambda s: forwarding.mark_exported(s, ids, utcnow()))
         typer.echo(f"{marked} marked sent.")
+    else:
+        typer.echo("Not marked sent: export again with --yes once the supplier has the file.")
 
 
 @supplier_app.command("tracking")
