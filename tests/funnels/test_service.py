@@ -15,7 +15,7 @@ from evergreen.audience import service as audience
 from evergreen.db import Database
 from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.funnels import queries, service
-from evergreen.funnels.models import FunnelStep, FunnelTraffic
+from evergreen.funnels.models import AdSpend, FunnelStep, FunnelTraffic
 from evergreen.funnels.rules import read_spend_csv
 from tests.funnels.kit import build
 
@@ -228,3 +228,27 @@ def test_an_optin_step_may_name_only_its_sign_up_form(db: Database) -> None:
         with pytest.raises(InputError) as refused:
             service.add_step(session, built.funnel_id, service.StepDraft("optin", "Empty"))
         assert refused.value.field == "list_id"
+
+
+def test_spend_imported_again_in_another_letter_case_replaces_itself(db: Database) -> None:
+    built = build(db)
+    head = "day,campaign,source,amount,currency\n"
+    with db.session() as session:
+        first = read_spend_csv([head, "2026-11-20,Promo,facebook,40.00,USD\n"])
+        service.import_spend(session, built.funnel_id, first)
+        # Stored before matching ignored case: the same spend twice, in two spellings.
+        session.add(AdSpend(funnel_id=built.funnel_id, day=date(2026, 11, 20), campaign="PROMO",
+                            source="facebook", amount_cents=4000, currency="USD"))  # fmt: skip
+        session.flush()
+        lines = ["2026-11-20,promo,Facebook,40.00,USD\n", "2026-11-21,Été,FB,5.00,USD\n",
+                 "2026-11-21,ÉTÉ,fb,6.00,USD\n"]  # fmt: skip
+        again = read_spend_csv([head, *lines])
+        assert service.import_spend(session, built.funnel_id, again) == 2
+    with db.session(writer=False) as session:
+        rows = session.scalars(select(AdSpend).order_by(AdSpend.day)).all()
+        assert [(r.day.day, r.campaign, r.source, r.amount_cents) for r in rows] == [
+            (20, "Promo", "facebook", 4000), (21, "Été", "FB", 600),
+        ]  # fmt: skip
+        found = queries.report(session, built.funnel_id, date(2026, 11, 1), date(2026, 11, 30))
+        assert found is not None
+        assert found.total.ad_spend == Decimal("46.00")

@@ -83,8 +83,11 @@ def _print_view(view: queries.HouseholdView) -> None:
         ("Living expenses", -budget.living_expenses),
     ):  # fmt: skip
         table.add_row(label, _money(amount))
-    table.add_row("Personal residual income", _money(view.personal.residual))
+    residual = "—" if view.personal is None else _money(view.personal.residual)
+    table.add_row("Personal residual income", residual)
     typer.echo(_render(table))
+    for note in view.notes:
+        typer.echo(f"Note: {note}.")
     if va.result is None:
         typer.echo(f"VA test: enter {', '.join(va.missing)} to run it.")
     else:

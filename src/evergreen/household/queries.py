@@ -28,6 +28,7 @@ from evergreen.household.rules import (
     distributions_of,
     independence,
     is_passive,
+    over_limit,
     passive_income,
     personal,
     va_test,
@@ -94,10 +95,11 @@ class HouseholdView:
     expenses: list[ExpenseLine]
     streams: list[StreamMonth]
     budget: Budget
-    personal: ResidualIncome
+    personal: ResidualIncome | None  # None when a figure is past the models' limit (notes)
     va: VAOutcome
     independence: Independence
     history: list[MonthPassive]
+    notes: tuple[str, ...] = ()  # why a figure is not computed; see rules.over_limit
 
     @property
     def trend_months(self) -> int:
@@ -121,18 +123,18 @@ class Summary:
     month: date
     currency: str
     recorded: bool  # the owner has entered an income or an expense
-    personal_residual_income: Decimal
+    personal_residual_income: Decimal | None  # None past the models' limit
     passive_share: Decimal | None  # passive income ÷ spending
     months_to_independence: int | None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: money and the share as strings."""
-        share = self.passive_share
+        share, residual = self.passive_share, self.personal_residual_income
         return {
             "month": self.month.strftime("%Y-%m"),
             "currency": self.currency,
             "recorded": self.recorded,
-            "personal_residual_income": str(self.personal_residual_income),
+            "personal_residual_income": None if residual is None else str(residual),
             "passive_share": None if share is None else str(share.quantize(Decimal("0.0001"))),
             "months_to_independence": self.months_to_independence,
         }
@@ -207,6 +209,7 @@ def household(session: Session, month: date) -> HouseholdView:
     saved = service.profile(session)
     budget = budget_of(incomes, distributions_of(streams), debts, expenses, saved.tax_rate)
     home = Home(saved.family_size, saved.region, saved.square_feet, saved.loan_amount)
+    passive = history[-1].passive
     return HouseholdView(
         month=month,
         currency=currency,
@@ -221,10 +224,9 @@ def household(session: Session, month: date) -> HouseholdView:
         budget=budget,
         personal=personal(budget),
         va=va_test(budget, home, expenses, currency),
-        independence=independence(
-            history[-1].passive, budget.spending, [m.passive for m in history]
-        ),
+        independence=independence(passive, budget.spending, [m.passive for m in history]),
         history=history,
+        notes=over_limit(budget, home.loan_amount),
     )
 
 
@@ -232,11 +234,12 @@ def summary(session: Session, month: date) -> Summary:
     """The home page's household line for `month`: personal residual income, the share of
     spending passive income covers, and months to independence (None: not at this trend)."""
     view = household(session, month)
+    ri = view.personal
     return Summary(
         month=view.month,
         currency=view.currency,
         recorded=bool(view.incomes or view.expenses or view.debts),
-        personal_residual_income=_money(view.personal.residual),
+        personal_residual_income=None if ri is None else _money(ri.residual),
         passive_share=view.independence.share,
         months_to_independence=view.independence.months,
     )
@@ -310,9 +313,10 @@ def _view_dict(view: HouseholdView) -> dict[str, object]:
             "debt_payments": _text(budget.debt_payments),
             "living_expenses": _text(budget.living_expenses), "spending": _text(budget.spending),
         },
-        "personal_residual_income": {
+        "personal_residual_income": None if ri is None else {
             "net_income": _text(ri.net_income), "residual": _text(ri.residual),
         },
+        "notes": list(view.notes),
         "va": _va_dict(view.va),
         "independence": {
             "passive_income": _text(fi.passive_income), "spending": _text(fi.spending),

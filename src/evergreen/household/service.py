@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from evergreen.household.models import (
     HouseholdProfile,
 )
 from evergreen.household.rules import DebtDraft, ExpenseDraft, IncomeDraft, ProfileDraft
+from evergreen.household.rules.limits import check_total
 
 __all__ = [
     "add_debt",
@@ -64,6 +65,35 @@ def save_profile(session: Session, draft: ProfileDraft) -> HouseholdProfile:
     return row
 
 
+def _total(session: Session, amount: Any, row_id: Any, but: int | None) -> Decimal:
+    """A money column summed exactly in Decimal (SQLite would sum in floating point), leaving
+    out the row being changed."""
+    query = select(amount) if but is None else select(amount).where(row_id != but)
+    return sum(session.scalars(query), Decimal(0))
+
+
+_SPENDING = "the spending (debt payments and living expenses)"
+
+
+def _check_income(session: Session, draft: IncomeDraft, but: int | None = None) -> None:
+    others = _total(session, HouseholdIncome.amount, HouseholdIncome.id, but)
+    check_total("amount", "the recorded incomes", others + draft.amount)
+
+
+def _check_debt(session: Session, draft: DebtDraft, but: int | None = None) -> None:
+    debts = _total(session, HouseholdDebt.payment, HouseholdDebt.id, but) + draft.payment
+    living = _total(session, HouseholdExpense.amount, HouseholdExpense.id, None)
+    check_total("payment", "the debt payments", debts)
+    check_total("payment", _SPENDING, debts + living)
+
+
+def _check_expense(session: Session, draft: ExpenseDraft, but: int | None = None) -> None:
+    living = _total(session, HouseholdExpense.amount, HouseholdExpense.id, but) + draft.amount
+    debts = _total(session, HouseholdDebt.payment, HouseholdDebt.id, None)
+    check_total("amount", "the living expenses", living)
+    check_total("amount", _SPENDING, debts + living)
+
+
 def _get(session: Session, table: type[_Row], row_id: int, what: str) -> _Row:
     row = session.get(table, row_id)
     if row is None:
@@ -88,6 +118,7 @@ def _fill_income(row: HouseholdIncome, draft: IncomeDraft) -> None:
 
 def add_income(session: Session, draft: IncomeDraft) -> HouseholdIncome:
     """Record a monthly income."""
+    _check_income(session, draft)
     row = HouseholdIncome()
     _fill_income(row, draft)
     session.add(row)
@@ -98,6 +129,7 @@ def add_income(session: Session, draft: IncomeDraft) -> HouseholdIncome:
 def update_income(session: Session, income_id: int, draft: IncomeDraft) -> HouseholdIncome:
     """Change an income to the draft's values."""
     row = get_income(session, income_id)
+    _check_income(session, draft, but=income_id)
     _fill_income(row, draft)
     session.flush()
     return row
@@ -121,6 +153,7 @@ def get_debt(session: Session, debt_id: int) -> HouseholdDebt:
 
 def add_debt(session: Session, draft: DebtDraft) -> HouseholdDebt:
     """Record a debt."""
+    _check_debt(session, draft)
     row = HouseholdDebt(name=draft.name, payment=draft.payment, balance=draft.balance)
     session.add(row)
     session.flush()
@@ -130,6 +163,7 @@ def add_debt(session: Session, draft: DebtDraft) -> HouseholdDebt:
 def update_debt(session: Session, debt_id: int, draft: DebtDraft) -> HouseholdDebt:
     """Change a debt's payment or balance (after a payment, say)."""
     row = get_debt(session, debt_id)
+    _check_debt(session, draft, but=debt_id)
     row.name, row.payment, row.balance = draft.name, draft.payment, draft.balance
     session.flush()
     return row
@@ -153,6 +187,7 @@ def get_expense(session: Session, expense_id: int) -> HouseholdExpense:
 
 def add_expense(session: Session, draft: ExpenseDraft) -> HouseholdExpense:
     """Record a monthly living expense."""
+    _check_expense(session, draft)
     row = HouseholdExpense(category=draft.category.value, name=draft.name, amount=draft.amount)
     session.add(row)
     session.flush()
@@ -162,6 +197,7 @@ def add_expense(session: Session, draft: ExpenseDraft) -> HouseholdExpense:
 def update_expense(session: Session, expense_id: int, draft: ExpenseDraft) -> HouseholdExpense:
     """Change an expense."""
     row = get_expense(session, expense_id)
+    _check_expense(session, draft, but=expense_id)
     row.category, row.name, row.amount = draft.category.value, draft.name, draft.amount
     session.flush()
     return row

@@ -248,3 +248,28 @@ def test_the_loan_chart_adds_up_to_the_principal_and_the_interest() -> None:
     paid = {name: sum(b.value for b in chart.bars if b.name == name) for name in chart.legend}
     assert paid["Principal"] == pytest.approx(100_000)
     assert paid["Interest"] == pytest.approx(answer["total_interest"])
+
+
+@pytest.mark.parametrize(
+    ("book_value", "price_to_book"),
+    [("0.014", "474.8846"), ("0.004", "1,660.2179"), ("1e-320", "—")],
+)
+def test_residual_income_page_divides_the_unrounded_value_by_the_book_value(
+    client: TestClient, staff: dict[str, str], book_value: str, price_to_book: str
+) -> None:
+    # Was 6.65 / 0.01 = 665.0000, and a 500 once the book value rounded to 0.00 cents.
+    form = client.get("/finance/valuation/residual-income")
+    calc = GROUPS[0].calculators[0]
+    values = {**calc.examples(), "book_value": book_value, "csrf_token": csrf_from(form.text)}
+    posted = client.post("/finance/valuation/residual-income", data=values)
+    assert posted.status_code == 200, posted.text[-500:]
+    figures = re.findall(
+        r'<span class="number">([^<]*)</span><span class="label">([^<]*)</span>', posted.text
+    )
+    shown = {html.unescape(label): html.unescape(number) for number, label in figures}
+    assert shown["Price to book"] == price_to_book, shown
+    body = read_form(calc.request, calc.fields, values).model_dump(mode="json", exclude_unset=True)
+    api = _api(client, calc, body, staff)
+    assert api.status_code == 200, api.text
+    expected = None if price_to_book == "—" else float(price_to_book.replace(",", ""))
+    assert api.json()["price_to_book"] == pytest.approx(expected, abs=1e-4)

@@ -2,6 +2,7 @@
 
 from evergreen.finance.household.personal import (
     MAINTENANCE_PER_SQUARE_FOOT,
+    MAX_DOLLARS,
     REGIONS,
     STATE_REGIONS,
     ResidualIncome,
@@ -16,6 +17,7 @@ from evergreen.finance.household.personal import (
 
 __all__ = [
     "MAINTENANCE_PER_SQUARE_FOOT",
+    "MAX_DOLLARS",
     "REGIONS",
     "STATE_REGIONS",
     "ResidualIncome",

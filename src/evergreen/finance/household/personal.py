@@ -13,6 +13,7 @@ from typing import Any
 from evergreen.finance.errors import FinanceInputError
 from evergreen.finance.household.va import (
     MAINTENANCE_PER_SQUARE_FOOT,
+    MAX_DOLLARS,
     REGIONS,
     STATE_REGIONS,
     VAHousehold,
@@ -24,6 +25,7 @@ from evergreen.finance.household.va import (
 
 __all__ = [
     "MAINTENANCE_PER_SQUARE_FOOT",
+    "MAX_DOLLARS",
     "REGIONS",
     "STATE_REGIONS",
     "ResidualIncome",
@@ -42,8 +44,8 @@ def _dollars(field: str, value: float) -> float:
         raise FinanceInputError(field, f"must be a finite number of dollars (got {value!r})")
     if value < 0:
         raise FinanceInputError(field, f"must be 0 or more (got {value})")
-    if value > 1e12:
-        raise FinanceInputError(field, f"must be at most 1,000,000,000,000 (got {value:,})")
+    if value > MAX_DOLLARS:
+        raise FinanceInputError(field, f"must be at most {MAX_DOLLARS:,.0f} (got {value:,})")
     return float(value)
 
 

@@ -20,6 +20,7 @@ from evergreen.finance.errors import FinanceInputError
 
 __all__ = [
     "MAINTENANCE_PER_SQUARE_FOOT",
+    "MAX_DOLLARS",
     "REGIONS",
     "STATE_REGIONS",
     "VAHousehold",
@@ -30,6 +31,7 @@ __all__ = [
 ]
 
 MAINTENANCE_PER_SQUARE_FOOT = 0.14
+MAX_DOLLARS = 1e12  # the largest amount any household model takes; callers check against it
 DTI_LIMIT_PERCENT = 41
 OFFSET_FACTOR = 1.2
 BAND_LIMIT = 80_000
@@ -88,8 +90,8 @@ def _family(family_size: int) -> int:
 def _amount(field: str, value: float, *, positive: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise FinanceInputError(field, f"must be a finite number of dollars (got {value!r})")
-    if value > 1e12:
-        raise FinanceInputError(field, f"must be at most 1,000,000,000,000 (got {value:,})")
+    if value > MAX_DOLLARS:
+        raise FinanceInputError(field, f"must be at most {MAX_DOLLARS:,.0f} (got {value:,})")
     if value < 0 or (positive and value == 0):
         bound = "above 0" if positive else "0 or more"
         raise FinanceInputError(field, f"must be {bound} (got {value})")

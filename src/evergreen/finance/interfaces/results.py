@@ -97,6 +97,7 @@ def residual_income(result: Json) -> Shown:
         "Discount factor",
         "PV of residual income",
     ]
+    pb = result["price_to_book"]  # from the unrounded value and book value, as single_stage
     bridge = [[label, money(amount)] for label, amount in result["bridge"]]
     bridge.append(["Value V0", money(result["value"])])
     chart = bar_chart(
@@ -110,7 +111,7 @@ def residual_income(result: Json) -> Shown:
     return Shown(
         figures=[
             ("Value per share V0", money(result["value"])),
-            ("Price to book", ratio(result["value"] / result["beginning_book_value"])),
+            ("Price to book", "—" if pb is None else ratio(pb)),
             ("Continuing value", result["continuing"]),
         ],
         tables=[

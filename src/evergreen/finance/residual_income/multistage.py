@@ -74,6 +74,13 @@ class ResidualIncomeValuation:
     pv_terminal_value: float
 
     @property
+    def price_to_book(self) -> float | None:
+        """V0 over B0 from the unrounded figures (a page dividing the answer's cents by cents
+        was wrong, or divided by zero); None when B0 is so small the ratio overflows."""
+        ratio = self.value / self.beginning_book_value
+        return ratio if math.isfinite(ratio) else None
+
+    @property
     def horizon(self) -> int:
         """T, the last forecast year."""
         return len(self.residual_income)
@@ -92,6 +99,7 @@ class ResidualIncomeValuation:
         """Plain JSON-safe values for the API and CLI."""
         return {
             "value": self.value,
+            "price_to_book": self.price_to_book,
             "cost_of_equity": self.cost_of_equity,
             "beginning_book_value": self.beginning_book_value,
             "earnings": list(self.earnings),

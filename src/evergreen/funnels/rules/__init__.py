@@ -8,6 +8,7 @@ from evergreen.funnels.rules.spend import (
     SpendRow,
     check_spend,
     read_spend_csv,
+    spend_key,
 )
 from evergreen.funnels.rules.split import check_variant_name, check_weight, pick_variant
 from evergreen.funnels.rules.steps import (
@@ -72,6 +73,7 @@ __all__ = [
     "read_cookie",
     "read_spend_csv",
     "slug_of",
+    "spend_key",
     "targets_of",
     "write_cookie",
 ]

@@ -15,7 +15,15 @@ from evergreen.funnels.errors import FunnelInputError
 from evergreen.isodates import iso_day
 from evergreen.money import check_currency, read_amount
 
-__all__ = ["SpendError", "SpendReading", "SpendRow", "check_spend", "read_spend_csv", "to_cents"]
+__all__ = [
+    "SpendError",
+    "SpendReading",
+    "SpendRow",
+    "check_spend",
+    "read_spend_csv",
+    "spend_key",
+    "to_cents",
+]
 
 _COLUMNS = {
     "day": ("day", "date", "reporting starts"),
@@ -36,6 +44,17 @@ class SpendRow:
     source: str
     amount_cents: int
     currency: str
+
+    @property
+    def key(self) -> tuple[date, str, str]:
+        """What a re-import of this row replaces: see `spend_key`."""
+        return spend_key(self.day, self.campaign, self.source)
+
+
+def spend_key(day: date, campaign: str, source: str) -> tuple[date, str, str]:
+    """The day, campaign and source without letter case: ad networks export 'Facebook' one
+    month and 'facebook' the next, and the same spend must replace itself, not add up."""
+    return day, campaign.casefold(), source.casefold()
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,20 @@ imported again replaces what was there; a file with any bad row stores nothing."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.funnels.errors import FunnelInputError
 from evergreen.funnels.models import AdSpend
-from evergreen.funnels.rules import SpendReading, SpendRow
+from evergreen.funnels.rules import SpendReading, SpendRow, spend_key
 from evergreen.funnels.service.funnels import get_funnel
 
 __all__ = ["SpendRefused", "import_spend", "put_spend"]
+
+Key = tuple[date, str, str]
 
 
 class SpendRefused(FunnelInputError):
@@ -39,22 +43,48 @@ def _currency(session: Session, funnel_id: int, rows: Sequence[SpendRow]) -> Non
         )
 
 
+def _stored(session: Session, funnel_id: int, rows: Sequence[SpendRow]) -> dict[Key, AdSpend]:
+    """The funnel's stored spend on the rows' days, by key; rows stored before keys ignored
+    case that differ only in case are merged into the first (the others deleted), so a
+    re-import replaces them all rather than adding to them."""
+    if not rows:
+        return {}
+    days = [row.day for row in rows]
+    query = (
+        select(AdSpend)
+        .where(AdSpend.funnel_id == funnel_id, AdSpend.day.between(min(days), max(days)))
+        .order_by(AdSpend.id)
+    )
+    stored: dict[Key, AdSpend] = {}
+    wanted = {row.key for row in rows}
+    for found in session.scalars(query):
+        key = spend_key(found.day, found.campaign, found.source)
+        if key not in wanted:
+            continue
+        if key in stored:
+            session.delete(found)
+        else:
+            stored[key] = found
+    return stored
+
+
 def put_spend(session: Session, funnel_id: int, rows: Sequence[SpendRow]) -> int:
-    """Store rows of spend, each replacing the same day, campaign and source; how many."""
+    """Store rows of spend, each replacing the same day, campaign and source in any letter
+    case (the first spelling stored is kept for display); how many."""
     get_funnel(session, funnel_id)
     _currency(session, funnel_id, rows)
-    latest = {(r.day, r.campaign, r.source): r for r in rows}  # the last of a repeated key
-    for (day, campaign, source), row in latest.items():
-        found = session.scalar(
-            select(AdSpend).where(
-                AdSpend.funnel_id == funnel_id,
-                AdSpend.day == day,
-                AdSpend.campaign == campaign,
-                AdSpend.source == source,
-            )
-        )
+    latest: dict[Key, SpendRow] = {}
+    for row in rows:  # the last of a repeated key counts, under the first spelling seen
+        first = latest.get(row.key, row)
+        latest[row.key] = replace(row, campaign=first.campaign, source=first.source)
+    stored = _stored(session, funnel_id, rows)
+    session.flush()  # merged duplicates go before a kept row could collide with them
+    for key, row in latest.items():
+        found = stored.get(key)
         if found is None:
-            found = AdSpend(funnel_id=funnel_id, day=day, campaign=campaign, source=source)
+            found = AdSpend(
+                funnel_id=funnel_id, day=row.day, campaign=row.campaign, source=row.source
+            )
             session.add(found)
         found.amount_cents, found.currency = row.amount_cents, row.currency
     session.flush()

@@ -11,6 +11,7 @@ from evergreen.household.rules.budget import (
     VAOutcome,
     budget_of,
     distributions_of,
+    over_limit,
     personal,
     va_test,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "independence",
     "is_passive",
     "monthly_growth",
+    "over_limit",
     "parse_choice",
     "parse_family_size",
     "parse_money",

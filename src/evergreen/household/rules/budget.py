@@ -18,6 +18,7 @@ from evergreen.finance.household import (
     personal_residual_income,
 )
 from evergreen.household.rules.inputs import ExpenseCategory, IncomeKind, TaxTreatment
+from evergreen.household.rules.limits import MODEL_LIMIT, SHOWN_LIMIT
 
 __all__ = [
     "Budget",
@@ -29,6 +30,7 @@ __all__ = [
     "VAOutcome",
     "budget_of",
     "distributions_of",
+    "over_limit",
     "personal",
     "va_test",
 ]
@@ -139,8 +141,30 @@ def budget_of(
     )
 
 
-def personal(budget: Budget) -> ResidualIncome:
-    """Personal residual income: income after taxes, debts and living expenses (finance's model)."""
+def over_limit(budget: Budget, loan_amount: Decimal | None = None) -> tuple[str, ...]:
+    """A note for each figure past what the finance models take. Saving refuses such rows, but
+    rows stored before that check, or the streams' distributions, can still get there; then the
+    models are not run and the exact budget is shown with these notes, which is honest and keeps
+    the owner able to see and fix the household, where an error would lock them out."""
+    figures = (
+        ("Gross income", budget.gross_income),
+        ("Taxes", budget.taxes),
+        ("Spending (debt payments and living expenses)", budget.spending),
+        ("The home loan amount", loan_amount or _ZERO),
+    )
+    return tuple(
+        f"{label} is {amount:,.2f}, past the {SHOWN_LIMIT} a month the calculations take; "
+        "residual income and the VA test are not computed until it is corrected"
+        for label, amount in figures
+        if amount > MODEL_LIMIT
+    )
+
+
+def personal(budget: Budget) -> ResidualIncome | None:
+    """Personal residual income: income after taxes, debts and living expenses (finance's model);
+    None when a figure is past what the model takes (see `over_limit`)."""
+    if over_limit(budget):
+        return None
     return personal_residual_income(
         float(budget.gross_income),
         float(budget.taxes),
@@ -188,6 +212,8 @@ def va_test(
         missing.append("the home loan amount")
     if budget.gross_income <= 0:
         missing.append("an income")
+    if over_limit(budget, home.loan_amount):
+        missing.append(f"amounts that keep every total within {SHOWN_LIMIT} a month")
     if missing or home.region is None or home.square_feet is None or home.loan_amount is None:
         return VAOutcome(None, None, tuple(missing))
     household = VAHousehold(

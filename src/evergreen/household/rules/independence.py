@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from evergreen.finance.household import months_to_financial_independence
 from evergreen.household.rules.budget import StreamMonth
+from evergreen.household.rules.limits import MODEL_LIMIT
 
 __all__ = [
     "MIN_TREND_MONTHS",
@@ -78,7 +79,8 @@ def independence(passive: Decimal, spending: Decimal, history: Sequence[Decimal]
         return Independence(passive, spending, None, growth, None)
     earned = max(passive, _ZERO)
     months = None
-    if earned >= spending or growth is not None:
+    computable = earned <= MODEL_LIMIT and spending <= MODEL_LIMIT  # else left unknown: None
+    if computable and (earned >= spending or growth is not None):
         months = months_to_financial_independence(
             float(earned), float(spending), growth if growth is not None else 0.0
         )

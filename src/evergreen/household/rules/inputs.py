@@ -11,6 +11,7 @@ from typing import TypeVar
 from evergreen.errors import InputError
 from evergreen.finance.household import va_region
 from evergreen.household.errors import HouseholdInputError
+from evergreen.household.rules.limits import MODEL_LIMIT, SHOWN_LIMIT
 from evergreen.money import check_storable, read_amount
 
 __all__ = [
@@ -109,7 +110,8 @@ def check_label(text: str, field: str = "name", *, required: bool = True) -> str
 
 
 def parse_money(text: str | Decimal | int, field: str, *, positive: bool = False) -> Decimal:
-    """A monthly amount as a person writes it (1234.50, 1,234.50), 0 or more, storable exactly."""
+    """A monthly amount as a person writes it (1234.50, 1,234.50), 0 or more, storable exactly
+    and no more than the finance models take (a larger one would break every read)."""
     try:
         if isinstance(text, Decimal | int) and not isinstance(text, bool):
             value = check_storable(field, text)
@@ -119,6 +121,8 @@ def parse_money(text: str | Decimal | int, field: str, *, positive: bool = False
         raise HouseholdInputError(field, error.message) from None
     if positive and value == 0:
         raise HouseholdInputError(field, "must be more than 0")
+    if value > MODEL_LIMIT:
+        raise HouseholdInputError(field, f"must be at most {SHOWN_LIMIT} (got {value:,})")
     return value
 
 
