@@ -244,3 +244,35 @@ def test_the_api_and_the_page_take_specific_dates_and_business_hours(
     assert "On 10 December 2099 at 18:00 and 12 December 2099 at 09:30" in words
     assert "Thu 10 Dec 2099, 18:00 Europe/Berlin" in words  # the preview offers both
     assert "Sat 12 Dec 2099, 09:30 Europe/Berlin" in words
+
+
+def test_a_webinar_whose_listed_dates_passed_opens_and_changes_its_title(
+    client: TestClient, db: Database, people: dict[str, str]
+) -> None:
+    """Its page opens (saying no session is left) and its title and replay change; the API
+    still refuses a new schedule that offers nothing."""
+    from datetime import timedelta
+
+    from evergreen.db import utcnow
+    from evergreen.webinars import service
+
+    past = utcnow() - timedelta(days=2)
+    day = (past + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    with db.session() as session:
+        draft = service.WebinarDraft("launch", 60, f"dates:{day}", "UTC")
+        webinar_id = service.add_webinar(session, draft, past).id
+    headers = _headers(db, people["owner"])
+    url = f"/api/v1/webinars/{webinar_id}"
+    changed = client.patch(
+        url, json={"title": "Launch replay", "replay_hours": 72}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["replay_hours"] == 72
+    stale = client.patch(url, json={"schedule": f"dates:{day}"}, headers=headers)
+    assert stale.status_code == 422
+    assert stale.json()["detail"][0]["loc"][-1] == "schedule"
+    sign_in(client, people["owner"])
+    page = client.get(f"/webinars/{webinar_id}")
+    assert page.status_code == 200
+    assert "Launch replay" in page.text
+    assert "Cannot show the sessions" in _text(page)

@@ -101,3 +101,37 @@ def test_a_schedule_that_can_offer_nothing_is_refused_when_stored(db: Database) 
     assert "no session within 400 days" in refused.value.message
     with db.session(writer=False) as session:
         assert queries.list_webinars(session) == []
+
+
+def test_a_finished_dates_webinar_stays_editable_and_a_recording_keeps_its_marks(
+    db: Database,
+) -> None:
+    """Once every listed date has passed, the title and replay window can still change (its
+    registrants watch the replay); a new schedule must still offer a session. The recording
+    cannot be cut shorter than the offer it shows at 10:00."""
+    from evergreen.webinars import content
+
+    soon = (NOW + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    draft = service.WebinarDraft("once", 60, f"dates:{soon}", "UTC")
+    with db.session() as session:
+        webinar_id = service.add_webinar(session, draft, NOW).id
+        content.add_offer(
+            session, webinar_id, content.OfferDraft(600, "The course", "https://shop.example/")
+        )
+    later = NOW + timedelta(hours=2)
+    with db.session() as session:
+        changes = service.WebinarChanges(title="Once, recorded", replay_hours=72)
+        assert service.update_webinar(session, webinar_id, changes, later).replay_hours == 72
+    again = service.WebinarChanges(schedule=f"dates:{soon}")
+    with db.session() as session, pytest.raises(WebinarInputError) as stale:
+        service.update_webinar(session, webinar_id, again, later)
+    assert stale.value.field == "schedule"
+    shorter = service.WebinarChanges(duration_minutes=5)
+    with db.session() as session, pytest.raises(WebinarInputError) as short:
+        service.update_webinar(session, webinar_id, shorter, later)
+    assert short.value.field == "duration_minutes"
+    assert "keep at least 11 minutes" in short.value.message
+    with db.session(writer=False) as session:
+        card = queries.webinar_card(session, webinar_id)
+        assert card is not None
+        assert (card.duration_minutes, card.title) == (60, "Once, recorded")

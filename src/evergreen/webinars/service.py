@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -83,12 +83,14 @@ class WebinarChanges:
     room_label: str | None = None
 
 
-def _checked(session: Session, draft: WebinarDraft, now: datetime) -> dict[str, Any]:
+def _checked(
+    session: Session, draft: WebinarDraft, now: datetime, *, new_schedule: bool = True
+) -> dict[str, Any]:
     """Every value of the draft checked, as the row stores it."""
     name = check_name(draft.name)
     schedule = parse_schedule(draft.schedule, draft.timezone, draft.blackout_dates)
-    # A schedule that offers nothing is refused now, not when the first visitor registers.
-    next_sessions(schedule, now, "UTC" if schedule.zone == VIEWER else schedule.zone, 1)
+    if new_schedule:  # one that offers nothing is refused now, not at the first visitor
+        next_sessions(schedule, now, "UTC" if schedule.zone == VIEWER else schedule.zone, 1)
     video = (draft.video_url or "").strip()
     list_id = draft.list_id or None
     if list_id is not None:
@@ -182,11 +184,32 @@ def _draft_of(row: Webinar) -> WebinarDraft:
 def update_webinar(
     session: Session, webinar_id: int, changes: WebinarChanges, now: datetime | None = None
 ) -> Webinar:
-    """Change a webinar; the whole result is checked as a new one would be."""
+    """Change a webinar; the whole result is checked as a new one would be, but a schedule
+    left as it was need not offer a session still (a `dates:` webinar whose days have passed
+    keeps its title and replay window editable for its registrants), and the recording may
+    not end before an offer or a chat line it shows."""
     row = get_webinar(session, webinar_id)
     given = {key: value for key, value in vars(changes).items() if value is not None}
     draft = replace(_draft_of(row), **given)
-    return _store(session, row, _checked(session, draft, now or utcnow()))
+    rescheduled = bool({"schedule", "timezone", "blackout_dates"} & given.keys())
+    checked = _checked(session, draft, now or utcnow(), new_schedule=rescheduled)
+    _check_marks_fit(session, row.id, checked["duration_minutes"])
+    return _store(session, row, checked)
+
+
+def _check_marks_fit(session: Session, webinar_id: int, duration_minutes: int) -> None:
+    """Refuse a recording shorter than the offers and chat lines it shows (naming the last)."""
+    for table, what in ((WebinarOffer, "an offer"), (WebinarChatLine, "a chat line")):
+        last = session.scalar(
+            select(func.max(table.at_second)).where(table.webinar_id == webinar_id)
+        )
+        if last is not None and last >= duration_minutes * 60:
+            minute = last // 60 + 1
+            raise WebinarInputError(
+                "duration_minutes",
+                f"{what} shows at {last // 60}:{last % 60:02d}: keep at least {minute} "
+                f"minutes, or move it first",
+            )
 
 
 def delete_webinar(session: Session, webinar_id: int) -> None:

@@ -113,11 +113,16 @@ def show_webinar(
     chosen = zone.strip() or (card.timezone if card.timezone != VIEWER else "UTC")
     preview: list[tuple[datetime, datetime]] = []
     zone_error: InputError | None = None
-    try:
+    bad_zone = False  # the visitor's zone asked for is wrong: a 400; a schedule with nothing
+    try:  # left to offer (its listed dates passed) is said on the page, which still works
         chosen = check_zone(chosen, "zone", allow_viewer=False)
-        preview = _preview(session, webinar_id, chosen, utcnow())
     except InputError as exc:
-        zone_error = exc
+        zone_error, bad_zone = exc, True
+    else:
+        try:
+            preview = _preview(session, webinar_id, chosen, utcnow())
+        except InputError as exc:
+            zone_error = exc
     context: dict[str, Any] = {
         "title": card.title or card.name,
         "card": card,
@@ -152,7 +157,7 @@ def show_webinar(
         "done": _DONE.get(done, ""),
         **content_context(session, request, card),
     }
-    status = 400 if error or zone_error else 200
+    status = 400 if error or bad_zone else 200
     return render(request, "webinars/webinar.html", context, status_code=status)
 
 
