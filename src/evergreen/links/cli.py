@@ -222,10 +222,13 @@ def import_links(
             created = len(result.created)
     finally:
         db.dispose()
+    failures = csvio.error_lines([*parsed.errors, *result.errors])
+    if failures and not parsed.rows:  # the file itself is wrong (empty, no destination column)
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise failure(f"nothing imported: {failures[0]}{more}")
     typer.echo(f"Created {created} link{'s' if created != 1 else ''}.")
     for note in parsed.notes:
         err.print(f"Note: {note}", soft_wrap=True, highlight=False)
-    failures = csvio.error_lines([*parsed.errors, *result.errors])
     for problem in failures:
         err.print(f"[yellow]Skipped[/] {problem}", soft_wrap=True, highlight=False)
     if failures:

@@ -33,6 +33,10 @@ def import_report(
             result = service.import_report(session, network, text, utcnow())
     finally:
         db.dispose()
+    if result.errors and not (result.created or result.updated or result.unchanged):
+        line, field, message = result.errors[0]  # the file itself is wrong: one line, exit 2
+        more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
+        raise failure(f"nothing imported: line {line}: {field}: {message}{more}")
     typer.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
     for line, field, message in result.errors:
         err.print(f"[yellow]Skipped[/] line {line}: {field}: {message}", soft_wrap=True)
