@@ -190,7 +190,7 @@ def test_python_dash_m_evergreen_is_the_command_line(tmp_path: Path) -> None:
     [
         (["audience", "import", "x" * 300, "--list", "News"], "File name too long"),
         (["ledger", "import", ".", "--yes"], "Is a directory"),
-        (["commerce", "supplier", "export", "--out", ".", "--yes"], "Is a directory"),
+        (["commerce", "supplier", "export", "--out", ".", "--yes"], "--out: '.' is not a file"),
         (["ledger", "export", "-o", ""], "names a folder"),
         (["db", "upgrade", "nonsense"], "revision"),
         (["db", "upgrade", ""], "revision"),

@@ -29,3 +29,19 @@ def test_unanswered_questions_name_the_option_and_change_nothing(tmp_path: Path)
         refused(_run(data, *args), named)
     assert '"book"' in succeeded(_run(data, "links", "list", "--json"))
     assert "2026-03-02" in succeeded(_run(data, "hours", "list"))
+
+
+def test_a_file_to_write_needs_a_name_that_can_be_found_again(tmp_path: Path) -> None:
+    """Blank names and names with control characters or direction marks are refused, naming
+    the option, and nothing is written where the command ran."""
+    data = tmp_path / "data"
+    succeeded(_run(data, "links", "create", "https://shop.example/book", "--slug", "book"))
+    succeeded(_run(data, "partners", "add", "--name", "Ana", "--email", "ana@example.com"))
+    for name in ("   ", "\x01x", "\u202eevil.csv"):
+        for args, option in (
+            (("db", "backup", str(tmp_path / name)), "FILE"),
+            (("partners", "statement", "1", "--out", str(tmp_path / name)), "--out"),
+            (("links", "qr", "book", "--out", str(tmp_path / f"{name}.png")), "--out"),
+        ):
+            refused(_run(data, *args), option)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]

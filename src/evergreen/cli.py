@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 from evergreen import __version__
 from evergreen.areas import Area, all_areas
 from evergreen.config import SettingsError, get_settings
-from evergreen.console import err, failure
+from evergreen.console import check_output_file, err, failure
 from evergreen.errors import InputError, NotFound
 
 __all__ = ["app", "area_commands", "main"]
@@ -110,6 +110,7 @@ def db_backup(
     from evergreen.backup import BackupError, backup_sqlite
     from evergreen.db import Database
 
+    check_output_file(path, "FILE")
     db = Database(get_settings().sqlalchemy_url)
     try:
         made = backup_sqlite(db, path.expanduser(), replace=replace)

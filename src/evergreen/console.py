@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "at_terminal",
+    "check_output_file",
     "confirmed",
     "err",
     "failure",
@@ -41,6 +43,19 @@ def failure(message: str) -> typer.Exit:
     """
     err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(2)
+
+
+# Control characters and the marks that turn text around: a file name with them shows as
+# something else in a listing (or as nothing at all).
+_HIDDEN = {*range(32), 127, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def check_output_file(path: Path, option: str) -> Path:
+    """A file a command is asked to write: a name of its own, nothing blank and nothing hidden in
+    it, so the file can be found again afterwards."""
+    if not path.stem.strip() or any(ord(c) in _HIDDEN for c in str(path)):
+        raise failure(f"{option}: {str(path)!r} is not a file name to write; give one")
+    return path
 
 
 def at_terminal() -> bool:

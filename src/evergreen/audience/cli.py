@@ -21,7 +21,7 @@ from evergreen.audience.forms_cli import forms_app
 from evergreen.audience.rules import Source
 from evergreen.audience.service import Consent
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, failure, in_session
+from evergreen.console import check_output_file, err, failure, in_session
 from evergreen.errors import NotFound
 from evergreen.siteurl import cli_site_url
 
@@ -201,6 +201,8 @@ def export(
     ] = None,
 ) -> None:
     """Export a list as CSV in Evergreen's format (which `audience import` reads back)."""
+    if output is not None:
+        check_output_file(output, "--output")
 
     def work(session: Session) -> int:
         target = service.list_named(session, list_name)

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from evergreen.console import err, failure, in_session, row_id_argument
+from evergreen.console import check_output_file, err, failure, in_session, row_id_argument
 from evergreen.ledger.cli import hours_app, ledger_app
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.exports.journal import write_beancount
@@ -77,6 +77,7 @@ def export_journal(
         return
     if not output.name:
         raise failure(f"--output: {str(output)!r} names a folder, not a file")
+    check_output_file(output, "--output")
     partial = output.with_name(output.name + ".partial")
     try:
         with partial.open("w", encoding="utf-8") as out:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.config import Settings, get_settings
-from evergreen.console import confirmed, err, failure, migrated_database
+from evergreen.console import check_output_file, confirmed, err, failure, migrated_database
 from evergreen.db import Database
 from evergreen.links import queries, service
 from evergreen.links.clicks.follower import follow as follow_clicks
@@ -274,6 +274,7 @@ def qr_code(
     """Write a QR code of a link's short URL."""
     if out.suffix.lower() not in (".svg", ".png"):
         raise failure("--out must end in .svg or .png")
+    check_output_file(out, "--out")
     settings = get_settings()
     db = migrated_database()
     try:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, migrated_database, row_id_argument
+from evergreen.console import check_output_file, err, migrated_database, row_id_argument
 from evergreen.db import utcnow
 from evergreen.links import queries as link_queries
 from evergreen.partners import queries, service
@@ -30,6 +30,8 @@ OutOpt = Annotated[Path | None, typer.Option("--out", help="Write to this file (
 
 
 def _write(text: str, out: Path | None) -> None:
+    if out is not None:
+        check_output_file(out, "--out")
     if out is None:
         sys.stdout.write(text)
     else:

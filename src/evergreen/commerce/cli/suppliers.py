@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.service import cancellations, forwarding, suppliers, tracking
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import in_session, row_id_argument, row_id_option
+from evergreen.console import check_output_file, in_session, row_id_argument, row_id_option
 from evergreen.db import utcnow
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
@@ -93,6 +93,7 @@ def supplier_export(
     yes: Annotated[bool, typer.Option("--yes", help="Mark them sent without asking.")] = False,
 ) -> None:
     """Write the unsent orders of CSV suppliers to a file, then mark them sent once confirmed."""
+    check_output_file(out, "--out")
     text, ids = in_session(forwarding.export_csv, writer=False)
     out.write_text(text, encoding="utf-8")
     typer.echo(f"{len(ids)} supplier orders written to {out}.")
