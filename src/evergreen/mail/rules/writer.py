@@ -5,7 +5,8 @@ registry, the parts quoted-printable through `quoprimime`, the whole flattened b
 (about 4 ms a message). Here the sender's own headers are checked and written once, each
 person's headers are written directly when they are plain ASCII (the policy's own folding
 otherwise), and the parts are encoded by rules.qp. Only the MIME boundary differs between two
-writes of the same message, as it does between two calls of `build_message`.
+writes of the same message, as it does between two calls of `build_message`. A message to or
+from an address beyond ASCII (rare: UTF-8 headers throughout, RFC 6532) is `build_message`'s own.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from typing import Any
 
 from evergreen.mail.errors import MailInputError
 from evergreen.mail.rules.headers import Address, check_header_text, parse_address
-from evergreen.mail.rules.message import POLICY, BulkHeaders, Outgoing, _header_address
+from evergreen.mail.rules.message import (
+    POLICY,
+    BulkHeaders,
+    Outgoing,
+    _header_address,
+    build_message,
+)
 from evergreen.mail.rules.qp import encode_body
 from evergreen.mail.rules.render import Rendered
 
@@ -77,6 +84,8 @@ class MessageWriter:
         if reply_to is not None:
             reply_to = parse_address("reply_to", reply_to.email, reply_to.name)
             self._reply_to = _folded("Reply-To", _header_address(reply_to))
+        self.reply_to = reply_to
+        self._ascii = self.sender.email.isascii() and (reply_to is None or reply_to.email.isascii())
         self._lists: dict[tuple[str, str], bytes] = {}
         self._dated: tuple[tuple[datetime, timedelta | None], bytes] | None = None
 
@@ -109,6 +118,11 @@ class MessageWriter:
             raise MailInputError("now", "must be an aware time")
         subject = check_header_text("subject", rendered.subject)
         to = parse_address("to", to.email, to.name)
+        if not (self._ascii and to.email.isascii()):
+            return build_message(
+                sender=self.sender, to=to, rendered=rendered, now=now, bulk=bulk,
+                return_path=return_path, reply_to=self.reply_to, message_id=message_id,
+            )  # fmt: skip
         local = check_header_text("message_id", message_id or secrets.token_hex(16))
         if any(ch in local for ch in "<>@ "):
             raise MailInputError("message_id", "must not contain <, >, @ or spaces")
