@@ -45,3 +45,9 @@ def test_a_file_to_write_needs_a_name_that_can_be_found_again(tmp_path: Path) ->
         ):
             refused(_run(data, *args), option)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_a_price_rule_that_is_not_there_is_named_before_asking(tmp_path: Path) -> None:
+    """A price rule that is not there is one line naming it, asked nothing."""
+    data = tmp_path / "data"
+    refused(_run(data, "commerce", "apply-rule", "nope"), "nope")

@@ -109,3 +109,14 @@ def test_an_order_step_whose_product_is_not_on_sale_says_so(
     with db.session() as session:
         commerce.set_status(session, built.product_id, "paused")
     assert OFF_SALE in client.get("/p/launch/order").text
+
+
+@pytest.mark.parametrize("name", ["b\x1b[31m", "a\x01", "x\u202egnp"])
+def test_a_funnel_name_with_hidden_characters_is_refused(name: str) -> None:
+    """`funnels list` printed an escape sequence as it was: it drove the terminal."""
+    from evergreen.funnels.rules.steps import check_name
+
+    with pytest.raises(InputError) as refused:
+        check_name("name", name)
+    assert refused.value.field == "name"
+    assert check_name("name", "  Spring   launch ") == "Spring launch"

@@ -163,6 +163,15 @@ def owed_order() -> tuple[str, ...]:
             "default_rate",
         ),
         (lambda: Terms(D(100), D("0.1"), 12, date(2026, 1, 1), "30/365"), "day_count"),
+        (lambda: Terms(D(100), D("0.1"), 12, date(2026, 1, 1), grace_days=2**63), "grace_days"),
+        (
+            lambda: Terms(D(100), D("0.1"), 12, date(2026, 1, 1), default_after_days=-5),
+            "default_after_days",
+        ),
+        (
+            lambda: Terms(D(100), D("0.1"), 12, date(2026, 1, 1), default_after_days=2**63),
+            "default_after_days",
+        ),
     ],
 )
 def test_a_refused_value_names_its_field(call: object, field: str) -> None:

@@ -354,3 +354,18 @@ def test_late_fees_are_not_charged_as_of_a_day_after_today(db: Database) -> None
         run_late_fees(db, tomorrow)
     with db.session(writer=False) as session:
         assert session.scalars(select(Movement).where(Movement.kind == "fee")).all() == []
+
+
+def test_a_payment_dated_after_today_is_refused_and_leaves_the_loan_as_it_was(
+    db: Database,
+) -> None:
+    """A payment dated 9999-12-31 was kept, and then no later payment could be recorded."""
+    loan_id = _loan(db)
+    tomorrow = utcnow().date() + timedelta(days=1)
+    with pytest.raises(InputError) as refused, db.session() as session:
+        service.record_payment(session, loan_id, tomorrow, "100")
+    assert refused.value.field == "date"
+    assert _payments(db, loan_id) == []
+    with db.session() as session:
+        service.record_payment(session, loan_id, date(2026, 5, 1), "100")
+    assert _payments(db, loan_id) == [(date(2026, 5, 1), D(100))]

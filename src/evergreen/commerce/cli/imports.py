@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce import service
 from evergreen.config import get_settings
-from evergreen.console import in_session, migrated_database
+from evergreen.console import confirmed, in_session, migrated_database
 
 __all__ = ["apply_rule", "floor", "import_catalog"]
 
@@ -109,8 +109,11 @@ def apply_rule(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
 ) -> None:
     """Price every physical product by a named rule; the margin guard then runs."""
-    if not yes and not _agreed(f"Re-price every physical product by {name!r}?"):
-        return
+    found = in_session(lambda s: service.find_rule(s, name).name, writer=False)  # named first
+    confirmed(
+        "", f"Re-price every physical product by {found!r}?",
+        f"re-pricing every physical product by {found!r}", yes=yes,
+    )  # fmt: skip
 
     def work(session: Session) -> str:
         result = service.apply_rule(session, service.find_rule(session, name).id)

@@ -50,10 +50,14 @@ class StepPlan:
 
 
 def check_name(field: str, value: str, limit: int = 200) -> str:
-    """A required one-line name, trimmed, at most `limit` characters."""
+    """A required one-line name, trimmed, at most `limit` characters, with nothing hidden in
+    it (a control character printed by `funnels list` would drive the terminal)."""
     text = " ".join((value or "").split())
     if not text:
         raise FunnelInputError(field, "is required")
+    if not text.isprintable() or any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069
+                                     for c in text):  # fmt: skip
+        raise FunnelInputError(field, "must not contain control characters or direction marks")
     if len(text) > limit:
         raise FunnelInputError(field, f"must be at most {limit} characters")
     return text

@@ -57,6 +57,10 @@ def check_months(field_name: str, months: int, *, low: int = 1) -> int:
     return months
 
 
+# Grace and default periods count days late: more than ten years late is no term a note sets.
+MAX_LATE_DAYS = 3650
+
+
 @dataclass(frozen=True)
 class LoanTerms:
     """What the note says: amounts, rates, dates, how interest runs and what lateness costs."""
@@ -105,8 +109,11 @@ class LoanTerms:
             object.__setattr__(self, "amortization_months", amortization)
         elif self.amortization_months is not None:
             object.__setattr__(self, "amortization_months", None)
-        if self.grace_days < 0:
-            raise LendingInputError("grace_days", "must be 0 or more")
+        if not 0 <= self.grace_days <= MAX_LATE_DAYS:
+            raise LendingInputError("grace_days", f"must be from 0 to {MAX_LATE_DAYS} days")
+        late = self.default_after_days
+        if late is not None and not 0 <= late <= MAX_LATE_DAYS:
+            raise LendingInputError("default_after_days", f"must be from 0 to {MAX_LATE_DAYS} days")
         for name in ("min_interest_months", "prepay_months"):
             if not 0 <= getattr(self, name) <= self.months:
                 raise LendingInputError(name, f"must be from 0 to the term, {self.months} months")

@@ -137,6 +137,9 @@ def record_payment(
             return _replayed(stored, loan_id, on, value)
     loan = open_loan(session, loan_id)
     _not_before(loan, on)
+    if on > utcnow().date():  # as Fineract: a payment is recorded once received, never ahead
+        raise LendingInputError("date", f"{on.isoformat()} is after today; record a payment "
+                                "on the day it was received")  # fmt: skip
     state, later = _position(session, loan, on)
     split = allocate(value, state.owed(), terms_of(loan).allocation)
     state = state.paid(split)

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from evergreen.console import err, failure
+from evergreen.console import check_output_file, err, failure
 
 if TYPE_CHECKING:
     from evergreen.finance.interfaces.schemas import ToDict
@@ -142,7 +142,7 @@ def plot_path(path: Path | None) -> Path | None:
     """Check a --plot target before any work is done."""
     if path is not None and path.suffix.lower() != ".png":
         fail("plot", f"charts are PNG files; give a name ending in .png (got {path})")
-    return path
+    return None if path is None else check_output_file(path, "--plot")
 
 
 def save_plot(name: str, result: object, path: Path | None) -> None:
