@@ -28,6 +28,7 @@ __all__ = [
     "coupon_problem",
     "price_cart",
     "share",
+    "taxed",
 ]
 
 ROLES = ("main", "bump", "upsell", "downsell")
@@ -191,8 +192,9 @@ def _discounts(
     return share(min(amount, sum(eligible)), eligible, unit_cents(currency))
 
 
-def _tax(net: int, tax: TaxTerms | None, currency: str) -> tuple[int, int]:
-    """(tax, total) of a line after discount: carved out when inclusive, added when not."""
+def taxed(net: int, tax: TaxTerms | None, currency: str) -> tuple[int, int]:
+    """(tax, total) of a line after discount: carved out when inclusive, added when not (a
+    subscription's period is taxed by the same rule, rules/plans.py)."""
     if tax is None or tax.percent == 0:
         return 0, net
     if tax.inclusive:
@@ -229,7 +231,7 @@ def price_cart(
         priced, items, discounts, with_qty, strict=True
     ):
         carried = shipping.get(product.id, 0)
-        line_tax, total = _tax(gross - discount + carried, tax, currency)
+        line_tax, total = taxed(gross - discount + carried, tax, currency)
         priced_line = PricedLine(
             product.id, product.name, item.role, item.quantity, unit, discount, line_tax, total,
             carried,

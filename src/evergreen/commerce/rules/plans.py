@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from evergreen.commerce.errors import CommerceInputError
-from evergreen.commerce.rules.cart import TaxTerms
+from evergreen.commerce.rules.cart import TaxTerms, taxed
 from evergreen.commerce.rules.currencies import round_to_unit
 
 __all__ = [
@@ -74,24 +74,15 @@ class PeriodPrice:
 def period_price(
     amount: int, n: int, hold: CouponHold | None, tax: TaxTerms | None, currency: str
 ) -> PeriodPrice:
-    """Period n's price: the coupon while it lasts, then the tax (rounded half up to the
-    currency's smallest unit, as carts)."""
-
-    def _round(value: Decimal) -> int:
-        return round_to_unit(value, currency)
-
+    """Period n's price: the coupon while it lasts, then the tax, by the cart's rule (rounded
+    half up to the currency's smallest unit)."""
     discount = 0
     if discount_applies(hold, n):
         assert hold is not None
         if hold.percent_off is not None:
-            discount = _round(Decimal(amount) * hold.percent_off / 100)
+            discount = round_to_unit(Decimal(amount) * hold.percent_off / 100, currency)
         else:
             discount = hold.amount_off or 0
     net = amount - min(discount, amount)
-    if tax is None or tax.percent == 0:
-        return PeriodPrice(amount, amount - net, 0, net)
-    if tax.inclusive:
-        carved = net - _round(Decimal(net) * 100 / (100 + tax.percent))
-        return PeriodPrice(amount, amount - net, carved, net)
-    added = _round(Decimal(net) * tax.percent / 100)
-    return PeriodPrice(amount, amount - net, added, net + added)
+    tax_cents, total = taxed(net, tax, currency)
+    return PeriodPrice(amount, amount - net, tax_cents, total)
