@@ -42,13 +42,35 @@ def _alive(db: Database, raws: list[str]) -> list[bool]:
         return [accounts.user_for_session(session, raw) is not None for raw in raws]
 
 
-def _change(db: Database, user_id: int, current: str, new: str, again: str, keep: str) -> None:
+def _change(
+    db: Database,
+    user_id: int,
+    current: str,
+    new: str,
+    again: str,
+    keep: str,
+    *,
+    revoke_tokens: bool = False,
+) -> int:
     with db.session() as session:
         user = session.get(User, user_id)
         assert user is not None
-        accounts.change_password(
-            session, user, current, new, again, keep_session=keep, policy=POLICY
-        )
+        return accounts.change_password(
+            session, user, current, new, again, keep_session=keep, policy=POLICY,
+            revoke_tokens=revoke_tokens,
+        )  # fmt: skip
+
+
+def _tokens(db: Database, user_id: int, count: int) -> list[str]:
+    with db.session() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        return [accounts.create_token(session, user, f"script {n}")[1] for n in range(count)]
+
+
+def _working(db: Database, raws: list[str]) -> list[bool]:
+    with db.session() as session:
+        return [accounts.user_for_token(session, raw) is not None for raw in raws]
 
 
 def _token(url: str) -> str:
@@ -62,6 +84,36 @@ def test_changing_the_password_keeps_this_browser_and_signs_out_the_others(db: D
     assert _alive(db, [here, *others]) == [True, False, False]
     assert _signs_in(db, "staff@example.com", NEW)
     assert not _signs_in(db, "staff@example.com", PASSWORD)
+
+
+def test_tokens_keep_working_after_a_change_unless_the_person_revokes_them(db: Database) -> None:
+    staff, other = _person(db, "staff@example.com"), _person(db, "other@example.com")
+    here = _sessions(db, staff, 1)[0]
+    mine, theirs = _tokens(db, staff, 2), _tokens(db, other, 1)
+    assert _change(db, staff, PASSWORD, NEW, NEW, here) == 0
+    assert _working(db, mine) == [True, True]  # a routine change leaves the scripts running
+
+    with db.session() as session:
+        user = session.get(User, staff)
+        assert user is not None
+        accounts.revoke_token(session, user, accounts.list_tokens(session, user)[0].id)
+    assert _change(db, staff, NEW, PASSWORD, PASSWORD, here, revoke_tokens=True) == 1
+    assert _working(db, [*mine, *theirs]) == [False, False, True]  # only the person's own
+    assert _alive(db, [here]) == [True]
+
+
+def test_set_password_revokes_tokens_only_when_asked(db: Database) -> None:
+    owner = _person(db, "owner@example.com", Role.OWNER)
+    raws = _tokens(db, owner, 2)
+    with db.session() as session:
+        assert accounts.set_password(session, "owner@example.com", NEW)[1] == 0
+    assert _working(db, raws) == [True, True]
+    with db.session() as session:
+        assert (
+            accounts.set_password(session, "owner@example.com", PASSWORD, revoke_tokens=True)[1]
+            == 2
+        )
+    assert _working(db, raws) == [False, False]
 
 
 @pytest.mark.parametrize(
@@ -102,7 +154,7 @@ def test_set_password_from_the_command_line_ends_every_session_and_lifts_a_lock(
     for _ in range(POLICY.max_failures):
         assert not _signs_in(db, "owner@example.com", "a wrong guess here")
     with db.session() as session:
-        assert accounts.set_password(session, " OWNER@example.com", NEW).id == owner
+        assert accounts.set_password(session, " OWNER@example.com", NEW)[0].id == owner
     assert _alive(db, raws) == [False, False]
     assert _signs_in(db, "owner@example.com", NEW)
     with pytest.raises(UserNotFound), db.session() as session:

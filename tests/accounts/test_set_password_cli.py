@@ -74,3 +74,34 @@ def test_set_password_mistakes_are_one_line_and_change_nothing(
         assert message in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
     assert _state(database_url, raw) == (True, True, False)
+
+
+def test_set_password_revokes_the_api_tokens_only_with_the_flag(
+    tmp_path: Path, database_url: str
+) -> None:
+    _owner_with_a_session(database_url)
+    db = Database(database_url)
+    try:
+        with db.session() as session:
+            raw = accounts.issue_token(session, "owner@example.com", "nightly export")
+
+        def works() -> bool:
+            with db.session() as session:
+                return accounts.user_for_token(session, raw) is not None
+
+        kept = evergreen(
+            "user", "set-password", "owner@example.com",
+            data_dir=tmp_path, database_url=database_url, stdin=NEW + "\n",
+        )  # fmt: skip
+        assert kept.returncode == 0, kept.stderr
+        assert "revoked" not in kept.stdout
+        assert works()
+        revoked = evergreen(
+            "user", "set-password", "owner@example.com", "--revoke-tokens",
+            data_dir=tmp_path, database_url=database_url, stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        assert revoked.returncode == 0, revoked.stderr
+        assert "1 API token(s) revoked" in revoked.stdout
+        assert not works()
+    finally:
+        db.dispose()

@@ -58,6 +58,37 @@ def test_changing_the_password_signs_out_the_other_browsers_only(
     sign_in(client, people["staff"], NEW)
 
 
+def test_the_form_offers_to_revoke_the_api_tokens_and_does_only_when_ticked(
+    client: TestClient, people: dict[str, str], db: Database
+) -> None:
+    with db.session() as session:
+        raw = accounts.issue_token(session, people["staff"], "sync script")
+
+    def works() -> bool:
+        with db.session() as session:
+            return accounts.user_for_token(session, raw) is not None
+
+    sign_in(client, people["staff"])
+    form = client.get("/account/password").text
+    assert 'name="revoke_tokens"' in form
+    assert "Also revoke my 1 API token " in form
+    kept = client.get(_change(client, PASSWORD, NEW).headers["location"]).text
+    assert "Your 1 API token still works" in kept
+    assert works()
+
+    page = client.get("/account/password")
+    data = {
+        "current_password": NEW, "password": PASSWORD, "password_again": PASSWORD,
+        "revoke_tokens": "1", "csrf_token": csrf_from(page.text),
+    }  # fmt: skip
+    done = client.post("/account/password", data=data, follow_redirects=False)
+    assert done.headers["location"] == "/account/password?done=1&revoked=1"
+    shown = client.get(done.headers["location"]).text
+    assert "1 API token revoked" in shown
+    assert 'name="revoke_tokens"' not in shown  # nothing left to revoke
+    assert not works()
+
+
 def test_a_refused_change_says_what_to_fix_and_changes_nothing(
     client: TestClient, people: dict[str, str]
 ) -> None:

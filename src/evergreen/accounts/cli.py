@@ -110,13 +110,25 @@ def token_create(
 def user_set_password(
     email: Annotated[str, typer.Argument(help="Whose password (anyone, the owner included).")],
     password_stdin: StdinOpt = False,
+    revoke_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--revoke-tokens",
+            help="Also revoke their API tokens (a password someone else may know).",
+        ),
+    ] = False,
 ) -> None:
-    """Set someone's password; every browser signed in to that account is signed out."""
+    """Set someone's password; every browser signed in to that account is signed out (API
+    tokens keep working unless --revoke-tokens)."""
     password = _read_password(password_stdin or not sys.stdin.isatty())
     db = migrated_database()
     try:
         with db.session() as session:
-            address = accounts.set_password(session, email, password).email
+            user, revoked = accounts.set_password(
+                session, email, password, revoke_tokens=revoke_tokens
+            )
+            address = user.email
     finally:
         db.dispose()
-    typer.echo(f"Password of {address} changed; their browsers were signed out.")
+    tokens = f"; {revoked} API token(s) revoked" if revoke_tokens else ""
+    typer.echo(f"Password of {address} changed; their browsers were signed out{tokens}.")

@@ -17,6 +17,7 @@ from evergreen.accounts.mailing import reset_mail
 from evergreen.accounts.models import User
 from evergreen.accounts.rules import FORGOT_ANSWER, ResetRequestPolicy, Role, session_token
 from evergreen.config import Settings
+from evergreen.digits import is_digits
 from evergreen.errors import InputError
 from evergreen.mail.transactional import deliver, mail_problem
 from evergreen.siteurl import site_url
@@ -306,9 +307,19 @@ def mail_link(session: Session, settings: Settings, link: accounts.ResetLink) ->
 
 
 def _password_page(
-    request: Request, status: int = 200, *, error: InputError | None = None, done: bool = False
+    request: Request,
+    session: Session,
+    user: User,
+    status: int = 200,
+    *,
+    error: InputError | None = None,
+    done: bool = False,
+    revoked: int = 0,
 ) -> Response:
-    context: dict[str, Any] = {"title": "Account", "done": done}
+    working = sum(token.revoked_at is None for token in accounts.list_tokens(session, user))
+    context: dict[str, Any] = {
+        "title": "Account", "done": done, "revoked": revoked, "working_tokens": working,
+    }  # fmt: skip
     if error is not None:
         context |= {"error": error.message, "field": error.field}
         status = 429 if isinstance(error, SignInLocked) else status
@@ -316,9 +327,12 @@ def _password_page(
 
 
 @router.get("/account/password")
-def password_page(request: Request, user: SignedInUser, done: str = "") -> Response:
+def password_page(
+    request: Request, session: SessionDep, user: SignedInUser, done: str = "", revoked: str = ""
+) -> Response:
     """Anyone signed in (owner, staff, partner) changes their own password here."""
-    return _password_page(request, done=bool(done))
+    count = int(revoked) if is_digits(revoked) and len(revoked) < 7 else 0
+    return _password_page(request, session, user, done=bool(done), revoked=count)
 
 
 @router.post("/account/password")
@@ -332,10 +346,12 @@ def change_password(
     current_password: FormStr = "",
     password: FormStr = "",
     password_again: FormStr = "",
+    revoke_tokens: FormStr = "",
 ) -> Response:
-    """Check the current password, set the new one and sign out every other browser."""
-    form.on_error(lambda error: _password_page(request, 400, error=error))
-    accounts.change_password(
+    """Check the current password, set the new one and sign out every other browser (and
+    revoke the person's API tokens when they tick the box)."""
+    form.on_error(lambda error: _password_page(request, session, user, 400, error=error))
+    revoked = accounts.change_password(
         session,
         user,
         current_password,
@@ -346,8 +362,10 @@ def change_password(
             max_failures=settings.login_max_failures,
             window=timedelta(minutes=settings.login_lock_minutes),
         ),
+        revoke_tokens=bool(revoke_tokens),
     )
-    return RedirectResponse("/account/password?done=1", status_code=303)
+    done = f"/account/password?done=1&revoked={revoked}" if revoked else "/account/password?done=1"
+    return RedirectResponse(done, status_code=303)
 
 
 def _reset_page(request: Request, token: str, status: int = 200, **extra: Any) -> Response:

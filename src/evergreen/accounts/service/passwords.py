@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from evergreen.accounts.errors import AccountError, ResetLinkUnusable, SignInLocked, UserNotFound
-from evergreen.accounts.models import LoginFailure, PasswordReset, User, WebSession
+from evergreen.accounts.models import ApiToken, LoginFailure, PasswordReset, User, WebSession
 from evergreen.accounts.rules import (
     Role,
     can_receive_reset,
@@ -51,8 +51,12 @@ class ResetLink:
     expires_at: datetime
 
 
-def _store(session: Session, user: User, password: str, *, keep: str = "") -> None:
-    """Set a new password; every other session and any reset link still open stop working."""
+def _store(
+    session: Session, user: User, password: str, *, keep: str = "", revoke_tokens: bool = False
+) -> int:
+    """Set a new password; every other session and any reset link still open stop working, and
+    the API tokens too when asked (a password someone else may know: what they made with it
+    must stop as well); returns how many tokens were revoked."""
     user.password_hash = hasher.hash(password)
     ended = delete(WebSession).where(WebSession.user_id == user.id)
     if keep:
@@ -62,6 +66,11 @@ def _store(session: Session, user: User, password: str, *, keep: str = "") -> No
     session.execute(delete(PasswordReset).where(*open_links))
     # A lock left by forgotten-password attempts should not outlive the new password.
     session.execute(delete(LoginFailure).where(LoginFailure.key == f"email:{user.email}"))
+    if not revoke_tokens:
+        return 0
+    working = (ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    revoked = session.execute(update(ApiToken).where(*working).values(revoked_at=utcnow()))
+    return int(getattr(revoked, "rowcount", 0) or 0)
 
 
 def _checked(password: str, again: str, email: str) -> None:
@@ -84,8 +93,10 @@ def change_password(
     keep_session: str,
     policy: ThrottlePolicy,
     now: datetime | None = None,
-) -> None:
-    """The signed-in person changes their password; their other browsers are signed out."""
+    revoke_tokens: bool = False,
+) -> int:
+    """The signed-in person changes their password; their other browsers are signed out, and
+    their API tokens revoked when they ask; returns how many tokens were revoked."""
     now = now or utcnow()
     key = f"email:{user.email}"
     since = now - policy.window
@@ -104,17 +115,19 @@ def change_password(
         session.commit()
         raise AccountError("The current password is not right.", "current_password") from None
     _checked(password, again, user.email)
-    _store(session, user, password, keep=keep_session)
+    return _store(session, user, password, keep=keep_session, revoke_tokens=revoke_tokens)
 
 
-def set_password(session: Session, email: str, password: str) -> User:
-    """Set anyone's password from the command line; all their sessions end."""
+def set_password(
+    session: Session, email: str, password: str, *, revoke_tokens: bool = False
+) -> tuple[User, int]:
+    """Set anyone's password from the command line; all their sessions end, and their API
+    tokens too when asked; the person and how many tokens were revoked."""
     user = _person(session, email)
     if user is None:
         raise UserNotFound(f"No user with email {email}; see `evergreen user list`.", "email")
     _checked(password, password, user.email)
-    _store(session, user, password)
-    return user
+    return user, _store(session, user, password, revoke_tokens=revoke_tokens)
 
 
 def issue_reset(
