@@ -72,7 +72,7 @@ def test_the_hourly_approval_announces_commission_approved(db: Database) -> None
         # By hand, the same event, once per commission.
         program = service.default_program(session)
         service.change_status(session, program, fresh, "approve", actor="owner@example.com")
-        assert run_approvals(db) == 0
+    assert run_approvals(db) == 0  # after the commit: it waits for the program's payout lock
     with db.session() as session:
         assert sorted(d.event_id for d in session.scalars(select(WebhookDelivery))) == [
             f"commission.approved:{due}", f"commission.approved:{fresh}",

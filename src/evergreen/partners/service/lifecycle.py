@@ -23,6 +23,7 @@ from evergreen.partners.rules import (
     transition,
 )
 from evergreen.partners.service.history import log_event
+from evergreen.partners.service.payout_lines import lock_payouts
 from evergreen.partners.service.postings import commission_to_ledger
 from evergreen.partners.service.webhooks import commission_event, emit
 
@@ -30,12 +31,17 @@ __all__ = ["announce_approved", "approve_due", "change_status", "get_commission"
 
 
 def approve_due(session: Session, program: Program, now: datetime, *, actor: str = "system") -> int:
-    """Approve every pending commission whose holding period has passed; returns how many."""
+    """Approve every pending commission whose holding period has passed; returns how many.
+
+    Under the program's payout lock: a refund that reverses one meanwhile is applied before
+    this reads, or waits until the approval is committed, so it never approves a reversal."""
     count = 0
+    lock_payouts(session, program.id)
     pending = session.scalars(
-        select(Commission).where(
-            Commission.program_id == program.id, Commission.status == Status.PENDING.value
-        )
+        select(Commission)
+        .where(Commission.program_id == program.id, Commission.status == Status.PENDING.value)
+        .order_by(Commission.id)
+        .execution_options(populate_existing=True)  # as stored now, under the lock
     )
     for commission in list(pending):
         if approval_due(commission.created_at, program.holding_days, now):
@@ -44,9 +50,12 @@ def approve_due(session: Session, program: Program, now: datetime, *, actor: str
     return count
 
 
-def get_commission(session: Session, program: Program, commission_id: int) -> Commission:
-    """One of the program's commissions (another program's is not found either)."""
-    commission = session.get(Commission, commission_id)
+def get_commission(
+    session: Session, program: Program, commission_id: int, *, current: bool = False
+) -> Commission:
+    """One of the program's commissions (another program's is not found either); `current`
+    reads it as stored now, even if this unit of work read it before."""
+    commission = session.get(Commission, commission_id, populate_existing=current)
     if commission is None or commission.program_id != program.id:
         raise CommissionNotFound("commission_id", f"no commission with id {commission_id}")
     return commission
@@ -62,9 +71,13 @@ def change_status(
     note: str = "",
 ) -> Commission:
     """Hold, release, reject or approve one commission by hand, recording who and why; a
-    refusal names only what can be done by hand (HAND_ACTIONS, the page's buttons)."""
+    refusal names only what can be done by hand (HAND_ACTIONS, the page's buttons).
+
+    The move is checked against the commission as stored under the program's payout lock, so
+    a refund or a payout made meanwhile is never overwritten (a page may have read it before)."""
     asked = hand_action(action)
-    commission = get_commission(session, program, commission_id)
+    lock_payouts(session, program.id)
+    commission = get_commission(session, program, commission_id, current=True)
     try:
         move(session, commission, asked, actor, note=note, now=utcnow(), among=HAND_ACTIONS)
     except PartnerRuleError as exc:  # the request is fine; the commission's state forbids it
@@ -84,6 +97,8 @@ def move(
 ) -> None:
     """The one path of a hold, release, reject or approval, by hand or by the hourly job:
     the rules allow it, the history records it, and an approval is announced to webhooks.
+    The caller holds the program's payout lock (`lock_payouts`) and read the commission after
+    taking it, so the move starts from the stored status, not one a refund or payout changed.
 
     A hold keeps its reason on the commission (the note, or a sentence saying the owner held
     it); a release clears the reasons, and a rejection's note is its reason. A refused move

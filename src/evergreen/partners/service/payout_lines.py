@@ -17,9 +17,10 @@ __all__ = ["lock_payouts", "sync_open_payout"]
 
 def lock_payouts(session: Session, program_id: int) -> None:
     """Take the program's payout lock until this unit of work ends, before reading what it will
-    change: a refund and a payout's creation or payment of the same program run one after the
-    other, so a payout's lines never disagree with its commissions (PostgreSQL: the program's
-    row; SQLite: a writer already holds the database's write lock)."""
+    change: a refund, a payout's creation or payment and a status change (approval, hold,
+    release, rejection) of the same program run one after the other, so none overwrites
+    another's and a payout's lines never disagree with its commissions (PostgreSQL: the
+    program's row; SQLite: a writer already holds the database's write lock)."""
     # FOR NO KEY UPDATE: the rows this unit of work already inserted hold a key-share lock on
     # the program (their foreign key), which a plain FOR UPDATE would deadlock against.
     query = select(Program.id).where(Program.id == program_id).with_for_update(key_share=True)
