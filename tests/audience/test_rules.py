@@ -378,6 +378,19 @@ def test_a_public_form_only_fills_blanks_an_owner_replaces() -> None:
     assert merged_profile(stored, Profile(), fill_only=False) == stored
 
 
+def test_keep_name_only_fills_a_blank_name_and_replaces_the_rest() -> None:
+    """A card's billing name may be someone else's: it names no one anew, the zone still moves."""
+    stored = Profile("Ana", {"plan": "pro"}, "Europe/Paris")
+    given = Profile("Bob Cardholder", {"plan": "free"}, "America/Chicago")
+    assert merged_profile(stored, given, fill_only=False, keep_name=True) == Profile(
+        "Ana", {"plan": "free"}, "America/Chicago"
+    )
+    assert merged_profile(Profile(), given, fill_only=False, keep_name=True) == given
+    assert merged_profile(stored, given, fill_only=True, keep_name=True) == merged_profile(
+        stored, given, fill_only=True
+    )
+
+
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31 23:59:59-12:00"])
 def test_an_opt_in_time_out_of_range_in_utc_is_a_row_error(when: str) -> None:
     header = ["Email Address", "First Name", "OPTIN_TIME"]

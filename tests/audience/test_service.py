@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from evergreen.audience import queries, service
 from evergreen.audience.errors import AudienceInputError
-from evergreen.audience.models import ConsentEvent, Subscriber
+from evergreen.audience.models import ConsentEvent, ErasedAddress, Subscriber
 from evergreen.audience.rules import Source
 from evergreen.audience.service import Consent
+from evergreen.audience.service.subscribers import erased_hash
 from evergreen.db import Database
 from evergreen.errors import Conflict
 
@@ -225,6 +226,58 @@ def test_gdpr_export_and_erase_keeps_only_a_hash(db: Database) -> None:
     assert (result.created, result.erased_skipped) == (0, 1)
     with db.session() as session, pytest.raises(AudienceInputError, match="erased"):
         service.subscribe(session, SECRET, "d@example.com", news, Consent(Source.API))
+
+
+def test_an_address_erased_before_0064_stays_erased_for_every_door(db: Database) -> None:
+    """An erasure hashed before migration 0064 holds the case-folded key: a sign-up by hand, the
+    buyer or registrant path and an import all look under both keys; a form may add them back."""
+    news = _list(db, double_opt_in=False)
+    with db.session() as session:
+        session.add(ErasedAddress(key_hash=erased_hash(SECRET, "masse@example.com")))
+    with db.session() as session, pytest.raises(AudienceInputError, match="erased"):
+        service.subscribe(session, SECRET, "Maße@example.com", news, Consent(Source.API))
+    with db.session() as session, pytest.raises(AudienceInputError, match="erased"):
+        service.find_or_add(session, SECRET, "MAßE@example.com", Source.PURCHASE)
+    result = _import(db, "email,name\nmaße@example.com,M\n", news)
+    assert (result.created, result.erased_skipped) == (0, 1)
+    with db.session() as session:
+        assert service.find_or_add(session, SECRET, "maße@example.com", Source.FORM).id
+
+
+@pytest.mark.parametrize(
+    ("how", "kept"),
+    [
+        ({}, ("Given", "America/Chicago")),  # the owner's API replaces
+        ({"name_if_none": True}, ("Carol", "America/Chicago")),  # a card's billing name
+        ({"fill_only": True}, ("Carol", "Europe/Paris")),  # a public page
+    ],
+)
+def test_find_or_add_replaces_or_only_fills_as_its_caller_asks(
+    db: Database, how: dict[str, bool], kept: tuple[str, str]
+) -> None:
+    """Each caller's rule for a known person's name and zone; a blank person is filled by all,
+    nothing given changes nothing, and custom fields are never touched."""
+    with db.session() as session:
+        carol = service.find_or_add(
+            session, SECRET, "carol@example.com", Source.API, name="Carol", time_zone="Europe/Paris"
+        ).id
+        service.update_subscriber(session, carol, fields={"plan": "pro"})
+        blank = service.find_or_add(session, SECRET, "blank@example.com", Source.API).id
+        for email in ("Carol@example.com", "blank@example.com"):
+            service.find_or_add(
+                session, SECRET, email, Source.FORM, name="Given", time_zone="America/Chicago",
+                **how,
+            )  # fmt: skip
+        service.find_or_add(session, SECRET, "carol@example.com", Source.FORM, **how)
+    with db.session(writer=False) as session:
+        people = {
+            row.id: (row.name, row.time_zone, row.fields)
+            for row in session.scalars(select(Subscriber))
+        }
+    assert people == {
+        carol: (*kept, {"plan": "pro"}),
+        blank: ("Given", "America/Chicago", {}),
+    }
 
 
 def test_members_stream_in_id_order_and_skip_suppressed(db: Database) -> None:

@@ -27,7 +27,6 @@ from evergreen.commerce.rules.currencies import (
 )
 from evergreen.commerce.rules.plans import CouponHold, period_price
 from evergreen.commerce.service import CouponDraft, PriceDraft, ProductDraft
-from evergreen.config import Settings
 from evergreen.db import Database
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
 
@@ -115,16 +114,6 @@ def test_prices_and_amount_coupons_in_yen_must_be_whole(db: Database) -> None:
     with db.session() as session, pytest.raises(CommerceInputError) as code:
         service.add_coupon(session, CouponDraft(code="bad code!", percent_off="10"))
     assert code.value.field == "code"  # the body's field, not the checkout's "coupon"
-
-
-@pytest.fixture
-def provider(localstripe: str) -> StripeProvider:
-    settings = Settings(
-        stripe_secret_key=STRIPE_TEST_KEY,
-        stripe_webhook_secret="whsec_x",
-        stripe_api_base=localstripe,
-    )
-    return StripeProvider.from_settings(settings)
 
 
 def test_stripe_is_asked_for_yen_and_its_yen_read_back_as_cents(

@@ -14,7 +14,6 @@ import stripe
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
 from evergreen.commerce.models import InboxEvent, Order
@@ -24,7 +23,7 @@ from evergreen.db import Database
 from evergreen.ledger.models import JournalEntry, Posting, Stream
 from evergreen.signatures import sign
 from evergreen.web import create_app
-from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
+from tests.commerce.localstripe import localstripe
 from tests.commerce.orders_world import HOOK_SECRET, SECRET, buy, make_shop, stripe_event
 from tests.commerce.subscriptions_world import make_club, pay, stripe_settings, subscribe_input
 from tests.commerce.upsell_world import card_method, make_funnel, offer, open_parent
@@ -47,12 +46,6 @@ def provider(shop: Settings) -> StripeProvider:
     found = service.provider_for(shop)
     assert isinstance(found, StripeProvider)
     return found
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _fee_entries(session: Session, number: str) -> list[tuple[Decimal, str | None]]:

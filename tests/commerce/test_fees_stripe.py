@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
 from evergreen.commerce.models import Order
@@ -53,12 +52,6 @@ def provider(settings_stripe: Settings) -> StripeProvider:
     found = service.provider_for(settings_stripe)
     assert isinstance(found, StripeProvider)
     return found
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _paid_at_stripe(db: Database, provider: StripeProvider, sdk: stripe.StripeClient) -> Order:

@@ -14,6 +14,7 @@ from evergreen.audience import service as audience
 from evergreen.audience.models import Activity, Subscriber
 from evergreen.commerce import queries, service
 from evergreen.commerce.models import Coupon, Order, OrderLine
+from evergreen.commerce.service.refunds import plan_refund
 from evergreen.db import Database
 from evergreen.errors import InputError, NotFound
 from evergreen.ledger.models import JournalEntry
@@ -93,6 +94,46 @@ def test_partial_then_full_refund_reverses_ledger_and_commission(db: Database) -
         assert held["entries"] == 4  # the 20.00 reversed; nothing stands
         with pytest.raises(InputError):
             service.refund_order(session, None, order_id, None, "refund-nonce-4", NOW)
+
+
+@pytest.mark.parametrize(
+    ("paid", "cancel_now", "refusal"),
+    [
+        (False, False, ("order", "only a paid order can be refunded")),
+        (False, True, ("cancel_now", "this order is not a subscription's period")),
+        (True, True, ("cancel_now", "this order is not a subscription's period")),
+    ],
+)
+def test_the_refund_plan_refuses_what_the_refund_refuses_and_nothing_changes(
+    db: Database, paid: bool, cancel_now: bool, refusal: tuple[str, str]
+) -> None:
+    """The command shows a plan before it asks; a refusal there is the refund's own, word for
+    word, and neither the plan nor the refund it refused changes the order."""
+    with db.session() as session:
+        make_shop(session)
+        order = service.start_checkout(session, None, buy(bump=False), NOW).order
+        if paid:
+            service.mark_manual_paid(session, order.id, SECRET, NOW)
+        order_id, number, status = order.id, order.number, order.status
+    for attempt in (
+        lambda session: plan_refund(session, order_id, None, cancel_now=cancel_now),
+        lambda session: service.refund_order(
+            session, None, order_id, None, "refund-refused-1", NOW, cancel_now=cancel_now
+        ),
+    ):
+        with db.session() as session, pytest.raises(InputError) as refused:
+            attempt(session)
+        assert (refused.value.field, refused.value.message) == refusal
+    with db.session(writer=False) as session:
+        held = counts(session, number)
+        assert (held["status"], held["refunded"]) == (status, 0)
+    with db.session() as session:
+        for attempt in (
+            lambda: plan_refund(session, 10**6, None, cancel_now=cancel_now),
+            lambda: service.refund_order(session, None, 10**6, None, "r-none-1", NOW),
+        ):
+            with pytest.raises(NotFound, match="no such order"):
+                attempt()
 
 
 def test_bad_checkouts_store_nothing(db: Database) -> None:

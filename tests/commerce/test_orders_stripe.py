@@ -9,36 +9,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import stripe
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service
 from evergreen.commerce.models import InboxEvent, Order
 from evergreen.commerce.payments import StripeProvider
-from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import InputError
-from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.commerce.orders_world import HOOK_SECRET, SECRET, buy, counts, make_shop, stripe_event
+from tests.commerce.localstripe import localstripe
+from tests.commerce.orders_world import SECRET, buy, counts, make_shop, stripe_event
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
-
-
-@pytest.fixture
-def provider(localstripe: str) -> StripeProvider:
-    settings = Settings(
-        stripe_secret_key=STRIPE_TEST_KEY,
-        stripe_webhook_secret=HOOK_SECRET,
-        stripe_api_base=localstripe,
-    )
-    found = service.provider_for(settings)
-    assert isinstance(found, StripeProvider)
-    return found
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _pay(sdk: stripe.StripeClient, payment_id: str) -> None:

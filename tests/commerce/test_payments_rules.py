@@ -13,6 +13,7 @@ from evergreen.commerce.rules.payments import (
     EventKind,
     PaymentStatus,
     check_charge,
+    check_refundable,
     parse_event,
     refund_amount,
     status_of,
@@ -179,6 +180,30 @@ def test_refund_amount_takes_the_rest_and_never_more() -> None:
         refund_amount(1000, 0, 0)
     with pytest.raises(CommerceInputError, match="already fully refunded"):
         refund_amount(1000, 1000, None)
+
+
+@pytest.mark.parametrize("status", ["paid", "partially_refunded", "refunded"])
+@pytest.mark.parametrize(("period", "cancel_now"), [(False, False), (True, False), (True, True)])
+def test_money_that_arrived_may_go_back(status: str, period: bool, cancel_now: bool) -> None:
+    check_refundable(status, period=period, cancel_now=cancel_now)
+
+
+@pytest.mark.parametrize(
+    ("status", "period", "cancel_now", "field", "message"),
+    [
+        ("pending", False, False, "order", "only a paid order can be refunded"),
+        ("failed", True, True, "order", "only a paid order can be refunded"),
+        ("cancelled", True, False, "order", "only a paid order can be refunded"),
+        ("paid", False, True, "cancel_now", "this order is not a subscription's period"),
+        ("pending", False, True, "cancel_now", "this order is not a subscription's period"),
+    ],
+)
+def test_a_refund_is_refused_naming_what_to_change(
+    status: str, period: bool, cancel_now: bool, field: str, message: str
+) -> None:
+    with pytest.raises(CommerceInputError) as refused:
+        check_refundable(status, period=period, cancel_now=cancel_now)
+    assert (refused.value.field, refused.value.message) == (field, message)
 
 
 def test_stripe_statuses_in_our_words() -> None:

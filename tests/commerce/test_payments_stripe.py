@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import stripe
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.payments import (
@@ -24,33 +23,14 @@ from evergreen.commerce.payments import (
     receive,
 )
 from evergreen.commerce.rules.payments import EventKind, PaymentStatus
-from evergreen.config import Settings
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
+from tests.commerce.orders_world import HOOK_SECRET
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
-
-HOOK_SECRET = "whsec_evergreen_test"
 
 
 def _key() -> str:
     return uuid.uuid4().hex
-
-
-@pytest.fixture
-def provider(localstripe: str) -> StripeProvider:
-    settings = Settings(
-        stripe_secret_key=STRIPE_TEST_KEY,
-        stripe_webhook_secret=HOOK_SECRET,
-        stripe_api_base=localstripe,
-    )
-    return StripeProvider.from_settings(settings)
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    """The SDK used directly, as Stripe.js and the buyer's bank would act on their side."""
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _pay(sdk: stripe.StripeClient, payment_id: str, method: str = "pm_card_visa") -> None:

@@ -15,11 +15,10 @@ from stripe._base_address import BaseAddresses
 from evergreen.commerce import service
 from evergreen.commerce.models import Order
 from evergreen.commerce.payments import StripeProvider
-from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import Conflict
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.commerce.orders_world import HOOK_SECRET, SECRET, buy, make_shop
+from tests.commerce.orders_world import SECRET, buy, make_shop
 from tests.http_helpers import token_for
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
@@ -74,18 +73,6 @@ def test_a_key_for_the_rest_is_not_reused_for_an_amount(db: Database) -> None:
         with pytest.raises(Conflict, match="all that was left"):
             service.refund_order(session, None, order_id, 100, "rest-key-1", NOW)
     assert _refunded(db, order_id) == 4070
-
-
-@pytest.fixture
-def provider(localstripe: str) -> StripeProvider:
-    settings = Settings(
-        stripe_secret_key=STRIPE_TEST_KEY,
-        stripe_webhook_secret=HOOK_SECRET,
-        stripe_api_base=localstripe,
-    )
-    found = service.provider_for(settings)
-    assert isinstance(found, StripeProvider)
-    return found
 
 
 def test_a_stripe_refund_key_reused_with_another_amount_is_refused(

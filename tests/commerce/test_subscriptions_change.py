@@ -15,7 +15,6 @@ import pytest
 import stripe
 from pydantic import SecretStr
 from sqlalchemy import select
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
 from evergreen.commerce.errors import CommerceInputError
@@ -39,12 +38,6 @@ def shop(settings: Settings, localstripe: str) -> Settings:
         "stripe_api_base": localstripe,
     }
     return settings.model_copy(update=update)  # fmt: skip
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _subscribed(

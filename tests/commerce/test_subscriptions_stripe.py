@@ -15,7 +15,6 @@ import pytest
 import stripe
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service, tasks
 from evergreen.commerce.errors import CommerceInputError
@@ -26,7 +25,7 @@ from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.ledger.models import JournalEntry
 from evergreen.web import create_app
-from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
+from tests.commerce.localstripe import localstripe
 from tests.commerce.orders_world import SECRET
 from tests.commerce.subscriptions_world import make_club, pay, stripe_settings, subscribe_input
 from tests.http_helpers import csrf_from
@@ -44,12 +43,6 @@ def smtp() -> Iterator[tuple[FaultyHandler, int]]:
 @pytest.fixture
 def shop(settings: Settings, localstripe: str, smtp: tuple[FaultyHandler, int]) -> Settings:
     return stripe_settings(settings, localstripe, smtp[1])
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _subscribed(db: Database, shop: Settings, sdk: stripe.StripeClient, slug: str = "club") -> int:

@@ -16,7 +16,6 @@ import stripe
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service
 from evergreen.commerce.models import Order
@@ -50,12 +49,6 @@ def settings(settings: Settings, localstripe: str) -> Settings:
         "stripe_publishable_key": "pk_test_evergreen",
         "stripe_js_url": f"{localstripe}/js.stripe.com/v3/",
     })  # fmt: skip
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 def _hidden(page: str) -> dict[str, str]:

@@ -13,18 +13,16 @@ from decimal import Decimal
 import pytest
 import stripe
 from sqlalchemy import select
-from stripe._base_address import BaseAddresses
 
 from evergreen.commerce import service
 from evergreen.commerce.models import Coupon, Grant, Order, OrderLine
 from evergreen.commerce.payments import StripeProvider
-from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.errors import InputError, NotFound
 from evergreen.funnels import queries as funnel_queries
 from evergreen.funnels import service as funnels
-from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
-from tests.commerce.orders_world import HOOK_SECRET, SECRET, counts, stripe_event
+from tests.commerce.localstripe import localstripe
+from tests.commerce.orders_world import SECRET, counts, stripe_event
 from tests.commerce.upsell_world import (
     Funnel,
     authenticate,
@@ -35,24 +33,6 @@ from tests.commerce.upsell_world import (
 )
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
-
-
-@pytest.fixture
-def provider(localstripe: str) -> StripeProvider:
-    settings = Settings(
-        stripe_secret_key=STRIPE_TEST_KEY,
-        stripe_webhook_secret=HOOK_SECRET,
-        stripe_api_base=localstripe,
-    )
-    found = service.provider_for(settings)
-    assert isinstance(found, StripeProvider)
-    return found
-
-
-@pytest.fixture
-def sdk(localstripe: str) -> stripe.StripeClient:
-    bases: BaseAddresses = {"api": localstripe}
-    return stripe.StripeClient(STRIPE_TEST_KEY, base_addresses=bases)
 
 
 @dataclass(frozen=True)

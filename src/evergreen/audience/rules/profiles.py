@@ -22,18 +22,18 @@ def _blank(value: object) -> bool:
     return value is None or value == ""
 
 
-def merged_profile(stored: Profile, given: Profile, *, fill_only: bool) -> Profile:
+def merged_profile(
+    stored: Profile, given: Profile, *, fill_only: bool, keep_name: bool = False
+) -> Profile:
     """The details after a sign-up; with `fill_only` (a public form, where anyone can type any
     address) given values only fill blanks, so a stranger cannot rename someone or move their
-    mails to another time zone."""
+    mails to another time zone; with `keep_name` (a card's billing name may be someone else's)
+    only the name does."""
+    name = (stored.name or given.name) if fill_only or keep_name else (given.name or stored.name)
     if not fill_only:
-        return Profile(
-            given.name or stored.name,
-            {**stored.fields, **given.fields},
-            given.time_zone or stored.time_zone,
-        )
+        return Profile(name, {**stored.fields, **given.fields}, given.time_zone or stored.time_zone)
     fields = dict(stored.fields)
     for key, value in given.fields.items():
         if _blank(fields.get(key)):
             fields[key] = value
-    return Profile(stored.name or given.name, fields, stored.time_zone or given.time_zone)
+    return Profile(name, fields, stored.time_zone or given.time_zone)

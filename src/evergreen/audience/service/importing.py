@@ -30,12 +30,11 @@ from evergreen.audience.rules import (
     Source,
     Status,
     import_step,
-    legacy_email_key,
     map_row,
     plan_for,
 )
 from evergreen.audience.service.lists import get_list
-from evergreen.audience.service.subscribers import erased_hash, ip_hash
+from evergreen.audience.service.subscribers import erased_hashes, ip_hash
 from evergreen.db import ANALYZE_FROM, analyze, utcnow
 
 __all__ = ["ImportResult", "Preview", "preview_import", "run_import"]
@@ -230,12 +229,6 @@ def run_import(
     return result
 
 
-def _erased_hashes(secret: str, record: ImportRecord) -> set[str]:
-    """The hashes an erased address may be kept under (case-folded before migration 0064)."""
-    keys = {record.email.key, legacy_email_key(record.email.email)}
-    return {erased_hash(secret, key) for key in keys}
-
-
 def _store(
     session: Session,
     secret: str,
@@ -253,7 +246,7 @@ def _store(
     missing = [record for record in records if record.email.key not in people]
     created: set[str] = set()
     if missing:
-        hashes = {id(record): _erased_hashes(secret, record) for record in missing}
+        hashes = {id(record): erased_hashes(secret, record.email) for record in missing}
         erased = set(
             session.scalars(
                 select(ErasedAddress.key_hash).where(

@@ -23,6 +23,7 @@ from evergreen.audience.models import (
 )
 from evergreen.audience.rules import (
     Action,
+    CheckedEmail,
     Profile,
     Source,
     Status,
@@ -50,6 +51,7 @@ __all__ = [
     "confirm_url",
     "count_soft_bounce",
     "erased_hash",
+    "erased_hashes",
     "find_or_add",
     "get_subscriber",
     "ip_hash",
@@ -110,6 +112,12 @@ def erased_hash(secret: str, key: str) -> str:
     return keyed_hash(derive_key(secret, "audience-erased"), key, digest_size=32)
 
 
+def erased_hashes(secret: str, checked: CheckedEmail) -> set[str]:
+    """Every hash an erased address may be kept under: its key, and (erased before migration
+    0064) its legacy case-folded key, so sign-ups and imports look under the same ones."""
+    return {erased_hash(secret, key) for key in (checked.key, legacy_email_key(checked.email))}
+
+
 def get_subscriber(session: Session, subscriber_id: int) -> Subscriber:
     """The subscriber with this id."""
     found = session.get(Subscriber, subscriber_id)
@@ -150,9 +158,9 @@ def _person(
     found = session.scalar(select(Subscriber).where(Subscriber.email_key == checked.key))
     if found is not None:
         return found, False
-    erased = any(  # erased before 0064, the hash is of the address case-folded
-        session.get(ErasedAddress, erased_hash(secret, key)) is not None
-        for key in {checked.key, legacy_email_key(checked.email)}
+    erased = any(
+        session.get(ErasedAddress, key_hash) is not None
+        for key_hash in erased_hashes(secret, checked)
     )
     if erased and source is not Source.FORM:
         raise AudienceInputError(
@@ -192,13 +200,30 @@ def find_or_add(
     checked_name = check_name(name) if name else ""
     zone = check_time_zone(time_zone)
     subscriber, _created = _person(session, secret, email, source, checked_name)
-    if checked_name and not ((name_if_none or fill_only) and subscriber.name):
-        subscriber.name = checked_name
-    if zone and not (fill_only and subscriber.time_zone):
-        subscriber.time_zone = zone
-    subscriber.updated_at = utcnow()
+    _take_profile(
+        subscriber, Profile(checked_name, {}, zone), fill_only=fill_only, keep_name=name_if_none
+    )
     session.flush()
     return subscriber
+
+
+def _take_profile(
+    subscriber: Subscriber, given: Profile, *, fill_only: bool, keep_name: bool = False
+) -> None:
+    """Store what `merged_profile` decides, writing only what changed (JSON compares by value)."""
+    merged = merged_profile(
+        Profile(subscriber.name, subscriber.fields or {}, subscriber.time_zone),
+        given,
+        fill_only=fill_only,
+        keep_name=keep_name,
+    )
+    if merged.name != subscriber.name:
+        subscriber.name = merged.name
+    if merged.fields != (subscriber.fields or {}):
+        subscriber.fields = dict(merged.fields)
+    if merged.time_zone != subscriber.time_zone:
+        subscriber.time_zone = merged.time_zone
+    subscriber.updated_at = utcnow()
 
 
 def _membership(session: Session, subscriber_id: int, list_id: int) -> Membership | None:
@@ -267,18 +292,9 @@ def subscribe(
         source=consent.source,
         suppressed=subscriber.suppressed,
     )
-    merged = merged_profile(
-        Profile(subscriber.name, subscriber.fields or {}, subscriber.time_zone),
-        Profile(checked_name or "", checked_fields or {}, zone),
-        fill_only=fill_only,
+    _take_profile(
+        subscriber, Profile(checked_name or "", checked_fields or {}, zone), fill_only=fill_only
     )
-    if merged.name != subscriber.name:
-        subscriber.name = merged.name
-    if merged.fields != (subscriber.fields or {}):
-        subscriber.fields = dict(merged.fields)
-    if merged.time_zone != subscriber.time_zone:
-        subscriber.time_zone = merged.time_zone
-    subscriber.updated_at = utcnow()
     _tag(session, subscriber.id, checked_tags)
     if step.status is not None and step.status != current:
         _set_status(session, subscriber, audience_list, step.status)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from evergreen.commerce.errors import CommerceInputError
+from evergreen.commerce.rules.checkout import PAID_STATUSES
 from evergreen.digits import is_digits
 from evergreen.signatures import sign
 
@@ -26,6 +27,7 @@ __all__ = [
     "PaymentEvent",
     "PaymentStatus",
     "check_charge",
+    "check_refundable",
     "parse_event",
     "refund_amount",
     "status_of",
@@ -103,6 +105,16 @@ def check_charge(amount: int, currency: str) -> str:
     if len(code) != 3 or not code.isalpha() or not code.isascii():
         raise CommerceInputError("currency", "must be a three-letter ISO code such as EUR")
     return code
+
+
+def check_refundable(status: str, *, period: bool, cancel_now: bool) -> None:
+    """Refuse a refund no order of this kind may take (money that never arrived; ending a
+    subscription through an order that is not one of its periods): the plan a person confirms
+    and the refund itself ask here, so they refuse alike."""
+    if cancel_now and not period:
+        raise CommerceInputError("cancel_now", "this order is not a subscription's period")
+    if status not in PAID_STATUSES:
+        raise CommerceInputError("order", "only a paid order can be refunded")
 
 
 def refund_amount(paid: int, refunded: int, requested: int | None) -> int:

@@ -14,8 +14,13 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import InboxEvent, Order
 from evergreen.commerce.payments import PaymentError, Provider, TableInbox
-from evergreen.commerce.rules.checkout import PAID_STATUSES, check_nonce
-from evergreen.commerce.rules.payments import EventKind, PaymentEvent, refund_amount
+from evergreen.commerce.rules.checkout import check_nonce
+from evergreen.commerce.rules.payments import (
+    EventKind,
+    PaymentEvent,
+    check_refundable,
+    refund_amount,
+)
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.service.paid import Applied, lock_order, mark_refunded
 from evergreen.commerce.service.subscriptions.renew import end
@@ -47,10 +52,7 @@ def plan_refund(
     order = session.get(Order, order_id)
     if order is None:
         raise NotFound("order", "no such order")
-    if cancel_now and order.subscription_id is None:
-        raise CommerceInputError("cancel_now", "this order is not a subscription's period")
-    if order.status not in PAID_STATUSES:
-        raise CommerceInputError("order", "only a paid order can be refunded")
+    check_refundable(order.status, period=order.subscription_id is not None, cancel_now=cancel_now)
     cents = refund_amount(order.total_cents, order.refunded_cents, amount)
     return RefundPlan(
         order.number, order.currency, order.total_cents, order.refunded_cents, cents,
@@ -71,10 +73,8 @@ def refund_order(
     """Give back `amount` cents (None: all that is left) of a paid order; commissions and the
     ledger follow in proportion. The same nonce twice refunds once. `cancel_now`: the order's
     subscription also ends now (what it granted stops)."""
-    order = session.get(Order, order_id)
-    if cancel_now and order is not None and order.subscription_id is None:
-        raise CommerceInputError("cancel_now", "this order is not a subscription's period")
-    done = _refund(session, provider, order_id, amount, nonce, now)
+    done = _refund(session, provider, order_id, amount, nonce, now, cancel_now=cancel_now)
+    order = session.get(Order, order_id)  # locked by _refund
     if cancel_now and order is not None and order.subscription_id is not None:
         sub = lock_subscription(session, order.subscription_id)
         if sub is not None and sub.status != "ended":
@@ -89,14 +89,15 @@ def _refund(
     amount: int | None,
     nonce: str,
     now: datetime,
+    *,
+    cancel_now: bool,
 ) -> Applied:
     key = check_nonce(nonce)
     order = lock_order(session, order_id)
     if order is None:
         raise NotFound("order", "no such order")
     inbox = TableInbox(session)
-    if order.status not in PAID_STATUSES:
-        raise CommerceInputError("order", "only a paid order can be refunded")
+    check_refundable(order.status, period=order.subscription_id is not None, cancel_now=cancel_now)
     idempotency_key = f"evergreen-refund-{order.number}-{key}"
     asked = _asked_before(session, idempotency_key)
     if asked is not None:  # a retry returns the first refund; another amount is refused
