@@ -14,6 +14,7 @@ from evergreen.isodates import QueryDay
 from evergreen.lending import queries, service
 from evergreen.lending.models import BorrowerDocument, Draw, Movement
 from evergreen.lending.rules.documents import MAX_DOCUMENT_BYTES
+from evergreen.lending.rules.waivers import FeeLine
 from evergreen.siteurl import site_url
 from evergreen.web.bodies import RequestBody
 from evergreen.web.deps import MAX_ID, ApiOwner, ApiStaff, DbId, SessionDep, SettingsDep
@@ -184,6 +185,51 @@ def add_payment(
     if not paid.created:
         response.status_code = 200
     return _movement(paid.movement)
+
+
+def _fee(line: FeeLine) -> dict[str, Any]:
+    return {"id": line.id, "date": line.on.isoformat(), "note": line.note,
+            "charged": f"{line.charged:.2f}", "paid": f"{line.paid:.2f}",
+            "waived": f"{line.waived:.2f}", "written_off": f"{line.written_off:.2f}",
+            "owed": f"{line.left:.2f}"}  # fmt: skip
+
+
+@router.get("/loans/{loan_id}/fees", operation_id="list_lending_fees")
+def list_fees(loan_id: DbId, session: SessionDep, user: ApiStaff) -> list[dict[str, Any]]:
+    """Every fee charged on the loan, oldest first: charged, paid, waived, written off, owed."""
+    return [_fee(line) for line in service.fees_of(session, loan_id)]
+
+
+class FeeWaiverIn(RequestBody):
+    """A fee waived, all or part of what is still owed on it, with the reason."""
+
+    date: date
+    amount: str | None = Field(
+        None, max_length=40, description="Leave out to waive all that is still owed on the fee."
+    )
+    reason: str = Field(max_length=2000, description="Why, for the loan's history (required).")
+    key: str | None = Field(
+        None, min_length=1, max_length=150,
+        description="Send the same key when retrying: the retry answers 200 with the waiver "
+        "recorded the first time; the key with another date, amount or reason is a 409.",
+    )  # fmt: skip
+
+
+@router.post("/loans/{loan_id}/fees/{fee_id}/waivers", status_code=201,
+             operation_id="waive_lending_fee",
+             responses={200: {"description": "A retry with a key sent before: the waiver "
+                              "recorded then"}})  # fmt: skip
+def waive_fee(
+    loan_id: DbId, fee_id: DbId, body: FeeWaiverIn, session: SessionDep, user: ApiOwner,
+    response: Response,
+) -> dict[str, Any]:  # fmt: skip
+    """Owner only: waive a fee, all or part of what is still owed on it; it is no longer owed
+    and its fee income is reversed for the part (201; a retry with its key: 200)."""
+    waived = service.waive_fee(session, loan_id, fee_id, body.date, body.amount, body.reason,
+                               body.key)  # fmt: skip
+    if not waived.created:
+        response.status_code = 200
+    return {**_movement(waived.movement), "fee_id": fee_id, "note": waived.movement.note}
 
 
 class PayoffIn(RequestBody):

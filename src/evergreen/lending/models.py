@@ -189,6 +189,7 @@ class Movement(Base):
     fees: Mapped[Decimal] = mapped_column(default=Decimal(0))
     points: Mapped[Decimal] = mapped_column(default=Decimal(0))
     note: Mapped[str] = mapped_column(String(500), default="")
+    waives_id: Mapped[int | None] = mapped_column(default=None)  # a fee waiver: the fee's movement
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -12,6 +12,7 @@ import typer
 
 from evergreen.console import row_id_argument
 from evergreen.db import utcnow
+from evergreen.lending.errors import LendingInputError
 from evergreen.lending.rules.forms import read_date
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "echo_fields",
     "echo_json",
     "money_number",
+    "required_day",
     "stdin_is_terminal",
 ]
 
@@ -43,6 +45,14 @@ def day_of(text: str, field: str = "date") -> date:
     """A day typed as YYYY-MM-DD (today when empty), or the refusal naming the option."""
     if not text:
         return utcnow().date()
+    return read_date(field, text)
+
+
+def required_day(text: str, field: str) -> date:
+    """A day that must be typed (a loan's start, a new maturity): an empty one is refused
+    naming the option, never read as today."""
+    if not text.strip():
+        raise LendingInputError(field, "is required, as YYYY-MM-DD (got an empty value)")
     return read_date(field, text)
 
 

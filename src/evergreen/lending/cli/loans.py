@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import err, failure, in_session, row_id_argument, row_id_option
+from evergreen.console import (
+    confirmed,
+    err,
+    failure,
+    in_session,
+    row_id_argument,
+    row_id_option,
+)
 from evergreen.lending import queries, service
 from evergreen.lending.cli.common import (
     DateOpt,
@@ -18,6 +25,7 @@ from evergreen.lending.cli.common import (
     day_of,
     echo_fields,
     echo_json,
+    required_day,
     stdin_is_terminal,
 )
 from evergreen.siteurl import cli_site_url
@@ -27,7 +35,8 @@ __all__ = ["app"]
 app = typer.Typer(help="Private loans: borrowers, draws, payments, payoffs, the book's yield.",
                   no_args_is_help=True)  # fmt: skip
 borrower_app = typer.Typer(help="People and LLCs you lend to.", no_args_is_help=True)
-loan_app = typer.Typer(help="Loans: write, list, show, extend, charge off.", no_args_is_help=True)
+loan_app = typer.Typer(help="Loans: write, list, show, extend, waive fees, charge off.",
+                       no_args_is_help=True)  # fmt: skip
 draw_app = typer.Typer(help="Construction draws against a loan's commitment.",
                        no_args_is_help=True)  # fmt: skip
 app.add_typer(borrower_app, name="borrower")
@@ -110,7 +119,8 @@ def loan_add(
 ) -> None:
     """Write a loan, funded on its start date; prints the new loan's ID."""
     draft = service.LoanDraft(
-        borrower, principal, annual_rate, months, day_of(start, "start"), points, points_financed,
+        borrower, principal, annual_rate, months, required_day(start, "start"), points,
+        points_financed,
         interest_only, amortization_months, day_count, commitment, default_rate,
         default_after_days, grace_days, late_fee, late_fee_pct, closing_fee, draw_fee,
         allocation, dutch, property_id, min_interest_months, prepay_pct, prepay_months,
@@ -160,7 +170,7 @@ def loan_extend(
     on: DateOpt = "",
 ) -> None:
     """Move a loan's maturity later for a fee."""
-    new = day_of(maturity, "maturity")
+    new = required_day(maturity, "maturity")
     in_session(lambda s: service.extend(s, loan, new, fee, day_of(on)))
     typer.echo(f"Loan {loan} now matures on {new.isoformat()}.")
 
@@ -180,6 +190,61 @@ def loan_charge_off(loan: LoanArg, on: DateOpt = "", note: str = "", yes: YesOpt
             raise typer.Exit(1)
     moved = in_session(lambda s: f"{service.charge_off(s, loan, day, note).amount:.2f}")
     typer.echo(f"Loan {loan} charged off: {moved} written off.")
+
+
+@loan_app.command("fees")
+def loan_fees(loan: LoanArg, as_json: JsonOpt = False) -> None:
+    """The fees charged on a loan, oldest first: ID, date, what, charged, paid, waived, owed."""
+    lines = in_session(lambda s: service.fees_of(s, loan), writer=False)
+    rows = [{"id": f.id, "date": f.on.isoformat(), "note": f.note, "charged": f"{f.charged:.2f}",
+             "paid": f"{f.paid:.2f}", "waived": f"{f.waived:.2f}",
+             "written_off": f"{f.written_off:.2f}", "owed": f"{f.left:.2f}"}
+            for f in lines]  # fmt: skip
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        typer.echo(f"No fees charged on loan {loan}.")
+    for row in rows:
+        typer.echo("\t".join(str(v) for v in row.values()))
+
+
+@loan_app.command("waive-fee")
+def loan_waive_fee(
+    loan: LoanArg,
+    fee: Annotated[int, row_id_argument("The fee's ID (loan fees LOAN).")],
+    reason: Annotated[str, typer.Option(help="Why it is waived (required; kept in the "
+                                        "loan's history).")],
+    amount: Annotated[str, typer.Option(help="How much of it; all still owed if left out.")]
+    = "",
+    on: DateOpt = "",
+    key: Annotated[str, typer.Option(help="Idempotency key: the same key again records "
+                                     "nothing more.")] = "",
+    yes: YesOpt = False,
+) -> None:  # fmt: skip
+    """Waive all or part of a fee still owed (asked first: no undoing it); it is no longer
+    owed and its fee income is reversed in the ledger."""
+    day = day_of(on)
+    asked = in_session(lambda s: service.preview_waiver(s, loan, fee, day, amount, reason,
+                                                        key or None), writer=False)  # fmt: skip
+    if asked is not None:  # refused above before anything is asked; None: the key's retry
+        line = asked.fee
+        confirmed(
+            f"Fee {line.id} on loan {loan} ({line.note or 'fee'}, {line.on.isoformat()}): "
+            f"{line.charged:.2f} charged, {line.paid:.2f} paid, {line.waived:.2f} waived, "
+            f"{line.left:.2f} owed.",
+            f"Waive {asked.amount:.2f} of it on {day.isoformat()} ({asked.reason})? It is no "
+            "longer owed and its fee income is reversed; this cannot be undone.",
+            "waiving a fee cannot be undone", yes=yes, declined="Nothing waived.",
+        )  # fmt: skip
+    waived = in_session(lambda s: service.waive_fee(s, loan, fee, day, amount, reason,
+                                                    key or None))  # fmt: skip
+    m = waived.movement
+    if not waived.created:
+        typer.echo(f"Waiver {m.id} on loan {loan} was already recorded under this key on "
+                   f"{m.on.isoformat()}: {m.note}; nothing more recorded.")  # fmt: skip
+        return
+    typer.echo(f"Waiver {m.id} on loan {loan}: {m.note}.")
 
 
 @loan_app.command("recovery")

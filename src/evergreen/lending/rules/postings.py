@@ -2,7 +2,9 @@
 
 Principal lent is capital employed (Assets:Loans, one of the ledger's capital assets); interest,
 default interest, points, fees and recoveries are income; a charge-off is a loss. Fees are
-income when charged (owed in Assets:Receivable:Lending until paid); interest when received.
+income when charged (owed in Assets:Receivable:Lending until paid); interest when received. A
+fee waived is the reversal of its charge's legs for the part waived, on the waiver's day, so
+fee income counts only what the borrower still owes or paid.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ def legs_of(
         legs = [(BANK, amount), (POINTS, -points), (FEES, -fees)]
     elif kind == "fee":
         legs = [(RECEIVABLE, fees), (FEES, -fees)]
+    elif kind == "fee_waiver":  # the fee's legs reversed, for the part waived
+        legs = [(FEES, fees), (RECEIVABLE, -fees)]
     elif kind in ("payment", "payoff"):
         legs = [(BANK, amount), (RECEIVABLE, -fees), (DEFAULT_INTEREST, -default_interest),
                 (INTEREST, -interest), (LOANS, -principal)]  # fmt: skip

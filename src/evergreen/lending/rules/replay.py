@@ -13,8 +13,9 @@ from evergreen.lending.rules.allocation import Allocation
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.interest import LoanState, accrue, opening_state
 from evergreen.lending.rules.terms import LoanTerms
+from evergreen.lending.rules.waivers import WAIVER
 
-__all__ = ["Fact", "apply", "check_closing_day", "fees_after", "replay"]
+__all__ = ["Fact", "apply", "check_closing_day", "check_payment_day", "fees_after", "replay"]
 
 # Movements that change the balance, so interest is counted to their day first.
 _MOVES_BALANCE = frozenset({"draw", "payment", "payoff", "charge_off"})
@@ -47,6 +48,8 @@ def apply(state: LoanState, fact: Fact) -> LoanState:
                        undrawn=state.undrawn - fact.principal)  # fmt: skip
     if fact.kind == "fee":
         return replace(state, fees=state.fees + fact.fees)
+    if fact.kind == WAIVER:  # the waived part of a fee is no longer owed
+        return replace(state, fees=state.fees - fact.fees)
     if fact.kind in ("payment", "payoff"):
         split = Allocation(fact.fees, fact.default_interest, fact.interest, fact.principal)
         return state.paid(split)
@@ -81,10 +84,24 @@ def fees_after(facts: Iterable[Fact], day: date) -> Decimal:
 
 def check_closing_day(facts: Iterable[Fact], day: date) -> None:
     """Refuse to close a loan (payoff, charge-off) before a fee charged on it: that fee would
-    stay owed on a closed loan, or be written off before it was owed."""
+    stay owed on a closed loan, or be written off before it was owed; or before a fee waiver."""
+    facts = list(facts)
     last = max((f.on for f in facts if f.kind == "fee" and f.on > day), default=None)
     if last is not None:
         raise LendingInputError(
             "date", f"must not be before {last.isoformat()}, the date of the loan's last fee; "
             "close the loan on or after that day"
+        )  # fmt: skip
+    check_payment_day(facts, day)
+
+
+def check_payment_day(facts: Iterable[Fact], day: date) -> None:
+    """Refuse money received (a payment, a payoff, a charge-off) before a fee waiver already
+    recorded: the waiver took its fee off what was owed from its own day, so a payment dated
+    earlier would be split as if the fee had been waived before it was."""
+    last = max((f.on for f in facts if f.kind == WAIVER and f.on > day), default=None)
+    if last is not None:
+        raise LendingInputError(
+            "date", f"must not be before {last.isoformat()}, the date of the loan's last fee "
+            "waiver; date it on or after that day"
         )  # fmt: skip

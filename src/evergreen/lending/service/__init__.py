@@ -62,6 +62,13 @@ from evergreen.lending.service.servicing import (
     record_recovery,
 )
 from evergreen.lending.service.settings import capital_available, set_capital_available
+from evergreen.lending.service.waivers import (
+    Waived,
+    fee_of,
+    fees_of,
+    preview_waiver,
+    waive_fee,
+)
 
 __all__ = [
     "BorrowerDraft",
@@ -70,6 +77,7 @@ __all__ = [
     "PhotoUpload",
     "PortalLink",
     "PropertyDraft",
+    "Waived",
     "accept_invitation",
     "add_borrower",
     "add_document",
@@ -87,6 +95,8 @@ __all__ = [
     "draw_photos",
     "draws_of",
     "extend",
+    "fee_of",
+    "fees_of",
     "find_document",
     "fund_draw",
     "get_borrower",
@@ -105,6 +115,7 @@ __all__ = [
     "own_photo",
     "pay_off",
     "photo_file",
+    "preview_waiver",
     "properties",
     "quote",
     "record_payment",
@@ -117,4 +128,5 @@ __all__ = [
     "update_borrower",
     "update_property",
     "usable_invitation",
+    "waive_fee",
 ]

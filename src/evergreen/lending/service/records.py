@@ -33,8 +33,10 @@ from evergreen.lending.rules.postings import legs_of
 from evergreen.lending.rules.replay import Fact, replay
 
 __all__ = [
+    "MAX_KEY",
     "LoanRecord",
     "Parts",
+    "check_key",
     "default_start",
     "facts_of",
     "funded_draws",
@@ -50,6 +52,18 @@ __all__ = [
     "terms_of",
     "with_prepayment",
 ]
+
+
+# A caller's idempotency key (the API's limit; the column holds 200 with a waiver's prefix).
+MAX_KEY = 150
+
+
+def check_key(key: str) -> str:
+    """A caller's key as stored: printable (PostgreSQL stores no NUL) and within the column."""
+    if not key.strip() or len(key) > MAX_KEY or not key.isprintable():
+        raise LendingInputError("key", f"must be 1 to {MAX_KEY} printable characters, e.g. the "
+                                "bank's reference or a UUID")  # fmt: skip
+    return key
 
 
 class LoanRecord(PrepaymentTerms, Protocol):

@@ -26,9 +26,10 @@ from evergreen.lending.rules import (
 )
 from evergreen.lending.rules.amounts import ZERO
 from evergreen.lending.rules.interest import LoanState
-from evergreen.lending.rules.replay import check_closing_day, fees_after
+from evergreen.lending.rules.replay import check_closing_day, check_payment_day, fees_after
 from evergreen.lending.service.records import (
     Parts,
+    check_key,
     default_start,
     facts_of,
     funded_draws,
@@ -48,9 +49,6 @@ from evergreen.money import show_money
 __all__ = ["Paid", "charge_late_fees", "charge_off", "open_loan_ids", "pay_off", "quote",
            "record_payment", "record_recovery"]  # fmt: skip
 
-# A caller's idempotency key (the API's limit; the column holds 200).
-_MAX_KEY = 150
-
 
 def open_loan_ids(session: Session) -> list[int]:
     """Every open loan's id, for the daily run."""
@@ -66,9 +64,11 @@ def _not_before(loan: Loan, on: date) -> None:
 
 
 def _position(session: Session, loan: Loan, on: date) -> tuple[LoanState, Decimal]:
-    """The position on `on` with interest counted to it (a write: `on` is not in the past), and
-    the fees dated after `on`: set aside, since a fee is owed only from its own date."""
+    """The position on `on` with interest counted to it (a write: `on` is not in the past, nor
+    before a fee waiver), and the fees dated after `on`: set aside, since a fee is owed only
+    from its own date."""
     terms, facts = terms_of(loan), facts_of(session, loan.id)
+    check_payment_day(facts, on)
     start = default_start(terms, facts, funded_draws(session, loan.id), on)
     later = fees_after(facts, on)
     state = replace(state_of(loan), fees=loan.fees_due - later)
@@ -100,14 +100,6 @@ class Paid:
     created: bool
 
 
-def _check_key(key: str) -> str:
-    """A caller's key as stored: printable (PostgreSQL stores no NUL) and within the column."""
-    if not key.strip() or len(key) > _MAX_KEY or not key.isprintable():
-        raise LendingInputError("key", f"must be 1 to {_MAX_KEY} printable characters, e.g. the "
-                                "bank's reference or a UUID")  # fmt: skip
-    return key
-
-
 def _replayed(stored: Movement, loan_id: int, on: date, value: Decimal) -> Paid:
     """The payment first recorded under this key, if this call asks for the same one."""
     if stored.loan_id != loan_id or stored.kind not in ("payment", "payoff"):
@@ -132,7 +124,7 @@ def record_payment(
     value = read_money("amount", amount if isinstance(amount, Decimal) else str(amount))
     locked_loan(session, loan_id)  # first: a retry waits here for its first call to commit
     if key is not None:
-        stored = session.scalar(select(Movement).where(Movement.key == _check_key(key)))
+        stored = session.scalar(select(Movement).where(Movement.key == check_key(key)))
         if stored is not None:
             return _replayed(stored, loan_id, on, value)
     loan = open_loan(session, loan_id)

@@ -1,5 +1,6 @@
 """A loan's page and the owner's servicing forms: record a payment, request and step draws,
-charge late fees, extend, pay off, charge off, recover; and the form that writes a new loan.
+charge late fees, waive a fee, extend, pay off, charge off, recover; and the form that writes a
+new loan.
 
 Every form posts to its own route; a refused value shows the page again with the message by
 the form; money that moves (or a loan closed) is asked about first, since none of it is undone.
@@ -22,7 +23,7 @@ from evergreen.lending.rules import DRAW_ACTIONS, check_extension, read_money
 from evergreen.lending.rules.forms import read_date, read_whole
 from evergreen.lending.views.common import PREFIX, TextFields, as_of, money, percent
 from evergreen.web.csrf import CsrfProtected
-from evergreen.web.deps import DashboardUser, DbId, OwnerUser, SessionDep
+from evergreen.web.deps import MAX_ID, DashboardUser, DbId, OwnerUser, SessionDep
 from evergreen.web.forms import Confirmation, FormPageDep, ask_first
 from evergreen.web.templates import render
 
@@ -40,6 +41,10 @@ _DONE = {
     "extension": "Maturity extended.",
     "charge-off": "Charged off: the loan is closed and its loss is in the ledger.",
     "recovery": "Recovery recorded as income of the loan's stream.",
+    "waiver": "Fee waived: that part is no longer owed and its fee income is reversed in the "
+    "ledger.",
+    "waiver-again": "This waiver was recorded already (its form was sent twice): nothing more "
+    "was recorded.",
     "draw": "Draw requested.",
     **{f"draw-{a}": f"Draw {after}." for a, (_, after) in DRAW_ACTIONS.items()},
 }
@@ -75,6 +80,8 @@ def show_loan(
         "errors": {},
         "posted": {},
         "payment_key": secrets.token_urlsafe(18),  # the form's nonce: sent twice, recorded once
+        "fees": service.fees_of(session, loan.id),
+        "waiver_key": secrets.token_urlsafe(18),
         **extra,
     }
     return render(request, "lending/loan.html", context, status_code=status_code)
@@ -312,6 +319,44 @@ def _servicing_route(action: _Servicing) -> None:
 
 for _action in _SERVICING:
     _servicing_route(_action)
+
+
+@router.post("/loans/{loan_id}/fee-waivers")
+def waive_fee(
+    request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
+    page: FormPageDep, form: TextFields, loan_id: DbId,
+) -> Response:  # fmt: skip
+    """Owner only, once confirmed: all or part of a fee still owed waived, with the reason; a
+    form sent twice (its nonce) records one waiver."""
+    nonce = form.get("key", "")
+    key = f"form:{nonce}" if nonce else None
+
+    def fee_id() -> int:
+        return read_whole("fee_id", form.get("fee_id", ""), 1, MAX_ID)
+
+    def step() -> Confirmation | None:
+        amount, reason = form.get("amount", ""), form.get("reason", "")
+        asked = service.preview_waiver(session, loan_id, fee_id(), _on(form), amount, reason, key)
+        if asked is None:  # this form's waiver is recorded already: `do` says so
+            return None
+        fee = asked.fee
+        return Confirmation(
+            f"Waive {money(asked.amount)} of fee {fee.id} on loan {loan_id}?",
+            f"{(fee.note or 'fee').capitalize()} ({fee.on.isoformat()}): {money(fee.charged)} "
+            f"charged, "
+            f"{money(fee.paid)} paid, {money(fee.waived)} waived, {money(fee.left)} owed. "
+            f"From {asked.on.isoformat()} the waived part is no longer owed and its fee income "
+            f"is reversed in the ledger. Reason: {asked.reason}. A waiver cannot be taken back.",
+            "Waive fee", f"{PREFIX}/loans/{loan_id}",
+            _fields(form, "date", "fee_id", "amount", "reason", "key"),
+        )  # fmt: skip
+
+    def do() -> str:
+        waived = service.waive_fee(session, loan_id, fee_id(), _on(form), form.get("amount", ""),
+                                   form.get("reason", ""), key)  # fmt: skip
+        return "waiver" if waived.created else "waiver-again"
+
+    return _act(request, session, page, loan_id, "waiver", form, step, do)
 
 
 @router.post("/loans/{loan_id}/draws")
