@@ -46,3 +46,33 @@ def test_a_network_report_without_its_columns_is_one_line(tmp_path: Path) -> Non
         network_id = network.id
     db.dispose()
     refused(_run(data, "networks", "import", str(network_id), str(header)), "nothing imported")
+
+
+def test_a_header_without_rows_imports_nothing_and_says_so(tmp_path: Path) -> None:
+    """The right columns and no row under them: exit 2, one line saying so, not "Created 0"."""
+    data = tmp_path / "data"
+    succeeded(_run(data, "partners", "list"))  # the database, migrated
+    db = Database(f"sqlite:///{data / 'evergreen.db'}")
+    with db.session() as session:
+        network, _secret = service.create_network(session, "Impact")
+        network_id = network.id
+    db.dispose()
+    links, report = tmp_path / "links.csv", tmp_path / "report.csv"
+    links.write_text("destination,slug\n\n")
+    report.write_text("order_id,commission,currency\n")
+    for args in (("links", "import", str(links)),
+                 ("networks", "import", str(network_id), str(report))):  # fmt: skip
+        done = _run(data, *args)
+        refused(done, "no rows")
+        assert done.stdout == ""
+
+
+def test_a_file_not_in_utf8_is_refused_by_name(tmp_path: Path) -> None:
+    """Latin-1 (an old spreadsheet's CSV): its name and line, and how to save it, exit 2."""
+    data = tmp_path / "data"
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("destination,title\nhttps://shop.example/a,Café\n".encode("latin-1"))
+    for args in (("links", "import", str(latin)), ("networks", "import", "1", str(latin))):
+        done = _run(data, *args)
+        refused(done, f"{latin} is not UTF-8 text (line 2")
+    assert succeeded(_run(data, "links", "list", "--json")).strip() == "[]"

@@ -29,6 +29,7 @@ __all__ = [
     "option_name",
     "row_id_argument",
     "row_id_option",
+    "utf8_text",
 ]
 
 T = TypeVar("T")
@@ -56,6 +57,23 @@ def check_output_file(path: Path, option: str) -> Path:
     if not path.stem.strip() or any(ord(c) in _HIDDEN for c in str(path)):
         raise failure(f"{option}: {str(path)!r} is not a file name to write; give one")
     return path
+
+
+def utf8_text(path: Path) -> str:
+    """A file a command reads, as UTF-8 text (a BOM skipped): a file it cannot open, or one in
+    another encoding, is one line naming it, exit 2, never text with replacement characters."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise failure(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise failure(
+            f"{path} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02x}); "
+            "save it as UTF-8 (CSV UTF-8) and try again"
+        ) from None
 
 
 def at_terminal() -> bool:

@@ -26,7 +26,7 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.signatures import sign
 from evergreen.web import create_app
-from tests.cli_helpers import run_cli
+from tests.cli_helpers import refused, run_cli
 from tests.commerce.fulfil_world import buy_mug, make_shop
 from tests.commerce.orders_world import SECRET
 from tests.http_helpers import csrf_from, sign_in, token_for
@@ -243,8 +243,14 @@ def test_suppliers_from_the_command_line(tmp_path: Path, database_url: str) -> N
     assert "MugCo\tnew" in orders.stdout
     out = tmp_path / "orders.csv"
     declined = _cli(tmp_path, database_url, "export", "--out", str(out), stdin="n\n")
+    assert declined.returncode == 1
     assert "1 supplier orders written" in declined.stdout
     assert "MUG-01" in out.read_text()
+    assert "MugCo\tnew" in _cli(tmp_path, database_url, "orders").stdout
+    # Nobody answers (a script's closed stdin): the file is written, nothing marked, --yes named.
+    unanswered = _cli(tmp_path, database_url, "export", "--out", str(out))
+    refused(unanswered, "--yes")
+    assert "1 supplier orders written" in unanswered.stdout
     assert "MugCo\tnew" in _cli(tmp_path, database_url, "orders").stdout
     accepted = _cli(tmp_path, database_url, "export", "--out", str(out), stdin="y\n")
     assert "1 marked sent" in accepted.stdout

@@ -7,7 +7,11 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli_helpers import evergreen
+from sqlalchemy import select
+
+from evergreen.db import Database
+from evergreen.funnels.models import AdSpend
+from tests.cli_helpers import evergreen, refused, succeeded
 
 
 def _run(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,3 +45,33 @@ def test_funnels_and_spend_from_the_command_line(tmp_path: Path, database_url: s
     missing = _run(tmp_path, database_url, "report", "nope")
     assert missing.returncode == 2
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_spend_file_without_rows_or_not_in_utf8_is_one_line_naming_it(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A header alone imports nothing and says so (exit 2, as every import); a Latin-1 file is
+    refused by name, never stored with replacement characters; UTF-8 with a BOM is read."""
+    assert _run(tmp_path, database_url, "add", "Launch").returncode == 0
+    header, latin, utf8 = tmp_path / "header.csv", tmp_path / "latin.csv", tmp_path / "utf8.csv"
+    header.write_text("day,campaign,source,amount,currency\n")
+    row = "day,campaign,source,amount,currency\n2026-12-01,Café,fb,10,EUR\n"
+    latin.write_bytes(row.encode("latin-1"))
+    utf8.write_bytes(row.encode("utf-8-sig"))
+    refused(_run(tmp_path, database_url, "spend-import", str(header), "--funnel", "launch"),
+            "no rows")  # fmt: skip
+    not_utf8 = _run(tmp_path, database_url, "spend-import", str(latin), "--funnel", "launch")
+    refused(not_utf8, "not UTF-8")
+    assert str(latin) in not_utf8.stderr
+    assert _campaigns(database_url) == []
+    stored = _run(tmp_path, database_url, "spend-import", str(utf8), "--funnel", "launch")
+    assert "1 rows" in succeeded(stored)
+    assert _campaigns(database_url) == ["Café"]
+
+
+def _campaigns(url: str) -> list[str]:
+    db = Database(url)
+    with db.session(writer=False) as session:
+        found = list(session.scalars(select(AdSpend.campaign)))
+    db.dispose()
+    return found

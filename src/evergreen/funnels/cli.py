@@ -3,6 +3,7 @@ Bad input is one line naming the field (a bad CSV: each row's line) and exit 2, 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ import orjson
 import typer
 from sqlalchemy.orm import Session
 
-from evergreen.console import in_session
+from evergreen.console import failure, in_session, utf8_text
 from evergreen.db import utcnow
 from evergreen.funnels import queries, service
 from evergreen.funnels.rules import read_spend_csv
@@ -59,13 +60,10 @@ def spend_import(
     funnel: Annotated[str, typer.Option("--funnel", help="The funnel's slug or id.")],
 ) -> None:
     """Import ad spend; a file with any bad row stores nothing and lists each row."""
-    try:
-        handle = file.open(encoding="utf-8", errors="replace", newline="")
-    except OSError as error:
-        typer.echo(f"file: cannot read {file} ({error.strerror})", err=True)
-        raise typer.Exit(2) from None
-    with handle:
-        reading = read_spend_csv(handle)
+    # UTF-8 or refused by name, as every import reads a file: never a name with � in it.
+    reading = read_spend_csv(io.StringIO(utf8_text(file), newline=""))
+    if not reading.rows and not reading.errors:
+        raise failure(f"nothing imported: {file} has no rows under its header")
     for problem in reading.errors[:50]:
         typer.echo(f"line {problem.line}: {problem.field}: {problem.message}", err=True)
 

@@ -13,7 +13,14 @@ from rich.console import Console
 from rich.table import Table
 
 from evergreen.config import Settings, get_settings
-from evergreen.console import check_output_file, confirmed, err, failure, migrated_database
+from evergreen.console import (
+    check_output_file,
+    confirmed,
+    err,
+    failure,
+    migrated_database,
+    utf8_text,
+)
 from evergreen.db import Database
 from evergreen.links import queries, service
 from evergreen.links.clicks.follower import follow as follow_clicks
@@ -210,11 +217,9 @@ def import_links(
     ],
 ) -> None:
     """Create links from a CSV file; bad rows are listed by line and the others are created."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise failure(f"cannot read {file}: {exc}") from None
-    parsed = csvio.read_links_csv(text)
+    parsed = csvio.read_links_csv(utf8_text(file))
+    if not parsed.rows and not parsed.errors:
+        raise failure(f"nothing imported: {file} has no rows under its header")
     db = migrated_database()
     try:
         with db.session() as session:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from evergreen.console import err, failure, migrated_database, row_id_argument
+from evergreen.console import err, failure, migrated_database, row_id_argument, utf8_text
 from evergreen.db import utcnow
 from evergreen.networks import service
 
@@ -22,10 +22,7 @@ def import_report(
     file: Annotated[Path, typer.Argument(help="The network's commission report (CSV).")],
 ) -> None:
     """Import a commission report with the network's saved column mapping (re-importable)."""
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise failure(f"cannot read {file}: {exc}") from None
+    text = utf8_text(file)
     db = migrated_database()
     try:
         with db.session() as session:
@@ -37,6 +34,8 @@ def import_report(
         line, field, message = result.errors[0]  # the file itself is wrong: one line, exit 2
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
         raise failure(f"nothing imported: line {line}: {field}: {message}{more}")
+    if not (result.errors or result.created or result.updated or result.unchanged):
+        raise failure(f"nothing imported: {file} has no rows under its header")
     typer.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
     for line, field, message in result.errors:
         err.print(f"[yellow]Skipped[/] line {line}: {field}: {message}", soft_wrap=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.products import from_cents
 from evergreen.config import get_settings
-from evergreen.console import in_session
+from evergreen.console import failure, in_session
 from evergreen.money import show_money
 
 __all__ = ["product_app", "tax_app"]
@@ -34,17 +34,25 @@ def add(
         str, typer.Option("--kind", help="digital, subscription, service, physical or bundle.")
     ],
     price: Annotated[str, typer.Option("--price", help="Its price, like 19.00.")] = "",
-    currency: Annotated[str, typer.Option("--currency", help="The price's currency.")] = "USD",
+    currency: Annotated[
+        str, typer.Option("--currency", help="The price's currency (default USD).")
+    ] = "",
     interval: Interval = None,
     trial_days: TrialDays = 0,
     description: Annotated[str, typer.Option(help="Markdown description.")] = "",
 ) -> None:
     """Add a product (a draft), with its price when given; prints its id."""
+    given = [name for name, value in (("--currency", currency), ("--interval", interval),
+                                      ("--trial-days", trial_days)) if value]  # fmt: skip
+    if given and not price:
+        named = " and ".join(given)
+        verb = "is" if len(given) == 1 else "are"
+        raise failure(f"{named} {verb} only for --price: add a price, or drop {named}")
 
     def work(session: Session) -> int:
         row = service.add_product(session, service.ProductDraft(name, kind, description))
         if price:
-            draft = service.PriceDraft(currency, price, None, interval, trial_days)
+            draft = service.PriceDraft(currency or "USD", price, None, interval, trial_days)
             service.add_price(session, row.id, draft)
         return row.id
 

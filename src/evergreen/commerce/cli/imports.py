@@ -11,18 +11,12 @@ import typer
 from sqlalchemy.orm import Session
 
 from evergreen.commerce import service
+from evergreen.commerce.service.imports import discard_import
 from evergreen.config import get_settings
-from evergreen.console import confirmed, in_session, migrated_database
+from evergreen.console import confirmed, failure, in_session, migrated_database
+from evergreen.db import Database
 
 __all__ = ["apply_rule", "floor", "import_catalog"]
-
-
-def _agreed(question: str) -> bool:
-    """Asked on the terminal; no answer (no terminal, end of input) is no."""
-    try:
-        return typer.confirm(question, default=False)
-    except typer.Abort:
-        return False
 
 
 def _preview_lines(status: dict[str, Any], shown: dict[str, Any]) -> list[str]:
@@ -43,6 +37,21 @@ def _preview_lines(status: dict[str, Any], shown: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _ask(db: Database, data_dir: Path, import_id: int, *, yes: bool) -> None:
+    """Go on with --yes or a yes. A no keeps the previewed import for its page (exit 1); no
+    answer at all forgets it with its upload and names --yes (exit 2): nothing is left."""
+    try:
+        confirmed(
+            "", "Run this import?", f"import {import_id} was not run and is discarded",
+            yes=yes, declined=f"Not run; run it later from the page of import {import_id}.",
+        )  # fmt: skip
+    except typer.Exit as stop:
+        if stop.exit_code == 2:  # nobody answered: nobody agreed even to keep it
+            with db.session() as session:
+                discard_import(session, data_dir, import_id)
+        raise
+
+
 def import_catalog(
     kind: Annotated[str, typer.Argument(help="shopify (a product export) or supplier (costs).")],
     file: Annotated[Path, typer.Argument(help="The CSV file.", exists=True, dir_okay=False)],
@@ -50,29 +59,37 @@ def import_catalog(
     currency: Annotated[str, typer.Option("--currency", help="Costs' and prices' currency.")] = (
         "USD"
     ),
-    status: Annotated[str, typer.Option("--status", help="New products: draft or active.")] = (
-        "draft"
-    ),
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Shopify: new products draft (default) or active."),
+    ] = None,
     reprice: Annotated[
-        bool, typer.Option("--reprice/--no-reprice", help="Supplier list: re-price by the rule.")
-    ] = True,
+        bool | None,
+        typer.Option(
+            "--reprice/--no-reprice", help="Supplier list: re-price by the rule (default)."
+        ),
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Run without asking after the preview.")] = (
         False
     ),
 ) -> None:
     """Preview a Shopify export or a supplier list, then (asked, or --yes) run it in batches."""
+    if kind == "supplier" and status is not None:
+        raise failure("--status is only for shopify imports: a supplier list adds no products")
+    if kind == "shopify" and reprice is not None:
+        raise failure("--reprice/--no-reprice is only for supplier imports")
     data_dir = get_settings().data_dir
     db = migrated_database()
     try:
         with db.session() as session, file.open("rb") as source:
             rule_id = service.find_rule(session, rule).id if rule else None
-            options = service.ImportOptions(currency, rule_id, status, reprice)
+            options = service.ImportOptions(
+                currency, rule_id, status or "draft", reprice is not False
+            )
             row, shown = service.start_import(session, data_dir, kind, source, file.name, options)
             started, preview = service.import_status(row), shown.to_dict()
         typer.echo("\n".join(_preview_lines(started, preview)))
-        if not yes and not _agreed("Run this import?"):
-            typer.echo(f"Not run; run it later from the page of import {started['id']}.")
-            return
+        _ask(db, data_dir, started["id"], yes=yes)
 
         def step(work: Callable[[Session], Any]) -> dict[str, Any]:
             with db.session() as session:

@@ -14,6 +14,7 @@ from evergreen.commerce.service.refunds import RefundPlan, plan_refund
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import (
     confirmed,
+    failure,
     in_session,
     migrated_database,
     row_id_argument,
@@ -43,11 +44,29 @@ def coupon_add(
     ] = None,
 ) -> None:
     """Add a coupon; prints its code."""
+    ignored = _ignored_coupon_option(percent, currency, duration, periods)
+    if ignored:
+        raise failure(ignored)
     draft = service.CouponDraft(
         code, percent or None, amount or None, currency or None, product, None, max_uses,
         duration, periods,
     )  # fmt: skip
     typer.echo(in_session(lambda session: service.add_coupon(session, draft).code))
+
+
+def _ignored_coupon_option(
+    percent: str, currency: str, duration: str, periods: int | None
+) -> str | None:
+    """An option the coupon would silently drop, said: Stripe's duration_in_months is only for
+    a repeating coupon, and a percent off has no currency."""
+    if periods is not None and duration.strip().lower() in ("once", "forever"):
+        return (
+            "--periods is only for --duration repeating: use that, or drop --periods for a "
+            f"{duration.strip().lower()} coupon"
+        )
+    if currency.strip() and percent.strip():
+        return "--currency is only for --amount; a --percent coupon takes no currency"
+    return None
 
 
 @coupon_app.command("list")

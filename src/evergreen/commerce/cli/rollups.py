@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.service import rollups
 from evergreen.console import in_session, row_id_option
+from evergreen.funnels import service as funnels
 
 __all__ = ["rollups_app"]
 
@@ -23,7 +24,10 @@ def rebuild(
     """Recompute the daily sales rollup from the paid funnel orders, in one transaction."""
 
     def work(session: Session) -> int:
-        return rollups.rebuild(session, funnel)
+        rows = rollups.rebuild(session, funnel)
+        if funnel is not None and not rows:
+            funnels.get_funnel(session, funnel)  # a mistyped id: named, not "0 rows"
+        return rows
 
     rows = in_session(work)
     typer.echo(f"rebuilt the funnel sales rollup: {rows} rows")

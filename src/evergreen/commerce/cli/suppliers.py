@@ -10,9 +10,17 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
+from evergreen.commerce.rules.fulfilment import METHODS
 from evergreen.commerce.service import cancellations, forwarding, suppliers, tracking
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import check_output_file, in_session, row_id_argument, row_id_option
+from evergreen.console import (
+    check_output_file,
+    confirmed,
+    failure,
+    in_session,
+    row_id_argument,
+    row_id_option,
+)
 from evergreen.db import utcnow
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
@@ -34,12 +42,24 @@ def supplier_add(
     url: Annotated[str, typer.Option("--webhook-url", help="Where orders are posted.")] = "",
 ) -> None:
     """Add a supplier; prints its id and its secret (shown this once)."""
+    unused = _unused_address(method, email, url)
+    if unused:
+        raise failure(unused)
     row_id, secret = in_session(
         lambda s: (lambda r: (r[0].id, r[1]))(
             suppliers.add_supplier(s, name, email, method, url, currency)
         )
     )
     typer.echo(f"Supplier {row_id} added. Its secret (shown once): {secret}")
+
+
+def _unused_address(method: str, email: str, url: str) -> str | None:
+    """An address the chosen method never uses, said (it would be kept and shown, unused)."""
+    chosen = method.strip().lower()
+    for option, value, needs in (("--email", email, "email"), ("--webhook-url", url, "webhook")):
+        if value.strip() and chosen in METHODS and chosen != needs:
+            return f"{option} is only for --method {needs}; drop it, or choose --method {needs}"
+    return None
 
 
 @supplier_app.command("list")
@@ -99,16 +119,13 @@ def supplier_export(
     typer.echo(f"{len(ids)} supplier orders written to {out}.")
     if not ids:
         return
-    try:
-        agreed = yes or typer.confirm("Did the supplier get this file? Mark these orders sent?")
-    except typer.Abort:  # the end of input: nobody answered, so nothing is marked
-        typer.echo()
-        agreed = False
-    if agreed:
-        marked = in_session(lambda s: forwarding.mark_exported(s, ids, utcnow()))
-        typer.echo(f"{marked} marked sent.")
-    else:
-        typer.echo("Not marked sent: export again with --yes once the supplier has the file.")
+    confirmed(
+        "", "Did the supplier get this file? Mark these orders sent?",
+        f"{len(ids)} supplier orders not marked sent", yes=yes,
+        declined="Not marked sent: export again with --yes once the supplier has the file.",
+    )  # fmt: skip
+    marked = in_session(lambda s: forwarding.mark_exported(s, ids, utcnow()))
+    typer.echo(f"{marked} marked sent.")
 
 
 @supplier_app.command("tracking")

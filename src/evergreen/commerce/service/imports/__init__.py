@@ -38,7 +38,7 @@ from evergreen.commerce.service.imports.plan import (
 )
 from evergreen.commerce.service.imports.write import write_plans
 from evergreen.commerce.service.pricing_rules import get_rule, price_rule_of
-from evergreen.errors import NotFound
+from evergreen.errors import Conflict, NotFound
 
 __all__ = [
     "BATCH",
@@ -46,6 +46,7 @@ __all__ = [
     "MAX_IMPORT_BYTES",
     "ImportOptions",
     "ImportPreview",
+    "discard_import",
     "get_import",
     "import_status",
     "list_imports",
@@ -214,6 +215,16 @@ def get_import(session: Session, import_id: int) -> CatalogImport:
     if row is None:
         raise NotFound("import_id", f"no import {import_id}")
     return row
+
+
+def discard_import(session: Session, data_dir: Path, import_id: int) -> None:
+    """Forget an import previewed and never run, with its upload: nobody agreed to it."""
+    row = get_import(session, import_id)
+    if row.status != "previewed" or row.done:
+        raise Conflict("import_id", f"import {import_id} has run; it stays")
+    session.delete(row)
+    session.flush()
+    remove_upload(data_dir, row.path)
 
 
 def list_imports(session: Session, limit: int = 20) -> list[CatalogImport]:
