@@ -5,7 +5,7 @@ stream, and adds a stream; at 390 px and 1280 px."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -41,9 +41,9 @@ def _seed(server: Server, first: str) -> None:
 
 
 def _expected(today: datetime) -> dict[str, dict[str, str]]:
-    """This month at 40 an hour and 10 % a year, worked by hand. The course's capital costs
-    3,650 x 0.10 / 365 = 1.00 a day; with under six months of history ω = 0, so a value is
-    capital + RI / 1.10."""
+    """The trailing 12 months (all entered this month) at 40 an hour and 10 % a year, worked
+    by hand. The course's capital costs 3,650 x 0.10 / 365 = 1.00 a day; with under six months
+    of history ω = 0, so a value is capital + RI / 1.10."""
     days = D(today.day)
     blog_ri = D(1200) - D(150) - 3 * D(40)
     course_ri = D(800) - 10 * D(40) - days
@@ -90,8 +90,9 @@ def test_owner_sees_the_streams_times_work_and_adds_a_stream(server: Server, pag
         for figure, text in figures.items():
             expect(row.locator(f'[data-figure="{figure}"]')).to_have_text(text)
     expect(page.locator("#passive-share .number")).to_have_text("60.0 %")  # 1,200 of 2,000
+    year_ago = today.date() - timedelta(days=364)  # the default period: the trailing 12 months
     expect(page.get_by_role("link", name="Course")).to_have_attribute(
-        "href", f"/ledger/streams/2?from={first}&to={today.date()}"
+        "href", f"/ledger/streams/2?from={year_ago}&to={today.date()}"
     )
     expect(page.locator("#streams svg.sparkline")).to_have_count(2)
     fits = (

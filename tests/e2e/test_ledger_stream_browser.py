@@ -50,7 +50,7 @@ def test_click_a_figure_add_a_cost_and_reverse_it(
     owner = signed_in(server, width, OWNER, PASSWORD, "ledger-stream")
     page = owner.page
 
-    page.goto(server.url + path)
+    page.goto(server.url + path + "?period=this_month")  # beside this month's history row
     expect(page.get_by_role("heading", level=1)).to_contain_text("standing desks")
     assert _number(page, "#figure-income") == Decimal("961.90")
     ri_before = _number(page, "#figure-ri")

@@ -28,7 +28,9 @@ D = Decimal
 @pytest.mark.parametrize(
     ("choice", "today", "start", "end"),
     [
-        ("", date(2026, 3, 14), date(2026, 3, 1), date(2026, 3, 14)),
+        ("", date(2026, 12, 7), date(2025, 12, 8), date(2026, 12, 7)),  # trailing 12 months
+        ("", date(2026, 1, 1), date(2025, 1, 2), date(2026, 1, 1)),
+        ("this_month", date(2026, 3, 14), date(2026, 3, 1), date(2026, 3, 14)),
         ("this_month", date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 1)),
         ("last_month", date(2026, 3, 14), date(2026, 2, 1), date(2026, 2, 28)),
         ("last_month", date(2026, 1, 31), date(2025, 12, 1), date(2025, 12, 31)),

@@ -18,7 +18,7 @@ from evergreen.db import Database, utcnow
 from evergreen.ledger import queries, service
 from evergreen.ledger.models import HoursEntry, JournalEntry, Stream
 from evergreen.ledger.rules import Figure, Rates, StreamKind
-from evergreen.ledger.rules.value import multistage_bridge
+from evergreen.ledger.rules.value import multistage_bridge, trailing_year
 from tests.http_helpers import csrf_from, sign_in
 
 D = Decimal
@@ -217,18 +217,18 @@ def test_a_chosen_persistence_and_a_forecast_value_the_stream(
     assert _figure(bad.text, "figure-income") == "1,424.50"  # the rest of the page still shows
 
 
-def test_a_bad_period_says_what_to_fix_and_shows_this_month(
+def test_a_bad_period_says_what_to_fix_and_shows_the_default_period(
     client: TestClient, people: dict[str, str], blog: int
 ) -> None:
     sign_in(client, people["staff"])
     page = client.get(f"/ledger/streams/{blog}?from=2026-03-31&to=2026-03-01")
     assert page.status_code == 400
     assert "must run forward" in page.text
-    today = utcnow().date()
-    assert f"{today.replace(day=1)} to" in page.text
+    start, end = trailing_year(utcnow().date())
+    assert f"{start} to {end}" in page.text
 
 
-def test_this_month_is_the_default_and_presets_choose_others(
+def test_the_trailing_year_is_the_default_and_presets_choose_others(
     client: TestClient, db: Database, people: dict[str, str], blog: int
 ) -> None:
     today = utcnow().date()
@@ -237,10 +237,13 @@ def test_this_month_is_the_default_and_presets_choose_others(
         assert stream is not None
         service.add_income(session, stream, today, D("77.70"), "Today")
     sign_in(client, people["owner"])
-    page = client.get(f"/ledger/streams/{blog}").text
+    page = client.get(f"/ledger/streams/{blog}?period=this_month").text
     assert _figure(page, "figure-income") == "77.70"
     assert 'class="active">This month' in page
     assert f"{today.replace(day=1)} to {today}" in page  # this month, to date
+    default = client.get(f"/ledger/streams/{blog}").text
+    assert 'class="active">Trailing 12 months' in default
+    assert "{} to {}".format(*trailing_year(today)) in default
     last_month = client.get(f"/ledger/streams/{blog}?period=last_month").text
     first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     assert f"{first} to {today.replace(day=1) - timedelta(days=1)}" in last_month

@@ -14,6 +14,7 @@ __all__ = [
     "MAX_HOURS_A_DAY",
     "StreamKind",
     "check_day_hours",
+    "check_entry_day",
     "check_name",
     "parse_amount",
     "parse_date",
@@ -85,6 +86,14 @@ def parse_report_day(text: str, field: str) -> date:
     if not REPORT_FIRST <= value <= REPORT_LAST:
         raise LedgerInputError(field, f"{value} is outside {REPORT_FIRST} to {REPORT_LAST}")
     return value
+
+
+def check_entry_day(day: date, field: str = "date") -> date:
+    """An entry's or time entry's day within 1900-2199, the days a report can show (one dated
+    9999-12-31 was stored from a page or a command and then counted in no figure)."""
+    if not REPORT_FIRST <= day <= REPORT_LAST:
+        raise LedgerInputError(field, f"{day} is outside {REPORT_FIRST} to {REPORT_LAST}")
+    return day
 
 
 def parse_period(start_text: str, end_text: str) -> tuple[date, date]:

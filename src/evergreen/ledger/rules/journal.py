@@ -23,11 +23,14 @@ __all__ = [
     "BANK",
     "CAPITAL",
     "CAPITAL_ASSETS",
+    "MAX_AMOUNT",
     "ROOTS",
     "Figure",
     "Leg",
     "check_account",
+    "check_account_in",
     "check_balanced",
+    "check_rollup_amount",
     "counted",
     "daily_figures",
     "daily_figures_many",
@@ -55,6 +58,10 @@ CAPITAL_ASSETS = (
 # The other side of an asset the owner puts in from their own pocket: the asset counts as
 # capital, so this equity account does not (Equity:Capital would count it a second time).
 ASSETS_PUT_IN = "Equity:Assets-Put-In"
+# The daily rollup keeps money in ten-thousandths as 64-bit integers (up to 9.2 x 10^18): a
+# posting under 10^12 leaves room for some 900 of the largest on one stream's day and in any
+# period's sum, where 10^15 (what a Numeric column holds) overflowed with one.
+MAX_AMOUNT = Decimal(10) ** 12
 _COMPONENT = re.compile(r"^[A-Z0-9][A-Za-z0-9-]{0,60}$")
 
 
@@ -94,6 +101,33 @@ def check_account(name: str, field: str = "account") -> str:
                 "hold only letters, digits and dashes",
             )
     return name
+
+
+_FAMILY = {"Income": ("income", "Income:Royalties"), "Expenses": ("cost", "Expenses:Hosting")}
+
+
+def check_account_in(name: str, root: str, field: str = "account") -> str:
+    """An account under `root` (Income for income, Expenses for a cost): income posted to
+    Expenses:… would count as a negative cost, and the figure the owner added to stay as it was."""
+    check_account(name, field)
+    if name.split(":", 1)[0] != root:
+        what, example = _FAMILY[root]
+        raise LedgerInputError(
+            field,
+            f"{name[:60]!r} is not under {root}; a{'n' if what[0] in 'aeiou' else ''} {what} "
+            f"goes to an account such as {example} (leave it blank for {root}:Other)",
+        )
+    return name
+
+
+def check_rollup_amount(amount: Decimal, field: str = "amount") -> Decimal:
+    """A posting's amount the daily rollup can add up (under MAX_AMOUNT either way)."""
+    if not -MAX_AMOUNT < amount < MAX_AMOUNT:
+        raise LedgerInputError(
+            field,
+            f"{abs(amount):,f} is too large: the ledger takes amounts under 1,000,000,000,000",
+        )
+    return amount
 
 
 def check_balanced(legs: Sequence[Leg]) -> None:

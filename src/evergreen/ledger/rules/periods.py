@@ -12,6 +12,7 @@ from evergreen.ledger.rules.inputs import parse_date
 from evergreen.ledger.rules.value import trailing_year
 
 __all__ = [
+    "DEFAULT_CHOICE",
     "EARLIEST",
     "LATEST",
     "MAX_DAYS",
@@ -56,6 +57,12 @@ _LABELS = {
 }
 
 
+# A page opened without a choice shows the trailing twelve months: a full year on any day (this
+# month shows next to nothing early in a month, the year to date early in a year), and the same
+# days as the trailing-year residual income a value rests on.
+DEFAULT_CHOICE = PeriodChoice.TRAILING_YEAR
+
+
 @dataclass(frozen=True)
 class Period:
     """A chosen period: both days included."""
@@ -80,9 +87,10 @@ def _previous_month(day: date) -> date:
 
 
 def choose_period(choice: str, today: date, start: str = "", end: str = "") -> Period:
-    """The period a chooser's values name; an unknown choice or a bad custom day is refused."""
+    """The period a chooser's values name (none: DEFAULT_CHOICE); an unknown choice or a bad
+    custom day is refused."""
     try:
-        picked = PeriodChoice(choice or PeriodChoice.THIS_MONTH)
+        picked = PeriodChoice(choice or DEFAULT_CHOICE)
     except ValueError:
         names = ", ".join(item.value for item in PeriodChoice)
         raise LedgerInputError(

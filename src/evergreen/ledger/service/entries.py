@@ -17,6 +17,7 @@ from evergreen.ledger.rules import (
     CAPITAL_ASSETS,
     Leg,
     check_account,
+    check_account_in,
     is_capital_asset,
 )
 from evergreen.ledger.service.journal import EntryDraft, post
@@ -39,7 +40,7 @@ def add_income(
     source_key: str | None = None,
 ) -> JournalEntry:
     """Money earned by a stream: Assets:Bank up, an Income account credited."""
-    check_account(account)
+    check_account_in(account, "Income")
     legs = [
         Leg(BANK, amount, stream.currency, stream.id),
         Leg(account, -amount, stream.currency, stream.id),
@@ -62,7 +63,7 @@ def add_cost(
     source_key: str | None = None,
 ) -> JournalEntry:
     """Money a stream cost: an Expenses account debited, Assets:Bank down."""
-    check_account(account)
+    check_account_in(account, "Expenses")
     legs = [
         Leg(account, amount, stream.currency, stream.id),
         Leg(BANK, -amount, stream.currency, stream.id),

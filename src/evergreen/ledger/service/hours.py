@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from evergreen.db import serialize_on
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.models import HoursEntry, RunningTimer, Stream
-from evergreen.ledger.rules import check_day_hours, parse_hours
+from evergreen.ledger.rules import check_day_hours, check_entry_day, parse_hours
 from evergreen.ledger.rules.inputs import MAX_HOURS_A_DAY
 
 __all__ = [
@@ -43,6 +43,7 @@ def add_hours(
     """Time spent on a stream on one day, at most 24 hours a day across every stream; an
     import's key makes a replay add nothing."""
     checked = parse_hours(hours)
+    check_entry_day(on)
     if source_key is not None:
         stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == source_key))
         if stored is not None:

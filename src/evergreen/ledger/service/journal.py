@@ -22,20 +22,23 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import JournalEntry, Posting, Stream
 from evergreen.ledger.queries.rollup import capital_before, capital_moved
 from evergreen.ledger.rules import (
+    MAX_AMOUNT,
     Leg,
     check_account,
     check_balanced,
     check_capital_left,
+    check_entry_day,
+    check_rollup_amount,
     daily_figures,
     daily_figures_many,
     reversal_of,
     to_units,
 )
-from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES, check_currency, check_storable
+from evergreen.money import MAX_PLACES, check_currency, check_storable
 
 __all__ = ["EntryDraft", "legs_of", "post", "post_many", "reverse", "stored_keys"]
 
-_LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+_LIMIT = MAX_AMOUNT
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +60,12 @@ def _checked(session: Session, draft: EntryDraft, currencies: dict[int, str]) ->
         raise LedgerInputError("flag", "must be * (cleared) or ! (pending)")
     if len(draft.narration) > 500 or len(draft.payee) > 200:
         raise LedgerInputError("narration", "is too long (500 characters, payee 200)")
+    check_entry_day(draft.date)
     for leg in draft.legs:
         check_account(leg.account)
         check_currency("currency", leg.currency)
         check_storable("amount", abs(leg.amount))
+        check_rollup_amount(leg.amount)
         if leg.stream_id is not None:
             if leg.stream_id not in currencies:
                 stream = session.get(Stream, leg.stream_id)
@@ -157,6 +162,8 @@ def _checked_batch(session: Session, drafts: Sequence[EntryDraft]) -> None:
         raise LedgerInputError("flag", "must be * (cleared) or ! (pending)")
     if max(len(d.narration) for d in drafts) > 500 or max(len(d.payee) for d in drafts) > 200:
         raise LedgerInputError("narration", "is too long (500 characters, payee 200)")
+    for day in {d.date for d in drafts}:
+        check_entry_day(day)
     legs = [leg for draft in drafts for leg in draft.legs]
     for account in {leg.account for leg in legs}:
         check_account(account)
@@ -168,6 +175,7 @@ def _checked_batch(session: Session, drafts: Sequence[EntryDraft]) -> None:
         # finite (an int exponent), at most 4 places and under the limit: storable as it is
         if type(exponent) is not int or exponent < -MAX_PLACES or not -_LIMIT < amount < _LIMIT:
             check_storable("amount", abs(amount))
+            check_rollup_amount(amount)
     currencies: dict[int, str] = {}
     tagged = {(leg.stream_id, leg.currency) for leg in legs if leg.stream_id is not None}
     if tagged:

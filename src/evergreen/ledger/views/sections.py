@@ -110,7 +110,7 @@ def _period(query: PageQuery, today: date, errors: dict[str, InputError]) -> Per
         return choose_period(choice, today, query.start, query.end)
     except LedgerInputError as error:
         errors["period"] = error
-        return choose_period(PeriodChoice.THIS_MONTH.value, today)
+        return choose_period("", today)  # the default period, as on the home page
 
 
 def _history(
