@@ -250,9 +250,17 @@ def _store(
     now: datetime,
     spooled: _Spool = None,
 ) -> tuple[NetworkEarning, str]:
-    """Create or move the earning for one order; returns it and what happened."""
-    query = select(NetworkEarning).where(
-        NetworkEarning.network_id == network.id, NetworkEarning.order_id == reported.order_id
+    """Create or move the earning for one order; returns it and what happened. The stored
+    earning is locked and read afresh before deciding: two postbacks for one order at once
+    (approved and reversed) would otherwise each move it from the status read before the other
+    committed, and the later write could undo a final reversal."""
+    query = (
+        select(NetworkEarning)
+        .where(
+            NetworkEarning.network_id == network.id, NetworkEarning.order_id == reported.order_id
+        )
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     earning = session.scalar(query)
     if earning is None:

@@ -89,7 +89,7 @@ def add_offer(session: Session, webinar_id: int, draft: OfferDraft) -> WebinarOf
     naming the webinar) so its clicks count with every other link's. The link sets the click
     cookie, so a checkout on this site (even behind funnel pages) records the click and the
     sale counts as the offer's in the webinar's analytics."""
-    webinar = get_webinar(session, webinar_id)
+    webinar = get_webinar(session, webinar_id, lock=True)  # its length, as stored
     row = WebinarOffer(
         webinar_id=webinar.id,
         at_second=check_second("at_second", draft.at_second, webinar.duration_minutes),
@@ -131,7 +131,7 @@ def delete_offer(session: Session, webinar_id: int, offer_id: int) -> None:
 
 def add_chat_line(session: Session, webinar_id: int, draft: ChatDraft) -> WebinarChatLine:
     """A question from an earlier session, dated (today at the latest)."""
-    webinar = get_webinar(session, webinar_id)
+    webinar = get_webinar(session, webinar_id, lock=True)  # its length, as stored
     row = WebinarChatLine(
         webinar_id=webinar.id,
         at_second=check_second("at_second", draft.at_second, webinar.duration_minutes),

@@ -147,9 +147,16 @@ def add_webinar(session: Session, draft: WebinarDraft, now: datetime | None = No
     return _store(session, Webinar(), _checked(session, draft, now or utcnow()))
 
 
-def get_webinar(session: Session, webinar_id: int) -> Webinar:
-    """The webinar with this id."""
-    found = session.get(Webinar, webinar_id)
+def get_webinar(session: Session, webinar_id: int, *, lock: bool = False) -> Webinar:
+    """The webinar with this id; `lock`: read afresh and held until the unit of work ends, for
+    a change checked against what is stored (two changes at once otherwise each check against
+    what the other has not committed yet)."""
+    if lock:
+        found = session.get(
+            Webinar, webinar_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+    else:
+        found = session.get(Webinar, webinar_id)
     if found is None:
         raise NotFound("webinar_id", f"no webinar {webinar_id}")
     return found
@@ -188,7 +195,7 @@ def update_webinar(
     left as it was need not offer a session still (a `dates:` webinar whose days have passed
     keeps its title and replay window editable for its registrants), and the recording may
     not end before an offer or a chat line it shows."""
-    row = get_webinar(session, webinar_id)
+    row = get_webinar(session, webinar_id, lock=True)
     given = {key: value for key, value in vars(changes).items() if value is not None}
     draft = replace(_draft_of(row), **given)
     rescheduled = bool({"schedule", "timezone", "blackout_dates"} & given.keys())

@@ -72,9 +72,15 @@ class StepDraft:
     no_step_id: int | None = None
 
 
-def get_funnel(session: Session, funnel_id: int) -> Funnel:
-    """The funnel with this id."""
-    found = session.get(Funnel, funnel_id)
+def get_funnel(session: Session, funnel_id: int, *, lock: bool = False) -> Funnel:
+    """The funnel with this id; `lock`: read afresh and held until the unit of work ends, for
+    a change of what belongs to it decided on what it holds now."""
+    if lock:
+        found = session.get(
+            Funnel, funnel_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+    else:
+        found = session.get(Funnel, funnel_id)
     if found is None:
         raise NotFound("funnel_id", f"no funnel {funnel_id}")
     return found
@@ -200,9 +206,17 @@ def _apply(session: Session, row: FunnelStep, draft: StepDraft) -> FunnelStep:
     return row
 
 
+def _lock_order(session: Session, funnel_id: int) -> None:
+    """Hold the funnel until this unit of work ends, before its steps' order is read (as
+    `get_funnel(lock=True)`, for a funnel that may not exist): two changes of the order at once
+    otherwise each wrote positions computed from the order they read, and two steps shared a
+    position (PostgreSQL; a SQLite writer already holds the file)."""
+    session.execute(select(Funnel.id).where(Funnel.id == funnel_id).with_for_update(key_share=True))
+
+
 def add_step(session: Session, funnel_id: int, draft: StepDraft) -> FunnelStep:
     """A step at the end of the funnel, with variant A holding its title as the headline."""
-    get_funnel(session, funnel_id)
+    get_funnel(session, funnel_id, lock=True)  # the order is read next
     last = session.scalar(
         select(func.max(FunnelStep.position)).where(FunnelStep.funnel_id == funnel_id)
     )
@@ -229,6 +243,7 @@ def _steps(session: Session, funnel_id: int) -> list[FunnelStep]:
 
 def remove_step(session: Session, funnel_id: int, step_id: int) -> None:
     """Delete a step (its variants and traffic go with it); targets to it fall back to next."""
+    _lock_order(session, funnel_id)
     row = get_step(session, funnel_id, step_id)
     for other in _steps(session, funnel_id):
         if other.yes_step_id == step_id:
@@ -246,6 +261,7 @@ def move_step(session: Session, funnel_id: int, step_id: int, direction: str) ->
     """Swap a step with the one before ("up") or after ("down")."""
     if direction not in ("up", "down"):
         raise FunnelInputError("direction", "must be up or down")
+    _lock_order(session, funnel_id)
     steps = _steps(session, funnel_id)
     index = next((i for i, s in enumerate(steps) if s.id == step_id), None)
     if index is None:

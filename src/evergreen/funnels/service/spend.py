@@ -70,8 +70,10 @@ def _stored(session: Session, funnel_id: int, rows: Sequence[SpendRow]) -> dict[
 
 def put_spend(session: Session, funnel_id: int, rows: Sequence[SpendRow]) -> int:
     """Store rows of spend, each replacing the same day, campaign and source in any letter
-    case (the first spelling stored is kept for display); how many."""
-    get_funnel(session, funnel_id)
+    case (the first spelling stored is kept for display); how many. The funnel is held first:
+    two imports at once otherwise each checked the currency and the stored rows before the
+    other committed (a second currency kept, or a duplicate row refused by the unique key)."""
+    get_funnel(session, funnel_id, lock=True)
     _currency(session, funnel_id, rows)
     latest: dict[Key, SpendRow] = {}
     for row in rows:  # the last of a repeated key counts, under the first spelling seen

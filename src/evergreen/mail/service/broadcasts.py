@@ -281,12 +281,16 @@ def act(
 
 
 def start_due(session: Session, now: datetime) -> list[int]:
-    """Start every scheduled broadcast whose time has come; their ids."""
+    """Start every scheduled broadcast whose time has come; their ids. Each is locked as it is
+    read (one the owner or another sender holds now is left to them): under READ COMMITTED a
+    broadcast read as scheduled could be unscheduled, paused, cancelled or started before it
+    was sent, and the sender then sent a draft or failed its run."""
     due = list(
         session.scalars(
-            select(Broadcast.id).where(
-                Broadcast.status == "scheduled", Broadcast.scheduled_at <= now
-            )
+            select(Broadcast.id)
+            .where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= now)
+            .order_by(Broadcast.id)
+            .with_for_update(skip_locked=True)
         )
     )
     for broadcast_id in due:
