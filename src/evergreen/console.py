@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from evergreen.config import get_settings
+from evergreen.csvfile import decode_utf8
 from evergreen.db import MAX_ID, Database
 
 if TYPE_CHECKING:
@@ -66,14 +67,7 @@ def utf8_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise failure(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise failure(
-            f"{path} is not UTF-8 text (line {line} has the byte 0x{data[exc.start]:02x}); "
-            "save it as UTF-8 (CSV UTF-8) and try again"
-        ) from None
+    return decode_utf8(data, lambda problem: failure(f"{path} {problem}"))
 
 
 def at_terminal() -> bool:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import TextIO
 
-__all__ = ["CsvWriter", "restore_cell", "safe_cell", "uploaded_rows"]
+__all__ = ["CsvWriter", "decode_utf8", "restore_cell", "safe_cell", "uploaded_rows"]
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
 _FORMULA_START = frozenset("=+-@\t\r")
@@ -55,6 +55,21 @@ def uploaded_rows(
             start = reader.line_num + 1
     except csv.Error as error:
         raise refuse(f"line {start}: not readable as CSV ({error})") from None
+
+
+def decode_utf8(data: bytes, refuse: Callable[[str], Exception]) -> str:
+    """An uploaded file as UTF-8 text (a BOM skipped): another encoding is `refuse(message)`
+    naming the line and the byte, never text with replacement characters stored as names."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        # The offset is into what was decoded: the bytes after a BOM, when there is one.
+        read = bytes(error.object)
+        line = read.count(b"\n", 0, error.start) + 1
+        raise refuse(
+            f"is not UTF-8 text (line {line} has the byte 0x{read[error.start]:02x}); "
+            "save it as UTF-8 (CSV UTF-8) and try again"
+        ) from None
 
 
 class CsvWriter:

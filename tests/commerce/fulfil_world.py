@@ -48,7 +48,12 @@ def make_shop(session: Session, method: str = "webhook", url: str = "http://127.
     for row in (mug, logo):
         service.set_status(session, row.id, "active")
     supplier, secret = suppliers.add_supplier(
-        session, "MugCo", "mugs@example.com", method, url if method == "webhook" else "", "EUR"
+        session,
+        "MugCo",
+        "mugs@example.com" if method == "email" else "",
+        method,
+        url if method == "webhook" else "",
+        "EUR",
     )
     suppliers.set_product_supplier(session, mug.id, supplier.id)
     engagements.set_service(

@@ -34,7 +34,7 @@ def test_funnels_and_spend_from_the_command_line(tmp_path: Path, database_url: s
     good.write_text("day,campaign,source,amount,currency\n2026-12-01,C,fb,10,USD\n")
     stored = _run(tmp_path, database_url, "spend-import", str(good), "--funnel", "spring-launch")
     assert stored.returncode == 0, stored.stderr
-    assert "1 rows" in stored.stdout
+    assert stored.stdout == "1 row of ad spend stored.\n"
     shown = _run(tmp_path, database_url, "report", "spring-launch", "--start", "2026-12-01",
                  "--end", "2026-12-31", "--json")  # fmt: skip
     assert json.loads(shown.stdout)["total"]["ad_spend"] == "10.00"
@@ -65,7 +65,7 @@ def test_a_spend_file_without_rows_or_not_in_utf8_is_one_line_naming_it(
     assert str(latin) in not_utf8.stderr
     assert _campaigns(database_url) == []
     stored = _run(tmp_path, database_url, "spend-import", str(utf8), "--funnel", "launch")
-    assert "1 rows" in succeeded(stored)
+    assert succeeded(stored) == "1 row of ad spend stored.\n"
     assert _campaigns(database_url) == ["Café"]
 
 

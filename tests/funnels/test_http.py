@@ -90,6 +90,16 @@ def test_the_api_builds_a_funnel_imports_spend_and_reports(
     )
     assert bad.status_code == 422
     assert [(d["line"], d["field"]) for d in bad.json()["detail"]] == [(3, "day"), (4, "amount")]
+    latin1 = client.post(
+        f"/api/v1/funnels/{fid}/spend/import",
+        content="day,campaign,source,amount,currency\n2026-12-01,Café,fb,10,USD\n".encode(
+            "latin-1"
+        ),
+        headers=owner | {"Content-Type": "text/csv"},
+    )
+    assert latin1.status_code == 422  # never a "Caf\ufffd" campaign stored
+    assert latin1.json()["detail"][0]["field"] == "body"
+    assert "line 2 has the byte 0xe9" in latin1.json()["detail"][0]["message"]
     good = client.post(
         f"/api/v1/funnels/{fid}/spend/import",
         content=b"day,campaign,source,amount,currency\n2026-12-01,C,fb,10,USD\n",

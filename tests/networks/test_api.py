@@ -77,6 +77,13 @@ def test_postbacks_reports_and_earnings_over_http(
     )
     assert again.json()["created"] == 0
     assert again.json()["unchanged"] == 2
+    latin1 = client.post(
+        f"/api/v1/networks/{network_id}/reports", content="id,fee,state\nø9,1.00,pending\n"
+        .encode("latin-1"), headers={**owner, "Content-Type": "text/csv"},
+    )  # fmt: skip
+    assert latin1.status_code == 422  # refused whole, never an order id with "\ufffd" in it
+    [error] = latin1.json()["detail"]
+    assert (error["field"], "line 2 has the byte 0xf8" in error["message"]) == ("csv", True)
     # A JSON report refuses what it does not take, as every API body does, and imports nothing.
     extra = {"csv": "id,fee,state\no9,1.00,pending\n", "network": "Awin"}
     stray = client.post(f"/api/v1/networks/{network_id}/reports", json=extra, headers=owner)

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from evergreen.csvfile import decode_utf8
 from evergreen.errors import NotFound
 from evergreen.funnels import queries, service
+from evergreen.funnels.errors import FunnelInputError
 from evergreen.funnels.queries import variant_dict
 from evergreen.funnels.rules import check_spend, read_spend_csv
 from evergreen.funnels.views.report import period
@@ -216,7 +218,8 @@ def put_spend(
 )
 def import_spend(funnel_id: DbId, raw: CsvBody, session: SessionDep, user: ApiOwner) -> Response:
     """Owner only: a CSV body (day, campaign, source, amount, currency); all rows or none."""
-    reading = read_spend_csv(raw.decode("utf-8", errors="replace").splitlines(keepends=True))
+    text = decode_utf8(raw, lambda problem: FunnelInputError("body", f"the CSV {problem}"))
+    reading = read_spend_csv(text.splitlines(keepends=True))
     if reading.errors:
         detail = [
             {"line": e.line, "field": e.field, "message": e.message, "loc": ["body", e.field]}

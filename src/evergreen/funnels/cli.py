@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 from evergreen.console import failure, in_session, utf8_text
 from evergreen.db import utcnow
 from evergreen.funnels import queries, service
-from evergreen.funnels.rules import read_spend_csv
+from evergreen.funnels.rules import SpendError, read_spend_csv
 from evergreen.funnels.rules.period import report_period
 
 __all__ = ["app"]
+
+_LISTED = 50  # refused rows a command lists; the summary counts them all
 
 app = typer.Typer(
     help="Funnels: steps with an A/B split, their traffic and ad spend.", no_args_is_help=True
@@ -64,13 +66,30 @@ def spend_import(
     reading = read_spend_csv(io.StringIO(utf8_text(file), newline=""))
     if not reading.rows and not reading.errors:
         raise failure(f"nothing imported: {file} has no rows under its header")
-    for problem in reading.errors[:50]:
-        typer.echo(f"line {problem.line}: {problem.field}: {problem.message}", err=True)
+    if reading.errors:
+        raise failure(_refused_rows(reading.errors))
 
     def work(session: Session) -> int:
         return service.import_spend(session, service.find_funnel(session, funnel).id, reading)
 
-    typer.echo(f"{in_session(work)} rows of ad spend stored.")
+    stored = in_session(work)
+    typer.echo(f"{stored} {_rows(stored)} of ad spend stored.")
+
+
+def _rows(count: int) -> str:
+    return "row" if count == 1 else "rows"
+
+
+def _refused_rows(errors: list[SpendError]) -> str:
+    """Each refused row listed once (the first 50), then one line saying nothing was stored."""
+    for problem in errors[:_LISTED]:
+        typer.echo(f"line {problem.line}: {problem.field}: {problem.message}", err=True)
+    more = len(errors) - _LISTED
+    listed = f" ({more} more not listed)" if more > 0 else ""
+    return (
+        f"nothing stored: {len(errors)} {_rows(len(errors))} refused{listed}; fix "
+        f"{'it' if len(errors) == 1 else 'them'} and import the file again"
+    )
 
 
 @app.command("report")

@@ -311,8 +311,9 @@ def ingest(
         bool, typer.Option(help="Keep ingesting until SIGTERM/SIGINT (what `serve` runs).")
     ] = False,
     interval: Annotated[
-        float, typer.Option(min=0.05, max=60, help="Seconds between passes.")
-    ] = 0.5,
+        float | None,
+        typer.Option(min=0.05, max=60, help="With --follow: seconds between passes (0.5)."),
+    ] = None,
     parent_pid: Annotated[
         int | None,
         typer.Option(hidden=True, help="The `serve` process this ingester lives and dies with."),
@@ -328,6 +329,12 @@ def ingest(
     """Move spooled clicks into the database (once, or continuously with --follow)."""
     import threading
 
+    if interval is not None and not follow:
+        # One pass has no pause to set: said, never a silently ignored option.
+        raise failure(
+            "--interval is the pause between passes of --follow; a single pass has none: "
+            "drop --interval, or add --follow"
+        )
     if spool is not None:
         if follow:
             raise failure("--spool ingests another server's spool once; it cannot --follow")
@@ -349,7 +356,8 @@ def ingest(
     # says why not SCHED_IDLE).
     try:
         if follow:
-            follow_clicks(db, get_settings(), stop, interval=interval,
+            pause = 0.5 if interval is None else interval
+            follow_clicks(db, get_settings(), stop, interval=pause,
                           alive=lambda: os.getppid() == parent)  # fmt: skip
             return
         try:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from evergreen.csvfile import decode_utf8
 from evergreen.db import utcnow
 from evergreen.isodates import QueryDay
 from evergreen.links.queries import SpooledClicks
@@ -173,7 +174,7 @@ async def _report_text(request: Request, _network: NetworkDep) -> str:
     body = await request.body()
     if len(body) > _REPORT_LIMIT:
         raise HTTPException(413, "The report is larger than 20 MB; split it.")
-    text = body.decode("utf-8", errors="replace")
+    text = decode_utf8(body, lambda problem: field_error("csv", f"the report {problem}"))
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(text)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from evergreen.commerce.rules.fulfilment import is_overdue
 from evergreen.commerce.service import engagements
 from evergreen.config import get_settings, resolve_secret_key
-from evergreen.console import confirmed, in_session, row_id_argument, row_id_option
+from evergreen.console import confirmed, failure, in_session, row_id_argument, row_id_option
 from evergreen.db import utcnow
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
@@ -49,6 +49,11 @@ def service_task(
     done: Annotated[int | None, row_id_option("Tick this task id off.")] = None,
 ) -> None:
     """Add a task, tick one off (--done ID), or list the engagement's tasks."""
+    if assignee is not None and not title.strip():
+        raise failure(
+            "--assignee is for a new task: give its title, or drop --assignee "
+            "(a task's assignee is set when it is added)"
+        )
 
     def work(session: Session) -> list[str]:
         engagements.get_engagement(session, engagement_id)

@@ -17,6 +17,7 @@ from evergreen.commerce.rules.products import from_cents
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import (
     confirmed,
+    failure,
     in_session,
     migrated_database,
     row_id_argument,
@@ -84,9 +85,17 @@ def subscriptions_cancel(
     now: Annotated[
         bool, typer.Option("--now", help="End it now, not at the period's end.")
     ] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="End it now without asking.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="With --now: end it now without asking.")
+    ] = False,
 ) -> None:
     """Cancel a subscription: at its period's end (default) or now (shown, then asked)."""
+    if yes and not now:
+        # Only ending it now is asked; a --yes alone would read as "end it now" and do less.
+        raise failure(
+            "--yes answers the question --now asks; a cancel at the period's end asks nothing: "
+            "drop --yes, or add --now to end it now"
+        )
     if now:
 
         def preview(session: Session) -> str:

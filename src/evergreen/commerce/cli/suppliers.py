@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from evergreen.commerce.rules.fulfilment import METHODS
+from evergreen.commerce.rules.fulfilment import unused_address
 from evergreen.commerce.service import cancellations, forwarding, suppliers, tracking
 from evergreen.config import get_settings, resolve_secret_key
 from evergreen.console import (
@@ -18,10 +18,12 @@ from evergreen.console import (
     confirmed,
     failure,
     in_session,
+    option_name,
     row_id_argument,
     row_id_option,
 )
 from evergreen.db import utcnow
+from evergreen.errors import NotFound
 from evergreen.mail.transactional import Transactional, deliver
 from evergreen.siteurl import cli_site_url
 
@@ -54,12 +56,12 @@ def supplier_add(
 
 
 def _unused_address(method: str, email: str, url: str) -> str | None:
-    """An address the chosen method never uses, said (it would be kept and shown, unused)."""
-    chosen = method.strip().lower()
-    for option, value, needs in (("--email", email, "email"), ("--webhook-url", url, "webhook")):
-        if value.strip() and chosen in METHODS and chosen != needs:
-            return f"{option} is only for --method {needs}; drop it, or choose --method {needs}"
-    return None
+    """An address the chosen method never uses, said by its option (the rule refuses it)."""
+    unused = unused_address(method, email, url)
+    if unused is None:
+        return None
+    field, needs = unused
+    return f"{option_name(field)} is only for --method {needs}; drop it, or choose --method {needs}"
 
 
 @supplier_app.command("list")
@@ -94,6 +96,14 @@ def supplier_orders(
     """The latest 50 supplier orders: id, order, supplier, status, tracking."""
 
     def work(session: Session) -> list[str]:
+        if supplier is not None:
+            try:
+                suppliers.get_supplier(session, supplier)
+            except NotFound:
+                # An empty list would read as "no orders from it", not as a wrong id.
+                raise failure(
+                    f"no supplier {supplier}: see `evergreen commerce supplier list`"
+                ) from None
         rows, _total = suppliers.list_supplier_orders(
             session, status=status or None, supplier_id=supplier
         )

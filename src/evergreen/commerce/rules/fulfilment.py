@@ -46,6 +46,7 @@ __all__ = [
     "refund_stops",
     "retry_delay",
     "to_csv",
+    "unused_address",
 ]
 
 METHODS = ("email", "webhook", "csv")
@@ -71,12 +72,28 @@ def check_method(value: str) -> str:
     return text
 
 
+def unused_address(method: str, email: str, webhook_url: str) -> tuple[str, str] | None:
+    """The address the chosen method never uses (it would be stored and shown, never used), as
+    (its field, the method that uses it); None when there is none or the method is unknown."""
+    chosen = method.strip().lower() if isinstance(method, str) else ""
+    for field, value, needs in (("email", email, "email"), ("webhook_url", webhook_url, "webhook")):
+        if isinstance(value, str) and value.strip() and chosen in METHODS and chosen != needs:
+            return field, needs
+    return None
+
+
 def check_supplier(
     name: str, email: str, method: str, webhook_url: str, currency: str
 ) -> tuple[str, str, str, str, str]:
     """A supplier's (name, email, method, webhook URL, currency): email forwarding needs an
-    email, webhook forwarding an http(s) URL."""
+    email, webhook forwarding an http(s) URL, and neither takes the other's address."""
     chosen = check_method(method)
+    unused = unused_address(chosen, email, webhook_url)
+    if unused is not None:
+        field, needs = unused
+        raise CommerceInputError(
+            field, f"is only for the method {needs}: leave it empty, or choose {needs}"
+        )
     address = email.strip() if isinstance(email, str) else ""
     if address or chosen == "email":
         address = check_buyer_email(address) if address else ""

@@ -22,14 +22,22 @@ __all__ = [
 ]
 
 DURATIONS = ("once", "repeating", "forever")
+_LASTS = {"once": "the first period", "forever": "every period"}
 
 
 def check_duration(duration: str, periods: int | None) -> tuple[str, int | None]:
-    """A coupon's duration: once, forever, or repeating for 1 to 120 periods."""
+    """A coupon's duration: once, forever, or repeating for 1 to 120 periods; as Stripe's
+    duration_in_months, a number of periods only with repeating (never silently dropped)."""
     text = (duration or "once").strip().lower()
     if text not in DURATIONS:
         raise CommerceInputError("duration", f"must be one of {', '.join(DURATIONS)}")
     if text != "repeating":
+        if periods is not None:
+            raise CommerceInputError(
+                "duration_periods",
+                f"only a repeating coupon lasts a number of periods: choose repeating, or "
+                f"leave the periods empty for a coupon that lasts {_LASTS[text]}",
+            )
         return text, None
     if isinstance(periods, bool) or not isinstance(periods, int) or not 1 <= periods <= 120:
         raise CommerceInputError("duration_periods", "a repeating coupon lasts 1 to 120 periods")

@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from evergreen.csvfile import decode_utf8
 from evergreen.db import utcnow
 from evergreen.errors import InputError
 from evergreen.funnels import queries, service
@@ -118,8 +119,14 @@ def import_spend(
     form.on_error(lambda error: _page(request, session, funnel_id, error=error))
     if file is None or not file.filename:
         raise FunnelInputError("file", "choose a CSV file: day,campaign,source,amount,currency")
-    text = io.TextIOWrapper(file.file, encoding="utf-8", errors="replace", newline="")
-    reading = read_spend_csv(text)
+    name = file.filename
+
+    def not_utf8(message: str) -> Exception:
+        return FunnelInputError("file", f"{name} {message}")
+
+    # UTF-8 or refused by name and line, as the command refuses it: never a "Caf�" stored.
+    text = decode_utf8(file.file.read(), not_utf8)
+    reading = read_spend_csv(io.StringIO(text, newline=""))
     if reading.errors:
         return _page(request, session, funnel_id, problems=reading.errors)
     service.import_spend(session, funnel_id, reading)
