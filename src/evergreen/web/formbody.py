@@ -3,8 +3,10 @@ naming it, in a query parameter a route reads a 422 naming it, in an address a 4
 
 PostgreSQL stores no NUL in text, so a form field holding one failed at the database (a public
 sign-up form's custom field, for one). People never type one; the check runs once for every
-page route and every API route whose form body FastAPI reads (an app-wide dependency). Routes
-that read their own body for another system (a network's postback) keep what they are sent.
+page route and every API route whose form body FastAPI reads (an app-wide dependency). A page
+route that shows its own form again (`FormPageDep`) gets the refusal from its `on_error`, so the
+form comes back as typed with the field named; others answer the plain error page. Routes that
+read their own body for another system (a network's postback) keep what they are sent.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from evergreen.errors import InputError
 from evergreen.web.errors import parameter_places
+from evergreen.web.forms import REFUSED_FIELD, has_form_page
 
 __all__ = ["refuse_nul_in_forms", "refuse_nul_in_paths", "refuse_nul_in_queries"]
 
@@ -50,12 +54,15 @@ async def refuse_nul_in_forms(request: Request) -> None:
             return
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     field = first_nul(fields)
-    if field is not None:
-        raise HTTPException(
-            400,
-            f"{field}: contains a NUL character (%00), which cannot be stored; "
-            "remove it and send the form again.",
-        )
+    if field is None:
+        return
+    message = (
+        "contains a NUL character (%00), which cannot be stored; remove it and send the form again."
+    )
+    if has_form_page(route):  # the route's page shows it beside the form, kept as typed
+        setattr(request.state, REFUSED_FIELD, InputError(field, message))
+        return
+    raise HTTPException(400, f"{field}: {message}")
 
 
 async def refuse_nul_in_paths(request: Request) -> None:

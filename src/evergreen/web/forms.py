@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from evergreen.errors import InputError
@@ -28,20 +29,42 @@ class FormPage:
     the page sets another). Without `on_error`, the refusal becomes the plain error page.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, refused: InputError | None = None) -> None:
         self._show: Callable[[InputError], Response] | None = None
+        self.refused = refused  # a field refused before the route ran (a NUL), not yet shown
 
     def on_error(self, show: Callable[[InputError], Response]) -> None:
-        """Remember how to show the form with an error."""
+        """Remember how to show the form with an error; a field already refused (a NUL, by
+        `web.formbody`) is shown now, with the rest of the form as it was typed."""
         self._show = show
+        if self.refused is not None:
+            refused, self.refused = self.refused, None
+            raise refused
 
     def answer(self, error: InputError) -> Response | None:
         """The page for this refusal, or None when the route gave none."""
         return None if self._show is None else self._show(error)
 
 
-def _form_page(session: SessionDep) -> Iterator[FormPage]:
-    page = FormPage()
+# Where web.formbody leaves a field it refused for the route's FormPage to show.
+REFUSED_FIELD = "evergreen_refused_field"
+
+
+def has_form_page(route: object) -> bool:
+    """Whether a route shows its own form again on a refusal (it depends on FormPageDep)."""
+    if not isinstance(route, APIRoute):
+        return False
+    dependants = [route.dependant]
+    while dependants:
+        dependant = dependants.pop()
+        if dependant.call is _form_page:
+            return True
+        dependants.extend(dependant.dependencies)
+    return False
+
+
+def _form_page(request: Request, session: SessionDep) -> Iterator[FormPage]:
+    page = FormPage(getattr(request.state, REFUSED_FIELD, None))
     try:
         yield page
     except InputError as exc:
@@ -50,6 +73,15 @@ def _form_page(session: SessionDep) -> Iterator[FormPage]:
         if response is None:
             raise
         raise PageAnswer(response) from None
+    except Exception:
+        if page.refused is None:
+            raise
+        page.refused, refused = None, page.refused  # the route failed on the refused value
+        session.rollback()
+        raise HTTPException(400, f"{refused.field}: {refused.message}") from None
+    if page.refused is not None:  # the route never said how to show itself: nothing is kept
+        session.rollback()
+        raise HTTPException(400, f"{page.refused.field}: {page.refused.message}")
 
 
 FormPageDep = Annotated[FormPage, Depends(_form_page, scope="function")]

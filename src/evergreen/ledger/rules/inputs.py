@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import unicodedata
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
@@ -15,7 +16,9 @@ __all__ = [
     "StreamKind",
     "check_day_hours",
     "check_entry_day",
+    "check_memo",
     "check_name",
+    "check_worked_day",
     "parse_amount",
     "parse_date",
     "parse_hours",
@@ -28,6 +31,11 @@ MAX_HOURS_A_DAY = Decimal(24)
 # Reports count days and months around their dates: they stay within these, a century at most.
 REPORT_FIRST, REPORT_LAST = date(1900, 1, 1), date(2199, 12, 31)
 LONGEST_PERIOD_DAYS = 100 * 366
+# Time worked is in the past; a day of slack lets an owner ahead of UTC log today's hours.
+WORKED_DAYS_AHEAD = 1
+# Characters that reorder the text around them (embeddings, overrides, isolates, marks).
+_DIRECTION_CLASSES = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+_DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
 
 
 class StreamKind(StrEnum):
@@ -70,6 +78,23 @@ def check_name(text: str, field: str = "name") -> str:
     return name
 
 
+def check_memo(text: str, field: str = "memo") -> str:
+    """A memo holds what was typed and shows as typed: no control characters or direction
+    marks (U+202E would show the entry reversed), as stream names; tabs and line breaks pass."""
+    for ch in text:
+        if ch.isprintable() or ch in "\t\n":
+            continue
+        code = f"U+{ord(ch):04X}"
+        if ch in _DIRECTION_MARKS or unicodedata.bidirectional(ch) in _DIRECTION_CLASSES:
+            what = f"a direction mark ({code}) that shows the text out of order"
+        elif ch == "\x00":
+            what = "a NUL character, which cannot be stored"
+        else:
+            what = f"a control character ({code})"
+        raise LedgerInputError(field, f"contains {what}; remove it and type plain text")
+    return text
+
+
 def parse_date(text: str, field: str = "date") -> date:
     """A calendar date written YYYY-MM-DD."""
     try:
@@ -96,6 +121,17 @@ def check_entry_day(day: date, field: str = "date") -> date:
     return day
 
 
+def check_worked_day(day: date, today: date, field: str = "date") -> date:
+    """The day of time worked: not after tomorrow (a day of slack for time zones), since hours
+    dated ahead would count in a future period's time charge as if already worked."""
+    latest = today + timedelta(days=WORKED_DAYS_AHEAD)
+    if day > latest:
+        raise LedgerInputError(
+            field, f"{day} is in the future; record hours once worked, dated {latest} at the latest"
+        )
+    return day
+
+
 def parse_period(start_text: str, end_text: str) -> tuple[date, date]:
     """A report's period: both days included, forward, at most a hundred years."""
     start, end = parse_report_day(start_text, "from"), parse_report_day(end_text, "to")
@@ -107,6 +143,11 @@ def parse_period(start_text: str, end_text: str) -> tuple[date, date]:
 
 
 def _decimal(text: str | Decimal | int, field: str) -> Decimal:
+    # Decimal() reads any script's digits (full-width 50, U+FF15 U+FF10, is 50): 0-9 only here.
+    if isinstance(text, str) and any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise LedgerInputError(
+            field, f"{text[:40]!r} has digits other than 0-9; type it with the digits 0-9"
+        )
     try:
         value = text if isinstance(text, Decimal) else Decimal(str(text).strip())
     except InvalidOperation:

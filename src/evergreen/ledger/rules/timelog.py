@@ -22,11 +22,13 @@ from evergreen.ledger.rules.inputs import MAX_HOURS_A_DAY
 __all__ = ["FORMATS", "TimeEntry", "read_timeclock", "read_timedot", "read_timelog"]
 
 FORMATS = ("timeclock", "timedot")
-_DATE = r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
-_CLOCK = re.compile(rf"^([iIoO])\s+{_DATE}\s+(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?(?:\s+(.*))?$")
+# [0-9], not \d (which matches any script's digits): numbers are typed with 0-9, as on pages
+_DATE = r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})"
+_TIME = r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
+_CLOCK = re.compile(rf"^([iIoO])\s+{_DATE}\s+{_TIME}(?:\s+(.*))?$")
 _DAY = re.compile(rf"^\**\s*{_DATE}(?:\s+(.*))?$")
 _SPLIT = re.compile(r"\s{2,}|\t")
-_NUMBER = re.compile(r"^(\d+(?:\.\d+)?)(s|m|h|d)?$")
+_NUMBER = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(s|m|h|d)?$")
 _UNIT_HOURS = {"s": Decimal(1) / 3600, "m": Decimal(1) / 60, "h": Decimal(1), "d": Decimal(24)}
 _PLACES = Decimal("0.0001")
 _QUARTER = Decimal("0.25")

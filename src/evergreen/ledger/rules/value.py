@@ -210,6 +210,8 @@ def parse_signed(text: str, field: str) -> Decimal:
 
 
 def _is_zero(text: str) -> bool:
+    if not text.isascii():  # a full-width zero is parse_amount's to refuse, not a zero
+        return False
     try:
         return Decimal(text) == 0
     except ArithmeticError:

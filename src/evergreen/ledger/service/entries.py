@@ -18,6 +18,7 @@ from evergreen.ledger.rules import (
     Leg,
     check_account,
     check_account_in,
+    check_memo,
     is_capital_asset,
 )
 from evergreen.ledger.service.journal import EntryDraft, post
@@ -40,6 +41,7 @@ def add_income(
     source_key: str | None = None,
 ) -> JournalEntry:
     """Money earned by a stream: Assets:Bank up, an Income account credited."""
+    check_memo(memo)
     check_account_in(account, "Income")
     legs = [
         Leg(BANK, amount, stream.currency, stream.id),
@@ -63,6 +65,7 @@ def add_cost(
     source_key: str | None = None,
 ) -> JournalEntry:
     """Money a stream cost: an Expenses account debited, Assets:Bank down."""
+    check_memo(memo)
     check_account_in(account, "Expenses")
     legs = [
         Leg(account, amount, stream.currency, stream.id),
@@ -85,6 +88,7 @@ def add_capital(
     source_key: str | None = None,
 ) -> JournalEntry:
     """Capital put into a stream (+) or taken out (-): the owner's equity in it moves."""
+    check_memo(memo)
     legs = [
         Leg(BANK, amount, stream.currency, stream.id),
         Leg(CAPITAL, -amount, stream.currency, stream.id),
@@ -113,6 +117,7 @@ def add_asset(
     """An asset the stream holds (+) or no longer holds (-): bought with the stream's money
     (against Assets:Bank) or put in by the owner (against Equity:Assets-Put-In, so it counts
     once, as an asset). Either way its balance is capital employed in the stream."""
+    check_memo(memo)
     check_account(account)
     if not is_capital_asset(account):
         raise LedgerInputError(

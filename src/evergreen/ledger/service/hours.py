@@ -9,10 +9,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.db import serialize_on
+from evergreen.db import serialize_on, utcnow
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.models import HoursEntry, RunningTimer, Stream
-from evergreen.ledger.rules import check_day_hours, check_entry_day, parse_hours
+from evergreen.ledger.rules import (
+    check_day_hours,
+    check_entry_day,
+    check_memo,
+    check_worked_day,
+    parse_hours,
+)
 from evergreen.ledger.rules.inputs import MAX_HOURS_A_DAY
 
 __all__ = [
@@ -44,6 +50,8 @@ def add_hours(
     import's key makes a replay add nothing."""
     checked = parse_hours(hours)
     check_entry_day(on)
+    check_worked_day(on, utcnow().date())
+    check_memo(memo)
     if source_key is not None:
         stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == source_key))
         if stored is not None:
@@ -73,6 +81,8 @@ def change_hours(
 ) -> HoursEntry:
     """Correct a time entry's hours or memo; the day still holds at most 24 hours."""
     entry = hours_entry(session, entry_id)
+    if memo is not None:
+        check_memo(memo)
     if hours is not None:
         checked = parse_hours(hours)
         serialize_on(session, f"ledger-hours:{entry.date.isoformat()}")
@@ -114,6 +124,7 @@ def running_timer(session: Session) -> RunningTimer | None:
 
 def start_timer(session: Session, stream: Stream, now: datetime, memo: str = "") -> RunningTimer:
     """Start timing a stream; a timer already running is stopped and its time kept first."""
+    check_memo(memo)
     current = running_timer(session)
     if current is not None:
         stop_timer(session, now)

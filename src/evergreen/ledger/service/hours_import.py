@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from evergreen.db import utcnow
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import HoursEntry, Stream
-from evergreen.ledger.rules import check_day_hours
+from evergreen.ledger.rules import check_day_hours, check_memo, check_worked_day
 from evergreen.ledger.rules.timelog import TimeEntry, read_timelog
 from evergreen.ledger.service.hours import hours_on
 
@@ -62,6 +62,10 @@ def import_hours(session: Session, lines: Iterable[str], format: str) -> HoursIm
     """Read a whole log (refused whole at its first mistake), then add the entries that an
     earlier import of the same entries did not."""
     entries = read_timelog(lines, format)
+    today = utcnow().date()
+    for entry in entries:  # as hours added by hand
+        check_worked_day(entry.date, today, f"line {entry.line}: date")
+        check_memo(entry.memo, f"line {entry.line}: memo")
     ids = _stream_ids(session, entries)
     keys = [entry.key for entry in entries]
     stored: set[str] = set()
