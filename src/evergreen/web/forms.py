@@ -74,14 +74,15 @@ def _form_page(request: Request, session: SessionDep) -> Iterator[FormPage]:
             raise
         raise PageAnswer(response) from None
     except Exception:
-        if page.refused is None:
+        refused = page.refused
+        if refused is None:
             raise
-        page.refused, refused = None, page.refused  # the route failed on the refused value
-        session.rollback()
+        session.rollback()  # the route failed on the refused value
         raise HTTPException(400, f"{refused.field}: {refused.message}") from None
-    if page.refused is not None:  # the route never said how to show itself: nothing is kept
+    refused = page.refused
+    if refused is not None:  # the route never said how to show itself: nothing is kept
         session.rollback()
-        raise HTTPException(400, f"{page.refused.field}: {page.refused.message}")
+        raise HTTPException(400, f"{refused.field}: {refused.message}")
 
 
 FormPageDep = Annotated[FormPage, Depends(_form_page, scope="function")]
