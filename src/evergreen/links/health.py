@@ -9,17 +9,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 from http.client import HTTPMessage
-from typing import IO
+from typing import IO, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
 
 from evergreen.addresses import Addresses
+from evergreen.db import Database
 from evergreen.links.models import Link
 from evergreen.outbound import Refused, opener
 
@@ -28,6 +29,8 @@ __all__ = [
     "MAX_CONCURRENT",
     "MAX_REDIRECTS",
     "USER_AGENT",
+    "Checked",
+    "Target",
     "check_enabled_links",
     "check_links",
     "check_url",
@@ -174,36 +177,77 @@ def check_url(
     return final, status, None
 
 
+class Target(Protocol):
+    """What a check needs of a link: a stored `Link`, or a `Checked` snapshot of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def slug(self) -> str: ...
+    @property
+    def destination(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A link as the nightly check read it, so no transaction stays open while it fetches."""
+
+    id: int
+    slug: str
+    destination: str
+
+
 def check_links(
     session: Session,
-    links: Sequence[Link],
+    links: Sequence[Target],
     now: datetime,
     *,
     timeout: float = 10.0,
     allow: Addresses = _NOBODY,
 ) -> list[tuple[str, str, str]]:
-    """Check destinations a few at a time and store each verdict, so dead offers show up."""
-    urls = list(dict.fromkeys(link.destination for link in links))
+    """Check destinations a few at a time and store each verdict, so dead offers show up. A
+    verdict is stored only on a link that still points where it was checked (one edited or
+    deleted meanwhile is left out), and it is not an edit: the link's settings stay as stored."""
+    targets = [Checked(link.id, link.slug, link.destination) for link in links]
+    urls = list(dict.fromkeys(target.destination for target in targets))
     if not urls:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT, len(urls))) as pool:
         found = dict(zip(urls, pool.map(lambda u: check_url(u, timeout, allow), urls), strict=True))
     results: list[tuple[str, str, str]] = []
-    for link in links:
-        state, detail = verdict(link.destination, *found[link.destination])
+    for target in targets:
+        state, detail = verdict(target.destination, *found[target.destination])
         detail = detail[:_DETAIL_LIMIT]
-        link.health, link.health_detail, link.health_checked_at = state, detail, now
-        # A check is not an edit: write updated_at back unchanged so its onupdate does not fire.
-        link.updated_at = link.updated_at
-        flag_modified(link, "updated_at")
-        results.append((link.slug, state, detail))
-    session.flush()
+        stored = session.execute(
+            update(Link)
+            .where(Link.id == target.id, Link.destination == target.destination)
+            # updated_at written as it is, so its onupdate does not fire: a check is no edit
+            .values(
+                health=state,
+                health_detail=detail,
+                health_checked_at=now,
+                updated_at=Link.updated_at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if stored.rowcount:  # type: ignore[attr-defined]
+            results.append((target.slug, state, detail))
+    for link in links:  # links loaded in this session show the verdicts when read next
+        if isinstance(link, Link) and link in session:
+            session.expire(link, ["health", "health_detail", "health_checked_at"])
     return results
 
 
 def check_enabled_links(
-    session: Session, now: datetime, allow: Addresses = _NOBODY
+    db: Database, now: datetime, allow: Addresses = _NOBODY
 ) -> list[tuple[str, str, str]]:
-    """Check every enabled link's destination (the nightly job); disabled links send nobody."""
-    links = list(session.scalars(select(Link).where(Link.disabled.is_(False))))
-    return check_links(session, links, now, allow=allow)
+    """Check every enabled link's destination (the nightly job); disabled links send nobody.
+    The links are read first and the verdicts stored after the fetches, so no writer waits
+    for the network."""
+    with db.session(writer=False) as session:
+        rows = session.execute(
+            select(Link.id, Link.slug, Link.destination).where(Link.disabled.is_(False))
+        )
+        targets = [Checked(row.id, row.slug, row.destination) for row in rows]
+    with db.session() as session:
+        return check_links(session, targets, now, allow=allow)

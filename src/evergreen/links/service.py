@@ -106,6 +106,8 @@ def update_link(session: Session, slug: str, draft: LinkDraft) -> Saved:
     if _slug_taken(session, values["slug"], except_id=link.id):
         raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
     _check_stream(session, values)
+    if values["destination"] != link.destination:  # the verdict was on the old destination
+        link.health, link.health_detail, link.health_checked_at = "unchecked", "", None
     for name, value in values.items():
         setattr(link, name, value)
     link.updated_at = utcnow()

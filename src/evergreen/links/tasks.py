@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 
 def run_health_check(db: Database, allow: str = "") -> dict[str, int]:
     """Check every enabled link's destination; returns how many links are in each state."""
-    with db.session() as session:
-        results = check_enabled_links(session, utcnow(), Addresses(allow, names=True))
+    results = check_enabled_links(db, utcnow(), Addresses(allow, names=True))
     tally: dict[str, int] = {}
     for _slug, state, _detail in results:
         tally[state] = tally.get(state, 0) + 1

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
@@ -237,12 +239,12 @@ def _store(
     result: ImportResult,
     form: str,
 ) -> None:
-    """One chunk: people found or created in a few statements, then their list statuses."""
+    """One chunk: people found or created in a few statements, then their list statuses.
+    Everyone in the chunk, then their memberships, are held until the commit (in id order, as
+    every writer takes a person before their memberships), so a status is decided on what is
+    stored then, never on a read that an unsubscribe or a bounce has since overtaken."""
     keys = [record.email.key for record in records]
-    people = {
-        row.email_key: row
-        for row in session.scalars(select(Subscriber).where(Subscriber.email_key.in_(keys)))
-    }
+    people = _held(session, keys)
     missing = [record for record in records if record.email.key not in people]
     created: set[str] = set()
     if missing:
@@ -258,32 +260,20 @@ def _store(
         for record in [record for record in missing if id(record) in gone]:
             result.erased_skipped += 1
             records.remove(record)
-        now = utcnow()
-        for record in missing:
-            if id(record) in gone:
-                continue
-            row = Subscriber(
-                email=record.email.email,
-                email_key=record.email.key,
-                name=record.name,
-                fields=dict(record.fields),
-                time_zone=record.time_zone,
-                source=Source.IMPORT.value,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(row)
-            people[record.email.key] = row
-            created.add(record.email.key)
-            result.created += 1
-        session.flush()
+        fresh = [record for record in missing if id(record) not in gone]
+        if fresh:
+            created = _insert_people(session, fresh)
+            result.created += len(created)
+            people.update(_held(session, [record.email.key for record in fresh]))
     ids = [people[record.email.key].id for record in records]
     members = {
         member.subscriber_id: member
         for member in session.scalars(
-            select(Membership).where(
-                Membership.list_id == list_id, Membership.subscriber_id.in_(ids)
-            )
+            select(Membership)
+            .where(Membership.list_id == list_id, Membership.subscriber_id.in_(ids))
+            .order_by(Membership.subscriber_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
     tags: dict[int, set[str]] = {}
@@ -347,6 +337,48 @@ def _store(
             )
         )
     session.flush()
+
+
+def _held(session: Session, keys: list[str]) -> dict[str, Subscriber]:
+    """The stored people with these address keys, held (FOR NO KEY UPDATE) and read afresh."""
+    return {
+        row.email_key: row
+        for row in session.scalars(
+            select(Subscriber)
+            .where(Subscriber.email_key.in_(keys))
+            .order_by(Subscriber.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+    }
+
+
+def _insert_people(session: Session, records: list[ImportRecord]) -> set[str]:
+    """Add the people not stored yet; the keys of those added. One that another import or a
+    sign-up adds meanwhile is left to it (and then updated like anyone already stored)."""
+    now = utcnow()
+    rows = [
+        {
+            "email": record.email.email,
+            "email_key": record.email.key,
+            "name": record.name,
+            "fields": dict(record.fields),
+            "time_zone": record.time_zone,
+            "source": Source.IMPORT.value,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for record in records
+    ]
+    make_insert = (
+        postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    statement = (
+        make_insert(Subscriber)
+        .on_conflict_do_nothing(index_elements=["email_key"])
+        .returning(Subscriber.email_key)
+    )
+    return set(session.scalars(statement, rows))
 
 
 def _update(person: Subscriber, record: ImportRecord, result: ImportResult) -> None:

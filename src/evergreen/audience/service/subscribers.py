@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -102,6 +102,12 @@ class Subscribed:
     created: bool = False
 
 
+# FOR NO KEY UPDATE: a change of the person waits for another's, while rows that refer to
+# them (consent events, memberships) can still be added. Every writer takes the person before
+# their memberships, so two writers never wait for each other.
+_HOLD: dict[str, bool] = {"key_share": True}
+
+
 def ip_hash(secret: str, ip: str | None) -> str | None:
     """A consent IP as a keyed hash (the same helper clicks use); the IP is never stored."""
     return keyed_hash(derive_key(secret, "audience-ip"), ip) if ip else None
@@ -118,9 +124,14 @@ def erased_hashes(secret: str, checked: CheckedEmail) -> set[str]:
     return {erased_hash(secret, key) for key in (checked.key, legacy_email_key(checked.email))}
 
 
-def get_subscriber(session: Session, subscriber_id: int) -> Subscriber:
-    """The subscriber with this id."""
-    found = session.get(Subscriber, subscriber_id)
+def get_subscriber(session: Session, subscriber_id: int, *, lock: bool = False) -> Subscriber:
+    """The subscriber with this id; with `lock`, held (and read afresh) until the commit, so a
+    change decided on their suppression or profile is not written over another's."""
+    found = (
+        session.get(Subscriber, subscriber_id, with_for_update=_HOLD, populate_existing=True)
+        if lock
+        else session.get(Subscriber, subscriber_id)
+    )
     if found is None:
         raise NotFound("subscriber_id", f"no subscriber {subscriber_id}")
     return found
@@ -150,12 +161,22 @@ def _event(
     )
 
 
+def _by_key(key: str) -> Select[Subscriber]:
+    """The person with this address key, held (and read afresh) until the commit."""
+    return (
+        select(Subscriber)
+        .where(Subscriber.email_key == key)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+
+
 def _person(
     session: Session, secret: str, email: str, source: Source, name: str
 ) -> tuple[Subscriber, bool]:
     """The subscriber for an address, created once even when many ask at the same moment."""
     checked = check_email(email)
-    found = session.scalar(select(Subscriber).where(Subscriber.email_key == checked.key))
+    found = session.scalar(_by_key(checked.key))
     if found is not None:
         return found, False
     erased = any(
@@ -174,7 +195,7 @@ def _person(
             session.add(row)
             session.flush()
     except IntegrityError:  # another request created the same person first
-        found = session.scalar(select(Subscriber).where(Subscriber.email_key == checked.key))
+        found = session.scalar(_by_key(checked.key))
         if found is None:
             raise
         return found, False
@@ -319,7 +340,9 @@ def confirm(
 ) -> Subscribed:
     """The person clicked their confirmation link: subscribed, recorded, suppression lifted."""
     found = read_confirm_token(secret, token, utcnow())
-    subscriber = session.get(Subscriber, found.subscriber_id)
+    subscriber = session.get(
+        Subscriber, found.subscriber_id, with_for_update=_HOLD, populate_existing=True
+    )
     audience_list = session.get(AudienceList, found.list_id)
     if subscriber is None or audience_list is None:
         raise AudienceInputError("token", "this confirmation link no longer matches a subscriber")
@@ -357,7 +380,7 @@ def unsubscribe(
     consent: Consent | None = None,
 ) -> list[int]:
     """Take someone off one list, or off every list; the ids of the lists they left."""
-    subscriber = get_subscriber(session, subscriber_id)
+    subscriber = get_subscriber(session, subscriber_id, lock=True)
     query = select(Membership).where(Membership.subscriber_id == subscriber.id)
     if list_id is not None:
         get_list(session, list_id)
@@ -389,7 +412,7 @@ def suppress(
     action = {"bounced": Action.BOUNCE, "complained": Action.COMPLAIN}.get(kind)
     if action is None:
         raise AudienceInputError("kind", "must be bounced or complained")
-    subscriber = get_subscriber(session, subscriber_id)
+    subscriber = get_subscriber(session, subscriber_id, lock=True)
     members = session.scalars(
         select(Membership).where(Membership.subscriber_id == subscriber.id).with_for_update()
     ).all()
@@ -425,12 +448,19 @@ def suppress(
 
 
 def count_soft_bounce(session: Session, subscriber_id: int) -> int:
-    """A soft bounce (from the mail area, which decides when they suppress): the count after."""
-    subscriber = get_subscriber(session, subscriber_id)
-    subscriber.soft_bounces = (subscriber.soft_bounces or 0) + 1
-    subscriber.updated_at = utcnow()
-    session.flush()
-    return subscriber.soft_bounces
+    """A soft bounce (from the mail area, which decides when they suppress): the count after,
+    added in SQL so two bounces at once both count."""
+    get_subscriber(session, subscriber_id)
+    count = session.scalar(
+        update(Subscriber)
+        .where(Subscriber.id == subscriber_id)
+        .values(soft_bounces=Subscriber.soft_bounces + 1, updated_at=utcnow())
+        .returning(Subscriber.soft_bounces)
+        .execution_options(synchronize_session="fetch")
+    )
+    if count is None:  # erased since it was read
+        raise NotFound("subscriber_id", f"no subscriber {subscriber_id}")
+    return count
 
 
 def _tag(session: Session, subscriber_id: int, tags: Iterable[str]) -> None:
@@ -454,8 +484,8 @@ def _tag(session: Session, subscriber_id: int, tags: Iterable[str]) -> None:
 
 
 def add_tags(session: Session, subscriber_id: int, tags: Iterable[str]) -> list[str]:
-    """Tag a subscriber; their tags afterwards."""
-    subscriber = get_subscriber(session, subscriber_id)
+    """Tag a subscriber; their tags afterwards (held: an import tagging them waits its turn)."""
+    subscriber = get_subscriber(session, subscriber_id, lock=True)
     _tag(session, subscriber.id, check_tags(tags))
     return _tags_of(session, subscriber.id)
 
@@ -494,7 +524,7 @@ def update_subscriber(
     time_zone: object = _KEEP,
 ) -> Subscriber:
     """Change a subscriber's name, fields (merged, or replaced) or time zone (None clears it)."""
-    subscriber = get_subscriber(session, subscriber_id)
+    subscriber = get_subscriber(session, subscriber_id, lock=True)
     if name is not None:
         subscriber.name = check_name(name)
     if fields is not None:
