@@ -6,16 +6,13 @@ that lost an update on PostgreSQL (on SQLite writers already take turns)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.db import Database
@@ -26,6 +23,7 @@ from evergreen.partners.service import lifecycle
 from evergreen.partners.service.conversions import ConversionIn, record_conversion
 from evergreen.partners.service.payouts import create_payout, mark_paid
 from tests.ledger.journal_view import journal
+from tests.races import race
 
 D = Decimal
 T0 = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
@@ -82,67 +80,18 @@ def _payout(session: Session, program: Program) -> object:
     return create_payout(session, program, actor="owner", now=T0 + timedelta(days=40))
 
 
-def _waiting_or_done(db: Database, done: threading.Event) -> None:
-    """Until the other unit of work has committed or waits for a lock this one holds (bounded).
-    SQLite: this writer holds the write lock from its first statement, so nothing to wait for."""
-    if db.single_writer:
-        return
-    deadline = time.monotonic() + 15
-    with db.engine.connect() as conn:
-        while not done.is_set() and time.monotonic() < deadline:
-            waiting = conn.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-            conn.rollback()  # the activity view is a snapshot per transaction
-            if waiting:
-                return
-            time.sleep(0.01)
-
-
 def _race(db: Database, program_id: int, first: Work, second: Work,
           monkeypatch: pytest.MonkeyPatch, *, pause_before: str = "move") -> None:  # fmt: skip
     """`first` reads the commission, then, at its first call of lifecycle's `pause_before`
     (`move`: before it changes the commission), waits while `second` runs (to its commit, or
     until it waits for a lock `first` holds); both must succeed."""
-    read, done = threading.Event(), threading.Event()
-    failures: list[BaseException] = []
-    real = getattr(lifecycle, pause_before)
 
-    def paused(*args: Any, **kwargs: Any) -> Any:
-        if threading.current_thread().name == "first" and not read.is_set():
-            read.set()
-            _waiting_or_done(db, done)
-        return real(*args, **kwargs)
+    def in_program(work: Work) -> Callable[[Session], object]:
+        return lambda session: work(session, session.get_one(Program, program_id))
 
-    monkeypatch.setattr(lifecycle, pause_before, paused)
-
-    def run(work: Work, after: threading.Event | None) -> None:
-        try:
-            if after is not None:
-                assert after.wait(30), "the first unit of work never read the commission"
-            with db.session() as session:
-                program = session.get(Program, program_id)
-                assert program is not None
-                work(session, program)
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-            read.set()
-        finally:
-            if after is not None:
-                done.set()
-
-    threads = [
-        threading.Thread(target=run, args=(first, None), name="first"),
-        threading.Thread(target=run, args=(second, read), name="second"),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not failures, failures
+    outcomes = race(db, monkeypatch, in_program(first), in_program(second),
+                    pause_at=(lifecycle, pause_before))  # fmt: skip
+    assert [error for _result, error in outcomes if error is not None] == []
 
 
 def _history_is_a_chain(session: Session) -> None:
