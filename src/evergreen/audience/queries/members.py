@@ -64,6 +64,26 @@ class ListCounts:
         return sum(self.counts.values())
 
 
+def _in_status(list_id: int, status: str) -> Select[Any]:
+    """What a sender needs of a list's members in one status, never a suppressed address."""
+    return (
+        select(
+            Subscriber.id, Subscriber.email, Subscriber.name, Subscriber.fields,
+            Subscriber.time_zone,
+        )
+        .join(Membership, Membership.subscriber_id == Subscriber.id)
+        .where(
+            Membership.list_id == list_id,
+            Membership.status == status,
+            Subscriber.suppressed.is_(None),
+        )
+    )  # fmt: skip
+
+
+def _member(row: Any) -> Member:
+    return Member(row.id, row.email, row.name, dict(row.fields or {}), row.time_zone)
+
+
 def members(
     session: Session, list_id: int, status: str = Status.SUBSCRIBED, *, chunk: int = 1000
 ) -> Iterator[list[Member]]:
@@ -72,26 +92,14 @@ def members(
     after = 0
     while True:
         rows = session.execute(
-            select(
-                Subscriber.id,
-                Subscriber.email,
-                Subscriber.name,
-                Subscriber.fields,
-                Subscriber.time_zone,
-            )
-            .join(Membership, Membership.subscriber_id == Subscriber.id)
-            .where(
-                Membership.list_id == list_id,
-                Membership.status == status,
-                Subscriber.suppressed.is_(None),
-                Subscriber.id > after,
-            )
+            _in_status(list_id, status)
+            .where(Subscriber.id > after)
             .order_by(Subscriber.id)
             .limit(chunk)
         ).all()
         if not rows:
             return
-        yield [Member(r.id, r.email, r.name, dict(r.fields or {}), r.time_zone) for r in rows]
+        yield [_member(row) for row in rows]
         after = rows[-1].id
 
 
@@ -139,24 +147,11 @@ def recipients(session: Session, list_id: int, ids: list[int]) -> dict[int, Memb
     checks again just before sending: someone may have left since the broadcast was queued)."""
     found: dict[int, Member] = {}
     for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
         rows = session.execute(
-            select(
-                Subscriber.id,
-                Subscriber.email,
-                Subscriber.name,
-                Subscriber.fields,
-                Subscriber.time_zone,
-            )
-            .join(Membership, Membership.subscriber_id == Subscriber.id)
-            .where(
-                Membership.list_id == list_id,
-                Membership.status == Status.SUBSCRIBED,
-                Subscriber.suppressed.is_(None),
-                Subscriber.id.in_(ids[start : start + 500]),
-            )
+            _in_status(list_id, Status.SUBSCRIBED).where(Subscriber.id.in_(chunk))
         )
-        for r in rows:
-            found[r.id] = Member(r.id, r.email, r.name, dict(r.fields or {}), r.time_zone)
+        found.update((row.id, _member(row)) for row in rows)
     return found
 
 
