@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from evergreen.audience import service as audience
-from evergreen.commerce.models import Coupon, Order, OrderLine, Product
+from evergreen.commerce.models import Coupon, Order, OrderLine, Product, Subscription
 from evergreen.commerce.rules.checkout import PAID_STATUSES, refund_shares, status_after_refund
 from evergreen.commerce.rules.fees import fee_known_when_paid
 from evergreen.commerce.rules.payments import EventKind, PaymentEvent
@@ -52,7 +52,14 @@ class Applied:
 
 def lock_order(session: Session, order_id: int) -> Order | None:
     """The order, locked until this unit of work ends, read fresh (another session may have
-    changed it while this one waited)."""
+    changed it while this one waited). A subscription's order is locked after its
+    subscription, as renewals, cancels and plan changes lock them (they lock the subscription,
+    then its period's order): paying a period never waits on them in a circle."""
+    subscription_id = session.scalar(select(Order.subscription_id).where(Order.id == order_id))
+    if subscription_id is not None:  # never changes once set: safe to read unlocked
+        session.execute(
+            select(Subscription.id).where(Subscription.id == subscription_id).with_for_update()
+        )
     query = (
         select(Order)
         .where(Order.id == order_id)

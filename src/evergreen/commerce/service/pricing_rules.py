@@ -173,9 +173,16 @@ def _prices(session: Session, ids: Iterable[int], currency: str) -> dict[int, Pr
     return found
 
 
-def _physical(session: Session, currency: str) -> list[Product]:
+def _physical(session: Session, currency: str, *, lock: bool = False) -> list[Product]:
+    """The physical products costed in a currency, by name; `lock`: locked (in id order, so
+    two bulk writers never wait on each other in a circle) and read fresh, for a writer that
+    prices and guards them from what it read."""
     query = select(Product).where(Product.kind == "physical", Product.supplier_currency == currency)
-    return list(session.scalars(query.order_by(Product.name)))
+    if not lock:
+        return list(session.scalars(query.order_by(Product.name)))
+    locked = query.order_by(Product.id).with_for_update(key_share=True)
+    rows = session.scalars(locked.execution_options(populate_existing=True))
+    return sorted(rows, key=lambda row: row.name)
 
 
 def preview_rule(session: Session, rule_id: int, limit: int = 10) -> list[RuleQuote]:
@@ -202,7 +209,7 @@ def apply_rule(session: Session, rule_id: int) -> ApplyResult:
     rule = price_rule_of(row)
     setting = floors(session).get(rule.currency)
     result = ApplyResult()
-    products = _physical(session, rule.currency)
+    products = _physical(session, rule.currency, lock=True)
     current = _prices(session, [p.id for p in products], rule.currency)
     for product in products:
         priced = quote_product(rule, product, row.zone)

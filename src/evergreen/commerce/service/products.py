@@ -81,9 +81,15 @@ class SupplierDraft:
     processing_days: int | None = None
 
 
-def get_product(session: Session, product_id: int) -> Product:
-    """The product with this id."""
-    found = session.get(Product, product_id)
+def get_product(session: Session, product_id: int, *, lock: bool = False) -> Product:
+    """The product with this id; `lock`: locked against other writers of the product until
+    this unit of work ends (not against rows that merely refer to it) and read fresh."""
+    if lock:
+        found = session.get(
+            Product, product_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+    else:
+        found = session.get(Product, product_id)
     if found is None:
         raise NotFound("product_id", f"no product {product_id}")
     return found
@@ -160,8 +166,10 @@ def update_product(
 
 
 def set_status(session: Session, product_id: int, status: str, reason: str = "") -> Product:
-    """Draft, active, paused or archived, with the reason (the margin guard's words)."""
-    row = get_product(session, product_id)
+    """Draft, active, paused or archived, with the reason (the margin guard's words). The
+    product is locked before its prices are counted, as `remove_price` locks it: an active
+    product never loses its last price to a removal at the same time."""
+    row = get_product(session, product_id, lock=True)
     chosen = check_status(status)
     if chosen == "active" and not session.scalar(
         select(Price.id).where(Price.product_id == row.id).limit(1)
@@ -207,11 +215,12 @@ def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
 
 
 def remove_price(session: Session, product_id: int, price_id: int) -> None:
-    """Remove one price; an active product keeps at least one."""
+    """Remove one price; an active product keeps at least one (the product locked first, as
+    `set_status` locks it)."""
     row = session.get(Price, price_id)
     if row is None or row.product_id != product_id:
         raise NotFound("price_id", f"no price {price_id} on product {product_id}")
-    product = get_product(session, product_id)
+    product = get_product(session, product_id, lock=True)
     others = session.scalar(
         select(Price.id).where(Price.product_id == product_id, Price.id != price_id).limit(1)
     )
@@ -273,8 +282,9 @@ def set_bundle_items(
     quantities: Mapping[int, int] | None = None,
 ) -> Product:
     """The products a bundle holds (not itself, not another bundle, at least two), and how many
-    of each one bundle holds (1 unless given, at most 1,000)."""
-    bundle = get_product(session, bundle_id)
+    of each one bundle holds (1 unless given, at most 1,000). The bundle is locked first, so
+    two edits at once replace its items in turn (never a mix of both lists)."""
+    bundle = get_product(session, bundle_id, lock=True)
     if bundle.kind != "bundle":
         raise CommerceInputError("kind", f"only a bundle lists products; this is {bundle.kind}")
     chosen = list(dict.fromkeys(product_ids))

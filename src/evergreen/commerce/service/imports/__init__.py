@@ -209,17 +209,23 @@ def start_import(
     return row, shown
 
 
-def get_import(session: Session, import_id: int) -> CatalogImport:
-    """The import with this id."""
-    row = session.get(CatalogImport, import_id)
+def get_import(session: Session, import_id: int, *, lock: bool = False) -> CatalogImport:
+    """The import with this id; `lock`: locked until this unit of work ends and read fresh
+    (a batch of it may have run meanwhile)."""
+    row = (
+        session.get(CatalogImport, import_id, with_for_update=True, populate_existing=True)
+        if lock
+        else session.get(CatalogImport, import_id)
+    )
     if row is None:
         raise NotFound("import_id", f"no import {import_id}")
     return row
 
 
 def discard_import(session: Session, data_dir: Path, import_id: int) -> None:
-    """Forget an import previewed and never run, with its upload: nobody agreed to it."""
-    row = get_import(session, import_id)
+    """Forget an import previewed and never run, with its upload: nobody agreed to it. Locked
+    first, so a batch running at the same time either sees it gone or keeps it."""
+    row = get_import(session, import_id, lock=True)
     if row.status != "previewed" or row.done:
         raise Conflict("import_id", f"import {import_id} has run; it stays")
     session.delete(row)
@@ -242,9 +248,7 @@ def run_batch(
     session: Session, data_dir: Path, import_id: int, batch: int = BATCH
 ) -> CatalogImport:
     """Store the next `batch` entries and advance the count, in the caller's transaction."""
-    row = session.get(CatalogImport, import_id, with_for_update=True)
-    if row is None:
-        raise NotFound("import_id", f"no import {import_id}")
+    row = get_import(session, import_id, lock=True)
     if row.status == "done":
         return row
     ctx, known = _context(session, row), Known.load(session)

@@ -71,7 +71,16 @@ def write_plans(session: Session, plans: list[Plan], ctx: Context) -> Written:
     """Store a batch's plans (already checked), then guard the products they touched."""
     written = Written()
     ids = [plan.product_id for plan in plans if plan.product_id is not None]
-    rows = {row.id: row for row in session.scalars(select(Product).where(Product.id.in_(ids)))}
+    # Locked (in id order) and read fresh: the guard judges the status and costs as they are,
+    # never pausing a product the owner archived while this batch was planned.
+    locked = (
+        select(Product)
+        .where(Product.id.in_(ids))
+        .order_by(Product.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    rows = {row.id: row for row in session.scalars(locked)}
     before = {pid: (row.supplier_cost_cents, dict(row.shipping_cents)) for pid, row in rows.items()}
     fresh = [(plan, _new(plan, ctx)) for plan in plans if plan.product_id is None]
     session.add_all(row for _plan, row in fresh)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.models import Order, Product, Subscription
@@ -102,7 +102,7 @@ def period_order(
     """The next period's order: found by its key, or made now (without a payment yet), on the
     plan a scheduled downgrade moves to."""
     key = renewal_key(sub.id, sub.period + 1)
-    order = session.scalar(select(Order).where(Order.checkout_key == key))
+    order = session.scalar(_locked(select(Order).where(Order.checkout_key == key)))
     if order is not None:
         return order
     if sub.status != "ended":
@@ -201,6 +201,12 @@ def _failed(
     return Renewed(sub.id, "failed", order.number, remind=True, message=message)
 
 
+def _locked(query: Select[Order]) -> Select[Order]:
+    """A period's order locked and read fresh, after the subscription's lock the caller holds
+    (the order as paid.lock_order locks it), so a payment applied meanwhile is seen."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
 def end(session: Session, sub: Subscription, reason: str, at: datetime) -> None:
     """The subscription ends (voluntary or delinquent): what it granted stops; an unpaid
     period's order is cancelled when the end is voluntary, and kept open when it is delinquent
@@ -210,8 +216,8 @@ def end(session: Session, sub: Subscription, reason: str, at: datetime) -> None:
     kind = "cancel" if reason == "voluntary" else "delinquent"
     record(session, sub, kind if sub.period >= 1 else "trial_end", at)  # a trial had no MRR
     open_key = renewal_key(sub.id, sub.period + 1)
-    unpaid = select(Order).where(
-        Order.checkout_key == open_key, Order.status.in_(("pending", "failed"))
+    unpaid = _locked(
+        select(Order).where(Order.checkout_key == open_key, Order.status.in_(("pending", "failed")))
     )
     for order in session.scalars(unpaid) if reason == "voluntary" else ():
         order.status = "cancelled"
