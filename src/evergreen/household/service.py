@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.db import Base
+from evergreen.db import Base, serialize_on
 from evergreen.errors import NotFound
 from evergreen.household.models import (
     HouseholdDebt,
@@ -43,6 +43,14 @@ _ROW = 1
 _Row = TypeVar("_Row", bound=Base)
 
 
+def _lock(session: Session) -> None:
+    """Take the household's write turn before reading what a change is checked against: two
+    entries added at once would each pass the cap on a total that leaves out the other, and two
+    first saves of the settings would each insert the one row (PostgreSQL; SQLite's writer
+    already holds the write lock). Every writer below takes it first."""
+    serialize_on(session, "household")
+
+
 def profile(session: Session) -> HouseholdProfile:
     """The stored household (an unsaved default, a household of one, before the owner saves)."""
     return session.get(HouseholdProfile, _ROW) or HouseholdProfile(
@@ -52,6 +60,7 @@ def profile(session: Session) -> HouseholdProfile:
 
 def save_profile(session: Session, draft: ProfileDraft) -> HouseholdProfile:
     """Replace the household's settings with the draft's."""
+    _lock(session)  # a first save made meanwhile is found, not inserted again
     row = session.get(HouseholdProfile, _ROW)
     if row is None:
         row = HouseholdProfile(id=_ROW)
@@ -118,6 +127,7 @@ def _fill_income(row: HouseholdIncome, draft: IncomeDraft) -> None:
 
 def add_income(session: Session, draft: IncomeDraft) -> HouseholdIncome:
     """Record a monthly income."""
+    _lock(session)
     _check_income(session, draft)
     row = HouseholdIncome()
     _fill_income(row, draft)
@@ -128,6 +138,7 @@ def add_income(session: Session, draft: IncomeDraft) -> HouseholdIncome:
 
 def update_income(session: Session, income_id: int, draft: IncomeDraft) -> HouseholdIncome:
     """Change an income to the draft's values."""
+    _lock(session)
     row = get_income(session, income_id)
     _check_income(session, draft, but=income_id)
     _fill_income(row, draft)
@@ -137,6 +148,7 @@ def update_income(session: Session, income_id: int, draft: IncomeDraft) -> House
 
 def remove_income(session: Session, income_id: int) -> None:
     """Stop counting an income."""
+    _lock(session)
     session.delete(get_income(session, income_id))
     session.flush()
 
@@ -153,6 +165,7 @@ def get_debt(session: Session, debt_id: int) -> HouseholdDebt:
 
 def add_debt(session: Session, draft: DebtDraft) -> HouseholdDebt:
     """Record a debt."""
+    _lock(session)
     _check_debt(session, draft)
     row = HouseholdDebt(name=draft.name, payment=draft.payment, balance=draft.balance)
     session.add(row)
@@ -162,6 +175,7 @@ def add_debt(session: Session, draft: DebtDraft) -> HouseholdDebt:
 
 def update_debt(session: Session, debt_id: int, draft: DebtDraft) -> HouseholdDebt:
     """Change a debt's payment or balance (after a payment, say)."""
+    _lock(session)
     row = get_debt(session, debt_id)
     _check_debt(session, draft, but=debt_id)
     row.name, row.payment, row.balance = draft.name, draft.payment, draft.balance
@@ -171,6 +185,7 @@ def update_debt(session: Session, debt_id: int, draft: DebtDraft) -> HouseholdDe
 
 def remove_debt(session: Session, debt_id: int) -> None:
     """Forget a debt (paid off)."""
+    _lock(session)
     session.delete(get_debt(session, debt_id))
     session.flush()
 
@@ -187,6 +202,7 @@ def get_expense(session: Session, expense_id: int) -> HouseholdExpense:
 
 def add_expense(session: Session, draft: ExpenseDraft) -> HouseholdExpense:
     """Record a monthly living expense."""
+    _lock(session)
     _check_expense(session, draft)
     row = HouseholdExpense(category=draft.category.value, name=draft.name, amount=draft.amount)
     session.add(row)
@@ -196,6 +212,7 @@ def add_expense(session: Session, draft: ExpenseDraft) -> HouseholdExpense:
 
 def update_expense(session: Session, expense_id: int, draft: ExpenseDraft) -> HouseholdExpense:
     """Change an expense."""
+    _lock(session)
     row = get_expense(session, expense_id)
     _check_expense(session, draft, but=expense_id)
     row.category, row.name, row.amount = draft.category.value, draft.name, draft.amount
@@ -205,5 +222,6 @@ def update_expense(session: Session, expense_id: int, draft: ExpenseDraft) -> Ho
 
 def remove_expense(session: Session, expense_id: int) -> None:
     """Stop counting an expense."""
+    _lock(session)
     session.delete(get_expense(session, expense_id))
     session.flush()

@@ -99,19 +99,35 @@ def get_link(session: Session, slug: str) -> Link:
     return link
 
 
+def _locked(session: Session, slug: str) -> Link:
+    """The link read afresh and locked until the unit of work ends: an edit racing the link's
+    deletion then finds it gone (404) instead of updating no row (a 500)."""
+    query = select(Link).where(Link.slug == slug.strip().lower()).with_for_update()
+    link = session.scalar(query.execution_options(populate_existing=True))
+    if link is None:
+        raise LinkNotFound(slug)
+    return link
+
+
 def update_link(session: Session, slug: str, draft: LinkDraft) -> Saved:
     """Replace a link's settings; its clicks and statistics stay."""
-    link = get_link(session, slug)
+    link = _locked(session, slug)
     values, warnings = check_draft(draft if draft.slug else replace(draft, slug=link.slug))
     if _slug_taken(session, values["slug"], except_id=link.id):
         raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
     _check_stream(session, values)
     if values["destination"] != link.destination:  # the verdict was on the old destination
         link.health, link.health_detail, link.health_checked_at = "unchecked", "", None
-    for name, value in values.items():
-        setattr(link, name, value)
-    link.updated_at = utcnow()
-    session.flush()
+    try:
+        with session.begin_nested():  # renamed to a slug another request takes at this moment
+            for name, value in values.items():
+                setattr(link, name, value)
+            link.updated_at = utcnow()
+            session.flush()
+    except IntegrityError:
+        if not _slug_taken(session, values["slug"], except_id=link.id):
+            raise
+        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link") from None
     return Saved(link, warnings)
 
 

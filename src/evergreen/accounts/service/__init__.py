@@ -13,6 +13,7 @@ from functools import cache
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts.errors import (
@@ -165,14 +166,26 @@ def create_user(session: Session, email: str, password: str, role: Role) -> User
     """Add a person; refuses a weak password, a duplicate email and a second owner."""
     address = normalize_email(email)
     check_password(address, password)
-    if session.scalar(select(User.id).where(User.email == address)) is not None:
+    if _email_taken(session, address):
         raise AccountError(f"A user with email {address} already exists.", field="email")
-    if role is Role.OWNER and owner_exists(session):
-        raise AccountError("This installation already has an owner.", field="role")
+    if role is Role.OWNER:
+        serialize_on(session, "accounts:owner")  # two first-run set-ups at once make one owner
+        if owner_exists(session):
+            raise AccountError("This installation already has an owner.", field="role")
     user = User(email=address, password_hash=_hasher.hash(password), role=role.value)
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same address added twice at the same moment
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        if not _email_taken(session, address):
+            raise
+        raise AccountError(f"A user with email {address} already exists.", field="email") from None
     return user
+
+
+def _email_taken(session: Session, address: str) -> bool:
+    return session.scalar(select(User.id).where(User.email == address)) is not None
 
 
 def set_up_owner(session: Session, email: str, password: str, *, days: int) -> str:
@@ -206,6 +219,14 @@ def _failure_times(session: Session, key: str, since: datetime) -> list[datetime
     return list(session.scalars(query))
 
 
+def _matches(password_hash: str, password: str) -> bool:
+    """Whether the password is the one this hash was made from."""
+    try:
+        return bool(_hasher.verify(password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(
     session: Session,
     email: str,
@@ -228,11 +249,16 @@ def authenticate(
         if until is not None:
             return SignIn(None, SignInLocked(until, now))
     user = session.scalar(select(User).where(User.email == address))
-    try:
-        _hasher.verify(user.password_hash if user else _dummy_hash(), password)
-        verified = user is not None and user.is_active
-    except (VerificationError, InvalidHashError):
-        verified = False
+    verified = _matches(user.password_hash if user else _dummy_hash(), password)
+    if verified and user is not None:
+        # Read afresh and locked until this sign-in commits: a password changed (or the person
+        # disabled) meanwhile is the one that counts, its change waits for this session to be
+        # opened so that it ends it, and the upgrade below never writes back the old password.
+        checked = user.password_hash
+        session.refresh(user, with_for_update=True)
+        verified = user.is_active and (
+            user.password_hash == checked or _matches(user.password_hash, password)
+        )
     if not verified or user is None:
         session.add_all(LoginFailure(key=key, at=now) for key in keys)
         session.execute(delete(LoginFailure).where(LoginFailure.at < now - 4 * policy.window))

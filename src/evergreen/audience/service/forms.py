@@ -180,16 +180,28 @@ def get_form(session: Session, form_id: int) -> Form:
 
 def update_form(session: Session, form_id: int, data: FormInput) -> Form:
     """Change a form; opt-ins already made keep the wording they were made with."""
-    row = get_form(session, form_id)
+    row = session.get(Form, form_id, with_for_update=True, populate_existing=True)
+    if row is None:  # a change racing the form's deletion finds it gone, not an update of none
+        raise NotFound("form_id", f"no form {form_id}")
     values = _checked(session, data)
-    clash = session.scalar(select(Form.id).where(Form.slug == values["slug"], Form.id != row.id))
-    if clash is not None:
+    if _slug_taken(session, values["slug"], row.id):
         raise Conflict("slug", f"a form already answers at /f/{values['slug']}")
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.updated_at = utcnow()
-    session.flush()
+    try:
+        with session.begin_nested():  # moved to a slug another request takes at this moment
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_at = utcnow()
+            session.flush()
+    except IntegrityError:
+        if not _slug_taken(session, values["slug"], row.id):
+            raise
+        raise Conflict("slug", f"a form already answers at /f/{values['slug']}") from None
     return row
+
+
+def _slug_taken(session: Session, slug: str, but: int) -> bool:
+    """Whether another form answers at this slug."""
+    return session.scalar(select(Form.id).where(Form.slug == slug, Form.id != but)) is not None
 
 
 def delete_form(session: Session, form_id: int) -> None:

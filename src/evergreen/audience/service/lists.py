@@ -67,23 +67,34 @@ def update_list(
     description: str | None = None,
 ) -> AudienceList:
     """Rename a list or change its opt-in; members keep their status."""
-    row = get_list(session, list_id)
-    if name is not None:
-        checked = check_list_name(name)
-        clash = session.scalar(
-            select(AudienceList.id).where(AudienceList.name == checked, AudienceList.id != row.id)
-        )
-        if clash is not None:
-            raise Conflict("name", f"a list named {checked!r} already exists")
-        row.name = checked
-    if double_opt_in is not None:
-        row.double_opt_in = double_opt_in
-    if description is not None:
-        if len(description) > 500:
-            raise AudienceInputError("description", "is longer than 500 characters")
-        row.description = description.strip()
-    session.flush()
+    row = session.get(AudienceList, list_id, with_for_update=True, populate_existing=True)
+    if row is None:  # a rename racing the list's deletion finds it gone, not an update of none
+        raise NotFound("list_id", f"no list {list_id}")
+    checked = None if name is None else check_list_name(name)
+    if checked is not None and _name_taken(session, checked, row.id):
+        raise Conflict("name", f"a list named {checked!r} already exists")
+    if description is not None and len(description) > 500:
+        raise AudienceInputError("description", "is longer than 500 characters")
+    try:
+        with session.begin_nested():  # renamed to a name another request takes at this moment
+            if checked is not None:
+                row.name = checked
+            if double_opt_in is not None:
+                row.double_opt_in = double_opt_in
+            if description is not None:
+                row.description = description.strip()
+            session.flush()
+    except IntegrityError:
+        if checked is None or not _name_taken(session, checked, row.id):
+            raise
+        raise Conflict("name", f"a list named {checked!r} already exists") from None
     return row
+
+
+def _name_taken(session: Session, name: str, but: int) -> bool:
+    """Whether another list has this name."""
+    query = select(AudienceList.id).where(AudienceList.name == name, AudienceList.id != but)
+    return session.scalar(query) is not None
 
 
 def delete_list(session: Session, list_id: int) -> None:

@@ -359,13 +359,15 @@ def _checked(session: Session, name: str, query: str, segment_id: int | None) ->
     return clean, canonical
 
 
-def _store(session: Session, row: Segment) -> Segment:
+def _store(session: Session, row: Segment, name: str, query: str, now: datetime) -> Segment:
+    """A name another request takes at the same moment is a Conflict, not a unique-key error."""
     try:
-        with session.begin_nested():
+        with session.begin_nested():  # which flushes what is pending first: change it inside
+            row.name, row.query, row.updated_at = name, query, now
             session.add(row)
             session.flush()
     except IntegrityError:
-        raise Conflict("name", f"a segment named {lang.quote(row.name)} already exists") from None
+        raise Conflict("name", f"a segment named {lang.quote(name)} already exists") from None
     return row
 
 
@@ -373,15 +375,17 @@ def create_segment(session: Session, name: str, query: str) -> Segment:
     """Save a segment under a unique name; its query is checked and kept in canonical form."""
     clean, canonical = _checked(session, name, query, None)
     now = utcnow()
-    return _store(session, Segment(name=clean, query=canonical, created_at=now, updated_at=now))
+    return _store(session, Segment(created_at=now), clean, canonical, now)
 
 
 def update_segment(session: Session, segment_id: int, name: str, query: str) -> Segment:
     """Rename a segment or change its query."""
-    row = get_segment(session, segment_id)
-    row.name, row.query = _checked(session, name, query, segment_id)
-    row.updated_at = utcnow()
-    return _store(session, row)
+    # Locked and read afresh: a change racing the segment's deletion finds it gone (404).
+    row = session.get(Segment, segment_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise NotFound("segment_id", f"there is no segment {segment_id}")
+    clean, canonical = _checked(session, name, query, segment_id)
+    return _store(session, row, clean, canonical, utcnow())
 
 
 def delete_segment(session: Session, segment_id: int) -> None:

@@ -4,6 +4,7 @@ coupons. Past attribution stays: conversions, customers and commissions keep the
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
@@ -28,15 +29,20 @@ def _address(field: str, email: str) -> str:
         raise PartnerRuleError(field, exc.message) from None
 
 
+def _taken(session: Session, partner: Partner, address: str) -> bool:
+    """Whether another partner of the program has this address."""
+    taken = select(Partner.id).where(
+        Partner.program_id == partner.program_id, Partner.email == address, Partner.id != partner.id
+    )
+    return session.scalar(taken) is not None
+
+
 def _new_email(session: Session, partner: Partner, email: str) -> str:
     """The partner's new address, if no other partner has it and no portal sign-in hangs on it."""
     address = _address("email", email)
     if address == partner.email:
         return address
-    taken = select(Partner.id).where(
-        Partner.program_id == partner.program_id, Partner.email == address, Partner.id != partner.id
-    )
-    if session.scalar(taken) is not None:
+    if _taken(session, partner, address):
         raise PartnerRuleError("email", f"{address} is already a partner")
     if accounts.account_exists(session, partner.email):
         # The portal finds a partner by their sign-in's email: changing one side locks them out.
@@ -51,8 +57,7 @@ def _new_email(session: Session, partner: Partner, email: str) -> str:
 def update_partner(session: Session, partner: Partner, edit: ProfileEdit) -> Partner:
     """Change a partner's name, email, group or payout method and email (None: unchanged)."""
     clean = check_profile(edit)
-    if clean.email is not None:
-        partner.email = _new_email(session, partner, clean.email)
+    email = None if clean.email is None else _new_email(session, partner, clean.email)
     if clean.name is not None:
         partner.name = clean.name
     if clean.group is not None:
@@ -66,7 +71,15 @@ def update_partner(session: Session, partner: Partner, edit: ProfileEdit) -> Par
         else:
             details.pop("email", None)  # blank: pay to the partner's own email
         partner.payout_details = details
-    session.flush()
+    try:
+        with session.begin_nested():  # the same address given to two partners at once
+            if email is not None:
+                partner.email = email
+            session.flush()
+    except IntegrityError:
+        if email is None or not _taken(session, partner, email):
+            raise
+        raise PartnerRuleError("email", f"{email} is already a partner") from None
     return partner
 
 

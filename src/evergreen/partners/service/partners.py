@@ -75,8 +75,7 @@ def create_partner(
     if len(group.strip()) > 50:
         raise PartnerRuleError("group", "must be at most 50 characters")
     address = _address(email)
-    taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
-    if session.scalar(taken) is not None:
+    if _email_taken(session, program, address):
         raise PartnerRuleError("email", f"{address} is already a partner")
     partner = Partner(
         program_id=program.id,
@@ -86,11 +85,22 @@ def create_partner(
         status=status,
         recruited_by_id=recruited_by_id,
     )
-    session.add(partner)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same address added twice at the same moment
+            session.add(partner)
+            session.flush()
+    except IntegrityError:
+        if not _email_taken(session, program, address):
+            raise
+        raise PartnerRuleError("email", f"{address} is already a partner") from None
     if referral_link:
         give_referral_link(session, program, partner)
     return partner
+
+
+def _email_taken(session: Session, program: Program, address: str) -> bool:
+    taken = select(Partner.id).where(Partner.program_id == program.id, Partner.email == address)
+    return session.scalar(taken) is not None
 
 
 def _check_name(name: str) -> None:
@@ -169,6 +179,17 @@ def set_status(session: Session, partner: Partner, status: str) -> Partner:
     return partner
 
 
+def _holder(session: Session, link_id: int) -> PartnerLink | None:
+    return session.scalar(select(PartnerLink).where(PartnerLink.link_id == link_id))
+
+
+def _held(existing: PartnerLink, partner: Partner, slug: str) -> PartnerLink:
+    """A link already assigned: to this partner it stands, to another it is refused."""
+    if existing.partner_id != partner.id:
+        raise PartnerRuleError("slug", f"link {slug!r} already belongs to another partner")
+    return existing
+
+
 def assign_link(session: Session, partner: Partner, slug: str) -> PartnerLink:
     """Give a tracking link to a partner; its clicks then attribute sales to them."""
     if not slug.strip():
@@ -177,15 +198,24 @@ def assign_link(session: Session, partner: Partner, slug: str) -> PartnerLink:
         link = links.get_link(session, slug)
     except links.LinkNotFound as exc:
         raise PartnerRuleError("slug", str(exc)) from None
-    existing = session.scalar(select(PartnerLink).where(PartnerLink.link_id == link.id))
+    existing = _holder(session, link.id)
     if existing is not None:
-        if existing.partner_id != partner.id:
-            raise PartnerRuleError("slug", f"link {slug!r} already belongs to another partner")
-        return existing
+        return _held(existing, partner, slug)
     row = PartnerLink(partner_id=partner.id, link_id=link.id)
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same link assigned at the same moment
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _holder(session, link.id)
+        if existing is None:
+            raise
+        return _held(existing, partner, slug)
     return row
+
+
+def _coupon_taken(session: Session, code: str) -> bool:
+    return session.scalar(select(Coupon.id).where(Coupon.code == code)) is not None
 
 
 def add_coupon(session: Session, partner: Partner, code: str) -> Coupon:
@@ -193,9 +223,15 @@ def add_coupon(session: Session, partner: Partner, code: str) -> Coupon:
     value = code.strip().upper()
     if not value or len(value) > 50 or not value.replace("-", "").replace("_", "").isalnum():
         raise PartnerRuleError("code", "use 1-50 letters, digits, '-' or '_'")
-    if session.scalar(select(Coupon.id).where(Coupon.code == value)) is not None:
+    if _coupon_taken(session, value):
         raise PartnerRuleError("code", f"coupon {value} is already used")
     coupon = Coupon(partner_id=partner.id, code=value)
-    session.add(coupon)
-    session.flush()
+    try:
+        with session.begin_nested():  # the same code added at the same moment
+            session.add(coupon)
+            session.flush()
+    except IntegrityError:
+        if not _coupon_taken(session, value):
+            raise
+        raise PartnerRuleError("code", f"coupon {value} is already used") from None
     return coupon

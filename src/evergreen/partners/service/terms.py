@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from evergreen.db import utcnow
+from evergreen.db import serialize_on, utcnow
 from evergreen.partners.models import Program, TermsVersion
 from evergreen.partners.rules import Duration, PartnerRuleError, Terms, Tier
 
@@ -32,6 +32,17 @@ class TermsDraft:
     effective_from: datetime | None = None
 
 
+def _next_version(session: Session, program: Program, group: str) -> int:
+    """The group's next version number, read alone: two versions added at once took one number."""
+    serialize_on(session, f"partners:terms:{program.id}:{group}")
+    latest = session.scalar(
+        select(func.max(TermsVersion.version)).where(
+            TermsVersion.program_id == program.id, TermsVersion.group == group
+        )
+    )
+    return (latest or 0) + 1
+
+
 def add_terms(session: Session, program: Program, draft: TermsDraft) -> TermsVersion:
     """Add the next version of a group's terms; earlier customers keep the version they got."""
     if len(draft.group.strip()) > 50:
@@ -51,15 +62,10 @@ def add_terms(session: Session, program: Program, draft: TermsDraft) -> TermsVer
         recruiter_rate=draft.recruiter_rate,
     )
     duration = terms.duration
-    latest = session.scalar(
-        select(func.max(TermsVersion.version)).where(
-            TermsVersion.program_id == program.id, TermsVersion.group == draft.group
-        )
-    )
     row = TermsVersion(
         program_id=program.id,
         group=draft.group,
-        version=(latest or 0) + 1,
+        version=_next_version(session, program, draft.group),
         kind=draft.kind,
         rate=draft.rate,
         currency=program.currency,
