@@ -117,6 +117,11 @@ class Provider(Protocol):
         """Give back part (amount) or the rest (None) of a payment."""
         ...
 
+    def cancel(self, payment_id: str) -> Payment:
+        """Close a payment not yet paid so it can no longer succeed; the payment as it stands
+        after (Stripe: one that moved on meanwhile, processing or succeeded, stays as it is)."""
+        ...
+
     def charge_saved(
         self,
         customer: str,

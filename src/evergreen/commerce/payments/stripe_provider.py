@@ -135,6 +135,17 @@ class StripeProvider:
         cents = from_stripe(int(refund.amount), payment.currency)
         return Refund(refund.id, payment_id, cents, str(refund.status))
 
+    def cancel(self, payment_id: str) -> Payment:
+        """Cancel a PaymentIntent; Stripe refuses one that is processing or succeeded (the
+        buyer confirmed it in that instant), which is then answered as it stands."""
+        try:
+            self._client.v1.payment_intents.cancel(payment_id)
+        except stripe.InvalidRequestError:  # its state moved on: what it is now decides
+            pass
+        except stripe.StripeError as error:
+            raise _error(error) from None
+        return self.retrieve(payment_id)
+
     def charge_saved(
         self,
         customer: str,

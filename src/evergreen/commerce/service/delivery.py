@@ -201,8 +201,21 @@ def get_grant(session: Session, grant_id: int) -> Grant:
 def revoke_grant(
     session: Session, grant_id: int, reason: str, now: datetime | None = None
 ) -> Grant:
-    """Revoke one grant by hand (the owner's page or CLI)."""
-    row = get_grant(session, grant_id)
+    """Revoke one grant by hand (the owner's page or CLI), under its source's lock (as `revoke`
+    and `grant` take it) and its own, read fresh: a revoke at the same time goes first or
+    second, and the first's reason and time stand."""
+    source = session.scalar(select(Grant.source).where(Grant.id == grant_id))
+    if source is None:
+        raise NotFound("grant_id", f"no grant {grant_id}")
+    serialize_on(session, f"commerce-grant:{source}")  # a grant's source never changes
+    row = session.scalar(
+        select(Grant)
+        .where(Grant.id == grant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound("grant_id", f"no grant {grant_id}")
     _revoke_rows(session, [row], reason.strip() or "revoked by the owner", now or utcnow())
     return row
 

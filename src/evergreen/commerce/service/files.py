@@ -61,15 +61,33 @@ def store_file(
     )
     empty = CommerceInputError("file", "is empty; choose the file to deliver")
     size = write_capped(folder, stored, chunks, limit, too_large, empty)
+    try:
+        return _keep(
+            session, data_dir, product.id, checked, f"commerce/{product.id}/{stored}", size
+        )
+    except BaseException:  # the row was not written: the file it would name goes too
+        (folder / stored).unlink(missing_ok=True)
+        raise
+
+
+def _keep(
+    session: Session, data_dir: Path, product_id: int, name: str, path: str, size: int
+) -> ProductFile:
+    """The streamed file becomes the product's file of that name, under the product's lock
+    (taken after the streaming, so a slow upload holds nothing): two uploads of one name at
+    once are one after the other, the later replacing the earlier, whose file is removed."""
+    get_product(session, product_id, lock=True)
     row = session.scalar(
-        select(ProductFile).where(ProductFile.product_id == product.id, ProductFile.name == checked)
+        select(ProductFile)
+        .where(ProductFile.product_id == product_id, ProductFile.name == name)
+        .execution_options(populate_existing=True)
     )
     if row is not None:
         (data_dir / row.path).unlink(missing_ok=True)
     else:
-        row = ProductFile(product_id=product.id, name=checked)
+        row = ProductFile(product_id=product_id, name=name)
         session.add(row)
-    row.path, row.size_bytes = f"commerce/{product.id}/{stored}", size
+    row.path, row.size_bytes = path, size
     session.flush()
     return row
 

@@ -15,6 +15,7 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Order, Product, Subscription, SubscriptionEvent
 from evergreen.commerce.payments import PaymentError, Provider
 from evergreen.commerce.rules.billing import STATUSES, check_cancel, check_reactivate, renewal_key
+from evergreen.commerce.rules.period_payment import BUYER, PAYER, BuyerStep, buyer_step
 from evergreen.commerce.service.subscriptions.renew import end, period_order
 from evergreen.commerce.service.subscriptions.start import pay_again
 from evergreen.commerce.service.subscriptions_paid import lock_subscription, record
@@ -165,15 +166,38 @@ def pay_period(
     if order.status == "cancelled":
         raise CommerceInputError("subscription", "this subscription has ended; subscribe again")
     use = provider if provider is not None and sub.provider == provider.name else None
-    if order.payment_id is None or (use is not None and order.status in ("pending", "failed")):
+    opened = (
+        use is not None and order.provider == use.name and order.status in ("pending", "failed")
+    )
+    if order.payment_id is None or opened:
         try:
-            pay_again(session, use, sub, order, f"card-{sub.failed_attempts}")
+            if _buyer_step(use, order) is BuyerStep.OPEN:
+                pay_again(session, use, sub, order, f"card-{sub.failed_attempts}")
         except PaymentError as exc:
             raise CommerceInputError("payment", exc.message) from None
         order.status = "pending"
     assert order.checkout_key == renewal_key(sub.id, sub.period + 1)
     session.flush()
     return order
+
+
+def _buyer_step(provider: Provider | None, order: Order) -> BuyerStep:
+    """Whether the buyer gets a fresh payment or the one the order has (rules.period_payment):
+    a retry's unconfirmed charge is canceled first; one being processed is waited for."""
+    if provider is None or not order.payment_id or order.provider == "manual":
+        return BuyerStep.OPEN  # a bank transfer's details are shown again as they were
+    payment = provider.retrieve(order.payment_id)
+    step = buyer_step(payment.status, payment.metadata.get(PAYER) == BUYER)
+    if step is BuyerStep.CANCEL_THEN_OPEN:
+        payment = provider.cancel(order.payment_id)
+        step = buyer_step(payment.status, payment.metadata.get(PAYER) == BUYER)
+    if step in (BuyerStep.REFUSE, BuyerStep.CANCEL_THEN_OPEN):
+        raise CommerceInputError(
+            "payment",
+            "a payment of this period is being processed; you get a receipt by email when it "
+            "goes through, or can pay again here if it does not",
+        )
+    return step
 
 
 def start_card_change(

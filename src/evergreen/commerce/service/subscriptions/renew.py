@@ -22,6 +22,7 @@ from evergreen.commerce.rules.billing import (
     failure_plan,
     renewal_key,
 )
+from evergreen.commerce.rules.period_payment import RetryStep, retry_step
 from evergreen.commerce.service import delivery
 from evergreen.commerce.service.fees import learn_fee
 from evergreen.commerce.service.paid import mark_paid
@@ -152,6 +153,16 @@ def _charge(
     if provider is not None and sub.provider == provider.name and sub.customer:
         method = saved_method(session, provider, sub)
     if provider is not None and method and sub.customer:
+        try:
+            step = _retry_step(provider, order)
+        except PaymentError as exc:  # not known whether one is in progress: no charge
+            return _failed(session, sub, order, now, grace_days, exc.message)
+        if step is RetryStep.APPLY:  # the buyer's payment went through: it pays the period
+            mark_paid(session, order, secret, now)
+            learn_fee(session, provider, order.id, now)
+            return Renewed(sub.id, "paid", order.number)
+        if step is RetryStep.WAIT:
+            return _waiting(session, sub, order, grace_days)
         metadata = {"order": order.number, "subscription": str(sub.id)}
         key = f"evergreen-renewal-{order.number}-try-{sub.failed_attempts}"  # unique per order
         try:
@@ -175,6 +186,35 @@ def _charge(
         except PaymentError as exc:
             return _failed(session, sub, order, now, grace_days, exc.message)
     return _failed(session, sub, order, now, grace_days, message)
+
+
+def _retry_step(provider: Provider, order: Order) -> RetryStep:
+    """What the order's payment allows (rules.period_payment): one still open is canceled
+    first, and decided again on what the provider answers (the buyer may confirm it meanwhile);
+    a provider that cannot be asked (PaymentError) is a failed attempt, never a second charge."""
+    if not order.payment_id or order.provider != provider.name:
+        return RetryStep.CHARGE
+    payment = provider.retrieve(order.payment_id)
+    step = retry_step(payment.status)
+    if step is RetryStep.CANCEL_THEN_CHARGE:
+        payment = provider.cancel(order.payment_id)
+        step = retry_step(payment.status)
+    if step is RetryStep.APPLY and payment.amount != order.total_cents:  # never paid for less
+        return RetryStep.WAIT
+    return RetryStep.WAIT if step is RetryStep.CANCEL_THEN_CHARGE else step  # still open
+
+
+def _waiting(session: Session, sub: Subscription, order: Order, grace_days: int) -> Renewed:
+    """A payment of the period is in progress (the buyer's, or the bank asked for them): no
+    charge now; looked at again at the next retry's time, no failure counted."""
+    if sub.grace_until is not None:
+        first = sub.grace_until - timedelta(days=grace_days)
+        sub.next_attempt_at = failure_plan(
+            first, sub.failed_attempts + 1, grace_days
+        ).next_attempt_at
+    session.flush()
+    message = "a payment of this period is in progress; it is not charged again."
+    return Renewed(sub.id, "nothing", order.number, message=message)
 
 
 def _failed(

@@ -20,6 +20,7 @@ from evergreen.commerce.payments import PaymentError, Provider
 from evergreen.commerce.rules.billing import order_period
 from evergreen.commerce.rules.cart import CouponTerms, check_coupon_code, coupon_problem
 from evergreen.commerce.rules.checkout import check_buyer_email, check_nonce
+from evergreen.commerce.rules.period_payment import BUYER, PAYER
 from evergreen.commerce.rules.plans import coupon_periods, period_price
 from evergreen.commerce.rules.products import (
     check_country,
@@ -223,7 +224,7 @@ def pay_again(
         order.payment_id = f"man_{order.number}"
         session.flush()
         return None
-    metadata = {"order": order.number, "subscription": str(sub.id)}
+    metadata = {"order": order.number, "subscription": str(sub.id), PAYER: BUYER}
     payment = provider.create_payment(
         order.total_cents, order.currency, metadata,
         f"evergreen-period-{order.number}-{attempt}", customer=sub.customer,
