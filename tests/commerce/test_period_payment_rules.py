@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from evergreen.commerce.rules.payments import PaymentStatus
-from evergreen.commerce.rules.period_payment import BuyerStep, RetryStep, buyer_step, retry_step
+from evergreen.commerce.rules.period_payment import (
+    BuyerStep,
+    RetryStep,
+    asks_the_bank,
+    buyer_step,
+    retry_step,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +63,20 @@ def test_a_new_payment_is_made_only_where_the_old_one_cannot_succeed(
     assert (retry_step(status) is RetryStep.CHARGE) is not can_succeed
     for by_buyer in (True, False):
         assert (buyer_step(status, by_buyer) is BuyerStep.OPEN) is not can_succeed
+
+
+@pytest.mark.parametrize(
+    ("status", "upsell", "asks"),
+    [
+        (None, True, True),
+        (PaymentStatus.PENDING, True, True),
+        (PaymentStatus.REQUIRES_ACTION, False, True),
+        (PaymentStatus.PENDING, False, False),
+        (PaymentStatus.PROCESSING, False, False),
+        (None, False, False),
+    ],
+)
+def test_the_page_asks_the_bank_for_an_upsell_or_a_payment_the_bank_holds(
+    status: PaymentStatus | None, upsell: bool, asks: bool
+) -> None:
+    assert asks_the_bank(status, upsell=upsell) is asks

@@ -99,7 +99,7 @@ def test_files_are_stored_under_the_data_folder_and_limited(db: Database, tmp_pa
         first = stored.path
         replaced = service.store_file(session, tmp_path, row.id, "guide.pdf", [b"v2"])
         assert replaced.id == stored.id
-        assert not (tmp_path / first).exists()
+        assert (tmp_path / first).exists()  # deleted once the replacement is committed
         assert (tmp_path / replaced.path).read_bytes() == b"v2"
         with pytest.raises(service.FileTooLarge):
             service.store_file(session, tmp_path, row.id, "big.zip", [b"x" * 10], limit=5)
@@ -113,7 +113,9 @@ def test_files_are_stored_under_the_data_folder_and_limited(db: Database, tmp_pa
         leftovers = [p.name for p in (tmp_path / "commerce" / str(row.id)).iterdir()]
         assert not any(name.endswith(".part") for name in leftovers)
         service.remove_file(session, tmp_path, row.id, replaced.id)
-        assert not (tmp_path / replaced.path).exists()
+        assert (tmp_path / replaced.path).exists()  # likewise, once the removal is committed
+    assert not (tmp_path / first).exists()
+    assert not (tmp_path / replaced.path).exists()
     with db.session(writer=False) as session:
         assert [f.name for f in session.scalars(select(ProductFile))] == ["evil"]
 

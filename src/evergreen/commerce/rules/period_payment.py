@@ -24,7 +24,9 @@ from enum import StrEnum
 
 from evergreen.commerce.rules.payments import PaymentStatus
 
-__all__ = ["BUYER", "PAYER", "BuyerStep", "RetryStep", "buyer_step", "retry_step"]
+__all__ = [
+    "BUYER", "PAYER", "BuyerStep", "RetryStep", "asks_the_bank", "buyer_step", "retry_step",
+]  # fmt: skip
 
 PAYER = "payer"  # the metadata key naming who opened a period's payment
 BUYER = "buyer"  # ... the buyer, for Stripe.js (the card is saved for the renewals)
@@ -69,3 +71,11 @@ def buyer_step(status: PaymentStatus | None, opened_by_buyer: bool) -> BuyerStep
     if status is PaymentStatus.PENDING and not opened_by_buyer:
         return BuyerStep.CANCEL_THEN_OPEN  # an off-session charge cannot save the buyer's card
     return BuyerStep.REUSE  # pending (theirs), requires_action, succeeded
+
+
+def asks_the_bank(status: PaymentStatus | None, *, upsell: bool) -> bool:
+    """Whether an order's page confirms its open payment with the buyer's bank (Stripe.js, 3-D
+    Secure) instead of asking for a card: an upsell charged the card already used, and any
+    payment the bank holds for the buyer (a renewal's charge, or their own "pay now" left at
+    the bank)."""
+    return upsell or status is PaymentStatus.REQUIRES_ACTION

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import Coupon, Order, OrderLine, Price, Product, TaxRate
-from evergreen.commerce.payments import PaymentError, Provider, StripeProvider
+from evergreen.commerce.payments import Payment, PaymentError, Provider, StripeProvider
 from evergreen.commerce.rules.bumps import bump_problem, chosen_bump_id
 from evergreen.commerce.rules.bumps import check_bump as check_bump_rule
 from evergreen.commerce.rules.cart import (
@@ -51,6 +51,7 @@ __all__ = [
     "claim_coupon",
     "client_secret_of",
     "offer",
+    "open_payment_of",
     "provider_for",
     "quote",
     "set_bump",
@@ -340,13 +341,20 @@ def store_lines(session: Session, order: Order, cart: Cart) -> None:
     session.flush()
 
 
-def client_secret_of(provider: Provider | None, order: Order) -> str | None:
-    """The client secret of an order's open payment, to show the payment form again."""
+def open_payment_of(provider: Provider | None, order: Order) -> Payment | None:
+    """A pending order's payment as the provider holds it now (None: nothing to pay here): its
+    client secret shows the payment form again, its status says whether the bank asks first."""
     if provider is None or order.provider != provider.name or not order.payment_id:
         return None
     if order.status != "pending":
         return None
     try:
-        return provider.retrieve(order.payment_id).client_secret
+        return provider.retrieve(order.payment_id)
     except PaymentError:
         return None
+
+
+def client_secret_of(provider: Provider | None, order: Order) -> str | None:
+    """The client secret of an order's open payment, to show the payment form again."""
+    payment = open_payment_of(provider, order)
+    return payment.client_secret if payment is not None else None

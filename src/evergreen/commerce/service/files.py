@@ -1,4 +1,8 @@
-"""A digital product's files, stored as they arrive under the data folder (commerce/<id>/)."""
+"""A digital product's files, stored as they arrive under the data folder (commerce/<id>/).
+
+The data folder follows the database (`datafiles.delete_when`): a file replaced or removed is
+deleted from disk only once its unit of work commits (a rollback keeps the row naming it), and a
+file stored by a unit of work that rolls back (or a savepoint of it) is deleted with it."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import ProductFile
 from evergreen.commerce.rules.products import MAX_FILE_BYTES, check_file_name
 from evergreen.commerce.service.products import get_product
-from evergreen.datafiles import read_chunks, write_capped
+from evergreen.datafiles import delete_when, read_chunks, write_capped
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -49,7 +53,7 @@ def store_file(
     limit: int = MAX_FILE_BYTES,
 ) -> ProductFile:
     """Store a file as it arrives, refused past `limit` bytes or when empty; a file of the
-    same name on the product is replaced."""
+    same name on the product is replaced (its old file deleted once that is committed)."""
     product = get_product(session, product_id)
     if product.kind not in _FILE_KINDS:
         raise CommerceInputError("file", f"a {product.kind} product delivers no files")
@@ -62,12 +66,12 @@ def store_file(
     empty = CommerceInputError("file", "is empty; choose the file to deliver")
     size = write_capped(folder, stored, chunks, limit, too_large, empty)
     try:
-        return _keep(
-            session, data_dir, product.id, checked, f"commerce/{product.id}/{stored}", size
-        )
+        row = _keep(session, data_dir, product.id, checked, f"commerce/{product.id}/{stored}", size)
     except BaseException:  # the row was not written: the file it would name goes too
         (folder / stored).unlink(missing_ok=True)
         raise
+    delete_when(session, folder / stored, "rollback")
+    return row
 
 
 def _keep(
@@ -75,20 +79,24 @@ def _keep(
 ) -> ProductFile:
     """The streamed file becomes the product's file of that name, under the product's lock
     (taken after the streaming, so a slow upload holds nothing): two uploads of one name at
-    once are one after the other, the later replacing the earlier, whose file is removed."""
+    once are one after the other, the later replacing the earlier, whose file is removed once
+    this unit of work commits (until then, a download still finds it)."""
     get_product(session, product_id, lock=True)
     row = session.scalar(
         select(ProductFile)
         .where(ProductFile.product_id == product_id, ProductFile.name == name)
         .execution_options(populate_existing=True)
     )
+    replaced = None
     if row is not None:
-        (data_dir / row.path).unlink(missing_ok=True)
+        replaced = data_dir / row.path
     else:
         row = ProductFile(product_id=product_id, name=name)
         session.add(row)
     row.path, row.size_bytes = path, size
     session.flush()
+    if replaced is not None:
+        delete_when(session, replaced, "commit")
     return row
 
 
@@ -118,8 +126,9 @@ def file_path(session: Session, data_dir: Path, product_id: int, file_id: int) -
 
 
 def remove_file(session: Session, data_dir: Path, product_id: int, file_id: int) -> None:
-    """Remove a file from the product and from the data folder."""
+    """Remove a file from the product, and from the data folder once that is committed."""
     row = _file(session, product_id, file_id)
-    (data_dir / row.path).unlink(missing_ok=True)
+    path = data_dir / row.path
     session.delete(row)
     session.flush()
+    delete_when(session, path, "commit")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from evergreen.commerce import queries, service
 from evergreen.commerce.rules.checkout import order_token, tax_is_added
+from evergreen.commerce.rules.period_payment import asks_the_bank
 from evergreen.commerce.rules.products import from_cents
 from evergreen.commerce.rules.shipping import Address, check_address
 from evergreen.commerce.service.shipping import address_of, fulfilment_card
@@ -249,10 +250,8 @@ def order_page(
     order = card.order
     secret_key: str = request.app.state.secret
     provider = service.provider_for(settings)
-    secret = None
-    open_ = order.status in ("pending", "failed") and order.payment_id
-    if open_ and provider is not None and order.provider == provider.name:
-        secret = service.client_secret_of(provider, order)
+    payment = service.open_payment_of(provider, order)
+    secret = payment.client_secret if payment is not None else None
     downloads = []
     address = address_of(session, order.id)
     carried = address.shipping_cents if address is not None else 0
@@ -277,7 +276,9 @@ def order_page(
         "stripe_js": settings.stripe_js_url,
         "here": f"{site_url(request)}/buy/order/{token}",
         "next_url": _next_step(session, secret_key, order),
-        "authenticate": secret is not None and order.parent_order_id is not None,
+        "authenticate": payment is not None
+        and asks_the_bank(payment.status, upsell=order.parent_order_id is not None),
+        "upsell": order.parent_order_id is not None,
         "fulfilment": fulfilment_card(session, order, request.app.state.secret, site_url(request)),
         "embed": is_embedded(request),
     }

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.datafiles import delete_when
 from evergreen.errors import NotFound
 from evergreen.lending.models import BorrowerDocument
 from evergreen.lending.rules.documents import (
@@ -88,10 +89,11 @@ def document_file(data_dir: Path, row: BorrowerDocument) -> Path:
 
 
 def remove_document(session: Session, data_dir: Path, borrower_id: int, document_id: int) -> None:
-    """Take a document off a borrower and out of the data folder."""
+    """Take a document off a borrower, and out of the data folder once that is committed (a
+    rollback keeps the row naming it, and its file)."""
     row = get_document(session, borrower_id, document_id)
     path = (data_dir / row.path).resolve()
     session.delete(row)
     session.flush()
     if path.is_relative_to(data_dir.resolve()):
-        path.unlink(missing_ok=True)
+        delete_when(session, path, "commit")
