@@ -60,10 +60,17 @@ def test_a_document_is_stored_listed_found_only_under_its_borrower_and_removed(
     with db.session(writer=False) as session:
         assert [r.id for r in service.documents_of(session, ann)] == [ids[1]]
     assert [p.suffix for p in _files(tmp_path)] == [".png"]
-    with pytest.raises(RuntimeError), db.session() as session:  # removed, then rolled back
-        service.remove_document(session, tmp_path, ann, ids[1])
-        assert [p.suffix for p in _files(tmp_path)] == [".png"]  # not before the commit
-        raise RuntimeError("the unit of work fails after the removal")
+    before_commit: list[str] = []
+
+    def remove_then_fail() -> None:
+        with db.session() as session:  # removed, then rolled back
+            service.remove_document(session, tmp_path, ann, ids[1])
+            before_commit.extend(p.suffix for p in _files(tmp_path))
+            raise RuntimeError("the unit of work fails after the removal")
+
+    with pytest.raises(RuntimeError):
+        remove_then_fail()
+    assert before_commit == [".png"]  # not deleted before the commit
     with db.session(writer=False) as session:
         (kept,) = service.documents_of(session, ann)
         assert service.document_file(tmp_path, kept).read_bytes()[:4] == b"\x89PNG"
