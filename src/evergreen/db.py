@@ -344,6 +344,12 @@ class Database:
                 session.rollback()
                 raise
 
+    def holds_writer(self) -> bool:
+        """Whether this context already has this SQLite file's writer unit of work (it holds
+        the write lock): whatever it waits for must not be held by one waiting for that lock."""
+        outer = _WRITER.get()
+        return self.single_writer and outer is not None and outer[0] == self.url
+
     @contextmanager
     def writing(self, session: Session) -> Iterator[None]:
         """Within this block, writer units of work on this SQLite file join `session`."""

@@ -229,8 +229,10 @@ def ingest_pending(
     deadline: float | None = None,
     sweep: bool = True,
     first_batch: bool = False,
+    wait: bool = True,
 ) -> int:
     """Ingest everything spooled so far; safe to call from several processes at once.
+    Without `wait`, SpoolBusy at once when another ingester has the spool.
 
     A long-running ingester passes the same `memory` to every call. With a `deadline`
     (time.monotonic()), no batch starts after it: what is left stays in the spool; with
@@ -240,7 +242,7 @@ def ingest_pending(
     memory = memory or policy.memory()
     name = ingester_name(reader.folder) if policy.ingesters == "auto" else ""
     try:
-        with reader.exclusive(), collector_paused():
+        with reader.exclusive(wait=wait), collector_paused():
             return _ingest_segments(
                 db, reader, policy, batch, memory, name, deadline, sweep, first_batch
             )

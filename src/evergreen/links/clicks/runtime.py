@@ -23,7 +23,7 @@ from evergreen.hashing import keyed_hash
 from evergreen.links.clicks.backpressure import Brake
 from evergreen.links.clicks.follower import drain
 from evergreen.links.clicks.ingest import ClickPolicy, ingest_pending, spool_folder
-from evergreen.links.clicks.spool import ClickSpool, SpoolReader
+from evergreen.links.clicks.spool import ClickSpool, SpoolBusy, SpoolReader
 from evergreen.links.drafts import targets_of
 from evergreen.links.models import Link, VisitorSalt
 from evergreen.links.rules import Targets
@@ -233,8 +233,16 @@ class LinkRuntime:
         return bool(self.internal_ips) and ip in self.internal_ips
 
     def ingest_spooled(self) -> int:
-        """Ingest whatever is spooled now (stats readers call this to be exact)."""
-        return ingest_pending(self.db, self.reader, self.policy)
+        """Ingest whatever is spooled now (stats readers call this to be exact). A request
+        that already holds the SQLite write lock does not wait for the spool: the ingester that
+        has it may be waiting for that very lock (each would wait for the other until a busy
+        timeout), and it ingests the rest as soon as the request commits."""
+        try:
+            return ingest_pending(
+                self.db, self.reader, self.policy, wait=not self.db.holds_writer()
+            )
+        except SpoolBusy:
+            return 0
 
     def _step(self, name: str, action: Callable[[], object]) -> None:
         try:

@@ -25,7 +25,9 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ClickSpool", "Segment", "SpoolReader", "folder_identity", "segment_prefix"]
+__all__ = [
+    "ClickSpool", "Segment", "SpoolBusy", "SpoolReader", "folder_identity", "segment_prefix",
+]  # fmt: skip
 
 _SUFFIX = ".clicks"
 _MAX_SEGMENT_BYTES = 8 * 1024 * 1024
@@ -206,9 +208,10 @@ class SpoolReader:
         self._lock_path = folder / ".ingest.lock"
         self.prefix = segment_prefix(folder)  # this folder's segments, and no other's
 
-    def exclusive(self) -> _IngestLock:
-        """One ingester at a time per spool folder (across processes)."""
-        return _IngestLock(self._lock_path)
+    def exclusive(self, *, wait: bool = True) -> _IngestLock:
+        """One ingester at a time per spool folder (across processes); without `wait`,
+        SpoolBusy at once when another ingester has it."""
+        return _IngestLock(self._lock_path, wait=wait)
 
     def segments(self, offsets: dict[str, int], max_records: int) -> Iterator[Segment]:
         """Unread complete lines of each segment, oldest first, up to `max_records` each.
@@ -300,14 +303,24 @@ def _writer_gone(path: Path) -> bool:
     return True
 
 
+class SpoolBusy(Exception):
+    """Another ingester has the spool now (asked not to wait for it)."""
+
+
 class _IngestLock:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait: bool = True) -> None:
         self.path = path
+        self.wait = wait
         self.fd: int | None = None
 
     def __enter__(self) -> _IngestLock:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if self.wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise SpoolBusy(str(self.path)) from None
+        self.fd = fd
         return self
 
     def __exit__(self, *exc: object) -> None:
