@@ -32,7 +32,8 @@ def test_video_offers_and_chat_from_the_command_line(tmp_path: Path, database_ur
     source.write_bytes(MP4)
     out = _ok(tmp_path, database_url, "video", "demo", "--file", str(source))
     assert f"Stored the recording (video/mp4, {len(MP4)} bytes)." in out
-    assert (tmp_path / "data" / "webinars" / "1" / "recording.mp4").read_bytes() == MP4
+    (stored,) = (tmp_path / "data" / "webinars" / "1").glob("recording-*.mp4")
+    assert stored.read_bytes() == MP4
     out = _ok(tmp_path, database_url, "offer", "add", "demo", "--at-second", "300", "--title",
               "The Course", "--url", "https://shop.example/c", "--button", "Buy now",
               "--deadline-minutes", "15")  # fmt: skip
@@ -48,7 +49,7 @@ def test_video_offers_and_chat_from_the_command_line(tmp_path: Path, database_ur
     )
     out = _ok(tmp_path, database_url, "video", "demo", "--url", "https://cdn.example/d.mp4")
     assert "The recording is at https://cdn.example/d.mp4." in out
-    assert not (tmp_path / "data" / "webinars" / "1" / "recording.mp4").exists()
+    assert not stored.exists()
     _ok(tmp_path, database_url, "offer", "remove", "demo", "1")
     _ok(tmp_path, database_url, "chat", "remove", "demo", "1")
     assert "No offers yet." in _ok(tmp_path, database_url, "offer", "list", "demo")
@@ -74,4 +75,4 @@ def test_bad_content_is_one_line_naming_the_field(tmp_path: Path, database_url: 
     _refused(tmp_path, database_url, "asked_on", *chat, "--asked-on", "2999-01-01")
     assert "No offers yet." in _ok(tmp_path, database_url, "offer", "list", "demo")
     assert "No questions yet." in _ok(tmp_path, database_url, "chat", "list", "demo")
-    assert not (tmp_path / "data" / "webinars" / "1" / "recording.mp4").exists()
+    assert not list((tmp_path / "data" / "webinars" / "1").glob("recording*"))

@@ -6,6 +6,9 @@ links area) and the dated chat script added, listed and removed through the API 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -18,6 +21,14 @@ from tests.http_helpers import csrf_from, sign_in, token_for
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(range(256)) * 8
 WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + bytes(200)
 BODY = {"name": "demo", "duration_minutes": 10, "schedule": "jit:15", "timezone": "viewer"}
+# Each upload has a name of its own: the file it replaces stays whole until that is committed.
+_RECORDING = re.compile(r"webinars/1/recording-[0-9a-f]{16}\.(mp4|webm)")
+
+
+def _stored(settings: Settings) -> Path:
+    """Webinar 1's one uploaded recording in the data folder (an older one would fail this)."""
+    (only,) = (settings.data_dir / "webinars" / "1").glob("recording-*")
+    return only
 
 
 def _owner(client: TestClient, db: Database, people: dict[str, str]) -> dict[str, str]:
@@ -34,10 +45,13 @@ def test_the_api_uploads_the_recording_and_the_preview_answers_ranges(
     put = client.put("/api/v1/webinars/1/video", content=MP4, headers=owner)
     assert put.status_code == 200, put.text
     card = put.json()
-    assert (card["video_file"], card["video_type"], card["video_bytes"], card["video_url"]) == (
-        "webinars/1/recording.mp4", "video/mp4", len(MP4), None,
+    assert _RECORDING.fullmatch(card["video_file"]), card["video_file"]
+    assert (card["video_type"], card["video_bytes"], card["video_url"]) == (
+        "video/mp4", len(MP4), None,
     )  # fmt: skip
-    assert (settings.data_dir / "webinars/1/recording.mp4").read_bytes() == MP4
+    mp4 = settings.data_dir / card["video_file"]
+    assert mp4.name.endswith(".mp4")
+    assert mp4.read_bytes() == MP4
     assert client.put("/api/v1/webinars/1/video", content=MP4, headers=staff).status_code == 403
     sign_in(client, people["staff"])
     part = client.get("/webinars/1/video", headers={"Range": "bytes=100-163"})
@@ -45,14 +59,16 @@ def test_the_api_uploads_the_recording_and_the_preview_answers_ranges(
     assert part.content == MP4[100:164]
     webm = client.put("/api/v1/webinars/1/video", content=WEBM, headers=owner)
     assert webm.json()["video_type"] == "video/webm"
-    assert not (settings.data_dir / "webinars/1/recording.mp4").exists()  # replaced
+    assert not mp4.exists()  # replaced
+    webm_file = settings.data_dir / webm.json()["video_file"]
+    assert webm_file.read_bytes() == WEBM
     url = client.put(
         "/api/v1/webinars/1/video-url", json={"url": "https://cdn.example/demo.mp4"}, headers=owner
     )
     assert (url.json()["video_url"], url.json()["video_file"]) == (
         "https://cdn.example/demo.mp4", None,
     )  # fmt: skip
-    assert not (settings.data_dir / "webinars/1/recording.webm").exists()
+    assert not webm_file.exists()
     assert client.put("/api/v1/webinars/1/video", content=MP4, headers=owner).status_code == 200
     offer = {"at_second": 5, "title": "T", "url": "https://shop.example/t"}
     assert client.post("/api/v1/webinars/1/offers", json=offer, headers=owner).status_code == 201
@@ -140,7 +156,7 @@ def test_the_page_adds_content_and_removes_it_after_a_confirmation(
         follow_redirects=False,
     )
     assert up.status_code == 303, up.text
-    assert (settings.data_dir / "webinars/1/recording.webm").read_bytes() == WEBM
+    assert _stored(settings).read_bytes() == WEBM
     text = client.get("/webinars/1?done=video").text
     assert "Recording saved." in text
     assert "video/webm" in text
@@ -195,7 +211,7 @@ def test_a_recording_of_several_megabytes_is_taken_by_the_api_and_the_page(
     big = WEBM + bytes(3 * 1024 * 1024)
     put = client.put("/api/v1/webinars/1/video", content=big, headers=owner)
     assert put.status_code == 200, put.text
-    assert (settings.data_dir / "webinars/1/recording.webm").stat().st_size == len(big)
+    assert _stored(settings).stat().st_size == len(big)
     sign_in(client, people["owner"])
     csrf = csrf_from(client.get("/webinars/1").text)
     bigger = MP4 + bytes(5 * 1024 * 1024)
@@ -203,4 +219,23 @@ def test_a_recording_of_several_megabytes_is_taken_by_the_api_and_the_page(
                      files={"video": ("talk.mp4", bigger, "video/mp4")},
                      follow_redirects=False)  # fmt: skip
     assert up.status_code == 303, up.text
-    assert (settings.data_dir / "webinars/1/recording.mp4").stat().st_size == len(bigger)
+    assert _stored(settings).stat().st_size == len(bigger)  # the webm replaced
+    assert _stored(settings).suffix == ".mp4"
+
+
+def test_the_page_deletes_a_webinar_and_its_recording_after_a_confirmation(
+    client: TestClient, db: Database, people: dict[str, str], settings: Settings
+) -> None:
+    owner = _owner(client, db, people)
+    assert client.put("/api/v1/webinars/1/video", content=MP4, headers=owner).status_code == 200
+    recording = _stored(settings)
+    sign_in(client, people["owner"])
+    csrf = csrf_from(client.get("/webinars/1").text)
+    ask = client.post("/webinars/1/delete", data={"csrf_token": csrf})
+    assert ask.status_code == 200
+    assert recording.exists()  # asked, not done
+    done = client.post("/webinars/1/delete", data={"csrf_token": csrf, "confirm": "yes"},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    assert not recording.exists()
+    assert not (settings.data_dir / "webinars" / "1").exists()

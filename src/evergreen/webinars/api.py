@@ -129,7 +129,7 @@ def delete(
 ) -> Response:
     """Owner only: delete a webinar (and its uploaded recording)."""
     service.delete_webinar(session, webinar_id)
-    content.remove_recordings(settings.data_dir, webinar_id)
+    content.forget_recordings(session, settings.data_dir, webinar_id)
     return Response(status_code=204)
 
 

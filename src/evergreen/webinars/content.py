@@ -1,18 +1,24 @@
 """A webinar's content: its recording (an uploaded mp4/webm under the data folder, or a URL),
 the offers shown at a second (their buttons tracking links of the links area) and the chat
-script of real questions from earlier sessions. The only writer of offers and chat lines."""
+script of real questions from earlier sessions. The only writer of offers and chat lines.
+
+The data folder follows the database (`datafiles.delete_when`): a recording replaced or removed
+is deleted from disk only once its unit of work commits (a rollback keeps the row naming it),
+and one stored by a unit of work that rolls back is deleted with it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
-from evergreen.datafiles import read_chunks
+from evergreen.datafiles import delete_when, read_chunks
 from evergreen.db import utcnow
 from evergreen.errors import NotFound
 from evergreen.links import service as links
@@ -39,8 +45,8 @@ __all__ = [
     "chat_of",
     "delete_chat_line",
     "delete_offer",
+    "forget_recordings",
     "offers_of",
-    "remove_recordings",
     "set_video_url",
     "store_video",
     "store_video_file",
@@ -160,28 +166,67 @@ def video_path(data_dir: Path, webinar: Webinar) -> Path | None:
     return path if path.is_file() else None
 
 
-def remove_recordings(data_dir: Path, webinar_id: int) -> None:
-    """Remove a deleted webinar's uploaded recording and its folder."""
+def forget_recordings(session: Session, data_dir: Path, webinar_id: int) -> None:
+    """A deleted webinar's uploaded recordings and their folder leave the data folder once its
+    deletion commits; a rollback keeps them with the row that names them."""
     folder = data_dir / "webinars" / str(webinar_id)
-    if folder.is_dir():
-        for path in folder.iterdir():
-            path.unlink(missing_ok=True)
-        folder.rmdir()
+    if not folder.is_dir():
+        return
+    files = list(folder.iterdir())
+    if not files:
+        folder.rmdir()  # an empty folder keeps nothing a rollback would want back
+        return
+    for path in files:
+        delete_when(session, path, "commit")
+    # Registered after delete_when's own listeners, so the folder is empty when this runs.
+    if _FOLDERS not in session.info:
+        session.info[_FOLDERS] = set()
+        event.listen(session, "after_commit", _remove_folders)
+        event.listen(session, "after_transaction_end", _forget_folders)
+    session.info[_FOLDERS].add(folder)
 
 
-def _forget_file(data_dir: Path, webinar: Webinar) -> None:
-    if webinar.video_file:
-        (data_dir / webinar.video_file).unlink(missing_ok=True)
-    webinar.video_file = webinar.video_type = webinar.video_bytes = None
+_FOLDERS = "evergreen.webinars.folders"  # session.info's key: folders to remove once committed
+
+
+def _remove_folders(session: Session) -> None:
+    """The whole unit of work committed and its files are gone: their folders go too."""
+    if session.in_nested_transaction():
+        return
+    for folder in session.info[_FOLDERS]:
+        # Gone already, or not empty (a savepoint that noted its files' deletion rolled back).
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    session.info[_FOLDERS] = set()
+
+
+def _forget_folders(session: Session, transaction: SessionTransaction) -> None:
+    """The unit of work ended: nothing it noted waits for a later one."""
+    if transaction.parent is None:
+        session.info[_FOLDERS] = set()
+
+
+def _recording(
+    session: Session,
+    data_dir: Path,
+    webinar: Webinar,
+    file: tuple[str, str, int] | None = None,
+) -> None:
+    """Make `file` (path, type, size) the webinar's uploaded recording, or none (flushed); the
+    file it named before is deleted once that commits, so until then, and after a rollback,
+    the row and the preview still find it."""
+    replaced = webinar.video_file
+    webinar.video_file, webinar.video_type, webinar.video_bytes = file or (None, None, None)
+    session.flush()
+    if replaced:
+        delete_when(session, data_dir / replaced, "commit")
 
 
 def set_video_url(session: Session, data_dir: Path, webinar_id: int, url: str) -> Webinar:
-    """The recording is at a URL (http or https); an uploaded file is removed."""
-    webinar = get_webinar(session, webinar_id)
-    checked = check_http_url("video_url", url, WebinarInputError)
-    _forget_file(data_dir, webinar)
-    webinar.video_url = checked
-    session.flush()
+    """The recording is at a URL (http or https); an uploaded file is removed once committed."""
+    webinar = get_webinar(session, webinar_id, lock=True)  # the file it names, as stored
+    webinar.video_url = check_http_url("video_url", url, WebinarInputError)
+    _recording(session, data_dir, webinar)
     return webinar
 
 
@@ -193,11 +238,12 @@ def store_video(
     limit: int = MAX_VIDEO_BYTES,
 ) -> Webinar:
     """Store an uploaded recording as it arrives: refused past `limit` bytes or when its first
-    bytes are not mp4 or webm; it replaces the URL and any earlier upload."""
+    bytes are not mp4 or webm; it replaces the URL and any earlier upload (whose file is
+    deleted once this commits; the new file is deleted if this rolls back)."""
     webinar = get_webinar(session, webinar_id)
     folder = data_dir / "webinars" / str(webinar.id)
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f"upload-{os.getpid()}.part"
+    partial = folder / f"upload-{os.getpid()}-{secrets.token_hex(4)}.part"
     size, kind, head = 0, None, b""
     try:
         with partial.open("wb") as out:
@@ -220,15 +266,27 @@ def store_video(
             raise WebinarInputError("video", "is empty; choose an mp4 or webm file")
         if kind is None:
             raise WebinarInputError("video", "is not an mp4 or webm video; upload one of those")
-        _forget_file(data_dir, webinar)
-        name = f"recording.{VIDEO_TYPES[kind]}"
+        # A name of its own: the file it replaces stays whole until this commits.
+        name = f"recording-{secrets.token_hex(8)}.{VIDEO_TYPES[kind]}"
         partial.replace(folder / name)
     finally:
         partial.unlink(missing_ok=True)
-    webinar.video_file = f"webinars/{webinar.id}/{name}"
-    webinar.video_type, webinar.video_bytes, webinar.video_url = kind, size, None
-    session.flush()
+    try:
+        _keep(session, data_dir, webinar.id, (f"webinars/{webinar.id}/{name}", kind, size))
+    except BaseException:  # the row was not written: the file it would name goes too
+        (folder / name).unlink(missing_ok=True)
+        raise
+    delete_when(session, folder / name, "rollback")
     return webinar
+
+
+def _keep(session: Session, data_dir: Path, webinar_id: int, file: tuple[str, str, int]) -> None:
+    """The streamed file becomes the webinar's recording, under the webinar's lock (taken
+    after the streaming, so a slow upload holds nothing): of two changes at once, the later
+    replaces the earlier's file, which is deleted once this commits."""
+    webinar = get_webinar(session, webinar_id, lock=True)  # the file it names, as stored
+    webinar.video_url = None
+    _recording(session, data_dir, webinar, file)
 
 
 def store_video_file(

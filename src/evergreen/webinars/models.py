@@ -47,7 +47,7 @@ class Webinar(Base):
     video_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     replay_hours: Mapped[int] = mapped_column(default=48)
     # An uploaded recording instead of video_url: its file under the data folder
-    # (webinars/<id>/recording.<ext>), its content type and size.
+    # (webinars/<id>/recording-<hex>.<ext>), its content type and size.
     video_file: Mapped[str | None] = mapped_column(String(200), default=None)
     video_type: Mapped[str | None] = mapped_column(String(40), default=None)
     video_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -24,6 +24,7 @@ from evergreen.partners.rules.invite_token import (
     invite_url,
     read_invite,
 )
+from evergreen.partners.service.partner_edits import lock_partner
 from evergreen.partners.service.partners import default_program
 
 __all__ = [
@@ -75,8 +76,12 @@ def issue_invite(
 def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite, Partner]:
     """A usable invitation and its partner, or the reason it cannot be used."""
     invite = read_invite(secret, token, utcnow())
+    return invite, _invited(session, invite, session.get(Partner, invite.partner_id))
+
+
+def _invited(session: Session, invite: Invite, partner: Partner | None) -> Partner:
+    """The invitation's partner, or why the invitation no longer fits them, in words."""
     program = default_program(session)
-    partner = session.get(Partner, invite.partner_id)
     if partner is None or partner.program_id != program.id or partner.email != invite.email:
         raise InviteError("this invitation no longer matches a partner; ask for a new one")
     if partner.status == "suspended":
@@ -88,11 +93,16 @@ def usable_invitation(session: Session, secret: str, token: str) -> tuple[Invite
             "a newer invitation replaced this one; use the latest link you were sent, "
             "or ask the program owner for a new one"
         )
-    return invite, partner
+    return partner
 
 
 def accept_invitation(session: Session, invite: Invite, password: str) -> None:
-    """Create the invited partner's sign-in with the password they chose, once."""
+    """Create the invited partner's sign-in with the password they chose, once.
+
+    Checked again on the partner as stored under its lock (the page read it before): an edit
+    of their email committed meanwhile voids the link, and one that waits for this keeps the
+    address the new sign-in uses."""
+    _invited(session, invite, lock_partner(session, invite.partner_id))
     try:
         with session.begin_nested():
             accounts.create_user(session, invite.email, password, accounts.Role.PARTNER)

@@ -19,7 +19,17 @@ from evergreen.partners.rules import (
     check_profile,
 )
 
-__all__ = ["remove_coupon", "unassign_link", "update_partner"]
+__all__ = ["lock_partner", "remove_coupon", "unassign_link", "update_partner"]
+
+
+def lock_partner(session: Session, partner_id: int) -> Partner | None:
+    """The partner as stored now, locked until this unit of work ends, so an edit and an
+    invitation's acceptance of one partner run one after the other and each decides on what
+    the other committed (PostgreSQL: the row; SQLite: a writer already holds the write lock)."""
+    # FOR NO KEY UPDATE: sales attributed meanwhile (rows naming the partner) need not wait.
+    return session.get(
+        Partner, partner_id, with_for_update={"key_share": True}, populate_existing=True
+    )
 
 
 def _address(field: str, email: str) -> str:
@@ -55,8 +65,13 @@ def _new_email(session: Session, partner: Partner, email: str) -> str:
 
 
 def update_partner(session: Session, partner: Partner, edit: ProfileEdit) -> Partner:
-    """Change a partner's name, email, group or payout method and email (None: unchanged)."""
+    """Change a partner's name, email, group or payout method and email (None: unchanged).
+
+    Decided on the partner as stored under its lock: an invitation accepted meanwhile makes
+    the old address a sign-in (kept), and one that waits for this sees the new address."""
     clean = check_profile(edit)
+    if lock_partner(session, partner.id) is None:
+        raise PartnerNotFound("partner_id", f"no partner with id {partner.id}")
     email = None if clean.email is None else _new_email(session, partner, clean.email)
     if clean.name is not None:
         partner.name = clean.name

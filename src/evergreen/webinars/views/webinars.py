@@ -226,5 +226,5 @@ def delete_webinar(
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     service.delete_webinar(session, webinar_id)
-    content.remove_recordings(request.app.state.settings.data_dir, webinar_id)
+    content.forget_recordings(session, request.app.state.settings.data_dir, webinar_id)
     return RedirectResponse("/webinars?done=deleted", status_code=303)
