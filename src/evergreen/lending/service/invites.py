@@ -7,12 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
 from evergreen.db import utcnow
+from evergreen.errors import NotFound
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Borrower
 from evergreen.lending.rules.invites import (
@@ -22,7 +22,7 @@ from evergreen.lending.rules.invites import (
     invite_url,
     read_invite,
 )
-from evergreen.lending.service.parties import get_borrower
+from evergreen.lending.service.parties import lock_borrower
 
 __all__ = ["PortalLink", "accept_invitation", "issue_invite", "usable_invitation"]
 
@@ -38,8 +38,13 @@ class PortalLink:
 
 def issue_invite(session: Session, secret: str, base_url: str, borrower_id: int) -> PortalLink:
     """A new invitation link (earlier ones stop working), or a reset link when the borrower's
-    email already signs in as a borrower."""
-    borrower = get_borrower(session, borrower_id)
+    email already signs in as a borrower.
+
+    Under the borrower's lock: an acceptance committed meanwhile gives a reset link, and one
+    that waits for this finds its link replaced."""
+    borrower = lock_borrower(session, borrower_id)
+    if borrower is None:
+        raise NotFound("borrower_id", f"there is no borrower {borrower_id}")
     email = borrower.email.strip().lower()
     if not email:
         raise LendingInputError("email", "the borrower has no email; add one, then invite them")
@@ -60,7 +65,11 @@ def issue_invite(session: Session, secret: str, base_url: str, borrower_id: int)
 def usable_invitation(session: Session, secret: str, token: str) -> tuple[BorrowerInvite, Borrower]:
     """A usable invitation and its borrower, or why it cannot be used."""
     invite = read_invite(secret, token, utcnow())
-    borrower = session.get(Borrower, invite.borrower_id)
+    return invite, _invited(session, invite, session.get(Borrower, invite.borrower_id))
+
+
+def _invited(session: Session, invite: BorrowerInvite, borrower: Borrower | None) -> Borrower:
+    """The invitation's borrower, or why the invitation no longer fits them, in words."""
     if borrower is None or borrower.email.strip().lower() != invite.email:
         raise LendingInputError("token", "this invitation no longer matches a borrower; ask "
                                 "your lender for a new one")  # fmt: skip
@@ -70,18 +79,21 @@ def usable_invitation(session: Session, secret: str, token: str) -> tuple[Borrow
     if invite.nonce != (borrower.invite_nonce or ""):
         raise LendingInputError("token", "a newer invitation replaced this one; use the latest "
                                 "link you were sent")  # fmt: skip
-    return invite, borrower
+    return borrower
 
 
 def accept_invitation(session: Session, invite: BorrowerInvite, password: str) -> None:
-    """Create the invited borrower's sign-in with the password they chose, once, and link it."""
+    """Create the invited borrower's sign-in with the password they chose, once, and link it.
+
+    Checked again on the borrower as stored under their lock (the page read them before): an
+    email change or a newer invitation committed meanwhile voids the link, and one that waits
+    for this decides on the sign-in it made."""
+    borrower = _invited(session, invite, lock_borrower(session, invite.borrower_id))
     try:
         with session.begin_nested():
             user = accounts.create_user(session, invite.email, password, accounts.Role.BORROWER)
-    except IntegrityError:  # the same link accepted twice at the same moment
+    except IntegrityError:  # the address taken meanwhile outside this borrower's lock
         raise LendingInputError("token", f"an account already exists for {invite.email}; sign "
                                 "in instead") from None  # fmt: skip
-    borrower = session.scalar(select(Borrower).where(Borrower.id == invite.borrower_id))
-    assert borrower is not None
     borrower.user_id = user.id
     borrower.invite_nonce = None

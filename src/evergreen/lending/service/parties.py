@@ -14,8 +14,8 @@ from evergreen.lending.models import Borrower, Property
 from evergreen.lending.rules import read_money
 
 __all__ = ["BorrowerDraft", "PropertyDraft", "add_borrower", "add_property", "borrower_named",
-           "borrowers", "get_borrower", "get_property", "properties", "update_borrower",
-           "update_property"]  # fmt: skip
+           "borrowers", "get_borrower", "get_property", "lock_borrower", "properties",
+           "update_borrower", "update_property"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,26 @@ def get_borrower(session: Session, borrower_id: int) -> Borrower:
     return row
 
 
+def lock_borrower(session: Session, borrower_id: int) -> Borrower | None:
+    """The borrower as stored now, locked until this unit of work ends, so an edit, a new
+    invitation and an invitation's acceptance of one borrower run one after the other and each
+    decides on what the other committed (PostgreSQL: the row; SQLite: a writer already holds the
+    write lock)."""
+    # FOR NO KEY UPDATE: loans and documents added meanwhile (rows naming the borrower) need
+    # not wait.
+    return session.get(
+        Borrower, borrower_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+
+
 def update_borrower(session: Session, borrower_id: int, draft: BorrowerDraft) -> Borrower:
-    """Change a borrower's name or contacts; a name another borrower has is refused."""
-    row = get_borrower(session, borrower_id)
+    """Change a borrower's name or contacts; a name another borrower has is refused.
+
+    Under the borrower's lock: an invitation accepted meanwhile waits, then finds a changed
+    address voids its link."""
+    row = lock_borrower(session, borrower_id)
+    if row is None:
+        raise NotFound("borrower_id", f"there is no borrower {borrower_id}")
     other = borrower_named(session, draft.name, required=False)
     if other is not None and other.id != row.id:
         raise Conflict("name", f"a borrower named {draft.name!r} exists already")
