@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.sql import Executable
@@ -50,6 +50,7 @@ __all__ = [
     "serialize_on",
     "utcnow",
     "write_if_free",
+    "write_unless_taken",
 ]
 
 # Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
@@ -408,6 +409,33 @@ def write_if_free(session: Session, statement: Executable) -> bool:
         if not is_busy(exc):
             raise
         return False
+
+
+def write_unless_taken(
+    session: Session, write: Callable[[], object], taken: Callable[[], bool]
+) -> bool:
+    """Make a write that a unique key guards, or refuse it: False, with nothing written, when
+    `taken()` finds the key held, before the write or after another unit of work committed it
+    meanwhile (the write's IntegrityError is then absorbed in a savepoint and this unit of work
+    goes on). Any other IntegrityError is raised.
+
+    `write` makes every change the key guards (setting attributes, `session.add`): what is
+    already pending is flushed before the savepoint begins, outside it, where a clash would end
+    the whole transaction. The first look at `taken` flushes nothing, so a refusal comes first."""
+    with session.no_autoflush:
+        if taken():
+            return False
+    session.flush()  # as begin_nested would: what is pending is no part of the write
+    try:
+        with session.begin_nested():
+            write()
+            session.flush()
+    except IntegrityError:
+        with session.no_autoflush:
+            if not taken():
+                raise
+        return False
+    return True
 
 
 def serialize_on(session: Session, *keys: str) -> None:

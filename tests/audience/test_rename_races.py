@@ -131,7 +131,7 @@ def test_a_segment_renamed_to_a_name_taken_at_that_moment_is_refused_naming_it(
         return segments.create_segment(session, "Fans", 'list:"News"').name
 
     first, second = race(
-        db, monkeypatch, rename, create, pause_at=(segments, "_checked"), pause_after=True
+        db, monkeypatch, rename, create, pause_at=(segments, "_name_taken"), pause_after=True
     )
     _one_refused(first, second, "name", 'a segment named "Fans" already exists')
 
@@ -148,7 +148,7 @@ def test_a_segment_changed_while_it_is_deleted_is_changed_then_deleted(
         segments.delete_segment(session, segment_id)
 
     (renamed, rename_error), (_deleted, delete_error) = race(
-        db, monkeypatch, rename, delete, pause_at=(segments, "_checked"), pause_after=True
+        db, monkeypatch, rename, delete, pause_at=(segments, "_name_taken"), pause_after=True
     )
     assert (renamed, rename_error, delete_error) == ("Fans", None, None)
     with db.session(writer=False) as session, pytest.raises(NotFound):

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.db import utcnow
+from evergreen.db import utcnow, write_unless_taken
 from evergreen.errors import NotFound
 from evergreen.ledger import service as ledger
 from evergreen.links.drafts import LinkDraft, check_draft
@@ -75,19 +74,15 @@ def create_link(session: Session, draft: LinkDraft) -> Saved:
     """Store a new link; a generated slug is retried until it is free."""
     values, warnings = check_draft(draft)
     _check_stream(session, values)
-    if draft.slug:
-        if _slug_taken(session, values["slug"]):
-            raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
-    else:
+    if not draft.slug:
         while _slug_taken(session, values["slug"]):
             values["slug"] = generate_slug()
     link = Link(**values)
-    try:
-        with session.begin_nested():  # two people saving the same slug at the same moment
-            session.add(link)
-            session.flush()
-    except IntegrityError:
-        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link") from None
+    # Two people may save the same slug at the same moment.
+    if not write_unless_taken(
+        session, lambda: session.add(link), lambda: _slug_taken(session, values["slug"])
+    ):
+        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
     return Saved(link, warnings)
 
 
@@ -113,21 +108,20 @@ def update_link(session: Session, slug: str, draft: LinkDraft) -> Saved:
     """Replace a link's settings; its clicks and statistics stay."""
     link = _locked(session, slug)
     values, warnings = check_draft(draft if draft.slug else replace(draft, slug=link.slug))
-    if _slug_taken(session, values["slug"], except_id=link.id):
-        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
     _check_stream(session, values)
-    if values["destination"] != link.destination:  # the verdict was on the old destination
-        link.health, link.health_detail, link.health_checked_at = "unchecked", "", None
-    try:
-        with session.begin_nested():  # renamed to a slug another request takes at this moment
-            for name, value in values.items():
-                setattr(link, name, value)
-            link.updated_at = utcnow()
-            session.flush()
-    except IntegrityError:
-        if not _slug_taken(session, values["slug"], except_id=link.id):
-            raise
-        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link") from None
+
+    def write() -> None:
+        if values["destination"] != link.destination:  # the verdict was on the old destination
+            link.health, link.health_detail, link.health_checked_at = "unchecked", "", None
+        for name, value in values.items():
+            setattr(link, name, value)
+        link.updated_at = utcnow()
+
+    # Renamed, perhaps, to a slug another request takes at this moment.
+    if not write_unless_taken(
+        session, write, lambda: _slug_taken(session, values["slug"], except_id=link.id)
+    ):
+        raise LinkRuleError("slug", f"'{values['slug']}' is already used by another link")
     return Saved(link, warnings)
 
 

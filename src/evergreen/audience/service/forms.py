@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any, ParamSpec, Protocol
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
@@ -30,7 +29,7 @@ from evergreen.audience.rules.forms import (
 )
 from evergreen.audience.service.subscribers import Consent, confirm_url, subscribe
 from evergreen.config import Settings
-from evergreen.db import serialize_on, utcnow
+from evergreen.db import serialize_on, utcnow, write_unless_taken
 from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.hashing import derive_key, keyed_hash
 from evergreen.mail.transactional import Transactional, send_now_async
@@ -160,13 +159,12 @@ def _checked(session: Session, data: FormInput) -> dict[str, Any]:
 
 def create_form(session: Session, data: FormInput) -> Form:
     """A new form; its slug is its public address, /f/<slug>, and is unique."""
-    row = Form(**_checked(session, data), submissions=0)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("slug", f"a form already answers at /f/{row.slug}") from None
+    values = _checked(session, data)
+    row = Form(**values, submissions=0)
+    if not write_unless_taken(
+        session, lambda: session.add(row), lambda: _slug_taken(session, values["slug"], 0)
+    ):
+        raise Conflict("slug", f"a form already answers at /f/{values['slug']}")
     return row
 
 
@@ -184,18 +182,15 @@ def update_form(session: Session, form_id: int, data: FormInput) -> Form:
     if row is None:  # a change racing the form's deletion finds it gone, not an update of none
         raise NotFound("form_id", f"no form {form_id}")
     values = _checked(session, data)
-    if _slug_taken(session, values["slug"], row.id):
+
+    def write() -> None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+
+    # Moved, perhaps, to a slug another request takes at this moment.
+    if not write_unless_taken(session, write, lambda: _slug_taken(session, values["slug"], row.id)):
         raise Conflict("slug", f"a form already answers at /f/{values['slug']}")
-    try:
-        with session.begin_nested():  # moved to a slug another request takes at this moment
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.updated_at = utcnow()
-            session.flush()
-    except IntegrityError:
-        if not _slug_taken(session, values["slug"], row.id):
-            raise
-        raise Conflict("slug", f"a form already answers at /f/{values['slug']}") from None
     return row
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.audience.errors import AudienceInputError
 from evergreen.audience.models import AudienceList
 from evergreen.audience.rules import check_list_name
+from evergreen.db import write_unless_taken
 from evergreen.errors import Conflict, NotFound
 
 __all__ = ["create_list", "delete_list", "get_list", "list_named", "update_list"]
@@ -46,16 +46,14 @@ def create_list(
     if len(description) > 500:
         raise AudienceInputError("description", "is longer than 500 characters")
     row = AudienceList(name=checked, double_opt_in=double_opt_in, description=description.strip())
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        existing = session.scalar(select(AudienceList).where(AudienceList.name == checked))
-        if exists_ok and existing is not None:
-            return existing
-        raise Conflict("name", f"a list named {checked!r} already exists") from None
-    return row
+    if write_unless_taken(
+        session, lambda: session.add(row), lambda: _name_taken(session, checked, 0)
+    ):
+        return row
+    existing = session.scalar(select(AudienceList).where(AudienceList.name == checked))
+    if exists_ok and existing is not None:
+        return existing
+    raise Conflict("name", f"a list named {checked!r} already exists")
 
 
 def update_list(
@@ -71,23 +69,22 @@ def update_list(
     if row is None:  # a rename racing the list's deletion finds it gone, not an update of none
         raise NotFound("list_id", f"no list {list_id}")
     checked = None if name is None else check_list_name(name)
-    if checked is not None and _name_taken(session, checked, row.id):
-        raise Conflict("name", f"a list named {checked!r} already exists")
     if description is not None and len(description) > 500:
         raise AudienceInputError("description", "is longer than 500 characters")
-    try:
-        with session.begin_nested():  # renamed to a name another request takes at this moment
-            if checked is not None:
-                row.name = checked
-            if double_opt_in is not None:
-                row.double_opt_in = double_opt_in
-            if description is not None:
-                row.description = description.strip()
-            session.flush()
-    except IntegrityError:
-        if checked is None or not _name_taken(session, checked, row.id):
-            raise
-        raise Conflict("name", f"a list named {checked!r} already exists") from None
+
+    def write() -> None:
+        if checked is not None:
+            row.name = checked
+        if double_opt_in is not None:
+            row.double_opt_in = double_opt_in
+        if description is not None:
+            row.description = description.strip()
+
+    # Renamed, perhaps, to a name another request takes at this moment.
+    if not write_unless_taken(
+        session, write, lambda: checked is not None and _name_taken(session, checked, row.id)
+    ):
+        raise Conflict("name", f"a list named {checked!r} already exists")
     return row
 
 

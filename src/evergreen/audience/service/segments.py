@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, and_, cast, exists, false, func, not_, or_, select
 from sqlalchemy import literal as literal_text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import type_coerce
 
@@ -26,7 +25,7 @@ from evergreen.audience.models import (
     SubscriberTag,
 )
 from evergreen.audience.rules import segments as lang
-from evergreen.db import utcnow
+from evergreen.db import utcnow, write_unless_taken
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -343,7 +342,7 @@ def segment_member_ids(
     return member_ids(session, query, after_id=after_id, chunk=chunk, strict=False)
 
 
-def _checked(session: Session, name: str, query: str, segment_id: int | None) -> tuple[str, str]:
+def _checked(session: Session, name: str, query: str) -> tuple[str, str]:
     clean = name.strip()
     if not clean:
         raise AudienceInputError("name", "a segment needs a name")
@@ -353,27 +352,30 @@ def _checked(session: Session, name: str, query: str, segment_id: int | None) ->
         raise AudienceInputError("name", "a segment name is one line of text")
     canonical = lang.show(lang.parse(query))
     condition(session, canonical)  # refuses a list that does not exist
-    taken = session.scalar(select(Segment.id).where(Segment.name == clean))
-    if taken is not None and taken != segment_id:
-        raise Conflict("name", f"a segment named {lang.quote(clean)} already exists")
     return clean, canonical
 
 
+def _name_taken(session: Session, name: str, segment_id: int | None) -> bool:
+    holder = session.scalar(select(Segment.id).where(Segment.name == name))
+    return holder is not None and holder != segment_id
+
+
 def _store(session: Session, row: Segment, name: str, query: str, now: datetime) -> Segment:
-    """A name another request takes at the same moment is a Conflict, not a unique-key error."""
-    try:
-        with session.begin_nested():  # which flushes what is pending first: change it inside
-            row.name, row.query, row.updated_at = name, query, now
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("name", f"a segment named {lang.quote(name)} already exists") from None
+    """A name another segment has, or another request takes at the same moment, is a
+    Conflict, not a unique-key error."""
+
+    def write() -> None:
+        row.name, row.query, row.updated_at = name, query, now
+        session.add(row)
+
+    if not write_unless_taken(session, write, lambda: _name_taken(session, name, row.id)):
+        raise Conflict("name", f"a segment named {lang.quote(name)} already exists")
     return row
 
 
 def create_segment(session: Session, name: str, query: str) -> Segment:
     """Save a segment under a unique name; its query is checked and kept in canonical form."""
-    clean, canonical = _checked(session, name, query, None)
+    clean, canonical = _checked(session, name, query)
     now = utcnow()
     return _store(session, Segment(created_at=now), clean, canonical, now)
 
@@ -384,7 +386,7 @@ def update_segment(session: Session, segment_id: int, name: str, query: str) -> 
     row = session.get(Segment, segment_id, with_for_update=True, populate_existing=True)
     if row is None:
         raise NotFound("segment_id", f"there is no segment {segment_id}")
-    clean, canonical = _checked(session, name, query, segment_id)
+    clean, canonical = _checked(session, name, query)
     return _store(session, row, clean, canonical, utcnow())
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
@@ -17,6 +16,7 @@ from evergreen.commerce.rules.cart import CouponTerms, check_coupon_code
 from evergreen.commerce.rules.currencies import check_whole
 from evergreen.commerce.rules.plans import check_duration
 from evergreen.commerce.rules.products import check_currency_code, to_cents
+from evergreen.db import write_unless_taken
 from evergreen.errors import Conflict, NotFound
 
 __all__ = ["CouponDraft", "add_coupon", "coupon_terms", "list_coupons", "remove_coupon"]
@@ -77,12 +77,11 @@ def add_coupon(session: Session, draft: CouponDraft) -> Coupon:
         raise CommerceInputError("max_redemptions", "must be a whole number of 1 or more")
     row.max_redemptions = cap
     row.duration, row.duration_periods = check_duration(draft.duration, draft.duration_periods)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("code", f"the coupon {code} exists already") from None
+    taken = select(Coupon.id).where(Coupon.code == code)
+    if not write_unless_taken(
+        session, lambda: session.add(row), lambda: session.scalar(taken) is not None
+    ):
+        raise Conflict("code", f"the coupon {code} exists already")
     return row
 
 

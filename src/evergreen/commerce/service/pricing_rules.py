@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
@@ -17,6 +16,7 @@ from evergreen.commerce.rules.guard import Verdict
 from evergreen.commerce.rules.pricing import ANY_ZONE, PriceQuote, PriceRule, SupplierCost, quote
 from evergreen.commerce.rules.products import check_shipping, check_text, from_cents, rule_of
 from evergreen.commerce.service.guard import floors, guard_product
+from evergreen.db import write_unless_taken
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -84,18 +84,24 @@ def save_rule(session: Session, draft: RuleDraft, rule_id: int | None = None) ->
     checked = rule_of(draft.currency, ranges, _blank(draft.ending), _blank(draft.compare_at_factor))
     zone = next(iter(check_shipping(checked.currency, {draft.zone or ANY_ZONE: "0"})))
     row = PriceRuleRow() if rule_id is None else get_rule(session, rule_id)
-    row.name, row.currency, row.zone = name, checked.currency, zone
-    row.ranges = [{"start": s, "end": e, "multiplier": m, "margin": g} for s, e, m, g in ranges]
-    row.ending, row.compare_at_factor = _blank(draft.ending), _blank(draft.compare_at_factor)
-    if draft.is_default:
-        session.execute(update(PriceRuleRow).values(is_default=False))
-    row.is_default = draft.is_default
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("name", f"a price rule named {name!r} already exists") from None
+
+    def write() -> None:
+        row.name, row.currency, row.zone = name, checked.currency, zone
+        row.ranges = [{"start": s, "end": e, "multiplier": m, "margin": g} for s, e, m, g in ranges]
+        row.ending, row.compare_at_factor = _blank(draft.ending), _blank(draft.compare_at_factor)
+        if draft.is_default:
+            session.execute(update(PriceRuleRow).values(is_default=False))
+        row.is_default = draft.is_default
+        session.add(row)
+
+    def taken() -> bool:
+        clash = select(PriceRuleRow.id).where(
+            PriceRuleRow.name == name, PriceRuleRow.id != (row.id or 0)
+        )
+        return session.scalar(clash) is not None
+
+    if not write_unless_taken(session, write, taken):
+        raise Conflict("name", f"a price rule named {name!r} already exists")
     return row
 
 

@@ -6,8 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
@@ -28,6 +27,7 @@ from evergreen.commerce.rules.products import (
     to_cents,
 )
 from evergreen.commerce.service import rates
+from evergreen.db import write_unless_taken
 from evergreen.digits import row_id
 from evergreen.errors import Conflict, NotFound
 
@@ -120,20 +120,26 @@ def _free_slug(session: Session, name: str, product_id: int | None) -> str:
         slug = f"{base[:74]}-{number}"
 
 
-def _store(session: Session, row: Product) -> Product:
-    taken = Conflict("name", f"a product named {row.name!r} already exists")
-    with session.no_autoflush:
-        clash = session.scalar(
-            select(Product.id).where(Product.name == row.name, Product.id != (row.id or 0))
+def _store(session: Session, row: Product, changes: Mapping[str, str] | None = None) -> Product:
+    """Store a new product, or an existing one's `changes`; its name (and the slug made from
+    it) must be free. The changes are made in the write: pending, they would be flushed by
+    any query before it, outside the savepoint."""
+    values = dict(changes or {})
+    name, slug = values.get("name", row.name), values.get("slug", row.slug)
+
+    def write() -> None:
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+
+    def taken() -> bool:  # the slug only when another product took it in the meantime
+        clash = select(Product.id).where(
+            or_(Product.name == name, Product.slug == slug), Product.id != (row.id or 0)
         )
-    if clash is not None:
-        raise taken
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # someone else took the name in the meantime
-        raise taken from None
+        return session.scalar(clash) is not None
+
+    if not write_unless_taken(session, write, taken):
+        raise Conflict("name", f"a product named {name!r} already exists")
     return row
 
 
@@ -157,12 +163,13 @@ def update_product(
 ) -> Product:
     """A new name or description (the kind is fixed once prices and files depend on it)."""
     row = get_product(session, product_id)
+    changes: dict[str, str] = {}
     if name is not None:
-        row.name = check_text("name", name, 200, required=True)
-        row.slug = _free_slug(session, row.name, row.id)
+        changes["name"] = check_text("name", name, 200, required=True)
+        changes["slug"] = _free_slug(session, changes["name"], row.id)
     if description is not None:
-        row.description = check_text("description", description, 50_000)
-    return _store(session, row)
+        changes["description"] = check_text("description", description, 50_000)
+    return _store(session, row, changes)
 
 
 def set_status(session: Session, product_id: int, status: str, reason: str = "") -> Product:
@@ -203,14 +210,20 @@ def add_price(session: Session, product_id: int, draft: PriceDraft) -> Price:
     )
     if row is None:
         row = Price(product_id=product.id, currency=currency)
-    row.amount_cents, row.compare_at_cents = amount, compare_at
-    row.interval, row.trial_days = interval, trial
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # another request priced this currency in the meantime
-        raise Conflict("currency", f"a {currency} price was just added; try again") from None
+
+    def write() -> None:
+        row.amount_cents, row.compare_at_cents = amount, compare_at
+        row.interval, row.trial_days = interval, trial
+        session.add(row)
+
+    def taken() -> bool:  # another request priced this currency in the meantime
+        clash = select(Price.id).where(
+            Price.product_id == product.id, Price.currency == currency, Price.id != (row.id or 0)
+        )
+        return session.scalar(clash) is not None
+
+    if not write_unless_taken(session, write, taken):
+        raise Conflict("currency", f"a {currency} price was just added; try again")
     return row
 
 

@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.errors import CommerceInputError
 from evergreen.commerce.models import BundleItem, ExchangeRate, Price, Product
 from evergreen.commerce.rules.products import check_currency_code
 from evergreen.commerce.rules.shipping import check_rate, missing_rate
-from evergreen.db import utcnow
+from evergreen.db import utcnow, write_unless_taken
 from evergreen.errors import Conflict, NotFound
 
 __all__ = [
@@ -41,13 +40,19 @@ def set_rate(session: Session, base: str, quote: str, rate: str | Decimal) -> Ex
     )
     if row is None:
         row = ExchangeRate(base=base, quote=quote)
-    row.rate, row.updated_at = value, utcnow()
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:  # the same pair added at the same moment
-        raise Conflict("base", f"a {base} to {quote} rate was just added; try again") from None
+
+    def write() -> None:
+        row.rate, row.updated_at = value, utcnow()
+        session.add(row)
+
+    def taken() -> bool:  # the same pair added at the same moment
+        clash = select(ExchangeRate.id).where(
+            ExchangeRate.base == base, ExchangeRate.quote == quote, ExchangeRate.id != (row.id or 0)
+        )
+        return session.scalar(clash) is not None
+
+    if not write_unless_taken(session, write, taken):
+        raise Conflict("base", f"a {base} to {quote} rate was just added; try again")
     return row
 
 

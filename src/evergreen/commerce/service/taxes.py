@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.commerce.models import TaxRate
 from evergreen.commerce.rules.products import check_country, check_percent, check_region
+from evergreen.db import write_unless_taken
 from evergreen.errors import Conflict, NotFound
 
 __all__ = ["TaxDraft", "add_tax_rate", "list_tax_rates", "remove_tax_rate", "update_tax_rate"]
@@ -32,26 +32,22 @@ def list_tax_rates(session: Session) -> list[TaxRate]:
 
 
 def _apply(session: Session, row: TaxRate, draft: TaxDraft) -> TaxRate:
-    row.country, row.region = check_country(draft.country), check_region(draft.region)
-    row.percent, row.inclusive = check_percent(draft.percent), bool(draft.inclusive)
-    where = f"{row.country}{'-' + row.region if row.region else ''}"
-    taken = Conflict("country", f"{where} already has a tax rate; change that one")
-    with session.no_autoflush:
-        clash = session.scalar(
-            select(TaxRate.id).where(
-                TaxRate.country == row.country,
-                TaxRate.region == row.region,
-                TaxRate.id != (row.id or 0),
-            )
+    country, region = check_country(draft.country), check_region(draft.region)
+    percent, inclusive = check_percent(draft.percent), bool(draft.inclusive)
+
+    def write() -> None:
+        row.country, row.region, row.percent, row.inclusive = country, region, percent, inclusive
+        session.add(row)
+
+    def taken() -> bool:
+        clash = select(TaxRate.id).where(
+            TaxRate.country == country, TaxRate.region == region, TaxRate.id != (row.id or 0)
         )
-    if clash is not None:
-        raise taken
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        raise taken from None
+        return session.scalar(clash) is not None
+
+    if not write_unless_taken(session, write, taken):
+        where = f"{country}{'-' + region if region else ''}"
+        raise Conflict("country", f"{where} already has a tax rate; change that one")
     return row
 
 

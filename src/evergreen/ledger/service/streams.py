@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from evergreen.db import write_unless_taken
 from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
@@ -47,8 +47,6 @@ def add_stream(session: Session, draft: StreamDraft, today: date) -> Stream:
     """A new stream; a name already taken is a clear conflict, not a second stream."""
     name = check_name(draft.name)
     check_own_rates(draft.required_return, draft.persistence)
-    if session.scalar(select(Stream.id).where(Stream.name == name)) is not None:
-        raise Conflict("name", f"a stream named {name!r} exists already")
     stream = Stream(
         name=name,
         kind=draft.kind.value,
@@ -59,12 +57,11 @@ def add_stream(session: Session, draft: StreamDraft, today: date) -> Stream:
         required_return=draft.required_return,
         persistence=draft.persistence,
     )
-    try:
-        with session.begin_nested():
-            session.add(stream)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("name", f"a stream named {name!r} exists already") from None
+    taken = select(Stream.id).where(Stream.name == name)
+    if not write_unless_taken(
+        session, lambda: session.add(stream), lambda: session.scalar(taken) is not None
+    ):
+        raise Conflict("name", f"a stream named {name!r} exists already")
     return stream
 
 

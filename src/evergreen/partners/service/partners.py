@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evergreen.accounts import service as accounts
-from evergreen.db import serialize_on
+from evergreen.db import serialize_on, write_unless_taken
 from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
@@ -75,8 +75,6 @@ def create_partner(
     if len(group.strip()) > 50:
         raise PartnerRuleError("group", "must be at most 50 characters")
     address = _address(email)
-    if _email_taken(session, program, address):
-        raise PartnerRuleError("email", f"{address} is already a partner")
     partner = Partner(
         program_id=program.id,
         name=name.strip(),
@@ -85,14 +83,11 @@ def create_partner(
         status=status,
         recruited_by_id=recruited_by_id,
     )
-    try:
-        with session.begin_nested():  # the same address added twice at the same moment
-            session.add(partner)
-            session.flush()
-    except IntegrityError:
-        if not _email_taken(session, program, address):
-            raise
-        raise PartnerRuleError("email", f"{address} is already a partner") from None
+    # The same address may be added twice at the same moment.
+    if not write_unless_taken(
+        session, lambda: session.add(partner), lambda: _email_taken(session, program, address)
+    ):
+        raise PartnerRuleError("email", f"{address} is already a partner")
     if referral_link:
         give_referral_link(session, program, partner)
     return partner
@@ -198,20 +193,19 @@ def assign_link(session: Session, partner: Partner, slug: str) -> PartnerLink:
         link = links.get_link(session, slug)
     except links.LinkNotFound as exc:
         raise PartnerRuleError("slug", str(exc)) from None
-    existing = _holder(session, link.id)
-    if existing is not None:
-        return _held(existing, partner, slug)
     row = PartnerLink(partner_id=partner.id, link_id=link.id)
-    try:
-        with session.begin_nested():  # the same link assigned at the same moment
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        existing = _holder(session, link.id)
-        if existing is None:
-            raise
-        return _held(existing, partner, slug)
-    return row
+    holder: PartnerLink | None = None
+
+    def held() -> bool:  # keeps the holder it finds: the answer when the link is held
+        nonlocal holder
+        holder = _holder(session, link.id)
+        return holder is not None
+
+    # The same link may be assigned at the same moment.
+    if write_unless_taken(session, lambda: session.add(row), held):
+        return row
+    assert holder is not None  # held() found it
+    return _held(holder, partner, slug)
 
 
 def _coupon_taken(session: Session, code: str) -> bool:
@@ -223,15 +217,10 @@ def add_coupon(session: Session, partner: Partner, code: str) -> Coupon:
     value = code.strip().upper()
     if not value or len(value) > 50 or not value.replace("-", "").replace("_", "").isalnum():
         raise PartnerRuleError("code", "use 1-50 letters, digits, '-' or '_'")
-    if _coupon_taken(session, value):
-        raise PartnerRuleError("code", f"coupon {value} is already used")
     coupon = Coupon(partner_id=partner.id, code=value)
-    try:
-        with session.begin_nested():  # the same code added at the same moment
-            session.add(coupon)
-            session.flush()
-    except IntegrityError:
-        if not _coupon_taken(session, value):
-            raise
-        raise PartnerRuleError("code", f"coupon {value} is already used") from None
+    # The same code may be added at the same moment.
+    if not write_unless_taken(
+        session, lambda: session.add(coupon), lambda: _coupon_taken(session, value)
+    ):
+        raise PartnerRuleError("code", f"coupon {value} is already used")
     return coupon
