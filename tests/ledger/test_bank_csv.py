@@ -127,6 +127,53 @@ def test_each_bad_row_is_an_error_naming_its_line_and_field() -> None:
     assert str(rows[1]).startswith("line 3: date:")
 
 
+# Direction marks (U+202E showed a narration reversed) and C0/C1 control characters, each once.
+UNSHOWN = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
+           "\u2069", "\u200e", "\u200f", "\u061c", "\x00", "\x07", "\x1b", "\x7f", "\x80",
+           "\x9b"]  # fmt: skip
+
+
+@pytest.mark.parametrize("mark", UNSHOWN)
+def test_a_narrations_control_characters_are_dropped_and_the_row_kept(mark: str) -> None:
+    lines = ["Date,Payee,Description,Amount\n",
+             f'2026-01-05,"Host{mark}ing Ltd","Invoice{mark} 12{mark}",-12.50\n']  # fmt: skip
+    [row] = read_bank_csv(lines, CsvOptions())
+    assert row == BankRow(2, date(2026, 1, 5), "Hosting Ltd", "Invoice 12", Decimal("-12.50"), None)
+
+
+def test_control_whitespace_in_a_narration_becomes_one_space() -> None:
+    hello, hebrew = "\u0645\u0631\u062d\u0628\u0627", "\u05e2\u05d1\u05e8\u05d9\u05ea"
+    kept = f"Kept: {hebrew} \U0001f332 M\u00e4rz \u2013 x"  # other scripts pass as written
+    spaced = kept.replace(" x", " \u00a0x")  # a no-break space is a space like any other
+    lines = ["Date,Payee,Description,Amount\n",
+             '2026-01-05,"Stripe\x85Payments","Payout\t\x0b\r\n\x1c\u2028to\x0cbank",1\n',
+             f'2026-01-06,"\u202eAmazon\u202c","\u2067{hello}\u2069 and a\x00b",2\n',
+             f'2026-01-07,"{spaced}",x,3\n']  # fmt: skip
+    rows = list(read_bank_csv(lines, CsvOptions()))
+    assert [(r.payee, r.description) for r in rows] == [  # type: ignore[union-attr]
+        ("Stripe Payments", "Payout to bank"),
+        ("Amazon", f"{hello} and ab"),
+        (kept, "x"),
+    ]
+
+
+def test_a_narration_of_control_characters_alone_is_empty_and_that_row_refused() -> None:
+    lines = ["Date,Description,Amount\n", '2026-01-05,"\u202e\x00\x07",1\n',
+             "2026-01-06,kept,2\n"]  # fmt: skip
+    rows = list(read_bank_csv(lines, CsvOptions()))
+    assert isinstance(rows[0], RowError)
+    assert str(rows[0]) == "line 2: description: is empty; the rules match on it"
+    assert rows[1] == BankRow(3, date(2026, 1, 6), "", "kept", Decimal(2), None)
+
+
+def test_long_narrations_are_cut_after_their_control_characters_are_dropped() -> None:
+    payee, words = "P" * 199 + "\u202e" * 5 + "Q", "\x07" * 10 + "W" * 600
+    lines = ["Date,Payee,Description,Amount\n", f"2026-01-05,{payee},{words},1\n"]
+    [row] = read_bank_csv(lines, CsvOptions())
+    assert isinstance(row, BankRow)
+    assert (row.payee, row.description) == ("P" * 199 + "Q", "W" * 500)
+
+
 def test_columns_can_be_named_by_the_owner() -> None:
     rows = _read("Booked,Text,Sum\n2026-01-05,x,-2\n", columns={"date": "booked",
                  "description": "Text", "amount": "Sum"})  # fmt: skip

@@ -6,6 +6,7 @@ command and the API as people meet them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -117,6 +118,71 @@ def test_timedot_hours_take_the_digits_0_to_9_only() -> None:
     with pytest.raises(LedgerInputError) as refusal:
         read_timedot(["2026-01-05", f"Blog  {FIVE}h"])
     assert refusal.value.field == "line 2: quantity"
+
+
+# Python's ways of writing a number that no one types in a box for money or hours.
+PYTHONISMS = [("1e3", "an exponent"), ("1E-2", "an exponent"), ("-2.5e+1", "an exponent"),
+              (".5E1", "an exponent"), ("1_000", "an underscore"), ("1_000.50", "an underscore"),
+              (" 1e3 ", "an exponent")]  # fmt: skip
+
+
+def _readers(text: str) -> list[tuple[str, Callable[[], Decimal]]]:
+    """Every ledger reader of a typed number, with the field it names and its example."""
+    return [
+        ("amount", lambda: parse_amount(text)),
+        ("capital", lambda: parse_amount(text, "capital", signed=True)),
+        ("hours", lambda: parse_hours(text)),
+        ("hourly_rate",
+         lambda: parse_rate(text, "hourly_rate", low=D(0), high=D(10_000), example="75")),
+        ("forecast", lambda: parse_signed(text, "forecast")),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "what"), PYTHONISMS)
+def test_exponents_and_underscores_are_refused_saying_to_type_plain_digits(
+    text: str, what: str
+) -> None:
+    examples = {"amount": "1000.00", "capital": "1000.00", "hours": "1.5", "hourly_rate": "75",
+                "forecast": "1000.00"}  # fmt: skip
+    for field, read in _readers(text):
+        with pytest.raises(LedgerInputError) as refusal:
+            read()
+        assert refusal.value.field == field
+        assert refusal.value.message == (
+            f"{text.strip()!r} has {what}; write it as plain digits with at most one point, "
+            f"e.g. {examples[field]}"
+        )
+
+
+@pytest.mark.parametrize("text", ["NaN", "nan", "-Infinity", "inf", "+Inf", "sNaN", "NaN12"])
+def test_not_a_number_and_infinity_in_any_spelling_are_refused(text: str) -> None:
+    for field, read in _readers(text):
+        with pytest.raises(LedgerInputError) as refusal:
+            read()
+        assert refusal.value.field == field
+        assert refusal.value.message == f"must be a finite number, not {text}"
+
+
+@pytest.mark.parametrize("text", ["+ 5", "- 5", "1,000", "1.000,50", "1.2.3", "--5", "5 5",
+                                  "0x10", ".", "+", "e3", "1e", "5%", "$5"])  # fmt: skip
+def test_other_shapes_are_not_numbers(text: str) -> None:
+    for field, read in _readers(text):
+        with pytest.raises(LedgerInputError) as refusal:
+            read()
+        assert refusal.value.field == field
+        assert refusal.value.message == f"{text!r} is not a number; write it like 1234.50"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12.50", "12.50"), ("+5", "5"), (" 7.25 ", "7.25"), (".5", "0.5"), ("5.", "5"),
+     ("0012", "12"), ("3", "3")],
+)  # fmt: skip
+def test_plain_decimals_as_people_type_them_pass(text: str, value: str) -> None:
+    for _field, read in _readers(text):
+        assert read() == D(value)
+    assert parse_amount("1200.50") == D("1200.50")
+    assert parse_amount("-12.5", signed=True) == D("-12.5")
 
 
 # --- services --------------------------------------------------------------------------------

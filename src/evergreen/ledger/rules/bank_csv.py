@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from evergreen.errors import InputError
 from evergreen.ledger.errors import LedgerInputError
+from evergreen.ledger.rules.inputs import is_control
 from evergreen.money import read_amount
 
 __all__ = [
@@ -326,6 +327,16 @@ def _signed(field: str, text: str, mark: str | None) -> tuple[Decimal, str | Non
     return (-amount if negative else amount), code
 
 
+def _narration(cell: str) -> str:
+    """A payee or description as the ledger shows it: runs of spaces, tabs and line breaks made
+    one space, and control characters and direction marks (U+202E shows the text reversed)
+    dropped. The bank wrote it, not the owner, so the row is kept rather than refused."""
+    words = " ".join(cell.split())
+    if words.isprintable():  # nearly every cell: nothing to drop
+        return words
+    return " ".join("".join(ch for ch in words if not is_control(ch)).split())
+
+
 class _Reader:
     """Turns raw rows into BankRows once the date order and decimal mark are known: the hot
     loop of an import, so each cell is taken by its index and nothing per row is built twice."""
@@ -360,8 +371,8 @@ class _Reader:
             day = _read_date(text, self.order)
             if len(self.dates) < _CACHED_DATES:  # dates repeat; times of day mostly do not
                 self.dates[text] = day
-        description = " ".join(row[self.words_at].split())
-        payee = " ".join(row[self.payee_at].split()) if self.payee_at >= 0 else ""
+        description = _narration(row[self.words_at])
+        payee = _narration(row[self.payee_at]) if self.payee_at >= 0 else ""
         if not description and not payee:
             raise LedgerInputError("description", "is empty; the rules match on it")
         amount, code = self._amount(row)

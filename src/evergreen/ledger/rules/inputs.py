@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from evergreen.isodates import iso_day
@@ -13,12 +14,14 @@ from evergreen.money import MAX_INTEGER_DIGITS, MAX_PLACES
 
 __all__ = [
     "MAX_HOURS_A_DAY",
+    "MAX_MEMO",
     "StreamKind",
     "check_day_hours",
     "check_entry_day",
     "check_memo",
     "check_name",
     "check_worked_day",
+    "is_control",
     "parse_amount",
     "parse_date",
     "parse_hours",
@@ -28,6 +31,7 @@ __all__ = [
 ]
 
 MAX_HOURS_A_DAY = Decimal(24)
+MAX_MEMO = 500  # what an entry, a time entry and the timer keep (String(500))
 # Reports count days and months around their dates: they stay within these, a century at most.
 REPORT_FIRST, REPORT_LAST = date(1900, 1, 1), date(2199, 12, 31)
 LONGEST_PERIOD_DAYS = 100 * 366
@@ -36,6 +40,11 @@ WORKED_DAYS_AHEAD = 1
 # Characters that reorder the text around them (embeddings, overrides, isolates, marks).
 _DIRECTION_CLASSES = frozenset({"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
 _DIRECTION_MARKS = frozenset("\u200e\u200f\u061c")
+# A number as a person types it: a sign, the digits 0-9, at most one point (no exponent, no _).
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# What Decimal() reads besides: exponents and digit groups (1e3, 1E-2, 1_000), NaN, Infinity.
+_PYTHON_NUMBER = re.compile(r"[+-]?(?:[0-9_]+\.?[0-9_]*|\.[0-9_]+)(?:[eE][+-]?[0-9_]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:s?nan[0-9]*|inf(?:inity)?)", re.IGNORECASE)
 
 
 class StreamKind(StrEnum):
@@ -78,14 +87,28 @@ def check_name(text: str, field: str = "name") -> str:
     return name
 
 
+def is_control(ch: str) -> bool:
+    """Whether a character is a C0/C1 control or a direction mark: what a memo refuses and a
+    bank narration loses."""
+    return unicodedata.category(ch) == "Cc" or _reorders(ch)
+
+
+def _reorders(ch: str) -> bool:
+    """Whether a character reorders the text around it (U+202E shows what follows reversed)."""
+    return ch in _DIRECTION_MARKS or unicodedata.bidirectional(ch) in _DIRECTION_CLASSES
+
+
 def check_memo(text: str, field: str = "memo") -> str:
-    """A memo holds what was typed and shows as typed: no control characters or direction
-    marks (U+202E would show the entry reversed), as stream names; tabs and line breaks pass."""
+    """A memo holds what was typed and shows as typed: at most 500 characters (never cut
+    short), no control characters or direction marks (U+202E would show the entry reversed),
+    as stream names; tabs and line breaks pass."""
+    if len(text) > MAX_MEMO:
+        raise LedgerInputError(field, f"is {len(text)} characters long; the limit is {MAX_MEMO}")
     for ch in text:
         if ch.isprintable() or ch in "\t\n":
             continue
         code = f"U+{ord(ch):04X}"
-        if ch in _DIRECTION_MARKS or unicodedata.bidirectional(ch) in _DIRECTION_CLASSES:
+        if _reorders(ch):
             what = f"a direction mark ({code}) that shows the text out of order"
         elif ch == "\x00":
             what = "a NUL character, which cannot be stored"
@@ -142,18 +165,8 @@ def parse_period(start_text: str, end_text: str) -> tuple[date, date]:
     return start, end
 
 
-def _decimal(text: str | Decimal | int, field: str) -> Decimal:
-    # Decimal() reads any script's digits (full-width 50, U+FF15 U+FF10, is 50): 0-9 only here.
-    if isinstance(text, str) and any(ch.isdigit() and not ch.isascii() for ch in text):
-        raise LedgerInputError(
-            field, f"{text[:40]!r} has digits other than 0-9; type it with the digits 0-9"
-        )
-    try:
-        value = text if isinstance(text, Decimal) else Decimal(str(text).strip())
-    except InvalidOperation:
-        raise LedgerInputError(
-            field, f"{str(text)[:40]!r} is not a number; write it like 1234.50"
-        ) from None
+def _decimal(text: str | Decimal | int, field: str, example: str) -> Decimal:
+    value = _typed(text.strip(), field, example) if isinstance(text, str) else Decimal(text)
     if not value.is_finite():
         raise LedgerInputError(field, f"must be a finite number, not {text}")
     _sign, digits, exponent = value.as_tuple()
@@ -169,11 +182,33 @@ def _decimal(text: str | Decimal | int, field: str) -> Decimal:
     return value
 
 
+def _typed(text: str, field: str, example: str) -> Decimal:
+    """A number as a person types it: a sign, the digits 0-9 and at most one point. Decimal()
+    reads more, none of which anyone means in a box for money or hours: any script's digits
+    (full-width 50 was read as 50), exponents (1e3 was 1000) and underscores (1_000)."""
+    if _PLAIN_NUMBER.fullmatch(text):
+        return Decimal(text)
+    shown = f"{text[:40]!r}"
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise LedgerInputError(
+            field, f"{shown} has digits other than 0-9; type it with the digits 0-9"
+        )
+    if _PYTHON_NUMBER.fullmatch(text):
+        how = "an exponent" if "e" in text.lower() else "an underscore"
+        raise LedgerInputError(
+            field,
+            f"{shown} has {how}; write it as plain digits with at most one point, e.g. {example}",
+        )
+    if _NOT_FINITE.fullmatch(text):
+        raise LedgerInputError(field, f"must be a finite number, not {text[:40]}")
+    raise LedgerInputError(field, f"{shown} is not a number; write it like 1234.50")
+
+
 def parse_amount(
     text: str | Decimal | int, field: str = "amount", *, signed: bool = False
 ) -> Decimal:
     """Money: a decimal string, more than 0 (or any non-zero amount when `signed`)."""
-    value = _decimal(text, field)
+    value = _decimal(text, field, "1000.00")
     if value == 0:
         raise LedgerInputError(field, "must not be 0")
     if value < 0 and not signed:
@@ -185,7 +220,7 @@ def parse_amount(
 
 def parse_hours(text: str | Decimal | int, field: str = "hours") -> Decimal:
     """Hours on one day: more than 0 and at most 24."""
-    value = _decimal(text, field)
+    value = _decimal(text, field, "1.5")
     if value <= 0 or value > MAX_HOURS_A_DAY:
         raise LedgerInputError(field, f"must be more than 0 and at most 24 a day (got {text})")
     return value
@@ -207,7 +242,7 @@ def parse_rate(
     text: str | Decimal | int, field: str, *, low: Decimal, high: Decimal, example: str
 ) -> Decimal:
     """A rate between `low` and `high` inclusive (e.g. a required return 0.08 for 8 %)."""
-    value = _decimal(text, field)
+    value = _decimal(text, field, example)
     if not low <= value <= high:
         raise LedgerInputError(
             field, f"must be between {low} and {high} (got {text}); e.g. {example}"

@@ -6,10 +6,9 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.db import serialize_on, utcnow
+from evergreen.db import serialize_on, utcnow, write_unless_taken
 from evergreen.errors import Conflict, NotFound
 from evergreen.ledger.models import HoursEntry, RunningTimer, Stream
 from evergreen.ledger.rules import (
@@ -59,7 +58,7 @@ def add_hours(
     serialize_on(session, f"ledger-hours:{on.isoformat()}")  # two entries at once add up too
     check_day_hours(on, hours_on(session, [on]).get(on, Decimal(0)), checked)
     entry = HoursEntry(
-        stream_id=stream.id, date=on, hours=checked, memo=memo[:500], source=source,
+        stream_id=stream.id, date=on, hours=checked, memo=memo, source=source,
         source_key=source_key,
     )  # fmt: skip
     session.add(entry)
@@ -90,7 +89,7 @@ def change_hours(
         check_day_hours(entry.date, others, checked)
         entry.hours = checked
     if memo is not None:
-        entry.memo = memo[:500]
+        entry.memo = memo
     session.flush()
     return entry
 
@@ -128,13 +127,11 @@ def start_timer(session: Session, stream: Stream, now: datetime, memo: str = "")
     current = running_timer(session)
     if current is not None:
         stop_timer(session, now)
-    timer = RunningTimer(id=_TIMER, stream_id=stream.id, started_at=now, memo=memo[:500])
-    try:
-        with session.begin_nested():
-            session.add(timer)
-            session.flush()
-    except IntegrityError:
-        raise Conflict("timer", "another timer was started at the same moment") from None
+    timer = RunningTimer(id=_TIMER, stream_id=stream.id, started_at=now, memo=memo)
+    if not write_unless_taken(
+        session, lambda: session.add(timer), lambda: running_timer(session) is not None
+    ):
+        raise Conflict("timer", "another timer was started at the same moment")
     return timer
 
 

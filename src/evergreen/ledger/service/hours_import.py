@@ -83,7 +83,7 @@ def import_hours(session: Session, lines: Iterable[str], format: str) -> HoursIm
         check_day_hours(day, already.get(day, Decimal(0)), hours)
     now = utcnow()
     rows = [
-        {"stream_id": ids[e.stream], "date": e.date, "hours": e.hours, "memo": e.memo[:500],
+        {"stream_id": ids[e.stream], "date": e.date, "hours": e.hours, "memo": e.memo,
          "source": format, "source_key": e.key, "created_at": now}
         for e in fresh
     ]  # fmt: skip
