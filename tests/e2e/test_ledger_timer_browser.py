@@ -33,6 +33,7 @@ def test_a_refused_timer_memo_is_shown_on_the_home_page_beside_its_form(
     timer.get_by_role("button", name="Start timer").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    expect(page.locator("nav.sidebar a.active")).to_have_text(["Dashboard"])  # not Ledger
     expect(timer.get_by_role("alert")).to_have_text(
         "The timer was not started: memo: contains a direction mark (U+202E) that shows the "
         "text out of order; remove it and type plain text"

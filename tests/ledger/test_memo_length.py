@@ -203,4 +203,6 @@ def test_the_dashboard_timer_shows_a_refused_memo_beside_its_form_as_typed(
         assert f'value="{memo}"' in form  # as typed
         assert re.search(r'<input name="memo"[^>]*aria-invalid="true"', form)
     assert '<option value="last_month" selected>' in page  # the period the owner had
+    sidebar = page[page.index('<nav class="sidebar"') : page.index("</nav>")]
+    assert re.findall(r'<a href="([^"]*)" class="active">', sidebar) == ["/"]  # Dashboard only
     assert _counts(db) == (0, 0, 0)

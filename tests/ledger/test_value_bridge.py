@@ -119,6 +119,25 @@ def test_a_forecast_is_read_as_typed() -> None:
     assert parse_forecast("1200, 1500;1800  -50 0") == [D(1200), D(1500), D(1800), D(-50), D(0)]
     assert parse_signed("0.00", "continuing") == 0
     assert parse_signed("-12.5", "continuing") == D("-12.5")
+    assert str(parse_signed("-0", "continuing")) == "0"  # a year of nothing, not minus nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "how"),
+    [("0e5", "an exponent"), ("-0E-2", "an exponent"), ("0_0", "an underscore"),
+     ("0_0.0", "an underscore")],
+)  # fmt: skip
+def test_a_zero_written_as_python_writes_it_is_refused_as_any_other_number(
+    text: str, how: str
+) -> None:
+    """0e5 and 0_0 were read as a year of nothing, though 1e3 and 1_000 are refused."""
+    for read in (lambda: parse_signed(text, "forecast"), lambda: parse_forecast(f"1200, {text}")):
+        with pytest.raises(LedgerInputError) as refused:
+            read()
+        assert refused.value.field == "forecast"
+        assert refused.value.message == (
+            f"{text!r} has {how}; write it as plain digits with at most one point, e.g. 1000.00"
+        )
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
-"""The owner edits a partner while the partner accepts their invitation: the outcome is one of
-the two orders, never both. Before, on PostgreSQL (READ COMMITTED), an email change committed
-while the acceptance was under way left a sign-in under the old address and the partner under
-the new one (the portal finds a partner by their sign-in's email: locked out). The first unit of
-work is paused after it has read the partner, before it writes; on SQLite writers take turns."""
+"""The owner edits or suspends a partner while the partner accepts their invitation: the
+outcome is one of the two orders. Before, on PostgreSQL (READ COMMITTED), an email change
+committed while the acceptance was under way left a sign-in under the old address and the
+partner under the new one (the portal finds a partner by their sign-in's email: locked out).
+The first unit of work is paused after it has read the partner, before it commits; on SQLite
+writers take turns."""
 
 from __future__ import annotations
 
@@ -120,3 +121,48 @@ def test_two_edits_of_one_partner_at_once_both_land(
     assert (partner.email, partner.name, partner.group) == (NEW, "Ana Lima", "vip")
     assert partner.payout_details == {"email": "pay@ana.example"}
     assert sign_ins == []
+
+
+# The owner suspends Ana while she accepts her invitation. Before, on PostgreSQL, the acceptance
+# checked her status while the suspension was under way and both stood: a suspended partner with
+# a fresh sign-in, though the owner had just been told she could not use a new invitation.
+
+
+def _suspend(partner_id: int) -> Work:
+    """What the partners page does when the owner confirms the suspension."""
+
+    def work(session: Session) -> str:
+        partner = service.get_partner(session, service.default_program(session), partner_id)
+        return service.set_status(session, partner, "suspended").status
+
+    return work
+
+
+def test_an_invitation_accepted_while_a_suspension_is_under_way_is_refused(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, token = _invited(db)
+    (status, suspend_error), (_, accept_error) = race(
+        db, monkeypatch, _suspend(ana), _accept(token),
+        pause_at=(service, "set_status"), pause_after=True,  # decided, not yet committed
+    )  # fmt: skip
+    assert (status, suspend_error) == ("suspended", None)
+    assert isinstance(accept_error, InviteError), accept_error
+    assert accept_error.message == "this partnership is suspended; contact the program owner"
+    partner, sign_ins = _stored(db, ana)
+    assert (partner.status, sign_ins) == ("suspended", [])
+
+
+def test_a_suspension_while_the_invitation_is_accepted_waits_and_closes_the_portal(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ana, token = _invited(db)
+    (_, accept_error), (status, suspend_error) = race(
+        db, monkeypatch, _accept(token), _suspend(ana),
+        pause_at=(accounts, "create_user"),  # checked under the lock, sign-in not yet made
+    )  # fmt: skip
+    assert (accept_error, status, suspend_error) == (None, "suspended", None)
+    partner, sign_ins = _stored(db, ana)
+    assert (partner.status, sign_ins) == ("suspended", [OLD])
+    with db.session(writer=False) as session:
+        assert service.partner_for_user(session, OLD) is None  # the sign-in opens no portal

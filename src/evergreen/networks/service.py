@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from evergreen.db import lock_for_writing
+from evergreen.db import lock_for_writing, write_unless_taken
 from evergreen.errors import Conflict, NotFound
 from evergreen.links import queries as links_queries
 from evergreen.links import service as links_service
@@ -112,8 +112,6 @@ def create_network(
     if kind not in KINDS:
         raise NetworkRuleError("kind", f"must be one of {', '.join(KINDS)}")
     check_stream(session, stream_id)
-    if session.scalar(select(Network.id).where(Network.name == clean)) is not None:
-        raise NetworkNameTaken(clean)
     secret = secrets.token_hex(24)
     network = Network(
         name=clean,
@@ -124,13 +122,16 @@ def create_network(
         report_mapping=check_mapping(report_mapping or DEFAULT_REPORT_MAPPING, REPORT_FIELDS),
         stream_id=stream_id,
     )
-    try:
-        with session.begin_nested():
-            session.add(network)
-            session.flush()
-    except IntegrityError:
-        raise NetworkNameTaken(clean) from None
+    # The same name may be added twice at the same moment.
+    if not write_unless_taken(
+        session, lambda: session.add(network), lambda: _name_taken(session, clean)
+    ):
+        raise NetworkNameTaken(clean)
     return network, secret
+
+
+def _name_taken(session: Session, name: str) -> bool:
+    return session.scalar(select(Network.id).where(Network.name == name)) is not None
 
 
 def get_network(session: Session, network_id: int) -> Network:
@@ -151,14 +152,27 @@ def assign_link(session: Session, network: Network, slug: str) -> NetworkLink:
         raise NetworkRuleError(
             "slug", f"link {slug!r} points to your own pages; set its kind to 'affiliate' first"
         )
-    row = session.scalar(select(NetworkLink).where(NetworkLink.link_id == link.id))
-    if row is None:
-        row = NetworkLink(link_id=link.id, network_id=network.id)
-        session.add(row)
-    else:
-        row.network_id = network.id
+    new = NetworkLink(link_id=link.id, network_id=network.id)
+    held: NetworkLink | None = None
+
+    def assigned() -> bool:  # keeps the row it finds: that one moves instead
+        nonlocal held
+        held = _network_link(session, link.id)
+        return held is not None
+
+    # The same link may be assigned (to this network or another) at the same moment.
+    if write_unless_taken(session, lambda: session.add(new), assigned):
+        return new
+    assert held is not None  # assigned() found it
+    held.network_id = network.id
     session.flush()
-    return row
+    return held
+
+
+def _network_link(session: Session, link_id: int) -> NetworkLink | None:
+    """The link's assignment, locked: two moves of one link at once go one after the other."""
+    query = select(NetworkLink).where(NetworkLink.link_id == link_id).with_for_update()
+    return session.scalar(query.execution_options(populate_existing=True))
 
 
 def save_report_mapping(session: Session, network: Network, mapping: Mapping[str, str]) -> Network:

@@ -25,6 +25,7 @@ __all__ = [
     "parse_amount",
     "parse_date",
     "parse_hours",
+    "parse_number",
     "parse_period",
     "parse_rate",
     "parse_report_day",
@@ -216,6 +217,13 @@ def parse_amount(
             field, f"must be more than 0 (got {text}); say whether it is income or a cost instead"
         )
     return value
+
+
+def parse_number(text: str | Decimal | int, field: str, example: str = "1000.00") -> Decimal:
+    """Any finite number, 0 and below included, read and refused as every typed number is
+    (plain digits 0-9, a sign and one point: no exponent or underscore), for callers whose
+    own bounds differ from money's and hours'."""
+    return _decimal(text, field, example)
 
 
 def parse_hours(text: str | Decimal | int, field: str = "hours") -> Decimal:

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from evergreen.ledger.errors import LedgerInputError
-from evergreen.ledger.rules.inputs import parse_amount
+from evergreen.ledger.rules.inputs import parse_number
 
 __all__ = [
     "MAX_FORECAST_YEARS",
@@ -202,17 +202,7 @@ def parse_forecast(text: str, field: str = "forecast") -> list[Decimal]:
 
 
 def parse_signed(text: str, field: str) -> Decimal:
-    """An amount that may be negative or zero (a year that loses money, or earns nothing)."""
-    stripped = text.strip()
-    if _is_zero(stripped):
-        return Decimal(0)
-    return parse_amount(stripped, field, signed=True)
-
-
-def _is_zero(text: str) -> bool:
-    if not text.isascii():  # a full-width zero is parse_amount's to refuse, not a zero
-        return False
-    try:
-        return Decimal(text) == 0
-    except ArithmeticError:
-        return False
+    """An amount that may be negative or zero (a year that loses money, or earns nothing),
+    read as every typed number is: 0e5 and 0_0 are refused as 1e3 and 1_000 are."""
+    value = parse_number(text.strip(), field)
+    return value if value else Decimal(0)  # -0 and 0.00 are a year of nothing alike

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi.responses import RedirectResponse
 
 from evergreen.ledger.errors import LedgerInputError
-from evergreen.ledger.rules import parse_rate
+from evergreen.ledger.rules import check_memo, parse_rate
 from evergreen.money import cents
 
 __all__ = [
@@ -24,17 +24,14 @@ _BOUNDS = {
 }
 _PLACES = {"passive_hours": 2}  # as stored (parse_rate allows 4 places, as money is stored)
 _PAGES = ("/", "/ledger/streams", "/ledger/preferences")
-_MEMO = 500  # what an entry keeps
 # What a page's address says about the form just sent; not kept when the form comes back.
 OUTCOMES = ("done", "problem", "demo")
 
 
 def memo(text: str) -> str:
-    """A memo typed in a box, its runs of spaces and line breaks made one space."""
-    words = " ".join(text.split())
-    if len(words) > _MEMO:
-        raise LedgerInputError("memo", f"is {len(words)} characters long; the limit is {_MEMO}")
-    return words
+    """A memo typed in a box, its runs of spaces and line breaks made one space, checked by the
+    rule every stored memo passes (one limit, one message)."""
+    return check_memo(" ".join(text.split()))
 
 
 def optional_rate(text: str, field: str) -> Decimal | None:

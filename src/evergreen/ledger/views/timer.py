@@ -97,8 +97,11 @@ def _refused(
 
 def _home_request(request: Request, back: str) -> Request:
     """The request as the home page at `back` had it, so its period (and the address its forms
-    come back to) is the one the owner was looking at."""
+    come back to) is the one the owner was looking at, and the navigation marks Dashboard."""
     path, _, query = back.partition("?")
     kept = query if path == "/" and query.isascii() else ""
-    scope = {**request.scope, "path": "/", "raw_path": b"/", "query_string": kept.encode()}
+    # Less the timer's endpoint: the navigation marks the area whose code answered (here the
+    # ledger) before it looks at the path, which alone marks Dashboard.
+    scope = {key: value for key, value in request.scope.items() if key != "endpoint"}
+    scope.update(path="/", raw_path=b"/", query_string=kept.encode())
     return Request(scope, request.receive)

@@ -23,9 +23,11 @@ __all__ = ["lock_partner", "remove_coupon", "unassign_link", "update_partner"]
 
 
 def lock_partner(session: Session, partner_id: int) -> Partner | None:
-    """The partner as stored now, locked until this unit of work ends, so an edit and an
-    invitation's acceptance of one partner run one after the other and each decides on what
-    the other committed (PostgreSQL: the row; SQLite: a writer already holds the write lock)."""
+    """The partner as stored now, locked until this unit of work ends, so an edit, a status
+    change and an invitation's acceptance of one partner run one after the other and each
+    decides on what the other committed (PostgreSQL: the row; SQLite: a writer already holds
+    the write lock). Lock order: a unit of work that also takes the program's payout lock
+    (`lock_payouts`) takes it before this one, never after (none takes both yet)."""
     # FOR NO KEY UPDATE: sales attributed meanwhile (rows naming the partner) need not wait.
     return session.get(
         Partner, partner_id, with_for_update={"key_share": True}, populate_existing=True

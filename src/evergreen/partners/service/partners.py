@@ -14,6 +14,7 @@ from evergreen.errors import InputError
 from evergreen.links import service as links
 from evergreen.partners.models import Coupon, Partner, PartnerLink, Program
 from evergreen.partners.rules import PartnerNotFound, PartnerRuleError
+from evergreen.partners.service.partner_edits import lock_partner
 from evergreen.partners.service.referral import give_referral_link, has_links
 
 __all__ = [
@@ -164,9 +165,14 @@ def partner_for_user(session: Session, user_email: str) -> Partner | None:
 
 
 def set_status(session: Session, partner: Partner, status: str) -> Partner:
-    """Approve, suspend or reinstate a partner; an approved applicant without a link gets one."""
+    """Approve, suspend or reinstate a partner; an approved applicant without a link gets one.
+
+    Under the partner's lock, deciding on the partner as stored: an invitation accepted while
+    a suspension is under way waits for it and is refused, as it is once they are suspended."""
     if status not in _STATUSES:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
+    if lock_partner(session, partner.id) is None:
+        raise PartnerNotFound("partner_id", f"no partner with id {partner.id}")
     approved = partner.status == "pending" and status == "active"
     partner.status = status
     if approved and not has_links(session, partner):
