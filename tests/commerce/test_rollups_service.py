@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from evergreen.commerce.service import rollups
 from evergreen.commerce.service.paid import lock_order, mark_refunded
 from evergreen.db import Database
 from tests.commerce.orders_world import SECRET, buy, make_shop
+from tests.races import race
 
 DAY1 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=1, hours=13)  # 23:00 UTC
@@ -140,3 +142,35 @@ def test_the_report_query_reads_summed_days(db: Database) -> None:
         late = queries.funnel_sales(session, 7, since, DAY2)  # a partial last day counts whole
         assert sum(s.orders for s in late) == 6
         assert queries.funnel_sales(session, 8, since, DAY2) == []
+
+
+def test_a_rebuild_while_a_payment_opens_a_new_day_ends_equal_to_the_orders(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rebuild is paused after it cleared the old rows while an order is paid on a day with
+    no row yet: on PostgreSQL the payment inserted that day's row, and the rebuild, reading the
+    order as paid, failed on the key with its own insert of it. Now the payment waits for the
+    rebuild and adds to what it wrote, on either database."""
+    with db.session() as session:
+        make_shop(session)
+        _pay(session, _start(session, country=""), DAY1)
+        later = _start(session, country="").id
+
+    def pay(session: Session) -> object:
+        return service.mark_manual_paid(session, later, SECRET, DAY2).newly_paid
+
+    first, second = race(
+        db, monkeypatch, lambda session: rollups.rebuild(session), pay,
+        pause_at=(rollups, "_clear"), pause_after=True,
+    )  # fmt: skip
+    assert first[1] is None, first[1]
+    assert second == (True, None)
+    with db.session() as session:
+        live = _rows(session)
+        assert sorted((r[3], r[5], r[6]) for r in live) == [
+            ("bump", DAY1.date(), 1), ("bump", DAY2.date(), 1),
+            ("main", DAY1.date(), 1), ("main", DAY2.date(), 1),
+        ]  # fmt: skip
+        rollups.rebuild(session)
+    with db.session() as session:
+        assert _rows(session) == live

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Delete, delete, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -130,6 +130,17 @@ def funnel_fee(session: Session, order: Order, delta_cents: int) -> None:
     _moved(session, order, order.refunded_cents, order.fee_cents - delta_cents)
 
 
+def _clear(session: Session, statement: Delete) -> None:
+    """Delete the rows a rebuild replaces, payments' deltas held off until it commits (and it
+    waits for those under way): it then reads every order they paid, and the deltas that come
+    after add to the rows it wrote. Before, a payment opening a day's row meanwhile met the
+    rebuild's own insert of that row on PostgreSQL. SQLite: a writer holds the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        table = FunnelSalesDaily.__tablename__
+        session.execute(text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+    session.execute(statement)
+
+
 def rebuild(session: Session, funnel_id: int | None = None) -> int:
     """Recompute the rollup from the orders (every funnel's, or one), replacing what was there;
     how many rows it now has. For existing data after the migration, or to check the live one."""
@@ -156,7 +167,7 @@ def rebuild(session: Session, funnel_id: int | None = None) -> int:
     if funnel_id is not None:
         clear = clear.where(FunnelSalesDaily.funnel_id == funnel_id)
         query = query.where(Order.funnel_id == funnel_id)
-    session.execute(clear)
+    _clear(session, clear)
     sums: dict[Key, Sums] = {}
     current: tuple[int, Head, int, int] | None = None  # order id, head, refunded, fee
     lines: list[tuple[str, int, int]] = []
