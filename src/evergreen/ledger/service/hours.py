@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -27,11 +28,13 @@ __all__ = [
     "hours_entry",
     "hours_on",
     "running_timer",
+    "serialize_days",
     "start_timer",
     "stop_timer",
 ]
 
 _TIMER = 1  # the one row of ledger_timers
+_TIMER_TURN = "ledger-timer"  # starts and stops of the timer, one after the other
 _QUARTER_MINUTE = Decimal("0.0001")
 
 
@@ -55,7 +58,7 @@ def add_hours(
         stored = session.scalar(select(HoursEntry).where(HoursEntry.source_key == source_key))
         if stored is not None:
             return stored
-    serialize_on(session, f"ledger-hours:{on.isoformat()}")  # two entries at once add up too
+    serialize_days(session, [on])  # two entries at once add up too
     check_day_hours(on, hours_on(session, [on]).get(on, Decimal(0)), checked)
     entry = HoursEntry(
         stream_id=stream.id, date=on, hours=checked, memo=memo, source=source,
@@ -84,7 +87,12 @@ def change_hours(
         check_memo(memo)
     if hours is not None:
         checked = parse_hours(hours)
-        serialize_on(session, f"ledger-hours:{entry.date.isoformat()}")
+        serialize_days(session, [entry.date])
+        # Read again, in turn: another change of this entry may have committed since.
+        now_stored = session.get(HoursEntry, entry_id, populate_existing=True)
+        if now_stored is None:
+            raise NotFound("hours", f"there is no time entry {entry_id}")
+        entry = now_stored
         others = hours_on(session, [entry.date]).get(entry.date, Decimal(0)) - entry.hours
         check_day_hours(entry.date, others, checked)
         entry.hours = checked
@@ -103,6 +111,13 @@ def delete_hours(session: Session, entry_id: int, stream: Stream | None = None) 
     return entry
 
 
+def serialize_days(session: Session, days: Iterable[date]) -> None:
+    """Write these days' hours in turn with every other unit of work writing hours on them, so
+    a day's total read next is still so when the entry is stored: one lock per month (a log of
+    years takes a few dozen, not a lock per day)."""
+    serialize_on(session, *{f"ledger-hours:{day.year:04d}-{day.month:02d}" for day in days})
+
+
 def hours_on(session: Session, days: list[date]) -> dict[date, Decimal]:
     """Hours recorded on each of these days, across every stream."""
     out: dict[date, Decimal] = {}
@@ -116,15 +131,16 @@ def hours_on(session: Session, days: list[date]) -> dict[date, Decimal]:
     return out
 
 
-def running_timer(session: Session) -> RunningTimer | None:
-    """The timer running now, if any."""
-    return session.get(RunningTimer, _TIMER)
+def running_timer(session: Session, *, fresh: bool = False) -> RunningTimer | None:
+    """The timer running now, if any; `fresh`: read again, not this unit of work's copy."""
+    return session.get(RunningTimer, _TIMER, populate_existing=fresh)
 
 
 def start_timer(session: Session, stream: Stream, now: datetime, memo: str = "") -> RunningTimer:
     """Start timing a stream; a timer already running is stopped and its time kept first."""
     check_memo(memo)
-    current = running_timer(session)
+    serialize_on(session, _TIMER_TURN)  # a stop or start at the same moment comes before or after
+    current = running_timer(session, fresh=True)
     if current is not None:
         stop_timer(session, now)
     timer = RunningTimer(id=_TIMER, stream_id=stream.id, started_at=now, memo=memo)
@@ -137,7 +153,8 @@ def start_timer(session: Session, stream: Stream, now: datetime, memo: str = "")
 
 def stop_timer(session: Session, now: datetime) -> list[HoursEntry]:
     """Stop the running timer and record its time, split at midnight UTC into days."""
-    timer = running_timer(session)
+    serialize_on(session, _TIMER_TURN)  # a second stop at once finds it stopped: time kept once
+    timer = running_timer(session, fresh=True)
     if timer is None:
         raise Conflict("timer", "no timer is running")
     stream = session.get(Stream, timer.stream_id)
@@ -146,7 +163,9 @@ def stop_timer(session: Session, now: datetime) -> list[HoursEntry]:
     if stream is None or now <= timer.started_at:
         return []
     entries = []
-    for day, hours in _hours_by_day(timer.started_at, now):
+    spans = _hours_by_day(timer.started_at, now)
+    serialize_days(session, [day for day, _ in spans])  # the room read is the room it fills
+    for day, hours in spans:
         # A timer left running is stopped all the same: it records what the day has room for.
         room = MAX_HOURS_A_DAY - hours_on(session, [day]).get(day, Decimal(0))
         kept = min(hours, room)

@@ -16,7 +16,7 @@ from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import HoursEntry, Stream
 from evergreen.ledger.rules import check_day_hours, check_memo, check_worked_day
 from evergreen.ledger.rules.timelog import TimeEntry, read_timelog
-from evergreen.ledger.service.hours import hours_on
+from evergreen.ledger.service.hours import hours_on, serialize_days
 
 __all__ = ["HoursImported", "import_hours"]
 
@@ -67,6 +67,9 @@ def import_hours(session: Session, lines: Iterable[str], format: str) -> HoursIm
         check_worked_day(entry.date, today, f"line {entry.line}: date")
         check_memo(entry.memo, f"line {entry.line}: memo")
     ids = _stream_ids(session, entries)
+    # In turn with hours added, changed or imported on the same days (as add_hours), so what is
+    # read next (entries stored, the days' totals) is still so when the entries are inserted.
+    serialize_days(session, [entry.date for entry in entries])
     keys = [entry.key for entry in entries]
     stored: set[str] = set()
     for start in range(0, len(keys), _KEYS_PER_QUERY):

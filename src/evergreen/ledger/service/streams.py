@@ -107,6 +107,12 @@ def update_stream(
     for name in changes:
         if name not in _OWN_RATES:
             raise LedgerInputError(name, f"cannot be changed; change {', '.join(_OWN_RATES)}")
+    # Locked and read again: the pair is checked with the other rate as it is now, not as it
+    # was when the caller read the stream (another change of it may have committed since).
+    locked = session.get(Stream, stream.id, with_for_update=True, populate_existing=True)
+    if locked is None:
+        raise NotFound("stream", f"there is no stream {stream.id}")
+    stream = locked
     check_own_rates(
         changes.get("required_return", stream.required_return),
         changes.get("persistence", stream.persistence),

@@ -43,9 +43,12 @@ def _name(name: str) -> str:
 
 
 def get_sequence(session: Session, name: str, *, lock: bool = False) -> Sequence:
-    """The sequence with this name."""
+    """The sequence with this name; `lock`: locked until the unit of work ends and read again
+    (a caller's copy of it may predate another edit that committed meanwhile)."""
     query = select(Sequence).where(Sequence.name == name.strip())
-    found = session.scalar(query.with_for_update() if lock else query)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    found = session.scalar(query)
     if found is None:
         raise NotFound("name", f"no sequence named {name.strip()!r}")
     return found
