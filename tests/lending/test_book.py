@@ -39,7 +39,7 @@ def _book(db: Database) -> list[int]:
             service.record_payment(session, paying.id, date(2026, month, 1), "1033.33")
             service.record_payment(session, amortising.id, date(2026, month, 1), "2741.05")
         service.record_payment(session, behind.id, date(2026, 2, 10), "416.67")
-        draw = service.request_draw(session, drawn.id, "15000", date(2026, 2, 1))
+        draw = service.request_draw(session, drawn.id, "15000", date(2026, 2, 1)).draw
         service.draw_action(session, draw.id, "approve", date(2026, 2, 2))
         service.fund_draw(session, draw.id, date(2026, 2, 3))
         service.record_payment(session, drawn.id, date(2026, 3, 5), "1500")

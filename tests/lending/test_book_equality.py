@@ -88,7 +88,7 @@ def _random_book(db: Database, seed: int) -> None:
                     continue  # missed
                 if loan.undrawn > 0 and roll < 0.5:
                     amount = str(min(loan.undrawn, D(rng.randrange(5, 20) * 1000)))
-                    drawn = service.request_draw(session, loan_id, amount, day)
+                    drawn = service.request_draw(session, loan_id, amount, day).draw
                     service.draw_action(session, drawn.id, "approve", day)
                     service.fund_draw(session, drawn.id, day)
                 elif day > loan.maturity + timedelta(days=20) or (

@@ -180,6 +180,23 @@ def test_each_payment_is_recorded_and_a_key_sent_again_says_so(tmp_path: Path) -
     assert payoff["interest"] == 33.33  # four months' 333.33, less the three payments of 100
 
 
+def test_a_draw_requested_again_under_its_key_prints_the_first_draw(tmp_path: Path) -> None:
+    loan = _ok(tmp_path, "lending", "loan", "add", "--borrower", "Build Co", "--principal",
+               "50000", "--annual-rate", "10", "--months", "6", "--start", "2026-01-01",
+               "--interest-only", "--commitment", "20000").strip()  # fmt: skip
+    ask = ("lending", "draw", "request", loan, "--amount", "5000", "--date", "2026-01-10")
+    keyed = _run(tmp_path, *ask, "--key", "req-1")
+    again = _run(tmp_path, *ask, "--key", "req-1")
+    assert succeeded(keyed).strip().isdigit()
+    assert succeeded(again) == keyed.stdout  # the first draw's ID, for scripts
+    assert "already requested" not in keyed.stderr
+    assert again.stderr.startswith(f"Draw {keyed.stdout.strip()} on loan {loan} was already "
+                                   "requested")  # fmt: skip
+    assert _ok(tmp_path, *ask).strip() != keyed.stdout.strip()  # no key: a request of its own
+    refused(_run(tmp_path, "lending", "draw", "request", loan, "--amount", "6000", "--date",
+                 "2026-01-10", "--key", "req-1"), "key")  # fmt: skip
+
+
 def test_late_fees_as_of_a_day_after_today_are_refused(tmp_path: Path) -> None:
     _note(tmp_path)
     tomorrow = (utcnow().date() + timedelta(days=1)).isoformat()

@@ -20,9 +20,9 @@ def test_rejected_draws_get_their_day_from_the_history(empty_database_url: str) 
             draft = service.LoanDraft("Ann", "50000", "10%", 12, date(2026, 1, 1),
                                       commitment="20000")  # fmt: skip
             loan = service.add_loan(session, draft, new_borrower=True)
-            refused = service.request_draw(session, loan.id, "3000", date(2026, 1, 10), "")
+            refused = service.request_draw(session, loan.id, "3000", date(2026, 1, 10), "").draw
             service.draw_action(session, refused.id, "reject", date(2026, 1, 13))
-            waiting = service.request_draw(session, loan.id, "2000", date(2026, 1, 11), "")
+            waiting = service.request_draw(session, loan.id, "2000", date(2026, 1, 11), "").draw
             ids = (refused.id, waiting.id)
     finally:
         db.dispose()

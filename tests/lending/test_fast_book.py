@@ -115,7 +115,7 @@ def _varied_book(db: Database, seed: int) -> list[int]:
                 roll = rng.random()
                 if loan.undrawn > 0 and roll < 0.25:
                     amount = str(min(loan.undrawn, Decimal(rng.randrange(5, 20) * 1000)))
-                    drawn = service.request_draw(session, loan_id, amount, day)
+                    drawn = service.request_draw(session, loan_id, amount, day).draw
                     service.draw_action(session, drawn.id, "approve", day)
                     service.fund_draw(session, drawn.id, day)
                 elif not extended and roll < 0.3:

@@ -290,11 +290,11 @@ def test_each_draw_step_is_dated_the_day_it_happened_whatever_day_is_viewed(
     with db.session() as session:
         draft = service.LoanDraft("Ann", "50000", "10%", 12, date(2026, 1, 1), commitment="20000")
         loan = service.add_loan(session, draft, new_borrower=True)
-        paid = service.request_draw(session, loan.id, "5000", date(2026, 1, 10), "roof")
+        paid = service.request_draw(session, loan.id, "5000", date(2026, 1, 10), "roof").draw
         service.draw_action(session, paid.id, "inspect", date(2026, 1, 12))
         service.draw_action(session, paid.id, "approve", date(2026, 1, 14))
         service.draw_action(session, paid.id, "fund", date(2026, 1, 16))
-        refused = service.request_draw(session, loan.id, "3000", date(2026, 1, 11), "deck")
+        refused = service.request_draw(session, loan.id, "3000", date(2026, 1, 11), "deck").draw
         service.draw_action(session, refused.id, "reject", date(2026, 1, 13))
         loan_id, paid_id, refused_id = loan.id, paid.id, refused.id
     sign_in(client, people["owner"])

@@ -33,10 +33,11 @@ def _book(db: Database, settings: Settings) -> dict[str, int]:
             found[f"{key}_loan"] = service.add_loan(session, draft).id
         bob = service.get_borrower(session, found["bob"])
         upload = [service.PhotoUpload("bob.png", [PNG])]
-        draw = service.request_draw_with_photos(session, settings.data_dir, bob, found["bob_loan"],
-                                                "1000", utcnow().date(), "", upload)  # fmt: skip
-        found["bob_photo"] = service.draw_photos(session, draw.id)[0].id
-        found["bob_draw"] = draw.id
+        asked = service.request_draw_with_photos(session, settings.data_dir, bob,
+                                                 found["bob_loan"], "1000", utcnow().date(), "",
+                                                 upload)  # fmt: skip
+        found["bob_photo"] = service.draw_photos(session, asked.draw.id)[0].id
+        found["bob_draw"] = asked.draw.id
     return found
 
 

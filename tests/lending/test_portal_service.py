@@ -118,7 +118,7 @@ def test_a_draw_request_keeps_its_photos_and_refuses_other_files(
         draw = service.request_draw_with_photos(
             session, tmp_path, ann, loan_id, "10000", date(2026, 1, 20), "Roof",
             _photos(("roof.png", PNG), ("../../etc/kitchen.jpg", b"\xff\xd8\xff" + b"1" * 40)),
-        )  # fmt: skip
+        ).draw  # fmt: skip
         draw_id = draw.id
     with db.session(writer=False) as session:
         photos = service.draw_photos(session, draw_id)
@@ -149,7 +149,7 @@ def test_nothing_of_another_borrower_is_found(db: Database, tmp_path: Path) -> N
     with db.session() as session:
         photos = _photos(("a.png", PNG))
         draw = service.request_draw_with_photos(session, tmp_path, ann, ann_loan, "1000",
-                                                date(2026, 1, 20), "", photos)  # fmt: skip
+                                                date(2026, 1, 20), "", photos).draw  # fmt: skip
         photo_id = service.draw_photos(session, draw.id)[0].id
     with db.session() as session:
         assert [loan.id for loan in service.own_loans(session, bob)] == [bob_loan]

@@ -107,7 +107,7 @@ def test_draws_run_their_steps_accrue_from_funding_and_charge_their_fee(db: Data
     with db.session() as session:
         with pytest.raises(InputError):
             service.request_draw(session, loan_id, "40000", date(2026, 2, 20))
-        draw = service.request_draw(session, loan_id, "20000", date(2026, 2, 20))
+        draw = service.request_draw(session, loan_id, "20000", date(2026, 2, 20)).draw
         draw_id = draw.id
     with db.session() as session, pytest.raises(InputError):
         service.fund_draw(session, draw_id, date(2026, 2, 25))  # not approved yet

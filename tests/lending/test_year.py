@@ -62,7 +62,8 @@ def _run_year(db: Database, ids: dict[str, int]) -> None:
         with db.session() as session:
             if day in draws:
                 name, amount = draws[day]
-                draw = service.request_draw(session, ids[name], amount, day - timedelta(days=4))
+                asked = service.request_draw(session, ids[name], amount, day - timedelta(days=4))
+                draw = asked.draw
                 service.draw_action(session, draw.id, "inspect", day - timedelta(days=2))
                 service.draw_action(session, draw.id, "approve", day - timedelta(days=1))
                 service.fund_draw(session, draw.id, day)

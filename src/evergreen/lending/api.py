@@ -298,19 +298,31 @@ def _draw(d: Draw) -> dict[str, Any]:
 
 
 class DrawIn(RequestBody):
-    """A draw asked for against the commitment."""
+    """A draw asked for against the commitment; every call asks for one, unless `key` names one
+    asked for already."""
 
     amount: str = _MONEY
     date: date
     note: str = Field("", max_length=500)
+    key: str | None = Field(
+        None, min_length=1, max_length=150,
+        description="Send the same key when retrying: the retry answers 200 with the draw "
+        "requested the first time; the key with another amount, date or note is a 409.",
+    )  # fmt: skip
 
 
-@router.post("/loans/{loan_id}/draws", status_code=201, operation_id="request_lending_draw")
+@router.post("/loans/{loan_id}/draws", status_code=201, operation_id="request_lending_draw",
+             responses={200: {"description": "A retry with a key sent before: the draw "
+                              "requested then"}})  # fmt: skip
 def request_draw(
-    loan_id: DbId, body: DrawIn, session: SessionDep, user: ApiOwner
+    loan_id: DbId, body: DrawIn, session: SessionDep, user: ApiOwner, response: Response
 ) -> dict[str, Any]:
-    """Owner only: record a draw request."""
-    return _draw(service.request_draw(session, loan_id, body.amount, body.date, body.note))
+    """Owner only: record a draw request (201; a retry with its key: 200 and the draw requested
+    first)."""
+    asked = service.request_draw(session, loan_id, body.amount, body.date, body.note, body.key)
+    if not asked.created:
+        response.status_code = 200
+    return _draw(asked.draw)
 
 
 class DrawStepIn(RequestBody):

@@ -133,12 +133,16 @@ class Loan(Base):
 
 
 class Draw(Base):
-    """A construction draw against the commitment: requested, inspected, approved, funded."""
+    """A construction draw against the commitment: requested, inspected, approved, funded;
+    `request_key` makes a request sent twice (a double click, an API retry) one draw."""
 
     __tablename__ = "lending_draws"
+    __table_args__ = (Index("uq_lending_draws_request_key", "loan_id", "request_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("lending_loans.id"), index=True)
+    # The caller's key, unique per loan (a form's nonce, an API retry's key); None: no key sent.
+    request_key: Mapped[str | None] = mapped_column(String(150), default=None)
     amount: Mapped[Decimal]
     fee: Mapped[Decimal] = mapped_column(default=Decimal(0))
     status: Mapped[str] = mapped_column(String(12), default="requested")

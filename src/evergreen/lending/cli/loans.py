@@ -255,10 +255,22 @@ def loan_recovery(loan: LoanArg, amount: Annotated[str, typer.Option()], on: Dat
 
 
 @draw_app.command("request")
-def draw_request(loan: LoanArg, amount: Annotated[str, typer.Option()], on: DateOpt = "",
-                 note: str = "") -> None:  # fmt: skip
-    """Ask for a draw; prints its ID."""
-    typer.echo(in_session(lambda s: service.request_draw(s, loan, amount, day_of(on), note).id))
+def draw_request(
+    loan: LoanArg,
+    amount: Annotated[str, typer.Option()],
+    on: DateOpt = "",
+    note: str = "",
+    key: Annotated[str, typer.Option(help="Idempotency key: the same key again requests "
+                                       "nothing more and prints the first draw's ID.")] = "",
+) -> None:  # fmt: skip
+    """Ask for a draw; prints its ID (each call asks for one, unless --key names a draw asked
+    for already)."""
+    asked = in_session(lambda s: service.request_draw(s, loan, amount, day_of(on), note,
+                                                      key or None))  # fmt: skip
+    if not asked.created:
+        typer.echo(f"Draw {asked.draw.id} on loan {loan} was already requested under this key; "
+                   "nothing more requested.", err=True)  # fmt: skip
+    typer.echo(asked.draw.id)
 
 
 def _draw_step(draw: int, action: str, on: str) -> None:

@@ -3,6 +3,7 @@ for; a loan, letter or photo of anyone else answers 404, as one that does not ex
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any
 
@@ -82,6 +83,7 @@ def show_loan(
         "today": today, "days_ahead": LETTER_DAYS_AHEAD, "max_photos": MAX_PHOTOS,
         "max_mb": MAX_PHOTO_BYTES // (1024 * 1024), "error": error, "form": form or {},
         "done": request.query_params.get("done", ""),
+        "draw_key": secrets.token_urlsafe(18),  # the draw form's nonce: sent twice, one request
     }  # fmt: skip
     return _page(request, "loan", context, 400 if error else 200)
 
@@ -148,17 +150,20 @@ def request_draw(
     form: FormPageDep,
     posted: PostedForm,
 ) -> Response:
-    """A draw request on the borrower's own loan, with photos of the work done."""
+    """A draw request on the borrower's own loan, with photos of the work done; a form sent twice
+    (its nonce) is one request."""
     own = linked(borrower)
     loan = service.own_loan(session, own, loan_id)
     amount, note = str(posted.get("amount", ""))[:40], str(posted.get("note", ""))[:500]
-    form.on_error(lambda error: show_loan(request, session, own, loan.id, error=error,
-                                          form={"amount": amount, "note": note}))  # fmt: skip
+    nonce = str(posted.get("key", ""))[:200]  # the page's, so a form sent twice is one request
+    kept = {"amount": amount, "note": note, "key": nonce}
+    form.on_error(lambda error: show_loan(request, session, own, loan.id, error=error, form=kept))
     photos = [service.PhotoUpload(item.filename or "photo", _chunks(item))
               for item in posted.getlist("photos")
               if isinstance(item, UploadFile) and item.filename]  # fmt: skip
     service.request_draw_with_photos(session, settings.data_dir, own, loan.id, amount,
-                                     utcnow().date(), note, photos)  # fmt: skip
+                                     utcnow().date(), note, photos,
+                                     f"form:{nonce}" if nonce else None)  # fmt: skip
     return RedirectResponse(f"/borrower/loans/{loan.id}?done=draw#draws", status_code=303)
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evergreen.errors import NotFound
+from evergreen.errors import Conflict, NotFound
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Draw, Loan, Property
 from evergreen.lending.rules import (
@@ -35,6 +35,7 @@ from evergreen.lending.service.parties import (
 )
 from evergreen.lending.service.records import (
     Parts,
+    check_key,
     default_start,
     event,
     facts_of,
@@ -48,8 +49,8 @@ from evergreen.lending.service.records import (
     terms_of,
 )
 
-__all__ = ["LoanDraft", "add_loan", "draw_action", "extend", "fund_draw", "get_loan", "loans",
-           "request_draw"]  # fmt: skip
+__all__ = ["LoanDraft", "Requested", "add_loan", "draw_action", "extend", "fund_draw", "get_loan",
+           "loans", "request_draw"]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -190,18 +191,53 @@ def _rehab(session: Session, loan: Loan) -> tuple[Decimal | None, Decimal]:
     return budget, drawn
 
 
-def request_draw(session: Session, loan_id: int, amount: str, on: date, note: str = "") -> Draw:
-    """A draw asked for against what is left of the commitment and the rehab budget."""
-    loan = open_loan(session, loan_id)
+@dataclass(frozen=True)
+class Requested:
+    """A draw request, and whether this call made it (False: an earlier call with its key did)."""
+
+    draw: Draw
+    created: bool
+
+
+def _replayed(stored: Draw, value: Decimal, on: date, note: str) -> Requested:
+    """The draw first requested under this key, if this call asks for the same one."""
+    differs = [name for name, same in (("amount", stored.amount == value),
+                                       ("date", stored.requested_on == on),
+                                       ("note", stored.note == note)) if not same]  # fmt: skip
+    if differs:
+        raise Conflict("key", f"the key {stored.request_key!r} requested draw {stored.id} of "
+                       f"{stored.amount:.2f} on {stored.requested_on.isoformat()}; this one "
+                       f"differs in {' and '.join(differs)}: send a new key for a new "
+                       "draw")  # fmt: skip
+    return Requested(stored, created=False)
+
+
+def request_draw(
+    session: Session, loan_id: int, amount: str, on: date, note: str = "",
+    key: str | None = None,
+) -> Requested:  # fmt: skip
+    """A draw asked for against what is left of the commitment and the rehab budget. A caller's
+    key (a form's nonce, an API retry's key) answers the draw first requested under it on this
+    loan, and refuses it for another amount, date or note."""
     value = read_money("amount", amount)
+    token = None if key is None else check_key(key)
+    note = note[:500]
+    locked_loan(session, loan_id)  # first: a retry waits here for its first call to commit
+    if token is not None:
+        stored = session.scalar(
+            select(Draw).where(Draw.loan_id == loan_id, Draw.request_key == token)
+        )
+        if stored is not None:
+            return _replayed(stored, value, on, note)
+    loan = open_loan(session, loan_id)
     budget, drawn = _rehab(session, loan)
     check_draw(value, undrawn=loan.undrawn, rehab_budget=budget, rehab_drawn=drawn)
     draw = Draw(loan_id=loan.id, amount=value, fee=loan.draw_fee, status="requested",
-                note=note[:500], requested_on=on)  # fmt: skip
+                note=note, requested_on=on, request_key=token)  # fmt: skip
     session.add(draw)
     session.flush()
     event(session, loan.id, "draw_requested", on, f"draw {draw.id} of {value:.2f} requested")
-    return draw
+    return Requested(draw, created=True)
 
 
 def _draw(session: Session, draw_id: int) -> Draw:

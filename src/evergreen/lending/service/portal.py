@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.datafiles import delete_when
 from evergreen.errors import NotFound
 from evergreen.lending.models import Borrower, Draw, DrawPhoto, Loan, Movement
 from evergreen.lending.rules.photos import (
@@ -21,7 +22,7 @@ from evergreen.lending.rules.photos import (
     photo_type,
 )
 from evergreen.lending.service.files import sniffed, stored_file, write_capped
-from evergreen.lending.service.loans import request_draw
+from evergreen.lending.service.loans import Requested, request_draw
 
 __all__ = [
     "PhotoUpload",
@@ -98,33 +99,32 @@ def request_draw_with_photos(
     on: date,
     note: str,
     photos: Sequence[PhotoUpload],
-) -> Draw:
+    key: str | None = None,
+) -> Requested:
     """A draw request on the borrower's own loan, with photos of the work (images only, each
-    under the cap); a refused photo stores nothing, the draw included."""
+    under the cap); a refused photo stores nothing, the draw included. The form's key sent
+    again answers the draw first requested under it, storing no photo more."""
     loan = own_loan(session, borrower, loan_id)
     check_photo_count(len(photos))
     sniffed_all = [
         (upload, *sniffed(upload.chunks, photo_type)) for upload in photos
     ]  # refused before a write
-    written: list[Path] = []
-    try:
-        with session.begin_nested():  # a refused photo takes the draw request back with it
-            draw = request_draw(session, loan.id, amount, on, note)
-            folder = data_dir / "lending" / "draws" / str(draw.id)
-            for upload, media, chunks in sniffed_all:
-                name, size = write_capped(folder, PHOTO_TYPES[media], chunks, MAX_PHOTO_BYTES,
-                                          "photos", "each photo")  # fmt: skip
-                written.append(folder / name)
-                stored = f"lending/draws/{draw.id}/{name}"
-                label = Path(upload.name).name[:200] or name
-                session.add(DrawPhoto(draw_id=draw.id, name=label, path=stored,
-                                      media_type=media, size=size))  # fmt: skip
-            session.flush()
-    except BaseException:
-        for done in written:
-            done.unlink(missing_ok=True)
-        raise
-    return draw
+    with session.begin_nested():  # a refused photo takes the draw request back with it
+        asked = request_draw(session, loan.id, amount, on, note, key)
+        if not asked.created:
+            return asked  # the key's earlier request, its photos stored with it
+        draw = asked.draw
+        folder = data_dir / "lending" / "draws" / str(draw.id)
+        for upload, media, chunks in sniffed_all:
+            name, size = write_capped(folder, PHOTO_TYPES[media], chunks, MAX_PHOTO_BYTES,
+                                      "photos", "each photo")  # fmt: skip
+            delete_when(session, folder / name, "rollback")  # the folder follows the rows
+            stored = f"lending/draws/{draw.id}/{name}"
+            label = Path(upload.name).name[:200] or name
+            session.add(DrawPhoto(draw_id=draw.id, name=label, path=stored,
+                                  media_type=media, size=size))  # fmt: skip
+        session.flush()
+    return asked
 
 
 def own_photo(session: Session, borrower: Borrower | None, photo_id: int) -> DrawPhoto:

@@ -46,6 +46,8 @@ _DONE = {
     "waiver-again": "This waiver was recorded already (its form was sent twice): nothing more "
     "was recorded.",
     "draw": "Draw requested.",
+    "draw-again": "This draw was requested already (its form was sent twice): nothing more was "
+    "requested.",
     **{f"draw-{a}": f"Draw {after}." for a, (_, after) in DRAW_ACTIONS.items()},
 }
 _LOAN_FIELDS = ("borrower", "property_id", "principal", "annual_rate", "months", "start",
@@ -82,6 +84,7 @@ def show_loan(
         "payment_key": secrets.token_urlsafe(18),  # the form's nonce: sent twice, recorded once
         "fees": service.fees_of(session, loan.id),
         "waiver_key": secrets.token_urlsafe(18),
+        "draw_key": secrets.token_urlsafe(18),
         **extra,
     }
     return render(request, "lending/loan.html", context, status_code=status_code)
@@ -364,12 +367,15 @@ def request_draw(
     request: Request, user: OwnerUser, _csrf: CsrfProtected, session: SessionDep,
     page: FormPageDep, form: TextFields, loan_id: DbId,
 ) -> Response:  # fmt: skip
-    """Owner only: a draw requested (for the borrower) against the commitment and rehab budget."""
+    """Owner only: a draw requested (for the borrower) against the commitment and rehab budget;
+    a form sent twice (its nonce) requests one draw."""
 
     def do() -> str:
-        service.request_draw(session, loan_id, form.get("amount", ""),
-                             _on(form), form.get("note", ""))  # fmt: skip
-        return "draw"
+        nonce = form.get("key", "")  # the page's, so a form sent twice requests one draw
+        asked = service.request_draw(session, loan_id, form.get("amount", ""), _on(form),
+                                     form.get("note", ""),
+                                     f"form:{nonce}" if nonce else None)  # fmt: skip
+        return "draw" if asked.created else "draw-again"
 
     return _act(request, session, page, loan_id, "draw", form, lambda: None, do)
 
