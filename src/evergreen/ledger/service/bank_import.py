@@ -18,6 +18,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.db import serialize_on
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Stream
 from evergreen.ledger.rules import BANK, Leg, check_account
@@ -174,6 +175,10 @@ def import_bank_csv(
     if not bank.startswith(("Assets:", "Liabilities:")):
         raise LedgerInputError("account", f"{bank} is not a bank or card account (Assets:… or "
                                "Liabilities:…)")  # fmt: skip
+    if post:
+        # Imports post one after another: an overlapping one running at the same moment would
+        # find none of the other's rows stored yet and meet their keys when it posts them.
+        serialize_on(session, "ledger-bank-import")
     planner = _Planner(session, bank)
     result = ImportResult(posted=post)
     tally = _Tally(result)

@@ -50,9 +50,13 @@ def add_rule(session: Session, draft: RuleDraft) -> ImportRule:
     return rule
 
 
-def get_rule(session: Session, rule_id: int) -> ImportRule:
-    """A rule by id, or a 404 that says so."""
-    rule = session.get(ImportRule, rule_id)
+def get_rule(session: Session, rule_id: int, *, lock: bool = False) -> ImportRule:
+    """A rule by id, or a 404 that says so; `lock`: locked until the unit of work ends and read
+    again (a copy read earlier may be of a rule another request deleted meanwhile)."""
+    if lock:
+        rule = session.get(ImportRule, rule_id, with_for_update=True, populate_existing=True)
+    else:
+        rule = session.get(ImportRule, rule_id)
     if rule is None:
         raise NotFound("rule", f"there is no rule {rule_id}")
     return rule
@@ -60,7 +64,7 @@ def get_rule(session: Session, rule_id: int) -> ImportRule:
 
 def update_rule(session: Session, rule_id: int, draft: RuleDraft) -> ImportRule:
     """Change a rule; entries it already posted stay as they are (the journal is never edited)."""
-    rule = get_rule(session, rule_id)
+    rule = get_rule(session, rule_id, lock=True)
     rule.pattern, rule.stream_id, rule.account, rule.priority = _checked(session, draft)
     rule.regex = draft.regex
     session.flush()
@@ -69,7 +73,7 @@ def update_rule(session: Session, rule_id: int, draft: RuleDraft) -> ImportRule:
 
 def delete_rule(session: Session, rule_id: int) -> None:
     """Forget a rule; what it posted stays in the journal."""
-    session.delete(get_rule(session, rule_id))
+    session.delete(get_rule(session, rule_id, lock=True))
     session.flush()
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evergreen.db import write_unless_taken
 from evergreen.ledger.errors import LedgerInputError
 from evergreen.ledger.models import Preferences, Stream
 from evergreen.ledger.rules import Rates
@@ -33,20 +35,36 @@ def set_preferences(
     passive_hours: Decimal | None = None,
 ) -> Preferences:
     """Change the defaults that are given; keep the others."""
-    row = session.get(Preferences, _ROW)
-    if row is None:
-        row = Preferences(id=_ROW, currency="USD", passive_hours=Decimal(5))
-        session.add(row)
+    checked = check_currency("currency", currency) if currency is not None else None
+    row = _locked_row(session)
     if hourly_rate is not None:
         row.hourly_rate = hourly_rate
     if required_return is not None:
         row.required_return = required_return
-    if currency is not None:
-        row.currency = check_currency("currency", currency)
+    if checked is not None:
+        row.currency = checked
     if passive_hours is not None:
         row.passive_hours = passive_hours
     session.flush()
     return row
+
+
+def _locked_row(session: Session) -> Preferences:
+    """The one row, locked until the unit of work ends; stored blank first when there is none,
+    once however many first saves come at the same moment (a later one changes that row)."""
+    row = session.get(Preferences, _ROW, with_for_update=True, populate_existing=True)
+    if row is not None:
+        return row
+    blank = Preferences(id=_ROW, currency="USD", passive_hours=Decimal(5))
+    if write_unless_taken(session, lambda: session.add(blank), lambda: _stored(session)):
+        return blank
+    # another first save stored it meanwhile: read it again, under the lock
+    locked = select(Preferences).where(Preferences.id == _ROW).with_for_update()
+    return session.scalars(locked.execution_options(populate_existing=True)).one()
+
+
+def _stored(session: Session) -> bool:
+    return session.scalar(select(Preferences.id).where(Preferences.id == _ROW)) is not None
 
 
 def _as_sent(field: str) -> str:

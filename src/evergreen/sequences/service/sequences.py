@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from evergreen.audience import service as audience
-from evergreen.db import utcnow
+from evergreen.db import utcnow, write_unless_taken
 from evergreen.errors import Conflict, InputError, NotFound
 from evergreen.mail import service as mail
 from evergreen.sequences.errors import SequenceInputError
@@ -74,8 +74,8 @@ def add_sequence(
 ) -> Sequence:
     """Store a new draft sequence sending from `list_name`, with its step messages."""
     checked = _name(name)
-    if session.scalar(select(Sequence.id).where(Sequence.name == checked)) is not None:
-        raise Conflict("name", f"a sequence named {checked!r} exists already")
+    if _name_taken(session, checked):  # before the document's errors, as it always was
+        raise _exists(checked)
     if not isinstance(document, Mapping):
         raise SequenceInputError("document", "must be an object with trigger, steps, messages")
     extra = sorted(set(document) - {"trigger", "steps", "messages", "next_id", "moved"})
@@ -96,8 +96,11 @@ def add_sequence(
         program=dump_program(program),
         status="draft",
     )
-    session.add(row)
-    session.flush()
+    # The same name may be added twice at the same moment.
+    if not write_unless_taken(
+        session, lambda: session.add(row), lambda: _name_taken(session, checked)
+    ):
+        raise _exists(checked)
     made: set[str] = set()
     for index, step in enumerate(program.steps):
         if not isinstance(step, Send) or step.message_ref in made:
@@ -120,6 +123,14 @@ def add_sequence(
     session.flush()
     pin_webinar(session, row)
     return row
+
+
+def _name_taken(session: Session, name: str) -> bool:
+    return session.scalar(select(Sequence.id).where(Sequence.name == name)) is not None
+
+
+def _exists(name: str) -> Conflict:
+    return Conflict("name", f"a sequence named {name!r} exists already")
 
 
 def pin_webinar(session: Session, row: Sequence) -> None:
