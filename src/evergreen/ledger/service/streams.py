@@ -65,9 +65,13 @@ def add_stream(session: Session, draft: StreamDraft, today: date) -> Stream:
     return stream
 
 
-def get_stream(session: Session, stream_id: int) -> Stream:
-    """A stream by id, or a 404 that says so."""
-    stream = session.get(Stream, stream_id)
+def get_stream(session: Session, stream_id: int, *, lock: bool = False) -> Stream:
+    """A stream by id, or a 404 that says so; `lock`: locked until the unit of work ends and
+    read again (a caller's copy of it may predate another change that committed meanwhile)."""
+    if lock:
+        stream = session.get(Stream, stream_id, with_for_update=True, populate_existing=True)
+    else:
+        stream = session.get(Stream, stream_id)
     if stream is None:
         raise NotFound("stream", f"there is no stream {stream_id}")
     return stream

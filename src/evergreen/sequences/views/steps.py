@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from evergreen.errors import InputError
 from evergreen.sequences import queries, service
 from evergreen.sequences.errors import SequenceInputError
+from evergreen.sequences.service import steps as step_edits
 from evergreen.sequences.views.forms import DocStr, FormStr, step_of_row
 from evergreen.sequences.views.sequences import sequence_context
 from evergreen.web.csrf import CsrfProtected
@@ -58,12 +59,7 @@ def add_step(
            "body": body, "after": after}  # fmt: skip
     form.on_error(lambda error: _with_error(request, session, sequence_id, error, row))
     step, messages = step_of_row(row, set(found.messages))
-    steps = list(found.document["steps"])
-    ids = [each["id"] for each in steps]
-    if after and after not in ids:
-        raise SequenceInputError("after", f"no step {after[:40]!r} in this sequence")
-    steps.insert(ids.index(after) + 1 if after else len(steps), step)
-    service.revise_sequence(session, found.card.name, {"steps": steps, "messages": messages})
+    step_edits.add_step(session, found.card.name, step, messages, after)
     return RedirectResponse(f"/sequences/{sequence_id}?done=saved#steps", status_code=303)
 
 
@@ -96,6 +92,5 @@ def remove_step(
     if (asked := ask_first(request, confirm, step)) is not None:
         return asked
     form.on_error(lambda error: _with_error(request, session, sequence_id, error, {}))
-    steps = [each for each in found.document["steps"] if each["id"] != step_id]
-    service.revise_sequence(session, found.card.name, {"steps": steps})
+    step_edits.remove_step(session, found.card.name, step_id)
     return RedirectResponse(f"/sequences/{sequence_id}?done=saved#steps", status_code=303)

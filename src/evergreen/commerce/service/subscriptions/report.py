@@ -160,6 +160,8 @@ def use_persistence(session: Session, product_id: int, now: datetime) -> Decimal
     stream = ledger.stream_of_scope(session, f"commerce:{product_id}")
     if stream is None:
         raise CommerceInputError("product", "no ledger stream yet: its first paid order makes it")
+    # Locked and read again: the owner may have saved their own ω since it was read.
+    stream = ledger.get_stream(session, stream.id, lock=True)
     if stream.persistence is not None:
         raise CommerceInputError(
             "persistence",
