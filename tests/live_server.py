@@ -29,12 +29,14 @@ class Call:
     params: dict[str, str] | None = None
     content: str | None = None
     headers: dict[str, str] | None = None
+    data: dict[str, str] | None = None  # form fields sent with `files`, as multipart
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 async def _send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
     return await client.request(
         call.method, call.path, json=call.json, params=call.params, content=call.content,
-        headers=call.headers,
+        headers=call.headers, data=call.data, files=call.files,
     )  # fmt: skip
 
 
@@ -88,3 +90,28 @@ def send_at_once(base_url: str, calls: list[Call], timeout: float = 60) -> list[
             return await asyncio.gather(*(_send(client, call) for call in calls))
 
     return asyncio.run(main())
+
+
+def send_until_answered(base_url: str, calls: list[Call], tries: int = 5) -> list[httpx.Response]:
+    """Send the calls at once, then each one answered 503 again (up to `tries` more rounds), as
+    a client that honours Retry-After does; answers in order. No answer is a 5xx but a 503 that
+    says when to try again (the bounded wait for the write turn)."""
+
+    def check(responses: list[httpx.Response]) -> None:
+        for response in responses:
+            assert response.status_code < 500 or response.status_code == 503, response.text
+            if response.status_code == 503:
+                assert int(response.headers["Retry-After"]) > 0
+
+    responses = send_at_once(base_url, calls)
+    for _round in range(tries):
+        check(responses)
+        again = [i for i, r in enumerate(responses) if r.status_code == 503]
+        if not again:
+            break
+        for i, response in zip(
+            again, send_at_once(base_url, [calls[i] for i in again]), strict=True
+        ):
+            responses[i] = response
+    check(responses)
+    return responses

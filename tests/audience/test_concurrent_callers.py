@@ -24,7 +24,7 @@ from evergreen.config import Settings
 from evergreen.db import Database, utcnow
 from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for
 from tests.conftest import TEST_SECRET
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 
 pytestmark = pytest.mark.both_databases
 
@@ -46,19 +46,7 @@ def _posted(path: str, fields: list[tuple[str, str]], client: str = "") -> Call:
 def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
     """All in flight together; a 503 (the bounded wait for the write turn) is sent again."""
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            for response in responses:
-                assert response.status_code < 500 or response.status_code == 503, response.text
-                if response.status_code == 503:
-                    assert int(response.headers["Retry-After"]) > 0
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = send_at_once(url, [calls[i] for i in again])
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
-    return responses
+        return send_until_answered(url, calls)
 
 
 def _events(db: Database) -> Counter[tuple[int, int | None, str]]:

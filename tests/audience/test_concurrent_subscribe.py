@@ -13,22 +13,14 @@ from evergreen.audience.models import Membership, Subscriber
 from evergreen.config import Settings
 from evergreen.db import Database
 from tests.http_helpers import token_for
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 
 N = 64
 
 
 def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            for i, response in zip(
-                again, send_at_once(url, [calls[i] for i in again]), strict=True
-            ):
-                responses[i] = response
+        responses = send_until_answered(url, calls)
     statuses = Counter(r.status_code for r in responses)
     assert set(statuses) <= {200, 201}, [r.text for r in responses if r.status_code >= 300][:3]
     return responses

@@ -43,7 +43,7 @@ from tests.commerce import fulfil_world
 from tests.commerce.orders_world import make_shop
 from tests.commerce.subscriptions_world import make_club, subscribe_input
 from tests.conftest import TEST_SECRET
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 from tests.mail.smtp_server import smtp_server
 from tests.waiting import wait_for
 
@@ -70,23 +70,7 @@ def _posted(path: str, fields: dict[str, Any], client: str = "", cookie: str = "
 def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
     """All in flight together; a 503 (the bounded wait for the write turn) is sent again."""
     with live_server(settings, db) as url:
-        return _send(url, calls)
-
-
-def _send(url: str, calls: list[Call]) -> list[httpx.Response]:
-    responses = send_at_once(url, calls)
-    for _attempt in range(5):
-        for response in responses:
-            assert response.status_code < 500 or response.status_code == 503, response.text
-            if response.status_code == 503:
-                assert int(response.headers["Retry-After"]) > 0
-        again = [i for i, r in enumerate(responses) if r.status_code == 503]
-        if not again:
-            break
-        retried = send_at_once(url, [calls[i] for i in again])
-        for i, response in zip(again, retried, strict=True):
-            responses[i] = response
-    return responses
+        return send_until_answered(url, calls)
 
 
 def _count(db: Database, column: object, *where: object) -> int:
@@ -202,8 +186,8 @@ def test_64_deactivations_and_validations_at_once_free_each_instance_once(
         for i in range(N)
     ]
     with live_server(settings, db) as url:
-        freed = _send(url, freeing)
-        asked = _send(url, asking)
+        freed = send_until_answered(url, freeing)
+        asked = send_until_answered(url, asking)
     same, distinct = _same_and_distinct(freed)
     assert {r.status_code for r in distinct} == {200}
     assert Counter(r.status_code for r in same) == {200: 1, 404: HALF - 1}
@@ -367,10 +351,10 @@ def test_64_cancels_then_64_reactivations_at_once_change_each_subscription_once(
         ]
 
     with live_server(settings, db) as url:
-        cancels = _send(url, calls("cancel", {"confirm": "yes"}))
+        cancels = send_until_answered(url, calls("cancel", {"confirm": "yes"}))
         with db.session(writer=False) as session:
             ended = session.execute(select(Subscription.id, Subscription.status)).all()
-        reactivations = _send(url, calls("reactivate", {}))
+        reactivations = send_until_answered(url, calls("reactivate", {}))
     for responses, done, refusal in (
         (cancels, "/account?done=sub-canceled", "a subscription that is canceled cannot be"),
         (reactivations, "/account?done=sub-reactivated", "this subscription is not set to end"),

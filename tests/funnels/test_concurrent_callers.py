@@ -27,7 +27,7 @@ from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for
 from tests.commerce.localstripe import STRIPE_TEST_KEY, localstripe
 from tests.commerce.orders_world import HOOK_SECRET, SECRET, buy
 from tests.commerce.upsell_world import authenticate, card_method, make_funnel
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 
 __all__ = ["localstripe"]  # the session fixture, imported for pytest
 
@@ -82,19 +82,7 @@ def _paid_parents(
 def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
     """All in flight together; a 503 (the bounded wait for the write turn) is sent again."""
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            for response in responses:
-                assert response.status_code < 500 or response.status_code == 503, response.text
-                if response.status_code == 503:
-                    assert int(response.headers["Retry-After"]) > 0
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = send_at_once(url, [calls[i] for i in again])
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
-    return responses
+        return send_until_answered(url, calls)
 
 
 def test_64_one_click_upsells_at_once_charge_each_buyer_once(

@@ -18,7 +18,7 @@ from evergreen.ledger import service
 from evergreen.ledger.models import DailyFigures, HoursEntry, JournalEntry, Posting
 from evergreen.ledger.rules import StreamKind, from_units
 from tests.http_helpers import token_for
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 
 N = 64
 KEYS = 16  # each key sent by N // KEYS callers at once
@@ -36,26 +36,10 @@ def stream_id(db: Database) -> int:
         return service.add_stream(session, draft, utcnow().date()).id
 
 
-def _settle(responses: list[httpx.Response]) -> None:
-    for response in responses:
-        assert response.status_code < 300 or response.status_code == 503, response.text
-        if response.status_code == 503:
-            assert int(response.headers["Retry-After"]) > 0
-
-
 def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
     """Send the calls at once; a 503 is retried, as a client that honours Retry-After does."""
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        _settle(responses)
-        for _attempt in range(5):
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = send_at_once(url, [calls[i] for i in again])
-            _settle(retried)
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
+        responses = send_until_answered(url, calls)
     assert all(r.status_code < 300 for r in responses), Counter(r.status_code for r in responses)
     return responses
 
@@ -113,12 +97,7 @@ def test_callers_taking_capital_out_at_once_never_take_more_than_was_put_in(
     body = {"stream_id": stream_id, "date": utcnow().date().isoformat(), "amount": "-100"}
     calls = [Call("POST", "/api/v1/ledger/capital", body, headers=owner)] * 32
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            for i, response in zip(again, send_at_once(url, [calls[i] for i in again]),
-                                   strict=True):  # fmt: skip
-                responses[i] = response
+        responses = send_until_answered(url, calls)
     assert Counter(r.status_code for r in responses) == {201: 10, 422: 22}
     with db.session(writer=False) as session:
         capital = session.scalar(select(func.sum(DailyFigures.capital_units)))

@@ -9,7 +9,6 @@ again, half a link each, one sign-in made and linked per borrower."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from evergreen.lending.models import Borrower, Draw, DrawPhoto, LoanEvent
 from evergreen.web.csrf import CSRF_COOKIE, csrf_token_for
 from tests.conftest import TEST_SECRET
 from tests.http_helpers import PASSWORD, csrf_from
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 
 pytestmark = pytest.mark.both_databases
 
@@ -82,25 +81,15 @@ def _signed_in(url: str, email: str, loan_id: int) -> tuple[dict[str, str], str,
         return dict(browser.cookies), csrf_from(page.text), nonce.group(1)
 
 
-def _send_at_once(url: str, posts: list[_Post]) -> list[httpx.Response]:
-    """Every post over its own connection, all in flight together (tests/live_server.py's
-    send_at_once, with a multipart body)."""
-
-    async def send(client: httpx.AsyncClient, post: _Post) -> httpx.Response:
-        files = {"photos": (f"roof-{post.amount}.png", PNG, "image/png")} if post.photo else None
-        data = {"amount": post.amount, "note": f"Roof {post.amount}", "csrf_token": post.csrf}
-        if post.key:
-            data["key"] = post.key
-        cookie = "; ".join(f"{name}={value}" for name, value in post.cookies.items())
-        return await client.post(f"/borrower/loans/{post.loan_id}/draws", data=data,
-                                 files=files, headers={"Cookie": cookie})  # fmt: skip
-
-    async def main() -> list[httpx.Response]:
-        limits = httpx.Limits(max_connections=len(posts), max_keepalive_connections=0)
-        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-            return await asyncio.gather(*(send(client, post) for post in posts))
-
-    return asyncio.run(main())
+def _call(post: _Post) -> Call:
+    """The borrower's draw form as their browser posts it (multipart, with its photo)."""
+    files = {"photos": (f"roof-{post.amount}.png", PNG, "image/png")} if post.photo else None
+    data = {"amount": post.amount, "note": f"Roof {post.amount}", "csrf_token": post.csrf}
+    if post.key:
+        data["key"] = post.key
+    cookie = "; ".join(f"{name}={value}" for name, value in post.cookies.items())
+    return Call("POST", f"/borrower/loans/{post.loan_id}/draws", data=data, files=files,
+                headers={"Cookie": cookie})  # fmt: skip
 
 
 def test_64_draw_requests_at_once_are_each_stored_once(settings: Settings, db: Database) -> None:
@@ -115,16 +104,7 @@ def test_64_draw_requests_at_once_are_each_stored_once(settings: Settings, db: D
             else:
                 cookies, csrf, _nonce = browsers[BOB]
                 posts.append(_Post(loans[BOB], cookies, csrf, f"{100 + i}.00", photo=i % 4 < 2))
-        responses = _send_at_once(url, posts)
-        for _attempt in range(5):
-            for response in responses:
-                assert response.status_code < 500 or response.status_code == 503, response.text
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = _send_at_once(url, [posts[i] for i in again])
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
+        responses = send_until_answered(url, [_call(post) for post in posts])
     assert Counter(r.status_code for r in responses) == {303: N}, [r.text[:300] for r in responses]
     assert all(re.fullmatch(r"/borrower/loans/\d+\?done=draw#draws", r.headers["location"])
                for r in responses)  # fmt: skip
@@ -178,16 +158,7 @@ def test_64_invitation_acceptances_at_once_make_one_sign_in_per_borrower(
         for n in chosen
     ]  # fmt: skip
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            for response in responses:
-                assert response.status_code < 500 or response.status_code == 503, response.text
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = send_at_once(url, [calls[i] for i in again])
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
+        responses = send_until_answered(url, calls)
     same = [r for i, r in enumerate(responses) if i % 2]
     distinct = [r for i, r in enumerate(responses) if i % 2 == 0]
     assert {r.status_code for r in distinct} == {303}

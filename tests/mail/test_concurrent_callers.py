@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -23,37 +22,14 @@ from evergreen.mail.models import MailBounce
 from evergreen.mail.rules import recipient_tokens
 from evergreen.mail.rules.recipient_tokens import RecipientToken
 from tests.conftest import TEST_SECRET
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call
 from tests.mail.test_broadcasts import _people
-from tests.mail.test_hooks_http import FakeSns, _hooks, _sendgrid
+from tests.mail.test_hooks_http import _at_once, _sendgrid
 from tests.mail.test_recipients_http import _send_all
 
 pytestmark = pytest.mark.both_databases
 
 N = 64
-
-
-def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
-    """All in flight together; a 503 (the bounded wait for the write turn) is sent again."""
-
-    def prepare(app: Any) -> None:
-        app.state.mail_sns = FakeSns()
-
-    with live_server(_hooks(settings), db, prepare) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            for response in responses:
-                assert response.status_code < 300 or response.status_code == 503, response.text
-                if response.status_code == 503:
-                    assert int(response.headers["Retry-After"]) > 0
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = send_at_once(url, [calls[i] for i in again])
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
-    assert {r.status_code for r in responses} == {200}
-    return responses
 
 
 def _count(db: Database, column: object, *where: object) -> int:
@@ -80,7 +56,7 @@ def test_64_sendgrid_posts_at_once_apply_each_event_once(settings: Settings, db:
         else:
             body, headers = _sendgrid([_bounce(f"p{i}@example.com", f"own-{i}")])
         calls.append(Call("POST", "/mail/hooks/sendgrid", content=body.decode(), headers=headers))
-    responses = _run(settings, db, calls)
+    responses = _at_once(settings, db, calls)
     assert sum(r.json()["applied"] for r in responses) == N // 2 + 1
     assert sum(r.json()["duplicates"] for r in responses) == N // 2 - 1
     assert _count(db, MailBounce.id) == N // 2 + 1
@@ -104,7 +80,7 @@ def test_64_opens_at_once_note_each_first_open_once(
     ]
     person = {"User-Agent": "Mozilla/5.0 (Macintosh) Thunderbird/115"}
     calls = [Call("GET", path, headers=person) for path in [paths[0]] * (N // 2) + paths[1:]]
-    responses = _run(settings, db, calls)
+    responses = _at_once(settings, db, calls)
     assert {r.headers["content-type"] for r in responses} == {"image/gif"}
     with db.session(writer=False) as session:
         stats = queries.stats(session, broadcast_id)

@@ -29,7 +29,7 @@ from evergreen.mail.errors import MailInputError
 from evergreen.mail.models import MailBounce
 from evergreen.mail.service import SnsFetcher
 from evergreen.web import create_app
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 from tests.mail.test_broadcasts import _people
 
 N = 64
@@ -485,17 +485,7 @@ def _at_once(settings: Settings, db: Database, calls: list[Call]) -> list[Any]:
         app.state.mail_sns = FakeSns()
 
     with live_server(_hooks(settings), db, prepare) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            assert all(r.status_code < 300 or r.status_code == 503 for r in responses), [
-                (r.status_code, r.text) for r in responses if r.status_code >= 300
-            ]
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            for i, response in zip(again, send_at_once(url, [calls[i] for i in again]),
-                                   strict=True):  # fmt: skip
-                responses[i] = response
+        responses = send_until_answered(url, calls)
     assert {r.status_code for r in responses} == {200}
     return responses
 

@@ -16,7 +16,7 @@ from evergreen.config import Settings
 from evergreen.db import Database
 from evergreen.sequences.models import SequenceEvent
 from tests.http_helpers import token_for
-from tests.live_server import Call, live_server, send_at_once
+from tests.live_server import Call, live_server, send_until_answered
 from tests.sequences.kit import make_list, subscribe
 
 pytestmark = pytest.mark.both_databases
@@ -29,19 +29,7 @@ URL = "/api/v1/sequences/events"
 def _run(settings: Settings, db: Database, calls: list[Call]) -> list[httpx.Response]:
     """All in flight together; a 503 (the bounded wait for the write turn) is sent again."""
     with live_server(settings, db) as url:
-        responses = send_at_once(url, calls)
-        for _attempt in range(5):
-            for response in responses:
-                assert response.status_code < 500 or response.status_code == 503, response.text
-                if response.status_code == 503:
-                    assert int(response.headers["Retry-After"]) > 0
-            again = [i for i, r in enumerate(responses) if r.status_code == 503]
-            if not again:
-                break
-            retried = send_at_once(url, [calls[i] for i in again])
-            for i, response in zip(again, retried, strict=True):
-                responses[i] = response
-    return responses
+        return send_until_answered(url, calls)
 
 
 def test_64_events_at_once_store_each_key_once(
