@@ -97,6 +97,14 @@ def test_no_landing_page_no_link_and_an_applicant_gets_theirs_on_approval(db: Da
         service.set_status(session, applicant, "suspended")
         service.set_status(session, applicant, "active")  # reinstated: still the one link
         assert len(queries.links_of(session, applicant.id)) == 1
+        held = service.sign_up(
+            session, program, name="Ed Held", email="ed@example.com",
+            password="a long enough passphrase",
+        )  # fmt: skip
+        service.set_status(session, held, "suspended")  # refused before approval
+        assert queries.links_of(session, held.id) == []
+        service.set_status(session, held, "active")  # then let in: a partner needs a link
+        assert [link.slug for link in queries.links_of(session, held.id)] == ["ed-held"]
         program.landing_url = "mailto:x@example.com"  # stored before links checked it so
         with pytest.raises(InputError) as unusable:
             service.create_partner(session, program, name="Di", email="di@example.com")

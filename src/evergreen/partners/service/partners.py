@@ -165,7 +165,8 @@ def partner_for_user(session: Session, user_email: str) -> Partner | None:
 
 
 def set_status(session: Session, partner: Partner, status: str) -> Partner:
-    """Approve, suspend or reinstate a partner; an approved applicant without a link gets one.
+    """Approve, suspend or reinstate a partner; one let in without a link gets one (an
+    applicant approved, or one suspended before approval and then reinstated).
 
     Under the partner's lock, deciding on the partner as stored: an invitation accepted while
     a suspension is under way waits for it and is refused, as it is once they are suspended."""
@@ -173,9 +174,9 @@ def set_status(session: Session, partner: Partner, status: str) -> Partner:
         raise PartnerRuleError("status", f"must be one of {', '.join(_STATUSES)}")
     if lock_partner(session, partner.id) is None:
         raise PartnerNotFound("partner_id", f"no partner with id {partner.id}")
-    approved = partner.status == "pending" and status == "active"
+    let_in = partner.status != "active" and status == "active"
     partner.status = status
-    if approved and not has_links(session, partner):
+    if let_in and not has_links(session, partner):
         give_referral_link(session, program_of(session, partner), partner)
     return partner
 
