@@ -96,8 +96,8 @@ def _after_an_edit(db: Database, ann: int, accept: Outcome, edit: Outcome) -> st
     assert edit == (NEW, None), edit  # the edit stands in either order
     borrower, sign_ins, linked = _stored(db, ann)
     assert (borrower.email, borrower.phone) == (NEW, "555-0100")
-    if accept[1] is None:  # accepted first: her sign-in keeps the address it was made with
-        assert (sign_ins, linked, borrower.invite_nonce) == ([OLD], OLD, None)
+    if accept[1] is None:  # accepted first: the edit moves the sign-in it made to the new address
+        assert (sign_ins, linked, borrower.invite_nonce) == ([NEW], NEW, None)
         return "accepted"
     _refused(accept, VOIDED)  # edited first: the link names an address she no longer has
     assert (sign_ins, linked) == ([], None)

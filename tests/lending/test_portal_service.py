@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from evergreen.accounts import service as accounts
+from evergreen.accounts.models import User
 from evergreen.db import Database
 from evergreen.errors import InputError, NotFound
 from evergreen.lending import service
@@ -71,6 +72,41 @@ def test_an_invitation_links_the_new_sign_in_once_and_a_new_one_replaces_it(db: 
     assert again.kind == "password_reset"
     assert "/account/reset?token=" in again.url
     assert read_invite(TEST_SECRET, new, invite.expires_at.replace(year=2000)).nonce == invite.nonce
+
+
+def test_a_new_address_moves_the_borrowers_one_sign_in(
+    db: Database, people: dict[str, str]
+) -> None:
+    _loan(db, "Move Co", "old@move.example")
+    moved = _borrower(db, "Move Co")
+    with db.session() as session:
+        link = service.issue_invite(session, TEST_SECRET, "https://lend.example", moved.id)
+        invite, _ = service.usable_invitation(session, TEST_SECRET, link.url.split("token=")[1])
+        service.accept_invitation(session, invite, PASSWORD)
+        stale = accounts.issue_reset(session, "old@move.example", actor="owner",
+                                     base_url="https://lend.example")  # fmt: skip
+    edit = service.BorrowerDraft("Move Co", "llc", "New@Move.example")
+    with db.session() as session:
+        service.update_borrower(session, moved.id, edit)
+    with db.session() as session:
+        assert accounts.user_by_email(session, "old@move.example") is None
+        user = accounts.user_by_email(session, "new@move.example")
+        assert user is not None
+        assert user.id == _borrower(db, "Move Co").user_id
+        with pytest.raises(InputError):  # the link sent to the old address is void
+            accounts.reset_for_token(session, stale.url.split("token=")[1])
+        again = service.issue_invite(session, TEST_SECRET, "https://lend.example", moved.id)
+    assert again.kind == "password_reset"  # the one sign-in, never a second
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(User)) == len(people) + 1
+    for email, why in (("", "signs in to the portal with new@move.example"),
+                       (people["staff"], "already signs in here")):  # fmt: skip
+        with db.session() as session, pytest.raises(InputError, match=why) as refused:
+            service.update_borrower(
+                session, moved.id, service.BorrowerDraft("Move Co", "llc", email)
+            )
+        assert refused.value.field == "email"
+    assert _borrower(db, "Move Co").email == "New@Move.example"
 
 
 def test_a_borrower_without_email_or_with_a_team_email_is_not_invited(

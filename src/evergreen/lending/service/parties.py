@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from evergreen.accounts import service as accounts
 from evergreen.errors import Conflict, NotFound
 from evergreen.lending.errors import LendingInputError
 from evergreen.lending.models import Borrower, Property
@@ -105,19 +106,33 @@ def lock_borrower(session: Session, borrower_id: int) -> Borrower | None:
 
 
 def update_borrower(session: Session, borrower_id: int, draft: BorrowerDraft) -> Borrower:
-    """Change a borrower's name or contacts; a name another borrower has is refused.
+    """Change a borrower's name or contacts; a name another borrower has is refused. A
+    borrower who signs in to the portal signs in with the new address from then on.
 
     Under the borrower's lock: an invitation accepted meanwhile waits, then finds a changed
-    address voids its link."""
+    address voids its link, and a change that waits for an acceptance moves the sign-in it made."""
     row = lock_borrower(session, borrower_id)
     if row is None:
         raise NotFound("borrower_id", f"there is no borrower {borrower_id}")
     other = borrower_named(session, draft.name, required=False)
     if other is not None and other.id != row.id:
         raise Conflict("name", f"a borrower named {draft.name!r} exists already")
-    row.name, row.kind, row.email = draft.name, draft.kind, draft.email.strip()
+    email = draft.email.strip()
+    if row.user_id is not None and email.lower() != row.email.strip().lower():
+        _move_sign_in(session, row.user_id, email)
+    row.name, row.kind, row.email = draft.name, draft.kind, email
     row.phone, row.notes = draft.phone.strip(), draft.notes
     return row
+
+
+def _move_sign_in(session: Session, user_id: int, email: str) -> None:
+    """The borrower's portal sign-in follows their new address, so a later invitation to it
+    is a reset of the one sign-in, never a second one."""
+    if not email:
+        address = accounts.get_user(session, user_id).email
+        raise LendingInputError("email", f"the borrower signs in to the portal with {address}; "
+                                "give their new address instead of none")  # fmt: skip
+    accounts.move_email(session, user_id, email)
 
 
 def properties(session: Session) -> list[Property]:
