@@ -6,7 +6,7 @@ make one draw without an error."""
 from __future__ import annotations
 
 import importlib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -164,13 +164,14 @@ def test_a_portal_request_sent_twice_stores_its_photos_once(db: Database, tmp_pa
     loan_id = _loan(db)
     ann = _borrower(db)
     asked = []
-    for _ in range(2):
+    # The portal dates a request by the day it arrives: the second click came after midnight.
+    for day in (DAY, DAY + timedelta(days=1)):
         with db.session() as session:
             photos = [service.PhotoUpload("roof.png", [PNG]), service.PhotoUpload("b.png", [PNG])]
-            done = service.request_draw_with_photos(session, tmp_path, ann, loan_id, "5000", DAY,
+            done = service.request_draw_with_photos(session, tmp_path, ann, loan_id, "5000", day,
                                                     "roof", photos, key="form:n1")  # fmt: skip
-            asked.append((done.draw.id, done.created))
-    assert asked == [(asked[0][0], True), (asked[0][0], False)]
+            asked.append((done.draw.id, done.created, done.draw.requested_on))
+    assert asked == [(asked[0][0], True, DAY), (asked[0][0], False, DAY)]
     with db.session(writer=False) as session:
         paths = sorted(session.scalars(select(DrawPhoto.path)))
     assert len(paths) == 2

@@ -199,10 +199,11 @@ class Requested:
     created: bool
 
 
-def _replayed(stored: Draw, value: Decimal, on: date, note: str) -> Requested:
-    """The draw first requested under this key, if this call asks for the same one."""
+def _replayed(stored: Draw, value: Decimal, on: date | None, note: str) -> Requested:
+    """The draw first requested under this key, if this call asks for the same one (`on` None:
+    any day, the caller's being the day it was sent)."""
     differs = [name for name, same in (("amount", stored.amount == value),
-                                       ("date", stored.requested_on == on),
+                                       ("date", on is None or stored.requested_on == on),
                                        ("note", stored.note == note)) if not same]  # fmt: skip
     if differs:
         raise Conflict("key", f"the key {stored.request_key!r} requested draw {stored.id} of "
@@ -214,11 +215,13 @@ def _replayed(stored: Draw, value: Decimal, on: date, note: str) -> Requested:
 
 def request_draw(
     session: Session, loan_id: int, amount: str, on: date, note: str = "",
-    key: str | None = None,
+    key: str | None = None, *, dated_today: bool = False,
 ) -> Requested:  # fmt: skip
     """A draw asked for against what is left of the commitment and the rehab budget. A caller's
     key (a form's nonce, an API retry's key) answers the draw first requested under it on this
-    loan, and refuses it for another amount, date or note."""
+    loan, and refuses it for another amount, date or note. `dated_today`: `on` is the day the
+    request arrived, not one the caller chose (the portal's form), so the same form sent again
+    after midnight is the same request."""
     value = read_money("amount", amount)
     token = None if key is None else check_key(key)
     note = note[:500]
@@ -228,7 +231,7 @@ def request_draw(
             select(Draw).where(Draw.loan_id == loan_id, Draw.request_key == token)
         )
         if stored is not None:
-            return _replayed(stored, value, on, note)
+            return _replayed(stored, value, None if dated_today else on, note)
     loan = open_loan(session, loan_id)
     budget, drawn = _rehab(session, loan)
     check_draw(value, undrawn=loan.undrawn, rehab_budget=budget, rehab_drawn=drawn)

@@ -101,16 +101,17 @@ def request_draw_with_photos(
     photos: Sequence[PhotoUpload],
     key: str | None = None,
 ) -> Requested:
-    """A draw request on the borrower's own loan, with photos of the work (images only, each
-    under the cap); a refused photo stores nothing, the draw included. The form's key sent
-    again answers the draw first requested under it, storing no photo more."""
+    """A draw request on the borrower's own loan, dated `on` (the day it arrived), with photos
+    of the work (images only, each under the cap); a refused photo stores nothing, the draw
+    included. The form's key sent again, on any day, answers the draw first requested under it,
+    storing no photo more."""
     loan = own_loan(session, borrower, loan_id)
     check_photo_count(len(photos))
     sniffed_all = [
         (upload, *sniffed(upload.chunks, photo_type)) for upload in photos
     ]  # refused before a write
     with session.begin_nested():  # a refused photo takes the draw request back with it
-        asked = request_draw(session, loan.id, amount, on, note, key)
+        asked = request_draw(session, loan.id, amount, on, note, key, dated_today=True)
         if not asked.created:
             return asked  # the key's earlier request, its photos stored with it
         draw = asked.draw
