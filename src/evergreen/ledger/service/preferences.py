@@ -52,15 +52,19 @@ def set_preferences(
 def _locked_row(session: Session) -> Preferences:
     """The one row, locked until the unit of work ends; stored blank first when there is none,
     once however many first saves come at the same moment (a later one changes that row)."""
-    row = session.get(Preferences, _ROW, with_for_update=True, populate_existing=True)
+    row = _read_locked(session)
     if row is not None:
         return row
     blank = Preferences(id=_ROW, currency="USD", passive_hours=Decimal(5))
     if write_unless_taken(session, lambda: session.add(blank), lambda: _stored(session)):
         return blank
-    # another first save stored it meanwhile: read it again, under the lock
-    locked = select(Preferences).where(Preferences.id == _ROW).with_for_update()
-    return session.scalars(locked.execution_options(populate_existing=True)).one()
+    row = _read_locked(session)  # another first save stored it meanwhile
+    assert row is not None  # write_unless_taken found it stored
+    return row
+
+
+def _read_locked(session: Session) -> Preferences | None:
+    return session.get(Preferences, _ROW, with_for_update=True, populate_existing=True)
 
 
 def _stored(session: Session) -> bool:
