@@ -41,6 +41,8 @@ from evergreen.db import Database
 from evergreen.models import metadata
 from tests.onehop import OneHopTransport
 
+pytest_plugins = ["tests.cputime"]  # EVERGREEN_TEST_CPU=FILE: CPU seconds per test
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 # Properties are judged by what they find, not by how fast one example runs: on a loaded machine
