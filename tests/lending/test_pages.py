@@ -12,9 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from evergreen.accounts import service as accounts
 from evergreen.db import Database
 from evergreen.lending import queries, service
-from tests.http_helpers import csrf_from, sign_in, token_for
+from tests.http_helpers import PASSWORD, csrf_from, sign_in, token_for
 
 
 def _post(client: TestClient, path: str, token: str, **fields: str) -> Response:
@@ -229,9 +230,11 @@ def test_borrowers_and_properties_are_changed_through_their_forms(
 ) -> None:
     with db.session() as session:
         ann = service.add_borrower(session, service.BorrowerDraft("Ann"))
-        service.add_borrower(session, service.BorrowerDraft("Bob"))
+        bob = service.add_borrower(session, service.BorrowerDraft("Bob", email="bob@example.com"))
+        bob.user_id = accounts.create_user(session, "bob@example.com", PASSWORD,
+                                           accounts.Role.BORROWER).id  # fmt: skip
         home = service.add_property(session, service.PropertyDraft("1 Elm St", "100000"))
-        ann_id, home_id = ann.id, home.id
+        ann_id, bob_id, home_id = ann.id, bob.id, home.id
     sign_in(client, people["owner"])
     form = client.get(f"/lending/borrowers/{ann_id}/edit").text
     token = csrf_from(form)
@@ -242,6 +245,15 @@ def test_borrowers_and_properties_are_changed_through_their_forms(
     saved = _post(client, f"/lending/borrowers/{ann_id}", token, name="Ann Lee", kind="llc",
                   email="ann@example.com")  # fmt: skip
     assert saved.status_code == 303
+    # Bob signs in to the portal: his sign-in follows a new address, never onto someone's.
+    clash = _post(client, f"/lending/borrowers/{bob_id}", token, name="Bob", kind="person",
+                  email=people["staff"])  # fmt: skip
+    assert clash.status_code == 400
+    assert f"{people['staff']} already signs in here" in clash.text
+    _post(client, f"/lending/borrowers/{bob_id}", token, name="Bob", kind="person",
+          email="bob@new.example")  # fmt: skip
+    with db.session(writer=False) as session:
+        assert accounts.user_by_email(session, "bob@new.example") is not None
     moved = _post(client, f"/lending/properties/{home_id}", token, address="2 Elm St",
                   purchase_price="90000", rehab_budget="30000", arv="oops")  # fmt: skip
     assert moved.status_code == 400
