@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import os
 import re
 import shutil
@@ -110,6 +111,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _long_lived_objects_frozen() -> None:
+    """What the session starts with (modules, collected tests: ~500,000 objects) kept out of the
+    garbage collector's scans: each full collection walked them all again, ~0.3 s every few
+    apps a test builds."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """Point every module that imported the shipped hasher at the cheap one, for the session."""
     with pytest.MonkeyPatch.context() as patch:
@@ -143,12 +153,55 @@ def _reused_dependant(*, path: str, call: Any, scope: Any = None, **rest: Any) -
         if len(_ANALYSED) > 8192:  # endpoints made per app (closures) must not pile up
             _ANALYSED.clear()
         found = _ANALYSED[key] = _analyse(path=path, call=call, scope=scope)
+    return _copied(found)
+
+
+def _copied(found: Any) -> Any:
+    """A shared analysis with lists of its own, which FastAPI adds the route's dependencies to."""
     mine = copy.copy(found)
     for each in dataclasses.fields(mine):
         value = getattr(mine, each.name)
         if isinstance(value, list):
             setattr(mine, each.name, list(value))
     return mine
+
+
+# Each app's first request builds the effective routes of its included routers (FastAPI 0.165):
+# every route's and router's `dependencies=[...]` analysed again, and every path compiled again
+# (~700, past the `re` module's cache of 512): ~0.35 s of the ~0.5 s that first request took.
+_SUBS: dict[tuple[Any, ...], Any] = {}
+_sub_dependant = fastapi_routing.get_parameterless_sub_dependant
+_PATHS: dict[str, tuple[Any, str, dict[str, Any]]] = {}
+_compile_path = fastapi_routing.compile_path
+
+
+def _reused_sub_dependant(*, depends: Any, path: str) -> Any:
+    """fastapi.routing.get_parameterless_sub_dependant, answered from earlier apps' analyses; a
+    dependency with a concurrency limit of its own is analysed each time."""
+    if getattr(depends, "_concurrency", None) is not None:
+        return _sub_dependant(depends=depends, path=path)
+    scopes = tuple(getattr(depends, "scopes", None) or ())
+    key = (path, type(depends), depends.dependency, depends.scope, scopes)
+    try:
+        found = _SUBS.get(key)
+    except TypeError:  # an unhashable callable: analysed each time
+        return _sub_dependant(depends=depends, path=path)
+    if found is None:
+        if len(_SUBS) > 8192:
+            _SUBS.clear()
+        found = _SUBS[key] = _sub_dependant(depends=depends, path=path)
+    return _copied(found)
+
+
+def _reused_compiled_path(path: str) -> tuple[Any, str, dict[str, Any]]:
+    """fastapi.routing.compile_path, answered from earlier apps (a dict of convertors each)."""
+    found = _PATHS.get(path)
+    if found is None:
+        if len(_PATHS) > 8192:
+            _PATHS.clear()
+        found = _PATHS[path] = _compile_path(path)
+    regex, shown, convertors = found
+    return regex, shown, dict(convertors)
 
 
 # The rest of a route's analysis is pydantic models built from the same inputs each app: the
@@ -278,6 +331,8 @@ def route_analysis_reused() -> Iterator[None]:
     _reused_dependant); also for an app built at collection, before the session starts."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fastapi_routing, "get_dependant", _reused_dependant)
+        patch.setattr(fastapi_routing, "get_parameterless_sub_dependant", _reused_sub_dependant)
+        patch.setattr(fastapi_routing, "compile_path", _reused_compiled_path)
         patch.setattr(fastapi_routing, "_get_body_field", _reused_body_field)
         patch.setattr(fastapi_routing, "create_model_field", _reused_model_field)
         patch.setattr(fastapi_applications, "get_openapi", _reused_openapi)
