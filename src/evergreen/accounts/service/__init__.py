@@ -45,7 +45,7 @@ from evergreen.accounts.service.passwords import (
     set_password,
     use_reset,
 )
-from evergreen.db import serialize_on, utcnow, write_if_free
+from evergreen.db import serialize_on, utcnow, write_if_free, write_unless_taken
 
 __all__ = [
     "SESSION_COOKIE",
@@ -190,28 +190,21 @@ def _email_taken(session: Session, address: str) -> bool:
 
 
 def move_email(session: Session, user_id: int, email: str) -> User:
-    """Move a borrower's or partner's sign-in to the address their record now has (the owner
-    changed it there); one someone else signs in with is refused. Reset links not yet used end:
-    they were sent to the old address."""
+    """Move a sign-in to the address another area's record of the person now has (a borrower's,
+    changed by the owner); one someone else signs in with is refused. Reset links not yet used
+    end: they were sent to the old address."""
     user = get_user(session, user_id)
     address = normalize_email(email)
     if address == user.email:
         return user
-    if _email_taken(session, address):
+
+    def write() -> None:
+        user.email = address
+
+    if not write_unless_taken(session, write, lambda: _email_taken(session, address)):
         raise AccountError(f"{address} already signs in here; give them another email.", "email")
-    session.execute(
-        delete(PasswordReset).where(
-            PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
-        )
-    )
-    user.email = address
-    try:
-        with session.begin_nested():  # the address taken at the same moment by someone else
-            session.flush()
-    except IntegrityError:
-        raise AccountError(
-            f"{address} already signs in here; give them another email.", "email"
-        ) from None
+    unused = PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)
+    session.execute(delete(PasswordReset).where(*unused))
     return user
 
 
